@@ -1,0 +1,19 @@
+# One command surface, the same here and in CI. `make up` starts the lab; `make test` runs every check.
+.PHONY: setup up test lint
+
+# Install apt packages and the .venv (idempotent).
+setup:
+	@scripts/setup.sh
+
+# Start the cloud in the foreground on 127.0.0.1:8780 (see `stacklab up --help`).
+up: setup
+	.venv/bin/stacklab up
+
+# Lint, type-check and run the whole test suite.
+test: setup lint
+	.venv/bin/pytest
+
+# Style and types only.
+lint:
+	.venv/bin/ruff check lab tests
+	.venv/bin/mypy

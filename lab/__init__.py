@@ -1,0 +1,1 @@
+"""StackLab: an all-in-one OpenStack training cloud and learning lab."""

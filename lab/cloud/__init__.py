@@ -1,0 +1,1 @@
+"""The mini-cloud: identity, compute, images, networking, volumes and billing in one process."""

@@ -1,0 +1,250 @@
+"""The cloud: `Cloud` holds one lab's parts (database, clock, policy, drivers, services, worker) and
+`create_app(settings)` serves them as one ASGI app on one port, with DevStack-style path prefixes.
+
+The services are listed once, in `SERVICES`: where each is mounted, which OpenStack error style it answers in,
+and what it adds to the Keystone catalog. Adding a service means adding its package and one line here.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import re
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.types import Message, Receive, Scope, Send
+
+from lab.cloud import errors
+from lab.cloud.clock import LabClock
+from lab.cloud.db import Database
+from lab.cloud.drivers import load_driver
+from lab.cloud.http import respond
+from lab.cloud.policy import Policy
+from lab.cloud.worker import Worker
+from lab.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    type: str
+    name: str
+    path: str  # appended to the public URL; `$(project_id)s` is filled per token, as Keystone does
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str  # attribute on Cloud, and the package under lab.cloud
+    service_class: str  # "module:Class"
+    mount: str
+    style: str  # error body style, see errors.error_body
+    catalog: tuple[CatalogEntry, ...] = ()
+    # Microversion advertised in headers (compute, volume), as (header service name, version).
+    microversion: tuple[str, str] | None = None
+
+
+SERVICES: tuple[ServiceSpec, ...] = (
+    ServiceSpec("identity", "lab.cloud.identity.service:IdentityService", "/identity", "keystone",
+                (CatalogEntry("identity", "keystone", "/identity"),)),
+    ServiceSpec("compute", "lab.cloud.compute.service:ComputeService", "/compute", "nova",
+                (CatalogEntry("compute", "nova", "/compute/v2.1"),), ("compute", "2.1")),
+    ServiceSpec("image", "lab.cloud.image.service:ImageService", "/image", "glance",
+                (CatalogEntry("image", "glance", "/image"),)),
+)
+
+
+def _import(path: str) -> Any:
+    module, _, attr = path.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def _available(spec: ServiceSpec) -> bool:
+    """A service whose package is not written yet is left out rather than breaking the cloud."""
+    try:
+        importlib.import_module(spec.service_class.partition(":")[0])
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith(f"lab.cloud.{spec.name}"):
+            return False
+        raise
+    return True
+
+
+@dataclass
+class Cloud:
+    """One lab: everything a request handler, the worker or a CLI command needs, built from settings."""
+
+    settings: Settings
+    specs: tuple[ServiceSpec, ...] = field(init=False)
+    services: dict[str, Any] = field(init=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        s = self.settings
+        s.data_dir.mkdir(parents=True, exist_ok=True)
+        self.specs = tuple(spec for spec in SERVICES if _available(spec))
+        classes = {spec.name: _import(spec.service_class) for spec in self.specs}  # imports every model
+        self.db = Database(s.sqlalchemy_url)
+        self.db.create_all()
+        self.clock = LabClock(self.db)
+        self.clock.load()
+        self.policy = Policy(s.data_dir / "policy.yaml")
+        self.compute_driver = load_driver("compute", s.compute_driver, s) if "compute" in classes else None
+        self.worker = Worker(self)
+        for name, cls in classes.items():
+            self.services[name] = cls(self)
+
+    def __getattr__(self, name: str) -> Any:
+        # cloud.identity, cloud.compute, ...; None for a service this lab does not have.
+        services = self.__dict__.get("services", {})
+        if name in {spec.name for spec in SERVICES}:
+            return services.get(name)
+        raise AttributeError(name)
+
+    def bootstrap(self) -> None:
+        """Create what a fresh lab needs (idempotent: an existing lab only gains what is missing)."""
+        for spec in self.specs:
+            boot = getattr(self.services[spec.name], "bootstrap", None)
+            if boot is not None:
+                boot()
+
+    def start(self) -> None:
+        if self.compute_driver is not None:
+            self.compute_driver.start()
+        self.worker.start()
+
+    def close(self) -> None:
+        self.worker.stop()
+        if self.compute_driver is not None:
+            self.compute_driver.close()
+        self.db.dispose()
+
+
+def create_app(settings: Settings, *, cloud: Cloud | None = None, start_worker: bool = True) -> Starlette:
+    """The ASGI app for one lab. Pass `cloud` to share one already built (tests); `start_worker=False` leaves
+    asynchronous work to explicit `cloud.worker.run_due()` calls."""
+    cloud = cloud or Cloud(settings)
+    cloud.bootstrap()
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        if start_worker:
+            cloud.start()
+        try:
+            yield
+        finally:
+            if start_worker:
+                cloud.worker.stop()
+
+    routes: list[BaseRoute] = []
+    for spec in cloud.specs:
+        module = importlib.import_module(f"lab.cloud.{spec.name}.routes")
+        if hasattr(module, "root"):  # the bare prefix (GET /image) answers itself instead of redirecting
+            routes.append(Route(spec.mount, module.root, methods=["GET", "HEAD"]))
+        routes.append(Mount(spec.mount, routes=module.routes))
+
+    styles = {spec.mount: spec.style for spec in cloud.specs}
+
+    def style_for(path: str) -> str:
+        for mount, style in styles.items():
+            if path == mount or path.startswith(mount + "/"):
+                return style
+        return "keystone"
+
+    async def on_cloud_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, errors.CloudError)
+        return respond(errors.error_body(style_for(request.url.path), exc), exc.code, exc.headers)
+
+    async def on_http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        kinds = {404: errors.NotFound, 405: errors.MethodNotAllowed}
+        error = kinds.get(exc.status_code, errors.BadRequest)(
+            "The resource could not be found." if exc.status_code == 404 else str(exc.detail))
+        error.code = exc.status_code
+        return await on_cloud_error(request, error)
+
+    async def on_crash(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return await on_cloud_error(request, errors.CloudError(
+            "The server has either erred or is incapable of performing the requested operation."))
+
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={
+        errors.CloudError: on_cloud_error, HTTPException: on_http_error, Exception: on_crash})
+    app.state.cloud = cloud
+    return OpenStackHeaders(app, cloud)  # type: ignore[return-value]
+
+
+_VERSION = re.compile(r"^\s*(?:(\w+)\s+)?(latest|\d+\.\d+)\s*$", re.I)
+
+
+class OpenStackHeaders:
+    """ASGI middleware: a request id on every response, and microversion negotiation for compute and volume
+    (this cloud serves exactly the advertised version; asking for another is Nova's 406)."""
+
+    def __init__(self, app: Starlette, cloud: Cloud):
+        self.app = app
+        self.state = app.state
+        self.cloud = cloud
+        self.versions = {spec.mount: spec.microversion for spec in cloud.specs if spec.microversion}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = f"req-{uuid.uuid4()}"
+        scope["request_id"] = request_id
+        extra = [(b"x-openstack-request-id", request_id.encode())]
+        path: str = scope["path"]
+        for mount, (service, version) in self.versions.items():
+            if path.startswith(mount + "/") or path == mount:
+                problem = self._check_version(scope, service, version)
+                extra += [(b"openstack-api-version", f"{service} {version}".encode()),
+                          (b"vary", b"OpenStack-API-Version")]
+                if service == "compute":
+                    extra += [(b"x-openstack-nova-api-version", version.encode()),
+                              (b"vary", b"X-OpenStack-Nova-API-Version")]
+                if problem is not None:
+                    await _send_error(send, problem, extra)
+                    return
+                break
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = list(message.get("headers", [])) + extra
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+    @staticmethod
+    def _check_version(scope: Scope, service: str, version: str) -> errors.CloudError | None:
+        headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
+        asked = headers.get("openstack-api-version")
+        if asked is not None and not asked.lower().startswith(service):
+            asked = None  # a header for another service
+        if asked is None and service == "compute":
+            asked = headers.get("x-openstack-nova-api-version")
+        if asked is None:
+            return None
+        match = _VERSION.match(asked)
+        if not match:
+            return errors.BadRequest(f"Invalid API version request string {asked!r}.")
+        wanted = match.group(2).lower()
+        if wanted in ("latest", version):
+            return None
+        return errors.NotAcceptable(f"Version {wanted} is not supported by the API. "
+                                    f"Minimum is {version} and maximum is {version}.")
+
+
+async def _send_error(send: Send, error: errors.CloudError, headers: list[tuple[bytes, bytes]]) -> None:
+    response = respond(errors.error_body("nova", error), error.code)
+    await send({"type": "http.response.start", "status": response.status_code,
+                "headers": list(response.raw_headers) + headers})
+    await send({"type": "http.response.body", "body": response.body})

@@ -1,0 +1,99 @@
+"""The database layer: one SQLAlchemy engine per cloud, sessions for reading and for writing.
+
+SQLite (the default) runs in WAL mode with synchronous=NORMAL: a commit costs microseconds and survives a
+killed process. Writes go through `Database.write()`, which opens the transaction with `BEGIN IMMEDIATE`, so
+allocations that must be unique (IPs, MACs, quota usage) are decided by one writer at a time instead of by
+check-then-insert across two transactions. Any SQLAlchemy URL works too (PostgreSQL for larger classes).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """The one declarative base: every service's models.py defines its tables on it."""
+
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, datetime: DateTime()}
+
+
+def new_id() -> str:
+    """A fresh resource id, formatted as OpenStack formats them (a dashed UUID)."""
+    return str(uuid.uuid4())
+
+
+def new_hex_id() -> str:
+    """A fresh Keystone-style id (32 hex digits, no dashes)."""
+    return uuid.uuid4().hex
+
+
+class Database:
+    """The engine and the two kinds of session the services use."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        kwargs: dict[str, Any] = {}
+        if self.is_sqlite:
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        self.engine: Engine = create_engine(url, **kwargs)
+        if self.is_sqlite:
+            _tune_sqlite(self.engine)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._writers = sessionmaker(self.engine.execution_options(begin_immediate=True),
+                                     expire_on_commit=False)
+
+    def create_all(self) -> None:
+        """Create every table that the imported models define (idempotent)."""
+        Base.metadata.create_all(self.engine)
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reading; anything it writes is discarded. Objects loaded stay usable after it closes
+        (closing detaches them without expiring them)."""
+        with self._sessions() as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A write transaction taken with BEGIN IMMEDIATE; committed on success, rolled back on any error."""
+        with self._writers() as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    """WAL, NORMAL sync, foreign keys; and take control of BEGIN so writers can ask for IMMEDIATE."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # pysqlite must not issue its own BEGIN
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        immediate = connection.get_execution_options().get("begin_immediate")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

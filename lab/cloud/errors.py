@@ -1,0 +1,105 @@
+"""The cloud's errors: a small tree of exceptions that carry their HTTP status, and the one place that turns
+them into each OpenStack service's own error body.
+
+    CloudError (500)
+     ├── BadRequest (400)
+     ├── Unauthorized (401)
+     ├── PaymentRequired (402)      billing: a prepaid account with no balance left
+     ├── Forbidden (403)            also Nova's "Quota exceeded"
+     ├── NotFound (404)
+     ├── MethodNotAllowed (405)
+     ├── NotAcceptable (406)        an unsupported microversion
+     ├── Conflict (409)             also Neutron's OverQuota and InUse errors
+     ├── OverLimit (413)            Cinder's quota error
+     └── UnsupportedMediaType (415)
+
+Services raise these with an OpenStack-style message; `neutron_type` names the Neutron error type
+(`NetworkNotFound`, `IpAddressGenerationFailure`, ...) where Neutron has one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class CloudError(Exception):
+    code = 500
+    title = "Internal Server Error"
+
+    def __init__(self, message: str = "", *, neutron_type: str | None = None, headers: dict[str, str] | None = None):
+        super().__init__(message or self.title)
+        self.message = message or self.title
+        self.neutron_type = neutron_type
+        self.headers = headers or {}
+
+
+class BadRequest(CloudError):
+    code, title = 400, "Bad Request"
+
+
+class Unauthorized(CloudError):
+    code, title = 401, "Unauthorized"
+
+
+class PaymentRequired(CloudError):
+    code, title = 402, "Payment Required"
+
+
+class Forbidden(CloudError):
+    code, title = 403, "Forbidden"
+
+
+class NotFound(CloudError):
+    code, title = 404, "Not Found"
+
+
+class MethodNotAllowed(CloudError):
+    code, title = 405, "Method Not Allowed"
+
+
+class NotAcceptable(CloudError):
+    code, title = 406, "Not Acceptable"
+
+
+class Conflict(CloudError):
+    code, title = 409, "Conflict"
+
+
+class OverLimit(CloudError):
+    code, title = 413, "Request Entity Too Large"
+
+
+class UnsupportedMediaType(CloudError):
+    code, title = 415, "Unsupported Media Type"
+
+
+# Nova and Cinder name the top-level key of an error body after the fault (nova/api/openstack/wsgi.py).
+_NOVA_KEYS = {
+    400: "badRequest", 401: "unauthorized", 402: "paymentRequired", 403: "forbidden", 404: "itemNotFound",
+    405: "badMethod", 406: "notAcceptable", 409: "conflictingRequest", 413: "overLimit",
+    415: "badMediaType", 500: "computeFault",
+}
+
+_NEUTRON_DEFAULT_TYPES = {
+    400: "HTTPBadRequest", 401: "HTTPUnauthorized", 403: "HTTPForbidden", 404: "HTTPNotFound",
+    405: "HTTPMethodNotAllowed", 409: "HTTPConflict", 413: "OverQuota", 500: "HTTPInternalServerError",
+}
+
+
+def error_body(style: str, error: CloudError) -> dict[str, Any]:
+    """The JSON error body for `error` in the given service's style.
+
+    `style` is "keystone" (also used by billing), "nova" (also Cinder's), "neutron" or "glance".
+    """
+    if style == "nova":
+        body: dict[str, Any] = {"code": error.code, "message": error.message}
+        if error.code == 413:
+            body["retryAfter"] = "0"
+        return {_NOVA_KEYS.get(error.code, "computeFault"): body}
+    if style == "neutron":
+        return {"NeutronError": {"type": error.neutron_type or _NEUTRON_DEFAULT_TYPES.get(error.code, "HTTPError"),
+                                 "message": error.message, "detail": ""}}
+    if style == "glance":
+        # Glance (webob) answers JSON clients with this shape.
+        return {"code": error.code, "title": error.title, "message": error.message}
+    return {"error": {"code": error.code, "title": error.title, "message": error.message}}

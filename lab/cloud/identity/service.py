@@ -1,0 +1,368 @@
+"""Identity behaviour (Keystone v3 subset): bootstrap, password and token authentication, scoped tokens, the
+service catalog, and resolving a request's token into a RequestContext.
+
+Roles imply each other as in Keystone's default implied-role chain: admin -> member -> reader, so a token of a
+project admin lists all three.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import secrets
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from lab.cloud.context import RequestContext
+from lab.cloud.errors import BadRequest, NotFound, Unauthorized
+from lab.cloud.identity.models import (
+    CatalogService,
+    Domain,
+    Endpoint,
+    Project,
+    Region,
+    Role,
+    RoleAssignment,
+    Token,
+    User,
+)
+from lab.cloud.identity.passwords import check_password, hash_password
+
+if TYPE_CHECKING:
+    from lab.cloud.app import Cloud
+
+DEFAULT_DOMAIN = "default"
+REGION = "RegionOne"
+ROLE_NAMES = ("admin", "member", "reader")
+IMPLIES = {"admin": ("admin", "member", "reader"), "member": ("member", "reader"), "reader": ("reader",)}
+AUTH_FAILED = "The request you have made requires authentication."
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A token just issued or validated: the value (only known at issue time) and what it carries."""
+
+    value: str
+    body: dict[str, Any]
+    expires_at: datetime
+
+
+def token_hash(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+class IdentityService:
+    def __init__(self, cloud: Cloud):
+        self.cloud = cloud
+        self._contexts: dict[str, tuple[RequestContext, datetime]] = {}
+        self._lock = threading.Lock()
+
+    # ---------------------------------------------------------------- bootstrap
+    def bootstrap(self) -> None:
+        """The Default domain, roles, admin and demo projects and users, RegionOne and the catalog.
+
+        Idempotent; the admin password is the configured one, else the one saved in the data directory, else a
+        new random one (saved there, mode 0600)."""
+        s = self.cloud.settings
+        admin_password = self.admin_password()
+        with self.cloud.db.write() as db:
+            if db.get(Domain, DEFAULT_DOMAIN) is None:
+                db.add(Domain(id=DEFAULT_DOMAIN, name="Default", description="The default domain"))
+                db.flush()
+            roles: dict[str, Role] = {}
+            for role_name in ROLE_NAMES:
+                found = db.scalar(select(Role).where(Role.name == role_name))
+                if found is None:
+                    found = Role(name=role_name)
+                    db.add(found)
+                    db.flush()
+                roles[role_name] = found
+            for project_name, user_name, password, role in (("admin", "admin", admin_password, "admin"),
+                                                            ("demo", "demo", s.demo_password, "member")):
+                project = self._ensure_project(db, project_name)
+                user = db.scalar(select(User).where(User.domain_id == DEFAULT_DOMAIN, User.name == user_name))
+                if user is None:
+                    user = User(name=user_name, domain_id=DEFAULT_DOMAIN, password_hash=hash_password(password),
+                                default_project_id=project.id)
+                    db.add(user)
+                    db.flush()
+                elif not check_password(password, user.password_hash):
+                    user.password_hash = hash_password(password)  # a configured password wins
+                self._ensure_assignment(db, user.id, project.id, roles[role].id)
+            if db.get(Region, REGION) is None:
+                db.add(Region(id=REGION, description=""))
+            for spec in self.cloud.specs:
+                for entry in spec.catalog:
+                    self._ensure_endpoint(db, entry.type, entry.name, entry.path)
+
+    def admin_password(self) -> str:
+        s = self.cloud.settings
+        path = s.data_dir / "admin-password"
+        if s.admin_password:
+            password = s.admin_password
+        elif path.exists():
+            return path.read_text().strip()
+        else:
+            password = secrets.token_urlsafe(12)
+        path.write_text(password + "\n")
+        path.chmod(0o600)
+        return password
+
+    @staticmethod
+    def _ensure_project(db: Session, name: str) -> Project:
+        project = db.scalar(select(Project).where(Project.domain_id == DEFAULT_DOMAIN, Project.name == name))
+        if project is None:
+            project = Project(name=name, domain_id=DEFAULT_DOMAIN, description=f"Bootstrap project {name}")
+            db.add(project)
+            db.flush()
+        return project
+
+    @staticmethod
+    def _ensure_assignment(db: Session, user_id: str, project_id: str, role_id: str) -> None:
+        exists = db.scalar(select(RoleAssignment.id).where(
+            RoleAssignment.user_id == user_id, RoleAssignment.project_id == project_id,
+            RoleAssignment.role_id == role_id))
+        if exists is None:
+            db.add(RoleAssignment(user_id=user_id, project_id=project_id, role_id=role_id))
+
+    @staticmethod
+    def _ensure_endpoint(db: Session, type_: str, name: str, path: str) -> None:
+        service = db.scalar(select(CatalogService).where(CatalogService.type == type_))
+        if service is None:
+            service = CatalogService(type=type_, name=name)
+            db.add(service)
+            db.flush()
+        for interface in ("public", "internal", "admin"):
+            found = db.scalar(select(Endpoint.id).where(Endpoint.service_id == service.id,
+                                                        Endpoint.interface == interface))
+            if found is None:
+                db.add(Endpoint(service_id=service.id, interface=interface, region_id=REGION, url=path))
+
+    # ---------------------------------------------------------------- authentication
+    def authenticate(self, auth: dict[str, Any], subject_token: str | None = None) -> IssuedToken:
+        """POST /v3/auth/tokens: check the identity (password or token method) and issue a token for the
+        requested scope. Raises Unauthorized (401) for bad credentials, BadRequest for a malformed request."""
+        identity = auth.get("identity")
+        if not isinstance(identity, dict) or not isinstance(identity.get("methods"), list):
+            raise BadRequest("Expecting to find identity in auth - the server could not comply with the request "
+                             "since it is either malformed or otherwise incorrect.")
+        methods = identity["methods"]
+        now = self.cloud.clock.now()
+        with self.cloud.db.write() as db:
+            if "password" in methods:
+                user = self._check_password_method(db, identity.get("password"))
+            elif "token" in methods:
+                given = (identity.get("token") or {}).get("id") or subject_token
+                old = db.get(Token, token_hash(given)) if given else None
+                if old is None or old.expires_at <= now:
+                    raise Unauthorized(AUTH_FAILED)
+                found_user = db.get(User, old.user_id)
+                if found_user is None or not found_user.enabled:
+                    raise Unauthorized(AUTH_FAILED)
+                user = found_user
+            else:
+                raise Unauthorized(f"Unsupported authentication method: {', '.join(map(str, methods))}")
+            project, domain_scope = self._resolve_scope(db, auth.get("scope"), user)
+            roles = self._roles(db, user.id, project.id if project else None, domain_scope.id if domain_scope else None)
+            if (project or domain_scope) and not roles:
+                target = f"project {project.id}" if project else f"domain {domain_scope.id}"  # type: ignore[union-attr]
+                raise Unauthorized(f"User {user.id} has no access to {target}.")
+            value = secrets.token_urlsafe(32)
+            token = Token(id_hash=token_hash(value), user_id=user.id, project_id=project.id if project else None,
+                          domain_scope_id=domain_scope.id if domain_scope else None, methods=list(methods),
+                          issued_at=now, expires_at=now + timedelta(seconds=self.cloud.settings.token_ttl_seconds),
+                          audit_id=secrets.token_urlsafe(16)[:22])
+            db.add(token)
+            db.execute(delete(Token).where(Token.expires_at < now))  # keep the table small
+            body = self._token_body(db, token, user, project, domain_scope, roles)
+        return IssuedToken(value, body, token.expires_at)
+
+    def _check_password_method(self, db: Session, password: Any) -> User:
+        info = (password or {}).get("user") if isinstance(password, dict) else None
+        if not isinstance(info, dict) or "password" not in info:
+            raise BadRequest("Invalid input for field 'identity/password/user': a user and a password are required.")
+        if info.get("id"):
+            user = db.get(User, info["id"])
+        else:
+            domain = self._find_domain(db, info.get("domain") or {})
+            user = db.scalar(select(User).where(User.domain_id == domain.id, User.name == info.get("name")))
+        if user is None or not user.enabled or not check_password(str(info["password"]), user.password_hash):
+            raise Unauthorized(AUTH_FAILED)
+        return user
+
+    @staticmethod
+    def _find_domain(db: Session, ref: dict[str, Any]) -> Domain:
+        if ref.get("id"):
+            domain = db.get(Domain, ref["id"])
+        elif ref.get("name"):
+            domain = db.scalar(select(Domain).where(Domain.name == ref["name"]))
+        else:
+            raise Unauthorized(AUTH_FAILED)
+        if domain is None or not domain.enabled:
+            raise Unauthorized(AUTH_FAILED)
+        return domain
+
+    def _resolve_scope(self, db: Session, scope: Any, user: User) -> tuple[Project | None, Domain | None]:
+        if not scope:
+            project = db.get(Project, user.default_project_id) if user.default_project_id else None
+            if project is not None and project.enabled and self._roles(db, user.id, project.id, None):
+                return project, None
+            return None, None
+        if not isinstance(scope, dict):
+            raise BadRequest("Invalid scope.")
+        if "project" in scope:
+            ref = scope["project"] or {}
+            if ref.get("id"):
+                project = db.get(Project, ref["id"])
+            else:
+                domain = self._find_domain(db, ref.get("domain") or {})
+                project = db.scalar(select(Project).where(Project.domain_id == domain.id,
+                                                          Project.name == ref.get("name")))
+            if project is None or not project.enabled:
+                raise Unauthorized(f"Could not find project: {ref.get('id') or ref.get('name')}.")
+            return project, None
+        if "domain" in scope:
+            return None, self._find_domain(db, scope["domain"] or {})
+        if "system" in scope:
+            # No system scope here: an admin is given its admin project, which the services treat the same.
+            admin = db.scalar(select(Project).where(Project.domain_id == DEFAULT_DOMAIN, Project.name == "admin"))
+            return admin, None
+        raise BadRequest("Invalid scope: expecting project, domain or system.")
+
+    @staticmethod
+    def _roles(db: Session, user_id: str, project_id: str | None, domain_id: str | None) -> list[Role]:
+        if project_id is None and domain_id is None:
+            return []
+        query = select(Role).join(RoleAssignment, RoleAssignment.role_id == Role.id).where(
+            RoleAssignment.user_id == user_id)
+        query = query.where(RoleAssignment.project_id == project_id) if project_id else query.where(
+            RoleAssignment.domain_id == domain_id)
+        direct = list(db.scalars(query))
+        names = {n for r in direct for n in IMPLIES.get(r.name, (r.name,))}
+        implied = list(db.scalars(select(Role).where(Role.name.in_(names))))
+        return sorted({r.id: r for r in direct + implied}.values(), key=lambda r: r.name)
+
+    # ---------------------------------------------------------------- tokens
+    def validate(self, subject_token: str) -> IssuedToken:
+        """GET /v3/auth/tokens: the body of a valid token. Raises NotFound for an unknown or expired token."""
+        with self.cloud.db.read() as db:
+            token = db.get(Token, token_hash(subject_token))
+            if token is None or token.expires_at <= self.cloud.clock.now():
+                raise NotFound(f"Could not find token: {subject_token[:8]}...")
+            user = db.get(User, token.user_id)
+            project = db.get(Project, token.project_id) if token.project_id else None
+            domain = db.get(Domain, token.domain_scope_id) if token.domain_scope_id else None
+            roles = self._roles(db, token.user_id, token.project_id, token.domain_scope_id)
+            assert user is not None
+            body = self._token_body(db, token, user, project, domain, roles)
+        return IssuedToken(subject_token, body, token.expires_at)
+
+    def revoke(self, subject_token: str) -> None:
+        """DELETE /v3/auth/tokens. Raises NotFound when there is no such token."""
+        digest = token_hash(subject_token)
+        with self.cloud.db.write() as db:
+            token = db.get(Token, digest)
+            if token is None:
+                raise NotFound(f"Could not find token: {subject_token[:8]}...")
+            db.delete(token)
+        self.forget_tokens(lambda key: key == digest)
+
+    def forget_tokens(self, match: Any = None) -> None:
+        """Drop cached contexts (all, or those whose token hash `match`es); call after revoking access."""
+        with self._lock:
+            if match is None:
+                self._contexts.clear()
+            else:
+                for key in [k for k in self._contexts if match(k)]:
+                    del self._contexts[key]
+
+    def revoke_user_tokens(self, db: Session, user_id: str) -> None:
+        """Delete every token of a user (on disable, delete, password or role change), in the caller's
+        transaction, and forget them."""
+        db.execute(delete(Token).where(Token.user_id == user_id))
+        self.forget_tokens()
+
+    def context_for_token(self, value: str, request_id: str = "") -> RequestContext:
+        """The RequestContext of a token. Raises Unauthorized for a missing, unknown or expired token."""
+        digest = token_hash(value)
+        now = self.cloud.clock.now()
+        cached = self._contexts.get(digest)
+        if cached is not None and cached[1] > now:
+            return _with_request_id(cached[0], request_id)
+        with self.cloud.db.read() as db:
+            token = db.get(Token, digest)
+            if token is None or token.expires_at <= now:
+                raise Unauthorized(AUTH_FAILED)
+            user = db.get(User, token.user_id)
+            project = db.get(Project, token.project_id) if token.project_id else None
+            if user is None or not user.enabled or (token.project_id and project is None):
+                raise Unauthorized(AUTH_FAILED)
+            roles = self._roles(db, token.user_id, token.project_id, token.domain_scope_id)
+            ctx = RequestContext(user_id=user.id, user_name=user.name,
+                                 project_id=project.id if project else None,
+                                 project_name=project.name if project else None,
+                                 roles=tuple(r.name for r in roles), domain_id=user.domain_id, token_id=digest)
+        with self._lock:
+            self._contexts[digest] = (ctx, token.expires_at)
+        return _with_request_id(ctx, request_id)
+
+    # ---------------------------------------------------------------- catalog
+    def catalog(self, db: Session, project_id: str | None) -> list[dict[str, Any]]:
+        """The catalog as it appears in a token and in GET /v3/auth/catalog."""
+        base = self.cloud.settings.endpoint
+        entries = []
+        for service in db.scalars(select(CatalogService).where(CatalogService.enabled.is_(True))
+                                  .order_by(CatalogService.type)):
+            endpoints = []
+            for ep in db.scalars(select(Endpoint).where(Endpoint.service_id == service.id,
+                                                        Endpoint.enabled.is_(True))):
+                endpoints.append({"id": ep.id, "interface": ep.interface, "region": ep.region_id,
+                                  "region_id": ep.region_id, "url": self.endpoint_url(ep.url, project_id, base)})
+            entries.append({"id": service.id, "type": service.type, "name": service.name, "endpoints": endpoints})
+        return entries
+
+    @staticmethod
+    def endpoint_url(url: str, project_id: str | None, base: str) -> str:
+        full = base + url if url.startswith("/") else url
+        if "$(project_id)s" in full:
+            full = full.replace("$(project_id)s", project_id or "")
+            full = full.rstrip("/")
+        return full
+
+    def _token_body(self, db: Session, token: Token, user: User, project: Project | None,
+                    domain: Domain | None, roles: list[Role]) -> dict[str, Any]:
+        from lab.cloud.identity import schemas
+
+        user_domain = db.get(Domain, user.domain_id)
+        body: dict[str, Any] = {
+            "methods": token.methods,
+            "user": {"id": user.id, "name": user.name,
+                     "domain": {"id": user.domain_id, "name": user_domain.name if user_domain else ""},
+                     "password_expires_at": schemas.time(user.password_expires_at)},
+            "audit_ids": [token.audit_id],
+            "issued_at": schemas.time(token.issued_at),
+            "expires_at": schemas.time(token.expires_at),
+        }
+        if project is not None:
+            project_domain = db.get(Domain, project.domain_id)
+            body["project"] = {"id": project.id, "name": project.name,
+                               "domain": {"id": project.domain_id,
+                                          "name": project_domain.name if project_domain else ""}}
+            body["is_domain"] = False
+        if domain is not None:
+            body["domain"] = {"id": domain.id, "name": domain.name}
+        if project is not None or domain is not None:
+            body["roles"] = [{"id": r.id, "name": r.name} for r in roles]
+            body["catalog"] = self.catalog(db, project.id if project else None)
+        return {"token": body}
+
+
+def _with_request_id(ctx: RequestContext, request_id: str) -> RequestContext:
+    if not request_id:
+        return ctx
+    return dataclasses.replace(ctx, request_id=request_id)

@@ -1,0 +1,108 @@
+"""StackLab's settings: one dataclass, filled from flags > `STACKLAB_*` environment > a config file > defaults.
+
+Every part of the lab (the cloud, the CLI, the console, the camp tools) reads the same `Settings`, so a value
+set once (say `STACKLAB_PORT=9000`) means the same thing everywhere.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DEFAULT_PORT = 8780
+CONFIG_FILE_NAME = "stacklab.yaml"
+
+
+def default_data_dir() -> Path:
+    """The data directory used when none is given: XDG's data home, like other per-user tools."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "stacklab"
+
+
+@dataclass
+class Settings:
+    """Everything configurable about one lab. Field names are the config-file keys and, upper-cased with a
+    `STACKLAB_` prefix, the environment variables."""
+
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    data_dir: Path = field(default_factory=default_data_dir)
+    # SQLAlchemy URL; empty means SQLite at <data_dir>/stacklab.db.
+    database_url: str = ""
+    # The URL clients are told to use (catalog, discovery). Empty means http://host:port.
+    public_url: str = ""
+    admin_password: str = ""
+    demo_password: str = "demo"
+    compute_driver: str = "fake"
+    network_driver: str = "logical"
+    volume_driver: str = "file"
+    # Seconds a simulated guest takes from BUILD to ACTIVE. Small but not zero, as on a real cloud.
+    boot_seconds: float = 1.0
+    token_ttl_seconds: int = 24 * 3600
+    # Largest page a list returns when the client asks for none or for more.
+    max_page_size: int = 1000
+    log_level: str = "warning"
+
+    @property
+    def endpoint(self) -> str:
+        """The base URL every catalog entry and discovery link is built from."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'stacklab.db'}"
+
+    def with_overrides(self, **values: Any) -> Settings:
+        """A copy with the given fields replaced; `None` values are ignored (an unset flag)."""
+        given = {k: v for k, v in values.items() if v is not None}
+        return _coerce(dataclasses.replace(self, **given))
+
+
+def _coerce(settings: Settings) -> Settings:
+    """Turn strings from the environment or YAML into each field's declared type."""
+    for f in dataclasses.fields(settings):
+        value = getattr(settings, f.name)
+        kind = f.type if isinstance(f.type, str) else f.type.__name__
+        if kind == "int" and not isinstance(value, int):
+            setattr(settings, f.name, int(value))
+        elif kind == "float" and not isinstance(value, float):
+            setattr(settings, f.name, float(value))
+        elif kind == "Path" and not isinstance(value, Path):
+            setattr(settings, f.name, Path(value).expanduser())
+    return settings
+
+
+def load_settings(config_file: Path | None = None, environ: dict[str, str] | None = None,
+                  **flags: Any) -> Settings:
+    """Build the settings: defaults, then the config file, then `STACKLAB_*` variables, then flags.
+
+    The config file is `config_file`, else `$STACKLAB_CONFIG`, else `<data_dir>/stacklab.yaml` if it exists.
+    Raises ValueError on an unknown key in the file, so a typo does not pass silently.
+    """
+    env = os.environ if environ is None else environ
+    names = {f.name for f in dataclasses.fields(Settings)}
+    from_env = {n: env[f"STACKLAB_{n.upper()}"] for n in names if f"STACKLAB_{n.upper()}" in env}
+
+    data_dir = flags.get("data_dir") or from_env.get("data_dir") or default_data_dir()
+    path = config_file or (Path(env["STACKLAB_CONFIG"]) if env.get("STACKLAB_CONFIG") else None)
+    if path is None and (Path(data_dir).expanduser() / CONFIG_FILE_NAME).exists():
+        path = Path(data_dir).expanduser() / CONFIG_FILE_NAME
+    from_file: dict[str, Any] = {}
+    if path is not None:
+        from_file = yaml.safe_load(Path(path).read_text()) or {}
+        unknown = set(from_file) - names
+        if unknown:
+            raise ValueError(f"{path}: unknown setting(s) {', '.join(sorted(unknown))}; "
+                             f"known: {', '.join(sorted(names))}")
+    settings = Settings()
+    for layer in (from_file, from_env, flags):
+        settings = settings.with_overrides(**{k: v for k, v in layer.items() if k in names})
+    return settings

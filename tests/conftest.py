@@ -1,0 +1,171 @@
+"""Shared fixtures: an in-process cloud with an HTTP client (the API layer), and a live server on 127.0.0.1
+driven by the real `openstack` CLI and openstacksdk (the e2e layer)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from starlette.testclient import TestClient
+
+from lab.cloud.app import Cloud, create_app
+from lab.config import Settings
+
+ADMIN_PASSWORD = "secret-admin"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings for a throw-away lab in a temporary directory (instant boots, fixed admin password)."""
+    return Settings(data_dir=tmp_path / "lab", admin_password=ADMIN_PASSWORD, boot_seconds=0.0,
+                    port=8780, host="127.0.0.1")
+
+
+@pytest.fixture
+def cloud(settings: Settings) -> Iterator[Cloud]:
+    """A bootstrapped cloud with no worker thread: tests run asynchronous work with `cloud.worker.run_due()`."""
+    cloud = Cloud(settings)
+    cloud.bootstrap()
+    yield cloud
+    cloud.close()
+
+
+@pytest.fixture
+def client(cloud: Cloud) -> Iterator[TestClient]:
+    """An HTTP client for the in-process ASGI app (no worker thread; see `cloud`)."""
+    app = create_app(cloud.settings, cloud=cloud, start_worker=False)
+    with TestClient(app, base_url="http://127.0.0.1:8780", raise_server_exceptions=False) as c:
+        yield c
+
+
+def get_token(client: TestClient, user: str, password: str, project: str) -> str:
+    """Password-authenticate `user` scoped to `project` (both in the Default domain); return the token."""
+    r = client.post("/identity/v3/auth/tokens", json={"auth": {
+        "identity": {"methods": ["password"], "password": {"user": {
+            "name": user, "password": password, "domain": {"name": "Default"}}}},
+        "scope": {"project": {"name": project, "domain": {"name": "Default"}}}}})
+    assert r.status_code == 201, r.text
+    return r.headers["x-subject-token"]
+
+
+@pytest.fixture
+def admin_token(client: TestClient) -> str:
+    return get_token(client, "admin", ADMIN_PASSWORD, "admin")
+
+
+@pytest.fixture
+def demo_token(client: TestClient) -> str:
+    return get_token(client, "demo", "demo", "demo")
+
+
+@pytest.fixture
+def as_admin(admin_token: str) -> dict[str, str]:
+    """Headers for requests as the admin."""
+    return {"X-Auth-Token": admin_token}
+
+
+@pytest.fixture
+def as_demo(demo_token: str) -> dict[str, str]:
+    """Headers for requests as the demo project's member."""
+    return {"X-Auth-Token": demo_token}
+
+
+# ---------------------------------------------------------------------------------------------- live server
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class LiveCloud:
+    """A `stacklab up` process on 127.0.0.1 and what a client needs to reach it."""
+
+    url: str
+    data_dir: Path
+    process: subprocess.Popen[bytes]
+    env: dict[str, str]
+
+    def os_env(self, user: str = "admin", project: str | None = None, password: str | None = None) -> dict[str, str]:
+        """Environment for the `openstack` CLI as `user` (admin, or demo in the demo project)."""
+        if password is None:
+            password = ADMIN_PASSWORD if user == "admin" else "demo"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
+        env.update(OS_AUTH_URL=f"{self.url}/identity", OS_USERNAME=user, OS_PASSWORD=password,
+                   OS_PROJECT_NAME=project or user, OS_USER_DOMAIN_NAME="Default",
+                   OS_PROJECT_DOMAIN_NAME="Default", OS_IDENTITY_API_VERSION="3", OS_REGION_NAME="RegionOne",
+                   OS_INTERFACE="public")
+        return env
+
+    def openstack(self, *args: str, user: str = "admin", project: str | None = None,
+                  check: bool = True) -> subprocess.CompletedProcess[str]:
+        """Run the real `openstack` CLI; `-f json` output is left for the caller to parse."""
+        cli = str(Path(sys.executable).with_name("openstack"))
+        result = subprocess.run([cli, *args], env=self.os_env(user, project), capture_output=True, text=True,
+                                timeout=300)
+        if check and result.returncode != 0:
+            raise AssertionError(f"openstack {' '.join(args)} failed ({result.returncode}):\n"
+                                 f"{result.stdout}\n{result.stderr}")
+        return result
+
+    def sdk(self, user: str = "admin", project: str | None = None) -> Any:
+        """An openstacksdk connection as `user`."""
+        import openstack
+
+        password = ADMIN_PASSWORD if user == "admin" else "demo"
+        return openstack.connect(auth_url=f"{self.url}/identity", username=user, password=password,
+                                 project_name=project or user, user_domain_name="Default",
+                                 project_domain_name="Default", region_name="RegionOne", interface="public",
+                                 identity_api_version="3")
+
+    def stop(self, kill: bool = False) -> None:
+        if self.process.poll() is None:
+            self.process.kill() if kill else self.process.terminate()
+            self.process.wait(timeout=30)
+
+
+def start_live_cloud(data_dir: Path, port: int | None = None, extra_env: dict[str, str] | None = None) -> LiveCloud:
+    """Start `stacklab up` as a child process and wait (bounded) until it answers."""
+    port = port or free_port()
+    env = dict(os.environ, STACKLAB_ADMIN_PASSWORD=ADMIN_PASSWORD, STACKLAB_BOOT_SECONDS="0.2",
+               STACKLAB_NO_CLOUDS_YAML="1", **(extra_env or {}))
+    log = open(data_dir.parent / f"stacklab-{port}.log", "ab")  # noqa: SIM115 - lives as long as the process
+    process = subprocess.Popen([sys.executable, "-m", "lab.cli", "up", "--host", "127.0.0.1", "--port", str(port),
+                                "--data-dir", str(data_dir)], env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        if process.poll() is not None:
+            raise RuntimeError(f"stacklab up exited with {process.returncode}; see {log.name}")
+        try:
+            if httpx.get(f"{url}/identity", timeout=1).status_code in (200, 300):
+                return LiveCloud(url, data_dir, process, env)
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"stacklab up did not answer within 20 s; see {log.name}")
+
+
+@pytest.fixture(scope="session")
+def live_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveCloud]:
+    """One live cloud shared by the e2e tests of a session (tests create uniquely named resources)."""
+    lab = start_live_cloud(tmp_path_factory.mktemp("live") / "lab")
+    yield lab
+    lab.stop()
+
+
+@pytest.fixture
+def unique() -> Callable[[str], str]:
+    """Unique resource names, so e2e tests sharing one live cloud never collide."""
+    counter = iter(range(10**9))
+    stamp = f"{os.getpid()}-{time.monotonic_ns() % 10**6}"
+    return lambda prefix: f"{prefix}-{stamp}-{next(counter)}"
