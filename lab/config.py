@@ -46,6 +46,8 @@ class Settings:
     token_ttl_seconds: int = 24 * 3600
     # Largest page a list returns when the client asks for none or for more.
     max_page_size: int = 1000
+    # Largest image upload accepted, in bytes (Glance's image_size_cap); a bigger one is refused with 413.
+    image_size_cap: int = 10 * 1024**3
     log_level: str = "warning"
 
     @property

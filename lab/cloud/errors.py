@@ -100,6 +100,7 @@ def error_body(style: str, error: CloudError) -> dict[str, Any]:
         return {"NeutronError": {"type": error.neutron_type or _NEUTRON_DEFAULT_TYPES.get(error.code, "HTTPError"),
                                  "message": error.message, "detail": ""}}
     if style == "glance":
-        # Glance (webob) answers JSON clients with this shape.
-        return {"code": error.code, "title": error.title, "message": error.message}
+        # Glance's errors are webob's, which answers a JSON client with the status line as `code`. (webob also
+        # wraps the message in its HTML template, "...<br /><br />\n\n\n"; left out: the CLI prints it verbatim.)
+        return {"message": error.message, "code": f"{error.code} {error.title}", "title": error.title}
     return {"error": {"code": error.code, "title": error.title, "message": error.message}}

@@ -74,6 +74,10 @@ DEFAULT_RULES: dict[str, str] = {
     "image:update": "member",
     "image:delete": "member",
     "image:publicize": "admin",
+    "image:upload": "member",
+    "image:download": "reader",
+    "image:deactivate": "member",
+    "image:manage_members": "member",
     # network
     "network:get": "reader",
     "network:create": "member",

@@ -1,0 +1,200 @@
+"""Image's HTTP routes (Glance v2, mounted at /image): parse, call the service, render. No logic here.
+
+`GET /image` is Glance's version discovery (300), which openstacksdk requires before any image call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
+from starlette.routing import Route
+
+from lab.cloud.errors import BadRequest, UnsupportedMediaType
+from lab.cloud.http import cloud_of, context_of, no_content, respond
+from lab.cloud.image import schemas
+
+
+async def root(request: Request) -> Response:
+    """GET /image: the API versions (Glance answers 300 Multiple Choices)."""
+    return respond(schemas.versions(cloud_of(request).settings.endpoint), 300)
+
+
+async def versions(request: Request) -> Response:
+    return respond(schemas.versions(cloud_of(request).settings.endpoint))
+
+
+async def _json_body(request: Request) -> object:
+    raw = await request.body()
+    try:
+        return orjson.loads(raw) if raw else None
+    except orjson.JSONDecodeError as exc:
+        raise BadRequest(f"Malformed JSON in request body: {exc}") from None
+
+
+def _media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+async def create_image(request: Request) -> Response:
+    ctx = context_of(request)
+    req = schemas.image_create(await _json_body(request))
+    cloud = cloud_of(request)
+    img = cloud.image.create_image(ctx, req)
+    return respond(schemas.image(img), 201, {"Location": f"{cloud.settings.endpoint}/image/v2/images/{img.id}"})
+
+
+async def list_images(request: Request) -> Response:
+    ctx = context_of(request)
+    query = schemas.image_query(request.query_params.multi_items())
+    images, next_marker = cloud_of(request).image.list_images(ctx, query)
+    return respond(schemas.images_page(images, query, next_marker))
+
+
+async def show_image(request: Request) -> Response:
+    ctx = context_of(request)
+    return respond(schemas.image(cloud_of(request).image.get_image(ctx, request.path_params["image_id"])))
+
+
+async def update_image(request: Request) -> Response:
+    ctx = context_of(request)
+    media_type = _media_type(request)
+    if media_type not in schemas.PATCH_MEDIA_TYPES:
+        raise UnsupportedMediaType(f"Unsupported Content-Type {media_type or 'None'}; use "
+                                   f"{schemas.PATCH_MEDIA_TYPES[0]}",
+                                   headers={"Accept-Patch": ", ".join(schemas.PATCH_MEDIA_TYPES)})
+    ops = schemas.json_patch(await request.body())
+    img = cloud_of(request).image.update_image(ctx, request.path_params["image_id"], ops)
+    return respond(schemas.image(img))
+
+
+async def delete_image(request: Request) -> Response:
+    ctx = context_of(request)
+    cloud_of(request).image.delete_image(ctx, request.path_params["image_id"])
+    return no_content()
+
+
+async def upload_image_data(request: Request) -> Response:
+    ctx = context_of(request)
+    media_type = _media_type(request)
+    if media_type != "application/octet-stream":
+        raise UnsupportedMediaType(f"The request media type {media_type or 'None'} is not supported by this "
+                                   "server.")
+    length = request.headers.get("content-length")
+    await cloud_of(request).image.upload_image_data(ctx, request.path_params["image_id"], request.stream(),
+                                                    int(length) if length and length.isdigit() else None)
+    return no_content()
+
+
+async def download_image_data(request: Request) -> Response:
+    ctx = context_of(request)
+    img, path = cloud_of(request).image.image_data(ctx, request.path_params["image_id"])
+    if path is None:
+        return no_content()
+    headers = {"Content-MD5": img.checksum} if img.checksum else {}
+    return FileResponse(path, media_type="application/octet-stream", headers=headers)
+
+
+async def deactivate_image(request: Request) -> Response:
+    ctx = context_of(request)
+    cloud_of(request).image.deactivate_image(ctx, request.path_params["image_id"])
+    return no_content()
+
+
+async def reactivate_image(request: Request) -> Response:
+    ctx = context_of(request)
+    cloud_of(request).image.reactivate_image(ctx, request.path_params["image_id"])
+    return no_content()
+
+
+async def add_image_tag(request: Request) -> Response:
+    ctx = context_of(request)
+    cloud_of(request).image.add_image_tag(ctx, request.path_params["image_id"], request.path_params["tag"])
+    return no_content()
+
+
+async def remove_image_tag(request: Request) -> Response:
+    ctx = context_of(request)
+    cloud_of(request).image.remove_image_tag(ctx, request.path_params["image_id"], request.path_params["tag"])
+    return no_content()
+
+
+async def add_image_member(request: Request) -> Response:
+    ctx = context_of(request)
+    member_id = schemas.member_id(await _json_body(request))
+    member = cloud_of(request).image.add_image_member(ctx, request.path_params["image_id"], member_id)
+    return respond(schemas.member(member))
+
+
+async def list_image_members(request: Request) -> Response:
+    ctx = context_of(request)
+    members = cloud_of(request).image.list_image_members(ctx, request.path_params["image_id"])
+    return respond({"members": [schemas.member(m) for m in members], "schema": "/v2/schemas/members"})
+
+
+async def show_image_member(request: Request) -> Response:
+    ctx = context_of(request)
+    p = request.path_params
+    return respond(schemas.member(cloud_of(request).image.get_image_member(ctx, p["image_id"], p["member_id"])))
+
+
+async def update_image_member(request: Request) -> Response:
+    ctx = context_of(request)
+    p = request.path_params
+    status = schemas.member_status(await _json_body(request))
+    member = cloud_of(request).image.update_image_member(ctx, p["image_id"], p["member_id"], status)
+    return respond(schemas.member(member))
+
+
+async def remove_image_member(request: Request) -> Response:
+    ctx = context_of(request)
+    p = request.path_params
+    cloud_of(request).image.remove_image_member(ctx, p["image_id"], p["member_id"])
+    return no_content()
+
+
+def _static(body: dict[str, Any]) -> Callable[[Request], Awaitable[Response]]:
+    """A handler answering a fixed document (the JSON schemas) to any authenticated caller."""
+
+    async def handler(request: Request) -> Response:
+        context_of(request)
+        return respond(body)
+
+    return handler
+
+
+async def import_info(request: Request) -> Response:
+    """No interoperable import methods: images are uploaded with PUT .../file."""
+    context_of(request)
+    return respond({"import-methods": {"description": "Import methods available.", "type": "array",
+                                       "value": []}})
+
+
+routes = [
+    Route("/", root, methods=["GET", "HEAD"]),
+    Route("/versions", versions, methods=["GET", "HEAD"]),
+    Route("/v2/images", list_images, methods=["GET"]),
+    Route("/v2/images", create_image, methods=["POST"]),
+    Route("/v2/images/{image_id}", show_image, methods=["GET"]),
+    Route("/v2/images/{image_id}", update_image, methods=["PATCH"]),
+    Route("/v2/images/{image_id}", delete_image, methods=["DELETE"]),
+    Route("/v2/images/{image_id}/file", upload_image_data, methods=["PUT"]),
+    Route("/v2/images/{image_id}/file", download_image_data, methods=["GET"]),
+    Route("/v2/images/{image_id}/actions/deactivate", deactivate_image, methods=["POST"]),
+    Route("/v2/images/{image_id}/actions/reactivate", reactivate_image, methods=["POST"]),
+    Route("/v2/images/{image_id}/tags/{tag}", add_image_tag, methods=["PUT"]),
+    Route("/v2/images/{image_id}/tags/{tag}", remove_image_tag, methods=["DELETE"]),
+    Route("/v2/images/{image_id}/members", list_image_members, methods=["GET"]),
+    Route("/v2/images/{image_id}/members", add_image_member, methods=["POST"]),
+    Route("/v2/images/{image_id}/members/{member_id}", show_image_member, methods=["GET"]),
+    Route("/v2/images/{image_id}/members/{member_id}", update_image_member, methods=["PUT"]),
+    Route("/v2/images/{image_id}/members/{member_id}", remove_image_member, methods=["DELETE"]),
+    Route("/v2/schemas/image", _static(schemas.image_schema()), methods=["GET"]),
+    Route("/v2/schemas/images", _static(schemas.images_schema()), methods=["GET"]),
+    Route("/v2/schemas/member", _static(schemas.member_schema()), methods=["GET"]),
+    Route("/v2/schemas/members", _static(schemas.members_schema()), methods=["GET"]),
+    Route("/v2/info/import", import_info, methods=["GET"]),
+]

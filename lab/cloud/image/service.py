@@ -1,0 +1,394 @@
+"""Image behaviour (Glance v2 subset): images and their data, visibility, JSON-patch updates, tags, the
+deactivate/reactivate actions, the bootstrap `cirros` image, and what compute asks of images.
+
+Who sees an image follows Glance: an admin sees every image; a project sees public images, its own, `shared`
+images it is a member of, and `community` images when it asks for them (or names one by id). An image a
+project cannot see is "not found" (404), never "forbidden", so ids of other projects' private images do not
+leak. Changing an image is for its owner's members (and admins); only an admin may make an image public.
+
+Image data is streamed to a file (see store.py) between two short write transactions: `queued -> saving`
+before, `saving -> active` with size and checksums after. An upload that fails puts the image back to
+`queued`, as Glance does; a process killed mid-upload is repaired at the next start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import and_, delete, or_, select
+from sqlalchemy.orm import Session
+
+from lab.cloud.context import RequestContext
+from lab.cloud.drivers.base import ImageSpec
+from lab.cloud.errors import BadRequest, CloudError, Conflict, Forbidden, NotFound, OverLimit
+from lab.cloud.events import record
+from lab.cloud.image import schemas
+from lab.cloud.image.members import MembersMixin
+from lab.cloud.image.models import Image, ImageMember
+from lab.cloud.image.store import HASH_ALGO, ImageStore, StoredData, tiny_qcow2
+
+if TYPE_CHECKING:
+    from lab.cloud.app import Cloud
+
+DEFAULT_IMAGE_NAME = "cirros"
+
+
+class ImageService(MembersMixin):
+    def __init__(self, cloud: Cloud):
+        self.cloud = cloud
+        self.store = ImageStore(cloud.settings.data_dir / "images")
+
+    # ------------------------------------------------------------------------------------------- bootstrap
+    def bootstrap(self) -> None:
+        """Repair uploads cut short by a killed process, and make sure the default `cirros` image exists
+        (public, owned by the admin project, with its file). Idempotent."""
+        self.store.remove_partials()
+        now = self.cloud.clock.now()
+        with self.cloud.db.write() as db:
+            for img in db.scalars(select(Image).where(Image.status == "saving")):
+                img.status, img.updated_at = "queued", now
+        owner = self._admin_project_id()
+        data = tiny_qcow2()
+        with self.cloud.db.write() as db:
+            found = db.scalar(select(Image).where(Image.name == DEFAULT_IMAGE_NAME, Image.owner == owner))
+            if found is None:
+                img = Image(name=DEFAULT_IMAGE_NAME, status="queued", visibility="public", owner=owner,
+                            disk_format="qcow2", container_format="bare", created_at=now, updated_at=now,
+                            tags=[], properties={})
+                db.add(img)
+                db.flush()
+                record(db, now, project_id=owner, user_id=None, resource_type="image", resource_id=img.id,
+                       action="create", size=0)
+                self._activate(db, img, self.store.write(img.id, data, "qcow2"), now, None)
+            elif found.status == "active" and not self.store.has_data(found.id):
+                stored = self.store.write(found.id, data, "qcow2")
+                if stored.checksum != found.checksum:  # not our placeholder: do not pretend it is that image
+                    self.store.remove(found.id)
+
+    def _admin_project_id(self) -> str | None:
+        from lab.cloud.identity.models import Project  # identity owns projects; read its table, not its code
+
+        with self.cloud.db.read() as db:
+            return db.scalar(select(Project.id).where(Project.name == "admin", Project.domain_id == "default"))
+
+    # ---------------------------------------------------------------------------------------- visibility
+    @staticmethod
+    def _visible(db: Session, ctx: RequestContext, img: Image) -> bool:
+        if ctx.is_admin or img.visibility in ("public", "community"):
+            return True
+        if img.owner is not None and img.owner == ctx.project_id:
+            return True
+        if img.visibility == "shared" and ctx.project_id:
+            return db.scalar(select(ImageMember.id).where(ImageMember.image_id == img.id,
+                                                          ImageMember.member_id == ctx.project_id)) is not None
+        return False
+
+    def _get(self, db: Session, ctx: RequestContext, image_id: str) -> Image:
+        """The image if `ctx` may see it; NotFound (404) otherwise, whatever `image_id` looks like."""
+        img = db.get(Image, image_id)
+        if img is None or not self._visible(db, ctx, img):
+            raise NotFound(f"No image found with ID {image_id}")
+        return img
+
+    def _authorize(self, ctx: RequestContext, img: Image, rule: str, glance_action: str) -> None:
+        """Raise Glance's 403 unless `ctx` may `rule` on `img` (its owner's members, and admins)."""
+        if not self.cloud.policy.allows(ctx, rule, img.owner):
+            raise Forbidden(f"You are not authorized to complete {glance_action} action.")
+
+    def _check_publicize(self, ctx: RequestContext) -> None:
+        if not self.cloud.policy.allows(ctx, "image:publicize"):
+            raise Forbidden("You are not authorized to complete publicize_image action.")
+
+    # --------------------------------------------------------------------------------------------- images
+    def create_image(self, ctx: RequestContext, req: schemas.ImageCreate) -> Image:
+        """A new `queued` image owned by the caller's project (an admin may name another owner)."""
+        if not self.cloud.policy.allows(ctx, "image:create", ctx.project_id):
+            raise Forbidden("You are not authorized to complete add_image action.")
+        core = dict(req.core)
+        owner = core.pop("owner", ctx.project_id)
+        if owner != ctx.project_id and not ctx.is_admin:
+            raise Forbidden(f"You are not permitted to create images owned by '{owner}'.")
+        if core.get("visibility") == "public":
+            self._check_publicize(ctx)
+        now = self.cloud.clock.now()
+        with self.cloud.db.write() as db:
+            if req.id is not None and db.get(Image, req.id) is not None:
+                raise Conflict(f"Image with identifier {req.id} already exists!")
+            img = Image(name=core.get("name"), status="queued", visibility=core.get("visibility", "shared"),
+                        protected=core.get("protected", False), os_hidden=core.get("os_hidden", False),
+                        min_disk=core.get("min_disk", 0), min_ram=core.get("min_ram", 0),
+                        disk_format=core.get("disk_format"), container_format=core.get("container_format"),
+                        owner=owner, created_at=now, updated_at=now, tags=core.get("tags", []),
+                        properties=req.properties)
+            if req.id is not None:
+                img.id = req.id
+            db.add(img)
+            db.flush()
+            record(db, now, project_id=owner, user_id=ctx.user_id, resource_type="image", resource_id=img.id,
+                   action="create", size=0, name=img.name)
+        return img
+
+    def get_image(self, ctx: RequestContext, image_id: str) -> Image:
+        with self.cloud.db.read() as db:
+            return self._get(db, ctx, image_id)
+
+    def list_images(self, ctx: RequestContext, q: schemas.ImageQuery) -> tuple[list[Image], str | None]:
+        """One page of the images `ctx` may see that match `q`, and the marker of the next page (None when
+        this is the last)."""
+        project = ctx.project_id
+        stmt = select(Image)
+        if not ctx.is_admin:
+            members = select(ImageMember.image_id).where(ImageMember.member_id == project)
+            if q.member_status != "all":
+                members = members.where(ImageMember.status == q.member_status)
+            seen = [Image.visibility == "public", Image.owner == project,
+                    and_(Image.visibility == "shared", Image.id.in_(members))]
+            if q.visibility in ("community", "all"):
+                seen.append(Image.visibility == "community")
+            stmt = stmt.where(or_(*seen))
+        if q.visibility is None:  # community images of others only when asked for (Glance)
+            stmt = stmt.where(or_(Image.visibility != "community", Image.owner == project))
+        elif q.visibility != "all":
+            stmt = stmt.where(Image.visibility == q.visibility)
+        for column, values in ((Image.id, q.ids), (Image.name, q.names), (Image.status, q.statuses),
+                               (Image.disk_format, q.disk_formats), (Image.container_format, q.container_formats)):
+            if values:
+                stmt = stmt.where(column.in_(values))
+        for column, value in ((Image.owner, q.owner), (Image.checksum, q.checksum),
+                              (Image.os_hash_value, q.os_hash_value)):
+            if value is not None:
+                stmt = stmt.where(column == value)
+        if q.protected is not None:
+            stmt = stmt.where(Image.protected == q.protected)
+        stmt = stmt.where(Image.os_hidden == q.os_hidden)
+        if q.size_min is not None:
+            stmt = stmt.where(Image.size >= q.size_min)
+        if q.size_max is not None:
+            stmt = stmt.where(Image.size <= q.size_max)
+        with self.cloud.db.read() as db:
+            rows = [img for img in db.scalars(stmt) if _matches(img, q)]
+            marker = None
+            if q.marker is not None:
+                marker = db.get(Image, q.marker)
+                if marker is None or not self._visible(db, ctx, marker):
+                    raise BadRequest(f"Invalid marker. Image {q.marker} could not be found.")
+        if marker is not None and all(r.id != marker.id for r in rows):
+            rows.append(marker)  # so the page starts after the marker's place in this order
+        for key, direction in reversed(q.sort):  # stable sorts, last key first
+            rows.sort(key=_sort_key(key), reverse=direction == "desc")
+        if marker is not None:
+            rows = rows[[r.id for r in rows].index(marker.id) + 1:]
+        page_size = self.cloud.settings.max_page_size
+        limit = page_size if q.limit is None else min(q.limit, page_size)
+        page = rows[:limit]
+        return page, (page[-1].id if page and len(rows) > limit else None)
+
+    def update_image(self, ctx: RequestContext, image_id: str, ops: list[schemas.PatchOp]) -> Image:
+        """Apply a JSON patch (Glance's rules: read-only and reserved attributes 403, core attributes may not be
+        removed, a missing custom property 409); all of it or nothing."""
+        now = self.cloud.clock.now()
+        with self.cloud.db.write() as db:
+            img = self._get(db, ctx, image_id)
+            self._authorize(ctx, img, "image:update", "modify_image")
+            core: dict[str, Any] = {key: getattr(img, key) for key in schemas.WRITABLE}
+            props = dict(img.properties or {})
+            for op in ops:
+                self._apply(ctx, img, core, props, op)
+            for key, value in core.items():
+                setattr(img, key, list(value) if key == "tags" else value)
+            img.properties = props
+            img.updated_at = now
+        return img
+
+    def _apply(self, ctx: RequestContext, img: Image, core: dict[str, Any], props: dict[str, str],
+               op: schemas.PatchOp) -> None:
+        key = op.key
+        if key in schemas.READ_ONLY:
+            raise Forbidden(f"Attribute '{key}' is read-only.")
+        if key.startswith(schemas.RESERVED_PREFIX):
+            raise Forbidden(f"Attribute '{key}' is reserved.")
+        if key in schemas.WRITABLE:
+            if op.op == "remove":
+                raise Forbidden(f"Property {key} may not be removed.")
+            value = schemas.check_core_value(key, op.value)
+            if value != core[key]:
+                if key in ("disk_format", "container_format") and img.status != "queued":
+                    raise Forbidden(f"Attribute {key} can be only replaced for a queued image.")
+                if key == "owner" and not ctx.is_admin:
+                    raise Forbidden("Attribute 'owner' is read-only.")
+                if key == "visibility" and value == "public":
+                    self._check_publicize(ctx)
+            core[key] = value
+        elif op.op == "add":
+            props[key] = schemas.check_property(key, op.value)
+        elif key not in props:
+            raise Conflict(f"Property {key} does not exist.")
+        elif op.op == "replace":
+            props[key] = schemas.check_property(key, op.value)
+        else:
+            del props[key]
+
+    def delete_image(self, ctx: RequestContext, image_id: str) -> None:
+        """Delete the image, its members and its file. Protected images are refused (403)."""
+        now = self.cloud.clock.now()
+        with self.cloud.db.write() as db:
+            img = self._get(db, ctx, image_id)
+            self._authorize(ctx, img, "image:delete", "delete_image")
+            if img.protected:
+                raise Forbidden(f"Image {image_id} is protected and cannot be deleted.")
+            record(db, now, project_id=img.owner, user_id=ctx.user_id, resource_type="image",
+                   resource_id=img.id, action="delete", size=img.size or 0)
+            db.execute(delete(ImageMember).where(ImageMember.image_id == img.id))
+            db.delete(img)
+        self.store.remove(image_id)  # after the commit: a crash in between leaves a file, never a dangling row
+
+    # ----------------------------------------------------------------------------------------------- data
+    async def upload_image_data(self, ctx: RequestContext, image_id: str, chunks: AsyncIterator[bytes],
+                                content_length: int | None) -> None:
+        """Store the image's data from `chunks`: queued -> saving -> active, with size, md5 `checksum` and
+        sha512 `os_hash_value`. 409 unless queued; 413 past the configured size cap."""
+        cap = self.cloud.settings.image_size_cap
+        with self.cloud.db.write() as db:
+            img = self._get(db, ctx, image_id)
+            self._authorize(ctx, img, "image:upload", "upload_image")
+            if content_length is not None and content_length > cap:
+                raise OverLimit(f"Denying attempt to upload image larger than {cap} bytes.")
+            if img.status != "queued":
+                raise Conflict(f"Image status transition from {img.status} to saving is not allowed")
+            img.status, img.updated_at = "saving", self.cloud.clock.now()
+            disk_format = img.disk_format
+        try:
+            stored = await self.store.receive(image_id, chunks, disk_format, cap)
+        except BaseException as exc:
+            with self.cloud.db.write() as db:
+                left = db.get(Image, image_id)
+                if left is not None and left.status == "saving":
+                    left.status, left.updated_at = "queued", self.cloud.clock.now()
+            if left is None:
+                raise _deleted_during_upload(image_id) from exc
+            raise
+        with self.cloud.db.write() as db:
+            done = db.get(Image, image_id)
+            if done is None or done.status != "saving":
+                if done is None:
+                    self.store.remove(image_id)
+                raise _deleted_during_upload(image_id)
+            self._activate(db, done, stored, self.cloud.clock.now(), ctx.user_id)
+
+    @staticmethod
+    def _activate(db: Session, img: Image, stored: StoredData, now: datetime, user_id: str | None) -> None:
+        img.status, img.updated_at = "active", now
+        img.size, img.virtual_size = stored.size, stored.virtual_size
+        img.checksum, img.os_hash_algo, img.os_hash_value = stored.checksum, HASH_ALGO, stored.os_hash_value
+        record(db, now, project_id=img.owner, user_id=user_id, resource_type="image", resource_id=img.id,
+               action="upload", size=stored.size)
+
+    def image_data(self, ctx: RequestContext, image_id: str) -> tuple[Image, Path | None]:
+        """The image and the path of its data, or None when it has none yet (the route answers 204)."""
+        with self.cloud.db.read() as db:
+            img = self._get(db, ctx, image_id)
+        if not self.cloud.policy.allows(ctx, "image:download"):
+            raise Forbidden("You are not authorized to complete download_image action.")
+        if img.status == "deactivated" and not ctx.is_admin:
+            raise Forbidden("The requested image has been deactivated. Image data download is forbidden.")
+        if img.status != "active":
+            return img, None
+        path = self.store.path(image_id)
+        if not path.is_file():
+            raise CloudError(f"The data of image {image_id} is missing from the image store.")
+        return img, path
+
+    # -------------------------------------------------------------------------------------- actions, tags
+    def deactivate_image(self, ctx: RequestContext, image_id: str) -> None:
+        self._set_status(ctx, image_id, "deactivated", ("active",), "deactivate")
+
+    def reactivate_image(self, ctx: RequestContext, image_id: str) -> None:
+        self._set_status(ctx, image_id, "active", ("deactivated",), "reactivate")
+
+    def _set_status(self, ctx: RequestContext, image_id: str, new: str, allowed_from: tuple[str, ...],
+                    action: str) -> None:
+        now = self.cloud.clock.now()
+        with self.cloud.db.write() as db:
+            img = self._get(db, ctx, image_id)
+            self._authorize(ctx, img, "image:deactivate", action)
+            if img.status == new:
+                return
+            if img.status not in allowed_from:
+                raise Forbidden(f"Not allowed to {action} image in status '{img.status}'")
+            img.status, img.updated_at = new, now
+            record(db, now, project_id=img.owner, user_id=ctx.user_id, resource_type="image", resource_id=img.id,
+                   action=action, size=img.size or 0)
+
+    def add_image_tag(self, ctx: RequestContext, image_id: str, tag: str) -> None:
+        schemas.check_tags([tag])
+        with self.cloud.db.write() as db:
+            img = self._get(db, ctx, image_id)
+            self._authorize(ctx, img, "image:update", "modify_image")
+            if tag not in img.tags:
+                img.tags, img.updated_at = [*img.tags, tag], self.cloud.clock.now()
+
+    def remove_image_tag(self, ctx: RequestContext, image_id: str, tag: str) -> None:
+        with self.cloud.db.write() as db:
+            img = self._get(db, ctx, image_id)
+            self._authorize(ctx, img, "image:update", "modify_image")
+            if tag not in img.tags:
+                raise NotFound(f"Tag {tag} not found on image {image_id}")
+            img.tags, img.updated_at = [t for t in img.tags if t != tag], self.cloud.clock.now()
+
+    # ------------------------------------------------------------------------------- contract for compute
+    def image_for_boot(self, ctx: RequestContext, image_id: str) -> ImageSpec:
+        """What a guest boots from. Raises BadRequest (Nova's 400 wording) when `ctx` cannot see the image or
+        it is not active. `properties` holds the custom properties plus `min_disk`, `min_ram` and `size`
+        (core names, so they never clash with a custom one)."""
+        with self.cloud.db.read() as db:
+            img = db.get(Image, image_id) if isinstance(image_id, str) else None
+            if img is None or not self._visible(db, ctx, img):
+                raise BadRequest(f"Image {image_id} could not be found.")
+        if img.status != "active":
+            raise BadRequest(f"Image {image_id} is not active.")
+        path = self.store.path(img.id) if self.store.has_data(img.id) else None
+        properties: dict[str, Any] = {**(img.properties or {}), "min_disk": img.min_disk,
+                                      "min_ram": img.min_ram, "size": img.size or 0}
+        return ImageSpec(id=img.id, name=img.name or "", path=path, disk_format=img.disk_format or "raw",
+                         properties=properties)
+
+    def get_image_summary(self, db: Session, ctx: RequestContext, image_id: str) -> dict[str, Any] | None:
+        """`{"id", "name"}` of an image `ctx` can see, else None (deleted, or another project's private)."""
+        img = db.get(Image, image_id)
+        if img is None or not self._visible(db, ctx, img):
+            return None
+        return {"id": img.id, "name": img.name}
+
+
+def _matches(img: Image, q: schemas.ImageQuery) -> bool:
+    """The filters on JSON columns and times, which are simpler to test here than in SQL."""
+    if q.tags and not set(q.tags) <= set(img.tags or []):
+        return False
+    props = img.properties or {}
+    if any(props.get(key) != value for key, value in q.properties):
+        return False
+    for attribute, operator, moment in q.times:
+        value: datetime = getattr(img, attribute)
+        ok = {"gt": value > moment, "gte": value >= moment, "lt": value < moment, "lte": value <= moment,
+              "eq": value == moment, "neq": value != moment}[operator]
+        if not ok:
+            return False
+    return True
+
+
+def _sort_key(attribute: str) -> Callable[[Image], tuple[bool, Any]]:
+    """A sort key on one attribute, with nulls first in ascending order as SQLite sorts them."""
+
+    def key(img: Image) -> tuple[bool, Any]:
+        value = getattr(img, attribute)
+        return (value is not None, value if value is not None else 0)
+
+    return key
+
+
+def _deleted_during_upload(image_id: str) -> Conflict:
+    return Conflict(f"Image {image_id} could not be found after upload. The image may have been deleted during "
+                    "the upload.")
