@@ -8,6 +8,7 @@ virtual size, and makes the tiny but valid qcow2 disk the default `cirros` image
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import os
@@ -55,19 +56,34 @@ class ImageStore:
         md5, sha = hashlib.md5(usedforsecurity=False), hashlib.sha512()
         size = 0
         head = b""
+        pending: asyncio.Future[None] | None = None
         try:
             with open(part, "wb") as f:
-                async for chunk in chunks:
-                    if not chunk:
-                        continue
-                    size += len(chunk)
-                    if size > size_cap:
-                        raise OverLimit(f"Denying attempt to upload image larger than {size_cap} bytes.")
-                    if len(head) < 512:
-                        head += chunk[:512 - len(head)]
+
+                def consume(chunk: bytes) -> None:
                     md5.update(chunk)
                     sha.update(chunk)
                     f.write(chunk)
+
+                # Hashing and writing run in a thread (hashlib and file writes release the GIL), one chunk at
+                # a time while the next is received, so an upload never stalls the cloud's event loop.
+                try:
+                    async for chunk in chunks:
+                        if not chunk:
+                            continue
+                        size += len(chunk)
+                        if size > size_cap:
+                            raise OverLimit(f"Denying attempt to upload image larger than {size_cap} bytes.")
+                        if len(head) < 512:
+                            head += chunk[:512 - len(head)]
+                        if pending is not None:
+                            await pending
+                        pending = asyncio.ensure_future(asyncio.to_thread(consume, chunk))
+                finally:
+                    if pending is not None:  # never close the file under a write still running
+                        await asyncio.wait([pending])
+                if pending is not None:
+                    pending.result()
             os.replace(part, self.path(image_id))
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
