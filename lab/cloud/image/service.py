@@ -131,13 +131,19 @@ class ImageService(MembersMixin):
                    action="create", size=0, name=img.name)
         return img
 
+    def _check_read(self, ctx: RequestContext, glance_action: str) -> None:
+        if not self.cloud.policy.allows(ctx, "image:get"):
+            raise Forbidden(f"You are not authorized to complete {glance_action} action.")
+
     def get_image(self, ctx: RequestContext, image_id: str) -> Image:
+        self._check_read(ctx, "get_image")
         with self.cloud.db.read() as db:
             return self._get(db, ctx, image_id)
 
     def list_images(self, ctx: RequestContext, q: schemas.ImageQuery) -> tuple[list[Image], str | None]:
         """One page of the images `ctx` may see that match `q`, and the marker of the next page (None when
         this is the last)."""
+        self._check_read(ctx, "get_images")
         project = ctx.project_id
         stmt = select(Image)
         if not ctx.is_admin:
