@@ -69,7 +69,7 @@ def _router_ports(db: Session, port_ids: list[str]) -> list[RouterPortSpec]:
     for port, alloc, subnet in db.execute(
             select(Port, IPAllocation, Subnet).join(IPAllocation, IPAllocation.port_id == Port.id)
             .join(Subnet, Subnet.id == IPAllocation.subnet_id).where(Port.id.in_(port_ids))
-            .order_by(Port.created_at, IPAllocation.id)).tuples():
+            .order_by(Port.created_at, IPAllocation.id)):
         out.append(RouterPortSpec(port.id, port.network_id, port.mac_address, alloc.ip_address, subnet.cidr))
     return out
 
