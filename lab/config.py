@@ -40,6 +40,12 @@ class Settings:
     demo_password: str = "demo"
     compute_driver: str = "fake"
     network_driver: str = "logical"
+    # The segment type tenant networks get (Neutron's ml2 tenant_network_types): vxlan or vlan.
+    network_tenant_type: str = "vxlan"
+    # Segment id ranges, as Neutron's ml2_type_vlan network_vlan_ranges ("physnet:first:last") and
+    # ml2_type_vxlan vni_ranges ("first:last"). 802.1Q leaves 12 bits for the VLAN id: 4094 at most.
+    network_vlan_range: str = "physnet1:1:4094"
+    network_vxlan_range: str = "1:1000"
     volume_driver: str = "file"
     # Seconds a simulated guest takes from BUILD to ACTIVE. Small but not zero, as on a real cloud.
     boot_seconds: float = 1.0

@@ -182,3 +182,162 @@ class ComputeDriver(abc.ABC):
         """Usage counters. Raises GuestNotFound."""
         info = self.get_info(server_id)
         return GuestStats(cpu_time_ns=info.cpu_time_ns)
+
+
+# ------------------------------------------------------------------------------------------------ networking
+@dataclass(frozen=True)
+class SubnetSpec:
+    id: str
+    cidr: str
+    gateway_ip: str | None
+    enable_dhcp: bool
+    dns_nameservers: tuple[str, ...] = ()
+    host_routes: tuple[tuple[str, str], ...] = ()  # (destination, nexthop)
+
+
+@dataclass(frozen=True)
+class DhcpHost:
+    """One address the network's DHCP server hands out: the port's MAC gets this IP."""
+
+    mac_address: str
+    ip_address: str
+    port_id: str
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """A network as the driver must make it: its L2 segment, subnets and the DHCP reservations."""
+
+    id: str
+    mtu: int
+    network_type: str  # flat | vlan | vxlan
+    physical_network: str | None
+    segmentation_id: int | None
+    external: bool
+    admin_state_up: bool = True
+    subnets: tuple[SubnetSpec, ...] = ()
+    dhcp_hosts: tuple[DhcpHost, ...] = ()
+
+
+@dataclass(frozen=True)
+class RouterPortSpec:
+    port_id: str
+    network_id: str
+    mac_address: str
+    ip_address: str
+    cidr: str  # the subnet the address is on, so the interface gets the right prefix
+
+
+@dataclass(frozen=True)
+class FloatingIPSpec:
+    floating_ip_address: str
+    fixed_ip_address: str
+
+
+@dataclass(frozen=True)
+class RouterSpec:
+    """A router as the driver must make it: interfaces, gateway (with SNAT or not), static routes, and the
+    floating IPs it NATs."""
+
+    id: str
+    admin_state_up: bool = True
+    interfaces: tuple[RouterPortSpec, ...] = ()
+    gateway: RouterPortSpec | None = None
+    enable_snat: bool = True
+    routes: tuple[tuple[str, str], ...] = ()  # (destination, nexthop)
+    floating_ips: tuple[FloatingIPSpec, ...] = ()
+
+
+@dataclass(frozen=True)
+class SecurityRuleSpec:
+    direction: str  # ingress | egress
+    ethertype: str  # IPv4 | IPv6
+    protocol: str | None
+    port_range_min: int | None
+    port_range_max: int | None
+    # Where traffic may come from (ingress) or go to (egress): a CIDR; a remote group is expanded by the
+    # service into the CIDRs (/32, /128) of that group's ports.
+    remote_cidrs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PortSecuritySpec:
+    """What a port's firewall must allow. With `enabled` false the port is not filtered at all."""
+
+    port_id: str
+    network_id: str
+    mac_address: str
+    ip_addresses: tuple[str, ...]
+    enabled: bool = True
+    rules: tuple[SecurityRuleSpec, ...] = ()
+    allowed_address_pairs: tuple[tuple[str, str], ...] = ()  # (ip or cidr, mac)
+
+
+class NetworkDriver(abc.ABC):
+    """Makes the logical network model real (or, for `logical`, only records it).
+
+    The networking service owns everything OpenStack-visible: IDs, IP allocation, MACs, statuses, quotas. It
+    calls a driver from the worker, outside any database transaction, with the *whole desired state* of one
+    object at a time, so every `ensure_*` is idempotent and converges: calling it twice, or after a crash, or
+    after the object changed, leaves exactly the given state. Every `delete_*` succeeds when the object does
+    not exist. A driver never imports the database layer.
+    """
+
+    name: str = ""
+    capabilities: dict[str, bool] = {
+        "real_dataplane": False,  # packets actually flow (bridges, namespaces); False: data only
+        "dhcp": False,  # guests get their fixed IPs by DHCP
+        "nat": False,  # SNAT and floating IPs are real
+        "security_groups": False,  # rules are enforced
+    }
+
+    def __init__(self, data_dir: Path, **options: Any):
+        self.data_dir = data_dir
+
+    def start(self) -> None:  # noqa: B027 - optional hook
+        """Called once when the cloud starts, before any other call."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Called once when the cloud stops. What the driver made may stay (it is state, like guests)."""
+
+    @abc.abstractmethod
+    def ensure_network(self, spec: NetworkSpec) -> None:
+        """Post: the network's L2 segment exists with `spec.mtu`; for each subnet with DHCP on, a DHCP server
+        answers exactly `spec.dhcp_hosts` (MAC -> IP) with the subnet's gateway, DNS servers and host routes;
+        subnets no longer in `spec` are gone from it."""
+
+    @abc.abstractmethod
+    def delete_network(self, network_id: str) -> None:
+        """Post: nothing of the network remains (segment, DHCP). Succeeds if it does not exist."""
+
+    @abc.abstractmethod
+    def ensure_router(self, spec: RouterSpec) -> None:
+        """Post: the router forwards between exactly `spec.interfaces` (each with its address), has the
+        gateway (SNAT for the interfaces' subnets when `enable_snat`), the static routes, and DNAT/SNAT
+        one-to-one for each floating IP; anything not in `spec` is removed."""
+
+    @abc.abstractmethod
+    def delete_router(self, router_id: str) -> None:
+        """Post: the router and all its NAT rules are gone. Succeeds if it does not exist."""
+
+    @abc.abstractmethod
+    def ensure_port_security(self, spec: PortSecuritySpec) -> None:
+        """Post: traffic to and from the port is filtered by `spec.rules` (stateful: replies are allowed),
+        spoofing is blocked except for the port's addresses and allowed address pairs; no filtering when
+        `spec.enabled` is false."""
+
+    @abc.abstractmethod
+    def delete_port_security(self, port_id: str) -> None:
+        """Post: no rules remain for the port. Succeeds if there are none."""
+
+    def bridge_for(self, network_id: str) -> str | None:
+        """The host bridge a guest's NIC joins for this network (goes into NicSpec.bridge); None when the
+        driver has no data plane."""
+        return None
+
+    def list_networks(self) -> list[str]:
+        """The ids of the networks the driver has made (for reconciling after a restart)."""
+        return []
+
+    def list_routers(self) -> list[str]:
+        return []

@@ -1,0 +1,194 @@
+"""What every networking module shares: Neutron's named errors, visibility rules (who sees which row), lookups
+that answer 404 the way Neutron does, and the small helpers for timestamps and revision numbers.
+
+Visibility, as Neutron's default policy has it: a project sees its own resources; networks that are `shared`
+or `router:external` are seen by everyone (but the subnets of an external network only when it is shared);
+an admin sees everything.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, or_, select, true
+from sqlalchemy.orm import Session
+
+from lab.cloud.context import RequestContext
+from lab.cloud.errors import BadRequest, CloudError, Conflict, Forbidden, NotFound
+from lab.cloud.network.models import (
+    FloatingIP,
+    Network,
+    Port,
+    Router,
+    SecurityGroup,
+    SecurityGroupRule,
+    Subnet,
+)
+
+DEVICE_OWNER_DHCP = "network:dhcp"
+DEVICE_OWNER_ROUTER_INTF = "network:router_interface"
+DEVICE_OWNER_ROUTER_GW = "network:router_gateway"
+DEVICE_OWNER_FLOATINGIP = "network:floatingip"
+DEVICE_OWNER_COMPUTE = "compute:nova"
+# Ports Neutron makes and deletes itself; the port API refuses to delete them.
+SERVICE_OWNERS = (DEVICE_OWNER_ROUTER_INTF, DEVICE_OWNER_ROUTER_GW, DEVICE_OWNER_FLOATINGIP)
+
+
+class ServiceUnavailable(CloudError):
+    """Neutron's 503 (ResourceExhausted), e.g. no tenant segment left to allocate."""
+
+    code, title = 503, "Service Unavailable"
+
+
+def invalid_input(message: str) -> BadRequest:
+    return BadRequest(f"Invalid input for operation: {message}.", neutron_type="InvalidInput")
+
+
+def bad_attribute(attr: str, reason: str) -> BadRequest:
+    """The API layer's attribute validation error (webob's HTTPBadRequest in Neutron)."""
+    return BadRequest(f"Invalid input for {attr}. Reason: {reason}.", neutron_type="HTTPBadRequest")
+
+
+def bad_request(resource: str, message: str) -> BadRequest:
+    return BadRequest(f"Bad {resource} request: {message}.", neutron_type="BadRequest")
+
+
+def policy_denied(action: str) -> Forbidden:
+    return Forbidden(f"({action}) is disallowed by policy", neutron_type="PolicyNotAuthorized")
+
+
+def network_not_found(net_id: str) -> NotFound:
+    return NotFound(f"Network {net_id} could not be found.", neutron_type="NetworkNotFound")
+
+
+def subnet_not_found(subnet_id: str) -> NotFound:
+    return NotFound(f"Subnet {subnet_id} could not be found.", neutron_type="SubnetNotFound")
+
+
+def port_not_found(port_id: str) -> NotFound:
+    return NotFound(f"Port {port_id} could not be found.", neutron_type="PortNotFound")
+
+
+def router_not_found(router_id: str) -> NotFound:
+    return NotFound(f"Router {router_id} could not be found", neutron_type="RouterNotFound")
+
+
+def floatingip_not_found(fip_id: str) -> NotFound:
+    return NotFound(f"Floating IP {fip_id} could not be found", neutron_type="FloatingIPNotFound")
+
+
+def security_group_not_found(sg_id: str) -> NotFound:
+    return NotFound(f"Security group {sg_id} does not exist", neutron_type="SecurityGroupNotFound")
+
+
+def ip_in_use(net_id: str, address: str) -> Conflict:
+    return Conflict(f"Unable to complete operation for network {net_id}. The IP address {address} is in use.",
+                    neutron_type="IpAddressInUse")
+
+
+def no_more_ips(net_id: str) -> Conflict:
+    return Conflict(f"No more IP addresses available on network {net_id}.",
+                    neutron_type="IpAddressGenerationFailure")
+
+
+def owns(ctx: RequestContext, project_id: str) -> bool:
+    return ctx.is_admin or project_id == ctx.project_id
+
+
+def network_visible(ctx: RequestContext) -> ColumnElement[bool]:
+    if ctx.is_admin:
+        return true()
+    return or_(Network.project_id == ctx.project_id, Network.shared.is_(True), Network.external.is_(True))
+
+
+def subnet_visible(ctx: RequestContext) -> ColumnElement[bool]:
+    """Subnets of shared networks are seen by all; those of a merely external network only by its owner."""
+    if ctx.is_admin:
+        return true()
+    shared = select(Network.id).where(Network.shared.is_(True))
+    return or_(Subnet.project_id == ctx.project_id, Subnet.network_id.in_(shared))
+
+
+def port_visible(ctx: RequestContext) -> ColumnElement[bool]:
+    """A project sees its ports, and the ports on networks it owns (Neutron's network-owner rule)."""
+    if ctx.is_admin:
+        return true()
+    own_networks = select(Network.id).where(Network.project_id == ctx.project_id)
+    return or_(Port.project_id == ctx.project_id, Port.network_id.in_(own_networks))
+
+
+def owned_by(model: Any, ctx: RequestContext) -> ColumnElement[bool]:
+    if ctx.is_admin:
+        return true()
+    clause: ColumnElement[bool] = model.project_id == ctx.project_id
+    return clause
+
+
+def get_network(db: Session, ctx: RequestContext, net_id: str) -> Network:
+    """The network if `ctx` may see it; NetworkNotFound (404) otherwise, as if it did not exist."""
+    row = db.scalar(select(Network).where(Network.id == net_id, network_visible(ctx)))
+    if row is None:
+        raise network_not_found(net_id)
+    return row
+
+
+def get_subnet(db: Session, ctx: RequestContext, subnet_id: str) -> Subnet:
+    row = db.scalar(select(Subnet).where(Subnet.id == subnet_id, subnet_visible(ctx)))
+    if row is None:
+        raise subnet_not_found(subnet_id)
+    return row
+
+
+def get_port(db: Session, ctx: RequestContext, port_id: str) -> Port:
+    row = db.scalar(select(Port).where(Port.id == port_id, port_visible(ctx)))
+    if row is None:
+        raise port_not_found(port_id)
+    return row
+
+
+def get_router(db: Session, ctx: RequestContext, router_id: str) -> Router:
+    row = db.scalar(select(Router).where(Router.id == router_id, owned_by(Router, ctx)))
+    if row is None:
+        raise router_not_found(router_id)
+    return row
+
+
+def get_floatingip(db: Session, ctx: RequestContext, fip_id: str) -> FloatingIP:
+    row = db.scalar(select(FloatingIP).where(FloatingIP.id == fip_id, owned_by(FloatingIP, ctx)))
+    if row is None:
+        raise floatingip_not_found(fip_id)
+    return row
+
+
+def get_security_group(db: Session, ctx: RequestContext, sg_id: str) -> SecurityGroup:
+    row = db.scalar(select(SecurityGroup).where(SecurityGroup.id == sg_id, owned_by(SecurityGroup, ctx)))
+    if row is None:
+        raise security_group_not_found(sg_id)
+    return row
+
+
+def get_security_group_rule(db: Session, ctx: RequestContext, rule_id: str) -> SecurityGroupRule:
+    row = db.scalar(select(SecurityGroupRule).where(SecurityGroupRule.id == rule_id,
+                                                    owned_by(SecurityGroupRule, ctx)))
+    if row is None:
+        raise NotFound(f"Security group rule {rule_id} does not exist", neutron_type="SecurityGroupRuleNotFound")
+    return row
+
+
+def target_project(ctx: RequestContext, attrs: dict[str, Any], action: str) -> str:
+    """The project a new resource belongs to: the caller's, or (admins only) the one named in the body."""
+    wanted = attrs.pop("project_id", None) or attrs.pop("tenant_id", None)
+    attrs.pop("tenant_id", None)
+    if wanted and wanted != ctx.project_id:
+        if not ctx.is_admin:
+            raise policy_denied(f"rule:{action}")
+        return str(wanted)
+    if ctx.project_id is None:
+        raise BadRequest("A project is required to create a resource.", neutron_type="HTTPBadRequest")
+    return ctx.project_id
+
+
+def touch(row: Any, now: Any) -> None:
+    """Mark a changed row: Neutron bumps `revision_number` and `updated_at` on every update."""
+    row.updated_at = now
+    row.revision_number = (row.revision_number or 0) + 1

@@ -1,0 +1,197 @@
+"""Networking's stored state (Neutron's logical model): networks and their segments, subnets, ports and their
+IP allocations, routers, floating IPs, security groups and rules, and per-project quota limits.
+
+The uniqueness that must hold under concurrent requests is carried by constraints, not by checks alone:
+one address per network (`ipallocations`), one MAC per network (`ports`), one segment id per type and physical
+network (`networksegments`), one `default` security group per project (`default_security_groups`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lab.cloud.db import Base, new_id
+
+
+class Network(Base):
+    __tablename__ = "networks"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    project_id: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    description: Mapped[str] = mapped_column(String(255), default="")
+    admin_state_up: Mapped[bool] = mapped_column(default=True)
+    shared: Mapped[bool] = mapped_column(default=False)
+    external: Mapped[bool] = mapped_column(default=False)  # router:external
+    mtu: Mapped[int] = mapped_column(default=1450)
+    port_security_enabled: Mapped[bool] = mapped_column(default=True)
+    status: Mapped[str] = mapped_column(String(16), default="ACTIVE")
+    tags: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    revision_number: Mapped[int] = mapped_column(default=1)
+
+
+class NetworkSegment(Base):
+    """The L2 segment of a network. `physical_network` is "" (not NULL) for tunnels and `segmentation_id` is 0
+    for flat networks, so the unique constraint also holds for them (NULLs never collide in SQL)."""
+
+    __tablename__ = "networksegments"
+    __table_args__ = (UniqueConstraint("network_type", "physical_network", "segmentation_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    network_id: Mapped[str] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"), unique=True)
+    network_type: Mapped[str] = mapped_column(String(16))
+    physical_network: Mapped[str] = mapped_column(String(64), default="")
+    segmentation_id: Mapped[int] = mapped_column(default=0)
+
+
+class Subnet(Base):
+    __tablename__ = "subnets"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    project_id: Mapped[str] = mapped_column(String(64), index=True)
+    network_id: Mapped[str] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    description: Mapped[str] = mapped_column(String(255), default="")
+    ip_version: Mapped[int] = mapped_column(default=4)
+    cidr: Mapped[str] = mapped_column(String(64))
+    gateway_ip: Mapped[str | None] = mapped_column(String(64))
+    allocation_pools: Mapped[list[Any]] = mapped_column(default=list)  # [{"start", "end"}]
+    dns_nameservers: Mapped[list[Any]] = mapped_column(default=list)
+    host_routes: Mapped[list[Any]] = mapped_column(default=list)  # [{"destination", "nexthop"}]
+    enable_dhcp: Mapped[bool] = mapped_column(default=True)
+    ipv6_ra_mode: Mapped[str | None] = mapped_column(String(16))
+    ipv6_address_mode: Mapped[str | None] = mapped_column(String(16))
+    tags: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    revision_number: Mapped[int] = mapped_column(default=1)
+
+
+class Port(Base):
+    __tablename__ = "ports"
+    __table_args__ = (UniqueConstraint("network_id", "mac_address"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    # "" for the ports Neutron owns itself (router gateways, floating IPs), as Neutron does.
+    project_id: Mapped[str] = mapped_column(String(64), index=True)
+    network_id: Mapped[str] = mapped_column(ForeignKey("networks.id"), index=True)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    description: Mapped[str] = mapped_column(String(255), default="")
+    mac_address: Mapped[str] = mapped_column(String(32))
+    admin_state_up: Mapped[bool] = mapped_column(default=True)
+    device_id: Mapped[str] = mapped_column(String(255), default="", index=True)
+    device_owner: Mapped[str] = mapped_column(String(255), default="")
+    port_security_enabled: Mapped[bool] = mapped_column(default=True)
+    allowed_address_pairs: Mapped[list[Any]] = mapped_column(default=list)  # [{"ip_address", "mac_address"}]
+    # True for a port Nova made for a server (deleted with the server); a port the user made and handed to
+    # `server create --port` is only unbound when the server goes, as in Nova.
+    made_for_server: Mapped[bool] = mapped_column(default=False)
+    tags: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    revision_number: Mapped[int] = mapped_column(default=1)
+
+
+class IPAllocation(Base):
+    """One fixed IP of one port. The unique (network, address) pair is what makes IPAM race-free."""
+
+    __tablename__ = "ipallocations"
+    __table_args__ = (UniqueConstraint("network_id", "ip_address"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    port_id: Mapped[str] = mapped_column(ForeignKey("ports.id", ondelete="CASCADE"), index=True)
+    subnet_id: Mapped[str] = mapped_column(ForeignKey("subnets.id"), index=True)
+    network_id: Mapped[str] = mapped_column(String(36))
+    ip_address: Mapped[str] = mapped_column(String(64))
+
+
+class PortSecurityGroup(Base):
+    __tablename__ = "securitygroupportbindings"
+    port_id: Mapped[str] = mapped_column(ForeignKey("ports.id", ondelete="CASCADE"), primary_key=True)
+    security_group_id: Mapped[str] = mapped_column(ForeignKey("securitygroups.id"), primary_key=True, index=True)
+
+
+class Router(Base):
+    __tablename__ = "routers"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    project_id: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    description: Mapped[str] = mapped_column(String(255), default="")
+    admin_state_up: Mapped[bool] = mapped_column(default=True)
+    status: Mapped[str] = mapped_column(String(16), default="ACTIVE")
+    gw_port_id: Mapped[str | None] = mapped_column(String(36))
+    enable_snat: Mapped[bool] = mapped_column(default=True)
+    routes: Mapped[list[Any]] = mapped_column(default=list)  # [{"destination", "nexthop"}]
+    tags: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    revision_number: Mapped[int] = mapped_column(default=1)
+
+
+class FloatingIP(Base):
+    __tablename__ = "floatingips"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    project_id: Mapped[str] = mapped_column(String(64), index=True)
+    floating_network_id: Mapped[str] = mapped_column(ForeignKey("networks.id"))
+    floating_ip_address: Mapped[str] = mapped_column(String(64))
+    # The port on the external network that holds the address (device_owner network:floatingip).
+    floating_port_id: Mapped[str] = mapped_column(String(36))
+    port_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    fixed_ip_address: Mapped[str | None] = mapped_column(String(64))
+    router_id: Mapped[str | None] = mapped_column(String(36))
+    description: Mapped[str] = mapped_column(String(255), default="")
+    tags: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    revision_number: Mapped[int] = mapped_column(default=1)
+
+
+class SecurityGroup(Base):
+    __tablename__ = "securitygroups"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    project_id: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    description: Mapped[str] = mapped_column(String(255), default="")
+    stateful: Mapped[bool] = mapped_column(default=True)
+    tags: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    revision_number: Mapped[int] = mapped_column(default=1)
+
+
+class DefaultSecurityGroup(Base):
+    """At most one `default` group per project, even when two first requests race (Neutron has this table)."""
+
+    __tablename__ = "default_security_groups"
+    project_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    security_group_id: Mapped[str] = mapped_column(ForeignKey("securitygroups.id", ondelete="CASCADE"))
+
+
+class SecurityGroupRule(Base):
+    __tablename__ = "securitygrouprules"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    project_id: Mapped[str] = mapped_column(String(64), index=True)
+    security_group_id: Mapped[str] = mapped_column(ForeignKey("securitygroups.id", ondelete="CASCADE"), index=True)
+    direction: Mapped[str] = mapped_column(String(8))
+    ethertype: Mapped[str] = mapped_column(String(8), default="IPv4")
+    protocol: Mapped[str | None] = mapped_column(String(40))
+    port_range_min: Mapped[int | None]
+    port_range_max: Mapped[int | None]
+    remote_ip_prefix: Mapped[str | None] = mapped_column(String(64))
+    remote_group_id: Mapped[str | None] = mapped_column(String(36))
+    description: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    revision_number: Mapped[int] = mapped_column(default=1)
+
+
+class NetworkQuota(Base):
+    """A project's limit for one Neutron resource; absent rows mean the default."""
+
+    __tablename__ = "networkquotas"
+    __table_args__ = (UniqueConstraint("project_id", "resource"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    project_id: Mapped[str] = mapped_column(String(64))
+    resource: Mapped[str] = mapped_column(String(32))
+    limit: Mapped[int]

@@ -1,0 +1,255 @@
+"""Ports: MAC generation, fixed IPs (requested or allocated through ipam), device owner and id, security groups,
+allowed address pairs; the API's create/update/delete, and `add_port`, the one place every port is made (the
+DHCP port, router interfaces and gateways, floating IP ports, servers' ports)."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from lab.cloud.context import RequestContext
+from lab.cloud.errors import BadRequest, Conflict
+from lab.cloud.network import ipam, quotas
+from lab.cloud.network import schemas as S
+from lab.cloud.network import security_groups as sgs
+from lab.cloud.network.common import (
+    DEVICE_OWNER_FLOATINGIP,
+    SERVICE_OWNERS,
+    ServiceUnavailable,
+    bad_attribute,
+    get_network,
+    get_port,
+    owns,
+    policy_denied,
+    security_group_not_found,
+    target_project,
+    touch,
+)
+from lab.cloud.network.models import (
+    FloatingIP,
+    IPAllocation,
+    Network,
+    Port,
+    PortSecurityGroup,
+    SecurityGroup,
+    Subnet,
+)
+
+if TYPE_CHECKING:
+    from lab.cloud.network.service import NetworkService
+
+BASE_MAC = "fa:16:3e"  # Neutron's default base_mac
+MAC_RE = re.compile(r"^([0-9a-f]{2}:){5}[0-9a-f]{2}$")
+
+
+def _mac(db: Session, network_id: str, wanted: str | None) -> str:
+    if wanted is not None:
+        mac = wanted.lower().replace("-", ":")
+        if not MAC_RE.match(mac) or mac == "00:00:00:00:00:00" or int(mac[:2], 16) & 1:
+            raise bad_attribute("mac_address", f"'{wanted}' is not a valid MAC address")
+        if db.scalar(select(Port.id).where(Port.network_id == network_id, Port.mac_address == mac)):
+            raise Conflict(f"Unable to complete operation for network {network_id}. The mac address {mac} is in "
+                           f"use.", neutron_type="MacAddressInUse")
+        return mac
+    for _ in range(16):  # bounded: 2**24 candidates per network, a collision is rare
+        mac = BASE_MAC + "".join(f":{b:02x}" for b in secrets.token_bytes(3))
+        if db.scalar(select(Port.id).where(Port.network_id == network_id, Port.mac_address == mac)) is None:
+            return mac
+    raise ServiceUnavailable("Unable to generate unique mac on network.", neutron_type="MacAddressGenerationFailure")
+
+
+def subnets_of(db: Session, network_id: str) -> list[Subnet]:
+    return list(db.scalars(select(Subnet).where(Subnet.network_id == network_id)
+                           .order_by(Subnet.created_at, Subnet.id)))
+
+
+def _security_groups(svc: NetworkService, db: Session, ctx: RequestContext | None, project_id: str,
+                     wanted: list[str] | None, enabled: bool, device_owner: str, has_ips: bool) -> list[str]:
+    if device_owner.startswith("network:"):
+        return []
+    if wanted is None:
+        return [sgs.ensure_default(svc, db, project_id).id] if enabled else []
+    if wanted and (not enabled or not has_ips):
+        raise BadRequest("Port security must be enabled and port must have an IP address in order to use "
+                         "security groups.", neutron_type="PortSecurityAndIPRequiredForSecurityGroups")
+    admin = ctx is None or ctx.is_admin
+    ids: list[str] = []
+    for sg_id in wanted:
+        group = db.get(SecurityGroup, sg_id)
+        if group is None or (not admin and group.project_id != project_id):
+            raise security_group_not_found(sg_id)
+        if group.id not in ids:
+            ids.append(group.id)
+    return ids
+
+
+def add_port(svc: NetworkService, db: Session, network: Network, project_id: str, *,
+             ctx: RequestContext | None = None, name: str = "", description: str = "", mac_address: str | None = None,
+             fixed_ips: list[dict[str, Any]] | None = None, device_id: str = "", device_owner: str = "",
+             admin_state_up: bool = True, security_groups: list[str] | None = None,
+             port_security_enabled: bool | None = None, allowed_address_pairs: list[dict[str, Any]] | None = None,
+             tags: list[str] | None = None, made_for_server: bool = False) -> Port:
+    """Make a port in the caller's write transaction (no policy or quota checks: callers do those)."""
+    now = svc.now()
+    enabled = network.port_security_enabled if port_security_enabled is None else port_security_enabled
+    if device_owner.startswith("network:"):
+        enabled = False if port_security_enabled is None else enabled
+    pairs = allowed_address_pairs or []
+    if pairs and not enabled:
+        raise Conflict("Port Security must be enabled in order to have allowed address pairs on a port.",
+                       neutron_type="AddressPairAndPortSecurityRequired")
+    port = Port(project_id=project_id, network_id=network.id, name=name, description=description,
+                mac_address=_mac(db, network.id, mac_address), admin_state_up=admin_state_up, device_id=device_id,
+                device_owner=device_owner, port_security_enabled=enabled, tags=tags or [],
+                allowed_address_pairs=[_pair(p) for p in pairs], made_for_server=made_for_server,
+                created_at=now, updated_at=now)
+    db.add(port)
+    db.flush()
+    allocations = ipam.allocate(db, network.id, port.id, subnets_of(db, network.id), fixed_ips, device_owner)
+    for sg_id in _security_groups(svc, db, ctx, project_id, security_groups, enabled, device_owner,
+                                  bool(allocations)):
+        db.add(PortSecurityGroup(port_id=port.id, security_group_id=sg_id))
+    db.flush()
+    svc.sync(db, "network", network.id)
+    svc.sync(db, "port", port.id)
+    return port
+
+
+def _pair(pair: dict[str, Any]) -> dict[str, Any]:
+    out = {"ip_address": pair["ip_address"]}
+    if pair.get("mac_address"):
+        out["mac_address"] = pair["mac_address"]
+    return out
+
+
+def _fill_pair_macs(port: Port) -> None:
+    port.allowed_address_pairs = [{"ip_address": p["ip_address"], "mac_address": p.get("mac_address")
+                                   or port.mac_address} for p in port.allowed_address_pairs or []]
+
+
+def create_port(svc: NetworkService, db: Session, ctx: RequestContext, attrs: dict[str, Any]) -> Port:
+    svc.cloud.policy.enforce(ctx, "network:create")
+    S.require(attrs, "network_id")
+    network = get_network(db, ctx, attrs["network_id"])
+    project_id = target_project(ctx, attrs, "create_port")
+    network_owner = owns(ctx, network.project_id)
+    if not network_owner and not network.shared:
+        raise policy_denied("rule:create_port")
+    if not network_owner:
+        if any("ip_address" in f for f in attrs.get("fixed_ips") or []):
+            raise policy_denied("rule:create_port and rule:create_port:fixed_ips:ip_address")
+        if attrs.get("device_owner", "").startswith("network:"):
+            raise policy_denied("rule:create_port and rule:create_port:device_owner")
+        if "mac_address" in attrs:
+            raise policy_denied("rule:create_port and rule:create_port:mac_address")
+    quotas.check(db, project_id, "port")
+    port = add_port(svc, db, network, project_id, ctx=ctx, name=attrs.get("name", ""),
+                    description=attrs.get("description", ""), mac_address=attrs.get("mac_address"),
+                    fixed_ips=attrs.get("fixed_ips"), device_id=attrs.get("device_id", ""),
+                    device_owner=attrs.get("device_owner", ""), admin_state_up=attrs.get("admin_state_up", True),
+                    security_groups=attrs.get("security_groups"),
+                    port_security_enabled=attrs.get("port_security_enabled"),
+                    allowed_address_pairs=attrs.get("allowed_address_pairs"), tags=attrs.get("tags"))
+    _fill_pair_macs(port)
+    return port
+
+
+def update_port(svc: NetworkService, db: Session, ctx: RequestContext, port_id: str,
+                attrs: dict[str, Any]) -> Port:
+    port = get_port(db, ctx, port_id)
+    svc.cloud.policy.enforce(ctx, "network:update", None if owns(ctx, port.project_id) else port.project_id)
+    for key in ("name", "description", "admin_state_up", "device_id", "device_owner"):
+        if key in attrs:
+            setattr(port, key, attrs[key])
+    if "mac_address" in attrs and attrs["mac_address"] != port.mac_address:
+        if not ctx.is_admin:
+            raise policy_denied("rule:update_port and rule:update_port:mac_address")
+        port.mac_address = _mac(db, port.network_id, attrs["mac_address"])
+    if "port_security_enabled" in attrs:
+        port.port_security_enabled = attrs["port_security_enabled"]
+    if "fixed_ips" in attrs:
+        db.execute(delete(IPAllocation).where(IPAllocation.port_id == port.id))
+        db.flush()
+        ipam.allocate(db, port.network_id, port.id, subnets_of(db, port.network_id), attrs["fixed_ips"],
+                      port.device_owner)
+    if "allowed_address_pairs" in attrs:
+        pairs = attrs["allowed_address_pairs"] or []
+        if pairs and not port.port_security_enabled:
+            raise Conflict("Port Security must be enabled in order to have allowed address pairs on a port.",
+                           neutron_type="AddressPairAndPortSecurityRequired")
+        port.allowed_address_pairs = [_pair(p) for p in pairs]
+        _fill_pair_macs(port)
+    current = security_group_ids(db, [port.id])[port.id]
+    if "security_groups" in attrs or (not port.port_security_enabled and current):
+        wanted = attrs.get("security_groups", current) or []
+        has_ips = db.scalar(select(IPAllocation.id).where(IPAllocation.port_id == port.id)) is not None
+        if not port.port_security_enabled and wanted:
+            raise Conflict("Port has security group associated. Cannot disable port security or ip address until "
+                           "security group is removed", neutron_type="PortSecurityPortHasSecurityGroup")
+        ids = _security_groups(svc, db, ctx, port.project_id, wanted, port.port_security_enabled,
+                               port.device_owner, has_ips)
+        db.execute(delete(PortSecurityGroup).where(PortSecurityGroup.port_id == port.id))
+        for sg_id in ids:
+            db.add(PortSecurityGroup(port_id=port.id, security_group_id=sg_id))
+    if not port.port_security_enabled and port.allowed_address_pairs:
+        raise Conflict("Port Security must be enabled in order to have allowed address pairs on a port.",
+                       neutron_type="AddressPairAndPortSecurityRequired")
+    touch(port, svc.now())
+    db.flush()
+    svc.sync(db, "network", port.network_id)
+    svc.sync(db, "port", port.id)
+    return port
+
+
+def delete_port(svc: NetworkService, db: Session, ctx: RequestContext, port_id: str) -> None:
+    """Delete a port (its floating IPs are disassociated). Raises L3PortInUse (409) for router and floating IP
+    ports, which only go with their router or floating IP."""
+    port = get_port(db, ctx, port_id)
+    svc.cloud.policy.enforce(ctx, "network:delete", None if owns(ctx, port.project_id) else port.project_id)
+    if port.device_owner in SERVICE_OWNERS:
+        raise Conflict(f"Port {port.id} has owner {port.device_owner} and therefore cannot be deleted directly via "
+                       f"the port API.", neutron_type="L3PortInUse")
+    remove_port(svc, db, port)
+
+
+def remove_port(svc: NetworkService, db: Session, port: Port) -> None:
+    """Delete a port row with its addresses, security group bindings and floating IP associations."""
+    for fip in db.scalars(select(FloatingIP).where(FloatingIP.port_id == port.id)):
+        if fip.router_id:
+            svc.sync(db, "router", fip.router_id)
+        fip.port_id = fip.fixed_ip_address = fip.router_id = None
+        touch(fip, svc.now())
+    db.execute(delete(IPAllocation).where(IPAllocation.port_id == port.id))
+    db.execute(delete(PortSecurityGroup).where(PortSecurityGroup.port_id == port.id))
+    db.delete(port)
+    db.flush()
+    svc.sync(db, "network", port.network_id)
+    svc.sync(db, "port", port.id)
+
+
+def fixed_ips(db: Session, port_ids: list[str]) -> dict[str, list[dict[str, str]]]:
+    out: dict[str, list[dict[str, str]]] = {i: [] for i in port_ids}
+    for alloc in db.scalars(select(IPAllocation).where(IPAllocation.port_id.in_(port_ids)).order_by(IPAllocation.id)):
+        out[alloc.port_id].append({"subnet_id": alloc.subnet_id, "ip_address": alloc.ip_address})
+    return out
+
+
+def security_group_ids(db: Session, port_ids: list[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {i: [] for i in port_ids}
+    for binding in db.scalars(select(PortSecurityGroup).where(PortSecurityGroup.port_id.in_(port_ids))):
+        out[binding.port_id].append(binding.security_group_id)
+    return out
+
+
+def render(db: Session, rows: list[Port]) -> list[dict[str, Any]]:
+    ids = [r.id for r in rows]
+    ips, groups = fixed_ips(db, ids), security_group_ids(db, ids)
+    return [S.port(r, ips[r.id], groups[r.id]) for r in rows]
+
+
+def is_floatingip_port(port: Port) -> bool:
+    return port.device_owner == DEVICE_OWNER_FLOATINGIP

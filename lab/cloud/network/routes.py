@@ -1,0 +1,203 @@
+"""Networking's HTTP routes (Neutron v2.0): parse, call the service, render. No logic here.
+
+Every collection answers the same five verbs (list, create, show, update, delete) under /v2.0/<collection>,
+plus the router interface and extraroute actions, tags, quotas and extensions.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from lab.cloud.errors import NotFound
+from lab.cloud.http import cloud_of, context_of, no_content, read_json, respond
+from lab.cloud.network import schemas
+from lab.cloud.network.query import ListQuery
+from lab.cloud.network.service import COLLECTIONS
+
+
+async def root(request: Request) -> Response:
+    """GET /network: the versions list."""
+    base = cloud_of(request).settings.endpoint
+    return respond({"versions": [schemas.version(base)]})
+
+
+async def v2(request: Request) -> Response:
+    """GET /network/v2.0: the resources this API serves."""
+    base = cloud_of(request).settings.endpoint
+    resources = [{"name": key, "collection": name, "links": [{"rel": "self", "href": f"{base}/network/v2.0/{name}"}]}
+                 for name, (key, _model) in COLLECTIONS.items()]
+    return respond({"resources": resources})
+
+
+def _collection(request: Request) -> str:
+    """The collection named in the path; an unknown one is Neutron's 404 for an unknown route."""
+    collection = str(request.path_params["collection"])
+    if collection not in COLLECTIONS:
+        raise NotFound("The resource could not be found.", neutron_type="HTTPNotFound")
+    return collection
+
+
+def _next_links(request: Request, collection: str, items: list[dict], more: bool) -> dict[str, list[dict[str, str]]]:
+    if not more or not items or "id" not in items[-1]:
+        return {}
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "marker"]
+    params.append(("marker", items[-1]["id"]))
+    href = f"{cloud_of(request).settings.endpoint}{request.url.path}?{urlencode(params)}"
+    return {f"{collection.replace('-', '_')}_links": [{"rel": "next", "href": href}]}
+
+
+async def list_collection(request: Request) -> Response:
+    ctx = context_of(request)
+    cloud = cloud_of(request)
+    collection = _collection(request)
+    query = ListQuery.from_params(list(request.query_params.multi_items()), cloud.settings.max_page_size)
+    items, more = cloud.network.list_resources(ctx, collection, query)
+    key = collection.replace("-", "_")
+    return respond({key: items, **_next_links(request, collection, items, more)})
+
+
+async def create(request: Request) -> Response:
+    ctx = context_of(request)
+    collection = _collection(request)
+    body = await read_json(request)
+    item = cloud_of(request).network.create(ctx, collection, body)
+    return respond({COLLECTIONS[collection][0]: item}, 201)
+
+
+async def show(request: Request) -> Response:
+    ctx = context_of(request)
+    collection = _collection(request)
+    fields = [f for v in request.query_params.getlist("fields") for f in v.split(",") if f]
+    item = cloud_of(request).network.show(ctx, collection, request.path_params["id"], fields)
+    return respond({COLLECTIONS[collection][0]: item})
+
+
+async def update(request: Request) -> Response:
+    ctx = context_of(request)
+    collection = _collection(request)
+    body = await read_json(request)
+    item = cloud_of(request).network.update(ctx, collection, request.path_params["id"], body)
+    return respond({COLLECTIONS[collection][0]: item})
+
+
+async def delete(request: Request) -> Response:
+    ctx = context_of(request)
+    cloud_of(request).network.delete(ctx, _collection(request), request.path_params["id"])
+    return no_content()
+
+
+async def router_action(request: Request) -> Response:
+    """PUT /routers/{id}/<action>: add/remove_router_interface, add/remove_extraroutes, or tags."""
+    action = request.path_params["action"]
+    if action == "tags":
+        request.path_params["collection"] = "routers"
+        return await tags(request)
+    if action in ("add_extraroutes", "remove_extraroutes"):
+        return await extraroutes(request)
+    if action not in ("add_router_interface", "remove_router_interface"):
+        raise NotFound("The resource could not be found.", neutron_type="HTTPNotFound")
+    ctx = context_of(request)
+    body = await read_json(request)
+    service = cloud_of(request).network
+    router_id = request.path_params["id"]
+    if action == "add_router_interface":
+        return respond(service.add_router_interface(ctx, router_id, body))
+    return respond(service.remove_router_interface(ctx, router_id, body))
+
+
+async def extraroutes(request: Request) -> Response:
+    ctx = context_of(request)
+    body = await read_json(request)
+    add = request.path_params["action"] == "add_extraroutes"
+    item = cloud_of(request).network.change_extraroutes(ctx, request.path_params["id"], body, add)
+    return respond({"router": item})
+
+
+async def tags(request: Request) -> Response:
+    ctx = context_of(request)
+    service = cloud_of(request).network
+    collection, object_id = _collection(request), request.path_params["id"]
+    if request.method == "GET":
+        return respond({"tags": service.get_tags(ctx, collection, object_id)})
+    if request.method == "PUT":
+        body = await read_json(request)
+        return respond({"tags": service.set_tags(ctx, collection, object_id, body.get("tags"))})
+    service.remove_tag(ctx, collection, object_id, None)
+    return no_content()
+
+
+async def tag(request: Request) -> Response:
+    ctx = context_of(request)
+    service = cloud_of(request).network
+    collection, object_id, name = _collection(request), request.path_params["id"], request.path_params["tag"]
+    if request.method == "GET":
+        service.has_tag(ctx, collection, object_id, name)
+        return no_content()
+    if request.method == "PUT":
+        service.add_tag(ctx, collection, object_id, name)
+        return no_content(201)
+    service.remove_tag(ctx, collection, object_id, name)
+    return no_content()
+
+
+async def list_quotas(request: Request) -> Response:
+    ctx = context_of(request)
+    return respond({"quotas": cloud_of(request).network.list_quotas(ctx)})
+
+
+async def quota(request: Request) -> Response:
+    ctx = context_of(request)
+    service = cloud_of(request).network
+    project_id = request.path_params["project_id"]
+    if request.method == "GET":
+        return respond({"quota": service.get_quota(ctx, project_id)})
+    if request.method == "PUT":
+        body = await read_json(request)
+        return respond({"quota": service.update_quota(ctx, project_id, body)})
+    service.reset_quota(ctx, project_id)
+    return no_content()
+
+
+async def quota_details(request: Request) -> Response:
+    ctx = context_of(request)
+    return respond({"quota": cloud_of(request).network.quota_details(ctx, request.path_params["project_id"])})
+
+
+async def quota_defaults(request: Request) -> Response:
+    ctx = context_of(request)
+    return respond({"quota": cloud_of(request).network.quota_defaults(ctx, request.path_params["project_id"])})
+
+
+async def list_extensions(request: Request) -> Response:
+    context_of(request)
+    return respond({"extensions": cloud_of(request).network.extensions()})
+
+
+async def show_extension(request: Request) -> Response:
+    context_of(request)
+    return respond({"extension": cloud_of(request).network.extension(request.path_params["alias"])})
+
+
+routes = [
+    Route("/", root, methods=["GET"]),
+    Route("/v2.0", v2, methods=["GET"]),
+    Route("/v2.0/", v2, methods=["GET"]),
+    Route("/v2.0/extensions", list_extensions, methods=["GET"]),
+    Route("/v2.0/extensions/{alias:str}", show_extension, methods=["GET"]),
+    Route("/v2.0/quotas", list_quotas, methods=["GET"]),
+    Route("/v2.0/quotas/{project_id:str}/details", quota_details, methods=["GET"]),
+    Route("/v2.0/quotas/{project_id:str}/default", quota_defaults, methods=["GET"]),
+    Route("/v2.0/quotas/{project_id:str}", quota, methods=["GET", "PUT", "DELETE"]),
+    Route("/v2.0/routers/{id:str}/{action:str}", router_action, methods=["PUT"]),
+    Route("/v2.0/{collection:str}", list_collection, methods=["GET"]),
+    Route("/v2.0/{collection:str}", create, methods=["POST"]),
+    Route("/v2.0/{collection:str}/{id:str}", show, methods=["GET"]),
+    Route("/v2.0/{collection:str}/{id:str}", update, methods=["PUT"]),
+    Route("/v2.0/{collection:str}/{id:str}", delete, methods=["DELETE"]),
+    Route("/v2.0/{collection:str}/{id:str}/tags", tags, methods=["GET", "PUT", "DELETE"]),
+    Route("/v2.0/{collection:str}/{id:str}/tags/{tag:str}", tag, methods=["GET", "PUT", "DELETE"]),
+]

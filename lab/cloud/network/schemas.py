@@ -1,0 +1,344 @@
+"""Neutron's wire shapes: request validation (one attribute table per resource, as Neutron's API definitions
+are written) and one render function per resource.
+
+Validation errors use Neutron's API-layer wording: `Invalid input for cidr. Reason: ...`,
+`Unrecognized attribute(s) 'x'`, `Cannot update read-only attribute network_id`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from lab.cloud.errors import BadRequest
+from lab.cloud.http import timestamp
+from lab.cloud.network.common import bad_attribute
+from lab.cloud.network.models import (
+    FloatingIP,
+    Network,
+    NetworkSegment,
+    Port,
+    Router,
+    SecurityGroup,
+    SecurityGroupRule,
+    Subnet,
+)
+
+Validator = Callable[[str, Any], Any]
+
+
+# ------------------------------------------------------------------------------------------------ validators
+def string(max_len: int = 255) -> Validator:
+    def check(attr: str, value: Any) -> Any:
+        if not isinstance(value, str):
+            raise bad_attribute(attr, f"'{value}' is not a valid string")
+        if len(value) > max_len:
+            raise bad_attribute(attr, f"'{value}' exceeds maximum length of {max_len}")
+        return value
+    return check
+
+
+def boolean(attr: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.lower() in ("true", "false", "1", "0"):
+        return value.lower() in ("true", "1")
+    raise bad_attribute(attr, f"'{value}' cannot be converted to boolean")
+
+
+def integer(low: int, high: int) -> Validator:
+    def check(attr: str, value: Any) -> Any:
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            raise bad_attribute(attr, f"'{value}' is not an integer") from None
+        if isinstance(value, bool) or not low <= number <= high:
+            raise bad_attribute(attr, f"'{value}' is not in range {low} through {high}")
+        return number
+    return check
+
+
+def nullable(inner: Validator) -> Validator:
+    def check(attr: str, value: Any) -> Any:
+        return None if value is None else inner(attr, value)
+    return check
+
+
+def one_of(*values: Any) -> Validator:
+    def check(attr: str, value: Any) -> Any:
+        if value not in values:
+            raise bad_attribute(attr, f"'{value}' is not in {list(values)}")
+        return value
+    return check
+
+
+def ip_address(attr: str, value: Any) -> str:
+    try:
+        return str(ipaddress.ip_address(value))
+    except (TypeError, ValueError):
+        raise bad_attribute(attr, f"'{value}' is not a valid IP address") from None
+
+
+def cidr(attr: str, value: Any) -> str:
+    """A subnet CIDR: host bits must be clear (Neutron recommends the network address)."""
+    try:
+        net = ipaddress.ip_network(value, strict=False)
+    except (TypeError, ValueError):
+        raise bad_attribute(attr, f"'{value}' is not a valid IP subnet") from None
+    if "/" not in str(value) or str(net) != str(value):
+        if "/" in str(value) and str(ipaddress.ip_interface(value).network) == str(net):
+            raise bad_attribute(attr, f"'{value}' isn't a recognized IP subnet cidr, '{net}' is recommended")
+        raise bad_attribute(attr, f"'{value}' is not a valid IP subnet")
+    return str(net)
+
+
+def prefix(attr: str, value: Any) -> str:
+    """An address or a CIDR, normalised to its network (security group remote prefixes, address pairs)."""
+    try:
+        return str(ipaddress.ip_network(value, strict=False))
+    except (TypeError, ValueError):
+        raise bad_attribute(attr, f"'{value}' is not a valid IP subnet") from None
+
+
+def list_of(inner: Validator, unique: bool = True) -> Validator:
+    def check(attr: str, value: Any) -> Any:
+        if not isinstance(value, list):
+            raise bad_attribute(attr, f"'{value}' is not a list")
+        items = [inner(attr, v) for v in value]
+        if unique and len({repr(i) for i in items}) != len(items):
+            raise bad_attribute(attr, f"Duplicate items in the list: '{', '.join(map(str, value))}'")
+        return items
+    return check
+
+
+def dict_with(required: dict[str, Validator], optional: dict[str, Validator] | None = None) -> Validator:
+    optional = optional or {}
+
+    def check(attr: str, value: Any) -> Any:
+        if not isinstance(value, dict):
+            raise bad_attribute(attr, f"'{value}' is not a dictionary")
+        missing = [k for k in required if k not in value]
+        if missing:
+            raise bad_attribute(attr, f"Validation of dictionary's keys failed. Expected keys: "
+                                      f"{set(required)} Provided keys: {set(value)}")
+        unknown = set(value) - set(required) - set(optional)
+        if unknown:
+            raise bad_attribute(attr, f"Validation of dictionary's keys failed. Expected keys: "
+                                      f"{set(required)} Provided keys: {set(value)}")
+        out = {k: v(attr, value[k]) for k, v in required.items()}
+        out.update({k: v(attr, value[k]) for k, v in optional.items() if k in value})
+        return out
+    return check
+
+
+def anything(_attr: str, value: Any) -> Any:
+    return value
+
+
+def nullable_dict(attr: str, value: Any) -> Any:
+    if value is not None and not isinstance(value, dict):
+        raise bad_attribute(attr, f"'{value}' is not a dictionary")
+    return value or None
+
+
+@dataclass(frozen=True)
+class Attr:
+    check: Validator
+    post: bool = True
+    put: bool = True
+
+
+NAME = Attr(string())
+DESCRIPTION = Attr(string())
+PROJECT = Attr(string(255), put=False)
+ROUTE = dict_with({"destination": cidr, "nexthop": ip_address})
+FIXED_IP = dict_with({}, {"subnet_id": string(36), "ip_address": ip_address})
+ADDRESS_PAIR = dict_with({"ip_address": prefix}, {"mac_address": string(32)})
+
+SPECS: dict[str, dict[str, Attr]] = {
+    "network": {
+        "name": NAME, "description": DESCRIPTION, "admin_state_up": Attr(boolean), "shared": Attr(boolean),
+        "router:external": Attr(boolean), "mtu": Attr(integer(68, 9000)),
+        "port_security_enabled": Attr(boolean), "project_id": PROJECT, "tenant_id": PROJECT,
+        "provider:network_type": Attr(string(16), put=False),
+        "provider:physical_network": Attr(nullable(string(64)), put=False),
+        "provider:segmentation_id": Attr(nullable(integer(0, 2**24 - 1)), put=False),
+        "availability_zone_hints": Attr(list_of(string()), put=False), "is_default": Attr(boolean),
+        "tags": Attr(list_of(string(255)), put=False),
+    },
+    "subnet": {
+        "name": NAME, "description": DESCRIPTION, "network_id": Attr(string(36), put=False),
+        "ip_version": Attr(one_of(4, 6), put=False), "cidr": Attr(cidr, put=False),
+        "gateway_ip": Attr(nullable(ip_address)),
+        "allocation_pools": Attr(list_of(dict_with({"start": ip_address, "end": ip_address}))),
+        "dns_nameservers": Attr(list_of(ip_address)), "host_routes": Attr(list_of(ROUTE)),
+        "enable_dhcp": Attr(boolean), "project_id": PROJECT, "tenant_id": PROJECT,
+        "ipv6_ra_mode": Attr(nullable(one_of("slaac", "dhcpv6-stateful", "dhcpv6-stateless")), put=False),
+        "ipv6_address_mode": Attr(nullable(one_of("slaac", "dhcpv6-stateful", "dhcpv6-stateless")), put=False),
+        "subnetpool_id": Attr(nullable(string(36)), put=False), "prefixlen": Attr(anything, put=False),
+        "service_types": Attr(list_of(string())), "use_default_subnetpool": Attr(boolean, put=False),
+        "segment_id": Attr(nullable(string(36))), "tags": Attr(list_of(string(255)), put=False),
+    },
+    "port": {
+        "name": NAME, "description": DESCRIPTION, "network_id": Attr(string(36), put=False),
+        "admin_state_up": Attr(boolean), "mac_address": Attr(string(32)),
+        "fixed_ips": Attr(list_of(FIXED_IP)), "device_id": Attr(string(255)), "device_owner": Attr(string(255)),
+        "security_groups": Attr(nullable(list_of(string(36)))), "port_security_enabled": Attr(boolean),
+        "allowed_address_pairs": Attr(nullable(list_of(ADDRESS_PAIR))), "project_id": PROJECT,
+        "tenant_id": PROJECT, "binding:host_id": Attr(string()), "binding:vnic_type": Attr(string()),
+        "binding:profile": Attr(anything), "extra_dhcp_opts": Attr(anything), "tags": Attr(list_of(string(255)),
+                                                                                          put=False),
+    },
+    "router": {
+        "name": NAME, "description": DESCRIPTION, "admin_state_up": Attr(boolean),
+        "external_gateway_info": Attr(nullable_dict), "routes": Attr(nullable(list_of(ROUTE))),
+        "project_id": PROJECT, "tenant_id": PROJECT, "distributed": Attr(boolean), "ha": Attr(boolean),
+        "availability_zone_hints": Attr(list_of(string()), put=False), "tags": Attr(list_of(string(255)),
+                                                                                    put=False),
+    },
+    "floatingip": {
+        "floating_network_id": Attr(string(36), put=False),
+        "floating_ip_address": Attr(nullable(ip_address), put=False),
+        "subnet_id": Attr(nullable(string(36)), put=False),
+        "port_id": Attr(nullable(string(36))), "fixed_ip_address": Attr(nullable(ip_address)),
+        "description": DESCRIPTION, "project_id": PROJECT, "tenant_id": PROJECT,
+        "dns_name": Attr(string()), "dns_domain": Attr(string()), "tags": Attr(list_of(string(255)), put=False),
+    },
+    "security_group": {
+        "name": NAME, "description": DESCRIPTION, "project_id": PROJECT, "tenant_id": PROJECT,
+        "stateful": Attr(boolean), "tags": Attr(list_of(string(255)), put=False),
+    },
+    "security_group_rule": {
+        "security_group_id": Attr(string(36), put=False),
+        "direction": Attr(one_of("ingress", "egress"), put=False),
+        "ethertype": Attr(one_of("IPv4", "IPv6"), put=False),
+        "protocol": Attr(nullable(anything), put=False),
+        "port_range_min": Attr(nullable(integer(0, 65535)), put=False),
+        "port_range_max": Attr(nullable(integer(0, 65535)), put=False),
+        "remote_ip_prefix": Attr(nullable(prefix), put=False),
+        "remote_group_id": Attr(nullable(string(36)), put=False),
+        "remote_address_group_id": Attr(nullable(string(36)), put=False),
+        "description": DESCRIPTION, "project_id": PROJECT, "tenant_id": PROJECT,
+    },
+}
+
+
+def parse(resource: str, body: dict[str, Any], *, update: bool = False) -> dict[str, Any]:
+    """Validate `body[resource]` against the resource's attribute table; return the converted values of the
+    attributes given. Raises BadRequest (Neutron's API-layer wording)."""
+    data = body.get(resource)
+    if not isinstance(data, dict):
+        raise BadRequest("Resource body required" if resource not in body else
+                         "Body contains invalid data", neutron_type="HTTPBadRequest")
+    spec = SPECS[resource]
+    unknown = sorted(set(data) - set(spec))
+    if unknown:
+        raise BadRequest(f"Unrecognized attribute(s) '{', '.join(unknown)}'", neutron_type="HTTPBadRequest")
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        attr = spec[key]
+        if update and not attr.put:
+            raise BadRequest(f"Cannot update read-only attribute {key}", neutron_type="HTTPBadRequest")
+        out[key] = attr.check(key, value)
+    return out
+
+
+def require(attrs: dict[str, Any], *names: str) -> None:
+    for name in names:
+        if attrs.get(name) is None:
+            raise BadRequest(f"Failed to parse request. Required attribute '{name}' not specified",
+                             neutron_type="HTTPBadRequest")
+
+
+# ------------------------------------------------------------------------------------------------ renderers
+def _standard(row: Any) -> dict[str, Any]:
+    """The standard attributes every Neutron resource carries."""
+    return {"description": row.description, "tags": list(row.tags or []),
+            "created_at": timestamp(row.created_at), "updated_at": timestamp(row.updated_at),
+            "revision_number": row.revision_number, "project_id": row.project_id, "tenant_id": row.project_id}
+
+
+def network(row: Network, segment: NetworkSegment | None, subnet_ids: list[str], *,
+            admin: bool) -> dict[str, Any]:
+    body = {"id": row.id, "name": row.name, "status": row.status, "admin_state_up": row.admin_state_up,
+            "shared": row.shared, "router:external": row.external, "mtu": row.mtu,
+            "port_security_enabled": row.port_security_enabled, "subnets": subnet_ids,
+            "availability_zone_hints": [], "availability_zones": [], "ipv4_address_scope": None,
+            "ipv6_address_scope": None, "l2_adjacency": True, "is_default": False, **_standard(row)}
+    if admin:
+        body["provider:network_type"] = segment.network_type if segment else None
+        body["provider:physical_network"] = (segment.physical_network or None) if segment else None
+        body["provider:segmentation_id"] = (segment.segmentation_id
+                                            if segment and segment.network_type != "flat" else None)
+    return body
+
+
+def subnet(row: Subnet) -> dict[str, Any]:
+    return {"id": row.id, "name": row.name, "network_id": row.network_id, "ip_version": row.ip_version,
+            "cidr": row.cidr, "gateway_ip": row.gateway_ip, "allocation_pools": list(row.allocation_pools or []),
+            "dns_nameservers": list(row.dns_nameservers or []), "host_routes": list(row.host_routes or []),
+            "enable_dhcp": row.enable_dhcp, "ipv6_ra_mode": row.ipv6_ra_mode,
+            "ipv6_address_mode": row.ipv6_address_mode, "subnetpool_id": None, "service_types": [],
+            "segment_id": None, **_standard(row)}
+
+
+def port(row: Port, fixed_ips: list[dict[str, str]], security_groups: list[str]) -> dict[str, Any]:
+    status = "ACTIVE" if row.admin_state_up and (row.device_id or row.device_owner) else "DOWN"
+    if row.device_owner == "network:floatingip":
+        status = "N/A"
+    return {"id": row.id, "name": row.name, "network_id": row.network_id, "mac_address": row.mac_address,
+            "admin_state_up": row.admin_state_up, "status": status, "device_id": row.device_id,
+            "device_owner": row.device_owner, "fixed_ips": fixed_ips, "security_groups": security_groups,
+            "allowed_address_pairs": list(row.allowed_address_pairs or []), "extra_dhcp_opts": [],
+            "port_security_enabled": row.port_security_enabled, "binding:vnic_type": "normal",
+            **_standard(row)}
+
+
+def router(row: Router, gateway: dict[str, Any] | None) -> dict[str, Any]:
+    return {"id": row.id, "name": row.name, "status": row.status, "admin_state_up": row.admin_state_up,
+            "external_gateway_info": gateway, "routes": list(row.routes or []), "distributed": False,
+            "ha": False, "availability_zone_hints": [], "availability_zones": [], "flavor_id": None,
+            **_standard(row)}
+
+
+def gateway_info(network_id: str, enable_snat: bool, fixed_ips: list[dict[str, str]]) -> dict[str, Any]:
+    return {"network_id": network_id, "enable_snat": enable_snat, "external_fixed_ips": fixed_ips}
+
+
+def floatingip(row: FloatingIP) -> dict[str, Any]:
+    return {"id": row.id, "floating_ip_address": row.floating_ip_address,
+            "floating_network_id": row.floating_network_id, "router_id": row.router_id, "port_id": row.port_id,
+            "fixed_ip_address": row.fixed_ip_address, "status": "ACTIVE" if row.port_id else "DOWN",
+            "port_details": None, "port_forwardings": [], "qos_policy_id": None, **_standard(row)}
+
+
+def security_group_rule(row: SecurityGroupRule) -> dict[str, Any]:
+    return {"id": row.id, "security_group_id": row.security_group_id, "direction": row.direction,
+            "ethertype": row.ethertype, "protocol": row.protocol, "port_range_min": row.port_range_min,
+            "port_range_max": row.port_range_max, "remote_ip_prefix": row.remote_ip_prefix,
+            "remote_group_id": row.remote_group_id, "remote_address_group_id": None,
+            "normalized_cidr": row.remote_ip_prefix, "belongs_to_default_sg": None,
+            "description": row.description, "created_at": timestamp(row.created_at),
+            "updated_at": timestamp(row.updated_at), "revision_number": row.revision_number,
+            "project_id": row.project_id, "tenant_id": row.project_id}
+
+
+def security_group(row: SecurityGroup, rules: list[SecurityGroupRule], *, is_default: bool) -> dict[str, Any]:
+    rendered = [security_group_rule(r) for r in rules]
+    for rule in rendered:
+        rule["belongs_to_default_sg"] = is_default
+    return {"id": row.id, "name": row.name, "stateful": row.stateful, "shared": False,
+            "security_group_rules": rendered, **_standard(row)}
+
+
+def version(base: str) -> dict[str, Any]:
+    return {"id": "v2.0", "status": "CURRENT", "links": [{"rel": "self", "href": f"{base}/network/v2.0/"}]}
+
+
+def extension(alias: str, name: str, description: str) -> dict[str, Any]:
+    return {"alias": alias, "name": name, "description": description, "updated": "2013-01-01T10:00:00-00:00",
+            "links": []}

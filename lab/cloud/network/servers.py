@@ -1,0 +1,218 @@
+"""The compute <-> network contract: what Nova asks of Neutron for a server, called by the compute service
+inside its own write transactions. Errors here are worded as Nova words them (they are rendered on /compute).
+
+- `allocate_for_server`: one port per requested network (or the given port), with the security groups;
+- `release_for_server`: on delete, ports Nova made are deleted, ports the user made are unbound;
+- `server_addresses` / `server_nics` / `server_security_groups`: views of a server's ports;
+- `add_server_security_group` / `remove_server_security_group`: the server actions.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lab.cloud.context import RequestContext
+from lab.cloud.drivers.base import NicSpec
+from lab.cloud.errors import BadRequest, CloudError, Conflict, Forbidden, NotFound
+from lab.cloud.network import quotas
+from lab.cloud.network import security_groups as sgs
+from lab.cloud.network.common import DEVICE_OWNER_COMPUTE, touch
+from lab.cloud.network.models import FloatingIP, IPAllocation, Network, Port, PortSecurityGroup, SecurityGroup
+from lab.cloud.network.ports import add_port, fixed_ips, remove_port
+
+if TYPE_CHECKING:
+    from lab.cloud.network.service import NetworkService
+
+
+def _project(ctx: RequestContext) -> str:
+    if ctx.project_id is None:
+        raise BadRequest("A project-scoped token is needed to create a server.")
+    return ctx.project_id
+
+
+def _resolve_groups(svc: NetworkService, db: Session, project_id: str, names: list[str]) -> list[str]:
+    ids: list[str] = []
+    for name in names:
+        if name == "default":
+            group: SecurityGroup | None = sgs.ensure_default(svc, db, project_id)
+        else:
+            group = sgs.resolve(db, project_id, name)
+        if group is None:
+            raise BadRequest(f"Security group {name} not found.")
+        if group.id not in ids:
+            ids.append(group.id)
+    return ids
+
+
+def _visible_network(db: Session, ctx: RequestContext, net_id: str) -> Network:
+    network = db.get(Network, net_id)
+    if network is None or not (ctx.is_admin or network.project_id == ctx.project_id or network.shared
+                               or network.external):
+        raise BadRequest(f"Network {net_id} could not be found.")
+    if network.external and not network.shared and not ctx.is_admin and network.project_id != ctx.project_id:
+        raise Forbidden(f"It is not allowed to create an interface on external network {net_id}")
+    return network
+
+
+def allocate_for_server(svc: NetworkService, db: Session, ctx: RequestContext, server_id: str,
+                        requested: list[dict[str, Any]] | None, security_groups: list[str] | None) -> None:
+    """Give a new server its ports, in compute's write transaction. `requested` is Nova's `networks` list
+    (items with `uuid`, `port`, `fixed_ip`) or None: then the project's only network is used (409 if several,
+    nothing if none)."""
+    project_id = _project(ctx)
+    group_ids = _resolve_groups(svc, db, project_id, security_groups or [])
+    if requested is None:
+        candidates = list(db.scalars(select(Network).where(
+            (Network.project_id == project_id) | Network.shared.is_(True), Network.external.is_(False))))
+        if len(candidates) > 1:
+            raise Conflict("Multiple possible networks found, use a Network ID to be more specific.")
+        requested = [{"uuid": candidates[0].id}] if candidates else []
+    for item in requested:
+        port_id = item.get("port")
+        if port_id:
+            port = db.get(Port, port_id)
+            if port is None or not (ctx.is_admin or port.project_id == project_id):
+                raise BadRequest(f"Port id {port_id} could not be found.")
+            if port.device_id:
+                raise Conflict(f"Port {port_id} is still in use.")
+            port.device_id, port.device_owner = server_id, DEVICE_OWNER_COMPUTE
+            touch(port, svc.now())
+            svc.sync(db, "network", port.network_id)
+            svc.sync(db, "port", port.id)
+            continue
+        network = _visible_network(db, ctx, str(item.get("uuid") or ""))
+        try:
+            quotas.check(db, project_id, "port")
+        except CloudError:
+            raise Forbidden("Maximum number of ports exceeded") from None
+        wanted = [{"ip_address": item["fixed_ip"]}] if item.get("fixed_ip") else None
+        try:
+            add_port(svc, db, network, project_id, device_id=server_id, device_owner=DEVICE_OWNER_COMPUTE,
+                     fixed_ips=wanted, security_groups=group_ids or None, made_for_server=True)
+        except CloudError as exc:
+            kind = exc.neutron_type
+            if kind == "IpAddressInUse":
+                raise BadRequest(f"Fixed IP address {item.get('fixed_ip')} is already in use on instance "
+                                 f"{server_id}.") from None
+            if kind == "IpAddressGenerationFailure":
+                raise BadRequest(f"No fixed IP addresses available for network: {network.id}") from None
+            if kind in ("InvalidIpForNetwork", "InvalidIpForSubnet"):
+                raise BadRequest(f"Fixed IP {item.get('fixed_ip')} is not a valid ip address for network "
+                                 f"{network.id}.") from None
+            raise
+
+
+def release_for_server(svc: NetworkService, db: Session, server_id: str) -> None:
+    """Server delete: delete the ports made for it, unbind the others; floating IPs are disassociated."""
+    for port in list(db.scalars(select(Port).where(Port.device_id == server_id))):
+        if not port.device_owner.startswith("compute:"):
+            continue
+        if port.made_for_server:
+            remove_port(svc, db, port)
+            continue
+        for fip in db.scalars(select(FloatingIP).where(FloatingIP.port_id == port.id)):
+            if fip.router_id:
+                svc.sync(db, "router", fip.router_id)
+            fip.port_id = fip.fixed_ip_address = fip.router_id = None
+        port.device_id, port.device_owner = "", ""
+        touch(port, svc.now())
+        svc.sync(db, "network", port.network_id)
+
+
+def _server_ports(db: Session, server_ids: list[str]) -> list[Port]:
+    return list(db.scalars(select(Port).where(Port.device_id.in_(server_ids),
+                                              Port.device_owner.like("compute:%"))
+                           .order_by(Port.created_at, Port.id)))
+
+
+def server_addresses(db: Session, server_ids: list[str]) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """Nova's `addresses` per server: {network name: [fixed..., floating...]} built from the ports."""
+    out: dict[str, dict[str, list[dict[str, Any]]]] = {sid: {} for sid in server_ids}
+    ports = _server_ports(db, server_ids)
+    port_ids = [p.id for p in ports]
+    ips = fixed_ips(db, port_ids)
+    net_ids = {p.network_id for p in ports}
+    names = dict(db.execute(select(Network.id, Network.name).where(Network.id.in_(net_ids))).all())
+    floating: dict[str, list[FloatingIP]] = {}
+    for fip in db.scalars(select(FloatingIP).where(FloatingIP.port_id.in_(port_ids))):
+        floating.setdefault(fip.port_id or "", []).append(fip)
+    for port in ports:
+        entries = out[port.device_id].setdefault(names.get(port.network_id) or port.network_id, [])
+        for ip in ips[port.id]:
+            entries.append(_address(ip["ip_address"], "fixed", port.mac_address))
+        for fip in floating.get(port.id, []):
+            entries.append(_address(fip.floating_ip_address, "floating", port.mac_address))
+    return out
+
+
+def _address(addr: str, kind: str, mac: str) -> dict[str, Any]:
+    return {"version": ipaddress.ip_address(addr).version, "addr": addr, "OS-EXT-IPS:type": kind,
+            "OS-EXT-IPS-MAC:mac_addr": mac}
+
+
+def server_nics(svc: NetworkService, db: Session, server_id: str) -> list[NicSpec]:
+    ports = _server_ports(db, [server_id])
+    ips = fixed_ips(db, [p.id for p in ports])
+    mtus = dict(db.execute(select(Network.id, Network.mtu).where(Network.id.in_({p.network_id for p in ports}))).all())
+    return [NicSpec(port_id=p.id, mac_address=p.mac_address, ip_addresses=tuple(i["ip_address"] for i in ips[p.id]),
+                    network_id=p.network_id, bridge=svc.driver.bridge_for(p.network_id),
+                    mtu=mtus.get(p.network_id, 1500)) for p in ports]
+
+
+def server_security_groups(db: Session, server_ids: list[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {sid: [] for sid in server_ids}
+    rows = db.execute(select(Port.device_id, SecurityGroup.name)
+                      .join(PortSecurityGroup, PortSecurityGroup.port_id == Port.id)
+                      .join(SecurityGroup, SecurityGroup.id == PortSecurityGroup.security_group_id)
+                      .where(Port.device_id.in_(server_ids), Port.device_owner.like("compute:%"))
+                      .order_by(Port.created_at, SecurityGroup.name))
+    for device_id, name in rows:
+        if name not in out[device_id]:
+            out[device_id].append(name)
+    return out
+
+
+def _group_for_action(svc: NetworkService, db: Session, ctx: RequestContext, name_or_id: str) -> SecurityGroup:
+    project_id = _project(ctx)
+    group = sgs.ensure_default(svc, db, project_id) if name_or_id == "default" else \
+        sgs.resolve(db, project_id, name_or_id)
+    if group is None:
+        raise NotFound(f"Security group {name_or_id} not found.")
+    return group
+
+
+def add_server_security_group(svc: NetworkService, db: Session, ctx: RequestContext, server_id: str,
+                              name_or_id: str) -> None:
+    group = _group_for_action(svc, db, ctx, name_or_id)
+    ports = [p for p in _server_ports(db, [server_id]) if p.port_security_enabled]
+    if not ports:
+        raise BadRequest(f"Server {server_id} has no port with port security to add a security group to.")
+    bound = {(b.port_id, b.security_group_id) for b in db.scalars(select(PortSecurityGroup).where(
+        PortSecurityGroup.port_id.in_([p.id for p in ports])))}
+    if all((p.id, group.id) in bound for p in ports):
+        raise BadRequest(f"Security group {group.name} is already associated with the instance {server_id}")
+    for port in ports:
+        if (port.id, group.id) not in bound:
+            db.add(PortSecurityGroup(port_id=port.id, security_group_id=group.id))
+            svc.sync(db, "port", port.id)
+
+
+def remove_server_security_group(svc: NetworkService, db: Session, ctx: RequestContext, server_id: str,
+                                 name_or_id: str) -> None:
+    group = _group_for_action(svc, db, ctx, name_or_id)
+    ports = _server_ports(db, [server_id])
+    bindings = list(db.scalars(select(PortSecurityGroup).where(
+        PortSecurityGroup.port_id.in_([p.id for p in ports]), PortSecurityGroup.security_group_id == group.id)))
+    if not bindings:
+        raise BadRequest(f"Security group {group.name} is not associated with the instance {server_id}")
+    for binding in bindings:
+        db.delete(binding)
+        svc.sync(db, "port", binding.port_id)
+
+
+def has_allocations(db: Session, port_id: str) -> bool:
+    return db.scalar(select(IPAllocation.id).where(IPAllocation.port_id == port_id)) is not None

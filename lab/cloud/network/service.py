@@ -1,0 +1,387 @@
+"""Networking behaviour (Neutron v2.0 subset): the one entry point the routes, the compute service and
+bootstrap call. The work is split by resource (networks.py, subnets.py, ports.py, routers.py, floatingips.py,
+security_groups.py, ipam.py, quotas.py, servers.py); this class opens the transactions, checks the read
+policy, and renders what it returns with schemas.py.
+
+Every write runs in one BEGIN IMMEDIATE transaction (`cloud.db.write()`), so IP, MAC and segment allocation and
+quota checks are decided by one writer at a time, with unique constraints behind them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lab.cloud.context import RequestContext
+from lab.cloud.db import Database
+from lab.cloud.drivers import load_driver
+from lab.cloud.drivers.base import NetworkDriver, NicSpec
+from lab.cloud.errors import BadRequest, NotFound
+from lab.cloud.network import floatingips, networks, ports, quotas, routers, servers, subnets, sync
+from lab.cloud.network import schemas as S
+from lab.cloud.network import security_groups as sgs
+from lab.cloud.network.common import (
+    get_floatingip,
+    get_network,
+    get_port,
+    get_router,
+    get_security_group,
+    get_security_group_rule,
+    get_subnet,
+    network_visible,
+    owned_by,
+    owns,
+    policy_denied,
+    port_visible,
+    subnet_visible,
+    touch,
+)
+from lab.cloud.network.models import (
+    FloatingIP,
+    Network,
+    Port,
+    Router,
+    SecurityGroup,
+    SecurityGroupRule,
+    Subnet,
+)
+from lab.cloud.network.query import ListQuery, apply, select_fields
+from lab.cloud.worker import enqueue
+
+if TYPE_CHECKING:
+    from lab.cloud.app import Cloud
+
+# The collections of the API: URL name -> (resource key, model).
+COLLECTIONS: dict[str, tuple[str, Any]] = {
+    "networks": ("network", Network), "subnets": ("subnet", Subnet), "ports": ("port", Port),
+    "routers": ("router", Router), "floatingips": ("floatingip", FloatingIP),
+    "security-groups": ("security_group", SecurityGroup),
+    "security-group-rules": ("security_group_rule", SecurityGroupRule),
+}
+TAGGABLE = ("networks", "subnets", "ports", "routers", "floatingips", "security-groups")
+
+EXTENSIONS: tuple[tuple[str, str, str], ...] = (
+    ("external-net", "Neutron external network", "Adds external network attribute to network resource."),
+    ("router", "Neutron L3 Router", "Router abstraction for basic L3 forwarding between L2 Neutron networks and "
+                                    "access to external networks via a NAT gateway."),
+    ("ext-gw-mode", "Neutron L3 Configurable external gateway mode",
+     "Extension of the router abstraction for specifying whether SNAT should occur on the external gateway"),
+    ("extraroute", "Neutron Extra Route", "Extra routes configuration for L3 router"),
+    ("extraroute-atomic", "Atomically add/remove extra routes", "Edit extra routes of a router on server side by "
+                                                                "atomically adding/removing extra routes"),
+    ("security-group", "security-group", "The security groups extension."),
+    ("quotas", "Quota management support", "Expose functions for quotas management per project"),
+    ("quota_details", "Quota details management support", "Expose functions for quotas usage statistics per "
+                                                           "project"),
+    ("allowed-address-pairs", "Allowed Address Pairs", "Provides allowed address pairs"),
+    ("port-security", "Port Security", "Provides port security"),
+    ("provider", "Provider Network", "Expose mapping of virtual networks to physical networks"),
+    ("net-mtu", "Network MTU", "Provides MTU attribute for a network resource."),
+    ("standard-attr-description", "standard-attr-description", "Extension to add descriptions to standard "
+                                                               "attributes"),
+    ("standard-attr-tag", "Tag support for resources with standard attribute: subnet, trunk, network_segment_range, "
+                          "router, network, policy, subnetpool, port, security_group, floatingip",
+     "Enables to set tag on resources with standard attribute."),
+    ("standard-attr-timestamp", "Resource timestamps", "Adds created_at and updated_at fields to all Neutron "
+                                                       "resources that have Neutron standard attributes."),
+    ("project-id", "project_id field enabled", "Extension that indicates that project_id field is enabled."),
+    ("pagination", "Pagination support", "Extension that indicates that pagination is enabled."),
+    ("sorting", "Sorting support", "Extension that indicates that sorting is enabled."),
+)
+
+
+class NetworkService:
+    def __init__(self, cloud: Cloud):
+        self.cloud = cloud
+        self.driver: NetworkDriver = load_driver("network", cloud.settings.network_driver, cloud.settings)
+        assert sync.KINDS  # the worker handlers are registered by importing sync
+
+    @property
+    def db(self) -> Database:
+        return self.cloud.db
+
+    def now(self) -> datetime:
+        return self.cloud.clock.now()
+
+    def sync(self, db: Session, kind: str, object_id: str) -> None:
+        """Ask the worker to bring the driver in step with `object_id` once this transaction commits."""
+        enqueue(db, self.now(), sync.KINDS[kind], object_id)
+
+    def _write(self, fn: Callable[[Session], Any]) -> Any:
+        with self.db.write() as db:
+            result = fn(db)
+        self.cloud.worker.wake()
+        return result
+
+    # ---------------------------------------------------------------------------------------------- reading
+    def _visible_query(self, ctx: RequestContext, collection: str) -> Any:
+        _key, model = COLLECTIONS[collection]
+        clause = {"networks": network_visible, "subnets": subnet_visible, "ports": port_visible}.get(collection)
+        where = clause(ctx) if clause else owned_by(model, ctx)
+        return select(model).where(where).order_by(model.created_at, model.id)
+
+    def _render(self, db: Session, ctx: RequestContext, collection: str, rows: list[Any]) -> list[dict[str, Any]]:
+        if collection == "networks":
+            return networks.render(db, ctx, rows)
+        if collection == "subnets":
+            return subnets.render(rows)
+        if collection == "ports":
+            return ports.render(db, rows)
+        if collection == "routers":
+            return routers.render(db, rows)
+        if collection == "floatingips":
+            return floatingips.render(rows)
+        if collection == "security-groups":
+            return sgs.render(db, rows)
+        return sgs.render_rules(db, rows)
+
+    def list_resources(self, ctx: RequestContext, collection: str,
+                       query: ListQuery) -> tuple[list[dict[str, Any]], bool]:
+        """The visible resources of a collection, filtered, sorted and paged; and whether more pages follow."""
+        self.cloud.policy.enforce(ctx, "network:get")
+        if collection in ("security-groups", "security-group-rules") and ctx.project_id:
+            sgs.ensure_default_safely(self, ctx.project_id)
+        with self.db.read() as db:
+            rows = list(db.scalars(self._visible_query(ctx, collection)))
+            items = self._render(db, ctx, collection, rows)
+        page, more = apply(items, query)
+        return [select_fields(i, query.fields) for i in page], more
+
+    def _get_row(self, db: Session, ctx: RequestContext, collection: str, object_id: str) -> Any:
+        getter: Callable[[Session, RequestContext, str], Any] = {
+            "networks": get_network, "subnets": get_subnet, "ports": get_port, "routers": get_router,
+            "floatingips": get_floatingip, "security-groups": get_security_group,
+            "security-group-rules": get_security_group_rule}[collection]
+        return getter(db, ctx, object_id)
+
+    def show(self, ctx: RequestContext, collection: str, object_id: str, fields: list[str]) -> dict[str, Any]:
+        self.cloud.policy.enforce(ctx, "network:get")
+        with self.db.read() as db:
+            row = self._get_row(db, ctx, collection, object_id)
+            return select_fields(self._render(db, ctx, collection, [row])[0], fields)
+
+    def _rendered(self, ctx: RequestContext, collection: str, object_id: str) -> dict[str, Any]:
+        return self.show(ctx, collection, object_id, [])
+
+    # ---------------------------------------------------------------------------------------------- writing
+    def create(self, ctx: RequestContext, collection: str, body: dict[str, Any]) -> dict[str, Any]:
+        key, _model = COLLECTIONS[collection]
+        attrs = S.parse(key, body)
+        creator: Callable[[NetworkService, Session, RequestContext, dict[str, Any]], Any] = {
+            "networks": networks.create_network, "subnets": subnets.create_subnet, "ports": ports.create_port,
+            "routers": routers.create_router, "floatingips": floatingips.create_floatingip,
+            "security-groups": sgs.create_group, "security-group-rules": sgs.create_rule}[collection]
+        row = self._write(lambda db: creator(self, db, ctx, attrs))
+        return self._rendered(ctx, collection, row.id)
+
+    def update(self, ctx: RequestContext, collection: str, object_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        key, _model = COLLECTIONS[collection]
+        attrs = S.parse(key, body, update=True)
+        if collection == "security-group-rules":
+            raise BadRequest("Cannot update read-only attribute", neutron_type="HTTPBadRequest")
+        updater: Callable[[NetworkService, Session, RequestContext, str, dict[str, Any]], Any] = {
+            "networks": networks.update_network, "subnets": subnets.update_subnet, "ports": ports.update_port,
+            "routers": routers.update_router, "floatingips": floatingips.update_floatingip,
+            "security-groups": sgs.update_group}[collection]
+        self._write(lambda db: updater(self, db, ctx, object_id, attrs))
+        return self._rendered(ctx, collection, object_id)
+
+    def delete(self, ctx: RequestContext, collection: str, object_id: str) -> None:
+        deleter: Callable[[NetworkService, Session, RequestContext, str], None] = {
+            "networks": networks.delete_network, "subnets": subnets.delete_subnet, "ports": ports.delete_port,
+            "routers": routers.delete_router, "floatingips": floatingips.delete_floatingip,
+            "security-groups": sgs.delete_group, "security-group-rules": sgs.delete_rule}[collection]
+        self._write(lambda db: deleter(self, db, ctx, object_id))
+
+    # ---------------------------------------------------------------------------------------------- routers
+    def add_router_interface(self, ctx: RequestContext, router_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        return self._write(lambda db: routers.add_interface(self, db, ctx, router_id, body))
+
+    def remove_router_interface(self, ctx: RequestContext, router_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        return self._write(lambda db: routers.remove_interface(self, db, ctx, router_id, body))
+
+    def change_extraroutes(self, ctx: RequestContext, router_id: str, body: dict[str, Any],
+                           add: bool) -> dict[str, Any]:
+        self._write(lambda db: routers.change_routes(self, db, ctx, router_id, body, add))
+        return self._rendered(ctx, "routers", router_id)
+
+    # ---------------------------------------------------------------------------------------------- tags
+    def _taggable(self, db: Session, ctx: RequestContext, collection: str, object_id: str, write: bool) -> Any:
+        if collection not in TAGGABLE:
+            raise NotFound("The resource could not be found.", neutron_type="HTTPNotFound")
+        row = self._get_row(db, ctx, collection, object_id)
+        if write:
+            if not owns(ctx, row.project_id):
+                raise policy_denied(f"rule:update_{COLLECTIONS[collection][0]}")
+            self.cloud.policy.enforce(ctx, "network:update", row.project_id)
+        return row
+
+    def get_tags(self, ctx: RequestContext, collection: str, object_id: str) -> list[str]:
+        with self.db.read() as db:
+            return list(self._taggable(db, ctx, collection, object_id, False).tags or [])
+
+    def has_tag(self, ctx: RequestContext, collection: str, object_id: str, tag: str) -> None:
+        if tag not in self.get_tags(ctx, collection, object_id):
+            raise NotFound(f"Tag {tag} could not be found for {COLLECTIONS[collection][0]} {object_id}.",
+                           neutron_type="TagNotFound")
+
+    def set_tags(self, ctx: RequestContext, collection: str, object_id: str, tags: Any) -> list[str]:
+        if not isinstance(tags, list) or not all(isinstance(t, str) and 0 < len(t) <= 255 for t in tags):
+            raise BadRequest(f"Invalid input for tags. Reason: '{tags}' is not a valid list of tags.",
+                             neutron_type="HTTPBadRequest")
+
+        def change(db: Session) -> list[str]:
+            row = self._taggable(db, ctx, collection, object_id, True)
+            row.tags = list(dict.fromkeys(tags))
+            touch(row, self.now())
+            return list(row.tags)
+        return self._write(change)
+
+    def add_tag(self, ctx: RequestContext, collection: str, object_id: str, tag: str) -> None:
+        def change(db: Session) -> None:
+            row = self._taggable(db, ctx, collection, object_id, True)
+            if tag not in (row.tags or []):
+                row.tags = [*(row.tags or []), tag]
+                touch(row, self.now())
+        self._write(change)
+
+    def remove_tag(self, ctx: RequestContext, collection: str, object_id: str, tag: str | None) -> None:
+        def change(db: Session) -> None:
+            row = self._taggable(db, ctx, collection, object_id, True)
+            if tag is not None and tag not in (row.tags or []):
+                raise NotFound(f"Tag {tag} could not be found for {COLLECTIONS[collection][0]} {object_id}.",
+                               neutron_type="TagNotFound")
+            row.tags = [t for t in row.tags or [] if tag is not None and t != tag]
+            touch(row, self.now())
+        self._write(change)
+
+    # ---------------------------------------------------------------------------------------------- quotas
+    def _quota_project(self, ctx: RequestContext, project_id: str) -> str:
+        if project_id != ctx.project_id and not ctx.is_admin:
+            raise policy_denied("rule:get_quota")
+        return project_id
+
+    def get_quota(self, ctx: RequestContext, project_id: str) -> dict[str, int]:
+        with self.db.read() as db:
+            return quotas.limits(db, self._quota_project(ctx, project_id))
+
+    def quota_details(self, ctx: RequestContext, project_id: str) -> dict[str, dict[str, int]]:
+        with self.db.read() as db:
+            return quotas.details(db, self._quota_project(ctx, project_id))
+
+    def quota_defaults(self, ctx: RequestContext, project_id: str) -> dict[str, int]:
+        self._quota_project(ctx, project_id)
+        return dict(quotas.DEFAULTS)
+
+    def list_quotas(self, ctx: RequestContext) -> list[dict[str, Any]]:
+        if not ctx.is_admin:
+            raise policy_denied("rule:get_quota")
+        with self.db.read() as db:
+            return [{**quotas.limits(db, p), "project_id": p, "tenant_id": p} for p in quotas.projects_with_quotas(db)]
+
+    def update_quota(self, ctx: RequestContext, project_id: str, body: dict[str, Any]) -> dict[str, int]:
+        self.cloud.policy.enforce(ctx, "network:update_quota")
+        wanted = body.get("quota")
+        if not isinstance(wanted, dict):
+            raise BadRequest("Resource body required", neutron_type="HTTPBadRequest")
+        return self._write(lambda db: quotas.update(db, project_id, wanted))
+
+    def reset_quota(self, ctx: RequestContext, project_id: str) -> None:
+        self.cloud.policy.enforce(ctx, "network:update_quota")
+        self._write(lambda db: quotas.reset(db, project_id))
+
+    # ---------------------------------------------------------------------------------------------- extensions
+    def extensions(self) -> list[dict[str, Any]]:
+        return [S.extension(*e) for e in EXTENSIONS]
+
+    def extension(self, alias: str) -> dict[str, Any]:
+        for e in EXTENSIONS:
+            if e[0] == alias:
+                return S.extension(*e)
+        raise NotFound(f"Extension with alias {alias} does not exist", neutron_type="HTTPNotFound")
+
+    # ---------------------------------------------------------------------------------------------- compute
+    def allocate_for_server(self, db: Session, ctx: RequestContext, server_id: str,
+                            requested: list[dict[str, Any]] | None, security_groups: list[str] | None) -> None:
+        """Called by compute inside its server-create write transaction; see servers.py."""
+        servers.allocate_for_server(self, db, ctx, server_id, requested, security_groups)
+        self.cloud.worker.wake()
+
+    def release_for_server(self, db: Session, server_id: str) -> None:
+        servers.release_for_server(self, db, server_id)
+        self.cloud.worker.wake()
+
+    def server_addresses(self, db: Session, server_ids: list[str]) -> dict[str, dict[str, list[dict[str, Any]]]]:
+        return servers.server_addresses(db, list(server_ids))
+
+    def server_nics(self, db: Session, server_id: str) -> list[NicSpec]:
+        return servers.server_nics(self, db, server_id)
+
+    def server_security_groups(self, db: Session, server_ids: list[str]) -> dict[str, list[str]]:
+        return servers.server_security_groups(db, list(server_ids))
+
+    def add_server_security_group(self, db: Session, ctx: RequestContext, server_id: str, name_or_id: str) -> None:
+        servers.add_server_security_group(self, db, ctx, server_id, name_or_id)
+        self.cloud.worker.wake()
+
+    def remove_server_security_group(self, db: Session, ctx: RequestContext, server_id: str,
+                                     name_or_id: str) -> None:
+        servers.remove_server_security_group(self, db, ctx, server_id, name_or_id)
+        self.cloud.worker.wake()
+
+    # ---------------------------------------------------------------------------------------------- bootstrap
+    def bootstrap(self) -> None:
+        """DevStack's networks (idempotent): an external `public` network (flat, physnet `public`) with
+        172.24.4.0/24 owned by admin and visible to all; for `demo`, `private` with 10.0.0.0/26 and `router1`
+        joining it to `public`; and the default security groups of both projects."""
+        from lab.cloud.identity.models import Project
+
+        with self.db.read() as db:
+            projects = dict(db.execute(select(Project.name, Project.id)
+                                       .where(Project.name.in_(("admin", "demo")))).all())
+        admin_id, demo_id = projects.get("admin"), projects.get("demo")
+        if admin_id is None:
+            return
+        admin = RequestContext(user_id="system", user_name="system", project_id=admin_id, project_name="admin",
+                               roles=("admin", "member", "reader"))
+        public_id = self._ensure_network(admin, "public", {"router:external": True, "provider:network_type": "flat",
+                                                           "provider:physical_network": "public"})
+        public_subnet = self._ensure_subnet(admin, public_id, "public-subnet", {
+            "cidr": "172.24.4.0/24", "gateway_ip": "172.24.4.1", "enable_dhcp": False,
+            "allocation_pools": [{"start": "172.24.4.2", "end": "172.24.4.254"}]})
+        assert public_subnet
+        sgs.ensure_default_safely(self, admin_id)
+        if demo_id is None:
+            return
+        demo = RequestContext(user_id="system", user_name="system", project_id=demo_id, project_name="demo",
+                              roles=("admin", "member", "reader"))
+        private_id = self._ensure_network(demo, "private", {"project_id": demo_id})
+        private_subnet = self._ensure_subnet(demo, private_id, "private-subnet", {
+            "cidr": "10.0.0.0/26", "project_id": demo_id})
+        sgs.ensure_default_safely(self, demo_id)
+        with self.db.read() as db:
+            router = db.scalar(select(Router).where(Router.project_id == demo_id, Router.name == "router1"))
+        if router is None:
+            router_body = self.create(demo, "routers", {"router": {
+                "name": "router1", "project_id": demo_id, "external_gateway_info": {"network_id": public_id}}})
+            router_id = router_body["id"]
+            self.add_router_interface(demo, router_id, {"subnet_id": private_subnet})
+
+    def _ensure_network(self, ctx: RequestContext, name: str, extra: dict[str, Any]) -> str:
+        with self.db.read() as db:
+            found = db.scalar(select(Network.id).where(Network.project_id == ctx.project_id, Network.name == name))
+        if found is not None:
+            return found
+        return str(self.create(ctx, "networks", {"network": {"name": name, **extra}})["id"])
+
+    def _ensure_subnet(self, ctx: RequestContext, network_id: str, name: str, extra: dict[str, Any]) -> str:
+        with self.db.read() as db:
+            found = db.scalar(select(Subnet.id).where(Subnet.network_id == network_id, Subnet.name == name))
+        if found is not None:
+            return found
+        return str(self.create(ctx, "subnets", {"subnet": {"name": name, "network_id": network_id,
+                                                           "ip_version": 4, **extra}})["id"])

@@ -1,0 +1,60 @@
+"""The network driver contract, run over every registered network driver (only `logical` so far; the later
+`linux` driver joins the parameter list), and the sync jobs that feed it from the database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from lab.cloud.app import Cloud
+from lab.cloud.drivers import REGISTRY, load_driver
+from lab.cloud.drivers.base import NetworkDriver, NetworkSpec, PortSecuritySpec, RouterSpec, SubnetSpec
+from lab.config import Settings
+from tests.cloud.network_helpers import N, create, network_with_subnet
+
+
+@pytest.fixture(params=sorted(REGISTRY["network"]))
+def driver(request: pytest.FixtureRequest, tmp_path: Path) -> NetworkDriver:
+    drv: NetworkDriver = load_driver("network", request.param, Settings(data_dir=tmp_path))
+    drv.start()
+    yield drv
+    drv.close()
+
+
+def test_ensure_is_idempotent_and_delete_tolerates_absence(driver: NetworkDriver) -> None:
+    spec = NetworkSpec(id="n1", mtu=1450, network_type="vxlan", physical_network=None, segmentation_id=7,
+                       external=False, subnets=(SubnetSpec("s1", "10.0.0.0/24", "10.0.0.1", True),))
+    driver.ensure_network(spec)
+    driver.ensure_network(spec)
+    assert driver.list_networks() == ["n1"]
+    driver.delete_network("n1")
+    driver.delete_network("n1")
+    assert driver.list_networks() == []
+    driver.ensure_router(RouterSpec(id="r1"))
+    driver.delete_router("r1")
+    driver.delete_router("r1")
+    assert driver.list_routers() == []
+    driver.ensure_port_security(PortSecuritySpec("p1", "n1", "fa:16:3e:00:00:01", ("10.0.0.5",)))
+    driver.delete_port_security("p1")
+    driver.delete_port_security("p1")
+
+
+def test_worker_feeds_the_driver_the_current_state(cloud: Cloud, client: TestClient, as_demo: dict) -> None:
+    """After the jobs run, the logical driver holds each network's DHCP hosts and each router's floating IPs."""
+    net, _sub = network_with_subnet(client, as_demo, "10.70.0.0/24")
+    port = create(client, as_demo, "ports", network_id=net["id"])
+    cloud.worker.run_due()
+    driver = cloud.network.driver
+    spec = driver.networks[net["id"]]
+    assert [h.ip_address for h in spec.dhcp_hosts] == [port["fixed_ips"][0]["ip_address"]]
+    assert spec.network_type == "vxlan" and spec.subnets[0].cidr == "10.70.0.0/24"
+    assert driver.ports[port["id"]].rules  # the default group's rules
+    router1 = client.get(f"{N}/routers", params={"name": "router1"}, headers=as_demo).json()["routers"][0]
+    assert driver.routers[router1["id"]].gateway is not None
+    assert [i.ip_address for i in driver.routers[router1["id"]].interfaces] == ["10.0.0.1"]
+    client.delete(f"{N}/ports/{port['id']}", headers=as_demo)
+    client.delete(f"{N}/networks/{net['id']}", headers=as_demo)
+    cloud.worker.run_due()
+    assert net["id"] not in driver.networks and port["id"] not in driver.ports
