@@ -13,6 +13,9 @@ REGISTRY: dict[str, dict[str, str]] = {
         "fake": "lab.cloud.drivers.fake:FakeComputeDriver",
         "libvirt": "lab.cloud.drivers.libvirt:LibvirtComputeDriver",
     },
+    "volume": {
+        "file": "lab.cloud.drivers.files:FileVolumeDriver",
+    },
 }
 
 
