@@ -104,7 +104,8 @@ def test_bad_sizes_are_400_and_create_nothing(client: TestClient, cloud: Cloud, 
 
 
 def test_unknown_type_and_zone_are_refused(client: TestClient, cloud: Cloud, as_demo: dict) -> None:
-    r = client.post(url(cloud, as_demo, "volumes"), headers=as_demo, json={"volume": {"size": 1, "volume_type": "gold"}})
+    r = client.post(url(cloud, as_demo, "volumes"), headers=as_demo,
+                    json={"volume": {"size": 1, "volume_type": "gold"}})
     assert r.status_code == 404
     assert r.json()["itemNotFound"]["message"] == "Volume type with name gold could not be found."
     r = client.post(url(cloud, as_demo, "volumes"), headers=as_demo,
@@ -161,7 +162,8 @@ def test_list_filters_sort_and_pagination(client: TestClient, cloud: Cloud, as_d
     second = client.get(link["href"], headers=as_demo).json()
     assert [v["name"] for v in second["volumes"]] == ["v2"] and "volumes_links" not in second
     r = client.get(url(cloud, as_demo, "volumes?sort=colour"), headers=as_demo)
-    assert r.status_code == 400 and r.json()["badRequest"]["message"] == "Invalid input received: Invalid sort key colour."
+    assert r.status_code == 400
+    assert r.json()["badRequest"]["message"] == "Invalid input received: Invalid sort key colour."
 
 
 def test_admin_all_tenants(client: TestClient, cloud: Cloud, as_admin: dict, as_demo: dict) -> None:
