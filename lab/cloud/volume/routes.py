@@ -245,7 +245,10 @@ async def delete_snapshot(request: Request) -> Response:
 
 # ------------------------------------------------------------------------------------------------ types
 async def list_types(request: Request) -> Response:
-    types = cloud_of(request).volume.list_volume_types(_ctx(request), query_bool(request, "is_public"))
+    # OSC sends is_public=none (lower case) to mean "public and private" (Cinder's is_public=None).
+    raw = request.query_params.get("is_public")
+    is_public = None if raw is None or raw.lower() == "none" else query_bool(request, "is_public")
+    types = cloud_of(request).volume.list_volume_types(_ctx(request), is_public)
     return respond({"volume_types": [schemas.volume_type(t) for t in types]})
 
 
