@@ -47,6 +47,10 @@ class Settings:
     network_vlan_range: str = "physnet1:1:4094"
     network_vxlan_range: str = "1:1000"
     volume_driver: str = "file"
+    # The volume backend's size: the sum of all volume and snapshot sizes may not pass it (files are sparse).
+    volume_capacity_gb: int = 100
+    # Volume file format: auto (qcow2 when qemu-img is installed, else raw), raw or qcow2.
+    volume_format: str = "auto"
     # Seconds a simulated guest takes from BUILD to ACTIVE. Small but not zero, as on a real cloud.
     boot_seconds: float = 1.0
     token_ttl_seconds: int = 24 * 3600

@@ -62,6 +62,9 @@ SERVICES: tuple[ServiceSpec, ...] = (
                 (CatalogEntry("image", "glance", "/image"),)),
     ServiceSpec("network", "lab.cloud.network.service:NetworkService", "/network", "neutron",
                 (CatalogEntry("network", "neutron", "/network"),)),
+    ServiceSpec("volume", "lab.cloud.volume.service:VolumeService", "/volume", "nova",
+                (CatalogEntry("block-storage", "cinder", "/volume/v3/$(project_id)s"),
+                 CatalogEntry("volumev3", "cinder", "/volume/v3/$(project_id)s")), ("volume", "3.0")),
 )
 
 
@@ -147,13 +150,23 @@ def create_app(settings: Settings, *, cloud: Cloud | None = None, start_worker: 
                 cloud.worker.stop()
 
     routes: list[BaseRoute] = []
+    modules = {spec.name: importlib.import_module(f"lab.cloud.{spec.name}.routes") for spec in cloud.specs}
+    # A package may serve routes under another service's prefix (volume serves Nova's os-volume_attachments):
+    # `extra_mounts = [(prefix, routes)]`. They are added as full-path routes ahead of every mount, because a
+    # Mount answers its whole prefix and a second Mount on the same prefix would never be reached.
+    for module in modules.values():
+        for prefix, extra in getattr(module, "extra_mounts", ()):
+            routes += [Route(prefix + r.path, r.endpoint, methods=list(r.methods or ())) for r in extra]
     for spec in cloud.specs:
-        module = importlib.import_module(f"lab.cloud.{spec.name}.routes")
+        module = modules[spec.name]
         if hasattr(module, "root"):  # the bare prefix (GET /image) answers itself instead of redirecting
             routes.append(Route(spec.mount, module.root, methods=["GET", "HEAD"]))
         routes.append(Mount(spec.mount, routes=module.routes))
 
     styles = {spec.mount: spec.style for spec in cloud.specs}
+    for spec in cloud.specs:  # an extra mount answers in its owner's style when its prefix's service is absent
+        for prefix, _extra in getattr(modules[spec.name], "extra_mounts", ()):
+            styles.setdefault(prefix, spec.style)
 
     def style_for(path: str) -> str:
         for mount, style in styles.items():

@@ -93,6 +93,8 @@ DEFAULT_RULES: dict[str, str] = {
     "volume:delete": "member",
     "volume:manage_types": "admin",
     "volume:update_quota": "admin",
+    "volume:reset_status": "admin",
+    "volume:get_pools": "admin",
     # billing
     "billing:get": "reader",
     "billing:redeem": "member",

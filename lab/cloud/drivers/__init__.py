@@ -16,6 +16,9 @@ REGISTRY: dict[str, dict[str, str]] = {
     "network": {
         "logical": "lab.cloud.drivers.logical:LogicalNetworkDriver",
     },
+    "volume": {
+        "file": "lab.cloud.drivers.files:FileVolumeDriver",
+    },
 }
 
 

@@ -341,3 +341,118 @@ class NetworkDriver(abc.ABC):
 
     def list_routers(self) -> list[str]:
         return []
+
+
+# ------------------------------------------------------------------------------------------------- volumes
+class VolumeNotFound(DriverError):
+    """The driver has no volume (or snapshot) with that id."""
+
+
+class InsufficientCapacity(DriverError):
+    """The backend has no room for what was asked (Cinder's scheduler says "No valid backend was found")."""
+
+
+@dataclass(frozen=True)
+class VolumeInfo:
+    """Facts about one volume or snapshot file as the backend holds it."""
+
+    id: str
+    path: Path
+    format: str  # raw | qcow2
+    size_gb: int  # the virtual size the guest sees
+    allocated_bytes: int  # bytes really used on the backend (files are sparse)
+
+
+@dataclass(frozen=True)
+class BackendStats:
+    """What a backend reports to the scheduler (Cinder's get_volume_stats): sizes in GiB, except bytes."""
+
+    backend_name: str
+    total_capacity_gb: int
+    provisioned_capacity_gb: int  # the sum of the virtual sizes of every volume and snapshot held
+    free_capacity_gb: int  # total minus provisioned: the backend never over-commits
+    allocated_bytes: int  # what the sparse files really take on disk
+    storage_protocol: str = "file"
+    thin_provisioning_support: bool = True
+
+
+class VolumeDriver(abc.ABC):
+    """Makes volumes real (Cinder's volume driver, cinder/volume/driver.py, reduced to what a lab needs).
+
+    Cinder itself is a framework over such drivers: the API, quotas, statuses and the scheduler are Cinder's;
+    where the bytes live (an LVM logical volume, a Ceph RBD image, a file) is the driver's. The service layer
+    here owns the statuses, quotas and capacity accounting; the driver keeps the bytes and reports facts.
+
+    The general rules, as for ComputeDriver: methods are called from the worker thread or a request, outside
+    any database transaction; creates and deletes are idempotent (the worker repeats a job after a crash); an
+    unknown volume or snapshot raises `VolumeNotFound` except where a method says it succeeds anyway; a
+    backend that is full raises `InsufficientCapacity` and leaves nothing behind.
+    """
+
+    name: str = ""
+    capabilities: dict[str, bool] = {
+        "thin_provisioning": True,  # a new volume takes (almost) no space until written
+        "online_extend": False,  # extend while attached (Cinder 3.42+; this lab serves 3.0)
+    }
+
+    def __init__(self, data_dir: Path, **options: Any):
+        """`data_dir` is the driver's own directory (created by the caller); options come from settings."""
+        self.data_dir = data_dir
+
+    def start(self) -> None:  # noqa: B027 - optional hook
+        """Called once when the cloud starts, before any other call."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Called once when the cloud stops."""
+
+    @abc.abstractmethod
+    def create_volume(self, volume_id: str, size_gb: int) -> VolumeInfo:
+        """A blank volume of `size_gb` GiB that reads as zeros. Idempotent: an existing volume is returned."""
+
+    @abc.abstractmethod
+    def create_volume_from_snapshot(self, volume_id: str, snapshot_id: str, size_gb: int) -> VolumeInfo:
+        """A volume holding the snapshot's bytes, grown to `size_gb` (never smaller than the snapshot).
+        Independent of the snapshot afterwards: deleting the snapshot leaves the volume intact."""
+
+    @abc.abstractmethod
+    def create_cloned_volume(self, volume_id: str, source_volume_id: str, size_gb: int) -> VolumeInfo:
+        """A copy of another volume's bytes, grown to `size_gb`; independent of the source afterwards."""
+
+    @abc.abstractmethod
+    def copy_image_to_volume(self, volume_id: str, image: ImageSpec, size_gb: int) -> VolumeInfo:
+        """A volume holding the image's disk (converted from qcow2 when the driver can), grown to `size_gb`.
+        Raises DriverError when the image's disk is larger than `size_gb`."""
+
+    @abc.abstractmethod
+    def extend_volume(self, volume_id: str, new_size_gb: int) -> VolumeInfo:
+        """Grow the volume to `new_size_gb`; existing bytes are kept. Never shrinks (the caller checks)."""
+
+    @abc.abstractmethod
+    def delete_volume(self, volume_id: str) -> None:
+        """Remove the volume and free its bytes. Succeeds if the volume does not exist."""
+
+    @abc.abstractmethod
+    def create_snapshot(self, snapshot_id: str, volume_id: str) -> VolumeInfo:
+        """A point-in-time copy of the volume (the volume may be attached: crash-consistent, as in Cinder with
+        force). Idempotent: an existing snapshot is returned."""
+
+    @abc.abstractmethod
+    def delete_snapshot(self, snapshot_id: str) -> None:
+        """Remove the snapshot and free its bytes. Succeeds if it does not exist."""
+
+    @abc.abstractmethod
+    def volume_info(self, volume_id: str) -> VolumeInfo:
+        """The facts about one volume. Raises VolumeNotFound."""
+
+    @abc.abstractmethod
+    def initialize_connection(self, volume_id: str, device: str) -> DiskSpec:
+        """What a compute driver needs to attach the volume as `device` (a path and a format).
+        Raises VolumeNotFound."""
+
+    @abc.abstractmethod
+    def get_volume_stats(self) -> BackendStats:
+        """Capacity and usage of the backend, from what it really holds."""
+
+    @abc.abstractmethod
+    def list_volumes(self) -> list[str]:
+        """The ids of every volume the backend holds (used to reconcile after a restart)."""

@@ -1,0 +1,425 @@
+"""Block storage's HTTP routes (Cinder v3 at /volume/v3/{project_id}) and Nova's os-volume_attachments routes
+(`compute_routes`, mounted under /compute by app.py through `extra_mounts`): parse, call the service, render.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from lab.cloud.context import RequestContext
+from lab.cloud.errors import BadRequest, Forbidden
+from lab.cloud.http import (
+    cloud_of,
+    context_of,
+    no_content,
+    page_links,
+    query_bool,
+    query_int,
+    query_value,
+    read_json,
+    respond,
+)
+from lab.cloud.volume import schemas
+from lab.cloud.volume.volumes import VolumeView
+
+
+def _base(request: Request) -> str:
+    return cloud_of(request).settings.endpoint
+
+
+def _ctx(request: Request) -> RequestContext:
+    """The caller; a project in the URL other than the token's is refused unless the caller is an admin."""
+    ctx = context_of(request)
+    project_id = request.path_params.get("project_id")
+    if project_id is not None and project_id != ctx.project_id and not ctx.is_admin:
+        raise Forbidden(f"Policy doesn't allow project {project_id} to be reached with a token scoped to "
+                        f"project {ctx.project_id}.")
+    return ctx
+
+
+def _render(request: Request, view: VolumeView, *, show: bool) -> dict[str, Any]:
+    return schemas.volume(view.volume, type_name=view.type_name, attachments=view.attachments,
+                          base=_base(request), show=show, is_admin=context_of(request).is_admin)
+
+
+# ------------------------------------------------------------------------------------------------ discovery
+async def root(request: Request) -> Response:
+    """GET /volume: the versions list (Cinder answers 300 Multiple Choices)."""
+    return respond({"versions": [schemas.version_entry(_base(request))]}, 300)
+
+
+async def v3(request: Request) -> Response:
+    """GET /volume/v3/ (and /volume/v3/{project_id}): the version document the SDK discovers."""
+    return respond({"versions": [schemas.version_entry(_base(request))]})
+
+
+# ------------------------------------------------------------------------------------------------ volumes
+async def list_volumes(request: Request, detail: bool) -> Response:
+    ctx = _ctx(request)
+    limit = query_int(request, "limit", minimum=1)
+    filters = {"name": query_value(request, "name"), "status": query_value(request, "status"),
+               "availability_zone": query_value(request, "availability_zone"),
+               "bootable": query_bool(request, "bootable"), "project_id": query_value(request, "project_id")}
+    page = cloud_of(request).volume.list_volumes(
+        ctx, filters=filters, metadata=schemas.parse_metadata_filter(query_value(request, "metadata")),
+        sort=query_value(request, "sort"), sort_key=query_value(request, "sort_key"),
+        sort_dir=query_value(request, "sort_dir"), limit=limit, marker=query_value(request, "marker"),
+        offset=query_int(request, "offset"))
+    if detail:
+        items = [_render(request, view, show=True) for view in page.views]
+    else:
+        items = [schemas.volume_summary(view.volume, _base(request)) for view in page.views]
+    body: dict[str, Any] = {"volumes": items}
+    next_links = page_links(request, items, limit or (page.limit if len(items) >= page.limit else None))
+    if next_links:
+        body["volumes_links"] = next_links
+    return respond(body)
+
+
+async def volumes_index(request: Request) -> Response:
+    return await list_volumes(request, detail=False)
+
+
+async def volumes_detail(request: Request) -> Response:
+    return await list_volumes(request, detail=True)
+
+
+async def create_volume(request: Request) -> Response:
+    ctx = _ctx(request)
+    req = schemas.parse_volume_create(await read_json(request))
+    view = cloud_of(request).volume.create_volume(ctx, req)
+    return respond({"volume": _render(request, view, show=False)}, 202)
+
+
+async def show_volume(request: Request) -> Response:
+    view = cloud_of(request).volume.get_volume(_ctx(request), request.path_params["volume_id"])
+    return respond({"volume": _render(request, view, show=True)})
+
+
+async def update_volume(request: Request) -> Response:
+    ctx = _ctx(request)
+    changes = schemas.parse_update(await read_json(request), "volume")
+    view = cloud_of(request).volume.update_volume(ctx, request.path_params["volume_id"], changes)
+    return respond({"volume": _render(request, view, show=False)})
+
+
+async def delete_volume(request: Request) -> Response:
+    ctx = _ctx(request)
+    cascade = query_bool(request, "cascade", False)
+    cloud_of(request).volume.delete_volume(ctx, request.path_params["volume_id"], cascade=bool(cascade))
+    return no_content(202)
+
+
+async def volume_action(request: Request) -> Response:
+    """POST /volumes/{id}/action: os-extend, os-set_bootable, os-reset_status."""
+    ctx = _ctx(request)
+    body = await read_json(request)
+    volume_id = request.path_params["volume_id"]
+    service = cloud_of(request).volume
+    if len(body) != 1:
+        raise BadRequest("Invalid input received: exactly one action is expected.")
+    action, args = next(iter(body.items()))
+    if action == "os-extend":
+        arguments = schemas.body_object(body, "os-extend")
+        new_size = schemas.size_value(arguments.get("new_size"), "new_size")
+        assert new_size is not None
+        service.extend_volume(ctx, volume_id, new_size)
+        return no_content(202)
+    if action == "os-set_bootable":
+        arguments = schemas.body_object(body, "os-set_bootable")
+        if "bootable" not in arguments:
+            raise BadRequest("Invalid input for field/attribute os-set_bootable. Value: {}. 'bootable' is a "
+                             "required property")
+        service.set_bootable(ctx, volume_id, schemas.boolean_value(arguments["bootable"], "bootable"))
+        return no_content(200)
+    if action == "os-reset_status":
+        arguments = schemas.body_object(body, "os-reset_status")
+        service.reset_status(ctx, volume_id, arguments.get("status"), arguments.get("attach_status"))
+        return no_content(202)
+    raise BadRequest(f"There is no such action: {action}")
+
+
+# ------------------------------------------------------------------------------------------------ metadata
+def _metadata_service(request: Request) -> tuple[Any, str]:
+    service = cloud_of(request).volume
+    if "volume_id" in request.path_params:
+        return service.set_volume_metadata, request.path_params["volume_id"]
+    return service.set_snapshot_metadata, request.path_params["snapshot_id"]
+
+
+def _current_metadata(request: Request, ctx: RequestContext) -> dict[str, str]:
+    service = cloud_of(request).volume
+    if "volume_id" in request.path_params:
+        return service.get_volume_metadata(ctx, request.path_params["volume_id"])
+    return dict(service.get_snapshot(ctx, request.path_params["snapshot_id"]).metadata_ or {})
+
+
+async def get_metadata(request: Request) -> Response:
+    return respond({"metadata": _current_metadata(request, _ctx(request))})
+
+
+async def set_metadata(request: Request) -> Response:
+    """POST merges, PUT replaces (Cinder's create_metadata / update_all)."""
+    ctx = _ctx(request)
+    metadata = schemas.parse_metadata_body(await read_json(request))
+    setter, resource_id = _metadata_service(request)
+    return respond({"metadata": setter(ctx, resource_id, metadata, replace=request.method == "PUT")})
+
+
+async def get_meta_item(request: Request) -> Response:
+    key = request.path_params["key"]
+    current = _current_metadata(request, _ctx(request))
+    if key not in current:
+        from lab.cloud.errors import NotFound
+
+        raise NotFound("Metadata item was not found")
+    return respond({"meta": {key: current[key]}})
+
+
+async def set_meta_item(request: Request) -> Response:
+    ctx = _ctx(request)
+    key = request.path_params["key"]
+    value = schemas.parse_meta_item(await read_json(request), key)
+    setter, resource_id = _metadata_service(request)
+    setter(ctx, resource_id, {key: value})
+    return respond({"meta": {key: value}})
+
+
+async def delete_meta_item(request: Request) -> Response:
+    ctx = _ctx(request)
+    setter, resource_id = _metadata_service(request)
+    setter(ctx, resource_id, {}, delete_key=request.path_params["key"])
+    return no_content(200)
+
+
+# ------------------------------------------------------------------------------------------------ snapshots
+async def list_snapshots(request: Request, detail: bool) -> Response:
+    ctx = _ctx(request)
+    limit = query_int(request, "limit", minimum=1)
+    filters = {k: query_value(request, k) for k in ("name", "status", "volume_id")}
+    rows, page = cloud_of(request).volume.list_snapshots(ctx, filters=filters, limit=limit,
+                                                         marker=query_value(request, "marker"))
+    items = [schemas.snapshot(s, show=detail) for s in rows]
+    body: dict[str, Any] = {"snapshots": items}
+    next_links = page_links(request, items, limit or (page if len(items) >= page else None))
+    if next_links:
+        body["snapshots_links"] = next_links
+    return respond(body)
+
+
+async def snapshots_index(request: Request) -> Response:
+    return await list_snapshots(request, detail=False)
+
+
+async def snapshots_detail(request: Request) -> Response:
+    return await list_snapshots(request, detail=True)
+
+
+async def create_snapshot(request: Request) -> Response:
+    ctx = _ctx(request)
+    req = schemas.parse_snapshot_create(await read_json(request))
+    snap = cloud_of(request).volume.create_snapshot(ctx, req)
+    return respond({"snapshot": schemas.snapshot(snap)}, 202)
+
+
+async def show_snapshot(request: Request) -> Response:
+    snap = cloud_of(request).volume.get_snapshot(_ctx(request), request.path_params["snapshot_id"])
+    return respond({"snapshot": schemas.snapshot(snap, show=True)})
+
+
+async def update_snapshot(request: Request) -> Response:
+    ctx = _ctx(request)
+    changes = schemas.parse_update(await read_json(request), "snapshot")
+    snap = cloud_of(request).volume.update_snapshot(ctx, request.path_params["snapshot_id"], changes)
+    return respond({"snapshot": schemas.snapshot(snap)})
+
+
+async def delete_snapshot(request: Request) -> Response:
+    cloud_of(request).volume.delete_snapshot(_ctx(request), request.path_params["snapshot_id"])
+    return no_content(202)
+
+
+# ------------------------------------------------------------------------------------------------ types
+async def list_types(request: Request) -> Response:
+    # OSC sends is_public=none (lower case) to mean "public and private" (Cinder's is_public=None).
+    raw = request.query_params.get("is_public")
+    is_public = None if raw is None or raw.lower() == "none" else query_bool(request, "is_public")
+    types = cloud_of(request).volume.list_volume_types(_ctx(request), is_public)
+    return respond({"volume_types": [schemas.volume_type(t) for t in types]})
+
+
+async def show_type(request: Request) -> Response:
+    vtype = cloud_of(request).volume.get_volume_type(_ctx(request), request.path_params["type_id"])
+    return respond({"volume_type": schemas.volume_type(vtype)})
+
+
+async def create_type(request: Request) -> Response:
+    ctx = _ctx(request)
+    body = schemas.body_object(await read_json(request), "volume_type")
+    vtype = cloud_of(request).volume.create_volume_type(ctx, body)
+    return respond({"volume_type": schemas.volume_type(vtype)})
+
+
+async def delete_type(request: Request) -> Response:
+    cloud_of(request).volume.delete_volume_type(_ctx(request), request.path_params["type_id"])
+    return no_content(202)
+
+
+async def get_extra_specs(request: Request) -> Response:
+    vtype = cloud_of(request).volume.get_volume_type(_ctx(request), request.path_params["type_id"])
+    return respond({"extra_specs": dict(vtype.extra_specs or {})})
+
+
+async def set_extra_specs(request: Request) -> Response:
+    ctx = _ctx(request)
+    specs = schemas.body_object(await read_json(request), "extra_specs")
+    result = cloud_of(request).volume.set_extra_specs(ctx, request.path_params["type_id"], specs)
+    return respond({"extra_specs": result})
+
+
+async def delete_extra_spec(request: Request) -> Response:
+    cloud_of(request).volume.delete_extra_spec(_ctx(request), request.path_params["type_id"],
+                                               request.path_params["key"])
+    return no_content(202)
+
+
+# ------------------------------------------------------------------------------------------------ quotas, limits
+async def show_quota_set(request: Request) -> Response:
+    quota = cloud_of(request).volume.get_quota_set(_ctx(request), request.path_params["target"],
+                                                   with_usage=bool(query_bool(request, "usage", False)))
+    return respond({"quota_set": quota})
+
+
+async def default_quota_set(request: Request) -> Response:
+    quota = cloud_of(request).volume.get_default_quota_set(_ctx(request), request.path_params["target"])
+    return respond({"quota_set": quota})
+
+
+async def update_quota_set(request: Request) -> Response:
+    ctx = _ctx(request)
+    changes = schemas.body_object(await read_json(request), "quota_set")
+    quota = cloud_of(request).volume.update_quota_set(ctx, request.path_params["target"], changes)
+    return respond({"quota_set": quota})
+
+
+async def delete_quota_set(request: Request) -> Response:
+    cloud_of(request).volume.delete_quota_set(_ctx(request), request.path_params["target"])
+    return no_content(200)
+
+
+async def show_limits(request: Request) -> Response:
+    return respond({"limits": cloud_of(request).volume.get_limits(_ctx(request))})
+
+
+async def availability_zones(request: Request) -> Response:
+    _ctx(request)
+    return respond(schemas.availability_zones())
+
+
+async def get_pools(request: Request) -> Response:
+    ctx = _ctx(request)
+    pools = cloud_of(request).volume.get_pools(ctx, detail=bool(query_bool(request, "detail", False)))
+    return respond({"pools": pools})
+
+
+P = "/v3/{project_id}"
+routes = [
+    Route("/", root, methods=["GET"]),
+    Route("/v3", v3, methods=["GET"]),
+    Route("/v3/", v3, methods=["GET"]),
+    Route(P, v3, methods=["GET"]),
+    Route(f"{P}/volumes", volumes_index, methods=["GET"]),
+    Route(f"{P}/volumes", create_volume, methods=["POST"]),
+    Route(f"{P}/volumes/detail", volumes_detail, methods=["GET"]),
+    Route(f"{P}/volumes/{{volume_id}}", show_volume, methods=["GET"]),
+    Route(f"{P}/volumes/{{volume_id}}", update_volume, methods=["PUT"]),
+    Route(f"{P}/volumes/{{volume_id}}", delete_volume, methods=["DELETE"]),
+    Route(f"{P}/volumes/{{volume_id}}/action", volume_action, methods=["POST"]),
+    Route(f"{P}/volumes/{{volume_id}}/metadata", get_metadata, methods=["GET"]),
+    Route(f"{P}/volumes/{{volume_id}}/metadata", set_metadata, methods=["POST", "PUT"]),
+    Route(f"{P}/volumes/{{volume_id}}/metadata/{{key}}", get_meta_item, methods=["GET"]),
+    Route(f"{P}/volumes/{{volume_id}}/metadata/{{key}}", set_meta_item, methods=["PUT"]),
+    Route(f"{P}/volumes/{{volume_id}}/metadata/{{key}}", delete_meta_item, methods=["DELETE"]),
+    Route(f"{P}/snapshots", snapshots_index, methods=["GET"]),
+    Route(f"{P}/snapshots", create_snapshot, methods=["POST"]),
+    Route(f"{P}/snapshots/detail", snapshots_detail, methods=["GET"]),
+    Route(f"{P}/snapshots/{{snapshot_id}}", show_snapshot, methods=["GET"]),
+    Route(f"{P}/snapshots/{{snapshot_id}}", update_snapshot, methods=["PUT"]),
+    Route(f"{P}/snapshots/{{snapshot_id}}", delete_snapshot, methods=["DELETE"]),
+    Route(f"{P}/snapshots/{{snapshot_id}}/metadata", get_metadata, methods=["GET"]),
+    Route(f"{P}/snapshots/{{snapshot_id}}/metadata", set_metadata, methods=["POST", "PUT"]),
+    Route(f"{P}/snapshots/{{snapshot_id}}/metadata/{{key}}", get_meta_item, methods=["GET"]),
+    Route(f"{P}/snapshots/{{snapshot_id}}/metadata/{{key}}", set_meta_item, methods=["PUT"]),
+    Route(f"{P}/snapshots/{{snapshot_id}}/metadata/{{key}}", delete_meta_item, methods=["DELETE"]),
+    Route(f"{P}/types", list_types, methods=["GET"]),
+    Route(f"{P}/types", create_type, methods=["POST"]),
+    Route(f"{P}/types/{{type_id}}", show_type, methods=["GET"]),
+    Route(f"{P}/types/{{type_id}}", delete_type, methods=["DELETE"]),
+    Route(f"{P}/types/{{type_id}}/extra_specs", get_extra_specs, methods=["GET"]),
+    Route(f"{P}/types/{{type_id}}/extra_specs", set_extra_specs, methods=["POST"]),
+    Route(f"{P}/types/{{type_id}}/extra_specs/{{key}}", delete_extra_spec, methods=["DELETE"]),
+    Route(f"{P}/limits", show_limits, methods=["GET"]),
+    Route(f"{P}/os-quota-sets/{{target}}", show_quota_set, methods=["GET"]),
+    Route(f"{P}/os-quota-sets/{{target}}", update_quota_set, methods=["PUT"]),
+    Route(f"{P}/os-quota-sets/{{target}}", delete_quota_set, methods=["DELETE"]),
+    Route(f"{P}/os-quota-sets/{{target}}/defaults", default_quota_set, methods=["GET"]),
+    Route(f"{P}/os-availability-zone", availability_zones, methods=["GET"]),
+    Route(f"{P}/scheduler-stats/get_pools", get_pools, methods=["GET"]),
+]
+
+
+# ------------------------------------------------------------------------------------------------ Nova's side
+def _attachment_request(body: dict[str, Any]) -> tuple[str, str | None]:
+    attachment = body.get("volumeAttachment")
+    if not isinstance(attachment, dict):
+        raise BadRequest("Invalid input for field/attribute volumeAttachment. Value: None. "
+                         "'volumeAttachment' is a required property")
+    volume_id = attachment.get("volumeId")
+    if not isinstance(volume_id, str) or not volume_id:
+        raise BadRequest(f"Invalid input for field/attribute volumeAttachment. Value: {attachment}. "
+                         f"'volumeId' is a required property")
+    device = attachment.get("device")
+    if device is not None and not isinstance(device, str):
+        raise BadRequest(f"Invalid input for field/attribute device. Value: {device}. "
+                         f"{device!r} is not of type 'string', 'null'")
+    return volume_id, device
+
+
+async def list_attachments(request: Request) -> Response:
+    atts = cloud_of(request).volume.list_server_attachments(context_of(request), request.path_params["server_id"])
+    return respond({"volumeAttachments": [schemas.nova_attachment(a) for a in atts]})
+
+
+async def attach_volume(request: Request) -> Response:
+    ctx = context_of(request)
+    volume_id, device = _attachment_request(await read_json(request))
+    att = cloud_of(request).volume.attach_volume(ctx, request.path_params["server_id"], volume_id, device)
+    return respond({"volumeAttachment": schemas.nova_attachment(att)})
+
+
+async def show_attachment(request: Request) -> Response:
+    att = cloud_of(request).volume.get_server_attachment(context_of(request), request.path_params["server_id"],
+                                                         request.path_params["volume_id"])
+    return respond({"volumeAttachment": schemas.nova_attachment(att)})
+
+
+async def detach_volume(request: Request) -> Response:
+    cloud_of(request).volume.detach_volume(context_of(request), request.path_params["server_id"],
+                                           request.path_params["volume_id"])
+    return no_content(202)
+
+
+S = "/v2.1/servers/{server_id}/os-volume_attachments"
+compute_routes = [
+    Route(S, list_attachments, methods=["GET"]),
+    Route(S, attach_volume, methods=["POST"]),
+    Route(f"{S}/{{volume_id}}", show_attachment, methods=["GET"]),
+    Route(f"{S}/{{volume_id}}", detach_volume, methods=["DELETE"]),
+]
+
+# Routes this package serves under another service's prefix (app.py adds them before that service's mount).
+extra_mounts = [("/compute", compute_routes)]

@@ -1,0 +1,169 @@
+"""Volume snapshots: create (with Cinder 3.0's `force` rule for in-use volumes), list/show, update, metadata,
+delete, and the worker jobs that copy and remove the snapshot files.
+
+A snapshot counts against the `snapshots` and `gigabytes` quotas and the backend capacity, like Cinder. A volume
+with snapshots cannot be deleted (volumes.py) unless the delete cascades.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lab.cloud import events, worker
+from lab.cloud.context import RequestContext
+from lab.cloud.drivers.base import DriverError
+from lab.cloud.errors import BadRequest, NotFound
+from lab.cloud.volume import quotas
+from lab.cloud.volume.models import Snapshot, Volume, VolumeType
+from lab.cloud.volume.schemas import SnapshotCreate
+from lab.cloud.volume.volumes import check_capacity, find_volume
+
+if TYPE_CHECKING:
+    from lab.cloud.app import Cloud
+    from lab.cloud.drivers.base import VolumeDriver
+
+
+def find_snapshot(db: Session, ctx: RequestContext, snapshot_id: str) -> Snapshot:
+    """A snapshot the caller may see. Raises Cinder's 404."""
+    found = db.get(Snapshot, snapshot_id)
+    if found is None or (not ctx.is_admin and found.project_id != ctx.project_id):
+        raise NotFound(f"Snapshot {snapshot_id} could not be found.")
+    return found
+
+
+class SnapshotsMixin:
+    """Snapshot behaviour; mixed into VolumeService."""
+
+    cloud: Cloud
+    driver: VolumeDriver
+
+    def create_snapshot(self, ctx: RequestContext, req: SnapshotCreate) -> Snapshot:
+        """POST /snapshots. At 3.0 an in-use volume needs force=true (Cinder's 400 otherwise)."""
+        total_gb = self.driver.get_volume_stats().total_capacity_gb
+        now = self.cloud.clock.now()
+        with self.cloud.db.write() as db:
+            volume = find_volume(db, ctx, req.volume_id)
+            self.cloud.policy.enforce(ctx, "volume:create", volume.project_id)
+            allowed = ("available", "in-use") if req.force else ("available",)
+            if volume.status not in allowed:
+                raise BadRequest(f"Invalid volume: Volume {volume.id} status must be available, but current status "
+                                 f"is: {volume.status}.")
+            vtype = db.get(VolumeType, volume.volume_type_id)
+            assert vtype is not None
+            quotas.check(db, volume.project_id, vtype, snapshots=1, gigabytes=volume.size)
+            check_capacity(db, total_gb, volume.size)
+            snap = Snapshot(project_id=volume.project_id, user_id=ctx.user_id, volume_id=volume.id, name=req.name,
+                            description=req.description, size=volume.size, status="creating", progress="0%",
+                            metadata_=dict(req.metadata), created_at=now, updated_at=None)
+            db.add(snap)
+            db.flush()
+            events.record(db, now, project_id=snap.project_id, user_id=ctx.user_id, resource_type="snapshot",
+                          resource_id=snap.id, action="create", size=snap.size, volume_id=volume.id)
+            worker.enqueue(db, now, "snapshot.create", snap.id, volume_id=volume.id)
+        self.cloud.worker.wake()
+        return snap
+
+    def get_snapshot(self, ctx: RequestContext, snapshot_id: str) -> Snapshot:
+        self.cloud.policy.enforce(ctx, "volume:get")
+        with self.cloud.db.read() as db:
+            return find_snapshot(db, ctx, snapshot_id)
+
+    def list_snapshots(self, ctx: RequestContext, *, filters: dict[str, Any], limit: int | None = None,
+                       marker: str | None = None) -> tuple[list[Snapshot], int]:
+        """GET /snapshots[/detail]: newest first; filters name, status, volume_id."""
+        self.cloud.policy.enforce(ctx, "volume:get")
+        page = min(limit or self.cloud.settings.max_page_size, self.cloud.settings.max_page_size)
+        with self.cloud.db.read() as db:
+            query = select(Snapshot).order_by(Snapshot.created_at.desc(), Snapshot.id.desc())
+            if not (ctx.is_admin and ctx.all_projects):
+                query = query.where(Snapshot.project_id == ctx.project_id)
+            for key in ("name", "status", "volume_id"):
+                if filters.get(key) is not None:
+                    query = query.where(getattr(Snapshot, key) == filters[key])
+            rows = list(db.scalars(query))
+        if marker is not None:
+            position = next((i for i, s in enumerate(rows) if s.id == marker), None)
+            if position is None:
+                raise NotFound(f"Marker {marker} could not be found.")
+            rows = rows[position + 1:]
+        return rows[:page], page
+
+    def update_snapshot(self, ctx: RequestContext, snapshot_id: str, changes: dict[str, Any]) -> Snapshot:
+        with self.cloud.db.write() as db:
+            snap = find_snapshot(db, ctx, snapshot_id)
+            self.cloud.policy.enforce(ctx, "volume:update", snap.project_id)
+            for key, value in changes.items():
+                setattr(snap, "metadata_" if key == "metadata" else key, value)
+            snap.updated_at = self.cloud.clock.now()
+            return snap
+
+    def set_snapshot_metadata(self, ctx: RequestContext, snapshot_id: str, metadata: dict[str, str],
+                              *, replace: bool = False, delete_key: str | None = None) -> dict[str, str]:
+        """POST (merge) / PUT (replace) /snapshots/{id}/metadata, or DELETE one key."""
+        with self.cloud.db.write() as db:
+            snap = find_snapshot(db, ctx, snapshot_id)
+            self.cloud.policy.enforce(ctx, "volume:update", snap.project_id)
+            current = {} if replace else dict(snap.metadata_ or {})
+            if delete_key is not None:
+                if delete_key not in current:
+                    raise NotFound("Metadata item was not found")
+                current.pop(delete_key)
+            current.update(metadata)
+            snap.metadata_ = current
+            snap.updated_at = self.cloud.clock.now()
+            return dict(current)
+
+    def delete_snapshot(self, ctx: RequestContext, snapshot_id: str) -> None:
+        """DELETE /snapshots/{id}: an available or errored snapshot; the file goes in the worker."""
+        now = self.cloud.clock.now()
+        with self.cloud.db.write() as db:
+            snap = find_snapshot(db, ctx, snapshot_id)
+            self.cloud.policy.enforce(ctx, "volume:delete", snap.project_id)
+            if snap.status not in ("available", "error"):
+                raise BadRequest("Invalid snapshot: Volume Snapshot status must be available or error and must not "
+                                 "be part of a group.")
+            snap.status = "deleting"
+            snap.updated_at = now
+            events.record(db, now, project_id=snap.project_id, user_id=ctx.user_id, resource_type="snapshot",
+                          resource_id=snap.id, action="delete", size=snap.size)
+            worker.enqueue(db, now, "snapshot.delete", snap.id)
+        self.cloud.worker.wake()
+
+
+def _set_snapshot(cloud: Cloud, snapshot_id: str, expected: str, **changes: Any) -> None:
+    with cloud.db.write() as db:
+        snap = db.get(Snapshot, snapshot_id)
+        if snap is None or snap.status != expected:
+            return
+        for key, value in changes.items():
+            setattr(snap, key, value)
+        snap.updated_at = cloud.clock.now()
+
+
+@worker.handler("snapshot.create", on_failure=lambda cloud, job, detail: _set_snapshot(
+    cloud, job.resource_id, "creating", status="error"))
+def _create_job(cloud: Cloud, job: worker.JobSpec) -> None:
+    with cloud.db.read() as db:
+        snap = db.get(Snapshot, job.resource_id)
+        volume = db.get(Volume, snap.volume_id) if snap is not None else None
+    if snap is None or snap.status != "creating" or volume is None:
+        return
+    try:
+        cloud.volume.driver.create_snapshot(snap.id, volume.id)
+    except DriverError:
+        _set_snapshot(cloud, snap.id, "creating", status="error")
+        return
+    _set_snapshot(cloud, snap.id, "creating", status="available", progress="100%")
+
+
+@worker.handler("snapshot.delete", on_failure=lambda cloud, job, detail: _set_snapshot(
+    cloud, job.resource_id, "deleting", status="error_deleting"))
+def _delete_job(cloud: Cloud, job: worker.JobSpec) -> None:
+    cloud.volume.driver.delete_snapshot(job.resource_id)
+    with cloud.db.write() as db:
+        snap = db.get(Snapshot, job.resource_id)
+        if snap is not None and snap.status == "deleting":
+            db.delete(snap)

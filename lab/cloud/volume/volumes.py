@@ -1,0 +1,427 @@
+"""Volumes: create (blank, from a snapshot, from a volume, from an image), show/list with Cinder's filters,
+sorting and pagination, update and metadata, extend, bootable, reset-status, delete; and the worker jobs that
+make them real through the volume driver.
+
+Statuses as in Cinder: creating -> available (or error), extending -> available (or error_extending),
+deleting -> gone; attaching/in-use/detaching are set by attachments.py. Every check that decides (quota,
+backend capacity, status) happens in the same write transaction as the change it allows; the driver is called
+later by the worker, outside any transaction.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from lab.cloud import events, worker
+from lab.cloud.context import RequestContext
+from lab.cloud.drivers.base import DriverError, ImageSpec
+from lab.cloud.errors import BadRequest, CloudError, NotFound, OverLimit
+from lab.cloud.volume import quotas
+from lab.cloud.volume.models import Snapshot, Volume, VolumeAttachment
+from lab.cloud.volume.schemas import DEFAULT_AZ, VolumeCreate
+from lab.cloud.volume.types import find_type
+
+if TYPE_CHECKING:
+    from lab.cloud.app import Cloud
+    from lab.cloud.drivers.base import VolumeDriver
+
+GIB = 1024**3
+DELETABLE = ("available", "error", "error_restoring", "error_extending", "error_managing")
+CANNOT_DELETE = ("Invalid volume: Volume status must be available or error or error_restoring or error_extending "
+                 "or error_managing and must not be migrating, attached, belong to a group, have snapshots, "
+                 "awaiting a transfer, or be disassociated from snapshots after volume transfer.")
+RESET_STATUSES = ("available", "in-use", "error", "creating", "deleting", "attaching", "detaching",
+                  "error_deleting", "error_extending", "maintenance", "reserved", "extending")
+SORT_KEYS = ("id", "name", "status", "size", "created_at", "updated_at", "availability_zone", "bootable")
+
+
+def find_volume(db: Session, ctx: RequestContext, volume_id: str) -> Volume:
+    """A volume the caller may see (an admin sees every project's). Raises Cinder's 404."""
+    found = db.get(Volume, volume_id)
+    if found is None or (not ctx.is_admin and found.project_id != ctx.project_id):
+        raise NotFound(f"Volume {volume_id} could not be found.")
+    return found
+
+
+def provisioned_gb(db: Session) -> int:
+    """GiB promised on the backend by every project: volumes (at their extend target) and snapshots."""
+    volumes = db.scalar(select(func.coalesce(func.sum(func.max(Volume.size, func.coalesce(Volume.pending_size, 0))),
+                                             0)))
+    snaps = db.scalar(select(func.coalesce(func.sum(Snapshot.size), 0)))
+    return int(volumes or 0) + int(snaps or 0)
+
+
+def check_capacity(db: Session, total_gb: int, wanted_gb: int) -> None:
+    """Refuse with 413 what would not fit on the backend (see course/storage.md: why 413 and not error)."""
+    free = total_gb - provisioned_gb(db)
+    if wanted_gb > free:
+        raise OverLimit(f"No valid backend was found. Insufficient free space on backend file: requested "
+                        f"{wanted_gb}G, free {max(free, 0)}G of {total_gb}G.")
+
+
+@dataclass(frozen=True)
+class VolumeView:
+    """A volume with what rendering needs (its type name and attachments), loaded in one session."""
+
+    volume: Volume
+    type_name: str | None
+    attachments: list[VolumeAttachment]
+
+
+@dataclass(frozen=True)
+class VolumePage:
+    views: list[VolumeView]
+    limit: int  # the page size used (for the next link)
+
+
+def _sort_spec(sort: str | None, sort_key: str | None, sort_dir: str | None) -> list[tuple[str, bool]]:
+    """Cinder's `sort=name:asc,size` or the older sort_key/sort_dir; the default is created_at desc."""
+    spec: list[tuple[str, bool]] = []
+    if sort:
+        for part in sort.split(","):
+            key, _, direction = part.strip().partition(":")
+            spec.append((key, (direction or "desc").lower() == "desc"))
+    elif sort_key:
+        spec.append((sort_key, (sort_dir or "desc").lower() == "desc"))
+    for key, _ in spec:
+        if key not in SORT_KEYS:
+            raise BadRequest(f"Invalid input received: Invalid sort key {key}.")
+    return spec or [("created_at", True)]
+
+
+def _sort_value(v: Volume, key: str) -> Any:
+    value = getattr(v, key)
+    if value is None:
+        return "" if key in ("name", "availability_zone") else datetime.min if key.endswith("_at") else 0
+    return value
+
+
+class VolumesMixin:
+    """Volume behaviour; mixed into VolumeService (which provides `cloud` and `driver`)."""
+
+    cloud: Cloud
+    driver: VolumeDriver
+
+    # ------------------------------------------------------------------ reading
+    def _views(self, db: Session, rows: list[Volume]) -> list[VolumeView]:
+        from lab.cloud.volume.types import type_names
+
+        names = type_names(db, {v.volume_type_id for v in rows})
+        ids = [v.id for v in rows]
+        atts: dict[str, list[VolumeAttachment]] = {}
+        if ids:
+            for a in db.scalars(select(VolumeAttachment).where(VolumeAttachment.volume_id.in_(ids))):
+                atts.setdefault(a.volume_id, []).append(a)
+        return [VolumeView(v, names.get(v.volume_type_id), atts.get(v.id, [])) for v in rows]
+
+    def get_volume(self, ctx: RequestContext, volume_id: str) -> VolumeView:
+        """GET /volumes/{id}. Raises 404."""
+        self.cloud.policy.enforce(ctx, "volume:get")
+        with self.cloud.db.read() as db:
+            return self._views(db, [find_volume(db, ctx, volume_id)])[0]
+
+    def list_volumes(self, ctx: RequestContext, *, filters: dict[str, Any], metadata: dict[str, str],
+                     sort: str | None = None, sort_key: str | None = None, sort_dir: str | None = None,
+                     limit: int | None = None, marker: str | None = None, offset: int | None = None) -> VolumePage:
+        """GET /volumes[/detail]: the caller's volumes (every project's for an admin with all_tenants)."""
+        self.cloud.policy.enforce(ctx, "volume:get")
+        spec = _sort_spec(sort, sort_key, sort_dir)
+        page = min(limit or self.cloud.settings.max_page_size, self.cloud.settings.max_page_size)
+        with self.cloud.db.read() as db:
+            query = select(Volume)
+            if not (ctx.is_admin and ctx.all_projects):
+                query = query.where(Volume.project_id == ctx.project_id)
+            elif filters.get("project_id"):
+                query = query.where(Volume.project_id == filters["project_id"])
+            for key in ("name", "status", "availability_zone"):
+                if filters.get(key) is not None:
+                    query = query.where(getattr(Volume, key) == filters[key])
+            if filters.get("bootable") is not None:
+                query = query.where(Volume.bootable.is_(filters["bootable"]))
+            rows = [v for v in db.scalars(query)
+                    if all((v.metadata_ or {}).get(k) == val for k, val in metadata.items())]
+            for key, desc in reversed([*spec, ("id", True)]):  # stable sorts, least significant key first
+                rows.sort(key=functools.partial(_sort_value, key=key), reverse=desc)
+            if marker is not None:
+                position = next((i for i, v in enumerate(rows) if v.id == marker), None)
+                if position is None:
+                    raise NotFound(f"Marker {marker} could not be found.")
+                rows = rows[position + 1:]
+            if offset:
+                rows = rows[offset:]
+            return VolumePage(self._views(db, rows[:page]), page)
+
+    # ------------------------------------------------------------------ creating
+    def create_volume(self, ctx: RequestContext, req: VolumeCreate) -> VolumeView:
+        """POST /volumes: validate, reserve quota and capacity, record, and let the worker make the file."""
+        self.cloud.policy.enforce(ctx, "volume:create", ctx.project_id)
+        project_id = ctx.project_id or ""
+        if req.availability_zone not in (None, DEFAULT_AZ):
+            raise BadRequest(f"Invalid input received: Availability zone '{req.availability_zone}' is invalid.")
+        image: ImageSpec | None = None
+        image_bytes = 0
+        if req.image_ref is not None:
+            if self.cloud.image is None:
+                raise NotFound(f"Image {req.image_ref} could not be found.")
+            image = self.cloud.image.image_for_boot(ctx, req.image_ref)
+            assert image is not None
+            if image.path is None or not image.path.exists():
+                raise BadRequest(f"Invalid image identifier or unable to access requested image. "
+                                 f"Image {image.id} has no data.")
+            image_bytes = image.path.stat().st_size
+        total_gb = self.driver.get_volume_stats().total_capacity_gb
+        now = self.cloud.clock.now()
+        with self.cloud.db.write() as db:
+            vtype = find_type(db, ctx, req.volume_type)
+            size = req.size
+            bootable = False
+            snapshot = source = None
+            if req.snapshot_id is not None:
+                snapshot = db.get(Snapshot, req.snapshot_id)
+                if snapshot is None or (not ctx.is_admin and snapshot.project_id != ctx.project_id):
+                    raise NotFound(f"Snapshot {req.snapshot_id} could not be found.")
+                if snapshot.status != "available":
+                    raise BadRequest("Invalid snapshot: Originating snapshot status must be one of 'available' "
+                                     "values")
+                size = size or snapshot.size
+                if size < snapshot.size:
+                    raise BadRequest(f"Invalid input received: Volume size '{size}'GB cannot be smaller than the "
+                                     f"snapshot size {snapshot.size}GB. They must be >= original snapshot size.")
+                origin = db.get(Volume, snapshot.volume_id)
+                bootable = bool(origin and origin.bootable)
+            elif req.source_volid is not None:
+                source = find_volume(db, ctx, req.source_volid)
+                if source.status not in ("available", "in-use"):
+                    raise BadRequest(f"Invalid volume: Unable to create a volume from an originating source volume "
+                                     f"when its status is not 'available' or 'in-use' (source volume status: "
+                                     f"{source.status}).")
+                size = size or source.size
+                if size < source.size:
+                    raise BadRequest(f"Invalid input received: Volume size '{size}'GB cannot be smaller than "
+                                     f"original volume size {source.size}GB. They must be >= original volume size.")
+                bootable = source.bootable
+            elif image is not None:
+                size = size or max(1, math.ceil(image_bytes / GIB))
+                if image_bytes > size * GIB:
+                    raise BadRequest(f"Invalid input received: Size of specified image "
+                                     f"{math.ceil(image_bytes / GIB)}GB is larger than volume size {size}GB.")
+                min_disk = int(image.properties.get("min_disk") or 0)
+                if size < min_disk:
+                    raise BadRequest(f"Invalid input received: Volume size {size}GB cannot be smaller than the "
+                                     f"image minDisk size {min_disk}GB.")
+                bootable = True
+            assert size is not None
+            quotas.check(db, project_id, vtype, volumes=1, gigabytes=size, volume_size=size)
+            check_capacity(db, total_gb, size)
+            volume = Volume(project_id=project_id, user_id=ctx.user_id, name=req.name, description=req.description,
+                            size=size, status="creating", availability_zone=DEFAULT_AZ, volume_type_id=vtype.id,
+                            bootable=bootable, snapshot_id=req.snapshot_id, source_volid=req.source_volid,
+                            image_id=image.id if image else None, metadata_=dict(req.metadata),
+                            image_metadata=({"image_id": image.id, "image_name": image.name,
+                                             "disk_format": image.disk_format} if image else {}),
+                            created_at=now, updated_at=None)
+            db.add(volume)
+            db.flush()
+            events.record(db, now, project_id=project_id, user_id=ctx.user_id, resource_type="volume",
+                          resource_id=volume.id, action="create", size=size, volume_type=vtype.name,
+                          name=req.name)
+            worker.enqueue(db, now, "volume.create", volume.id, snapshot_id=req.snapshot_id,
+                           source_volid=req.source_volid, image_id=image.id if image else None)
+            view = VolumeView(volume, vtype.name, [])
+        self.cloud.worker.wake()
+        return view
+
+    # ------------------------------------------------------------------ changing
+    def update_volume(self, ctx: RequestContext, volume_id: str, changes: dict[str, Any]) -> VolumeView:
+        """PUT /volumes/{id}: name, description, metadata (replaced whole)."""
+        with self.cloud.db.write() as db:
+            volume = find_volume(db, ctx, volume_id)
+            self.cloud.policy.enforce(ctx, "volume:update", volume.project_id)
+            for key, value in changes.items():
+                setattr(volume, "metadata_" if key == "metadata" else key, value)
+            volume.updated_at = self.cloud.clock.now()
+            db.flush()
+            return self._views(db, [volume])[0]
+
+    def get_volume_metadata(self, ctx: RequestContext, volume_id: str) -> dict[str, str]:
+        return dict(self.get_volume(ctx, volume_id).volume.metadata_ or {})
+
+    def set_volume_metadata(self, ctx: RequestContext, volume_id: str, metadata: dict[str, str],
+                            *, replace: bool = False, delete_key: str | None = None) -> dict[str, str]:
+        """POST (merge) / PUT (replace) /volumes/{id}/metadata, PUT or DELETE one key."""
+        with self.cloud.db.write() as db:
+            volume = find_volume(db, ctx, volume_id)
+            self.cloud.policy.enforce(ctx, "volume:update", volume.project_id)
+            current = {} if replace else dict(volume.metadata_ or {})
+            if delete_key is not None:
+                if delete_key not in current:
+                    raise NotFound("Metadata item was not found")
+                current.pop(delete_key)
+            current.update(metadata)
+            volume.metadata_ = current
+            volume.updated_at = self.cloud.clock.now()
+            return dict(current)
+
+    def extend_volume(self, ctx: RequestContext, volume_id: str, new_size: int) -> None:
+        """os-extend: grow an available volume (3.0 extends only detached volumes)."""
+        total_gb = self.driver.get_volume_stats().total_capacity_gb
+        now = self.cloud.clock.now()
+        with self.cloud.db.write() as db:
+            volume = find_volume(db, ctx, volume_id)
+            self.cloud.policy.enforce(ctx, "volume:update", volume.project_id)
+            if volume.status != "available":
+                raise BadRequest(f"Invalid volume: Volume {volume.id} status must be 'available' to extend, "
+                                 f"currently {volume.status}.")
+            if new_size <= volume.size:
+                raise BadRequest(f"Invalid input received: New size for extend must be greater than current size. "
+                                 f"(current: {volume.size}, extended: {new_size}).")
+            from lab.cloud.volume.models import VolumeType
+
+            vtype = db.get(VolumeType, volume.volume_type_id)
+            assert vtype is not None
+            quotas.check(db, volume.project_id, vtype, gigabytes=new_size - volume.size, volume_size=new_size)
+            check_capacity(db, total_gb, new_size - volume.size)
+            volume.status = "extending"
+            volume.pending_size = new_size
+            volume.updated_at = now
+            events.record(db, now, project_id=volume.project_id, user_id=ctx.user_id, resource_type="volume",
+                          resource_id=volume.id, action="resize", old_size=volume.size, size=new_size,
+                          volume_type=vtype.name)
+            worker.enqueue(db, now, "volume.extend", volume.id, new_size=new_size)
+        self.cloud.worker.wake()
+
+    def set_bootable(self, ctx: RequestContext, volume_id: str, bootable: bool) -> None:
+        """os-set_bootable."""
+        with self.cloud.db.write() as db:
+            volume = find_volume(db, ctx, volume_id)
+            self.cloud.policy.enforce(ctx, "volume:update", volume.project_id)
+            volume.bootable = bootable
+            volume.updated_at = self.cloud.clock.now()
+
+    def reset_status(self, ctx: RequestContext, volume_id: str, status: str | None,
+                     attach_status: str | None) -> None:
+        """os-reset_status (admin): set the database status only, as Cinder does (the files are not touched)."""
+        self.cloud.policy.enforce(ctx, "volume:reset_status")
+        with self.cloud.db.write() as db:
+            volume = find_volume(db, ctx, volume_id)
+            if status is not None:
+                if status not in RESET_STATUSES:
+                    raise BadRequest(f"Invalid input received: Must specify a valid status, got {status}.")
+                volume.status = status
+            if attach_status is not None:
+                if attach_status not in ("attached", "detached"):
+                    raise BadRequest(f"Invalid input received: Must specify a valid attach status, "
+                                     f"got {attach_status}.")
+                volume.attach_status = attach_status
+            volume.updated_at = self.cloud.clock.now()
+
+    # ------------------------------------------------------------------ deleting
+    def delete_volume(self, ctx: RequestContext, volume_id: str, *, cascade: bool = False) -> None:
+        """DELETE /volumes/{id}[?cascade=true]: refused (400) while attached or, without cascade, with snapshots."""
+        now = self.cloud.clock.now()
+        with self.cloud.db.write() as db:
+            volume = find_volume(db, ctx, volume_id)
+            self.cloud.policy.enforce(ctx, "volume:delete", volume.project_id)
+            attached = db.scalar(select(VolumeAttachment.id).where(VolumeAttachment.volume_id == volume.id))
+            snapshots = list(db.scalars(select(Snapshot).where(Snapshot.volume_id == volume.id)))
+            if volume.status not in DELETABLE or attached is not None or (snapshots and not cascade):
+                raise BadRequest(CANNOT_DELETE)
+            if any(s.status not in ("available", "error") for s in snapshots):
+                raise BadRequest("Invalid volume: Snapshot status must be available or error to delete the volume "
+                                 "with cascade.")
+            for snap in snapshots:
+                snap.status = "deleting"
+                snap.updated_at = now
+                events.record(db, now, project_id=snap.project_id, user_id=ctx.user_id, resource_type="snapshot",
+                              resource_id=snap.id, action="delete", size=snap.size)
+            volume.status = "deleting"
+            volume.updated_at = now
+            events.record(db, now, project_id=volume.project_id, user_id=ctx.user_id, resource_type="volume",
+                          resource_id=volume.id, action="delete", size=volume.size)
+            worker.enqueue(db, now, "volume.delete", volume.id, snapshot_ids=[s.id for s in snapshots])
+        self.cloud.worker.wake()
+
+
+# ------------------------------------------------------------------------------------------------ worker jobs
+def _set_status(cloud: Cloud, volume_id: str, expected: str, **changes: Any) -> None:
+    with cloud.db.write() as db:
+        volume = db.get(Volume, volume_id)
+        if volume is None or volume.status != expected:
+            return
+        for key, value in changes.items():
+            setattr(volume, key, value)
+        volume.updated_at = cloud.clock.now()
+
+
+@worker.handler("volume.create", on_failure=lambda cloud, job, detail: _set_status(
+    cloud, job.resource_id, "creating", status="error", fault=detail[:1000]))
+def _create_job(cloud: Cloud, job: worker.JobSpec) -> None:
+    with cloud.db.read() as db:
+        volume = db.get(Volume, job.resource_id)
+    if volume is None or volume.status != "creating":
+        return
+    driver: VolumeDriver = cloud.volume.driver
+    try:
+        if job.payload.get("snapshot_id"):
+            info = driver.create_volume_from_snapshot(volume.id, job.payload["snapshot_id"], volume.size)
+        elif job.payload.get("source_volid"):
+            info = driver.create_cloned_volume(volume.id, job.payload["source_volid"], volume.size)
+        elif job.payload.get("image_id"):
+            if cloud.image is None:
+                raise DriverError(f"image {job.payload['image_id']} is not available: this cloud has no image service")
+            try:
+                image = cloud.image.image_for_boot(RequestContext.system(), job.payload["image_id"])
+            except CloudError as exc:
+                raise DriverError(f"image {job.payload['image_id']}: {exc.message}") from None
+            info = driver.copy_image_to_volume(volume.id, image, volume.size)
+        else:
+            info = driver.create_volume(volume.id, volume.size)
+    except DriverError as exc:  # a backend refusal will not change on a retry: error now, with the reason
+        _set_status(cloud, volume.id, "creating", status="error", fault=str(exc)[:1000])
+        return
+    with cloud.db.write() as db:
+        current = db.get(Volume, volume.id)
+        if current is None or current.status != "creating":  # deleted meanwhile: the file is not wanted
+            gone = True
+        else:
+            gone = False
+            current.status = "available"
+            current.updated_at = cloud.clock.now()
+    if gone:
+        driver.delete_volume(info.id)
+
+
+@worker.handler("volume.extend", on_failure=lambda cloud, job, detail: _set_status(
+    cloud, job.resource_id, "extending", status="error_extending", pending_size=None, fault=detail[:1000]))
+def _extend_job(cloud: Cloud, job: worker.JobSpec) -> None:
+    new_size = int(job.payload["new_size"])
+    try:
+        cloud.volume.driver.extend_volume(job.resource_id, new_size)
+    except DriverError as exc:
+        _set_status(cloud, job.resource_id, "extending", status="error_extending", pending_size=None,
+                    fault=str(exc)[:1000])
+        return
+    _set_status(cloud, job.resource_id, "extending", status="available", size=new_size, pending_size=None)
+
+
+@worker.handler("volume.delete", on_failure=lambda cloud, job, detail: _set_status(
+    cloud, job.resource_id, "deleting", status="error_deleting", fault=detail[:1000]))
+def _delete_job(cloud: Cloud, job: worker.JobSpec) -> None:
+    driver: VolumeDriver = cloud.volume.driver
+    for snapshot_id in job.payload.get("snapshot_ids") or []:
+        driver.delete_snapshot(snapshot_id)
+    driver.delete_volume(job.resource_id)
+    with cloud.db.write() as db:
+        for snap in db.scalars(select(Snapshot).where(Snapshot.volume_id == job.resource_id)):
+            db.delete(snap)
+        db.flush()
+        volume = db.get(Volume, job.resource_id)
+        if volume is not None:
+            db.delete(volume)
