@@ -42,6 +42,7 @@ MIN_RAM_MB = 128
 COMMAND_LINE = "console=ttyS0 quiet panic=-1"
 
 Progress = Callable[[str], None]
+BUILD_STEPS = 8  # how many times build_tiny_guest reports progress on a full build
 
 
 class GuestBuildError(Exception):

@@ -62,12 +62,14 @@ _POLL = 0.1
 
 class LibvirtComputeDriver(ComputeDriver):
     """Guests as libvirt domains. Options: `uri` (else settings.libvirt_uri), `virt_type` ("auto", "qemu" or
-    "kvm"), `detach_timeout` and `probe_timeout` in seconds."""
+    "kvm"), `private_libvirtd` (None: when qemu:///system has no daemon and we are root; True: always, even if a
+    system libvirtd runs), `detach_timeout` and `probe_timeout` in seconds."""
 
     name = "libvirt"
 
     def __init__(self, data_dir: Path, settings: Any = None, uri: str | None = None, virt_type: str = "auto",
-                 detach_timeout: float = 30.0, probe_timeout: float = 20.0, **options: Any):
+                 private_libvirtd: bool | None = None, detach_timeout: float = 30.0, probe_timeout: float = 20.0,
+                 **options: Any):
         super().__init__(data_dir)
         self.settings = settings
         self.uri = uri or getattr(settings, "libvirt_uri", None) or "qemu:///system"
@@ -75,6 +77,7 @@ class LibvirtComputeDriver(ComputeDriver):
         self.capabilities = {"live_attach": not self.is_test, "real_console": not self.is_test, "resize": True}
         self.detach_timeout = detach_timeout
         self.probe_timeout = probe_timeout
+        self.private_libvirtd = private_libvirtd
         self._forced_virt_type = None if virt_type == "auto" else virt_type
         self._virt_type: str | None = self._forced_virt_type or ("qemu" if self.is_test else None)
         self._conn: libvirt.virConnect | None = None
@@ -89,7 +92,8 @@ class LibvirtComputeDriver(ComputeDriver):
         with self._lock:
             if self._conn is None or not self._conn.isAlive():
                 uri = self.uri
-                if uri == "qemu:///system" and not system_libvirtd_running() and os.geteuid() == 0:
+                if uri == "qemu:///system" and (self.private_libvirtd or (
+                        self.private_libvirtd is None and not system_libvirtd_running() and os.geteuid() == 0)):
                     self.daemon = PrivateLibvirtd(self.data_dir / "libvirtd")
                     uri = self.daemon.start()
                 try:
@@ -290,13 +294,19 @@ class LibvirtComputeDriver(ComputeDriver):
                 else "QEMU software emulation (TCG)")
         return f"libvirt at {self.uri}: {kind}"
 
+    @staticmethod
+    def _cache_file() -> Path:
+        """A host fact, so one cache per user rather than per lab: a probe costs up to `probe_timeout`."""
+        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        return Path(base) / "stacklab" / "virt-type.json"
+
     def _cache_key(self) -> str:
         return f"{os.uname().release} kvm={os.path.exists('/dev/kvm')}"
 
     def _load_virt_type(self) -> str | None:
         if self._virt_type is None:
             with contextlib.suppress(OSError, ValueError, KeyError):
-                cached = json.loads((self.data_dir / "virt-type.json").read_text())
+                cached = json.loads(self._cache_file().read_text())
                 if cached["host"] == self._cache_key():
                     self._virt_type = str(cached["virt_type"])
         return self._virt_type
@@ -311,7 +321,9 @@ class LibvirtComputeDriver(ComputeDriver):
             return "qemu"  # nothing to prove KVM with yet; do not cache
         result = self._probe_kvm(spec.image) if os.path.exists("/dev/kvm") else "qemu"
         self._virt_type = result
-        (self.data_dir / "virt-type.json").write_text(json.dumps({"host": self._cache_key(), "virt_type": result}))
+        with contextlib.suppress(OSError):
+            self._cache_file().parent.mkdir(parents=True, exist_ok=True)
+            self._cache_file().write_text(json.dumps({"host": self._cache_key(), "virt_type": result}))
         return result
 
     def _probe_kvm(self, image: ImageSpec) -> str:

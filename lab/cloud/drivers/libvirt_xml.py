@@ -91,7 +91,9 @@ def build_domain(spec: GuestSpec, domain_type: str, files: InstanceFiles, root_d
     for tag in ("serial", "console"):
         chardev = ET.SubElement(devices, tag, type="file")
         ET.SubElement(chardev, "source", path=str(files.console), append="on")
-        ET.SubElement(chardev, "target", port="0", **({"type": "serial"} if tag == "console" else {}))
+        target = ET.SubElement(chardev, "target", port="0")
+        if tag == "console":
+            target.set("type", "serial")
     ET.SubElement(devices, "memballoon", model="none")
     return ET.tostring(dom, encoding="unicode")
 
