@@ -55,8 +55,10 @@ def image() -> None:
 @click.option("--data-dir", type=click.Path(path_type=Path), default=None,
               help="Where the lab keeps its state (env STACKLAB_DATA_DIR); the build is cached under it.")
 @click.option("--force", is_flag=True, help="Rebuild even if a built guest is cached.")
+@click.option("--kernel-package", default=None,
+              help="Debian kernel package (default: the one linux-image-amd64 depends on).")
 @click.pass_context
-def build_tiny(ctx: click.Context, data_dir: Path | None, force: bool) -> None:
+def build_tiny(ctx: click.Context, data_dir: Path | None, force: bool, kernel_package: str | None) -> None:
     """Build the tiny guest (Debian kernel + busybox initramfs) from Debian packages, offline."""
     from lab.cloud import guest_image
 
@@ -68,7 +70,8 @@ def build_tiny(ctx: click.Context, data_dir: Path | None, force: bool) -> None:
             bar.update(1, step)
 
         try:
-            guest = guest_image.build_tiny_guest(cache, progress=progress, force=force)
+            guest = guest_image.build_tiny_guest(cache, progress=progress, force=force,
+                                                 kernel_package=kernel_package)
         except guest_image.GuestBuildError as exc:
             raise click.ClickException(str(exc)) from exc
         bar.update(guest_image.BUILD_STEPS)

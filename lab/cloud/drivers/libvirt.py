@@ -361,12 +361,14 @@ class LibvirtComputeDriver(ComputeDriver):
         return lx.InstanceFiles(self.data_dir / "instances" / server_id)
 
     def _find(self, server_id: str) -> libvirt.virDomain | None:
+        """The guest's domain; None if there is none or the domain of that name is not one StackLab made."""
         try:
-            return self.conn.lookupByName(lx.domain_name(server_id))
+            dom = self.conn.lookupByName(lx.domain_name(server_id))
         except libvirt.libvirtError as exc:
             if exc.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
                 return None
             raise DriverError(str(exc)) from exc
+        return dom if self._meta(dom).get("server-id") == server_id else None
 
     def _get(self, server_id: str) -> libvirt.virDomain:
         dom = self._find(server_id)
