@@ -105,6 +105,7 @@ def test_tiny_guest_boots_reports_a_hot_plugged_disk_and_leaves_nothing(
     added = f"{guest_image.DISK_ADDED_MARKER} vda serial={VOLUME_ID[:20]}"  # virtio-blk serials are 20 bytes
     assert wait_for(lambda: added in driver.console_output(SERVER_ID), 60), driver.console_output(SERVER_ID)
     assert driver.attached_volumes(SERVER_ID) == {VOLUME_ID: "vdb"}
+    assert driver.guest_stats(SERVER_ID).disk_read_bytes > 0  # the guest probed the new disk
 
     driver.detach_disk(SERVER_ID, VOLUME_ID)
     removed = f"{guest_image.DISK_REMOVED_MARKER} vda"

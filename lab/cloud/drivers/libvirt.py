@@ -225,13 +225,13 @@ class LibvirtComputeDriver(ComputeDriver):
             with contextlib.suppress(libvirt.libvirtError):
                 # rss: what the QEMU process really holds on the host (no balloon driver in the guest).
                 stats["memory_used_mb"] = dom.memoryStats().get("rss", 0) // 1024
-            xml = dom.XMLDesc()
-            for dev in re.findall(r"<target dev='(vd[a-z]+)' bus=", xml):
+            disks, nics = lx.device_targets(dom.XMLDesc())
+            for dev in disks:
                 with contextlib.suppress(libvirt.libvirtError):
                     _rr, rd, _wr, wr, _err = dom.blockStats(dev)
                     stats["disk_read_bytes"] = stats.get("disk_read_bytes", 0) + rd
                     stats["disk_write_bytes"] = stats.get("disk_write_bytes", 0) + wr
-            for dev in re.findall(r"<target dev='([^']+)'/>\s*<model", xml):
+            for dev in nics:  # user-mode NICs have no host device, so no counters
                 with contextlib.suppress(libvirt.libvirtError):
                     counters = dom.interfaceStats(dev)
                     stats["net_rx_bytes"] = stats.get("net_rx_bytes", 0) + counters[0]

@@ -141,6 +141,14 @@ def volume_disks(xml: str) -> dict[str, str]:
     return found
 
 
+def device_targets(xml: str) -> tuple[list[str], list[str]]:
+    """(disk target names, interface host device names) in a domain's (live) XML, for statistics."""
+    root = ET.fromstring(xml)
+    disks = [t.get("dev", "") for t in root.findall("devices/disk/target")]
+    nics = [t.get("dev", "") for t in root.findall("devices/interface/target")]
+    return [d for d in disks if d], [n for n in nics if n]
+
+
 def disk_xml_by_serial(xml: str, volume_id: str) -> str | None:
     """The `<disk>` element whose serial is `volume_id`, as XML, or None."""
     for disk in ET.fromstring(xml).findall("devices/disk"):
