@@ -179,3 +179,11 @@ def test_a_bad_definition_is_a_driver_error(driver: Any) -> None:
     with pytest.raises(DriverError):
         driver.spawn(tiny_spec(vcpus=0))
     assert driver.list_guests() == []
+
+
+def test_forced_virt_type_is_used(make_driver: Callable[..., Any]) -> None:
+    """`virt_type="kvm"` (a host known to have working KVM) skips the probe and defines KVM domains."""
+    drv = make_driver("libvirt", virt_type="kvm")
+    drv.spawn(tiny_spec())
+    assert domain(drv).get("type") == "kvm"
+    assert drv.describe().endswith("KVM hardware virtualisation")

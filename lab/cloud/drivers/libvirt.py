@@ -58,6 +58,7 @@ _STATES = {
     libvirt.VIR_DOMAIN_PMSUSPENDED: PowerState.SUSPENDED,
 }
 _POLL = 0.1
+_PROBE_ID = "kvm-probe"  # the short-lived guest that tests whether KVM really works
 
 
 class LibvirtComputeDriver(ComputeDriver):
@@ -209,7 +210,7 @@ class LibvirtComputeDriver(ComputeDriver):
         for dom in self._call(self.conn.listAllDomains):
             if dom.name().startswith(lx.PREFIX):
                 server_id = self._meta(dom).get("server-id")
-                if server_id:
+                if server_id and server_id != _PROBE_ID:
                     found.append(server_id)
         return sorted(found)
 
@@ -329,7 +330,7 @@ class LibvirtComputeDriver(ComputeDriver):
     def _probe_kvm(self, image: ImageSpec) -> str:
         if "<domain type='kvm'" not in self.conn.getCapabilities().replace('"', "'"):
             return "qemu"
-        probe_id = "kvm-probe"
+        probe_id = _PROBE_ID
         spec = GuestSpec(server_id=probe_id, name=probe_id, hostname=probe_id, vcpus=1, ram_mb=128, disk_gb=0,
                          image=image)
         files = self._files(probe_id)
