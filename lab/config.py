@@ -51,6 +51,9 @@ class Settings:
     volume_capacity_gb: int = 100
     # Volume file format: auto (qcow2 when qemu-img is installed, else raw), raw or qcow2.
     volume_format: str = "auto"
+    # Where the libvirt compute driver connects (test:///<file>.xml in tests; StackLab starts a private libvirtd
+    # for qemu:///system when none runs and it is root).
+    libvirt_uri: str = "qemu:///system"
     # Seconds a simulated guest takes from BUILD to ACTIVE. Small but not zero, as on a real cloud.
     boot_seconds: float = 1.0
     token_ttl_seconds: int = 24 * 3600
