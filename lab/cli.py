@@ -1,14 +1,15 @@
-"""The `stacklab` command: start the cloud and operate the lab. Each area adds its commands here."""
+"""The `stacklab` command: start the cloud and operate the lab. Each area adds its commands here; the
+commands themselves live in `lab/commands/`."""
 
 from __future__ import annotations
 
-import logging
-import sys
 from pathlib import Path
 
 import click
 
-from lab.config import load_settings
+from lab.commands.clock import clock
+from lab.commands.info import clouds_yaml_command, info
+from lab.commands.up import up
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -16,27 +17,18 @@ from lab.config import load_settings
               help="Config file (default: $STACKLAB_CONFIG or <data-dir>/stacklab.yaml).")
 @click.pass_context
 def main(ctx: click.Context, config_file: Path | None) -> None:
-    """StackLab: an all-in-one OpenStack training cloud and learning lab."""
+    """StackLab: an all-in-one OpenStack training cloud and learning lab.
+
+    Start it with `stacklab up`, then use it with the `openstack` CLI (`--os-cloud stacklab-demo`) or
+    openstacksdk. Every option can also be set as a STACKLAB_* environment variable or in the config file.
+    """
     ctx.obj = {"config_file": config_file}
 
 
-@main.command()
-@click.option("--host", default=None, help="Address to bind (env STACKLAB_HOST; default 127.0.0.1).")
-@click.option("--port", type=int, default=None, help="Port to bind (env STACKLAB_PORT; default 8780).")
-@click.option("--data-dir", type=click.Path(path_type=Path), default=None,
-              help="Where the lab keeps its state (env STACKLAB_DATA_DIR).")
-@click.pass_context
-def up(ctx: click.Context, host: str | None, port: int | None, data_dir: Path | None) -> None:
-    """Start the cloud in the foreground."""
-    import uvicorn
-
-    from lab.cloud.app import create_app
-
-    settings = load_settings(ctx.obj["config_file"], host=host, port=port, data_dir=data_dir)
-    logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr)
-    app = create_app(settings)
-    click.echo(f"StackLab is up at {settings.endpoint}")
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level)
+main.add_command(up)
+main.add_command(info)
+main.add_command(clouds_yaml_command)
+main.add_command(clock)
 
 
 if __name__ == "__main__":

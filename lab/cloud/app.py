@@ -60,6 +60,8 @@ SERVICES: tuple[ServiceSpec, ...] = (
                 (CatalogEntry("compute", "nova", "/compute/v2.1"),), ("compute", "2.1")),
     ServiceSpec("image", "lab.cloud.image.service:ImageService", "/image", "glance",
                 (CatalogEntry("image", "glance", "/image"),)),
+    ServiceSpec("labapi", "lab.cloud.labapi.service:LabService", "/lab/v1", "keystone",
+                (CatalogEntry("stacklab", "stacklab", "/lab/v1"),)),
 )
 
 
