@@ -8,6 +8,8 @@ Requests go through a keystoneauth session to the catalog's `stacklab` endpoint,
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -52,7 +54,7 @@ class LabAdminClient:
             except (ValueError, KeyError, TypeError):
                 message = response.text
             raise AdminClientError(f"{message} (HTTP {response.status_code})")
-        return response.json()  # type: ignore[no-any-return]
+        return dict(response.json())
 
 
 def _session(settings: Settings, cloud_name: str | None) -> tuple[Any, str, str | None]:
@@ -62,7 +64,12 @@ def _session(settings: Settings, cloud_name: str | None) -> tuple[Any, str, str 
 
     name = cloud_name or clouds_yaml.ADMIN_CLOUD
     try:
-        region = openstack.config.OpenStackConfig(load_envvars=False).get_one(cloud=name)
+        # openstacksdk fixes its search path when first imported; search the usual places as they are now
+        # ($OS_CLIENT_CONFIG_FILE is still put first by the loader itself).
+        here = clouds_yaml.clouds_yaml_path({k: v for k, v in os.environ.items() if k != "OS_CLIENT_CONFIG_FILE"})
+        files = [str(Path.cwd() / "clouds.yaml"), str(here), str(Path.home() / ".config/openstack/clouds.yaml"),
+                 "/etc/openstack/clouds.yaml"]
+        region = openstack.config.OpenStackConfig(load_envvars=False, config_files=files).get_one(cloud=name)
         return region.get_session(), str(region.config["auth"]["auth_url"]), region.get_region_name()
     except ConfigException:
         if cloud_name is not None:

@@ -41,6 +41,12 @@ def up(ctx: click.Context, no_clouds_yaml: bool, **values: Any) -> None:
     from lab.cloud.app import Cloud, create_app
 
     settings = settings_from(ctx, values)
+    from lab.cloud.drivers import REGISTRY
+
+    known = REGISTRY["compute"]
+    if settings.compute_driver not in known:  # checked here too: a lab without compute would not notice
+        raise click.ClickException(f"unknown compute driver {settings.compute_driver!r}; choose one of: "
+                                   f"{', '.join(sorted(known))}")
     logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
