@@ -45,7 +45,7 @@ def wait_for(url: str, process: subprocess.Popen[bytes], timeout: float = 30.0) 
     start = time.perf_counter()
     while time.perf_counter() - start < timeout:
         if process.poll() is not None:
-            raise RuntimeError(f"{process.args} exited with {process.returncode}")
+            raise RuntimeError(f"{process.args!r} exited with {process.returncode}")
         try:
             httpx.get(url, timeout=1)
             return time.perf_counter() - start
@@ -156,7 +156,8 @@ def bench_hello(report: Report, samples: int) -> None:
 
 
 def bench_startup(report: Report, rounds: int = 3) -> None:
-    firsts, agains = [], []
+    firsts: list[float] = []
+    agains: list[float] = []
     for _ in range(rounds):
         data = Path(tempfile.mkdtemp(prefix="stacklab-bench-"))
         try:
