@@ -15,7 +15,7 @@ test: setup lint
 
 # Style and types only.
 lint:
-	.venv/bin/ruff check lab tests
+	.venv/bin/ruff check lab tests bench
 	.venv/bin/mypy
 
 # Serve the course and reference site (course/, mkdocs-material) on http://127.0.0.1:8000.
