@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import click
-import httpx
 
 from lab import clouds_yaml
 from lab.commands.options import lab_options, settings_from
@@ -16,6 +15,8 @@ from lab.commands.options import lab_options, settings_from
 @click.pass_context
 def info(ctx: click.Context, **values: Any) -> None:
     """Show the lab's endpoint, data directory, drivers and credentials, and whether it is running."""
+    import httpx  # here, not at the top: `stacklab up` should not pay for it
+
     settings = settings_from(ctx, values)
     try:
         running = httpx.get(f"{settings.endpoint}/identity", timeout=2).status_code in (200, 300)
