@@ -1,5 +1,5 @@
 # One command surface, the same here and in CI. `make up` starts the lab; `make test` runs every check.
-.PHONY: setup up test lint
+.PHONY: setup up test lint docs bench
 
 # Install apt packages and the .venv (idempotent).
 setup:
@@ -15,5 +15,14 @@ test: setup lint
 
 # Style and types only.
 lint:
-	.venv/bin/ruff check lab tests
+	.venv/bin/ruff check lab tests bench
 	.venv/bin/mypy
+
+# Serve the course and reference site (course/, mkdocs-material) on http://127.0.0.1:8000.
+docs: setup
+	.venv/bin/mkdocs serve
+
+# Latency, start-up and memory figures against a hello-world floor and moto (installs the `bench` extra).
+bench: setup
+	.venv/bin/pip install -q -e ".[bench]"
+	.venv/bin/python bench/api_latency.py

@@ -137,7 +137,8 @@ def start_live_cloud(data_dir: Path, port: int | None = None, extra_env: dict[st
     """Start `stacklab up` as a child process and wait (bounded) until it answers."""
     port = port or free_port()
     env = dict(os.environ, STACKLAB_ADMIN_PASSWORD=ADMIN_PASSWORD, STACKLAB_BOOT_SECONDS="0.2",
-               STACKLAB_NO_CLOUDS_YAML="1", **(extra_env or {}))
+               STACKLAB_NO_CLOUDS_YAML="1")
+    env.update(extra_env or {})  # may override the defaults above (e.g. a slower boot)
     log = open(data_dir.parent / f"stacklab-{port}.log", "ab")  # noqa: SIM115 - lives as long as the process
     process = subprocess.Popen([sys.executable, "-m", "lab.cli", "up", "--host", "127.0.0.1", "--port", str(port),
                                 "--data-dir", str(data_dir)], env=env, stdout=log, stderr=subprocess.STDOUT)

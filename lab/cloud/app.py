@@ -65,6 +65,8 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("volume", "lab.cloud.volume.service:VolumeService", "/volume", "nova",
                 (CatalogEntry("block-storage", "cinder", "/volume/v3/$(project_id)s"),
                  CatalogEntry("volumev3", "cinder", "/volume/v3/$(project_id)s")), ("volume", "3.0")),
+    ServiceSpec("labapi", "lab.cloud.labapi.service:LabService", "/lab/v1", "keystone",
+                (CatalogEntry("stacklab", "stacklab", "/lab/v1"),)),
 )
 
 

@@ -1,0 +1,65 @@
+"""Options shared by the commands that describe one lab (`up`, `info`, `clouds-yaml`), and turning them into
+Settings with the usual precedence: flags > `STACKLAB_*` environment > config file > defaults."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from lab.config import Settings, load_settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+
+_OPTIONS = [
+    click.option("--host", default=None, help="Address to bind (env STACKLAB_HOST; default 127.0.0.1). "
+                                              "Use 0.0.0.0 to serve a classroom."),
+    click.option("--port", type=int, default=None, help="Port to bind (env STACKLAB_PORT; default 8780)."),
+    click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+                 help="Where the lab keeps its state: database, images, volumes, admin password "
+                      "(env STACKLAB_DATA_DIR; default ~/.local/share/stacklab)."),
+    click.option("--compute-driver", "--compute", "compute_driver", default=None,
+                 help="Compute driver: fake (simulated guests, the default) or libvirt "
+                      "(env STACKLAB_COMPUTE_DRIVER)."),
+    click.option("--database-url", default=None,
+                 help="SQLAlchemy database URL, e.g. postgresql://user:pw@host/stacklab "
+                      "(env STACKLAB_DATABASE_URL; default SQLite in the data directory)."),
+    click.option("--admin-password", default=None,
+                 help="Password of the `admin` user (env STACKLAB_ADMIN_PASSWORD; default: generated on "
+                      "first start and saved in <data-dir>/admin-password)."),
+    click.option("--public-url", default=None,
+                 help="URL clients are told to use, when it differs from http://host:port, e.g. behind a "
+                      "proxy (env STACKLAB_PUBLIC_URL)."),
+    click.option("--log-level", type=click.Choice(LOG_LEVELS, case_sensitive=False), default=None,
+                 help="Log level (env STACKLAB_LOG_LEVEL; default warning)."),
+]
+
+SETTING_NAMES = ("host", "port", "data_dir", "compute_driver", "database_url", "admin_password", "public_url",
+                 "log_level")
+
+
+def lab_options(fn: F) -> F:
+    """Add the lab options (--host, --port, --data-dir, ...) to a command."""
+    for option in reversed(_OPTIONS):
+        fn = option(fn)
+    return fn
+
+
+def settings_from(ctx: click.Context, values: dict[str, Any]) -> Settings:
+    """Settings from the command's lab options (those in `values`) over env, config file and defaults.
+    Exits with a clear message when the config file or a value is wrong."""
+    flags = {name: values.pop(name, None) for name in SETTING_NAMES}
+    root = ctx.find_root()
+    config_file = (root.obj or {}).get("config_file")
+    try:
+        settings = load_settings(config_file, **flags)
+    except (ValueError, OSError) as exc:
+        raise click.ClickException(f"cannot read the settings: {exc}") from None
+    if settings.log_level.lower() not in LOG_LEVELS:
+        raise click.ClickException(f"log level {settings.log_level!r}: choose one of {', '.join(LOG_LEVELS)}")
+    settings.log_level = settings.log_level.lower()
+    return settings

@@ -1,0 +1,114 @@
+"""`stacklab up`: build the lab, write the clouds.yaml entries, serve the cloud in the foreground.
+
+The welcome text is printed once the socket is listening, so what it promises is already true. SIGINT and
+SIGTERM are handled by uvicorn: it stops accepting requests, the app's lifespan stops the worker, and then the
+cloud closes its drivers and database.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import sys
+from types import FrameType
+from typing import Any
+
+import click
+
+from lab import clouds_yaml
+from lab.commands.options import lab_options, settings_from
+from lab.config import Settings
+
+NO_CLOUDS_YAML_ENV = "STACKLAB_NO_CLOUDS_YAML"
+
+
+@click.command()
+@lab_options
+@click.option("--no-clouds-yaml", is_flag=True, default=False,
+              help=f"Do not write the clouds.yaml entries (also env {NO_CLOUDS_YAML_ENV}=1).")
+@click.pass_context
+def up(ctx: click.Context, no_clouds_yaml: bool, **values: Any) -> None:
+    """Start the cloud in the foreground (Ctrl-C stops it).
+
+    On first start the lab is created in the data directory: the Default domain, the admin and demo projects
+    and users, the catalog, flavors and the cirros image. Later starts reuse it: nothing is lost between runs.
+    The `stacklab` (admin) and `stacklab-demo` (demo member) entries are merged into your clouds.yaml, so
+    `openstack --os-cloud stacklab-demo server list` works from another shell.
+    """
+    import uvicorn
+
+    from lab.cloud.app import Cloud, create_app
+
+    settings = settings_from(ctx, values)
+    from lab.cloud.drivers import REGISTRY
+
+    known = REGISTRY["compute"]
+    if settings.compute_driver not in known:  # checked here too: a lab without compute would not notice
+        raise click.ClickException(f"unknown compute driver {settings.compute_driver!r}; choose one of: "
+                                   f"{', '.join(sorted(known))}")
+    logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        cloud = Cloud(settings)
+        app = create_app(settings, cloud=cloud)
+    except ValueError as exc:  # an unknown driver name, a bad policy file: say so, no traceback
+        raise click.ClickException(str(exc)) from None
+    describe = getattr(cloud.compute_driver, "describe", None)
+    if describe is not None:  # e.g. "libvirt at qemu:///system: QEMU software emulation (TCG)"
+        click.echo(f"Compute: {describe()}")
+    try:
+        skip = no_clouds_yaml or os.environ.get(NO_CLOUDS_YAML_ENV, "") not in ("", "0")
+        written = None if skip else _write_clouds_yaml(settings)
+
+        class Server(uvicorn.Server):
+            async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+                await super().startup(sockets)
+                if not self.should_exit:
+                    click.echo(welcome(settings, written, skipped=skip), nl=True)
+                    sys.stdout.flush()
+
+            def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+                super().handle_exit(sig, frame)
+                # uvicorn re-raises a caught SIGTERM/SIGINT after its graceful shutdown, which would kill the
+                # process before the cloud closes its drivers and database; the stop is handled, so forget it.
+                self._captured_signals.clear()
+
+        config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level=settings.log_level,
+                                access_log=settings.log_level in ("info", "debug"), lifespan="on")
+        Server(config).run()
+    finally:
+        cloud.close()
+    click.echo("StackLab stopped.")
+
+
+def _write_clouds_yaml(settings: Settings) -> str:
+    """Merge the lab's entries into the user's clouds.yaml; a sentence saying what happened."""
+    path = clouds_yaml.clouds_yaml_path()
+    try:
+        changed = clouds_yaml.merge_into(path, clouds_yaml.lab_entries(settings))
+    except (ValueError, OSError, RuntimeError) as exc:
+        return f"not written ({exc})"
+    verb = "wrote" if changed else "already has"
+    return f"{verb} entries {clouds_yaml.ADMIN_CLOUD} (admin) and {clouds_yaml.DEMO_CLOUD} (demo) in {path}"
+
+
+def welcome(settings: Settings, clouds_yaml_note: str | None, skipped: bool = False) -> str:
+    """What `stacklab up` prints once it answers: where, who, and what to try."""
+    password = clouds_yaml.admin_password(settings) or "(unknown)"
+    saved = "" if settings.admin_password else f"; saved in {settings.data_dir / clouds_yaml.ADMIN_PASSWORD_FILE}"
+    lines = [
+        f"StackLab is up at {settings.endpoint}",
+        f"  data:        {settings.data_dir} (compute driver: {settings.compute_driver})",
+        f"  admin:       user admin, password {password}, project admin{saved}",
+        f"  demo:        user demo, password {settings.demo_password}, project demo (member)",
+        f"  auth URL:    {settings.endpoint}/identity",
+    ]
+    if skipped:
+        lines.append(f"  clouds.yaml: not written (--no-clouds-yaml or {NO_CLOUDS_YAML_ENV}); "
+                     "`stacklab clouds-yaml` prints the entries")
+    else:
+        lines.append(f"  clouds.yaml: {clouds_yaml_note}")
+    lines += ["try:  openstack --os-cloud stacklab-demo server list",
+              "Stop with Ctrl-C."]
+    return "\n".join(lines)
