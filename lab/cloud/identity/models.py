@@ -17,6 +17,8 @@ class Domain(Base):
     name: Mapped[str] = mapped_column(String(64), unique=True)
     description: Mapped[str] = mapped_column(String(255), default="")
     enabled: Mapped[bool] = mapped_column(default=True)
+    tags: Mapped[list[Any]] = mapped_column(default=list)
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
 class Project(Base):
@@ -41,7 +43,8 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     enabled: Mapped[bool] = mapped_column(default=True)
     default_project_id: Mapped[str | None] = mapped_column(String(64))
-    description: Mapped[str] = mapped_column(String(255), default="")
+    # Keystone keeps description and email as optional extras: absent unless set.
+    description: Mapped[str | None] = mapped_column(String(255))
     email: Mapped[str | None] = mapped_column(String(255))
     password_expires_at: Mapped[datetime | None]
     extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -51,7 +54,7 @@ class Role(Base):
     __tablename__ = "roles"
     id: Mapped[str] = mapped_column(String(64), primary_key=True, default=new_hex_id)
     name: Mapped[str] = mapped_column(String(255), unique=True)
-    description: Mapped[str] = mapped_column(String(255), default="")
+    description: Mapped[str | None] = mapped_column(String(255))
     domain_id: Mapped[str | None] = mapped_column(String(64))
 
 
@@ -93,7 +96,7 @@ class CatalogService(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True, default=new_hex_id)
     type: Mapped[str] = mapped_column(String(255))
     name: Mapped[str] = mapped_column(String(255), default="")
-    description: Mapped[str] = mapped_column(String(255), default="")
+    description: Mapped[str | None] = mapped_column(String(255))
     enabled: Mapped[bool] = mapped_column(default=True)
 
 

@@ -10,16 +10,17 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import secrets
-import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest, NotFound, Unauthorized
+from lab.cloud.identity.base import DEFAULT_DOMAIN, IdentityBase
+from lab.cloud.identity.catalog import CatalogMixin
 from lab.cloud.identity.models import (
     CatalogService,
     Domain,
@@ -32,14 +33,12 @@ from lab.cloud.identity.models import (
     User,
 )
 from lab.cloud.identity.passwords import check_password, hash_password
+from lab.cloud.identity.projects import DomainsMixin, ProjectsMixin
+from lab.cloud.identity.roles import RolesMixin
+from lab.cloud.identity.users import UsersMixin
 
-if TYPE_CHECKING:
-    from lab.cloud.app import Cloud
-
-DEFAULT_DOMAIN = "default"
 REGION = "RegionOne"
 ROLE_NAMES = ("admin", "member", "reader")
-IMPLIES = {"admin": ("admin", "member", "reader"), "member": ("member", "reader"), "reader": ("reader",)}
 AUTH_FAILED = "The request you have made requires authentication."
 
 
@@ -56,11 +55,8 @@ def token_hash(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
-class IdentityService:
-    def __init__(self, cloud: Cloud):
-        self.cloud = cloud
-        self._contexts: dict[str, tuple[RequestContext, datetime]] = {}
-        self._lock = threading.Lock()
+class IdentityService(DomainsMixin, ProjectsMixin, UsersMixin, RolesMixin, CatalogMixin, IdentityBase):
+    """Keystone v3: authentication and tokens here; each resource's API in its own mixin module."""
 
     # ---------------------------------------------------------------- bootstrap
     def bootstrap(self) -> None:
@@ -168,7 +164,8 @@ class IdentityService:
             else:
                 raise Unauthorized(f"Unsupported authentication method: {', '.join(map(str, methods))}")
             project, domain_scope = self._resolve_scope(db, auth.get("scope"), user)
-            roles = self._roles(db, user.id, project.id if project else None, domain_scope.id if domain_scope else None)
+            roles = self.effective_roles(db, user.id, project.id if project else None,
+                                         domain_scope.id if domain_scope else None)
             if (project or domain_scope) and not roles:
                 target = f"project {project.id}" if project else f"domain {domain_scope.id}"  # type: ignore[union-attr]
                 raise Unauthorized(f"User {user.id} has no access to {target}.")
@@ -210,7 +207,7 @@ class IdentityService:
     def _resolve_scope(self, db: Session, scope: Any, user: User) -> tuple[Project | None, Domain | None]:
         if not scope:
             project = db.get(Project, user.default_project_id) if user.default_project_id else None
-            if project is not None and project.enabled and self._roles(db, user.id, project.id, None):
+            if project is not None and project.enabled and self.effective_roles(db, user.id, project.id, None):
                 return project, None
             return None, None
         if not isinstance(scope, dict):
@@ -234,19 +231,6 @@ class IdentityService:
             return admin, None
         raise BadRequest("Invalid scope: expecting project, domain or system.")
 
-    @staticmethod
-    def _roles(db: Session, user_id: str, project_id: str | None, domain_id: str | None) -> list[Role]:
-        if project_id is None and domain_id is None:
-            return []
-        query = select(Role).join(RoleAssignment, RoleAssignment.role_id == Role.id).where(
-            RoleAssignment.user_id == user_id)
-        query = query.where(RoleAssignment.project_id == project_id) if project_id else query.where(
-            RoleAssignment.domain_id == domain_id)
-        direct = list(db.scalars(query))
-        names = {n for r in direct for n in IMPLIES.get(r.name, (r.name,))}
-        implied = list(db.scalars(select(Role).where(Role.name.in_(names))))
-        return sorted({r.id: r for r in direct + implied}.values(), key=lambda r: r.name)
-
     # ---------------------------------------------------------------- tokens
     def validate(self, subject_token: str) -> IssuedToken:
         """GET /v3/auth/tokens: the body of a valid token. Raises NotFound for an unknown or expired token."""
@@ -257,7 +241,7 @@ class IdentityService:
             user = db.get(User, token.user_id)
             project = db.get(Project, token.project_id) if token.project_id else None
             domain = db.get(Domain, token.domain_scope_id) if token.domain_scope_id else None
-            roles = self._roles(db, token.user_id, token.project_id, token.domain_scope_id)
+            roles = self.effective_roles(db, token.user_id, token.project_id, token.domain_scope_id)
             assert user is not None
             body = self._token_body(db, token, user, project, domain, roles)
         return IssuedToken(subject_token, body, token.expires_at)
@@ -272,21 +256,6 @@ class IdentityService:
             db.delete(token)
         self.forget_tokens(lambda key: key == digest)
 
-    def forget_tokens(self, match: Any = None) -> None:
-        """Drop cached contexts (all, or those whose token hash `match`es); call after revoking access."""
-        with self._lock:
-            if match is None:
-                self._contexts.clear()
-            else:
-                for key in [k for k in self._contexts if match(k)]:
-                    del self._contexts[key]
-
-    def revoke_user_tokens(self, db: Session, user_id: str) -> None:
-        """Delete every token of a user (on disable, delete, password or role change), in the caller's
-        transaction, and forget them."""
-        db.execute(delete(Token).where(Token.user_id == user_id))
-        self.forget_tokens()
-
     def context_for_token(self, value: str, request_id: str = "") -> RequestContext:
         """The RequestContext of a token. Raises Unauthorized for a missing, unknown or expired token."""
         digest = token_hash(value)
@@ -300,9 +269,11 @@ class IdentityService:
                 raise Unauthorized(AUTH_FAILED)
             user = db.get(User, token.user_id)
             project = db.get(Project, token.project_id) if token.project_id else None
-            if user is None or not user.enabled or (token.project_id and project is None):
+            if user is None or not user.enabled or (token.project_id and (project is None or not project.enabled)):
                 raise Unauthorized(AUTH_FAILED)
-            roles = self._roles(db, token.user_id, token.project_id, token.domain_scope_id)
+            roles = self.effective_roles(db, token.user_id, token.project_id, token.domain_scope_id)
+            if (token.project_id or token.domain_scope_id) and not roles:
+                raise Unauthorized(AUTH_FAILED)  # every role on the scope was revoked
             ctx = RequestContext(user_id=user.id, user_name=user.name,
                                  project_id=project.id if project else None,
                                  project_name=project.name if project else None,
@@ -310,29 +281,6 @@ class IdentityService:
         with self._lock:
             self._contexts[digest] = (ctx, token.expires_at)
         return _with_request_id(ctx, request_id)
-
-    # ---------------------------------------------------------------- catalog
-    def catalog(self, db: Session, project_id: str | None) -> list[dict[str, Any]]:
-        """The catalog as it appears in a token and in GET /v3/auth/catalog."""
-        base = self.cloud.settings.endpoint
-        entries = []
-        for service in db.scalars(select(CatalogService).where(CatalogService.enabled.is_(True))
-                                  .order_by(CatalogService.type)):
-            endpoints = []
-            for ep in db.scalars(select(Endpoint).where(Endpoint.service_id == service.id,
-                                                        Endpoint.enabled.is_(True))):
-                endpoints.append({"id": ep.id, "interface": ep.interface, "region": ep.region_id,
-                                  "region_id": ep.region_id, "url": self.endpoint_url(ep.url, project_id, base)})
-            entries.append({"id": service.id, "type": service.type, "name": service.name, "endpoints": endpoints})
-        return entries
-
-    @staticmethod
-    def endpoint_url(url: str, project_id: str | None, base: str) -> str:
-        full = base + url if url.startswith("/") else url
-        if "$(project_id)s" in full:
-            full = full.replace("$(project_id)s", project_id or "")
-            full = full.rstrip("/")
-        return full
 
     def _token_body(self, db: Session, token: Token, user: User, project: Project | None,
                     domain: Domain | None, roles: list[Role]) -> dict[str, Any]:
