@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from lab.cloud.app import Cloud
 
 DEFAULT_DOMAIN = "default"
+SYSTEM_ALL = "all"  # the one system target Keystone has ({"system": {"all": true}})
 # Keystone's default implied-role chain (admin -> member -> reader), as `keystone-manage bootstrap` makes it.
 IMPLIES = {"admin": ("admin", "member", "reader"), "member": ("member", "reader"), "reader": ("reader",)}
 
@@ -68,14 +69,19 @@ class IdentityBase:
 
     # ---------------------------------------------------------------- roles
     @staticmethod
-    def effective_roles(db: Session, user_id: str, project_id: str | None, domain_id: str | None) -> list[Role]:
-        """The roles a user holds on a project or domain, direct ones plus the roles they imply."""
-        if project_id is None and domain_id is None:
+    def effective_roles(db: Session, user_id: str, project_id: str | None, domain_id: str | None,
+                        system: bool = False) -> list[Role]:
+        """The roles a user holds on a project, a domain or the system, direct ones plus those they imply."""
+        if project_id is None and domain_id is None and not system:
             return []
         query = select(Role).join(RoleAssignment, RoleAssignment.role_id == Role.id).where(
             RoleAssignment.user_id == user_id)
-        query = query.where(RoleAssignment.project_id == project_id) if project_id else query.where(
-            RoleAssignment.domain_id == domain_id)
+        if system:
+            query = query.where(RoleAssignment.system_id == SYSTEM_ALL)
+        elif project_id:
+            query = query.where(RoleAssignment.project_id == project_id)
+        else:
+            query = query.where(RoleAssignment.domain_id == domain_id)
         direct = list(db.scalars(query))
         names = {n for r in direct for n in IMPLIES.get(r.name, (r.name,))}
         implied = list(db.scalars(select(Role).where(Role.name.in_(names))))

@@ -181,7 +181,7 @@ class CatalogMixin(IdentityBase):
                 raise BadRequest(f"Could not find service: {req.service_id}.")
             region_id = req.region_id or req.region
             if region_id is not None and db.get(Region, region_id) is None:
-                raise BadRequest(f"Could not find region: {region_id}.")
+                db.add(Region(id=region_id, description=""))  # Keystone makes a missing region on the fly
             endpoint = Endpoint(service_id=req.service_id, interface=req.interface, url=req.url,
                                 region_id=region_id, enabled=req.enabled)
             db.add(endpoint)
@@ -199,7 +199,7 @@ class CatalogMixin(IdentityBase):
             region_id = req.region_id or req.region
             if region_id is not None:
                 if db.get(Region, region_id) is None:
-                    raise BadRequest(f"Could not find region: {region_id}.")
+                    db.add(Region(id=region_id, description=""))
                 endpoint.region_id = region_id
             for key in ("interface", "url", "enabled"):
                 if getattr(req, key) is not None:

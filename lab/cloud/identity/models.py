@@ -59,7 +59,7 @@ class Role(Base):
 
 
 class RoleAssignment(Base):
-    """A user holds a role on a project or on a domain (exactly one of the two is set)."""
+    """A user holds a role on a project, a domain or the system (exactly one of the three is set)."""
 
     __tablename__ = "role_assignments"
     __table_args__ = (UniqueConstraint("user_id", "project_id", "domain_id", "role_id"),)
@@ -68,6 +68,7 @@ class RoleAssignment(Base):
     project_id: Mapped[str | None] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
     domain_id: Mapped[str | None] = mapped_column(ForeignKey("domains.id", ondelete="CASCADE"))
     role_id: Mapped[str] = mapped_column(ForeignKey("roles.id", ondelete="CASCADE"))
+    system_id: Mapped[str | None] = mapped_column(String(16))  # "all": a grant on the whole deployment
 
 
 class Token(Base):
@@ -78,6 +79,7 @@ class Token(Base):
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     project_id: Mapped[str | None] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
     domain_scope_id: Mapped[str | None] = mapped_column(String(64))
+    system_scope: Mapped[bool] = mapped_column(default=False)
     methods: Mapped[list[Any]] = mapped_column(default=list)
     issued_at: Mapped[datetime]
     expires_at: Mapped[datetime] = mapped_column(index=True)

@@ -18,7 +18,7 @@ from lab.cloud.identity import schemas
 from lab.cloud.identity.base import IMPLIES, IdentityBase
 from lab.cloud.identity.models import Domain, Project, Role, RoleAssignment, Token, User
 
-Target = Literal["project", "domain"]
+Target = Literal["project", "domain", "system"]
 
 
 class RolesMixin(IdentityBase):
@@ -84,12 +84,13 @@ class RolesMixin(IdentityBase):
         self.find(db, User, user_id)
         if kind == "project":
             self.find(db, Project, target_id)
-        else:
+        elif kind == "domain":
             self.find(db, Domain, target_id)
 
     @staticmethod
     def _grant_query(kind: Target, target_id: str, user_id: str) -> Any:
-        column = RoleAssignment.project_id if kind == "project" else RoleAssignment.domain_id
+        column = {"project": RoleAssignment.project_id, "domain": RoleAssignment.domain_id,
+                  "system": RoleAssignment.system_id}[kind]
         return select(RoleAssignment).where(RoleAssignment.user_id == user_id, column == target_id)
 
     def grant_role(self, ctx: RequestContext, kind: Target, target_id: str, user_id: str, role_id: str) -> None:
@@ -101,7 +102,8 @@ class RolesMixin(IdentityBase):
             if found is None:
                 db.add(RoleAssignment(user_id=user_id, role_id=role_id,
                                       project_id=target_id if kind == "project" else None,
-                                      domain_id=target_id if kind == "domain" else None))
+                                      domain_id=target_id if kind == "domain" else None,
+                                      system_id=target_id if kind == "system" else None))
         self.forget_tokens()  # a cached context of this user must gain the role now
 
     def check_grant(self, ctx: RequestContext, kind: Target, target_id: str, user_id: str, role_id: str) -> None:
@@ -124,8 +126,10 @@ class RolesMixin(IdentityBase):
             db.delete(found)
             if kind == "project":
                 self.revoke_user_tokens(db, user_id, target_id)
-            else:
+            elif kind == "domain":
                 db.execute(delete(Token).where(Token.user_id == user_id, Token.domain_scope_id == target_id))
+            else:
+                db.execute(delete(Token).where(Token.user_id == user_id, Token.system_scope.is_(True)))
         self.forget_tokens()
 
     def list_grants(self, ctx: RequestContext, kind: Target, target_id: str, user_id: str) -> list[Role]:
@@ -142,9 +146,11 @@ class RolesMixin(IdentityBase):
         `effective` adds the roles implied by each grant; `include_names` adds names. Each entry is a plain
         dict {role, user, project|domain, prior_role?} for schemas.role_assignment to render."""
         self.cloud.policy.enforce(ctx, "identity:list_role_assignments")
-        if filters.get("scope.system") or filters.get("group.id"):
-            return []  # no system scope and no groups in this cloud
+        if filters.get("group.id"):
+            return []  # no groups in this cloud
         query = select(RoleAssignment).order_by(RoleAssignment.id)
+        if filters.get("scope.system"):
+            query = query.where(RoleAssignment.system_id.is_not(None))
         if filters.get("user.id"):
             query = query.where(RoleAssignment.user_id == filters["user.id"])
         if filters.get("scope.project.id"):
@@ -156,16 +162,17 @@ class RolesMixin(IdentityBase):
             roles = {r.id: r for r in db.scalars(select(Role))}
             by_name = {r.name: r for r in roles.values() if r.domain_id is None}
             rows: list[tuple[RoleAssignment, Role, str | None]] = []
-            seen: set[tuple[str, str | None, str | None, str]] = set()
+            seen: set[tuple[str, str | None, str | None, str | None, str]] = set()
             grants = list(db.scalars(query))
             for grant in grants:  # direct grants first, so an implied duplicate never hides a direct one
-                seen.add((grant.user_id, grant.project_id, grant.domain_id, grant.role_id))
+                seen.add((grant.user_id, grant.project_id, grant.domain_id, grant.system_id, grant.role_id))
                 rows.append((grant, roles[grant.role_id], None))
             if filters.get("effective"):
                 for grant in grants:
                     for implied_name in IMPLIES.get(roles[grant.role_id].name, ()):
                         implied = by_name.get(implied_name)
-                        key = (grant.user_id, grant.project_id, grant.domain_id, implied.id if implied else "")
+                        key = (grant.user_id, grant.project_id, grant.domain_id, grant.system_id,
+                               implied.id if implied else "")
                         if implied is None or key in seen:
                             continue
                         seen.add(key)
@@ -180,8 +187,10 @@ class RolesMixin(IdentityBase):
         entry: dict[str, Any] = {"role": {"id": role.id}, "user": {"id": grant.user_id}}
         if grant.project_id:
             entry["project"] = {"id": grant.project_id}
-        else:
+        elif grant.domain_id:
             entry["domain"] = {"id": grant.domain_id}
+        else:
+            entry["system"] = {"all": True}
         if prior:
             entry["prior_role"] = prior
         if names:
@@ -196,8 +205,8 @@ class RolesMixin(IdentityBase):
                 if project is not None:
                     entry["project"].update(name=project.name, domain={
                         "id": project.domain_id, "name": domain_names.get(project.domain_id, "")})
-            else:
-                entry["domain"]["name"] = domain_names.get(grant.domain_id or "", "")
+            elif grant.domain_id:
+                entry["domain"]["name"] = domain_names.get(grant.domain_id, "")
         return entry
 
     # ---------------------------------------------------------------- what a token can scope to

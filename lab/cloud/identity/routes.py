@@ -11,6 +11,7 @@ from starlette.routing import Route
 from lab.cloud.errors import Unauthorized
 from lab.cloud.http import cloud_of, context_of, no_content, read_json, require_key, respond
 from lab.cloud.identity import schemas
+from lab.cloud.identity.base import SYSTEM_ALL
 from lab.cloud.identity.service import IdentityService
 
 
@@ -251,10 +252,12 @@ async def delete_role(request: Request) -> Response:
     return no_content()
 
 
-def _grant_target(request: Request) -> tuple[Literal["project", "domain"], str]:
+def _grant_target(request: Request) -> tuple[Literal["project", "domain", "system"], str]:
     if "project_id" in request.path_params:
         return "project", request.path_params["project_id"]
-    return "domain", request.path_params["domain_id"]
+    if "domain_id" in request.path_params:
+        return "domain", request.path_params["domain_id"]
+    return "system", SYSTEM_ALL
 
 
 async def grant(request: Request) -> Response:
@@ -403,6 +406,8 @@ routes = [
     Route("/v3/projects/{project_id}/tags/{tag}", project_tag, methods=["GET", "HEAD", "PUT", "DELETE"]),
     Route("/v3/projects/{project_id}/users/{user_id}/roles", list_grants, methods=["GET", "HEAD"]),
     Route("/v3/projects/{project_id}/users/{user_id}/roles/{role_id}", grant, methods=_GRANT_METHODS),
+    Route("/v3/system/users/{user_id}/roles", list_grants, methods=["GET", "HEAD"]),
+    Route("/v3/system/users/{user_id}/roles/{role_id}", grant, methods=_GRANT_METHODS),
     Route("/v3/users", list_users, methods=["GET", "HEAD"]),
     Route("/v3/users", create_user, methods=["POST"]),
     Route("/v3/users/{user_id}", get_user, methods=["GET", "HEAD"]),

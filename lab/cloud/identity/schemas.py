@@ -236,10 +236,11 @@ def endpoint(base: str, e: Endpoint, url: str) -> dict[str, Any]:
 
 def role_assignment(base: str, a: dict[str, Any]) -> dict[str, Any]:
     """One entry of GET /v3/role_assignments, from the service's plain description of it:
-    {role, user, project or domain (each a dict with at least "id"), prior_role (implied entries)}."""
-    scope_kind = "project" if a.get("project") else "domain"
+    {role, user, project, domain or system (a dict), prior_role (implied entries)}."""
+    scope_kind = "project" if a.get("project") else "domain" if a.get("domain") else "system"
     scope = a[scope_kind]
-    links = {"assignment": f"{base}/identity/v3/{scope_kind}s/{scope['id']}/users/{a['user']['id']}"
+    target = "system" if scope_kind == "system" else f"{scope_kind}s/{scope['id']}"
+    links = {"assignment": f"{base}/identity/v3/{target}/users/{a['user']['id']}"
                            f"/roles/{a.get('prior_role') or a['role']['id']}"}
     if a.get("prior_role"):
         links["prior_role"] = f"{base}/identity/v3/roles/{a['prior_role']}"

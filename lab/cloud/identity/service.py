@@ -163,15 +163,17 @@ class IdentityService(DomainsMixin, ProjectsMixin, UsersMixin, RolesMixin, Catal
                 user = found_user
             else:
                 raise Unauthorized(f"Unsupported authentication method: {', '.join(map(str, methods))}")
-            project, domain_scope = self._resolve_scope(db, auth.get("scope"), user)
+            project, domain_scope, system = self._resolve_scope(db, auth.get("scope"), user)
             roles = self.effective_roles(db, user.id, project.id if project else None,
-                                         domain_scope.id if domain_scope else None)
-            if (project or domain_scope) and not roles:
-                target = f"project {project.id}" if project else f"domain {domain_scope.id}"  # type: ignore[union-attr]
+                                         domain_scope.id if domain_scope else None, system)
+            if (project or domain_scope or system) and not roles:
+                target = (f"project {project.id}" if project else f"domain {domain_scope.id}" if domain_scope
+                          else "the system")
                 raise Unauthorized(f"User {user.id} has no access to {target}.")
             value = secrets.token_urlsafe(32)
             token = Token(id_hash=token_hash(value), user_id=user.id, project_id=project.id if project else None,
-                          domain_scope_id=domain_scope.id if domain_scope else None, methods=list(methods),
+                          domain_scope_id=domain_scope.id if domain_scope else None, system_scope=system,
+                          methods=list(methods),
                           issued_at=now, expires_at=now + timedelta(seconds=self.cloud.settings.token_ttl_seconds),
                           audit_id=secrets.token_urlsafe(16)[:22])
             db.add(token)
@@ -204,12 +206,13 @@ class IdentityService(DomainsMixin, ProjectsMixin, UsersMixin, RolesMixin, Catal
             raise Unauthorized(AUTH_FAILED)
         return domain
 
-    def _resolve_scope(self, db: Session, scope: Any, user: User) -> tuple[Project | None, Domain | None]:
+    def _resolve_scope(self, db: Session, scope: Any, user: User) -> tuple[Project | None, Domain | None, bool]:
+        """(project, domain, system) the token is scoped to; all empty for an unscoped token."""
         if not scope:
             project = db.get(Project, user.default_project_id) if user.default_project_id else None
             if project is not None and project.enabled and self.effective_roles(db, user.id, project.id, None):
-                return project, None
-            return None, None
+                return project, None, False
+            return None, None, False
         if not isinstance(scope, dict):
             raise BadRequest("Invalid scope.")
         if "project" in scope:
@@ -222,13 +225,16 @@ class IdentityService(DomainsMixin, ProjectsMixin, UsersMixin, RolesMixin, Catal
                                                           Project.name == ref.get("name")))
             if project is None or not project.enabled:
                 raise Unauthorized(f"Could not find project: {ref.get('id') or ref.get('name')}.")
-            return project, None
+            return project, None, False
         if "domain" in scope:
-            return None, self._find_domain(db, scope["domain"] or {})
+            return None, self._find_domain(db, scope["domain"] or {}), False
         if "system" in scope:
-            # No system scope here: an admin is given its admin project, which the services treat the same.
+            if self.effective_roles(db, user.id, None, None, system=True):
+                return None, None, True
+            # A user with no system grant (the bootstrap admin) is given its admin project, which the
+            # services treat the same as a system-scoped admin.
             admin = db.scalar(select(Project).where(Project.domain_id == DEFAULT_DOMAIN, Project.name == "admin"))
-            return admin, None
+            return admin, None, False
         raise BadRequest("Invalid scope: expecting project, domain or system.")
 
     # ---------------------------------------------------------------- tokens
@@ -241,7 +247,8 @@ class IdentityService(DomainsMixin, ProjectsMixin, UsersMixin, RolesMixin, Catal
             user = db.get(User, token.user_id)
             project = db.get(Project, token.project_id) if token.project_id else None
             domain = db.get(Domain, token.domain_scope_id) if token.domain_scope_id else None
-            roles = self.effective_roles(db, token.user_id, token.project_id, token.domain_scope_id)
+            roles = self.effective_roles(db, token.user_id, token.project_id, token.domain_scope_id,
+                                         token.system_scope)
             assert user is not None
             body = self._token_body(db, token, user, project, domain, roles)
         return IssuedToken(subject_token, body, token.expires_at)
@@ -271,8 +278,9 @@ class IdentityService(DomainsMixin, ProjectsMixin, UsersMixin, RolesMixin, Catal
             project = db.get(Project, token.project_id) if token.project_id else None
             if user is None or not user.enabled or (token.project_id and (project is None or not project.enabled)):
                 raise Unauthorized(AUTH_FAILED)
-            roles = self.effective_roles(db, token.user_id, token.project_id, token.domain_scope_id)
-            if (token.project_id or token.domain_scope_id) and not roles:
+            roles = self.effective_roles(db, token.user_id, token.project_id, token.domain_scope_id,
+                                         token.system_scope)
+            if (token.project_id or token.domain_scope_id or token.system_scope) and not roles:
                 raise Unauthorized(AUTH_FAILED)  # every role on the scope was revoked
             ctx = RequestContext(user_id=user.id, user_name=user.name,
                                  project_id=project.id if project else None,
@@ -304,7 +312,9 @@ class IdentityService(DomainsMixin, ProjectsMixin, UsersMixin, RolesMixin, Catal
             body["is_domain"] = False
         if domain is not None:
             body["domain"] = {"id": domain.id, "name": domain.name}
-        if project is not None or domain is not None:
+        if token.system_scope:
+            body["system"] = {"all": True}
+        if project is not None or domain is not None or token.system_scope:
             body["roles"] = [{"id": r.id, "name": r.name} for r in roles]
             body["catalog"] = self.catalog(db, project.id if project else None)
         return {"token": body}

@@ -42,8 +42,7 @@ class UsersMixin(IdentityBase):
         self.cloud.policy.enforce(ctx, "identity:create_user")
         with self.cloud.db.write() as db:
             domain_id = req.domain_id or ctx.domain_id or DEFAULT_DOMAIN
-            if db.get(Domain, domain_id) is None:
-                raise BadRequest(f"Unable to validate the domain: Could not find domain: {domain_id}.")
+            self.find(db, Domain, domain_id)
             self._check_user_name(db, req.name, domain_id)
             user = User(name=req.name, domain_id=domain_id, enabled=req.enabled,
                         password_hash=hash_password(req.password) if req.password is not None else None,
