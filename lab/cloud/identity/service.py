@@ -149,6 +149,8 @@ class IdentityService(DomainsMixin, ProjectsMixin, UsersMixin, RolesMixin, Catal
                              "since it is either malformed or otherwise incorrect.")
         methods = identity["methods"]
         now = self.cloud.clock.now()
+        expires_at = now + timedelta(seconds=self.cloud.settings.token_ttl_seconds)
+        methods = list(dict.fromkeys(str(m) for m in methods))
         with self.cloud.db.write() as db:
             if "password" in methods:
                 user = self._check_password_method(db, identity.get("password"))
@@ -161,6 +163,9 @@ class IdentityService(DomainsMixin, ProjectsMixin, UsersMixin, RolesMixin, Catal
                 if found_user is None or not found_user.enabled:
                     raise Unauthorized(AUTH_FAILED)
                 user = found_user
+                # A rescoped token lives no longer than the one it came from and keeps its methods (Keystone).
+                expires_at = old.expires_at
+                methods = list(dict.fromkeys([*old.methods, *methods]))
             else:
                 raise Unauthorized(f"Unsupported authentication method: {', '.join(map(str, methods))}")
             project, domain_scope, system = self._resolve_scope(db, auth.get("scope"), user)
@@ -173,8 +178,7 @@ class IdentityService(DomainsMixin, ProjectsMixin, UsersMixin, RolesMixin, Catal
             value = secrets.token_urlsafe(32)
             token = Token(id_hash=token_hash(value), user_id=user.id, project_id=project.id if project else None,
                           domain_scope_id=domain_scope.id if domain_scope else None, system_scope=system,
-                          methods=list(methods),
-                          issued_at=now, expires_at=now + timedelta(seconds=self.cloud.settings.token_ttl_seconds),
+                          methods=methods, issued_at=now, expires_at=expires_at,
                           audit_id=secrets.token_urlsafe(16)[:22])
             db.add(token)
             db.execute(delete(Token).where(Token.expires_at < now))  # keep the table small
