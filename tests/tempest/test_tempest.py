@@ -78,7 +78,16 @@ SUITES: tuple[Suite, ...] = (
         r"tempest\.api\.identity\.admin\.v3\.test_endpoints\.",
         r"tempest\.api\.identity\.admin\.v3\.test_endpoints_negative",
         r"tempest\.api\.identity\.admin\.v3\.test_tokens",
-    )),
+    ), expected_failures={
+        "tempest.api.identity.admin.v3.test_roles.RolesV3TestJSON":
+            "the class setup creates a group; Keystone groups are not implemented",
+        "tempest.api.identity.admin.v3.test_domains.DomainsTestJSON.test_domain_delete_cascades_content":
+            "creates a group in the domain; groups are not implemented",
+        "tempest.api.identity.admin.v3.test_tokens.TokensV3TestJSON.test_get_available_domain_scopes":
+            "grants a domain role through a group; groups are not implemented",
+        "tempest.api.identity.admin.v3.test_projects.ProjectsTestJSON.test_create_is_domain_project":
+            "projects acting as domains (is_domain=true) are not supported",
+    }),
 )
 
 
