@@ -75,3 +75,15 @@ def test_catalog_admin_is_forbidden_to_members(client: TestClient, as_admin: dic
     assert len(client.get(f"{V3}/services", headers=as_admin).json()["services"]) == len(
         client.get(f"{V3}/services", headers=as_admin).json()["services"])
     assert get_token(client, "demo", "demo", "demo")
+
+
+def test_region_delete_takes_children_but_not_while_endpoints_use_it(client: TestClient, as_admin: dict) -> None:
+    create(client, as_admin, "region", id="top")
+    create(client, as_admin, "region", id="leaf", parent_region_id="top")
+    r = client.delete(f"{V3}/regions/RegionOne", headers=as_admin)
+    assert r.status_code == 403
+    assert r.json()["error"]["message"] == ("Unable to delete region RegionOne because it or its child regions "
+                                            "have associated endpoints.")
+    assert client.get(f"{V3}/regions/RegionOne", headers=as_admin).status_code == 200
+    assert client.delete(f"{V3}/regions/top", headers=as_admin).status_code == 204
+    assert client.get(f"{V3}/regions/leaf", headers=as_admin).status_code == 404

@@ -188,3 +188,12 @@ def test_grant_on_unknown_parts_is_404(client: TestClient, as_admin: dict) -> No
     assert r.status_code == 404 and r.json()["error"]["message"] == "Could not find project: nope."
     r = client.put(f"{V3}/projects/{project['id']}/users/nope/roles/{reader}", headers=as_admin)
     assert r.status_code == 404 and r.json()["error"]["message"] == "Could not find user: nope."
+
+
+def test_domain_show_is_limited_to_the_callers_domain(client: TestClient, as_admin: dict, as_demo: dict) -> None:
+    other = create(client, as_admin, "domain", name="other-domain")
+    assert client.get(f"{V3}/domains/default", headers=as_demo).status_code == 200
+    r = client.get(f"{V3}/domains/{other['id']}", headers=as_demo)
+    assert r.status_code == 403
+    assert r.json()["error"]["message"] == "Policy doesn't allow identity:get_domain to be performed."
+    assert client.get(f"{V3}/domains", headers=as_demo).status_code == 403

@@ -30,8 +30,9 @@ class DomainsMixin(IdentityBase):
 
     def get_domain(self, ctx: RequestContext, domain_id: str) -> Domain:
         """A domain; anyone with a role may read their own domain, admins any."""
-        if not (ctx.is_admin or (ctx.roles and ctx.domain_id == domain_id)):
-            self.cloud.policy.enforce(ctx, "identity:list_domains")
+        if not ctx.is_admin and ctx.domain_id != domain_id:
+            raise Forbidden("Policy doesn't allow identity:get_domain to be performed.")
+        self.cloud.policy.enforce(ctx, "identity:get_domain")
         with self.cloud.db.read() as db:
             return self.find(db, Domain, domain_id)
 

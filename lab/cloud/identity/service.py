@@ -1,5 +1,6 @@
-"""Identity behaviour (Keystone v3 subset): bootstrap, password and token authentication, scoped tokens, the
-service catalog, and resolving a request's token into a RequestContext.
+"""Identity behaviour (Keystone v3 subset): bootstrap, password and token authentication, scoped tokens
+(project, domain, system), and resolving a request's token into a RequestContext. The admin API of each
+resource lives in its own mixin module (projects.py, users.py, roles.py, catalog.py).
 
 Roles imply each other as in Keystone's default implied-role chain: admin -> member -> reader, so a token of a
 project admin lists all three.
