@@ -17,6 +17,8 @@ class Domain(Base):
     name: Mapped[str] = mapped_column(String(64), unique=True)
     description: Mapped[str] = mapped_column(String(255), default="")
     enabled: Mapped[bool] = mapped_column(default=True)
+    tags: Mapped[list[Any]] = mapped_column(default=list)
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
 class Project(Base):
@@ -41,7 +43,8 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     enabled: Mapped[bool] = mapped_column(default=True)
     default_project_id: Mapped[str | None] = mapped_column(String(64))
-    description: Mapped[str] = mapped_column(String(255), default="")
+    # Keystone keeps description and email as optional extras: absent unless set.
+    description: Mapped[str | None] = mapped_column(String(255))
     email: Mapped[str | None] = mapped_column(String(255))
     password_expires_at: Mapped[datetime | None]
     extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -51,12 +54,12 @@ class Role(Base):
     __tablename__ = "roles"
     id: Mapped[str] = mapped_column(String(64), primary_key=True, default=new_hex_id)
     name: Mapped[str] = mapped_column(String(255), unique=True)
-    description: Mapped[str] = mapped_column(String(255), default="")
+    description: Mapped[str | None] = mapped_column(String(255))
     domain_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class RoleAssignment(Base):
-    """A user holds a role on a project or on a domain (exactly one of the two is set)."""
+    """A user holds a role on a project, a domain or the system (exactly one of the three is set)."""
 
     __tablename__ = "role_assignments"
     __table_args__ = (UniqueConstraint("user_id", "project_id", "domain_id", "role_id"),)
@@ -65,6 +68,7 @@ class RoleAssignment(Base):
     project_id: Mapped[str | None] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
     domain_id: Mapped[str | None] = mapped_column(ForeignKey("domains.id", ondelete="CASCADE"))
     role_id: Mapped[str] = mapped_column(ForeignKey("roles.id", ondelete="CASCADE"))
+    system_id: Mapped[str | None] = mapped_column(String(16))  # "all": a grant on the whole deployment
 
 
 class Token(Base):
@@ -75,6 +79,7 @@ class Token(Base):
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     project_id: Mapped[str | None] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
     domain_scope_id: Mapped[str | None] = mapped_column(String(64))
+    system_scope: Mapped[bool] = mapped_column(default=False)
     methods: Mapped[list[Any]] = mapped_column(default=list)
     issued_at: Mapped[datetime]
     expires_at: Mapped[datetime] = mapped_column(index=True)
@@ -93,7 +98,7 @@ class CatalogService(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True, default=new_hex_id)
     type: Mapped[str] = mapped_column(String(255))
     name: Mapped[str] = mapped_column(String(255), default="")
-    description: Mapped[str] = mapped_column(String(255), default="")
+    description: Mapped[str | None] = mapped_column(String(255))
     enabled: Mapped[bool] = mapped_column(default=True)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -9,23 +11,51 @@ from starlette.routing import Route
 from lab.cloud.errors import Unauthorized
 from lab.cloud.http import cloud_of, context_of, no_content, read_json, require_key, respond
 from lab.cloud.identity import schemas
+from lab.cloud.identity.base import SYSTEM_ALL
+from lab.cloud.identity.service import IdentityService
 
 
+def _identity(request: Request) -> IdentityService:
+    identity: IdentityService = cloud_of(request).identity
+    return identity
+
+
+def _base(request: Request) -> str:
+    return cloud_of(request).settings.endpoint
+
+
+def _list(request: Request, key: str, items: list[dict[str, Any]]) -> Response:
+    return respond(schemas.collection(key, items, str(request.url)))
+
+
+def _flag(request: Request, name: str) -> bool | None:
+    """Keystone's boolean query filters: present with any value but '0'/'false' is true (`?effective` too)."""
+    if name not in request.query_params:
+        return None
+    return request.query_params[name].lower() not in ("0", "false", "no", "off")
+
+
+def _filters(request: Request, *names: str) -> dict[str, Any]:
+    found: dict[str, Any] = {n: request.query_params.get(n) for n in names if n in request.query_params}
+    if "enabled" in request.query_params:
+        found["enabled"] = _flag(request, "enabled")
+    return found
+
+
+# ---------------------------------------------------------------------------------------------- discovery, auth
 async def root(request: Request) -> Response:
     """GET /identity: the versions list (Keystone answers 300 Multiple Choices)."""
-    base = cloud_of(request).settings.endpoint
-    return respond({"versions": {"values": [schemas.version(base)]}}, 300)
+    return respond({"versions": {"values": [schemas.version(_base(request))]}}, 300)
 
 
 async def v3(request: Request) -> Response:
-    base = cloud_of(request).settings.endpoint
-    return respond({"version": schemas.version(base)})
+    return respond({"version": schemas.version(_base(request))})
 
 
 async def issue_token(request: Request) -> Response:
     body = await read_json(request)
     auth = require_key(body, "auth")
-    issued = cloud_of(request).identity.authenticate(auth, request.headers.get("x-auth-token"))
+    issued = _identity(request).authenticate(auth, request.headers.get("x-auth-token"))
     return respond(issued.body, 201, {"X-Subject-Token": issued.value})
 
 
@@ -40,7 +70,7 @@ async def validate_token(request: Request) -> Response:
     ctx = context_of(request)
     cloud = cloud_of(request)
     cloud.policy.enforce(ctx, "identity:validate_token")
-    issued = cloud.identity.validate(_subject(request))
+    issued = _identity(request).validate(_subject(request))
     if request.method == "HEAD":
         return no_content(200, {"X-Subject-Token": issued.value})
     return respond(issued.body, 200, {"X-Subject-Token": issued.value})
@@ -48,7 +78,7 @@ async def validate_token(request: Request) -> Response:
 
 async def revoke_token(request: Request) -> Response:
     context_of(request)
-    cloud_of(request).identity.revoke(_subject(request))
+    _identity(request).revoke(_subject(request))
     return no_content()
 
 
@@ -56,9 +86,299 @@ async def auth_catalog(request: Request) -> Response:
     ctx = context_of(request)
     cloud = cloud_of(request)
     with cloud.db.read() as db:
-        return respond({"catalog": cloud.identity.catalog(db, ctx.project_id),
-                        "links": {"self": str(request.url), "previous": None, "next": None}})
+        return _list(request, "catalog", _identity(request).catalog(db, ctx.project_id))
 
+
+async def auth_projects(request: Request) -> Response:
+    projects = _identity(request).auth_projects(context_of(request))
+    return _list(request, "projects", [schemas.project(_base(request), p) for p in projects])
+
+
+async def auth_domains(request: Request) -> Response:
+    domains = _identity(request).auth_domains(context_of(request))
+    return _list(request, "domains", [schemas.domain(_base(request), d) for d in domains])
+
+
+# ---------------------------------------------------------------------------------------------- domains
+async def list_domains(request: Request) -> Response:
+    domains = _identity(request).list_domains(context_of(request), request.query_params.get("name"),
+                                              _flag(request, "enabled"))
+    return _list(request, "domains", [schemas.domain(_base(request), d) for d in domains])
+
+
+async def create_domain(request: Request) -> Response:
+    req = schemas.parse(schemas.DomainCreate, await read_json(request), "domain")
+    domain = _identity(request).create_domain(context_of(request), req)
+    return respond({"domain": schemas.domain(_base(request), domain)}, 201)
+
+
+async def get_domain(request: Request) -> Response:
+    domain = _identity(request).get_domain(context_of(request), request.path_params["domain_id"])
+    return respond({"domain": schemas.domain(_base(request), domain)})
+
+
+async def update_domain(request: Request) -> Response:
+    req = schemas.parse(schemas.DomainUpdate, await read_json(request), "domain")
+    domain = _identity(request).update_domain(context_of(request), request.path_params["domain_id"], req)
+    return respond({"domain": schemas.domain(_base(request), domain)})
+
+
+async def delete_domain(request: Request) -> Response:
+    _identity(request).delete_domain(context_of(request), request.path_params["domain_id"])
+    return no_content()
+
+
+# ---------------------------------------------------------------------------------------------- projects
+async def list_projects(request: Request) -> Response:
+    filters = _filters(request, "name", "domain_id", "parent_id", "tags", "tags-any", "not-tags", "not-tags-any")
+    filters["is_domain"] = _flag(request, "is_domain")
+    projects = _identity(request).list_projects(context_of(request), filters)
+    return _list(request, "projects", [schemas.project(_base(request), p) for p in projects])
+
+
+async def create_project(request: Request) -> Response:
+    req = schemas.parse(schemas.ProjectCreate, await read_json(request), "project")
+    project = _identity(request).create_project(context_of(request), req)
+    return respond({"project": schemas.project(_base(request), project)}, 201)
+
+
+async def get_project(request: Request) -> Response:
+    project = _identity(request).get_project(context_of(request), request.path_params["project_id"])
+    return respond({"project": schemas.project(_base(request), project)})
+
+
+async def update_project(request: Request) -> Response:
+    req = schemas.parse(schemas.ProjectUpdate, await read_json(request), "project")
+    project = _identity(request).update_project(context_of(request), request.path_params["project_id"], req)
+    return respond({"project": schemas.project(_base(request), project)})
+
+
+async def delete_project(request: Request) -> Response:
+    _identity(request).delete_project(context_of(request), request.path_params["project_id"])
+    return no_content()
+
+
+async def project_tags(request: Request) -> Response:
+    """GET (list) and PUT (replace: `{"tags": [...]}`) /v3/projects/{id}/tags; DELETE removes them all."""
+    identity, ctx, project_id = _identity(request), context_of(request), request.path_params["project_id"]
+    if request.method == "PUT":
+        body = await read_json(request)
+        return respond({"tags": identity.set_project_tags(ctx, project_id, body.get("tags"))})
+    if request.method == "DELETE":
+        identity.set_project_tags(ctx, project_id, [])
+        return no_content()
+    return respond({"tags": identity.list_project_tags(ctx, project_id)})
+
+
+async def project_tag(request: Request) -> Response:
+    """GET/HEAD (check), PUT (add, 201) and DELETE /v3/projects/{id}/tags/{tag}."""
+    identity, ctx = _identity(request), context_of(request)
+    project_id, tag = request.path_params["project_id"], request.path_params["tag"]
+    if request.method == "PUT":
+        identity.add_project_tag(ctx, project_id, tag)
+        return no_content(201, {"Location": str(request.url)})
+    if request.method == "DELETE":
+        identity.remove_project_tag(ctx, project_id, tag)
+        return no_content()
+    identity.check_project_tag(ctx, project_id, tag)
+    return no_content()
+
+
+# ---------------------------------------------------------------------------------------------- users
+async def list_users(request: Request) -> Response:
+    users = _identity(request).list_users(context_of(request), _filters(request, "name", "domain_id"))
+    return _list(request, "users", [schemas.user(_base(request), u) for u in users])
+
+
+async def create_user(request: Request) -> Response:
+    req = schemas.parse(schemas.UserCreate, await read_json(request), "user")
+    user = _identity(request).create_user(context_of(request), req)
+    return respond({"user": schemas.user(_base(request), user)}, 201)
+
+
+async def get_user(request: Request) -> Response:
+    user = _identity(request).get_user(context_of(request), request.path_params["user_id"])
+    return respond({"user": schemas.user(_base(request), user)})
+
+
+async def update_user(request: Request) -> Response:
+    req = schemas.parse(schemas.UserUpdate, await read_json(request), "user")
+    user = _identity(request).update_user(context_of(request), request.path_params["user_id"], req)
+    return respond({"user": schemas.user(_base(request), user)})
+
+
+async def delete_user(request: Request) -> Response:
+    _identity(request).delete_user(context_of(request), request.path_params["user_id"])
+    return no_content()
+
+
+async def change_password(request: Request) -> Response:
+    req = schemas.parse(schemas.PasswordChange, await read_json(request), "user")
+    _identity(request).change_password(request.path_params["user_id"], req)
+    return no_content()
+
+
+async def list_user_projects(request: Request) -> Response:
+    projects = _identity(request).list_user_projects(context_of(request), request.path_params["user_id"])
+    return _list(request, "projects", [schemas.project(_base(request), p) for p in projects])
+
+
+# ---------------------------------------------------------------------------------------------- roles
+async def list_roles(request: Request) -> Response:
+    roles = _identity(request).list_roles(context_of(request), request.query_params.get("name"),
+                                          request.query_params.get("domain_id"))
+    return _list(request, "roles", [schemas.role(_base(request), r) for r in roles])
+
+
+async def create_role(request: Request) -> Response:
+    req = schemas.parse(schemas.RoleCreate, await read_json(request), "role")
+    role = _identity(request).create_role(context_of(request), req)
+    return respond({"role": schemas.role(_base(request), role)}, 201)
+
+
+async def get_role(request: Request) -> Response:
+    role = _identity(request).get_role(context_of(request), request.path_params["role_id"])
+    return respond({"role": schemas.role(_base(request), role)})
+
+
+async def update_role(request: Request) -> Response:
+    req = schemas.parse(schemas.RoleUpdate, await read_json(request), "role")
+    role = _identity(request).update_role(context_of(request), request.path_params["role_id"], req)
+    return respond({"role": schemas.role(_base(request), role)})
+
+
+async def delete_role(request: Request) -> Response:
+    _identity(request).delete_role(context_of(request), request.path_params["role_id"])
+    return no_content()
+
+
+def _grant_target(request: Request) -> tuple[Literal["project", "domain", "system"], str]:
+    if "project_id" in request.path_params:
+        return "project", request.path_params["project_id"]
+    if "domain_id" in request.path_params:
+        return "domain", request.path_params["domain_id"]
+    return "system", SYSTEM_ALL
+
+
+async def grant(request: Request) -> Response:
+    """PUT (grant), GET/HEAD (check) and DELETE (revoke) /v3/{projects|domains}/{id}/users/{user}/roles/{role}."""
+    identity, ctx = _identity(request), context_of(request)
+    kind, target = _grant_target(request)
+    user_id, role_id = request.path_params["user_id"], request.path_params["role_id"]
+    if request.method == "PUT":
+        identity.grant_role(ctx, kind, target, user_id, role_id)
+    elif request.method == "DELETE":
+        identity.revoke_role(ctx, kind, target, user_id, role_id)
+    else:
+        identity.check_grant(ctx, kind, target, user_id, role_id)
+    return no_content()
+
+
+async def list_grants(request: Request) -> Response:
+    kind, target = _grant_target(request)
+    roles = _identity(request).list_grants(context_of(request), kind, target, request.path_params["user_id"])
+    return _list(request, "roles", [schemas.role(_base(request), r) for r in roles])
+
+
+async def list_role_assignments(request: Request) -> Response:
+    filters = _filters(request, "user.id", "group.id", "role.id", "scope.project.id", "scope.domain.id",
+                       "scope.system")
+    filters["effective"] = _flag(request, "effective")
+    filters["include_names"] = _flag(request, "include_names")
+    entries = _identity(request).list_role_assignments(context_of(request), filters)
+    return _list(request, "role_assignments", [schemas.role_assignment(_base(request), e) for e in entries])
+
+
+# ---------------------------------------------------------------------------------------------- catalog
+async def list_regions(request: Request) -> Response:
+    regions = _identity(request).list_regions(context_of(request), request.query_params.get("parent_region_id"))
+    return _list(request, "regions", [schemas.region(_base(request), r) for r in regions])
+
+
+async def create_region(request: Request) -> Response:
+    """POST /v3/regions, or PUT /v3/regions/{id} to choose the id."""
+    req = schemas.parse(schemas.RegionCreate, await read_json(request), "region")
+    region = _identity(request).create_region(context_of(request), req, request.path_params.get("region_id"))
+    return respond({"region": schemas.region(_base(request), region)}, 201)
+
+
+async def get_region(request: Request) -> Response:
+    region = _identity(request).get_region(context_of(request), request.path_params["region_id"])
+    return respond({"region": schemas.region(_base(request), region)})
+
+
+async def update_region(request: Request) -> Response:
+    req = schemas.parse(schemas.RegionUpdate, await read_json(request), "region")
+    region = _identity(request).update_region(context_of(request), request.path_params["region_id"], req)
+    return respond({"region": schemas.region(_base(request), region)})
+
+
+async def delete_region(request: Request) -> Response:
+    _identity(request).delete_region(context_of(request), request.path_params["region_id"])
+    return no_content()
+
+
+async def list_services(request: Request) -> Response:
+    services = _identity(request).list_services(context_of(request), request.query_params.get("type"),
+                                                request.query_params.get("name"))
+    return _list(request, "services", [schemas.service(_base(request), s) for s in services])
+
+
+async def create_service(request: Request) -> Response:
+    req = schemas.parse(schemas.ServiceCreate, await read_json(request), "service")
+    service = _identity(request).create_service(context_of(request), req)
+    return respond({"service": schemas.service(_base(request), service)}, 201)
+
+
+async def get_service(request: Request) -> Response:
+    service = _identity(request).get_service(context_of(request), request.path_params["service_id"])
+    return respond({"service": schemas.service(_base(request), service)})
+
+
+async def update_service(request: Request) -> Response:
+    req = schemas.parse(schemas.ServiceUpdate, await read_json(request), "service")
+    service = _identity(request).update_service(context_of(request), request.path_params["service_id"], req)
+    return respond({"service": schemas.service(_base(request), service)})
+
+
+async def delete_service(request: Request) -> Response:
+    _identity(request).delete_service(context_of(request), request.path_params["service_id"])
+    return no_content()
+
+
+def _endpoint(request: Request, endpoint: Any) -> dict[str, Any]:
+    return schemas.endpoint(_base(request), endpoint, _identity(request).absolute_url(endpoint.url))
+
+
+async def list_endpoints(request: Request) -> Response:
+    endpoints = _identity(request).list_endpoints(context_of(request),
+                                                  _filters(request, "interface", "service_id", "region_id"))
+    return _list(request, "endpoints", [_endpoint(request, e) for e in endpoints])
+
+
+async def create_endpoint(request: Request) -> Response:
+    req = schemas.parse(schemas.EndpointCreate, await read_json(request), "endpoint")
+    endpoint = _identity(request).create_endpoint(context_of(request), req)
+    return respond({"endpoint": _endpoint(request, endpoint)}, 201)
+
+
+async def get_endpoint(request: Request) -> Response:
+    endpoint = _identity(request).get_endpoint(context_of(request), request.path_params["endpoint_id"])
+    return respond({"endpoint": _endpoint(request, endpoint)})
+
+
+async def update_endpoint(request: Request) -> Response:
+    req = schemas.parse(schemas.EndpointUpdate, await read_json(request), "endpoint")
+    endpoint = _identity(request).update_endpoint(context_of(request), request.path_params["endpoint_id"], req)
+    return respond({"endpoint": _endpoint(request, endpoint)})
+
+
+async def delete_endpoint(request: Request) -> Response:
+    _identity(request).delete_endpoint(context_of(request), request.path_params["endpoint_id"])
+    return no_content()
+
+
+_GRANT_METHODS = ["PUT", "GET", "HEAD", "DELETE"]
 
 routes = [
     Route("/", root, methods=["GET", "HEAD"]),
@@ -67,5 +387,54 @@ routes = [
     Route("/v3/auth/tokens", issue_token, methods=["POST"]),
     Route("/v3/auth/tokens", validate_token, methods=["GET", "HEAD"]),
     Route("/v3/auth/tokens", revoke_token, methods=["DELETE"]),
-    Route("/v3/auth/catalog", auth_catalog, methods=["GET"]),
+    Route("/v3/auth/catalog", auth_catalog, methods=["GET", "HEAD"]),
+    Route("/v3/auth/projects", auth_projects, methods=["GET", "HEAD"]),
+    Route("/v3/auth/domains", auth_domains, methods=["GET", "HEAD"]),
+    Route("/v3/domains", list_domains, methods=["GET", "HEAD"]),
+    Route("/v3/domains", create_domain, methods=["POST"]),
+    Route("/v3/domains/{domain_id}", get_domain, methods=["GET", "HEAD"]),
+    Route("/v3/domains/{domain_id}", update_domain, methods=["PATCH"]),
+    Route("/v3/domains/{domain_id}", delete_domain, methods=["DELETE"]),
+    Route("/v3/domains/{domain_id}/users/{user_id}/roles", list_grants, methods=["GET", "HEAD"]),
+    Route("/v3/domains/{domain_id}/users/{user_id}/roles/{role_id}", grant, methods=_GRANT_METHODS),
+    Route("/v3/projects", list_projects, methods=["GET", "HEAD"]),
+    Route("/v3/projects", create_project, methods=["POST"]),
+    Route("/v3/projects/{project_id}", get_project, methods=["GET", "HEAD"]),
+    Route("/v3/projects/{project_id}", update_project, methods=["PATCH"]),
+    Route("/v3/projects/{project_id}", delete_project, methods=["DELETE"]),
+    Route("/v3/projects/{project_id}/tags", project_tags, methods=["GET", "HEAD", "PUT", "DELETE"]),
+    Route("/v3/projects/{project_id}/tags/{tag}", project_tag, methods=["GET", "HEAD", "PUT", "DELETE"]),
+    Route("/v3/projects/{project_id}/users/{user_id}/roles", list_grants, methods=["GET", "HEAD"]),
+    Route("/v3/projects/{project_id}/users/{user_id}/roles/{role_id}", grant, methods=_GRANT_METHODS),
+    Route("/v3/system/users/{user_id}/roles", list_grants, methods=["GET", "HEAD"]),
+    Route("/v3/system/users/{user_id}/roles/{role_id}", grant, methods=_GRANT_METHODS),
+    Route("/v3/users", list_users, methods=["GET", "HEAD"]),
+    Route("/v3/users", create_user, methods=["POST"]),
+    Route("/v3/users/{user_id}", get_user, methods=["GET", "HEAD"]),
+    Route("/v3/users/{user_id}", update_user, methods=["PATCH"]),
+    Route("/v3/users/{user_id}", delete_user, methods=["DELETE"]),
+    Route("/v3/users/{user_id}/password", change_password, methods=["POST"]),
+    Route("/v3/users/{user_id}/projects", list_user_projects, methods=["GET", "HEAD"]),
+    Route("/v3/roles", list_roles, methods=["GET", "HEAD"]),
+    Route("/v3/roles", create_role, methods=["POST"]),
+    Route("/v3/roles/{role_id}", get_role, methods=["GET", "HEAD"]),
+    Route("/v3/roles/{role_id}", update_role, methods=["PATCH"]),
+    Route("/v3/roles/{role_id}", delete_role, methods=["DELETE"]),
+    Route("/v3/role_assignments", list_role_assignments, methods=["GET", "HEAD"]),
+    Route("/v3/regions", list_regions, methods=["GET", "HEAD"]),
+    Route("/v3/regions", create_region, methods=["POST"]),
+    Route("/v3/regions/{region_id}", get_region, methods=["GET", "HEAD"]),
+    Route("/v3/regions/{region_id}", create_region, methods=["PUT"]),
+    Route("/v3/regions/{region_id}", update_region, methods=["PATCH"]),
+    Route("/v3/regions/{region_id}", delete_region, methods=["DELETE"]),
+    Route("/v3/services", list_services, methods=["GET", "HEAD"]),
+    Route("/v3/services", create_service, methods=["POST"]),
+    Route("/v3/services/{service_id}", get_service, methods=["GET", "HEAD"]),
+    Route("/v3/services/{service_id}", update_service, methods=["PATCH"]),
+    Route("/v3/services/{service_id}", delete_service, methods=["DELETE"]),
+    Route("/v3/endpoints", list_endpoints, methods=["GET", "HEAD"]),
+    Route("/v3/endpoints", create_endpoint, methods=["POST"]),
+    Route("/v3/endpoints/{endpoint_id}", get_endpoint, methods=["GET", "HEAD"]),
+    Route("/v3/endpoints/{endpoint_id}", update_endpoint, methods=["PATCH"]),
+    Route("/v3/endpoints/{endpoint_id}", delete_endpoint, methods=["DELETE"]),
 ]

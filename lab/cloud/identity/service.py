@@ -1,5 +1,6 @@
-"""Identity behaviour (Keystone v3 subset): bootstrap, password and token authentication, scoped tokens, the
-service catalog, and resolving a request's token into a RequestContext.
+"""Identity behaviour (Keystone v3 subset): bootstrap, password and token authentication, scoped tokens
+(project, domain, system), and resolving a request's token into a RequestContext. The admin API of each
+resource lives in its own mixin module (projects.py, users.py, roles.py, catalog.py).
 
 Roles imply each other as in Keystone's default implied-role chain: admin -> member -> reader, so a token of a
 project admin lists all three.
@@ -10,16 +11,17 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import secrets
-import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest, NotFound, Unauthorized
+from lab.cloud.identity.base import DEFAULT_DOMAIN, IdentityBase
+from lab.cloud.identity.catalog import CatalogMixin
 from lab.cloud.identity.models import (
     CatalogService,
     Domain,
@@ -32,14 +34,12 @@ from lab.cloud.identity.models import (
     User,
 )
 from lab.cloud.identity.passwords import check_password, hash_password
+from lab.cloud.identity.projects import DomainsMixin, ProjectsMixin
+from lab.cloud.identity.roles import RolesMixin
+from lab.cloud.identity.users import UsersMixin
 
-if TYPE_CHECKING:
-    from lab.cloud.app import Cloud
-
-DEFAULT_DOMAIN = "default"
 REGION = "RegionOne"
 ROLE_NAMES = ("admin", "member", "reader")
-IMPLIES = {"admin": ("admin", "member", "reader"), "member": ("member", "reader"), "reader": ("reader",)}
 AUTH_FAILED = "The request you have made requires authentication."
 
 
@@ -56,11 +56,8 @@ def token_hash(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
-class IdentityService:
-    def __init__(self, cloud: Cloud):
-        self.cloud = cloud
-        self._contexts: dict[str, tuple[RequestContext, datetime]] = {}
-        self._lock = threading.Lock()
+class IdentityService(DomainsMixin, ProjectsMixin, UsersMixin, RolesMixin, CatalogMixin, IdentityBase):
+    """Keystone v3: authentication and tokens here; each resource's API in its own mixin module."""
 
     # ---------------------------------------------------------------- bootstrap
     def bootstrap(self) -> None:
@@ -153,6 +150,8 @@ class IdentityService:
                              "since it is either malformed or otherwise incorrect.")
         methods = identity["methods"]
         now = self.cloud.clock.now()
+        expires_at = now + timedelta(seconds=self.cloud.settings.token_ttl_seconds)
+        methods = list(dict.fromkeys(str(m) for m in methods))
         with self.cloud.db.write() as db:
             if "password" in methods:
                 user = self._check_password_method(db, identity.get("password"))
@@ -165,17 +164,22 @@ class IdentityService:
                 if found_user is None or not found_user.enabled:
                     raise Unauthorized(AUTH_FAILED)
                 user = found_user
+                # A rescoped token lives no longer than the one it came from and keeps its methods (Keystone).
+                expires_at = old.expires_at
+                methods = list(dict.fromkeys([*old.methods, *methods]))
             else:
                 raise Unauthorized(f"Unsupported authentication method: {', '.join(map(str, methods))}")
-            project, domain_scope = self._resolve_scope(db, auth.get("scope"), user)
-            roles = self._roles(db, user.id, project.id if project else None, domain_scope.id if domain_scope else None)
-            if (project or domain_scope) and not roles:
-                target = f"project {project.id}" if project else f"domain {domain_scope.id}"  # type: ignore[union-attr]
+            project, domain_scope, system = self._resolve_scope(db, auth.get("scope"), user)
+            roles = self.effective_roles(db, user.id, project.id if project else None,
+                                         domain_scope.id if domain_scope else None, system)
+            if (project or domain_scope or system) and not roles:
+                target = (f"project {project.id}" if project else f"domain {domain_scope.id}" if domain_scope
+                          else "the system")
                 raise Unauthorized(f"User {user.id} has no access to {target}.")
             value = secrets.token_urlsafe(32)
             token = Token(id_hash=token_hash(value), user_id=user.id, project_id=project.id if project else None,
-                          domain_scope_id=domain_scope.id if domain_scope else None, methods=list(methods),
-                          issued_at=now, expires_at=now + timedelta(seconds=self.cloud.settings.token_ttl_seconds),
+                          domain_scope_id=domain_scope.id if domain_scope else None, system_scope=system,
+                          methods=methods, issued_at=now, expires_at=expires_at,
                           audit_id=secrets.token_urlsafe(16)[:22])
             db.add(token)
             db.execute(delete(Token).where(Token.expires_at < now))  # keep the table small
@@ -207,12 +211,13 @@ class IdentityService:
             raise Unauthorized(AUTH_FAILED)
         return domain
 
-    def _resolve_scope(self, db: Session, scope: Any, user: User) -> tuple[Project | None, Domain | None]:
+    def _resolve_scope(self, db: Session, scope: Any, user: User) -> tuple[Project | None, Domain | None, bool]:
+        """(project, domain, system) the token is scoped to; all empty for an unscoped token."""
         if not scope:
             project = db.get(Project, user.default_project_id) if user.default_project_id else None
-            if project is not None and project.enabled and self._roles(db, user.id, project.id, None):
-                return project, None
-            return None, None
+            if project is not None and project.enabled and self.effective_roles(db, user.id, project.id, None):
+                return project, None, False
+            return None, None, False
         if not isinstance(scope, dict):
             raise BadRequest("Invalid scope.")
         if "project" in scope:
@@ -225,27 +230,17 @@ class IdentityService:
                                                           Project.name == ref.get("name")))
             if project is None or not project.enabled:
                 raise Unauthorized(f"Could not find project: {ref.get('id') or ref.get('name')}.")
-            return project, None
+            return project, None, False
         if "domain" in scope:
-            return None, self._find_domain(db, scope["domain"] or {})
+            return None, self._find_domain(db, scope["domain"] or {}), False
         if "system" in scope:
-            # No system scope here: an admin is given its admin project, which the services treat the same.
+            if self.effective_roles(db, user.id, None, None, system=True):
+                return None, None, True
+            # A user with no system grant (the bootstrap admin) is given its admin project, which the
+            # services treat the same as a system-scoped admin.
             admin = db.scalar(select(Project).where(Project.domain_id == DEFAULT_DOMAIN, Project.name == "admin"))
-            return admin, None
+            return admin, None, False
         raise BadRequest("Invalid scope: expecting project, domain or system.")
-
-    @staticmethod
-    def _roles(db: Session, user_id: str, project_id: str | None, domain_id: str | None) -> list[Role]:
-        if project_id is None and domain_id is None:
-            return []
-        query = select(Role).join(RoleAssignment, RoleAssignment.role_id == Role.id).where(
-            RoleAssignment.user_id == user_id)
-        query = query.where(RoleAssignment.project_id == project_id) if project_id else query.where(
-            RoleAssignment.domain_id == domain_id)
-        direct = list(db.scalars(query))
-        names = {n for r in direct for n in IMPLIES.get(r.name, (r.name,))}
-        implied = list(db.scalars(select(Role).where(Role.name.in_(names))))
-        return sorted({r.id: r for r in direct + implied}.values(), key=lambda r: r.name)
 
     # ---------------------------------------------------------------- tokens
     def validate(self, subject_token: str) -> IssuedToken:
@@ -257,7 +252,8 @@ class IdentityService:
             user = db.get(User, token.user_id)
             project = db.get(Project, token.project_id) if token.project_id else None
             domain = db.get(Domain, token.domain_scope_id) if token.domain_scope_id else None
-            roles = self._roles(db, token.user_id, token.project_id, token.domain_scope_id)
+            roles = self.effective_roles(db, token.user_id, token.project_id, token.domain_scope_id,
+                                         token.system_scope)
             assert user is not None
             body = self._token_body(db, token, user, project, domain, roles)
         return IssuedToken(subject_token, body, token.expires_at)
@@ -272,21 +268,6 @@ class IdentityService:
             db.delete(token)
         self.forget_tokens(lambda key: key == digest)
 
-    def forget_tokens(self, match: Any = None) -> None:
-        """Drop cached contexts (all, or those whose token hash `match`es); call after revoking access."""
-        with self._lock:
-            if match is None:
-                self._contexts.clear()
-            else:
-                for key in [k for k in self._contexts if match(k)]:
-                    del self._contexts[key]
-
-    def revoke_user_tokens(self, db: Session, user_id: str) -> None:
-        """Delete every token of a user (on disable, delete, password or role change), in the caller's
-        transaction, and forget them."""
-        db.execute(delete(Token).where(Token.user_id == user_id))
-        self.forget_tokens()
-
     def context_for_token(self, value: str, request_id: str = "") -> RequestContext:
         """The RequestContext of a token. Raises Unauthorized for a missing, unknown or expired token."""
         digest = token_hash(value)
@@ -300,9 +281,12 @@ class IdentityService:
                 raise Unauthorized(AUTH_FAILED)
             user = db.get(User, token.user_id)
             project = db.get(Project, token.project_id) if token.project_id else None
-            if user is None or not user.enabled or (token.project_id and project is None):
+            if user is None or not user.enabled or (token.project_id and (project is None or not project.enabled)):
                 raise Unauthorized(AUTH_FAILED)
-            roles = self._roles(db, token.user_id, token.project_id, token.domain_scope_id)
+            roles = self.effective_roles(db, token.user_id, token.project_id, token.domain_scope_id,
+                                         token.system_scope)
+            if (token.project_id or token.domain_scope_id or token.system_scope) and not roles:
+                raise Unauthorized(AUTH_FAILED)  # every role on the scope was revoked
             ctx = RequestContext(user_id=user.id, user_name=user.name,
                                  project_id=project.id if project else None,
                                  project_name=project.name if project else None,
@@ -310,29 +294,6 @@ class IdentityService:
         with self._lock:
             self._contexts[digest] = (ctx, token.expires_at)
         return _with_request_id(ctx, request_id)
-
-    # ---------------------------------------------------------------- catalog
-    def catalog(self, db: Session, project_id: str | None) -> list[dict[str, Any]]:
-        """The catalog as it appears in a token and in GET /v3/auth/catalog."""
-        base = self.cloud.settings.endpoint
-        entries = []
-        for service in db.scalars(select(CatalogService).where(CatalogService.enabled.is_(True))
-                                  .order_by(CatalogService.type)):
-            endpoints = []
-            for ep in db.scalars(select(Endpoint).where(Endpoint.service_id == service.id,
-                                                        Endpoint.enabled.is_(True))):
-                endpoints.append({"id": ep.id, "interface": ep.interface, "region": ep.region_id,
-                                  "region_id": ep.region_id, "url": self.endpoint_url(ep.url, project_id, base)})
-            entries.append({"id": service.id, "type": service.type, "name": service.name, "endpoints": endpoints})
-        return entries
-
-    @staticmethod
-    def endpoint_url(url: str, project_id: str | None, base: str) -> str:
-        full = base + url if url.startswith("/") else url
-        if "$(project_id)s" in full:
-            full = full.replace("$(project_id)s", project_id or "")
-            full = full.rstrip("/")
-        return full
 
     def _token_body(self, db: Session, token: Token, user: User, project: Project | None,
                     domain: Domain | None, roles: list[Role]) -> dict[str, Any]:
@@ -356,7 +317,9 @@ class IdentityService:
             body["is_domain"] = False
         if domain is not None:
             body["domain"] = {"id": domain.id, "name": domain.name}
-        if project is not None or domain is not None:
+        if token.system_scope:
+            body["system"] = {"all": True}
+        if project is not None or domain is not None or token.system_scope:
             body["roles"] = [{"id": r.id, "name": r.name} for r in roles]
             body["catalog"] = self.catalog(db, project.id if project else None)
         return {"token": body}

@@ -1,0 +1,238 @@
+"""Keystone's domains and projects: CRUD, list filters, project tags, and the cascades Keystone does on
+delete (a project takes its role assignments and the tokens scoped to it along; a domain, only once disabled,
+takes its projects and users)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from lab.cloud.context import RequestContext
+from lab.cloud.errors import BadRequest, Conflict, Forbidden, NotFound
+from lab.cloud.identity import schemas
+from lab.cloud.identity.base import DEFAULT_DOMAIN, IdentityBase
+from lab.cloud.identity.models import Domain, Project, RoleAssignment, Token, User
+
+
+class DomainsMixin(IdentityBase):
+    def list_domains(self, ctx: RequestContext, name: str | None = None,
+                     enabled: bool | None = None) -> list[Domain]:
+        self.cloud.policy.enforce(ctx, "identity:list_domains")
+        query = select(Domain).order_by(Domain.name)
+        if name is not None:
+            query = query.where(Domain.name == name)
+        if enabled is not None:
+            query = query.where(Domain.enabled.is_(enabled))
+        with self.cloud.db.read() as db:
+            return list(db.scalars(query))
+
+    def get_domain(self, ctx: RequestContext, domain_id: str) -> Domain:
+        """A domain; anyone with a role may read their own domain, admins any."""
+        if not ctx.is_admin and ctx.domain_id != domain_id:
+            raise Forbidden("Policy doesn't allow identity:get_domain to be performed.")
+        self.cloud.policy.enforce(ctx, "identity:get_domain")
+        with self.cloud.db.read() as db:
+            return self.find(db, Domain, domain_id)
+
+    def create_domain(self, ctx: RequestContext, req: schemas.DomainCreate) -> Domain:
+        self.cloud.policy.enforce(ctx, "identity:create_domain")
+        with self.cloud.db.write() as db:
+            self._check_domain_name(db, req.name)
+            domain = Domain(name=req.name, description=req.description or "", enabled=req.enabled,
+                            tags=_unique(req.tags), extra=req.extras())
+            db.add(domain)
+            db.flush()
+        return domain
+
+    def update_domain(self, ctx: RequestContext, domain_id: str, req: schemas.DomainUpdate) -> Domain:
+        self.cloud.policy.enforce(ctx, "identity:update_domain")
+        with self.cloud.db.write() as db:
+            domain = self.find(db, Domain, domain_id)
+            if req.name is not None and req.name != domain.name:
+                self._check_domain_name(db, req.name)
+                domain.name = req.name
+            if "description" in req.model_fields_set:
+                domain.description = req.description or ""
+            if req.enabled is not None:
+                if not req.enabled and domain.id == DEFAULT_DOMAIN:
+                    # The lab's own admin lives in Default: disabling it would lock everyone out.
+                    raise Forbidden("The default domain cannot be disabled in StackLab.")
+                domain.enabled = req.enabled
+            if req.tags is not None:
+                domain.tags = _unique(req.tags)
+            if req.extras():
+                domain.extra = {**(domain.extra or {}), **req.extras()}
+        if req.enabled is False:
+            self.forget_tokens()
+        return domain
+
+    def delete_domain(self, ctx: RequestContext, domain_id: str) -> None:
+        """Keystone refuses to delete an enabled domain (403); a disabled one goes with its projects and users."""
+        self.cloud.policy.enforce(ctx, "identity:delete_domain")
+        with self.cloud.db.write() as db:
+            domain = self.find(db, Domain, domain_id)
+            if domain.enabled:
+                raise Forbidden("Cannot delete a domain that is enabled, please disable it first.")
+            project_ids = list(db.scalars(select(Project.id).where(Project.domain_id == domain_id)))
+            user_ids = list(db.scalars(select(User.id).where(User.domain_id == domain_id)))
+            db.execute(delete(Token).where(Token.user_id.in_(user_ids) | Token.project_id.in_(project_ids)
+                                           | (Token.domain_scope_id == domain_id)))
+            db.execute(delete(RoleAssignment).where(RoleAssignment.domain_id == domain_id))
+            db.execute(delete(RoleAssignment).where(RoleAssignment.project_id.in_(project_ids)
+                                                    | RoleAssignment.user_id.in_(user_ids)))
+            db.execute(delete(Project).where(Project.id.in_(project_ids)))
+            db.execute(delete(User).where(User.id.in_(user_ids)))
+            db.delete(domain)
+        self.forget_tokens()
+
+    @staticmethod
+    def _check_domain_name(db: Session, name: str) -> None:
+        if db.scalar(select(Domain.id).where(func.lower(Domain.name) == name.lower())) is not None:
+            raise Conflict(f"Conflict occurred attempting to store domain - Duplicate entry found with name "
+                           f"{name}.")
+
+
+class ProjectsMixin(IdentityBase):
+    def list_projects(self, ctx: RequestContext, filters: dict[str, Any]) -> list[Project]:
+        """GET /v3/projects (admin): filters name, domain_id, enabled, parent_id, and Keystone's tag filters
+        (`tags` all of, `tags-any`, `not-tags`, `not-tags-any`, comma-separated)."""
+        self.cloud.policy.enforce(ctx, "identity:list_projects")
+        query = select(Project).order_by(Project.name)
+        for key in ("name", "domain_id", "parent_id"):
+            if filters.get(key) is not None:
+                query = query.where(getattr(Project, key) == filters[key])
+        if filters.get("enabled") is not None:
+            query = query.where(Project.enabled.is_(filters["enabled"]))
+        if filters.get("is_domain"):
+            return []  # domains are not projects here
+        with self.cloud.db.read() as db:
+            projects = list(db.scalars(query))
+        return [p for p in projects if _tags_match(set(p.tags or []), filters)]
+
+    def get_project(self, ctx: RequestContext, project_id: str) -> Project:
+        """A project: admins any, others only the project their token is scoped to (else 403)."""
+        self.cloud.policy.enforce(ctx, "identity:get_project", project_id)
+        with self.cloud.db.read() as db:
+            return self.find(db, Project, project_id)
+
+    def create_project(self, ctx: RequestContext, req: schemas.ProjectCreate) -> Project:
+        self.cloud.policy.enforce(ctx, "identity:create_project")
+        if req.is_domain:
+            raise BadRequest("Invalid input for field 'is_domain': projects acting as domains are not supported.")
+        with self.cloud.db.write() as db:
+            domain_id = req.domain_id
+            parent_id = req.parent_id
+            if parent_id is not None and parent_id != domain_id:
+                parent = db.get(Project, parent_id)
+                if parent is None:
+                    raise NotFound(f"Could not find project: {parent_id}.")
+                if domain_id is not None and domain_id != parent.domain_id:
+                    raise BadRequest("Cannot create project, the parent and the project must belong to the same "
+                                     "domain.")
+                domain_id = parent.domain_id
+            else:
+                parent_id = None
+            domain_id = domain_id or ctx.domain_id or DEFAULT_DOMAIN
+            domain = db.get(Domain, domain_id)
+            if domain is None:
+                raise NotFound(f"Could not find domain: {domain_id}.")
+            self._check_project_name(db, req.name, domain_id)
+            project = Project(name=req.name, domain_id=domain_id, description=req.description or "",
+                              enabled=req.enabled, parent_id=parent_id, tags=_unique(req.tags),
+                              extra=req.extras())
+            db.add(project)
+            db.flush()
+        return project
+
+    def update_project(self, ctx: RequestContext, project_id: str, req: schemas.ProjectUpdate) -> Project:
+        self.cloud.policy.enforce(ctx, "identity:update_project")
+        if "domain_id" in req.extras() or "is_domain" in req.extras() or "parent_id" in req.extras():
+            raise BadRequest("Update of `domain_id`, `is_domain` and `parent_id` is not allowed.")
+        with self.cloud.db.write() as db:
+            project = self.find(db, Project, project_id)
+            if req.name is not None and req.name != project.name:
+                self._check_project_name(db, req.name, project.domain_id)
+                project.name = req.name
+            if "description" in req.model_fields_set:
+                project.description = req.description or ""
+            if req.enabled is not None:
+                project.enabled = req.enabled
+                if not req.enabled:
+                    db.execute(delete(Token).where(Token.project_id == project_id))  # as Keystone revokes
+            if req.tags is not None:
+                project.tags = _unique(req.tags)
+            if req.extras():
+                project.extra = {**(project.extra or {}), **req.extras()}
+        self.forget_tokens()
+        return project
+
+    def delete_project(self, ctx: RequestContext, project_id: str) -> None:
+        """Delete a leaf project with its role assignments and the tokens scoped to it."""
+        self.cloud.policy.enforce(ctx, "identity:delete_project")
+        with self.cloud.db.write() as db:
+            project = self.find(db, Project, project_id)
+            if db.scalar(select(Project.id).where(Project.parent_id == project_id).limit(1)) is not None:
+                raise Forbidden(f"Cannot delete the project {project_id} since it is not a leaf in the hierarchy. "
+                                "Use the cascade option if you want to delete a whole subtree.")
+            db.execute(delete(Token).where(Token.project_id == project_id))
+            db.execute(delete(RoleAssignment).where(RoleAssignment.project_id == project_id))
+            db.delete(project)
+        self.forget_tokens()
+
+    # ---------------------------------------------------------------- tags (/v3/projects/{id}/tags)
+    def list_project_tags(self, ctx: RequestContext, project_id: str) -> list[str]:
+        return list(self.get_project(ctx, project_id).tags or [])
+
+    def check_project_tag(self, ctx: RequestContext, project_id: str, tag: str) -> None:
+        if tag not in self.list_project_tags(ctx, project_id):
+            raise NotFound(f"Tag {tag} was not found.")
+
+    def set_project_tags(self, ctx: RequestContext, project_id: str, tags: Any) -> list[str]:
+        req = schemas.ProjectUpdate.model_validate({"tags": tags}) if _valid_tags(tags) else None
+        if req is None:
+            raise BadRequest("Invalid input for field 'tags': each tag is a string of at most 255 characters "
+                             "without ',' or '/', and there are at most 80 tags.")
+        return list(self.update_project(ctx, project_id, req).tags)
+
+    def add_project_tag(self, ctx: RequestContext, project_id: str, tag: str) -> list[str]:
+        current = self.list_project_tags(ctx, project_id)
+        return self.set_project_tags(ctx, project_id, [*current, tag])
+
+    def remove_project_tag(self, ctx: RequestContext, project_id: str, tag: str) -> None:
+        current = self.list_project_tags(ctx, project_id)
+        if tag not in current:
+            raise NotFound(f"Tag {tag} was not found.")
+        self.set_project_tags(ctx, project_id, [t for t in current if t != tag])
+
+    @staticmethod
+    def _check_project_name(db: Session, name: str, domain_id: str) -> None:
+        found = db.scalar(select(Project.id).where(Project.domain_id == domain_id, Project.name == name))
+        if found is not None:
+            raise Conflict(f"Conflict occurred attempting to store project - Duplicate entry found with name "
+                           f"{name} at domain ID {domain_id}.")
+
+
+def _unique(tags: list[str]) -> list[str]:
+    return list(dict.fromkeys(tags))
+
+
+def _valid_tags(tags: Any) -> bool:
+    return (isinstance(tags, list) and len(tags) <= 80
+            and all(isinstance(t, str) and 0 < len(t) <= 255 and "," not in t and "/" not in t for t in tags))
+
+
+def _tags_match(tags: set[str], filters: dict[str, Any]) -> bool:
+    def split(key: str) -> set[str] | None:
+        value = filters.get(key)
+        return None if value is None else {t for t in value.split(",") if t}
+
+    all_of, any_of, none_of, not_any = split("tags"), split("tags-any"), split("not-tags"), split("not-tags-any")
+    if all_of is not None and not all_of <= tags:
+        return False
+    if any_of is not None and not any_of & tags:
+        return False
+    if none_of is not None and none_of <= tags:
+        return False
+    return not (not_any is not None and not_any & tags)

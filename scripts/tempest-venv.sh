@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Install OpenStack's tempest into its own virtual environment, .venv-tempest (its dependency tree is large and
+# pins versions that must not leak into StackLab's .venv). Idempotent: a stamp file records the installed
+# version, so a second run returns at once. Called by tests/tempest/test_tempest.py when the venv is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+TEMPEST_VERSION="${TEMPEST_VERSION:-47.0.0}"
+VENV=.venv-tempest
+stamp="$VENV/.tempest-$TEMPEST_VERSION"
+if [ -f "$stamp" ] && [ -x "$VENV/bin/tempest" ]; then
+  exit 0
+fi
+PYTHON="${PYTHON:-python3}"
+if [ ! -x "$VENV/bin/python" ]; then
+  echo "tempest-venv: creating $VENV"
+  "$PYTHON" -m venv "$VENV"
+fi
+echo "tempest-venv: installing tempest $TEMPEST_VERSION into $VENV (a few minutes the first time)"
+"$VENV/bin/pip" install -q --upgrade pip
+"$VENV/bin/pip" install -q "tempest==$TEMPEST_VERSION"
+rm -f "$VENV"/.tempest-*
+touch "$stamp"
