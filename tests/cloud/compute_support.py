@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
@@ -67,16 +66,14 @@ def add_reader(cloud: Cloud, project_name: str = "demo", user_name: str = "demo-
         db.add(RoleAssignment(user_id=user.id, project_id=project.id, role_id=role.id))
 
 
-@pytest.fixture
-def as_reader(client: TestClient, cloud: Cloud) -> dict[str, str]:
-    """Headers for a reader of the demo project."""
+def reader_headers(client: TestClient, cloud: Cloud) -> dict[str, str]:
+    """Headers for a (new) reader of the demo project."""
     add_reader(cloud)
     return {"X-Auth-Token": get_token(client, "demo-reader", "reader", "demo")}
 
 
-@pytest.fixture
-def as_other(client: TestClient, cloud: Cloud) -> dict[str, str]:
-    """Headers for a member of another project (`other`)."""
+def other_headers(client: TestClient, cloud: Cloud) -> dict[str, str]:
+    """Headers for a member of a (new) other project, `other`."""
     from lab.cloud.identity.models import Project, Role, RoleAssignment, User
     from lab.cloud.identity.passwords import hash_password
 

@@ -8,7 +8,7 @@ from starlette.testclient import TestClient
 
 from lab.cloud.app import Cloud
 from lab.cloud.events import Event
-from tests.cloud.compute_support import API, as_reader, create_server, image_id  # noqa: F401
+from tests.cloud.compute_support import API, create_server, reader_headers
 
 
 def act(client: TestClient, headers: dict, server_id: str, body: dict) -> object:
@@ -145,7 +145,8 @@ def test_driver_failure_puts_server_in_error_with_fault(client: TestClient, clou
     assert client.delete(f"{API}/servers/{server['id']}", headers=as_demo).status_code == 204
 
 
-def test_reader_cannot_act(client: TestClient, cloud: Cloud, as_demo: dict, as_reader: dict) -> None:
+def test_reader_cannot_act(client: TestClient, cloud: Cloud, as_demo: dict) -> None:
+    as_reader = reader_headers(client, cloud)
     server = create_server(client, cloud, as_demo)
     r = act(client, as_reader, server["id"], {"os-stop": None})
     assert r.status_code == 403

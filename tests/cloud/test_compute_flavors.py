@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.testclient import TestClient
 
-from tests.cloud.compute_support import API, as_other, project_id  # noqa: F401
+from tests.cloud.compute_support import API, project_id
 
 FLAVOR_KEYS = {"id", "name", "ram", "vcpus", "disk", "swap", "links", "OS-FLV-EXT-DATA:ephemeral",
                "OS-FLV-DISABLED:disabled", "os-flavor-access:is_public", "rxtx_factor"}

@@ -9,7 +9,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from starlette.testclient import TestClient
 
-from tests.cloud.compute_support import API, as_reader  # noqa: F401
+from lab.cloud.app import Cloud
+from tests.cloud.compute_support import API, reader_headers
 
 
 def new_public_key() -> str:
@@ -105,7 +106,8 @@ def test_key_pair_quota(client: TestClient, as_admin: dict, as_demo: dict) -> No
         "k1"]
 
 
-def test_reader_cannot_create(client: TestClient, as_reader: dict) -> None:
+def test_reader_cannot_create(client: TestClient, cloud: Cloud) -> None:
+    as_reader = reader_headers(client, cloud)
     r = client.post(f"{API}/os-keypairs", headers=as_reader, json={"keypair": {"name": "k1"}})
     assert r.status_code == 403
     assert r.json()["forbidden"]["message"] == "Policy doesn't allow compute:keypair to be performed."

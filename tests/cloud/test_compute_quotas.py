@@ -114,4 +114,5 @@ def test_resize_is_quota_checked(client: TestClient, cloud: Cloud, as_admin: dic
     server = create_server(client, cloud, as_demo)
     r = client.post(f"{API}/servers/{server['id']}/action", headers=as_demo, json={"resize": {"flavorRef": "2"}})
     assert r.status_code == 403
-    assert r.json()["forbidden"]["message"] == "Quota exceeded for ram: Requested 1536, but already used 512 of 1024 ram"
+    assert r.json()["forbidden"]["message"] == (
+        "Quota exceeded for ram: Requested 1536, but already used 512 of 1024 ram")

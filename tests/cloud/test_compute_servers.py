@@ -10,15 +10,15 @@ from starlette.testclient import TestClient
 
 from lab.cloud.app import Cloud
 from lab.cloud.events import Event
-from tests.cloud.compute_support import (  # noqa: F401
+from tests.cloud.compute_support import (
     API,
     SERVER_ALLOWED,
     SERVER_REQUIRED,
     SERVER_UPDATE_ALLOWED,
-    as_other,
-    as_reader,
     create_server,
     image_id,
+    other_headers,
+    reader_headers,
 )
 
 
@@ -114,7 +114,8 @@ def test_unknown_server_is_404(client: TestClient, as_demo: dict) -> None:
         assert r.json() == {"itemNotFound": {"code": 404, "message": "Instance nope could not be found."}}
 
 
-def test_another_projects_server_is_404(client: TestClient, cloud: Cloud, as_demo: dict, as_other: dict) -> None:
+def test_another_projects_server_is_404(client: TestClient, cloud: Cloud, as_demo: dict) -> None:
+    as_other = other_headers(client, cloud)
     server = create_server(client, cloud, as_demo)
     for method in ("GET", "DELETE"):
         r = client.request(method, f"{API}/servers/{server['id']}", headers=as_other)
@@ -126,7 +127,8 @@ def test_another_projects_server_is_404(client: TestClient, cloud: Cloud, as_dem
     assert client.get(f"{API}/servers/{server['id']}", headers=as_demo).json()["server"]["status"] == "ACTIVE"
 
 
-def test_reader_can_read_but_not_write(client: TestClient, cloud: Cloud, as_demo: dict, as_reader: dict) -> None:
+def test_reader_can_read_but_not_write(client: TestClient, cloud: Cloud, as_demo: dict) -> None:
+    as_reader = reader_headers(client, cloud)
     server = create_server(client, cloud, as_demo)
     assert client.get(f"{API}/servers/{server['id']}", headers=as_reader).status_code == 200
     r = client.post(f"{API}/servers", headers=as_reader, json={"server": {
