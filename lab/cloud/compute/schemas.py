@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import ipaddress
 import re
@@ -364,6 +365,7 @@ def server_brief(view: ServerView, base: str) -> dict[str, Any]:
     return {"id": server.id, "name": server.name, "links": _links(base, "servers", server.id)}
 
 
+@functools.lru_cache(maxsize=4096)
 def host_id(project_id: str, host: str | None) -> str:
     """Nova's hostId: the same opaque value for a project's servers that share a host."""
     return hashlib.sha224((project_id + host).encode()).hexdigest() if host else ""
