@@ -152,3 +152,46 @@ def test_reader_cannot_act(client: TestClient, cloud: Cloud, as_demo: dict) -> N
     assert r.status_code == 403
     assert r.json()["forbidden"]["message"] == "Policy doesn't allow compute:action to be performed."
     assert status(client, as_demo, server["id"]) == "ACTIVE"
+
+
+def test_attach_and_detach_disk_for_the_volume_service(client: TestClient, cloud: Cloud, as_demo: dict,
+                                                       tmp_path: object) -> None:
+    """The compute side of the volume contract: 404 for an unknown server, 409 while building, the driver
+    records the disk otherwise, and detaching from a deleted server still succeeds."""
+    from pathlib import Path
+
+    import pytest
+
+    from lab.cloud.drivers.base import DiskSpec
+    from lab.cloud.errors import Conflict, NotFound
+
+    disk = DiskSpec(volume_id="vol-1", path=Path(str(tmp_path)) / "vol-1.raw", device="vdb")
+    with pytest.raises(NotFound, match="Instance nope could not be found."):
+        cloud.compute.attach_disk("nope", disk)
+    building = create_server(client, cloud, as_demo, name="b", run=False)
+    with pytest.raises(Conflict, match="while it is in task_state scheduling"):
+        cloud.compute.attach_disk(building["id"], disk)
+    cloud.worker.run_due()
+    cloud.compute.attach_disk(building["id"], disk)
+    assert set(cloud.compute_driver.disks(building["id"])) == {"vol-1"}
+    cloud.compute.detach_disk(building["id"], "vol-1")
+    assert cloud.compute_driver.disks(building["id"]) == {}
+    client.delete(f"{API}/servers/{building['id']}", headers=as_demo)
+    cloud.compute.detach_disk(building["id"], "vol-1")  # deleted: still fine
+    with pytest.raises(NotFound):
+        cloud.compute.detach_disk("nope", "vol-1")
+
+
+def test_security_group_actions_without_a_network_service(client: TestClient, cloud: Cloud,
+                                                          as_demo: dict) -> None:
+    import pytest
+
+    if getattr(cloud, "network", None) is not None:
+        pytest.skip("with a network service the groups live on its ports; its tests cover that path")
+    server = create_server(client, cloud, as_demo)
+    assert act(client, as_demo, server["id"], {"addSecurityGroup": {"name": "web"}}).status_code == 202
+    shown = client.get(f"{API}/servers/{server['id']}", headers=as_demo).json()["server"]
+    assert shown["security_groups"] == [{"name": "default"}, {"name": "web"}]
+    r = act(client, as_demo, server["id"], {"removeSecurityGroup": {"name": "nope"}})
+    assert r.status_code == 400
+    assert act(client, as_demo, server["id"], {"removeSecurityGroup": {"name": "web"}}).status_code == 202

@@ -103,9 +103,13 @@ class ComputeBase:
 
     @property
     def host(self) -> str:
-        """The one compute host's name (OS-EXT-SRV-ATTR:host, hostId)."""
-        driver = self.cloud.compute_driver
-        return str(driver.host_info().hypervisor_hostname) if driver is not None else "stacklab"
+        """The one compute host's name (OS-EXT-SRV-ATTR:host, hostId); asked of the driver once."""
+        cached: str | None = self.__dict__.get("_host")
+        if cached is None:
+            driver = self.cloud.compute_driver
+            cached = str(driver.host_info().hypervisor_hostname) if driver is not None else "stacklab"
+            self.__dict__["_host"] = cached
+        return cached
 
     @staticmethod
     def visible(ctx: RequestContext, project_id: str) -> bool:
