@@ -178,10 +178,34 @@ class ComputeDriver(abc.ABC):
     def resize(self, server_id: str, vcpus: int, ram_mb: int, disk_gb: int) -> None:
         """Change the guest's size (cold: the caller powers it off first and on after)."""
 
+    def host_info(self) -> HostInfo:
+        """The host's capacity and identity (os-hypervisors). The default describes this machine."""
+        import os
+        import socket
+
+        pages = os.sysconf("SC_PHYS_PAGES") if hasattr(os, "sysconf") else 0
+        memory_mb = pages * os.sysconf("SC_PAGE_SIZE") // (1024 * 1024) if pages else 0
+        return HostInfo(hypervisor_hostname=socket.gethostname(), hypervisor_type=self.name or "unknown",
+                        hypervisor_version=1, vcpus=os.cpu_count() or 1, memory_mb=memory_mb, local_gb=0)
+
     def guest_stats(self, server_id: str) -> GuestStats:
         """Usage counters. Raises GuestNotFound."""
         info = self.get_info(server_id)
         return GuestStats(cpu_time_ns=info.cpu_time_ns)
+
+
+@dataclass(frozen=True)
+class HostInfo:
+    """What the hypervisor host offers, for `os-hypervisors` (the service adds what its servers use)."""
+
+    hypervisor_hostname: str
+    hypervisor_type: str
+    hypervisor_version: int
+    vcpus: int
+    memory_mb: int
+    local_gb: int
+    host_ip: str = "127.0.0.1"
+    cpu_info: dict[str, Any] = field(default_factory=dict)
 
 
 # ------------------------------------------------------------------------------------------------ networking

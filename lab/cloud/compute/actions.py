@@ -1,0 +1,349 @@
+"""Server actions and the guest's life cycle: build (run by the worker), os-stop / os-start / reboot (done at
+once in the request, like a fast hypervisor), resize / confirmResize / revertResize (the resize runs in the
+worker, as in Nova), console output, disks for the volume service, and recovery after a restart.
+
+Every change of state follows one pattern: a write transaction checks the state and sets a `task_state`; the
+driver is called outside any transaction; a second write transaction records the outcome (and its event). A
+process killed in between leaves the task_state behind, and `recover()` queues a job that finishes it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from lab.cloud import events
+from lab.cloud.compute.common import (
+    ACTIVE,
+    BUILDING,
+    ERROR,
+    RESIZED,
+    RUNNING,
+    SHUTDOWN,
+    STOPPED,
+    flavor_attrs,
+)
+from lab.cloud.compute.models import Server
+from lab.cloud.compute.schemas import flavor_snapshot
+from lab.cloud.compute.servers import ServersMixin, hostname_for
+from lab.cloud.context import RequestContext
+from lab.cloud.drivers.base import DiskSpec, DriverError, GuestNotFound, GuestSpec, ImageSpec
+from lab.cloud.errors import BadRequest, CloudError, Conflict, NotFound
+from lab.cloud.worker import Job, enqueue
+
+log = logging.getLogger(__name__)
+
+# Tasks done at once in the request (and by a recovery job after a crash) vs. queued for the worker.
+INLINE_TASKS = {"powering-off", "powering-on", "rebooting", "rebooting_hard"}
+QUEUED_TASKS = {"resize_prep", "resize_reverting"}
+BUILD_POLLS = 600  # a guest not ready after this many one-second polls goes to ERROR
+
+
+class ActionsMixin(ServersMixin):
+    # ------------------------------------------------------------------ guests
+    def guest_spec(self, server_id: str) -> GuestSpec | None:
+        """What the driver needs to make the guest of a server; None if the server is gone."""
+        with self.cloud.db.read() as db:
+            server = db.scalar(select(Server).where(Server.id == server_id, Server.deleted.is_(False)))
+            if server is None:
+                return None
+            nics = tuple(self.network.server_nics(db, server_id)) if self.network is not None else ()
+        image = None
+        if server.image_id is not None:
+            if self.image is not None:
+                try:
+                    image = self.image.image_for_boot(RequestContext.system(), server.image_id)
+                except CloudError as exc:
+                    raise DriverError(f"Image {server.image_id} is not usable: {exc.message}") from None
+            else:
+                image = ImageSpec(id=server.image_id, name="cirros", path=None)
+        flavor = server.flavor
+        return GuestSpec(server_id=server.id, name=server.name, hostname=hostname_for(server.name, server.id),
+                         vcpus=int(flavor["vcpus"]), ram_mb=int(flavor["ram"]), disk_gb=int(flavor["disk"]),
+                         image=image, nics=nics, key_name=server.key_name, public_key=server.public_key,
+                         user_data=server.user_data, metadata=dict(server.metadata_ or {}))
+
+    @property
+    def driver(self) -> Any:
+        if self.cloud.compute_driver is None:
+            raise CloudError("This cloud has no compute driver.")
+        return self.cloud.compute_driver
+
+    def build(self, server_id: str, polls: int = 0) -> None:
+        """The `compute.build` job: spawn the guest and make the server ACTIVE (or ERROR with a fault)."""
+        try:
+            spec = self.guest_spec(server_id)
+            if spec is None:
+                return
+            with self.cloud.db.read() as db:
+                state = db.scalar(select(Server.vm_state).where(Server.id == server_id))
+            if state != BUILDING:
+                return  # already finished by an earlier run of this job
+            self.driver.spawn(spec)
+            if not self.driver.is_ready(server_id):
+                if polls >= BUILD_POLLS:
+                    raise DriverError("Build of the guest timed out.")
+                with self.cloud.db.write() as db:
+                    enqueue(db, self.cloud.clock.now(), "compute.build", server_id, delay=1.0, polls=polls + 1)
+                return
+        except DriverError as exc:
+            self.set_error(server_id, str(exc))
+            return
+        now = self.cloud.clock.now()
+        with self.cloud.db.write() as db:
+            server = db.scalar(select(Server).where(Server.id == server_id, Server.deleted.is_(False)))
+            if server is None or server.vm_state != BUILDING:
+                return  # deleted while it was being built: the delete job destroys the guest
+            server.vm_state, server.task_state, server.power_state = ACTIVE, None, RUNNING
+            server.launched_at = server.updated_at = now
+            events.record(db, now, project_id=server.project_id, user_id=server.user_id, resource_type="server",
+                          resource_id=server_id, action="status", status="ACTIVE", **flavor_attrs(server.flavor))
+
+    def set_error(self, server_id: str, message: str, code: int = 500) -> None:
+        """Put a server in ERROR with a fault (a failed build, or a task that failed)."""
+        now = self.cloud.clock.now()
+        with self.cloud.db.write() as db:
+            server = db.scalar(select(Server).where(Server.id == server_id, Server.deleted.is_(False)))
+            if server is None:
+                return
+            server.vm_state, server.task_state = ERROR, None
+            server.fault = {"code": code, "message": message, "created": now.strftime("%Y-%m-%dT%H:%M:%SZ")}
+            server.updated_at = now
+            events.record(db, now, project_id=server.project_id, user_id=server.user_id, resource_type="server",
+                          resource_id=server_id, action="status", status="ERROR", message=message,
+                          **flavor_attrs(server.flavor))
+
+    def destroy(self, server_id: str) -> None:
+        """The `compute.delete` job: give the volumes back and destroy the guest (both idempotent)."""
+        self.detach_volumes(server_id)
+        if self.cloud.compute_driver is not None:
+            self.cloud.compute_driver.destroy(server_id)
+
+    # ------------------------------------------------------------------ actions
+    def _begin(self, ctx: RequestContext, server_id: str, action: str, states: tuple[str, ...],
+               task: str) -> Server:
+        with self.cloud.db.write() as db:
+            server = self.get_server_row(db, ctx, server_id)
+            self.cloud.policy.enforce(ctx, "compute:action", server.project_id)
+            if server.vm_state not in states or server.task_state is not None:
+                raise self.invalid_state(action, server)
+            server.task_state = task
+            server.updated_at = self.cloud.clock.now()
+            return server
+
+    def stop_server(self, ctx: RequestContext, server_id: str) -> None:
+        self._begin(ctx, server_id, "os-stop", (ACTIVE, ERROR), "powering-off")
+        self.run_task(server_id)
+
+    def start_server(self, ctx: RequestContext, server_id: str) -> None:
+        self._begin(ctx, server_id, "os-start", (STOPPED,), "powering-on")
+        self.run_task(server_id)
+
+    def reboot_server(self, ctx: RequestContext, server_id: str, hard: bool) -> None:
+        states = (ACTIVE, STOPPED, ERROR) if hard else (ACTIVE,)
+        self._begin(ctx, server_id, "reboot", states, "rebooting_hard" if hard else "rebooting")
+        self.run_task(server_id)
+
+    def resize_server(self, ctx: RequestContext, server_id: str, flavor_ref: str) -> None:
+        """Queue a cold resize to another flavor; the server goes RESIZE, then VERIFY_RESIZE."""
+        now = self.cloud.clock.now()
+        with self.cloud.db.write() as db:
+            server = self.get_server_row(db, ctx, server_id)
+            self.cloud.policy.enforce(ctx, "compute:action", server.project_id)
+            if server.vm_state not in (ACTIVE, STOPPED) or server.task_state is not None:
+                raise self.invalid_state("resize", server)
+            flavor = self.find_flavor(db, ctx, flavor_ref)
+            if flavor is None:
+                raise BadRequest("Unable to locate requested flavor.")
+            if flavor.flavorid == server.flavor.get("id"):
+                raise BadRequest("When resizing, instances must change flavor!")
+            if flavor.root_gb < int(server.flavor.get("disk", 0)):
+                raise BadRequest("Resize error: Unable to resize disk down.")
+            new = flavor_snapshot(flavor)
+            self.check_server_quota(db, server.project_id, {
+                "instances": 0, "cores": max(0, new["vcpus"] - int(server.flavor["vcpus"])),
+                "ram": max(0, new["ram"] - int(server.flavor["ram"]))})
+            server.new_flavor = new
+            server.task_state = "resize_prep"
+            server.updated_at = now
+            enqueue(db, now, "compute.task", server_id)
+        self.cloud.worker.wake()
+
+    def confirm_resize(self, ctx: RequestContext, server_id: str) -> None:
+        now = self.cloud.clock.now()
+        with self.cloud.db.write() as db:
+            server = self.get_server_row(db, ctx, server_id)
+            self.cloud.policy.enforce(ctx, "compute:action", server.project_id)
+            if server.vm_state != RESIZED or server.task_state is not None:
+                raise self.invalid_state("confirmResize", server)
+            server.old_flavor = None
+            server.vm_state = ACTIVE if server.power_state == RUNNING else STOPPED
+            server.updated_at = now
+
+    def revert_resize(self, ctx: RequestContext, server_id: str) -> None:
+        now = self.cloud.clock.now()
+        with self.cloud.db.write() as db:
+            server = self.get_server_row(db, ctx, server_id)
+            self.cloud.policy.enforce(ctx, "compute:action", server.project_id)
+            if server.vm_state != RESIZED or server.task_state is not None:
+                raise self.invalid_state("revertResize", server)
+            server.task_state = "resize_reverting"
+            server.updated_at = now
+            enqueue(db, now, "compute.task", server_id)
+        self.cloud.worker.wake()
+
+    def console_output(self, ctx: RequestContext, server_id: str, length: int | None) -> str:
+        with self.cloud.db.read() as db:
+            server = self.get_server_row(db, ctx, server_id)
+            self.cloud.policy.enforce(ctx, "compute:action", server.project_id)
+        try:
+            return str(self.driver.console_output(server_id, length))
+        except GuestNotFound:
+            raise Conflict(f"Instance {server_id} is not ready") from None
+
+    # ------------------------------------------------------------------ tasks
+    def run_task(self, server_id: str) -> None:
+        """Carry out the server's pending task_state with the driver and record the outcome. Idempotent: a
+        server with no task (or a deleted one) is left alone."""
+        with self.cloud.db.read() as db:
+            server = db.scalar(select(Server).where(Server.id == server_id, Server.deleted.is_(False)))
+        if server is None or server.task_state is None:
+            return
+        task, was_running = server.task_state, server.power_state == RUNNING
+        try:
+            if task == "powering-off":
+                self._tolerate_missing(lambda: self.driver.power_off(server_id))
+            elif task == "powering-on":
+                self._ensure_guest(server_id, lambda: self.driver.power_on(server_id))
+            elif task in ("rebooting", "rebooting_hard"):
+                self._ensure_guest(server_id, lambda: self.driver.reboot(server_id, hard=task == "rebooting_hard"))
+            elif task in ("resize_prep", "resize_reverting"):
+                target = server.new_flavor if task == "resize_prep" else server.old_flavor
+                if target is None:
+                    raise DriverError(f"No flavor to {'resize' if task == 'resize_prep' else 'revert'} to.")
+                if was_running:
+                    self._tolerate_missing(lambda: self.driver.power_off(server_id))
+                self.driver.resize(server_id, int(target["vcpus"]), int(target["ram"]), int(target["disk"]))
+                if was_running:
+                    self.driver.power_on(server_id)
+        except (DriverError, GuestNotFound) as exc:
+            self._task_failed(server_id, task, str(exc))
+            return
+        self._task_done(server_id, task, was_running)
+
+    @staticmethod
+    def _tolerate_missing(call: Any) -> None:
+        # e.g. stopping a server whose build failed: there is nothing to power off
+        with contextlib.suppress(GuestNotFound):
+            call()
+
+    def _ensure_guest(self, server_id: str, call: Any) -> None:
+        """Power on or reboot; a guest that is missing (a failed build, a wiped driver directory) is made anew,
+        as Nova's hard reboot recreates the domain."""
+        try:
+            call()
+        except GuestNotFound:
+            spec = self.guest_spec(server_id)
+            if spec is None:
+                return
+            self.driver.spawn(spec)
+
+    def _task_done(self, server_id: str, task: str, was_running: bool) -> None:
+        now = self.cloud.clock.now()
+        with self.cloud.db.write() as db:
+            server = db.scalar(select(Server).where(Server.id == server_id, Server.deleted.is_(False)))
+            if server is None or server.task_state != task:
+                return
+            action: str | None = None
+            if task == "powering-off":
+                server.vm_state, server.power_state, action = STOPPED, SHUTDOWN, "power_off"
+            elif task in ("powering-on", "rebooting", "rebooting_hard"):
+                action = "power_on" if server.power_state != RUNNING else "reboot"
+                server.vm_state, server.power_state = ACTIVE, RUNNING
+                server.fault = None if task != "rebooting" else server.fault
+            elif task == "resize_prep":
+                server.old_flavor, server.flavor, server.new_flavor = server.flavor, server.new_flavor or {}, None
+                server.vm_state, action = RESIZED, "resize"
+            elif task == "resize_reverting":
+                server.flavor, server.old_flavor = server.old_flavor or server.flavor, None
+                server.vm_state, action = (ACTIVE if was_running else STOPPED), "resize"
+            server.task_state = None
+            server.updated_at = now
+            if action is not None:
+                events.record(db, now, project_id=server.project_id, user_id=server.user_id,
+                              resource_type="server", resource_id=server_id, action=action,
+                              **flavor_attrs(server.flavor))
+
+    def _task_failed(self, server_id: str, task: str, message: str) -> None:
+        if task in QUEUED_TASKS:
+            self.set_error(server_id, message)
+            return
+        now = self.cloud.clock.now()
+        with self.cloud.db.write() as db:
+            server = db.scalar(select(Server).where(Server.id == server_id, Server.deleted.is_(False)))
+            if server is None:
+                return
+            server.task_state = None
+            server.fault = {"code": 500, "message": message, "created": now.strftime("%Y-%m-%dT%H:%M:%SZ")}
+            server.updated_at = now
+
+    # ------------------------------------------------------------------ disks (for the volume service)
+    def attach_disk(self, server_id: str, disk: DiskSpec) -> None:
+        """Attach a volume's file to a server's guest. Raises NotFound (unknown server) or Conflict (a server
+        whose state cannot take a disk, or a driver that refused)."""
+        with self.cloud.db.read() as db:
+            server = db.scalar(select(Server).where(Server.id == server_id, Server.deleted.is_(False)))
+        if server is None:
+            raise NotFound(f"Instance {server_id} could not be found.")
+        if server.vm_state not in (ACTIVE, STOPPED) or server.task_state is not None:
+            raise self.invalid_state("attach_volume", server)
+        try:
+            self.driver.attach_disk(server_id, disk)
+        except DriverError as exc:
+            raise Conflict(str(exc)) from None
+
+    def detach_disk(self, server_id: str, volume_id: str) -> None:
+        """Detach a volume from a guest. Succeeds for a deleted server (its guest may be gone already)."""
+        with self.cloud.db.read() as db:
+            server = db.scalar(select(Server).where(Server.id == server_id))
+        if server is None:
+            raise NotFound(f"Instance {server_id} could not be found.")
+        if not server.deleted and server.task_state is not None:
+            raise self.invalid_state("detach_volume", server)
+        try:
+            self.driver.detach_disk(server_id, volume_id)
+        except GuestNotFound:
+            return
+        except DriverError as exc:
+            raise Conflict(str(exc)) from None
+
+    # ------------------------------------------------------------------ recovery
+    def recover(self) -> int:
+        """After a restart: queue a job for every server left mid-way whose job is gone (a BUILD server, an
+        unfinished task) and for every guest whose server is deleted. Returns how many jobs were queued."""
+        queued = 0
+        guests = set(self.cloud.compute_driver.list_guests()) if self.cloud.compute_driver is not None else set()
+        now: datetime = self.cloud.clock.now()
+        with self.cloud.db.write() as db:
+            pending = {(kind, rid) for kind, rid in db.execute(select(Job.kind, Job.resource_id))}
+            unfinished = db.scalars(select(Server).where(Server.deleted.is_(False), (
+                Server.vm_state == BUILDING) | Server.task_state.is_not(None)))
+            for server in unfinished:
+                kind = "compute.build" if server.vm_state == BUILDING else "compute.task"
+                if (kind, server.id) not in pending:
+                    enqueue(db, now, kind, server.id)
+                    queued += 1
+            if guests:
+                alive = set(db.scalars(select(Server.id).where(Server.id.in_(guests), Server.deleted.is_(False))))
+                for orphan in sorted(guests - alive):
+                    if ("compute.delete", orphan) not in pending:
+                        enqueue(db, now, "compute.delete", orphan)
+                        queued += 1
+        if queued:
+            log.info("recovery queued %d compute job(s)", queued)
+            self.cloud.worker.wake()
+        return queued

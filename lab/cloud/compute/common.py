@@ -1,0 +1,131 @@
+"""What the compute service's modules share: Nova's state vocabulary, the default quotas, the per-request
+view of a server, and the base class every part of `ComputeService` builds on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lab.cloud.compute.models import Server
+from lab.cloud.context import RequestContext
+from lab.cloud.errors import Conflict, NotFound
+
+if TYPE_CHECKING:
+    from lab.cloud.app import Cloud
+
+AVAILABILITY_ZONE = "nova"
+
+# Nova's vm_states and task_states (nova/compute/vm_states.py, task_states.py), as far as this cloud uses them.
+ACTIVE, BUILDING, STOPPED, RESIZED, ERROR, DELETED = "active", "building", "stopped", "resized", "error", "deleted"
+
+# power_state integers as the API shows them (OS-EXT-STS:power_state).
+NOSTATE, RUNNING, SHUTDOWN = 0, 1, 4
+
+# (vm_state, task_state) -> API status, after nova/api/openstack/common.py's _STATE_MAP.
+_STATE_MAP: dict[str, dict[str | None, str]] = {
+    ACTIVE: {None: "ACTIVE", "rebooting": "REBOOT", "reboot_pending": "REBOOT", "reboot_started": "REBOOT",
+             "rebooting_hard": "HARD_REBOOT", "reboot_pending_hard": "HARD_REBOOT",
+             "reboot_started_hard": "HARD_REBOOT", "resize_prep": "RESIZE", "resize_migrating": "RESIZE",
+             "resize_migrated": "RESIZE", "resize_finish": "RESIZE"},
+    BUILDING: {None: "BUILD"},
+    STOPPED: {None: "SHUTOFF", "resize_prep": "RESIZE", "resize_migrating": "RESIZE",
+              "resize_migrated": "RESIZE", "resize_finish": "RESIZE", "rebooting_hard": "HARD_REBOOT"},
+    RESIZED: {None: "VERIFY_RESIZE", "resize_reverting": "REVERT_RESIZE"},
+    ERROR: {None: "ERROR", "rebooting_hard": "HARD_REBOOT"},
+    DELETED: {None: "DELETED"},
+}
+
+# Statuses the server list can be filtered by: status -> (vm_states, task_states or None for any).
+STATUS_FILTERS: dict[str, tuple[tuple[str, ...], tuple[str, ...] | None]] = {
+    "ACTIVE": ((ACTIVE,), None), "BUILD": ((BUILDING,), None), "SHUTOFF": ((STOPPED,), None),
+    "ERROR": ((ERROR,), None), "VERIFY_RESIZE": ((RESIZED,), None), "DELETED": ((DELETED,), None),
+    "REBOOT": ((ACTIVE,), ("rebooting", "reboot_pending", "reboot_started")),
+    "HARD_REBOOT": ((ACTIVE, STOPPED, ERROR), ("rebooting_hard", "reboot_pending_hard", "reboot_started_hard")),
+    "RESIZE": ((ACTIVE, STOPPED), ("resize_prep", "resize_migrating", "resize_migrated", "resize_finish")),
+    "REVERT_RESIZE": ((RESIZED,), ("resize_reverting",)),
+}
+
+# Statuses in which Nova shows `progress`.
+PROGRESS_STATUSES = ("ACTIVE", "BUILD", "REBUILD", "RESIZE", "VERIFY_RESIZE", "MIGRATING")
+
+
+def status_of(vm_state: str, task_state: str | None) -> str:
+    """The API `status` of a server, as Nova derives it from its vm_state and task_state."""
+    states = _STATE_MAP.get(vm_state, {})
+    return states.get(task_state) or states.get(None) or "UNKNOWN"
+
+
+DEFAULT_QUOTAS: dict[str, int] = {
+    "instances": 10, "cores": 20, "ram": 51200, "floating_ips": 10, "fixed_ips": -1, "metadata_items": 128,
+    "injected_files": 5, "injected_file_content_bytes": 10240, "injected_file_path_bytes": 255,
+    "key_pairs": 100, "security_groups": 10, "security_group_rules": 20, "server_groups": 10,
+    "server_group_members": 10,
+}
+
+
+def flavor_attrs(flavor: dict[str, Any]) -> dict[str, Any]:
+    """What an event records about a server's flavor (what billing prices)."""
+    return {"flavor_id": flavor.get("id"), "flavor_name": flavor.get("name"), "vcpus": flavor.get("vcpus", 0),
+            "ram": flavor.get("ram", 0), "disk": flavor.get("disk", 0)}
+
+
+@dataclass
+class ServerView:
+    """A server and what other services say about it, ready to render."""
+
+    server: Server
+    addresses: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    volumes: list[str] = field(default_factory=list)
+    security_groups: list[str] = field(default_factory=list)
+
+
+class ComputeBase:
+    """The state every part of the compute service shares: the cloud it belongs to."""
+
+    def __init__(self, cloud: Cloud):
+        self.cloud = cloud
+
+    # The other services, each None when this lab does not have it (see the contracts in BRIEF.md).
+    @property
+    def network(self) -> Any:
+        return getattr(self.cloud, "network", None)
+
+    @property
+    def volume(self) -> Any:
+        return getattr(self.cloud, "volume", None)
+
+    @property
+    def image(self) -> Any:
+        return getattr(self.cloud, "image", None)
+
+    @property
+    def host(self) -> str:
+        """The one compute host's name (OS-EXT-SRV-ATTR:host, hostId); asked of the driver once."""
+        cached: str | None = self.__dict__.get("_host")
+        if cached is None:
+            driver = self.cloud.compute_driver
+            cached = str(driver.host_info().hypervisor_hostname) if driver is not None else "stacklab"
+            self.__dict__["_host"] = cached
+        return cached
+
+    @staticmethod
+    def visible(ctx: RequestContext, project_id: str) -> bool:
+        return ctx.is_admin or ctx.project_id == project_id
+
+    def get_server_row(self, db: Session, ctx: RequestContext, server_id: str, *,
+                       for_write: bool = False) -> Server:
+        """The caller's (or, for an admin, anyone's) live server. Raises Nova's 404 otherwise."""
+        server = db.scalar(select(Server).where(Server.id == server_id, Server.deleted.is_(False)))
+        if server is None or not self.visible(ctx, server.project_id):
+            raise NotFound(f"Instance {server_id} could not be found.")
+        return server
+
+    @staticmethod
+    def invalid_state(action: str, server: Server) -> Conflict:
+        """Nova's 409 for an action the server's state does not allow."""
+        if server.task_state is not None:
+            return Conflict(f"Cannot '{action}' instance {server.id} while it is in task_state {server.task_state}")
+        return Conflict(f"Cannot '{action}' instance {server.id} while it is in vm_state {server.vm_state}")

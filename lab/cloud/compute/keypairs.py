@@ -1,0 +1,86 @@
+"""Key pairs with microversion 2.1 semantics: owned by a user, imported from an OpenSSH public key or generated
+here (then the private key is returned once and never stored), MD5 fingerprints, quota `key_pairs` per user."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from lab.cloud.compute.models import KeyPair
+from lab.cloud.compute.quotas import QuotasMixin
+from lab.cloud.context import RequestContext
+from lab.cloud.errors import BadRequest, Conflict, Forbidden, NotFound
+
+
+def fingerprint(public_key: str) -> str:
+    """Nova's fingerprint: the MD5 of the key blob, as colon-separated hex. Raises BadRequest for a key that is
+    not an OpenSSH public key."""
+    try:
+        serialization.load_ssh_public_key(public_key.strip().encode())
+        blob = base64.b64decode(public_key.split()[1], validate=True)
+    except (ValueError, IndexError, binascii.Error, TypeError):
+        raise BadRequest("Keypair data is invalid: failed to generate fingerprint") from None
+    digest = hashlib.md5(blob, usedforsecurity=False).hexdigest()
+    return ":".join(digest[i:i + 2] for i in range(0, len(digest), 2))
+
+
+def generate_key_pair(comment: str) -> tuple[str, str]:
+    """A new RSA key pair as Nova makes them: (OpenSSH public key, PEM private key)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                                serialization.NoEncryption()).decode()
+    public = key.public_key().public_bytes(serialization.Encoding.OpenSSH,
+                                           serialization.PublicFormat.OpenSSH).decode()
+    return f"{public} {comment}", private
+
+
+class KeypairsMixin(QuotasMixin):
+    def create_keypair(self, ctx: RequestContext, name: str, public_key: str | None) -> tuple[KeyPair, str | None]:
+        """Import or generate a key pair for the caller. Returns it and the private key (generated only)."""
+        self.cloud.policy.enforce(ctx, "compute:keypair")
+        private_key = None
+        if public_key is None:
+            public_key, private_key = generate_key_pair("Generated-by-Nova")
+        print_ = fingerprint(public_key)
+        with self.cloud.db.write() as db:
+            count = db.scalar(select(func.count()).select_from(KeyPair).where(KeyPair.user_id == ctx.user_id)) or 0
+            limit = self.quota_limits(db, ctx.project_id)["key_pairs"] if ctx.project_id else -1
+            if 0 <= limit <= count:
+                raise Forbidden("Quota exceeded, too many key pairs.")
+            if db.scalar(select(KeyPair.id).where(KeyPair.user_id == ctx.user_id, KeyPair.name == name)):
+                raise Conflict(f"Key pair '{name}' already exists.")
+            keypair = KeyPair(name=name, user_id=ctx.user_id, project_id=ctx.project_id, fingerprint=print_,
+                              public_key=public_key.strip(), created_at=self.cloud.clock.now())
+            db.add(keypair)
+            try:
+                db.flush()
+            except IntegrityError:  # the unique constraint is the last word on a race
+                raise Conflict(f"Key pair '{name}' already exists.") from None
+        return keypair, private_key
+
+    def list_keypairs(self, ctx: RequestContext) -> list[KeyPair]:
+        self.cloud.policy.enforce(ctx, "compute:get")
+        with self.cloud.db.read() as db:
+            return list(db.scalars(select(KeyPair).where(KeyPair.user_id == ctx.user_id).order_by(KeyPair.name)))
+
+    def get_keypair(self, ctx: RequestContext, name: str) -> KeyPair:
+        self.cloud.policy.enforce(ctx, "compute:get")
+        with self.cloud.db.read() as db:
+            keypair = db.scalar(select(KeyPair).where(KeyPair.user_id == ctx.user_id, KeyPair.name == name))
+        if keypair is None:
+            raise NotFound(f"Keypair {name} not found for user {ctx.user_id}")
+        return keypair
+
+    def delete_keypair(self, ctx: RequestContext, name: str) -> None:
+        self.cloud.policy.enforce(ctx, "compute:keypair")
+        with self.cloud.db.write() as db:
+            keypair = db.scalar(select(KeyPair).where(KeyPair.user_id == ctx.user_id, KeyPair.name == name))
+            if keypair is None:
+                raise NotFound(f"Keypair {name} not found for user {ctx.user_id}")
+            db.delete(keypair)

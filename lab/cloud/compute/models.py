@@ -1,0 +1,117 @@
+"""Compute's stored state: flavors (with access lists and extra specs), key pairs, servers, and per-project
+quota overrides.
+
+Servers are soft-deleted, as in Nova: a deleted server keeps its row (vm_state `deleted`, `deleted_at` set) so
+`changes-since` can report it and billing can read its history, while every normal query leaves it out.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lab.cloud.db import Base, new_id
+
+
+class Flavor(Base):
+    __tablename__ = "flavors"
+
+    # Nova's flavors have an integer primary key and a separate string `flavorid` that the API shows as `id`.
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    flavorid: Mapped[str] = mapped_column(String(255), unique=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    memory_mb: Mapped[int]
+    vcpus: Mapped[int]
+    root_gb: Mapped[int]
+    ephemeral_gb: Mapped[int] = mapped_column(default=0)
+    swap: Mapped[int] = mapped_column(default=0)
+    rxtx_factor: Mapped[float] = mapped_column(default=1.0)
+    is_public: Mapped[bool] = mapped_column(default=True)
+    disabled: Mapped[bool] = mapped_column(default=False)
+    description: Mapped[str | None] = mapped_column(String(65535))
+    extra_specs: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
+
+
+class FlavorAccess(Base):
+    """A project allowed to use a private flavor."""
+
+    __tablename__ = "flavor_access"
+    __table_args__ = (UniqueConstraint("flavor_seq", "project_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    flavor_seq: Mapped[int] = mapped_column(ForeignKey("flavors.seq", ondelete="CASCADE"))
+    project_id: Mapped[str] = mapped_column(String(64))
+
+
+class KeyPair(Base):
+    """Key pairs belong to a user (not a project), and names are unique per user, as in Nova."""
+
+    __tablename__ = "key_pairs"
+    __table_args__ = (UniqueConstraint("user_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(255))
+    user_id: Mapped[str] = mapped_column(String(64), index=True)
+    project_id: Mapped[str | None] = mapped_column(String(64))
+    fingerprint: Mapped[str] = mapped_column(String(255))
+    public_key: Mapped[str] = mapped_column(Text)
+    type: Mapped[str] = mapped_column(String(16), default="ssh")
+    created_at: Mapped[datetime]
+
+
+class Server(Base):
+    __tablename__ = "servers"
+    __table_args__ = (Index("ix_servers_project_deleted", "project_id", "deleted"),
+                      Index("ix_servers_created", "created_at", "id"))
+
+    # The integer names the guest (`instance-0000002a`) the way Nova's instance id does.
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(36), unique=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(255))
+    project_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str] = mapped_column(String(64))
+    # Nova's state machine; the API's `status` is derived from these two (schemas.status_of).
+    vm_state: Mapped[str] = mapped_column(String(32), default="building")
+    task_state: Mapped[str | None] = mapped_column(String(32), default="scheduling")
+    power_state: Mapped[int] = mapped_column(default=0)
+    deleted: Mapped[bool] = mapped_column(default=False)
+    # The flavor as it was at boot (a copy, as Nova keeps one: deleting a flavor must not change servers).
+    flavor: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # During a resize: the flavor it came from (kept until confirmResize) and the one it is going to.
+    old_flavor: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    new_flavor: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    image_id: Mapped[str | None] = mapped_column(String(64))
+    key_name: Mapped[str | None] = mapped_column(String(255))
+    public_key: Mapped[str | None] = mapped_column(Text)
+    user_data: Mapped[str | None] = mapped_column(Text)
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", default=dict)
+    security_groups: Mapped[list[Any]] = mapped_column(default=list)
+    access_ip_v4: Mapped[str] = mapped_column(String(64), default="")
+    access_ip_v6: Mapped[str] = mapped_column(String(64), default="")
+    availability_zone: Mapped[str] = mapped_column(String(255), default="nova")
+    host: Mapped[str | None] = mapped_column(String(255))
+    config_drive: Mapped[str] = mapped_column(String(16), default="")
+    progress: Mapped[int] = mapped_column(default=0)
+    # The last failure shown to the user as `fault` ({"code", "message", "created"}).
+    fault: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    launched_at: Mapped[datetime | None]
+    terminated_at: Mapped[datetime | None]
+    deleted_at: Mapped[datetime | None]
+
+
+class QuotaLimit(Base):
+    """A per-project override of one compute quota (absent: the default applies)."""
+
+    __tablename__ = "compute_quotas"
+    __table_args__ = (UniqueConstraint("project_id", "resource"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    project_id: Mapped[str] = mapped_column(String(64))
+    resource: Mapped[str] = mapped_column(String(64))
+    hard_limit: Mapped[int]

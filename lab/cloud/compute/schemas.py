@@ -1,0 +1,420 @@
+"""Compute's wire shapes at microversion 2.1: request validation (with Nova's 400 wording) and one render
+function per resource, matching tempest's 2.1 response schemas key for key (a key too many fails them as surely
+as one too few)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import hashlib
+import ipaddress
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from lab.cloud.compute.common import PROGRESS_STATUSES, ServerView, status_of
+from lab.cloud.compute.models import Flavor, KeyPair
+from lab.cloud.errors import BadRequest
+from lab.cloud.http import timestamp
+
+VERSION_UPDATED = "2013-07-23T11:33:21Z"
+MEDIA_TYPES = [{"base": "application/json", "type": "application/vnd.openstack.compute+json;version=2.1"}]
+KEYPAIR_NAME = re.compile(r"^[a-zA-Z0-9 _-]+$")
+
+
+# ---------------------------------------------------------------------------------------------- versions
+def version(base: str) -> dict[str, Any]:
+    """The v2.1 version entry (this cloud serves exactly microversion 2.1)."""
+    return {"id": "v2.1", "status": "CURRENT", "version": "2.1", "min_version": "2.1", "updated": VERSION_UPDATED,
+            "links": [{"rel": "self", "href": f"{base}/compute/v2.1/"},
+                      {"rel": "describedby", "type": "text/html", "href": "http://docs.openstack.org/"}],
+            "media-types": MEDIA_TYPES}
+
+
+def versions(base: str) -> dict[str, Any]:
+    entry = version(base)
+    entry.pop("media-types")
+    return {"versions": [entry]}
+
+
+# ---------------------------------------------------------------------------------------------- validation
+def invalid(field: str, value: Any, reason: str) -> BadRequest:
+    """Nova's JSON-schema error wording."""
+    return BadRequest(f"Invalid input for field/attribute {field}. Value: {value}. {reason}")
+
+
+def _string(body: dict[str, Any], key: str, *, required: bool = False, min_len: int = 0, max_len: int = 255,
+            field: str | None = None) -> str | None:
+    field = field or key
+    if key not in body or body[key] is None:
+        if required:
+            raise invalid(field, None, f"'{key}' is a required property")
+        return None
+    value = body[key]
+    if not isinstance(value, str):
+        raise invalid(field, value, f"{value!r} is not of type 'string'")
+    if len(value) < min_len:
+        raise invalid(field, value, f"{value!r} is too short")
+    if len(value) > max_len:
+        raise invalid(field, value, f"{value!r} is too long")
+    return value
+
+
+def _name(body: dict[str, Any], key: str = "name") -> str:
+    name = _string(body, key, required=True, min_len=1)
+    assert name is not None
+    if name.strip() != name or not name.strip():
+        raise invalid(key, name, f"{name!r} does not match '^(?! )[^\\x00-\\x1f]*(?<! )$' (leading or trailing "
+                      "whitespace)")
+    if any(ord(c) < 32 for c in name):
+        raise invalid(key, name, "Invalid characters in name")
+    return name
+
+
+def _int(value: Any, field: str, minimum: int | None = None, maximum: int | None = None) -> int:
+    """Nova accepts integers and integer strings for many fields."""
+    if isinstance(value, bool):
+        raise invalid(field, value, f"{value!r} is not of type 'integer', 'string'")
+    if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
+        value = int(value)
+    if not isinstance(value, int):
+        raise invalid(field, value, f"{value!r} is not of type 'integer', 'string'")
+    if minimum is not None and value < minimum:
+        raise invalid(field, value, f"{value} is less than the minimum of {minimum}")
+    if maximum is not None and value > maximum:
+        raise invalid(field, value, f"{value} is greater than the maximum of {maximum}")
+    return value
+
+
+def parse_metadata(value: Any, field: str = "metadata") -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise invalid(field, value, f"{value!r} is not of type 'object'")
+    for key, item in value.items():
+        if not isinstance(key, str) or not 1 <= len(key) <= 255:
+            raise invalid(field, value, f"Metadata key {key!r} must be 1 to 255 characters")
+        if not isinstance(item, str):
+            raise invalid(field, value, f"{item!r} is not of type 'string'")
+        if len(item) > 255:
+            raise invalid(field, value, f"{item!r} is too long")
+    return dict(value)
+
+
+def _access_ip(value: Any, field: str, version: int) -> str:
+    if value is None or value == "":
+        return ""
+    try:
+        address = ipaddress.ip_address(value)
+    except (ValueError, TypeError):
+        address = None
+    if address is None or address.version != version:
+        raise invalid(field, value, f"{value!r} is not a 'ipv{version}'")
+    return str(address)
+
+
+def _ref(value: Any) -> str:
+    """imageRef and flavorRef may be ids or hrefs (the id is the last path segment)."""
+    text = str(value).strip()
+    return text.rstrip("/").rsplit("/", 1)[-1] if "/" in text else text
+
+
+@dataclass
+class ServerCreate:
+    name: str
+    flavor_ref: str
+    image_ref: str | None
+    key_name: str | None
+    metadata: dict[str, str]
+    user_data: str | None
+    access_ip_v4: str
+    access_ip_v6: str
+    networks: list[dict[str, Any]] | None
+    security_groups: list[str] | None
+    availability_zone: str | None
+    min_count: int
+    max_count: int
+    config_drive: bool
+
+
+def parse_server_create(body: dict[str, Any]) -> ServerCreate:
+    """Validate a POST /servers body (what OSC and the SDK send, §5 of OPENSTACK_API.md)."""
+    server = body.get("server")
+    if not isinstance(server, dict):
+        raise invalid("server", server, "'server' is a required property")
+    name = _name(server)
+    if server.get("flavorRef") in (None, ""):
+        raise invalid("flavorRef", server.get("flavorRef"), "'flavorRef' is a required property")
+    if not isinstance(server["flavorRef"], str | int):
+        raise invalid("flavorRef", server["flavorRef"], "is not of type 'string', 'integer'")
+    image_ref = server.get("imageRef")
+    if image_ref is not None and not isinstance(image_ref, str):
+        raise invalid("imageRef", image_ref, f"{image_ref!r} is not of type 'string'")
+    image_ref = _ref(image_ref) if image_ref else None
+    for bdm in server.get("block_device_mapping_v2") or []:
+        if not isinstance(bdm, dict):
+            raise invalid("block_device_mapping_v2", bdm, "is not of type 'object'")
+        source, dest = bdm.get("source_type"), bdm.get("destination_type", "local")
+        if source == "image" and dest in ("local", None) and str(bdm.get("boot_index", 0)) == "0":
+            # OSC repeats the image as a local boot disk: that is a plain image boot.
+            if image_ref is None and bdm.get("uuid"):
+                image_ref = str(bdm["uuid"])
+            continue
+        if source in ("volume", "snapshot") or dest == "volume":
+            raise BadRequest("Block Device Mapping is Invalid: booting from or attaching volumes at create is "
+                             "not supported by this cloud; attach volumes after the server is ACTIVE.")
+        raise BadRequest(f"Block Device Mapping is Invalid: unsupported mapping {bdm!r}.")
+    if image_ref is None:
+        raise BadRequest("Missing imageRef attribute")
+    key_name = _string(server, "key_name", min_len=1)
+    metadata = parse_metadata(server.get("metadata") or {})
+    user_data = server.get("user_data")
+    if user_data is not None:
+        if not isinstance(user_data, str):
+            raise invalid("user_data", user_data, "is not of type 'string'")
+        try:
+            base64.b64decode(user_data, validate=True)
+        except (binascii.Error, ValueError):
+            raise BadRequest("User data needs to be valid base 64.") from None
+        if len(user_data) > 65535:
+            raise invalid("user_data", "...", "is too long")
+    networks = server.get("networks")
+    if networks is not None:
+        if isinstance(networks, str):
+            raise invalid("networks", networks, f"{networks!r} is not of type 'array' (\"auto\" and \"none\" "
+                          "need microversion 2.37)")
+        if not isinstance(networks, list):
+            raise invalid("networks", networks, "is not of type 'array'")
+        for item in networks:
+            if not isinstance(item, dict) or not set(item) <= {"uuid", "port", "fixed_ip", "tag"}:
+                raise invalid("networks", networks, "Additional properties are not allowed")
+            if item.get("uuid") is not None:
+                try:
+                    uuid.UUID(str(item["uuid"]))
+                except ValueError:
+                    raise BadRequest(f"Bad networks format: network uuid is not in proper format "
+                                     f"({item['uuid']})") from None
+            if item.get("fixed_ip") is not None:
+                try:
+                    ipaddress.ip_address(item["fixed_ip"])
+                except ValueError:
+                    raise invalid("fixed_ip", item["fixed_ip"], "is not a 'ip address'") from None
+    groups = server.get("security_groups")
+    security_groups = None
+    if groups is not None:
+        if not isinstance(groups, list) or not all(isinstance(g, dict) and isinstance(g.get("name"), str)
+                                                    for g in groups):
+            raise invalid("security_groups", groups, "each item must be an object with a 'name'")
+        security_groups = list(dict.fromkeys(g["name"] for g in groups))
+    az = server.get("availability_zone")
+    min_count = _int(server.get("min_count", 1), "min_count", 1)
+    max_count = _int(server.get("max_count", min_count), "max_count", 1)
+    if min_count > max_count:
+        raise BadRequest("min_count must be <= max_count")
+    return ServerCreate(
+        name=name, flavor_ref=_ref(server["flavorRef"]), image_ref=image_ref, key_name=key_name,
+        metadata=metadata, user_data=user_data,
+        access_ip_v4=_access_ip(server.get("accessIPv4"), "accessIPv4", 4),
+        access_ip_v6=_access_ip(server.get("accessIPv6"), "accessIPv6", 6),
+        networks=networks, security_groups=security_groups,
+        availability_zone=az if isinstance(az, str) and az else None,
+        min_count=min_count, max_count=max_count,
+        config_drive=str(server.get("config_drive", "")).lower() in ("true", "1", "yes"))
+
+
+def parse_server_update(body: dict[str, Any]) -> dict[str, Any]:
+    server = body.get("server")
+    if not isinstance(server, dict):
+        raise invalid("server", server, "'server' is a required property")
+    allowed = {"name", "accessIPv4", "accessIPv6", "OS-DCF:diskConfig"}
+    extra = set(server) - allowed
+    if extra:
+        raise invalid("server", server, f"Additional properties are not allowed ({', '.join(sorted(extra))} "
+                      "were unexpected)")
+    changes: dict[str, Any] = {}
+    if "name" in server:
+        changes["name"] = _name(server)
+    if "accessIPv4" in server:
+        changes["access_ip_v4"] = _access_ip(server["accessIPv4"], "accessIPv4", 4)
+    if "accessIPv6" in server:
+        changes["access_ip_v6"] = _access_ip(server["accessIPv6"], "accessIPv6", 6)
+    return changes
+
+
+def parse_keypair_create(body: dict[str, Any]) -> tuple[str, str | None]:
+    keypair = body.get("keypair")
+    if not isinstance(keypair, dict):
+        raise invalid("keypair", keypair, "'keypair' is a required property")
+    extra = set(keypair) - {"name", "public_key"}
+    if extra:
+        raise invalid("keypair", keypair, f"Additional properties are not allowed ({', '.join(sorted(extra))} "
+                      "were unexpected)")
+    name = _string(keypair, "name", required=True, min_len=1)
+    assert name is not None
+    if not KEYPAIR_NAME.match(name) or name.strip() != name:
+        raise BadRequest("Keypair data is invalid: Keypair name contains unsafe characters")
+    public_key = _string(keypair, "public_key", max_len=65535)
+    return name, public_key
+
+
+def parse_flavor_create(body: dict[str, Any]) -> dict[str, Any]:
+    flavor = body.get("flavor")
+    if not isinstance(flavor, dict):
+        raise invalid("flavor", flavor, "'flavor' is a required property")
+    spec: dict[str, Any] = {"name": _name(flavor)}
+    flavorid = flavor.get("id")
+    if flavorid is not None:
+        flavorid = str(flavorid)
+        if not re.fullmatch(r"[\w.\- ]{1,255}", flavorid) or flavorid.strip() != flavorid:
+            raise invalid("id", flavorid, "does not match '^(?! )[a-zA-Z0-9. _-]+(?<! )$'")
+        spec["id"] = None if flavorid == "auto" else flavorid
+    for key in ("ram", "vcpus", "disk"):
+        if key not in flavor:
+            raise invalid(key, None, f"'{key}' is a required property")
+    spec["ram"] = _int(flavor["ram"], "ram", 1)
+    spec["vcpus"] = _int(flavor["vcpus"], "vcpus", 1)
+    spec["disk"] = _int(flavor["disk"], "disk", 0)
+    spec["ephemeral"] = _int(flavor.get("OS-FLV-EXT-DATA:ephemeral", 0), "OS-FLV-EXT-DATA:ephemeral", 0)
+    swap = flavor.get("swap", 0)
+    spec["swap"] = 0 if swap == "" else _int(swap, "swap", 0)
+    rxtx = flavor.get("rxtx_factor", 1.0)
+    if isinstance(rxtx, bool) or not isinstance(rxtx, int | float) or rxtx <= 0:
+        raise invalid("rxtx_factor", rxtx, "must be a number greater than 0")
+    spec["rxtx_factor"] = float(rxtx)
+    public = flavor.get("os-flavor-access:is_public", True)
+    if not isinstance(public, bool):
+        raise invalid("os-flavor-access:is_public", public, f"{public!r} is not of type 'boolean'")
+    spec["is_public"] = public
+    return spec
+
+
+def parse_quota_update(body: dict[str, Any], known: set[str]) -> tuple[dict[str, int], bool]:
+    quota_set = body.get("quota_set")
+    if not isinstance(quota_set, dict):
+        raise invalid("quota_set", quota_set, "'quota_set' is a required property")
+    force = str(quota_set.get("force", "false")).lower() in ("true", "1")
+    values = {}
+    for key, value in quota_set.items():
+        if key == "force":
+            continue
+        if key not in known:
+            raise invalid("quota_set", quota_set, f"Additional properties are not allowed ('{key}' was unexpected)")
+        values[key] = _int(value, key, -1)
+    return values, force
+
+
+def parse_console_length(value: Any) -> int | None:
+    if value is None:
+        return None
+    length = _int(value, "length", -1)
+    return None if length == -1 else length
+
+
+# ---------------------------------------------------------------------------------------------- rendering
+def _links(base: str, collection: str, item_id: str) -> list[dict[str, str]]:
+    return [{"rel": "self", "href": f"{base}/compute/v2.1/{collection}/{item_id}"},
+            {"rel": "bookmark", "href": f"{base}/compute/{collection}/{item_id}"}]
+
+
+def flavor_brief(flavor: Flavor, base: str) -> dict[str, Any]:
+    return {"id": flavor.flavorid, "name": flavor.name, "links": _links(base, "flavors", flavor.flavorid)}
+
+
+def flavor_detail(flavor: Flavor, base: str) -> dict[str, Any]:
+    return {"id": flavor.flavorid, "name": flavor.name, "ram": flavor.memory_mb, "vcpus": flavor.vcpus,
+            "disk": flavor.root_gb, "OS-FLV-EXT-DATA:ephemeral": flavor.ephemeral_gb,
+            "swap": flavor.swap or "", "rxtx_factor": flavor.rxtx_factor,
+            "OS-FLV-DISABLED:disabled": flavor.disabled, "os-flavor-access:is_public": flavor.is_public,
+            "links": _links(base, "flavors", flavor.flavorid)}
+
+
+def flavor_snapshot(flavor: Flavor) -> dict[str, Any]:
+    """The copy of a flavor a server keeps (what it booted with, whatever happens to the flavor later)."""
+    return {"id": flavor.flavorid, "name": flavor.name, "vcpus": flavor.vcpus, "ram": flavor.memory_mb,
+            "disk": flavor.root_gb, "ephemeral": flavor.ephemeral_gb, "swap": flavor.swap,
+            "extra_specs": dict(flavor.extra_specs or {})}
+
+
+def keypair_created(keypair: KeyPair, private_key: str | None) -> dict[str, Any]:
+    body = {"name": keypair.name, "public_key": keypair.public_key, "fingerprint": keypair.fingerprint,
+            "user_id": keypair.user_id}
+    if private_key is not None:
+        body["private_key"] = private_key
+    return {"keypair": body}
+
+
+def keypair_list_item(keypair: KeyPair) -> dict[str, Any]:
+    return {"keypair": {"name": keypair.name, "public_key": keypair.public_key,
+                        "fingerprint": keypair.fingerprint}}
+
+
+def keypair_detail(keypair: KeyPair) -> dict[str, Any]:
+    return {"keypair": {"name": keypair.name, "public_key": keypair.public_key, "fingerprint": keypair.fingerprint,
+                        "user_id": keypair.user_id, "deleted": False, "created_at": timestamp(keypair.created_at),
+                        "updated_at": None, "deleted_at": None, "id": keypair.id}}
+
+
+def server_created(view: ServerView, base: str, admin_pass: str) -> dict[str, Any]:
+    server = view.server
+    return {"server": {"id": server.id, "links": _links(base, "servers", server.id), "OS-DCF:diskConfig": "MANUAL",
+                       "security_groups": [{"name": n} for n in view.security_groups], "adminPass": admin_pass}}
+
+
+def server_brief(view: ServerView, base: str) -> dict[str, Any]:
+    server = view.server
+    return {"id": server.id, "name": server.name, "links": _links(base, "servers", server.id)}
+
+
+@functools.lru_cache(maxsize=4096)
+def host_id(project_id: str, host: str | None) -> str:
+    """Nova's hostId: the same opaque value for a project's servers that share a host."""
+    return hashlib.sha224((project_id + host).encode()).hexdigest() if host else ""
+
+
+def server(view: ServerView, base: str, *, is_admin: bool, detail: bool = True) -> dict[str, Any]:
+    """A server as GET /servers/{id} and /servers/detail show it (`detail=False`: the PUT response, which
+    carries no extension attributes)."""
+    s = view.server
+    status = status_of(s.vm_state, s.task_state)
+    flavor_id = (s.flavor or {}).get("id")
+    body: dict[str, Any] = {
+        "id": s.id, "name": s.name, "status": status, "tenant_id": s.project_id, "user_id": s.user_id,
+        "metadata": dict(s.metadata_ or {}), "hostId": host_id(s.project_id, s.host),
+        "image": {"id": s.image_id, "links": [{"rel": "bookmark", "href": f"{base}/compute/images/{s.image_id}"}]}
+        if s.image_id else "",
+        "flavor": {"id": flavor_id, "links": [{"rel": "bookmark", "href": f"{base}/compute/flavors/{flavor_id}"}]}
+        if flavor_id else {},
+        "created": timestamp(s.created_at), "updated": timestamp(s.updated_at),
+        "addresses": {net: [{"version": a["version"], "addr": a["addr"]} | (
+            {k: a[k] for k in ("OS-EXT-IPS:type", "OS-EXT-IPS-MAC:mac_addr") if k in a} if detail else {})
+            for a in addrs] for net, addrs in view.addresses.items()},
+        "accessIPv4": s.access_ip_v4 or "", "accessIPv6": s.access_ip_v6 or "",
+        "links": _links(base, "servers", s.id), "OS-DCF:diskConfig": "MANUAL",
+    }
+    if status in PROGRESS_STATUSES:
+        body["progress"] = s.progress
+    if status in ("ERROR", "DELETED") and s.fault:
+        body["fault"] = {"code": s.fault.get("code", 500), "created": s.fault.get("created"),
+                         "message": s.fault.get("message", "")}
+    if not detail:
+        return body
+    body.update({
+        "key_name": s.key_name, "config_drive": s.config_drive,
+        "security_groups": [{"name": n} for n in view.security_groups],
+        "OS-EXT-AZ:availability_zone": s.availability_zone,
+        "OS-EXT-STS:vm_state": s.vm_state, "OS-EXT-STS:task_state": s.task_state,
+        "OS-EXT-STS:power_state": s.power_state,
+        "OS-SRV-USG:launched_at": _usage_time(s.launched_at), "OS-SRV-USG:terminated_at": _usage_time(s.terminated_at),
+        "os-extended-volumes:volumes_attached": [{"id": v} for v in view.volumes],
+    })
+    if not view.security_groups:
+        del body["security_groups"]  # Nova leaves the key out for a server with no ports
+    if is_admin:
+        body.update({"OS-EXT-SRV-ATTR:host": s.host, "OS-EXT-SRV-ATTR:instance_name": f"instance-{s.seq:08x}",
+                     "OS-EXT-SRV-ATTR:hypervisor_hostname": s.host})
+    return body
+
+
+def _usage_time(dt: Any) -> str | None:
+    """OS-SRV-USG times have microseconds and no zone, as Nova prints them."""
+    return None if dt is None else dt.strftime("%Y-%m-%dT%H:%M:%S.%f")

@@ -1,0 +1,294 @@
+"""Servers: create (202 + BUILD, quota-checked in the same write transaction), list with Nova's filters and
+pagination, show, update, delete in any state (gone at once; the guest is destroyed by the worker), and server
+metadata.
+
+Other services are called through the contracts in BRIEF.md, and only when the lab has them: the image service
+resolves `imageRef`, the network service allocates ports and reports addresses, the volume service reports
+attached volumes.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from lab.cloud import events
+from lab.cloud.compute import schemas
+from lab.cloud.compute.common import (
+    AVAILABILITY_ZONE,
+    BUILDING,
+    DELETED,
+    STATUS_FILTERS,
+    ServerView,
+    flavor_attrs,
+)
+from lab.cloud.compute.flavors import FlavorsMixin
+from lab.cloud.compute.models import KeyPair, Server
+from lab.cloud.compute.quotas import QuotasMixin
+from lab.cloud.context import RequestContext
+from lab.cloud.errors import BadRequest, NotFound
+from lab.cloud.worker import enqueue
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ServerQuery:
+    name: str | None = None
+    status: str | None = None
+    flavor: str | None = None
+    image: str | None = None
+    changes_since: datetime | None = None
+    project_id: str | None = None  # admins with all_tenants
+    deleted: bool | None = None
+    ip: str | None = None
+    limit: int | None = None
+    marker: str | None = None
+
+
+def hostname_for(name: str, server_id: str) -> str:
+    """Nova's hostname from a display name: lower case, letters, digits and dashes, at most 63 characters."""
+    host = re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-.")[:63].strip("-")
+    return host or f"server-{server_id[:8]}"
+
+
+class ServersMixin(FlavorsMixin, QuotasMixin):
+    # ------------------------------------------------------------------ views
+    def views(self, db: Session, servers: list[Server]) -> list[ServerView]:
+        """Servers with their addresses, volumes and security groups, asked of the other services in batches."""
+        ids = [s.id for s in servers]
+        live = [s.id for s in servers if not s.deleted]
+        network, volume = self.network, self.volume
+        addresses = network.server_addresses(db, live) if network is not None and live else {}
+        groups = network.server_security_groups(db, live) if network is not None and live else {}
+        volumes = volume.server_volumes(db, live) if volume is not None and live else {}
+        result = []
+        for server, server_id in zip(servers, ids, strict=True):
+            sg = groups.get(server_id) if network is not None else list(server.security_groups or [])
+            result.append(ServerView(server, addresses.get(server_id, {}), list(volumes.get(server_id, [])),
+                                     list(sg or [])))
+        return result
+
+    def get_server(self, ctx: RequestContext, server_id: str) -> ServerView:
+        with self.cloud.db.read() as db:
+            server = self.get_server_row(db, ctx, server_id)
+            self.cloud.policy.enforce(ctx, "compute:get", server.project_id)
+            return self.views(db, [server])[0]
+
+    # ------------------------------------------------------------------ create
+    def create_server(self, ctx: RequestContext, req: schemas.ServerCreate) -> tuple[ServerView, str]:
+        """POST /servers: validate against flavor, image, key pair and quotas, create the server(s) in BUILD and
+        queue their builds. Returns the first server and its admin password."""
+        self.cloud.policy.enforce(ctx, "compute:create", ctx.project_id)
+        assert ctx.project_id is not None
+        if req.availability_zone not in (None, AVAILABILITY_ZONE):
+            raise BadRequest("The requested availability zone is not available")
+        image_id = req.image_ref
+        image_name = None
+        if self.image is not None and image_id is not None:
+            image = self.image.image_for_boot(ctx, image_id)  # Nova-style 400/404 when unusable
+            image_id, image_name = image.id, image.name
+        now = self.cloud.clock.now()
+        created: list[Server] = []
+        with self.cloud.db.write() as db:
+            flavor = self.find_flavor(db, ctx, req.flavor_ref)
+            if flavor is None:
+                raise BadRequest(f"Flavor {req.flavor_ref} could not be found.")
+            if flavor.disabled:
+                raise BadRequest("Flavor is disabled.")
+            public_key = None
+            if req.key_name is not None:
+                keypair = db.scalar(select(KeyPair).where(KeyPair.user_id == ctx.user_id,
+                                                          KeyPair.name == req.key_name))
+                if keypair is None:
+                    raise BadRequest("Invalid key_name provided.")
+                public_key = keypair.public_key
+            self.check_metadata_quota(db, ctx.project_id, req.metadata)
+            count = req.max_count
+            self.check_server_quota(db, ctx.project_id, {
+                "instances": count, "cores": count * flavor.vcpus, "ram": count * flavor.memory_mb})
+            snapshot = schemas.flavor_snapshot(flavor)
+            groups = req.security_groups if req.security_groups is not None else ["default"]
+            for index in range(count):
+                name = req.name if count == 1 else f"{req.name}-{index + 1}"
+                server = Server(
+                    name=name, project_id=ctx.project_id, user_id=ctx.user_id, vm_state=BUILDING,
+                    task_state="scheduling", flavor=snapshot, image_id=image_id, key_name=req.key_name,
+                    public_key=public_key, user_data=req.user_data, metadata_=req.metadata,
+                    security_groups=groups, access_ip_v4=req.access_ip_v4, access_ip_v6=req.access_ip_v6,
+                    availability_zone=AVAILABILITY_ZONE, host=self.host,
+                    config_drive="True" if req.config_drive else "", created_at=now, updated_at=now)
+                db.add(server)
+                db.flush()
+                if self.network is not None:
+                    self.network.allocate_for_server(db, ctx, server.id, req.networks, groups)
+                events.record(db, now, project_id=ctx.project_id, user_id=ctx.user_id, resource_type="server",
+                              resource_id=server.id, action="create", name=name, image_id=image_id,
+                              image_name=image_name, **flavor_attrs(snapshot))
+                enqueue(db, now, "compute.build", server.id, delay=self.cloud.settings.boot_seconds)
+                created.append(server)
+            view = self.views(db, created[:1])[0]
+        self.cloud.worker.wake()
+        return view, secrets.token_urlsafe(9)
+
+    # ------------------------------------------------------------------ list
+    def list_servers(self, ctx: RequestContext, q: ServerQuery) -> list[ServerView]:
+        """Servers the caller may see, newest first, filtered and paged as Nova does."""
+        self.cloud.policy.enforce(ctx, "compute:get")
+        query = select(Server)
+        if not (ctx.is_admin and ctx.all_projects):
+            query = query.where(Server.project_id == ctx.project_id)
+        elif q.project_id:
+            query = query.where(Server.project_id == q.project_id)
+        if q.deleted is True and ctx.is_admin:
+            query = query.where(Server.deleted.is_(True))
+        elif q.changes_since is None or q.deleted is False:
+            query = query.where(Server.deleted.is_(False))
+        if q.changes_since is not None:
+            query = query.where(Server.updated_at >= q.changes_since)
+        if q.status is not None:
+            wanted = STATUS_FILTERS.get(q.status.upper())
+            if wanted is None:
+                return []  # Nova (before 2.38) answers an unknown status with an empty list
+            vm_states, task_states = wanted
+            query = query.where(Server.vm_state.in_(vm_states))
+            if task_states is not None:  # as in Nova, a plain status (ACTIVE) matches whatever the task
+                query = query.where(Server.task_state.in_(task_states))
+            if DELETED in vm_states and not ctx.is_admin:
+                return []
+        if q.name is not None:
+            try:
+                re.compile(q.name)
+            except re.error:
+                raise BadRequest(f"Invalid regular expression for name: {q.name}") from None
+            query = query.where(Server.name.regexp_match(q.name))
+        if q.image is not None:
+            query = query.where(Server.image_id == schemas._ref(q.image))
+        if q.flavor is not None:
+            query = query.where(Server.flavor["id"].as_string() == schemas._ref(q.flavor))
+        with self.cloud.db.read() as db:
+            if q.marker is not None:
+                marker = db.scalar(select(Server).where(Server.id == q.marker))
+                if marker is None or not self.visible(ctx, marker.project_id):
+                    raise BadRequest(f"marker [{q.marker}] not found")
+                query = query.where(or_(Server.created_at < marker.created_at,
+                                        and_(Server.created_at == marker.created_at, Server.id < marker.id)))
+            query = query.order_by(Server.created_at.desc(), Server.id.desc())
+            page = min(q.limit, self.cloud.settings.max_page_size) if q.limit is not None else None
+            if q.ip is None and page is not None:
+                query = query.limit(page)
+            views = self.views(db, list(db.scalars(query)))
+        if q.ip is not None:
+            try:
+                pattern = re.compile(q.ip)
+            except re.error:
+                raise BadRequest(f"Invalid regular expression for ip: {q.ip}") from None
+            views = [v for v in views if any(pattern.search(a["addr"]) for addrs in v.addresses.values()
+                                             for a in addrs)]
+            views = views[:page] if page is not None else views
+        return views
+
+    # ------------------------------------------------------------------ update
+    def update_server(self, ctx: RequestContext, server_id: str, changes: dict[str, Any]) -> ServerView:
+        with self.cloud.db.write() as db:
+            server = self.get_server_row(db, ctx, server_id)
+            self.cloud.policy.enforce(ctx, "compute:update", server.project_id)
+            for key, value in changes.items():
+                setattr(server, key, value)
+            server.updated_at = self.cloud.clock.now()
+            db.flush()
+            return self.views(db, [server])[0]
+
+    # ------------------------------------------------------------------ delete
+    def delete_server(self, ctx: RequestContext, server_id: str) -> None:
+        """Delete in any state: the server is gone from the API at once (GET answers 404), its ports are
+        released in the same transaction, and the worker destroys the guest."""
+        now = self.cloud.clock.now()
+        with self.cloud.db.write() as db:
+            server = self.get_server_row(db, ctx, server_id)
+            self.cloud.policy.enforce(ctx, "compute:delete", server.project_id)
+            self._mark_deleted(db, server, now, ctx.user_id)
+        self.cloud.worker.wake()
+        self.detach_volumes(server_id)
+
+    def _mark_deleted(self, db: Session, server: Server, now: datetime, user_id: str) -> None:
+        server.deleted = True
+        server.vm_state = DELETED
+        server.task_state = None
+        server.deleted_at = server.terminated_at = server.updated_at = now
+        if self.network is not None:
+            self.network.release_for_server(db, server.id)
+        events.record(db, now, project_id=server.project_id, user_id=user_id, resource_type="server",
+                      resource_id=server.id, action="delete", name=server.name, **flavor_attrs(server.flavor))
+        enqueue(db, now, "compute.delete", server.id)
+
+    def detach_volumes(self, server_id: str) -> None:
+        """Give a deleted server's volumes back (idempotent; the delete job repeats it after a crash)."""
+        if self.volume is None:
+            return
+        try:
+            self.volume.detach_all_for_server(server_id)
+        except Exception:  # the delete job tries again; a delete must never fail on this
+            log.exception("detaching the volumes of deleted server %s failed", server_id)
+
+    # ------------------------------------------------------------------ security groups
+    def change_security_group(self, ctx: RequestContext, server_id: str, name: str, add: bool) -> None:
+        """addSecurityGroup / removeSecurityGroup, done by the network service on the server's ports."""
+        with self.cloud.db.write() as db:
+            server = self.get_server_row(db, ctx, server_id)
+            self.cloud.policy.enforce(ctx, "compute:action", server.project_id)
+            network = self.network
+            if network is not None:
+                if add:
+                    network.add_server_security_group(db, ctx, server_id, name)
+                else:
+                    network.remove_server_security_group(db, ctx, server_id, name)
+                return
+            groups = list(server.security_groups or [])
+            if add and name not in groups:
+                groups.append(name)
+            elif not add:
+                if name not in groups:
+                    raise BadRequest(f"Security group {name} not associated with the instance {server_id}")
+                groups.remove(name)
+            server.security_groups = groups
+
+    # ------------------------------------------------------------------ metadata
+    def get_metadata(self, ctx: RequestContext, server_id: str) -> dict[str, str]:
+        return dict(self.get_server(ctx, server_id).server.metadata_ or {})
+
+    def set_metadata(self, ctx: RequestContext, server_id: str, metadata: dict[str, str], *,
+                     replace: bool) -> dict[str, str]:
+        """POST merges, PUT replaces; the result is checked against the metadata_items quota."""
+        with self.cloud.db.write() as db:
+            server = self.get_server_row(db, ctx, server_id)
+            self.cloud.policy.enforce(ctx, "compute:update", server.project_id)
+            merged = dict(metadata) if replace else {**(server.metadata_ or {}), **metadata}
+            self.check_metadata_quota(db, server.project_id, merged)
+            server.metadata_ = merged
+            server.updated_at = self.cloud.clock.now()
+        return merged
+
+    def get_metadata_item(self, ctx: RequestContext, server_id: str, key: str) -> dict[str, str]:
+        metadata = self.get_metadata(ctx, server_id)
+        if key not in metadata:
+            raise NotFound("Metadata item was not found")
+        return {key: metadata[key]}
+
+    def delete_metadata_item(self, ctx: RequestContext, server_id: str, key: str) -> None:
+        with self.cloud.db.write() as db:
+            server = self.get_server_row(db, ctx, server_id)
+            self.cloud.policy.enforce(ctx, "compute:update", server.project_id)
+            metadata = dict(server.metadata_ or {})
+            if key not in metadata:
+                raise NotFound("Metadata item was not found")
+            del metadata[key]
+            server.metadata_ = metadata
+            server.updated_at = self.cloud.clock.now()

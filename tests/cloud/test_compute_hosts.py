@@ -1,0 +1,49 @@
+"""Host-level views: availability zones, hypervisors (admin), simple tenant usage."""
+
+from __future__ import annotations
+
+from starlette.testclient import TestClient
+
+from lab.cloud.app import Cloud
+from tests.cloud.compute_support import API, create_server, project_id
+
+HYPERVISOR_REQUIRED = {"cpu_info", "current_workload", "disk_available_least", "host_ip", "free_disk_gb",
+                       "free_ram_mb", "hypervisor_hostname", "hypervisor_type", "hypervisor_version", "id",
+                       "local_gb", "local_gb_used", "memory_mb", "memory_mb_used", "running_vms", "service",
+                       "vcpus", "vcpus_used"}
+
+
+def test_availability_zone_nova(client: TestClient, as_demo: dict) -> None:
+    r = client.get(f"{API}/os-availability-zone", headers=as_demo)
+    assert r.status_code == 200
+    assert r.json() == {"availabilityZoneInfo": [{"zoneName": "nova", "zoneState": {"available": True},
+                                                  "hosts": None}]}
+
+
+def test_hypervisors_for_admins(client: TestClient, cloud: Cloud, as_admin: dict, as_demo: dict) -> None:
+    create_server(client, cloud, as_demo, flavor="2")
+    (hypervisor,) = client.get(f"{API}/os-hypervisors/detail", headers=as_admin).json()["hypervisors"]
+    assert HYPERVISOR_REQUIRED <= set(hypervisor) <= HYPERVISOR_REQUIRED | {"state", "status"}
+    assert (hypervisor["hypervisor_type"], hypervisor["running_vms"], hypervisor["vcpus_used"]) == ("fake", 1, 1)
+    assert hypervisor["local_gb_used"] == 20
+    listed = client.get(f"{API}/os-hypervisors", headers=as_admin).json()["hypervisors"]
+    assert set(listed[0]) == {"id", "hypervisor_hostname", "state", "status"}
+    stats = client.get(f"{API}/os-hypervisors/statistics", headers=as_admin).json()["hypervisor_statistics"]
+    assert stats["count"] == 1 and stats["running_vms"] == 1
+    assert client.get(f"{API}/os-hypervisors/1", headers=as_admin).json()["hypervisor"]["id"] == 1
+    assert client.get(f"{API}/os-hypervisors/9", headers=as_admin).status_code == 404
+    denied = client.get(f"{API}/os-hypervisors", headers=as_demo)
+    assert denied.status_code == 403
+    assert denied.json()["forbidden"]["message"] == "Policy doesn't allow compute:hypervisors to be performed."
+
+
+def test_simple_tenant_usage(client: TestClient, cloud: Cloud, as_demo: dict) -> None:
+    from datetime import timedelta
+
+    server = create_server(client, cloud, as_demo, flavor="3")
+    cloud.clock.advance(timedelta(hours=2))
+    demo = project_id(client, as_demo)
+    usage = client.get(f"{API}/os-simple-tenant-usage/{demo}", headers=as_demo).json()["tenant_usage"]
+    (item,) = usage["server_usages"]
+    assert item["instance_id"] == server["id"] and item["vcpus"] == 2
+    assert 1.99 < item["hours"] < 2.1 and 3.9 < usage["total_vcpus_usage"] < 4.2
