@@ -39,5 +39,13 @@ def up(ctx: click.Context, host: str | None, port: int | None, data_dir: Path | 
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level)
 
 
+# The classroom VM and deployment over SSH (lab/vm.py, lab/deploy/); their imports are lazy (Fabric, Vagrant).
+from lab.deploy.commands import deploy_command  # noqa: E402
+from lab.vm import vm_group  # noqa: E402
+
+main.add_command(deploy_command)
+main.add_command(vm_group)
+
+
 if __name__ == "__main__":
     main()
