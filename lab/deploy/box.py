@@ -101,7 +101,9 @@ def build_box(output: Path, mirror: str = "http://deb.debian.org/debian", add: b
             echo("[7/7] not added to Vagrant (--no-add)")
         return output
     finally:
-        subprocess.run(["umount", str(mnt)], capture_output=True, timeout=120)
+        # debootstrap mounts these inside the root while it runs; never recurse into a live /proc or /sys.
+        for mount in (mnt, root / "proc", root / "sys", root / "dev" / "pts"):
+            subprocess.run(["umount", "--lazy", str(mount)], capture_output=True, timeout=120)
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -103,3 +103,19 @@ Subsystem sftp /usr/lib/openssh/sftp-server
         sudoers.unlink(missing_ok=True)
         shutil.rmtree(f"/home/{user}", ignore_errors=True)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture
+def fake_vagrant(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Put the fake `vagrant` first on PATH; returns its state directory (recorded outputs, calls.log)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    shutil.copy(Path(__file__).parent / "fake_vagrant.py", bin_dir / "vagrant")
+    (bin_dir / "vagrant").chmod(0o755)
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "calls.log").touch()
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("FAKE_VAGRANT_DIR", str(state))
+    monkeypatch.setenv("STACKLAB_VAGRANT_DIR", str(tmp_path))
+    return state

@@ -8,12 +8,14 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+import click
 import httpx
 import pytest
 import yaml
 
 from lab.deploy.artifacts import Wheelhouse, build_wheelhouse
 from lab.deploy.tasks import DeployError, DeployOptions, DeployResult, connect, deploy, stop_service
+from lab.vm import ClassroomVM
 from tests.conftest import free_port
 from tests.deploy.conftest import SshTarget
 
@@ -124,3 +126,44 @@ def test_a_service_that_does_not_answer_fails_the_deployment(ssh_target: SshTarg
         tasks.API_WAIT_SECONDS = old_wait
     assert "did not answer GET /identity with 300" in str(excinfo.value)
     assert "unknown setting(s) no_such_setting" in Path(bad.log_file).read_text()
+
+
+def test_vm_reset_returns_the_vm_to_a_clean_lab(first_run: tuple[DeployResult, list[str]], options: DeployOptions,
+                                               ssh_target: SshTarget, fake_vagrant: Path) -> None:
+    # `stacklab vm reset` finds the VM through `vagrant ssh-config` (replayed), here pointing at the sshd.
+    (fake_vagrant / "ssh-config.txt").write_text(
+        f"Host default\n  HostName {ssh_target.host}\n  User {ssh_target.user}\n  Port {ssh_target.port}\n"
+        f"  IdentityFile {ssh_target.key_file}\n  IdentitiesOnly yes\n")
+    leftover = Path(options.data_dir, "leftover-from-last-session")
+    leftover.write_text("debris")
+    password_file = Path(options.data_dir, "admin-password")
+    password_before = password_file.read_text()
+    pid_before = Path(options.pid_file).read_text()
+    lines: list[str] = []
+    vm = ClassroomVM(root=fake_vagrant, echo=lines.append, options=options)
+    assert vm.reset() == "reset to a clean lab"
+    assert not leftover.exists()
+    assert password_file.read_text() == password_before
+    assert Path(options.pid_file).read_text() != pid_before
+    assert Path(options.data_dir, "stacklab.db").exists()  # bootstrapped again
+    assert httpx.get(f"http://127.0.0.1:{options.port}/identity", timeout=5).status_code == 300
+    assert any(line.startswith("changed:") and "service" in line for line in lines), lines
+
+
+def test_vm_reset_to_a_snapshot_needs_the_snapshot_command(first_run: tuple[DeployResult, list[str]],
+                                                          options: DeployOptions, ssh_target: SshTarget,
+                                                          fake_vagrant: Path) -> None:
+    (fake_vagrant / "ssh-config.txt").write_text(
+        f"Host default\n  HostName {ssh_target.host}\n  User {ssh_target.user}\n  Port {ssh_target.port}\n"
+        f"  IdentityFile {ssh_target.key_file}\n")
+    has_snapshots = subprocess.run([f"{options.venv}/bin/stacklab", "snapshot", "restore", "--help"],
+                                   capture_output=True, timeout=60).returncode == 0
+    vm = ClassroomVM(root=fake_vagrant, echo=lambda _: None, options=options)
+    if has_snapshots:
+        # No snapshot of that name exists: the restore inside the VM must fail, not pass silently.
+        with pytest.raises(DeployError, match="snapshot restore"):
+            vm.reset("no-such-snapshot")
+    else:
+        with pytest.raises(click.ClickException, match="no `stacklab snapshot restore` yet"):
+            vm.reset("day1")
+    assert httpx.get(f"http://127.0.0.1:{options.port}/identity", timeout=5).status_code == 300

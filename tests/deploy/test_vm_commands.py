@@ -3,11 +3,9 @@ output (tests/deploy/recorded/, taken from Debian's vagrant 2.3.4 + vagrant-libv
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from lab.cli import main
@@ -15,22 +13,6 @@ from lab.vm import ClassroomVM
 
 HERE = Path(__file__).parent
 RECORDED = HERE / "recorded"
-
-
-@pytest.fixture
-def fake_vagrant(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Put the fake `vagrant` first on PATH; returns its state directory (recorded outputs, calls.log)."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    shutil.copy(HERE / "fake_vagrant.py", bin_dir / "vagrant")
-    (bin_dir / "vagrant").chmod(0o755)
-    state = tmp_path / "state"
-    state.mkdir()
-    (state / "calls.log").touch()
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.setenv("FAKE_VAGRANT_DIR", str(state))
-    monkeypatch.setenv("STACKLAB_VAGRANT_DIR", str(tmp_path))
-    return state
 
 
 def calls(state: Path) -> list[str]:
