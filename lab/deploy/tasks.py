@@ -386,10 +386,11 @@ class Deployment:
         name = shlex.quote(self.o.service_name)
         if self.supervisor == "systemd":
             changed = []
-            if run(self.c, f"systemctl is-enabled --quiet {name}", check=False).failed:
+            # As root: a user's systemctl needs D-Bus, which a minimal Debian (the offline box) does not have.
+            if sudo(self.c, f"systemctl is-enabled --quiet {name}", check=False).failed:
                 sudo(self.c, f"systemctl enable {name}")
                 changed.append("enabled")
-            active = run(self.c, f"systemctl is-active --quiet {name}", check=False).ok
+            active = sudo(self.c, f"systemctl is-active --quiet {name}", check=False).ok
             if not active or self.restart_needed:
                 sudo(self.c, f"systemctl restart {name}")
                 changed.append("restarted" if active else "started")
@@ -457,8 +458,11 @@ def deploy_task(c: Connection, port: int = 8780, bind: str = "0.0.0.0", libvirt:
 
 def _single_step(c: Connection, *names: str) -> None:
     d = Deployment(c, DeployOptions(), build_wheelhouse())
-    d.choose_supervisor() if "service" in names or "systemd_unit" in names else None
+    if "service" in names:
+        d.choose_supervisor()
     for name in names:
+        if name == "systemd_unit" and d.supervisor != "systemd":
+            continue
         getattr(d, name)()
 
 

@@ -53,7 +53,7 @@ def test_up_reports_a_vagrant_failure(fake_vagrant: Path) -> None:
 def test_ssh_target_comes_from_ssh_config(fake_vagrant: Path) -> None:
     shutil.copy(RECORDED / "ssh-config.txt", fake_vagrant / "ssh-config.txt")
     target = ClassroomVM().ssh_target()
-    assert (target.user, target.host, target.port) == ("vagrant", "192.168.121.85", 22)
+    assert (target.user, target.host, target.port) == ("vagrant", "192.168.121.112", 22)
     assert target.key_file.endswith("/machines/default/libvirt/private_key")
 
 
