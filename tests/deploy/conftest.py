@@ -99,7 +99,8 @@ Subsystem sftp /usr/lib/openssh/sftp-server
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(timeout=10)
-        subprocess.run(["userdel", "--remove", user], capture_output=True, timeout=30)
+        # Removing a home with a virtualenv in it takes a while on a loaded machine.
+        subprocess.run(["userdel", "--remove", user], capture_output=True, timeout=300)
         sudoers.unlink(missing_ok=True)
         shutil.rmtree(f"/home/{user}", ignore_errors=True)
         shutil.rmtree(tmp, ignore_errors=True)
