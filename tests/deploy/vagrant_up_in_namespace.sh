@@ -26,6 +26,8 @@ auth_unix_ro = "none"
 CONF
 libvirtd --daemon --pid-file "$work/libvirtd.pid"
 cleanup() {
+  # A failed run: destroy through Vagrant first, which also ends its SSH port-forwarding processes.
+  [ -d "$work/vm/.vagrant/machines/default/libvirt" ] && (cd "$work/vm" && vagrant destroy -f >/dev/null 2>&1) || true
   for dom in $(virsh -c qemu:///system list --all --name 2>/dev/null); do
     virsh -c qemu:///system destroy "$dom" >/dev/null 2>&1 || true
   done
