@@ -10,6 +10,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,8 +100,15 @@ Subsystem sftp /usr/lib/openssh/sftp-server
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(timeout=10)
-        # Removing a home with a virtualenv in it takes a while on a loaded machine.
-        subprocess.run(["userdel", "--remove", user], capture_output=True, timeout=300)
+        # userdel refuses while the user's sshd session processes are still exiting: retry, bounded. Removing a
+        # home with a virtualenv in it takes a while on a loaded machine.
+        for _ in range(40):
+            done = subprocess.run(["userdel", "--remove", user], capture_output=True, text=True, timeout=300)
+            if done.returncode == 0 or "does not exist" in done.stderr:
+                break
+            time.sleep(0.5)
+        else:
+            warnings.warn(f"could not remove test user {user}: {done.stderr.strip()}", stacklevel=1)
         sudoers.unlink(missing_ok=True)
         shutil.rmtree(f"/home/{user}", ignore_errors=True)
         shutil.rmtree(tmp, ignore_errors=True)
