@@ -33,5 +33,13 @@ main.add_command(clock)
 main.add_command(image)
 
 
+# The classroom VM and deployment over SSH (lab/vm.py, lab/deploy/); their imports are lazy (Fabric, Vagrant).
+from lab.deploy.commands import deploy_command  # noqa: E402
+from lab.vm import vm_group  # noqa: E402
+
+main.add_command(deploy_command)
+main.add_command(vm_group)
+
+
 if __name__ == "__main__":
     main()

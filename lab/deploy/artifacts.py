@@ -1,0 +1,119 @@
+"""What a deployment ships: StackLab as a wheel plus every dependency as wheels (a "wheelhouse").
+
+The target installs with `pip install --no-index`, so a classroom VM without internet (Vagrant's isolated
+management network, an offline box) still gets StackLab. Built on the control machine from the working tree and
+cached by content: the dependency wheels by the dependency list, StackLab's wheel by a digest of its sources.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import lab
+
+
+class ArtifactError(RuntimeError):
+    """The wheelhouse could not be built (no source tree, pip failed)."""
+
+
+def project_root() -> Path:
+    """The StackLab source tree this package runs from (a deployment ships the working tree)."""
+    root = Path(lab.__file__).resolve().parent.parent
+    if not (root / "pyproject.toml").exists():
+        raise ArtifactError(f"{root} is not a StackLab source tree (no pyproject.toml): deploy from a checkout "
+                            "installed with `pip install -e .`")
+    return root
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "stacklab" / "deploy"
+
+
+def source_digest(root: Path) -> str:
+    """A digest of everything that goes into StackLab's wheel: pyproject, README and the `lab` package."""
+    h = hashlib.sha256()
+    files = [root / "pyproject.toml", root / "README.md"]
+    files += sorted(p for p in (root / "lab").rglob("*")
+                    if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc")
+    for path in files:
+        if path.exists():
+            h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
+
+
+def dependency_digest(root: Path) -> str:
+    """A digest of what decides the dependency wheels: pyproject.toml and the Python version they are built for."""
+    h = hashlib.sha256((root / "pyproject.toml").read_bytes())
+    h.update(f"{sys.version_info.major}.{sys.version_info.minor}".encode())
+    return h.hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Wheelhouse:
+    """Wheels ready to ship: `stacklab_wheel` plus its dependencies, and a digest naming the whole set."""
+
+    dependencies: Path
+    stacklab_wheel: Path
+    source_digest: str
+    digest: str
+
+    def wheels(self) -> list[Path]:
+        return sorted(self.dependencies.glob("*.whl")) + [self.stacklab_wheel]
+
+    def tar_bytes(self) -> bytes:
+        """All wheels in one uncompressed tar (wheels are zips already): one SFTP upload instead of ~70."""
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w") as tar:
+            for wheel in self.wheels():
+                tar.add(wheel, arcname=wheel.name)
+        return buffer.getvalue()
+
+
+def _pip_wheel(args: list[str], root: Path) -> None:
+    command = [sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check", *args, str(root)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    if result.returncode != 0:
+        raise ArtifactError(f"pip wheel failed ({result.returncode}):\n{result.stderr[-3000:]}")
+
+
+def build_wheelhouse(root: Path | None = None, cache: Path | None = None) -> Wheelhouse:
+    """Build (or reuse from the cache) StackLab's wheel and its dependencies' wheels."""
+    root = root or project_root()
+    cache = cache or cache_dir()
+    deps_dir = cache / f"deps-{dependency_digest(root)}"
+    if not (deps_dir / ".complete").exists():
+        tmp = deps_dir.with_name(deps_dir.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        _pip_wheel(["--wheel-dir", str(tmp)], root)
+        for own in tmp.glob("stacklab-*.whl"):
+            own.unlink()  # StackLab's own wheel is cached by its source digest instead
+        (tmp / ".complete").touch()
+        shutil.rmtree(deps_dir, ignore_errors=True)
+        tmp.rename(deps_dir)
+    src = source_digest(root)
+    src_dir = cache / f"stacklab-{src}"
+    wheels = sorted(src_dir.glob("stacklab-*.whl")) if src_dir.exists() else []
+    if not wheels:
+        tmp = src_dir.with_name(src_dir.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        _pip_wheel(["--no-deps", "--wheel-dir", str(tmp)], root)
+        shutil.rmtree(src_dir, ignore_errors=True)
+        tmp.rename(src_dir)
+        wheels = sorted(src_dir.glob("stacklab-*.whl"))
+    if len(wheels) != 1:
+        raise ArtifactError(f"expected one StackLab wheel in {src_dir}, found {len(wheels)}")
+    h = hashlib.sha256(src.encode())
+    for wheel in sorted(deps_dir.glob("*.whl")):
+        h.update(f"{wheel.name}:{wheel.stat().st_size}".encode())
+    return Wheelhouse(deps_dir, wheels[0], src, h.hexdigest()[:16])

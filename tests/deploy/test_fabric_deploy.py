@@ -1,0 +1,169 @@
+"""The Fabric deployment, run for real over SSH against a throw-away sshd on 127.0.0.1: StackLab is installed
+into a dedicated account (passwordless sudo, like Vagrant's `vagrant` user), started by the fallback supervisor
+(no systemd as PID 1 here), answers over HTTP, and a second run reports nothing changed."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+import httpx
+import pytest
+import yaml
+
+from lab.deploy.artifacts import Wheelhouse, build_wheelhouse
+from lab.deploy.tasks import DeployError, DeployOptions, DeployResult, connect, deploy, stop_service
+from lab.vm import ClassroomVM
+from tests.conftest import free_port
+from tests.deploy.conftest import SshTarget
+
+pytestmark = pytest.mark.root
+
+
+@pytest.fixture(scope="module")
+def wheelhouse() -> Wheelhouse:
+    return build_wheelhouse()
+
+
+@pytest.fixture(scope="module")
+def options(ssh_target: SshTarget) -> DeployOptions:
+    base = f"{ssh_target.home}/stacklab"
+    return DeployOptions(prefix=base, config_path=f"{base}/etc/stacklab.yaml", data_dir=f"{base}/data",
+                         service_user=ssh_target.user, bind_host="127.0.0.1", port=free_port(),
+                         admin_password="deploy-test-admin")
+
+
+@pytest.fixture(scope="module")
+def first_run(ssh_target: SshTarget, options: DeployOptions, wheelhouse: Wheelhouse) -> Iterator[
+        tuple[DeployResult, list[str]]]:
+    lines: list[str] = []
+    c = connect(ssh_target.host, ssh_target.user, ssh_target.port, str(ssh_target.key_file), load_ssh_configs=False)
+    try:
+        yield deploy(c, options, wheelhouse, echo=lines.append), lines
+    finally:
+        stop_service(c, options)
+        c.close()
+
+
+def test_first_run_installs_and_starts_stacklab(first_run: tuple[DeployResult, list[str]],
+                                                options: DeployOptions, ssh_target: SshTarget) -> None:
+    result, lines = first_run
+    changed = {s.name for s in result.steps if s.changed}
+    assert {"directories", "wheelhouse", "virtualenv", "stacklab", "config", "service"} <= changed, lines
+    assert result.supervisor == "pidfile"  # no systemd as PID 1 on this machine
+    assert any(line.startswith("changed: [") and "service" in line for line in lines)
+
+    # The API answers over HTTP from here, and the configured admin password works.
+    r = httpx.get(f"http://127.0.0.1:{options.port}/identity", timeout=5)
+    assert r.status_code == 300
+    assert r.json()["versions"]["values"][0]["id"].startswith("v3")
+    auth = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
+        "name": "admin", "password": "deploy-test-admin", "domain": {"name": "Default"}}}},
+        "scope": {"project": {"name": "admin", "domain": {"name": "Default"}}}}}
+    r = httpx.post(f"http://127.0.0.1:{options.port}/identity/v3/auth/tokens", json=auth, timeout=10)
+    assert r.status_code == 201, r.text
+    assert result.admin_password == "deploy-test-admin"
+    assert "admin / deploy-test-admin" in result.credentials_text()
+
+    # The config file is what StackLab reads, and the service runs as the service user from the venv.
+    config = yaml.safe_load(Path(options.config_path).read_text())
+    assert config == {"host": "127.0.0.1", "port": options.port, "data_dir": options.data_dir,
+                      "admin_password": "deploy-test-admin"}
+    pid = int(Path(options.pid_file).read_text())
+    owner = subprocess.run(["ps", "-o", "user=", "-p", str(pid)], capture_output=True, text=True, timeout=10)
+    assert owner.stdout.strip() == ssh_target.user
+    assert Path(options.data_dir, "stacklab.db").exists()
+
+
+def test_second_run_changes_nothing(first_run: tuple[DeployResult, list[str]], options: DeployOptions,
+                                   ssh_target: SshTarget, wheelhouse: Wheelhouse) -> None:
+    pid_before = Path(options.pid_file).read_text()
+    lines: list[str] = []
+    with connect(ssh_target.host, ssh_target.user, ssh_target.port, str(ssh_target.key_file),
+                 load_ssh_configs=False) as c:
+        result = deploy(c, options, wheelhouse, echo=lines.append)
+    assert [s.name for s in result.steps if s.changed] == [], lines
+    assert all(line.lstrip().startswith(("ok:", "recap:")) for line in lines), lines
+    assert Path(options.pid_file).read_text() == pid_before  # not restarted
+    assert httpx.get(f"http://127.0.0.1:{options.port}/identity", timeout=5).status_code == 300
+
+
+def test_changed_config_restarts_the_service(first_run: tuple[DeployResult, list[str]], options: DeployOptions,
+                                            ssh_target: SshTarget, wheelhouse: Wheelhouse) -> None:
+    pid_before = Path(options.pid_file).read_text()
+    options.extra_settings = {"log_level": "info"}
+    lines: list[str] = []
+    try:
+        with connect(ssh_target.host, ssh_target.user, ssh_target.port, str(ssh_target.key_file),
+                     load_ssh_configs=False) as c:
+            result = deploy(c, options, wheelhouse, echo=lines.append)
+    finally:
+        options.extra_settings = {}
+    assert sorted(s.name for s in result.steps if s.changed) == ["config", "service"], lines
+    assert Path(options.pid_file).read_text() != pid_before
+    assert "log_level: info" in Path(options.config_path).read_text()
+    assert httpx.get(f"http://127.0.0.1:{options.port}/identity", timeout=5).status_code == 300
+
+
+def test_a_service_that_does_not_answer_fails_the_deployment(ssh_target: SshTarget, options: DeployOptions,
+                                                            wheelhouse: Wheelhouse,
+                                                            first_run: tuple[DeployResult, list[str]]) -> None:
+    # A config StackLab rejects (unknown key): the service exits, the API check must say so, not pass.
+    import lab.deploy.tasks as tasks
+
+    bad = DeployOptions(**{**options.__dict__, "extra_settings": {"no_such_setting": 1},
+                           "port": free_port(), "service_name": "stacklab-broken"})
+    old_wait = tasks.API_WAIT_SECONDS
+    tasks.API_WAIT_SECONDS = 3
+    try:
+        with connect(ssh_target.host, ssh_target.user, ssh_target.port, str(ssh_target.key_file),
+                     load_ssh_configs=False) as c, pytest.raises(DeployError) as excinfo:
+            bad.config_path = f"{ssh_target.home}/stacklab/etc/broken.yaml"
+            deploy(c, bad, wheelhouse, echo=lambda _: None)
+    finally:
+        tasks.API_WAIT_SECONDS = old_wait
+    assert "did not answer GET /identity with 300" in str(excinfo.value)
+    assert "unknown setting(s) no_such_setting" in Path(bad.log_file).read_text()
+
+
+def test_vm_reset_returns_the_vm_to_a_clean_lab(first_run: tuple[DeployResult, list[str]], options: DeployOptions,
+                                               ssh_target: SshTarget, fake_vagrant: Path) -> None:
+    # `stacklab vm reset` finds the VM through `vagrant ssh-config` (replayed), here pointing at the sshd.
+    (fake_vagrant / "ssh-config.txt").write_text(
+        f"Host default\n  HostName {ssh_target.host}\n  User {ssh_target.user}\n  Port {ssh_target.port}\n"
+        f"  IdentityFile {ssh_target.key_file}\n  IdentitiesOnly yes\n")
+    leftover = Path(options.data_dir, "leftover-from-last-session")
+    leftover.write_text("debris")
+    password_file = Path(options.data_dir, "admin-password")
+    password_before = password_file.read_text()
+    pid_before = Path(options.pid_file).read_text()
+    lines: list[str] = []
+    vm = ClassroomVM(root=fake_vagrant, echo=lines.append, options=options)
+    assert vm.reset() == "reset to a clean lab"
+    assert not leftover.exists()
+    assert password_file.read_text() == password_before
+    assert Path(options.pid_file).read_text() != pid_before
+    assert Path(options.data_dir, "stacklab.db").exists()  # bootstrapped again
+    assert httpx.get(f"http://127.0.0.1:{options.port}/identity", timeout=5).status_code == 300
+    assert any(line.startswith("changed:") and "service" in line for line in lines), lines
+
+
+def test_vm_reset_to_a_snapshot_needs_the_snapshot_command(first_run: tuple[DeployResult, list[str]],
+                                                          options: DeployOptions, ssh_target: SshTarget,
+                                                          fake_vagrant: Path) -> None:
+    (fake_vagrant / "ssh-config.txt").write_text(
+        f"Host default\n  HostName {ssh_target.host}\n  User {ssh_target.user}\n  Port {ssh_target.port}\n"
+        f"  IdentityFile {ssh_target.key_file}\n")
+    has_snapshots = subprocess.run([f"{options.venv}/bin/stacklab", "snapshot", "restore", "--help"],
+                                   capture_output=True, timeout=60).returncode == 0
+    vm = ClassroomVM(root=fake_vagrant, echo=lambda _: None, options=options)
+    if has_snapshots:
+        # No snapshot of that name exists: the restore inside the VM must fail, not pass silently.
+        with pytest.raises(DeployError, match="snapshot restore"):
+            vm.reset("no-such-snapshot")
+    else:
+        with pytest.raises(click.ClickException, match="no `stacklab snapshot restore` yet"):
+            vm.reset("day1")
+    assert httpx.get(f"http://127.0.0.1:{options.port}/identity", timeout=5).status_code == 300
