@@ -17,7 +17,7 @@ from typing import ClassVar
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from lab.tui.client import CloudClient, CloudError
 from lab.tui.models import SessionInfo
@@ -66,7 +66,7 @@ class StackLabApp(App[None]):
     TITLE = "StackLab console"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("q", "quit", "Quit"),
+        Binding("q", "quit_console", "Quit"),
         Binding("t", "toggle_theme", "Light/dark"),
         Binding("colon", "command_palette", "Commands", show=False, key_display=":"),
         *[Binding(str(i), f"go_index({i})", f"Screen {i}", show=False) for i in range(1, 10)],
@@ -131,6 +131,14 @@ class StackLabApp(App[None]):
         self.offline = message.problem
 
     # ------------------------------------------------------------------------------------------ actions
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # In a dialog, plain keys belong to the dialog: no switching screens or quitting under it.
+        return not (action in ("go", "go_index", "quit_console", "toggle_theme")
+                    and isinstance(self.screen, ModalScreen))
+
+    async def action_quit_console(self) -> None:
+        await self.action_quit()
+
     def action_go(self, mode: str) -> None:
         if any(nav.mode == mode for nav in self.navs) and self.current_mode != mode:
             self.switch_mode(mode)

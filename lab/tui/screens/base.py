@@ -52,6 +52,8 @@ class CloudScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self._polling = False
+        self._last_poll_error: str | None = None
+        self.quiet = False  # set when what the screen shows is going away: its refreshes then fail unsaid
 
     @property
     def stacklab(self) -> StackLabApp:
@@ -73,7 +75,7 @@ class CloudScreen(Screen[None]):
     def call(self, fn: Callable[..., Any], *args: Any, then: Callable[[Any], None] | None = None,
              done: str | None = None) -> None:
         """Run `fn(*args)` in a worker thread; on success `then(result)` on the UI thread and notify `done`."""
-        self.run_worker(self._run(fn, args, then, done), group="call", exit_on_error=False)
+        self.run_worker(self._run(fn, args, then, done, background=False), group="call", exit_on_error=False)
 
     def poll(self, fn: Callable[..., Any], *args: Any, then: Callable[[Any], None]) -> None:
         """Like call(), for refreshes: skipped while the previous refresh of this screen is still running."""
@@ -83,14 +85,15 @@ class CloudScreen(Screen[None]):
 
         async def job() -> None:
             try:
-                await self._run(fn, args, then, None)
+                await self._run(fn, args, then, None, background=True)
             finally:
                 self._polling = False
+        self._last_poll_error: str | None = None
 
         self.run_worker(job(), group="poll", exit_on_error=False)
 
     async def _run(self, fn: Callable[..., Any], args: tuple[Any, ...], then: Callable[[Any], None] | None,
-                   done: str | None) -> None:
+                   done: str | None, background: bool) -> None:
         try:
             result = await asyncio.to_thread(fn, *args)
         except ConnectionLost as exc:
@@ -98,12 +101,19 @@ class CloudScreen(Screen[None]):
             return
         except CloudError as exc:
             self.post_message(ConnectionChanged(None))
-            self.notify(str(exc), title="The cloud said", severity="error", timeout=8)
+            # A refresh that fails the same way every interval is said once; one that finishes after its screen
+            # closed (a server deleted from its own detail) is not said at all.
+            if not background or (not self.quiet and str(exc) != self._last_poll_error):
+                self.notify(str(exc), title="The cloud said", severity="error", timeout=8)
+            if background:
+                self._last_poll_error = str(exc)
             return
         except Exception as exc:  # a bug of ours: still a notification, never a traceback on the user's screen
             self.notify(f"{type(exc).__name__}: {exc}", title="Unexpected error", severity="error", timeout=8)
             return
         self.post_message(ConnectionChanged(None))
+        if background:
+            self._last_poll_error = None
         if not self.is_attached:
             return
         try:
@@ -114,6 +124,16 @@ class CloudScreen(Screen[None]):
             return
         if done:
             self.notify(done)
+
+    def confirm_then(self, question: str, action: Callable[[], None]) -> None:
+        """Ask yes/no; run `action` on yes."""
+        from lab.tui.screens.dialogs import ConfirmScreen
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                action()
+
+        self.app.push_screen(ConfirmScreen(question), answered)
 
     # ------------------------------------------------------------------------------------------ refresh
     def refresh_data(self) -> None:
@@ -277,17 +297,6 @@ class ListScreen(CloudScreen):
                 self.table(self.current_spec.id).focus()
             return
         super().action_back()
-
-    # ------------------------------------------------------------------------------------------ actions
-    def confirm_then(self, question: str, action: Callable[[], None]) -> None:
-        """Ask yes/no; run `action` on yes."""
-        from lab.tui.screens.dialogs import ConfirmScreen
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                action()
-
-        self.app.push_screen(ConfirmScreen(question), answered)
 
     def require_selected(self, what: str) -> Any | None:
         item = self.selected()

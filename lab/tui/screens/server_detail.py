@@ -64,6 +64,9 @@ class ServerDetailScreen(ServerActions, CloudScreen):
     def after_change(self) -> None:
         self.refresh_data()
 
+    def before_delete(self) -> None:
+        self.quiet = True
+
     def after_delete(self) -> None:
         self.app.pop_screen()
 

@@ -60,10 +60,16 @@ class ServerActions:
         if server is None:
             return
         screen: Any = self
-        screen.confirm_then(f"Delete server {server.name}? Its disk is lost; attached volumes are kept.",
-                            lambda: screen.call(screen.client.delete_server, server.id,
-                                                then=lambda _: self.after_delete(),
-                                                done=f"Server {server.name} is being deleted"))
+
+        def delete() -> None:
+            self.before_delete()
+            screen.call(screen.client.delete_server, server.id, then=lambda _: self.after_delete(),
+                        done=f"Server {server.name} is being deleted")
+
+        screen.confirm_then(f"Delete server {server.name}? Its disk is lost; attached volumes are kept.", delete)
+
+    def before_delete(self) -> None:
+        pass
 
     def after_delete(self) -> None:
         self.after_change()
