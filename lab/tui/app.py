@@ -68,7 +68,9 @@ class StackLabApp(App[None]):
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "quit_console", "Quit"),
         Binding("t", "toggle_theme", "Light/dark"),
-        Binding("colon", "command_palette", "Commands", show=False, key_display=":"),
+        # Naming command_palette here replaces Textual's own ctrl+p binding, so both keys are listed.
+        Binding("ctrl+p", "command_palette", "Command palette", show=False, priority=True),
+        Binding("colon", "command_palette", "Command palette", show=False, key_display=":"),
         *[Binding(str(i), f"go_index({i})", f"Screen {i}", show=False) for i in range(1, 10)],
     ]
 
@@ -164,8 +166,7 @@ class StackLabApp(App[None]):
             seen.add(display)
             where = "screen" if active.node is self.screen else "app" if active.node is self else "widget"
             sections[where].append((display, binding.description))
-        sections["app"] += [("1-9", "go to the screen with that number in the bar at the top"),
-                            ("ctrl+p", "command palette: every screen and action, searchable")]
+        sections["app"] += [("1-9", "go to the screen with that number in the bar at the top")]
         keys = [*sections["screen"], *sorted(sections["app"]), *sorted(sections["widget"])]
         nav = next((n.title for n in self.navs if n.mode == self.current_mode), "the console")
         self.push_screen(HelpScreen(nav, keys))

@@ -143,6 +143,7 @@ class FormScreen(ModalScreen[Any]):
     FormScreen #error { color: $error; height: auto; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    AUTO_FOCUS = "Input, Select, SelectionList"
 
     def __init__(self, title: str, fields: Sequence[Field], submit: str = "Create") -> None:
         super().__init__()

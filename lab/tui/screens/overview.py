@@ -24,6 +24,8 @@ class OverviewScreen(CloudScreen):
     OverviewScreen #gauges { width: 2fr; }
     """
 
+    overview: Overview | None = None  # what is shown
+
     def compose(self) -> ComposeResult:
         yield from self.compose_top()
         with Horizontal(id="panels"):
@@ -41,6 +43,7 @@ class OverviewScreen(CloudScreen):
             self.poll(self.client.overview, info.services, info.is_admin, then=self.show)
 
     def show(self, overview: Overview) -> None:
+        self.overview = overview
         box = self.query_one("#gauges", Vertical)
         for quota in overview.quotas:
             gauge_id = "gauge-" + "".join(c if c.isalnum() else "-" for c in quota.resource)
