@@ -88,7 +88,6 @@ class CloudScreen(Screen[None]):
                 await self._run(fn, args, then, None, background=True)
             finally:
                 self._polling = False
-        self._last_poll_error: str | None = None
 
         self.run_worker(job(), group="poll", exit_on_error=False)
 
