@@ -347,7 +347,10 @@ class CloudClient:
         ports = list(net.ports())
 
         def label(n: Any) -> str:
-            return f"{n.name}  {', '.join(sorted(cidrs.get(n.id, []))) or 'no subnet'}"
+            if n.id in cidrs:
+                return f"{n.name}  {', '.join(sorted(cidrs[n.id]))}"
+            # another project's subnet (the public network's, seen by a member) is listed by id only
+            return f"{n.name}  {'subnet not visible' if n.subnet_ids else 'no subnet'}"
 
         def network_node(n: Any) -> m.TopologyNode:
             guests = []

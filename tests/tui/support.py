@@ -43,7 +43,9 @@ def table_column(app: Any, table_id: str, column: str) -> list[str]:
 
 # ---------------------------------------------------------------------------------------------- masking
 UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b|\b[0-9a-f]{32}\b")
-MAC = re.compile(r"\b[0-9a-f]{2}(?::[0-9a-f]{2}){5}\b")
+MAC = re.compile(r"(?<![0-9a-f:])[0-9a-f]{2}(?::[0-9a-f]{2}){5}(?![0-9a-f:])")
+HOST_KEY = re.compile(r"SHA256:[0-9A-Za-z+/=]{20,}")  # the guest's host key, new for every server
+SERIAL = re.compile(r"\(serial [0-9a-f-]+\)")  # a volume id cut short, in the guest's kernel log
 TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?")
 
 
@@ -72,6 +74,8 @@ class MaskingClient:
         if isinstance(value, str):
             value = UUID.sub(self._mask_id, value)
             value = MAC.sub("fa:16:3e:00:00:00", value)
+            value = HOST_KEY.sub("SHA256:" + "x" * 43, value)
+            value = SERIAL.sub("(serial 00000000-0000-0000-0)", value)
             return TIME.sub("2026-01-01T00:00:00Z", value)
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
             return dataclasses.replace(value, **{f.name: self.mask(getattr(value, f.name))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Label, Static
@@ -38,9 +39,9 @@ class BillingScreen(CloudScreen):
         self.poll(self.client.billing, then=self.show)
 
     def show(self, bill: Billing) -> None:
-        self.query_one("#summary", Static).update(
-            f"[b]Balance[/b] {bill.balance} {bill.currency}    "
-            f"[b]Bill for {bill.month or 'this month'}[/b] {bill.total} {bill.currency}")
+        self.query_one("#summary", Static).update(Text.assemble(
+            ("Balance  ", "bold"), f"{bill.balance} {bill.currency}    ",
+            (f"Bill for {bill.month or 'this month'}  ", "bold"), f"{bill.total} {bill.currency}"))
         chart = self.query_one("#chart", BarChart)
         chart.unit = bill.currency
         chart.items = tuple((c.name, c.amount) for c in bill.categories)

@@ -138,7 +138,8 @@ class FormScreen(ModalScreen[Any]):
     something else, like the launch wizard's new server)."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="FormScreen") + """
-    FormScreen Label.field { margin-top: 1; }
+    FormScreen Label.field { margin-top: 0; }
+    FormScreen #fields { height: auto; max-height: 1fr; }
     FormScreen SelectionList { height: auto; max-height: 8; }
     FormScreen #error { color: $error; height: auto; }
     """

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
@@ -63,8 +64,8 @@ class InstructorScreen(ListScreen):
             self.call(self.client.get_clock, then=self.show_clock)
 
     def show_clock(self, reading: ClockReading) -> None:
-        self.query_one("#clock", Static).update(
-            f"[b]lab clock[/b] {reading.now} UTC, ahead of real time by {reading.offset}")
+        self.query_one("#clock", Static).update(Text.assemble(
+            ("lab clock  ", "bold"), f"{reading.now} UTC, ahead of real time by {reading.offset}"))
 
     def action_advance_clock(self) -> None:
         if "stacklab" not in self.stacklab.services:

@@ -78,7 +78,7 @@ class LaunchScreen(FormScreen):
         self.fields = launch_fields(choices)
         await self.query_one("#fields").remove_children()
         await self.query_one("#fields").mount_all(list(super().compose_fields()))
-        self.query_one("#field-name").focus()
+        self.query_one("#field-name").focus(scroll_visible=False)
 
     def submit(self) -> None:
         if not self.fields:

@@ -16,7 +16,7 @@ from lab.tui import models as m
 from lab.tui.screens.base import CloudScreen, ListScreen, TableSpec
 
 TOPOLOGY = "topology"
-ICONS = {"external": "🌐 ", "router": "⇄ ", "network": "▤ ", "server": "▣ "}
+ICONS = {"external": "◎ ", "router": "⇄ ", "network": "▤ ", "server": "▣ "}
 
 
 class NetworksScreen(ListScreen):
