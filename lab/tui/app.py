@@ -34,6 +34,7 @@ from lab.tui.screens.servers import ServersScreen
 from lab.tui.screens.volumes import VolumesScreen
 
 DARK, LIGHT = "textual-dark", "textual-light"
+TEXTUAL_KEYS = {"Focus Next", "Focus Previous", "Copy selected text"}
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,8 @@ class StackLabApp(App[None]):
                 continue
             seen.add(display)
             where = "screen" if active.node is self.screen else "app" if active.node is self else "widget"
+            if binding.description in TEXTUAL_KEYS:  # Textual's own keys on every screen: listed last
+                where = "widget"
             sections[where].append((display, binding.description))
         sections["app"] += [("1-9", "go to the screen with that number in the bar at the top")]
         keys = [*sections["screen"], *sorted(sections["app"]), *sorted(sections["widget"])]

@@ -82,8 +82,12 @@ def _keystone_message(exc: Any) -> str:
 
 
 def _raw(resource: Any) -> dict[str, Any]:
-    """The resource as the API returned it (openstacksdk's computed extras, like `location`, left out)."""
-    data = resource.to_dict(computed=False) if hasattr(resource, "to_dict") else dict(resource)
+    """The resource under the API's own key names (not openstacksdk's renamings), headers and openstacksdk's
+    computed extras (`location`) left out."""
+    if hasattr(resource, "to_dict"):
+        data = resource.to_dict(headers=False, computed=False, original_names=True)
+    else:
+        data = dict(resource)
     return {k: v for k, v in data.items() if k != "location"}
 
 

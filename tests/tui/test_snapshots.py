@@ -114,7 +114,7 @@ def test_launch_wizard(snap_compare: Snap, masked_demo: Any) -> None:
         await pilot.press(*"web-2")
 
     app = create_app(masked_demo, refresh=3600, start="servers")
-    assert snap_compare(app, terminal_size=(120, 50), run_before=wizard)
+    assert snap_compare(app, terminal_size=SIZE, run_before=wizard)
 
 
 def test_images(snap_compare: Snap, masked_demo: Any) -> None:

@@ -60,7 +60,10 @@ class JsonScreen(ModalScreen[None]):
 class ConfirmScreen(ModalScreen[bool]):
     """A yes/no question; `y` or Enter on Yes confirms, `n` or Esc cancels."""
 
-    DEFAULT_CSS = DIALOG_CSS.format(name="ConfirmScreen") + "ConfirmScreen > Vertical { width: 64; }"
+    DEFAULT_CSS = DIALOG_CSS.format(name="ConfirmScreen") + """
+    ConfirmScreen > Vertical { width: 64; }
+    ConfirmScreen Label { width: 100%; }
+    """
     BINDINGS: ClassVar[list[BindingType]] = [Binding("y", "answer(True)", "Yes"),
                                              Binding("n,escape", "answer(False)", "No")]
 
@@ -138,8 +141,11 @@ class FormScreen(ModalScreen[Any]):
     something else, like the launch wizard's new server)."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="FormScreen") + """
-    FormScreen Label.field { margin-top: 0; }
-    FormScreen #fields { height: auto; max-height: 1fr; }
+    FormScreen Label.field { margin-top: 1; color: $text-muted; }
+    FormScreen #fields { height: auto; }
+    FormScreen Input, FormScreen Select, FormScreen SelectionList { background: $boost; }
+    FormScreen .buttons { dock: bottom; }
+    FormScreen #error { dock: bottom; margin-bottom: 3; }
     FormScreen SelectionList { height: auto; max-height: 8; }
     FormScreen #error { color: $error; height: auto; }
     """
@@ -167,13 +173,13 @@ class FormScreen(ModalScreen[Any]):
             yield Label(f.label, classes="field")
             if f.kind == "select":
                 yield Select([(label, value) for label, value in f.options], id=f"field-{f.name}",
-                             allow_blank=not f.required or f.value is None,
+                             allow_blank=not f.required or f.value is None, compact=True,
                              value=f.value if f.value is not None else Select.NULL)
             elif f.kind == "multi":
                 yield SelectionList[str](*[(label, value, value in f.selected) for label, value in f.options],
-                                         id=f"field-{f.name}")
+                                         id=f"field-{f.name}", compact=True)
             else:
-                yield Input(value=f.value or "", placeholder=f.placeholder, id=f"field-{f.name}")
+                yield Input(value=f.value or "", placeholder=f.placeholder, id=f"field-{f.name}", compact=True)
 
     def values(self) -> dict[str, Any] | str:
         """The form's values, or a message saying what is missing."""
