@@ -10,6 +10,7 @@ import click
 from lab.commands.clock import clock
 from lab.commands.image import image
 from lab.commands.info import clouds_yaml_command, info
+from lab.commands.tui import tui
 from lab.commands.up import up
 
 
@@ -31,6 +32,7 @@ main.add_command(info)
 main.add_command(clouds_yaml_command)
 main.add_command(clock)
 main.add_command(image)
+main.add_command(tui)
 
 
 # The classroom VM and deployment over SSH (lab/vm.py, lab/deploy/); their imports are lazy (Fabric, Vagrant).

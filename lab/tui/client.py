@@ -1,0 +1,513 @@
+"""The console's one door to the cloud: a narrow class over an openstacksdk connection.
+
+Every method is blocking (screens call them from Textual workers, never on the UI thread), returns the small records
+of `models.py`, and raises only these errors, each with a message meant for a person:
+
+    CloudError            the cloud answered with an error (quota exceeded, not found, policy, bad input ...)
+     └── ConnectionLost   nothing answered (the cloud is down or unreachable); the console shows a banner
+
+Only openstacksdk and keystoneauth are used, so the console works against any OpenStack cloud. The two StackLab
+extras (the lab clock at /lab/v1, the billing service at /billing/v1) are reached through the catalog like any
+other service and are simply absent elsewhere.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any, ParamSpec, TypeVar
+
+from lab.tui import models as m
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+__all__ = ["CloudClient", "CloudError", "ConnectionLost"]
+
+
+class CloudError(Exception):
+    """The cloud refused or failed a call; str() is the cloud's own message and its HTTP status."""
+
+
+class ConnectionLost(CloudError):
+    """Nothing answered at the cloud's address."""
+
+
+def _message(exc: Exception) -> str:
+    """A readable one-line message from an openstacksdk or keystoneauth error."""
+    from openstack import exceptions as sdk
+
+    if isinstance(exc, sdk.HttpException):
+        detail = exc.details or exc.message or str(exc)
+        detail = str(detail).strip().rstrip(".")
+        return f"{detail} (HTTP {exc.status_code})" if exc.status_code else detail
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]
+
+
+def translated(fn: Callable[P, T]) -> Callable[P, T]:
+    """Turn every error a call can raise into CloudError / ConnectionLost."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        import requests
+        from keystoneauth1 import exceptions as ksa
+
+        try:
+            return fn(*args, **kwargs)
+        except CloudError:
+            raise
+        except (ksa.ConnectionError, requests.ConnectionError) as exc:
+            raise ConnectionLost(f"the cloud does not answer ({type(exc).__name__})") from None
+        except ksa.HttpError as exc:
+            raise CloudError(_keystone_message(exc)) from None
+        except Exception as exc:  # anything else (SDK, config, unexpected data) still reaches the user as text
+            raise CloudError(_message(exc)) from None
+
+    return wrapper
+
+
+def _keystone_message(exc: Any) -> str:
+    response = getattr(exc, "response", None)
+    try:
+        body = response.json() if response is not None else {}
+        if isinstance(body, dict) and body:
+            inner = next(iter(body.values()))
+            if isinstance(inner, dict) and "message" in inner:
+                return f"{inner['message']} (HTTP {exc.http_status})"
+    except ValueError:
+        pass
+    return f"{exc.message or exc} (HTTP {exc.http_status})"
+
+
+def _raw(resource: Any) -> dict[str, Any]:
+    """The resource under the API's own key names (not openstacksdk's renamings), headers and openstacksdk's
+    computed extras (`location`) left out."""
+    if hasattr(resource, "to_dict"):
+        data = resource.to_dict(headers=False, computed=False, original_names=True)
+    else:
+        data = dict(resource)
+    return {k: v for k, v in data.items() if k != "location"}
+
+
+def _size(n: int | None) -> str:
+    if not n:
+        return "-"
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024:
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n = n / 1024  # type: ignore[assignment]
+    return f"{n:.1f} TiB"
+
+
+def _addresses(addresses: dict[str, Any] | None) -> str:
+    parts = []
+    for net, items in sorted((addresses or {}).items()):
+        ips = ", ".join(i["addr"] for i in items)
+        parts.append(f"{net}={ips}")
+    return "; ".join(parts)
+
+
+class CloudClient:
+    """An openstacksdk connection, seen through what the console needs. Thread-safe for concurrent calls."""
+
+    def __init__(self, conn: Any, cloud_name: str = ""):
+        self.conn = conn
+        self.cloud_name = cloud_name or getattr(conn.config, "name", "") or "cloud"
+        self._lock = threading.Lock()
+        self._flavors: dict[str, str] = {}
+        self._images: dict[str, str] = {}
+        self._projects: dict[str, str] = {}
+
+    @classmethod
+    def from_cloud(cls, name: str) -> CloudClient:
+        """A client for the clouds.yaml entry `name` (no request is made until the first call).
+        Raises CloudError when there is no such entry."""
+        import openstack
+        from openstack import exceptions as sdk
+
+        try:
+            return cls(openstack.connect(cloud=name), name)
+        except sdk.ConfigException as exc:
+            raise CloudError(f"cannot use cloud {name!r}: {_message(exc)}") from None
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # ------------------------------------------------------------------------------------------ session
+    @translated
+    def session_info(self) -> m.SessionInfo:
+        """Log in (if not yet) and say who we are and which services the catalog has."""
+        session = self.conn.session
+        access = session.auth.get_access(session)
+        services = frozenset(entry["type"] for entry in access.service_catalog.catalog)
+        return m.SessionInfo(cloud=self.cloud_name, auth_url=str(self.conn.config.auth.get("auth_url", "")),
+                             user=access.username or "", project=access.project_name or "",
+                             project_id=access.project_id or "", roles=tuple(sorted(access.role_names)),
+                             services=services)
+
+    def _adapter(self, service_type: str) -> Any:
+        from keystoneauth1.adapter import Adapter
+
+        return Adapter(self.conn.session, service_type=service_type, interface="public",
+                       region_name=self.conn.config.get_region_name())
+
+    def _extra(self, service_type: str, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        response = self._adapter(service_type).request(path, method, json=body, raise_exc=True)
+        return response.json()
+
+    # ------------------------------------------------------------------------------------------ lookups
+    def _names(self, cache: dict[str, str], ids: Iterable[str], load: Callable[[], Iterable[Any]]) -> None:
+        """Fill `cache` (id -> name) once, and again when an id it has not seen turns up."""
+        if any(i and i not in cache for i in ids):
+            names = {r.id: r.name for r in load()}
+            with self._lock:
+                cache.update(names)
+
+    # ------------------------------------------------------------------------------------------ servers
+    def _server(self, s: Any) -> m.Server:
+        flavor = s.flavor or {}
+        flavor_name = flavor.get("original_name") or self._flavors.get(flavor.get("id") or "", flavor.get("id", ""))
+        image = s.image or {}
+        image_name = self._images.get(image.get("id") or "", image.get("id") or "(volume)")
+        return m.Server(
+            id=s.id, name=s.name or "", status=s.status or "", flavor=flavor_name or "", image=image_name,
+            addresses=_addresses(s.addresses), key_name=s.key_name or "", project_id=s.project_id or "",
+            created=s.created_at or "",
+            volumes=tuple(v["id"] for v in (s.attached_volumes or [])),
+            security_groups=tuple(sorted({g["name"] for g in (s.security_groups or [])})),
+            raw=_raw(s))
+
+    def _with_names(self, servers: list[Any]) -> list[m.Server]:
+        self._names(self._flavors, [(s.flavor or {}).get("id", "") for s in servers
+                                    if not (s.flavor or {}).get("original_name")],
+                    lambda: self.conn.compute.flavors(details=False))
+        self._names(self._images, [(s.image or {}).get("id", "") for s in servers], self.conn.image.images)
+        return [self._server(s) for s in servers]
+
+    @translated
+    def list_servers(self, all_projects: bool = False) -> list[m.Server]:
+        servers = list(self.conn.compute.servers(details=True, all_projects=all_projects))
+        return sorted(self._with_names(servers), key=lambda s: (s.name, s.id))
+
+    @translated
+    def get_server(self, server_id: str) -> m.Server:
+        return self._with_names([self.conn.compute.get_server(server_id)])[0]
+
+    @translated
+    def console_log(self, server_id: str) -> str:
+        output = self.conn.compute.get_server_console_output(server_id)
+        return str(output.get("output") or "")
+
+    @translated
+    def create_server(self, name: str, flavor_id: str, image_id: str, network_id: str | None,
+                      key_name: str | None, security_groups: list[str]) -> m.Server:
+        attrs: dict[str, Any] = {"name": name, "flavor_id": flavor_id, "image_id": image_id}
+        if network_id:
+            attrs["networks"] = [{"uuid": network_id}]
+        if key_name:
+            attrs["key_name"] = key_name
+        if security_groups:
+            attrs["security_groups"] = [{"name": g} for g in security_groups]
+        return self._with_names([self.conn.compute.create_server(**attrs)])[0]
+
+    @translated
+    def server_action(self, server_id: str, action: str) -> None:
+        """`start`, `stop` or `reboot` (soft)."""
+        if action == "start":
+            self.conn.compute.start_server(server_id)
+        elif action == "stop":
+            self.conn.compute.stop_server(server_id)
+        elif action == "reboot":
+            self.conn.compute.reboot_server(server_id, "SOFT")
+        else:
+            raise CloudError(f"unknown server action {action!r}")
+
+    @translated
+    def delete_server(self, server_id: str) -> None:
+        self.conn.compute.delete_server(server_id)
+
+    @translated
+    def list_flavors(self) -> list[m.Flavor]:
+        flavors = [m.Flavor(f.id, f.name, f.vcpus or 0, f.ram or 0, f.disk or 0, _raw(f))
+                   for f in self.conn.compute.flavors(details=True)]
+        return sorted(flavors, key=lambda f: (f.vcpus, f.ram, f.disk, f.name))
+
+    # ------------------------------------------------------------------------------------------ images, keys
+    @translated
+    def list_images(self) -> list[m.Image]:
+        images = [m.Image(i.id, i.name or "", i.status or "", _size(i.size), i.disk_format or "",
+                          i.visibility or "", _raw(i)) for i in self.conn.image.images()]
+        return sorted(images, key=lambda i: (i.name, i.id))
+
+    @translated
+    def list_keypairs(self) -> list[m.Keypair]:
+        keys = [m.Keypair(k.name, k.name, k.type or "ssh", k.fingerprint or "", _raw(k))
+                for k in self.conn.compute.keypairs()]
+        return sorted(keys, key=lambda k: k.name)
+
+    @translated
+    def create_keypair(self, name: str, public_key: str | None = None) -> tuple[m.Keypair, str | None]:
+        """Import `public_key`, or let the cloud make a key pair: then its private key is returned (once)."""
+        attrs: dict[str, Any] = {"name": name}
+        if public_key:
+            attrs["public_key"] = public_key
+        k = self.conn.compute.create_keypair(**attrs)
+        return m.Keypair(k.name, k.name, k.type or "ssh", k.fingerprint or "", _raw(k)), k.private_key
+
+    @translated
+    def delete_keypair(self, name: str) -> None:
+        self.conn.compute.delete_keypair(name)
+
+    # ------------------------------------------------------------------------------------------ networks
+    def _network_names(self) -> dict[str, str]:
+        return {n.id: n.name for n in self.conn.network.networks()}
+
+    @translated
+    def list_networks(self) -> list[m.Network]:
+        cidrs = {s.id: s.cidr for s in self.conn.network.subnets()}
+        nets = [m.Network(n.id, n.name or "", n.status or "", ", ".join(cidrs.get(s, s) for s in n.subnet_ids),
+                          bool(n.is_router_external), bool(n.is_shared), _raw(n))
+                for n in self.conn.network.networks()]
+        return sorted(nets, key=lambda n: (n.name, n.id))
+
+    @translated
+    def create_network(self, name: str, cidr: str | None) -> m.Network:
+        """A network, and when `cidr` is given an IPv4 subnet `<name>-subnet` on it."""
+        net = self.conn.network.create_network(name=name)
+        if cidr:
+            try:
+                self.conn.network.create_subnet(network_id=net.id, name=f"{name}-subnet", cidr=cidr,
+                                                ip_version=4)
+            except Exception:
+                self.conn.network.delete_network(net.id)  # no half-made network left behind
+                raise
+        return m.Network(net.id, net.name, net.status or "", cidr or "", False, False, _raw(net))
+
+    @translated
+    def delete_network(self, network_id: str) -> None:
+        self.conn.network.delete_network(network_id)
+
+    @translated
+    def list_subnets(self) -> list[m.Subnet]:
+        names = self._network_names()
+        subnets = [m.Subnet(s.id, s.name or "", names.get(s.network_id, s.network_id), s.cidr or "",
+                            s.gateway_ip or "", bool(s.is_dhcp_enabled), _raw(s)) for s in self.conn.network.subnets()]
+        return sorted(subnets, key=lambda s: (s.network, s.name, s.id))
+
+    @translated
+    def list_routers(self) -> list[m.Router]:
+        names = self._network_names()
+        routers = []
+        for r in self.conn.network.routers():
+            gw = r.external_gateway_info or {}
+            ips = ", ".join(ip["ip_address"] for ip in gw.get("external_fixed_ips", []))
+            gateway = f"{names.get(gw['network_id'], gw['network_id'])} {ips}".strip() if gw else ""
+            routers.append(m.Router(r.id, r.name or "", r.status or "", gateway, _raw(r)))
+        return sorted(routers, key=lambda r: (r.name, r.id))
+
+    @translated
+    def list_ports(self) -> list[m.Port]:
+        names = self._network_names()
+        ports = [m.Port(p.id, p.name or "", names.get(p.network_id, p.network_id),
+                        ", ".join(ip["ip_address"] for ip in p.fixed_ips or []), p.device_owner or "",
+                        p.status or "", p.mac_address or "", _raw(p)) for p in self.conn.network.ports()]
+        return sorted(ports, key=lambda p: (p.network, p.fixed_ips, p.id))
+
+    @translated
+    def list_floating_ips(self) -> list[m.FloatingIP]:
+        ips = [m.FloatingIP(f.id, f.floating_ip_address or "", f.fixed_ip_address or "", f.status or "",
+                            f.port_id or "", _raw(f)) for f in self.conn.network.ips()]
+        return sorted(ips, key=lambda f: f.floating_ip_address)
+
+    @translated
+    def list_security_groups(self) -> list[m.SecurityGroup]:
+        groups = []
+        for g in self.conn.network.security_groups():
+            rules = []
+            for r in g.security_group_rules or []:
+                lo, hi = r.get("port_range_min"), r.get("port_range_max")
+                ports = "any" if lo is None else (str(lo) if lo == hi else f"{lo}-{hi}")
+                remote = r.get("remote_ip_prefix") or (f"group {r['remote_group_id']}" if r.get("remote_group_id")
+                                                      else "any")
+                rules.append(m.SecurityGroupRule(r["id"], r.get("direction", ""), r.get("ethertype", ""),
+                                                 r.get("protocol") or "any", ports, remote, dict(r)))
+            rules.sort(key=lambda r: (r.direction, r.ethertype, r.protocol, r.port_range, r.remote))
+            groups.append(m.SecurityGroup(g.id, g.name or "", g.description or "", tuple(rules), _raw(g)))
+        return sorted(groups, key=lambda g: (g.name, g.id))
+
+    @translated
+    def topology(self) -> list[m.TopologyNode]:
+        """How networks, routers and servers connect: external networks hold their routers, routers the networks
+        they join, networks the servers with a port on them; networks no router joins come last."""
+        net = self.conn.network
+        networks = {n.id: n for n in net.networks()}
+        cidrs: dict[str, list[str]] = {}
+        for s in net.subnets():
+            cidrs.setdefault(s.network_id, []).append(s.cidr)
+        servers = {s.id: s.name for s in self.conn.compute.servers(details=False)}
+        fips = {f.port_id: f.floating_ip_address for f in net.ips() if f.port_id}
+        ports = list(net.ports())
+
+        def label(n: Any) -> str:
+            if n.id in cidrs:
+                return f"{n.name}  {', '.join(sorted(cidrs[n.id]))}"
+            # another project's subnet (the public network's, seen by a member) is listed by id only
+            return f"{n.name}  {'subnet not visible' if n.subnet_ids else 'no subnet'}"
+
+        def network_node(n: Any) -> m.TopologyNode:
+            guests = []
+            for p in ports:
+                if p.network_id == n.id and p.device_id in servers:
+                    ips = ", ".join(ip["ip_address"] for ip in p.fixed_ips or [])
+                    fip = f"  floating {fips[p.id]}" if p.id in fips else ""
+                    guests.append(m.TopologyNode(f"{servers[p.device_id]}  {ips}{fip}", "server"))
+            return m.TopologyNode(label(n), "network", tuple(sorted(guests, key=lambda g: g.label)))
+
+        routers = sorted(net.routers(), key=lambda r: r.name or "")
+        joined: dict[str, list[str]] = {}
+        for p in ports:
+            if p.device_owner == "network:router_interface":
+                joined.setdefault(p.device_id, []).append(p.network_id)
+        roots: list[m.TopologyNode] = []
+        placed: set[str] = set()
+        for ext in sorted((n for n in networks.values() if n.is_router_external), key=lambda n: n.name or ""):
+            children = []
+            for r in routers:
+                if (r.external_gateway_info or {}).get("network_id") != ext.id:
+                    continue
+                inner = [network_node(networks[i]) for i in sorted(set(joined.get(r.id, [])),
+                                                                  key=lambda i: networks[i].name or "")
+                         if i in networks]
+                placed.update(joined.get(r.id, []))
+                children.append(m.TopologyNode(f"router {r.name}", "router", tuple(inner)))
+            placed.add(ext.id)
+            roots.append(m.TopologyNode(f"{label(ext)}  (external)", "external", tuple(children)))
+        for r in routers:  # routers without an external gateway
+            if not (r.external_gateway_info or {}).get("network_id"):
+                inner = [network_node(networks[i]) for i in sorted(set(joined.get(r.id, []))) if i in networks]
+                placed.update(joined.get(r.id, []))
+                roots.append(m.TopologyNode(f"router {r.name}  (no gateway)", "router", tuple(inner)))
+        for n in sorted(networks.values(), key=lambda n: n.name or ""):
+            if n.id not in placed:
+                roots.append(network_node(n))
+        return roots
+
+    # ------------------------------------------------------------------------------------------ volumes
+    @translated
+    def list_volumes(self, all_projects: bool = False) -> list[m.Volume]:
+        vols = list(self.conn.block_storage.volumes(details=True, all_projects=all_projects))
+        servers = {a["server_id"] for v in vols for a in v.attachments or []}
+        names = {s.id: s.name for s in self.conn.compute.servers(details=False)} if servers else {}
+        out = []
+        for v in vols:
+            where = ", ".join(f"{names.get(a['server_id'], a['server_id'])} on {a.get('device', '?')}"
+                              for a in v.attachments or [])
+            out.append(m.Volume(v.id, v.name or "", v.status or "", v.size or 0, where, v.project_id or "",
+                                _raw(v)))
+        return sorted(out, key=lambda v: (v.name, v.id))
+
+    @translated
+    def create_volume(self, name: str, size: int) -> m.Volume:
+        v = self.conn.block_storage.create_volume(name=name, size=size)
+        return m.Volume(v.id, v.name or "", v.status or "", v.size or size, "", v.project_id or "", _raw(v))
+
+    @translated
+    def delete_volume(self, volume_id: str) -> None:
+        self.conn.block_storage.delete_volume(volume_id)
+
+    @translated
+    def attach_volume(self, volume_id: str, server_id: str) -> None:
+        self.conn.compute.create_volume_attachment(server_id, volume_id=volume_id)
+
+    @translated
+    def detach_volume(self, volume_id: str) -> None:
+        """Detach a volume from every server it is attached to."""
+        volume = self.conn.block_storage.get_volume(volume_id)
+        if not volume.attachments:
+            raise CloudError(f"volume {volume.name or volume_id} is not attached")
+        for a in volume.attachments:
+            self.conn.compute.delete_volume_attachment(a["server_id"], volume_id)
+
+    @translated
+    def create_snapshot(self, volume_id: str, name: str) -> m.Snapshot:
+        s = self.conn.block_storage.create_snapshot(volume_id=volume_id, name=name)
+        return m.Snapshot(s.id, s.name or "", volume_id, s.status or "", s.size or 0, _raw(s))
+
+    @translated
+    def list_snapshots(self) -> list[m.Snapshot]:
+        names = {v.id: v.name for v in self.conn.block_storage.volumes(details=False)}
+        snaps = [m.Snapshot(s.id, s.name or "", names.get(s.volume_id, s.volume_id), s.status or "", s.size or 0,
+                            _raw(s)) for s in self.conn.block_storage.snapshots(details=True)]
+        return sorted(snaps, key=lambda s: (s.name, s.id))
+
+    @translated
+    def delete_snapshot(self, snapshot_id: str) -> None:
+        self.conn.block_storage.delete_snapshot(snapshot_id)
+
+    # ------------------------------------------------------------------------------------------ overview
+    @translated
+    def overview(self, services: frozenset[str], is_admin: bool) -> m.Overview:
+        """Quota use and counts of the project's resources, from the services the catalog has."""
+        quotas: list[m.Quota] = []
+        counts: list[tuple[str, int]] = []
+        if "compute" in services:
+            a = self.conn.compute.get_limits().absolute
+            quotas += [m.Quota("instances", a.instances_used or 0, a.instances),
+                       m.Quota("cores", a.total_cores_used or 0, a.total_cores),
+                       m.Quota("ram (MiB)", a.total_ram_used or 0, a.total_ram)]
+            counts.append(("servers", a.instances_used or 0))
+            counts.append(("key pairs", sum(1 for _ in self.conn.compute.keypairs())))
+        if "image" in services:
+            counts.append(("images", sum(1 for _ in self.conn.image.images())))
+        if "network" in services:
+            q = self.conn.network.get_quota(self.conn.current_project_id, details=True)
+            for name, label in (("networks", "networks"), ("ports", "ports"), ("routers", "routers"),
+                                ("floating_ips", "floating IPs"), ("security_groups", "security groups")):
+                detail = getattr(q, name) or {}
+                quotas.append(m.Quota(label, int(detail.get("used", 0)), int(detail.get("limit", -1))))
+                if name in ("networks", "routers", "floating_ips"):
+                    counts.append((label, int(detail.get("used", 0))))
+        if "block-storage" in services or "volumev3" in services:
+            v = self.conn.block_storage.get_limits().absolute
+            quotas += [m.Quota("volumes", v.total_volumes_used or 0, v.max_total_volumes),
+                       m.Quota("volume GB", v.total_gigabytes_used or 0, v.max_total_volume_gigabytes)]
+            counts += [("volumes", v.total_volumes_used or 0), ("snapshots", v.total_snapshots_used or 0)]
+        clock = self.get_clock() if is_admin and "stacklab" in services else None
+        balance = None
+        if "billing" in services:
+            b = self.billing()
+            balance = f"{b.balance} {b.currency}".strip()
+        return m.Overview(tuple(quotas), tuple(counts), clock, balance)
+
+    # ------------------------------------------------------------------------------------------ the lab API
+    @translated
+    def get_clock(self) -> m.ClockReading:
+        reading = self._extra("stacklab", "GET", "/clock")["clock"]
+        return m.ClockReading(str(reading["now"]).replace("T", " ")[:19], str(reading["offset"]))
+
+    @translated
+    def advance_clock(self, by: str) -> m.ClockReading:
+        reading = self._extra("stacklab", "POST", "/clock/advance", {"by": by})["clock"]
+        return m.ClockReading(str(reading["now"]).replace("T", " ")[:19], str(reading["offset"]))
+
+    @translated
+    def project_names(self) -> dict[str, str]:
+        """Project id -> name (admin only; others see ids)."""
+        if not self._projects:
+            names = {p.id: p.name for p in self.conn.identity.projects()}
+            with self._lock:
+                self._projects.update(names)
+        return dict(self._projects)
+
+    # ------------------------------------------------------------------------------------------ billing
+    @translated
+    def billing(self) -> m.Billing:
+        """Balance and this month's bill from the billing service (/billing/v1). The shapes are read loosely,
+        so this one method is all that changes if the service's answers do."""
+        from lab.tui.billing_shapes import parse_billing
+
+        balance = self._extra("billing", "GET", "/balance")
+        bill = self._extra("billing", "GET", "/bills/current")
+        return parse_billing(balance, bill)

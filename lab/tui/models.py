@@ -1,0 +1,224 @@
+"""The small typed records the console shows, made by `client.py` from openstacksdk resources.
+
+Screens never see an openstacksdk object: each record holds the few fields a screen displays, already turned into
+text where that is all a screen does with them, plus `raw` (the resource as the API returned it) for the `y` view.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+Raw = dict[str, Any]
+
+
+def _raw() -> Any:
+    return field(default_factory=dict, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """Who the console is logged in as, and which services the cloud's catalog lists (by service type)."""
+
+    cloud: str
+    auth_url: str
+    user: str
+    project: str
+    project_id: str
+    roles: tuple[str, ...]
+    services: frozenset[str]
+
+    @property
+    def is_admin(self) -> bool:
+        return "admin" in self.roles
+
+
+@dataclass(frozen=True)
+class Server:
+    id: str
+    name: str
+    status: str
+    flavor: str
+    image: str
+    addresses: str
+    key_name: str
+    project_id: str
+    created: str
+    volumes: tuple[str, ...] = ()
+    security_groups: tuple[str, ...] = ()
+    raw: Raw = _raw()
+
+
+@dataclass(frozen=True)
+class Flavor:
+    id: str
+    name: str
+    vcpus: int
+    ram: int
+    disk: int
+    raw: Raw = _raw()
+
+
+@dataclass(frozen=True)
+class Image:
+    id: str
+    name: str
+    status: str
+    size: str
+    disk_format: str
+    visibility: str
+    raw: Raw = _raw()
+
+
+@dataclass(frozen=True)
+class Keypair:
+    id: str
+    name: str
+    type: str
+    fingerprint: str
+    raw: Raw = _raw()
+
+
+@dataclass(frozen=True)
+class Network:
+    id: str
+    name: str
+    status: str
+    subnets: str
+    external: bool
+    shared: bool
+    raw: Raw = _raw()
+
+
+@dataclass(frozen=True)
+class Subnet:
+    id: str
+    name: str
+    network: str
+    cidr: str
+    gateway_ip: str
+    dhcp: bool
+    raw: Raw = _raw()
+
+
+@dataclass(frozen=True)
+class Router:
+    id: str
+    name: str
+    status: str
+    gateway: str
+    raw: Raw = _raw()
+
+
+@dataclass(frozen=True)
+class Port:
+    id: str
+    name: str
+    network: str
+    fixed_ips: str
+    device_owner: str
+    status: str
+    mac_address: str
+    raw: Raw = _raw()
+
+
+@dataclass(frozen=True)
+class FloatingIP:
+    id: str
+    floating_ip_address: str
+    fixed_ip_address: str
+    status: str
+    port_id: str
+    raw: Raw = _raw()
+
+
+@dataclass(frozen=True)
+class SecurityGroupRule:
+    id: str
+    direction: str
+    ethertype: str
+    protocol: str
+    port_range: str
+    remote: str
+    raw: Raw = _raw()
+
+
+@dataclass(frozen=True)
+class SecurityGroup:
+    id: str
+    name: str
+    description: str
+    rules: tuple[SecurityGroupRule, ...]
+    raw: Raw = _raw()
+
+
+@dataclass(frozen=True)
+class Volume:
+    id: str
+    name: str
+    status: str
+    size: int
+    attached_to: str
+    project_id: str = ""
+    raw: Raw = _raw()
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    id: str
+    name: str
+    volume: str
+    status: str
+    size: int
+    raw: Raw = _raw()
+
+
+@dataclass(frozen=True)
+class Quota:
+    """One quota: how much of `resource` the project uses out of `limit` (-1: unlimited)."""
+
+    resource: str
+    used: int
+    limit: int
+
+
+@dataclass(frozen=True)
+class ClockReading:
+    now: str
+    offset: str
+
+
+@dataclass(frozen=True)
+class Overview:
+    quotas: tuple[Quota, ...]
+    counts: tuple[tuple[str, int], ...]
+    clock: ClockReading | None = None
+    balance: str | None = None
+
+
+@dataclass(frozen=True)
+class TopologyNode:
+    """One node of the network topology tree (an external network, a router, a network, a server's port)."""
+
+    label: str
+    kind: str
+    children: tuple[TopologyNode, ...] = ()
+
+
+@dataclass(frozen=True)
+class BillCategory:
+    name: str
+    amount: str
+
+
+@dataclass(frozen=True)
+class Billing:
+    """The billing screen's data: balance, this month's bill by category and its line items."""
+
+    currency: str
+    balance: str
+    month: str
+    total: str
+    categories: tuple[BillCategory, ...]
+    line_items: tuple[tuple[str, str, str, str], ...]  # (category, name, quantity, total)
+    raw: Raw = _raw()

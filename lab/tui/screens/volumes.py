@@ -1,0 +1,115 @@
+"""Volumes: create, attach to a server, detach, snapshot and delete; a second tab lists the snapshots."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual.binding import Binding, BindingType
+
+from lab.tui.models import Server
+from lab.tui.screens.base import ListScreen, TableSpec
+from lab.tui.screens.dialogs import Field, FormScreen
+
+
+class VolumesScreen(ListScreen):
+    NAV: ClassVar[str] = "volumes"
+    TABLES = (
+        TableSpec("volumes", "Volumes", [("name", "Name"), ("status", "Status"), ("size", "Size (GB)"),
+                                         ("attached", "Attached to"), ("id", "ID")],
+                  lambda c: c.list_volumes(), lambda v: (v.name, v.status, str(v.size), v.attached_to, v.id)),
+        TableSpec("snapshots", "Snapshots", [("name", "Name"), ("volume", "Volume"), ("status", "Status"),
+                                             ("size", "Size (GB)"), ("id", "ID")],
+                  lambda c: c.list_snapshots(), lambda s: (s.name, s.volume, s.status, str(s.size), s.id)),
+    )
+    MUTATING = frozenset({"new", "attach", "detach", "snapshot", "delete"})
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "new", "New volume"),
+        Binding("a", "attach", "Attach"),
+        Binding("u", "detach", "Detach"),
+        Binding("p", "snapshot", "Snapshot"),
+        Binding("d", "delete", "Delete"),
+    ]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        on_volumes = self.current_spec is not None and self.current_spec.id == "volumes"
+        if action in ("new", "attach", "detach", "snapshot") and not on_volumes:
+            return False
+        return super().check_action(action, parameters)
+
+    def on_tabbed_content_tab_activated(self, event: Any) -> None:
+        super().on_tabbed_content_tab_activated(event)
+        self.refresh_bindings()
+
+    def _changed(self, _result: object = None) -> None:
+        self.refresh_data()
+
+    def action_new(self) -> None:
+        fields = [Field("name", "Name:"), Field("size", "Size in GB:", value="1")]
+        self.app.push_screen(FormScreen("New volume", fields), self._create)
+
+    def _create(self, values: dict[str, Any] | None) -> None:
+        if not values:
+            return
+        try:
+            size = int(values["size"])
+        except ValueError:
+            self.notify(f"Size must be a whole number of GB, not {values['size']!r}.", severity="error")
+            return
+        self.call(self.client.create_volume, values["name"], size, then=self._changed,
+                  done=f"Volume {values['name']} is being created")
+
+    def action_attach(self) -> None:
+        volume = self.require_selected("volume")
+        if volume is None:
+            return
+
+        def ask(servers: list[Server]) -> None:
+            choices = [(f"{s.name}  ({s.status})", s.id) for s in servers if s.status in ("ACTIVE", "SHUTOFF")]
+            if not choices:
+                self.notify("No server to attach to (it must be ACTIVE or SHUTOFF).", severity="warning")
+                return
+            form = FormScreen(f"Attach volume {volume.name}", [Field("server", "Server:", "select", choices)],
+                              submit="Attach")
+
+            def attach(v: dict[str, Any] | None) -> None:
+                if v:
+                    self.call(self.client.attach_volume, volume.id, v["server"], then=self._changed,
+                              done=f"Volume {volume.name} is being attached")
+
+            self.app.push_screen(form, attach)
+
+        self.call(self.client.list_servers, then=ask)
+
+    def action_detach(self) -> None:
+        volume = self.require_selected("volume")
+        if volume is not None:
+            self.confirm_then(f"Detach volume {volume.name} from {volume.attached_to or 'its server'}?",
+                              lambda: self.call(self.client.detach_volume, volume.id, then=self._changed,
+                                                done=f"Volume {volume.name} is being detached"))
+
+    def action_snapshot(self) -> None:
+        volume = self.require_selected("volume")
+        if volume is None:
+            return
+        form = FormScreen(f"Snapshot volume {volume.name}", [Field("name", "Name:", value=f"{volume.name}-snap")])
+
+        def snapshot(v: dict[str, Any] | None) -> None:
+            if v:
+                self.call(self.client.create_snapshot, volume.id, v["name"], then=self._changed,
+                          done=f"Snapshot {v['name']} is being created")
+
+        self.app.push_screen(form, snapshot)
+
+    def action_delete(self) -> None:
+        spec = self.current_spec
+        item = self.require_selected("volume" if spec and spec.id == "volumes" else "snapshot")
+        if item is None or spec is None:
+            return
+        if spec.id == "volumes":
+            self.confirm_then(f"Delete volume {item.name}? Its data is lost.",
+                              lambda: self.call(self.client.delete_volume, item.id, then=self._changed,
+                                                done=f"Volume {item.name} is being deleted"))
+        else:
+            self.confirm_then(f"Delete snapshot {item.name}?",
+                              lambda: self.call(self.client.delete_snapshot, item.id, then=self._changed,
+                                                done=f"Snapshot {item.name} is being deleted"))
