@@ -7,9 +7,11 @@ from pathlib import Path
 
 import click
 
+from lab.commands.camp import class_, snapshot
 from lab.commands.clock import clock
 from lab.commands.image import image
 from lab.commands.info import clouds_yaml_command, info
+from lab.commands.labs import check, docs, labs, notebooks, solve
 from lab.commands.up import up
 
 
@@ -31,6 +33,13 @@ main.add_command(info)
 main.add_command(clouds_yaml_command)
 main.add_command(clock)
 main.add_command(image)
+main.add_command(labs)
+main.add_command(check)
+main.add_command(solve)
+main.add_command(notebooks)
+main.add_command(docs)
+main.add_command(class_)
+main.add_command(snapshot)
 
 
 if __name__ == "__main__":
