@@ -54,7 +54,19 @@ class LabAdminClient:
             except (ValueError, KeyError, TypeError):
                 message = response.text
             raise AdminClientError(f"{message} (HTTP {response.status_code})")
+        if response.status_code == 204:  # a delete: no body
+            return {}
         return dict(response.json())
+
+
+def config_files() -> list[str]:
+    """Where clouds.yaml is looked for, as openstacksdk does, but computed now: openstacksdk fixes its search
+    path when first imported. $OS_CLIENT_CONFIG_FILE comes first (the loader only reads it itself when it
+    also loads OS_* variables)."""
+    here = clouds_yaml.clouds_yaml_path({k: v for k, v in os.environ.items() if k != "OS_CLIENT_CONFIG_FILE"})
+    override = [os.environ["OS_CLIENT_CONFIG_FILE"]] if os.environ.get("OS_CLIENT_CONFIG_FILE") else []
+    return [*override, str(Path.cwd() / "clouds.yaml"), str(here),
+            str(Path.home() / ".config/openstack/clouds.yaml"), "/etc/openstack/clouds.yaml"]
 
 
 def _session(settings: Settings, cloud_name: str | None) -> tuple[Any, str, str | None]:
@@ -64,11 +76,7 @@ def _session(settings: Settings, cloud_name: str | None) -> tuple[Any, str, str 
 
     name = cloud_name or clouds_yaml.ADMIN_CLOUD
     try:
-        # openstacksdk fixes its search path when first imported; search the usual places as they are now
-        # ($OS_CLIENT_CONFIG_FILE is still put first by the loader itself).
-        here = clouds_yaml.clouds_yaml_path({k: v for k, v in os.environ.items() if k != "OS_CLIENT_CONFIG_FILE"})
-        files = [str(Path.cwd() / "clouds.yaml"), str(here), str(Path.home() / ".config/openstack/clouds.yaml"),
-                 "/etc/openstack/clouds.yaml"]
+        files = config_files()
         region = openstack.config.OpenStackConfig(load_envvars=False, config_files=files).get_one(cloud=name)
         return region.get_session(), str(region.config["auth"]["auth_url"]), region.get_region_name()
     except ConfigException:

@@ -7,11 +7,15 @@ from pathlib import Path
 
 import click
 
+from lab.commands.camp import class_, snapshot
 from lab.commands.clock import clock
 from lab.commands.image import image
 from lab.commands.info import clouds_yaml_command, info
+from lab.commands.labs import check, docs, labs, notebooks, solve
 from lab.commands.tui import tui
 from lab.commands.up import up
+from lab.deploy.commands import deploy_command  # Fabric is imported only when the command runs
+from lab.vm import vm_group  # python-vagrant likewise
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -27,20 +31,10 @@ def main(ctx: click.Context, config_file: Path | None) -> None:
     ctx.obj = {"config_file": config_file}
 
 
-main.add_command(up)
-main.add_command(info)
-main.add_command(clouds_yaml_command)
-main.add_command(clock)
-main.add_command(image)
-main.add_command(tui)
-
-
-# The classroom VM and deployment over SSH (lab/vm.py, lab/deploy/); their imports are lazy (Fabric, Vagrant).
-from lab.deploy.commands import deploy_command  # noqa: E402
-from lab.vm import vm_group  # noqa: E402
-
-main.add_command(deploy_command)
-main.add_command(vm_group)
+# Every command, registered in one place: the lab itself, the student's, then the instructor's.
+for command in (up, info, clouds_yaml_command, clock, image, tui, labs, check, solve, notebooks, docs,
+                class_, snapshot, deploy_command, vm_group):
+    main.add_command(command)
 
 
 if __name__ == "__main__":

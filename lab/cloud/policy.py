@@ -110,6 +110,8 @@ DEFAULT_RULES: dict[str, str] = {
     # the lab itself
     "lab:clock_advance": "admin",
     "lab:admin": "admin",
+    "lab:record_progress": "member",
+    "lab:reset_own": "member",
 }
 
 

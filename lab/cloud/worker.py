@@ -13,7 +13,8 @@ from __future__ import annotations
 import logging
 import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -101,6 +102,12 @@ class Worker:
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """Hold the worker between two jobs for the block (a lab snapshot is taken or restored meanwhile)."""
+        with self._run_lock:
+            yield
 
     def wake(self) -> None:
         """Tell the thread that new work may be due (called after a transaction that enqueued a job)."""

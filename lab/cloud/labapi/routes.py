@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from lab.cloud.http import cloud_of, context_of, read_json, respond
+from lab.cloud.http import cloud_of, context_of, no_content, read_json, require_key, respond
 from lab.cloud.labapi import schemas
 
 
@@ -24,7 +24,112 @@ async def advance_clock(request: Request) -> Response:
     return respond(schemas.clock(reading))
 
 
+# ---------------------------------------------------------------------------------------------- training camp
+async def record_progress(request: Request) -> Response:
+    """POST /lab/v1/progress {"progress": {"lab_id", "passed", "total"}} (a student, for their own project)."""
+    ctx = context_of(request)
+    body = require_key(await read_json(request), "progress")
+    row = cloud_of(request).labapi.record_progress(ctx, body)
+    return respond({"progress": schemas.progress(row)}, 201)
+
+
+async def list_progress(request: Request) -> Response:
+    """GET /lab/v1/progress[?project_id=] (admins: everyone's; others: their own project's)."""
+    rows = cloud_of(request).labapi.list_progress(context_of(request), request.query_params.get("project_id"))
+    return respond({"progress": [schemas.progress(r) for r in rows]})
+
+
+async def list_classes(request: Request) -> Response:
+    """GET /lab/v1/classes."""
+    rows = cloud_of(request).labapi.list_classes(context_of(request))
+    return respond({"classes": [schemas.lab_class(row, n) for row, n in rows]})
+
+
+async def create_class(request: Request) -> Response:
+    """POST /lab/v1/classes {"class": {"name", "students", "prefix", "quota", "balance"}}: records the class
+    (409 when it or a student name clashes); students are then added one by one (progress shows)."""
+    ctx = context_of(request)
+    body = require_key(await read_json(request), "class")
+    labapi = cloud_of(request).labapi
+    row = labapi.create_class(ctx, body)
+    names = labapi.classes.planned_students(row.name, body["students"])
+    return respond({"class": {**schemas.lab_class(row), "planned_students": names}}, 201)
+
+
+async def show_class(request: Request) -> Response:
+    """GET /lab/v1/classes/{name}: the class and its students with their credentials."""
+    row, students = cloud_of(request).labapi.get_class(context_of(request), request.path_params["name"])
+    return respond({"class": {**schemas.lab_class(row, len(students)),
+                              "student_list": [schemas.student(s) for s in students]}})
+
+
+async def add_student(request: Request) -> Response:
+    """POST /lab/v1/classes/{name}/students {"student": {"name"}}: make one student of the class."""
+    ctx = context_of(request)
+    body = require_key(await read_json(request), "student")
+    creds = cloud_of(request).labapi.add_student(ctx, request.path_params["name"], body)
+    return respond(schemas.credentials(creds), 201)
+
+
+async def reset_class(request: Request) -> Response:
+    """POST /lab/v1/classes/{name}/reset: reset every student of the class."""
+    reports = cloud_of(request).labapi.reset_class(context_of(request), request.path_params["name"])
+    return respond({"resets": [schemas.reset(name, r) for name, r in reports]})
+
+
+async def reset_all(request: Request) -> Response:
+    """POST /lab/v1/reset: reset every student of every class."""
+    reports = cloud_of(request).labapi.reset_class(context_of(request), None)
+    return respond({"resets": [schemas.reset(name, r) for name, r in reports]})
+
+
+async def reset_student(request: Request) -> Response:
+    """POST /lab/v1/students/{name}/reset: an admin, or the student themself (403 for anyone else)."""
+    name = request.path_params["name"]
+    report = cloud_of(request).labapi.reset_student(context_of(request), name)
+    return respond({"reset": schemas.reset(name, report)})
+
+
+async def list_snapshots(request: Request) -> Response:
+    """GET /lab/v1/snapshots."""
+    infos = cloud_of(request).labapi.list_snapshots(context_of(request))
+    return respond({"snapshots": [schemas.snapshot(i) for i in infos]})
+
+
+async def save_snapshot(request: Request) -> Response:
+    """POST /lab/v1/snapshots {"snapshot": {"name"}}: save the whole lab state."""
+    ctx = context_of(request)
+    body = require_key(await read_json(request), "snapshot")
+    info = cloud_of(request).labapi.save_snapshot(ctx, body.get("name"))
+    return respond({"snapshot": schemas.snapshot(info)}, 201)
+
+
+async def restore_snapshot(request: Request) -> Response:
+    """POST /lab/v1/snapshots/{name}/restore: put the lab back to the snapshot, atomically."""
+    info = cloud_of(request).labapi.restore_snapshot(context_of(request), request.path_params["name"])
+    return respond({"snapshot": schemas.snapshot(info)})
+
+
+async def delete_snapshot(request: Request) -> Response:
+    """DELETE /lab/v1/snapshots/{name}."""
+    cloud_of(request).labapi.delete_snapshot(context_of(request), request.path_params["name"])
+    return no_content()
+
+
 routes = [
     Route("/clock", show_clock, methods=["GET"]),
     Route("/clock/advance", advance_clock, methods=["POST"]),
+    Route("/progress", list_progress, methods=["GET"]),
+    Route("/progress", record_progress, methods=["POST"]),
+    Route("/classes", list_classes, methods=["GET"]),
+    Route("/classes", create_class, methods=["POST"]),
+    Route("/classes/{name}", show_class, methods=["GET"]),
+    Route("/classes/{name}/students", add_student, methods=["POST"]),
+    Route("/classes/{name}/reset", reset_class, methods=["POST"]),
+    Route("/reset", reset_all, methods=["POST"]),
+    Route("/students/{name}/reset", reset_student, methods=["POST"]),
+    Route("/snapshots", list_snapshots, methods=["GET"]),
+    Route("/snapshots", save_snapshot, methods=["POST"]),
+    Route("/snapshots/{name}", delete_snapshot, methods=["DELETE"]),
+    Route("/snapshots/{name}/restore", restore_snapshot, methods=["POST"]),
 ]

@@ -1,11 +1,17 @@
-"""Wire shapes of the lab admin API: the clock reading, rendered once here."""
+"""Wire shapes of the lab admin API: the clock reading, progress, classes, resets and snapshots, each rendered
+once here."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
 
+from lab.camp.classes import StudentCredentials
+from lab.camp.reset import ResetReport
+from lab.camp.snapshots import SnapshotInfo
 from lab.cloud.http import timestamp_micro
+from lab.cloud.labapi.camp import iso
+from lab.cloud.labapi.models import LabClass, LabProgress, LabStudent
 from lab.cloud.labapi.service import ClockReading
 
 
@@ -24,3 +30,39 @@ def clock(reading: ClockReading) -> dict[str, Any]:
     """{"clock": {"now", "offset", "offset_seconds"}}."""
     return {"clock": {"now": timestamp_micro(reading.now), "offset": human_offset(reading.offset),
                       "offset_seconds": reading.offset.total_seconds()}}
+
+
+# ---------------------------------------------------------------------------------------------- training camp
+def progress(row: LabProgress) -> dict[str, Any]:
+    return {"project_id": row.project_id, "project_name": row.project_name, "user_id": row.user_id,
+            "user_name": row.user_name, "lab_id": row.lab_id, "passed": row.passed, "total": row.total,
+            "completed": row.completed, "completed_at": iso(row.completed_at), "updated_at": iso(row.updated_at)}
+
+
+def lab_class(row: LabClass, students: int | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"name": row.name, "prefix": row.prefix, "quota": dict(row.quota or {}),
+                            "balance": row.balance, "created_at": iso(row.created_at)}
+    if students is not None:
+        body["students"] = students
+    return body
+
+
+def student(row: LabStudent) -> dict[str, Any]:
+    """A student as the instructor sees it, password included (for the credentials sheet)."""
+    return {"name": row.name, "class": row.class_name, "project_id": row.project_id, "user_id": row.user_id,
+            "password": row.password}
+
+
+def credentials(creds: StudentCredentials) -> dict[str, Any]:
+    return {"student": {"name": creds.name, "class": creds.class_name, "project_id": creds.project_id,
+                        "user_id": creds.user_id, "password": creds.password}}
+
+
+def reset(name: str | None, report: ResetReport) -> dict[str, Any]:
+    return {"student": name, "project_id": report.project_id, "removed": report.removed,
+            "seconds": round(report.seconds, 4)}
+
+
+def snapshot(info: SnapshotInfo) -> dict[str, Any]:
+    return {"name": info.name, "created_at": info.created_at, "lab_time": info.lab_time,
+            "size_bytes": info.size_bytes, "folders": list(info.folders)}

@@ -1,4 +1,5 @@
-"""Lab admin behaviour: reading and advancing the lab clock (snapshots and resets join here later).
+"""Lab admin behaviour: reading and advancing the lab clock; the training camp's progress, classes, resets
+and snapshots come from `CampMixin`.
 
 No web framework here: routes hand in a RequestContext and plain values, and get plain values back.
 """
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING
 from lab.cloud.clock import parse_duration
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest
+from lab.cloud.labapi.camp import CampMixin
 
 if TYPE_CHECKING:
     from lab.cloud.app import Cloud
@@ -25,9 +27,13 @@ class ClockReading:
     offset: timedelta
 
 
-class LabService:
+class LabService(CampMixin):
     def __init__(self, cloud: Cloud):
         self.cloud = cloud
+
+    def bootstrap(self) -> None:
+        """Put back lab folders a killed snapshot restore left half swapped."""
+        self.snapshots.recover()
 
     def get_clock(self, ctx: RequestContext) -> ClockReading:
         """The lab's current time and offset. Raises Forbidden unless the caller is an admin."""

@@ -1,0 +1,193 @@
+"""Classes of students, inside the cloud: a project, a user (member role), a password, quotas and, when the
+billing service is present, a starting balance per student. The class record is the starting state a reset
+returns a student to.
+
+Quotas are given by resource name, whichever service owns it: `instances=4,cores=8,ram=4096` (compute),
+`volumes=4,gigabytes=20,snapshots=4` (volume), `network=2,router=1,floatingip=2,...` (network).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+
+from lab.cloud.context import RequestContext
+from lab.cloud.errors import BadRequest, Conflict, NotFound
+from lab.cloud.identity import schemas as identity_schemas
+from lab.cloud.identity.models import Project, Role, User
+from lab.cloud.labapi.models import LabClass, LabStudent
+
+if TYPE_CHECKING:
+    from lab.cloud.app import Cloud
+
+NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,31}$")
+MAX_STUDENTS = 500
+COMPUTE_QUOTAS = ("instances", "cores", "ram", "key_pairs", "metadata_items", "server_groups",
+                  "server_group_members")
+VOLUME_QUOTAS = ("volumes", "gigabytes", "snapshots", "backups", "backup_gigabytes", "per_volume_gigabytes")
+NETWORK_QUOTAS = ("network", "subnet", "port", "router", "floatingip", "security_group", "security_group_rule")
+
+
+def parse_quota(text: str | dict[str, Any] | None) -> dict[str, int]:
+    """'instances=4,cores=8' (or a dict) -> {'instances': 4, 'cores': 8}. Raises BadRequest naming a bad item."""
+    if not text:
+        return {}
+    items = text.items() if isinstance(text, dict) else (
+        part.split("=", 1) if "=" in part else (part, "") for part in str(text).split(",") if part.strip())
+    known = COMPUTE_QUOTAS + VOLUME_QUOTAS + NETWORK_QUOTAS
+    quota: dict[str, int] = {}
+    for key, value in items:
+        key = str(key).strip()
+        if key not in known:
+            raise BadRequest(f"Invalid quota {key!r}: known quotas are {', '.join(known)}.")
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            raise BadRequest(f"Invalid quota {key}={value!r}: the limit must be an integer (-1 for no limit).") \
+                from None
+        if number < -1:
+            raise BadRequest(f"Invalid quota {key}={number}: the limit must be -1 or more.")
+        quota[key] = number
+    return quota
+
+
+def student_name(prefix: str, number: int, width: int) -> str:
+    return f"{prefix}{number:0{width}d}"
+
+
+@dataclass(frozen=True)
+class StudentCredentials:
+    name: str
+    class_name: str
+    project_id: str
+    user_id: str
+    password: str
+
+
+class ClassManager:
+    """Creating classes and students, and reading them back (admin only; the lab service checks policy)."""
+
+    def __init__(self, cloud: Cloud):
+        self.cloud = cloud
+
+    # ------------------------------------------------------------------ create
+    def create_class(self, name: str, students: int, prefix: str, quota: dict[str, int],
+                     balance: str | None) -> LabClass:
+        """Record a class of `students` students called <prefix>01.. . Nothing is created when the class
+        name or any student name clashes with a class, project or user that exists (409)."""
+        if not NAME.match(name or ""):
+            raise BadRequest(f"Invalid class name {name!r}: letters, digits, '-' and '_', starting with a letter.")
+        if not NAME.match(prefix or ""):
+            raise BadRequest(f"Invalid prefix {prefix!r}: letters, digits, '-' and '_', starting with a letter.")
+        if not isinstance(students, int) or isinstance(students, bool) or not 1 <= students <= MAX_STUDENTS:
+            raise BadRequest(f"Invalid number of students {students!r}: give 1 to {MAX_STUDENTS}.")
+        if balance is not None:
+            try:
+                float(balance)
+            except ValueError:
+                raise BadRequest(f"Invalid balance {balance!r}: give an amount such as 100 or 25.50.") from None
+        width = max(2, len(str(students)))
+        names = [student_name(prefix, n, width) for n in range(1, students + 1)]
+        with self.cloud.db.write() as db:
+            if db.get(LabClass, name) is not None:
+                raise Conflict(f"A class named {name} already exists: choose another name, or reset it with "
+                               f"`stacklab class reset --all`.")
+            taken = sorted(set(db.scalars(select(Project.name).where(Project.name.in_(names))))
+                           | set(db.scalars(select(User.name).where(User.name.in_(names))))
+                           | set(db.scalars(select(LabStudent.name).where(LabStudent.name.in_(names)))))
+            if taken:
+                raise Conflict(f"Cannot create class {name}: {', '.join(taken[:5])}"
+                               f"{' and others' if len(taken) > 5 else ''} already exist; choose another --prefix.")
+            row = LabClass(name=name, prefix=prefix, quota=dict(quota), balance=balance,
+                           created_at=self.cloud.clock.now())
+            db.add(row)
+        return row
+
+    def planned_students(self, class_name: str, students: int) -> list[str]:
+        cls = self.get_class(class_name)
+        width = max(2, len(str(students)))
+        return [student_name(cls.prefix, n, width) for n in range(1, students + 1)]
+
+    def add_student(self, class_name: str, name: str) -> StudentCredentials:
+        """Create one student of the class: project, user with the member role, quotas, balance."""
+        cls = self.get_class(class_name)
+        if not name.startswith(cls.prefix) or not name[len(cls.prefix):].isdigit():
+            raise BadRequest(f"Invalid student name {name!r} for class {class_name}: expected {cls.prefix}NN.")
+        system = RequestContext.system()
+        identity = self.cloud.identity
+        with self.cloud.db.read() as db:
+            if db.get(LabStudent, name) is not None:
+                raise Conflict(f"Student {name} already exists.")
+            member = db.scalar(select(Role).where(Role.name == "member"))
+        assert member is not None
+        password = secrets.token_urlsafe(9)
+        project = identity.create_project(system, identity_schemas.ProjectCreate(
+            name=name, description=f"StackLab class {class_name}: student {name}"))
+        user = identity.create_user(system, identity_schemas.UserCreate(
+            name=name, password=password, default_project_id=project.id))
+        identity.grant_role(system, "project", project.id, user.id, member.id)
+        self.apply_quota(project.id, cls.quota)
+        self.apply_balance(project.id, cls.balance)
+        with self.cloud.db.write() as db:
+            stored = db.get(User, user.id)
+            assert stored is not None
+            db.add(LabStudent(name=name, class_name=class_name, number=int(name[len(cls.prefix):]),
+                              project_id=project.id, user_id=user.id, password=password,
+                              password_hash=stored.password_hash or "", created_at=self.cloud.clock.now()))
+        return StudentCredentials(name, class_name, project.id, user.id, password)
+
+    def apply_quota(self, project_id: str, quota: dict[str, Any]) -> None:
+        """Set the class's limits on a student's project, each through the service that owns it."""
+        system = RequestContext.system()
+        compute = {k: int(v) for k, v in quota.items() if k in COMPUTE_QUOTAS}
+        volume = {k: int(v) for k, v in quota.items() if k in VOLUME_QUOTAS}
+        network = {k: int(v) for k, v in quota.items() if k in NETWORK_QUOTAS}
+        if compute and self.cloud.compute is not None:
+            self.cloud.compute.update_quotas(system, project_id, compute, force=True)
+        if volume and self.cloud.volume is not None:
+            self.cloud.volume.update_quota_set(system, project_id, volume)
+        if network and self.cloud.network is not None:
+            self.cloud.network.update_quota(system, project_id, {"quota": network})
+
+    def apply_balance(self, project_id: str, balance: str | None) -> None:
+        """Give the project its starting balance when the billing service is in this cloud (it is optional;
+        the class keeps the amount, so a billing service added later can be given it by a reset)."""
+        billing = self.cloud.services.get("billing")  # None until the billing service is in SERVICES
+        if balance is None or billing is None:
+            return
+        setter = getattr(billing, "set_starting_balance", None)
+        if callable(setter):
+            setter(project_id, balance)
+
+    # ------------------------------------------------------------------ read
+    def get_class(self, name: str) -> LabClass:
+        with self.cloud.db.read() as db:
+            row = db.get(LabClass, name)
+        if row is None:
+            raise NotFound(f"Could not find class: {name}.")
+        return row
+
+    def list_classes(self) -> list[tuple[LabClass, int]]:
+        with self.cloud.db.read() as db:
+            counts = dict(db.execute(select(LabStudent.class_name, func.count()).group_by(LabStudent.class_name))
+                          .tuples().all())
+            return [(row, int(counts.get(row.name, 0)))
+                    for row in db.scalars(select(LabClass).order_by(LabClass.created_at, LabClass.name))]
+
+    def students(self, class_name: str | None = None) -> list[LabStudent]:
+        with self.cloud.db.read() as db:
+            query = select(LabStudent).order_by(LabStudent.class_name, LabStudent.number)
+            if class_name is not None:
+                query = query.where(LabStudent.class_name == class_name)
+            return list(db.scalars(query))
+
+    def get_student(self, name: str) -> LabStudent:
+        with self.cloud.db.read() as db:
+            row = db.get(LabStudent, name)
+        if row is None:
+            raise NotFound(f"Could not find student: {name}.")
+        return row

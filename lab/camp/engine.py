@@ -1,0 +1,277 @@
+"""The check engine: run a lab's checks as the student and report pass/fail, with a hint for the first failure.
+
+Checks only talk to the cloud's public APIs through `env.conn` (openstacksdk), like Instruqt's check scripts
+talk to the learner's host: the same labs run against StackLab or any other OpenStack cloud. A lab that needs a
+service the cloud does not offer (billing, say) is skipped with that reason rather than failed. Each check is
+timed; a whole lab takes well under a second on StackLab.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from lab.camp.labs import Lab
+
+WAIT_SECONDS = 60.0  # longest any helper waits for a resource to settle (bounded loops everywhere)
+
+
+class Skip(Exception):  # noqa: N818 - read as `raise Skip("no billing service")`
+    """Raised by a check that cannot run on this cloud (a missing service); never counted as a failure."""
+
+
+@dataclass
+class LabEnv:
+    """What checks and solutions are given: an openstacksdk connection as the student, plus helpers."""
+
+    conn: Any
+    _roles: list[str] | None = field(default=None, repr=False)
+
+    # ------------------------------------------------------------------ who am I
+    @property
+    def project_id(self) -> str:
+        return str(self.conn.current_project_id)
+
+    @property
+    def user_id(self) -> str:
+        return str(self.conn.current_user_id)
+
+    def _access(self) -> Any:
+        return self.conn.session.auth.get_access(self.conn.session)
+
+    @property
+    def project_name(self) -> str:
+        return str(self._access().project_name)
+
+    @property
+    def roles(self) -> list[str]:
+        if self._roles is None:
+            self._roles = list(self._access().role_names)
+        return self._roles
+
+    @property
+    def user_name(self) -> str:
+        return str(self._access().username)
+
+    @property
+    def tag(self) -> str:
+        """A prefix for names that must be unique across the cloud (admin labs make projects and users)."""
+        return self.project_name
+
+    @property
+    def is_admin(self) -> bool:
+        return "admin" in self.roles
+
+    def has_service(self, service_type: str) -> bool:
+        """True when the catalog lists `service_type` (e.g. 'billing', 'network')."""
+        catalog = self._access().service_catalog
+        try:
+            return bool(catalog.get_endpoints(service_type=service_type))
+        except Exception:  # an odd catalog: treat as absent
+            return False
+
+    # ------------------------------------------------------------------ finding things
+    def server(self, name: str) -> Any:
+        """The project's server called `name` (full detail), or None."""
+        for server in self.conn.compute.servers(name=f"^{name}$"):
+            if server.name == name:
+                return server
+        return None
+
+    def volume(self, name: str) -> Any:
+        for volume in self.conn.block_storage.volumes(name=name):
+            if volume.name == name:
+                return volume
+        return None
+
+    def image(self, name: str) -> Any:
+        """An image called `name` owned by this project (public images of the same name are ignored)."""
+        for image in self.conn.image.images(name=name, owner=self.project_id):
+            if image.name == name:
+                return image
+        return None
+
+    def image_json(self, name: str) -> dict[str, Any] | None:
+        """The project's image `name` as Glance's JSON (custom properties are top-level keys), or None."""
+        image = self.image(name)
+        return None if image is None else dict(self.conn.image.get(f"/images/{image.id}").json())
+
+    def network(self, name: str) -> Any:
+        return self.conn.network.find_network(name, project_id=self.project_id)
+
+    def subnet(self, name: str) -> Any:
+        return self.conn.network.find_subnet(name, project_id=self.project_id)
+
+    def router(self, name: str) -> Any:
+        return self.conn.network.find_router(name, project_id=self.project_id)
+
+    def security_group(self, name: str) -> Any:
+        return self.conn.network.find_security_group(name, project_id=self.project_id)
+
+    def snapshot(self, name: str) -> Any:
+        for snapshot in self.conn.block_storage.snapshots(name=name):
+            if snapshot.name == name:
+                return snapshot
+        return None
+
+    def external_network(self) -> Any:
+        """The first external network (DevStack's and StackLab's `public`)."""
+        return next(iter(self.conn.network.networks(is_router_external=True)), None)
+
+    def ports_of(self, server: Any) -> list[Any]:
+        return list(self.conn.network.ports(device_id=server.id))
+
+    def console(self, server: Any) -> str:
+        return str(self.conn.compute.get_server_console_output(server).get("output") or "")
+
+    # ------------------------------------------------------------------ waiting (solutions use these)
+    def wait(self, fetch: Callable[[], Any], done: Callable[[Any], bool], what: str,
+             seconds: float = WAIT_SECONDS) -> Any:
+        """Poll `fetch()` until `done(result)`; raise AssertionError naming `what` after `seconds`."""
+        deadline = time.monotonic() + seconds
+        delay = 0.05
+        while True:
+            value = fetch()
+            if done(value):
+                return value
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {what}")
+            time.sleep(delay)
+            delay = min(delay * 1.5, 1.0)
+
+    def wait_server(self, server: Any, status: str = "ACTIVE") -> Any:
+        return self.wait(lambda: self.conn.compute.get_server(server.id), lambda s: s.status in (status, "ERROR"),
+                         f"server {server.name} to be {status}")
+
+    def wait_volume(self, volume: Any, status: str = "available") -> Any:
+        return self.wait(lambda: self.conn.block_storage.get_volume(volume.id),
+                         lambda v: v.status in (status, "error"), f"volume {volume.name} to be {status}")
+
+    def wait_snapshot(self, snapshot: Any, status: str = "available") -> Any:
+        return self.wait(lambda: self.conn.block_storage.get_snapshot(snapshot.id),
+                         lambda s: s.status in (status, "error"), f"snapshot {snapshot.name} to be {status}")
+
+    def boot(self, name: str, **kwargs: Any) -> Any:
+        """Boot `name` from the `cirros` image on the smallest flavor (unless given) and wait until ACTIVE."""
+        image = kwargs.pop("image_id", None) or self.conn.image.find_image("cirros").id
+        flavor = kwargs.pop("flavor_id", None) or smallest_flavor(self.conn).id
+        server = self.conn.compute.create_server(name=name, image_id=image, flavor_id=flavor, **kwargs)
+        return self.wait_server(server)
+
+
+def smallest_flavor(conn: Any) -> Any:
+    """The flavor with the least RAM (then vCPUs, disk): what a lab boots on."""
+    return min(conn.compute.flavors(), key=lambda f: (f.ram, f.vcpus, f.disk, f.name))
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    name: str
+    description: str
+    status: str  # pass | fail | skip
+    message: str = ""
+    hint: str = ""
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class LabReport:
+    lab_id: str
+    title: str
+    results: tuple[CheckResult, ...]
+    skipped_reason: str = ""
+
+    @property
+    def passed(self) -> int:
+        return sum(1 for r in self.results if r.status == "pass")
+
+    @property
+    def total(self) -> int:
+        return sum(1 for r in self.results if r.status != "skip")
+
+    @property
+    def completed(self) -> bool:
+        return self.total > 0 and self.passed == self.total
+
+    @property
+    def first_failure(self) -> CheckResult | None:
+        return next((r for r in self.results if r.status == "fail"), None)
+
+
+def unmet_requirements(lab: Lab, env: LabEnv) -> str:
+    """Why this lab cannot run on this cloud as this user ('' when it can)."""
+    missing = [service for service in lab.requires if not env.has_service(service)]
+    if missing:
+        return (f"this cloud has no {', '.join(missing)} service in its catalog, so lab {lab.id}'s checks are "
+                "skipped")
+    return ""
+
+
+def run_lab(lab: Lab, env: LabEnv) -> LabReport:
+    """Run every check of `lab` in order. Never raises for a failing check: each becomes a CheckResult."""
+    checks = lab.checks()
+    reason = unmet_requirements(lab, env)
+    if reason:
+        return LabReport(lab.id, lab.title, tuple(CheckResult(c.name, c.description, "skip", reason)
+                                                  for c in checks), reason)
+    if lab.admin and not env.is_admin:
+        denied = tuple(CheckResult(c.name, c.description, "fail", "this lab is done as a cloud admin",
+                                   "Run it with admin credentials: --cloud stacklab (the lab's admin entry).")
+                       for c in checks)
+        return LabReport(lab.id, lab.title, denied)
+    results: list[CheckResult] = []
+    for check in checks:
+        started = time.perf_counter()
+        status, message = "pass", ""
+        try:
+            check.fn(env)
+        except AssertionError as exc:
+            status, message = "fail", str(exc) or "the check failed"
+        except Skip as exc:
+            status, message = "skip", str(exc)
+        except Exception as exc:  # an API error is a failed check, with what the cloud said
+            status, message = "fail", f"{type(exc).__name__}: {exc}"
+        results.append(CheckResult(check.name, check.description, status, message,
+                                   check.hint if status == "fail" else "", time.perf_counter() - started))
+    return LabReport(lab.id, lab.title, tuple(results))
+
+
+def apply_solution(lab: Lab, env: LabEnv) -> None:
+    """Run the lab's reference solution as the student (to catch up). Raises whatever the solution raises."""
+    reason = unmet_requirements(lab, env)
+    if reason:
+        raise Skip(reason)
+    lab.solution()(env)
+
+
+# ---------------------------------------------------------------------------------------------- progress
+def record_progress(conn: Any, report: LabReport) -> bool:
+    """POST the result to the lab's /lab/v1/progress as the student. False when the cloud has no StackLab
+    endpoint (a real OpenStack cloud): progress is then simply not recorded."""
+    from keystoneauth1 import exceptions
+
+    if report.skipped_reason:
+        return False
+    body = {"progress": {"lab_id": report.lab_id, "passed": report.passed, "total": report.total}}
+    try:
+        response = conn.session.post("/progress", json=body, raise_exc=False,
+                                     endpoint_filter={"service_type": "stacklab", "interface": "public"})
+    except exceptions.EndpointNotFound:
+        return False
+    return bool(response.status_code < 300)
+
+
+def my_progress(conn: Any) -> dict[str, dict[str, Any]]:
+    """{lab_id: progress row} for the student's own project ({} on a cloud without StackLab's endpoint)."""
+    from keystoneauth1 import exceptions
+
+    try:
+        response = conn.session.get("/progress", raise_exc=False,
+                                    endpoint_filter={"service_type": "stacklab", "interface": "public"})
+    except exceptions.EndpointNotFound:
+        return {}
+    if response.status_code >= 300:
+        return {}
+    return {row["lab_id"]: row for row in response.json().get("progress", [])}

@@ -1,0 +1,239 @@
+"""The instructor's commands: `stacklab class create|progress|reset` and `stacklab snapshot
+save|restore|list|delete`, all through the running lab's admin API (/lab/v1) as its admin, so they work while
+the cloud serves the class."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+from pathlib import Path
+from typing import Any
+
+import click
+
+from lab import clouds_yaml
+from lab.commands.options import settings_from
+
+admin_cloud_option = click.option(
+    "--cloud", "cloud_name", default=None,
+    help="clouds.yaml entry of the lab's admin (default: `stacklab`, else the lab's settings).")
+
+
+def _client(ctx: click.Context, cloud_name: str | None) -> Any:
+    from lab.admin_client import AdminClientError, LabAdminClient, LabNotRunning
+
+    try:
+        return LabAdminClient(settings_from(ctx, {}), cloud_name)
+    except (LabNotRunning, AdminClientError) as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _call(client: Any, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    from lab.admin_client import AdminClientError, LabNotRunning
+
+    try:
+        return dict(client.request(method, path, body))
+    except (LabNotRunning, AdminClientError) as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+# ---------------------------------------------------------------------------------------------- class
+@click.group("class")
+def class_() -> None:
+    """Manage a class of students: create it, watch its progress, reset a student or everyone."""
+
+
+@class_.command("create")
+@click.option("--students", type=int, required=True, help="How many students (1 to 500).")
+@click.option("--name", "class_name", default="camp", show_default=True, help="The class's name.")
+@click.option("--prefix", default="student", show_default=True,
+              help="Students are called <prefix>01, <prefix>02, ...")
+@click.option("--quota", default=None,
+              help="Limits per student, e.g. instances=4,cores=8,ram=8192,volumes=4,gigabytes=20,network=2.")
+@click.option("--balance", default=None, help="Starting balance per student (when the billing service runs).")
+@click.option("--output", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Where to write the credentials sheet and clouds.yaml files (default ./<name>-credentials).")
+@admin_cloud_option
+@click.pass_context
+def class_create(ctx: click.Context, students: int, class_name: str, prefix: str, quota: str | None,
+                 balance: str | None, output: Path | None, cloud_name: str | None) -> None:
+    """Create a class: a project, user, password and quota (and balance) per student, and their sheets.
+
+    Writes credentials.csv, a printable credentials.html and credentials.md, and clouds/<student>.yaml with
+    one clouds.yaml entry per student.
+    """
+    client = _client(ctx, cloud_name)
+    body: dict[str, Any] = {"name": class_name, "students": students, "prefix": prefix}
+    if quota:
+        body["quota"] = quota
+    if balance is not None:
+        body["balance"] = balance
+    planned = _call(client, "POST", "/classes", {"class": body})["class"]["planned_students"]
+    made: list[dict[str, Any]] = []
+    with click.progressbar(planned, label=f"Creating class {class_name}", show_pos=True,
+                           item_show_func=lambda name: name or "") as bar:
+        for name in bar:
+            made.append(_call(client, "POST", f"/classes/{class_name}/students", {"student": {"name": name}})
+                        ["student"])
+    folder = output or Path.cwd() / f"{class_name}-credentials"
+    write_sheets(folder, class_name, made, client.auth_url)
+    click.echo(f"Class {class_name}: {len(made)} students. Credentials in {folder}/ "
+               "(credentials.csv, credentials.html, credentials.md, clouds/)")
+
+
+def write_sheets(folder: Path, class_name: str, students: list[dict[str, Any]], auth_url: str) -> None:
+    """The credentials sheet as CSV, Markdown and printable HTML (one card per student), and a clouds.yaml
+    per student whose entry is named after the student."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "clouds").mkdir(exist_ok=True)
+    rows = [{"student": s["name"], "username": s["name"], "password": s["password"], "project": s["name"],
+             "auth_url": auth_url, "os_cloud": s["name"]} for s in students]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else ["student"])
+    writer.writeheader()
+    writer.writerows(rows)
+    (folder / "credentials.csv").write_text(out.getvalue())
+    md = [f"# Class {class_name}: credentials", "", f"Auth URL: `{auth_url}`", "",
+          "| student | user name | password | project |", "|---|---|---|---|"]
+    md += [f"| {r['student']} | `{r['username']}` | `{r['password']}` | `{r['project']}` |" for r in rows]
+    (folder / "credentials.md").write_text("\n".join(md) + "\n")
+    cards = "\n".join(
+        f"<section class='card'><h2>{html.escape(r['student'])}</h2><dl>"
+        f"<dt>Auth URL</dt><dd>{html.escape(auth_url)}</dd>"
+        f"<dt>User name</dt><dd><code>{html.escape(r['username'])}</code></dd>"
+        f"<dt>Password</dt><dd><code>{html.escape(r['password'])}</code></dd>"
+        f"<dt>Project</dt><dd><code>{html.escape(r['project'])}</code></dd></dl>"
+        f"<p>Save <code>clouds/{html.escape(r['student'])}.yaml</code> as <code>~/.config/openstack/clouds.yaml"
+        f"</code>, then <code>export OS_CLOUD={html.escape(r['student'])}</code> and "
+        f"<code>stacklab labs</code>.</p></section>" for r in rows)
+    (folder / "credentials.html").write_text(
+        "<!doctype html><html><head><meta charset='utf-8'><title>Class "
+        f"{html.escape(class_name)}</title><style>body{{font-family:sans-serif}}"
+        ".card{border:1px dashed #888;padding:1em;margin:1em;page-break-inside:avoid;width:40em}"
+        f"</style></head><body><h1>Class {html.escape(class_name)}</h1>{cards}</body></html>\n")
+    for s in students:
+        entry = {"auth": {"auth_url": auth_url, "username": s["name"], "password": s["password"],
+                          "project_name": s["name"], "user_domain_name": "Default",
+                          "project_domain_name": "Default"},
+                 "region_name": "RegionOne", "interface": "public", "identity_api_version": 3}
+        (folder / "clouds" / f"{s['name']}.yaml").write_text(clouds_yaml.render({s["name"]: entry}))
+
+
+@class_.command("progress")
+@click.option("--name", "class_name", default=None, help="Only this class (default: every class).")
+@click.option("--csv", "as_csv", is_flag=True, default=False, help="Print the grid as CSV.")
+@admin_cloud_option
+@click.pass_context
+def class_progress(ctx: click.Context, class_name: str | None, as_csv: bool, cloud_name: str | None) -> None:
+    """Show the students x labs grid: `done`, `n/m` checks passed, or `.` not tried."""
+    from lab.camp.labs import LabError, load_labs
+
+    client = _client(ctx, cloud_name)
+    classes = [class_name] if class_name else [c["name"] for c in _call(client, "GET", "/classes")["classes"]]
+    students = [s for name in classes for s in _call(client, "GET", f"/classes/{name}")["class"]["student_list"]]
+    rows = _call(client, "GET", "/progress")["progress"]
+    try:
+        lab_ids = [lab.id for lab in load_labs()]
+    except LabError:
+        lab_ids = sorted({r["lab_id"] for r in rows})
+    cell = {(r["project_id"], r["lab_id"]): ("done" if r["completed"] else f"{r['passed']}/{r['total']}")
+            for r in rows}
+    grid = [[s["name"], *[cell.get((s["project_id"], lab), "") for lab in lab_ids],
+             str(sum(1 for lab in lab_ids if cell.get((s["project_id"], lab)) == "done"))] for s in students]
+    header = ["student", *lab_ids, "done"]
+    if as_csv:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(header)
+        writer.writerows(grid)
+        click.echo(out.getvalue(), nl=False)
+        return
+    if not students:
+        click.echo("No students yet: `stacklab class create --students N`.")
+        return
+    width = max(len(s["name"]) for s in students) + 1
+    click.echo(f"{'student':<{width}}" + "".join(f"{lab:>6}" for lab in lab_ids) + f"{'done':>6}")
+    for row in grid:
+        marks = ["✓" if c == "done" else (c or ".") for c in row[1:-1]]
+        click.echo(f"{row[0]:<{width}}" + "".join(f"{m:>6}" for m in marks) + f"{row[-1]:>6}")
+
+
+@class_.command("reset")
+@click.argument("student", required=False)
+@click.option("--all", "reset_all", is_flag=True, default=False, help="Reset every student of every class.")
+@click.option("--name", "class_name", default=None, help="With --all: only this class.")
+@admin_cloud_option
+@click.pass_context
+def class_reset(ctx: click.Context, student: str | None, reset_all: bool, class_name: str | None,
+                cloud_name: str | None) -> None:
+    """Remove everything STUDENT made and restore their starting state (quotas, password); or --all.
+
+    A student may reset their own project with their own credentials (--cloud <their entry>); resetting
+    another student is refused.
+    """
+    if bool(student) == reset_all:
+        raise click.UsageError("give a STUDENT or --all (not both)")
+    client = _client(ctx, cloud_name)
+    if student:
+        answer = _call(client, "POST", f"/students/{student}/reset")["reset"]
+        click.echo(f"Reset {student} in {answer['seconds']:.2f} s: removed {_summary(answer['removed'])}.")
+        return
+    path = f"/classes/{class_name}/reset" if class_name else "/reset"
+    answers = _call(client, "POST", path)["resets"]
+    total = sum(a["seconds"] for a in answers)
+    for answer in answers:
+        click.echo(f"  {answer['student']}: {_summary(answer['removed'])}")
+    click.echo(f"Reset {len(answers)} students in {total:.2f} s.")
+
+
+def _summary(removed: dict[str, int]) -> str:
+    return ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in sorted(removed.items()) if n) or "nothing"
+
+
+# ---------------------------------------------------------------------------------------------- snapshot
+@click.group()
+def snapshot() -> None:
+    """Save and restore the whole lab state (database and files) by name, while the cloud runs."""
+
+
+@snapshot.command("save")
+@click.argument("name")
+@admin_cloud_option
+@click.pass_context
+def snapshot_save(ctx: click.Context, name: str, cloud_name: str | None) -> None:
+    """Save the lab's state as NAME (e.g. day2-start)."""
+    info = _call(_client(ctx, cloud_name), "POST", "/snapshots", {"snapshot": {"name": name}})["snapshot"]
+    click.echo(f"Saved snapshot {info['name']} ({info['size_bytes'] / 1e6:.1f} MB).")
+
+
+@snapshot.command("restore")
+@click.argument("name")
+@admin_cloud_option
+@click.pass_context
+def snapshot_restore(ctx: click.Context, name: str, cloud_name: str | None) -> None:
+    """Put the whole lab back to snapshot NAME (atomic: on any error nothing changes)."""
+    info = _call(_client(ctx, cloud_name), "POST", f"/snapshots/{name}/restore")["snapshot"]
+    click.echo(f"Restored snapshot {info['name']} (saved {info['created_at']}).")
+
+
+@snapshot.command("list")
+@admin_cloud_option
+@click.pass_context
+def snapshot_list(ctx: click.Context, cloud_name: str | None) -> None:
+    """List the saved snapshots."""
+    infos = _call(_client(ctx, cloud_name), "GET", "/snapshots")["snapshots"]
+    if not infos:
+        click.echo("No snapshots yet: `stacklab snapshot save NAME`.")
+    for info in infos:
+        click.echo(f"{info['name']:<24} {info['created_at']}  {info['size_bytes'] / 1e6:8.1f} MB")
+
+
+@snapshot.command("delete")
+@click.argument("name")
+@admin_cloud_option
+@click.pass_context
+def snapshot_delete(ctx: click.Context, name: str, cloud_name: str | None) -> None:
+    """Delete snapshot NAME."""
+    _call(_client(ctx, cloud_name), "DELETE", f"/snapshots/{name}")
+    click.echo(f"Deleted snapshot {name}.")

@@ -1,0 +1,227 @@
+"""The student's commands: `stacklab labs` (the labs by day, with your status), `labs show`, `check`, `solve`,
+`notebooks` (JupyterLab on notebooks/) and `docs` (the course site).
+
+Checks run here, in the student's process, against the cloud named by `--cloud` (a clouds.yaml entry:
+`stacklab-demo` unless $OS_CLOUD names another), so they work against any OpenStack cloud. On StackLab the
+result is also recorded in the cloud (`/lab/v1/progress`), where the instructor's progress grid reads it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from lab import clouds_yaml
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def default_cloud() -> str:
+    return os.environ.get("OS_CLOUD") or clouds_yaml.DEMO_CLOUD
+
+
+cloud_option = click.option(
+    "--cloud", "cloud_name", default=None,
+    help="clouds.yaml entry to work as (default: $OS_CLOUD, else stacklab-demo).")
+
+
+def _labs() -> list[Any]:
+    from lab.camp.labs import LabError, load_labs
+
+    try:
+        return load_labs()
+    except LabError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _lab(lab_id: str) -> Any:
+    from lab.camp.labs import LabError, find_lab
+
+    try:
+        return find_lab(lab_id)
+    except LabError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def connect(cloud_name: str | None) -> Any:
+    """An openstacksdk connection for the clouds.yaml entry, with a clear message when it is unusable."""
+    import openstack.config
+    import openstack.connection
+    from openstack import exceptions
+
+    from lab.admin_client import config_files
+
+    name = cloud_name or default_cloud()
+    try:
+        region = openstack.config.OpenStackConfig(config_files=config_files()).get_one(cloud=name)
+        conn = openstack.connection.Connection(config=region)
+        conn.authorize()
+    except exceptions.ConfigException:
+        raise click.ClickException(f"no cloud named {name!r} in your clouds.yaml "
+                                   f"({clouds_yaml.clouds_yaml_path()}); pass --cloud NAME") from None
+    except exceptions.SDKException as exc:
+        raise click.ClickException(f"cannot log in to {name!r}: {exc}") from None
+    return conn
+
+
+def _env(cloud_name: str | None) -> Any:
+    from lab.camp.engine import LabEnv
+
+    return LabEnv(connect(cloud_name))
+
+
+@click.group(invoke_without_command=True)
+@click.option("--day", type=int, default=None, help="Only the labs of this day.")
+@cloud_option
+@click.option("--offline", is_flag=True, default=False, help="Do not ask the cloud for your status.")
+@click.pass_context
+def labs(ctx: click.Context, day: int | None, cloud_name: str | None, offline: bool) -> None:
+    """List the labs by day, with your status in each.
+
+    The status comes from your last `stacklab check` on this cloud: `done` when every check passed, `n/m`
+    when some did. `stacklab labs show 2.3` prints a lab's instructions.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    progress: dict[str, dict[str, Any]] = {}
+    if not offline:
+        from lab.camp.engine import my_progress
+
+        try:
+            progress = my_progress(connect(cloud_name))
+        except click.ClickException as exc:
+            click.echo(f"(status unknown: {exc.message})", err=True)
+    current = None
+    for lab in _labs():
+        if day is not None and lab.day != day:
+            continue
+        if lab.day != current:
+            if current is not None:
+                click.echo("")
+            current = lab.day
+            click.echo(f"Day {lab.day}")
+        row = progress.get(lab.id)
+        status = "" if row is None else ("done" if row["completed"] else f"{row['passed']}/{row['total']}")
+        needs = f"  (needs {', '.join(lab.requires)})" if lab.requires else ""
+        admin = "  [admin]" if lab.admin else ""
+        click.echo(f"  {lab.id:<5} {status:<7} {lab.title}{admin}{needs}")
+
+
+@labs.command("show")
+@click.argument("lab_id")
+def show(lab_id: str) -> None:
+    """Print a lab's instructions (its README) and what its checks look for."""
+    lab = _lab(lab_id)
+    click.echo(lab.instructions.rstrip())
+    click.echo("\nChecks:")
+    for check in lab.checks():
+        click.echo(f"  - {check.description}")
+
+
+@click.command()
+@click.argument("lab_id")
+@cloud_option
+@click.option("--json", "as_json", is_flag=True, default=False, help="Print the result as JSON.")
+@click.option("--no-record", is_flag=True, default=False, help="Do not record the result in the cloud.")
+def check(lab_id: str, cloud_name: str | None, as_json: bool, no_record: bool) -> None:
+    """Run a lab's checks against your project: pass/fail per check, and a hint for the first failure.
+
+    The exit status is 0 when every check passed (or the lab is skipped on this cloud), 1 otherwise.
+    """
+    from lab.camp.engine import record_progress, run_lab
+
+    lab = _lab(lab_id)
+    env = _env(cloud_name)
+    report = run_lab(lab, env)
+    recorded = False if no_record else record_progress(env.conn, report)
+    if as_json:
+        click.echo(json.dumps({"lab_id": report.lab_id, "passed": report.passed, "total": report.total,
+                               "completed": report.completed, "skipped_reason": report.skipped_reason,
+                               "recorded": recorded,
+                               "checks": [r.__dict__ for r in report.results]}, indent=2))
+    else:
+        click.echo(f"Lab {lab.id}: {lab.title}")
+        for result in report.results:
+            mark = {"pass": click.style("PASS", fg="green"), "fail": click.style("FAIL", fg="red"),
+                    "skip": click.style("SKIP", fg="yellow")}[result.status]
+            click.echo(f"  {mark}  {result.description}")
+            if result.status == "fail" and result.message:
+                click.echo(f"        {result.message}")
+        if report.skipped_reason:
+            click.echo(f"Skipped: {report.skipped_reason}.")
+        elif report.completed:
+            click.echo(f"All {report.total} checks passed.")
+        else:
+            first = report.first_failure
+            click.echo(f"{report.passed}/{report.total} checks passed.")
+            if first is not None and first.hint:
+                click.echo(f"Hint: {first.hint}")
+    if not report.completed and not report.skipped_reason:
+        sys.exit(1)
+
+
+@click.command()
+@click.argument("lab_id")
+@cloud_option
+@click.option("--yes", is_flag=True, default=False, help="Do not ask for confirmation.")
+def solve(lab_id: str, cloud_name: str | None, yes: bool) -> None:
+    """Apply a lab's reference solution in your project (to catch up), then run its checks."""
+    from lab.camp.engine import Skip, apply_solution, record_progress, run_lab
+
+    lab = _lab(lab_id)
+    if not yes:
+        click.confirm(f"Apply the reference solution of lab {lab.id} ({lab.title}) in your project?", abort=True)
+    env = _env(cloud_name)
+    try:
+        apply_solution(lab, env)
+    except Skip as exc:
+        raise click.ClickException(f"{exc}") from None
+    except Exception as exc:
+        raise click.ClickException(f"the solution of lab {lab.id} failed: {type(exc).__name__}: {exc} "
+                                   f"(something of the same name may exist already: `stacklab class reset` "
+                                   f"or delete it, then try again)") from None
+    report = run_lab(lab, env)
+    record_progress(env.conn, report)
+    click.echo(f"Lab {lab.id} solved: {report.passed}/{report.total} checks pass.")
+
+
+@click.command()
+@cloud_option
+@click.option("--port", type=int, default=8888, show_default=True, help="Port for JupyterLab.")
+@click.option("--no-browser", is_flag=True, default=False, help="Do not open a browser.")
+def notebooks(cloud_name: str | None, port: int, no_browser: bool) -> None:
+    """Open JupyterLab on the course notebooks, with OS_CLOUD set to your cloud.
+
+    Needs the notebooks extra: `pip install 'stacklab[notebooks]'`.
+    """
+    jupyter = shutil.which("jupyter-lab") or str(Path(sys.executable).with_name("jupyter-lab"))
+    if not Path(jupyter).exists():
+        raise click.ClickException("JupyterLab is not installed: pip install 'stacklab[notebooks]'")
+    env = dict(os.environ, OS_CLOUD=cloud_name or default_cloud())
+    args = [jupyter, f"--port={port}", f"--notebook-dir={ROOT / 'notebooks'}"]
+    if no_browser:
+        args.append("--no-browser")
+    click.echo(f"JupyterLab on {ROOT / 'notebooks'} with OS_CLOUD={env['OS_CLOUD']}")
+    sys.exit(subprocess.call(args, env=env))
+
+
+@click.command()
+@click.option("--port", type=int, default=8000, show_default=True, help="Port for the course site.")
+@click.option("--build", "build_dir", type=click.Path(path_type=Path), default=None,
+              help="Build the static site into this folder instead of serving it.")
+def docs(port: int, build_dir: Path | None) -> None:
+    """Serve the course site (syllabus, lectures, labs, reference) with mkdocs."""
+    mkdocs = shutil.which("mkdocs") or str(Path(sys.executable).with_name("mkdocs"))
+    if not Path(mkdocs).exists():
+        raise click.ClickException("mkdocs is not installed: pip install 'stacklab[test]'")
+    config = str(ROOT / "mkdocs.yml")
+    if build_dir is not None:
+        sys.exit(subprocess.call([mkdocs, "build", "--strict", "-f", config, "-d", str(build_dir.resolve())]))
+    sys.exit(subprocess.call([mkdocs, "serve", "-f", config, "-a", f"127.0.0.1:{port}"]))

@@ -1,0 +1,194 @@
+"""The camp's commands as an instructor and a student run them, against one live cloud for the module:
+`class create|progress|reset`, `labs`, `check`, `solve`, `snapshot save|restore|list|delete`. A reset leaves
+nothing of the student's behind, through the API and on disk; the bad inputs say why and change nothing."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner, Result
+
+from lab.camp.snapshots import dir_files
+from lab.cli import main
+from tests.conftest import ADMIN_PASSWORD, LiveCloud, start_live_cloud
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def camp_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveCloud]:
+    lab = start_live_cloud(tmp_path_factory.mktemp("camp") / "lab")
+    yield lab
+    lab.stop()
+
+
+@pytest.fixture(scope="module")
+def admin_env(camp_lab: LiveCloud, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """An instructor's environment: clouds.yaml with the lab's `stacklab` and `stacklab-demo` entries."""
+    home = tmp_path_factory.mktemp("instructor")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("STACKLAB_", "OS_"))}
+    env.update(XDG_CONFIG_HOME=str(home / "config"), STACKLAB_PORT=camp_lab.url.rsplit(":", 1)[1],
+               STACKLAB_DATA_DIR=str(camp_lab.data_dir))
+    result = CliRunner().invoke(main, ["clouds-yaml", "--write", "--admin-password", ADMIN_PASSWORD], env=env)
+    assert result.exit_code == 0, result.output
+    return env
+
+
+@pytest.fixture(scope="module")
+def sheets(admin_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("sheets")
+    result = run(admin_env, "class", "create", "--students", "3", "--name", "cli", "--quota",
+                 "instances=4,volumes=3", "--output", str(out))
+    assert result.exit_code == 0, result.output
+    assert "Class cli: 3 students." in result.output
+    return out
+
+
+def run(env: dict[str, str], *args: str) -> Result:
+    return CliRunner().invoke(main, list(args), env=env)
+
+
+def student_env(admin_env: dict[str, str], sheets: Path, name: str) -> dict[str, str]:
+    """A student's environment: their own clouds.yaml from the sheet, OS_CLOUD set to their entry."""
+    return {**admin_env, "OS_CLIENT_CONFIG_FILE": str(sheets / "clouds" / f"{name}.yaml"), "OS_CLOUD": name}
+
+
+def student_sdk(sheets: Path, name: str) -> Any:
+    import openstack.config
+    import openstack.connection
+
+    config = openstack.config.OpenStackConfig(config_files=[str(sheets / "clouds" / f"{name}.yaml")])
+    return openstack.connection.Connection(config=config.get_one(cloud=name))
+
+
+def test_class_create_writes_the_credentials_sheets(sheets: Path) -> None:
+    rows = list(csv.DictReader(io.StringIO((sheets / "credentials.csv").read_text())))
+    assert [r["student"] for r in rows] == ["student01", "student02", "student03"]
+    assert all(r["password"] and r["auth_url"].endswith("/identity") for r in rows)
+    page = (sheets / "credentials.html").read_text()
+    assert all(r["password"] in page for r in rows) and "page-break-inside" in page
+    assert "| student02 |" in (sheets / "credentials.md").read_text()
+    entry = yaml.safe_load((sheets / "clouds" / "student02.yaml").read_text())["clouds"]["student02"]
+    assert entry["auth"]["password"] == rows[1]["password"]
+    conn = student_sdk(sheets, "student02")
+    assert conn.compute.get("/limits").json()["limits"]["absolute"]["maxTotalInstances"] == 4
+
+
+def test_class_name_clash_is_refused(admin_env: dict[str, str], sheets: Path, tmp_path: Path) -> None:
+    result = run(admin_env, "class", "create", "--students", "2", "--name", "cli", "--output", str(tmp_path))
+    assert result.exit_code == 1
+    assert "A class named cli already exists" in result.output and "(HTTP 409)" in result.output
+    assert not (tmp_path / "credentials.csv").exists()
+    progress = run(admin_env, "class", "progress", "--csv")
+    assert [r["student"] for r in csv.DictReader(io.StringIO(progress.output))] == [
+        "student01", "student02", "student03"]
+
+
+def test_student_checks_solves_and_the_instructor_sees_it(admin_env: dict[str, str], sheets: Path) -> None:
+    env = student_env(admin_env, sheets, "student01")
+    first = run(env, "check", "1.5")
+    assert first.exit_code == 1, first.output
+    assert "FAIL  A server called lab-web exists." in first.output
+    assert "Hint: `openstack server create" in first.output
+    solved = run(env, "solve", "1.5", "--yes")
+    assert solved.exit_code == 0, solved.output
+    assert "Lab 1.5 solved: 4/4 checks pass." in solved.output
+    again = run(env, "check", "1.5")
+    assert again.exit_code == 0 and "All 4 checks passed." in again.output
+    listing = run(env, "labs", "--day", "1")
+    assert listing.exit_code == 0, listing.output
+    line = next(line for line in listing.output.splitlines() if line.strip().startswith("1.5"))
+    assert "done" in line
+    grid = list(csv.DictReader(io.StringIO(run(admin_env, "class", "progress", "--csv").output)))
+    assert grid[0]["student"] == "student01" and grid[0]["1.5"] == "done" and grid[0]["done"] == "1"
+    assert grid[1]["1.5"] == ""
+    table = run(admin_env, "class", "progress")
+    assert "✓" in table.output.splitlines()[1]
+
+
+def test_bad_lab_id(admin_env: dict[str, str], sheets: Path) -> None:
+    env = student_env(admin_env, sheets, "student03")
+    for args in (("check", "9.9"), ("labs", "show", "9.9"), ("solve", "9.9", "--yes")):
+        result = run(env, *args)
+        assert result.exit_code == 1
+        assert "unknown lab '9.9'; the labs are 1.1, 1.2" in result.output
+
+
+def test_labs_show_prints_instructions() -> None:
+    result = CliRunner().invoke(main, ["labs", "show", "2.3"])
+    assert result.exit_code == 0
+    assert result.output.startswith("# 2.3 Security groups")
+    assert "  - lab-ssh lets TCP port 22 in from 0.0.0.0/0." in result.output
+
+
+def test_student_cannot_reset_another(admin_env: dict[str, str], sheets: Path) -> None:
+    env = student_env(admin_env, sheets, "student02")
+    run(env, "solve", "1.4", "--yes")
+    before = [s.name for s in student_sdk(sheets, "student02").compute.servers()]
+    result = run(admin_env, "class", "reset", "student02", "--cloud", "student03")
+    assert result.exit_code == 1, result.output
+    assert "no cloud named 'student03'" in result.output  # the instructor's clouds.yaml has no such entry
+    result = run(student_env(admin_env, sheets, "student03"), "class", "reset", "student02", "--cloud", "student03")
+    assert result.exit_code == 1
+    assert "You may only reset your own project, not student02. (HTTP 403)" in result.output
+    assert [s.name for s in student_sdk(sheets, "student02").compute.servers()] == before == ["lab-small"]
+
+
+def test_reset_leaves_nothing_behind(admin_env: dict[str, str], sheets: Path, camp_lab: LiveCloud) -> None:
+    env = student_env(admin_env, sheets, "student03")
+    for lab in ("1.3", "2.4", "3.2"):
+        result = run(env, "solve", lab, "--yes")
+        assert result.exit_code == 0, result.output
+    conn = student_sdk(sheets, "student03")
+    ids = [s.id for s in conn.compute.servers()] + [v.id for v in conn.block_storage.volumes()] + \
+        [i.id for i in conn.image.images(owner=conn.current_project_id)]
+    assert len(ids) == 4  # lab-fip, lab-storage, lab-data, lab-cirros
+    on_disk = [p for p in dir_files(camp_lab.data_dir) if any(i in p for i in ids)]
+    assert on_disk
+    result = run(admin_env, "class", "reset", "student03")
+    assert result.exit_code == 0, result.output
+    assert "Reset student03 in" in result.output and "3 servers" not in result.output
+    assert list(conn.compute.servers()) == [] and list(conn.block_storage.volumes()) == []
+    assert list(conn.image.images(owner=conn.current_project_id)) == []
+    assert list(conn.network.networks(project_id=conn.current_project_id)) == []
+    assert list(conn.network.ips(project_id=conn.current_project_id)) == []
+    assert list(conn.network.routers(project_id=conn.current_project_id)) == []
+    assert [p for p in dir_files(camp_lab.data_dir) if any(i in p for i in ids)] == []
+    check = run(env, "check", "1.3")
+    assert check.exit_code == 1  # back to a fresh start
+
+
+def test_snapshot_save_restore_list_delete(admin_env: dict[str, str], sheets: Path) -> None:
+    env = student_env(admin_env, sheets, "student03")
+    assert run(admin_env, "snapshot", "save", "before-1-1").exit_code == 0
+    assert run(env, "solve", "1.1", "--yes").exit_code == 0
+    assert run(env, "check", "1.1").exit_code == 0
+    listed = run(admin_env, "snapshot", "list")
+    assert listed.output.startswith("before-1-1 ")
+    restored = run(admin_env, "snapshot", "restore", "before-1-1")
+    assert restored.exit_code == 0, restored.output
+    assert run(env, "check", "1.1", "--no-record").exit_code == 1  # the lab is back where it was
+    unknown = run(admin_env, "snapshot", "restore", "nope")
+    assert unknown.exit_code == 1
+    assert "Could not find snapshot: nope. See `stacklab snapshot list`. (HTTP 404)" in unknown.output
+    assert run(admin_env, "snapshot", "delete", "before-1-1").exit_code == 0
+    assert "No snapshots yet" in run(admin_env, "snapshot", "list").output
+
+
+def test_reset_all(admin_env: dict[str, str], sheets: Path) -> None:
+    run(student_env(admin_env, sheets, "student01"), "solve", "1.3", "--yes")
+    result = run(admin_env, "class", "reset", "--all")
+    assert result.exit_code == 0, result.output
+    assert "Reset 3 students in" in result.output
+    for name in ("student01", "student02", "student03"):
+        conn = student_sdk(sheets, name)
+        assert list(conn.compute.servers()) == [] and list(conn.image.images(owner=conn.current_project_id)) == []
+    usage = run(admin_env, "class", "reset")
+    assert usage.exit_code == 2 and "give a STUDENT or --all" in usage.output
