@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from lab.commands.billing import billing
 from lab.commands.clock import clock
 from lab.commands.image import image
 from lab.commands.info import clouds_yaml_command, info
@@ -31,6 +32,7 @@ main.add_command(info)
 main.add_command(clouds_yaml_command)
 main.add_command(clock)
 main.add_command(image)
+main.add_command(billing)
 
 
 if __name__ == "__main__":
