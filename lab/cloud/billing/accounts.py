@@ -133,7 +133,7 @@ class AccountsMixin(RatingMixin):
         """Every coupon with how many times it was redeemed (admin)."""
         self.cloud.policy.enforce(ctx, "billing:admin")
         with self.cloud.db.read() as db:
-            uses = dict(db.execute(select(Redemption.code, func.count()).group_by(Redemption.code)).tuples())
+            uses = dict(db.execute(select(Redemption.code, func.count()).group_by(Redemption.code)).all())
             return [(c, int(uses.get(c.code, 0))) for c in db.scalars(select(Coupon).order_by(Coupon.code))]
 
     def delete_coupon(self, ctx: RequestContext, code: str) -> None:
@@ -201,7 +201,7 @@ class AccountsMixin(RatingMixin):
                      if self.balance(db, a.project_id, now) <= 0]
             servers = list(db.execute(select(Server.id, Server.project_id).where(
                 Server.project_id.in_(empty), Server.deleted.is_(False), Server.vm_state == "active",
-                Server.task_state.is_(None))).tuples()) if empty else []
+                Server.task_state.is_(None))).all()) if empty else []
         for server_id, project_id in servers:
             try:
                 self.cloud.compute.stop_server(RequestContext.system(), server_id)

@@ -223,7 +223,7 @@ class RatingMixin(BillingBase):
             rows = [r for r in aggregate(metering.hourly_usage(segments, mark, target), self.prices,
                                          self.prepaid_modes(db)) if self.project_exists(db, r.project_id)]
             already = set(db.execute(select(Charge.resource_id, Charge.meter, Charge.variant, Charge.period_start)
-                                     .where(Charge.period_start >= mark)).tuples())
+                                     .where(Charge.period_start >= mark)).all())
             fresh = [r for r in rows if (r.resource_id, r.meter, r.variant, r.period_start) not in already]
             if fresh:
                 db.execute(insert(Charge), [
@@ -265,7 +265,7 @@ class RatingMixin(BillingBase):
         spent = Decimal(0)
         groups = db.execute(select(Charge.size, Charge.price, Charge.unit, func.sum(Charge.milliseconds))
                             .where(Charge.project_id == project_id, Charge.prepaid.is_(True))
-                            .group_by(Charge.size, Charge.price, Charge.unit)).tuples()
+                            .group_by(Charge.size, Charge.price, Charge.unit)).all()
         for size, price, unit, milliseconds in groups:
             spent += amount_for(int(milliseconds), size, price, unit)
         if now is not None:
