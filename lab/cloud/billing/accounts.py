@@ -49,17 +49,19 @@ class AccountsMixin(RatingMixin):
     def _view(self, db: Session, project_id: str, now: datetime) -> AccountView:
         account = self.find_account(db, project_id)
         transactions = list(db.scalars(select(Transaction).where(Transaction.project_id == project_id)
-                                       .order_by(Transaction.time, Transaction.id)))
+                                       .order_by(Transaction.id)))
         return AccountView(project_id, account.mode if account else self.default_mode(),
                            self.balance(db, project_id, now), transactions,
                            account.created_at if account else None)
 
     def get_account(self, ctx: RequestContext, project: str | None = None) -> AccountView:
-        """The caller's account (or, for an admin, any project's): mode, balance, credit history."""
+        """The caller's account (or, for an admin, any project's): mode, balance, credit history. The account
+        is opened (with the starting balance) when first seen."""
         self.refresh()
-        with self.cloud.db.read() as db:
+        with self.cloud.db.write() as db:
             project_id = self.target_project(db, ctx, project)
             self.cloud.policy.enforce(ctx, "billing:get", project_id)
+            self.ensure_account(db, project_id)
             return self._view(db, project_id, self.now())
 
     def list_accounts(self, ctx: RequestContext) -> list[AccountView]:
