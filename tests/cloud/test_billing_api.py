@@ -48,7 +48,7 @@ def test_server_kept_three_hours_is_charged_exactly_three_hours(cloud: Cloud, cl
     (line,) = lab.lines(server)
     assert line["type"] == "server" and line["variant"] == "m1.tiny" and line["name"] == "three-hours"
     used = to_ms(lab.event_time(server, "delete")) - to_ms(lab.event_time(server, "create"))
-    assert 3 * 3_600_000 <= used
+    assert used >= 3 * 3_600_000
     assert line["quantity"] == f"{Decimal(used) / 3_600_000:.4f}" and line["quantity_unit"] == "hours"
     assert Decimal(line["total"]) == 3 * price("m1.tiny")
     assert line["unit_price"] == str(price("m1.tiny")) and line["unit"] == "hour"
@@ -113,7 +113,8 @@ def test_bill_adds_up_by_category_and_exports_csv(cloud: Cloud, client: TestClie
     lab = Lab.of(cloud, client)
     lab.boot("a")
     lab.boot("b", flavor="3")
-    r = client.post(f"/volume/v3/{lab.demo_id}/volumes", json={"volume": {"size": 10, "name": "data"}}, headers=lab.demo)
+    r = client.post(f"/volume/v3/{lab.demo_id}/volumes", json={"volume": {"size": 10, "name": "data"}},
+                    headers=lab.demo)
     assert r.status_code in (200, 202), r.text
     lab.advance("50h")
     bill = lab.bill()
