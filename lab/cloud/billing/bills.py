@@ -125,7 +125,7 @@ class BillsMixin(RatingMixin):
             project_id = self.target_project(db, ctx, project)
             self.cloud.policy.enforce(ctx, "billing:get", project_id)
             per_day: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-            for u in self.usage_between(db, project_id, start, end, now):
+            for u in self.usage_between(db, project_id, start, end, now, by_day=True):
                 per_day[u.period_start.strftime("%Y-%m-%d")][CATEGORIES[u.meter]] += u.amount
             days = [(day, {c: round_money(a) for c, a in sorted(cats.items())})
                     for day, cats in sorted(per_day.items())]
