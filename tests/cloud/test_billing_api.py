@@ -209,3 +209,35 @@ def test_usage_shows_days_and_what_runs_now(cloud: Cloud, client: TestClient) ->
 def test_unauthenticated_calls_are_401(client: TestClient) -> None:
     """No token: Keystone's 401 body."""
     assert error(client.get(f"{B}/account"), 401) == "The request you have made requires authentication."
+
+
+def test_floating_ips_images_and_snapshots_have_their_lines(cloud: Cloud, client: TestClient) -> None:
+    """A floating IP, an uploaded image (by its size in GB) and a volume snapshot each get a bill line in their
+    category; the floating IP's is 10 hours of its price."""
+    lab = Lab.of(cloud, client)
+    public = client.get("/network/v2.0/networks?name=public", headers=lab.demo).json()["networks"][0]["id"]
+    r = client.post("/network/v2.0/floatingips", json={"floatingip": {"floating_network_id": public}},
+                    headers=lab.demo)
+    assert r.status_code == 201, r.text
+    fip = r.json()["floatingip"]
+    r = client.post("/image/v2/images", json={"name": "mine", "disk_format": "raw", "container_format": "bare"},
+                    headers=lab.demo)
+    assert r.status_code == 201, r.text
+    image = r.json()["id"]
+    r = client.put(f"/image/v2/images/{image}/file", content=b"x" * 4096,
+                   headers={**lab.demo, "Content-Type": "application/octet-stream"})
+    assert r.status_code == 204, r.text
+    r = client.post(f"/volume/v3/{lab.demo_id}/volumes", json={"volume": {"size": 2}}, headers=lab.demo)
+    volume = r.json()["volume"]["id"]
+    cloud.worker.run_due()
+    r = client.post(f"/volume/v3/{lab.demo_id}/snapshots", json={"snapshot": {"volume_id": volume}},
+                    headers=lab.demo)
+    assert r.status_code == 202, r.text
+    cloud.worker.run_due()
+    lab.advance("10h")
+    lines = {li["category"]: li for li in lab.bill()["line_items"]}
+    assert lines["public_ips"]["name"] == fip["floating_ip_address"]
+    assert Decimal(lines["public_ips"]["total"]) == 10 * Decimal("0.005")
+    assert lines["images"]["resource_id"] == image and lines["images"]["unit"] == "GB-month"
+    assert Decimal(lines["images"]["quantity"]) >= 0
+    assert lines["snapshots"]["variant"] == "2GB"

@@ -135,7 +135,9 @@ def parse_price_list(document: Any) -> PriceList:
         raise BadRequest(f"Invalid price list: missing entr{'y' if len(missing) == 1 else 'ies'}: "
                          f"{', '.join(missing)}.")
     server = _keys(doc["server"], "server", {"unit", "flavors", "per_vcpu", "per_gb_ram", "stopped_factor"})
-    flavors = _keys(server.get("flavors") or {}, "server.flavors", set(map(str, server.get("flavors") or {})))
+    flavors = server.get("flavors") or {}
+    if not isinstance(flavors, dict):
+        raise BadRequest("Invalid price list: server.flavors must be a mapping of flavor name to price.")
     factor = parse_money(server.get("stopped_factor", "0"), "server.stopped_factor")
     if factor > 1:
         raise BadRequest("Invalid price list: server.stopped_factor is a share of the running price, 0 to 1.")
