@@ -186,3 +186,15 @@ def test_budget_thresholds_alert_once_each(cloud: Cloud, client: TestClient) -> 
     assert client.get(f"{B}/budgets/demo", headers=lab.demo).json()["budget"]["amount"] == "1.00"
     assert error(client.get(f"{B}/alerts?project_id=admin", headers=lab.demo), 404) == \
         "Project admin could not be found."
+
+
+def test_set_starting_balance_is_idempotent_and_keeps_other_credit(cloud: Cloud, client: TestClient) -> None:
+    """The camp's hook sets the one starting credit; top-ups stay; GET /balance shows the result."""
+    lab = Lab.of(cloud, client)
+    client.post(f"{B}/accounts/demo/topups", json={"topup": {"amount": "5"}}, headers=lab.admin)
+    cloud.billing.set_starting_balance(lab.demo_id, "20.00")
+    cloud.billing.set_starting_balance(lab.demo_id, "20.00")
+    r = client.get(f"{B}/balance", headers=lab.demo)
+    assert r.status_code == 200
+    assert r.json()["balance"] == {"project_id": lab.demo_id, "mode": "payg", "amount": "25.00", "currency": "USD"}
+    assert [t["kind"] for t in _account(lab)["transactions"]] == ["starting", "topup"]

@@ -27,6 +27,8 @@ SCHEMAS: dict[str, Any] = {
     "Account": _obj(account=_obj(project_id={"type": "string"}, mode={"enum": ["prepaid", "payg"]},
                                  balance=MONEY, currency={"type": "string"}, created_at=TIME,
                                  transactions={"type": "array", "items": _ref("Transaction")})),
+    "Balance": _obj(balance=_obj(project_id={"type": "string"}, mode={"enum": ["prepaid", "payg"]}, amount=MONEY,
+                                 currency={"type": "string"})),
     "PriceList": _obj(prices={"type": "object", "description": "server (unit, flavors, per_vcpu, per_gb_ram, "
                                                                  "stopped_factor), volume, snapshot, image, "
                                                                  "floatingip, router (price, unit)"},
@@ -74,6 +76,7 @@ OPERATIONS: list[tuple[str, str, str, bool, str | None, str | None, int, list[di
      "PriceList", 200, []),
     ("get", "/account", "The caller's project's account: mode, balance, credit history.", False, None, "Account",
      200, [PROJECT]),
+    ("get", "/balance", "The caller's project's balance alone.", False, None, "Balance", 200, [PROJECT]),
     ("get", "/accounts", "Every account.", True, None, None, 200, []),
     ("get", "/accounts/{project_id}", "One project's account.", False, None, "Account", 200, []),
     ("put", "/accounts/{project_id}", "Set a project's mode (prepaid or payg).", True, "AccountUpdate", "Account",

@@ -52,6 +52,12 @@ async def show_own_account(request: Request) -> Response:
     return respond(schemas.account(billing.get_account(context_of(request), _project(request)), billing.currency))
 
 
+async def show_balance(request: Request) -> Response:
+    """GET /balance: the caller's balance alone (what the console shows)."""
+    billing = cloud_of(request).billing
+    return respond(schemas.balance(billing.get_account(context_of(request), _project(request)), billing.currency))
+
+
 async def list_accounts(request: Request) -> Response:
     """GET /accounts (admin)."""
     billing = cloud_of(request).billing
@@ -173,6 +179,7 @@ routes = [
     Route("/prices", show_prices, methods=["GET"]),
     Route("/prices", update_prices, methods=["PUT"]),
     Route("/account", show_own_account, methods=["GET"]),
+    Route("/balance", show_balance, methods=["GET"]),
     Route("/accounts", list_accounts, methods=["GET"]),
     Route("/accounts/{project_id}", show_account, methods=["GET"]),
     Route("/accounts/{project_id}", update_account, methods=["PUT"]),

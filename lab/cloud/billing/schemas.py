@@ -40,6 +40,11 @@ def account(view: AccountView, currency: str) -> dict[str, Any]:
                         "transactions": [transaction(t) for t in view.transactions]}}
 
 
+def balance(view: AccountView, currency: str) -> dict[str, Any]:
+    return {"balance": {"project_id": view.project_id, "mode": view.mode, "amount": money(view.balance),
+                        "currency": currency}}
+
+
 def accounts(views: list[AccountView], currency: str) -> dict[str, Any]:
     return {"accounts": [account(v, currency)["account"] for v in views]}
 
