@@ -27,30 +27,23 @@ class AdminClientError(Exception):
 
 
 class LabAdminClient:
-    """An admin session on a running lab's /lab/v1 API (or, with `service_type`, another catalog service such
-    as `billing`, with whichever user the clouds.yaml entry names)."""
+    """An admin session on a running lab's /lab/v1 API."""
 
-    def __init__(self, settings: Settings, cloud_name: str | None = None, service_type: str = "stacklab"):
+    def __init__(self, settings: Settings, cloud_name: str | None = None):
         import keystoneauth1.adapter
 
         session, self.auth_url, region = _session(settings, cloud_name)
-        self.adapter = keystoneauth1.adapter.Adapter(session, service_type=service_type, interface="public",
+        self.adapter = keystoneauth1.adapter.Adapter(session, service_type="stacklab", interface="public",
                                                      region_name=region)
 
     def request(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-        """`method` `path` (relative to /lab/v1) with a JSON body; the JSON answer ({} for 204).
+        """`method` `path` (relative to /lab/v1) with a JSON body; the JSON answer.
         Raises LabNotRunning or AdminClientError with a message meant for a person."""
-        response = self.send(method, path, body)
-        return dict(response.json()) if response.content else {}
-
-    def send(self, method: str, path: str, body: dict[str, Any] | None = None,
-             headers: dict[str, str] | None = None) -> Any:
-        """Like `request`, but returns the response itself (for answers that are not JSON, such as CSV)."""
         from keystoneauth1 import exceptions
 
         _check_running(self.auth_url)
         try:
-            response = self.adapter.request(path, method, json=body, headers=headers, raise_exc=False)
+            response = self.adapter.request(path, method, json=body, raise_exc=False)
         except exceptions.ConnectionError:
             raise LabNotRunning(_not_running(self.auth_url)) from None
         except exceptions.ClientException as exc:  # authentication failed, no stacklab endpoint, ...
@@ -61,7 +54,7 @@ class LabAdminClient:
             except (ValueError, KeyError, TypeError):
                 message = response.text
             raise AdminClientError(f"{message} (HTTP {response.status_code})")
-        return response
+        return dict(response.json())
 
 
 def _session(settings: Settings, cloud_name: str | None) -> tuple[Any, str, str | None]:

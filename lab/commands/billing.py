@@ -34,12 +34,38 @@ project_option = click.option("--project", default=None,
 
 
 def _client(ctx: click.Context, cloud_name: str) -> Any:
+    """A session on the catalog's `billing` endpoint with the credentials of the clouds.yaml entry: the lab
+    admin client's session, pointed at another service type."""
+    import keystoneauth1.adapter
+
     from lab.admin_client import AdminClientError, LabAdminClient, LabNotRunning
 
     try:
-        return LabAdminClient(settings_from(ctx, {}), cloud_name, service_type="billing")
+        client = LabAdminClient(settings_from(ctx, {}), cloud_name)
     except (LabNotRunning, AdminClientError) as exc:
         raise click.ClickException(str(exc)) from None
+    client.adapter = keystoneauth1.adapter.Adapter(client.adapter.session, service_type="billing",
+                                                   interface="public", region_name=client.adapter.region_name)
+    return client
+
+
+def _text(client: Any, path: str) -> str:
+    """GET `path` and return the body as text (the CSV bill); the cloud's error message otherwise."""
+    from keystoneauth1 import exceptions
+
+    from lab.admin_client import AdminClientError
+
+    try:
+        response = client.adapter.request(path, "GET", headers={"Accept": "text/csv"}, raise_exc=False)
+    except exceptions.ClientException as exc:
+        raise AdminClientError(str(exc)) from None
+    if response.status_code >= 400:
+        try:
+            message = response.json()["error"]["message"]
+        except (ValueError, KeyError, TypeError):
+            message = response.text
+        raise AdminClientError(f"{message} (HTTP {response.status_code})")
+    return str(response.text)
 
 
 def _call(ctx: click.Context, cloud_name: str, method: str, path: str, body: dict[str, Any] | None = None,
@@ -54,9 +80,7 @@ def _call(ctx: click.Context, cloud_name: str, method: str, path: str, body: dic
         path += "?" + urlencode(params)
     try:
         client = _client(ctx, cloud_name)
-        if text:
-            return client.send(method, path, body).text
-        return client.request(method, path, body)
+        return _text(client, path) if text else client.request(method, path, body)
     except (LabNotRunning, AdminClientError) as exc:
         raise click.ClickException(str(exc)) from None
 
