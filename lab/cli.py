@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from lab.commands.billing import billing
 from lab.commands.camp import class_, snapshot
 from lab.commands.clock import clock
 from lab.commands.image import image
@@ -32,7 +33,7 @@ def main(ctx: click.Context, config_file: Path | None) -> None:
 
 
 # Every command, registered in one place: the lab itself, the student's, then the instructor's.
-for command in (up, info, clouds_yaml_command, clock, image, tui, labs, check, solve, notebooks, docs,
+for command in (up, info, clouds_yaml_command, clock, image, tui, labs, check, solve, notebooks, docs, billing,
                 class_, snapshot, deploy_command, vm_group):
     main.add_command(command)
 

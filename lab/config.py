@@ -62,6 +62,14 @@ class Settings:
     # Largest image upload accepted, in bytes (Glance's image_size_cap); a bigger one is refused with 413.
     image_size_cap: int = 10 * 1024**3
     log_level: str = "warning"
+    # Billing: the price list (a YAML file; empty: the one shipped in lab/cloud/billing/default_prices.yaml),
+    # the currency every amount is in, the mode and starting balance a project's account gets when billing
+    # first sees it, and what happens to a prepaid project's running servers at zero balance (stop or none).
+    billing_price_file: str = ""
+    billing_currency: str = "USD"
+    billing_default_mode: str = "payg"
+    billing_starting_balance: str = "100.00"
+    billing_zero_balance_action: str = "stop"
 
     @property
     def endpoint(self) -> str:

@@ -67,6 +67,8 @@ SERVICES: tuple[ServiceSpec, ...] = (
                  CatalogEntry("volumev3", "cinder", "/volume/v3/$(project_id)s")), ("volume", "3.0")),
     ServiceSpec("labapi", "lab.cloud.labapi.service:LabService", "/lab/v1", "keystone",
                 (CatalogEntry("stacklab", "stacklab", "/lab/v1"),)),
+    ServiceSpec("billing", "lab.cloud.billing.service:BillingService", "/billing/v1", "keystone",
+                (CatalogEntry("billing", "stacklab-billing", "/billing/v1"),)),
 )
 
 

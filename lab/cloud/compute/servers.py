@@ -88,6 +88,8 @@ class ServersMixin(FlavorsMixin, QuotasMixin):
         queue their builds. Returns the first server and its admin password."""
         self.cloud.policy.enforce(ctx, "compute:create", ctx.project_id)
         assert ctx.project_id is not None
+        if self.cloud.billing is not None:  # a prepaid project with no balance left: 402
+            self.cloud.billing.check_can_create(ctx, "server")
         if req.availability_zone not in (None, AVAILABILITY_ZONE):
             raise BadRequest("The requested availability zone is not available")
         image_id = req.image_ref

@@ -162,6 +162,8 @@ class VolumesMixin:
     def create_volume(self, ctx: RequestContext, req: VolumeCreate) -> VolumeView:
         """POST /volumes: validate, reserve quota and capacity, record, and let the worker make the file."""
         self.cloud.policy.enforce(ctx, "volume:create", ctx.project_id)
+        if self.cloud.billing is not None:  # a prepaid project with no balance left: 402
+            self.cloud.billing.check_can_create(ctx, "volume")
         project_id = ctx.project_id or ""
         if req.availability_zone not in (None, DEFAULT_AZ):
             raise BadRequest(f"Invalid input received: Availability zone '{req.availability_zone}' is invalid.")

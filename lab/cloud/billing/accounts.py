@@ -1,0 +1,240 @@
+"""Accounts: balance, top-ups, coupons, prepaid or pay-as-you-go, and what happens at zero.
+
+- prepaid: every rated hour comes off the balance. At zero (or below), `check_can_create` refuses new servers,
+  volumes, floating IPs and routers with a 402, and, when `billing_zero_balance_action` is `stop`, the next
+  rating pass stops the project's running servers (never deletes them: stopping keeps the work, and a stopped
+  server costs only its `stopped_factor`). A clock jump rates the whole jump first, so the balance can end
+  below zero by what accrued during it.
+- payg: charges accrue on the month's bill; when the month closes an invoice is issued and any credit (the
+  starting balance, top-ups, coupons) pays it first.
+
+Coupons carry an amount, an optional expiry (lab time) and an optional number of uses; a project redeems a
+coupon at most once.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from lab.cloud import events
+from lab.cloud.billing.common import MODES
+from lab.cloud.billing.models import Account, Coupon, Redemption, Transaction
+from lab.cloud.billing.prices import money, parse_money
+from lab.cloud.billing.rating import RatingMixin
+from lab.cloud.context import RequestContext
+from lab.cloud.errors import BadRequest, CloudError, Conflict, NotFound, PaymentRequired
+
+log = logging.getLogger(__name__)
+CREATABLE = ("server", "volume", "snapshot", "floatingip", "router", "image")
+
+
+@dataclass(frozen=True)
+class AccountView:
+    project_id: str
+    mode: str
+    balance: Decimal
+    transactions: list[Transaction]
+    created_at: datetime | None
+
+
+class AccountsMixin(RatingMixin):
+    # ------------------------------------------------------------------ reading
+    def _view(self, db: Session, project_id: str, now: datetime) -> AccountView:
+        account = self.find_account(db, project_id)
+        transactions = list(db.scalars(select(Transaction).where(Transaction.project_id == project_id)
+                                       .order_by(Transaction.id)))
+        return AccountView(project_id, account.mode if account else self.default_mode(),
+                           self.balance(db, project_id, now), transactions,
+                           account.created_at if account else None)
+
+    def get_account(self, ctx: RequestContext, project: str | None = None) -> AccountView:
+        """The caller's account (or, for an admin, any project's): mode, balance, credit history. The account
+        is opened (with the starting balance) when first seen."""
+        self.refresh()
+        with self.cloud.db.write() as db:
+            project_id = self.target_project(db, ctx, project)
+            self.cloud.policy.enforce(ctx, "billing:get", project_id)
+            self.ensure_account(db, project_id)
+            return self._view(db, project_id, self.now())
+
+    def list_accounts(self, ctx: RequestContext) -> list[AccountView]:
+        """Every account (admin)."""
+        self.cloud.policy.enforce(ctx, "billing:admin")
+        self.refresh()
+        now = self.now()
+        with self.cloud.db.read() as db:
+            ids = list(db.scalars(select(Account.project_id).order_by(Account.project_id)))
+            return [self._view(db, project_id, now) for project_id in ids]
+
+    # ------------------------------------------------------------------ admin changes
+    def update_account(self, ctx: RequestContext, project: str, mode: Any) -> AccountView:
+        """Switch a project between prepaid and payg (admin). The switch applies from the hour in progress."""
+        self.cloud.policy.enforce(ctx, "billing:admin")
+        if mode not in MODES:
+            raise BadRequest(f"Invalid input for field 'mode': must be one of {', '.join(MODES)}.")
+        self.refresh()
+        with self.cloud.db.write() as db:
+            project_id = self.target_project(db, ctx, project)
+            account = self.ensure_account(db, project_id)
+            account.mode, account.updated_at = mode, self.now()
+        return self.get_account(ctx, project_id)
+
+    def top_up(self, ctx: RequestContext, project: str, amount: Any, description: Any = None) -> AccountView:
+        """Add credit to a project's account (admin). Raises BadRequest for a missing, zero or negative amount."""
+        self.cloud.policy.enforce(ctx, "billing:admin")
+        value = parse_money(amount, "amount")
+        if value == 0:
+            raise BadRequest("Invalid input for field 'amount': a top-up must be more than zero.")
+        if description is not None and not isinstance(description, str):
+            raise BadRequest("Invalid input for field 'description': a string is required.")
+        with self.cloud.db.write() as db:
+            project_id = self.target_project(db, ctx, project)
+            self.ensure_account(db, project_id)
+            db.add(Transaction(project_id=project_id, time=self.now(), kind="topup", amount=value,
+                               description=(description or "top-up")[:255], user_id=ctx.user_id))
+        return self.get_account(ctx, project_id)
+
+    def set_starting_balance(self, project_id: str, amount: Any) -> None:
+        """Give a project this starting credit (the camp's class setup and resets call it). Idempotent: the
+        account's one `starting` transaction is set to `amount`; top-ups, coupons and charges are kept."""
+        value = parse_money(amount, "balance")
+        with self.cloud.db.write() as db:
+            self.ensure_account(db, project_id, starting_balance=value)
+            rows = list(db.scalars(select(Transaction).where(Transaction.project_id == project_id,
+                                                             Transaction.kind == "starting")))
+            if rows:
+                rows[0].amount = value
+                for extra in rows[1:]:
+                    db.delete(extra)
+            elif value:
+                db.add(Transaction(project_id=project_id, time=self.now(), kind="starting", amount=value,
+                                   description="starting balance"))
+
+    # ------------------------------------------------------------------ coupons
+    def create_coupon(self, ctx: RequestContext, body: dict[str, Any]) -> Coupon:
+        """Issue a coupon (admin): code, amount, optional expires_at (ISO time, lab clock) and max_uses."""
+        self.cloud.policy.enforce(ctx, "billing:admin")
+        code = body.get("code")
+        if not isinstance(code, str) or not code.strip() or len(code) > 64 or any(c.isspace() for c in code):
+            raise BadRequest("Invalid input for field 'code': 1 to 64 characters, no spaces.")
+        amount = parse_money(body.get("amount"), "amount")
+        if amount == 0:
+            raise BadRequest("Invalid input for field 'amount': a coupon must be worth more than zero.")
+        expires_at = None
+        if body.get("expires_at") is not None:
+            try:
+                expires_at = _parse_time(str(body["expires_at"]))
+            except ValueError:
+                raise BadRequest("Invalid input for field 'expires_at': an ISO 8601 time is required.") from None
+        max_uses = body.get("max_uses")
+        if max_uses is not None and (isinstance(max_uses, bool) or not isinstance(max_uses, int) or max_uses < 1):
+            raise BadRequest("Invalid input for field 'max_uses': a positive integer is required.")
+        description = body.get("description") or ""
+        if not isinstance(description, str):
+            raise BadRequest("Invalid input for field 'description': a string is required.")
+        with self.cloud.db.write() as db:
+            if db.get(Coupon, code) is not None:
+                raise Conflict(f"Coupon {code} already exists.")
+            coupon = Coupon(code=code, amount=amount, expires_at=expires_at, max_uses=max_uses,
+                            description=description[:255], created_at=self.now())
+            db.add(coupon)
+        return coupon
+
+    def list_coupons(self, ctx: RequestContext) -> list[tuple[Coupon, int]]:
+        """Every coupon with how many times it was redeemed (admin)."""
+        self.cloud.policy.enforce(ctx, "billing:admin")
+        with self.cloud.db.read() as db:
+            uses = dict(db.execute(select(Redemption.code, func.count()).group_by(Redemption.code)).all())
+            return [(c, int(uses.get(c.code, 0))) for c in db.scalars(select(Coupon).order_by(Coupon.code))]
+
+    def delete_coupon(self, ctx: RequestContext, code: str) -> None:
+        """Withdraw a coupon (admin); what was redeemed stays redeemed."""
+        self.cloud.policy.enforce(ctx, "billing:admin")
+        with self.cloud.db.write() as db:
+            if db.get(Coupon, code) is None:
+                raise NotFound(f"Coupon {code} could not be found.")
+            db.execute(delete(Coupon).where(Coupon.code == code))
+
+    def redeem_coupon(self, ctx: RequestContext, code: Any, project: str | None = None) -> AccountView:
+        """Credit a coupon to the caller's project. Raises NotFound (unknown), BadRequest (expired), Conflict
+        (already redeemed by this project, or no uses left); nothing changes then."""
+        if not isinstance(code, str) or not code:
+            raise BadRequest("Invalid input for field 'code': a coupon code is required.")
+        now = self.now()
+        with self.cloud.db.write() as db:
+            project_id = self.target_project(db, ctx, project)
+            self.cloud.policy.enforce(ctx, "billing:redeem", project_id)
+            coupon = db.get(Coupon, code)
+            if coupon is None:
+                raise NotFound(f"Coupon {code} could not be found.")
+            if coupon.expires_at is not None and coupon.expires_at <= now:
+                raise BadRequest(f"Coupon {code} expired at {coupon.expires_at:%Y-%m-%d %H:%M:%S} UTC.")
+            if db.scalar(select(Redemption.id).where(Redemption.code == code, Redemption.project_id == project_id)):
+                raise Conflict(f"Coupon {code} has already been redeemed by this project.")
+            used = db.scalar(select(func.count()).select_from(Redemption).where(Redemption.code == code)) or 0
+            if coupon.max_uses is not None and used >= coupon.max_uses:
+                raise Conflict(f"Coupon {code} has no uses left.")
+            self.ensure_account(db, project_id)
+            db.add(Redemption(code=code, project_id=project_id, time=now))
+            db.add(Transaction(project_id=project_id, time=now, kind="coupon", amount=coupon.amount,
+                               description=f"coupon {code}", user_id=ctx.user_id))
+        return self.get_account(ctx, project_id)
+
+    # ------------------------------------------------------------------ the hooks other services call
+    def check_can_create(self, ctx: RequestContext, kind: str) -> None:
+        """Called by compute, volume and network before they create something billable. Raises PaymentRequired
+        (402) when the caller's project is prepaid and has no balance left. Only reads (it may run inside the
+        caller's write transaction, on another connection)."""
+        if ctx.project_id is None or ctx.user_id == "system":
+            return  # the cloud itself (bootstrap of the demo project's router, the worker)
+        with self.cloud.db.read() as db:
+            account = self.find_account(db, ctx.project_id)
+            if (account.mode if account else self.default_mode()) != "prepaid":
+                return
+            balance = self.balance(db, ctx.project_id, self.now())
+        if balance <= 0:
+            raise PaymentRequired(
+                f"Project {ctx.project_name or ctx.project_id} has no credit left (balance {money(balance)} "
+                f"{self.currency}): a prepaid project cannot create a {kind}. Top up or redeem a coupon "
+                f"(stacklab billing coupon redeem CODE).", neutron_type="PaymentRequired")
+
+    def enforce_zero_balances(self) -> list[str]:
+        """Stop the running servers of prepaid projects at or below zero (when configured). Returns the ids of
+        the servers stopped. Called after each rating pass, outside any transaction."""
+        if self.cloud.settings.billing_zero_balance_action != "stop" or self.cloud.compute is None:
+            return []
+        from lab.cloud.compute.models import Server
+
+        now = self.now()
+        stopped: list[str] = []
+        with self.cloud.db.read() as db:
+            empty = [a.project_id for a in db.scalars(select(Account).where(Account.mode == "prepaid"))
+                     if self.balance(db, a.project_id, now) <= 0]
+            servers = list(db.execute(select(Server.id, Server.project_id).where(
+                Server.project_id.in_(empty), Server.deleted.is_(False), Server.vm_state == "active",
+                Server.task_state.is_(None))).all()) if empty else []
+        for server_id, project_id in servers:
+            try:
+                self.cloud.compute.stop_server(RequestContext.system(), server_id)
+            except CloudError as exc:  # changed state meanwhile: the next pass looks again
+                log.info("billing could not stop server %s: %s", server_id, exc.message)
+                continue
+            stopped.append(server_id)
+            with self.cloud.db.write() as db:
+                events.record(db, self.now(), project_id=project_id, user_id=None, resource_type="account",
+                              resource_id=project_id, action="server_stopped", server_id=server_id,
+                              reason="prepaid balance at zero")
+        return stopped
+
+
+def _parse_time(text: str) -> datetime:
+    from lab.cloud.billing.metering import utc_naive
+
+    return utc_naive(datetime.fromisoformat(text.replace("Z", "+00:00")))

@@ -1,0 +1,168 @@
+"""Money and the price list: decimal amounts, the units prices are quoted in, and what each meter costs.
+
+Money is `decimal.Decimal` from end to end: amounts arrive as strings (or integers), are kept exactly, and are
+rounded only where a person reads them: a bill's line total is rounded half-up to the cent once, from the exact
+usage, and every other total is a sum of rounded line totals (so a bill always adds up).
+
+A price list is a small document (YAML on disk, JSON over the API) with one entry per priced resource:
+`server` (per flavor, with a per-vCPU/per-GB-RAM fallback and a `stopped_factor`), `volume`, `snapshot`,
+`image`, `floatingip` and `router`. See `default_prices.yaml` for the shipped one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from lab.cloud.errors import BadRequest
+
+DEFAULT_PRICE_FILE = Path(__file__).with_name("default_prices.yaml")
+CENT = Decimal("0.01")
+HOUR_MS = 3_600_000
+# A month is 30 days for per-month prices (720 hours), whatever the calendar month: stated in the docs.
+UNIT_MS = {"hour": HOUR_MS, "day": 24 * HOUR_MS, "month": 30 * 24 * HOUR_MS}
+TIME_UNITS = tuple(UNIT_MS)
+SIZE_UNITS = tuple(f"GB-{u}" for u in UNIT_MS)
+
+# meter -> (bill category, what the price list calls it)
+CATEGORIES = {"server": "instances", "server.stopped": "instances", "volume": "volumes", "snapshot": "snapshots",
+              "image": "images", "floatingip": "public_ips", "router": "routers"}
+SIMPLE_ENTRIES = ("volume", "snapshot", "image", "floatingip", "router")
+SIZED = ("volume", "snapshot", "image")  # may be priced per GB
+
+
+def parse_money(value: Any, field: str, *, allow_negative: bool = False) -> Decimal:
+    """A decimal amount from a string or integer (a float only through its shortest text, as YAML gives it).
+    Raises BadRequest naming `field` for anything else, for NaN/infinity, and for a negative amount."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise BadRequest(f"Invalid input for field '{field}': an amount such as \"10.00\" is required.")
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise BadRequest(f"Invalid input for field '{field}': {value!r} is not an amount.") from None
+    if not amount.is_finite():
+        raise BadRequest(f"Invalid input for field '{field}': {value!r} is not an amount.")
+    if amount < 0 and not allow_negative:
+        raise BadRequest(f"Invalid input for field '{field}': the amount must not be negative.")
+    if amount.as_tuple().exponent < -12:  # type: ignore[operator]
+        raise BadRequest(f"Invalid input for field '{field}': at most 12 decimal places.")
+    return amount
+
+
+def round_money(amount: Decimal) -> Decimal:
+    """Half-up to the cent: the one rounding rule for money a person reads."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def money(amount: Decimal) -> str:
+    """How money goes on the wire: a string with two decimals ("12.30"), never a JSON float."""
+    return str(round_money(amount))
+
+
+def size_multiplier(unit: str, size: Decimal) -> Decimal:
+    """A per-GB unit multiplies by the size; a time-only unit prices the resource as a whole."""
+    return size if unit.startswith("GB-") else Decimal(1)
+
+
+def unit_ms(unit: str) -> int:
+    return UNIT_MS[unit.removeprefix("GB-")]
+
+
+def amount_for(milliseconds: int, size: Decimal, price: Decimal, unit: str) -> Decimal:
+    """The exact (unrounded) cost of using `size` for `milliseconds` at `price` per `unit`."""
+    return Decimal(milliseconds) * size_multiplier(unit, size) * price / Decimal(unit_ms(unit))
+
+
+def quantity_for(milliseconds: int, size: Decimal, unit: str) -> Decimal:
+    """Usage in the price's unit (hours, GB-months, ...), exact."""
+    return Decimal(milliseconds) * size_multiplier(unit, size) / Decimal(unit_ms(unit))
+
+
+@dataclass(frozen=True)
+class Rate:
+    """What one meter costs: `price` per `unit`."""
+
+    price: Decimal
+    unit: str
+
+
+@dataclass(frozen=True)
+class PriceList:
+    """A validated price list. `document` is its canonical form (strings for amounts), as shown and stored."""
+
+    document: dict[str, Any]
+
+    def rate(self, meter: str, variant: str, vcpus: int = 0, ram_mb: int = 0) -> Rate:
+        """The rate of `meter` (`variant` is the flavor name for servers)."""
+        if meter in ("server", "server.stopped"):
+            entry = self.document["server"]
+            listed = entry["flavors"].get(variant)
+            price = (Decimal(listed) if listed is not None else
+                     Decimal(entry["per_vcpu"]) * vcpus + Decimal(entry["per_gb_ram"]) * Decimal(ram_mb) / 1024)
+            if meter == "server.stopped":
+                price *= Decimal(entry["stopped_factor"])
+            return Rate(price, entry["unit"])
+        entry = self.document[meter]
+        return Rate(Decimal(entry["price"]), entry["unit"])
+
+
+def _unit(value: Any, where: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise BadRequest(f"Invalid price list: {where}.unit must be one of {', '.join(allowed)}.")
+    return str(value)
+
+
+def _keys(entry: Any, where: str, allowed: set[str]) -> dict[str, Any]:
+    if not isinstance(entry, dict):
+        raise BadRequest(f"Invalid price list: {where} must be a mapping.")
+    unknown = set(entry) - allowed
+    if unknown:
+        raise BadRequest(f"Invalid price list: unknown key(s) in {where}: {', '.join(sorted(map(str, unknown)))}.")
+    return entry
+
+
+def parse_price_list(document: Any) -> PriceList:
+    """Validate a price list document and return it in canonical form. Raises BadRequest saying what is wrong
+    (an unknown key, a negative or unreadable amount, a unit that does not fit the resource)."""
+    doc = _keys(document, "the price list", {"server", *SIMPLE_ENTRIES})
+    missing = sorted({"server", *SIMPLE_ENTRIES} - set(doc))
+    if missing:
+        raise BadRequest(f"Invalid price list: missing entr{'y' if len(missing) == 1 else 'ies'}: "
+                         f"{', '.join(missing)}.")
+    server = _keys(doc["server"], "server", {"unit", "flavors", "per_vcpu", "per_gb_ram", "stopped_factor"})
+    flavors = server.get("flavors") or {}
+    if not isinstance(flavors, dict):
+        raise BadRequest("Invalid price list: server.flavors must be a mapping of flavor name to price.")
+    factor = parse_money(server.get("stopped_factor", "0"), "server.stopped_factor")
+    if factor > 1:
+        raise BadRequest("Invalid price list: server.stopped_factor is a share of the running price, 0 to 1.")
+    canonical: dict[str, Any] = {"server": {
+        "unit": _unit(server.get("unit", "hour"), "server", TIME_UNITS),
+        "flavors": {str(name): str(parse_money(price, f"server.flavors.{name}")) for name, price in flavors.items()},
+        "per_vcpu": str(parse_money(server.get("per_vcpu", "0"), "server.per_vcpu")),
+        "per_gb_ram": str(parse_money(server.get("per_gb_ram", "0"), "server.per_gb_ram")),
+        "stopped_factor": str(factor)}}
+    for name in SIMPLE_ENTRIES:
+        entry = _keys(doc[name], name, {"price", "unit"})
+        if "price" not in entry:
+            raise BadRequest(f"Invalid price list: {name}.price is required.")
+        units = TIME_UNITS + SIZE_UNITS if name in SIZED else TIME_UNITS
+        canonical[name] = {"price": str(parse_money(entry["price"], f"{name}.price")),
+                           "unit": _unit(entry.get("unit", "hour"), name, units)}
+    return PriceList(canonical)
+
+
+def load_price_file(path: Path) -> tuple[PriceList, str]:
+    """The price list in a YAML file and the sha256 of its text. Raises ValueError naming the file."""
+    text = path.read_text()
+    try:
+        prices = parse_price_list(yaml.safe_load(text))
+    except (yaml.YAMLError, BadRequest) as exc:
+        message = exc.message if isinstance(exc, BadRequest) else str(exc)
+        raise ValueError(f"{path}: {message}") from None
+    return prices, hashlib.sha256(text.encode()).hexdigest()

@@ -1,0 +1,105 @@
+"""Billing as a class uses it: servers booted and deleted with the real `openstack` CLI, the lab clock moved
+with `stacklab clock advance`, and the bill read back with `stacklab billing bill` (the student's own
+credentials) against a live lab of its own (these tests move its clock)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from lab.cli import main
+from tests.conftest import ADMIN_PASSWORD, LiveCloud, start_live_cloud
+from tests.e2e.test_cli import user_env
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def billing_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveCloud]:
+    lab = start_live_cloud(tmp_path_factory.mktemp("billing") / "lab")
+    yield lab
+    lab.stop()
+
+
+@pytest.fixture
+def env(billing_lab: LiveCloud, tmp_path: Path) -> dict[str, str]:
+    """A user whose clouds.yaml has the lab's `stacklab` (admin) and `stacklab-demo` entries."""
+    port = billing_lab.url.rsplit(":", 1)[1]
+    environ = user_env(tmp_path, STACKLAB_PORT=port, STACKLAB_DATA_DIR=str(billing_lab.data_dir))
+    result = CliRunner().invoke(main, ["clouds-yaml", "--write", "--admin-password", ADMIN_PASSWORD], env=environ)
+    assert result.exit_code == 0, result.output
+    return environ
+
+
+def stacklab(env: dict[str, str], *args: str, ok: bool = True) -> Result:
+    result = CliRunner().invoke(main, list(args), env=env, prog_name="stacklab")
+    if ok:
+        assert result.exit_code == 0, result.output
+    return result
+
+
+def test_servers_booted_and_deleted_with_the_openstack_cli_are_billed(billing_lab: LiveCloud, env: dict[str, str],
+                                                                      tmp_path: Path) -> None:
+    """Boot two servers, keep them 3 lab hours, delete them; the student's bill charges each exactly 3 hours of
+    its flavor, in JSON, in the table and in CSV, and later clock advances add nothing to them."""
+    names = ("bill-tiny", "bill-small")
+    for name, flavor in zip(names, ("m1.tiny", "m1.small"), strict=True):
+        billing_lab.openstack("server", "create", "--flavor", flavor, "--image", "cirros", "--network", "private",
+                              "--wait", name, user="demo", project="demo")
+    stacklab(env, "clock", "advance", "3h")
+    for name in names:
+        billing_lab.openstack("server", "delete", "--wait", name, user="demo", project="demo")
+    stacklab(env, "clock", "advance", "2h")
+    bill = json.loads(stacklab(env, "billing", "bill", "--json").output)["bill"]
+    lines = {li["name"]: li for li in bill["line_items"] if li["name"] in names}
+    assert Decimal(lines["bill-tiny"]["total"]) == Decimal("0.03")  # 3 h x 0.010
+    assert Decimal(lines["bill-small"]["total"]) == Decimal("0.06")  # 3 h x 0.020
+    assert sum(Decimal(li["total"]) for li in bill["line_items"]) == Decimal(bill["total"])
+    table = stacklab(env, "billing", "bill").output
+    assert "Totals by category" in table and "bill-tiny" in table and "instances" in table
+    csv_text = stacklab(env, "billing", "bill", "--month", bill["month"], "--csv").output
+    assert csv_text.splitlines()[0].startswith("category,type,resource_id,name")
+    assert any(",bill-small," in row and row.split(",")[10] == "0.06" for row in csv_text.splitlines())
+    stacklab(env, "clock", "advance", "1d")
+    later = json.loads(stacklab(env, "billing", "bill", "--month", bill["month"], "--json").output)["bill"]
+    assert {li["name"]: li["total"] for li in later["line_items"] if li["name"] in names} == \
+        {"bill-tiny": "0.03", "bill-small": "0.06"}
+
+
+def test_student_and_admin_commands(env: dict[str, str], tmp_path: Path) -> None:
+    """Balance, prices, usage with a chart (and SVG), coupons, top-up, mode, budget and alerts over the CLI;
+    a student calling an admin command gets the cloud's 403."""
+    assert "balance:" in stacklab(env, "billing", "balance").output
+    assert "m1.tiny" in stacklab(env, "billing", "prices").output
+    svg = tmp_path / "usage.svg"
+    chart = stacklab(env, "billing", "usage", "--chart", "--svg", str(svg)).output
+    assert "Cost per day" in chart and svg.read_text().lstrip().startswith("<svg")
+    assert "Running now" in stacklab(env, "billing", "usage").output
+    stacklab(env, "billing", "coupon", "create", "E2E-WELCOME", "10", "--max-uses", "5")
+    assert "coupon E2E-WELCOME redeemed" in stacklab(env, "billing", "coupon", "redeem", "E2E-WELCOME").output
+    again = stacklab(env, "billing", "coupon", "redeem", "E2E-WELCOME", ok=False)
+    assert again.exit_code == 1 and "already been redeemed by this project. (HTTP 409)" in again.output
+    assert "E2E-WELCOME" in stacklab(env, "billing", "coupon", "list").output
+    denied = stacklab(env, "billing", "topup", "demo", "5", "--cloud", "stacklab-demo", ok=False)
+    assert denied.exit_code == 1 and "Policy doesn't allow billing:admin to be performed. (HTTP 403)" in denied.output
+    before = json.loads(stacklab(env, "billing", "balance", "--json").output)["account"]["balance"]
+    assert "balance" in stacklab(env, "billing", "topup", "demo", "5").output
+    after = json.loads(stacklab(env, "billing", "balance", "--json").output)["account"]["balance"]
+    assert Decimal(after) - Decimal(before) == 5
+    assert "demo: prepaid" in stacklab(env, "billing", "mode", "demo", "prepaid").output
+    assert "alerts at 50%, 100%" in stacklab(env, "billing", "budget", "set", "demo", "0.01", "--thresholds",
+                                               "50,100").output
+    alerts = stacklab(env, "billing", "alerts").output
+    assert "50%" in alerts and "100%" in alerts
+    stacklab(env, "billing", "mode", "demo", "payg")
+    prices = tmp_path / "prices.yaml"
+    prices.write_text(stacklab(env, "billing", "prices", "--json").output)
+    document = json.loads(prices.read_text())["prices"]
+    document["router"]["price"] = "0.02"
+    prices.write_text(json.dumps(document))
+    assert "price list replaced (api:admin)" in stacklab(env, "billing", "prices", "set", str(prices)).output
