@@ -3,8 +3,8 @@
 Every timestamp the cloud writes comes from `LabClock.now()`, so `stacklab clock advance 30d` moves billing
 and event times together and a month of charges can be taught in a minute. Tokens are the exception: they
 are credentials, not billable facts, and clients compare their `expires_at` with their own real clock, so
-identity issues and expires them by `LabClock.real_now()` (advancing the lab clock never logs anyone out). The offset only
-grows: the clock never goes backwards, so no interval is ever counted twice.
+identity issues and expires them by `LabClock.real_now()` (advancing the lab clock never logs anyone out).
+The offset only grows: the clock never goes backwards, so no interval is ever counted twice.
 """
 
 from __future__ import annotations

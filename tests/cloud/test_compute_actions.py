@@ -75,8 +75,10 @@ def test_console_output_shows_boot_hostname_and_key(client: TestClient, cloud: C
     output = r.json()["output"]
     assert "Linux version" in output and "my-web-01 login:" in output
     assert key["fingerprint"] in output
-    tail = act(client, as_demo, server["id"], {"os-getConsoleOutput": {"length": 2}}).json()["output"]
-    assert tail.splitlines() == output.splitlines()[-2:]
+    tail = act(client, as_demo, server["id"], {"os-getConsoleOutput": {"length": 3}}).json()["output"]
+    # Nova's tail: the last `length` pieces of the output split on newlines (the final newline counts as one).
+    assert output.endswith("\n") and tail == "\n".join(output.split("\n")[-3:])
+    assert tail.splitlines() == output.splitlines()[-2:] and len(tail.split("\n")) == 3
     bad = act(client, as_demo, server["id"], {"os-getConsoleOutput": {"length": "many"}})
     assert bad.status_code == 400
 
