@@ -189,7 +189,24 @@ SUITES: tuple[Suite, ...] = (
         r"tempest\.api\.compute\.admin\.test_hypervisor\.",
         r"tempest\.api\.compute\.admin\.test_simple_tenant_usage\.",
         r"tempest\.api\.compute\.volumes\.test_attach_volume\.AttachVolumeTestJSON",
-    ), _compute_conf, expected_failures={}),
+    ), _compute_conf, expected_failures={
+        "tempest.api.compute.test_versions.TestVersions.test_list_api_versions":
+            "Nova also lists the legacy v2.0 API first; StackLab serves only v2.1 and does not advertise v2.0",
+        "tempest.api.compute.admin.test_hypervisor.HypervisorAdminTestJSON.test_get_hypervisor_uptime":
+            "os-hypervisors/{id}/uptime is not implemented",
+        "tempest.api.compute.admin.test_hypervisor.HypervisorAdminUnderV252Test.test_get_hypervisor_show_servers":
+            "os-hypervisors/{name}/servers is not implemented",
+        "tempest.api.compute.admin.test_hypervisor.HypervisorAdminUnderV252Test.test_search_hypervisor":
+            "os-hypervisors/{name}/search is not implemented",
+        "tempest.api.compute.admin.test_quotas.QuotaClassesAdminTestJSON.test_update_default_quotas":
+            "os-quota-class-sets is not implemented (defaults come from the code)",
+        "tempest.api.compute.servers.test_server_actions.ServerActionsTestJSON.test_lock_unlock_server":
+            "the lock/unlock actions are not implemented",
+        "tempest.api.compute.servers.test_server_actions.ServerActionsTestJSON.test_rebuild_server":
+            "the rebuild action is not implemented",
+        "tempest.api.compute.servers.test_server_actions.ServerActionsTestOtherA.test_rebuild_server":
+            "the rebuild action is not implemented",
+    }),
     Suite("image", "image", "glance", (
         r"tempest\.api\.image\.v2\.test_versions",
         r"tempest\.api\.image\.v2\.test_images\.",
@@ -212,7 +229,10 @@ SUITES: tuple[Suite, ...] = (
         r"tempest\.api\.network\.test_security_groups_negative",
         r"tempest\.api\.network\.test_allowed_address_pair",
         r"tempest\.api\.network\.test_tags",
-    ), _network_conf, expected_failures={}),
+    ), _network_conf, expected_failures={
+        "tempest.api.network.test_tags.TagsExtTest":
+            "the class setup creates a subnet pool; subnet pools are not implemented",
+    }),
     Suite("volume", "block-storage", "cinder", (
         r"tempest\.api\.volume\.test_versions",
         r"tempest\.api\.volume\.test_availability_zone",
@@ -229,7 +249,10 @@ SUITES: tuple[Suite, ...] = (
         r"tempest\.api\.volume\.test_volume_absolute_limits",
         r"tempest\.api\.volume\.test_volumes_clone\.",
         r"tempest\.api\.volume\.test_volume_delete_cascade",
-    ), _volume_conf, expected_failures={}),
+    ), _volume_conf, expected_failures={
+        "tempest.api.volume.test_volumes_actions.VolumesActionsTest.test_volume_upload":
+            "os-volume_upload_image (volume to Glance image) is not implemented",
+    }),
 )
 
 

@@ -22,7 +22,6 @@ from lab.cloud.http import (
     context_of,
     no_content,
     page_links,
-    query_bool,
     query_int,
     query_value,
     read_json,
@@ -64,8 +63,14 @@ def _flavor_query(request: Request, ctx: RequestContext) -> FlavorQuery:
         is_public: bool | None = True
     elif raw_public.lower() == "none":
         is_public = None
-    else:
-        is_public = query_bool(request, "is_public", True)
+    else:  # oslo's bool_from_string(strict=True), as Nova parses it
+        spelled = raw_public.strip().lower()
+        if spelled in ("1", "t", "true", "on", "y", "yes"):
+            is_public = True
+        elif spelled in ("0", "f", "false", "off", "n", "no"):
+            is_public = False
+        else:
+            raise BadRequest(f"Invalid is_public filter [{raw_public}]")
     for name in ("minRam", "minDisk"):
         value = query_value(request, name)
         if value is not None and not value.isdigit():

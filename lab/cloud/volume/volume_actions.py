@@ -94,11 +94,12 @@ class VolumeActionsMixin:
                           resource_id=volume.id, action="detach", size=volume.size, server_id=att.server_id)
 
     def update_readonly_flag(self, ctx: RequestContext, volume_id: str, readonly: bool) -> None:
-        """os-update_readonly_flag: kept in the volume's metadata as `readonly` ("true"/"false")."""
+        """os-update_readonly_flag: kept in the volume's metadata as `readonly` ("True"/"False", as Cinder's
+        admin metadata)."""
         with self.cloud.db.write() as db:
             volume = find_volume(db, ctx, volume_id)
             self.cloud.policy.enforce(ctx, "volume:update", volume.project_id)
             metadata: dict[str, Any] = dict(volume.metadata_ or {})
-            metadata["readonly"] = str(readonly).lower()
+            metadata["readonly"] = str(readonly)
             volume.metadata_ = metadata
             volume.updated_at = self.cloud.clock.now()

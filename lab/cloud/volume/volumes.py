@@ -91,6 +91,8 @@ def _sort_spec(sort: str | None, sort_key: str | None, sort_dir: str | None,
             spec.append((key, (direction or "desc").lower() == "desc"))
     elif sort_key:
         spec.append((sort_key, (sort_dir or "desc").lower() == "desc"))
+    # Cinder still takes the v1 names of two keys.
+    spec = [({"display_name": "name", "display_description": "description"}.get(k, k), d) for k, d in spec]
     for key, _ in spec:
         if key not in keys:
             raise BadRequest(f"Invalid input received: Invalid sort key {key}.")
