@@ -20,7 +20,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Mount, Route, Router
 from starlette.types import Message, Receive, Scope, Send
 
 from lab.cloud import errors
@@ -198,6 +198,11 @@ def create_app(settings: Settings, *, cloud: Cloud | None = None, start_worker: 
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={
         errors.CloudError: on_cloud_error, HTTPException: on_http_error, Exception: on_crash})
     app.state.cloud = cloud
+    # OpenStack services never redirect `/v2/images/` to `/v2/images`: a path with a stray slash is their 404
+    # (tempest checks it), so Starlette's slash redirects are turned off here and in every mounted router.
+    for router in [app.router, *(r.app for r in routes if isinstance(r, Mount))]:
+        if isinstance(router, Router):
+            router.redirect_slashes = False
     return OpenStackHeaders(app, cloud)  # type: ignore[return-value]
 
 

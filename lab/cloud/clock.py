@@ -1,8 +1,10 @@
 """The lab clock: real time plus an offset an instructor can advance, stored in the database.
 
-Every timestamp the cloud writes comes from `LabClock.now()`, so `stacklab clock advance 30d` moves billing,
-token expiry and event times together and a month of charges can be taught in a minute. The offset only
-grows: the clock never goes backwards, so no interval is ever counted twice.
+Every timestamp the cloud writes comes from `LabClock.now()`, so `stacklab clock advance 30d` moves billing
+and event times together and a month of charges can be taught in a minute. Tokens are the exception: they
+are credentials, not billable facts, and clients compare their `expires_at` with their own real clock, so
+identity issues and expires them by `LabClock.real_now()` (advancing the lab clock never logs anyone out).
+The offset only grows: the clock never goes backwards, so no interval is ever counted twice.
 """
 
 from __future__ import annotations
@@ -61,6 +63,11 @@ class LabClock:
     def now(self) -> datetime:
         """The lab's current time, as a naive UTC datetime (how the database stores times)."""
         return datetime.now(UTC).replace(tzinfo=None) + self._offset
+
+    @staticmethod
+    def real_now() -> datetime:
+        """Real UTC time without the lab offset (naive, like `now()`): for token issue and expiry only."""
+        return datetime.now(UTC).replace(tzinfo=None)
 
     def advance(self, delta: timedelta) -> datetime:
         """Move the clock forward by `delta` (never backwards) and return the new time."""

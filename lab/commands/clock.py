@@ -20,9 +20,8 @@ json_option = click.option("--json", "as_json", is_flag=True, default=False, hel
 def clock() -> None:
     """The lab clock: real time plus an offset that only moves forward.
 
-    Every timestamp the cloud writes (events, billing, token expiry) uses lab time, so advancing it by 30d
-    shows a month of usage in a minute. Tokens older than their lifetime in lab time expire; clients log in
-    again.
+    Every timestamp the cloud writes (events, billing, created/updated times) uses lab time, so advancing it
+    by 30d shows a month of usage in a minute. Tokens expire by real time, so advancing logs nobody out.
     """
 
 

@@ -83,14 +83,59 @@ def test_token_method_rescopes(client: TestClient, demo_token: str) -> None:
 
 
 def test_expired_token_is_refused(client: TestClient, cloud) -> None:
-    """Tokens expire by the lab clock: advancing it past the TTL makes the token invalid."""
+    """Tokens expire by real time: a token whose expiry has passed (its row written so, no waiting) is 401 on
+    every service and 404 on validation, with Keystone's body, and changes nothing."""
     from datetime import timedelta
 
+    from sqlalchemy import update
+
+    from lab.cloud.identity.models import Token
+    from lab.cloud.identity.service import token_hash
+
+    admin = get_token(client, "admin", ADMIN_PASSWORD, "admin")
     token = get_token(client, "demo", "demo", "demo")
-    assert client.get("/identity/v3/auth/catalog", headers={"X-Auth-Token": token}).status_code == 200
-    cloud.clock.advance(timedelta(seconds=cloud.settings.token_ttl_seconds + 1))
+    with cloud.db.write() as db:
+        db.execute(update(Token).where(Token.id_hash == token_hash(token))
+                   .values(expires_at=cloud.clock.real_now() - timedelta(seconds=1)))
+    unauthorized = {"error": {"code": 401, "title": "Unauthorized",
+                              "message": "The request you have made requires authentication."}}
     r = client.get("/identity/v3/auth/catalog", headers={"X-Auth-Token": token})
+    assert (r.status_code, r.json()) == (401, unauthorized)
+    for path in ("/compute/v2.1/servers", "/network/v2.0/networks", "/image/v2/images"):
+        r = client.get(path, headers={"X-Auth-Token": token})
+        assert r.status_code == 401 and unauthorized["error"]["message"] in r.text, (path, r.text)
+    r = client.get("/identity/v3/auth/tokens", headers={"X-Auth-Token": admin, "X-Subject-Token": token})
+    assert r.status_code == 404 and r.json()["error"]["message"].startswith("Could not find token")
+    r = client.post("/compute/v2.1/os-keypairs", headers={"X-Auth-Token": token}, json={"keypair": {"name": "k"}})
     assert r.status_code == 401
+    assert client.get("/compute/v2.1/os-keypairs", headers={"X-Auth-Token": admin}).json()["keypairs"] == []
+
+
+def test_advancing_the_lab_clock_keeps_tokens_valid(client: TestClient, cloud) -> None:
+    """`stacklab clock advance 30d` moves the lab clock, not token expiry: the admin who advanced it (and
+    everyone else) stays logged in, and expires_at stays on real time (what clients compare it with)."""
+    from datetime import datetime, timedelta
+
+    admin = get_token(client, "admin", ADMIN_PASSWORD, "admin")
+    demo = get_token(client, "demo", "demo", "demo")
+    r = client.post("/lab/v1/clock/advance", headers={"X-Auth-Token": admin}, json={"by": "30d"})
+    assert r.status_code == 200, r.text
+    assert cloud.clock.offset >= timedelta(days=30)
+    for token in (admin, demo):
+        assert client.get("/identity/v3/auth/catalog", headers={"X-Auth-Token": token}).status_code == 200
+    r = client.post("/identity/v3/auth/tokens", json=password_auth(
+        "demo", "demo", {"project": {"name": "demo", "domain": {"name": "Default"}}}))
+    body = r.json()["token"]
+    expires = datetime.strptime(body["expires_at"], "%Y-%m-%dT%H:%M:%S.%fZ")
+    issued = datetime.strptime(body["issued_at"], "%Y-%m-%dT%H:%M:%S.%fZ")
+    real = cloud.clock.real_now()
+    assert abs((issued - real).total_seconds()) < 60
+    assert abs((expires - issued).total_seconds() - cloud.settings.token_ttl_seconds) < 1
+    # Lab timestamps still follow the lab clock.
+    r = client.post("/compute/v2.1/os-keypairs", headers={"X-Auth-Token": demo}, json={"keypair": {"name": "k"}})
+    assert r.status_code == 200, r.text
+    shown = client.get("/compute/v2.1/os-keypairs/k", headers={"X-Auth-Token": demo}).json()["keypair"]
+    assert shown["created_at"][:10] == cloud.clock.now().strftime("%Y-%m-%d")
 
 
 def test_every_response_has_a_request_id(client: TestClient) -> None:

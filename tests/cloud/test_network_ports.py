@@ -75,7 +75,7 @@ def test_update_port_security_groups_and_pairs(client: TestClient, as_demo: dict
     assert r.status_code == 200, r.text
     body = r.json()["port"]
     assert body["security_groups"] == [web["id"]] and body["status"] == "ACTIVE"
-    assert body["allowed_address_pairs"] == [{"ip_address": "10.24.0.200/32", "mac_address": port["mac_address"]}]
+    assert body["allowed_address_pairs"] == [{"ip_address": "10.24.0.200", "mac_address": port["mac_address"]}]
     listed = client.get(f"{N}/ports", params={"device_id": "vm-1"}, headers=as_demo).json()["ports"]
     assert [p["id"] for p in listed] == [port["id"]]
     r = client.put(f"{N}/ports/{port['id']}", json={"port": {"port_security_enabled": False}}, headers=as_demo)

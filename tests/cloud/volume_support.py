@@ -69,6 +69,10 @@ class ComputeStandIn:
         self.servers = set(server_ids)
         self.calls: list[tuple[str, str, Any]] = []
 
+    def get_server(self, ctx: Any, server_id: str) -> None:
+        if server_id not in self.servers:
+            raise NotFound(f"Instance {server_id} could not be found.")
+
     def attach_disk(self, server_id: str, disk: DiskSpec) -> None:
         if server_id not in self.servers:
             raise NotFound(f"Instance {server_id} could not be found.")

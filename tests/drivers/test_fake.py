@@ -104,7 +104,8 @@ def test_attach_and_detach_disks(driver: FakeComputeDriver, tmp_path: Path) -> N
     assert driver.disks("s1") == {"v1": {"device": "vdb", "path": str(tmp_path / "v1.raw"), "format": "raw"}}
     driver.detach_disk("s1", "v1")
     driver.detach_disk("s1", "v1")  # not attached: still fine
-    driver.detach_disk("missing", "v1")
+    with pytest.raises(GuestNotFound):  # no such guest: the contract's GuestNotFound (compute tolerates it)
+        driver.detach_disk("missing", "v1")
     assert driver.disks("s1") == {}
 
 

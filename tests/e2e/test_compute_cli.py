@@ -7,7 +7,6 @@ Everything else, including stop/start/reboot/console/delete by id, runs now.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from collections.abc import Callable
 from typing import Any
@@ -17,9 +16,6 @@ import pytest
 from tests.conftest import LiveCloud
 
 pytestmark = pytest.mark.e2e
-FAKE_IMAGE_ID = "7b8a4a4e-2c1f-4c8e-9d2a-3f1e0c9b5a11"
-HAS_IMAGE = importlib.util.find_spec("lab.cloud.image.service") is not None
-needs_image = pytest.mark.skipif(not HAS_IMAGE, reason="the image service is not in this tree yet")
 
 
 def cli_json(live: LiveCloud, *args: str, user: str = "demo") -> Any:
@@ -27,8 +23,6 @@ def cli_json(live: LiveCloud, *args: str, user: str = "demo") -> Any:
 
 
 def boot_image_id(conn: Any) -> str:
-    if not HAS_IMAGE:
-        return FAKE_IMAGE_ID  # compute accepts any imageRef when the lab has no image service
     return str(conn.image.find_image("cirros", ignore_missing=False).id)
 
 
@@ -101,7 +95,6 @@ def test_cli_actions_by_id(live_cloud: LiveCloud, demo_sdk: Any, unique: Callabl
     assert demo_sdk.compute.find_server(server.id) is None
 
 
-@needs_image
 def test_cli_server_lifecycle(live_cloud: LiveCloud, unique: Callable[[str], str]) -> None:
     """The README's flow: keypair, server create --wait, list, show, console, stop/start/reboot, delete --wait."""
     key, name = unique("k"), unique("vm")
@@ -127,7 +120,6 @@ def test_cli_server_lifecycle(live_cloud: LiveCloud, unique: Callable[[str], str
     live_cloud.openstack("keypair", "delete", key, user="demo")
 
 
-@needs_image
 def test_cli_bad_flavor_is_reported(live_cloud: LiveCloud, unique: Callable[[str], str]) -> None:
     result = live_cloud.openstack("server", "create", "--flavor", "m9.huge", "--image", "cirros", unique("bad"),
                                   user="demo", check=False)

@@ -201,9 +201,21 @@ class ActionsMixin(ServersMixin):
             server = self.get_server_row(db, ctx, server_id)
             self.cloud.policy.enforce(ctx, "compute:action", server.project_id)
         try:
-            return str(self.driver.console_output(server_id, length))
+            output = str(self.driver.console_output(server_id))
         except GuestNotFound:
             raise Conflict(f"Instance {server_id} is not ready") from None
+        if length is None:
+            return output
+        # Nova's compute manager (_tail_log) cuts the tail the same way whatever the driver.
+        return "\n".join(output.split("\n")[-length:]) if length > 0 else ""
+
+    def restore_server(self, ctx: RequestContext, server_id: str) -> None:
+        """`restore`: only a SOFT_DELETED server can be restored, and this cloud deletes at once (Nova with
+        reclaim_instance_interval=0), so a live server is Nova's 409 and an unknown one its 404."""
+        with self.cloud.db.read() as db:
+            server = self.get_server_row(db, ctx, server_id)
+            self.cloud.policy.enforce(ctx, "compute:action", server.project_id)
+        raise self.invalid_state("restore", server)
 
     # ------------------------------------------------------------------ tasks
     def run_task(self, server_id: str) -> None:

@@ -16,13 +16,12 @@ from lab.cloud.compute.flavors import FlavorQuery
 from lab.cloud.compute.servers import ServerQuery
 from lab.cloud.compute.service import ComputeService
 from lab.cloud.context import RequestContext
-from lab.cloud.errors import BadRequest
+from lab.cloud.errors import BadRequest, NotFound
 from lab.cloud.http import (
     cloud_of,
     context_of,
     no_content,
     page_links,
-    query_bool,
     query_int,
     query_value,
     read_json,
@@ -64,8 +63,14 @@ def _flavor_query(request: Request, ctx: RequestContext) -> FlavorQuery:
         is_public: bool | None = True
     elif raw_public.lower() == "none":
         is_public = None
-    else:
-        is_public = query_bool(request, "is_public", True)
+    else:  # oslo's bool_from_string(strict=True), as Nova parses it
+        spelled = raw_public.strip().lower()
+        if spelled in ("1", "t", "true", "on", "y", "yes"):
+            is_public = True
+        elif spelled in ("0", "f", "false", "off", "n", "no"):
+            is_public = False
+        else:
+            raise BadRequest(f"Invalid is_public filter [{raw_public}]")
     for name in ("minRam", "minDisk"):
         value = query_value(request, name)
         if value is not None and not value.isdigit():
@@ -148,7 +153,7 @@ async def extra_spec(request: Request) -> Response:
         return respond(compute.get_extra_spec(ctx, flavor_id, key))
     if request.method == "DELETE":
         compute.delete_extra_spec(ctx, flavor_id, key)
-        return no_content(202)
+        return no_content(200)  # Nova answers 200 here (flavors_extraspecs.delete has no other code)
     body = await read_json(request)
     if len(body) > 1:
         raise BadRequest("Request body contains too many items")
@@ -213,9 +218,27 @@ async def list_servers(request: Request) -> Response:
 
 async def create_server(request: Request) -> Response:
     compute, ctx, base = _compute(request)
-    req = schemas.parse_server_create(await read_json(request))
+    body = await read_json(request)
+    req = schemas.parse_server_create(body)
     view, admin_pass = compute.create_server(ctx, req)
+    given = body["server"].get("adminPass")
+    if isinstance(given, str) and given:  # Nova answers with the password it was given
+        admin_pass = given
     return respond(schemas.server_created(view, base, admin_pass), 202)
+
+
+async def server_ips(request: Request) -> Response:
+    """GET /servers/{id}/ips[/{network}]: the server's addresses by network (Nova's os-server-ips); an unknown
+    network is Nova's 404."""
+    compute, ctx, _ = _compute(request)
+    addresses = compute.get_server(ctx, request.path_params["server_id"]).addresses
+    network = request.path_params.get("network")
+    if network is None:
+        return respond({"addresses": {net: [{"version": a["version"], "addr": a["addr"]} for a in addrs]
+                                      for net, addrs in addresses.items()}})
+    if network not in addresses:
+        raise NotFound("Instance is not a member of specified network")
+    return respond({network: [{"version": a["version"], "addr": a["addr"]} for a in addresses[network]]})
 
 
 async def show_server(request: Request) -> Response:
@@ -284,7 +307,18 @@ ACTIONS: dict[str, Callable[[ComputeService, RequestContext, str, Any], Response
     "revertResize": _simple("revert_resize"),
     "addSecurityGroup": _security_group(True),
     "removeSecurityGroup": _security_group(False),
+    # Deferred delete is off (as in a default Nova): forceDelete is a delete, restore finds nothing to restore.
+    "forceDelete": _simple("delete_server"),
+    "restore": _simple("restore_server"),
 }
+
+
+# Nova's other server actions: this cloud does not do them, but as in Nova an unknown server is still 404 first.
+NOT_IMPLEMENTED_ACTIONS = frozenset({
+    "rebuild", "lock", "unlock", "pause", "unpause", "suspend", "resume", "shelve", "shelveOffload", "unshelve",
+    "rescue", "unrescue", "createImage", "createBackup", "changePassword", "migrate", "os-migrateLive",
+    "evacuate", "os-resetState", "resetNetwork", "injectNetworkInfo", "trigger_crash_dump", "addFixedIp",
+    "removeFixedIp", "addFloatingIp", "removeFloatingIp"})
 
 
 async def server_action(request: Request) -> Response:
@@ -295,6 +329,8 @@ async def server_action(request: Request) -> Response:
     action, args = next(iter(body.items()))
     run = ACTIONS.get(action)
     if run is None:
+        if action in NOT_IMPLEMENTED_ACTIONS:
+            compute.get_server(ctx, request.path_params["server_id"])  # Nova's 404 for an unknown server
         raise BadRequest(f"There is no such action: {action}")
     return run(compute, ctx, request.path_params["server_id"], args)
 
@@ -392,7 +428,8 @@ async def tenant_usage(request: Request) -> Response:
     usage = compute.tenant_usage(ctx, project_id, start, end)
     if "project_id" in request.path_params:
         return respond({"tenant_usage": usage})
-    usage.pop("server_usages")
+    if request.query_params.get("detailed", "0").lower() not in ("1", "true"):
+        usage.pop("server_usages")
     return respond({"tenant_usages": [usage]})
 
 
@@ -400,6 +437,7 @@ Handler = Callable[[Request], Awaitable[Response]]
 V = "/v2.1"
 
 routes = [
+    Route("/", root, methods=["GET", "HEAD"]),  # GET /compute/ (tempest's versions client adds the slash)
     Route(V, v21, methods=["GET", "HEAD"]),
     Route(f"{V}/", v21, methods=["GET", "HEAD"]),
     Route(f"{V}/flavors", list_flavors, methods=["GET"]),
@@ -422,6 +460,8 @@ routes = [
     Route(f"{V}/servers/{{server_id}}", update_server, methods=["PUT"]),
     Route(f"{V}/servers/{{server_id}}", delete_server, methods=["DELETE"]),
     Route(f"{V}/servers/{{server_id}}/action", server_action, methods=["POST"]),
+    Route(f"{V}/servers/{{server_id}}/ips", server_ips, methods=["GET"]),
+    Route(f"{V}/servers/{{server_id}}/ips/{{network}}", server_ips, methods=["GET"]),
     Route(f"{V}/servers/{{server_id}}/metadata", server_metadata, methods=["GET", "POST", "PUT"]),
     Route(f"{V}/servers/{{server_id}}/metadata/{{key}}", server_metadata_item, methods=["GET", "PUT", "DELETE"]),
     Route(f"{V}/limits", limits, methods=["GET"]),

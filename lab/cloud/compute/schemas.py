@@ -282,9 +282,16 @@ def parse_flavor_create(body: dict[str, Any]) -> dict[str, Any]:
         raise invalid("rxtx_factor", rxtx, "must be a number greater than 0")
     spec["rxtx_factor"] = float(rxtx)
     public = flavor.get("os-flavor-access:is_public", True)
-    if not isinstance(public, bool):
-        raise invalid("os-flavor-access:is_public", public, f"{public!r} is not of type 'boolean'")
-    spec["is_public"] = public
+    # Nova's parameter_types.boolean: a JSON boolean or one of its spellings as a string.
+    spelled = str(public).lower() if isinstance(public, str) else None
+    if isinstance(public, bool):
+        spec["is_public"] = public
+    elif spelled in ("true", "1", "on", "yes"):
+        spec["is_public"] = True
+    elif spelled in ("false", "0", "off", "no"):
+        spec["is_public"] = False
+    else:
+        raise invalid("os-flavor-access:is_public", public, f"{public!r} is not one of the boolean values")
     return spec
 
 

@@ -59,6 +59,23 @@ def hostname_for(name: str, server_id: str) -> str:
     return host or f"server-{server_id[:8]}"
 
 
+def check_flavor_fits_image(ram_mb: int, root_gb: int, image: dict[str, Any]) -> None:
+    """Nova's checks of a flavor against the image's min_ram, min_disk and size (400s with Nova's wording).
+    A flavor with a 0 GB root disk takes the image's size, so only its memory is checked."""
+    if ram_mb < int(image.get("min_ram") or 0):
+        raise BadRequest("Flavor's memory is too small for requested image.")
+    if root_gb == 0:
+        return
+    flavor_bytes = root_gb * 1024**3
+    if int(image.get("size") or 0) > flavor_bytes:
+        raise BadRequest(f"Flavor's disk is too small for requested image. Flavor disk is {flavor_bytes} bytes, "
+                         f"image is {int(image['size'])} bytes.")
+    min_bytes = int(image.get("min_disk") or 0) * 1024**3
+    if min_bytes > flavor_bytes:
+        raise BadRequest(f"Flavor's disk is too small for requested image. Flavor disk is {flavor_bytes} bytes, "
+                         f"minimum required by image is {min_bytes} bytes.")
+
+
 class ServersMixin(FlavorsMixin, QuotasMixin):
     # ------------------------------------------------------------------ views
     def views(self, db: Session, servers: list[Server]) -> list[ServerView]:
@@ -94,9 +111,10 @@ class ServersMixin(FlavorsMixin, QuotasMixin):
             raise BadRequest("The requested availability zone is not available")
         image_id = req.image_ref
         image_name = None
+        image_props: dict[str, Any] = {}
         if self.image is not None and image_id is not None:
             image = self.image.image_for_boot(ctx, image_id)  # Nova-style 400/404 when unusable
-            image_id, image_name = image.id, image.name
+            image_id, image_name, image_props = image.id, image.name, image.properties
         now = self.cloud.clock.now()
         created: list[Server] = []
         with self.cloud.db.write() as db:
@@ -105,6 +123,7 @@ class ServersMixin(FlavorsMixin, QuotasMixin):
                 raise BadRequest(f"Flavor {req.flavor_ref} could not be found.")
             if flavor.disabled:
                 raise BadRequest("Flavor is disabled.")
+            check_flavor_fits_image(flavor.memory_mb, flavor.root_gb, image_props)
             public_key = None
             if req.key_name is not None:
                 keypair = db.scalar(select(KeyPair).where(KeyPair.user_id == ctx.user_id,

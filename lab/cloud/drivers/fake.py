@@ -243,10 +243,7 @@ class FakeComputeDriver(ComputeDriver):
 
     def detach_disk(self, server_id: str, volume_id: str) -> None:
         with self._lock:
-            try:
-                guest = self._load(server_id)
-            except GuestNotFound:
-                return
+            guest = self._load(server_id)  # GuestNotFound for an unknown guest, as the contract says
             if guest["disks"].pop(volume_id, None) is not None:
                 self._save(guest)
 

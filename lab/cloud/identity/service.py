@@ -149,7 +149,7 @@ class IdentityService(DomainsMixin, ProjectsMixin, UsersMixin, RolesMixin, Catal
             raise BadRequest("Expecting to find identity in auth - the server could not comply with the request "
                              "since it is either malformed or otherwise incorrect.")
         methods = identity["methods"]
-        now = self.cloud.clock.now()
+        now = self.cloud.clock.real_now()
         expires_at = now + timedelta(seconds=self.cloud.settings.token_ttl_seconds)
         methods = list(dict.fromkeys(str(m) for m in methods))
         with self.cloud.db.write() as db:
@@ -247,7 +247,7 @@ class IdentityService(DomainsMixin, ProjectsMixin, UsersMixin, RolesMixin, Catal
         """GET /v3/auth/tokens: the body of a valid token. Raises NotFound for an unknown or expired token."""
         with self.cloud.db.read() as db:
             token = db.get(Token, token_hash(subject_token))
-            if token is None or token.expires_at <= self.cloud.clock.now():
+            if token is None or token.expires_at <= self.cloud.clock.real_now():
                 raise NotFound(f"Could not find token: {subject_token[:8]}...")
             user = db.get(User, token.user_id)
             project = db.get(Project, token.project_id) if token.project_id else None
@@ -271,7 +271,7 @@ class IdentityService(DomainsMixin, ProjectsMixin, UsersMixin, RolesMixin, Catal
     def context_for_token(self, value: str, request_id: str = "") -> RequestContext:
         """The RequestContext of a token. Raises Unauthorized for a missing, unknown or expired token."""
         digest = token_hash(value)
-        now = self.cloud.clock.now()
+        now = self.cloud.clock.real_now()
         cached = self._contexts.get(digest)
         if cached is not None and cached[1] > now:
             return _with_request_id(cached[0], request_id)

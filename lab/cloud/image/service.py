@@ -369,13 +369,20 @@ class ImageService(MembersMixin):
         return {"id": img.id, "name": img.name}
 
 
+_CORE_NUMBERS = ("size", "virtual_size", "min_ram", "min_disk")
+
+
 def _matches(img: Image, q: schemas.ImageQuery) -> bool:
     """The filters on JSON columns and times, which are simpler to test here than in SQL."""
     if q.tags and not set(q.tags) <= set(img.tags or []):
         return False
     props = img.properties or {}
-    if any(props.get(key) != value for key, value in q.properties):
-        return False
+    for key, wanted in q.properties:
+        if key in _CORE_NUMBERS:  # Glance filters its own columns exactly (?size=1024), not as properties
+            if str(getattr(img, key)) != wanted:
+                return False
+        elif props.get(key) != wanted:
+            return False
     for attribute, operator, moment in q.times:
         value: datetime = getattr(img, attribute)
         ok = {"gt": value > moment, "gte": value >= moment, "lt": value < moment, "lte": value <= moment,

@@ -64,6 +64,11 @@ async def create(request: Request) -> Response:
     ctx = context_of(request)
     collection = _collection(request)
     body = await read_json(request)
+    plural = collection.replace("-", "_")
+    if isinstance(body, dict) and isinstance(body.get(plural), list) and len(body) == 1:  # bulk create
+        key = COLLECTIONS[collection][0]
+        items = cloud_of(request).network.create_bulk(ctx, collection, [{key: item} for item in body[plural]])
+        return respond({plural: items}, 201)
     item = cloud_of(request).network.create(ctx, collection, body)
     return respond({COLLECTIONS[collection][0]: item}, 201)
 

@@ -104,6 +104,25 @@ def prefix(attr: str, value: Any) -> str:
         raise bad_attribute(attr, f"'{value}' is not a valid IP subnet") from None
 
 
+def address_or_cidr(attr: str, value: Any) -> str:
+    """An allowed address pair's ip_address: an address or a CIDR, kept as given (Neutron does not add /32)."""
+    prefix(attr, value)
+    return str(value)
+
+
+def port_value(attr: str, value: Any) -> int | None:
+    """A security group rule port (Neutron's convert_validate_port_value): null or 0..65535."""
+    if value is None:
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = -1
+    if isinstance(value, bool) or not 0 <= number <= 65535:
+        raise BadRequest(f"Invalid value for port {value}", neutron_type="SecurityGroupInvalidPortValue")
+    return number
+
+
 def list_of(inner: Validator, unique: bool = True) -> Validator:
     def check(attr: str, value: Any) -> Any:
         if not isinstance(value, list):
@@ -157,7 +176,7 @@ DESCRIPTION = Attr(string())
 PROJECT = Attr(string(255), put=False)
 ROUTE = dict_with({"destination": cidr, "nexthop": ip_address})
 FIXED_IP = dict_with({}, {"subnet_id": string(36), "ip_address": ip_address})
-ADDRESS_PAIR = dict_with({"ip_address": prefix}, {"mac_address": string(32)})
+ADDRESS_PAIR = dict_with({"ip_address": address_or_cidr}, {"mac_address": string(32)})
 
 SPECS: dict[str, dict[str, Attr]] = {
     "network": {
@@ -217,8 +236,8 @@ SPECS: dict[str, dict[str, Attr]] = {
         "direction": Attr(one_of("ingress", "egress"), put=False),
         "ethertype": Attr(one_of("IPv4", "IPv6"), put=False),
         "protocol": Attr(nullable(anything), put=False),
-        "port_range_min": Attr(nullable(integer(0, 65535)), put=False),
-        "port_range_max": Attr(nullable(integer(0, 65535)), put=False),
+        "port_range_min": Attr(port_value, put=False),
+        "port_range_max": Attr(port_value, put=False),
         "remote_ip_prefix": Attr(nullable(prefix), put=False),
         "remote_group_id": Attr(nullable(string(36)), put=False),
         "remote_address_group_id": Attr(nullable(string(36)), put=False),

@@ -169,14 +169,19 @@ class NetworkService:
 
     # ---------------------------------------------------------------------------------------------- writing
     def create(self, ctx: RequestContext, collection: str, body: dict[str, Any]) -> dict[str, Any]:
+        return self.create_bulk(ctx, collection, [body])[0]
+
+    def create_bulk(self, ctx: RequestContext, collection: str, bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Create one resource per `{key: attrs}` body in ONE transaction: Neutron's bulk create
+        (`{"networks": [...]}`) is all or nothing."""
         key, _model = COLLECTIONS[collection]
-        attrs = S.parse(key, body)
+        parsed = [S.parse(key, body) for body in bodies]
         creator: Callable[[NetworkService, Session, RequestContext, dict[str, Any]], Any] = {
             "networks": networks.create_network, "subnets": subnets.create_subnet, "ports": ports.create_port,
             "routers": routers.create_router, "floatingips": floatingips.create_floatingip,
             "security-groups": sgs.create_group, "security-group-rules": sgs.create_rule}[collection]
-        row = self._write(lambda db: creator(self, db, ctx, attrs))
-        return self._rendered(ctx, collection, row.id)
+        rows = self._write(lambda db: [creator(self, db, ctx, attrs) for attrs in parsed])
+        return [self._rendered(ctx, collection, row.id) for row in rows]
 
     def update(self, ctx: RequestContext, collection: str, object_id: str, body: dict[str, Any]) -> dict[str, Any]:
         key, _model = COLLECTIONS[collection]

@@ -6,7 +6,8 @@ on (server, device) and on the volume behind it; (2) outside any transaction the
 server and asks its driver to plug the volume's file in; (3) a second transaction marks the volume in-use.
 If step 2 fails the reservation is undone, so nothing is left half-attached. Detach runs the same way back.
 
-The compute service may be absent (a lab without compute): then every server is unknown (Nova's 404).
+The compute service may be absent (a lab without compute): then every server is unknown (Nova's 404). With
+compute, the caller must see the server (`compute.get_server`), so another project's server is Nova's 404 too.
 """
 
 from __future__ import annotations
@@ -47,13 +48,16 @@ class AttachmentsMixin:
     cloud: Cloud
     driver: VolumeDriver
 
-    def _require_compute(self, server_id: str) -> None:
+    def _require_server(self, ctx: RequestContext, server_id: str) -> None:
+        """Nova's 404 unless the caller may see the server: `attach_disk`/`detach_disk` get no caller context,
+        so the check is made here, with the caller's, before anything is reserved."""
         if self.cloud.compute is None:
             raise NotFound(f"Instance {server_id} could not be found.")
+        self.cloud.compute.get_server(ctx, server_id)
 
     def list_server_attachments(self, ctx: RequestContext, server_id: str) -> list[VolumeAttachment]:
         """GET /servers/{id}/os-volume_attachments: the attached volumes the caller may see."""
-        self._require_compute(server_id)
+        self._require_server(ctx, server_id)
         self.cloud.policy.enforce(ctx, "compute:get")
         with self.cloud.db.read() as db:
             query = (select(VolumeAttachment).join(Volume, Volume.id == VolumeAttachment.volume_id)
@@ -73,7 +77,7 @@ class AttachmentsMixin:
     def attach_volume(self, ctx: RequestContext, server_id: str, volume_id: str,
                       device: str | None = None) -> VolumeAttachment:
         """POST /servers/{id}/os-volume_attachments: attach, allocating the device when none is asked."""
-        self._require_compute(server_id)
+        self._require_server(ctx, server_id)
         self.cloud.policy.enforce(ctx, "compute:action")
         if device is not None and not _DEVICE.match(device):
             raise BadRequest(f"The supplied device path ({device}) is invalid.")
@@ -134,7 +138,7 @@ class AttachmentsMixin:
 
     def detach_volume(self, ctx: RequestContext, server_id: str, volume_id: str) -> None:
         """DELETE /servers/{id}/os-volume_attachments/{volume_id}: unplug, then the volume is available."""
-        self._require_compute(server_id)
+        self._require_server(ctx, server_id)
         self.cloud.policy.enforce(ctx, "compute:action")
         with self.cloud.db.write() as db:
             att = db.scalar(select(VolumeAttachment).where(VolumeAttachment.server_id == server_id,

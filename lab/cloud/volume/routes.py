@@ -115,7 +115,9 @@ async def delete_volume(request: Request) -> Response:
 
 
 async def volume_action(request: Request) -> Response:
-    """POST /volumes/{id}/action: os-extend, os-set_bootable, os-reset_status."""
+    """POST /volumes/{id}/action: os-extend, os-set_bootable, os-reset_status, and Cinder's attach bookkeeping
+    (os-reserve, os-unreserve, os-attach, os-detach, os-begin_detaching, os-roll_detaching,
+    os-update_readonly_flag; see volume_actions.py)."""
     ctx = _ctx(request)
     body = await read_json(request)
     volume_id = request.path_params["volume_id"]
@@ -139,6 +141,27 @@ async def volume_action(request: Request) -> Response:
     if action == "os-reset_status":
         arguments = schemas.body_object(body, "os-reset_status")
         service.reset_status(ctx, volume_id, arguments.get("status"), arguments.get("attach_status"))
+        return no_content(202)
+    simple = {"os-reserve": service.reserve, "os-unreserve": service.unreserve,
+              "os-begin_detaching": service.begin_detaching, "os-roll_detaching": service.roll_detaching}
+    if action in simple:
+        simple[action](ctx, volume_id)
+        return no_content(202)
+    if action == "os-attach":
+        arguments = schemas.body_object(body, "os-attach")
+        service.mark_attached(ctx, volume_id, str(arguments.get("instance_uuid") or ""),
+                              str(arguments.get("mountpoint") or ""))
+        return no_content(202)
+    if action == "os-detach":
+        arguments = args if isinstance(args, dict) else {}
+        service.mark_detached(ctx, volume_id, arguments.get("attachment_id"))
+        return no_content(202)
+    if action == "os-update_readonly_flag":
+        arguments = schemas.body_object(body, "os-update_readonly_flag")
+        if "readonly" not in arguments:
+            raise BadRequest("Invalid input for field/attribute os-update_readonly_flag. Value: {}. 'readonly' "
+                             "is a required property")
+        service.update_readonly_flag(ctx, volume_id, schemas.boolean_value(arguments["readonly"], "readonly"))
         return no_content(202)
     raise BadRequest(f"There is no such action: {action}")
 
@@ -199,13 +222,15 @@ async def delete_meta_item(request: Request) -> Response:
 # ------------------------------------------------------------------------------------------------ snapshots
 async def list_snapshots(request: Request, detail: bool) -> Response:
     ctx = _ctx(request)
-    limit = query_int(request, "limit", minimum=1)
+    limit = query_int(request, "limit", minimum=0)
     filters = {k: query_value(request, k) for k in ("name", "status", "volume_id")}
-    rows, page = cloud_of(request).volume.list_snapshots(ctx, filters=filters, limit=limit,
-                                                         marker=query_value(request, "marker"))
+    rows, page = cloud_of(request).volume.list_snapshots(
+        ctx, filters=filters, limit=limit, marker=query_value(request, "marker"),
+        offset=query_int(request, "offset", minimum=0), sort=query_value(request, "sort"),
+        sort_key=query_value(request, "sort_key"), sort_dir=query_value(request, "sort_dir"))
     items = [schemas.snapshot(s, show=detail) for s in rows]
     body: dict[str, Any] = {"snapshots": items}
-    next_links = page_links(request, items, limit or (page if len(items) >= page else None))
+    next_links = [] if not items else page_links(request, items, limit or (page if len(items) >= page else None))
     if next_links:
         body["snapshots_links"] = next_links
     return respond(body)

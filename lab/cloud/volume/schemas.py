@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from lab.cloud.errors import BadRequest
+from lab.cloud.errors import BadRequest, NotFound
 from lab.cloud.http import timestamp_naive
 from lab.cloud.volume.models import Snapshot, Volume, VolumeAttachment, VolumeType
 
@@ -180,9 +180,13 @@ def parse_snapshot_create(body: dict[str, Any]) -> SnapshotCreate:
     snapshot = body_object(body, "snapshot")
     no_extra_keys(snapshot, {"volume_id", "force", "name", "description", "display_name", "display_description",
                              "metadata"}, "snapshot")
-    volume_id = snapshot.get("volume_id")
-    if not isinstance(volume_id, str):
+    if "volume_id" not in snapshot:
         raise invalid("snapshot", snapshot, "'volume_id' is a required property")
+    volume_id = snapshot["volume_id"]
+    if volume_id is None:  # Cinder looks it up, and finds nothing
+        raise NotFound("Volume None could not be found.")
+    if not isinstance(volume_id, str):
+        raise invalid("volume_id", volume_id, f"{volume_id!r} is not of type 'string'")
     force = snapshot.get("force")
     return SnapshotCreate(
         volume_id=volume_id,

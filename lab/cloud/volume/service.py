@@ -16,6 +16,7 @@ from lab.cloud.volume.attachments import AttachmentsMixin
 from lab.cloud.volume.quotas import QuotasMixin
 from lab.cloud.volume.snapshots import SnapshotsMixin
 from lab.cloud.volume.types import TypesMixin
+from lab.cloud.volume.volume_actions import VolumeActionsMixin
 from lab.cloud.volume.volumes import VolumesMixin, provisioned_gb
 
 if TYPE_CHECKING:
@@ -25,7 +26,8 @@ if TYPE_CHECKING:
 __all__ = ["VolumeService"]
 
 
-class VolumeService(VolumesMixin, SnapshotsMixin, TypesMixin, AttachmentsMixin, QuotasMixin):
+class VolumeService(VolumesMixin, SnapshotsMixin, TypesMixin, AttachmentsMixin, VolumeActionsMixin,
+                    QuotasMixin):
     """`cloud.volume`: every block storage operation, each taking the caller's RequestContext."""
 
     def __init__(self, cloud: Cloud):

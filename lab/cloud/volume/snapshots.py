@@ -7,6 +7,7 @@ with snapshots cannot be deleted (volumes.py) unless the delete cascades.
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -19,7 +20,9 @@ from lab.cloud.errors import BadRequest, NotFound
 from lab.cloud.volume import quotas
 from lab.cloud.volume.models import Snapshot, Volume, VolumeType
 from lab.cloud.volume.schemas import SnapshotCreate
-from lab.cloud.volume.volumes import check_capacity, find_volume
+from lab.cloud.volume.volumes import _sort_spec, _sort_value, check_capacity, find_volume
+
+SNAPSHOT_SORT_KEYS = ("id", "name", "status", "size", "created_at", "updated_at")
 
 if TYPE_CHECKING:
     from lab.cloud.app import Cloud
@@ -72,23 +75,30 @@ class SnapshotsMixin:
             return find_snapshot(db, ctx, snapshot_id)
 
     def list_snapshots(self, ctx: RequestContext, *, filters: dict[str, Any], limit: int | None = None,
-                       marker: str | None = None) -> tuple[list[Snapshot], int]:
-        """GET /snapshots[/detail]: newest first; filters name, status, volume_id."""
+                       marker: str | None = None, offset: int | None = None, sort: str | None = None,
+                       sort_key: str | None = None, sort_dir: str | None = None) -> tuple[list[Snapshot], int]:
+        """GET /snapshots[/detail]: newest first (or `sort`), filters name, status, volume_id; limit (0 is an
+        empty page, as in Cinder), marker, offset."""
         self.cloud.policy.enforce(ctx, "volume:get")
-        page = min(limit or self.cloud.settings.max_page_size, self.cloud.settings.max_page_size)
+        spec = _sort_spec(sort, sort_key, sort_dir, SNAPSHOT_SORT_KEYS)
+        page = min(self.cloud.settings.max_page_size if limit is None else limit, self.cloud.settings.max_page_size)
         with self.cloud.db.read() as db:
-            query = select(Snapshot).order_by(Snapshot.created_at.desc(), Snapshot.id.desc())
+            query = select(Snapshot)
             if not (ctx.is_admin and ctx.all_projects):
                 query = query.where(Snapshot.project_id == ctx.project_id)
             for key in ("name", "status", "volume_id"):
                 if filters.get(key) is not None:
                     query = query.where(getattr(Snapshot, key) == filters[key])
             rows = list(db.scalars(query))
+        for key, desc in reversed([*spec, ("id", True)]):  # stable sorts, least significant key first
+            rows.sort(key=functools.partial(_sort_value, key=key), reverse=desc)
         if marker is not None:
             position = next((i for i, s in enumerate(rows) if s.id == marker), None)
             if position is None:
                 raise NotFound(f"Marker {marker} could not be found.")
             rows = rows[position + 1:]
+        if offset:
+            rows = rows[offset:]
         return rows[:page], page
 
     def update_snapshot(self, ctx: RequestContext, snapshot_id: str, changes: dict[str, Any]) -> Snapshot:

@@ -81,7 +81,8 @@ class VolumePage:
     limit: int  # the page size used (for the next link)
 
 
-def _sort_spec(sort: str | None, sort_key: str | None, sort_dir: str | None) -> list[tuple[str, bool]]:
+def _sort_spec(sort: str | None, sort_key: str | None, sort_dir: str | None,
+               keys: tuple[str, ...] = SORT_KEYS) -> list[tuple[str, bool]]:
     """Cinder's `sort=name:asc,size` or the older sort_key/sort_dir; the default is created_at desc."""
     spec: list[tuple[str, bool]] = []
     if sort:
@@ -90,13 +91,15 @@ def _sort_spec(sort: str | None, sort_key: str | None, sort_dir: str | None) -> 
             spec.append((key, (direction or "desc").lower() == "desc"))
     elif sort_key:
         spec.append((sort_key, (sort_dir or "desc").lower() == "desc"))
+    # Cinder still takes the v1 names of two keys.
+    spec = [({"display_name": "name", "display_description": "description"}.get(k, k), d) for k, d in spec]
     for key, _ in spec:
-        if key not in SORT_KEYS:
+        if key not in keys:
             raise BadRequest(f"Invalid input received: Invalid sort key {key}.")
     return spec or [("created_at", True)]
 
 
-def _sort_value(v: Volume, key: str) -> Any:
+def _sort_value(v: Volume | Snapshot, key: str) -> Any:
     value = getattr(v, key)
     if value is None:
         return "" if key in ("name", "availability_zone") else datetime.min if key.endswith("_at") else 0
