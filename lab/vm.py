@@ -2,8 +2,8 @@
 
 `up` streams Vagrant's progress; the Vagrantfile's trigger then deploys StackLab with the Fabric tasks and prints
 the credentials. `provision` runs those tasks directly against the VM's `vagrant ssh-config` (same result, with
-the ok/changed report). `reset` puts the lab inside the VM back to a named snapshot (`stacklab snapshot restore`,
-when this StackLab has it) or to a clean start (stop, empty the data directory, start) without rebooting.
+the ok/changed report). `reset` puts the lab inside the VM back to a named snapshot (`stacklab snapshot restore`
+run inside the VM) or to a clean start (stop, empty the data directory, start) without rebooting.
 """
 
 from __future__ import annotations
@@ -104,22 +104,22 @@ class ClassroomVM:
 
     def reset(self, snapshot: str | None = None) -> str:
         """Restore the lab state inside the VM to `snapshot`, or to clean when none is given; says what it did."""
-        from lab.deploy.tasks import deploy, run, stop_service, sudo
+        from lab.camp.snapshots import SNAPSHOTS
+        from lab.deploy.tasks import deploy, stop_service, sudo
 
         options = self.options
         stacklab = f"{options.venv}/bin/stacklab --config {options.config_path}"
         with self.connect() as c:
             if snapshot:
-                if run(c, f"{stacklab} snapshot restore --help", check=False).failed:
-                    raise click.ClickException("this StackLab has no `stacklab snapshot restore` yet; "
-                                               "use `stacklab vm reset` without a name for a clean reset")
                 self.echo(f"restoring snapshot {snapshot} inside the VM")
                 sudo(c, f"{stacklab} snapshot restore {shlex.quote(snapshot)}")
                 return f"restored snapshot {snapshot}"
-            self.echo("clean reset: stop StackLab, empty its data directory (the admin password is kept), start")
+            self.echo("clean reset: stop StackLab, empty its data directory (the admin password and the saved "
+                      "snapshots are kept), start")
             stop_service(c, options)
             data = shlex.quote(options.data_dir)
-            sudo(c, f"find {data} -mindepth 1 -maxdepth 1 ! -name admin-password -exec rm -rf {{}} +")
+            sudo(c, f"find {data} -mindepth 1 -maxdepth 1 ! -name admin-password ! -name {SNAPSHOTS} "
+                    "-exec rm -rf {} +")
             deploy(c, options, echo=self.echo)
             return "reset to a clean lab"
 
@@ -192,10 +192,14 @@ def vm_provision(ctx: click.Context, public_url: str | None, libvirt: bool) -> N
 @click.pass_context
 def vm_reset(ctx: click.Context, snapshot: str | None) -> None:
     """Restore the lab inside the VM to SNAPSHOT, or to a clean lab when no name is given."""
+    from lab.deploy.tasks import DeployError
+
     try:
         click.echo(_vm(ctx).reset(snapshot))
     except subprocess.CalledProcessError as e:
         raise _vagrant_failed(e) from e
+    except DeployError as e:
+        raise click.ClickException(str(e)) from e
 
 
 @vm_group.command("destroy")

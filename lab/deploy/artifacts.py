@@ -65,6 +65,7 @@ class Wheelhouse:
     stacklab_wheel: Path
     source_digest: str
     digest: str
+    extras: tuple[str, ...] = ()
 
     def wheels(self) -> list[Path]:
         return sorted(self.dependencies.glob("*.whl")) + [self.stacklab_wheel]
@@ -78,23 +79,27 @@ class Wheelhouse:
         return buffer.getvalue()
 
 
-def _pip_wheel(args: list[str], root: Path) -> None:
+def _pip_wheel(args: list[str], root: Path | str) -> None:
     command = [sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check", *args, str(root)]
     result = subprocess.run(command, capture_output=True, text=True, timeout=900)
     if result.returncode != 0:
         raise ArtifactError(f"pip wheel failed ({result.returncode}):\n{result.stderr[-3000:]}")
 
 
-def build_wheelhouse(root: Path | None = None, cache: Path | None = None) -> Wheelhouse:
-    """Build (or reuse from the cache) StackLab's wheel and its dependencies' wheels."""
+def build_wheelhouse(root: Path | None = None, cache: Path | None = None,
+                     extras: tuple[str, ...] = ()) -> Wheelhouse:
+    """Build (or reuse from the cache) StackLab's wheel and its dependencies' wheels, with the dependencies of
+    `extras` too (e.g. `notebooks`: JupyterLab for the classroom VM)."""
     root = root or project_root()
     cache = cache or cache_dir()
-    deps_dir = cache / f"deps-{dependency_digest(root)}"
+    suffix = "".join(f"-{e}" for e in sorted(extras))
+    deps_dir = cache / f"deps-{dependency_digest(root)}{suffix}"
     if not (deps_dir / ".complete").exists():
         tmp = deps_dir.with_name(deps_dir.name + ".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
-        _pip_wheel(["--wheel-dir", str(tmp)], root)
+        target = f"{root}[{','.join(sorted(extras))}]" if extras else str(root)
+        _pip_wheel(["--wheel-dir", str(tmp)], target)
         for own in tmp.glob("stacklab-*.whl"):
             own.unlink()  # StackLab's own wheel is cached by its source digest instead
         (tmp / ".complete").touch()
@@ -116,4 +121,58 @@ def build_wheelhouse(root: Path | None = None, cache: Path | None = None) -> Whe
     h = hashlib.sha256(src.encode())
     for wheel in sorted(deps_dir.glob("*.whl")):
         h.update(f"{wheel.name}:{wheel.stat().st_size}".encode())
-    return Wheelhouse(deps_dir, wheels[0], src, h.hexdigest()[:16])
+    return Wheelhouse(deps_dir, wheels[0], src, h.hexdigest()[:16], tuple(sorted(extras)))
+
+
+def tree_digest(*roots: Path) -> str:
+    """A digest of every file under `roots` (names and contents)."""
+    h = hashlib.sha256()
+    for root in roots:
+        for path in sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]:
+            h.update(str(path.relative_to(root.parent)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
+
+
+def tar_tree(folder: Path) -> bytes:
+    """Everything under `folder` as an uncompressed tar, paths relative to it."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for path in sorted(folder.iterdir()):
+            tar.add(path, arcname=path.name)
+    return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class Tree:
+    """A folder to ship (the built course site, the notebooks) and a digest naming its content."""
+
+    path: Path
+    digest: str
+
+
+def build_site(root: Path | None = None, cache: Path | None = None) -> Tree:
+    """The course site (mkdocs.yml + course/) built with mkdocs here, cached by the sources' digest.
+    Needs mkdocs and mkdocs-material on this machine (the `test` extra)."""
+    root = root or project_root()
+    cache = cache or cache_dir()
+    digest = tree_digest(root / "mkdocs.yml", root / "course")
+    site = cache / f"site-{digest}"
+    if not (site / "index.html").exists():
+        tmp = site.with_name(site.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        command = [sys.executable, "-m", "mkdocs", "build", "--quiet", "-f", str(root / "mkdocs.yml"),
+                   "-d", str(tmp)]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=600)
+        if result.returncode != 0:
+            raise ArtifactError(f"building the course site failed ({result.returncode}); mkdocs and "
+                                "mkdocs-material come with `pip install -e '.[test]'` (or deploy with --no-course):"
+                                f"\n{result.stderr[-3000:]}")
+        shutil.rmtree(site, ignore_errors=True)
+        tmp.rename(site)
+    return Tree(site, digest)
+
+
+def notebooks_tree(root: Path | None = None) -> Tree:
+    """The course notebooks (notebooks/ in the source tree)."""
+    root = root or project_root()
+    return Tree(root / "notebooks", tree_digest(root / "notebooks"))

@@ -17,22 +17,31 @@ import click
 @click.option("--libvirt", is_flag=True, help="Install libvirt + QEMU, build the tiny guest, use the libvirt driver.")
 @click.option("--prefix", default="/opt/stacklab", show_default=True, help="Install directory on the target.")
 @click.option("--data-dir", default="/var/lib/stacklab", show_default=True, help="Lab state on the target.")
+@click.option("--course/--no-course", default=True, show_default=True,
+              help="Build the course site here and serve it on the target (needs mkdocs here: the test extra).")
+@click.option("--course-port", type=int, default=8000, show_default=True, help="Port of the course site.")
+@click.option("--jupyter/--no-jupyter", default=True, show_default=True,
+              help="Install JupyterLab (the notebooks extra) and run it on the notebooks as the demo user.")
+@click.option("--jupyter-port", type=int, default=8888, show_default=True, help="Port of JupyterLab.")
 def deploy_command(target: str, key_file: str | None, ssh_port: int | None, api_port: int, bind_host: str,
-                   public_url: str, admin_password: str, libvirt: bool, prefix: str, data_dir: str) -> None:
+                   public_url: str, admin_password: str, libvirt: bool, prefix: str, data_dir: str,
+                   course: bool, course_port: int, jupyter: bool, jupyter_port: int) -> None:
     """Install StackLab on TARGET (user@host) over SSH and start it as a service; idempotent.
 
     The user needs passwordless sudo (like Vagrant's `vagrant` user). StackLab is shipped as wheels built here,
-    so the target needs no internet. Each step reports `ok` (already right) or `changed`.
+    so the target needs no internet. Each step reports `ok` (already right) or `changed`. The course site
+    and JupyterLab run as services next to StackLab unless --no-course / --no-jupyter.
     """
     from lab.deploy.artifacts import ArtifactError, build_wheelhouse
     from lab.deploy.tasks import DeployError, DeployOptions, connect, deploy
 
     user, _, host = target.rpartition("@")
     options = DeployOptions(prefix=prefix, data_dir=data_dir, bind_host=bind_host, port=api_port,
-                            public_url=public_url, admin_password=admin_password, libvirt=libvirt)
+                            public_url=public_url, admin_password=admin_password, libvirt=libvirt,
+                            course=course, course_port=course_port, jupyter=jupyter, jupyter_port=jupyter_port)
     try:
         click.echo("building the wheelhouse (cached after the first time)")
-        wheelhouse = build_wheelhouse()
+        wheelhouse = build_wheelhouse(extras=options.extras)
         with connect(host, user or None, ssh_port, key_file) as c:
             result = deploy(c, options, wheelhouse, echo=click.echo)
     except (DeployError, ArtifactError) as e:

@@ -19,6 +19,7 @@ import io
 import shlex
 import sys
 import textwrap
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -26,7 +27,9 @@ import yaml
 from fabric import Config, Connection, task
 from invoke.runners import Result
 
+from lab.deploy import classroom
 from lab.deploy.artifacts import Wheelhouse, build_wheelhouse
+from lab.deploy.services import ServiceSpec, ensure_running, install_unit
 
 # What StackLab needs from Debian on the target; the libvirt driver adds LIBVIRT_PACKAGES.
 SYSTEM_PACKAGES = ("python3", "python3-venv", "tar")
@@ -53,6 +56,10 @@ class DeployOptions:
     admin_password: str = ""  # empty: StackLab generates one on first start and keeps it
     libvirt: bool = False  # install libvirt + QEMU, build the tiny guest, switch to the libvirt compute driver
     supervisor: str = "auto"  # auto | systemd | pidfile
+    course: bool = True  # build the course site here, serve it on course_port (lab/deploy/classroom.py)
+    course_port: int = 8000
+    jupyter: bool = True  # JupyterLab (the `notebooks` extra) on the notebooks, on jupyter_port
+    jupyter_port: int = 8888
     extra_settings: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -70,6 +77,23 @@ class DeployOptions:
     @property
     def unit_path(self) -> str:
         return f"/etc/systemd/system/{self.service_name}.service"
+
+    @property
+    def site_dir(self) -> str:
+        return f"{self.prefix}/site"
+
+    @property
+    def notebooks_dir(self) -> str:
+        return f"{self.prefix}/notebooks"
+
+    @property
+    def jupyter_dir(self) -> str:
+        return f"{self.prefix}/jupyter"
+
+    @property
+    def extras(self) -> tuple[str, ...]:
+        """The pyproject extras the wheelhouse must carry."""
+        return ("notebooks",) if self.jupyter else ()
 
     @property
     def run_as(self) -> str:
@@ -93,6 +117,9 @@ class DeployResult:
     supervisor: str
     url: str
     admin_password: str
+    course_port: int | None = None  # None: no course site deployed
+    jupyter_port: int | None = None  # None: no JupyterLab deployed
+    jupyter_token: str = ""
 
     @property
     def changed(self) -> int:
@@ -102,16 +129,32 @@ class DeployResult:
     def ok(self) -> int:
         return sum(1 for s in self.steps if not s.changed)
 
+    def urls(self, public_url: str | None = None) -> dict[str, str]:
+        """The API, course site and JupyterLab URLs, on the host of `public_url` (what students reach)."""
+        url = public_url or self.url
+        host = urllib.parse.urlsplit(url).hostname or "127.0.0.1"
+        urls = {"api": f"{url}/identity/v3"}
+        if self.course_port:
+            urls["course"] = f"http://{host}:{self.course_port}/"
+        if self.jupyter_port:
+            urls["jupyter"] = f"http://{host}:{self.jupyter_port}/lab?token={self.jupyter_token}"
+        return urls
+
     def credentials_text(self, public_url: str | None = None) -> str:
         url = public_url or self.url
-        return textwrap.dedent(f"""\
-            StackLab is running on {self.host} ({self.supervisor}).
-              API:       {url}/identity/v3
-              admin:     admin / {self.admin_password}   (project admin, domain Default)
-              student:   demo / demo                      (project demo)
-              export OS_AUTH_URL={url}/identity OS_USERNAME=admin OS_PASSWORD={self.admin_password} \\
-                     OS_PROJECT_NAME=admin OS_USER_DOMAIN_NAME=Default OS_PROJECT_DOMAIN_NAME=Default \\
-                     OS_IDENTITY_API_VERSION=3""")
+        urls = self.urls(public_url)
+        lines = [f"StackLab is running on {self.host} ({self.supervisor}).",
+                 f"  API:        {urls['api']}"]
+        if "course" in urls:
+            lines.append(f"  course:     {urls['course']}")
+        if "jupyter" in urls:
+            lines.append(f"  JupyterLab: {urls['jupyter']}   (works as demo: OS_CLOUD=stacklab-demo)")
+        lines += [f"  admin:      admin / {self.admin_password}   (project admin, domain Default)",
+                  "  student:    demo / demo                      (project demo)",
+                  f"  export OS_AUTH_URL={url}/identity OS_USERNAME=admin OS_PASSWORD={self.admin_password} \\",
+                  "         OS_PROJECT_NAME=admin OS_USER_DOMAIN_NAME=Default OS_PROJECT_DOMAIN_NAME=Default \\",
+                  "         OS_IDENTITY_API_VERSION=3"]
+        return "\n".join(lines)
 
 
 def connect(host: str, user: str | None = None, port: int | None = None, key_file: str | None = None,
@@ -166,6 +209,12 @@ class Deployment:
         self.restart_needed = False
         self.supervisor = ""
         self.libvirt_driver = False
+        self.stacklab_installed = False  # this run (re)installed StackLab and so JupyterLab too
+        self.jupyter_token = ""
+        missing = set(options.extras) - set(wheelhouse.extras)
+        if missing:
+            raise DeployError(f"the wheelhouse lacks the extra(s) {', '.join(sorted(missing))}: build it with "
+                              f"build_wheelhouse(extras={options.extras!r})")
 
     @property
     def label(self) -> str:
@@ -191,11 +240,17 @@ class Deployment:
             self.systemd_unit()
         self.service()
         self.api_check()
+        if self.o.course:
+            classroom.course_site(self)
+        if self.o.jupyter:
+            classroom.jupyter(self)
         password = (read_root_file(self.c, f"{self.o.data_dir}/admin-password") or "").strip()
         self.echo(f"  recap: [{self.label}] ok={sum(not s.changed for s in self.steps)} "
                   f"changed={sum(s.changed for s in self.steps)}")
         return DeployResult(self.label, self.steps, self.supervisor,
-                            f"http://{self.c.host}:{self.o.port}", password or self.o.admin_password)
+                            f"http://{self.c.host}:{self.o.port}", password or self.o.admin_password,
+                            self.o.course_port if self.o.course else None,
+                            self.o.jupyter_port if self.o.jupyter else None, self.jupyter_token)
 
     def preflight(self) -> None:
         """Sudo must work without a password, and the target's Python must match the wheels built here."""
@@ -290,7 +345,9 @@ class Deployment:
         pip = (f"{self.pip()} install --quiet --disable-pip-version-check --no-compile --no-index "
                f"--find-links {q(self.o.prefix)}/wheelhouse")
         wheel = f"{q(self.o.prefix)}/wheelhouse/{q(self.wheelhouse.stacklab_wheel.name)}"
-        command = f"{pip} {wheel}"
+        extras = self.o.extras
+        command = f"{pip} " + (q(f"{self.o.prefix}/wheelhouse/{self.wheelhouse.stacklab_wheel.name}"
+                                 f"[{','.join(extras)}]") if extras else wheel)
         if current:
             # The version stays 0.1.0 while the source changes: force StackLab itself, let pip settle the rest.
             command += f" && {pip} --force-reinstall --no-deps {wheel}"
@@ -298,6 +355,7 @@ class Deployment:
         command += f" && {q(self.o.venv)}/bin/python -m compileall -q -j 0 {q(self.o.venv)}/lib >/dev/null"
         sudo(self.c, f"{command} && echo {want} > {q(marker)}")
         self.restart_needed = True
+        self.stacklab_installed = True
         self.report("stacklab", True, f"installed source {self.wheelhouse.source_digest}")
 
     def tiny_guest(self) -> None:
@@ -351,64 +409,17 @@ class Deployment:
                   else f"no systemd as PID 1: start-stop-daemon with pid file {self.o.pid_file}")
         self.report("supervisor", False, detail)
 
-    def unit_text(self) -> str:
+    def spec(self) -> ServiceSpec:
         o = self.o
-        return textwrap.dedent(f"""\
-            # Written by `stacklab deploy` (lab/deploy/tasks.py).
-            [Unit]
-            Description=StackLab OpenStack training cloud
-            After=network-online.target
-            Wants=network-online.target
-
-            [Service]
-            Type=simple
-            User={o.run_as}
-            WorkingDirectory={o.data_dir}
-            ExecStart={o.venv}/bin/stacklab --config {o.config_path} up
-            Restart=on-failure
-            RestartSec=2
-
-            [Install]
-            WantedBy=multi-user.target
-            """)
+        return ServiceSpec(o.service_name, "StackLab OpenStack training cloud",
+                           (f"{o.venv}/bin/stacklab", "--config", o.config_path, "up"), o.run_as, o.data_dir, o.prefix)
 
     def systemd_unit(self) -> None:
-        text = self.unit_text()
-        if read_root_file(self.c, self.o.unit_path) == text:
-            self.report("systemd unit", False, self.o.unit_path)
-            return
-        put_text(self.c, text, self.o.unit_path, "0644")
-        sudo(self.c, "systemctl daemon-reload")
-        self.restart_needed = True
-        self.report("systemd unit", True, self.o.unit_path)
+        if install_unit(self, self.spec(), "systemd unit"):
+            self.restart_needed = True
 
     def service(self) -> None:
-        name = shlex.quote(self.o.service_name)
-        if self.supervisor == "systemd":
-            changed = []
-            # As root: a user's systemctl needs D-Bus, which a minimal Debian (the offline box) does not have.
-            if sudo(self.c, f"systemctl is-enabled --quiet {name}", check=False).failed:
-                sudo(self.c, f"systemctl enable {name}")
-                changed.append("enabled")
-            active = sudo(self.c, f"systemctl is-active --quiet {name}", check=False).ok
-            if not active or self.restart_needed:
-                sudo(self.c, f"systemctl restart {name}")
-                changed.append("restarted" if active else "started")
-            self.report("service", bool(changed), ", ".join(changed) or "enabled, running")
-            return
-        q = shlex.quote
-        pid = q(self.o.pid_file)
-        running = sudo(self.c, f"start-stop-daemon --status --pidfile {pid}", check=False).ok
-        if running and not self.restart_needed:
-            self.report("service", False, f"running (pid file {self.o.pid_file})")
-            return
-        if running:
-            sudo(self.c, f"start-stop-daemon --stop --pidfile {pid} --retry TERM/15/KILL/5 --remove-pidfile "
-                         "--oknodo")
-        sudo(self.c, f"start-stop-daemon --start --background --make-pidfile --pidfile {pid} "
-                     f"--chuid {q(self.o.run_as)} --chdir {q(self.o.data_dir)} --output {q(self.o.log_file)} "
-                     f"--startas {q(self.o.venv)}/bin/stacklab -- --config {q(self.o.config_path)} up")
-        self.report("service", True, ("restarted" if running else "started") + f" (pid file {self.o.pid_file})")
+        ensure_running(self, self.spec(), self.restart_needed, "service")
 
     def api_check(self) -> None:
         """GET /identity on the target itself must answer 300 (Keystone's version list), within a bounded wait."""
@@ -436,28 +447,38 @@ class Deployment:
 def deploy(c: Connection, options: DeployOptions | None = None, wheelhouse: Wheelhouse | None = None,
            echo: Callable[[str], None] = print) -> DeployResult:
     """Install, configure, start and check StackLab on the host behind `c`; idempotent."""
-    return Deployment(c, options or DeployOptions(), wheelhouse or build_wheelhouse(), echo).run()
+    options = options or DeployOptions()
+    return Deployment(c, options, wheelhouse or build_wheelhouse(extras=options.extras), echo).run()
 
 
-def stop_service(c: Connection, options: DeployOptions) -> None:
-    """Stop StackLab on the target, whichever supervisor runs it (used by `vm reset` and test clean-up)."""
+def stop_service(c: Connection, options: DeployOptions, everything: bool = False) -> None:
+    """Stop StackLab on the target, whichever supervisor runs it (used by `vm reset` and test clean-up);
+    `everything` also stops the course site and JupyterLab."""
     q = shlex.quote
-    if run(c, "test -d /run/systemd/system", check=False).ok:
-        sudo(c, f"systemctl stop {q(options.service_name)}", check=False)
-    sudo(c, f"start-stop-daemon --stop --pidfile {q(options.pid_file)} --retry TERM/15/KILL/5 --remove-pidfile "
-            "--oknodo", check=False)
+    names = [options.service_name]
+    if everything:
+        names += [f"{options.service_name}-course", f"{options.service_name}-jupyter"]
+    systemd = run(c, "test -d /run/systemd/system", check=False).ok
+    for name in names:
+        if systemd:
+            sudo(c, f"systemctl stop {q(name)}", check=False)
+        sudo(c, f"start-stop-daemon --stop --pidfile {q(f'{options.prefix}/{name}.pid')} --retry TERM/15/KILL/5 "
+                "--remove-pidfile --oknodo", check=False)
 
 
 # ------------------------------------------------------------------------------ Fabric tasks (for `fab`)
 @task(name="deploy")
-def deploy_task(c: Connection, port: int = 8780, bind: str = "0.0.0.0", libvirt: bool = False) -> None:
-    """Install, configure, start and check StackLab (every step below, idempotent)."""
-    result = deploy(c, DeployOptions(port=int(port), bind_host=bind, libvirt=bool(libvirt)))
+def deploy_task(c: Connection, port: int = 8780, bind: str = "0.0.0.0", libvirt: bool = False,
+                course: bool = True, jupyter: bool = True) -> None:
+    """Install, configure, start and check StackLab, the course site and JupyterLab (idempotent)."""
+    result = deploy(c, DeployOptions(port=int(port), bind_host=bind, libvirt=bool(libvirt), course=bool(course),
+                                     jupyter=bool(jupyter)))
     print(result.credentials_text())
 
 
 def _single_step(c: Connection, *names: str) -> None:
-    d = Deployment(c, DeployOptions(), build_wheelhouse())
+    options = DeployOptions()
+    d = Deployment(c, options, build_wheelhouse(extras=options.extras))
     if "service" in names:
         d.choose_supervisor()
     for name in names:

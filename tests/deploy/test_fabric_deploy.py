@@ -1,6 +1,7 @@
 """The Fabric deployment, run for real over SSH against a throw-away sshd on 127.0.0.1: StackLab is installed
 into a dedicated account (passwordless sudo, like Vagrant's `vagrant` user), started by the fallback supervisor
-(no systemd as PID 1 here), answers over HTTP, and a second run reports nothing changed."""
+(no systemd as PID 1 here), answers over HTTP, and a second run reports nothing changed. The course site and
+JupyterLab run next to it (same supervisor) and answer on their ports; `vm reset` restores a saved snapshot."""
 
 from __future__ import annotations
 
@@ -8,13 +9,12 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
-import click
 import httpx
 import pytest
 import yaml
 
 from lab.deploy.artifacts import Wheelhouse, build_wheelhouse
-from lab.deploy.tasks import DeployError, DeployOptions, DeployResult, connect, deploy, stop_service
+from lab.deploy.tasks import DeployError, DeployOptions, DeployResult, connect, deploy, stop_service, sudo
 from lab.vm import ClassroomVM
 from tests.conftest import free_port
 from tests.deploy.conftest import SshTarget
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.root
 
 @pytest.fixture(scope="module")
 def wheelhouse() -> Wheelhouse:
-    return build_wheelhouse()
+    return build_wheelhouse(extras=("notebooks",))
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +32,7 @@ def options(ssh_target: SshTarget) -> DeployOptions:
     base = f"{ssh_target.home}/stacklab"
     return DeployOptions(prefix=base, config_path=f"{base}/etc/stacklab.yaml", data_dir=f"{base}/data",
                          service_user=ssh_target.user, bind_host="127.0.0.1", port=free_port(),
-                         admin_password="deploy-test-admin")
+                         admin_password="deploy-test-admin", course_port=free_port(), jupyter_port=free_port())
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +43,7 @@ def first_run(ssh_target: SshTarget, options: DeployOptions, wheelhouse: Wheelho
     try:
         yield deploy(c, options, wheelhouse, echo=lines.append), lines
     finally:
-        stop_service(c, options)
+        stop_service(c, options, everything=True)
         c.close()
 
 
@@ -51,7 +51,8 @@ def test_first_run_installs_and_starts_stacklab(first_run: tuple[DeployResult, l
                                                 options: DeployOptions, ssh_target: SshTarget) -> None:
     result, lines = first_run
     changed = {s.name for s in result.steps if s.changed}
-    assert {"directories", "wheelhouse", "virtualenv", "stacklab", "config", "service"} <= changed, lines
+    assert {"directories", "wheelhouse", "virtualenv", "stacklab", "config", "service", "course site",
+            "course service", "notebooks", "jupyter config", "jupyter service"} <= changed, lines
     assert result.supervisor == "pidfile"  # no systemd as PID 1 on this machine
     assert any(line.startswith("changed: [") and "service" in line for line in lines)
 
@@ -65,7 +66,13 @@ def test_first_run_installs_and_starts_stacklab(first_run: tuple[DeployResult, l
     r = httpx.post(f"http://127.0.0.1:{options.port}/identity/v3/auth/tokens", json=auth, timeout=10)
     assert r.status_code == 201, r.text
     assert result.admin_password == "deploy-test-admin"
-    assert "admin / deploy-test-admin" in result.credentials_text()
+    text = result.credentials_text()
+    assert "admin / deploy-test-admin" in text
+    # The three URLs students need, JupyterLab's with its token.
+    assert f"http://127.0.0.1:{options.port}/identity/v3" in text
+    assert f"http://127.0.0.1:{options.course_port}/" in text
+    assert f"http://127.0.0.1:{options.jupyter_port}/lab?token={result.jupyter_token}" in text
+    assert len(result.jupyter_token) >= 32
 
     # The config file is what StackLab reads, and the service runs as the service user from the venv.
     config = yaml.safe_load(Path(options.config_path).read_text())
@@ -79,20 +86,22 @@ def test_first_run_installs_and_starts_stacklab(first_run: tuple[DeployResult, l
 
 def test_second_run_changes_nothing(first_run: tuple[DeployResult, list[str]], options: DeployOptions,
                                    ssh_target: SshTarget, wheelhouse: Wheelhouse) -> None:
-    pid_before = Path(options.pid_file).read_text()
+    pids_before = [pid_of(options, service) for service in ("", "-course", "-jupyter")]
     lines: list[str] = []
     with connect(ssh_target.host, ssh_target.user, ssh_target.port, str(ssh_target.key_file),
                  load_ssh_configs=False) as c:
         result = deploy(c, options, wheelhouse, echo=lines.append)
     assert [s.name for s in result.steps if s.changed] == [], lines
     assert all(line.lstrip().startswith(("ok:", "recap:")) for line in lines), lines
-    assert Path(options.pid_file).read_text() == pid_before  # not restarted
+    assert [pid_of(options, service) for service in ("", "-course", "-jupyter")] == pids_before  # not restarted
+    assert result.jupyter_token == first_run[0].jupyter_token  # the token is kept
     assert httpx.get(f"http://127.0.0.1:{options.port}/identity", timeout=5).status_code == 300
 
 
 def test_changed_config_restarts_the_service(first_run: tuple[DeployResult, list[str]], options: DeployOptions,
                                             ssh_target: SshTarget, wheelhouse: Wheelhouse) -> None:
     pid_before = Path(options.pid_file).read_text()
+    jupyter_before = pid_of(options, "-jupyter")
     options.extra_settings = {"log_level": "info"}
     lines: list[str] = []
     try:
@@ -104,6 +113,7 @@ def test_changed_config_restarts_the_service(first_run: tuple[DeployResult, list
     assert sorted(s.name for s in result.steps if s.changed) == ["config", "service"], lines
     assert Path(options.pid_file).read_text() != pid_before
     assert "log_level: info" in Path(options.config_path).read_text()
+    assert pid_of(options, "-jupyter") == jupyter_before  # only StackLab restarts
     assert httpx.get(f"http://127.0.0.1:{options.port}/identity", timeout=5).status_code == 300
 
 
@@ -150,20 +160,90 @@ def test_vm_reset_returns_the_vm_to_a_clean_lab(first_run: tuple[DeployResult, l
     assert any(line.startswith("changed:") and "service" in line for line in lines), lines
 
 
-def test_vm_reset_to_a_snapshot_needs_the_snapshot_command(first_run: tuple[DeployResult, list[str]],
-                                                          options: DeployOptions, ssh_target: SshTarget,
-                                                          fake_vagrant: Path) -> None:
+def pid_of(options: DeployOptions, service: str) -> str:
+    return Path(options.prefix, f"{options.service_name}{service}.pid").read_text()
+
+
+def test_course_site_serves_the_built_site(first_run: tuple[DeployResult, list[str]],
+                                           options: DeployOptions) -> None:
+    r = httpx.get(f"http://127.0.0.1:{options.course_port}/", timeout=5)
+    assert r.status_code == 200
+    assert "<title>StackLab</title>" in r.text  # the mkdocs site's home page, not a directory listing
+    r = httpx.get(f"http://127.0.0.1:{options.course_port}/instructor/classroom-vm/", timeout=5)
+    assert r.status_code == 200
+    assert "The classroom VM" in r.text
+    assert httpx.get(f"http://127.0.0.1:{options.course_port}/no-such-page/", timeout=5).status_code == 404
+
+
+def test_jupyterlab_serves_the_notebooks_as_the_demo_user(first_run: tuple[DeployResult, list[str]],
+                                                         options: DeployOptions, ssh_target: SshTarget) -> None:
+    result, _ = first_run
+    base = f"http://127.0.0.1:{options.jupyter_port}"
+    token = result.jupyter_token
+    # Without the token JupyterLab refuses; with it the API answers and lists the course notebooks.
+    assert httpx.get(f"{base}/api/contents", timeout=10).status_code == 403
+    r = httpx.get(f"{base}/api/contents", params={"token": token}, timeout=10)
+    assert r.status_code == 200, r.text
+    names = {item["name"] for item in r.json()["content"]}
+    assert "day1-identity-compute-images.ipynb" in names
+    r = httpx.get(f"{base}/lab", params={"token": token}, timeout=10)
+    assert r.status_code == 200 and "JupyterLab" in r.text
+    # Its environment points the notebooks at the demo user's clouds.yaml entry, and that entry logs in.
+    pid = pid_of(options, "-jupyter").strip()
+    environ = dict(item.split("=", 1) for item in Path(f"/proc/{pid}/environ").read_text().split("\0") if item)
+    assert environ["OS_CLOUD"] == "stacklab-demo"
+    entry = yaml.safe_load(Path(environ["OS_CLIENT_CONFIG_FILE"]).read_text())["clouds"]["stacklab-demo"]["auth"]
+    auth = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
+        "name": entry["username"], "password": entry["password"], "domain": {"name": "Default"}}}},
+        "scope": {"project": {"name": entry["project_name"], "domain": {"name": "Default"}}}}}
+    r = httpx.post(f"{entry['auth_url']}/v3/auth/tokens", json=auth, timeout=10)
+    assert r.status_code == 201, r.text
+    owner = subprocess.run(["ps", "-o", "user=", "-p", pid], capture_output=True, text=True, timeout=10)
+    assert owner.stdout.strip() == ssh_target.user
+
+
+def admin_token(options: DeployOptions) -> str:
+    auth = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
+        "name": "admin", "password": "deploy-test-admin", "domain": {"name": "Default"}}}},
+        "scope": {"project": {"name": "admin", "domain": {"name": "Default"}}}}}
+    r = httpx.post(f"http://127.0.0.1:{options.port}/identity/v3/auth/tokens", json=auth, timeout=10)
+    assert r.status_code == 201, r.text
+    return r.headers["X-Subject-Token"]
+
+
+def project_names(options: DeployOptions) -> set[str]:
+    r = httpx.get(f"http://127.0.0.1:{options.port}/identity/v3/projects",
+                  headers={"X-Auth-Token": admin_token(options)}, timeout=10)
+    assert r.status_code == 200, r.text
+    return {p["name"] for p in r.json()["projects"]}
+
+
+def test_vm_reset_restores_a_saved_snapshot(first_run: tuple[DeployResult, list[str]], options: DeployOptions,
+                                            ssh_target: SshTarget, fake_vagrant: Path) -> None:
     (fake_vagrant / "ssh-config.txt").write_text(
         f"Host default\n  HostName {ssh_target.host}\n  User {ssh_target.user}\n  Port {ssh_target.port}\n"
         f"  IdentityFile {ssh_target.key_file}\n")
-    has_snapshots = subprocess.run([f"{options.venv}/bin/stacklab", "snapshot", "restore", "--help"],
-                                   capture_output=True, timeout=60).returncode == 0
-    vm = ClassroomVM(root=fake_vagrant, echo=lambda _: None, options=options)
-    if has_snapshots:
-        # No snapshot of that name exists: the restore inside the VM must fail, not pass silently.
-        with pytest.raises(DeployError, match="snapshot restore"):
-            vm.reset("no-such-snapshot")
-    else:
-        with pytest.raises(click.ClickException, match="no `stacklab snapshot restore` yet"):
-            vm.reset("day1")
-    assert httpx.get(f"http://127.0.0.1:{options.port}/identity", timeout=5).status_code == 300
+    stacklab = f"{options.venv}/bin/stacklab --config {options.config_path}"
+    with connect(ssh_target.host, ssh_target.user, ssh_target.port, str(ssh_target.key_file),
+                 load_ssh_configs=False) as c:
+        saved = sudo(c, f"{stacklab} snapshot save before-class")
+    assert "Saved snapshot before-class" in saved.stdout
+    # Something a student did after the snapshot.
+    r = httpx.post(f"http://127.0.0.1:{options.port}/identity/v3/projects",
+                   headers={"X-Auth-Token": admin_token(options)},
+                   json={"project": {"name": "made-after-snapshot", "domain_id": "default"}}, timeout=10)
+    assert r.status_code == 201, r.text
+    assert "made-after-snapshot" in project_names(options)
+
+    lines: list[str] = []
+    vm = ClassroomVM(root=fake_vagrant, echo=lines.append, options=options)
+    assert vm.reset("before-class") == "restored snapshot before-class"
+    assert "made-after-snapshot" not in project_names(options)
+    assert {"admin", "demo"} <= project_names(options)
+
+    # An unknown snapshot: the restore inside the VM fails with the lab's message, and the lab is unchanged.
+    with pytest.raises(DeployError) as excinfo:
+        vm.reset("no-such-snapshot")
+    assert "Could not find snapshot: no-such-snapshot" in str(excinfo.value)
+    assert {"admin", "demo"} <= project_names(options)
+    assert "made-after-snapshot" not in project_names(options)
