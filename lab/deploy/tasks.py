@@ -342,8 +342,11 @@ class Deployment:
         if current == want:
             self.report("stacklab", False, f"source {self.wheelhouse.source_digest}")
             return
+        # --ignore-requires-python: the wheels were resolved by this machine's Python, whose minor version the
+        # preflight matched; a wheel asking for a newer patch release (soupsieve: >=3.11.5) still runs on
+        # Debian 12's 3.11.2.
         pip = (f"{self.pip()} install --quiet --disable-pip-version-check --no-compile --no-index "
-               f"--find-links {q(self.o.prefix)}/wheelhouse")
+               f"--ignore-requires-python --find-links {q(self.o.prefix)}/wheelhouse")
         wheel = f"{q(self.o.prefix)}/wheelhouse/{q(self.wheelhouse.stacklab_wheel.name)}"
         extras = self.o.extras
         command = f"{pip} " + (q(f"{self.o.prefix}/wheelhouse/{self.wheelhouse.stacklab_wheel.name}"
