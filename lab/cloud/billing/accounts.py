@@ -104,18 +104,22 @@ class AccountsMixin(RatingMixin):
     def set_starting_balance(self, project_id: str, amount: Any) -> None:
         """Give a project this starting credit (the camp's class setup and resets call it). Idempotent: the
         account's one `starting` transaction is set to `amount`; top-ups, coupons and charges are kept."""
-        value = parse_money(amount, "balance")
         with self.cloud.db.write() as db:
-            self.ensure_account(db, project_id, starting_balance=value)
-            rows = list(db.scalars(select(Transaction).where(Transaction.project_id == project_id,
-                                                             Transaction.kind == "starting")))
-            if rows:
-                rows[0].amount = value
-                for extra in rows[1:]:
-                    db.delete(extra)
-            elif value:
-                db.add(Transaction(project_id=project_id, time=self.now(), kind="starting", amount=value,
-                                   description="starting balance"))
+            self.set_starting_balance_in(db, project_id, amount)
+
+    def set_starting_balance_in(self, db: Session, project_id: str, amount: Any) -> None:
+        """`set_starting_balance` in the caller's transaction (a camp reset does all its changes in one)."""
+        value = parse_money(amount, "balance")
+        self.ensure_account(db, project_id, starting_balance=value)
+        rows = list(db.scalars(select(Transaction).where(Transaction.project_id == project_id,
+                                                         Transaction.kind == "starting")))
+        if rows:
+            rows[0].amount = value
+            for extra in rows[1:]:
+                db.delete(extra)
+        elif value:
+            db.add(Transaction(project_id=project_id, time=self.now(), kind="starting", amount=value,
+                               description="starting balance"))
 
     # ------------------------------------------------------------------ coupons
     def create_coupon(self, ctx: RequestContext, body: dict[str, Any]) -> Coupon:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from lab.camp.classes import ClassManager, StudentCredentials, parse_quota
 from lab.camp.labs import LAB_ID, LabError, find_lab, labs_dir
-from lab.camp.reset import ResetReport, reset_project, restore_starting_state
+from lab.camp.reset import ResetReport, reset_student
 from lab.camp.snapshots import SnapshotInfo, SnapshotStore
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest, Forbidden, NotFound
@@ -123,12 +123,12 @@ class CampMixin:
     def _reset(self, student: LabStudent) -> ResetReport:
         started = time.perf_counter()
         cls = self.classes.get_class(student.class_name)
-        removed = reset_project(self.cloud, student.project_id, [student.user_id])
-        restore_starting_state(self.cloud, student, cls)
+        removed = reset_student(self.cloud, student, cls)  # atomic: all of it or (on an error) none of it
         return ResetReport(student.project_id, removed, time.perf_counter() - started)
 
     def reset_class(self, ctx: RequestContext, class_name: str | None) -> list[tuple[str, ResetReport]]:
-        """Reset every student of a class (or of every class when `class_name` is None)."""
+        """Reset every student of a class (or of every class when `class_name` is None): each student's reset
+        is atomic; the loop stops at the first refused one (those before it stay reset)."""
         self.cloud.policy.enforce(ctx, "lab:admin")
         if class_name is not None:
             self.classes.get_class(class_name)
