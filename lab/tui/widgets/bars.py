@@ -40,9 +40,10 @@ class BarChart(Static):
 
     items: reactive[tuple[tuple[str, str], ...]] = reactive(())
 
-    def __init__(self, unit: str = "", *, id: str | None = None) -> None:
+    def __init__(self, unit: str = "", *, id: str | None = None, width: int = WIDTH) -> None:
         super().__init__(id=id)
         self.unit = unit
+        self.bar_width = width
 
     def render(self) -> Text:
-        return bars_text(self.items, self.unit)
+        return bars_text(self.items, self.unit, self.bar_width)
