@@ -163,8 +163,10 @@ def test_snapshot_saved_and_restored_from_the_instructor_screen(live_cloud: Live
     async def drive() -> None:
         app = create_app(client, refresh=60, start="instructor")
         async with app.run_test(size=(140, 44)) as pilot:
-            await until(pilot, lambda: isinstance(app.screen, InstructorScreen), "the instructor screen")
+            await until(pilot, lambda: isinstance(app.screen, InstructorScreen)
+                        and app.screen.query_one("#class-grid").loaded, "the instructor screen")
             app.screen.query_one("#tabs", TabbedContent).active = "tab-lab-snapshots"
+            await until(pilot, lambda: app.screen.query_one("#lab-snapshots").loaded, "the snapshots tab")
             await pilot.press("p")
             await until(pilot, lambda: app.screen.query_one("#field-name", Input), "the snapshot form")
             app.screen.query_one("#field-name", Input).value = snap
