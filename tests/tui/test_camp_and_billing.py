@@ -8,7 +8,6 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-import openstack
 import pytest
 from textual.widgets import Input, Static, TabbedContent
 
@@ -20,7 +19,7 @@ from lab.tui.screens.instructor import InstructorScreen
 from lab.tui.screens.labs import LabsScreen
 from lab.tui.widgets.bars import BarChart
 from tests.conftest import LiveCloud
-from tests.tui.support import PUBLIC_KEY, notifications, table_column, until
+from tests.tui.support import PUBLIC_KEY, notifications, student_sdk, table_column, until
 
 pytestmark = pytest.mark.e2e
 
@@ -37,13 +36,6 @@ def make_class(live_cloud: LiveCloud, name: str, prefix: str, students: int = 2)
         assert s.status_code == 201, s.text
         made.append(s.json()["student"])
     return made
-
-
-def student_sdk(live_cloud: LiveCloud, student: dict[str, Any]) -> Any:
-    return openstack.connect(auth_url=f"{live_cloud.url}/identity", username=student["name"],
-                             password=student["password"], project_name=student["name"],
-                             user_domain_name="Default", project_domain_name="Default", region_name="RegionOne",
-                             interface="public", identity_api_version="3")
 
 
 def select(app: Any, table_id: str, column: str, value: str) -> None:
@@ -65,7 +57,7 @@ def test_student_checks_a_lab_and_the_instructor_resets_them(live_cloud: LiveClo
     prefix = "t" + name.replace("-", "")[-8:] + "s"
     students = make_class(live_cloud, name, prefix)
     student = students[0]
-    conn = student_sdk(live_cloud, student)
+    conn = student_sdk(live_cloud.url, student)
     client = CloudClient(conn, "student")
 
     async def check_as_student() -> None:
@@ -126,7 +118,7 @@ def test_declined_reset_changes_nothing(live_cloud: LiveCloud, unique: Callable[
     """`x` then `n`: the student keeps their key pair and no reset is said."""
     name = unique("tui")
     students = make_class(live_cloud, name, "t" + name.replace("-", "")[-8:] + "n", students=1)
-    conn = student_sdk(live_cloud, students[0])
+    conn = student_sdk(live_cloud.url, students[0])
     conn.compute.create_keypair(name="keep-me", public_key=PUBLIC_KEY)
     admin_client = CloudClient(live_cloud.sdk("admin"), "stacklab")
 

@@ -91,10 +91,10 @@ class InstructorScreen(ListScreen):
     )
     MUTATING = frozenset({"advance_clock", "reset_student", "save_snapshot", "restore_snapshot"})
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("c", "advance_clock", "Advance lab clock"),
+        Binding("c", "advance_clock", "Advance clock"),
         Binding("x", "reset_student", "Reset student"),
-        Binding("p", "save_snapshot", "Save snapshot"),
-        Binding("o", "restore_snapshot", "Restore snapshot"),
+        Binding("p", "save_snapshot", "Snapshot"),
+        Binding("o", "restore_snapshot", "Restore"),
     ]
     DEFAULT_CSS = """
     InstructorScreen #clock { padding: 0 2; height: auto; }
