@@ -62,7 +62,11 @@ async def main() -> None:
             await shoot(demo, "servers", "help", ("question_mark",), "servers", size=(120, 44))
             await shoot(admin, "instructor", "class-grid", wait_table="class-grid")
             await shoot(student, "labs", "labs", ("down", "down", "down", "c"), "labs", size=(120, 44), settle=5.0)
-            await shoot(demo, "billing", "billing", settle=2.0)
+            # A bill worth reading: three lab days of the seeded resources (ids are not shown, so no masking; the
+            # usage chart needs the real days).
+            advanced = lab.sdk("admin").session.post(f"{lab.url}/lab/v1/clock/advance", json={"by": "3d"})
+            assert advanced.status_code == 200, advanced.text
+            await shoot(CloudClient(lab.sdk("demo", "demo"), "stacklab-demo"), "billing", "billing", settle=3.0)
         finally:
             lab.stop()
 
