@@ -5,7 +5,9 @@ from __future__ import annotations
 from click.testing import CliRunner
 
 from lab.cli import main
+from lab.tui.app import NAVS
 from lab.tui.billing_shapes import parse_billing
+from lab.tui.models import SessionInfo
 
 
 def test_bill_as_the_billing_service_renders_it() -> None:
@@ -46,3 +48,14 @@ def test_refresh_must_be_sensible() -> None:
     result = CliRunner().invoke(main, ["tui", "--refresh", "0.1"])
     assert result.exit_code == 2
     assert "--refresh" in result.output
+
+
+def test_screens_of_services_missing_from_the_catalog_are_hidden() -> None:
+    """A plain OpenStack cloud (no `stacklab` lab API, no billing): no Labs, no Billing; an admin there still gets
+    the Instructor screen (every project's resources)."""
+    plain = SessionInfo("c", "", "u", "p", "pid", ("admin",), frozenset({"compute", "image", "network"}))
+    assert [n.mode for n in NAVS if n.available(plain)] == ["overview", "servers", "images", "keypairs",
+                                                            "networks", "instructor"]
+    lab = SessionInfo("c", "", "u", "p", "pid", ("member",), frozenset({"compute", "stacklab", "billing"}))
+    assert {"labs", "billing"} <= {n.mode for n in NAVS if n.available(lab)}
+    assert "instructor" not in {n.mode for n in NAVS if n.available(lab)}

@@ -70,7 +70,11 @@ class LabsScreen(ListScreen):
             yield Static(Text("Select a lab and press c to run its checks.", style="dim"), id="report")
 
     def open_item(self, item: LabStatus) -> None:
-        self.action_check_lab()
+        """Enter runs the lab's checks (read-only: shows the lab's JSON, a check records its result)."""
+        if self.stacklab.read_only:
+            self.show_json(item)
+        else:
+            self.action_check_lab()
 
     def action_check_lab(self) -> None:
         lab = self.require_selected("lab")
