@@ -28,6 +28,7 @@ from lab.tui.screens.dialogs import HelpScreen
 from lab.tui.screens.images import ImagesScreen
 from lab.tui.screens.instructor import InstructorScreen
 from lab.tui.screens.keypairs import KeypairsScreen
+from lab.tui.screens.labs import LabsScreen
 from lab.tui.screens.networks import NetworksScreen
 from lab.tui.screens.overview import OverviewScreen
 from lab.tui.screens.servers import ServersScreen
@@ -59,6 +60,7 @@ NAVS = (
     Nav("networks", "Networks", NetworksScreen, frozenset({"network"})),
     Nav("volumes", "Volumes", VolumesScreen, frozenset({"block-storage", "volumev3"})),
     Nav("billing", "Billing", BillingScreen, frozenset({"billing"})),
+    Nav("labs", "Labs", LabsScreen, frozenset({"stacklab"})),
     Nav("instructor", "Instructor", InstructorScreen, frozenset({"compute"}), admin_only=True),
 )
 

@@ -492,6 +492,89 @@ class CloudClient:
         reading = self._extra("stacklab", "POST", "/clock/advance", {"by": by})["clock"]
         return m.ClockReading(str(reading["now"]).replace("T", " ")[:19], str(reading["offset"]))
 
+    def _lab_api(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        return self._extra("stacklab", method, path, body)
+
+    # ------------------------------------------------------------------------------------------ the camp
+    @translated
+    def list_labs(self) -> list[m.LabStatus]:
+        """The course's labs (the `labs/` folder this console runs beside) with the user's status in each, from
+        the cloud's /lab/v1/progress (the same record `stacklab check` writes)."""
+        from lab.camp.labs import load_labs
+
+        progress = {row["lab_id"]: row for row in self._lab_api("GET", "/progress")["progress"]}
+        labs = []
+        for lab in load_labs():
+            row = progress.get(lab.id)
+            status = "" if row is None else ("done" if row["completed"] else f"{row['passed']}/{row['total']}")
+            labs.append(m.LabStatus(lab.id, lab.title, lab.day, status, lab.admin, tuple(lab.requires),
+                                    {"id": lab.id, "title": lab.title, "day": lab.day, "summary": lab.summary,
+                                     "requires": list(lab.requires), "admin": lab.admin, "progress": row}))
+        return labs
+
+    @translated
+    def check_lab(self, lab_id: str) -> m.LabCheckReport:
+        """Run the lab's checks as this user (what `stacklab check LAB` does) and record the result."""
+        from lab.camp.engine import LabEnv, record_progress, run_lab
+        from lab.camp.labs import LabError, find_lab
+
+        try:
+            lab = find_lab(lab_id)
+        except LabError as exc:
+            raise CloudError(str(exc)) from None
+        report = run_lab(lab, LabEnv(self.conn))
+        recorded = record_progress(self.conn, report)
+        return m.LabCheckReport(report.lab_id, report.title,
+                                tuple(m.CheckOutcome(r.name, r.description, r.status, r.message, r.hint)
+                                      for r in report.results),
+                                report.passed, report.total, report.skipped_reason, recorded)
+
+    @translated
+    def class_grid(self) -> m.ClassGrid:
+        """Every class's students × labs (admin): `done`, `n/m` checks passed or '' (what `stacklab class
+        progress` prints)."""
+        from lab.camp.labs import LabError, load_labs
+
+        classes = sorted(c["name"] for c in self._lab_api("GET", "/classes")["classes"])
+        students = [s for name in classes
+                    for s in self._lab_api("GET", f"/classes/{name}")["class"]["student_list"]]
+        rows = self._lab_api("GET", "/progress")["progress"]
+        try:
+            lab_ids = [lab.id for lab in load_labs()]
+        except LabError:
+            lab_ids = sorted({r["lab_id"] for r in rows})
+        cell = {(r["project_id"], r["lab_id"]): ("done" if r["completed"] else f"{r['passed']}/{r['total']}")
+                for r in rows}
+        grid = []
+        for s in sorted(students, key=lambda s: (s["class"], s["name"])):
+            cells = tuple(cell.get((s["project_id"], lab), "") for lab in lab_ids)
+            grid.append(m.StudentRow(s["name"], s["name"], s["class"], s["project_id"], cells,
+                                     sum(1 for c in cells if c == "done"),
+                                     {k: v for k, v in s.items() if k != "password"}))
+        return m.ClassGrid(tuple(lab_ids), tuple(grid))
+
+    @translated
+    def reset_student(self, name: str) -> dict[str, int]:
+        """Put a student's project back to the class's starting state; what was removed, by kind."""
+        return dict(self._lab_api("POST", f"/students/{name}/reset")["reset"]["removed"])
+
+    @translated
+    def list_lab_snapshots(self) -> list[m.LabSnapshot]:
+        return [self._snapshot(s) for s in self._lab_api("GET", "/snapshots")["snapshots"]]
+
+    @translated
+    def save_lab_snapshot(self, name: str) -> m.LabSnapshot:
+        return self._snapshot(self._lab_api("POST", "/snapshots", {"snapshot": {"name": name}})["snapshot"])
+
+    @translated
+    def restore_lab_snapshot(self, name: str) -> m.LabSnapshot:
+        return self._snapshot(self._lab_api("POST", f"/snapshots/{name}/restore")["snapshot"])
+
+    @staticmethod
+    def _snapshot(s: dict[str, Any]) -> m.LabSnapshot:
+        return m.LabSnapshot(s["name"], s["name"], str(s.get("created_at") or ""), str(s.get("lab_time") or ""),
+                             _size(s.get("size_bytes")), s)
+
     @translated
     def project_names(self) -> dict[str, str]:
         """Project id -> name (admin only; others see ids)."""
@@ -504,10 +587,10 @@ class CloudClient:
     # ------------------------------------------------------------------------------------------ billing
     @translated
     def billing(self) -> m.Billing:
-        """Balance and this month's bill from the billing service (/billing/v1). The shapes are read loosely,
-        so this one method is all that changes if the service's answers do."""
+        """Balance, this month's bill and its usage by day from the billing service (/billing/v1)."""
         from lab.tui.billing_shapes import parse_billing
 
         balance = self._extra("billing", "GET", "/balance")
         bill = self._extra("billing", "GET", "/bills/current")
-        return parse_billing(balance, bill)
+        usage = self._extra("billing", "GET", "/usage")
+        return parse_billing(balance, bill, usage)

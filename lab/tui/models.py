@@ -221,4 +221,81 @@ class Billing:
     total: str
     categories: tuple[BillCategory, ...]
     line_items: tuple[tuple[str, str, str, str], ...]  # (category, name, quantity, total)
+    days: tuple[DayTotal, ...] = ()  # this month's usage by day (the usage chart)
+    raw: Raw = _raw()
+
+
+@dataclass(frozen=True)
+class DayTotal:
+    """One day of this month's usage (the billing service's /usage), for the usage chart."""
+
+    date: str
+    total: str
+
+
+@dataclass(frozen=True)
+class LabStatus:
+    """A lab of the course and where the current user stands in it (from /lab/v1/progress)."""
+
+    id: str
+    name: str
+    day: int
+    status: str  # "done", "n/m" checks passed, or "" when never checked
+    admin: bool = False
+    requires: tuple[str, ...] = ()
+    raw: Raw = _raw()
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    """One check of a lab run from the console."""
+
+    name: str
+    description: str
+    status: str  # pass | fail | skip
+    message: str = ""
+    hint: str = ""
+
+
+@dataclass(frozen=True)
+class LabCheckReport:
+    lab_id: str
+    title: str
+    checks: tuple[CheckOutcome, ...]
+    passed: int
+    total: int
+    skipped_reason: str = ""
+    recorded: bool = False
+
+    @property
+    def first_failure(self) -> CheckOutcome | None:
+        return next((c for c in self.checks if c.status == "fail"), None)
+
+
+@dataclass(frozen=True)
+class StudentRow:
+    """One row of the instructor's class grid: a student and a cell per lab ("done", "n/m" or "")."""
+
+    id: str  # the student's name (unique across classes)
+    name: str
+    class_name: str
+    project_id: str
+    cells: tuple[str, ...]
+    done: int
+    raw: Raw = _raw()
+
+
+@dataclass(frozen=True)
+class ClassGrid:
+    lab_ids: tuple[str, ...]
+    students: tuple[StudentRow, ...]
+
+
+@dataclass(frozen=True)
+class LabSnapshot:
+    id: str  # the snapshot's name
+    name: str
+    created_at: str
+    lab_time: str
+    size: str
     raw: Raw = _raw()

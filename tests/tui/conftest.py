@@ -10,7 +10,7 @@ import pytest
 
 from lab.tui.client import CloudClient
 from tests.conftest import LiveCloud, start_live_cloud
-from tests.tui.support import MaskingClient, seed
+from tests.tui.support import MaskingClient, seed, seed_class, student_sdk
 
 
 @pytest.fixture
@@ -34,6 +34,7 @@ def snapshot_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveCloud
     lab = start_live_cloud(tmp_path_factory.mktemp("snapshot-lab") / "lab", extra_env={"STACKLAB_BOOT_SECONDS": "0"})
     try:
         seed(lab.sdk("demo", "demo"))
+        lab.students = seed_class(lab.url, lab.sdk("admin"))  # type: ignore[attr-defined]
         yield lab
     finally:
         lab.stop()
@@ -50,5 +51,13 @@ def masked_demo(snapshot_lab: LiveCloud) -> Iterator[Any]:
 @pytest.fixture
 def masked_admin(snapshot_lab: LiveCloud) -> Iterator[Any]:
     client = CloudClient(snapshot_lab.sdk("admin"), "stacklab")
+    yield MaskingClient(client)
+    client.close()
+
+
+@pytest.fixture
+def masked_student(snapshot_lab: LiveCloud) -> Iterator[Any]:
+    """The snapshot lab's student snap01 (a class member with fixed progress), ids and times masked."""
+    client = CloudClient(student_sdk(snapshot_lab.url, snapshot_lab.students[0]), "snap01")  # type: ignore[attr-defined]
     yield MaskingClient(client)
     client.close()

@@ -47,6 +47,8 @@ MAC = re.compile(r"(?<![0-9a-f:])[0-9a-f]{2}(?::[0-9a-f]{2}){5}(?![0-9a-f:])")
 HOST_KEY = re.compile(r"SHA256:[0-9A-Za-z+/=]{20,}")  # the guest's host key, new for every server
 SERIAL = re.compile(r"\(serial [0-9a-f-]+\)")  # a volume id cut short, in the guest's kernel log
 TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?")
+DATE = re.compile(r"\b20\d{2}-[01]\d-[0-3]\d\b")  # a day of the usage chart
+MONTH = re.compile(r"\b20\d{2}-[01]\d\b(?!-)")  # a bill's month
 
 
 class MaskingClient:
@@ -76,7 +78,9 @@ class MaskingClient:
             value = MAC.sub("fa:16:3e:00:00:00", value)
             value = HOST_KEY.sub("SHA256:" + "x" * 43, value)
             value = SERIAL.sub("(serial 00000000-0000-0000-0)", value)
-            return TIME.sub("2026-01-01T00:00:00Z", value)
+            value = TIME.sub("2026-01-01T00:00:00Z", value)
+            value = DATE.sub("2026-01-01", value)
+            return MONTH.sub("2026-01", value)
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
             return dataclasses.replace(value, **{f.name: self.mask(getattr(value, f.name))
                                                  for f in dataclasses.fields(value) if f.init})
@@ -151,3 +155,39 @@ def seed(conn: Any) -> None:
     wait_for(lambda: conn.block_storage.get_volume(data.id), lambda v: v.status == "in-use", "data attached")
     wait_for(lambda: list(conn.block_storage.snapshots()), lambda s: all(x.status == "available" for x in s),
              "snapshot available")
+
+
+CLASS = "snap-class"
+
+
+def seed_class(url: str, admin: Any) -> list[dict[str, Any]]:
+    """The snapshot lab's class `snap-class` of two students (snap01, snap02) made through /lab/v1, with fixed
+    progress: snap01 has done lab 1.1 and ran lab 1.4's checks from the console once (0/4); snap02 nothing."""
+    lab = f"{url}/lab/v1"
+    r = admin.session.post(f"{lab}/classes", json={"class": {"name": CLASS, "students": 2, "prefix": "snap",
+                                                              "balance": "25"}})
+    assert r.status_code == 201, r.text
+    students = []
+    for name in r.json()["class"]["planned_students"]:
+        s = admin.session.post(f"{lab}/classes/{CLASS}/students", json={"student": {"name": name}})
+        assert s.status_code == 201, s.text
+        students.append(s.json()["student"])
+    first = CloudClient(student_sdk(url, students[0]), "snap01")
+    try:
+        done = first.conn.session.post(f"{lab}/progress", json={"progress": {"lab_id": "1.1", "passed": 3,
+                                                                             "total": 3}})
+        assert done.status_code == 201, done.text
+        assert first.check_lab("1.4").passed == 0
+    finally:
+        first.close()
+    return students
+
+
+def student_sdk(url: str, student: dict[str, Any]) -> Any:
+    """An openstacksdk connection as a student of a class (their own project is named like them)."""
+    import openstack
+
+    return openstack.connect(auth_url=f"{url}/identity", username=student["name"], password=student["password"],
+                             project_name=student["name"], user_domain_name="Default",
+                             project_domain_name="Default", region_name="RegionOne", interface="public",
+                             identity_api_version="3")

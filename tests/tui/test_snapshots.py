@@ -35,6 +35,13 @@ def rows(table: str, *names: str) -> Callable[[Pilot[Any]], Awaitable[None]]:
     return wait
 
 
+async def settled(pilot: Pilot[Any]) -> None:
+    """Wait until no call to the cloud is still running (a refresh finishing after the picture would change
+    it) and the screen has redrawn."""
+    await until(pilot, lambda: not [w for w in pilot.app.screen.workers if w.is_running], "the calls done")
+    await pilot.pause(0.1)
+
+
 async def select_row(pilot: Pilot[Any], table_id: str, name: str) -> None:
     await rows(table_id, name)(pilot)
     table = pilot.app.screen.query_one(f"#{table_id}")
@@ -166,14 +173,61 @@ def test_volumes(snap_compare: Snap, masked_demo: Any) -> None:
 
 
 def test_instructor(snap_compare: Snap, masked_admin: Any) -> None:
-    """The admin's instructor screen: the lab clock and every project's servers."""
+    """The admin's instructor screen, All servers tab: the lab clock and every project's servers."""
 
     async def loaded(pilot: Pilot[Any]) -> None:
+        await until(pilot, lambda: pilot.app.screen.query_one("#class-grid").loaded, "the class grid")
+        pilot.app.screen.query_one("#tabs", TabbedContent).active = "tab-all-servers"
         await rows("all-servers", "web-1", "db-1")(pilot)
         await until(pilot, lambda: "lab clock" in str(pilot.app.screen.query_one("#clock").render())
                     and "loading" not in str(pilot.app.screen.query_one("#clock").render()), "the clock")
+        await settled(pilot)
 
     app = create_app(masked_admin, refresh=3600, start="instructor")
+    assert snap_compare(app, terminal_size=SIZE, run_before=loaded)
+
+
+def test_instructor_class_grid(snap_compare: Snap, masked_admin: Any) -> None:
+    """The class grid: snap01 has done lab 1.1 and tried 1.4, snap02 nothing yet."""
+
+    async def loaded(pilot: Pilot[Any]) -> None:
+        await rows("class-grid", "snap01", "snap02")(pilot)
+        await until(pilot, lambda: "loading" not in str(pilot.app.screen.query_one("#clock").render()), "the clock")
+        await settled(pilot)
+
+    app = create_app(masked_admin, refresh=3600, start="instructor")
+    assert snap_compare(app, terminal_size=SIZE, run_before=loaded)
+
+
+def test_labs(snap_compare: Snap, masked_student: Any) -> None:
+    """A student's Labs screen: the labs by day with their status (1.1 done, 1.4 tried)."""
+    app = create_app(masked_student, refresh=3600, start="labs")
+    assert snap_compare(app, terminal_size=SIZE, run_before=rows("labs", "Flavors and key pairs"))
+
+
+def test_labs_check(snap_compare: Snap, masked_student: Any) -> None:
+    """`c` on lab 1.4: every check fails, the first failure's hint below (the result is recorded again: 0/4)."""
+
+    async def checked(pilot: Pilot[Any]) -> None:
+        await select_row(pilot, "labs", "Flavors and key pairs")
+        await pilot.press("c")
+        await until(pilot, lambda: "checks passed" in str(pilot.app.screen.query_one("#report").render()),
+                    "the report")
+        await settled(pilot)
+
+    app = create_app(masked_student, refresh=3600, start="labs")
+    assert snap_compare(app, terminal_size=(120, 44), run_before=checked)
+
+
+def test_billing(snap_compare: Snap, masked_student: Any) -> None:
+    """A student's bill: the class's starting balance, this month's (empty) bill and its usage by day."""
+
+    async def loaded(pilot: Pilot[Any]) -> None:
+        await until(pilot, lambda: "loading" not in str(pilot.app.screen.query_one("#summary").render()),
+                    "the bill")
+        await settled(pilot)
+
+    app = create_app(masked_student, refresh=3600, start="billing")
     assert snap_compare(app, terminal_size=SIZE, run_before=loaded)
 
 

@@ -1,5 +1,6 @@
-"""Billing: the account balance, this month's bill by category as a bar chart and its line items. Shown only when
-the cloud's catalog lists a `billing` service; everything it knows about that service is `CloudClient.billing()`."""
+"""Billing: the account balance, this month's bill by category and its usage by day as bar charts, and the bill's
+line items. Shown only when the cloud's catalog lists a `billing` service; everything it knows about that service
+is `CloudClient.billing()` (GET /billing/v1/balance, /bills/current and /usage)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Label, Static
 
 from lab.tui.models import Billing
@@ -19,16 +20,21 @@ class BillingScreen(CloudScreen):
     NAV: ClassVar[str] = "billing"
     DEFAULT_CSS = """
     BillingScreen #summary { padding: 1 2 0 2; height: auto; }
-    BillingScreen #chart-box { height: auto; border: round $primary; margin: 1 2; padding: 0 1; }
+    BillingScreen #charts { height: auto; margin: 1 2 0 2; }
+    BillingScreen .chart-box { height: auto; width: 1fr; border: round $primary; padding: 0 1; }
     BillingScreen DataTable { height: 1fr; margin: 0 2; }
     """
 
     def compose(self) -> ComposeResult:
         yield from self.compose_top()
         yield Static("loading…", id="summary")
-        with Vertical(id="chart-box"):
-            yield Label("This month by category")
-            yield BarChart(id="chart")
+        with Horizontal(id="charts"):
+            with Vertical(classes="chart-box"):
+                yield Label("This month by category")
+                yield BarChart(id="chart", width=24)
+            with Vertical(classes="chart-box"):
+                yield Label("Usage by day")
+                yield BarChart(id="days", width=24)
         yield DataTable(id="items", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
@@ -45,6 +51,9 @@ class BillingScreen(CloudScreen):
         chart = self.query_one("#chart", BarChart)
         chart.unit = bill.currency
         chart.items = tuple((c.name, c.amount) for c in bill.categories)
+        days = self.query_one("#days", BarChart)
+        days.unit = bill.currency
+        days.items = tuple((d.date[5:], d.total) for d in bill.days[-14:])  # MM-DD, the last two weeks
         table = self.query_one("#items", DataTable)
         rows = [tuple(item) for item in bill.line_items]
         if [tuple(table.get_row_at(i)) for i in range(table.row_count)] != rows:

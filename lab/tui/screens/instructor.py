@@ -1,5 +1,7 @@
-"""Instructor mode (admin users only): the lab clock and advancing it, and every project's servers and volumes.
-The class grid, student reset and snapshots join here when the camp service exists."""
+"""Instructor mode (admin users only): the class grid (students × labs, pass/fail, from /lab/v1/classes and
+/lab/v1/progress), resetting a student (after a confirmation), saving and restoring named snapshots of the whole
+lab, the lab clock and advancing it, and every project's servers and volumes. The camp's tabs are there only
+when the catalog has the `stacklab` lab API; on any other OpenStack cloud the screen keeps the rest."""
 
 from __future__ import annotations
 
@@ -8,12 +10,15 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Static
+from textual.widgets import Static, TabbedContent, TabPane
 
 from lab.tui.client import CloudClient
-from lab.tui.models import ClockReading, Server, Volume
+from lab.tui.models import ClassGrid, ClockReading, LabSnapshot, Server, StudentRow, Volume
 from lab.tui.screens.base import ListScreen, TableSpec
 from lab.tui.screens.dialogs import Field, FormScreen
+from lab.tui.widgets.resource_table import ResourceTable
+
+CAMP_TABLES = frozenset({"class-grid", "lab-snapshots"})
 
 
 def _servers(c: CloudClient) -> list[tuple[Server, str]]:
@@ -36,9 +41,45 @@ class Owned:
         self.raw = self.item.raw
 
 
+def marks(grid: ClassGrid, student: StudentRow) -> str:
+    """One mark per lab, a space between days: ✓ every check passed, ✗ checked but not all passed, · not tried."""
+    out = []
+    previous_day = ""
+    for lab_id, cell in zip(grid.lab_ids, student.cells, strict=True):
+        day = lab_id.split(".")[0]
+        if previous_day and day != previous_day:
+            out.append(" ")
+        previous_day = day
+        out.append("✓" if cell == "done" else "✗" if cell else "·")
+    return "".join(out)
+
+
+class GridRow:
+    """A student of the grid, with the marks drawn (rows are keyed by student name)."""
+
+    def __init__(self, grid: ClassGrid, student: StudentRow) -> None:
+        self.student = student
+        self.id = self.name = student.name
+        self.marks = marks(grid, student)
+        self.total = len(grid.lab_ids)
+        self.raw = {**student.raw, "labs": dict(zip(grid.lab_ids, student.cells, strict=True))}
+
+
+def _grid(c: CloudClient) -> list[GridRow]:
+    grid = c.class_grid()
+    return [GridRow(grid, s) for s in grid.students]
+
+
 class InstructorScreen(ListScreen):
     NAV: ClassVar[str] = "instructor"
     TABLES = (
+        TableSpec("class-grid", "Class", [("name", "Student"), ("class", "Class"), ("done", "Done"),
+                                          ("labs", "Labs by day (✓ passed  ✗ not yet  · not tried)")],
+                  _grid, lambda g: (g.name, g.student.class_name, f"{g.student.done}/{g.total}", g.marks)),
+        TableSpec("lab-snapshots", "Snapshots", [("name", "Name"), ("created", "Saved at"),
+                                                 ("lab_time", "Lab time"), ("size", "Size")],
+                  lambda c: c.list_lab_snapshots(),
+                  lambda s: (s.name, s.created_at, s.lab_time, s.size)),
         TableSpec("all-servers", "All servers", [("project", "Project"), ("name", "Name"), ("status", "Status"),
                                                  ("flavor", "Flavor"), ("addresses", "Addresses"), ("id", "ID")],
                   lambda c: [Owned(p) for p in _servers(c)],
@@ -48,27 +89,49 @@ class InstructorScreen(ListScreen):
                   lambda c: [Owned(p) for p in _volumes(c)],
                   lambda o: (o.project, o.name, o.item.status, str(o.item.size), o.item.attached_to, o.id)),
     )
-    MUTATING = frozenset({"advance_clock"})
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("c", "advance_clock", "Advance lab clock")]
+    MUTATING = frozenset({"advance_clock", "reset_student", "save_snapshot", "restore_snapshot"})
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("c", "advance_clock", "Advance clock"),
+        Binding("x", "reset_student", "Reset student"),
+        Binding("p", "save_snapshot", "Snapshot"),
+        Binding("o", "restore_snapshot", "Restore"),
+    ]
     DEFAULT_CSS = """
     InstructorScreen #clock { padding: 0 2; height: auto; }
     """
 
+    @property
+    def camp(self) -> bool:
+        return "stacklab" in self.stacklab.services
+
     def compose_body(self) -> ComposeResult:
         yield Static("lab clock: loading…", id="clock")
-        yield from super().compose_body()
+        with TabbedContent(id="tabs"):
+            for spec in self.TABLES:
+                if spec.id in CAMP_TABLES and not self.camp:
+                    continue
+                with TabPane(spec.title, id=f"tab-{spec.id}"):
+                    yield ResourceTable(spec.columns, id=spec.id)
 
     def refresh_data(self) -> None:
         super().refresh_data()
-        if "stacklab" in self.stacklab.services:
+        if self.camp:
             self.call(self.client.get_clock, then=self.show_clock)
 
     def show_clock(self, reading: ClockReading) -> None:
         self.query_one("#clock", Static).update(Text.assemble(
             ("lab clock  ", "bold"), f"{reading.now} UTC, ahead of real time by {reading.offset}"))
 
+    def _on_tab(self, spec_id: str, what: str) -> bool:
+        spec = self.current_spec
+        if spec is None or spec.id != spec_id:
+            self.notify(f"Go to the {what} tab first.", severity="warning")
+            return False
+        return True
+
+    # ------------------------------------------------------------------------------------------ actions
     def action_advance_clock(self) -> None:
-        if "stacklab" not in self.stacklab.services:
+        if not self.camp:
             self.notify("This cloud has no lab clock (it is not a StackLab).", severity="warning")
             return
         form = FormScreen("Advance the lab clock", [Field("by", "By (e.g. 30m, 3h, 30d, 1w2d):", value="1h")],
@@ -80,3 +143,52 @@ class InstructorScreen(ListScreen):
                           done=f"Lab clock advanced by {v['by']}")
 
         self.app.push_screen(form, advance)
+
+    def action_reset_student(self) -> None:
+        if not self.camp or not self._on_tab("class-grid", "Class"):
+            return
+        row = self.require_selected("student")
+        if row is None:
+            return
+        name = row.name
+
+        def reset() -> None:
+            def said(removed: dict[str, int]) -> None:
+                gone = ", ".join(f"{n} {kind}" for kind, n in sorted(removed.items()) if n) or "nothing to remove"
+                self.notify(f"{name} reset: {gone}.")
+                self.refresh_data()
+
+            self.call(self.client.reset_student, name, then=said)
+
+        self.confirm_then(f"Reset {name}? Everything in their project is deleted and it is put back to the "
+                          "class's starting state.", reset)
+
+    def action_save_snapshot(self) -> None:
+        if not self.camp:
+            return
+        form = FormScreen("Save a snapshot of the whole lab", [Field("name", "Name (e.g. day1-start):")],
+                          submit="Save")
+
+        def save(v: dict[str, Any] | None) -> None:
+            if v and v["name"]:
+                def saved(s: LabSnapshot) -> None:
+                    self.refresh_data()
+
+                self.call(self.client.save_lab_snapshot, v["name"], then=saved, done=f"Snapshot {v['name']} saved")
+
+        self.app.push_screen(form, save)
+
+    def action_restore_snapshot(self) -> None:
+        if not self.camp or not self._on_tab("lab-snapshots", "Snapshots"):
+            return
+        snap = self.require_selected("snapshot")
+        if snap is None:
+            return
+        name = snap.name
+
+        def restore() -> None:
+            self.call(self.client.restore_lab_snapshot, name, then=lambda _s: self.refresh_data(),
+                      done=f"Lab restored to snapshot {name}")
+
+        self.confirm_then(f"Restore the whole lab to snapshot {name}? Everything since it was saved is lost.",
+                          restore)

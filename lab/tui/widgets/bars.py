@@ -38,11 +38,12 @@ def bars_text(items: Sequence[tuple[str, str]], unit: str = "", width: int = WID
 class BarChart(Static):
     """Set `items` to a list of (name, decimal amount) to redraw."""
 
-    items: reactive[tuple[tuple[str, str], ...]] = reactive(())
+    items: reactive[tuple[tuple[str, str], ...]] = reactive((), layout=True)  # more bars: a taller chart
 
-    def __init__(self, unit: str = "", *, id: str | None = None) -> None:
+    def __init__(self, unit: str = "", *, id: str | None = None, width: int = WIDTH) -> None:
         super().__init__(id=id)
         self.unit = unit
+        self.bar_width = width
 
     def render(self) -> Text:
-        return bars_text(self.items, self.unit)
+        return bars_text(self.items, self.unit, self.bar_width)

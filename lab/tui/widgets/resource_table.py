@@ -7,9 +7,10 @@ The filter (`/`) hides rows whose text does not contain it (case-insensitive).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from textual.widgets import DataTable
+from textual.widgets.data_table import RowKey
 
 Row = tuple[str, ...]
 
@@ -33,6 +34,15 @@ class ResourceTable(DataTable[str]):
     def on_mount(self) -> None:
         for key, label in zip(self.column_keys, self._labels, strict=True):
             self.add_column(label, key=key)
+
+    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
+        # DataTable caches each drawn row under a counter that `add_row` bumps but the column-width update (done
+        # later, when the app is idle) does not. A row drawn in between (the cursor row is redrawn at once) kept
+        # the header-only widths until the next change: "db-1  ACTIVE  m1.sma  private=1  00" in about one
+        # snapshot of six. Dropping the drawn rows once the widths are known makes every row use them.
+        super()._update_dimensions(new_rows)
+        self._clear_caches()
+        self.refresh()
 
     def show(self, rows: Sequence[tuple[str, Row]]) -> None:
         """Show these (id, cells) rows, in this order for new rows, changing as little as possible."""
