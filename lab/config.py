@@ -56,6 +56,9 @@ class Settings:
     libvirt_uri: str = "qemu:///system"
     # Seconds a simulated guest takes from BUILD to ACTIVE. Small but not zero, as on a real cloud.
     boot_seconds: float = 1.0
+    # Seconds a guest may take to finish booting (a real driver: its ready marker on the console) before the
+    # server goes to ERROR; TCG boots take 10-30 s under load.
+    boot_timeout: float = 300.0
     token_ttl_seconds: int = 24 * 3600
     # Largest page a list returns when the client asks for none or for more.
     max_page_size: int = 1000

@@ -341,6 +341,23 @@ def _decompress_prefix(payload: bytes) -> bytes | None:
     return None
 
 
+def find_built(cache_dir: Path) -> TinyGuest | None:
+    """The guest `build_tiny_guest` left under `cache_dir` (the newest kernel version when several), without
+    running apt or touching the network; None when nothing is built there."""
+    if not cache_dir.is_dir():
+        return None
+    built = []
+    for out in cache_dir.iterdir():
+        initrd = out / "initrd.img"
+        kernel = next((k for k in (out / "vmlinux", out / "vmlinuz") if k.is_file()), None)
+        if out.is_dir() and initrd.is_file() and kernel is not None:
+            built.append((initrd.stat().st_mtime, out.name, kernel, initrd))
+    if not built:
+        return None
+    _mtime, version, kernel, initrd = max(built)
+    return _result(kernel, initrd, version)
+
+
 def default_cache_dir(data_dir: Path) -> Path:
     """Where `stacklab image build-tiny` keeps the packages and the built guest."""
     return data_dir / "images" / "tiny"

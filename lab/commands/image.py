@@ -44,3 +44,5 @@ def build_tiny(ctx: click.Context, data_dir: Path | None, force: bool, kernel_pa
     click.echo(f"boot it with at least {facts['min_ram_mb']} MiB of RAM; image properties:")
     for key, value in guest.properties.items():
         click.echo(f"  {key}={value}")
+    click.echo("`stacklab up --compute libvirt` with this data directory boots it as the default `cirros` image "
+               "(restart a running cloud to pick it up).")

@@ -57,6 +57,9 @@ def up(ctx: click.Context, no_clouds_yaml: bool, **values: Any) -> None:
     describe = getattr(cloud.compute_driver, "describe", None)
     if describe is not None:  # e.g. "libvirt at qemu:///system: QEMU software emulation (TCG)"
         click.echo(f"Compute: {describe()}")
+    boot_note = getattr(cloud.image, "boot_note", None)
+    if boot_note:  # under libvirt: whether cirros is the tiny guest, or how to build it
+        click.echo(f"Images: {boot_note}")
     try:
         skip = no_clouds_yaml or os.environ.get(NO_CLOUDS_YAML_ENV, "") not in ("", "0")
         written = None if skip else _write_clouds_yaml(settings)

@@ -40,7 +40,9 @@ log = logging.getLogger(__name__)
 # Tasks done at once in the request (and by a recovery job after a crash) vs. queued for the worker.
 INLINE_TASKS = {"powering-off", "powering-on", "rebooting", "rebooting_hard"}
 QUEUED_TASKS = {"resize_prep", "resize_reverting"}
-BUILD_POLLS = 600  # a guest not ready after this many one-second polls goes to ERROR
+# States in which a server has a guest (ERROR may have none: a failed build).
+GUEST_STATES = (ACTIVE, STOPPED, RESIZED)
+BUILD_POLL_SECONDS = 1.0  # how often the build job asks the driver whether the guest is up (lab time)
 
 
 class ActionsMixin(ServersMixin):
@@ -85,10 +87,13 @@ class ActionsMixin(ServersMixin):
                 return  # already finished by an earlier run of this job
             self.driver.spawn(spec)
             if not self.driver.is_ready(server_id):
-                if polls >= BUILD_POLLS:
-                    raise DriverError("Build of the guest timed out.")
+                timeout = self.cloud.settings.boot_timeout
+                if polls * BUILD_POLL_SECONDS >= timeout:
+                    raise DriverError(f"The guest did not finish booting within {timeout:g} s (no ready marker "
+                                      "on its console); see `openstack console log show`.")
                 with self.cloud.db.write() as db:
-                    enqueue(db, self.cloud.clock.now(), "compute.build", server_id, delay=1.0, polls=polls + 1)
+                    enqueue(db, self.cloud.clock.now(), "compute.build", server_id, delay=BUILD_POLL_SECONDS,
+                            polls=polls + 1)
                 return
         except DriverError as exc:
             self.set_error(server_id, str(exc))
@@ -358,4 +363,19 @@ class ActionsMixin(ServersMixin):
         if queued:
             log.info("recovery queued %d compute job(s)", queued)
             self.cloud.worker.wake()
+        if self.cloud.compute_driver is not None:
+            self._fail_vanished(guests)
         return queued
+
+    def _fail_vanished(self, guests: set[str]) -> None:
+        """A server that should have a guest (built, no task pending) but whose guest the driver no longer has
+        (a domain undefined behind the cloud's back, a wiped driver directory) goes to ERROR with a fault; a
+        hard reboot makes its guest anew."""
+        with self.cloud.db.read() as db:
+            settled = list(db.scalars(select(Server.id).where(
+                Server.deleted.is_(False), Server.vm_state.in_(GUEST_STATES), Server.task_state.is_(None))))
+        for server_id in settled:
+            if server_id not in guests:
+                log.warning("server %s: its guest is gone from the %s driver", server_id, self.driver.name)
+                self.set_error(server_id, f"The guest of instance {server_id} vanished from the hypervisor "
+                                          f"({self.driver.name}) while the cloud was stopped.")

@@ -12,7 +12,8 @@ RUNNING guest, `power_off` a SHUTDOWN one. What a student can see of a guest is 
 
 Failure injection (for labs about errors and for tests): a guest whose server metadata has
 `stacklab:fake_fail` set to a comma-separated list of operations (`spawn`, `power_on`, `power_off`, `reboot`,
-`resize`, `attach_disk`) raises `DriverError` from those operations, as a real hypervisor can.
+`resize`, `attach_disk`) raises `DriverError` from those operations, as a real hypervisor can; `boot` makes a
+guest that runs but never finishes booting (`is_ready` stays false, so its build times out).
 """
 
 from __future__ import annotations
@@ -183,6 +184,11 @@ class FakeComputeDriver(ComputeDriver):
             }
             guest["console"] = self._boot_lines(guest)
             self._save(guest)
+
+    def is_ready(self, server_id: str) -> bool:
+        """Running, unless the failure injection names `boot` (a guest that never finishes booting)."""
+        guest = self._load(server_id)
+        return guest["power_state"] == PowerState.RUNNING.value and "boot" not in guest.get("fail", [])
 
     def destroy(self, server_id: str) -> None:
         with self._lock:

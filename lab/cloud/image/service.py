@@ -13,6 +13,7 @@ before, `saving -> active` with size and checksums after. An upload that fails p
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from pathlib import Path
@@ -34,12 +35,14 @@ if TYPE_CHECKING:
     from lab.cloud.app import Cloud
 
 DEFAULT_IMAGE_NAME = "cirros"
+log = logging.getLogger(__name__)
 
 
 class ImageService(MembersMixin):
     def __init__(self, cloud: Cloud):
         self.cloud = cloud
         self.store = ImageStore(cloud.settings.data_dir / "images")
+        self.boot_note: str | None = None  # what `stacklab up` says about the default image, if anything
 
     # ------------------------------------------------------------------------------------------- bootstrap
     def bootstrap(self) -> None:
@@ -67,6 +70,31 @@ class ImageService(MembersMixin):
                 stored = self.store.write(found.id, data, "qcow2")
                 if stored.checksum != found.checksum:  # not our placeholder: do not pretend it is that image
                     self.store.remove(found.id)
+        if self.cloud.settings.compute_driver == "libvirt":
+            self._use_tiny_guest(owner, now)
+
+    def _use_tiny_guest(self, owner: str | None, now: datetime) -> None:
+        """Under the libvirt driver the default `cirros` is the tiny guest StackLab builds (a direct kernel boot:
+        its properties name the kernel and initrd); the placeholder file stays as the image's data. Without a
+        built guest the placeholder is kept and `boot_note` says how to build one."""
+        from lab.cloud import guest_image
+
+        cache = guest_image.default_cache_dir(self.cloud.settings.data_dir)
+        guest = guest_image.find_built(cache)
+        if guest is None:
+            self.boot_note = ("the cirros image is a placeholder that does not boot under libvirt; run "
+                              "`stacklab image build-tiny` (with the same --data-dir) and restart to boot real guests")
+            log.warning("no tiny guest under %s: %s", cache, self.boot_note)
+            return
+        with self.cloud.db.write() as db:
+            img = db.scalar(select(Image).where(Image.name == DEFAULT_IMAGE_NAME, Image.owner == owner))
+            if img is None:
+                return
+            wanted = {**(img.properties or {}), **guest.properties}
+            if img.properties != wanted or (img.min_ram or 0) < guest.min_ram_mb:
+                img.properties, img.min_ram, img.updated_at = wanted, max(img.min_ram or 0, guest.min_ram_mb), now
+                log.info("image %s (%s) boots the tiny guest %s", DEFAULT_IMAGE_NAME, img.id, guest.kernel)
+        self.boot_note = f"cirros boots the tiny guest (Linux {guest.kernel_version}, busybox)"
 
     def _admin_project_id(self) -> str | None:
         from lab.cloud.identity.models import Project  # identity owns projects; read its table, not its code

@@ -1,0 +1,132 @@
+"""Real VMs through the whole cloud: `stacklab up --compute libvirt` (its own private libvirtd, QEMU under TCG
+here) with the tiny guest registered as `cirros`, driven by the real `openstack` CLI: boot to ACTIVE only once
+the guest is up, its real serial console, a volume hot-plugged and reported by the guest, unplugged, and a
+delete that leaves no domain and no instance files.
+
+Needs root (the private libvirtd) and Debian's libvirt-daemon + qemu-system-x86 + qemu-utils, which
+scripts/setup.sh installs; the tiny guest is built once into pytest's cache (shared with test_real_boot.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import libvirt
+import pytest
+
+from lab.cloud import guest_image
+from lab.cloud.drivers import libvirt_xml
+from tests.conftest import LiveCloud, start_live_cloud
+
+pytestmark = [pytest.mark.e2e, pytest.mark.root]
+
+MISSING = [tool for tool in ("libvirtd", "qemu-system-x86_64", "qemu-img", "apt-get", "dpkg-deb")
+           if shutil.which(tool) is None]
+GUEST_TIMEOUT = 120.0  # a console line the guest prints after an attach or detach
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.5)
+    return False
+
+
+@pytest.fixture(scope="module")
+def tiny(request: pytest.FixtureRequest) -> guest_image.TinyGuest:
+    if os.geteuid() != 0:
+        pytest.skip("needs root: the cloud starts a private libvirtd")
+    if MISSING:
+        pytest.skip(f"not installed: {', '.join(MISSING)} (scripts/setup.sh installs them as root)")
+    return guest_image.build_tiny_guest(request.config.cache.mkdir("stacklab-tiny-guest"))
+
+
+@pytest.fixture(scope="module")
+def vm_cloud(tiny: guest_image.TinyGuest) -> Iterator[LiveCloud]:
+    """`stacklab up --compute libvirt` in a short temporary directory (unix socket paths are short), with the
+    tiny guest already built under its data directory, as `stacklab image build-tiny` leaves it."""
+    base = Path(tempfile.mkdtemp(prefix="sl-"))
+    data_dir = base / "lab"
+    shutil.copytree(tiny.kernel.parent, guest_image.default_cache_dir(data_dir) / tiny.kernel.parent.name)
+    lab = start_live_cloud(data_dir, extra_env={
+        "STACKLAB_COMPUTE_DRIVER": "libvirt", "STACKLAB_LIBVIRT_URI": "qemu:///system",
+        "STACKLAB_BOOT_SECONDS": "0", "STACKLAB_BOOT_TIMEOUT": "240"})
+    try:
+        yield lab
+    finally:
+        lab.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def hypervisor(lab: LiveCloud) -> libvirt.virConnect:
+    """A connection to the libvirtd the cloud uses (its private one when it started one)."""
+    sock = lab.data_dir / "compute-libvirt" / "libvirtd" / "run" / "libvirt-sock"
+    return libvirt.open(f"qemu:///system?socket={sock}" if sock.exists() else "qemu:///system")
+
+
+def test_boot_console_volume_and_delete_through_the_cloud(vm_cloud: LiveCloud, unique: Callable[[str], str],
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    lab = vm_cloud
+    log = (lab.data_dir.parent / f"stacklab-{lab.url.rsplit(':', 1)[1]}.log").read_text()
+    assert "Compute: libvirt at qemu:///system:" in log
+    assert "Images: cirros boots the tiny guest" in log
+
+    def cli(*args: str) -> str:
+        return lab.openstack(*args, user="demo").stdout
+
+    name = unique("vm")
+    started = time.monotonic()
+    server = json.loads(cli("server", "create", "--image", "cirros", "--flavor", "m1.nano", "--wait",
+                            "-f", "json", name))
+    boot_seconds = time.monotonic() - started
+    with capsys.disabled():
+        print(f"\nboot to ACTIVE through the cloud (server create --wait): {boot_seconds:.1f} s")
+    server_id = server["id"]
+    assert server["status"] == "ACTIVE", server
+    console = cli("console", "log", "show", server_id)
+    assert f"{guest_image.READY_MARKER} hostname=" in console, console
+
+    conn = hypervisor(lab)
+    try:
+        assert conn.lookupByName(libvirt_xml.domain_name(server_id)).isActive()
+        instance_dir = lab.data_dir / "compute-libvirt" / "instances" / server_id
+        assert instance_dir.is_dir()
+
+        volume = json.loads(cli("volume", "create", "--size", "1", "-f", "json", unique("vol")))
+        volume_id = volume["id"]
+        assert wait_for(lambda: cli("volume", "show", "-f", "value", "-c", "status", volume_id).strip()
+                        == "available", 60)
+        cli("server", "add", "volume", server_id, volume_id)
+        added = f"serial={volume_id[:20]}"  # virtio-blk serials hold 20 bytes
+
+        def reported(marker: str) -> bool:
+            return any(marker in line and added in line
+                       for line in cli("console", "log", "show", server_id).splitlines())
+
+        assert wait_for(lambda: reported(guest_image.DISK_ADDED_MARKER), GUEST_TIMEOUT), \
+            cli("console", "log", "show", server_id)
+        assert cli("volume", "show", "-f", "value", "-c", "status", volume_id).strip() == "in-use"
+
+        cli("server", "remove", "volume", server_id, volume_id)
+        assert wait_for(lambda: guest_image.DISK_REMOVED_MARKER in cli("console", "log", "show", server_id),
+                        GUEST_TIMEOUT), cli("console", "log", "show", server_id)
+        assert wait_for(lambda: cli("volume", "show", "-f", "value", "-c", "status", volume_id).strip()
+                        == "available", 60)
+
+        cli("server", "delete", "--wait", server_id)
+        gone = lab.openstack("server", "show", server_id, user="demo", check=False)
+        assert gone.returncode != 0 and f"No Server found for {server_id}" in gone.stderr, gone.stderr
+        assert wait_for(lambda: libvirt_xml.domain_name(server_id) not in
+                        [d.name() for d in conn.listAllDomains()], 60)
+        assert not instance_dir.exists()
+        cli("volume", "delete", volume_id)
+    finally:
+        conn.close()
