@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from lab.cloud.compute.models import Server
@@ -72,11 +72,15 @@ def flavor_attrs(flavor: dict[str, Any]) -> dict[str, Any]:
             "ram": flavor.get("ram", 0), "disk": flavor.get("disk", 0)}
 
 
+# A server as the views read it: the ORM object, or a row of the same columns (the server list's).
+ServerRow = Server | Row[Any]
+
+
 @dataclass
 class ServerView:
     """A server and what other services say about it, ready to render."""
 
-    server: Server
+    server: ServerRow
     addresses: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     volumes: list[str] = field(default_factory=list)
     security_groups: list[str] = field(default_factory=list)

@@ -141,7 +141,7 @@ def server_addresses(db: Session, server_ids: list[str]) -> dict[str, dict[str, 
     for port_id, address in db.execute(select(FloatingIP.port_id, FloatingIP.floating_ip_address)
                                        .join(Port, Port.id == FloatingIP.port_id).where(*of_servers)
                                        .order_by(FloatingIP.created_at, FloatingIP.id)):
-        floating.setdefault(port_id, []).append(address)
+        floating.setdefault(port_id or "", []).append(address)
     rows = db.execute(select(Port.id, Port.device_id, Port.network_id, Port.mac_address, Network.name,
                              IPAllocation.ip_address)
                       .outerjoin(Network, Network.id == Port.network_id)
