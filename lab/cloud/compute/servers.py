@@ -165,7 +165,12 @@ class ServersMixin(FlavorsMixin, QuotasMixin):
                               image_name=image_name, **flavor_attrs(snapshot))
                 enqueue(db, now, "compute.build", server.id, delay=self.cloud.settings.boot_seconds)
                 created.append(server)
-            view = self.views(db, created[:1])[0]
+            first = created[0]
+            # The 202 body shows only the security groups (schemas.server_created): a new server has no
+            # volumes, and its addresses are not shown, so only the groups are asked of the network.
+            groups_now = self.network.server_security_groups(db, [first.id]).get(first.id) \
+                if self.network is not None else groups
+            view = ServerView(first, security_groups=list(groups_now or []))
         self.cloud.worker.wake()
         return view, secrets.token_urlsafe(9)
 
