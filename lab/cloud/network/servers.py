@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from lab.cloud.context import RequestContext
@@ -128,6 +128,23 @@ def _server_ports(db: Session, server_ids: list[str]) -> list[Port]:
                            .order_by(Port.created_at, Port.id)))
 
 
+# The statements of the per-page views, built once (building a statement costs more than running it from
+# SQLAlchemy's compiled cache); `server_ids` is an expanding IN parameter.
+_OF_SERVERS = (Port.device_id.in_(bindparam("server_ids")), Port.device_owner.like("compute:%"))
+_FLOATING_OF_SERVERS = (select(FloatingIP.port_id, FloatingIP.floating_ip_address)
+                        .join(Port, Port.id == FloatingIP.port_id).where(*_OF_SERVERS)
+                        .order_by(FloatingIP.created_at, FloatingIP.id))
+_PORTS_OF_SERVERS = (select(Port.id, Port.device_id, Port.network_id, Port.mac_address, Network.name,
+                            IPAllocation.ip_address)
+                     .outerjoin(Network, Network.id == Port.network_id)
+                     .outerjoin(IPAllocation, IPAllocation.port_id == Port.id)
+                     .where(*_OF_SERVERS).order_by(Port.created_at, Port.id, IPAllocation.id))
+_GROUPS_OF_SERVERS = (select(Port.device_id, SecurityGroup.name)
+                      .join(PortSecurityGroup, PortSecurityGroup.port_id == Port.id)
+                      .join(SecurityGroup, SecurityGroup.id == PortSecurityGroup.security_group_id)
+                      .where(*_OF_SERVERS).order_by(Port.created_at, SecurityGroup.name))
+
+
 def server_addresses(db: Session, server_ids: list[str]) -> dict[str, dict[str, list[dict[str, Any]]]]:
     """Nova's `addresses` per server: {network name: [fixed..., floating...]} built from the ports.
 
@@ -136,17 +153,11 @@ def server_addresses(db: Session, server_ids: list[str]) -> dict[str, dict[str, 
     out: dict[str, dict[str, list[dict[str, Any]]]] = {sid: {} for sid in server_ids}
     if not server_ids:
         return out
-    of_servers = (Port.device_id.in_(server_ids), Port.device_owner.like("compute:%"))
+    params = {"server_ids": server_ids}
     floating: dict[str, list[str]] = {}
-    for port_id, address in db.execute(select(FloatingIP.port_id, FloatingIP.floating_ip_address)
-                                       .join(Port, Port.id == FloatingIP.port_id).where(*of_servers)
-                                       .order_by(FloatingIP.created_at, FloatingIP.id)):
+    for port_id, address in db.execute(_FLOATING_OF_SERVERS, params):
         floating.setdefault(port_id or "", []).append(address)
-    rows = db.execute(select(Port.id, Port.device_id, Port.network_id, Port.mac_address, Network.name,
-                             IPAllocation.ip_address)
-                      .outerjoin(Network, Network.id == Port.network_id)
-                      .outerjoin(IPAllocation, IPAllocation.port_id == Port.id)
-                      .where(*of_servers).order_by(Port.created_at, Port.id, IPAllocation.id))
+    rows = db.execute(_PORTS_OF_SERVERS, params)
     previous: str | None = None
     entries: list[dict[str, Any]] = []
     mac = ""
@@ -180,11 +191,9 @@ def server_nics(svc: NetworkService, db: Session, server_id: str) -> list[NicSpe
 
 def server_security_groups(db: Session, server_ids: list[str]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {sid: [] for sid in server_ids}
-    rows = db.execute(select(Port.device_id, SecurityGroup.name)
-                      .join(PortSecurityGroup, PortSecurityGroup.port_id == Port.id)
-                      .join(SecurityGroup, SecurityGroup.id == PortSecurityGroup.security_group_id)
-                      .where(Port.device_id.in_(server_ids), Port.device_owner.like("compute:%"))
-                      .order_by(Port.created_at, SecurityGroup.name))
+    if not server_ids:
+        return out
+    rows = db.execute(_GROUPS_OF_SERVERS, {"server_ids": server_ids})
     for device_id, name in rows:
         if name not in out[device_id]:
             out[device_id].append(name)
