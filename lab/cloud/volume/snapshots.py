@@ -20,7 +20,7 @@ from lab.cloud.errors import BadRequest, NotFound
 from lab.cloud.volume import quotas
 from lab.cloud.volume.models import Snapshot, Volume, VolumeType
 from lab.cloud.volume.schemas import SnapshotCreate
-from lab.cloud.volume.volumes import _sort_spec, _sort_value, check_capacity, find_volume
+from lab.cloud.volume.volumes import _sort_spec, _sort_value, check_capacity, find_volume, merge_metadata
 
 SNAPSHOT_SORT_KEYS = ("id", "name", "status", "size", "created_at", "updated_at")
 
@@ -116,12 +116,7 @@ class SnapshotsMixin:
         with self.cloud.db.write() as db:
             snap = find_snapshot(db, ctx, snapshot_id)
             self.cloud.policy.enforce(ctx, "volume:update", snap.project_id)
-            current = {} if replace else dict(snap.metadata_ or {})
-            if delete_key is not None:
-                if delete_key not in current:
-                    raise NotFound("Metadata item was not found")
-                current.pop(delete_key)
-            current.update(metadata)
+            current = merge_metadata(snap.metadata_, metadata, replace=replace, delete_key=delete_key)
             snap.metadata_ = current
             snap.updated_at = self.cloud.clock.now()
             return dict(current)

@@ -264,12 +264,7 @@ class VolumesMixin:
         with self.cloud.db.write() as db:
             volume = find_volume(db, ctx, volume_id)
             self.cloud.policy.enforce(ctx, "volume:update", volume.project_id)
-            current = {} if replace else dict(volume.metadata_ or {})
-            if delete_key is not None:
-                if delete_key not in current:
-                    raise NotFound("Metadata item was not found")
-                current.pop(delete_key)
-            current.update(metadata)
+            current = merge_metadata(volume.metadata_, metadata, replace=replace, delete_key=delete_key)
             volume.metadata_ = current
             volume.updated_at = self.cloud.clock.now()
             return dict(current)
@@ -430,3 +425,16 @@ def _delete_job(cloud: Cloud, job: worker.JobSpec) -> None:
         volume = db.get(Volume, job.resource_id)
         if volume is not None:
             db.delete(volume)
+
+
+def merge_metadata(stored: dict[str, str] | None, metadata: dict[str, str], *, replace: bool,
+                   delete_key: str | None) -> dict[str, str]:
+    """Cinder's metadata update for volumes and snapshots: merge (POST), replace (PUT) or delete one key.
+    Raises NotFound for a key to delete that is not there."""
+    current = {} if replace else dict(stored or {})
+    if delete_key is not None:
+        if delete_key not in current:
+            raise NotFound("Metadata item was not found")
+        current.pop(delete_key)
+    current.update(metadata)
+    return current
