@@ -18,8 +18,8 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
-from lab.camp.reset import leftovers
 from lab.cloud.app import Cloud, create_app
+from lab.cloud.labapi.reset import leftovers
 from lab.config import Settings
 
 ADMIN_PASSWORD = "bench-admin"

@@ -104,7 +104,7 @@ class ClassroomVM:
 
     def reset(self, snapshot: str | None = None) -> str:
         """Restore the lab state inside the VM to `snapshot`, or to clean when none is given; says what it did."""
-        from lab.camp.snapshots import SNAPSHOTS
+        from lab.cloud.labapi.snapshots import SNAPSHOTS
         from lab.deploy.tasks import deploy, stop_service, sudo
 
         options = self.options

@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
-from lab.camp.reset import leftovers
-from lab.camp.snapshots import dir_files
 from lab.cloud.app import Cloud
 from lab.cloud.identity.models import Project, User
 from lab.cloud.labapi.models import LabClass, LabProgress
+from lab.cloud.labapi.reset import leftovers
+from lab.cloud.labapi.snapshots import dir_files
 from tests.conftest import get_token
 
 L = "/lab/v1"

@@ -15,8 +15,8 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
-from lab.camp.snapshots import dir_files
 from lab.cli import main
+from lab.cloud.labapi.snapshots import dir_files
 from tests.conftest import ADMIN_PASSWORD, LiveCloud, start_live_cloud
 
 pytestmark = pytest.mark.e2e

@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
-from lab.camp import reset
-from lab.camp.reset import leftovers
-from lab.camp.snapshots import dir_files
 from lab.cloud.app import Cloud
 from lab.cloud.errors import Conflict
+from lab.cloud.labapi import reset
+from lab.cloud.labapi.reset import leftovers
+from lab.cloud.labapi.snapshots import dir_files
 from lab.cloud.worker import Job
 from tests.camp.test_camp_api import L, build_mess, files_with, make_class, student_headers
 

@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from lab.camp.classes import ClassManager, StudentCredentials, parse_quota
 from lab.camp.labs import LAB_ID, LabError, find_lab, labs_dir
-from lab.camp.reset import ResetReport, reset_student
-from lab.camp.snapshots import SnapshotInfo, SnapshotStore
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest, Forbidden, NotFound
 from lab.cloud.identity.models import User
+from lab.cloud.labapi.classes import ClassManager, StudentCredentials, parse_quota
 from lab.cloud.labapi.models import LabClass, LabProgress, LabStudent
+from lab.cloud.labapi.reset import ResetReport, reset_student
+from lab.cloud.labapi.snapshots import SnapshotInfo, SnapshotStore
 
 if TYPE_CHECKING:
     from lab.cloud.app import Cloud

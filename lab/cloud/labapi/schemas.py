@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from lab.camp.classes import StudentCredentials
-from lab.camp.reset import ResetReport
-from lab.camp.snapshots import SnapshotInfo
 from lab.cloud.http import timestamp_micro
 from lab.cloud.labapi.camp import iso
+from lab.cloud.labapi.classes import StudentCredentials
 from lab.cloud.labapi.models import LabClass, LabProgress, LabStudent
+from lab.cloud.labapi.reset import ResetReport
 from lab.cloud.labapi.service import ClockReading
+from lab.cloud.labapi.snapshots import SnapshotInfo
 
 
 def human_offset(offset: timedelta) -> str:

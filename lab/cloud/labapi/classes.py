@@ -1,4 +1,4 @@
-"""Classes of students, inside the cloud: a project, a user (member role), a password, quotas and, when the
+"""Classes of students, owned by the lab API: a project, a user (member role), a password, quotas and, when the
 billing service is present, a starting balance per student. The class record is the starting state a reset
 returns a student to.
 

@@ -232,7 +232,7 @@ def _remove_network(cloud: Cloud, db: Session, project_id: str, removed: Counter
 def restore_starting_state(cloud: Cloud, db: Session, student: LabStudent, cls: LabClass) -> bool:
     """In the reset's transaction: the class's quotas (and nothing else: other overrides go), the starting
     balance, and the student's original password and enabled user. True when the user had to be changed."""
-    from lab.camp.classes import COMPUTE_QUOTAS, NETWORK_QUOTAS, VOLUME_QUOTAS
+    from lab.cloud.labapi.classes import COMPUTE_QUOTAS, NETWORK_QUOTAS, VOLUME_QUOTAS
     project_id, quota = student.project_id, cls.quota or {}
     if cloud.compute is not None:
         from lab.cloud.compute.models import QuotaLimit
