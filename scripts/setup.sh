@@ -38,8 +38,8 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=.venv/.stacklab-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  echo "setup: installing StackLab and its test tools into .venv"
+  echo "setup: installing StackLab, its test tools and JupyterLab into .venv"
   .venv/bin/pip install -q --upgrade pip
-  .venv/bin/pip install -q -e ".[test,libvirt,vm]"
+  .venv/bin/pip install -q -e ".[test,libvirt,vm,notebooks]"
   touch "$stamp"
 fi

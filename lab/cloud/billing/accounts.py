@@ -48,6 +48,7 @@ class AccountView:
     balance: Decimal
     transactions: list[Transaction]
     created_at: datetime | None
+    as_of: datetime  # the lab moment the balance was read at (a chart's last point)
 
 
 class AccountsMixin(RatingMixin):
@@ -59,7 +60,7 @@ class AccountsMixin(RatingMixin):
         return AccountView(project_id, self.project_name(db, project_id),
                            account.mode if account else self.default_mode(),
                            self.balance(db, project_id, now), transactions,
-                           account.created_at if account else None)
+                           account.created_at if account else None, now)
 
     def get_account(self, ctx: RequestContext, project: str | None = None) -> AccountView:
         """The caller's account (or, for an admin, any project's): mode, balance, credit history. The account

@@ -26,7 +26,7 @@ SCHEMAS: dict[str, Any] = {
                         description={"type": "string"}),
     "Account": _obj(account=_obj(project_id={"type": "string"}, project_name={"type": "string"},
                                  mode={"enum": ["prepaid", "payg"]}, balance=MONEY, currency={"type": "string"},
-                                 created_at=TIME,
+                                 created_at=TIME, as_of=TIME,
                                  transactions={"type": "array", "items": _ref("Transaction")})),
     "Balance": _obj(balance=_obj(project_id={"type": "string"}, project_name={"type": "string"},
                                  mode={"enum": ["prepaid", "payg"]}, amount=MONEY, currency={"type": "string"})),

@@ -37,7 +37,7 @@ def transaction(t: Transaction) -> dict[str, Any]:
 def account(view: AccountView, currency: str) -> dict[str, Any]:
     return {"account": {"project_id": view.project_id, "project_name": view.project_name,
                         "mode": view.mode, "balance": money(view.balance),
-                        "currency": currency, "created_at": _time(view.created_at),
+                        "currency": currency, "created_at": _time(view.created_at), "as_of": _time(view.as_of),
                         "transactions": [transaction(t) for t in view.transactions]}}
 
 
