@@ -15,8 +15,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-__all__ = ["balance_over_time", "balance_points", "class_cost", "parse_time", "quota_use", "save", "usage_by_category",
-           "usage_by_day"]
+__all__ = ["balance_over_time", "balance_points", "cinder_quota_rows", "class_cost", "neutron_quota_rows",
+           "nova_quota_rows", "parse_time", "quota_use", "save", "usage_by_category", "usage_by_day"]
 
 # One colour per bill category, the same in every chart (matplotlib's default cycle, in a fixed order).
 COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
@@ -157,28 +157,51 @@ def class_cost(bills: Iterable[Mapping[str, Any]]) -> Any:
     return fig
 
 
-def quota_use(limits: Mapping[str, Any]) -> Any:
-    """Bars of used vs allowed for Nova's absolute limits (`/limits`' `absolute`): instances, cores, RAM,
-    key pairs, server groups; each as a share of its limit, labelled used/max."""
+def nova_quota_rows(absolute: Mapping[str, Any]) -> list[tuple[str, int, int]]:
+    """(label, used, limit) from Nova's `/limits` `absolute` object: instances, cores, RAM, server groups."""
     pairs = [("instances", "totalInstancesUsed", "maxTotalInstances"), ("cores", "totalCoresUsed", "maxTotalCores"),
-             ("RAM (MB)", "totalRAMUsed", "maxTotalRAMSize"), ("key pairs", None, "maxTotalKeypairs"),
+             ("RAM (MB)", "totalRAMUsed", "maxTotalRAMSize"),
              ("server groups", "totalServerGroupsUsed", "maxServerGroups")]
-    fig, ax = _figure(8.0, 3.5)
-    labels, shares, texts = [], [], []
-    for label, used_key, max_key in pairs:
-        top = limits.get(max_key)
-        used = limits.get(used_key) if used_key else None
-        if top is None or used is None:
-            continue
-        labels.append(label)
-        shares.append(100.0 if top in (-1, 0) and used else (0.0 if top in (-1, 0) else 100.0 * used / top))
-        texts.append(f"{used}/{'∞' if top == -1 else top}")
-    bars = ax.barh(labels, shares, color=["#d62728" if s >= 100 else "#1f77b4" for s in shares])
-    for bar, text in zip(bars, texts, strict=True):
-        ax.text(bar.get_width() + 1, bar.get_y() + bar.get_height() / 2, text, va="center", fontsize="small")
-    ax.set_xlim(0, 115)
+    return [(label, int(absolute[used]), int(absolute[top])) for label, used, top in pairs
+            if used in absolute and top in absolute]
+
+
+def neutron_quota_rows(details: Mapping[str, Any]) -> list[tuple[str, int, int]]:
+    """(label, used, limit) from Neutron's quota details (`/quotas/{project}/details`: {"used", "limit"} per
+    resource, as openstacksdk's `get_quota(project, details=True)` gives them)."""
+    rows = []
+    for key in ("network", "subnet", "port", "router", "floatingip", "security_group", "security_group_rule"):
+        value = details.get(key) or details.get(key + "s")
+        if isinstance(value, Mapping) and "used" in value and "limit" in value:
+            rows.append((key.replace("_", " "), int(value["used"]), int(value["limit"])))
+    return rows
+
+
+def cinder_quota_rows(usage: Mapping[str, Any]) -> list[tuple[str, int, int]]:
+    """(label, used, limit) from Cinder's quota set with usage (`?usage=true`: {"in_use", "limit"} each)."""
+    rows = []
+    for key in ("volumes", "gigabytes", "snapshots", "backups"):
+        value = usage.get(key)
+        if isinstance(value, Mapping) and "in_use" in value and "limit" in value:
+            rows.append((key, int(value["in_use"]), int(value["limit"])))
+    return rows
+
+
+def quota_use(rows: Iterable[tuple[str, int, int]], title: str = "Quota use") -> Any:
+    """Horizontal bars: each quota's use as a share of its limit, labelled used/limit (∞ for -1); a quota
+    that is full is drawn red. `rows` come from `nova_quota_rows`, `neutron_quota_rows` or `cinder_quota_rows`."""
+    items = list(rows)
+    fig, ax = _figure(8.0, max(2.5, 0.45 * len(items) + 1.2))
+    shares = [0.0 if top == -1 else (100.0 if top == 0 else min(100.0, 100.0 * used / top)) for _, used, top in items]
+    labels = [label for label, _, _ in items]
+    bars = ax.barh(labels, shares, color=["#d62728" if share >= 100 else "#1f77b4" for share in shares])
+    for bar, (_, used, top) in zip(bars, items, strict=True):
+        ax.text(bar.get_width() + 1, bar.get_y() + bar.get_height() / 2, f"{used}/{'∞' if top == -1 else top}",
+                va="center", fontsize="small")
+    ax.invert_yaxis()  # the first row on top, as listed
+    ax.set_xlim(0, 118)
     ax.set_xlabel("% of quota used")
-    ax.set_title("Quota use (compute)")
+    ax.set_title(title)
     ax.grid(axis="x", alpha=0.3)
     return fig
 
