@@ -97,22 +97,30 @@ def balance_points(account: Mapping[str, Any], usage_months: Iterable[Mapping[st
     """(time, balance), in time order, from the account's credit history and each day's cost: a credit is a
     jump (two points at its time, before and after); a prepaid project's usage takes the balance down over each
     day, to a point at the day's end (a pay-as-you-go project's usage is invoiced instead, and an invoice paid
-    from credit is a transaction). With `now`, the last point is the cloud's own balance at that moment."""
-    prepaid = account.get("mode") == "prepaid"
-    changes: list[tuple[datetime, Decimal, bool]] = [(parse_time(t["time"]), Decimal(t["amount"]), True)
-                                                     for t in account.get("transactions") or []]
-    if prepaid:
+    from credit is a transaction). The usage API counts by day, so a credit in the middle of a day is drawn
+    after the share of that day's cost its hour stands for. With `now`, the last point is the cloud's own
+    balance at that moment."""
+    day_cost: dict[datetime, Decimal] = {}
+    if account.get("mode") == "prepaid":
         for usage in usage_months:
             for day in usage.get("days") or []:
-                end = datetime.fromisoformat(day["date"]) + timedelta(days=1)
-                changes.append((min(end, now) if now else end, -Decimal(day["total"]), False))
-    changes.sort(key=lambda c: c[0])
+                day_cost[datetime.fromisoformat(day["date"])] = Decimal(day["total"])
+    credits = sorted((parse_time(t["time"]), Decimal(t["amount"])) for t in account.get("transactions") or [])
+    moments = sorted({*[c[0] for c in credits], *[d + timedelta(days=1) for d in day_cost]})
     points: list[tuple[datetime, Decimal]] = []
-    balance = Decimal(0)
-    for when, amount, jump in changes:
-        if jump and points:
+    balance, taken = Decimal(0), dict.fromkeys(day_cost, Decimal(0))
+    for when in moments:
+        if now is not None and when > now:
+            when = now
+        for day, cost in day_cost.items():  # the days' cost up to this moment, not yet taken off
+            share = cost * Decimal(min(max((when - day) / timedelta(days=1), 0.0), 1.0))
+            share = share.quantize(Decimal("0.0001"))
+            balance -= share - taken[day]
+            taken[day] = share
+        gained = sum((amount for at, amount in credits if at == when), Decimal(0))
+        if gained and points:
             points.append((when, balance))
-        balance += amount
+        balance += gained
         points.append((when, balance))
     if now is not None and account.get("balance") is not None:
         points.append((now, Decimal(account["balance"])))  # the cloud's own figure, to the minute
