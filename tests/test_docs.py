@@ -4,7 +4,6 @@ API route is documented, and the site builds with `mkdocs build --strict`."""
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import re
 import subprocess
 import sys
@@ -17,7 +16,8 @@ from click.testing import CliRunner
 from starlette.routing import BaseRoute, Mount, Route
 
 from lab.cli import main
-from lab.cloud.app import SERVICES, _available
+from lab.cloud.app import PLUGINS
+from lab.cloud.plugin import load_plugins
 from lab.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,10 +90,8 @@ def served_routes() -> Iterator[str]:
                 for method in sorted(methods):
                     yield f"{method} {path}"
 
-    for spec in SERVICES:
-        if not _available(spec):
-            continue
-        module = importlib.import_module(f"lab.cloud.{spec.name}.routes")
+    for plugin in load_plugins(PLUGINS):
+        spec, module = plugin.spec, plugin.routes_module()
         if hasattr(module, "root"):
             yield f"GET {spec.mount}"
         yield from walk(spec.mount, list(module.routes))

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
+from sqlalchemy import JSON, DateTime, MetaData, create_engine, event, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -97,3 +97,8 @@ def _tune_sqlite(engine: Engine) -> None:
     def _on_begin(connection: Any) -> None:
         immediate = connection.get_execution_options().get("begin_immediate")
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def count(db: Session, model: Any, *where: Any) -> int:
+    """How many rows of `model` match `where`."""
+    return int(db.scalar(select(func.count()).select_from(model).where(*where)) or 0)

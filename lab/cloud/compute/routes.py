@@ -26,12 +26,13 @@ from lab.cloud.http import (
     query_value,
     read_json,
     respond,
+    service_of,
 )
 
 
 def _compute(request: Request) -> tuple[ComputeService, RequestContext, str]:
     cloud = cloud_of(request)
-    return cloud.compute, context_of(request), cloud.settings.endpoint
+    return service_of(request, "compute", ComputeService), context_of(request), cloud.settings.endpoint
 
 
 def _time(request: Request, name: str) -> datetime | None:

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from lab.cloud import contracts
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest, NotFound, Unauthorized
 from lab.cloud.identity.base import DEFAULT_DOMAIN, IdentityBase
@@ -329,3 +330,8 @@ def _with_request_id(ctx: RequestContext, request_id: str) -> RequestContext:
     if not request_id:
         return ctx
     return dataclasses.replace(ctx, request_id=request_id)
+
+
+def _fulfils(service: IdentityService) -> contracts.Identity:
+    """Checked by mypy: the service is what the other services are promised (lab/cloud/contracts.py)."""
+    return service

@@ -83,8 +83,9 @@ class CampMixin:
     # ------------------------------------------------------------------ classes
     def create_class(self, ctx: RequestContext, body: dict[str, Any]) -> LabClass:
         self.cloud.policy.enforce(ctx, "lab:admin")
+        quota = parse_quota(body.get("quota"), self.cloud.quotas.names())
         return self.classes.create_class(body.get("name", ""), body.get("students"),  # type: ignore[arg-type]
-                                         body.get("prefix") or "student", parse_quota(body.get("quota")),
+                                         body.get("prefix") or "student", quota,
                                          None if body.get("balance") is None else str(body["balance"]))
 
     def add_student(self, ctx: RequestContext, class_name: str, body: dict[str, Any]) -> StudentCredentials:

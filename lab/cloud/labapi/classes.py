@@ -26,19 +26,15 @@ if TYPE_CHECKING:
 
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,31}$")
 MAX_STUDENTS = 500
-COMPUTE_QUOTAS = ("instances", "cores", "ram", "key_pairs", "metadata_items", "server_groups",
-                  "server_group_members")
-VOLUME_QUOTAS = ("volumes", "gigabytes", "snapshots", "backups", "backup_gigabytes", "per_volume_gigabytes")
-NETWORK_QUOTAS = ("network", "subnet", "port", "router", "floatingip", "security_group", "security_group_rule")
 
 
-def parse_quota(text: str | dict[str, Any] | None) -> dict[str, int]:
-    """'instances=4,cores=8' (or a dict) -> {'instances': 4, 'cores': 8}. Raises BadRequest naming a bad item."""
+def parse_quota(text: str | dict[str, Any] | None, known: list[str]) -> dict[str, int]:
+    """'instances=4,cores=8' (or a dict) -> {'instances': 4, 'cores': 8}, each one of the `known` quota names
+    (every service's, from the quota engine). Raises BadRequest naming a bad item."""
     if not text:
         return {}
     items = text.items() if isinstance(text, dict) else (
         part.split("=", 1) if "=" in part else (part, "") for part in str(text).split(",") if part.strip())
-    known = COMPUTE_QUOTAS + VOLUME_QUOTAS + NETWORK_QUOTAS
     quota: dict[str, int] = {}
     for key, value in items:
         key = str(key).strip()
@@ -141,27 +137,15 @@ class ClassManager:
         return StudentCredentials(name, class_name, project.id, user.id, password)
 
     def apply_quota(self, project_id: str, quota: dict[str, Any]) -> None:
-        """Set the class's limits on a student's project, each through the service that owns it."""
-        system = RequestContext.system()
-        compute = {k: int(v) for k, v in quota.items() if k in COMPUTE_QUOTAS}
-        volume = {k: int(v) for k, v in quota.items() if k in VOLUME_QUOTAS}
-        network = {k: int(v) for k, v in quota.items() if k in NETWORK_QUOTAS}
-        if compute and self.cloud.compute is not None:
-            self.cloud.compute.update_quotas(system, project_id, compute, force=True)
-        if volume and self.cloud.volume is not None:
-            self.cloud.volume.update_quota_set(system, project_id, volume)
-        if network and self.cloud.network is not None:
-            self.cloud.network.update_quota(system, project_id, {"quota": network})
+        """Set the class's limits on a student's project (in the one quota engine, by name)."""
+        with self.cloud.db.write() as db:
+            self.cloud.quotas.set_by_name(db, project_id, {k: int(v) for k, v in quota.items()})
 
     def apply_balance(self, project_id: str, balance: str | None) -> None:
-        """Give the project its starting balance when the billing service is in this cloud (it is optional;
-        the class keeps the amount, so a billing service added later can be given it by a reset)."""
-        billing = self.cloud.services.get("billing")  # None until the billing service is in SERVICES
-        if balance is None or billing is None:
-            return
-        setter = getattr(billing, "set_starting_balance", None)
-        if callable(setter):
-            setter(project_id, balance)
+        """Give the project its starting balance."""
+        if balance is not None:
+            with self.cloud.db.write() as db:
+                self.cloud.billing.set_starting_balance_in(db, project_id, balance)
 
     # ------------------------------------------------------------------ read
     def get_class(self, name: str) -> LabClass:

@@ -228,8 +228,7 @@ class SnapshotStore:
     def _reload(self) -> None:
         """Caches that hold database state: the clock offset and the resolved tokens."""
         self.cloud.clock.load()
-        if self.cloud.identity is not None:
-            self.cloud.identity.forget_tokens()
+        self.cloud.identity.forget_tokens()
         self.cloud.worker.wake()
 
 
