@@ -4,6 +4,7 @@ API route is documented, and the site builds with `mkdocs build --strict`."""
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 import subprocess
 import sys
@@ -109,7 +110,8 @@ def test_every_route_is_in_the_api_subset_page() -> None:
 def test_mkdocs_build_strict(tmp_path: Path) -> None:
     """The course site builds with no warning (broken links, missing pages)."""
     mkdocs = Path(sys.executable).with_name("mkdocs")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}  # mkdocs.yml's quiz fence (lab.camp.quiz) from this tree
     result = subprocess.run([str(mkdocs), "build", "--strict", "--site-dir", str(tmp_path / "site")], cwd=ROOT,
-                            capture_output=True, text=True, timeout=300)
+                            env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     assert (tmp_path / "site" / "reference" / "api-subset" / "index.html").exists()
