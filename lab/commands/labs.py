@@ -86,8 +86,9 @@ def _env(cloud_name: str | None) -> Any:
 def labs(ctx: click.Context, day: int | None, cloud_name: str | None, offline: bool) -> None:
     """List the labs by day, with your status in each.
 
-    The status comes from your last `stacklab check` on this cloud: `done` when every check passed, `n/m`
-    when some did. `stacklab labs show 2.3` prints a lab's instructions.
+    The status is what the cloud recorded when it ran your checks: `earned` when every check passed on your
+    own work, `solved` after `stacklab solve`, `reset` after your project was reset, `n/m` when some passed.
+    `stacklab labs show 2.3` prints a lab's instructions.
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -109,7 +110,7 @@ def labs(ctx: click.Context, day: int | None, cloud_name: str | None, offline: b
             current = lab.day
             click.echo(f"Day {lab.day}")
         row = progress.get(lab.id)
-        status = "" if row is None else ("done" if row["completed"] else f"{row['passed']}/{row['total']}")
+        status = "" if row is None else str(row.get("grade") or f"{row['passed']}/{row['total']}")
         needs = f"  (needs {', '.join(lab.requires)})" if lab.requires else ""
         admin = "  [admin]" if lab.admin else ""
         click.echo(f"  {lab.id:<5} {status:<7} {lab.title}{admin}{needs}")
