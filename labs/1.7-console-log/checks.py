@@ -24,4 +24,4 @@ def check_recorded(env):
     assert seen, "lab-console has no hostname_seen metadata"
     announced = hostnames_in(env.console(server))
     assert announced, "lab-console's console log shows no host name yet: wait for the login prompt"
-    assert seen in announced, f"{seen!r} is not the host name lab-console's guest announced"
+    assert seen in announced, f"{seen!r} is not the host name the guest announced on its console"
