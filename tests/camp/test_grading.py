@@ -164,3 +164,28 @@ def test_billing_lab_through_the_cloud(grading_lab: LiveCloud, students: dict[st
     LabEnv(conn).wait(lambda: LabEnv(conn).server("lab-billed"), lambda s: s is None, "lab-billed to go")
     body = post(conn, grading_lab, "/labs/4.1/solve").json()["check"]
     assert body["completed"], body["checks"]
+
+
+def test_checks_run_when_the_public_url_is_elsewhere(tmp_path: Any) -> None:
+    """A lab whose catalog names another address (a classroom's public URL, unreachable from here) still runs
+    checks: the cloud sends its own checks to its local port."""
+    import httpx
+
+    from tests.conftest import ADMIN_PASSWORD
+
+    lab = start_live_cloud(tmp_path / "lab", extra_env={"STACKLAB_PUBLIC_URL": "http://classroom.invalid:9"})
+    try:
+        r = httpx.post(f"{lab.url}/identity/v3/auth/tokens", json={"auth": {
+            "identity": {"methods": ["password"], "password": {"user": {
+                "name": "admin", "password": ADMIN_PASSWORD, "domain": {"name": "Default"}}}},
+            "scope": {"project": {"name": "admin", "domain": {"name": "Default"}}}}})
+        catalog = r.json()["token"]["catalog"]
+        assert all(e["url"].startswith("http://classroom.invalid:9") for s in catalog for e in s["endpoints"])
+        headers = {"X-Auth-Token": r.headers["x-subject-token"]}
+        checked = httpx.post(f"{lab.url}/lab/v1/labs/1.1/check", headers=headers, timeout=120)
+        assert checked.status_code == 200, checked.text
+        body = checked.json()["check"]
+        assert body["total"] == 3 and body["progress"]["method"] == "checked"
+        assert all("Connection" not in c["message"] for c in body["checks"]), body["checks"]
+    finally:
+        lab.stop()
