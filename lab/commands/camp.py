@@ -120,13 +120,24 @@ def write_sheets(folder: Path, class_name: str, students: list[dict[str, Any]], 
         (folder / "clouds" / f"{s['name']}.yaml").write_text(clouds_yaml.render({s["name"]: entry}))
 
 
+MARKS = {"earned": "✓", "solved": "S", "reset": "R"}
+
+
 @class_.command("progress")
 @click.option("--name", "class_name", default=None, help="Only this class (default: every class).")
-@click.option("--csv", "as_csv", is_flag=True, default=False, help="Print the grid as CSV.")
+@click.option("--day", type=int, default=None, help="Only the labs of this day.")
+@click.option("--csv", "as_csv", is_flag=True, default=False,
+              help="Print the grid as CSV: per lab its grade and the time it was reached.")
 @admin_cloud_option
 @click.pass_context
-def class_progress(ctx: click.Context, class_name: str | None, as_csv: bool, cloud_name: str | None) -> None:
-    """Show the students x labs grid: `done`, `n/m` checks passed, or `.` not tried."""
+def class_progress(ctx: click.Context, class_name: str | None, day: int | None, as_csv: bool,
+                   cloud_name: str | None) -> None:
+    """Show the students x labs grid, as the cloud recorded it when it ran the checks.
+
+    Each cell is a grade: ✓ earned (the cloud's checks passed on the student's own work), S solved (with
+    `stacklab solve`), R reset (the project was reset before the lab was passed), n/m checks passed, or `.`
+    not tried. `earned` and `solved` count each kind.
+    """
     from lab.camp.labs import LabError, load_labs
 
     client = _client(ctx, cloud_name)
@@ -137,26 +148,37 @@ def class_progress(ctx: click.Context, class_name: str | None, as_csv: bool, clo
         lab_ids = [lab.id for lab in load_labs()]
     except LabError:
         lab_ids = sorted({r["lab_id"] for r in rows})
-    cell = {(r["project_id"], r["lab_id"]): ("done" if r["completed"] else f"{r['passed']}/{r['total']}")
-            for r in rows}
-    grid = [[s["name"], *[cell.get((s["project_id"], lab), "") for lab in lab_ids],
-             str(sum(1 for lab in lab_ids if cell.get((s["project_id"], lab)) == "done"))] for s in students]
-    header = ["student", *lab_ids, "done"]
+    if day is not None:
+        lab_ids = [lab for lab in lab_ids if lab.split(".")[0] == str(day)]
+    by_cell = {(r["project_id"], r["lab_id"]): r for r in rows}
+
+    def grades(student: dict[str, Any]) -> list[dict[str, Any] | None]:
+        return [by_cell.get((student["project_id"], lab)) for lab in lab_ids]
+
+    def count(cells: list[dict[str, Any] | None], grade: str) -> int:
+        return sum(1 for c in cells if c is not None and c["grade"] == grade)
+
     if as_csv:
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow(header)
-        writer.writerows(grid)
+        writer.writerow(["student", *[col for lab in lab_ids for col in (lab, f"{lab} at")], "earned", "solved"])
+        for s in students:
+            cells = grades(s)
+            writer.writerow([s["name"], *[v for c in cells for v in ((c["grade"], c["graded_at"]) if c else ("", ""))],
+                             count(cells, "earned"), count(cells, "solved")])
         click.echo(out.getvalue(), nl=False)
         return
     if not students:
         click.echo("No students yet: `stacklab class create --students N`.")
         return
     width = max(len(s["name"]) for s in students) + 1
-    click.echo(f"{'student':<{width}}" + "".join(f"{lab:>6}" for lab in lab_ids) + f"{'done':>6}")
-    for row in grid:
-        marks = ["✓" if c == "done" else (c or ".") for c in row[1:-1]]
-        click.echo(f"{row[0]:<{width}}" + "".join(f"{m:>6}" for m in marks) + f"{row[-1]:>6}")
+    click.echo(f"{'student':<{width}}" + "".join(f"{lab:>6}" for lab in lab_ids) + f"{'earned':>7}{'solved':>7}")
+    for s in students:
+        cells = grades(s)
+        marks = [MARKS.get(c["grade"], c["grade"]) if c else "." for c in cells]
+        click.echo(f"{s['name']:<{width}}" + "".join(f"{m:>6}" for m in marks)
+                   + f"{count(cells, 'earned'):>7}{count(cells, 'solved'):>7}")
+    click.echo("✓ earned  S solved  R reset  n/m checks passed  . not tried")
 
 
 @class_.command("reset")

@@ -7,6 +7,8 @@ from __future__ import annotations
 import csv
 import io
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -91,26 +93,59 @@ def test_class_name_clash_is_refused(admin_env: dict[str, str], sheets: Path, tm
         "student01", "student02", "student03"]
 
 
+def openstack_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """The real `openstack` CLI with the student's clouds.yaml and OS_CLOUD (what a student types)."""
+    cli = str(Path(sys.executable).with_name("openstack"))
+    result = subprocess.run([cli, *args], env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def grid(admin_env: dict[str, str]) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(run(admin_env, "class", "progress", "--csv").output)))
+
+
 def test_student_checks_solves_and_the_instructor_sees_it(admin_env: dict[str, str], sheets: Path) -> None:
+    """`check` runs in the cloud and is recorded; `solve` is recorded as solved (and stays so on a later
+    check), a reset shows as reset, and only the student's own work, checked afterwards, is earned. The grid
+    and its CSV tell the three apart."""
     env = student_env(admin_env, sheets, "student01")
     first = run(env, "check", "1.5")
     assert first.exit_code == 1, first.output
     assert "FAIL  A server called lab-web exists." in first.output
     assert "Hint: `openstack server create" in first.output
+    assert "Recorded by the cloud: checked (0/4)" in first.output
     solved = run(env, "solve", "1.5", "--yes")
     assert solved.exit_code == 0, solved.output
-    assert "Lab 1.5 solved: 4/4 checks pass." in solved.output
+    assert "Lab 1.5 solved: 4/4 checks pass." in solved.output and "Recorded as solved" in solved.output
     again = run(env, "check", "1.5")
     assert again.exit_code == 0 and "All 4 checks passed." in again.output
+    assert "Recorded by the cloud: solved (4/4)" in again.output  # a solve is not earned by checking it
     listing = run(env, "labs", "--day", "1")
-    assert listing.exit_code == 0, listing.output
     line = next(line for line in listing.output.splitlines() if line.strip().startswith("1.5"))
-    assert "done" in line
-    grid = list(csv.DictReader(io.StringIO(run(admin_env, "class", "progress", "--csv").output)))
-    assert grid[0]["student"] == "student01" and grid[0]["1.5"] == "done" and grid[0]["done"] == "1"
-    assert grid[1]["1.5"] == ""
-    table = run(admin_env, "class", "progress")
-    assert "✓" in table.output.splitlines()[1]
+    assert "solved" in line
+    rows = grid(admin_env)
+    assert (rows[0]["student"], rows[0]["1.5"], rows[0]["earned"], rows[0]["solved"]) == ("student01", "solved",
+                                                                                          "0", "1")
+    assert rows[0]["1.5 at"] and rows[1]["1.5"] == ""
+    # Another student resets, then does the lab by hand with the openstack CLI: earned.
+    env2 = student_env(admin_env, sheets, "student02")
+    assert run(env2, "check", "1.5").exit_code == 1
+    assert run(admin_env, "class", "reset", "student02").exit_code == 0
+    assert grid(admin_env)[1]["1.5"] == "reset"
+    openstack_cli(env2, "server", "create", "--image", "cirros", "--flavor", "m1.nano", "--property", "role=web",
+                  "--wait", "lab-web")
+    earned = run(env2, "check", "1.5")
+    assert earned.exit_code == 0 and "Recorded by the cloud: earned (4/4)" in earned.output
+    rows = grid(admin_env)
+    assert (rows[1]["1.5"], rows[1]["earned"], rows[1]["solved"]) == ("earned", "1", "0")
+    table = run(admin_env, "class", "progress", "--day", "1").output.splitlines()
+    assert table[0].split()[:2] == ["student", "1.1"] and "2.1" not in table[0]
+    assert "S" in table[1].split() and "✓" in table[2].split()
+    assert table[-1].startswith("✓ earned  S solved  R reset")
+    # A reset after the lab was earned takes the work away, not the grade.
+    assert run(admin_env, "class", "reset", "student02").exit_code == 0
+    assert grid(admin_env)[1]["1.5"] == "earned"
 
 
 def test_bad_lab_id(admin_env: dict[str, str], sheets: Path) -> None:
@@ -174,7 +209,7 @@ def test_snapshot_save_restore_list_delete(admin_env: dict[str, str], sheets: Pa
     assert listed.output.startswith("before-1-1 ")
     restored = run(admin_env, "snapshot", "restore", "before-1-1")
     assert restored.exit_code == 0, restored.output
-    assert run(env, "check", "1.1", "--no-record").exit_code == 1  # the lab is back where it was
+    assert run(env, "check", "1.1", "--local").exit_code == 1  # the lab is back where it was
     unknown = run(admin_env, "snapshot", "restore", "nope")
     assert unknown.exit_code == 1
     assert "Could not find snapshot: nope. See `stacklab snapshot list`. (HTTP 404)" in unknown.output

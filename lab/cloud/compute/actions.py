@@ -285,9 +285,12 @@ class ActionsMixin(ServersMixin):
             server.task_state = None
             server.updated_at = now
             if action is not None:
+                # A revert is a flavor change like a resize for billing; `revert` tells the two apart in the
+                # server's history (os-instance-actions: resize vs revertResize).
+                extra = {"revert": True} if task == "resize_reverting" else {}
                 events.record(db, now, project_id=server.project_id, user_id=server.user_id,
                               resource_type="server", resource_id=server_id, action=action,
-                              **flavor_attrs(server.flavor))
+                              **flavor_attrs(server.flavor), **extra)
 
     def _task_failed(self, server_id: str, task: str, message: str) -> None:
         if task in QUEUED_TASKS:

@@ -1,6 +1,6 @@
 """The compute service (Nova v2.1 subset): `ComputeService` is assembled from one part per resource
-(flavors.py, keypairs.py, servers.py, actions.py, quotas.py) and adds the host-level views (availability
-zones, hypervisors, simple tenant usage). The worker's compute jobs are registered here.
+(flavors.py, keypairs.py, servers.py, actions.py, quotas.py, instance_actions.py) and adds the host-level views
+(availability zones, hypervisors, simple tenant usage). The worker's compute jobs are registered here.
 
 Jobs: `compute.build` (spawn, then ACTIVE or ERROR), `compute.task` (finish a resize, a revert, or a task a
 killed process left behind), `compute.delete` (give volumes back, destroy the guest).
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from lab.cloud import contracts
 from lab.cloud.compute.actions import ActionsMixin
 from lab.cloud.compute.common import AVAILABILITY_ZONE
+from lab.cloud.compute.instance_actions import InstanceActionsMixin
 from lab.cloud.compute.keypairs import KeypairsMixin
 from lab.cloud.compute.models import KeyPair, Server
 from lab.cloud.context import RequestContext
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     from lab.cloud.app import Cloud
 
 
-class ComputeService(ActionsMixin, KeypairsMixin):
+class ComputeService(ActionsMixin, KeypairsMixin, InstanceActionsMixin):
     def __init__(self, cloud: Cloud):
         super().__init__(cloud)
 

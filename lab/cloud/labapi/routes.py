@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -31,11 +32,39 @@ async def advance_clock(request: Request) -> Response:
 
 # ---------------------------------------------------------------------------------------------- training camp
 async def record_progress(request: Request) -> Response:
-    """POST /lab/v1/progress {"progress": {"lab_id", "passed", "total"}} (a student, for their own project)."""
+    """POST /lab/v1/progress {"progress": {"project_id", "lab_id", "passed", "total", "method"}}: an admin
+    records a result by hand; anyone else gets 403 (the cloud records results when it runs checks)."""
     ctx = context_of(request)
     body = require_key(await read_json(request), "progress")
     row = _service(request).record_progress(ctx, body)
     return respond({"progress": schemas.progress(row)}, 201)
+
+
+async def check_lab(request: Request) -> Response:
+    """POST /lab/v1/labs/{lab_id}/check: run the lab's checks as the caller, record and return the result."""
+    ctx = context_of(request)
+    labapi = cloud_of(request).labapi
+    # The checks call this cloud's own API: they run in a worker thread while the event loop serves them.
+    report, row = await run_in_threadpool(labapi.check_lab, ctx, request.headers["x-auth-token"],
+                                          request.path_params["lab_id"])
+    return respond({"check": schemas.lab_report(report, row)})
+
+
+async def solve_lab(request: Request) -> Response:
+    """POST /lab/v1/labs/{lab_id}/solve: apply the lab's reference solution as the caller, then check it."""
+    ctx = context_of(request)
+    labapi = cloud_of(request).labapi
+    report, row = await run_in_threadpool(labapi.solve_lab, ctx, request.headers["x-auth-token"],
+                                          request.path_params["lab_id"])
+    return respond({"check": schemas.lab_report(report, row)})
+
+
+async def list_events(request: Request) -> Response:
+    """GET /lab/v1/events[?resource_type=&project_id=]: the caller's project's event log."""
+    params = request.query_params
+    rows = cloud_of(request).labapi.list_events(context_of(request), params.get("resource_type"),
+                                                params.get("project_id"))
+    return respond({"events": [schemas.event(e) for e in rows]})
 
 
 async def list_progress(request: Request) -> Response:
@@ -126,6 +155,9 @@ routes = [
     Route("/clock/advance", advance_clock, methods=["POST"]),
     Route("/progress", list_progress, methods=["GET"]),
     Route("/progress", record_progress, methods=["POST"]),
+    Route("/labs/{lab_id}/check", check_lab, methods=["POST"]),
+    Route("/labs/{lab_id}/solve", solve_lab, methods=["POST"]),
+    Route("/events", list_events, methods=["GET"]),
     Route("/classes", list_classes, methods=["GET"]),
     Route("/classes", create_class, methods=["POST"]),
     Route("/classes/{name}", show_class, methods=["GET"]),
