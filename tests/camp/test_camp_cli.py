@@ -172,19 +172,26 @@ def test_snapshot_save_restore_list_delete(admin_env: dict[str, str], sheets: Pa
     assert run(env, "check", "1.1").exit_code == 0
     listed = run(admin_env, "snapshot", "list")
     assert listed.output.startswith("before-1-1 ")
-    restored = run(admin_env, "snapshot", "restore", "before-1-1")
+    refused = run(admin_env, "snapshot", "restore", "before-1-1")  # no terminal, no --yes: not confirmed
+    assert refused.exit_code == 1 and "Not confirmed: pass --yes" in refused.output
+    assert run(env, "check", "1.1", "--no-record").exit_code == 0  # nothing was restored
+    restored = run(admin_env, "snapshot", "restore", "before-1-1", "--yes")
     assert restored.exit_code == 0, restored.output
     assert run(env, "check", "1.1", "--no-record").exit_code == 1  # the lab is back where it was
     unknown = run(admin_env, "snapshot", "restore", "nope")
     assert unknown.exit_code == 1
-    assert "Could not find snapshot: nope. See `stacklab snapshot list`. (HTTP 404)" in unknown.output
+    assert "Could not find snapshot: nope. See `stacklab snapshot list`." in unknown.output
     assert run(admin_env, "snapshot", "delete", "before-1-1").exit_code == 0
     assert "No snapshots yet" in run(admin_env, "snapshot", "list").output
 
 
 def test_reset_all(admin_env: dict[str, str], sheets: Path) -> None:
     run(student_env(admin_env, sheets, "student01"), "solve", "1.3", "--yes")
-    result = run(admin_env, "class", "reset", "--all")
+    refused = run(admin_env, "class", "reset", "--all")
+    assert refused.exit_code == 1 and "Not confirmed: pass --yes" in refused.output
+    conn = student_sdk(sheets, "student01")
+    assert list(conn.image.images(owner=conn.current_project_id))  # nothing was reset
+    result = run(admin_env, "class", "reset", "--all", "--yes")
     assert result.exit_code == 0, result.output
     assert "Reset 3 students in" in result.output
     for name in ("student01", "student02", "student03"):

@@ -7,7 +7,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from lab.cloud.http import cloud_of, context_of, no_content, read_json, require_key, respond
-from lab.cloud.labapi import schemas
+from lab.cloud.labapi import pages, schemas
 
 
 async def show_clock(request: Request) -> Response:
@@ -53,11 +53,12 @@ async def create_class(request: Request) -> Response:
     labapi = cloud_of(request).labapi
     row = labapi.create_class(ctx, body)
     names = labapi.classes.planned_students(row.name, body["students"])
-    return respond({"class": {**schemas.lab_class(row), "planned_students": names}}, 201)
+    return respond({"class": {**schemas.lab_class(row), "planned_students": names,
+                              "auth_url": cloud_of(request).settings.endpoint + "/identity"}}, 201)
 
 
 async def show_class(request: Request) -> Response:
-    """GET /lab/v1/classes/{name}: the class and its students with their credentials."""
+    """GET /lab/v1/classes/{name}: the class and its students (names and ids; passwords are not kept)."""
     row, students = cloud_of(request).labapi.get_class(context_of(request), request.path_params["name"])
     return respond({"class": {**schemas.lab_class(row, len(students)),
                               "student_list": [schemas.student(s) for s in students]}})
@@ -67,8 +68,16 @@ async def add_student(request: Request) -> Response:
     """POST /lab/v1/classes/{name}/students {"student": {"name"}}: make one student of the class."""
     ctx = context_of(request)
     body = require_key(await read_json(request), "student")
-    creds = cloud_of(request).labapi.add_student(ctx, request.path_params["name"], body)
-    return respond(schemas.credentials(creds), 201)
+    cloud = cloud_of(request)
+    creds = cloud.labapi.add_student(ctx, request.path_params["name"], body)
+    return respond(schemas.credentials(creds, cloud.settings.endpoint + "/identity"), 201)
+
+
+async def reissue_password(request: Request) -> Response:
+    """POST /lab/v1/students/{name}/password: a new password for the student (admin), returned this once."""
+    cloud = cloud_of(request)
+    creds = cloud.labapi.reissue_password(context_of(request), request.path_params["name"])
+    return respond(schemas.credentials(creds, cloud.settings.endpoint + "/identity"))
 
 
 async def reset_class(request: Request) -> Response:
@@ -128,8 +137,12 @@ routes = [
     Route("/classes/{name}/reset", reset_class, methods=["POST"]),
     Route("/reset", reset_all, methods=["POST"]),
     Route("/students/{name}/reset", reset_student, methods=["POST"]),
+    Route("/students/{name}/password", reissue_password, methods=["POST"]),
     Route("/snapshots", list_snapshots, methods=["GET"]),
     Route("/snapshots", save_snapshot, methods=["POST"]),
     Route("/snapshots/{name}", delete_snapshot, methods=["DELETE"]),
     Route("/snapshots/{name}/restore", restore_snapshot, methods=["POST"]),
 ]
+
+# The classroom's HTML pages (downloads, the progress view) live beside the API, under /lab/.
+extra_mounts = [("/lab", pages.routes)]
