@@ -18,7 +18,8 @@ LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 
 _OPTIONS = [
     click.option("--host", default=None, help="Address to bind (env STACKLAB_HOST; default 127.0.0.1). "
-                                              "Use 0.0.0.0 to serve a classroom."),
+                                              "Use 0.0.0.0 to serve a classroom: clients are then told this "
+                                              "machine's address on its default route, or --public-url."),
     click.option("--port", type=int, default=None, help="Port to bind (env STACKLAB_PORT; default 8780)."),
     click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
                  help="Where the lab keeps its state: database, images, volumes, admin password "
@@ -34,7 +35,8 @@ _OPTIONS = [
                       "first start and saved in <data-dir>/admin-password)."),
     click.option("--public-url", default=None,
                  help="URL clients are told to use, when it differs from http://host:port, e.g. behind a "
-                      "proxy (env STACKLAB_PUBLIC_URL)."),
+                      "proxy (env STACKLAB_PUBLIC_URL); needed for --host 0.0.0.0 on a machine without a "
+                      "default route."),
     click.option("--log-level", type=click.Choice(LOG_LEVELS, case_sensitive=False), default=None,
                  help="Log level (env STACKLAB_LOG_LEVEL; default warning)."),
 ]
