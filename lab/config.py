@@ -122,6 +122,21 @@ def private_dir(path: Path) -> Path:
     return path
 
 
+def private_tree(root: Path, skip: tuple[str, ...] = ("libvirtd",)) -> None:
+    """Make `root` and everything in it the owner's only: folders 0700, regular files 0600 (symbolic links and
+    sockets are left alone, and so are the `skip` folders: a private libvirtd's runtime state has its own
+    modes). A lab made before its files were private is put right at its next start."""
+    private_dir(root)
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if d not in skip and not os.path.islink(os.path.join(folder, d))]
+        for name in dirs:
+            os.chmod(os.path.join(folder, name), DIR_MODE)
+        for name in files:
+            path = os.path.join(folder, name)
+            if os.path.isfile(path) and not os.path.islink(path):
+                os.chmod(path, FILE_MODE)
+
+
 def write_private(path: Path, text: str) -> None:
     """Write `text` to `path` as a 0600 file, atomically (a reader sees the old or the new file)."""
     tmp = path.with_name(path.name + ".tmp")

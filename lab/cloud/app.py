@@ -30,7 +30,7 @@ from lab.cloud.drivers import load_driver
 from lab.cloud.http import respond
 from lab.cloud.policy import Policy
 from lab.cloud.worker import Worker
-from lab.config import Settings, private_dir
+from lab.config import Settings, private_tree
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ class Cloud:
 
     def __post_init__(self) -> None:
         s = self.settings
-        private_dir(s.data_dir)  # 0700: it holds the admin password and every student's state
+        private_tree(s.data_dir)  # 0700 / 0600: it holds the admin password and every student's state
         self.specs = tuple(spec for spec in SERVICES if _available(spec))
         classes = {spec.name: _import(spec.service_class) for spec in self.specs}  # imports every model
         self.db = Database(s.sqlalchemy_url)

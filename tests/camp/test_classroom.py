@@ -194,3 +194,24 @@ def test_plain_passwords_of_an_older_database_are_emptied_at_start(cloud: Cloud,
     cloud.bootstrap()
     with cloud.db.read() as db:
         assert [s.legacy_password for s in db.scalars(select(LabStudent))] == ["", "", ""]
+
+
+def test_an_older_lab_is_made_private_at_start(tmp_path: Path) -> None:
+    """A data directory from before (0755, files 0644: database, policy file, an image) is 0700/0600 once
+    the cloud starts on it."""
+    from lab.config import Settings
+
+    data = tmp_path / "old-lab"
+    (data / "images").mkdir(parents=True)
+    for path in (data / "policy.yaml", data / "images" / "abc", data / "admin-password"):
+        path.write_text("x: admin\n" if path.name == "policy.yaml" else "data")
+        path.chmod(0o644)
+    data.chmod(0o755)
+    (data / "images").chmod(0o755)
+    cloud = Cloud(Settings(data_dir=data, admin_password=ADMIN_PASSWORD))
+    try:
+        modes = {str(p.relative_to(data)): oct(p.stat().st_mode & 0o777) for p in data.rglob("*")}
+    finally:
+        cloud.close()
+    assert oct(data.stat().st_mode & 0o777) == "0o700" and modes["images"] == "0o700"
+    assert {modes[n] for n in ("stacklab.db", "policy.yaml", "images/abc", "admin-password")} == {"0o600"}
