@@ -26,11 +26,18 @@ USER_VARIABLES = ("OS_CLOUD", "OS_AUTH_URL", "STACKLAB_DATA_DIR", "STACKLAB_PORT
                   "STACKLAB_PUBLIC_URL", "STACKLAB_CONFIG", "STACKLAB_DATABASE_URL")
 
 
+# Caches (built deployment wheels, libvirt's probe results) are not the user's settings or labs, and rebuilding
+# them per test would take minutes: they stay where they were.
+CACHE_HOME = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+
+
 def isolate_home(mp: pytest.MonkeyPatch, home: Path) -> None:
-    """Point HOME, the XDG folders and openstacksdk's config file at `home`, so neither this process nor the
-    subprocesses it starts (they inherit the environment) read or write the user's clouds.yaml or lab."""
+    """Point HOME, the XDG config and data folders and openstacksdk's config file at `home`, so neither this
+    process nor the subprocesses it starts (they inherit the environment) read or write the user's clouds.yaml
+    or lab. Only the cache folder is kept (CACHE_HOME)."""
     for name in USER_VARIABLES:
         mp.delenv(name, raising=False)
+    mp.setenv("XDG_CACHE_HOME", CACHE_HOME)
     mp.setenv("HOME", str(home))
     mp.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     mp.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
