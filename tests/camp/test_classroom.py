@@ -215,3 +215,15 @@ def test_an_older_lab_is_made_private_at_start(tmp_path: Path) -> None:
         cloud.close()
     assert oct(data.stat().st_mode & 0o777) == "0o700" and modes["images"] == "0o700"
     assert {modes[n] for n in ("stacklab.db", "policy.yaml", "images/abc", "admin-password")} == {"0o600"}
+
+
+def test_a_snapshot_from_before_hashing_brings_no_plain_password_back(cloud: Cloud, client: TestClient,
+                                                                     students: list[dict[str, Any]]) -> None:
+    """A snapshot saved while lab_students.password held plain passwords: restoring it empties them again."""
+    with cloud.db.write() as db:
+        for row in db.scalars(select(LabStudent)):
+            row.legacy_password = "plain-" + row.name
+    cloud.labapi.snapshots.save("old")
+    cloud.labapi.snapshots.restore("old")
+    with cloud.db.read() as db:
+        assert [s.legacy_password for s in db.scalars(select(LabStudent))] == ["", "", ""]

@@ -228,8 +228,11 @@ class SnapshotStore:
         return True
 
     def _reload(self) -> None:
-        """Caches that hold database state: the clock offset and the resolved tokens."""
+        """Caches that hold database state: the clock offset and the resolved tokens; and plain passwords a
+        snapshot from before hashing brought back (see LabStudent) are emptied again."""
         self.cloud.clock.load()
+        if self.cloud.labapi is not None:
+            self.cloud.labapi.classes.forget_plain_passwords()
         if self.cloud.identity is not None:
             self.cloud.identity.forget_tokens()
         self.cloud.worker.wake()
