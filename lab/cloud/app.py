@@ -32,7 +32,7 @@ from lab.cloud.plugin import Meter, Plugin, load_plugins
 from lab.cloud.policy import Policy
 from lab.cloud.quotas import Quotas
 from lab.cloud.worker import Handler, Worker
-from lab.config import Settings
+from lab.config import Settings, private_tree
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ class Cloud:
 
     def __init__(self, settings: Settings, plugins: tuple[str, ...] = PLUGINS):
         self.settings = s = settings
-        s.data_dir.mkdir(parents=True, exist_ok=True)
+        private_tree(s.data_dir)  # 0700 / 0600: it holds the admin password and every student's state
         self.plugins: tuple[Plugin, ...] = load_plugins(plugins)
         self.specs = tuple(p.spec for p in self.plugins)
         classes = [(p.name, p.service_class()) for p in self.plugins]  # imports every model

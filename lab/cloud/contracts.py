@@ -18,13 +18,21 @@ if TYPE_CHECKING:
     from lab.cloud.context import RequestContext
     from lab.cloud.drivers.base import DiskSpec, ImageSpec, NicSpec
     from lab.cloud.identity.models import Project, User
-    from lab.cloud.identity.schemas import ProjectCreate, UserCreate
+    from lab.cloud.identity.service import IssuedToken
+    from lab.cloud.identity.schemas import ProjectCreate, UserCreate, UserUpdate
 
 
 class Identity(Protocol):
+    def authenticate(self, auth: dict[str, Any], subject_token: str | None = None) -> IssuedToken:
+        """Keystone's POST /v3/auth/tokens (the lab's own login pages use it)."""
+
+    def revoke(self, subject_token: str) -> None: ...
+
     def create_project(self, ctx: RequestContext, req: ProjectCreate) -> Project: ...
 
     def create_user(self, ctx: RequestContext, req: UserCreate) -> User: ...
+
+    def update_user(self, ctx: RequestContext, user_id: str, req: UserUpdate) -> User: ...
 
     def grant_role(self, ctx: RequestContext, kind: Literal["project", "domain", "system"], target_id: str,
                    user_id: str, role_id: str) -> None: ...

@@ -38,6 +38,7 @@ from lab.cloud.identity.passwords import check_password, hash_password
 from lab.cloud.identity.projects import DomainsMixin, ProjectsMixin
 from lab.cloud.identity.roles import RolesMixin
 from lab.cloud.identity.users import UsersMixin
+from lab.config import write_private
 
 REGION = "RegionOne"
 ROLE_NAMES = ("admin", "member", "reader")
@@ -107,8 +108,7 @@ class IdentityService(DomainsMixin, ProjectsMixin, UsersMixin, RolesMixin, Catal
             return path.read_text().strip()
         else:
             password = secrets.token_urlsafe(12)
-        path.write_text(password + "\n")
-        path.chmod(0o600)
+        write_private(path, password + "\n")  # 0600 from the first byte
         return password
 
     @staticmethod

@@ -61,6 +61,11 @@ class CampMixin(GradingMixin):
             raise BadRequest("Invalid input: 'name' (the student's name, e.g. student07) is required.")
         return self.classes.add_student(class_name, name)
 
+    def reissue_password(self, ctx: RequestContext, name: str) -> StudentCredentials:
+        """A new password for a student, to print their sheet again (admin only)."""
+        self.cloud.policy.enforce(ctx, "lab:admin")
+        return self.classes.reissue_password(name)
+
     def list_classes(self, ctx: RequestContext) -> list[tuple[LabClass, int]]:
         self.cloud.policy.enforce(ctx, "lab:admin")
         return self.classes.list_classes()

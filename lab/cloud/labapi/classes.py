@@ -1,6 +1,6 @@
 """Classes of students, owned by the lab API: a project, a user (member role), a password, quotas and, when the
 billing service is present, a starting balance per student. The class record is the starting state a reset
-returns a student to.
+returns a student to. A student's password is returned once, when it is issued; the lab keeps only its hash.
 
 Quotas are given by resource name, whichever service owns it: `instances=4,cores=8,ram=4096` (compute),
 `volumes=4,gigabytes=20,snapshots=4` (volume), `network=2,router=1,floatingip=2,...` (network).
@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest, Conflict, NotFound
@@ -132,9 +132,29 @@ class ClassManager:
             stored = db.get(User, user.id)
             assert stored is not None
             db.add(LabStudent(name=name, class_name=class_name, number=int(name[len(cls.prefix):]),
-                              project_id=project.id, user_id=user.id, password=password,
-                              password_hash=stored.password_hash or "", created_at=self.cloud.clock.now()))
+                              project_id=project.id, user_id=user.id, password_hash=stored.password_hash or "",
+                              created_at=self.cloud.clock.now()))
         return StudentCredentials(name, class_name, project.id, user.id, password)
+
+    def reissue_password(self, name: str) -> StudentCredentials:
+        """A new password for student `name` (their old one stops working, their tokens are revoked, as a
+        Keystone password change does): the only way to print a student's sheet again, since only hashes are
+        kept. A later reset restores this new password."""
+        student = self.get_student(name)
+        password = secrets.token_urlsafe(9)
+        self.cloud.identity.update_user(RequestContext.system(), student.user_id,
+                                        identity_schemas.UserUpdate(password=password))
+        with self.cloud.db.write() as db:
+            user = db.get(User, student.user_id)
+            row = db.get(LabStudent, name)
+            assert user is not None and row is not None
+            row.password_hash = user.password_hash or ""
+        return StudentCredentials(name, student.class_name, student.project_id, student.user_id, password)
+
+    def forget_plain_passwords(self) -> None:
+        """Empty the plain passwords a database from before hashing still holds (see LabStudent)."""
+        with self.cloud.db.write() as db:
+            db.execute(update(LabStudent).where(LabStudent.legacy_password != "").values(legacy_password=""))
 
     def apply_quota(self, project_id: str, quota: dict[str, Any]) -> None:
         """Set the class's limits on a student's project (in the one quota engine, by name)."""

@@ -26,8 +26,9 @@ class LabClass(Base):
 
 
 class LabStudent(Base):
-    """One student: a project and a user of their own. The password is kept (a training lab's credentials
-    sheet can be printed again); its hash is kept too so a reset can restore a changed password cheaply."""
+    """One student: a project and a user of their own. Only the hash of the student's issued password is kept
+    (the same PBKDF2 hash Keystone stores), so a reset can put the issued password back; the password itself
+    is shown once, on the sheets, and printing the sheets again issues a new one."""
 
     __tablename__ = "lab_students"
 
@@ -36,7 +37,9 @@ class LabStudent(Base):
     number: Mapped[int] = mapped_column(Integer)
     project_id: Mapped[str] = mapped_column(String(64))
     user_id: Mapped[str] = mapped_column(String(64))
-    password: Mapped[str] = mapped_column(String(128))
+    # Databases made before passwords were hashed had the plain password here; it is kept empty (and emptied
+    # at start) so those databases stay readable without a migration.
+    legacy_password: Mapped[str] = mapped_column("password", String(128), default="")
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime]
 

@@ -7,8 +7,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from lab.cloud.http import context_of, no_content, read_json, require_key, respond, service_of
-from lab.cloud.labapi import schemas
+from lab.cloud.http import cloud_of, context_of, no_content, read_json, require_key, respond, service_of
+from lab.cloud.labapi import pages, schemas
 from lab.cloud.labapi.service import LabService
 
 
@@ -43,7 +43,7 @@ async def record_progress(request: Request) -> Response:
 async def check_lab(request: Request) -> Response:
     """POST /lab/v1/labs/{lab_id}/check: run the lab's checks as the caller, record and return the result."""
     ctx = context_of(request)
-    labapi = cloud_of(request).labapi
+    labapi = _service(request)
     # The checks call this cloud's own API: they run in a worker thread while the event loop serves them.
     report, row = await run_in_threadpool(labapi.check_lab, ctx, request.headers["x-auth-token"],
                                           request.path_params["lab_id"])
@@ -53,7 +53,7 @@ async def check_lab(request: Request) -> Response:
 async def solve_lab(request: Request) -> Response:
     """POST /lab/v1/labs/{lab_id}/solve: apply the lab's reference solution as the caller, then check it."""
     ctx = context_of(request)
-    labapi = cloud_of(request).labapi
+    labapi = _service(request)
     report, row = await run_in_threadpool(labapi.solve_lab, ctx, request.headers["x-auth-token"],
                                           request.path_params["lab_id"])
     return respond({"check": schemas.lab_report(report, row)})
@@ -62,7 +62,7 @@ async def solve_lab(request: Request) -> Response:
 async def list_events(request: Request) -> Response:
     """GET /lab/v1/events[?resource_type=&project_id=]: the caller's project's event log."""
     params = request.query_params
-    rows = cloud_of(request).labapi.list_events(context_of(request), params.get("resource_type"),
+    rows = _service(request).list_events(context_of(request), params.get("resource_type"),
                                                 params.get("project_id"))
     return respond({"events": [schemas.event(e) for e in rows]})
 
@@ -87,11 +87,12 @@ async def create_class(request: Request) -> Response:
     labapi = _service(request)
     row = labapi.create_class(ctx, body)
     names = labapi.classes.planned_students(row.name, body["students"])
-    return respond({"class": {**schemas.lab_class(row), "planned_students": names}}, 201)
+    return respond({"class": {**schemas.lab_class(row), "planned_students": names,
+                              "auth_url": cloud_of(request).settings.endpoint + "/identity"}}, 201)
 
 
 async def show_class(request: Request) -> Response:
-    """GET /lab/v1/classes/{name}: the class and its students with their credentials."""
+    """GET /lab/v1/classes/{name}: the class and its students (names and ids; passwords are not kept)."""
     row, students = _service(request).get_class(context_of(request), request.path_params["name"])
     return respond({"class": {**schemas.lab_class(row, len(students)),
                               "student_list": [schemas.student(s) for s in students]}})
@@ -101,8 +102,16 @@ async def add_student(request: Request) -> Response:
     """POST /lab/v1/classes/{name}/students {"student": {"name"}}: make one student of the class."""
     ctx = context_of(request)
     body = require_key(await read_json(request), "student")
+    cloud = cloud_of(request)
     creds = _service(request).add_student(ctx, request.path_params["name"], body)
-    return respond(schemas.credentials(creds), 201)
+    return respond(schemas.credentials(creds, cloud.settings.endpoint + "/identity"), 201)
+
+
+async def reissue_password(request: Request) -> Response:
+    """POST /lab/v1/students/{name}/password: a new password for the student (admin), returned this once."""
+    cloud = cloud_of(request)
+    creds = _service(request).reissue_password(context_of(request), request.path_params["name"])
+    return respond(schemas.credentials(creds, cloud.settings.endpoint + "/identity"))
 
 
 async def reset_class(request: Request) -> Response:
@@ -165,8 +174,12 @@ routes = [
     Route("/classes/{name}/reset", reset_class, methods=["POST"]),
     Route("/reset", reset_all, methods=["POST"]),
     Route("/students/{name}/reset", reset_student, methods=["POST"]),
+    Route("/students/{name}/password", reissue_password, methods=["POST"]),
     Route("/snapshots", list_snapshots, methods=["GET"]),
     Route("/snapshots", save_snapshot, methods=["POST"]),
     Route("/snapshots/{name}", delete_snapshot, methods=["DELETE"]),
     Route("/snapshots/{name}/restore", restore_snapshot, methods=["POST"]),
 ]
+
+# The classroom's HTML pages (downloads, the progress view) live beside the API, under /lab/.
+extra_mounts = [("/lab", pages.routes)]

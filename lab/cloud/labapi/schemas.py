@@ -69,14 +69,15 @@ def lab_class(row: LabClass, students: int | None = None) -> dict[str, Any]:
 
 
 def student(row: LabStudent) -> dict[str, Any]:
-    """A student as the instructor sees it, password included (for the credentials sheet)."""
-    return {"name": row.name, "class": row.class_name, "project_id": row.project_id, "user_id": row.user_id,
-            "password": row.password}
+    """A student as the instructor sees it (no password: only its hash is kept; see reissue)."""
+    return {"name": row.name, "class": row.class_name, "project_id": row.project_id, "user_id": row.user_id}
 
 
-def credentials(creds: StudentCredentials) -> dict[str, Any]:
+def credentials(creds: StudentCredentials, auth_url: str) -> dict[str, Any]:
+    """A student's credentials at the moment they are issued (the only time the password is known), with the
+    lab's public auth URL, which the sheets and clouds.yaml files carry."""
     return {"student": {"name": creds.name, "class": creds.class_name, "project_id": creds.project_id,
-                        "user_id": creds.user_id, "password": creds.password}}
+                        "user_id": creds.user_id, "password": creds.password, "auth_url": auth_url}}
 
 
 def reset(name: str | None, report: ResetReport) -> dict[str, Any]:
