@@ -18,8 +18,8 @@ if TYPE_CHECKING:
     from lab.cloud.context import RequestContext
     from lab.cloud.drivers.base import DiskSpec, ImageSpec, NicSpec
     from lab.cloud.identity.models import Project, User
-    from lab.cloud.identity.service import IssuedToken
     from lab.cloud.identity.schemas import ProjectCreate, UserCreate, UserUpdate
+    from lab.cloud.identity.service import IssuedToken
 
 
 class Identity(Protocol):
