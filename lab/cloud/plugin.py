@@ -81,6 +81,7 @@ class Screen:
     screen: str
     catalog_types: frozenset[str] = frozenset()
     admin_only: bool = False
+    order: int = 100  # its place in the console's navigation (and its number key), lowest first
 
 
 @dataclass(frozen=True)

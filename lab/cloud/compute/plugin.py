@@ -14,6 +14,7 @@ PLUGIN = Plugin(
     quotas=RESOURCES,
     meters=(Meter("server", "server", "instances"),),
     jobs=JOBS,
-    screens=(Screen("servers", "Servers", "lab.tui.screens.servers:ServersScreen", frozenset({"compute"})),
-             Screen("keypairs", "Key pairs", "lab.tui.screens.keypairs:KeypairsScreen", frozenset({"compute"}))),
+    screens=(Screen("servers", "Servers", "lab.tui.screens.servers:ServersScreen", frozenset({"compute"}), order=10),
+             Screen("keypairs", "Key pairs", "lab.tui.screens.keypairs:KeypairsScreen",
+                    frozenset({"compute"}), order=30)),
 )

@@ -9,5 +9,5 @@ PLUGIN = Plugin(
     routes="lab.cloud.image.routes",
     policies=RULES,
     meters=(Meter("image", "bytes", "images", "0.05", "GB-month"),),
-    screens=(Screen("images", "Images", "lab.tui.screens.images:ImagesScreen", frozenset({"image"})),),
+    screens=(Screen("images", "Images", "lab.tui.screens.images:ImagesScreen", frozenset({"image"}), order=20),),
 )

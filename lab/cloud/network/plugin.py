@@ -14,5 +14,6 @@ PLUGIN = Plugin(
     meters=(Meter("floatingip", "presence", "public_ips", "0.005", "hour"),
             Meter("router", "presence", "routers", "0.010", "hour")),
     jobs=JOBS,
-    screens=(Screen("networks", "Networks", "lab.tui.screens.networks:NetworksScreen", frozenset({"network"})),),
+    screens=(Screen("networks", "Networks", "lab.tui.screens.networks:NetworksScreen",
+                    frozenset({"network"}), order=40),),
 )

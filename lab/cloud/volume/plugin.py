@@ -17,5 +17,5 @@ PLUGIN = Plugin(
             Meter("snapshot", "size", "snapshots", "0.05", "GB-month")),
     jobs={**volumes.JOBS, **snapshots.JOBS},
     screens=(Screen("volumes", "Volumes", "lab.tui.screens.volumes:VolumesScreen",
-                    frozenset({"block-storage", "volumev3"})),),
+                    frozenset({"block-storage", "volumev3"}), order=50),),
 )
