@@ -243,7 +243,7 @@ class AccountsMixin(RatingMixin):
         power-off recorded at the moment of zero. Returns the ids of the servers stopped. Called at the start
         of each billing pass, before rating (so the jump is rated with the servers stopped where they should
         have been), outside any transaction."""
-        if self.cloud.settings.billing_zero_balance_action != "stop" or self.cloud.compute is None:
+        if self.cloud.settings.billing_zero_balance_action != "stop":
             return []
         from lab.cloud.compute.models import Server
 
