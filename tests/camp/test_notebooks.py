@@ -70,7 +70,9 @@ def student_conn(sheets: Path, name: str) -> Any:
     import openstack.config
     import openstack.connection
 
-    config = openstack.config.OpenStackConfig(config_files=[str(sheets / "clouds" / f"{name}.yaml")])
+    # load_envvars=False: the tests' own OS_CLIENT_CONFIG_FILE (conftest) must not win over the student's file
+    config = openstack.config.OpenStackConfig(config_files=[str(sheets / "clouds" / f"{name}.yaml")],
+                                              load_envvars=False)
     return openstack.connection.Connection(config=config.get_one(cloud=name))
 
 
