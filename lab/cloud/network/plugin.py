@@ -3,6 +3,7 @@
 from lab.cloud.network.policies import RULES
 from lab.cloud.network.quotas import RESOURCES
 from lab.cloud.network.sync import JOBS
+from lab.cloud.network.tempest import TEMPEST
 from lab.cloud.plugin import CatalogEntry, Meter, Plugin, Screen, ServiceSpec
 
 PLUGIN = Plugin(
@@ -16,4 +17,5 @@ PLUGIN = Plugin(
     jobs=JOBS,
     screens=(Screen("networks", "Networks", "lab.tui.screens.networks:NetworksScreen",
                     frozenset({"network"}), order=40),),
+    tempest=TEMPEST,
 )
