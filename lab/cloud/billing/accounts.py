@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from lab.cloud import events
 from lab.cloud.billing.common import MODES
-from lab.cloud.billing.metering import METERED, to_ms
+from lab.cloud.billing.metering import METERED
 from lab.cloud.billing.models import Account, Coupon, Redemption, Transaction
 from lab.cloud.billing.prices import money, parse_money
 from lab.cloud.billing.rating import RatingMixin
@@ -223,7 +223,8 @@ class AccountsMixin(RatingMixin):
 
         From the latest of the rating mark, the project's last metered event and its last credit, nothing of the
         project changed up to `now` (a clock jump is one instant of real time), so the balance falls at one
-        rate there and the crossing is found by proportion, rounded up to the millisecond."""
+        rate there and the crossing is found by proportion (as exact as the ledger, which counts whole
+        milliseconds)."""
         after = self.balance(db, project_id, now)
         if after > 0:
             return None
@@ -235,8 +236,8 @@ class AccountsMixin(RatingMixin):
         before = self.balance(db, project_id, since)
         if before <= 0 or before == after:
             return since  # already at zero when the quiet stretch began
-        elapsed = to_ms(now) - to_ms(since)
-        return since + timedelta(milliseconds=math.ceil(before / (before - after) * elapsed))
+        elapsed = Decimal((now - since) // timedelta(microseconds=1))
+        return since + timedelta(microseconds=math.ceil(before / (before - after) * elapsed))
 
     def enforce_zero_balances(self) -> list[str]:
         """Stop the running servers of prepaid projects whose balance reached zero (when configured), each
