@@ -301,11 +301,12 @@ def test_volume_from_snapshot_and_from_source(client: TestClient, cloud: Cloud, 
 
 
 def test_volume_from_unknown_image_is_refused(client: TestClient, cloud: Cloud, as_demo: dict) -> None:
-    """An imageRef the image service does not know is refused (the image service's check, as for a boot: 400;
-    real Cinder answers 404 here, listed in the notes), and no volume is made."""
+    """An imageRef the image service does not know is Cinder's 404 (where a boot from it is Nova's 400), and no
+    volume is made."""
     missing = "00000000-0000-0000-0000-000000000000"
     r = client.post(url(cloud, as_demo, "volumes"), headers=as_demo, json={"volume": {"size": 1, "imageRef": missing}})
-    assert r.status_code == 400 and r.json()["badRequest"]["message"] == f"Image {missing} could not be found."
+    assert r.status_code == 404 and r.json() == {"itemNotFound": {"code": 404, "message":
+                                                                  f"Image {missing} could not be found."}}
     assert client.get(url(cloud, as_demo, "volumes"), headers=as_demo).json()["volumes"] == []
 
 

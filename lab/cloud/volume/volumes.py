@@ -50,6 +50,17 @@ def find_volume(db: Session, ctx: RequestContext, volume_id: str) -> Volume:
     return found
 
 
+def image_for_volume(cloud: Cloud, ctx: RequestContext, image_id: str) -> ImageSpec:
+    """The image a volume is made from. The image contract answers in Nova's words (a boot from an unknown
+    image is Nova's 400); Cinder answers an unknown (or invisible) image with 404 and the same sentence."""
+    try:
+        return cloud.image.image_for_boot(ctx, image_id)
+    except BadRequest as exc:
+        if exc.message == f"Image {image_id} could not be found.":
+            raise NotFound(exc.message) from None
+        raise
+
+
 def provisioned_gb(db: Session) -> int:
     """GiB promised on the backend by every project: volumes (at their extend target) and snapshots."""
     volumes = db.scalar(select(func.coalesce(func.sum(func.max(Volume.size, func.coalesce(Volume.pending_size, 0))),
@@ -172,8 +183,7 @@ class VolumesMixin:
         image: ImageSpec | None = None
         image_bytes = 0
         if req.image_ref is not None:
-            image = self.cloud.image.image_for_boot(ctx, req.image_ref)
-            assert image is not None
+            image = image_for_volume(self.cloud, ctx, req.image_ref)
             if image.path is None or not image.path.exists():
                 raise BadRequest(f"Invalid image identifier or unable to access requested image. "
                                  f"Image {image.id} has no data.")
