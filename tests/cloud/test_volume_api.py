@@ -245,7 +245,8 @@ def test_set_bootable_and_reset_status_admin_only(client: TestClient, cloud: Clo
     assert show_volume(client, cloud, as_demo, vol["id"])["bootable"] == "true"
     r = client.post(action, headers=as_demo, json={"os-reset_status": {"status": "error"}})
     assert r.status_code == 403
-    assert r.json()["forbidden"]["message"] == "Policy doesn't allow volume:reset_status to be performed."
+    assert r.json()["forbidden"]["message"] == (
+        "Policy doesn't allow volume_extension:volume_admin_actions:reset_status to be performed.")
     assert show_volume(client, cloud, as_demo, vol["id"])["status"] == "available"
     admin_action = f"/volume/v3/{project_of(cloud, as_admin)}/volumes/{vol['id']}/action"
     assert client.post(admin_action, headers=as_admin, json={"os-reset_status": {"status": "error"}}).status_code == 202
