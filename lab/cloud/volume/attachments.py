@@ -6,8 +6,9 @@ on (server, device) and on the volume behind it; (2) outside any transaction the
 server and asks its driver to plug the volume's file in; (3) a second transaction marks the volume in-use.
 If step 2 fails the reservation is undone, so nothing is left half-attached. Detach runs the same way back.
 
-The compute service may be absent (a lab without compute): then every server is unknown (Nova's 404). With
-compute, the caller must see the server (`compute.get_server`), so another project's server is Nova's 404 too.
+The caller must see the server (`compute.get_server`), so another project's server is Nova's 404; then Nova's
+rule (`os_compute_api:os-volumes-attachments:*`) is checked on the server's project and Cinder's
+(`volume:attachment_create`/`_delete`) on the volume's.
 """
 
 from __future__ import annotations

@@ -261,7 +261,7 @@ async def create_type(request: Request) -> Response:
     ctx = _ctx(request)
     req = schemas.parse_type_create(await read_json(request))
     vtype = _service(request).types.create(ctx, req)
-    return respond({"volume_type": schemas.volume_type(vtype)})
+    return respond({"volume_type": schemas.volume_type(vtype, created=True)})
 
 
 async def delete_type(request: Request) -> Response:
