@@ -368,3 +368,22 @@ def test_events_record_create_and_delete_with_size(client: TestClient, cloud: Cl
         rows = list(db.scalars(select(Event).where(Event.resource_id == vol["id"]).order_by(Event.id)))
     assert [(e.action, e.attributes["size"]) for e in rows] == [("create", 2), ("delete", 2)]
     assert rows[0].resource_type == "volume" and rows[0].project_id == project_of(cloud, as_demo)
+
+
+def test_policy_overrides_reach_every_volume_decision(client: TestClient, cloud: Cloud, as_demo: dict) -> None:
+    """An instructor's policy.yaml rule decides, by Cinder's rule names: an admin-only delete refuses the member
+    (and the volume stays), quotas:show can be closed, used_limits can hide the usage."""
+    vol = create_volume(client, cloud, as_demo)
+    cloud.policy.override("volume:delete", "rule:admin_api")
+    r = client.delete(url(cloud, as_demo, f"volumes/{vol['id']}"), headers=as_demo)
+    assert r.status_code == 403 and r.json() == {"forbidden": {
+        "code": 403, "message": "Policy doesn't allow volume:delete to be performed."}}
+    assert show_volume(client, cloud, as_demo, vol["id"])["status"] == "available"
+    cloud.policy.override("volume_extension:quotas:show", "rule:admin_api")
+    r = client.get(url(cloud, as_demo, f"os-quota-sets/{project_of(cloud, as_demo)}"), headers=as_demo)
+    assert r.status_code == 403
+    absolute = client.get(url(cloud, as_demo, "limits"), headers=as_demo).json()["limits"]["absolute"]
+    assert absolute["totalVolumesUsed"] == 1
+    cloud.policy.override("limits_extension:used_limits", "!")
+    absolute = client.get(url(cloud, as_demo, "limits"), headers=as_demo).json()["limits"]["absolute"]
+    assert absolute["maxTotalVolumes"] == 10 and "totalVolumesUsed" not in absolute
