@@ -62,7 +62,9 @@ DEFAULT_RULES: dict[str, str] = {
     "identity:delete_region": "admin",
     "identity:update_service": "admin",
     "identity:update_endpoint": "admin",
-    "identity:validate_token": "anyone",
+    # Anyone validates and revokes their own tokens (Keystone's token_subject); someone else's needs this.
+    "identity:validate_token": "admin",
+    "identity:revoke_token": "admin",
     # compute
     "compute:get": "reader",
     "compute:create": "member",

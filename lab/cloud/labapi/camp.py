@@ -46,7 +46,7 @@ class CampMixin:
             except LabError as exc:
                 raise NotFound(str(exc)) from None
         project_id = body.get("project_id", ctx.project_id)
-        if project_id != ctx.project_id:
+        if ctx.project_id is None or project_id != ctx.project_id:  # a domain-scoped token has no project
             raise Forbidden("You may only record progress for your own project.")
         passed, total = body.get("passed"), body.get("total")
         if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in (passed, total)) \
