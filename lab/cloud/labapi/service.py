@@ -32,8 +32,9 @@ class LabService(CampMixin):
         self.cloud = cloud
 
     def bootstrap(self) -> None:
-        """Put back lab folders a killed snapshot restore left half swapped."""
+        """Put back lab folders a killed snapshot restore left half swapped, and remove its staging copies."""
         self.snapshots.recover()
+        self.snapshots.clean_debris()
 
     def get_clock(self, ctx: RequestContext) -> ClockReading:
         """The lab's current time and offset. Raises Forbidden unless the caller is an admin."""
