@@ -1,9 +1,10 @@
 """The student's commands: `stacklab labs` (the labs by day, with your status), `labs show`, `check`, `solve`,
 `notebooks` (JupyterLab on notebooks/) and `docs` (the course site).
 
-Checks run here, in the student's process, against the cloud named by `--cloud` (a clouds.yaml entry:
-`stacklab-demo` unless $OS_CLOUD names another), so they work against any OpenStack cloud. On StackLab the
-result is also recorded in the cloud (`/lab/v1/progress`), where the instructor's progress grid reads it.
+On StackLab the cloud runs a lab's checks (`POST /lab/v1/labs/{id}/check`) as the student named by `--cloud`
+(a clouds.yaml entry: $OS_CLOUD, else `stacklab-demo`) and records the result itself, where the instructor's
+progress grid reads it; a student cannot write a result. On any other OpenStack cloud the same checks run here,
+in the student's process, and nothing is recorded.
 """
 
 from __future__ import annotations
@@ -85,8 +86,9 @@ def _env(cloud_name: str | None) -> Any:
 def labs(ctx: click.Context, day: int | None, cloud_name: str | None, offline: bool) -> None:
     """List the labs by day, with your status in each.
 
-    The status comes from your last `stacklab check` on this cloud: `done` when every check passed, `n/m`
-    when some did. `stacklab labs show 2.3` prints a lab's instructions.
+    The status is what the cloud recorded when it ran your checks: `earned` when every check passed on your
+    own work, `solved` after `stacklab solve`, `reset` after your project was reset, `n/m` when some passed.
+    `stacklab labs show 2.3` prints a lab's instructions.
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -108,7 +110,7 @@ def labs(ctx: click.Context, day: int | None, cloud_name: str | None, offline: b
             current = lab.day
             click.echo(f"Day {lab.day}")
         row = progress.get(lab.id)
-        status = "" if row is None else ("done" if row["completed"] else f"{row['passed']}/{row['total']}")
+        status = "" if row is None else str(row.get("grade") or f"{row['passed']}/{row['total']}")
         needs = f"  (needs {', '.join(lab.requires)})" if lab.requires else ""
         admin = "  [admin]" if lab.admin else ""
         click.echo(f"  {lab.id:<5} {status:<7} {lab.title}{admin}{needs}")
@@ -125,44 +127,67 @@ def show(lab_id: str) -> None:
         click.echo(f"  - {check.description}")
 
 
+def _print_report(lab: Any, report: Any, recorded: str) -> None:
+    click.echo(f"Lab {lab.id}: {lab.title}")
+    for result in report.results:
+        mark = {"pass": click.style("PASS", fg="green"), "fail": click.style("FAIL", fg="red"),
+                "skip": click.style("SKIP", fg="yellow")}[result.status]
+        click.echo(f"  {mark}  {result.description}")
+        if result.status == "fail" and result.message:
+            click.echo(f"        {result.message}")
+    if report.skipped_reason:
+        click.echo(f"Skipped: {report.skipped_reason}.")
+    elif report.completed:
+        click.echo(f"All {report.total} checks passed.")
+    else:
+        first = report.first_failure
+        click.echo(f"{report.passed}/{report.total} checks passed.")
+        if first is not None and first.hint:
+            click.echo(f"Hint: {first.hint}")
+    if recorded:
+        click.echo(recorded)
+
+
+def _recorded(body: dict[str, Any] | None) -> str:
+    """What the cloud recorded, in a line ('' when nothing was)."""
+    row = (body or {}).get("progress")
+    if not row:
+        return ""
+    return f"Recorded by the cloud: {row['method']} ({row['passed']}/{row['total']}) at {row['updated_at']}."
+
+
 @click.command()
 @click.argument("lab_id")
 @cloud_option
 @click.option("--json", "as_json", is_flag=True, default=False, help="Print the result as JSON.")
-@click.option("--no-record", is_flag=True, default=False, help="Do not record the result in the cloud.")
-def check(lab_id: str, cloud_name: str | None, as_json: bool, no_record: bool) -> None:
+@click.option("--local", is_flag=True, default=False,
+              help="Run the checks here instead of in the cloud (nothing is recorded).")
+def check(lab_id: str, cloud_name: str | None, as_json: bool, local: bool) -> None:
     """Run a lab's checks against your project: pass/fail per check, and a hint for the first failure.
 
-    The exit status is 0 when every check passed (or the lab is skipped on this cloud), 1 otherwise.
+    On StackLab the cloud runs the checks with your own credentials and records the result (the instructor's
+    progress grid reads it); on another OpenStack cloud they run here and nothing is recorded. The exit status
+    is 0 when every check passed (or the lab is skipped on this cloud), 1 otherwise.
     """
-    from lab.camp.engine import record_progress, run_lab
+    from lab.camp.engine import CloudCheckError, cloud_check, report_from, run_lab
 
     lab = _lab(lab_id)
     env = _env(cloud_name)
-    report = run_lab(lab, env)
-    recorded = False if no_record else record_progress(env.conn, report)
+    body = None
+    if not local:
+        try:
+            body = cloud_check(env.conn, lab.id)
+        except CloudCheckError as exc:
+            raise click.ClickException(str(exc)) from None
+    report = report_from(body) if body is not None else run_lab(lab, env)
+    recorded = body is not None and body.get("progress") is not None
     if as_json:
         click.echo(json.dumps({"lab_id": report.lab_id, "passed": report.passed, "total": report.total,
                                "completed": report.completed, "skipped_reason": report.skipped_reason,
-                               "recorded": recorded,
+                               "recorded": recorded, "progress": (body or {}).get("progress"),
                                "checks": [r.__dict__ for r in report.results]}, indent=2))
     else:
-        click.echo(f"Lab {lab.id}: {lab.title}")
-        for result in report.results:
-            mark = {"pass": click.style("PASS", fg="green"), "fail": click.style("FAIL", fg="red"),
-                    "skip": click.style("SKIP", fg="yellow")}[result.status]
-            click.echo(f"  {mark}  {result.description}")
-            if result.status == "fail" and result.message:
-                click.echo(f"        {result.message}")
-        if report.skipped_reason:
-            click.echo(f"Skipped: {report.skipped_reason}.")
-        elif report.completed:
-            click.echo(f"All {report.total} checks passed.")
-        else:
-            first = report.first_failure
-            click.echo(f"{report.passed}/{report.total} checks passed.")
-            if first is not None and first.hint:
-                click.echo(f"Hint: {first.hint}")
+        _print_report(lab, report, _recorded(body))
     if not report.completed and not report.skipped_reason:
         sys.exit(1)
 
@@ -172,24 +197,34 @@ def check(lab_id: str, cloud_name: str | None, as_json: bool, no_record: bool) -
 @cloud_option
 @click.option("--yes", is_flag=True, default=False, help="Do not ask for confirmation.")
 def solve(lab_id: str, cloud_name: str | None, yes: bool) -> None:
-    """Apply a lab's reference solution in your project (to catch up), then run its checks."""
-    from lab.camp.engine import Skip, apply_solution, record_progress, run_lab
+    """Apply a lab's reference solution in your project (to catch up), then run its checks.
+
+    The lab is then recorded as `solved`, not earned: the grid shows the difference, and checks passing
+    afterwards stay `solved` until your project is reset.
+    """
+    from lab.camp.engine import CloudCheckError, Skip, apply_solution, cloud_check, report_from, run_lab
 
     lab = _lab(lab_id)
     if not yes:
         click.confirm(f"Apply the reference solution of lab {lab.id} ({lab.title}) in your project?", abort=True)
     env = _env(cloud_name)
     try:
-        apply_solution(lab, env)
-    except Skip as exc:
-        raise click.ClickException(f"{exc}") from None
-    except Exception as exc:
-        raise click.ClickException(f"the solution of lab {lab.id} failed: {type(exc).__name__}: {exc} "
-                                   f"(something of the same name may exist already: `stacklab class reset` "
-                                   f"or delete it, then try again)") from None
-    report = run_lab(lab, env)
-    record_progress(env.conn, report)
+        body = cloud_check(env.conn, lab.id, solve=True)
+    except CloudCheckError as exc:
+        raise click.ClickException(str(exc)) from None
+    if body is None:  # not StackLab: solve here, nothing to record
+        try:
+            apply_solution(lab, env)
+        except Skip as exc:
+            raise click.ClickException(f"{exc}") from None
+        except Exception as exc:
+            raise click.ClickException(f"the solution of lab {lab.id} failed: {type(exc).__name__}: {exc} "
+                                       "(something of the same name may exist already: delete it, then try "
+                                       "again)") from None
+    report = report_from(body) if body is not None else run_lab(lab, env)
     click.echo(f"Lab {lab.id} solved: {report.passed}/{report.total} checks pass.")
+    if body is not None and body.get("progress"):
+        click.echo("Recorded as solved (not earned).")
 
 
 @click.command()

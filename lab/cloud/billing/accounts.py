@@ -212,7 +212,7 @@ class AccountsMixin(RatingMixin):
     def enforce_zero_balances(self) -> list[str]:
         """Stop the running servers of prepaid projects at or below zero (when configured). Returns the ids of
         the servers stopped. Called after each rating pass, outside any transaction."""
-        if self.cloud.settings.billing_zero_balance_action != "stop" or self.cloud.compute is None:
+        if self.cloud.settings.billing_zero_balance_action != "stop":
             return []
         from lab.cloud.compute.models import Server
 

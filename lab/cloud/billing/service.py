@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from lab.cloud import contracts
 from lab.cloud.billing.accounts import AccountsMixin
 from lab.cloud.billing.budgets import BudgetsMixin, months_between
 from lab.cloud.billing.models import PriceListRecord
@@ -86,3 +87,8 @@ class BillingService(BudgetsMixin, AccountsMixin):
         self.enforce_zero_balances()
         if after > before:
             log.info("billing rated %s to %s", before, after)
+
+
+def _fulfils(service: BillingService) -> contracts.Billing:
+    """Checked by mypy: the service is what the other services are promised (lab/cloud/contracts.py)."""
+    return service

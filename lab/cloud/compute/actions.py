@@ -31,7 +31,7 @@ from lab.cloud.compute.models import Server
 from lab.cloud.compute.schemas import flavor_snapshot
 from lab.cloud.compute.servers import ServersMixin, hostname_for
 from lab.cloud.context import RequestContext
-from lab.cloud.drivers.base import DiskSpec, DriverError, GuestNotFound, GuestSpec, ImageSpec
+from lab.cloud.drivers.base import ComputeDriver, DiskSpec, DriverError, GuestNotFound, GuestSpec
 from lab.cloud.errors import BadRequest, CloudError, Conflict, NotFound
 from lab.cloud.worker import Job, enqueue
 
@@ -53,16 +53,13 @@ class ActionsMixin(ServersMixin):
             server = db.scalar(select(Server).where(Server.id == server_id, Server.deleted.is_(False)))
             if server is None:
                 return None
-            nics = tuple(self.network.server_nics(db, server_id)) if self.network is not None else ()
+            nics = tuple(self.network.server_nics(db, server_id))
         image = None
         if server.image_id is not None:
-            if self.image is not None:
-                try:
-                    image = self.image.image_for_boot(RequestContext.system(), server.image_id)
-                except CloudError as exc:
-                    raise DriverError(f"Image {server.image_id} is not usable: {exc.message}") from None
-            else:
-                image = ImageSpec(id=server.image_id, name="cirros", path=None)
+            try:
+                image = self.image.image_for_boot(RequestContext.system(), server.image_id)
+            except CloudError as exc:
+                raise DriverError(f"Image {server.image_id} is not usable: {exc.message}") from None
         flavor = server.flavor
         return GuestSpec(server_id=server.id, name=server.name, hostname=hostname_for(server.name, server.id),
                          vcpus=int(flavor["vcpus"]), ram_mb=int(flavor["ram"]), disk_gb=int(flavor["disk"]),
@@ -70,9 +67,7 @@ class ActionsMixin(ServersMixin):
                          user_data=server.user_data, metadata=dict(server.metadata_ or {}))
 
     @property
-    def driver(self) -> Any:
-        if self.cloud.compute_driver is None:
-            raise CloudError("This cloud has no compute driver.")
+    def driver(self) -> ComputeDriver:
         return self.cloud.compute_driver
 
     def build(self, server_id: str, polls: int = 0) -> None:
@@ -125,8 +120,7 @@ class ActionsMixin(ServersMixin):
     def destroy(self, server_id: str) -> None:
         """The `compute.delete` job: give the volumes back and destroy the guest (both idempotent)."""
         self.detach_volumes(server_id)
-        if self.cloud.compute_driver is not None:
-            self.cloud.compute_driver.destroy(server_id)
+        self.driver.destroy(server_id)
 
     # ------------------------------------------------------------------ actions
     def _begin(self, ctx: RequestContext, server_id: str, action: str, states: tuple[str, ...],
@@ -291,9 +285,12 @@ class ActionsMixin(ServersMixin):
             server.task_state = None
             server.updated_at = now
             if action is not None:
+                # A revert is a flavor change like a resize for billing; `revert` tells the two apart in the
+                # server's history (os-instance-actions: resize vs revertResize).
+                extra = {"revert": True} if task == "resize_reverting" else {}
                 events.record(db, now, project_id=server.project_id, user_id=server.user_id,
                               resource_type="server", resource_id=server_id, action=action,
-                              **flavor_attrs(server.flavor))
+                              **flavor_attrs(server.flavor), **extra)
 
     def _task_failed(self, server_id: str, task: str, message: str) -> None:
         if task in QUEUED_TASKS:
@@ -343,7 +340,7 @@ class ActionsMixin(ServersMixin):
         """After a restart: queue a job for every server left mid-way whose job is gone (a BUILD server, an
         unfinished task) and for every guest whose server is deleted. Returns how many jobs were queued."""
         queued = 0
-        guests = set(self.cloud.compute_driver.list_guests()) if self.cloud.compute_driver is not None else set()
+        guests = set(self.driver.list_guests())
         now: datetime = self.cloud.clock.now()
         with self.cloud.db.write() as db:
             pending = {(kind, rid) for kind, rid in db.execute(select(Job.kind, Job.resource_id))}
@@ -363,8 +360,7 @@ class ActionsMixin(ServersMixin):
         if queued:
             log.info("recovery queued %d compute job(s)", queued)
             self.cloud.worker.wake()
-        if self.cloud.compute_driver is not None:
-            self._fail_vanished(guests)
+        self._fail_vanished(guests)
         return queued
 
     def _fail_vanished(self, guests: set[str]) -> None:

@@ -10,14 +10,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from lab.cloud.errors import Unauthorized
-from lab.cloud.http import cloud_of, context_of, no_content, read_json, require_key, respond
+from lab.cloud.http import cloud_of, context_of, no_content, read_json, require_key, respond, service_of
 from lab.cloud.identity import schemas
 from lab.cloud.identity.base import SYSTEM_ALL
 from lab.cloud.identity.service import IdentityService
 
 
 def _identity(request: Request) -> IdentityService:
-    identity: IdentityService = cloud_of(request).identity
+    identity: IdentityService = service_of(request, "identity", IdentityService)
     return identity
 
 
@@ -68,14 +68,14 @@ def _subject(request: Request) -> str:
 
 
 async def validate_token(request: Request) -> Response:
-    issued = _identity(request).validate(context_of(request), _subject(request))
+    issued = _identity(request).validate(_subject(request), context_of(request))
     if request.method == "HEAD":
         return no_content(200, {"X-Subject-Token": issued.value})
     return respond(issued.body, 200, {"X-Subject-Token": issued.value})
 
 
 async def revoke_token(request: Request) -> Response:
-    _identity(request).revoke(context_of(request), _subject(request))
+    _identity(request).revoke(_subject(request), context_of(request))
     return no_content()
 
 

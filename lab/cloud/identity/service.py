@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from lab.cloud import contracts
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest, NotFound, Unauthorized
 from lab.cloud.identity.auth_schema import check_auth
@@ -38,6 +39,7 @@ from lab.cloud.identity.passwords import check_password, hash_password
 from lab.cloud.identity.projects import DomainsMixin, ProjectsMixin
 from lab.cloud.identity.roles import RolesMixin
 from lab.cloud.identity.users import UsersMixin
+from lab.config import write_private
 
 REGION = "RegionOne"
 ROLE_NAMES = ("admin", "member", "reader")
@@ -107,8 +109,7 @@ class IdentityService(DomainsMixin, ProjectsMixin, UsersMixin, RolesMixin, Catal
             return path.read_text().strip()
         else:
             password = secrets.token_urlsafe(12)
-        path.write_text(password + "\n")
-        path.chmod(0o600)
+        write_private(path, password + "\n")  # 0600 from the first byte
         return password
 
     @staticmethod
@@ -247,15 +248,16 @@ class IdentityService(DomainsMixin, ProjectsMixin, UsersMixin, RolesMixin, Catal
         raise BadRequest("Invalid scope: expecting project, domain or system.")
 
     # ---------------------------------------------------------------- tokens
-    def validate(self, ctx: RequestContext, subject_token: str) -> IssuedToken:
+    def validate(self, subject_token: str, ctx: RequestContext | None = None) -> IssuedToken:
         """GET /v3/auth/tokens: the body of a valid token. Raises NotFound for an unknown or expired token, and
-        Forbidden when it is another user's and the caller lacks identity:validate_token (Keystone's
-        token_subject rule)."""
+        Forbidden when `ctx` (the caller; None: the cloud itself) is not the token's user and lacks
+        identity:validate_token (Keystone's token_subject rule)."""
         with self.cloud.db.read() as db:
             token = db.get(Token, token_hash(subject_token))
             if token is None or token.expires_at <= self.cloud.clock.real_now():
                 raise NotFound(f"Could not find token: {subject_token[:8]}...")
-            self.enforce_admin_or_self(self.cloud, ctx, "identity:validate_token", token.user_id)
+            if ctx is not None:
+                self.cloud.policy.enforce(ctx, "identity:validate_token", **{"target.token.user_id": token.user_id})
             user = db.get(User, token.user_id)
             project = db.get(Project, token.project_id) if token.project_id else None
             domain = db.get(Domain, token.domain_scope_id) if token.domain_scope_id else None
@@ -265,15 +267,16 @@ class IdentityService(DomainsMixin, ProjectsMixin, UsersMixin, RolesMixin, Catal
             body = self._token_body(db, token, user, project, domain, roles)
         return IssuedToken(subject_token, body, token.expires_at)
 
-    def revoke(self, ctx: RequestContext, subject_token: str) -> None:
-        """DELETE /v3/auth/tokens. Raises NotFound when there is no such token, Forbidden when it is another
-        user's and the caller lacks identity:revoke_token."""
+    def revoke(self, subject_token: str, ctx: RequestContext | None = None) -> None:
+        """DELETE /v3/auth/tokens. Raises NotFound when there is no such token, Forbidden when `ctx` (the
+        caller; None: the cloud itself) is not the token's user and lacks identity:revoke_token."""
         digest = token_hash(subject_token)
         with self.cloud.db.write() as db:
             token = db.get(Token, digest)
             if token is None:
                 raise NotFound(f"Could not find token: {subject_token[:8]}...")
-            self.enforce_admin_or_self(self.cloud, ctx, "identity:revoke_token", token.user_id)
+            if ctx is not None:
+                self.cloud.policy.enforce(ctx, "identity:revoke_token", **{"target.token.user_id": token.user_id})
             db.delete(token)
         self.forget_tokens(lambda key: key == digest)
 
@@ -348,3 +351,8 @@ def _with_request_id(ctx: RequestContext, request_id: str) -> RequestContext:
     if not request_id:
         return ctx
     return dataclasses.replace(ctx, request_id=request_id)
+
+
+def _fulfils(service: IdentityService) -> contracts.Identity:
+    """Checked by mypy: the service is what the other services are promised (lab/cloud/contracts.py)."""
+    return service
