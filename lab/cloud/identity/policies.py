@@ -45,5 +45,9 @@ RULES: tuple[Rule, ...] = (
     Rule("identity:delete_region", "rule:context_is_admin", "Delete region: operators only."),
     Rule("identity:update_service", "rule:context_is_admin", "Update service: operators only."),
     Rule("identity:update_endpoint", "rule:context_is_admin", "Update endpoint: operators only."),
-    Rule("identity:validate_token", "rule:any_project", "Validate token: any authenticated caller (or an operator)."),
+    # Keystone's token_subject: anyone validates or revokes their own tokens; someone else's needs the operator.
+    Rule("identity:validate_token", "rule:context_is_admin or user_id:%(target.token.user_id)s",
+         "Validate token: the token's own user, or an operator."),
+    Rule("identity:revoke_token", "rule:context_is_admin or user_id:%(target.token.user_id)s",
+         "Revoke token: the token's own user, or an operator."),
 )
