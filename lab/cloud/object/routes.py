@@ -243,7 +243,7 @@ async def put_object(request: Request) -> Response:
                                              None if upload.copy_from else request.stream())
     headers = _stored_headers(obj)
     if upload.copy_from:
-        headers["X-Copied-From"] = upload.copy_from
+        headers["X-Copied-From"] = upload.copy_from.lstrip("/")
     return Response(status_code=201, headers=headers)
 
 
