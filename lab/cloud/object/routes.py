@@ -374,6 +374,9 @@ routes = [
     Route("/info", info, methods=["GET", "HEAD"]),
     Route(ACCOUNT, get_account, methods=["GET", "HEAD"]),
     Route(ACCOUNT, post_account, methods=["POST"]),
+    # openstacksdk asks for the account with a trailing slash (Swift's path splitting ignores it).
+    Route(ACCOUNT + "/", get_account, methods=["GET", "HEAD"]),
+    Route(ACCOUNT + "/", post_account, methods=["POST"]),
     Route(CONTAINER, put_container, methods=["PUT"]),
     Route(CONTAINER, get_container, methods=["GET", "HEAD"]),
     Route(CONTAINER, post_container, methods=["POST"]),
