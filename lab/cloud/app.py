@@ -46,6 +46,7 @@ PLUGINS: tuple[str, ...] = (
     "lab.cloud.image",
     "lab.cloud.network",
     "lab.cloud.volume",
+    "lab.cloud.object",
     "lab.cloud.labapi",
     "lab.cloud.billing",
 )
