@@ -16,7 +16,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from lab.cloud.compute.common import ComputeBase
+from lab.cloud.compute.common import ComputePart
 from lab.cloud.compute.models import Server
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import NotFound
@@ -54,15 +54,16 @@ def request_id_of(event_id: int) -> str:
     return f"req-{uuid.UUID(int=event_id)}"
 
 
-class InstanceActionsMixin(ComputeBase):
-    def list_instance_actions(self, ctx: RequestContext, server_id: str) -> list[InstanceAction]:
+class InstanceActions(ComputePart):
+    def index(self, ctx: RequestContext, server_id: str, rule: str = "os_compute_api:os-instance-actions:list"
+              ) -> list[InstanceAction]:
         """The server's actions, newest first (Nova's order). Raises Nova's 404 for a server the caller may
         not see; a deleted server's history is still shown."""
         with self.cloud.db.read() as db:
             server = db.scalar(select(Server).where(Server.id == server_id))
             if server is None or not self.visible(ctx, server.project_id):
                 raise NotFound(f"Instance {server_id} could not be found.")
-            self.cloud.policy.enforce(ctx, "compute:get", server.project_id)
+            self.cloud.policy.enforce(ctx, rule, server.project_id)
             rows = list(db.scalars(select(Event).where(Event.resource_type == "server",
                                                        Event.resource_id == server_id).order_by(Event.id)))
         actions: list[InstanceAction] = []
@@ -83,9 +84,9 @@ class InstanceActionsMixin(ComputeBase):
                                           event.project_id, event.time, None))
         return list(reversed(actions))
 
-    def get_instance_action(self, ctx: RequestContext, server_id: str, request_id: str) -> InstanceAction:
+    def show(self, ctx: RequestContext, server_id: str, request_id: str) -> InstanceAction:
         """One action by its request id. Raises Nova's 404 when the server has no such action."""
-        for action in self.list_instance_actions(ctx, server_id):
+        for action in self.index(ctx, server_id, "os_compute_api:os-instance-actions:show"):
             if action.request_id == request_id:
                 return action
         raise NotFound(f"Action {request_id} on instance {server_id} could not be found.")

@@ -64,7 +64,7 @@ class AttachmentsMixin:
     def list_server_attachments(self, ctx: RequestContext, server_id: str) -> list[VolumeAttachment]:
         """GET /servers/{id}/os-volume_attachments: the attached volumes the caller may see."""
         self._require_server(ctx, server_id)
-        self.cloud.policy.enforce(ctx, "compute:get")
+        self.cloud.policy.enforce(ctx, "os_compute_api:os-volumes-attachments:index")
         with self.cloud.db.read() as db:
             query = (select(VolumeAttachment).join(Volume, Volume.id == VolumeAttachment.volume_id)
                      .where(VolumeAttachment.server_id == server_id, VolumeAttachment.attach_status == "attached")
@@ -84,7 +84,7 @@ class AttachmentsMixin:
                       device: str | None = None) -> VolumeAttachment:
         """POST /servers/{id}/os-volume_attachments: attach, allocating the device when none is asked."""
         self._require_server(ctx, server_id)
-        self.cloud.policy.enforce(ctx, "compute:action")
+        self.cloud.policy.enforce(ctx, "os_compute_api:os-volumes-attachments:create")
         if device is not None and not _DEVICE.match(device):
             raise BadRequest(f"The supplied device path ({device}) is invalid.")
         now = self.cloud.clock.now()
@@ -145,7 +145,7 @@ class AttachmentsMixin:
     def detach_volume(self, ctx: RequestContext, server_id: str, volume_id: str) -> None:
         """DELETE /servers/{id}/os-volume_attachments/{volume_id}: unplug, then the volume is available."""
         self._require_server(ctx, server_id)
-        self.cloud.policy.enforce(ctx, "compute:action")
+        self.cloud.policy.enforce(ctx, "os_compute_api:os-volumes-attachments:delete")
         with self.cloud.db.write() as db:
             att = db.scalar(select(VolumeAttachment).where(VolumeAttachment.server_id == server_id,
                                                            VolumeAttachment.volume_id == volume_id))
