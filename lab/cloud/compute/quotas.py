@@ -120,8 +120,9 @@ class Quotas(ComputePart):
     def absolute_limits(self, ctx: RequestContext, project_id: str | None = None) -> QuotaUsage:
         """Nova's absolute limits for the caller's project; `tenant_id` names another project for those the
         `limits:other_project` rule allows (for others it is ignored: their own limits are shown)."""
-        other = bool(project_id) and self.cloud.policy.allows(ctx, "os_compute_api:limits:other_project")
+        self.cloud.policy.enforce(ctx, "os_compute_api:limits")
+        other = bool(project_id) and self.cloud.policy.allows(ctx, "os_compute_api:limits:other_project",
+                                                              project_id)
         target = project_id if other else ctx.project_id
-        self.cloud.policy.enforce(ctx, "os_compute_api:limits", target)
         with self.cloud.db.read() as db:
             return QuotaUsage(target, self.limits(db, target), self.usage(db, target or ""))
