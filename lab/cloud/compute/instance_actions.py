@@ -25,11 +25,6 @@ from lab.cloud.events import Event
 # event action -> Nova's instance action name (nova/compute/instance_actions.py)
 ACTION_NAMES = {"create": "create", "delete": "delete", "power_off": "stop", "power_on": "start",
                 "reboot": "reboot", "resize": "resize"}
-# Nova's compute-side event name for each action (what `server event show` lists under events).
-EVENT_NAMES = {"create": "compute__do_build_and_run_instance", "delete": "compute_terminate_instance",
-               "stop": "compute_stop_instance", "start": "compute_start_instance",
-               "reboot": "compute_reboot_instance", "resize": "compute_finish_resize",
-               "revertResize": "compute_finish_revert_resize"}
 
 
 @dataclass(frozen=True)

@@ -194,7 +194,7 @@ async def list_servers(request: Request) -> Response:
     views = compute.servers.index(ctx, q)
     if q.detail:
         extended = compute.servers.extended_attributes(ctx)
-        items = [schemas.server(v, base, is_admin=extended) for v in views]
+        items = [schemas.server(v, base, extended=extended) for v in views]
     else:
         items = [schemas.server_brief(v, base) for v in views]
     body: dict[str, Any] = {"servers": items}
@@ -229,14 +229,14 @@ async def server_ips(request: Request) -> Response:
 async def show_server(request: Request) -> Response:
     compute, ctx, base = _compute(request)
     view = compute.servers.show(ctx, request.path_params["server_id"])
-    return respond({"server": schemas.server(view, base, is_admin=compute.servers.extended_attributes(ctx))})
+    return respond({"server": schemas.server(view, base, extended=compute.servers.extended_attributes(ctx))})
 
 
 async def update_server(request: Request) -> Response:
     compute, ctx, base = _compute(request)
     changes = schemas.parse_server_update(await read_json(request))
     view = compute.servers.update(ctx, request.path_params["server_id"], changes)
-    return respond({"server": schemas.server(view, base, is_admin=False, detail=False)})
+    return respond({"server": schemas.server(view, base, extended=False, detail=False)})
 
 
 async def delete_server(request: Request) -> Response:

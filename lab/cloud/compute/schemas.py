@@ -449,9 +449,10 @@ def host_id(project_id: str, host: str | None) -> str:
     return hashlib.sha224((project_id + host).encode()).hexdigest() if host else ""
 
 
-def server(view: ServerView, base: str, *, is_admin: bool, detail: bool = True) -> dict[str, Any]:
+def server(view: ServerView, base: str, *, extended: bool, detail: bool = True) -> dict[str, Any]:
     """A server as GET /servers/{id} and /servers/detail show it (`detail=False`: the PUT response, which
-    carries no extension attributes)."""
+    carries no extension attributes; `extended`: with the host attributes, for those the
+    os-extended-server-attributes rule allows)."""
     s = view.server
     status = status_of(s.vm_state, s.task_state)
     flavor_id = (s.flavor or {}).get("id")
@@ -487,7 +488,7 @@ def server(view: ServerView, base: str, *, is_admin: bool, detail: bool = True) 
     })
     if not view.security_groups:
         del body["security_groups"]  # Nova leaves the key out for a server with no ports
-    if is_admin:
+    if extended:
         body.update({"OS-EXT-SRV-ATTR:host": s.host, "OS-EXT-SRV-ATTR:instance_name": f"instance-{s.seq:08x}",
                      "OS-EXT-SRV-ATTR:hypervisor_hostname": s.host})
     return body
@@ -498,10 +499,15 @@ def _usage_time(dt: Any) -> str | None:
     return None if dt is None else dt.strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 
-def instance_action(action: InstanceAction, events: bool = False) -> dict[str, Any]:
-    """An os-instance-actions entry (an `InstanceAction`); with `events`, the one compute event it had."""
-    from lab.cloud.compute.instance_actions import EVENT_NAMES
+# Nova's compute-side event name for each action (what `server event show` lists under events).
+EVENT_NAMES = {"create": "compute__do_build_and_run_instance", "delete": "compute_terminate_instance",
+               "stop": "compute_stop_instance", "start": "compute_start_instance",
+               "reboot": "compute_reboot_instance", "resize": "compute_finish_resize",
+               "revertResize": "compute_finish_revert_resize"}
 
+
+def instance_action(action: InstanceAction, events: bool = False) -> dict[str, Any]:
+    """An os-instance-actions entry; with `events`, the one compute event it had."""
     body: dict[str, Any] = {"action": action.action, "instance_uuid": action.instance_uuid,
                             "request_id": action.request_id, "user_id": action.user_id,
                             "project_id": action.project_id, "start_time": _usage_time(action.start_time),

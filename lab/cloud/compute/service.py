@@ -48,13 +48,13 @@ class ComputeService:
 
     # ------------------------------------------------------------------ hooks (lab/cloud/plugin.py)
     def bootstrap(self) -> None:
-        """Default flavors on a fresh lab; on every start, finish what a killed process left half-done."""
+        """Default flavors on a fresh lab (a lab whose admin deleted one keeps it deleted)."""
         with self.cloud.db.write() as db:
             self.flavors.bootstrap(db)
-        self.recover()
 
     def recover(self) -> int:
-        """Queue the jobs a killed process left undone (see ServerActions.recover); how many were queued."""
+        """At every start, after every service's bootstrap: queue the jobs a killed process left undone (see
+        ServerActions.recover); how many were queued."""
         return self.actions.recover()
 
     def purge_project(self, purge: Purge) -> None:
