@@ -164,7 +164,7 @@ class ServerActions(ComputePart):
             self.cloud.policy.enforce(ctx, "os_compute_api:servers:resize", server.project_id)
             if server.vm_state not in (ACTIVE, STOPPED) or server.task_state is not None:
                 raise self.invalid_state("resize", server)
-            flavor = self.flavors.find(db, ctx, flavor_ref)
+            flavor = self.flavors.find_flavor(db, ctx, flavor_ref)
             if flavor is None:
                 raise BadRequest("Unable to locate requested flavor.")
             if flavor.flavorid == server.flavor.get("id"):

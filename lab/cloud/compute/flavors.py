@@ -58,7 +58,7 @@ class Flavors(ComputePart):
         shared = select(FlavorAccess.flavor_seq).where(FlavorAccess.project_id == ctx.project_id)
         return or_(Flavor.is_public.is_(True), Flavor.seq.in_(shared))
 
-    def index(self, ctx: RequestContext, q: FlavorQuery) -> list[Flavor]:
+    def list_flavors(self, ctx: RequestContext, q: FlavorQuery) -> list[Flavor]:
         """Flavors the caller may see, filtered, sorted and paged as Nova does."""
         query = select(Flavor)
         admin = self.is_admin(ctx)
@@ -86,21 +86,21 @@ class Flavors(ComputePart):
         limit = min(q.limit, self.cloud.settings.max_page_size) if q.limit is not None else None
         return flavors[:limit] if limit is not None else flavors
 
-    def find(self, db: Session, ctx: RequestContext, flavorid: str) -> Flavor | None:
+    def find_flavor(self, db: Session, ctx: RequestContext, flavorid: str) -> Flavor | None:
         """A flavor the caller may use, by its id; None when there is none (or it is private to others)."""
         query = select(Flavor).where(Flavor.flavorid == str(flavorid))
         if not self.is_admin(ctx):
             query = query.where(self._accessible(ctx))
         return db.scalar(query)
 
-    def show(self, ctx: RequestContext, flavorid: str) -> Flavor:
+    def get_flavor(self, ctx: RequestContext, flavorid: str) -> Flavor:
         with self.cloud.db.read() as db:
-            flavor = self.find(db, ctx, flavorid)
+            flavor = self.find_flavor(db, ctx, flavorid)
         if flavor is None:
             raise NotFound(f"Flavor {flavorid} could not be found.")
         return flavor
 
-    def create(self, ctx: RequestContext, spec: dict[str, Any]) -> Flavor:
+    def create_flavor(self, ctx: RequestContext, spec: dict[str, Any]) -> Flavor:
         """Admin: a new flavor (spec already validated by schemas.parse_flavor_create)."""
         self.cloud.policy.enforce(ctx, "os_compute_api:os-flavor-manage:create")
         flavorid = spec.get("id") or new_id()
@@ -116,7 +116,7 @@ class Flavors(ComputePart):
             db.add(flavor)
         return flavor
 
-    def delete(self, ctx: RequestContext, flavorid: str) -> None:
+    def delete_flavor(self, ctx: RequestContext, flavorid: str) -> None:
         """Admin: delete a flavor. Servers keep their copy of it, as in Nova."""
         self.cloud.policy.enforce(ctx, "os_compute_api:os-flavor-manage:delete")
         with self.cloud.db.write() as db:
@@ -140,14 +140,14 @@ class Flavors(ComputePart):
         return list(db.scalars(select(FlavorAccess.project_id).where(FlavorAccess.flavor_seq == flavor.seq)
                                .order_by(FlavorAccess.id)))
 
-    def list_access(self, ctx: RequestContext, flavorid: str) -> list[str]:
+    def list_flavor_access(self, ctx: RequestContext, flavorid: str) -> list[str]:
         with self.cloud.db.read() as db:
             flavor = self._admin_flavor(db, ctx, flavorid, "os_compute_api:os-flavor-access")
             if flavor.is_public:
                 raise NotFound("Access list not available for public flavors.")
             return self._access_list(db, flavor)
 
-    def add_access(self, ctx: RequestContext, flavorid: str, project_id: str) -> list[str]:
+    def add_flavor_access(self, ctx: RequestContext, flavorid: str, project_id: str) -> list[str]:
         with self.cloud.db.write() as db:
             flavor = self._admin_flavor(db, ctx, flavorid, "os_compute_api:os-flavor-access:add_tenant_access")
             if flavor.is_public:
@@ -161,7 +161,7 @@ class Flavors(ComputePart):
             db.flush()
             return self._access_list(db, flavor)
 
-    def remove_access(self, ctx: RequestContext, flavorid: str, project_id: str) -> list[str]:
+    def remove_flavor_access(self, ctx: RequestContext, flavorid: str, project_id: str) -> list[str]:
         with self.cloud.db.write() as db:
             flavor = self._admin_flavor(db, ctx, flavorid,
                                         "os_compute_api:os-flavor-access:remove_tenant_access")
@@ -176,11 +176,11 @@ class Flavors(ComputePart):
     # ------------------------------------------------------------------ extra specs
     def get_extra_specs(self, ctx: RequestContext, flavorid: str) -> dict[str, str]:
         self.cloud.policy.enforce(ctx, "os_compute_api:os-flavor-extra-specs:index")
-        return dict(self.show(ctx, flavorid).extra_specs or {})
+        return dict(self.get_flavor(ctx, flavorid).extra_specs or {})
 
     def get_extra_spec(self, ctx: RequestContext, flavorid: str, key: str) -> dict[str, str]:
         self.cloud.policy.enforce(ctx, "os_compute_api:os-flavor-extra-specs:show")
-        specs = dict(self.show(ctx, flavorid).extra_specs or {})
+        specs = dict(self.get_flavor(ctx, flavorid).extra_specs or {})
         if key not in specs:
             raise NotFound(f"Flavor {flavorid} has no extra specs with key {key}.")
         return {key: specs[key]}

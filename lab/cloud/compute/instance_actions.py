@@ -50,8 +50,8 @@ def request_id_of(event_id: int) -> str:
 
 
 class InstanceActions(ComputePart):
-    def index(self, ctx: RequestContext, server_id: str, rule: str = "os_compute_api:os-instance-actions:list"
-              ) -> list[InstanceAction]:
+    def list_instance_actions(self, ctx: RequestContext, server_id: str,
+                              rule: str = "os_compute_api:os-instance-actions:list") -> list[InstanceAction]:
         """The server's actions, newest first (Nova's order). Raises Nova's 404 for a server the caller may
         not see; a deleted server's history is still shown."""
         with self.cloud.db.read() as db:
@@ -79,9 +79,9 @@ class InstanceActions(ComputePart):
                                           event.project_id, event.time, None))
         return list(reversed(actions))
 
-    def show(self, ctx: RequestContext, server_id: str, request_id: str) -> InstanceAction:
+    def get_instance_action(self, ctx: RequestContext, server_id: str, request_id: str) -> InstanceAction:
         """One action by its request id. Raises Nova's 404 when the server has no such action."""
-        for action in self.index(ctx, server_id, "os_compute_api:os-instance-actions:show"):
+        for action in self.list_instance_actions(ctx, server_id, "os_compute_api:os-instance-actions:show"):
             if action.request_id == request_id:
                 return action
         raise NotFound(f"Action {request_id} on instance {server_id} could not be found.")

@@ -53,7 +53,7 @@ class Keypairs(ComputePart):
         super().__init__(cloud)
         self.quotas = quotas
 
-    def create(self, ctx: RequestContext, name: str, public_key: str | None) -> tuple[KeyPair, str | None]:
+    def create_keypair(self, ctx: RequestContext, name: str, public_key: str | None) -> tuple[KeyPair, str | None]:
         """Import or generate a key pair for the caller. Returns it and the private key (generated only)."""
         self.cloud.policy.enforce(ctx, "os_compute_api:os-keypairs:create", user_id=ctx.user_id)
         private_key = None
@@ -73,12 +73,12 @@ class Keypairs(ComputePart):
                 raise Conflict(f"Key pair '{name}' already exists.") from None
         return keypair, private_key
 
-    def index(self, ctx: RequestContext) -> list[KeyPair]:
+    def list_keypairs(self, ctx: RequestContext) -> list[KeyPair]:
         self.cloud.policy.enforce(ctx, "os_compute_api:os-keypairs:index", user_id=ctx.user_id)
         with self.cloud.db.read() as db:
             return list(db.scalars(select(KeyPair).where(KeyPair.user_id == ctx.user_id).order_by(KeyPair.name)))
 
-    def show(self, ctx: RequestContext, name: str) -> KeyPair:
+    def get_keypair(self, ctx: RequestContext, name: str) -> KeyPair:
         self.cloud.policy.enforce(ctx, "os_compute_api:os-keypairs:show", user_id=ctx.user_id)
         with self.cloud.db.read() as db:
             keypair = db.scalar(select(KeyPair).where(KeyPair.user_id == ctx.user_id, KeyPair.name == name))
@@ -86,7 +86,7 @@ class Keypairs(ComputePart):
             raise NotFound(f"Keypair {name} not found for user {ctx.user_id}")
         return keypair
 
-    def delete(self, ctx: RequestContext, name: str) -> None:
+    def delete_keypair(self, ctx: RequestContext, name: str) -> None:
         self.cloud.policy.enforce(ctx, "os_compute_api:os-keypairs:delete", user_id=ctx.user_id)
         with self.cloud.db.write() as db:
             keypair = db.scalar(select(KeyPair).where(KeyPair.user_id == ctx.user_id, KeyPair.name == name))

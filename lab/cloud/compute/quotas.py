@@ -82,7 +82,7 @@ class Quotas(ComputePart):
             raise Forbidden("Quota exceeded, too many key pairs.")
 
     # ------------------------------------------------------------------ os-quota-sets
-    def show(self, ctx: RequestContext, project_id: str, detail: bool = False) -> QuotaUsage:
+    def show_quotas(self, ctx: RequestContext, project_id: str, detail: bool = False) -> QuotaUsage:
         """A project's limits; with `detail`, its usage too (the caller's key pairs in its own project)."""
         self.cloud.policy.enforce(ctx, "os_compute_api:os-quota-sets:detail" if detail
                                   else "os_compute_api:os-quota-sets:show", project_id)
@@ -93,11 +93,11 @@ class Quotas(ComputePart):
             used = self.usage(db, project_id, ctx.user_id if ctx.project_id == project_id else None)
         return QuotaUsage(project_id, limits, used)
 
-    def defaults(self, ctx: RequestContext, project_id: str) -> QuotaUsage:
+    def default_quotas(self, ctx: RequestContext, project_id: str) -> QuotaUsage:
         self.cloud.policy.enforce(ctx, "os_compute_api:os-quota-sets:defaults", project_id)
         return QuotaUsage(project_id, self.cloud.quotas.defaults("compute"))
 
-    def update(self, ctx: RequestContext, project_id: str, values: dict[str, int],
+    def update_quotas(self, ctx: RequestContext, project_id: str, values: dict[str, int],
                force: bool = False) -> QuotaUsage:
         """Admin: set limits (-1 is unlimited). Without `force`, a limit below current usage is refused."""
         self.cloud.policy.enforce(ctx, "os_compute_api:os-quota-sets:update")
@@ -110,7 +110,7 @@ class Quotas(ComputePart):
             self.cloud.quotas.set_limits(db, "compute", project_id, values)
             return QuotaUsage(None, self.limits(db, project_id))  # Nova's PUT answer carries no id
 
-    def delete(self, ctx: RequestContext, project_id: str) -> None:
+    def delete_quotas(self, ctx: RequestContext, project_id: str) -> None:
         """Admin: back to the defaults."""
         self.cloud.policy.enforce(ctx, "os_compute_api:os-quota-sets:delete")
         with self.cloud.db.write() as db:

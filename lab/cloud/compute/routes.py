@@ -86,7 +86,7 @@ def _flavor_query(request: Request, ctx: RequestContext) -> FlavorQuery:
 async def list_flavors(request: Request) -> Response:
     compute, ctx, base = _compute(request)
     q = _flavor_query(request, ctx)
-    flavors = compute.flavors.index(ctx, q)
+    flavors = compute.flavors.list_flavors(ctx, q)
     detail = request.url.path.endswith("/detail")
     items = [schemas.flavor_detail(f, base) if detail else schemas.flavor_brief(f, base) for f in flavors]
     body: dict[str, Any] = {"flavors": items}
@@ -98,19 +98,19 @@ async def list_flavors(request: Request) -> Response:
 
 async def show_flavor(request: Request) -> Response:
     compute, ctx, base = _compute(request)
-    return respond({"flavor": schemas.flavor_detail(compute.flavors.show(ctx, request.path_params["flavor_id"]),
+    return respond({"flavor": schemas.flavor_detail(compute.flavors.get_flavor(ctx, request.path_params["flavor_id"]),
                                                     base)})
 
 
 async def create_flavor(request: Request) -> Response:
     compute, ctx, base = _compute(request)
     spec = schemas.parse_flavor_create(await read_json(request))
-    return respond({"flavor": schemas.flavor_detail(compute.flavors.create(ctx, spec), base)})
+    return respond({"flavor": schemas.flavor_detail(compute.flavors.create_flavor(ctx, spec), base)})
 
 
 async def delete_flavor(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
-    compute.flavors.delete(ctx, request.path_params["flavor_id"])
+    compute.flavors.delete_flavor(ctx, request.path_params["flavor_id"])
     return no_content(202)
 
 
@@ -118,14 +118,14 @@ async def flavor_action(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
     flavor_id = request.path_params["flavor_id"]
     action, tenant = schemas.parse_flavor_action(await read_json(request))
-    change = compute.flavors.add_access if action == "addTenantAccess" else compute.flavors.remove_access
+    change = compute.flavors.add_flavor_access if action == "addTenantAccess" else compute.flavors.remove_flavor_access
     return respond(schemas.flavor_access(flavor_id, change(ctx, flavor_id, tenant)))
 
 
 async def list_flavor_access(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
     flavor_id = request.path_params["flavor_id"]
-    return respond(schemas.flavor_access(flavor_id, compute.flavors.list_access(ctx, flavor_id)))
+    return respond(schemas.flavor_access(flavor_id, compute.flavors.list_flavor_access(ctx, flavor_id)))
 
 
 async def extra_specs(request: Request) -> Response:
@@ -152,24 +152,24 @@ async def extra_spec(request: Request) -> Response:
 # ---------------------------------------------------------------------------------------------- keypairs
 async def list_keypairs(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
-    return respond({"keypairs": [schemas.keypair_list_item(k) for k in compute.keypairs.index(ctx)]})
+    return respond({"keypairs": [schemas.keypair_list_item(k) for k in compute.keypairs.list_keypairs(ctx)]})
 
 
 async def create_keypair(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
     name, public_key = schemas.parse_keypair_create(await read_json(request))
-    keypair, private_key = compute.keypairs.create(ctx, name, public_key)
+    keypair, private_key = compute.keypairs.create_keypair(ctx, name, public_key)
     return respond(schemas.keypair_created(keypair, private_key))  # 200 at 2.1 (201 from 2.2)
 
 
 async def show_keypair(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
-    return respond(schemas.keypair_detail(compute.keypairs.show(ctx, request.path_params["name"])))
+    return respond(schemas.keypair_detail(compute.keypairs.get_keypair(ctx, request.path_params["name"])))
 
 
 async def delete_keypair(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
-    compute.keypairs.delete(ctx, request.path_params["name"])
+    compute.keypairs.delete_keypair(ctx, request.path_params["name"])
     return no_content(202)  # 202 at 2.1 (204 from 2.2)
 
 
@@ -191,7 +191,7 @@ def _server_query(request: Request) -> ServerQuery:
 async def list_servers(request: Request) -> Response:
     compute, ctx, base = _compute(request)
     q = _server_query(request)
-    views = compute.servers.index(ctx, q)
+    views = compute.servers.list_servers(ctx, q)
     if q.detail:
         extended = compute.servers.extended_attributes(ctx)
         items = [schemas.server(v, base, extended=extended) for v in views]
@@ -208,7 +208,7 @@ async def create_server(request: Request) -> Response:
     compute, ctx, base = _compute(request)
     body = await read_json(request)
     req = schemas.parse_server_create(body)
-    view, admin_pass = compute.servers.create(ctx, req)
+    view, admin_pass = compute.servers.create_server(ctx, req)
     given = body["server"].get("adminPass")
     if isinstance(given, str) and given:  # Nova answers with the password it was given
         admin_pass = given
@@ -219,7 +219,7 @@ async def server_ips(request: Request) -> Response:
     """GET /servers/{id}/ips[/{network}]: the server's addresses by network (Nova's os-server-ips); an unknown
     network is Nova's 404."""
     compute, ctx, _ = _compute(request)
-    addresses = compute.servers.show(ctx, request.path_params["server_id"]).addresses
+    addresses = compute.servers.get_server(ctx, request.path_params["server_id"]).addresses
     network = request.path_params.get("network")
     if network is not None and network not in addresses:
         raise NotFound("Instance is not a member of specified network")
@@ -228,20 +228,20 @@ async def server_ips(request: Request) -> Response:
 
 async def show_server(request: Request) -> Response:
     compute, ctx, base = _compute(request)
-    view = compute.servers.show(ctx, request.path_params["server_id"])
+    view = compute.servers.get_server(ctx, request.path_params["server_id"])
     return respond({"server": schemas.server(view, base, extended=compute.servers.extended_attributes(ctx))})
 
 
 async def update_server(request: Request) -> Response:
     compute, ctx, base = _compute(request)
     changes = schemas.parse_server_update(await read_json(request))
-    view = compute.servers.update(ctx, request.path_params["server_id"], changes)
+    view = compute.servers.update_server(ctx, request.path_params["server_id"], changes)
     return respond({"server": schemas.server(view, base, extended=False, detail=False)})
 
 
 async def delete_server(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
-    compute.servers.delete(ctx, request.path_params["server_id"])
+    compute.servers.delete_server(ctx, request.path_params["server_id"])
     return no_content(204)
 
 
@@ -279,7 +279,7 @@ def _simple(call: str, status: int = 202) -> Action:
 
 
 def _force_delete(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any) -> Response:
-    compute.servers.delete(ctx, server_id, "os_compute_api:os-deferred-delete:force")
+    compute.servers.delete_server(ctx, server_id, "os_compute_api:os-deferred-delete:force")
     return no_content(202)
 
 
@@ -313,7 +313,7 @@ async def server_action(request: Request) -> Response:
     run = ACTIONS.get(action)
     if run is None:
         if action in NOT_IMPLEMENTED_ACTIONS:
-            compute.servers.show(ctx, request.path_params["server_id"])  # Nova's 404 for an unknown server
+            compute.servers.get_server(ctx, request.path_params["server_id"])  # Nova's 404 for an unknown server
         raise BadRequest(f"There is no such action: {action}")
     return run(compute, ctx, request.path_params["server_id"], args)
 
@@ -321,14 +321,15 @@ async def server_action(request: Request) -> Response:
 async def list_instance_actions(request: Request) -> Response:
     """GET /servers/{id}/os-instance-actions: the server's history (`openstack server event list`)."""
     compute, ctx, _ = _compute(request)
-    actions = compute.instance_actions.index(ctx, request.path_params["server_id"])
+    actions = compute.instance_actions.list_instance_actions(ctx, request.path_params["server_id"])
     return respond({"instanceActions": [schemas.instance_action(a) for a in actions]})
 
 
 async def show_instance_action(request: Request) -> Response:
     """GET /servers/{id}/os-instance-actions/{request_id}: one action with its events."""
     compute, ctx, _ = _compute(request)
-    action = compute.instance_actions.show(ctx, request.path_params["server_id"], request.path_params["request_id"])
+    action = compute.instance_actions.get_instance_action(ctx, request.path_params["server_id"],
+                                                          request.path_params["request_id"])
     return respond({"instanceAction": schemas.instance_action(action, events=True)})
 
 
@@ -365,23 +366,23 @@ async def quota_set(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
     project_id = request.path_params["project_id"]
     if request.method == "GET":
-        return respond(schemas.quota_set(compute.quotas.show(ctx, project_id)))
+        return respond(schemas.quota_set(compute.quotas.show_quotas(ctx, project_id)))
     if request.method == "DELETE":
-        compute.quotas.delete(ctx, project_id)
+        compute.quotas.delete_quotas(ctx, project_id)
         return no_content(202)
     known = set(cloud_of(request).quotas.defaults("compute"))
     values, force = schemas.parse_quota_update(await read_json(request), known)
-    return respond(schemas.quota_set(compute.quotas.update(ctx, project_id, values, force)))
+    return respond(schemas.quota_set(compute.quotas.update_quotas(ctx, project_id, values, force)))
 
 
 async def quota_defaults(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
-    return respond(schemas.quota_set(compute.quotas.defaults(ctx, request.path_params["project_id"])))
+    return respond(schemas.quota_set(compute.quotas.default_quotas(ctx, request.path_params["project_id"])))
 
 
 async def quota_detail(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
-    return respond(schemas.quota_set_detail(compute.quotas.show(ctx, request.path_params["project_id"],
+    return respond(schemas.quota_set_detail(compute.quotas.show_quotas(ctx, request.path_params["project_id"],
                                                                 detail=True)))
 
 

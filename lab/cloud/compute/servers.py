@@ -113,7 +113,7 @@ class Servers(ComputePart):
                                      list(sg or [])))
         return result
 
-    def show(self, ctx: RequestContext, server_id: str,
+    def get_server(self, ctx: RequestContext, server_id: str,
              rule: str = "os_compute_api:servers:show") -> ServerView:
         with self.cloud.db.read() as db:
             server = self.get_server_row(db, ctx, server_id)
@@ -125,7 +125,7 @@ class Servers(ComputePart):
         return self.cloud.policy.allows(ctx, "os_compute_api:os-extended-server-attributes")
 
     # ------------------------------------------------------------------ create
-    def create(self, ctx: RequestContext, req: schemas.ServerCreate) -> tuple[ServerView, str]:
+    def create_server(self, ctx: RequestContext, req: schemas.ServerCreate) -> tuple[ServerView, str]:
         """POST /servers: validate against flavor, image, key pair and quotas, create the server(s) in BUILD and
         queue their builds. Returns the first server and its admin password."""
         self.cloud.policy.enforce(ctx, "os_compute_api:servers:create", ctx.project_id)
@@ -142,7 +142,7 @@ class Servers(ComputePart):
         now = self.cloud.clock.now()
         created: list[Server] = []
         with self.cloud.db.write() as db:
-            flavor = self.flavors.find(db, ctx, req.flavor_ref)
+            flavor = self.flavors.find_flavor(db, ctx, req.flavor_ref)
             if flavor is None:
                 raise BadRequest(f"Flavor {req.flavor_ref} could not be found.")
             if flavor.disabled:
@@ -187,7 +187,7 @@ class Servers(ComputePart):
         return view, secrets.token_urlsafe(9)
 
     # ------------------------------------------------------------------ list
-    def index(self, ctx: RequestContext, q: ServerQuery) -> list[ServerView]:
+    def list_servers(self, ctx: RequestContext, q: ServerQuery) -> list[ServerView]:
         """Servers the caller may see, newest first, filtered and paged as Nova does."""
         rule = "os_compute_api:servers:detail" if q.detail else "os_compute_api:servers:index"
         if q.all_tenants:
@@ -248,7 +248,7 @@ class Servers(ComputePart):
         return views
 
     # ------------------------------------------------------------------ update
-    def update(self, ctx: RequestContext, server_id: str, changes: dict[str, Any]) -> ServerView:
+    def update_server(self, ctx: RequestContext, server_id: str, changes: dict[str, Any]) -> ServerView:
         with self.cloud.db.write() as db:
             server = self.get_server_row(db, ctx, server_id)
             self.cloud.policy.enforce(ctx, "os_compute_api:servers:update", server.project_id)
@@ -259,7 +259,7 @@ class Servers(ComputePart):
             return self.views(db, [server])[0]
 
     # ------------------------------------------------------------------ delete
-    def delete(self, ctx: RequestContext, server_id: str, rule: str = "os_compute_api:servers:delete") -> None:
+    def delete_server(self, ctx: RequestContext, server_id: str, rule: str = "os_compute_api:servers:delete") -> None:
         """Delete in any state: the server is gone from the API at once (GET answers 404), its ports are
         released in the same transaction, and the worker destroys the guest. (forceDelete is the same delete
         under its own rule.)"""

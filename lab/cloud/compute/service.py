@@ -83,7 +83,7 @@ class ComputeService:
 
     # ------------------------------------------------------------------ the contract (lab/cloud/contracts.py)
     def get_server(self, ctx: RequestContext, server_id: str) -> ServerView:
-        return self.servers.show(ctx, server_id)
+        return self.servers.get_server(ctx, server_id)
 
     def stop_server(self, ctx: RequestContext, server_id: str) -> None:
         self.actions.stop_server(ctx, server_id)
