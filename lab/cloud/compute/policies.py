@@ -75,13 +75,6 @@ RULES: tuple[Rule, ...] = (
           ("GET", f"{S}/os-instance-actions")),
     _rule("os-instance-actions:show", READER, "Show one action of a server, with its events.",
           ("GET", f"{S}/os-instance-actions/{{request_id}}")),
-    # nova/policies/volumes_attachments.py (the volume service serves these routes under /compute)
-    _rule("os-volumes-attachments:index", READER, "List (or show one of) the volumes attached to a server.",
-          ("GET", f"{S}/os-volume_attachments"), ("GET", f"{S}/os-volume_attachments/{{volume_id}}")),
-    _rule("os-volumes-attachments:create", MEMBER, "Attach a volume to a server.",
-          ("POST", f"{S}/os-volume_attachments")),
-    _rule("os-volumes-attachments:delete", MEMBER, "Detach a volume from a server.",
-          ("DELETE", f"{S}/os-volume_attachments/{{volume_id}}")),
     # nova/policies/keypairs.py
     _rule("os-keypairs:index", KEYPAIR_READER, "List the caller's key pairs.", ("GET", "/os-keypairs")),
     _rule("os-keypairs:show", KEYPAIR_READER, "Show one of the caller's key pairs.",

@@ -10,6 +10,7 @@ killed process left behind), `compute.delete` (give volumes back, destroy the gu
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
@@ -85,8 +86,8 @@ class ComputeService:
     def get_server(self, ctx: RequestContext, server_id: str) -> ServerView:
         return self.servers.get_server(ctx, server_id)
 
-    def stop_server(self, ctx: RequestContext, server_id: str) -> None:
-        self.actions.stop_server(ctx, server_id)
+    def stop_server(self, ctx: RequestContext, server_id: str, at: datetime | None = None) -> None:
+        self.actions.stop_server(ctx, server_id, at)
 
     def attach_disk(self, server_id: str, disk: DiskSpec) -> None:
         self.actions.attach_disk(server_id, disk)
