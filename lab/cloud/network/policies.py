@@ -72,16 +72,16 @@ RULES: tuple[Rule, ...] = (
     _attribute("create_network", "shared", ADMIN, "Create a shared network.", "POST", NETWORKS),
     _attribute("create_network", "router:external", ADMIN, "Create an external network.", "POST", NETWORKS),
     *(_attribute("create_network", f"provider:{name}", ADMIN,
-                 f"Specify ``provider:{name}`` when creating a network.", "POST", NETWORKS)
+                 f"Specify `provider:{name}` when creating a network.", "POST", NETWORKS)
       for name in ("network_type", "physical_network", "segmentation_id")),
     *(_attribute("get_network", f"provider:{name}", ADMIN,
-                 f"Get the ``provider:{name}`` attribute of a network.", "GET", NETWORK)
+                 f"Get the `provider:{name}` attribute of a network.", "GET", NETWORK)
       for name in ("network_type", "physical_network", "segmentation_id")),
-    _attribute("update_network", "shared", ADMIN, "Update the ``shared`` attribute of a network.", "PUT", NETWORK),
+    _attribute("update_network", "shared", ADMIN, "Update the `shared` attribute of a network.", "PUT", NETWORK),
     _attribute("update_network", "router:external", ADMIN,
-               "Update the ``router:external`` attribute of a network.", "PUT", NETWORK),
+               "Update the `router:external` attribute of a network.", "PUT", NETWORK),
     _attribute("update_network", "is_default", ADMIN,
-               "Update the ``is_default`` attribute of a network.", "PUT", NETWORK),
+               "Update the `is_default` attribute of a network.", "PUT", NETWORK),
 
     # Subnets (neutron/conf/policies/subnet.py): made on a network of the caller's own project.
     *_crud("subnet", SUBNETS, SUBNET, f"{READER} or rule:shared", "subnet",
@@ -92,21 +92,21 @@ RULES: tuple[Rule, ...] = (
            create="rule:admin_only or (role:member and project_id:%(project_id)s and "
                   "(rule:network_owner or rule:shared))"),
     _attribute("create_port", "device_owner", f"not rule:network_device or {NET_OWNER}",
-               "Specify a ``device_owner`` of Neutron's own (`network:...`) when creating a port.", "POST", PORTS),
-    _attribute("create_port", "mac_address", NET_OWNER, "Specify ``mac_address`` when creating a port.",
+               "Specify a `device_owner` of Neutron's own (`network:...`) when creating a port.", "POST", PORTS),
+    _attribute("create_port", "mac_address", NET_OWNER, "Specify `mac_address` when creating a port.",
                "POST", PORTS),
     _attribute("create_port", "fixed_ips:ip_address", NET_OWNER,
-               "Specify an IP address in ``fixed_ips`` when creating a port.", "POST", PORTS),
-    _attribute("update_port", "mac_address", ADMIN, "Update the ``mac_address`` of a port.", "PUT", PORT),
+               "Specify an IP address in `fixed_ips` when creating a port.", "POST", PORTS),
+    _attribute("update_port", "mac_address", ADMIN, "Update the `mac_address` of a port.", "PUT", PORT),
 
     # Routers (neutron/conf/policies/router.py).
     *_crud("router", ROUTERS, ROUTER, READER, "router"),
     _attribute("create_router", "distributed", ADMIN, "Create a distributed router.", "POST", ROUTERS),
     _attribute("create_router", "ha", ADMIN, "Create a highly-available router.", "POST", ROUTERS),
     _attribute("create_router", "external_gateway_info:external_fixed_ips", ADMIN,
-               "Specify ``external_fixed_ips`` of the gateway when creating a router.", "POST", ROUTERS),
+               "Specify `external_fixed_ips` of the gateway when creating a router.", "POST", ROUTERS),
     _attribute("update_router", "external_gateway_info:external_fixed_ips", ADMIN,
-               "Specify ``external_fixed_ips`` of the gateway when updating a router.", "PUT", ROUTER),
+               "Specify `external_fixed_ips` of the gateway when updating a router.", "PUT", ROUTER),
     Rule("add_router_interface", MEMBER, "Add an interface to a router.",
          (("PUT", f"{ROUTER}/add_router_interface"),)),
     Rule("remove_router_interface", MEMBER, "Remove an interface from a router.",
