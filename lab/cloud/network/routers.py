@@ -169,7 +169,7 @@ def add_interface(svc: NetworkService, db: Session, ctx: RequestContext, router_
     """Attach a subnet (a new port with the subnet's gateway IP) or an existing port to the router."""
     router = get_router(db, ctx, router_id)
     authorize(svc, ctx, "add_router_interface", {"project_id": router.project_id})
-    subnet_id, port_id = body.get("subnet_id"), body.get("port_id")
+    subnet_id, port_id = S.parse_interface(body)
     if subnet_id and port_id:
         raise bad_request("router", "Cannot specify both subnet-id and port-id")
     if not subnet_id and not port_id:
@@ -217,7 +217,7 @@ def remove_interface(svc: NetworkService, db: Session, ctx: RequestContext, rout
                      body: dict[str, Any]) -> dict[str, Any]:
     router = get_router(db, ctx, router_id)
     authorize(svc, ctx, "remove_router_interface", {"project_id": router.project_id})
-    subnet_id, port_id = body.get("subnet_id"), body.get("port_id")
+    subnet_id, port_id = S.parse_interface(body)
     if not subnet_id and not port_id:
         raise bad_request("router", "Either subnet_id or port_id must be specified")
     ports = interface_ports(db, router.id)

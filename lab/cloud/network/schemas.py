@@ -289,6 +289,18 @@ def parse_quota(body: dict[str, Any], known: Iterable[str]) -> dict[str, int]:
     return {name: int(value) for name, value in wanted.items()}
 
 
+def parse_interface(body: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The `subnet_id` and `port_id` of add/remove_router_interface (None when absent or empty). An id that is
+    not a string or a number is a 400 (a number is looked up, and not found, as Neutron does)."""
+    ids: list[str | None] = []
+    for key in ("subnet_id", "port_id"):
+        value = body.get(key)
+        if isinstance(value, bool) or not isinstance(value, str | int | None):
+            raise bad_attribute(key, f"'{value}' is not a valid string")
+        ids.append(str(value) if value else None)
+    return ids[0], ids[1]
+
+
 def parse_tags(body: dict[str, Any]) -> list[str]:
     """The tags of `PUT .../tags` (`{"tags": [...]}`): strings of 1 to 255 characters, duplicates dropped."""
     tags = body.get("tags")
