@@ -64,7 +64,8 @@ class SnapshotsMixin:
             db.add(snap)
             db.flush()
             events.record(db, now, project_id=snap.project_id, user_id=ctx.user_id, resource_type="snapshot",
-                          resource_id=snap.id, action="create", size=snap.size, volume_id=volume.id)
+                          resource_id=snap.id, action="create", size=snap.size, volume_id=volume.id,
+                          name=snap.name)
             worker.enqueue(db, now, "snapshot.create", snap.id, volume_id=volume.id)
         self.cloud.worker.wake()
         return snap
