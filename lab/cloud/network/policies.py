@@ -41,13 +41,13 @@ def _get(collection: str, item: str) -> tuple[tuple[str, str], ...]:
 def _crud(resource: str, collection: str, item: str, get: str, description: str,
           create: str = MEMBER) -> tuple[Rule, ...]:
     """The four rules of one resource (create, get, update, delete) with Neutron's descriptions."""
-    tags = f"{item}/tags"
+    tags, tag = f"{item}/tags", f"{item}/tags/{{tag}}"
     return (
         Rule(f"create_{resource}", create, f"Create a {description}.", (("POST", collection),)),
         Rule(f"get_{resource}", get, f"Get a {description} (also reading its tags).",
-             (*_get(collection, item), ("GET", tags))),
+             (*_get(collection, item), ("GET", tags), ("GET", tag))),
         Rule(f"update_{resource}", MEMBER, f"Update a {description} (also changing its tags).",
-             (("PUT", item), ("PUT", tags), ("DELETE", tags))),
+             (("PUT", item), ("PUT", tags), ("DELETE", tags), ("PUT", tag), ("DELETE", tag))),
         Rule(f"delete_{resource}", MEMBER, f"Delete a {description}.", (("DELETE", item),)),
     )
 
