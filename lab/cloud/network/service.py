@@ -20,7 +20,7 @@ from lab.cloud import contracts
 from lab.cloud.context import RequestContext
 from lab.cloud.db import Database, count
 from lab.cloud.drivers.base import NetworkDriver, NicSpec
-from lab.cloud.errors import BadRequest, NotFound
+from lab.cloud.errors import NotFound
 from lab.cloud.network import floatingips, networks, ports, quotas, routers, servers, subnets, sync
 from lab.cloud.network import schemas as S
 from lab.cloud.network import security_groups as sgs
