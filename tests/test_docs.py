@@ -115,3 +115,12 @@ def test_mkdocs_build_strict(tmp_path: Path) -> None:
                             env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     assert (tmp_path / "site" / "reference" / "api-subset" / "index.html").exists()
+
+
+def test_every_plugin_field_and_hook_is_in_the_architecture_page() -> None:
+    """reference/architecture.md documents each field a plugin declares and each hook a service may have."""
+    from lab.cloud.plugin import HOOKS, Plugin
+
+    page = (COURSE / "reference" / "architecture.md").read_text()
+    missing = [name for name in (*(f.name for f in dataclasses.fields(Plugin)), *HOOKS) if f"`{name}`" not in page]
+    assert not missing, f"reference/architecture.md does not document {', '.join(missing)}"

@@ -28,7 +28,7 @@ from lab.cloud.db import Database
 from lab.cloud.drivers import load_driver
 from lab.cloud.drivers.base import ComputeDriver, NetworkDriver, VolumeDriver
 from lab.cloud.http import respond
-from lab.cloud.plugin import Meter, Plugin, load_plugins
+from lab.cloud.plugin import HOOKS, Meter, Plugin, load_plugins
 from lab.cloud.policy import Policy
 from lab.cloud.quotas import Quotas
 from lab.cloud.worker import Handler, Worker
@@ -91,7 +91,8 @@ class Cloud:
             setattr(self, name, self.services[name])  # checked statically by each service's `_fulfils`
 
     def hooks(self, name: str) -> list[Callable[..., Any]]:
-        """The services' `name` hooks (bootstrap, recover, purge_project, after_purge), in plugin order."""
+        """The services' `name` hooks (one of plugin.HOOKS), in plugin order."""
+        assert name in HOOKS, name
         found = (getattr(self.services[p.name], name, None) for p in self.plugins)
         return [hook for hook in found if hook is not None]
 

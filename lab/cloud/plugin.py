@@ -81,13 +81,18 @@ class Screen:
     screen: str
     catalog_types: frozenset[str] = frozenset()
     admin_only: bool = False
+    order: int = 100  # its place in the console's navigation (and its number key), lowest first
+
+
+AdminGet = Callable[[str], dict[str, Any]]  # GET a path of a live lab as its admin: the JSON answer
 
 
 @dataclass(frozen=True)
 class Tempest:
     """The tempest tests of a service: the `tempest.api.<package>` tests matched by `regexes` must pass;
     `expected_failures` maps a test id (or id prefix) to why it fails (reported, not asserted); `conf` names a
-    function ("module:function") that returns the tempest.conf options the service needs from a live lab."""
+    function ("module:function") that, given an `AdminGet`, returns the tempest.conf options the service needs
+    from a live lab (an image id, the public network)."""
 
     package: str
     catalog_type: str
@@ -137,6 +142,13 @@ class Purges(Protocol):
     def after_purge(self, leftovers: Any) -> None:
         """After the reset committed (and again after a crash): remove what `purge_project` left in
         `Purge.leftovers`; succeeds when it is gone already."""
+
+    def holdings(self, db: Session, project_id: str, user_ids: list[str]) -> dict[str, int]:
+        """What the project (and its users) still hold here, by kind: a reset is complete when all are 0."""
+
+
+# The optional hooks of a service object, as `Cloud.hooks(name)` finds them (documented in architecture.md).
+HOOKS = ("bootstrap", "recover", "purge_project", "after_purge", "holdings")
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,8 @@ _OPTIONS = [
     click.option("--compute-driver", "--compute", "compute_driver", default=None,
                  help="Compute driver: fake (simulated guests, the default) or libvirt "
                       "(env STACKLAB_COMPUTE_DRIVER)."),
+    click.option("--network-driver", "network_driver", default=None,
+                 help="Network driver: logical (networks as data, the default) (env STACKLAB_NETWORK_DRIVER)."),
     click.option("--database-url", default=None,
                  help="SQLAlchemy database URL, e.g. postgresql://user:pw@host/stacklab "
                       "(env STACKLAB_DATABASE_URL; default SQLite in the data directory)."),
@@ -41,8 +43,8 @@ _OPTIONS = [
                  help="Log level (env STACKLAB_LOG_LEVEL; default warning)."),
 ]
 
-SETTING_NAMES = ("host", "port", "data_dir", "compute_driver", "database_url", "admin_password", "public_url",
-                 "log_level")
+SETTING_NAMES = ("host", "port", "data_dir", "compute_driver", "network_driver", "database_url", "admin_password",
+                 "public_url", "log_level")
 
 
 def lab_options(fn: F) -> F:

@@ -50,10 +50,10 @@ def up(ctx: click.Context, no_clouds_yaml: bool, **values: Any) -> None:
         settings.public_url = public.url
     from lab.cloud.drivers import REGISTRY
 
-    known = REGISTRY["compute"]
-    if settings.compute_driver not in known:  # checked here too: a lab without compute would not notice
-        raise click.ClickException(f"unknown compute driver {settings.compute_driver!r}; choose one of: "
-                                   f"{', '.join(sorted(known))}")
+    for kind, name in (("compute", settings.compute_driver), ("network", settings.network_driver)):
+        if name not in REGISTRY[kind]:
+            raise click.ClickException(f"unknown {kind} driver {name!r}; choose one of: "
+                                       f"{', '.join(sorted(REGISTRY[kind]))}")
     logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Everything the lab writes (database, WAL, snapshots, volumes, images, credentials) is the owner's only.

@@ -11,5 +11,5 @@ PLUGIN = Plugin(
     routes="lab.cloud.billing.routes",
     policies=RULES,
     jobs=JOBS,
-    screens=(Screen("billing", "Billing", "lab.tui.screens.billing:BillingScreen", frozenset({"billing"})),),
+    screens=(Screen("billing", "Billing", "lab.tui.screens.billing:BillingScreen", frozenset({"billing"}), order=60),),
 )

@@ -3,6 +3,7 @@
 from lab.cloud.compute.policies import RULES
 from lab.cloud.compute.quotas import RESOURCES
 from lab.cloud.compute.service import JOBS
+from lab.cloud.compute.tempest import TEMPEST
 from lab.cloud.plugin import CatalogEntry, Meter, Plugin, Screen, ServiceSpec
 
 PLUGIN = Plugin(
@@ -14,6 +15,8 @@ PLUGIN = Plugin(
     quotas=RESOURCES,
     meters=(Meter("server", "server", "instances"),),
     jobs=JOBS,
-    screens=(Screen("servers", "Servers", "lab.tui.screens.servers:ServersScreen", frozenset({"compute"})),
-             Screen("keypairs", "Key pairs", "lab.tui.screens.keypairs:KeypairsScreen", frozenset({"compute"}))),
+    screens=(Screen("servers", "Servers", "lab.tui.screens.servers:ServersScreen", frozenset({"compute"}), order=10),
+             Screen("keypairs", "Key pairs", "lab.tui.screens.keypairs:KeypairsScreen",
+                    frozenset({"compute"}), order=30)),
+    tempest=TEMPEST,
 )

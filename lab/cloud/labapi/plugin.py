@@ -11,7 +11,7 @@ PLUGIN = Plugin(
     routes="lab.cloud.labapi.routes",
     policies=RULES,
     jobs=JOBS,
-    screens=(Screen("labs", "Labs", "lab.tui.screens.labs:LabsScreen", frozenset({"stacklab"})),
+    screens=(Screen("labs", "Labs", "lab.tui.screens.labs:LabsScreen", frozenset({"stacklab"}), order=70),
              Screen("instructor", "Instructor", "lab.tui.screens.instructor:InstructorScreen",
-                    frozenset({"compute"}), admin_only=True)),
+                    frozenset({"compute"}), admin_only=True, order=80)),
 )

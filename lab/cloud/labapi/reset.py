@@ -103,5 +103,5 @@ def _cleanup(cloud: Cloud, job: worker.JobSpec) -> None:
     succeeds when the thing is gone already, so a second run (after a crash) is harmless."""
     for plugin in cloud.plugins:
         hook = getattr(cloud.services[plugin.name], "after_purge", None)
-        if hook is not None and plugin.name in job.payload:
+        if hook is not None and plugin.name in job.payload:  # with what its purge_project left
             hook(job.payload[plugin.name])

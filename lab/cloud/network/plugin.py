@@ -3,6 +3,7 @@
 from lab.cloud.network.policies import RULES
 from lab.cloud.network.quotas import RESOURCES
 from lab.cloud.network.sync import JOBS
+from lab.cloud.network.tempest import TEMPEST
 from lab.cloud.plugin import CatalogEntry, Meter, Plugin, Screen, ServiceSpec
 
 PLUGIN = Plugin(
@@ -14,5 +15,7 @@ PLUGIN = Plugin(
     meters=(Meter("floatingip", "presence", "public_ips", "0.005", "hour"),
             Meter("router", "presence", "routers", "0.010", "hour")),
     jobs=JOBS,
-    screens=(Screen("networks", "Networks", "lab.tui.screens.networks:NetworksScreen", frozenset({"network"})),),
+    screens=(Screen("networks", "Networks", "lab.tui.screens.networks:NetworksScreen",
+                    frozenset({"network"}), order=40),),
+    tempest=TEMPEST,
 )

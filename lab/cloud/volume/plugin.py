@@ -4,6 +4,7 @@ from lab.cloud.plugin import CatalogEntry, Meter, Plugin, Screen, ServiceSpec
 from lab.cloud.volume import snapshots, volumes
 from lab.cloud.volume.policies import RULES
 from lab.cloud.volume.quotas import RESOURCES
+from lab.cloud.volume.tempest import TEMPEST
 
 PLUGIN = Plugin(
     spec=ServiceSpec("volume", "/volume", "nova",
@@ -17,5 +18,6 @@ PLUGIN = Plugin(
             Meter("snapshot", "size", "snapshots", "0.05", "GB-month")),
     jobs={**volumes.JOBS, **snapshots.JOBS},
     screens=(Screen("volumes", "Volumes", "lab.tui.screens.volumes:VolumesScreen",
-                    frozenset({"block-storage", "volumev3"})),),
+                    frozenset({"block-storage", "volumev3"}), order=50),),
+    tempest=TEMPEST,
 )
