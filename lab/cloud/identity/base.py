@@ -61,12 +61,6 @@ class IdentityBase:
             raise NotFound(f"Could not find {_KINDS[model]}: {row_id}.")
         return row
 
-    @staticmethod
-    def enforce_admin_or_self(cloud: Cloud, ctx: RequestContext, action: str, user_id: str) -> None:
-        """Keystone lets a user read itself (its record, its projects); anything else follows the rule."""
-        if ctx.user_id != user_id:
-            cloud.policy.enforce(ctx, action)
-
     # ---------------------------------------------------------------- roles
     @staticmethod
     def effective_roles(db: Session, user_id: str, project_id: str | None, domain_id: str | None,

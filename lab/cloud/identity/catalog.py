@@ -21,6 +21,12 @@ from lab.cloud.identity.models import CatalogService, Endpoint, Region
 
 class CatalogMixin(IdentityBase):
     # ---------------------------------------------------------------- the token's catalog
+    def auth_catalog(self, ctx: RequestContext) -> list[dict[str, Any]]:
+        """GET /v3/auth/catalog: the catalog of the caller's token."""
+        self.cloud.policy.enforce(ctx, "identity:get_auth_catalog")
+        with self.cloud.db.read() as db:
+            return self.catalog(db, ctx.project_id)
+
     def catalog(self, db: Session, project_id: str | None) -> list[dict[str, Any]]:
         """The catalog as it appears in a token and in GET /v3/auth/catalog."""
         base = self.cloud.settings.endpoint
@@ -56,7 +62,7 @@ class CatalogMixin(IdentityBase):
             return list(db.scalars(query))
 
     def get_region(self, ctx: RequestContext, region_id: str) -> Region:
-        self.cloud.policy.enforce(ctx, "identity:list_regions")
+        self.cloud.policy.enforce(ctx, "identity:get_region")
         with self.cloud.db.read() as db:
             return self.find(db, Region, region_id)
 
@@ -133,7 +139,7 @@ class CatalogMixin(IdentityBase):
             return list(db.scalars(query))
 
     def get_service(self, ctx: RequestContext, service_id: str) -> CatalogService:
-        self.cloud.policy.enforce(ctx, "identity:list_services")
+        self.cloud.policy.enforce(ctx, "identity:get_service")
         with self.cloud.db.read() as db:
             return self.find(db, CatalogService, service_id)
 
@@ -175,7 +181,7 @@ class CatalogMixin(IdentityBase):
             return list(db.scalars(query))
 
     def get_endpoint(self, ctx: RequestContext, endpoint_id: str) -> Endpoint:
-        self.cloud.policy.enforce(ctx, "identity:list_endpoints")
+        self.cloud.policy.enforce(ctx, "identity:get_endpoint")
         with self.cloud.db.read() as db:
             return self.find(db, Endpoint, endpoint_id)
 

@@ -4,6 +4,7 @@ takes its projects and users)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -29,10 +30,8 @@ class DomainsMixin(IdentityBase):
             return list(db.scalars(query))
 
     def get_domain(self, ctx: RequestContext, domain_id: str) -> Domain:
-        """A domain; anyone with a role may read their own domain, admins any."""
-        if not ctx.is_admin and ctx.domain_id != domain_id:
-            raise Forbidden("Policy doesn't allow identity:get_domain to be performed.")
-        self.cloud.policy.enforce(ctx, "identity:get_domain")
+        """A domain; anyone with a role may read their own domain, admins any (`identity:get_domain`)."""
+        self.cloud.policy.enforce(ctx, "identity:get_domain", **{"target.domain.id": domain_id})
         with self.cloud.db.read() as db:
             return self.find(db, Domain, domain_id)
 
@@ -113,7 +112,7 @@ class ProjectsMixin(IdentityBase):
 
     def get_project(self, ctx: RequestContext, project_id: str) -> Project:
         """A project: admins any, others only the project their token is scoped to (else 403)."""
-        self.cloud.policy.enforce(ctx, "identity:get_project", project_id)
+        self.cloud.policy.enforce(ctx, "identity:get_project", **{"target.project.id": project_id})
         with self.cloud.db.read() as db:
             return self.find(db, Project, project_id)
 
@@ -183,28 +182,52 @@ class ProjectsMixin(IdentityBase):
 
     # ---------------------------------------------------------------- tags (/v3/projects/{id}/tags)
     def list_project_tags(self, ctx: RequestContext, project_id: str) -> list[str]:
-        return list(self.get_project(ctx, project_id).tags or [])
+        self.cloud.policy.enforce(ctx, "identity:list_project_tags", **{"target.project.id": project_id})
+        return self._tags(project_id)
 
     def check_project_tag(self, ctx: RequestContext, project_id: str, tag: str) -> None:
-        if tag not in self.list_project_tags(ctx, project_id):
+        self.cloud.policy.enforce(ctx, "identity:get_project_tag", **{"target.project.id": project_id})
+        if tag not in self._tags(project_id):
             raise NotFound(f"Tag {tag} was not found.")
 
     def set_project_tags(self, ctx: RequestContext, project_id: str, tags: Any) -> list[str]:
-        req = schemas.ProjectUpdate.model_validate({"tags": tags}) if _valid_tags(tags) else None
-        if req is None:
-            raise BadRequest("Invalid input for field 'tags': each tag is a string of at most 255 characters "
-                             "without ',' or '/', and there are at most 80 tags.")
-        return list(self.update_project(ctx, project_id, req).tags)
+        """PUT /v3/projects/{id}/tags: replace them all (400 before 403, as the request is read first)."""
+        _check_tags(tags)
+        self.cloud.policy.enforce(ctx, "identity:update_project_tags", **{"target.project.id": project_id})
+        return self._replace_tags(project_id, lambda _current: tags)
+
+    def delete_project_tags(self, ctx: RequestContext, project_id: str) -> None:
+        self.cloud.policy.enforce(ctx, "identity:delete_project_tags", **{"target.project.id": project_id})
+        self._replace_tags(project_id, lambda _current: [])
 
     def add_project_tag(self, ctx: RequestContext, project_id: str, tag: str) -> list[str]:
-        current = self.list_project_tags(ctx, project_id)
-        return self.set_project_tags(ctx, project_id, [*current, tag])
+        _check_tags([tag])
+        self.cloud.policy.enforce(ctx, "identity:create_project_tag", **{"target.project.id": project_id})
+        return self._replace_tags(project_id, lambda current: [*current, tag])
 
     def remove_project_tag(self, ctx: RequestContext, project_id: str, tag: str) -> None:
-        current = self.list_project_tags(ctx, project_id)
-        if tag not in current:
-            raise NotFound(f"Tag {tag} was not found.")
-        self.set_project_tags(ctx, project_id, [t for t in current if t != tag])
+        self.cloud.policy.enforce(ctx, "identity:delete_project_tag", **{"target.project.id": project_id})
+
+        def without(current: list[str]) -> list[str]:
+            if tag not in current:
+                raise NotFound(f"Tag {tag} was not found.")
+            return [t for t in current if t != tag]
+
+        self._replace_tags(project_id, without)
+
+    def _tags(self, project_id: str) -> list[str]:
+        with self.cloud.db.read() as db:
+            return list(self.find(db, Project, project_id).tags or [])
+
+    def _replace_tags(self, project_id: str, change: Callable[[list[str]], Any]) -> list[str]:
+        """Set a project's tags to `change(current tags)`, checked as Keystone checks them, in one transaction."""
+        with self.cloud.db.write() as db:
+            project = self.find(db, Project, project_id)
+            tags = change(list(project.tags or []))
+            _check_tags(tags)
+            project.tags = _unique(tags)
+        self.forget_tokens()
+        return list(project.tags)
 
     @staticmethod
     def _check_project_name(db: Session, name: str, domain_id: str) -> None:
@@ -218,9 +241,11 @@ def _unique(tags: list[str]) -> list[str]:
     return list(dict.fromkeys(tags))
 
 
-def _valid_tags(tags: Any) -> bool:
-    return (isinstance(tags, list) and len(tags) <= 80
-            and all(isinstance(t, str) and 0 < len(t) <= 255 and "," not in t and "/" not in t for t in tags))
+def _check_tags(tags: Any) -> None:
+    if not (isinstance(tags, list) and len(tags) <= 80
+            and all(isinstance(t, str) and 0 < len(t) <= 255 and "," not in t and "/" not in t for t in tags)):
+        raise BadRequest("Invalid input for field 'tags': each tag is a string of at most 255 characters "
+                         "without ',' or '/', and there are at most 80 tags.")
 
 
 def _tags_match(tags: set[str], filters: dict[str, Any]) -> bool:

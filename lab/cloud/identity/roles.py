@@ -95,7 +95,7 @@ class RolesMixin(IdentityBase):
 
     def grant_role(self, ctx: RequestContext, kind: Target, target_id: str, user_id: str, role_id: str) -> None:
         """PUT /v3/{projects|domains}/{id}/users/{user}/roles/{role} (idempotent)."""
-        self.cloud.policy.enforce(ctx, "identity:grant_role")
+        self.cloud.policy.enforce(ctx, _grant_rule("create", kind))
         with self.cloud.db.write() as db:
             self._grant_parts(db, kind, target_id, user_id, role_id)
             found = db.scalar(self._grant_query(kind, target_id, user_id).where(RoleAssignment.role_id == role_id))
@@ -108,7 +108,7 @@ class RolesMixin(IdentityBase):
 
     def check_grant(self, ctx: RequestContext, kind: Target, target_id: str, user_id: str, role_id: str) -> None:
         """HEAD/GET of a grant: returns if it exists, else Keystone's 404."""
-        self.cloud.policy.enforce(ctx, "identity:list_grants")
+        self.cloud.policy.enforce(ctx, _grant_rule("check", kind))
         with self.cloud.db.read() as db:
             self._grant_parts(db, kind, target_id, user_id, role_id)
             found = db.scalar(self._grant_query(kind, target_id, user_id).where(RoleAssignment.role_id == role_id))
@@ -117,7 +117,7 @@ class RolesMixin(IdentityBase):
 
     def revoke_role(self, ctx: RequestContext, kind: Target, target_id: str, user_id: str, role_id: str) -> None:
         """DELETE of a grant; the user's tokens on that target stop working."""
-        self.cloud.policy.enforce(ctx, "identity:revoke_role")
+        self.cloud.policy.enforce(ctx, _grant_rule("revoke", kind))
         with self.cloud.db.write() as db:
             self._grant_parts(db, kind, target_id, user_id, role_id)
             found = db.scalar(self._grant_query(kind, target_id, user_id).where(RoleAssignment.role_id == role_id))
@@ -134,7 +134,7 @@ class RolesMixin(IdentityBase):
 
     def list_grants(self, ctx: RequestContext, kind: Target, target_id: str, user_id: str) -> list[Role]:
         """GET /v3/{projects|domains}/{id}/users/{user}/roles: the roles granted directly."""
-        self.cloud.policy.enforce(ctx, "identity:list_grants")
+        self.cloud.policy.enforce(ctx, _grant_rule("list", kind))
         with self.cloud.db.read() as db:
             self._grant_parts(db, kind, target_id, user_id, None)
             role_ids = [a.role_id for a in db.scalars(self._grant_query(kind, target_id, user_id))]
@@ -212,6 +212,7 @@ class RolesMixin(IdentityBase):
     # ---------------------------------------------------------------- what a token can scope to
     def auth_projects(self, ctx: RequestContext) -> list[Project]:
         """GET /v3/auth/projects: the enabled projects the caller has a role on."""
+        self.cloud.policy.enforce(ctx, "identity:get_auth_projects")
         with self.cloud.db.read() as db:
             query = (select(Project).join(RoleAssignment, RoleAssignment.project_id == Project.id)
                      .where(RoleAssignment.user_id == ctx.user_id, Project.enabled.is_(True))
@@ -220,11 +221,20 @@ class RolesMixin(IdentityBase):
 
     def auth_domains(self, ctx: RequestContext) -> list[Domain]:
         """GET /v3/auth/domains: the enabled domains the caller has a role on."""
+        self.cloud.policy.enforce(ctx, "identity:get_auth_domains")
         with self.cloud.db.read() as db:
             query = (select(Domain).join(RoleAssignment, RoleAssignment.domain_id == Domain.id)
                      .where(RoleAssignment.user_id == ctx.user_id, Domain.enabled.is_(True))
                      .distinct().order_by(Domain.name))
             return list(db.scalars(query))
+
+
+def _grant_rule(verb: Literal["check", "list", "create", "revoke"], kind: Target) -> str:
+    """Keystone's rule for a grant operation: `identity:create_grant` on a project or a domain,
+    `identity:create_system_grant_for_user` on the system (`list_system_grants_for_user` for a list)."""
+    if kind != "system":
+        return f"identity:{verb}_grant" + ("s" if verb == "list" else "")
+    return "identity:list_system_grants_for_user" if verb == "list" else f"identity:{verb}_system_grant_for_user"
 
 
 def _no_assignment(role_id: str, user_id: str, target_id: str) -> str:

@@ -67,26 +67,21 @@ def _subject(request: Request) -> str:
 
 
 async def validate_token(request: Request) -> Response:
-    ctx = context_of(request)
-    cloud = cloud_of(request)
-    cloud.policy.enforce(ctx, "identity:validate_token")
-    issued = _identity(request).validate(_subject(request))
+    """GET (validate) and HEAD (check) /v3/auth/tokens."""
+    issued = _identity(request).validate_token(context_of(request), _subject(request),
+                                               check_only=request.method == "HEAD")
     if request.method == "HEAD":
         return no_content(200, {"X-Subject-Token": issued.value})
     return respond(issued.body, 200, {"X-Subject-Token": issued.value})
 
 
 async def revoke_token(request: Request) -> Response:
-    context_of(request)
-    _identity(request).revoke(_subject(request))
+    _identity(request).revoke_token(context_of(request), _subject(request))
     return no_content()
 
 
 async def auth_catalog(request: Request) -> Response:
-    ctx = context_of(request)
-    cloud = cloud_of(request)
-    with cloud.db.read() as db:
-        return _list(request, "catalog", _identity(request).catalog(db, ctx.project_id))
+    return _list(request, "catalog", _identity(request).auth_catalog(context_of(request)))
 
 
 async def auth_projects(request: Request) -> Response:
@@ -165,7 +160,7 @@ async def project_tags(request: Request) -> Response:
         body = await read_json(request)
         return respond({"tags": identity.set_project_tags(ctx, project_id, body.get("tags"))})
     if request.method == "DELETE":
-        identity.set_project_tags(ctx, project_id, [])
+        identity.delete_project_tags(ctx, project_id)
         return no_content()
     return respond({"tags": identity.list_project_tags(ctx, project_id)})
 

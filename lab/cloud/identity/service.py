@@ -244,6 +244,16 @@ class IdentityService(DomainsMixin, ProjectsMixin, UsersMixin, RolesMixin, Catal
         raise BadRequest("Invalid scope: expecting project, domain or system.")
 
     # ---------------------------------------------------------------- tokens
+    def validate_token(self, ctx: RequestContext, subject_token: str, check_only: bool = False) -> IssuedToken:
+        """GET (`identity:validate_token`) or HEAD (`identity:check_token`) /v3/auth/tokens."""
+        self.cloud.policy.enforce(ctx, "identity:check_token" if check_only else "identity:validate_token")
+        return self.validate(subject_token)
+
+    def revoke_token(self, ctx: RequestContext, subject_token: str) -> None:
+        """DELETE /v3/auth/tokens (`identity:revoke_token`)."""
+        self.cloud.policy.enforce(ctx, "identity:revoke_token")
+        self.revoke(subject_token)
+
     def validate(self, subject_token: str) -> IssuedToken:
         """GET /v3/auth/tokens: the body of a valid token. Raises NotFound for an unknown or expired token."""
         with self.cloud.db.read() as db:

@@ -34,7 +34,7 @@ class UsersMixin(IdentityBase):
 
     def get_user(self, ctx: RequestContext, user_id: str) -> User:
         """A user: admins any, a user itself."""
-        self.enforce_admin_or_self(self.cloud, ctx, "identity:get_user", user_id)
+        self.cloud.policy.enforce(ctx, "identity:get_user", **{"target.user.id": user_id})
         with self.cloud.db.read() as db:
             return self.find(db, User, user_id)
 
@@ -102,7 +102,7 @@ class UsersMixin(IdentityBase):
 
     def list_user_projects(self, ctx: RequestContext, user_id: str) -> list[Project]:
         """GET /v3/users/{id}/projects: the projects a user has a role on (admins, or the user itself)."""
-        self.enforce_admin_or_self(self.cloud, ctx, "identity:list_user_projects", user_id)
+        self.cloud.policy.enforce(ctx, "identity:list_user_projects", **{"target.user.id": user_id})
         with self.cloud.db.read() as db:
             self.find(db, User, user_id)
             return self.projects_of(db, user_id)
