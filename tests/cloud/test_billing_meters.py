@@ -1,5 +1,6 @@
-"""Billing meters what the plugins declare: a toy service's meter is billed without any change to billing,
-at its default price until the price list has an entry for it."""
+"""Billing meters what the plugins declare: the toy service's meter (tests/cloud/toy: `Meter("toy",
+"presence", "toys", "0.50", "hour")`) is billed without any change to billing, at its default price until the
+price list has an entry for it."""
 
 from __future__ import annotations
 
@@ -13,12 +14,11 @@ from lab.cloud.app import PLUGINS, Cloud, create_app
 from lab.cloud.billing.metering import to_ms
 from lab.config import Settings
 from tests.cloud.billing_support import B, Lab, error
-from tests.cloud.toy_meter.plugin import ToyService
 
 
 @pytest.fixture
 def toy_lab(settings: Settings) -> Iterator[Lab]:
-    cloud = Cloud(settings, plugins=(*PLUGINS, "tests.cloud.toy_meter"))
+    cloud = Cloud(settings, plugins=(*PLUGINS, "tests.cloud.toy"))
     cloud.bootstrap()
     app = create_app(settings, cloud=cloud, start_worker=False)
     with TestClient(app, base_url="http://127.0.0.1:8780", raise_server_exceptions=False) as client:
@@ -26,24 +26,25 @@ def toy_lab(settings: Settings) -> Iterator[Lab]:
     cloud.close()
 
 
-def _toys(lab: Lab) -> ToyService:
-    toys = lab.cloud.services["toy"]
-    assert isinstance(toys, ToyService)
-    return toys
+def _create_toy(lab: Lab, name: str) -> str:
+    r = lab.client.post("/toy/v1/toys", json={"toy": {"name": name}}, headers=lab.demo)
+    assert r.status_code == 201, r.text
+    return str(r.json()["toy"]["id"])
 
 
 def test_a_new_services_meter_is_billed_under_its_category_at_its_default_price(toy_lab: Lab) -> None:
-    """A toy kept 3 hours and then deleted is one `toys` line of 3 hours at the meter's 0.5/hour; nothing after.
+    """A toy kept 3 hours and then deleted is one `toys` line of 3 hours at the meter's 0.50/hour; nothing after.
     (The quantity is exact to the millisecond of lab time, so it also holds the real seconds the test took.)"""
     lab = toy_lab
-    _toys(lab).create_toy(lab.demo_id, "t1")
+    toy = _create_toy(lab, "teddy")
     lab.advance("3h")
-    _toys(lab).delete_toy(lab.demo_id, "t1")
+    assert lab.client.delete(f"/toy/v1/toys/{toy}", headers=lab.demo).status_code == 204
     lab.advance("2h")
     bill = lab.bill()
-    (line,) = lab.lines("t1")
-    assert (line["category"], line["type"], line["unit_price"], line["unit"]) == ("toys", "toy", "0.5", "hour")
-    used = to_ms(lab.event_time("t1", "delete")) - to_ms(lab.event_time("t1", "create"))
+    (line,) = lab.lines(toy)
+    assert (line["category"], line["type"], line["name"]) == ("toys", "toy", "teddy")
+    assert (line["unit_price"], line["unit"]) == ("0.50", "hour")
+    used = to_ms(lab.event_time(toy, "delete")) - to_ms(lab.event_time(toy, "create"))
     assert line["quantity"] == f"{Decimal(used) / 3_600_000:.4f}" and line["total"] == "1.50"
     assert {c["category"]: c["total"] for c in bill["categories"]}["toys"] == "1.50"
 
@@ -53,13 +54,13 @@ def test_the_price_list_shows_and_takes_an_entry_for_the_new_meter(toy_lab: Lab)
     from the hour in progress, and a list naming a resource type nobody meters is refused."""
     lab = toy_lab
     shown = lab.client.get(f"{B}/prices", headers=lab.demo).json()["prices"]
-    assert shown["toy"] == {"price": "0.5", "unit": "hour"}
+    assert shown["toy"] == {"price": "0.50", "unit": "hour"}
     r = lab.client.put(f"{B}/prices", json={"prices": {**shown, "toy": {"price": "2", "unit": "hour"}}},
                        headers=lab.admin)
     assert r.status_code == 200, r.text
-    _toys(lab).create_toy(lab.demo_id, "t2")
+    toy = _create_toy(lab, "robot")
     lab.advance("1h")
-    (line,) = lab.lines("t2")
+    (line,) = lab.lines(toy)
     assert line["unit_price"] == "2" and line["category"] == "toys"
     bad = lab.client.put(f"{B}/prices", json={"prices": {**shown, "gadget": {"price": "1"}}}, headers=lab.admin)
     assert "unknown key(s) in the price list: gadget" in error(bad, 400)

@@ -129,9 +129,12 @@ class ImageService(MembersMixin):
             return db.scalar(select(Project.id).where(Project.name == "admin", Project.domain_id == "default"))
 
     # ---------------------------------------------------------------------------------------- visibility
-    @staticmethod
-    def _visible(db: Session, ctx: RequestContext, img: Image) -> bool:
-        if ctx.is_admin or img.visibility in ("public", "community"):
+    def _is_admin(self, ctx: RequestContext) -> bool:
+        """Glance's `context_is_admin`: an operator sees and changes every image."""
+        return self.cloud.policy.allows(ctx, "context_is_admin")
+
+    def _visible(self, db: Session, ctx: RequestContext, img: Image) -> bool:
+        if self._is_admin(ctx) or img.visibility in ("public", "community"):
             return True
         if img.owner is not None and img.owner == ctx.project_id:
             return True
@@ -147,26 +150,27 @@ class ImageService(MembersMixin):
             raise NotFound(f"No image found with ID {image_id}")
         return img
 
-    def _authorize(self, ctx: RequestContext, img: Image, rule: str, glance_action: str) -> None:
-        """Raise Glance's 403 unless `ctx` may `rule` on `img` (its owner's members, and admins)."""
-        if not self.cloud.policy.allows(ctx, rule, img.owner):
-            raise Forbidden(f"You are not authorized to complete {glance_action} action.")
+    def _authorize(self, ctx: RequestContext, action: str, project_id: str | None = None) -> None:
+        """Raise Glance's 403 ("You are not authorized to complete <action> action.") unless the rule of the same
+        name allows `ctx` on a target of `project_id` (an image's owner; None: the caller's project)."""
+        if not self.cloud.policy.allows(ctx, action, project_id):
+            raise Forbidden(f"You are not authorized to complete {action} action.")
 
-    def _check_publicize(self, ctx: RequestContext) -> None:
-        if not self.cloud.policy.allows(ctx, "image:publicize"):
-            raise Forbidden("You are not authorized to complete publicize_image action.")
+    def _check_visibility(self, ctx: RequestContext, visibility: Any, owner: str | None) -> None:
+        if visibility == "public":
+            self._authorize(ctx, "publicize_image", owner)
+        elif visibility == "community":
+            self._authorize(ctx, "communitize_image", owner)
 
     # --------------------------------------------------------------------------------------------- images
     def create_image(self, ctx: RequestContext, req: schemas.ImageCreate) -> Image:
         """A new `queued` image owned by the caller's project (an admin may name another owner)."""
-        if not self.cloud.policy.allows(ctx, "image:create", ctx.project_id):
-            raise Forbidden("You are not authorized to complete add_image action.")
+        self._authorize(ctx, "add_image", ctx.project_id)
         core = dict(req.core)
         owner = core.pop("owner", ctx.project_id)
-        if owner != ctx.project_id and not ctx.is_admin:
+        if owner != ctx.project_id and not self._is_admin(ctx):
             raise Forbidden(f"You are not permitted to create images owned by '{owner}'.")
-        if core.get("visibility") == "public":
-            self._check_publicize(ctx)
+        self._check_visibility(ctx, core.get("visibility"), ctx.project_id)
         now = self.cloud.clock.now()
         with self.cloud.db.write() as db:
             if req.id is not None and db.get(Image, req.id) is not None:
@@ -185,22 +189,18 @@ class ImageService(MembersMixin):
                    action="create", size=0, name=img.name)
         return img
 
-    def _check_read(self, ctx: RequestContext, glance_action: str) -> None:
-        if not self.cloud.policy.allows(ctx, "image:get"):
-            raise Forbidden(f"You are not authorized to complete {glance_action} action.")
-
     def get_image(self, ctx: RequestContext, image_id: str) -> Image:
-        self._check_read(ctx, "get_image")
+        self._authorize(ctx, "get_image")
         with self.cloud.db.read() as db:
             return self._get(db, ctx, image_id)
 
     def list_images(self, ctx: RequestContext, q: schemas.ImageQuery) -> tuple[list[Image], str | None]:
         """One page of the images `ctx` may see that match `q`, and the marker of the next page (None when
         this is the last)."""
-        self._check_read(ctx, "get_images")
+        self._authorize(ctx, "get_images")
         project = ctx.project_id
         stmt = select(Image)
-        if not ctx.is_admin:
+        if not self._is_admin(ctx):
             members = select(ImageMember.image_id).where(ImageMember.member_id == project)
             if q.member_status != "all":
                 members = members.where(ImageMember.status == q.member_status)
@@ -252,7 +252,7 @@ class ImageService(MembersMixin):
         now = self.cloud.clock.now()
         with self.cloud.db.write() as db:
             img = self._get(db, ctx, image_id)
-            self._authorize(ctx, img, "image:update", "modify_image")
+            self._authorize(ctx, "modify_image", img.owner)
             core: dict[str, Any] = {key: getattr(img, key) for key in schemas.WRITABLE}
             props = dict(img.properties or {})
             for op in ops:
@@ -277,10 +277,10 @@ class ImageService(MembersMixin):
             if value != core[key]:
                 if key in ("disk_format", "container_format") and img.status != "queued":
                     raise Forbidden(f"Attribute {key} can be only replaced for a queued image.")
-                if key == "owner" and not ctx.is_admin:
+                if key == "owner" and not self._is_admin(ctx):
                     raise Forbidden("Attribute 'owner' is read-only.")
-                if key == "visibility" and value == "public":
-                    self._check_publicize(ctx)
+                if key == "visibility":
+                    self._check_visibility(ctx, value, img.owner)
             core[key] = value
         elif op.op == "add":
             props[key] = schemas.check_property(key, op.value)
@@ -296,7 +296,7 @@ class ImageService(MembersMixin):
         now = self.cloud.clock.now()
         with self.cloud.db.write() as db:
             img = self._get(db, ctx, image_id)
-            self._authorize(ctx, img, "image:delete", "delete_image")
+            self._authorize(ctx, "delete_image", img.owner)
             if img.protected:
                 raise Forbidden(f"Image {image_id} is protected and cannot be deleted.")
             record(db, now, project_id=img.owner, user_id=ctx.user_id, resource_type="image",
@@ -313,7 +313,7 @@ class ImageService(MembersMixin):
         cap = self.cloud.settings.image_size_cap
         with self.cloud.db.write() as db:
             img = self._get(db, ctx, image_id)
-            self._authorize(ctx, img, "image:upload", "upload_image")
+            self._authorize(ctx, "upload_image", img.owner)
             if content_length is not None and content_length > cap:
                 raise OverLimit(f"Denying attempt to upload image larger than {cap} bytes.")
             if img.status != "queued":
@@ -350,9 +350,8 @@ class ImageService(MembersMixin):
         """The image and the path of its data, or None when it has none yet (the route answers 204)."""
         with self.cloud.db.read() as db:
             img = self._get(db, ctx, image_id)
-        if not self.cloud.policy.allows(ctx, "image:download"):
-            raise Forbidden("You are not authorized to complete download_image action.")
-        if img.status == "deactivated" and not ctx.is_admin:
+        self._authorize(ctx, "download_image")
+        if img.status == "deactivated" and not self._is_admin(ctx):
             raise Forbidden("The requested image has been deactivated. Image data download is forbidden.")
         if img.status != "active":
             return img, None
@@ -373,7 +372,7 @@ class ImageService(MembersMixin):
         now = self.cloud.clock.now()
         with self.cloud.db.write() as db:
             img = self._get(db, ctx, image_id)
-            self._authorize(ctx, img, "image:deactivate", action)
+            self._authorize(ctx, action, img.owner)
             if img.status == new:
                 return
             if img.status not in allowed_from:
@@ -386,14 +385,14 @@ class ImageService(MembersMixin):
         schemas.check_tags([tag])
         with self.cloud.db.write() as db:
             img = self._get(db, ctx, image_id)
-            self._authorize(ctx, img, "image:update", "modify_image")
+            self._authorize(ctx, "modify_image", img.owner)
             if tag not in img.tags:
                 img.tags, img.updated_at = [*img.tags, tag], self.cloud.clock.now()
 
     def remove_image_tag(self, ctx: RequestContext, image_id: str, tag: str) -> None:
         with self.cloud.db.write() as db:
             img = self._get(db, ctx, image_id)
-            self._authorize(ctx, img, "image:update", "modify_image")
+            self._authorize(ctx, "modify_image", img.owner)
             if tag not in img.tags:
                 raise NotFound(f"Tag {tag} not found on image {image_id}")
             img.tags, img.updated_at = [t for t in img.tags if t != tag], self.cloud.clock.now()
