@@ -13,11 +13,17 @@ from sqlalchemy.orm import Session
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest, Conflict, Forbidden, NotFound
 from lab.cloud.identity import schemas
-from lab.cloud.identity.base import DEFAULT_DOMAIN, IdentityBase
+from lab.cloud.identity.base import DEFAULT_DOMAIN, IdentityCore
 from lab.cloud.identity.models import Domain, Project, RoleAssignment, Token, User
 
 
-class DomainsMixin(IdentityBase):
+class Domains:
+    """Keystone's domains (`identity.domains`)."""
+
+    def __init__(self, core: IdentityCore):
+        self.core = core
+        self.cloud = core.cloud
+
     def list_domains(self, ctx: RequestContext, name: str | None = None,
                      enabled: bool | None = None) -> list[Domain]:
         self.cloud.policy.enforce(ctx, "identity:list_domains")
@@ -33,7 +39,7 @@ class DomainsMixin(IdentityBase):
         """A domain; anyone with a role may read their own domain, admins any (`identity:get_domain`)."""
         self.cloud.policy.enforce(ctx, "identity:get_domain", **{"target.domain.id": domain_id})
         with self.cloud.db.read() as db:
-            return self.find(db, Domain, domain_id)
+            return self.core.find(db, Domain, domain_id)
 
     def create_domain(self, ctx: RequestContext, req: schemas.DomainCreate) -> Domain:
         self.cloud.policy.enforce(ctx, "identity:create_domain")
@@ -48,7 +54,7 @@ class DomainsMixin(IdentityBase):
     def update_domain(self, ctx: RequestContext, domain_id: str, req: schemas.DomainUpdate) -> Domain:
         self.cloud.policy.enforce(ctx, "identity:update_domain")
         with self.cloud.db.write() as db:
-            domain = self.find(db, Domain, domain_id)
+            domain = self.core.find(db, Domain, domain_id)
             if req.name is not None and req.name != domain.name:
                 self._check_domain_name(db, req.name)
                 domain.name = req.name
@@ -64,14 +70,14 @@ class DomainsMixin(IdentityBase):
             if req.extras():
                 domain.extra = {**(domain.extra or {}), **req.extras()}
         if req.enabled is False:
-            self.forget_tokens()
+            self.core.forget_tokens()
         return domain
 
     def delete_domain(self, ctx: RequestContext, domain_id: str) -> None:
         """Keystone refuses to delete an enabled domain (403); a disabled one goes with its projects and users."""
         self.cloud.policy.enforce(ctx, "identity:delete_domain")
         with self.cloud.db.write() as db:
-            domain = self.find(db, Domain, domain_id)
+            domain = self.core.find(db, Domain, domain_id)
             if domain.enabled:
                 raise Forbidden("Cannot delete a domain that is enabled, please disable it first.")
             project_ids = list(db.scalars(select(Project.id).where(Project.domain_id == domain_id)))
@@ -84,7 +90,7 @@ class DomainsMixin(IdentityBase):
             db.execute(delete(Project).where(Project.id.in_(project_ids)))
             db.execute(delete(User).where(User.id.in_(user_ids)))
             db.delete(domain)
-        self.forget_tokens()
+        self.core.forget_tokens()
 
     @staticmethod
     def _check_domain_name(db: Session, name: str) -> None:
@@ -93,7 +99,13 @@ class DomainsMixin(IdentityBase):
                            f"{name}.")
 
 
-class ProjectsMixin(IdentityBase):
+class Projects:
+    """Keystone's projects and their tags (`identity.projects`)."""
+
+    def __init__(self, core: IdentityCore):
+        self.core = core
+        self.cloud = core.cloud
+
     def list_projects(self, ctx: RequestContext, filters: dict[str, Any]) -> list[Project]:
         """GET /v3/projects (admin): filters name, domain_id, enabled, parent_id, and Keystone's tag filters
         (`tags` all of, `tags-any`, `not-tags`, `not-tags-any`, comma-separated)."""
@@ -114,7 +126,7 @@ class ProjectsMixin(IdentityBase):
         """A project: admins any, others only the project their token is scoped to (else 403)."""
         self.cloud.policy.enforce(ctx, "identity:get_project", **{"target.project.id": project_id})
         with self.cloud.db.read() as db:
-            return self.find(db, Project, project_id)
+            return self.core.find(db, Project, project_id)
 
     def create_project(self, ctx: RequestContext, req: schemas.ProjectCreate) -> Project:
         self.cloud.policy.enforce(ctx, "identity:create_project")
@@ -150,7 +162,7 @@ class ProjectsMixin(IdentityBase):
         if "domain_id" in req.extras() or "is_domain" in req.extras() or "parent_id" in req.extras():
             raise BadRequest("Update of `domain_id`, `is_domain` and `parent_id` is not allowed.")
         with self.cloud.db.write() as db:
-            project = self.find(db, Project, project_id)
+            project = self.core.find(db, Project, project_id)
             if req.name is not None and req.name != project.name:
                 self._check_project_name(db, req.name, project.domain_id)
                 project.name = req.name
@@ -164,21 +176,21 @@ class ProjectsMixin(IdentityBase):
                 project.tags = _unique(req.tags)
             if req.extras():
                 project.extra = {**(project.extra or {}), **req.extras()}
-        self.forget_tokens()
+        self.core.forget_tokens()
         return project
 
     def delete_project(self, ctx: RequestContext, project_id: str) -> None:
         """Delete a leaf project with its role assignments and the tokens scoped to it."""
         self.cloud.policy.enforce(ctx, "identity:delete_project")
         with self.cloud.db.write() as db:
-            project = self.find(db, Project, project_id)
+            project = self.core.find(db, Project, project_id)
             if db.scalar(select(Project.id).where(Project.parent_id == project_id).limit(1)) is not None:
                 raise Forbidden(f"Cannot delete the project {project_id} since it is not a leaf in the hierarchy. "
                                 "Use the cascade option if you want to delete a whole subtree.")
             db.execute(delete(Token).where(Token.project_id == project_id))
             db.execute(delete(RoleAssignment).where(RoleAssignment.project_id == project_id))
             db.delete(project)
-        self.forget_tokens()
+        self.core.forget_tokens()
 
     # ---------------------------------------------------------------- tags (/v3/projects/{id}/tags)
     def list_project_tags(self, ctx: RequestContext, project_id: str) -> list[str]:
@@ -217,16 +229,16 @@ class ProjectsMixin(IdentityBase):
 
     def _tags(self, project_id: str) -> list[str]:
         with self.cloud.db.read() as db:
-            return list(self.find(db, Project, project_id).tags or [])
+            return list(self.core.find(db, Project, project_id).tags or [])
 
     def _replace_tags(self, project_id: str, change: Callable[[list[str]], Any]) -> list[str]:
         """Set a project's tags to `change(current tags)`, checked as Keystone checks them, in one transaction."""
         with self.cloud.db.write() as db:
-            project = self.find(db, Project, project_id)
+            project = self.core.find(db, Project, project_id)
             tags = change(list(project.tags or []))
             _check_tags(tags)
             project.tags = _unique(tags)
-        self.forget_tokens()
+        self.core.forget_tokens()
         return list(project.tags)
 
     @staticmethod
