@@ -187,8 +187,20 @@ class LabEnv:
         return self.wait(lambda: self.conn.block_storage.get_snapshot(snapshot.id),
                          lambda s: s.status in (status, "error"), f"snapshot {snapshot.name} to be {status}")
 
+    def network_kwargs(self) -> dict[str, Any]:
+        """`networks=[...]` naming the project's first own network with a subnet ({} when it has none): once a
+        student has several networks (the Day 2 labs make some), Nova refuses to choose (409 "Multiple possible
+        networks found"), so solutions name one."""
+        for network in self.conn.network.networks(project_id=self.project_id):
+            if network.subnet_ids and not network.is_router_external:
+                return {"networks": [{"uuid": network.id}]}
+        return {}
+
     def boot(self, name: str, **kwargs: Any) -> Any:
-        """Boot `name` from the `cirros` image on the smallest flavor (unless given) and wait until ACTIVE."""
+        """Boot `name` from the `cirros` image on the smallest flavor and the project's network (unless given)
+        and wait until ACTIVE."""
+        if "networks" not in kwargs:
+            kwargs.update(self.network_kwargs())
         image = kwargs.pop("image_id", None) or self.conn.image.find_image("cirros").id
         flavor = kwargs.pop("flavor_id", None) or smallest_flavor(self.conn).id
         server = self.conn.compute.create_server(name=name, image_id=image, flavor_id=flavor, **kwargs)

@@ -9,6 +9,7 @@ seam, and everything else in a service is its own business.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from sqlalchemy.orm import Session
@@ -47,7 +48,8 @@ class Identity(Protocol):
 class Compute(Protocol):
     def get_server(self, ctx: RequestContext, server_id: str) -> ServerView: ...
 
-    def stop_server(self, ctx: RequestContext, server_id: str) -> None: ...
+    def stop_server(self, ctx: RequestContext, server_id: str, at: datetime | None = None) -> None:
+        """os-stop; `at` (billing's prepaid cut-off only) records the power-off at that earlier lab moment."""
 
     def attach_disk(self, server_id: str, disk: DiskSpec) -> None:
         """Hot-plug a volume into a server's guest (the volume service's attach)."""
@@ -90,7 +92,8 @@ class Image(Protocol):
 
 
 class Billing(Protocol):
-    def check_can_create(self, ctx: RequestContext, kind: str) -> None:
-        """Refuse (402-style Forbidden with the billing message) a create of `kind` by a project out of credit."""
+    def check_can_create(self, ctx: RequestContext, kind: str, verb: str = "create") -> None:
+        """Refuse (402-style Forbidden with the billing message) a create of `kind` (or a start, `verb="start"`)
+        by a project out of credit."""
 
     def set_starting_balance_in(self, db: Session, project_id: str, amount: Any) -> None: ...

@@ -1,5 +1,5 @@
 """The student's commands: `stacklab labs` (the labs by day, with your status), `labs show`, `check`, `solve`,
-`notebooks` (JupyterLab on notebooks/) and `docs` (the course site).
+`notebooks` (JupyterLab on the student's own copy of notebooks/) and `docs` (the course site).
 
 On StackLab the cloud runs a lab's checks (`POST /lab/v1/labs/{id}/check`) as the student named by `--cloud`
 (a clouds.yaml entry: $OS_CLOUD, else `stacklab-demo`) and records the result itself, where the instructor's
@@ -227,24 +227,62 @@ def solve(lab_id: str, cloud_name: str | None, yes: bool) -> None:
         click.echo("Recorded as solved (not earned).")
 
 
+def notebooks_home() -> Path:
+    """Where a student's own copies of the notebooks live: $STACKLAB_NOTEBOOKS_DIR, else ~/stacklab-notebooks."""
+    return Path(os.environ.get("STACKLAB_NOTEBOOKS_DIR") or Path.home() / "stacklab-notebooks").expanduser()
+
+
+def copy_notebooks(target: Path, source: Path | None = None) -> list[str]:
+    """Copy the course notebooks into `target` (made 0700 if new); never overwrite a copy the student has (their
+    edits stay), only add the ones missing. Returns the names copied."""
+    source = source or ROOT / "notebooks"
+    target.mkdir(mode=0o700, parents=True, exist_ok=True)
+    copied = []
+    for notebook in sorted(source.glob("*.ipynb")):
+        mine = target / notebook.name
+        if not mine.exists():
+            shutil.copyfile(notebook, mine)
+            copied.append(notebook.name)
+    return copied
+
+
 @click.command()
 @cloud_option
+@click.option("--dir", "folder", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="The student's own notebook folder (default: $STACKLAB_NOTEBOOKS_DIR, else ~/stacklab-notebooks).")
+@click.option("--ip", default="127.0.0.1", show_default=True,
+              help="Address JupyterLab listens on (0.0.0.0 for students on other machines).")
 @click.option("--port", type=int, default=8888, show_default=True, help="Port for JupyterLab.")
+@click.option("--token", default=None, help="JupyterLab's login token (default: JupyterLab makes one and prints it).")
 @click.option("--no-browser", is_flag=True, default=False, help="Do not open a browser.")
-def notebooks(cloud_name: str | None, port: int, no_browser: bool) -> None:
-    """Open JupyterLab on the course notebooks, with OS_CLOUD set to your cloud.
+def notebooks(cloud_name: str | None, folder: Path | None, ip: str, port: int, token: str | None,
+              no_browser: bool) -> None:
+    """Open JupyterLab on your own copy of the course notebooks, with OS_CLOUD set to your cloud.
 
-    Needs the notebooks extra: `pip install 'stacklab[notebooks]'`.
+    The first start copies the notebooks (one per camp day) into your folder; later starts keep your edits and
+    only add notebooks that are new. The repository's originals are never opened. As root (a classroom VM)
+    JupyterLab is started with --allow-root. `scripts/setup.sh` installs JupyterLab (the `notebooks` extra).
     """
     jupyter = shutil.which("jupyter-lab") or str(Path(sys.executable).with_name("jupyter-lab"))
     if not Path(jupyter).exists():
-        raise click.ClickException("JupyterLab is not installed: pip install 'stacklab[notebooks]'")
+        raise click.ClickException("JupyterLab is not installed: run scripts/setup.sh, or pip install "
+                                   "'stacklab[notebooks]'")
+    target = (folder or notebooks_home()).resolve()
+    copied = copy_notebooks(target)
     env = dict(os.environ, OS_CLOUD=cloud_name or default_cloud())
-    args = [jupyter, f"--port={port}", f"--notebook-dir={ROOT / 'notebooks'}"]
+    args = [jupyter, f"--ServerApp.root_dir={target}", f"--ServerApp.ip={ip}", f"--ServerApp.port={port}",
+            "--ServerApp.port_retries=0"]
+    if token is not None:
+        args.append(f"--IdentityProvider.token={token}")
     if no_browser:
         args.append("--no-browser")
-    click.echo(f"JupyterLab on {ROOT / 'notebooks'} with OS_CLOUD={env['OS_CLOUD']}")
-    sys.exit(subprocess.call(args, env=env))
+    if os.geteuid() == 0:  # JupyterLab refuses root without it; a classroom VM's service runs as root
+        args.append("--allow-root")
+    if copied:
+        click.echo(f"copied {len(copied)} notebooks into {target}")
+    click.echo(f"JupyterLab on {target} at http://{ip}:{port}/ with OS_CLOUD={env['OS_CLOUD']}", err=False)
+    sys.stdout.flush()
+    os.execve(jupyter, args, env)  # JupyterLab takes over this process: Ctrl-C and signals reach it directly
 
 
 @click.command()

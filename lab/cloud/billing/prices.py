@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from pathlib import Path
 from typing import Any
 
@@ -33,28 +33,45 @@ UNIT_MS = {"hour": HOUR_MS, "day": 24 * HOUR_MS, "month": 30 * 24 * HOUR_MS}
 TIME_UNITS = tuple(UNIT_MS)
 SIZE_UNITS = tuple(f"GB-{u}" for u in UNIT_MS)
 
+# Every amount that arrives (a top-up, a coupon, a budget, a price, a starting balance) is at most this, with at
+# most MAX_PLACES decimal places: enough for any class, and far inside what Decimal's 28 digits compute exactly
+# (a price of 10^9 per GB-hour for 10^6 GB over ten years is still a 23-digit amount). Documented in
+# course/reference/billing.md.
+MAX_AMOUNT = Decimal("1000000000")
+MAX_PLACES = 12
+
 
 def parse_money(value: Any, field: str, *, allow_negative: bool = False) -> Decimal:
     """A decimal amount from a string or integer (a float only through its shortest text, as YAML gives it).
-    Raises BadRequest naming `field` for anything else, for NaN/infinity, and for a negative amount."""
+    Raises BadRequest naming `field` for anything else, for NaN/infinity, for a negative amount, for more than
+    MAX_AMOUNT (either sign) and for more than MAX_PLACES decimal places."""
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise BadRequest(f"Invalid input for field '{field}': an amount such as \"10.00\" is required.")
+    text = str(value).strip()
+    if len(text) > 64:  # before Decimal() parses it: a megabyte of digits is refused without the arithmetic
+        raise BadRequest(f"Invalid input for field '{field}': at most {MAX_AMOUNT:,} is allowed.")
     try:
-        amount = Decimal(str(value).strip())
+        amount = Decimal(text)
     except InvalidOperation:
         raise BadRequest(f"Invalid input for field '{field}': {value!r} is not an amount.") from None
     if not amount.is_finite():
         raise BadRequest(f"Invalid input for field '{field}': {value!r} is not an amount.")
     if amount < 0 and not allow_negative:
         raise BadRequest(f"Invalid input for field '{field}': the amount must not be negative.")
-    if amount.as_tuple().exponent < -12:  # type: ignore[operator]
-        raise BadRequest(f"Invalid input for field '{field}': at most 12 decimal places.")
+    if abs(amount) > MAX_AMOUNT:
+        raise BadRequest(f"Invalid input for field '{field}': at most {MAX_AMOUNT:,} is allowed.")
+    if amount.as_tuple().exponent < -MAX_PLACES:  # type: ignore[operator]
+        raise BadRequest(f"Invalid input for field '{field}': at most {MAX_PLACES} decimal places.")
     return amount
 
 
-def round_money(amount: Decimal) -> Decimal:
-    """Half-up to the cent: the one rounding rule for money a person reads."""
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+def round_money(amount: Decimal, step: Decimal = CENT) -> Decimal:
+    """Half-up to the cent (or `step`): the one rounding rule for money a person reads. The precision grows
+    with the amount, so a value stored before amounts were bounded still shows instead of raising
+    InvalidOperation."""
+    with localcontext() as context:
+        context.prec = max(context.prec, amount.adjusted() - step.as_tuple().exponent + 2)  # type: ignore[operator]
+        return amount.quantize(step, rounding=ROUND_HALF_UP)
 
 
 def money(amount: Decimal) -> str:

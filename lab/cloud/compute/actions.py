@@ -134,11 +134,15 @@ class ActionsMixin(ServersMixin):
             server.updated_at = self.cloud.clock.now()
             return server
 
-    def stop_server(self, ctx: RequestContext, server_id: str) -> None:
+    def stop_server(self, ctx: RequestContext, server_id: str, at: datetime | None = None) -> None:
+        """os-stop. `at` (billing's prepaid cut-off only) records the power-off at that earlier lab moment, so
+        metering stops where the balance reached zero, not where the clock jump ended."""
         self._begin(ctx, server_id, "os-stop", (ACTIVE, ERROR), "powering-off")
-        self.run_task(server_id)
+        self.run_task(server_id, at)
 
     def start_server(self, ctx: RequestContext, server_id: str) -> None:
+        """os-start. A prepaid project without credit gets billing's 402, as for a create."""
+        self.cloud.billing.check_can_create(ctx, "server", verb="start")
         self._begin(ctx, server_id, "os-start", (STOPPED,), "powering-on")
         self.run_task(server_id)
 
@@ -217,9 +221,9 @@ class ActionsMixin(ServersMixin):
         raise self.invalid_state("restore", server)
 
     # ------------------------------------------------------------------ tasks
-    def run_task(self, server_id: str) -> None:
-        """Carry out the server's pending task_state with the driver and record the outcome. Idempotent: a
-        server with no task (or a deleted one) is left alone."""
+    def run_task(self, server_id: str, at: datetime | None = None) -> None:
+        """Carry out the server's pending task_state with the driver and record the outcome (its event at `at`,
+        default now). Idempotent: a server with no task (or a deleted one) is left alone."""
         with self.cloud.db.read() as db:
             server = db.scalar(select(Server).where(Server.id == server_id, Server.deleted.is_(False)))
         if server is None or server.task_state is None:
@@ -244,7 +248,7 @@ class ActionsMixin(ServersMixin):
         except (DriverError, GuestNotFound) as exc:
             self._task_failed(server_id, task, str(exc))
             return
-        self._task_done(server_id, task, was_running)
+        self._task_done(server_id, task, was_running, at)
 
     @staticmethod
     def _tolerate_missing(call: Any) -> None:
@@ -263,8 +267,8 @@ class ActionsMixin(ServersMixin):
                 return
             self.driver.spawn(spec)
 
-    def _task_done(self, server_id: str, task: str, was_running: bool) -> None:
-        now = self.cloud.clock.now()
+    def _task_done(self, server_id: str, task: str, was_running: bool, at: datetime | None = None) -> None:
+        now = at or self.cloud.clock.now()
         with self.cloud.db.write() as db:
             server = db.scalar(select(Server).where(Server.id == server_id, Server.deleted.is_(False)))
             if server is None or server.task_state != task:

@@ -35,7 +35,7 @@ from lab.cloud.compute.flavors import FlavorsMixin
 from lab.cloud.compute.models import KeyPair, Server
 from lab.cloud.compute.quotas import QuotasMixin
 from lab.cloud.context import RequestContext
-from lab.cloud.errors import BadRequest, NotFound
+from lab.cloud.errors import BadRequest, Forbidden, NotFound
 from lab.cloud.worker import enqueue
 
 log = logging.getLogger(__name__)
@@ -113,7 +113,8 @@ class ServersMixin(FlavorsMixin, QuotasMixin):
         """POST /servers: validate against flavor, image, key pair and quotas, create the server(s) in BUILD and
         queue their builds. Returns the first server and its admin password."""
         self.cloud.policy.enforce(ctx, "compute:create", ctx.project_id)
-        assert ctx.project_id is not None
+        if ctx.project_id is None:  # a domain- or system-scoped token: a server belongs to a project
+            raise Forbidden("Policy doesn't allow compute:create to be performed.")
         self.cloud.billing.check_can_create(ctx, "server")  # a prepaid project with no balance left: 402
         if req.availability_zone not in (None, AVAILABILITY_ZONE):
             raise BadRequest("The requested availability zone is not available")

@@ -1,10 +1,10 @@
 """The identity service's policy rules (see lab.cloud.policy), named as Keystone names them
 (keystone/common/policies/*.py: `identity:<action>`), one per operation.
 
-The defaults are the lab's: operators manage identity; a user reads itself, its own projects and its domain;
-any authenticated caller lists roles and regions. Self and ownership checks are data over Keystone's target
-names (`user_id:%(target.user.id)s`, `project_id:%(target.project.id)s`, `domain_id:%(target.domain.id)s`),
-so a `policy.yaml` override reaches them too.
+The defaults are the lab's: operators manage identity; a user reads itself, its own projects, its domain and its
+own tokens; any authenticated caller lists roles and regions. Self and ownership checks are data over Keystone's
+target names (`user_id:%(target.user.id)s`, `project_id:%(target.project.id)s`,
+`domain_id:%(target.domain.id)s`), so a `policy.yaml` override reaches them too.
 """
 
 from lab.cloud.policy import Rule
@@ -12,6 +12,7 @@ from lab.cloud.policy import Rule
 _ADMIN = "rule:context_is_admin"
 _ANYONE = "rule:any_project"  # any authenticated caller
 _SELF = "rule:context_is_admin or user_id:%(target.user.id)s"
+_TOKEN_SUBJECT = "rule:context_is_admin or user_id:%(target.token.user_id)s"
 _V3 = "/identity/v3"
 
 
@@ -25,10 +26,13 @@ def _read(path: str) -> tuple[tuple[str, str], tuple[str, str]]:
 
 RULES: tuple[Rule, ...] = (
     # ------------------------------------------------------------------ tokens and what a token can scope to
-    _rule("validate_token", _ANYONE, "Validate a token (any caller may look up a token it holds).",
+    # Keystone's token_subject: anyone validates or revokes their own tokens; someone else's needs the operator.
+    _rule("validate_token", _TOKEN_SUBJECT, "Validate a token: the token's own user, or an operator.",
           ("GET", "/auth/tokens")),
-    _rule("check_token", _ANYONE, "Check that a token is valid.", ("HEAD", "/auth/tokens")),
-    _rule("revoke_token", _ANYONE, "Revoke a token.", ("DELETE", "/auth/tokens")),
+    _rule("check_token", _TOKEN_SUBJECT, "Check that a token is valid: the token's own user, or an operator.",
+          ("HEAD", "/auth/tokens")),
+    _rule("revoke_token", _TOKEN_SUBJECT, "Revoke a token: the token's own user, or an operator.",
+          ("DELETE", "/auth/tokens")),
     _rule("get_auth_catalog", "", "The service catalog of the caller's token.", *_read("/auth/catalog")),
     _rule("get_auth_projects", "", "The projects the caller may scope a token to.", *_read("/auth/projects")),
     _rule("get_auth_domains", "", "The domains the caller may scope a token to.", *_read("/auth/domains")),

@@ -65,6 +65,11 @@ class Domains:
                     # The lab's own admin lives in Default: disabling it would lock everyone out.
                     raise Forbidden("The default domain cannot be disabled in StackLab.")
                 domain.enabled = req.enabled
+                if not req.enabled:  # as Keystone revokes: its users' tokens and those scoped to it or its projects
+                    users = select(User.id).where(User.domain_id == domain.id)
+                    projects = select(Project.id).where(Project.domain_id == domain.id)
+                    db.execute(delete(Token).where(Token.user_id.in_(users) | Token.project_id.in_(projects)
+                                                   | (Token.domain_scope_id == domain.id)))
             if req.tags is not None:
                 domain.tags = _unique(req.tags)
             if req.extras():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any, Literal
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -67,16 +68,16 @@ def _subject(request: Request) -> str:
 
 
 async def validate_token(request: Request) -> Response:
-    """GET (validate) and HEAD (check) /v3/auth/tokens."""
-    issued = _identity(request).validate_token(context_of(request), _subject(request),
-                                               check_only=request.method == "HEAD")
+    """GET (validate, `identity:validate_token`) and HEAD (check, `identity:check_token`) /v3/auth/tokens."""
+    issued = _identity(request).validate(_subject(request), context_of(request),
+                                         check_only=request.method == "HEAD")
     if request.method == "HEAD":
         return no_content(200, {"X-Subject-Token": issued.value})
     return respond(issued.body, 200, {"X-Subject-Token": issued.value})
 
 
 async def revoke_token(request: Request) -> Response:
-    _identity(request).revoke_token(context_of(request), _subject(request))
+    _identity(request).revoke(_subject(request), context_of(request))
     return no_content()
 
 
@@ -171,7 +172,9 @@ async def project_tag(request: Request) -> Response:
     project_id, tag = request.path_params["project_id"], request.path_params["tag"]
     if request.method == "PUT":
         identity.projects.add_project_tag(ctx, project_id, tag)
-        return no_content(201, {"Location": str(request.url)})
+        # Quoted: a header carries no raw unicode, NUL or edge spaces (the tag may hold any of them).
+        location = f"{_base(request)}/identity/v3/projects/{quote(project_id, safe='')}/tags/{quote(tag, safe='')}"
+        return no_content(201, {"Location": location})
     if request.method == "DELETE":
         identity.projects.remove_project_tag(ctx, project_id, tag)
         return no_content()

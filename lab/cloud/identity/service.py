@@ -24,6 +24,7 @@ from lab.cloud import contracts
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest, NotFound, Unauthorized
 from lab.cloud.identity import schemas
+from lab.cloud.identity.auth_schema import check_auth
 from lab.cloud.identity.base import DEFAULT_DOMAIN, IdentityCore, Target
 from lab.cloud.identity.catalog import Catalog
 from lab.cloud.identity.models import (
@@ -176,6 +177,7 @@ class IdentityService:
     def authenticate(self, auth: dict[str, Any], subject_token: str | None = None) -> IssuedToken:
         """POST /v3/auth/tokens: check the identity (password or token method) and issue a token for the
         requested scope. Raises Unauthorized (401) for bad credentials, BadRequest for a malformed request."""
+        check_auth(auth)
         identity = auth.get("identity")
         if not isinstance(identity, dict) or not isinstance(identity.get("methods"), list):
             raise BadRequest("Expecting to find identity in auth - the server could not comply with the request "
@@ -193,7 +195,7 @@ class IdentityService:
                 if old is None or old.expires_at <= now:
                     raise Unauthorized(AUTH_FAILED)
                 found_user = db.get(User, old.user_id)
-                if found_user is None or not found_user.enabled:
+                if found_user is None or not found_user.enabled or not _domain_enabled(db, found_user.domain_id):
                     raise Unauthorized(AUTH_FAILED)
                 user = found_user
                 # A rescoped token lives no longer than the one it came from and keeps its methods (Keystone).
@@ -227,7 +229,8 @@ class IdentityService:
         else:
             domain = self._find_domain(db, info.get("domain") or {})
             user = db.scalar(select(User).where(User.domain_id == domain.id, User.name == info.get("name")))
-        if user is None or not user.enabled or not check_password(str(info["password"]), user.password_hash):
+        if user is None or not user.enabled or not _domain_enabled(db, user.domain_id) \
+                or not check_password(str(info["password"]), user.password_hash):
             raise Unauthorized(AUTH_FAILED)
         return user
 
@@ -247,7 +250,8 @@ class IdentityService:
         """(project, domain, system) the token is scoped to; all empty for an unscoped token."""
         if not scope:
             project = db.get(Project, user.default_project_id) if user.default_project_id else None
-            if project is not None and project.enabled and self.core.effective_roles(db, user.id, project.id, None):
+            if project is not None and project.enabled and _domain_enabled(db, project.domain_id) \
+                    and self.core.effective_roles(db, user.id, project.id, None):
                 return project, None, False
             return None, None, False
         if not isinstance(scope, dict):
@@ -260,7 +264,7 @@ class IdentityService:
                 domain = self._find_domain(db, ref.get("domain") or {})
                 project = db.scalar(select(Project).where(Project.domain_id == domain.id,
                                                           Project.name == ref.get("name")))
-            if project is None or not project.enabled:
+            if project is None or not project.enabled or not _domain_enabled(db, project.domain_id):
                 raise Unauthorized(f"Could not find project: {ref.get('id') or ref.get('name')}.")
             return project, None, False
         if "domain" in scope:
@@ -275,22 +279,18 @@ class IdentityService:
         raise BadRequest("Invalid scope: expecting project, domain or system.")
 
     # ---------------------------------------------------------------- tokens
-    def validate_token(self, ctx: RequestContext, subject_token: str, check_only: bool = False) -> IssuedToken:
-        """GET (`identity:validate_token`) or HEAD (`identity:check_token`) /v3/auth/tokens."""
-        self.cloud.policy.enforce(ctx, "identity:check_token" if check_only else "identity:validate_token")
-        return self.validate(subject_token)
-
-    def revoke_token(self, ctx: RequestContext, subject_token: str) -> None:
-        """DELETE /v3/auth/tokens (`identity:revoke_token`)."""
-        self.cloud.policy.enforce(ctx, "identity:revoke_token")
-        self.revoke(subject_token)
-
-    def validate(self, subject_token: str) -> IssuedToken:
-        """GET /v3/auth/tokens: the body of a valid token. Raises NotFound for an unknown or expired token."""
+    def validate(self, subject_token: str, ctx: RequestContext | None = None,
+                 check_only: bool = False) -> IssuedToken:
+        """GET /v3/auth/tokens: the body of a valid token. Raises NotFound for an unknown or expired token, and
+        Forbidden when `ctx` (the caller; None: the cloud itself) is not the token's user and lacks
+        identity:validate_token (`identity:check_token` for HEAD, `check_only`): Keystone's token_subject."""
         with self.cloud.db.read() as db:
             token = db.get(Token, token_hash(subject_token))
             if token is None or token.expires_at <= self.cloud.clock.real_now():
                 raise NotFound(f"Could not find token: {subject_token[:8]}...")
+            if ctx is not None:
+                action = "identity:check_token" if check_only else "identity:validate_token"
+                self.cloud.policy.enforce(ctx, action, **{"target.token.user_id": token.user_id})
             user = db.get(User, token.user_id)
             project = db.get(Project, token.project_id) if token.project_id else None
             domain = db.get(Domain, token.domain_scope_id) if token.domain_scope_id else None
@@ -300,13 +300,16 @@ class IdentityService:
             body = self._token_body(db, token, user, project, domain, roles)
         return IssuedToken(subject_token, body, token.expires_at)
 
-    def revoke(self, subject_token: str) -> None:
-        """DELETE /v3/auth/tokens. Raises NotFound when there is no such token."""
+    def revoke(self, subject_token: str, ctx: RequestContext | None = None) -> None:
+        """DELETE /v3/auth/tokens. Raises NotFound when there is no such token, Forbidden when `ctx` (the
+        caller; None: the cloud itself) is not the token's user and lacks identity:revoke_token."""
         digest = token_hash(subject_token)
         with self.cloud.db.write() as db:
             token = db.get(Token, digest)
             if token is None:
                 raise NotFound(f"Could not find token: {subject_token[:8]}...")
+            if ctx is not None:
+                self.cloud.policy.enforce(ctx, "identity:revoke_token", **{"target.token.user_id": token.user_id})
             db.delete(token)
         self.forget_tokens(lambda key: key == digest)
 
@@ -324,6 +327,11 @@ class IdentityService:
             user = db.get(User, token.user_id)
             project = db.get(Project, token.project_id) if token.project_id else None
             if user is None or not user.enabled or (token.project_id and (project is None or not project.enabled)):
+                raise Unauthorized(AUTH_FAILED)
+            # A disabled domain disables its users, its projects and tokens scoped to it (Keystone revokes them
+            # when it is disabled; this also covers a domain disabled by a restore or by hand).
+            scopes = {user.domain_id, project.domain_id if project else None, token.domain_scope_id} - {None}
+            if not all(_domain_enabled(db, domain_id) for domain_id in scopes):
                 raise Unauthorized(AUTH_FAILED)
             roles = self.core.effective_roles(db, token.user_id, token.project_id, token.domain_scope_id,
                                          token.system_scope)
@@ -363,6 +371,11 @@ class IdentityService:
             body["roles"] = [{"id": r.id, "name": r.name} for r in roles]
             body["catalog"] = self.catalog.token_catalog(db, project.id if project else None)
         return {"token": body}
+
+
+def _domain_enabled(db: Session, domain_id: str | None) -> bool:
+    domain = db.get(Domain, domain_id) if domain_id else None
+    return domain is not None and domain.enabled
 
 
 def _with_request_id(ctx: RequestContext, request_id: str) -> RequestContext:

@@ -215,6 +215,17 @@ def get_security_group_or_none(db: Session, ctx: RequestContext, sg_id: str) -> 
         return None
 
 
+def update_rule(svc: NetworkService, db: Session, ctx: RequestContext, rule_id: str,
+                attrs: dict[str, Any]) -> SecurityGroupRule:
+    """PUT of a rule: only its `description` may change (the schema refuses the rest), as in Neutron."""
+    rule = get_security_group_rule(db, ctx, rule_id)
+    svc.cloud.policy.enforce(ctx, "network:update", rule.project_id)
+    if "description" in attrs:
+        rule.description = attrs["description"]
+    touch(rule, svc.now())
+    return rule
+
+
 def delete_rule(svc: NetworkService, db: Session, ctx: RequestContext, rule_id: str) -> None:
     rule = get_security_group_rule(db, ctx, rule_id)
     svc.cloud.policy.enforce(ctx, "network:delete", rule.project_id)

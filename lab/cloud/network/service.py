@@ -239,13 +239,11 @@ class NetworkService:
 
     def update(self, ctx: RequestContext, collection: str, object_id: str, body: dict[str, Any]) -> dict[str, Any]:
         key, _model = COLLECTIONS[collection]
-        attrs = S.parse(key, body, update=True)
-        if collection == "security-group-rules":
-            raise BadRequest("Cannot update read-only attribute", neutron_type="HTTPBadRequest")
+        attrs = S.parse(key, body, update=True)  # a rule's only writable attribute is its description
         updater: Callable[[NetworkService, Session, RequestContext, str, dict[str, Any]], Any] = {
             "networks": networks.update_network, "subnets": subnets.update_subnet, "ports": ports.update_port,
             "routers": routers.update_router, "floatingips": floatingips.update_floatingip,
-            "security-groups": sgs.update_group}[collection]
+            "security-groups": sgs.update_group, "security-group-rules": sgs.update_rule}[collection]
         self._write(lambda db: updater(self, db, ctx, object_id, attrs))
         return self._rendered(ctx, collection, object_id)
 
