@@ -164,5 +164,8 @@ def release(svc: NetworkService, db: Session, ctx: RequestContext | None, fip: F
                   floating_ip_address=fip.floating_ip_address)
 
 
-def render(rows: list[FloatingIP]) -> list[dict[str, Any]]:
-    return [S.floatingip(r) for r in rows]
+def render(db: Session, rows: list[FloatingIP]) -> list[dict[str, Any]]:
+    """Floating IPs with the `port_details` of their associated ports (fip-port-details)."""
+    port_ids = [r.port_id for r in rows if r.port_id]
+    ports = {p.id: p for p in db.scalars(select(Port).where(Port.id.in_(port_ids)))} if port_ids else {}
+    return [S.floatingip(r, ports.get(r.port_id or "")) for r in rows]

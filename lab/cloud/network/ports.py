@@ -49,7 +49,7 @@ MAC_RE = re.compile(r"^([0-9a-f]{2}:){5}[0-9a-f]{2}$")
 def _mac(db: Session, network_id: str, wanted: str | None) -> str:
     if wanted is not None:
         mac = wanted.lower().replace("-", ":")
-        if not MAC_RE.match(mac) or mac == "00:00:00:00:00:00" or int(mac[:2], 16) & 1:
+        if not MAC_RE.match(mac) or mac in ("00:00:00:00:00:00", "ff:ff:ff:ff:ff:ff"):  # neutron-lib's only refusals
             raise bad_attribute("mac_address", f"'{wanted}' is not a valid MAC address")
         if db.scalar(select(Port.id).where(Port.network_id == network_id, Port.mac_address == mac)):
             raise Conflict(f"Unable to complete operation for network {network_id}. The mac address {mac} is in "
@@ -68,12 +68,12 @@ def subnets_of(db: Session, network_id: str) -> list[Subnet]:
 
 
 def _security_groups(svc: NetworkService, db: Session, ctx: RequestContext | None, project_id: str,
-                     wanted: list[str] | None, enabled: bool, device_owner: str, has_ips: bool) -> list[str]:
+                     wanted: list[str] | None, enabled: bool, device_owner: str) -> list[str]:
     if device_owner.startswith("network:"):
         return []
     if wanted is None:
         return [sgs.ensure_default(svc, db, project_id).id] if enabled else []
-    if wanted and (not enabled or not has_ips):
+    if wanted and not enabled:  # ML2 makes a port with groups but no address (on a network without subnets)
         raise BadRequest("Port security must be enabled and port must have an IP address in order to use "
                          "security groups.", neutron_type="PortSecurityAndIPRequiredForSecurityGroups")
     admin = ctx is None or is_admin(svc, ctx)
@@ -109,9 +109,8 @@ def add_port(svc: NetworkService, db: Session, network: Network, project_id: str
                 created_at=now, updated_at=now)
     db.add(port)
     db.flush()
-    allocations = ipam.allocate(db, network.id, port.id, subnets_of(db, network.id), fixed_ips, device_owner)
-    for sg_id in _security_groups(svc, db, ctx, project_id, security_groups, enabled, device_owner,
-                                  bool(allocations)):
+    ipam.allocate(db, network.id, port.id, subnets_of(db, network.id), fixed_ips, device_owner)
+    for sg_id in _security_groups(svc, db, ctx, project_id, security_groups, enabled, device_owner):
         db.add(PortSecurityGroup(port_id=port.id, security_group_id=sg_id))
     db.flush()
     svc.sync(db, "network", network.id)
@@ -181,12 +180,11 @@ def update_port(svc: NetworkService, db: Session, ctx: RequestContext, port_id: 
     current = security_group_ids(db, [port.id])[port.id]
     if "security_groups" in attrs or (not port.port_security_enabled and current):
         wanted = attrs.get("security_groups", current) or []
-        has_ips = db.scalar(select(IPAllocation.id).where(IPAllocation.port_id == port.id)) is not None
         if not port.port_security_enabled and wanted:
             raise Conflict("Port has security group associated. Cannot disable port security or ip address until "
                            "security group is removed", neutron_type="PortSecurityPortHasSecurityGroup")
         ids = _security_groups(svc, db, ctx, port.project_id, wanted, port.port_security_enabled,
-                               port.device_owner, has_ips)
+                               port.device_owner)
         db.execute(delete(PortSecurityGroup).where(PortSecurityGroup.port_id == port.id))
         for sg_id in ids:
             db.add(PortSecurityGroup(port_id=port.id, security_group_id=sg_id))

@@ -190,6 +190,21 @@ async def show_extension(request: Request) -> Response:
     return respond({"extension": _service(request).extension(request.path_params["alias"])})
 
 
+async def list_service_providers(request: Request) -> Response:
+    """GET /v2.0/service-providers: the advanced services' drivers (none: the lab runs no VPN, FWaaS or LBaaS
+    driver); openstacksdk's project cleanup asks it for VPN before deleting anything."""
+    context_of(request)
+    query = ListQuery.from_params(list(request.query_params.multi_items()), cloud_of(request).settings.max_page_size)
+    return respond({"service_providers": _service(request).service_providers(query)})
+
+
+async def unknown(request: Request) -> Response:
+    """POST to any other path is to a resource this Neutron does not have: 404, as Neutron answers for an
+    extension it does not load (`POST /v2.0/qos/policies` tells a client QoS is absent; the generic routes
+    alone would answer 405)."""
+    raise NotFound("The resource could not be found.", neutron_type="HTTPNotFound")
+
+
 routes = [
     Route("/", root, methods=["GET"]),
     Route("/v2.0", v2, methods=["GET"]),
@@ -200,6 +215,7 @@ routes = [
     Route("/v2.0/quotas/{project_id:str}/details", quota_details, methods=["GET"]),
     Route("/v2.0/quotas/{project_id:str}/default", quota_defaults, methods=["GET"]),
     Route("/v2.0/quotas/{project_id:str}", quota, methods=["GET", "PUT", "DELETE"]),
+    Route("/v2.0/service-providers", list_service_providers, methods=["GET"]),
     Route("/v2.0/routers/{id:str}/{action:str}", router_action, methods=["PUT"]),
     Route("/v2.0/{collection:str}", list_collection, methods=["GET"]),
     Route("/v2.0/{collection:str}", create, methods=["POST"]),
@@ -208,4 +224,5 @@ routes = [
     Route("/v2.0/{collection:str}/{id:str}", delete, methods=["DELETE"]),
     Route("/v2.0/{collection:str}/{id:str}/tags", tags, methods=["GET", "PUT", "DELETE"]),
     Route("/v2.0/{collection:str}/{id:str}/tags/{tag:str}", tag, methods=["GET", "PUT", "DELETE"]),
+    Route("/v2.0/{rest:path}", unknown, methods=["POST"]),  # every other method already answers 404 there
 ]

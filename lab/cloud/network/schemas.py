@@ -84,15 +84,15 @@ def ip_address(attr: str, value: Any) -> str:
 
 
 def cidr(attr: str, value: Any) -> str:
-    """A subnet CIDR: host bits must be clear (Neutron recommends the network address)."""
+    """A subnet CIDR, stored as its network address (neutron-lib's validate_subnet: an IPv4 CIDR with host bits
+    set, `10.99.99.0/16`, is accepted; a bare address, or an IPv6 CIDR not written in its normal form, is not)."""
     try:
         net = ipaddress.ip_network(value, strict=False)
+        written = ipaddress.ip_interface(value)
     except (TypeError, ValueError):
         raise bad_attribute(attr, f"'{value}' is not a valid IP subnet") from None
-    if "/" not in str(value) or str(net) != str(value):
-        if "/" in str(value) and str(ipaddress.ip_interface(value).network) == str(net):
-            raise bad_attribute(attr, f"'{value}' isn't a recognized IP subnet cidr, '{net}' is recommended")
-        raise bad_attribute(attr, f"'{value}' is not a valid IP subnet")
+    if "/" not in str(value) or (net.version == 6 and str(written) != str(value)):
+        raise bad_attribute(attr, f"'{value}' isn't a recognized IP subnet cidr, '{net}' is recommended")
     return str(net)
 
 
@@ -343,12 +343,16 @@ def subnet(row: Subnet) -> dict[str, Any]:
             "segment_id": None, **_standard(row)}
 
 
-def port(row: Port, fixed_ips: list[dict[str, str]], security_groups: list[str]) -> dict[str, Any]:
-    status = "ACTIVE" if row.admin_state_up and (row.device_id or row.device_owner) else "DOWN"
+def port_status(row: Port) -> str:
+    """ACTIVE when bound to a device and administratively up; a floating IP's port is N/A, as in Neutron."""
     if row.device_owner == "network:floatingip":
-        status = "N/A"
+        return "N/A"
+    return "ACTIVE" if row.admin_state_up and (row.device_id or row.device_owner) else "DOWN"
+
+
+def port(row: Port, fixed_ips: list[dict[str, str]], security_groups: list[str]) -> dict[str, Any]:
     return {"id": row.id, "name": row.name, "network_id": row.network_id, "mac_address": row.mac_address,
-            "admin_state_up": row.admin_state_up, "status": status, "device_id": row.device_id,
+            "admin_state_up": row.admin_state_up, "status": port_status(row), "device_id": row.device_id,
             "device_owner": row.device_owner, "fixed_ips": fixed_ips, "security_groups": security_groups,
             "allowed_address_pairs": list(row.allowed_address_pairs or []), "extra_dhcp_opts": [],
             "port_security_enabled": row.port_security_enabled, "binding:vnic_type": "normal",
@@ -366,11 +370,16 @@ def gateway_info(network_id: str, enable_snat: bool, fixed_ips: list[dict[str, s
     return {"network_id": network_id, "enable_snat": enable_snat, "external_fixed_ips": fixed_ips}
 
 
-def floatingip(row: FloatingIP) -> dict[str, Any]:
+def floatingip(row: FloatingIP, port_row: Port | None = None) -> dict[str, Any]:
+    """A floating IP; `port_row`: its associated port, summarised in `port_details` (fip-port-details)."""
+    details = None if port_row is None else {
+        "name": port_row.name, "network_id": port_row.network_id, "mac_address": port_row.mac_address,
+        "admin_state_up": port_row.admin_state_up, "status": port_status(port_row),
+        "device_id": port_row.device_id, "device_owner": port_row.device_owner}
     return {"id": row.id, "floating_ip_address": row.floating_ip_address,
             "floating_network_id": row.floating_network_id, "router_id": row.router_id, "port_id": row.port_id,
             "fixed_ip_address": row.fixed_ip_address, "status": "ACTIVE" if row.port_id else "DOWN",
-            "port_details": None, "port_forwardings": [], "qos_policy_id": None, **_standard(row)}
+            "port_details": details, "port_forwardings": [], "qos_policy_id": None, **_standard(row)}
 
 
 def security_group_rule(row: SecurityGroupRule, *, is_default: bool | None = None) -> dict[str, Any]:

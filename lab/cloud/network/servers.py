@@ -21,7 +21,15 @@ from lab.cloud.network import quotas
 from lab.cloud.network import security_groups as sgs
 from lab.cloud.network.access import is_admin
 from lab.cloud.network.common import DEVICE_OWNER_COMPUTE, touch
-from lab.cloud.network.models import FloatingIP, IPAllocation, Network, Port, PortSecurityGroup, SecurityGroup
+from lab.cloud.network.models import (
+    FloatingIP,
+    IPAllocation,
+    Network,
+    Port,
+    PortSecurityGroup,
+    SecurityGroup,
+    SecurityGroupRule,
+)
 from lab.cloud.network.ports import add_port, fixed_ips, remove_port
 
 if TYPE_CHECKING:
@@ -200,6 +208,33 @@ def server_security_groups(db: Session, server_ids: list[str]) -> dict[str, list
         if name not in out[device_id]:
             out[device_id].append(name)
     return out
+
+
+def server_security_group_details(db: Session, server_id: str) -> list[dict[str, Any]]:
+    """Nova's GET /servers/{id}/os-security-groups: the groups of the server's ports, each with its ingress
+    rules as Nova converts Neutron's (nova/network/security_group_api.py: a missing port is -1, a rule with
+    neither a remote group nor a prefix is open to 0.0.0.0/0)."""
+    port_ids = select(Port.id).where(Port.device_id == server_id)
+    group_ids = select(PortSecurityGroup.security_group_id).where(PortSecurityGroup.port_id.in_(port_ids))
+    groups = list(db.scalars(select(SecurityGroup).where(SecurityGroup.id.in_(group_ids))
+                             .order_by(SecurityGroup.created_at, SecurityGroup.id)))
+    out = []
+    for group in groups:
+        rules = db.scalars(select(SecurityGroupRule).where(SecurityGroupRule.security_group_id == group.id,
+                                                           SecurityGroupRule.direction == "ingress")
+                           .order_by(SecurityGroupRule.created_at, SecurityGroupRule.id))
+        out.append({"id": group.id, "name": group.name, "description": group.description,
+                    "tenant_id": group.project_id, "rules": [_nova_rule(db, rule) for rule in rules]})
+    return out
+
+
+def _nova_rule(db: Session, rule: SecurityGroupRule) -> dict[str, Any]:
+    remote = db.get(SecurityGroup, rule.remote_group_id) if rule.remote_group_id else None
+    return {"id": rule.id, "parent_group_id": rule.security_group_id, "ip_protocol": rule.protocol,
+            "from_port": -1 if rule.port_range_min is None else rule.port_range_min,
+            "to_port": -1 if rule.port_range_max is None else rule.port_range_max,
+            "group": {"name": remote.name, "tenant_id": remote.project_id} if remote else {},
+            "ip_range": {} if remote else {"cidr": rule.remote_ip_prefix or "0.0.0.0/0"}}
 
 
 def _group_for_action(svc: NetworkService, db: Session, ctx: RequestContext, name_or_id: str) -> SecurityGroup:

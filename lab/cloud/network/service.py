@@ -187,7 +187,7 @@ class NetworkService:
         if collection == "routers":
             return routers.render(db, rows)
         if collection == "floatingips":
-            return floatingips.render(rows)
+            return floatingips.render(db, rows)
         if collection == "security-groups":
             return sgs.render(db, rows)
         return sgs.render_rules(db, rows)
@@ -357,6 +357,10 @@ class NetworkService:
         authorize(self, ctx, "delete_quota")
         self._write(lambda db: quotas.reset(self, db, project_id))
 
+    def service_providers(self, query: ListQuery) -> list[dict[str, Any]]:
+        """The service providers (drivers of advanced services) this Neutron loads: none."""
+        return apply([], query)[0]
+
     # ---------------------------------------------------------------------------------------------- extensions
     def extensions(self) -> list[dict[str, Any]]:
         return [S.extension(*e) for e in EXTENSIONS]
@@ -386,6 +390,10 @@ class NetworkService:
 
     def server_security_groups(self, db: Session, server_ids: list[str]) -> dict[str, list[str]]:
         return servers.server_security_groups(db, list(server_ids))
+
+    def server_security_group_details(self, server_id: str) -> list[dict[str, Any]]:
+        with self.db.read() as db:
+            return servers.server_security_group_details(db, server_id)
 
     def add_server_security_group(self, db: Session, ctx: RequestContext, server_id: str, name_or_id: str) -> None:
         servers.add_server_security_group(self, db, ctx, server_id, name_or_id)
