@@ -17,19 +17,22 @@ from sqlalchemy.orm import Session
 
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import Conflict
-from lab.cloud.network import quotas
+from lab.cloud.network import quotas, subnetpools
 from lab.cloud.network import schemas as S
 from lab.cloud.network.access import allows, authorize, network_target
 from lab.cloud.network.common import (
     DEVICE_OWNER_DHCP,
     ServiceUnavailable,
+    external_for,
     get_network,
     invalid_input,
     new_project,
     required,
+    shared_with,
     touch,
 )
 from lab.cloud.network.models import IPAllocation, Network, NetworkSegment, Port, Subnet
+from lab.cloud.network.rbac import forget_object
 
 if TYPE_CHECKING:
     from lab.cloud.network.service import NetworkService
@@ -175,6 +178,7 @@ def delete_network(svc: NetworkService, db: Session, ctx: RequestContext, net_id
     db.execute(delete(Port).where(Port.network_id == net_id))
     db.execute(delete(Subnet).where(Subnet.network_id == net_id))
     db.execute(delete(NetworkSegment).where(NetworkSegment.network_id == net_id))
+    forget_object(db, "network", net_id)
     db.delete(row)
     svc.sync(db, "network", net_id)
 
@@ -187,4 +191,7 @@ def render(svc: NetworkService, db: Session, ctx: RequestContext, rows: list[Net
                                .order_by(Subnet.created_at, Subnet.id)):
         subnets[nid].append(sid)
     provider = tuple(key for key in PROVIDER_KEYS if allows(svc, ctx, f"get_network:{key}"))
-    return [S.network(r, segments.get(r.id), subnets[r.id], provider=provider) for r in rows]
+    return [S.network(r, segments.get(r.id), subnets[r.id], provider=provider,
+                      shared=shared_with(db, r, ctx.project_id), external=external_for(db, r, ctx.project_id),
+                      scopes=subnetpools.network_scopes(db, subnets[r.id]))
+            for r in rows]

@@ -20,6 +20,7 @@ from lab.cloud.network.common import (
     DEVICE_OWNER_ROUTER_GW,
     DEVICE_OWNER_ROUTER_INTF,
     bad_request,
+    external_for,
     get_network,
     get_port,
     get_router,
@@ -92,7 +93,7 @@ def set_gateway(svc: NetworkService, db: Session, ctx: RequestContext, router: R
                          f"failed. Expected keys: {{'network_id'}} Provided keys: {set(info)}.",
                          neutron_type="HTTPBadRequest")
     network = get_network(db, ctx, info["network_id"])
-    if not network.external:
+    if not external_for(db, network, router.project_id):
         raise bad_request("router", f"Network {network.id} is not an external network")
     wanted_ips = info.get("external_fixed_ips")
     if wanted_ips is not None:

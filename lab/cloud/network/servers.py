@@ -20,7 +20,7 @@ from lab.cloud.errors import BadRequest, CloudError, Conflict, Forbidden, NotFou
 from lab.cloud.network import quotas
 from lab.cloud.network import security_groups as sgs
 from lab.cloud.network.access import is_admin
-from lab.cloud.network.common import DEVICE_OWNER_COMPUTE, touch
+from lab.cloud.network.common import DEVICE_OWNER_COMPUTE, external_for, granted, shared_with, touch
 from lab.cloud.network.models import (
     FloatingIP,
     IPAllocation,
@@ -59,10 +59,11 @@ def _resolve_groups(svc: NetworkService, db: Session, project_id: str, names: li
 def _visible_network(svc: NetworkService, db: Session, ctx: RequestContext, net_id: str) -> Network:
     admin = is_admin(svc, ctx)
     network = db.get(Network, net_id)
-    if network is None or not (admin or network.project_id == ctx.project_id or network.shared
-                               or network.external):
+    shared = network is not None and shared_with(db, network, ctx.project_id)
+    external = network is not None and external_for(db, network, ctx.project_id)
+    if network is None or not (admin or network.project_id == ctx.project_id or shared or external):
         raise BadRequest(f"Network {net_id} could not be found.")
-    if network.external and not network.shared and not admin and network.project_id != ctx.project_id:
+    if external and not shared and not admin and network.project_id != ctx.project_id:
         raise Forbidden(f"It is not allowed to create an interface on external network {net_id}")
     return network
 
@@ -76,7 +77,8 @@ def allocate_for_server(svc: NetworkService, db: Session, ctx: RequestContext, s
     group_ids = _resolve_groups(svc, db, project_id, security_groups or [])
     if requested is None:
         candidates = list(db.scalars(select(Network).where(
-            (Network.project_id == project_id) | Network.shared.is_(True), Network.external.is_(False))))
+            (Network.project_id == project_id) | Network.shared.is_(True)
+            | Network.id.in_(granted("network", "access_as_shared", project_id)), Network.external.is_(False))))
         if len(candidates) > 1:
             raise Conflict("Multiple possible networks found, use a Network ID to be more specific.")
         requested = [{"uuid": candidates[0].id}] if candidates else []
