@@ -121,3 +121,13 @@ def test_server_os_security_groups(client: TestClient, cloud: Cloud, as_demo: di
                                    "ip_range": {"cidr": "0.0.0.0/0"}}]
     missing = client.get(f"{API}/servers/nope/os-security-groups", headers=as_demo)
     assert missing.status_code == 404
+
+
+def test_external_network_deleted_with_its_floating_ips(client: TestClient, as_admin: dict) -> None:
+    """tempest test_delete_external_networks_with_floating_ip: unassociated floating IPs go with the network."""
+    ext = create(client, as_admin, "networks", name="ext-gone", **{"router:external": True})
+    create(client, as_admin, "subnets", network_id=ext["id"], cidr="198.51.100.0/24", ip_version=4,
+           enable_dhcp=False)
+    fip = create(client, as_admin, "floatingips", floating_network_id=ext["id"])
+    assert client.delete(f"{N}/networks/{ext['id']}", headers=as_admin).status_code == 204
+    assert_neutron_error(client.get(f"{N}/floatingips/{fip['id']}", headers=as_admin), 404, "FloatingIPNotFound")

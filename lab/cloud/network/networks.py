@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import Conflict
-from lab.cloud.network import quotas, subnetpools
+from lab.cloud.network import floatingips, quotas, subnetpools
 from lab.cloud.network import schemas as S
 from lab.cloud.network.access import allows, authorize, network_target
 from lab.cloud.network.common import (
@@ -31,7 +31,7 @@ from lab.cloud.network.common import (
     shared_with,
     touch,
 )
-from lab.cloud.network.models import IPAllocation, Network, NetworkSegment, Port, Subnet
+from lab.cloud.network.models import FloatingIP, IPAllocation, Network, NetworkSegment, Port, Subnet
 from lab.cloud.network.rbac import forget_object
 
 if TYPE_CHECKING:
@@ -166,9 +166,14 @@ def update_network(svc: NetworkService, db: Session, ctx: RequestContext, net_id
 
 
 def delete_network(svc: NetworkService, db: Session, ctx: RequestContext, net_id: str) -> None:
-    """Delete a network with its subnets and DHCP ports. Raises NetworkInUse (409) while other ports remain."""
+    """Delete a network with its subnets, DHCP ports, RBAC policies and unassociated floating IPs (an external
+    network may go while it still holds some, as in Neutron). Raises NetworkInUse (409) while other ports
+    remain."""
     row = get_network(db, ctx, net_id)
     authorize(svc, ctx, "delete_network", network_target(row))
+    for fip in list(db.scalars(select(FloatingIP).where(FloatingIP.floating_network_id == net_id,
+                                                        FloatingIP.port_id.is_(None)))):
+        floatingips.release(svc, db, ctx, fip)
     busy = db.scalar(select(Port.id).where(Port.network_id == net_id, Port.device_owner != DEVICE_OWNER_DHCP))
     if busy is not None:
         raise Conflict(f"Unable to complete operation on network {net_id}. There are one or more ports still in "

@@ -273,6 +273,8 @@ class NetworkService:
     def list_resources(self, ctx: RequestContext, collection: str,
                        query: ListQuery) -> tuple[list[dict[str, Any]], bool]:
         """The visible resources of a collection, filtered, sorted and paged; and whether more pages follow."""
+        if collection == "agents" and not allows(self, ctx, "get_agent"):
+            return [], False  # Neutron filters what get_agent denies: a member's list is empty, not a 403
         authorize(self, ctx, f"get_{COLLECTIONS[collection][0]}")  # may the caller list them at all
         if collection in ("security-groups", "security-group-rules") and ctx.project_id:
             sgs.ensure_default_safely(self, ctx.project_id)
