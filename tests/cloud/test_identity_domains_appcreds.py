@@ -182,7 +182,7 @@ def test_application_credential_refusals(client: TestClient, as_admin: dict, as_
                     headers=as_demo)
     assert r.status_code == 201
     cred = r.json()["application_credential"]
-    assert cred["expires_at"] == "2001-01-01T00:00:00.000000Z"
+    assert cred["expires_at"] == "2001-01-01T00:00:00"
     assert client.post(url, json={"application_credential": {"name": "old"}}, headers=as_demo).status_code == 409
     assert client.post(f"{V3}/auth/tokens", json=_app_cred_auth(cred["id"], cred["secret"])).status_code == 401
     r = client.post(url, json={"application_credential": {"name": 5}}, headers=as_demo)

@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 from lab.cloud.app import Cloud
 from lab.cloud.identity.models import ApplicationCredential, GroupMembership
 from lab.cloud.plugin import Purge
-from tests.cloud.identity_helpers import V3, create, role_id
+from tests.cloud.identity_helpers import V3, create, grant, role_id
 from tests.conftest import get_token
 
 
@@ -170,13 +170,19 @@ def test_domain_specific_roles_may_share_a_name(client: TestClient, as_admin: di
     listed = client.get(f"{V3}/roles", params={"domain_id": one["id"]}, headers=as_admin).json()["roles"]
     assert [x["id"] for x in listed] == [a["id"]]
     assert "operator" in {x["name"] for x in client.get(f"{V3}/roles", headers=as_admin).json()["roles"]}
-    # A domain's role is granted only in its domain (Keystone's 403).
-    project = create(client, as_admin, "project", name="p-two", domain_id=two["id"])
-    user = create(client, as_admin, "user", name="op", password="op-pw", domain_id=two["id"])
-    r = client.put(f"{V3}/projects/{project['id']}/users/{user['id']}/roles/{a['id']}", headers=as_admin)
-    assert r.status_code == 403
+    # A domain role is never in a token itself, only the global roles it implies (tempest's
+    # test_assignments_for_domain_roles); a global role may not imply a domain role (403).
+    project = create(client, as_admin, "project", name="p-two")
+    user = create(client, as_admin, "user", name="op", password="op-pw")
+    grant(client, as_admin, project["id"], user["id"], "reader")
     r = client.put(f"{V3}/projects/{project['id']}/users/{user['id']}/roles/{b['id']}", headers=as_admin)
     assert r.status_code == 204
+    headers = _token(client, "op", "op-pw", "p-two")
+    assert _token_roles(client, headers) == {"reader"}
+    member = role_id(client, as_admin, "member")
+    assert client.put(f"{V3}/roles/{member}/implies/{b['id']}", headers=as_admin).status_code == 403
+    assert client.put(f"{V3}/roles/{b['id']}/implies/{member}", headers=as_admin).status_code == 201
+    assert _token_roles(client, headers) == {"member", "reader"}
 
 
 def test_reset_purges_memberships_application_credentials_and_group_grants(cloud: Cloud, client: TestClient,

@@ -88,11 +88,12 @@ class IdentityCore:
                         system: bool = False) -> set[str]:
         """The roles granted on the target to the user itself or to a group it is a member of."""
         query = select(RoleAssignment.role_id).where(RoleAssignment.user_id == user_id)
-        if system:
-            return set(db.scalars(query.where(RoleAssignment.system_id == SYSTEM_ALL)))
         groups = select(GroupMembership.group_id).where(GroupMembership.user_id == user_id)
         by_group = select(GroupAssignment.role_id).where(GroupAssignment.group_id.in_(groups))
-        if project_id:
+        if system:
+            query = query.where(RoleAssignment.system_id == SYSTEM_ALL)
+            by_group = by_group.where(GroupAssignment.system_id == SYSTEM_ALL)
+        elif project_id:
             query = query.where(RoleAssignment.project_id == project_id)
             by_group = by_group.where(GroupAssignment.project_id == project_id)
         else:
@@ -103,11 +104,13 @@ class IdentityCore:
     def effective_roles(self, db: Session, user_id: str, project_id: str | None, domain_id: str | None,
                         system: bool = False) -> list[Role]:
         """The roles a user holds on a project, a domain or the system: granted to it or to one of its groups,
-        plus the roles those imply."""
+        plus the roles those imply. Domain-specific roles are never held themselves: only the global roles
+        they imply are (Keystone keeps them out of tokens and effective assignments)."""
         if project_id is None and domain_id is None and not system:
             return []
         ids = self.implied_closure(db, self.direct_role_ids(db, user_id, project_id, domain_id, system))
-        return sorted(db.scalars(select(Role).where(Role.id.in_(ids))), key=lambda r: r.name)
+        return sorted(db.scalars(select(Role).where(Role.id.in_(ids), Role.domain_id.is_(None))),
+                      key=lambda r: r.name)
 
     # ---------------------------------------------------------------- token revocation
     def forget_tokens(self, match: Callable[[str], bool] | None = None) -> None:

@@ -93,18 +93,20 @@ class GroupMembership(Base):
 
 
 class GroupAssignment(Base):
-    """A group holds a role on a project or a domain (one of the two is set): every member holds it.
+    """A group holds a role on a project, a domain or the system (one of the three is set): every member
+    holds it.
 
     A table of its own rather than a `group_id` in role_assignments, so labs made before groups existed gain
     it by `create_all` alone."""
 
     __tablename__ = "group_assignments"
-    __table_args__ = (UniqueConstraint("group_id", "project_id", "domain_id", "role_id"),)
+    __table_args__ = (UniqueConstraint("group_id", "project_id", "domain_id", "system_id", "role_id"),)
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     group_id: Mapped[str] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
     project_id: Mapped[str | None] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
     domain_id: Mapped[str | None] = mapped_column(ForeignKey("domains.id", ondelete="CASCADE"))
     role_id: Mapped[str] = mapped_column(ForeignKey("roles.id", ondelete="CASCADE"))
+    system_id: Mapped[str | None] = mapped_column(String(16))
 
 
 class ImpliedRole(Base):

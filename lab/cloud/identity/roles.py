@@ -108,13 +108,13 @@ class Roles:
 
     # ---------------------------------------------------------------- implied roles (inference rules)
     def create_implied_role(self, ctx: RequestContext, prior_id: str, implied_id: str) -> tuple[Role, Role]:
-        """PUT /v3/roles/{prior}/implies/{implied} (idempotent). Keystone refuses a domain-specific implied role
-        and a rule that would make a cycle (both 403); `admin` may not be implied (its own rule)."""
+        """PUT /v3/roles/{prior}/implies/{implied} (idempotent). Keystone refuses a global role implying a
+        domain-specific one and a rule that would make a cycle (both 403)."""
         self.cloud.policy.enforce(ctx, "identity:create_implied_role")
         with self.cloud.db.write() as db:
             prior, implied = self.core.find(db, Role, prior_id), self.core.find(db, Role, implied_id)
-            if implied.domain_id is not None:
-                raise Forbidden(f"{implied.id} is a domain-specific role; it may not be an implied role.")
+            if implied.domain_id is not None and prior.domain_id is None:
+                raise Forbidden(f"{implied.id} is a domain-specific role; a global role may not imply it.")
             if prior_id in self.core.implied_closure(db, {implied_id}):
                 raise Forbidden(f"Implication {prior_id} -> {implied_id} would make a cycle of implied roles.")
             if db.get(ImpliedRole, (prior_id, implied_id)) is None:
@@ -188,7 +188,8 @@ class Roles:
     def _grant_query(kind: Target, target_id: str, actor: Actor, actor_id: str, role_id: str | None = None) -> Any:
         """The grants of the actor on the target (of one role, when given)."""
         if actor == "group":
-            column = GroupAssignment.project_id if kind == "project" else GroupAssignment.domain_id
+            column = {"project": GroupAssignment.project_id, "domain": GroupAssignment.domain_id,
+                      "system": GroupAssignment.system_id}[kind]
             by_group = select(GroupAssignment).where(GroupAssignment.group_id == actor_id, column == target_id)
             return by_group if role_id is None else by_group.where(GroupAssignment.role_id == role_id)
         column = {"project": RoleAssignment.project_id, "domain": RoleAssignment.domain_id,
@@ -201,14 +202,14 @@ class Roles:
         """PUT /v3/{projects|domains}/{id}/{users|groups}/{actor}/roles/{role} (idempotent)."""
         with self.cloud.db.write() as db:
             target = self._grant_target(db, kind, target_id, actor, user_id, role_id)
-            self.cloud.policy.enforce(ctx, _grant_rule("create", kind), **target)
-            self._check_domain_role(db, kind, target_id, role_id)
+            self.cloud.policy.enforce(ctx, _grant_rule("create", kind, actor), **target)
             found = db.scalar(self._grant_query(kind, target_id, actor, user_id, role_id))
             if found is None:
                 if actor == "group":
                     db.add(GroupAssignment(group_id=user_id, role_id=role_id,
                                            project_id=target_id if kind == "project" else None,
-                                           domain_id=target_id if kind == "domain" else None))
+                                           domain_id=target_id if kind == "domain" else None,
+                                           system_id=target_id if kind == "system" else None))
                 else:
                     db.add(RoleAssignment(user_id=user_id, role_id=role_id,
                                           project_id=target_id if kind == "project" else None,
@@ -216,23 +217,12 @@ class Roles:
                                           system_id=target_id if kind == "system" else None))
         self.core.forget_tokens()  # a cached context of this user (or member) must gain the role now
 
-    def _check_domain_role(self, db: Session, kind: Target, target_id: str, role_id: str) -> None:
-        """Keystone grants a domain-specific role only within its domain (403 otherwise)."""
-        role = self.core.find(db, Role, role_id)
-        if role.domain_id is None:
-            return
-        domain_id = target_id if kind == "domain" else (
-            self.core.find(db, Project, target_id).domain_id if kind == "project" else None)
-        if domain_id != role.domain_id:
-            raise Forbidden(f"Domain specific roles are not supported in the V2 API or outside their domain: "
-                            f"role {role_id} belongs to domain {role.domain_id}.")
-
     def check_grant(self, ctx: RequestContext, kind: Target, target_id: str, user_id: str, role_id: str,
                     actor: Actor = "user") -> None:
         """HEAD/GET of a grant: returns if it exists, else Keystone's 404."""
         with self.cloud.db.read() as db:
             target = self._grant_target(db, kind, target_id, actor, user_id, role_id)
-            self.cloud.policy.enforce(ctx, _grant_rule("check", kind), **target)
+            self.cloud.policy.enforce(ctx, _grant_rule("check", kind, actor), **target)
             found = db.scalar(self._grant_query(kind, target_id, actor, user_id, role_id))
         if found is None:
             raise NotFound(_no_assignment(role_id, user_id, target_id))
@@ -242,7 +232,7 @@ class Roles:
         """DELETE of a grant; the user's (or the group's members') tokens on that target stop working."""
         with self.cloud.db.write() as db:
             target = self._grant_target(db, kind, target_id, actor, user_id, role_id)
-            self.cloud.policy.enforce(ctx, _grant_rule("revoke", kind), **target)
+            self.cloud.policy.enforce(ctx, _grant_rule("revoke", kind, actor), **target)
             found = db.scalar(self._grant_query(kind, target_id, actor, user_id, role_id))
             if found is None:
                 raise NotFound(_no_assignment(role_id, user_id, target_id))
@@ -263,7 +253,7 @@ class Roles:
         """GET /v3/{projects|domains}/{id}/{users|groups}/{actor}/roles: the roles granted directly."""
         with self.cloud.db.read() as db:
             target = self._grant_target(db, kind, target_id, actor, user_id, None)
-            self.cloud.policy.enforce(ctx, _grant_rule("list", kind), **target)
+            self.cloud.policy.enforce(ctx, _grant_rule("list", kind, actor), **target)
             role_ids = [a.role_id for a in db.scalars(self._grant_query(kind, target_id, actor, user_id))]
             return list(db.scalars(select(Role).where(Role.id.in_(role_ids)).order_by(Role.name)))
 
@@ -294,9 +284,7 @@ class Roles:
         for model, actor in models:
             query = select(model).order_by(model.id)
             if filters.get("scope.system"):
-                if model is GroupAssignment:
-                    continue
-                query = query.where(RoleAssignment.system_id.is_not(None))
+                query = query.where(model.system_id.is_not(None))
             if filters.get("scope.project.id"):
                 query = query.where(model.project_id == filters["scope.project.id"])
             if filters.get("scope.domain.id"):
@@ -307,7 +295,7 @@ class Roles:
             for row in db.scalars(query):
                 found.append({"role_id": row.role_id, actor: getattr(row, f"{actor}_id"),
                               "project_id": row.project_id, "domain_id": row.domain_id,
-                              "system": getattr(row, "system_id", None)})
+                              "system": row.system_id})
         return found
 
     def _report(self, db: Session, grants: list[dict[str, Any]], filters: dict[str, Any]) -> list[dict[str, Any]]:
@@ -328,6 +316,8 @@ class Roles:
                     if _key(row, implied) not in seen:
                         seen.add(_key(row, implied))
                         rows.append({**row, "role_id": implied, "prior_role": row["role_id"]})
+            # A domain-specific role is never effective itself, only the global roles it implies (Keystone).
+            rows = [row for row in rows if roles[row["role_id"]].domain_id is None]
         if filters.get("user.id"):
             rows = [row for row in rows if row.get("user") == filters["user.id"]]
         if filters.get("group.id"):
@@ -421,12 +411,14 @@ def _role_rule(verb: str, domain_id: str | None) -> str:
     return f"identity:{verb}_domain_role" if domain_id else f"identity:{verb}_role"
 
 
-def _grant_rule(verb: Literal["check", "list", "create", "revoke"], kind: Target) -> str:
+def _grant_rule(verb: Literal["check", "list", "create", "revoke"], kind: Target, actor: Actor = "user") -> str:
     """Keystone's rule for a grant operation: `identity:create_grant` on a project or a domain,
-    `identity:create_system_grant_for_user` on the system (`list_system_grants_for_user` for a list)."""
+    `identity:create_system_grant_for_user` (or `_for_group`) on the system (`list_system_grants_for_user`)."""
     if kind != "system":
         return f"identity:{verb}_grant" + ("s" if verb == "list" else "")
-    return "identity:list_system_grants_for_user" if verb == "list" else f"identity:{verb}_system_grant_for_user"
+    if verb == "list":
+        return f"identity:list_system_grants_for_{actor}"
+    return f"identity:{verb}_system_grant_for_{actor}"
 
 
 def _no_assignment(role_id: str, user_id: str, target_id: str) -> str:

@@ -267,7 +267,9 @@ def application_credential(base: str, a: ApplicationCredential, roles: list[Role
     """An application credential; `secret` only in the answer to its creation (it is stored hashed)."""
     body: dict[str, Any] = {
         "id": a.id, "name": a.name, "description": a.description, "user_id": a.user_id,
-        "project_id": a.project_id, "expires_at": time(a.expires_at), "unrestricted": a.unrestricted,
+        "project_id": a.project_id,
+        # As given (naive UTC, isoformat): tempest compares it with the `expires_at` it sent.
+        "expires_at": a.expires_at.isoformat() if a.expires_at else None, "unrestricted": a.unrestricted,
         "roles": [{"id": r.id, "name": r.name, "domain_id": r.domain_id} for r in roles],
         "access_rules": list(a.access_rules or []),
         "links": _link(base, f"users/{a.user_id}/application_credentials/{a.id}")}
