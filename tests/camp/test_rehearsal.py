@@ -17,6 +17,7 @@ Which blocks run, and as whom:
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -199,7 +200,10 @@ def test_other_students_see_none_of_it(classroom: Classroom) -> None:
     rehearse(classroom, by_id["1.5"], third)
     assert check(third, "1.1").returncode == 1, "student03 passes 1.1 with someone else's work"
     for person, own in ((second, {"whoami"}), (third, set())):
-        images = set(person.run("openstack image list --private -f value -c Name").stdout.split())
-        assert images == own, (person.name, images)
+        project_id = person.run("openstack token issue -f value -c project_id").stdout.strip()
+        listed = json.loads(person.run("openstack image list --long -f json").stdout)
+        not_public = [(i["Name"], i["Project"]) for i in listed if i["Visibility"] != "public"]
+        assert {name for name, _ in not_public} == own and {p for _, p in not_public} <= {project_id}, \
+            (person.name, not_public)
     networks = set(third.run("openstack network list -f value -c Name").stdout.split())
     assert networks == {"public"}, networks
