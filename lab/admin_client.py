@@ -1,8 +1,11 @@
 """Talking to a running lab as its admin, for CLI commands such as `stacklab clock`.
 
-Credentials come from a clouds.yaml entry (`stacklab` unless `--cloud` names another), read by openstacksdk's
-own config loader so every clouds.yaml feature works; when there is no `stacklab` entry (the lab was started
-with --no-clouds-yaml) they come from the lab's settings and the admin password in its data directory.
+Which lab, and as whom: `--cloud NAME` means that clouds.yaml entry. Otherwise, when the command's flags or the
+`STACKLAB_*` environment name a lab (`--data-dir`, `--port`, STACKLAB_DATA_DIR, ...), that lab is meant: its
+settings, its recorded address and the admin password in its data directory, whatever clouds.yaml says (a
+`stacklab` entry written by another lab must not redirect the command). With neither, the `stacklab` entry of
+clouds.yaml is used, read by openstacksdk's own config loader so every clouds.yaml feature works, and without
+one (a lab started with --no-clouds-yaml) the default lab's settings.
 Requests go through a keystoneauth session to the catalog's `stacklab` endpoint, like any OpenStack client.
 """
 
@@ -29,10 +32,10 @@ class AdminClientError(Exception):
 class LabAdminClient:
     """An admin session on a running lab's /lab/v1 API."""
 
-    def __init__(self, settings: Settings, cloud_name: str | None = None):
+    def __init__(self, settings: Settings, cloud_name: str | None = None, prefer_settings: bool = False):
         import keystoneauth1.adapter
 
-        session, self.auth_url, region = _session(settings, cloud_name)
+        session, self.auth_url, region = _session(settings, cloud_name, prefer_settings)
         self.adapter = keystoneauth1.adapter.Adapter(session, service_type="stacklab", interface="public",
                                                      region_name=region)
 
@@ -69,13 +72,17 @@ def config_files() -> list[str]:
             str(Path.home() / ".config/openstack/clouds.yaml"), "/etc/openstack/clouds.yaml"]
 
 
-def _session(settings: Settings, cloud_name: str | None) -> tuple[Any, str, str | None]:
-    """(keystoneauth session, auth URL, region) from the named clouds.yaml entry or the lab's settings."""
+def _session(settings: Settings, cloud_name: str | None,
+             prefer_settings: bool) -> tuple[Any, str, str | None]:
+    """(keystoneauth session, auth URL, region) from the named clouds.yaml entry or the lab's settings
+    (see the module docstring for which)."""
     import openstack.config
     from openstack.exceptions import ConfigException
 
     name = cloud_name or clouds_yaml.ADMIN_CLOUD
     try:
+        if cloud_name is None and prefer_settings:
+            raise ConfigException("the lab is named by flags or STACKLAB_* variables")
         files = config_files()
         region = openstack.config.OpenStackConfig(load_envvars=False, config_files=files).get_one(cloud=name)
         return region.get_session(), str(region.config["auth"]["auth_url"]), region.get_region_name()

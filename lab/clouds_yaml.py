@@ -8,6 +8,7 @@ and the previous file is kept beside it as `clouds.yaml.bak`. The file is writte
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 from io import StringIO
 from pathlib import Path
@@ -50,6 +51,26 @@ def _entry(settings: Settings, user: str, password: str, project: str) -> dict[s
         "interface": "public",
         "identity_api_version": 3,
     }
+
+
+def student_entry(auth_url: str, user: str, password: str, project: str | None = None) -> dict[str, Any]:
+    """A class student's clouds.yaml entry (named after the student by the caller): their own user and project
+    in the Default domain, at the lab's public `auth_url`."""
+    return {"auth": {"auth_url": auth_url, "username": user, "password": password, "project_name": project or user,
+                     "user_domain_name": "Default", "project_domain_name": "Default"},
+            "region_name": "RegionOne", "interface": "public", "identity_api_version": 3}
+
+
+def openrc(auth_url: str, user: str, password: str, project: str | None = None) -> str:
+    """The same credentials as an openrc file (`source student07-openrc.sh`), the OS_* variables Horizon's
+    "OpenStack RC file" sets."""
+    values = {"OS_AUTH_URL": auth_url, "OS_USERNAME": user, "OS_PASSWORD": password,
+              "OS_PROJECT_NAME": project or user, "OS_USER_DOMAIN_NAME": "Default",
+              "OS_PROJECT_DOMAIN_NAME": "Default", "OS_REGION_NAME": "RegionOne", "OS_INTERFACE": "public",
+              "OS_IDENTITY_API_VERSION": "3"}
+    lines = [f"# StackLab credentials of {user}: `source` this file, then run `openstack` commands.",
+             "# It holds a password: keep it to yourself (chmod 600)."]
+    return "\n".join([*lines, *(f"export {k}={shlex.quote(v)}" for k, v in values.items())]) + "\n"
 
 
 def lab_entries(settings: Settings) -> dict[str, dict[str, Any]]:

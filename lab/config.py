@@ -7,6 +7,7 @@ set once (say `STACKLAB_PORT=9000`) means the same thing everywhere.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,14 @@ import yaml
 
 DEFAULT_PORT = 8780
 CONFIG_FILE_NAME = "stacklab.yaml"
+# Written by `stacklab up` into its data directory: where that lab serves, so `stacklab info --data-dir X`
+# and the admin commands find the lab of X without being told its port again.
+ENDPOINT_FILE = "endpoint.json"
+# Settings that say which lab a command means; given as a flag or STACKLAB_* variable, they win over clouds.yaml.
+LAB_NAMING = ("data_dir", "port", "host", "public_url", "database_url")
+# The data directory holds passwords and every student's state: the owner's only.
+DIR_MODE = 0o700
+FILE_MODE = 0o600
 
 
 def default_data_dir() -> Path:
@@ -106,11 +115,60 @@ def _coerce(settings: Settings) -> Settings:
     return settings
 
 
+def private_dir(path: Path) -> Path:
+    """Create `path` (and its parents) if needed and make it the owner's only (0700). Returns it."""
+    path.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+    path.chmod(DIR_MODE)
+    return path
+
+
+def private_tree(root: Path, skip: tuple[str, ...] = ("libvirtd",)) -> None:
+    """Make `root` and everything in it the owner's only: folders 0700, regular files 0600 (symbolic links and
+    sockets are left alone, and so are the `skip` folders: a private libvirtd's runtime state has its own
+    modes). A lab made before its files were private is put right at its next start."""
+    private_dir(root)
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if d not in skip and not os.path.islink(os.path.join(folder, d))]
+        for name in dirs:
+            os.chmod(os.path.join(folder, name), DIR_MODE)
+        for name in files:
+            path = os.path.join(folder, name)
+            if os.path.isfile(path) and not os.path.islink(path):
+                os.chmod(path, FILE_MODE)
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write `text` to `path` as a 0600 file, atomically (a reader sees the old or the new file)."""
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    os.chmod(tmp, FILE_MODE)  # an older tmp file kept its mode through O_CREAT
+    os.replace(tmp, path)
+
+
+def record_endpoint(settings: Settings) -> None:
+    """Note in the data directory where this lab serves (see ENDPOINT_FILE)."""
+    write_private(settings.data_dir / ENDPOINT_FILE, json.dumps(
+        {"host": settings.host, "port": settings.port, "public_url": settings.public_url}) + "\n")
+
+
+def recorded_endpoint(data_dir: Path) -> dict[str, Any]:
+    """{host, port, public_url} as the last `stacklab up` of `data_dir` recorded them ({} if never started)."""
+    try:
+        found = json.loads((data_dir / ENDPOINT_FILE).read_text())
+    except (OSError, ValueError):
+        return {}
+    return {k: found[k] for k in ("host", "port", "public_url") if isinstance(found, dict) and k in found}
+
+
 def load_settings(config_file: Path | None = None, environ: dict[str, str] | None = None,
-                  **flags: Any) -> Settings:
+                  client: bool = False, **flags: Any) -> Settings:
     """Build the settings: defaults, then the config file, then `STACKLAB_*` variables, then flags.
 
     The config file is `config_file`, else `$STACKLAB_CONFIG`, else `<data_dir>/stacklab.yaml` if it exists.
+    With `client` (a command that talks to a running lab rather than starting one), the host, port and public
+    URL that no layer sets come from the data directory's ENDPOINT_FILE, so the lab of that folder is meant.
     Raises ValueError on an unknown key in the file, so a typo does not pass silently.
     """
     env = os.environ if environ is None else environ
@@ -131,4 +189,16 @@ def load_settings(config_file: Path | None = None, environ: dict[str, str] | Non
     settings = Settings()
     for layer in (from_file, from_env, flags):
         settings = settings.with_overrides(**{k: v for k, v in layer.items() if k in names})
+    if client:
+        given = {k for layer in (from_file, from_env, flags) for k, v in layer.items() if v is not None}
+        if not given & {"host", "port", "public_url"}:
+            settings = settings.with_overrides(**recorded_endpoint(settings.data_dir))
     return settings
+
+
+def names_lab(config_file: Path | None = None, environ: dict[str, str] | None = None, **flags: Any) -> bool:
+    """True when the flags, the `STACKLAB_*` environment or an explicit config file say which lab is meant
+    (LAB_NAMING): then a client uses that lab's settings, not whatever the user's clouds.yaml says."""
+    env = os.environ if environ is None else environ
+    return (config_file is not None or bool(env.get("STACKLAB_CONFIG"))
+            or any(flags.get(n) is not None or f"STACKLAB_{n.upper()}" in env for n in LAB_NAMING))

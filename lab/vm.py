@@ -82,7 +82,7 @@ class ClassroomVM:
         return SshTarget(conf["User"], conf["HostName"], int(conf.get("Port", 22)), key)
 
     def connect(self) -> Connection:
-        from lab.deploy.tasks import connect
+        from lab.deploy.remote import connect
 
         t = self.ssh_target()
         return connect(t.host, t.user, t.port, t.key_file, load_ssh_configs=False)
@@ -105,7 +105,8 @@ class ClassroomVM:
     def reset(self, snapshot: str | None = None) -> str:
         """Restore the lab state inside the VM to `snapshot`, or to clean when none is given; says what it did."""
         from lab.cloud.labapi.snapshots import SNAPSHOTS
-        from lab.deploy.tasks import deploy, stop_service, sudo
+        from lab.deploy.remote import sudo
+        from lab.deploy.tasks import deploy, stop_service
 
         options = self.options
         stacklab = f"{options.venv}/bin/stacklab --config {options.config_path}"
@@ -192,7 +193,7 @@ def vm_provision(ctx: click.Context, public_url: str | None, libvirt: bool) -> N
 @click.pass_context
 def vm_reset(ctx: click.Context, snapshot: str | None) -> None:
     """Restore the lab inside the VM to SNAPSHOT, or to a clean lab when no name is given."""
-    from lab.deploy.tasks import DeployError
+    from lab.deploy.remote import DeployError
 
     try:
         click.echo(_vm(ctx).reset(snapshot))

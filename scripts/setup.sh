@@ -39,8 +39,11 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=.venv/.stacklab-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  echo "setup: installing StackLab and its test tools into .venv"
+  echo "setup: installing StackLab, its test tools and JupyterLab into .venv"
   .venv/bin/pip install -q --upgrade pip
-  .venv/bin/pip install -q -e ".[test,libvirt,vm]"
+  .venv/bin/pip install -q -e ".[test,libvirt,vm,notebooks]"
+  # tempest's response schemas (pure data) for the renderer tests (tests/api_schemas.py); its dependencies are
+  # not needed for those modules, and the tempest runs themselves use .venv-tempest.
+  .venv/bin/pip install -q --no-deps "tempest>=40"
   touch "$stamp"
 fi

@@ -21,6 +21,41 @@ from lab.cloud.app import Cloud, create_app
 from lab.config import Settings
 
 ADMIN_PASSWORD = "secret-admin"
+# Variables that point a client or the lab at the user's own files or lab; a test never inherits them.
+USER_VARIABLES = ("OS_CLOUD", "OS_AUTH_URL", "STACKLAB_DATA_DIR", "STACKLAB_PORT", "STACKLAB_HOST",
+                  "STACKLAB_PUBLIC_URL", "STACKLAB_CONFIG", "STACKLAB_DATABASE_URL")
+
+
+# Caches (built deployment wheels, libvirt's probe results) are not the user's settings or labs, and rebuilding
+# them per test would take minutes: they stay where they were.
+CACHE_HOME = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+
+
+def isolate_home(mp: pytest.MonkeyPatch, home: Path) -> None:
+    """Point HOME, the XDG config and data folders and openstacksdk's config file at `home`, so neither this
+    process nor the subprocesses it starts (they inherit the environment) read or write the user's clouds.yaml
+    or lab. Only the cache folder is kept (CACHE_HOME)."""
+    for name in USER_VARIABLES:
+        mp.delenv(name, raising=False)
+    mp.setenv("XDG_CACHE_HOME", CACHE_HOME)
+    mp.setenv("HOME", str(home))
+    mp.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    mp.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+    mp.setenv("OS_CLIENT_CONFIG_FILE", str(home / ".config" / "openstack" / "clouds.yaml"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def hermetic_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """A home of the session's own, for session and module fixtures (live clouds start before any test)."""
+    with pytest.MonkeyPatch.context() as mp:
+        isolate_home(mp, tmp_path_factory.mktemp("home"))
+        yield
+
+
+@pytest.fixture(autouse=True)
+def hermetic_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test its own HOME, XDG folders and OS_CLIENT_CONFIG_FILE (never the user's, see `isolate_home`)."""
+    isolate_home(monkeypatch, tmp_path_factory.mktemp("home"))
 
 
 @pytest.fixture

@@ -1,9 +1,12 @@
 """The check engine: run a lab's checks as the student and report pass/fail, with a hint for the first failure.
 
 Checks only talk to the cloud's public APIs through `env.conn` (openstacksdk), like Instruqt's check scripts
-talk to the learner's host: the same labs run against StackLab or any other OpenStack cloud. A lab that needs a
-service the cloud does not offer (billing, say) is skipped with that reason rather than failed. Each check is
-timed; a whole lab takes well under a second on StackLab.
+talk to the learner's host: the same labs run against StackLab or any other OpenStack cloud. On StackLab the
+cloud runs them (`cloud_check`, /lab/v1/labs/{id}/check) with the student's own token and records the result
+itself; a check reads what the cloud keeps (resources' own fields, instance actions, the event log), never a
+claim the student wrote, and its failure message says what is wrong without giving the expected answer. A lab
+that needs a service the cloud does not offer (billing, say) is skipped with that reason rather than failed.
+Each check is timed; a whole lab takes well under a second on StackLab.
 """
 
 from __future__ import annotations
@@ -126,6 +129,37 @@ class LabEnv:
     def console(self, server: Any) -> str:
         return str(self.conn.compute.get_server_console_output(server).get("output") or "")
 
+    # ------------------------------------------------------------------ evidence the cloud keeps
+    def server_actions(self, server: Any) -> list[str]:
+        """The server's history as Nova keeps it (os-instance-actions, `openstack server event list`),
+        oldest first: ['create', 'resize', 'stop', ...]."""
+        actions = sorted(self.conn.compute.server_actions(server), key=lambda a: (a.start_time or "", a.request_id))
+        return [str(a.action) for a in actions]
+
+    def events(self, resource_type: str) -> list[dict[str, Any]]:
+        """The project's event log for one kind of resource (StackLab's /lab/v1/events), oldest first: what
+        happened to resources that are gone. Raises Skip on a cloud that keeps no such log."""
+        from keystoneauth1 import exceptions
+
+        try:
+            response = self.conn.session.get(f"/events?resource_type={resource_type}", raise_exc=False,
+                                             endpoint_filter={"service_type": "stacklab", "interface": "public"})
+        except exceptions.EndpointNotFound:
+            raise Skip("this cloud publishes no event log, so this check cannot see deleted resources") from None
+        if response.status_code >= 300:
+            raise AssertionError(f"the event log answered HTTP {response.status_code}")
+        return list(response.json().get("events", []))
+
+    def image_head(self, image: Any, size: int = 16) -> bytes:
+        """The first `size` bytes of an image's data (what its real format is, whatever it is labelled)."""
+        response = self.conn.image.get(f"/images/{image.id}/file", stream=True, raise_exc=False)
+        try:
+            if response.status_code >= 300:
+                return b""
+            return bytes(response.raw.read(size))
+        finally:
+            response.close()
+
     # ------------------------------------------------------------------ waiting (solutions use these)
     def wait(self, fetch: Callable[[], Any], done: Callable[[Any], bool], what: str,
              seconds: float = WAIT_SECONDS) -> Any:
@@ -153,8 +187,20 @@ class LabEnv:
         return self.wait(lambda: self.conn.block_storage.get_snapshot(snapshot.id),
                          lambda s: s.status in (status, "error"), f"snapshot {snapshot.name} to be {status}")
 
+    def network_kwargs(self) -> dict[str, Any]:
+        """`networks=[...]` naming the project's first own network with a subnet ({} when it has none): once a
+        student has several networks (the Day 2 labs make some), Nova refuses to choose (409 "Multiple possible
+        networks found"), so solutions name one."""
+        for network in self.conn.network.networks(project_id=self.project_id):
+            if network.subnet_ids and not network.is_router_external:
+                return {"networks": [{"uuid": network.id}]}
+        return {}
+
     def boot(self, name: str, **kwargs: Any) -> Any:
-        """Boot `name` from the `cirros` image on the smallest flavor (unless given) and wait until ACTIVE."""
+        """Boot `name` from the `cirros` image on the smallest flavor and the project's network (unless given)
+        and wait until ACTIVE."""
+        if "networks" not in kwargs:
+            kwargs.update(self.network_kwargs())
         image = kwargs.pop("image_id", None) or self.conn.image.find_image("cirros").id
         flavor = kwargs.pop("flavor_id", None) or smallest_flavor(self.conn).id
         server = self.conn.compute.create_server(name=name, image_id=image, flavor_id=flavor, **kwargs)
@@ -246,21 +292,40 @@ def apply_solution(lab: Lab, env: LabEnv) -> None:
     lab.solution()(env)
 
 
-# ---------------------------------------------------------------------------------------------- progress
-def record_progress(conn: Any, report: LabReport) -> bool:
-    """POST the result to the lab's /lab/v1/progress as the student. False when the cloud has no StackLab
-    endpoint (a real OpenStack cloud): progress is then simply not recorded."""
+# ---------------------------------------------------------------------------------------------- on the cloud
+STACKLAB = {"service_type": "stacklab", "interface": "public"}
+
+
+class CloudCheckError(Exception):
+    """The cloud refused to run a check or a solution (the message is the cloud's)."""
+
+
+def cloud_check(conn: Any, lab_id: str, solve: bool = False) -> dict[str, Any] | None:
+    """Ask the cloud to run the lab's checks (or, with `solve`, its reference solution then the checks) as
+    this connection's user, and record the result: the cloud's `check` body. None when the cloud has no
+    StackLab endpoint (a real OpenStack cloud): then `run_lab` runs the checks here and nothing is recorded.
+    Raises CloudCheckError with the cloud's message when it refuses."""
     from keystoneauth1 import exceptions
 
-    if report.skipped_reason:
-        return False
-    body = {"progress": {"lab_id": report.lab_id, "passed": report.passed, "total": report.total}}
     try:
-        response = conn.session.post("/progress", json=body, raise_exc=False,
-                                     endpoint_filter={"service_type": "stacklab", "interface": "public"})
+        response = conn.session.post(f"/labs/{lab_id}/{'solve' if solve else 'check'}", raise_exc=False,
+                                     endpoint_filter=STACKLAB, timeout=900)
     except exceptions.EndpointNotFound:
-        return False
-    return bool(response.status_code < 300)
+        return None
+    if response.status_code >= 300:
+        try:
+            message = response.json()["error"]["message"]
+        except (ValueError, KeyError, TypeError):
+            message = response.text[:300]
+        raise CloudCheckError(f"{message} (HTTP {response.status_code})")
+    return dict(response.json()["check"])
+
+
+def report_from(body: dict[str, Any]) -> LabReport:
+    """The LabReport of a cloud's `check` body (so the CLI prints cloud and local runs alike)."""
+    return LabReport(str(body["lab_id"]), str(body.get("title", "")), tuple(
+        CheckResult(c["name"], c["description"], c["status"], c.get("message", ""), c.get("hint", ""),
+                    float(c.get("seconds", 0.0))) for c in body.get("checks", [])), str(body.get("skipped_reason", "")))
 
 
 def my_progress(conn: Any) -> dict[str, dict[str, Any]]:

@@ -6,10 +6,13 @@
         README.md     the instructions a student reads (also rendered into the course site)
         checks.py     check_<name>(env) functions, in order; the docstring's first line says what is checked
         solution.py   solve(env): the reference solution, with openstacksdk
+        wrong.py      solve(env): a wrong but plausible solution, and FAILS, the checks it must fail (tests only)
 
-A check passes by returning and fails by raising AssertionError (its message says what is wrong); the hint
-for the first failing check comes from lab.yaml. Checks only use `env.conn` (an openstacksdk connection as the
-student), so the same lab runs against any OpenStack cloud.
+A check passes by returning and fails by raising AssertionError (its message says what is wrong, never what
+the right answer is); the hint for the first failing check comes from lab.yaml. Checks only use `env.conn` (an
+openstacksdk connection as the student) and the evidence helpers of `LabEnv`, so the same lab runs against any
+OpenStack cloud. A check trusts what the cloud keeps, not what the student says: the resources' own fields,
+the server's instance actions, the data itself, and the project's event log for resources that are gone.
 """
 
 from __future__ import annotations
@@ -84,10 +87,21 @@ class Lab:
         return found
 
     def solution(self) -> Callable[[Any], None]:
-        module = _load_module(self.path / "solution.py", f"stacklab_labs.lab_{self.id.replace('.', '_')}.solution")
+        return self._solve("solution")
+
+    def wrong_solution(self) -> tuple[Callable[[Any], None], tuple[str, ...]]:
+        """The lab's wrong-but-plausible solution (wrong.py, for its tests) and the checks it must fail."""
+        module = _load_module(self.path / "wrong.py", f"stacklab_labs.lab_{self.id.replace('.', '_')}.wrong")
+        fails = tuple(getattr(module, "FAILS", ()))
+        if not fails:
+            raise LabError(f"{self.path / 'wrong.py'} names no FAILS (the checks it must fail)")
+        return self._solve("wrong"), fails
+
+    def _solve(self, stem: str) -> Callable[[Any], None]:
+        module = _load_module(self.path / f"{stem}.py", f"stacklab_labs.lab_{self.id.replace('.', '_')}.{stem}")
         solve = getattr(module, "solve", None)
         if not callable(solve):
-            raise LabError(f"{self.path / 'solution.py'} defines no solve(env)")
+            raise LabError(f"{self.path / f'{stem}.py'} defines no solve(env)")
         return solve
 
 

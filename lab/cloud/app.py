@@ -1,19 +1,18 @@
-"""The cloud: `Cloud` holds one lab's parts (database, clock, policy, drivers, services, worker) and
+"""The cloud: `Cloud` holds one lab's parts (database, clock, policy, quotas, drivers, services, worker) and
 `create_app(settings)` serves them as one ASGI app on one port, with DevStack-style path prefixes.
 
-The services are listed once, in `SERVICES`: where each is mounted, which OpenStack error style it answers in,
-and what it adds to the Keystone catalog. Adding a service means adding its package and one line here.
+The services are listed once, in `PLUGINS`: each is a package whose `plugin.py` declares what it brings (see
+lab/cloud/plugin.py): its mount, error style and catalog entries, its routes, policy rules, quotas, meters, job
+handlers and console screens. Adding a service means adding its package and one line here.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import re
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.applications import Starlette
@@ -23,117 +22,97 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route, Router
 from starlette.types import Message, Receive, Scope, Send
 
-from lab.cloud import errors
+from lab.cloud import contracts, errors
 from lab.cloud.clock import LabClock
 from lab.cloud.db import Database
 from lab.cloud.drivers import load_driver
+from lab.cloud.drivers.base import ComputeDriver, NetworkDriver, VolumeDriver
 from lab.cloud.http import respond
+from lab.cloud.plugin import HOOKS, Meter, Plugin, load_plugins
 from lab.cloud.policy import Policy
-from lab.cloud.worker import Worker
-from lab.config import Settings
+from lab.cloud.quotas import Quotas
+from lab.cloud.worker import Handler, Worker
+from lab.config import Settings, private_tree
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class CatalogEntry:
-    type: str
-    name: str
-    path: str  # appended to the public URL; `$(project_id)s` is filled per token, as Keystone does
-
-
-@dataclass(frozen=True)
-class ServiceSpec:
-    name: str  # attribute on Cloud, and the package under lab.cloud
-    service_class: str  # "module:Class"
-    mount: str
-    style: str  # error body style, see errors.error_body
-    catalog: tuple[CatalogEntry, ...] = ()
-    # Microversion advertised in headers (compute, volume), as (header service name, version).
-    microversion: tuple[str, str] | None = None
-
-
-SERVICES: tuple[ServiceSpec, ...] = (
-    ServiceSpec("identity", "lab.cloud.identity.service:IdentityService", "/identity", "keystone",
-                (CatalogEntry("identity", "keystone", "/identity"),)),
-    ServiceSpec("compute", "lab.cloud.compute.service:ComputeService", "/compute", "nova",
-                (CatalogEntry("compute", "nova", "/compute/v2.1"),), ("compute", "2.1")),
-    ServiceSpec("image", "lab.cloud.image.service:ImageService", "/image", "glance",
-                (CatalogEntry("image", "glance", "/image"),)),
-    ServiceSpec("network", "lab.cloud.network.service:NetworkService", "/network", "neutron",
-                (CatalogEntry("network", "neutron", "/network"),)),
-    ServiceSpec("volume", "lab.cloud.volume.service:VolumeService", "/volume", "nova",
-                (CatalogEntry("block-storage", "cinder", "/volume/v3/$(project_id)s"),
-                 CatalogEntry("volumev3", "cinder", "/volume/v3/$(project_id)s")), ("volume", "3.0")),
-    ServiceSpec("labapi", "lab.cloud.labapi.service:LabService", "/lab/v1", "keystone",
-                (CatalogEntry("stacklab", "stacklab", "/lab/v1"),)),
-    ServiceSpec("billing", "lab.cloud.billing.service:BillingService", "/billing/v1", "keystone",
-                (CatalogEntry("billing", "stacklab-billing", "/billing/v1"),)),
+# The services, in the order they are built, bootstrapped and purged (compute before the network it holds
+# ports on, ...). Adding a service is adding its package (with a `plugin.py`) and one line here.
+PLUGINS: tuple[str, ...] = (
+    "lab.cloud.identity",
+    "lab.cloud.compute",
+    "lab.cloud.image",
+    "lab.cloud.network",
+    "lab.cloud.volume",
+    "lab.cloud.labapi",
+    "lab.cloud.billing",
 )
 
 
-def _import(path: str) -> Any:
-    module, _, attr = path.partition(":")
-    return getattr(importlib.import_module(module), attr)
-
-
-def _available(spec: ServiceSpec) -> bool:
-    """A service whose package is not written yet is left out rather than breaking the cloud."""
-    try:
-        importlib.import_module(spec.service_class.partition(":")[0])
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith(f"lab.cloud.{spec.name}"):
-            return False
-        raise
-    return True
-
-
-@dataclass
 class Cloud:
-    """One lab: everything a request handler, the worker or a CLI command needs, built from settings."""
+    """One lab: everything a request handler, the worker or a CLI command needs, built from settings and the
+    plugin list. Services reach each other through the typed contracts (`cloud.network` is a
+    `contracts.Network`); `services` holds every service object by name."""
 
-    settings: Settings
-    specs: tuple[ServiceSpec, ...] = field(init=False)
-    services: dict[str, Any] = field(init=False, default_factory=dict)
+    identity: contracts.Identity
+    compute: contracts.Compute
+    image: contracts.Image
+    network: contracts.Network
+    volume: contracts.Volume
+    billing: contracts.Billing
 
-    def __post_init__(self) -> None:
-        s = self.settings
-        s.data_dir.mkdir(parents=True, exist_ok=True)
-        self.specs = tuple(spec for spec in SERVICES if _available(spec))
-        classes = {spec.name: _import(spec.service_class) for spec in self.specs}  # imports every model
+    def __init__(self, settings: Settings, plugins: tuple[str, ...] = PLUGINS):
+        self.settings = s = settings
+        private_tree(s.data_dir)  # 0700 / 0600: it holds the admin password and every student's state
+        self.plugins: tuple[Plugin, ...] = load_plugins(plugins)
+        self.specs = tuple(p.spec for p in self.plugins)
+        classes = [(p.name, p.service_class()) for p in self.plugins]  # imports every model
         self.db = Database(s.sqlalchemy_url)
         self.db.create_all()
         self.clock = LabClock(self.db)
         self.clock.load()
-        self.policy = Policy(s.data_dir / "policy.yaml")
-        self.compute_driver = load_driver("compute", s.compute_driver, s) if "compute" in classes else None
+        self.policy = Policy([rule for p in self.plugins for rule in p.policies], s.data_dir / "policy.yaml")
+        self.quotas = Quotas(resource for p in self.plugins for resource in p.quotas)
+        self.meters: tuple[Meter, ...] = tuple(meter for p in self.plugins for meter in p.meters)
+        self.jobs: dict[str, Handler] = {}
+        for p in self.plugins:
+            for kind, job in p.jobs.items():
+                if kind in self.jobs:
+                    raise ValueError(f"job kind {kind} is registered by two plugins")
+                self.jobs[kind] = job
+        # The cloud owns every driver: started and closed here, reconciled by the services' `recover`.
+        self.compute_driver: ComputeDriver = load_driver("compute", s.compute_driver, s)
+        self.network_driver: NetworkDriver = load_driver("network", s.network_driver, s)
+        self.volume_driver: VolumeDriver = load_driver("volume", s.volume_driver, s)
         self.worker = Worker(self)
-        for name, cls in classes.items():
-            self.services[name] = cls(self)
+        self.services: dict[str, Any] = {name: cls(self) for name, cls in classes}
+        for name in ("identity", "compute", "image", "network", "volume", "billing"):
+            setattr(self, name, self.services[name])  # checked statically by each service's `_fulfils`
 
-    def __getattr__(self, name: str) -> Any:
-        # cloud.identity, cloud.compute, ...; None for a service this lab does not have.
-        services = self.__dict__.get("services", {})
-        if name in {spec.name for spec in SERVICES}:
-            return services.get(name)
-        raise AttributeError(name)
+    def hooks(self, name: str) -> list[Callable[..., Any]]:
+        """The services' `name` hooks (one of plugin.HOOKS), in plugin order."""
+        assert name in HOOKS, name
+        found = (getattr(self.services[p.name], name, None) for p in self.plugins)
+        return [hook for hook in found if hook is not None]
 
     def bootstrap(self) -> None:
-        """Create what a fresh lab needs (idempotent: an existing lab only gains what is missing)."""
-        for spec in self.specs:
-            boot = getattr(self.services[spec.name], "bootstrap", None)
-            if boot is not None:
-                boot()
+        """Create what a fresh lab needs (idempotent: an existing lab only gains what is missing), then let every
+        service finish what a killed process left half-done."""
+        for boot in self.hooks("bootstrap"):
+            boot()
+        for recover in self.hooks("recover"):
+            recover()
 
     def start(self) -> None:
-        if self.compute_driver is not None:
-            self.compute_driver.start()
+        for driver in (self.compute_driver, self.network_driver, self.volume_driver):
+            driver.start()
         self.worker.start()
 
     def close(self) -> None:
         self.worker.stop()
-        if self.compute_driver is not None:
-            self.compute_driver.close()
+        for driver in (self.compute_driver, self.network_driver, self.volume_driver):
+            driver.close()
         self.db.dispose()
 
 
@@ -154,7 +133,7 @@ def create_app(settings: Settings, *, cloud: Cloud | None = None, start_worker: 
                 cloud.worker.stop()
 
     routes: list[BaseRoute] = []
-    modules = {spec.name: importlib.import_module(f"lab.cloud.{spec.name}.routes") for spec in cloud.specs}
+    modules = {p.name: p.routes_module() for p in cloud.plugins}
     # A package may serve routes under another service's prefix (volume serves Nova's os-volume_attachments):
     # `extra_mounts = [(prefix, routes)]`. They are added as full-path routes ahead of every mount, because a
     # Mount answers its whole prefix and a second Mount on the same prefix would never be reached.

@@ -8,14 +8,15 @@ check-then-insert across two transactions. Any SQLAlchemy URL works too (Postgre
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy import JSON, DateTime, MetaData, create_engine, event, func, select
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 NAMING = {
@@ -52,6 +53,7 @@ class Database:
         kwargs: dict[str, Any] = {}
         if self.is_sqlite:
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+            private_sqlite_file(url)
         self.engine: Engine = create_engine(url, **kwargs)
         if self.is_sqlite:
             _tune_sqlite(self.engine)
@@ -80,6 +82,20 @@ class Database:
         self.engine.dispose()
 
 
+def private_sqlite_file(url: str) -> None:
+    """Create the SQLite file of `url` as 0600 before SQLite opens it (and make an existing one 0600): SQLite
+    gives its -wal and -shm files the database file's mode, so all three stay the owner's only."""
+    path = make_url(url).database
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)
+    for suffix in ("-wal", "-shm"):
+        if os.path.exists(path + suffix):
+            os.chmod(path + suffix, 0o600)
+
+
 def _tune_sqlite(engine: Engine) -> None:
     """WAL, NORMAL sync, foreign keys; and take control of BEGIN so writers can ask for IMMEDIATE."""
 
@@ -97,3 +113,8 @@ def _tune_sqlite(engine: Engine) -> None:
     def _on_begin(connection: Any) -> None:
         immediate = connection.get_execution_options().get("begin_immediate")
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def count(db: Session, model: Any, *where: Any) -> int:
+    """How many rows of `model` match `where`."""
+    return int(db.scalar(select(func.count()).select_from(model).where(*where)) or 0)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlencode
 
 import orjson
@@ -26,8 +26,17 @@ if TYPE_CHECKING:
     from lab.cloud.app import Cloud
 
 
+S = TypeVar("S")
+
 def cloud_of(request: Request) -> Cloud:
     return request.app.state.cloud  # type: ignore[no-any-return,unused-ignore]
+
+
+def service_of(request: Request, name: str, cls: type[S]) -> S:
+    """The lab's `name` service as its own routes see it: the whole class, not the contract others see."""
+    service = cloud_of(request).services[name]
+    assert isinstance(service, cls)
+    return service
 
 
 def context_of(request: Request) -> RequestContext:

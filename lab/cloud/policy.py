@@ -1,148 +1,125 @@
-"""Who may do what: one table of rules, checked in one place (`enforce`).
+"""Who may do what, OpenStack's way: every API operation has a named rule with a check string, enforced by
+oslo.policy (the library every OpenStack service uses), so the names, the check language and `policy.yaml`
+overrides are the ones a student meets on a real cloud.
 
-In OpenStack's spirit (oslo.policy), each API action has a rule; here a rule is one of four levels, so a lab
-can print the table and an instructor can change it (a `policy.yaml` in the data directory overrides any rule):
+Each service declares its rules in its own `policies.py` (`Rule`: the name its OpenStack service uses, the
+default check, a description and the operations it guards) and lists them in its plugin; `Policy` enforces the
+union. Checks are data: `role:member and project_id:%(project_id)s` (the caller's project is the target's),
+`user_id:%(user_id)s` (the caller owns it), `rule:admin_api`. Roles imply roles as Keystone's defaults do
+(admin implies member implies reader), so `role:reader` holds for a member too.
 
-    anyone   any authenticated caller
-    reader   any role in the target's project (reader, member or admin)
-    member   member or admin in the target's project
-    admin    the admin role
-
-Project scoping (a member of project A never sees project B's resources) is done by the services' queries;
-`enforce` only decides the role question and, for a target with a project, that it is the caller's project.
+A `policy.yaml` in the data directory overrides any rule (a check string; for older files one of the four
+levels `anyone`, `reader`, `member`, `admin` is read as the matching base rule). `stacklab policy list` prints
+the table in force.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
+from oslo_config import cfg
+from oslo_policy import policy as oslo
 
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import Forbidden
 
-LEVELS = ("anyone", "reader", "member", "admin")
 
-DEFAULT_RULES: dict[str, str] = {
-    # identity
-    "identity:list_projects": "admin",
-    "identity:get_project": "reader",
-    "identity:create_project": "admin",
-    "identity:update_project": "admin",
-    "identity:delete_project": "admin",
-    "identity:list_users": "admin",
-    "identity:get_user": "admin",
-    "identity:create_user": "admin",
-    "identity:update_user": "admin",
-    "identity:delete_user": "admin",
-    "identity:list_roles": "anyone",
-    "identity:get_role": "anyone",
-    "identity:create_role": "admin",
-    "identity:delete_role": "admin",
-    "identity:list_role_assignments": "admin",
-    "identity:grant_role": "admin",
-    "identity:revoke_role": "admin",
-    "identity:list_domains": "admin",
-    "identity:get_domain": "reader",
-    "identity:create_domain": "admin",
-    "identity:update_domain": "admin",
-    "identity:delete_domain": "admin",
-    "identity:list_services": "admin",
-    "identity:create_service": "admin",
-    "identity:delete_service": "admin",
-    "identity:list_endpoints": "admin",
-    "identity:create_endpoint": "admin",
-    "identity:delete_endpoint": "admin",
-    "identity:list_regions": "anyone",
-    "identity:list_user_projects": "admin",
-    "identity:update_role": "admin",
-    "identity:list_grants": "admin",
-    "identity:create_region": "admin",
-    "identity:update_region": "admin",
-    "identity:delete_region": "admin",
-    "identity:update_service": "admin",
-    "identity:update_endpoint": "admin",
-    "identity:validate_token": "anyone",
-    # compute
-    "compute:get": "reader",
-    "compute:create": "member",
-    "compute:update": "member",
-    "compute:delete": "member",
-    "compute:action": "member",
-    "compute:list_all_projects": "admin",
-    "compute:create_flavor": "admin",
-    "compute:delete_flavor": "admin",
-    "compute:flavor_access": "admin",
-    "compute:keypair": "member",
-    "compute:update_quota": "admin",
-    "compute:hypervisors": "admin",
-    # image
-    "image:get": "reader",
-    "image:create": "member",
-    "image:update": "member",
-    "image:delete": "member",
-    "image:publicize": "admin",
-    "image:upload": "member",
-    "image:download": "reader",
-    "image:deactivate": "member",
-    "image:manage_members": "member",
-    # network
-    "network:get": "reader",
-    "network:create": "member",
-    "network:update": "member",
-    "network:delete": "member",
-    "network:create_shared": "admin",
-    "network:provider": "admin",
-    "network:update_quota": "admin",
-    # volume
-    "volume:get": "reader",
-    "volume:create": "member",
-    "volume:update": "member",
-    "volume:delete": "member",
-    "volume:manage_types": "admin",
-    "volume:update_quota": "admin",
-    "volume:reset_status": "admin",
-    "volume:get_pools": "admin",
-    # billing
-    "billing:get": "reader",
-    "billing:redeem": "member",
-    "billing:admin": "admin",
-    # the lab itself
-    "lab:clock_advance": "admin",
-    "lab:admin": "admin",
-    "lab:record_progress": "member",
-    "lab:reset_own": "member",
-}
+@dataclass(frozen=True)
+class Rule:
+    """One policy rule: `name` as the OpenStack service names it, `check` its default, `description` what it
+    decides, `operations` the (method, path) pairs it guards (as in the service's policy reference)."""
+
+    name: str
+    check: str
+    description: str
+    operations: tuple[tuple[str, str], ...] = ()
+
+
+# The base rules every service's rules are written with (Nova's and Keystone's names for them).
+BASE_RULES: tuple[Rule, ...] = (
+    Rule("context_is_admin", "role:admin", "The caller has the admin role: an operator of the whole lab."),
+    Rule("admin_api", "role:admin", "Operator-only APIs."),
+    Rule("project_reader_api", "role:reader and project_id:%(project_id)s",
+         "A reader (or member, or admin) of the target's own project."),
+    Rule("project_member_api", "role:member and project_id:%(project_id)s",
+         "A member (or admin) of the target's own project."),
+    Rule("project_reader_or_admin", "rule:project_reader_api or rule:context_is_admin",
+         "A reader of the target's project, or an operator."),
+    Rule("project_member_or_admin", "rule:project_member_api or rule:context_is_admin",
+         "A member of the target's project, or an operator."),
+    Rule("owner", "user_id:%(user_id)s", "The caller is the user the target belongs to."),
+    Rule("admin_or_owner", "rule:context_is_admin or rule:owner", "The target's own user, or an operator."),
+    Rule("any_project", "rule:context_is_admin or project_id:%(project_id)s",
+         "Any authenticated caller on a target of its own project (no role needed), or an operator."),
+)
+
+# How the four levels of older policy files read as check strings.
+LEVELS = {"anyone": "rule:any_project", "reader": "rule:project_reader_or_admin",
+          "member": "rule:project_member_or_admin", "admin": "rule:context_is_admin"}
+
+# Keystone's default implied roles.
+IMPLIES = {"admin": ("member", "reader"), "member": ("reader",)}
+
+
+def credentials(ctx: RequestContext) -> dict[str, Any]:
+    """What oslo.policy checks against: the caller's roles (with the roles they imply), project and user."""
+    roles = {r.lower() for r in ctx.roles}
+    for role in list(roles):
+        roles.update(IMPLIES.get(role, ()))
+    return {"roles": sorted(roles), "project_id": ctx.project_id, "user_id": ctx.user_id,
+            "domain_id": ctx.domain_id, "is_admin": "admin" in roles}
 
 
 class Policy:
-    """The rule table in force: the defaults, overridden by `policy.yaml` when present."""
+    """The rule table in force: the plugins' rules over the base rules, overridden by `policy.yaml`."""
 
-    def __init__(self, overrides_file: Path | None = None):
-        self.rules = dict(DEFAULT_RULES)
+    def __init__(self, rules: Iterable[Rule], overrides_file: Path | None = None):
+        self.defaults: dict[str, Rule] = {}
+        for rule in (*BASE_RULES, *rules):
+            if rule.name in self.defaults:
+                raise ValueError(f"policy rule {rule.name} is declared twice")
+            self.defaults[rule.name] = rule
+        self.overrides: dict[str, str] = {}
         if overrides_file is not None and overrides_file.exists():
-            overrides = yaml.safe_load(overrides_file.read_text()) or {}
-            for name, level in overrides.items():
-                if level not in LEVELS:
-                    raise ValueError(f"{overrides_file}: rule {name}: level must be one of {', '.join(LEVELS)}")
-                self.rules[name] = level
+            for name, check in (yaml.safe_load(overrides_file.read_text()) or {}).items():
+                if not isinstance(check, str):
+                    raise ValueError(f"{overrides_file}: rule {name}: a check string is required")
+                self.overrides[str(name)] = LEVELS.get(check, check)
+        conf = cfg.ConfigOpts()
+        conf([], project="stacklab", default_config_files=[], default_config_dirs=[])
+        # The lab reads policy.yaml itself (above), so oslo.policy is given no file of its own to watch.
+        self._enforcer = oslo.Enforcer(conf, policy_file="stacklab-no-policy-file.yaml", use_conf=False)
+        self._load()
 
-    def allows(self, ctx: RequestContext, action: str, project_id: str | None = None) -> bool:
-        """True if `ctx` may do `action` on a target in `project_id` (None: a target with no project)."""
-        level = self.rules.get(action, "admin")
-        if ctx.is_admin:
-            return True
-        if level == "admin":
-            return False
-        if project_id is not None and project_id != ctx.project_id:
-            return False
-        if level == "anyone":
-            return True
-        if level == "reader":
-            return bool(ctx.roles)
-        return ctx.can_write
+    def _load(self) -> None:
+        checks = {name: rule.check for name, rule in self.defaults.items()} | self.overrides
+        self._enforcer.set_rules(oslo.Rules.from_dict(checks), overwrite=True, use_conf=False)
 
-    def enforce(self, ctx: RequestContext, action: str, project_id: str | None = None) -> None:
+    @property
+    def rules(self) -> Mapping[str, str]:
+        """Rule name -> the check string in force."""
+        return {name: rule.check for name, rule in self.defaults.items()} | self.overrides
+
+    def override(self, name: str, check: str) -> None:
+        """Change one rule for this lab's lifetime (tests, and the lab API's instructor tools)."""
+        self.overrides[name] = LEVELS.get(check, check)
+        self._load()
+
+    def allows(self, ctx: RequestContext, action: str, project_id: str | None = None,
+               **target: Any) -> bool:
+        """True if `ctx` may do `action` on a target in `project_id` (None: a target with no project of its own,
+        checked as one of the caller's project) with the other target attributes given (e.g. `user_id`)."""
+        if action not in self.defaults:
+            raise KeyError(f"undeclared policy rule {action!r}")  # a typo must not fall back to a default
+        values = {"project_id": project_id if project_id is not None else ctx.project_id,
+                  "user_id": ctx.user_id, **target}
+        return bool(self._enforcer.enforce(action, values, credentials(ctx)))
+
+    def enforce(self, ctx: RequestContext, action: str, project_id: str | None = None, **target: Any) -> None:
         """Raise Forbidden (OpenStack's wording) unless `allows`."""
-        if not self.allows(ctx, action, project_id):
+        if not self.allows(ctx, action, project_id, **target):
             raise Forbidden(f"Policy doesn't allow {action} to be performed.")

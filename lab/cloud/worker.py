@@ -60,15 +60,16 @@ class Handler:
     on_failure: Callable[[Cloud, JobSpec, str], None] | None = None
 
 
-_HANDLERS: dict[str, Handler] = {}
+Jobs = dict[str, Handler]
 
 
-def handler(kind: str, on_failure: Callable[[Cloud, JobSpec, str], None] | None = None
-            ) -> Callable[[Callable[[Cloud, JobSpec], None]], Callable[[Cloud, JobSpec], None]]:
-    """Register the function that runs jobs of `kind` (a decorator used by each service)."""
+def job(registry: Jobs, kind: str, on_failure: Callable[[Cloud, JobSpec, str], None] | None = None
+        ) -> Callable[[Callable[[Cloud, JobSpec], None]], Callable[[Cloud, JobSpec], None]]:
+    """Add the decorated function to `registry` (a module's `JOBS`, listed in its service's plugin) as the
+    handler of jobs of `kind`."""
 
     def register(fn: Callable[[Cloud, JobSpec], None]) -> Callable[[Cloud, JobSpec], None]:
-        _HANDLERS[kind] = Handler(fn, on_failure)
+        registry[kind] = Handler(fn, on_failure)
         return fn
 
     return register
@@ -153,7 +154,7 @@ class Worker:
             return JobSpec(job.id, job.kind, job.resource_id, dict(job.payload or {}), job.attempts)
 
     def _run(self, spec: JobSpec) -> None:
-        entry = _HANDLERS.get(spec.kind)
+        entry = self.cloud.jobs.get(spec.kind)
         try:
             if entry is None:
                 raise RuntimeError(f"no handler for job kind {spec.kind!r}")

@@ -38,6 +38,33 @@ def cloud_option(default: str) -> Callable[[F], F]:
 
 
 json_option = click.option("--json", "as_json", is_flag=True, default=False, help="Print the answer as JSON.")
+
+
+def image_options(what: str) -> Callable[[F], F]:
+    """--png FILE and --svg FILE: also draw `what` as an image (matplotlib), for a slide, a page or a report."""
+    def suffix(kind: str) -> Callable[[click.Context, click.Parameter, Path | None], Path | None]:
+        def check(_ctx: click.Context, _param: click.Parameter, value: Path | None) -> Path | None:
+            if value is not None and value.suffix.lower() != f".{kind}":
+                raise click.BadParameter(f"{value} must end in .{kind}")
+            return value
+        return check
+
+    def wrap(fn: F) -> F:
+        fn = click.option("--svg", "svg", type=click.Path(path_type=Path, dir_okay=False), default=None,
+                          callback=suffix("svg"), help=f"Also draw {what} as an SVG image in this file.")(fn)
+        return click.option("--png", "png", type=click.Path(path_type=Path, dir_okay=False), default=None,
+                            callback=suffix("png"), help=f"Also draw {what} as a PNG image in this file.")(fn)
+    return wrap
+
+
+def _write_images(figure: Callable[[], Any], *paths: Path | None) -> None:
+    """Draw the chart once per requested file (a figure is closed when saved) and say where it went."""
+    from lab import charts
+
+    for path in paths:
+        if path is not None:
+            charts.save(figure(), path)
+            click.echo(f"chart written to {path}")
 project_option = click.option("--project", default=None,
                               help="Another project, by name or id (admins only; others get 404).")
 
@@ -132,19 +159,39 @@ def billing() -> None:
 @cloud_option(STUDENT_CLOUD)
 @project_option
 @json_option
+@image_options("the balance over time")
 @click.pass_context
-def balance(ctx: click.Context, cloud_name: str, project: str | None, as_json: bool) -> None:
-    """Show the project's mode, balance and credit history."""
+def balance(ctx: click.Context, cloud_name: str, project: str | None, as_json: bool, png: Path | None,
+            svg: Path | None) -> None:
+    """Show the project's mode, balance and credit history (--png/--svg: the balance over time)."""
     answer = _call(ctx, cloud_name, "GET", "/account", project=project)
     if as_json:
         _echo_json(answer)
         return
     account = answer["account"]
-    click.echo(f"project:  {account['project_id']}")
+    click.echo(f"project:  {_project_label(account)}")
     click.echo(f"mode:     {account['mode']}")
     click.echo(f"balance:  {account['balance']} {account['currency']}")
     for t in account["transactions"]:
         click.echo(f"  {t['time']}  {t['kind']:<8} {t['amount']:>10}  {t['description']}")
+    if png is not None or svg is not None:
+        from lab import charts
+
+        months = [b["month"] for b in _call(ctx, cloud_name, "GET", "/bills", project=project)["bills"]]
+        usages = [_call(ctx, cloud_name, "GET", "/usage", project=project, month=m)["usage"] for m in months]
+        now = charts.parse_time(account["as_of"]) if account.get("as_of") else None
+        _write_images(lambda: charts.balance_over_time(account, usages, now), png, svg)
+
+
+def _resource_label(item: dict[str, Any]) -> str:
+    """A line item's resource: its name beside a short id (the full id when it has no name)."""
+    return f"{item['name']} ({item['resource_id'][:8]})" if item.get("name") else str(item["resource_id"])
+
+
+def _project_label(body: dict[str, Any]) -> str:
+    """`demo (3f2a...)`: the project's name beside its id (the id alone for a deleted project)."""
+    name = body.get("project_name")
+    return f"{name} ({body['project_id']})" if name else str(body["project_id"])
 
 
 def _bar(value: Decimal, top: Decimal, width: int = 40) -> str:
@@ -155,7 +202,8 @@ def _bar(value: Decimal, top: Decimal, width: int = 40) -> str:
     return "█" * (eighths // 8) + ("", "▏", "▎", "▍", "▌", "▋", "▊", "▉")[eighths % 8]
 
 
-def _usage_chart(usage: dict[str, Any], svg: Path | None) -> None:
+def _usage_chart(usage: dict[str, Any]) -> None:
+    """The cost per day as bars of text, for a terminal."""
     from rich.table import Table
 
     days = usage["days"]
@@ -167,34 +215,34 @@ def _usage_chart(usage: dict[str, Any], svg: Path | None) -> None:
     table.add_column("bar")
     for d in days:
         table.add_row(d["date"], d["total"], _bar(Decimal(d["total"]), top))
-    console = _console(record=svg is not None)
+    console = _console()
     console.print(table)
     if not days:
         console.print("no usage this month")
-    if svg is not None:
-        console.save_svg(str(svg), title=f"stacklab billing usage {usage['month']}")
-        click.echo(f"chart written to {svg}")
 
 
 @billing.command()
 @click.option("--month", default=None, help="Month as YYYY-MM (default: the current lab month).")
-@click.option("--chart", is_flag=True, default=False, help="Draw the cost per day as a bar chart.")
-@click.option("--svg", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="Also write the chart to this SVG file.")
+@click.option("--chart", is_flag=True, default=False, help="Draw the cost per day as text bars in the terminal.")
+@image_options("the cost per day by category")
 @cloud_option(STUDENT_CLOUD)
 @project_option
 @json_option
 @click.pass_context
-def usage(ctx: click.Context, month: str | None, chart: bool, svg: Path | None, cloud_name: str,
-          project: str | None, as_json: bool) -> None:
-    """Show what the project uses now and its cost per day this month."""
+def usage(ctx: click.Context, month: str | None, chart: bool, png: Path | None, svg: Path | None,
+          cloud_name: str, project: str | None, as_json: bool) -> None:
+    """Show what the project uses now and its cost per day this month (--png/--svg: as a bar chart)."""
     answer = _call(ctx, cloud_name, "GET", "/usage", project=project, month=month)
     if as_json:
         _echo_json(answer)
         return
     data = answer["usage"]
-    if chart or svg is not None:
-        _usage_chart(data, svg)
+    if png is not None or svg is not None:
+        from lab import charts
+
+        _write_images(lambda: charts.usage_by_day(data), png, svg)
+    if chart:
+        _usage_chart(data)
         return
     _table(f"Running now ({data['currency']})", ["type", "name", "variant", "since", "per hour"],
            [[r["type"], r["name"] or r["resource_id"], r["variant"], r["since"], r["cost_per_hour"]]
@@ -207,13 +255,14 @@ def usage(ctx: click.Context, month: str | None, chart: bool, svg: Path | None, 
 @billing.command()
 @click.option("--month", default=None, help="Month as YYYY-MM (default: the current lab month, an estimate).")
 @click.option("--csv", "as_csv", is_flag=True, default=False, help="Print the bill as CSV.")
+@image_options("the bill by resource")
 @cloud_option(STUDENT_CLOUD)
 @project_option
 @json_option
 @click.pass_context
-def bill(ctx: click.Context, month: str | None, as_csv: bool, cloud_name: str, project: str | None,
-         as_json: bool) -> None:
-    """Show a month's bill: totals by category, then every line item."""
+def bill(ctx: click.Context, month: str | None, as_csv: bool, png: Path | None, svg: Path | None,
+         cloud_name: str, project: str | None, as_json: bool) -> None:
+    """Show a month's bill: totals by category, then every line item (--png/--svg: by resource)."""
     month = month or "current"  # the lab clock's month, which the cloud knows
     if as_csv:
         click.echo(_call(ctx, cloud_name, "GET", f"/bills/{month}", project=project, text=True, format="csv"),
@@ -224,11 +273,11 @@ def bill(ctx: click.Context, month: str | None, as_csv: bool, cloud_name: str, p
         _echo_json(answer)
         return
     b = answer["bill"]
-    click.echo(f"Bill {b['month']} for project {b['project_id']} ({b['status']})")
+    click.echo(f"Bill {b['month']} for project {_project_label(b)} ({b['status']})")
     _table("Totals by category", ["category", f"total ({b['currency']})"],
            [[c["category"], c["total"]] for c in b["categories"]] + [["TOTAL", b["total"]]], right=(1,))
     _table("Line items", ["type", "name", "unit price", "start", "end", "quantity", "total"],
-           [[li["type"] + (f" ({li['variant']})" if li["variant"] else ""), li["name"] or li["resource_id"],
+           [[li["type"] + (f" ({li['variant']})" if li["variant"] else ""), _resource_label(li),
              f"{li['unit_price']}/{li['unit']}", li["start"], li["end"],
              f"{li['quantity']} {li['quantity_unit']}", li["total"] + ("*" if li["estimated"] else "")]
             for li in b["line_items"]], right=(5, 6))
@@ -237,6 +286,10 @@ def bill(ctx: click.Context, month: str | None, as_csv: bool, cloud_name: str, p
     if b["invoice"]:
         inv = b["invoice"]
         click.echo(f"Invoice: total {inv['total']}, paid from credit {inv['credit_applied']}, due {inv['amount_due']}")
+    if png is not None or svg is not None:
+        from lab import charts
+
+        _write_images(lambda: charts.usage_by_category(b), png, svg)
 
 
 @billing.group(invoke_without_command=True)
@@ -367,6 +420,45 @@ def budget_set(ctx: click.Context, project: str, amount: str, thresholds: str, c
                    {"budget": {"amount": amount, "thresholds": levels}})["budget"]
     click.echo(f"{project}: budget {answer['amount']} {answer['currency']} a month, alerts at "
                f"{', '.join(f'{t}%' for t in answer['thresholds'])}")
+
+
+@billing.command("class-cost")
+@click.option("--class", "class_name", default=None,
+              help="Only this class's students (default: every project with an account).")
+@click.option("--month", default=None, help="Month as YYYY-MM (default: the current lab month).")
+@image_options("each project's cost by category")
+@cloud_option(ADMIN_CLOUD)
+@json_option
+@click.pass_context
+def class_cost(ctx: click.Context, class_name: str | None, month: str | None, png: Path | None,
+               svg: Path | None, cloud_name: str, as_json: bool) -> None:
+    """Show what each student's project costs this month (admin): the instructor's view of a class."""
+    from lab.admin_client import AdminClientError, LabAdminClient, LabNotRunning
+
+    if class_name is not None:
+        try:
+            shown = LabAdminClient(settings_from(ctx, {}), cloud_name).request("GET", f"/classes/{class_name}")
+        except (LabNotRunning, AdminClientError) as exc:
+            raise click.ClickException(str(exc)) from None
+        projects = [s["project_id"] for s in shown["class"].get("student_list") or [] if s.get("project_id")]
+    else:
+        projects = [a["project_id"] for a in _call(ctx, cloud_name, "GET", "/accounts")["accounts"]]
+    bills = [_call(ctx, cloud_name, "GET", f"/bills/{month or 'current'}", project=p)["bill"] for p in projects]
+    if as_json:
+        _echo_json({"bills": bills})
+        return
+    bills.sort(key=lambda b: b.get("project_name") or b["project_id"])
+    currency = bills[0]["currency"] if bills else ""
+    _table(f"Cost per project, {bills[0]['month'] if bills else month or 'this month'} ({currency})",
+           ["project", "total", "by category"],
+           [[_project_label(b), b["total"], ", ".join(f"{c['category']} {c['total']}" for c in b["categories"])]
+            for b in bills], right=(1,))
+    total = sum((Decimal(b["total"]) for b in bills), Decimal(0))
+    click.echo(f"{len(bills)} projects, total {total:.2f} {currency}")
+    if png is not None or svg is not None:
+        from lab import charts
+
+        _write_images(lambda: charts.class_cost(bills), png, svg)
 
 
 @billing.command()

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from lab.commands.options import settings_from
+from lab.commands.options import lab_is_named, lab_target_options, settings_from
 
 cloud_option = click.option(
     "--cloud", "cloud_name", default=None,
@@ -29,9 +29,9 @@ def _call(ctx: click.Context, cloud_name: str | None, method: str, path: str,
           body: dict[str, Any] | None = None) -> dict[str, Any]:
     from lab.admin_client import AdminClientError, LabAdminClient, LabNotRunning
 
-    settings = settings_from(ctx, {})
+    settings = settings_from(ctx, {}, client=True)
     try:
-        return LabAdminClient(settings, cloud_name).request(method, path, body)
+        return LabAdminClient(settings, cloud_name, lab_is_named(ctx)).request(method, path, body)
     except (LabNotRunning, AdminClientError) as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -49,6 +49,7 @@ def _print(answer: dict[str, Any], as_json: bool) -> None:
 
 @clock.command()
 @cloud_option
+@lab_target_options
 @json_option
 @click.pass_context
 def show(ctx: click.Context, cloud_name: str | None, as_json: bool) -> None:
@@ -59,6 +60,7 @@ def show(ctx: click.Context, cloud_name: str | None, as_json: bool) -> None:
 @clock.command()
 @click.argument("duration")
 @cloud_option
+@lab_target_options
 @json_option
 @click.pass_context
 def advance(ctx: click.Context, duration: str, cloud_name: str | None, as_json: bool) -> None:

@@ -17,7 +17,7 @@ def info(ctx: click.Context, **values: Any) -> None:
     """Show the lab's endpoint, data directory, drivers and credentials, and whether it is running."""
     import httpx  # here, not at the top: `stacklab up` should not pay for it
 
-    settings = settings_from(ctx, values)
+    settings = settings_from(ctx, values, client=True)  # the lab of --data-dir, where it last served
     try:
         running = httpx.get(f"{settings.endpoint}/identity", timeout=2).status_code in (200, 300)
     except httpx.HTTPError:

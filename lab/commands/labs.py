@@ -1,9 +1,10 @@
 """The student's commands: `stacklab labs` (the labs by day, with your status), `labs show`, `check`, `solve`,
-`notebooks` (JupyterLab on notebooks/) and `docs` (the course site).
+`notebooks` (JupyterLab on the student's own copy of notebooks/) and `docs` (the course site).
 
-Checks run here, in the student's process, against the cloud named by `--cloud` (a clouds.yaml entry:
-`stacklab-demo` unless $OS_CLOUD names another), so they work against any OpenStack cloud. On StackLab the
-result is also recorded in the cloud (`/lab/v1/progress`), where the instructor's progress grid reads it.
+On StackLab the cloud runs a lab's checks (`POST /lab/v1/labs/{id}/check`) as the student named by `--cloud`
+(a clouds.yaml entry: $OS_CLOUD, else `stacklab-demo`) and records the result itself, where the instructor's
+progress grid reads it; a student cannot write a result. On any other OpenStack cloud the same checks run here,
+in the student's process, and nothing is recorded.
 """
 
 from __future__ import annotations
@@ -85,8 +86,9 @@ def _env(cloud_name: str | None) -> Any:
 def labs(ctx: click.Context, day: int | None, cloud_name: str | None, offline: bool) -> None:
     """List the labs by day, with your status in each.
 
-    The status comes from your last `stacklab check` on this cloud: `done` when every check passed, `n/m`
-    when some did. `stacklab labs show 2.3` prints a lab's instructions.
+    The status is what the cloud recorded when it ran your checks: `earned` when every check passed on your
+    own work, `solved` after `stacklab solve`, `reset` after your project was reset, `n/m` when some passed.
+    `stacklab labs show 2.3` prints a lab's instructions.
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -108,7 +110,7 @@ def labs(ctx: click.Context, day: int | None, cloud_name: str | None, offline: b
             current = lab.day
             click.echo(f"Day {lab.day}")
         row = progress.get(lab.id)
-        status = "" if row is None else ("done" if row["completed"] else f"{row['passed']}/{row['total']}")
+        status = "" if row is None else str(row.get("grade") or f"{row['passed']}/{row['total']}")
         needs = f"  (needs {', '.join(lab.requires)})" if lab.requires else ""
         admin = "  [instructor demo]" if lab.instructor_demo else "  [admin]" if lab.admin else ""
         click.echo(f"  {lab.id:<5} {status:<7} {lab.title}{admin}{needs}")
@@ -125,44 +127,67 @@ def show(lab_id: str) -> None:
         click.echo(f"  - {check.description}")
 
 
+def _print_report(lab: Any, report: Any, recorded: str) -> None:
+    click.echo(f"Lab {lab.id}: {lab.title}")
+    for result in report.results:
+        mark = {"pass": click.style("PASS", fg="green"), "fail": click.style("FAIL", fg="red"),
+                "skip": click.style("SKIP", fg="yellow")}[result.status]
+        click.echo(f"  {mark}  {result.description}")
+        if result.status == "fail" and result.message:
+            click.echo(f"        {result.message}")
+    if report.skipped_reason:
+        click.echo(f"Skipped: {report.skipped_reason}.")
+    elif report.completed:
+        click.echo(f"All {report.total} checks passed.")
+    else:
+        first = report.first_failure
+        click.echo(f"{report.passed}/{report.total} checks passed.")
+        if first is not None and first.hint:
+            click.echo(f"Hint: {first.hint}")
+    if recorded:
+        click.echo(recorded)
+
+
+def _recorded(body: dict[str, Any] | None) -> str:
+    """What the cloud recorded, in a line ('' when nothing was)."""
+    row = (body or {}).get("progress")
+    if not row:
+        return ""
+    return f"Recorded by the cloud: {row['method']} ({row['passed']}/{row['total']}) at {row['updated_at']}."
+
+
 @click.command()
 @click.argument("lab_id")
 @cloud_option
 @click.option("--json", "as_json", is_flag=True, default=False, help="Print the result as JSON.")
-@click.option("--no-record", is_flag=True, default=False, help="Do not record the result in the cloud.")
-def check(lab_id: str, cloud_name: str | None, as_json: bool, no_record: bool) -> None:
+@click.option("--local", is_flag=True, default=False,
+              help="Run the checks here instead of in the cloud (nothing is recorded).")
+def check(lab_id: str, cloud_name: str | None, as_json: bool, local: bool) -> None:
     """Run a lab's checks against your project: pass/fail per check, and a hint for the first failure.
 
-    The exit status is 0 when every check passed (or the lab is skipped on this cloud), 1 otherwise.
+    On StackLab the cloud runs the checks with your own credentials and records the result (the instructor's
+    progress grid reads it); on another OpenStack cloud they run here and nothing is recorded. The exit status
+    is 0 when every check passed (or the lab is skipped on this cloud), 1 otherwise.
     """
-    from lab.camp.engine import record_progress, run_lab
+    from lab.camp.engine import CloudCheckError, cloud_check, report_from, run_lab
 
     lab = _lab(lab_id)
     env = _env(cloud_name)
-    report = run_lab(lab, env)
-    recorded = False if no_record else record_progress(env.conn, report)
+    body = None
+    if not local:
+        try:
+            body = cloud_check(env.conn, lab.id)
+        except CloudCheckError as exc:
+            raise click.ClickException(str(exc)) from None
+    report = report_from(body) if body is not None else run_lab(lab, env)
+    recorded = body is not None and body.get("progress") is not None
     if as_json:
         click.echo(json.dumps({"lab_id": report.lab_id, "passed": report.passed, "total": report.total,
                                "completed": report.completed, "skipped_reason": report.skipped_reason,
-                               "recorded": recorded,
+                               "recorded": recorded, "progress": (body or {}).get("progress"),
                                "checks": [r.__dict__ for r in report.results]}, indent=2))
     else:
-        click.echo(f"Lab {lab.id}: {lab.title}")
-        for result in report.results:
-            mark = {"pass": click.style("PASS", fg="green"), "fail": click.style("FAIL", fg="red"),
-                    "skip": click.style("SKIP", fg="yellow")}[result.status]
-            click.echo(f"  {mark}  {result.description}")
-            if result.status == "fail" and result.message:
-                click.echo(f"        {result.message}")
-        if report.skipped_reason:
-            click.echo(f"Skipped: {report.skipped_reason}.")
-        elif report.completed:
-            click.echo(f"All {report.total} checks passed.")
-        else:
-            first = report.first_failure
-            click.echo(f"{report.passed}/{report.total} checks passed.")
-            if first is not None and first.hint:
-                click.echo(f"Hint: {first.hint}")
+        _print_report(lab, report, _recorded(body))
     if not report.completed and not report.skipped_reason:
         sys.exit(1)
 
@@ -172,44 +197,92 @@ def check(lab_id: str, cloud_name: str | None, as_json: bool, no_record: bool) -
 @cloud_option
 @click.option("--yes", is_flag=True, default=False, help="Do not ask for confirmation.")
 def solve(lab_id: str, cloud_name: str | None, yes: bool) -> None:
-    """Apply a lab's reference solution in your project (to catch up), then run its checks."""
-    from lab.camp.engine import Skip, apply_solution, record_progress, run_lab
+    """Apply a lab's reference solution in your project (to catch up), then run its checks.
+
+    The lab is then recorded as `solved`, not earned: the grid shows the difference, and checks passing
+    afterwards stay `solved` until your project is reset.
+    """
+    from lab.camp.engine import CloudCheckError, Skip, apply_solution, cloud_check, report_from, run_lab
 
     lab = _lab(lab_id)
     if not yes:
         click.confirm(f"Apply the reference solution of lab {lab.id} ({lab.title}) in your project?", abort=True)
     env = _env(cloud_name)
     try:
-        apply_solution(lab, env)
-    except Skip as exc:
-        raise click.ClickException(f"{exc}") from None
-    except Exception as exc:
-        raise click.ClickException(f"the solution of lab {lab.id} failed: {type(exc).__name__}: {exc} "
-                                   f"(something of the same name may exist already: `stacklab class reset` "
-                                   f"or delete it, then try again)") from None
-    report = run_lab(lab, env)
-    record_progress(env.conn, report)
+        body = cloud_check(env.conn, lab.id, solve=True)
+    except CloudCheckError as exc:
+        raise click.ClickException(str(exc)) from None
+    if body is None:  # not StackLab: solve here, nothing to record
+        try:
+            apply_solution(lab, env)
+        except Skip as exc:
+            raise click.ClickException(f"{exc}") from None
+        except Exception as exc:
+            raise click.ClickException(f"the solution of lab {lab.id} failed: {type(exc).__name__}: {exc} "
+                                       "(something of the same name may exist already: delete it, then try "
+                                       "again)") from None
+    report = report_from(body) if body is not None else run_lab(lab, env)
     click.echo(f"Lab {lab.id} solved: {report.passed}/{report.total} checks pass.")
+    if body is not None and body.get("progress"):
+        click.echo("Recorded as solved (not earned).")
+
+
+def notebooks_home() -> Path:
+    """Where a student's own copies of the notebooks live: $STACKLAB_NOTEBOOKS_DIR, else ~/stacklab-notebooks."""
+    return Path(os.environ.get("STACKLAB_NOTEBOOKS_DIR") or Path.home() / "stacklab-notebooks").expanduser()
+
+
+def copy_notebooks(target: Path, source: Path | None = None) -> list[str]:
+    """Copy the course notebooks into `target` (made 0700 if new); never overwrite a copy the student has (their
+    edits stay), only add the ones missing. Returns the names copied."""
+    source = source or ROOT / "notebooks"
+    target.mkdir(mode=0o700, parents=True, exist_ok=True)
+    copied = []
+    for notebook in sorted(source.glob("*.ipynb")):
+        mine = target / notebook.name
+        if not mine.exists():
+            shutil.copyfile(notebook, mine)
+            copied.append(notebook.name)
+    return copied
 
 
 @click.command()
 @cloud_option
+@click.option("--dir", "folder", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="The student's own notebook folder (default: $STACKLAB_NOTEBOOKS_DIR, else ~/stacklab-notebooks).")
+@click.option("--ip", default="127.0.0.1", show_default=True,
+              help="Address JupyterLab listens on (0.0.0.0 for students on other machines).")
 @click.option("--port", type=int, default=8888, show_default=True, help="Port for JupyterLab.")
+@click.option("--token", default=None, help="JupyterLab's login token (default: JupyterLab makes one and prints it).")
 @click.option("--no-browser", is_flag=True, default=False, help="Do not open a browser.")
-def notebooks(cloud_name: str | None, port: int, no_browser: bool) -> None:
-    """Open JupyterLab on the course notebooks, with OS_CLOUD set to your cloud.
+def notebooks(cloud_name: str | None, folder: Path | None, ip: str, port: int, token: str | None,
+              no_browser: bool) -> None:
+    """Open JupyterLab on your own copy of the course notebooks, with OS_CLOUD set to your cloud.
 
-    Needs the notebooks extra: `pip install 'stacklab[notebooks]'`.
+    The first start copies the notebooks (one per camp day) into your folder; later starts keep your edits and
+    only add notebooks that are new. The repository's originals are never opened. As root (a classroom VM)
+    JupyterLab is started with --allow-root. `scripts/setup.sh` installs JupyterLab (the `notebooks` extra).
     """
     jupyter = shutil.which("jupyter-lab") or str(Path(sys.executable).with_name("jupyter-lab"))
     if not Path(jupyter).exists():
-        raise click.ClickException("JupyterLab is not installed: pip install 'stacklab[notebooks]'")
+        raise click.ClickException("JupyterLab is not installed: run scripts/setup.sh, or pip install "
+                                   "'stacklab[notebooks]'")
+    target = (folder or notebooks_home()).resolve()
+    copied = copy_notebooks(target)
     env = dict(os.environ, OS_CLOUD=cloud_name or default_cloud())
-    args = [jupyter, f"--port={port}", f"--notebook-dir={ROOT / 'notebooks'}"]
+    args = [jupyter, f"--ServerApp.root_dir={target}", f"--ServerApp.ip={ip}", f"--ServerApp.port={port}",
+            "--ServerApp.port_retries=0"]
+    if token is not None:
+        args.append(f"--IdentityProvider.token={token}")
     if no_browser:
         args.append("--no-browser")
-    click.echo(f"JupyterLab on {ROOT / 'notebooks'} with OS_CLOUD={env['OS_CLOUD']}")
-    sys.exit(subprocess.call(args, env=env))
+    if os.geteuid() == 0:  # JupyterLab refuses root without it; a classroom VM's service runs as root
+        args.append("--allow-root")
+    if copied:
+        click.echo(f"copied {len(copied)} notebooks into {target}")
+    click.echo(f"JupyterLab on {target} at http://{ip}:{port}/ with OS_CLOUD={env['OS_CLOUD']}", err=False)
+    sys.stdout.flush()
+    os.execve(jupyter, args, env)  # JupyterLab takes over this process: Ctrl-C and signals reach it directly
 
 
 @click.command()

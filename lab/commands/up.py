@@ -18,7 +18,8 @@ import click
 
 from lab import clouds_yaml
 from lab.commands.options import lab_options, settings_from
-from lab.config import Settings
+from lab.config import Settings, record_endpoint
+from lab.public_url import NoPublicAddress, advertised_url, is_loopback
 
 NO_CLOUDS_YAML_ENV = "STACKLAB_NO_CLOUDS_YAML"
 
@@ -41,14 +42,22 @@ def up(ctx: click.Context, no_clouds_yaml: bool, **values: Any) -> None:
     from lab.cloud.app import Cloud, create_app
 
     settings = settings_from(ctx, values)
+    try:
+        public = advertised_url(settings)
+    except NoPublicAddress as exc:
+        raise click.ClickException(str(exc)) from None
+    if not is_loopback(settings.host):  # every catalog entry, sheet and clouds.yaml then carries it
+        settings.public_url = public.url
     from lab.cloud.drivers import REGISTRY
 
-    known = REGISTRY["compute"]
-    if settings.compute_driver not in known:  # checked here too: a lab without compute would not notice
-        raise click.ClickException(f"unknown compute driver {settings.compute_driver!r}; choose one of: "
-                                   f"{', '.join(sorted(known))}")
+    for kind, name in (("compute", settings.compute_driver), ("network", settings.network_driver)):
+        if name not in REGISTRY[kind]:
+            raise click.ClickException(f"unknown {kind} driver {name!r}; choose one of: "
+                                       f"{', '.join(sorted(REGISTRY[kind]))}")
     logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Everything the lab writes (database, WAL, snapshots, volumes, images, credentials) is the owner's only.
+    os.umask(0o077)
     try:
         cloud = Cloud(settings)
         app = create_app(settings, cloud=cloud)
@@ -61,6 +70,7 @@ def up(ctx: click.Context, no_clouds_yaml: bool, **values: Any) -> None:
     if boot_note:  # under libvirt: whether cirros is the tiny guest, or how to build it
         click.echo(f"Images: {boot_note}")
     try:
+        record_endpoint(settings)  # `stacklab info --data-dir ...` and the admin commands find this lab
         skip = no_clouds_yaml or os.environ.get(NO_CLOUDS_YAML_ENV, "") not in ("", "0")
         written = None if skip else _write_clouds_yaml(settings)
 
@@ -68,7 +78,7 @@ def up(ctx: click.Context, no_clouds_yaml: bool, **values: Any) -> None:
             async def startup(self, sockets: list[socket.socket] | None = None) -> None:
                 await super().startup(sockets)
                 if not self.should_exit:
-                    click.echo(welcome(settings, written, skipped=skip), nl=True)
+                    click.echo(welcome(settings, written, skipped=skip, public=public.reason), nl=True)
                     sys.stdout.flush()
 
             def handle_exit(self, sig: int, frame: FrameType | None) -> None:
@@ -96,7 +106,8 @@ def _write_clouds_yaml(settings: Settings) -> str:
     return f"{verb} entries {clouds_yaml.ADMIN_CLOUD} (admin) and {clouds_yaml.DEMO_CLOUD} (demo) in {path}"
 
 
-def welcome(settings: Settings, clouds_yaml_note: str | None, skipped: bool = False) -> str:
+def welcome(settings: Settings, clouds_yaml_note: str | None, skipped: bool = False,
+            public: str | None = None) -> str:
     """What `stacklab up` prints once it answers: where, who, and what to try."""
     password = clouds_yaml.admin_password(settings) or "(unknown)"
     saved = "" if settings.admin_password else f"; saved in {settings.data_dir / clouds_yaml.ADMIN_PASSWORD_FILE}"
@@ -107,6 +118,10 @@ def welcome(settings: Settings, clouds_yaml_note: str | None, skipped: bool = Fa
         f"  demo:        user demo, password {settings.demo_password}, project demo (member)",
         f"  auth URL:    {settings.endpoint}/identity",
     ]
+    if public and not is_loopback(settings.host):
+        lines += [f"  classroom:   listening on {settings.host or 'every address'}:{settings.port}; students use "
+                  f"{settings.endpoint} ({public})",
+                  f"  students:    log in at {settings.endpoint}/lab/ to download their clouds.yaml and openrc"]
     if skipped:
         lines.append(f"  clouds.yaml: not written (--no-clouds-yaml or {NO_CLOUDS_YAML_ENV}); "
                      "`stacklab clouds-yaml` prints the entries")

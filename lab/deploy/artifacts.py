@@ -155,14 +155,16 @@ def build_site(root: Path | None = None, cache: Path | None = None) -> Tree:
     Needs mkdocs and mkdocs-material on this machine (the `test` extra)."""
     root = root or project_root()
     cache = cache or cache_dir()
-    digest = tree_digest(root / "mkdocs.yml", root / "course")
+    # the quiz fence (lab/camp/quiz.py) renders part of the pages, so it is a source of the site too
+    digest = tree_digest(root / "mkdocs.yml", root / "course", root / "lab" / "camp" / "quiz.py")
     site = cache / f"site-{digest}"
     if not (site / "index.html").exists():
         tmp = site.with_name(site.name + ".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
         command = [sys.executable, "-m", "mkdocs", "build", "--quiet", "-f", str(root / "mkdocs.yml"),
                    "-d", str(tmp)]
-        result = subprocess.run(command, capture_output=True, text=True, timeout=600)
+        env = {**os.environ, "PYTHONPATH": str(root)}  # that quiz fence from this tree, not another install
+        result = subprocess.run(command, capture_output=True, text=True, timeout=600, env=env)
         if result.returncode != 0:
             raise ArtifactError(f"building the course site failed ({result.returncode}); mkdocs and "
                                 "mkdocs-material come with `pip install -e '.[test]'` (or deploy with --no-course):"

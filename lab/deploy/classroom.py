@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import yaml
 
 from lab.deploy.artifacts import Tree, build_site, notebooks_tree, tar_tree
+from lab.deploy.remote import DeployError, put_text, read_root_file, run, sudo
 from lab.deploy.services import ServiceSpec, ensure_running, install_unit
 
 if TYPE_CHECKING:
@@ -47,7 +48,6 @@ def jupyter_spec(o: DeployOptions) -> ServiceSpec:
 def ship_tree(d: Deployment, tree: Tree, target: str, marker: str, step: str, clean: bool) -> bool:
     """Put `tree` at `target` (owned by the service user) unless `marker` already names its digest. `clean`
     empties the target first (the site); without it files added there (students' notebooks) are kept."""
-    from lab.deploy.tasks import read_root_file, run, sudo
 
     q = shlex.quote
     if (read_root_file(d.c, marker) or "").strip() == tree.digest:
@@ -65,7 +65,6 @@ def ship_tree(d: Deployment, tree: Tree, target: str, marker: str, step: str, cl
 
 def probe(d: Deployment, url: str, step: str, what: str) -> None:
     """GET `url` on the target itself must answer 200 within a bounded wait."""
-    from lab.deploy.tasks import DeployError, run
 
     script = textwrap.dedent(f"""\
         import sys, time, urllib.request
@@ -98,7 +97,6 @@ def course_site(d: Deployment) -> None:
 def jupyter_config(d: Deployment) -> bool:
     """The server config (token, address, notebook folder) and the demo user's clouds.yaml; the token is made
     once and kept. True when something changed."""
-    from lab.deploy.tasks import put_text, read_root_file, sudo
 
     o = d.o
     q = shlex.quote

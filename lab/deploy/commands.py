@@ -33,7 +33,8 @@ def deploy_command(target: str, key_file: str | None, ssh_port: int | None, api_
     and JupyterLab run as services next to StackLab unless --no-course / --no-jupyter.
     """
     from lab.deploy.artifacts import ArtifactError, build_wheelhouse
-    from lab.deploy.tasks import DeployError, DeployOptions, connect, deploy
+    from lab.deploy.remote import DeployError, connect
+    from lab.deploy.tasks import DeployOptions, deploy
 
     user, _, host = target.rpartition("@")
     options = DeployOptions(prefix=prefix, data_dir=data_dir, bind_host=bind_host, port=api_port,

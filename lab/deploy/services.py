@@ -12,6 +12,8 @@ import textwrap
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from lab.deploy.remote import put_text, read_root_file, sudo
+
 if TYPE_CHECKING:
     from lab.deploy.tasks import Deployment
 
@@ -66,7 +68,6 @@ class ServiceSpec:
 
 def install_unit(d: Deployment, spec: ServiceSpec, step: str) -> bool:
     """Write the systemd unit when it differs; True when it changed (the service must restart)."""
-    from lab.deploy.tasks import put_text, read_root_file, sudo
 
     text = spec.unit_text()
     if read_root_file(d.c, spec.unit_path) == text:
@@ -80,7 +81,6 @@ def install_unit(d: Deployment, spec: ServiceSpec, step: str) -> bool:
 
 def ensure_running(d: Deployment, spec: ServiceSpec, restart: bool, step: str) -> None:
     """Start `spec` if it is not running (enable it under systemd), restart it if `restart`."""
-    from lab.deploy.tasks import sudo
 
     q = shlex.quote
     if d.supervisor == "systemd":
@@ -112,7 +112,6 @@ def ensure_running(d: Deployment, spec: ServiceSpec, restart: bool, step: str) -
 
 
 def stop(d: Deployment, spec: ServiceSpec) -> None:
-    from lab.deploy.tasks import sudo
 
     sudo(d.c, f"start-stop-daemon --stop --pidfile {shlex.quote(spec.pid_file)} --retry TERM/15/KILL/5 "
               "--remove-pidfile --oknodo")

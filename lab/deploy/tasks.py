@@ -24,11 +24,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import yaml
-from fabric import Config, Connection, task
-from invoke.runners import Result
+from fabric import Connection, task
 
 from lab.deploy import classroom
 from lab.deploy.artifacts import Wheelhouse, build_wheelhouse
+from lab.deploy.remote import DeployError, put_text, read_root_file, run, sudo
 from lab.deploy.services import ServiceSpec, ensure_running, install_unit
 
 # What StackLab needs from Debian on the target; the libvirt driver adds LIBVIRT_PACKAGES.
@@ -36,10 +36,6 @@ from lab.deploy.services import ServiceSpec, ensure_running, install_unit
 SYSTEM_PACKAGES = ("python3", "python3-venv", "tar", "jq")
 LIBVIRT_PACKAGES = ("libvirt-daemon-system", "libvirt-clients", "qemu-system-x86", "qemu-utils")
 API_WAIT_SECONDS = 60
-
-
-class DeployError(RuntimeError):
-    """A deployment step failed; the message says which and why."""
 
 
 @dataclass
@@ -156,44 +152,6 @@ class DeployResult:
                   "         OS_PROJECT_NAME=admin OS_USER_DOMAIN_NAME=Default OS_PROJECT_DOMAIN_NAME=Default \\",
                   "         OS_IDENTITY_API_VERSION=3"]
         return "\n".join(lines)
-
-
-def connect(host: str, user: str | None = None, port: int | None = None, key_file: str | None = None,
-            load_ssh_configs: bool = True) -> Connection:
-    """A Fabric connection set up for non-interactive deployment (no stdin: sudo never waits for a TTY)."""
-    config = Config(overrides={"run": {"in_stream": False}, "load_ssh_configs": load_ssh_configs})
-    connect_kwargs: dict[str, object] = {}
-    if key_file:
-        connect_kwargs.update(key_filename=[key_file], look_for_keys=False, allow_agent=False)
-    return Connection(host, user=user, port=port, config=config, connect_kwargs=connect_kwargs,
-                      connect_timeout=30)
-
-
-def run(c: Connection, command: str, check: bool = True) -> Result:
-    result = c.run(command, hide=True, warn=True, in_stream=False)
-    if check and result.failed:
-        raise DeployError(f"`{command}` failed on {c.host} ({result.exited}): {result.stderr.strip()[-2000:]}")
-    return result
-
-
-def sudo(c: Connection, command: str, check: bool = True) -> Result:
-    """Run a shell command line as root (every part of it, not only the first command)."""
-    return run(c, f"sudo -n sh -c {shlex.quote(command)}", check=check)
-
-
-def put_text(c: Connection, text: str | bytes, path: str, mode: str, owner: str = "root", group: str = "root") -> None:
-    """Write a root-owned file: upload to the SSH user's home, then `install` it in place as root."""
-    data = text.encode() if isinstance(text, str) else text
-    home = run(c, "echo $HOME").stdout.strip()
-    staging = f"{home}/.stacklab-upload-{abs(hash(path))}"
-    c.put(io.BytesIO(data), staging)
-    q = shlex.quote
-    sudo(c, f"install -D -m {mode} -o {q(owner)} -g {q(group)} {q(staging)} {q(path)} && rm -f {q(staging)}")
-
-
-def read_root_file(c: Connection, path: str) -> str | None:
-    result = sudo(c, f"cat {shlex.quote(path)}", check=False)
-    return result.stdout if result.ok else None
 
 
 # ----------------------------------------------------------------------------------------------------- steps

@@ -22,17 +22,9 @@ from textual.screen import ModalScreen, Screen
 from lab.tui.client import CloudClient, CloudError
 from lab.tui.models import SessionInfo
 from lab.tui.screens.base import CloudScreen, ConnectionChanged
-from lab.tui.screens.billing import BillingScreen
 from lab.tui.screens.connecting import ConnectingScreen
 from lab.tui.screens.dialogs import HelpScreen
-from lab.tui.screens.images import ImagesScreen
-from lab.tui.screens.instructor import InstructorScreen
-from lab.tui.screens.keypairs import KeypairsScreen
-from lab.tui.screens.labs import LabsScreen
-from lab.tui.screens.networks import NetworksScreen
 from lab.tui.screens.overview import OverviewScreen
-from lab.tui.screens.servers import ServersScreen
-from lab.tui.screens.volumes import VolumesScreen
 
 DARK, LIGHT = "textual-dark", "textual-light"
 TEXTUAL_KEYS = {"Focus Next", "Focus Previous", "Copy selected text"}
@@ -52,17 +44,17 @@ class Nav:
         return (not self.services or bool(self.services & info.services)) and (info.is_admin or not self.admin_only)
 
 
-NAVS = (
-    Nav("overview", "Overview", OverviewScreen),
-    Nav("servers", "Servers", ServersScreen, frozenset({"compute"})),
-    Nav("images", "Images", ImagesScreen, frozenset({"image"})),
-    Nav("keypairs", "Key pairs", KeypairsScreen, frozenset({"compute"})),
-    Nav("networks", "Networks", NetworksScreen, frozenset({"network"})),
-    Nav("volumes", "Volumes", VolumesScreen, frozenset({"block-storage", "volumev3"})),
-    Nav("billing", "Billing", BillingScreen, frozenset({"billing"})),
-    Nav("labs", "Labs", LabsScreen, frozenset({"stacklab"})),
-    Nav("instructor", "Instructor", InstructorScreen, frozenset({"compute"}), admin_only=True),
-)
+def _navs() -> tuple[Nav, ...]:
+    """The overview, then the screens the services' plugins contribute (lab/cloud/plugin.py `Screen`)."""
+    from lab.cloud.app import PLUGINS
+    from lab.cloud.plugin import load, load_plugins
+
+    screens = sorted((s for p in load_plugins(PLUGINS) for s in p.screens), key=lambda s: s.order)
+    return (Nav("overview", "Overview", OverviewScreen),
+            *(Nav(s.key, s.title, load(s.screen), s.catalog_types, s.admin_only) for s in screens))
+
+
+NAVS = _navs()
 
 
 class StackLabApp(App[None]):

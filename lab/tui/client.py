@@ -499,14 +499,14 @@ class CloudClient:
     @translated
     def list_labs(self) -> list[m.LabStatus]:
         """The course's labs (the `labs/` folder this console runs beside) with the user's status in each, from
-        the cloud's /lab/v1/progress (the same record `stacklab check` writes)."""
+        the cloud's /lab/v1/progress (the grade the cloud recorded when it ran the checks)."""
         from lab.camp.labs import load_labs
 
         progress = {row["lab_id"]: row for row in self._lab_api("GET", "/progress")["progress"]}
         labs = []
         for lab in load_labs():
             row = progress.get(lab.id)
-            status = "" if row is None else ("done" if row["completed"] else f"{row['passed']}/{row['total']}")
+            status = "" if row is None else str(row["grade"])
             labs.append(m.LabStatus(lab.id, lab.title, lab.day, status, lab.admin, tuple(lab.requires),
                                     {"id": lab.id, "title": lab.title, "day": lab.day, "summary": lab.summary,
                                      "requires": list(lab.requires), "admin": lab.admin, "progress": row}))
@@ -514,16 +514,21 @@ class CloudClient:
 
     @translated
     def check_lab(self, lab_id: str) -> m.LabCheckReport:
-        """Run the lab's checks as this user (what `stacklab check LAB` does) and record the result."""
-        from lab.camp.engine import LabEnv, record_progress, run_lab
+        """Have the cloud run the lab's checks as this user and record the result (what `stacklab check LAB`
+        does); on a cloud without StackLab's endpoint they run here and nothing is recorded."""
+        from lab.camp.engine import CloudCheckError, LabEnv, cloud_check, report_from, run_lab
         from lab.camp.labs import LabError, find_lab
 
         try:
             lab = find_lab(lab_id)
         except LabError as exc:
             raise CloudError(str(exc)) from None
-        report = run_lab(lab, LabEnv(self.conn))
-        recorded = record_progress(self.conn, report)
+        try:
+            body = cloud_check(self.conn, lab.id)
+        except CloudCheckError as exc:
+            raise CloudError(str(exc)) from None
+        report = report_from(body) if body is not None else run_lab(lab, LabEnv(self.conn))
+        recorded = body is not None and body.get("progress") is not None
         return m.LabCheckReport(report.lab_id, report.title,
                                 tuple(m.CheckOutcome(r.name, r.description, r.status, r.message, r.hint)
                                       for r in report.results),
@@ -531,8 +536,8 @@ class CloudClient:
 
     @translated
     def class_grid(self) -> m.ClassGrid:
-        """Every class's students × labs (admin): `done`, `n/m` checks passed or '' (what `stacklab class
-        progress` prints)."""
+        """Every class's students × labs (admin): each cell a grade, `earned`, `solved`, `reset`, `n/m`
+        checks passed or '' (what `stacklab class progress` prints); `done` counts the earned ones."""
         from lab.camp.labs import LabError, load_labs
 
         classes = sorted(c["name"] for c in self._lab_api("GET", "/classes")["classes"])
@@ -543,13 +548,12 @@ class CloudClient:
             lab_ids = [lab.id for lab in load_labs()]
         except LabError:
             lab_ids = sorted({r["lab_id"] for r in rows})
-        cell = {(r["project_id"], r["lab_id"]): ("done" if r["completed"] else f"{r['passed']}/{r['total']}")
-                for r in rows}
+        cell = {(r["project_id"], r["lab_id"]): r["grade"] for r in rows}
         grid = []
         for s in sorted(students, key=lambda s: (s["class"], s["name"])):
             cells = tuple(cell.get((s["project_id"], lab), "") for lab in lab_ids)
             grid.append(m.StudentRow(s["name"], s["name"], s["class"], s["project_id"], cells,
-                                     sum(1 for c in cells if c == "done"),
+                                     sum(1 for c in cells if c == "earned"),
                                      {k: v for k, v in s.items() if k != "password"}))
         return m.ClassGrid(tuple(lab_ids), tuple(grid))
 

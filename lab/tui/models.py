@@ -240,7 +240,7 @@ class LabStatus:
     id: str
     name: str
     day: int
-    status: str  # "done", "n/m" checks passed, or "" when never checked
+    status: str  # the grade: "earned", "solved", "reset", "n/m" checks passed, or "" when never checked
     admin: bool = False
     requires: tuple[str, ...] = ()
     raw: Raw = _raw()
@@ -274,7 +274,8 @@ class LabCheckReport:
 
 @dataclass(frozen=True)
 class StudentRow:
-    """One row of the instructor's class grid: a student and a cell per lab ("done", "n/m" or "")."""
+    """One row of the instructor's class grid: a student and a grade per lab (see LabStatus.status); `done`
+    counts the earned ones."""
 
     id: str  # the student's name (unique across classes)
     name: str

@@ -1,4 +1,4 @@
-"""Checks for lab 1.3: a private, active qcow2 image with os_distro and min_ram."""
+"""Checks for lab 1.3: a private, active image whose data is a qcow2 disk, with os_distro and min_ram."""
 
 
 def check_exists(env):
@@ -6,12 +6,18 @@ def check_exists(env):
     assert env.image("lab-cirros") is not None, "no image called lab-cirros in your project"
 
 
+QCOW2_MAGIC = b"QFI\xfb"  # the first four bytes of every qcow2 file
+
+
 def check_active(env):
-    """lab-cirros is active, with data (size > 0), in qcow2 format."""
+    """lab-cirros is active, with data that really is a qcow2 disk, labelled qcow2."""
     image = env.image_json("lab-cirros") or {}
     assert image.get("status") == "active", f"lab-cirros is {image.get('status')}, not active"
     assert (image.get("size") or 0) > 0, "lab-cirros has no data"
     assert image.get("disk_format") == "qcow2", f"disk_format is {image.get('disk_format')}, not qcow2"
+    # The label is the uploader's claim; the bytes say what the disk is (what `qemu-img info` reads).
+    assert env.image_head(env.image("lab-cirros"), 4) == QCOW2_MAGIC, \
+        "lab-cirros is labelled qcow2 but its data is not a qcow2 disk: upload the file you saved from cirros"
 
 
 def check_properties(env):

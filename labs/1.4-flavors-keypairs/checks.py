@@ -19,7 +19,7 @@ def check_smallest(env):
     assert server is not None, "no server called lab-small"
     smallest = smallest_flavor(env.conn)
     got = server.flavor.get("id") or server.flavor.get("original_name")
-    assert got in (smallest.id, smallest.name), f"lab-small's flavor is {got}, not {smallest.name}"
+    assert got in (smallest.id, smallest.name), f"lab-small's flavor {got} is not the smallest one"
 
 
 def check_key_name(env):

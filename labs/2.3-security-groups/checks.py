@@ -1,4 +1,4 @@
-"""Checks for lab 2.3: lab-ssh allows tcp/22 from anywhere and ICMP."""
+"""Checks for lab 2.3: lab-ssh allows tcp/22 from anywhere and ICMP, and nothing else in."""
 
 
 def _rules(env):
@@ -22,3 +22,15 @@ def check_ssh(env):
 def check_icmp(env):
     """lab-ssh lets ICMP (ping) in."""
     assert any(r.protocol == "icmp" for r in _rules(env)), "no ingress rule for icmp"
+
+
+def _allowed(rule):
+    if rule.protocol == "icmp":
+        return True
+    return rule.protocol == "tcp" and rule.port_range_min == 22 and rule.port_range_max == 22
+
+
+def check_nothing_else(env):
+    """lab-ssh lets nothing else in (no other protocol, no other port)."""
+    extra = [r for r in _rules(env) if not _allowed(r)]
+    assert not extra, f"lab-ssh has {len(extra)} ingress rule(s) that open more than ssh and ping"

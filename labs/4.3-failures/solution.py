@@ -6,7 +6,7 @@ def solve(env):
     from lab.camp.engine import smallest_flavor
 
     broken = env.conn.compute.create_server(name="lab-broken", image_id=image, flavor_id=smallest_flavor(env.conn).id,
-                                            metadata={"stacklab:fake_fail": "spawn"})
+                                            metadata={"stacklab:fake_fail": "spawn"}, **env.network_kwargs())
     broken = env.wait(lambda: env.conn.compute.get_server(broken.id), lambda s: s.status == "ERROR",
                       "lab-broken to fail")
     message = (broken.fault or {}).get("message", "")

@@ -15,13 +15,21 @@ def check_network(env):
     assert any(p.network_id == network.id for p in ports), "cap-router has no interface on cap-net"
 
 
+def _opens(rule, port):
+    return rule.protocol in ("tcp", None) and (rule.port_range_min is None or
+                                               rule.port_range_min <= port <= (rule.port_range_max or port))
+
+
 def check_web_group(env):
-    """cap-web lets tcp 80 and tcp 22 in."""
+    """cap-web lets tcp 80 and tcp 22 in, and nothing else (ping aside)."""
     group = env.security_group("cap-web")
     assert group is not None, "no security group called cap-web"
-    ports = {r.port_range_min for r in env.conn.network.security_group_rules(security_group_id=group.id)
-             if r.direction == "ingress" and r.protocol == "tcp"}
-    assert {22, 80} <= ports, f"cap-web opens tcp ports {sorted(p for p in ports if p)}"
+    rules = [r for r in env.conn.network.security_group_rules(security_group_id=group.id) if r.direction == "ingress"]
+    missing = [port for port in (22, 80) if not any(r.protocol == "tcp" and _opens(r, port) for r in rules)]
+    assert not missing, f"cap-web does not let tcp {', '.join(map(str, missing))} in"
+    extra = [r for r in rules if r.protocol != "icmp" and not (
+        r.protocol == "tcp" and (r.port_range_min, r.port_range_max) in ((22, 22), (80, 80)))]
+    assert not extra, f"cap-web has {len(extra)} ingress rule(s) that open more than tcp 22 and 80"
 
 
 def check_web(env):
@@ -35,8 +43,10 @@ def check_web(env):
 
 
 def check_db(env):
-    """cap-db has cap-db-data attached and no floating IP."""
+    """cap-db has cap-db-data attached, no floating IP, and is not in the web group."""
     server, volume = env.server("cap-db"), env.volume("cap-db-data")
     assert server is not None and volume is not None, "cap-db or cap-db-data is missing"
     assert any(a.get("server_id") == server.id for a in volume.attachments), "cap-db-data is not attached to cap-db"
     assert not _fips_of(env, server), "cap-db must not be reachable from outside"
+    assert not any(g.get("name") == "cap-web" for g in server.security_groups or []), \
+        "cap-db is in the web tier's group cap-web: the database should not take web traffic"

@@ -54,7 +54,7 @@ def test_class_create_makes_project_user_role_quota(client: TestClient, as_admin
     assert net["quota"]["network"] == 1
     shown = client.get(f"{L}/classes/c1", headers=as_admin).json()["class"]
     assert shown["students"] == 3 and shown["quota"]["instances"] == 3
-    assert shown["student_list"][0]["password"] == students[0]["password"]
+    assert "password" not in shown["student_list"][0]  # only its hash is kept
 
 
 def test_class_name_clash_changes_nothing(client: TestClient, as_admin: dict[str, str], cloud: Cloud) -> None:
@@ -93,35 +93,71 @@ def test_class_management_is_admin_only(client: TestClient, as_demo: dict[str, s
     assert counts(cloud) == before
 
 
-def test_progress_recorded_by_student_and_read_by_admin(client: TestClient, as_admin: dict[str, str]) -> None:
-    s1, s2 = make_class(client, as_admin)
+def test_student_cannot_write_progress(client: TestClient, as_admin: dict[str, str], cloud: Cloud) -> None:
+    """The forged result of the issue (a student POSTing 4/4 for lab 5.3) is Keystone's 403, and nothing is
+    stored: only the cloud records a student's results, when it runs their checks."""
+    (s1,) = make_class(client, as_admin, students=1)
     h1 = student_headers(client, s1)
-    r = client.post(f"{L}/progress", headers=h1, json={"progress": {"lab_id": "1.1", "passed": 1, "total": 2}})
+    for body in ({"lab_id": "5.3", "passed": 4, "total": 4},
+                 {"lab_id": "5.3", "passed": 4, "total": 4, "project_id": s1["project_id"], "method": "earned"}):
+        r = client.post(f"{L}/progress", headers=h1, json={"progress": body})
+        assert r.status_code == 403, r.text
+        error = r.json()["error"]
+        assert (error["code"], error["title"]) == (403, "Forbidden")
+        assert "not authorized to perform the requested action: lab:record_progress" in error["message"]
+    with cloud.db.read() as db:
+        assert db.scalar(select(func.count()).select_from(LabProgress)) == 0
+    assert client.get(f"{L}/progress", headers=h1).json()["progress"] == []
+
+
+def test_progress_recorded_by_admin_and_read_by_students(client: TestClient, as_admin: dict[str, str]) -> None:
+    """An admin may record a result by hand (with its method); a student reads only their own."""
+    s1, s2 = make_class(client, as_admin)
+    r = client.post(f"{L}/progress", headers=as_admin, json={"progress": {
+        "lab_id": "1.1", "passed": 1, "total": 2, "project_id": s1["project_id"]}})
     assert r.status_code == 201, r.text
-    r = client.post(f"{L}/progress", headers=h1, json={"progress": {"lab_id": "1.1", "passed": 2, "total": 2}})
-    assert r.json()["progress"]["completed"] is True
+    assert (r.json()["progress"]["grade"], r.json()["progress"]["method"]) == ("1/2", "earned")
+    r = client.post(f"{L}/progress", headers=as_admin, json={"progress": {
+        "lab_id": "1.1", "passed": 2, "total": 2, "project_id": s1["project_id"], "method": "solved"}})
+    row = r.json()["progress"]
+    assert (row["completed"], row["grade"], row["earned_at"], row["recorded_by"]) == (True, "solved", None, "admin")
     rows = client.get(f"{L}/progress", headers=as_admin).json()["progress"]
     assert [(p["project_name"], p["lab_id"], p["passed"]) for p in rows] == [("student01", "1.1", 2)]
-    # A student sees only their own; asking for another's is 403.
-    h2 = student_headers(client, s2)
+    h1, h2 = student_headers(client, s1), student_headers(client, s2)
+    assert [p["grade"] for p in client.get(f"{L}/progress", headers=h1).json()["progress"]] == ["solved"]
     assert client.get(f"{L}/progress", headers=h2).json()["progress"] == []
     r = client.get(f"{L}/progress?project_id={s1['project_id']}", headers=h2)
     assert r.status_code == 403
 
 
 def test_progress_bad_input(client: TestClient, as_admin: dict[str, str], cloud: Cloud) -> None:
-    """An unknown lab is 404, another project's progress 403, nonsense counts 400: nothing is stored."""
+    """An unknown lab is 404, no project 400, nonsense counts or method 400: nothing is stored."""
     (s1,) = make_class(client, as_admin, students=1)
-    h1 = student_headers(client, s1)
-    r = client.post(f"{L}/progress", headers=h1, json={"progress": {"lab_id": "9.99", "passed": 1, "total": 1}})
-    assert r.status_code == 404 and "unknown lab '9.99'" in r.json()["error"]["message"]
-    r = client.post(f"{L}/progress", headers=h1, json={"progress": {
-        "lab_id": "1.1", "passed": 1, "total": 1, "project_id": "someone-else"}})
-    assert r.status_code == 403 and "your own project" in r.json()["error"]["message"]
-    r = client.post(f"{L}/progress", headers=h1, json={"progress": {"lab_id": "1.1", "passed": 3, "total": 1}})
-    assert r.status_code == 400
+    pid = s1["project_id"]
+    for body, code, words in (
+            ({"lab_id": "9.99", "passed": 1, "total": 1, "project_id": pid}, 404, "unknown lab '9.99'"),
+            ({"lab_id": "1.1", "passed": 1, "total": 1}, 400, "'project_id'"),
+            ({"lab_id": "1.1", "passed": 3, "total": 1, "project_id": pid}, 400, "0 <= passed <= total"),
+            ({"lab_id": "1.1", "passed": 1, "total": 1, "project_id": pid, "method": "magic"}, 400, "'method'"),
+            ({"lab_id": "1.1", "passed": 1, "total": 1, "project_id": "nope"}, 404, "Could not find project")):
+        r = client.post(f"{L}/progress", headers=as_admin, json={"progress": body})
+        assert r.status_code == code and words in r.json()["error"]["message"], r.text
     with cloud.db.read() as db:
         assert db.scalar(select(func.count()).select_from(LabProgress)) == 0
+
+
+def test_events_are_the_callers_own(client: TestClient, as_admin: dict[str, str]) -> None:
+    """A student reads their own project's event log and no one else's (403)."""
+    s1, s2 = make_class(client, as_admin)
+    h1, h2 = student_headers(client, s1), student_headers(client, s2)
+    r = client.post(f"/volume/v3/{s1['project_id']}/volumes", headers=h1,
+                    json={"volume": {"name": "tmp-1", "size": 1}})
+    assert r.status_code == 202, r.text
+    mine = client.get(f"{L}/events?resource_type=volume", headers=h1).json()["events"]
+    assert [(e["action"], e["attributes"]["name"]) for e in mine] == [("create", "tmp-1")]
+    assert client.get(f"{L}/events", headers=h2).json()["events"] == []
+    r = client.get(f"{L}/events?project_id={s1['project_id']}", headers=h2)
+    assert r.status_code == 403 and "your own project" in r.json()["error"]["message"]
 
 
 def build_mess(client: TestClient, cloud: Cloud, headers: dict[str, str], tag: str) -> None:
@@ -289,6 +325,6 @@ def test_restore_failing_midway_leaves_previous_state(client: TestClient, as_adm
     build_mess(client, cloud, h1, "a")
     before = state(client, h1, cloud)
     with pytest.raises(RuntimeError, match="simulated failure"):
-        cloud.labapi.snapshots.restore("empty", fail_after_swap=True)
+        cloud.services["labapi"].snapshots.restore("empty", fail_after_swap=True)
     assert state(client, h1, cloud) == before
     assert not (cloud.settings.data_dir / ".lab-restore").exists()

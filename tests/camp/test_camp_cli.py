@@ -7,6 +7,11 @@ from __future__ import annotations
 import csv
 import io
 import os
+import pty
+import select
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -91,26 +96,59 @@ def test_class_name_clash_is_refused(admin_env: dict[str, str], sheets: Path, tm
         "student01", "student02", "student03"]
 
 
+def openstack_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """The real `openstack` CLI with the student's clouds.yaml and OS_CLOUD (what a student types)."""
+    cli = str(Path(sys.executable).with_name("openstack"))
+    result = subprocess.run([cli, *args], env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def grid(admin_env: dict[str, str]) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(run(admin_env, "class", "progress", "--csv").output)))
+
+
 def test_student_checks_solves_and_the_instructor_sees_it(admin_env: dict[str, str], sheets: Path) -> None:
+    """`check` runs in the cloud and is recorded; `solve` is recorded as solved (and stays so on a later
+    check), a reset shows as reset, and only the student's own work, checked afterwards, is earned. The grid
+    and its CSV tell the three apart."""
     env = student_env(admin_env, sheets, "student01")
     first = run(env, "check", "1.5")
     assert first.exit_code == 1, first.output
     assert "FAIL  A server called lab-web exists." in first.output
     assert "Hint: `openstack server create" in first.output
+    assert "Recorded by the cloud: checked (0/4)" in first.output
     solved = run(env, "solve", "1.5", "--yes")
     assert solved.exit_code == 0, solved.output
-    assert "Lab 1.5 solved: 4/4 checks pass." in solved.output
+    assert "Lab 1.5 solved: 4/4 checks pass." in solved.output and "Recorded as solved" in solved.output
     again = run(env, "check", "1.5")
     assert again.exit_code == 0 and "All 4 checks passed." in again.output
+    assert "Recorded by the cloud: solved (4/4)" in again.output  # a solve is not earned by checking it
     listing = run(env, "labs", "--day", "1")
-    assert listing.exit_code == 0, listing.output
     line = next(line for line in listing.output.splitlines() if line.strip().startswith("1.5"))
-    assert "done" in line
-    grid = list(csv.DictReader(io.StringIO(run(admin_env, "class", "progress", "--csv").output)))
-    assert grid[0]["student"] == "student01" and grid[0]["1.5"] == "done" and grid[0]["done"] == "1"
-    assert grid[1]["1.5"] == ""
-    table = run(admin_env, "class", "progress")
-    assert "✓" in table.output.splitlines()[1]
+    assert "solved" in line
+    rows = grid(admin_env)
+    assert (rows[0]["student"], rows[0]["1.5"], rows[0]["earned"], rows[0]["solved"]) == ("student01", "solved",
+                                                                                          "0", "1")
+    assert rows[0]["1.5 at"] and rows[1]["1.5"] == ""
+    # Another student resets, then does the lab by hand with the openstack CLI: earned.
+    env2 = student_env(admin_env, sheets, "student02")
+    assert run(env2, "check", "1.5").exit_code == 1
+    assert run(admin_env, "class", "reset", "student02").exit_code == 0
+    assert grid(admin_env)[1]["1.5"] == "reset"
+    openstack_cli(env2, "server", "create", "--image", "cirros", "--flavor", "m1.nano", "--property", "role=web",
+                  "--wait", "lab-web")
+    earned = run(env2, "check", "1.5")
+    assert earned.exit_code == 0 and "Recorded by the cloud: earned (4/4)" in earned.output
+    rows = grid(admin_env)
+    assert (rows[1]["1.5"], rows[1]["earned"], rows[1]["solved"]) == ("earned", "1", "0")
+    table = run(admin_env, "class", "progress", "--day", "1").output.splitlines()
+    assert table[0].split()[:2] == ["student", "1.1"] and "2.1" not in table[0]
+    assert "S" in table[1].split() and "✓" in table[2].split()
+    assert table[-1].startswith("✓ earned  S solved  R reset")
+    # A reset after the lab was earned takes the work away, not the grade.
+    assert run(admin_env, "class", "reset", "student02").exit_code == 0
+    assert grid(admin_env)[1]["1.5"] == "earned"
 
 
 def test_bad_lab_id(admin_env: dict[str, str], sheets: Path) -> None:
@@ -172,19 +210,26 @@ def test_snapshot_save_restore_list_delete(admin_env: dict[str, str], sheets: Pa
     assert run(env, "check", "1.1").exit_code == 0
     listed = run(admin_env, "snapshot", "list")
     assert listed.output.startswith("before-1-1 ")
-    restored = run(admin_env, "snapshot", "restore", "before-1-1")
+    refused = run(admin_env, "snapshot", "restore", "before-1-1")  # no terminal, no --yes: not confirmed
+    assert refused.exit_code == 1 and "Not confirmed: pass --yes" in refused.output
+    assert run(env, "check", "1.1", "--local").exit_code == 0  # nothing was restored
+    restored = run(admin_env, "snapshot", "restore", "before-1-1", "--yes")
     assert restored.exit_code == 0, restored.output
-    assert run(env, "check", "1.1", "--no-record").exit_code == 1  # the lab is back where it was
+    assert run(env, "check", "1.1", "--local").exit_code == 1  # the lab is back where it was
     unknown = run(admin_env, "snapshot", "restore", "nope")
     assert unknown.exit_code == 1
-    assert "Could not find snapshot: nope. See `stacklab snapshot list`. (HTTP 404)" in unknown.output
+    assert "Could not find snapshot: nope. See `stacklab snapshot list`." in unknown.output
     assert run(admin_env, "snapshot", "delete", "before-1-1").exit_code == 0
     assert "No snapshots yet" in run(admin_env, "snapshot", "list").output
 
 
 def test_reset_all(admin_env: dict[str, str], sheets: Path) -> None:
     run(student_env(admin_env, sheets, "student01"), "solve", "1.3", "--yes")
-    result = run(admin_env, "class", "reset", "--all")
+    refused = run(admin_env, "class", "reset", "--all")
+    assert refused.exit_code == 1 and "Not confirmed: pass --yes" in refused.output
+    conn = student_sdk(sheets, "student01")
+    assert list(conn.image.images(owner=conn.current_project_id))  # nothing was reset
+    result = run(admin_env, "class", "reset", "--all", "--yes")
     assert result.exit_code == 0, result.output
     assert "Reset 3 students in" in result.output
     for name in ("student01", "student02", "student03"):
@@ -192,3 +237,73 @@ def test_reset_all(admin_env: dict[str, str], sheets: Path) -> None:
         assert list(conn.compute.servers()) == [] and list(conn.image.images(owner=conn.current_project_id)) == []
     usage = run(admin_env, "class", "reset")
     assert usage.exit_code == 2 and "give a STUDENT or --all" in usage.output
+
+
+def test_sheets_carry_openrc_files_and_are_private(sheets: Path, camp_lab: LiveCloud) -> None:
+    """Each student has an openrc beside their clouds.yaml, with the lab's URL; all files are 0600."""
+    rc = (sheets / "openrc" / "student02-openrc.sh").read_text()
+    password = yaml.safe_load((sheets / "clouds" / "student02.yaml").read_text())["clouds"]["student02"]["auth"][
+        "password"]
+    assert f"export OS_AUTH_URL={camp_lab.url}/identity\n" in rc and "export OS_USERNAME=student02\n" in rc
+    assert password in rc
+    assert {oct(p.stat().st_mode & 0o777) for p in sheets.rglob("*") if p.is_file()} == {"0o600"}
+    assert oct(sheets.stat().st_mode & 0o777) == "0o700"
+
+
+def test_progress_for_one_day_shows_when_labs_were_passed(admin_env: dict[str, str], sheets: Path) -> None:
+    """`class progress --day 1`: day 1's labs only, a passed lab as the lab time it was passed."""
+    assert run(student_env(admin_env, sheets, "student02"), "solve", "1.1", "--yes").exit_code == 0
+    result = run(admin_env, "class", "progress", "--day", "1")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("Day 1: 8 labs, 3 students")
+    assert lines[1].split() == ["student", "1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7", "1.8", "done"]
+    row = next(line.split() for line in lines if line.startswith("student02"))
+    grid = list(csv.DictReader(io.StringIO(run(admin_env, "class", "progress", "--day", "1", "--csv").output)))
+    passed_at = next(r for r in grid if r["student"] == "student02")["1.1"]
+    assert row[1] == passed_at[11:16] and ":" in row[1]  # HH:MM of the recorded lab time
+    assert "2.1" not in grid[0]
+    none = run(admin_env, "class", "progress", "--day", "9")
+    assert none.exit_code == 1 and "no labs on day 9; the days are 1, 2, 3, 4, 5" in none.output
+
+
+def test_sheets_again_issue_new_passwords(admin_env: dict[str, str], sheets: Path, tmp_path: Path) -> None:
+    """`class sheets student01 --yes`: a new sheet whose password works; the old one is refused."""
+    old = yaml.safe_load((sheets / "clouds" / "student01.yaml").read_text())["clouds"]["student01"]["auth"]
+    refused = run(admin_env, "class", "sheets", "student01", "--output", str(tmp_path / "new"))
+    assert refused.exit_code == 1 and "Not confirmed: pass --yes" in refused.output
+    assert not (tmp_path / "new").exists()
+    result = run(admin_env, "class", "sheets", "student01", "--yes", "--output", str(tmp_path / "new"))
+    assert result.exit_code == 0, result.output
+    assert "New passwords for 1 students." in result.output
+    new = yaml.safe_load((tmp_path / "new" / "clouds" / "student01.yaml").read_text())["clouds"]["student01"]
+    assert new["auth"]["password"] != old["password"]
+    assert student_sdk(tmp_path / "new", "student01").compute.get("/limits").status_code == 200
+    import openstack.exceptions
+
+    with pytest.raises(openstack.exceptions.SDKException, match=r"requires authentication. \(HTTP 401\)"):
+        student_sdk(sheets, "student01").authorize()
+    shutil.copytree(tmp_path / "new" / "clouds", sheets / "clouds", dirs_exist_ok=True)  # later tests log in
+
+
+def test_confirmation_on_a_terminal(admin_env: dict[str, str], sheets: Path, camp_lab: LiveCloud) -> None:
+    """On a terminal, `class reset --all` asks; answering no changes nothing."""
+    conn = student_sdk(sheets, "student02")
+    before = [s.name for s in conn.compute.servers()] + [i.name for i in conn.image.images(
+        owner=conn.current_project_id)]
+    assert run(student_env(admin_env, sheets, "student02"), "solve", "1.3", "--yes").exit_code == 0
+    main_fd, child_fd = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "lab.cli", "class", "reset", "--all"], env=admin_env,
+                               stdin=child_fd, stdout=child_fd, stderr=child_fd)
+    os.close(child_fd)
+    seen = b""
+    while b"Go ahead?" not in seen:  # bounded: the process answers or exits well within the timeout
+        ready, _, _ = select.select([main_fd], [], [], 60)
+        assert ready, seen
+        seen += os.read(main_fd, 1024)
+    os.write(main_fd, b"n\n")
+    assert process.wait(timeout=60) == 1
+    assert b"Reset every student of every class" in seen
+    os.close(main_fd)
+    after = [i.name for i in conn.image.images(owner=conn.current_project_id)]
+    assert "lab-cirros" in after and set(before) <= set(after + [s.name for s in conn.compute.servers()])

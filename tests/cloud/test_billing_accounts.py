@@ -196,5 +196,6 @@ def test_set_starting_balance_is_idempotent_and_keeps_other_credit(cloud: Cloud,
     cloud.billing.set_starting_balance(lab.demo_id, "20.00")
     r = client.get(f"{B}/balance", headers=lab.demo)
     assert r.status_code == 200
-    assert r.json()["balance"] == {"project_id": lab.demo_id, "mode": "payg", "amount": "25.00", "currency": "USD"}
+    assert r.json()["balance"] == {"project_id": lab.demo_id, "project_name": "demo", "mode": "payg",
+                                   "amount": "25.00", "currency": "USD"}
     assert [t["kind"] for t in _account(lab)["transactions"]] == ["starting", "topup"]

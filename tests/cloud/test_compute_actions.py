@@ -182,16 +182,3 @@ def test_attach_and_detach_disk_for_the_volume_service(client: TestClient, cloud
     cloud.compute.detach_disk(building["id"], "vol-1")  # deleted: still fine
     with pytest.raises(NotFound):
         cloud.compute.detach_disk("nope", "vol-1")
-
-
-def test_security_group_actions_without_a_network_service(client: TestClient, cloud: Cloud,
-                                                          as_demo: dict) -> None:
-    """A lab without a network service (taken out of this one): the groups are kept on the server row."""
-    cloud.services.pop("network")
-    server = create_server(client, cloud, as_demo)
-    assert act(client, as_demo, server["id"], {"addSecurityGroup": {"name": "web"}}).status_code == 202
-    shown = client.get(f"{API}/servers/{server['id']}", headers=as_demo).json()["server"]
-    assert shown["security_groups"] == [{"name": "default"}, {"name": "web"}]
-    r = act(client, as_demo, server["id"], {"removeSecurityGroup": {"name": "nope"}})
-    assert r.status_code == 400
-    assert act(client, as_demo, server["id"], {"removeSecurityGroup": {"name": "web"}}).status_code == 202

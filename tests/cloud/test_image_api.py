@@ -378,7 +378,7 @@ def test_tags_put_and_delete(client: TestClient, as_demo: dict[str, str]) -> Non
 def test_policy_rule_image_get_is_enforced(client: TestClient, cloud: Cloud, as_demo: dict[str, str],
                                            as_admin: dict[str, str]) -> None:
     """An instructor's policy.yaml can make reading images admin-only (rules are looked up per request)."""
-    cloud.policy.rules["image:get"] = "admin"
+    cloud.policy.override("image:get", "rule:context_is_admin")
     r = client.get("/image/v2/images", headers=as_demo)
     assert r.status_code == 403
     assert r.json() == glance_error(403, "Forbidden", "You are not authorized to complete get_images action.")

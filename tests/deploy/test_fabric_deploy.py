@@ -14,7 +14,8 @@ import pytest
 import yaml
 
 from lab.deploy.artifacts import Wheelhouse, build_wheelhouse
-from lab.deploy.tasks import DeployError, DeployOptions, DeployResult, connect, deploy, stop_service, sudo
+from lab.deploy.remote import DeployError, connect, sudo
+from lab.deploy.tasks import DeployOptions, DeployResult, deploy, stop_service
 from lab.vm import ClassroomVM
 from tests.conftest import free_port
 from tests.deploy.conftest import SshTarget

@@ -76,9 +76,11 @@ def test_student_and_admin_commands(env: dict[str, str], tmp_path: Path) -> None
     a student calling an admin command gets the cloud's 403."""
     assert "balance:" in stacklab(env, "billing", "balance").output
     assert "m1.tiny" in stacklab(env, "billing", "prices").output
-    svg = tmp_path / "usage.svg"
-    chart = stacklab(env, "billing", "usage", "--chart", "--svg", str(svg)).output
-    assert "Cost per day" in chart and svg.read_text().lstrip().startswith("<svg")
+    svg, png = tmp_path / "usage.svg", tmp_path / "usage.png"
+    chart = stacklab(env, "billing", "usage", "--chart", "--svg", str(svg), "--png", str(png)).output
+    assert "Cost per day" in chart and f"chart written to {svg}" in chart
+    assert "<svg" in svg.read_text() and "Cost per day" in svg.read_text()
+    assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     assert "Running now" in stacklab(env, "billing", "usage").output
     stacklab(env, "billing", "coupon", "create", "E2E-WELCOME", "10", "--max-uses", "5")
     assert "coupon E2E-WELCOME redeemed" in stacklab(env, "billing", "coupon", "redeem", "E2E-WELCOME").output
@@ -103,3 +105,32 @@ def test_student_and_admin_commands(env: dict[str, str], tmp_path: Path) -> None
     document["router"]["price"] = "0.02"
     prices.write_text(json.dumps(document))
     assert "price list replaced (api:admin)" in stacklab(env, "billing", "prices", "set", str(prices)).output
+
+
+def test_balance_bill_and_class_cost_charts_are_images(billing_lab: LiveCloud, env: dict[str, str],
+                                                       tmp_path: Path) -> None:
+    """The balance over time, the bill by resource and the class's cost per student as real SVG/PNG images;
+    bills and the class view name each project beside its id."""
+    billing_lab.openstack("server", "create", "--flavor", "m1.tiny", "--image", "cirros", "--network", "private",
+                          "--wait", "chart-vm", user="demo", project="demo")
+    stacklab(env, "clock", "advance", "5h")
+    balance_svg = tmp_path / "balance.svg"
+    out = stacklab(env, "billing", "balance", "--svg", str(balance_svg)).output
+    assert "project:  demo (" in out and "Balance over time" in balance_svg.read_text()
+    bill_png = tmp_path / "bill.png"
+    out = stacklab(env, "billing", "bill", "--png", str(bill_png)).output
+    assert "for project demo (" in out and "chart-vm (" in out
+    assert bill_png.read_bytes().startswith(b"\x89PNG")
+    made = stacklab(env, "class", "create", "--students", "3", "--name", "charts", "--prefix", "cc",
+                    "--balance", "20", "--output", str(tmp_path / "creds")).output
+    assert "3 students" in made
+    answer = json.loads(stacklab(env, "billing", "class-cost", "--class", "charts", "--json").output)
+    assert sorted(b["project_name"] for b in answer["bills"]) == ["cc01", "cc02", "cc03"]
+    class_svg = tmp_path / "class.svg"
+    out = stacklab(env, "billing", "class-cost", "--class", "charts", "--svg", str(class_svg)).output
+    assert "3 projects, total" in out and "cc02 (" in out
+    text = class_svg.read_text()
+    assert "Class cost" in text and "cc01" in text
+    bad = stacklab(env, "billing", "usage", "--png", str(tmp_path / "usage.gif"), ok=False)
+    assert bad.exit_code != 0
+    billing_lab.openstack("server", "delete", "--wait", "chart-vm", user="demo", project="demo")

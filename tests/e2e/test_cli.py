@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import pwd
 import signal
 import subprocess
 import sys
@@ -185,3 +186,36 @@ def test_clouds_yaml_before_first_start_says_why(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["clouds-yaml"], env=env)
     assert result.exit_code == 1
     assert "no admin password yet" in result.output
+
+
+def test_the_lab_named_by_flags_wins_over_clouds_yaml(clock_lab: LiveCloud, tmp_path: Path) -> None:
+    """`make up` wrote a `stacklab` entry for another lab into the user's clouds.yaml (port 8780 there; port 9
+    here, where nothing listens): a command given the clock lab's data directory or port (flags or
+    STACKLAB_*) still talks to the clock lab."""
+    clouds = tmp_path / "config" / "openstack" / "clouds.yaml"
+    clouds.parent.mkdir(parents=True)
+    clouds.write_text(yaml.safe_dump({"clouds": {"stacklab": {"auth": {
+        "auth_url": "http://127.0.0.1:9/identity", "username": "admin", "password": "other",
+        "project_name": "admin", "user_domain_name": "Default", "project_domain_name": "Default"}}}}))
+    port = clock_lab.url.rsplit(":", 1)[1]
+    for env, args in ((user_env(tmp_path, STACKLAB_PORT=port, STACKLAB_DATA_DIR=str(clock_lab.data_dir)), []),
+                      (user_env(tmp_path), ["--data-dir", str(clock_lab.data_dir)]),  # the port it recorded
+                      (user_env(tmp_path, STACKLAB_DATA_DIR=str(clock_lab.data_dir)), ["--port", port])):
+        result = CliRunner().invoke(main, ["clock", "show", *args], env=env)
+        assert result.exit_code == 0, (args, result.output)
+        assert "offset:" in result.output
+    shown = CliRunner().invoke(main, ["info", "--data-dir", str(clock_lab.data_dir)], env=user_env(tmp_path))
+    assert f"endpoint:    {clock_lab.url} (running)" in shown.output
+    # Named by nothing: the clouds.yaml entry is what the user meant.
+    plain = CliRunner().invoke(main, ["clock", "show"], env=user_env(tmp_path))
+    assert plain.exit_code == 1 and "StackLab is not running at http://127.0.0.1:9:" in plain.output
+
+
+def test_tests_never_see_the_users_home() -> None:
+    """conftest gives each test its own HOME, XDG folders and OS_CLIENT_CONFIG_FILE; subprocesses inherit them."""
+    home = os.environ["HOME"]
+    assert os.environ["OS_CLIENT_CONFIG_FILE"] == f"{home}/.config/openstack/clouds.yaml"
+    assert os.environ["XDG_CONFIG_HOME"] == f"{home}/.config" and "OS_CLOUD" not in os.environ
+    seen = subprocess.run([sys.executable, "-c", "import pathlib; print(pathlib.Path.home())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    assert seen == home != pwd.getpwuid(os.getuid()).pw_dir  # not the account's real home

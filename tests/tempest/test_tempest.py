@@ -7,7 +7,8 @@ covers the chosen tests of every service present in the catalog. The results are
 stream, written to `tempest-results.txt` at the repository root, and asserted per service: every chosen test
 passes, except the ones listed in `expected_failures` with the reason (reported, never hidden).
 
-Adding a service is adding a `Suite` to SUITES (its regexes, its tempest.conf options, its known failures).
+Each service's suite (its regexes, its tempest.conf options, its known failures) is declared by its plugin
+(`tempest=` in lab/cloud/<service>/plugin.py, the data in lab/cloud/<service>/tempest.py); SUITES loops over them.
 A service that is not in the catalog is skipped with that reason.
 """
 
@@ -27,6 +28,8 @@ from typing import Any
 import httpx
 import pytest
 
+from lab.cloud.app import PLUGINS
+from lab.cloud.plugin import load, load_plugins
 from tests.conftest import ADMIN_PASSWORD, LiveCloud, start_live_cloud
 
 pytestmark = pytest.mark.tempest
@@ -68,192 +71,21 @@ def _admin_get(lab: LiveCloud, path: str) -> dict[str, Any]:
     return got.json()  # type: ignore[no-any-return]
 
 
-def _compute_conf(lab: LiveCloud, available: dict[str, str]) -> Conf:
-    """Nova at microversion 2.1 with the fake driver: the bootstrap cirros image and m1.tiny / m1.nano, quick
-    builds, and the features a simulated guest has not (no SSH, rescue, shelve, snapshots, consoles...)."""
-    image = _admin_get(lab, "/image/v2/images?name=cirros")["images"][0]["id"]
-    disabled = ("change_password", "pause", "shelve", "shelve_migrate", "suspend", "cold_migration",
-                "live_migration", "metadata_service", "vnc_console", "spice_console", "serial_console",
-                "rescue", "stable_rescue", "interface_attach", "snapshot",
-                "personality", "attach_encrypted_volume", "config_drive", "swap_volume",
-                "volume_backed_live_migration", "volume_multiattach", "block_migration_for_live_migration",
-                "disk_config")
-    return {
-        "compute": {"image_ref": image, "image_ref_alt": image, "flavor_ref": "1", "flavor_ref_alt": "42",
-                    "build_interval": "1", "build_timeout": "60", "min_compute_nodes": "1"},
-        "compute-feature-enabled": {**{name: "false" for name in disabled}, "resize": "true",
-                                    "enable_instance_password": "true",
-                                    "console_output": "true", "scheduler_enabled_filters": ""},
-    }
+def _suites() -> tuple[Suite, ...]:
+    """Every plugin's tempest suite (lab/cloud/<service>/tempest.py), in plugin order."""
+    suites = []
+    for plugin in load_plugins(PLUGINS):
+        t = plugin.tempest
+        if t is None:
+            continue
+        make = load(t.conf) if t.conf else None
+        conf = (lambda lab, _available, make=make: make(lambda path: _admin_get(lab, path))) if make else None
+        suites.append(Suite(t.package, t.catalog_type, t.service_available, t.regexes, conf,
+                            dict(t.expected_failures)))
+    return tuple(suites)
 
 
-def _image_conf(lab: LiveCloud, available: dict[str, str]) -> Conf:
-    return {
-        "image": {"build_interval": "1", "build_timeout": "60", "container_formats": "bare,ovf,ami,ari,aki",
-                  "disk_formats": "qcow2,raw,ami,ari,aki,vhd,vmdk,vdi,iso"},
-        "image-feature-enabled": {"api_v2": "true", "image_format_enforcement": "false", "import_image": "false",
-                                  "os_glance_reserved": "false", "manage_locations": "false",
-                                  "image_conversion": "false", "do_secure_hash": "true"},
-    }
-
-
-NETWORK_EXTENSIONS = ("external-net", "router", "ext-gw-mode", "extraroute", "extraroute-atomic", "security-group",
-                      "quotas", "quota_details", "allowed-address-pairs", "port-security", "provider", "net-mtu",
-                      "standard-attr-description", "standard-attr-tag", "standard-attr-timestamp", "project-id",
-                      "pagination", "sorting")
-
-
-def _network_conf(lab: LiveCloud, available: dict[str, str]) -> Conf:
-    """Neutron with the bootstrap `public` network; tempest gives each test project its own network, subnet and
-    router (as DevStack does), so servers and floating IPs have somewhere to live."""
-    public = _admin_get(lab, "/network/v2.0/networks?name=public")["networks"][0]["id"]
-    return {
-        "auth": {"create_isolated_networks": "true"},
-        "network": {"public_network_id": public, "floating_network_name": "public",
-                    "project_network_cidr": "10.100.0.0/16", "project_network_mask_bits": "28",
-                    "build_interval": "1", "build_timeout": "60"},
-        "network-feature-enabled": {"api_extensions": ",".join(NETWORK_EXTENSIONS), "ipv6": "false",
-                                    "port_security": "true", "floating_ips": "true",
-                                    "port_admin_state_change": "true"},
-    }
-
-
-def _volume_conf(lab: LiveCloud, available: dict[str, str]) -> Conf:
-    return {
-        "volume": {"catalog_type": "block-storage", "build_interval": "1", "build_timeout": "60",
-                   "volume_size": "1", "volume_size_extend": "1", "min_microversion": "3.0",
-                   "max_microversion": "3.0", "storage_protocol": "file", "vendor_name": "StackLab"},
-        "volume-feature-enabled": {"snapshot": "true", "clone": "true", "backup": "false",
-                                   "manage_volume": "false", "manage_snapshot": "false", "multi_backend": "false",
-                                   "extend_attached_volume": "false", "api_extensions": "",
-                                   "extend_volume_with_snapshot": "true"},
-    }
-
-
-SUITES: tuple[Suite, ...] = (
-    Suite("identity", "identity", "", (
-        r"tempest\.api\.identity\.v3\.test_api_discovery",
-        r"tempest\.api\.identity\.v3\.test_tokens",
-        r"tempest\.api\.identity\.v3\.test_catalog",
-        r"tempest\.api\.identity\.v3\.test_projects",
-        r"tempest\.api\.identity\.v3\.test_domains",
-        r"tempest\.api\.identity\.admin\.v3\.test_projects\.",
-        r"tempest\.api\.identity\.admin\.v3\.test_projects_negative",
-        r"tempest\.api\.identity\.admin\.v3\.test_project_tags",
-        r"tempest\.api\.identity\.admin\.v3\.test_list_projects",
-        r"tempest\.api\.identity\.admin\.v3\.test_users\.",
-        r"tempest\.api\.identity\.admin\.v3\.test_users_negative",
-        r"tempest\.api\.identity\.admin\.v3\.test_list_users",
-        r"tempest\.api\.identity\.admin\.v3\.test_default_project_id",
-        r"tempest\.api\.identity\.admin\.v3\.test_roles",
-        r"tempest\.api\.identity\.admin\.v3\.test_domains\.",
-        r"tempest\.api\.identity\.admin\.v3\.test_domains_negative",
-        r"tempest\.api\.identity\.admin\.v3\.test_regions",
-        r"tempest\.api\.identity\.admin\.v3\.test_services",
-        r"tempest\.api\.identity\.admin\.v3\.test_endpoints\.",
-        r"tempest\.api\.identity\.admin\.v3\.test_endpoints_negative",
-        r"tempest\.api\.identity\.admin\.v3\.test_tokens",
-    ), expected_failures={
-        "tempest.api.identity.admin.v3.test_roles.RolesV3TestJSON":
-            "the class setup creates a group; Keystone groups are not implemented",
-        "tempest.api.identity.admin.v3.test_domains.DomainsTestJSON.test_domain_delete_cascades_content":
-            "creates a group in the domain; groups are not implemented",
-        "tempest.api.identity.admin.v3.test_tokens.TokensV3TestJSON.test_get_available_domain_scopes":
-            "grants a domain role through a group; groups are not implemented",
-        "tempest.api.identity.admin.v3.test_projects.ProjectsTestJSON.test_create_is_domain_project":
-            "projects acting as domains (is_domain=true) are not supported",
-    }),
-    Suite("compute", "compute", "nova", (
-        r"tempest\.api\.compute\.test_versions",
-        r"tempest\.api\.compute\.test_quotas",
-        r"tempest\.api\.compute\.flavors\.",
-        r"tempest\.api\.compute\.keypairs\.test_keypairs\.",
-        r"tempest\.api\.compute\.keypairs\.test_keypairs_negative",
-        r"tempest\.api\.compute\.limits\.",
-        r"tempest\.api\.compute\.servers\.test_create_server\.ServersTestJSON\.",
-        r"tempest\.api\.compute\.servers\.test_servers\.",
-        r"tempest\.api\.compute\.servers\.test_servers_negative\.",
-        r"tempest\.api\.compute\.servers\.test_list_server_filters",
-        r"tempest\.api\.compute\.servers\.test_list_servers_negative",
-        r"tempest\.api\.compute\.servers\.test_server_metadata",
-        r"tempest\.api\.compute\.servers\.test_delete_server",
-        r"tempest\.api\.compute\.servers\.test_server_actions",
-        r"tempest\.api\.compute\.servers\.test_server_addresses",
-        r"tempest\.api\.compute\.servers\.test_availability_zone",
-        r"tempest\.api\.compute\.admin\.test_flavors\.",
-        r"tempest\.api\.compute\.admin\.test_flavors_access",
-        r"tempest\.api\.compute\.admin\.test_flavors_extra_specs",
-        r"tempest\.api\.compute\.admin\.test_quotas\.",
-        r"tempest\.api\.compute\.admin\.test_quotas_negative",
-        r"tempest\.api\.compute\.admin\.test_availability_zone",
-        r"tempest\.api\.compute\.admin\.test_hypervisor\.",
-        r"tempest\.api\.compute\.admin\.test_simple_tenant_usage\.",
-        r"tempest\.api\.compute\.volumes\.test_attach_volume\.AttachVolumeTestJSON",
-    ), _compute_conf, expected_failures={
-        "tempest.api.compute.test_versions.TestVersions.test_list_api_versions":
-            "Nova also lists the legacy v2.0 API first; StackLab serves only v2.1 and does not advertise v2.0",
-        "tempest.api.compute.admin.test_hypervisor.HypervisorAdminTestJSON.test_get_hypervisor_uptime":
-            "os-hypervisors/{id}/uptime is not implemented",
-        "tempest.api.compute.admin.test_hypervisor.HypervisorAdminUnderV252Test.test_get_hypervisor_show_servers":
-            "os-hypervisors/{name}/servers is not implemented",
-        "tempest.api.compute.admin.test_hypervisor.HypervisorAdminUnderV252Test.test_search_hypervisor":
-            "os-hypervisors/{name}/search is not implemented",
-        "tempest.api.compute.admin.test_quotas.QuotaClassesAdminTestJSON.test_update_default_quotas":
-            "os-quota-class-sets is not implemented (defaults come from the code)",
-        "tempest.api.compute.servers.test_server_actions.ServerActionsTestJSON.test_lock_unlock_server":
-            "the lock/unlock actions are not implemented",
-        "tempest.api.compute.servers.test_server_actions.ServerActionsTestJSON.test_rebuild_server":
-            "the rebuild action is not implemented",
-        "tempest.api.compute.servers.test_server_actions.ServerActionsTestOtherA.test_rebuild_server":
-            "the rebuild action is not implemented",
-    }),
-    Suite("image", "image", "glance", (
-        r"tempest\.api\.image\.v2\.test_versions",
-        r"tempest\.api\.image\.v2\.test_images\.",
-        r"tempest\.api\.image\.v2\.test_images_negative",
-        r"tempest\.api\.image\.v2\.test_images_tags",
-        r"tempest\.api\.image\.v2\.test_images_member\.",
-        r"tempest\.api\.image\.v2\.test_images_member_negative",
-    ), _image_conf, expected_failures={}),
-    Suite("network", "network", "neutron", (
-        r"tempest\.api\.network\.test_versions",
-        r"tempest\.api\.network\.test_extensions",
-        r"tempest\.api\.network\.test_networks\.",
-        r"tempest\.api\.network\.test_networks_negative",
-        r"tempest\.api\.network\.test_ports\.",
-        r"tempest\.api\.network\.test_routers\.",
-        r"tempest\.api\.network\.test_routers_negative",
-        r"tempest\.api\.network\.test_floating_ips\.",
-        r"tempest\.api\.network\.test_floating_ips_negative",
-        r"tempest\.api\.network\.test_security_groups\.",
-        r"tempest\.api\.network\.test_security_groups_negative",
-        r"tempest\.api\.network\.test_allowed_address_pair",
-        r"tempest\.api\.network\.test_tags",
-    ), _network_conf, expected_failures={
-        "tempest.api.network.test_tags.TagsExtTest":
-            "the class setup creates a subnet pool; subnet pools are not implemented",
-    }),
-    Suite("volume", "block-storage", "cinder", (
-        r"tempest\.api\.volume\.test_versions",
-        r"tempest\.api\.volume\.test_availability_zone",
-        r"tempest\.api\.volume\.test_volumes_get",
-        r"tempest\.api\.volume\.test_volumes_list",
-        r"tempest\.api\.volume\.test_volumes_actions",
-        r"tempest\.api\.volume\.test_volumes_extend",
-        r"tempest\.api\.volume\.test_volumes_negative",
-        r"tempest\.api\.volume\.test_volumes_snapshots\.",
-        r"tempest\.api\.volume\.test_volumes_snapshots_list",
-        r"tempest\.api\.volume\.test_volumes_snapshots_negative",
-        r"tempest\.api\.volume\.test_volume_metadata",
-        r"tempest\.api\.volume\.test_snapshot_metadata",
-        r"tempest\.api\.volume\.test_volume_absolute_limits",
-        r"tempest\.api\.volume\.test_volumes_clone\.",
-        r"tempest\.api\.volume\.test_volume_delete_cascade",
-    ), _volume_conf, expected_failures={
-        "tempest.api.volume.test_volumes_actions.VolumesActionsTest.test_volume_upload":
-            "os-volume_upload_image (volume to Glance image) is not implemented",
-    }),
-)
+SUITES = _suites()
 
 
 # ---------------------------------------------------------------------------------------------- the run

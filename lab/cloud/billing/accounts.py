@@ -1,10 +1,12 @@
 """Accounts: balance, top-ups, coupons, prepaid or pay-as-you-go, and what happens at zero.
 
 - prepaid: every rated hour comes off the balance. At zero (or below), `check_can_create` refuses new servers,
-  volumes, floating IPs and routers with a 402, and, when `billing_zero_balance_action` is `stop`, the next
-  rating pass stops the project's running servers (never deletes them: stopping keeps the work, and a stopped
-  server costs only its `stopped_factor`). A clock jump rates the whole jump first, so the balance can end
-  below zero by what accrued during it.
+  volumes, floating IPs and routers, and starting a stopped server, with a 402; and, when
+  `billing_zero_balance_action` is `stop`, the project's running servers are stopped AT THE MOMENT the balance
+  reached zero (never deleted: stopping keeps the work). A clock jump that crosses that moment does not run
+  them to its end: the pass before rating finds the moment (nothing of the project changes inside the jump, so
+  it burns at one rate) and records the power-off there, so the running charges stop at ~0. What is kept after
+  that (the stopped server's `stopped_factor`, volumes, floating IPs) still costs its small price.
 - payg: charges accrue on the month's bill; when the month closes an invoice is issued and any credit (the
   starting balance, top-ups, coupons) pays it first.
 
@@ -15,8 +17,9 @@ coupon at most once.
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -25,11 +28,13 @@ from sqlalchemy.orm import Session
 
 from lab.cloud import events
 from lab.cloud.billing.common import MODES
+from lab.cloud.billing.metering import METERED
 from lab.cloud.billing.models import Account, Coupon, Redemption, Transaction
 from lab.cloud.billing.prices import money, parse_money
 from lab.cloud.billing.rating import RatingMixin
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest, CloudError, Conflict, NotFound, PaymentRequired
+from lab.cloud.events import Event
 
 log = logging.getLogger(__name__)
 CREATABLE = ("server", "volume", "snapshot", "floatingip", "router", "image")
@@ -38,10 +43,12 @@ CREATABLE = ("server", "volume", "snapshot", "floatingip", "router", "image")
 @dataclass(frozen=True)
 class AccountView:
     project_id: str
+    project_name: str
     mode: str
     balance: Decimal
     transactions: list[Transaction]
     created_at: datetime | None
+    as_of: datetime  # the lab moment the balance was read at (a chart's last point)
 
 
 class AccountsMixin(RatingMixin):
@@ -50,9 +57,10 @@ class AccountsMixin(RatingMixin):
         account = self.find_account(db, project_id)
         transactions = list(db.scalars(select(Transaction).where(Transaction.project_id == project_id)
                                        .order_by(Transaction.id)))
-        return AccountView(project_id, account.mode if account else self.default_mode(),
+        return AccountView(project_id, self.project_name(db, project_id),
+                           account.mode if account else self.default_mode(),
                            self.balance(db, project_id, now), transactions,
-                           account.created_at if account else None)
+                           account.created_at if account else None, now)
 
     def get_account(self, ctx: RequestContext, project: str | None = None) -> AccountView:
         """The caller's account (or, for an admin, any project's): mode, balance, credit history. The account
@@ -192,10 +200,11 @@ class AccountsMixin(RatingMixin):
         return self.get_account(ctx, project_id)
 
     # ------------------------------------------------------------------ the hooks other services call
-    def check_can_create(self, ctx: RequestContext, kind: str) -> None:
-        """Called by compute, volume and network before they create something billable. Raises PaymentRequired
-        (402) when the caller's project is prepaid and has no balance left. Only reads (it may run inside the
-        caller's write transaction, on another connection)."""
+    def check_can_create(self, ctx: RequestContext, kind: str, verb: str = "create") -> None:
+        """Called by compute, volume and network before they create something billable (and by compute before
+        it starts a stopped server, `verb="start"`). Raises PaymentRequired (402) when the caller's project is
+        prepaid and has no balance left. Only reads (it may run inside the caller's write transaction, on
+        another connection)."""
         if ctx.project_id is None or ctx.user_id == "system":
             return  # the cloud itself (bootstrap of the demo project's router, the worker)
         with self.cloud.db.read() as db:
@@ -206,33 +215,59 @@ class AccountsMixin(RatingMixin):
         if balance <= 0:
             raise PaymentRequired(
                 f"Project {ctx.project_name or ctx.project_id} has no credit left (balance {money(balance)} "
-                f"{self.currency}): a prepaid project cannot create a {kind}. Top up or redeem a coupon "
+                f"{self.currency}): a prepaid project cannot {verb} a {kind}. Top up or redeem a coupon "
                 f"(stacklab billing coupon redeem CODE).", neutron_type="PaymentRequired")
 
+    def zero_moment(self, db: Session, project_id: str, now: datetime) -> datetime | None:
+        """The lab moment at which the project's balance reached zero, or None while it is above zero at `now`.
+
+        From the latest of the rating mark, the project's last metered event and its last credit, nothing of the
+        project changed up to `now` (a clock jump is one instant of real time), so the balance falls at one
+        rate there and the crossing is found by proportion (as exact as the ledger, which counts whole
+        milliseconds)."""
+        after = self.balance(db, project_id, now)
+        if after > 0:
+            return None
+        mark = self.rated_until(db) or self._start_mark(db, now)
+        last_event = db.scalar(select(func.max(Event.time)).where(Event.project_id == project_id,
+                                                                  Event.resource_type.in_(METERED)))
+        last_credit = db.scalar(select(func.max(Transaction.time)).where(Transaction.project_id == project_id))
+        since = min(now, max(t for t in (mark, last_event, last_credit) if t is not None))
+        before = self.balance(db, project_id, since)
+        if before <= 0 or before == after:
+            return since  # already at zero when the quiet stretch began
+        elapsed = Decimal((now - since) // timedelta(microseconds=1))
+        return since + timedelta(microseconds=math.ceil(before / (before - after) * elapsed))
+
     def enforce_zero_balances(self) -> list[str]:
-        """Stop the running servers of prepaid projects at or below zero (when configured). Returns the ids of
-        the servers stopped. Called after each rating pass, outside any transaction."""
-        if self.cloud.settings.billing_zero_balance_action != "stop" or self.cloud.compute is None:
+        """Stop the running servers of prepaid projects whose balance reached zero (when configured), each
+        power-off recorded at the moment of zero. Returns the ids of the servers stopped. Called at the start
+        of each billing pass, before rating (so the jump is rated with the servers stopped where they should
+        have been), outside any transaction."""
+        if self.cloud.settings.billing_zero_balance_action != "stop":
             return []
         from lab.cloud.compute.models import Server
 
         now = self.now()
-        stopped: list[str] = []
+        due: list[tuple[str, str, datetime]] = []
         with self.cloud.db.read() as db:
-            empty = [a.project_id for a in db.scalars(select(Account).where(Account.mode == "prepaid"))
-                     if self.balance(db, a.project_id, now) <= 0]
-            servers = list(db.execute(select(Server.id, Server.project_id).where(
-                Server.project_id.in_(empty), Server.deleted.is_(False), Server.vm_state == "active",
-                Server.task_state.is_(None))).all()) if empty else []
-        for server_id, project_id in servers:
+            prepaid = [a.project_id for a in db.scalars(select(Account).where(Account.mode == "prepaid"))]
+            running = list(db.execute(select(Server.id, Server.project_id).where(
+                Server.project_id.in_(prepaid), Server.deleted.is_(False), Server.vm_state == "active",
+                Server.task_state.is_(None))).all()) if prepaid else []
+            moments = {p: self.zero_moment(db, p, now) for p in {project for _, project in running}}
+            due = [(server_id, project, at) for server_id, project in running
+                   if (at := moments[project]) is not None]
+        stopped: list[str] = []
+        for server_id, project_id, at in due:
             try:
-                self.cloud.compute.stop_server(RequestContext.system(), server_id)
+                self.cloud.compute.stop_server(RequestContext.system(), server_id, at=at)
             except CloudError as exc:  # changed state meanwhile: the next pass looks again
                 log.info("billing could not stop server %s: %s", server_id, exc.message)
                 continue
             stopped.append(server_id)
             with self.cloud.db.write() as db:
-                events.record(db, self.now(), project_id=project_id, user_id=None, resource_type="account",
+                events.record(db, at, project_id=project_id, user_id=None, resource_type="account",
                               resource_id=project_id, action="server_stopped", server_id=server_id,
                               reason="prepaid balance at zero")
         return stopped

@@ -29,6 +29,7 @@ from lab.cloud.errors import BadRequest
 @dataclass
 class BillView:
     project_id: str
+    project_name: str
     month: str
     currency: str
     start: datetime
@@ -53,6 +54,7 @@ class BillView:
 @dataclass
 class UsageView:
     project_id: str
+    project_name: str
     month: str
     currency: str
     days: list[tuple[str, dict[str, Decimal]]]  # (YYYY-MM-DD, category -> amount)
@@ -81,7 +83,8 @@ class BillsMixin(RatingMixin):
             running = self._running(db, project_id, now)
             forecast = sum((li.total for li in lines), Decimal(0)) + round_money(sum(
                 (amount_for(remaining, li.size, li.price, li.unit) for li in running), Decimal(0)))
-        return BillView(project_id, month, self.currency, start, end, status, lines, invoice, forecast)
+        return BillView(project_id, self.project_name(db, project_id), month, self.currency, start, end, status,
+                        lines, invoice, forecast)
 
     def _running(self, db: Session, project_id: str, now: datetime) -> list[LineItem]:
         """One line per meter in use right now (an open segment), priced at today's prices."""
@@ -131,7 +134,8 @@ class BillsMixin(RatingMixin):
                     for day, cats in sorted(per_day.items())]
             running = [(li, amount_for(HOUR_MS, li.size, li.price, li.unit))
                        for li in self._running(db, project_id, now)]
-        return UsageView(project_id, month, self.currency, days, running)
+            name = self.project_name(db, project_id)
+        return UsageView(project_id, name, month, self.currency, days, running)
 
 
 def bill_csv(bill: BillView) -> str:

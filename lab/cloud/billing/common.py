@@ -50,6 +50,13 @@ class BillingBase:
 
         return db.get(Project, project_id) is not None
 
+    def project_name(self, db: Session, project_id: str) -> str:
+        """The project's name, shown beside its id on bills and accounts ('' for a deleted project)."""
+        from lab.cloud.identity.models import Project
+
+        project = db.get(Project, project_id)
+        return str(project.name) if project is not None else ""
+
     def target_project(self, db: Session, ctx: RequestContext, project: str | None) -> str:
         """The project a request is about: the caller's own when `project` is None. A member naming another
         project gets the same 404 as for one that does not exist (so no one learns which exist); an admin may

@@ -31,7 +31,7 @@ from lab.cloud.billing.models import Account, Charge, Invoice, Transaction
 from lab.cloud.billing.prices import CATEGORIES, PriceList, amount_for, quantity_for, round_money
 from lab.cloud.clock import LabState
 from lab.cloud.events import Event
-from lab.cloud.worker import Job, JobSpec, enqueue, handler
+from lab.cloud.worker import Job, Jobs, JobSpec, enqueue, job
 
 if TYPE_CHECKING:
     from lab.cloud.app import Cloud
@@ -292,14 +292,17 @@ class RatingMixin(BillingBase):
             enqueue(db, now, JOB_KIND, "billing", delay=(due - now).total_seconds(), due=due.isoformat())
 
 
-@handler(JOB_KIND)
+JOBS: Jobs = {}  # the worker jobs of this module, listed in the plugin
+
+
+@job(JOBS, JOB_KIND)
 def _rate_job(cloud: Cloud, job: JobSpec) -> None:
     """Rate, check budgets, enforce prepaid balances, then queue the next hour's job. A job run before it is
     due (a test running every queued job at once) does not queue another, or it would run forever; the next
     billing call queues it again."""
-    billing = cloud.billing
-    if billing is None:
-        return
+    from lab.cloud.billing.service import BillingService
+    billing = cloud.services["billing"]
+    assert isinstance(billing, BillingService)
     billing.refresh()
     due = job.payload.get("due")
     if due is not None and datetime.fromisoformat(due) > cloud.clock.now():

@@ -9,7 +9,12 @@ from starlette.routing import Route
 
 from lab.cloud.billing import openapi, schemas
 from lab.cloud.billing.bills import bill_csv
-from lab.cloud.http import cloud_of, context_of, no_content, query_value, read_json, respond
+from lab.cloud.billing.service import BillingService
+from lab.cloud.http import cloud_of, context_of, no_content, query_value, read_json, respond, service_of
+
+
+def _service(request: Request) -> BillingService:
+    return service_of(request, "billing", BillingService)
 
 
 def _project(request: Request) -> str | None:
@@ -32,7 +37,7 @@ async def openapi_document(request: Request) -> Response:
 
 async def show_prices(request: Request) -> Response:
     """GET /prices."""
-    billing = cloud_of(request).billing
+    billing = _service(request)
     price_list, source = billing.get_prices(context_of(request))
     return respond(schemas.prices(price_list, source, billing.currency))
 
@@ -41,32 +46,32 @@ async def update_prices(request: Request) -> Response:
     """PUT /prices {"prices": {...}} (admin)."""
     ctx = context_of(request)
     body = await read_json(request)
-    billing = cloud_of(request).billing
+    billing = _service(request)
     price_list, source = billing.set_prices(ctx, schemas.body_object(body, "prices"))
     return respond(schemas.prices(price_list, source, billing.currency))
 
 
 async def show_own_account(request: Request) -> Response:
     """GET /account: the caller's project's account."""
-    billing = cloud_of(request).billing
+    billing = _service(request)
     return respond(schemas.account(billing.get_account(context_of(request), _project(request)), billing.currency))
 
 
 async def show_balance(request: Request) -> Response:
     """GET /balance: the caller's balance alone (what the console shows)."""
-    billing = cloud_of(request).billing
+    billing = _service(request)
     return respond(schemas.balance(billing.get_account(context_of(request), _project(request)), billing.currency))
 
 
 async def list_accounts(request: Request) -> Response:
     """GET /accounts (admin)."""
-    billing = cloud_of(request).billing
+    billing = _service(request)
     return respond(schemas.accounts(billing.list_accounts(context_of(request)), billing.currency))
 
 
 async def show_account(request: Request) -> Response:
     """GET /accounts/{project_id}."""
-    billing = cloud_of(request).billing
+    billing = _service(request)
     view = billing.get_account(context_of(request), request.path_params["project_id"])
     return respond(schemas.account(view, billing.currency))
 
@@ -75,7 +80,7 @@ async def update_account(request: Request) -> Response:
     """PUT /accounts/{project_id} {"account": {"mode": "prepaid"|"payg"}} (admin)."""
     ctx = context_of(request)
     body = schemas.body_object(await read_json(request), "account")
-    billing = cloud_of(request).billing
+    billing = _service(request)
     view = billing.update_account(ctx, request.path_params["project_id"], body.get("mode"))
     return respond(schemas.account(view, billing.currency))
 
@@ -84,14 +89,14 @@ async def create_topup(request: Request) -> Response:
     """POST /accounts/{project_id}/topups {"topup": {"amount": "10.00"}} (admin)."""
     ctx = context_of(request)
     body = schemas.body_object(await read_json(request), "topup")
-    billing = cloud_of(request).billing
+    billing = _service(request)
     view = billing.top_up(ctx, request.path_params["project_id"], body.get("amount"), body.get("description"))
     return respond(schemas.account(view, billing.currency), 201)
 
 
 async def list_coupons(request: Request) -> Response:
     """GET /coupons (admin)."""
-    billing = cloud_of(request).billing
+    billing = _service(request)
     return respond({"coupons": [schemas.coupon(c, uses, billing.currency)
                                 for c, uses in billing.list_coupons(context_of(request))]})
 
@@ -100,32 +105,32 @@ async def create_coupon(request: Request) -> Response:
     """POST /coupons {"coupon": {"code", "amount", "expires_at", "max_uses"}} (admin)."""
     ctx = context_of(request)
     body = schemas.body_object(await read_json(request), "coupon")
-    billing = cloud_of(request).billing
+    billing = _service(request)
     return respond({"coupon": schemas.coupon(billing.create_coupon(ctx, body), 0, billing.currency)}, 201)
 
 
 async def delete_coupon(request: Request) -> Response:
     """DELETE /coupons/{code} (admin)."""
-    cloud_of(request).billing.delete_coupon(context_of(request), request.path_params["code"])
+    _service(request).delete_coupon(context_of(request), request.path_params["code"])
     return no_content()
 
 
 async def redeem_coupon(request: Request) -> Response:
     """POST /coupons/{code}/redeem: credit the coupon to the caller's project."""
-    billing = cloud_of(request).billing
+    billing = _service(request)
     view = billing.redeem_coupon(context_of(request), request.path_params["code"], _project(request))
     return respond(schemas.account(view, billing.currency))
 
 
 async def list_bills(request: Request) -> Response:
     """GET /bills."""
-    billing = cloud_of(request).billing
+    billing = _service(request)
     return respond(schemas.bills(billing.list_bills(context_of(request), _project(request))))
 
 
 async def show_bill(request: Request) -> Response:
     """GET /bills/{month} (?format=csv or Accept: text/csv for CSV)."""
-    bill = cloud_of(request).billing.get_bill(context_of(request), request.path_params["month"], _project(request))
+    bill = _service(request).get_bill(context_of(request), request.path_params["month"], _project(request))
     if query_value(request, "format") == "csv" or "text/csv" in request.headers.get("accept", ""):
         return Response(bill_csv(bill), media_type="text/csv", headers={
             "content-disposition": f'attachment; filename="bill-{bill.month}-{bill.project_id}.csv"'})
@@ -134,20 +139,20 @@ async def show_bill(request: Request) -> Response:
 
 async def show_usage(request: Request) -> Response:
     """GET /usage (?month=YYYY-MM)."""
-    usage = cloud_of(request).billing.get_usage(context_of(request), query_value(request, "month"), _project(request))
+    usage = _service(request).get_usage(context_of(request), query_value(request, "month"), _project(request))
     return respond(schemas.usage(usage))
 
 
 async def list_budgets(request: Request) -> Response:
     """GET /budgets."""
-    billing = cloud_of(request).billing
+    billing = _service(request)
     return respond({"budgets": [schemas.budget(b, billing.currency)
                                 for b in billing.list_budgets(context_of(request))]})
 
 
 async def show_budget(request: Request) -> Response:
     """GET /budgets/{project_id}."""
-    billing = cloud_of(request).billing
+    billing = _service(request)
     budget = billing.get_budget(context_of(request), request.path_params["project_id"])
     return respond({"budget": schemas.budget(budget, billing.currency)})
 
@@ -156,20 +161,20 @@ async def update_budget(request: Request) -> Response:
     """PUT /budgets/{project_id} {"budget": {"amount": "20.00", "thresholds": [50, 80, 100]}} (admin)."""
     ctx = context_of(request)
     body = schemas.body_object(await read_json(request), "budget")
-    billing = cloud_of(request).billing
+    billing = _service(request)
     budget = billing.set_budget(ctx, request.path_params["project_id"], body.get("amount"), body.get("thresholds"))
     return respond({"budget": schemas.budget(budget, billing.currency)})
 
 
 async def delete_budget(request: Request) -> Response:
     """DELETE /budgets/{project_id} (admin)."""
-    cloud_of(request).billing.delete_budget(context_of(request), request.path_params["project_id"])
+    _service(request).delete_budget(context_of(request), request.path_params["project_id"])
     return no_content()
 
 
 async def list_alerts(request: Request) -> Response:
     """GET /alerts."""
-    billing = cloud_of(request).billing
+    billing = _service(request)
     return respond({"alerts": [schemas.alert(a, billing.currency)
                                for a in billing.list_alerts(context_of(request), _project(request))]})
 

@@ -35,13 +35,15 @@ def transaction(t: Transaction) -> dict[str, Any]:
 
 
 def account(view: AccountView, currency: str) -> dict[str, Any]:
-    return {"account": {"project_id": view.project_id, "mode": view.mode, "balance": money(view.balance),
-                        "currency": currency, "created_at": _time(view.created_at),
+    return {"account": {"project_id": view.project_id, "project_name": view.project_name,
+                        "mode": view.mode, "balance": money(view.balance),
+                        "currency": currency, "created_at": _time(view.created_at), "as_of": _time(view.as_of),
                         "transactions": [transaction(t) for t in view.transactions]}}
 
 
 def balance(view: AccountView, currency: str) -> dict[str, Any]:
-    return {"balance": {"project_id": view.project_id, "mode": view.mode, "amount": money(view.balance),
+    return {"balance": {"project_id": view.project_id, "project_name": view.project_name,
+                        "mode": view.mode, "amount": money(view.balance),
                         "currency": currency}}
 
 
@@ -72,7 +74,8 @@ def bill(b: BillView) -> dict[str, Any]:
         invoice = {"total": money(b.invoice.total), "credit_applied": money(b.invoice.credit_applied),
                    "amount_due": money(b.invoice.amount_due), "issued_at": _time(b.invoice.issued_at)}
     return {"bill": {
-        "project_id": b.project_id, "month": b.month, "currency": b.currency, "status": b.status,
+        "project_id": b.project_id, "project_name": b.project_name, "month": b.month,
+        "currency": b.currency, "status": b.status,
         "period_start": _time(b.start), "period_end": _time(b.end), "total": money(b.total),
         "forecast": money(b.forecast) if b.forecast is not None else None,
         "categories": [{"category": c, "total": money(t)} for c, t in b.categories.items()],
@@ -86,7 +89,7 @@ def bills(views: list[BillView]) -> dict[str, Any]:
 
 def usage(u: UsageView) -> dict[str, Any]:
     return {"usage": {
-        "project_id": u.project_id, "month": u.month, "currency": u.currency,
+        "project_id": u.project_id, "project_name": u.project_name, "month": u.month, "currency": u.currency,
         "days": [{"date": day, "total": money(sum(cats.values(), Decimal(0))),
                   "categories": {c: money(a) for c, a in cats.items()}} for day, cats in u.days],
         "running": [{"category": li.category, "type": li.meter, "resource_id": li.resource_id, "name": li.name,

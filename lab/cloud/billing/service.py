@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from lab.cloud import contracts
 from lab.cloud.billing.accounts import AccountsMixin
 from lab.cloud.billing.budgets import BudgetsMixin, months_between
 from lab.cloud.billing.models import PriceListRecord
@@ -79,10 +80,16 @@ class BillingService(BudgetsMixin, AccountsMixin):
 
     # ------------------------------------------------------------------ the pass
     def refresh(self) -> None:
-        """Rate what is due, raise due budget alerts, stop servers of prepaid projects at zero. Cheap when
-        nothing is due; called by the worker's hourly job and at the start of every billing read."""
+        """Stop servers of prepaid projects at the moment they reached zero, rate what is due, raise due budget
+        alerts. Cheap when nothing is due; called by the worker's hourly job and at the start of every billing
+        read. Enforcement comes first: a clock jump is rated with the servers stopped where they ran out."""
+        self.enforce_zero_balances()
         before, after = self.rate()
         self.check_budgets(months_between(before, self.now()))
-        self.enforce_zero_balances()
         if after > before:
             log.info("billing rated %s to %s", before, after)
+
+
+def _fulfils(service: BillingService) -> contracts.Billing:
+    """Checked by mypy: the service is what the other services are promised (lab/cloud/contracts.py)."""
+    return service

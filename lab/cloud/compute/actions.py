@@ -31,7 +31,7 @@ from lab.cloud.compute.models import Server
 from lab.cloud.compute.schemas import flavor_snapshot
 from lab.cloud.compute.servers import ServersMixin, hostname_for
 from lab.cloud.context import RequestContext
-from lab.cloud.drivers.base import DiskSpec, DriverError, GuestNotFound, GuestSpec, ImageSpec
+from lab.cloud.drivers.base import ComputeDriver, DiskSpec, DriverError, GuestNotFound, GuestSpec
 from lab.cloud.errors import BadRequest, CloudError, Conflict, NotFound
 from lab.cloud.worker import Job, enqueue
 
@@ -53,16 +53,13 @@ class ActionsMixin(ServersMixin):
             server = db.scalar(select(Server).where(Server.id == server_id, Server.deleted.is_(False)))
             if server is None:
                 return None
-            nics = tuple(self.network.server_nics(db, server_id)) if self.network is not None else ()
+            nics = tuple(self.network.server_nics(db, server_id))
         image = None
         if server.image_id is not None:
-            if self.image is not None:
-                try:
-                    image = self.image.image_for_boot(RequestContext.system(), server.image_id)
-                except CloudError as exc:
-                    raise DriverError(f"Image {server.image_id} is not usable: {exc.message}") from None
-            else:
-                image = ImageSpec(id=server.image_id, name="cirros", path=None)
+            try:
+                image = self.image.image_for_boot(RequestContext.system(), server.image_id)
+            except CloudError as exc:
+                raise DriverError(f"Image {server.image_id} is not usable: {exc.message}") from None
         flavor = server.flavor
         return GuestSpec(server_id=server.id, name=server.name, hostname=hostname_for(server.name, server.id),
                          vcpus=int(flavor["vcpus"]), ram_mb=int(flavor["ram"]), disk_gb=int(flavor["disk"]),
@@ -70,9 +67,7 @@ class ActionsMixin(ServersMixin):
                          user_data=server.user_data, metadata=dict(server.metadata_ or {}))
 
     @property
-    def driver(self) -> Any:
-        if self.cloud.compute_driver is None:
-            raise CloudError("This cloud has no compute driver.")
+    def driver(self) -> ComputeDriver:
         return self.cloud.compute_driver
 
     def build(self, server_id: str, polls: int = 0) -> None:
@@ -125,8 +120,7 @@ class ActionsMixin(ServersMixin):
     def destroy(self, server_id: str) -> None:
         """The `compute.delete` job: give the volumes back and destroy the guest (both idempotent)."""
         self.detach_volumes(server_id)
-        if self.cloud.compute_driver is not None:
-            self.cloud.compute_driver.destroy(server_id)
+        self.driver.destroy(server_id)
 
     # ------------------------------------------------------------------ actions
     def _begin(self, ctx: RequestContext, server_id: str, action: str, states: tuple[str, ...],
@@ -140,11 +134,15 @@ class ActionsMixin(ServersMixin):
             server.updated_at = self.cloud.clock.now()
             return server
 
-    def stop_server(self, ctx: RequestContext, server_id: str) -> None:
+    def stop_server(self, ctx: RequestContext, server_id: str, at: datetime | None = None) -> None:
+        """os-stop. `at` (billing's prepaid cut-off only) records the power-off at that earlier lab moment, so
+        metering stops where the balance reached zero, not where the clock jump ended."""
         self._begin(ctx, server_id, "os-stop", (ACTIVE, ERROR), "powering-off")
-        self.run_task(server_id)
+        self.run_task(server_id, at)
 
     def start_server(self, ctx: RequestContext, server_id: str) -> None:
+        """os-start. A prepaid project without credit gets billing's 402, as for a create."""
+        self.cloud.billing.check_can_create(ctx, "server", verb="start")
         self._begin(ctx, server_id, "os-start", (STOPPED,), "powering-on")
         self.run_task(server_id)
 
@@ -223,9 +221,9 @@ class ActionsMixin(ServersMixin):
         raise self.invalid_state("restore", server)
 
     # ------------------------------------------------------------------ tasks
-    def run_task(self, server_id: str) -> None:
-        """Carry out the server's pending task_state with the driver and record the outcome. Idempotent: a
-        server with no task (or a deleted one) is left alone."""
+    def run_task(self, server_id: str, at: datetime | None = None) -> None:
+        """Carry out the server's pending task_state with the driver and record the outcome (its event at `at`,
+        default now). Idempotent: a server with no task (or a deleted one) is left alone."""
         with self.cloud.db.read() as db:
             server = db.scalar(select(Server).where(Server.id == server_id, Server.deleted.is_(False)))
         if server is None or server.task_state is None:
@@ -250,7 +248,7 @@ class ActionsMixin(ServersMixin):
         except (DriverError, GuestNotFound) as exc:
             self._task_failed(server_id, task, str(exc))
             return
-        self._task_done(server_id, task, was_running)
+        self._task_done(server_id, task, was_running, at)
 
     @staticmethod
     def _tolerate_missing(call: Any) -> None:
@@ -269,8 +267,8 @@ class ActionsMixin(ServersMixin):
                 return
             self.driver.spawn(spec)
 
-    def _task_done(self, server_id: str, task: str, was_running: bool) -> None:
-        now = self.cloud.clock.now()
+    def _task_done(self, server_id: str, task: str, was_running: bool, at: datetime | None = None) -> None:
+        now = at or self.cloud.clock.now()
         with self.cloud.db.write() as db:
             server = db.scalar(select(Server).where(Server.id == server_id, Server.deleted.is_(False)))
             if server is None or server.task_state != task:
@@ -291,9 +289,12 @@ class ActionsMixin(ServersMixin):
             server.task_state = None
             server.updated_at = now
             if action is not None:
+                # A revert is a flavor change like a resize for billing; `revert` tells the two apart in the
+                # server's history (os-instance-actions: resize vs revertResize).
+                extra = {"revert": True} if task == "resize_reverting" else {}
                 events.record(db, now, project_id=server.project_id, user_id=server.user_id,
                               resource_type="server", resource_id=server_id, action=action,
-                              **flavor_attrs(server.flavor))
+                              **flavor_attrs(server.flavor), **extra)
 
     def _task_failed(self, server_id: str, task: str, message: str) -> None:
         if task in QUEUED_TASKS:
@@ -343,7 +344,7 @@ class ActionsMixin(ServersMixin):
         """After a restart: queue a job for every server left mid-way whose job is gone (a BUILD server, an
         unfinished task) and for every guest whose server is deleted. Returns how many jobs were queued."""
         queued = 0
-        guests = set(self.cloud.compute_driver.list_guests()) if self.cloud.compute_driver is not None else set()
+        guests = set(self.driver.list_guests())
         now: datetime = self.cloud.clock.now()
         with self.cloud.db.write() as db:
             pending = {(kind, rid) for kind, rid in db.execute(select(Job.kind, Job.resource_id))}
@@ -363,8 +364,7 @@ class ActionsMixin(ServersMixin):
         if queued:
             log.info("recovery queued %d compute job(s)", queued)
             self.cloud.worker.wake()
-        if self.cloud.compute_driver is not None:
-            self._fail_vanished(guests)
+        self._fail_vanished(guests)
         return queued
 
     def _fail_vanished(self, guests: set[str]) -> None:

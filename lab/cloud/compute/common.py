@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 
+from lab.cloud import contracts
 from lab.cloud.compute.models import Server
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import Conflict, NotFound
@@ -96,26 +97,25 @@ class ComputeBase:
     def __init__(self, cloud: Cloud):
         self.cloud = cloud
 
-    # The other services, each None when this lab does not have it (see the contracts in BRIEF.md).
+    # The other services, through their contracts (lab/cloud/contracts.py).
     @property
-    def network(self) -> Any:
-        return getattr(self.cloud, "network", None)
+    def network(self) -> contracts.Network:
+        return self.cloud.network
 
     @property
-    def volume(self) -> Any:
-        return getattr(self.cloud, "volume", None)
+    def volume(self) -> contracts.Volume:
+        return self.cloud.volume
 
     @property
-    def image(self) -> Any:
-        return getattr(self.cloud, "image", None)
+    def image(self) -> contracts.Image:
+        return self.cloud.image
 
     @property
     def host(self) -> str:
         """The one compute host's name (OS-EXT-SRV-ATTR:host, hostId); asked of the driver once."""
         cached: str | None = self.__dict__.get("_host")
         if cached is None:
-            driver = self.cloud.compute_driver
-            cached = str(driver.host_info().hypervisor_hostname) if driver is not None else "stacklab"
+            cached = str(self.cloud.compute_driver.host_info().hypervisor_hostname)
             self.__dict__["_host"] = cached
         return cached
 

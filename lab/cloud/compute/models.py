@@ -105,13 +105,3 @@ class Server(Base):
     deleted_at: Mapped[datetime | None]
 
 
-class QuotaLimit(Base):
-    """A per-project override of one compute quota (absent: the default applies)."""
-
-    __tablename__ = "compute_quotas"
-    __table_args__ = (UniqueConstraint("project_id", "resource"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    project_id: Mapped[str] = mapped_column(String(64))
-    resource: Mapped[str] = mapped_column(String(64))
-    hard_limit: Mapped[int]

@@ -6,33 +6,39 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lab.cloud.compute.common import DEFAULT_QUOTAS, ComputeBase
-from lab.cloud.compute.models import KeyPair, QuotaLimit, Server
+from lab.cloud.compute.models import KeyPair, Server
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest, Forbidden
+from lab.cloud.quotas import Exceeded, Resource
+
+
+def _servers(db: Session, project_id: str) -> tuple[int, int, int]:
+    # Summed in SQL (json_extract on SQLite, ->> on PostgreSQL): a create must not load every server.
+    row = db.execute(select(func.count(), func.sum(Server.flavor["vcpus"].as_integer()),
+                            func.sum(Server.flavor["ram"].as_integer()))
+                     .where(Server.project_id == project_id, Server.deleted.is_(False))).one()
+    return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
+
+
+# Nova's quota resources, in the one quota engine (lab/cloud/quotas.py); usage counted from the servers.
+COUNTED = {"instances": lambda db, p: _servers(db, p)[0], "cores": lambda db, p: _servers(db, p)[1],
+           "ram": lambda db, p: _servers(db, p)[2]}
+RESOURCES = tuple(Resource("compute", name, default, COUNTED.get(name)) for name, default in DEFAULT_QUOTAS.items())
 
 
 class QuotasMixin(ComputeBase):
-    @staticmethod
-    def quota_limits(db: Session, project_id: str | None) -> dict[str, int]:
-        limits = dict(DEFAULT_QUOTAS)
-        if project_id:
-            for row in db.scalars(select(QuotaLimit).where(QuotaLimit.project_id == project_id)):
-                if row.resource in limits:
-                    limits[row.resource] = row.hard_limit
-        return limits
+    def quota_limits(self, db: Session, project_id: str | None) -> dict[str, int]:
+        return self.cloud.quotas.limits(db, "compute", project_id)
 
     @staticmethod
     def quota_usage(db: Session, project_id: str, user_id: str | None = None) -> dict[str, int]:
         """What a project uses now: instances, cores and ram of its live servers (key pairs: the user's)."""
-        # Summed in SQL (json_extract on SQLite, ->> on PostgreSQL): a create must not load every server.
-        row = db.execute(select(func.count(), func.sum(Server.flavor["vcpus"].as_integer()),
-                                func.sum(Server.flavor["ram"].as_integer()))
-                         .where(Server.project_id == project_id, Server.deleted.is_(False))).one()
-        usage = {"instances": int(row[0] or 0), "cores": int(row[1] or 0), "ram": int(row[2] or 0)}
+        instances, cores, ram = _servers(db, project_id)
+        usage = {"instances": instances, "cores": cores, "ram": ram}
         if user_id is not None:
             usage["key_pairs"] = db.scalar(select(func.count()).select_from(KeyPair)
                                            .where(KeyPair.user_id == user_id)) or 0
@@ -41,14 +47,14 @@ class QuotasMixin(ComputeBase):
     def check_server_quota(self, db: Session, project_id: str, wanted: dict[str, int]) -> None:
         """Raise Nova's 403 if adding `wanted` (instances/cores/ram) to the project's usage passes a limit.
         Call it inside the write transaction that creates or grows the servers."""
-        limits = self.quota_limits(db, project_id)
-        used = self.quota_usage(db, project_id)
-        overs = sorted(r for r, n in wanted.items() if n > 0 and 0 <= limits[r] < used[r] + n)
-        if overs:
+        try:
+            self.cloud.quotas.check(db, "compute", project_id, wanted)
+        except Exceeded as exc:
+            names = ", ".join(r for r, *_ in exc.overs)
             raise Forbidden(
-                f"Quota exceeded for {', '.join(overs)}: Requested {', '.join(str(wanted[r]) for r in overs)}, "
-                f"but already used {', '.join(str(used[r]) for r in overs)} of "
-                f"{', '.join(str(limits[r]) for r in overs)} {', '.join(overs)}")
+                f"Quota exceeded for {names}: Requested {', '.join(str(n) for _, n, _, _ in exc.overs)}, "
+                f"but already used {', '.join(str(u) for _, _, u, _ in exc.overs)} of "
+                f"{', '.join(str(lim) for _, _, _, lim in exc.overs)} {names}") from None
 
     def check_metadata_quota(self, db: Session, project_id: str, metadata: dict[str, str]) -> None:
         allowed = self.quota_limits(db, project_id)["metadata_items"]
@@ -80,21 +86,14 @@ class QuotasMixin(ComputeBase):
                 if not force and limit != -1 and limit < used.get(resource, 0):
                     raise BadRequest(f"Quota limit {limit} for {resource} must be greater than or equal to already "
                                      f"used and reserved {used[resource]}.")
-            for resource, limit in values.items():
-                row = db.scalar(select(QuotaLimit).where(QuotaLimit.project_id == project_id,
-                                                         QuotaLimit.resource == resource))
-                if row is None:
-                    db.add(QuotaLimit(project_id=project_id, resource=resource, hard_limit=limit))
-                else:
-                    row.hard_limit = limit
-            db.flush()
+            self.cloud.quotas.set_limits(db, "compute", project_id, values)
             return self.quota_limits(db, project_id)
 
     def delete_quotas(self, ctx: RequestContext, project_id: str) -> None:
         """Admin: back to the defaults."""
         self.cloud.policy.enforce(ctx, "compute:update_quota")
         with self.cloud.db.write() as db:
-            db.execute(delete(QuotaLimit).where(QuotaLimit.project_id == project_id))
+            self.cloud.quotas.reset(db, project_id, "compute")
 
     # ------------------------------------------------------------------ /limits
     def absolute_limits(self, ctx: RequestContext, project_id: str | None = None) -> dict[str, int]:

@@ -26,12 +26,13 @@ from lab.cloud.http import (
     query_value,
     read_json,
     respond,
+    service_of,
 )
 
 
 def _compute(request: Request) -> tuple[ComputeService, RequestContext, str]:
     cloud = cloud_of(request)
-    return cloud.compute, context_of(request), cloud.settings.endpoint
+    return service_of(request, "compute", ComputeService), context_of(request), cloud.settings.endpoint
 
 
 def _time(request: Request, name: str) -> datetime | None:
@@ -335,6 +336,20 @@ async def server_action(request: Request) -> Response:
     return run(compute, ctx, request.path_params["server_id"], args)
 
 
+async def list_instance_actions(request: Request) -> Response:
+    """GET /servers/{id}/os-instance-actions: the server's history (`openstack server event list`)."""
+    compute, ctx, _ = _compute(request)
+    actions = compute.list_instance_actions(ctx, request.path_params["server_id"])
+    return respond({"instanceActions": [schemas.instance_action(a) for a in actions]})
+
+
+async def show_instance_action(request: Request) -> Response:
+    """GET /servers/{id}/os-instance-actions/{request_id}: one action with its events."""
+    compute, ctx, _ = _compute(request)
+    action = compute.get_instance_action(ctx, request.path_params["server_id"], request.path_params["request_id"])
+    return respond({"instanceAction": schemas.instance_action(action, events=True)})
+
+
 async def server_metadata(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
     server_id = request.path_params["server_id"]
@@ -462,6 +477,8 @@ routes = [
     Route(f"{V}/servers/{{server_id}}/action", server_action, methods=["POST"]),
     Route(f"{V}/servers/{{server_id}}/ips", server_ips, methods=["GET"]),
     Route(f"{V}/servers/{{server_id}}/ips/{{network}}", server_ips, methods=["GET"]),
+    Route(f"{V}/servers/{{server_id}}/os-instance-actions", list_instance_actions, methods=["GET"]),
+    Route(f"{V}/servers/{{server_id}}/os-instance-actions/{{request_id}}", show_instance_action, methods=["GET"]),
     Route(f"{V}/servers/{{server_id}}/metadata", server_metadata, methods=["GET", "POST", "PUT"]),
     Route(f"{V}/servers/{{server_id}}/metadata/{{key}}", server_metadata_item, methods=["GET", "PUT", "DELETE"]),
     Route(f"{V}/limits", limits, methods=["GET"]),

@@ -427,3 +427,19 @@ def server(view: ServerView, base: str, *, is_admin: bool, detail: bool = True) 
 def _usage_time(dt: Any) -> str | None:
     """OS-SRV-USG times have microseconds and no zone, as Nova prints them."""
     return None if dt is None else dt.strftime("%Y-%m-%dT%H:%M:%S.%f")
+
+
+def instance_action(action: Any, events: bool = False) -> dict[str, Any]:
+    """An os-instance-actions entry (an `InstanceAction`); with `events`, the one compute event it had."""
+    from lab.cloud.compute.instance_actions import EVENT_NAMES
+
+    body: dict[str, Any] = {"action": action.action, "instance_uuid": action.instance_uuid,
+                            "request_id": action.request_id, "user_id": action.user_id,
+                            "project_id": action.project_id, "start_time": _usage_time(action.start_time),
+                            "message": action.message}
+    if events:
+        body["events"] = [{"event": EVENT_NAMES.get(action.action, f"compute_{action.action}"),
+                           "start_time": _usage_time(action.start_time),
+                           "finish_time": _usage_time(action.start_time), "result": action.result,
+                           "traceback": None}]
+    return body

@@ -92,13 +92,12 @@ class ServersMixin(FlavorsMixin, QuotasMixin):
         """Servers with their addresses, volumes and security groups, asked of the other services in batches."""
         ids = [s.id for s in servers]
         live = [s.id for s in servers if not s.deleted]
-        network, volume = self.network, self.volume
-        addresses = network.server_addresses(db, live) if network is not None and live else {}
-        groups = network.server_security_groups(db, live) if network is not None and live else {}
-        volumes = volume.server_volumes(db, live) if volume is not None and live else {}
+        addresses = self.network.server_addresses(db, live) if live else {}
+        groups = self.network.server_security_groups(db, live) if live else {}
+        volumes = self.volume.server_volumes(db, live) if live else {}
         result = []
         for server, server_id in zip(servers, ids, strict=True):
-            sg = groups.get(server_id) if network is not None else list(server.security_groups or [])
+            sg = groups.get(server_id)
             result.append(ServerView(server, addresses.get(server_id, {}), list(volumes.get(server_id, [])),
                                      list(sg or [])))
         return result
@@ -115,14 +114,13 @@ class ServersMixin(FlavorsMixin, QuotasMixin):
         queue their builds. Returns the first server and its admin password."""
         self.cloud.policy.enforce(ctx, "compute:create", ctx.project_id)
         assert ctx.project_id is not None
-        if self.cloud.billing is not None:  # a prepaid project with no balance left: 402
-            self.cloud.billing.check_can_create(ctx, "server")
+        self.cloud.billing.check_can_create(ctx, "server")  # a prepaid project with no balance left: 402
         if req.availability_zone not in (None, AVAILABILITY_ZONE):
             raise BadRequest("The requested availability zone is not available")
         image_id = req.image_ref
         image_name = None
         image_props: dict[str, Any] = {}
-        if self.image is not None and image_id is not None:
+        if image_id is not None:
             image = self.image.image_for_boot(ctx, image_id)  # Nova-style 400/404 when unusable
             image_id, image_name, image_props = image.id, image.name, image.properties
         now = self.cloud.clock.now()
@@ -158,8 +156,7 @@ class ServersMixin(FlavorsMixin, QuotasMixin):
                     config_drive="True" if req.config_drive else "", created_at=now, updated_at=now)
                 db.add(server)
                 db.flush()
-                if self.network is not None:
-                    self.network.allocate_for_server(db, ctx, server.id, req.networks, groups)
+                self.network.allocate_for_server(db, ctx, server.id, req.networks, groups)
                 events.record(db, now, project_id=ctx.project_id, user_id=ctx.user_id, resource_type="server",
                               resource_id=server.id, action="create", name=name, image_id=image_id,
                               image_name=image_name, **flavor_attrs(snapshot))
@@ -168,8 +165,7 @@ class ServersMixin(FlavorsMixin, QuotasMixin):
             first = created[0]
             # The 202 body shows only the security groups (schemas.server_created): a new server has no
             # volumes, and its addresses are not shown, so only the groups are asked of the network.
-            groups_now = self.network.server_security_groups(db, [first.id]).get(first.id) \
-                if self.network is not None else groups
+            groups_now = self.network.server_security_groups(db, [first.id]).get(first.id)
             view = ServerView(first, security_groups=list(groups_now or []))
         self.cloud.worker.wake()
         return view, secrets.token_urlsafe(9)
@@ -259,16 +255,13 @@ class ServersMixin(FlavorsMixin, QuotasMixin):
         server.vm_state = DELETED
         server.task_state = None
         server.deleted_at = server.terminated_at = server.updated_at = now
-        if self.network is not None:
-            self.network.release_for_server(db, server.id)
+        self.network.release_for_server(db, server.id)
         events.record(db, now, project_id=server.project_id, user_id=user_id, resource_type="server",
                       resource_id=server.id, action="delete", name=server.name, **flavor_attrs(server.flavor))
         enqueue(db, now, "compute.delete", server.id)
 
     def detach_volumes(self, server_id: str) -> None:
         """Give a deleted server's volumes back (idempotent; the delete job repeats it after a crash)."""
-        if self.volume is None:
-            return
         try:
             self.volume.detach_all_for_server(server_id)
         except Exception:  # the delete job tries again; a delete must never fail on this
@@ -280,21 +273,10 @@ class ServersMixin(FlavorsMixin, QuotasMixin):
         with self.cloud.db.write() as db:
             server = self.get_server_row(db, ctx, server_id)
             self.cloud.policy.enforce(ctx, "compute:action", server.project_id)
-            network = self.network
-            if network is not None:
-                if add:
-                    network.add_server_security_group(db, ctx, server_id, name)
-                else:
-                    network.remove_server_security_group(db, ctx, server_id, name)
-                return
-            groups = list(server.security_groups or [])
-            if add and name not in groups:
-                groups.append(name)
-            elif not add:
-                if name not in groups:
-                    raise BadRequest(f"Security group {name} not associated with the instance {server_id}")
-                groups.remove(name)
-            server.security_groups = groups
+            if add:
+                self.network.add_server_security_group(db, ctx, server_id, name)
+            else:
+                self.network.remove_server_security_group(db, ctx, server_id, name)
 
     # ------------------------------------------------------------------ metadata
     def get_metadata(self, ctx: RequestContext, server_id: str) -> dict[str, str]:

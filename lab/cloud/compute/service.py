@@ -1,6 +1,6 @@
 """The compute service (Nova v2.1 subset): `ComputeService` is assembled from one part per resource
-(flavors.py, keypairs.py, servers.py, actions.py, quotas.py) and adds the host-level views (availability
-zones, hypervisors, simple tenant usage). The worker's compute jobs are registered here.
+(flavors.py, keypairs.py, servers.py, actions.py, quotas.py, instance_actions.py) and adds the host-level views
+(availability zones, hypervisors, simple tenant usage). The worker's compute jobs are registered here.
 
 Jobs: `compute.build` (spawn, then ACTIVE or ERROR), `compute.task` (finish a resize, a revert, or a task a
 killed process left behind), `compute.delete` (give volumes back, destroy the guest).
@@ -12,21 +12,26 @@ import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import delete, or_, select
+from sqlalchemy.orm import Session
 
+from lab.cloud import contracts
 from lab.cloud.compute.actions import ActionsMixin
 from lab.cloud.compute.common import AVAILABILITY_ZONE
+from lab.cloud.compute.instance_actions import InstanceActionsMixin
 from lab.cloud.compute.keypairs import KeypairsMixin
-from lab.cloud.compute.models import Server
+from lab.cloud.compute.models import KeyPair, Server
 from lab.cloud.context import RequestContext
+from lab.cloud.db import count
 from lab.cloud.errors import NotFound
-from lab.cloud.worker import JobSpec, handler
+from lab.cloud.plugin import Purge
+from lab.cloud.worker import Jobs, JobSpec, job
 
 if TYPE_CHECKING:
     from lab.cloud.app import Cloud
 
 
-class ComputeService(ActionsMixin, KeypairsMixin):
+class ComputeService(ActionsMixin, KeypairsMixin, InstanceActionsMixin):
     def __init__(self, cloud: Cloud):
         super().__init__(cloud)
 
@@ -35,6 +40,31 @@ class ComputeService(ActionsMixin, KeypairsMixin):
         with self.cloud.db.write() as db:
             self.bootstrap_flavors(db)
         self.recover()
+
+    # ------------------------------------------------------------------ student reset (lab/cloud/plugin.py)
+    def purge_project(self, purge: Purge) -> None:
+        """The project's servers are deleted as an API delete does (Nova keeps the soft-deleted row; ports go,
+        floating IPs are disassociated, a delete event and a compute.delete job are recorded), and the
+        users' key pairs."""
+        db, system = purge.db, RequestContext.system()
+        guests = []
+        for server in db.scalars(select(Server).where(Server.project_id == purge.project_id,
+                                                      Server.deleted.is_(False))):
+            self._mark_deleted(db, server, purge.now, system.user_id)
+            guests.append(server.id)
+            purge.removed["servers"] += 1
+        purge.removed["keypairs"] += db.execute(  # type: ignore[attr-defined]
+            delete(KeyPair).where(KeyPair.user_id.in_(purge.user_ids))).rowcount or 0
+        purge.leftovers["compute"] = guests
+        db.flush()
+
+    def after_purge(self, leftovers: list[str]) -> None:
+        for server_id in leftovers:  # the compute.delete jobs destroyed them already: a no-op then
+            self.driver.destroy(server_id)
+
+    def holdings(self, db: Session, project_id: str, user_ids: list[str]) -> dict[str, int]:
+        return {"servers": count(db, Server, Server.project_id == project_id, Server.deleted.is_(False)),
+                "keypairs": count(db, KeyPair, KeyPair.user_id.in_(user_ids))}
 
     # ------------------------------------------------------------------ availability zones
     def availability_zones(self, ctx: RequestContext, detail: bool = False) -> list[dict[str, Any]]:
@@ -139,16 +169,24 @@ def _task_failed(cloud: Cloud, job: JobSpec, detail: str) -> None:
     _service(cloud).set_error(job.resource_id, detail)
 
 
-@handler("compute.build", on_failure=_build_failed)
+JOBS: Jobs = {}  # the worker jobs of this module, listed in the plugin
+
+
+@job(JOBS, "compute.build", on_failure=_build_failed)
 def build_server(cloud: Cloud, job: JobSpec) -> None:
     _service(cloud).build(job.resource_id, int(job.payload.get("polls", 0)))
 
 
-@handler("compute.task", on_failure=_task_failed)
+@job(JOBS, "compute.task", on_failure=_task_failed)
 def finish_task(cloud: Cloud, job: JobSpec) -> None:
     _service(cloud).run_task(job.resource_id)
 
 
-@handler("compute.delete")
+@job(JOBS, "compute.delete")
 def destroy_guest(cloud: Cloud, job: JobSpec) -> None:
     _service(cloud).destroy(job.resource_id)
+
+
+def _fulfils(service: ComputeService) -> contracts.Compute:
+    """Checked by mypy: the service is what the other services are promised (lab/cloud/contracts.py)."""
+    return service

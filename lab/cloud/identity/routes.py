@@ -9,14 +9,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from lab.cloud.errors import Unauthorized
-from lab.cloud.http import cloud_of, context_of, no_content, read_json, require_key, respond
+from lab.cloud.http import cloud_of, context_of, no_content, read_json, require_key, respond, service_of
 from lab.cloud.identity import schemas
 from lab.cloud.identity.base import SYSTEM_ALL
 from lab.cloud.identity.service import IdentityService
 
 
 def _identity(request: Request) -> IdentityService:
-    identity: IdentityService = cloud_of(request).identity
+    identity: IdentityService = service_of(request, "identity", IdentityService)
     return identity
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from lab.cloud import contracts
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest, NotFound, Unauthorized
 from lab.cloud.identity.base import DEFAULT_DOMAIN, IdentityBase
@@ -37,6 +38,7 @@ from lab.cloud.identity.passwords import check_password, hash_password
 from lab.cloud.identity.projects import DomainsMixin, ProjectsMixin
 from lab.cloud.identity.roles import RolesMixin
 from lab.cloud.identity.users import UsersMixin
+from lab.config import write_private
 
 REGION = "RegionOne"
 ROLE_NAMES = ("admin", "member", "reader")
@@ -106,8 +108,7 @@ class IdentityService(DomainsMixin, ProjectsMixin, UsersMixin, RolesMixin, Catal
             return path.read_text().strip()
         else:
             password = secrets.token_urlsafe(12)
-        path.write_text(password + "\n")
-        path.chmod(0o600)
+        write_private(path, password + "\n")  # 0600 from the first byte
         return password
 
     @staticmethod
@@ -329,3 +330,8 @@ def _with_request_id(ctx: RequestContext, request_id: str) -> RequestContext:
     if not request_id:
         return ctx
     return dataclasses.replace(ctx, request_id=request_id)
+
+
+def _fulfils(service: IdentityService) -> contracts.Identity:
+    """Checked by mypy: the service is what the other services are promised (lab/cloud/contracts.py)."""
+    return service

@@ -14,8 +14,13 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 from lab.cloud.errors import BadRequest, UnsupportedMediaType
-from lab.cloud.http import cloud_of, context_of, no_content, respond
+from lab.cloud.http import cloud_of, context_of, no_content, respond, service_of
 from lab.cloud.image import schemas
+from lab.cloud.image.service import ImageService
+
+
+def _service(request: Request) -> ImageService:
+    return service_of(request, "image", ImageService)
 
 
 async def root(request: Request) -> Response:
@@ -43,20 +48,20 @@ async def create_image(request: Request) -> Response:
     ctx = context_of(request)
     req = schemas.image_create(await _json_body(request))
     cloud = cloud_of(request)
-    img = cloud.image.create_image(ctx, req)
+    img = _service(request).create_image(ctx, req)
     return respond(schemas.image(img), 201, {"Location": f"{cloud.settings.endpoint}/image/v2/images/{img.id}"})
 
 
 async def list_images(request: Request) -> Response:
     ctx = context_of(request)
     query = schemas.image_query(request.query_params.multi_items())
-    images, next_marker = cloud_of(request).image.list_images(ctx, query)
+    images, next_marker = _service(request).list_images(ctx, query)
     return respond(schemas.images_page(images, query, next_marker))
 
 
 async def show_image(request: Request) -> Response:
     ctx = context_of(request)
-    return respond(schemas.image(cloud_of(request).image.get_image(ctx, request.path_params["image_id"])))
+    return respond(schemas.image(_service(request).get_image(ctx, request.path_params["image_id"])))
 
 
 async def update_image(request: Request) -> Response:
@@ -67,13 +72,13 @@ async def update_image(request: Request) -> Response:
                                    f"{schemas.PATCH_MEDIA_TYPES[0]}",
                                    headers={"Accept-Patch": ", ".join(schemas.PATCH_MEDIA_TYPES)})
     ops = schemas.json_patch(await request.body())
-    img = cloud_of(request).image.update_image(ctx, request.path_params["image_id"], ops)
+    img = _service(request).update_image(ctx, request.path_params["image_id"], ops)
     return respond(schemas.image(img))
 
 
 async def delete_image(request: Request) -> Response:
     ctx = context_of(request)
-    cloud_of(request).image.delete_image(ctx, request.path_params["image_id"])
+    _service(request).delete_image(ctx, request.path_params["image_id"])
     return no_content()
 
 
@@ -84,14 +89,14 @@ async def upload_image_data(request: Request) -> Response:
         raise UnsupportedMediaType(f"The request media type {media_type or 'None'} is not supported by this "
                                    "server.")
     length = request.headers.get("content-length")
-    await cloud_of(request).image.upload_image_data(ctx, request.path_params["image_id"], request.stream(),
+    await _service(request).upload_image_data(ctx, request.path_params["image_id"], request.stream(),
                                                     int(length) if length and length.isdigit() else None)
     return no_content()
 
 
 async def download_image_data(request: Request) -> Response:
     ctx = context_of(request)
-    img, path = cloud_of(request).image.image_data(ctx, request.path_params["image_id"])
+    img, path = _service(request).image_data(ctx, request.path_params["image_id"])
     if path is None:
         return no_content()
     headers = {"Content-MD5": img.checksum} if img.checksum else {}
@@ -100,59 +105,59 @@ async def download_image_data(request: Request) -> Response:
 
 async def deactivate_image(request: Request) -> Response:
     ctx = context_of(request)
-    cloud_of(request).image.deactivate_image(ctx, request.path_params["image_id"])
+    _service(request).deactivate_image(ctx, request.path_params["image_id"])
     return no_content()
 
 
 async def reactivate_image(request: Request) -> Response:
     ctx = context_of(request)
-    cloud_of(request).image.reactivate_image(ctx, request.path_params["image_id"])
+    _service(request).reactivate_image(ctx, request.path_params["image_id"])
     return no_content()
 
 
 async def add_image_tag(request: Request) -> Response:
     ctx = context_of(request)
-    cloud_of(request).image.add_image_tag(ctx, request.path_params["image_id"], request.path_params["tag"])
+    _service(request).add_image_tag(ctx, request.path_params["image_id"], request.path_params["tag"])
     return no_content()
 
 
 async def remove_image_tag(request: Request) -> Response:
     ctx = context_of(request)
-    cloud_of(request).image.remove_image_tag(ctx, request.path_params["image_id"], request.path_params["tag"])
+    _service(request).remove_image_tag(ctx, request.path_params["image_id"], request.path_params["tag"])
     return no_content()
 
 
 async def add_image_member(request: Request) -> Response:
     ctx = context_of(request)
     member_id = schemas.member_id(await _json_body(request))
-    member = cloud_of(request).image.add_image_member(ctx, request.path_params["image_id"], member_id)
+    member = _service(request).add_image_member(ctx, request.path_params["image_id"], member_id)
     return respond(schemas.member(member))
 
 
 async def list_image_members(request: Request) -> Response:
     ctx = context_of(request)
-    members = cloud_of(request).image.list_image_members(ctx, request.path_params["image_id"])
+    members = _service(request).list_image_members(ctx, request.path_params["image_id"])
     return respond({"members": [schemas.member(m) for m in members], "schema": "/v2/schemas/members"})
 
 
 async def show_image_member(request: Request) -> Response:
     ctx = context_of(request)
     p = request.path_params
-    return respond(schemas.member(cloud_of(request).image.get_image_member(ctx, p["image_id"], p["member_id"])))
+    return respond(schemas.member(_service(request).get_image_member(ctx, p["image_id"], p["member_id"])))
 
 
 async def update_image_member(request: Request) -> Response:
     ctx = context_of(request)
     p = request.path_params
     status = schemas.member_status(await _json_body(request))
-    member = cloud_of(request).image.update_image_member(ctx, p["image_id"], p["member_id"], status)
+    member = _service(request).update_image_member(ctx, p["image_id"], p["member_id"], status)
     return respond(schemas.member(member))
 
 
 async def remove_image_member(request: Request) -> Response:
     ctx = context_of(request)
     p = request.path_params
-    cloud_of(request).image.remove_image_member(ctx, p["image_id"], p["member_id"])
+    _service(request).remove_image_member(ctx, p["image_id"], p["member_id"])
     return no_content()
 
 

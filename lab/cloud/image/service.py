@@ -22,7 +22,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.orm import Session
 
+from lab.cloud import contracts
 from lab.cloud.context import RequestContext
+from lab.cloud.db import count
 from lab.cloud.drivers.base import ImageSpec
 from lab.cloud.errors import BadRequest, CloudError, Conflict, Forbidden, NotFound, OverLimit
 from lab.cloud.events import record
@@ -30,6 +32,7 @@ from lab.cloud.image import schemas
 from lab.cloud.image.members import MembersMixin
 from lab.cloud.image.models import Image, ImageMember
 from lab.cloud.image.store import HASH_ALGO, ImageStore, StoredData, tiny_qcow2
+from lab.cloud.plugin import Purge
 
 if TYPE_CHECKING:
     from lab.cloud.app import Cloud
@@ -45,6 +48,29 @@ class ImageService(MembersMixin):
         self.boot_note: str | None = None  # what `stacklab up` says about the default image, if anything
 
     # ------------------------------------------------------------------------------------------- bootstrap
+
+    # ------------------------------------------------------------------ student reset (lab/cloud/plugin.py)
+    def purge_project(self, purge: Purge) -> None:
+        """The project's images (protected ones too) and their members; a delete event each."""
+        db = purge.db
+        images = list(db.scalars(select(Image).where(Image.owner == purge.project_id)))
+        if images:
+            db.execute(delete(ImageMember).where(ImageMember.image_id.in_([i.id for i in images])))
+        for img in images:
+            record(db, purge.now, project_id=img.owner, user_id="system", resource_type="image",
+                   resource_id=img.id, action="delete", size=img.size or 0)
+            db.delete(img)
+            purge.removed["images"] += 1
+        purge.leftovers["image"] = [img.id for img in images]
+        db.flush()
+
+    def after_purge(self, leftovers: list[str]) -> None:
+        for image_id in leftovers:
+            self.store.remove(image_id)
+
+    def holdings(self, db: Session, project_id: str, user_ids: list[str]) -> dict[str, int]:
+        return {"images": count(db, Image, Image.owner == project_id)}
+
     def bootstrap(self) -> None:
         """Repair uploads cut short by a killed process, and make sure the default `cirros` image exists
         (public, owned by the admin project, with its file). Idempotent."""
@@ -433,3 +459,8 @@ def _sort_key(attribute: str) -> Callable[[Image], tuple[bool, Any]]:
 def _deleted_during_upload(image_id: str) -> Conflict:
     return Conflict(f"Image {image_id} could not be found after upload. The image may have been deleted during "
                     "the upload.")
+
+
+def _fulfils(service: ImageService) -> contracts.Image:
+    """Checked by mypy: the service is what the other services are promised (lab/cloud/contracts.py)."""
+    return service

@@ -1,5 +1,5 @@
-"""The training camp's part of the lab admin API: progress, classes, resets and snapshots (behaviour in
-`lab.camp`; here the policy checks and input validation around it)."""
+"""The training camp's part of the lab admin API: progress (written by `grading`), classes, resets and
+snapshots; here the policy checks and input validation around them."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from lab.camp.labs import LAB_ID, LabError, find_lab, labs_dir
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest, Forbidden, NotFound
 from lab.cloud.identity.models import User
 from lab.cloud.labapi.classes import ClassManager, StudentCredentials, parse_quota
+from lab.cloud.labapi.grading import GradingMixin
 from lab.cloud.labapi.models import LabClass, LabProgress, LabStudent
 from lab.cloud.labapi.reset import ResetReport, reset_student
 from lab.cloud.labapi.snapshots import SnapshotInfo, SnapshotStore
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from lab.cloud.app import Cloud
 
 
-class CampMixin:
+class CampMixin(GradingMixin):
     cloud: Cloud
 
     @property
@@ -34,40 +34,6 @@ class CampMixin:
         return SnapshotStore(self.cloud)
 
     # ------------------------------------------------------------------ progress
-    def record_progress(self, ctx: RequestContext, body: dict[str, Any]) -> LabProgress:
-        """A student records the result of `stacklab check` for their own project (403 for another's)."""
-        self.cloud.policy.enforce(ctx, "lab:record_progress")
-        lab_id = body.get("lab_id")
-        if not isinstance(lab_id, str) or not LAB_ID.match(lab_id):
-            raise BadRequest(f"Invalid input for field 'lab_id': {lab_id!r} is not a lab id such as '2.3'.")
-        if labs_dir().is_dir():
-            try:
-                find_lab(lab_id)
-            except LabError as exc:
-                raise NotFound(str(exc)) from None
-        project_id = body.get("project_id", ctx.project_id)
-        if project_id != ctx.project_id:
-            raise Forbidden("You may only record progress for your own project.")
-        passed, total = body.get("passed"), body.get("total")
-        if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in (passed, total)) \
-                or passed > total:  # type: ignore[operator]
-            raise BadRequest("Invalid input: 'passed' and 'total' must be integers with 0 <= passed <= total.")
-        assert isinstance(passed, int) and isinstance(total, int) and ctx.project_id is not None
-        now = self.cloud.clock.now()
-        with self.cloud.db.write() as db:
-            row = db.scalar(select(LabProgress).where(LabProgress.project_id == ctx.project_id,
-                                                      LabProgress.lab_id == lab_id))
-            if row is None:
-                row = LabProgress(project_id=ctx.project_id, lab_id=lab_id, completed=False)
-                db.add(row)
-            row.project_name = ctx.project_name or ""
-            row.user_id, row.user_name = ctx.user_id, ctx.user_name
-            row.passed, row.total, row.updated_at = passed, total, now
-            row.completed = total > 0 and passed == total
-            if row.completed and row.completed_at is None:
-                row.completed_at = now
-        return row
-
     def list_progress(self, ctx: RequestContext, project_id: str | None = None) -> list[LabProgress]:
         """Admins see every project's progress (or one's); anyone else sees their own project's."""
         if not ctx.is_admin:
@@ -83,8 +49,9 @@ class CampMixin:
     # ------------------------------------------------------------------ classes
     def create_class(self, ctx: RequestContext, body: dict[str, Any]) -> LabClass:
         self.cloud.policy.enforce(ctx, "lab:admin")
+        quota = parse_quota(body.get("quota"), self.cloud.quotas.names())
         return self.classes.create_class(body.get("name", ""), body.get("students"),  # type: ignore[arg-type]
-                                         body.get("prefix") or "student", parse_quota(body.get("quota")),
+                                         body.get("prefix") or "student", quota,
                                          None if body.get("balance") is None else str(body["balance"]))
 
     def add_student(self, ctx: RequestContext, class_name: str, body: dict[str, Any]) -> StudentCredentials:
@@ -93,6 +60,11 @@ class CampMixin:
         if not isinstance(name, str):
             raise BadRequest("Invalid input: 'name' (the student's name, e.g. student07) is required.")
         return self.classes.add_student(class_name, name)
+
+    def reissue_password(self, ctx: RequestContext, name: str) -> StudentCredentials:
+        """A new password for a student, to print their sheet again (admin only)."""
+        self.cloud.policy.enforce(ctx, "lab:admin")
+        return self.classes.reissue_password(name)
 
     def list_classes(self, ctx: RequestContext) -> list[tuple[LabClass, int]]:
         self.cloud.policy.enforce(ctx, "lab:admin")
@@ -124,6 +96,7 @@ class CampMixin:
         started = time.perf_counter()
         cls = self.classes.get_class(student.class_name)
         removed = reset_student(self.cloud, student, cls)  # atomic: all of it or (on an error) none of it
+        self.mark_reset(student.project_id)
         return ResetReport(student.project_id, removed, time.perf_counter() - started)
 
     def reset_class(self, ctx: RequestContext, class_name: str | None) -> list[tuple[str, ResetReport]]:

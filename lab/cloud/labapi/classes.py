@@ -1,6 +1,6 @@
 """Classes of students, owned by the lab API: a project, a user (member role), a password, quotas and, when the
 billing service is present, a starting balance per student. The class record is the starting state a reset
-returns a student to.
+returns a student to. A student's password is returned once, when it is issued; the lab keeps only its hash.
 
 Quotas are given by resource name, whichever service owns it: `instances=4,cores=8,ram=4096` (compute),
 `volumes=4,gigabytes=20,snapshots=4` (volume), `network=2,router=1,floatingip=2,...` (network).
@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest, Conflict, NotFound
@@ -26,19 +26,15 @@ if TYPE_CHECKING:
 
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,31}$")
 MAX_STUDENTS = 500
-COMPUTE_QUOTAS = ("instances", "cores", "ram", "key_pairs", "metadata_items", "server_groups",
-                  "server_group_members")
-VOLUME_QUOTAS = ("volumes", "gigabytes", "snapshots", "backups", "backup_gigabytes", "per_volume_gigabytes")
-NETWORK_QUOTAS = ("network", "subnet", "port", "router", "floatingip", "security_group", "security_group_rule")
 
 
-def parse_quota(text: str | dict[str, Any] | None) -> dict[str, int]:
-    """'instances=4,cores=8' (or a dict) -> {'instances': 4, 'cores': 8}. Raises BadRequest naming a bad item."""
+def parse_quota(text: str | dict[str, Any] | None, known: list[str]) -> dict[str, int]:
+    """'instances=4,cores=8' (or a dict) -> {'instances': 4, 'cores': 8}, each one of the `known` quota names
+    (every service's, from the quota engine). Raises BadRequest naming a bad item."""
     if not text:
         return {}
     items = text.items() if isinstance(text, dict) else (
         part.split("=", 1) if "=" in part else (part, "") for part in str(text).split(",") if part.strip())
-    known = COMPUTE_QUOTAS + VOLUME_QUOTAS + NETWORK_QUOTAS
     quota: dict[str, int] = {}
     for key, value in items:
         key = str(key).strip()
@@ -136,32 +132,40 @@ class ClassManager:
             stored = db.get(User, user.id)
             assert stored is not None
             db.add(LabStudent(name=name, class_name=class_name, number=int(name[len(cls.prefix):]),
-                              project_id=project.id, user_id=user.id, password=password,
-                              password_hash=stored.password_hash or "", created_at=self.cloud.clock.now()))
+                              project_id=project.id, user_id=user.id, password_hash=stored.password_hash or "",
+                              created_at=self.cloud.clock.now()))
         return StudentCredentials(name, class_name, project.id, user.id, password)
 
+    def reissue_password(self, name: str) -> StudentCredentials:
+        """A new password for student `name` (their old one stops working, their tokens are revoked, as a
+        Keystone password change does): the only way to print a student's sheet again, since only hashes are
+        kept. A later reset restores this new password."""
+        student = self.get_student(name)
+        password = secrets.token_urlsafe(9)
+        self.cloud.identity.update_user(RequestContext.system(), student.user_id,
+                                        identity_schemas.UserUpdate(password=password))
+        with self.cloud.db.write() as db:
+            user = db.get(User, student.user_id)
+            row = db.get(LabStudent, name)
+            assert user is not None and row is not None
+            row.password_hash = user.password_hash or ""
+        return StudentCredentials(name, student.class_name, student.project_id, student.user_id, password)
+
+    def forget_plain_passwords(self) -> None:
+        """Empty the plain passwords a database from before hashing still holds (see LabStudent)."""
+        with self.cloud.db.write() as db:
+            db.execute(update(LabStudent).where(LabStudent.legacy_password != "").values(legacy_password=""))
+
     def apply_quota(self, project_id: str, quota: dict[str, Any]) -> None:
-        """Set the class's limits on a student's project, each through the service that owns it."""
-        system = RequestContext.system()
-        compute = {k: int(v) for k, v in quota.items() if k in COMPUTE_QUOTAS}
-        volume = {k: int(v) for k, v in quota.items() if k in VOLUME_QUOTAS}
-        network = {k: int(v) for k, v in quota.items() if k in NETWORK_QUOTAS}
-        if compute and self.cloud.compute is not None:
-            self.cloud.compute.update_quotas(system, project_id, compute, force=True)
-        if volume and self.cloud.volume is not None:
-            self.cloud.volume.update_quota_set(system, project_id, volume)
-        if network and self.cloud.network is not None:
-            self.cloud.network.update_quota(system, project_id, {"quota": network})
+        """Set the class's limits on a student's project (in the one quota engine, by name)."""
+        with self.cloud.db.write() as db:
+            self.cloud.quotas.set_by_name(db, project_id, {k: int(v) for k, v in quota.items()})
 
     def apply_balance(self, project_id: str, balance: str | None) -> None:
-        """Give the project its starting balance when the billing service is in this cloud (it is optional;
-        the class keeps the amount, so a billing service added later can be given it by a reset)."""
-        billing = self.cloud.services.get("billing")  # None until the billing service is in SERVICES
-        if balance is None or billing is None:
-            return
-        setter = getattr(billing, "set_starting_balance", None)
-        if callable(setter):
-            setter(project_id, balance)
+        """Give the project its starting balance."""
+        if balance is not None:
+            with self.cloud.db.write() as db:
+                self.cloud.billing.set_starting_balance_in(db, project_id, balance)
 
     # ------------------------------------------------------------------ read
     def get_class(self, name: str) -> LabClass:

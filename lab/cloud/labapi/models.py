@@ -1,5 +1,5 @@
 """Tables of the lab admin API: classes and their students (the starting state a reset returns to), and the
-progress students record after `stacklab check`."""
+progress the cloud records when it runs a lab's checks."""
 
 from __future__ import annotations
 
@@ -26,8 +26,9 @@ class LabClass(Base):
 
 
 class LabStudent(Base):
-    """One student: a project and a user of their own. The password is kept (a training lab's credentials
-    sheet can be printed again); its hash is kept too so a reset can restore a changed password cheaply."""
+    """One student: a project and a user of their own. Only the hash of the student's issued password is kept
+    (the same PBKDF2 hash Keystone stores), so a reset can put the issued password back; the password itself
+    is shown once, on the sheets, and printing the sheets again issues a new one."""
 
     __tablename__ = "lab_students"
 
@@ -36,13 +37,21 @@ class LabStudent(Base):
     number: Mapped[int] = mapped_column(Integer)
     project_id: Mapped[str] = mapped_column(String(64))
     user_id: Mapped[str] = mapped_column(String(64))
-    password: Mapped[str] = mapped_column(String(128))
+    # Databases made before passwords were hashed had the plain password here; it is kept empty (and emptied
+    # at start) so those databases stay readable without a migration.
+    legacy_password: Mapped[str] = mapped_column("password", String(128), default="")
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime]
 
 
 class LabProgress(Base):
-    """The latest result of one lab's checks for one project (a re-check replaces it; the best is kept)."""
+    """One lab's result for one project, written only by the cloud: the latest result, and when and how the
+    lab was passed.
+
+    `method` says how the latest result came about: `earned` (the cloud ran the checks on the student's own
+    work and all passed), `checked` (it ran them and some failed), `solved` (`stacklab solve` applied the
+    reference solution; checks passing after a solve stay `solved` until the project is reset) or `reset`
+    (the student's project was reset to its starting state, so the work is gone)."""
 
     __tablename__ = "lab_progress"
     __table_args__ = (UniqueConstraint("project_id", "lab_id", name="uq_lab_progress_project_lab"),)
@@ -55,7 +64,33 @@ class LabProgress(Base):
     lab_id: Mapped[str] = mapped_column(String(16))
     passed: Mapped[int] = mapped_column(Integer)
     total: Mapped[int] = mapped_column(Integer)
+    method: Mapped[str] = mapped_column(String(16), default="checked")
+    # True once the lab was passed, earned or solved (kept across later failing checks and resets).
     completed: Mapped[bool] = mapped_column(default=False)
-    # When the lab was first completed (kept across later failing checks: progress is not lost by a reset).
     completed_at: Mapped[datetime | None]
+    earned_at: Mapped[datetime | None] = mapped_column(default=None)  # the first earned pass
+    solved_at: Mapped[datetime | None] = mapped_column(default=None)  # the latest `stacklab solve`
+    reset_at: Mapped[datetime | None] = mapped_column(default=None)  # the latest reset of the project
+    # Who wrote the latest result: the student (their check or solve), or an admin recording it by hand.
+    recorded_by: Mapped[str] = mapped_column(String(255), default="")
     updated_at: Mapped[datetime]
+
+    @property
+    def grade(self) -> str:
+        """What the class grid shows: earned, solved, reset (never passed, then reset), n/m, or ''."""
+        if self.earned_at is not None:
+            return "earned"
+        if self.solved_at is not None:
+            return "solved"
+        if self.method == "reset":
+            return "reset"
+        return f"{self.passed}/{self.total}"
+
+    @property
+    def graded_at(self) -> datetime | None:
+        """When the grade was reached (the earned pass, the solve, else the latest result)."""
+        return self.earned_at or self.solved_at or self.updated_at
+
+    @property
+    def solved_since_reset(self) -> bool:
+        return self.solved_at is not None and (self.reset_at is None or self.solved_at >= self.reset_at)

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from lab.cloud.http import cloud_of, context_of, no_content, read_json, require_key, respond
-from lab.cloud.labapi import schemas
+from lab.cloud.http import cloud_of, context_of, no_content, read_json, require_key, respond, service_of
+from lab.cloud.labapi import pages, schemas
+from lab.cloud.labapi.service import LabService
+
+
+def _service(request: Request) -> LabService:
+    return service_of(request, "labapi", LabService)
 
 
 async def show_clock(request: Request) -> Response:
     """GET /lab/v1/clock."""
-    reading = cloud_of(request).labapi.get_clock(context_of(request))
+    reading = _service(request).get_clock(context_of(request))
     return respond(schemas.clock(reading))
 
 
@@ -20,28 +26,56 @@ async def advance_clock(request: Request) -> Response:
     """POST /lab/v1/clock/advance {"by": "30d"}."""
     ctx = context_of(request)
     body = await read_json(request)
-    reading = cloud_of(request).labapi.advance_clock(ctx, body.get("by"))
+    reading = _service(request).advance_clock(ctx, body.get("by"))
     return respond(schemas.clock(reading))
 
 
 # ---------------------------------------------------------------------------------------------- training camp
 async def record_progress(request: Request) -> Response:
-    """POST /lab/v1/progress {"progress": {"lab_id", "passed", "total"}} (a student, for their own project)."""
+    """POST /lab/v1/progress {"progress": {"project_id", "lab_id", "passed", "total", "method"}}: an admin
+    records a result by hand; anyone else gets 403 (the cloud records results when it runs checks)."""
     ctx = context_of(request)
     body = require_key(await read_json(request), "progress")
-    row = cloud_of(request).labapi.record_progress(ctx, body)
+    row = _service(request).record_progress(ctx, body)
     return respond({"progress": schemas.progress(row)}, 201)
+
+
+async def check_lab(request: Request) -> Response:
+    """POST /lab/v1/labs/{lab_id}/check: run the lab's checks as the caller, record and return the result."""
+    ctx = context_of(request)
+    labapi = _service(request)
+    # The checks call this cloud's own API: they run in a worker thread while the event loop serves them.
+    report, row = await run_in_threadpool(labapi.check_lab, ctx, request.headers["x-auth-token"],
+                                          request.path_params["lab_id"])
+    return respond({"check": schemas.lab_report(report, row)})
+
+
+async def solve_lab(request: Request) -> Response:
+    """POST /lab/v1/labs/{lab_id}/solve: apply the lab's reference solution as the caller, then check it."""
+    ctx = context_of(request)
+    labapi = _service(request)
+    report, row = await run_in_threadpool(labapi.solve_lab, ctx, request.headers["x-auth-token"],
+                                          request.path_params["lab_id"])
+    return respond({"check": schemas.lab_report(report, row)})
+
+
+async def list_events(request: Request) -> Response:
+    """GET /lab/v1/events[?resource_type=&project_id=]: the caller's project's event log."""
+    params = request.query_params
+    rows = _service(request).list_events(context_of(request), params.get("resource_type"),
+                                                params.get("project_id"))
+    return respond({"events": [schemas.event(e) for e in rows]})
 
 
 async def list_progress(request: Request) -> Response:
     """GET /lab/v1/progress[?project_id=] (admins: everyone's; others: their own project's)."""
-    rows = cloud_of(request).labapi.list_progress(context_of(request), request.query_params.get("project_id"))
+    rows = _service(request).list_progress(context_of(request), request.query_params.get("project_id"))
     return respond({"progress": [schemas.progress(r) for r in rows]})
 
 
 async def list_classes(request: Request) -> Response:
     """GET /lab/v1/classes."""
-    rows = cloud_of(request).labapi.list_classes(context_of(request))
+    rows = _service(request).list_classes(context_of(request))
     return respond({"classes": [schemas.lab_class(row, n) for row, n in rows]})
 
 
@@ -50,15 +84,16 @@ async def create_class(request: Request) -> Response:
     (409 when it or a student name clashes); students are then added one by one (progress shows)."""
     ctx = context_of(request)
     body = require_key(await read_json(request), "class")
-    labapi = cloud_of(request).labapi
+    labapi = _service(request)
     row = labapi.create_class(ctx, body)
     names = labapi.classes.planned_students(row.name, body["students"])
-    return respond({"class": {**schemas.lab_class(row), "planned_students": names}}, 201)
+    return respond({"class": {**schemas.lab_class(row), "planned_students": names,
+                              "auth_url": cloud_of(request).settings.endpoint + "/identity"}}, 201)
 
 
 async def show_class(request: Request) -> Response:
-    """GET /lab/v1/classes/{name}: the class and its students with their credentials."""
-    row, students = cloud_of(request).labapi.get_class(context_of(request), request.path_params["name"])
+    """GET /lab/v1/classes/{name}: the class and its students (names and ids; passwords are not kept)."""
+    row, students = _service(request).get_class(context_of(request), request.path_params["name"])
     return respond({"class": {**schemas.lab_class(row, len(students)),
                               "student_list": [schemas.student(s) for s in students]}})
 
@@ -67,32 +102,40 @@ async def add_student(request: Request) -> Response:
     """POST /lab/v1/classes/{name}/students {"student": {"name"}}: make one student of the class."""
     ctx = context_of(request)
     body = require_key(await read_json(request), "student")
-    creds = cloud_of(request).labapi.add_student(ctx, request.path_params["name"], body)
-    return respond(schemas.credentials(creds), 201)
+    cloud = cloud_of(request)
+    creds = _service(request).add_student(ctx, request.path_params["name"], body)
+    return respond(schemas.credentials(creds, cloud.settings.endpoint + "/identity"), 201)
+
+
+async def reissue_password(request: Request) -> Response:
+    """POST /lab/v1/students/{name}/password: a new password for the student (admin), returned this once."""
+    cloud = cloud_of(request)
+    creds = _service(request).reissue_password(context_of(request), request.path_params["name"])
+    return respond(schemas.credentials(creds, cloud.settings.endpoint + "/identity"))
 
 
 async def reset_class(request: Request) -> Response:
     """POST /lab/v1/classes/{name}/reset: reset every student of the class."""
-    reports = cloud_of(request).labapi.reset_class(context_of(request), request.path_params["name"])
+    reports = _service(request).reset_class(context_of(request), request.path_params["name"])
     return respond({"resets": [schemas.reset(name, r) for name, r in reports]})
 
 
 async def reset_all(request: Request) -> Response:
     """POST /lab/v1/reset: reset every student of every class."""
-    reports = cloud_of(request).labapi.reset_class(context_of(request), None)
+    reports = _service(request).reset_class(context_of(request), None)
     return respond({"resets": [schemas.reset(name, r) for name, r in reports]})
 
 
 async def reset_student(request: Request) -> Response:
     """POST /lab/v1/students/{name}/reset: an admin, or the student themself (403 for anyone else)."""
     name = request.path_params["name"]
-    report = cloud_of(request).labapi.reset_student(context_of(request), name)
+    report = _service(request).reset_student(context_of(request), name)
     return respond({"reset": schemas.reset(name, report)})
 
 
 async def list_snapshots(request: Request) -> Response:
     """GET /lab/v1/snapshots."""
-    infos = cloud_of(request).labapi.list_snapshots(context_of(request))
+    infos = _service(request).list_snapshots(context_of(request))
     return respond({"snapshots": [schemas.snapshot(i) for i in infos]})
 
 
@@ -100,19 +143,19 @@ async def save_snapshot(request: Request) -> Response:
     """POST /lab/v1/snapshots {"snapshot": {"name"}}: save the whole lab state."""
     ctx = context_of(request)
     body = require_key(await read_json(request), "snapshot")
-    info = cloud_of(request).labapi.save_snapshot(ctx, body.get("name"))
+    info = _service(request).save_snapshot(ctx, body.get("name"))
     return respond({"snapshot": schemas.snapshot(info)}, 201)
 
 
 async def restore_snapshot(request: Request) -> Response:
     """POST /lab/v1/snapshots/{name}/restore: put the lab back to the snapshot, atomically."""
-    info = cloud_of(request).labapi.restore_snapshot(context_of(request), request.path_params["name"])
+    info = _service(request).restore_snapshot(context_of(request), request.path_params["name"])
     return respond({"snapshot": schemas.snapshot(info)})
 
 
 async def delete_snapshot(request: Request) -> Response:
     """DELETE /lab/v1/snapshots/{name}."""
-    cloud_of(request).labapi.delete_snapshot(context_of(request), request.path_params["name"])
+    _service(request).delete_snapshot(context_of(request), request.path_params["name"])
     return no_content()
 
 
@@ -121,6 +164,9 @@ routes = [
     Route("/clock/advance", advance_clock, methods=["POST"]),
     Route("/progress", list_progress, methods=["GET"]),
     Route("/progress", record_progress, methods=["POST"]),
+    Route("/labs/{lab_id}/check", check_lab, methods=["POST"]),
+    Route("/labs/{lab_id}/solve", solve_lab, methods=["POST"]),
+    Route("/events", list_events, methods=["GET"]),
     Route("/classes", list_classes, methods=["GET"]),
     Route("/classes", create_class, methods=["POST"]),
     Route("/classes/{name}", show_class, methods=["GET"]),
@@ -128,8 +174,12 @@ routes = [
     Route("/classes/{name}/reset", reset_class, methods=["POST"]),
     Route("/reset", reset_all, methods=["POST"]),
     Route("/students/{name}/reset", reset_student, methods=["POST"]),
+    Route("/students/{name}/password", reissue_password, methods=["POST"]),
     Route("/snapshots", list_snapshots, methods=["GET"]),
     Route("/snapshots", save_snapshot, methods=["POST"]),
     Route("/snapshots/{name}", delete_snapshot, methods=["DELETE"]),
     Route("/snapshots/{name}/restore", restore_snapshot, methods=["POST"]),
 ]
+
+# The classroom's HTML pages (downloads, the progress view) live beside the API, under /lab/.
+extra_mounts = [("/lab", pages.routes)]

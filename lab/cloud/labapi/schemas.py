@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from lab.camp.engine import LabReport
+from lab.cloud.events import Event
 from lab.cloud.http import timestamp_micro
 from lab.cloud.labapi.camp import iso
 from lab.cloud.labapi.classes import StudentCredentials
@@ -34,9 +36,28 @@ def clock(reading: ClockReading) -> dict[str, Any]:
 
 # ---------------------------------------------------------------------------------------------- training camp
 def progress(row: LabProgress) -> dict[str, Any]:
+    """A lab result: the latest one (passed/total, `method`, `updated_at`) and the grade it adds up to."""
     return {"project_id": row.project_id, "project_name": row.project_name, "user_id": row.user_id,
             "user_name": row.user_name, "lab_id": row.lab_id, "passed": row.passed, "total": row.total,
-            "completed": row.completed, "completed_at": iso(row.completed_at), "updated_at": iso(row.updated_at)}
+            "method": row.method, "grade": row.grade, "graded_at": iso(row.graded_at),
+            "completed": row.completed, "completed_at": iso(row.completed_at), "earned_at": iso(row.earned_at),
+            "solved_at": iso(row.solved_at), "reset_at": iso(row.reset_at), "recorded_by": row.recorded_by,
+            "updated_at": iso(row.updated_at)}
+
+
+def lab_report(report: LabReport, row: LabProgress | None) -> dict[str, Any]:
+    """What a check (or solve) run by the cloud found, and the result it recorded (None: skipped)."""
+    return {"lab_id": report.lab_id, "title": report.title, "passed": report.passed, "total": report.total,
+            "completed": report.completed, "skipped_reason": report.skipped_reason,
+            "checks": [{"name": r.name, "description": r.description, "status": r.status, "message": r.message,
+                        "hint": r.hint, "seconds": round(r.seconds, 4)} for r in report.results],
+            "progress": None if row is None else progress(row)}
+
+
+def event(e: Event) -> dict[str, Any]:
+    return {"id": e.id, "time": iso(e.time), "project_id": e.project_id, "user_id": e.user_id,
+            "resource_type": e.resource_type, "resource_id": e.resource_id, "action": e.action,
+            "attributes": dict(e.attributes or {})}
 
 
 def lab_class(row: LabClass, students: int | None = None) -> dict[str, Any]:
@@ -48,14 +69,15 @@ def lab_class(row: LabClass, students: int | None = None) -> dict[str, Any]:
 
 
 def student(row: LabStudent) -> dict[str, Any]:
-    """A student as the instructor sees it, password included (for the credentials sheet)."""
-    return {"name": row.name, "class": row.class_name, "project_id": row.project_id, "user_id": row.user_id,
-            "password": row.password}
+    """A student as the instructor sees it (no password: only its hash is kept; see reissue)."""
+    return {"name": row.name, "class": row.class_name, "project_id": row.project_id, "user_id": row.user_id}
 
 
-def credentials(creds: StudentCredentials) -> dict[str, Any]:
+def credentials(creds: StudentCredentials, auth_url: str) -> dict[str, Any]:
+    """A student's credentials at the moment they are issued (the only time the password is known), with the
+    lab's public auth URL, which the sheets and clouds.yaml files carry."""
     return {"student": {"name": creds.name, "class": creds.class_name, "project_id": creds.project_id,
-                        "user_id": creds.user_id, "password": creds.password}}
+                        "user_id": creds.user_id, "password": creds.password, "auth_url": auth_url}}
 
 
 def reset(name: str | None, report: ResetReport) -> dict[str, Any]:

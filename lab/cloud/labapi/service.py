@@ -32,8 +32,10 @@ class LabService(CampMixin):
         self.cloud = cloud
 
     def bootstrap(self) -> None:
-        """Put back lab folders a killed snapshot restore left half swapped."""
+        """Put back lab folders a killed snapshot restore left half swapped; empty the plain passwords an
+        older database kept."""
         self.snapshots.recover()
+        self.classes.forget_plain_passwords()
 
     def get_clock(self, ctx: RequestContext) -> ClockReading:
         """The lab's current time and offset. Raises Forbidden unless the caller is an admin."""

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lab.cloud.errors import BadRequest, Conflict, NotFound
+from lab.config import DIR_MODE, FILE_MODE, private_dir, write_private
 
 if TYPE_CHECKING:
     from lab.cloud.app import Cloud
@@ -117,15 +118,16 @@ class SnapshotStore:
         if final.exists():
             raise Conflict(f"A snapshot named {name} already exists: delete it first or choose another name.")
         db_path = self._db_path()
-        self.root.mkdir(exist_ok=True)
+        private_dir(self.root)  # the snapshots hold the same secrets as the live database
         tmp = self.root / f".saving-{name}-{uuid.uuid4().hex[:8]}"
-        tmp.mkdir()
+        tmp.mkdir(mode=DIR_MODE)
         try:
             with self.cloud.worker.paused():
                 lock = sqlite3.connect(db_path, timeout=30, isolation_level=None)
                 try:
                     lock.execute("BEGIN IMMEDIATE")  # no API write commits while the files are copied
                     source = sqlite3.connect(db_path, timeout=30)
+                    os.close(os.open(tmp / DB_NAME, os.O_RDWR | os.O_CREAT, FILE_MODE))
                     target = sqlite3.connect(tmp / DB_NAME)
                     try:
                         source.backup(target)
@@ -142,7 +144,7 @@ class SnapshotStore:
             size = sum(f.stat().st_blocks * 512 for f in tmp.rglob("*") if f.is_file())
             meta = {"name": name, "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                     "lab_time": lab_time, "size_bytes": size, "folders": folders}
-            (tmp / "meta.json").write_text(json.dumps(meta, indent=1))
+            write_private(tmp / "meta.json", json.dumps(meta, indent=1))
             if final.exists():
                 raise Conflict(f"A snapshot named {name} already exists: delete it first or choose another name.")
             tmp.rename(final)
@@ -161,7 +163,7 @@ class SnapshotStore:
         self.recover()
         staging = self.data_dir / STAGING
         shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir()
+        staging.mkdir(mode=DIR_MODE)
         try:
             # 1. Stage: a failure here leaves the live lab untouched.
             for folder in info.folders:
@@ -226,10 +228,11 @@ class SnapshotStore:
         return True
 
     def _reload(self) -> None:
-        """Caches that hold database state: the clock offset and the resolved tokens."""
+        """Caches that hold database state: the clock offset and the resolved tokens; and plain passwords a
+        snapshot from before hashing brought back (see LabStudent) are emptied again."""
         self.cloud.clock.load()
-        if self.cloud.identity is not None:
-            self.cloud.identity.forget_tokens()
+        self.cloud.services["labapi"].classes.forget_plain_passwords()
+        self.cloud.identity.forget_tokens()
         self.cloud.worker.wake()
 
 
@@ -280,7 +283,7 @@ def _replace_tables(conn: sqlite3.Connection) -> None:
 def copy_tree(source: Path, target: Path, link: bool = False) -> None:
     """Copy a folder: regular files only (sockets and the like are runtime state), sparse files kept sparse;
     with `link`, files are hard-linked when possible (image data never changes once written)."""
-    target.mkdir(parents=True, exist_ok=True)
+    target.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
     for entry in os.scandir(source):
         src, dst = Path(entry.path), target / entry.name
         if entry.is_dir(follow_symlinks=False):

@@ -38,8 +38,7 @@ def create_floatingip(svc: NetworkService, db: Session, ctx: RequestContext, att
     """Allocate a floating IP (and associate it when `port_id` is given). Raises NetworkNotFound (404),
     BadRequest for a network that is not external, IpAddressGenerationFailure (409), OverQuota."""
     svc.cloud.policy.enforce(ctx, "network:create")
-    if svc.cloud.billing is not None:  # a prepaid project with no balance left: 402
-        svc.cloud.billing.check_can_create(ctx, "floatingip")
+    svc.cloud.billing.check_can_create(ctx, "floatingip")  # a prepaid project with no balance left: 402
     S.require(attrs, "floating_network_id")
     network = get_network(db, ctx, attrs["floating_network_id"])
     if not network.external:

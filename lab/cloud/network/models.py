@@ -184,14 +184,3 @@ class SecurityGroupRule(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     revision_number: Mapped[int] = mapped_column(default=1)
-
-
-class NetworkQuota(Base):
-    """A project's limit for one Neutron resource; absent rows mean the default."""
-
-    __tablename__ = "networkquotas"
-    __table_args__ = (UniqueConstraint("project_id", "resource"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    project_id: Mapped[str] = mapped_column(String(64))
-    resource: Mapped[str] = mapped_column(String(32))
-    limit: Mapped[int]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lab.cloud.errors import Conflict
@@ -14,13 +14,13 @@ from lab.cloud.network.common import bad_attribute
 from lab.cloud.network.models import (
     FloatingIP,
     Network,
-    NetworkQuota,
     Port,
     Router,
     SecurityGroup,
     SecurityGroupRule,
     Subnet,
 )
+from lab.cloud.quotas import Resource, clear_limits, projects_with_limits, store_limits, stored_limits
 
 # Neutron's defaults (neutron/conf/quota.py).
 DEFAULTS: dict[str, int] = {
@@ -34,10 +34,7 @@ MODELS: dict[str, Any] = {
 
 
 def limits(db: Session, project_id: str) -> dict[str, int]:
-    values = dict(DEFAULTS)
-    for row in db.scalars(select(NetworkQuota).where(NetworkQuota.project_id == project_id)):
-        values[row.resource] = row.limit
-    return values
+    return {**DEFAULTS, **{k: v for k, v in stored_limits(db, "network", project_id).items() if k in DEFAULTS}}
 
 
 def usage(db: Session, project_id: str, resource: str) -> int:
@@ -65,20 +62,18 @@ def update(db: Session, project_id: str, wanted: dict[str, Any]) -> dict[str, in
         if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).lstrip("-").isdigit() \
                 or int(value) < -1:
             raise bad_attribute(name, f"'{value}' is not a valid quota value (an integer >= -1)")
-    for name, value in wanted.items():
-        row = db.scalar(select(NetworkQuota).where(NetworkQuota.project_id == project_id,
-                                                   NetworkQuota.resource == name))
-        if row is None:
-            db.add(NetworkQuota(project_id=project_id, resource=name, limit=int(value)))
-        else:
-            row.limit = int(value)
-    db.flush()
+    store_limits(db, "network", project_id, {name: int(value) for name, value in wanted.items()})
     return limits(db, project_id)
 
 
 def reset(db: Session, project_id: str) -> None:
-    db.execute(delete(NetworkQuota).where(NetworkQuota.project_id == project_id))
+    clear_limits(db, project_id, "network")
 
 
 def projects_with_quotas(db: Session) -> list[str]:
-    return sorted(set(db.scalars(select(NetworkQuota.project_id))))
+    return projects_with_limits(db, "network")
+
+
+# Neutron's quota resources, in the one quota engine (lab/cloud/quotas.py).
+RESOURCES = tuple(Resource("network", name, default, lambda db, p, name=name: usage(db, p, name))  # type: ignore[misc]
+                  for name, default in DEFAULTS.items())

@@ -49,8 +49,7 @@ def interface_subnets(db: Session, router_id: str) -> list[Subnet]:
 
 def create_router(svc: NetworkService, db: Session, ctx: RequestContext, attrs: dict[str, Any]) -> Router:
     svc.cloud.policy.enforce(ctx, "network:create")
-    if svc.cloud.billing is not None:  # a prepaid project with no balance left: 402
-        svc.cloud.billing.check_can_create(ctx, "router")
+    svc.cloud.billing.check_can_create(ctx, "router")  # a prepaid project with no balance left: 402
     project_id = target_project(ctx, attrs, "create_router")
     for flag in ("distributed", "ha"):
         if attrs.get(flag) and not ctx.is_admin:

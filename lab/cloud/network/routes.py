@@ -13,10 +13,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from lab.cloud.errors import NotFound
-from lab.cloud.http import cloud_of, context_of, no_content, read_json, respond
+from lab.cloud.http import cloud_of, context_of, no_content, read_json, respond, service_of
 from lab.cloud.network import schemas
 from lab.cloud.network.query import ListQuery
-from lab.cloud.network.service import COLLECTIONS
+from lab.cloud.network.service import COLLECTIONS, NetworkService
+
+
+def _service(request: Request) -> NetworkService:
+    return service_of(request, "network", NetworkService)
 
 
 async def root(request: Request) -> Response:
@@ -55,7 +59,7 @@ async def list_collection(request: Request) -> Response:
     cloud = cloud_of(request)
     collection = _collection(request)
     query = ListQuery.from_params(list(request.query_params.multi_items()), cloud.settings.max_page_size)
-    items, more = cloud.network.list_resources(ctx, collection, query)
+    items, more = _service(request).list_resources(ctx, collection, query)
     key = collection.replace("-", "_")
     return respond({key: items, **_next_links(request, collection, items, more)})
 
@@ -67,9 +71,9 @@ async def create(request: Request) -> Response:
     plural = collection.replace("-", "_")
     if isinstance(body, dict) and isinstance(body.get(plural), list) and len(body) == 1:  # bulk create
         key = COLLECTIONS[collection][0]
-        items = cloud_of(request).network.create_bulk(ctx, collection, [{key: item} for item in body[plural]])
+        items = _service(request).create_bulk(ctx, collection, [{key: item} for item in body[plural]])
         return respond({plural: items}, 201)
-    item = cloud_of(request).network.create(ctx, collection, body)
+    item = _service(request).create(ctx, collection, body)
     return respond({COLLECTIONS[collection][0]: item}, 201)
 
 
@@ -77,7 +81,7 @@ async def show(request: Request) -> Response:
     ctx = context_of(request)
     collection = _collection(request)
     fields = [f for v in request.query_params.getlist("fields") for f in v.split(",") if f]
-    item = cloud_of(request).network.show(ctx, collection, request.path_params["id"], fields)
+    item = _service(request).show(ctx, collection, request.path_params["id"], fields)
     return respond({COLLECTIONS[collection][0]: item})
 
 
@@ -85,13 +89,13 @@ async def update(request: Request) -> Response:
     ctx = context_of(request)
     collection = _collection(request)
     body = await read_json(request)
-    item = cloud_of(request).network.update(ctx, collection, request.path_params["id"], body)
+    item = _service(request).update(ctx, collection, request.path_params["id"], body)
     return respond({COLLECTIONS[collection][0]: item})
 
 
 async def delete(request: Request) -> Response:
     ctx = context_of(request)
-    cloud_of(request).network.delete(ctx, _collection(request), request.path_params["id"])
+    _service(request).delete(ctx, _collection(request), request.path_params["id"])
     return no_content()
 
 
@@ -107,7 +111,7 @@ async def router_action(request: Request) -> Response:
         raise NotFound("The resource could not be found.", neutron_type="HTTPNotFound")
     ctx = context_of(request)
     body = await read_json(request)
-    service = cloud_of(request).network
+    service = _service(request)
     router_id = request.path_params["id"]
     if action == "add_router_interface":
         return respond(service.add_router_interface(ctx, router_id, body))
@@ -118,13 +122,13 @@ async def extraroutes(request: Request) -> Response:
     ctx = context_of(request)
     body = await read_json(request)
     add = request.path_params["action"] == "add_extraroutes"
-    item = cloud_of(request).network.change_extraroutes(ctx, request.path_params["id"], body, add)
+    item = _service(request).change_extraroutes(ctx, request.path_params["id"], body, add)
     return respond({"router": item})
 
 
 async def tags(request: Request) -> Response:
     ctx = context_of(request)
-    service = cloud_of(request).network
+    service = _service(request)
     collection, object_id = _collection(request), request.path_params["id"]
     if request.method == "GET":
         return respond({"tags": service.get_tags(ctx, collection, object_id)})
@@ -137,7 +141,7 @@ async def tags(request: Request) -> Response:
 
 async def tag(request: Request) -> Response:
     ctx = context_of(request)
-    service = cloud_of(request).network
+    service = _service(request)
     collection, object_id, name = _collection(request), request.path_params["id"], request.path_params["tag"]
     if request.method == "GET":
         service.has_tag(ctx, collection, object_id, name)
@@ -151,12 +155,12 @@ async def tag(request: Request) -> Response:
 
 async def list_quotas(request: Request) -> Response:
     ctx = context_of(request)
-    return respond({"quotas": cloud_of(request).network.list_quotas(ctx)})
+    return respond({"quotas": _service(request).list_quotas(ctx)})
 
 
 async def quota(request: Request) -> Response:
     ctx = context_of(request)
-    service = cloud_of(request).network
+    service = _service(request)
     project_id = request.path_params["project_id"]
     if request.method == "GET":
         return respond({"quota": service.get_quota(ctx, project_id)})
@@ -169,22 +173,22 @@ async def quota(request: Request) -> Response:
 
 async def quota_details(request: Request) -> Response:
     ctx = context_of(request)
-    return respond({"quota": cloud_of(request).network.quota_details(ctx, request.path_params["project_id"])})
+    return respond({"quota": _service(request).quota_details(ctx, request.path_params["project_id"])})
 
 
 async def quota_defaults(request: Request) -> Response:
     ctx = context_of(request)
-    return respond({"quota": cloud_of(request).network.quota_defaults(ctx, request.path_params["project_id"])})
+    return respond({"quota": _service(request).quota_defaults(ctx, request.path_params["project_id"])})
 
 
 async def list_extensions(request: Request) -> Response:
     context_of(request)
-    return respond({"extensions": cloud_of(request).network.extensions()})
+    return respond({"extensions": _service(request).extensions()})
 
 
 async def show_extension(request: Request) -> Response:
     context_of(request)
-    return respond({"extension": cloud_of(request).network.extension(request.path_params["alias"])})
+    return respond({"extension": _service(request).extension(request.path_params["alias"])})
 
 
 routes = [

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lab.cloud import contracts
 from lab.cloud.context import RequestContext
-from lab.cloud.db import Database
-from lab.cloud.drivers import load_driver
+from lab.cloud.db import Database, count
 from lab.cloud.drivers.base import NetworkDriver, NicSpec
 from lab.cloud.errors import BadRequest, NotFound
 from lab.cloud.network import floatingips, networks, ports, quotas, routers, servers, subnets, sync
@@ -50,6 +50,7 @@ from lab.cloud.network.models import (
     Subnet,
 )
 from lab.cloud.network.query import ListQuery, apply, select_fields
+from lab.cloud.plugin import Purge
 from lab.cloud.worker import enqueue
 
 if TYPE_CHECKING:
@@ -97,8 +98,61 @@ EXTENSIONS: tuple[tuple[str, str, str], ...] = (
 class NetworkService:
     def __init__(self, cloud: Cloud):
         self.cloud = cloud
-        self.driver: NetworkDriver = load_driver("network", cloud.settings.network_driver, cloud.settings)
-        assert sync.KINDS  # the worker handlers are registered by importing sync
+
+    @property
+    def driver(self) -> NetworkDriver:
+        return self.cloud.network_driver
+
+    # ---------------------------------------------------------------------- student reset (lab/cloud/plugin.py)
+    def purge_project(self, purge: Purge) -> None:
+        """Neutron's own deletes, in dependency order, in the reset's transaction (each records its events and
+        enqueues the driver sync jobs, which run after the commit): floating IPs, routers with their
+        interfaces (and other projects' router interfaces on this project's networks), ports, networks and
+        security groups."""
+        db, project_id, removed = purge.db, purge.project_id, purge.removed
+        system = RequestContext.system()
+
+        def ids(model: Any, *where: Any) -> list[str]:
+            return list(db.scalars(select(model.id).where(*where)))
+
+        for fip_id in ids(FloatingIP, FloatingIP.project_id == project_id):
+            floatingips.delete_floatingip(self, db, system, fip_id)
+            removed["floating_ips"] += 1
+        for router_id in ids(Router, Router.project_id == project_id):
+            for port in routers.interface_ports(db, router_id):
+                routers.remove_interface(self, db, system, router_id, {"port_id": port.id})
+                removed["router_interfaces"] += 1
+            routers.delete_router(self, db, system, router_id)
+            removed["routers"] += 1
+        own_networks = ids(Network, Network.project_id == project_id)
+        for router_id, port_id in list(db.execute(select(Port.device_id, Port.id).where(
+                Port.network_id.in_(own_networks), Port.device_owner == "network:router_interface"))):
+            routers.remove_interface(self, db, system, router_id, {"port_id": port_id})
+            removed["router_interfaces"] += 1
+        for port_id in ids(Port, Port.project_id == project_id, Port.device_owner.not_in(
+                ("network:dhcp", "network:router_interface", "network:router_gateway", "network:floatingip"))):
+            ports.delete_port(self, db, system, port_id)
+            removed["ports"] += 1
+        for network_id in own_networks:
+            networks.delete_network(self, db, system, network_id)
+            removed["networks"] += 1
+        for group_id in ids(SecurityGroup, SecurityGroup.project_id == project_id):
+            sgs.delete_group(self, db, system, group_id)
+            removed["security_groups"] += 1
+        db.flush()
+
+    def holdings(self, db: Session, project_id: str, user_ids: list[str]) -> dict[str, int]:
+        return {name: count(db, model, model.project_id == project_id) for name, model in (
+            ("floating_ips", FloatingIP), ("routers", Router), ("ports", Port), ("networks", Network),
+            ("security_groups", SecurityGroup))}
+
+    def recover(self) -> None:
+        """At every start the driver is brought in step with what the database says: one sync job per network,
+        router and port (idempotent), run by the worker once it starts."""
+        with self.db.write() as db:
+            for kind, model in (("network", Network), ("router", Router), ("port", Port)):
+                for object_id in db.scalars(select(model.id)):
+                    self.sync(db, kind, object_id)
 
     @property
     def db(self) -> Database:
@@ -390,3 +444,8 @@ class NetworkService:
             return found
         return str(self.create(ctx, "subnets", {"subnet": {"name": name, "network_id": network_id,
                                                            "ip_version": 4, **extra}})["id"])
+
+
+def _fulfils(service: NetworkService) -> contracts.Network:
+    """Checked by mypy: the service is what the other services are promised (lab/cloud/contracts.py)."""
+    return service

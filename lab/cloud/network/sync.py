@@ -33,7 +33,7 @@ from lab.cloud.network.models import (
     SecurityGroupRule,
     Subnet,
 )
-from lab.cloud.worker import JobSpec, handler
+from lab.cloud.worker import Jobs, JobSpec, job
 
 if TYPE_CHECKING:
     from lab.cloud.app import Cloud
@@ -116,25 +116,28 @@ def port_security_spec(db: Session, port_id: str) -> PortSecuritySpec | None:
                                                         for p in port.allowed_address_pairs or []))
 
 
-@handler(KINDS["network"])
+JOBS: Jobs = {}  # the worker jobs of this module, listed in the plugin
+
+
+@job(JOBS, KINDS["network"])
 def sync_network(cloud: Cloud, job: JobSpec) -> None:
     with cloud.db.read() as db:
         spec = network_spec(db, job.resource_id)
-    driver = cloud.network.driver
+    driver = cloud.network_driver
     driver.ensure_network(spec) if spec is not None else driver.delete_network(job.resource_id)
 
 
-@handler(KINDS["router"])
+@job(JOBS, KINDS["router"])
 def sync_router(cloud: Cloud, job: JobSpec) -> None:
     with cloud.db.read() as db:
         spec = router_spec(db, job.resource_id)
-    driver = cloud.network.driver
+    driver = cloud.network_driver
     driver.ensure_router(spec) if spec is not None else driver.delete_router(job.resource_id)
 
 
-@handler(KINDS["port"])
+@job(JOBS, KINDS["port"])
 def sync_port(cloud: Cloud, job: JobSpec) -> None:
     with cloud.db.read() as db:
         spec = port_security_spec(db, job.resource_id)
-    driver = cloud.network.driver
+    driver = cloud.network_driver
     driver.ensure_port_security(spec) if spec is not None else driver.delete_port_security(job.resource_id)

@@ -59,8 +59,6 @@ class AttachmentsMixin:
     def _require_server(self, ctx: RequestContext, server_id: str) -> None:
         """Nova's 404 unless the caller may see the server: `attach_disk`/`detach_disk` get no caller context,
         so the check is made here, with the caller's, before anything is reserved."""
-        if self.cloud.compute is None:
-            raise NotFound(f"Instance {server_id} could not be found.")
         self.cloud.compute.get_server(ctx, server_id)
 
     def list_server_attachments(self, ctx: RequestContext, server_id: str) -> list[VolumeAttachment]:

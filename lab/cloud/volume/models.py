@@ -79,14 +79,3 @@ class Snapshot(Base):
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", default=dict)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime | None]
-
-
-class VolumeQuota(Base):
-    """A project's limit for one resource, where it differs from the default (Cinder's quotas table)."""
-
-    __tablename__ = "volume_quotas"
-    __table_args__ = (UniqueConstraint("project_id", "resource", name="uq_volume_quotas_project_resource"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    project_id: Mapped[str] = mapped_column(String(64))
-    resource: Mapped[str] = mapped_column(String(255))
-    hard_limit: Mapped[int] = mapped_column(Integer)

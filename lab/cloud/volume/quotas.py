@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest, Forbidden, OverLimit
-from lab.cloud.volume.models import Snapshot, Volume, VolumeQuota, VolumeType
+from lab.cloud.quotas import Resource, clear_limits, store_limits, stored_limits
+from lab.cloud.volume.models import Snapshot, Volume, VolumeType
 
 if TYPE_CHECKING:
     from lab.cloud.app import Cloud
@@ -24,6 +25,11 @@ if TYPE_CHECKING:
 DEFAULTS: dict[str, int] = {"volumes": 10, "snapshots": 10, "gigabytes": 1000, "backups": 10,
                             "backup_gigabytes": 1000, "groups": 10, "per_volume_gigabytes": -1}
 PER_TYPE = ("volumes", "gigabytes", "snapshots")
+# Cinder's quota resources, in the one quota engine (lab/cloud/quotas.py); per-type limits (`volumes_lvm`) are
+# stored there too, under their full names.
+RESOURCES = tuple(Resource("volume", name, default, {
+    "volumes": lambda db, p: usage(db, p).volumes, "gigabytes": lambda db, p: usage(db, p).gigabytes,
+    "snapshots": lambda db, p: usage(db, p).snapshots}.get(name)) for name, default in DEFAULTS.items())
 
 
 @dataclass(frozen=True)
@@ -53,8 +59,7 @@ def limits(db: Session, project_id: str) -> dict[str, int]:
     for name in db.scalars(select(VolumeType.name).order_by(VolumeType.name)):
         for resource in PER_TYPE:
             result[f"{resource}_{name}"] = -1
-    for row in db.scalars(select(VolumeQuota).where(VolumeQuota.project_id == project_id)):
-        result[row.resource] = row.hard_limit
+    result.update(stored_limits(db, "volume", project_id))
     return result
 
 
@@ -130,21 +135,14 @@ class QuotasMixin:
                 if limit < -1:
                     raise BadRequest(f"Invalid input received: Quota limit {limit} for {resource} must be "
                                      f"greater than or equal to -1.")
-                row = db.scalar(select(VolumeQuota).where(VolumeQuota.project_id == project_id,
-                                                          VolumeQuota.resource == resource))
-                if row is None:
-                    db.add(VolumeQuota(project_id=project_id, resource=resource, hard_limit=limit))
-                else:
-                    row.hard_limit = limit
-            db.flush()
+                store_limits(db, "volume", project_id, {resource: limit})
             return limits(db, project_id)
 
     def delete_quota_set(self, ctx: RequestContext, project_id: str) -> None:
         """DELETE os-quota-sets/{project_id} (admin): back to the defaults."""
         self.cloud.policy.enforce(ctx, "volume:update_quota")
         with self.cloud.db.write() as db:
-            for row in db.scalars(select(VolumeQuota).where(VolumeQuota.project_id == project_id)):
-                db.delete(row)
+            clear_limits(db, project_id, "volume")
 
     def get_limits(self, ctx: RequestContext) -> dict[str, Any]:
         """GET /limits: the caller's absolute limits and usage (no rate limits)."""

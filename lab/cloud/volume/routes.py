@@ -22,9 +22,15 @@ from lab.cloud.http import (
     query_value,
     read_json,
     respond,
+    service_of,
 )
 from lab.cloud.volume import schemas
+from lab.cloud.volume.service import VolumeService
 from lab.cloud.volume.volumes import VolumeView
+
+
+def _service(request: Request) -> VolumeService:
+    return service_of(request, "volume", VolumeService)
 
 
 def _base(request: Request) -> str:
@@ -64,7 +70,7 @@ async def list_volumes(request: Request, detail: bool) -> Response:
     filters = {"name": query_value(request, "name"), "status": query_value(request, "status"),
                "availability_zone": query_value(request, "availability_zone"),
                "bootable": query_bool(request, "bootable"), "project_id": query_value(request, "project_id")}
-    page = cloud_of(request).volume.list_volumes(
+    page = _service(request).list_volumes(
         ctx, filters=filters, metadata=schemas.parse_metadata_filter(query_value(request, "metadata")),
         sort=query_value(request, "sort"), sort_key=query_value(request, "sort_key"),
         sort_dir=query_value(request, "sort_dir"), limit=limit, marker=query_value(request, "marker"),
@@ -91,26 +97,26 @@ async def volumes_detail(request: Request) -> Response:
 async def create_volume(request: Request) -> Response:
     ctx = _ctx(request)
     req = schemas.parse_volume_create(await read_json(request))
-    view = cloud_of(request).volume.create_volume(ctx, req)
+    view = _service(request).create_volume(ctx, req)
     return respond({"volume": _render(request, view, show=False)}, 202)
 
 
 async def show_volume(request: Request) -> Response:
-    view = cloud_of(request).volume.get_volume(_ctx(request), request.path_params["volume_id"])
+    view = _service(request).get_volume(_ctx(request), request.path_params["volume_id"])
     return respond({"volume": _render(request, view, show=True)})
 
 
 async def update_volume(request: Request) -> Response:
     ctx = _ctx(request)
     changes = schemas.parse_update(await read_json(request), "volume")
-    view = cloud_of(request).volume.update_volume(ctx, request.path_params["volume_id"], changes)
+    view = _service(request).update_volume(ctx, request.path_params["volume_id"], changes)
     return respond({"volume": _render(request, view, show=False)})
 
 
 async def delete_volume(request: Request) -> Response:
     ctx = _ctx(request)
     cascade = query_bool(request, "cascade", False)
-    cloud_of(request).volume.delete_volume(ctx, request.path_params["volume_id"], cascade=bool(cascade))
+    _service(request).delete_volume(ctx, request.path_params["volume_id"], cascade=bool(cascade))
     return no_content(202)
 
 
@@ -121,7 +127,7 @@ async def volume_action(request: Request) -> Response:
     ctx = _ctx(request)
     body = await read_json(request)
     volume_id = request.path_params["volume_id"]
-    service = cloud_of(request).volume
+    service = _service(request)
     if len(body) != 1:
         raise BadRequest("Invalid input received: exactly one action is expected.")
     action, args = next(iter(body.items()))
@@ -168,14 +174,14 @@ async def volume_action(request: Request) -> Response:
 
 # ------------------------------------------------------------------------------------------------ metadata
 def _metadata_service(request: Request) -> tuple[Any, str]:
-    service = cloud_of(request).volume
+    service = _service(request)
     if "volume_id" in request.path_params:
         return service.set_volume_metadata, request.path_params["volume_id"]
     return service.set_snapshot_metadata, request.path_params["snapshot_id"]
 
 
 def _current_metadata(request: Request, ctx: RequestContext) -> dict[str, str]:
-    service = cloud_of(request).volume
+    service = _service(request)
     if "volume_id" in request.path_params:
         return service.get_volume_metadata(ctx, request.path_params["volume_id"])
     return dict(service.get_snapshot(ctx, request.path_params["snapshot_id"]).metadata_ or {})
@@ -224,7 +230,7 @@ async def list_snapshots(request: Request, detail: bool) -> Response:
     ctx = _ctx(request)
     limit = query_int(request, "limit", minimum=0)
     filters = {k: query_value(request, k) for k in ("name", "status", "volume_id")}
-    rows, page = cloud_of(request).volume.list_snapshots(
+    rows, page = _service(request).list_snapshots(
         ctx, filters=filters, limit=limit, marker=query_value(request, "marker"),
         offset=query_int(request, "offset", minimum=0), sort=query_value(request, "sort"),
         sort_key=query_value(request, "sort_key"), sort_dir=query_value(request, "sort_dir"))
@@ -247,24 +253,24 @@ async def snapshots_detail(request: Request) -> Response:
 async def create_snapshot(request: Request) -> Response:
     ctx = _ctx(request)
     req = schemas.parse_snapshot_create(await read_json(request))
-    snap = cloud_of(request).volume.create_snapshot(ctx, req)
+    snap = _service(request).create_snapshot(ctx, req)
     return respond({"snapshot": schemas.snapshot(snap)}, 202)
 
 
 async def show_snapshot(request: Request) -> Response:
-    snap = cloud_of(request).volume.get_snapshot(_ctx(request), request.path_params["snapshot_id"])
+    snap = _service(request).get_snapshot(_ctx(request), request.path_params["snapshot_id"])
     return respond({"snapshot": schemas.snapshot(snap, show=True)})
 
 
 async def update_snapshot(request: Request) -> Response:
     ctx = _ctx(request)
     changes = schemas.parse_update(await read_json(request), "snapshot")
-    snap = cloud_of(request).volume.update_snapshot(ctx, request.path_params["snapshot_id"], changes)
+    snap = _service(request).update_snapshot(ctx, request.path_params["snapshot_id"], changes)
     return respond({"snapshot": schemas.snapshot(snap)})
 
 
 async def delete_snapshot(request: Request) -> Response:
-    cloud_of(request).volume.delete_snapshot(_ctx(request), request.path_params["snapshot_id"])
+    _service(request).delete_snapshot(_ctx(request), request.path_params["snapshot_id"])
     return no_content(202)
 
 
@@ -273,71 +279,71 @@ async def list_types(request: Request) -> Response:
     # OSC sends is_public=none (lower case) to mean "public and private" (Cinder's is_public=None).
     raw = request.query_params.get("is_public")
     is_public = None if raw is None or raw.lower() == "none" else query_bool(request, "is_public")
-    types = cloud_of(request).volume.list_volume_types(_ctx(request), is_public)
+    types = _service(request).list_volume_types(_ctx(request), is_public)
     return respond({"volume_types": [schemas.volume_type(t) for t in types]})
 
 
 async def show_type(request: Request) -> Response:
-    vtype = cloud_of(request).volume.get_volume_type(_ctx(request), request.path_params["type_id"])
+    vtype = _service(request).get_volume_type(_ctx(request), request.path_params["type_id"])
     return respond({"volume_type": schemas.volume_type(vtype)})
 
 
 async def create_type(request: Request) -> Response:
     ctx = _ctx(request)
     body = schemas.body_object(await read_json(request), "volume_type")
-    vtype = cloud_of(request).volume.create_volume_type(ctx, body)
+    vtype = _service(request).create_volume_type(ctx, body)
     return respond({"volume_type": schemas.volume_type(vtype)})
 
 
 async def delete_type(request: Request) -> Response:
-    cloud_of(request).volume.delete_volume_type(_ctx(request), request.path_params["type_id"])
+    _service(request).delete_volume_type(_ctx(request), request.path_params["type_id"])
     return no_content(202)
 
 
 async def get_extra_specs(request: Request) -> Response:
-    vtype = cloud_of(request).volume.get_volume_type(_ctx(request), request.path_params["type_id"])
+    vtype = _service(request).get_volume_type(_ctx(request), request.path_params["type_id"])
     return respond({"extra_specs": dict(vtype.extra_specs or {})})
 
 
 async def set_extra_specs(request: Request) -> Response:
     ctx = _ctx(request)
     specs = schemas.body_object(await read_json(request), "extra_specs")
-    result = cloud_of(request).volume.set_extra_specs(ctx, request.path_params["type_id"], specs)
+    result = _service(request).set_extra_specs(ctx, request.path_params["type_id"], specs)
     return respond({"extra_specs": result})
 
 
 async def delete_extra_spec(request: Request) -> Response:
-    cloud_of(request).volume.delete_extra_spec(_ctx(request), request.path_params["type_id"],
+    _service(request).delete_extra_spec(_ctx(request), request.path_params["type_id"],
                                                request.path_params["key"])
     return no_content(202)
 
 
 # ------------------------------------------------------------------------------------------------ quotas, limits
 async def show_quota_set(request: Request) -> Response:
-    quota = cloud_of(request).volume.get_quota_set(_ctx(request), request.path_params["target"],
+    quota = _service(request).get_quota_set(_ctx(request), request.path_params["target"],
                                                    with_usage=bool(query_bool(request, "usage", False)))
     return respond({"quota_set": quota})
 
 
 async def default_quota_set(request: Request) -> Response:
-    quota = cloud_of(request).volume.get_default_quota_set(_ctx(request), request.path_params["target"])
+    quota = _service(request).get_default_quota_set(_ctx(request), request.path_params["target"])
     return respond({"quota_set": quota})
 
 
 async def update_quota_set(request: Request) -> Response:
     ctx = _ctx(request)
     changes = schemas.body_object(await read_json(request), "quota_set")
-    quota = cloud_of(request).volume.update_quota_set(ctx, request.path_params["target"], changes)
+    quota = _service(request).update_quota_set(ctx, request.path_params["target"], changes)
     return respond({"quota_set": quota})
 
 
 async def delete_quota_set(request: Request) -> Response:
-    cloud_of(request).volume.delete_quota_set(_ctx(request), request.path_params["target"])
+    _service(request).delete_quota_set(_ctx(request), request.path_params["target"])
     return no_content(200)
 
 
 async def show_limits(request: Request) -> Response:
-    return respond({"limits": cloud_of(request).volume.get_limits(_ctx(request))})
+    return respond({"limits": _service(request).get_limits(_ctx(request))})
 
 
 async def availability_zones(request: Request) -> Response:
@@ -347,7 +353,7 @@ async def availability_zones(request: Request) -> Response:
 
 async def get_pools(request: Request) -> Response:
     ctx = _ctx(request)
-    pools = cloud_of(request).volume.get_pools(ctx, detail=bool(query_bool(request, "detail", False)))
+    pools = _service(request).get_pools(ctx, detail=bool(query_bool(request, "detail", False)))
     return respond({"pools": pools})
 
 
@@ -415,25 +421,25 @@ def _attachment_request(body: dict[str, Any]) -> tuple[str, str | None]:
 
 
 async def list_attachments(request: Request) -> Response:
-    atts = cloud_of(request).volume.list_server_attachments(context_of(request), request.path_params["server_id"])
+    atts = _service(request).list_server_attachments(context_of(request), request.path_params["server_id"])
     return respond({"volumeAttachments": [schemas.nova_attachment(a) for a in atts]})
 
 
 async def attach_volume(request: Request) -> Response:
     ctx = context_of(request)
     volume_id, device = _attachment_request(await read_json(request))
-    att = cloud_of(request).volume.attach_volume(ctx, request.path_params["server_id"], volume_id, device)
+    att = _service(request).attach_volume(ctx, request.path_params["server_id"], volume_id, device)
     return respond({"volumeAttachment": schemas.nova_attachment(att)})
 
 
 async def show_attachment(request: Request) -> Response:
-    att = cloud_of(request).volume.get_server_attachment(context_of(request), request.path_params["server_id"],
+    att = _service(request).get_server_attachment(context_of(request), request.path_params["server_id"],
                                                          request.path_params["volume_id"])
     return respond({"volumeAttachment": schemas.nova_attachment(att)})
 
 
 async def detach_volume(request: Request) -> Response:
-    cloud_of(request).volume.detach_volume(context_of(request), request.path_params["server_id"],
+    _service(request).detach_volume(context_of(request), request.path_params["server_id"],
                                            request.path_params["volume_id"])
     return no_content(202)
 

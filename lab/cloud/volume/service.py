@@ -8,16 +8,26 @@ the questions that span them (backend pools, availability zones).
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from lab.cloud import contracts, events
 from lab.cloud.context import RequestContext
-from lab.cloud.drivers import load_driver
+from lab.cloud.db import count
+from lab.cloud.errors import CloudError
+from lab.cloud.plugin import Purge
 from lab.cloud.volume.attachments import AttachmentsMixin
+from lab.cloud.volume.models import Snapshot, Volume, VolumeAttachment
 from lab.cloud.volume.quotas import QuotasMixin
 from lab.cloud.volume.snapshots import SnapshotsMixin
 from lab.cloud.volume.types import TypesMixin
 from lab.cloud.volume.volume_actions import VolumeActionsMixin
 from lab.cloud.volume.volumes import VolumesMixin, provisioned_gb
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from lab.cloud.app import Cloud
@@ -32,7 +42,56 @@ class VolumeService(VolumesMixin, SnapshotsMixin, TypesMixin, AttachmentsMixin, 
 
     def __init__(self, cloud: Cloud):
         self.cloud = cloud
-        self.driver: VolumeDriver = load_driver("volume", cloud.settings.volume_driver, cloud.settings)
+        self.driver: VolumeDriver = cloud.volume_driver  # owned (started, closed) by the cloud
+
+
+
+    # ------------------------------------------------------------------ student reset (lab/cloud/plugin.py)
+    def purge_project(self, purge: Purge) -> None:
+        """The project's volumes with their attachments and snapshots (and its snapshots of other projects'
+        volumes); a delete event each (unless a pending delete recorded it). Another project's live guest
+        holding one of the volumes is detached after the commit."""
+        db, project_id = purge.db, purge.project_id
+        volumes = list(db.scalars(select(Volume).where(Volume.project_id == project_id)))
+        volume_ids = [v.id for v in volumes]
+        snapshots = list(db.scalars(select(Snapshot).where(or_(Snapshot.project_id == project_id,
+                                                               Snapshot.volume_id.in_(volume_ids)))))
+        detach = []
+        for att in db.scalars(select(VolumeAttachment).where(VolumeAttachment.volume_id.in_(volume_ids))):
+            if att.server_id not in purge.leftovers.get("compute", ()):  # the project's own guests are gone
+                detach.append([att.server_id, att.volume_id])
+            db.delete(att)
+        for snap in snapshots:
+            if snap.status != "deleting":
+                events.record(db, purge.now, project_id=snap.project_id, user_id="system",
+                              resource_type="snapshot", resource_id=snap.id, action="delete", size=snap.size)
+            db.delete(snap)
+            purge.removed["volume_snapshots"] += 1
+        db.flush()
+        for volume in volumes:
+            if volume.status != "deleting":
+                events.record(db, purge.now, project_id=volume.project_id, user_id="system",
+                              resource_type="volume", resource_id=volume.id, action="delete", size=volume.size)
+            db.delete(volume)
+            purge.removed["volumes"] += 1
+        purge.leftovers["volume"] = {"detach": detach, "snapshots": [s.id for s in snapshots],
+                                     "volumes": volume_ids}
+        db.flush()
+
+    def after_purge(self, leftovers: dict[str, list[Any]]) -> None:
+        for server_id, volume_id in leftovers.get("detach") or []:
+            try:  # another project's guest: its disk goes away with the volume file either way
+                self.cloud.compute.detach_disk(server_id, volume_id)
+            except CloudError:
+                log.exception("detaching volume %s from server %s after a reset failed", volume_id, server_id)
+        for snapshot_id in leftovers.get("snapshots") or []:
+            self.driver.delete_snapshot(snapshot_id)
+        for volume_id in leftovers.get("volumes") or []:
+            self.driver.delete_volume(volume_id)
+
+    def holdings(self, db: Session, project_id: str, user_ids: list[str]) -> dict[str, int]:
+        return {"volumes": count(db, Volume, Volume.project_id == project_id),
+                "volume_snapshots": count(db, Snapshot, Snapshot.project_id == project_id)}
 
     def bootstrap(self) -> None:
         """The default volume type (idempotent)."""
@@ -55,3 +114,8 @@ class VolumeService(VolumesMixin, SnapshotsMixin, TypesMixin, AttachmentsMixin, 
             "thin_provisioning_support": stats.thin_provisioning_support, "thick_provisioning_support": False,
             "max_over_subscription_ratio": "1.0", "multiattach": False,
             "allocated_bytes_on_disk": stats.allocated_bytes, "timestamp": None}}]
+
+
+def _fulfils(service: VolumeService) -> contracts.Volume:
+    """Checked by mypy: the service is what the other services are promised (lab/cloud/contracts.py)."""
+    return service

@@ -64,7 +64,8 @@ class SnapshotsMixin:
             db.add(snap)
             db.flush()
             events.record(db, now, project_id=snap.project_id, user_id=ctx.user_id, resource_type="snapshot",
-                          resource_id=snap.id, action="create", size=snap.size, volume_id=volume.id)
+                          resource_id=snap.id, action="create", size=snap.size, volume_id=volume.id,
+                          name=snap.name)
             worker.enqueue(db, now, "snapshot.create", snap.id, volume_id=volume.id)
         self.cloud.worker.wake()
         return snap
@@ -148,7 +149,10 @@ def _set_snapshot(cloud: Cloud, snapshot_id: str, expected: str, **changes: Any)
         snap.updated_at = cloud.clock.now()
 
 
-@worker.handler("snapshot.create", on_failure=lambda cloud, job, detail: _set_snapshot(
+JOBS: worker.Jobs = {}  # the worker jobs of this module, listed in the plugin
+
+
+@worker.job(JOBS, "snapshot.create", on_failure=lambda cloud, job, detail: _set_snapshot(
     cloud, job.resource_id, "creating", status="error"))
 def _create_job(cloud: Cloud, job: worker.JobSpec) -> None:
     with cloud.db.read() as db:
@@ -157,17 +161,17 @@ def _create_job(cloud: Cloud, job: worker.JobSpec) -> None:
     if snap is None or snap.status != "creating" or volume is None:
         return
     try:
-        cloud.volume.driver.create_snapshot(snap.id, volume.id)
+        cloud.volume_driver.create_snapshot(snap.id, volume.id)
     except DriverError:
         _set_snapshot(cloud, snap.id, "creating", status="error")
         return
     _set_snapshot(cloud, snap.id, "creating", status="available", progress="100%")
 
 
-@worker.handler("snapshot.delete", on_failure=lambda cloud, job, detail: _set_snapshot(
+@worker.job(JOBS, "snapshot.delete", on_failure=lambda cloud, job, detail: _set_snapshot(
     cloud, job.resource_id, "deleting", status="error_deleting"))
 def _delete_job(cloud: Cloud, job: worker.JobSpec) -> None:
-    cloud.volume.driver.delete_snapshot(job.resource_id)
+    cloud.volume_driver.delete_snapshot(job.resource_id)
     with cloud.db.write() as db:
         snap = db.get(Snapshot, job.resource_id)
         if snap is not None and snap.status == "deleting":

@@ -165,16 +165,13 @@ class VolumesMixin:
     def create_volume(self, ctx: RequestContext, req: VolumeCreate) -> VolumeView:
         """POST /volumes: validate, reserve quota and capacity, record, and let the worker make the file."""
         self.cloud.policy.enforce(ctx, "volume:create", ctx.project_id)
-        if self.cloud.billing is not None:  # a prepaid project with no balance left: 402
-            self.cloud.billing.check_can_create(ctx, "volume")
+        self.cloud.billing.check_can_create(ctx, "volume")  # a prepaid project with no balance left: 402
         project_id = ctx.project_id or ""
         if req.availability_zone not in (None, DEFAULT_AZ):
             raise BadRequest(f"Invalid input received: Availability zone '{req.availability_zone}' is invalid.")
         image: ImageSpec | None = None
         image_bytes = 0
         if req.image_ref is not None:
-            if self.cloud.image is None:
-                raise NotFound(f"Image {req.image_ref} could not be found.")
             image = self.cloud.image.image_for_boot(ctx, req.image_ref)
             assert image is not None
             if image.path is None or not image.path.exists():
@@ -360,22 +357,23 @@ def _set_status(cloud: Cloud, volume_id: str, expected: str, **changes: Any) -> 
         volume.updated_at = cloud.clock.now()
 
 
-@worker.handler("volume.create", on_failure=lambda cloud, job, detail: _set_status(
+JOBS: worker.Jobs = {}  # the worker jobs of this module, listed in the plugin
+
+
+@worker.job(JOBS, "volume.create", on_failure=lambda cloud, job, detail: _set_status(
     cloud, job.resource_id, "creating", status="error", fault=detail[:1000]))
 def _create_job(cloud: Cloud, job: worker.JobSpec) -> None:
     with cloud.db.read() as db:
         volume = db.get(Volume, job.resource_id)
     if volume is None or volume.status != "creating":
         return
-    driver: VolumeDriver = cloud.volume.driver
+    driver: VolumeDriver = cloud.volume_driver
     try:
         if job.payload.get("snapshot_id"):
             info = driver.create_volume_from_snapshot(volume.id, job.payload["snapshot_id"], volume.size)
         elif job.payload.get("source_volid"):
             info = driver.create_cloned_volume(volume.id, job.payload["source_volid"], volume.size)
         elif job.payload.get("image_id"):
-            if cloud.image is None:
-                raise DriverError(f"image {job.payload['image_id']} is not available: this cloud has no image service")
             try:
                 image = cloud.image.image_for_boot(RequestContext.system(), job.payload["image_id"])
             except CloudError as exc:
@@ -398,12 +396,12 @@ def _create_job(cloud: Cloud, job: worker.JobSpec) -> None:
         driver.delete_volume(info.id)
 
 
-@worker.handler("volume.extend", on_failure=lambda cloud, job, detail: _set_status(
+@worker.job(JOBS, "volume.extend", on_failure=lambda cloud, job, detail: _set_status(
     cloud, job.resource_id, "extending", status="error_extending", pending_size=None, fault=detail[:1000]))
 def _extend_job(cloud: Cloud, job: worker.JobSpec) -> None:
     new_size = int(job.payload["new_size"])
     try:
-        cloud.volume.driver.extend_volume(job.resource_id, new_size)
+        cloud.volume_driver.extend_volume(job.resource_id, new_size)
     except DriverError as exc:
         _set_status(cloud, job.resource_id, "extending", status="error_extending", pending_size=None,
                     fault=str(exc)[:1000])
@@ -411,10 +409,10 @@ def _extend_job(cloud: Cloud, job: worker.JobSpec) -> None:
     _set_status(cloud, job.resource_id, "extending", status="available", size=new_size, pending_size=None)
 
 
-@worker.handler("volume.delete", on_failure=lambda cloud, job, detail: _set_status(
+@worker.job(JOBS, "volume.delete", on_failure=lambda cloud, job, detail: _set_status(
     cloud, job.resource_id, "deleting", status="error_deleting", fault=detail[:1000]))
 def _delete_job(cloud: Cloud, job: worker.JobSpec) -> None:
-    driver: VolumeDriver = cloud.volume.driver
+    driver: VolumeDriver = cloud.volume_driver
     for snapshot_id in job.payload.get("snapshot_ids") or []:
         driver.delete_snapshot(snapshot_id)
     driver.delete_volume(job.resource_id)

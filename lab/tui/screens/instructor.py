@@ -41,8 +41,13 @@ class Owned:
         self.raw = self.item.raw
 
 
+MARKS = {"earned": "✓", "solved": "S", "reset": "R"}
+LEGEND = "Labs by day (✓ earned  S solved  R reset  ✗ not yet  · not tried)"
+
+
 def marks(grid: ClassGrid, student: StudentRow) -> str:
-    """One mark per lab, a space between days: ✓ every check passed, ✗ checked but not all passed, · not tried."""
+    """One mark per lab, a space between days: ✓ earned (the cloud's checks passed), S solved with `stacklab
+    solve`, R reset before it was passed, ✗ checked but not all passed, · not tried."""
     out = []
     previous_day = ""
     for lab_id, cell in zip(grid.lab_ids, student.cells, strict=True):
@@ -50,7 +55,7 @@ def marks(grid: ClassGrid, student: StudentRow) -> str:
         if previous_day and day != previous_day:
             out.append(" ")
         previous_day = day
-        out.append("✓" if cell == "done" else "✗" if cell else "·")
+        out.append(MARKS.get(cell, "✗" if cell else "·"))
     return "".join(out)
 
 
@@ -73,8 +78,8 @@ def _grid(c: CloudClient) -> list[GridRow]:
 class InstructorScreen(ListScreen):
     NAV: ClassVar[str] = "instructor"
     TABLES = (
-        TableSpec("class-grid", "Class", [("name", "Student"), ("class", "Class"), ("done", "Done"),
-                                          ("labs", "Labs by day (✓ passed  ✗ not yet  · not tried)")],
+        TableSpec("class-grid", "Class", [("name", "Student"), ("class", "Class"), ("done", "Earned"),
+                                          ("labs", LEGEND)],
                   _grid, lambda g: (g.name, g.student.class_name, f"{g.student.done}/{g.total}", g.marks)),
         TableSpec("lab-snapshots", "Snapshots", [("name", "Name"), ("created", "Saved at"),
                                                  ("lab_time", "Lab time"), ("size", "Size")],

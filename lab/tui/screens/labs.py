@@ -21,7 +21,7 @@ MARKS = {"pass": ("PASS", "bold green"), "fail": ("FAIL", "bold red"), "skip": (
 
 
 def _row(lab: LabStatus) -> tuple[str, ...]:
-    status = {"done": "✓ done", "": "·"}.get(lab.status, lab.status)
+    status = {"earned": "✓ earned", "solved": "S solved", "reset": "R reset", "": "·"}.get(lab.status, lab.status)
     notes = ", ".join([*(["admin"] if lab.admin else []), *(f"needs {r}" for r in lab.requires)])
     return (lab.id, lab.name, str(lab.day), status, notes)
 

@@ -1,0 +1,99 @@
+"""What the services ask of each other: one Protocol per service, naming only the calls other services (and the
+lab API) make. A service calls another only through `cloud.<name>`, typed by these, so mypy checks every seam;
+each service module states that its class fulfils its contract (`_fulfils` at its end).
+
+A call that another service's code makes is added here first: the contract is the list of what crosses the
+seam, and everything else in a service is its own business.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from lab.cloud.compute.common import ServerView
+    from lab.cloud.context import RequestContext
+    from lab.cloud.drivers.base import DiskSpec, ImageSpec, NicSpec
+    from lab.cloud.identity.models import Project, User
+    from lab.cloud.identity.schemas import ProjectCreate, UserCreate, UserUpdate
+    from lab.cloud.identity.service import IssuedToken
+
+
+class Identity(Protocol):
+    def authenticate(self, auth: dict[str, Any], subject_token: str | None = None) -> IssuedToken:
+        """Keystone's POST /v3/auth/tokens (the lab's own login pages use it)."""
+
+    def revoke(self, subject_token: str) -> None: ...
+
+    def create_project(self, ctx: RequestContext, req: ProjectCreate) -> Project: ...
+
+    def create_user(self, ctx: RequestContext, req: UserCreate) -> User: ...
+
+    def update_user(self, ctx: RequestContext, user_id: str, req: UserUpdate) -> User: ...
+
+    def grant_role(self, ctx: RequestContext, kind: Literal["project", "domain", "system"], target_id: str,
+                   user_id: str, role_id: str) -> None: ...
+
+    def context_for_token(self, value: str, request_id: str = "") -> RequestContext:
+        """The caller of a token (every request). Raises Unauthorized for a missing, unknown or expired one."""
+
+    def forget_tokens(self, match: Callable[[str], bool] | None = None) -> None:
+        """Drop cached token resolutions (all, or those whose token id `match`es) after a credential change."""
+
+
+class Compute(Protocol):
+    def get_server(self, ctx: RequestContext, server_id: str) -> ServerView: ...
+
+    def stop_server(self, ctx: RequestContext, server_id: str, at: datetime | None = None) -> None:
+        """os-stop; `at` (billing's prepaid cut-off only) records the power-off at that earlier lab moment."""
+
+    def attach_disk(self, server_id: str, disk: DiskSpec) -> None:
+        """Hot-plug a volume into a server's guest (the volume service's attach)."""
+
+    def detach_disk(self, server_id: str, volume_id: str) -> None: ...
+
+
+class Network(Protocol):
+    def allocate_for_server(self, db: Session, ctx: RequestContext, server_id: str,
+                            requested: list[dict[str, Any]] | None, security_groups: list[str] | None) -> None:
+        """Inside compute's server-create transaction: the server's ports (Nova's allocate_for_instance)."""
+
+    def release_for_server(self, db: Session, server_id: str) -> None: ...
+
+    def server_addresses(self, db: Session, server_ids: list[str]) -> dict[str, dict[str, list[dict[str, Any]]]]:
+        ...
+
+    def server_nics(self, db: Session, server_id: str) -> list[NicSpec]: ...
+
+    def server_security_groups(self, db: Session, server_ids: list[str]) -> dict[str, list[str]]: ...
+
+    def add_server_security_group(self, db: Session, ctx: RequestContext, server_id: str, name_or_id: str) -> None:
+        ...
+
+    def remove_server_security_group(self, db: Session, ctx: RequestContext, server_id: str,
+                                     name_or_id: str) -> None: ...
+
+
+class Volume(Protocol):
+    def server_volumes(self, db: Session, server_ids: list[str]) -> dict[str, list[str]]:
+        """Volume ids attached to each server, by device order (`os-extended-volumes:volumes_attached`)."""
+
+    def detach_all_for_server(self, server_id: str) -> None:
+        """A server is deleted: its volumes become available again (Nova's BDM cleanup)."""
+
+
+class Image(Protocol):
+    def image_for_boot(self, ctx: RequestContext, image_id: str) -> ImageSpec:
+        """The image a server boots from, checked as Nova checks it (400/404 when unusable)."""
+
+
+class Billing(Protocol):
+    def check_can_create(self, ctx: RequestContext, kind: str, verb: str = "create") -> None:
+        """Refuse (402-style Forbidden with the billing message) a create of `kind` (or a start, `verb="start"`)
+        by a project out of credit."""
+
+    def set_starting_balance_in(self, db: Session, project_id: str, amount: Any) -> None: ...

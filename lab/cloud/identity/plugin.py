@@ -1,0 +1,13 @@
+"""The identity service (Keystone v3) as the cloud sees it: see lab/cloud/plugin.py."""
+
+from lab.cloud.identity.policies import RULES
+from lab.cloud.identity.tempest import TEMPEST
+from lab.cloud.plugin import CatalogEntry, Plugin, ServiceSpec
+
+PLUGIN = Plugin(
+    spec=ServiceSpec("identity", "/identity", "keystone", (CatalogEntry("identity", "keystone", "/identity"),)),
+    service="lab.cloud.identity.service:IdentityService",
+    routes="lab.cloud.identity.routes",
+    policies=RULES,
+    tempest=TEMPEST,
+)

@@ -1,0 +1,17 @@
+"""The lab API (`/lab/v1`: the clock, classes, progress, resets, snapshots) as the cloud sees it: see
+lab/cloud/plugin.py."""
+
+from lab.cloud.labapi.policies import RULES
+from lab.cloud.labapi.reset import JOBS
+from lab.cloud.plugin import CatalogEntry, Plugin, Screen, ServiceSpec
+
+PLUGIN = Plugin(
+    spec=ServiceSpec("labapi", "/lab/v1", "keystone", (CatalogEntry("stacklab", "stacklab", "/lab/v1"),)),
+    service="lab.cloud.labapi.service:LabService",
+    routes="lab.cloud.labapi.routes",
+    policies=RULES,
+    jobs=JOBS,
+    screens=(Screen("labs", "Labs", "lab.tui.screens.labs:LabsScreen", frozenset({"stacklab"}), order=70),
+             Screen("instructor", "Instructor", "lab.tui.screens.instructor:InstructorScreen",
+                    frozenset({"compute"}), admin_only=True, order=80)),
+)

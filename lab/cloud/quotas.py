@@ -1,0 +1,156 @@
+"""One quota engine for every service: each plugin registers its quota `Resource`s (a name as its OpenStack
+service spells it, a default, how usage is counted); limits live in one table, per project and service.
+
+A create checks `check(db, service, project_id, {resource: delta})` inside its own write transaction, so two
+racing creates cannot both squeeze under a limit (the write transaction serialises them, and usage is counted
+from the resources themselves, as Nova has done since Pike). What the check raises, and how a quota set is
+rendered, is the service's own wire format: the engine reports the facts (`Exceeded`) and the service turns
+them into Nova's 403, Neutron's 409 or Cinder's 413 (`over_quota` in each service).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import Integer, String, UniqueConstraint, delete, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from lab.cloud.db import Base
+
+Usage = Callable[[Session, str], int]  # (db, project_id) -> how many are in use now
+
+
+@dataclass(frozen=True)
+class Resource:
+    service: str
+    name: str
+    default: int  # -1: unlimited
+    usage: Usage | None = None  # None: a limit with nothing to count (e.g. metadata_items, per_volume_gigabytes)
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Exceeded(Exception):
+    """Adding `requested` to `used` would pass `limit` for each named resource."""
+
+    service: str
+    overs: tuple[tuple[str, int, int, int], ...]  # (resource, requested, used, limit)
+
+    def __str__(self) -> str:
+        return ", ".join(f"{r}: requested {n}, used {u} of {lim}" for r, n, u, lim in self.overs)
+
+
+class QuotaLimit(Base):
+    """A project's limit for one resource of one service, where it differs from the default."""
+
+    __tablename__ = "quota_limits"
+    __table_args__ = (UniqueConstraint("service", "project_id", "resource"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    service: Mapped[str] = mapped_column(String(32))
+    project_id: Mapped[str] = mapped_column(String(64), index=True)
+    resource: Mapped[str] = mapped_column(String(64))
+    hard_limit: Mapped[int] = mapped_column(Integer)
+
+
+def stored_limits(db: Session, service: str, project_id: str) -> dict[str, int]:
+    """The limits set for one project of one service (those at their default are absent)."""
+    return {row.resource: row.hard_limit for row in db.scalars(select(QuotaLimit).where(
+        QuotaLimit.service == service, QuotaLimit.project_id == project_id))}
+
+
+def store_limits(db: Session, service: str, project_id: str, values: Mapping[str, int]) -> None:
+    for name, limit in values.items():
+        row = db.scalar(select(QuotaLimit).where(QuotaLimit.service == service, QuotaLimit.project_id == project_id,
+                                                 QuotaLimit.resource == name))
+        if row is None:
+            db.add(QuotaLimit(service=service, project_id=project_id, resource=name, hard_limit=int(limit)))
+        else:
+            row.hard_limit = int(limit)
+    db.flush()
+
+
+def clear_limits(db: Session, project_id: str, service: str | None = None) -> None:
+    """Back to the defaults (one service's, or every service's)."""
+    stmt = delete(QuotaLimit).where(QuotaLimit.project_id == project_id)
+    if service is not None:
+        stmt = stmt.where(QuotaLimit.service == service)
+    db.execute(stmt)
+
+
+def projects_with_limits(db: Session, service: str) -> list[str]:
+    return sorted(set(db.scalars(select(QuotaLimit.project_id).where(QuotaLimit.service == service))))
+
+
+class Quotas:
+    """The registered resources of every plugin and their limits."""
+
+    def __init__(self, resources: Iterable[Resource]):
+        self.resources: dict[tuple[str, str], Resource] = {}
+        for resource in resources:
+            key = (resource.service, resource.name)
+            if key in self.resources:
+                raise ValueError(f"quota {resource.service}/{resource.name} is registered twice")
+            self.resources[key] = resource
+
+    def of(self, service: str) -> list[Resource]:
+        return [r for (s, _), r in self.resources.items() if s == service]
+
+    def names(self) -> list[str]:
+        """Every resource name (class quotas are given by name; a name belongs to one service)."""
+        return [name for (_, name) in self.resources]
+
+    def service_of(self, name: str) -> str | None:
+        for service, resource in self.resources:
+            if resource == name:
+                return service
+        return None
+
+    def defaults(self, service: str) -> dict[str, int]:
+        return {r.name: r.default for r in self.of(service)}
+
+    def limits(self, db: Session, service: str, project_id: str | None) -> dict[str, int]:
+        values = self.defaults(service)
+        if project_id:
+            values.update((k, v) for k, v in stored_limits(db, service, project_id).items() if k in values)
+        return values
+
+    def usage(self, db: Session, service: str, project_id: str,
+              only: Iterable[str] | None = None) -> dict[str, int]:
+        wanted = set(only) if only is not None else None
+        return {r.name: r.usage(db, project_id) for r in self.of(service)
+                if r.usage is not None and (wanted is None or r.name in wanted)}
+
+    def check(self, db: Session, service: str, project_id: str, deltas: Mapping[str, int]) -> None:
+        """Raise `Exceeded` if adding `deltas` to the project's usage passes a limit (-1: no limit). Call it in
+        the write transaction that makes the change."""
+        limits = self.limits(db, service, project_id)
+        growing = [name for name, n in deltas.items() if n > 0 and limits.get(name, -1) >= 0]
+        used = self.usage(db, service, project_id, growing)
+        overs = tuple((name, deltas[name], used.get(name, 0), limits[name]) for name in sorted(growing)
+                      if used.get(name, 0) + deltas[name] > limits[name])
+        if overs:
+            raise Exceeded(service, overs)
+
+    def set_limits(self, db: Session, service: str, project_id: str, values: Mapping[str, int]) -> None:
+        """Set the named limits of one project (others keep theirs)."""
+        unknown = set(values) - set(self.defaults(service))
+        if unknown:
+            raise KeyError(f"unknown {service} quota {sorted(unknown)[0]!r}")
+        store_limits(db, service, project_id, values)
+
+    def reset(self, db: Session, project_id: str, service: str | None = None) -> None:
+        """Back to the defaults (one service's, or every service's)."""
+        clear_limits(db, project_id, service)
+
+    def set_by_name(self, db: Session, project_id: str, values: Mapping[str, int]) -> None:
+        """Set limits given by bare name (a class's quota: `instances=4,volumes=2,port=20`)."""
+        by_service: dict[str, dict[str, int]] = {}
+        for name, limit in values.items():
+            service = self.service_of(name)
+            if service is None:
+                raise KeyError(f"unknown quota {name!r}")
+            by_service.setdefault(service, {})[name] = limit
+        for service, limits in by_service.items():
+            self.set_limits(db, service, project_id, limits)
