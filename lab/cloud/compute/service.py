@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from lab.cloud import contracts
 from lab.cloud.compute.actions import ActionsMixin
-from lab.cloud.compute.common import AVAILABILITY_ZONE
+from lab.cloud.compute.common import AVAILABILITY_ZONE, status_of
 from lab.cloud.compute.instance_actions import InstanceActionsMixin
 from lab.cloud.compute.keypairs import KeypairsMixin
 from lab.cloud.compute.models import KeyPair, Server
@@ -65,6 +65,12 @@ class ComputeService(ActionsMixin, KeypairsMixin, InstanceActionsMixin):
     def holdings(self, db: Session, project_id: str, user_ids: list[str]) -> dict[str, int]:
         return {"servers": count(db, Server, Server.project_id == project_id, Server.deleted.is_(False)),
                 "keypairs": count(db, KeyPair, KeyPair.user_id.in_(user_ids))}
+
+    # ------------------------------------------------------------------ the contract (lab/cloud/contracts.py)
+    def server_statuses(self, db: Session, server_ids: list[str]) -> dict[str, str]:
+        rows = db.execute(select(Server.id, Server.vm_state, Server.task_state).where(
+            Server.id.in_(server_ids), Server.deleted.is_(False)))
+        return {server_id: status_of(vm, task) for server_id, vm, task in rows}
 
     # ------------------------------------------------------------------ availability zones
     def availability_zones(self, ctx: RequestContext, detail: bool = False) -> list[dict[str, Any]]:
