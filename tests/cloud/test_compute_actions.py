@@ -152,7 +152,7 @@ def test_reader_cannot_act(client: TestClient, cloud: Cloud, as_demo: dict) -> N
     server = create_server(client, cloud, as_demo)
     r = act(client, as_reader, server["id"], {"os-stop": None})
     assert r.status_code == 403
-    assert r.json()["forbidden"]["message"] == "Policy doesn't allow compute:action to be performed."
+    assert r.json()["forbidden"]["message"] == "Policy doesn't allow os_compute_api:servers:stop to be performed."
     assert status(client, as_demo, server["id"]) == "ACTIVE"
 
 
