@@ -45,8 +45,9 @@ def _filters(request: Request, *names: str) -> dict[str, Any]:
 
 # ---------------------------------------------------------------------------------------------- discovery, auth
 async def root(request: Request) -> Response:
-    """GET /identity: the versions list (Keystone answers 300 Multiple Choices)."""
-    return respond({"versions": {"values": [schemas.version(_base(request))]}}, 300)
+    """GET /identity: the versions list (Keystone answers 300 Multiple Choices, Location naming v3)."""
+    base = _base(request)
+    return respond({"versions": {"values": [schemas.version(base)]}}, 300, headers={"Location": f"{base}/identity/v3/"})
 
 
 async def v3(request: Request) -> Response:
