@@ -134,7 +134,8 @@ def test_reader_can_read_but_not_write(client: TestClient, cloud: Cloud, as_demo
     r = client.post(f"{API}/servers", headers=as_reader, json={"server": {
         "name": "r", "flavorRef": "1", "imageRef": image_id(client, cloud, as_demo)}})
     assert r.status_code == 403
-    assert r.json() == {"forbidden": {"code": 403, "message": "Policy doesn't allow compute:create to be performed."}}
+    assert r.json() == {"forbidden": {
+        "code": 403, "message": "Policy doesn't allow os_compute_api:servers:create to be performed."}}
     r = client.delete(f"{API}/servers/{server['id']}", headers=as_reader)
     assert r.status_code == 403
     assert server_count(client, as_demo) == 1
@@ -210,7 +211,8 @@ def test_all_tenants_for_admins_only(client: TestClient, cloud: Cloud, as_demo: 
     assert mine == {"admin-vm"} and everyone == {"demo-vm", "admin-vm"}
     r = client.get(f"{API}/servers?all_tenants=True", headers=as_demo)
     assert r.status_code == 403
-    assert r.json()["forbidden"]["message"] == "Policy doesn't allow compute:list_all_projects to be performed."
+    assert r.json()["forbidden"]["message"] == (
+        "Policy doesn't allow os_compute_api:servers:index:get_all_tenants to be performed.")
 
 
 def test_update_name_and_access_ips(client: TestClient, cloud: Cloud, as_demo: dict) -> None:
