@@ -1,7 +1,7 @@
 """The block storage service (Cinder v3) as the cloud sees it: see lab/cloud/plugin.py."""
 
 from lab.cloud.plugin import CatalogEntry, Meter, Plugin, Screen, ServiceSpec
-from lab.cloud.volume import snapshots, volumes
+from lab.cloud.volume import microversions, snapshots, volumes
 from lab.cloud.volume.policies import RULES
 from lab.cloud.volume.quotas import RESOURCES
 from lab.cloud.volume.tempest import TEMPEST
@@ -9,7 +9,7 @@ from lab.cloud.volume.tempest import TEMPEST
 PLUGIN = Plugin(
     spec=ServiceSpec("volume", "/volume", "nova",
                      (CatalogEntry("block-storage", "cinder", "/volume/v3/$(project_id)s"),
-                      CatalogEntry("volumev3", "cinder", "/volume/v3/$(project_id)s")), ("volume", "3.0")),
+                      CatalogEntry("volumev3", "cinder", "/volume/v3/$(project_id)s")), microversions.RANGE),
     service="lab.cloud.volume.service:VolumeService",
     routes="lab.cloud.volume.routes",
     policies=RULES,

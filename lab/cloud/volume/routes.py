@@ -8,13 +8,15 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Route, Router
+from starlette.types import Receive, Scope, Send
 
 from lab.cloud.context import RequestContext
-from lab.cloud.errors import Forbidden
+from lab.cloud.errors import Forbidden, NotFound
 from lab.cloud.http import (
     cloud_of,
     context_of,
+    microversion,
     no_content,
     page_links,
     query_bool,
@@ -24,6 +26,8 @@ from lab.cloud.http import (
     respond,
     service_of,
 )
+from lab.cloud.microversion import Version
+from lab.cloud.volume import microversions as mv
 from lab.cloud.volume import schemas
 from lab.cloud.volume.service import VolumeService
 from lab.cloud.volume.snapshots import Snapshots
@@ -49,8 +53,20 @@ def _ctx(request: Request) -> RequestContext:
     return ctx
 
 
+def _v(request: Request) -> Version:
+    """The request's microversion (what each changes: microversions.py)."""
+    return microversion(request, mv.MIN)
+
+
 def _render(request: Request, view: VolumeView, *, show: bool) -> dict[str, Any]:
-    return schemas.volume(view, _base(request), show=show)
+    return schemas.volume(view, _base(request), show=show, version=_v(request))
+
+
+def _with_count(request: Request, body: dict[str, Any], count: int) -> dict[str, Any]:
+    """3.45: `with_count=true` adds the number of matches (across pages) to a list."""
+    if _v(request) >= mv.SUPPORT_COUNT_INFO and query_bool(request, "with_count", False):
+        body["count"] = count
+    return body
 
 
 # ------------------------------------------------------------------------------------------------ discovery
@@ -84,7 +100,7 @@ async def list_volumes(request: Request, detail: bool) -> Response:
     next_links = page_links(request, items, limit or (page.limit if len(items) >= page.limit else None))
     if next_links:
         body["volumes_links"] = next_links
-    return respond(body)
+    return respond(_with_count(request, body, page.count))
 
 
 async def volumes_index(request: Request) -> Response:
@@ -199,16 +215,16 @@ async def list_snapshots(request: Request, detail: bool) -> Response:
     ctx = _ctx(request)
     limit = query_int(request, "limit", minimum=0)
     filters = {k: query_value(request, k) for k in ("name", "status", "volume_id")}
-    rows, page = _service(request).snapshots.list(
+    rows, page, count = _service(request).snapshots.list(
         ctx, filters=filters, limit=limit, marker=query_value(request, "marker"),
         offset=query_int(request, "offset", minimum=0), sort=query_value(request, "sort"),
         sort_key=query_value(request, "sort_key"), sort_dir=query_value(request, "sort_dir"))
-    items = [schemas.snapshot(s, show=detail) for s in rows]
+    items = [schemas.snapshot(s, show=detail, version=_v(request), summary=not detail) for s in rows]
     body: dict[str, Any] = {"snapshots": items}
     next_links = [] if not items else page_links(request, items, limit or (page if len(items) >= page else None))
     if next_links:
         body["snapshots_links"] = next_links
-    return respond(body)
+    return respond(_with_count(request, body, count))
 
 
 async def snapshots_index(request: Request) -> Response:
@@ -221,21 +237,21 @@ async def snapshots_detail(request: Request) -> Response:
 
 async def create_snapshot(request: Request) -> Response:
     ctx = _ctx(request)
-    req = schemas.parse_snapshot_create(await read_json(request))
+    req = schemas.parse_snapshot_create(await read_json(request), _v(request))
     snap = _service(request).snapshots.create(ctx, req)
-    return respond({"snapshot": schemas.snapshot(snap)}, 202)
+    return respond({"snapshot": schemas.snapshot(snap, version=_v(request))}, 202)
 
 
 async def show_snapshot(request: Request) -> Response:
     snap = _service(request).snapshots.get(_ctx(request), request.path_params["snapshot_id"])
-    return respond({"snapshot": schemas.snapshot(snap, show=True)})
+    return respond({"snapshot": schemas.snapshot(snap, show=True, version=_v(request))})
 
 
 async def update_snapshot(request: Request) -> Response:
     ctx = _ctx(request)
     changes = schemas.parse_update(await read_json(request), "snapshot")
     snap = _service(request).snapshots.update(ctx, request.path_params["snapshot_id"], changes)
-    return respond({"snapshot": schemas.snapshot(snap)})
+    return respond({"snapshot": schemas.snapshot(snap, version=_v(request))})
 
 
 async def delete_snapshot(request: Request) -> Response:
@@ -327,11 +343,7 @@ async def get_pools(request: Request) -> Response:
 
 
 P = "/v3/{project_id}"
-routes = [
-    Route("/", root, methods=["GET"]),
-    Route("/v3", v3, methods=["GET"]),
-    Route("/v3/", v3, methods=["GET"]),
-    Route(P, v3, methods=["GET"]),
+scoped_routes = [
     Route(f"{P}/volumes", volumes_index, methods=["GET"]),
     Route(f"{P}/volumes", create_volume, methods=["POST"]),
     Route(f"{P}/volumes/detail", volumes_detail, methods=["GET"]),
@@ -369,6 +381,43 @@ routes = [
     Route(f"{P}/os-quota-sets/{{target}}/defaults", default_quota_set, methods=["GET"]),
     Route(f"{P}/os-availability-zone", availability_zones, methods=["GET"]),
     Route(f"{P}/scheduler-stats/get_pools", get_pools, methods=["GET"]),
+]
+
+
+class ProjectlessURLs:
+    """3.67: /volume/v3/volumes is /volume/v3/{project_id}/volumes for the token's project. Cinder serves both
+    forms at every microversion (3.67 only tells clients so); the project-less form is re-dispatched here to the
+    scoped routes with the token's project filled in, so each route exists once. A bare /v3/{project_id} is
+    the version document."""
+
+    def __init__(self) -> None:
+        self.collections = {r.path.split("/")[3] for r in scoped_routes if isinstance(r, Route)}
+        self.router = Router(routes=scoped_routes, redirect_slashes=False)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        rest: str = request.path_params["rest"]
+        first = rest.split("/", 1)[0]
+        if first not in self.collections:
+            if "/" not in rest and request.method in ("GET", "HEAD"):  # GET /v3/{project_id}
+                await (await v3(request))(scope, receive, send)
+            else:  # a scoped URL no route serves: the scoped router's own 404 or 405
+                await self.router(scope, receive, send)
+            return
+        project_id = context_of(request).project_id
+        if project_id is None:
+            raise NotFound("The resource could not be found.")
+        root = scope.get("root_path", "")
+        path = f"{root}/v3/{project_id}/{rest}"
+        await self.router({**scope, "path": path, "raw_path": path.encode(), "path_params": {}}, receive, send)
+
+
+routes = [
+    Route("/", root, methods=["GET"]),
+    Route("/v3", v3, methods=["GET"]),
+    Route("/v3/", v3, methods=["GET"]),
+    *scoped_routes,
+    Route("/v3/{rest:path}", ProjectlessURLs(), methods=["GET", "POST", "PUT", "DELETE"]),
 ]
 
 

@@ -63,13 +63,14 @@ class Snapshots:
         return snap
 
     def create(self, ctx: RequestContext, req: SnapshotCreate) -> Snapshot:
-        """POST /snapshots. At 3.0 an in-use volume needs force=true (Cinder's 400 otherwise)."""
+        """POST /snapshots. Before 3.66 an in-use volume needs force=true (Cinder's 400 otherwise); from 3.66 on
+        it needs nothing (`req.allow_in_use`)."""
         total_gb = self.driver.get_volume_stats().total_capacity_gb
         now = self.cloud.clock.now()
         with self.cloud.db.write() as db:
             volume = find_volume(db, self.cloud.policy, ctx, req.volume_id)
             self.cloud.policy.enforce(ctx, "volume:create_snapshot", volume.project_id)
-            allowed = ("available", "in-use") if req.force else ("available",)
+            allowed = ("available", "in-use") if req.force or req.allow_in_use else ("available",)
             if volume.status not in allowed:
                 raise BadRequest(f"Invalid volume: Volume {volume.id} status must be available, but current status "
                                  f"is: {volume.status}.")
@@ -96,9 +97,9 @@ class Snapshots:
 
     def list(self, ctx: RequestContext, *, filters: dict[str, Any], limit: int | None = None,
                        marker: str | None = None, offset: int | None = None, sort: str | None = None,
-                       sort_key: str | None = None, sort_dir: str | None = None) -> tuple[list[Snapshot], int]:
+                       sort_key: str | None = None, sort_dir: str | None = None) -> tuple[list[Snapshot], int, int]:
         """GET /snapshots[/detail]: newest first (or `sort`), filters name, status, volume_id; limit (0 is an
-        empty page, as in Cinder), marker, offset."""
+        empty page, as in Cinder), marker, offset. Returns the page, the page size and the number of matches."""
         self.cloud.policy.enforce(ctx, "volume:get_all_snapshots")
         spec = _sort_spec(sort, sort_key, sort_dir, SNAPSHOT_SORT_KEYS)
         page = min(self.cloud.settings.max_page_size if limit is None else limit, self.cloud.settings.max_page_size)
@@ -110,6 +111,7 @@ class Snapshots:
                 if filters.get(key) is not None:
                     query = query.where(getattr(Snapshot, key) == filters[key])
             rows = list(db.scalars(query))
+        count = len(rows)
         for key, desc in reversed([*spec, ("id", True)]):  # stable sorts, least significant key first
             rows.sort(key=functools.partial(_sort_value, key=key), reverse=desc)
         if marker is not None:
@@ -119,7 +121,7 @@ class Snapshots:
             rows = rows[position + 1:]
         if offset:
             rows = rows[offset:]
-        return rows[:page], page
+        return rows[:page], page, count
 
     def update(self, ctx: RequestContext, snapshot_id: str, changes: dict[str, Any]) -> Snapshot:
         """PUT /snapshots/{id}: name, description, metadata."""

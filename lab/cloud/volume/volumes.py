@@ -108,6 +108,7 @@ class VolumeView:
 class VolumePage:
     views: list[VolumeView]
     limit: int  # the page size used (for the next link)
+    count: int = 0  # how many match the filters, across pages (3.45 `count`)
 
 
 def _sort_spec(sort: str | None, sort_key: str | None, sort_dir: str | None,
@@ -193,6 +194,7 @@ class Volumes:
                 query = query.where(Volume.bootable.is_(filters["bootable"]))
             rows = [v for v in db.scalars(query)
                     if all((v.metadata_ or {}).get(k) == val for k, val in metadata.items())]
+            count = len(rows)
             for key, desc in reversed([*spec, ("id", True)]):  # stable sorts, least significant key first
                 rows.sort(key=functools.partial(_sort_value, key=key), reverse=desc)
             if marker is not None:
@@ -202,7 +204,7 @@ class Volumes:
                 rows = rows[position + 1:]
             if offset:
                 rows = rows[offset:]
-            return VolumePage(self._views(db, ctx, rows[:page]), page)
+            return VolumePage(self._views(db, ctx, rows[:page]), page, count)
 
     # ------------------------------------------------------------------ creating
     def create(self, ctx: RequestContext, req: VolumeCreate) -> VolumeView:
