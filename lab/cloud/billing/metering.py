@@ -21,7 +21,7 @@ from typing import Any
 from lab.cloud.events import Event
 
 GIB = Decimal(1024**3)
-METERED = ("server", "volume", "snapshot", "image", "floatingip", "router")
+METERED = ("server", "volume", "snapshot", "backup", "image", "floatingip", "router")
 _EPOCH = datetime(1970, 1, 1)
 
 
@@ -129,6 +129,12 @@ class _Replay:
             self._switch(None, event.time)
             self.deleted = True
             return
+        if event.action == "transfer" and attrs.get("to_project_id"):  # a volume transfer: billed to the receiver
+            current = self.current
+            self._switch(None, event.time)
+            self.project_id = str(attrs["to_project_id"])
+            self._switch(current, event.time)
+            return
         kind = self.resource_type
         state: State | None
         if kind == "server":
@@ -138,7 +144,7 @@ class _Replay:
                 self.running = True
             state = _server_state(attrs, self.running) if (attrs.get("flavor_name") or attrs.get("flavor_id")) \
                 else self.current
-        elif kind in ("volume", "snapshot"):
+        elif kind in ("volume", "snapshot", "backup"):
             if "size" in attrs:
                 self.size = Decimal(str(attrs["size"]))
             state = _sized(kind, self.size)

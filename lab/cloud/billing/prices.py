@@ -31,9 +31,9 @@ SIZE_UNITS = tuple(f"GB-{u}" for u in UNIT_MS)
 
 # meter -> (bill category, what the price list calls it)
 CATEGORIES = {"server": "instances", "server.stopped": "instances", "volume": "volumes", "snapshot": "snapshots",
-              "image": "images", "floatingip": "public_ips", "router": "routers"}
-SIMPLE_ENTRIES = ("volume", "snapshot", "image", "floatingip", "router")
-SIZED = ("volume", "snapshot", "image")  # may be priced per GB
+              "backup": "backups", "image": "images", "floatingip": "public_ips", "router": "routers"}
+SIMPLE_ENTRIES = ("volume", "snapshot", "backup", "image", "floatingip", "router")
+SIZED = ("volume", "snapshot", "backup", "image")  # may be priced per GB
 # Every amount that arrives (a top-up, a coupon, a budget, a price, a starting balance) is at most this, with at
 # most MAX_PLACES decimal places: enough for any class, and far inside what Decimal's 28 digits compute exactly
 # (a price of 10^9 per GB-hour for 10^6 GB over ten years is still a 23-digit amount). Documented in

@@ -132,6 +132,7 @@ class VolumeCreate:
     snapshot_id: str | None = None
     source_volid: str | None = None
     image_ref: str | None = None
+    backup_id: str | None = None  # 3.47
 
 
 _VOLUME_CREATE_KEYS = {"name", "description", "display_name", "display_description", "size", "availability_zone",
@@ -139,15 +140,16 @@ _VOLUME_CREATE_KEYS = {"name", "description", "display_name", "display_descripti
                        "imageRef", "image_id", "volume_type", "metadata", "multiattach", "source_replica"}
 
 
-def parse_volume_create(body: dict[str, Any]) -> VolumeCreate:
-    """POST /volumes. Explicit nulls are accepted for every optional key (OSC sends them)."""
+def parse_volume_create(body: dict[str, Any], version: Version = mv.MIN) -> VolumeCreate:
+    """POST /volumes. Explicit nulls are accepted for every optional key (OSC sends them); `backup_id` is read
+    from 3.47 on (before, Cinder ignores it)."""
     volume = body_object(body, "volume")
     no_extra_keys(volume, _VOLUME_CREATE_KEYS, "volume")
-    if volume.get("backup_id") is not None:
-        raise BadRequest("Invalid input received: Volume backups are not available in this cloud.")
     if volume.get("multiattach"):
         raise BadRequest("Invalid input received: Multi-attach volumes are not available in this cloud.")
-    has_source = any(volume.get(k) is not None for k in ("snapshot_id", "source_volid", "imageRef", "image_id"))
+    backup_id = optional_string(volume, "backup_id", "volume", 36) if version >= mv.VOLUME_CREATE_FROM_BACKUP else None
+    has_source = backup_id is not None or any(volume.get(k) is not None
+                                              for k in ("snapshot_id", "source_volid", "imageRef", "image_id"))
     return VolumeCreate(
         size=size_value(volume.get("size"), allow_null=has_source),
         name=optional_string(volume, "name", "volume") or optional_string(volume, "display_name", "volume"),
@@ -159,6 +161,7 @@ def parse_volume_create(body: dict[str, Any]) -> VolumeCreate:
         snapshot_id=optional_string(volume, "snapshot_id", "volume", 36),
         source_volid=optional_string(volume, "source_volid", "volume", 36),
         image_ref=optional_string(volume, "imageRef", "volume") or optional_string(volume, "image_id", "volume"),
+        backup_id=backup_id,
     )
 
 
@@ -246,7 +249,7 @@ def parse_type_create(body: dict[str, Any]) -> TypeCreate:
 # POST /volumes/{id}/action: the actions this cloud serves, and those that take no arguments.
 STATUS_ACTIONS = ("os-reserve", "os-unreserve", "os-begin_detaching", "os-roll_detaching")
 ACTIONS = ("os-extend", "os-set_bootable", "os-reset_status", "os-attach", "os-detach", "os-update_readonly_flag",
-           *STATUS_ACTIONS)
+           "os-retype", "os-volume_upload_image", *STATUS_ACTIONS)
 
 
 @dataclass(frozen=True)
@@ -261,6 +264,7 @@ class VolumeAction:
     instance_uuid: str = ""  # os-attach
     mountpoint: str = ""  # os-attach
     attachment_id: str | None = None  # os-detach
+    arguments: Any = None  # os-retype, os-volume_upload_image: parsed by operator_schemas
 
 
 def _required_flag(body: dict[str, Any], action: str, key: str) -> bool:
@@ -292,6 +296,8 @@ def parse_volume_action(body: dict[str, Any]) -> VolumeAction:
                             mountpoint=str(arguments.get("mountpoint") or ""))
     if action == "os-detach":
         return VolumeAction(action, attachment_id=(args if isinstance(args, dict) else {}).get("attachment_id"))
+    if action in ("os-retype", "os-volume_upload_image"):
+        return VolumeAction(action, arguments=args)
     return VolumeAction(action)
 
 
@@ -426,12 +432,12 @@ def snapshot(s: Snapshot, *, show: bool = False, version: Version = mv.MIN, summ
     return body
 
 
-def volume_type(t: VolumeType, *, created: bool = False) -> dict[str, Any]:
+def volume_type(t: VolumeType, *, created: bool = False, qos_specs_id: str | None = None) -> dict[str, Any]:
     """A volume type. The create answer comes from Cinder's older view builder, which has no `qos_specs_id`
     (tempest's create_volume_type schema refuses one)."""
     body = {"id": t.id, "name": t.name, "description": t.description, "is_public": t.is_public,
             TYPE_PUBLIC_KEY: t.is_public, "extra_specs": dict(t.extra_specs or {})}
-    return body if created else {**body, "qos_specs_id": None}
+    return body if created else {**body, "qos_specs_id": qos_specs_id}
 
 
 def nova_attachment(att: VolumeAttachment) -> dict[str, Any]:
@@ -469,7 +475,8 @@ def absolute_limits(a: AbsoluteLimits) -> dict[str, Any]:
         "maxTotalBackupGigabytes": q["backup_gigabytes"]}
     if a.used is not None:
         absolute.update(totalVolumesUsed=a.used.volumes, totalSnapshotsUsed=a.used.snapshots,
-                        totalGigabytesUsed=a.used.gigabytes, totalBackupsUsed=0, totalBackupGigabytesUsed=0)
+                        totalGigabytesUsed=a.used.gigabytes, totalBackupsUsed=a.used.backups,
+                        totalBackupGigabytesUsed=a.used.backup_gigabytes)
     return {"rate": [], "absolute": absolute}
 
 

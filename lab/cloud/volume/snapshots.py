@@ -31,6 +31,8 @@ from lab.cloud.volume.volumes import (
 )
 
 SNAPSHOT_SORT_KEYS = ("id", "name", "status", "size", "created_at", "updated_at")
+# Cinder's snapshot reset-status schema (cinder/api/schemas/snapshot_actions.py).
+RESET_STATUSES = ("available", "error", "creating", "deleting", "error_deleting", "backing-up", "restoring")
 
 if TYPE_CHECKING:
     from lab.cloud.app import Cloud
@@ -161,6 +163,16 @@ class Snapshots:
             snap.metadata_ = current
             snap.updated_at = self.cloud.clock.now()
             return dict(current)
+
+    def reset_status(self, ctx: RequestContext, snapshot_id: str, status: str | None) -> None:
+        """os-reset_status (admin): put a snapshot stuck in a transition back to a status."""
+        if status not in RESET_STATUSES:
+            raise BadRequest(f"Invalid input for field/attribute status. Value: {status}. {status!r} is not one of "
+                             f"{list(RESET_STATUSES)}")
+        with self.cloud.db.write() as db:
+            snap = find_snapshot(db, self.cloud.policy, ctx, snapshot_id)
+            self.cloud.policy.enforce(ctx, "volume_extension:snapshot_admin_actions:reset_status", snap.project_id)
+            snap.status, snap.updated_at = status, self.cloud.clock.now()
 
     def delete(self, ctx: RequestContext, snapshot_id: str) -> None:
         """DELETE /snapshots/{id}: an available or errored snapshot; the file goes in the worker."""
