@@ -197,10 +197,13 @@ def parse_qos_delete_keys(body: dict[str, Any]) -> list[str]:
     return keys
 
 
-def qos_specs(q: QosSpecs, base: str) -> dict[str, Any]:
-    return {"id": q.id, "name": q.name, "consumer": q.consumer, "specs": dict(q.specs or {}),
-            "links": [{"rel": "self", "href": f"{base}/volume/v3/qos-specs/{q.id}"},
-                      {"rel": "bookmark", "href": f"{base}/volume/qos-specs/{q.id}"}]}
+def qos_specs(q: QosSpecs) -> dict[str, Any]:
+    return {"id": q.id, "name": q.name, "consumer": q.consumer, "specs": dict(q.specs or {})}
+
+
+def qos_links(q: QosSpecs, base: str, project_id: str) -> list[dict[str, str]]:
+    """The `links` beside a shown QoS specs (Cinder puts them next to the object, not in it)."""
+    return links(base, project_id, "qos-specs", q.id)
 
 
 # ------------------------------------------------------------------------------------------------ type access
