@@ -138,7 +138,8 @@ class Backups:
                             description=req.description, size=volume.size, status="creating",
                             is_incremental=parent is not None, container=req.container or "backups",
                             availability_zone=req.availability_zone or DEFAULT_AZ, object_count=0,
-                            metadata_=dict(req.metadata),
+                            metadata_=dict(req.metadata), bootable=volume.bootable,
+                            image_metadata=dict(volume.image_metadata or {}),
                             data_timestamp=snapshot.created_at if snapshot else now, created_at=now,
                             updated_at=None)
             db.add(backup)
@@ -365,7 +366,8 @@ def _restore_job(cloud: Cloud, job: worker.JobSpec) -> None:
     except DriverError as exc:
         _restore_failed(cloud, job, str(exc))
         return
-    _set(cloud, Volume, volume.id, "restoring-backup", status="available")
+    _set(cloud, Volume, volume.id, "restoring-backup", status="available", bootable=backup.bootable,
+         image_metadata=dict(backup.image_metadata or {}))
     _set(cloud, Backup, backup.id, "restoring", status="available", restore_volume_id=None)
 
 

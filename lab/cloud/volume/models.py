@@ -103,6 +103,9 @@ class Backup(Base):
     availability_zone: Mapped[str | None] = mapped_column(String(255))
     object_count: Mapped[int] = mapped_column(Integer, default=0)
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", default=dict)
+    # What a restore gives the volume back, as Cinder keeps it with the backup: bootable and the image facts.
+    bootable: Mapped[bool] = mapped_column(default=False)
+    image_metadata: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # The volume being restored into, while `restoring` (so a reset or a crash can put it back).
     restore_volume_id: Mapped[str | None] = mapped_column(String(36))
     data_timestamp: Mapped[datetime]
