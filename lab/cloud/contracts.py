@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from sqlalchemy.orm import Session
@@ -119,6 +120,18 @@ class Volume(Protocol):
 class Image(Protocol):
     def image_for_boot(self, ctx: RequestContext, image_id: str) -> ImageSpec:
         """The image a server boots from, checked as Nova checks it (400/404 when unusable)."""
+
+    def create_image_for_upload(self, ctx: RequestContext, name: str, disk_format: str, container_format: str,
+                                visibility: str, protected: bool, properties: dict[str, str]) -> str:
+        """A new `queued` image of the caller's project, as Cinder's os-volume_upload_image makes it in Glance
+        with the caller's token (Glance's policies apply: 403 for `public` unless allowed). Returns its id."""
+
+    def store_image_file(self, image_id: str, path: Path, user_id: str | None) -> None:
+        """Move the file at `path` into the image store as the data of queued image `image_id` and activate
+        it (size, checksums). Succeeds quietly, removing `path`, when the image is gone or no longer queued."""
+
+    def kill_image(self, image_id: str) -> None:
+        """An upload that failed: the queued image is deleted (Glance's `killed`, as Cinder leaves it)."""
 
 
 class Billing(Protocol):
