@@ -9,6 +9,7 @@ from typing import Any
 from starlette.testclient import TestClient
 
 from lab.cloud.app import Cloud
+from tests.cloud.compute_support import API, create_server, image_id
 from tests.cloud.identity_helpers import user_in_project
 from tests.cloud.network_helpers import N, assert_neutron_error, create, names, network_with_subnet, public_network
 from tests.cloud.network_schemas import assert_network_schema
@@ -65,9 +66,9 @@ def test_agents_list_show_and_disable(client: TestClient, as_admin: dict, as_dem
     assert_neutron_error(client.get(f"{N}/agents/nope", headers=as_admin), 404, "AgentNotFound")
 
 
-def test_rbac_share_a_network_with_one_project(client: TestClient, as_admin: dict) -> None:
-    """access_as_shared to one project: it sees and uses the network (a port on it); a third project does not;
-    the share cannot be removed while used, and only the owner sees the policy."""
+def test_rbac_share_a_network_with_one_project(client: TestClient, cloud: Cloud, as_admin: dict) -> None:
+    """access_as_shared to one project: it sees and uses the network (a port, a server on it); a third project
+    does not; the share cannot be removed while used, and only the owner sees the policy."""
     (_pa, alice), (pb, bob), (_pc, carol) = students(client, as_admin, "alice", "bob", "carol")
     net, sub = network_with_subnet(client, alice, "10.71.0.0/24", name="alice-net")
     r = client.post(f"{N}/rbac-policies", headers=alice, json={"rbac_policy": {
@@ -85,6 +86,13 @@ def test_rbac_share_a_network_with_one_project(client: TestClient, as_admin: dic
     assert port["fixed_ips"][0]["subnet_id"] == sub["id"] and port["project_id"] == pb["id"]
     denied = client.post(f"{N}/ports", headers=carol, json={"port": {"network_id": net["id"]}})
     assert_neutron_error(denied, 404, "NetworkNotFound")
+    server = create_server(client, cloud, bob, "bob-vm", networks=[{"uuid": net["id"]}])
+    assert list(server["addresses"]) == ["alice-net"]
+    refused = client.post(f"{API}/servers", headers=carol, json={"server": {
+        "name": "c", "flavorRef": "1", "imageRef": image_id(client, cloud, carol), "networks": [{"uuid": net["id"]}]}})
+    assert refused.status_code == 400, refused.text
+    client.delete(f"{API}/servers/{server['id']}", headers=bob)
+    cloud.worker.run_due()
     assert client.get(f"{N}/rbac-policies", headers=bob).json()["rbac_policies"] == []
     in_use = client.delete(f"{N}/rbac-policies/{policy['id']}", headers=alice)
     assert_neutron_error(in_use, 409, "RbacPolicyInUse")
