@@ -303,8 +303,11 @@ def _path(lab: Lab, template: str, draw: Any) -> str:
 
 
 def _openstack_api(path: str) -> bool:
-    """Everything but the classroom's web pages (/lab/, /lab/progress, ...: HTML for a browser) is an API
-    whose errors carry an OpenStack JSON body."""
+    """Everything but the classroom's web pages (/lab/, /lab/progress, ...: HTML for a browser) and object
+    storage (Swift answers its errors in plain text or small HTML pages, as real Swift does) is an API whose
+    errors carry an OpenStack JSON body."""
+    if path.startswith("/object/"):
+        return False
     return not path.startswith("/lab/") or path.startswith("/lab/v1/")
 
 
