@@ -87,8 +87,12 @@ def up(ctx: click.Context, no_clouds_yaml: bool, **values: Any) -> None:
                 # process before the cloud closes its drivers and database; the stop is handled, so forget it.
                 self._captured_signals.clear()
 
+        # Keep-alive well past the clients' 5 s poll (python-heatclient's and openstacksdk's stack waits): with
+        # uvicorn's default of 5 s the server closes an idle connection just as the client reuses it, and the
+        # poll fails with "Remote end closed connection" (OpenStack's own API servers keep them for minutes).
         config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level=settings.log_level,
-                                access_log=settings.log_level in ("info", "debug"), lifespan="on")
+                                access_log=settings.log_level in ("info", "debug"), lifespan="on",
+                                timeout_keep_alive=75)
         Server(config).run()
     finally:
         cloud.close()
