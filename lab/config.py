@@ -73,6 +73,9 @@ class Settings:
     max_page_size: int = 1000
     # Largest image upload accepted, in bytes (Glance's image_size_cap); a bigger one is refused with 413.
     image_size_cap: int = 10 * 1024**3
+    # Largest request body (JSON) accepted, in bytes (oslo.middleware's max_request_body_size); a bigger one is
+    # refused with 413 before it is read. Image data is limited by image_size_cap instead.
+    max_request_body_size: int = 114_688
     log_level: str = "warning"
     # Billing: the price list (a YAML file; empty: the one shipped in lab/cloud/billing/default_prices.yaml),
     # the currency every amount is in, the mode and starting balance a project's account gets when billing

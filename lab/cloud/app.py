@@ -28,6 +28,7 @@ from lab.cloud.db import Database
 from lab.cloud.drivers import load_driver
 from lab.cloud.drivers.base import ComputeDriver, NetworkDriver, VolumeDriver
 from lab.cloud.http import respond
+from lab.cloud.limits import BodyLimit
 from lab.cloud.plugin import HOOKS, Meter, Plugin, load_plugins
 from lab.cloud.policy import Policy
 from lab.cloud.quotas import Quotas
@@ -45,6 +46,7 @@ PLUGINS: tuple[str, ...] = (
     "lab.cloud.image",
     "lab.cloud.network",
     "lab.cloud.volume",
+    "lab.cloud.object",
     "lab.cloud.orchestration",
     "lab.cloud.labapi",
     "lab.cloud.billing",
@@ -179,6 +181,7 @@ def create_app(settings: Settings, *, cloud: Cloud | None = None, start_worker: 
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={
         errors.CloudError: on_cloud_error, HTTPException: on_http_error, Exception: on_crash})
     app.state.cloud = cloud
+    app.add_middleware(BodyLimit, limit=settings.max_request_body_size)  # 413 before an oversized body is read
     # OpenStack services never redirect `/v2/images/` to `/v2/images`: a path with a stray slash is their 404
     # (tempest checks it), so Starlette's slash redirects are turned off here and in every mounted router.
     for router in [app.router, *(r.app for r in routes if isinstance(r, Mount))]:
@@ -231,7 +234,8 @@ class OpenStackHeaders:
 
     @staticmethod
     def _check_version(scope: Scope, service: str, version: str) -> errors.CloudError | None:
-        headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
+        # latin-1, as ASGI defines header bytes: any byte decodes, so a stray 0xff is a 400 below, not a crash.
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         asked = headers.get("openstack-api-version")
         if asked is not None and not asked.lower().startswith(service):
             asked = None  # a header for another service

@@ -22,6 +22,7 @@ from lab.config import Settings, record_endpoint
 from lab.public_url import NoPublicAddress, advertised_url, is_loopback
 
 NO_CLOUDS_YAML_ENV = "STACKLAB_NO_CLOUDS_YAML"
+KEEP_ALIVE_SECONDS = 75  # idle keep-alive connections: longer than any client's poll interval
 
 
 @click.command()
@@ -87,12 +88,11 @@ def up(ctx: click.Context, no_clouds_yaml: bool, **values: Any) -> None:
                 # process before the cloud closes its drivers and database; the stop is handled, so forget it.
                 self._captured_signals.clear()
 
-        # Keep-alive well past the clients' 5 s poll (python-heatclient's and openstacksdk's stack waits): with
-        # uvicorn's default of 5 s the server closes an idle connection just as the client reuses it, and the
-        # poll fails with "Remote end closed connection" (OpenStack's own API servers keep them for minutes).
+        # Idle keep-alive connections stay open 75 s (a proxy's usual 60 s and more): uvicorn's 5 s default
+        # races the clients' 5 s `--wait` polls, whose reused connection then fails with RemoteDisconnected.
         config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level=settings.log_level,
                                 access_log=settings.log_level in ("info", "debug"), lifespan="on",
-                                timeout_keep_alive=75)
+                                timeout_keep_alive=KEEP_ALIVE_SECONDS)
         Server(config).run()
     finally:
         cloud.close()

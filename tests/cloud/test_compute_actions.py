@@ -42,7 +42,7 @@ def test_wrong_state_is_409_with_novas_wording(client: TestClient, cloud: Cloud,
     act(client, as_demo, server["id"], {"os-stop": None})
     r = act(client, as_demo, server["id"], {"os-stop": None})
     assert r.status_code == 409
-    assert r.json() == {"conflictingRequest": {"code": 409, "message": f"Cannot 'os-stop' instance {server['id']} "
+    assert r.json() == {"conflictingRequest": {"code": 409, "message": f"Cannot 'stop' instance {server['id']} "
                                                                        "while it is in vm_state stopped"}}
     soft = act(client, as_demo, server["id"], {"reboot": {"type": "SOFT"}})
     assert soft.status_code == 409
@@ -50,7 +50,7 @@ def test_wrong_state_is_409_with_novas_wording(client: TestClient, cloud: Cloud,
     r = act(client, as_demo, building["id"], {"os-start": None})
     assert r.status_code == 409
     assert r.json()["conflictingRequest"]["message"] == (
-        f"Cannot 'os-start' instance {building['id']} while it is in task_state scheduling")
+        f"Cannot 'start' instance {building['id']} while it is in task_state scheduling")
     assert status(client, as_demo, server["id"]) == "SHUTOFF"
 
 
@@ -152,7 +152,7 @@ def test_reader_cannot_act(client: TestClient, cloud: Cloud, as_demo: dict) -> N
     server = create_server(client, cloud, as_demo)
     r = act(client, as_reader, server["id"], {"os-stop": None})
     assert r.status_code == 403
-    assert r.json()["forbidden"]["message"] == "Policy doesn't allow compute:action to be performed."
+    assert r.json()["forbidden"]["message"] == "Policy doesn't allow os_compute_api:servers:stop to be performed."
     assert status(client, as_demo, server["id"]) == "ACTIVE"
 
 

@@ -73,8 +73,8 @@ def test_member_cannot_create_or_delete_flavors(client: TestClient, as_demo: dic
     r = client.post(f"{API}/flavors", headers=as_demo, json={"flavor": {
         "name": "mine", "ram": 1, "vcpus": 1, "disk": 1}})
     assert r.status_code == 403
-    assert r.json() == {"forbidden": {"code": 403,
-                                      "message": "Policy doesn't allow compute:create_flavor to be performed."}}
+    assert r.json() == {"forbidden": {
+        "code": 403, "message": "Policy doesn't allow os_compute_api:os-flavor-manage:create to be performed."}}
     assert client.delete(f"{API}/flavors/1", headers=as_demo).status_code == 403
     assert client.get(f"{API}/flavors/1", headers=as_demo).status_code == 200
 

@@ -34,7 +34,8 @@ def test_hypervisors_for_admins(client: TestClient, cloud: Cloud, as_admin: dict
     assert client.get(f"{API}/os-hypervisors/9", headers=as_admin).status_code == 404
     denied = client.get(f"{API}/os-hypervisors", headers=as_demo)
     assert denied.status_code == 403
-    assert denied.json()["forbidden"]["message"] == "Policy doesn't allow compute:hypervisors to be performed."
+    assert denied.json()["forbidden"]["message"] == (
+        "Policy doesn't allow os_compute_api:os-hypervisors:list to be performed.")
 
 
 def test_simple_tenant_usage(client: TestClient, cloud: Cloud, as_demo: dict) -> None:

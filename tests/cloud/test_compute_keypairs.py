@@ -110,5 +110,5 @@ def test_reader_cannot_create(client: TestClient, cloud: Cloud) -> None:
     as_reader = reader_headers(client, cloud)
     r = client.post(f"{API}/os-keypairs", headers=as_reader, json={"keypair": {"name": "k1"}})
     assert r.status_code == 403
-    assert r.json()["forbidden"]["message"] == "Policy doesn't allow compute:keypair to be performed."
+    assert r.json()["forbidden"]["message"] == "Policy doesn't allow os_compute_api:os-keypairs:create to be performed."
     assert client.get(f"{API}/os-keypairs", headers=as_reader).json() == {"keypairs": []}

@@ -55,7 +55,8 @@ def test_member_cannot_update_or_see_other_projects_quotas(client: TestClient, a
     demo, admin = project_id(client, as_demo), project_id(client, as_admin)
     r = client.put(f"{API}/os-quota-sets/{demo}", headers=as_demo, json={"quota_set": {"cores": 100}})
     assert r.status_code == 403
-    assert r.json()["forbidden"]["message"] == "Policy doesn't allow compute:update_quota to be performed."
+    assert r.json()["forbidden"]["message"] == (
+        "Policy doesn't allow os_compute_api:os-quota-sets:update to be performed.")
     assert client.get(f"{API}/os-quota-sets/{admin}", headers=as_demo).status_code == 403
     assert client.get(f"{API}/os-quota-sets/{demo}", headers=as_demo).json()["quota_set"]["cores"] == 20
 

@@ -94,3 +94,20 @@ def test_other_projects_group_is_404(client: TestClient, as_demo: dict, as_admin
     assert_neutron_error(client.get(f"{N}/security-groups/{sg['id']}", headers=as_demo), 404, "SecurityGroupNotFound",
                          f"Security group {sg['id']} does not exist")
     assert client.get(f"{N}/security-groups/{sg['id']}", headers=as_admin).status_code == 200
+
+
+def test_rule_description_is_updatable_and_nothing_else(client: TestClient, as_demo: dict) -> None:
+    """PUT of a rule's description succeeds (revision bumped), as in Neutron; any other attribute is a 400."""
+    group = create(client, as_demo, "security-groups", name="web-desc")
+    rule = create(client, as_demo, "security-group-rules", security_group_id=group["id"], direction="ingress",
+                  protocol="tcp", port_range_min=22, port_range_max=22)
+    r = client.put(f"{N}/security-group-rules/{rule['id']}", json={"security_group_rule": {"description": "ssh"}},
+                   headers=as_demo)
+    assert r.status_code == 200, r.text
+    updated = r.json()["security_group_rule"]
+    assert updated["description"] == "ssh" and updated["revision_number"] == rule["revision_number"] + 1
+    assert client.get(f"{N}/security-group-rules/{rule['id']}", headers=as_demo).json()[
+        "security_group_rule"]["description"] == "ssh"
+    r = client.put(f"{N}/security-group-rules/{rule['id']}", json={"security_group_rule": {"port_range_min": 23}},
+                   headers=as_demo)
+    assert_neutron_error(r, 400, "HTTPBadRequest", "Cannot update read-only attribute port_range_min")

@@ -245,7 +245,8 @@ def test_set_bootable_and_reset_status_admin_only(client: TestClient, cloud: Clo
     assert show_volume(client, cloud, as_demo, vol["id"])["bootable"] == "true"
     r = client.post(action, headers=as_demo, json={"os-reset_status": {"status": "error"}})
     assert r.status_code == 403
-    assert r.json()["forbidden"]["message"] == "Policy doesn't allow volume:reset_status to be performed."
+    assert r.json()["forbidden"]["message"] == (
+        "Policy doesn't allow volume_extension:volume_admin_actions:reset_status to be performed.")
     assert show_volume(client, cloud, as_demo, vol["id"])["status"] == "available"
     admin_action = f"/volume/v3/{project_of(cloud, as_admin)}/volumes/{vol['id']}/action"
     assert client.post(admin_action, headers=as_admin, json={"os-reset_status": {"status": "error"}}).status_code == 202
@@ -301,11 +302,12 @@ def test_volume_from_snapshot_and_from_source(client: TestClient, cloud: Cloud, 
 
 
 def test_volume_from_unknown_image_is_refused(client: TestClient, cloud: Cloud, as_demo: dict) -> None:
-    """An imageRef the image service does not know is refused (the image service's check, as for a boot: 400;
-    real Cinder answers 404 here, listed in the notes), and no volume is made."""
+    """An imageRef the image service does not know is Cinder's 404 (where a boot from it is Nova's 400), and no
+    volume is made."""
     missing = "00000000-0000-0000-0000-000000000000"
     r = client.post(url(cloud, as_demo, "volumes"), headers=as_demo, json={"volume": {"size": 1, "imageRef": missing}})
-    assert r.status_code == 400 and r.json()["badRequest"]["message"] == f"Image {missing} could not be found."
+    assert r.status_code == 404 and r.json() == {"itemNotFound": {"code": 404, "message":
+                                                                  f"Image {missing} could not be found."}}
     assert client.get(url(cloud, as_demo, "volumes"), headers=as_demo).json()["volumes"] == []
 
 
@@ -366,3 +368,22 @@ def test_events_record_create_and_delete_with_size(client: TestClient, cloud: Cl
         rows = list(db.scalars(select(Event).where(Event.resource_id == vol["id"]).order_by(Event.id)))
     assert [(e.action, e.attributes["size"]) for e in rows] == [("create", 2), ("delete", 2)]
     assert rows[0].resource_type == "volume" and rows[0].project_id == project_of(cloud, as_demo)
+
+
+def test_policy_overrides_reach_every_volume_decision(client: TestClient, cloud: Cloud, as_demo: dict) -> None:
+    """An instructor's policy.yaml rule decides, by Cinder's rule names: an admin-only delete refuses the member
+    (and the volume stays), quotas:show can be closed, used_limits can hide the usage."""
+    vol = create_volume(client, cloud, as_demo)
+    cloud.policy.override("volume:delete", "rule:admin_api")
+    r = client.delete(url(cloud, as_demo, f"volumes/{vol['id']}"), headers=as_demo)
+    assert r.status_code == 403 and r.json() == {"forbidden": {
+        "code": 403, "message": "Policy doesn't allow volume:delete to be performed."}}
+    assert show_volume(client, cloud, as_demo, vol["id"])["status"] == "available"
+    cloud.policy.override("volume_extension:quotas:show", "rule:admin_api")
+    r = client.get(url(cloud, as_demo, f"os-quota-sets/{project_of(cloud, as_demo)}"), headers=as_demo)
+    assert r.status_code == 403
+    absolute = client.get(url(cloud, as_demo, "limits"), headers=as_demo).json()["limits"]["absolute"]
+    assert absolute["totalVolumesUsed"] == 1
+    cloud.policy.override("limits_extension:used_limits", "!")
+    absolute = client.get(url(cloud, as_demo, "limits"), headers=as_demo).json()["limits"]["absolute"]
+    assert absolute["maxTotalVolumes"] == 10 and "totalVolumesUsed" not in absolute

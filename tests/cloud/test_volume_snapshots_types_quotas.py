@@ -83,7 +83,7 @@ def test_default_type_and_admin_managed_types(client: TestClient, cloud: Cloud, 
     assert default["id"] == types[0]["id"]
     r = client.post(url(cloud, as_demo, "types"), headers=as_demo, json={"volume_type": {"name": "gold"}})
     assert r.status_code == 403
-    assert r.json()["forbidden"]["message"] == "Policy doesn't allow volume:manage_types to be performed."
+    assert r.json()["forbidden"]["message"] == "Policy doesn't allow volume_extension:type_create to be performed."
     r = client.post(url(cloud, as_admin, "types"), headers=as_admin, json={"volume_type": {
         "name": "gold", "description": "fast", "extra_specs": {"volume_backend_name": "file"}}})
     assert r.status_code == 200

@@ -4,6 +4,7 @@ and stand-ins for the sibling services at the contract edge (compute and image a
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from starlette.testclient import TestClient
@@ -69,9 +70,11 @@ class ComputeStandIn:
         self.servers = set(server_ids)
         self.calls: list[tuple[str, str, Any]] = []
 
-    def get_server(self, ctx: Any, server_id: str) -> None:
+    def get_server(self, ctx: Any, server_id: str) -> Any:
+        """A known server is one of the caller's project (what the volume package reads of the view)."""
         if server_id not in self.servers:
             raise NotFound(f"Instance {server_id} could not be found.")
+        return SimpleNamespace(server=SimpleNamespace(id=server_id, project_id=ctx.project_id))
 
     def attach_disk(self, server_id: str, disk: DiskSpec) -> None:
         if server_id not in self.servers:

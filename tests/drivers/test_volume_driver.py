@@ -158,3 +158,40 @@ def test_initialize_connection_names_the_file(driver: FileVolumeDriver) -> None:
     info = driver.create_volume("v1", 1)
     disk = driver.initialize_connection("v1", "/dev/vdb")
     assert (disk.volume_id, disk.path, disk.device, disk.format) == ("v1", info.path, "vdb", driver.format)
+
+
+def test_capacity_walk_races_no_delete(driver: FileVolumeDriver) -> None:
+    """Stats and creates in some threads while others delete volumes: no FileNotFoundError, nothing lost."""
+    import threading
+
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def churn(worker: int) -> None:
+        try:
+            for n in range(40):
+                volume_id = f"churn-{worker}-{n}"
+                driver.create_volume(volume_id, 1)
+                driver.delete_volume(volume_id)
+        except BaseException as exc:  # every failure is reported below
+            errors.append(exc)
+
+    def watch() -> None:
+        try:
+            while not stop.is_set():
+                driver.get_volume_stats()
+        except BaseException as exc:
+            errors.append(exc)
+
+    watchers = [threading.Thread(target=watch) for _ in range(2)]
+    workers = [threading.Thread(target=churn, args=(w,)) for w in range(4)]
+    for t in watchers + workers:
+        t.start()
+    for t in workers:
+        t.join()
+    stop.set()
+    for t in watchers:
+        t.join()
+    assert errors == []
+    assert driver.list_volumes() == []
+    assert driver.get_volume_stats().provisioned_capacity_gb == 0

@@ -10,7 +10,7 @@ from typing import Any
 from lab.cloud.billing.accounts import AccountView
 from lab.cloud.billing.bills import BillView, UsageView
 from lab.cloud.billing.models import Budget, BudgetAlert, Coupon, Transaction
-from lab.cloud.billing.prices import PriceList, money
+from lab.cloud.billing.prices import PriceList, money, round_money
 from lab.cloud.billing.rating import LineItem
 from lab.cloud.errors import BadRequest
 from lab.cloud.http import timestamp
@@ -94,7 +94,7 @@ def usage(u: UsageView) -> dict[str, Any]:
                   "categories": {c: money(a) for c, a in cats.items()}} for day, cats in u.days],
         "running": [{"category": li.category, "type": li.meter, "resource_id": li.resource_id, "name": li.name,
                      "variant": li.variant, "since": _time(li.start), "unit_price": str(li.price), "unit": li.unit,
-                     "cost_per_hour": str(per_hour.quantize(Decimal("0.000001")))}
+                     "cost_per_hour": str(round_money(per_hour, Decimal("0.000001")))}
                     for li, per_hour in u.running]}}
 
 

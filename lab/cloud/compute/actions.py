@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
@@ -25,15 +25,21 @@ from lab.cloud.compute.common import (
     RUNNING,
     SHUTDOWN,
     STOPPED,
+    ComputePart,
     flavor_attrs,
 )
+from lab.cloud.compute.flavors import Flavors
 from lab.cloud.compute.models import Server
+from lab.cloud.compute.quotas import Quotas
 from lab.cloud.compute.schemas import flavor_snapshot
-from lab.cloud.compute.servers import ServersMixin, hostname_for
+from lab.cloud.compute.servers import Servers, hostname_for
 from lab.cloud.context import RequestContext
-from lab.cloud.drivers.base import ComputeDriver, DiskSpec, DriverError, GuestNotFound, GuestSpec
+from lab.cloud.drivers.base import DiskSpec, DriverError, GuestNotFound, GuestSpec
 from lab.cloud.errors import BadRequest, CloudError, Conflict, NotFound
 from lab.cloud.worker import Job, enqueue
+
+if TYPE_CHECKING:
+    from lab.cloud.app import Cloud
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +51,13 @@ GUEST_STATES = (ACTIVE, STOPPED, RESIZED)
 BUILD_POLL_SECONDS = 1.0  # how often the build job asks the driver whether the guest is up (lab time)
 
 
-class ActionsMixin(ServersMixin):
+class ServerActions(ComputePart):
+    def __init__(self, cloud: Cloud, servers: Servers, flavors: Flavors, quotas: Quotas):
+        super().__init__(cloud)
+        self.servers = servers
+        self.flavors = flavors
+        self.quotas = quotas
+
     # ------------------------------------------------------------------ guests
     def guest_spec(self, server_id: str) -> GuestSpec | None:
         """What the driver needs to make the guest of a server; None if the server is gone."""
@@ -65,10 +77,6 @@ class ActionsMixin(ServersMixin):
                          vcpus=int(flavor["vcpus"]), ram_mb=int(flavor["ram"]), disk_gb=int(flavor["disk"]),
                          image=image, nics=nics, key_name=server.key_name, public_key=server.public_key,
                          user_data=server.user_data, metadata=dict(server.metadata_ or {}))
-
-    @property
-    def driver(self) -> ComputeDriver:
-        return self.cloud.compute_driver
 
     def build(self, server_id: str, polls: int = 0) -> None:
         """The `compute.build` job: spawn the guest and make the server ACTIVE (or ERROR with a fault)."""
@@ -119,15 +127,15 @@ class ActionsMixin(ServersMixin):
 
     def destroy(self, server_id: str) -> None:
         """The `compute.delete` job: give the volumes back and destroy the guest (both idempotent)."""
-        self.detach_volumes(server_id)
+        self.servers.detach_volumes(server_id)
         self.driver.destroy(server_id)
 
     # ------------------------------------------------------------------ actions
     def _begin(self, ctx: RequestContext, server_id: str, action: str, states: tuple[str, ...],
-               task: str) -> Server:
+               task: str, rule: str) -> Server:
         with self.cloud.db.write() as db:
             server = self.get_server_row(db, ctx, server_id)
-            self.cloud.policy.enforce(ctx, "compute:action", server.project_id)
+            self.cloud.policy.enforce(ctx, rule, server.project_id)
             if server.vm_state not in states or server.task_state is not None:
                 raise self.invalid_state(action, server)
             server.task_state = task
@@ -137,18 +145,19 @@ class ActionsMixin(ServersMixin):
     def stop_server(self, ctx: RequestContext, server_id: str, at: datetime | None = None) -> None:
         """os-stop. `at` (billing's prepaid cut-off only) records the power-off at that earlier lab moment, so
         metering stops where the balance reached zero, not where the clock jump ended."""
-        self._begin(ctx, server_id, "os-stop", (ACTIVE, ERROR), "powering-off")
+        self._begin(ctx, server_id, "stop", (ACTIVE, ERROR), "powering-off", "os_compute_api:servers:stop")
         self.run_task(server_id, at)
 
     def start_server(self, ctx: RequestContext, server_id: str) -> None:
         """os-start. A prepaid project without credit gets billing's 402, as for a create."""
         self.cloud.billing.check_can_create(ctx, "server", verb="start")
-        self._begin(ctx, server_id, "os-start", (STOPPED,), "powering-on")
+        self._begin(ctx, server_id, "start", (STOPPED,), "powering-on", "os_compute_api:servers:start")
         self.run_task(server_id)
 
     def reboot_server(self, ctx: RequestContext, server_id: str, hard: bool) -> None:
         states = (ACTIVE, STOPPED, ERROR) if hard else (ACTIVE,)
-        self._begin(ctx, server_id, "reboot", states, "rebooting_hard" if hard else "rebooting")
+        self._begin(ctx, server_id, "reboot", states, "rebooting_hard" if hard else "rebooting",
+                    "os_compute_api:servers:reboot")
         self.run_task(server_id)
 
     def resize_server(self, ctx: RequestContext, server_id: str, flavor_ref: str) -> None:
@@ -156,10 +165,10 @@ class ActionsMixin(ServersMixin):
         now = self.cloud.clock.now()
         with self.cloud.db.write() as db:
             server = self.get_server_row(db, ctx, server_id)
-            self.cloud.policy.enforce(ctx, "compute:action", server.project_id)
+            self.cloud.policy.enforce(ctx, "os_compute_api:servers:resize", server.project_id)
             if server.vm_state not in (ACTIVE, STOPPED) or server.task_state is not None:
                 raise self.invalid_state("resize", server)
-            flavor = self.find_flavor(db, ctx, flavor_ref)
+            flavor = self.flavors.find_flavor(db, ctx, flavor_ref)
             if flavor is None:
                 raise BadRequest("Unable to locate requested flavor.")
             if flavor.flavorid == server.flavor.get("id"):
@@ -167,7 +176,7 @@ class ActionsMixin(ServersMixin):
             if flavor.root_gb < int(server.flavor.get("disk", 0)):
                 raise BadRequest("Resize error: Unable to resize disk down.")
             new = flavor_snapshot(flavor)
-            self.check_server_quota(db, server.project_id, {
+            self.quotas.check_servers(db, server.project_id, {
                 "instances": 0, "cores": max(0, new["vcpus"] - int(server.flavor["vcpus"])),
                 "ram": max(0, new["ram"] - int(server.flavor["ram"]))})
             server.new_flavor = new
@@ -180,7 +189,7 @@ class ActionsMixin(ServersMixin):
         now = self.cloud.clock.now()
         with self.cloud.db.write() as db:
             server = self.get_server_row(db, ctx, server_id)
-            self.cloud.policy.enforce(ctx, "compute:action", server.project_id)
+            self.cloud.policy.enforce(ctx, "os_compute_api:servers:confirm_resize", server.project_id)
             if server.vm_state != RESIZED or server.task_state is not None:
                 raise self.invalid_state("confirmResize", server)
             server.old_flavor = None
@@ -191,7 +200,7 @@ class ActionsMixin(ServersMixin):
         now = self.cloud.clock.now()
         with self.cloud.db.write() as db:
             server = self.get_server_row(db, ctx, server_id)
-            self.cloud.policy.enforce(ctx, "compute:action", server.project_id)
+            self.cloud.policy.enforce(ctx, "os_compute_api:servers:revert_resize", server.project_id)
             if server.vm_state != RESIZED or server.task_state is not None:
                 raise self.invalid_state("revertResize", server)
             server.task_state = "resize_reverting"
@@ -202,7 +211,7 @@ class ActionsMixin(ServersMixin):
     def console_output(self, ctx: RequestContext, server_id: str, length: int | None) -> str:
         with self.cloud.db.read() as db:
             server = self.get_server_row(db, ctx, server_id)
-            self.cloud.policy.enforce(ctx, "compute:action", server.project_id)
+            self.cloud.policy.enforce(ctx, "os_compute_api:os-console-output", server.project_id)
         try:
             output = str(self.driver.console_output(server_id))
         except GuestNotFound:
@@ -217,7 +226,7 @@ class ActionsMixin(ServersMixin):
         reclaim_instance_interval=0), so a live server is Nova's 409 and an unknown one its 404."""
         with self.cloud.db.read() as db:
             server = self.get_server_row(db, ctx, server_id)
-            self.cloud.policy.enforce(ctx, "compute:action", server.project_id)
+            self.cloud.policy.enforce(ctx, "os_compute_api:os-deferred-delete:restore", server.project_id)
         raise self.invalid_state("restore", server)
 
     # ------------------------------------------------------------------ tasks

@@ -1,5 +1,6 @@
 """What the compute service's modules share: Nova's state vocabulary, the default quotas, the per-request
-view of a server, and the base class every part of `ComputeService` builds on."""
+view of a server, and `ComputePart`, the state every per-resource part of `ComputeService` holds (the cloud,
+the other services' contracts, the one host, and the server lookup every part makes)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 from lab.cloud import contracts
 from lab.cloud.compute.models import Server
 from lab.cloud.context import RequestContext
+from lab.cloud.drivers.base import ComputeDriver
 from lab.cloud.errors import Conflict, NotFound
 
 if TYPE_CHECKING:
@@ -91,8 +93,9 @@ class ServerView:
     security_groups: list[str] = field(default_factory=list)
 
 
-class ComputeBase:
-    """The state every part of the compute service shares: the cloud it belongs to."""
+class ComputePart:
+    """One per-resource part of the compute service (flavors, servers, ...): what every part reads of the cloud.
+    Parts are composed by `ComputeService`; a part that needs another is given it when built."""
 
     def __init__(self, cloud: Cloud):
         self.cloud = cloud
@@ -111,20 +114,29 @@ class ComputeBase:
         return self.cloud.image
 
     @property
+    def driver(self) -> ComputeDriver:
+        return self.cloud.compute_driver
+
+    @property
     def host(self) -> str:
         """The one compute host's name (OS-EXT-SRV-ATTR:host, hostId); asked of the driver once."""
         cached: str | None = self.__dict__.get("_host")
         if cached is None:
-            cached = str(self.cloud.compute_driver.host_info().hypervisor_hostname)
+            cached = str(self.driver.host_info().hypervisor_hostname)
             self.__dict__["_host"] = cached
         return cached
 
-    @staticmethod
-    def visible(ctx: RequestContext, project_id: str) -> bool:
-        return ctx.is_admin or ctx.project_id == project_id
+    def is_admin(self, ctx: RequestContext) -> bool:
+        """Nova's `context.is_admin`: what the `context_is_admin` rule says of the caller (it widens what the
+        database queries see: every project's servers, private flavors, deleted servers)."""
+        return self.cloud.policy.allows(ctx, "context_is_admin")
 
-    def get_server_row(self, db: Session, ctx: RequestContext, server_id: str, *,
-                       for_write: bool = False) -> Server:
+    def visible(self, ctx: RequestContext, project_id: str) -> bool:
+        """Whether a resource of `project_id` exists for the caller at all (Nova scopes its queries to the
+        caller's project unless it is an admin); others' resources are a 404, not a 403."""
+        return ctx.project_id == project_id or self.is_admin(ctx)
+
+    def get_server_row(self, db: Session, ctx: RequestContext, server_id: str) -> Server:
         """The caller's (or, for an admin, anyone's) live server. Raises Nova's 404 otherwise."""
         server = db.scalar(_LIVE_SERVER, {"server_id": server_id})
         if server is None or not self.visible(ctx, server.project_id):
@@ -133,7 +145,8 @@ class ComputeBase:
 
     @staticmethod
     def invalid_state(action: str, server: Server) -> Conflict:
-        """Nova's 409 for an action the server's state does not allow."""
+        """Nova's 409 for an action the server's state does not allow (`action` as Nova names it in the message:
+        `start`, `stop`, `reboot`, not the request's `os-start`)."""
         if server.task_state is not None:
             return Conflict(f"Cannot '{action}' instance {server.id} while it is in task_state {server.task_state}")
         return Conflict(f"Cannot '{action}' instance {server.id} while it is in vm_state {server.vm_state}")

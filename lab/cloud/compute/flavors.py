@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
-from lab.cloud.compute.common import ComputeBase
+from lab.cloud.compute.common import ComputePart
 from lab.cloud.compute.models import Flavor, FlavorAccess
 from lab.cloud.context import RequestContext
 from lab.cloud.db import new_id
@@ -44,8 +44,8 @@ class FlavorQuery:
     marker: str | None = None
 
 
-class FlavorsMixin(ComputeBase):
-    def bootstrap_flavors(self, db: Session) -> None:
+class Flavors(ComputePart):
+    def bootstrap(self, db: Session) -> None:
         if db.scalar(select(Flavor.seq).limit(1)) is not None:
             return  # a lab whose admin deleted a default flavor keeps it deleted
         now = self.cloud.clock.now()
@@ -61,9 +61,10 @@ class FlavorsMixin(ComputeBase):
     def list_flavors(self, ctx: RequestContext, q: FlavorQuery) -> list[Flavor]:
         """Flavors the caller may see, filtered, sorted and paged as Nova does."""
         query = select(Flavor)
-        if ctx.is_admin and q.is_public is not None:
+        admin = self.is_admin(ctx)
+        if admin and q.is_public is not None:
             query = query.where(self._accessible(ctx) if q.is_public else Flavor.is_public.is_(False))
-        elif not ctx.is_admin:
+        elif not admin:
             query = query.where(self._accessible(ctx), Flavor.disabled.is_(False))
         if q.min_ram is not None:
             query = query.where(Flavor.memory_mb >= q.min_ram)
@@ -88,7 +89,7 @@ class FlavorsMixin(ComputeBase):
     def find_flavor(self, db: Session, ctx: RequestContext, flavorid: str) -> Flavor | None:
         """A flavor the caller may use, by its id; None when there is none (or it is private to others)."""
         query = select(Flavor).where(Flavor.flavorid == str(flavorid))
-        if not ctx.is_admin:
+        if not self.is_admin(ctx):
             query = query.where(self._accessible(ctx))
         return db.scalar(query)
 
@@ -101,7 +102,7 @@ class FlavorsMixin(ComputeBase):
 
     def create_flavor(self, ctx: RequestContext, spec: dict[str, Any]) -> Flavor:
         """Admin: a new flavor (spec already validated by schemas.parse_flavor_create)."""
-        self.cloud.policy.enforce(ctx, "compute:create_flavor")
+        self.cloud.policy.enforce(ctx, "os_compute_api:os-flavor-manage:create")
         flavorid = spec.get("id") or new_id()
         with self.cloud.db.write() as db:
             if db.scalar(select(Flavor.seq).where(Flavor.name == spec["name"])) is not None:
@@ -117,7 +118,7 @@ class FlavorsMixin(ComputeBase):
 
     def delete_flavor(self, ctx: RequestContext, flavorid: str) -> None:
         """Admin: delete a flavor. Servers keep their copy of it, as in Nova."""
-        self.cloud.policy.enforce(ctx, "compute:delete_flavor")
+        self.cloud.policy.enforce(ctx, "os_compute_api:os-flavor-manage:delete")
         with self.cloud.db.write() as db:
             flavor = db.scalar(select(Flavor).where(Flavor.flavorid == flavorid))
             if flavor is None:
@@ -126,29 +127,29 @@ class FlavorsMixin(ComputeBase):
             db.delete(flavor)
 
     # ------------------------------------------------------------------ access lists
-    def _admin_flavor(self, db: Session, ctx: RequestContext, flavorid: str) -> Flavor:
-        self.cloud.policy.enforce(ctx, "compute:flavor_access")
+    def _admin_flavor(self, db: Session, ctx: RequestContext, flavorid: str, rule: str) -> Flavor:
+        self.cloud.policy.enforce(ctx, rule)
         flavor = db.scalar(select(Flavor).where(Flavor.flavorid == flavorid))
         if flavor is None:
             raise NotFound(f"Flavor {flavorid} could not be found.")
         return flavor
 
     @staticmethod
-    def _access_list(db: Session, flavor: Flavor) -> list[dict[str, str]]:
-        projects = db.scalars(select(FlavorAccess.project_id).where(FlavorAccess.flavor_seq == flavor.seq)
-                              .order_by(FlavorAccess.id))
-        return [{"flavor_id": flavor.flavorid, "tenant_id": p} for p in projects]
+    def _access_list(db: Session, flavor: Flavor) -> list[str]:
+        """The projects a private flavor is shared with, in the order they were added."""
+        return list(db.scalars(select(FlavorAccess.project_id).where(FlavorAccess.flavor_seq == flavor.seq)
+                               .order_by(FlavorAccess.id)))
 
-    def list_flavor_access(self, ctx: RequestContext, flavorid: str) -> list[dict[str, str]]:
+    def list_flavor_access(self, ctx: RequestContext, flavorid: str) -> list[str]:
         with self.cloud.db.read() as db:
-            flavor = self._admin_flavor(db, ctx, flavorid)
+            flavor = self._admin_flavor(db, ctx, flavorid, "os_compute_api:os-flavor-access")
             if flavor.is_public:
                 raise NotFound("Access list not available for public flavors.")
             return self._access_list(db, flavor)
 
-    def add_flavor_access(self, ctx: RequestContext, flavorid: str, project_id: str) -> list[dict[str, str]]:
+    def add_flavor_access(self, ctx: RequestContext, flavorid: str, project_id: str) -> list[str]:
         with self.cloud.db.write() as db:
-            flavor = self._admin_flavor(db, ctx, flavorid)
+            flavor = self._admin_flavor(db, ctx, flavorid, "os_compute_api:os-flavor-access:add_tenant_access")
             if flavor.is_public:
                 raise Conflict("Can not add access to a public flavor.")
             exists = db.scalar(select(FlavorAccess.id).where(FlavorAccess.flavor_seq == flavor.seq,
@@ -160,9 +161,10 @@ class FlavorsMixin(ComputeBase):
             db.flush()
             return self._access_list(db, flavor)
 
-    def remove_flavor_access(self, ctx: RequestContext, flavorid: str, project_id: str) -> list[dict[str, str]]:
+    def remove_flavor_access(self, ctx: RequestContext, flavorid: str, project_id: str) -> list[str]:
         with self.cloud.db.write() as db:
-            flavor = self._admin_flavor(db, ctx, flavorid)
+            flavor = self._admin_flavor(db, ctx, flavorid,
+                                        "os_compute_api:os-flavor-access:remove_tenant_access")
             found = db.scalar(select(FlavorAccess).where(FlavorAccess.flavor_seq == flavor.seq,
                                                          FlavorAccess.project_id == project_id))
             if found is None:
@@ -173,17 +175,22 @@ class FlavorsMixin(ComputeBase):
 
     # ------------------------------------------------------------------ extra specs
     def get_extra_specs(self, ctx: RequestContext, flavorid: str) -> dict[str, str]:
+        self.cloud.policy.enforce(ctx, "os_compute_api:os-flavor-extra-specs:index")
         return dict(self.get_flavor(ctx, flavorid).extra_specs or {})
 
     def get_extra_spec(self, ctx: RequestContext, flavorid: str, key: str) -> dict[str, str]:
-        specs = self.get_extra_specs(ctx, flavorid)
+        self.cloud.policy.enforce(ctx, "os_compute_api:os-flavor-extra-specs:show")
+        specs = dict(self.get_flavor(ctx, flavorid).extra_specs or {})
         if key not in specs:
             raise NotFound(f"Flavor {flavorid} has no extra specs with key {key}.")
         return {key: specs[key]}
 
-    def set_extra_specs(self, ctx: RequestContext, flavorid: str, specs: dict[str, str]) -> dict[str, str]:
-        """Admin: add or replace the given extra specs; returns the ones given, as Nova does."""
-        self.cloud.policy.enforce(ctx, "compute:create_flavor")
+    def set_extra_specs(self, ctx: RequestContext, flavorid: str, specs: dict[str, str], *,
+                        one: bool = False) -> dict[str, str]:
+        """Admin: add or replace the given extra specs (`one`: the PUT of a single key); returns the ones given,
+        as Nova does."""
+        self.cloud.policy.enforce(ctx, "os_compute_api:os-flavor-extra-specs:update" if one
+                                  else "os_compute_api:os-flavor-extra-specs:create")
         with self.cloud.db.write() as db:
             flavor = db.scalar(select(Flavor).where(Flavor.flavorid == flavorid))
             if flavor is None:
@@ -192,7 +199,7 @@ class FlavorsMixin(ComputeBase):
         return specs
 
     def delete_extra_spec(self, ctx: RequestContext, flavorid: str, key: str) -> None:
-        self.cloud.policy.enforce(ctx, "compute:create_flavor")
+        self.cloud.policy.enforce(ctx, "os_compute_api:os-flavor-extra-specs:delete")
         with self.cloud.db.write() as db:
             flavor = db.scalar(select(Flavor).where(Flavor.flavorid == flavorid))
             if flavor is None:

@@ -16,7 +16,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from lab.cloud.compute.common import ComputeBase
+from lab.cloud.compute.common import ComputePart
 from lab.cloud.compute.models import Server
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import NotFound
@@ -25,11 +25,6 @@ from lab.cloud.events import Event
 # event action -> Nova's instance action name (nova/compute/instance_actions.py)
 ACTION_NAMES = {"create": "create", "delete": "delete", "power_off": "stop", "power_on": "start",
                 "reboot": "reboot", "resize": "resize"}
-# Nova's compute-side event name for each action (what `server event show` lists under events).
-EVENT_NAMES = {"create": "compute__do_build_and_run_instance", "delete": "compute_terminate_instance",
-               "stop": "compute_stop_instance", "start": "compute_start_instance",
-               "reboot": "compute_reboot_instance", "resize": "compute_finish_resize",
-               "revertResize": "compute_finish_revert_resize"}
 
 
 @dataclass(frozen=True)
@@ -54,15 +49,16 @@ def request_id_of(event_id: int) -> str:
     return f"req-{uuid.UUID(int=event_id)}"
 
 
-class InstanceActionsMixin(ComputeBase):
-    def list_instance_actions(self, ctx: RequestContext, server_id: str) -> list[InstanceAction]:
+class InstanceActions(ComputePart):
+    def list_instance_actions(self, ctx: RequestContext, server_id: str,
+                              rule: str = "os_compute_api:os-instance-actions:list") -> list[InstanceAction]:
         """The server's actions, newest first (Nova's order). Raises Nova's 404 for a server the caller may
         not see; a deleted server's history is still shown."""
         with self.cloud.db.read() as db:
             server = db.scalar(select(Server).where(Server.id == server_id))
             if server is None or not self.visible(ctx, server.project_id):
                 raise NotFound(f"Instance {server_id} could not be found.")
-            self.cloud.policy.enforce(ctx, "compute:get", server.project_id)
+            self.cloud.policy.enforce(ctx, rule, server.project_id)
             rows = list(db.scalars(select(Event).where(Event.resource_type == "server",
                                                        Event.resource_id == server_id).order_by(Event.id)))
         actions: list[InstanceAction] = []
@@ -85,7 +81,7 @@ class InstanceActionsMixin(ComputeBase):
 
     def get_instance_action(self, ctx: RequestContext, server_id: str, request_id: str) -> InstanceAction:
         """One action by its request id. Raises Nova's 404 when the server has no such action."""
-        for action in self.list_instance_actions(ctx, server_id):
+        for action in self.list_instance_actions(ctx, server_id, "os_compute_api:os-instance-actions:show"):
             if action.request_id == request_id:
                 return action
         raise NotFound(f"Action {request_id} on instance {server_id} could not be found.")

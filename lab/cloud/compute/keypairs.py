@@ -6,16 +6,21 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from lab.cloud.compute.common import ComputePart
 from lab.cloud.compute.models import KeyPair
-from lab.cloud.compute.quotas import QuotasMixin
+from lab.cloud.compute.quotas import Quotas
 from lab.cloud.context import RequestContext
-from lab.cloud.errors import BadRequest, Conflict, Forbidden, NotFound
+from lab.cloud.errors import BadRequest, Conflict, NotFound
+
+if TYPE_CHECKING:
+    from lab.cloud.app import Cloud
 
 
 def fingerprint(public_key: str) -> str:
@@ -40,19 +45,23 @@ def generate_key_pair(comment: str) -> tuple[str, str]:
     return f"{public} {comment}", private
 
 
-class KeypairsMixin(QuotasMixin):
+class Keypairs(ComputePart):
+    """A user's key pairs. Every rule is checked against the key pair's owner (`user_id`): a caller only ever
+    names their own, so the owner is the caller."""
+
+    def __init__(self, cloud: Cloud, quotas: Quotas):
+        super().__init__(cloud)
+        self.quotas = quotas
+
     def create_keypair(self, ctx: RequestContext, name: str, public_key: str | None) -> tuple[KeyPair, str | None]:
         """Import or generate a key pair for the caller. Returns it and the private key (generated only)."""
-        self.cloud.policy.enforce(ctx, "compute:keypair")
+        self.cloud.policy.enforce(ctx, "os_compute_api:os-keypairs:create", user_id=ctx.user_id)
         private_key = None
         if public_key is None:
             public_key, private_key = generate_key_pair("Generated-by-Nova")
         print_ = fingerprint(public_key)
         with self.cloud.db.write() as db:
-            count = db.scalar(select(func.count()).select_from(KeyPair).where(KeyPair.user_id == ctx.user_id)) or 0
-            limit = self.quota_limits(db, ctx.project_id)["key_pairs"] if ctx.project_id else -1
-            if 0 <= limit <= count:
-                raise Forbidden("Quota exceeded, too many key pairs.")
+            self.quotas.check_keypairs(db, ctx)
             if db.scalar(select(KeyPair.id).where(KeyPair.user_id == ctx.user_id, KeyPair.name == name)):
                 raise Conflict(f"Key pair '{name}' already exists.")
             keypair = KeyPair(name=name, user_id=ctx.user_id, project_id=ctx.project_id, fingerprint=print_,
@@ -65,12 +74,12 @@ class KeypairsMixin(QuotasMixin):
         return keypair, private_key
 
     def list_keypairs(self, ctx: RequestContext) -> list[KeyPair]:
-        self.cloud.policy.enforce(ctx, "compute:get")
+        self.cloud.policy.enforce(ctx, "os_compute_api:os-keypairs:index", user_id=ctx.user_id)
         with self.cloud.db.read() as db:
             return list(db.scalars(select(KeyPair).where(KeyPair.user_id == ctx.user_id).order_by(KeyPair.name)))
 
     def get_keypair(self, ctx: RequestContext, name: str) -> KeyPair:
-        self.cloud.policy.enforce(ctx, "compute:get")
+        self.cloud.policy.enforce(ctx, "os_compute_api:os-keypairs:show", user_id=ctx.user_id)
         with self.cloud.db.read() as db:
             keypair = db.scalar(select(KeyPair).where(KeyPair.user_id == ctx.user_id, KeyPair.name == name))
         if keypair is None:
@@ -78,7 +87,7 @@ class KeypairsMixin(QuotasMixin):
         return keypair
 
     def delete_keypair(self, ctx: RequestContext, name: str) -> None:
-        self.cloud.policy.enforce(ctx, "compute:keypair")
+        self.cloud.policy.enforce(ctx, "os_compute_api:os-keypairs:delete", user_id=ctx.user_id)
         with self.cloud.db.write() as db:
             keypair = db.scalar(select(KeyPair).where(KeyPair.user_id == ctx.user_id, KeyPair.name == name))
             if keypair is None:

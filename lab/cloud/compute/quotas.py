@@ -1,15 +1,17 @@
-"""Compute quotas: defaults, per-project overrides (os-quota-sets), usage counted from the servers themselves
-(as Nova counts them since Pike), `/limits`, and the check made inside a create's write transaction so two
-concurrent creates can never both squeeze under a limit."""
+"""Compute quotas: Nova's resources in the one quota engine (lab/cloud/quotas.py), usage counted from the
+servers themselves (as Nova counts them since Pike), os-quota-sets, `/limits`, and the check made inside a
+create's write transaction so two concurrent creates can never both squeeze under a limit. The bodies are
+rendered in schemas.py (quota_set, quota_set_detail, absolute_limits, over_quota)."""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lab.cloud.compute.common import DEFAULT_QUOTAS, ComputeBase
+from lab.cloud.compute import schemas
+from lab.cloud.compute.common import DEFAULT_QUOTAS, ComputePart
 from lab.cloud.compute.models import KeyPair, Server
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest, Forbidden
@@ -30,12 +32,23 @@ COUNTED = {"instances": lambda db, p: _servers(db, p)[0], "cores": lambda db, p:
 RESOURCES = tuple(Resource("compute", name, default, COUNTED.get(name)) for name, default in DEFAULT_QUOTAS.items())
 
 
-class QuotasMixin(ComputeBase):
-    def quota_limits(self, db: Session, project_id: str | None) -> dict[str, int]:
+@dataclass(frozen=True)
+class QuotaUsage:
+    """A project's limits and (when asked) what it uses now, for schemas.py to render as Nova does."""
+
+    project_id: str | None
+    limits: dict[str, int]
+    used: dict[str, int] | None = None
+
+
+class Quotas(ComputePart):
+    """Nova's quotas over the one engine: limits and usage, the checks creates make, and os-quota-sets."""
+
+    def limits(self, db: Session, project_id: str | None) -> dict[str, int]:
         return self.cloud.quotas.limits(db, "compute", project_id)
 
     @staticmethod
-    def quota_usage(db: Session, project_id: str, user_id: str | None = None) -> dict[str, int]:
+    def usage(db: Session, project_id: str, user_id: str | None = None) -> dict[str, int]:
         """What a project uses now: instances, cores and ram of its live servers (key pairs: the user's)."""
         instances, cores, ram = _servers(db, project_id)
         usage = {"instances": instances, "cores": cores, "ram": ram}
@@ -44,72 +57,72 @@ class QuotasMixin(ComputeBase):
                                            .where(KeyPair.user_id == user_id)) or 0
         return usage
 
-    def check_server_quota(self, db: Session, project_id: str, wanted: dict[str, int]) -> None:
+    def check_servers(self, db: Session, project_id: str, wanted: dict[str, int]) -> None:
         """Raise Nova's 403 if adding `wanted` (instances/cores/ram) to the project's usage passes a limit.
         Call it inside the write transaction that creates or grows the servers."""
         try:
             self.cloud.quotas.check(db, "compute", project_id, wanted)
         except Exceeded as exc:
-            names = ", ".join(r for r, *_ in exc.overs)
-            raise Forbidden(
-                f"Quota exceeded for {names}: Requested {', '.join(str(n) for _, n, _, _ in exc.overs)}, "
-                f"but already used {', '.join(str(u) for _, _, u, _ in exc.overs)} of "
-                f"{', '.join(str(lim) for _, _, _, lim in exc.overs)} {names}") from None
+            raise schemas.over_quota(exc) from None
 
-    def check_metadata_quota(self, db: Session, project_id: str, metadata: dict[str, str]) -> None:
-        allowed = self.quota_limits(db, project_id)["metadata_items"]
+    def check_metadata(self, db: Session, project_id: str, metadata: dict[str, str]) -> None:
+        """metadata_items is a limit per server, with nothing to count: the server's own items are the usage."""
+        allowed = self.limits(db, project_id)["metadata_items"]
         if 0 <= allowed < len(metadata):
             raise Forbidden(f"Quota exceeded for metadata_items: Requested {len(metadata)}, but already used 0 of "
                             f"{allowed} metadata_items")
 
-    # ------------------------------------------------------------------ os-quota-sets
-    def show_quotas(self, ctx: RequestContext, project_id: str, detail: bool = False) -> dict[str, Any]:
-        self.cloud.policy.enforce(ctx, "compute:get", project_id)
-        with self.cloud.db.read() as db:
-            limits = self.quota_limits(db, project_id)
-            if not detail:
-                return dict(limits)
-            used = self.quota_usage(db, project_id, ctx.user_id if ctx.project_id == project_id else None)
-        return {r: {"limit": n, "in_use": used.get(r, 0), "reserved": 0} for r, n in limits.items()}
+    def check_keypairs(self, db: Session, ctx: RequestContext) -> None:
+        """key_pairs counts the user's key pairs (Nova's quota is per user), against the project's limit."""
+        if ctx.project_id is None:
+            return
+        count = db.scalar(select(func.count()).select_from(KeyPair).where(KeyPair.user_id == ctx.user_id)) or 0
+        limit = self.limits(db, ctx.project_id)["key_pairs"]
+        if 0 <= limit <= count:
+            raise Forbidden("Quota exceeded, too many key pairs.")
 
-    def default_quotas(self, ctx: RequestContext, project_id: str) -> dict[str, int]:
-        self.cloud.policy.enforce(ctx, "compute:get", project_id)
-        return dict(DEFAULT_QUOTAS)
+    # ------------------------------------------------------------------ os-quota-sets
+    def show_quotas(self, ctx: RequestContext, project_id: str, detail: bool = False) -> QuotaUsage:
+        """A project's limits; with `detail`, its usage too (the caller's key pairs in its own project)."""
+        self.cloud.policy.enforce(ctx, "os_compute_api:os-quota-sets:detail" if detail
+                                  else "os_compute_api:os-quota-sets:show", project_id)
+        with self.cloud.db.read() as db:
+            limits = self.limits(db, project_id)
+            if not detail:
+                return QuotaUsage(project_id, limits)
+            used = self.usage(db, project_id, ctx.user_id if ctx.project_id == project_id else None)
+        return QuotaUsage(project_id, limits, used)
+
+    def default_quotas(self, ctx: RequestContext, project_id: str) -> QuotaUsage:
+        self.cloud.policy.enforce(ctx, "os_compute_api:os-quota-sets:defaults", project_id)
+        return QuotaUsage(project_id, self.cloud.quotas.defaults("compute"))
 
     def update_quotas(self, ctx: RequestContext, project_id: str, values: dict[str, int],
-                      force: bool = False) -> dict[str, int]:
+               force: bool = False) -> QuotaUsage:
         """Admin: set limits (-1 is unlimited). Without `force`, a limit below current usage is refused."""
-        self.cloud.policy.enforce(ctx, "compute:update_quota")
+        self.cloud.policy.enforce(ctx, "os_compute_api:os-quota-sets:update")
         with self.cloud.db.write() as db:
-            used = self.quota_usage(db, project_id)
+            used = self.usage(db, project_id)
             for resource, limit in values.items():
                 if not force and limit != -1 and limit < used.get(resource, 0):
                     raise BadRequest(f"Quota limit {limit} for {resource} must be greater than or equal to already "
                                      f"used and reserved {used[resource]}.")
             self.cloud.quotas.set_limits(db, "compute", project_id, values)
-            return self.quota_limits(db, project_id)
+            return QuotaUsage(None, self.limits(db, project_id))  # Nova's PUT answer carries no id
 
     def delete_quotas(self, ctx: RequestContext, project_id: str) -> None:
         """Admin: back to the defaults."""
-        self.cloud.policy.enforce(ctx, "compute:update_quota")
+        self.cloud.policy.enforce(ctx, "os_compute_api:os-quota-sets:delete")
         with self.cloud.db.write() as db:
             self.cloud.quotas.reset(db, project_id, "compute")
 
     # ------------------------------------------------------------------ /limits
-    def absolute_limits(self, ctx: RequestContext, project_id: str | None = None) -> dict[str, int]:
-        """Nova's absolute limits for the caller's project (an admin may name another with tenant_id)."""
-        target = project_id if (project_id and ctx.is_admin) else ctx.project_id
-        self.cloud.policy.enforce(ctx, "compute:get", target)
+    def absolute_limits(self, ctx: RequestContext, project_id: str | None = None) -> QuotaUsage:
+        """Nova's absolute limits for the caller's project; `tenant_id` names another project for those the
+        `limits:other_project` rule allows (for others it is ignored: their own limits are shown)."""
+        self.cloud.policy.enforce(ctx, "os_compute_api:limits")
+        other = bool(project_id) and self.cloud.policy.allows(ctx, "os_compute_api:limits:other_project",
+                                                              project_id)
+        target = project_id if other else ctx.project_id
         with self.cloud.db.read() as db:
-            q = self.quota_limits(db, target)
-            used = self.quota_usage(db, target or "")
-        return {
-            "maxImageMeta": q["metadata_items"], "maxPersonality": q["injected_files"],
-            "maxPersonalitySize": q["injected_file_content_bytes"], "maxSecurityGroupRules": q["security_group_rules"],
-            "maxSecurityGroups": q["security_groups"], "maxServerGroupMembers": q["server_group_members"],
-            "maxServerGroups": q["server_groups"], "maxServerMeta": q["metadata_items"],
-            "maxTotalCores": q["cores"], "maxTotalFloatingIps": q["floating_ips"],
-            "maxTotalInstances": q["instances"], "maxTotalKeypairs": q["key_pairs"], "maxTotalRAMSize": q["ram"],
-            "totalCoresUsed": used["cores"], "totalFloatingIpsUsed": 0, "totalInstancesUsed": used["instances"],
-            "totalRAMUsed": used["ram"], "totalSecurityGroupsUsed": 0, "totalServerGroupsUsed": 0,
-        }
+            return QuotaUsage(target, self.limits(db, target), self.usage(db, target or ""))

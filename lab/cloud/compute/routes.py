@@ -1,4 +1,5 @@
-"""Compute's HTTP routes (Nova v2.1, mounted at /compute): parse, call the service, render. No logic here."""
+"""Compute's HTTP routes (Nova v2.1, mounted at /compute): read the request (bodies are validated by schemas.py,
+query strings here), make one call to a part of the service, render with schemas.py. No logic here."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from lab.cloud.compute import schemas
-from lab.cloud.compute.common import DEFAULT_QUOTAS
 from lab.cloud.compute.flavors import FlavorQuery
 from lab.cloud.compute.servers import ServerQuery
 from lab.cloud.compute.service import ComputeService
@@ -86,7 +86,7 @@ def _flavor_query(request: Request, ctx: RequestContext) -> FlavorQuery:
 async def list_flavors(request: Request) -> Response:
     compute, ctx, base = _compute(request)
     q = _flavor_query(request, ctx)
-    flavors = compute.list_flavors(ctx, q)
+    flavors = compute.flavors.list_flavors(ctx, q)
     detail = request.url.path.endswith("/detail")
     items = [schemas.flavor_detail(f, base) if detail else schemas.flavor_brief(f, base) for f in flavors]
     body: dict[str, Any] = {"flavors": items}
@@ -98,100 +98,84 @@ async def list_flavors(request: Request) -> Response:
 
 async def show_flavor(request: Request) -> Response:
     compute, ctx, base = _compute(request)
-    return respond({"flavor": schemas.flavor_detail(compute.get_flavor(ctx, request.path_params["flavor_id"]), base)})
+    return respond({"flavor": schemas.flavor_detail(compute.flavors.get_flavor(ctx, request.path_params["flavor_id"]),
+                                                    base)})
 
 
 async def create_flavor(request: Request) -> Response:
     compute, ctx, base = _compute(request)
     spec = schemas.parse_flavor_create(await read_json(request))
-    return respond({"flavor": schemas.flavor_detail(compute.create_flavor(ctx, spec), base)})
+    return respond({"flavor": schemas.flavor_detail(compute.flavors.create_flavor(ctx, spec), base)})
 
 
 async def delete_flavor(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
-    compute.delete_flavor(ctx, request.path_params["flavor_id"])
+    compute.flavors.delete_flavor(ctx, request.path_params["flavor_id"])
     return no_content(202)
 
 
 async def flavor_action(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
-    body = await read_json(request)
     flavor_id = request.path_params["flavor_id"]
-    if len(body) != 1:
-        raise BadRequest("Malformed request body")
-    action, args = next(iter(body.items()))
-    if action not in ("addTenantAccess", "removeTenantAccess"):
-        raise BadRequest(f"There is no such action: {action}")
-    if not isinstance(args, dict) or not isinstance(args.get("tenant"), str) or not args["tenant"]:
-        raise schemas.invalid("tenant", args, "'tenant' is a required property")
-    if action == "addTenantAccess":
-        access = compute.add_flavor_access(ctx, flavor_id, args["tenant"])
-    else:
-        access = compute.remove_flavor_access(ctx, flavor_id, args["tenant"])
-    return respond({"flavor_access": access})
+    action, tenant = schemas.parse_flavor_action(await read_json(request))
+    change = compute.flavors.add_flavor_access if action == "addTenantAccess" else compute.flavors.remove_flavor_access
+    return respond(schemas.flavor_access(flavor_id, change(ctx, flavor_id, tenant)))
 
 
 async def list_flavor_access(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
-    return respond({"flavor_access": compute.list_flavor_access(ctx, request.path_params["flavor_id"])})
+    flavor_id = request.path_params["flavor_id"]
+    return respond(schemas.flavor_access(flavor_id, compute.flavors.list_flavor_access(ctx, flavor_id)))
 
 
 async def extra_specs(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
     flavor_id = request.path_params["flavor_id"]
     if request.method == "GET":
-        return respond({"extra_specs": compute.get_extra_specs(ctx, flavor_id)})
-    specs = (await read_json(request)).get("extra_specs")
-    if not isinstance(specs, dict) or not all(isinstance(v, str | int | float) for v in specs.values()):
-        raise schemas.invalid("extra_specs", specs, "'extra_specs' must be an object of strings")
-    return respond({"extra_specs": compute.set_extra_specs(ctx, flavor_id, {k: str(v) for k, v in specs.items()})})
+        return respond({"extra_specs": compute.flavors.get_extra_specs(ctx, flavor_id)})
+    specs = schemas.parse_extra_specs(await read_json(request))
+    return respond({"extra_specs": compute.flavors.set_extra_specs(ctx, flavor_id, specs)})
 
 
 async def extra_spec(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
     flavor_id, key = request.path_params["flavor_id"], request.path_params["key"]
     if request.method == "GET":
-        return respond(compute.get_extra_spec(ctx, flavor_id, key))
+        return respond(compute.flavors.get_extra_spec(ctx, flavor_id, key))
     if request.method == "DELETE":
-        compute.delete_extra_spec(ctx, flavor_id, key)
+        compute.flavors.delete_extra_spec(ctx, flavor_id, key)
         return no_content(200)  # Nova answers 200 here (flavors_extraspecs.delete has no other code)
-    body = await read_json(request)
-    if len(body) > 1:
-        raise BadRequest("Request body contains too many items")
-    if key not in body:
-        raise BadRequest("Request body and URI mismatch")
-    return respond(compute.set_extra_specs(ctx, flavor_id, {key: str(body[key])}))
+    body = schemas.parse_item(await read_json(request), key)
+    return respond(compute.flavors.set_extra_specs(ctx, flavor_id, {key: str(body[key])}, one=True))
 
 
 # ---------------------------------------------------------------------------------------------- keypairs
 async def list_keypairs(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
-    return respond({"keypairs": [schemas.keypair_list_item(k) for k in compute.list_keypairs(ctx)]})
+    return respond({"keypairs": [schemas.keypair_list_item(k) for k in compute.keypairs.list_keypairs(ctx)]})
 
 
 async def create_keypair(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
     name, public_key = schemas.parse_keypair_create(await read_json(request))
-    keypair, private_key = compute.create_keypair(ctx, name, public_key)
+    keypair, private_key = compute.keypairs.create_keypair(ctx, name, public_key)
     return respond(schemas.keypair_created(keypair, private_key))  # 200 at 2.1 (201 from 2.2)
 
 
 async def show_keypair(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
-    return respond(schemas.keypair_detail(compute.get_keypair(ctx, request.path_params["name"])))
+    return respond(schemas.keypair_detail(compute.keypairs.get_keypair(ctx, request.path_params["name"])))
 
 
 async def delete_keypair(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
-    compute.delete_keypair(ctx, request.path_params["name"])
+    compute.keypairs.delete_keypair(ctx, request.path_params["name"])
     return no_content(202)  # 202 at 2.1 (204 from 2.2)
 
 
 # ---------------------------------------------------------------------------------------------- servers
-def _server_query(request: Request, ctx: RequestContext) -> ServerQuery:
+def _server_query(request: Request) -> ServerQuery:
     all_tenants = request.query_params.get("all_tenants")
-    if all_tenants is not None and all_tenants.lower() not in ("0", "false", "no", "off"):
-        cloud_of(request).policy.enforce(ctx, "compute:list_all_projects")
     deleted = request.query_params.get("deleted")
     return ServerQuery(
         name=query_value(request, "name"), status=query_value(request, "status"),
@@ -199,15 +183,18 @@ def _server_query(request: Request, ctx: RequestContext) -> ServerQuery:
         changes_since=_time(request, "changes-since"),
         project_id=query_value(request, "project_id") or query_value(request, "tenant_id"),
         deleted=None if deleted in (None, "None") else deleted.lower() in ("true", "1", "yes"),
-        ip=query_value(request, "ip"), limit=query_int(request, "limit"), marker=query_value(request, "marker"))
+        ip=query_value(request, "ip"), limit=query_int(request, "limit"), marker=query_value(request, "marker"),
+        all_tenants=all_tenants is not None and all_tenants.lower() not in ("0", "false", "no", "off"),
+        detail=request.url.path.endswith("/detail"))
 
 
 async def list_servers(request: Request) -> Response:
     compute, ctx, base = _compute(request)
-    q = _server_query(request, ctx)
-    views = compute.list_servers(ctx, q)
-    if request.url.path.endswith("/detail"):
-        items = [schemas.server(v, base, is_admin=ctx.is_admin) for v in views]
+    q = _server_query(request)
+    views = compute.servers.list_servers(ctx, q)
+    if q.detail:
+        extended = compute.servers.extended_attributes(ctx)
+        items = [schemas.server(v, base, extended=extended) for v in views]
     else:
         items = [schemas.server_brief(v, base) for v in views]
     body: dict[str, Any] = {"servers": items}
@@ -221,84 +208,84 @@ async def create_server(request: Request) -> Response:
     compute, ctx, base = _compute(request)
     body = await read_json(request)
     req = schemas.parse_server_create(body)
-    view, admin_pass = compute.create_server(ctx, req)
+    view, admin_pass = compute.servers.create_server(ctx, req)
     given = body["server"].get("adminPass")
     if isinstance(given, str) and given:  # Nova answers with the password it was given
         admin_pass = given
-    return respond(schemas.server_created(view, base, admin_pass), 202)
+    created = schemas.server_created(view, base, admin_pass)
+    # Nova's 202 names the new server in Location too (its self link)
+    return respond(created, 202, headers={"Location": created["server"]["links"][0]["href"]})
 
 
 async def server_ips(request: Request) -> Response:
     """GET /servers/{id}/ips[/{network}]: the server's addresses by network (Nova's os-server-ips); an unknown
     network is Nova's 404."""
     compute, ctx, _ = _compute(request)
-    addresses = compute.get_server(ctx, request.path_params["server_id"]).addresses
+    addresses = compute.servers.get_server(ctx, request.path_params["server_id"]).addresses
     network = request.path_params.get("network")
-    if network is None:
-        return respond({"addresses": {net: [{"version": a["version"], "addr": a["addr"]} for a in addrs]
-                                      for net, addrs in addresses.items()}})
-    if network not in addresses:
+    if network is not None and network not in addresses:
         raise NotFound("Instance is not a member of specified network")
-    return respond({network: [{"version": a["version"], "addr": a["addr"]} for a in addresses[network]]})
+    return respond(schemas.server_addresses(addresses, network))
 
 
 async def show_server(request: Request) -> Response:
     compute, ctx, base = _compute(request)
-    view = compute.get_server(ctx, request.path_params["server_id"])
-    return respond({"server": schemas.server(view, base, is_admin=ctx.is_admin)})
+    view = compute.servers.get_server(ctx, request.path_params["server_id"])
+    return respond({"server": schemas.server(view, base, extended=compute.servers.extended_attributes(ctx))})
 
 
 async def update_server(request: Request) -> Response:
     compute, ctx, base = _compute(request)
     changes = schemas.parse_server_update(await read_json(request))
-    view = compute.update_server(ctx, request.path_params["server_id"], changes)
-    return respond({"server": schemas.server(view, base, is_admin=ctx.is_admin, detail=False)})
+    view = compute.servers.update_server(ctx, request.path_params["server_id"], changes)
+    return respond({"server": schemas.server(view, base, extended=False, detail=False)})
 
 
 async def delete_server(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
-    compute.delete_server(ctx, request.path_params["server_id"])
+    compute.servers.delete_server(ctx, request.path_params["server_id"])
     return no_content(204)
 
 
-# Each action: (service call, status). Bodies are checked here, behaviour is the service's.
+# Each action: arguments parsed by schemas.py, one call to the service, the answer.
+Action = Callable[[ComputeService, RequestContext, str, Any], Response]
+
+
 def _reboot(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any) -> Response:
-    kind = args.get("type") if isinstance(args, dict) else None
-    if not isinstance(kind, str) or kind.upper() not in ("SOFT", "HARD"):
-        raise schemas.invalid("type", kind, "'type' is a required property and must be SOFT or HARD")
-    compute.reboot_server(ctx, server_id, hard=kind.upper() == "HARD")
+    compute.actions.reboot_server(ctx, server_id, hard=schemas.parse_reboot(args))
     return no_content(202)
 
 
 def _console(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any) -> Response:
-    length = schemas.parse_console_length((args or {}).get("length") if isinstance(args, dict) else None)
-    return respond({"output": compute.console_output(ctx, server_id, length)})
+    output = compute.actions.console_output(ctx, server_id, schemas.parse_console_length(args))
+    return respond(schemas.console_output(output))
 
 
 def _resize(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any) -> Response:
-    if not isinstance(args, dict) or args.get("flavorRef") in (None, ""):
-        raise schemas.invalid("flavorRef", None, "'flavorRef' is a required property")
-    compute.resize_server(ctx, server_id, schemas._ref(args["flavorRef"]))
+    compute.actions.resize_server(ctx, server_id, schemas.parse_resize(args))
     return no_content(202)
 
 
-def _security_group(add: bool) -> Callable[[ComputeService, RequestContext, str, Any], Response]:
+def _security_group(add: bool) -> Action:
     def change(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any) -> Response:
-        if not isinstance(args, dict) or not isinstance(args.get("name"), str) or not args["name"]:
-            raise schemas.invalid("name", args, "'name' is a required property")
-        compute.change_security_group(ctx, server_id, args["name"], add)
+        compute.servers.change_security_group(ctx, server_id, schemas.parse_named(args), add)
         return no_content(202)
     return change
 
 
-def _simple(call: str, status: int = 202) -> Callable[[ComputeService, RequestContext, str, Any], Response]:
+def _simple(call: str, status: int = 202) -> Action:
     def run(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any) -> Response:
-        getattr(compute, call)(ctx, server_id)
+        getattr(compute.actions, call)(ctx, server_id)
         return no_content(status)
     return run
 
 
-ACTIONS: dict[str, Callable[[ComputeService, RequestContext, str, Any], Response]] = {
+def _force_delete(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any) -> Response:
+    compute.servers.delete_server(ctx, server_id, "os_compute_api:os-deferred-delete:force")
+    return no_content(202)
+
+
+ACTIONS: dict[str, Action] = {
     "os-stop": _simple("stop_server"),
     "os-start": _simple("start_server"),
     "reboot": _reboot,
@@ -309,7 +296,7 @@ ACTIONS: dict[str, Callable[[ComputeService, RequestContext, str, Any], Response
     "addSecurityGroup": _security_group(True),
     "removeSecurityGroup": _security_group(False),
     # Deferred delete is off (as in a default Nova): forceDelete is a delete, restore finds nothing to restore.
-    "forceDelete": _simple("delete_server"),
+    "forceDelete": _force_delete,
     "restore": _simple("restore_server"),
 }
 
@@ -324,14 +311,11 @@ NOT_IMPLEMENTED_ACTIONS = frozenset({
 
 async def server_action(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
-    body = await read_json(request)
-    if len(body) != 1:
-        raise BadRequest("Malformed request body")
-    action, args = next(iter(body.items()))
+    action, args = schemas.parse_action(await read_json(request))
     run = ACTIONS.get(action)
     if run is None:
         if action in NOT_IMPLEMENTED_ACTIONS:
-            compute.get_server(ctx, request.path_params["server_id"])  # Nova's 404 for an unknown server
+            compute.servers.get_server(ctx, request.path_params["server_id"])  # Nova's 404 for an unknown server
         raise BadRequest(f"There is no such action: {action}")
     return run(compute, ctx, request.path_params["server_id"], args)
 
@@ -339,14 +323,15 @@ async def server_action(request: Request) -> Response:
 async def list_instance_actions(request: Request) -> Response:
     """GET /servers/{id}/os-instance-actions: the server's history (`openstack server event list`)."""
     compute, ctx, _ = _compute(request)
-    actions = compute.list_instance_actions(ctx, request.path_params["server_id"])
+    actions = compute.instance_actions.list_instance_actions(ctx, request.path_params["server_id"])
     return respond({"instanceActions": [schemas.instance_action(a) for a in actions]})
 
 
 async def show_instance_action(request: Request) -> Response:
     """GET /servers/{id}/os-instance-actions/{request_id}: one action with its events."""
     compute, ctx, _ = _compute(request)
-    action = compute.get_instance_action(ctx, request.path_params["server_id"], request.path_params["request_id"])
+    action = compute.instance_actions.get_instance_action(ctx, request.path_params["server_id"],
+                                                          request.path_params["request_id"])
     return respond({"instanceAction": schemas.instance_action(action, events=True)})
 
 
@@ -354,84 +339,79 @@ async def server_metadata(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
     server_id = request.path_params["server_id"]
     if request.method == "GET":
-        return respond({"metadata": compute.get_metadata(ctx, server_id)})
-    body = await read_json(request)
-    metadata = schemas.parse_metadata(body.get("metadata"), "metadata")
-    return respond({"metadata": compute.set_metadata(ctx, server_id, metadata, replace=request.method == "PUT")})
+        return respond({"metadata": compute.servers.get_metadata(ctx, server_id)})
+    metadata = schemas.parse_metadata((await read_json(request)).get("metadata"), "metadata")
+    return respond({"metadata": compute.servers.set_metadata(ctx, server_id, metadata,
+                                                             replace=request.method == "PUT")})
 
 
 async def server_metadata_item(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
     server_id, key = request.path_params["server_id"], request.path_params["key"]
     if request.method == "GET":
-        return respond({"meta": compute.get_metadata_item(ctx, server_id, key)})
+        return respond({"meta": compute.servers.get_metadata_item(ctx, server_id, key)})
     if request.method == "DELETE":
-        compute.delete_metadata_item(ctx, server_id, key)
+        compute.servers.delete_metadata_item(ctx, server_id, key)
         return no_content(204)
-    meta = schemas.parse_metadata((await read_json(request)).get("meta"), "meta")
-    if len(meta) > 1:
-        raise BadRequest("Request body contains too many items")
-    if key not in meta:
-        raise BadRequest("Request body and URI mismatch")
-    compute.set_metadata(ctx, server_id, meta, replace=False)
+    meta = schemas.parse_item(schemas.parse_metadata((await read_json(request)).get("meta"), "meta"), key)
+    compute.servers.set_metadata(ctx, server_id, meta, replace=False, rule="os_compute_api:server-metadata:update")
     return respond({"meta": meta})
 
 
 # ---------------------------------------------------------------------------------------------- limits, quotas
 async def limits(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
-    absolute = compute.absolute_limits(ctx, query_value(request, "tenant_id"))
-    return respond({"limits": {"rate": [], "absolute": absolute}})
+    return respond(schemas.absolute_limits(compute.quotas.absolute_limits(ctx, query_value(request, "tenant_id"))))
 
 
 async def quota_set(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
     project_id = request.path_params["project_id"]
     if request.method == "GET":
-        return respond({"quota_set": {"id": project_id, **compute.show_quotas(ctx, project_id)}})
+        return respond(schemas.quota_set(compute.quotas.show_quotas(ctx, project_id)))
     if request.method == "DELETE":
-        compute.delete_quotas(ctx, project_id)
+        compute.quotas.delete_quotas(ctx, project_id)
         return no_content(202)
-    values, force = schemas.parse_quota_update(await read_json(request), set(DEFAULT_QUOTAS))
-    return respond({"quota_set": compute.update_quotas(ctx, project_id, values, force)})
+    known = set(cloud_of(request).quotas.defaults("compute"))
+    values, force = schemas.parse_quota_update(await read_json(request), known)
+    return respond(schemas.quota_set(compute.quotas.update_quotas(ctx, project_id, values, force)))
 
 
 async def quota_defaults(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
-    project_id = request.path_params["project_id"]
-    return respond({"quota_set": {"id": project_id, **compute.default_quotas(ctx, project_id)}})
+    return respond(schemas.quota_set(compute.quotas.default_quotas(ctx, request.path_params["project_id"])))
 
 
 async def quota_detail(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
-    project_id = request.path_params["project_id"]
-    return respond({"quota_set": {"id": project_id, **compute.show_quotas(ctx, project_id, detail=True)}})
+    return respond(schemas.quota_set_detail(compute.quotas.show_quotas(ctx, request.path_params["project_id"],
+                                                                detail=True)))
 
 
 # ---------------------------------------------------------------------------------------------- host views
 async def availability_zones(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
     detail = request.url.path.endswith("/detail")
-    return respond({"availabilityZoneInfo": compute.availability_zones(ctx, detail)})
+    return respond(schemas.availability_zones(compute.hosts.availability_zones(ctx, detail)))
 
 
 async def hypervisors(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
-    found = compute.hypervisors(ctx)
-    if request.url.path.endswith("/detail"):
-        return respond({"hypervisors": found})
-    return respond({"hypervisors": [{k: h[k] for k in ("id", "hypervisor_hostname", "state", "status")}
-                                    for h in found]})
+    detail = request.url.path.endswith("/detail")
+    found = compute.hosts.hypervisors(ctx, detail)
+    render = schemas.hypervisor if detail else schemas.hypervisor_brief
+    return respond({"hypervisors": [render(h) for h in found]})
 
 
 async def hypervisor(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
-    return respond({"hypervisor": compute.hypervisor(ctx, request.path_params["hypervisor_id"])})
+    return respond({"hypervisor": schemas.hypervisor(compute.hosts.hypervisor(ctx,
+                                                                              request.path_params["hypervisor_id"]))})
 
 
 async def hypervisor_statistics(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
-    return respond({"hypervisor_statistics": compute.hypervisor_statistics(ctx)})
+    return respond(schemas.hypervisor_statistics(compute.hosts.hypervisor_statistics(ctx)))
 
 
 async def tenant_usage(request: Request) -> Response:
@@ -439,13 +419,13 @@ async def tenant_usage(request: Request) -> Response:
     now = cloud_of(request).clock.now()
     start = _time(request, "start") or now - timedelta(days=1)
     end = _time(request, "end") or now
+    one = "project_id" in request.path_params
     project_id = request.path_params.get("project_id") or ctx.project_id or ""
-    usage = compute.tenant_usage(ctx, project_id, start, end)
-    if "project_id" in request.path_params:
-        return respond({"tenant_usage": usage})
-    if request.query_params.get("detailed", "0").lower() not in ("1", "true"):
-        usage.pop("server_usages")
-    return respond({"tenant_usages": [usage]})
+    usage = compute.hosts.tenant_usage(ctx, project_id, start, end, listing=not one)
+    if one:
+        return respond({"tenant_usage": schemas.tenant_usage(usage)})
+    detailed = request.query_params.get("detailed", "0").lower() in ("1", "true")
+    return respond({"tenant_usages": [schemas.tenant_usage(usage, servers=detailed)]})
 
 
 Handler = Callable[[Request], Awaitable[Response]]

@@ -1,6 +1,9 @@
 """Compute's wire shapes at microversion 2.1: request validation (with Nova's 400 wording) and one render
 function per resource, matching tempest's 2.1 response schemas key for key (a key too many fails them as surely
-as one too few)."""
+as one too few; tests/cloud/test_compute_schemas.py checks each against tempest's schema).
+
+Validation is one style throughout: hand-written checks raising `invalid(...)`, Nova's JSON-schema wording
+(what students see from a real Nova), for bodies and action arguments alike; routes.py validates nothing."""
 
 from __future__ import annotations
 
@@ -9,15 +12,22 @@ import binascii
 import functools
 import hashlib
 import ipaddress
+import json
 import re
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lab.cloud.compute.common import PROGRESS_STATUSES, ServerView, status_of
 from lab.cloud.compute.models import Flavor, KeyPair
-from lab.cloud.errors import BadRequest
+from lab.cloud.errors import BadRequest, Forbidden
 from lab.cloud.http import timestamp
+from lab.cloud.quotas import Exceeded
+
+if TYPE_CHECKING:
+    from lab.cloud.compute.hosts import Hypervisor, TenantUsage, Zone
+    from lab.cloud.compute.instance_actions import InstanceAction
+    from lab.cloud.compute.quotas import QuotaUsage
 
 VERSION_UPDATED = "2013-07-23T11:33:21Z"
 MEDIA_TYPES = [{"base": "application/json", "type": "application/vnd.openstack.compute+json;version=2.1"}]
@@ -216,7 +226,9 @@ def parse_server_create(body: dict[str, Any]) -> ServerCreate:
         metadata=metadata, user_data=user_data,
         access_ip_v4=_access_ip(server.get("accessIPv4"), "accessIPv4", 4),
         access_ip_v6=_access_ip(server.get("accessIPv6"), "accessIPv6", 6),
-        networks=networks, security_groups=security_groups,
+        # Nova treats an empty list like an absent key (validate_networks: `None or len(...) == 0`): the
+        # project's one network is used. `openstack server create` without --network sends `[]`.
+        networks=networks or None, security_groups=security_groups,
         availability_zone=az if isinstance(az, str) and az else None,
         min_count=min_count, max_count=max_count,
         config_drive=str(server.get("config_drive", "")).lower() in ("true", "1", "yes"))
@@ -310,11 +322,72 @@ def parse_quota_update(body: dict[str, Any], known: set[str]) -> tuple[dict[str,
     return values, force
 
 
-def parse_console_length(value: Any) -> int | None:
+def parse_console_length(args: Any) -> int | None:
+    """os-getConsoleOutput's `length` (absent, null or -1: the whole log)."""
+    value = args.get("length") if isinstance(args, dict) else None
     if value is None:
         return None
     length = _int(value, "length", -1)
     return None if length == -1 else length
+
+
+def parse_action(body: dict[str, Any]) -> tuple[str, Any]:
+    """A server or flavor action body: exactly one action and its arguments."""
+    if len(body) != 1:
+        raise BadRequest("Malformed request body")
+    action, args = next(iter(body.items()))
+    return str(action), args
+
+
+def parse_reboot(args: Any) -> bool:
+    """reboot's `type`: True for HARD."""
+    kind = args.get("type") if isinstance(args, dict) else None
+    if not isinstance(kind, str) or kind.upper() not in ("SOFT", "HARD"):
+        raise invalid("type", kind, "'type' is a required property and must be SOFT or HARD")
+    return kind.upper() == "HARD"
+
+
+def parse_resize(args: Any) -> str:
+    """resize's `flavorRef`, as a flavor id."""
+    if not isinstance(args, dict) or args.get("flavorRef") in (None, ""):
+        raise invalid("flavorRef", None, "'flavorRef' is a required property")
+    return _ref(args["flavorRef"])
+
+
+def parse_named(args: Any) -> str:
+    """addSecurityGroup / removeSecurityGroup: the group's `name`."""
+    if not isinstance(args, dict) or not isinstance(args.get("name"), str) or not args["name"]:
+        raise invalid("name", args, "'name' is a required property")
+    return str(args["name"])
+
+
+FLAVOR_ACTIONS = ("addTenantAccess", "removeTenantAccess")
+
+
+def parse_flavor_action(body: dict[str, Any]) -> tuple[str, str]:
+    """addTenantAccess / removeTenantAccess: (action, project id)."""
+    action, args = parse_action(body)
+    if action not in FLAVOR_ACTIONS:
+        raise BadRequest(f"There is no such action: {action}")
+    if not isinstance(args, dict) or not isinstance(args.get("tenant"), str) or not args["tenant"]:
+        raise invalid("tenant", args, "'tenant' is a required property")
+    return action, args["tenant"]
+
+
+def parse_extra_specs(body: dict[str, Any]) -> dict[str, str]:
+    specs = body.get("extra_specs")
+    if not isinstance(specs, dict) or not all(isinstance(v, str | int | float) for v in specs.values()):
+        raise invalid("extra_specs", specs, "'extra_specs' must be an object of strings")
+    return {k: str(v) for k, v in specs.items()}
+
+
+def parse_item(body: dict[str, Any], key: str) -> dict[str, Any]:
+    """The PUT of one key (an extra spec, a metadata item): a body naming that key alone."""
+    if len(body) > 1:
+        raise BadRequest("Request body contains too many items")
+    if key not in body:
+        raise BadRequest("Request body and URI mismatch")
+    return body
 
 
 # ---------------------------------------------------------------------------------------------- rendering
@@ -378,9 +451,10 @@ def host_id(project_id: str, host: str | None) -> str:
     return hashlib.sha224((project_id + host).encode()).hexdigest() if host else ""
 
 
-def server(view: ServerView, base: str, *, is_admin: bool, detail: bool = True) -> dict[str, Any]:
+def server(view: ServerView, base: str, *, extended: bool, detail: bool = True) -> dict[str, Any]:
     """A server as GET /servers/{id} and /servers/detail show it (`detail=False`: the PUT response, which
-    carries no extension attributes)."""
+    carries no extension attributes; `extended`: with the host attributes, for those the
+    os-extended-server-attributes rule allows)."""
     s = view.server
     status = status_of(s.vm_state, s.task_state)
     flavor_id = (s.flavor or {}).get("id")
@@ -416,7 +490,7 @@ def server(view: ServerView, base: str, *, is_admin: bool, detail: bool = True) 
     })
     if not view.security_groups:
         del body["security_groups"]  # Nova leaves the key out for a server with no ports
-    if is_admin:
+    if extended:
         body.update({"OS-EXT-SRV-ATTR:host": s.host, "OS-EXT-SRV-ATTR:instance_name": f"instance-{s.seq:08x}",
                      "OS-EXT-SRV-ATTR:hypervisor_hostname": s.host})
     return body
@@ -427,10 +501,15 @@ def _usage_time(dt: Any) -> str | None:
     return None if dt is None else dt.strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 
-def instance_action(action: Any, events: bool = False) -> dict[str, Any]:
-    """An os-instance-actions entry (an `InstanceAction`); with `events`, the one compute event it had."""
-    from lab.cloud.compute.instance_actions import EVENT_NAMES
+# Nova's compute-side event name for each action (what `server event show` lists under events).
+EVENT_NAMES = {"create": "compute__do_build_and_run_instance", "delete": "compute_terminate_instance",
+               "stop": "compute_stop_instance", "start": "compute_start_instance",
+               "reboot": "compute_reboot_instance", "resize": "compute_finish_resize",
+               "revertResize": "compute_finish_revert_resize"}
 
+
+def instance_action(action: InstanceAction, events: bool = False) -> dict[str, Any]:
+    """An os-instance-actions entry; with `events`, the one compute event it had."""
     body: dict[str, Any] = {"action": action.action, "instance_uuid": action.instance_uuid,
                             "request_id": action.request_id, "user_id": action.user_id,
                             "project_id": action.project_id, "start_time": _usage_time(action.start_time),
@@ -441,3 +520,127 @@ def instance_action(action: Any, events: bool = False) -> dict[str, Any]:
                            "finish_time": _usage_time(action.start_time), "result": action.result,
                            "traceback": None}]
     return body
+
+
+def flavor_access(flavor_id: str, projects: list[str]) -> dict[str, Any]:
+    return {"flavor_access": [{"flavor_id": flavor_id, "tenant_id": p} for p in projects]}
+
+
+def _address(a: dict[str, Any]) -> dict[str, Any]:
+    return {"version": a["version"], "addr": a["addr"]}
+
+
+def server_addresses(addresses: dict[str, list[dict[str, Any]]], network: str | None = None) -> dict[str, Any]:
+    """GET /servers/{id}/ips (every network) or /ips/{network} (that one: the caller checked it is there)."""
+    if network is not None:
+        return {network: [_address(a) for a in addresses[network]]}
+    return {"addresses": {net: [_address(a) for a in addrs] for net, addrs in addresses.items()}}
+
+
+# ---------------------------------------------------------------------------------------------- quotas, limits
+# Every Nova quota body is rendered here: os-quota-sets (show, detail, defaults, update), /limits and the 403 of
+# a create over quota.
+def quota_set(quotas: QuotaUsage) -> dict[str, Any]:
+    """GET (and defaults): `{"quota_set": {"id": ..., <resource>: limit}}`; the PUT answer has no `id`."""
+    body: dict[str, Any] = {} if quotas.project_id is None else {"id": quotas.project_id}
+    return {"quota_set": {**body, **quotas.limits}}
+
+
+def quota_set_detail(quotas: QuotaUsage) -> dict[str, Any]:
+    used = quotas.used or {}
+    return {"quota_set": {"id": quotas.project_id, **{
+        r: {"limit": n, "in_use": used.get(r, 0), "reserved": 0} for r, n in quotas.limits.items()}}}
+
+
+def absolute_limits(quotas: QuotaUsage) -> dict[str, Any]:
+    q, used = quotas.limits, quotas.used or {}
+    return {"limits": {"rate": [], "absolute": {
+        "maxImageMeta": q["metadata_items"], "maxPersonality": q["injected_files"],
+        "maxPersonalitySize": q["injected_file_content_bytes"], "maxSecurityGroupRules": q["security_group_rules"],
+        "maxSecurityGroups": q["security_groups"], "maxServerGroupMembers": q["server_group_members"],
+        "maxServerGroups": q["server_groups"], "maxServerMeta": q["metadata_items"],
+        "maxTotalCores": q["cores"], "maxTotalFloatingIps": q["floating_ips"],
+        "maxTotalInstances": q["instances"], "maxTotalKeypairs": q["key_pairs"], "maxTotalRAMSize": q["ram"],
+        "totalCoresUsed": used["cores"], "totalFloatingIpsUsed": 0, "totalInstancesUsed": used["instances"],
+        "totalRAMUsed": used["ram"], "totalSecurityGroupsUsed": 0, "totalServerGroupsUsed": 0,
+    }}}
+
+
+def over_quota(exc: Exceeded) -> Forbidden:
+    """Nova's 403 for a create (or resize) that would pass a limit."""
+    names = ", ".join(r for r, *_ in exc.overs)
+    return Forbidden(
+        f"Quota exceeded for {names}: Requested {', '.join(str(n) for _, n, _, _ in exc.overs)}, "
+        f"but already used {', '.join(str(u) for _, _, u, _ in exc.overs)} of "
+        f"{', '.join(str(lim) for _, _, _, lim in exc.overs)} {names}")
+
+
+# ---------------------------------------------------------------------------------------------- host views
+def availability_zones(zones: list[Zone]) -> dict[str, Any]:
+    def hosts(zone: Zone) -> dict[str, Any] | None:
+        if zone.host is None:
+            return None
+        return {zone.host: {"nova-compute": {"available": True, "active": True,
+                                             "updated_at": _usage_time(zone.updated_at)}}}
+    return {"availabilityZoneInfo": [{"zoneName": z.name, "zoneState": {"available": True}, "hosts": hosts(z)}
+                                     for z in zones]}
+
+
+def hypervisor_brief(h: Hypervisor) -> dict[str, Any]:
+    return {"id": h.id, "hypervisor_hostname": h.info.hypervisor_hostname, "state": "up", "status": "enabled"}
+
+
+def hypervisor(h: Hypervisor) -> dict[str, Any]:
+    """A hypervisor as os-hypervisors/detail and /{id} show it."""
+    info = h.info
+    return {
+        "id": h.id, "hypervisor_hostname": info.hypervisor_hostname, "hypervisor_type": info.hypervisor_type,
+        "hypervisor_version": info.hypervisor_version, "state": "up", "status": "enabled",
+        "host_ip": info.host_ip, "cpu_info": json.dumps(info.cpu_info),
+        "vcpus": info.vcpus, "vcpus_used": h.vcpus_used,
+        "memory_mb": info.memory_mb, "memory_mb_used": h.memory_mb_used,
+        "free_ram_mb": info.memory_mb - h.memory_mb_used,
+        "local_gb": info.local_gb, "local_gb_used": h.local_gb_used,
+        "free_disk_gb": info.local_gb - h.local_gb_used, "disk_available_least": info.local_gb - h.local_gb_used,
+        "current_workload": h.current_workload, "running_vms": h.running_vms,
+        "service": {"host": info.hypervisor_hostname, "id": 1, "disabled_reason": None},
+    }
+
+
+_STATISTICS = ("vcpus", "vcpus_used", "memory_mb", "memory_mb_used", "free_ram_mb", "local_gb", "local_gb_used",
+               "free_disk_gb", "disk_available_least", "current_workload", "running_vms")
+
+
+def hypervisor_statistics(hypervisors: list[Hypervisor]) -> dict[str, Any]:
+    bodies = [hypervisor(h) for h in hypervisors]
+    return {"hypervisor_statistics": {"count": len(bodies),
+                                      **{k: sum(int(b[k]) for b in bodies) for k in _STATISTICS}}}
+
+
+def tenant_usage(usage: TenantUsage, *, servers: bool = True) -> dict[str, Any]:
+    """A project's os-simple-tenant-usage entry (`servers`: with its `server_usages`)."""
+    items = []
+    totals = {"total_vcpus_usage": 0.0, "total_memory_mb_usage": 0.0, "total_local_gb_usage": 0.0,
+              "total_hours": 0.0}
+    for u in usage.servers:
+        s, f, hours = u.server, u.server.flavor, u.hours
+        items.append({
+            "instance_id": s.id, "name": s.name, "hours": hours, "vcpus": f.get("vcpus", 0),
+            "memory_mb": f.get("ram", 0), "local_gb": f.get("disk", 0), "flavor": f.get("name"),
+            "tenant_id": s.project_id, "state": s.vm_state,
+            "started_at": _usage_time(s.launched_at or s.created_at), "ended_at": _usage_time(s.terminated_at),
+            "uptime": u.uptime,
+        })
+        totals["total_hours"] += hours
+        totals["total_vcpus_usage"] += hours * f.get("vcpus", 0)
+        totals["total_memory_mb_usage"] += hours * f.get("ram", 0)
+        totals["total_local_gb_usage"] += hours * f.get("disk", 0)
+    body: dict[str, Any] = {"tenant_id": usage.project_id, "start": _usage_time(usage.start),
+                            "stop": _usage_time(usage.stop), "server_usages": items, **totals}
+    if not servers:
+        del body["server_usages"]
+    return body
+
+
+def console_output(output: str) -> dict[str, Any]:
+    return {"output": output}

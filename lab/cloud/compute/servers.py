@@ -2,9 +2,9 @@
 pagination, show, update, delete in any state (gone at once; the guest is destroyed by the worker), and server
 metadata.
 
-Other services are called through the contracts in BRIEF.md, and only when the lab has them: the image service
-resolves `imageRef`, the network service allocates ports and reports addresses, the volume service reports
-attached volumes.
+Other services are called through their contracts (lab/cloud/contracts.py): the image service resolves
+`imageRef`, the network service allocates ports and reports addresses, the volume service reports attached
+volumes.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
@@ -27,16 +27,20 @@ from lab.cloud.compute.common import (
     BUILDING,
     DELETED,
     STATUS_FILTERS,
+    ComputePart,
     ServerRow,
     ServerView,
     flavor_attrs,
 )
-from lab.cloud.compute.flavors import FlavorsMixin
+from lab.cloud.compute.flavors import Flavors
 from lab.cloud.compute.models import KeyPair, Server
-from lab.cloud.compute.quotas import QuotasMixin
+from lab.cloud.compute.quotas import Quotas
 from lab.cloud.context import RequestContext
-from lab.cloud.errors import BadRequest, NotFound
+from lab.cloud.errors import BadRequest, Forbidden, NotFound
 from lab.cloud.worker import enqueue
+
+if TYPE_CHECKING:
+    from lab.cloud.app import Cloud
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +61,8 @@ class ServerQuery:
     image: str | None = None
     changes_since: datetime | None = None
     project_id: str | None = None  # admins with all_tenants
+    all_tenants: bool = False  # asked for every project's servers (the get_all_tenants rule decides)
+    detail: bool = False  # /servers/detail (its own rules)
     deleted: bool | None = None
     ip: str | None = None
     limit: int | None = None
@@ -86,7 +92,12 @@ def check_flavor_fits_image(ram_mb: int, root_gb: int, image: dict[str, Any]) ->
                          f"minimum required by image is {min_bytes} bytes.")
 
 
-class ServersMixin(FlavorsMixin, QuotasMixin):
+class Servers(ComputePart):
+    def __init__(self, cloud: Cloud, flavors: Flavors, quotas: Quotas):
+        super().__init__(cloud)
+        self.flavors = flavors
+        self.quotas = quotas
+
     # ------------------------------------------------------------------ views
     def views(self, db: Session, servers: Sequence[ServerRow]) -> list[ServerView]:
         """Servers with their addresses, volumes and security groups, asked of the other services in batches."""
@@ -102,18 +113,24 @@ class ServersMixin(FlavorsMixin, QuotasMixin):
                                      list(sg or [])))
         return result
 
-    def get_server(self, ctx: RequestContext, server_id: str) -> ServerView:
+    def get_server(self, ctx: RequestContext, server_id: str,
+             rule: str = "os_compute_api:servers:show") -> ServerView:
         with self.cloud.db.read() as db:
             server = self.get_server_row(db, ctx, server_id)
-            self.cloud.policy.enforce(ctx, "compute:get", server.project_id)
+            self.cloud.policy.enforce(ctx, rule, server.project_id)
             return self.views(db, [server])[0]
+
+    def extended_attributes(self, ctx: RequestContext) -> bool:
+        """Whether the caller sees the servers' host attributes (OS-EXT-SRV-ATTR:*); asked once a request."""
+        return self.cloud.policy.allows(ctx, "os_compute_api:os-extended-server-attributes")
 
     # ------------------------------------------------------------------ create
     def create_server(self, ctx: RequestContext, req: schemas.ServerCreate) -> tuple[ServerView, str]:
         """POST /servers: validate against flavor, image, key pair and quotas, create the server(s) in BUILD and
         queue their builds. Returns the first server and its admin password."""
-        self.cloud.policy.enforce(ctx, "compute:create", ctx.project_id)
-        assert ctx.project_id is not None
+        self.cloud.policy.enforce(ctx, "os_compute_api:servers:create", ctx.project_id)
+        if ctx.project_id is None:  # a domain- or system-scoped token: a server belongs to a project
+            raise Forbidden("Policy doesn't allow os_compute_api:servers:create to be performed.")
         self.cloud.billing.check_can_create(ctx, "server")  # a prepaid project with no balance left: 402
         if req.availability_zone not in (None, AVAILABILITY_ZONE):
             raise BadRequest("The requested availability zone is not available")
@@ -126,7 +143,7 @@ class ServersMixin(FlavorsMixin, QuotasMixin):
         now = self.cloud.clock.now()
         created: list[Server] = []
         with self.cloud.db.write() as db:
-            flavor = self.find_flavor(db, ctx, req.flavor_ref)
+            flavor = self.flavors.find_flavor(db, ctx, req.flavor_ref)
             if flavor is None:
                 raise BadRequest(f"Flavor {req.flavor_ref} could not be found.")
             if flavor.disabled:
@@ -139,9 +156,9 @@ class ServersMixin(FlavorsMixin, QuotasMixin):
                 if keypair is None:
                     raise BadRequest("Invalid key_name provided.")
                 public_key = keypair.public_key
-            self.check_metadata_quota(db, ctx.project_id, req.metadata)
+            self.quotas.check_metadata(db, ctx.project_id, req.metadata)
             count = req.max_count
-            self.check_server_quota(db, ctx.project_id, {
+            self.quotas.check_servers(db, ctx.project_id, {
                 "instances": count, "cores": count * flavor.vcpus, "ram": count * flavor.memory_mb})
             snapshot = schemas.flavor_snapshot(flavor)
             groups = req.security_groups if req.security_groups is not None else ["default"]
@@ -173,13 +190,17 @@ class ServersMixin(FlavorsMixin, QuotasMixin):
     # ------------------------------------------------------------------ list
     def list_servers(self, ctx: RequestContext, q: ServerQuery) -> list[ServerView]:
         """Servers the caller may see, newest first, filtered and paged as Nova does."""
-        self.cloud.policy.enforce(ctx, "compute:get")
+        rule = "os_compute_api:servers:detail" if q.detail else "os_compute_api:servers:index"
+        if q.all_tenants:
+            self.cloud.policy.enforce(ctx, f"{rule}:get_all_tenants")
+        self.cloud.policy.enforce(ctx, rule)
+        admin = self.is_admin(ctx)
         query = select(*_LIST_COLUMNS)
-        if not (ctx.is_admin and ctx.all_projects):
+        if not (admin and ctx.all_projects):
             query = query.where(Server.project_id == ctx.project_id)
         elif q.project_id:
             query = query.where(Server.project_id == q.project_id)
-        if q.deleted is True and ctx.is_admin:
+        if q.deleted is True and admin:
             query = query.where(Server.deleted.is_(True))
         elif q.changes_since is None or q.deleted is False:
             query = query.where(Server.deleted.is_(False))
@@ -193,7 +214,7 @@ class ServersMixin(FlavorsMixin, QuotasMixin):
             query = query.where(Server.vm_state.in_(vm_states))
             if task_states is not None:  # as in Nova, a plain status (ACTIVE) matches whatever the task
                 query = query.where(Server.task_state.in_(task_states))
-            if DELETED in vm_states and not ctx.is_admin:
+            if DELETED in vm_states and not admin:
                 return []
         if q.name is not None:
             try:
@@ -231,7 +252,7 @@ class ServersMixin(FlavorsMixin, QuotasMixin):
     def update_server(self, ctx: RequestContext, server_id: str, changes: dict[str, Any]) -> ServerView:
         with self.cloud.db.write() as db:
             server = self.get_server_row(db, ctx, server_id)
-            self.cloud.policy.enforce(ctx, "compute:update", server.project_id)
+            self.cloud.policy.enforce(ctx, "os_compute_api:servers:update", server.project_id)
             for key, value in changes.items():
                 setattr(server, key, value)
             server.updated_at = self.cloud.clock.now()
@@ -239,18 +260,20 @@ class ServersMixin(FlavorsMixin, QuotasMixin):
             return self.views(db, [server])[0]
 
     # ------------------------------------------------------------------ delete
-    def delete_server(self, ctx: RequestContext, server_id: str) -> None:
+    def delete_server(self, ctx: RequestContext, server_id: str, rule: str = "os_compute_api:servers:delete") -> None:
         """Delete in any state: the server is gone from the API at once (GET answers 404), its ports are
-        released in the same transaction, and the worker destroys the guest."""
+        released in the same transaction, and the worker destroys the guest. (forceDelete is the same delete
+        under its own rule.)"""
         now = self.cloud.clock.now()
         with self.cloud.db.write() as db:
             server = self.get_server_row(db, ctx, server_id)
-            self.cloud.policy.enforce(ctx, "compute:delete", server.project_id)
-            self._mark_deleted(db, server, now, ctx.user_id)
+            self.cloud.policy.enforce(ctx, rule, server.project_id)
+            self.mark_deleted(db, server, now, ctx.user_id)
         self.cloud.worker.wake()
         self.detach_volumes(server_id)
 
-    def _mark_deleted(self, db: Session, server: Server, now: datetime, user_id: str) -> None:
+    def mark_deleted(self, db: Session, server: Server, now: datetime, user_id: str) -> None:
+        """In the caller's transaction: the server deleted as the API deletes it (the student reset too)."""
         server.deleted = True
         server.vm_state = DELETED
         server.task_state = None
@@ -272,30 +295,38 @@ class ServersMixin(FlavorsMixin, QuotasMixin):
         """addSecurityGroup / removeSecurityGroup, done by the network service on the server's ports."""
         with self.cloud.db.write() as db:
             server = self.get_server_row(db, ctx, server_id)
-            self.cloud.policy.enforce(ctx, "compute:action", server.project_id)
+            self.cloud.policy.enforce(ctx, "os_compute_api:os-security-groups:add" if add
+                                      else "os_compute_api:os-security-groups:remove", server.project_id)
             if add:
                 self.network.add_server_security_group(db, ctx, server_id, name)
             else:
                 self.network.remove_server_security_group(db, ctx, server_id, name)
 
     # ------------------------------------------------------------------ metadata
-    def get_metadata(self, ctx: RequestContext, server_id: str) -> dict[str, str]:
-        return dict(self.get_server(ctx, server_id).server.metadata_ or {})
+    def get_metadata(self, ctx: RequestContext, server_id: str,
+                     rule: str = "os_compute_api:server-metadata:index") -> dict[str, str]:
+        with self.cloud.db.read() as db:
+            server = self.get_server_row(db, ctx, server_id)
+            self.cloud.policy.enforce(ctx, rule, server.project_id)
+            return dict(server.metadata_ or {})
 
-    def set_metadata(self, ctx: RequestContext, server_id: str, metadata: dict[str, str], *,
-                     replace: bool) -> dict[str, str]:
-        """POST merges, PUT replaces; the result is checked against the metadata_items quota."""
+    def set_metadata(self, ctx: RequestContext, server_id: str, metadata: dict[str, str], *, replace: bool,
+                     rule: str | None = None) -> dict[str, str]:
+        """POST merges, PUT replaces (`rule`: the PUT of one item's); the result is checked against the
+        metadata_items quota."""
+        rule = rule or ("os_compute_api:server-metadata:update_all" if replace
+                        else "os_compute_api:server-metadata:create")
         with self.cloud.db.write() as db:
             server = self.get_server_row(db, ctx, server_id)
-            self.cloud.policy.enforce(ctx, "compute:update", server.project_id)
+            self.cloud.policy.enforce(ctx, rule, server.project_id)
             merged = dict(metadata) if replace else {**(server.metadata_ or {}), **metadata}
-            self.check_metadata_quota(db, server.project_id, merged)
+            self.quotas.check_metadata(db, server.project_id, merged)
             server.metadata_ = merged
             server.updated_at = self.cloud.clock.now()
         return merged
 
     def get_metadata_item(self, ctx: RequestContext, server_id: str, key: str) -> dict[str, str]:
-        metadata = self.get_metadata(ctx, server_id)
+        metadata = self.get_metadata(ctx, server_id, "os_compute_api:server-metadata:show")
         if key not in metadata:
             raise NotFound("Metadata item was not found")
         return {key: metadata[key]}
@@ -303,7 +334,7 @@ class ServersMixin(FlavorsMixin, QuotasMixin):
     def delete_metadata_item(self, ctx: RequestContext, server_id: str, key: str) -> None:
         with self.cloud.db.write() as db:
             server = self.get_server_row(db, ctx, server_id)
-            self.cloud.policy.enforce(ctx, "compute:update", server.project_id)
+            self.cloud.policy.enforce(ctx, "os_compute_api:server-metadata:delete", server.project_id)
             metadata = dict(server.metadata_ or {})
             if key not in metadata:
                 raise NotFound("Metadata item was not found")

@@ -71,6 +71,15 @@ def allocated_bytes(path: Path) -> int:
     return path.stat().st_blocks * 512
 
 
+def _or_zero(measure: Any, path: Path) -> int:
+    """`measure(path)`, or 0 for a file removed since it was listed (by another process sharing the directory,
+    or by hand): a capacity walk counts what is there."""
+    try:
+        return int(measure(path))
+    except FileNotFoundError:
+        return 0
+
+
 def sparse_copy(source: Path, target: Path) -> None:
     """Copy a file keeping its holes: only the data regions are read and written (SEEK_DATA/SEEK_HOLE)."""
     size = source.stat().st_size
@@ -155,7 +164,7 @@ class FileVolumeDriver(VolumeDriver):
                 if p.suffix in (".raw", ".qcow2")]
 
     def _provisioned_bytes(self) -> int:
-        return sum(virtual_size(p) for p in self._files())
+        return sum(_or_zero(virtual_size, p) for p in self._files())
 
     def _reserve(self, size_gb: int) -> None:
         free = self.capacity_gb * GIB - self._provisioned_bytes()
@@ -278,12 +287,16 @@ class FileVolumeDriver(VolumeDriver):
                         format=file_format(path))
 
     def get_volume_stats(self) -> BackendStats:
-        files = self._files()
-        provisioned = -(-sum(virtual_size(p) for p in files) // GIB)
+        # Under the lock: the walk reads every file, and a delete in another thread must not pull one away
+        # between the listing and the read (a FileNotFoundError under a class's load).
+        with self._lock:
+            files = self._files()
+            provisioned = -(-sum(_or_zero(virtual_size, p) for p in files) // GIB)
+            allocated = sum(_or_zero(allocated_bytes, p) for p in files)
         return BackendStats(backend_name=self.name, total_capacity_gb=self.capacity_gb,
                             provisioned_capacity_gb=provisioned,
                             free_capacity_gb=max(self.capacity_gb - provisioned, 0),
-                            allocated_bytes=sum(allocated_bytes(p) for p in files))
+                            allocated_bytes=allocated)
 
     def list_volumes(self) -> list[str]:
         return sorted(p.stem.removeprefix("volume-") for p in self.volumes_dir.iterdir()

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select, update
 
+from lab.cloud.billing.prices import parse_money
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest, Conflict, NotFound
 from lab.cloud.identity import schemas as identity_schemas
@@ -75,16 +76,16 @@ class ClassManager:
                      balance: str | None) -> LabClass:
         """Record a class of `students` students called <prefix>01.. . Nothing is created when the class
         name or any student name clashes with a class, project or user that exists (409)."""
-        if not NAME.match(name or ""):
+        if not isinstance(name, str) or not NAME.match(name):
             raise BadRequest(f"Invalid class name {name!r}: letters, digits, '-' and '_', starting with a letter.")
-        if not NAME.match(prefix or ""):
+        if not isinstance(prefix, str) or not NAME.match(prefix):
             raise BadRequest(f"Invalid prefix {prefix!r}: letters, digits, '-' and '_', starting with a letter.")
         if not isinstance(students, int) or isinstance(students, bool) or not 1 <= students <= MAX_STUDENTS:
             raise BadRequest(f"Invalid number of students {students!r}: give 1 to {MAX_STUDENTS}.")
         if balance is not None:
             try:
-                float(balance)
-            except ValueError:
+                parse_money(balance, "balance")  # the bound every billing amount has
+            except BadRequest:
                 raise BadRequest(f"Invalid balance {balance!r}: give an amount such as 100 or 25.50.") from None
         width = max(2, len(str(students)))
         names = [student_name(prefix, n, width) for n in range(1, students + 1)]

@@ -32,9 +32,10 @@ class LabService(CampMixin):
         self.cloud = cloud
 
     def bootstrap(self) -> None:
-        """Put back lab folders a killed snapshot restore left half swapped; empty the plain passwords an
-        older database kept."""
+        """Put back lab folders a killed snapshot restore left half swapped, and remove its staging copies;
+        empty the plain passwords an older database kept."""
         self.snapshots.recover()
+        self.snapshots.clean_debris()
         self.classes.forget_plain_passwords()
 
     def get_clock(self, ctx: RequestContext) -> ClockReading:

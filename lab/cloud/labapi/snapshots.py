@@ -227,6 +227,17 @@ class SnapshotStore:
         shutil.rmtree(self.data_dir / STAGING, ignore_errors=True)
         return True
 
+    def clean_debris(self) -> tuple[Path, ...]:
+        """At start, after `recover()`: remove what a killed restore's staging or a killed save left behind
+        (`.lab-restore/`, `lab-snapshots/.saving-*`). Only the starting process may call it: a save or restore
+        in progress elsewhere would lose its scratch space. Returns what was removed."""
+        debris = [self.data_dir / STAGING, *self.root.glob(".saving-*")] if self.root.is_dir() \
+            else [self.data_dir / STAGING]
+        removed = tuple(path for path in debris if path.exists())
+        for path in removed:
+            shutil.rmtree(path, ignore_errors=True)
+        return removed
+
     def _reload(self) -> None:
         """Caches that hold database state: the clock offset and the resolved tokens; and plain passwords a
         snapshot from before hashing brought back (see LabStudent) are emptied again."""

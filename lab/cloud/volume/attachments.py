@@ -6,8 +6,9 @@ on (server, device) and on the volume behind it; (2) outside any transaction the
 server and asks its driver to plug the volume's file in; (3) a second transaction marks the volume in-use.
 If step 2 fails the reservation is undone, so nothing is left half-attached. Detach runs the same way back.
 
-The compute service may be absent (a lab without compute): then every server is unknown (Nova's 404). With
-compute, the caller must see the server (`compute.get_server`), so another project's server is Nova's 404 too.
+The caller must see the server (`compute.get_server`), so another project's server is Nova's 404; then Nova's
+rule (`os_compute_api:os-volumes-attachments:*`) is checked on the server's project and Cinder's
+(`volume:attachment_create`/`_delete`) on the volume's.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from lab.cloud import events
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest, Conflict, NotFound
 from lab.cloud.volume.models import Volume, VolumeAttachment
-from lab.cloud.volume.volumes import find_volume
+from lab.cloud.volume.volumes import find_volume, sees_every_project
 
 if TYPE_CHECKING:
     from lab.cloud.app import Cloud
@@ -50,48 +51,59 @@ _VOLUMES_OF_SERVERS = (select(VolumeAttachment.server_id, VolumeAttachment.volum
                        .order_by(VolumeAttachment.device))
 
 
-class AttachmentsMixin:
-    """Attach/detach behaviour and the contract compute calls; mixed into VolumeService."""
+NOVA = "os_compute_api:os-volumes-attachments:"  # Nova's rule names for its os-volume_attachments API
 
-    cloud: Cloud
-    driver: VolumeDriver
 
-    def _require_server(self, ctx: RequestContext, server_id: str) -> None:
-        """Nova's 404 unless the caller may see the server: `attach_disk`/`detach_disk` get no caller context,
-        so the check is made here, with the caller's, before anything is reserved."""
-        self.cloud.compute.get_server(ctx, server_id)
+class Attachments:
+    """`cloud.volume.attachments`: attach/detach and the contract compute calls."""
 
-    def list_server_attachments(self, ctx: RequestContext, server_id: str) -> list[VolumeAttachment]:
-        """GET /servers/{id}/os-volume_attachments: the attached volumes the caller may see."""
-        self._require_server(ctx, server_id)
-        self.cloud.policy.enforce(ctx, "compute:get")
+    def __init__(self, cloud: Cloud):
+        self.cloud = cloud
+
+    @property
+    def driver(self) -> VolumeDriver:
+        return self.cloud.volume_driver
+
+    def _require_server(self, ctx: RequestContext, server_id: str, rule: str) -> None:
+        """Nova's 404 unless the caller may see the server, then Nova's `rule` on the server's project:
+        `attach_disk`/`detach_disk` get no caller context, so the checks are made here, with the caller's, before
+        anything is reserved."""
+        server = self.cloud.compute.get_server(ctx, server_id).server
+        self.cloud.policy.enforce(ctx, NOVA + rule, server.project_id)
+
+    def _attached(self, ctx: RequestContext, server_id: str) -> list[VolumeAttachment]:
         with self.cloud.db.read() as db:
             query = (select(VolumeAttachment).join(Volume, Volume.id == VolumeAttachment.volume_id)
                      .where(VolumeAttachment.server_id == server_id, VolumeAttachment.attach_status == "attached")
                      .order_by(VolumeAttachment.device))
-            if not ctx.is_admin:
+            if not sees_every_project(self.cloud.policy, ctx):
                 query = query.where(Volume.project_id == ctx.project_id)
             return list(db.scalars(query))
 
-    def get_server_attachment(self, ctx: RequestContext, server_id: str, volume_id: str) -> VolumeAttachment:
+    def list_for_server(self, ctx: RequestContext, server_id: str) -> list[VolumeAttachment]:
+        """GET /servers/{id}/os-volume_attachments: the attached volumes the caller may see."""
+        self._require_server(ctx, server_id, "index")
+        return self._attached(ctx, server_id)
+
+    def get_for_server(self, ctx: RequestContext, server_id: str, volume_id: str) -> VolumeAttachment:
         """GET /servers/{id}/os-volume_attachments/{volume_id}."""
-        for att in self.list_server_attachments(ctx, server_id):
+        self._require_server(ctx, server_id, "show")
+        for att in self._attached(ctx, server_id):
             if att.volume_id == volume_id:
                 return att
         raise NotFound(f"Volume {volume_id} is not attached to server {server_id}.")
 
-    def attach_volume(self, ctx: RequestContext, server_id: str, volume_id: str,
-                      device: str | None = None) -> VolumeAttachment:
+    def attach(self, ctx: RequestContext, server_id: str, volume_id: str,
+               device: str | None = None) -> VolumeAttachment:
         """POST /servers/{id}/os-volume_attachments: attach, allocating the device when none is asked."""
-        self._require_server(ctx, server_id)
-        self.cloud.policy.enforce(ctx, "compute:action")
+        self._require_server(ctx, server_id, "create")
         if device is not None and not _DEVICE.match(device):
             raise BadRequest(f"The supplied device path ({device}) is invalid.")
         now = self.cloud.clock.now()
         try:
             with self.cloud.db.write() as db:
-                volume = find_volume(db, ctx, volume_id)
-                self.cloud.policy.enforce(ctx, "volume:update", volume.project_id)
+                volume = find_volume(db, self.cloud.policy, ctx, volume_id)
+                self.cloud.policy.enforce(ctx, "volume:attachment_create", volume.project_id)
                 if volume.status == "in-use" or volume.attach_status == "attached":
                     raise BadRequest(f"Invalid volume: volume {volume.id} already attached")
                 if volume.status != "available":
@@ -142,18 +154,17 @@ class AttachmentsMixin:
                 volume.status = status
                 volume.attach_status = "detached"
 
-    def detach_volume(self, ctx: RequestContext, server_id: str, volume_id: str) -> None:
+    def detach(self, ctx: RequestContext, server_id: str, volume_id: str) -> None:
         """DELETE /servers/{id}/os-volume_attachments/{volume_id}: unplug, then the volume is available."""
-        self._require_server(ctx, server_id)
-        self.cloud.policy.enforce(ctx, "compute:action")
+        self._require_server(ctx, server_id, "delete")
         with self.cloud.db.write() as db:
             att = db.scalar(select(VolumeAttachment).where(VolumeAttachment.server_id == server_id,
                                                            VolumeAttachment.volume_id == volume_id))
             volume = db.get(Volume, volume_id)
             if (att is None or volume is None or att.attach_status != "attached"
-                    or (not ctx.is_admin and volume.project_id != ctx.project_id)):
+                    or (volume.project_id != ctx.project_id and not sees_every_project(self.cloud.policy, ctx))):
                 raise NotFound(f"volume_id not found: {volume_id}")
-            self.cloud.policy.enforce(ctx, "volume:update", volume.project_id)
+            self.cloud.policy.enforce(ctx, "volume:attachment_delete", volume.project_id)
             volume.status = "detaching"
             volume.updated_at = self.cloud.clock.now()
         try:

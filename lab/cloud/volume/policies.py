@@ -1,17 +1,119 @@
-"""The volume service's policy rules (see lab.cloud.policy).
+"""The block storage service's policy rules, named as Cinder names them (cinder/policies/*.py) with Cinder's
+defaults expressed over the base rules (lab.cloud.policy): Cinder's "project member or admin" persona is
+`rule:project_member_or_admin`, "project reader" is `rule:project_reader_or_admin`, its admin-only APIs are
+`rule:admin_api`. The target of a check is the resource's project (`project_id:%(project_id)s`), as Cinder
+authorizes against the volume or snapshot itself.
 
-Transitional: the names and the coarse four levels of the first release; each is to be renamed as the
-OpenStack service names it (issue 12)."""
+Nova's os-volume_attachments API is served by this package too (attachments.py), so Nova's rules for it
+(`os_compute_api:os-volumes-attachments:*`) are declared here, with Cinder's `volume:attachment_*` rules that
+Nova's calls into Cinder meet.
+
+`context_is_admin` (a base rule) is what Cinder's `context.is_admin` is: it decides who sees every project's
+volumes and types, and who may reach another project's URL.
+"""
 
 from lab.cloud.policy import Rule
 
+READER = "rule:project_reader_or_admin"
+MEMBER = "rule:project_member_or_admin"
+ADMIN = "rule:admin_api"
+
+V = "/volume/v3/{project_id}"
+ACTION = f"{V}/volumes/{{volume_id}}/action"
+NOVA = "/compute/v2.1/servers/{server_id}/os-volume_attachments"
+
 RULES: tuple[Rule, ...] = (
-    Rule("volume:get", "rule:project_reader_or_admin", "Get: a reader of the target's project (or an operator)."),
-    Rule("volume:create", "rule:project_member_or_admin", "Create: a member of the target's project (or an operator)."),
-    Rule("volume:update", "rule:project_member_or_admin", "Update: a member of the target's project (or an operator)."),
-    Rule("volume:delete", "rule:project_member_or_admin", "Delete: a member of the target's project (or an operator)."),
-    Rule("volume:manage_types", "rule:context_is_admin", "Manage types: operators only."),
-    Rule("volume:update_quota", "rule:context_is_admin", "Update quota: operators only."),
-    Rule("volume:reset_status", "rule:context_is_admin", "Reset status: operators only."),
-    Rule("volume:get_pools", "rule:context_is_admin", "Get pools: operators only."),
+    # volumes (cinder/policies/volumes.py)
+    Rule("volume:create", MEMBER, "Create a volume.", (("POST", f"{V}/volumes"),)),
+    Rule("volume:create_from_image", MEMBER, "Create a volume from an image.",
+         (("POST", f"{V}/volumes (imageRef)"),)),
+    Rule("volume:get", READER, "Show a volume.", (("GET", f"{V}/volumes/{{volume_id}}"),)),
+    Rule("volume:get_all", READER, "List volumes.", (("GET", f"{V}/volumes"), ("GET", f"{V}/volumes/detail"))),
+    Rule("volume:update", MEMBER, "Update a volume, or its bootable flag.",
+         (("PUT", f"{V}/volumes/{{volume_id}}"), ("POST", f"{ACTION} (os-set_bootable)"))),
+    Rule("volume:delete", MEMBER, "Delete a volume.", (("DELETE", f"{V}/volumes/{{volume_id}}"),)),
+    Rule("volume_extension:volume_host_attribute", ADMIN, "Show a volume's os-vol-host-attr:host.",
+         (("GET", f"{V}/volumes/{{volume_id}}"), ("GET", f"{V}/volumes/detail"))),
+    Rule("volume_extension:volume_mig_status_attribute", ADMIN,
+         "Show a volume's migration status (os-vol-mig-status-attr:migstat, :name_id).",
+         (("GET", f"{V}/volumes/{{volume_id}}"), ("GET", f"{V}/volumes/detail"))),
+    # volume metadata (cinder/policies/volume_metadata.py)
+    Rule("volume:get_volume_metadata", READER, "Show a volume's metadata or one item of it.",
+         (("GET", f"{V}/volumes/{{volume_id}}/metadata"), ("GET", f"{V}/volumes/{{volume_id}}/metadata/{{key}}"))),
+    Rule("volume:create_volume_metadata", MEMBER, "Add metadata to a volume.",
+         (("POST", f"{V}/volumes/{{volume_id}}/metadata"),)),
+    Rule("volume:update_volume_metadata", MEMBER, "Replace a volume's metadata, or one item of it.",
+         (("PUT", f"{V}/volumes/{{volume_id}}/metadata"), ("PUT", f"{V}/volumes/{{volume_id}}/metadata/{{key}}"))),
+    Rule("volume:delete_volume_metadata", MEMBER, "Delete one item of a volume's metadata.",
+         (("DELETE", f"{V}/volumes/{{volume_id}}/metadata/{{key}}"),)),
+    # volume actions (cinder/policies/volume_actions.py)
+    Rule("volume:extend", MEMBER, "Extend a volume.", (("POST", f"{ACTION} (os-extend)"),)),
+    Rule("volume_extension:volume_admin_actions:reset_status", ADMIN, "Reset the status of a volume.",
+         (("POST", f"{ACTION} (os-reset_status)"),)),
+    Rule("volume:update_readonly_flag", MEMBER, "Update a volume's read-only flag.",
+         (("POST", f"{ACTION} (os-update_readonly_flag)"),)),
+    Rule("volume_extension:volume_actions:reserve", MEMBER, "Mark a volume as reserved.",
+         (("POST", f"{ACTION} (os-reserve)"),)),
+    Rule("volume_extension:volume_actions:unreserve", MEMBER, "Unmark a volume as reserved.",
+         (("POST", f"{ACTION} (os-unreserve)"),)),
+    Rule("volume_extension:volume_actions:begin_detaching", MEMBER, "Begin detaching a volume.",
+         (("POST", f"{ACTION} (os-begin_detaching)"),)),
+    Rule("volume_extension:volume_actions:roll_detaching", MEMBER, "Roll a volume's status back to in-use.",
+         (("POST", f"{ACTION} (os-roll_detaching)"),)),
+    Rule("volume_extension:volume_actions:attach", MEMBER, "Record an attachment of a volume.",
+         (("POST", f"{ACTION} (os-attach)"),)),
+    Rule("volume_extension:volume_actions:detach", MEMBER, "Clear an attachment of a volume.",
+         (("POST", f"{ACTION} (os-detach)"),)),
+    # snapshots (cinder/policies/snapshots.py, snapshot_metadata.py)
+    Rule("volume:create_snapshot", MEMBER, "Create a snapshot.", (("POST", f"{V}/snapshots"),)),
+    Rule("volume:get_snapshot", READER, "Show a snapshot.", (("GET", f"{V}/snapshots/{{snapshot_id}}"),)),
+    Rule("volume:get_all_snapshots", READER, "List snapshots.",
+         (("GET", f"{V}/snapshots"), ("GET", f"{V}/snapshots/detail"))),
+    Rule("volume:update_snapshot", MEMBER, "Update a snapshot.", (("PUT", f"{V}/snapshots/{{snapshot_id}}"),)),
+    Rule("volume:delete_snapshot", MEMBER, "Delete a snapshot.", (("DELETE", f"{V}/snapshots/{{snapshot_id}}"),)),
+    Rule("volume:get_snapshot_metadata", READER, "Show a snapshot's metadata or one item of it.",
+         (("GET", f"{V}/snapshots/{{snapshot_id}}/metadata"),
+          ("GET", f"{V}/snapshots/{{snapshot_id}}/metadata/{{key}}"))),
+    Rule("volume:update_snapshot_metadata", MEMBER, "Add to or replace a snapshot's metadata, or one item of it.",
+         (("POST", f"{V}/snapshots/{{snapshot_id}}/metadata"), ("PUT", f"{V}/snapshots/{{snapshot_id}}/metadata"),
+          ("PUT", f"{V}/snapshots/{{snapshot_id}}/metadata/{{key}}"))),
+    Rule("volume:delete_snapshot_metadata", MEMBER, "Delete one item of a snapshot's metadata.",
+         (("DELETE", f"{V}/snapshots/{{snapshot_id}}/metadata/{{key}}"),)),
+    # volume types (cinder/policies/volume_type.py, type_extra_specs.py)
+    Rule("volume_extension:type_get_all", READER, "List volume types.", (("GET", f"{V}/types"),)),
+    Rule("volume_extension:type_get", READER, "Show a volume type.", (("GET", f"{V}/types/{{type_id}}"),)),
+    Rule("volume_extension:type_create", ADMIN, "Create a volume type.", (("POST", f"{V}/types"),)),
+    Rule("volume_extension:type_delete", ADMIN, "Delete a volume type.", (("DELETE", f"{V}/types/{{type_id}}"),)),
+    Rule("volume_extension:types_extra_specs:index", READER, "List a volume type's extra specs.",
+         (("GET", f"{V}/types/{{type_id}}/extra_specs"),)),
+    Rule("volume_extension:types_extra_specs:create", ADMIN, "Add or replace extra specs of a volume type.",
+         (("POST", f"{V}/types/{{type_id}}/extra_specs"),)),
+    Rule("volume_extension:types_extra_specs:delete", ADMIN, "Delete an extra spec of a volume type.",
+         (("DELETE", f"{V}/types/{{type_id}}/extra_specs/{{key}}"),)),
+    # quotas and limits (cinder/policies/quotas.py, limits.py)
+    Rule("volume_extension:quotas:show", READER, "Show a project's quotas, their defaults or their usage.",
+         (("GET", f"{V}/os-quota-sets/{{target}}"), ("GET", f"{V}/os-quota-sets/{{target}}/defaults"),
+          ("GET", f"{V}/os-quota-sets/{{target}}?usage=True"))),
+    Rule("volume_extension:quotas:update", ADMIN, "Update a project's quotas.",
+         (("PUT", f"{V}/os-quota-sets/{{target}}"),)),
+    Rule("volume_extension:quotas:delete", ADMIN, "Reset a project's quotas to the defaults.",
+         (("DELETE", f"{V}/os-quota-sets/{{target}}"),)),
+    Rule("limits_extension:used_limits", READER, "Show the usage next to the absolute limits.",
+         (("GET", f"{V}/limits"),)),
+    # backend pools (cinder/policies/scheduler_stats.py)
+    Rule("scheduler_extension:scheduler_stats:get_pools", ADMIN, "List the backend pools and their capacity.",
+         (("GET", f"{V}/scheduler-stats/get_pools"),)),
+    # attachments, as Nova calls Cinder for them (cinder/policies/attachments.py)
+    Rule("volume:attachment_create", MEMBER, "Attach a volume to a server.", (("POST", NOVA),)),
+    Rule("volume:attachment_delete", MEMBER, "Detach a volume from a server.",
+         (("DELETE", f"{NOVA}/{{volume_id}}"),)),
+    # Nova's os-volume_attachments (nova/policies/volumes_attachments.py)
+    Rule("os_compute_api:os-volumes-attachments:index", READER, "List the volumes attached to a server.",
+         (("GET", NOVA),)),
+    Rule("os_compute_api:os-volumes-attachments:show", READER, "Show a volume attached to a server.",
+         (("GET", f"{NOVA}/{{volume_id}}"),)),
+    Rule("os_compute_api:os-volumes-attachments:create", MEMBER, "Attach a volume to a server.",
+         (("POST", NOVA),)),
+    Rule("os_compute_api:os-volumes-attachments:delete", MEMBER, "Detach a volume from a server.",
+         (("DELETE", f"{NOVA}/{{volume_id}}"),)),
 )

@@ -1,9 +1,13 @@
-"""Block storage quotas and limits (Cinder's os-quota-sets and absolute limits).
+"""Block storage quotas and limits (Cinder's os-quota-sets and absolute limits) over the one quota engine
+(lab/cloud/quotas.py, `cloud.quotas`).
 
 Usage is counted from the rows themselves inside the caller's write transaction (BEGIN IMMEDIATE), so a check
 and the insert it allows are one atomic step: two concurrent creates can never both take the last volume.
-`gigabytes` counts volumes and snapshots, as Cinder does; per-type limits (`volumes_<type>`, ...) are -1
-(unlimited) unless an admin sets them. Refusals are Cinder's 413 overLimit with its messages.
+`gigabytes` counts volumes and snapshots, as Cinder does. Refusals are Cinder's 413 overLimit with its messages.
+
+Cinder also has a limit per volume type (`volumes_<type>`, `gigabytes_<type>`, `snapshots_<type>`), -1 (unlimited)
+unless an admin sets one. Their names follow the types an admin creates at run time, so they are not resources
+the plugin can register: they are stored in the engine's table under their full names and checked here.
 """
 
 from __future__ import annotations
@@ -15,19 +19,19 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lab.cloud.context import RequestContext
-from lab.cloud.errors import BadRequest, Forbidden, OverLimit
-from lab.cloud.quotas import Resource, clear_limits, store_limits, stored_limits
+from lab.cloud.errors import BadRequest, OverLimit
+from lab.cloud.quotas import Exceeded, Quotas, Resource, store_limits, stored_limits
 from lab.cloud.volume.models import Snapshot, Volume, VolumeType
 
 if TYPE_CHECKING:
     from lab.cloud.app import Cloud
 
+SERVICE = "volume"
 DEFAULTS: dict[str, int] = {"volumes": 10, "snapshots": 10, "gigabytes": 1000, "backups": 10,
                             "backup_gigabytes": 1000, "groups": 10, "per_volume_gigabytes": -1}
 PER_TYPE = ("volumes", "gigabytes", "snapshots")
-# Cinder's quota resources, in the one quota engine (lab/cloud/quotas.py); per-type limits (`volumes_lvm`) are
-# stored there too, under their full names.
-RESOURCES = tuple(Resource("volume", name, default, {
+# Cinder's quota resources, in the one quota engine (lab/cloud/quotas.py).
+RESOURCES = tuple(Resource(SERVICE, name, default, {
     "volumes": lambda db, p: usage(db, p).volumes, "gigabytes": lambda db, p: usage(db, p).gigabytes,
     "snapshots": lambda db, p: usage(db, p).snapshots}.get(name)) for name, default in DEFAULTS.items())
 
@@ -37,6 +41,23 @@ class Usage:
     volumes: int
     gigabytes: int
     snapshots: int
+
+
+@dataclass(frozen=True)
+class QuotaSet:
+    """What an os-quota-sets answer says: the limits, and (with ?usage=True) what is in use of each."""
+
+    project_id: str | None  # None: the PUT answer, which has no `id`
+    limits: dict[str, int]
+    in_use: dict[str, int] | None = None
+
+
+@dataclass(frozen=True)
+class AbsoluteLimits:
+    """GET /limits: the caller's limits, and its usage when `limits_extension:used_limits` allows."""
+
+    limits: dict[str, int]
+    used: Usage | None
 
 
 def usage(db: Session, project_id: str, volume_type_id: str | None = None) -> Usage:
@@ -53,79 +74,86 @@ def usage(db: Session, project_id: str, volume_type_id: str | None = None) -> Us
     return Usage(volumes=int(volumes), gigabytes=int(volume_gb) + int(snapshot_gb), snapshots=int(snapshots))
 
 
-def limits(db: Session, project_id: str) -> dict[str, int]:
-    """Every quota of a project: the defaults, the per-type keys, and the admin's overrides."""
-    result = dict(DEFAULTS)
-    for name in db.scalars(select(VolumeType.name).order_by(VolumeType.name)):
-        for resource in PER_TYPE:
-            result[f"{resource}_{name}"] = -1
-    result.update(stored_limits(db, "volume", project_id))
+def _per_type_defaults(db: Session) -> dict[str, int]:
+    return {f"{resource}_{name}": -1 for name in db.scalars(select(VolumeType.name).order_by(VolumeType.name))
+            for resource in PER_TYPE}
+
+
+def limits(engine: Quotas, db: Session, project_id: str) -> dict[str, int]:
+    """Every quota of a project: the engine's (defaults and overrides), then the per-type ones."""
+    result = engine.limits(db, SERVICE, project_id) | _per_type_defaults(db)
+    result.update(stored_limits(db, SERVICE, project_id))
     return result
 
 
-def check(db: Session, project_id: str, volume_type: VolumeType, *, volumes: int = 0, gigabytes: int = 0,
-          snapshots: int = 0, volume_size: int | None = None) -> None:
-    """Raise Cinder's 413 when adding the given amounts would pass a quota of the project."""
-    quota = limits(db, project_id)
+def _over_quota(name: str, requested: int, used: int, limit: int) -> OverLimit:
+    """Cinder's 413 for one resource (`volumes`, `snapshots`, `gigabytes`, or one of their per-type names)."""
+    if name.startswith("volumes"):
+        return OverLimit(f"VolumeLimitExceeded: Maximum number of volumes allowed ({limit}) exceeded for quota "
+                         f"'{name}'.")
+    if name.startswith("snapshots"):
+        return OverLimit(f"SnapshotLimitExceeded: Maximum number of snapshots allowed ({limit}) exceeded for "
+                         f"quota '{name}'.")
+    return OverLimit(f"VolumeSizeExceedsAvailableQuota: Requested volume or snapshot exceeds allowed {name} quota. "
+                     f"Requested {requested}G, quota is {limit}G and {used}G has been consumed.")
+
+
+def check(engine: Quotas, db: Session, project_id: str, volume_type: VolumeType, *, volumes: int = 0,
+          gigabytes: int = 0, snapshots: int = 0, volume_size: int | None = None) -> None:
+    """Raise Cinder's 413 when adding the given amounts would pass a quota of the project: the size of one
+    volume, then the project's totals (the engine's check), then the totals of the volume's type."""
+    quota = limits(engine, db, project_id)
     per_volume = quota["per_volume_gigabytes"]
     if volume_size is not None and per_volume >= 0 and volume_size > per_volume:
         raise OverLimit(f"VolumeSizeExceedsLimit: Requested volume size {volume_size}G is larger than maximum "
                         f"allowed limit {per_volume}G.")
-    for suffix, used in (("", usage(db, project_id)),
-                         (f"_{volume_type.name}", usage(db, project_id, volume_type.id))):
-        if volumes and 0 <= quota[f"volumes{suffix}"] < used.volumes + volumes:
-            raise OverLimit(f"VolumeLimitExceeded: Maximum number of volumes allowed "
-                            f"({quota[f'volumes{suffix}']}) exceeded for quota 'volumes{suffix}'.")
-        if snapshots and 0 <= quota[f"snapshots{suffix}"] < used.snapshots + snapshots:
-            raise OverLimit(f"SnapshotLimitExceeded: Maximum number of snapshots allowed "
-                            f"({quota[f'snapshots{suffix}']}) exceeded for quota 'snapshots{suffix}'.")
-        allowed = quota[f"gigabytes{suffix}"]
-        if gigabytes and 0 <= allowed < used.gigabytes + gigabytes:
-            raise OverLimit(f"VolumeSizeExceedsAvailableQuota: Requested volume or snapshot exceeds allowed "
-                            f"gigabytes{suffix} quota. Requested {gigabytes}G, quota is {allowed}G and "
-                            f"{used.gigabytes}G has been consumed.")
+    deltas = {"volumes": volumes, "snapshots": snapshots, "gigabytes": gigabytes}
+    try:
+        engine.check(db, SERVICE, project_id, deltas)
+    except Exceeded as exc:
+        overs = {over[0]: over for over in exc.overs}
+        raise _over_quota(*next(overs[name] for name in deltas if name in overs)) from None
+    used = usage(db, project_id, volume_type.id)
+    for resource, delta in deltas.items():
+        name = f"{resource}_{volume_type.name}"
+        in_use = getattr(used, resource)
+        if delta and 0 <= quota[name] < in_use + delta:
+            raise _over_quota(name, delta, in_use, quota[name])
 
 
-class QuotasMixin:
-    """os-quota-sets and limits; mixed into VolumeService."""
+class VolumeQuotas:
+    """`cloud.volume.quotas`: os-quota-sets and limits."""
 
-    cloud: Cloud
+    def __init__(self, cloud: Cloud):
+        self.cloud = cloud
 
-    def _quota_target(self, ctx: RequestContext, project_id: str) -> None:
-        if not ctx.is_admin and project_id != ctx.project_id:
-            raise Forbidden("Policy doesn't allow volume_extension:quotas:show to be performed.")
-
-    def get_quota_set(self, ctx: RequestContext, project_id: str, *, with_usage: bool = False) -> dict[str, Any]:
+    def get(self, ctx: RequestContext, project_id: str, *, with_usage: bool = False) -> QuotaSet:
         """GET os-quota-sets/{project_id}[?usage=True]."""
-        self._quota_target(ctx, project_id)
+        self.cloud.policy.enforce(ctx, "volume_extension:quotas:show", project_id)
         with self.cloud.db.read() as db:
-            quota = limits(db, project_id)
+            quota = limits(self.cloud.quotas, db, project_id)
             if not with_usage:
-                return {"id": project_id, **quota}
-            used: dict[str, int] = {}
+                return QuotaSet(project_id, quota)
             total = usage(db, project_id)
-            used.update(volumes=total.volumes, gigabytes=total.gigabytes, snapshots=total.snapshots)
+            used = {"volumes": total.volumes, "gigabytes": total.gigabytes, "snapshots": total.snapshots}
             for t in db.scalars(select(VolumeType)):
                 per = usage(db, project_id, t.id)
                 used.update({f"volumes_{t.name}": per.volumes, f"gigabytes_{t.name}": per.gigabytes,
                              f"snapshots_{t.name}": per.snapshots})
-        return {"id": project_id, **{k: {"limit": v, "in_use": used.get(k, 0), "reserved": 0}
-                                     for k, v in quota.items()}}
+        return QuotaSet(project_id, quota, used)
 
-    def get_default_quota_set(self, ctx: RequestContext, project_id: str) -> dict[str, Any]:
+    def defaults(self, ctx: RequestContext, project_id: str) -> QuotaSet:
         """GET os-quota-sets/{project_id}/defaults."""
-        self._quota_target(ctx, project_id)
+        self.cloud.policy.enforce(ctx, "volume_extension:quotas:show", project_id)
         with self.cloud.db.read() as db:
-            names = list(db.scalars(select(VolumeType.name).order_by(VolumeType.name)))
-        defaults = dict(DEFAULTS)
-        defaults.update({f"{r}_{n}": -1 for n in names for r in PER_TYPE})
-        return {"id": project_id, **defaults}
+            return QuotaSet(project_id, self.cloud.quotas.defaults(SERVICE) | _per_type_defaults(db))
 
-    def update_quota_set(self, ctx: RequestContext, project_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+    def update(self, ctx: RequestContext, project_id: str, changes: dict[str, Any]) -> QuotaSet:
         """PUT os-quota-sets/{project_id} (admin): set limits; -1 is unlimited."""
-        self.cloud.policy.enforce(ctx, "volume:update_quota")
+        self.cloud.policy.enforce(ctx, "volume_extension:quotas:update", project_id)
         with self.cloud.db.write() as db:
-            known = limits(db, project_id)
+            known = limits(self.cloud.quotas, db, project_id)
+            values: dict[str, int] = {}
             for resource, value in changes.items():
                 if resource not in known:
                     raise BadRequest(f"Bad key(s) in quota set: {resource}")
@@ -135,24 +163,23 @@ class QuotasMixin:
                 if limit < -1:
                     raise BadRequest(f"Invalid input received: Quota limit {limit} for {resource} must be "
                                      f"greater than or equal to -1.")
-                store_limits(db, "volume", project_id, {resource: limit})
-            return limits(db, project_id)
+                values[resource] = limit
+            registered = self.cloud.quotas.defaults(SERVICE)
+            self.cloud.quotas.set_limits(db, SERVICE, project_id, {k: v for k, v in values.items() if k in registered})
+            store_limits(db, SERVICE, project_id, {k: v for k, v in values.items() if k not in registered})
+            return QuotaSet(None, limits(self.cloud.quotas, db, project_id))
 
-    def delete_quota_set(self, ctx: RequestContext, project_id: str) -> None:
+    def delete(self, ctx: RequestContext, project_id: str) -> None:
         """DELETE os-quota-sets/{project_id} (admin): back to the defaults."""
-        self.cloud.policy.enforce(ctx, "volume:update_quota")
+        self.cloud.policy.enforce(ctx, "volume_extension:quotas:delete", project_id)
         with self.cloud.db.write() as db:
-            clear_limits(db, project_id, "volume")
+            self.cloud.quotas.reset(db, project_id, SERVICE)
 
-    def get_limits(self, ctx: RequestContext) -> dict[str, Any]:
-        """GET /limits: the caller's absolute limits and usage (no rate limits)."""
+    def absolute_limits(self, ctx: RequestContext) -> AbsoluteLimits:
+        """GET /limits: the caller's absolute limits and (as Cinder's used_limits extension) usage."""
         project_id = ctx.project_id or ""
         with self.cloud.db.read() as db:
-            quota = limits(db, project_id)
-            used = usage(db, project_id)
-        return {"rate": [], "absolute": {
-            "maxTotalVolumes": quota["volumes"], "maxTotalSnapshots": quota["snapshots"],
-            "maxTotalVolumeGigabytes": quota["gigabytes"], "maxTotalBackups": quota["backups"],
-            "maxTotalBackupGigabytes": quota["backup_gigabytes"],
-            "totalVolumesUsed": used.volumes, "totalSnapshotsUsed": used.snapshots,
-            "totalGigabytesUsed": used.gigabytes, "totalBackupsUsed": 0, "totalBackupGigabytesUsed": 0}}
+            quota = limits(self.cloud.quotas, db, project_id)
+            used = (usage(db, project_id) if self.cloud.policy.allows(ctx, "limits_extension:used_limits")
+                    else None)
+        return AbsoluteLimits(quota, used)

@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from lab.cloud.context import RequestContext
-from lab.cloud.errors import BadRequest, Forbidden
+from lab.cloud.errors import Forbidden
 from lab.cloud.http import (
     cloud_of,
     context_of,
@@ -26,7 +26,8 @@ from lab.cloud.http import (
 )
 from lab.cloud.volume import schemas
 from lab.cloud.volume.service import VolumeService
-from lab.cloud.volume.volumes import VolumeView
+from lab.cloud.volume.snapshots import Snapshots
+from lab.cloud.volume.volumes import Volumes, VolumeView
 
 
 def _service(request: Request) -> VolumeService:
@@ -38,18 +39,18 @@ def _base(request: Request) -> str:
 
 
 def _ctx(request: Request) -> RequestContext:
-    """The caller; a project in the URL other than the token's is refused unless the caller is an admin."""
+    """The caller; a project in the URL other than the token's is refused unless `context_is_admin` allows."""
     ctx = context_of(request)
     project_id = request.path_params.get("project_id")
-    if project_id is not None and project_id != ctx.project_id and not ctx.is_admin:
+    if (project_id is not None and project_id != ctx.project_id
+            and not cloud_of(request).policy.allows(ctx, "context_is_admin")):
         raise Forbidden(f"Policy doesn't allow project {project_id} to be reached with a token scoped to "
                         f"project {ctx.project_id}.")
     return ctx
 
 
 def _render(request: Request, view: VolumeView, *, show: bool) -> dict[str, Any]:
-    return schemas.volume(view.volume, type_name=view.type_name, attachments=view.attachments,
-                          base=_base(request), show=show, is_admin=context_of(request).is_admin)
+    return schemas.volume(view, _base(request), show=show)
 
 
 # ------------------------------------------------------------------------------------------------ discovery
@@ -70,7 +71,7 @@ async def list_volumes(request: Request, detail: bool) -> Response:
     filters = {"name": query_value(request, "name"), "status": query_value(request, "status"),
                "availability_zone": query_value(request, "availability_zone"),
                "bootable": query_bool(request, "bootable"), "project_id": query_value(request, "project_id")}
-    page = _service(request).list_volumes(
+    page = _service(request).volumes.list(
         ctx, filters=filters, metadata=schemas.parse_metadata_filter(query_value(request, "metadata")),
         sort=query_value(request, "sort"), sort_key=query_value(request, "sort_key"),
         sort_dir=query_value(request, "sort_dir"), limit=limit, marker=query_value(request, "marker"),
@@ -97,26 +98,26 @@ async def volumes_detail(request: Request) -> Response:
 async def create_volume(request: Request) -> Response:
     ctx = _ctx(request)
     req = schemas.parse_volume_create(await read_json(request))
-    view = _service(request).create_volume(ctx, req)
+    view = _service(request).volumes.create(ctx, req)
     return respond({"volume": _render(request, view, show=False)}, 202)
 
 
 async def show_volume(request: Request) -> Response:
-    view = _service(request).get_volume(_ctx(request), request.path_params["volume_id"])
+    view = _service(request).volumes.get(_ctx(request), request.path_params["volume_id"])
     return respond({"volume": _render(request, view, show=True)})
 
 
 async def update_volume(request: Request) -> Response:
     ctx = _ctx(request)
     changes = schemas.parse_update(await read_json(request), "volume")
-    view = _service(request).update_volume(ctx, request.path_params["volume_id"], changes)
+    view = _service(request).volumes.update(ctx, request.path_params["volume_id"], changes)
     return respond({"volume": _render(request, view, show=False)})
 
 
 async def delete_volume(request: Request) -> Response:
     ctx = _ctx(request)
     cascade = query_bool(request, "cascade", False)
-    _service(request).delete_volume(ctx, request.path_params["volume_id"], cascade=bool(cascade))
+    _service(request).volumes.delete(ctx, request.path_params["volume_id"], cascade=bool(cascade))
     return no_content(202)
 
 
@@ -125,103 +126,71 @@ async def volume_action(request: Request) -> Response:
     (os-reserve, os-unreserve, os-attach, os-detach, os-begin_detaching, os-roll_detaching,
     os-update_readonly_flag; see volume_actions.py)."""
     ctx = _ctx(request)
-    body = await read_json(request)
+    action = schemas.parse_volume_action(await read_json(request))
     volume_id = request.path_params["volume_id"]
     service = _service(request)
-    if len(body) != 1:
-        raise BadRequest("Invalid input received: exactly one action is expected.")
-    action, args = next(iter(body.items()))
-    if action == "os-extend":
-        arguments = schemas.body_object(body, "os-extend")
-        new_size = schemas.size_value(arguments.get("new_size"), "new_size")
-        assert new_size is not None
-        service.extend_volume(ctx, volume_id, new_size)
-        return no_content(202)
-    if action == "os-set_bootable":
-        arguments = schemas.body_object(body, "os-set_bootable")
-        if "bootable" not in arguments:
-            raise BadRequest("Invalid input for field/attribute os-set_bootable. Value: {}. 'bootable' is a "
-                             "required property")
-        service.set_bootable(ctx, volume_id, schemas.boolean_value(arguments["bootable"], "bootable"))
+    if action.name == "os-extend":
+        assert action.new_size is not None
+        service.volumes.extend(ctx, volume_id, action.new_size)
+    elif action.name == "os-set_bootable":
+        service.volumes.set_bootable(ctx, volume_id, bool(action.flag))
         return no_content(200)
-    if action == "os-reset_status":
-        arguments = schemas.body_object(body, "os-reset_status")
-        service.reset_status(ctx, volume_id, arguments.get("status"), arguments.get("attach_status"))
-        return no_content(202)
-    simple = {"os-reserve": service.reserve, "os-unreserve": service.unreserve,
-              "os-begin_detaching": service.begin_detaching, "os-roll_detaching": service.roll_detaching}
-    if action in simple:
-        simple[action](ctx, volume_id)
-        return no_content(202)
-    if action == "os-attach":
-        arguments = schemas.body_object(body, "os-attach")
-        service.mark_attached(ctx, volume_id, str(arguments.get("instance_uuid") or ""),
-                              str(arguments.get("mountpoint") or ""))
-        return no_content(202)
-    if action == "os-detach":
-        arguments = args if isinstance(args, dict) else {}
-        service.mark_detached(ctx, volume_id, arguments.get("attachment_id"))
-        return no_content(202)
-    if action == "os-update_readonly_flag":
-        arguments = schemas.body_object(body, "os-update_readonly_flag")
-        if "readonly" not in arguments:
-            raise BadRequest("Invalid input for field/attribute os-update_readonly_flag. Value: {}. 'readonly' "
-                             "is a required property")
-        service.update_readonly_flag(ctx, volume_id, schemas.boolean_value(arguments["readonly"], "readonly"))
-        return no_content(202)
-    raise BadRequest(f"There is no such action: {action}")
+    elif action.name == "os-reset_status":
+        service.volumes.reset_status(ctx, volume_id, action.status, action.attach_status)
+    elif action.name == "os-attach":
+        service.actions.mark_attached(ctx, volume_id, action.instance_uuid, action.mountpoint)
+    elif action.name == "os-detach":
+        service.actions.mark_detached(ctx, volume_id, action.attachment_id)
+    elif action.name == "os-update_readonly_flag":
+        service.actions.update_readonly_flag(ctx, volume_id, bool(action.flag))
+    else:
+        {"os-reserve": service.actions.reserve, "os-unreserve": service.actions.unreserve,
+         "os-begin_detaching": service.actions.begin_detaching,
+         "os-roll_detaching": service.actions.roll_detaching}[action.name](ctx, volume_id)
+    return no_content(202)
 
 
 # ------------------------------------------------------------------------------------------------ metadata
-def _metadata_service(request: Request) -> tuple[Any, str]:
+def _metadata_of(request: Request) -> tuple[Volumes | Snapshots, str]:
+    """The volume's or the snapshot's metadata, by the route's path (both speak Cinder's metadata API)."""
     service = _service(request)
     if "volume_id" in request.path_params:
-        return service.set_volume_metadata, request.path_params["volume_id"]
-    return service.set_snapshot_metadata, request.path_params["snapshot_id"]
-
-
-def _current_metadata(request: Request, ctx: RequestContext) -> dict[str, str]:
-    service = _service(request)
-    if "volume_id" in request.path_params:
-        return service.get_volume_metadata(ctx, request.path_params["volume_id"])
-    return dict(service.get_snapshot(ctx, request.path_params["snapshot_id"]).metadata_ or {})
+        return service.volumes, request.path_params["volume_id"]
+    return service.snapshots, request.path_params["snapshot_id"]
 
 
 async def get_metadata(request: Request) -> Response:
-    return respond({"metadata": _current_metadata(request, _ctx(request))})
+    owner, resource_id = _metadata_of(request)
+    return respond({"metadata": owner.get_metadata(_ctx(request), resource_id)})
 
 
 async def set_metadata(request: Request) -> Response:
     """POST merges, PUT replaces (Cinder's create_metadata / update_all)."""
     ctx = _ctx(request)
     metadata = schemas.parse_metadata_body(await read_json(request))
-    setter, resource_id = _metadata_service(request)
-    return respond({"metadata": setter(ctx, resource_id, metadata, replace=request.method == "PUT")})
+    owner, resource_id = _metadata_of(request)
+    change = owner.replace_metadata if request.method == "PUT" else owner.create_metadata
+    return respond({"metadata": change(ctx, resource_id, metadata)})
 
 
 async def get_meta_item(request: Request) -> Response:
-    key = request.path_params["key"]
-    current = _current_metadata(request, _ctx(request))
-    if key not in current:
-        from lab.cloud.errors import NotFound
-
-        raise NotFound("Metadata item was not found")
-    return respond({"meta": {key: current[key]}})
+    owner, resource_id = _metadata_of(request)
+    return respond({"meta": owner.get_metadata(_ctx(request), resource_id, request.path_params["key"])})
 
 
 async def set_meta_item(request: Request) -> Response:
     ctx = _ctx(request)
     key = request.path_params["key"]
     value = schemas.parse_meta_item(await read_json(request), key)
-    setter, resource_id = _metadata_service(request)
-    setter(ctx, resource_id, {key: value})
+    owner, resource_id = _metadata_of(request)
+    owner.update_metadata_item(ctx, resource_id, key, value)
     return respond({"meta": {key: value}})
 
 
 async def delete_meta_item(request: Request) -> Response:
     ctx = _ctx(request)
-    setter, resource_id = _metadata_service(request)
-    setter(ctx, resource_id, {}, delete_key=request.path_params["key"])
+    owner, resource_id = _metadata_of(request)
+    owner.delete_metadata_item(ctx, resource_id, request.path_params["key"])
     return no_content(200)
 
 
@@ -230,7 +199,7 @@ async def list_snapshots(request: Request, detail: bool) -> Response:
     ctx = _ctx(request)
     limit = query_int(request, "limit", minimum=0)
     filters = {k: query_value(request, k) for k in ("name", "status", "volume_id")}
-    rows, page = _service(request).list_snapshots(
+    rows, page = _service(request).snapshots.list(
         ctx, filters=filters, limit=limit, marker=query_value(request, "marker"),
         offset=query_int(request, "offset", minimum=0), sort=query_value(request, "sort"),
         sort_key=query_value(request, "sort_key"), sort_dir=query_value(request, "sort_dir"))
@@ -253,24 +222,24 @@ async def snapshots_detail(request: Request) -> Response:
 async def create_snapshot(request: Request) -> Response:
     ctx = _ctx(request)
     req = schemas.parse_snapshot_create(await read_json(request))
-    snap = _service(request).create_snapshot(ctx, req)
+    snap = _service(request).snapshots.create(ctx, req)
     return respond({"snapshot": schemas.snapshot(snap)}, 202)
 
 
 async def show_snapshot(request: Request) -> Response:
-    snap = _service(request).get_snapshot(_ctx(request), request.path_params["snapshot_id"])
+    snap = _service(request).snapshots.get(_ctx(request), request.path_params["snapshot_id"])
     return respond({"snapshot": schemas.snapshot(snap, show=True)})
 
 
 async def update_snapshot(request: Request) -> Response:
     ctx = _ctx(request)
     changes = schemas.parse_update(await read_json(request), "snapshot")
-    snap = _service(request).update_snapshot(ctx, request.path_params["snapshot_id"], changes)
+    snap = _service(request).snapshots.update(ctx, request.path_params["snapshot_id"], changes)
     return respond({"snapshot": schemas.snapshot(snap)})
 
 
 async def delete_snapshot(request: Request) -> Response:
-    _service(request).delete_snapshot(_ctx(request), request.path_params["snapshot_id"])
+    _service(request).snapshots.delete(_ctx(request), request.path_params["snapshot_id"])
     return no_content(202)
 
 
@@ -279,71 +248,71 @@ async def list_types(request: Request) -> Response:
     # OSC sends is_public=none (lower case) to mean "public and private" (Cinder's is_public=None).
     raw = request.query_params.get("is_public")
     is_public = None if raw is None or raw.lower() == "none" else query_bool(request, "is_public")
-    types = _service(request).list_volume_types(_ctx(request), is_public)
+    types = _service(request).types.list(_ctx(request), is_public)
     return respond({"volume_types": [schemas.volume_type(t) for t in types]})
 
 
 async def show_type(request: Request) -> Response:
-    vtype = _service(request).get_volume_type(_ctx(request), request.path_params["type_id"])
+    vtype = _service(request).types.get(_ctx(request), request.path_params["type_id"])
     return respond({"volume_type": schemas.volume_type(vtype)})
 
 
 async def create_type(request: Request) -> Response:
     ctx = _ctx(request)
-    body = schemas.body_object(await read_json(request), "volume_type")
-    vtype = _service(request).create_volume_type(ctx, body)
-    return respond({"volume_type": schemas.volume_type(vtype)})
+    req = schemas.parse_type_create(await read_json(request))
+    vtype = _service(request).types.create(ctx, req)
+    return respond({"volume_type": schemas.volume_type(vtype, created=True)})
 
 
 async def delete_type(request: Request) -> Response:
-    _service(request).delete_volume_type(_ctx(request), request.path_params["type_id"])
+    _service(request).types.delete(_ctx(request), request.path_params["type_id"])
     return no_content(202)
 
 
 async def get_extra_specs(request: Request) -> Response:
-    vtype = _service(request).get_volume_type(_ctx(request), request.path_params["type_id"])
-    return respond({"extra_specs": dict(vtype.extra_specs or {})})
+    specs = _service(request).types.get_extra_specs(_ctx(request), request.path_params["type_id"])
+    return respond({"extra_specs": specs})
 
 
 async def set_extra_specs(request: Request) -> Response:
     ctx = _ctx(request)
     specs = schemas.body_object(await read_json(request), "extra_specs")
-    result = _service(request).set_extra_specs(ctx, request.path_params["type_id"], specs)
+    result = _service(request).types.set_extra_specs(ctx, request.path_params["type_id"], specs)
     return respond({"extra_specs": result})
 
 
 async def delete_extra_spec(request: Request) -> Response:
-    _service(request).delete_extra_spec(_ctx(request), request.path_params["type_id"],
-                                               request.path_params["key"])
+    _service(request).types.delete_extra_spec(_ctx(request), request.path_params["type_id"],
+                                              request.path_params["key"])
     return no_content(202)
 
 
 # ------------------------------------------------------------------------------------------------ quotas, limits
 async def show_quota_set(request: Request) -> Response:
-    quota = _service(request).get_quota_set(_ctx(request), request.path_params["target"],
-                                                   with_usage=bool(query_bool(request, "usage", False)))
-    return respond({"quota_set": quota})
+    quota = _service(request).quotas.get(_ctx(request), request.path_params["target"],
+                                         with_usage=bool(query_bool(request, "usage", False)))
+    return respond({"quota_set": schemas.quota_set(quota)})
 
 
 async def default_quota_set(request: Request) -> Response:
-    quota = _service(request).get_default_quota_set(_ctx(request), request.path_params["target"])
-    return respond({"quota_set": quota})
+    quota = _service(request).quotas.defaults(_ctx(request), request.path_params["target"])
+    return respond({"quota_set": schemas.quota_set(quota)})
 
 
 async def update_quota_set(request: Request) -> Response:
     ctx = _ctx(request)
     changes = schemas.body_object(await read_json(request), "quota_set")
-    quota = _service(request).update_quota_set(ctx, request.path_params["target"], changes)
-    return respond({"quota_set": quota})
+    quota = _service(request).quotas.update(ctx, request.path_params["target"], changes)
+    return respond({"quota_set": schemas.quota_set(quota)})
 
 
 async def delete_quota_set(request: Request) -> Response:
-    _service(request).delete_quota_set(_ctx(request), request.path_params["target"])
+    _service(request).quotas.delete(_ctx(request), request.path_params["target"])
     return no_content(200)
 
 
 async def show_limits(request: Request) -> Response:
-    return respond({"limits": _service(request).get_limits(_ctx(request))})
+    return respond({"limits": schemas.absolute_limits(_service(request).quotas.absolute_limits(_ctx(request)))})
 
 
 async def availability_zones(request: Request) -> Response:
@@ -353,8 +322,8 @@ async def availability_zones(request: Request) -> Response:
 
 async def get_pools(request: Request) -> Response:
     ctx = _ctx(request)
-    pools = _service(request).get_pools(ctx, detail=bool(query_bool(request, "detail", False)))
-    return respond({"pools": pools})
+    detail = bool(query_bool(request, "detail", False))
+    return respond({"pools": [schemas.pool(p, detail=detail) for p in _service(request).get_pools(ctx)]})
 
 
 P = "/v3/{project_id}"
@@ -404,43 +373,27 @@ routes = [
 
 
 # ------------------------------------------------------------------------------------------------ Nova's side
-def _attachment_request(body: dict[str, Any]) -> tuple[str, str | None]:
-    attachment = body.get("volumeAttachment")
-    if not isinstance(attachment, dict):
-        raise BadRequest("Invalid input for field/attribute volumeAttachment. Value: None. "
-                         "'volumeAttachment' is a required property")
-    volume_id = attachment.get("volumeId")
-    if not isinstance(volume_id, str) or not volume_id:
-        raise BadRequest(f"Invalid input for field/attribute volumeAttachment. Value: {attachment}. "
-                         f"'volumeId' is a required property")
-    device = attachment.get("device")
-    if device is not None and not isinstance(device, str):
-        raise BadRequest(f"Invalid input for field/attribute device. Value: {device}. "
-                         f"{device!r} is not of type 'string', 'null'")
-    return volume_id, device
-
-
 async def list_attachments(request: Request) -> Response:
-    atts = _service(request).list_server_attachments(context_of(request), request.path_params["server_id"])
+    atts = _service(request).attachments.list_for_server(context_of(request), request.path_params["server_id"])
     return respond({"volumeAttachments": [schemas.nova_attachment(a) for a in atts]})
 
 
 async def attach_volume(request: Request) -> Response:
     ctx = context_of(request)
-    volume_id, device = _attachment_request(await read_json(request))
-    att = _service(request).attach_volume(ctx, request.path_params["server_id"], volume_id, device)
+    volume_id, device = schemas.parse_volume_attachment(await read_json(request))
+    att = _service(request).attachments.attach(ctx, request.path_params["server_id"], volume_id, device)
     return respond({"volumeAttachment": schemas.nova_attachment(att)})
 
 
 async def show_attachment(request: Request) -> Response:
-    att = _service(request).get_server_attachment(context_of(request), request.path_params["server_id"],
-                                                         request.path_params["volume_id"])
+    att = _service(request).attachments.get_for_server(context_of(request), request.path_params["server_id"],
+                                                       request.path_params["volume_id"])
     return respond({"volumeAttachment": schemas.nova_attachment(att)})
 
 
 async def detach_volume(request: Request) -> Response:
-    _service(request).detach_volume(context_of(request), request.path_params["server_id"],
-                                           request.path_params["volume_id"])
+    _service(request).attachments.detach(context_of(request), request.path_params["server_id"],
+                                         request.path_params["volume_id"])
     return no_content(202)
 
 

@@ -13,11 +13,16 @@ import ast
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lab.cloud.errors import BadRequest, NotFound
 from lab.cloud.http import timestamp_naive
 from lab.cloud.volume.models import Snapshot, Volume, VolumeAttachment, VolumeType
+
+if TYPE_CHECKING:  # the service's result types (their modules import this one for the request types)
+    from lab.cloud.volume.quotas import AbsoluteLimits, QuotaSet
+    from lab.cloud.volume.service import Pool
+    from lab.cloud.volume.volumes import VolumeView
 
 MAX_INT = 2**31 - 1
 VERSION = "3.0"
@@ -198,6 +203,99 @@ def parse_snapshot_create(body: dict[str, Any]) -> SnapshotCreate:
     )
 
 
+@dataclass(frozen=True)
+class TypeCreate:
+    name: str
+    description: str | None = None
+    is_public: bool = True
+    extra_specs: dict[str, str] = field(default_factory=dict)
+
+
+def parse_type_create(body: dict[str, Any]) -> TypeCreate:
+    """POST /types: {"volume_type": {name, description, os-volume-type-access:is_public, extra_specs}}."""
+    obj = body_object(body, "volume_type")
+    name = optional_string(obj, "name", "volume_type")
+    if not name or not name.strip():
+        raise BadRequest("Invalid input for field/attribute name. Value: None. None is not of type 'string'")
+    public = obj.get(TYPE_PUBLIC_KEY, obj.get("is_public"))
+    specs = obj.get("extra_specs") or {}
+    if not isinstance(specs, dict):
+        raise BadRequest("Invalid input for field/attribute extra_specs. Value: "
+                         f"{specs}. {specs!r} is not of type 'object'")
+    return TypeCreate(name=name, description=optional_string(obj, "description", "volume_type"),
+                      is_public=True if public is None else boolean_value(public, "is_public"),
+                      extra_specs={str(k): str(v) for k, v in specs.items()})
+
+
+# POST /volumes/{id}/action: the actions this cloud serves, and those that take no arguments.
+STATUS_ACTIONS = ("os-reserve", "os-unreserve", "os-begin_detaching", "os-roll_detaching")
+ACTIONS = ("os-extend", "os-set_bootable", "os-reset_status", "os-attach", "os-detach", "os-update_readonly_flag",
+           *STATUS_ACTIONS)
+
+
+@dataclass(frozen=True)
+class VolumeAction:
+    """One volume action with its arguments (those of its kind; the rest stay None)."""
+
+    name: str
+    new_size: int | None = None  # os-extend
+    flag: bool | None = None  # os-set_bootable's bootable, os-update_readonly_flag's readonly
+    status: str | None = None  # os-reset_status
+    attach_status: str | None = None  # os-reset_status
+    instance_uuid: str = ""  # os-attach
+    mountpoint: str = ""  # os-attach
+    attachment_id: str | None = None  # os-detach
+
+
+def _required_flag(body: dict[str, Any], action: str, key: str) -> bool:
+    arguments = body_object(body, action)
+    if key not in arguments:
+        raise BadRequest(f"Invalid input for field/attribute {action}. Value: {{}}. '{key}' is a required property")
+    return boolean_value(arguments[key], key)
+
+
+def parse_volume_action(body: dict[str, Any]) -> VolumeAction:
+    """{"<action>": {arguments}}: exactly one action, with Cinder's 400 for what it does not know."""
+    if len(body) != 1:
+        raise BadRequest("Invalid input received: exactly one action is expected.")
+    action, args = next(iter(body.items()))
+    if action not in ACTIONS:
+        raise BadRequest(f"There is no such action: {action}")
+    if action == "os-extend":
+        return VolumeAction(action, new_size=size_value(body_object(body, action).get("new_size"), "new_size"))
+    if action == "os-set_bootable":
+        return VolumeAction(action, flag=_required_flag(body, action, "bootable"))
+    if action == "os-update_readonly_flag":
+        return VolumeAction(action, flag=_required_flag(body, action, "readonly"))
+    if action == "os-reset_status":
+        arguments = body_object(body, action)
+        return VolumeAction(action, status=arguments.get("status"), attach_status=arguments.get("attach_status"))
+    if action == "os-attach":
+        arguments = body_object(body, action)
+        return VolumeAction(action, instance_uuid=str(arguments.get("instance_uuid") or ""),
+                            mountpoint=str(arguments.get("mountpoint") or ""))
+    if action == "os-detach":
+        return VolumeAction(action, attachment_id=(args if isinstance(args, dict) else {}).get("attachment_id"))
+    return VolumeAction(action)
+
+
+def parse_volume_attachment(body: dict[str, Any]) -> tuple[str, str | None]:
+    """Nova's POST /servers/{id}/os-volume_attachments: (volumeId, device)."""
+    attachment = body.get("volumeAttachment")
+    if not isinstance(attachment, dict):
+        raise BadRequest("Invalid input for field/attribute volumeAttachment. Value: None. "
+                         "'volumeAttachment' is a required property")
+    volume_id = attachment.get("volumeId")
+    if not isinstance(volume_id, str) or not volume_id:
+        raise BadRequest(f"Invalid input for field/attribute volumeAttachment. Value: {attachment}. "
+                         f"'volumeId' is a required property")
+    device = attachment.get("device")
+    if device is not None and not isinstance(device, str):
+        raise BadRequest(f"Invalid input for field/attribute device. Value: {device}. "
+                         f"{device!r} is not of type 'string', 'null'")
+    return volume_id, device
+
+
 def parse_metadata_body(body: dict[str, Any]) -> dict[str, str]:
     """{"metadata": {...}} for the metadata routes."""
     value = metadata_value(body_object(body, "metadata"), allow_null=False)
@@ -243,9 +341,10 @@ def attachment(volume: Volume, att: VolumeAttachment) -> dict[str, Any]:
             "host_name": None, "volume_id": volume.id, "device": att.device, "id": volume.id}
 
 
-def volume(v: Volume, *, type_name: str | None, attachments: list[VolumeAttachment], base: str,
-           show: bool = False, is_admin: bool = False) -> dict[str, Any]:
-    """A volume at 3.0. `show` adds the extension keys of GET /volumes/{id} and /volumes/detail."""
+def volume(view: VolumeView, base: str, *, show: bool = False) -> dict[str, Any]:
+    """A volume at 3.0. `show` adds the extension keys of GET /volumes/{id} and /volumes/detail, those the
+    policy lets the caller see (`view.shows`)."""
+    v, type_name, attachments, shows = view.volume, view.type_name, view.attachments, view.shows
     body: dict[str, Any] = {
         "id": v.id, "status": v.status, "size": v.size, "availability_zone": v.availability_zone,
         "created_at": time(v.created_at), "updated_at": time(v.updated_at),
@@ -260,9 +359,11 @@ def volume(v: Volume, *, type_name: str | None, attachments: list[VolumeAttachme
         body["os-vol-tenant-attr:tenant_id"] = v.project_id
         if v.image_metadata:
             body["volume_image_metadata"] = dict(v.image_metadata)
-        if is_admin:
+        if shows.admin:
             body["migration_status"] = None
+        if shows.host:
             body["os-vol-host-attr:host"] = v.host
+        if shows.migration:
             body["os-vol-mig-status-attr:migstat"] = None
             body["os-vol-mig-status-attr:name_id"] = None
     return body
@@ -286,13 +387,12 @@ def snapshot(s: Snapshot, *, show: bool = False) -> dict[str, Any]:
     return body
 
 
-def snapshot_summary(s: Snapshot) -> dict[str, Any]:
-    return snapshot(s)
-
-
-def volume_type(t: VolumeType) -> dict[str, Any]:
-    return {"id": t.id, "name": t.name, "description": t.description, "is_public": t.is_public,
-            TYPE_PUBLIC_KEY: t.is_public, "extra_specs": dict(t.extra_specs or {}), "qos_specs_id": None}
+def volume_type(t: VolumeType, *, created: bool = False) -> dict[str, Any]:
+    """A volume type. The create answer comes from Cinder's older view builder, which has no `qos_specs_id`
+    (tempest's create_volume_type schema refuses one)."""
+    body = {"id": t.id, "name": t.name, "description": t.description, "is_public": t.is_public,
+            TYPE_PUBLIC_KEY: t.is_public, "extra_specs": dict(t.extra_specs or {})}
+    return body if created else {**body, "qos_specs_id": None}
 
 
 def nova_attachment(att: VolumeAttachment) -> dict[str, Any]:
@@ -309,3 +409,41 @@ def version_entry(base: str) -> dict[str, Any]:
 
 def availability_zones() -> dict[str, Any]:
     return {"availabilityZoneInfo": [{"zoneName": DEFAULT_AZ, "zoneState": {"available": True}}]}
+
+
+def quota_set(q: QuotaSet) -> dict[str, Any]:
+    """Cinder's quota_set: the limits (with `id`, except in a PUT answer), or with ?usage=True each resource's
+    {limit, in_use, reserved}."""
+    head = {} if q.project_id is None else {"id": q.project_id}
+    if q.in_use is None:
+        return {**head, **q.limits}
+    return {**head, **{k: {"limit": v, "in_use": q.in_use.get(k, 0), "reserved": 0} for k, v in q.limits.items()}}
+
+
+def absolute_limits(a: AbsoluteLimits) -> dict[str, Any]:
+    """GET /limits (no rate limits); the *Used keys only with the usage (Cinder's used_limits extension)."""
+    q = a.limits
+    absolute: dict[str, Any] = {
+        "maxTotalVolumes": q["volumes"], "maxTotalSnapshots": q["snapshots"],
+        "maxTotalVolumeGigabytes": q["gigabytes"], "maxTotalBackups": q["backups"],
+        "maxTotalBackupGigabytes": q["backup_gigabytes"]}
+    if a.used is not None:
+        absolute.update(totalVolumesUsed=a.used.volumes, totalSnapshotsUsed=a.used.snapshots,
+                        totalGigabytesUsed=a.used.gigabytes, totalBackupsUsed=0, totalBackupGigabytesUsed=0)
+    return {"rate": [], "absolute": absolute}
+
+
+def pool(p: Pool, *, detail: bool = False) -> dict[str, Any]:
+    """One entry of GET /scheduler-stats/get_pools[?detail=True]."""
+    stats = p.stats
+    name = f"stacklab@{stats.backend_name}#{stats.backend_name}"
+    if not detail:
+        return {"name": name}
+    return {"name": name, "capabilities": {
+        "volume_backend_name": stats.backend_name, "vendor_name": "StackLab", "driver_version": "1.0",
+        "storage_protocol": stats.storage_protocol, "total_capacity_gb": stats.total_capacity_gb,
+        "free_capacity_gb": stats.free_capacity_gb, "provisioned_capacity_gb": stats.provisioned_capacity_gb,
+        "allocated_capacity_gb": p.allocated_gb, "reserved_percentage": 0,
+        "thin_provisioning_support": stats.thin_provisioning_support, "thick_provisioning_support": False,
+        "max_over_subscription_ratio": "1.0", "multiattach": False,
+        "allocated_bytes_on_disk": stats.allocated_bytes, "timestamp": None}}

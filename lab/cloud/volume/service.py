@@ -1,14 +1,17 @@
 """Block storage behaviour (Cinder v3 subset at microversion 3.0): the `VolumeService` that `cloud.volume` is.
 
-The behaviour is split by resource, each a mixin with its own module: volumes.py, snapshots.py, types.py,
-attachments.py (Nova's os-volume_attachments and the contract compute calls), quotas.py. This module wires
-them together with the volume driver chosen in the settings (`volume_driver`, default `file`) and answers
-the questions that span them (backend pools, availability zones).
+A facade over one object per resource, each with its own module: `volumes` (volumes.py), `snapshots`
+(snapshots.py), `types` (types.py), `actions` (volume_actions.py: Cinder's attach bookkeeping), `attachments`
+(attachments.py: Nova's os-volume_attachments and the contract compute calls) and `quotas` (quotas.py). The
+facade itself holds what the other services are promised (lab/cloud/contracts.py), the plugin hooks
+(lab/cloud/plugin.py) and the questions that span the resources (backend pools). The routes call one resource
+object per request; nothing here builds a response body (schemas.py renders).
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import or_, select
@@ -19,32 +22,52 @@ from lab.cloud.context import RequestContext
 from lab.cloud.db import count
 from lab.cloud.errors import CloudError
 from lab.cloud.plugin import Purge
-from lab.cloud.volume.attachments import AttachmentsMixin
+from lab.cloud.volume.attachments import Attachments
 from lab.cloud.volume.models import Snapshot, Volume, VolumeAttachment
-from lab.cloud.volume.quotas import QuotasMixin
-from lab.cloud.volume.snapshots import SnapshotsMixin
-from lab.cloud.volume.types import TypesMixin
-from lab.cloud.volume.volume_actions import VolumeActionsMixin
-from lab.cloud.volume.volumes import VolumesMixin, provisioned_gb
+from lab.cloud.volume.quotas import VolumeQuotas
+from lab.cloud.volume.snapshots import Snapshots
+from lab.cloud.volume.types import VolumeTypes
+from lab.cloud.volume.volume_actions import VolumeActions
+from lab.cloud.volume.volumes import Volumes, provisioned_gb
 
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from lab.cloud.app import Cloud
-    from lab.cloud.drivers.base import VolumeDriver
+    from lab.cloud.drivers.base import BackendStats, VolumeDriver
 
 __all__ = ["VolumeService"]
 
 
-class VolumeService(VolumesMixin, SnapshotsMixin, TypesMixin, AttachmentsMixin, VolumeActionsMixin,
-                    QuotasMixin):
-    """`cloud.volume`: every block storage operation, each taking the caller's RequestContext."""
+@dataclass(frozen=True)
+class Pool:
+    """The one backend pool (GET /scheduler-stats/get_pools): the driver's capacity facts and what the database
+    has promised on it."""
+
+    stats: BackendStats
+    allocated_gb: int
+
+
+class VolumeService:
+    """`cloud.volume`: every block storage operation, on its resource's object, each taking the caller's
+    RequestContext."""
 
     def __init__(self, cloud: Cloud):
         self.cloud = cloud
         self.driver: VolumeDriver = cloud.volume_driver  # owned (started, closed) by the cloud
+        self.volumes = Volumes(cloud)
+        self.snapshots = Snapshots(cloud)
+        self.types = VolumeTypes(cloud)
+        self.actions = VolumeActions(cloud)
+        self.attachments = Attachments(cloud)
+        self.quotas = VolumeQuotas(cloud)
 
+    # ------------------------------------------------------------------ the contract (lab/cloud/contracts.py)
+    def server_volumes(self, db: Session, server_ids: list[str]) -> dict[str, list[str]]:
+        return self.attachments.server_volumes(db, server_ids)
 
+    def detach_all_for_server(self, server_id: str) -> None:
+        self.attachments.detach_all_for_server(server_id)
 
     # ------------------------------------------------------------------ student reset (lab/cloud/plugin.py)
     def purge_project(self, purge: Purge) -> None:
@@ -95,25 +118,15 @@ class VolumeService(VolumesMixin, SnapshotsMixin, TypesMixin, AttachmentsMixin, 
 
     def bootstrap(self) -> None:
         """The default volume type (idempotent)."""
-        self.ensure_default_type()
+        self.types.ensure_default_type()
 
-    def get_pools(self, ctx: RequestContext, detail: bool = False) -> list[dict[str, Any]]:
+    # ------------------------------------------------------------------ across the resources
+    def get_pools(self, ctx: RequestContext) -> list[Pool]:
         """GET /scheduler-stats/get_pools (admin): the one backend pool with its capacity facts."""
-        self.cloud.policy.enforce(ctx, "volume:get_pools")
+        self.cloud.policy.enforce(ctx, "scheduler_extension:scheduler_stats:get_pools")
         stats = self.driver.get_volume_stats()
         with self.cloud.db.read() as db:
-            allocated = provisioned_gb(db)
-        name = f"stacklab@{stats.backend_name}#{stats.backend_name}"
-        if not detail:
-            return [{"name": name}]
-        return [{"name": name, "capabilities": {
-            "volume_backend_name": stats.backend_name, "vendor_name": "StackLab", "driver_version": "1.0",
-            "storage_protocol": stats.storage_protocol, "total_capacity_gb": stats.total_capacity_gb,
-            "free_capacity_gb": stats.free_capacity_gb, "provisioned_capacity_gb": stats.provisioned_capacity_gb,
-            "allocated_capacity_gb": allocated, "reserved_percentage": 0,
-            "thin_provisioning_support": stats.thin_provisioning_support, "thick_provisioning_support": False,
-            "max_over_subscription_ratio": "1.0", "multiattach": False,
-            "allocated_bytes_on_disk": stats.allocated_bytes, "timestamp": None}}]
+            return [Pool(stats, provisioned_gb(db))]
 
 
 def _fulfils(service: VolumeService) -> contracts.Volume:

@@ -20,43 +20,62 @@ from lab.cloud.errors import BadRequest, NotFound
 from lab.cloud.volume import quotas
 from lab.cloud.volume.models import Snapshot, Volume, VolumeType
 from lab.cloud.volume.schemas import SnapshotCreate
-from lab.cloud.volume.volumes import _sort_spec, _sort_value, check_capacity, find_volume, merge_metadata
+from lab.cloud.volume.volumes import (
+    _sort_spec,
+    _sort_value,
+    check_capacity,
+    find_volume,
+    merge_metadata,
+    metadata_item,
+    sees_every_project,
+)
 
 SNAPSHOT_SORT_KEYS = ("id", "name", "status", "size", "created_at", "updated_at")
 
 if TYPE_CHECKING:
     from lab.cloud.app import Cloud
     from lab.cloud.drivers.base import VolumeDriver
+    from lab.cloud.policy import Policy
 
 
-def find_snapshot(db: Session, ctx: RequestContext, snapshot_id: str) -> Snapshot:
+def find_snapshot(db: Session, policy: Policy, ctx: RequestContext, snapshot_id: str) -> Snapshot:
     """A snapshot the caller may see. Raises Cinder's 404."""
     found = db.get(Snapshot, snapshot_id)
-    if found is None or (not ctx.is_admin and found.project_id != ctx.project_id):
+    if found is None or (found.project_id != ctx.project_id and not sees_every_project(policy, ctx)):
         raise NotFound(f"Snapshot {snapshot_id} could not be found.")
     return found
 
 
-class SnapshotsMixin:
-    """Snapshot behaviour; mixed into VolumeService."""
+class Snapshots:
+    """`cloud.volume.snapshots`: the snapshot operations."""
 
-    cloud: Cloud
-    driver: VolumeDriver
+    def __init__(self, cloud: Cloud):
+        self.cloud = cloud
 
-    def create_snapshot(self, ctx: RequestContext, req: SnapshotCreate) -> Snapshot:
+    @property
+    def driver(self) -> VolumeDriver:
+        return self.cloud.volume_driver
+
+    def _find(self, db: Session, ctx: RequestContext, snapshot_id: str, rule: str) -> Snapshot:
+        """The snapshot, if the caller may see it (404) and `rule` allows the caller on it (403)."""
+        snap = find_snapshot(db, self.cloud.policy, ctx, snapshot_id)
+        self.cloud.policy.enforce(ctx, rule, snap.project_id)
+        return snap
+
+    def create(self, ctx: RequestContext, req: SnapshotCreate) -> Snapshot:
         """POST /snapshots. At 3.0 an in-use volume needs force=true (Cinder's 400 otherwise)."""
         total_gb = self.driver.get_volume_stats().total_capacity_gb
         now = self.cloud.clock.now()
         with self.cloud.db.write() as db:
-            volume = find_volume(db, ctx, req.volume_id)
-            self.cloud.policy.enforce(ctx, "volume:create", volume.project_id)
+            volume = find_volume(db, self.cloud.policy, ctx, req.volume_id)
+            self.cloud.policy.enforce(ctx, "volume:create_snapshot", volume.project_id)
             allowed = ("available", "in-use") if req.force else ("available",)
             if volume.status not in allowed:
                 raise BadRequest(f"Invalid volume: Volume {volume.id} status must be available, but current status "
                                  f"is: {volume.status}.")
             vtype = db.get(VolumeType, volume.volume_type_id)
             assert vtype is not None
-            quotas.check(db, volume.project_id, vtype, snapshots=1, gigabytes=volume.size)
+            quotas.check(self.cloud.quotas, db, volume.project_id, vtype, snapshots=1, gigabytes=volume.size)
             check_capacity(db, total_gb, volume.size)
             snap = Snapshot(project_id=volume.project_id, user_id=ctx.user_id, volume_id=volume.id, name=req.name,
                             description=req.description, size=volume.size, status="creating", progress="0%",
@@ -70,22 +89,22 @@ class SnapshotsMixin:
         self.cloud.worker.wake()
         return snap
 
-    def get_snapshot(self, ctx: RequestContext, snapshot_id: str) -> Snapshot:
-        self.cloud.policy.enforce(ctx, "volume:get")
+    def get(self, ctx: RequestContext, snapshot_id: str) -> Snapshot:
+        """GET /snapshots/{id}. Raises 404."""
         with self.cloud.db.read() as db:
-            return find_snapshot(db, ctx, snapshot_id)
+            return self._find(db, ctx, snapshot_id, "volume:get_snapshot")
 
-    def list_snapshots(self, ctx: RequestContext, *, filters: dict[str, Any], limit: int | None = None,
+    def list(self, ctx: RequestContext, *, filters: dict[str, Any], limit: int | None = None,
                        marker: str | None = None, offset: int | None = None, sort: str | None = None,
                        sort_key: str | None = None, sort_dir: str | None = None) -> tuple[list[Snapshot], int]:
         """GET /snapshots[/detail]: newest first (or `sort`), filters name, status, volume_id; limit (0 is an
         empty page, as in Cinder), marker, offset."""
-        self.cloud.policy.enforce(ctx, "volume:get")
+        self.cloud.policy.enforce(ctx, "volume:get_all_snapshots")
         spec = _sort_spec(sort, sort_key, sort_dir, SNAPSHOT_SORT_KEYS)
         page = min(self.cloud.settings.max_page_size if limit is None else limit, self.cloud.settings.max_page_size)
         with self.cloud.db.read() as db:
             query = select(Snapshot)
-            if not (ctx.is_admin and ctx.all_projects):
+            if not (ctx.all_projects and sees_every_project(self.cloud.policy, ctx)):
                 query = query.where(Snapshot.project_id == ctx.project_id)
             for key in ("name", "status", "volume_id"):
                 if filters.get(key) is not None:
@@ -102,32 +121,50 @@ class SnapshotsMixin:
             rows = rows[offset:]
         return rows[:page], page
 
-    def update_snapshot(self, ctx: RequestContext, snapshot_id: str, changes: dict[str, Any]) -> Snapshot:
+    def update(self, ctx: RequestContext, snapshot_id: str, changes: dict[str, Any]) -> Snapshot:
+        """PUT /snapshots/{id}: name, description, metadata."""
         with self.cloud.db.write() as db:
-            snap = find_snapshot(db, ctx, snapshot_id)
-            self.cloud.policy.enforce(ctx, "volume:update", snap.project_id)
+            snap = self._find(db, ctx, snapshot_id, "volume:update_snapshot")
             for key, value in changes.items():
                 setattr(snap, "metadata_" if key == "metadata" else key, value)
             snap.updated_at = self.cloud.clock.now()
             return snap
 
-    def set_snapshot_metadata(self, ctx: RequestContext, snapshot_id: str, metadata: dict[str, str],
-                              *, replace: bool = False, delete_key: str | None = None) -> dict[str, str]:
-        """POST (merge) / PUT (replace) /snapshots/{id}/metadata, or DELETE one key."""
+    # ------------------------------------------------------------------ metadata
+    def get_metadata(self, ctx: RequestContext, snapshot_id: str, key: str | None = None) -> dict[str, str]:
+        """GET /snapshots/{id}/metadata, or one `key` of it."""
+        with self.cloud.db.read() as db:
+            metadata = dict(self._find(db, ctx, snapshot_id, "volume:get_snapshot_metadata").metadata_ or {})
+        return metadata_item(metadata, key)
+
+    def create_metadata(self, ctx: RequestContext, snapshot_id: str, metadata: dict[str, str]) -> dict[str, str]:
+        """POST /snapshots/{id}/metadata: merged into what is there."""
+        return self._change_metadata(ctx, snapshot_id, "volume:update_snapshot_metadata", metadata)
+
+    def replace_metadata(self, ctx: RequestContext, snapshot_id: str, metadata: dict[str, str]) -> dict[str, str]:
+        """PUT /snapshots/{id}/metadata: replaces it whole."""
+        return self._change_metadata(ctx, snapshot_id, "volume:update_snapshot_metadata", metadata, replace=True)
+
+    def update_metadata_item(self, ctx: RequestContext, snapshot_id: str, key: str, value: str) -> None:
+        self._change_metadata(ctx, snapshot_id, "volume:update_snapshot_metadata", {key: value})
+
+    def delete_metadata_item(self, ctx: RequestContext, snapshot_id: str, key: str) -> None:
+        self._change_metadata(ctx, snapshot_id, "volume:delete_snapshot_metadata", {}, delete_key=key)
+
+    def _change_metadata(self, ctx: RequestContext, snapshot_id: str, rule: str, metadata: dict[str, str], *,
+                         replace: bool = False, delete_key: str | None = None) -> dict[str, str]:
         with self.cloud.db.write() as db:
-            snap = find_snapshot(db, ctx, snapshot_id)
-            self.cloud.policy.enforce(ctx, "volume:update", snap.project_id)
+            snap = self._find(db, ctx, snapshot_id, rule)
             current = merge_metadata(snap.metadata_, metadata, replace=replace, delete_key=delete_key)
             snap.metadata_ = current
             snap.updated_at = self.cloud.clock.now()
             return dict(current)
 
-    def delete_snapshot(self, ctx: RequestContext, snapshot_id: str) -> None:
+    def delete(self, ctx: RequestContext, snapshot_id: str) -> None:
         """DELETE /snapshots/{id}: an available or errored snapshot; the file goes in the worker."""
         now = self.cloud.clock.now()
         with self.cloud.db.write() as db:
-            snap = find_snapshot(db, ctx, snapshot_id)
-            self.cloud.policy.enforce(ctx, "volume:delete", snap.project_id)
+            snap = self._find(db, ctx, snapshot_id, "volume:delete_snapshot")
             if snap.status not in ("available", "error"):
                 raise BadRequest("Invalid snapshot: Volume Snapshot status must be available or error and must not "
                                  "be part of a group.")

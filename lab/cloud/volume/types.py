@@ -14,10 +14,11 @@ from sqlalchemy.orm import Session
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest, Conflict, NotFound
 from lab.cloud.volume.models import Volume, VolumeType
-from lab.cloud.volume.schemas import TYPE_PUBLIC_KEY, boolean_value, optional_string
+from lab.cloud.volume.schemas import TypeCreate
 
 if TYPE_CHECKING:
     from lab.cloud.app import Cloud
+    from lab.cloud.policy import Policy
 
 DEFAULT_TYPE = "__DEFAULT__"
 
@@ -29,20 +30,26 @@ def default_type(db: Session) -> VolumeType:
     return found
 
 
-def find_type(db: Session, ctx: RequestContext, name_or_id: str | None) -> VolumeType:
+def sees_private_types(policy: Policy, ctx: RequestContext) -> bool:
+    """Cinder shows private types to `context.is_admin` callers: the `context_is_admin` rule."""
+    return policy.allows(ctx, "context_is_admin")
+
+
+def find_type(db: Session, policy: Policy, ctx: RequestContext, name_or_id: str | None) -> VolumeType:
     """A type by id or name (None: the default). Raises Cinder's 404."""
     if name_or_id is None:
         return default_type(db)
     found = db.get(VolumeType, name_or_id) or db.scalar(select(VolumeType).where(VolumeType.name == name_or_id))
-    if found is None or (not found.is_public and not ctx.is_admin):
+    if found is None or (not found.is_public and not sees_private_types(policy, ctx)):
         raise NotFound(f"Volume type with name {name_or_id} could not be found.")
     return found
 
 
-class TypesMixin:
-    """Volume type behaviour; mixed into VolumeService."""
+class VolumeTypes:
+    """`cloud.volume.types`: the volume type operations."""
 
-    cloud: Cloud
+    def __init__(self, cloud: Cloud):
+        self.cloud = cloud
 
     def ensure_default_type(self) -> None:
         with self.cloud.db.write() as db:
@@ -50,50 +57,46 @@ class TypesMixin:
                 db.add(VolumeType(name=DEFAULT_TYPE, description="Default Volume Type", is_public=True,
                                   extra_specs={}, created_at=self.cloud.clock.now()))
 
-    def list_volume_types(self, ctx: RequestContext, is_public: bool | None = None) -> list[VolumeType]:
+    def list(self, ctx: RequestContext, is_public: bool | None = None) -> list[VolumeType]:
         """GET /types: public types; an admin also sees private ones (or only those, with is_public=false)."""
+        self.cloud.policy.enforce(ctx, "volume_extension:type_get_all")
         with self.cloud.db.read() as db:
             query = select(VolumeType).order_by(VolumeType.name)
-            if not ctx.is_admin:
+            if not sees_private_types(self.cloud.policy, ctx):
                 query = query.where(VolumeType.is_public.is_(True))
             elif is_public is not None:
                 query = query.where(VolumeType.is_public.is_(is_public))
             return list(db.scalars(query))
 
-    def get_volume_type(self, ctx: RequestContext, type_id: str) -> VolumeType:
+    def get(self, ctx: RequestContext, type_id: str, rule: str = "volume_extension:type_get") -> VolumeType:
         """GET /types/{id} (also `default`). Raises 404."""
+        self.cloud.policy.enforce(ctx, rule)
         with self.cloud.db.read() as db:
             if type_id == "default":
                 return default_type(db)
             found = db.get(VolumeType, type_id)
-            if found is None or (not found.is_public and not ctx.is_admin):
+            if found is None or (not found.is_public and not sees_private_types(self.cloud.policy, ctx)):
                 raise NotFound(f"Volume type {type_id} could not be found.")
             return found
 
-    def create_volume_type(self, ctx: RequestContext, body: dict[str, Any]) -> VolumeType:
-        """POST /types (admin): {"volume_type": {name, description, os-volume-type-access:is_public, extra_specs}}."""
-        self.cloud.policy.enforce(ctx, "volume:manage_types")
-        name = optional_string(body, "name", "volume_type")
-        if not name or not name.strip():
-            raise BadRequest("Invalid input for field/attribute name. Value: None. None is not of type 'string'")
-        public = body.get(TYPE_PUBLIC_KEY, body.get("is_public"))
-        specs = body.get("extra_specs") or {}
-        if not isinstance(specs, dict):
-            raise BadRequest("Invalid input for field/attribute extra_specs. Value: "
-                             f"{specs}. {specs!r} is not of type 'object'")
+    def get_extra_specs(self, ctx: RequestContext, type_id: str) -> dict[str, str]:
+        """GET /types/{id}/extra_specs."""
+        return dict(self.get(ctx, type_id, "volume_extension:types_extra_specs:index").extra_specs or {})
+
+    def create(self, ctx: RequestContext, req: TypeCreate) -> VolumeType:
+        """POST /types (admin)."""
+        self.cloud.policy.enforce(ctx, "volume_extension:type_create")
         with self.cloud.db.write() as db:
-            if db.scalar(select(VolumeType.id).where(VolumeType.name == name)) is not None:
-                raise Conflict(f"Volume Type {name} already exists.")
-            vtype = VolumeType(name=name, description=optional_string(body, "description", "volume_type"),
-                               is_public=True if public is None else boolean_value(public, "is_public"),
-                               extra_specs={str(k): str(v) for k, v in specs.items()},
-                               created_at=self.cloud.clock.now())
+            if db.scalar(select(VolumeType.id).where(VolumeType.name == req.name)) is not None:
+                raise Conflict(f"Volume Type {req.name} already exists.")
+            vtype = VolumeType(name=req.name, description=req.description, is_public=req.is_public,
+                               extra_specs=dict(req.extra_specs), created_at=self.cloud.clock.now())
             db.add(vtype)
         return vtype
 
-    def delete_volume_type(self, ctx: RequestContext, type_id: str) -> None:
+    def delete(self, ctx: RequestContext, type_id: str) -> None:
         """DELETE /types/{id} (admin). Refused for the default type and for a type volumes use."""
-        self.cloud.policy.enforce(ctx, "volume:manage_types")
+        self.cloud.policy.enforce(ctx, "volume_extension:type_delete")
         with self.cloud.db.write() as db:
             vtype = db.get(VolumeType, type_id)
             if vtype is None:
@@ -106,7 +109,7 @@ class TypesMixin:
 
     def set_extra_specs(self, ctx: RequestContext, type_id: str, specs: dict[str, Any]) -> dict[str, str]:
         """POST /types/{id}/extra_specs (admin): add or replace keys."""
-        self.cloud.policy.enforce(ctx, "volume:manage_types")
+        self.cloud.policy.enforce(ctx, "volume_extension:types_extra_specs:create")
         with self.cloud.db.write() as db:
             vtype = db.get(VolumeType, type_id)
             if vtype is None:
@@ -116,7 +119,7 @@ class TypesMixin:
 
     def delete_extra_spec(self, ctx: RequestContext, type_id: str, key: str) -> None:
         """DELETE /types/{id}/extra_specs/{key} (admin)."""
-        self.cloud.policy.enforce(ctx, "volume:manage_types")
+        self.cloud.policy.enforce(ctx, "volume_extension:types_extra_specs:delete")
         with self.cloud.db.write() as db:
             vtype = db.get(VolumeType, type_id)
             if vtype is None:

@@ -11,11 +11,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from lab.cloud import events
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest
-from lab.cloud.volume.models import VolumeAttachment
+from lab.cloud.volume.models import Volume, VolumeAttachment
 from lab.cloud.volume.volumes import find_volume
 
 if TYPE_CHECKING:
@@ -28,16 +29,24 @@ def _invalid(volume_id: str, action: str, expected: str, current: str) -> BadReq
                       f"{current}.")
 
 
-class VolumeActionsMixin:
-    """The actions above; mixed into VolumeService."""
+ACTIONS = "volume_extension:volume_actions:"  # Cinder's rule names for these actions: ACTIONS + the action
 
-    cloud: Cloud
 
-    def _transition(self, ctx: RequestContext, volume_id: str, action: str, expected: tuple[str, ...],
+class VolumeActions:
+    """`cloud.volume.actions`: the actions above."""
+
+    def __init__(self, cloud: Cloud):
+        self.cloud = cloud
+
+    def _find(self, db: Session, ctx: RequestContext, volume_id: str, rule: str) -> Volume:
+        volume = find_volume(db, self.cloud.policy, ctx, volume_id)
+        self.cloud.policy.enforce(ctx, rule, volume.project_id)
+        return volume
+
+    def _transition(self, ctx: RequestContext, volume_id: str, rule: str, action: str, expected: tuple[str, ...],
                     new: str) -> None:
         with self.cloud.db.write() as db:
-            volume = find_volume(db, ctx, volume_id)
-            self.cloud.policy.enforce(ctx, "volume:update", volume.project_id)
+            volume = self._find(db, ctx, volume_id, ACTIONS + rule)
             if volume.status not in expected:
                 raise _invalid(volume.id, action, " or ".join(expected), volume.status)
             volume.status = new
@@ -45,17 +54,17 @@ class VolumeActionsMixin:
 
     def reserve(self, ctx: RequestContext, volume_id: str) -> None:
         """os-reserve: available -> attaching (a hold while an attach is prepared)."""
-        self._transition(ctx, volume_id, "reserve", ("available",), "attaching")
+        self._transition(ctx, volume_id, "reserve", "reserve", ("available",), "attaching")
 
     def unreserve(self, ctx: RequestContext, volume_id: str) -> None:
         """os-unreserve: attaching -> available (the attach was abandoned)."""
-        self._transition(ctx, volume_id, "unreserve", ("attaching",), "available")
+        self._transition(ctx, volume_id, "unreserve", "unreserve", ("attaching",), "available")
 
     def begin_detaching(self, ctx: RequestContext, volume_id: str) -> None:
-        self._transition(ctx, volume_id, "begin detaching", ("in-use",), "detaching")
+        self._transition(ctx, volume_id, "begin_detaching", "begin detaching", ("in-use",), "detaching")
 
     def roll_detaching(self, ctx: RequestContext, volume_id: str) -> None:
-        self._transition(ctx, volume_id, "roll detaching", ("detaching",), "in-use")
+        self._transition(ctx, volume_id, "roll_detaching", "roll detaching", ("detaching",), "in-use")
 
     def mark_attached(self, ctx: RequestContext, volume_id: str, server_id: str, mountpoint: str) -> None:
         """os-attach: record the volume as attached to `server_id` at `mountpoint` (Cinder's records only)."""
@@ -63,8 +72,7 @@ class VolumeActionsMixin:
             raise BadRequest("Invalid request to attach volume to an invalid target")
         now = self.cloud.clock.now()
         with self.cloud.db.write() as db:
-            volume = find_volume(db, ctx, volume_id)
-            self.cloud.policy.enforce(ctx, "volume:update", volume.project_id)
+            volume = self._find(db, ctx, volume_id, ACTIONS + "attach")
             if volume.status not in ("available", "attaching") or volume.attach_status == "attached":
                 raise _invalid(volume.id, "attach", "available or attaching", volume.status)
             taken = db.scalar(select(VolumeAttachment).where(VolumeAttachment.server_id == server_id,
@@ -82,8 +90,7 @@ class VolumeActionsMixin:
         """os-detach: forget the attachment (Cinder's records only); the volume is available again."""
         now = self.cloud.clock.now()
         with self.cloud.db.write() as db:
-            volume = find_volume(db, ctx, volume_id)
-            self.cloud.policy.enforce(ctx, "volume:update", volume.project_id)
+            volume = self._find(db, ctx, volume_id, ACTIONS + "detach")
             att = db.scalar(select(VolumeAttachment).where(VolumeAttachment.volume_id == volume.id))
             if att is None or (attachment_id is not None and attachment_id not in (att.id, volume.id)):
                 raise BadRequest(f"Invalid volume: Volume {volume.id} is not attached"
@@ -97,8 +104,7 @@ class VolumeActionsMixin:
         """os-update_readonly_flag: kept in the volume's metadata as `readonly` ("True"/"False", as Cinder's
         admin metadata)."""
         with self.cloud.db.write() as db:
-            volume = find_volume(db, ctx, volume_id)
-            self.cloud.policy.enforce(ctx, "volume:update", volume.project_id)
+            volume = self._find(db, ctx, volume_id, "volume:update_readonly_flag")
             metadata: dict[str, Any] = dict(volume.metadata_ or {})
             metadata["readonly"] = str(readonly)
             volume.metadata_ = metadata

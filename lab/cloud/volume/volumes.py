@@ -24,13 +24,14 @@ from lab.cloud.context import RequestContext
 from lab.cloud.drivers.base import DriverError, ImageSpec
 from lab.cloud.errors import BadRequest, CloudError, NotFound, OverLimit
 from lab.cloud.volume import quotas
-from lab.cloud.volume.models import Snapshot, Volume, VolumeAttachment
+from lab.cloud.volume.models import Snapshot, Volume, VolumeAttachment, VolumeType
 from lab.cloud.volume.schemas import DEFAULT_AZ, VolumeCreate
-from lab.cloud.volume.types import find_type
+from lab.cloud.volume.types import find_type, type_names
 
 if TYPE_CHECKING:
     from lab.cloud.app import Cloud
     from lab.cloud.drivers.base import VolumeDriver
+    from lab.cloud.policy import Policy
 
 GIB = 1024**3
 DELETABLE = ("available", "error", "error_restoring", "error_extending", "error_managing")
@@ -42,12 +43,29 @@ RESET_STATUSES = ("available", "in-use", "error", "creating", "deleting", "attac
 SORT_KEYS = ("id", "name", "status", "size", "created_at", "updated_at", "availability_zone", "bootable")
 
 
-def find_volume(db: Session, ctx: RequestContext, volume_id: str) -> Volume:
-    """A volume the caller may see (an admin sees every project's). Raises Cinder's 404."""
+def sees_every_project(policy: Policy, ctx: RequestContext) -> bool:
+    """Cinder scopes its lookups by `context.is_admin`, which is the `context_is_admin` rule: an operator's
+    lookups reach every project's volumes, snapshots and private types."""
+    return policy.allows(ctx, "context_is_admin")
+
+
+def find_volume(db: Session, policy: Policy, ctx: RequestContext, volume_id: str) -> Volume:
+    """A volume the caller may see (an operator sees every project's). Raises Cinder's 404."""
     found = db.get(Volume, volume_id)
-    if found is None or (not ctx.is_admin and found.project_id != ctx.project_id):
+    if found is None or (found.project_id != ctx.project_id and not sees_every_project(policy, ctx)):
         raise NotFound(f"Volume {volume_id} could not be found.")
     return found
+
+
+def image_for_volume(cloud: Cloud, ctx: RequestContext, image_id: str) -> ImageSpec:
+    """The image a volume is made from. The image contract answers in Nova's words (a boot from an unknown
+    image is Nova's 400); Cinder answers an unknown (or invisible) image with 404 and the same sentence."""
+    try:
+        return cloud.image.image_for_boot(ctx, image_id)
+    except BadRequest as exc:
+        if exc.message == f"Image {image_id} could not be found.":
+            raise NotFound(exc.message) from None
+        raise
 
 
 def provisioned_gb(db: Session) -> int:
@@ -67,12 +85,23 @@ def check_capacity(db: Session, total_gb: int, wanted_gb: int) -> None:
 
 
 @dataclass(frozen=True)
+class Shows:
+    """Which of a volume's policy-governed keys the caller sees (Cinder's view builder asks the same rules)."""
+
+    admin: bool = False  # migration_status: Cinder's `context.is_admin`
+    host: bool = False  # os-vol-host-attr:host
+    migration: bool = False  # os-vol-mig-status-attr:migstat and :name_id
+
+
+@dataclass(frozen=True)
 class VolumeView:
-    """A volume with what rendering needs (its type name and attachments), loaded in one session."""
+    """A volume with what rendering needs (its type name, attachments, what the caller sees), loaded in one
+    session."""
 
     volume: Volume
     type_name: str | None
     attachments: list[VolumeAttachment]
+    shows: Shows = Shows()
 
 
 @dataclass(frozen=True)
@@ -106,40 +135,54 @@ def _sort_value(v: Volume | Snapshot, key: str) -> Any:
     return value
 
 
-class VolumesMixin:
-    """Volume behaviour; mixed into VolumeService (which provides `cloud` and `driver`)."""
+class Volumes:
+    """`cloud.volume.volumes`: the volume operations, each taking the caller's RequestContext."""
 
-    cloud: Cloud
-    driver: VolumeDriver
+    def __init__(self, cloud: Cloud):
+        self.cloud = cloud
+
+    @property
+    def driver(self) -> VolumeDriver:
+        return self.cloud.volume_driver
 
     # ------------------------------------------------------------------ reading
-    def _views(self, db: Session, rows: list[Volume]) -> list[VolumeView]:
-        from lab.cloud.volume.types import type_names
+    def _shows(self, ctx: RequestContext) -> Shows:
+        allows = self.cloud.policy.allows
+        return Shows(admin=allows(ctx, "context_is_admin"),
+                     host=allows(ctx, "volume_extension:volume_host_attribute"),
+                     migration=allows(ctx, "volume_extension:volume_mig_status_attribute"))
 
+    def _views(self, db: Session, ctx: RequestContext, rows: list[Volume]) -> list[VolumeView]:
         names = type_names(db, {v.volume_type_id for v in rows})
         ids = [v.id for v in rows]
         atts: dict[str, list[VolumeAttachment]] = {}
         if ids:
             for a in db.scalars(select(VolumeAttachment).where(VolumeAttachment.volume_id.in_(ids))):
                 atts.setdefault(a.volume_id, []).append(a)
-        return [VolumeView(v, names.get(v.volume_type_id), atts.get(v.id, [])) for v in rows]
+        shows = self._shows(ctx)
+        return [VolumeView(v, names.get(v.volume_type_id), atts.get(v.id, []), shows) for v in rows]
 
-    def get_volume(self, ctx: RequestContext, volume_id: str) -> VolumeView:
+    def _find(self, db: Session, ctx: RequestContext, volume_id: str, rule: str) -> Volume:
+        """The volume, if the caller may see it (404) and `rule` allows the caller on it (403)."""
+        volume = find_volume(db, self.cloud.policy, ctx, volume_id)
+        self.cloud.policy.enforce(ctx, rule, volume.project_id)
+        return volume
+
+    def get(self, ctx: RequestContext, volume_id: str) -> VolumeView:
         """GET /volumes/{id}. Raises 404."""
-        self.cloud.policy.enforce(ctx, "volume:get")
         with self.cloud.db.read() as db:
-            return self._views(db, [find_volume(db, ctx, volume_id)])[0]
+            return self._views(db, ctx, [self._find(db, ctx, volume_id, "volume:get")])[0]
 
-    def list_volumes(self, ctx: RequestContext, *, filters: dict[str, Any], metadata: dict[str, str],
+    def list(self, ctx: RequestContext, *, filters: dict[str, Any], metadata: dict[str, str],
                      sort: str | None = None, sort_key: str | None = None, sort_dir: str | None = None,
                      limit: int | None = None, marker: str | None = None, offset: int | None = None) -> VolumePage:
         """GET /volumes[/detail]: the caller's volumes (every project's for an admin with all_tenants)."""
-        self.cloud.policy.enforce(ctx, "volume:get")
+        self.cloud.policy.enforce(ctx, "volume:get_all")
         spec = _sort_spec(sort, sort_key, sort_dir)
         page = min(limit or self.cloud.settings.max_page_size, self.cloud.settings.max_page_size)
         with self.cloud.db.read() as db:
             query = select(Volume)
-            if not (ctx.is_admin and ctx.all_projects):
+            if not (ctx.all_projects and sees_every_project(self.cloud.policy, ctx)):
                 query = query.where(Volume.project_id == ctx.project_id)
             elif filters.get("project_id"):
                 query = query.where(Volume.project_id == filters["project_id"])
@@ -159,12 +202,14 @@ class VolumesMixin:
                 rows = rows[position + 1:]
             if offset:
                 rows = rows[offset:]
-            return VolumePage(self._views(db, rows[:page]), page)
+            return VolumePage(self._views(db, ctx, rows[:page]), page)
 
     # ------------------------------------------------------------------ creating
-    def create_volume(self, ctx: RequestContext, req: VolumeCreate) -> VolumeView:
+    def create(self, ctx: RequestContext, req: VolumeCreate) -> VolumeView:
         """POST /volumes: validate, reserve quota and capacity, record, and let the worker make the file."""
         self.cloud.policy.enforce(ctx, "volume:create", ctx.project_id)
+        if req.image_ref is not None:
+            self.cloud.policy.enforce(ctx, "volume:create_from_image", ctx.project_id)
         self.cloud.billing.check_can_create(ctx, "volume")  # a prepaid project with no balance left: 402
         project_id = ctx.project_id or ""
         if req.availability_zone not in (None, DEFAULT_AZ):
@@ -172,8 +217,7 @@ class VolumesMixin:
         image: ImageSpec | None = None
         image_bytes = 0
         if req.image_ref is not None:
-            image = self.cloud.image.image_for_boot(ctx, req.image_ref)
-            assert image is not None
+            image = image_for_volume(self.cloud, ctx, req.image_ref)
             if image.path is None or not image.path.exists():
                 raise BadRequest(f"Invalid image identifier or unable to access requested image. "
                                  f"Image {image.id} has no data.")
@@ -181,13 +225,14 @@ class VolumesMixin:
         total_gb = self.driver.get_volume_stats().total_capacity_gb
         now = self.cloud.clock.now()
         with self.cloud.db.write() as db:
-            vtype = find_type(db, ctx, req.volume_type)
+            vtype = find_type(db, self.cloud.policy, ctx, req.volume_type)
             size = req.size
             bootable = False
             snapshot = source = None
             if req.snapshot_id is not None:
                 snapshot = db.get(Snapshot, req.snapshot_id)
-                if snapshot is None or (not ctx.is_admin and snapshot.project_id != ctx.project_id):
+                if snapshot is None or (snapshot.project_id != ctx.project_id
+                                        and not sees_every_project(self.cloud.policy, ctx)):
                     raise NotFound(f"Snapshot {req.snapshot_id} could not be found.")
                 if snapshot.status != "available":
                     raise BadRequest("Invalid snapshot: Originating snapshot status must be one of 'available' "
@@ -199,7 +244,7 @@ class VolumesMixin:
                 origin = db.get(Volume, snapshot.volume_id)
                 bootable = bool(origin and origin.bootable)
             elif req.source_volid is not None:
-                source = find_volume(db, ctx, req.source_volid)
+                source = find_volume(db, self.cloud.policy, ctx, req.source_volid)
                 if source.status not in ("available", "in-use"):
                     raise BadRequest(f"Invalid volume: Unable to create a volume from an originating source volume "
                                      f"when its status is not 'available' or 'in-use' (source volume status: "
@@ -220,7 +265,7 @@ class VolumesMixin:
                                      f"image minDisk size {min_disk}GB.")
                 bootable = True
             assert size is not None
-            quotas.check(db, project_id, vtype, volumes=1, gigabytes=size, volume_size=size)
+            quotas.check(self.cloud.quotas, db, project_id, vtype, volumes=1, gigabytes=size, volume_size=size)
             check_capacity(db, total_gb, size)
             volume = Volume(project_id=project_id, user_id=ctx.user_id, name=req.name, description=req.description,
                             size=size, status="creating", availability_zone=DEFAULT_AZ, volume_type_id=vtype.id,
@@ -241,49 +286,65 @@ class VolumesMixin:
         return view
 
     # ------------------------------------------------------------------ changing
-    def update_volume(self, ctx: RequestContext, volume_id: str, changes: dict[str, Any]) -> VolumeView:
+    def update(self, ctx: RequestContext, volume_id: str, changes: dict[str, Any]) -> VolumeView:
         """PUT /volumes/{id}: name, description, metadata (replaced whole)."""
         with self.cloud.db.write() as db:
-            volume = find_volume(db, ctx, volume_id)
-            self.cloud.policy.enforce(ctx, "volume:update", volume.project_id)
+            volume = self._find(db, ctx, volume_id, "volume:update")
             for key, value in changes.items():
                 setattr(volume, "metadata_" if key == "metadata" else key, value)
             volume.updated_at = self.cloud.clock.now()
             db.flush()
-            return self._views(db, [volume])[0]
+            return self._views(db, ctx, [volume])[0]
 
-    def get_volume_metadata(self, ctx: RequestContext, volume_id: str) -> dict[str, str]:
-        return dict(self.get_volume(ctx, volume_id).volume.metadata_ or {})
+    # ------------------------------------------------------------------ metadata
+    def get_metadata(self, ctx: RequestContext, volume_id: str, key: str | None = None) -> dict[str, str]:
+        """GET /volumes/{id}/metadata, or one `key` of it (Cinder's 404 when it is not there)."""
+        with self.cloud.db.read() as db:
+            metadata = dict(self._find(db, ctx, volume_id, "volume:get_volume_metadata").metadata_ or {})
+        return metadata_item(metadata, key)
 
-    def set_volume_metadata(self, ctx: RequestContext, volume_id: str, metadata: dict[str, str],
-                            *, replace: bool = False, delete_key: str | None = None) -> dict[str, str]:
-        """POST (merge) / PUT (replace) /volumes/{id}/metadata, PUT or DELETE one key."""
+    def create_metadata(self, ctx: RequestContext, volume_id: str, metadata: dict[str, str]) -> dict[str, str]:
+        """POST /volumes/{id}/metadata: merged into what is there."""
+        return self._change_metadata(ctx, volume_id, "volume:create_volume_metadata", metadata)
+
+    def replace_metadata(self, ctx: RequestContext, volume_id: str, metadata: dict[str, str]) -> dict[str, str]:
+        """PUT /volumes/{id}/metadata: replaces it whole."""
+        return self._change_metadata(ctx, volume_id, "volume:update_volume_metadata", metadata, replace=True)
+
+    def update_metadata_item(self, ctx: RequestContext, volume_id: str, key: str, value: str) -> None:
+        """PUT /volumes/{id}/metadata/{key}."""
+        self._change_metadata(ctx, volume_id, "volume:update_volume_metadata", {key: value})
+
+    def delete_metadata_item(self, ctx: RequestContext, volume_id: str, key: str) -> None:
+        """DELETE /volumes/{id}/metadata/{key}: 404 when it is not there."""
+        self._change_metadata(ctx, volume_id, "volume:delete_volume_metadata", {}, delete_key=key)
+
+    def _change_metadata(self, ctx: RequestContext, volume_id: str, rule: str, metadata: dict[str, str], *,
+                         replace: bool = False, delete_key: str | None = None) -> dict[str, str]:
         with self.cloud.db.write() as db:
-            volume = find_volume(db, ctx, volume_id)
-            self.cloud.policy.enforce(ctx, "volume:update", volume.project_id)
+            volume = self._find(db, ctx, volume_id, rule)
             current = merge_metadata(volume.metadata_, metadata, replace=replace, delete_key=delete_key)
             volume.metadata_ = current
             volume.updated_at = self.cloud.clock.now()
             return dict(current)
 
-    def extend_volume(self, ctx: RequestContext, volume_id: str, new_size: int) -> None:
+    # ------------------------------------------------------------------ actions
+    def extend(self, ctx: RequestContext, volume_id: str, new_size: int) -> None:
         """os-extend: grow an available volume (3.0 extends only detached volumes)."""
         total_gb = self.driver.get_volume_stats().total_capacity_gb
         now = self.cloud.clock.now()
         with self.cloud.db.write() as db:
-            volume = find_volume(db, ctx, volume_id)
-            self.cloud.policy.enforce(ctx, "volume:update", volume.project_id)
+            volume = self._find(db, ctx, volume_id, "volume:extend")
             if volume.status != "available":
                 raise BadRequest(f"Invalid volume: Volume {volume.id} status must be 'available' to extend, "
                                  f"currently {volume.status}.")
             if new_size <= volume.size:
                 raise BadRequest(f"Invalid input received: New size for extend must be greater than current size. "
                                  f"(current: {volume.size}, extended: {new_size}).")
-            from lab.cloud.volume.models import VolumeType
-
             vtype = db.get(VolumeType, volume.volume_type_id)
             assert vtype is not None
-            quotas.check(db, volume.project_id, vtype, gigabytes=new_size - volume.size, volume_size=new_size)
+            quotas.check(self.cloud.quotas, db, volume.project_id, vtype, gigabytes=new_size - volume.size,
+                         volume_size=new_size)
             check_capacity(db, total_gb, new_size - volume.size)
             volume.status = "extending"
             volume.pending_size = new_size
@@ -297,17 +358,16 @@ class VolumesMixin:
     def set_bootable(self, ctx: RequestContext, volume_id: str, bootable: bool) -> None:
         """os-set_bootable."""
         with self.cloud.db.write() as db:
-            volume = find_volume(db, ctx, volume_id)
-            self.cloud.policy.enforce(ctx, "volume:update", volume.project_id)
+            volume = self._find(db, ctx, volume_id, "volume:update")
             volume.bootable = bootable
             volume.updated_at = self.cloud.clock.now()
 
     def reset_status(self, ctx: RequestContext, volume_id: str, status: str | None,
                      attach_status: str | None) -> None:
         """os-reset_status (admin): set the database status only, as Cinder does (the files are not touched)."""
-        self.cloud.policy.enforce(ctx, "volume:reset_status")
+        self.cloud.policy.enforce(ctx, "volume_extension:volume_admin_actions:reset_status")
         with self.cloud.db.write() as db:
-            volume = find_volume(db, ctx, volume_id)
+            volume = find_volume(db, self.cloud.policy, ctx, volume_id)
             if status is not None:
                 if status not in RESET_STATUSES:
                     raise BadRequest(f"Invalid input received: Must specify a valid status, got {status}.")
@@ -320,12 +380,11 @@ class VolumesMixin:
             volume.updated_at = self.cloud.clock.now()
 
     # ------------------------------------------------------------------ deleting
-    def delete_volume(self, ctx: RequestContext, volume_id: str, *, cascade: bool = False) -> None:
+    def delete(self, ctx: RequestContext, volume_id: str, *, cascade: bool = False) -> None:
         """DELETE /volumes/{id}[?cascade=true]: refused (400) while attached or, without cascade, with snapshots."""
         now = self.cloud.clock.now()
         with self.cloud.db.write() as db:
-            volume = find_volume(db, ctx, volume_id)
-            self.cloud.policy.enforce(ctx, "volume:delete", volume.project_id)
+            volume = self._find(db, ctx, volume_id, "volume:delete")
             attached = db.scalar(select(VolumeAttachment.id).where(VolumeAttachment.volume_id == volume.id))
             snapshots = list(db.scalars(select(Snapshot).where(Snapshot.volume_id == volume.id)))
             if volume.status not in DELETABLE or attached is not None or (snapshots and not cascade):
@@ -436,3 +495,12 @@ def merge_metadata(stored: dict[str, str] | None, metadata: dict[str, str], *, r
         current.pop(delete_key)
     current.update(metadata)
     return current
+
+
+def metadata_item(metadata: dict[str, str], key: str | None) -> dict[str, str]:
+    """The whole metadata, or just `key` of it (Cinder's 404 when it is not there)."""
+    if key is None:
+        return metadata
+    if key not in metadata:
+        raise NotFound("Metadata item was not found")
+    return {key: metadata[key]}

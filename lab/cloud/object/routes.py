@@ -1,0 +1,390 @@
+"""Object storage's HTTP routes (Swift v1, mounted at /object): parse, one service call, render.
+
+    GET  /object/info                                   capabilities (what openstacksdk and `swift` read)
+    GET|HEAD|POST            /object/v1/AUTH_<project>  the account (POST ?bulk-delete: bulk delete)
+    PUT|GET|HEAD|POST|DELETE /object/v1/AUTH_<project>/<container>
+    PUT|GET|HEAD|POST|DELETE|COPY /object/v1/AUTH_<project>/<container>/<object, may hold '/'>
+
+Every answer is Swift's: errors are plain text or swob's little HTML page (never JSON), each response has an
+X-Trans-Id, and anything else under /object is Swift's 404 or 405. A token is optional here: without one a
+request can still read a public container (`.r:*`)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+from urllib.parse import unquote
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+from starlette.routing import Route
+
+from lab.cloud.errors import CloudError
+from lab.cloud.http import cloud_of, service_of
+from lab.cloud.object import schemas
+from lab.cloud.object.access import Caller
+from lab.cloud.object.containers import AccountView, ContainerSettings, ContainerView
+from lab.cloud.object.objects import KEPT_HEADERS, ObjectView, Upload, check_conditions, pieces
+from lab.cloud.object.schemas import SwiftError
+from lab.cloud.object.service import ObjectService
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+BOUNDARY = "stacklab-byteranges"
+
+
+def _service(request: Request) -> ObjectService:
+    return service_of(request, "object", ObjectService)
+
+
+def _caller(request: Request) -> Caller:
+    token = request.headers.get("x-auth-token") or request.headers.get("x-storage-token")
+    ctx = None
+    if token:
+        ctx = cloud_of(request).identity.context_for_token(token, request_id=request.scope.get("request_id", ""))
+    return Caller(ctx, request.headers.get("referer"))
+
+
+def swift(endpoint: Endpoint) -> Endpoint:
+    """Swift's errors and X-Trans-Id for one endpoint."""
+
+    async def wrapped(request: Request) -> Response:
+        try:
+            response = await endpoint(request)
+        except CloudError as exc:
+            response = schemas.error_response(exc, head=request.method == "HEAD")
+        response.headers["X-Trans-Id"] = f"tx{uuid.uuid4().hex[:21]}-{uuid.uuid4().hex[:10]}"
+        return response
+
+    return wrapped
+
+
+def _headers(request: Request) -> dict[str, str]:
+    return {k.lower(): v for k, v in request.headers.items()}
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").lower() in ("1", "true", "yes", "on", "t", "y")
+
+
+# ------------------------------------------------------------------------------------------------ account
+def _account_headers(view: AccountView) -> dict[str, str]:
+    headers = {"X-Account-Container-Count": str(view.containers), "X-Account-Object-Count": str(view.objects),
+               "X-Account-Bytes-Used": str(view.bytes), "X-Timestamp": schemas.x_timestamp(view.created_at),
+               "X-Account-Storage-Policy-Policy-0-Container-Count": str(view.containers),
+               "X-Account-Storage-Policy-Policy-0-Object-Count": str(view.objects),
+               "X-Account-Storage-Policy-Policy-0-Bytes-Used": str(view.bytes), "Accept-Ranges": "bytes",
+               **schemas.meta_headers("account", view.meta)}
+    if view.quota_bytes is not None:
+        headers["X-Account-Meta-Quota-Bytes"] = str(view.quota_bytes)
+    return headers
+
+
+def _listing(request: Request, status_headers: dict[str, str], body: bytes, q: schemas.ListingQuery,
+             empty: bool) -> Response:
+    media = schemas.LISTING_TYPES[q.format]
+    if request.method == "HEAD":
+        return Response(status_code=204, headers=status_headers, media_type=media)
+    if empty and q.format == "plain":
+        return Response(status_code=204, headers=status_headers, media_type=media)
+    return Response(body, status_code=200, headers=status_headers, media_type=media)
+
+
+def _query(request: Request) -> schemas.ListingQuery:
+    return schemas.listing_query(request.query_params, request.headers.get("accept", ""))
+
+
+@swift
+async def get_account(request: Request) -> Response:
+    account = request.path_params["account"]
+    if request.method == "HEAD":
+        view = _service(request).account_info(_caller(request), account)
+        return Response(status_code=204, headers=_account_headers(view), media_type="text/plain; charset=utf-8")
+    q = _query(request)
+    view, rows = _service(request).list_containers(_caller(request), account, q)
+    return _listing(request, _account_headers(view), schemas.account_listing(account, rows, q), q, not rows)
+
+
+@swift
+async def post_account(request: Request) -> Response:
+    account = request.path_params["account"]
+    if "bulk-delete" in request.query_params:
+        return await _bulk_delete(request, account)
+    headers = _headers(request)
+    quota = headers.get("x-account-meta-quota-bytes")
+    if "x-remove-account-meta-quota-bytes" in headers:
+        quota = ""
+    change = schemas.meta_change(((k, v) for k, v in request.headers.items()
+                                  if "quota-bytes" not in k.lower()), "account")
+    _service(request).update_account(_caller(request), account, change, quota)
+    return Response(status_code=204, media_type="text/html; charset=UTF-8")
+
+
+async def _bulk_delete(request: Request, account: str) -> Response:
+    body = await request.body()
+    if len(body) > schemas.MAX_DELETES * (schemas.MAX_CONTAINER_NAME_LENGTH + schemas.MAX_OBJECT_NAME_LENGTH) * 3:
+        raise SwiftError(413)
+    paths = [line for line in body.decode("utf-8", "replace").splitlines() if line.strip()]
+    result = _service(request).bulk_delete(_caller(request), account, paths).body()
+    accept = request.headers.get("accept", "")
+    if "application/json" in accept:
+        return Response(orjson.dumps(result), media_type="application/json")
+    text = "".join(f"{k}: {v}\n" for k, v in result.items() if k != "Errors")
+    text += "Errors:\n" + "".join(f"{name}, {status}\n" for name, status in result["Errors"])
+    return Response(text.encode(), media_type="text/plain")
+
+
+# ---------------------------------------------------------------------------------------------- container
+def _container_headers(view: ContainerView) -> dict[str, str]:
+    c = view.container
+    headers = {"X-Container-Object-Count": str(view.objects), "X-Container-Bytes-Used": str(view.bytes),
+               "X-Timestamp": schemas.x_timestamp(c.created_at), "Last-Modified": schemas.http_date(c.updated_at),
+               "X-Storage-Policy": "Policy-0", "Accept-Ranges": "bytes",
+               **schemas.meta_headers("container", c.meta)}
+    if c.read_acl:
+        headers["X-Container-Read"] = c.read_acl
+    if c.write_acl:
+        headers["X-Container-Write"] = c.write_acl
+    if c.versions_location:
+        headers["X-Versions-Location" if c.versions_mode == "stack" else "X-History-Location"] = \
+            c.versions_location
+    return headers
+
+
+@swift
+async def put_container(request: Request) -> Response:
+    p = request.path_params
+    headers = _headers(request)
+    created = _service(request).create_container(_caller(request), p["account"], p["container"],
+                                                 schemas.meta_change(request.headers.items(), "container"),
+                                                 ContainerSettings.from_headers(headers))
+    return Response(status_code=201, media_type="text/html; charset=UTF-8") if created else schemas.accepted()
+
+
+@swift
+async def get_container(request: Request) -> Response:
+    p = request.path_params
+    if request.method == "HEAD":
+        view = _service(request).container_info(_caller(request), p["account"], p["container"])
+        return Response(status_code=204, headers=_container_headers(view),
+                        media_type="text/plain; charset=utf-8")
+    q = _query(request)
+    view, rows = _service(request).list_objects(_caller(request), p["account"], p["container"], q)
+    return _listing(request, _container_headers(view), schemas.container_listing(p["container"], rows, q), q,
+                    not rows)
+
+
+@swift
+async def post_container(request: Request) -> Response:
+    p = request.path_params
+    _service(request).update_container(_caller(request), p["account"], p["container"],
+                                       schemas.meta_change(request.headers.items(), "container"),
+                                       ContainerSettings.from_headers(_headers(request)))
+    return Response(status_code=204, media_type="text/html; charset=UTF-8")
+
+
+@swift
+async def delete_container(request: Request) -> Response:
+    p = request.path_params
+    _service(request).delete_container(_caller(request), p["account"], p["container"])
+    return Response(status_code=204, media_type="text/html; charset=UTF-8")
+
+
+# ------------------------------------------------------------------------------------------------- object
+def _object_path(request: Request) -> tuple[str, str, str]:
+    p = request.path_params
+    return p["account"], p["container"], p["object"]
+
+
+def _upload(request: Request, *, post: bool = False) -> Upload:
+    headers = _headers(request)
+    length = headers.get("content-length")
+    content_length = None
+    if length is not None:
+        if not length.isdigit():
+            raise SwiftError(400, "Invalid Content-Length")
+        content_length = int(length)
+        if content_length > schemas.MAX_FILE_SIZE:
+            raise SwiftError(413, "Your request is too large.")
+    elif not post and "x-copy-from" not in headers and request.method != "COPY" and \
+            "chunked" not in headers.get("transfer-encoding", "").lower():
+        raise SwiftError(411)
+    if_none_match = headers.get("if-none-match")
+    if if_none_match is not None and if_none_match.strip() != "*" and not post:
+        raise SwiftError(400, "If-None-Match only supports *")
+    kept = {k: headers[k] for k in KEPT_HEADERS if k in headers}
+    if post and "x-remove-delete-at" in headers:
+        kept["x-remove-delete-at"] = "1"
+    copy_from = headers.get("x-copy-from")
+    return Upload(content_length=content_length, content_type=headers.get("content-type") or None,
+                  etag=headers.get("etag"), meta=schemas.meta_change(request.headers.items(), "object"),
+                  headers=kept, delete_at=schemas.int_header(headers.get("x-delete-at"), "X-Delete-At"),
+                  delete_after=schemas.int_header(headers.get("x-delete-after"), "X-Delete-After"),
+                  copy_from=unquote(copy_from) if copy_from else None,
+                  fresh_metadata=_truthy(headers.get("x-fresh-metadata")),
+                  detect_content_type=_truthy(headers.get("x-detect-content-type")), if_none_match=if_none_match)
+
+
+def _stored_headers(obj: Any) -> dict[str, str]:
+    return {"Etag": obj.etag, "Last-Modified": schemas.http_date(obj.last_modified),
+            "Content-Type": "text/html; charset=UTF-8"}
+
+
+@swift
+async def put_object(request: Request) -> Response:
+    account, container, name = _object_path(request)
+    if not name:
+        return await put_container(request)
+    if request.query_params.get("multipart-manifest") == "put":
+        raise SwiftError(400, "Static large objects are not supported here; use X-Object-Manifest (DLO)")
+    upload = _upload(request)
+    obj = await _service(request).put_object(_caller(request), account, container, name, upload,
+                                             None if upload.copy_from else request.stream())
+    headers = _stored_headers(obj)
+    if upload.copy_from:
+        headers["X-Copied-From"] = upload.copy_from.lstrip("/")
+    return Response(status_code=201, headers=headers)
+
+
+@swift
+async def copy_object(request: Request) -> Response:
+    account, container, name = _object_path(request)
+    destination = unquote(request.headers.get("destination", "")).lstrip("/")
+    dest_container, _, dest_name = destination.partition("/")
+    if not dest_container or not dest_name:
+        raise SwiftError(412, "Destination header must be of the form <container name>/<object name>")
+    upload = Upload(content_length=None, content_type=request.headers.get("content-type"), etag=None,
+                    meta=schemas.meta_change(request.headers.items(), "object"), headers={},
+                    copy_from=f"{container}/{name}",
+                    fresh_metadata=_truthy(request.headers.get("x-fresh-metadata")))
+    obj = await _service(request).put_object(_caller(request), account, dest_container, dest_name, upload, None)
+    return Response(status_code=201, headers={**_stored_headers(obj), "X-Copied-From": f"{container}/{name}"})
+
+
+def _object_headers(view: ObjectView) -> dict[str, str]:
+    obj = view.obj
+    headers = {"Content-Type": obj.content_type, "Etag": view.etag,
+               "Last-Modified": schemas.http_date(obj.last_modified),
+               "X-Timestamp": schemas.x_timestamp(obj.last_modified), "Accept-Ranges": "bytes",
+               **schemas.meta_headers("object", obj.meta)}
+    for key, value in obj.headers.items():
+        headers["-".join(p.capitalize() for p in key.split("-"))] = value
+    if obj.delete_at is not None:
+        headers["X-Delete-At"] = str(obj.delete_at)
+    return headers
+
+
+async def _stream(service: ObjectService, parts: list[tuple[str, int, int]]) -> AsyncIterator[bytes]:
+    for blob, start, end in parts:
+        async for chunk in service.store.read(blob, start, end):
+            yield chunk
+
+
+async def _multipart(service: ObjectService, view: ObjectView, ranges: list[tuple[int, int]],
+                     content_type: str) -> AsyncIterator[bytes]:
+    for start, end in ranges:
+        yield _part_head(start, end, view.size, content_type)
+        async for chunk in _stream(service, pieces(view, start, end)):
+            yield chunk
+        yield b"\r\n"
+    yield f"--{BOUNDARY}--".encode()
+
+
+def _part_head(start: int, end: int, size: int, content_type: str) -> bytes:
+    return (f"--{BOUNDARY}\r\nContent-Type: {content_type}\r\nContent-Range: bytes {start}-{end - 1}/{size}"
+            "\r\n\r\n").encode()
+
+
+@swift
+async def get_object(request: Request) -> Response:
+    account, container, name = _object_path(request)
+    if not name:
+        return await get_container(request)
+    service = _service(request)
+    view = service.get_object(_caller(request), account, container, name,
+                              request.query_params.get("multipart-manifest") == "get")
+    headers = _object_headers(view)
+    condition = check_conditions(view, _headers(request))
+    if condition == 304:
+        return Response(status_code=304, headers={k: v for k, v in headers.items() if k != "Content-Type"})
+    if condition == 412:
+        raise SwiftError(412, headers={"Etag": view.etag})
+    ranges = schemas.parse_range(request.headers.get("range"), view.size)
+    status, body_size = 200, view.size
+    if ranges == []:
+        raise SwiftError(416, headers={"Content-Range": f"bytes */{view.size}"})
+    if ranges and len(ranges) > 1:
+        content_type = headers["Content-Type"]
+        headers["Content-Type"] = f"multipart/byteranges;boundary={BOUNDARY}"
+        body_size = sum(len(_part_head(s, e, view.size, content_type)) + (e - s) + 2 for s, e in ranges)
+        body_size += len(f"--{BOUNDARY}--")
+        headers["Content-Length"] = str(body_size)
+        if request.method == "HEAD":
+            return Response(status_code=206, headers=headers)
+        return StreamingResponse(_multipart(service, view, ranges, content_type), status_code=206,
+                                 headers=headers)
+    start, end = ranges[0] if ranges else (0, view.size)
+    if ranges:
+        status = 206
+        headers["Content-Range"] = f"bytes {start}-{end - 1}/{view.size}"
+    headers["Content-Length"] = str(end - start)
+    if request.method == "HEAD":
+        return Response(status_code=200, headers=headers)
+    return StreamingResponse(_stream(service, pieces(view, start, end)), status_code=status, headers=headers)
+
+
+@swift
+async def post_object(request: Request) -> Response:
+    account, container, name = _object_path(request)
+    if not name:
+        return await post_container(request)
+    _service(request).update_object(_caller(request), account, container, name, _upload(request, post=True))
+    return schemas.accepted()
+
+
+@swift
+async def delete_object(request: Request) -> Response:
+    account, container, name = _object_path(request)
+    if not name:
+        return await delete_container(request)
+    _service(request).delete_object(_caller(request), account, container, name)
+    return Response(status_code=204, media_type="text/html; charset=UTF-8")
+
+
+@swift
+async def info(request: Request) -> Response:
+    return Response(orjson.dumps(schemas.info(tempurl=False)), media_type="application/json; charset=utf-8")
+
+
+@swift
+async def not_found(request: Request) -> Response:
+    """Anything else under /object: Swift's 405 for a method its paths do not take, else 404."""
+    if request.url.path.startswith("/object/v1/"):
+        raise SwiftError(405)
+    raise SwiftError(404)
+
+
+ACCOUNT = "/v1/{account}"
+CONTAINER = ACCOUNT + "/{container}"
+OBJECT = CONTAINER + "/{object:path}"
+OTHER_METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE", "COPY", "PATCH", "OPTIONS"]
+
+routes = [
+    Route("/info", info, methods=["GET", "HEAD"]),
+    Route(ACCOUNT, get_account, methods=["GET", "HEAD"]),
+    Route(ACCOUNT, post_account, methods=["POST"]),
+    # openstacksdk asks for the account with a trailing slash (Swift's path splitting ignores it).
+    Route(ACCOUNT + "/", get_account, methods=["GET", "HEAD"]),
+    Route(ACCOUNT + "/", post_account, methods=["POST"]),
+    Route(CONTAINER, put_container, methods=["PUT"]),
+    Route(CONTAINER, get_container, methods=["GET", "HEAD"]),
+    Route(CONTAINER, post_container, methods=["POST"]),
+    Route(CONTAINER, delete_container, methods=["DELETE"]),
+    Route(OBJECT, put_object, methods=["PUT"]),
+    Route(OBJECT, get_object, methods=["GET", "HEAD"]),
+    Route(OBJECT, post_object, methods=["POST"]),
+    Route(OBJECT, delete_object, methods=["DELETE"]),
+    Route(OBJECT, copy_object, methods=["COPY"]),
+    Route("/{path:path}", not_found, methods=OTHER_METHODS),
+]
