@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 PLUGINS: tuple[str, ...] = (
     "lab.cloud.identity",
     "lab.cloud.compute",
+    "lab.cloud.loadbalancer",  # before the network: its purge removes the VIP ports it holds there
     "lab.cloud.image",
     "lab.cloud.network",
     "lab.cloud.volume",

@@ -100,7 +100,8 @@ _HEAT_EXPLANATIONS = {
 def error_body(style: str, error: CloudError) -> dict[str, Any]:
     """The JSON error body for `error` in the given service's style.
 
-    `style` is "keystone" (also used by billing), "nova" (also Cinder's), "neutron", "glance" or "heat".
+    `style` is "keystone" (also used by billing), "nova" (also Cinder's), "neutron", "glance", "octavia" or
+    "heat".
     """
     if style == "heat":  # heat/api/middleware/fault.py; `heat_type` names Heat's exception where one is set
         return {"code": error.code, "title": error.title, "explanation": _HEAT_EXPLANATIONS.get(error.code, ""),
@@ -118,4 +119,8 @@ def error_body(style: str, error: CloudError) -> dict[str, Any]:
         # Glance's errors are webob's, which answers a JSON client with the status line as `code`. (webob also
         # wraps the message in its HTML template, "...<br /><br />\n\n\n"; left out: the CLI prints it verbatim.)
         return {"message": error.message, "code": f"{error.code} {error.title}", "title": error.title}
+    if style == "octavia":
+        # Octavia's API is WSME's: a client fault or a server fault, the message, and no debug information.
+        return {"faultcode": "Client" if error.code < 500 else "Server", "faultstring": error.message,
+                "debuginfo": None}
     return {"error": {"code": error.code, "title": error.title, "message": error.message}}
