@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, select, true
+from sqlalchemy import delete, literal, or_, select, true
 from sqlalchemy.orm import Session
 
 from lab.cloud import contracts
@@ -183,7 +183,12 @@ class NetworkService:
             removed["ports"] += 1
         # Ports other projects put on this project's networks through an RBAC share go with the networks (a
         # server of theirs loses that NIC), and their ports leave this project's shared security groups.
-        for port_id in ids(Port, Port.network_id.in_(own_networks), Port.device_owner.not_in(service_owners)):
+        # A port of a project with no share on the network (an operator's, say) still makes Neutron refuse the
+        # network's delete, and so the whole reset, as before.
+        shared_with = select(RBACPolicy.target_project).where(RBACPolicy.object_type == "network",
+                                                             RBACPolicy.object_id == Port.network_id)
+        for port_id in ids(Port, Port.network_id.in_(own_networks), Port.device_owner.not_in(service_owners),
+                           or_(Port.project_id.in_(shared_with), literal("*").in_(shared_with))):
             ports.delete_port(self, db, system, port_id)
             removed["ports"] += 1
         own_groups = select(SecurityGroup.id).where(SecurityGroup.project_id == project_id)
