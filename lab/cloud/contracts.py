@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from sqlalchemy.orm import Session
@@ -89,6 +90,19 @@ class Volume(Protocol):
 class Image(Protocol):
     def image_for_boot(self, ctx: RequestContext, image_id: str) -> ImageSpec:
         """The image a server boots from, checked as Nova checks it (400/404 when unusable)."""
+
+    def create_snapshot_image(self, ctx: RequestContext, name: str, properties: dict[str, str],
+                              min_disk: int = 0, min_ram: int = 0) -> str:
+        """A queued private image of the caller's project for a server snapshot (createImage, shelve)."""
+
+    def snapshot_file(self, image_id: str) -> Path:
+        """Where the compute driver writes the snapshot's bytes."""
+
+    def finish_snapshot_image(self, image_id: str, disk_format: str) -> bool:
+        """Activate the snapshot from its written file; False when the image was deleted meanwhile."""
+
+    def delete_snapshot_image(self, image_id: str) -> None:
+        """Remove a snapshot image compute made; succeeds if it is gone."""
 
 
 class Billing(Protocol):

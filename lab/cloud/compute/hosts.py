@@ -69,7 +69,9 @@ class Hosts(ComputePart):
     def _hypervisors(self) -> list[Hypervisor]:
         info = self.driver.host_info()
         with self.cloud.db.read() as db:
-            rows = list(db.execute(select(Server.flavor, Server.task_state).where(Server.deleted.is_(False))))
+            # A shelved-offloaded server has no host (its guest is gone): it uses nothing here.
+            rows = list(db.execute(select(Server.flavor, Server.task_state).where(
+                Server.deleted.is_(False), Server.host.is_not(None))))
         return [Hypervisor(
             id=1, info=info, vcpus_used=sum(int(f.get("vcpus", 0)) for f, _ in rows),
             memory_mb_used=sum(int(f.get("ram", 0)) for f, _ in rows) + RESERVED_HOST_MEMORY_MB,

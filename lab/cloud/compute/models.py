@@ -96,6 +96,13 @@ class Server(Base):
     host: Mapped[str | None] = mapped_column(String(255))
     config_drive: Mapped[str] = mapped_column(String(16), default="")
     progress: Mapped[int] = mapped_column(default=0)
+    # os-lock-server: a locked server refuses actions to anyone but an admin; `locked_by` is Nova's owner|admin.
+    locked: Mapped[bool] = mapped_column(default=False)
+    locked_by: Mapped[str | None] = mapped_column(String(16), default=None)
+    locked_reason: Mapped[str | None] = mapped_column(String(255), default=None)
+    # Nova's system_metadata: what a task in progress or a state needs to remember (the image a rebuild boots,
+    # the snapshot a createImage fills, the image a shelved server was saved to, the state before a rescue).
+    system_metadata: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # The last failure shown to the user as `fault` ({"code", "message", "created"}).
     fault: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     created_at: Mapped[datetime]

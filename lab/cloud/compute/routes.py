@@ -283,6 +283,60 @@ def _force_delete(compute: ComputeService, ctx: RequestContext, server_id: str, 
     return no_content(202)
 
 
+def _life(call: str) -> Action:
+    """An action of lifecycle.py taking no arguments (pause, suspend, shelve, ...): 202, no body."""
+    def run(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any) -> Response:
+        getattr(compute.lifecycle, call)(ctx, server_id)
+        return no_content(202)
+    return run
+
+
+def _lock(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any) -> Response:
+    compute.lifecycle.lock_server(ctx, server_id, schemas.parse_lock(args))
+    return no_content(202)
+
+
+def _rebuild(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any) -> Response:
+    req = schemas.parse_rebuild(args)
+    compute.lifecycle.rebuild_server(ctx, server_id, req)
+    view = compute.servers.get_server(ctx, server_id)
+    body = schemas.server(view, compute.cloud.settings.endpoint, extended=False, detail=False)
+    body["adminPass"] = req.admin_pass or schemas.new_password()
+    return respond({"server": body}, 202)
+
+
+def _rescue(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any) -> Response:
+    password, image_ref = schemas.parse_rescue(args)
+    return respond({"adminPass": compute.lifecycle.rescue_server(ctx, server_id, password, image_ref)})
+
+
+def _create_image(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any) -> Response:
+    name, metadata = schemas.parse_create_image(args)
+    image_id = compute.lifecycle.create_image(ctx, server_id, name, metadata)
+    # At 2.1 the new image is named by the Location header only (openstacksdk reads its last segment).
+    return no_content(202, {"Location": f"{compute.cloud.settings.endpoint}/image/v2/images/{image_id}"})
+
+
+def _change_password(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any) -> Response:
+    compute.lifecycle.change_password(ctx, server_id, schemas.parse_change_password(args))
+    return no_content(202)
+
+
+def _reset_state(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any) -> Response:
+    compute.lifecycle.reset_state(ctx, server_id, schemas.parse_reset_state(args))
+    return no_content(202)
+
+
+def _migrate(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any) -> Response:
+    compute.lifecycle.migrate_server(ctx, server_id)
+    return no_content(202)
+
+
+def _migrate_live(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any) -> Response:
+    compute.lifecycle.migrate_server(ctx, server_id, schemas.parse_migrate_live(args), live=True)
+    return no_content(202)
+
+
 ACTIONS: dict[str, Action] = {
     "os-stop": _simple("stop_server"),
     "os-start": _simple("start_server"),
@@ -296,14 +350,30 @@ ACTIONS: dict[str, Action] = {
     # Deferred delete is off (as in a default Nova): forceDelete is a delete, restore finds nothing to restore.
     "forceDelete": _force_delete,
     "restore": _simple("restore_server"),
+    # lifecycle.py
+    "lock": _lock,
+    "unlock": _life("unlock_server"),
+    "pause": _life("pause_server"),
+    "unpause": _life("unpause_server"),
+    "suspend": _life("suspend_server"),
+    "resume": _life("resume_server"),
+    "shelve": _life("shelve_server"),
+    "shelveOffload": _life("shelve_offload_server"),
+    "unshelve": _life("unshelve_server"),
+    "rebuild": _rebuild,
+    "rescue": _rescue,
+    "unrescue": _life("unrescue_server"),
+    "createImage": _create_image,
+    "changePassword": _change_password,
+    "os-resetState": _reset_state,
+    "migrate": _migrate,
+    "os-migrateLive": _migrate_live,
 }
 
 
 # Nova's other server actions: this cloud does not do them, but as in Nova an unknown server is still 404 first.
 NOT_IMPLEMENTED_ACTIONS = frozenset({
-    "rebuild", "lock", "unlock", "pause", "unpause", "suspend", "resume", "shelve", "shelveOffload", "unshelve",
-    "rescue", "unrescue", "createImage", "createBackup", "changePassword", "migrate", "os-migrateLive",
-    "evacuate", "os-resetState", "resetNetwork", "injectNetworkInfo", "trigger_crash_dump", "addFixedIp",
+    "createBackup", "evacuate", "resetNetwork", "injectNetworkInfo", "trigger_crash_dump", "addFixedIp",
     "removeFixedIp", "addFloatingIp", "removeFloatingIp"})
 
 

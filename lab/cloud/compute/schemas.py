@@ -14,6 +14,7 @@ import hashlib
 import ipaddress
 import json
 import re
+import secrets
 import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -359,6 +360,95 @@ def parse_named(args: Any) -> str:
     return str(args["name"])
 
 
+@dataclass
+class ServerRebuild:
+    image_ref: str
+    name: str | None = None
+    metadata: dict[str, str] | None = None
+    admin_pass: str | None = None
+    access_ip_v4: str | None = None
+    access_ip_v6: str | None = None
+
+
+_REBUILD_KEYS = {"imageRef", "name", "metadata", "adminPass", "accessIPv4", "accessIPv6", "OS-DCF:diskConfig",
+                 "preserve_ephemeral", "personality"}
+
+
+def parse_rebuild(args: Any) -> ServerRebuild:
+    """rebuild's arguments at 2.1 (Nova's rebuild schema)."""
+    if not isinstance(args, dict):
+        raise invalid("rebuild", args, f"{args!r} is not of type 'object'")
+    extra = sorted(set(args) - _REBUILD_KEYS)
+    if extra:
+        raise invalid("rebuild", args, f"Additional properties are not allowed ({extra[0]!r} was unexpected)")
+    image_ref = args.get("imageRef")
+    if not isinstance(image_ref, str) or not image_ref:
+        raise invalid("imageRef", image_ref, "'imageRef' is a required property")
+    admin_pass = _string(args, "adminPass", max_len=65535)
+    return ServerRebuild(
+        image_ref=_ref(image_ref), name=_name(args) if "name" in args else None,
+        metadata=parse_metadata(args["metadata"]) if args.get("metadata") is not None else None,
+        admin_pass=admin_pass,
+        access_ip_v4=_access_ip(args["accessIPv4"], "accessIPv4", 4) if "accessIPv4" in args else None,
+        access_ip_v6=_access_ip(args["accessIPv6"], "accessIPv6", 6) if "accessIPv6" in args else None)
+
+
+def _args(args: Any, action: str) -> dict[str, Any]:
+    """An action's arguments: an object, or null for none (Nova accepts both for lock, pause, ...)."""
+    if args is None:
+        return {}
+    if not isinstance(args, dict):
+        raise invalid(action, args, f"{args!r} is not of type 'object', 'null'")
+    return args
+
+
+def parse_lock(args: Any) -> str | None:
+    """lock's optional `locked_reason` (2.73; accepted and kept at 2.1, where it is not shown)."""
+    return _string(_args(args, "lock"), "locked_reason", max_len=255)
+
+
+def parse_rescue(args: Any) -> tuple[str | None, str | None]:
+    """rescue's optional (adminPass, rescue_image_ref)."""
+    body = _args(args, "rescue")
+    image = _string(body, "rescue_image_ref")
+    return _string(body, "adminPass", max_len=65535), _ref(image) if image else None
+
+
+def parse_create_image(args: Any) -> tuple[str, dict[str, str]]:
+    """createImage's `name` (required) and `metadata`."""
+    body = _args(args, "createImage")
+    name = _string(body, "name", required=True, min_len=1)
+    assert name is not None
+    return name, parse_metadata(body.get("metadata") or {})
+
+
+def parse_change_password(args: Any) -> str:
+    body = _args(args, "changePassword")
+    password = _string(body, "adminPass", required=True, max_len=65535)
+    assert password is not None
+    return password
+
+
+def parse_reset_state(args: Any) -> str:
+    """os-resetState's `state`: active or error."""
+    state = _args(args, "os-resetState").get("state")
+    if state not in ("active", "error"):
+        raise invalid("state", state, f"{state!r} is not one of ['active', 'error']")
+    return str(state)
+
+
+def parse_migrate_live(args: Any) -> str | None:
+    """os-migrateLive at 2.1: `host` (null: the scheduler chooses), `block_migration`, `disk_over_commit`."""
+    body = _args(args, "os-migrateLive")
+    for key in ("host", "block_migration", "disk_over_commit"):
+        if key not in body:
+            raise invalid("os-migrateLive", body, f"'{key}' is a required property")
+    host = body["host"]
+    if host is not None and not isinstance(host, str):
+        raise invalid("host", host, f"{host!r} is not of type 'string', 'null'")
+    return host
+
+
 FLAVOR_ACTIONS = ("addTenantAccess", "removeTenantAccess")
 
 
@@ -438,6 +528,11 @@ def server_created(view: ServerView, base: str, admin_pass: str) -> dict[str, An
                        "security_groups": [{"name": n} for n in view.security_groups], "adminPass": admin_pass}}
 
 
+def new_password() -> str:
+    """A generated admin password (Nova's utils.generate_password length)."""
+    return secrets.token_urlsafe(9)
+
+
 def server_brief(view: ServerView, base: str) -> dict[str, Any]:
     server = view.server
     return {"id": server.id, "name": server.name, "links": _links(base, "servers", server.id)}
@@ -503,7 +598,16 @@ def _usage_time(dt: Any) -> str | None:
 EVENT_NAMES = {"create": "compute__do_build_and_run_instance", "delete": "compute_terminate_instance",
                "stop": "compute_stop_instance", "start": "compute_start_instance",
                "reboot": "compute_reboot_instance", "resize": "compute_finish_resize",
-               "revertResize": "compute_finish_revert_resize"}
+               "revertResize": "compute_finish_revert_resize", "pause": "compute_pause_instance",
+               "unpause": "compute_unpause_instance", "suspend": "compute_suspend_instance",
+               "resume": "compute_resume_instance", "shelve": "compute_shelve_instance",
+               "shelveOffload": "compute_shelve_offload_instance", "unshelve": "compute_unshelve_instance",
+               "rebuild": "compute_rebuild_instance", "rescue": "compute_rescue_instance",
+               "unrescue": "compute_unrescue_instance", "createImage": "compute_snapshot_instance",
+               "changePassword": "compute_set_admin_password", "migrate": "conductor_migrate_server",
+               "live-migration": "conductor_live_migrate_instance"}
+# Actions Nova does in the API alone: no compute event.
+API_ONLY_ACTIONS = ("lock", "unlock")
 
 
 def instance_action(action: InstanceAction, events: bool = False) -> dict[str, Any]:
@@ -513,10 +617,11 @@ def instance_action(action: InstanceAction, events: bool = False) -> dict[str, A
                             "project_id": action.project_id, "start_time": _usage_time(action.start_time),
                             "message": action.message}
     if events:
-        body["events"] = [{"event": EVENT_NAMES.get(action.action, f"compute_{action.action}"),
-                           "start_time": _usage_time(action.start_time),
-                           "finish_time": _usage_time(action.start_time), "result": action.result,
-                           "traceback": None}]
+        body["events"] = [] if action.action in API_ONLY_ACTIONS else [{
+            "event": EVENT_NAMES.get(action.action, f"compute_{action.action}"),
+            "start_time": _usage_time(action.start_time),
+            "finish_time": _usage_time(action.finish_time or action.start_time), "result": action.result,
+            "traceback": action.fault}]
     return body
 
 

@@ -268,6 +268,7 @@ class Servers(ComputePart):
         with self.cloud.db.write() as db:
             server = self.get_server_row(db, ctx, server_id)
             self.cloud.policy.enforce(ctx, rule, server.project_id)
+            self.check_lock(ctx, server)
             self.mark_deleted(db, server, now, ctx.user_id)
         self.cloud.worker.wake()
         self.detach_volumes(server_id)
@@ -319,6 +320,7 @@ class Servers(ComputePart):
         with self.cloud.db.write() as db:
             server = self.get_server_row(db, ctx, server_id)
             self.cloud.policy.enforce(ctx, rule, server.project_id)
+            self.check_lock(ctx, server)
             merged = dict(metadata) if replace else {**(server.metadata_ or {}), **metadata}
             self.quotas.check_metadata(db, server.project_id, merged)
             server.metadata_ = merged
@@ -335,6 +337,7 @@ class Servers(ComputePart):
         with self.cloud.db.write() as db:
             server = self.get_server_row(db, ctx, server_id)
             self.cloud.policy.enforce(ctx, "os_compute_api:server-metadata:delete", server.project_id)
+            self.check_lock(ctx, server)
             metadata = dict(server.metadata_ or {})
             if key not in metadata:
                 raise NotFound("Metadata item was not found")

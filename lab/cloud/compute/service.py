@@ -1,6 +1,7 @@
 """The compute service (Nova v2.1 subset): `ComputeService` is a facade over one part per resource, each in its
 own module: `flavors` (flavors.py), `keypairs` (keypairs.py), `quotas` (quotas.py), `servers` (servers.py),
-`actions` (actions.py: server actions and the guest's life cycle), `instance_actions` (instance_actions.py) and
+`actions` (actions.py: power, resize and the guest's build and tasks), `lifecycle` (lifecycle.py: lock, pause,
+suspend, shelve, rebuild, rescue, createImage, migrations), `instance_actions` (instance_actions.py) and
 `hosts` (hosts.py: availability zones, hypervisors, simple tenant usage). Routes call the parts; other services
 call the facade's contract (lab/cloud/contracts.py `Compute`); the cloud calls its hooks (lab/cloud/plugin.py).
 
@@ -23,6 +24,7 @@ from lab.cloud.compute.flavors import Flavors
 from lab.cloud.compute.hosts import Hosts
 from lab.cloud.compute.instance_actions import InstanceActions
 from lab.cloud.compute.keypairs import Keypairs
+from lab.cloud.compute.lifecycle import Lifecycle
 from lab.cloud.compute.models import KeyPair, Server
 from lab.cloud.compute.quotas import Quotas
 from lab.cloud.compute.servers import Servers
@@ -44,6 +46,7 @@ class ComputeService:
         self.keypairs = Keypairs(cloud, self.quotas)
         self.servers = Servers(cloud, self.flavors, self.quotas)
         self.actions = ServerActions(cloud, self.servers, self.flavors, self.quotas)
+        self.lifecycle = Lifecycle(cloud, self.actions)
         self.instance_actions = InstanceActions(cloud)
         self.hosts = Hosts(cloud)
 
