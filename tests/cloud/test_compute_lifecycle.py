@@ -72,7 +72,8 @@ def test_pause_unpause_suspend_resume(client: TestClient, cloud: Cloud, as_demo:
     assert cloud.compute_driver.get_info(sid).power_state.name == "PAUSED"
     r = act(client, as_demo, sid, {"suspend": None})
     assert r.status_code == 409
-    assert r.json()["conflictingRequest"]["message"] == f"Cannot 'suspend' instance {sid} while it is in vm_state paused"
+    assert r.json()["conflictingRequest"]["message"] == (
+        f"Cannot 'suspend' instance {sid} while it is in vm_state paused")
     assert act(client, as_demo, sid, {"unpause": None}).status_code == 202
     assert states(shown(client, as_demo, sid)) == ("ACTIVE", "active", None, 1)
     assert act(client, as_demo, sid, {"suspend": None}).status_code == 202

@@ -76,6 +76,9 @@ class ServerActions(ComputePart):
         self.flavors = flavors
         self.quotas = quotas
         self.tasks: dict[str, Task] = {}  # task_state -> how to finish it (registered by lifecycle.py)
+        # The scheduler's filters, asked before a build: each returns why the host cannot take the server (the
+        # fault: Nova's "No valid host was found. ...") or None. Registered by hosts.py, server_groups.py.
+        self.filters: list[Callable[[str], str | None]] = []
 
     # ------------------------------------------------------------------ guests
     def guest_spec(self, server_id: str, image_id: str | None = None) -> GuestSpec | None:
@@ -109,6 +112,12 @@ class ServerActions(ComputePart):
                 state = db.scalar(select(Server.vm_state).where(Server.id == server_id))
             if state != BUILDING:
                 return  # already finished by an earlier run of this job
+            if polls == 0:
+                for refuse in self.filters:
+                    reason = refuse(server_id)
+                    if reason is not None:
+                        self.set_error(server_id, reason)
+                        return
             self.driver.spawn(spec)
             if not self.driver.is_ready(server_id):
                 timeout = self.cloud.settings.boot_timeout

@@ -7,8 +7,9 @@ and the compute events it ran (with their finish time and result). Here each ser
 its request id is the request's own when the event recorded it (else derived from the event's id), its user is
 whoever asked, its start the moment the task began and its finish the event's time. A failed action (a build
 that ended in ERROR, a task the driver failed, a migration with no host) has the message `Error`, and its event
-the result `Error` with the fault as its traceback, as Nova does. The history of a deleted server stays readable by its project (Nova >= 2.21), which is
-what lets a lab check see that a server existed, failed and was deleted.
+the result `Error` with the fault as its traceback, as Nova does. The history of a deleted server stays
+readable by its project (Nova >= 2.21), which is what lets a lab check see that a server existed, failed and
+was deleted.
 """
 
 from __future__ import annotations

@@ -112,3 +112,20 @@ class Server(Base):
     deleted_at: Mapped[datetime | None]
 
 
+
+
+class ComputeServiceRecord(Base):
+    """One of Nova's services on the one host (os-services): nova-compute, nova-scheduler, nova-conductor. An
+    operator can disable one (`openstack compute service set --disable`): a disabled nova-compute takes no new
+    servers, as Nova's scheduler skips it."""
+
+    __tablename__ = "compute_services"
+    __table_args__ = (UniqueConstraint("binary", "host"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    binary: Mapped[str] = mapped_column(String(64))
+    host: Mapped[str] = mapped_column(String(255))
+    disabled: Mapped[bool] = mapped_column(default=False)
+    disabled_reason: Mapped[str | None] = mapped_column(String(255), default=None)
+    forced_down: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[datetime]

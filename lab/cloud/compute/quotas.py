@@ -95,7 +95,8 @@ class Quotas(ComputePart):
 
     def default_quotas(self, ctx: RequestContext, project_id: str) -> QuotaUsage:
         self.cloud.policy.enforce(ctx, "os_compute_api:os-quota-sets:defaults", project_id)
-        return QuotaUsage(project_id, self.cloud.quotas.defaults("compute"))
+        with self.cloud.db.read() as db:
+            return QuotaUsage(project_id, self.cloud.quotas.class_defaults(db, "compute"))
 
     def update_quotas(self, ctx: RequestContext, project_id: str, values: dict[str, int],
                force: bool = False) -> QuotaUsage:

@@ -57,6 +57,11 @@ async def v21(request: Request) -> Response:
     return respond({"version": schemas.version(cloud_of(request).settings.endpoint)})
 
 
+async def v20(request: Request) -> Response:
+    """GET /compute/v2/: the legacy version's document (its API is not served: the catalog names v2.1)."""
+    return respond({"version": schemas.version_v20(cloud_of(request).settings.endpoint)})
+
+
 # ---------------------------------------------------------------------------------------------- flavors
 def _flavor_query(request: Request, ctx: RequestContext) -> FlavorQuery:
     raw_public = request.query_params.get("is_public")
@@ -482,6 +487,60 @@ async def hypervisor_statistics(request: Request) -> Response:
     return respond(schemas.hypervisor_statistics(compute.hosts.hypervisor_statistics(ctx)))
 
 
+async def hypervisor_uptime(request: Request) -> Response:
+    compute, ctx, _ = _compute(request)
+    found, uptime = compute.hosts.hypervisor_uptime(ctx, request.path_params["hypervisor_id"])
+    return respond(schemas.hypervisor_uptime(found, uptime))
+
+
+async def hypervisor_search(request: Request) -> Response:
+    """os-hypervisors/{pattern}/search and /{pattern}/servers (2.1: by name)."""
+    compute, ctx, _ = _compute(request)
+    servers = request.url.path.endswith("/servers")
+    found = compute.hosts.search_hypervisors(ctx, request.path_params["pattern"], servers=servers)
+    render = schemas.hypervisor_servers if servers else schemas.hypervisor_brief
+    return respond({"hypervisors": [render(h) for h in found]})
+
+
+async def list_services(request: Request) -> Response:
+    compute, ctx, _ = _compute(request)
+    found = compute.hosts.list_services(ctx, query_value(request, "binary"), query_value(request, "host"))
+    return respond({"services": [schemas.compute_service(s) for s in found]})
+
+
+async def update_service(request: Request) -> Response:
+    """PUT /os-services/enable | disable | disable-log-reason (the 2.1 API, by host and binary)."""
+    compute, ctx, _ = _compute(request)
+    what = request.path_params["action"]
+    if what not in ("enable", "disable", "disable-log-reason"):
+        raise NotFound(f"Unknown action {what}")
+    with_reason = what == "disable-log-reason"
+    host, binary, reason = schemas.parse_service_update(await read_json(request), with_reason)
+    changed = compute.hosts.set_service(ctx, host, binary, disabled=what != "enable", reason=reason)
+    return respond(schemas.service_changed(changed, with_reason))
+
+
+async def delete_service(request: Request) -> Response:
+    compute, ctx, _ = _compute(request)
+    compute.hosts.delete_service(ctx, request.path_params["action"])
+    return no_content(204)
+
+
+async def quota_class_set(request: Request) -> Response:
+    compute, ctx, _ = _compute(request)
+    name = request.path_params["class_name"]
+    if request.method == "GET":
+        return respond(schemas.quota_class_set(name, compute.hosts.show_quota_class(ctx, name)))
+    known = set(cloud_of(request).quotas.defaults("compute"))
+    values = schemas.parse_quota_class_update(await read_json(request), known)
+    return respond(schemas.quota_class_set(name, compute.hosts.update_quota_class(ctx, name, values), with_id=False))
+
+
+async def list_migrations(request: Request) -> Response:
+    compute, ctx, _ = _compute(request)
+    return respond({"migrations": compute.hosts.list_migrations(ctx)})
+
+
 async def tenant_usage(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
     now = cloud_of(request).clock.now()
@@ -503,6 +562,7 @@ routes = [
     Route("/", root, methods=["GET", "HEAD"]),  # GET /compute/ (tempest's versions client adds the slash)
     Route(V, v21, methods=["GET", "HEAD"]),
     Route(f"{V}/", v21, methods=["GET", "HEAD"]),
+    Route("/v2/", v20, methods=["GET", "HEAD"]),
     Route(f"{V}/flavors", list_flavors, methods=["GET"]),
     Route(f"{V}/flavors", create_flavor, methods=["POST"]),
     Route(f"{V}/flavors/detail", list_flavors, methods=["GET"]),
@@ -539,6 +599,14 @@ routes = [
     Route(f"{V}/os-hypervisors/detail", hypervisors, methods=["GET"]),
     Route(f"{V}/os-hypervisors/statistics", hypervisor_statistics, methods=["GET"]),
     Route(f"{V}/os-hypervisors/{{hypervisor_id}}", hypervisor, methods=["GET"]),
+    Route(f"{V}/os-hypervisors/{{hypervisor_id}}/uptime", hypervisor_uptime, methods=["GET"]),
+    Route(f"{V}/os-hypervisors/{{pattern}}/search", hypervisor_search, methods=["GET"]),
+    Route(f"{V}/os-hypervisors/{{pattern}}/servers", hypervisor_search, methods=["GET"]),
+    Route(f"{V}/os-services", list_services, methods=["GET"]),
+    Route(f"{V}/os-services/{{action}}", update_service, methods=["PUT"]),
+    Route(f"{V}/os-services/{{action}}", delete_service, methods=["DELETE"]),
+    Route(f"{V}/os-quota-class-sets/{{class_name}}", quota_class_set, methods=["GET", "PUT"]),
+    Route(f"{V}/os-migrations", list_migrations, methods=["GET"]),
     Route(f"{V}/os-simple-tenant-usage", tenant_usage, methods=["GET"]),
     Route(f"{V}/os-simple-tenant-usage/{{project_id}}", tenant_usage, methods=["GET"]),
 ]

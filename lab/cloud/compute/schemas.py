@@ -26,7 +26,7 @@ from lab.cloud.http import timestamp
 from lab.cloud.quotas import Exceeded
 
 if TYPE_CHECKING:
-    from lab.cloud.compute.hosts import Hypervisor, TenantUsage, Zone
+    from lab.cloud.compute.hosts import Hypervisor, ServiceView, TenantUsage, Zone
     from lab.cloud.compute.instance_actions import InstanceAction
     from lab.cloud.compute.quotas import QuotaUsage
 
@@ -44,10 +44,20 @@ def version(base: str) -> dict[str, Any]:
             "media-types": MEDIA_TYPES}
 
 
+def version_v20(base: str) -> dict[str, Any]:
+    """The legacy v2.0 entry Nova still lists first (SUPPORTED, no microversions); this cloud answers its
+    version document but serves the API at v2.1 only."""
+    return {"id": "v2.0", "status": "SUPPORTED", "version": "", "min_version": "", "updated": "2011-01-21T11:33:21Z",
+            "links": [{"rel": "self", "href": f"{base}/compute/v2/"},
+                      {"rel": "describedby", "type": "text/html", "href": "http://docs.openstack.org/"}],
+            "media-types": [{"base": "application/json", "type": "application/vnd.openstack.compute+json;version=2"}]}
+
+
 def versions(base: str) -> dict[str, Any]:
-    entry = version(base)
-    entry.pop("media-types")
-    return {"versions": [entry]}
+    entries = [version_v20(base), version(base)]
+    for entry in entries:
+        entry.pop("media-types")
+    return {"versions": entries}
 
 
 # ---------------------------------------------------------------------------------------------- validation
@@ -689,8 +699,66 @@ def availability_zones(zones: list[Zone]) -> dict[str, Any]:
                                      for z in zones]}
 
 
+def _hypervisor_status(h: Hypervisor) -> str:
+    return "disabled" if h.disabled else "enabled"
+
+
 def hypervisor_brief(h: Hypervisor) -> dict[str, Any]:
-    return {"id": h.id, "hypervisor_hostname": h.info.hypervisor_hostname, "state": "up", "status": "enabled"}
+    return {"id": h.id, "hypervisor_hostname": h.info.hypervisor_hostname, "state": "up",
+            "status": _hypervisor_status(h)}
+
+
+def hypervisor_uptime(h: Hypervisor, uptime: str) -> dict[str, Any]:
+    return {"hypervisor": {**hypervisor_brief(h), "uptime": uptime}}
+
+
+def hypervisor_servers(h: Hypervisor) -> dict[str, Any]:
+    """os-hypervisors/{name}/servers: Nova leaves `servers` out when there are none."""
+    body = hypervisor_brief(h)
+    if h.servers:
+        body["servers"] = [{"uuid": sid, "name": name} for sid, name in h.servers]
+    return body
+
+
+def compute_service(s: ServiceView) -> dict[str, Any]:
+    """An os-services entry at 2.1 (integer id; `forced_down` needs 2.11)."""
+    return {"id": s.id, "binary": s.binary, "host": s.host, "zone": s.zone,
+            "status": "disabled" if s.disabled else "enabled", "state": "up",
+            "updated_at": _usage_time(s.updated_at), "disabled_reason": s.disabled_reason}
+
+
+def service_changed(s: ServiceView, with_reason: bool) -> dict[str, Any]:
+    """The answer of PUT /os-services/enable|disable (and, with the reason, disable-log-reason)."""
+    body: dict[str, Any] = {"host": s.host, "binary": s.binary, "status": "disabled" if s.disabled else "enabled"}
+    if with_reason:
+        body["disabled_reason"] = s.disabled_reason or ""
+    return {"service": body}
+
+
+def parse_service_update(body: dict[str, Any], with_reason: bool) -> tuple[str, str, str | None]:
+    """(host, binary, disabled_reason) of a 2.1 os-services update."""
+    host = _string(body, "host", required=True, min_len=1)
+    binary = _string(body, "binary", required=True, min_len=1)
+    reason = _string(body, "disabled_reason", required=with_reason, min_len=1) if with_reason else None
+    assert host is not None and binary is not None
+    return host, binary, reason
+
+
+def quota_class_set(class_name: str, values: dict[str, int], with_id: bool = True) -> dict[str, Any]:
+    return {"quota_class_set": {**({"id": class_name} if with_id else {}), **values}}
+
+
+def parse_quota_class_update(body: dict[str, Any], known: set[str]) -> dict[str, int]:
+    quota_class = body.get("quota_class_set")
+    if not isinstance(quota_class, dict):
+        raise invalid("quota_class_set", quota_class, "'quota_class_set' is a required property")
+    values = {}
+    for key, value in quota_class.items():
+        if key not in known:
+            raise invalid("quota_class_set", quota_class,
+                          f"Additional properties are not allowed ('{key}' was unexpected)")
+        values[key] = _int(value, key, -1)
+    return values
 
 
 def hypervisor(h: Hypervisor) -> dict[str, Any]:
@@ -698,15 +766,15 @@ def hypervisor(h: Hypervisor) -> dict[str, Any]:
     info = h.info
     return {
         "id": h.id, "hypervisor_hostname": info.hypervisor_hostname, "hypervisor_type": info.hypervisor_type,
-        "hypervisor_version": info.hypervisor_version, "state": "up", "status": "enabled",
-        "host_ip": info.host_ip, "cpu_info": json.dumps(info.cpu_info),
+        "hypervisor_version": info.hypervisor_version, "state": "up",
+        "host_ip": info.host_ip, "cpu_info": json.dumps(info.cpu_info), "status": _hypervisor_status(h),
         "vcpus": info.vcpus, "vcpus_used": h.vcpus_used,
         "memory_mb": info.memory_mb, "memory_mb_used": h.memory_mb_used,
         "free_ram_mb": info.memory_mb - h.memory_mb_used,
         "local_gb": info.local_gb, "local_gb_used": h.local_gb_used,
         "free_disk_gb": info.local_gb - h.local_gb_used, "disk_available_least": info.local_gb - h.local_gb_used,
         "current_workload": h.current_workload, "running_vms": h.running_vms,
-        "service": {"host": info.hypervisor_hostname, "id": 1, "disabled_reason": None},
+        "service": {"host": info.hypervisor_hostname, "id": h.service_id, "disabled_reason": h.disabled_reason},
     }
 
 

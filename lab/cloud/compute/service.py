@@ -49,12 +49,14 @@ class ComputeService:
         self.lifecycle = Lifecycle(cloud, self.actions)
         self.instance_actions = InstanceActions(cloud)
         self.hosts = Hosts(cloud)
+        self.actions.filters.append(lambda server_id: self.hosts.scheduling_refusal())
 
     # ------------------------------------------------------------------ hooks (lab/cloud/plugin.py)
     def bootstrap(self) -> None:
-        """Default flavors on a fresh lab (a lab whose admin deleted one keeps it deleted)."""
+        """Default flavors on a fresh lab (a lab whose admin deleted one keeps it deleted) and Nova's services."""
         with self.cloud.db.write() as db:
             self.flavors.bootstrap(db)
+            self.hosts.bootstrap(db)
 
     def recover(self) -> int:
         """At every start, after every service's bootstrap: queue the jobs a killed process left undone (see
