@@ -29,8 +29,12 @@ def lab_page(lab: Lab) -> str:
     """The lab's README, then its checks and hints (collapsed, as a student would look them up)."""
     parts = [HEADER, lab.instructions.rstrip(), ""]
     notes = []
-    if lab.admin:
-        notes.append("This lab is done as the cloud admin (`--cloud stacklab`).")
+    if lab.instructor_demo:
+        notes.append("Instructor demo: the instructor does the *As the instructor* steps as the cloud admin "
+                     "(`export OS_CLOUD=stacklab`); class students, who hold only the member role, watch and do "
+                     "the *As a student* part.")
+    elif lab.admin:
+        notes.append("This lab is done as the cloud admin (`export OS_CLOUD=stacklab`).")
     if lab.requires:
         notes.append(f"This lab needs these services in the catalog: {', '.join(lab.requires)}; without them its "
                      "checks are skipped with that reason.")

@@ -1,7 +1,8 @@
 """Loading labs: one folder per lab under `labs/`, each plain data beside two small Python files.
 
     labs/2.3-security-groups/
-        lab.yaml      id, title, day, summary, requires (service types), admin (bool), hints {check: text}
+        lab.yaml      id, title, day, summary, requires (service types), admin (bool), instructor_demo (bool),
+                      hints {check: text}
         README.md     the instructions a student reads (also rendered into the course site)
         checks.py     check_<name>(env) functions, in order; the docstring's first line says what is checked
         solution.py   solve(env): the reference solution, with openstacksdk
@@ -60,6 +61,9 @@ class Lab:
     path: Path
     requires: tuple[str, ...] = ()
     admin: bool = False
+    # Class students hold only the member role: an admin lab is shown by the instructor (as the admin) while
+    # the students do its README's "As a student" part. See course/camp/instructors.md.
+    instructor_demo: bool = False
     hints: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -136,6 +140,7 @@ def load_lab(path: Path) -> Lab:
             raise LabError(f"{path}: {name} is missing")
     return Lab(id=lab_id, title=str(meta["title"]), day=int(meta["day"]), summary=str(meta["summary"]).strip(),
                path=path, requires=tuple(meta.get("requires") or ()), admin=bool(meta.get("admin", False)),
+               instructor_demo=bool(meta.get("instructor_demo", False)),
                hints={str(k): str(v).strip() for k, v in (meta.get("hints") or {}).items()})
 
 

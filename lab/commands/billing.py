@@ -1,13 +1,14 @@
 """`stacklab billing ...`: a project's balance, usage, bills and prices, and the instructor's billing controls,
 over the running cloud's /billing/v1 API.
 
-Student commands use the student's own credentials (clouds.yaml entry `stacklab-demo` unless `--cloud` names
-another); admin commands (`prices set`, `topup`, `coupon create`, `mode`, `budget set`) use `stacklab`.
+Student commands use the student's own credentials (clouds.yaml entry `$OS_CLOUD`, else `stacklab-demo`, unless
+`--cloud` names another); admin commands (`prices set`, `topup`, `coupon create`, `mode`, `budget set`) use `stacklab`.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -23,7 +24,15 @@ STUDENT_CLOUD = "stacklab-demo"
 ADMIN_CLOUD = "stacklab"
 
 
+def _student_cloud() -> str:
+    return os.environ.get("OS_CLOUD") or STUDENT_CLOUD
+
+
 def cloud_option(default: str) -> Callable[[F], F]:
+    if default == STUDENT_CLOUD:
+        # A class student works as $OS_CLOUD (their own entry), as `openstack` and `stacklab check` do.
+        return click.option("--cloud", "cloud_name", default=_student_cloud, show_default="$OS_CLOUD, else "
+                            f"{STUDENT_CLOUD}", help="clouds.yaml entry whose credentials to use.")
     return click.option("--cloud", "cloud_name", default=default, show_default=True,
                         help="clouds.yaml entry whose credentials to use.")
 

@@ -112,7 +112,7 @@ def labs(ctx: click.Context, day: int | None, cloud_name: str | None, offline: b
         row = progress.get(lab.id)
         status = "" if row is None else str(row.get("grade") or f"{row['passed']}/{row['total']}")
         needs = f"  (needs {', '.join(lab.requires)})" if lab.requires else ""
-        admin = "  [admin]" if lab.admin else ""
+        admin = "  [instructor demo]" if lab.instructor_demo else "  [admin]" if lab.admin else ""
         click.echo(f"  {lab.id:<5} {status:<7} {lab.title}{admin}{needs}")
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from lab.cloud.app import Cloud
+from lab.cloud.billing.meters import MeterTable
 from lab.cloud.billing.models import Charge
 from lab.cloud.events import Event
 from tests.cloud.compute_support import image_id
@@ -99,11 +100,19 @@ class Lab:
         return next(e.time for e in self.events(resource_id) if e.action == action)
 
 
+def plugin_meters() -> MeterTable:
+    """The meters the lab's plugins declare (what `Cloud.meters` gathers), without building a cloud."""
+    from lab.cloud.app import PLUGINS
+    from lab.cloud.plugin import load_plugins
+
+    return MeterTable(meter for plugin in load_plugins(PLUGINS) for meter in plugin.meters)
+
+
 def price(flavor_name: str) -> Decimal:
     """A flavor's hourly price in the shipped price list."""
     from lab.cloud.billing.prices import DEFAULT_PRICE_FILE, load_price_file
 
-    return load_price_file(DEFAULT_PRICE_FILE)[0].rate("server", flavor_name).price
+    return load_price_file(DEFAULT_PRICE_FILE, plugin_meters())[0].rate("server", flavor_name).price
 
 
 def error(r: Any, code: int) -> str:

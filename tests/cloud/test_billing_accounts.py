@@ -56,7 +56,7 @@ def test_bad_topups_are_refused_and_change_nothing(cloud: Cloud, client: TestCli
     assert "'topup' is a required property" in error(client.post(url, json={"amount": "5"}, headers=lab.admin),
                                                      400)
     assert error(client.post(url, json={"topup": {"amount": "5"}}, headers=lab.demo), 403) == \
-        "Policy doesn't allow billing:admin to be performed."
+        "Policy doesn't allow billing:create_topup to be performed."
     assert error(client.post(f"{B}/accounts/nope/topups", json={"topup": {"amount": "5"}}, headers=lab.admin),
                  404) == "Project nope could not be found."
     account = _account(lab)
@@ -66,13 +66,16 @@ def test_bad_topups_are_refused_and_change_nothing(cloud: Cloud, client: TestCli
 def test_member_cannot_call_admin_endpoints(cloud: Cloud, client: TestClient) -> None:
     """Every admin endpoint answers a member 403 in Keystone's style."""
     lab = Lab.of(cloud, client)
-    calls = [("get", f"{B}/accounts", None), ("put", f"{B}/accounts/demo", {"account": {"mode": "prepaid"}}),
-             ("get", f"{B}/coupons", None), ("post", f"{B}/coupons", {"coupon": {"code": "X", "amount": "1"}}),
-             ("delete", f"{B}/coupons/X", None), ("put", f"{B}/budgets/demo", {"budget": {"amount": "5"}}),
-             ("delete", f"{B}/budgets/demo", None)]
-    for method, url, body in calls:
+    calls = [("get", f"{B}/accounts", None, "list_accounts"),
+             ("put", f"{B}/accounts/demo", {"account": {"mode": "prepaid"}}, "update_account"),
+             ("get", f"{B}/coupons", None, "list_coupons"),
+             ("post", f"{B}/coupons", {"coupon": {"code": "X", "amount": "1"}}, "create_coupon"),
+             ("delete", f"{B}/coupons/X", None, "delete_coupon"),
+             ("put", f"{B}/budgets/demo", {"budget": {"amount": "5"}}, "update_budget"),
+             ("delete", f"{B}/budgets/demo", None, "delete_budget")]
+    for method, url, body, rule in calls:
         r = client.request(method, url, json=body, headers=lab.demo)
-        assert error(r, 403) == "Policy doesn't allow billing:admin to be performed.", url
+        assert error(r, 403) == f"Policy doesn't allow billing:{rule} to be performed.", url
     assert _account(lab)["mode"] == "payg"
     assert client.get(f"{B}/coupons", headers=lab.admin).json()["coupons"] == []
 

@@ -178,7 +178,7 @@ def test_prices_are_readable_by_members_and_editable_by_admins(cloud: Cloud, cli
     assert shown["currency"] == "USD" and shown["source"].startswith("file:")
     new = dict(shown["prices"], router={"price": "1.00", "unit": "hour"})
     r = client.put(f"{B}/prices", json={"prices": new}, headers=lab.demo)
-    assert error(r, 403) == "Policy doesn't allow billing:admin to be performed."
+    assert error(r, 403) == "Policy doesn't allow billing:update_prices to be performed."
     assert client.get(f"{B}/prices", headers=lab.demo).json() == shown
     bad = client.put(f"{B}/prices", json={"prices": dict(new, router={"price": "-1"})}, headers=lab.admin)
     assert "must not be negative" in error(bad, 400)

@@ -14,6 +14,9 @@ from lab.cloud.billing.prices import DEFAULT_PRICE_FILE, amount_for, load_price_
 from lab.cloud.billing.rating import Usage, line_items
 from lab.cloud.errors import BadRequest
 from lab.cloud.events import Event
+from tests.cloud.billing_support import plugin_meters
+
+METERS = plugin_meters()
 
 T0 = datetime(2026, 11, 21, 10, 20, 0)
 TINY = {"flavor_id": "1", "flavor_name": "m1.tiny", "vcpus": 1, "ram": 512, "disk": 1}
@@ -30,7 +33,7 @@ def test_server_life_becomes_running_stopped_and_resized_segments() -> None:
     events = [ev(0, "create", name="vm", **TINY), ev(1, "status", status="ACTIVE", **TINY),
               ev(30, "power_off", **TINY), ev(90, "power_on", **TINY), ev(100, "resize", **SMALL),
               ev(160, "delete", **SMALL), ev(200, "power_on", **SMALL)]
-    segs = metering.segments_from_events(events)
+    segs = metering.segments_from_events(events, METERS)
     assert [(s.state.meter, s.state.variant, s.start - T0, s.end - T0 if s.end else None) for s in segs] == [
         ("server", "m1.tiny", timedelta(0), timedelta(minutes=30)),
         ("server.stopped", "m1.tiny", timedelta(minutes=30), timedelta(minutes=90)),
@@ -41,10 +44,10 @@ def test_server_life_becomes_running_stopped_and_resized_segments() -> None:
 
 def test_server_deleted_in_build_or_error_is_metered_until_the_delete() -> None:
     """A server that never became ACTIVE (BUILD, or ERROR) is metered from create to delete, never after."""
-    build = metering.segments_from_events([ev(0, "create", **TINY), ev(45, "delete", **TINY)])
+    build = metering.segments_from_events([ev(0, "create", **TINY), ev(45, "delete", **TINY)], METERS)
     error = metering.segments_from_events([ev(0, "create", rid="s2", **TINY),
                                            ev(5, "status", rid="s2", status="ERROR", **TINY),
-                                           ev(45, "delete", rid="s2", **TINY)])
+                                           ev(45, "delete", rid="s2", **TINY)], METERS)
     for segs in (build, error):
         assert [(s.start - T0, s.end - T0 if s.end else None) for s in segs] == [(timedelta(0),
                                                                                   timedelta(minutes=45))]
@@ -58,7 +61,7 @@ def test_volumes_snapshots_images_fips_routers_are_metered() -> None:
               ev(0, "create", "floatingip", "f1", floating_ip_address="172.24.4.9"),
               ev(0, "create", "router", "r1", name="router1"), ev(10, "delete", "router", "r1"),
               ev(0, "create", "snapshot", "n1", size=10), ev(5, "create", "network", "x1")]
-    segs = {(s.resource_id, s.state.variant): s for s in metering.segments_from_events(events)}
+    segs = {(s.resource_id, s.state.variant): s for s in metering.segments_from_events(events, METERS)}
     assert set(segs) == {("v1", "10GB"), ("v1", "20GB"), ("i1", "3GB"), ("f1", ""), ("r1", ""), ("n1", "10GB")}
     assert segs[("i1", "3GB")].start == T0 + timedelta(minutes=30) and segs[("i1", "3GB")].end is None
     assert segs[("f1", "")].name == "172.24.4.9"
@@ -67,7 +70,7 @@ def test_volumes_snapshots_images_fips_routers_are_metered() -> None:
 
 def test_hourly_usage_cuts_at_hour_boundaries_and_adds_up() -> None:
     """A 3-hour segment starting at :20 is four hour pieces whose milliseconds add to exactly 3 hours."""
-    seg = metering.segments_from_events([ev(0, "create", **TINY), ev(180, "delete", **TINY)])
+    seg = metering.segments_from_events([ev(0, "create", **TINY), ev(180, "delete", **TINY)], METERS)
     hours = list(metering.hourly_usage(seg, datetime(2026, 11, 21), datetime(2026, 11, 22)))
     assert [h.period_start.hour for h in hours] == [10, 11, 12, 13]
     assert [h.milliseconds for h in hours] == [40 * 60_000, 3_600_000, 3_600_000, 20 * 60_000]
@@ -80,7 +83,7 @@ def test_line_total_is_rounded_once_from_exact_usage() -> None:
     usages = [Usage("p", "server", "s", "vm", "server", "m1.x", datetime(2026, 11, 1, h), datetime(2026, 11, 1, h),
                     datetime(2026, 11, 1, h + 1), 3_600_000, Decimal(1), Decimal("0.0125"), "hour", False)
               for h in range(3)]
-    (line,) = line_items(usages)
+    (line,) = line_items(usages, METERS)
     assert line.quantity == Decimal(3) and line.total == Decimal("0.04")
 
 
@@ -92,7 +95,7 @@ def test_per_gb_month_prices_use_a_30_day_month() -> None:
 def test_shipped_price_list_loads_and_prices_unlisted_flavors_by_size() -> None:
     """The default list prices m1.tiny from its table and an unlisted flavor per vCPU and GB of RAM; a stopped
     server pays the stopped factor."""
-    prices, digest = load_price_file(DEFAULT_PRICE_FILE)
+    prices, digest = load_price_file(DEFAULT_PRICE_FILE, METERS)
     assert len(digest) == 64
     assert prices.rate("server", "m1.tiny").price == Decimal("0.010")
     assert prices.rate("server", "custom", vcpus=2, ram_mb=4096).price == Decimal("0.040")
@@ -114,7 +117,7 @@ def test_bad_price_lists_are_refused_with_the_reason(change: dict[str, Any], mes
     document = yaml.safe_load(DEFAULT_PRICE_FILE.read_text())
     document.update(change)
     with pytest.raises(BadRequest) as exc:
-        parse_price_list(document)
+        parse_price_list(document, METERS)
     assert message in exc.value.message
 
 
@@ -131,4 +134,4 @@ def test_price_file_errors_name_the_file(tmp_path: Path) -> None:
     path = tmp_path / "prices.yaml"
     path.write_text("server: [1, 2\n")
     with pytest.raises(ValueError, match=str(path)):
-        load_price_file(path)
+        load_price_file(path, METERS)

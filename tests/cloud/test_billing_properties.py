@@ -118,7 +118,7 @@ def check_invariants(s: Session) -> None:
     assert max(per_hour.values(), default=0) <= 3_600_000
     # The ledger is what one pass over the whole log computes: splitting, re-running and restarting change nothing.
     start = floor_hour(events[0].time)
-    segments = metering.segments_from_events(events)
+    segments = metering.segments_from_events(events, cloud.billing.meters)
     once = aggregate(metering.hourly_usage(segments, start, mark), cloud.billing.prices, {})
     assert sorted((u.resource_id, u.meter, u.variant, u.period_start, u.milliseconds, u.price) for u in once) == \
         sorted((c.resource_id, c.meter, c.variant, c.period_start, c.milliseconds, c.price) for c in charges)

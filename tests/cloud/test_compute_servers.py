@@ -272,3 +272,24 @@ def test_server_metadata_api(client: TestClient, cloud: Cloud, as_demo: dict) ->
     assert missing.status_code == 404
     assert missing.json()["itemNotFound"]["message"] == "Metadata item was not found"
     assert client.get(url, headers=as_demo).json() == {"metadata": {"c": "3"}}
+
+
+def test_empty_networks_list_is_like_an_absent_key(client: TestClient, cloud: Cloud, as_demo: dict,
+                                                   as_admin: dict) -> None:
+    """`networks: []` (what `openstack server create` sends without --network) gets the project's one network,
+    as an absent key does; several networks are 409 with Nova's message and create nothing; none gives no NIC."""
+    empty = create_server(client, cloud, as_demo, name="empty", networks=[])
+    absent = create_server(client, cloud, as_demo, name="absent")
+    assert list(empty["addresses"]) == list(absent["addresses"]) == ["private"]
+    assert create_server(client, cloud, as_admin, name="admin-vm", networks=[])["addresses"] == {}
+    r = client.post("/network/v2.0/networks", json={"network": {"name": "second"}}, headers=as_demo)
+    assert r.status_code == 201, r.text
+    before = server_count(client, as_demo)
+    for extra in ({"networks": []}, {}):
+        body = {"server": {"name": "ambiguous", "flavorRef": "1", "imageRef": image_id(client, cloud, as_demo),
+                           **extra}}
+        r = client.post(f"{API}/servers", json=body, headers=as_demo)
+        assert r.status_code == 409, r.text
+        assert r.json() == {"conflictingRequest": {"code": 409, "message": (
+            "Multiple possible networks found, use a Network ID to be more specific.")}}
+    assert server_count(client, as_demo) == before

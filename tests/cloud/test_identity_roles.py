@@ -153,7 +153,7 @@ def test_reader_and_member_cannot_grant(client: TestClient, as_admin: dict, as_d
     for headers in (as_demo, {"X-Auth-Token": reader_token}):
         r = client.put(f"{V3}/projects/{project['id']}/users/{user['id']}/roles/{admin_role}", headers=headers)
         assert r.status_code == 403
-        assert r.json()["error"]["message"] == "Policy doesn't allow identity:grant_role to be performed."
+        assert r.json()["error"]["message"] == "Policy doesn't allow identity:create_grant to be performed."
         assert client.get(f"{V3}/role_assignments", headers=headers).status_code == 403
     r = client.get(f"{V3}/role_assignments", params={"user.id": user["id"]}, headers=as_admin)
     assert len(r.json()["role_assignments"]) == 1

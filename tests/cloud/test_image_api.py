@@ -375,10 +375,10 @@ def test_tags_put_and_delete(client: TestClient, as_demo: dict[str, str]) -> Non
     assert show(client, as_demo, img["id"])["tags"] == ["db"]
 
 
-def test_policy_rule_image_get_is_enforced(client: TestClient, cloud: Cloud, as_demo: dict[str, str],
+def test_policy_rule_get_images_is_enforced(client: TestClient, cloud: Cloud, as_demo: dict[str, str],
                                            as_admin: dict[str, str]) -> None:
     """An instructor's policy.yaml can make reading images admin-only (rules are looked up per request)."""
-    cloud.policy.override("image:get", "rule:context_is_admin")
+    cloud.policy.override("get_images", "rule:context_is_admin")
     r = client.get("/image/v2/images", headers=as_demo)
     assert r.status_code == 403
     assert r.json() == glance_error(403, "Forbidden", "You are not authorized to complete get_images action.")

@@ -218,7 +218,7 @@ def test_tags(client: TestClient, as_demo: dict) -> None:
 
 
 def test_reader_cannot_create(client: TestClient, cloud: Cloud, as_demo: dict) -> None:
-    """Write actions need the member role (policy `network:create`)."""
+    """Write actions need the member role (policy `create_network`)."""
     from dataclasses import replace
 
     from lab.cloud.errors import Forbidden

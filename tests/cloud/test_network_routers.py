@@ -121,3 +121,17 @@ def test_other_projects_router_is_404(client: TestClient, as_demo: dict, as_admi
     router = create(client, as_admin, "routers", name="admins")
     assert_neutron_error(client.get(f"{N}/routers/{router['id']}", headers=as_demo), 404, "RouterNotFound",
                          f"Router {router['id']} could not be found")
+
+
+def test_interface_ids_of_the_wrong_type_are_a_400(client: TestClient, as_demo: dict) -> None:
+    """A port or subnet id that is an object or a list is Neutron's 400, and changes nothing; a number is looked
+    up like any id (404)."""
+    router = client.get(f"{N}/routers", params={"name": "router1"}, headers=as_demo).json()["routers"][0]
+    for action in ("add_router_interface", "remove_router_interface"):
+        for body in ({"port_id": {"a": 1}}, {"subnet_id": ["x"]}, {"port_id": True}):
+            r = client.put(f"{N}/routers/{router['id']}/{action}", json=body, headers=as_demo)
+            assert_neutron_error(r, 400, "HTTPBadRequest")
+        r = client.put(f"{N}/routers/{router['id']}/{action}", json={"port_id": 5}, headers=as_demo)
+        assert r.status_code == 404
+    after = client.get(f"{N}/routers/{router['id']}", headers=as_demo).json()["router"]
+    assert after["revision_number"] == router["revision_number"]

@@ -6,11 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from starlette.testclient import TestClient
 
-from lab.cloud.app import Cloud
+from lab.cloud.app import Cloud, create_app
 from lab.cloud.drivers import REGISTRY, load_driver
 from lab.cloud.drivers.base import NetworkDriver, NetworkSpec, PortSecuritySpec, RouterSpec, SubnetSpec
+from lab.cloud.drivers.logical import LogicalNetworkDriver
+from lab.cloud.network.models import Network, Port, Router
 from lab.config import Settings
 from tests.cloud.network_helpers import N, create, network_with_subnet
 
@@ -58,3 +61,30 @@ def test_worker_feeds_the_driver_the_current_state(cloud: Cloud, client: TestCli
     client.delete(f"{N}/networks/{net['id']}", headers=as_demo)
     cloud.worker.run_due()
     assert net["id"] not in driver.networks and port["id"] not in driver.ports
+
+
+def test_a_restarted_lab_re_ensures_what_the_database_holds(cloud: Cloud, client: TestClient, as_demo: dict,
+                                                            settings: Settings) -> None:
+    """The logical driver holds its state in memory, so a restarted lab starts with an empty driver: at start
+    (NetworkService.recover) every network, router and port in the database is handed to it again."""
+    net, _sub = network_with_subnet(client, as_demo, "10.72.0.0/24")
+    port = create(client, as_demo, "ports", network_id=net["id"])
+    create(client, as_demo, "routers", name="restart-router")
+    cloud.worker.run_due()
+    with cloud.db.read() as db:
+        held = {kind: set(db.scalars(select(model.id))) for kind, model in
+                (("ensure_network", Network), ("ensure_router", Router), ("ensure_port_security", Port))}
+    assert net["id"] in held["ensure_network"] and port["id"] in held["ensure_port_security"]
+
+    restarted = Cloud(settings)  # a new process on the same data directory, as `stacklab up` after a stop
+    try:
+        create_app(settings, cloud=restarted, start_worker=False)  # bootstrap and recover, as at every start
+        driver = restarted.network_driver
+        assert isinstance(driver, LogicalNetworkDriver) and driver.calls == []  # ensured by the worker, not here
+        restarted.worker.run_due()
+        ensured = {kind: {object_id for method, object_id in driver.calls if method == kind} for kind in held}
+        assert ensured == held
+        assert [h.ip_address for h in driver.networks[net["id"]].dhcp_hosts] == [port["fixed_ips"][0]["ip_address"]]
+        assert driver.ports[port["id"]].rules  # the default group's rules, read again from the database
+    finally:
+        restarted.close()

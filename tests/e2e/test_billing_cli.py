@@ -88,7 +88,8 @@ def test_student_and_admin_commands(env: dict[str, str], tmp_path: Path) -> None
     assert again.exit_code == 1 and "already been redeemed by this project. (HTTP 409)" in again.output
     assert "E2E-WELCOME" in stacklab(env, "billing", "coupon", "list").output
     denied = stacklab(env, "billing", "topup", "demo", "5", "--cloud", "stacklab-demo", ok=False)
-    assert denied.exit_code == 1 and "Policy doesn't allow billing:admin to be performed. (HTTP 403)" in denied.output
+    assert denied.exit_code == 1
+    assert "Policy doesn't allow billing:create_topup to be performed. (HTTP 403)" in denied.output
     before = json.loads(stacklab(env, "billing", "balance", "--json").output)["account"]["balance"]
     assert "balance" in stacklab(env, "billing", "topup", "demo", "5").output
     after = json.loads(stacklab(env, "billing", "balance", "--json").output)["account"]["balance"]

@@ -124,3 +124,30 @@ def test_cli_bad_flavor_is_reported(live_cloud: LiveCloud, unique: Callable[[str
     result = live_cloud.openstack("server", "create", "--flavor", "m9.huge", "--image", "cirros", unique("bad"),
                                   user="demo", check=False)
     assert result.returncode == 1 and "No Flavor found for m9.huge" in result.stderr
+
+
+def test_cli_create_without_network_uses_the_projects_only_network(live_cloud: LiveCloud,
+                                                                   unique: Callable[[str], str]) -> None:
+    """`server create` without --network (OSC sends `networks: []`) gets a port on the project's one network;
+    with a second network it fails with Nova's 409 and creates nothing."""
+    project, user = unique("p"), unique("u")
+    live_cloud.openstack("project", "create", project)
+    live_cloud.openstack("user", "create", "--password", "demo", user)
+    live_cloud.openstack("role", "add", "--project", project, "--user", user, "member")
+
+    def run(*args: str, check: bool = True) -> Any:
+        return live_cloud.openstack(*args, user=user, project=project, check=check)
+
+    run("network", "create", "only-net")
+    run("subnet", "create", "--network", "only-net", "--subnet-range", "10.42.0.0/24", "only-sub")
+    created = json.loads(run("server", "create", "--flavor", "m1.tiny", "--image", "cirros", "--wait",
+                             "-f", "json", "vm1").stdout)
+    assert created["status"] == "ACTIVE"
+    addresses = json.loads(run("server", "show", "vm1", "-f", "json").stdout)["addresses"]
+    assert "only-net" in addresses and str(addresses["only-net"][0]).startswith("10.42.0.")
+    run("network", "create", "second-net")
+    result = run("server", "create", "--flavor", "m1.tiny", "--image", "cirros", "vm2", check=False)
+    assert result.returncode == 1
+    assert "409: Client Error" in result.stderr
+    assert "Multiple possible networks found, use a Network ID to be more specific." in result.stderr
+    assert [s["Name"] for s in json.loads(run("server", "list", "-f", "json").stdout)] == ["vm1"]

@@ -28,7 +28,6 @@ from sqlalchemy.orm import Session
 
 from lab.cloud import events
 from lab.cloud.billing.common import MODES
-from lab.cloud.billing.metering import METERED
 from lab.cloud.billing.models import Account, Coupon, Redemption, Transaction
 from lab.cloud.billing.prices import money, parse_money
 from lab.cloud.billing.rating import RatingMixin
@@ -37,7 +36,6 @@ from lab.cloud.errors import BadRequest, CloudError, Conflict, NotFound, Payment
 from lab.cloud.events import Event
 
 log = logging.getLogger(__name__)
-CREATABLE = ("server", "volume", "snapshot", "floatingip", "router", "image")
 
 
 @dataclass(frozen=True)
@@ -68,13 +66,13 @@ class AccountsMixin(RatingMixin):
         self.refresh()
         with self.cloud.db.write() as db:
             project_id = self.target_project(db, ctx, project)
-            self.cloud.policy.enforce(ctx, "billing:get", project_id)
+            self.cloud.policy.enforce(ctx, "billing:get_account", project_id)
             self.ensure_account(db, project_id)
             return self._view(db, project_id, self.now())
 
     def list_accounts(self, ctx: RequestContext) -> list[AccountView]:
         """Every account (admin)."""
-        self.cloud.policy.enforce(ctx, "billing:admin")
+        self.cloud.policy.enforce(ctx, "billing:list_accounts")
         self.refresh()
         now = self.now()
         with self.cloud.db.read() as db:
@@ -84,7 +82,7 @@ class AccountsMixin(RatingMixin):
     # ------------------------------------------------------------------ admin changes
     def update_account(self, ctx: RequestContext, project: str, mode: Any) -> AccountView:
         """Switch a project between prepaid and payg (admin). The switch applies from the hour in progress."""
-        self.cloud.policy.enforce(ctx, "billing:admin")
+        self.cloud.policy.enforce(ctx, "billing:update_account")
         if mode not in MODES:
             raise BadRequest(f"Invalid input for field 'mode': must be one of {', '.join(MODES)}.")
         self.refresh()
@@ -96,7 +94,7 @@ class AccountsMixin(RatingMixin):
 
     def top_up(self, ctx: RequestContext, project: str, amount: Any, description: Any = None) -> AccountView:
         """Add credit to a project's account (admin). Raises BadRequest for a missing, zero or negative amount."""
-        self.cloud.policy.enforce(ctx, "billing:admin")
+        self.cloud.policy.enforce(ctx, "billing:create_topup")
         value = parse_money(amount, "amount")
         if value == 0:
             raise BadRequest("Invalid input for field 'amount': a top-up must be more than zero.")
@@ -132,7 +130,7 @@ class AccountsMixin(RatingMixin):
     # ------------------------------------------------------------------ coupons
     def create_coupon(self, ctx: RequestContext, body: dict[str, Any]) -> Coupon:
         """Issue a coupon (admin): code, amount, optional expires_at (ISO time, lab clock) and max_uses."""
-        self.cloud.policy.enforce(ctx, "billing:admin")
+        self.cloud.policy.enforce(ctx, "billing:create_coupon")
         code = body.get("code")
         if not isinstance(code, str) or not code.strip() or len(code) > 64 or any(c.isspace() for c in code):
             raise BadRequest("Invalid input for field 'code': 1 to 64 characters, no spaces.")
@@ -161,14 +159,14 @@ class AccountsMixin(RatingMixin):
 
     def list_coupons(self, ctx: RequestContext) -> list[tuple[Coupon, int]]:
         """Every coupon with how many times it was redeemed (admin)."""
-        self.cloud.policy.enforce(ctx, "billing:admin")
+        self.cloud.policy.enforce(ctx, "billing:list_coupons")
         with self.cloud.db.read() as db:
             uses = dict(db.execute(select(Redemption.code, func.count()).group_by(Redemption.code)).all())
             return [(c, int(uses.get(c.code, 0))) for c in db.scalars(select(Coupon).order_by(Coupon.code))]
 
     def delete_coupon(self, ctx: RequestContext, code: str) -> None:
         """Withdraw a coupon (admin); what was redeemed stays redeemed."""
-        self.cloud.policy.enforce(ctx, "billing:admin")
+        self.cloud.policy.enforce(ctx, "billing:delete_coupon")
         with self.cloud.db.write() as db:
             if db.get(Coupon, code) is None:
                 raise NotFound(f"Coupon {code} could not be found.")
@@ -182,7 +180,7 @@ class AccountsMixin(RatingMixin):
         now = self.now()
         with self.cloud.db.write() as db:
             project_id = self.target_project(db, ctx, project)
-            self.cloud.policy.enforce(ctx, "billing:redeem", project_id)
+            self.cloud.policy.enforce(ctx, "billing:redeem_coupon", project_id)
             coupon = db.get(Coupon, code)
             if coupon is None:
                 raise NotFound(f"Coupon {code} could not be found.")
@@ -230,7 +228,7 @@ class AccountsMixin(RatingMixin):
             return None
         mark = self.rated_until(db) or self._start_mark(db, now)
         last_event = db.scalar(select(func.max(Event.time)).where(Event.project_id == project_id,
-                                                                  Event.resource_type.in_(METERED)))
+                                                                  Event.resource_type.in_(self.meters.resource_types)))
         last_credit = db.scalar(select(func.max(Transaction.time)).where(Transaction.project_id == project_id))
         since = min(now, max(t for t in (mark, last_event, last_credit) if t is not None))
         before = self.balance(db, project_id, since)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from lab.cloud.billing.metering import floor_hour, month_bounds, month_of, to_ms
 from lab.cloud.billing.models import Charge, Invoice
-from lab.cloud.billing.prices import CATEGORIES, HOUR_MS, amount_for, money, round_money
+from lab.cloud.billing.prices import HOUR_MS, amount_for, money, round_money
 from lab.cloud.billing.rating import LineItem, RatingMixin, line_items
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest
@@ -74,7 +74,7 @@ def parse_month(month: str | None, now: datetime) -> str:
 class BillsMixin(RatingMixin):
     def _bill(self, db: Session, project_id: str, month: str, now: datetime) -> BillView:
         start, end = month_bounds(month)
-        lines = line_items(self.usage_between(db, project_id, start, end, now))
+        lines = line_items(self.usage_between(db, project_id, start, end, now), self.meters)
         invoice = db.scalar(select(Invoice).where(Invoice.project_id == project_id, Invoice.month == month))
         status = "closed" if end <= floor_hour(now) else ("open" if start <= now else "future")
         forecast = None
@@ -92,8 +92,9 @@ class BillsMixin(RatingMixin):
         result = []
         for s in segments:
             rate = self.prices.rate(s.state.meter, s.state.variant, s.state.vcpus, s.state.ram_mb)
-            result.append(LineItem(CATEGORIES[s.state.meter], s.state.meter, s.resource_type, s.resource_id, s.name,
-                                   s.state.variant, rate.price, rate.unit, s.state.size, s.start, now))
+            result.append(LineItem(self.meters.category(s.state.meter), s.state.meter, s.resource_type,
+                                   s.resource_id, s.name, s.state.variant, rate.price, rate.unit, s.state.size,
+                                   s.start, now))
         return sorted(result, key=lambda li: (li.category, li.name, li.resource_id))
 
     def get_bill(self, ctx: RequestContext, month: str | None = None, project: str | None = None) -> BillView:
@@ -104,7 +105,7 @@ class BillsMixin(RatingMixin):
         month = parse_month(month, now)
         with self.cloud.db.read() as db:
             project_id = self.target_project(db, ctx, project)
-            self.cloud.policy.enforce(ctx, "billing:get", project_id)
+            self.cloud.policy.enforce(ctx, "billing:get_bill", project_id)
             return self._bill(db, project_id, month, now)
 
     def list_bills(self, ctx: RequestContext, project: str | None = None) -> list[BillView]:
@@ -113,7 +114,7 @@ class BillsMixin(RatingMixin):
         now = self.now()
         with self.cloud.db.read() as db:
             project_id = self.target_project(db, ctx, project)
-            self.cloud.policy.enforce(ctx, "billing:get", project_id)
+            self.cloud.policy.enforce(ctx, "billing:list_bills", project_id)
             starts = db.scalars(select(Charge.period_start).where(Charge.project_id == project_id).distinct())
             months = sorted({month_of(t) for t in starts} | {month_of(now)})
             return [self._bill(db, project_id, m, now) for m in months]
@@ -126,10 +127,10 @@ class BillsMixin(RatingMixin):
         start, end = month_bounds(month)
         with self.cloud.db.read() as db:
             project_id = self.target_project(db, ctx, project)
-            self.cloud.policy.enforce(ctx, "billing:get", project_id)
+            self.cloud.policy.enforce(ctx, "billing:get_usage", project_id)
             per_day: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
             for u in self.usage_between(db, project_id, start, end, now, by_day=True):
-                per_day[u.period_start.strftime("%Y-%m-%d")][CATEGORIES[u.meter]] += u.amount
+                per_day[u.period_start.strftime("%Y-%m-%d")][self.meters.category(u.meter)] += u.amount
             days = [(day, {c: round_money(a) for c, a in sorted(cats.items())})
                     for day, cats in sorted(per_day.items())]
             running = [(li, amount_for(HOUR_MS, li.size, li.price, li.unit))

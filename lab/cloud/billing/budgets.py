@@ -45,7 +45,7 @@ def parse_thresholds(value: Any) -> list[int]:
 class BudgetsMixin(BillsMixin):
     def set_budget(self, ctx: RequestContext, project: str, amount: Any, thresholds: Any = None) -> Budget:
         """Create or replace a project's monthly budget (admin)."""
-        self.cloud.policy.enforce(ctx, "billing:admin")
+        self.cloud.policy.enforce(ctx, "billing:update_budget")
         value = parse_money(amount, "amount")
         if value == 0:
             raise BadRequest("Invalid input for field 'amount': a budget must be more than zero.")
@@ -66,7 +66,7 @@ class BudgetsMixin(BillsMixin):
     def get_budget(self, ctx: RequestContext, project: str | None = None) -> Budget:
         with self.cloud.db.read() as db:
             project_id = self.target_project(db, ctx, project)
-            self.cloud.policy.enforce(ctx, "billing:get", project_id)
+            self.cloud.policy.enforce(ctx, "billing:get_budget", project_id)
             budget = db.get(Budget, project_id)
         if budget is None:
             raise NotFound(f"Project {project or project_id} has no budget.")
@@ -74,14 +74,15 @@ class BudgetsMixin(BillsMixin):
 
     def list_budgets(self, ctx: RequestContext) -> list[Budget]:
         """Every budget (admin) or the caller's (member)."""
+        self.cloud.policy.enforce(ctx, "billing:list_budgets")
         with self.cloud.db.read() as db:
             query = select(Budget).order_by(Budget.project_id)
-            if not ctx.is_admin:
+            if not self.cloud.policy.allows(ctx, "billing:all_projects"):
                 query = query.where(Budget.project_id == ctx.project_id)
             return list(db.scalars(query))
 
     def delete_budget(self, ctx: RequestContext, project: str) -> None:
-        self.cloud.policy.enforce(ctx, "billing:admin")
+        self.cloud.policy.enforce(ctx, "billing:delete_budget")
         with self.cloud.db.write() as db:
             project_id = self.target_project(db, ctx, project)
             budget = db.get(Budget, project_id)
@@ -94,10 +95,12 @@ class BudgetsMixin(BillsMixin):
         self.refresh()
         with self.cloud.db.read() as db:
             query = select(BudgetAlert).order_by(BudgetAlert.time.desc(), BudgetAlert.id.desc())
-            if project is not None or not ctx.is_admin:
+            if project is not None or not self.cloud.policy.allows(ctx, "billing:all_projects"):
                 project_id = self.target_project(db, ctx, project)
-                self.cloud.policy.enforce(ctx, "billing:get", project_id)
+                self.cloud.policy.enforce(ctx, "billing:list_alerts", project_id)
                 query = query.where(BudgetAlert.project_id == project_id)
+            else:
+                self.cloud.policy.enforce(ctx, "billing:list_alerts")
             return list(db.scalars(query))
 
     def check_budgets(self, months: list[str]) -> int:

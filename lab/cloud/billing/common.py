@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from lab.cloud.billing.meters import MeterTable
 from lab.cloud.billing.models import Account, Transaction
 from lab.cloud.billing.prices import PriceList, parse_money
 from lab.cloud.context import RequestContext
@@ -24,6 +25,7 @@ MODES = ("prepaid", "payg")
 class BillingBase:
     cloud: Cloud
     prices: PriceList
+    meters: MeterTable  # what the plugins meter (Cloud.meters)
 
     @property
     def currency(self) -> str:
@@ -59,13 +61,13 @@ class BillingBase:
 
     def target_project(self, db: Session, ctx: RequestContext, project: str | None) -> str:
         """The project a request is about: the caller's own when `project` is None. A member naming another
-        project gets the same 404 as for one that does not exist (so no one learns which exist); an admin may
-        name any project by id or name. Raises NotFound."""
+        project gets the same 404 as for one that does not exist (so no one learns which exist); a caller allowed
+        `billing:all_projects` (an admin) may name any project by id or name. Raises NotFound."""
         if project is None or project in (ctx.project_id, ctx.project_name):
             if ctx.project_id is None:
                 raise NotFound("The request is not scoped to a project; name one with project_id.")
             return ctx.project_id
-        if ctx.is_admin:
+        if self.cloud.policy.allows(ctx, "billing:all_projects"):
             from lab.cloud.identity.models import Project
 
             found = db.scalars(select(Project).where(or_(Project.id == project, Project.name == project))).all()

@@ -1,11 +1,13 @@
 """Metering: usage intervals per resource, replayed from the event table (nothing polls a service).
 
 Every service records an event, in the same transaction as the change, for each create, delete, resize, power
-change (stop, suspend and shelve stop the running charge; a shelve offload ends the flavor's charge until an
-unshelve) and upload. Replaying one resource's events in order gives its `Segment`s: spans of time during which it
-used one meter (a running server of flavor m1.tiny, a stopped one, a 10 GB volume, a floating IP, ...). A
-segment still open has `end=None`. A delete closes the last segment and nothing after it is ever metered: a
-server deleted in BUILD or ERROR is metered from its create to its delete, as a server in any other state.
+change (for a server: stop, suspend and shelve stop the running charge, a shelve offload ends the flavor's
+charge until an unshelve) and upload. What is metered, and how, is what the plugins declare (`Meter`, see
+meters.py): a resource type and a measure (`presence`, `size` in GB, `bytes`, or `server` by flavor and power
+state). Replaying one resource's events in order gives its `Segment`s: spans of time during which it used one
+meter (a running server of flavor m1.tiny, a stopped one, a 10 GB volume, a floating IP, ...). A segment still
+open has `end=None`. A delete closes the last segment and nothing after it is ever metered: a server deleted in
+BUILD or ERROR is metered from its create to its delete, as a server in any other state.
 
 `hourly_usage` cuts segments into clock hours (the rating period, CloudKitty's default of 3600 s), in whole
 milliseconds so the pieces of an interval always add up to the interval.
@@ -19,10 +21,11 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from lab.cloud.billing.meters import STOPPED, MeterTable
 from lab.cloud.events import Event
+from lab.cloud.plugin import Meter
 
 GIB = Decimal(1024**3)
-METERED = ("server", "volume", "snapshot", "image", "floatingip", "router")
 _EPOCH = datetime(1970, 1, 1)
 # Server events that stop the running charge (the stopped rate applies: the disk is still kept) and those that
 # start it again; `shelve_offload` ends every charge of the flavor until an unshelve.
@@ -88,8 +91,8 @@ def utc_naive(t: datetime) -> datetime:
     return t.astimezone(UTC).replace(tzinfo=None) if t.tzinfo else t
 
 
-def _server_state(attrs: dict[str, Any], running: bool) -> State:
-    return State("server" if running else "server.stopped", str(attrs.get("flavor_name") or attrs.get("flavor_id")),
+def _server_state(kind: str, attrs: dict[str, Any], running: bool) -> State:
+    return State(kind if running else kind + STOPPED, str(attrs.get("flavor_name") or attrs.get("flavor_id")),
                  vcpus=int(attrs.get("vcpus") or 0), ram_mb=int(attrs.get("ram") or 0))
 
 
@@ -102,7 +105,8 @@ def _sized(meter: str, size: Decimal) -> State | None:
 class _Replay:
     """One resource's events, in order, turned into segments."""
 
-    def __init__(self, first: Event):
+    def __init__(self, first: Event, meter: Meter):
+        self.measure = meter.measure
         self.resource_type = first.resource_type
         self.resource_id = first.resource_id
         self.project_id = first.project_id
@@ -137,7 +141,7 @@ class _Replay:
             return
         kind = self.resource_type
         state: State | None
-        if kind == "server":
+        if self.measure == "server":
             if attrs.get("error"):
                 return  # a failed action changed nothing (compute records it for the server's history)
             if event.action in SERVER_OFF:
@@ -151,18 +155,18 @@ class _Replay:
             if self.offloaded:
                 state = None  # a shelved-offloaded server holds nothing on the host: no flavor charge
             elif attrs.get("flavor_name") or attrs.get("flavor_id"):
-                state = _server_state(attrs, self.running)
+                state = _server_state(kind, attrs, self.running)
             else:
                 state = self.current
-        elif kind in ("volume", "snapshot"):
+        elif self.measure == "size":  # GB, as volumes and snapshots record it
             if "size" in attrs:
                 self.size = Decimal(str(attrs["size"]))
             state = _sized(kind, self.size)
-        elif kind == "image":
+        elif self.measure == "bytes":  # bytes, as images record it, billed per GB
             if "size" in attrs:
                 self.size = Decimal(int(attrs["size"] or 0)) / GIB
-            state = _sized("image", self.size)
-        else:  # floatingip, router: present or not
+            state = _sized(kind, self.size)
+        else:  # presence (floating IPs, routers): there or not
             state = State(kind, "")
         self._switch(state, event.time)
 
@@ -173,15 +177,17 @@ class _Replay:
         return self.segments
 
 
-def segments_from_events(events: Iterable[Event]) -> list[Segment]:
-    """Every metered resource's segments, from its events (given in time order, ties by id)."""
+def segments_from_events(events: Iterable[Event], meters: MeterTable) -> list[Segment]:
+    """Every metered resource's segments, from its events (given in time order, ties by id); events of a
+    resource type no meter declares are skipped."""
     replays: dict[str, _Replay] = {}
     for event in events:
-        if event.resource_type not in METERED:
+        meter = meters.get(event.resource_type)
+        if meter is None:
             continue
         replay = replays.get(event.resource_id)
         if replay is None:
-            replay = replays[event.resource_id] = _Replay(event)
+            replay = replays[event.resource_id] = _Replay(event, meter)
         replay.apply(event)
     return [segment for replay in replays.values() for segment in replay.finish()]
 

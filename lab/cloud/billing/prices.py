@@ -4,9 +4,11 @@ Money is `decimal.Decimal` from end to end: amounts arrive as strings (or intege
 rounded only where a person reads them: a bill's line total is rounded half-up to the cent once, from the exact
 usage, and every other total is a sum of rounded line totals (so a bill always adds up).
 
-A price list is a small document (YAML on disk, JSON over the API) with one entry per priced resource:
-`server` (per flavor, with a per-vCPU/per-GB-RAM fallback and a `stopped_factor`), `volume`, `snapshot`,
-`image`, `floatingip` and `router`. See `default_prices.yaml` for the shipped one.
+A price list is a small document (YAML on disk, JSON over the API) with one entry per metered resource type
+(the plugins' meters, see meters.py): a `server` measure is priced per flavor, with a per-vCPU/per-GB-RAM
+fallback and a `stopped_factor`; every other meter by `price` and `unit` (per GB too for sized ones). An entry
+the list leaves out is the meter's default price (so a new service is billed before anyone edits the list).
+See `default_prices.yaml` for the shipped one.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from typing import Any
 
 import yaml
 
+from lab.cloud.billing.meters import STOPPED, MeterTable
 from lab.cloud.errors import BadRequest
+from lab.cloud.plugin import Meter
 
 DEFAULT_PRICE_FILE = Path(__file__).with_name("default_prices.yaml")
 CENT = Decimal("0.01")
@@ -29,11 +33,6 @@ UNIT_MS = {"hour": HOUR_MS, "day": 24 * HOUR_MS, "month": 30 * 24 * HOUR_MS}
 TIME_UNITS = tuple(UNIT_MS)
 SIZE_UNITS = tuple(f"GB-{u}" for u in UNIT_MS)
 
-# meter -> (bill category, what the price list calls it)
-CATEGORIES = {"server": "instances", "server.stopped": "instances", "volume": "volumes", "snapshot": "snapshots",
-              "image": "images", "floatingip": "public_ips", "router": "routers"}
-SIMPLE_ENTRIES = ("volume", "snapshot", "image", "floatingip", "router")
-SIZED = ("volume", "snapshot", "image")  # may be priced per GB
 # Every amount that arrives (a top-up, a coupon, a budget, a price, a starting balance) is at most this, with at
 # most MAX_PLACES decimal places: enough for any class, and far inside what Decimal's 28 digits compute exactly
 # (a price of 10^9 per GB-hour for 10^6 GB over ten years is still a 23-digit amount). Documented in
@@ -109,21 +108,22 @@ class Rate:
 
 @dataclass(frozen=True)
 class PriceList:
-    """A validated price list. `document` is its canonical form (strings for amounts), as shown and stored."""
+    """A validated price list. `document` is its canonical form (strings for amounts), as shown and stored:
+    an entry for every meter (the given one, else the meter's default)."""
 
     document: dict[str, Any]
 
     def rate(self, meter: str, variant: str, vcpus: int = 0, ram_mb: int = 0) -> Rate:
-        """The rate of `meter` (`variant` is the flavor name for servers)."""
-        if meter in ("server", "server.stopped"):
-            entry = self.document["server"]
+        """The rate of ledger meter `meter` (`variant` is the flavor name for a server measure). Raises KeyError
+        for a meter the list has no entry for (no plugin declares it)."""
+        entry = self.document[meter.removesuffix(STOPPED)]
+        if "flavors" in entry:  # a server measure
             listed = entry["flavors"].get(variant)
             price = (Decimal(listed) if listed is not None else
                      Decimal(entry["per_vcpu"]) * vcpus + Decimal(entry["per_gb_ram"]) * Decimal(ram_mb) / 1024)
-            if meter == "server.stopped":
+            if meter.endswith(STOPPED):
                 price *= Decimal(entry["stopped_factor"])
             return Rate(price, entry["unit"])
-        entry = self.document[meter]
         return Rate(Decimal(entry["price"]), entry["unit"])
 
 
@@ -142,42 +142,60 @@ def _keys(entry: Any, where: str, allowed: set[str]) -> dict[str, Any]:
     return entry
 
 
-def parse_price_list(document: Any) -> PriceList:
-    """Validate a price list document and return it in canonical form. Raises BadRequest saying what is wrong
-    (an unknown key, a negative or unreadable amount, a unit that does not fit the resource)."""
-    doc = _keys(document, "the price list", {"server", *SIMPLE_ENTRIES})
-    missing = sorted({"server", *SIMPLE_ENTRIES} - set(doc))
-    if missing:
-        raise BadRequest(f"Invalid price list: missing entr{'y' if len(missing) == 1 else 'ies'}: "
-                         f"{', '.join(missing)}.")
-    server = _keys(doc["server"], "server", {"unit", "flavors", "per_vcpu", "per_gb_ram", "stopped_factor"})
-    flavors = server.get("flavors") or {}
-    if not isinstance(flavors, dict):
-        raise BadRequest("Invalid price list: server.flavors must be a mapping of flavor name to price.")
-    factor = parse_money(server.get("stopped_factor", "0"), "server.stopped_factor")
-    if factor > 1:
-        raise BadRequest("Invalid price list: server.stopped_factor is a share of the running price, 0 to 1.")
-    canonical: dict[str, Any] = {"server": {
-        "unit": _unit(server.get("unit", "hour"), "server", TIME_UNITS),
-        "flavors": {str(name): str(parse_money(price, f"server.flavors.{name}")) for name, price in flavors.items()},
-        "per_vcpu": str(parse_money(server.get("per_vcpu", "0"), "server.per_vcpu")),
-        "per_gb_ram": str(parse_money(server.get("per_gb_ram", "0"), "server.per_gb_ram")),
-        "stopped_factor": str(factor)}}
-    for name in SIMPLE_ENTRIES:
-        entry = _keys(doc[name], name, {"price", "unit"})
-        if "price" not in entry:
-            raise BadRequest(f"Invalid price list: {name}.price is required.")
-        units = TIME_UNITS + SIZE_UNITS if name in SIZED else TIME_UNITS
-        canonical[name] = {"price": str(parse_money(entry["price"], f"{name}.price")),
-                           "unit": _unit(entry.get("unit", "hour"), name, units)}
+def parse_price_list(document: Any, meters: MeterTable) -> PriceList:
+    """Validate a price list document against the registered meters and return it in canonical form (the
+    entries in the document's order, then the defaults of the meters it leaves out). Raises BadRequest saying
+    what is wrong (an unknown key, a negative or unreadable amount, a unit that does not fit the resource)."""
+    doc = _keys(document, "the price list", set(meters.resource_types))
+    canonical: dict[str, Any] = {}
+    for name in [*doc, *(m.resource_type for m in meters if m.resource_type not in doc)]:
+        meter = meters.get(name)
+        assert meter is not None
+        given = doc[name] if name in doc else default_entry(meter)
+        canonical[name] = (_server_entry(name, given) if meter.measure == "server"
+                           else _simple_entry(name, given, meters.is_sized(name)))
     return PriceList(canonical)
 
 
-def load_price_file(path: Path) -> tuple[PriceList, str]:
+def default_entry(meter: Meter) -> dict[str, Any]:
+    """A meter's entry when the price list has none: its default price per unit (for a server measure, per
+    vCPU of any flavor)."""
+    if meter.measure == "server":
+        return {"unit": meter.unit, "per_vcpu": meter.price}
+    return {"price": meter.price, "unit": meter.unit}
+
+
+def _server_entry(name: str, given: Any) -> dict[str, Any]:
+    server = _keys(given, name, {"unit", "flavors", "per_vcpu", "per_gb_ram", "stopped_factor"})
+    flavors = server.get("flavors") or {}
+    if not isinstance(flavors, dict):
+        raise BadRequest(f"Invalid price list: {name}.flavors must be a mapping of flavor name to price.")
+    factor = parse_money(server.get("stopped_factor", "0"), f"{name}.stopped_factor")
+    if factor > 1:
+        raise BadRequest(f"Invalid price list: {name}.stopped_factor is a share of the running price, 0 to 1.")
+    return {
+        "unit": _unit(server.get("unit", "hour"), name, TIME_UNITS),
+        "flavors": {str(flavor): str(parse_money(price, f"{name}.flavors.{flavor}"))
+                    for flavor, price in flavors.items()},
+        "per_vcpu": str(parse_money(server.get("per_vcpu", "0"), f"{name}.per_vcpu")),
+        "per_gb_ram": str(parse_money(server.get("per_gb_ram", "0"), f"{name}.per_gb_ram")),
+        "stopped_factor": str(factor)}
+
+
+def _simple_entry(name: str, given: Any, sized: bool) -> dict[str, Any]:
+    entry = _keys(given, name, {"price", "unit"})
+    if "price" not in entry:
+        raise BadRequest(f"Invalid price list: {name}.price is required.")
+    units = TIME_UNITS + SIZE_UNITS if sized else TIME_UNITS
+    return {"price": str(parse_money(entry["price"], f"{name}.price")),
+            "unit": _unit(entry.get("unit", "hour"), name, units)}
+
+
+def load_price_file(path: Path, meters: MeterTable) -> tuple[PriceList, str]:
     """The price list in a YAML file and the sha256 of its text. Raises ValueError naming the file."""
     text = path.read_text()
     try:
-        prices = parse_price_list(yaml.safe_load(text))
+        prices = parse_price_list(yaml.safe_load(text), meters)
     except (yaml.YAMLError, BadRequest) as exc:
         message = exc.message if isinstance(exc, BadRequest) else str(exc)
         raise ValueError(f"{path}: {message}") from None

@@ -27,8 +27,9 @@ from sqlalchemy.orm import Session
 from lab.cloud.billing import metering
 from lab.cloud.billing.common import BillingBase
 from lab.cloud.billing.metering import HourUsage, Segment, floor_hour, month_bounds, month_of
+from lab.cloud.billing.meters import MeterTable
 from lab.cloud.billing.models import Account, Charge, Invoice, Transaction
-from lab.cloud.billing.prices import CATEGORIES, PriceList, amount_for, quantity_for, round_money
+from lab.cloud.billing.prices import PriceList, amount_for, quantity_for, round_money
 from lab.cloud.clock import LabState
 from lab.cloud.events import Event
 from lab.cloud.worker import Job, Jobs, JobSpec, enqueue, job
@@ -95,15 +96,15 @@ class LineItem:
         return round_money(amount_for(self.milliseconds, self.size, self.price, self.unit))
 
 
-def line_items(usages: Iterable[Usage]) -> list[LineItem]:
-    """Group usage into bill lines: one per (resource, meter, variant, price, unit); sorted by category,
-    start, name."""
+def line_items(usages: Iterable[Usage], meters: MeterTable) -> list[LineItem]:
+    """Group usage into bill lines: one per (resource, meter, variant, price, unit), headed by its meter's
+    category; sorted by category, start, name."""
     lines: dict[tuple[str, str, str, Decimal, str], LineItem] = {}
     for u in usages:
         key = (u.resource_id, u.meter, u.variant, u.price, u.unit)
         line = lines.get(key)
         if line is None:
-            line = lines[key] = LineItem(CATEGORIES[u.meter], u.meter, u.resource_type, u.resource_id,
+            line = lines[key] = LineItem(meters.category(u.meter), u.meter, u.resource_type, u.resource_id,
                                          u.resource_name, u.variant, u.price, u.unit, u.size, u.start, u.end)
         line.milliseconds += u.milliseconds
         line.start, line.end = min(line.start, u.start), max(line.end, u.end)
@@ -165,11 +166,12 @@ class RatingMixin(BillingBase):
     def segments(self, db: Session, since: datetime, project_id: str | None = None) -> list[Segment]:
         """Segments of every resource not deleted before `since` (optionally of one project)."""
         dead = select(Event.resource_id).where(Event.action == "delete", Event.time < since)
-        query = (select(Event).where(Event.resource_type.in_(metering.METERED), Event.resource_id.not_in(dead))
+        query = (select(Event).where(Event.resource_type.in_(self.meters.resource_types),
+                                     Event.resource_id.not_in(dead))
                  .order_by(Event.time, Event.id))
         if project_id is not None:
             query = query.where(Event.project_id == project_id)
-        return metering.segments_from_events(db.scalars(query))
+        return metering.segments_from_events(db.scalars(query), self.meters)
 
     def prepaid_modes(self, db: Session) -> dict[str, bool]:
         return {a.project_id: a.mode == "prepaid" for a in db.scalars(select(Account))}
@@ -256,7 +258,7 @@ class RatingMixin(BillingBase):
             if db.scalar(select(Invoice.id).where(Invoice.project_id == project_id, Invoice.month == month)):
                 continue
             usages = [u for u in self.stored(db, project_id, start, end) if not u.prepaid]
-            total = sum((li.total for li in line_items(usages)), Decimal(0))
+            total = sum((li.total for li in line_items(usages, self.meters)), Decimal(0))
             credit = max(Decimal(0), min(self.balance(db, project_id, None), total))
             if credit:
                 db.add(Transaction(project_id=project_id, time=now, kind="invoice", amount=-credit,

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from lab.cloud import contracts
 from lab.cloud.billing.accounts import AccountsMixin
 from lab.cloud.billing.budgets import BudgetsMixin, months_between
+from lab.cloud.billing.meters import MeterTable
 from lab.cloud.billing.models import PriceListRecord
 from lab.cloud.billing.prices import DEFAULT_PRICE_FILE, PriceList, load_price_file, parse_price_list
 from lab.cloud.context import RequestContext
@@ -35,11 +36,12 @@ class BillingService(BudgetsMixin, AccountsMixin):
 
     def __init__(self, cloud: Cloud):
         self.cloud = cloud
+        self.meters = MeterTable(cloud.meters)
         self.price_file = Path(cloud.settings.billing_price_file).expanduser() if cloud.settings.billing_price_file \
             else DEFAULT_PRICE_FILE
         self.default_mode()  # a bad setting fails at start, not at the first bill
         self.starting_balance()
-        self.prices, self._file_digest = load_price_file(self.price_file)
+        self.prices, self._file_digest = load_price_file(self.price_file, self.meters)
         self.price_source = f"file:{self.price_file}"
 
     def bootstrap(self) -> None:
@@ -55,21 +57,23 @@ class BillingService(BudgetsMixin, AccountsMixin):
                 db.add(PriceListRecord(created_at=self.now(), source=self.price_source,
                                        document=self.prices.document, file_digest=self._file_digest))
             else:
-                self.prices = parse_price_list(latest.document)
+                # A meter no plugin declares any more leaves its entry behind; one added since gets its default.
+                kept = {k: v for k, v in latest.document.items() if k in self.meters.resource_types}
+                self.prices = parse_price_list(kept, self.meters)
                 self.price_source = latest.source
             self.ensure_rating_job(db)
 
     # ------------------------------------------------------------------ prices
     def get_prices(self, ctx: RequestContext) -> tuple[PriceList, str]:
         """The price list in force and where it came from (any authenticated caller may read it)."""
-        self.cloud.policy.enforce(ctx, "billing:get", ctx.project_id)
+        self.cloud.policy.enforce(ctx, "billing:get_prices", ctx.project_id)
         return self.prices, self.price_source
 
     def set_prices(self, ctx: RequestContext, document: Any) -> tuple[PriceList, str]:
         """Replace the price list (admin). Hours already rated keep their price (the ledger is never
         rewritten); the hour in progress and all later ones use the new list."""
-        self.cloud.policy.enforce(ctx, "billing:admin")
-        prices = parse_price_list(document)
+        self.cloud.policy.enforce(ctx, "billing:update_prices")
+        prices = parse_price_list(document, self.meters)
         self.refresh()  # rate what is due at the old prices first
         source = f"api:{ctx.user_name}"
         with self.cloud.db.write() as db:

@@ -237,7 +237,9 @@ def parse_server_create(body: dict[str, Any]) -> ServerCreate:
         metadata=metadata, user_data=user_data,
         access_ip_v4=_access_ip(server.get("accessIPv4"), "accessIPv4", 4),
         access_ip_v6=_access_ip(server.get("accessIPv6"), "accessIPv6", 6),
-        networks=networks, security_groups=security_groups,
+        # Nova treats an empty list like an absent key (validate_networks: `None or len(...) == 0`): the
+        # project's one network is used. `openstack server create` without --network sends `[]`.
+        networks=networks or None, security_groups=security_groups,
         availability_zone=az if isinstance(az, str) and az else None,
         min_count=min_count, max_count=max_count,
         config_drive=str(server.get("config_drive", "")).lower() in ("true", "1", "yes"))

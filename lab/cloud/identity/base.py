@@ -1,8 +1,8 @@
 """What every part of the identity service shares: the cloud, the cache of resolved tokens, the role
 implication chain, lookups that answer Keystone's 404s, and the duplicate-name check behind Keystone's 409s.
 
-`IdentityService` (service.py) is assembled from one mixin per resource (domains, projects, users, roles and
-assignments, catalog); each mixin builds on this base, so any of them can revoke tokens or find a row.
+`IdentityService` (service.py) is a facade over one object per resource (domains, projects, users, roles and
+assignments, catalog), each built with the one `IdentityCore`, so any of them can revoke tokens or find a row.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from lab.cloud.app import Cloud
 
 DEFAULT_DOMAIN = "default"
+Target = Literal["project", "domain", "system"]  # what a grant is on
 SYSTEM_ALL = "all"  # the one system target Keystone has ({"system": {"all": true}})
 # Keystone's default implied-role chain (admin -> member -> reader), as `keystone-manage bootstrap` makes it.
 IMPLIES = {"admin": ("admin", "member", "reader"), "member": ("member", "reader"), "reader": ("reader",)}
@@ -44,13 +45,13 @@ _KINDS: dict[type, str] = {Domain: "domain", Project: "project", User: "user", R
                            CatalogService: "service", Endpoint: "endpoint"}
 
 
-class IdentityBase:
-    """State and helpers shared by the identity mixins."""
+class IdentityCore:
+    """State and helpers shared by the identity resources: the cache of resolved tokens and its lock."""
 
     def __init__(self, cloud: Cloud):
         self.cloud = cloud
-        self._contexts: dict[str, tuple[RequestContext, datetime]] = {}
-        self._lock = threading.Lock()
+        self.contexts: dict[str, tuple[RequestContext, datetime]] = {}
+        self.lock = threading.Lock()
 
     # ---------------------------------------------------------------- lookups
     @staticmethod
@@ -60,12 +61,6 @@ class IdentityBase:
         if row is None:
             raise NotFound(f"Could not find {_KINDS[model]}: {row_id}.")
         return row
-
-    @staticmethod
-    def enforce_admin_or_self(cloud: Cloud, ctx: RequestContext, action: str, user_id: str) -> None:
-        """Keystone lets a user read itself (its record, its projects); anything else follows the rule."""
-        if ctx.user_id != user_id:
-            cloud.policy.enforce(ctx, action)
 
     # ---------------------------------------------------------------- roles
     @staticmethod
@@ -90,12 +85,12 @@ class IdentityBase:
     # ---------------------------------------------------------------- token revocation
     def forget_tokens(self, match: Callable[[str], bool] | None = None) -> None:
         """Drop cached contexts (all, or those whose token hash `match`es); call after revoking access."""
-        with self._lock:
+        with self.lock:
             if match is None:
-                self._contexts.clear()
+                self.contexts.clear()
             else:
-                for key in [k for k in self._contexts if match(k)]:
-                    del self._contexts[key]
+                for key in [k for k in self.contexts if match(k)]:
+                    del self.contexts[key]
 
     def revoke_user_tokens(self, db: Session, user_id: str, project_id: str | None = None) -> None:
         """Delete every token of a user (on disable, delete, password change), or only those scoped to one

@@ -15,13 +15,25 @@ from lab.cloud.context import RequestContext
 from lab.cloud.db import new_hex_id
 from lab.cloud.errors import BadRequest, Conflict, Forbidden, NotFound
 from lab.cloud.identity import schemas
-from lab.cloud.identity.base import IdentityBase
+from lab.cloud.identity.base import IdentityCore
 from lab.cloud.identity.models import CatalogService, Endpoint, Region
 
 
-class CatalogMixin(IdentityBase):
+class Catalog:
+    """Regions, services, endpoints and the token catalog (`identity.catalog`)."""
+
+    def __init__(self, core: IdentityCore):
+        self.core = core
+        self.cloud = core.cloud
+
     # ---------------------------------------------------------------- the token's catalog
-    def catalog(self, db: Session, project_id: str | None) -> list[dict[str, Any]]:
+    def auth_catalog(self, ctx: RequestContext) -> list[dict[str, Any]]:
+        """GET /v3/auth/catalog: the catalog of the caller's token."""
+        self.cloud.policy.enforce(ctx, "identity:get_auth_catalog")
+        with self.cloud.db.read() as db:
+            return self.token_catalog(db, ctx.project_id)
+
+    def token_catalog(self, db: Session, project_id: str | None) -> list[dict[str, Any]]:
         """The catalog as it appears in a token and in GET /v3/auth/catalog."""
         base = self.cloud.settings.endpoint
         entries = []
@@ -56,9 +68,9 @@ class CatalogMixin(IdentityBase):
             return list(db.scalars(query))
 
     def get_region(self, ctx: RequestContext, region_id: str) -> Region:
-        self.cloud.policy.enforce(ctx, "identity:list_regions")
+        self.cloud.policy.enforce(ctx, "identity:get_region")
         with self.cloud.db.read() as db:
-            return self.find(db, Region, region_id)
+            return self.core.find(db, Region, region_id)
 
     def create_region(self, ctx: RequestContext, req: schemas.RegionCreate, region_id: str | None = None) -> Region:
         """POST /v3/regions (id optional: a new one is made) or PUT /v3/regions/{id}."""
@@ -79,7 +91,7 @@ class CatalogMixin(IdentityBase):
     def update_region(self, ctx: RequestContext, region_id: str, req: schemas.RegionUpdate) -> Region:
         self.cloud.policy.enforce(ctx, "identity:update_region")
         with self.cloud.db.write() as db:
-            region = self.find(db, Region, region_id)
+            region = self.core.find(db, Region, region_id)
             if "description" in req.model_fields_set:
                 region.description = req.description or ""
             if "parent_region_id" in req.model_fields_set:
@@ -92,7 +104,7 @@ class CatalogMixin(IdentityBase):
         """Delete a region with its child regions, as Keystone does; 403 while any of them has endpoints."""
         self.cloud.policy.enforce(ctx, "identity:delete_region")
         with self.cloud.db.write() as db:
-            self.find(db, Region, region_id)
+            self.core.find(db, Region, region_id)
             subtree, frontier = {region_id}, [region_id]
             for _ in range(100):  # bounded: region trees are shallow
                 if not frontier:
@@ -133,9 +145,9 @@ class CatalogMixin(IdentityBase):
             return list(db.scalars(query))
 
     def get_service(self, ctx: RequestContext, service_id: str) -> CatalogService:
-        self.cloud.policy.enforce(ctx, "identity:list_services")
+        self.cloud.policy.enforce(ctx, "identity:get_service")
         with self.cloud.db.read() as db:
-            return self.find(db, CatalogService, service_id)
+            return self.core.find(db, CatalogService, service_id)
 
     def create_service(self, ctx: RequestContext, req: schemas.ServiceCreate) -> CatalogService:
         self.cloud.policy.enforce(ctx, "identity:create_service")
@@ -149,7 +161,7 @@ class CatalogMixin(IdentityBase):
     def update_service(self, ctx: RequestContext, service_id: str, req: schemas.ServiceUpdate) -> CatalogService:
         self.cloud.policy.enforce(ctx, "identity:update_service")
         with self.cloud.db.write() as db:
-            service = self.find(db, CatalogService, service_id)
+            service = self.core.find(db, CatalogService, service_id)
             for key in ("type", "name", "description", "enabled"):
                 if key in req.model_fields_set and (getattr(req, key) is not None or key == "description"):
                     setattr(service, key, getattr(req, key))
@@ -159,7 +171,7 @@ class CatalogMixin(IdentityBase):
         """Delete a service and its endpoints (Keystone cascades them)."""
         self.cloud.policy.enforce(ctx, "identity:delete_service")
         with self.cloud.db.write() as db:
-            service = self.find(db, CatalogService, service_id)
+            service = self.core.find(db, CatalogService, service_id)
             db.execute(delete(Endpoint).where(Endpoint.service_id == service_id))
             db.delete(service)
 
@@ -175,9 +187,9 @@ class CatalogMixin(IdentityBase):
             return list(db.scalars(query))
 
     def get_endpoint(self, ctx: RequestContext, endpoint_id: str) -> Endpoint:
-        self.cloud.policy.enforce(ctx, "identity:list_endpoints")
+        self.cloud.policy.enforce(ctx, "identity:get_endpoint")
         with self.cloud.db.read() as db:
-            return self.find(db, Endpoint, endpoint_id)
+            return self.core.find(db, Endpoint, endpoint_id)
 
     def create_endpoint(self, ctx: RequestContext, req: schemas.EndpointCreate) -> Endpoint:
         self.cloud.policy.enforce(ctx, "identity:create_endpoint")
@@ -196,7 +208,7 @@ class CatalogMixin(IdentityBase):
     def update_endpoint(self, ctx: RequestContext, endpoint_id: str, req: schemas.EndpointUpdate) -> Endpoint:
         self.cloud.policy.enforce(ctx, "identity:update_endpoint")
         with self.cloud.db.write() as db:
-            endpoint = self.find(db, Endpoint, endpoint_id)
+            endpoint = self.core.find(db, Endpoint, endpoint_id)
             if req.service_id is not None:
                 if db.get(CatalogService, req.service_id) is None:
                     raise BadRequest(f"Could not find service: {req.service_id}.")
@@ -214,4 +226,4 @@ class CatalogMixin(IdentityBase):
     def delete_endpoint(self, ctx: RequestContext, endpoint_id: str) -> None:
         self.cloud.policy.enforce(ctx, "identity:delete_endpoint")
         with self.cloud.db.write() as db:
-            db.delete(self.find(db, Endpoint, endpoint_id))
+            db.delete(self.core.find(db, Endpoint, endpoint_id))

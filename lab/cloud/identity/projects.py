@@ -4,6 +4,7 @@ takes its projects and users)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -12,11 +13,17 @@ from sqlalchemy.orm import Session
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest, Conflict, Forbidden, NotFound
 from lab.cloud.identity import schemas
-from lab.cloud.identity.base import DEFAULT_DOMAIN, IdentityBase
+from lab.cloud.identity.base import DEFAULT_DOMAIN, IdentityCore
 from lab.cloud.identity.models import Domain, Project, RoleAssignment, Token, User
 
 
-class DomainsMixin(IdentityBase):
+class Domains:
+    """Keystone's domains (`identity.domains`)."""
+
+    def __init__(self, core: IdentityCore):
+        self.core = core
+        self.cloud = core.cloud
+
     def list_domains(self, ctx: RequestContext, name: str | None = None,
                      enabled: bool | None = None) -> list[Domain]:
         self.cloud.policy.enforce(ctx, "identity:list_domains")
@@ -29,12 +36,10 @@ class DomainsMixin(IdentityBase):
             return list(db.scalars(query))
 
     def get_domain(self, ctx: RequestContext, domain_id: str) -> Domain:
-        """A domain; anyone with a role may read their own domain, admins any."""
-        if not ctx.is_admin and ctx.domain_id != domain_id:
-            raise Forbidden("Policy doesn't allow identity:get_domain to be performed.")
-        self.cloud.policy.enforce(ctx, "identity:get_domain")
+        """A domain; anyone with a role may read their own domain, admins any (`identity:get_domain`)."""
+        self.cloud.policy.enforce(ctx, "identity:get_domain", **{"target.domain.id": domain_id})
         with self.cloud.db.read() as db:
-            return self.find(db, Domain, domain_id)
+            return self.core.find(db, Domain, domain_id)
 
     def create_domain(self, ctx: RequestContext, req: schemas.DomainCreate) -> Domain:
         self.cloud.policy.enforce(ctx, "identity:create_domain")
@@ -49,7 +54,7 @@ class DomainsMixin(IdentityBase):
     def update_domain(self, ctx: RequestContext, domain_id: str, req: schemas.DomainUpdate) -> Domain:
         self.cloud.policy.enforce(ctx, "identity:update_domain")
         with self.cloud.db.write() as db:
-            domain = self.find(db, Domain, domain_id)
+            domain = self.core.find(db, Domain, domain_id)
             if req.name is not None and req.name != domain.name:
                 self._check_domain_name(db, req.name)
                 domain.name = req.name
@@ -70,14 +75,14 @@ class DomainsMixin(IdentityBase):
             if req.extras():
                 domain.extra = {**(domain.extra or {}), **req.extras()}
         if req.enabled is False:
-            self.forget_tokens()
+            self.core.forget_tokens()
         return domain
 
     def delete_domain(self, ctx: RequestContext, domain_id: str) -> None:
         """Keystone refuses to delete an enabled domain (403); a disabled one goes with its projects and users."""
         self.cloud.policy.enforce(ctx, "identity:delete_domain")
         with self.cloud.db.write() as db:
-            domain = self.find(db, Domain, domain_id)
+            domain = self.core.find(db, Domain, domain_id)
             if domain.enabled:
                 raise Forbidden("Cannot delete a domain that is enabled, please disable it first.")
             project_ids = list(db.scalars(select(Project.id).where(Project.domain_id == domain_id)))
@@ -90,7 +95,7 @@ class DomainsMixin(IdentityBase):
             db.execute(delete(Project).where(Project.id.in_(project_ids)))
             db.execute(delete(User).where(User.id.in_(user_ids)))
             db.delete(domain)
-        self.forget_tokens()
+        self.core.forget_tokens()
 
     @staticmethod
     def _check_domain_name(db: Session, name: str) -> None:
@@ -99,7 +104,13 @@ class DomainsMixin(IdentityBase):
                            f"{name}.")
 
 
-class ProjectsMixin(IdentityBase):
+class Projects:
+    """Keystone's projects and their tags (`identity.projects`)."""
+
+    def __init__(self, core: IdentityCore):
+        self.core = core
+        self.cloud = core.cloud
+
     def list_projects(self, ctx: RequestContext, filters: dict[str, Any]) -> list[Project]:
         """GET /v3/projects (admin): filters name, domain_id, enabled, parent_id, and Keystone's tag filters
         (`tags` all of, `tags-any`, `not-tags`, `not-tags-any`, comma-separated)."""
@@ -118,9 +129,9 @@ class ProjectsMixin(IdentityBase):
 
     def get_project(self, ctx: RequestContext, project_id: str) -> Project:
         """A project: admins any, others only the project their token is scoped to (else 403)."""
-        self.cloud.policy.enforce(ctx, "identity:get_project", project_id)
+        self.cloud.policy.enforce(ctx, "identity:get_project", **{"target.project.id": project_id})
         with self.cloud.db.read() as db:
-            return self.find(db, Project, project_id)
+            return self.core.find(db, Project, project_id)
 
     def create_project(self, ctx: RequestContext, req: schemas.ProjectCreate) -> Project:
         self.cloud.policy.enforce(ctx, "identity:create_project")
@@ -156,7 +167,7 @@ class ProjectsMixin(IdentityBase):
         if "domain_id" in req.extras() or "is_domain" in req.extras() or "parent_id" in req.extras():
             raise BadRequest("Update of `domain_id`, `is_domain` and `parent_id` is not allowed.")
         with self.cloud.db.write() as db:
-            project = self.find(db, Project, project_id)
+            project = self.core.find(db, Project, project_id)
             if req.name is not None and req.name != project.name:
                 self._check_project_name(db, req.name, project.domain_id)
                 project.name = req.name
@@ -170,46 +181,70 @@ class ProjectsMixin(IdentityBase):
                 project.tags = _unique(req.tags)
             if req.extras():
                 project.extra = {**(project.extra or {}), **req.extras()}
-        self.forget_tokens()
+        self.core.forget_tokens()
         return project
 
     def delete_project(self, ctx: RequestContext, project_id: str) -> None:
         """Delete a leaf project with its role assignments and the tokens scoped to it."""
         self.cloud.policy.enforce(ctx, "identity:delete_project")
         with self.cloud.db.write() as db:
-            project = self.find(db, Project, project_id)
+            project = self.core.find(db, Project, project_id)
             if db.scalar(select(Project.id).where(Project.parent_id == project_id).limit(1)) is not None:
                 raise Forbidden(f"Cannot delete the project {project_id} since it is not a leaf in the hierarchy. "
                                 "Use the cascade option if you want to delete a whole subtree.")
             db.execute(delete(Token).where(Token.project_id == project_id))
             db.execute(delete(RoleAssignment).where(RoleAssignment.project_id == project_id))
             db.delete(project)
-        self.forget_tokens()
+        self.core.forget_tokens()
 
     # ---------------------------------------------------------------- tags (/v3/projects/{id}/tags)
     def list_project_tags(self, ctx: RequestContext, project_id: str) -> list[str]:
-        return list(self.get_project(ctx, project_id).tags or [])
+        self.cloud.policy.enforce(ctx, "identity:list_project_tags", **{"target.project.id": project_id})
+        return self._tags(project_id)
 
     def check_project_tag(self, ctx: RequestContext, project_id: str, tag: str) -> None:
-        if tag not in self.list_project_tags(ctx, project_id):
+        self.cloud.policy.enforce(ctx, "identity:get_project_tag", **{"target.project.id": project_id})
+        if tag not in self._tags(project_id):
             raise NotFound(f"Tag {tag} was not found.")
 
     def set_project_tags(self, ctx: RequestContext, project_id: str, tags: Any) -> list[str]:
-        req = schemas.ProjectUpdate.model_validate({"tags": tags}) if _valid_tags(tags) else None
-        if req is None:
-            raise BadRequest("Invalid input for field 'tags': each tag is a string of at most 255 characters "
-                             "without ',' or '/', and there are at most 80 tags.")
-        return list(self.update_project(ctx, project_id, req).tags)
+        """PUT /v3/projects/{id}/tags: replace them all (400 before 403, as the request is read first)."""
+        _check_tags(tags)
+        self.cloud.policy.enforce(ctx, "identity:update_project_tags", **{"target.project.id": project_id})
+        return self._replace_tags(project_id, lambda _current: tags)
+
+    def delete_project_tags(self, ctx: RequestContext, project_id: str) -> None:
+        self.cloud.policy.enforce(ctx, "identity:delete_project_tags", **{"target.project.id": project_id})
+        self._replace_tags(project_id, lambda _current: [])
 
     def add_project_tag(self, ctx: RequestContext, project_id: str, tag: str) -> list[str]:
-        current = self.list_project_tags(ctx, project_id)
-        return self.set_project_tags(ctx, project_id, [*current, tag])
+        _check_tags([tag])
+        self.cloud.policy.enforce(ctx, "identity:create_project_tag", **{"target.project.id": project_id})
+        return self._replace_tags(project_id, lambda current: [*current, tag])
 
     def remove_project_tag(self, ctx: RequestContext, project_id: str, tag: str) -> None:
-        current = self.list_project_tags(ctx, project_id)
-        if tag not in current:
-            raise NotFound(f"Tag {tag} was not found.")
-        self.set_project_tags(ctx, project_id, [t for t in current if t != tag])
+        self.cloud.policy.enforce(ctx, "identity:delete_project_tag", **{"target.project.id": project_id})
+
+        def without(current: list[str]) -> list[str]:
+            if tag not in current:
+                raise NotFound(f"Tag {tag} was not found.")
+            return [t for t in current if t != tag]
+
+        self._replace_tags(project_id, without)
+
+    def _tags(self, project_id: str) -> list[str]:
+        with self.cloud.db.read() as db:
+            return list(self.core.find(db, Project, project_id).tags or [])
+
+    def _replace_tags(self, project_id: str, change: Callable[[list[str]], Any]) -> list[str]:
+        """Set a project's tags to `change(current tags)`, checked as Keystone checks them, in one transaction."""
+        with self.cloud.db.write() as db:
+            project = self.core.find(db, Project, project_id)
+            tags = change(list(project.tags or []))
+            _check_tags(tags)
+            project.tags = _unique(tags)
+        self.core.forget_tokens()
+        return list(project.tags)
 
     @staticmethod
     def _check_project_name(db: Session, name: str, domain_id: str) -> None:
@@ -223,9 +258,11 @@ def _unique(tags: list[str]) -> list[str]:
     return list(dict.fromkeys(tags))
 
 
-def _valid_tags(tags: Any) -> bool:
-    return (isinstance(tags, list) and len(tags) <= 80
-            and all(isinstance(t, str) and 0 < len(t) <= 255 and "," not in t and "/" not in t for t in tags))
+def _check_tags(tags: Any) -> None:
+    if not (isinstance(tags, list) and len(tags) <= 80
+            and all(isinstance(t, str) and 0 < len(t) <= 255 and "," not in t and "/" not in t for t in tags)):
+        raise BadRequest("Invalid input for field 'tags': each tag is a string of at most 255 characters "
+                         "without ',' or '/', and there are at most 80 tags.")
 
 
 def _tags_match(tags: set[str], filters: dict[str, Any]) -> bool:

@@ -15,13 +15,17 @@ from sqlalchemy.orm import Session
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import Conflict, NotFound
 from lab.cloud.identity import schemas
-from lab.cloud.identity.base import IMPLIES, IdentityBase
+from lab.cloud.identity.base import IMPLIES, IdentityCore, Target
 from lab.cloud.identity.models import Domain, Project, Role, RoleAssignment, Token, User
 
-Target = Literal["project", "domain", "system"]
 
+class Roles:
+    """Roles, grants and the assignment report (`identity.roles`)."""
 
-class RolesMixin(IdentityBase):
+    def __init__(self, core: IdentityCore):
+        self.core = core
+        self.cloud = core.cloud
+
     # ---------------------------------------------------------------- roles
     def list_roles(self, ctx: RequestContext, name: str | None = None, domain_id: str | None = None) -> list[Role]:
         self.cloud.policy.enforce(ctx, "identity:list_roles")
@@ -35,13 +39,13 @@ class RolesMixin(IdentityBase):
     def get_role(self, ctx: RequestContext, role_id: str) -> Role:
         self.cloud.policy.enforce(ctx, "identity:get_role")
         with self.cloud.db.read() as db:
-            return self.find(db, Role, role_id)
+            return self.core.find(db, Role, role_id)
 
     def create_role(self, ctx: RequestContext, req: schemas.RoleCreate) -> Role:
         self.cloud.policy.enforce(ctx, "identity:create_role")
         with self.cloud.db.write() as db:
             if req.domain_id is not None:
-                self.find(db, Domain, req.domain_id)
+                self.core.find(db, Domain, req.domain_id)
             self._check_role_name(db, req.name)
             role = Role(name=req.name, description=req.description, domain_id=req.domain_id)
             db.add(role)
@@ -51,24 +55,24 @@ class RolesMixin(IdentityBase):
     def update_role(self, ctx: RequestContext, role_id: str, req: schemas.RoleUpdate) -> Role:
         self.cloud.policy.enforce(ctx, "identity:update_role")
         with self.cloud.db.write() as db:
-            role = self.find(db, Role, role_id)
+            role = self.core.find(db, Role, role_id)
             if req.name is not None and req.name != role.name:
                 self._check_role_name(db, req.name)
                 role.name = req.name
             if "description" in req.model_fields_set:
                 role.description = req.description
-        self.forget_tokens()  # cached contexts carry role names
+        self.core.forget_tokens()  # cached contexts carry role names
         return role
 
     def delete_role(self, ctx: RequestContext, role_id: str) -> None:
         self.cloud.policy.enforce(ctx, "identity:delete_role")
         with self.cloud.db.write() as db:
-            role = self.find(db, Role, role_id)
+            role = self.core.find(db, Role, role_id)
             holders = set(db.scalars(select(RoleAssignment.user_id).where(RoleAssignment.role_id == role_id)))
             db.execute(delete(RoleAssignment).where(RoleAssignment.role_id == role_id))
             db.execute(delete(Token).where(Token.user_id.in_(holders)))
             db.delete(role)
-        self.forget_tokens()
+        self.core.forget_tokens()
 
     @staticmethod
     def _check_role_name(db: Session, name: str) -> None:
@@ -80,12 +84,12 @@ class RolesMixin(IdentityBase):
                      role_id: str | None) -> None:
         """Keystone's 404s, in its order: the role, the user, then the project or domain."""
         if role_id is not None:
-            self.find(db, Role, role_id)
-        self.find(db, User, user_id)
+            self.core.find(db, Role, role_id)
+        self.core.find(db, User, user_id)
         if kind == "project":
-            self.find(db, Project, target_id)
+            self.core.find(db, Project, target_id)
         elif kind == "domain":
-            self.find(db, Domain, target_id)
+            self.core.find(db, Domain, target_id)
 
     @staticmethod
     def _grant_query(kind: Target, target_id: str, user_id: str) -> Any:
@@ -95,7 +99,7 @@ class RolesMixin(IdentityBase):
 
     def grant_role(self, ctx: RequestContext, kind: Target, target_id: str, user_id: str, role_id: str) -> None:
         """PUT /v3/{projects|domains}/{id}/users/{user}/roles/{role} (idempotent)."""
-        self.cloud.policy.enforce(ctx, "identity:grant_role")
+        self.cloud.policy.enforce(ctx, _grant_rule("create", kind))
         with self.cloud.db.write() as db:
             self._grant_parts(db, kind, target_id, user_id, role_id)
             found = db.scalar(self._grant_query(kind, target_id, user_id).where(RoleAssignment.role_id == role_id))
@@ -104,11 +108,11 @@ class RolesMixin(IdentityBase):
                                       project_id=target_id if kind == "project" else None,
                                       domain_id=target_id if kind == "domain" else None,
                                       system_id=target_id if kind == "system" else None))
-        self.forget_tokens()  # a cached context of this user must gain the role now
+        self.core.forget_tokens()  # a cached context of this user must gain the role now
 
     def check_grant(self, ctx: RequestContext, kind: Target, target_id: str, user_id: str, role_id: str) -> None:
         """HEAD/GET of a grant: returns if it exists, else Keystone's 404."""
-        self.cloud.policy.enforce(ctx, "identity:list_grants")
+        self.cloud.policy.enforce(ctx, _grant_rule("check", kind))
         with self.cloud.db.read() as db:
             self._grant_parts(db, kind, target_id, user_id, role_id)
             found = db.scalar(self._grant_query(kind, target_id, user_id).where(RoleAssignment.role_id == role_id))
@@ -117,7 +121,7 @@ class RolesMixin(IdentityBase):
 
     def revoke_role(self, ctx: RequestContext, kind: Target, target_id: str, user_id: str, role_id: str) -> None:
         """DELETE of a grant; the user's tokens on that target stop working."""
-        self.cloud.policy.enforce(ctx, "identity:revoke_role")
+        self.cloud.policy.enforce(ctx, _grant_rule("revoke", kind))
         with self.cloud.db.write() as db:
             self._grant_parts(db, kind, target_id, user_id, role_id)
             found = db.scalar(self._grant_query(kind, target_id, user_id).where(RoleAssignment.role_id == role_id))
@@ -125,16 +129,16 @@ class RolesMixin(IdentityBase):
                 raise NotFound(_no_assignment(role_id, user_id, target_id))
             db.delete(found)
             if kind == "project":
-                self.revoke_user_tokens(db, user_id, target_id)
+                self.core.revoke_user_tokens(db, user_id, target_id)
             elif kind == "domain":
                 db.execute(delete(Token).where(Token.user_id == user_id, Token.domain_scope_id == target_id))
             else:
                 db.execute(delete(Token).where(Token.user_id == user_id, Token.system_scope.is_(True)))
-        self.forget_tokens()
+        self.core.forget_tokens()
 
     def list_grants(self, ctx: RequestContext, kind: Target, target_id: str, user_id: str) -> list[Role]:
         """GET /v3/{projects|domains}/{id}/users/{user}/roles: the roles granted directly."""
-        self.cloud.policy.enforce(ctx, "identity:list_grants")
+        self.cloud.policy.enforce(ctx, _grant_rule("list", kind))
         with self.cloud.db.read() as db:
             self._grant_parts(db, kind, target_id, user_id, None)
             role_ids = [a.role_id for a in db.scalars(self._grant_query(kind, target_id, user_id))]
@@ -212,6 +216,7 @@ class RolesMixin(IdentityBase):
     # ---------------------------------------------------------------- what a token can scope to
     def auth_projects(self, ctx: RequestContext) -> list[Project]:
         """GET /v3/auth/projects: the enabled projects the caller has a role on."""
+        self.cloud.policy.enforce(ctx, "identity:get_auth_projects")
         with self.cloud.db.read() as db:
             query = (select(Project).join(RoleAssignment, RoleAssignment.project_id == Project.id)
                      .where(RoleAssignment.user_id == ctx.user_id, Project.enabled.is_(True))
@@ -220,11 +225,20 @@ class RolesMixin(IdentityBase):
 
     def auth_domains(self, ctx: RequestContext) -> list[Domain]:
         """GET /v3/auth/domains: the enabled domains the caller has a role on."""
+        self.cloud.policy.enforce(ctx, "identity:get_auth_domains")
         with self.cloud.db.read() as db:
             query = (select(Domain).join(RoleAssignment, RoleAssignment.domain_id == Domain.id)
                      .where(RoleAssignment.user_id == ctx.user_id, Domain.enabled.is_(True))
                      .distinct().order_by(Domain.name))
             return list(db.scalars(query))
+
+
+def _grant_rule(verb: Literal["check", "list", "create", "revoke"], kind: Target) -> str:
+    """Keystone's rule for a grant operation: `identity:create_grant` on a project or a domain,
+    `identity:create_system_grant_for_user` on the system (`list_system_grants_for_user` for a list)."""
+    if kind != "system":
+        return f"identity:{verb}_grant" + ("s" if verb == "list" else "")
+    return "identity:list_system_grants_for_user" if verb == "list" else f"identity:{verb}_system_grant_for_user"
 
 
 def _no_assignment(role_id: str, user_id: str, target_id: str) -> str:

@@ -68,7 +68,9 @@ def _subject(request: Request) -> str:
 
 
 async def validate_token(request: Request) -> Response:
-    issued = _identity(request).validate(_subject(request), context_of(request))
+    """GET (validate, `identity:validate_token`) and HEAD (check, `identity:check_token`) /v3/auth/tokens."""
+    issued = _identity(request).validate(_subject(request), context_of(request),
+                                         check_only=request.method == "HEAD")
     if request.method == "HEAD":
         return no_content(200, {"X-Subject-Token": issued.value})
     return respond(issued.body, 200, {"X-Subject-Token": issued.value})
@@ -80,48 +82,45 @@ async def revoke_token(request: Request) -> Response:
 
 
 async def auth_catalog(request: Request) -> Response:
-    ctx = context_of(request)
-    cloud = cloud_of(request)
-    with cloud.db.read() as db:
-        return _list(request, "catalog", _identity(request).catalog(db, ctx.project_id))
+    return _list(request, "catalog", _identity(request).catalog.auth_catalog(context_of(request)))
 
 
 async def auth_projects(request: Request) -> Response:
-    projects = _identity(request).auth_projects(context_of(request))
+    projects = _identity(request).roles.auth_projects(context_of(request))
     return _list(request, "projects", [schemas.project(_base(request), p) for p in projects])
 
 
 async def auth_domains(request: Request) -> Response:
-    domains = _identity(request).auth_domains(context_of(request))
+    domains = _identity(request).roles.auth_domains(context_of(request))
     return _list(request, "domains", [schemas.domain(_base(request), d) for d in domains])
 
 
 # ---------------------------------------------------------------------------------------------- domains
 async def list_domains(request: Request) -> Response:
-    domains = _identity(request).list_domains(context_of(request), request.query_params.get("name"),
+    domains = _identity(request).domains.list_domains(context_of(request), request.query_params.get("name"),
                                               _flag(request, "enabled"))
     return _list(request, "domains", [schemas.domain(_base(request), d) for d in domains])
 
 
 async def create_domain(request: Request) -> Response:
     req = schemas.parse(schemas.DomainCreate, await read_json(request), "domain")
-    domain = _identity(request).create_domain(context_of(request), req)
+    domain = _identity(request).domains.create_domain(context_of(request), req)
     return respond({"domain": schemas.domain(_base(request), domain)}, 201)
 
 
 async def get_domain(request: Request) -> Response:
-    domain = _identity(request).get_domain(context_of(request), request.path_params["domain_id"])
+    domain = _identity(request).domains.get_domain(context_of(request), request.path_params["domain_id"])
     return respond({"domain": schemas.domain(_base(request), domain)})
 
 
 async def update_domain(request: Request) -> Response:
     req = schemas.parse(schemas.DomainUpdate, await read_json(request), "domain")
-    domain = _identity(request).update_domain(context_of(request), request.path_params["domain_id"], req)
+    domain = _identity(request).domains.update_domain(context_of(request), request.path_params["domain_id"], req)
     return respond({"domain": schemas.domain(_base(request), domain)})
 
 
 async def delete_domain(request: Request) -> Response:
-    _identity(request).delete_domain(context_of(request), request.path_params["domain_id"])
+    _identity(request).domains.delete_domain(context_of(request), request.path_params["domain_id"])
     return no_content()
 
 
@@ -129,29 +128,29 @@ async def delete_domain(request: Request) -> Response:
 async def list_projects(request: Request) -> Response:
     filters = _filters(request, "name", "domain_id", "parent_id", "tags", "tags-any", "not-tags", "not-tags-any")
     filters["is_domain"] = _flag(request, "is_domain")
-    projects = _identity(request).list_projects(context_of(request), filters)
+    projects = _identity(request).projects.list_projects(context_of(request), filters)
     return _list(request, "projects", [schemas.project(_base(request), p) for p in projects])
 
 
 async def create_project(request: Request) -> Response:
     req = schemas.parse(schemas.ProjectCreate, await read_json(request), "project")
-    project = _identity(request).create_project(context_of(request), req)
+    project = _identity(request).projects.create_project(context_of(request), req)
     return respond({"project": schemas.project(_base(request), project)}, 201)
 
 
 async def get_project(request: Request) -> Response:
-    project = _identity(request).get_project(context_of(request), request.path_params["project_id"])
+    project = _identity(request).projects.get_project(context_of(request), request.path_params["project_id"])
     return respond({"project": schemas.project(_base(request), project)})
 
 
 async def update_project(request: Request) -> Response:
     req = schemas.parse(schemas.ProjectUpdate, await read_json(request), "project")
-    project = _identity(request).update_project(context_of(request), request.path_params["project_id"], req)
+    project = _identity(request).projects.update_project(context_of(request), request.path_params["project_id"], req)
     return respond({"project": schemas.project(_base(request), project)})
 
 
 async def delete_project(request: Request) -> Response:
-    _identity(request).delete_project(context_of(request), request.path_params["project_id"])
+    _identity(request).projects.delete_project(context_of(request), request.path_params["project_id"])
     return no_content()
 
 
@@ -160,11 +159,11 @@ async def project_tags(request: Request) -> Response:
     identity, ctx, project_id = _identity(request), context_of(request), request.path_params["project_id"]
     if request.method == "PUT":
         body = await read_json(request)
-        return respond({"tags": identity.set_project_tags(ctx, project_id, body.get("tags"))})
+        return respond({"tags": identity.projects.set_project_tags(ctx, project_id, body.get("tags"))})
     if request.method == "DELETE":
-        identity.set_project_tags(ctx, project_id, [])
+        identity.projects.delete_project_tags(ctx, project_id)
         return no_content()
-    return respond({"tags": identity.list_project_tags(ctx, project_id)})
+    return respond({"tags": identity.projects.list_project_tags(ctx, project_id)})
 
 
 async def project_tag(request: Request) -> Response:
@@ -172,82 +171,82 @@ async def project_tag(request: Request) -> Response:
     identity, ctx = _identity(request), context_of(request)
     project_id, tag = request.path_params["project_id"], request.path_params["tag"]
     if request.method == "PUT":
-        identity.add_project_tag(ctx, project_id, tag)
+        identity.projects.add_project_tag(ctx, project_id, tag)
         # Quoted: a header carries no raw unicode, NUL or edge spaces (the tag may hold any of them).
         location = f"{_base(request)}/identity/v3/projects/{quote(project_id, safe='')}/tags/{quote(tag, safe='')}"
         return no_content(201, {"Location": location})
     if request.method == "DELETE":
-        identity.remove_project_tag(ctx, project_id, tag)
+        identity.projects.remove_project_tag(ctx, project_id, tag)
         return no_content()
-    identity.check_project_tag(ctx, project_id, tag)
+    identity.projects.check_project_tag(ctx, project_id, tag)
     return no_content()
 
 
 # ---------------------------------------------------------------------------------------------- users
 async def list_users(request: Request) -> Response:
-    users = _identity(request).list_users(context_of(request), _filters(request, "name", "domain_id"))
+    users = _identity(request).users.list_users(context_of(request), _filters(request, "name", "domain_id"))
     return _list(request, "users", [schemas.user(_base(request), u) for u in users])
 
 
 async def create_user(request: Request) -> Response:
     req = schemas.parse(schemas.UserCreate, await read_json(request), "user")
-    user = _identity(request).create_user(context_of(request), req)
+    user = _identity(request).users.create_user(context_of(request), req)
     return respond({"user": schemas.user(_base(request), user)}, 201)
 
 
 async def get_user(request: Request) -> Response:
-    user = _identity(request).get_user(context_of(request), request.path_params["user_id"])
+    user = _identity(request).users.get_user(context_of(request), request.path_params["user_id"])
     return respond({"user": schemas.user(_base(request), user)})
 
 
 async def update_user(request: Request) -> Response:
     req = schemas.parse(schemas.UserUpdate, await read_json(request), "user")
-    user = _identity(request).update_user(context_of(request), request.path_params["user_id"], req)
+    user = _identity(request).users.update_user(context_of(request), request.path_params["user_id"], req)
     return respond({"user": schemas.user(_base(request), user)})
 
 
 async def delete_user(request: Request) -> Response:
-    _identity(request).delete_user(context_of(request), request.path_params["user_id"])
+    _identity(request).users.delete_user(context_of(request), request.path_params["user_id"])
     return no_content()
 
 
 async def change_password(request: Request) -> Response:
     req = schemas.parse(schemas.PasswordChange, await read_json(request), "user")
-    _identity(request).change_password(request.path_params["user_id"], req)
+    _identity(request).users.change_password(request.path_params["user_id"], req)
     return no_content()
 
 
 async def list_user_projects(request: Request) -> Response:
-    projects = _identity(request).list_user_projects(context_of(request), request.path_params["user_id"])
+    projects = _identity(request).users.list_user_projects(context_of(request), request.path_params["user_id"])
     return _list(request, "projects", [schemas.project(_base(request), p) for p in projects])
 
 
 # ---------------------------------------------------------------------------------------------- roles
 async def list_roles(request: Request) -> Response:
-    roles = _identity(request).list_roles(context_of(request), request.query_params.get("name"),
+    roles = _identity(request).roles.list_roles(context_of(request), request.query_params.get("name"),
                                           request.query_params.get("domain_id"))
     return _list(request, "roles", [schemas.role(_base(request), r) for r in roles])
 
 
 async def create_role(request: Request) -> Response:
     req = schemas.parse(schemas.RoleCreate, await read_json(request), "role")
-    role = _identity(request).create_role(context_of(request), req)
+    role = _identity(request).roles.create_role(context_of(request), req)
     return respond({"role": schemas.role(_base(request), role)}, 201)
 
 
 async def get_role(request: Request) -> Response:
-    role = _identity(request).get_role(context_of(request), request.path_params["role_id"])
+    role = _identity(request).roles.get_role(context_of(request), request.path_params["role_id"])
     return respond({"role": schemas.role(_base(request), role)})
 
 
 async def update_role(request: Request) -> Response:
     req = schemas.parse(schemas.RoleUpdate, await read_json(request), "role")
-    role = _identity(request).update_role(context_of(request), request.path_params["role_id"], req)
+    role = _identity(request).roles.update_role(context_of(request), request.path_params["role_id"], req)
     return respond({"role": schemas.role(_base(request), role)})
 
 
 async def delete_role(request: Request) -> Response:
-    _identity(request).delete_role(context_of(request), request.path_params["role_id"])
+    _identity(request).roles.delete_role(context_of(request), request.path_params["role_id"])
     return no_content()
 
 
@@ -265,17 +264,17 @@ async def grant(request: Request) -> Response:
     kind, target = _grant_target(request)
     user_id, role_id = request.path_params["user_id"], request.path_params["role_id"]
     if request.method == "PUT":
-        identity.grant_role(ctx, kind, target, user_id, role_id)
+        identity.roles.grant_role(ctx, kind, target, user_id, role_id)
     elif request.method == "DELETE":
-        identity.revoke_role(ctx, kind, target, user_id, role_id)
+        identity.roles.revoke_role(ctx, kind, target, user_id, role_id)
     else:
-        identity.check_grant(ctx, kind, target, user_id, role_id)
+        identity.roles.check_grant(ctx, kind, target, user_id, role_id)
     return no_content()
 
 
 async def list_grants(request: Request) -> Response:
     kind, target = _grant_target(request)
-    roles = _identity(request).list_grants(context_of(request), kind, target, request.path_params["user_id"])
+    roles = _identity(request).roles.list_grants(context_of(request), kind, target, request.path_params["user_id"])
     return _list(request, "roles", [schemas.role(_base(request), r) for r in roles])
 
 
@@ -284,96 +283,96 @@ async def list_role_assignments(request: Request) -> Response:
                        "scope.system")
     filters["effective"] = _flag(request, "effective")
     filters["include_names"] = _flag(request, "include_names")
-    entries = _identity(request).list_role_assignments(context_of(request), filters)
+    entries = _identity(request).roles.list_role_assignments(context_of(request), filters)
     return _list(request, "role_assignments", [schemas.role_assignment(_base(request), e) for e in entries])
 
 
 # ---------------------------------------------------------------------------------------------- catalog
 async def list_regions(request: Request) -> Response:
-    regions = _identity(request).list_regions(context_of(request), request.query_params.get("parent_region_id"))
+    regions = _identity(request).catalog.list_regions(context_of(request), request.query_params.get("parent_region_id"))
     return _list(request, "regions", [schemas.region(_base(request), r) for r in regions])
 
 
 async def create_region(request: Request) -> Response:
     """POST /v3/regions, or PUT /v3/regions/{id} to choose the id."""
     req = schemas.parse(schemas.RegionCreate, await read_json(request), "region")
-    region = _identity(request).create_region(context_of(request), req, request.path_params.get("region_id"))
+    region = _identity(request).catalog.create_region(context_of(request), req, request.path_params.get("region_id"))
     return respond({"region": schemas.region(_base(request), region)}, 201)
 
 
 async def get_region(request: Request) -> Response:
-    region = _identity(request).get_region(context_of(request), request.path_params["region_id"])
+    region = _identity(request).catalog.get_region(context_of(request), request.path_params["region_id"])
     return respond({"region": schemas.region(_base(request), region)})
 
 
 async def update_region(request: Request) -> Response:
     req = schemas.parse(schemas.RegionUpdate, await read_json(request), "region")
-    region = _identity(request).update_region(context_of(request), request.path_params["region_id"], req)
+    region = _identity(request).catalog.update_region(context_of(request), request.path_params["region_id"], req)
     return respond({"region": schemas.region(_base(request), region)})
 
 
 async def delete_region(request: Request) -> Response:
-    _identity(request).delete_region(context_of(request), request.path_params["region_id"])
+    _identity(request).catalog.delete_region(context_of(request), request.path_params["region_id"])
     return no_content()
 
 
 async def list_services(request: Request) -> Response:
-    services = _identity(request).list_services(context_of(request), request.query_params.get("type"),
+    services = _identity(request).catalog.list_services(context_of(request), request.query_params.get("type"),
                                                 request.query_params.get("name"))
     return _list(request, "services", [schemas.service(_base(request), s) for s in services])
 
 
 async def create_service(request: Request) -> Response:
     req = schemas.parse(schemas.ServiceCreate, await read_json(request), "service")
-    service = _identity(request).create_service(context_of(request), req)
+    service = _identity(request).catalog.create_service(context_of(request), req)
     return respond({"service": schemas.service(_base(request), service)}, 201)
 
 
 async def get_service(request: Request) -> Response:
-    service = _identity(request).get_service(context_of(request), request.path_params["service_id"])
+    service = _identity(request).catalog.get_service(context_of(request), request.path_params["service_id"])
     return respond({"service": schemas.service(_base(request), service)})
 
 
 async def update_service(request: Request) -> Response:
     req = schemas.parse(schemas.ServiceUpdate, await read_json(request), "service")
-    service = _identity(request).update_service(context_of(request), request.path_params["service_id"], req)
+    service = _identity(request).catalog.update_service(context_of(request), request.path_params["service_id"], req)
     return respond({"service": schemas.service(_base(request), service)})
 
 
 async def delete_service(request: Request) -> Response:
-    _identity(request).delete_service(context_of(request), request.path_params["service_id"])
+    _identity(request).catalog.delete_service(context_of(request), request.path_params["service_id"])
     return no_content()
 
 
 def _endpoint(request: Request, endpoint: Any) -> dict[str, Any]:
-    return schemas.endpoint(_base(request), endpoint, _identity(request).absolute_url(endpoint.url))
+    return schemas.endpoint(_base(request), endpoint, _identity(request).catalog.absolute_url(endpoint.url))
 
 
 async def list_endpoints(request: Request) -> Response:
-    endpoints = _identity(request).list_endpoints(context_of(request),
+    endpoints = _identity(request).catalog.list_endpoints(context_of(request),
                                                   _filters(request, "interface", "service_id", "region_id"))
     return _list(request, "endpoints", [_endpoint(request, e) for e in endpoints])
 
 
 async def create_endpoint(request: Request) -> Response:
     req = schemas.parse(schemas.EndpointCreate, await read_json(request), "endpoint")
-    endpoint = _identity(request).create_endpoint(context_of(request), req)
+    endpoint = _identity(request).catalog.create_endpoint(context_of(request), req)
     return respond({"endpoint": _endpoint(request, endpoint)}, 201)
 
 
 async def get_endpoint(request: Request) -> Response:
-    endpoint = _identity(request).get_endpoint(context_of(request), request.path_params["endpoint_id"])
+    endpoint = _identity(request).catalog.get_endpoint(context_of(request), request.path_params["endpoint_id"])
     return respond({"endpoint": _endpoint(request, endpoint)})
 
 
 async def update_endpoint(request: Request) -> Response:
     req = schemas.parse(schemas.EndpointUpdate, await read_json(request), "endpoint")
-    endpoint = _identity(request).update_endpoint(context_of(request), request.path_params["endpoint_id"], req)
+    endpoint = _identity(request).catalog.update_endpoint(context_of(request), request.path_params["endpoint_id"], req)
     return respond({"endpoint": _endpoint(request, endpoint)})
 
 
 async def delete_endpoint(request: Request) -> Response:
-    _identity(request).delete_endpoint(context_of(request), request.path_params["endpoint_id"])
+    _identity(request).catalog.delete_endpoint(context_of(request), request.path_params["endpoint_id"])
     return no_content()
 
 

@@ -1,6 +1,7 @@
 """Identity behaviour (Keystone v3 subset): bootstrap, password and token authentication, scoped tokens
-(project, domain, system), and resolving a request's token into a RequestContext. The admin API of each
-resource lives in its own mixin module (projects.py, users.py, roles.py, catalog.py).
+(project, domain, system), and resolving a request's token into a RequestContext. `IdentityService` is a
+facade: the admin API of each resource is an object of its own module (`identity.domains`, `.projects`,
+`.users`, `.roles`, `.catalog`: projects.py, users.py, roles.py, catalog.py), sharing one `IdentityCore`.
 
 Roles imply each other as in Keystone's default implied-role chain: admin -> member -> reader, so a token of a
 project admin lists all three.
@@ -11,9 +12,10 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -21,9 +23,10 @@ from sqlalchemy.orm import Session
 from lab.cloud import contracts
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest, NotFound, Unauthorized
+from lab.cloud.identity import schemas
 from lab.cloud.identity.auth_schema import check_auth
-from lab.cloud.identity.base import DEFAULT_DOMAIN, IdentityBase
-from lab.cloud.identity.catalog import CatalogMixin
+from lab.cloud.identity.base import DEFAULT_DOMAIN, IdentityCore, Target
+from lab.cloud.identity.catalog import Catalog
 from lab.cloud.identity.models import (
     CatalogService,
     Domain,
@@ -36,10 +39,13 @@ from lab.cloud.identity.models import (
     User,
 )
 from lab.cloud.identity.passwords import check_password, hash_password
-from lab.cloud.identity.projects import DomainsMixin, ProjectsMixin
-from lab.cloud.identity.roles import RolesMixin
-from lab.cloud.identity.users import UsersMixin
+from lab.cloud.identity.projects import Domains, Projects
+from lab.cloud.identity.roles import Roles
+from lab.cloud.identity.users import Users
 from lab.config import write_private
+
+if TYPE_CHECKING:
+    from lab.cloud.app import Cloud
 
 REGION = "RegionOne"
 ROLE_NAMES = ("admin", "member", "reader")
@@ -59,8 +65,33 @@ def token_hash(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
-class IdentityService(DomainsMixin, ProjectsMixin, UsersMixin, RolesMixin, CatalogMixin, IdentityBase):
-    """Keystone v3: authentication and tokens here; each resource's API in its own mixin module."""
+class IdentityService:
+    """`cloud.identity`, Keystone v3: authentication and tokens here; each resource's API on its own object."""
+
+    def __init__(self, cloud: Cloud):
+        self.cloud = cloud
+        self.core = IdentityCore(cloud)
+        self.domains = Domains(self.core)
+        self.projects = Projects(self.core)
+        self.users = Users(self.core)
+        self.roles = Roles(self.core)
+        self.catalog = Catalog(self.core)
+
+    # ---------------------------------------------------------------- what other services call (contracts)
+    def create_project(self, ctx: RequestContext, req: schemas.ProjectCreate) -> Project:
+        return self.projects.create_project(ctx, req)
+
+    def create_user(self, ctx: RequestContext, req: schemas.UserCreate) -> User:
+        return self.users.create_user(ctx, req)
+
+    def update_user(self, ctx: RequestContext, user_id: str, req: schemas.UserUpdate) -> User:
+        return self.users.update_user(ctx, user_id, req)
+
+    def grant_role(self, ctx: RequestContext, kind: Target, target_id: str, user_id: str, role_id: str) -> None:
+        self.roles.grant_role(ctx, kind, target_id, user_id, role_id)
+
+    def forget_tokens(self, match: Callable[[str], bool] | None = None) -> None:
+        self.core.forget_tokens(match)
 
     # ---------------------------------------------------------------- bootstrap
     def bootstrap(self) -> None:
@@ -173,7 +204,7 @@ class IdentityService(DomainsMixin, ProjectsMixin, UsersMixin, RolesMixin, Catal
             else:
                 raise Unauthorized(f"Unsupported authentication method: {', '.join(map(str, methods))}")
             project, domain_scope, system = self._resolve_scope(db, auth.get("scope"), user)
-            roles = self.effective_roles(db, user.id, project.id if project else None,
+            roles = self.core.effective_roles(db, user.id, project.id if project else None,
                                          domain_scope.id if domain_scope else None, system)
             if (project or domain_scope or system) and not roles:
                 target = (f"project {project.id}" if project else f"domain {domain_scope.id}" if domain_scope
@@ -220,7 +251,7 @@ class IdentityService(DomainsMixin, ProjectsMixin, UsersMixin, RolesMixin, Catal
         if not scope:
             project = db.get(Project, user.default_project_id) if user.default_project_id else None
             if project is not None and project.enabled and _domain_enabled(db, project.domain_id) \
-                    and self.effective_roles(db, user.id, project.id, None):
+                    and self.core.effective_roles(db, user.id, project.id, None):
                 return project, None, False
             return None, None, False
         if not isinstance(scope, dict):
@@ -239,7 +270,7 @@ class IdentityService(DomainsMixin, ProjectsMixin, UsersMixin, RolesMixin, Catal
         if "domain" in scope:
             return None, self._find_domain(db, scope["domain"] or {}), False
         if "system" in scope:
-            if self.effective_roles(db, user.id, None, None, system=True):
+            if self.core.effective_roles(db, user.id, None, None, system=True):
                 return None, None, True
             # A user with no system grant (the bootstrap admin) is given its admin project, which the
             # services treat the same as a system-scoped admin.
@@ -248,20 +279,22 @@ class IdentityService(DomainsMixin, ProjectsMixin, UsersMixin, RolesMixin, Catal
         raise BadRequest("Invalid scope: expecting project, domain or system.")
 
     # ---------------------------------------------------------------- tokens
-    def validate(self, subject_token: str, ctx: RequestContext | None = None) -> IssuedToken:
+    def validate(self, subject_token: str, ctx: RequestContext | None = None,
+                 check_only: bool = False) -> IssuedToken:
         """GET /v3/auth/tokens: the body of a valid token. Raises NotFound for an unknown or expired token, and
         Forbidden when `ctx` (the caller; None: the cloud itself) is not the token's user and lacks
-        identity:validate_token (Keystone's token_subject rule)."""
+        identity:validate_token (`identity:check_token` for HEAD, `check_only`): Keystone's token_subject."""
         with self.cloud.db.read() as db:
             token = db.get(Token, token_hash(subject_token))
             if token is None or token.expires_at <= self.cloud.clock.real_now():
                 raise NotFound(f"Could not find token: {subject_token[:8]}...")
             if ctx is not None:
-                self.cloud.policy.enforce(ctx, "identity:validate_token", **{"target.token.user_id": token.user_id})
+                action = "identity:check_token" if check_only else "identity:validate_token"
+                self.cloud.policy.enforce(ctx, action, **{"target.token.user_id": token.user_id})
             user = db.get(User, token.user_id)
             project = db.get(Project, token.project_id) if token.project_id else None
             domain = db.get(Domain, token.domain_scope_id) if token.domain_scope_id else None
-            roles = self.effective_roles(db, token.user_id, token.project_id, token.domain_scope_id,
+            roles = self.core.effective_roles(db, token.user_id, token.project_id, token.domain_scope_id,
                                          token.system_scope)
             assert user is not None
             body = self._token_body(db, token, user, project, domain, roles)
@@ -284,7 +317,7 @@ class IdentityService(DomainsMixin, ProjectsMixin, UsersMixin, RolesMixin, Catal
         """The RequestContext of a token. Raises Unauthorized for a missing, unknown or expired token."""
         digest = token_hash(value)
         now = self.cloud.clock.real_now()
-        cached = self._contexts.get(digest)
+        cached = self.core.contexts.get(digest)
         if cached is not None and cached[1] > now:
             return _with_request_id(cached[0], request_id)
         with self.cloud.db.read() as db:
@@ -300,7 +333,7 @@ class IdentityService(DomainsMixin, ProjectsMixin, UsersMixin, RolesMixin, Catal
             scopes = {user.domain_id, project.domain_id if project else None, token.domain_scope_id} - {None}
             if not all(_domain_enabled(db, domain_id) for domain_id in scopes):
                 raise Unauthorized(AUTH_FAILED)
-            roles = self.effective_roles(db, token.user_id, token.project_id, token.domain_scope_id,
+            roles = self.core.effective_roles(db, token.user_id, token.project_id, token.domain_scope_id,
                                          token.system_scope)
             if (token.project_id or token.domain_scope_id or token.system_scope) and not roles:
                 raise Unauthorized(AUTH_FAILED)  # every role on the scope was revoked
@@ -308,14 +341,12 @@ class IdentityService(DomainsMixin, ProjectsMixin, UsersMixin, RolesMixin, Catal
                                  project_id=project.id if project else None,
                                  project_name=project.name if project else None,
                                  roles=tuple(r.name for r in roles), domain_id=user.domain_id, token_id=digest)
-        with self._lock:
-            self._contexts[digest] = (ctx, token.expires_at)
+        with self.core.lock:
+            self.core.contexts[digest] = (ctx, token.expires_at)
         return _with_request_id(ctx, request_id)
 
     def _token_body(self, db: Session, token: Token, user: User, project: Project | None,
                     domain: Domain | None, roles: list[Role]) -> dict[str, Any]:
-        from lab.cloud.identity import schemas
-
         user_domain = db.get(Domain, user.domain_id)
         body: dict[str, Any] = {
             "methods": token.methods,
@@ -338,7 +369,7 @@ class IdentityService(DomainsMixin, ProjectsMixin, UsersMixin, RolesMixin, Catal
             body["system"] = {"all": True}
         if project is not None or domain is not None or token.system_scope:
             body["roles"] = [{"id": r.id, "name": r.name} for r in roles]
-            body["catalog"] = self.catalog(db, project.id if project else None)
+            body["catalog"] = self.catalog.token_catalog(db, project.id if project else None)
         return {"token": body}
 
 

@@ -12,14 +12,20 @@ from sqlalchemy.orm import Session
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest, Conflict, Unauthorized
 from lab.cloud.identity import schemas
-from lab.cloud.identity.base import DEFAULT_DOMAIN, IdentityBase
+from lab.cloud.identity.base import DEFAULT_DOMAIN, IdentityCore
 from lab.cloud.identity.models import Domain, Project, RoleAssignment, User
 from lab.cloud.identity.passwords import check_password, hash_password
 
 AUTH_FAILED = "The request you have made requires authentication."
 
 
-class UsersMixin(IdentityBase):
+class Users:
+    """Keystone's users (`identity.users`)."""
+
+    def __init__(self, core: IdentityCore):
+        self.core = core
+        self.cloud = core.cloud
+
     def list_users(self, ctx: RequestContext, filters: dict[str, Any]) -> list[User]:
         """GET /v3/users (admin): filters name, domain_id, enabled."""
         self.cloud.policy.enforce(ctx, "identity:list_users")
@@ -34,15 +40,15 @@ class UsersMixin(IdentityBase):
 
     def get_user(self, ctx: RequestContext, user_id: str) -> User:
         """A user: admins any, a user itself."""
-        self.enforce_admin_or_self(self.cloud, ctx, "identity:get_user", user_id)
+        self.cloud.policy.enforce(ctx, "identity:get_user", **{"target.user.id": user_id})
         with self.cloud.db.read() as db:
-            return self.find(db, User, user_id)
+            return self.core.find(db, User, user_id)
 
     def create_user(self, ctx: RequestContext, req: schemas.UserCreate) -> User:
         self.cloud.policy.enforce(ctx, "identity:create_user")
         with self.cloud.db.write() as db:
             domain_id = req.domain_id or ctx.domain_id or DEFAULT_DOMAIN
-            self.find(db, Domain, domain_id)
+            self.core.find(db, Domain, domain_id)
             self._check_user_name(db, req.name, domain_id)
             user = User(name=req.name, domain_id=domain_id, enabled=req.enabled,
                         password_hash=hash_password(req.password) if req.password is not None else None,
@@ -58,7 +64,7 @@ class UsersMixin(IdentityBase):
             raise BadRequest("Update of `domain_id` is not allowed.")
         revoke = False
         with self.cloud.db.write() as db:
-            user = self.find(db, User, user_id)
+            user = self.core.find(db, User, user_id)
             if req.name is not None and req.name != user.name:
                 self._check_user_name(db, req.name, user.domain_id)
                 user.name = req.name
@@ -74,37 +80,37 @@ class UsersMixin(IdentityBase):
             if req.extras():
                 user.extra = {**(user.extra or {}), **req.extras()}
             if revoke:
-                self.revoke_user_tokens(db, user_id)
+                self.core.revoke_user_tokens(db, user_id)
         if revoke:
-            self.forget_tokens()
+            self.core.forget_tokens()
         return user
 
     def change_password(self, user_id: str, req: schemas.PasswordChange) -> None:
         """POST /v3/users/{id}/password: needs the original password, not a token (as Keystone, so a user
         whose token expired can still change it). Revokes the user's tokens."""
         with self.cloud.db.write() as db:
-            user = self.find(db, User, user_id)
+            user = self.core.find(db, User, user_id)
             if not user.enabled or not check_password(req.original_password, user.password_hash):
                 raise Unauthorized(AUTH_FAILED)
             user.password_hash = hash_password(req.password)
-            self.revoke_user_tokens(db, user_id)
-        self.forget_tokens()
+            self.core.revoke_user_tokens(db, user_id)
+        self.core.forget_tokens()
 
     def delete_user(self, ctx: RequestContext, user_id: str) -> None:
         """Delete a user with its role assignments and tokens."""
         self.cloud.policy.enforce(ctx, "identity:delete_user")
         with self.cloud.db.write() as db:
-            user = self.find(db, User, user_id)
-            self.revoke_user_tokens(db, user_id)
+            user = self.core.find(db, User, user_id)
+            self.core.revoke_user_tokens(db, user_id)
             db.execute(delete(RoleAssignment).where(RoleAssignment.user_id == user_id))
             db.delete(user)
-        self.forget_tokens()
+        self.core.forget_tokens()
 
     def list_user_projects(self, ctx: RequestContext, user_id: str) -> list[Project]:
         """GET /v3/users/{id}/projects: the projects a user has a role on (admins, or the user itself)."""
-        self.enforce_admin_or_self(self.cloud, ctx, "identity:list_user_projects", user_id)
+        self.cloud.policy.enforce(ctx, "identity:list_user_projects", **{"target.user.id": user_id})
         with self.cloud.db.read() as db:
-            self.find(db, User, user_id)
+            self.core.find(db, User, user_id)
             return self.projects_of(db, user_id)
 
     @staticmethod

@@ -14,23 +14,19 @@ from sqlalchemy.orm import Session
 
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import Conflict, Forbidden, NotFound
+from lab.cloud.image.access import ImageAccess
 from lab.cloud.image.models import Image, ImageMember
 
 if TYPE_CHECKING:
     from lab.cloud.app import Cloud
 
 
-class MembersMixin:
-    """The member operations of ImageService (kept apart to keep each module small)."""
+class Members:
+    """The member operations (ImageService delegates its `*_image_member` calls here)."""
 
-    cloud: Cloud
-
-    # Provided by ImageService.
-    def _get(self, db: Session, ctx: RequestContext, image_id: str) -> Image:
-        raise NotImplementedError
-
-    def _authorize(self, ctx: RequestContext, img: Image, rule: str, glance_action: str) -> None:
-        raise NotImplementedError
+    def __init__(self, cloud: Cloud, access: ImageAccess):
+        self.cloud = cloud
+        self.access = access
 
     @staticmethod
     def _shared(img: Image) -> None:
@@ -45,12 +41,12 @@ class MembersMixin:
             raise NotFound(f"Member {member_id} not found for image {image_id}")
         return found
 
-    def add_image_member(self, ctx: RequestContext, image_id: str, member_id: str) -> ImageMember:
+    def add_member(self, ctx: RequestContext, image_id: str, member_id: str) -> ImageMember:
         """Offer the image to project `member_id` (status `pending`). 409 if it is a member already."""
         now = self.cloud.clock.now()
         with self.cloud.db.write() as db:
-            img = self._get(db, ctx, image_id)
-            self._authorize(ctx, img, "image:manage_members", "add_member")
+            img = self.access.get(db, ctx, image_id)
+            self.access.authorize(ctx, "add_member", img.owner)
             self._shared(img)
             exists = db.scalar(select(ImageMember.id).where(ImageMember.image_id == image_id,
                                                             ImageMember.member_id == member_id))
@@ -61,40 +57,41 @@ class MembersMixin:
             db.add(member)
         return member
 
-    def list_image_members(self, ctx: RequestContext, image_id: str) -> list[ImageMember]:
+    def list_members(self, ctx: RequestContext, image_id: str) -> list[ImageMember]:
         """Every member for the owner (and admins); a member sees only its own membership."""
+        self.access.authorize(ctx, "get_members")
         with self.cloud.db.read() as db:
-            img = self._get(db, ctx, image_id)
+            img = self.access.get(db, ctx, image_id)
             self._shared(img)
             stmt = select(ImageMember).where(ImageMember.image_id == image_id).order_by(ImageMember.id)
-            if not ctx.is_admin and img.owner != ctx.project_id:
+            if not self.access.is_admin(ctx) and img.owner != ctx.project_id:
                 stmt = stmt.where(ImageMember.member_id == ctx.project_id)
             return list(db.scalars(stmt))
 
-    def get_image_member(self, ctx: RequestContext, image_id: str, member_id: str) -> ImageMember:
+    def get_member(self, ctx: RequestContext, image_id: str, member_id: str) -> ImageMember:
+        self.access.authorize(ctx, "get_member")
         with self.cloud.db.read() as db:
-            img = self._get(db, ctx, image_id)
+            img = self.access.get(db, ctx, image_id)
             self._shared(img)
-            if not ctx.is_admin and ctx.project_id not in (img.owner, member_id):
+            if not self.access.is_admin(ctx) and ctx.project_id not in (img.owner, member_id):
                 raise NotFound(f"Member {member_id} not found for image {image_id}")
             return self._member(db, image_id, member_id)
 
-    def update_image_member(self, ctx: RequestContext, image_id: str, member_id: str, status: str) -> ImageMember:
+    def update_member(self, ctx: RequestContext, image_id: str, member_id: str, status: str) -> ImageMember:
         """The member project accepts, rejects or resets (pending) the offer."""
         with self.cloud.db.write() as db:
-            img = self._get(db, ctx, image_id)
+            img = self.access.get(db, ctx, image_id)
             self._shared(img)
             member = self._member(db, image_id, member_id)
-            if not ctx.is_admin and ctx.project_id != member_id:
+            if not self.access.is_admin(ctx) and ctx.project_id != member_id:
                 raise Forbidden("You are not permitted to modify 'status' on this image member.")
-            if not self.cloud.policy.allows(ctx, "image:manage_members", member_id):
-                raise Forbidden("You are not authorized to complete modify_member action.")
+            self.access.authorize(ctx, "modify_member", member_id)
             member.status, member.updated_at = status, self.cloud.clock.now()
         return member
 
-    def remove_image_member(self, ctx: RequestContext, image_id: str, member_id: str) -> None:
+    def remove_member(self, ctx: RequestContext, image_id: str, member_id: str) -> None:
         with self.cloud.db.write() as db:
-            img = self._get(db, ctx, image_id)
-            self._authorize(ctx, img, "image:manage_members", "delete_member")
+            img = self.access.get(db, ctx, image_id)
+            self.access.authorize(ctx, "delete_member", img.owner)
             self._shared(img)
             db.delete(self._member(db, image_id, member_id))

@@ -1,9 +1,9 @@
 """Image behaviour (Glance v2 subset): images and their data, visibility, JSON-patch updates, tags, the
 deactivate/reactivate actions, the bootstrap `cirros` image, and what compute asks of images.
 
-Who sees an image follows Glance: an admin sees every image; a project sees public images, its own, `shared`
-images it is a member of, and `community` images when it asks for them (or names one by id). An image a
-project cannot see is "not found" (404), never "forbidden", so ids of other projects' private images do not
+Who sees an image follows Glance (access.py): an admin sees every image; a project sees public images, its own,
+`shared` images it is a member of, and `community` images when it asks for them (or names one by id). An image
+a project cannot see is "not found" (404), never "forbidden", so ids of other projects' private images do not
 leak. Changing an image is for its owner's members (and admins); only an admin may make an image public.
 
 Image data is streamed to a file (see store.py) between two short write transactions: `queued -> saving`
@@ -30,7 +30,8 @@ from lab.cloud.drivers.base import ImageSpec
 from lab.cloud.errors import BadRequest, CloudError, Conflict, Forbidden, NotFound, OverLimit
 from lab.cloud.events import record
 from lab.cloud.image import schemas
-from lab.cloud.image.members import MembersMixin
+from lab.cloud.image.access import ImageAccess
+from lab.cloud.image.members import Members
 from lab.cloud.image.models import Image, ImageMember
 from lab.cloud.image.store import HASH_ALGO, ImageStore, StoredData, tiny_qcow2
 from lab.cloud.plugin import Purge
@@ -42,9 +43,14 @@ DEFAULT_IMAGE_NAME = "cirros"
 log = logging.getLogger(__name__)
 
 
-class ImageService(MembersMixin):
+class ImageService:
+    """`cloud.image`: a facade over the image modules (images and their data here, members in members.py,
+    visibility and authorization in access.py)."""
+
     def __init__(self, cloud: Cloud):
         self.cloud = cloud
+        self.access = ImageAccess(cloud)
+        self.members = Members(cloud, self.access)
         self.store = ImageStore(cloud.settings.data_dir / "images")
         self.boot_note: str | None = None  # what `stacklab up` says about the default image, if anything
 
@@ -129,45 +135,15 @@ class ImageService(MembersMixin):
         with self.cloud.db.read() as db:
             return db.scalar(select(Project.id).where(Project.name == "admin", Project.domain_id == "default"))
 
-    # ---------------------------------------------------------------------------------------- visibility
-    @staticmethod
-    def _visible(db: Session, ctx: RequestContext, img: Image) -> bool:
-        if ctx.is_admin or img.visibility in ("public", "community"):
-            return True
-        if img.owner is not None and img.owner == ctx.project_id:
-            return True
-        if img.visibility == "shared" and ctx.project_id:
-            return db.scalar(select(ImageMember.id).where(ImageMember.image_id == img.id,
-                                                          ImageMember.member_id == ctx.project_id)) is not None
-        return False
-
-    def _get(self, db: Session, ctx: RequestContext, image_id: str) -> Image:
-        """The image if `ctx` may see it; NotFound (404) otherwise, whatever `image_id` looks like."""
-        img = db.get(Image, image_id)
-        if img is None or not self._visible(db, ctx, img):
-            raise NotFound(f"No image found with ID {image_id}")
-        return img
-
-    def _authorize(self, ctx: RequestContext, img: Image, rule: str, glance_action: str) -> None:
-        """Raise Glance's 403 unless `ctx` may `rule` on `img` (its owner's members, and admins)."""
-        if not self.cloud.policy.allows(ctx, rule, img.owner):
-            raise Forbidden(f"You are not authorized to complete {glance_action} action.")
-
-    def _check_publicize(self, ctx: RequestContext) -> None:
-        if not self.cloud.policy.allows(ctx, "image:publicize"):
-            raise Forbidden("You are not authorized to complete publicize_image action.")
-
     # --------------------------------------------------------------------------------------------- images
     def create_image(self, ctx: RequestContext, req: schemas.ImageCreate) -> Image:
         """A new `queued` image owned by the caller's project (an admin may name another owner)."""
-        if not self.cloud.policy.allows(ctx, "image:create", ctx.project_id):
-            raise Forbidden("You are not authorized to complete add_image action.")
+        self.access.authorize(ctx, "add_image", ctx.project_id)
         core = dict(req.core)
         owner = core.pop("owner", ctx.project_id)
-        if owner != ctx.project_id and not ctx.is_admin:
+        if owner != ctx.project_id and not self.access.is_admin(ctx):
             raise Forbidden(f"You are not permitted to create images owned by '{owner}'.")
-        if core.get("visibility") == "public":
-            self._check_publicize(ctx)
+        self.access.check_visibility(ctx, core.get("visibility"), ctx.project_id)
         now = self.cloud.clock.now()
         with self.cloud.db.write() as db:
             if req.id is not None and db.get(Image, req.id) is not None:
@@ -186,22 +162,18 @@ class ImageService(MembersMixin):
                    action="create", size=0, name=img.name)
         return img
 
-    def _check_read(self, ctx: RequestContext, glance_action: str) -> None:
-        if not self.cloud.policy.allows(ctx, "image:get"):
-            raise Forbidden(f"You are not authorized to complete {glance_action} action.")
-
     def get_image(self, ctx: RequestContext, image_id: str) -> Image:
-        self._check_read(ctx, "get_image")
+        self.access.authorize(ctx, "get_image")
         with self.cloud.db.read() as db:
-            return self._get(db, ctx, image_id)
+            return self.access.get(db, ctx, image_id)
 
     def list_images(self, ctx: RequestContext, q: schemas.ImageQuery) -> tuple[list[Image], str | None]:
         """One page of the images `ctx` may see that match `q`, and the marker of the next page (None when
         this is the last)."""
-        self._check_read(ctx, "get_images")
+        self.access.authorize(ctx, "get_images")
         project = ctx.project_id
         stmt = select(Image)
-        if not ctx.is_admin:
+        if not self.access.is_admin(ctx):
             members = select(ImageMember.image_id).where(ImageMember.member_id == project)
             if q.member_status != "all":
                 members = members.where(ImageMember.status == q.member_status)
@@ -234,7 +206,7 @@ class ImageService(MembersMixin):
             marker = None
             if q.marker is not None:
                 marker = db.get(Image, q.marker)
-                if marker is None or not self._visible(db, ctx, marker):
+                if marker is None or not self.access.visible(db, ctx, marker):
                     raise BadRequest(f"Invalid marker. Image {q.marker} could not be found.")
         if marker is not None and all(r.id != marker.id for r in rows):
             rows.append(marker)  # so the page starts after the marker's place in this order
@@ -252,8 +224,8 @@ class ImageService(MembersMixin):
         removed, a missing custom property 409); all of it or nothing."""
         now = self.cloud.clock.now()
         with self.cloud.db.write() as db:
-            img = self._get(db, ctx, image_id)
-            self._authorize(ctx, img, "image:update", "modify_image")
+            img = self.access.get(db, ctx, image_id)
+            self.access.authorize(ctx, "modify_image", img.owner)
             core: dict[str, Any] = {key: getattr(img, key) for key in schemas.WRITABLE}
             props = dict(img.properties or {})
             for op in ops:
@@ -278,10 +250,10 @@ class ImageService(MembersMixin):
             if value != core[key]:
                 if key in ("disk_format", "container_format") and img.status != "queued":
                     raise Forbidden(f"Attribute {key} can be only replaced for a queued image.")
-                if key == "owner" and not ctx.is_admin:
+                if key == "owner" and not self.access.is_admin(ctx):
                     raise Forbidden("Attribute 'owner' is read-only.")
-                if key == "visibility" and value == "public":
-                    self._check_publicize(ctx)
+                if key == "visibility":
+                    self.access.check_visibility(ctx, value, img.owner)
             core[key] = value
         elif op.op == "add":
             props[key] = schemas.check_property(key, op.value)
@@ -296,8 +268,8 @@ class ImageService(MembersMixin):
         """Delete the image, its members and its file. Protected images are refused (403)."""
         now = self.cloud.clock.now()
         with self.cloud.db.write() as db:
-            img = self._get(db, ctx, image_id)
-            self._authorize(ctx, img, "image:delete", "delete_image")
+            img = self.access.get(db, ctx, image_id)
+            self.access.authorize(ctx, "delete_image", img.owner)
             if img.protected:
                 raise Forbidden(f"Image {image_id} is protected and cannot be deleted.")
             record(db, now, project_id=img.owner, user_id=ctx.user_id, resource_type="image",
@@ -313,8 +285,8 @@ class ImageService(MembersMixin):
         sha512 `os_hash_value`. 409 unless queued; 413 past the configured size cap."""
         cap = self.cloud.settings.image_size_cap
         with self.cloud.db.write() as db:
-            img = self._get(db, ctx, image_id)
-            self._authorize(ctx, img, "image:upload", "upload_image")
+            img = self.access.get(db, ctx, image_id)
+            self.access.authorize(ctx, "upload_image", img.owner)
             if content_length is not None and content_length > cap:
                 raise OverLimit(f"Denying attempt to upload image larger than {cap} bytes.")
             if img.status != "queued":
@@ -350,10 +322,9 @@ class ImageService(MembersMixin):
     def image_data(self, ctx: RequestContext, image_id: str) -> tuple[Image, Path | None]:
         """The image and the path of its data, or None when it has none yet (the route answers 204)."""
         with self.cloud.db.read() as db:
-            img = self._get(db, ctx, image_id)
-        if not self.cloud.policy.allows(ctx, "image:download"):
-            raise Forbidden("You are not authorized to complete download_image action.")
-        if img.status == "deactivated" and not ctx.is_admin:
+            img = self.access.get(db, ctx, image_id)
+        self.access.authorize(ctx, "download_image")
+        if img.status == "deactivated" and not self.access.is_admin(ctx):
             raise Forbidden("The requested image has been deactivated. Image data download is forbidden.")
         if img.status != "active":
             return img, None
@@ -373,8 +344,8 @@ class ImageService(MembersMixin):
                     action: str) -> None:
         now = self.cloud.clock.now()
         with self.cloud.db.write() as db:
-            img = self._get(db, ctx, image_id)
-            self._authorize(ctx, img, "image:deactivate", action)
+            img = self.access.get(db, ctx, image_id)
+            self.access.authorize(ctx, action, img.owner)
             if img.status == new:
                 return
             if img.status not in allowed_from:
@@ -386,18 +357,34 @@ class ImageService(MembersMixin):
     def add_image_tag(self, ctx: RequestContext, image_id: str, tag: str) -> None:
         schemas.check_tags([tag])
         with self.cloud.db.write() as db:
-            img = self._get(db, ctx, image_id)
-            self._authorize(ctx, img, "image:update", "modify_image")
+            img = self.access.get(db, ctx, image_id)
+            self.access.authorize(ctx, "modify_image", img.owner)
             if tag not in img.tags:
                 img.tags, img.updated_at = [*img.tags, tag], self.cloud.clock.now()
 
     def remove_image_tag(self, ctx: RequestContext, image_id: str, tag: str) -> None:
         with self.cloud.db.write() as db:
-            img = self._get(db, ctx, image_id)
-            self._authorize(ctx, img, "image:update", "modify_image")
+            img = self.access.get(db, ctx, image_id)
+            self.access.authorize(ctx, "modify_image", img.owner)
             if tag not in img.tags:
                 raise NotFound(f"Tag {tag} not found on image {image_id}")
             img.tags, img.updated_at = [t for t in img.tags if t != tag], self.cloud.clock.now()
+
+    # ------------------------------------------------------------------------------------ members (members.py)
+    def add_image_member(self, ctx: RequestContext, image_id: str, member_id: str) -> ImageMember:
+        return self.members.add_member(ctx, image_id, member_id)
+
+    def list_image_members(self, ctx: RequestContext, image_id: str) -> list[ImageMember]:
+        return self.members.list_members(ctx, image_id)
+
+    def get_image_member(self, ctx: RequestContext, image_id: str, member_id: str) -> ImageMember:
+        return self.members.get_member(ctx, image_id, member_id)
+
+    def update_image_member(self, ctx: RequestContext, image_id: str, member_id: str, status: str) -> ImageMember:
+        return self.members.update_member(ctx, image_id, member_id, status)
+
+    def remove_image_member(self, ctx: RequestContext, image_id: str, member_id: str) -> None:
+        self.members.remove_member(ctx, image_id, member_id)
 
     # ------------------------------------------------------------------------------- contract for compute
     def image_for_boot(self, ctx: RequestContext, image_id: str) -> ImageSpec:
@@ -406,7 +393,7 @@ class ImageService(MembersMixin):
         (core names, so they never clash with a custom one)."""
         with self.cloud.db.read() as db:
             img = db.get(Image, image_id) if isinstance(image_id, str) else None
-            if img is None or not self._visible(db, ctx, img):
+            if img is None or not self.access.visible(db, ctx, img):
                 raise BadRequest(f"Image {image_id} could not be found.")
         if img.status != "active":
             raise BadRequest(f"Image {image_id} is not active.")
@@ -459,7 +446,7 @@ class ImageService(MembersMixin):
     def get_image_summary(self, db: Session, ctx: RequestContext, image_id: str) -> dict[str, Any] | None:
         """`{"id", "name"}` of an image `ctx` can see, else None (deleted, or another project's private)."""
         img = db.get(Image, image_id)
-        if img is None or not self._visible(db, ctx, img):
+        if img is None or not self.access.visible(db, ctx, img):
             return None
         return {"id": img.id, "name": img.name}
 

@@ -3,7 +3,9 @@ that answer 404 the way Neutron does, and the small helpers for timestamps and r
 
 Visibility, as Neutron's default policy has it: a project sees its own resources; networks that are `shared`
 or `router:external` are seen by everyone (but the subnets of an external network only when it is shared);
-an admin sees everything.
+an admin sees everything. These are query filters (which rows a list or lookup finds, as Neutron's database
+layer filters by project); what a caller may DO with a row it sees is decided by the named policy rules
+(network/policies.py, checked through network/access.py).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from sqlalchemy import ColumnElement, or_, select, true
 from sqlalchemy.orm import Session
 
 from lab.cloud.context import RequestContext
-from lab.cloud.errors import BadRequest, CloudError, Conflict, Forbidden, NotFound
+from lab.cloud.errors import BadRequest, CloudError, Conflict, NotFound
 from lab.cloud.network.models import (
     FloatingIP,
     Network,
@@ -53,10 +55,6 @@ def bad_request(resource: str, message: str) -> BadRequest:
     return BadRequest(f"Bad {resource} request: {message}.", neutron_type="BadRequest")
 
 
-def policy_denied(action: str) -> Forbidden:
-    return Forbidden(f"({action}) is disallowed by policy", neutron_type="PolicyNotAuthorized")
-
-
 def network_not_found(net_id: str) -> NotFound:
     return NotFound(f"Network {net_id} could not be found.", neutron_type="NetworkNotFound")
 
@@ -89,10 +87,6 @@ def ip_in_use(net_id: str, address: str) -> Conflict:
 def no_more_ips(net_id: str) -> Conflict:
     return Conflict(f"No more IP addresses available on network {net_id}.",
                     neutron_type="IpAddressGenerationFailure")
-
-
-def owns(ctx: RequestContext, project_id: str) -> bool:
-    return ctx.is_admin or project_id == ctx.project_id
 
 
 def network_visible(ctx: RequestContext) -> ColumnElement[bool]:
@@ -175,17 +169,18 @@ def get_security_group_rule(db: Session, ctx: RequestContext, rule_id: str) -> S
     return row
 
 
-def target_project(ctx: RequestContext, attrs: dict[str, Any], action: str) -> str:
-    """The project a new resource belongs to: the caller's, or (admins only) the one named in the body."""
+def new_project(ctx: RequestContext, attrs: dict[str, Any]) -> str | None:
+    """The project a new resource is for: the one the body names (`project_id` or `tenant_id`), else the
+    caller's. Whether the caller may make it there is the create rule's to say (network/access.py)."""
     wanted = attrs.pop("project_id", None) or attrs.pop("tenant_id", None)
     attrs.pop("tenant_id", None)
-    if wanted and wanted != ctx.project_id:
-        if not ctx.is_admin:
-            raise policy_denied(f"rule:{action}")
-        return str(wanted)
-    if ctx.project_id is None:
+    return str(wanted) if wanted else ctx.project_id
+
+
+def required(project_id: str | None) -> str:
+    if project_id is None:
         raise BadRequest("A project is required to create a resource.", neutron_type="HTTPBadRequest")
-    return ctx.project_id
+    return project_id
 
 
 def touch(row: Any, now: Any) -> None:

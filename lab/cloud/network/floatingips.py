@@ -16,14 +16,16 @@ from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest, Conflict, NotFound
 from lab.cloud.network import quotas
 from lab.cloud.network import schemas as S
+from lab.cloud.network.access import authorize, is_admin
 from lab.cloud.network.common import (
     DEVICE_OWNER_FLOATINGIP,
     bad_request,
     get_floatingip,
     get_network,
     get_port,
+    new_project,
     no_more_ips,
-    target_project,
+    required,
     touch,
 )
 from lab.cloud.network.models import FloatingIP, Port, Subnet
@@ -37,14 +39,15 @@ if TYPE_CHECKING:
 def create_floatingip(svc: NetworkService, db: Session, ctx: RequestContext, attrs: dict[str, Any]) -> FloatingIP:
     """Allocate a floating IP (and associate it when `port_id` is given). Raises NetworkNotFound (404),
     BadRequest for a network that is not external, IpAddressGenerationFailure (409), OverQuota."""
-    svc.cloud.policy.enforce(ctx, "network:create")
+    wanted_project = new_project(ctx, attrs)
+    authorize(svc, ctx, "create_floatingip", {"project_id": wanted_project})
     svc.cloud.billing.check_can_create(ctx, "floatingip")  # a prepaid project with no balance left: 402
     S.require(attrs, "floating_network_id")
     network = get_network(db, ctx, attrs["floating_network_id"])
     if not network.external:
         raise bad_request("floatingip", f"Network {network.id} is not a valid external network")
-    project_id = target_project(ctx, attrs, "create_floatingip")
-    quotas.check(db, project_id, "floatingip")
+    project_id = required(wanted_project)
+    quotas.check(svc, db, project_id, "floatingip")
     wanted: dict[str, Any] = {}
     if attrs.get("subnet_id"):
         subnet = db.get(Subnet, attrs["subnet_id"])
@@ -78,7 +81,7 @@ def create_floatingip(svc: NetworkService, db: Session, ctx: RequestContext, att
 def _associate(svc: NetworkService, db: Session, ctx: RequestContext, fip: FloatingIP, port_id: str,
                fixed_ip: str | None) -> None:
     port = get_port(db, ctx, port_id)
-    if port.project_id != fip.project_id and not ctx.is_admin:
+    if port.project_id != fip.project_id and not is_admin(svc, ctx):
         raise NotFound(f"Port {port_id} could not be found.", neutron_type="PortNotFound")
     ips = fixed_ips(db, [port.id])[port.id]
     v4 = [ip for ip in ips if ipaddress.ip_address(ip["ip_address"]).version == 4]
@@ -128,7 +131,7 @@ def _disassociate(svc: NetworkService, db: Session, ctx: RequestContext | None, 
 def update_floatingip(svc: NetworkService, db: Session, ctx: RequestContext, fip_id: str,
                       attrs: dict[str, Any]) -> FloatingIP:
     fip = get_floatingip(db, ctx, fip_id)
-    svc.cloud.policy.enforce(ctx, "network:update", fip.project_id)
+    authorize(svc, ctx, "update_floatingip", {"project_id": fip.project_id})
     if "description" in attrs:
         fip.description = attrs["description"]
     if "port_id" in attrs:
@@ -146,7 +149,7 @@ def update_floatingip(svc: NetworkService, db: Session, ctx: RequestContext, fip
 
 def delete_floatingip(svc: NetworkService, db: Session, ctx: RequestContext, fip_id: str) -> None:
     fip = get_floatingip(db, ctx, fip_id)
-    svc.cloud.policy.enforce(ctx, "network:delete", fip.project_id)
+    authorize(svc, ctx, "delete_floatingip", {"project_id": fip.project_id})
     release(svc, db, ctx, fip)
 
 

@@ -16,17 +16,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lab.cloud.context import RequestContext
-from lab.cloud.errors import Conflict, Forbidden
+from lab.cloud.errors import Conflict
 from lab.cloud.network import quotas
 from lab.cloud.network import schemas as S
+from lab.cloud.network.access import allows, authorize, network_target
 from lab.cloud.network.common import (
     DEVICE_OWNER_DHCP,
     ServiceUnavailable,
     get_network,
     invalid_input,
-    owns,
-    policy_denied,
-    target_project,
+    new_project,
+    required,
     touch,
 )
 from lab.cloud.network.models import IPAllocation, Network, NetworkSegment, Port, Subnet
@@ -116,15 +116,12 @@ def allocate_segment(svc: NetworkService, db: Session, network_id: str, provider
 
 
 def create_network(svc: NetworkService, db: Session, ctx: RequestContext, attrs: dict[str, Any]) -> Network:
-    svc.cloud.policy.enforce(ctx, "network:create")
-    project_id = target_project(ctx, attrs, "create_network")
+    wanted_project = new_project(ctx, attrs)
     provider = {k: attrs.pop(k) for k in PROVIDER_KEYS if k in attrs}
-    if provider and not ctx.is_admin:
-        raise policy_denied("rule:create_network and rule:create_network:provider:network_type")
-    for flag in ("shared", "router:external"):
-        if attrs.get(flag) and not ctx.is_admin:
-            raise policy_denied(f"rule:create_network and rule:create_network:{flag}")
-    quotas.check(db, project_id, "network")
+    restricted = [*provider, *(flag for flag in ("shared", "router:external") if attrs.get(flag))]
+    authorize(svc, ctx, "create_network", {"project_id": wanted_project}, restricted)
+    project_id = required(wanted_project)
+    quotas.check(svc, db, project_id, "network")
     now = svc.now()
     row = Network(project_id=project_id, name=attrs.get("name", ""), description=attrs.get("description", ""),
                   admin_state_up=attrs.get("admin_state_up", True), shared=attrs.get("shared", False),
@@ -146,13 +143,9 @@ def create_network(svc: NetworkService, db: Session, ctx: RequestContext, attrs:
 def update_network(svc: NetworkService, db: Session, ctx: RequestContext, net_id: str,
                    attrs: dict[str, Any]) -> Network:
     row = get_network(db, ctx, net_id)
-    if not owns(ctx, row.project_id):
-        raise policy_denied("rule:update_network")
-    svc.cloud.policy.enforce(ctx, "network:update", row.project_id)
-    for flag in ("shared", "router:external", "is_default"):
-        if flag in attrs and attrs[flag] != getattr(row, {"router:external": "external"}.get(flag, flag), False) \
-                and not ctx.is_admin:
-            raise policy_denied(f"rule:update_network and rule:update_network:{flag}")
+    changed = [flag for flag in ("shared", "router:external", "is_default")
+               if flag in attrs and attrs[flag] != getattr(row, {"router:external": "external"}.get(flag, flag), False)]
+    authorize(svc, ctx, "update_network", network_target(row), changed)
     if attrs.get("shared") is False and row.shared:
         others = db.scalar(select(Port.id).where(Port.network_id == row.id, Port.project_id != row.project_id,
                                                  Port.project_id != ""))
@@ -172,9 +165,7 @@ def update_network(svc: NetworkService, db: Session, ctx: RequestContext, net_id
 def delete_network(svc: NetworkService, db: Session, ctx: RequestContext, net_id: str) -> None:
     """Delete a network with its subnets and DHCP ports. Raises NetworkInUse (409) while other ports remain."""
     row = get_network(db, ctx, net_id)
-    if not owns(ctx, row.project_id):
-        raise Forbidden("(rule:delete_network) is disallowed by policy", neutron_type="PolicyNotAuthorized")
-    svc.cloud.policy.enforce(ctx, "network:delete", row.project_id)
+    authorize(svc, ctx, "delete_network", network_target(row))
     busy = db.scalar(select(Port.id).where(Port.network_id == net_id, Port.device_owner != DEVICE_OWNER_DHCP))
     if busy is not None:
         raise Conflict(f"Unable to complete operation on network {net_id}. There are one or more ports still in "
@@ -188,11 +179,12 @@ def delete_network(svc: NetworkService, db: Session, ctx: RequestContext, net_id
     svc.sync(db, "network", net_id)
 
 
-def render(db: Session, ctx: RequestContext, rows: list[Network]) -> list[dict[str, Any]]:
+def render(svc: NetworkService, db: Session, ctx: RequestContext, rows: list[Network]) -> list[dict[str, Any]]:
     ids = [r.id for r in rows]
     segments = {s.network_id: s for s in db.scalars(select(NetworkSegment).where(NetworkSegment.network_id.in_(ids)))}
     subnets: dict[str, list[str]] = {i: [] for i in ids}
     for sid, nid in db.execute(select(Subnet.id, Subnet.network_id).where(Subnet.network_id.in_(ids))
                                .order_by(Subnet.created_at, Subnet.id)):
         subnets[nid].append(sid)
-    return [S.network(r, segments.get(r.id), subnets[r.id], admin=ctx.is_admin) for r in rows]
+    provider = tuple(key for key in PROVIDER_KEYS if allows(svc, ctx, f"get_network:{key}"))
+    return [S.network(r, segments.get(r.id), subnets[r.id], provider=provider) for r in rows]

@@ -1,19 +1,134 @@
-"""The network service's policy rules (see lab.cloud.policy).
+"""The networking service's policy rules, named as Neutron names them (neutron/conf/policies/*.py), with
+Neutron's default meaning written over the lab's base rules (lab/cloud/policy.py).
 
-Transitional: the names and the coarse four levels of the first release; each is to be renamed as the
-OpenStack service names it (issue 12)."""
+How Neutron checks, and so how the lab does (network/access.py):
+- every operation has one rule (`create_network`, `get_port`, `add_router_interface`, ...) checked against
+  the target resource: its `project_id`, and what the rule reads of it (`shared`, `router:external`, the
+  owner of its network as `network:project_id`);
+- an attribute given in a create or update body that only some callers may set has its own rule, named
+  `<operation>:<attribute>` (`create_network:shared`, `create_port:mac_address`), checked only when the
+  attribute is given (or changed); a denial names both, as Neutron does:
+  `(rule:create_network and rule:create_network:shared) is disallowed by policy`;
+- the attributes only some callers may read have `get_<resource>:<attribute>` rules (the provider ones).
+
+Which rows a list returns is not decided here: a project sees its own rows, shared and external networks
+and the ports on its networks (network/common.py, a query filter, as Neutron's database layer does).
+"""
+
+from __future__ import annotations
 
 from lab.cloud.policy import Rule
 
+NETWORKS, NETWORK = "/v2.0/networks", "/v2.0/networks/{id}"
+SUBNETS, SUBNET = "/v2.0/subnets", "/v2.0/subnets/{id}"
+PORTS, PORT = "/v2.0/ports", "/v2.0/ports/{id}"
+ROUTERS, ROUTER = "/v2.0/routers", "/v2.0/routers/{id}"
+FLOATINGIPS, FLOATINGIP = "/v2.0/floatingips", "/v2.0/floatingips/{id}"
+GROUPS, GROUP = "/v2.0/security-groups", "/v2.0/security-groups/{id}"
+SG_RULES, SG_RULE = "/v2.0/security-group-rules", "/v2.0/security-group-rules/{id}"
+QUOTAS, QUOTA = "/v2.0/quotas", "/v2.0/quotas/{project_id}"
+
+ADMIN = "rule:admin_only"
+MEMBER = "rule:project_member_or_admin"  # Neutron's ADMIN_OR_PROJECT_MEMBER
+READER = "rule:project_reader_or_admin"  # Neutron's ADMIN_OR_PROJECT_READER
+NET_OWNER = "rule:admin_only or rule:network_owner"  # Neutron's RULE_ADMIN_OR_NET_OWNER
+
+
+def _get(collection: str, item: str) -> tuple[tuple[str, str], ...]:
+    return (("GET", collection), ("GET", item))
+
+
+def _crud(resource: str, collection: str, item: str, get: str, description: str,
+          create: str = MEMBER) -> tuple[Rule, ...]:
+    """The four rules of one resource (create, get, update, delete) with Neutron's descriptions."""
+    tags, tag = f"{item}/tags", f"{item}/tags/{{tag}}"
+    return (
+        Rule(f"create_{resource}", create, f"Create a {description}.", (("POST", collection),)),
+        Rule(f"get_{resource}", get, f"Get a {description} (also reading its tags).",
+             (*_get(collection, item), ("GET", tags), ("GET", tag))),
+        Rule(f"update_{resource}", MEMBER, f"Update a {description} (also changing its tags).",
+             (("PUT", item), ("PUT", tags), ("DELETE", tags), ("PUT", tag), ("DELETE", tag))),
+        Rule(f"delete_{resource}", MEMBER, f"Delete a {description}.", (("DELETE", item),)),
+    )
+
+
+def _attribute(operation: str, attribute: str, check: str, description: str, method: str,
+               path: str) -> Rule:
+    return Rule(f"{operation}:{attribute}", check, description, ((method, path),))
+
+
 RULES: tuple[Rule, ...] = (
-    Rule("network:get", "rule:project_reader_or_admin", "Get: a reader of the target's project (or an operator)."),
-    Rule("network:create", "rule:project_member_or_admin",
-         "Create: a member of the target's project (or an operator)."),
-    Rule("network:update", "rule:project_member_or_admin",
-         "Update: a member of the target's project (or an operator)."),
-    Rule("network:delete", "rule:project_member_or_admin",
-         "Delete: a member of the target's project (or an operator)."),
-    Rule("network:create_shared", "rule:context_is_admin", "Create shared: operators only."),
-    Rule("network:provider", "rule:context_is_admin", "Provider: operators only."),
-    Rule("network:update_quota", "rule:context_is_admin", "Update quota: operators only."),
+    # Neutron's helper rules (neutron/conf/policies/base.py, network.py, port.py, security_group.py).
+    Rule("admin_only", "rule:context_is_admin", "Rule for admin-only access."),
+    Rule("network_owner", "project_id:%(network:project_id)s",
+         "The caller's project owns the network the target is on."),
+    Rule("shared", "True:%(shared)s", "The target is (or is on) a shared network."),
+    Rule("external", "True:%(router:external)s", "The target is an external network."),
+    Rule("network_device", "True:%(network_device)s",
+         "The port's device_owner starts with `network:` (a port Neutron itself makes)."),
+
+    # Networks (neutron/conf/policies/network.py).
+    *_crud("network", NETWORKS, NETWORK, f"{READER} or rule:shared or rule:external", "network"),
+    _attribute("create_network", "shared", ADMIN, "Create a shared network.", "POST", NETWORKS),
+    _attribute("create_network", "router:external", ADMIN, "Create an external network.", "POST", NETWORKS),
+    *(_attribute("create_network", f"provider:{name}", ADMIN,
+                 f"Specify `provider:{name}` when creating a network.", "POST", NETWORKS)
+      for name in ("network_type", "physical_network", "segmentation_id")),
+    *(_attribute("get_network", f"provider:{name}", ADMIN,
+                 f"Get the `provider:{name}` attribute of a network.", "GET", NETWORK)
+      for name in ("network_type", "physical_network", "segmentation_id")),
+    _attribute("update_network", "shared", ADMIN, "Update the `shared` attribute of a network.", "PUT", NETWORK),
+    _attribute("update_network", "router:external", ADMIN,
+               "Update the `router:external` attribute of a network.", "PUT", NETWORK),
+    _attribute("update_network", "is_default", ADMIN,
+               "Update the `is_default` attribute of a network.", "PUT", NETWORK),
+
+    # Subnets (neutron/conf/policies/subnet.py): made on a network of the caller's own project.
+    *_crud("subnet", SUBNETS, SUBNET, f"{READER} or rule:shared", "subnet",
+           create="rule:admin_only or (role:member and project_id:%(project_id)s and rule:network_owner)"),
+
+    # Ports (neutron/conf/policies/port.py): on a network of the caller's project, or a shared one.
+    *_crud("port", PORTS, PORT, f"{READER} or (role:reader and rule:network_owner)", "port",
+           create="rule:admin_only or (role:member and project_id:%(project_id)s and "
+                  "(rule:network_owner or rule:shared))"),
+    _attribute("create_port", "device_owner", f"not rule:network_device or {NET_OWNER}",
+               "Specify a `device_owner` of Neutron's own (`network:...`) when creating a port.", "POST", PORTS),
+    _attribute("create_port", "mac_address", NET_OWNER, "Specify `mac_address` when creating a port.",
+               "POST", PORTS),
+    _attribute("create_port", "fixed_ips:ip_address", NET_OWNER,
+               "Specify an IP address in `fixed_ips` when creating a port.", "POST", PORTS),
+    _attribute("update_port", "mac_address", ADMIN, "Update the `mac_address` of a port.", "PUT", PORT),
+
+    # Routers (neutron/conf/policies/router.py).
+    *_crud("router", ROUTERS, ROUTER, READER, "router"),
+    _attribute("create_router", "distributed", ADMIN, "Create a distributed router.", "POST", ROUTERS),
+    _attribute("create_router", "ha", ADMIN, "Create a highly-available router.", "POST", ROUTERS),
+    _attribute("create_router", "external_gateway_info:external_fixed_ips", ADMIN,
+               "Specify `external_fixed_ips` of the gateway when creating a router.", "POST", ROUTERS),
+    _attribute("update_router", "external_gateway_info:external_fixed_ips", ADMIN,
+               "Specify `external_fixed_ips` of the gateway when updating a router.", "PUT", ROUTER),
+    Rule("add_router_interface", MEMBER, "Add an interface to a router.",
+         (("PUT", f"{ROUTER}/add_router_interface"),)),
+    Rule("remove_router_interface", MEMBER, "Remove an interface from a router.",
+         (("PUT", f"{ROUTER}/remove_router_interface"),)),
+    Rule("add_extraroutes", MEMBER, "Add extra routes to a router.", (("PUT", f"{ROUTER}/add_extraroutes"),)),
+    Rule("remove_extraroutes", MEMBER, "Remove extra routes from a router.",
+         (("PUT", f"{ROUTER}/remove_extraroutes"),)),
+
+    # Floating IPs (neutron/conf/policies/floatingip.py).
+    *_crud("floatingip", FLOATINGIPS, FLOATINGIP, READER, "floating IP"),
+
+    # Security groups and their rules (neutron/conf/policies/security_group.py).
+    *_crud("security_group", GROUPS, GROUP, READER, "security group"),
+    Rule("create_security_group_rule", MEMBER, "Create a security group rule.", (("POST", SG_RULES),)),
+    Rule("get_security_group_rule", READER, "Get a security group rule.", _get(SG_RULES, SG_RULE)),
+    Rule("delete_security_group_rule", MEMBER, "Delete a security group rule.", (("DELETE", SG_RULE),)),
+
+    # Quotas (neutron/conf/policies/quotas.py). As in Neutron's quota API, a project always reads its own
+    # quotas; `get_quota` decides reading another project's, and listing every project's.
+    Rule("get_quota", ADMIN, "Get another project's resource quotas, or list every project's.",
+         (("GET", QUOTAS), ("GET", QUOTA), ("GET", f"{QUOTA}/default"), ("GET", f"{QUOTA}/details"))),
+    Rule("update_quota", ADMIN, "Update the resource quotas of a project.", (("PUT", QUOTA),)),
+    Rule("delete_quota", ADMIN, "Delete (reset to the defaults) the resource quotas of a project.",
+         (("DELETE", QUOTA),)),
 )

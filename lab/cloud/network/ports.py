@@ -16,6 +16,7 @@ from lab.cloud.errors import BadRequest, Conflict
 from lab.cloud.network import ipam, quotas
 from lab.cloud.network import schemas as S
 from lab.cloud.network import security_groups as sgs
+from lab.cloud.network.access import authorize, is_admin, on_network, target_of
 from lab.cloud.network.common import (
     DEVICE_OWNER_FLOATINGIP,
     SERVICE_OWNERS,
@@ -23,10 +24,9 @@ from lab.cloud.network.common import (
     bad_attribute,
     get_network,
     get_port,
-    owns,
-    policy_denied,
+    new_project,
+    required,
     security_group_not_found,
-    target_project,
     touch,
 )
 from lab.cloud.network.models import (
@@ -76,7 +76,7 @@ def _security_groups(svc: NetworkService, db: Session, ctx: RequestContext | Non
     if wanted and (not enabled or not has_ips):
         raise BadRequest("Port security must be enabled and port must have an IP address in order to use "
                          "security groups.", neutron_type="PortSecurityAndIPRequiredForSecurityGroups")
-    admin = ctx is None or ctx.is_admin
+    admin = ctx is None or is_admin(svc, ctx)
     ids: list[str] = []
     for sg_id in wanted:
         group = db.get(SecurityGroup, sg_id)
@@ -132,21 +132,17 @@ def _fill_pair_macs(port: Port) -> None:
 
 
 def create_port(svc: NetworkService, db: Session, ctx: RequestContext, attrs: dict[str, Any]) -> Port:
-    svc.cloud.policy.enforce(ctx, "network:create")
     S.require(attrs, "network_id")
     network = get_network(db, ctx, attrs["network_id"])
-    project_id = target_project(ctx, attrs, "create_port")
-    network_owner = owns(ctx, network.project_id)
-    if not network_owner and not network.shared:
-        raise policy_denied("rule:create_port")
-    if not network_owner:
-        if any("ip_address" in f for f in attrs.get("fixed_ips") or []):
-            raise policy_denied("rule:create_port and rule:create_port:fixed_ips:ip_address")
-        if attrs.get("device_owner", "").startswith("network:"):
-            raise policy_denied("rule:create_port and rule:create_port:device_owner")
-        if "mac_address" in attrs:
-            raise policy_denied("rule:create_port and rule:create_port:mac_address")
-    quotas.check(db, project_id, "port")
+    wanted_project = new_project(ctx, attrs)
+    restricted = [name for name, given in (
+        ("fixed_ips:ip_address", any("ip_address" in f for f in attrs.get("fixed_ips") or [])),
+        ("device_owner", "device_owner" in attrs), ("mac_address", "mac_address" in attrs)) if given]
+    target = {**on_network(wanted_project, network),
+              "network_device": attrs.get("device_owner", "").startswith("network:")}
+    authorize(svc, ctx, "create_port", target, restricted)
+    project_id = required(wanted_project)
+    quotas.check(svc, db, project_id, "port")
     port = add_port(svc, db, network, project_id, ctx=ctx, name=attrs.get("name", ""),
                     description=attrs.get("description", ""), mac_address=attrs.get("mac_address"),
                     fixed_ips=attrs.get("fixed_ips"), device_id=attrs.get("device_id", ""),
@@ -161,13 +157,12 @@ def create_port(svc: NetworkService, db: Session, ctx: RequestContext, attrs: di
 def update_port(svc: NetworkService, db: Session, ctx: RequestContext, port_id: str,
                 attrs: dict[str, Any]) -> Port:
     port = get_port(db, ctx, port_id)
-    svc.cloud.policy.enforce(ctx, "network:update", None if owns(ctx, port.project_id) else port.project_id)
+    new_mac = "mac_address" in attrs and attrs["mac_address"] != port.mac_address
+    authorize(svc, ctx, "update_port", target_of(db, port), ["mac_address"] if new_mac else [])
     for key in ("name", "description", "admin_state_up", "device_id", "device_owner"):
         if key in attrs:
             setattr(port, key, attrs[key])
-    if "mac_address" in attrs and attrs["mac_address"] != port.mac_address:
-        if not ctx.is_admin:
-            raise policy_denied("rule:update_port and rule:update_port:mac_address")
+    if new_mac:
         port.mac_address = _mac(db, port.network_id, attrs["mac_address"])
     if "port_security_enabled" in attrs:
         port.port_security_enabled = attrs["port_security_enabled"]
@@ -209,7 +204,7 @@ def delete_port(svc: NetworkService, db: Session, ctx: RequestContext, port_id: 
     """Delete a port (its floating IPs are disassociated). Raises L3PortInUse (409) for router and floating IP
     ports, which only go with their router or floating IP."""
     port = get_port(db, ctx, port_id)
-    svc.cloud.policy.enforce(ctx, "network:delete", None if owns(ctx, port.project_id) else port.project_id)
+    authorize(svc, ctx, "delete_port", target_of(db, port))
     if port.device_owner in SERVICE_OWNERS:
         raise Conflict(f"Port {port.id} has owner {port.device_owner} and therefore cannot be deleted directly via "
                        f"the port API.", neutron_type="L3PortInUse")

@@ -1,16 +1,17 @@
-"""Neutron's quotas: per-project limits for networks, subnets, ports, routers, floating IPs, security groups
-and rules, checked inside the create's write transaction (so two racing creates cannot both pass), and the
-`/v2.0/quotas` API (show, details with usage, defaults, update, reset)."""
+"""Neutron's quotas over the one quota engine (lab/cloud/quotas.py): the resources (networks, subnets, ports,
+routers, floating IPs, security groups and rules) with Neutron's defaults and how their usage is counted,
+the check a create makes inside its own write transaction (so two racing creates cannot both pass), and the
+limits and usage the `/v2.0/quotas` API shows (rendered by schemas.py: `quota`, `quota_details`)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lab.cloud.errors import Conflict
-from lab.cloud.network.common import bad_attribute
 from lab.cloud.network.models import (
     FloatingIP,
     Network,
@@ -20,8 +21,12 @@ from lab.cloud.network.models import (
     SecurityGroupRule,
     Subnet,
 )
-from lab.cloud.quotas import Resource, clear_limits, projects_with_limits, store_limits, stored_limits
+from lab.cloud.quotas import Exceeded, Resource, projects_with_limits
 
+if TYPE_CHECKING:
+    from lab.cloud.network.service import NetworkService
+
+SERVICE = "network"
 # Neutron's defaults (neutron/conf/quota.py).
 DEFAULTS: dict[str, int] = {
     "network": 100, "subnet": 100, "port": 500, "router": 10, "floatingip": 50,
@@ -33,47 +38,42 @@ MODELS: dict[str, Any] = {
 }
 
 
-def limits(db: Session, project_id: str) -> dict[str, int]:
-    return {**DEFAULTS, **{k: v for k, v in stored_limits(db, "network", project_id).items() if k in DEFAULTS}}
-
-
 def usage(db: Session, project_id: str, resource: str) -> int:
     model = MODELS[resource]
     return int(db.scalar(select(func.count()).select_from(model).where(model.project_id == project_id)) or 0)
 
 
-def check(db: Session, project_id: str, resource: str, adding: int = 1) -> None:
+# Neutron's quota resources, registered with the engine by the plugin.
+RESOURCES = tuple(Resource(SERVICE, name, default, lambda db, p, name=name: usage(db, p, name))  # type: ignore[misc]
+                  for name, default in DEFAULTS.items())
+
+
+def check(svc: NetworkService, db: Session, project_id: str, resource: str, adding: int = 1) -> None:
     """Raise Neutron's OverQuota (409) if `adding` more `resource`s would pass the project's limit."""
-    limit = limits(db, project_id)[resource]
-    if limit >= 0 and usage(db, project_id, resource) + adding > limit:
-        raise Conflict(f"Quota exceeded for resources: ['{resource}'].", neutron_type="OverQuota")
+    try:
+        svc.cloud.quotas.check(db, SERVICE, project_id, {resource: adding})
+    except Exceeded as exc:
+        raise Conflict(f"Quota exceeded for resources: {[over[0] for over in exc.overs]}.",
+                       neutron_type="OverQuota") from None
 
 
-def details(db: Session, project_id: str) -> dict[str, dict[str, int]]:
-    values = limits(db, project_id)
-    return {name: {"limit": values[name], "used": usage(db, project_id, name), "reserved": 0} for name in DEFAULTS}
+def limits(svc: NetworkService, db: Session, project_id: str) -> dict[str, int]:
+    return svc.cloud.quotas.limits(db, SERVICE, project_id)
 
 
-def update(db: Session, project_id: str, wanted: dict[str, Any]) -> dict[str, int]:
-    """Set limits (-1 is unlimited). Raises Neutron's 400 for an unknown resource or a bad value."""
-    for name, value in wanted.items():
-        if name not in DEFAULTS:
-            raise bad_attribute("quota", f"Unrecognized attribute(s) '{name}'")
-        if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).lstrip("-").isdigit() \
-                or int(value) < -1:
-            raise bad_attribute(name, f"'{value}' is not a valid quota value (an integer >= -1)")
-    store_limits(db, "network", project_id, {name: int(value) for name, value in wanted.items()})
-    return limits(db, project_id)
+def used(svc: NetworkService, db: Session, project_id: str) -> dict[str, int]:
+    return svc.cloud.quotas.usage(db, SERVICE, project_id)
 
 
-def reset(db: Session, project_id: str) -> None:
-    clear_limits(db, project_id, "network")
+def update(svc: NetworkService, db: Session, project_id: str, values: Mapping[str, int]) -> dict[str, int]:
+    """Set limits (already validated by schemas.parse_quota); the project's limits after the change."""
+    svc.cloud.quotas.set_limits(db, SERVICE, project_id, values)
+    return limits(svc, db, project_id)
+
+
+def reset(svc: NetworkService, db: Session, project_id: str) -> None:
+    svc.cloud.quotas.reset(db, project_id, SERVICE)
 
 
 def projects_with_quotas(db: Session) -> list[str]:
-    return projects_with_limits(db, "network")
-
-
-# Neutron's quota resources, in the one quota engine (lab/cloud/quotas.py).
-RESOURCES = tuple(Resource("network", name, default, lambda db, p, name=name: usage(db, p, name))  # type: ignore[misc]
-                  for name, default in DEFAULTS.items())
+    return projects_with_limits(db, SERVICE)

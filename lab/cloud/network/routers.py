@@ -15,6 +15,7 @@ from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest, Conflict, NotFound
 from lab.cloud.network import ipam, quotas
 from lab.cloud.network import schemas as S
+from lab.cloud.network.access import authorize
 from lab.cloud.network.common import (
     DEVICE_OWNER_ROUTER_GW,
     DEVICE_OWNER_ROUTER_INTF,
@@ -23,9 +24,8 @@ from lab.cloud.network.common import (
     get_port,
     get_router,
     get_subnet,
-    owns,
-    policy_denied,
-    target_project,
+    new_project,
+    required,
     touch,
 )
 from lab.cloud.network.models import FloatingIP, IPAllocation, Network, Port, Router, Subnet
@@ -48,13 +48,12 @@ def interface_subnets(db: Session, router_id: str) -> list[Subnet]:
 
 
 def create_router(svc: NetworkService, db: Session, ctx: RequestContext, attrs: dict[str, Any]) -> Router:
-    svc.cloud.policy.enforce(ctx, "network:create")
+    wanted_project = new_project(ctx, attrs)
+    authorize(svc, ctx, "create_router", {"project_id": wanted_project},
+              [flag for flag in ("distributed", "ha") if attrs.get(flag)])
     svc.cloud.billing.check_can_create(ctx, "router")  # a prepaid project with no balance left: 402
-    project_id = target_project(ctx, attrs, "create_router")
-    for flag in ("distributed", "ha"):
-        if attrs.get(flag) and not ctx.is_admin:
-            raise policy_denied(f"rule:create_router and rule:create_router:{flag}")
-    quotas.check(db, project_id, "router")
+    project_id = required(wanted_project)
+    quotas.check(svc, db, project_id, "router")
     now = svc.now()
     router = Router(project_id=project_id, name=attrs.get("name", ""), description=attrs.get("description", ""),
                     admin_state_up=attrs.get("admin_state_up", True), tags=attrs.get("tags", []),
@@ -62,7 +61,7 @@ def create_router(svc: NetworkService, db: Session, ctx: RequestContext, attrs: 
     db.add(router)
     db.flush()
     if attrs.get("external_gateway_info"):
-        set_gateway(svc, db, ctx, router, attrs["external_gateway_info"])
+        set_gateway(svc, db, ctx, router, attrs["external_gateway_info"], "create_router")
     events.record(db, now, project_id=project_id, user_id=ctx.user_id, resource_type="router",
                   resource_id=router.id, action="create", name=router.name)
     svc.sync(db, "router", router.id)
@@ -74,8 +73,9 @@ def _fips_through(db: Session, router_id: str) -> bool:
 
 
 def set_gateway(svc: NetworkService, db: Session, ctx: RequestContext, router: Router,
-                info: dict[str, Any] | None) -> None:
-    """Set, change or clear (`info` empty) the router's external gateway."""
+                info: dict[str, Any] | None, operation: str = "update_router") -> None:
+    """Set, change or clear (`info` empty) the router's external gateway, in `operation` (the create or
+    update whose `:external_gateway_info:*` rules apply)."""
     current = db.get(Port, router.gw_port_id) if router.gw_port_id else None
     if not info:
         if current is not None:
@@ -96,8 +96,7 @@ def set_gateway(svc: NetworkService, db: Session, ctx: RequestContext, router: R
         raise bad_request("router", f"Network {network.id} is not an external network")
     wanted_ips = info.get("external_fixed_ips")
     if wanted_ips is not None:
-        if not ctx.is_admin:
-            raise policy_denied("rule:update_router and rule:update_router:external_gateway_info:external_fixed_ips")
+        authorize(svc, ctx, operation, {"project_id": router.project_id}, ["external_gateway_info:external_fixed_ips"])
         wanted_ips = S.list_of(S.FIXED_IP)("external_fixed_ips", wanted_ips)
     if "enable_snat" in info:
         router.enable_snat = S.boolean("enable_snat", info["enable_snat"])
@@ -136,7 +135,7 @@ def _check_routes(db: Session, router: Router, routes: list[dict[str, str]]) -> 
 def update_router(svc: NetworkService, db: Session, ctx: RequestContext, router_id: str,
                   attrs: dict[str, Any]) -> Router:
     router = get_router(db, ctx, router_id)
-    svc.cloud.policy.enforce(ctx, "network:update", router.project_id)
+    authorize(svc, ctx, "update_router", {"project_id": router.project_id})
     for key in ("name", "description", "admin_state_up"):
         if key in attrs:
             setattr(router, key, attrs[key])
@@ -153,7 +152,7 @@ def change_routes(svc: NetworkService, db: Session, ctx: RequestContext, router_
                   add: bool) -> Router:
     """extraroute-atomic: add or remove some routes without replacing the list."""
     router = get_router(db, ctx, router_id)
-    svc.cloud.policy.enforce(ctx, "network:update", router.project_id)
+    authorize(svc, ctx, "add_extraroutes" if add else "remove_extraroutes", {"project_id": router.project_id})
     given = S.parse("router", body, update=True).get("routes") or []
     current = list(router.routes or [])
     if add:
@@ -169,8 +168,8 @@ def add_interface(svc: NetworkService, db: Session, ctx: RequestContext, router_
                   body: dict[str, Any]) -> dict[str, Any]:
     """Attach a subnet (a new port with the subnet's gateway IP) or an existing port to the router."""
     router = get_router(db, ctx, router_id)
-    svc.cloud.policy.enforce(ctx, "network:update", router.project_id)
-    subnet_id, port_id = body.get("subnet_id"), body.get("port_id")
+    authorize(svc, ctx, "add_router_interface", {"project_id": router.project_id})
+    subnet_id, port_id = S.parse_interface(body)
     if subnet_id and port_id:
         raise bad_request("router", "Cannot specify both subnet-id and port-id")
     if not subnet_id and not port_id:
@@ -203,7 +202,7 @@ def add_interface(svc: NetworkService, db: Session, ctx: RequestContext, router_
     touch(router, svc.now())
     svc.sync(db, "router", router.id)
     svc.sync(db, "network", port.network_id)
-    return _interface_info(router, port, [s.id for s in subnets])
+    return S.router_interface(router, port, [s.id for s in subnets])
 
 
 def _check_overlap(router: Router, attached: list[Subnet], new: list[Subnet]) -> None:
@@ -214,17 +213,11 @@ def _check_overlap(router: Router, attached: list[Subnet], new: list[Subnet]) ->
                                             f"{other.cidr} of subnet {other.id}")
 
 
-def _interface_info(router: Router, port: Port, subnet_ids: list[str]) -> dict[str, Any]:
-    return {"id": router.id, "subnet_id": subnet_ids[0] if subnet_ids else None, "subnet_ids": subnet_ids,
-            "port_id": port.id, "network_id": port.network_id, "project_id": router.project_id,
-            "tenant_id": router.project_id}
-
-
 def remove_interface(svc: NetworkService, db: Session, ctx: RequestContext, router_id: str,
                      body: dict[str, Any]) -> dict[str, Any]:
     router = get_router(db, ctx, router_id)
-    svc.cloud.policy.enforce(ctx, "network:update", router.project_id)
-    subnet_id, port_id = body.get("subnet_id"), body.get("port_id")
+    authorize(svc, ctx, "remove_router_interface", {"project_id": router.project_id})
+    subnet_id, port_id = S.parse_interface(body)
     if not subnet_id and not port_id:
         raise bad_request("router", "Either subnet_id or port_id must be specified")
     ports = interface_ports(db, router.id)
@@ -255,7 +248,7 @@ def remove_interface(svc: NetworkService, db: Session, ctx: RequestContext, rout
         if any(ipaddress.ip_address(r["nexthop"]) in net for r in router.routes or []):
             raise Conflict(f"Router interface for subnet {sid} on router {router.id} cannot be deleted, as it is "
                            f"required by one or more routes.", neutron_type="RouterInterfaceInUseByRoute")
-    info = _interface_info(router, port, subnet_ids)
+    info = S.router_interface(router, port, subnet_ids)
     remove_port(svc, db, port)
     touch(router, svc.now())
     svc.sync(db, "router", router.id)
@@ -265,7 +258,7 @@ def remove_interface(svc: NetworkService, db: Session, ctx: RequestContext, rout
 def delete_router(svc: NetworkService, db: Session, ctx: RequestContext, router_id: str) -> None:
     """Delete a router and its gateway port. Raises RouterInUse (409) while it has interfaces."""
     router = get_router(db, ctx, router_id)
-    svc.cloud.policy.enforce(ctx, "network:delete", router.project_id)
+    authorize(svc, ctx, "delete_router", {"project_id": router.project_id})
     if interface_ports(db, router.id):
         raise Conflict(f"Router {router.id} still has ports", neutron_type="RouterInUse")
     set_gateway(svc, db, ctx, router, None)
@@ -294,7 +287,3 @@ def render(db: Session, rows: list[Router]) -> list[dict[str, Any]]:
         gateway = S.gateway_info(port.network_id, r.enable_snat, ips[port.id]) if port is not None else None
         out.append(S.router(r, gateway))
     return out
-
-
-def owns_router(ctx: RequestContext, router: Router) -> bool:
-    return owns(ctx, router.project_id)

@@ -32,9 +32,7 @@ async def root(request: Request) -> Response:
 async def v2(request: Request) -> Response:
     """GET /network/v2.0: the resources this API serves."""
     base = cloud_of(request).settings.endpoint
-    resources = [{"name": key, "collection": name, "links": [{"rel": "self", "href": f"{base}/network/v2.0/{name}"}]}
-                 for name, (key, _model) in COLLECTIONS.items()]
-    return respond({"resources": resources})
+    return respond({"resources": schemas.resources(base, {name: key for name, (key, _model) in COLLECTIONS.items()})})
 
 
 def _collection(request: Request) -> str:
@@ -51,7 +49,7 @@ def _next_links(request: Request, collection: str, items: list[dict], more: bool
     params = [(k, v) for k, v in request.query_params.multi_items() if k != "marker"]
     params.append(("marker", items[-1]["id"]))
     href = f"{cloud_of(request).settings.endpoint}{request.url.path}?{urlencode(params)}"
-    return {f"{collection.replace('-', '_')}_links": [{"rel": "next", "href": href}]}
+    return schemas.next_links(collection, href)
 
 
 async def list_collection(request: Request) -> Response:
@@ -134,7 +132,7 @@ async def tags(request: Request) -> Response:
         return respond({"tags": service.get_tags(ctx, collection, object_id)})
     if request.method == "PUT":
         body = await read_json(request)
-        return respond({"tags": service.set_tags(ctx, collection, object_id, body.get("tags"))})
+        return respond({"tags": service.set_tags(ctx, collection, object_id, body)})
     service.remove_tag(ctx, collection, object_id, None)
     return no_content()
 
@@ -155,7 +153,7 @@ async def tag(request: Request) -> Response:
 
 async def list_quotas(request: Request) -> Response:
     ctx = context_of(request)
-    return respond({"quotas": _service(request).list_quotas(ctx)})
+    return respond({"quotas": schemas.quota_list(_service(request).list_quotas(ctx))})
 
 
 async def quota(request: Request) -> Response:
@@ -163,22 +161,23 @@ async def quota(request: Request) -> Response:
     service = _service(request)
     project_id = request.path_params["project_id"]
     if request.method == "GET":
-        return respond({"quota": service.get_quota(ctx, project_id)})
+        return respond({"quota": schemas.quota(service.get_quota(ctx, project_id))})
     if request.method == "PUT":
         body = await read_json(request)
-        return respond({"quota": service.update_quota(ctx, project_id, body)})
+        return respond({"quota": schemas.quota(service.update_quota(ctx, project_id, body))})
     service.reset_quota(ctx, project_id)
     return no_content()
 
 
 async def quota_details(request: Request) -> Response:
     ctx = context_of(request)
-    return respond({"quota": _service(request).quota_details(ctx, request.path_params["project_id"])})
+    limits, used = _service(request).quota_details(ctx, request.path_params["project_id"])
+    return respond({"quota": schemas.quota_details(limits, used)})
 
 
 async def quota_defaults(request: Request) -> Response:
     ctx = context_of(request)
-    return respond({"quota": _service(request).quota_defaults(ctx, request.path_params["project_id"])})
+    return respond({"quota": schemas.quota(_service(request).quota_defaults(ctx, request.path_params["project_id"]))})
 
 
 async def list_extensions(request: Request) -> Response:

@@ -8,7 +8,7 @@ Validation errors use Neutron's API-layer wording: `Invalid input for cidr. Reas
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -273,6 +273,43 @@ def require(attrs: dict[str, Any], *names: str) -> None:
                              neutron_type="HTTPBadRequest")
 
 
+def parse_quota(body: dict[str, Any], known: Iterable[str]) -> dict[str, int]:
+    """The limits of a quota update (`{"quota": {"network": 20, ...}}`); -1 is unlimited. Raises Neutron's 400
+    for a missing body, an unknown resource or a value that is not an integer >= -1."""
+    wanted = body.get("quota")
+    if not isinstance(wanted, dict):
+        raise BadRequest("Resource body required", neutron_type="HTTPBadRequest")
+    names = set(known)
+    for name, value in wanted.items():
+        if name not in names:
+            raise bad_attribute("quota", f"Unrecognized attribute(s) '{name}'")
+        if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).lstrip("-").isdigit() \
+                or int(value) < -1:
+            raise bad_attribute(name, f"'{value}' is not a valid quota value (an integer >= -1)")
+    return {name: int(value) for name, value in wanted.items()}
+
+
+def parse_interface(body: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The `subnet_id` and `port_id` of add/remove_router_interface (None when absent or empty). An id that is
+    not a string or a number is a 400 (a number is looked up, and not found, as Neutron does)."""
+    ids: list[str | None] = []
+    for key in ("subnet_id", "port_id"):
+        value = body.get(key)
+        if isinstance(value, bool) or not isinstance(value, str | int | None):
+            raise bad_attribute(key, f"'{value}' is not a valid string")
+        ids.append(str(value) if value else None)
+    return ids[0], ids[1]
+
+
+def parse_tags(body: dict[str, Any]) -> list[str]:
+    """The tags of `PUT .../tags` (`{"tags": [...]}`): strings of 1 to 255 characters, duplicates dropped."""
+    tags = body.get("tags")
+    if not isinstance(tags, list) or not all(isinstance(t, str) and 0 < len(t) <= 255 for t in tags):
+        raise BadRequest(f"Invalid input for tags. Reason: '{tags}' is not a valid list of tags.",
+                         neutron_type="HTTPBadRequest")
+    return list(dict.fromkeys(tags))
+
+
 # ------------------------------------------------------------------------------------------------ renderers
 def _standard(row: Any) -> dict[str, Any]:
     """The standard attributes every Neutron resource carries."""
@@ -282,17 +319,18 @@ def _standard(row: Any) -> dict[str, Any]:
 
 
 def network(row: Network, segment: NetworkSegment | None, subnet_ids: list[str], *,
-            admin: bool) -> dict[str, Any]:
+            provider: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A network; `provider` names the `provider:*` attributes the caller may read (`get_network:provider:*`)."""
     body = {"id": row.id, "name": row.name, "status": row.status, "admin_state_up": row.admin_state_up,
             "shared": row.shared, "router:external": row.external, "mtu": row.mtu,
             "port_security_enabled": row.port_security_enabled, "subnets": subnet_ids,
             "availability_zone_hints": [], "availability_zones": [], "ipv4_address_scope": None,
             "ipv6_address_scope": None, "l2_adjacency": True, "is_default": False, **_standard(row)}
-    if admin:
-        body["provider:network_type"] = segment.network_type if segment else None
-        body["provider:physical_network"] = (segment.physical_network or None) if segment else None
-        body["provider:segmentation_id"] = (segment.segmentation_id
-                                            if segment and segment.network_type != "flat" else None)
+    values = {"provider:network_type": segment.network_type if segment else None,
+              "provider:physical_network": (segment.physical_network or None) if segment else None,
+              "provider:segmentation_id": (segment.segmentation_id
+                                           if segment and segment.network_type != "flat" else None)}
+    body.update((key, values[key]) for key in provider)
     return body
 
 
@@ -335,21 +373,20 @@ def floatingip(row: FloatingIP) -> dict[str, Any]:
             "port_details": None, "port_forwardings": [], "qos_policy_id": None, **_standard(row)}
 
 
-def security_group_rule(row: SecurityGroupRule) -> dict[str, Any]:
+def security_group_rule(row: SecurityGroupRule, *, is_default: bool | None = None) -> dict[str, Any]:
+    """A rule; `is_default`: whether its group is its project's `default` group."""
     return {"id": row.id, "security_group_id": row.security_group_id, "direction": row.direction,
             "ethertype": row.ethertype, "protocol": row.protocol, "port_range_min": row.port_range_min,
             "port_range_max": row.port_range_max, "remote_ip_prefix": row.remote_ip_prefix,
             "remote_group_id": row.remote_group_id, "remote_address_group_id": None,
-            "normalized_cidr": row.remote_ip_prefix, "belongs_to_default_sg": None,
+            "normalized_cidr": row.remote_ip_prefix, "belongs_to_default_sg": is_default,
             "description": row.description, "created_at": timestamp(row.created_at),
             "updated_at": timestamp(row.updated_at), "revision_number": row.revision_number,
             "project_id": row.project_id, "tenant_id": row.project_id}
 
 
 def security_group(row: SecurityGroup, rules: list[SecurityGroupRule], *, is_default: bool) -> dict[str, Any]:
-    rendered = [security_group_rule(r) for r in rules]
-    for rule in rendered:
-        rule["belongs_to_default_sg"] = is_default
+    rendered = [security_group_rule(r, is_default=is_default) for r in rules]
     return {"id": row.id, "name": row.name, "stateful": row.stateful, "shared": False,
             "security_group_rules": rendered, **_standard(row)}
 
@@ -361,3 +398,37 @@ def version(base: str) -> dict[str, Any]:
 def extension(alias: str, name: str, description: str) -> dict[str, Any]:
     return {"alias": alias, "name": name, "description": description, "updated": "2013-01-01T10:00:00-00:00",
             "links": []}
+
+
+def router_interface(router: Router, port: Port, subnet_ids: list[str]) -> dict[str, Any]:
+    """The answer of add/remove_router_interface."""
+    return {"id": router.id, "subnet_id": subnet_ids[0] if subnet_ids else None, "subnet_ids": subnet_ids,
+            "port_id": port.id, "network_id": port.network_id, "project_id": router.project_id,
+            "tenant_id": router.project_id}
+
+
+def resources(base: str, collections: Mapping[str, str]) -> list[dict[str, Any]]:
+    """`GET /v2.0`: one entry per collection (URL name -> resource key)."""
+    return [{"name": key, "collection": name, "links": [{"rel": "self", "href": f"{base}/network/v2.0/{name}"}]}
+            for name, key in collections.items()]
+
+
+def next_links(collection: str, href: str) -> dict[str, list[dict[str, str]]]:
+    """A page's `<collection>_links` when more pages follow."""
+    return {f"{collection.replace('-', '_')}_links": [{"rel": "next", "href": href}]}
+
+
+def quota(limits: Mapping[str, int]) -> dict[str, int]:
+    """A project's quota set: resource -> limit (-1 unlimited), in Neutron's order."""
+    return dict(limits)
+
+
+def quota_details(limits: Mapping[str, int], used: Mapping[str, int]) -> dict[str, dict[str, int]]:
+    """`/quotas/{id}/details`: limit, used and reserved (always 0: the lab reserves nothing) per resource."""
+    return {name: {"limit": limit, "used": used.get(name, 0), "reserved": 0} for name, limit in limits.items()}
+
+
+def quota_list(limits_by_project: Mapping[str, Mapping[str, int]]) -> list[dict[str, Any]]:
+    """`GET /v2.0/quotas`: the quota sets of the projects whose limits differ from the defaults."""
+    return [{**limits, "project_id": project_id, "tenant_id": project_id}
+            for project_id, limits in limits_by_project.items()]

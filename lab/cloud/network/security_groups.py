@@ -15,13 +15,13 @@ from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest, Conflict
 from lab.cloud.network import quotas
 from lab.cloud.network import schemas as S
+from lab.cloud.network.access import authorize, is_admin
 from lab.cloud.network.common import (
     get_security_group,
     get_security_group_rule,
-    owns,
-    policy_denied,
+    new_project,
+    required,
     security_group_not_found,
-    target_project,
     touch,
 )
 from lab.cloud.network.models import (
@@ -80,12 +80,13 @@ def has_default(db: Session, project_id: str) -> bool:
 
 
 def create_group(svc: NetworkService, db: Session, ctx: RequestContext, attrs: dict[str, Any]) -> SecurityGroup:
-    svc.cloud.policy.enforce(ctx, "network:create")
-    project_id = target_project(ctx, attrs, "create_security_group")
+    wanted_project = new_project(ctx, attrs)
+    authorize(svc, ctx, "create_security_group", {"project_id": wanted_project})
+    project_id = required(wanted_project)
     ensure_default(svc, db, project_id)
     if attrs.get("name") == "default":
         raise Conflict("Default security group already exists.", neutron_type="SecurityGroupDefaultAlreadyExists")
-    quotas.check(db, project_id, "security_group")
+    quotas.check(svc, db, project_id, "security_group")
     group = _new_group(svc, db, project_id, attrs.get("name", ""), attrs.get("description", ""),
                        attrs.get("stateful", True))
     group.tags = attrs.get("tags", [])
@@ -95,7 +96,7 @@ def create_group(svc: NetworkService, db: Session, ctx: RequestContext, attrs: d
 def update_group(svc: NetworkService, db: Session, ctx: RequestContext, sg_id: str,
                  attrs: dict[str, Any]) -> SecurityGroup:
     group = get_security_group(db, ctx, sg_id)
-    svc.cloud.policy.enforce(ctx, "network:update", group.project_id)
+    authorize(svc, ctx, "update_security_group", {"project_id": group.project_id})
     if group.name == "default" and is_default(db, group) and attrs.get("name", "default") != "default":
         raise Conflict("Updating default security group not allowed.", neutron_type="SecurityGroupCannotUpdateDefault")
     if attrs.get("name") == "default" and group.name != "default":
@@ -116,9 +117,9 @@ def delete_group(svc: NetworkService, db: Session, ctx: RequestContext, sg_id: s
     """Delete a group and its rules. Raises SecurityGroupInUse (409) while a port uses it, and
     SecurityGroupCannotRemoveDefault (409) for a project's default group (unless admin)."""
     group = get_security_group(db, ctx, sg_id)
-    svc.cloud.policy.enforce(ctx, "network:delete", group.project_id)
+    authorize(svc, ctx, "delete_security_group", {"project_id": group.project_id})
     default = is_default(db, group)
-    if default and not ctx.is_admin:
+    if default and not is_admin(svc, ctx):
         raise Conflict("Insufficient rights for removing default security group.",
                        neutron_type="SecurityGroupCannotRemoveDefault")
     if db.scalar(select(PortSecurityGroup.port_id).where(PortSecurityGroup.security_group_id == sg_id)):
@@ -149,11 +150,9 @@ def _protocol(value: Any) -> str | None:
 def create_rule(svc: NetworkService, db: Session, ctx: RequestContext, attrs: dict[str, Any]) -> SecurityGroupRule:
     """Validate and add one rule. Raises Neutron's SecurityGroupNotFound, SecurityGroupRuleExists (409),
     SecurityGroupInvalidPortRange / SecurityGroupRemoteGroupAndRemoteIpPrefix / ... (400), OverQuota."""
-    svc.cloud.policy.enforce(ctx, "network:create")
     S.require(attrs, "security_group_id", "direction")
     group = get_security_group(db, ctx, attrs["security_group_id"])
-    if not owns(ctx, group.project_id):
-        raise policy_denied("rule:create_security_group_rule")
+    authorize(svc, ctx, "create_security_group_rule", {"project_id": group.project_id})
     attrs.pop("project_id", None)
     attrs.pop("tenant_id", None)
     ethertype = attrs.get("ethertype") or "IPv4"
@@ -200,7 +199,7 @@ def create_rule(svc: NetworkService, db: Session, ctx: RequestContext, attrs: di
         if all(getattr(existing, k) == v for k, v in values.items()):
             raise Conflict(f"Security group rule already exists. Rule id is {existing.id}.",
                            neutron_type="SecurityGroupRuleExists")
-    quotas.check(db, group.project_id, "security_group_rule")
+    quotas.check(svc, db, group.project_id, "security_group_rule")
     rule = _rule(group.project_id, group.id, svc.now(), description=attrs.get("description", ""), **values)
     db.add(rule)
     touch(group, svc.now())
@@ -228,7 +227,7 @@ def update_rule(svc: NetworkService, db: Session, ctx: RequestContext, rule_id: 
 
 def delete_rule(svc: NetworkService, db: Session, ctx: RequestContext, rule_id: str) -> None:
     rule = get_security_group_rule(db, ctx, rule_id)
-    svc.cloud.policy.enforce(ctx, "network:delete", rule.project_id)
+    authorize(svc, ctx, "delete_security_group_rule", {"project_id": rule.project_id})
     group = db.get(SecurityGroup, rule.security_group_id)
     db.delete(rule)
     if group is not None:
@@ -262,12 +261,7 @@ def render(db: Session, rows: list[SecurityGroup]) -> list[dict[str, Any]]:
 
 def render_rules(db: Session, rows: list[SecurityGroupRule]) -> list[dict[str, Any]]:
     defaults = set(db.scalars(select(DefaultSecurityGroup.security_group_id)))
-    out = []
-    for r in rows:
-        body = S.security_group_rule(r)
-        body["belongs_to_default_sg"] = r.security_group_id in defaults
-        out.append(body)
-    return out
+    return [S.security_group_rule(r, is_default=r.security_group_id in defaults) for r in rows]
 
 
 def ensure_default_safely(svc: NetworkService, project_id: str) -> None:

@@ -19,6 +19,7 @@ from lab.cloud.drivers.base import NicSpec
 from lab.cloud.errors import BadRequest, CloudError, Conflict, Forbidden, NotFound
 from lab.cloud.network import quotas
 from lab.cloud.network import security_groups as sgs
+from lab.cloud.network.access import is_admin
 from lab.cloud.network.common import DEVICE_OWNER_COMPUTE, touch
 from lab.cloud.network.models import FloatingIP, IPAllocation, Network, Port, PortSecurityGroup, SecurityGroup
 from lab.cloud.network.ports import add_port, fixed_ips, remove_port
@@ -47,12 +48,13 @@ def _resolve_groups(svc: NetworkService, db: Session, project_id: str, names: li
     return ids
 
 
-def _visible_network(db: Session, ctx: RequestContext, net_id: str) -> Network:
+def _visible_network(svc: NetworkService, db: Session, ctx: RequestContext, net_id: str) -> Network:
+    admin = is_admin(svc, ctx)
     network = db.get(Network, net_id)
-    if network is None or not (ctx.is_admin or network.project_id == ctx.project_id or network.shared
+    if network is None or not (admin or network.project_id == ctx.project_id or network.shared
                                or network.external):
         raise BadRequest(f"Network {net_id} could not be found.")
-    if network.external and not network.shared and not ctx.is_admin and network.project_id != ctx.project_id:
+    if network.external and not network.shared and not admin and network.project_id != ctx.project_id:
         raise Forbidden(f"It is not allowed to create an interface on external network {net_id}")
     return network
 
@@ -74,7 +76,7 @@ def allocate_for_server(svc: NetworkService, db: Session, ctx: RequestContext, s
         port_id = item.get("port")
         if port_id:
             port = db.get(Port, port_id)
-            if port is None or not (ctx.is_admin or port.project_id == project_id):
+            if port is None or not (is_admin(svc, ctx) or port.project_id == project_id):
                 raise BadRequest(f"Port id {port_id} could not be found.")
             if port.device_id:
                 raise Conflict(f"Port {port_id} is still in use.")
@@ -83,9 +85,9 @@ def allocate_for_server(svc: NetworkService, db: Session, ctx: RequestContext, s
             svc.sync(db, "network", port.network_id)
             svc.sync(db, "port", port.id)
             continue
-        network = _visible_network(db, ctx, str(item.get("uuid") or ""))
+        network = _visible_network(svc, db, ctx, str(item.get("uuid") or ""))
         try:
-            quotas.check(db, project_id, "port")
+            quotas.check(svc, db, project_id, "port")
         except CloudError:
             raise Forbidden("Maximum number of ports exceeded") from None
         wanted = [{"ip_address": item["fixed_ip"]}] if item.get("fixed_ip") else None

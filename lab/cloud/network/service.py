@@ -1,7 +1,7 @@
 """Networking behaviour (Neutron v2.0 subset): the one entry point the routes, the compute service and
 bootstrap call. The work is split by resource (networks.py, subnets.py, ports.py, routers.py, floatingips.py,
 security_groups.py, ipam.py, quotas.py, servers.py); this class opens the transactions, checks the read
-policy, and renders what it returns with schemas.py.
+rules (`get_<resource>`, network/policies.py), and renders resources with schemas.py.
 
 Every write runs in one BEGIN IMMEDIATE transaction (`cloud.db.write()`), so IP, MAC and segment allocation and
 quota checks are decided by one writer at a time, with unique constraints behind them.
@@ -20,10 +20,11 @@ from lab.cloud import contracts
 from lab.cloud.context import RequestContext
 from lab.cloud.db import Database, count
 from lab.cloud.drivers.base import NetworkDriver, NicSpec
-from lab.cloud.errors import BadRequest, NotFound
+from lab.cloud.errors import NotFound
 from lab.cloud.network import floatingips, networks, ports, quotas, routers, servers, subnets, sync
 from lab.cloud.network import schemas as S
 from lab.cloud.network import security_groups as sgs
+from lab.cloud.network.access import allows, authorize, target_of
 from lab.cloud.network.common import (
     get_floatingip,
     get_network,
@@ -34,8 +35,6 @@ from lab.cloud.network.common import (
     get_subnet,
     network_visible,
     owned_by,
-    owns,
-    policy_denied,
     port_visible,
     subnet_visible,
     touch,
@@ -180,7 +179,7 @@ class NetworkService:
 
     def _render(self, db: Session, ctx: RequestContext, collection: str, rows: list[Any]) -> list[dict[str, Any]]:
         if collection == "networks":
-            return networks.render(db, ctx, rows)
+            return networks.render(self, db, ctx, rows)
         if collection == "subnets":
             return subnets.render(rows)
         if collection == "ports":
@@ -196,7 +195,7 @@ class NetworkService:
     def list_resources(self, ctx: RequestContext, collection: str,
                        query: ListQuery) -> tuple[list[dict[str, Any]], bool]:
         """The visible resources of a collection, filtered, sorted and paged; and whether more pages follow."""
-        self.cloud.policy.enforce(ctx, "network:get")
+        authorize(self, ctx, f"get_{COLLECTIONS[collection][0]}")  # may the caller list them at all
         if collection in ("security-groups", "security-group-rules") and ctx.project_id:
             sgs.ensure_default_safely(self, ctx.project_id)
         with self.db.read() as db:
@@ -212,10 +211,17 @@ class NetworkService:
             "security-group-rules": get_security_group_rule}[collection]
         return getter(db, ctx, object_id)
 
+    def _readable_row(self, db: Session, ctx: RequestContext, collection: str, object_id: str) -> Any:
+        """The row if the caller sees it and `get_<resource>` allows reading it. A row the rule denies is
+        answered 404, as Neutron does ("pretend that it doesn't exist")."""
+        row = self._get_row(db, ctx, collection, object_id)
+        if not allows(self, ctx, f"get_{COLLECTIONS[collection][0]}", target_of(db, row)):
+            raise NotFound("The resource could not be found.", neutron_type="HTTPNotFound")
+        return row
+
     def show(self, ctx: RequestContext, collection: str, object_id: str, fields: list[str]) -> dict[str, Any]:
-        self.cloud.policy.enforce(ctx, "network:get")
         with self.db.read() as db:
-            row = self._get_row(db, ctx, collection, object_id)
+            row = self._readable_row(db, ctx, collection, object_id)
             return select_fields(self._render(db, ctx, collection, [row])[0], fields)
 
     def _rendered(self, ctx: RequestContext, collection: str, object_id: str) -> dict[str, Any]:
@@ -270,11 +276,10 @@ class NetworkService:
     def _taggable(self, db: Session, ctx: RequestContext, collection: str, object_id: str, write: bool) -> Any:
         if collection not in TAGGABLE:
             raise NotFound("The resource could not be found.", neutron_type="HTTPNotFound")
+        if not write:
+            return self._readable_row(db, ctx, collection, object_id)
         row = self._get_row(db, ctx, collection, object_id)
-        if write:
-            if not owns(ctx, row.project_id):
-                raise policy_denied(f"rule:update_{COLLECTIONS[collection][0]}")
-            self.cloud.policy.enforce(ctx, "network:update", row.project_id)
+        authorize(self, ctx, f"update_{COLLECTIONS[collection][0]}", target_of(db, row))
         return row
 
     def get_tags(self, ctx: RequestContext, collection: str, object_id: str) -> list[str]:
@@ -286,14 +291,13 @@ class NetworkService:
             raise NotFound(f"Tag {tag} could not be found for {COLLECTIONS[collection][0]} {object_id}.",
                            neutron_type="TagNotFound")
 
-    def set_tags(self, ctx: RequestContext, collection: str, object_id: str, tags: Any) -> list[str]:
-        if not isinstance(tags, list) or not all(isinstance(t, str) and 0 < len(t) <= 255 for t in tags):
-            raise BadRequest(f"Invalid input for tags. Reason: '{tags}' is not a valid list of tags.",
-                             neutron_type="HTTPBadRequest")
+    def set_tags(self, ctx: RequestContext, collection: str, object_id: str, body: dict[str, Any]) -> list[str]:
+        """Replace the tags (`{"tags": [...]}`)."""
+        tags = S.parse_tags(body)
 
         def change(db: Session) -> list[str]:
             row = self._taggable(db, ctx, collection, object_id, True)
-            row.tags = list(dict.fromkeys(tags))
+            row.tags = list(tags)
             touch(row, self.now())
             return list(row.tags)
         return self._write(change)
@@ -318,38 +322,40 @@ class NetworkService:
 
     # ---------------------------------------------------------------------------------------------- quotas
     def _quota_project(self, ctx: RequestContext, project_id: str) -> str:
-        if project_id != ctx.project_id and not ctx.is_admin:
-            raise policy_denied("rule:get_quota")
+        """As Neutron's quota API: a project reads its own quotas; another's needs `get_quota`."""
+        if project_id != ctx.project_id:
+            authorize(self, ctx, "get_quota")
         return project_id
 
     def get_quota(self, ctx: RequestContext, project_id: str) -> dict[str, int]:
         with self.db.read() as db:
-            return quotas.limits(db, self._quota_project(ctx, project_id))
+            return quotas.limits(self, db, self._quota_project(ctx, project_id))
 
-    def quota_details(self, ctx: RequestContext, project_id: str) -> dict[str, dict[str, int]]:
+    def quota_details(self, ctx: RequestContext, project_id: str) -> tuple[dict[str, int], dict[str, int]]:
+        """The project's limits and usage."""
         with self.db.read() as db:
-            return quotas.details(db, self._quota_project(ctx, project_id))
+            project_id = self._quota_project(ctx, project_id)
+            return quotas.limits(self, db, project_id), quotas.used(self, db, project_id)
 
     def quota_defaults(self, ctx: RequestContext, project_id: str) -> dict[str, int]:
         self._quota_project(ctx, project_id)
-        return dict(quotas.DEFAULTS)
+        return self.cloud.quotas.defaults(quotas.SERVICE)
 
-    def list_quotas(self, ctx: RequestContext) -> list[dict[str, Any]]:
-        if not ctx.is_admin:
-            raise policy_denied("rule:get_quota")
+    def list_quotas(self, ctx: RequestContext) -> dict[str, dict[str, int]]:
+        """The limits of every project whose limits differ from the defaults."""
+        authorize(self, ctx, "get_quota")
         with self.db.read() as db:
-            return [{**quotas.limits(db, p), "project_id": p, "tenant_id": p} for p in quotas.projects_with_quotas(db)]
+            return {p: quotas.limits(self, db, p) for p in quotas.projects_with_quotas(db)}
 
     def update_quota(self, ctx: RequestContext, project_id: str, body: dict[str, Any]) -> dict[str, int]:
-        self.cloud.policy.enforce(ctx, "network:update_quota")
-        wanted = body.get("quota")
-        if not isinstance(wanted, dict):
-            raise BadRequest("Resource body required", neutron_type="HTTPBadRequest")
-        return self._write(lambda db: quotas.update(db, project_id, wanted))
+        """Set some limits (`{"quota": {...}}`); the project's limits after."""
+        authorize(self, ctx, "update_quota")
+        values = S.parse_quota(body, self.cloud.quotas.defaults(quotas.SERVICE))
+        return self._write(lambda db: quotas.update(self, db, project_id, values))
 
     def reset_quota(self, ctx: RequestContext, project_id: str) -> None:
-        self.cloud.policy.enforce(ctx, "network:update_quota")
-        self._write(lambda db: quotas.reset(db, project_id))
+        authorize(self, ctx, "delete_quota")
+        self._write(lambda db: quotas.reset(self, db, project_id))
 
     # ---------------------------------------------------------------------------------------------- extensions
     def extensions(self) -> list[dict[str, Any]]:

@@ -19,15 +19,15 @@ from lab.cloud.context import RequestContext
 from lab.cloud.errors import Conflict
 from lab.cloud.network import ipam, quotas
 from lab.cloud.network import schemas as S
+from lab.cloud.network.access import authorize, on_network, target_of
 from lab.cloud.network.common import (
     DEVICE_OWNER_DHCP,
     bad_attribute,
     get_network,
     get_subnet,
     invalid_input,
-    owns,
-    policy_denied,
-    target_project,
+    new_project,
+    required,
     touch,
 )
 from lab.cloud.network.models import IPAllocation, Network, Port, Subnet
@@ -51,15 +51,14 @@ def _check_routes(cidr: str, routes: list[dict[str, str]]) -> list[dict[str, str
 def create_subnet(svc: NetworkService, db: Session, ctx: RequestContext, attrs: dict[str, Any]) -> Subnet:
     """Create a subnet (and the DHCP port's address on it). Raises InvalidInput for an overlapping CIDR or a bad
     gateway, the allocation pool errors of ipam.validate_pools, NetworkNotFound, OverQuota."""
-    svc.cloud.policy.enforce(ctx, "network:create")
     S.require(attrs, "network_id")
     if attrs.get("subnetpool_id") or attrs.get("use_default_subnetpool"):
         raise invalid_input("Subnet pools are not supported by this cloud; give a cidr")
     S.require(attrs, "cidr")
     network = get_network(db, ctx, attrs["network_id"])
-    if not owns(ctx, network.project_id):
-        raise policy_denied("rule:create_subnet and rule:create_subnet:network_owner")
-    project_id = target_project(ctx, attrs, "create_subnet")
+    wanted_project = new_project(ctx, attrs)
+    authorize(svc, ctx, "create_subnet", on_network(wanted_project, network))
+    project_id = required(wanted_project)
     cidr = attrs["cidr"]
     net = ipaddress.ip_network(cidr)
     version = attrs.get("ip_version", net.version)
@@ -81,7 +80,7 @@ def create_subnet(svc: NetworkService, db: Session, ctx: RequestContext, attrs: 
         pools = ipam.validate_pools(cidr, gateway, attrs["allocation_pools"])
     else:
         pools = ipam.default_pools(cidr, gateway)
-    quotas.check(db, project_id, "subnet")
+    quotas.check(svc, db, project_id, "subnet")
     now = svc.now()
     row = Subnet(project_id=project_id, network_id=network.id, name=attrs.get("name", ""),
                  description=attrs.get("description", ""), ip_version=version, cidr=cidr, gateway_ip=gateway,
@@ -128,9 +127,7 @@ def _remove_dhcp_address(svc: NetworkService, db: Session, subnet: Subnet) -> No
 def update_subnet(svc: NetworkService, db: Session, ctx: RequestContext, subnet_id: str,
                   attrs: dict[str, Any]) -> Subnet:
     row = get_subnet(db, ctx, subnet_id)
-    if not owns(ctx, row.project_id):
-        raise policy_denied("rule:update_subnet")
-    svc.cloud.policy.enforce(ctx, "network:update", row.project_id)
+    authorize(svc, ctx, "update_subnet", target_of(db, row))
     gateway = attrs.get("gateway_ip", row.gateway_ip)
     if "gateway_ip" in attrs and gateway is not None:
         ipam.validate_gateway(row.cidr, gateway)
@@ -164,9 +161,7 @@ def update_subnet(svc: NetworkService, db: Session, ctx: RequestContext, subnet_
 def delete_subnet(svc: NetworkService, db: Session, ctx: RequestContext, subnet_id: str) -> None:
     """Delete a subnet. Raises SubnetInUse (409) while a port other than DHCP holds an address on it."""
     row = get_subnet(db, ctx, subnet_id)
-    if not owns(ctx, row.project_id):
-        raise policy_denied("rule:delete_subnet")
-    svc.cloud.policy.enforce(ctx, "network:delete", row.project_id)
+    authorize(svc, ctx, "delete_subnet", target_of(db, row))
     busy = db.scalar(select(IPAllocation.id).join(Port, Port.id == IPAllocation.port_id).where(
         IPAllocation.subnet_id == row.id, Port.device_owner != DEVICE_OWNER_DHCP))
     if busy is not None:
