@@ -201,6 +201,11 @@ class Hosts(ComputePart):
             store_limits(db, "compute", CLASS_PREFIX + class_name, values)
             return self.quota_class(db, class_name)
 
+    def list_aggregates(self, ctx: RequestContext) -> list[dict[str, str]]:
+        """os-aggregates: the one host belongs to no aggregate (creating them is not part of this lab)."""
+        self.cloud.policy.enforce(ctx, "os_compute_api:os-aggregates:index")
+        return []
+
     def list_migrations(self, ctx: RequestContext) -> list[dict[str, str]]:
         """os-migrations: none ever happen on a one-host cloud (a migrate is refused: no valid host)."""
         self.cloud.policy.enforce(ctx, "os_compute_api:os-migrations:index")

@@ -172,6 +172,7 @@ RULES: tuple[Rule, ...] = (
           ("GET", "/os-quota-class-sets/{quota_class}")),
     _rule("os-quota-class-sets:update", ADMIN, "Change a quota class (`default`: every project's defaults).",
           ("PUT", "/os-quota-class-sets/{quota_class}")),
+    _rule("os-aggregates:index", ADMIN, "List host aggregates (none: one host).", ("GET", "/os-aggregates")),
     _rule("os-migrations:index", ADMIN, "List migrations (none on a one-host cloud).", ("GET", "/os-migrations")),
     _rule("os-simple-tenant-usage:show", READER, "Show a project's usage (server hours).",
           ("GET", "/os-simple-tenant-usage/{tenant_id}")),

@@ -536,6 +536,12 @@ async def quota_class_set(request: Request) -> Response:
     return respond(schemas.quota_class_set(name, compute.hosts.update_quota_class(ctx, name, values), with_id=False))
 
 
+async def list_aggregates(request: Request) -> Response:
+    """GET /os-aggregates: a one-host lab has no host aggregates (`openstack hypervisor show` asks)."""
+    compute, ctx, _ = _compute(request)
+    return respond({"aggregates": compute.hosts.list_aggregates(ctx)})
+
+
 async def list_migrations(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
     return respond({"migrations": compute.hosts.list_migrations(ctx)})
@@ -607,6 +613,7 @@ routes = [
     Route(f"{V}/os-services/{{action}}", delete_service, methods=["DELETE"]),
     Route(f"{V}/os-quota-class-sets/{{class_name}}", quota_class_set, methods=["GET", "PUT"]),
     Route(f"{V}/os-migrations", list_migrations, methods=["GET"]),
+    Route(f"{V}/os-aggregates", list_aggregates, methods=["GET"]),
     Route(f"{V}/os-simple-tenant-usage", tenant_usage, methods=["GET"]),
     Route(f"{V}/os-simple-tenant-usage/{{project_id}}", tenant_usage, methods=["GET"]),
 ]
