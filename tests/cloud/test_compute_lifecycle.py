@@ -268,6 +268,11 @@ def test_change_password_reset_state_and_migrations(client: TestClient, cloud: C
     assert live.status_code == 400
     assert live.json()["badRequest"]["message"] == "No valid host was found. There are not enough hosts available."
     assert act(client, as_demo, sid, {"migrate": None}).status_code == 403
+    assert act(client, as_admin, sid, {"injectNetworkInfo": None}).status_code == 202
+    host = shown(client, as_admin, sid)["OS-EXT-SRV-ATTR:host"]
+    on_host = client.get(f"{API}/servers?all_tenants=1&host={host}", headers=as_admin).json()["servers"]
+    elsewhere = client.get(f"{API}/servers?all_tenants=1&host=nowhere", headers=as_admin).json()["servers"]
+    assert sid in {s["id"] for s in on_host} and elsewhere == []
     assert shown(client, as_demo, sid)["status"] == "ACTIVE"
     actions = client.get(f"{API}/servers/{sid}/os-instance-actions", headers=as_demo).json()["instanceActions"]
     assert [(a["action"], a["message"]) for a in actions[:2]] == [("live-migration", "Error"), ("migrate", "Error")]

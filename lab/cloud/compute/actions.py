@@ -24,6 +24,7 @@ from lab.cloud.compute.common import (
     ACTIVE,
     BUILDING,
     ERROR,
+    RESCUED,
     RESIZED,
     RUNNING,
     SHUTDOWN,
@@ -423,7 +424,8 @@ class ServerActions(ComputePart):
             server = db.scalar(select(Server).where(Server.id == server_id))
         if server is None:
             raise NotFound(f"Instance {server_id} could not be found.")
-        if not server.deleted and server.task_state is not None:
+        # Nova's detach_volume states: not while building or rescued (the rescue image is what runs then).
+        if not server.deleted and (server.task_state is not None or server.vm_state in (BUILDING, RESCUED)):
             raise self.invalid_state("detach_volume", server)
         try:
             self.driver.detach_disk(server_id, volume_id)

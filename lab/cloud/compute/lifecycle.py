@@ -385,6 +385,13 @@ class Lifecycle(ComputePart):
             server.updated_at = self.cloud.clock.now()
             self._event(db, ctx, server, "reset_state", state=state)
 
+    def inject_network_info(self, ctx: RequestContext, server_id: str) -> None:
+        """injectNetworkInfo (admin): the guests here take their network from DHCP and the config drive, so
+        there is nothing to inject (as with Nova's libvirt driver); the server must exist."""
+        with self.cloud.db.read() as db:
+            server = self.get_server_row(db, ctx, server_id)
+            self.cloud.policy.enforce(ctx, f"{RULE}:os-admin-actions:inject_network_info", server.project_id)
+
     def migrate_server(self, ctx: RequestContext, server_id: str, host: str | None = None,
                        live: bool = False) -> None:
         """migrate / os-migrateLive on a one-host cloud: the scheduler has no other host. Nova's 400 (its

@@ -73,6 +73,8 @@ RULES: tuple[Rule, ...] = (
     # nova/policies/admin_actions.py, migrate_server.py
     _rule("os-admin-actions:reset_state", ADMIN, "Reset a server's state to active or error.",
           ("POST", f"{ACTION} (os-resetState)")),
+    _rule("os-admin-actions:inject_network_info", ADMIN, "Inject network information into a server (nothing "
+          "to inject here: guests use DHCP).", ("POST", f"{ACTION} (injectNetworkInfo)")),
     _rule("os-migrate-server:migrate", ADMIN, "Cold-migrate a server to another host.",
           ("POST", f"{ACTION} (migrate)")),
     _rule("os-migrate-server:migrate_live", ADMIN, "Live-migrate a server to another host.",

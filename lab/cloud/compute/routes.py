@@ -188,7 +188,8 @@ def _server_query(request: Request) -> ServerQuery:
         changes_since=_time(request, "changes-since"),
         project_id=query_value(request, "project_id") or query_value(request, "tenant_id"),
         deleted=None if deleted in (None, "None") else deleted.lower() in ("true", "1", "yes"),
-        ip=query_value(request, "ip"), limit=query_int(request, "limit"), marker=query_value(request, "marker"),
+        ip=query_value(request, "ip"), host=query_value(request, "host"), limit=query_int(request, "limit"),
+        marker=query_value(request, "marker"),
         all_tenants=all_tenants is not None and all_tenants.lower() not in ("0", "false", "no", "off"),
         detail=request.url.path.endswith("/detail"))
 
@@ -373,12 +374,13 @@ ACTIONS: dict[str, Action] = {
     "os-resetState": _reset_state,
     "migrate": _migrate,
     "os-migrateLive": _migrate_live,
+    "injectNetworkInfo": _life("inject_network_info"),
 }
 
 
 # Nova's other server actions: this cloud does not do them, but as in Nova an unknown server is still 404 first.
 NOT_IMPLEMENTED_ACTIONS = frozenset({
-    "createBackup", "evacuate", "resetNetwork", "injectNetworkInfo", "trigger_crash_dump", "addFixedIp",
+    "createBackup", "evacuate", "resetNetwork", "trigger_crash_dump", "addFixedIp",
     "removeFixedIp", "addFloatingIp", "removeFloatingIp"})
 
 

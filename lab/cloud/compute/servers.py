@@ -65,6 +65,7 @@ class ServerQuery:
     detail: bool = False  # /servers/detail (its own rules)
     deleted: bool | None = None
     ip: str | None = None
+    host: str | None = None  # admins only (Nova ignores it for others)
     limit: int | None = None
     marker: str | None = None
 
@@ -222,6 +223,8 @@ class Servers(ComputePart):
             except re.error:
                 raise BadRequest(f"Invalid regular expression for name: {q.name}") from None
             query = query.where(Server.name.regexp_match(q.name))
+        if q.host is not None and admin:
+            query = query.where(Server.host == q.host)
         if q.image is not None:
             query = query.where(Server.image_id == schemas._ref(q.image))
         if q.flavor is not None:
