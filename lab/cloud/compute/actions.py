@@ -117,7 +117,7 @@ class ServerActions(ComputePart):
                 for refuse in self.filters:
                     reason = refuse(server_id)
                     if reason is not None:
-                        self.set_error(server_id, reason)
+                        self.set_error(server_id, reason, unplaced=True)
                         return
             self.driver.spawn(spec)
             if not self.driver.is_ready(server_id):
@@ -142,14 +142,17 @@ class ServerActions(ComputePart):
             events.record(db, now, project_id=server.project_id, user_id=server.user_id, resource_type="server",
                           resource_id=server_id, action="status", status="ACTIVE", **flavor_attrs(server.flavor))
 
-    def set_error(self, server_id: str, message: str, code: int = 500) -> None:
-        """Put a server in ERROR with a fault (a failed build, or a task that failed)."""
+    def set_error(self, server_id: str, message: str, code: int = 500, unplaced: bool = False) -> None:
+        """Put a server in ERROR with a fault (a failed build, or a task that failed); `unplaced`: the scheduler
+        found no host for it, so it has none (as in Nova) and uses nothing on the host."""
         now = self.cloud.clock.now()
         with self.cloud.db.write() as db:
             server = db.scalar(select(Server).where(Server.id == server_id, Server.deleted.is_(False)))
             if server is None:
                 return
             server.vm_state, server.task_state = ERROR, None
+            if unplaced:
+                server.host = None
             server.fault = {"code": code, "message": message, "created": now.strftime("%Y-%m-%dT%H:%M:%SZ")}
             server.updated_at = now
             events.record(db, now, project_id=server.project_id, user_id=server.user_id, resource_type="server",

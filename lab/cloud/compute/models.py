@@ -129,3 +129,26 @@ class ComputeServiceRecord(Base):
     disabled_reason: Mapped[str | None] = mapped_column(String(255), default=None)
     forced_down: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[datetime]
+
+
+class ServerGroup(Base):
+    """os-server-groups: a project's group of servers with a scheduling policy (affinity, anti-affinity and
+    the soft ones). Members are the live servers booted into it (`os:scheduler_hints: {"group": id}`)."""
+
+    __tablename__ = "server_groups"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(255))
+    project_id: Mapped[str] = mapped_column(String(64), index=True)
+    user_id: Mapped[str] = mapped_column(String(64))
+    policy: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+
+
+class ServerGroupMember(Base):
+    __tablename__ = "server_group_members"
+    __table_args__ = (UniqueConstraint("server_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    group_id: Mapped[str] = mapped_column(ForeignKey("server_groups.id", ondelete="CASCADE"), index=True)
+    server_id: Mapped[str] = mapped_column(String(36))

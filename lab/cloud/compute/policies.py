@@ -70,6 +70,14 @@ RULES: tuple[Rule, ...] = (
     _rule("os-unrescue", MEMBER, "Unrescue a server.", ("POST", f"{ACTION} (unrescue)")),
     _rule("os-admin-password", MEMBER, "Change a server's administrator password.",
           ("POST", f"{ACTION} (changePassword)")),
+    # nova/policies/server_groups.py
+    _rule("os-server-groups:index", READER, "List the project's server groups.", ("GET", "/os-server-groups")),
+    _rule("os-server-groups:index:all_projects", ADMIN, "List every project's server groups (`all_projects`).",
+          ("GET", "/os-server-groups")),
+    _rule("os-server-groups:show", READER, "Show a server group.", ("GET", "/os-server-groups/{server_group_id}")),
+    _rule("os-server-groups:create", MEMBER, "Create a server group.", ("POST", "/os-server-groups")),
+    _rule("os-server-groups:delete", MEMBER, "Delete a server group.",
+          ("DELETE", "/os-server-groups/{server_group_id}")),
     # nova/policies/admin_actions.py, migrate_server.py
     _rule("os-admin-actions:reset_state", ADMIN, "Reset a server's state to active or error.",
           ("POST", f"{ACTION} (os-resetState)")),

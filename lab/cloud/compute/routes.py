@@ -538,6 +538,33 @@ async def quota_class_set(request: Request) -> Response:
     return respond(schemas.quota_class_set(name, compute.hosts.update_quota_class(ctx, name, values), with_id=False))
 
 
+# ---------------------------------------------------------------------------------------------- server groups
+async def list_server_groups(request: Request) -> Response:
+    compute, ctx, _ = _compute(request)
+    every = request.query_params.get("all_projects", "").lower() in ("1", "true", "yes")
+    groups = compute.server_groups.list_server_groups(ctx, every)
+    return respond({"server_groups": [schemas.server_group(g) for g in groups]})
+
+
+async def create_server_group(request: Request) -> Response:
+    compute, ctx, _ = _compute(request)
+    name, policy = schemas.parse_server_group(await read_json(request))
+    return respond({"server_group": schemas.server_group(compute.server_groups.create_server_group(ctx, name,
+                                                                                                   policy))})
+
+
+async def show_server_group(request: Request) -> Response:
+    compute, ctx, _ = _compute(request)
+    group = compute.server_groups.get_server_group(ctx, request.path_params["group_id"])
+    return respond({"server_group": schemas.server_group(group)})
+
+
+async def delete_server_group(request: Request) -> Response:
+    compute, ctx, _ = _compute(request)
+    compute.server_groups.delete_server_group(ctx, request.path_params["group_id"])
+    return no_content(204)
+
+
 async def list_aggregates(request: Request) -> Response:
     """GET /os-aggregates: a one-host lab has no host aggregates (`openstack hypervisor show` asks)."""
     compute, ctx, _ = _compute(request)
@@ -616,6 +643,10 @@ routes = [
     Route(f"{V}/os-quota-class-sets/{{class_name}}", quota_class_set, methods=["GET", "PUT"]),
     Route(f"{V}/os-migrations", list_migrations, methods=["GET"]),
     Route(f"{V}/os-aggregates", list_aggregates, methods=["GET"]),
+    Route(f"{V}/os-server-groups", list_server_groups, methods=["GET"]),
+    Route(f"{V}/os-server-groups", create_server_group, methods=["POST"]),
+    Route(f"{V}/os-server-groups/{{group_id}}", show_server_group, methods=["GET"]),
+    Route(f"{V}/os-server-groups/{{group_id}}", delete_server_group, methods=["DELETE"]),
     Route(f"{V}/os-simple-tenant-usage", tenant_usage, methods=["GET"]),
     Route(f"{V}/os-simple-tenant-usage/{{project_id}}", tenant_usage, methods=["GET"]),
 ]

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from lab.cloud.compute.hosts import Hypervisor, ServiceView, TenantUsage, Zone
     from lab.cloud.compute.instance_actions import InstanceAction
     from lab.cloud.compute.quotas import QuotaUsage
+    from lab.cloud.compute.server_groups import GroupView
 
 VERSION_UPDATED = "2013-07-23T11:33:21Z"
 MEDIA_TYPES = [{"base": "application/json", "type": "application/vnd.openstack.compute+json;version=2.1"}]
@@ -156,6 +157,7 @@ class ServerCreate:
     min_count: int
     max_count: int
     config_drive: bool
+    group: str | None = None  # os:scheduler_hints' server group
 
 
 def parse_server_create(body: dict[str, Any]) -> ServerCreate:
@@ -232,7 +234,17 @@ def parse_server_create(body: dict[str, Any]) -> ServerCreate:
     max_count = _int(server.get("max_count", min_count), "max_count", 1)
     if min_count > max_count:
         raise BadRequest("min_count must be <= max_count")
+    hints = body.get("os:scheduler_hints") or body.get("OS-SCH-HNT:scheduler_hints") or {}
+    if not isinstance(hints, dict):
+        raise invalid("os:scheduler_hints", hints, f"{hints!r} is not of type 'object'")
+    group = hints.get("group")
+    if group is not None:
+        try:
+            uuid.UUID(str(group))
+        except ValueError:
+            raise invalid("group", group, f"{group!r} is not a 'uuid'") from None
     return ServerCreate(
+        group=str(group) if group is not None else None,
         name=name, flavor_ref=_ref(server["flavorRef"]), image_ref=image_ref, key_name=key_name,
         metadata=metadata, user_data=user_data,
         access_ip_v4=_access_ip(server.get("accessIPv4"), "accessIPv4", 4),
@@ -652,6 +664,29 @@ def server_addresses(addresses: dict[str, list[dict[str, Any]]], network: str | 
     return {"addresses": {net: [_address(a) for a in addrs] for net, addrs in addresses.items()}}
 
 
+# ---------------------------------------------------------------------------------------------- server groups
+def parse_server_group(body: dict[str, Any]) -> tuple[str, str]:
+    """(name, policy) of a 2.1 server group create: `policies` is a list of exactly one policy (the soft
+    policies are accepted too, as 2.15 does)."""
+    from lab.cloud.compute.server_groups import POLICIES
+
+    group = body.get("server_group")
+    if not isinstance(group, dict):
+        raise invalid("server_group", group, "'server_group' is a required property")
+    name = _name(group)
+    policies = group.get("policies")
+    if not isinstance(policies, list) or len(policies) != 1:
+        raise invalid("server_group/policies", policies, "'policies' must be a list of exactly one policy")
+    if policies[0] not in POLICIES:
+        raise invalid("server_group/policies", policies, f"{policies[0]!r} is not one of {list(POLICIES)}")
+    return name, str(policies[0])
+
+
+def server_group(view: GroupView) -> dict[str, Any]:
+    g = view.group
+    return {"id": g.id, "name": g.name, "policies": [g.policy], "members": view.members, "metadata": {}}
+
+
 # ---------------------------------------------------------------------------------------------- quotas, limits
 # Every Nova quota body is rendered here: os-quota-sets (show, detail, defaults, update), /limits and the 403 of
 # a create over quota.
@@ -677,7 +712,8 @@ def absolute_limits(quotas: QuotaUsage) -> dict[str, Any]:
         "maxTotalCores": q["cores"], "maxTotalFloatingIps": q["floating_ips"],
         "maxTotalInstances": q["instances"], "maxTotalKeypairs": q["key_pairs"], "maxTotalRAMSize": q["ram"],
         "totalCoresUsed": used["cores"], "totalFloatingIpsUsed": 0, "totalInstancesUsed": used["instances"],
-        "totalRAMUsed": used["ram"], "totalSecurityGroupsUsed": 0, "totalServerGroupsUsed": 0,
+        "totalRAMUsed": used["ram"], "totalSecurityGroupsUsed": 0,
+        "totalServerGroupsUsed": used.get("server_groups", 0),
     }}}
 
 

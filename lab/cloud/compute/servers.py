@@ -41,6 +41,7 @@ from lab.cloud.worker import enqueue
 
 if TYPE_CHECKING:
     from lab.cloud.app import Cloud
+    from lab.cloud.compute.server_groups import ServerGroups
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +99,7 @@ class Servers(ComputePart):
         super().__init__(cloud)
         self.flavors = flavors
         self.quotas = quotas
+        self.groups: ServerGroups | None = None  # set by ComputeService (servers join groups at create)
 
     # ------------------------------------------------------------------ views
     def views(self, db: Session, servers: Sequence[ServerRow]) -> list[ServerView]:
@@ -180,6 +182,8 @@ class Servers(ComputePart):
                               image_name=image_name, **flavor_attrs(snapshot))
                 enqueue(db, now, "compute.build", server.id, delay=self.cloud.settings.boot_seconds)
                 created.append(server)
+            if req.group is not None and self.groups is not None:
+                self.groups.add_members(db, ctx, req.group, [s.id for s in created])
             first = created[0]
             # The 202 body shows only the security groups (schemas.server_created): a new server has no
             # volumes, and its addresses are not shown, so only the groups are asked of the network.
