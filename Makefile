@@ -1,5 +1,5 @@
 # One command surface, the same here and in CI. `make up` starts the lab; `make test` runs every check.
-.PHONY: setup up test lint docs bench
+.PHONY: setup up test lint docs bench parity-record
 
 # Install apt packages and the .venv (idempotent).
 setup:
@@ -26,3 +26,9 @@ docs: setup
 bench: setup
 	.venv/bin/pip install -q -e ".[bench]"
 	.venv/bin/python bench/api_latency.py
+
+# Re-record the parity scenarios (tests/parity/recordings/) against the reference cloud, a real OpenStack Zed
+# started beforehand with ../shared/reference-cloud/setup.sh; REF_HOME is where it keeps its clouds.yaml.
+REF_HOME ?= /tmp/refcloud-home
+parity-record:
+	.venv/bin/python -m tests.parity.record --clouds-yaml $(REF_HOME)/clouds.yaml

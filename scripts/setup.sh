@@ -4,10 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# jq: the lab READMEs pick fields out of `openstack ... -f json` with it (tests/camp/test_rehearsal.py runs them).
+# jq, curl: the lab READMEs pick fields out of `openstack ... -f json` and talk HTTP (tests/camp/test_rehearsal.py).
 # libvirt-dev + pkg-config build libvirt-python, libvirt0 runs it (the libvirt driver and its test driver);
 # libvirt-daemon* + qemu-* let the real-boot test start a private libvirtd and boot the tiny guest (TCG).
-APT_PACKAGES="${APT_PACKAGES:-python3 python3-venv python3-dev gcc jq \
+APT_PACKAGES="${APT_PACKAGES:-python3 python3-venv python3-dev gcc jq curl \
   libvirt-dev pkg-config libvirt0 libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils}"
 # install_missing [apt-get options] -- PACKAGE...: install the packages dpkg does not have yet.
 install_missing() {

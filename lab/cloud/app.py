@@ -9,7 +9,6 @@ handlers and console screens. Adding a service means adding its package and one 
 from __future__ import annotations
 
 import logging
-import re
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -29,6 +28,8 @@ from lab.cloud.drivers import load_driver
 from lab.cloud.drivers.base import ComputeDriver, NetworkDriver, VolumeDriver
 from lab.cloud.http import respond
 from lab.cloud.limits import BodyLimit
+from lab.cloud.microversion import SCOPE_KEY as MICROVERSION_KEY
+from lab.cloud.microversion import negotiate
 from lab.cloud.plugin import HOOKS, Meter, Plugin, load_plugins
 from lab.cloud.policy import Policy
 from lab.cloud.quotas import Quotas
@@ -43,6 +44,7 @@ log = logging.getLogger(__name__)
 PLUGINS: tuple[str, ...] = (
     "lab.cloud.identity",
     "lab.cloud.compute",
+    "lab.cloud.loadbalancer",  # before the network: its purge removes the VIP ports it holds there
     "lab.cloud.image",
     "lab.cloud.network",
     "lab.cloud.volume",
@@ -188,18 +190,18 @@ def create_app(settings: Settings, *, cloud: Cloud | None = None, start_worker: 
     return OpenStackHeaders(app, cloud)  # type: ignore[return-value]
 
 
-_VERSION = re.compile(r"^\s*(?:(\w+)\s+)?(latest|\d+\.\d+)\s*$", re.I)
-
-
 class OpenStackHeaders:
-    """ASGI middleware: a request id on every response, and microversion negotiation for compute and volume
-    (this cloud serves exactly the advertised version; asking for another is Nova's 406)."""
+    """ASGI middleware: a request id on every response, and microversion negotiation for the services that
+    declare a range (lab/cloud/microversion.py): the negotiated `Version` goes into the request scope (read it
+    with lab.cloud.http.microversion) and is echoed in `OpenStack-API-Version` (and a service's legacy header);
+    a version outside the range is the 406 Nova and Cinder answer."""
 
     def __init__(self, app: Starlette, cloud: Cloud):
         self.app = app
         self.state = app.state
         self.cloud = cloud
-        self.versions = {spec.mount: spec.microversion for spec in cloud.specs if spec.microversion}
+        self.versions = [(spec.mount, spec.style, found) for spec in cloud.specs
+                         if (found := spec.microversions()) is not None]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -209,16 +211,23 @@ class OpenStackHeaders:
         scope["request_id"] = request_id
         extra = [(b"x-openstack-request-id", request_id.encode())]
         path: str = scope["path"]
-        for mount, (service, version) in self.versions.items():
+        for mount, style, versions in self.versions:
             if path.startswith(mount + "/") or path == mount:
-                problem = self._check_version(scope, service, version)
-                extra += [(b"openstack-api-version", f"{service} {version}".encode()),
+                # latin-1, as ASGI defines header bytes: any byte decodes, so a stray 0xff is a 400, not a crash.
+                headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+                error: errors.CloudError | None = None
+                try:
+                    version = negotiate(versions, headers)
+                except errors.CloudError as problem:
+                    version, error = versions.min, problem
+                scope[MICROVERSION_KEY] = version
+                extra += [(b"openstack-api-version", f"{versions.service} {version}".encode()),
                           (b"vary", b"OpenStack-API-Version")]
-                if service == "compute":
-                    extra += [(b"x-openstack-nova-api-version", version.encode()),
-                              (b"vary", b"X-OpenStack-Nova-API-Version")]
-                if problem is not None:
-                    await _send_error(send, problem, extra)
+                if versions.legacy_header:
+                    extra += [(versions.legacy_header.lower().encode(), str(version).encode()),
+                              (b"vary", versions.legacy_header.encode())]
+                if error is not None:
+                    await _send_error(send, error, extra, style)
                     return
                 break
 
@@ -229,29 +238,10 @@ class OpenStackHeaders:
 
         await self.app(scope, receive, send_with_headers)
 
-    @staticmethod
-    def _check_version(scope: Scope, service: str, version: str) -> errors.CloudError | None:
-        # latin-1, as ASGI defines header bytes: any byte decodes, so a stray 0xff is a 400 below, not a crash.
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        asked = headers.get("openstack-api-version")
-        if asked is not None and not asked.lower().startswith(service):
-            asked = None  # a header for another service
-        if asked is None and service == "compute":
-            asked = headers.get("x-openstack-nova-api-version")
-        if asked is None:
-            return None
-        match = _VERSION.match(asked)
-        if not match:
-            return errors.BadRequest(f"Invalid API version request string {asked!r}.")
-        wanted = match.group(2).lower()
-        if wanted in ("latest", version):
-            return None
-        return errors.NotAcceptable(f"Version {wanted} is not supported by the API. "
-                                    f"Minimum is {version} and maximum is {version}.")
 
-
-async def _send_error(send: Send, error: errors.CloudError, headers: list[tuple[bytes, bytes]]) -> None:
-    response = respond(errors.error_body("nova", error), error.code)
+async def _send_error(send: Send, error: errors.CloudError, headers: list[tuple[bytes, bytes]],
+                      style: str = "nova") -> None:
+    response = respond(errors.error_body(style, error), error.code)
     await send({"type": "http.response.start", "status": response.status_code,
                 "headers": list(response.raw_headers) + headers})
     await send({"type": "http.response.body", "body": response.body})

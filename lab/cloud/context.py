@@ -16,20 +16,28 @@ class RequestContext:
     project_id: str | None
     project_name: str | None
     roles: tuple[str, ...] = ()
-    domain_id: str = "default"
+    domain_id: str = "default"  # the user's domain
     token_id: str | None = None
+    # A domain-scoped token: the domain its roles are on (project_id is then None). Its admin is that
+    # domain's administrator, never the cloud's: `is_admin` and the `context_is_admin` rule are false.
+    domain_scope_id: str | None = None
+    project_domain_id: str | None = None
+    # A token issued for an application credential: its id, and whether it may make more of them.
+    application_credential_id: str | None = None
+    unrestricted: bool = True
     request_id: str = ""
     # Set when a request asks for another project's view (e.g. `--all-projects`); only admins get it.
     all_projects: bool = field(default=False, compare=False)
 
     @property
     def is_admin(self) -> bool:
-        return "admin" in self.roles
+        """An operator of the whole lab: the admin role on a project (or the system), not on a domain."""
+        return "admin" in self.roles and self.domain_scope_id is None
 
     @property
     def can_write(self) -> bool:
         """Members and admins change things; a reader only reads."""
-        return "admin" in self.roles or "member" in self.roles
+        return self.domain_scope_id is None and ("admin" in self.roles or "member" in self.roles)
 
     @classmethod
     def system(cls) -> RequestContext:

@@ -9,6 +9,7 @@ seam, and everything else in a service is its own business.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
@@ -57,6 +58,19 @@ class Compute(Protocol):
 
     def detach_disk(self, server_id: str, volume_id: str) -> None: ...
 
+    def server_statuses(self, db: Session, server_ids: list[str]) -> dict[str, str]:
+        """The API status (ACTIVE, SHUTOFF, ...) of each existing server (the load balancer's member health)."""
+
+
+@dataclass(frozen=True)
+class ServicePort:
+    """A port another service holds on a project's network (the load balancer's VIP): where it landed."""
+
+    id: str
+    network_id: str
+    subnet_id: str
+    ip_address: str
+
 
 class Network(Protocol):
     def allocate_for_server(self, db: Session, ctx: RequestContext, server_id: str,
@@ -78,6 +92,22 @@ class Network(Protocol):
     def remove_server_security_group(self, db: Session, ctx: RequestContext, server_id: str,
                                      name_or_id: str) -> None: ...
 
+    def create_service_port(self, db: Session, ctx: RequestContext, project_id: str, *, device_owner: str,
+                            device_id: str, name: str, network_id: str | None, subnet_id: str | None,
+                            ip_address: str | None) -> ServicePort:
+        """A port of `project_id` on a network or subnet `ctx` may see (the load balancer's VIP), counted in the
+        project's port quota. Raises Neutron's errors: 404 for an unseen network or subnet, 409 when the
+        address is taken or none is left, OverQuota."""
+
+    def delete_service_port(self, db: Session, port_id: str) -> None:
+        """Remove a port made by `create_service_port` (its floating IP is disassociated); a no-op when gone."""
+
+    def subnet_cidr(self, db: Session, ctx: RequestContext, subnet_id: str) -> tuple[str, str] | None:
+        """(network id, CIDR) of a subnet `ctx` may see; None when it may not (or it does not exist)."""
+
+    def device_at(self, db: Session, address: str, subnet_id: str | None) -> str | None:
+        """The device id (a server id) of the compute port holding `address` (on `subnet_id` if given)."""
+
 
 class Volume(Protocol):
     def server_volumes(self, db: Session, server_ids: list[str]) -> dict[str, list[str]]:
@@ -90,6 +120,18 @@ class Volume(Protocol):
 class Image(Protocol):
     def image_for_boot(self, ctx: RequestContext, image_id: str) -> ImageSpec:
         """The image a server boots from, checked as Nova checks it (400/404 when unusable)."""
+
+    def create_image_for_upload(self, ctx: RequestContext, name: str, disk_format: str, container_format: str,
+                                visibility: str, protected: bool, properties: dict[str, str]) -> str:
+        """A new `queued` image of the caller's project, as Cinder's os-volume_upload_image makes it in Glance
+        with the caller's token (Glance's policies apply: 403 for `public` unless allowed). Returns its id."""
+
+    def store_image_file(self, image_id: str, path: Path, user_id: str | None) -> None:
+        """Move the file at `path` into the image store as the data of queued image `image_id` and activate
+        it (size, checksums). Succeeds quietly, removing `path`, when the image is gone or no longer queued."""
+
+    def kill_image(self, image_id: str) -> None:
+        """An upload that failed: the queued image is deleted (Glance's `killed`, as Cinder leaves it)."""
 
     def create_snapshot_image(self, ctx: RequestContext, name: str, properties: dict[str, str],
                               min_disk: int = 0, min_ram: int = 0) -> str:

@@ -89,7 +89,7 @@ _NEUTRON_DEFAULT_TYPES = {
 def error_body(style: str, error: CloudError) -> dict[str, Any]:
     """The JSON error body for `error` in the given service's style.
 
-    `style` is "keystone" (also used by billing), "nova" (also Cinder's), "neutron" or "glance".
+    `style` is "keystone" (also used by billing), "nova" (also Cinder's), "neutron", "glance" or "octavia".
     """
     if style == "nova":
         body: dict[str, Any] = {"code": error.code, "message": error.message}
@@ -103,4 +103,8 @@ def error_body(style: str, error: CloudError) -> dict[str, Any]:
         # Glance's errors are webob's, which answers a JSON client with the status line as `code`. (webob also
         # wraps the message in its HTML template, "...<br /><br />\n\n\n"; left out: the CLI prints it verbatim.)
         return {"message": error.message, "code": f"{error.code} {error.title}", "title": error.title}
+    if style == "octavia":
+        # Octavia's API is WSME's: a client fault or a server fault, the message, and no debug information.
+        return {"faultcode": "Client" if error.code < 500 else "Server", "faultstring": error.message,
+                "debuginfo": None}
     return {"error": {"code": error.code, "title": error.title, "message": error.message}}

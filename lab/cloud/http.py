@@ -21,6 +21,7 @@ from starlette.responses import Response
 
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest, Unauthorized
+from lab.cloud.microversion import Version, requested
 
 if TYPE_CHECKING:
     from lab.cloud.app import Cloud
@@ -37,6 +38,11 @@ def service_of(request: Request, name: str, cls: type[S]) -> S:
     service = cloud_of(request).services[name]
     assert isinstance(service, cls)
     return service
+
+
+def microversion(request: Request, default: Version | None = None) -> Version:
+    """The microversion this request is served at (negotiated by app.OpenStackHeaders)."""
+    return requested(request.scope, default)
 
 
 def context_of(request: Request) -> RequestContext:

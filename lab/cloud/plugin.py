@@ -32,6 +32,8 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 from sqlalchemy.orm import Session
 
+from lab.cloud.microversion import Microversions
+
 if TYPE_CHECKING:
     from lab.cloud.app import Cloud
     from lab.cloud.policy import Rule
@@ -52,8 +54,17 @@ class ServiceSpec:
     mount: str
     style: str  # error body style, see errors.error_body
     catalog: tuple[CatalogEntry, ...] = ()
-    # Microversion advertised in headers (compute, volume), as (header service name, version).
-    microversion: tuple[str, str] | None = None
+    # The microversions served (lab/cloud/microversion.py): a range, or (header service name, version) for a
+    # service that serves exactly one.
+    microversion: Microversions | tuple[str, str] | None = None
+
+    def microversions(self) -> Microversions | None:
+        """The range served, if the service has microversions."""
+        if self.microversion is None or isinstance(self.microversion, Microversions):
+            return self.microversion
+        service, version = self.microversion
+        return Microversions(service, version, version,
+                             "X-OpenStack-Nova-API-Version" if service == "compute" else None)
 
 
 @dataclass(frozen=True)

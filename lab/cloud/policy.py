@@ -5,8 +5,15 @@ overrides are the ones a student meets on a real cloud.
 Each service declares its rules in its own `policies.py` (`Rule`: the name its OpenStack service uses, the
 default check, a description and the operations it guards) and lists them in its plugin; `Policy` enforces the
 union. Checks are data: `role:member and project_id:%(project_id)s` (the caller's project is the target's),
-`user_id:%(user_id)s` (the caller owns it), `rule:admin_api`. Roles imply roles as Keystone's defaults do
-(admin implies member implies reader), so `role:reader` holds for a member too.
+`user_id:%(user_id)s` (the caller owns it), `rule:admin_api`. A token's roles come from the identity service
+with the roles they imply by its stored inference rules (admin implies member implies reader by default), so
+`role:reader` holds for a member too; contexts the cloud makes itself get Keystone's default chain.
+
+The credentials are Keystone's: `roles`, `user_id`, `project_id`, `domain_id` (the domain a domain-scoped token
+is scoped to, as in Keystone), `user_domain_id`, `project_domain_id`, and `token_scope` (`project`, `domain`,
+`system`); a credential that is not set is absent, so `domain_id:%(target.domain.id)s` never matches a
+missing value with a missing value. The cloud's admin is the admin role on a project or the system:
+`context_is_admin` is false for a domain-scoped token, whose admin manages only its domain (identity's rules).
 
 A `policy.yaml` in the data directory overrides any rule (a check string; for older files one of the four
 levels `anyone`, `reader`, `member`, `admin` is read as the matching base rule). `stacklab policy list` prints
@@ -41,8 +48,9 @@ class Rule:
 
 # The base rules every service's rules are written with (Nova's and Keystone's names for them).
 BASE_RULES: tuple[Rule, ...] = (
-    Rule("context_is_admin", "role:admin", "The caller has the admin role: an operator of the whole lab."),
-    Rule("admin_api", "role:admin", "Operator-only APIs."),
+    Rule("context_is_admin", "role:admin and not token_scope:domain",
+         "The caller has the admin role on a project or the system: an operator of the whole lab."),
+    Rule("admin_api", "rule:context_is_admin", "Operator-only APIs."),
     Rule("project_reader_api", "role:reader and project_id:%(project_id)s",
          "A reader (or member, or admin) of the target's own project."),
     Rule("project_member_api", "role:member and project_id:%(project_id)s",
@@ -61,17 +69,25 @@ BASE_RULES: tuple[Rule, ...] = (
 LEVELS = {"anyone": "rule:any_project", "reader": "rule:project_reader_or_admin",
           "member": "rule:project_member_or_admin", "admin": "rule:context_is_admin"}
 
-# Keystone's default implied roles.
+# Keystone's default implied roles: for contexts the cloud makes itself (a token's roles arrive expanded by
+# the identity service's stored inference rules, which an operator may change).
 IMPLIES = {"admin": ("member", "reader"), "member": ("reader",)}
 
 
 def credentials(ctx: RequestContext) -> dict[str, Any]:
-    """What oslo.policy checks against: the caller's roles (with the roles they imply), project and user."""
+    """What oslo.policy checks against: the caller's roles (with the roles they imply), its scope and user.
+    Unset credentials are left out (oslo.policy would match a None credential with a None target)."""
     roles = {r.lower() for r in ctx.roles}
-    for role in list(roles):
-        roles.update(IMPLIES.get(role, ()))
-    return {"roles": sorted(roles), "project_id": ctx.project_id, "user_id": ctx.user_id,
-            "domain_id": ctx.domain_id, "is_admin": "admin" in roles}
+    if ctx.token_id is None:
+        for role in list(roles):
+            roles.update(IMPLIES.get(role, ()))
+    scope = "domain" if ctx.domain_scope_id else "project" if ctx.project_id else "system"
+    creds: dict[str, Any] = {
+        "roles": sorted(roles), "project_id": ctx.project_id, "user_id": ctx.user_id,
+        "domain_id": ctx.domain_scope_id, "user_domain_id": ctx.domain_id,
+        "project_domain_id": ctx.project_domain_id, "token_scope": scope,
+        "is_admin": "admin" in roles and scope != "domain"}
+    return {key: value for key, value in creds.items() if value is not None}
 
 
 class Policy:

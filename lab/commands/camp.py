@@ -195,7 +195,8 @@ def class_progress(ctx: click.Context, class_name: str | None, day: int | None, 
 
     Each cell is a grade: ✓ earned (the cloud's checks passed on the student's own work), S solved (with
     `stacklab solve`), R reset (the project was reset before the lab was passed), n/m checks passed, or `.`
-    not tried. `earned` and `solved` count each kind.
+    not tried. `earned` and `solved` count each kind. With `--day N` (for a projector) only that day's labs,
+    a passed lab shown with the lab time it was passed (`10:42✓`); the page <lab URL>/lab/progress refreshes itself.
     """
     from lab.camp.labs import LabError, load_labs
 
@@ -208,7 +209,10 @@ def class_progress(ctx: click.Context, class_name: str | None, day: int | None, 
     except LabError:
         lab_ids = sorted({r["lab_id"] for r in rows})
     if day is not None:
+        days = sorted({lab.split(".")[0] for lab in lab_ids}, key=int)
         lab_ids = [lab for lab in lab_ids if lab.split(".")[0] == str(day)]
+        if not lab_ids:
+            raise click.ClickException(f"no labs on day {day}; the days are {', '.join(days)}")
     by_cell = {(r["project_id"], r["lab_id"]): r for r in rows}
 
     def grades(student: dict[str, Any]) -> list[dict[str, Any] | None]:
@@ -231,11 +235,24 @@ def class_progress(ctx: click.Context, class_name: str | None, day: int | None, 
         click.echo("No students yet: `stacklab class create --students N`.")
         return
     width = max(len(s["name"]) for s in students) + 1
-    click.echo(f"{'student':<{width}}" + "".join(f"{lab:>6}" for lab in lab_ids) + f"{'earned':>7}{'solved':>7}")
+    column = 7 if day is not None else 6
+
+    def mark(cell: dict[str, Any] | None) -> str:
+        if cell is None:
+            return "."
+        shown = MARKS.get(cell["grade"], cell["grade"])
+        if day is not None and cell["grade"] in ("earned", "solved") and cell.get("graded_at"):
+            return f"{str(cell['graded_at'])[11:16]}{shown}"  # when (lab time) it was passed
+        return shown
+
+    if day is not None:
+        click.echo(f"Day {day}: {len(lab_ids)} labs, {len(students)} students (passed at HH:MM lab time)")
+    click.echo(f"{'student':<{width}}" + "".join(f"{lab:>{column}}" for lab in lab_ids)
+               + f"{'earned':>7}{'solved':>7}")
     for s in students:
         cells = grades(s)
-        marks = [MARKS.get(c["grade"], c["grade"]) if c else "." for c in cells]
-        click.echo(f"{s['name']:<{width}}" + "".join(f"{m:>6}" for m in marks)
+        marks = [mark(c) for c in cells]
+        click.echo(f"{s['name']:<{width}}" + "".join(f"{m:>{column}}" for m in marks)
                    + f"{count(cells, 'earned'):>7}{count(cells, 'solved'):>7}")
     click.echo("✓ earned  S solved  R reset  n/m checks passed  . not tried")
 

@@ -23,7 +23,7 @@ BOX_NAME = "stacklab-debian12"
 SUITE = "bookworm"
 DISK_GB = 20
 PACKAGES = ("linux-image-amd64", "systemd-sysv", "openssh-server", "sudo", "python3", "python3-venv", "netbase",
-            "iproute2", "ca-certificates", "ifupdown", "isc-dhcp-client", "tar", "less", "jq")
+            "iproute2", "ca-certificates", "ifupdown", "isc-dhcp-client", "tar", "less", "jq", "curl")
 TOOLS = {"debootstrap": "debootstrap", "extlinux": "extlinux", "qemu-img": "qemu-utils", "mkfs.ext4": "e2fsprogs",
          "vagrant": "vagrant"}
 VAGRANT_PUBLIC_KEY = Path("/usr/share/rubygems-integration/all/gems/vagrant-2.3.4/keys/vagrant.pub")

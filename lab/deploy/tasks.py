@@ -32,8 +32,8 @@ from lab.deploy.remote import DeployError, put_text, read_root_file, run, sudo
 from lab.deploy.services import ServiceSpec, ensure_running, install_unit
 
 # What StackLab needs from Debian on the target; the libvirt driver adds LIBVIRT_PACKAGES.
-# jq: the lab READMEs students follow on the classroom VM parse `openstack ... -f json` with it.
-SYSTEM_PACKAGES = ("python3", "python3-venv", "tar", "jq")
+# jq, curl: the lab READMEs students follow on the classroom VM parse JSON and talk HTTP with them.
+SYSTEM_PACKAGES = ("python3", "python3-venv", "tar", "jq", "curl")
 LIBVIRT_PACKAGES = ("libvirt-daemon-system", "libvirt-clients", "qemu-system-x86", "qemu-utils")
 API_WAIT_SECONDS = 60
 

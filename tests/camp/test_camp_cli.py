@@ -257,11 +257,12 @@ def test_progress_for_one_day_shows_when_labs_were_passed(admin_env: dict[str, s
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0].startswith("Day 1: 8 labs, 3 students")
-    assert lines[1].split() == ["student", "1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7", "1.8", "done"]
+    assert lines[1].split() == ["student", "1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7", "1.8", "earned",
+                                "solved"]
     row = next(line.split() for line in lines if line.startswith("student02"))
     grid = list(csv.DictReader(io.StringIO(run(admin_env, "class", "progress", "--day", "1", "--csv").output)))
-    passed_at = next(r for r in grid if r["student"] == "student02")["1.1"]
-    assert row[1] == passed_at[11:16] and ":" in row[1]  # HH:MM of the recorded lab time
+    passed_at = next(r for r in grid if r["student"] == "student02")["1.1 at"]
+    assert row[1] == passed_at[11:16] + "S" and ":" in row[1]  # HH:MM of the recorded lab time, solved
     assert "2.1" not in grid[0]
     none = run(admin_env, "class", "progress", "--day", "9")
     assert none.exit_code == 1 and "no labs on day 9; the days are 1, 2, 3, 4, 5" in none.output

@@ -135,3 +135,15 @@ def test_price_file_errors_name_the_file(tmp_path: Path) -> None:
     path.write_text("server: [1, 2\n")
     with pytest.raises(ValueError, match=str(path)):
         load_price_file(path, METERS)
+
+
+def test_backups_are_sized_and_a_transfer_moves_the_bill() -> None:
+    """A backup is metered by its GB like a volume; a volume transferred at minute 60 is the giver's before and
+    the receiver's after, at the same size."""
+    backup = metering.segments_from_events([ev(0, "create", "backup", "b1", size=2), ev(60, "delete", "backup", "b1")],
+                                           METERS)
+    assert [(s.project_id, s.state.size, s.end - s.start) for s in backup] == [("p1", 2, timedelta(minutes=60))]
+    moved = metering.segments_from_events([ev(0, "create", "volume", "v1", size=1),
+                                           ev(60, "transfer", "volume", "v1", size=1, to_project_id="p2")], METERS)
+    assert [(s.project_id, s.start, s.end) for s in moved] == [("p1", T0, T0 + timedelta(minutes=60)),
+                                                              ("p2", T0 + timedelta(minutes=60), None)]

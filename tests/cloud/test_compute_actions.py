@@ -42,7 +42,7 @@ def test_wrong_state_is_409_with_novas_wording(client: TestClient, cloud: Cloud,
     act(client, as_demo, server["id"], {"os-stop": None})
     r = act(client, as_demo, server["id"], {"os-stop": None})
     assert r.status_code == 409
-    assert r.json() == {"conflictingRequest": {"code": 409, "message": f"Cannot 'os-stop' instance {server['id']} "
+    assert r.json() == {"conflictingRequest": {"code": 409, "message": f"Cannot 'stop' instance {server['id']} "
                                                                        "while it is in vm_state stopped"}}
     soft = act(client, as_demo, server["id"], {"reboot": {"type": "SOFT"}})
     assert soft.status_code == 409
@@ -50,7 +50,7 @@ def test_wrong_state_is_409_with_novas_wording(client: TestClient, cloud: Cloud,
     r = act(client, as_demo, building["id"], {"os-start": None})
     assert r.status_code == 409
     assert r.json()["conflictingRequest"]["message"] == (
-        f"Cannot 'os-start' instance {building['id']} while it is in task_state scheduling")
+        f"Cannot 'start' instance {building['id']} while it is in task_state scheduling")
     assert status(client, as_demo, server["id"]) == "SHUTOFF"
 
 

@@ -309,9 +309,12 @@ def _openstack_api(path: str) -> bool:
 
 
 def _style_ok(body: Any, status: int) -> bool:
-    """One of OpenStack's error bodies: Keystone's, Nova/Cinder's, Neutron's or Glance's, with this status."""
+    """One of OpenStack's error bodies: Keystone's, Nova/Cinder's, Neutron's, Glance's or Octavia's, with this
+    status."""
     if not isinstance(body, dict):
         return False
+    if set(body) == {"faultcode", "faultstring", "debuginfo"}:  # Octavia's (WSME's)
+        return body["faultcode"] == ("Client" if status < 500 else "Server")
     if set(body) == {"error"}:
         return body["error"].get("code") == status and "message" in body["error"]
     if set(body) == {"NeutronError"}:

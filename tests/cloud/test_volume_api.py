@@ -29,7 +29,7 @@ OSC_CREATE = {"size": 1, "name": "v1", "description": None, "metadata": None, "a
 
 
 def test_discovery_documents(client: TestClient) -> None:
-    """GET /volume is 300 and /volume/v3/ 200, each listing v3.0 with version and min_version 3.0."""
+    """GET /volume is 300 and /volume/v3/ 200, each listing v3.0 from min_version 3.0 to version 3.70 (Zed)."""
     r = client.get("/volume")
     assert r.status_code == 300
     for path in ("/volume/v3/", "/volume/v3"):
@@ -37,7 +37,7 @@ def test_discovery_documents(client: TestClient) -> None:
         assert r.status_code == 200
         (entry,) = r.json()["versions"]
         assert (entry["id"], entry["status"], entry["version"], entry["min_version"]) == (
-            "v3.0", "CURRENT", "3.0", "3.0")
+            "v3.0", "CURRENT", "3.70", "3.0")
         assert entry["links"] == [{"rel": "self", "href": "http://127.0.0.1:8780/volume/v3/"}]
 
 
@@ -52,11 +52,18 @@ def test_catalog_has_block_storage_and_volumev3(client: TestClient, cloud: Cloud
 
 
 def test_microversion_headers(client: TestClient, cloud: Cloud, as_demo: dict) -> None:
-    """3.0 is echoed; any other version is Nova/Cinder's 406."""
-    r = client.get(url(cloud, as_demo, "volumes"), headers={**as_demo, "OpenStack-API-Version": "volume 3.0"})
-    assert r.status_code == 200 and r.headers["openstack-api-version"] == "volume 3.0"
-    r = client.get(url(cloud, as_demo, "volumes"), headers={**as_demo, "OpenStack-API-Version": "volume 3.65"})
-    assert r.status_code == 406 and "Version 3.65 is not supported" in r.json()["notAcceptable"]["message"]
+    """The negotiated version is echoed: none asked is 3.0, `latest` is 3.70; outside 3.0-3.70 is Cinder's 406."""
+    volumes = url(cloud, as_demo, "volumes")
+    for asked, served in (("volume 3.0", "3.0"), ("volume 3.65", "3.65"), ("volume latest", "3.70"), (None, "3.0"),
+                          ("compute 2.90", "3.0")):
+        headers = {**as_demo, **({"OpenStack-API-Version": asked} if asked else {})}
+        r = client.get(volumes, headers=headers)
+        assert r.status_code == 200 and r.headers["openstack-api-version"] == f"volume {served}", asked
+    r = client.get(volumes, headers={**as_demo, "OpenStack-API-Version": "volume 3.71"})
+    assert r.status_code == 406 and r.json()["notAcceptable"]["message"] == (
+        "Version 3.71 is not supported by the API. Minimum is 3.0 and maximum is 3.70.")
+    r = client.get(volumes, headers={**as_demo, "OpenStack-API-Version": "volume three"})
+    assert r.status_code == 400
 
 
 def test_create_with_explicit_nulls_is_202_creating_then_available(client: TestClient, cloud: Cloud,

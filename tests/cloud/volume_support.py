@@ -3,6 +3,7 @@ and stand-ins for the sibling services at the contract edge (compute and image a
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -11,6 +12,7 @@ from starlette.testclient import TestClient
 
 from lab.cloud.app import Cloud
 from lab.cloud.drivers.base import DiskSpec, ImageSpec
+from lab.cloud.drivers.files import file_format, virtual_size
 from lab.cloud.errors import BadRequest, NotFound
 
 
@@ -101,3 +103,32 @@ class ImageStandIn:
         if image.path is None:
             raise BadRequest(f"Image {image_id} is not active.")
         return image
+
+
+def write_guest(path: Path, data: bytes) -> None:
+    """Write `data` at the start of a volume file as a guest would see it (qcow2 through qemu-img)."""
+    size = virtual_size(path)
+    if file_format(path) == "raw":
+        with path.open("r+b") as f:
+            f.write(data)
+        return
+    raw = path.with_name(path.name + ".guest")
+    with raw.open("wb") as f:
+        f.write(data)
+        f.truncate(size)
+    subprocess.run(["qemu-img", "convert", "-q", "-f", "raw", "-O", "qcow2", str(raw), str(path)], check=True)
+    raw.unlink()
+
+
+def read_guest(path: Path, length: int) -> bytes:
+    """The first `length` bytes a guest reads from a volume (or backup) file."""
+    if file_format(path) == "raw":
+        with path.open("rb") as f:
+            return f.read(length)
+    raw = path.with_name(path.name + ".read")
+    subprocess.run(["qemu-img", "convert", "-q", "-f", "qcow2", "-O", "raw", str(path), str(raw)], check=True)
+    try:
+        with raw.open("rb") as f:
+            return f.read(length)
+    finally:
+        raw.unlink()

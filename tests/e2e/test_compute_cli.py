@@ -87,7 +87,7 @@ def test_cli_actions_by_id(live_cloud: LiveCloud, demo_sdk: Any, unique: Callabl
     live_cloud.openstack("server", "stop", server.id, user="demo")
     assert demo_sdk.compute.get_server(server.id).status == "SHUTOFF"
     again = live_cloud.openstack("server", "stop", server.id, user="demo", check=False)
-    assert again.returncode == 1 and "Cannot 'os-stop' instance" in again.stderr
+    assert again.returncode == 1 and "Cannot 'stop' instance" in again.stderr
     live_cloud.openstack("server", "start", server.id, user="demo")
     live_cloud.openstack("server", "reboot", server.id, user="demo")
     assert demo_sdk.compute.get_server(server.id).status == "ACTIVE"

@@ -139,6 +139,12 @@ class _Replay:
             self._switch(None, event.time)
             self.deleted = True
             return
+        if event.action == "transfer" and attrs.get("to_project_id"):  # a volume transfer: billed to the receiver
+            current = self.current
+            self._switch(None, event.time)
+            self.project_id = str(attrs["to_project_id"])
+            self._switch(current, event.time)
+            return
         kind = self.resource_type
         state: State | None
         if self.measure == "server":

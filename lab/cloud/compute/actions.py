@@ -194,13 +194,13 @@ class ServerActions(ComputePart):
     def stop_server(self, ctx: RequestContext, server_id: str, at: datetime | None = None) -> None:
         """os-stop. `at` (billing's prepaid cut-off only) records the power-off at that earlier lab moment, so
         metering stops where the balance reached zero, not where the clock jump ended."""
-        self.begin(ctx, server_id, "os-stop", (ACTIVE, ERROR), "powering-off", "os_compute_api:servers:stop")
+        self.begin(ctx, server_id, "stop", (ACTIVE, ERROR), "powering-off", "os_compute_api:servers:stop")
         self.run_task(server_id, at)
 
     def start_server(self, ctx: RequestContext, server_id: str) -> None:
         """os-start. A prepaid project without credit gets billing's 402, as for a create."""
         self.cloud.billing.check_can_create(ctx, "server", verb="start")
-        self.begin(ctx, server_id, "os-start", (STOPPED,), "powering-on", "os_compute_api:servers:start")
+        self.begin(ctx, server_id, "start", (STOPPED,), "powering-on", "os_compute_api:servers:start")
         self.run_task(server_id)
 
     def reboot_server(self, ctx: RequestContext, server_id: str, hard: bool) -> None:

@@ -162,7 +162,8 @@ class ComputePart:
 
     @staticmethod
     def invalid_state(action: str, server: Server) -> Conflict:
-        """Nova's 409 for an action the server's state does not allow."""
+        """Nova's 409 for an action the server's state does not allow (`action` as Nova names it in the message:
+        `start`, `stop`, `reboot`, not the request's `os-start`)."""
         if server.task_state is not None:
             return Conflict(f"Cannot '{action}' instance {server.id} while it is in task_state {server.task_state}")
         return Conflict(f"Cannot '{action}' instance {server.id} while it is in vm_state {server.vm_state}")

@@ -218,7 +218,9 @@ async def create_server(request: Request) -> Response:
     given = body["server"].get("adminPass")
     if isinstance(given, str) and given:  # Nova answers with the password it was given
         admin_pass = given
-    return respond(schemas.server_created(view, base, admin_pass), 202)
+    created = schemas.server_created(view, base, admin_pass)
+    # Nova's 202 names the new server in Location too (its self link)
+    return respond(created, 202, headers={"Location": created["server"]["links"][0]["href"]})
 
 
 async def server_ips(request: Request) -> Response:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from lab.cloud import contracts
 from lab.cloud.compute.actions import ServerActions
-from lab.cloud.compute.common import ServerView
+from lab.cloud.compute.common import ServerView, status_of
 from lab.cloud.compute.flavors import Flavors
 from lab.cloud.compute.hosts import Hosts
 from lab.cloud.compute.instance_actions import InstanceActions
@@ -96,6 +96,11 @@ class ComputeService:
     # ------------------------------------------------------------------ the contract (lab/cloud/contracts.py)
     def get_server(self, ctx: RequestContext, server_id: str) -> ServerView:
         return self.servers.get_server(ctx, server_id)
+
+    def server_statuses(self, db: Session, server_ids: list[str]) -> dict[str, str]:
+        rows = db.execute(select(Server.id, Server.vm_state, Server.task_state).where(
+            Server.id.in_(server_ids), Server.deleted.is_(False)))
+        return {server_id: status_of(vm, task) for server_id, vm, task in rows}
 
     def stop_server(self, ctx: RequestContext, server_id: str, at: datetime | None = None) -> None:
         self.actions.stop_server(ctx, server_id, at)

@@ -530,6 +530,17 @@ class VolumeDriver(abc.ABC):
         """The facts about one volume. Raises VolumeNotFound."""
 
     @abc.abstractmethod
+    def export_to_file(self, resource_id: str, target: Path, *, snapshot: bool = False) -> None:
+        """Write the bytes of a volume (or a snapshot) to `target`, a file outside the backend: what Cinder's
+        backup service reads through the volume's connection. `target` appears whole or not at all.
+        Raises VolumeNotFound."""
+
+    @abc.abstractmethod
+    def import_from_file(self, volume_id: str, source: Path) -> VolumeInfo:
+        """Replace the volume's bytes with those of `source` (a file `export_to_file` wrote), keeping the
+        volume's size: a backup restore. Raises VolumeNotFound, or DriverError when `source` is larger."""
+
+    @abc.abstractmethod
     def initialize_connection(self, volume_id: str, device: str) -> DiskSpec:
         """What a compute driver needs to attach the volume as `device` (a path and a format).
         Raises VolumeNotFound."""

@@ -16,6 +16,8 @@ _SCHEMA: dict[str, Any] = {
         "methods": "strings",
         "password": {"user": {"id": "string", "name": "string", "password": "string", "domain": _DOMAIN}},
         "token": {"id": "string"},
+        "application_credential": {"id": "string", "name": "string", "secret": "string",
+                                   "user": {"id": "string", "name": "string", "domain": _DOMAIN}},
     },
     "scope": {
         "project": {"id": "string", "name": "string", "domain": _DOMAIN},

@@ -1,5 +1,6 @@
-"""What every part of the identity service shares: the cloud, the cache of resolved tokens, the role
-implication chain, lookups that answer Keystone's 404s, and the duplicate-name check behind Keystone's 409s.
+"""What every part of the identity service shares: the cloud, the cache of resolved tokens, the roles a user
+holds (granted directly or through a group, with the roles they imply by the stored inference rules), and
+lookups that answer Keystone's 404s.
 
 `IdentityService` (service.py) is a facade over one object per resource (domains, projects, users, roles and
 assignments, catalog), each built with the one `IdentityCore`, so any of them can revoke tokens or find a row.
@@ -21,6 +22,10 @@ from lab.cloud.identity.models import (
     CatalogService,
     Domain,
     Endpoint,
+    Group,
+    GroupAssignment,
+    GroupMembership,
+    ImpliedRole,
     Project,
     Region,
     Role,
@@ -35,14 +40,15 @@ if TYPE_CHECKING:
 DEFAULT_DOMAIN = "default"
 Target = Literal["project", "domain", "system"]  # what a grant is on
 SYSTEM_ALL = "all"  # the one system target Keystone has ({"system": {"all": true}})
-# Keystone's default implied-role chain (admin -> member -> reader), as `keystone-manage bootstrap` makes it.
-IMPLIES = {"admin": ("admin", "member", "reader"), "member": ("member", "reader"), "reader": ("reader",)}
+# Keystone's default implied-role chain (admin -> member -> reader), as `keystone-manage bootstrap` makes it:
+# the inference rules bootstrap stores (an operator may add or remove rules through the API).
+DEFAULT_IMPLIES = (("admin", "member"), ("member", "reader"))
 
-Row = TypeVar("Row", Domain, Project, User, Role, Region, CatalogService, Endpoint)
+Row = TypeVar("Row", Domain, Project, User, Role, Region, CatalogService, Endpoint, Group)
 
 # Keystone names the resource in its 404 message ("Could not find project: <id>.").
 _KINDS: dict[type, str] = {Domain: "domain", Project: "project", User: "user", Role: "role", Region: "region",
-                           CatalogService: "service", Endpoint: "endpoint"}
+                           CatalogService: "service", Endpoint: "endpoint", Group: "group"}
 
 
 class IdentityCore:
@@ -64,23 +70,47 @@ class IdentityCore:
 
     # ---------------------------------------------------------------- roles
     @staticmethod
-    def effective_roles(db: Session, user_id: str, project_id: str | None, domain_id: str | None,
-                        system: bool = False) -> list[Role]:
-        """The roles a user holds on a project, a domain or the system, direct ones plus those they imply."""
-        if project_id is None and domain_id is None and not system:
-            return []
-        query = select(Role).join(RoleAssignment, RoleAssignment.role_id == Role.id).where(
-            RoleAssignment.user_id == user_id)
+    def implied_closure(db: Session, role_ids: set[str]) -> set[str]:
+        """`role_ids` with every role they imply, following the stored inference rules transitively."""
+        rules: dict[str, set[str]] = {}
+        for rule in db.scalars(select(ImpliedRole)):
+            rules.setdefault(rule.prior_role_id, set()).add(rule.implied_role_id)
+        found, frontier = set(role_ids), list(role_ids)
+        while frontier:  # terminates: each role is added once (Keystone refuses cycles, this copes anyway)
+            for implied in rules.get(frontier.pop(), ()):
+                if implied not in found:
+                    found.add(implied)
+                    frontier.append(implied)
+        return found
+
+    @staticmethod
+    def direct_role_ids(db: Session, user_id: str, project_id: str | None, domain_id: str | None,
+                        system: bool = False) -> set[str]:
+        """The roles granted on the target to the user itself or to a group it is a member of."""
+        query = select(RoleAssignment.role_id).where(RoleAssignment.user_id == user_id)
+        groups = select(GroupMembership.group_id).where(GroupMembership.user_id == user_id)
+        by_group = select(GroupAssignment.role_id).where(GroupAssignment.group_id.in_(groups))
         if system:
             query = query.where(RoleAssignment.system_id == SYSTEM_ALL)
+            by_group = by_group.where(GroupAssignment.system_id == SYSTEM_ALL)
         elif project_id:
             query = query.where(RoleAssignment.project_id == project_id)
+            by_group = by_group.where(GroupAssignment.project_id == project_id)
         else:
             query = query.where(RoleAssignment.domain_id == domain_id)
-        direct = list(db.scalars(query))
-        names = {n for r in direct for n in IMPLIES.get(r.name, (r.name,))}
-        implied = list(db.scalars(select(Role).where(Role.name.in_(names))))
-        return sorted({r.id: r for r in direct + implied}.values(), key=lambda r: r.name)
+            by_group = by_group.where(GroupAssignment.domain_id == domain_id)
+        return set(db.scalars(query)) | set(db.scalars(by_group))
+
+    def effective_roles(self, db: Session, user_id: str, project_id: str | None, domain_id: str | None,
+                        system: bool = False) -> list[Role]:
+        """The roles a user holds on a project, a domain or the system: granted to it or to one of its groups,
+        plus the roles those imply. Domain-specific roles are never held themselves: only the global roles
+        they imply are (Keystone keeps them out of tokens and effective assignments)."""
+        if project_id is None and domain_id is None and not system:
+            return []
+        ids = self.implied_closure(db, self.direct_role_ids(db, user_id, project_id, domain_id, system))
+        return sorted(db.scalars(select(Role).where(Role.id.in_(ids), Role.domain_id.is_(None))),
+                      key=lambda r: r.name)
 
     # ---------------------------------------------------------------- token revocation
     def forget_tokens(self, match: Callable[[str], bool] | None = None) -> None:

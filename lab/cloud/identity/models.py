@@ -51,9 +51,13 @@ class User(Base):
 
 
 class Role(Base):
+    """A global role (`domain_id` None) or a domain-specific one: names are unique per domain (Keystone), which
+    the service checks (SQLite's unique constraints treat the global roles' NULL domains as distinct)."""
+
     __tablename__ = "roles"
+    __table_args__ = (UniqueConstraint("domain_id", "name"),)
     id: Mapped[str] = mapped_column(String(64), primary_key=True, default=new_hex_id)
-    name: Mapped[str] = mapped_column(String(255), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
     description: Mapped[str | None] = mapped_column(String(255))
     domain_id: Mapped[str | None] = mapped_column(String(64))
 
@@ -69,6 +73,78 @@ class RoleAssignment(Base):
     domain_id: Mapped[str | None] = mapped_column(ForeignKey("domains.id", ondelete="CASCADE"))
     role_id: Mapped[str] = mapped_column(ForeignKey("roles.id", ondelete="CASCADE"))
     system_id: Mapped[str | None] = mapped_column(String(16))  # "all": a grant on the whole deployment
+
+
+class Group(Base):
+    __tablename__ = "groups"
+    __table_args__ = (UniqueConstraint("domain_id", "name"),)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True, default=new_hex_id)
+    name: Mapped[str] = mapped_column(String(64))
+    domain_id: Mapped[str] = mapped_column(ForeignKey("domains.id"))
+    description: Mapped[str] = mapped_column(String(255), default="")
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class GroupMembership(Base):
+    __tablename__ = "group_memberships"
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    group_id: Mapped[str] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True,
+                                          index=True)
+
+
+class GroupAssignment(Base):
+    """A group holds a role on a project, a domain or the system (one of the three is set): every member
+    holds it.
+
+    A table of its own rather than a `group_id` in role_assignments, so labs made before groups existed gain
+    it by `create_all` alone."""
+
+    __tablename__ = "group_assignments"
+    __table_args__ = (UniqueConstraint("group_id", "project_id", "domain_id", "system_id", "role_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    group_id: Mapped[str] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+    project_id: Mapped[str | None] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    domain_id: Mapped[str | None] = mapped_column(ForeignKey("domains.id", ondelete="CASCADE"))
+    role_id: Mapped[str] = mapped_column(ForeignKey("roles.id", ondelete="CASCADE"))
+    system_id: Mapped[str | None] = mapped_column(String(16))
+
+
+class ImpliedRole(Base):
+    """A role inference rule: whoever holds `prior_role_id` also holds `implied_role_id` (Keystone's
+    implied roles; bootstrap makes admin -> member -> reader)."""
+
+    __tablename__ = "implied_roles"
+    prior_role_id: Mapped[str] = mapped_column(ForeignKey("roles.id", ondelete="CASCADE"), primary_key=True)
+    implied_role_id: Mapped[str] = mapped_column(ForeignKey("roles.id", ondelete="CASCADE"), primary_key=True)
+
+
+class ApplicationCredential(Base):
+    """A user's delegation of (some of) its roles on one project to a secret, stored hashed; `role_ids` are
+    the roles it carries (the user must still hold them)."""
+
+    __tablename__ = "application_credentials"
+    __table_args__ = (UniqueConstraint("user_id", "name"),)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True, default=new_hex_id)
+    name: Mapped[str] = mapped_column(String(255))
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(String(255))
+    expires_at: Mapped[datetime | None]
+    unrestricted: Mapped[bool] = mapped_column(default=False)
+    role_ids: Mapped[list[Any]] = mapped_column(default=list)
+    access_rules: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class TokenApplicationCredential(Base):
+    """Which application credential a token was issued for (its roles are limited to the credential's).
+
+    A table of its own, so labs made before application credentials existed gain it by `create_all`."""
+
+    __tablename__ = "token_application_credentials"
+    token_id_hash: Mapped[str] = mapped_column(ForeignKey("tokens.id_hash", ondelete="CASCADE"), primary_key=True)
+    application_credential_id: Mapped[str] = mapped_column(
+        ForeignKey("application_credentials.id", ondelete="CASCADE"), index=True)
 
 
 class Token(Base):

@@ -14,7 +14,8 @@ from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest, Conflict, Forbidden, NotFound
 from lab.cloud.identity import schemas
 from lab.cloud.identity.base import DEFAULT_DOMAIN, IdentityCore
-from lab.cloud.identity.models import Domain, Project, RoleAssignment, Token, User
+from lab.cloud.identity.models import Domain, Group, Project, Role, RoleAssignment, Token, User
+from lab.cloud.identity.roles import projects_of
 
 
 class Domains:
@@ -65,6 +66,9 @@ class Domains:
                     # The lab's own admin lives in Default: disabling it would lock everyone out.
                     raise Forbidden("The default domain cannot be disabled in StackLab.")
                 domain.enabled = req.enabled
+                as_project = db.get(Project, domain.id)
+                if as_project is not None and is_domain(as_project):  # a domain made as a project is both
+                    as_project.enabled = req.enabled
                 if not req.enabled:  # as Keystone revokes: its users' tokens and those scoped to it or its projects
                     users = select(User.id).where(User.domain_id == domain.id)
                     projects = select(Project.id).where(Project.domain_id == domain.id)
@@ -94,6 +98,8 @@ class Domains:
                                                     | RoleAssignment.user_id.in_(user_ids)))
             db.execute(delete(Project).where(Project.id.in_(project_ids)))
             db.execute(delete(User).where(User.id.in_(user_ids)))
+            db.execute(delete(Group).where(Group.domain_id == domain_id))  # memberships and grants cascade
+            db.execute(delete(Role).where(Role.domain_id == domain_id))  # its domain-specific roles
             db.delete(domain)
         self.core.forget_tokens()
 
@@ -112,31 +118,65 @@ class Projects:
         self.cloud = core.cloud
 
     def list_projects(self, ctx: RequestContext, filters: dict[str, Any]) -> list[Project]:
-        """GET /v3/projects (admin): filters name, domain_id, enabled, parent_id, and Keystone's tag filters
-        (`tags` all of, `tags-any`, `not-tags`, `not-tags-any`, comma-separated)."""
-        self.cloud.policy.enforce(ctx, "identity:list_projects")
+        """GET /v3/projects: filters name, domain_id, enabled, parent_id, is_domain (false unless asked, as
+        Keystone lists), and Keystone's tag filters (`tags` all of, `tags-any`, `not-tags`, `not-tags-any`,
+        comma-separated). A domain-scoped token lists its domain's projects, which its domain's admin may."""
+        domain_id = filters.get("domain_id") or ctx.domain_scope_id
+        self.cloud.policy.enforce(ctx, "identity:list_projects",
+                                  **({"target.domain_id": domain_id} if domain_id else {}))
         query = select(Project).order_by(Project.name)
-        for key in ("name", "domain_id", "parent_id"):
-            if filters.get(key) is not None:
-                query = query.where(getattr(Project, key) == filters[key])
+        for key, value in (("name", filters.get("name")), ("domain_id", domain_id),
+                           ("parent_id", filters.get("parent_id"))):
+            if value is not None:
+                query = query.where(getattr(Project, key) == value)
         if filters.get("enabled") is not None:
             query = query.where(Project.enabled.is_(filters["enabled"]))
-        if filters.get("is_domain"):
-            return []  # domains are not projects here
         with self.cloud.db.read() as db:
             projects = list(db.scalars(query))
-        return [p for p in projects if _tags_match(set(p.tags or []), filters)]
+        want_domains = bool(filters.get("is_domain"))
+        return [p for p in projects if is_domain(p) == want_domains and _tags_match(set(p.tags or []), filters)]
 
     def get_project(self, ctx: RequestContext, project_id: str) -> Project:
-        """A project: admins any, others only the project their token is scoped to (else 403)."""
-        self.cloud.policy.enforce(ctx, "identity:get_project", **{"target.project.id": project_id})
+        """A project: admins any, a domain's admin its domain's, others only the project their token is scoped
+        to (else 403)."""
         with self.cloud.db.read() as db:
-            return self.core.find(db, Project, project_id)
+            project = db.get(Project, project_id)
+        self.cloud.policy.enforce(ctx, "identity:get_project", **_target(project, project_id))
+        if project is None:
+            raise NotFound(f"Could not find project: {project_id}.")
+        return project
+
+    def hierarchy(self, ctx: RequestContext, project: Project, parents: bool) -> list[Project]:
+        """`parents_as_list` (nearest first) or `subtree_as_list` of GET /v3/projects/{id}: the projects above
+        or below it (not the domain), those the caller may see: all for an operator or the domain's admin,
+        else those it has a role on (Keystone)."""
+        with self.cloud.db.read() as db:
+            found: list[Project] = []
+            if parents:
+                current = project
+                while current.parent_id and len(found) < 100:  # bounded: a tree, never a cycle
+                    parent = db.get(Project, current.parent_id)
+                    if parent is None or is_domain(parent):
+                        break
+                    found.append(parent)
+                    current = parent
+            else:
+                frontier = [project.id]
+                while frontier and len(found) < 10_000:
+                    children = list(db.scalars(select(Project).where(Project.parent_id.in_(frontier))
+                                               .order_by(Project.name)))
+                    found.extend(children)
+                    frontier = [c.id for c in children]
+            if self.cloud.policy.allows(ctx, "identity:list_projects", **{"target.domain_id": project.domain_id}):
+                return found
+            mine = {p.id for p in projects_of(db, ctx.user_id)}
+            return [p for p in found if p.id in mine]
 
     def create_project(self, ctx: RequestContext, req: schemas.ProjectCreate) -> Project:
-        self.cloud.policy.enforce(ctx, "identity:create_project")
+        target_domain = req.domain_id or ctx.domain_scope_id or ctx.project_domain_id or DEFAULT_DOMAIN
+        self.cloud.policy.enforce(ctx, "identity:create_project", **{"target.project.domain_id": target_domain})
         if req.is_domain:
-            raise BadRequest("Invalid input for field 'is_domain': projects acting as domains are not supported.")
+            return self._create_domain_project(req)
         with self.cloud.db.write() as db:
             domain_id = req.domain_id
             parent_id = req.parent_id
@@ -150,7 +190,9 @@ class Projects:
                 domain_id = parent.domain_id
             else:
                 parent_id = None
-            domain_id = domain_id or ctx.domain_id or DEFAULT_DOMAIN
+            domain_id = domain_id or target_domain
+            if domain_id != target_domain:  # the parent decides the domain: the caller must manage that one
+                self.cloud.policy.enforce(ctx, "identity:create_project", **{"target.project.domain_id": domain_id})
             domain = db.get(Domain, domain_id)
             if domain is None:
                 raise NotFound(f"Could not find domain: {domain_id}.")
@@ -163,11 +205,11 @@ class Projects:
         return project
 
     def update_project(self, ctx: RequestContext, project_id: str, req: schemas.ProjectUpdate) -> Project:
-        self.cloud.policy.enforce(ctx, "identity:update_project")
         if "domain_id" in req.extras() or "is_domain" in req.extras() or "parent_id" in req.extras():
             raise BadRequest("Update of `domain_id`, `is_domain` and `parent_id` is not allowed.")
         with self.cloud.db.write() as db:
             project = self.core.find(db, Project, project_id)
+            self.cloud.policy.enforce(ctx, "identity:update_project", **_target(project, project_id))
             if req.name is not None and req.name != project.name:
                 self._check_project_name(db, req.name, project.domain_id)
                 project.name = req.name
@@ -177,6 +219,10 @@ class Projects:
                 project.enabled = req.enabled
                 if not req.enabled:
                     db.execute(delete(Token).where(Token.project_id == project_id))  # as Keystone revokes
+                if is_domain(project):  # a project acting as a domain is that domain
+                    if not req.enabled and project.id == DEFAULT_DOMAIN:
+                        raise Forbidden("The default domain cannot be disabled in StackLab.")
+                    self.core.find(db, Domain, project.id).enabled = req.enabled
             if req.tags is not None:
                 project.tags = _unique(req.tags)
             if req.extras():
@@ -186,15 +232,51 @@ class Projects:
 
     def delete_project(self, ctx: RequestContext, project_id: str) -> None:
         """Delete a leaf project with its role assignments and the tokens scoped to it."""
-        self.cloud.policy.enforce(ctx, "identity:delete_project")
         with self.cloud.db.write() as db:
             project = self.core.find(db, Project, project_id)
+            self.cloud.policy.enforce(ctx, "identity:delete_project", **_target(project, project_id))
+            if is_domain(project):
+                self._delete_domain_project(db, project)
+                return
             if db.scalar(select(Project.id).where(Project.parent_id == project_id).limit(1)) is not None:
                 raise Forbidden(f"Cannot delete the project {project_id} since it is not a leaf in the hierarchy. "
                                 "Use the cascade option if you want to delete a whole subtree.")
             db.execute(delete(Token).where(Token.project_id == project_id))
             db.execute(delete(RoleAssignment).where(RoleAssignment.project_id == project_id))
             db.delete(project)
+        self.core.forget_tokens()
+
+    # ---------------------------------------------------------------- projects acting as domains
+    def _create_domain_project(self, req: schemas.ProjectCreate) -> Project:
+        """`is_domain: true`: a domain, seen through both APIs (one id), as Keystone stores domains."""
+        if req.parent_id is not None or req.domain_id is not None:
+            raise BadRequest("Invalid input: a project acting as a domain has no parent_id and no domain_id.")
+        with self.cloud.db.write() as db:
+            Domains._check_domain_name(db, req.name)
+            domain = Domain(name=req.name, description=req.description or "", enabled=req.enabled,
+                            tags=_unique(req.tags))
+            db.add(domain)
+            db.flush()
+            project = Project(id=domain.id, name=req.name, domain_id=domain.id, description=req.description or "",
+                              enabled=req.enabled, tags=_unique(req.tags), extra={**req.extras(), "is_domain": True})
+            db.add(project)
+            db.flush()
+        return project
+
+    def _delete_domain_project(self, db: Session, project: Project) -> None:
+        """Deleting a project acting as a domain deletes the domain, which must be disabled (Keystone's 403)."""
+        if project.enabled:
+            raise Forbidden("Cannot delete a domain that is enabled, please disable it first.")
+        others = db.scalar(select(Project.id).where(Project.domain_id == project.id, Project.id != project.id)
+                           .limit(1))
+        if others is not None:
+            raise Forbidden(f"Cannot delete the project {project.id} since it is not a leaf in the hierarchy.")
+        db.execute(delete(RoleAssignment).where(RoleAssignment.domain_id == project.id))
+        db.delete(project)
+        db.flush()
+        domain = db.get(Domain, project.id)
+        if domain is not None:
+            db.delete(domain)
         self.core.forget_tokens()
 
     # ---------------------------------------------------------------- tags (/v3/projects/{id}/tags)
@@ -252,6 +334,19 @@ class Projects:
         if found is not None:
             raise Conflict(f"Conflict occurred attempting to store project - Duplicate entry found with name "
                            f"{name} at domain ID {domain_id}.")
+
+
+def is_domain(project: Project) -> bool:
+    """A project acting as a domain (`is_domain: true` at its creation)."""
+    return bool((project.extra or {}).get("is_domain"))
+
+
+def _target(project: Project | None, project_id: str) -> dict[str, Any]:
+    """The policy target of a project: Keystone's `target.project.id` and `target.project.domain_id`."""
+    target: dict[str, Any] = {"target.project.id": project_id}
+    if project is not None:
+        target["target.project.domain_id"] = project.domain_id
+    return target
 
 
 def _unique(tags: list[str]) -> list[str]:

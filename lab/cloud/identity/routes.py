@@ -45,8 +45,9 @@ def _filters(request: Request, *names: str) -> dict[str, Any]:
 
 # ---------------------------------------------------------------------------------------------- discovery, auth
 async def root(request: Request) -> Response:
-    """GET /identity: the versions list (Keystone answers 300 Multiple Choices)."""
-    return respond({"versions": {"values": [schemas.version(_base(request))]}}, 300)
+    """GET /identity: the versions list (Keystone answers 300 Multiple Choices, Location naming v3)."""
+    base = _base(request)
+    return respond({"versions": {"values": [schemas.version(base)]}}, 300, headers={"Location": f"{base}/identity/v3/"})
 
 
 async def v3(request: Request) -> Response:
@@ -95,6 +96,10 @@ async def auth_domains(request: Request) -> Response:
     return _list(request, "domains", [schemas.domain(_base(request), d) for d in domains])
 
 
+async def auth_system(request: Request) -> Response:
+    return _list(request, "system", _identity(request).roles.auth_system(context_of(request)))
+
+
 # ---------------------------------------------------------------------------------------------- domains
 async def list_domains(request: Request) -> Response:
     domains = _identity(request).domains.list_domains(context_of(request), request.query_params.get("name"),
@@ -139,8 +144,18 @@ async def create_project(request: Request) -> Response:
 
 
 async def get_project(request: Request) -> Response:
-    project = _identity(request).projects.get_project(context_of(request), request.path_params["project_id"])
-    return respond({"project": schemas.project(_base(request), project)})
+    """GET /v3/projects/{id}; `parents_as_list`/`subtree_as_list` add the hierarchy as project lists,
+    `parents_as_ids`/`subtree_as_ids` as nested id maps (Keystone)."""
+    identity, ctx, base = _identity(request), context_of(request), _base(request)
+    project = identity.projects.get_project(ctx, request.path_params["project_id"])
+    body = schemas.project(base, project)
+    for key, parents in (("parents", True), ("subtree", False)):
+        as_list, as_ids = _flag(request, f"{key}_as_list"), _flag(request, f"{key}_as_ids")
+        if as_list or as_ids:
+            found = identity.projects.hierarchy(ctx, project, parents)
+            body[key] = ([{"project": schemas.project(base, p)} for p in found] if as_list
+                         else schemas.hierarchy_ids(project.id, found, parents))
+    return respond({"project": body})
 
 
 async def update_project(request: Request) -> Response:
@@ -216,9 +231,88 @@ async def change_password(request: Request) -> Response:
     return no_content()
 
 
+async def list_user_groups(request: Request) -> Response:
+    groups = _identity(request).groups.list_user_groups(context_of(request), request.path_params["user_id"])
+    return _list(request, "groups", [schemas.group(_base(request), g) for g in groups])
+
+
 async def list_user_projects(request: Request) -> Response:
     projects = _identity(request).users.list_user_projects(context_of(request), request.path_params["user_id"])
     return _list(request, "projects", [schemas.project(_base(request), p) for p in projects])
+
+
+# ---------------------------------------------------------------------------------------------- groups
+async def list_groups(request: Request) -> Response:
+    groups = _identity(request).groups.list_groups(context_of(request), _filters(request, "name", "domain_id"))
+    return _list(request, "groups", [schemas.group(_base(request), g) for g in groups])
+
+
+async def create_group(request: Request) -> Response:
+    req = schemas.parse(schemas.GroupCreate, await read_json(request), "group")
+    group = _identity(request).groups.create_group(context_of(request), req)
+    return respond({"group": schemas.group(_base(request), group)}, 201)
+
+
+async def get_group(request: Request) -> Response:
+    group = _identity(request).groups.get_group(context_of(request), request.path_params["group_id"])
+    return respond({"group": schemas.group(_base(request), group)})
+
+
+async def update_group(request: Request) -> Response:
+    req = schemas.parse(schemas.GroupUpdate, await read_json(request), "group")
+    group = _identity(request).groups.update_group(context_of(request), request.path_params["group_id"], req)
+    return respond({"group": schemas.group(_base(request), group)})
+
+
+async def delete_group(request: Request) -> Response:
+    _identity(request).groups.delete_group(context_of(request), request.path_params["group_id"])
+    return no_content()
+
+
+async def list_group_users(request: Request) -> Response:
+    users = _identity(request).groups.list_group_users(context_of(request), request.path_params["group_id"])
+    return _list(request, "users", [schemas.user(_base(request), u) for u in users])
+
+
+async def group_member(request: Request) -> Response:
+    """PUT (add), GET/HEAD (check: 204 or 404) and DELETE (remove) /v3/groups/{group}/users/{user}."""
+    groups, ctx = _identity(request).groups, context_of(request)
+    group_id, user_id = request.path_params["group_id"], request.path_params["user_id"]
+    if request.method == "PUT":
+        groups.add_user(ctx, group_id, user_id)
+    elif request.method == "DELETE":
+        groups.remove_user(ctx, group_id, user_id)
+    else:
+        groups.check_user(ctx, group_id, user_id)
+    return no_content()
+
+
+# ---------------------------------------------------------------------------------------------- application credentials
+async def list_application_credentials(request: Request) -> Response:
+    found = _identity(request).application_credentials.list_application_credentials(
+        context_of(request), request.path_params["user_id"], request.query_params.get("name"))
+    return _list(request, "application_credentials",
+                 [schemas.application_credential(_base(request), c, roles) for c, roles in found])
+
+
+async def create_application_credential(request: Request) -> Response:
+    req = schemas.parse(schemas.ApplicationCredentialCreate, await read_json(request), "application_credential")
+    cred, roles, secret = _identity(request).application_credentials.create_application_credential(
+        context_of(request), request.path_params["user_id"], req)
+    return respond({"application_credential": schemas.application_credential(_base(request), cred, roles, secret)},
+                   201)
+
+
+async def get_application_credential(request: Request) -> Response:
+    cred, roles = _identity(request).application_credentials.get_application_credential(
+        context_of(request), request.path_params["user_id"], request.path_params["application_credential_id"])
+    return respond({"application_credential": schemas.application_credential(_base(request), cred, roles)})
+
+
+async def delete_application_credential(request: Request) -> Response:
+    _identity(request).application_credentials.delete_application_credential(
+        context_of(request), request.path_params["user_id"], request.path_params["application_credential_id"])
+    return no_content()
 
 
 # ---------------------------------------------------------------------------------------------- roles
@@ -250,6 +344,38 @@ async def delete_role(request: Request) -> Response:
     return no_content()
 
 
+async def implied_role(request: Request) -> Response:
+    """PUT (201), GET (200), HEAD (204) and DELETE (204) /v3/roles/{prior_role_id}/implies/{implied_role_id}."""
+    roles, ctx, base = _identity(request).roles, context_of(request), _base(request)
+    prior_id, implied_id = request.path_params["prior_role_id"], request.path_params["implied_role_id"]
+    if request.method == "DELETE":
+        roles.delete_implied_role(ctx, prior_id, implied_id)
+        return no_content()
+    if request.method == "HEAD":
+        roles.get_implied_role(ctx, prior_id, implied_id, "identity:check_implied_role")
+        return no_content()
+    if request.method == "PUT":
+        prior, implied = roles.create_implied_role(ctx, prior_id, implied_id)
+    else:
+        prior, implied = roles.get_implied_role(ctx, prior_id, implied_id)
+    body = {"role_inference": {"prior_role": schemas.role_ref(base, prior), "implies": schemas.role_ref(base, implied)},
+            "links": {"self": f"{base}/identity/v3/roles/{prior.id}/implies/{implied.id}"}}
+    return respond(body, 201 if request.method == "PUT" else 200)
+
+
+async def list_implied_roles(request: Request) -> Response:
+    prior, implied = _identity(request).roles.list_implied_roles(context_of(request),
+                                                                request.path_params["prior_role_id"])
+    return respond({"role_inference": schemas.role_inference(_base(request), prior, implied),
+                    "links": {"self": str(request.url)}})
+
+
+async def list_role_inferences(request: Request) -> Response:
+    found = _identity(request).roles.list_role_inferences(context_of(request))
+    return respond({"role_inferences": [schemas.role_inference(_base(request), p, i) for p, i in found],
+                    "links": {"self": str(request.url)}})
+
+
 def _grant_target(request: Request) -> tuple[Literal["project", "domain", "system"], str]:
     if "project_id" in request.path_params:
         return "project", request.path_params["project_id"]
@@ -258,23 +384,32 @@ def _grant_target(request: Request) -> tuple[Literal["project", "domain", "syste
     return "system", SYSTEM_ALL
 
 
+def _actor(request: Request) -> tuple[Literal["user", "group"], str]:
+    if "group_id" in request.path_params:
+        return "group", request.path_params["group_id"]
+    return "user", request.path_params["user_id"]
+
+
 async def grant(request: Request) -> Response:
-    """PUT (grant), GET/HEAD (check) and DELETE (revoke) /v3/{projects|domains}/{id}/users/{user}/roles/{role}."""
+    """PUT (grant), GET/HEAD (check) and DELETE (revoke)
+    /v3/{projects|domains}/{id}/{users|groups}/{actor}/roles/{role}."""
     identity, ctx = _identity(request), context_of(request)
     kind, target = _grant_target(request)
-    user_id, role_id = request.path_params["user_id"], request.path_params["role_id"]
+    actor, actor_id = _actor(request)
+    role_id = request.path_params["role_id"]
     if request.method == "PUT":
-        identity.roles.grant_role(ctx, kind, target, user_id, role_id)
+        identity.roles.grant_role(ctx, kind, target, actor_id, role_id, actor)
     elif request.method == "DELETE":
-        identity.roles.revoke_role(ctx, kind, target, user_id, role_id)
+        identity.roles.revoke_role(ctx, kind, target, actor_id, role_id, actor)
     else:
-        identity.roles.check_grant(ctx, kind, target, user_id, role_id)
+        identity.roles.check_grant(ctx, kind, target, actor_id, role_id, actor)
     return no_content()
 
 
 async def list_grants(request: Request) -> Response:
     kind, target = _grant_target(request)
-    roles = _identity(request).roles.list_grants(context_of(request), kind, target, request.path_params["user_id"])
+    actor, actor_id = _actor(request)
+    roles = _identity(request).roles.list_grants(context_of(request), kind, target, actor_id, actor)
     return _list(request, "roles", [schemas.role(_base(request), r) for r in roles])
 
 
@@ -388,6 +523,7 @@ routes = [
     Route("/v3/auth/catalog", auth_catalog, methods=["GET", "HEAD"]),
     Route("/v3/auth/projects", auth_projects, methods=["GET", "HEAD"]),
     Route("/v3/auth/domains", auth_domains, methods=["GET", "HEAD"]),
+    Route("/v3/auth/system", auth_system, methods=["GET", "HEAD"]),
     Route("/v3/domains", list_domains, methods=["GET", "HEAD"]),
     Route("/v3/domains", create_domain, methods=["POST"]),
     Route("/v3/domains/{domain_id}", get_domain, methods=["GET", "HEAD"]),
@@ -395,6 +531,8 @@ routes = [
     Route("/v3/domains/{domain_id}", delete_domain, methods=["DELETE"]),
     Route("/v3/domains/{domain_id}/users/{user_id}/roles", list_grants, methods=["GET", "HEAD"]),
     Route("/v3/domains/{domain_id}/users/{user_id}/roles/{role_id}", grant, methods=_GRANT_METHODS),
+    Route("/v3/domains/{domain_id}/groups/{group_id}/roles", list_grants, methods=["GET", "HEAD"]),
+    Route("/v3/domains/{domain_id}/groups/{group_id}/roles/{role_id}", grant, methods=_GRANT_METHODS),
     Route("/v3/projects", list_projects, methods=["GET", "HEAD"]),
     Route("/v3/projects", create_project, methods=["POST"]),
     Route("/v3/projects/{project_id}", get_project, methods=["GET", "HEAD"]),
@@ -404,8 +542,12 @@ routes = [
     Route("/v3/projects/{project_id}/tags/{tag}", project_tag, methods=["GET", "HEAD", "PUT", "DELETE"]),
     Route("/v3/projects/{project_id}/users/{user_id}/roles", list_grants, methods=["GET", "HEAD"]),
     Route("/v3/projects/{project_id}/users/{user_id}/roles/{role_id}", grant, methods=_GRANT_METHODS),
+    Route("/v3/projects/{project_id}/groups/{group_id}/roles", list_grants, methods=["GET", "HEAD"]),
+    Route("/v3/projects/{project_id}/groups/{group_id}/roles/{role_id}", grant, methods=_GRANT_METHODS),
     Route("/v3/system/users/{user_id}/roles", list_grants, methods=["GET", "HEAD"]),
     Route("/v3/system/users/{user_id}/roles/{role_id}", grant, methods=_GRANT_METHODS),
+    Route("/v3/system/groups/{group_id}/roles", list_grants, methods=["GET", "HEAD"]),
+    Route("/v3/system/groups/{group_id}/roles/{role_id}", grant, methods=_GRANT_METHODS),
     Route("/v3/users", list_users, methods=["GET", "HEAD"]),
     Route("/v3/users", create_user, methods=["POST"]),
     Route("/v3/users/{user_id}", get_user, methods=["GET", "HEAD"]),
@@ -413,11 +555,28 @@ routes = [
     Route("/v3/users/{user_id}", delete_user, methods=["DELETE"]),
     Route("/v3/users/{user_id}/password", change_password, methods=["POST"]),
     Route("/v3/users/{user_id}/projects", list_user_projects, methods=["GET", "HEAD"]),
+    Route("/v3/users/{user_id}/groups", list_user_groups, methods=["GET", "HEAD"]),
+    Route("/v3/users/{user_id}/application_credentials", list_application_credentials, methods=["GET", "HEAD"]),
+    Route("/v3/users/{user_id}/application_credentials", create_application_credential, methods=["POST"]),
+    Route("/v3/users/{user_id}/application_credentials/{application_credential_id}", get_application_credential,
+          methods=["GET", "HEAD"]),
+    Route("/v3/users/{user_id}/application_credentials/{application_credential_id}",
+          delete_application_credential, methods=["DELETE"]),
+    Route("/v3/groups", list_groups, methods=["GET", "HEAD"]),
+    Route("/v3/groups", create_group, methods=["POST"]),
+    Route("/v3/groups/{group_id}", get_group, methods=["GET", "HEAD"]),
+    Route("/v3/groups/{group_id}", update_group, methods=["PATCH"]),
+    Route("/v3/groups/{group_id}", delete_group, methods=["DELETE"]),
+    Route("/v3/groups/{group_id}/users", list_group_users, methods=["GET", "HEAD"]),
+    Route("/v3/groups/{group_id}/users/{user_id}", group_member, methods=_GRANT_METHODS),
     Route("/v3/roles", list_roles, methods=["GET", "HEAD"]),
     Route("/v3/roles", create_role, methods=["POST"]),
     Route("/v3/roles/{role_id}", get_role, methods=["GET", "HEAD"]),
     Route("/v3/roles/{role_id}", update_role, methods=["PATCH"]),
     Route("/v3/roles/{role_id}", delete_role, methods=["DELETE"]),
+    Route("/v3/roles/{prior_role_id}/implies", list_implied_roles, methods=["GET", "HEAD"]),
+    Route("/v3/roles/{prior_role_id}/implies/{implied_role_id}", implied_role, methods=_GRANT_METHODS),
+    Route("/v3/role_inferences", list_role_inferences, methods=["GET", "HEAD"]),
     Route("/v3/role_assignments", list_role_assignments, methods=["GET", "HEAD"]),
     Route("/v3/regions", list_regions, methods=["GET", "HEAD"]),
     Route("/v3/regions", create_region, methods=["POST"]),

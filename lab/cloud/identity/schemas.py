@@ -10,7 +10,17 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from lab.cloud.errors import BadRequest
 from lab.cloud.http import require_key, timestamp_micro
-from lab.cloud.identity.models import CatalogService, Domain, Endpoint, Project, Region, Role, User
+from lab.cloud.identity.models import (
+    ApplicationCredential,
+    CatalogService,
+    Domain,
+    Endpoint,
+    Group,
+    Project,
+    Region,
+    Role,
+    User,
+)
 
 VERSION_ID = "v3.14"
 UPDATED = "2020-04-07T00:00:00Z"
@@ -112,6 +122,35 @@ class RoleUpdate(_Request):
     description: Text | None = None
 
 
+class GroupCreate(_Request):
+    name: ProjectName
+    domain_id: Id | None = None
+    description: Text | None = None
+
+
+class GroupUpdate(_Request):
+    name: ProjectName | None = None
+    description: Text | None = None
+
+
+class RoleRef(BaseModel):
+    """A role named in an application credential request: by id or by name (global roles)."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: Id | None = None
+    name: RoleName | None = None
+
+
+class ApplicationCredentialCreate(_Request):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=r"\S")]
+    description: Text | None = None
+    secret: Annotated[str, StringConstraints(min_length=1, max_length=255)] | None = None
+    expires_at: datetime | None = None
+    roles: list[RoleRef] | None = None
+    unrestricted: StrictBool = False
+    access_rules: list[dict[str, Any]] | None = None
+
+
 class RegionCreate(_Request):
     id: Annotated[str, StringConstraints(min_length=1, max_length=255)] | None = None
     description: Text | None = None
@@ -188,11 +227,65 @@ def domain(base: str, d: Domain) -> dict[str, Any]:
 
 
 def project(base: str, p: Project) -> dict[str, Any]:
-    body = dict(p.extra or {})
-    body.update({"id": p.id, "name": p.name, "domain_id": p.domain_id, "description": p.description,
-                 "enabled": p.enabled, "parent_id": p.parent_id or p.domain_id, "is_domain": False,
-                 "tags": list(p.tags or []), "options": {}, "links": _link(base, f"projects/{p.id}")})
+    """A project. A project acting as a domain (`is_domain`, kept in `extra`) has no parent."""
+    body = {k: v for k, v in (p.extra or {}).items() if k != "is_domain"}
+    is_domain = bool((p.extra or {}).get("is_domain"))
+    body.update({"id": p.id, "name": p.name, "domain_id": None if is_domain else p.domain_id,
+                 "description": p.description, "enabled": p.enabled,
+                 "parent_id": None if is_domain else (p.parent_id or p.domain_id),
+                 "is_domain": is_domain, "tags": list(p.tags or []), "options": {},
+                 "links": _link(base, f"projects/{p.id}")})
     return body
+
+
+def hierarchy_ids(project_id: str, found: list[Project], parents: bool) -> dict[str, Any] | None:
+    """Keystone's `parents_as_ids` ({parent: {grandparent: None}}) or `subtree_as_ids` ({child: {...}})."""
+    if parents:
+        tree: dict[str, Any] | None = None
+        for p in reversed(found):
+            tree = {p.id: tree}
+        return tree
+    children: dict[str, list[str]] = {}
+    for p in found:
+        children.setdefault(p.parent_id or "", []).append(p.id)
+
+    def below(node: str) -> dict[str, Any] | None:
+        return {c: below(c) for c in children[node]} if node in children else None
+
+    return below(project_id)
+
+
+def group(base: str, g: Group) -> dict[str, Any]:
+    body = dict(g.extra or {})
+    body.update({"id": g.id, "name": g.name, "domain_id": g.domain_id, "description": g.description,
+                 "links": _link(base, f"groups/{g.id}")})
+    return body
+
+
+def application_credential(base: str, a: ApplicationCredential, roles: list[Role],
+                           secret: str | None = None) -> dict[str, Any]:
+    """An application credential; `secret` only in the answer to its creation (it is stored hashed)."""
+    body: dict[str, Any] = {
+        "id": a.id, "name": a.name, "description": a.description, "user_id": a.user_id,
+        "project_id": a.project_id,
+        # As given (naive UTC, isoformat): tempest compares it with the `expires_at` it sent.
+        "expires_at": a.expires_at.isoformat() if a.expires_at else None, "unrestricted": a.unrestricted,
+        "roles": [{"id": r.id, "name": r.name, "domain_id": r.domain_id} for r in roles],
+        "access_rules": list(a.access_rules or []),
+        "links": _link(base, f"users/{a.user_id}/application_credentials/{a.id}")}
+    if secret is not None:
+        body["secret"] = secret
+    return body
+
+
+def role_ref(base: str, r: Role) -> dict[str, Any]:
+    """A role as an inference rule names it: id, name and its link."""
+    return {"id": r.id, "name": r.name, "links": _link(base, f"roles/{r.id}")}
+
+
+def role_inference(base: str, prior: Role, implied: list[Role]) -> dict[str, Any]:
+    """`{"prior_role": {...}, "implies": [...]}`: one prior role and the roles it implies directly."""
+    return {"prior_role": role_ref(base, prior), "implies": [role_ref(base, r) for r in implied]}
 
 
 def user(base: str, u: User) -> dict[str, Any]:
@@ -236,12 +329,18 @@ def endpoint(base: str, e: Endpoint, url: str) -> dict[str, Any]:
 
 def role_assignment(base: str, a: dict[str, Any]) -> dict[str, Any]:
     """One entry of GET /v3/role_assignments, from the service's plain description of it:
-    {role, user, project, domain or system (a dict), prior_role (implied entries)}."""
+    {role, user or group, project, domain or system (a dict), prior_role (implied entries), membership (the
+    group an effective entry came through)}."""
     scope_kind = "project" if a.get("project") else "domain" if a.get("domain") else "system"
     scope = a[scope_kind]
     target = "system" if scope_kind == "system" else f"{scope_kind}s/{scope['id']}"
-    links = {"assignment": f"{base}/identity/v3/{target}/users/{a['user']['id']}"
-                           f"/roles/{a.get('prior_role') or a['role']['id']}"}
+    actor = f"groups/{a['membership']}" if a.get("membership") else (
+        f"groups/{a['group']['id']}" if a.get("group") else f"users/{a['user']['id']}")
+    links = {"assignment": f"{base}/identity/v3/{target}/{actor}/roles/{a.get('prior_role') or a['role']['id']}"}
     if a.get("prior_role"):
         links["prior_role"] = f"{base}/identity/v3/roles/{a['prior_role']}"
-    return {"role": a["role"], "user": a["user"], "scope": {scope_kind: scope}, "links": links}
+    if a.get("membership"):
+        links["membership"] = f"{base}/identity/v3/groups/{a['membership']}/users/{a['user']['id']}"
+    body = {"role": a["role"], "scope": {scope_kind: scope}, "links": links}
+    body["group" if a.get("group") else "user"] = a.get("group") or a["user"]
+    return body

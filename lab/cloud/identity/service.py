@@ -3,8 +3,12 @@
 facade: the admin API of each resource is an object of its own module (`identity.domains`, `.projects`,
 `.users`, `.roles`, `.catalog`: projects.py, users.py, roles.py, catalog.py), sharing one `IdentityCore`.
 
-Roles imply each other as in Keystone's default implied-role chain: admin -> member -> reader, so a token of a
-project admin lists all three.
+Roles imply each other by the stored inference rules, which bootstrap makes as Keystone's defaults
+(admin -> member -> reader), so a token of a project admin lists all three. A token carries the roles granted
+to its user and to the user's groups. Methods: `password`, `token` and `application_credential`.
+
+A domain-scoped token's roles are on its domain: its admin manages that domain's users, groups, projects and
+grants (identity's rules), and is not an operator of the lab (`RequestContext.is_admin` is false for it).
 """
 
 from __future__ import annotations
@@ -22,26 +26,35 @@ from sqlalchemy.orm import Session
 
 from lab.cloud import contracts
 from lab.cloud.context import RequestContext
+from lab.cloud.db import count
 from lab.cloud.errors import BadRequest, NotFound, Unauthorized
 from lab.cloud.identity import schemas
+from lab.cloud.identity.appcreds import ApplicationCredentials
 from lab.cloud.identity.auth_schema import check_auth
-from lab.cloud.identity.base import DEFAULT_DOMAIN, IdentityCore, Target
+from lab.cloud.identity.base import DEFAULT_DOMAIN, DEFAULT_IMPLIES, IdentityCore, Target
 from lab.cloud.identity.catalog import Catalog
+from lab.cloud.identity.groups import Groups
 from lab.cloud.identity.models import (
+    ApplicationCredential,
     CatalogService,
     Domain,
     Endpoint,
+    GroupAssignment,
+    GroupMembership,
+    ImpliedRole,
     Project,
     Region,
     Role,
     RoleAssignment,
     Token,
+    TokenApplicationCredential,
     User,
 )
 from lab.cloud.identity.passwords import check_password, hash_password
-from lab.cloud.identity.projects import Domains, Projects
+from lab.cloud.identity.projects import Domains, Projects, is_domain
 from lab.cloud.identity.roles import Roles
 from lab.cloud.identity.users import Users
+from lab.cloud.plugin import Purge
 from lab.config import write_private
 
 if TYPE_CHECKING:
@@ -76,6 +89,8 @@ class IdentityService:
         self.users = Users(self.core)
         self.roles = Roles(self.core)
         self.catalog = Catalog(self.core)
+        self.groups = Groups(self.core)
+        self.application_credentials = ApplicationCredentials(self.core)
 
     # ---------------------------------------------------------------- what other services call (contracts)
     def create_project(self, ctx: RequestContext, req: schemas.ProjectCreate) -> Project:
@@ -107,12 +122,15 @@ class IdentityService:
                 db.flush()
             roles: dict[str, Role] = {}
             for role_name in ROLE_NAMES:
-                found = db.scalar(select(Role).where(Role.name == role_name))
+                found = db.scalar(select(Role).where(Role.name == role_name, Role.domain_id.is_(None)))
                 if found is None:
                     found = Role(name=role_name)
                     db.add(found)
                     db.flush()
                 roles[role_name] = found
+            if db.scalar(select(ImpliedRole.prior_role_id).limit(1)) is None:  # a new lab, or one from before
+                for prior, implied in DEFAULT_IMPLIES:
+                    db.add(ImpliedRole(prior_role_id=roles[prior].id, implied_role_id=roles[implied].id))
             for project_name, user_name, password, role in (("admin", "admin", admin_password, "admin"),
                                                             ("demo", "demo", s.demo_password, "member")):
                 project = self._ensure_project(db, project_name)
@@ -173,6 +191,41 @@ class IdentityService:
             if found is None:
                 db.add(Endpoint(service_id=service.id, interface=interface, region_id=REGION, url=path))
 
+    # ---------------------------------------------------------------- student reset (lab/cloud/plugin.py)
+    def purge_project(self, purge: Purge) -> None:
+        """The student's application credentials (and any made on its project), its group memberships and
+        the groups' grants on its project: a student starts with none of them. Their tokens go too."""
+        db = purge.db
+        creds = list(db.scalars(select(ApplicationCredential).where(
+            ApplicationCredential.user_id.in_(purge.user_ids)
+            | (ApplicationCredential.project_id == purge.project_id))))
+        for cred in creds:
+            tokens = select(TokenApplicationCredential.token_id_hash).where(
+                TokenApplicationCredential.application_credential_id == cred.id)
+            db.execute(delete(Token).where(Token.id_hash.in_(tokens)))
+            db.delete(cred)
+        purge.removed["application_credentials"] += len(creds)
+        memberships = list(db.scalars(select(GroupMembership).where(GroupMembership.user_id.in_(purge.user_ids))))
+        for membership in memberships:
+            db.delete(membership)
+        purge.removed["group_memberships"] += len(memberships)
+        grants = list(db.scalars(select(GroupAssignment).where(GroupAssignment.project_id == purge.project_id)))
+        for grant in grants:
+            db.delete(grant)
+        purge.removed["group_role_assignments"] += len(grants)
+        if memberships or grants:
+            db.execute(delete(Token).where(Token.user_id.in_(purge.user_ids)))
+        db.flush()
+        self.core.forget_tokens()
+
+    def holdings(self, db: Session, project_id: str, user_ids: list[str]) -> dict[str, int]:
+        return {
+            "application_credentials": count(db, ApplicationCredential, ApplicationCredential.user_id.in_(user_ids)
+                                             | (ApplicationCredential.project_id == project_id)),
+            "group_memberships": count(db, GroupMembership, GroupMembership.user_id.in_(user_ids)),
+            "group_role_assignments": count(db, GroupAssignment, GroupAssignment.project_id == project_id),
+        }
+
     # ---------------------------------------------------------------- authentication
     def authenticate(self, auth: dict[str, Any], subject_token: str | None = None) -> IssuedToken:
         """POST /v3/auth/tokens: check the identity (password or token method) and issue a token for the
@@ -186,8 +239,16 @@ class IdentityService:
         now = self.cloud.clock.real_now()
         expires_at = now + timedelta(seconds=self.cloud.settings.token_ttl_seconds)
         methods = list(dict.fromkeys(str(m) for m in methods))
+        app_cred: ApplicationCredential | None = None
         with self.cloud.db.write() as db:
-            if "password" in methods:
+            if "application_credential" in methods:
+                app_cred, user = self.application_credentials.authenticate(
+                    db, identity.get("application_credential"), now)
+                if not _domain_enabled(db, user.domain_id):
+                    raise Unauthorized(AUTH_FAILED)
+                if app_cred.expires_at is not None:
+                    expires_at = min(expires_at, app_cred.expires_at)
+            elif "password" in methods:
                 user = self._check_password_method(db, identity.get("password"))
             elif "token" in methods:
                 given = (identity.get("token") or {}).get("id") or subject_token
@@ -201,11 +262,19 @@ class IdentityService:
                 # A rescoped token lives no longer than the one it came from and keeps its methods (Keystone).
                 expires_at = old.expires_at
                 methods = list(dict.fromkeys([*old.methods, *methods]))
+                app_cred = self._token_app_cred(db, old.id_hash)  # a rescoped one keeps its limits
             else:
                 raise Unauthorized(f"Unsupported authentication method: {', '.join(map(str, methods))}")
-            project, domain_scope, system = self._resolve_scope(db, auth.get("scope"), user)
-            roles = self.core.effective_roles(db, user.id, project.id if project else None,
-                                         domain_scope.id if domain_scope else None, system)
+
+            if app_cred is not None:  # always scoped to its project, with (at most) its roles
+                project, domain_scope, system = self.application_credentials.project_of(db, app_cred), None, False
+                if project is None or not project.enabled or not _domain_enabled(db, project.domain_id):
+                    raise Unauthorized(AUTH_FAILED)
+                roles = self.application_credentials.token_roles(db, app_cred)
+            else:
+                project, domain_scope, system = self._resolve_scope(db, auth.get("scope"), user)
+                roles = self.core.effective_roles(db, user.id, project.id if project else None,
+                                                  domain_scope.id if domain_scope else None, system)
             if (project or domain_scope or system) and not roles:
                 target = (f"project {project.id}" if project else f"domain {domain_scope.id}" if domain_scope
                           else "the system")
@@ -216,9 +285,18 @@ class IdentityService:
                           methods=methods, issued_at=now, expires_at=expires_at,
                           audit_id=secrets.token_urlsafe(16)[:22])
             db.add(token)
+            if app_cred is not None:
+                db.flush()
+                db.add(TokenApplicationCredential(token_id_hash=token.id_hash,
+                                                  application_credential_id=app_cred.id))
             db.execute(delete(Token).where(Token.expires_at < now))  # keep the table small
-            body = self._token_body(db, token, user, project, domain_scope, roles)
+            body = self._token_body(db, token, user, project, domain_scope, roles, app_cred)
         return IssuedToken(value, body, token.expires_at)
+
+    @staticmethod
+    def _token_app_cred(db: Session, digest: str) -> ApplicationCredential | None:
+        link = db.get(TokenApplicationCredential, digest)
+        return db.get(ApplicationCredential, link.application_credential_id) if link is not None else None
 
     def _check_password_method(self, db: Session, password: Any) -> User:
         info = (password or {}).get("user") if isinstance(password, dict) else None
@@ -264,7 +342,8 @@ class IdentityService:
                 domain = self._find_domain(db, ref.get("domain") or {})
                 project = db.scalar(select(Project).where(Project.domain_id == domain.id,
                                                           Project.name == ref.get("name")))
-            if project is None or not project.enabled or not _domain_enabled(db, project.domain_id):
+            if project is None or not project.enabled or not _domain_enabled(db, project.domain_id) \
+                    or is_domain(project):  # Keystone scopes a project acting as a domain as the domain only
                 raise Unauthorized(f"Could not find project: {ref.get('id') or ref.get('name')}.")
             return project, None, False
         if "domain" in scope:
@@ -294,10 +373,12 @@ class IdentityService:
             user = db.get(User, token.user_id)
             project = db.get(Project, token.project_id) if token.project_id else None
             domain = db.get(Domain, token.domain_scope_id) if token.domain_scope_id else None
-            roles = self.core.effective_roles(db, token.user_id, token.project_id, token.domain_scope_id,
-                                         token.system_scope)
+            app_cred = self._token_app_cred(db, token.id_hash)
+            roles = self.application_credentials.token_roles(db, app_cred) if app_cred is not None else \
+                self.core.effective_roles(db, token.user_id, token.project_id, token.domain_scope_id,
+                                          token.system_scope)
             assert user is not None
-            body = self._token_body(db, token, user, project, domain, roles)
+            body = self._token_body(db, token, user, project, domain, roles, app_cred)
         return IssuedToken(subject_token, body, token.expires_at)
 
     def revoke(self, subject_token: str, ctx: RequestContext | None = None) -> None:
@@ -333,20 +414,27 @@ class IdentityService:
             scopes = {user.domain_id, project.domain_id if project else None, token.domain_scope_id} - {None}
             if not all(_domain_enabled(db, domain_id) for domain_id in scopes):
                 raise Unauthorized(AUTH_FAILED)
-            roles = self.core.effective_roles(db, token.user_id, token.project_id, token.domain_scope_id,
-                                         token.system_scope)
+            app_cred = self._token_app_cred(db, digest)
+            roles = self.application_credentials.token_roles(db, app_cred) if app_cred is not None else \
+                self.core.effective_roles(db, token.user_id, token.project_id, token.domain_scope_id,
+                                          token.system_scope)
             if (token.project_id or token.domain_scope_id or token.system_scope) and not roles:
                 raise Unauthorized(AUTH_FAILED)  # every role on the scope was revoked
             ctx = RequestContext(user_id=user.id, user_name=user.name,
                                  project_id=project.id if project else None,
                                  project_name=project.name if project else None,
-                                 roles=tuple(r.name for r in roles), domain_id=user.domain_id, token_id=digest)
+                                 roles=tuple(r.name for r in roles), domain_id=user.domain_id, token_id=digest,
+                                 domain_scope_id=token.domain_scope_id,
+                                 project_domain_id=project.domain_id if project else None,
+                                 application_credential_id=app_cred.id if app_cred else None,
+                                 unrestricted=app_cred.unrestricted if app_cred else True)
         with self.core.lock:
             self.core.contexts[digest] = (ctx, token.expires_at)
         return _with_request_id(ctx, request_id)
 
     def _token_body(self, db: Session, token: Token, user: User, project: Project | None,
-                    domain: Domain | None, roles: list[Role]) -> dict[str, Any]:
+                    domain: Domain | None, roles: list[Role],
+                    app_cred: ApplicationCredential | None = None) -> dict[str, Any]:
         user_domain = db.get(Domain, user.domain_id)
         body: dict[str, Any] = {
             "methods": token.methods,
@@ -367,6 +455,9 @@ class IdentityService:
             body["domain"] = {"id": domain.id, "name": domain.name}
         if token.system_scope:
             body["system"] = {"all": True}
+        if app_cred is not None:
+            body["application_credential"] = {"id": app_cred.id, "name": app_cred.name,
+                                              "restricted": not app_cred.unrestricted}
         if project is not None or domain is not None or token.system_scope:
             body["roles"] = [{"id": r.id, "name": r.name} for r in roles]
             body["catalog"] = self.catalog.token_catalog(db, project.id if project else None)

@@ -15,6 +15,7 @@ from lab.cloud.identity import schemas
 from lab.cloud.identity.base import DEFAULT_DOMAIN, IdentityCore
 from lab.cloud.identity.models import Domain, Project, RoleAssignment, User
 from lab.cloud.identity.passwords import check_password, hash_password
+from lab.cloud.identity.roles import projects_of
 
 AUTH_FAILED = "The request you have made requires authentication."
 
@@ -27,8 +28,11 @@ class Users:
         self.cloud = core.cloud
 
     def list_users(self, ctx: RequestContext, filters: dict[str, Any]) -> list[User]:
-        """GET /v3/users (admin): filters name, domain_id, enabled."""
-        self.cloud.policy.enforce(ctx, "identity:list_users")
+        """GET /v3/users: filters name, domain_id, enabled. A domain-scoped token lists its domain's users (as
+        Keystone does), which its domain's admin may."""
+        domain_id = filters.get("domain_id") or ctx.domain_scope_id
+        filters = {**filters, "domain_id": domain_id}
+        self.cloud.policy.enforce(ctx, "identity:list_users", **_present({"target.domain_id": domain_id}))
         query = select(User).order_by(User.name)
         for key in ("name", "domain_id"):
             if filters.get(key) is not None:
@@ -39,15 +43,16 @@ class Users:
             return list(db.scalars(query))
 
     def get_user(self, ctx: RequestContext, user_id: str) -> User:
-        """A user: admins any, a user itself."""
-        self.cloud.policy.enforce(ctx, "identity:get_user", **{"target.user.id": user_id})
+        """A user: admins any, a user itself, a domain's admin the users of its domain."""
         with self.cloud.db.read() as db:
-            return self.core.find(db, User, user_id)
+            user = self.core.find(db, User, user_id)
+        self.cloud.policy.enforce(ctx, "identity:get_user", **_target(user))
+        return user
 
     def create_user(self, ctx: RequestContext, req: schemas.UserCreate) -> User:
-        self.cloud.policy.enforce(ctx, "identity:create_user")
+        domain_id = req.domain_id or ctx.domain_scope_id or ctx.project_domain_id or ctx.domain_id or DEFAULT_DOMAIN
+        self.cloud.policy.enforce(ctx, "identity:create_user", **{"target.user.domain_id": domain_id})
         with self.cloud.db.write() as db:
-            domain_id = req.domain_id or ctx.domain_id or DEFAULT_DOMAIN
             self.core.find(db, Domain, domain_id)
             self._check_user_name(db, req.name, domain_id)
             user = User(name=req.name, domain_id=domain_id, enabled=req.enabled,
@@ -59,12 +64,12 @@ class Users:
         return user
 
     def update_user(self, ctx: RequestContext, user_id: str, req: schemas.UserUpdate) -> User:
-        self.cloud.policy.enforce(ctx, "identity:update_user")
         if "domain_id" in req.extras():
             raise BadRequest("Update of `domain_id` is not allowed.")
         revoke = False
         with self.cloud.db.write() as db:
             user = self.core.find(db, User, user_id)
+            self.cloud.policy.enforce(ctx, "identity:update_user", **_target(user))
             if req.name is not None and req.name != user.name:
                 self._check_user_name(db, req.name, user.domain_id)
                 user.name = req.name
@@ -98,9 +103,9 @@ class Users:
 
     def delete_user(self, ctx: RequestContext, user_id: str) -> None:
         """Delete a user with its role assignments and tokens."""
-        self.cloud.policy.enforce(ctx, "identity:delete_user")
         with self.cloud.db.write() as db:
             user = self.core.find(db, User, user_id)
+            self.cloud.policy.enforce(ctx, "identity:delete_user", **_target(user))
             self.core.revoke_user_tokens(db, user_id)
             db.execute(delete(RoleAssignment).where(RoleAssignment.user_id == user_id))
             db.delete(user)
@@ -108,18 +113,14 @@ class Users:
 
     def list_user_projects(self, ctx: RequestContext, user_id: str) -> list[Project]:
         """GET /v3/users/{id}/projects: the projects a user has a role on (admins, or the user itself)."""
-        self.cloud.policy.enforce(ctx, "identity:list_user_projects", **{"target.user.id": user_id})
         with self.cloud.db.read() as db:
-            self.core.find(db, User, user_id)
+            user = self.core.find(db, User, user_id)
+            self.cloud.policy.enforce(ctx, "identity:list_user_projects", **_target(user))
             return self.projects_of(db, user_id)
 
     @staticmethod
     def projects_of(db: Session, user_id: str, enabled_only: bool = False) -> list[Project]:
-        query = (select(Project).join(RoleAssignment, RoleAssignment.project_id == Project.id)
-                 .where(RoleAssignment.user_id == user_id).distinct().order_by(Project.name))
-        if enabled_only:
-            query = query.where(Project.enabled.is_(True))
-        return list(db.scalars(query))
+        return projects_of(db, user_id, enabled_only)
 
     @staticmethod
     def _check_user_name(db: Session, name: str, domain_id: str) -> None:
@@ -127,3 +128,12 @@ class Users:
             raise Conflict(f"Conflict occurred attempting to store user - Duplicate entry found with name "
                            f"{name} at domain ID {domain_id}.")
 
+
+
+def _target(user: User) -> dict[str, Any]:
+    """The policy target of a user: Keystone's `target.user.id` and `target.user.domain_id`."""
+    return {"target.user.id": user.id, "target.user.domain_id": user.domain_id}
+
+
+def _present(target: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in target.items() if value is not None}

@@ -403,6 +403,38 @@ class ImageService:
         return ImageSpec(id=img.id, name=img.name or "", path=path, disk_format=img.disk_format or "raw",
                          properties=properties)
 
+    # ------------------------------------------------------------------------ contract for the volume service
+    def create_image_for_upload(self, ctx: RequestContext, name: str, disk_format: str, container_format: str,
+                                visibility: str, protected: bool, properties: dict[str, str]) -> str:
+        """A thin call: the queued image Cinder's upload makes, through the same create as POST /v2/images."""
+        req = schemas.ImageCreate(id=None, core={"name": name, "disk_format": disk_format,
+                                                 "container_format": container_format, "visibility": visibility,
+                                                 "protected": protected}, properties=dict(properties))
+        return self.create_image(ctx, req).id
+
+    def store_image_file(self, image_id: str, path: Path, user_id: str | None) -> None:
+        stored = self.store.adopt(image_id, path)
+        with self.cloud.db.write() as db:
+            img = db.get(Image, image_id)
+            if img is None or img.status != "queued":
+                gone = True
+            else:
+                gone = False
+                self._activate(db, img, stored, self.cloud.clock.now(), user_id)
+        if gone:
+            self.store.remove(image_id)
+
+    def kill_image(self, image_id: str) -> None:
+        with self.cloud.db.write() as db:
+            img = db.get(Image, image_id)
+            if img is None or img.status not in ("queued", "saving"):
+                return
+            record(db, self.cloud.clock.now(), project_id=img.owner, user_id=None, resource_type="image",
+                   resource_id=img.id, action="delete", size=0)
+            db.execute(delete(ImageMember).where(ImageMember.image_id == img.id))
+            db.delete(img)
+        self.store.remove(image_id)
+
     # ------------------------------------------------------------------ snapshots (compute's createImage, shelve)
     def create_snapshot_image(self, ctx: RequestContext, name: str, properties: dict[str, str],
                               min_disk: int = 0, min_ram: int = 0) -> str:
@@ -422,14 +454,15 @@ class ImageService:
         """Activate a snapshot from its written file (size, checksums, disk_format), as an upload does. False
         when the image was deleted meanwhile (the file is removed)."""
         part = self.snapshot_file(image_id)
-        data = part.read_bytes() if part.is_file() else b""
-        part.unlink(missing_ok=True)
+        if not part.is_file():
+            part.write_bytes(b"")
         with self.cloud.db.write() as db:
             img = db.get(Image, image_id)
             if img is None or img.status != "queued":
+                part.unlink(missing_ok=True)
                 return False
             img.disk_format = disk_format
-            stored = self.store.write(image_id, data, disk_format)
+            stored = self.store.adopt(image_id, part, disk_format)
             self._activate(db, img, stored, self.cloud.clock.now(), None)
         return True
 

@@ -401,10 +401,9 @@ def extension(alias: str, name: str, description: str) -> dict[str, Any]:
 
 
 def router_interface(router: Router, port: Port, subnet_ids: list[str]) -> dict[str, Any]:
-    """The answer of add/remove_router_interface."""
+    """The answer of add/remove_router_interface (Zed's has `tenant_id` and no `project_id`)."""
     return {"id": router.id, "subnet_id": subnet_ids[0] if subnet_ids else None, "subnet_ids": subnet_ids,
-            "port_id": port.id, "network_id": port.network_id, "project_id": router.project_id,
-            "tenant_id": router.project_id}
+            "port_id": port.id, "network_id": port.network_id, "tenant_id": router.project_id}
 
 
 def resources(base: str, collections: Mapping[str, str]) -> list[dict[str, Any]]:

@@ -41,6 +41,7 @@ from lab.cloud.network.common import (
 )
 from lab.cloud.network.models import (
     FloatingIP,
+    IPAllocation,
     Network,
     Port,
     Router,
@@ -395,6 +396,44 @@ class NetworkService:
                                      name_or_id: str) -> None:
         servers.remove_server_security_group(self, db, ctx, server_id, name_or_id)
         self.cloud.worker.wake()
+
+    # ---------------------------------------------------------------------------------------------- services' ports
+    def create_service_port(self, db: Session, ctx: RequestContext, project_id: str, *, device_owner: str,
+                            device_id: str, name: str, network_id: str | None, subnet_id: str | None,
+                            ip_address: str | None) -> contracts.ServicePort:
+        """The load balancer's VIP port: ports.add_port on a network `ctx` sees, in the project's port quota."""
+        wanted: dict[str, Any] = {}
+        if subnet_id is not None:
+            subnet = get_subnet(db, ctx, subnet_id)
+            network_id, wanted["subnet_id"] = subnet.network_id, subnet.id
+        if ip_address is not None:
+            wanted["ip_address"] = ip_address
+        assert network_id is not None
+        network = get_network(db, ctx, network_id)
+        quotas.check(self, db, project_id, "port")
+        port = ports.add_port(self, db, network, project_id, ctx=ctx, name=name, device_owner=device_owner,
+                              device_id=device_id, fixed_ips=[wanted] if wanted else None)
+        ips = ports.fixed_ips(db, [port.id])[port.id]
+        self.cloud.worker.wake()
+        return contracts.ServicePort(port.id, network.id, ips[0]["subnet_id"] if ips else "",
+                                     ips[0]["ip_address"] if ips else "")
+
+    def delete_service_port(self, db: Session, port_id: str) -> None:
+        port = db.get(Port, port_id)
+        if port is not None:
+            ports.remove_port(self, db, port)
+            self.cloud.worker.wake()
+
+    def subnet_cidr(self, db: Session, ctx: RequestContext, subnet_id: str) -> tuple[str, str] | None:
+        row = db.scalar(select(Subnet).where(Subnet.id == subnet_id, subnet_visible(ctx)))
+        return None if row is None else (row.network_id, row.cidr)
+
+    def device_at(self, db: Session, address: str, subnet_id: str | None) -> str | None:
+        query = (select(Port.device_id).join(IPAllocation, IPAllocation.port_id == Port.id)
+                 .where(IPAllocation.ip_address == address, Port.device_owner.startswith("compute:")))
+        if subnet_id is not None:
+            query = query.where(IPAllocation.subnet_id == subnet_id)
+        return db.scalar(query.limit(1))
 
     # ---------------------------------------------------------------------------------------------- bootstrap
     def bootstrap(self) -> None:

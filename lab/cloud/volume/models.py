@@ -1,4 +1,5 @@
-"""Block storage's stored state: volume types, volumes, their attachments to servers, snapshots and quotas.
+"""Block storage's stored state: volume types (with their QoS specs and access lists), volumes, their
+attachments to servers, snapshots, backups and transfers.
 
 Rows are deleted when the resource is gone (the event table keeps the history). Two unique constraints make
 attachment races impossible: a volume has at most one attachment (no multiattach), and a device name is used
@@ -79,3 +80,80 @@ class Snapshot(Base):
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", default=dict)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime | None]
+
+
+class Backup(Base):
+    """A volume's backup: a copy of its bytes outside the volume backend (Cinder's backup service), kept when
+    the volume is deleted. An incremental backup names its `parent_id`; a backup with dependents cannot go."""
+
+    __tablename__ = "volume_backups"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    project_id: Mapped[str] = mapped_column(String(64), index=True)
+    user_id: Mapped[str] = mapped_column(String(64))
+    volume_id: Mapped[str] = mapped_column(String(36), index=True)  # no foreign key: the volume may be gone
+    snapshot_id: Mapped[str | None] = mapped_column(String(36))
+    parent_id: Mapped[str | None] = mapped_column(String(36))
+    name: Mapped[str | None] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(32), default="creating")
+    fail_reason: Mapped[str | None] = mapped_column(String(1000))
+    is_incremental: Mapped[bool] = mapped_column(default=False)
+    container: Mapped[str | None] = mapped_column(String(255))
+    availability_zone: Mapped[str | None] = mapped_column(String(255))
+    object_count: Mapped[int] = mapped_column(Integer, default=0)
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", default=dict)
+    # What a restore gives the volume back, as Cinder keeps it with the backup: bootable and the image facts.
+    bootable: Mapped[bool] = mapped_column(default=False)
+    image_metadata: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The volume being restored into, while `restoring` (so a reset or a crash can put it back).
+    restore_volume_id: Mapped[str | None] = mapped_column(String(36))
+    data_timestamp: Mapped[datetime]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime | None]
+
+
+class Transfer(Base):
+    """A volume offered to another project (Cinder's volume transfer): the receiver needs the id and the
+    auth key, which is shown once and stored hashed."""
+
+    __tablename__ = "volume_transfers"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    volume_id: Mapped[str] = mapped_column(ForeignKey("volumes.id"), unique=True)
+    project_id: Mapped[str] = mapped_column(String(64), index=True)  # the source project
+    name: Mapped[str | None] = mapped_column(String(255))
+    salt: Mapped[str] = mapped_column(String(32))
+    crypt_hash: Mapped[str] = mapped_column(String(128))
+    no_snapshots: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime]
+
+
+class QosSpecs(Base):
+    """Cinder's QoS specs: named key/value limits for a back-end or front-end (the hypervisor) consumer,
+    associated with volume types. Data here: the file backend does not throttle."""
+
+    __tablename__ = "volume_qos_specs"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    consumer: Mapped[str] = mapped_column(String(32), default="back-end")
+    specs: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
+
+
+class QosAssociation(Base):
+    """A volume type's QoS specs (a type has at most one). A table of its own, so labs made before QoS specs
+    existed need no new column."""
+
+    __tablename__ = "volume_qos_associations"
+    volume_type_id: Mapped[str] = mapped_column(ForeignKey("volume_types.id"), primary_key=True)
+    qos_specs_id: Mapped[str] = mapped_column(ForeignKey("volume_qos_specs.id"), index=True)
+
+
+class VolumeTypeAccess(Base):
+    """A project that may use a private volume type (`volume type set --project`)."""
+
+    __tablename__ = "volume_type_projects"
+    __table_args__ = (UniqueConstraint("volume_type_id", "project_id", name="uq_volume_type_projects"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    volume_type_id: Mapped[str] = mapped_column(ForeignKey("volume_types.id"), index=True)
+    project_id: Mapped[str] = mapped_column(String(64))

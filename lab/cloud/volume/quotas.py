@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest, OverLimit
 from lab.cloud.quotas import Exceeded, Quotas, Resource, store_limits, stored_limits
-from lab.cloud.volume.models import Snapshot, Volume, VolumeType
+from lab.cloud.volume.models import Backup, Snapshot, Volume, VolumeType
 
 if TYPE_CHECKING:
     from lab.cloud.app import Cloud
@@ -33,7 +33,15 @@ PER_TYPE = ("volumes", "gigabytes", "snapshots")
 # Cinder's quota resources, in the one quota engine (lab/cloud/quotas.py).
 RESOURCES = tuple(Resource(SERVICE, name, default, {
     "volumes": lambda db, p: usage(db, p).volumes, "gigabytes": lambda db, p: usage(db, p).gigabytes,
-    "snapshots": lambda db, p: usage(db, p).snapshots}.get(name)) for name, default in DEFAULTS.items())
+    "snapshots": lambda db, p: usage(db, p).snapshots, "backups": lambda db, p: backup_usage(db, p)[0],
+    "backup_gigabytes": lambda db, p: backup_usage(db, p)[1]}.get(name)) for name, default in DEFAULTS.items())
+
+
+def backup_usage(db: Session, project_id: str) -> tuple[int, int]:
+    """(backups, backup_gigabytes) of a project now: Cinder counts every backup at its volume's size."""
+    n, gb = db.execute(select(func.count(Backup.id), func.coalesce(func.sum(Backup.size), 0))
+                       .where(Backup.project_id == project_id)).one()
+    return int(n), int(gb)
 
 
 @dataclass(frozen=True)
@@ -41,6 +49,8 @@ class Usage:
     volumes: int
     gigabytes: int
     snapshots: int
+    backups: int = 0
+    backup_gigabytes: int = 0
 
 
 @dataclass(frozen=True)
@@ -71,7 +81,9 @@ def usage(db: Session, project_id: str, volume_type_id: str | None = None) -> Us
         sq = sq.where(Volume.volume_type_id == volume_type_id)
     volumes, volume_gb = db.execute(vq).one()
     snapshots, snapshot_gb = db.execute(sq).one()
-    return Usage(volumes=int(volumes), gigabytes=int(volume_gb) + int(snapshot_gb), snapshots=int(snapshots))
+    backups, backup_gb = backup_usage(db, project_id) if volume_type_id is None else (0, 0)
+    return Usage(volumes=int(volumes), gigabytes=int(volume_gb) + int(snapshot_gb), snapshots=int(snapshots),
+                 backups=backups, backup_gigabytes=backup_gb)
 
 
 def _per_type_defaults(db: Session) -> dict[str, int]:
@@ -86,7 +98,7 @@ def limits(engine: Quotas, db: Session, project_id: str) -> dict[str, int]:
     return result
 
 
-def _over_quota(name: str, requested: int, used: int, limit: int) -> OverLimit:
+def over_quota(name: str, requested: int, used: int, limit: int) -> OverLimit:
     """Cinder's 413 for one resource (`volumes`, `snapshots`, `gigabytes`, or one of their per-type names)."""
     if name.startswith("volumes"):
         return OverLimit(f"VolumeLimitExceeded: Maximum number of volumes allowed ({limit}) exceeded for quota "
@@ -112,13 +124,13 @@ def check(engine: Quotas, db: Session, project_id: str, volume_type: VolumeType,
         engine.check(db, SERVICE, project_id, deltas)
     except Exceeded as exc:
         overs = {over[0]: over for over in exc.overs}
-        raise _over_quota(*next(overs[name] for name in deltas if name in overs)) from None
+        raise over_quota(*next(overs[name] for name in deltas if name in overs)) from None
     used = usage(db, project_id, volume_type.id)
     for resource, delta in deltas.items():
         name = f"{resource}_{volume_type.name}"
         in_use = getattr(used, resource)
         if delta and 0 <= quota[name] < in_use + delta:
-            raise _over_quota(name, delta, in_use, quota[name])
+            raise over_quota(name, delta, in_use, quota[name])
 
 
 class VolumeQuotas:
@@ -135,7 +147,8 @@ class VolumeQuotas:
             if not with_usage:
                 return QuotaSet(project_id, quota)
             total = usage(db, project_id)
-            used = {"volumes": total.volumes, "gigabytes": total.gigabytes, "snapshots": total.snapshots}
+            used = {"volumes": total.volumes, "gigabytes": total.gigabytes, "snapshots": total.snapshots,
+                    "backups": total.backups, "backup_gigabytes": total.backup_gigabytes}
             for t in db.scalars(select(VolumeType)):
                 per = usage(db, project_id, t.id)
                 used.update({f"volumes_{t.name}": per.volumes, f"gigabytes_{t.name}": per.gigabytes,

@@ -8,13 +8,15 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Route, Router
+from starlette.types import Receive, Scope, Send
 
 from lab.cloud.context import RequestContext
-from lab.cloud.errors import Forbidden
+from lab.cloud.errors import BadRequest, Forbidden, NotFound
 from lab.cloud.http import (
     cloud_of,
     context_of,
+    microversion,
     no_content,
     page_links,
     query_bool,
@@ -24,7 +26,11 @@ from lab.cloud.http import (
     respond,
     service_of,
 )
+from lab.cloud.microversion import Version
+from lab.cloud.volume import microversions as mv
+from lab.cloud.volume import operator_schemas as ops
 from lab.cloud.volume import schemas
+from lab.cloud.volume.models import Backup
 from lab.cloud.volume.service import VolumeService
 from lab.cloud.volume.snapshots import Snapshots
 from lab.cloud.volume.volumes import Volumes, VolumeView
@@ -49,8 +55,20 @@ def _ctx(request: Request) -> RequestContext:
     return ctx
 
 
+def _v(request: Request) -> Version:
+    """The request's microversion (what each changes: microversions.py)."""
+    return microversion(request, mv.MIN)
+
+
 def _render(request: Request, view: VolumeView, *, show: bool) -> dict[str, Any]:
-    return schemas.volume(view, _base(request), show=show)
+    return schemas.volume(view, _base(request), show=show, version=_v(request))
+
+
+def _with_count(request: Request, body: dict[str, Any], count: int) -> dict[str, Any]:
+    """3.45: `with_count=true` adds the number of matches (across pages) to a list."""
+    if _v(request) >= mv.SUPPORT_COUNT_INFO and query_bool(request, "with_count", False):
+        body["count"] = count
+    return body
 
 
 # ------------------------------------------------------------------------------------------------ discovery
@@ -84,7 +102,7 @@ async def list_volumes(request: Request, detail: bool) -> Response:
     next_links = page_links(request, items, limit or (page.limit if len(items) >= page.limit else None))
     if next_links:
         body["volumes_links"] = next_links
-    return respond(body)
+    return respond(_with_count(request, body, page.count))
 
 
 async def volumes_index(request: Request) -> Response:
@@ -97,7 +115,7 @@ async def volumes_detail(request: Request) -> Response:
 
 async def create_volume(request: Request) -> Response:
     ctx = _ctx(request)
-    req = schemas.parse_volume_create(await read_json(request))
+    req = schemas.parse_volume_create(await read_json(request), _v(request))
     view = _service(request).volumes.create(ctx, req)
     return respond({"volume": _render(request, view, show=False)}, 202)
 
@@ -122,9 +140,9 @@ async def delete_volume(request: Request) -> Response:
 
 
 async def volume_action(request: Request) -> Response:
-    """POST /volumes/{id}/action: os-extend, os-set_bootable, os-reset_status, and Cinder's attach bookkeeping
-    (os-reserve, os-unreserve, os-attach, os-detach, os-begin_detaching, os-roll_detaching,
-    os-update_readonly_flag; see volume_actions.py)."""
+    """POST /volumes/{id}/action: os-extend, os-set_bootable, os-reset_status, os-retype,
+    os-volume_upload_image (volume_changes.py), and Cinder's attach bookkeeping (os-reserve, os-unreserve,
+    os-attach, os-detach, os-begin_detaching, os-roll_detaching, os-update_readonly_flag; volume_actions.py)."""
     ctx = _ctx(request)
     action = schemas.parse_volume_action(await read_json(request))
     volume_id = request.path_params["volume_id"]
@@ -143,6 +161,14 @@ async def volume_action(request: Request) -> Response:
         service.actions.mark_detached(ctx, volume_id, action.attachment_id)
     elif action.name == "os-update_readonly_flag":
         service.actions.update_readonly_flag(ctx, volume_id, bool(action.flag))
+    elif action.name == "os-retype":
+        service.changes.retype(ctx, volume_id, ops.parse_retype(action.arguments))
+    elif action.name == "os-volume_upload_image":
+        answer = service.changes.upload_to_image(ctx, volume_id, ops.parse_upload_image(action.arguments, _v(request)))
+        vtype = answer["volume_type"]
+        answer["volume_type"] = schemas.volume_type(vtype) if vtype is not None else None
+        answer["updated_at"] = schemas.time(answer["updated_at"])
+        return respond({"os-volume_upload_image": answer}, 202)
     else:
         {"os-reserve": service.actions.reserve, "os-unreserve": service.actions.unreserve,
          "os-begin_detaching": service.actions.begin_detaching,
@@ -199,16 +225,16 @@ async def list_snapshots(request: Request, detail: bool) -> Response:
     ctx = _ctx(request)
     limit = query_int(request, "limit", minimum=0)
     filters = {k: query_value(request, k) for k in ("name", "status", "volume_id")}
-    rows, page = _service(request).snapshots.list(
+    rows, page, count = _service(request).snapshots.list(
         ctx, filters=filters, limit=limit, marker=query_value(request, "marker"),
         offset=query_int(request, "offset", minimum=0), sort=query_value(request, "sort"),
         sort_key=query_value(request, "sort_key"), sort_dir=query_value(request, "sort_dir"))
-    items = [schemas.snapshot(s, show=detail) for s in rows]
+    items = [schemas.snapshot(s, show=detail, version=_v(request), summary=not detail) for s in rows]
     body: dict[str, Any] = {"snapshots": items}
     next_links = [] if not items else page_links(request, items, limit or (page if len(items) >= page else None))
     if next_links:
         body["snapshots_links"] = next_links
-    return respond(body)
+    return respond(_with_count(request, body, count))
 
 
 async def snapshots_index(request: Request) -> Response:
@@ -221,21 +247,21 @@ async def snapshots_detail(request: Request) -> Response:
 
 async def create_snapshot(request: Request) -> Response:
     ctx = _ctx(request)
-    req = schemas.parse_snapshot_create(await read_json(request))
+    req = schemas.parse_snapshot_create(await read_json(request), _v(request))
     snap = _service(request).snapshots.create(ctx, req)
-    return respond({"snapshot": schemas.snapshot(snap)}, 202)
+    return respond({"snapshot": schemas.snapshot(snap, version=_v(request))}, 202)
 
 
 async def show_snapshot(request: Request) -> Response:
     snap = _service(request).snapshots.get(_ctx(request), request.path_params["snapshot_id"])
-    return respond({"snapshot": schemas.snapshot(snap, show=True)})
+    return respond({"snapshot": schemas.snapshot(snap, show=True, version=_v(request))})
 
 
 async def update_snapshot(request: Request) -> Response:
     ctx = _ctx(request)
     changes = schemas.parse_update(await read_json(request), "snapshot")
     snap = _service(request).snapshots.update(ctx, request.path_params["snapshot_id"], changes)
-    return respond({"snapshot": schemas.snapshot(snap)})
+    return respond({"snapshot": schemas.snapshot(snap, version=_v(request))})
 
 
 async def delete_snapshot(request: Request) -> Response:
@@ -248,13 +274,41 @@ async def list_types(request: Request) -> Response:
     # OSC sends is_public=none (lower case) to mean "public and private" (Cinder's is_public=None).
     raw = request.query_params.get("is_public")
     is_public = None if raw is None or raw.lower() == "none" else query_bool(request, "is_public")
-    types = _service(request).types.list(_ctx(request), is_public)
-    return respond({"volume_types": [schemas.volume_type(t) for t in types]})
+    service = _service(request)
+    types = service.types.list(_ctx(request), is_public)
+    qos = service.types.qos_ids({t.id for t in types})
+    return respond({"volume_types": [schemas.volume_type(t, qos_specs_id=qos.get(t.id)) for t in types]})
 
 
 async def show_type(request: Request) -> Response:
-    vtype = _service(request).types.get(_ctx(request), request.path_params["type_id"])
-    return respond({"volume_type": schemas.volume_type(vtype)})
+    service = _service(request)
+    vtype = service.types.get(_ctx(request), request.path_params["type_id"])
+    return respond({"volume_type": schemas.volume_type(vtype, qos_specs_id=service.types.qos_ids({vtype.id})
+                                                       .get(vtype.id))})
+
+
+async def update_type(request: Request) -> Response:
+    ctx = _ctx(request)
+    changes = ops.parse_type_update(await read_json(request))
+    vtype = _service(request).types.update(ctx, request.path_params["type_id"], changes)
+    # Cinder's update answer is its plain view: no access key, no qos_specs_id (tempest's update schema).
+    body = schemas.volume_type(vtype, created=True)
+    body.pop(schemas.TYPE_PUBLIC_KEY)
+    return respond({"volume_type": body})
+
+
+async def type_access_list(request: Request) -> Response:
+    type_id = request.path_params["type_id"]
+    projects = _service(request).types.access_list(_ctx(request), type_id)
+    return respond({"volume_type_access": [{"volume_type_id": type_id, "project_id": p} for p in projects]})
+
+
+async def type_action(request: Request) -> Response:
+    """POST /types/{id}/action: addProjectAccess, removeProjectAccess."""
+    ctx = _ctx(request)
+    action, project_id = ops.parse_type_access(await read_json(request))
+    _service(request).types.change_access(ctx, request.path_params["type_id"], action, project_id)
+    return no_content(202)
 
 
 async def create_type(request: Request) -> Response:
@@ -326,12 +380,230 @@ async def get_pools(request: Request) -> Response:
     return respond({"pools": [schemas.pool(p, detail=detail) for p in _service(request).get_pools(ctx)]})
 
 
+# ------------------------------------------------------------------------------------------------ snapshot actions
+async def snapshot_action(request: Request) -> Response:
+    """POST /snapshots/{id}/action: os-reset_status (admin)."""
+    ctx = _ctx(request)
+    body = await read_json(request)
+    if list(body) != ["os-reset_status"]:
+        raise BadRequest(f"There is no such action: {', '.join(body) or None}")
+    args = schemas.body_object(body, "os-reset_status")
+    _service(request).snapshots.reset_status(ctx, request.path_params["snapshot_id"], args.get("status"))
+    return no_content(202)
+
+
+# ------------------------------------------------------------------------------------------------ backups
+def _backup_body(request: Request, backups: list[Backup]) -> list[dict[str, Any]]:
+    service = _service(request)
+    ctx = context_of(request)
+    admin = cloud_of(request).policy.allows(ctx, "backup:backup_project_attribute")
+    parents = service.backups.dependents([b.id for b in backups])
+    return [ops.backup(b, _base(request), version=_v(request), admin=admin, has_dependents=b.id in parents)
+            for b in backups]
+
+
+async def list_backups(request: Request, detail: bool) -> Response:
+    ctx = _ctx(request)
+    limit = query_int(request, "limit", minimum=0)
+    filters = {k: query_value(request, k) for k in ("name", "status", "volume_id")}
+    rows, count = _service(request).backups.list(
+        ctx, filters=filters, limit=limit, marker=query_value(request, "marker"),
+        offset=query_int(request, "offset", minimum=0), sort=query_value(request, "sort"),
+        sort_key=query_value(request, "sort_key"), sort_dir=query_value(request, "sort_dir"))
+    items = _backup_body(request, rows) if detail else [ops.backup_summary(b, _base(request)) for b in rows]
+    body: dict[str, Any] = {"backups": items}
+    if limit and len(items) >= limit:
+        body["backups_links"] = page_links(request, items, limit)
+    return respond(_with_count(request, body, count))
+
+
+async def backups_index(request: Request) -> Response:
+    return await list_backups(request, detail=False)
+
+
+async def backups_detail(request: Request) -> Response:
+    return await list_backups(request, detail=True)
+
+
+async def create_backup(request: Request) -> Response:
+    ctx = _ctx(request)
+    req = ops.parse_backup_create(await read_json(request), _v(request))
+    backup = _service(request).backups.create(ctx, req)
+    return respond({"backup": ops.backup_created(backup, _base(request), _v(request))}, 202)
+
+
+async def show_backup(request: Request) -> Response:
+    backup = _service(request).backups.get(_ctx(request), request.path_params["backup_id"])
+    return respond({"backup": _backup_body(request, [backup])[0]})
+
+
+async def update_backup(request: Request) -> Response:
+    """PUT /backups/{id}: from 3.9 on (before, Cinder has no such method: 404)."""
+    ctx = _ctx(request)
+    if _v(request) < mv.BACKUP_UPDATE:
+        raise NotFound("The resource could not be found.")
+    changes = ops.parse_backup_update(await read_json(request), _v(request))
+    backup = _service(request).backups.update(ctx, request.path_params["backup_id"], changes)
+    return respond({"backup": ops.backup_created(backup, _base(request), _v(request))})
+
+
+async def delete_backup(request: Request) -> Response:
+    _service(request).backups.delete(_ctx(request), request.path_params["backup_id"])
+    return no_content(202)
+
+
+async def restore_backup(request: Request) -> Response:
+    ctx = _ctx(request)
+    volume_id, name = ops.parse_restore(await read_json(request))
+    done = _service(request).backups.restore(ctx, request.path_params["backup_id"], volume_id, name)
+    return respond({"restore": {"backup_id": done.backup_id, "volume_id": done.volume_id,
+                                "volume_name": done.volume_name}}, 202)
+
+
+async def backup_action(request: Request) -> Response:
+    """POST /backups/{id}/action: os-reset_status, os-force_delete (admin)."""
+    ctx = _ctx(request)
+    body = await read_json(request)
+    backup_id = request.path_params["backup_id"]
+    if list(body) == ["os-reset_status"]:
+        args = schemas.body_object(body, "os-reset_status")
+        _service(request).backups.reset_status(ctx, backup_id, args.get("status"))
+    elif list(body) == ["os-force_delete"]:
+        _service(request).backups.delete(ctx, backup_id, force=True)
+    else:
+        raise BadRequest(f"There is no such action: {', '.join(body) or None}")
+    return no_content(202)
+
+
+# ------------------------------------------------------------------------------------------------ transfers
+def _transfers_collection(request: Request) -> str:
+    """/volume-transfers from 3.55 on (404 before, as Cinder), else /os-volume-transfer."""
+    collection = request.url.path.rstrip("/").split("/v3/", 1)[1].split("/")[1]
+    if collection == "volume-transfers" and _v(request) < mv.TRANSFER_WITH_SNAPSHOTS:
+        raise NotFound("The resource could not be found.")
+    return collection
+
+
+async def create_transfer(request: Request) -> Response:
+    ctx = _ctx(request)
+    collection = _transfers_collection(request)
+    req = ops.parse_transfer_create(await read_json(request), _v(request))
+    created = _service(request).transfers.create(ctx, req)
+    return respond({"transfer": ops.transfer(created.transfer, _base(request), collection, version=_v(request),
+                                             auth_key=created.auth_key)}, 202)
+
+
+async def list_transfers(request: Request, detail: bool) -> Response:
+    ctx = _ctx(request)
+    collection = _transfers_collection(request)
+    rows = _service(request).transfers.list(ctx)
+    return respond({"transfers": [ops.transfer(t, _base(request), collection, version=_v(request), detail=detail)
+                                  for t in rows]})
+
+
+async def transfers_index(request: Request) -> Response:
+    return await list_transfers(request, detail=False)
+
+
+async def transfers_detail(request: Request) -> Response:
+    return await list_transfers(request, detail=True)
+
+
+async def show_transfer(request: Request) -> Response:
+    ctx = _ctx(request)
+    collection = _transfers_collection(request)
+    found = _service(request).transfers.get(ctx, request.path_params["transfer_id"])
+    return respond({"transfer": ops.transfer(found, _base(request), collection, version=_v(request))})
+
+
+async def delete_transfer(request: Request) -> Response:
+    ctx = _ctx(request)
+    _transfers_collection(request)
+    _service(request).transfers.delete(ctx, request.path_params["transfer_id"])
+    return no_content(202)
+
+
+async def accept_transfer(request: Request) -> Response:
+    ctx = _ctx(request)
+    collection = _transfers_collection(request)
+    key = ops.parse_transfer_accept(await read_json(request))
+    done = _service(request).transfers.accept(ctx, request.path_params["transfer_id"], key)
+    body = ops.transfer(done.transfer, _base(request), collection, version=_v(request), detail=False)
+    return respond({"transfer": body}, 202)
+
+
+# ------------------------------------------------------------------------------------------------ services
+async def list_services(request: Request) -> Response:
+    rows = _service(request).services.list(_ctx(request), query_value(request, "host"),
+                                           query_value(request, "binary"))
+    return respond({"services": [ops.service(r, _v(request)) for r in rows]})
+
+
+# ------------------------------------------------------------------------------------------------ QoS specs
+async def list_qos(request: Request) -> Response:
+    rows = _service(request).qos.list(_ctx(request))
+    return respond({"qos_specs": [ops.qos_specs(q) for q in rows]})
+
+
+async def create_qos(request: Request) -> Response:
+    ctx = _ctx(request)
+    name, consumer, specs = ops.parse_qos_create(await read_json(request))
+    qos = _service(request).qos.create(ctx, name, consumer, specs)
+    return respond({"qos_specs": ops.qos_specs(qos), "links": ops.qos_links(qos, _base(request), ctx.project_id or "")})
+
+
+async def show_qos(request: Request) -> Response:
+    ctx = _ctx(request)
+    qos = _service(request).qos.get(ctx, request.path_params["qos_id"])
+    return respond({"qos_specs": ops.qos_specs(qos), "links": ops.qos_links(qos, _base(request), ctx.project_id or "")})
+
+
+async def update_qos(request: Request) -> Response:
+    ctx = _ctx(request)
+    specs = ops.parse_qos_keys(await read_json(request))
+    return respond({"qos_specs": _service(request).qos.set_keys(ctx, request.path_params["qos_id"], specs)})
+
+
+async def delete_qos_keys(request: Request) -> Response:
+    ctx = _ctx(request)
+    keys = ops.parse_qos_delete_keys(await read_json(request))
+    _service(request).qos.delete_keys(ctx, request.path_params["qos_id"], keys)
+    return no_content(202)
+
+
+async def delete_qos(request: Request) -> Response:
+    force = bool(query_bool(request, "force", False))
+    _service(request).qos.delete(_ctx(request), request.path_params["qos_id"], force=force)
+    return no_content(202)
+
+
+async def qos_associations(request: Request) -> Response:
+    types = _service(request).qos.associations(_ctx(request), request.path_params["qos_id"])
+    return respond({"qos_associations": [{"association_type": "volume_type", "name": t.name, "id": t.id}
+                                         for t in types]})
+
+
+async def qos_associate(request: Request) -> Response:
+    """GET /qos-specs/{id}/associate?vol_type_id= (a GET that changes, as Cinder's)."""
+    _service(request).qos.associate(_ctx(request), request.path_params["qos_id"], query_value(request, "vol_type_id"))
+    return no_content(202)
+
+
+async def qos_disassociate(request: Request) -> Response:
+    type_id = query_value(request, "vol_type_id")
+    if type_id is None:
+        raise BadRequest("Invalid input received: vol_type_id is required.")
+    _service(request).qos.disassociate(_ctx(request), request.path_params["qos_id"], type_id)
+    return no_content(202)
+
+
+async def qos_disassociate_all(request: Request) -> Response:
+    _service(request).qos.disassociate(_ctx(request), request.path_params["qos_id"])
+    return no_content(202)
+
+
 P = "/v3/{project_id}"
-routes = [
-    Route("/", root, methods=["GET"]),
-    Route("/v3", v3, methods=["GET"]),
-    Route("/v3/", v3, methods=["GET"]),
-    Route(P, v3, methods=["GET"]),
+scoped_routes = [
     Route(f"{P}/volumes", volumes_index, methods=["GET"]),
     Route(f"{P}/volumes", create_volume, methods=["POST"]),
     Route(f"{P}/volumes/detail", volumes_detail, methods=["GET"]),
@@ -350,6 +622,7 @@ routes = [
     Route(f"{P}/snapshots/{{snapshot_id}}", show_snapshot, methods=["GET"]),
     Route(f"{P}/snapshots/{{snapshot_id}}", update_snapshot, methods=["PUT"]),
     Route(f"{P}/snapshots/{{snapshot_id}}", delete_snapshot, methods=["DELETE"]),
+    Route(f"{P}/snapshots/{{snapshot_id}}/action", snapshot_action, methods=["POST"]),
     Route(f"{P}/snapshots/{{snapshot_id}}/metadata", get_metadata, methods=["GET"]),
     Route(f"{P}/snapshots/{{snapshot_id}}/metadata", set_metadata, methods=["POST", "PUT"]),
     Route(f"{P}/snapshots/{{snapshot_id}}/metadata/{{key}}", get_meta_item, methods=["GET"]),
@@ -358,7 +631,10 @@ routes = [
     Route(f"{P}/types", list_types, methods=["GET"]),
     Route(f"{P}/types", create_type, methods=["POST"]),
     Route(f"{P}/types/{{type_id}}", show_type, methods=["GET"]),
+    Route(f"{P}/types/{{type_id}}", update_type, methods=["PUT"]),
     Route(f"{P}/types/{{type_id}}", delete_type, methods=["DELETE"]),
+    Route(f"{P}/types/{{type_id}}/action", type_action, methods=["POST"]),
+    Route(f"{P}/types/{{type_id}}/os-volume-type-access", type_access_list, methods=["GET"]),
     Route(f"{P}/types/{{type_id}}/extra_specs", get_extra_specs, methods=["GET"]),
     Route(f"{P}/types/{{type_id}}/extra_specs", set_extra_specs, methods=["POST"]),
     Route(f"{P}/types/{{type_id}}/extra_specs/{{key}}", delete_extra_spec, methods=["DELETE"]),
@@ -369,6 +645,69 @@ routes = [
     Route(f"{P}/os-quota-sets/{{target}}/defaults", default_quota_set, methods=["GET"]),
     Route(f"{P}/os-availability-zone", availability_zones, methods=["GET"]),
     Route(f"{P}/scheduler-stats/get_pools", get_pools, methods=["GET"]),
+    Route(f"{P}/backups", backups_index, methods=["GET"]),
+    Route(f"{P}/backups", create_backup, methods=["POST"]),
+    Route(f"{P}/backups/detail", backups_detail, methods=["GET"]),
+    Route(f"{P}/backups/{{backup_id}}", show_backup, methods=["GET"]),
+    Route(f"{P}/backups/{{backup_id}}", update_backup, methods=["PUT"]),
+    Route(f"{P}/backups/{{backup_id}}", delete_backup, methods=["DELETE"]),
+    Route(f"{P}/backups/{{backup_id}}/restore", restore_backup, methods=["POST"]),
+    Route(f"{P}/backups/{{backup_id}}/action", backup_action, methods=["POST"]),
+    *[route for collection in ("os-volume-transfer", "volume-transfers") for route in (
+        Route(f"{P}/{collection}", transfers_index, methods=["GET"]),
+        Route(f"{P}/{collection}", create_transfer, methods=["POST"]),
+        Route(f"{P}/{collection}/detail", transfers_detail, methods=["GET"]),
+        Route(f"{P}/{collection}/{{transfer_id}}", show_transfer, methods=["GET"]),
+        Route(f"{P}/{collection}/{{transfer_id}}", delete_transfer, methods=["DELETE"]),
+        Route(f"{P}/{collection}/{{transfer_id}}/accept", accept_transfer, methods=["POST"]))],
+    Route(f"{P}/os-services", list_services, methods=["GET"]),
+    Route(f"{P}/qos-specs", list_qos, methods=["GET"]),
+    Route(f"{P}/qos-specs", create_qos, methods=["POST"]),
+    Route(f"{P}/qos-specs/{{qos_id}}", show_qos, methods=["GET"]),
+    Route(f"{P}/qos-specs/{{qos_id}}", update_qos, methods=["PUT"]),
+    Route(f"{P}/qos-specs/{{qos_id}}", delete_qos, methods=["DELETE"]),
+    Route(f"{P}/qos-specs/{{qos_id}}/delete_keys", delete_qos_keys, methods=["PUT"]),
+    Route(f"{P}/qos-specs/{{qos_id}}/associations", qos_associations, methods=["GET"]),
+    Route(f"{P}/qos-specs/{{qos_id}}/associate", qos_associate, methods=["GET"]),
+    Route(f"{P}/qos-specs/{{qos_id}}/disassociate", qos_disassociate, methods=["GET"]),
+    Route(f"{P}/qos-specs/{{qos_id}}/disassociate_all", qos_disassociate_all, methods=["GET"]),
+]
+
+
+class ProjectlessURLs:
+    """3.67: /volume/v3/volumes is /volume/v3/{project_id}/volumes for the token's project. Cinder serves both
+    forms at every microversion (3.67 only tells clients so); the project-less form is re-dispatched here to the
+    scoped routes with the token's project filled in, so each route exists once. A bare /v3/{project_id} is
+    the version document."""
+
+    def __init__(self) -> None:
+        self.collections = {r.path.split("/")[3] for r in scoped_routes if isinstance(r, Route)}
+        self.router = Router(routes=scoped_routes, redirect_slashes=False)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        rest: str = request.path_params["rest"]
+        first = rest.split("/", 1)[0]
+        if first not in self.collections:
+            if "/" not in rest and request.method in ("GET", "HEAD"):  # GET /v3/{project_id}
+                await (await v3(request))(scope, receive, send)
+            else:  # a scoped URL no route serves: the scoped router's own 404 or 405
+                await self.router(scope, receive, send)
+            return
+        project_id = context_of(request).project_id
+        if project_id is None:
+            raise NotFound("The resource could not be found.")
+        root = scope.get("root_path", "")
+        path = f"{root}/v3/{project_id}/{rest}"
+        await self.router({**scope, "path": path, "raw_path": path.encode(), "path_params": {}}, receive, send)
+
+
+routes = [
+    Route("/", root, methods=["GET"]),
+    Route("/v3", v3, methods=["GET"]),
+    Route("/v3/", v3, methods=["GET"]),
+    *scoped_routes,
+    Route("/v3/{rest:path}", ProjectlessURLs(), methods=["GET", "POST", "PUT", "DELETE"]),
 ]
 
 

@@ -1,5 +1,6 @@
-"""Block storage's wire shapes (Cinder v3 at microversion 3.0, plus Nova's os-volume_attachments): request
-validation with Cinder's messages, and one render function per resource.
+"""Block storage's wire shapes (Cinder v3 at microversions 3.0-3.70, plus Nova's os-volume_attachments):
+request validation with Cinder's messages, and one render function per resource, each given the request's
+microversion (what each version changes is listed in microversions.py).
 
 Cinder validates bodies with JSON schemas and answers "Invalid input for field/attribute size. Value: 0. 0 is
 less than the minimum of 1"; the helpers below produce the same sentences. Renderers follow Cinder's view
@@ -17,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from lab.cloud.errors import BadRequest, NotFound
 from lab.cloud.http import timestamp_naive
+from lab.cloud.microversion import Version
+from lab.cloud.volume import microversions as mv
 from lab.cloud.volume.models import Snapshot, Volume, VolumeAttachment, VolumeType
 
 if TYPE_CHECKING:  # the service's result types (their modules import this one for the request types)
@@ -25,7 +28,8 @@ if TYPE_CHECKING:  # the service's result types (their modules import this one f
     from lab.cloud.volume.volumes import VolumeView
 
 MAX_INT = 2**31 - 1
-VERSION = "3.0"
+# The cinder-volume service's id (3.48 `service_uuid`): one backend, one service, a fixed id.
+SERVICE_UUID = "5d4c9a4e-8f0b-4e8e-9d55-7ab1c0f5e001"
 UPDATED = "2016-02-08T12:20:21Z"
 DEFAULT_AZ = "nova"
 TYPE_PUBLIC_KEY = "os-volume-type-access:is_public"
@@ -128,6 +132,7 @@ class VolumeCreate:
     snapshot_id: str | None = None
     source_volid: str | None = None
     image_ref: str | None = None
+    backup_id: str | None = None  # 3.47
 
 
 _VOLUME_CREATE_KEYS = {"name", "description", "display_name", "display_description", "size", "availability_zone",
@@ -135,15 +140,16 @@ _VOLUME_CREATE_KEYS = {"name", "description", "display_name", "display_descripti
                        "imageRef", "image_id", "volume_type", "metadata", "multiattach", "source_replica"}
 
 
-def parse_volume_create(body: dict[str, Any]) -> VolumeCreate:
-    """POST /volumes. Explicit nulls are accepted for every optional key (OSC sends them)."""
+def parse_volume_create(body: dict[str, Any], version: Version = mv.MIN) -> VolumeCreate:
+    """POST /volumes. Explicit nulls are accepted for every optional key (OSC sends them); `backup_id` is read
+    from 3.47 on (before, Cinder ignores it)."""
     volume = body_object(body, "volume")
     no_extra_keys(volume, _VOLUME_CREATE_KEYS, "volume")
-    if volume.get("backup_id") is not None:
-        raise BadRequest("Invalid input received: Volume backups are not available in this cloud.")
     if volume.get("multiattach"):
         raise BadRequest("Invalid input received: Multi-attach volumes are not available in this cloud.")
-    has_source = any(volume.get(k) is not None for k in ("snapshot_id", "source_volid", "imageRef", "image_id"))
+    backup_id = optional_string(volume, "backup_id", "volume", 36) if version >= mv.VOLUME_CREATE_FROM_BACKUP else None
+    has_source = backup_id is not None or any(volume.get(k) is not None
+                                              for k in ("snapshot_id", "source_volid", "imageRef", "image_id"))
     return VolumeCreate(
         size=size_value(volume.get("size"), allow_null=has_source),
         name=optional_string(volume, "name", "volume") or optional_string(volume, "display_name", "volume"),
@@ -155,6 +161,7 @@ def parse_volume_create(body: dict[str, Any]) -> VolumeCreate:
         snapshot_id=optional_string(volume, "snapshot_id", "volume", 36),
         source_volid=optional_string(volume, "source_volid", "volume", 36),
         image_ref=optional_string(volume, "imageRef", "volume") or optional_string(volume, "image_id", "volume"),
+        backup_id=backup_id,
     )
 
 
@@ -176,12 +183,19 @@ def parse_update(body: dict[str, Any], key: str) -> dict[str, Any]:
 class SnapshotCreate:
     volume_id: str
     force: bool = False
+    allow_in_use: bool = False  # 3.66: in-use volumes need no force
     name: str | None = None
     description: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
 
 
-def parse_snapshot_create(body: dict[str, Any]) -> SnapshotCreate:
+SNAPSHOT_IN_USE_FLAG_MSG = (f"Since microversion {mv.SNAPSHOT_IN_USE} the 'force' flag is invalid for this request.  "
+                            "For backward compatability, however, when the 'force' flag is passed with a value "
+                            "evaluating to True, it is silently ignored.")
+
+
+def parse_snapshot_create(body: dict[str, Any], version: Version = mv.MIN) -> SnapshotCreate:
+    """POST /snapshots; from 3.66 on `force: false` is refused and `force: true` ignored, as Cinder does."""
     snapshot = body_object(body, "snapshot")
     no_extra_keys(snapshot, {"volume_id", "force", "name", "description", "display_name", "display_description",
                              "metadata"}, "snapshot")
@@ -193,9 +207,14 @@ def parse_snapshot_create(body: dict[str, Any]) -> SnapshotCreate:
     if not isinstance(volume_id, str):
         raise invalid("volume_id", volume_id, f"{volume_id!r} is not of type 'string'")
     force = snapshot.get("force")
+    forced = False if force is None else boolean_value(force, "force")
+    in_use = version >= mv.SNAPSHOT_IN_USE
+    if in_use and force is not None and not forced:
+        raise BadRequest(SNAPSHOT_IN_USE_FLAG_MSG)
     return SnapshotCreate(
         volume_id=volume_id,
-        force=False if force is None else boolean_value(force, "force"),
+        force=forced,
+        allow_in_use=in_use,
         name=optional_string(snapshot, "name", "snapshot") or optional_string(snapshot, "display_name", "snapshot"),
         description=(optional_string(snapshot, "description", "snapshot")
                      or optional_string(snapshot, "display_description", "snapshot")),
@@ -230,7 +249,7 @@ def parse_type_create(body: dict[str, Any]) -> TypeCreate:
 # POST /volumes/{id}/action: the actions this cloud serves, and those that take no arguments.
 STATUS_ACTIONS = ("os-reserve", "os-unreserve", "os-begin_detaching", "os-roll_detaching")
 ACTIONS = ("os-extend", "os-set_bootable", "os-reset_status", "os-attach", "os-detach", "os-update_readonly_flag",
-           *STATUS_ACTIONS)
+           "os-retype", "os-volume_upload_image", *STATUS_ACTIONS)
 
 
 @dataclass(frozen=True)
@@ -245,6 +264,7 @@ class VolumeAction:
     instance_uuid: str = ""  # os-attach
     mountpoint: str = ""  # os-attach
     attachment_id: str | None = None  # os-detach
+    arguments: Any = None  # os-retype, os-volume_upload_image: parsed by operator_schemas
 
 
 def _required_flag(body: dict[str, Any], action: str, key: str) -> bool:
@@ -276,6 +296,8 @@ def parse_volume_action(body: dict[str, Any]) -> VolumeAction:
                             mountpoint=str(arguments.get("mountpoint") or ""))
     if action == "os-detach":
         return VolumeAction(action, attachment_id=(args if isinstance(args, dict) else {}).get("attachment_id"))
+    if action in ("os-retype", "os-volume_upload_image"):
+        return VolumeAction(action, arguments=args)
     return VolumeAction(action)
 
 
@@ -341,9 +363,9 @@ def attachment(volume: Volume, att: VolumeAttachment) -> dict[str, Any]:
             "host_name": None, "volume_id": volume.id, "device": att.device, "id": volume.id}
 
 
-def volume(view: VolumeView, base: str, *, show: bool = False) -> dict[str, Any]:
-    """A volume at 3.0. `show` adds the extension keys of GET /volumes/{id} and /volumes/detail, those the
-    policy lets the caller see (`view.shows`)."""
+def volume(view: VolumeView, base: str, *, show: bool = False, version: Version = mv.MIN) -> dict[str, Any]:
+    """A volume at `version`. `show` adds the extension keys of GET /volumes/{id} and /volumes/detail, those
+    the policy lets the caller see (`view.shows`); the keys later microversions add are in microversions.py."""
     v, type_name, attachments, shows = view.volume, view.type_name, view.attachments, view.shows
     body: dict[str, Any] = {
         "id": v.id, "status": v.status, "size": v.size, "availability_zone": v.availability_zone,
@@ -355,6 +377,21 @@ def volume(view: VolumeView, base: str, *, show: bool = False) -> dict[str, Any]
         "bootable": "true" if v.bootable else "false", "encrypted": False, "replication_status": None,
         "consistencygroup_id": None, "multiattach": False,
     }
+    if version >= mv.GROUP_VOLUME:
+        body["group_id"] = None
+    if version >= mv.VOLUME_DETAIL_PROVIDER_ID and shows.admin:
+        body["provider_id"] = None
+    if version >= mv.VOLUME_SHARED_TARGETS_AND_SERVICE_FIELDS:
+        body["shared_targets"] = False
+        body["service_uuid"] = SERVICE_UUID
+    if version >= mv.VOLUME_CLUSTER_NAME and shows.admin:
+        body["cluster_name"] = None
+    if version >= mv.VOLUME_TYPE_ID_IN_VOL_DETAILS:
+        body["volume_type_id"] = v.volume_type_id
+    if version >= mv.ENCRYPTION_KEY_ID_IN_DETAILS:
+        body["encryption_key_id"] = None
+    if version >= mv.USE_QUOTA:
+        body["consumes_quota"] = True
     if show:
         body["os-vol-tenant-attr:tenant_id"] = v.project_id
         if v.image_metadata:
@@ -374,25 +411,33 @@ def volume_summary(v: Volume, base: str) -> dict[str, Any]:
     return {"id": v.id, "name": v.name, "links": links(base, v.project_id, "volumes", v.id)}
 
 
-def snapshot(s: Snapshot, *, show: bool = False) -> dict[str, Any]:
-    """A snapshot at 3.0; `show` adds the extended attributes of GET /snapshots/{id} and detail."""
+def snapshot(s: Snapshot, *, show: bool = False, version: Version = mv.MIN, summary: bool = False) -> dict[str, Any]:
+    """A snapshot at `version`; `show` adds the extended attributes of GET /snapshots/{id} and detail; a
+    `summary` (GET /snapshots) has no keys of later microversions."""
     body: dict[str, Any] = {
         "id": s.id, "created_at": time(s.created_at), "updated_at": time(s.updated_at), "name": s.name,
         "description": s.description, "volume_id": s.volume_id, "status": s.status, "size": s.size,
         "metadata": dict(s.metadata_ or {}),
     }
+    if not summary:
+        if version >= mv.GROUP_SNAPSHOTS:
+            body["group_snapshot_id"] = None
+        if version >= mv.SNAPSHOT_LIST_USER_ID:
+            body["user_id"] = s.user_id
+        if version >= mv.USE_QUOTA:
+            body["consumes_quota"] = True
     if show:
         body["os-extended-snapshot-attributes:progress"] = s.progress
         body["os-extended-snapshot-attributes:project_id"] = s.project_id
     return body
 
 
-def volume_type(t: VolumeType, *, created: bool = False) -> dict[str, Any]:
+def volume_type(t: VolumeType, *, created: bool = False, qos_specs_id: str | None = None) -> dict[str, Any]:
     """A volume type. The create answer comes from Cinder's older view builder, which has no `qos_specs_id`
     (tempest's create_volume_type schema refuses one)."""
     body = {"id": t.id, "name": t.name, "description": t.description, "is_public": t.is_public,
             TYPE_PUBLIC_KEY: t.is_public, "extra_specs": dict(t.extra_specs or {})}
-    return body if created else {**body, "qos_specs_id": None}
+    return body if created else {**body, "qos_specs_id": qos_specs_id}
 
 
 def nova_attachment(att: VolumeAttachment) -> dict[str, Any]:
@@ -401,7 +446,8 @@ def nova_attachment(att: VolumeAttachment) -> dict[str, Any]:
 
 
 def version_entry(base: str) -> dict[str, Any]:
-    return {"id": "v3.0", "status": "CURRENT", "version": VERSION, "min_version": VERSION, "updated": UPDATED,
+    return {"id": "v3.0", "status": "CURRENT", "version": mv.RANGE.max_version, "min_version": mv.RANGE.min_version,
+            "updated": UPDATED,
             "links": [{"rel": "self", "href": f"{base}/volume/v3/"}],
             "media-types": [{"base": "application/json",
                              "type": "application/vnd.openstack.volume+json;version=3"}]}
@@ -429,7 +475,8 @@ def absolute_limits(a: AbsoluteLimits) -> dict[str, Any]:
         "maxTotalBackupGigabytes": q["backup_gigabytes"]}
     if a.used is not None:
         absolute.update(totalVolumesUsed=a.used.volumes, totalSnapshotsUsed=a.used.snapshots,
-                        totalGigabytesUsed=a.used.gigabytes, totalBackupsUsed=0, totalBackupGigabytesUsed=0)
+                        totalGigabytesUsed=a.used.gigabytes, totalBackupsUsed=a.used.backups,
+                        totalBackupGigabytesUsed=a.used.backup_gigabytes)
     return {"rate": [], "absolute": absolute}
 
 

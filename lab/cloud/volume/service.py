@@ -1,8 +1,11 @@
-"""Block storage behaviour (Cinder v3 subset at microversion 3.0): the `VolumeService` that `cloud.volume` is.
+"""Block storage behaviour (Cinder v3 subset at microversions 3.0-3.70): the `VolumeService` that `cloud.volume`
+is.
 
 A facade over one object per resource, each with its own module: `volumes` (volumes.py), `snapshots`
-(snapshots.py), `types` (types.py), `actions` (volume_actions.py: Cinder's attach bookkeeping), `attachments`
-(attachments.py: Nova's os-volume_attachments and the contract compute calls) and `quotas` (quotas.py). The
+(snapshots.py), `types` (types.py, with access lists), `actions` (volume_actions.py: Cinder's attach
+bookkeeping), `attachments` (attachments.py: Nova's os-volume_attachments and the contract compute calls),
+`quotas` (quotas.py), `backups` (backups.py), `transfers` (transfers.py), `services` (services.py), `qos`
+(qos.py) and `changes` (volume_changes.py: retype and upload to image). The
 facade itself holds what the other services are promised (lab/cloud/contracts.py), the plugin hooks
 (lab/cloud/plugin.py) and the questions that span the resources (backend pools). The routes call one resource
 object per request; nothing here builds a response body (schemas.py renders).
@@ -23,11 +26,16 @@ from lab.cloud.db import count
 from lab.cloud.errors import CloudError
 from lab.cloud.plugin import Purge
 from lab.cloud.volume.attachments import Attachments
-from lab.cloud.volume.models import Snapshot, Volume, VolumeAttachment
+from lab.cloud.volume.backups import Backups
+from lab.cloud.volume.models import Backup, Snapshot, Transfer, Volume, VolumeAttachment
+from lab.cloud.volume.qos import Qos
 from lab.cloud.volume.quotas import VolumeQuotas
+from lab.cloud.volume.services import VolumeServices
 from lab.cloud.volume.snapshots import Snapshots
+from lab.cloud.volume.transfers import Transfers
 from lab.cloud.volume.types import VolumeTypes
 from lab.cloud.volume.volume_actions import VolumeActions
+from lab.cloud.volume.volume_changes import VolumeChanges
 from lab.cloud.volume.volumes import Volumes, provisioned_gb
 
 log = logging.getLogger(__name__)
@@ -61,6 +69,11 @@ class VolumeService:
         self.actions = VolumeActions(cloud)
         self.attachments = Attachments(cloud)
         self.quotas = VolumeQuotas(cloud)
+        self.backups = Backups(cloud)
+        self.transfers = Transfers(cloud)
+        self.services = VolumeServices(cloud)
+        self.qos = Qos(cloud)
+        self.changes = VolumeChanges(cloud)
 
     # ------------------------------------------------------------------ the contract (lab/cloud/contracts.py)
     def server_volumes(self, db: Session, server_ids: list[str]) -> dict[str, list[str]]:
@@ -77,6 +90,9 @@ class VolumeService:
         db, project_id = purge.db, purge.project_id
         volumes = list(db.scalars(select(Volume).where(Volume.project_id == project_id)))
         volume_ids = [v.id for v in volumes]
+        purge.removed["volume_transfers"] += self.transfers.purge(db, project_id, volume_ids)
+        backup_ids = self.backups.purge(db, project_id, purge.now)
+        purge.removed["volume_backups"] += len(backup_ids)
         snapshots = list(db.scalars(select(Snapshot).where(or_(Snapshot.project_id == project_id,
                                                                Snapshot.volume_id.in_(volume_ids)))))
         detach = []
@@ -98,7 +114,7 @@ class VolumeService:
             db.delete(volume)
             purge.removed["volumes"] += 1
         purge.leftovers["volume"] = {"detach": detach, "snapshots": [s.id for s in snapshots],
-                                     "volumes": volume_ids}
+                                     "volumes": volume_ids, "backups": backup_ids}
         db.flush()
 
     def after_purge(self, leftovers: dict[str, list[Any]]) -> None:
@@ -111,10 +127,14 @@ class VolumeService:
             self.driver.delete_snapshot(snapshot_id)
         for volume_id in leftovers.get("volumes") or []:
             self.driver.delete_volume(volume_id)
+        for backup_id in leftovers.get("backups") or []:
+            self.backups.remove_file(backup_id)
 
     def holdings(self, db: Session, project_id: str, user_ids: list[str]) -> dict[str, int]:
         return {"volumes": count(db, Volume, Volume.project_id == project_id),
-                "volume_snapshots": count(db, Snapshot, Snapshot.project_id == project_id)}
+                "volume_snapshots": count(db, Snapshot, Snapshot.project_id == project_id),
+                "volume_backups": count(db, Backup, Backup.project_id == project_id),
+                "volume_transfers": count(db, Transfer, Transfer.project_id == project_id)}
 
     def bootstrap(self) -> None:
         """The default volume type (idempotent)."""

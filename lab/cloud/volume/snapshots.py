@@ -31,6 +31,8 @@ from lab.cloud.volume.volumes import (
 )
 
 SNAPSHOT_SORT_KEYS = ("id", "name", "status", "size", "created_at", "updated_at")
+# Cinder's snapshot reset-status schema (cinder/api/schemas/snapshot_actions.py).
+RESET_STATUSES = ("available", "error", "creating", "deleting", "error_deleting", "backing-up", "restoring")
 
 if TYPE_CHECKING:
     from lab.cloud.app import Cloud
@@ -63,13 +65,14 @@ class Snapshots:
         return snap
 
     def create(self, ctx: RequestContext, req: SnapshotCreate) -> Snapshot:
-        """POST /snapshots. At 3.0 an in-use volume needs force=true (Cinder's 400 otherwise)."""
+        """POST /snapshots. Before 3.66 an in-use volume needs force=true (Cinder's 400 otherwise); from 3.66 on
+        it needs nothing (`req.allow_in_use`)."""
         total_gb = self.driver.get_volume_stats().total_capacity_gb
         now = self.cloud.clock.now()
         with self.cloud.db.write() as db:
             volume = find_volume(db, self.cloud.policy, ctx, req.volume_id)
             self.cloud.policy.enforce(ctx, "volume:create_snapshot", volume.project_id)
-            allowed = ("available", "in-use") if req.force else ("available",)
+            allowed = ("available", "in-use") if req.force or req.allow_in_use else ("available",)
             if volume.status not in allowed:
                 raise BadRequest(f"Invalid volume: Volume {volume.id} status must be available, but current status "
                                  f"is: {volume.status}.")
@@ -96,9 +99,9 @@ class Snapshots:
 
     def list(self, ctx: RequestContext, *, filters: dict[str, Any], limit: int | None = None,
                        marker: str | None = None, offset: int | None = None, sort: str | None = None,
-                       sort_key: str | None = None, sort_dir: str | None = None) -> tuple[list[Snapshot], int]:
+                       sort_key: str | None = None, sort_dir: str | None = None) -> tuple[list[Snapshot], int, int]:
         """GET /snapshots[/detail]: newest first (or `sort`), filters name, status, volume_id; limit (0 is an
-        empty page, as in Cinder), marker, offset."""
+        empty page, as in Cinder), marker, offset. Returns the page, the page size and the number of matches."""
         self.cloud.policy.enforce(ctx, "volume:get_all_snapshots")
         spec = _sort_spec(sort, sort_key, sort_dir, SNAPSHOT_SORT_KEYS)
         page = min(self.cloud.settings.max_page_size if limit is None else limit, self.cloud.settings.max_page_size)
@@ -110,6 +113,7 @@ class Snapshots:
                 if filters.get(key) is not None:
                     query = query.where(getattr(Snapshot, key) == filters[key])
             rows = list(db.scalars(query))
+        count = len(rows)
         for key, desc in reversed([*spec, ("id", True)]):  # stable sorts, least significant key first
             rows.sort(key=functools.partial(_sort_value, key=key), reverse=desc)
         if marker is not None:
@@ -119,7 +123,7 @@ class Snapshots:
             rows = rows[position + 1:]
         if offset:
             rows = rows[offset:]
-        return rows[:page], page
+        return rows[:page], page, count
 
     def update(self, ctx: RequestContext, snapshot_id: str, changes: dict[str, Any]) -> Snapshot:
         """PUT /snapshots/{id}: name, description, metadata."""
@@ -159,6 +163,16 @@ class Snapshots:
             snap.metadata_ = current
             snap.updated_at = self.cloud.clock.now()
             return dict(current)
+
+    def reset_status(self, ctx: RequestContext, snapshot_id: str, status: str | None) -> None:
+        """os-reset_status (admin): put a snapshot stuck in a transition back to a status."""
+        if status not in RESET_STATUSES:
+            raise BadRequest(f"Invalid input for field/attribute status. Value: {status}. {status!r} is not one of "
+                             f"{list(RESET_STATUSES)}")
+        with self.cloud.db.write() as db:
+            snap = find_snapshot(db, self.cloud.policy, ctx, snapshot_id)
+            self.cloud.policy.enforce(ctx, "volume_extension:snapshot_admin_actions:reset_status", snap.project_id)
+            snap.status, snap.updated_at = status, self.cloud.clock.now()
 
     def delete(self, ctx: RequestContext, snapshot_id: str) -> None:
         """DELETE /snapshots/{id}: an available or errored snapshot; the file goes in the worker."""

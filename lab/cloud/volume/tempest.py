@@ -5,14 +5,17 @@ options the service needs."""
 from __future__ import annotations
 
 from lab.cloud.plugin import AdminGet, Tempest
+from lab.cloud.volume import microversions
 
 
 def conf(get: AdminGet) -> dict[str, dict[str, str]]:
     return {
         "volume": {"catalog_type": "block-storage", "build_interval": "1", "build_timeout": "60",
-                   "volume_size": "1", "volume_size_extend": "1", "min_microversion": "3.0",
-                   "max_microversion": "3.0", "storage_protocol": "file", "vendor_name": "StackLab"},
-        "volume-feature-enabled": {"snapshot": "true", "clone": "true", "backup": "false",
+                   "volume_size": "1", "volume_size_extend": "1",
+                   "min_microversion": microversions.RANGE.min_version,
+                   "max_microversion": microversions.RANGE.max_version, "storage_protocol": "file",
+                   "vendor_name": "StackLab"},
+        "volume-feature-enabled": {"snapshot": "true", "clone": "true", "backup": "true",
                                    "manage_volume": "false", "manage_snapshot": "false", "multi_backend": "false",
                                    "extend_attached_volume": "false", "api_extensions": "",
                                    "extend_volume_with_snapshot": "true"},
@@ -36,8 +39,24 @@ TEMPEST = Tempest(
         r"tempest\.api\.volume\.test_volume_absolute_limits",
         r"tempest\.api\.volume\.test_volumes_clone\.",
         r"tempest\.api\.volume\.test_volume_delete_cascade",
+        r"tempest\.api\.volume\.test_volume_transfers",
+        r"tempest\.api\.volume\.test_volumes_backup",
+        r"tempest\.api\.volume\.admin\.test_volume_services",
+        r"tempest\.api\.volume\.admin\.test_qos",
+        r"tempest\.api\.volume\.admin\.test_volume_types",
+        r"tempest\.api\.volume\.admin\.test_volume_type_access",
+        r"tempest\.api\.volume\.admin\.test_volumes_backup",
+        r"tempest\.api\.volume\.admin\.test_backups_quotas",
+        r"tempest\.api\.volume\.admin\.test_snapshots_actions",
+        r"tempest\.api\.volume\.admin\.test_volume_retype",
     ), expected_failures={
-        "tempest.api.volume.test_volumes_actions.VolumesActionsTest.test_volume_upload":
-            "os-volume_upload_image (volume to Glance image) is not implemented",
+        # Added with issue 16 without a tempest run here (the lead's run decides): the suites above were written
+        # against their tempest schemas and Cinder's behaviour; what fails is listed once seen.
+        "tempest.api.volume.admin.test_snapshots_actions.SnapshotsActionsTest.test_update_snapshot_status":
+            "os-update_snapshot_status (Nova's assisted snapshots) is not implemented",
+        "tempest.api.volume.admin.test_snapshots_actions.SnapshotsActionsTest.test_snapshot_force_delete":
+            "os-force_delete of snapshots is not implemented (os-reset_status then delete is)",
+        "tempest.api.volume.admin.test_volumes_backup.VolumesBackupsAdminTest.test_volume_backup_export_import":
+            "backup export_record / import_record is not implemented",
     }, conf="lab.cloud.volume.tempest:conf",
 )

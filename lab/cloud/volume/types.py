@@ -1,4 +1,5 @@
-"""Volume types: the default `__DEFAULT__` type every lab has, and the ones an admin adds (with extra specs).
+"""Volume types: the default `__DEFAULT__` type every lab has, and the ones an admin adds (with extra specs,
+QoS specs, and for a private type the projects that may use it: `volume type set --project`).
 
 In Cinder a type is how a user picks a backend (`volume_backend_name` in its extra specs) and a class of
 service; this lab has one backend, so types only label volumes, carry per-type quotas and can be listed.
@@ -6,14 +7,16 @@ service; this lab has one backend, so types only label volumes, carry per-type q
 
 from __future__ import annotations
 
+import builtins
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest, Conflict, NotFound
-from lab.cloud.volume.models import Volume, VolumeType
+from lab.cloud.volume.models import QosAssociation, Volume, VolumeType, VolumeTypeAccess
+from lab.cloud.volume.qos import qos_of
 from lab.cloud.volume.schemas import TypeCreate
 
 if TYPE_CHECKING:
@@ -35,12 +38,20 @@ def sees_private_types(policy: Policy, ctx: RequestContext) -> bool:
     return policy.allows(ctx, "context_is_admin")
 
 
+def visible(db: Session, policy: Policy, ctx: RequestContext, vtype: VolumeType) -> bool:
+    """Public types are everyone's; a private one is an admin's and that of the projects on its access list."""
+    if vtype.is_public or sees_private_types(policy, ctx):
+        return True
+    return db.scalar(select(VolumeTypeAccess.id).where(VolumeTypeAccess.volume_type_id == vtype.id,
+                                                       VolumeTypeAccess.project_id == ctx.project_id)) is not None
+
+
 def find_type(db: Session, policy: Policy, ctx: RequestContext, name_or_id: str | None) -> VolumeType:
     """A type by id or name (None: the default). Raises Cinder's 404."""
     if name_or_id is None:
         return default_type(db)
     found = db.get(VolumeType, name_or_id) or db.scalar(select(VolumeType).where(VolumeType.name == name_or_id))
-    if found is None or (not found.is_public and not sees_private_types(policy, ctx)):
+    if found is None or not visible(db, policy, ctx, found):
         raise NotFound(f"Volume type with name {name_or_id} could not be found.")
     return found
 
@@ -63,7 +74,10 @@ class VolumeTypes:
         with self.cloud.db.read() as db:
             query = select(VolumeType).order_by(VolumeType.name)
             if not sees_private_types(self.cloud.policy, ctx):
-                query = query.where(VolumeType.is_public.is_(True))
+                shared = select(VolumeTypeAccess.volume_type_id).where(VolumeTypeAccess.project_id == ctx.project_id)
+                query = query.where(or_(VolumeType.is_public.is_(True), VolumeType.id.in_(shared)))
+                if is_public is not None:
+                    query = query.where(VolumeType.is_public.is_(is_public))
             elif is_public is not None:
                 query = query.where(VolumeType.is_public.is_(is_public))
             return list(db.scalars(query))
@@ -75,7 +89,7 @@ class VolumeTypes:
             if type_id == "default":
                 return default_type(db)
             found = db.get(VolumeType, type_id)
-            if found is None or (not found.is_public and not sees_private_types(self.cloud.policy, ctx)):
+            if found is None or not visible(db, self.cloud.policy, ctx, found):
                 raise NotFound(f"Volume type {type_id} could not be found.")
             return found
 
@@ -105,6 +119,8 @@ class VolumeTypes:
                 raise BadRequest("Default volume type can not be deleted")
             if db.scalar(select(Volume.id).where(Volume.volume_type_id == type_id).limit(1)) is not None:
                 raise BadRequest("Target volume type is still in use.")
+            db.execute(delete(VolumeTypeAccess).where(VolumeTypeAccess.volume_type_id == type_id))
+            db.execute(delete(QosAssociation).where(QosAssociation.volume_type_id == type_id))
             db.delete(vtype)
 
     def set_extra_specs(self, ctx: RequestContext, type_id: str, specs: dict[str, Any]) -> dict[str, str]:
@@ -129,6 +145,65 @@ class VolumeTypes:
                 raise NotFound(f"Volume Type {type_id} has no extra specs with key {key}.")
             specs.pop(key)
             vtype.extra_specs = specs
+
+
+    # ------------------------------------------------------------------ update, access lists
+    def update(self, ctx: RequestContext, type_id: str, changes: dict[str, Any]) -> VolumeType:
+        """PUT /types/{id} (admin): name, description, is_public; 409 for a name taken."""
+        self.cloud.policy.enforce(ctx, "volume_extension:type_update")
+        with self.cloud.db.write() as db:
+            vtype = self._admin_find(db, type_id)
+            if "name" in changes and changes["name"] != vtype.name:
+                if vtype.name == DEFAULT_TYPE:
+                    raise BadRequest("The name of the default volume type cannot be changed.")
+                if db.scalar(select(VolumeType.id).where(VolumeType.name == changes["name"])) is not None:
+                    raise Conflict(f"Volume Type {changes['name']} already exists.")
+            for key, value in changes.items():
+                setattr(vtype, key, value)
+            return vtype
+
+    def access_list(self, ctx: RequestContext, type_id: str) -> builtins.list[str]:
+        """GET /types/{id}/os-volume-type-access: the projects of a private type (400 for a public one)."""
+        self.cloud.policy.enforce(ctx, "volume_extension:volume_type_access:get_all_for_type")
+        with self.cloud.db.read() as db:
+            vtype = self._admin_find(db, type_id)
+            if vtype.is_public:
+                raise BadRequest("Access list not available for public volume types.")
+            return list(db.scalars(select(VolumeTypeAccess.project_id)
+                                   .where(VolumeTypeAccess.volume_type_id == vtype.id)
+                                   .order_by(VolumeTypeAccess.project_id)))
+
+    def change_access(self, ctx: RequestContext, type_id: str, action: str, project_id: str) -> None:
+        """addProjectAccess / removeProjectAccess (admin) on a private type; 409 for a project already on the
+        list, 404 for one not on it."""
+        self.cloud.policy.enforce(ctx, f"volume_extension:volume_type_access:{action}")
+        with self.cloud.db.write() as db:
+            vtype = self._admin_find(db, type_id)
+            if vtype.is_public:
+                raise BadRequest("Invalid volume type: Type access modification is not applicable to public "
+                                 "volume type.")
+            row = db.scalar(select(VolumeTypeAccess).where(VolumeTypeAccess.volume_type_id == vtype.id,
+                                                           VolumeTypeAccess.project_id == project_id))
+            if action == "addProjectAccess":
+                if row is not None:
+                    raise Conflict(f"Volume type access for {vtype.id} / {project_id} combination already exists.")
+                db.add(VolumeTypeAccess(volume_type_id=vtype.id, project_id=project_id))
+            else:
+                if row is None:
+                    raise NotFound(f"Volume type access not found for {vtype.id} / {project_id} combination.")
+                db.delete(row)
+
+    @staticmethod
+    def _admin_find(db: Session, type_id: str) -> VolumeType:
+        vtype = db.get(VolumeType, type_id)
+        if vtype is None:
+            raise NotFound(f"Volume type {type_id} could not be found.")
+        return vtype
+
+    def qos_ids(self, type_ids: set[str]) -> dict[str, str]:
+        """The QoS specs id of each type that has one (its `qos_specs_id`)."""
+        with self.cloud.db.read() as db:
+            return qos_of(db, type_ids)
 
 
 def type_names(db: Session, ids: set[str]) -> dict[str, str]:

@@ -24,7 +24,7 @@ from lab.cloud.context import RequestContext
 from lab.cloud.drivers.base import DriverError, ImageSpec
 from lab.cloud.errors import BadRequest, CloudError, NotFound, OverLimit
 from lab.cloud.volume import quotas
-from lab.cloud.volume.models import Snapshot, Volume, VolumeAttachment, VolumeType
+from lab.cloud.volume.models import Backup, Snapshot, Volume, VolumeAttachment, VolumeType
 from lab.cloud.volume.schemas import DEFAULT_AZ, VolumeCreate
 from lab.cloud.volume.types import find_type, type_names
 
@@ -108,6 +108,7 @@ class VolumeView:
 class VolumePage:
     views: list[VolumeView]
     limit: int  # the page size used (for the next link)
+    count: int = 0  # how many match the filters, across pages (3.45 `count`)
 
 
 def _sort_spec(sort: str | None, sort_key: str | None, sort_dir: str | None,
@@ -193,6 +194,7 @@ class Volumes:
                 query = query.where(Volume.bootable.is_(filters["bootable"]))
             rows = [v for v in db.scalars(query)
                     if all((v.metadata_ or {}).get(k) == val for k, val in metadata.items())]
+            count = len(rows)
             for key, desc in reversed([*spec, ("id", True)]):  # stable sorts, least significant key first
                 rows.sort(key=functools.partial(_sort_value, key=key), reverse=desc)
             if marker is not None:
@@ -202,7 +204,7 @@ class Volumes:
                 rows = rows[position + 1:]
             if offset:
                 rows = rows[offset:]
-            return VolumePage(self._views(db, ctx, rows[:page]), page)
+            return VolumePage(self._views(db, ctx, rows[:page]), page, count)
 
     # ------------------------------------------------------------------ creating
     def create(self, ctx: RequestContext, req: VolumeCreate) -> VolumeView:
@@ -254,6 +256,18 @@ class Volumes:
                     raise BadRequest(f"Invalid input received: Volume size '{size}'GB cannot be smaller than "
                                      f"original volume size {source.size}GB. They must be >= original volume size.")
                 bootable = source.bootable
+            elif req.backup_id is not None:  # 3.47
+                backup = db.get(Backup, req.backup_id)
+                if backup is None or (backup.project_id != ctx.project_id
+                                      and not sees_every_project(self.cloud.policy, ctx)):
+                    raise NotFound(f"Backup {req.backup_id} could not be found.")
+                if backup.status != "available":
+                    raise BadRequest(f"Invalid backup: Backup status must be available, but the current status is "
+                                     f"\"{backup.status}\".")
+                size = size or backup.size
+                if size < backup.size:
+                    raise BadRequest(f"Invalid input received: Volume size '{size}'GB cannot be smaller than the "
+                                     f"backup size {backup.size}GB. It must be >= backup size.")
             elif image is not None:
                 size = size or max(1, math.ceil(image_bytes / GIB))
                 if image_bytes > size * GIB:
@@ -280,7 +294,8 @@ class Volumes:
                           resource_id=volume.id, action="create", size=size, volume_type=vtype.name,
                           name=req.name)
             worker.enqueue(db, now, "volume.create", volume.id, snapshot_id=req.snapshot_id,
-                           source_volid=req.source_volid, image_id=image.id if image else None)
+                           source_volid=req.source_volid, image_id=image.id if image else None,
+                           backup_id=req.backup_id)
             view = VolumeView(volume, vtype.name, [])
         self.cloud.worker.wake()
         return view
@@ -438,6 +453,9 @@ def _create_job(cloud: Cloud, job: worker.JobSpec) -> None:
             except CloudError as exc:
                 raise DriverError(f"image {job.payload['image_id']}: {exc.message}") from None
             info = driver.copy_image_to_volume(volume.id, image, volume.size)
+        elif job.payload.get("backup_id"):
+            info = driver.create_volume(volume.id, volume.size)
+            info = driver.import_from_file(volume.id, cloud.services["volume"].backups.path(job.payload["backup_id"]))
         else:
             info = driver.create_volume(volume.id, volume.size)
     except DriverError as exc:  # a backend refusal will not change on a retry: error now, with the reason

@@ -1,0 +1,18 @@
+"""The load-balancing service (Octavia v2) as the cloud sees it: see lab/cloud/plugin.py."""
+
+from lab.cloud.loadbalancer.loadbalancers import JOBS
+from lab.cloud.loadbalancer.policies import RULES
+from lab.cloud.loadbalancer.quotas import RESOURCES
+from lab.cloud.plugin import CatalogEntry, Meter, Plugin, ServiceSpec
+
+PLUGIN = Plugin(
+    spec=ServiceSpec("loadbalancer", "/load-balancer", "octavia",
+                     (CatalogEntry("load-balancer", "octavia", "/load-balancer"),)),
+    service="lab.cloud.loadbalancer.service:LoadBalancerService",
+    routes="lab.cloud.loadbalancer.routes",
+    policies=RULES,
+    quotas=RESOURCES,
+    # Sina Web Services priced a load balancer by the hour, beside instances and public IPs.
+    meters=(Meter("loadbalancer", "presence", "load_balancers", "0.025", "hour"),),
+    jobs=JOBS,
+)

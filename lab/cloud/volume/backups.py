@@ -1,0 +1,382 @@
+"""Volume backups (Cinder's backup service): create (full or incremental, of an in-use volume with `force`, or of
+a snapshot), list/show, update, restore to the same or a new volume, delete, reset-status; and the worker jobs
+that copy the bytes.
+
+A backup is a file under the lab's data directory (`<data_dir>/backups/backup-<id>.<format>`), outside the
+volume backend: it survives the volume's delete, which is what a backup is for. Statuses as in Cinder:
+creating -> available (the volume is `backing-up` meanwhile and returns to its status), restoring -> available
+(the target volume is `restoring-backup`, then available), deleting -> gone; a failure is `error` with
+`fail_reason`. An incremental backup records its parent (the newest available backup of the volume) as
+Cinder's chain does, so the parent cannot be deleted while it has dependents; the lab stores every backup
+whole, so each restores on its own. Backups count against the `backups` and `backup_gigabytes` quotas.
+"""
+
+from __future__ import annotations
+
+import builtins
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lab.cloud import events, worker
+from lab.cloud.context import RequestContext
+from lab.cloud.drivers.base import DriverError
+from lab.cloud.errors import BadRequest, NotFound, OverLimit
+from lab.cloud.quotas import Exceeded
+from lab.cloud.volume import quotas
+from lab.cloud.volume.models import Backup, Snapshot, Volume
+from lab.cloud.volume.schemas import DEFAULT_AZ
+from lab.cloud.volume.types import default_type
+from lab.cloud.volume.volumes import _sort_spec, _sort_value, check_capacity, find_volume, sees_every_project
+
+if TYPE_CHECKING:
+    from lab.cloud.app import Cloud
+    from lab.cloud.policy import Policy
+
+BACKUP_SORT_KEYS = ("id", "name", "status", "size", "created_at", "updated_at")
+RESET_STATUSES = ("available", "error")  # Cinder's backup reset-status accepts these two
+
+
+@dataclass(frozen=True)
+class BackupCreate:
+    volume_id: str
+    name: str | None = None
+    description: str | None = None
+    incremental: bool = False
+    force: bool = False
+    snapshot_id: str | None = None
+    container: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+    availability_zone: str | None = None
+
+
+@dataclass(frozen=True)
+class Restore:
+    """What POST /backups/{id}/restore answers."""
+
+    backup_id: str
+    volume_id: str
+    volume_name: str | None
+
+
+def find_backup(db: Session, policy: Policy, ctx: RequestContext, backup_id: str) -> Backup:
+    """A backup the caller may see (an operator sees every project's). Raises Cinder's 404."""
+    found = db.get(Backup, backup_id)
+    if found is None or (found.project_id != ctx.project_id and not sees_every_project(policy, ctx)):
+        raise NotFound(f"Backup {backup_id} could not be found.")
+    return found
+
+
+def _over_quota(exc: Exceeded) -> OverLimit:
+    name, requested, used, limit = exc.overs[0]
+    if name == "backups":
+        return OverLimit(f"BackupLimitExceeded: Maximum number of backups allowed ({limit}) exceeded")
+    return OverLimit(f"VolumeBackupSizeExceedsAvailableQuota: Requested backup size {requested}G exceeds "
+                     f"backup_gigabytes quota. Requested {requested}G, quota is {limit}G and {used}G has been "
+                     f"consumed.")
+
+
+class Backups:
+    """`cloud.volume.backups`: the backup operations."""
+
+    def __init__(self, cloud: Cloud):
+        self.cloud = cloud
+        self.root = cloud.settings.data_dir / "backups"
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def path(self, backup_id: str) -> Path:
+        return self.root / f"backup-{backup_id}"
+
+    def remove_file(self, backup_id: str) -> None:
+        """Delete a backup's file (and a partial one); succeeds if there is none."""
+        for path in (self.path(backup_id), self.path(backup_id).with_name(f"backup-{backup_id}.part")):
+            path.unlink(missing_ok=True)
+
+    def _find(self, db: Session, ctx: RequestContext, backup_id: str, rule: str) -> Backup:
+        backup = find_backup(db, self.cloud.policy, ctx, backup_id)
+        self.cloud.policy.enforce(ctx, rule, backup.project_id)
+        return backup
+
+    # ------------------------------------------------------------------ creating
+    def create(self, ctx: RequestContext, req: BackupCreate) -> Backup:
+        """POST /backups: the volume (or its snapshot) is copied by the worker; 400 for a volume that is not
+        available (in-use needs `force`), an incremental with no full backup to build on; 413 over quota."""
+        self.cloud.policy.enforce(ctx, "backup:create", ctx.project_id)
+        now = self.cloud.clock.now()
+        with self.cloud.db.write() as db:
+            volume = find_volume(db, self.cloud.policy, ctx, req.volume_id)
+            snapshot = None
+            if req.snapshot_id is not None:
+                snapshot = db.get(Snapshot, req.snapshot_id)
+                if snapshot is None or snapshot.volume_id != volume.id:
+                    raise NotFound(f"Snapshot {req.snapshot_id} could not be found.")
+                if snapshot.status != "available":
+                    raise BadRequest(f"Invalid snapshot: Snapshot to be backed up must be available, but the "
+                                     f"current status is \"{snapshot.status}\".")
+            elif volume.status == "in-use" and not req.force:
+                raise BadRequest("Invalid volume: Backing up an in-use volume must use the force flag.")
+            elif volume.status not in ("available", "in-use"):
+                raise BadRequest(f"Invalid volume: The volume must be available or in-use, but the current status "
+                                 f"is \"{volume.status}\".")
+            parent = None
+            if req.incremental:
+                parent = db.scalar(select(Backup).where(Backup.volume_id == volume.id, Backup.status == "available")
+                                   .order_by(Backup.data_timestamp.desc(), Backup.created_at.desc()))
+                if parent is None:
+                    raise BadRequest("Invalid backup: No backups available to do an incremental backup.")
+            try:
+                self.cloud.quotas.check(db, quotas.SERVICE, volume.project_id,
+                                        {"backups": 1, "backup_gigabytes": volume.size})
+            except Exceeded as exc:
+                raise _over_quota(exc) from None
+            backup = Backup(project_id=volume.project_id, user_id=ctx.user_id, volume_id=volume.id,
+                            snapshot_id=req.snapshot_id, parent_id=parent.id if parent else None, name=req.name,
+                            description=req.description, size=volume.size, status="creating",
+                            is_incremental=parent is not None, container=req.container or "backups",
+                            availability_zone=req.availability_zone or DEFAULT_AZ, object_count=0,
+                            metadata_=dict(req.metadata), bootable=volume.bootable,
+                            image_metadata=dict(volume.image_metadata or {}),
+                            data_timestamp=snapshot.created_at if snapshot else now, created_at=now,
+                            updated_at=None)
+            db.add(backup)
+            db.flush()
+            previous = volume.status
+            if snapshot is not None:
+                snapshot.status, snapshot.updated_at = "backing-up", now
+            else:
+                volume.status, volume.updated_at = "backing-up", now
+            events.record(db, now, project_id=backup.project_id, user_id=ctx.user_id, resource_type="backup",
+                          resource_id=backup.id, action="create", size=backup.size, volume_id=volume.id,
+                          name=backup.name)
+            worker.enqueue(db, now, "backup.create", backup.id, volume_status=previous)
+        self.cloud.worker.wake()
+        return backup
+
+    # ------------------------------------------------------------------ reading
+    def get(self, ctx: RequestContext, backup_id: str) -> Backup:
+        with self.cloud.db.read() as db:
+            return self._find(db, ctx, backup_id, "backup:get")
+
+    def list(self, ctx: RequestContext, *, filters: dict[str, Any], limit: int | None = None,
+             marker: str | None = None, offset: int | None = None, sort: str | None = None,
+             sort_key: str | None = None, sort_dir: str | None = None) -> tuple[list[Backup], int]:
+        """GET /backups[/detail]: newest first, filters name, status, volume_id; limit, marker, offset.
+        Returns the page and the number of matches."""
+        self.cloud.policy.enforce(ctx, "backup:get_all")
+        spec = _sort_spec(sort, sort_key, sort_dir, BACKUP_SORT_KEYS)
+        page = min(self.cloud.settings.max_page_size if limit is None else limit, self.cloud.settings.max_page_size)
+        with self.cloud.db.read() as db:
+            query = select(Backup)
+            if not (ctx.all_projects and sees_every_project(self.cloud.policy, ctx)):
+                query = query.where(Backup.project_id == ctx.project_id)
+            for key in ("name", "status", "volume_id"):
+                if filters.get(key) is not None:
+                    query = query.where(getattr(Backup, key) == filters[key])
+            rows = list(db.scalars(query))
+        count = len(rows)
+        for key, desc in reversed([*spec, ("id", True)]):
+            rows.sort(key=functools.partial(_sort_value, key=key), reverse=desc)
+        if marker is not None:
+            position = next((i for i, b in enumerate(rows) if b.id == marker), None)
+            if position is None:
+                raise NotFound(f"Marker {marker} could not be found.")
+            rows = rows[position + 1:]
+        if offset:
+            rows = rows[offset:]
+        return rows[:page], count
+
+    def dependents(self, backup_ids: builtins.list[str]) -> set[str]:
+        """Those of `backup_ids` that an incremental backup builds on (`has_dependent_backups`)."""
+        if not backup_ids:
+            return set()
+        with self.cloud.db.read() as db:
+            return set(db.scalars(select(Backup.parent_id).where(Backup.parent_id.in_(backup_ids))))
+
+    def update(self, ctx: RequestContext, backup_id: str, changes: dict[str, Any]) -> Backup:
+        """PUT /backups/{id} (3.9): name, description, and (3.43) metadata."""
+        with self.cloud.db.write() as db:
+            backup = self._find(db, ctx, backup_id, "backup:update")
+            for key, value in changes.items():
+                setattr(backup, "metadata_" if key == "metadata" else key, value)
+            backup.updated_at = self.cloud.clock.now()
+            return backup
+
+    # ------------------------------------------------------------------ restoring
+    def restore(self, ctx: RequestContext, backup_id: str, volume_id: str | None, name: str | None) -> Restore:
+        """POST /backups/{id}/restore: into an existing available volume at least as large, or (no volume_id) a
+        new volume of the backup's size, counted against the volume quotas. The worker copies the bytes."""
+        total_gb = self.cloud.volume_driver.get_volume_stats().total_capacity_gb
+        now = self.cloud.clock.now()
+        with self.cloud.db.write() as db:
+            backup = self._find(db, ctx, backup_id, "backup:restore")
+            if backup.status != "available":
+                raise BadRequest("Invalid backup: Backup status must be available")
+            if volume_id is None:
+                vtype = default_type(db)
+                quotas.check(self.cloud.quotas, db, ctx.project_id or "", vtype, volumes=1, gigabytes=backup.size,
+                             volume_size=backup.size)
+                check_capacity(db, total_gb, backup.size)
+                volume = Volume(project_id=ctx.project_id or "", user_id=ctx.user_id,
+                                name=name or f"restore_backup_{backup.id}", description=None, size=backup.size,
+                                status="creating", availability_zone=DEFAULT_AZ, volume_type_id=vtype.id,
+                                bootable=False, metadata_={}, image_metadata={}, created_at=now, updated_at=None)
+                db.add(volume)
+                db.flush()
+                events.record(db, now, project_id=volume.project_id, user_id=ctx.user_id, resource_type="volume",
+                              resource_id=volume.id, action="create", size=volume.size, name=volume.name,
+                              volume_type=vtype.name)
+                new = True
+            else:
+                volume = find_volume(db, self.cloud.policy, ctx, volume_id)
+                self.cloud.policy.enforce(ctx, "volume:update", volume.project_id)
+                if volume.status != "available":
+                    raise BadRequest(f"Invalid volume: Volume to be restored to must be available, but the current "
+                                     f"status is \"{volume.status}\".")
+                if volume.size < backup.size:
+                    raise BadRequest(f"Invalid volume: volume size {volume.size} is too small to restore backup of "
+                                     f"size {backup.size}.")
+                new = False
+            volume.status, volume.updated_at = "restoring-backup", now
+            backup.status, backup.restore_volume_id, backup.updated_at = "restoring", volume.id, now
+            worker.enqueue(db, now, "backup.restore", backup.id, volume_id=volume.id, new_volume=new)
+            result = Restore(backup.id, volume.id, volume.name)
+        self.cloud.worker.wake()
+        return result
+
+    # ------------------------------------------------------------------ deleting, reset
+    def delete(self, ctx: RequestContext, backup_id: str, *, force: bool = False) -> None:
+        """DELETE /backups/{id}: an available or errored backup with no incremental built on it (400)."""
+        now = self.cloud.clock.now()
+        with self.cloud.db.write() as db:
+            rule = "volume_extension:backup_admin_actions:force_delete" if force else "backup:delete"
+            backup = self._find(db, ctx, backup_id, rule)
+            if not force and backup.status not in ("available", "error"):
+                raise BadRequest("Invalid backup: Backup status must be available or error")
+            if db.scalar(select(Backup.id).where(Backup.parent_id == backup.id)) is not None:
+                raise BadRequest("Invalid backup: Incremental backups exist for this backup.")
+            backup.status, backup.updated_at = "deleting", now
+            events.record(db, now, project_id=backup.project_id, user_id=ctx.user_id, resource_type="backup",
+                          resource_id=backup.id, action="delete", size=backup.size)
+            worker.enqueue(db, now, "backup.delete", backup.id)
+        self.cloud.worker.wake()
+
+    def reset_status(self, ctx: RequestContext, backup_id: str, status: str | None) -> None:
+        """os-reset_status (admin): `available` or `error`, for a backup stuck in a transition."""
+        if status not in RESET_STATUSES:
+            raise BadRequest(f"Invalid input for field/attribute status. Value: {status}. {status!r} is not one of "
+                             f"{list(RESET_STATUSES)}")
+        with self.cloud.db.write() as db:
+            backup = find_backup(db, self.cloud.policy, ctx, backup_id)
+            self.cloud.policy.enforce(ctx, "volume_extension:backup_admin_actions:reset_status", backup.project_id)
+            backup.status, backup.updated_at = status, self.cloud.clock.now()
+
+    def purge(self, db: Session, project_id: str, now: Any) -> builtins.list[str]:
+        """A student reset: the project's backups go (a delete event each); returns their ids (files to remove)."""
+        ids = []
+        for backup in db.scalars(select(Backup).where(Backup.project_id == project_id)):
+            if backup.status != "deleting":
+                events.record(db, now, project_id=project_id, user_id="system", resource_type="backup",
+                              resource_id=backup.id, action="delete", size=backup.size)
+            ids.append(backup.id)
+            db.delete(backup)
+        return ids
+
+
+# ------------------------------------------------------------------------------------------------ worker jobs
+def _set(cloud: Cloud, model: type[Any], resource_id: str | None, expected: str, **changes: Any) -> None:
+    if resource_id is None:
+        return
+    with cloud.db.write() as db:
+        row = db.get(model, resource_id)
+        if row is None or row.status != expected:
+            return
+        for key, value in changes.items():
+            setattr(row, key, value)
+        row.updated_at = cloud.clock.now()
+
+
+def _backups(cloud: Cloud) -> Backups:
+    found: Backups = cloud.services["volume"].backups
+    return found
+
+
+def _create_failed(cloud: Cloud, job: worker.JobSpec, detail: str) -> None:
+    with cloud.db.read() as db:
+        backup = db.get(Backup, job.resource_id)
+    if backup is None:
+        return
+    _set(cloud, Backup, backup.id, "creating", status="error", fail_reason=detail[:1000])
+    _set(cloud, Snapshot, backup.snapshot_id, "backing-up", status="available")
+    _set(cloud, Volume, backup.volume_id, "backing-up", status=job.payload.get("volume_status") or "available")
+
+
+JOBS: worker.Jobs = {}  # the worker jobs of this module, listed in the plugin
+
+
+@worker.job(JOBS, "backup.create", on_failure=_create_failed)
+def _create_job(cloud: Cloud, job: worker.JobSpec) -> None:
+    with cloud.db.read() as db:
+        backup = db.get(Backup, job.resource_id)
+    if backup is None or backup.status != "creating":
+        return
+    store = _backups(cloud)
+    try:
+        if backup.snapshot_id is not None:
+            cloud.volume_driver.export_to_file(backup.snapshot_id, store.path(backup.id), snapshot=True)
+        else:
+            cloud.volume_driver.export_to_file(backup.volume_id, store.path(backup.id))
+    except DriverError as exc:
+        _create_failed(cloud, job, str(exc))
+        return
+    with cloud.db.write() as db:
+        current = db.get(Backup, backup.id)
+        gone = current is None or current.status != "creating"
+        if not gone:
+            assert current is not None
+            current.status, current.object_count, current.updated_at = "available", 1, cloud.clock.now()
+    if gone:
+        store.remove_file(backup.id)
+    _set(cloud, Snapshot, backup.snapshot_id, "backing-up", status="available")
+    _set(cloud, Volume, backup.volume_id, "backing-up", status=job.payload.get("volume_status") or "available")
+
+
+def _restore_failed(cloud: Cloud, job: worker.JobSpec, detail: str) -> None:
+    _set(cloud, Backup, job.resource_id, "restoring", status="available", restore_volume_id=None)
+    _set(cloud, Volume, job.payload.get("volume_id"), "restoring-backup", status="error_restoring",
+         fault=detail[:1000])
+
+
+@worker.job(JOBS, "backup.restore", on_failure=_restore_failed)
+def _restore_job(cloud: Cloud, job: worker.JobSpec) -> None:
+    volume_id = str(job.payload["volume_id"])
+    with cloud.db.read() as db:
+        backup = db.get(Backup, job.resource_id)
+        volume = db.get(Volume, volume_id)
+    if backup is None or backup.status != "restoring" or volume is None:
+        return
+    driver = cloud.volume_driver
+    try:
+        if job.payload.get("new_volume"):
+            driver.create_volume(volume.id, volume.size)
+        driver.import_from_file(volume.id, _backups(cloud).path(backup.id))
+    except DriverError as exc:
+        _restore_failed(cloud, job, str(exc))
+        return
+    _set(cloud, Volume, volume.id, "restoring-backup", status="available", bootable=backup.bootable,
+         image_metadata=dict(backup.image_metadata or {}))
+    _set(cloud, Backup, backup.id, "restoring", status="available", restore_volume_id=None)
+
+
+@worker.job(JOBS, "backup.delete", on_failure=lambda cloud, job, detail: _set(
+    cloud, Backup, job.resource_id, "deleting", status="error_deleting", fail_reason=detail[:1000]))
+def _delete_job(cloud: Cloud, job: worker.JobSpec) -> None:
+    _backups(cloud).remove_file(job.resource_id)
+    with cloud.db.write() as db:
+        backup = db.get(Backup, job.resource_id)
+        if backup is not None and backup.status == "deleting":
+            db.delete(backup)
+

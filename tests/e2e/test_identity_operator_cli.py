@@ -1,0 +1,148 @@
+"""The operator's identity commands with the real `openstack` CLI against a live StackLab: groups and roles
+through groups, application credentials in a clouds.yaml, disabled domains, project hierarchy, implied roles,
+domain-specific roles and a second region."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import LiveCloud
+from tests.e2e.test_identity_cli import as_json, osc
+
+pytestmark = pytest.mark.e2e
+
+
+def test_roles_through_a_group(live_cloud: LiveCloud, unique: Callable[[str], str]) -> None:
+    """group create / add user / contains user, role add --group, role assignment list --effective --names,
+    and the member's own token on the project."""
+    group, user, project = unique("grp"), unique("usr"), unique("prj")
+    live_cloud.openstack("project", "create", project)
+    live_cloud.openstack("user", "create", "--password", "pw-1", user)
+    live_cloud.openstack("group", "create", group)
+    live_cloud.openstack("group", "add", "user", group, user)
+    contains = live_cloud.openstack("group", "contains", "user", group, user)
+    assert f"{user} in group {group}" in contains.stdout
+    live_cloud.openstack("role", "add", "--group", group, "--project", project, "member")
+    rows = as_json(live_cloud.openstack("role", "assignment", "list", "--effective", "--names", "--project",
+                                        project, "-f", "json"))
+    assert {(r["Role"], r["User"]) for r in rows} == {("member", f"{user}@Default"), ("reader", f"{user}@Default")}
+    direct = as_json(live_cloud.openstack("role", "assignment", "list", "--names", "--project", project, "-f", "json"))
+    assert [(r["Role"], r["Group"]) for r in direct] == [("member", f"{group}@Default")]
+    token = as_json(osc(live_cloud, "token", "issue", "-f", "json", user=user, project=project, password="pw-1"))
+    assert token["project_id"]
+    live_cloud.openstack("group", "remove", "user", group, user)
+    refused = osc(live_cloud, "token", "issue", user=user, project=project, password="pw-1", check=False)
+    assert refused.returncode != 0
+
+
+def test_application_credential_in_clouds_yaml(live_cloud: LiveCloud, unique: Callable[[str], str],
+                                               tmp_path: Path) -> None:
+    """`application credential create` as the demo user, then a clouds.yaml entry with
+    `auth_type: v3applicationcredential` runs commands; deleted, it runs none."""
+    name = unique("appcred")
+    cred = as_json(live_cloud.openstack("application", "credential", "create", "--role", "member", name,
+                                        "-f", "json", user="demo", project="demo"))
+    assert cred["Secret"] and cred["Project ID"]
+    clouds = {"clouds": {"ci": {"auth_type": "v3applicationcredential", "region_name": "RegionOne",
+                                "interface": "public", "identity_api_version": 3,
+                                "auth": {"auth_url": f"{live_cloud.url}/identity",
+                                         "application_credential_id": cred["ID"],
+                                         "application_credential_secret": cred["Secret"]}}}}
+    config = tmp_path / "clouds.yaml"
+    config.write_text(yaml.safe_dump(clouds))
+    config.chmod(0o600)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
+    env.update(OS_CLIENT_CONFIG_FILE=str(config), OS_CLOUD="ci")
+    cli = str(Path(sys.executable).with_name("openstack"))
+    token = subprocess.run([cli, "token", "issue", "-f", "json"], env=env, capture_output=True, text=True,
+                           timeout=300)
+    assert token.returncode == 0, token.stderr
+    assert as_json(token)["project_id"] == cred["Project ID"]
+    servers = subprocess.run([cli, "server", "list"], env=env, capture_output=True, text=True, timeout=300)
+    assert servers.returncode == 0, servers.stderr
+    listed = as_json(live_cloud.openstack("application", "credential", "list", "-f", "json", user="demo",
+                                          project="demo"))
+    assert name in {c["Name"] for c in listed}
+    live_cloud.openstack("application", "credential", "delete", name, user="demo", project="demo")
+    after = subprocess.run([cli, "token", "issue"], env=env, capture_output=True, text=True, timeout=300)
+    assert after.returncode != 0
+
+
+def test_disabled_domain_refuses_its_user(live_cloud: LiveCloud, unique: Callable[[str], str]) -> None:
+    """`domain set --disable`: the domain's user gets no token; `--enable` gives access back."""
+    domain, user, project = unique("dom"), unique("dusr"), unique("dprj")
+    live_cloud.openstack("domain", "create", domain)
+    live_cloud.openstack("project", "create", "--domain", domain, project)
+    live_cloud.openstack("user", "create", "--domain", domain, "--password", "pw-2", user)
+    live_cloud.openstack("role", "add", "--user", user, "--user-domain", domain, "--project", project,
+                         "--project-domain", domain, "member")
+    env_args = ("--os-user-domain-name", domain, "--os-project-domain-name", domain)
+    assert osc(live_cloud, *env_args, "token", "issue", user=user, project=project, password="pw-2").returncode == 0
+    live_cloud.openstack("domain", "set", "--disable", domain)
+    refused = osc(live_cloud, *env_args, "token", "issue", user=user, project=project, password="pw-2",
+                  check=False)
+    assert refused.returncode != 0
+    live_cloud.openstack("domain", "set", "--enable", domain)
+    assert osc(live_cloud, *env_args, "token", "issue", user=user, project=project, password="pw-2").returncode == 0
+
+
+def test_project_hierarchy(live_cloud: LiveCloud, unique: Callable[[str], str]) -> None:
+    """`project create --parent` and `project show --parents --children` (issue 27 #8: the CLI asks for the
+    hierarchy as nested id maps)."""
+    root, child = unique("root"), unique("child")
+    root_id = as_json(live_cloud.openstack("project", "create", root, "-f", "json"))["id"]
+    child_id = as_json(live_cloud.openstack("project", "create", "--parent", root, child, "-f", "json"))["id"]
+    shown = as_json(live_cloud.openstack("project", "show", "--parents", "--children", root, "-f", "json"))
+    assert shown["subtree"] == {child_id: None} and shown["parents"] is None
+    shown = as_json(live_cloud.openstack("project", "show", "--parents", child, "-f", "json"))
+    assert shown["parent_id"] == root_id and shown["parents"] == {root_id: None}
+
+
+def test_implied_and_domain_roles(live_cloud: LiveCloud, unique: Callable[[str], str]) -> None:
+    """`implied role create/list`, and `role create --domain` with one name in two domains (issue 27 #6)."""
+    prior = unique("auditor")
+    live_cloud.openstack("role", "create", prior)
+    live_cloud.openstack("implied", "role", "create", "--implied-role", "reader", prior)
+    rows = as_json(live_cloud.openstack("implied", "role", "list", "-f", "json"))
+    assert {(r["Prior Role Name"], r["Implied Role Name"]) for r in rows} >= {
+        (prior, "reader"), ("admin", "member"), ("member", "reader")}
+    one, two, name = unique("rd1"), unique("rd2"), unique("ops")
+    live_cloud.openstack("domain", "create", one)
+    live_cloud.openstack("domain", "create", two)
+    a = as_json(live_cloud.openstack("role", "create", "--domain", one, name, "-f", "json"))
+    b = as_json(live_cloud.openstack("role", "create", "--domain", two, name, "-f", "json"))
+    assert a["id"] != b["id"]
+
+
+def test_a_second_region_selected_by_os_region_name(live_cloud: LiveCloud, unique: Callable[[str], str]) -> None:
+    """An admin adds RegionTwo with a compute endpoint served by the same process; `--os-region-name
+    RegionTwo` reaches compute there, and an unknown region finds no endpoint."""
+    region = unique("RegionTwo")
+    live_cloud.openstack("region", "create", region)
+    url = f"{live_cloud.url}/compute/v2.1"
+    endpoint = as_json(live_cloud.openstack("endpoint", "create", "--region", region, "compute", "public", url,
+                                            "-f", "json"))
+    cli = str(Path(sys.executable).with_name("openstack"))
+    env = {k: v for k, v in live_cloud.os_env().items() if k != "OS_REGION_NAME"}
+
+    def in_region(name: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([cli, "--os-region-name", name, "flavor", "list", "-f", "json"], env=env,
+                              capture_output=True, text=True, timeout=300)
+
+    try:
+        shown = as_json(live_cloud.openstack("region", "show", region, "-f", "json"))
+        assert region in shown.values(), shown
+        flavors = in_region(region)
+        assert flavors.returncode == 0, flavors.stderr
+        assert as_json(flavors)
+        assert in_region(unique("Nowhere")).returncode != 0
+    finally:
+        live_cloud.openstack("endpoint", "delete", endpoint["id"])
+        live_cloud.openstack("region", "delete", region)

@@ -1,0 +1,106 @@
+"""Block storage as an operator meets it, with the real `openstack` CLI against a live lab: backups (create,
+list, show, restore after an accidental delete, delete), a volume transfer between two students, the service
+list, reset-state, types with properties and access lists, QoS specs, retype, the bootable and read-only flags,
+`image create --volume`, and the microversion the CLI negotiates."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+
+from tests.conftest import LiveCloud
+from tests.e2e.test_volume_cli import cli_json, volume_status, wait_for
+
+pytestmark = pytest.mark.e2e
+
+
+def backup_status(lab: LiveCloud, name: str, wanted: str) -> bool:
+    conn = lab.sdk("demo")
+    return bool(conn.block_storage.find_backup(name, ignore_missing=False).status == wanted)
+
+
+def test_backup_and_restore_after_an_accidental_delete(live_cloud: LiveCloud, unique: Callable[[str], str]) -> None:
+    """backup create -> available; the volume is deleted; backup restore makes a new volume; backup delete."""
+    lab = live_cloud
+    vol, b1, again = unique("data"), unique("b"), unique("restored")
+    cli_json(lab, "volume", "create", "--size", "1", vol)
+    wait_for(lambda: volume_status(lab, vol, "available"), f"{vol} available")
+    created = cli_json(lab, "volume", "backup", "create", "--name", b1, vol)
+    assert created["name"] == b1
+    wait_for(lambda: backup_status(lab, b1, "available"), f"{b1} available")
+    assert b1 in [row["Name"] for row in cli_json(lab, "volume", "backup", "list")]
+    shown = cli_json(lab, "volume", "backup", "show", b1)
+    assert (shown["status"], shown["size"], shown["is_incremental"]) == ("available", 1, False)
+    incremental = cli_json(lab, "volume", "backup", "create", "--incremental", "--name", unique("inc"), vol)
+    wait_for(lambda: backup_status(lab, incremental["name"], "available"), "incremental available")
+
+    lab.openstack("volume", "delete", vol, user="demo")
+    wait_for(lambda: vol not in [r["Name"] for r in cli_json(lab, "volume", "list")], f"{vol} deleted")
+    restore = cli_json(lab, "volume", "backup", "restore", incremental["name"], again)
+    assert restore["volume_name"] == again
+    wait_for(lambda: volume_status(lab, again, "available"), f"{again} restored")
+    lab.openstack("volume", "backup", "delete", incremental["name"], user="demo")
+    wait_for(lambda: incremental["name"] not in [r["Name"] for r in cli_json(lab, "volume", "backup", "list")],
+             "backup deleted")
+
+
+def test_transfer_between_two_students(live_cloud: LiveCloud, unique: Callable[[str], str]) -> None:
+    """demo offers a volume; another student accepts it with the id and key and then owns it."""
+    lab = live_cloud
+    project, user, vol = unique("proj"), unique("stu"), unique("gift")
+    lab.openstack("project", "create", project)
+    lab.openstack("user", "create", "--project", project, "--password", "demo", user)
+    lab.openstack("role", "add", "--project", project, "--user", user, "member")
+    cli_json(lab, "volume", "create", "--size", "1", vol)
+    wait_for(lambda: volume_status(lab, vol, "available"), f"{vol} available")
+    offer = cli_json(lab, "volume", "transfer", "request", "create", "--name", unique("t"), vol)
+    assert offer["auth_key"] and volume_status(lab, vol, "awaiting-transfer")
+    result = lab.openstack("volume", "transfer", "request", "accept", "--auth-key", offer["auth_key"], offer["id"],
+                           "-f", "json", user=user, project=project)
+    assert '"volume_id"' in result.stdout
+    theirs = lab.openstack("volume", "show", offer["volume_id"], "-f", "json", user=user, project=project)
+    assert vol in theirs.stdout
+    assert vol not in [r["Name"] for r in cli_json(lab, "volume", "list")]
+
+
+def test_operator_commands(live_cloud: LiveCloud, unique: Callable[[str], str]) -> None:
+    """service list, set --state (admin), a private type with a property and a project, QoS associated, retype,
+    bootable and read-only, image create --volume."""
+    lab = live_cloud
+    services = cli_json(lab, "volume", "service", "list", user="admin")
+    assert {(s["Binary"], s["Host"]) for s in services} >= {("cinder-scheduler", "stacklab"),
+                                                            ("cinder-volume", "stacklab@file"),
+                                                            ("cinder-backup", "stacklab")}
+    vol, gold, qos, image = unique("v"), unique("gold"), unique("qos"), unique("img")
+    created = cli_json(lab, "volume", "create", "--size", "1", vol)
+    wait_for(lambda: volume_status(lab, vol, "available"), f"{vol} available")
+    lab.openstack("volume", "set", "--state", "error", created["id"], user="admin")
+    assert volume_status(lab, vol, "error")
+    lab.openstack("volume", "set", "--state", "available", created["id"], user="admin")
+
+    lab.openstack("volume", "type", "create", "--private", gold, user="admin")
+    lab.openstack("volume", "type", "set", "--property", "volume_backend_name=file", gold, user="admin")
+    lab.openstack("volume", "type", "set", "--project", "demo", gold, user="admin")
+    shown = cli_json(lab, "volume", "type", "show", gold, user="admin")
+    assert "volume_backend_name" in str(shown["properties"]) and shown["access_project_ids"]
+    cli_json(lab, "volume", "qos", "create", "--property", "read_iops_sec=100", qos, user="admin")
+    lab.openstack("volume", "qos", "associate", qos, gold, user="admin")
+    assert gold in str(cli_json(lab, "volume", "qos", "show", qos, user="admin")["associations"])
+
+    lab.openstack("volume", "set", "--type", gold, "--retype-policy", "never", vol, user="demo")
+    lab.openstack("volume", "set", "--bootable", "--read-only", vol, user="demo")
+    after = volume_status(lab, vol, "available")
+    assert after is not None and after["volume_type"] == gold and after["is_bootable"] is True
+
+    made = cli_json(lab, "image", "create", "--volume", vol, image)
+    assert made["image_name"] == image
+    wait_for(lambda: cli_json(lab, "image", "show", image)["status"] == "active", f"{image} active")
+
+
+def test_cli_negotiates_a_recent_microversion(live_cloud: LiveCloud) -> None:
+    """The CLI's default negotiation now asks for 3.70 for volumes (3.0 was all the lab served before)."""
+    result = live_cloud.openstack("--debug", "volume", "list", user="demo")
+    asked = set(re.findall(r"OpenStack-API-Version: volume (\d+\.\d+)", result.stderr))
+    assert asked == {"3.70"}, asked
