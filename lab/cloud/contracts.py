@@ -77,7 +77,11 @@ class Network(Protocol):
                             requested: list[dict[str, Any]] | None, security_groups: list[str] | None) -> None:
         """Inside compute's server-create transaction: the server's ports (Nova's allocate_for_instance)."""
 
-    def release_for_server(self, db: Session, server_id: str) -> None: ...
+    def release_for_server(self, db: Session, server_id: str, port_id: str | None = None) -> None:
+        """A server's ports go (made for it: deleted; handed to it: unbound); with `port_id`, that one only."""
+
+    def server_interfaces(self, db: Session, server_id: str) -> list[dict[str, Any]]:
+        """os-interface's view of a server's ports: port_id, net_id, mac_addr, port_state, fixed_ips."""
 
     def server_addresses(self, db: Session, server_ids: list[str]) -> dict[str, dict[str, list[dict[str, Any]]]]:
         ...

@@ -70,6 +70,14 @@ RULES: tuple[Rule, ...] = (
     _rule("os-unrescue", MEMBER, "Unrescue a server.", ("POST", f"{ACTION} (unrescue)")),
     _rule("os-admin-password", MEMBER, "Change a server's administrator password.",
           ("POST", f"{ACTION} (changePassword)")),
+    # nova/policies/attach_interfaces.py
+    _rule("os-attach-interfaces:list", READER, "List a server's interfaces.", ("GET", f"{S}/os-interface")),
+    _rule("os-attach-interfaces:show", READER, "Show one interface of a server.",
+          ("GET", f"{S}/os-interface/{{port_id}}")),
+    _rule("os-attach-interfaces:create", MEMBER, "Attach a port or a network to a server (`server add port`).",
+          ("POST", f"{S}/os-interface")),
+    _rule("os-attach-interfaces:delete", MEMBER, "Detach a port from a server (`server remove port`).",
+          ("DELETE", f"{S}/os-interface/{{port_id}}")),
     # nova/policies/server_groups.py
     _rule("os-server-groups:index", READER, "List the project's server groups.", ("GET", "/os-server-groups")),
     _rule("os-server-groups:index:all_projects", ADMIN, "List every project's server groups (`all_projects`).",

@@ -540,6 +540,27 @@ async def quota_class_set(request: Request) -> Response:
     return respond(schemas.quota_class_set(name, compute.hosts.update_quota_class(ctx, name, values), with_id=False))
 
 
+# ---------------------------------------------------------------------------------------------- interfaces
+async def interfaces(request: Request) -> Response:
+    """GET / POST /servers/{id}/os-interface (`server add port`, `server add network`)."""
+    compute, ctx, _ = _compute(request)
+    server_id = request.path_params["server_id"]
+    if request.method == "GET":
+        return respond({"interfaceAttachments": compute.interfaces.list_interfaces(ctx, server_id)})
+    port_id, net_id, ip = schemas.parse_interface_attach(await read_json(request))
+    return respond({"interfaceAttachment": compute.interfaces.attach_interface(ctx, server_id, port_id, net_id,
+                                                                               ip)})
+
+
+async def interface(request: Request) -> Response:
+    compute, ctx, _ = _compute(request)
+    server_id, port_id = request.path_params["server_id"], request.path_params["port_id"]
+    if request.method == "GET":
+        return respond({"interfaceAttachment": compute.interfaces.get_interface(ctx, server_id, port_id)})
+    compute.interfaces.detach_interface(ctx, server_id, port_id)
+    return no_content(202)
+
+
 # ---------------------------------------------------------------------------------------------- server groups
 async def list_server_groups(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
@@ -623,6 +644,8 @@ routes = [
     Route(f"{V}/servers/{{server_id}}/ips", server_ips, methods=["GET"]),
     Route(f"{V}/servers/{{server_id}}/ips/{{network}}", server_ips, methods=["GET"]),
     Route(f"{V}/servers/{{server_id}}/os-instance-actions", list_instance_actions, methods=["GET"]),
+    Route(f"{V}/servers/{{server_id}}/os-interface", interfaces, methods=["GET", "POST"]),
+    Route(f"{V}/servers/{{server_id}}/os-interface/{{port_id}}", interface, methods=["GET", "DELETE"]),
     Route(f"{V}/servers/{{server_id}}/os-instance-actions/{{request_id}}", show_instance_action, methods=["GET"]),
     Route(f"{V}/servers/{{server_id}}/metadata", server_metadata, methods=["GET", "POST", "PUT"]),
     Route(f"{V}/servers/{{server_id}}/metadata/{{key}}", server_metadata_item, methods=["GET", "PUT", "DELETE"]),

@@ -664,6 +664,31 @@ def server_addresses(addresses: dict[str, list[dict[str, Any]]], network: str | 
     return {"addresses": {net: [_address(a) for a in addrs] for net, addrs in addresses.items()}}
 
 
+# ---------------------------------------------------------------------------------------------- interfaces
+def parse_interface_attach(body: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
+    """(port_id, net_id, fixed ip) of an os-interface POST: a port or a network (Nova's 400 for both)."""
+    item = body.get("interfaceAttachment")
+    if not isinstance(item, dict):
+        raise invalid("interfaceAttachment", item, "'interfaceAttachment' is a required property")
+    port_id, net_id = _string(item, "port_id"), _string(item, "net_id")
+    if port_id and net_id:
+        raise BadRequest("Must not input both network_id and port_id")
+    if not port_id and not net_id:
+        raise BadRequest("Must input network_id or port_id")  # Nova picks a network then; one host, one rule
+    fixed = item.get("fixed_ips") or []
+    if not isinstance(fixed, list) or not all(isinstance(f, dict) for f in fixed):
+        raise invalid("fixed_ips", fixed, "is not of type 'array'")
+    if fixed and port_id:
+        raise BadRequest("Must not input both port_id and fixed_ips")
+    ip = fixed[0].get("ip_address") if fixed else None
+    if ip is not None:
+        try:
+            ipaddress.ip_address(ip)
+        except ValueError:
+            raise invalid("ip_address", ip, "is not a 'ip address'") from None
+    return port_id, net_id, ip
+
+
 # ---------------------------------------------------------------------------------------------- server groups
 def parse_server_group(body: dict[str, Any]) -> tuple[str, str]:
     """(name, policy) of a 2.1 server group create: `policies` is a list of exactly one policy (the soft

@@ -2,9 +2,9 @@
 own module: `flavors` (flavors.py), `keypairs` (keypairs.py), `quotas` (quotas.py), `servers` (servers.py),
 `actions` (actions.py: power, resize and the guest's build and tasks), `lifecycle` (lifecycle.py: lock, pause,
 suspend, shelve, rebuild, rescue, createImage, migrations), `instance_actions` (instance_actions.py), `hosts`
-(hosts.py: availability zones, services, hypervisors, quota classes, simple tenant usage) and `server_groups`
-(server_groups.py). Routes call the parts; other services call the facade's contract (lab/cloud/contracts.py
-`Compute`); the cloud calls its hooks (lab/cloud/plugin.py).
+(hosts.py: availability zones, services, hypervisors, quota classes, simple tenant usage), `server_groups`
+(server_groups.py) and `interfaces` (interfaces.py: os-interface). Routes call the parts; other services call
+the facade's contract (lab/cloud/contracts.py `Compute`); the cloud calls its hooks (lab/cloud/plugin.py).
 
 Jobs: `compute.build` (spawn, then ACTIVE or ERROR), `compute.task` (finish a resize, a revert, or a task a
 killed process left behind), `compute.delete` (give volumes back, destroy the guest).
@@ -24,6 +24,7 @@ from lab.cloud.compute.common import ServerView, status_of
 from lab.cloud.compute.flavors import Flavors
 from lab.cloud.compute.hosts import Hosts
 from lab.cloud.compute.instance_actions import InstanceActions
+from lab.cloud.compute.interfaces import Interfaces
 from lab.cloud.compute.keypairs import Keypairs
 from lab.cloud.compute.lifecycle import Lifecycle
 from lab.cloud.compute.models import KeyPair, Server
@@ -52,6 +53,7 @@ class ComputeService:
         self.instance_actions = InstanceActions(cloud)
         self.hosts = Hosts(cloud)
         self.server_groups = ServerGroups(cloud, self.quotas)
+        self.interfaces = Interfaces(cloud)
         self.servers.groups = self.server_groups
         self.actions.filters.append(lambda server_id: self.hosts.scheduling_refusal())
         self.actions.filters.append(self.server_groups.scheduling_refusal)

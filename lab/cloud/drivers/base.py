@@ -127,6 +127,7 @@ class ComputeDriver(abc.ABC):
         "rebuild": False,  # rebuild
         "rescue": False,  # rescue / unrescue
         "set_admin_password": False,
+        "interface_attach": False,  # attach_interface / detach_interface (hot-plug a NIC)
         # True: a guest's disk reads its image's file for as long as it lives (a copy-on-write overlay), so the
         # cloud must not delete an image it made for one guest (unshelve's) under it.
         "image_backed_disks": False,
@@ -238,6 +239,15 @@ class ComputeDriver(abc.ABC):
     def set_admin_password(self, server_id: str, password: str) -> None:
         """Set the guest's administrator password (a guest agent does it in a real cloud). Pre: RUNNING."""
         raise NotSupported(f"The {self.name} compute driver cannot set a guest's password.")
+
+    def attach_interface(self, server_id: str, nic: NicSpec) -> None:
+        """Hot-plug a NIC. Post: the guest sees a new interface with the port's MAC. Idempotent for a port
+        already plugged."""
+        raise NotSupported(f"The {self.name} compute driver cannot hot-plug an interface.")
+
+    def detach_interface(self, server_id: str, port_id: str) -> None:
+        """Unplug a NIC. Succeeds if it is not plugged. Post: the guest no longer sees it."""
+        raise NotSupported(f"The {self.name} compute driver cannot unplug an interface.")
 
     def host_info(self) -> HostInfo:
         """The host's capacity and identity (os-hypervisors). The default describes this machine."""

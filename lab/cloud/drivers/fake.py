@@ -41,6 +41,7 @@ from lab.cloud.drivers.base import (
     GuestSpec,
     HostInfo,
     ImageSpec,
+    NicSpec,
     PowerState,
 )
 
@@ -62,7 +63,8 @@ class FakeComputeDriver(ComputeDriver):
 
     name = "fake"
     capabilities = {"live_attach": True, "real_console": False, "resize": True, "pause": True, "suspend": True,
-                    "snapshot": True, "rebuild": True, "rescue": True, "set_admin_password": True}
+                    "snapshot": True, "rebuild": True, "rescue": True, "set_admin_password": True,
+                    "interface_attach": True}
 
     # Nova's fake driver reports a large host so scheduling never runs out; these are smaller, believable numbers.
     HOST_VCPUS = 64
@@ -338,6 +340,32 @@ class FakeComputeDriver(ComputeDriver):
             guest["console"] += self._boot_lines(guest)
             guest["power_state"] = PowerState.RUNNING.value
             self._save(guest)
+
+    def attach_interface(self, server_id: str, nic: NicSpec) -> None:
+        with self._lock:
+            guest = self._load(server_id)
+            self._maybe_fail(guest, "attach_interface")
+            if any(n["port_id"] == nic.port_id for n in guest["nics"]):
+                return
+            guest["nics"].append({"port_id": nic.port_id, "mac_address": nic.mac_address,
+                                  "network_id": nic.network_id, "ip_addresses": list(nic.ip_addresses)})
+            index = len(guest["nics"]) - 1
+            guest["console"].append(f"{self._stamp(guest)} virtio_net virtio{index}: eth{index}: link up, mac "
+                                    f"{nic.mac_address} (hot-plugged)")
+            self._save(guest)
+
+    def detach_interface(self, server_id: str, port_id: str) -> None:
+        with self._lock:
+            guest = self._load(server_id)
+            kept = [n for n in guest["nics"] if n["port_id"] != port_id]
+            if len(kept) != len(guest["nics"]):
+                guest["nics"] = kept
+                guest["console"].append(f"{self._stamp(guest)} virtio_net: an interface was unplugged")
+                self._save(guest)
+
+    def nics(self, server_id: str) -> list[str]:
+        """The port ids of a guest's NICs (for tests and lab checks)."""
+        return [str(n["port_id"]) for n in self._load(server_id)["nics"]]
 
     def set_admin_password(self, server_id: str, password: str) -> None:
         with self._lock:
