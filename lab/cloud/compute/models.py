@@ -152,3 +152,16 @@ class ServerGroupMember(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     group_id: Mapped[str] = mapped_column(ForeignKey("server_groups.id", ondelete="CASCADE"), index=True)
     server_id: Mapped[str] = mapped_column(String(36))
+
+
+class ConsoleToken(Base):
+    """A remote console's access token (Nova's console_auth_tokens): bound to one server, expiring, and kept
+    only as a digest (the URL is the secret)."""
+
+    __tablename__ = "console_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    server_id: Mapped[str] = mapped_column(String(36), index=True)
+    console_type: Mapped[str] = mapped_column(String(16))
+    expires_at: Mapped[datetime]

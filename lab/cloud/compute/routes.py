@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from lab.cloud.compute import schemas
@@ -16,7 +16,7 @@ from lab.cloud.compute.flavors import FlavorQuery
 from lab.cloud.compute.servers import ServerQuery
 from lab.cloud.compute.service import ComputeService
 from lab.cloud.context import RequestContext
-from lab.cloud.errors import BadRequest, NotFound
+from lab.cloud.errors import BadRequest, NotFound, Unauthorized
 from lab.cloud.http import (
     cloud_of,
     context_of,
@@ -335,6 +335,26 @@ def _reset_state(compute: ComputeService, ctx: RequestContext, server_id: str, a
     return no_content(202)
 
 
+def _remote_console(action: str) -> Action:
+    """os-getVNCConsole / os-getSerialConsole (`openstack console url show`); SPICE and RDP are not offered."""
+    def run(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any) -> Response:
+        kind = schemas.parse_console_type(args, action)
+        url = compute.consoles.get_console_url(ctx, server_id, action, kind)
+        return respond({"console": {"type": kind, "url": url}})
+    return run
+
+
+async def console_page(request: Request) -> Response:
+    """GET /compute/console?token=...: the page a console URL opens (the token is the credential)."""
+    compute = service_of(request, "compute", ComputeService)
+    try:
+        server, text = compute.consoles.console_page(request.query_params.get("token", ""))
+    except Unauthorized as exc:
+        return HTMLResponse(schemas.console_page_html(None, exc.message), status_code=401)
+    return HTMLResponse(schemas.console_page_html(server, text),
+                        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
+
+
 def _migrate(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any) -> Response:
     compute.lifecycle.migrate_server(ctx, server_id)
     return no_content(202)
@@ -377,6 +397,10 @@ ACTIONS: dict[str, Action] = {
     "migrate": _migrate,
     "os-migrateLive": _migrate_live,
     "injectNetworkInfo": _life("inject_network_info"),
+    "os-getVNCConsole": _remote_console("os-getVNCConsole"),
+    "os-getSerialConsole": _remote_console("os-getSerialConsole"),
+    "os-getSPICEConsole": _remote_console("os-getSPICEConsole"),
+    "os-getRDPConsole": _remote_console("os-getRDPConsole"),
 }
 
 
@@ -621,6 +645,7 @@ routes = [
     Route(V, v21, methods=["GET", "HEAD"]),
     Route(f"{V}/", v21, methods=["GET", "HEAD"]),
     Route("/v2/", v20, methods=["GET", "HEAD"]),
+    Route("/console", console_page, methods=["GET"]),
     Route(f"{V}/flavors", list_flavors, methods=["GET"]),
     Route(f"{V}/flavors", create_flavor, methods=["POST"]),
     Route(f"{V}/flavors/detail", list_flavors, methods=["GET"]),

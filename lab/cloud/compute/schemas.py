@@ -878,3 +878,25 @@ def tenant_usage(usage: TenantUsage, *, servers: bool = True) -> dict[str, Any]:
 
 def console_output(output: str) -> dict[str, Any]:
     return {"output": output}
+
+
+def parse_console_type(args: Any, action: str) -> str:
+    kind = args.get("type") if isinstance(args, dict) else None
+    if not isinstance(kind, str) or not kind:
+        raise invalid("type", kind, "'type' is a required property")
+    return kind
+
+
+def console_page_html(server: Any, text: str) -> str:
+    """The console page: the server's console text, refreshed every 3 s (an error page without a server)."""
+    import html
+
+    if server is None:
+        return (f"<!doctype html><html><head><title>Console</title></head><body><h1>Console</h1>"
+                f"<p>{html.escape(text)}</p></body></html>")
+    lines = "\n".join(text.splitlines()[-200:])
+    return ("<!doctype html><html><head><meta charset='utf-8'><meta http-equiv='refresh' content='3'>"
+            f"<title>Console of {html.escape(server.name)}</title><style>body{{background:#111;color:#ddd;"
+            "font-family:monospace}}pre{{white-space:pre-wrap}}</style></head><body>"
+            f"<h1>{html.escape(server.name)} <small>({html.escape(server.id)})</small></h1>"
+            f"<pre id='console'>{html.escape(lines)}</pre></body></html>")

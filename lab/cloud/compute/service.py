@@ -3,8 +3,9 @@ own module: `flavors` (flavors.py), `keypairs` (keypairs.py), `quotas` (quotas.p
 `actions` (actions.py: power, resize and the guest's build and tasks), `lifecycle` (lifecycle.py: lock, pause,
 suspend, shelve, rebuild, rescue, createImage, migrations), `instance_actions` (instance_actions.py), `hosts`
 (hosts.py: availability zones, services, hypervisors, quota classes, simple tenant usage), `server_groups`
-(server_groups.py) and `interfaces` (interfaces.py: os-interface). Routes call the parts; other services call
-the facade's contract (lab/cloud/contracts.py `Compute`); the cloud calls its hooks (lab/cloud/plugin.py).
+(server_groups.py), `interfaces` (interfaces.py: os-interface) and `consoles` (consoles.py: remote consoles).
+Routes call the parts; other services call the facade's contract (lab/cloud/contracts.py `Compute`); the cloud
+calls its hooks (lab/cloud/plugin.py).
 
 Jobs: `compute.build` (spawn, then ACTIVE or ERROR), `compute.task` (finish a resize, a revert, or a task a
 killed process left behind), `compute.delete` (give volumes back, destroy the guest).
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 from lab.cloud import contracts
 from lab.cloud.compute.actions import ServerActions
 from lab.cloud.compute.common import ServerView, status_of
+from lab.cloud.compute.consoles import Consoles
 from lab.cloud.compute.flavors import Flavors
 from lab.cloud.compute.hosts import Hosts
 from lab.cloud.compute.instance_actions import InstanceActions
@@ -54,6 +56,7 @@ class ComputeService:
         self.hosts = Hosts(cloud)
         self.server_groups = ServerGroups(cloud, self.quotas)
         self.interfaces = Interfaces(cloud)
+        self.consoles = Consoles(cloud)
         self.servers.groups = self.server_groups
         self.actions.filters.append(lambda server_id: self.hosts.scheduling_refusal())
         self.actions.filters.append(self.server_groups.scheduling_refusal)
