@@ -130,3 +130,41 @@ def test_operator_views_and_one_host_migrations(live_cloud: LiveCloud, server: s
         assert defaults["key-pairs"] == 99
     finally:
         live.openstack("quota", "set", "--class", "--key-pairs", "100", "default", user="admin")
+
+
+def test_server_groups_interfaces_and_console_url(live_cloud: LiveCloud, server: str,
+                                                  unique: Callable[[str], str]) -> None:
+    """`server group create --policy anti-affinity`, members booted with `--hint group=`: the second has no
+    valid host; `server add/remove network` and `port list --server`; `console url show` opens the console."""
+    import urllib.request
+
+    live = live_cloud
+    group = cli_json(live, "server", "group", "create", "--policy", "anti-affinity", unique("grp"))
+    first, second = unique("g1"), unique("g2")
+    for name in (first, second):
+        live.openstack("server", "create", "--flavor", "m1.tiny", "--image", "cirros", "--hint",
+                       f"group={group['id']}", "--wait", name, user="demo", check=False)
+    assert (status(live, first), status(live, second)) == ("ACTIVE", "ERROR")
+    fault = cli_json(live, "server", "show", second)["fault"]
+    assert "No valid host was found" in str(fault)
+    members = cli_json(live, "server", "group", "show", group["id"])["members"]
+    assert len(members) == 2
+    for name in (first, second):
+        live.openstack("server", "delete", "--wait", name, user="demo")
+    live.openstack("server", "group", "delete", group["id"], user="demo")
+
+    net = unique("net")
+    live.openstack("network", "create", net, user="demo")
+    live.openstack("subnet", "create", "--network", net, "--subnet-range", "10.91.0.0/24", unique("sub"),
+                   user="demo")
+    live.openstack("server", "add", "network", server, net, user="demo")
+    ports = cli_json(live, "port", "list", "--server", server)
+    assert len(ports) == 2 and any(str(p["Fixed IP Addresses"]).count("10.91.0.") for p in ports)
+    live.openstack("server", "remove", "network", server, net, user="demo")
+    assert len(cli_json(live, "port", "list", "--server", server)) == 1
+    live.openstack("network", "delete", net, user="demo")
+
+    url = cli_json(live, "console", "url", "show", server)["url"]
+    assert url.startswith(live.url + "/compute/console?token=")
+    with urllib.request.urlopen(url, timeout=30) as page:  # noqa: S310 - the lab's own http URL
+        assert "login:" in page.read().decode()
