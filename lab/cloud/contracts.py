@@ -90,6 +90,9 @@ class Network(Protocol):
 
     def server_security_groups(self, db: Session, server_ids: list[str]) -> dict[str, list[str]]: ...
 
+    def server_security_group_details(self, server_id: str) -> list[dict[str, Any]]:
+        """The groups of a server's ports with their ingress rules, in Nova's os-security-groups shape."""
+
     def add_server_security_group(self, db: Session, ctx: RequestContext, server_id: str, name_or_id: str) -> None:
         ...
 

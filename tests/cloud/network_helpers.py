@@ -10,7 +10,8 @@ N = "/network/v2.0"
 
 
 def create(client: TestClient, headers: dict[str, str], collection: str, **attrs: Any) -> dict[str, Any]:
-    key = {"security-groups": "security_group", "security-group-rules": "security_group_rule"}.get(
+    key = {"security-groups": "security_group", "security-group-rules": "security_group_rule",
+           "rbac-policies": "rbac_policy", "address-scopes": "address_scope"}.get(
         collection, collection.rstrip("s"))
     r = client.post(f"{N}/{collection}", json={key: attrs}, headers=headers)
     assert r.status_code == 201, r.text

@@ -75,9 +75,14 @@ port = _object({
     "allowed_address_pairs": {"type": "array", "items": _object({"ip_address": STRING, "mac_address": MAC})},
     "extra_dhcp_opts": {"type": "array"}, "port_security_enabled": BOOLEAN,
     "binding:vnic_type": {"type": "string", "enum": ["normal", "direct", "macvtap", "baremetal",
-                                                      "direct-physical", "virtio-forwarder", "smart-nic"]},
+                                                      "direct-physical", "virtio-forwarder", "smart-nic", "vdpa",
+                                                      "remote-managed"]},
+    # binding (admins only: get_port:binding:*)
+    "binding:host_id": STRING,
+    "binding:vif_type": {"enum": ["unbound", "binding_failed", "bridge", "ovs", "other"]},
+    "binding:vif_details": {"type": "object"}, "binding:profile": {"type": "object"},
     **STANDARD,
-})
+}, optional=("binding:host_id", "binding:vif_type", "binding:vif_details", "binding:profile"))
 
 gateway = {"oneOf": [{"type": "null"}, _object({
     "network_id": UUID, "enable_snat": BOOLEAN, "external_fixed_ips": {"type": "array", "items": FIXED_IP}})]}
@@ -110,6 +115,35 @@ security_group_rule = _object({
 security_group = _object({
     "id": UUID, "name": STRING, "stateful": BOOLEAN, "shared": BOOLEAN,
     "security_group_rules": {"type": "array", "items": security_group_rule}, **STANDARD,
+})
+
+AGENT_TIME = {"type": "string", "pattern": r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$"}
+agent = _object({
+    "id": UUID, "agent_type": {"enum": ["DHCP agent", "L3 agent", "Metadata agent", "Linux bridge agent"]},
+    "binary": STRING, "topic": STRING, "host": STRING, "admin_state_up": BOOLEAN, "alive": BOOLEAN,
+    "availability_zone": NULLABLE_STRING, "description": NULLABLE_STRING, "configurations": {"type": "object"},
+    "created_at": AGENT_TIME, "started_at": AGENT_TIME, "heartbeat_timestamp": AGENT_TIME,
+    "resources_synced": {"type": ["boolean", "null"]},
+})
+rbac_policy = _object({
+    "id": UUID, "object_type": {"enum": ["network", "security_group"]}, "object_id": UUID,
+    "action": {"enum": ["access_as_shared", "access_as_external"]}, "target_tenant": STRING,
+    "project_id": STRING, "tenant_id": STRING,
+})
+subnetpool = _object({
+    "id": UUID, "name": STRING, "ip_version": {"enum": [4, 6]}, "prefixes": {"type": "array", "items": CIDR},
+    "default_prefixlen": {"type": "integer"}, "min_prefixlen": {"type": "integer"},
+    "max_prefixlen": {"type": "integer"}, "is_default": BOOLEAN, "shared": BOOLEAN,
+    "address_scope_id": NULLABLE_UUID, "default_quota": {"type": ["integer", "null"]}, **STANDARD,
+})
+address_scope = _object({"id": UUID, "name": STRING, "ip_version": {"enum": [4, 6]}, "shared": BOOLEAN,
+                         "project_id": STRING, "tenant_id": STRING})
+COUNT = {"type": "integer", "minimum": 0}
+ip_availability = _object({
+    "network_id": UUID, "network_name": STRING, "project_id": STRING, "tenant_id": STRING, "total_ips": COUNT,
+    "used_ips": COUNT, "subnet_ip_availability": {"type": "array", "items": _object({
+        "subnet_id": UUID, "subnet_name": STRING, "cidr": CIDR, "ip_version": {"enum": [4, 6]},
+        "total_ips": COUNT, "used_ips": COUNT})},
 })
 
 QUOTA_NAMES = ("network", "subnet", "port", "router", "floatingip", "security_group", "security_group_rule")
@@ -149,6 +183,17 @@ SCHEMAS: dict[str, dict[str, Any]] = {
        for name, body in (("network", network), ("subnet", subnet), ("port", port), ("router", router),
                           ("floatingip", floatingip), ("security_group", security_group),
                           ("security_group_rule", security_group_rule))},
+    **{f"{verb}_{name}": one(name, body, (201,) if verb == "create" else (200,))
+       for name, body in (("rbac_policy", rbac_policy), ("subnetpool", subnetpool),
+                          ("address_scope", address_scope))
+       for verb in ("create", "show", "update")},
+    "list_rbac_policies": many("rbac_policies", rbac_policy), "list_subnetpools": many("subnetpools", subnetpool),
+    "list_address_scopes": many("address_scopes", address_scope),
+    "list_agents": many("agents", agent), "show_agent": one("agent", agent), "update_agent": one("agent", agent),
+    "list_dhcp_agents_hosting_network": {"status_code": [200], "response_body": _object(
+        {"agents": {"type": "array", "items": agent}})},
+    "list_network_ip_availabilities": many("network_ip_availabilities", ip_availability),
+    "show_network_ip_availability": one("network_ip_availability", ip_availability),
     "bulk_create_networks": {"status_code": [201], "response_body": _object(
         {"networks": {"type": "array", "items": network}})},
     "add_router_interface": {"status_code": [200], "response_body": router_interface},

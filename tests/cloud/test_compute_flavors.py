@@ -11,12 +11,14 @@ FLAVOR_KEYS = {"id", "name", "ram", "vcpus", "disk", "swap", "links", "OS-FLV-EX
 
 
 def test_defaults_are_devstack_sizes(client: TestClient, as_demo: dict) -> None:
-    """m1.tiny .. m1.large exist with DevStack's sizes; detail items have exactly Nova's keys."""
+    """m1.tiny .. m1.xlarge exist with DevStack's sizes; detail items have exactly Nova's keys."""
     r = client.get(f"{API}/flavors/detail?is_public=True", headers=as_demo)
     assert r.status_code == 200
     flavors = {f["name"]: f for f in r.json()["flavors"]}
     assert (flavors["m1.tiny"]["ram"], flavors["m1.tiny"]["vcpus"], flavors["m1.tiny"]["disk"]) == (512, 1, 1)
     assert (flavors["m1.small"]["ram"], flavors["m1.medium"]["vcpus"], flavors["m1.large"]["disk"]) == (2048, 2, 80)
+    assert (flavors["m1.xlarge"]["id"], flavors["m1.xlarge"]["ram"], flavors["m1.xlarge"]["vcpus"],
+            flavors["m1.xlarge"]["disk"]) == ("5", 16384, 8, 160)
     assert all(set(f) == FLAVOR_KEYS for f in flavors.values())
     assert flavors["m1.tiny"]["swap"] == ""
 
@@ -29,7 +31,7 @@ def test_brief_list_has_id_name_links(client: TestClient, as_demo: dict) -> None
 def test_min_ram_and_min_disk_filter(client: TestClient, as_demo: dict) -> None:
     """minRam/minDisk keep flavors at least that large (tempest's filter tests)."""
     r = client.get(f"{API}/flavors/detail?minRam=2048&minDisk=40", headers=as_demo)
-    assert {f["name"] for f in r.json()["flavors"]} == {"m1.medium", "m1.large"}
+    assert {f["name"] for f in r.json()["flavors"]} == {"m1.medium", "m1.large", "m1.xlarge"}
     bad = client.get(f"{API}/flavors?minRam=lots", headers=as_demo)
     assert bad.status_code == 400
     assert bad.json() == {"badRequest": {"code": 400, "message": "Invalid minRam filter [lots]"}}
@@ -39,11 +41,11 @@ def test_sort_and_pagination_with_links(client: TestClient, as_demo: dict) -> No
     """limit gives a page and a flavors_links next link; following it yields the rest, in order."""
     r = client.get(f"{API}/flavors?sort_key=memory_mb&sort_dir=desc&limit=2", headers=as_demo)
     page = r.json()
-    assert [f["name"] for f in page["flavors"]] == ["m1.large", "m1.medium"]
+    assert [f["name"] for f in page["flavors"]] == ["m1.xlarge", "m1.large"]
     nxt = page["flavors_links"][0]
-    assert nxt["rel"] == "next" and "marker=3" in nxt["href"]
+    assert nxt["rel"] == "next" and "marker=4" in nxt["href"]
     rest = client.get(nxt["href"].replace("http://127.0.0.1:8780", ""), headers=as_demo).json()
-    assert rest["flavors"][0]["name"] == "m1.small"
+    assert rest["flavors"][0]["name"] == "m1.medium"
     r = client.get(f"{API}/flavors?marker=nope", headers=as_demo)
     assert r.status_code == 400 and r.json()["badRequest"]["message"] == "marker [nope] not found"
 

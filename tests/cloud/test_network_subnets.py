@@ -47,15 +47,19 @@ def test_invalid_cidr(client: TestClient, as_demo: dict) -> None:
                 "Invalid input for cidr. Reason: '10.0.0.0/33' is not a valid IP subnet.", cidr="10.0.0.0/33")
 
 
-def test_cidr_with_host_bits(client: TestClient, as_demo: dict) -> None:
+def test_cidr_in_the_wrong_form(client: TestClient, as_demo: dict) -> None:
+    """A bare address is no CIDR; neither is an IPv6 CIDR written other than in its normal form."""
     _bad_subnet(client, as_demo, 400, "HTTPBadRequest",
-                "Invalid input for cidr. Reason: '10.0.0.1/24' isn't a recognized IP subnet cidr, '10.0.0.0/24' is "
-                "recommended.", cidr="10.0.0.1/24")
+                "Invalid input for cidr. Reason: '10.0.0.1' isn't a recognized IP subnet cidr, '10.0.0.1/32' is "
+                "recommended.", cidr="10.0.0.1")
 
 
-def test_gateway_outside_subnet(client: TestClient, as_demo: dict) -> None:
-    _bad_subnet(client, as_demo, 400, "InvalidInput", "Invalid input for operation: Gateway is not valid on subnet.",
-                cidr="10.0.0.0/24", gateway_ip="10.0.1.1")
+def test_gateway_on_the_network_address(client: TestClient, as_demo: dict) -> None:
+    """Neutron refuses only the network and broadcast addresses of an IPv4 subnet as its gateway."""
+    for gateway in ("10.0.0.0", "10.0.0.255"):
+        _bad_subnet(client, as_demo, 400, "InvalidInput",
+                    "Invalid input for operation: Gateway is not valid on subnet.", cidr="10.0.0.0/24",
+                    gateway_ip=gateway)
 
 
 def test_pool_outside_cidr(client: TestClient, as_demo: dict) -> None:

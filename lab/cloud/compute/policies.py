@@ -108,6 +108,8 @@ RULES: tuple[Rule, ...] = (
     _rule("os-deferred-delete:force", MEMBER, "Force-delete a server (a delete: deferred delete is off).",
           ("POST", f"{ACTION} (forceDelete)")),
     _rule("os-deferred-delete:restore", MEMBER, "Restore a soft-deleted server.", ("POST", f"{ACTION} (restore)")),
+    _rule("os-security-groups:list", READER, "List the security groups of a server.",
+          ("GET", f"{S}/os-security-groups")),
     _rule("os-security-groups:add", MEMBER, "Add a security group to a server's ports.",
           ("POST", f"{ACTION} (addSecurityGroup)")),
     _rule("os-security-groups:remove", MEMBER, "Remove a security group from a server's ports.",

@@ -234,6 +234,13 @@ async def server_ips(request: Request) -> Response:
     return respond(schemas.server_addresses(addresses, network))
 
 
+async def server_security_groups(request: Request) -> Response:
+    """GET /servers/{id}/os-security-groups: the groups of the server's ports, asked of the network contract."""
+    compute, ctx, _ = _compute(request)
+    view = compute.servers.get_server(ctx, request.path_params["server_id"], "os_compute_api:os-security-groups:list")
+    return respond({"security_groups": compute.servers.network.server_security_group_details(view.server.id)})
+
+
 async def show_server(request: Request) -> Response:
     compute, ctx, base = _compute(request)
     view = compute.servers.get_server(ctx, request.path_params["server_id"])
@@ -667,6 +674,7 @@ routes = [
     Route(f"{V}/servers/{{server_id}}", delete_server, methods=["DELETE"]),
     Route(f"{V}/servers/{{server_id}}/action", server_action, methods=["POST"]),
     Route(f"{V}/servers/{{server_id}}/ips", server_ips, methods=["GET"]),
+    Route(f"{V}/servers/{{server_id}}/os-security-groups", server_security_groups, methods=["GET"]),
     Route(f"{V}/servers/{{server_id}}/ips/{{network}}", server_ips, methods=["GET"]),
     Route(f"{V}/servers/{{server_id}}/os-instance-actions", list_instance_actions, methods=["GET"]),
     Route(f"{V}/servers/{{server_id}}/os-interface", interfaces, methods=["GET", "POST"]),

@@ -549,7 +549,10 @@ def keypair_detail(keypair: KeyPair) -> dict[str, Any]:
 def server_created(view: ServerView, base: str, admin_pass: str) -> dict[str, Any]:
     server = view.server
     return {"server": {"id": server.id, "links": _links(base, "servers", server.id), "OS-DCF:diskConfig": "MANUAL",
-                       "security_groups": [{"name": n} for n in view.security_groups], "adminPass": admin_pass}}
+                       # Nova answers with the groups as the request named them (ids stay ids), "default"
+                       # when it named none: instance.security_groups, not Neutron's names.
+                       "security_groups": [{"name": n} for n in server.security_groups or ["default"]],
+                       "adminPass": admin_pass}}
 
 
 def new_password() -> str:

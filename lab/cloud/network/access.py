@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import Forbidden
-from lab.cloud.network.models import Network, Port, Subnet
+from lab.cloud.network.common import external_for, is_granted, shared_with
+from lab.cloud.network.models import AddressScope, Network, Port, SecurityGroup, Subnet, SubnetPool
 
 if TYPE_CHECKING:
     from lab.cloud.network.service import NetworkService
@@ -51,22 +52,33 @@ def is_admin(svc: NetworkService, ctx: RequestContext) -> bool:
     return allows(svc, ctx, "context_is_admin")
 
 
-def network_target(network: Network) -> Target:
-    return {"project_id": network.project_id, "shared": network.shared, "router:external": network.external}
+def network_target(network: Network, db: Session | None = None, project_id: str | None = None) -> Target:
+    """What the rules read of a network; with `db`, `shared` and `router:external` as they read for
+    `project_id` (RBAC policies may share a network with one project, or make it external to it)."""
+    shared = network.shared if db is None else shared_with(db, network, project_id)
+    external = network.external if db is None else external_for(db, network, project_id)
+    return {"project_id": network.project_id, "shared": shared, "router:external": external}
 
 
-def on_network(project_id: str | None, network: Network) -> Target:
+def on_network(project_id: str | None, network: Network, db: Session | None = None) -> Target:
     """The target of a subnet or port (given or about to be made) of `project_id` on `network`."""
-    return {"project_id": project_id, "network:project_id": network.project_id, "shared": network.shared,
-            "router:external": network.external}
+    return {**network_target(network, db, project_id), "project_id": project_id,
+            "network:project_id": network.project_id}
 
 
-def target_of(db: Session, row: Any) -> Target:
-    """What the `get_*`/`update_*`/`delete_*` rules read of an existing row."""
+def target_of(db: Session, row: Any, ctx: RequestContext | None = None) -> Target:
+    """What the `get_*`/`update_*`/`delete_*` rules read of an existing row (as the caller's project sees it)."""
+    project_id = ctx.project_id if ctx is not None else None
     if isinstance(row, Network):
-        return network_target(row)
+        return network_target(row, db, project_id)
     if isinstance(row, Subnet | Port):
         network = db.get(Network, row.network_id)
         if network is not None:
-            return on_network(row.project_id, network)
-    return {"project_id": row.project_id}
+            return {**on_network(row.project_id, network, db), **(
+                {"shared": shared_with(db, network, project_id)} if ctx is not None else {})}
+    if isinstance(row, SubnetPool | AddressScope):
+        return {"project_id": row.project_id, "shared": row.shared}
+    if isinstance(row, SecurityGroup):
+        return {"project_id": row.project_id,
+                "shared": is_granted(db, "security_group", row.id, "access_as_shared", project_id)}
+    return {"project_id": getattr(row, "project_id", None)}  # an agent has no project: the caller's is used

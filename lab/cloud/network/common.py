@@ -2,7 +2,8 @@
 that answer 404 the way Neutron does, and the small helpers for timestamps and revision numbers.
 
 Visibility, as Neutron's default policy has it: a project sees its own resources; networks that are `shared`
-or `router:external` are seen by everyone (but the subnets of an external network only when it is shared);
+or `router:external` are seen by everyone (but the subnets of an external network only when it is shared),
+and those an RBAC policy shares with a project or makes external to it are seen there (network/rbac.py);
 an admin sees everything. These are query filters (which rows a list or lookup finds, as Neutron's database
 layer filters by project); what a caller may DO with a row it sees is decided by the named policy rules
 (network/policies.py, checked through network/access.py).
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select, true
+from sqlalchemy import ColumnElement, Select, or_, select, true
 from sqlalchemy.orm import Session
 
 from lab.cloud.context import RequestContext
@@ -21,6 +22,7 @@ from lab.cloud.network.models import (
     FloatingIP,
     Network,
     Port,
+    RBACPolicy,
     Router,
     SecurityGroup,
     SecurityGroupRule,
@@ -89,18 +91,61 @@ def no_more_ips(net_id: str) -> Conflict:
                     neutron_type="IpAddressGenerationFailure")
 
 
+def granted(object_type: str, action: str, project_id: str | None) -> Select[Any]:
+    """The ids of the objects of `object_type` that an RBAC policy grants `action` on to `project_id` (or to
+    every project with `*`): network/rbac.py."""
+    targets = ["*"] if project_id is None else ["*", project_id]
+    return select(RBACPolicy.object_id).where(RBACPolicy.object_type == object_type, RBACPolicy.action == action,
+                                              RBACPolicy.target_project.in_(targets))
+
+
+def is_granted(db: Session, object_type: str, object_id: str, action: str, project_id: str | None) -> bool:
+    return db.scalar(granted(object_type, action, project_id).where(RBACPolicy.object_id == object_id)) is not None
+
+
+def shared_with(db: Session, network: Network, project_id: str | None) -> bool:
+    """Whether `network` reads `shared` for `project_id`: shared with all, or by a policy with that project."""
+    return network.shared or is_granted(db, "network", network.id, "access_as_shared", project_id)
+
+
+def external_for(db: Session, network: Network, project_id: str | None) -> bool:
+    """Whether `network` is an external network for `project_id`: external to all, or by a policy with that
+    project; its owner sees it external once it has any access_as_external policy."""
+    if network.external:
+        return True
+    if network.project_id == project_id:
+        found = db.scalar(select(RBACPolicy.id).where(RBACPolicy.object_type == "network", RBACPolicy.object_id ==
+                                                      network.id, RBACPolicy.action == "access_as_external"))
+        return found is not None
+    return is_granted(db, "network", network.id, "access_as_external", project_id)
+
+
 def network_visible(ctx: RequestContext) -> ColumnElement[bool]:
+    """Own, shared or external networks, and those an RBAC policy shares with or makes external to the
+    caller's project."""
     if ctx.is_admin:
         return true()
-    return or_(Network.project_id == ctx.project_id, Network.shared.is_(True), Network.external.is_(True))
+    return or_(Network.project_id == ctx.project_id, Network.shared.is_(True), Network.external.is_(True),
+               Network.id.in_(granted("network", "access_as_shared", ctx.project_id)),
+               Network.id.in_(granted("network", "access_as_external", ctx.project_id)))
 
 
 def subnet_visible(ctx: RequestContext) -> ColumnElement[bool]:
-    """Subnets of shared networks are seen by all; those of a merely external network only by its owner."""
+    """Subnets of shared networks (by `shared` or by an RBAC policy) are seen by the projects they are shared
+    with; those of a merely external network only by its owner."""
     if ctx.is_admin:
         return true()
     shared = select(Network.id).where(Network.shared.is_(True))
-    return or_(Subnet.project_id == ctx.project_id, Subnet.network_id.in_(shared))
+    return or_(Subnet.project_id == ctx.project_id, Subnet.network_id.in_(shared),
+               Subnet.network_id.in_(granted("network", "access_as_shared", ctx.project_id)))
+
+
+def security_group_visible(ctx: RequestContext) -> ColumnElement[bool]:
+    """Own groups and those an RBAC policy shares with the caller's project."""
+    if ctx.is_admin:
+        return true()
+    return or_(SecurityGroup.project_id == ctx.project_id,
+               SecurityGroup.id.in_(granted("security_group", "access_as_shared", ctx.project_id)))
 
 
 def port_visible(ctx: RequestContext) -> ColumnElement[bool]:
@@ -155,7 +200,7 @@ def get_floatingip(db: Session, ctx: RequestContext, fip_id: str) -> FloatingIP:
 
 
 def get_security_group(db: Session, ctx: RequestContext, sg_id: str) -> SecurityGroup:
-    row = db.scalar(select(SecurityGroup).where(SecurityGroup.id == sg_id, owned_by(SecurityGroup, ctx)))
+    row = db.scalar(select(SecurityGroup).where(SecurityGroup.id == sg_id, security_group_visible(ctx)))
     if row is None:
         raise security_group_not_found(sg_id)
     return row

@@ -20,6 +20,7 @@ from lab.cloud.network.access import authorize, is_admin
 from lab.cloud.network.common import (
     DEVICE_OWNER_FLOATINGIP,
     bad_request,
+    external_for,
     get_floatingip,
     get_network,
     get_port,
@@ -44,7 +45,7 @@ def create_floatingip(svc: NetworkService, db: Session, ctx: RequestContext, att
     svc.cloud.billing.check_can_create(ctx, "floatingip")  # a prepaid project with no balance left: 402
     S.require(attrs, "floating_network_id")
     network = get_network(db, ctx, attrs["floating_network_id"])
-    if not network.external:
+    if not external_for(db, network, wanted_project):
         raise bad_request("floatingip", f"Network {network.id} is not a valid external network")
     project_id = required(wanted_project)
     quotas.check(svc, db, project_id, "floatingip")
@@ -164,5 +165,8 @@ def release(svc: NetworkService, db: Session, ctx: RequestContext | None, fip: F
                   floating_ip_address=fip.floating_ip_address)
 
 
-def render(rows: list[FloatingIP]) -> list[dict[str, Any]]:
-    return [S.floatingip(r) for r in rows]
+def render(db: Session, rows: list[FloatingIP]) -> list[dict[str, Any]]:
+    """Floating IPs with the `port_details` of their associated ports (fip-port-details)."""
+    port_ids = [r.port_id for r in rows if r.port_id]
+    ports = {p.id: p for p in db.scalars(select(Port).where(Port.id.in_(port_ids)))} if port_ids else {}
+    return [S.floatingip(r, ports.get(r.port_id or "")) for r in rows]

@@ -83,10 +83,13 @@ def validate_pools(cidr: str, gateway_ip: str | None, pools: list[dict[str, str]
 
 
 def validate_gateway(cidr: str, gateway_ip: str) -> None:
+    """Neutron's check_gateway_invalid_in_subnet: a gateway of the other IP version is refused, and inside an
+    IPv4 CIDR the network and broadcast addresses are; a gateway outside the CIDR is allowed (Neutron only logs
+    a warning: an on-link route to it may exist)."""
     net = ipaddress.ip_network(cidr)
     gw = ipaddress.ip_address(gateway_ip)
-    first, last = host_bounds(net)
-    if gw.version != net.version or not first <= int(gw) <= last:
+    if gw.version != net.version or (net.version == 4 and gw in (net.network_address, net.broadcast_address)
+                                     and net.prefixlen < 31):
         raise invalid_input("Gateway is not valid on subnet")
 
 

@@ -184,3 +184,92 @@ class SecurityGroupRule(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     revision_number: Mapped[int] = mapped_column(default=1)
+
+
+# ---------------------------------------------------------------------------------------- operator resources
+# Kept in tables of their own (not new columns of the tables above), so a lab made before them carries on:
+# the lab creates missing tables at start but does not alter existing ones.
+
+class RBACPolicy(Base):
+    """One RBAC grant (Neutron's networkrbacs / securitygrouprbacs in one table): `action` on the object of
+    `object_type` for `target_project` ("*" for every project), made by the object's owner `project_id`."""
+
+    __tablename__ = "rbac_policies"
+    __table_args__ = (UniqueConstraint("object_type", "object_id", "action", "target_project"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    project_id: Mapped[str] = mapped_column(String(64), index=True)
+    object_type: Mapped[str] = mapped_column(String(32))  # network | security_group
+    object_id: Mapped[str] = mapped_column(String(36), index=True)
+    action: Mapped[str] = mapped_column(String(32))  # access_as_shared | access_as_external
+    target_project: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    revision_number: Mapped[int] = mapped_column(default=1)
+
+
+class AddressScope(Base):
+    __tablename__ = "address_scopes"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    project_id: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    ip_version: Mapped[int] = mapped_column(default=4)
+    shared: Mapped[bool] = mapped_column(default=False)
+
+
+class SubnetPool(Base):
+    """Prefixes subnets are cut from (`subnet create --subnet-pool P --prefix-length N`)."""
+
+    __tablename__ = "subnetpools"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    project_id: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    description: Mapped[str] = mapped_column(String(255), default="")
+    ip_version: Mapped[int] = mapped_column(default=4)
+    prefixes: Mapped[list[Any]] = mapped_column(default=list)  # CIDRs, collapsed
+    default_prefixlen: Mapped[int]
+    min_prefixlen: Mapped[int]
+    max_prefixlen: Mapped[int]
+    is_default: Mapped[bool] = mapped_column(default=False)
+    shared: Mapped[bool] = mapped_column(default=False)
+    address_scope_id: Mapped[str | None] = mapped_column(String(36))
+    default_quota: Mapped[int | None]
+    tags: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    revision_number: Mapped[int] = mapped_column(default=1)
+
+
+class SubnetPoolAllocation(Base):
+    """Which pool a subnet was cut from (Neutron's subnets.subnetpool_id)."""
+
+    __tablename__ = "subnetpool_allocations"
+    subnet_id: Mapped[str] = mapped_column(ForeignKey("subnets.id", ondelete="CASCADE"), primary_key=True)
+    subnetpool_id: Mapped[str] = mapped_column(ForeignKey("subnetpools.id"), index=True)
+
+
+class PortBinding(Base):
+    """A port's binding (Neutron's ml2_port_bindings): the host it is bound on, its vNIC type and profile."""
+
+    __tablename__ = "ml2_port_bindings"
+    port_id: Mapped[str] = mapped_column(ForeignKey("ports.id", ondelete="CASCADE"), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255), default="")
+    vnic_type: Mapped[str] = mapped_column(String(64), default="normal")
+    profile: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Agent(Base):
+    """An agent the network driver runs (Neutron's agents table): what `network agent list` shows."""
+
+    __tablename__ = "agents"
+    __table_args__ = (UniqueConstraint("agent_type", "host"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    agent_type: Mapped[str] = mapped_column(String(255))
+    binary: Mapped[str] = mapped_column(String(255))
+    topic: Mapped[str] = mapped_column(String(255))
+    host: Mapped[str] = mapped_column(String(255))
+    availability_zone: Mapped[str | None] = mapped_column(String(255))
+    admin_state_up: Mapped[bool] = mapped_column(default=True)
+    description: Mapped[str] = mapped_column(String(255), default="")
+    configurations: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
+    started_at: Mapped[datetime]

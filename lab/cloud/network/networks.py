@@ -17,19 +17,22 @@ from sqlalchemy.orm import Session
 
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import Conflict
-from lab.cloud.network import quotas
+from lab.cloud.network import floatingips, quotas, subnetpools
 from lab.cloud.network import schemas as S
 from lab.cloud.network.access import allows, authorize, network_target
 from lab.cloud.network.common import (
     DEVICE_OWNER_DHCP,
     ServiceUnavailable,
+    external_for,
     get_network,
     invalid_input,
     new_project,
     required,
+    shared_with,
     touch,
 )
-from lab.cloud.network.models import IPAllocation, Network, NetworkSegment, Port, Subnet
+from lab.cloud.network.models import FloatingIP, IPAllocation, Network, NetworkSegment, Port, Subnet
+from lab.cloud.network.rbac import forget_object
 
 if TYPE_CHECKING:
     from lab.cloud.network.service import NetworkService
@@ -163,9 +166,14 @@ def update_network(svc: NetworkService, db: Session, ctx: RequestContext, net_id
 
 
 def delete_network(svc: NetworkService, db: Session, ctx: RequestContext, net_id: str) -> None:
-    """Delete a network with its subnets and DHCP ports. Raises NetworkInUse (409) while other ports remain."""
+    """Delete a network with its subnets, DHCP ports, RBAC policies and unassociated floating IPs (an external
+    network may go while it still holds some, as in Neutron). Raises NetworkInUse (409) while other ports
+    remain."""
     row = get_network(db, ctx, net_id)
     authorize(svc, ctx, "delete_network", network_target(row))
+    for fip in list(db.scalars(select(FloatingIP).where(FloatingIP.floating_network_id == net_id,
+                                                        FloatingIP.port_id.is_(None)))):
+        floatingips.release(svc, db, ctx, fip)
     busy = db.scalar(select(Port.id).where(Port.network_id == net_id, Port.device_owner != DEVICE_OWNER_DHCP))
     if busy is not None:
         raise Conflict(f"Unable to complete operation on network {net_id}. There are one or more ports still in "
@@ -175,6 +183,7 @@ def delete_network(svc: NetworkService, db: Session, ctx: RequestContext, net_id
     db.execute(delete(Port).where(Port.network_id == net_id))
     db.execute(delete(Subnet).where(Subnet.network_id == net_id))
     db.execute(delete(NetworkSegment).where(NetworkSegment.network_id == net_id))
+    forget_object(db, "network", net_id)
     db.delete(row)
     svc.sync(db, "network", net_id)
 
@@ -187,4 +196,7 @@ def render(svc: NetworkService, db: Session, ctx: RequestContext, rows: list[Net
                                .order_by(Subnet.created_at, Subnet.id)):
         subnets[nid].append(sid)
     provider = tuple(key for key in PROVIDER_KEYS if allows(svc, ctx, f"get_network:{key}"))
-    return [S.network(r, segments.get(r.id), subnets[r.id], provider=provider) for r in rows]
+    return [S.network(r, segments.get(r.id), subnets[r.id], provider=provider,
+                      shared=shared_with(db, r, ctx.project_id), external=external_for(db, r, ctx.project_id),
+                      scopes=subnetpools.network_scopes(db, subnets[r.id]))
+            for r in rows]

@@ -27,6 +27,11 @@ FLOATINGIPS, FLOATINGIP = "/v2.0/floatingips", "/v2.0/floatingips/{id}"
 GROUPS, GROUP = "/v2.0/security-groups", "/v2.0/security-groups/{id}"
 SG_RULES, SG_RULE = "/v2.0/security-group-rules", "/v2.0/security-group-rules/{id}"
 QUOTAS, QUOTA = "/v2.0/quotas", "/v2.0/quotas/{project_id}"
+RBACS, RBAC = "/v2.0/rbac-policies", "/v2.0/rbac-policies/{id}"
+POOLS, POOL = "/v2.0/subnetpools", "/v2.0/subnetpools/{id}"
+SCOPES, SCOPE = "/v2.0/address-scopes", "/v2.0/address-scopes/{id}"
+AGENTS, AGENT = "/v2.0/agents", "/v2.0/agents/{id}"
+AVAILABILITY = "/v2.0/network-ip-availabilities"
 
 ADMIN = "rule:admin_only"
 MEMBER = "rule:project_member_or_admin"  # Neutron's ADMIN_OR_PROJECT_MEMBER
@@ -49,6 +54,16 @@ def _crud(resource: str, collection: str, item: str, get: str, description: str,
         Rule(f"update_{resource}", MEMBER, f"Update a {description} (also changing its tags).",
              (("PUT", item), ("PUT", tags), ("DELETE", tags), ("PUT", tag), ("DELETE", tag))),
         Rule(f"delete_{resource}", MEMBER, f"Delete a {description}.", (("DELETE", item),)),
+    )
+
+
+def _plain(resource: str, collection: str, item: str, get: str, description: str) -> tuple[Rule, ...]:
+    """The four rules of a resource without standard attributes (no tags)."""
+    return (
+        Rule(f"create_{resource}", MEMBER, f"Create {description}.", (("POST", collection),)),
+        Rule(f"get_{resource}", get, f"Get {description}.", _get(collection, item)),
+        Rule(f"update_{resource}", MEMBER, f"Update {description}.", (("PUT", item),)),
+        Rule(f"delete_{resource}", MEMBER, f"Delete {description}.", (("DELETE", item),)),
     )
 
 
@@ -98,6 +113,12 @@ RULES: tuple[Rule, ...] = (
     _attribute("create_port", "fixed_ips:ip_address", NET_OWNER,
                "Specify an IP address in `fixed_ips` when creating a port.", "POST", PORTS),
     _attribute("update_port", "mac_address", ADMIN, "Update the `mac_address` of a port.", "PUT", PORT),
+    # The binding extension (neutron/conf/policies/port.py): where a port is bound is the operator's business.
+    *(_attribute(operation, f"binding:{name}", ADMIN, f"Specify `binding:{name}` of a port.", method, path)
+      for operation, method, path in (("create_port", "POST", PORTS), ("update_port", "PUT", PORT))
+      for name in ("host_id", "profile")),
+    *(_attribute("get_port", f"binding:{name}", ADMIN, f"Get the `binding:{name}` attribute of a port.",
+                 "GET", PORT) for name in ("vif_type", "vif_details", "host_id", "profile")),
 
     # Routers (neutron/conf/policies/router.py).
     *_crud("router", ROUTERS, ROUTER, READER, "router"),
@@ -119,10 +140,52 @@ RULES: tuple[Rule, ...] = (
     *_crud("floatingip", FLOATINGIPS, FLOATINGIP, READER, "floating IP"),
 
     # Security groups and their rules (neutron/conf/policies/security_group.py).
-    *_crud("security_group", GROUPS, GROUP, READER, "security group"),
+    *_crud("security_group", GROUPS, GROUP, f"{READER} or rule:shared_security_group", "security group"),
     Rule("create_security_group_rule", MEMBER, "Create a security group rule.", (("POST", SG_RULES),)),
     Rule("get_security_group_rule", READER, "Get a security group rule.", _get(SG_RULES, SG_RULE)),
+    Rule("update_security_group_rule", MEMBER, "Update a security group rule (its description).",
+         (("PUT", SG_RULE),)),
     Rule("delete_security_group_rule", MEMBER, "Delete a security group rule.", (("DELETE", SG_RULE),)),
+
+    # Security groups shared by RBAC (neutron/conf/policies/security_group.py reads them through this rule).
+    Rule("shared_security_group", "True:%(shared)s", "The security group is shared with the caller's project."),
+
+    # RBAC policies (neutron/conf/policies/rbac.py): only an admin may share with every project (`*`).
+    Rule("restrict_wildcard", "(not '*':%(target_tenant)s) or rule:admin_only",
+         "The target project is not the wildcard `*`, unless the caller is an admin."),
+    *_plain("rbac_policy", RBACS, RBAC, READER, "an RBAC policy"),
+    _attribute("create_rbac_policy", "target_tenant", f"rule:restrict_wildcard and ({MEMBER})",
+               "Specify `target_tenant` when creating an RBAC policy.", "POST", RBACS),
+    _attribute("update_rbac_policy", "target_tenant", f"rule:restrict_wildcard and ({MEMBER})",
+               "Update the `target_tenant` of an RBAC policy.", "PUT", RBAC),
+
+    # Subnet pools and address scopes (neutron/conf/policies/subnetpool.py, address_scope.py).
+    Rule("shared_subnetpools", "True:%(shared)s", "The subnet pool is shared."),
+    *_crud("subnetpool", POOLS, POOL, f"{READER} or rule:shared_subnetpools", "subnet pool"),
+    _attribute("create_subnetpool", "shared", ADMIN, "Create a shared subnet pool.", "POST", POOLS),
+    _attribute("create_subnetpool", "is_default", ADMIN, "Create a default subnet pool.", "POST", POOLS),
+    _attribute("update_subnetpool", "is_default", ADMIN, "Update the `is_default` attribute of a subnet pool.",
+               "PUT", POOL),
+    Rule("shared_address_scopes", "True:%(shared)s", "The address scope is shared."),
+    *_plain("address_scope", SCOPES, SCOPE, f"{READER} or rule:shared_address_scopes", "an address scope"),
+    _attribute("create_address_scope", "shared", ADMIN, "Create a shared address scope.", "POST", SCOPES),
+    _attribute("update_address_scope", "shared", ADMIN, "Update the `shared` attribute of an address scope.",
+               "PUT", SCOPE),
+
+    # Agents and their scheduling (neutron/conf/policies/agent.py): an operator's view.
+    Rule("get_agent", ADMIN, "Get an agent.", _get(AGENTS, AGENT)),
+    Rule("update_agent", ADMIN, "Update an agent (enable or disable it, describe it).", (("PUT", AGENT),)),
+    Rule("delete_agent", ADMIN, "Delete an agent.", (("DELETE", AGENT),)),
+    Rule("get_dhcp-agents", ADMIN, "List the DHCP agents hosting a network.",
+         (("GET", f"{NETWORK}/dhcp-agents"),)),
+    Rule("get_l3-agents", ADMIN, "List the L3 agents hosting a router.", (("GET", f"{ROUTER}/l3-agents"),)),
+    Rule("get_dhcp-networks", ADMIN, "List the networks a DHCP agent hosts.",
+         (("GET", f"{AGENT}/dhcp-networks"),)),
+    Rule("get_l3-routers", ADMIN, "List the routers an L3 agent hosts.", (("GET", f"{AGENT}/l3-routers"),)),
+
+    # Network IP availability (neutron/conf/policies/network_ip_availability.py).
+    Rule("get_network_ip_availability", ADMIN, "Get the IP availability of networks.",
+         (("GET", AVAILABILITY), ("GET", f"{AVAILABILITY}/{{network_id}}"))),
 
     # Quotas (neutron/conf/policies/quotas.py). As in Neutron's quota API, a project always reads its own
     # quotas; `get_quota` decides reading another project's, and listing every project's.

@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest, Conflict
-from lab.cloud.network import ipam, quotas
+from lab.cloud.network import agents, ipam, quotas
 from lab.cloud.network import schemas as S
 from lab.cloud.network import security_groups as sgs
-from lab.cloud.network.access import authorize, is_admin, on_network, target_of
+from lab.cloud.network.access import allows, authorize, is_admin, on_network, target_of
 from lab.cloud.network.common import (
     DEVICE_OWNER_FLOATINGIP,
     SERVICE_OWNERS,
@@ -24,6 +24,7 @@ from lab.cloud.network.common import (
     bad_attribute,
     get_network,
     get_port,
+    is_granted,
     new_project,
     required,
     security_group_not_found,
@@ -34,6 +35,7 @@ from lab.cloud.network.models import (
     IPAllocation,
     Network,
     Port,
+    PortBinding,
     PortSecurityGroup,
     SecurityGroup,
     Subnet,
@@ -49,7 +51,7 @@ MAC_RE = re.compile(r"^([0-9a-f]{2}:){5}[0-9a-f]{2}$")
 def _mac(db: Session, network_id: str, wanted: str | None) -> str:
     if wanted is not None:
         mac = wanted.lower().replace("-", ":")
-        if not MAC_RE.match(mac) or mac == "00:00:00:00:00:00" or int(mac[:2], 16) & 1:
+        if not MAC_RE.match(mac) or mac in ("00:00:00:00:00:00", "ff:ff:ff:ff:ff:ff"):  # neutron-lib's only refusals
             raise bad_attribute("mac_address", f"'{wanted}' is not a valid MAC address")
         if db.scalar(select(Port.id).where(Port.network_id == network_id, Port.mac_address == mac)):
             raise Conflict(f"Unable to complete operation for network {network_id}. The mac address {mac} is in "
@@ -68,19 +70,20 @@ def subnets_of(db: Session, network_id: str) -> list[Subnet]:
 
 
 def _security_groups(svc: NetworkService, db: Session, ctx: RequestContext | None, project_id: str,
-                     wanted: list[str] | None, enabled: bool, device_owner: str, has_ips: bool) -> list[str]:
+                     wanted: list[str] | None, enabled: bool, device_owner: str) -> list[str]:
     if device_owner.startswith("network:"):
         return []
     if wanted is None:
         return [sgs.ensure_default(svc, db, project_id).id] if enabled else []
-    if wanted and (not enabled or not has_ips):
+    if wanted and not enabled:  # ML2 makes a port with groups but no address (on a network without subnets)
         raise BadRequest("Port security must be enabled and port must have an IP address in order to use "
                          "security groups.", neutron_type="PortSecurityAndIPRequiredForSecurityGroups")
     admin = ctx is None or is_admin(svc, ctx)
     ids: list[str] = []
     for sg_id in wanted:
         group = db.get(SecurityGroup, sg_id)
-        if group is None or (not admin and group.project_id != project_id):
+        if group is None or (not admin and group.project_id != project_id and not is_granted(
+                db, "security_group", sg_id, "access_as_shared", project_id)):
             raise security_group_not_found(sg_id)
         if group.id not in ids:
             ids.append(group.id)
@@ -109,9 +112,8 @@ def add_port(svc: NetworkService, db: Session, network: Network, project_id: str
                 created_at=now, updated_at=now)
     db.add(port)
     db.flush()
-    allocations = ipam.allocate(db, network.id, port.id, subnets_of(db, network.id), fixed_ips, device_owner)
-    for sg_id in _security_groups(svc, db, ctx, project_id, security_groups, enabled, device_owner,
-                                  bool(allocations)):
+    ipam.allocate(db, network.id, port.id, subnets_of(db, network.id), fixed_ips, device_owner)
+    for sg_id in _security_groups(svc, db, ctx, project_id, security_groups, enabled, device_owner):
         db.add(PortSecurityGroup(port_id=port.id, security_group_id=sg_id))
     db.flush()
     svc.sync(db, "network", network.id)
@@ -137,8 +139,9 @@ def create_port(svc: NetworkService, db: Session, ctx: RequestContext, attrs: di
     wanted_project = new_project(ctx, attrs)
     restricted = [name for name, given in (
         ("fixed_ips:ip_address", any("ip_address" in f for f in attrs.get("fixed_ips") or [])),
-        ("device_owner", "device_owner" in attrs), ("mac_address", "mac_address" in attrs)) if given]
-    target = {**on_network(wanted_project, network),
+        ("device_owner", "device_owner" in attrs), ("mac_address", "mac_address" in attrs),
+        *((key, key in attrs) for key in ("binding:host_id", "binding:profile"))) if given]
+    target = {**on_network(wanted_project, network, db),
               "network_device": attrs.get("device_owner", "").startswith("network:")}
     authorize(svc, ctx, "create_port", target, restricted)
     project_id = required(wanted_project)
@@ -151,14 +154,47 @@ def create_port(svc: NetworkService, db: Session, ctx: RequestContext, attrs: di
                     port_security_enabled=attrs.get("port_security_enabled"),
                     allowed_address_pairs=attrs.get("allowed_address_pairs"), tags=attrs.get("tags"))
     _fill_pair_macs(port)
+    set_binding(db, port.id, attrs)
     return port
+
+
+BINDING_KEYS = {"binding:host_id": "host", "binding:vnic_type": "vnic_type", "binding:profile": "profile"}
+
+
+def set_binding(db: Session, port_id: str, attrs: dict[str, Any]) -> None:
+    """Store the `binding:*` attributes a create or update gives (Neutron's ml2_port_bindings row)."""
+    given = {column: attrs[key] for key, column in BINDING_KEYS.items() if key in attrs}
+    if not given:
+        return
+    row = db.get(PortBinding, port_id) or PortBinding(port_id=port_id, host="", vnic_type="normal", profile={})
+    for column, value in given.items():
+        setattr(row, column, value if value is not None or column != "profile" else {})
+    db.add(row)
+    db.flush()
+
+
+def binding_of(port: Port, row: PortBinding | None, host: str, readable: tuple[str, ...]) -> dict[str, Any]:
+    """A port's binding attributes: `binding:vnic_type` for all, the others as `readable` allows (admins).
+    A port is bound on the lab's host once a device uses it (Nova and the agents bind their ports there) or a
+    host is given; the Linux bridge driver binds only `normal` vNICs (`binding_failed` otherwise)."""
+    vnic = row.vnic_type if row is not None else "normal"
+    bound = row.host if row is not None and row.host else (
+        host if port.device_owner and port.device_owner != DEVICE_OWNER_FLOATINGIP else "")
+    vif = "unbound" if not bound else ("bridge" if vnic == "normal" else "binding_failed")
+    values = {"binding:host_id": bound, "binding:vif_type": vif,
+              "binding:vif_details": {"connectivity": "l2", "port_filter": True} if vif == "bridge" else {},
+              "binding:profile": dict(row.profile or {}) if row is not None else {}}
+    return {"binding:vnic_type": vnic, **{key: values[key] for key in readable}}
 
 
 def update_port(svc: NetworkService, db: Session, ctx: RequestContext, port_id: str,
                 attrs: dict[str, Any]) -> Port:
     port = get_port(db, ctx, port_id)
     new_mac = "mac_address" in attrs and attrs["mac_address"] != port.mac_address
-    authorize(svc, ctx, "update_port", target_of(db, port), ["mac_address"] if new_mac else [])
+    restricted = [*(["mac_address"] if new_mac else []),
+                  *(key for key in ("binding:host_id", "binding:profile") if key in attrs)]
+    authorize(svc, ctx, "update_port", target_of(db, port, ctx), restricted)
+    set_binding(db, port.id, attrs)
     for key in ("name", "description", "admin_state_up", "device_id", "device_owner"):
         if key in attrs:
             setattr(port, key, attrs[key])
@@ -181,12 +217,11 @@ def update_port(svc: NetworkService, db: Session, ctx: RequestContext, port_id: 
     current = security_group_ids(db, [port.id])[port.id]
     if "security_groups" in attrs or (not port.port_security_enabled and current):
         wanted = attrs.get("security_groups", current) or []
-        has_ips = db.scalar(select(IPAllocation.id).where(IPAllocation.port_id == port.id)) is not None
         if not port.port_security_enabled and wanted:
             raise Conflict("Port has security group associated. Cannot disable port security or ip address until "
                            "security group is removed", neutron_type="PortSecurityPortHasSecurityGroup")
         ids = _security_groups(svc, db, ctx, port.project_id, wanted, port.port_security_enabled,
-                               port.device_owner, has_ips)
+                               port.device_owner)
         db.execute(delete(PortSecurityGroup).where(PortSecurityGroup.port_id == port.id))
         for sg_id in ids:
             db.add(PortSecurityGroup(port_id=port.id, security_group_id=sg_id))
@@ -240,10 +275,17 @@ def security_group_ids(db: Session, port_ids: list[str]) -> dict[str, list[str]]
     return out
 
 
-def render(db: Session, rows: list[Port]) -> list[dict[str, Any]]:
+READABLE_BINDING = ("binding:host_id", "binding:vif_type", "binding:vif_details", "binding:profile")
+
+
+def render(svc: NetworkService, db: Session, ctx: RequestContext, rows: list[Port]) -> list[dict[str, Any]]:
     ids = [r.id for r in rows]
     ips, groups = fixed_ips(db, ids), security_group_ids(db, ids)
-    return [S.port(r, ips[r.id], groups[r.id]) for r in rows]
+    bindings = {b.port_id: b for b in db.scalars(select(PortBinding).where(PortBinding.port_id.in_(ids)))}
+    readable = tuple(key for key in READABLE_BINDING if allows(svc, ctx, f"get_port:{key}"))
+    wired = agents.enabled(db, agents.LINUXBRIDGE)
+    return [S.port(r, ips[r.id], groups[r.id], wired=wired,
+                   binding=binding_of(r, bindings.get(r.id), svc.host, readable)) for r in rows]
 
 
 def is_floatingip_port(port: Port) -> bool:

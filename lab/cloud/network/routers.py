@@ -20,6 +20,7 @@ from lab.cloud.network.common import (
     DEVICE_OWNER_ROUTER_GW,
     DEVICE_OWNER_ROUTER_INTF,
     bad_request,
+    external_for,
     get_network,
     get_port,
     get_router,
@@ -29,7 +30,7 @@ from lab.cloud.network.common import (
     touch,
 )
 from lab.cloud.network.models import FloatingIP, IPAllocation, Network, Port, Router, Subnet
-from lab.cloud.network.ports import add_port, fixed_ips, remove_port
+from lab.cloud.network.ports import add_port, fixed_ips, remove_port, subnets_of
 
 if TYPE_CHECKING:
     from lab.cloud.network.service import NetworkService
@@ -92,7 +93,7 @@ def set_gateway(svc: NetworkService, db: Session, ctx: RequestContext, router: R
                          f"failed. Expected keys: {{'network_id'}} Provided keys: {set(info)}.",
                          neutron_type="HTTPBadRequest")
     network = get_network(db, ctx, info["network_id"])
-    if not network.external:
+    if not external_for(db, network, router.project_id):
         raise bad_request("router", f"Network {network.id} is not an external network")
     wanted_ips = info.get("external_fixed_ips")
     if wanted_ips is not None:
@@ -112,7 +113,9 @@ def set_gateway(svc: NetworkService, db: Session, ctx: RequestContext, router: R
         remove_port(svc, db, current)
     port = add_port(svc, db, network, "", device_owner=DEVICE_OWNER_ROUTER_GW, device_id=router.id,
                     fixed_ips=wanted_ips)
-    if not fixed_ips(db, [port.id])[port.id]:
+    # An external network without subnets gives a gateway without addresses (current Neutron's 201 with
+    # empty external_fixed_ips); one whose subnets are full is refused.
+    if not fixed_ips(db, [port.id])[port.id] and subnets_of(db, network.id):
         raise BadRequest(f"Unable to find any IP address on external network {network.id}.",
                          neutron_type="ExternalIpAddressExhausted")
     router.gw_port_id = port.id

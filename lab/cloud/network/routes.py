@@ -190,6 +190,61 @@ async def show_extension(request: Request) -> Response:
     return respond({"extension": _service(request).extension(request.path_params["alias"])})
 
 
+async def network_dhcp_agents(request: Request) -> Response:
+    """GET /networks/{id}/dhcp-agents: the DHCP agents serving a network (`network agent list --network`)."""
+    ctx = context_of(request)
+    return respond({"agents": _service(request).agents_hosting(ctx, "network", request.path_params["id"])})
+
+
+async def router_l3_agents(request: Request) -> Response:
+    """GET /routers/{id}/l3-agents: the L3 agents hosting a router (`network agent list --router`)."""
+    ctx = context_of(request)
+    return respond({"agents": _service(request).agents_hosting(ctx, "router", request.path_params["id"])})
+
+
+async def agent_networks(request: Request) -> Response:
+    """GET /agents/{id}/dhcp-networks: the networks a DHCP agent serves (`network list --agent`)."""
+    ctx = context_of(request)
+    return respond({"networks": _service(request).hosted_by_agent(ctx, request.path_params["id"], "networks")})
+
+
+async def agent_routers(request: Request) -> Response:
+    """GET /agents/{id}/l3-routers: the routers an L3 agent hosts (`router list --agent`)."""
+    ctx = context_of(request)
+    return respond({"routers": _service(request).hosted_by_agent(ctx, request.path_params["id"], "routers")})
+
+
+def _query(request: Request) -> ListQuery:
+    return ListQuery.from_params(list(request.query_params.multi_items()), cloud_of(request).settings.max_page_size)
+
+
+async def list_ip_availabilities(request: Request) -> Response:
+    """GET /network-ip-availabilities (admin): `ip availability list`."""
+    ctx = context_of(request)
+    return respond({"network_ip_availabilities": _service(request).ip_availabilities(ctx, _query(request))})
+
+
+async def show_ip_availability(request: Request) -> Response:
+    """GET /network-ip-availabilities/{network_id} (admin): `ip availability show`."""
+    ctx = context_of(request)
+    items = _service(request).ip_availabilities(ctx, _query(request), request.path_params["id"])
+    return respond({"network_ip_availability": items[0]})
+
+
+async def list_service_providers(request: Request) -> Response:
+    """GET /v2.0/service-providers: the advanced services' drivers (none: the lab runs no VPN, FWaaS or LBaaS
+    driver); openstacksdk's project cleanup asks it for VPN before deleting anything."""
+    context_of(request)
+    return respond({"service_providers": _service(request).service_providers(_query(request))})
+
+
+async def unknown(request: Request) -> Response:
+    """POST to any other path is to a resource this Neutron does not have: 404, as Neutron answers for an
+    extension it does not load (`POST /v2.0/qos/policies` tells a client QoS is absent; the generic routes
+    alone would answer 405)."""
+    raise NotFound("The resource could not be found.", neutron_type="HTTPNotFound")
+
+
 routes = [
     Route("/", root, methods=["GET"]),
     Route("/v2.0", v2, methods=["GET"]),
@@ -200,6 +255,13 @@ routes = [
     Route("/v2.0/quotas/{project_id:str}/details", quota_details, methods=["GET"]),
     Route("/v2.0/quotas/{project_id:str}/default", quota_defaults, methods=["GET"]),
     Route("/v2.0/quotas/{project_id:str}", quota, methods=["GET", "PUT", "DELETE"]),
+    Route("/v2.0/service-providers", list_service_providers, methods=["GET"]),
+    Route("/v2.0/network-ip-availabilities", list_ip_availabilities, methods=["GET"]),
+    Route("/v2.0/network-ip-availabilities/{id:str}", show_ip_availability, methods=["GET"]),
+    Route("/v2.0/networks/{id:str}/dhcp-agents", network_dhcp_agents, methods=["GET"]),
+    Route("/v2.0/routers/{id:str}/l3-agents", router_l3_agents, methods=["GET"]),
+    Route("/v2.0/agents/{id:str}/dhcp-networks", agent_networks, methods=["GET"]),
+    Route("/v2.0/agents/{id:str}/l3-routers", agent_routers, methods=["GET"]),
     Route("/v2.0/routers/{id:str}/{action:str}", router_action, methods=["PUT"]),
     Route("/v2.0/{collection:str}", list_collection, methods=["GET"]),
     Route("/v2.0/{collection:str}", create, methods=["POST"]),
@@ -208,4 +270,5 @@ routes = [
     Route("/v2.0/{collection:str}/{id:str}", delete, methods=["DELETE"]),
     Route("/v2.0/{collection:str}/{id:str}/tags", tags, methods=["GET", "PUT", "DELETE"]),
     Route("/v2.0/{collection:str}/{id:str}/tags/{tag:str}", tag, methods=["GET", "PUT", "DELETE"]),
+    Route("/v2.0/{rest:path}", unknown, methods=["POST"]),  # every other method already answers 404 there
 ]

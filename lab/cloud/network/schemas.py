@@ -16,14 +16,18 @@ from lab.cloud.errors import BadRequest
 from lab.cloud.http import timestamp
 from lab.cloud.network.common import bad_attribute
 from lab.cloud.network.models import (
+    AddressScope,
+    Agent,
     FloatingIP,
     Network,
     NetworkSegment,
     Port,
+    RBACPolicy,
     Router,
     SecurityGroup,
     SecurityGroupRule,
     Subnet,
+    SubnetPool,
 )
 
 Validator = Callable[[str, Any], Any]
@@ -84,15 +88,15 @@ def ip_address(attr: str, value: Any) -> str:
 
 
 def cidr(attr: str, value: Any) -> str:
-    """A subnet CIDR: host bits must be clear (Neutron recommends the network address)."""
+    """A subnet CIDR, stored as its network address (neutron-lib's validate_subnet: an IPv4 CIDR with host bits
+    set, `10.99.99.0/16`, is accepted; a bare address, or an IPv6 CIDR not written in its normal form, is not)."""
     try:
         net = ipaddress.ip_network(value, strict=False)
+        written = ipaddress.ip_interface(value)
     except (TypeError, ValueError):
         raise bad_attribute(attr, f"'{value}' is not a valid IP subnet") from None
-    if "/" not in str(value) or str(net) != str(value):
-        if "/" in str(value) and str(ipaddress.ip_interface(value).network) == str(net):
-            raise bad_attribute(attr, f"'{value}' isn't a recognized IP subnet cidr, '{net}' is recommended")
-        raise bad_attribute(attr, f"'{value}' is not a valid IP subnet")
+    if "/" not in str(value) or (net.version == 6 and str(written) != str(value)):
+        raise bad_attribute(attr, f"'{value}' isn't a recognized IP subnet cidr, '{net}' is recommended")
     return str(net)
 
 
@@ -171,6 +175,8 @@ class Attr:
     put: bool = True
 
 
+VNIC_TYPES = ("normal", "direct", "macvtap", "baremetal", "direct-physical", "virtio-forwarder", "smart-nic",
+              "vdpa", "remote-managed")
 NAME = Attr(string())
 DESCRIPTION = Attr(string())
 PROJECT = Attr(string(255), put=False)
@@ -198,7 +204,7 @@ SPECS: dict[str, dict[str, Attr]] = {
         "enable_dhcp": Attr(boolean), "project_id": PROJECT, "tenant_id": PROJECT,
         "ipv6_ra_mode": Attr(nullable(one_of("slaac", "dhcpv6-stateful", "dhcpv6-stateless")), put=False),
         "ipv6_address_mode": Attr(nullable(one_of("slaac", "dhcpv6-stateful", "dhcpv6-stateless")), put=False),
-        "subnetpool_id": Attr(nullable(string(36)), put=False), "prefixlen": Attr(anything, put=False),
+        "subnetpool_id": Attr(nullable(string(36)), put=False), "prefixlen": Attr(integer(0, 128), put=False),
         "service_types": Attr(list_of(string())), "use_default_subnetpool": Attr(boolean, put=False),
         "segment_id": Attr(nullable(string(36))), "tags": Attr(list_of(string(255)), put=False),
     },
@@ -208,10 +214,28 @@ SPECS: dict[str, dict[str, Attr]] = {
         "fixed_ips": Attr(list_of(FIXED_IP)), "device_id": Attr(string(255)), "device_owner": Attr(string(255)),
         "security_groups": Attr(nullable(list_of(string(36)))), "port_security_enabled": Attr(boolean),
         "allowed_address_pairs": Attr(nullable(list_of(ADDRESS_PAIR))), "project_id": PROJECT,
-        "tenant_id": PROJECT, "binding:host_id": Attr(string()), "binding:vnic_type": Attr(string()),
-        "binding:profile": Attr(anything), "extra_dhcp_opts": Attr(anything), "tags": Attr(list_of(string(255)),
+        "tenant_id": PROJECT, "binding:host_id": Attr(string()), "binding:vnic_type": Attr(one_of(*VNIC_TYPES)),
+        "binding:profile": Attr(nullable_dict), "extra_dhcp_opts": Attr(anything), "tags": Attr(list_of(string(255)),
                                                                                           put=False),
     },
+    "rbac_policy": {
+        "object_type": Attr(one_of("network", "security_group"), put=False),
+        "object_id": Attr(string(36), put=False),
+        "action": Attr(one_of("access_as_shared", "access_as_external"), put=False),
+        "target_tenant": Attr(string(255)), "project_id": PROJECT, "tenant_id": PROJECT,
+    },
+    "subnetpool": {
+        "name": NAME, "description": DESCRIPTION, "prefixes": Attr(list_of(prefix)),
+        "default_prefixlen": Attr(integer(0, 128)), "min_prefixlen": Attr(integer(0, 128)),
+        "max_prefixlen": Attr(integer(0, 128)), "is_default": Attr(boolean), "shared": Attr(boolean, put=False),
+        "address_scope_id": Attr(nullable(string(36))), "default_quota": Attr(nullable(integer(-1, 2**31))),
+        "project_id": PROJECT, "tenant_id": PROJECT, "tags": Attr(list_of(string(255)), put=False),
+    },
+    "address_scope": {
+        "name": NAME, "ip_version": Attr(one_of(4, 6), put=False), "shared": Attr(boolean),
+        "project_id": PROJECT, "tenant_id": PROJECT,
+    },
+    "agent": {"admin_state_up": Attr(boolean), "description": Attr(nullable(string()))},
     "router": {
         "name": NAME, "description": DESCRIPTION, "admin_state_up": Attr(boolean),
         "external_gateway_info": Attr(nullable_dict), "routes": Attr(nullable(list_of(ROUTE))),
@@ -319,13 +343,16 @@ def _standard(row: Any) -> dict[str, Any]:
 
 
 def network(row: Network, segment: NetworkSegment | None, subnet_ids: list[str], *,
-            provider: tuple[str, ...] = ()) -> dict[str, Any]:
-    """A network; `provider` names the `provider:*` attributes the caller may read (`get_network:provider:*`)."""
+            provider: tuple[str, ...] = (), shared: bool | None = None, external: bool | None = None,
+            scopes: tuple[str | None, str | None] = (None, None)) -> dict[str, Any]:
+    """A network; `provider` names the `provider:*` attributes the caller may read (`get_network:provider:*`);
+    `shared` and `external` as they read for the caller (RBAC); `scopes` its IPv4 and IPv6 address scopes."""
     body = {"id": row.id, "name": row.name, "status": row.status, "admin_state_up": row.admin_state_up,
-            "shared": row.shared, "router:external": row.external, "mtu": row.mtu,
+            "shared": row.shared if shared is None else shared,
+            "router:external": row.external if external is None else external, "mtu": row.mtu,
             "port_security_enabled": row.port_security_enabled, "subnets": subnet_ids,
-            "availability_zone_hints": [], "availability_zones": [], "ipv4_address_scope": None,
-            "ipv6_address_scope": None, "l2_adjacency": True, "is_default": False, **_standard(row)}
+            "availability_zone_hints": [], "availability_zones": [], "ipv4_address_scope": scopes[0],
+            "ipv6_address_scope": scopes[1], "l2_adjacency": True, "is_default": False, **_standard(row)}
     values = {"provider:network_type": segment.network_type if segment else None,
               "provider:physical_network": (segment.physical_network or None) if segment else None,
               "provider:segmentation_id": (segment.segmentation_id
@@ -334,25 +361,35 @@ def network(row: Network, segment: NetworkSegment | None, subnet_ids: list[str],
     return body
 
 
-def subnet(row: Subnet) -> dict[str, Any]:
+def subnet(row: Subnet, subnetpool_id: str | None = None) -> dict[str, Any]:
     return {"id": row.id, "name": row.name, "network_id": row.network_id, "ip_version": row.ip_version,
             "cidr": row.cidr, "gateway_ip": row.gateway_ip, "allocation_pools": list(row.allocation_pools or []),
             "dns_nameservers": list(row.dns_nameservers or []), "host_routes": list(row.host_routes or []),
             "enable_dhcp": row.enable_dhcp, "ipv6_ra_mode": row.ipv6_ra_mode,
-            "ipv6_address_mode": row.ipv6_address_mode, "subnetpool_id": None, "service_types": [],
+            "ipv6_address_mode": row.ipv6_address_mode, "subnetpool_id": subnetpool_id, "service_types": [],
             "segment_id": None, **_standard(row)}
 
 
-def port(row: Port, fixed_ips: list[dict[str, str]], security_groups: list[str]) -> dict[str, Any]:
-    status = "ACTIVE" if row.admin_state_up and (row.device_id or row.device_owner) else "DOWN"
+def port_status(row: Port) -> str:
+    """ACTIVE when bound to a device and administratively up; a floating IP's port is N/A, as in Neutron."""
     if row.device_owner == "network:floatingip":
-        status = "N/A"
+        return "N/A"
+    return "ACTIVE" if row.admin_state_up and (row.device_id or row.device_owner) else "DOWN"
+
+
+def port(row: Port, fixed_ips: list[dict[str, str]], security_groups: list[str], *,
+         binding: dict[str, Any] | None = None, wired: bool = True) -> dict[str, Any]:
+    """A port; `binding`: the `binding:*` attributes the caller may read (ports.binding_of); `wired`: whether
+    the L2 agent that would wire it is up (a port it does not wire stays DOWN)."""
+    status = port_status(row)
+    if not wired and status == "ACTIVE":
+        status = "DOWN"
     return {"id": row.id, "name": row.name, "network_id": row.network_id, "mac_address": row.mac_address,
             "admin_state_up": row.admin_state_up, "status": status, "device_id": row.device_id,
             "device_owner": row.device_owner, "fixed_ips": fixed_ips, "security_groups": security_groups,
             "allowed_address_pairs": list(row.allowed_address_pairs or []), "extra_dhcp_opts": [],
             "port_security_enabled": row.port_security_enabled, "binding:vnic_type": "normal",
-            **_standard(row)}
+            **(binding or {}), **_standard(row)}
 
 
 def router(row: Router, gateway: dict[str, Any] | None) -> dict[str, Any]:
@@ -366,11 +403,16 @@ def gateway_info(network_id: str, enable_snat: bool, fixed_ips: list[dict[str, s
     return {"network_id": network_id, "enable_snat": enable_snat, "external_fixed_ips": fixed_ips}
 
 
-def floatingip(row: FloatingIP) -> dict[str, Any]:
+def floatingip(row: FloatingIP, port_row: Port | None = None) -> dict[str, Any]:
+    """A floating IP; `port_row`: its associated port, summarised in `port_details` (fip-port-details)."""
+    details = None if port_row is None else {
+        "name": port_row.name, "network_id": port_row.network_id, "mac_address": port_row.mac_address,
+        "admin_state_up": port_row.admin_state_up, "status": port_status(port_row),
+        "device_id": port_row.device_id, "device_owner": port_row.device_owner}
     return {"id": row.id, "floating_ip_address": row.floating_ip_address,
             "floating_network_id": row.floating_network_id, "router_id": row.router_id, "port_id": row.port_id,
             "fixed_ip_address": row.fixed_ip_address, "status": "ACTIVE" if row.port_id else "DOWN",
-            "port_details": None, "port_forwardings": [], "qos_policy_id": None, **_standard(row)}
+            "port_details": details, "port_forwardings": [], "qos_policy_id": None, **_standard(row)}
 
 
 def security_group_rule(row: SecurityGroupRule, *, is_default: bool | None = None) -> dict[str, Any]:
@@ -389,6 +431,37 @@ def security_group(row: SecurityGroup, rules: list[SecurityGroupRule], *, is_def
     rendered = [security_group_rule(r, is_default=is_default) for r in rules]
     return {"id": row.id, "name": row.name, "stateful": row.stateful, "shared": False,
             "security_group_rules": rendered, **_standard(row)}
+
+
+def rbac_policy(row: RBACPolicy) -> dict[str, Any]:
+    return {"id": row.id, "object_type": row.object_type, "object_id": row.object_id, "action": row.action,
+            "target_tenant": row.target_project, "project_id": row.project_id, "tenant_id": row.project_id}
+
+
+def subnetpool(row: SubnetPool) -> dict[str, Any]:
+    return {"id": row.id, "name": row.name, "ip_version": row.ip_version, "prefixes": list(row.prefixes or []),
+            "default_prefixlen": row.default_prefixlen, "min_prefixlen": row.min_prefixlen,
+            "max_prefixlen": row.max_prefixlen, "is_default": row.is_default, "shared": row.shared,
+            "address_scope_id": row.address_scope_id, "default_quota": row.default_quota, **_standard(row)}
+
+
+def address_scope(row: AddressScope) -> dict[str, Any]:
+    return {"id": row.id, "name": row.name, "ip_version": row.ip_version, "shared": row.shared,
+            "project_id": row.project_id, "tenant_id": row.project_id}
+
+
+def _agent_time(value: Any) -> str:
+    return str(value.strftime("%Y-%m-%d %H:%M:%S"))
+
+
+def agent(row: Agent, configurations: dict[str, Any], *, heartbeat: Any, alive: bool) -> dict[str, Any]:
+    """An agent as Neutron reports it (its times without a zone, as Neutron writes them)."""
+    return {"id": row.id, "agent_type": row.agent_type, "binary": row.binary, "topic": row.topic,
+            "host": row.host, "admin_state_up": row.admin_state_up, "alive": alive,
+            "availability_zone": row.availability_zone, "description": row.description or None,
+            "configurations": configurations, "created_at": _agent_time(row.created_at),
+            "started_at": _agent_time(row.started_at), "heartbeat_timestamp": _agent_time(heartbeat),
+            "resources_synced": None}
 
 
 def version(base: str) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import ipaddress
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,6 +27,7 @@ from lab.cloud.network.common import (
 from lab.cloud.network.models import (
     DefaultSecurityGroup,
     PortSecurityGroup,
+    RBACPolicy,
     SecurityGroup,
     SecurityGroupRule,
 )
@@ -126,6 +127,7 @@ def delete_group(svc: NetworkService, db: Session, ctx: RequestContext, sg_id: s
         raise Conflict(f"Security Group {sg_id} in use.", neutron_type="SecurityGroupInUse")
     for rule in db.scalars(select(SecurityGroupRule).where(SecurityGroupRule.security_group_id == sg_id)):
         db.delete(rule)
+    db.execute(delete(RBACPolicy).where(RBACPolicy.object_type == "security_group", RBACPolicy.object_id == sg_id))
     if default:
         found = db.get(DefaultSecurityGroup, group.project_id)
         if found is not None:
@@ -218,7 +220,7 @@ def update_rule(svc: NetworkService, db: Session, ctx: RequestContext, rule_id: 
                 attrs: dict[str, Any]) -> SecurityGroupRule:
     """PUT of a rule: only its `description` may change (the schema refuses the rest), as in Neutron."""
     rule = get_security_group_rule(db, ctx, rule_id)
-    svc.cloud.policy.enforce(ctx, "network:update", rule.project_id)
+    authorize(svc, ctx, "update_security_group_rule", {"project_id": rule.project_id})
     if "description" in attrs:
         rule.description = attrs["description"]
     touch(rule, svc.now())

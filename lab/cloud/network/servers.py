@@ -20,8 +20,16 @@ from lab.cloud.errors import BadRequest, CloudError, Conflict, Forbidden, NotFou
 from lab.cloud.network import quotas
 from lab.cloud.network import security_groups as sgs
 from lab.cloud.network.access import is_admin
-from lab.cloud.network.common import DEVICE_OWNER_COMPUTE, touch
-from lab.cloud.network.models import FloatingIP, IPAllocation, Network, Port, PortSecurityGroup, SecurityGroup
+from lab.cloud.network.common import DEVICE_OWNER_COMPUTE, external_for, granted, shared_with, touch
+from lab.cloud.network.models import (
+    FloatingIP,
+    IPAllocation,
+    Network,
+    Port,
+    PortSecurityGroup,
+    SecurityGroup,
+    SecurityGroupRule,
+)
 from lab.cloud.network.ports import add_port, fixed_ips, remove_port
 
 if TYPE_CHECKING:
@@ -51,10 +59,11 @@ def _resolve_groups(svc: NetworkService, db: Session, project_id: str, names: li
 def _visible_network(svc: NetworkService, db: Session, ctx: RequestContext, net_id: str) -> Network:
     admin = is_admin(svc, ctx)
     network = db.get(Network, net_id)
-    if network is None or not (admin or network.project_id == ctx.project_id or network.shared
-                               or network.external):
+    shared = network is not None and shared_with(db, network, ctx.project_id)
+    external = network is not None and external_for(db, network, ctx.project_id)
+    if network is None or not (admin or network.project_id == ctx.project_id or shared or external):
         raise BadRequest(f"Network {net_id} could not be found.")
-    if network.external and not network.shared and not admin and network.project_id != ctx.project_id:
+    if external and not shared and not admin and network.project_id != ctx.project_id:
         raise Forbidden(f"It is not allowed to create an interface on external network {net_id}")
     return network
 
@@ -68,7 +77,8 @@ def allocate_for_server(svc: NetworkService, db: Session, ctx: RequestContext, s
     group_ids = _resolve_groups(svc, db, project_id, security_groups or [])
     if requested is None:
         candidates = list(db.scalars(select(Network).where(
-            (Network.project_id == project_id) | Network.shared.is_(True), Network.external.is_(False))))
+            (Network.project_id == project_id) | Network.shared.is_(True)
+            | Network.id.in_(granted("network", "access_as_shared", project_id)), Network.external.is_(False))))
         if len(candidates) > 1:
             raise Conflict("Multiple possible networks found, use a Network ID to be more specific.")
         requested = [{"uuid": candidates[0].id}] if candidates else []
@@ -209,6 +219,33 @@ def server_security_groups(db: Session, server_ids: list[str]) -> dict[str, list
         if name not in out[device_id]:
             out[device_id].append(name)
     return out
+
+
+def server_security_group_details(db: Session, server_id: str) -> list[dict[str, Any]]:
+    """Nova's GET /servers/{id}/os-security-groups: the groups of the server's ports, each with its ingress
+    rules as Nova converts Neutron's (nova/network/security_group_api.py: a missing port is -1, a rule with
+    neither a remote group nor a prefix is open to 0.0.0.0/0)."""
+    port_ids = select(Port.id).where(Port.device_id == server_id)
+    group_ids = select(PortSecurityGroup.security_group_id).where(PortSecurityGroup.port_id.in_(port_ids))
+    groups = list(db.scalars(select(SecurityGroup).where(SecurityGroup.id.in_(group_ids))
+                             .order_by(SecurityGroup.created_at, SecurityGroup.id)))
+    out = []
+    for group in groups:
+        rules = db.scalars(select(SecurityGroupRule).where(SecurityGroupRule.security_group_id == group.id,
+                                                           SecurityGroupRule.direction == "ingress")
+                           .order_by(SecurityGroupRule.created_at, SecurityGroupRule.id))
+        out.append({"id": group.id, "name": group.name, "description": group.description,
+                    "tenant_id": group.project_id, "rules": [_nova_rule(db, rule) for rule in rules]})
+    return out
+
+
+def _nova_rule(db: Session, rule: SecurityGroupRule) -> dict[str, Any]:
+    remote = db.get(SecurityGroup, rule.remote_group_id) if rule.remote_group_id else None
+    return {"id": rule.id, "parent_group_id": rule.security_group_id, "ip_protocol": rule.protocol,
+            "from_port": -1 if rule.port_range_min is None else rule.port_range_min,
+            "to_port": -1 if rule.port_range_max is None else rule.port_range_max,
+            "group": {"name": remote.name, "tenant_id": remote.project_id} if remote else {},
+            "ip_range": {} if remote else {"cidr": rule.remote_ip_prefix or "0.0.0.0/0"}}
 
 
 def _group_for_action(svc: NetworkService, db: Session, ctx: RequestContext, name_or_id: str) -> SecurityGroup:

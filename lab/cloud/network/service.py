@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, true
 from sqlalchemy.orm import Session
 
 from lab.cloud import contracts
@@ -21,7 +21,20 @@ from lab.cloud.context import RequestContext
 from lab.cloud.db import Database, count
 from lab.cloud.drivers.base import NetworkDriver, NicSpec
 from lab.cloud.errors import NotFound
-from lab.cloud.network import floatingips, networks, ports, quotas, routers, servers, subnets, sync
+from lab.cloud.network import (
+    agents,
+    availability,
+    floatingips,
+    networks,
+    ports,
+    quotas,
+    rbac,
+    routers,
+    servers,
+    subnetpools,
+    subnets,
+    sync,
+)
 from lab.cloud.network import schemas as S
 from lab.cloud.network import security_groups as sgs
 from lab.cloud.network.access import allows, authorize, target_of
@@ -36,18 +49,24 @@ from lab.cloud.network.common import (
     network_visible,
     owned_by,
     port_visible,
+    security_group_visible,
     subnet_visible,
     touch,
 )
 from lab.cloud.network.models import (
+    AddressScope,
+    Agent,
     FloatingIP,
     IPAllocation,
     Network,
     Port,
+    PortSecurityGroup,
+    RBACPolicy,
     Router,
     SecurityGroup,
     SecurityGroupRule,
     Subnet,
+    SubnetPool,
 )
 from lab.cloud.network.query import ListQuery, apply, select_fields
 from lab.cloud.plugin import Purge
@@ -62,8 +81,12 @@ COLLECTIONS: dict[str, tuple[str, Any]] = {
     "routers": ("router", Router), "floatingips": ("floatingip", FloatingIP),
     "security-groups": ("security_group", SecurityGroup),
     "security-group-rules": ("security_group_rule", SecurityGroupRule),
+    "rbac-policies": ("rbac_policy", RBACPolicy), "subnetpools": ("subnetpool", SubnetPool),
+    "address-scopes": ("address_scope", AddressScope), "agents": ("agent", Agent),
 }
-TAGGABLE = ("networks", "subnets", "ports", "routers", "floatingips", "security-groups")
+# The resources with Neutron's standard attributes (standard-attr-tag); RBAC policies, address scopes and
+# agents have none.
+TAGGABLE = ("networks", "subnets", "ports", "routers", "floatingips", "security-groups", "subnetpools")
 
 EXTENSIONS: tuple[tuple[str, str, str], ...] = (
     ("external-net", "Neutron external network", "Adds external network attribute to network resource."),
@@ -92,6 +115,22 @@ EXTENSIONS: tuple[tuple[str, str, str], ...] = (
     ("project-id", "project_id field enabled", "Extension that indicates that project_id field is enabled."),
     ("pagination", "Pagination support", "Extension that indicates that pagination is enabled."),
     ("sorting", "Sorting support", "Extension that indicates that sorting is enabled."),
+    ("binding", "Port Binding", "Expose port bindings of a virtual port to external application"),
+    ("agent", "agent", "The agent management extension."),
+    ("dhcp_agent_scheduler", "DHCP Agent Scheduler", "Schedule networks among dhcp agents"),
+    ("l3_agent_scheduler", "L3 Agent Scheduler", "Schedule routers among l3 agents"),
+    ("rbac-policies", "RBAC Policies", "Allows creation and modification of policies that control tenant access "
+                                       "to resources."),
+    ("rbac-security-groups", "RBAC Security Groups", "Add RBAC support for security groups"),
+    ("subnet_allocation", "Subnet Allocation", "Enables allocation of subnets from a subnet pool"),
+    ("default-subnetpools", "Default Subnetpools", "Provides ability to mark and use a subnetpool as the default."),
+    ("address-scope", "Address scope", "Address scopes extension."),
+    ("network-ip-availability", "Network IP Availability", "Provides IP availability data for each network and "
+                                                           "subnet."),
+    ("fip-port-details", "Floating IP Port Details Extension", "Add port_details attribute to Floating IP "
+                                                               "resource"),
+    ("service-type", "Neutron Service Type Management", "API for retrieving service providers for Neutron "
+                                                        "advanced services"),
 )
 
 
@@ -102,6 +141,15 @@ class NetworkService:
     @property
     def driver(self) -> NetworkDriver:
         return self.cloud.network_driver
+
+    @property
+    def host(self) -> str:
+        """The one host the agents run on and ports are bound on: the compute host (asked once)."""
+        cached: str | None = self.__dict__.get("_host")
+        if cached is None:
+            cached = str(self.cloud.compute_driver.host_info().hypervisor_hostname)
+            self.__dict__["_host"] = cached
+        return cached
 
     # ---------------------------------------------------------------------- student reset (lab/cloud/plugin.py)
     def purge_project(self, purge: Purge) -> None:
@@ -129,22 +177,39 @@ class NetworkService:
                 Port.network_id.in_(own_networks), Port.device_owner == "network:router_interface"))):
             routers.remove_interface(self, db, system, router_id, {"port_id": port_id})
             removed["router_interfaces"] += 1
-        for port_id in ids(Port, Port.project_id == project_id, Port.device_owner.not_in(
-                ("network:dhcp", "network:router_interface", "network:router_gateway", "network:floatingip"))):
+        service_owners = ("network:dhcp", "network:router_interface", "network:router_gateway", "network:floatingip")
+        for port_id in ids(Port, Port.project_id == project_id, Port.device_owner.not_in(service_owners)):
             ports.delete_port(self, db, system, port_id)
             removed["ports"] += 1
+        # Ports other projects put on this project's networks through an RBAC share go with the networks (a
+        # server of theirs loses that NIC), and their ports leave this project's shared security groups.
+        for port_id in ids(Port, Port.network_id.in_(own_networks), Port.device_owner.not_in(service_owners)):
+            ports.delete_port(self, db, system, port_id)
+            removed["ports"] += 1
+        own_groups = select(SecurityGroup.id).where(SecurityGroup.project_id == project_id)
+        db.execute(delete(PortSecurityGroup).where(PortSecurityGroup.security_group_id.in_(own_groups)))
         for network_id in own_networks:
             networks.delete_network(self, db, system, network_id)
             removed["networks"] += 1
         for group_id in ids(SecurityGroup, SecurityGroup.project_id == project_id):
             sgs.delete_group(self, db, system, group_id)
             removed["security_groups"] += 1
+        for policy_id in ids(RBACPolicy, RBACPolicy.project_id == project_id):  # those on others' objects
+            db.execute(delete(RBACPolicy).where(RBACPolicy.id == policy_id))
+            removed["rbac_policies"] += 1
+        for pool_id in ids(SubnetPool, SubnetPool.project_id == project_id):
+            subnetpools.delete_pool(self, db, system, pool_id)
+            removed["subnet_pools"] += 1
+        for scope_id in ids(AddressScope, AddressScope.project_id == project_id):
+            subnetpools.delete_scope(self, db, system, scope_id)
+            removed["address_scopes"] += 1
         db.flush()
 
     def holdings(self, db: Session, project_id: str, user_ids: list[str]) -> dict[str, int]:
         return {name: count(db, model, model.project_id == project_id) for name, model in (
             ("floating_ips", FloatingIP), ("routers", Router), ("ports", Port), ("networks", Network),
-            ("security_groups", SecurityGroup))}
+            ("security_groups", SecurityGroup), ("rbac_policies", RBACPolicy), ("subnet_pools", SubnetPool),
+            ("address_scopes", AddressScope))}
 
     def recover(self) -> None:
         """At every start the driver is brought in step with what the database says: one sync job per network,
@@ -174,28 +239,43 @@ class NetworkService:
     # ---------------------------------------------------------------------------------------------- reading
     def _visible_query(self, ctx: RequestContext, collection: str) -> Any:
         _key, model = COLLECTIONS[collection]
-        clause = {"networks": network_visible, "subnets": subnet_visible, "ports": port_visible}.get(collection)
+        clause = {"networks": network_visible, "subnets": subnet_visible, "ports": port_visible,
+                  "security-groups": security_group_visible, "subnetpools": subnetpools.pool_visible,
+                  "address-scopes": subnetpools.scope_visible,
+                  "agents": lambda _ctx: true()}.get(collection)  # get_agent (admin only) decides on agents
         where = clause(ctx) if clause else owned_by(model, ctx)
-        return select(model).where(where).order_by(model.created_at, model.id)
+        order = (model.name, model.id) if collection == "address-scopes" else (
+            (model.agent_type, model.host) if collection == "agents" else (model.created_at, model.id))
+        return select(model).where(where).order_by(*order)
 
     def _render(self, db: Session, ctx: RequestContext, collection: str, rows: list[Any]) -> list[dict[str, Any]]:
         if collection == "networks":
             return networks.render(self, db, ctx, rows)
         if collection == "subnets":
-            return subnets.render(rows)
+            return subnets.render(db, rows)
         if collection == "ports":
-            return ports.render(db, rows)
+            return ports.render(self, db, ctx, rows)
         if collection == "routers":
             return routers.render(db, rows)
         if collection == "floatingips":
-            return floatingips.render(rows)
+            return floatingips.render(db, rows)
         if collection == "security-groups":
             return sgs.render(db, rows)
+        if collection == "rbac-policies":
+            return rbac.render(rows)
+        if collection == "subnetpools":
+            return subnetpools.render(rows)
+        if collection == "address-scopes":
+            return subnetpools.render_scopes(rows)
+        if collection == "agents":
+            return agents.render(self, db, rows)
         return sgs.render_rules(db, rows)
 
     def list_resources(self, ctx: RequestContext, collection: str,
                        query: ListQuery) -> tuple[list[dict[str, Any]], bool]:
         """The visible resources of a collection, filtered, sorted and paged; and whether more pages follow."""
+        if collection == "agents" and not allows(self, ctx, "get_agent"):
+            return [], False  # Neutron filters what get_agent denies: a member's list is empty, not a 403
         authorize(self, ctx, f"get_{COLLECTIONS[collection][0]}")  # may the caller list them at all
         if collection in ("security-groups", "security-group-rules") and ctx.project_id:
             sgs.ensure_default_safely(self, ctx.project_id)
@@ -209,14 +289,16 @@ class NetworkService:
         getter: Callable[[Session, RequestContext, str], Any] = {
             "networks": get_network, "subnets": get_subnet, "ports": get_port, "routers": get_router,
             "floatingips": get_floatingip, "security-groups": get_security_group,
-            "security-group-rules": get_security_group_rule}[collection]
+            "security-group-rules": get_security_group_rule, "rbac-policies": rbac.get_policy,
+            "subnetpools": subnetpools.get_pool, "address-scopes": subnetpools.get_scope,
+            "agents": agents.get_agent}[collection]
         return getter(db, ctx, object_id)
 
     def _readable_row(self, db: Session, ctx: RequestContext, collection: str, object_id: str) -> Any:
         """The row if the caller sees it and `get_<resource>` allows reading it. A row the rule denies is
         answered 404, as Neutron does ("pretend that it doesn't exist")."""
         row = self._get_row(db, ctx, collection, object_id)
-        if not allows(self, ctx, f"get_{COLLECTIONS[collection][0]}", target_of(db, row)):
+        if not allows(self, ctx, f"get_{COLLECTIONS[collection][0]}", target_of(db, row, ctx)):
             raise NotFound("The resource could not be found.", neutron_type="HTTPNotFound")
         return row
 
@@ -240,7 +322,9 @@ class NetworkService:
         creator: Callable[[NetworkService, Session, RequestContext, dict[str, Any]], Any] = {
             "networks": networks.create_network, "subnets": subnets.create_subnet, "ports": ports.create_port,
             "routers": routers.create_router, "floatingips": floatingips.create_floatingip,
-            "security-groups": sgs.create_group, "security-group-rules": sgs.create_rule}[collection]
+            "security-groups": sgs.create_group, "security-group-rules": sgs.create_rule,
+            "rbac-policies": rbac.create_policy, "subnetpools": subnetpools.create_pool,
+            "address-scopes": subnetpools.create_scope, "agents": agents.create_agent}[collection]
         rows = self._write(lambda db: [creator(self, db, ctx, attrs) for attrs in parsed])
         return [self._rendered(ctx, collection, row.id) for row in rows]
 
@@ -250,7 +334,9 @@ class NetworkService:
         updater: Callable[[NetworkService, Session, RequestContext, str, dict[str, Any]], Any] = {
             "networks": networks.update_network, "subnets": subnets.update_subnet, "ports": ports.update_port,
             "routers": routers.update_router, "floatingips": floatingips.update_floatingip,
-            "security-groups": sgs.update_group, "security-group-rules": sgs.update_rule}[collection]
+            "security-groups": sgs.update_group, "security-group-rules": sgs.update_rule,
+            "rbac-policies": rbac.update_policy, "subnetpools": subnetpools.update_pool,
+            "address-scopes": subnetpools.update_scope, "agents": agents.update_agent}[collection]
         self._write(lambda db: updater(self, db, ctx, object_id, attrs))
         return self._rendered(ctx, collection, object_id)
 
@@ -258,7 +344,9 @@ class NetworkService:
         deleter: Callable[[NetworkService, Session, RequestContext, str], None] = {
             "networks": networks.delete_network, "subnets": subnets.delete_subnet, "ports": ports.delete_port,
             "routers": routers.delete_router, "floatingips": floatingips.delete_floatingip,
-            "security-groups": sgs.delete_group, "security-group-rules": sgs.delete_rule}[collection]
+            "security-groups": sgs.delete_group, "security-group-rules": sgs.delete_rule,
+            "rbac-policies": rbac.delete_policy, "subnetpools": subnetpools.delete_pool,
+            "address-scopes": subnetpools.delete_scope, "agents": agents.delete_agent}[collection]
         self._write(lambda db: deleter(self, db, ctx, object_id))
 
     # ---------------------------------------------------------------------------------------------- routers
@@ -358,6 +446,30 @@ class NetworkService:
         authorize(self, ctx, "delete_quota")
         self._write(lambda db: quotas.reset(self, db, project_id))
 
+    # ---------------------------------------------------------------------------------------------- agents
+    def agents_hosting(self, ctx: RequestContext, kind: str, object_id: str) -> list[dict[str, Any]]:
+        """`GET /networks/{id}/dhcp-agents` (kind "network") or `/routers/{id}/l3-agents` (kind "router")."""
+        with self.db.read() as db:
+            rows = (agents.hosting_network if kind == "network" else agents.hosting_router)(self, db, ctx, object_id)
+            return agents.render(self, db, rows)
+
+    def hosted_by_agent(self, ctx: RequestContext, agent_id: str, kind: str) -> list[dict[str, Any]]:
+        """`GET /agents/{id}/dhcp-networks` (kind "networks") or `/agents/{id}/l3-routers` (kind "routers")."""
+        with self.db.read() as db:
+            rows = agents.hosted(self, db, ctx, agent_id, kind)
+            return self._render(db, ctx, kind, rows)
+
+    def ip_availabilities(self, ctx: RequestContext, query: ListQuery,
+                          network_id: str | None = None) -> list[dict[str, Any]]:
+        """Network IP availability: every network's (filtered), or one network's."""
+        with self.db.read() as db:
+            items = availability.availabilities(self, db, ctx, network_id)
+        return [select_fields(i, query.fields) for i in apply(items, query)[0]]
+
+    def service_providers(self, query: ListQuery) -> list[dict[str, Any]]:
+        """The service providers (drivers of advanced services) this Neutron loads: none."""
+        return apply([], query)[0]
+
     # ---------------------------------------------------------------------------------------------- extensions
     def extensions(self) -> list[dict[str, Any]]:
         return [S.extension(*e) for e in EXTENSIONS]
@@ -390,6 +502,10 @@ class NetworkService:
 
     def server_security_groups(self, db: Session, server_ids: list[str]) -> dict[str, list[str]]:
         return servers.server_security_groups(db, list(server_ids))
+
+    def server_security_group_details(self, server_id: str) -> list[dict[str, Any]]:
+        with self.db.read() as db:
+            return servers.server_security_group_details(db, server_id)
 
     def add_server_security_group(self, db: Session, ctx: RequestContext, server_id: str, name_or_id: str) -> None:
         servers.add_server_security_group(self, db, ctx, server_id, name_or_id)
@@ -460,6 +576,8 @@ class NetworkService:
             "allocation_pools": [{"start": "172.24.4.2", "end": "172.24.4.254"}]})
         assert public_subnet
         sgs.ensure_default_safely(self, admin_id)
+        with self.db.write() as db:
+            agents.ensure_agents(self, db, self.host)
         if demo_id is None:
             return
         demo = RequestContext(user_id="system", user_name="system", project_id=demo_id, project_name="demo",

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import Conflict
-from lab.cloud.network import ipam, quotas
+from lab.cloud.network import ipam, quotas, subnetpools
 from lab.cloud.network import schemas as S
 from lab.cloud.network.access import authorize, on_network, target_of
 from lab.cloud.network.common import (
@@ -52,13 +52,17 @@ def create_subnet(svc: NetworkService, db: Session, ctx: RequestContext, attrs: 
     """Create a subnet (and the DHCP port's address on it). Raises InvalidInput for an overlapping CIDR or a bad
     gateway, the allocation pool errors of ipam.validate_pools, NetworkNotFound, OverQuota."""
     S.require(attrs, "network_id")
-    if attrs.get("subnetpool_id") or attrs.get("use_default_subnetpool"):
-        raise invalid_input("Subnet pools are not supported by this cloud; give a cidr")
-    S.require(attrs, "cidr")
     network = get_network(db, ctx, attrs["network_id"])
+    pool = subnetpools.pool_for_subnet(db, ctx, attrs)
+    if pool is None:
+        S.require(attrs, "cidr")
     wanted_project = new_project(ctx, attrs)
-    authorize(svc, ctx, "create_subnet", on_network(wanted_project, network))
+    authorize(svc, ctx, "create_subnet", on_network(wanted_project, network, db))
     project_id = required(wanted_project)
+    if pool is not None:
+        if attrs.get("ip_version", pool.ip_version) != pool.ip_version:
+            raise invalid_input("Cidr and IP version are inconsistent")
+        attrs["cidr"] = subnetpools.allocate(db, pool, attrs.get("prefixlen"), attrs.get("cidr"))
     cidr = attrs["cidr"]
     net = ipaddress.ip_network(cidr)
     version = attrs.get("ip_version", net.version)
@@ -91,6 +95,8 @@ def create_subnet(svc: NetworkService, db: Session, ctx: RequestContext, attrs: 
                  created_at=now, updated_at=now)
     db.add(row)
     db.flush()
+    if pool is not None:
+        subnetpools.record_allocation(db, pool, row.id)
     if row.enable_dhcp:
         _add_dhcp_address(svc, db, network, row)
     svc.sync(db, "network", network.id)
@@ -172,5 +178,6 @@ def delete_subnet(svc: NetworkService, db: Session, ctx: RequestContext, subnet_
     svc.sync(db, "network", row.network_id)
 
 
-def render(rows: list[Subnet]) -> list[dict[str, Any]]:
-    return [S.subnet(r) for r in rows]
+def render(db: Session, rows: list[Subnet]) -> list[dict[str, Any]]:
+    pools = subnetpools.pools_of(db, [r.id for r in rows])
+    return [S.subnet(r, pools.get(r.id)) for r in rows]

@@ -1,0 +1,158 @@
+"""Agents (Neutron's agent, dhcp_agent_scheduler and l3_agent_scheduler extensions): what the network driver
+runs, reported as Neutron's agents would report themselves on one host. The logical driver stands in for
+four of them, all alive on the lab's host: the DHCP agent (serving every network with a DHCP port), the L3
+agent (every router), the metadata agent and the Linux bridge agent (every bound port).
+
+An admin may disable an agent (`network agent set --disable`) or delete its record. A disabled agent does
+what Neutron's then does for new work, shown at once for all of it (the lab has no scheduler history): the
+DHCP agent hosts no network and the L3 agent no router (`network agent list --network/--router` are empty),
+and while the Linux bridge agent is disabled the ports it would wire stay DOWN. A deleted agent comes back
+at the next start, as an agent re-registers with its next report.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from lab.cloud.context import RequestContext
+from lab.cloud.errors import NotFound
+from lab.cloud.network import schemas as S
+from lab.cloud.network.access import authorize
+from lab.cloud.network.common import (
+    DEVICE_OWNER_DHCP,
+    DEVICE_OWNER_FLOATINGIP,
+    DEVICE_OWNER_ROUTER_GW,
+    DEVICE_OWNER_ROUTER_INTF,
+)
+from lab.cloud.network.models import Agent, FloatingIP, Network, Port, Router, Subnet
+
+if TYPE_CHECKING:
+    from lab.cloud.network.service import NetworkService
+
+DHCP, L3, METADATA, LINUXBRIDGE = "DHCP agent", "L3 agent", "Metadata agent", "Linux bridge agent"
+# agent_type -> (binary, topic, availability zone): as Neutron's agents register.
+KINDS: dict[str, tuple[str, str, str | None]] = {
+    DHCP: ("neutron-dhcp-agent", "dhcp_agent", "nova"),
+    L3: ("neutron-l3-agent", "l3_agent", "nova"),
+    METADATA: ("neutron-metadata-agent", "N/A", None),
+    LINUXBRIDGE: ("neutron-linuxbridge-agent", "N/A", None),
+}
+
+
+def ensure_agents(svc: NetworkService, db: Session, host: str) -> None:
+    """Register the driver's agents on `host` (idempotent): at every start, as the agents report in."""
+    now = svc.now()
+    have = set(db.scalars(select(Agent.agent_type).where(Agent.host == host)))
+    for agent_type, (binary, topic, zone) in KINDS.items():
+        if agent_type not in have:
+            db.add(Agent(agent_type=agent_type, binary=binary, topic=topic, host=host, availability_zone=zone,
+                         created_at=now, started_at=now))
+    for agent in db.scalars(select(Agent).where(Agent.host == host)):
+        agent.started_at = now
+
+
+def enabled(db: Session, agent_type: str) -> bool:
+    """Whether the lab's agent of this type works: not every registered one is disabled by an admin."""
+    states = list(db.scalars(select(Agent.admin_state_up).where(Agent.agent_type == agent_type)))
+    return not states or any(states)
+
+
+def get_agent(db: Session, ctx: RequestContext, agent_id: str) -> Agent:
+    row = db.get(Agent, agent_id)
+    if row is None:
+        raise NotFound(f"Agent {agent_id} could not be found.", neutron_type="AgentNotFound")
+    return row
+
+
+def create_agent(svc: NetworkService, db: Session, ctx: RequestContext, attrs: dict[str, Any]) -> Agent:
+    """Agents register themselves; the API cannot make one."""
+    raise NotFound("The resource could not be found.", neutron_type="HTTPNotFound")
+
+
+def update_agent(svc: NetworkService, db: Session, ctx: RequestContext, agent_id: str,
+                 attrs: dict[str, Any]) -> Agent:
+    row = get_agent(db, ctx, agent_id)
+    authorize(svc, ctx, "update_agent", {"project_id": None})
+    for key in ("admin_state_up", "description"):
+        if key in attrs:
+            setattr(row, key, attrs[key])
+    for kind, model in (("network", Network), ("router", Router)):  # the driver learns the agents' new state
+        for object_id in db.scalars(select(model.id)):
+            svc.sync(db, kind, object_id)
+    return row
+
+
+def delete_agent(svc: NetworkService, db: Session, ctx: RequestContext, agent_id: str) -> None:
+    row = get_agent(db, ctx, agent_id)
+    authorize(svc, ctx, "delete_agent", {"project_id": None})
+    db.delete(row)
+
+
+def _configurations(db: Session, agent: Agent) -> dict[str, Any]:
+    """What each agent reports about its work, counted from the database."""
+    def ports(*owners: str) -> int:
+        return int(db.scalar(select(func.count()).select_from(Port).where(Port.device_owner.in_(owners))) or 0)
+
+    if agent.agent_type == DHCP:
+        networks = db.scalar(select(func.count(func.distinct(Port.network_id))).where(
+            Port.device_owner == DEVICE_OWNER_DHCP)) or 0
+        subnets = db.scalar(select(func.count()).select_from(Subnet).where(Subnet.enable_dhcp.is_(True))) or 0
+        return {"dhcp_driver": "neutron.agent.linux.dhcp.Dnsmasq", "dhcp_lease_duration": 86400,
+                "log_agent_heartbeats": False, "networks": networks, "ports": ports(DEVICE_OWNER_DHCP),
+                "subnets": subnets}
+    if agent.agent_type == L3:
+        routers = db.scalar(select(func.count()).select_from(Router)) or 0
+        floating = db.scalar(select(func.count()).select_from(FloatingIP).where(FloatingIP.port_id.is_not(None)))
+        return {"agent_mode": "legacy", "ex_gw_ports": ports(DEVICE_OWNER_ROUTER_GW), "floating_ips": floating or 0,
+                "interface_driver": "linuxbridge", "interfaces": ports(DEVICE_OWNER_ROUTER_INTF),
+                "log_agent_heartbeats": False, "routers": routers}
+    if agent.agent_type == METADATA:
+        return {"log_agent_heartbeats": False, "metadata_proxy_socket": "/var/lib/neutron/metadata_proxy",
+                "nova_metadata_host": "127.0.0.1", "nova_metadata_port": 8775}
+    devices = db.scalar(select(func.count()).select_from(Port).where(
+        Port.device_owner != "", Port.device_owner != DEVICE_OWNER_FLOATINGIP)) or 0
+    return {"bridge_mappings": {}, "devices": devices, "extensions": [], "interface_mappings": {"public": "br-ex"},
+            "l2_population": False, "tunnel_types": ["vxlan"], "tunneling_ip": "127.0.0.1"}
+
+
+def render(svc: NetworkService, db: Session, rows: list[Agent]) -> list[dict[str, Any]]:
+    """Agents as Neutron reports them; an agent of the lab's own host has just reported (alive)."""
+    host, now = svc.host, svc.now()
+    return [S.agent(r, _configurations(db, r), heartbeat=now if r.host == host else r.started_at,
+                    alive=r.host == host) for r in rows]
+
+
+def hosting_network(svc: NetworkService, db: Session, ctx: RequestContext, network_id: str) -> list[Agent]:
+    """The DHCP agents serving a network: the enabled DHCP agent, if the network has a DHCP port."""
+    authorize(svc, ctx, "get_dhcp-agents", {"project_id": None})
+    if db.get(Network, network_id) is None:
+        raise NotFound(f"Network {network_id} could not be found.", neutron_type="NetworkNotFound")
+    has_dhcp = db.scalar(select(Port.id).where(Port.network_id == network_id, Port.device_owner == DEVICE_OWNER_DHCP))
+    if has_dhcp is None:
+        return []
+    return list(db.scalars(select(Agent).where(Agent.agent_type == DHCP, Agent.admin_state_up.is_(True))))
+
+
+def hosting_router(svc: NetworkService, db: Session, ctx: RequestContext, router_id: str) -> list[Agent]:
+    """The L3 agents hosting a router: the enabled L3 agent."""
+    authorize(svc, ctx, "get_l3-agents", {"project_id": None})
+    if db.get(Router, router_id) is None:
+        raise NotFound(f"Router {router_id} could not be found", neutron_type="RouterNotFound")
+    return list(db.scalars(select(Agent).where(Agent.agent_type == L3, Agent.admin_state_up.is_(True))))
+
+
+def hosted(svc: NetworkService, db: Session, ctx: RequestContext, agent_id: str, kind: str) -> list[Any]:
+    """`GET /agents/{id}/dhcp-networks` or `/l3-routers`: what the agent hosts (nothing while disabled)."""
+    agent = get_agent(db, ctx, agent_id)
+    authorize(svc, ctx, "get_dhcp-networks" if kind == "networks" else "get_l3-routers", {"project_id": None})
+    if not agent.admin_state_up:
+        return []
+    if kind == "networks" and agent.agent_type == DHCP:
+        ids = select(Port.network_id).where(Port.device_owner == DEVICE_OWNER_DHCP)
+        return list(db.scalars(select(Network).where(Network.id.in_(ids)).order_by(Network.created_at)))
+    if kind == "routers" and agent.agent_type == L3:
+        return list(db.scalars(select(Router).order_by(Router.created_at)))
+    return []

@@ -1,0 +1,94 @@
+"""Neutron's operator commands with the real `openstack` CLI against a live cloud: agents, RBAC sharing between
+two students (a third sees nothing), subnet pools, IP availability and port bindings."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.conftest import LiveCloud
+
+pytestmark = pytest.mark.e2e
+
+
+def cli(live: LiveCloud, *args: str, user: str = "admin", project: str | None = None) -> Any:
+    out = live.openstack(*args, "-f", "json", user=user, project=project).stdout
+    return json.loads(out) if out.strip() else None
+
+
+def student(live: LiveCloud, name: str) -> str:
+    """A project of its own with a member (password `demo`, as LiveCloud logs non-admins in); its id."""
+    project = cli(live, "project", "create", f"{name}-project")["id"]
+    live.openstack("user", "create", "--password", "demo", "--project", project, name)
+    live.openstack("role", "add", "--user", name, "--project", project, "member")
+    return str(project)
+
+
+def test_network_agent_list_show_set(live_cloud: LiveCloud) -> None:
+    """`network agent list` shows the four agents alive on one host; --network/--router filter; set --disable."""
+    agents = cli(live_cloud, "network", "agent", "list")
+    by_type = {a["Agent Type"]: a for a in agents}
+    assert set(by_type) == {"DHCP agent", "L3 agent", "Metadata agent", "Linux bridge agent"}
+    assert all(a["Alive"] in (True, ":-)") and a["State"] in (True, "UP") for a in agents)
+    dhcp = cli(live_cloud, "network", "agent", "list", "--network", "private")
+    assert [a["ID"] for a in dhcp] == [by_type["DHCP agent"]["ID"]]
+    l3 = cli(live_cloud, "network", "agent", "list", "--router", "router1")
+    assert [a["ID"] for a in l3] == [by_type["L3 agent"]["ID"]]
+    agent_id = by_type["L3 agent"]["ID"]
+    live_cloud.openstack("network", "agent", "set", "--disable", "--description", "drain", agent_id)
+    shown = cli(live_cloud, "network", "agent", "show", agent_id)
+    assert shown["admin_state_up"] in (False, "DOWN") and shown["description"] == "drain"
+    assert cli(live_cloud, "network", "agent", "list", "--router", "router1") == []
+    live_cloud.openstack("network", "agent", "set", "--enable", agent_id)
+
+
+def test_rbac_share_between_two_students(live_cloud: LiveCloud, unique: Callable[[str], str]) -> None:
+    """access_as_shared to one student: the second sees and uses the network, a third does not."""
+    first, second, third = unique("ana"), unique("bea"), unique("cid")
+    student(live_cloud, first)
+    second_project = student(live_cloud, second)
+    student(live_cloud, third)
+    net = unique("shared-net")
+    cli(live_cloud, "network", "create", net, user=first, project=f"{first}-project")
+    cli(live_cloud, "subnet", "create", "--network", net, "--subnet-range", "10.140.0.0/24", f"{net}-sub",
+        user=first, project=f"{first}-project")
+    policy = cli(live_cloud, "network", "rbac", "create", "--target-project", second_project,
+                 "--action", "access_as_shared", "--type", "network", net, user=first, project=f"{first}-project")
+    assert policy["target_project_id"] == second_project and policy["action"] == "access_as_shared"
+    listed = cli(live_cloud, "network", "rbac", "list", user=first, project=f"{first}-project")
+    assert [p["ID"] for p in listed] == [policy["id"]]
+    assert net in [n["Name"] for n in cli(live_cloud, "network", "list", user=second, project=f"{second}-project")]
+    assert net not in [n["Name"] for n in cli(live_cloud, "network", "list", user=third, project=f"{third}-project")]
+    network_id = cli(live_cloud, "network", "show", net, user=first, project=f"{first}-project")["id"]
+    port = cli(live_cloud, "port", "create", "--network", network_id, unique("bea-port"), user=second,
+               project=f"{second}-project")
+    assert port["fixed_ips"][0]["ip_address"].startswith("10.140.0.")
+    refused = live_cloud.openstack("port", "create", "--network", network_id, unique("cid-port"), user=third,
+                                   project=f"{third}-project", check=False)
+    assert refused.returncode == 1
+    live_cloud.openstack("port", "delete", port["id"], user=second, project=f"{second}-project")
+    live_cloud.openstack("network", "rbac", "delete", policy["id"], user=first, project=f"{first}-project")
+    assert net not in [n["Name"] for n in cli(live_cloud, "network", "list", user=second, project=f"{second}-project")]
+
+
+def test_subnet_pool_ip_availability_and_binding(live_cloud: LiveCloud, unique: Callable[[str], str]) -> None:
+    """`subnet pool create` + `subnet create --subnet-pool --prefix-length`, `ip availability show`, and
+    `port show` with binding attributes as the admin."""
+    pool, net = unique("pool"), unique("pooled")
+    created = cli(live_cloud, "subnet", "pool", "create", "--pool-prefix", "10.150.0.0/16",
+                  "--default-prefix-length", "24", pool, user="demo", project="demo")
+    assert created["prefixes"] == ["10.150.0.0/16"] or created["prefixes"] == "10.150.0.0/16"
+    cli(live_cloud, "network", "create", net, user="demo", project="demo")
+    subnet = cli(live_cloud, "subnet", "create", "--network", net, "--subnet-pool", pool, "--prefix-length", "28",
+                 f"{net}-sub", user="demo", project="demo")
+    assert subnet["cidr"] == "10.150.0.0/28" and subnet["subnetpool_id"] == created["id"]
+    availability = cli(live_cloud, "ip", "availability", "show", net)
+    assert availability["total_ips"] == 13 and availability["used_ips"] == 1  # the DHCP port
+    port = cli(live_cloud, "port", "create", "--network", net, unique("p"), user="demo", project="demo")
+    live_cloud.openstack("port", "set", "--host", "lab-host", port["id"])
+    shown = cli(live_cloud, "port", "show", port["id"])
+    assert shown["binding_host_id"] == "lab-host" and shown["binding_vif_type"] == "bridge"
+    assert shown["binding_vnic_type"] == "normal"
