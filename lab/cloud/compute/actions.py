@@ -24,11 +24,14 @@ from lab.cloud.compute.common import (
     ACTIVE,
     BUILDING,
     ERROR,
+    PAUSED,
     RESCUED,
     RESIZED,
     RUNNING,
+    SHELVED,
     SHUTDOWN,
     STOPPED,
+    SUSPENDED,
     ComputePart,
     flavor_attrs,
 )
@@ -50,8 +53,8 @@ log = logging.getLogger(__name__)
 # Tasks done at once in the request (and by a recovery job after a crash) vs. queued for the worker.
 INLINE_TASKS = {"powering-off", "powering-on", "rebooting", "rebooting_hard"}
 QUEUED_TASKS = {"resize_prep", "resize_reverting"}
-# States in which a server has a guest (ERROR may have none: a failed build).
-GUEST_STATES = (ACTIVE, STOPPED, RESIZED)
+# States in which a server has a guest (ERROR may have none: a failed build; SHELVED_OFFLOADED has none).
+GUEST_STATES = (ACTIVE, STOPPED, RESIZED, PAUSED, SUSPENDED, RESCUED, SHELVED)
 BUILD_POLL_SECONDS = 1.0  # how often the build job asks the driver whether the guest is up (lab time)
 
 
