@@ -49,6 +49,7 @@ PLUGINS: tuple[str, ...] = (
     "lab.cloud.network",
     "lab.cloud.volume",
     "lab.cloud.object",
+    "lab.cloud.orchestration",
     "lab.cloud.labapi",
     "lab.cloud.billing",
 )
@@ -90,6 +91,7 @@ class Cloud:
         self.network_driver: NetworkDriver = load_driver("network", s.network_driver, s)
         self.volume_driver: VolumeDriver = load_driver("volume", s.volume_driver, s)
         self.worker = Worker(self)
+        self.asgi: Any = None  # the served app, set by create_app (the orchestration engine calls its routes)
         self.services: dict[str, Any] = {name: cls(self) for name, cls in classes}
         for name in ("identity", "compute", "image", "network", "volume", "billing"):
             setattr(self, name, self.services[name])  # checked statically by each service's `_fulfils`
@@ -187,7 +189,8 @@ def create_app(settings: Settings, *, cloud: Cloud | None = None, start_worker: 
     for router in [app.router, *(r.app for r in routes if isinstance(r, Mount))]:
         if isinstance(router, Router):
             router.redirect_slashes = False
-    return OpenStackHeaders(app, cloud)  # type: ignore[return-value]
+    cloud.asgi = OpenStackHeaders(app, cloud)
+    return cloud.asgi
 
 
 class OpenStackHeaders:

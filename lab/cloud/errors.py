@@ -86,11 +86,27 @@ _NEUTRON_DEFAULT_TYPES = {
 }
 
 
+_HEAT_TYPES = {400: "HTTPBadRequest", 401: "HTTPUnauthorized", 403: "Forbidden", 404: "EntityNotFound",
+               405: "HTTPMethodNotAllowed", 409: "HTTPConflict", 500: "HTTPInternalServerError"}
+_HEAT_EXPLANATIONS = {
+    400: "The server could not comply with the request since it is either malformed or otherwise incorrect.",
+    401: "This server could not verify that you are authorized to access the document you requested.",
+    403: "Access was denied to this resource.", 404: "The resource could not be found.",
+    405: "The method specified is not allowed for this resource.",
+    409: "There was a conflict when trying to complete your request.",
+    500: "The server has either erred or is incapable of performing the requested operation."}
+
+
 def error_body(style: str, error: CloudError) -> dict[str, Any]:
     """The JSON error body for `error` in the given service's style.
 
-    `style` is "keystone" (also used by billing), "nova" (also Cinder's), "neutron", "glance" or "octavia".
+    `style` is "keystone" (also used by billing), "nova" (also Cinder's), "neutron", "glance", "octavia" or
+    "heat".
     """
+    if style == "heat":  # heat/api/middleware/fault.py; `heat_type` names Heat's exception where one is set
+        return {"code": error.code, "title": error.title, "explanation": _HEAT_EXPLANATIONS.get(error.code, ""),
+                "error": {"message": error.message, "traceback": None,
+                          "type": getattr(error, "heat_type", None) or _HEAT_TYPES.get(error.code, "HTTPError")}}
     if style == "nova":
         body: dict[str, Any] = {"code": error.code, "message": error.message}
         if error.code == 413:

@@ -304,17 +304,20 @@ def _path(lab: Lab, template: str, draw: Any) -> str:
 
 def _openstack_api(path: str) -> bool:
     """Everything but the web pages (the classroom's /lab/, /lab/progress, ...; the remote console page
-    /compute/console: HTML for a browser) is an API whose errors carry an OpenStack JSON body."""
-    if path.split("?")[0] == "/compute/console":
+    /compute/console: HTML for a browser) and object storage (Swift answers its errors in plain text or small
+    HTML pages, as real Swift does) is an API whose errors carry an OpenStack JSON body."""
+    if path.startswith("/object/") or path.split("?")[0] == "/compute/console":
         return False
     return not path.startswith("/lab/") or path.startswith("/lab/v1/")
 
 
 def _style_ok(body: Any, status: int) -> bool:
-    """One of OpenStack's error bodies: Keystone's, Nova/Cinder's, Neutron's, Glance's or Octavia's, with this
-    status."""
+    """One of OpenStack's error bodies: Keystone's, Nova/Cinder's, Neutron's, Glance's, Octavia's or Heat's, with
+    this status."""
     if not isinstance(body, dict):
         return False
+    if set(body) == {"code", "title", "explanation", "error"}:  # Heat's (heat/api/middleware/fault.py)
+        return body["code"] == status and {"message", "type"} <= set(body["error"])
     if set(body) == {"faultcode", "faultstring", "debuginfo"}:  # Octavia's (WSME's)
         return body["faultcode"] == ("Client" if status < 500 else "Server")
     if set(body) == {"error"}:

@@ -1,0 +1,372 @@
+"""Orchestration's HTTP routes (Heat API v1 at /heat-api/v1/{tenant_id}): parse, call the service, render.
+
+`GET /stacks/{name}` (and `/stacks/{name}/resources`, `/events`, ...) answers 302 to the stack's canonical
+URL `/stacks/{name}/{id}/...`, keeping the query string: python-heatclient relies on it to find a stack by
+name. Calls that ask the other services (custom constraints, resource attributes) run in a thread, since the
+engine's in-process client runs its own event loop (internal.py).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from lab.cloud.context import RequestContext
+from lab.cloud.errors import Forbidden, NotFound
+from lab.cloud.http import (
+    cloud_of,
+    context_of,
+    no_content,
+    query_bool,
+    query_int,
+    query_list,
+    query_value,
+    read_json,
+    respond,
+    service_of,
+)
+from lab.cloud.orchestration import schemas
+from lab.cloud.orchestration import template as hot
+from lab.cloud.orchestration.models import Stack
+from lab.cloud.orchestration.resources import TYPES
+from lab.cloud.orchestration.service import OrchestrationService
+
+# The words after /stacks/{name}/ that are a lookup with a path, not a stack id.
+LOOKUP_PATHS = {"resources", "events", "template", "outputs", "environment", "files", "actions"}
+
+
+def _service(request: Request) -> OrchestrationService:
+    return service_of(request, "orchestration", OrchestrationService)
+
+
+def _base(request: Request) -> str:
+    return cloud_of(request).settings.endpoint
+
+
+def _ctx(request: Request) -> RequestContext:
+    """The caller; a tenant in the URL other than the token's project is refused unless the caller is admin."""
+    ctx = context_of(request)
+    tenant = request.path_params.get("tenant_id")
+    if tenant is not None and tenant != ctx.project_id and not ctx.is_admin:
+        raise Forbidden("You are not authorized to use the tenant in the request URL.")
+    return ctx
+
+
+def _stack(request: Request, rule: str = "stacks:show") -> tuple[RequestContext, Stack]:
+    ctx = _ctx(request)
+    stack = _service(request).get_stack(ctx, request.path_params["stack_name"], request.path_params["stack_id"],
+                                        rule)
+    return ctx, stack
+
+
+async def _body(request: Request) -> dict[str, Any]:
+    return await read_json(request)
+
+
+# ------------------------------------------------------------------------------------------------ discovery
+def _versions(request: Request) -> dict[str, Any]:
+    return {"versions": [{"id": "v1.0", "status": "CURRENT", "links": [
+        {"rel": "self", "href": f"{_base(request)}/heat-api/v1/"}]}]}
+
+
+async def root(request: Request) -> Response:
+    """GET /heat-api: the versions (Heat answers 300 Multiple Choices)."""
+    return respond(_versions(request), 300)
+
+
+async def build_info(request: Request) -> Response:
+    ctx = _ctx(request)
+    cloud_of(request).policy.enforce(ctx, "build_info:build_info")
+    return respond({"api": {"revision": "stacklab"}, "engine": {"revision": "stacklab"}})
+
+
+async def services(request: Request) -> Response:
+    ctx = _ctx(request)
+    cloud = cloud_of(request)
+    cloud.policy.enforce(ctx, "service:index")
+    now = cloud.clock.now()
+    stamp = now.strftime("%Y-%m-%dT%H:%M:%S.%f")
+    return respond({"services": [{"id": "stacklab-heat-engine", "binary": "heat-engine", "engine_id": "stacklab",
+                                  "host": "stacklab", "hostname": "stacklab", "topic": "engine", "status": "up",
+                                  "report_interval": 60, "created_at": stamp, "updated_at": stamp,
+                                  "deleted_at": None}]})
+
+
+# --------------------------------------------------------------------------------------------------- stacks
+async def list_stacks(request: Request) -> Response:
+    ctx = _ctx(request)
+    if query_bool(request, "global_tenant", False):
+        cloud_of(request).policy.enforce(ctx, "context_is_admin")
+        ctx = dataclasses.replace(ctx, all_projects=True)
+    filters: dict[str, Any] = {key: query_list(request, key) for key in ("name", "id", "status", "action")}
+    filters["tags"] = query_value(request, "tags")
+    stacks = _service(request).list_stacks(ctx, filters, bool(query_bool(request, "show_nested", False)),
+                                           bool(query_bool(request, "show_deleted", False)))
+    marker = query_value(request, "marker")
+    if marker:
+        ids = [s.id for s in stacks]
+        if marker not in ids:
+            raise NotFound(f"The Stack ({marker}) could not be found.")
+        stacks = stacks[ids.index(marker) + 1:]
+    if query_value(request, "sort_dir") == "asc":
+        stacks.reverse()
+    limit = query_int(request, "limit")
+    if limit is not None:
+        stacks = stacks[:limit]
+    return respond({"stacks": [schemas.stack_summary(_base(request), s) for s in stacks]})
+
+
+async def create_stack(request: Request) -> Response:
+    ctx = _ctx(request)
+    body = await _body(request)
+    stack = await run_in_threadpool(_service(request).create_stack, ctx, body)
+    return respond({"stack": {"id": stack.id, "links": [{"href": schemas.stack_url(_base(request), stack),
+                                                         "rel": "self"}]}}, 201)
+
+
+async def preview_stack(request: Request) -> Response:
+    ctx = _ctx(request)
+    body = await _body(request)
+    stack, resources = await run_in_threadpool(_service(request).preview, ctx, body)
+    detail = schemas.stack_detail(_base(request), stack)
+    detail.pop("stack_status", None)
+    detail.pop("stack_status_reason", None)
+    return respond({"stack": {**detail, "resources": resources}})
+
+
+async def lookup(request: Request) -> Response:
+    """GET /stacks/{name}[/{path}]: 302 to /stacks/{name}/{id}[/{path}], the query string kept."""
+    ctx = _ctx(request)
+    stack = _service(request).lookup(ctx, request.path_params["stack_name"])
+    location = schemas.stack_url(_base(request), stack)
+    path = request.path_params.get("path")
+    if path:
+        location += f"/{path}"
+    if request.query_params:
+        location += "?" + urlencode(list(request.query_params.multi_items()))
+    return RedirectResponse(location, status_code=302)
+
+
+async def stack_or_lookup(request: Request) -> Response:
+    """/stacks/{name}/{id} (show, update, delete), or /stacks/{name}/resources & co (a lookup)."""
+    keyword = request.path_params["stack_id"]
+    if keyword in LOOKUP_PATHS:
+        request.path_params["path"] = keyword
+        return await lookup(request)
+    if request.method == "GET":
+        ctx, stack = _stack(request)
+        resolve = query_bool(request, "resolve_outputs", True)
+        return respond({"stack": schemas.stack_detail(_base(request), stack, bool(resolve))})
+    ctx = _ctx(request)
+    name, stack_id = request.path_params["stack_name"], request.path_params["stack_id"]
+    if request.method == "DELETE":
+        _service(request).delete_stack(ctx, name, stack_id)
+        return no_content()
+    body = await _body(request)
+    await run_in_threadpool(_service(request).update_stack, ctx, name, stack_id, body, request.method == "PATCH")
+    return no_content(202)
+
+
+async def lookup_deep(request: Request) -> Response:
+    """/stacks/{name}/resources/{...}: a lookup with a longer path."""
+    keyword = request.path_params["keyword"]
+    if keyword not in LOOKUP_PATHS:
+        raise NotFound("The resource could not be found.")
+    request.path_params["path"] = f"{keyword}/{request.path_params['rest']}"
+    return await lookup(request)
+
+
+async def stack_template(request: Request) -> Response:
+    _ctx_, stack = _stack(request, "stacks:template")
+    return respond(stack.template)
+
+
+async def stack_environment(request: Request) -> Response:
+    _ctx_, stack = _stack(request, "stacks:environment")
+    env = stack.environment or {}
+    return respond({"parameters": env.get("parameters") or {}, "resource_registry": {
+        "resources": {}, **(env.get("resource_registry") or {})},
+                    "parameter_defaults": env.get("parameter_defaults") or {}, "event_sinks": [],
+                    "encrypted_param_names": []})
+
+
+async def stack_files(request: Request) -> Response:
+    _ctx_, stack = _stack(request, "stacks:files")
+    return respond(stack.files or {})
+
+
+async def list_outputs(request: Request) -> Response:
+    _ctx_, stack = _stack(request, "stacks:list_outputs")
+    return respond({"outputs": [{"output_key": o["output_key"], "description": o.get("description")}
+                                for o in stack.outputs or []]})
+
+
+async def show_output(request: Request) -> Response:
+    _ctx_, stack = _stack(request, "stacks:show_output")
+    key = request.path_params["output_key"]
+    for output in stack.outputs or []:
+        if output["output_key"] == key:
+            return respond({"output": output})
+    declared = ((stack.template or {}).get("outputs") or {}) if isinstance(stack.template, dict) else {}
+    if key in declared:
+        return respond({"output": {"output_key": key, "output_value": None,
+                                   "description": (declared[key] or {}).get("description", "No description given"),
+                                   "output_error": f"The stack is {stack.action}_{stack.status}"}})
+    raise NotFound(f"Specified output key {key} not found.")
+
+
+# ------------------------------------------------------------------------------------------------ resources
+async def list_resources(request: Request) -> Response:
+    ctx, stack = _stack(request, "resource:index")
+    depth = query_int(request, "nested_depth") or 0
+    detail = bool(query_bool(request, "with_detail", False))
+    found = _service(request).resources(ctx, stack, depth)
+    types = set(query_list(request, "type"))
+    names = set(query_list(request, "name"))
+    statuses = set(query_list(request, "status"))
+    out = []
+    for owner, row in found:
+        if (types and row.type not in types) or (names and row.name not in names) or \
+                (statuses and row.status not in statuses and f"{row.action}_{row.status}" not in statuses):
+            continue
+        required_by = sorted(r.name for o, r in found if o.id == owner.id and row.name in (r.requires or []))
+        out.append(schemas.resource_body(_base(request), owner, row, required_by,
+                                         with_stack_name=bool(depth or detail)))
+    return respond({"resources": out})
+
+
+async def show_resource(request: Request) -> Response:
+    ctx, stack = _stack(request, "resource:show")
+    svc = _service(request)
+    row = svc.resource(ctx, stack, request.path_params["resource_name"])
+    attributes = await run_in_threadpool(svc.resource_attributes, ctx, stack, row)
+    others = svc.resources(ctx, stack)
+    required_by = sorted(r.name for _o, r in others if row.name in (r.requires or []))
+    return respond({"resource": schemas.resource_body(_base(request), stack, row, required_by,
+                                                      attributes=attributes)})
+
+
+async def resource_metadata(request: Request) -> Response:
+    ctx, stack = _stack(request, "resource:show")
+    _service(request).resource(ctx, stack, request.path_params["resource_name"], "resource:metadata")
+    return respond({"metadata": {}})
+
+
+# --------------------------------------------------------------------------------------------------- events
+async def list_events(request: Request) -> Response:
+    ctx, stack = _stack(request, "events:index")
+    resource_name = request.path_params.get("resource_name")
+    depth = query_int(request, "nested_depth") or 0
+    found = _service(request).events(ctx, stack, resource_name, depth)
+    for key, attr in (("resource_action", "action"), ("resource_status", "status"), ("resource_name", "name"),
+                      ("resource_type", "type")):
+        wanted = set(query_list(request, key))
+        if wanted:
+            found = [(s, e) for s, e in found if {
+                "action": e.action, "status": e.status, "name": e.resource_name, "type": e.resource_type}[attr]
+                in wanted or (attr == "status" and f"{e.action}_{e.status}" in wanted)]
+    if query_value(request, "sort_dir") == "desc":
+        found.reverse()
+    marker = query_value(request, "marker")
+    if marker:
+        ids = [e.id for _s, e in found]
+        if marker not in ids:
+            raise NotFound(f"The Event ({marker}) could not be found.")
+        found = found[ids.index(marker) + 1:]
+    limit = query_int(request, "limit")
+    if limit is not None:
+        found = found[:limit]
+    root = stack if depth else None
+    return respond({"events": [schemas.event_body(_base(request), s, e, root) for s, e in found]})
+
+
+async def show_event(request: Request) -> Response:
+    ctx, stack = _stack(request, "events:show")
+    event = _service(request).event(ctx, stack, request.path_params["resource_name"],
+                                    request.path_params["event_id"])
+    body = schemas.event_body(_base(request), stack, event)
+    body["resource_properties"] = {}
+    return respond({"event": body})
+
+
+# ----------------------------------------------------------------------------------- templates and types
+async def validate_template(request: Request) -> Response:
+    ctx = _ctx(request)
+    body = await _body(request)
+    return respond(await run_in_threadpool(_service(request).validate, ctx, body))
+
+
+async def list_resource_types(request: Request) -> Response:
+    ctx = _ctx(request)
+    cloud_of(request).policy.enforce(ctx, "stacks:list_resource_types")
+    names = sorted(TYPES)
+    wanted = query_value(request, "name")
+    if wanted:
+        names = [n for n in names if wanted in n]
+    if query_bool(request, "with_description", False):
+        return respond({"resource_types": [{"resource_type": n, "description": TYPES[n].description}
+                                           for n in names]})
+    return respond({"resource_types": names})
+
+
+async def show_resource_type(request: Request) -> Response:
+    ctx = _ctx(request)
+    cloud_of(request).policy.enforce(ctx, "stacks:resource_schema")
+    name = request.path_params["type_name"]
+    if name not in TYPES:
+        raise NotFound(f"The Resource Type ({name}) could not be found.")
+    return respond(schemas.resource_schema(name))
+
+
+async def list_template_versions(request: Request) -> Response:
+    ctx = _ctx(request)
+    cloud_of(request).policy.enforce(ctx, "stacks:list_template_versions")
+    return respond({"template_versions": schemas.template_versions()})
+
+
+async def list_template_functions(request: Request) -> Response:
+    ctx = _ctx(request)
+    cloud_of(request).policy.enforce(ctx, "stacks:list_template_functions")
+    raw = request.path_params["template_version"]
+    kind, _, version = raw.partition(".")
+    version = hot.ALIASES.get(version, version)
+    if kind != "heat_template_version" or version not in hot.VERSIONS:
+        raise NotFound(f"Template with version {raw} not found")
+    return respond({"template_functions": schemas.template_functions(version)})
+
+
+P = "/v1/{tenant_id}"
+S = P + "/stacks/{stack_name}/{stack_id}"
+routes = [
+    Route("/", root, methods=["GET"]),
+    Route(f"{P}/build_info", build_info, methods=["GET"]),
+    Route(f"{P}/services", services, methods=["GET"]),
+    Route(f"{P}/validate", validate_template, methods=["POST"]),
+    Route(f"{P}/resource_types", list_resource_types, methods=["GET"]),
+    Route(P + "/resource_types/{type_name}", show_resource_type, methods=["GET"]),
+    Route(f"{P}/template_versions", list_template_versions, methods=["GET"]),
+    Route(P + "/template_versions/{template_version}/functions", list_template_functions, methods=["GET"]),
+    Route(f"{P}/stacks", list_stacks, methods=["GET"]),
+    Route(f"{P}/stacks", create_stack, methods=["POST"]),
+    Route(f"{P}/stacks/preview", preview_stack, methods=["POST"]),
+    Route(P + "/stacks/{stack_name}", lookup, methods=["GET", "PUT", "PATCH", "DELETE"]),
+    Route(S, stack_or_lookup, methods=["GET", "PUT", "PATCH", "DELETE"]),
+    Route(f"{S}/template", stack_template, methods=["GET"]),
+    Route(f"{S}/environment", stack_environment, methods=["GET"]),
+    Route(f"{S}/files", stack_files, methods=["GET"]),
+    Route(f"{S}/outputs", list_outputs, methods=["GET"]),
+    Route(S + "/outputs/{output_key}", show_output, methods=["GET"]),
+    Route(f"{S}/resources", list_resources, methods=["GET"]),
+    Route(S + "/resources/{resource_name}", show_resource, methods=["GET"]),
+    Route(S + "/resources/{resource_name}/metadata", resource_metadata, methods=["GET"]),
+    Route(S + "/resources/{resource_name}/events", list_events, methods=["GET"]),
+    Route(S + "/resources/{resource_name}/events/{event_id}", show_event, methods=["GET"]),
+    Route(f"{S}/events", list_events, methods=["GET"]),
+    Route(P + "/stacks/{stack_name}/{keyword}/{rest:path}", lookup_deep, methods=["GET"]),
+]
