@@ -68,6 +68,9 @@ class Settings:
     # Seconds a guest may take to finish booting (a real driver: its ready marker on the console) before the
     # server goes to ERROR; TCG boots take 10-30 s under load.
     boot_timeout: float = 300.0
+    # Nova's shelved_offload_time: 0 offloads a shelved server at once (its guest leaves the host and its flavor
+    # is no longer charged); -1 keeps it SHELVED until `openstack server shelve --offload` / shelveOffload.
+    shelved_offload_time: int = 0
     token_ttl_seconds: int = 24 * 3600
     # Largest page a list returns when the client asks for none or for more.
     max_page_size: int = 1000

@@ -77,7 +77,11 @@ class Network(Protocol):
                             requested: list[dict[str, Any]] | None, security_groups: list[str] | None) -> None:
         """Inside compute's server-create transaction: the server's ports (Nova's allocate_for_instance)."""
 
-    def release_for_server(self, db: Session, server_id: str) -> None: ...
+    def release_for_server(self, db: Session, server_id: str, port_id: str | None = None) -> None:
+        """A server's ports go (made for it: deleted; handed to it: unbound); with `port_id`, that one only."""
+
+    def server_interfaces(self, db: Session, server_id: str) -> list[dict[str, Any]]:
+        """os-interface's view of a server's ports: port_id, net_id, mac_addr, port_state, fixed_ips."""
 
     def server_addresses(self, db: Session, server_ids: list[str]) -> dict[str, dict[str, list[dict[str, Any]]]]:
         ...
@@ -135,6 +139,19 @@ class Image(Protocol):
 
     def kill_image(self, image_id: str) -> None:
         """An upload that failed: the queued image is deleted (Glance's `killed`, as Cinder leaves it)."""
+
+    def create_snapshot_image(self, ctx: RequestContext, name: str, properties: dict[str, str],
+                              min_disk: int = 0, min_ram: int = 0) -> str:
+        """A queued private image of the caller's project for a server snapshot (createImage, shelve)."""
+
+    def snapshot_file(self, image_id: str) -> Path:
+        """Where the compute driver writes the snapshot's bytes."""
+
+    def finish_snapshot_image(self, image_id: str, disk_format: str) -> bool:
+        """Activate the snapshot from its written file; False when the image was deleted meanwhile."""
+
+    def delete_snapshot_image(self, image_id: str) -> None:
+        """Remove a snapshot image compute made; succeeds if it is gone."""
 
 
 class Billing(Protocol):

@@ -19,6 +19,9 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from lab.cloud.db import Base
 
 Usage = Callable[[Session, str], int]  # (db, project_id) -> how many are in use now
+# Quota classes (Nova's os-quota-class-sets) are kept in the limits table under this prefix, not as projects;
+# the `default` class replaces the registered defaults of every project.
+CLASS_PREFIX = "quota_class:"
 
 
 @dataclass(frozen=True)
@@ -110,8 +113,14 @@ class Quotas:
     def defaults(self, service: str) -> dict[str, int]:
         return {r.name: r.default for r in self.of(service)}
 
-    def limits(self, db: Session, service: str, project_id: str | None) -> dict[str, int]:
+    def class_defaults(self, db: Session, service: str) -> dict[str, int]:
+        """The defaults as the `default` quota class sets them (the registered ones where it sets none)."""
         values = self.defaults(service)
+        values.update((k, v) for k, v in stored_limits(db, service, CLASS_PREFIX + "default").items() if k in values)
+        return values
+
+    def limits(self, db: Session, service: str, project_id: str | None) -> dict[str, int]:
+        values = self.class_defaults(db, service)
         if project_id:
             values.update((k, v) for k, v in stored_limits(db, service, project_id).items() if k in values)
         return values

@@ -6,10 +6,11 @@ from starlette.testclient import TestClient
 
 
 def test_root_lists_v21(client: TestClient) -> None:
-    """GET /compute answers Nova's versions list with the one version served."""
+    """GET /compute answers Nova's versions list: the legacy v2.0 (SUPPORTED) first, then v2.1, served."""
     r = client.get("/compute")
     assert r.status_code == 200
-    (version,) = r.json()["versions"]
+    legacy, version = r.json()["versions"]
+    assert (legacy["id"], legacy["status"], legacy["version"]) == ("v2.0", "SUPPORTED", "")
     assert version["id"] == "v2.1" and version["status"] == "CURRENT"
     assert version["version"] == "2.1" and version["min_version"] == "2.1"
     assert version["links"][0] == {"rel": "self", "href": "http://127.0.0.1:8780/compute/v2.1/"}

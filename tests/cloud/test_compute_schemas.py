@@ -76,6 +76,42 @@ def test_servers(client: TestClient, cloud: Cloud, as_demo: dict[str, str], as_a
     assert_schema(f"{V}.servers", "delete_server", client.delete(f"{API}/servers/{server_id}", headers=as_demo))
 
 
+def test_server_lifecycle_actions(client: TestClient, cloud: Cloud, as_demo: dict[str, str],
+                                  as_admin: dict[str, str]) -> None:
+    """lock, pause, suspend, rescue, rebuild, createImage, shelve, changePassword, resetState: each answer and
+    the server in each state it reaches, against tempest's schemas."""
+    server_id = create_server(client, cloud, as_demo)["id"]
+    action = f"{API}/servers/{server_id}/action"
+
+    def common(body: dict[str, Any], headers: dict[str, str] = as_demo) -> None:
+        assert_schema(f"{V}.servers", "server_actions_common_schema", client.post(action, headers=headers, json=body))
+        assert_schema(f"{V}.servers", "get_server", client.get(f"{API}/servers/{server_id}", headers=as_demo))
+
+    for body in ({"lock": None}, {"unlock": None}, {"pause": None}, {"unpause": None}, {"suspend": None},
+                 {"resume": None}, {"changePassword": {"adminPass": "pw-2"}}, {"unrescue": None}):
+        if body == {"unrescue": None}:
+            assert_schema(f"{V}.servers", "rescue_server_with_admin_pass",
+                          client.post(action, headers=as_demo, json={"rescue": None}))
+            assert_schema(f"{V}.servers", "get_server", client.get(f"{API}/servers/{server_id}", headers=as_demo))
+        common(body)
+    common({"os-resetState": {"state": "active"}}, as_admin)
+    rebuilt = client.post(action, headers=as_demo, json={"rebuild": {"imageRef": _image(client, as_demo)}})
+    assert_schema(f"{V}.servers", "rebuild_server_with_admin_pass", rebuilt)
+    cloud.worker.run_due()
+    assert_schema("compute.v2_1.images", "create_image",
+                  client.post(action, headers=as_demo, json={"createImage": {"name": "snap"}}))
+    cloud.worker.run_due()
+    common({"shelve": None})
+    cloud.worker.run_due()
+    assert_schema(f"{V}.servers", "get_server", client.get(f"{API}/servers/{server_id}", headers=as_demo))
+    common({"unshelve": None})
+    actions = client.get(f"{API}/servers/{server_id}/os-instance-actions", headers=as_demo)
+    assert_schema(f"{V}.servers", "list_instance_actions", actions)
+    for item in actions.json()["instanceActions"]:
+        assert_schema(f"{V}.servers", "show_instance_action", client.get(
+            f"{API}/servers/{server_id}/os-instance-actions/{item['request_id']}", headers=as_demo))
+
+
 def test_failed_server_shows_its_fault(client: TestClient, cloud: Cloud, as_demo: dict[str, str]) -> None:
     server = create_server(client, cloud, as_demo)
     cloud.compute.set_error(server["id"], "the host caught fire")  # type: ignore[attr-defined]

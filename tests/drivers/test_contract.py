@@ -239,3 +239,66 @@ def test_unknown_guest_raises_guest_not_found(driver: Any, call: str) -> None:
     with pytest.raises(GuestNotFound):
         CALLS[call](driver)
     assert driver.list_guests() == [spec().server_id]
+
+
+# ---------------------------------------------------------------------------------------------- optional methods
+def _needs(driver: Any, capability: str) -> None:
+    """A capability the driver does not declare is the service's 409, not a contract breach."""
+    if not driver.supports(capability):
+        pytest.skip(f"{driver.name} declares no {capability} capability")
+
+
+def test_pause_then_unpause(driver: Any) -> None:
+    """pause: PAUSED; unpause: RUNNING again."""
+    _needs(driver, "pause")
+    driver.spawn(spec())
+    driver.pause(spec().server_id)
+    assert state(driver, spec().server_id) is PowerState.PAUSED
+    driver.unpause(spec().server_id)
+    assert state(driver, spec().server_id) is PowerState.RUNNING
+
+
+def test_suspend_then_resume(driver: Any) -> None:
+    """suspend: the guest no longer runs (SUSPENDED or SHUTDOWN); resume: RUNNING."""
+    _needs(driver, "suspend")
+    driver.spawn(spec())
+    driver.suspend(spec().server_id)
+    assert state(driver, spec().server_id) in (PowerState.SUSPENDED, PowerState.SHUTDOWN)
+    driver.resume(spec().server_id)
+    assert state(driver, spec().server_id) is PowerState.RUNNING
+
+
+def test_snapshot_writes_a_copy_and_keeps_the_guest(driver: Any, tmp_path: Path) -> None:
+    """snapshot writes a file at `dest` (here: the base image's bytes stand in for a disk of its own) and
+    returns its format; the guest keeps running."""
+    _needs(driver, "snapshot")
+    base = tmp_path / "base.img"
+    base.write_bytes(b"\x00" * 4096 + b"cirros")
+    driver.spawn(spec(image=ImageSpec(id="img-1", name="tiny", path=base, properties={})))
+    dest = tmp_path / "snap.img"
+    fmt = driver.snapshot(spec().server_id, ImageSpec(id="img-1", name="tiny", path=base), dest)
+    assert fmt in ("raw", "qcow2") and dest.is_file() and dest.stat().st_size > 0
+    assert state(driver, spec().server_id) is PowerState.RUNNING
+
+
+def test_undeclared_capabilities_raise_not_supported(driver: Any) -> None:
+    """Every optional method a driver does not declare raises NotSupported and changes nothing."""
+    from lab.cloud.drivers.base import NotSupported
+
+    driver.spawn(spec())
+    calls = {"pause": lambda: driver.pause(spec().server_id), "suspend": lambda: driver.suspend(spec().server_id),
+             "rebuild": lambda: driver.rebuild(spec()),
+             "rescue": lambda: driver.rescue(spec().server_id, None, "pw"),
+             "set_admin_password": lambda: driver.set_admin_password(spec().server_id, "pw")}
+    for capability, call in calls.items():
+        if not driver.supports(capability):
+            with pytest.raises(NotSupported):
+                call()
+    assert state(driver, spec().server_id) is PowerState.RUNNING
+
+
+def test_snapshot_of_an_unknown_guest_raises(driver: Any, tmp_path: Path) -> None:
+    _needs(driver, "snapshot")
+    with pytest.raises(GuestNotFound):
+        driver.snapshot("6f1c1b32-0d7e-4c1e-9d54-1e0f8a0b9999", None, tmp_path / "x")
+    assert not (tmp_path / "x").exists()

@@ -1,12 +1,13 @@
 """Metering: usage intervals per resource, replayed from the event table (nothing polls a service).
 
 Every service records an event, in the same transaction as the change, for each create, delete, resize, power
-change and upload. What is metered, and how, is what the plugins declare (`Meter`, see meters.py): a resource
-type and a measure (`presence`, `size` in GB, `bytes`, or `server` by flavor and power state). Replaying one
-resource's events in order gives its `Segment`s: spans of time during which it used one meter (a running
-server of flavor m1.tiny, a stopped one, a 10 GB volume, a floating IP, ...). A segment still open has
-`end=None`. A delete closes the last segment and nothing after it is ever metered: a server deleted in BUILD
-or ERROR is metered from its create to its delete, as a server in any other state.
+change (for a server: stop, suspend and shelve stop the running charge, a shelve offload ends the flavor's
+charge until an unshelve) and upload. What is metered, and how, is what the plugins declare (`Meter`, see
+meters.py): a resource type and a measure (`presence`, `size` in GB, `bytes`, or `server` by flavor and power
+state). Replaying one resource's events in order gives its `Segment`s: spans of time during which it used one
+meter (a running server of flavor m1.tiny, a stopped one, a 10 GB volume, a floating IP, ...). A segment still
+open has `end=None`. A delete closes the last segment and nothing after it is ever metered: a server deleted in
+BUILD or ERROR is metered from its create to its delete, as a server in any other state.
 
 `hourly_usage` cuts segments into clock hours (the rating period, CloudKitty's default of 3600 s), in whole
 milliseconds so the pieces of an interval always add up to the interval.
@@ -26,6 +27,10 @@ from lab.cloud.plugin import Meter
 
 GIB = Decimal(1024**3)
 _EPOCH = datetime(1970, 1, 1)
+# Server events that stop the running charge (the stopped rate applies: the disk is still kept) and those that
+# start it again; `shelve_offload` ends every charge of the flavor until an unshelve.
+SERVER_OFF = ("power_off", "suspend", "shelve")
+SERVER_ON = ("power_on", "reboot", "resume", "unshelve", "unrescue")
 
 
 @dataclass(frozen=True)
@@ -109,6 +114,7 @@ class _Replay:
         self.current: State | None = None
         self.since: datetime | None = None
         self.running = True
+        self.offloaded = False
         self.size = Decimal(0)
         self.deleted = False
         self.segments: list[Segment] = []
@@ -142,12 +148,22 @@ class _Replay:
         kind = self.resource_type
         state: State | None
         if self.measure == "server":
-            if event.action == "power_off":
+            if attrs.get("error"):
+                return  # a failed action changed nothing (compute records it for the server's history)
+            if event.action in SERVER_OFF:
                 self.running = False
-            elif event.action in ("power_on", "reboot"):
-                self.running = True
-            state = _server_state(kind, attrs, self.running) \
-                if (attrs.get("flavor_name") or attrs.get("flavor_id")) else self.current
+            elif event.action in SERVER_ON:
+                self.running, self.offloaded = True, False
+            elif event.action == "shelve_offload":
+                self.offloaded = True
+            elif event.action == "rebuild":
+                self.running = not attrs.get("stopped")
+            if self.offloaded:
+                state = None  # a shelved-offloaded server holds nothing on the host: no flavor charge
+            elif attrs.get("flavor_name") or attrs.get("flavor_id"):
+                state = _server_state(kind, attrs, self.running)
+            else:
+                state = self.current
         elif self.measure == "size":  # GB, as volumes and snapshots record it
             if "size" in attrs:
                 self.size = Decimal(str(attrs["size"]))

@@ -11,20 +11,27 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from lab.cloud import events
 from lab.cloud.compute.common import (
     ACTIVE,
     BUILDING,
     ERROR,
+    PAUSED,
+    RESCUED,
     RESIZED,
     RUNNING,
+    SHELVED,
     SHUTDOWN,
     STOPPED,
+    SUSPENDED,
     ComputePart,
     flavor_attrs,
 )
@@ -46,9 +53,24 @@ log = logging.getLogger(__name__)
 # Tasks done at once in the request (and by a recovery job after a crash) vs. queued for the worker.
 INLINE_TASKS = {"powering-off", "powering-on", "rebooting", "rebooting_hard"}
 QUEUED_TASKS = {"resize_prep", "resize_reverting"}
-# States in which a server has a guest (ERROR may have none: a failed build).
-GUEST_STATES = (ACTIVE, STOPPED, RESIZED)
+# States in which a server has a guest (ERROR may have none: a failed build; SHELVED_OFFLOADED has none).
+GUEST_STATES = (ACTIVE, STOPPED, RESIZED, PAUSED, SUSPENDED, RESCUED, SHELVED)
 BUILD_POLL_SECONDS = 1.0  # how often the build job asks the driver whether the guest is up (lab time)
+
+
+@dataclass(frozen=True)
+class Task:
+    """A task_state another part of the service carries out (lifecycle.py): `run` calls the driver outside
+    any transaction; `done`, inside the write transaction that records the outcome, sets the new state and
+    returns the event to record (action and attributes) or None. `on_failure`: "error" puts the server in
+    ERROR, "fault" only clears the task and keeps the fault, as Nova does for a failed pause or snapshot;
+    `cleanup` runs after a failure (remove a half-made image)."""
+
+    event: str
+    run: Callable[[Server], None]
+    done: Callable[[Server, bool], tuple[str, dict[str, Any]] | None]
+    on_failure: str = "fault"
+    cleanup: Callable[[Server], None] | None = None
 
 
 class ServerActions(ComputePart):
@@ -57,21 +79,27 @@ class ServerActions(ComputePart):
         self.servers = servers
         self.flavors = flavors
         self.quotas = quotas
+        self.tasks: dict[str, Task] = {}  # task_state -> how to finish it (registered by lifecycle.py)
+        # The scheduler's filters, asked before a build: each returns why the host cannot take the server (the
+        # fault: Nova's "No valid host was found. ...") or None. Registered by hosts.py, server_groups.py.
+        self.filters: list[Callable[[str], str | None]] = []
 
     # ------------------------------------------------------------------ guests
-    def guest_spec(self, server_id: str) -> GuestSpec | None:
-        """What the driver needs to make the guest of a server; None if the server is gone."""
+    def guest_spec(self, server_id: str, image_id: str | None = None) -> GuestSpec | None:
+        """What the driver needs to make the guest of a server (`image_id`: boot another image than the
+        server's, an unshelve's snapshot); None if the server is gone."""
         with self.cloud.db.read() as db:
             server = db.scalar(select(Server).where(Server.id == server_id, Server.deleted.is_(False)))
             if server is None:
                 return None
             nics = tuple(self.network.server_nics(db, server_id))
         image = None
-        if server.image_id is not None:
+        image_id = image_id or server.image_id
+        if image_id is not None:
             try:
-                image = self.image.image_for_boot(RequestContext.system(), server.image_id)
+                image = self.image.image_for_boot(RequestContext.system(), image_id)
             except CloudError as exc:
-                raise DriverError(f"Image {server.image_id} is not usable: {exc.message}") from None
+                raise DriverError(f"Image {image_id} is not usable: {exc.message}") from None
         flavor = server.flavor
         return GuestSpec(server_id=server.id, name=server.name, hostname=hostname_for(server.name, server.id),
                          vcpus=int(flavor["vcpus"]), ram_mb=int(flavor["ram"]), disk_gb=int(flavor["disk"]),
@@ -88,6 +116,12 @@ class ServerActions(ComputePart):
                 state = db.scalar(select(Server.vm_state).where(Server.id == server_id))
             if state != BUILDING:
                 return  # already finished by an earlier run of this job
+            if polls == 0:
+                for refuse in self.filters:
+                    reason = refuse(server_id)
+                    if reason is not None:
+                        self.set_error(server_id, reason, unplaced=True)
+                        return
             self.driver.spawn(spec)
             if not self.driver.is_ready(server_id):
                 timeout = self.cloud.settings.boot_timeout
@@ -111,14 +145,17 @@ class ServerActions(ComputePart):
             events.record(db, now, project_id=server.project_id, user_id=server.user_id, resource_type="server",
                           resource_id=server_id, action="status", status="ACTIVE", **flavor_attrs(server.flavor))
 
-    def set_error(self, server_id: str, message: str, code: int = 500) -> None:
-        """Put a server in ERROR with a fault (a failed build, or a task that failed)."""
+    def set_error(self, server_id: str, message: str, code: int = 500, unplaced: bool = False) -> None:
+        """Put a server in ERROR with a fault (a failed build, or a task that failed); `unplaced`: the scheduler
+        found no host for it, so it has none (as in Nova) and uses nothing on the host."""
         now = self.cloud.clock.now()
         with self.cloud.db.write() as db:
             server = db.scalar(select(Server).where(Server.id == server_id, Server.deleted.is_(False)))
             if server is None:
                 return
             server.vm_state, server.task_state = ERROR, None
+            if unplaced:
+                server.host = None
             server.fault = {"code": code, "message": message, "created": now.strftime("%Y-%m-%dT%H:%M:%SZ")}
             server.updated_at = now
             events.record(db, now, project_id=server.project_id, user_id=server.user_id, resource_type="server",
@@ -131,32 +168,47 @@ class ServerActions(ComputePart):
         self.driver.destroy(server_id)
 
     # ------------------------------------------------------------------ actions
-    def _begin(self, ctx: RequestContext, server_id: str, action: str, states: tuple[str, ...],
-               task: str, rule: str) -> Server:
+    def begin(self, ctx: RequestContext, server_id: str, action: str, states: tuple[str, ...],
+              task: str, rule: str, *, lock: bool = True, capability: str | None = None,
+              prepare: Callable[[Session, Server], None] | None = None) -> Server:
+        """In one write transaction: the policy, Nova's lock check (`lock`), the state check (409), the
+        driver's capability (409), then the task_state set and who asked remembered for the history.
+        `prepare` changes the row further in the same transaction (a rebuild's new name and image)."""
         with self.cloud.db.write() as db:
             server = self.get_server_row(db, ctx, server_id)
             self.cloud.policy.enforce(ctx, rule, server.project_id)
+            if lock:
+                self.check_lock(ctx, server)
             if server.vm_state not in states or server.task_state is not None:
                 raise self.invalid_state(action, server)
+            if capability is not None and not self.driver.supports(capability):
+                raise Conflict(f"Cannot '{action}' instance {server_id}: the {self.driver.name} compute driver "
+                               f"does not support it.")
+            now = self.cloud.clock.now()
             server.task_state = task
-            server.updated_at = self.cloud.clock.now()
+            server.updated_at = now
+            server.system_metadata = {**(server.system_metadata or {}), "task_user": ctx.user_id,
+                                      "task_request": ctx.request_id, "task_start": now.isoformat()}
+            if prepare is not None:
+                prepare(db, server)
             return server
+
 
     def stop_server(self, ctx: RequestContext, server_id: str, at: datetime | None = None) -> None:
         """os-stop. `at` (billing's prepaid cut-off only) records the power-off at that earlier lab moment, so
         metering stops where the balance reached zero, not where the clock jump ended."""
-        self._begin(ctx, server_id, "stop", (ACTIVE, ERROR), "powering-off", "os_compute_api:servers:stop")
+        self.begin(ctx, server_id, "stop", (ACTIVE, ERROR), "powering-off", "os_compute_api:servers:stop")
         self.run_task(server_id, at)
 
     def start_server(self, ctx: RequestContext, server_id: str) -> None:
         """os-start. A prepaid project without credit gets billing's 402, as for a create."""
         self.cloud.billing.check_can_create(ctx, "server", verb="start")
-        self._begin(ctx, server_id, "start", (STOPPED,), "powering-on", "os_compute_api:servers:start")
+        self.begin(ctx, server_id, "start", (STOPPED,), "powering-on", "os_compute_api:servers:start")
         self.run_task(server_id)
 
     def reboot_server(self, ctx: RequestContext, server_id: str, hard: bool) -> None:
         states = (ACTIVE, STOPPED, ERROR) if hard else (ACTIVE,)
-        self._begin(ctx, server_id, "reboot", states, "rebooting_hard" if hard else "rebooting",
+        self.begin(ctx, server_id, "reboot", states, "rebooting_hard" if hard else "rebooting",
                     "os_compute_api:servers:reboot")
         self.run_task(server_id)
 
@@ -166,6 +218,7 @@ class ServerActions(ComputePart):
         with self.cloud.db.write() as db:
             server = self.get_server_row(db, ctx, server_id)
             self.cloud.policy.enforce(ctx, "os_compute_api:servers:resize", server.project_id)
+            self.check_lock(ctx, server)
             if server.vm_state not in (ACTIVE, STOPPED) or server.task_state is not None:
                 raise self.invalid_state("resize", server)
             flavor = self.flavors.find_flavor(db, ctx, flavor_ref)
@@ -190,6 +243,7 @@ class ServerActions(ComputePart):
         with self.cloud.db.write() as db:
             server = self.get_server_row(db, ctx, server_id)
             self.cloud.policy.enforce(ctx, "os_compute_api:servers:confirm_resize", server.project_id)
+            self.check_lock(ctx, server)
             if server.vm_state != RESIZED or server.task_state is not None:
                 raise self.invalid_state("confirmResize", server)
             server.old_flavor = None
@@ -201,6 +255,7 @@ class ServerActions(ComputePart):
         with self.cloud.db.write() as db:
             server = self.get_server_row(db, ctx, server_id)
             self.cloud.policy.enforce(ctx, "os_compute_api:servers:revert_resize", server.project_id)
+            self.check_lock(ctx, server)
             if server.vm_state != RESIZED or server.task_state is not None:
                 raise self.invalid_state("revertResize", server)
             server.task_state = "resize_reverting"
@@ -238,8 +293,11 @@ class ServerActions(ComputePart):
         if server is None or server.task_state is None:
             return
         task, was_running = server.task_state, server.power_state == RUNNING
+        handler = self.tasks.get(task)
         try:
-            if task == "powering-off":
+            if handler is not None:
+                handler.run(server)
+            elif task == "powering-off":
                 self._tolerate_missing(lambda: self.driver.power_off(server_id))
             elif task == "powering-on":
                 self._ensure_guest(server_id, lambda: self.driver.power_on(server_id))
@@ -254,10 +312,14 @@ class ServerActions(ComputePart):
                 self.driver.resize(server_id, int(target["vcpus"]), int(target["ram"]), int(target["disk"]))
                 if was_running:
                     self.driver.power_on(server_id)
-        except (DriverError, GuestNotFound) as exc:
+        except (DriverError, GuestNotFound, CloudError) as exc:
             self._task_failed(server_id, task, str(exc))
+            if handler is not None and handler.cleanup is not None:
+                handler.cleanup(server)
             return
         self._task_done(server_id, task, was_running, at)
+        if handler is not None:
+            self.run_task(server_id)  # a task may lead to another (shelve, then offload at once)
 
     @staticmethod
     def _tolerate_missing(call: Any) -> None:
@@ -283,6 +345,15 @@ class ServerActions(ComputePart):
             if server is None or server.task_state != task:
                 return
             action: str | None = None
+            extra: dict[str, Any] = {}
+            handler = self.tasks.get(task)
+            if handler is not None:
+                server.task_state = None
+                outcome = handler.done(server, was_running)
+                server.updated_at = now
+                if outcome is not None:
+                    self.record_event(db, server, outcome[0], now, **outcome[1])
+                return
             if task == "powering-off":
                 server.vm_state, server.power_state, action = STOPPED, SHUTDOWN, "power_off"
             elif task in ("powering-on", "rebooting", "rebooting_hard"):
@@ -300,23 +371,43 @@ class ServerActions(ComputePart):
             if action is not None:
                 # A revert is a flavor change like a resize for billing; `revert` tells the two apart in the
                 # server's history (os-instance-actions: resize vs revertResize).
-                extra = {"revert": True} if task == "resize_reverting" else {}
-                events.record(db, now, project_id=server.project_id, user_id=server.user_id,
-                              resource_type="server", resource_id=server_id, action=action,
-                              **flavor_attrs(server.flavor), **extra)
+                if task == "resize_reverting":
+                    extra["revert"] = True
+                self.record_event(db, server, action, now, **flavor_attrs(server.flavor), **extra)
+
+    def record_event(self, db: Session, server: Server, action: str, now: datetime, **attributes: Any) -> None:
+        """A server event for billing and the server's history: by whoever began the task (its request id
+        and start time too, for os-instance-actions), else the owner."""
+        meta = server.system_metadata or {}
+        history = {k: v for k, v in (("request_id", meta.get("task_request")),
+                                     ("start", meta.get("task_start"))) if v}
+        events.record(db, now, project_id=server.project_id, user_id=meta.get("task_user") or server.user_id,
+                      resource_type="server", resource_id=server.id, action=action, **history, **attributes)
+        server.system_metadata = {k: v for k, v in meta.items() if not k.startswith("task_")}
 
     def _task_failed(self, server_id: str, task: str, message: str) -> None:
-        if task in QUEUED_TASKS:
+        handler = self.tasks.get(task)
+        if task in QUEUED_TASKS or (handler is not None and handler.on_failure == "error"):
             self.set_error(server_id, message)
+            if handler is not None:
+                self._record_failure(server_id, handler.event, message)
             return
         now = self.cloud.clock.now()
         with self.cloud.db.write() as db:
             server = db.scalar(select(Server).where(Server.id == server_id, Server.deleted.is_(False)))
             if server is None:
                 return
+            if handler is not None:
+                self.record_event(db, server, handler.event, now, error=message)
             server.task_state = None
             server.fault = {"code": 500, "message": message, "created": now.strftime("%Y-%m-%dT%H:%M:%SZ")}
             server.updated_at = now
+
+    def _record_failure(self, server_id: str, event: str, message: str) -> None:
+        with self.cloud.db.write() as db:
+            server = db.scalar(select(Server).where(Server.id == server_id))
+            if server is not None:
+                self.record_event(db, server, event, self.cloud.clock.now(), error=message)
 
     # ------------------------------------------------------------------ disks (for the volume service)
     def attach_disk(self, server_id: str, disk: DiskSpec) -> None:
@@ -339,7 +430,8 @@ class ServerActions(ComputePart):
             server = db.scalar(select(Server).where(Server.id == server_id))
         if server is None:
             raise NotFound(f"Instance {server_id} could not be found.")
-        if not server.deleted and server.task_state is not None:
+        # Nova's detach_volume states: not while building or rescued (the rescue image is what runs then).
+        if not server.deleted and (server.task_state is not None or server.vm_state in (BUILDING, RESCUED)):
             raise self.invalid_state("detach_volume", server)
         try:
             self.driver.detach_disk(server_id, volume_id)

@@ -23,22 +23,31 @@ AVAILABILITY_ZONE = "nova"
 
 # Nova's vm_states and task_states (nova/compute/vm_states.py, task_states.py), as far as this cloud uses them.
 ACTIVE, BUILDING, STOPPED, RESIZED, ERROR, DELETED = "active", "building", "stopped", "resized", "error", "deleted"
+PAUSED, SUSPENDED, RESCUED = "paused", "suspended", "rescued"
+SHELVED, SHELVED_OFFLOADED = "shelved", "shelved_offloaded"
 
-# power_state integers as the API shows them (OS-EXT-STS:power_state).
-NOSTATE, RUNNING, SHUTDOWN = 0, 1, 4
+# power_state integers as the API shows them (OS-EXT-STS:power_state, nova/compute/power_state.py).
+NOSTATE, RUNNING, PAUSED_POWER, SHUTDOWN = 0, 1, 3, 4
 
 # (vm_state, task_state) -> API status, after nova/api/openstack/common.py's _STATE_MAP.
 _STATE_MAP: dict[str, dict[str | None, str]] = {
     ACTIVE: {None: "ACTIVE", "rebooting": "REBOOT", "reboot_pending": "REBOOT", "reboot_started": "REBOOT",
              "rebooting_hard": "HARD_REBOOT", "reboot_pending_hard": "HARD_REBOOT",
              "reboot_started_hard": "HARD_REBOOT", "resize_prep": "RESIZE", "resize_migrating": "RESIZE",
-             "resize_migrated": "RESIZE", "resize_finish": "RESIZE"},
+             "resize_migrated": "RESIZE", "resize_finish": "RESIZE", "rebuilding": "REBUILD",
+             "rebuild_spawning": "REBUILD", "migrating": "MIGRATING", "updating_password": "PASSWORD"},
     BUILDING: {None: "BUILD"},
     STOPPED: {None: "SHUTOFF", "resize_prep": "RESIZE", "resize_migrating": "RESIZE",
-              "resize_migrated": "RESIZE", "resize_finish": "RESIZE", "rebooting_hard": "HARD_REBOOT"},
+              "resize_migrated": "RESIZE", "resize_finish": "RESIZE", "rebooting_hard": "HARD_REBOOT",
+              "rebuilding": "REBUILD", "rebuild_spawning": "REBUILD"},
     RESIZED: {None: "VERIFY_RESIZE", "resize_reverting": "REVERT_RESIZE"},
-    ERROR: {None: "ERROR", "rebooting_hard": "HARD_REBOOT"},
+    ERROR: {None: "ERROR", "rebooting_hard": "HARD_REBOOT", "rebuilding": "ERROR"},
     DELETED: {None: "DELETED"},
+    PAUSED: {None: "PAUSED", "migrating": "MIGRATING"},
+    SUSPENDED: {None: "SUSPENDED"},
+    RESCUED: {None: "RESCUE"},
+    SHELVED: {None: "SHELVED"},
+    SHELVED_OFFLOADED: {None: "SHELVED_OFFLOADED"},
 }
 
 # Statuses the server list can be filtered by: status -> (vm_states, task_states or None for any).
@@ -49,6 +58,9 @@ STATUS_FILTERS: dict[str, tuple[tuple[str, ...], tuple[str, ...] | None]] = {
     "HARD_REBOOT": ((ACTIVE, STOPPED, ERROR), ("rebooting_hard", "reboot_pending_hard", "reboot_started_hard")),
     "RESIZE": ((ACTIVE, STOPPED), ("resize_prep", "resize_migrating", "resize_migrated", "resize_finish")),
     "REVERT_RESIZE": ((RESIZED,), ("resize_reverting",)),
+    "PAUSED": ((PAUSED,), None), "SUSPENDED": ((SUSPENDED,), None), "RESCUE": ((RESCUED,), None),
+    "SHELVED": ((SHELVED,), None), "SHELVED_OFFLOADED": ((SHELVED_OFFLOADED,), None),
+    "REBUILD": ((ACTIVE, STOPPED), ("rebuilding", "rebuild_spawning")),
 }
 
 # Statuses in which Nova shows `progress`.
@@ -142,6 +154,11 @@ class ComputePart:
         if server is None or not self.visible(ctx, server.project_id):
             raise NotFound(f"Instance {server_id} could not be found.")
         return server
+
+    def check_lock(self, ctx: RequestContext, server: Server) -> None:
+        """Nova's check_instance_lock: a locked server refuses the actions of anyone but an admin (409)."""
+        if server.locked and not self.is_admin(ctx):
+            raise Conflict(f"Instance {server.id} is locked")
 
     @staticmethod
     def invalid_state(action: str, server: Server) -> Conflict:

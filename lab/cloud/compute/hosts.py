@@ -1,6 +1,8 @@
-"""The host-level views of the one compute host: availability zones, hypervisors (capacity from the driver,
-usage counted from the servers as Nova's resource tracker counts it) and os-simple-tenant-usage (hours of
-vCPU, RAM and disk of a project's servers). The bodies are rendered in schemas.py."""
+"""The host-level views of the one compute host: availability zones, Nova's services (os-services: enable,
+disable, which the scheduler honours), hypervisors (capacity from the driver, usage counted from the servers as
+Nova's resource tracker counts it; uptime, search, servers), quota classes, os-migrations (always empty: there
+is no other host) and os-simple-tenant-usage (hours of vCPU, RAM and disk of a project's servers). The bodies
+are rendered in schemas.py."""
 
 from __future__ import annotations
 
@@ -8,15 +10,19 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
 
 from lab.cloud.compute.common import AVAILABILITY_ZONE, ComputePart
-from lab.cloud.compute.models import Server
+from lab.cloud.compute.models import ComputeServiceRecord, Server
 from lab.cloud.context import RequestContext
 from lab.cloud.drivers.base import HostInfo
-from lab.cloud.errors import NotFound
+from lab.cloud.errors import BadRequest, NotFound
+from lab.cloud.quotas import CLASS_PREFIX, store_limits, stored_limits
 
 # Memory the host keeps for itself (Nova's reserved_host_memory_mb default).
 RESERVED_HOST_MEMORY_MB = 512
+# Nova's services on an all-in-one host, and the zone each is listed in (control services are `internal`).
+SERVICE_BINARIES = (("nova-scheduler", "internal"), ("nova-conductor", "internal"), ("nova-compute", AVAILABILITY_ZONE))
 
 
 @dataclass(frozen=True)
@@ -26,6 +32,17 @@ class Zone:
     name: str
     host: str | None = None
     updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ServiceView:
+    id: int
+    binary: str
+    host: str
+    zone: str
+    disabled: bool
+    disabled_reason: str | None
+    updated_at: datetime
 
 
 @dataclass(frozen=True)
@@ -39,6 +56,10 @@ class Hypervisor:
     local_gb_used: int
     running_vms: int
     current_workload: int  # servers with a task in progress, as Nova counts them
+    disabled: bool = False  # its nova-compute service is disabled
+    disabled_reason: str | None = None
+    servers: tuple[tuple[str, str], ...] = ()  # (id, name) of the servers on it
+    service_id: int = 1
 
 
 @dataclass(frozen=True)
@@ -65,16 +86,130 @@ class Hosts(ComputePart):
             return [Zone(AVAILABILITY_ZONE)]
         return [Zone(AVAILABILITY_ZONE, self.host, self.cloud.clock.now())]
 
+    # ------------------------------------------------------------------ os-services
+    def bootstrap(self, db: Session) -> None:
+        """The three services of the one host, enabled (an operator's later changes are kept)."""
+        now = self.cloud.clock.now()
+        for binary, _ in SERVICE_BINARIES:
+            if db.scalar(select(ComputeServiceRecord).where(ComputeServiceRecord.binary == binary)) is None:
+                db.add(ComputeServiceRecord(binary=binary, host=self.host, updated_at=now))
+
+    def _service_views(self, db: Session) -> list[ServiceView]:
+        zones = dict(SERVICE_BINARIES)
+        now = self.cloud.clock.now()  # the services report in all the time: they are up, now
+        return [ServiceView(r.id, r.binary, r.host, zones.get(r.binary, "internal"), r.disabled, r.disabled_reason,
+                            now) for r in db.scalars(select(ComputeServiceRecord).order_by(ComputeServiceRecord.id))]
+
+    def list_services(self, ctx: RequestContext, binary: str | None = None,
+                      host: str | None = None) -> list[ServiceView]:
+        self.cloud.policy.enforce(ctx, "os_compute_api:os-services:list")
+        with self.cloud.db.read() as db:
+            return [s for s in self._service_views(db) if binary in (None, s.binary) and host in (None, s.host)]
+
+    def set_service(self, ctx: RequestContext, host: str, binary: str, disabled: bool,
+                    reason: str | None = None) -> ServiceView:
+        """PUT /os-services/enable|disable|disable-log-reason (2.1: by host and binary)."""
+        self.cloud.policy.enforce(ctx, "os_compute_api:os-services:update")
+        with self.cloud.db.write() as db:
+            row = db.scalar(select(ComputeServiceRecord).where(ComputeServiceRecord.binary == binary,
+                                                               ComputeServiceRecord.host == host))
+            if row is None:
+                raise NotFound(f"Compute host {host} could not be found.")
+            row.disabled, row.disabled_reason = disabled, reason if disabled else None
+            row.updated_at = self.cloud.clock.now()
+            db.flush()
+            return next(s for s in self._service_views(db) if s.id == row.id)
+
+    def delete_service(self, ctx: RequestContext, service_id: str) -> None:
+        """An all-in-one host's own services cannot be deleted while its servers run on them: Nova's 409 for
+        a compute service with instances, 400 for the control services (the lab would not work without)."""
+        from lab.cloud.errors import Conflict
+
+        self.cloud.policy.enforce(ctx, "os_compute_api:os-services:delete")
+        with self.cloud.db.read() as db:
+            row = db.get(ComputeServiceRecord, int(service_id)) if service_id.isdigit() else None
+            if row is None:
+                raise NotFound(f"Service {service_id} not found.")
+        if row.binary == "nova-compute":
+            raise Conflict("Unable to delete compute service that is hosting instances. Migrate or delete the "
+                           "instances first.")
+        raise BadRequest(f"Service {service_id} ({row.binary}) is this lab's own control service and cannot be "
+                         "deleted.")
+
+    def scheduling_refusal(self) -> str | None:
+        """Why the scheduler would find no host for a new server now (None: the host takes it)."""
+        with self.cloud.db.read() as db:
+            compute = db.scalar(select(ComputeServiceRecord).where(ComputeServiceRecord.binary == "nova-compute"))
+        if compute is not None and (compute.disabled or compute.forced_down):
+            return "No valid host was found. There are not enough hosts available."
+        return None
+
     # ------------------------------------------------------------------ hypervisors
     def _hypervisors(self) -> list[Hypervisor]:
         info = self.driver.host_info()
         with self.cloud.db.read() as db:
-            rows = list(db.execute(select(Server.flavor, Server.task_state).where(Server.deleted.is_(False))))
+            # A shelved-offloaded server has no host (its guest is gone): it uses nothing here.
+            rows = list(db.execute(select(Server.flavor, Server.task_state, Server.id, Server.name).where(
+                Server.deleted.is_(False), Server.host.is_not(None)).order_by(Server.created_at)))
+            compute = db.scalar(select(ComputeServiceRecord).where(ComputeServiceRecord.binary == "nova-compute"))
         return [Hypervisor(
-            id=1, info=info, vcpus_used=sum(int(f.get("vcpus", 0)) for f, _ in rows),
-            memory_mb_used=sum(int(f.get("ram", 0)) for f, _ in rows) + RESERVED_HOST_MEMORY_MB,
-            local_gb_used=sum(int(f.get("disk", 0)) for f, _ in rows), running_vms=len(rows),
-            current_workload=sum(task is not None for _, task in rows))]
+            id=1, info=info, vcpus_used=sum(int(f.get("vcpus", 0)) for f, *_ in rows),
+            memory_mb_used=sum(int(f.get("ram", 0)) for f, *_ in rows) + RESERVED_HOST_MEMORY_MB,
+            local_gb_used=sum(int(f.get("disk", 0)) for f, *_ in rows), running_vms=len(rows),
+            current_workload=sum(task is not None for _, task, *_ in rows),
+            disabled=bool(compute and compute.disabled), disabled_reason=compute.disabled_reason if compute else None,
+            servers=tuple((sid, name) for _, _, sid, name in rows), service_id=compute.id if compute else 1)]
+
+    def hypervisor_uptime(self, ctx: RequestContext, hypervisor_id: str) -> tuple[Hypervisor, str]:
+        """The hypervisor and the host's `uptime` line, as Nova's libvirt driver reports it."""
+        self.cloud.policy.enforce(ctx, "os_compute_api:os-hypervisors:uptime")
+        hypervisor = self._find(hypervisor_id)
+        return hypervisor, _uptime_line(self.cloud.clock.now())
+
+    def search_hypervisors(self, ctx: RequestContext, pattern: str, servers: bool = False) -> list[Hypervisor]:
+        """os-hypervisors/{pattern}/search and /servers: hypervisors whose name contains `pattern`."""
+        self.cloud.policy.enforce(ctx, "os_compute_api:os-hypervisors:servers" if servers
+                                  else "os_compute_api:os-hypervisors:search")
+        found = [h for h in self._hypervisors() if pattern in h.info.hypervisor_hostname]
+        if not found:
+            raise NotFound(f"No hypervisor matching '{pattern}' could be found.")
+        return found
+
+    def _find(self, hypervisor_id: str) -> Hypervisor:
+        for hypervisor in self._hypervisors():
+            if str(hypervisor.id) == hypervisor_id:
+                return hypervisor
+        raise NotFound(f"Hypervisor with ID '{hypervisor_id}' could not be found.")
+
+    # ------------------------------------------------------------------ quota classes, migrations
+    def show_quota_class(self, ctx: RequestContext, class_name: str) -> dict[str, int]:
+        """os-quota-class-sets/{name}: the `default` class is the defaults every project starts from (Nova
+        uses no other class; another name shows the defaults with its own changes)."""
+        self.cloud.policy.enforce(ctx, "os_compute_api:os-quota-class-sets:show")
+        with self.cloud.db.read() as db:
+            return self.quota_class(db, class_name)
+
+    def quota_class(self, db: Session, class_name: str) -> dict[str, int]:
+        values = self.cloud.quotas.class_defaults(db, "compute")
+        values.update((k, v) for k, v in stored_limits(db, "compute", CLASS_PREFIX + class_name).items()
+                      if k in values)
+        return values
+
+    def update_quota_class(self, ctx: RequestContext, class_name: str, values: dict[str, int]) -> dict[str, int]:
+        self.cloud.policy.enforce(ctx, "os_compute_api:os-quota-class-sets:update")
+        with self.cloud.db.write() as db:
+            store_limits(db, "compute", CLASS_PREFIX + class_name, values)
+            return self.quota_class(db, class_name)
+
+    def list_aggregates(self, ctx: RequestContext) -> list[dict[str, str]]:
+        """os-aggregates: the one host belongs to no aggregate (creating them is not part of this lab)."""
+        self.cloud.policy.enforce(ctx, "os_compute_api:os-aggregates:index")
+        return []
+
+    def list_migrations(self, ctx: RequestContext) -> list[dict[str, str]]:
+        """os-migrations: none ever happen on a one-host cloud (a migrate is refused: no valid host)."""
+        self.cloud.policy.enforce(ctx, "os_compute_api:os-migrations:index")
+        return []
 
     def hypervisors(self, ctx: RequestContext, detail: bool = False) -> list[Hypervisor]:
         self.cloud.policy.enforce(ctx, "os_compute_api:os-hypervisors:list-detail" if detail
@@ -83,10 +218,7 @@ class Hosts(ComputePart):
 
     def hypervisor(self, ctx: RequestContext, hypervisor_id: str) -> Hypervisor:
         self.cloud.policy.enforce(ctx, "os_compute_api:os-hypervisors:show")
-        for hypervisor in self._hypervisors():
-            if str(hypervisor.id) == hypervisor_id:
-                return hypervisor
-        raise NotFound(f"Hypervisor with ID '{hypervisor_id}' could not be found.")
+        return self._find(hypervisor_id)
 
     def hypervisor_statistics(self, ctx: RequestContext) -> list[Hypervisor]:
         """The hypervisors to sum (schemas.hypervisor_statistics sums them)."""
@@ -113,3 +245,19 @@ class Hosts(ComputePart):
             usages.append(ServerUsage(s, max(0.0, (stopped - began).total_seconds() / 3600),
                                       int(max(0.0, ((s.terminated_at or now) - launched).total_seconds()))))
         return TenantUsage(project_id, start, end, usages)
+
+
+def _uptime_line(now: datetime) -> str:
+    """The host's `uptime` output (Nova's libvirt driver runs the command): real uptime, load averages."""
+    import os
+
+    try:
+        with open("/proc/uptime") as f:
+            seconds = int(float(f.read().split()[0]))
+        load = os.getloadavg()
+    except (OSError, ValueError, IndexError):
+        seconds, load = 0, (0.0, 0.0, 0.0)
+    days, rest = divmod(seconds, 86400)
+    hours, minutes = rest // 3600, rest % 3600 // 60
+    up = f"{days} day{'s' if days != 1 else ''}, {hours:2d}:{minutes:02d}" if days else f"{hours:2d}:{minutes:02d}"
+    return (f" {now:%H:%M:%S} up {up},  1 user,  load average: {load[0]:.2f}, {load[1]:.2f}, {load[2]:.2f}")

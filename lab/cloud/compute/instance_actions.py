@@ -1,17 +1,22 @@
 """Nova's instance actions (`os-instance-actions`, what `openstack server event list` shows): a server's
 history, read from the event table the compute service already writes in the same transaction as each change.
 
-Nova records an action per API request (create, stop, start, reboot, resize, revertResize, delete) with a
-request id; here each server event becomes one action and its request id is derived from the event's id, so
-`GET .../os-instance-actions/{request_id}` finds it again. A failed build marks its `create` action's message
-`Error`, as Nova does. The history of a deleted server stays readable by its project (Nova >= 2.21), which is
-what lets a lab check see that a server existed, failed and was deleted.
+Nova records an action per API request (create, stop, start, reboot, resize, revertResize, delete, lock,
+pause, suspend, shelve, rebuild, rescue, createImage, migrate, ...) with its request id, user and start time,
+and the compute events it ran (with their finish time and result). Here each server event becomes one action:
+its request id is the request's own when the event recorded it (else derived from the event's id), its user is
+whoever asked, its start the moment the task began and its finish the event's time. A failed action (a build
+that ended in ERROR, a task the driver failed, a migration with no host) has the message `Error`, and its event
+the result `Error` with the fault as its traceback, as Nova does. The history of a deleted server stays
+readable by its project (Nova >= 2.21), which is what lets a lab check see that a server existed, failed and
+was deleted.
 """
 
 from __future__ import annotations
 
+import contextlib
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import select
@@ -24,7 +29,11 @@ from lab.cloud.events import Event
 
 # event action -> Nova's instance action name (nova/compute/instance_actions.py)
 ACTION_NAMES = {"create": "create", "delete": "delete", "power_off": "stop", "power_on": "start",
-                "reboot": "reboot", "resize": "resize"}
+                "reboot": "reboot", "resize": "resize", "lock": "lock", "unlock": "unlock", "pause": "pause",
+                "unpause": "unpause", "suspend": "suspend", "resume": "resume", "shelve": "shelve",
+                "shelve_offload": "shelveOffload", "unshelve": "unshelve", "rebuild": "rebuild", "rescue": "rescue",
+                "unrescue": "unrescue", "createImage": "createImage", "changePassword": "changePassword",
+                "migrate": "migrate", "live-migration": "live-migration"}
 
 
 @dataclass(frozen=True)
@@ -38,6 +47,8 @@ class InstanceAction:
     project_id: str | None
     start_time: datetime
     message: str | None  # None, or "Error" when the action failed
+    finish_time: datetime | None = None
+    fault: str | None = None  # what went wrong (shown as the event's traceback)
 
     @property
     def result(self) -> str:
@@ -66,17 +77,25 @@ class InstanceActions(ComputePart):
             if event.action == "status":
                 # A build that ended in ERROR fails the create action it belongs to.
                 if event.attributes.get("status") == "ERROR" and actions and actions[-1].action == "create":
-                    last = actions[-1]
-                    actions[-1] = InstanceAction(last.action, last.instance_uuid, last.request_id, last.user_id,
-                                                 last.project_id, last.start_time, "Error")
+                    actions[-1] = replace(actions[-1], message="Error", finish_time=event.time,
+                                          fault=event.attributes.get("message"))
+                elif actions and actions[-1].action == "create":
+                    actions[-1] = replace(actions[-1], finish_time=event.time)
                 continue
             name = ACTION_NAMES.get(event.action)
             if name is None:
                 continue
-            if name == "resize" and event.attributes.get("revert"):
+            attrs = event.attributes or {}
+            if name == "resize" and attrs.get("revert"):
                 name = "revertResize"
-            actions.append(InstanceAction(name, server_id, request_id_of(event.id), event.user_id,
-                                          event.project_id, event.time, None))
+            start = event.time
+            if attrs.get("start"):
+                with contextlib.suppress(ValueError):
+                    start = datetime.fromisoformat(str(attrs["start"]))
+            error = attrs.get("error")
+            actions.append(InstanceAction(name, server_id, str(attrs.get("request_id") or request_id_of(event.id)),
+                                          event.user_id, event.project_id, start, "Error" if error else None,
+                                          event.time, str(error) if error else None))
         return list(reversed(actions))
 
     def get_instance_action(self, ctx: RequestContext, server_id: str, request_id: str) -> InstanceAction:

@@ -96,6 +96,13 @@ class Server(Base):
     host: Mapped[str | None] = mapped_column(String(255))
     config_drive: Mapped[str] = mapped_column(String(16), default="")
     progress: Mapped[int] = mapped_column(default=0)
+    # os-lock-server: a locked server refuses actions to anyone but an admin; `locked_by` is Nova's owner|admin.
+    locked: Mapped[bool] = mapped_column(default=False)
+    locked_by: Mapped[str | None] = mapped_column(String(16), default=None)
+    locked_reason: Mapped[str | None] = mapped_column(String(255), default=None)
+    # Nova's system_metadata: what a task in progress or a state needs to remember (the image a rebuild boots,
+    # the snapshot a createImage fills, the image a shelved server was saved to, the state before a rescue).
+    system_metadata: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # The last failure shown to the user as `fault` ({"code", "message", "created"}).
     fault: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     created_at: Mapped[datetime]
@@ -105,3 +112,56 @@ class Server(Base):
     deleted_at: Mapped[datetime | None]
 
 
+
+
+class ComputeServiceRecord(Base):
+    """One of Nova's services on the one host (os-services): nova-compute, nova-scheduler, nova-conductor. An
+    operator can disable one (`openstack compute service set --disable`): a disabled nova-compute takes no new
+    servers, as Nova's scheduler skips it."""
+
+    __tablename__ = "compute_services"
+    __table_args__ = (UniqueConstraint("binary", "host"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    binary: Mapped[str] = mapped_column(String(64))
+    host: Mapped[str] = mapped_column(String(255))
+    disabled: Mapped[bool] = mapped_column(default=False)
+    disabled_reason: Mapped[str | None] = mapped_column(String(255), default=None)
+    forced_down: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[datetime]
+
+
+class ServerGroup(Base):
+    """os-server-groups: a project's group of servers with a scheduling policy (affinity, anti-affinity and
+    the soft ones). Members are the live servers booted into it (`os:scheduler_hints: {"group": id}`)."""
+
+    __tablename__ = "server_groups"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(255))
+    project_id: Mapped[str] = mapped_column(String(64), index=True)
+    user_id: Mapped[str] = mapped_column(String(64))
+    policy: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+
+
+class ServerGroupMember(Base):
+    __tablename__ = "server_group_members"
+    __table_args__ = (UniqueConstraint("server_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    group_id: Mapped[str] = mapped_column(ForeignKey("server_groups.id", ondelete="CASCADE"), index=True)
+    server_id: Mapped[str] = mapped_column(String(36))
+
+
+class ConsoleToken(Base):
+    """A remote console's access token (Nova's console_auth_tokens): bound to one server, expiring, and kept
+    only as a digest (the URL is the secret)."""
+
+    __tablename__ = "console_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    server_id: Mapped[str] = mapped_column(String(36), index=True)
+    console_type: Mapped[str] = mapped_column(String(16))
+    expires_at: Mapped[datetime]

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from lab.cloud.compute import schemas
 from lab.cloud.compute.common import DEFAULT_QUOTAS, ComputePart
-from lab.cloud.compute.models import KeyPair, Server
+from lab.cloud.compute.models import KeyPair, Server, ServerGroup
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest, Forbidden
 from lab.cloud.quotas import Exceeded, Resource
@@ -26,9 +26,15 @@ def _servers(db: Session, project_id: str) -> tuple[int, int, int]:
     return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
 
 
+def count_groups(db: Session, project_id: str) -> int:
+    """A project's server groups (the server_groups quota's usage)."""
+    return int(db.scalar(select(func.count()).select_from(ServerGroup)
+                         .where(ServerGroup.project_id == project_id)) or 0)
+
+
 # Nova's quota resources, in the one quota engine (lab/cloud/quotas.py); usage counted from the servers.
 COUNTED = {"instances": lambda db, p: _servers(db, p)[0], "cores": lambda db, p: _servers(db, p)[1],
-           "ram": lambda db, p: _servers(db, p)[2]}
+           "ram": lambda db, p: _servers(db, p)[2], "server_groups": count_groups}
 RESOURCES = tuple(Resource("compute", name, default, COUNTED.get(name)) for name, default in DEFAULT_QUOTAS.items())
 
 
@@ -51,7 +57,7 @@ class Quotas(ComputePart):
     def usage(db: Session, project_id: str, user_id: str | None = None) -> dict[str, int]:
         """What a project uses now: instances, cores and ram of its live servers (key pairs: the user's)."""
         instances, cores, ram = _servers(db, project_id)
-        usage = {"instances": instances, "cores": cores, "ram": ram}
+        usage = {"instances": instances, "cores": cores, "ram": ram, "server_groups": count_groups(db, project_id)}
         if user_id is not None:
             usage["key_pairs"] = db.scalar(select(func.count()).select_from(KeyPair)
                                            .where(KeyPair.user_id == user_id)) or 0
@@ -95,7 +101,8 @@ class Quotas(ComputePart):
 
     def default_quotas(self, ctx: RequestContext, project_id: str) -> QuotaUsage:
         self.cloud.policy.enforce(ctx, "os_compute_api:os-quota-sets:defaults", project_id)
-        return QuotaUsage(project_id, self.cloud.quotas.defaults("compute"))
+        with self.cloud.db.read() as db:
+            return QuotaUsage(project_id, self.cloud.quotas.class_defaults(db, "compute"))
 
     def update_quotas(self, ctx: RequestContext, project_id: str, values: dict[str, int],
                force: bool = False) -> QuotaUsage:

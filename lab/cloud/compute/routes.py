@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from lab.cloud.compute import schemas
@@ -16,7 +16,7 @@ from lab.cloud.compute.flavors import FlavorQuery
 from lab.cloud.compute.servers import ServerQuery
 from lab.cloud.compute.service import ComputeService
 from lab.cloud.context import RequestContext
-from lab.cloud.errors import BadRequest, NotFound
+from lab.cloud.errors import BadRequest, NotFound, Unauthorized
 from lab.cloud.http import (
     cloud_of,
     context_of,
@@ -55,6 +55,11 @@ async def root(request: Request) -> Response:
 
 async def v21(request: Request) -> Response:
     return respond({"version": schemas.version(cloud_of(request).settings.endpoint)})
+
+
+async def v20(request: Request) -> Response:
+    """GET /compute/v2/: the legacy version's document (its API is not served: the catalog names v2.1)."""
+    return respond({"version": schemas.version_v20(cloud_of(request).settings.endpoint)})
 
 
 # ---------------------------------------------------------------------------------------------- flavors
@@ -183,7 +188,8 @@ def _server_query(request: Request) -> ServerQuery:
         changes_since=_time(request, "changes-since"),
         project_id=query_value(request, "project_id") or query_value(request, "tenant_id"),
         deleted=None if deleted in (None, "None") else deleted.lower() in ("true", "1", "yes"),
-        ip=query_value(request, "ip"), limit=query_int(request, "limit"), marker=query_value(request, "marker"),
+        ip=query_value(request, "ip"), host=query_value(request, "host"), limit=query_int(request, "limit"),
+        marker=query_value(request, "marker"),
         all_tenants=all_tenants is not None and all_tenants.lower() not in ("0", "false", "no", "off"),
         detail=request.url.path.endswith("/detail"))
 
@@ -292,6 +298,80 @@ def _force_delete(compute: ComputeService, ctx: RequestContext, server_id: str, 
     return no_content(202)
 
 
+def _life(call: str) -> Action:
+    """An action of lifecycle.py taking no arguments (pause, suspend, shelve, ...): 202, no body."""
+    def run(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any) -> Response:
+        getattr(compute.lifecycle, call)(ctx, server_id)
+        return no_content(202)
+    return run
+
+
+def _lock(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any) -> Response:
+    compute.lifecycle.lock_server(ctx, server_id, schemas.parse_lock(args))
+    return no_content(202)
+
+
+def _rebuild(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any) -> Response:
+    req = schemas.parse_rebuild(args)
+    compute.lifecycle.rebuild_server(ctx, server_id, req)
+    view = compute.servers.get_server(ctx, server_id)
+    body = schemas.server(view, compute.cloud.settings.endpoint, extended=False, detail=False)
+    body["adminPass"] = req.admin_pass or schemas.new_password()
+    return respond({"server": body}, 202)
+
+
+def _rescue(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any) -> Response:
+    password, image_ref = schemas.parse_rescue(args)
+    return respond({"adminPass": compute.lifecycle.rescue_server(ctx, server_id, password, image_ref)})
+
+
+def _create_image(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any) -> Response:
+    name, metadata = schemas.parse_create_image(args)
+    image_id = compute.lifecycle.create_image(ctx, server_id, name, metadata)
+    # At 2.1 the new image is named by the Location header only (openstacksdk reads its last segment).
+    return no_content(202, {"Location": f"{compute.cloud.settings.endpoint}/image/v2/images/{image_id}"})
+
+
+def _change_password(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any) -> Response:
+    compute.lifecycle.change_password(ctx, server_id, schemas.parse_change_password(args))
+    return no_content(202)
+
+
+def _reset_state(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any) -> Response:
+    compute.lifecycle.reset_state(ctx, server_id, schemas.parse_reset_state(args))
+    return no_content(202)
+
+
+def _remote_console(action: str) -> Action:
+    """os-getVNCConsole / os-getSerialConsole (`openstack console url show`); SPICE and RDP are not offered."""
+    def run(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any) -> Response:
+        kind = schemas.parse_console_type(args, action)
+        url = compute.consoles.get_console_url(ctx, server_id, action, kind)
+        return respond({"console": {"type": kind, "url": url}})
+    return run
+
+
+async def console_page(request: Request) -> Response:
+    """GET /compute/console?token=...: the page a console URL opens (the token is the credential)."""
+    compute = service_of(request, "compute", ComputeService)
+    try:
+        server, text = compute.consoles.console_page(request.query_params.get("token", ""))
+    except Unauthorized as exc:
+        return HTMLResponse(schemas.console_page_html(None, exc.message), status_code=401)
+    return HTMLResponse(schemas.console_page_html(server, text),
+                        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
+
+
+def _migrate(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any) -> Response:
+    compute.lifecycle.migrate_server(ctx, server_id)
+    return no_content(202)
+
+
+def _migrate_live(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any) -> Response:
+    compute.lifecycle.migrate_server(ctx, server_id, schemas.parse_migrate_live(args), live=True)
+    return no_content(202)
+
+
 ACTIONS: dict[str, Action] = {
     "os-stop": _simple("stop_server"),
     "os-start": _simple("start_server"),
@@ -305,14 +385,35 @@ ACTIONS: dict[str, Action] = {
     # Deferred delete is off (as in a default Nova): forceDelete is a delete, restore finds nothing to restore.
     "forceDelete": _force_delete,
     "restore": _simple("restore_server"),
+    # lifecycle.py
+    "lock": _lock,
+    "unlock": _life("unlock_server"),
+    "pause": _life("pause_server"),
+    "unpause": _life("unpause_server"),
+    "suspend": _life("suspend_server"),
+    "resume": _life("resume_server"),
+    "shelve": _life("shelve_server"),
+    "shelveOffload": _life("shelve_offload_server"),
+    "unshelve": _life("unshelve_server"),
+    "rebuild": _rebuild,
+    "rescue": _rescue,
+    "unrescue": _life("unrescue_server"),
+    "createImage": _create_image,
+    "changePassword": _change_password,
+    "os-resetState": _reset_state,
+    "migrate": _migrate,
+    "os-migrateLive": _migrate_live,
+    "injectNetworkInfo": _life("inject_network_info"),
+    "os-getVNCConsole": _remote_console("os-getVNCConsole"),
+    "os-getSerialConsole": _remote_console("os-getSerialConsole"),
+    "os-getSPICEConsole": _remote_console("os-getSPICEConsole"),
+    "os-getRDPConsole": _remote_console("os-getRDPConsole"),
 }
 
 
 # Nova's other server actions: this cloud does not do them, but as in Nova an unknown server is still 404 first.
 NOT_IMPLEMENTED_ACTIONS = frozenset({
-    "rebuild", "lock", "unlock", "pause", "unpause", "suspend", "resume", "shelve", "shelveOffload", "unshelve",
-    "rescue", "unrescue", "createImage", "createBackup", "changePassword", "migrate", "os-migrateLive",
-    "evacuate", "os-resetState", "resetNetwork", "injectNetworkInfo", "trigger_crash_dump", "addFixedIp",
+    "createBackup", "evacuate", "resetNetwork", "trigger_crash_dump", "addFixedIp",
     "removeFixedIp", "addFloatingIp", "removeFloatingIp"})
 
 
@@ -421,6 +522,114 @@ async def hypervisor_statistics(request: Request) -> Response:
     return respond(schemas.hypervisor_statistics(compute.hosts.hypervisor_statistics(ctx)))
 
 
+async def hypervisor_uptime(request: Request) -> Response:
+    compute, ctx, _ = _compute(request)
+    found, uptime = compute.hosts.hypervisor_uptime(ctx, request.path_params["hypervisor_id"])
+    return respond(schemas.hypervisor_uptime(found, uptime))
+
+
+async def hypervisor_search(request: Request) -> Response:
+    """os-hypervisors/{pattern}/search and /{pattern}/servers (2.1: by name)."""
+    compute, ctx, _ = _compute(request)
+    servers = request.url.path.endswith("/servers")
+    found = compute.hosts.search_hypervisors(ctx, request.path_params["pattern"], servers=servers)
+    render = schemas.hypervisor_servers if servers else schemas.hypervisor_brief
+    return respond({"hypervisors": [render(h) for h in found]})
+
+
+async def list_services(request: Request) -> Response:
+    compute, ctx, _ = _compute(request)
+    found = compute.hosts.list_services(ctx, query_value(request, "binary"), query_value(request, "host"))
+    return respond({"services": [schemas.compute_service(s) for s in found]})
+
+
+async def update_service(request: Request) -> Response:
+    """PUT /os-services/enable | disable | disable-log-reason (the 2.1 API, by host and binary)."""
+    compute, ctx, _ = _compute(request)
+    what = request.path_params["action"]
+    if what not in ("enable", "disable", "disable-log-reason"):
+        raise NotFound(f"Unknown action {what}")
+    with_reason = what == "disable-log-reason"
+    host, binary, reason = schemas.parse_service_update(await read_json(request), with_reason)
+    changed = compute.hosts.set_service(ctx, host, binary, disabled=what != "enable", reason=reason)
+    return respond(schemas.service_changed(changed, with_reason))
+
+
+async def delete_service(request: Request) -> Response:
+    compute, ctx, _ = _compute(request)
+    compute.hosts.delete_service(ctx, request.path_params["action"])
+    return no_content(204)
+
+
+async def quota_class_set(request: Request) -> Response:
+    compute, ctx, _ = _compute(request)
+    name = request.path_params["class_name"]
+    if request.method == "GET":
+        return respond(schemas.quota_class_set(name, compute.hosts.show_quota_class(ctx, name)))
+    known = set(cloud_of(request).quotas.defaults("compute"))
+    values = schemas.parse_quota_class_update(await read_json(request), known)
+    return respond(schemas.quota_class_set(name, compute.hosts.update_quota_class(ctx, name, values), with_id=False))
+
+
+# ---------------------------------------------------------------------------------------------- interfaces
+async def interfaces(request: Request) -> Response:
+    """GET / POST /servers/{id}/os-interface (`server add port`, `server add network`)."""
+    compute, ctx, _ = _compute(request)
+    server_id = request.path_params["server_id"]
+    if request.method == "GET":
+        return respond({"interfaceAttachments": compute.interfaces.list_interfaces(ctx, server_id)})
+    port_id, net_id, ip = schemas.parse_interface_attach(await read_json(request))
+    return respond({"interfaceAttachment": compute.interfaces.attach_interface(ctx, server_id, port_id, net_id,
+                                                                               ip)})
+
+
+async def interface(request: Request) -> Response:
+    compute, ctx, _ = _compute(request)
+    server_id, port_id = request.path_params["server_id"], request.path_params["port_id"]
+    if request.method == "GET":
+        return respond({"interfaceAttachment": compute.interfaces.get_interface(ctx, server_id, port_id)})
+    compute.interfaces.detach_interface(ctx, server_id, port_id)
+    return no_content(202)
+
+
+# ---------------------------------------------------------------------------------------------- server groups
+async def list_server_groups(request: Request) -> Response:
+    compute, ctx, _ = _compute(request)
+    every = request.query_params.get("all_projects", "").lower() in ("1", "true", "yes")
+    groups = compute.server_groups.list_server_groups(ctx, every)
+    return respond({"server_groups": [schemas.server_group(g) for g in groups]})
+
+
+async def create_server_group(request: Request) -> Response:
+    compute, ctx, _ = _compute(request)
+    name, policy = schemas.parse_server_group(await read_json(request))
+    return respond({"server_group": schemas.server_group(compute.server_groups.create_server_group(ctx, name,
+                                                                                                   policy))})
+
+
+async def show_server_group(request: Request) -> Response:
+    compute, ctx, _ = _compute(request)
+    group = compute.server_groups.get_server_group(ctx, request.path_params["group_id"])
+    return respond({"server_group": schemas.server_group(group)})
+
+
+async def delete_server_group(request: Request) -> Response:
+    compute, ctx, _ = _compute(request)
+    compute.server_groups.delete_server_group(ctx, request.path_params["group_id"])
+    return no_content(204)
+
+
+async def list_aggregates(request: Request) -> Response:
+    """GET /os-aggregates: a one-host lab has no host aggregates (`openstack hypervisor show` asks)."""
+    compute, ctx, _ = _compute(request)
+    return respond({"aggregates": compute.hosts.list_aggregates(ctx)})
+
+
+async def list_migrations(request: Request) -> Response:
+    compute, ctx, _ = _compute(request)
+    return respond({"migrations": compute.hosts.list_migrations(ctx)})
+
+
 async def tenant_usage(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
     now = cloud_of(request).clock.now()
@@ -442,6 +651,8 @@ routes = [
     Route("/", root, methods=["GET", "HEAD"]),  # GET /compute/ (tempest's versions client adds the slash)
     Route(V, v21, methods=["GET", "HEAD"]),
     Route(f"{V}/", v21, methods=["GET", "HEAD"]),
+    Route("/v2/", v20, methods=["GET", "HEAD"]),
+    Route("/console", console_page, methods=["GET"]),
     Route(f"{V}/flavors", list_flavors, methods=["GET"]),
     Route(f"{V}/flavors", create_flavor, methods=["POST"]),
     Route(f"{V}/flavors/detail", list_flavors, methods=["GET"]),
@@ -466,6 +677,8 @@ routes = [
     Route(f"{V}/servers/{{server_id}}/os-security-groups", server_security_groups, methods=["GET"]),
     Route(f"{V}/servers/{{server_id}}/ips/{{network}}", server_ips, methods=["GET"]),
     Route(f"{V}/servers/{{server_id}}/os-instance-actions", list_instance_actions, methods=["GET"]),
+    Route(f"{V}/servers/{{server_id}}/os-interface", interfaces, methods=["GET", "POST"]),
+    Route(f"{V}/servers/{{server_id}}/os-interface/{{port_id}}", interface, methods=["GET", "DELETE"]),
     Route(f"{V}/servers/{{server_id}}/os-instance-actions/{{request_id}}", show_instance_action, methods=["GET"]),
     Route(f"{V}/servers/{{server_id}}/metadata", server_metadata, methods=["GET", "POST", "PUT"]),
     Route(f"{V}/servers/{{server_id}}/metadata/{{key}}", server_metadata_item, methods=["GET", "PUT", "DELETE"]),
@@ -479,6 +692,19 @@ routes = [
     Route(f"{V}/os-hypervisors/detail", hypervisors, methods=["GET"]),
     Route(f"{V}/os-hypervisors/statistics", hypervisor_statistics, methods=["GET"]),
     Route(f"{V}/os-hypervisors/{{hypervisor_id}}", hypervisor, methods=["GET"]),
+    Route(f"{V}/os-hypervisors/{{hypervisor_id}}/uptime", hypervisor_uptime, methods=["GET"]),
+    Route(f"{V}/os-hypervisors/{{pattern}}/search", hypervisor_search, methods=["GET"]),
+    Route(f"{V}/os-hypervisors/{{pattern}}/servers", hypervisor_search, methods=["GET"]),
+    Route(f"{V}/os-services", list_services, methods=["GET"]),
+    Route(f"{V}/os-services/{{action}}", update_service, methods=["PUT"]),
+    Route(f"{V}/os-services/{{action}}", delete_service, methods=["DELETE"]),
+    Route(f"{V}/os-quota-class-sets/{{class_name}}", quota_class_set, methods=["GET", "PUT"]),
+    Route(f"{V}/os-migrations", list_migrations, methods=["GET"]),
+    Route(f"{V}/os-aggregates", list_aggregates, methods=["GET"]),
+    Route(f"{V}/os-server-groups", list_server_groups, methods=["GET"]),
+    Route(f"{V}/os-server-groups", create_server_group, methods=["POST"]),
+    Route(f"{V}/os-server-groups/{{group_id}}", show_server_group, methods=["GET"]),
+    Route(f"{V}/os-server-groups/{{group_id}}", delete_server_group, methods=["DELETE"]),
     Route(f"{V}/os-simple-tenant-usage", tenant_usage, methods=["GET"]),
     Route(f"{V}/os-simple-tenant-usage/{{project_id}}", tenant_usage, methods=["GET"]),
 ]

@@ -14,6 +14,7 @@ import hashlib
 import ipaddress
 import json
 import re
+import secrets
 import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -25,9 +26,10 @@ from lab.cloud.http import timestamp
 from lab.cloud.quotas import Exceeded
 
 if TYPE_CHECKING:
-    from lab.cloud.compute.hosts import Hypervisor, TenantUsage, Zone
+    from lab.cloud.compute.hosts import Hypervisor, ServiceView, TenantUsage, Zone
     from lab.cloud.compute.instance_actions import InstanceAction
     from lab.cloud.compute.quotas import QuotaUsage
+    from lab.cloud.compute.server_groups import GroupView
 
 VERSION_UPDATED = "2013-07-23T11:33:21Z"
 MEDIA_TYPES = [{"base": "application/json", "type": "application/vnd.openstack.compute+json;version=2.1"}]
@@ -43,10 +45,20 @@ def version(base: str) -> dict[str, Any]:
             "media-types": MEDIA_TYPES}
 
 
+def version_v20(base: str) -> dict[str, Any]:
+    """The legacy v2.0 entry Nova still lists first (SUPPORTED, no microversions); this cloud answers its
+    version document but serves the API at v2.1 only."""
+    return {"id": "v2.0", "status": "SUPPORTED", "version": "", "min_version": "", "updated": "2011-01-21T11:33:21Z",
+            "links": [{"rel": "self", "href": f"{base}/compute/v2/"},
+                      {"rel": "describedby", "type": "text/html", "href": "http://docs.openstack.org/"}],
+            "media-types": [{"base": "application/json", "type": "application/vnd.openstack.compute+json;version=2"}]}
+
+
 def versions(base: str) -> dict[str, Any]:
-    entry = version(base)
-    entry.pop("media-types")
-    return {"versions": [entry]}
+    entries = [version_v20(base), version(base)]
+    for entry in entries:
+        entry.pop("media-types")
+    return {"versions": entries}
 
 
 # ---------------------------------------------------------------------------------------------- validation
@@ -145,6 +157,7 @@ class ServerCreate:
     min_count: int
     max_count: int
     config_drive: bool
+    group: str | None = None  # os:scheduler_hints' server group
 
 
 def parse_server_create(body: dict[str, Any]) -> ServerCreate:
@@ -221,7 +234,17 @@ def parse_server_create(body: dict[str, Any]) -> ServerCreate:
     max_count = _int(server.get("max_count", min_count), "max_count", 1)
     if min_count > max_count:
         raise BadRequest("min_count must be <= max_count")
+    hints = body.get("os:scheduler_hints") or body.get("OS-SCH-HNT:scheduler_hints") or {}
+    if not isinstance(hints, dict):
+        raise invalid("os:scheduler_hints", hints, f"{hints!r} is not of type 'object'")
+    group = hints.get("group")
+    if group is not None:
+        try:
+            uuid.UUID(str(group))
+        except ValueError:
+            raise invalid("group", group, f"{group!r} is not a 'uuid'") from None
     return ServerCreate(
+        group=str(group) if group is not None else None,
         name=name, flavor_ref=_ref(server["flavorRef"]), image_ref=image_ref, key_name=key_name,
         metadata=metadata, user_data=user_data,
         access_ip_v4=_access_ip(server.get("accessIPv4"), "accessIPv4", 4),
@@ -361,6 +384,95 @@ def parse_named(args: Any) -> str:
     return str(args["name"])
 
 
+@dataclass
+class ServerRebuild:
+    image_ref: str
+    name: str | None = None
+    metadata: dict[str, str] | None = None
+    admin_pass: str | None = None
+    access_ip_v4: str | None = None
+    access_ip_v6: str | None = None
+
+
+_REBUILD_KEYS = {"imageRef", "name", "metadata", "adminPass", "accessIPv4", "accessIPv6", "OS-DCF:diskConfig",
+                 "preserve_ephemeral", "personality"}
+
+
+def parse_rebuild(args: Any) -> ServerRebuild:
+    """rebuild's arguments at 2.1 (Nova's rebuild schema)."""
+    if not isinstance(args, dict):
+        raise invalid("rebuild", args, f"{args!r} is not of type 'object'")
+    extra = sorted(set(args) - _REBUILD_KEYS)
+    if extra:
+        raise invalid("rebuild", args, f"Additional properties are not allowed ({extra[0]!r} was unexpected)")
+    image_ref = args.get("imageRef")
+    if not isinstance(image_ref, str) or not image_ref:
+        raise invalid("imageRef", image_ref, "'imageRef' is a required property")
+    admin_pass = _string(args, "adminPass", max_len=65535)
+    return ServerRebuild(
+        image_ref=_ref(image_ref), name=_name(args) if "name" in args else None,
+        metadata=parse_metadata(args["metadata"]) if args.get("metadata") is not None else None,
+        admin_pass=admin_pass,
+        access_ip_v4=_access_ip(args["accessIPv4"], "accessIPv4", 4) if "accessIPv4" in args else None,
+        access_ip_v6=_access_ip(args["accessIPv6"], "accessIPv6", 6) if "accessIPv6" in args else None)
+
+
+def _args(args: Any, action: str) -> dict[str, Any]:
+    """An action's arguments: an object, or null for none (Nova accepts both for lock, pause, ...)."""
+    if args is None:
+        return {}
+    if not isinstance(args, dict):
+        raise invalid(action, args, f"{args!r} is not of type 'object', 'null'")
+    return args
+
+
+def parse_lock(args: Any) -> str | None:
+    """lock's optional `locked_reason` (2.73; accepted and kept at 2.1, where it is not shown)."""
+    return _string(_args(args, "lock"), "locked_reason", max_len=255)
+
+
+def parse_rescue(args: Any) -> tuple[str | None, str | None]:
+    """rescue's optional (adminPass, rescue_image_ref)."""
+    body = _args(args, "rescue")
+    image = _string(body, "rescue_image_ref")
+    return _string(body, "adminPass", max_len=65535), _ref(image) if image else None
+
+
+def parse_create_image(args: Any) -> tuple[str, dict[str, str]]:
+    """createImage's `name` (required) and `metadata`."""
+    body = _args(args, "createImage")
+    name = _string(body, "name", required=True, min_len=1)
+    assert name is not None
+    return name, parse_metadata(body.get("metadata") or {})
+
+
+def parse_change_password(args: Any) -> str:
+    body = _args(args, "changePassword")
+    password = _string(body, "adminPass", required=True, max_len=65535)
+    assert password is not None
+    return password
+
+
+def parse_reset_state(args: Any) -> str:
+    """os-resetState's `state`: active or error."""
+    state = _args(args, "os-resetState").get("state")
+    if state not in ("active", "error"):
+        raise invalid("state", state, f"{state!r} is not one of ['active', 'error']")
+    return str(state)
+
+
+def parse_migrate_live(args: Any) -> str | None:
+    """os-migrateLive at 2.1: `host` (null: the scheduler chooses), `block_migration`, `disk_over_commit`."""
+    body = _args(args, "os-migrateLive")
+    for key in ("host", "block_migration", "disk_over_commit"):
+        if key not in body:
+            raise invalid("os-migrateLive", body, f"'{key}' is a required property")
+    host = body["host"]
+    if host is not None and not isinstance(host, str):
+        raise invalid("host", host, f"{host!r} is not of type 'string', 'null'")
+    return host
+
+
 FLAVOR_ACTIONS = ("addTenantAccess", "removeTenantAccess")
 
 
@@ -443,6 +555,11 @@ def server_created(view: ServerView, base: str, admin_pass: str) -> dict[str, An
                        "adminPass": admin_pass}}
 
 
+def new_password() -> str:
+    """A generated admin password (Nova's utils.generate_password length)."""
+    return secrets.token_urlsafe(9)
+
+
 def server_brief(view: ServerView, base: str) -> dict[str, Any]:
     server = view.server
     return {"id": server.id, "name": server.name, "links": _links(base, "servers", server.id)}
@@ -508,7 +625,16 @@ def _usage_time(dt: Any) -> str | None:
 EVENT_NAMES = {"create": "compute__do_build_and_run_instance", "delete": "compute_terminate_instance",
                "stop": "compute_stop_instance", "start": "compute_start_instance",
                "reboot": "compute_reboot_instance", "resize": "compute_finish_resize",
-               "revertResize": "compute_finish_revert_resize"}
+               "revertResize": "compute_finish_revert_resize", "pause": "compute_pause_instance",
+               "unpause": "compute_unpause_instance", "suspend": "compute_suspend_instance",
+               "resume": "compute_resume_instance", "shelve": "compute_shelve_instance",
+               "shelveOffload": "compute_shelve_offload_instance", "unshelve": "compute_unshelve_instance",
+               "rebuild": "compute_rebuild_instance", "rescue": "compute_rescue_instance",
+               "unrescue": "compute_unrescue_instance", "createImage": "compute_snapshot_instance",
+               "changePassword": "compute_set_admin_password", "migrate": "conductor_migrate_server",
+               "live-migration": "conductor_live_migrate_instance"}
+# Actions Nova does in the API alone: no compute event.
+API_ONLY_ACTIONS = ("lock", "unlock")
 
 
 def instance_action(action: InstanceAction, events: bool = False) -> dict[str, Any]:
@@ -518,10 +644,11 @@ def instance_action(action: InstanceAction, events: bool = False) -> dict[str, A
                             "project_id": action.project_id, "start_time": _usage_time(action.start_time),
                             "message": action.message}
     if events:
-        body["events"] = [{"event": EVENT_NAMES.get(action.action, f"compute_{action.action}"),
-                           "start_time": _usage_time(action.start_time),
-                           "finish_time": _usage_time(action.start_time), "result": action.result,
-                           "traceback": None}]
+        body["events"] = [] if action.action in API_ONLY_ACTIONS else [{
+            "event": EVENT_NAMES.get(action.action, f"compute_{action.action}"),
+            "start_time": _usage_time(action.start_time),
+            "finish_time": _usage_time(action.finish_time or action.start_time), "result": action.result,
+            "traceback": action.fault}]
     return body
 
 
@@ -538,6 +665,54 @@ def server_addresses(addresses: dict[str, list[dict[str, Any]]], network: str | 
     if network is not None:
         return {network: [_address(a) for a in addresses[network]]}
     return {"addresses": {net: [_address(a) for a in addrs] for net, addrs in addresses.items()}}
+
+
+# ---------------------------------------------------------------------------------------------- interfaces
+def parse_interface_attach(body: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
+    """(port_id, net_id, fixed ip) of an os-interface POST: a port or a network (Nova's 400 for both)."""
+    item = body.get("interfaceAttachment")
+    if not isinstance(item, dict):
+        raise invalid("interfaceAttachment", item, "'interfaceAttachment' is a required property")
+    port_id, net_id = _string(item, "port_id"), _string(item, "net_id")
+    if port_id and net_id:
+        raise BadRequest("Must not input both network_id and port_id")
+    if not port_id and not net_id:
+        raise BadRequest("Must input network_id or port_id")  # Nova picks a network then; one host, one rule
+    fixed = item.get("fixed_ips") or []
+    if not isinstance(fixed, list) or not all(isinstance(f, dict) for f in fixed):
+        raise invalid("fixed_ips", fixed, "is not of type 'array'")
+    if fixed and port_id:
+        raise BadRequest("Must not input both port_id and fixed_ips")
+    ip = fixed[0].get("ip_address") if fixed else None
+    if ip is not None:
+        try:
+            ipaddress.ip_address(ip)
+        except ValueError:
+            raise invalid("ip_address", ip, "is not a 'ip address'") from None
+    return port_id, net_id, ip
+
+
+# ---------------------------------------------------------------------------------------------- server groups
+def parse_server_group(body: dict[str, Any]) -> tuple[str, str]:
+    """(name, policy) of a 2.1 server group create: `policies` is a list of exactly one policy (the soft
+    policies are accepted too, as 2.15 does)."""
+    from lab.cloud.compute.server_groups import POLICIES
+
+    group = body.get("server_group")
+    if not isinstance(group, dict):
+        raise invalid("server_group", group, "'server_group' is a required property")
+    name = _name(group)
+    policies = group.get("policies")
+    if not isinstance(policies, list) or len(policies) != 1:
+        raise invalid("server_group/policies", policies, "'policies' must be a list of exactly one policy")
+    if policies[0] not in POLICIES:
+        raise invalid("server_group/policies", policies, f"{policies[0]!r} is not one of {list(POLICIES)}")
+    return name, str(policies[0])
+
+
+def server_group(view: GroupView) -> dict[str, Any]:
+    g = view.group
+    return {"id": g.id, "name": g.name, "policies": [g.policy], "members": view.members, "metadata": {}}
 
 
 # ---------------------------------------------------------------------------------------------- quotas, limits
@@ -565,7 +740,8 @@ def absolute_limits(quotas: QuotaUsage) -> dict[str, Any]:
         "maxTotalCores": q["cores"], "maxTotalFloatingIps": q["floating_ips"],
         "maxTotalInstances": q["instances"], "maxTotalKeypairs": q["key_pairs"], "maxTotalRAMSize": q["ram"],
         "totalCoresUsed": used["cores"], "totalFloatingIpsUsed": 0, "totalInstancesUsed": used["instances"],
-        "totalRAMUsed": used["ram"], "totalSecurityGroupsUsed": 0, "totalServerGroupsUsed": 0,
+        "totalRAMUsed": used["ram"], "totalSecurityGroupsUsed": 0,
+        "totalServerGroupsUsed": used.get("server_groups", 0),
     }}}
 
 
@@ -589,8 +765,66 @@ def availability_zones(zones: list[Zone]) -> dict[str, Any]:
                                      for z in zones]}
 
 
+def _hypervisor_status(h: Hypervisor) -> str:
+    return "disabled" if h.disabled else "enabled"
+
+
 def hypervisor_brief(h: Hypervisor) -> dict[str, Any]:
-    return {"id": h.id, "hypervisor_hostname": h.info.hypervisor_hostname, "state": "up", "status": "enabled"}
+    return {"id": h.id, "hypervisor_hostname": h.info.hypervisor_hostname, "state": "up",
+            "status": _hypervisor_status(h)}
+
+
+def hypervisor_uptime(h: Hypervisor, uptime: str) -> dict[str, Any]:
+    return {"hypervisor": {**hypervisor_brief(h), "uptime": uptime}}
+
+
+def hypervisor_servers(h: Hypervisor) -> dict[str, Any]:
+    """os-hypervisors/{name}/servers: Nova leaves `servers` out when there are none."""
+    body = hypervisor_brief(h)
+    if h.servers:
+        body["servers"] = [{"uuid": sid, "name": name} for sid, name in h.servers]
+    return body
+
+
+def compute_service(s: ServiceView) -> dict[str, Any]:
+    """An os-services entry at 2.1 (integer id; `forced_down` needs 2.11)."""
+    return {"id": s.id, "binary": s.binary, "host": s.host, "zone": s.zone,
+            "status": "disabled" if s.disabled else "enabled", "state": "up",
+            "updated_at": _usage_time(s.updated_at), "disabled_reason": s.disabled_reason}
+
+
+def service_changed(s: ServiceView, with_reason: bool) -> dict[str, Any]:
+    """The answer of PUT /os-services/enable|disable (and, with the reason, disable-log-reason)."""
+    body: dict[str, Any] = {"host": s.host, "binary": s.binary, "status": "disabled" if s.disabled else "enabled"}
+    if with_reason:
+        body["disabled_reason"] = s.disabled_reason or ""
+    return {"service": body}
+
+
+def parse_service_update(body: dict[str, Any], with_reason: bool) -> tuple[str, str, str | None]:
+    """(host, binary, disabled_reason) of a 2.1 os-services update."""
+    host = _string(body, "host", required=True, min_len=1)
+    binary = _string(body, "binary", required=True, min_len=1)
+    reason = _string(body, "disabled_reason", required=with_reason, min_len=1) if with_reason else None
+    assert host is not None and binary is not None
+    return host, binary, reason
+
+
+def quota_class_set(class_name: str, values: dict[str, int], with_id: bool = True) -> dict[str, Any]:
+    return {"quota_class_set": {**({"id": class_name} if with_id else {}), **values}}
+
+
+def parse_quota_class_update(body: dict[str, Any], known: set[str]) -> dict[str, int]:
+    quota_class = body.get("quota_class_set")
+    if not isinstance(quota_class, dict):
+        raise invalid("quota_class_set", quota_class, "'quota_class_set' is a required property")
+    values = {}
+    for key, value in quota_class.items():
+        if key not in known:
+            raise invalid("quota_class_set", quota_class,
+                          f"Additional properties are not allowed ('{key}' was unexpected)")
+        values[key] = _int(value, key, -1)
+    return values
 
 
 def hypervisor(h: Hypervisor) -> dict[str, Any]:
@@ -598,15 +832,15 @@ def hypervisor(h: Hypervisor) -> dict[str, Any]:
     info = h.info
     return {
         "id": h.id, "hypervisor_hostname": info.hypervisor_hostname, "hypervisor_type": info.hypervisor_type,
-        "hypervisor_version": info.hypervisor_version, "state": "up", "status": "enabled",
-        "host_ip": info.host_ip, "cpu_info": json.dumps(info.cpu_info),
+        "hypervisor_version": info.hypervisor_version, "state": "up",
+        "host_ip": info.host_ip, "cpu_info": json.dumps(info.cpu_info), "status": _hypervisor_status(h),
         "vcpus": info.vcpus, "vcpus_used": h.vcpus_used,
         "memory_mb": info.memory_mb, "memory_mb_used": h.memory_mb_used,
         "free_ram_mb": info.memory_mb - h.memory_mb_used,
         "local_gb": info.local_gb, "local_gb_used": h.local_gb_used,
         "free_disk_gb": info.local_gb - h.local_gb_used, "disk_available_least": info.local_gb - h.local_gb_used,
         "current_workload": h.current_workload, "running_vms": h.running_vms,
-        "service": {"host": info.hypervisor_hostname, "id": 1, "disabled_reason": None},
+        "service": {"host": info.hypervisor_hostname, "id": h.service_id, "disabled_reason": h.disabled_reason},
     }
 
 
@@ -647,3 +881,25 @@ def tenant_usage(usage: TenantUsage, *, servers: bool = True) -> dict[str, Any]:
 
 def console_output(output: str) -> dict[str, Any]:
     return {"output": output}
+
+
+def parse_console_type(args: Any, action: str) -> str:
+    kind = args.get("type") if isinstance(args, dict) else None
+    if not isinstance(kind, str) or not kind:
+        raise invalid("type", kind, "'type' is a required property")
+    return kind
+
+
+def console_page_html(server: Any, text: str) -> str:
+    """The console page: the server's console text, refreshed every 3 s (an error page without a server)."""
+    import html
+
+    if server is None:
+        return (f"<!doctype html><html><head><title>Console</title></head><body><h1>Console</h1>"
+                f"<p>{html.escape(text)}</p></body></html>")
+    lines = "\n".join(text.splitlines()[-200:])
+    return ("<!doctype html><html><head><meta charset='utf-8'><meta http-equiv='refresh' content='3'>"
+            f"<title>Console of {html.escape(server.name)}</title><style>body{{background:#111;color:#ddd;"
+            "font-family:monospace}}pre{{white-space:pre-wrap}}</style></head><body>"
+            f"<h1>{html.escape(server.name)} <small>({html.escape(server.id)})</small></h1>"
+            f"<pre id='console'>{html.escape(lines)}</pre></body></html>")

@@ -41,6 +41,7 @@ from lab.cloud.worker import enqueue
 
 if TYPE_CHECKING:
     from lab.cloud.app import Cloud
+    from lab.cloud.compute.server_groups import ServerGroups
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,7 @@ class ServerQuery:
     detail: bool = False  # /servers/detail (its own rules)
     deleted: bool | None = None
     ip: str | None = None
+    host: str | None = None  # admins only (Nova ignores it for others)
     limit: int | None = None
     marker: str | None = None
 
@@ -97,6 +99,7 @@ class Servers(ComputePart):
         super().__init__(cloud)
         self.flavors = flavors
         self.quotas = quotas
+        self.groups: ServerGroups | None = None  # set by ComputeService (servers join groups at create)
 
     # ------------------------------------------------------------------ views
     def views(self, db: Session, servers: Sequence[ServerRow]) -> list[ServerView]:
@@ -179,6 +182,8 @@ class Servers(ComputePart):
                               image_name=image_name, **flavor_attrs(snapshot))
                 enqueue(db, now, "compute.build", server.id, delay=self.cloud.settings.boot_seconds)
                 created.append(server)
+            if req.group is not None and self.groups is not None:
+                self.groups.add_members(db, ctx, req.group, [s.id for s in created])
             first = created[0]
             # The 202 body shows only the security groups (schemas.server_created): a new server has no
             # volumes, and its addresses are not shown, so only the groups are asked of the network.
@@ -222,6 +227,8 @@ class Servers(ComputePart):
             except re.error:
                 raise BadRequest(f"Invalid regular expression for name: {q.name}") from None
             query = query.where(Server.name.regexp_match(q.name))
+        if q.host is not None and admin:
+            query = query.where(Server.host == q.host)
         if q.image is not None:
             query = query.where(Server.image_id == schemas._ref(q.image))
         if q.flavor is not None:
@@ -268,6 +275,7 @@ class Servers(ComputePart):
         with self.cloud.db.write() as db:
             server = self.get_server_row(db, ctx, server_id)
             self.cloud.policy.enforce(ctx, rule, server.project_id)
+            self.check_lock(ctx, server)
             self.mark_deleted(db, server, now, ctx.user_id)
         self.cloud.worker.wake()
         self.detach_volumes(server_id)
@@ -319,6 +327,7 @@ class Servers(ComputePart):
         with self.cloud.db.write() as db:
             server = self.get_server_row(db, ctx, server_id)
             self.cloud.policy.enforce(ctx, rule, server.project_id)
+            self.check_lock(ctx, server)
             merged = dict(metadata) if replace else {**(server.metadata_ or {}), **metadata}
             self.quotas.check_metadata(db, server.project_id, merged)
             server.metadata_ = merged
@@ -335,6 +344,7 @@ class Servers(ComputePart):
         with self.cloud.db.write() as db:
             server = self.get_server_row(db, ctx, server_id)
             self.cloud.policy.enforce(ctx, "os_compute_api:server-metadata:delete", server.project_id)
+            self.check_lock(ctx, server)
             metadata = dict(server.metadata_ or {})
             if key not in metadata:
                 raise NotFound("Metadata item was not found")

@@ -1,8 +1,11 @@
 """The compute service (Nova v2.1 subset): `ComputeService` is a facade over one part per resource, each in its
 own module: `flavors` (flavors.py), `keypairs` (keypairs.py), `quotas` (quotas.py), `servers` (servers.py),
-`actions` (actions.py: server actions and the guest's life cycle), `instance_actions` (instance_actions.py) and
-`hosts` (hosts.py: availability zones, hypervisors, simple tenant usage). Routes call the parts; other services
-call the facade's contract (lab/cloud/contracts.py `Compute`); the cloud calls its hooks (lab/cloud/plugin.py).
+`actions` (actions.py: power, resize and the guest's build and tasks), `lifecycle` (lifecycle.py: lock, pause,
+suspend, shelve, rebuild, rescue, createImage, migrations), `instance_actions` (instance_actions.py), `hosts`
+(hosts.py: availability zones, services, hypervisors, quota classes, simple tenant usage), `server_groups`
+(server_groups.py), `interfaces` (interfaces.py: os-interface) and `consoles` (consoles.py: remote consoles).
+Routes call the parts; other services call the facade's contract (lab/cloud/contracts.py `Compute`); the cloud
+calls its hooks (lab/cloud/plugin.py).
 
 Jobs: `compute.build` (spawn, then ACTIVE or ERROR), `compute.task` (finish a resize, a revert, or a task a
 killed process left behind), `compute.delete` (give volumes back, destroy the guest).
@@ -19,12 +22,16 @@ from sqlalchemy.orm import Session
 from lab.cloud import contracts
 from lab.cloud.compute.actions import ServerActions
 from lab.cloud.compute.common import ServerView, status_of
+from lab.cloud.compute.consoles import Consoles
 from lab.cloud.compute.flavors import Flavors
 from lab.cloud.compute.hosts import Hosts
 from lab.cloud.compute.instance_actions import InstanceActions
+from lab.cloud.compute.interfaces import Interfaces
 from lab.cloud.compute.keypairs import Keypairs
+from lab.cloud.compute.lifecycle import Lifecycle
 from lab.cloud.compute.models import KeyPair, Server
 from lab.cloud.compute.quotas import Quotas
+from lab.cloud.compute.server_groups import ServerGroups
 from lab.cloud.compute.servers import Servers
 from lab.cloud.context import RequestContext
 from lab.cloud.db import count
@@ -44,14 +51,22 @@ class ComputeService:
         self.keypairs = Keypairs(cloud, self.quotas)
         self.servers = Servers(cloud, self.flavors, self.quotas)
         self.actions = ServerActions(cloud, self.servers, self.flavors, self.quotas)
+        self.lifecycle = Lifecycle(cloud, self.actions)
         self.instance_actions = InstanceActions(cloud)
         self.hosts = Hosts(cloud)
+        self.server_groups = ServerGroups(cloud, self.quotas)
+        self.interfaces = Interfaces(cloud)
+        self.consoles = Consoles(cloud)
+        self.servers.groups = self.server_groups
+        self.actions.filters.append(lambda server_id: self.hosts.scheduling_refusal())
+        self.actions.filters.append(self.server_groups.scheduling_refusal)
 
     # ------------------------------------------------------------------ hooks (lab/cloud/plugin.py)
     def bootstrap(self) -> None:
-        """Default flavors on a fresh lab (a lab whose admin deleted one keeps it deleted)."""
+        """Default flavors on a fresh lab (a lab whose admin deleted one keeps it deleted) and Nova's services."""
         with self.cloud.db.write() as db:
             self.flavors.bootstrap(db)
+            self.hosts.bootstrap(db)
 
     def recover(self) -> int:
         """At every start, after every service's bootstrap: queue the jobs a killed process left undone (see
@@ -69,6 +84,7 @@ class ComputeService:
             self.servers.mark_deleted(db, server, purge.now, system.user_id)
             guests.append(server.id)
             purge.removed["servers"] += 1
+        purge.removed["server_groups"] += self.server_groups.purge_project(db, purge.project_id)
         purge.removed["keypairs"] += db.execute(  # type: ignore[attr-defined]
             delete(KeyPair).where(KeyPair.user_id.in_(purge.user_ids))).rowcount or 0
         purge.leftovers["compute"] = guests

@@ -28,6 +28,10 @@ class GuestNotFound(DriverError):
     """The driver has no guest with that id."""
 
 
+class NotSupported(DriverError):
+    """The driver cannot do this at all (its `capabilities` say so too); the service answers Nova's 409."""
+
+
 class PowerState(enum.Enum):
     """Facts a hypervisor reports. The compute service maps them to OpenStack's status and power_state."""
 
@@ -115,11 +119,26 @@ class ComputeDriver(abc.ABC):
         "live_attach": True,  # attach/detach a disk to a running guest
         "real_console": False,  # console_output is what a real guest printed
         "resize": True,
+        # The optional life-cycle methods below; False: the method raises NotSupported and the service answers
+        # Nova's 409 before changing anything.
+        "pause": False,  # pause / unpause
+        "suspend": False,  # suspend / resume
+        "snapshot": False,  # snapshot (createImage, shelve)
+        "rebuild": False,  # rebuild
+        "rescue": False,  # rescue / unrescue
+        "set_admin_password": False,
+        "interface_attach": False,  # attach_interface / detach_interface (hot-plug a NIC)
+        # True: a guest's disk reads its image's file for as long as it lives (a copy-on-write overlay), so the
+        # cloud must not delete an image it made for one guest (unshelve's) under it.
+        "image_backed_disks": False,
     }
 
     def __init__(self, data_dir: Path, **options: Any):
         """`data_dir` is the driver's own directory (created by the caller); options come from settings."""
         self.data_dir = data_dir
+
+    def supports(self, capability: str) -> bool:
+        return bool(self.capabilities.get(capability, False))
 
     def start(self) -> None:  # noqa: B027 - optional hook
         """Called once when the cloud starts, before any other call (connect to the hypervisor, ...)."""
@@ -177,6 +196,58 @@ class ComputeDriver(abc.ABC):
     @abc.abstractmethod
     def resize(self, server_id: str, vcpus: int, ram_mb: int, disk_gb: int) -> None:
         """Change the guest's size (cold: the caller powers it off first and on after)."""
+
+    # ------------------------------------------------------------------ optional life-cycle methods
+    # Each raises NotSupported unless the driver's capabilities name it; the service checks first.
+    def pause(self, server_id: str) -> None:
+        """Pre: RUNNING. Post: PAUSED (the vCPUs stop, memory stays allocated on the host)."""
+        raise NotSupported(f"The {self.name} compute driver cannot pause a guest.")
+
+    def unpause(self, server_id: str) -> None:
+        """Pre: PAUSED. Post: RUNNING, from where it stopped."""
+        raise NotSupported(f"The {self.name} compute driver cannot unpause a guest.")
+
+    def suspend(self, server_id: str) -> None:
+        """Pre: RUNNING. Post: the guest's memory is saved to disk and it no longer runs (SUSPENDED or
+        SHUTDOWN, as the hypervisor reports a managed save); `resume` continues it."""
+        raise NotSupported(f"The {self.name} compute driver cannot suspend a guest.")
+
+    def resume(self, server_id: str) -> None:
+        """Pre: suspended. Post: RUNNING from the saved memory (not a boot)."""
+        raise NotSupported(f"The {self.name} compute driver cannot resume a guest.")
+
+    def snapshot(self, server_id: str, base: ImageSpec | None, dest: Path) -> str:
+        """Write a bootable copy of the guest's root disk to `dest` (a new file) and return its disk format
+        (raw | qcow2). The guest keeps its state (a running guest may be paused for the copy and resumed).
+        `base` is the image the guest booted from. Raises GuestNotFound; on failure nothing is left at `dest`."""
+        raise NotSupported(f"The {self.name} compute driver cannot snapshot a guest.")
+
+    def rebuild(self, spec: GuestSpec) -> None:
+        """Replace the guest's root disk with `spec.image` and boot it, keeping the guest's identity, NICs and
+        attached volume disks. Post: RUNNING (the caller powers it off after when it was stopped)."""
+        raise NotSupported(f"The {self.name} compute driver cannot rebuild a guest.")
+
+    def rescue(self, server_id: str, image: ImageSpec | None, password: str) -> None:
+        """Boot the guest from `image` (or its own image) with its own root disk attached as a second disk.
+        Post: RUNNING in rescue mode; `unrescue` boots its own disk again."""
+        raise NotSupported(f"The {self.name} compute driver cannot rescue a guest.")
+
+    def unrescue(self, server_id: str) -> None:
+        """Pre: rescued. Post: RUNNING from its own root disk, the rescue disk gone."""
+        raise NotSupported(f"The {self.name} compute driver cannot unrescue a guest.")
+
+    def set_admin_password(self, server_id: str, password: str) -> None:
+        """Set the guest's administrator password (a guest agent does it in a real cloud). Pre: RUNNING."""
+        raise NotSupported(f"The {self.name} compute driver cannot set a guest's password.")
+
+    def attach_interface(self, server_id: str, nic: NicSpec) -> None:
+        """Hot-plug a NIC. Post: the guest sees a new interface with the port's MAC. Idempotent for a port
+        already plugged."""
+        raise NotSupported(f"The {self.name} compute driver cannot hot-plug an interface.")
+
+    def detach_interface(self, server_id: str, port_id: str) -> None:
+        """Unplug a NIC. Succeeds if it is not plugged. Post: the guest no longer sees it."""
+        raise NotSupported(f"The {self.name} compute driver cannot unplug an interface.")
 
     def host_info(self) -> HostInfo:
         """The host's capacity and identity (os-hypervisors). The default describes this machine."""

@@ -8,11 +8,15 @@ RUNNING guest, `power_off` a SHUTDOWN one. What a student can see of a guest is 
   addresses of its NICs and the fingerprint of the injected key, a login prompt); each power change, reboot
   and resize adds lines to it;
 - attached disks are recorded (`disks`), as is the size after a resize;
+- pause, suspend (a saved guest reports SUSPENDED), rescue and a password change are recorded and written to
+  the console; a snapshot is a copy of the base image's bytes (a simulated guest has no disk of its own), so
+  the new image boots like its base;
 - the host reports a fixed capacity, as Nova's fake driver does, so os-hypervisors has something to show.
 
 Failure injection (for labs about errors and for tests): a guest whose server metadata has
 `stacklab:fake_fail` set to a comma-separated list of operations (`spawn`, `power_on`, `power_off`, `reboot`,
-`resize`, `attach_disk`) raises `DriverError` from those operations, as a real hypervisor can; `boot` makes a
+`resize`, `attach_disk`, `pause`, `suspend`, `snapshot`, `rebuild`, `rescue`) raises `DriverError` from those
+operations, as a real hypervisor can; `boot` makes a
 guest that runs but never finishes booting (`is_ready` stays false, so its build times out).
 """
 
@@ -23,6 +27,7 @@ import binascii
 import hashlib
 import json
 import os
+import shutil
 import threading
 from pathlib import Path
 from typing import Any
@@ -35,6 +40,8 @@ from lab.cloud.drivers.base import (
     GuestNotFound,
     GuestSpec,
     HostInfo,
+    ImageSpec,
+    NicSpec,
     PowerState,
 )
 
@@ -55,7 +62,9 @@ class FakeComputeDriver(ComputeDriver):
     """Simulated guests kept as JSON files; instant and deterministic."""
 
     name = "fake"
-    capabilities = {"live_attach": True, "real_console": False, "resize": True}
+    capabilities = {"live_attach": True, "real_console": False, "resize": True, "pause": True, "suspend": True,
+                    "snapshot": True, "rebuild": True, "rescue": True, "set_admin_password": True,
+                    "interface_attach": True}
 
     # Nova's fake driver reports a large host so scheduling never runs out; these are smaller, believable numbers.
     HOST_VCPUS = 64
@@ -258,6 +267,112 @@ class FakeComputeDriver(ComputeDriver):
             guest = self._load(server_id)
             self._maybe_fail(guest, "resize")
             guest.update(vcpus=vcpus, ram_mb=ram_mb, disk_gb=max(disk_gb, guest["disk_gb"]))
+            self._save(guest)
+
+    # ------------------------------------------------------------------ optional life-cycle methods
+    def _change_power(self, server_id: str, operation: str, before: PowerState, after: PowerState,
+                      line: str) -> None:
+        with self._lock:
+            guest = self._load(server_id)
+            self._maybe_fail(guest, operation)
+            if guest["power_state"] == after.value:
+                return
+            if guest["power_state"] != before.value:
+                raise DriverError(f"Cannot {operation} a guest that is {PowerState(guest['power_state']).name}.")
+            guest["console"].append(f"{self._stamp(guest)} {line}")
+            guest["power_state"] = after.value
+            self._save(guest)
+
+    def pause(self, server_id: str) -> None:
+        self._change_power(server_id, "pause", PowerState.RUNNING, PowerState.PAUSED, "(vCPUs paused)")
+
+    def unpause(self, server_id: str) -> None:
+        self._change_power(server_id, "pause", PowerState.PAUSED, PowerState.RUNNING, "(vCPUs running again)")
+
+    def suspend(self, server_id: str) -> None:
+        self._change_power(server_id, "suspend", PowerState.RUNNING, PowerState.SUSPENDED,
+                           "PM: suspend entry (memory saved to disk)")
+
+    def resume(self, server_id: str) -> None:
+        self._change_power(server_id, "suspend", PowerState.SUSPENDED, PowerState.RUNNING,
+                           "PM: resume from saved memory")
+
+    def snapshot(self, server_id: str, base: ImageSpec | None, dest: Path) -> str:
+        with self._lock:
+            guest = self._load(server_id)
+            self._maybe_fail(guest, "snapshot")
+        try:
+            if base is not None and base.path is not None and base.path.is_file():
+                shutil.copyfile(base.path, dest)
+                return base.disk_format
+            dest.write_bytes(b"")
+        except OSError as exc:
+            dest.unlink(missing_ok=True)
+            raise DriverError(f"Could not write the snapshot: {exc}") from None
+        return "raw"
+
+    def rebuild(self, spec: GuestSpec) -> None:
+        with self._lock:
+            guest = self._load(spec.server_id)
+            self._maybe_fail(guest, "rebuild")
+            guest.update(name=spec.name, hostname=spec.hostname,
+                         image_id=spec.image.id if spec.image else None,
+                         image_name=spec.image.name if spec.image else "cirros",
+                         power_state=PowerState.RUNNING.value, boots=guest["boots"] + 1, rescue=None)
+            guest["console"] = self._boot_lines(guest)  # a new root disk: the log of a first boot
+            self._save(guest)
+
+    def rescue(self, server_id: str, image: ImageSpec | None, password: str) -> None:
+        with self._lock:
+            guest = self._load(server_id)
+            self._maybe_fail(guest, "rescue")
+            guest["rescue"] = {"image_id": image.id if image else guest["image_id"]}
+            guest["console"] += self._shutdown_lines(guest, "Restarting system")
+            guest["console"] += [f"{self._stamp(guest)} Booting the rescue image; the root disk is vdb",
+                                 f"{guest['hostname']} login: "]
+            guest["power_state"] = PowerState.RUNNING.value
+            self._save(guest)
+
+    def unrescue(self, server_id: str) -> None:
+        with self._lock:
+            guest = self._load(server_id)
+            guest["rescue"] = None
+            guest["console"] += self._boot_lines(guest)
+            guest["power_state"] = PowerState.RUNNING.value
+            self._save(guest)
+
+    def attach_interface(self, server_id: str, nic: NicSpec) -> None:
+        with self._lock:
+            guest = self._load(server_id)
+            self._maybe_fail(guest, "attach_interface")
+            if any(n["port_id"] == nic.port_id for n in guest["nics"]):
+                return
+            guest["nics"].append({"port_id": nic.port_id, "mac_address": nic.mac_address,
+                                  "network_id": nic.network_id, "ip_addresses": list(nic.ip_addresses)})
+            index = len(guest["nics"]) - 1
+            guest["console"].append(f"{self._stamp(guest)} virtio_net virtio{index}: eth{index}: link up, mac "
+                                    f"{nic.mac_address} (hot-plugged)")
+            self._save(guest)
+
+    def detach_interface(self, server_id: str, port_id: str) -> None:
+        with self._lock:
+            guest = self._load(server_id)
+            kept = [n for n in guest["nics"] if n["port_id"] != port_id]
+            if len(kept) != len(guest["nics"]):
+                guest["nics"] = kept
+                guest["console"].append(f"{self._stamp(guest)} virtio_net: an interface was unplugged")
+                self._save(guest)
+
+    def nics(self, server_id: str) -> list[str]:
+        """The port ids of a guest's NICs (for tests and lab checks)."""
+        return [str(n["port_id"]) for n in self._load(server_id)["nics"]]
+
+    def set_admin_password(self, server_id: str, password: str) -> None:
+        with self._lock:
+            guest = self._load(server_id)
+            # Only a digest is kept: the password is the student's secret.
+            guest["admin_password_sha256"] = hashlib.sha256(password.encode()).hexdigest()
+            guest["console"].append(f"{self._stamp(guest)} guest-agent: password of the admin user changed")
             self._save(guest)
 
     def host_info(self) -> HostInfo:

@@ -75,7 +75,12 @@ class LibvirtComputeDriver(ComputeDriver):
         self.settings = settings
         self.uri = uri or getattr(settings, "libvirt_uri", None) or "qemu:///system"
         self.is_test = self.uri.startswith("test:")
-        self.capabilities = {"live_attach": not self.is_test, "real_console": not self.is_test, "resize": True}
+        # Pause, suspend (a managed save) and snapshot are libvirt's own operations; rebuild, rescue and password
+        # changes are not done here (the service answers Nova's 409).
+        self.capabilities = {"live_attach": not self.is_test, "real_console": not self.is_test, "resize": True,
+                             "pause": True, "suspend": True, "snapshot": True,
+                             # a guest's root disk is a qcow2 overlay over the image file: the image must stay
+                             "image_backed_disks": True}
         self.detach_timeout = detach_timeout
         self.probe_timeout = probe_timeout
         self.private_libvirtd = private_libvirtd
@@ -185,6 +190,51 @@ class LibvirtComputeDriver(ComputeDriver):
             f.seek(offset)
             return marker.encode() in f.read()
         return False
+
+    def pause(self, server_id: str) -> None:
+        dom = self._get(server_id)
+        if dom.info()[0] != libvirt.VIR_DOMAIN_PAUSED:
+            self._call(dom.suspend)  # libvirt's "suspend" stops the vCPUs: Nova's pause
+
+    def unpause(self, server_id: str) -> None:
+        dom = self._get(server_id)
+        if dom.info()[0] == libvirt.VIR_DOMAIN_PAUSED:
+            self._call(dom.resume)
+
+    def suspend(self, server_id: str) -> None:
+        """A managed save: memory to a file libvirt keeps, the domain shut off (as Nova's libvirt driver)."""
+        dom = self._get(server_id)
+        if dom.isActive():
+            self._call(dom.managedSave, 0)
+
+    def resume(self, server_id: str) -> None:
+        dom = self._get(server_id)
+        if not dom.isActive():
+            self._call(dom.create)  # starts from the managed save image when there is one
+
+    def snapshot(self, server_id: str, base: ImageSpec | None, dest: Path) -> str:
+        """qemu-img convert of the root disk overlay into a standalone qcow2 (a running guest is paused for
+        the copy, so the image is crash-consistent)."""
+        dom = self._get(server_id)
+        files = self._files(server_id)
+        if self.is_test or not files.disk.exists():
+            if base is None or base.path is None:
+                raise DriverError("The guest has no root disk to snapshot (a kernel-booted image).")
+            shutil.copyfile(base.path, dest)  # the test driver has no disk files: the base image stands in
+            return base.disk_format
+        paused = dom.isActive() and dom.info()[0] != libvirt.VIR_DOMAIN_PAUSED
+        if paused:
+            self._call(dom.suspend)
+        try:
+            self._qemu_img("convert", "-O", "qcow2", str(files.disk), str(dest))
+        except DriverError:
+            dest.unlink(missing_ok=True)
+            raise
+        finally:
+            if paused:
+                with contextlib.suppress(DriverError):
+                    self._call(dom.resume)
+        return "qcow2"
 
     # -- facts -------------------------------------------------------------------------------------------
 

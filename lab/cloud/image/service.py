@@ -13,6 +13,7 @@ before, `saving -> active` with size and checksums after. An upload that fails p
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
@@ -433,6 +434,47 @@ class ImageService:
             db.execute(delete(ImageMember).where(ImageMember.image_id == img.id))
             db.delete(img)
         self.store.remove(image_id)
+
+    # ------------------------------------------------------------------ snapshots (compute's createImage, shelve)
+    def create_snapshot_image(self, ctx: RequestContext, name: str, properties: dict[str, str],
+                              min_disk: int = 0, min_ram: int = 0) -> str:
+        """A `queued` private image of the caller's project for a server snapshot, as Nova's createImage makes
+        one through Glance's API (the caller's rights, the caller's project); returns its id. The data comes
+        later: the compute driver writes `snapshot_file(id)`, then `finish_snapshot_image` activates it."""
+        img = self.create_image(ctx, schemas.ImageCreate(None, {
+            "name": name, "visibility": "private", "min_disk": min_disk, "min_ram": min_ram,
+            "container_format": "bare"}, {k: str(v) for k, v in properties.items()}))
+        return img.id
+
+    def snapshot_file(self, image_id: str) -> Path:
+        """Where a snapshot's bytes are written (a partial file until finish_snapshot_image)."""
+        return self.store.root / f"{image_id}.part"
+
+    def finish_snapshot_image(self, image_id: str, disk_format: str) -> bool:
+        """Activate a snapshot from its written file (size, checksums, disk_format), as an upload does. False
+        when the image was deleted meanwhile (the file is removed)."""
+        part = self.snapshot_file(image_id)
+        if not part.is_file():
+            part.write_bytes(b"")
+        with self.cloud.db.write() as db:
+            img = db.get(Image, image_id)
+            if img is None or img.status != "queued":
+                part.unlink(missing_ok=True)
+                return False
+            img.disk_format = disk_format
+            stored = self.store.adopt(image_id, part, disk_format)
+            self._activate(db, img, stored, self.cloud.clock.now(), None)
+        return True
+
+    def delete_snapshot_image(self, image_id: str) -> None:
+        """Remove a snapshot the compute service made (a failed createImage, an unshelved server's image);
+        succeeds if it is gone."""
+        with self.cloud.db.read() as db:
+            found = db.get(Image, image_id) is not None
+        self.snapshot_file(image_id).unlink(missing_ok=True)
+        if found:
+            with contextlib.suppress(NotFound):
+                self.delete_image(RequestContext.system(), image_id)
 
     def get_image_summary(self, db: Session, ctx: RequestContext, image_id: str) -> dict[str, Any] | None:
         """`{"id", "name"}` of an image `ctx` can see, else None (deleted, or another project's private)."""

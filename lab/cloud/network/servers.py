@@ -117,10 +117,11 @@ def allocate_for_server(svc: NetworkService, db: Session, ctx: RequestContext, s
             raise
 
 
-def release_for_server(svc: NetworkService, db: Session, server_id: str) -> None:
-    """Server delete: delete the ports made for it, unbind the others; floating IPs are disassociated."""
+def release_for_server(svc: NetworkService, db: Session, server_id: str, port_id: str | None = None) -> None:
+    """Server delete (or, with `port_id`, an interface detach): delete the ports made for it, unbind the others;
+    floating IPs are disassociated."""
     for port in list(db.scalars(select(Port).where(Port.device_id == server_id))):
-        if not port.device_owner.startswith("compute:"):
+        if not port.device_owner.startswith("compute:") or port_id not in (None, port.id):
             continue
         if port.made_for_server:
             remove_port(svc, db, port)
@@ -190,6 +191,14 @@ def _address(addr: str, kind: str, mac: str) -> dict[str, Any]:
     # The version from the spelling: the stored addresses are valid ones, and ipaddress costs ~10 us each.
     return {"version": 6 if ":" in addr else 4, "addr": addr, "OS-EXT-IPS:type": kind,
             "OS-EXT-IPS-MAC:mac_addr": mac}
+
+
+def server_interfaces(db: Session, server_id: str) -> list[dict[str, Any]]:
+    """Nova's os-interface view of a server's ports (port_id, net_id, mac_addr, port_state, fixed_ips)."""
+    ports = _server_ports(db, [server_id])
+    ips = fixed_ips(db, [p.id for p in ports])
+    return [{"port_id": p.id, "net_id": p.network_id, "mac_addr": p.mac_address,
+             "port_state": "ACTIVE" if p.admin_state_up else "DOWN", "fixed_ips": ips[p.id]} for p in ports]
 
 
 def server_nics(svc: NetworkService, db: Session, server_id: str) -> list[NicSpec]:

@@ -492,9 +492,12 @@ class NetworkService:
         servers.allocate_for_server(self, db, ctx, server_id, requested, security_groups)
         self.cloud.worker.wake()
 
-    def release_for_server(self, db: Session, server_id: str) -> None:
-        servers.release_for_server(self, db, server_id)
+    def release_for_server(self, db: Session, server_id: str, port_id: str | None = None) -> None:
+        servers.release_for_server(self, db, server_id, port_id)
         self.cloud.worker.wake()
+
+    def server_interfaces(self, db: Session, server_id: str) -> list[dict[str, Any]]:
+        return servers.server_interfaces(db, server_id)
 
     def server_addresses(self, db: Session, server_ids: list[str]) -> dict[str, dict[str, list[dict[str, Any]]]]:
         return servers.server_addresses(db, list(server_ids))

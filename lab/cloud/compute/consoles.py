@@ -1,0 +1,64 @@
+"""Remote consoles (os-getVNCConsole, os-getSerialConsole; `openstack console url show`): a URL on the lab's own
+port, `/compute/console?token=...`, that opens a page showing the server's console. The token is random, kept
+only as a digest, bound to the one server and valid for CONSOLE_TOKEN_TTL seconds of lab time (Nova's
+console_token_ttl default); the page answers 401 for an unknown or expired token, and for a server that is gone.
+
+The page shows what the driver's serial console holds (for the fake driver the simulated boot log, for libvirt
+the guest's real serial output), refreshing itself every few seconds; it is read-only (no noVNC or xterm.js).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import delete, select
+
+from lab.cloud.compute.common import ACTIVE, PAUSED, RESCUED, STOPPED, ComputePart
+from lab.cloud.compute.models import ConsoleToken, Server
+from lab.cloud.context import RequestContext
+from lab.cloud.drivers.base import GuestNotFound
+from lab.cloud.errors import BadRequest, Conflict, Unauthorized
+
+CONSOLE_TOKEN_TTL = 600  # seconds (Nova's [consoleauth] token_ttl)
+# What each console action offers here: action -> the types it accepts.
+CONSOLE_TYPES = {"os-getVNCConsole": ("novnc",), "os-getSerialConsole": ("serial",)}
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Consoles(ComputePart):
+    def get_console_url(self, ctx: RequestContext, server_id: str, action: str, console_type: str) -> str:
+        """A fresh console URL for the server (Nova's 400 for a type not offered, 409 for a server that is
+        not running)."""
+        with self.cloud.db.write() as db:
+            server = self.get_server_row(db, ctx, server_id)
+            self.cloud.policy.enforce(ctx, "os_compute_api:os-remote-consoles", server.project_id)
+            if console_type not in CONSOLE_TYPES.get(action, ()):
+                raise BadRequest(f"Unavailable console type {console_type}.")
+            if server.vm_state not in (ACTIVE, PAUSED, STOPPED, RESCUED) or server.task_state is not None:
+                raise Conflict(f"Instance {server_id} is not ready")
+            token = secrets.token_urlsafe(24)
+            now = self.cloud.clock.now()
+            db.execute(delete(ConsoleToken).where(ConsoleToken.expires_at < now))
+            db.add(ConsoleToken(token_hash=_digest(token), server_id=server_id, console_type=console_type,
+                                expires_at=now + timedelta(seconds=CONSOLE_TOKEN_TTL)))
+        return f"{self.cloud.settings.endpoint}/compute/console?token={token}"
+
+    def console_page(self, token: str) -> tuple[Server, str]:
+        """The server a valid token is bound to and its console text. Raises Unauthorized otherwise."""
+        with self.cloud.db.read() as db:
+            found = db.scalar(select(ConsoleToken).where(ConsoleToken.token_hash == _digest(token)))
+            if found is None or found.expires_at < self.cloud.clock.now():
+                raise Unauthorized("The console token is invalid or has expired.")
+            server = db.scalar(select(Server).where(Server.id == found.server_id, Server.deleted.is_(False)))
+        if server is None:
+            raise Unauthorized("The console token is invalid or has expired.")
+        try:
+            text = self.driver.console_output(server.id)
+        except GuestNotFound:
+            text = "(the guest has no console now)\n"
+        return server, text
