@@ -270,5 +270,8 @@ routes = [
     Route("/v2.0/{collection:str}/{id:str}", delete, methods=["DELETE"]),
     Route("/v2.0/{collection:str}/{id:str}/tags", tags, methods=["GET", "PUT", "DELETE"]),
     Route("/v2.0/{collection:str}/{id:str}/tags/{tag:str}", tag, methods=["GET", "PUT", "DELETE"]),
-    Route("/v2.0/{rest:path}", unknown, methods=["POST"]),  # every other method already answers 404 there
+    # POST to any other path, and any path with a stray trailing slash (`/v2.0/networks/`), is Neutron's 404; a
+    # known path with another method stays 405 (the routes above match it first, partially).
+    Route("/v2.0/{rest:path}", unknown, methods=["POST"]),
+    Route("/v2.0/{rest:path}/", unknown, methods=["GET", "HEAD", "PUT", "DELETE", "PATCH"]),
 ]
