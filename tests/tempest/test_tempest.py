@@ -193,8 +193,8 @@ def _summary(outcome: Outcome, present: list[Suite], absent: list[Suite]) -> str
 
 
 def _expected_reason(suite: Suite, test: str) -> str | None:
-    for prefix, reason in suite.expected_failures.items():
-        if test.startswith(prefix):
+    for prefix, reason in suite.expected_failures.items():  # a key ending in "$" is one exact test id
+        if test == prefix[:-1] if prefix.endswith("$") else test.startswith(prefix):
             return reason
     return None
 
