@@ -91,9 +91,10 @@ router = _object({
     "routes": {"type": "array", "items": ROUTE}, "distributed": BOOLEAN, "ha": BOOLEAN,
     "availability_zone_hints": STRINGS, "availability_zones": STRINGS, "flavor_id": NULLABLE_UUID, **STANDARD,
 })
+# Zed answers a router interface with `tenant_id` and no `project_id` (recorded: tests/parity/recordings).
 router_interface = _object({
     "id": UUID, "subnet_id": UUID, "subnet_ids": {"type": "array", "items": UUID, "minItems": 1},
-    "port_id": UUID, "network_id": UUID, "project_id": STRING, "tenant_id": STRING,
+    "port_id": UUID, "network_id": UUID, "tenant_id": STRING,
 })
 
 floatingip = _object({
