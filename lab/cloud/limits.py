@@ -10,8 +10,9 @@ ways, so a 50 MB token request never costs 50 MB of memory:
 - no or a false `Content-Length` (chunked): the bytes are counted as they arrive, and the chunk that passes
   the limit fails the same way.
 
-Image data (`PUT /image/v2/images/{id}/file`) is exempt: it streams to disk under its own cap,
-`image_size_cap` (Glance's option).
+Image data (`PUT /image/v2/images/{id}/file`) and object storage (`/object/...`: an object's bytes, streamed to
+disk under Swift's own per-object cap) are exempt: they stream to disk under their own caps (`image_size_cap`,
+Glance's option, and Swift's 5 GiB object size).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from lab.cloud.errors import OverLimit
 
 # oslo.middleware's default [oslo_middleware] max_request_body_size.
 DEFAULT_MAX_BODY = 114_688
-_EXEMPT = re.compile(r"^/image/v2/images/[^/]+/file$")
+_EXEMPT = re.compile(r"^(/image/v2/images/[^/]+/file|/object/.*)$")
 
 
 class RequestTooLarge(OverLimit):
