@@ -113,7 +113,7 @@ class ClassroomVM:
         with self.connect() as c:
             if snapshot:
                 self.echo(f"restoring snapshot {snapshot} inside the VM")
-                sudo(c, f"{stacklab} snapshot restore {shlex.quote(snapshot)}")
+                sudo(c, f"{stacklab} snapshot restore --yes {shlex.quote(snapshot)}")
                 return f"restored snapshot {snapshot}"
             self.echo("clean reset: stop StackLab, empty its data directory (the admin password and the saved "
                       "snapshots are kept), start")

@@ -157,7 +157,8 @@ def test_attach_story_through_compute(live_cloud: LiveCloud, unique: Callable[[s
     flavor = cli_json(lab, "flavor", "list")[0]["Name"]
     image = "cirros"  # the bootstrap image
     vm, vol = unique("vm"), unique("vol")
-    lab.openstack("server", "create", "--flavor", flavor, "--image", image, "--wait", vm, user="demo")
+    lab.openstack("server", "create", "--flavor", flavor, "--image", image, "--network", "private", "--wait", vm,
+                  user="demo")
     cli_json(lab, "volume", "create", "--size", "1", vol)
     vol_id = wait_for(lambda: volume_status(lab, vol, "available"), f"{vol} available")["id"]
 
