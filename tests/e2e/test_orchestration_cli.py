@@ -6,7 +6,6 @@ between students, the stacks quota, a reset, and openstacksdk's orchestration pr
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,7 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from lab.cli import main
-from tests.conftest import ADMIN_PASSWORD, LiveCloud, start_live_cloud
+from tests.conftest import ADMIN_PASSWORD, LiveCloud, start_live_cloud, user_env
 
 pytestmark = pytest.mark.e2e
 
@@ -150,9 +149,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveCloud]:
 @pytest.fixture(scope="module")
 def admin_env(lab: LiveCloud, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     home = tmp_path_factory.mktemp("instructor")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("STACKLAB_", "OS_"))}
-    env.update(XDG_CONFIG_HOME=str(home / "config"), STACKLAB_PORT=lab.url.rsplit(":", 1)[1],
-               STACKLAB_DATA_DIR=str(lab.data_dir))
+    env = user_env(home, STACKLAB_PORT=lab.url.rsplit(":", 1)[1], STACKLAB_DATA_DIR=str(lab.data_dir))
     result = CliRunner().invoke(main, ["clouds-yaml", "--write", "--admin-password", ADMIN_PASSWORD], env=env)
     assert result.exit_code == 0, result.output
     return env
