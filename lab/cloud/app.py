@@ -51,6 +51,7 @@ PLUGINS: tuple[str, ...] = (
     "lab.cloud.object",
     "lab.cloud.orchestration",
     "lab.cloud.metric",
+    "lab.cloud.alarming",  # after the metric service its threshold alarms read
     "lab.cloud.labapi",
     "lab.cloud.billing",
 )
