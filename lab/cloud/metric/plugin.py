@@ -8,5 +8,5 @@ PLUGIN = Plugin(
     service="lab.cloud.metric.service:MetricService",
     routes="lab.cloud.metric.routes",
     policies=RULES,
-    periodic=(Periodic("metric.collect", 10.0, "lab.cloud.metric.collector:collect"),),
+    periodic=(Periodic("metric.collect", 5.0, "lab.cloud.metric.collector:collect"),),
 )
