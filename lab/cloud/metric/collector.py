@@ -20,12 +20,13 @@ import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import select
 
 from lab.cloud.compute.models import Server  # read-only: the servers the collector polls
 from lab.cloud.drivers.base import DriverError
+from lab.cloud.metric import blocks
 from lab.cloud.metric.archive import epoch
-from lab.cloud.metric.models import ArchivePolicy, CollectorState, Measure, Metric, MetricResource
+from lab.cloud.metric.models import ArchivePolicy, CollectorState, Metric, MetricResource
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 5.0  # (the plugin's Periodic): new servers get their resource this soon; samples come every STEP
-STEP = 300  # seconds between two samples of a server (the `low` policy's granularity)
+STEP = blocks.STEP  # seconds between two samples of a server (the `low` policy's granularity)
 MAX_FILL = 720  # samples per metric per run when the clock jumped
 SERVICE_USER, SERVICE_PROJECT = "ceilometer", "service"  # the creator Gnocchi records for collected resources
 # Ceilometer's meter names and units; the archive policy comes from the rules (`default`: low).
@@ -126,7 +127,7 @@ def sample(cloud: Cloud, now: datetime, server_id: str, ram_mb: int, vcpus: int,
         return
     fake = cloud.compute_driver.name == "fake"
     stats = None if fake else cloud.compute_driver.guest_stats(server_id)
-    rows: list[tuple[str, datetime, float]] = []
+    rows: dict[str, list[tuple[datetime, float]]] = {mid: [] for mid in metrics.values()}
     rx, tx = float(counters.get("rx", 0)), float(counters.get("tx", 0))
     prev = last
     for t in moments:
@@ -142,14 +143,16 @@ def sample(cloud: Cloud, now: datetime, server_id: str, ram_mb: int, vcpus: int,
             cpu = round(min(100.0, max(0.0, used / (wall * 1e9 * vcpus) * 100)), 2) if wall > 0 else 0.0
             memory = float(stats.memory_used_mb)
             rx, tx = float(stats.net_rx_bytes), float(stats.net_tx_bytes)
-        rows += [(metrics["cpu_util"], t, cpu), (metrics["memory.usage"], t, memory),
-                 (metrics["network.incoming.bytes"], t, rx), (metrics["network.outgoing.bytes"], t, tx)]
+        for name, value in (("cpu_util", cpu), ("memory.usage", memory), ("network.incoming.bytes", rx),
+                            ("network.outgoing.bytes", tx)):
+            rows[metrics[name]].append((t, value))
         prev = t
     kept = {"rx": rx, "tx": tx, **({"cpu_ns": stats.cpu_time_ns} if stats is not None else {})}
     with cloud.db.write() as db:
         if db.get(MetricResource, server_id) is None:
             return  # purged meanwhile
-        db.add_all(Measure(metric_id=mid, timestamp=t, value=v) for mid, t, v in rows)
+        for mid, points in rows.items():
+            blocks.write(db, mid, points)
         state = db.get(CollectorState, server_id)
         if state is None:
             db.add(CollectorState(server_id=server_id, sampled_at=moments[-1], counters=kept))
@@ -160,14 +163,8 @@ def sample(cloud: Cloud, now: datetime, server_id: str, ram_mb: int, vcpus: int,
 def prune(db: Session, server_ids: list[str]) -> None:
     """Drop the servers' measures older than their archive policy's longest timespan before the metric's newest
     measure (Gnocchi keeps the last `points` of each series, counted back from its newest point)."""
-    # The longest timespan, plus one bucket of its granularity, so the oldest bucket kept stays whole.
-    spans = {p.name: max((d["granularity"] * (d["points"] + 1) for d in p.definition), default=0)
+    spans = {p.name: max((d["granularity"] * d["points"] for d in p.definition), default=0)
              for p in db.scalars(select(ArchivePolicy))}
-    rows = db.execute(select(Measure.metric_id, Metric.archive_policy_name, func.min(Measure.timestamp),
-                             func.max(Measure.timestamp))
-                      .join(Metric, Metric.id == Measure.metric_id).where(Metric.resource_id.in_(server_ids))
-                      .group_by(Measure.metric_id, Metric.archive_policy_name))
-    for metric_id, policy, oldest, newest in rows.all():
-        cutoff = newest - timedelta(seconds=spans.get(policy, 0))
-        if oldest < cutoff:
-            db.execute(delete(Measure).where(Measure.metric_id == metric_id, Measure.timestamp < cutoff))
+    for metric_id, policy in db.execute(select(Metric.id, Metric.archive_policy_name)
+                                        .where(Metric.resource_id.in_(server_ids))):
+        blocks.prune(db, metric_id, spans.get(policy, 0))

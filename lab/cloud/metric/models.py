@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lab.cloud.db import Base, new_id
@@ -73,3 +73,14 @@ class CollectorState(Base):
     server_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     sampled_at: Mapped[datetime]
     counters: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class MeasureBlock(Base):
+    """A day of a collected metric: one float32 per `blocks.STEP` slot (NaN where there was no sample). The
+    collector's measures are stored so (1.1 KB per metric-day, where a row per measure costs ~160 B), which
+    keeps a class's month of monitoring within a few MB; measures pushed through the API are `Measure` rows."""
+
+    __tablename__ = "gnocchi_measure_blocks"
+    metric_id: Mapped[str] = mapped_column(ForeignKey("gnocchi_metrics.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[int] = mapped_column(Integer, primary_key=True)  # days since the epoch (UTC)
+    values: Mapped[bytes] = mapped_column(LargeBinary)

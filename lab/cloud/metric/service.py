@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest, Conflict, NotFound
-from lab.cloud.metric import archive, schemas
+from lab.cloud.metric import archive, blocks, schemas
 from lab.cloud.metric.models import ArchivePolicy, ArchivePolicyRule, CollectorState, Measure, Metric, MetricResource
 from lab.cloud.metric.query import matches
 from lab.cloud.plugin import Purge
@@ -56,6 +56,7 @@ class MetricService:
         metric_ids = list(purge.db.scalars(select(Metric.id).where(or_(
             Metric.resource_id.in_(ids), Metric.created_by_project_id == purge.project_id))))
         purge.db.execute(delete(Measure).where(Measure.metric_id.in_(metric_ids)))
+        blocks.forget(purge.db, metric_ids)
         purge.db.execute(delete(Metric).where(Metric.id.in_(metric_ids)))
         purge.db.execute(delete(CollectorState).where(CollectorState.server_id.in_(ids)))
         purge.db.execute(delete(MetricResource).where(MetricResource.id.in_(ids)))
@@ -259,6 +260,7 @@ class MetricService:
             r = self._resource(db, ctx, type_name, resource_id, "delete resource")
             metric_ids = list(db.scalars(select(Metric.id).where(Metric.resource_id == r.id)))
             db.execute(delete(Measure).where(Measure.metric_id.in_(metric_ids)))
+            blocks.forget(db, metric_ids)
             db.execute(delete(Metric).where(Metric.id.in_(metric_ids)))
             db.delete(r)
 
@@ -367,6 +369,7 @@ class MetricService:
             m = (self._named_metric(db, ctx, type_name, resource_id, metric_id, "delete metric") if resource_id
                  else self._metric(db, ctx, metric_id, "delete metric"))
             db.execute(delete(Measure).where(Measure.metric_id == m.id))
+            blocks.forget(db, [m.id])
             db.delete(m)
 
     # -- measures
@@ -398,6 +401,9 @@ def series(db: Session, m: Metric, q: MeasureQuery) -> list[tuple[datetime, int,
             raise NotFound(f"Granularity '{q.granularity}' for metric {m.id} does not exist")
     points = [(t, v) for t, v in db.execute(select(Measure.timestamp, Measure.value)
                                            .where(Measure.metric_id == m.id).order_by(Measure.timestamp))]
+    collected = list(blocks.read(db, m.id))
+    if collected:
+        points = sorted(points + collected, key=lambda p: p[0])
     out: list[tuple[datetime, int, float]] = []
     for d in sorted(definitions, key=lambda d: -d["granularity"]):
         out += [(t, d["granularity"], v) for t, v in archive.aggregate(
