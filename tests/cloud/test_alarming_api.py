@@ -15,6 +15,7 @@ from starlette.testclient import TestClient
 from lab.cloud.alarming import evaluator
 from lab.cloud.app import Cloud
 from lab.cloud.metric.collector import collect
+from tests.camp.test_camp_api import make_class, student_headers
 from tests.cloud.compute_support import API, create_server
 
 A = "/alarming/v2"
@@ -157,3 +158,21 @@ def test_event_and_composite_alarms(client: TestClient, cloud: Cloud, as_demo: d
     tick(cloud, 1)  # the event is read once: no second transition
     history = client.get(f"{A}/alarms/{event.json()['alarm_id']}/history", headers=as_demo).json()
     assert [h["type"] for h in history] == ["state transition", "creation"]
+
+
+def test_class_quota_and_student_reset(client: TestClient, cloud: Cloud, as_admin: dict[str, str]) -> None:
+    """`class create --quota alarms=1` limits a student's alarms; a reset removes their alarms and the metric
+    resources of their servers."""
+    student = make_class(client, as_admin, students=1, quota="alarms=1")[0]
+    headers = student_headers(client, student)
+    server = create_server(client, cloud, headers, "mine")
+    collect(cloud)
+    assert client.post(f"{A}/alarms", headers=headers, json=cpu_alarm(server["id"])).status_code == 201
+    r = client.post(f"{A}/alarms", headers=headers, json=cpu_alarm(server["id"], name="second"))
+    assert r.status_code == 403 and r.json()["error_message"]["faultstring"] == "Alarm quota exceeded for project"
+    r = client.post(f"/lab/v1/students/{student['name']}/reset", headers=as_admin)
+    assert r.status_code == 200, r.text
+    removed = r.json()["reset"]["removed"]
+    assert removed["alarms"] == 1 and removed["metric_resources"] == 1
+    assert client.get(f"{A}/alarms?q.field=all_projects&q.value=true", headers=as_admin).json() == []
+    assert client.get("/metric/v1/resource/instance", headers=as_admin).json() == []
