@@ -5,7 +5,10 @@ state API, queries, isolation, the quota, and Aodh's 400 body for bad input (not
 
 from __future__ import annotations
 
+import http.server
+import json
 import logging
+import threading
 from datetime import timedelta
 from typing import Any
 
@@ -176,3 +179,34 @@ def test_class_quota_and_student_reset(client: TestClient, cloud: Cloud, as_admi
     assert removed["alarms"] == 1 and removed["metric_resources"] == 1
     assert client.get(f"{A}/alarms?q.field=all_projects&q.value=true", headers=as_admin).json() == []
     assert client.get("/metric/v1/resource/instance", headers=as_admin).json() == []
+
+
+def test_http_action_posts_aodhs_notification(client: TestClient, cloud: Cloud, as_demo: dict[str, str]) -> None:
+    """An http:// action on loopback receives Aodh's notification body when the alarm fires."""
+    received: list[dict[str, Any]] = []
+
+    class Hook(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - the standard library's name
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    hook = http.server.HTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=hook.serve_forever, daemon=True).start()
+    try:
+        server = create_server(client, cloud, as_demo, "hooked", metadata={"load": "busy"})
+        collect(cloud)
+        body = cpu_alarm(server["id"], alarm_actions=[f"http://127.0.0.1:{hook.server_port}/hook"])
+        body["gnocchi_resources_threshold_rule"]["evaluation_periods"] = 1
+        alarm = client.post(f"{A}/alarms", headers=as_demo, json=body).json()
+        tick(cloud, 5)
+    finally:
+        hook.shutdown()
+    assert len(received) == 1
+    note = received[0]
+    assert (note["alarm_id"], note["alarm_name"], note["previous"], note["current"], note["severity"]) == \
+        (alarm["alarm_id"], "cpu-high", "insufficient data", "alarm", "critical")
+    assert note["reason_data"]["disposition"] == "outside" and note["reason_data"]["most_recent"] > 80
