@@ -86,6 +86,11 @@ def evaluate(cloud: Cloud) -> None:
 def listen_events(cloud: Cloud) -> None:
     """The event listener's round (its own periodic task: event alarms fire within seconds, as Aodh's
     listener reacts to each notification)."""
+    with cloud.db.read() as db:
+        cursor = db.get(LabState, CURSOR)
+        newest = db.scalar(select(func.max(Event.id))) or 0
+    if cursor is not None and int(cursor.value) >= newest:
+        return  # nothing new: no write transaction
     with cloud.db.write() as db:
         pending = listen(db, cloud.clock.now())
     for notice in pending:

@@ -46,8 +46,11 @@ METERS = (("cpu_util", "%"), ("memory.usage", "MB"), ("network.incoming.bytes", 
 def collect(cloud: Cloud) -> None:
     """One round (the plugin's periodic task; tests call it directly)."""
     now = cloud.clock.now()
-    with cloud.db.write() as db:
-        sync_resources(db, now)
+    with cloud.db.read() as db:
+        stale = resources_stale(db)
+    if stale:  # a write transaction only when a server came or went (SQLite has one writer at a time)
+        with cloud.db.write() as db:
+            sync_resources(db, now)
     with cloud.db.read() as db:
         # Only servers whose last sample is a STEP old: most rounds (every POLL_SECONDS) sample none.
         recent = set(db.scalars(select(CollectorState.server_id).where(
@@ -63,6 +66,16 @@ def collect(cloud: Cloud) -> None:
     if active:
         with cloud.db.write() as db:
             prune(db, [server_id for server_id, *_ in active])
+
+
+def resources_stale(db: Session) -> bool:
+    """Whether a server has no resource yet, or a deleted server's resource has not ended."""
+    live = set(db.scalars(select(Server.id).where(Server.deleted.is_(False))))
+    open_ = set(db.scalars(select(MetricResource.id).where(MetricResource.type == "instance",
+                                                          MetricResource.ended_at.is_(None))))
+    if live - open_ and live - set(db.scalars(select(MetricResource.id).where(MetricResource.id.in_(live - open_)))):
+        return True
+    return bool(open_ - live)
 
 
 def sync_resources(db: Session, now: datetime) -> None:
