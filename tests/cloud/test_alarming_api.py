@@ -210,3 +210,28 @@ def test_http_action_posts_aodhs_notification(client: TestClient, cloud: Cloud, 
     assert (note["alarm_id"], note["alarm_name"], note["previous"], note["current"], note["severity"]) == \
         (alarm["alarm_id"], "cpu-high", "insufficient data", "alarm", "critical")
     assert note["reason_data"]["disposition"] == "outside" and note["reason_data"]["most_recent"] > 80
+
+
+def test_a_restart_and_a_clock_jump_fire_an_alarm_once(client: TestClient, cloud: Cloud,
+                                                       as_demo: dict[str, str]) -> None:
+    """The state is the database's: a lab restarted after the transition, then a day's jump, records no second
+    transition (the alarm stays in alarm; without repeat_actions nothing runs again)."""
+    server = create_server(client, cloud, as_demo, "steady", metadata={"load": "busy"})
+    collect(cloud)
+    body = cpu_alarm(server["id"])
+    body["gnocchi_resources_threshold_rule"]["evaluation_periods"] = 1
+    alarm = client.post(f"{A}/alarms", headers=as_demo, json=body).json()
+    tick(cloud, 5)
+    restarted = Cloud(cloud.settings)
+    restarted.bootstrap()
+    try:
+        for _ in range(2):
+            restarted.clock.advance(timedelta(days=1))
+            collect(restarted)
+            evaluator.evaluate(restarted)
+    finally:
+        restarted.close()
+    cloud.clock.load()
+    history = client.get(f"{A}/alarms/{alarm['alarm_id']}/history", headers=as_demo).json()
+    assert [h["type"] for h in history] == ["state transition", "creation"]
+    assert client.get(f"{A}/alarms/{alarm['alarm_id']}/state", headers=as_demo).json() == "alarm"
