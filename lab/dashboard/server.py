@@ -193,6 +193,12 @@ def lab_settings(dashboard: Dashboard, key_file: Path) -> dict[str, object]:
                                       "enable_distributed_router": False, "enable_ha_router": False,
                                       "enable_fip_topology_check": True},
         "OPENSTACK_CINDER_FEATURES": {"enable_backup": True},
+        # Boot from the image by default: a lab's first instance should not also make a volume.
+        "LAUNCH_INSTANCE_DEFAULTS": {"config_drive": False, "create_volume": False, "hide_create_volume": False,
+                                     "disable_image": False, "disable_instance_snapshot": False,
+                                     "disable_volume": False, "disable_volume_snapshot": False,
+                                     "enable_scheduler_hints": True, "enable_metadata": True,
+                                     "enable_net_ports": True, "default_availability_zone": "Any"},
         "OPENSTACK_HYPERVISOR_FEATURES": {"can_set_mount_point": False, "can_set_password": False,
                                           "requires_keypair": False, "enable_quotas": True},
     }

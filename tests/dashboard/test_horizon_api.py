@@ -25,3 +25,32 @@ def test_a_scope_string_other_than_unscoped_is_refused(client: TestClient) -> No
     r = client.post("/identity/v3/auth/tokens", json={"auth": {"identity": PASSWORD_IDENTITY, "scope": "project"}})
     assert r.status_code == 400
     assert "unscoped" in r.json()["error"]["message"]
+
+
+def _project_of(client: TestClient, headers: dict[str, str]) -> str:
+    r = client.get("/identity/v3/auth/tokens", headers={**headers, "X-Subject-Token": headers["X-Auth-Token"]})
+    return str(r.json()["token"]["project"]["id"])
+
+
+def test_volume_extensions_name_availability_zones(client: TestClient, as_demo: dict[str, str]) -> None:
+    """Horizon's Volumes page asks whether "AvailabilityZones" is among Cinder's extensions."""
+    project = _project_of(client, as_demo)
+    r = client.get(f"/volume/v3/{project}/extensions", headers=as_demo)
+    assert r.status_code == 200
+    names = {e["name"]: e for e in r.json()["extensions"]}
+    assert names["AvailabilityZones"]["alias"] == "os-availability-zone"
+    assert set(names["Backups"]) == {"alias", "description", "links", "name", "updated"}
+
+
+def test_volume_groups_are_listed_empty_from_their_microversion(client: TestClient, as_demo: dict[str, str]) -> None:
+    project = _project_of(client, as_demo)
+    at = {**as_demo, "OpenStack-API-Version": "volume 3.60"}
+    for path, key in (("groups/detail", "groups"), ("groups", "groups"), ("group_snapshots/detail", "group_snapshots"),
+                      ("group_types", "group_types")):
+        r = client.get(f"/volume/v3/{project}/{path}", headers=at)
+        assert r.status_code == 200, (path, r.text)
+        assert r.json() == {key: []}
+    old = client.get(f"/volume/v3/{project}/groups/detail", headers={**as_demo, "OpenStack-API-Version": "volume 3.12"})
+    assert old.status_code == 404
+    other = client.get("/volume/v3/someone-else/groups", headers=at)
+    assert other.status_code == 403
