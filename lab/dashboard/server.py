@@ -111,6 +111,11 @@ class Dashboard:
         env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DJANGO_SETTINGS_MODULE")}
         env["DJANGO_SETTINGS_MODULE"] = "openstack_dashboard.settings"
         env["PYTHONPATH"] = str(self.home)
+        # Horizon's client libraries keep caches in HOME (novaclient makes ~/.novaclient): give them the data
+        # directory's, so the dashboard never writes into the user's home.
+        home = private_dir(self.home / "home")
+        env.update(HOME=str(home), XDG_CACHE_HOME=str(home / ".cache"), XDG_CONFIG_HOME=str(home / ".config"),
+                   XDG_DATA_HOME=str(home / ".local" / "share"))
         return env
 
     def prepare_static(self, echo: bool = True) -> bool:

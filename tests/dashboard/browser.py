@@ -35,6 +35,7 @@ class Browser:
                     "--window-size=1280,900", f"--user-data-dir={self.profile}", "--no-first-run"):
             options.add_argument(arg)
         self.driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+        self.started = time.monotonic()
 
     def close(self) -> None:
         self.driver.quit()
@@ -90,7 +91,7 @@ class Browser:
     def text(self) -> str:
         return str(self.driver.find_element("tag name", "body").text)
 
-    def wait_text(self, text: str, path: str | None = None, reload_every: float = 3.0) -> None:
+    def wait_text(self, text: str, path: str | None = None, reload_every: float = 1.5) -> None:
         """Wait until the page shows `text`, reloading `path` now and then (tables refresh by polling)."""
         last = time.monotonic()
 
@@ -121,6 +122,7 @@ class Browser:
 
     def shot(self, name: str) -> Path:
         """Screenshot the page into the artifacts folder (the course page's pictures come from these)."""
+        print(f"{time.monotonic() - self.started:6.1f} s  {name}")
         self.shots.mkdir(parents=True, exist_ok=True)
         path = self.shots / f"{name}.png"
         self.driver.save_screenshot(str(path))
