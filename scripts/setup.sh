@@ -58,8 +58,13 @@ dash_stamp=.venv-dashboard/.stacklab-installed
 if [ ! -f "$dash_stamp" ] || [ scripts/dashboard-constraints.txt -nt "$dash_stamp" ]; then
   echo "setup: installing Horizon (the dashboard) into .venv-dashboard"
   [ -x .venv-dashboard/bin/python ] || "$PYTHON" -m venv .venv-dashboard
-  PIP_CONSTRAINT="$PWD/scripts/dashboard-constraints.txt" .venv-dashboard/bin/pip install -q \
-    "horizon==23.0.0" gunicorn whitenoise
+  export PIP_CONSTRAINT="$PWD/scripts/dashboard-constraints.txt"
+  # pyScss from its source, never a cached wheel: one built before libpcre3-dev was there lacks the C scanner.
+  .venv-dashboard/bin/python -c "import scss.grammar._scanner" 2>/dev/null || \
+    .venv-dashboard/bin/pip install -q --force-reinstall --no-cache-dir --no-binary pyScss pyScss
+  .venv-dashboard/bin/python -c "import scss.grammar._scanner"  # fails the setup loudly if it did not build
+  .venv-dashboard/bin/pip install -q "horizon==23.0.0" gunicorn whitenoise
+  unset PIP_CONSTRAINT
   tmp_lab="$(mktemp -d)"
   .venv/bin/stacklab dashboard --prepare-only --data-dir "$tmp_lab/lab" >/dev/null
   rm -rf "$tmp_lab"
