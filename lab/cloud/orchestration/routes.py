@@ -18,7 +18,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from lab.cloud.context import RequestContext
-from lab.cloud.errors import BadRequest, Forbidden, NotFound
+from lab.cloud.errors import BadRequest, Forbidden, MethodNotAllowed, NotFound
 from lab.cloud.http import (
     cloud_of,
     context_of,
@@ -156,11 +156,15 @@ async def lookup(request: Request) -> Response:
 
 
 async def stack_or_lookup(request: Request) -> Response:
-    """/stacks/{name}/{id} (show, update, delete), or /stacks/{name}/resources & co (a lookup)."""
+    """/stacks/{name}/{id} (show, update, delete), or /stacks/{name}/resources & co (a lookup, any method:
+    heatclient sends POST /stacks/{name}/actions and DELETE /stacks/{name}/abandon and follows the 302)."""
     keyword = request.path_params["stack_id"]
     if keyword in LOOKUP_PATHS:
         request.path_params["path"] = keyword
         return await lookup(request)
+    if request.method == "POST":  # only /stacks/{name}/actions (a lookup, followed with its method by heatclient)
+        raise MethodNotAllowed("The server could not comply with the request since it is either malformed or "
+                               "otherwise incorrect.")
     if request.method == "GET":
         ctx, stack = _stack(request)
         resolve = query_bool(request, "resolve_outputs", True)
@@ -406,7 +410,7 @@ routes = [
     Route(f"{P}/stacks", create_stack, methods=["POST"]),
     Route(f"{P}/stacks/preview", preview_stack, methods=["POST"]),
     Route(P + "/stacks/{stack_name}", lookup, methods=["GET", "PUT", "PATCH", "DELETE"]),
-    Route(S, stack_or_lookup, methods=["GET", "PUT", "PATCH", "DELETE"]),
+    Route(S, stack_or_lookup, methods=["GET", "PUT", "PATCH", "DELETE", "POST"]),
     Route(f"{S}/template", stack_template, methods=["GET"]),
     Route(f"{S}/environment", stack_environment, methods=["GET"]),
     Route(f"{S}/files", stack_files, methods=["GET"]),
