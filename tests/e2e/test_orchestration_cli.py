@@ -2,7 +2,7 @@
 create -t tmpl.yaml --wait`, list, show, resource list (nested), event list, output show, an update that scales
 a ResourceGroup, delete leaving nothing behind, a failed stack and its reason, a bad template's 400, isolation
 between students, the stacks quota, a reset, openstacksdk's orchestration proxy, and the stack actions: a wait
-condition signalled, suspend / resume / check reaching the server, abandon and adopt."""
+condition signalled, suspend / resume / check reaching the server, abandon and adopt, an update cancelled."""
 
 from __future__ import annotations
 
@@ -153,6 +153,12 @@ outputs:
     value: {get_attr: [ready, data]}
 """
 
+SLOW = ACTIONS.replace("outputs:", """\
+  slow:
+    type: OS::Heat::TestResource
+    properties: {wait_secs: 600}
+outputs:""")
+
 BROKEN = """\
 heat_template_version: 2016-10-14
 resources:
@@ -197,7 +203,7 @@ def sheets(admin_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) 
 def templates(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("templates")
     for name, text in (("two-tier.yaml", TWO_TIER), ("small.yaml", SMALL), ("broken.yaml", BROKEN), ("net.yaml", NET),
-                       ("actions.yaml", ACTIONS)):
+                       ("actions.yaml", ACTIONS), ("slow.yaml", SLOW)):
         (folder / name).write_text(text)
     return folder
 
@@ -399,6 +405,12 @@ def test_signal_suspend_resume_check_abandon_and_adopt(admin_env: dict[str, str]
     openstack(env, "stack", "adopt", "--adopt-file", str(saved), "act2")
     adopted = settled(conn, "act2", "ADOPT_COMPLETE")
     assert {o["output_key"]: o["output_value"] for o in adopted["outputs"]}["server"] == outputs["server"]
+    openstack(env, "stack", "update", "-t", str(templates / "slow.yaml"), "act2")  # `slow` waits 10 minutes
+    openstack(env, "stack", "cancel", "act2")
+    rolled = settled(conn, "act2", "ROLLBACK_COMPLETE")
+    assert rolled["stack_status_reason"] == "Stack ROLLBACK completed successfully"
+    assert "slow" not in {r["resource_name"] for r in conn.orchestration.get(
+        f"/stacks/act2/{adopted['id']}/resources").json()["resources"]}
     openstack(env, "stack", "delete", "--yes", "act2")
     settled(conn, f"act2/{adopted['id']}", "DELETE_COMPLETE")
     assert conn.compute.find_server(outputs["server"]) is None
