@@ -144,6 +144,11 @@ def test_a_wait_condition_completes_on_its_signals(client: TestClient, cloud: Cl
     outputs = {o["output_key"]: o["output_value"] for o in stack["outputs"]}
     assert __import__("json").loads(outputs["data"]) == {"web1": "up", "2": None}
     assert outputs["endpoint"].endswith(f"{url}/resources/handle/signal")
+    signalled = [e["resource_status_reason"] for e in client.get(f"{url}/resources/handle/events",
+                                                                 headers=as_demo).json()["events"]
+                 if e["resource_status"] == "SIGNAL_COMPLETE"]
+    assert signalled == ["Signal: status:SUCCESS reason:Signal web1 received",
+                         "Signal: status:SUCCESS reason:Signal 2 received"]
     metadata = client.get(f"{url}/resources/handle/metadata", headers=as_demo).json()["metadata"]
     assert metadata["2"]["reason"] == "Signal 2 received"
     r = client.post(signal, headers=as_demo, json={"status": "MAYBE"})

@@ -452,8 +452,9 @@ class OrchestrationService:
             except ValueError as exc:
                 raise BadRequest(str(exc)) from None
             stored.data = {**(stored.data or {}), "signals": signals}
+            last = list(signals.values())[-1]
             engine.add_event(db, self.cloud, owner, "SIGNAL", "COMPLETE",
-                             f"Signal: {list(signals.values())[-1]['reason']}", stored)
+                             f"Signal: status:{last['status']} reason:{last['reason']}", stored)
             if owner.status == "IN_PROGRESS":
                 engine.schedule(db, self.cloud, owner.id)  # the WaitCondition looks at once
         self.cloud.worker.wake()
