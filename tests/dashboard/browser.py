@@ -129,8 +129,9 @@ class Browser:
         return path
 
     # ------------------------------------------------------------------ Horizon
-    def login(self, user: str, password: str) -> None:
-        self.open("/auth/login/")
+    def login(self, user: str, password: str, then: str = "") -> None:
+        """Log in on Horizon's form; `then` is the page to land on (Horizon's `next`), else the overview."""
+        self.open(f"/auth/login/?next={then}" if then else "/auth/login/")
         self.fill("#id_username", user)
         self.fill("#id_password", password)
         self.click("#loginBtn")

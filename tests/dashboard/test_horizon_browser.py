@@ -184,7 +184,7 @@ def test_a_student_builds_a_network_launches_attaches_and_floats(horizon: Horizo
         _no_errors(b, "09-floating-ip")
         b.logout()
 
-        b.login(other["name"], other["password"])
+        b.login(other["name"], other["password"], then="/project/instances/")
         for path in ("/project/instances/", "/project/networks/", "/project/volumes/"):
             b.open(path)
             b.until(lambda: "No items to display" in b.text() or "Displaying" in b.text(), f"{path}'s table")
@@ -194,7 +194,7 @@ def test_a_student_builds_a_network_launches_attaches_and_floats(horizon: Horizo
         _no_errors(b, "10-other-student")
         b.logout()
 
-        b.login("admin", ADMIN_PASSWORD)
+        b.login("admin", ADMIN_PASSWORD, then="/admin/instances/")
         # Filtered by the student's project (Horizon's own server-side filter): other tests' servers may fill
         # the first page of a shared lab.
         b.open(f"/admin/instances/?instances__filter_admin_instances__q_field=project"
