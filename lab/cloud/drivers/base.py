@@ -312,6 +312,8 @@ class NetworkSpec:
     admin_state_up: bool = True
     subnets: tuple[SubnetSpec, ...] = ()
     dhcp_hosts: tuple[DhcpHost, ...] = ()
+    # The network's DHCP port (Neutron's network:dhcp), one entry per address: where the DHCP server listens.
+    dhcp_ports: tuple[DhcpHost, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -321,6 +323,7 @@ class RouterPortSpec:
     mac_address: str
     ip_address: str
     cidr: str  # the subnet the address is on, so the interface gets the right prefix
+    gateway_ip: str | None = None  # the subnet's gateway: a router's default route goes there via its gateway
 
 
 @dataclass(frozen=True)
