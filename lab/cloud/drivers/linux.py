@@ -356,7 +356,7 @@ class LinuxNetworkDriver(NetworkDriver):
         lines += [f"-A {ochain} -p udp --sport 68 --dport 67 -j RETURN", f"-A {ochain} {est}",
                   f"-A {ochain} {inv}"]
         pairs = [(ip, spec.mac_address) for ip in spec.ip_addresses] + list(spec.allowed_address_pairs)
-        lines += [f"-A {ochain} -s {ip} -m mac --mac-source {mac} -j {schain}"
+        lines += [f"-A {ochain} -s {ip} -m mac --mac-source {mac} -g {schain}"  # goto: s RETURNs for o
                   for ip, mac in pairs if ":" not in ip]
         lines.append(f"-A {ochain} -j DROP")
         lines += [f"-A {schain} {m} -j RETURN" for m in self._matches(spec, "egress")]
