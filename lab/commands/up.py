@@ -41,6 +41,7 @@ def up(ctx: click.Context, no_clouds_yaml: bool, **values: Any) -> None:
     import uvicorn
 
     from lab.cloud.app import Cloud, create_app
+    from lab.cloud.drivers.base import DriverError
 
     settings = settings_from(ctx, values)
     try:
@@ -62,7 +63,7 @@ def up(ctx: click.Context, no_clouds_yaml: bool, **values: Any) -> None:
     try:
         cloud = Cloud(settings)
         app = create_app(settings, cloud=cloud)
-    except ValueError as exc:  # an unknown driver name, a bad policy file: say so, no traceback
+    except (ValueError, DriverError) as exc:  # an unknown driver, a bad policy file, no root: no traceback
         raise click.ClickException(str(exc)) from None
     describe = getattr(cloud.compute_driver, "describe", None)
     if describe is not None:  # e.g. "libvirt at qemu:///system: QEMU software emulation (TCG)"

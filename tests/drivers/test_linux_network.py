@@ -9,7 +9,6 @@ interfaces; every namespace, and with them every bridge, veth, rule and dnsmasq,
 
 from __future__ import annotations
 
-import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +18,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from lab.cloud.app import Cloud, create_app
-from lab.cloud.drivers.linux import LinuxNetworkDriver, bridge_name, tap_name
+from lab.cloud.drivers.linux import LinuxNetworkDriver, alive, bridge_name, tap_name
 from lab.config import Settings
 from tests.cloud.network_helpers import N, create, network_with_subnet, public_network
 from tests.conftest import ADMIN_PASSWORD
@@ -182,6 +181,6 @@ def test_guests_ping_filter_float_and_survive_a_restart(cloud: Cloud, client: Te
     assert f"{host_ns}-qdhcp-{net['id']}" not in left and f"{host_ns}-qrouter-{router['id']}" not in left
     links = sh("ip", "-o", "link", "show", ns=host_ns).stdout
     assert bridge_name(net["id"]) not in links
-    assert dnsmasq is not None and not os.path.exists(f"/proc/{dnsmasq}")
+    assert dnsmasq is not None and not alive(dnsmasq)
     rules = sh("iptables", "-S", ns=host_ns).stdout
     assert all(c not in rules for port in (a, b) for c in driver._chains(port["id"]))

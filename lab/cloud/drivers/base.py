@@ -440,6 +440,10 @@ class NetworkDriver(abc.ABC):
     def list_routers(self) -> list[str]:
         return []
 
+    def list_ports(self) -> list[str]:
+        """The ids of the ports whose security the driver holds."""
+        return []
+
 
 # ------------------------------------------------------------------------------------------------- volumes
 class VolumeNotFound(DriverError):

@@ -58,6 +58,15 @@ def tap_name(port_id: str) -> str:
     return "tap" + short(port_id)
 
 
+def alive(pid: int) -> bool:
+    """The process runs (a zombie waiting for its parent, init here, to reap it does not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
 def missing_tools() -> list[str]:
     return [t for t in TOOLS if shutil.which(t) is None]
 
@@ -70,6 +79,12 @@ class LinuxNetworkDriver(NetworkDriver):
         super().__init__(data_dir, **options)
         self.host_ns: str = str(getattr(settings, "linux_host_netns", "") or "")
         self.prefix = f"{self.host_ns}-" if self.host_ns else ""
+        # Checked when the lab is built, so `stacklab up` says why at once instead of failing in the worker.
+        if os.geteuid() != 0:
+            raise DriverError("the linux network driver needs root (bridges, namespaces, nftables)")
+        if missing := missing_tools():
+            raise DriverError(f"the linux network driver needs {', '.join(missing)} (scripts/setup.sh installs "
+                              "them)")
         for sub in ("networks", "routers", "ports", "dhcp"):
             (data_dir / sub).mkdir(parents=True, exist_ok=True)
 
@@ -154,10 +169,6 @@ class LinuxNetworkDriver(NetworkDriver):
 
     # -------------------------------------------------------------------------------------------- lifecycle
     def start(self) -> None:
-        if os.geteuid() != 0:
-            raise DriverError("the linux network driver needs root (bridges, namespaces, nftables)")
-        if missing := missing_tools():
-            raise DriverError(f"the linux network driver needs {', '.join(missing)} (scripts/setup.sh)")
         if self.host_ns:
             self._ensure_ns(self.host_ns)
         # br_netfilter: bridged IPv4 passes iptables, so security groups filter guest-to-guest traffic too.
@@ -251,7 +262,7 @@ class LinuxNetworkDriver(NetworkDriver):
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
         except (OSError, ValueError):
             return None
-        return pid if str(pidfile).encode() in cmdline else None  # not a reused pid
+        return pid if str(pidfile).encode() in cmdline and alive(pid) else None  # not a reused pid
 
     def _stop_dnsmasq(self, network_id: str) -> None:
         pid = self._dnsmasq_pid(network_id)
@@ -259,7 +270,7 @@ class LinuxNetworkDriver(NetworkDriver):
             return
         os.kill(pid, signal.SIGTERM)
         for _ in range(50):  # bounded: dnsmasq exits within milliseconds
-            if not Path(f"/proc/{pid}").exists():
+            if not alive(pid):
                 break
             time.sleep(0.02)
         else:
@@ -390,6 +401,9 @@ class LinuxNetworkDriver(NetworkDriver):
             return
         self._state("ports", port_id).unlink(missing_ok=True)
         self._apply_filter(None, port_id)
+
+    def list_ports(self) -> list[str]:
+        return self._ids("ports")
 
     def _apply_filter(self, spec: PortSecuritySpec | None, port_id: str) -> None:
         """One iptables-restore transaction: the port's chains (or their removal) and the dispatch chain
