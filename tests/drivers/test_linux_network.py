@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from starlette.testclient import TestClient
 
+from lab.cli import main
 from lab.cloud.app import Cloud, create_app
 from lab.cloud.drivers.linux import LinuxNetworkDriver, alive, bridge_name, tap_name
 from lab.config import Settings
@@ -153,6 +155,16 @@ def test_guests_ping_filter_float_and_survive_a_restart(cloud: Cloud, client: Te
     assert ping(host_ns, address)
     key = start_sshd(ns_a, "guest-a", tmp_path)
     assert ssh(host_ns, key, address, "hostname") == "guest-a"
+
+    # `stacklab net show` prints what is behind the router and the port, as a student would look it up.
+    env = {"STACKLAB_LINUX_HOST_NETNS": host_ns}
+    shown = CliRunner().invoke(main, ["net", "show", router["id"], "--data-dir", str(settings.data_dir),
+                                      "--network-driver", "linux"], env=env)
+    assert shown.exit_code == 0, shown.output
+    assert f"dnat to {ip_a}" in shown.output and f"qrouter-{router['id']}" in shown.output
+    shown = CliRunner().invoke(main, ["net", "show", a["id"][:8], "--data-dir", str(settings.data_dir),
+                                      "--network-driver", "linux"], env=env)
+    assert shown.exit_code == 0 and "--dport 22 -j RETURN" in shown.output, shown.output
 
     # A restart: a new lab process re-ensures everything; dnsmasq is only told to re-read (same pid).
     driver = cloud.network_driver

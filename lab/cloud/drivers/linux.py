@@ -430,6 +430,43 @@ class LinuxNetworkDriver(NetworkDriver):
         if "-A FORWARD -j " + SG_CHAIN not in existing:
             self._run("iptables", "-I", "FORWARD", "1", "-j", SG_CHAIN)
 
+    # ------------------------------------------------------------------------------------------ describing
+    def describe(self, object_id: str) -> str:
+        """What the driver built for a network, router or port id (a unique prefix will do): the commands a
+        student would type to see it, each with its output. Raises DriverError for an unknown id."""
+        found = [(kind, i) for kind in ("networks", "routers", "ports") for i in self._ids(kind)
+                 if i.startswith(object_id)]
+        if len(found) != 1:
+            raise DriverError(f"no single network, router or port {object_id!r} built by the linux driver "
+                              f"({len(found)} match)")
+        kind, oid = found[0]
+        host = f"ip netns exec {self.host_ns} " if self.host_ns else ""
+        shown: list[tuple[str, list[str], str | None]] = []
+        if kind == "networks":
+            br, ns = bridge_name(oid), self.ns_name("qdhcp", oid)
+            shown += [(f"network {oid}: bridge {br}", ["ip", "-d", "link", "show", "master", br], None),
+                      (f"DHCP namespace {ns}", ["ip", "addr"], ns)]
+            pid = self._dnsmasq_pid(oid)
+            hosts = self.data_dir / "dhcp" / oid / "host"
+            extra = f"dnsmasq pid {pid or 'not running'}; hosts file {hosts}:\n" + (
+                hosts.read_text() if hosts.exists() else "")
+        elif kind == "routers":
+            ns = self.ns_name("qrouter", oid)
+            shown += [(f"router {oid}: namespace {ns}", ["ip", "addr"], ns), ("routes", ["ip", "route"], ns),
+                      ("NAT", ["nft", "list", "table", "ip", "stacklab"], ns)]
+            extra = ""
+        else:
+            tap = tap_name(oid)
+            shown += [(f"port {oid}: tap {tap}", ["ip", "link", "show", tap], None)]
+            shown += [(f"chain {c}", ["iptables", "-S", c], None) for c in self._chains(oid)]
+            extra = ""
+        out = []
+        for title, argv, where in shown:
+            prefix = f"ip netns exec {where} " if where else host
+            result = self._run(*argv, ns=where, check=False) or "(nothing)\n"
+            out.append(f"# {title}\n$ {prefix}{' '.join(argv)}\n{result}")
+        return "\n".join(out) + (f"\n{extra}" if extra else "")
+
     # -------------------------------------------------------------------------------------------- cleanup
     def teardown(self) -> None:
         """Remove everything the driver made (what `stacklab` stop with --purge and the tests call)."""
