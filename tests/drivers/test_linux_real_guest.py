@@ -28,7 +28,7 @@ from lab.cloud.drivers.base import (
     SubnetSpec,
 )
 from lab.config import Settings
-from tests.drivers.linux_host import linux_host
+from tests.drivers.linux_host import linux_host, namespaces
 from tests.drivers.test_real_boot import BOOT_TIMEOUT, MISSING, qemu_processes, wait_for
 
 pytestmark = pytest.mark.root
@@ -80,9 +80,14 @@ def test_a_tcg_guest_gets_its_neutron_address_and_answers_on_its_floating_ip(
                 ["ip", "netns", "exec", host_ns, "ping", "-c", "1", "-W", "1", "203.0.113.20"],
                 capture_output=True, timeout=10).returncode == 0, 30)
             assert pinged, compute.console_output(SERVER_ID)
+            elapsed = time.monotonic() - started
             rss = max(int(line.split()[1]) for pid in qemu_processes(SERVER_ID)
                       for line in Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith("VmRSS"))
-            print(f"spawn to ping through the floating IP: {time.monotonic() - started:.1f} s under "
+            compute.destroy(SERVER_ID)
+            network.teardown()  # everything the driver made goes, its host namespace too
+            assert network.list_networks() == network.list_routers() == []
+            assert {n for n in namespaces() if n.startswith(host_ns)} == set()
+            print(f"spawn to ping through the floating IP: {elapsed:.1f} s under "
                   f"{compute.virt_type}; QEMU resident memory {rss // 1024} MiB")
         finally:
             try:

@@ -469,7 +469,7 @@ class LinuxNetworkDriver(NetworkDriver):
 
     # -------------------------------------------------------------------------------------------- cleanup
     def teardown(self) -> None:
-        """Remove everything the driver made (what `stacklab` stop with --purge and the tests call)."""
+        """Remove everything the driver made, whatever the database says (for a lab being thrown away)."""
         for network_id in self.list_networks():
             self.delete_network(network_id)
         for router_id in self.list_routers():
