@@ -133,6 +133,9 @@ def test_guests_ping_filter_float_and_survive_a_restart(cloud: Cloud, client: Te
     ns_b, ip_b = plug_guest(host_ns, "b", b, tmp_path)
     assert (ip_a, ip_b) == (a["fixed_ips"][0]["ip_address"], b["fixed_ips"][0]["ip_address"])
     assert f"{host_ns}-qdhcp-{net['id']}" in namespaces() and f"{host_ns}-qrouter-{router['id']}" in namespaces()
+    qr = sh("ip", "-o", "link", "show", "qr-" + r.json()["port_id"][:11],
+            ns=f"{host_ns}-qrouter-{router['id']}").stdout
+    assert f"mtu {net['mtu']} " in qr  # the router's leg takes the network's MTU (1450 on vxlan), as Neutron's
 
     # A group without ICMP blocks the ping; adding the rule lets it through, live.
     assert not ping(ns_a, ip_b)

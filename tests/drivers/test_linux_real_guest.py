@@ -64,7 +64,7 @@ def test_a_tcg_guest_gets_its_neutron_address_and_answers_on_its_floating_ip(
             network.ensure_router(RouterSpec(
                 id=ROUTER,
                 interfaces=(RouterPortSpec("c1000000-0000-4000-8000-000000000000", NET, "fa:16:3e:00:90:01",
-                                           "10.90.0.1", "10.90.0.0/24", "10.90.0.1"),),
+                                           "10.90.0.1", "10.90.0.0/24", "10.90.0.1", 1450),),
                 gateway=RouterPortSpec("c2000000-0000-4000-8000-000000000000", PUB, "fa:16:3e:00:71:05",
                                        "203.0.113.5", "203.0.113.0/24", "203.0.113.1"),
                 floating_ips=(FloatingIPSpec("203.0.113.20", "10.90.0.10"),)))

@@ -324,6 +324,7 @@ class RouterPortSpec:
     ip_address: str
     cidr: str  # the subnet the address is on, so the interface gets the right prefix
     gateway_ip: str | None = None  # the subnet's gateway: a router's default route goes there via its gateway
+    mtu: int = 1500  # the network's: a router interface must not send frames its guests cannot take
 
 
 @dataclass(frozen=True)

@@ -294,7 +294,7 @@ class LinuxNetworkDriver(NetworkDriver):
             if name[:3] in ("qr-", "qg-") and name not in wanted:
                 self._ip("link", "delete", name, ns=ns)
         for name, (p, cidrs) in wanted.items():
-            self._plug(p.port_id, self._ensure_bridge(p.network_id), ns, name, p.mac_address, cidrs, 1500)
+            self._plug(p.port_id, self._ensure_bridge(p.network_id, p.mtu), ns, name, p.mac_address, cidrs, p.mtu)
             if not spec.admin_state_up:
                 self._ip("link", "set", name, "down", ns=ns)
         self._ensure_routes(ns, spec)

@@ -73,8 +73,9 @@ def _router_ports(db: Session, port_ids: list[str]) -> list[RouterPortSpec]:
             select(Port, IPAllocation, Subnet).join(IPAllocation, IPAllocation.port_id == Port.id)
             .join(Subnet, Subnet.id == IPAllocation.subnet_id).where(Port.id.in_(port_ids))
             .order_by(Port.created_at, IPAllocation.id)):
+        network = db.get(Network, port.network_id)
         out.append(RouterPortSpec(port.id, port.network_id, port.mac_address, alloc.ip_address, subnet.cidr,
-                                  subnet.gateway_ip))
+                                  subnet.gateway_ip, network.mtu if network is not None else 1500))
     return out
 
 
