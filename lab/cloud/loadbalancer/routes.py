@@ -12,7 +12,7 @@ from starlette.routing import Route
 
 from lab.cloud.errors import BadRequest, NotFound
 from lab.cloud.http import context_of, no_content, query_bool, read_json, respond, service_of
-from lab.cloud.loadbalancer import listeners, loadbalancers, monitors, pools
+from lab.cloud.loadbalancer import listeners, loadbalancers, monitors, pools, traffic
 from lab.cloud.loadbalancer import schemas as S
 from lab.cloud.loadbalancer.quotas import LoadBalancerQuotas
 from lab.cloud.loadbalancer.service import KINDS, LoadBalancerService
@@ -121,6 +121,12 @@ async def batch_members(request: Request) -> Response:
     pools.batch_update_members(_svc(request), context_of(request), request.path_params["pool_id"], parsed,
                                bool(query_bool(request, "additive_only", False)))
     return no_content(202)
+
+
+async def send_traffic(request: Request) -> Response:
+    """POST /lab/v1/loadbalancers/{lb_id}/traffic: the lab's traffic tool (traffic.py), not an Octavia call."""
+    n, port, client = traffic.parse(await read_json(request))
+    return respond(traffic.send(_svc(request), context_of(request), request.path_params["lb_id"], n, port, client))
 
 
 # ---------------------------------------------------------------------------------------------- quotas
@@ -250,3 +256,5 @@ def _lbaas() -> list[Route]:
 routes = [Route("/", root, methods=["GET"]),
           *(Route(f"{version}/lbaas{r.path}", r.endpoint, methods=list(r.methods or ()))
             for version in ("/v2", "/v2.0") for r in _lbaas())]
+# The traffic tool is the lab's, so it lives beside the lab API's routes (and answers in their error style).
+extra_mounts = [("/lab/v1", [Route("/loadbalancers/{lb_id}/traffic", send_traffic, methods=["POST"])])]
