@@ -284,7 +284,10 @@ def test_catalog_providers_and_versions(client: TestClient, as_demo: dict[str, s
     """The token's catalog has load-balancer; GET /load-balancer lists v2; the amphora provider is listed."""
     r = client.get("/identity/v3/auth/catalog", headers=as_demo)
     assert "load-balancer" in [entry["type"] for entry in r.json()["catalog"]]
-    assert [v["id"] for v in client.get("/load-balancer").json()["versions"]] == ["v2.0", "v2"]
+    versions = client.get("/load-balancer").json()["versions"]
+    assert [v["id"] for v in versions][:2] == ["v2.0", "v2.1"]
+    assert [v["id"] for v in versions if v["status"] == "CURRENT"] == ["v2.22"]
+    assert versions[0]["updated"] == "2016-12-11T00:00:00Z" and versions[0]["links"][0]["href"].endswith("/v2")
     names = [p["name"] for p in client.get(f"{LB}/providers", headers=as_demo).json()["providers"]]
     assert "amphora" in names
     assert client.get("/load-balancer/v2.0/lbaas/loadbalancers", headers=as_demo).status_code == 200

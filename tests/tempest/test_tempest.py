@@ -51,7 +51,7 @@ class Suite:
     conf: tempest.conf options the service needs, made from the live cloud (e.g. an image id for compute);
     expected_failures: test id (or id prefix) -> why it fails; reported in the summary, not asserted."""
 
-    service: str  # the tempest.api.<service> package and the catalog type looked for
+    service: str  # the tempest.api.<service> package (or a plugin's dotted test package)
     catalog_type: str
     service_available: str  # the [service_available] option (nova, glance, neutron, cinder), "" if none
     regexes: tuple[str, ...]
@@ -97,7 +97,8 @@ class Outcome:
     output: str
 
     def for_service(self, service: str) -> dict[str, str]:
-        prefix = f"tempest.api.{service}."
+        # A tempest plugin's suite names its test package in full (octavia_tempest_plugin.tests.api.v2).
+        prefix = f"{service}." if "." in service else f"tempest.api.{service}."
         return {test: status for test, status in self.status.items() if test.startswith(prefix)}
 
 

@@ -3,6 +3,7 @@
 from lab.cloud.loadbalancer.loadbalancers import JOBS
 from lab.cloud.loadbalancer.policies import RULES
 from lab.cloud.loadbalancer.quotas import RESOURCES
+from lab.cloud.loadbalancer.tempest import TEMPEST
 from lab.cloud.plugin import CatalogEntry, Meter, Plugin, ServiceSpec
 
 PLUGIN = Plugin(
@@ -15,4 +16,5 @@ PLUGIN = Plugin(
     # Sina Web Services priced a load balancer by the hour, beside instances and public IPs.
     meters=(Meter("loadbalancer", "presence", "load_balancers", "0.025", "hour"),),
     jobs=JOBS,
+    tempest=TEMPEST,
 )
