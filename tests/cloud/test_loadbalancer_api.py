@@ -163,16 +163,19 @@ def test_delete_needs_cascade_and_takes_the_vip_port(client: TestClient, cloud: 
 
 
 def test_another_project_sees_nothing(client: TestClient, cloud: Cloud, as_demo: dict[str, str]) -> None:
-    """Another project's member gets 404 for the load balancer, an empty list, and cannot hang a listener on it."""
+    """Another project's member gets Octavia's 403 for the load balancer and its pool's members (Octavia looks an
+    object up, then checks its project), an empty list, and cannot hang a listener on it or delete it."""
     _subnet, lb, _listener, pool = web_tier(client, cloud, as_demo)
     other = other_headers(client, cloud)
-    assert client.get(f"{LB}/loadbalancers/{lb['id']}", headers=other).status_code == 404
+    assert client.get(f"{LB}/loadbalancers/{lb['id']}", headers=other).status_code == 403
+    assert client.get(f"{LB}/loadbalancers/{lb['id']}/status", headers=other).status_code == 403
     assert client.get(f"{LB}/loadbalancers", headers=other).json()["loadbalancers"] == []
-    assert client.get(f"{LB}/pools/{pool['id']}/members", headers=other).status_code == 404
+    assert client.get(f"{LB}/pools/{pool['id']}/members", headers=other).status_code == 403
     r = client.post(f"{LB}/listeners", headers=other,
                     json={"listener": {"loadbalancer_id": lb["id"], "protocol": "TCP", "protocol_port": 22}})
     assert r.status_code == 400 and r.json()["faultstring"] == f"Load Balancer {lb['id']} not found."
-    assert client.delete(f"{LB}/loadbalancers/{lb['id']}?cascade=true", headers=other).status_code == 404
+    assert client.delete(f"{LB}/loadbalancers/{lb['id']}?cascade=true", headers=other).status_code == 403
+    assert client.get(f"{LB}/loadbalancers/{lb['id']}", headers=as_demo).json()["loadbalancer"]["name"] == "web"
 
 
 def test_quota_refuses_the_next_load_balancer(client: TestClient, cloud: Cloud, as_admin: dict[str, str],

@@ -111,7 +111,7 @@ def test_l7_policy_sends_static_to_a_second_pool(client: TestClient, cloud: Clou
     assert servers
 
 
-def test_bad_traffic_is_400_and_others_see_404(client: TestClient, cloud: Cloud, as_demo: dict[str, str]) -> None:
+def test_bad_traffic_is_400_and_others_get_403(client: TestClient, cloud: Cloud, as_demo: dict[str, str]) -> None:
     lb, _pool, _servers, _members = two_web_servers(client, cloud, as_demo)
     url = f"/lab/v1/loadbalancers/{lb['id']}/traffic"
     for body in ({"traffic": {"requests": 0}}, {"traffic": {"requests": "5"}}, {"traffic": {"path": "x"}},
@@ -119,8 +119,20 @@ def test_bad_traffic_is_400_and_others_see_404(client: TestClient, cloud: Cloud,
         r = client.post(url, headers=as_demo, json=body)
         assert r.status_code == 400, (body, r.text)
         assert "error" in r.json()
-    assert client.post(url, headers=other_headers(client, cloud), json={"traffic": {}}).status_code == 404
+    assert client.post(url, headers=other_headers(client, cloud), json={"traffic": {}}).status_code == 403
     result = traffic(client, as_demo, lb["id"], requests=1, protocol_port=8080)
     assert result["requests"][0]["status"] == 0 and result["errors"] == 1  # no listener there: refused
     stats = client.get(f"{LB}/loadbalancers/{lb['id']}/stats", headers=as_demo).json()["stats"]
     assert (stats["total_connections"], stats["request_errors"]) == (1, 1)
+
+
+def test_lists_filter_by_parent_and_fields(client: TestClient, cloud: Cloud, as_demo: dict[str, str]) -> None:
+    """`?loadbalancer_id=` keeps one load balancer's listeners (octavia-tempest-plugin lists them so), and
+    `?fields=name` on the providers answers only names."""
+    _subnet, lb, listener, _pool = web_tier(client, cloud, as_demo)
+    _subnet, other_lb, _l, _p = web_tier(client, cloud, as_demo)
+    found = client.get(f"{LB}/listeners?loadbalancer_id={lb['id']}", headers=as_demo).json()["listeners"]
+    assert [li["id"] for li in found] == [listener["id"]]
+    assert other_lb["id"] != lb["id"]
+    providers = client.get(f"{LB}/providers?fields=name", headers=as_demo).json()["providers"]
+    assert providers == [{"name": "amphora"}, {"name": "octavia"}]

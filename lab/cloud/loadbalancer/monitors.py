@@ -34,6 +34,9 @@ HTTP_TYPES = ("HTTP", "HTTPS")
 # Which monitor types a pool of each protocol can have (UDP pools: UDP-CONNECT, and since Ussuri HTTP and TCP).
 POOL_MONITORS = {"UDP": ("UDP-CONNECT", "HTTP", "TCP", "PING")}
 MAX_RULES = 50
+# Octavia bounds the timeout by the delay only for UDP pools (_validate_healthmonitor_request_for_udp).
+_UDP_DELAY = ("The request delay value {delay} should be larger than the request timeout value {timeout} for UDP "
+              "health monitor type.")
 
 
 def _http_fields(kind: str, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -62,8 +65,8 @@ def create_monitor(svc: LoadBalancerService, ctx: RequestContext, attrs: dict[st
         if kind not in POOL_MONITORS.get(pool.protocol, (*HTTP_TYPES, "PING", "TCP", "TLS-HELLO")):
             raise validation(f"The associated pool protocol is {pool.protocol}, so only a "
                              f"{', '.join(POOL_MONITORS.get(pool.protocol, ()))} health monitor is supported.")
-        if attrs["timeout"] > attrs["delay"]:
-            raise validation("The timeout value must be less than or equal to the delay value.")
+        if pool.protocol == "UDP" and attrs["timeout"] >= attrs["delay"]:
+            raise validation(_UDP_DELAY.format(delay=attrs["delay"], timeout=attrs["timeout"]))
         http = _http_fields(kind, attrs)
         if kind in HTTP_TYPES:
             http = {"http_method": "GET", "url_path": "/", "expected_codes": "200", **http}
@@ -103,8 +106,9 @@ def update_monitor(svc: LoadBalancerService, ctx: RequestContext, monitor_id: st
         monitor, lb = _monitor_lb(svc, db, ctx, monitor_id, "put")
         http = _http_fields(monitor.type, attrs)
         delay, timeout = attrs.get("delay") or monitor.delay, attrs.get("timeout") or monitor.timeout
-        if timeout > delay:
-            raise validation("The timeout value must be less than or equal to the delay value.")
+        pool = db.get(Pool, monitor.pool_id)
+        if pool is not None and pool.protocol == "UDP" and timeout >= delay:
+            raise validation(_UDP_DELAY.format(delay=delay, timeout=timeout))
         lock(db, lb)
         for key in ("name", "admin_state_up", "delay", "timeout", "max_retries", "max_retries_down", "tags"):
             if attrs.get(key) is not None:

@@ -170,7 +170,9 @@ async def delete_quota(request: Request) -> Response:
 
 # ---------------------------------------------------------------------------------------------- providers, flavors
 async def list_providers(request: Request) -> Response:
-    return respond({"providers": _svc(request).providers(context_of(request))})
+    fields = [f for v in request.query_params.getlist("fields") for f in v.split(",") if f]
+    found = _svc(request).providers(context_of(request))
+    return respond({"providers": [{k: v for k, v in p.items() if k in fields} if fields else p for p in found]})
 
 
 def capabilities(what: str) -> Endpoint:
