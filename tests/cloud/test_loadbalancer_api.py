@@ -173,7 +173,7 @@ def test_another_project_sees_nothing(client: TestClient, cloud: Cloud, as_demo:
     assert client.get(f"{LB}/pools/{pool['id']}/members", headers=other).status_code == 403
     r = client.post(f"{LB}/listeners", headers=other,
                     json={"listener": {"loadbalancer_id": lb["id"], "protocol": "TCP", "protocol_port": 22}})
-    assert r.status_code == 400 and r.json()["faultstring"] == f"Load Balancer {lb['id']} not found."
+    assert r.status_code == 403 and r.json()["faultcode"] == "Client"
     assert client.delete(f"{LB}/loadbalancers/{lb['id']}?cascade=true", headers=other).status_code == 403
     assert client.get(f"{LB}/loadbalancers/{lb['id']}", headers=as_demo).json()["loadbalancer"]["name"] == "web"
 

@@ -136,3 +136,17 @@ def test_lists_filter_by_parent_and_fields(client: TestClient, cloud: Cloud, as_
     assert other_lb["id"] != lb["id"]
     providers = client.get(f"{LB}/providers?fields=name", headers=as_demo).json()["providers"]
     assert providers == [{"name": "amphora"}, {"name": "octavia"}]
+
+
+def test_octavia_rules_the_plugin_checks(client: TestClient, cloud: Cloud, as_demo: dict[str, str]) -> None:
+    """An IPv6 allowed CIDR on an IPv4 VIP is 400; an L7 policy moved past the end of its list lands last, and
+    positions stay 1..n (octavia-tempest-plugin asserts both)."""
+    _subnet, lb, listener, pool = web_tier(client, cloud, as_demo)
+    r = client.put(f"{LB}/listeners/{listener['id']}", headers=as_demo,
+                   json={"listener": {"allowed_cidrs": ["2001:db8::/64"]}})
+    assert r.status_code == 400 and "IP version incompatible" in r.json()["faultstring"]
+    policy = post(client, cloud, as_demo, "l7policies", "l7policy",
+                  {"listener_id": listener["id"], "action": "REDIRECT_TO_POOL", "redirect_pool_id": pool["id"]})
+    r = client.put(f"{LB}/l7policies/{policy['id']}", headers=as_demo, json={"l7policy": {"position": 2}})
+    assert r.status_code == 200 and r.json()["l7policy"]["position"] == 1
+    assert lb["vip_address"]

@@ -65,9 +65,6 @@ def quota_met(label: str) -> Forbidden:
     return Forbidden(f"Quota has been met for resources: {label}")
 
 
-def visible(ctx: RequestContext, project_id: str) -> bool:
-    """Octavia scopes lookups by project unless the caller may read globally (an operator)."""
-    return ctx.is_admin or project_id == ctx.project_id
 
 
 def find(db: Session, ctx: RequestContext, model: type[Any], object_id: str) -> Any:

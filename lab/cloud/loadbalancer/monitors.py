@@ -58,7 +58,7 @@ def create_monitor(svc: LoadBalancerService, ctx: RequestContext, attrs: dict[st
 
     def make(db: Session) -> dict[str, Any]:
         pool = db.get(Pool, attrs["pool_id"])
-        if pool is None or not (ctx.is_admin or pool.project_id == ctx.project_id):
+        if pool is None:  # another project's: the policy check below answers 403, as Octavia's
             raise invalid_subresource("Pool", attrs["pool_id"])
         svc.cloud.policy.enforce(ctx, "os_load-balancer_api:healthmonitor:post", pool.project_id)
         kind = attrs["type"]
@@ -172,7 +172,7 @@ def create_policy(svc: LoadBalancerService, ctx: RequestContext, attrs: dict[str
 
     def make(db: Session) -> dict[str, Any]:
         listener = db.get(Listener, attrs["listener_id"])
-        if listener is None or not (ctx.is_admin or listener.project_id == ctx.project_id):
+        if listener is None:  # another project's: the policy check below answers 403, as Octavia's
             raise invalid_subresource("Listener", attrs["listener_id"])
         svc.cloud.policy.enforce(ctx, "os_load-balancer_api:l7policy:post", listener.project_id)
         fields = _policy_fields(db, listener, attrs, attrs["action"])
@@ -212,9 +212,15 @@ def update_policy(svc: LoadBalancerService, ctx: RequestContext, policy_id: str,
         fields = _policy_fields(db, listener, {**current, **attrs}, action)
         lb = _listener_lb(db, listener)
         lock(db, lb)
-        for key in ("name", "description", "admin_state_up", "tags", "position"):
+        for key in ("name", "description", "admin_state_up", "tags"):
             if attrs.get(key) is not None:
                 setattr(policy, key, attrs[key])
+        if attrs.get("position") is not None:  # Octavia's ordered list: positions stay 1..n
+            order = [p for p in db.scalars(select(L7Policy).where(L7Policy.listener_id == listener.id)
+                                           .order_by(L7Policy.position, L7Policy.created_at)) if p.id != policy.id]
+            order.insert(min(attrs["position"], len(order) + 1) - 1, policy)
+            for n, row in enumerate(order, 1):
+                row.position = n
         policy.action = action
         for key, value in fields.items():
             setattr(policy, key, value)
