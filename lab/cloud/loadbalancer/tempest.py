@@ -4,14 +4,16 @@ why, and the tempest.conf options the plugin reads.
 
 The selection is bounded (the plugin has some 600 API tests, most of them the same create/show/update/delete
 repeated for every protocol and algorithm): every load balancer, L7 policy, L7 rule and provider test, and the
-HTTP round-robin variants of the listener, pool, member and health monitor tests."""
+HTTP round-robin variants of the listener, pool, member and health monitor tests. Its first run here: 54 passed,
+the 2 listed below failed, 1 skipped (IPv6), in about two minutes."""
 
 from __future__ import annotations
 
 from lab.cloud.loadbalancer.loadbalancers import PROVIDERS
 from lab.cloud.plugin import AdminGet, Tempest
 
-API = r"octavia_tempest_plugin\.tests\.api\.v2\."
+API = r"octavia_tempest_plugin\.tests\.api\.v2\."  # for the regexes
+TESTS = "octavia_tempest_plugin.tests.api.v2."  # for test ids
 
 
 def conf(get: AdminGet) -> dict[str, dict[str, str]]:
@@ -49,5 +51,13 @@ TEMPEST = Tempest(
         API + r"test_pool\.PoolAPITest\.test_HTTP_RR_",
         API + r"test_member\.MemberAPITest\.test_(ipv4_)?HTTP_RR_",
         API + r"test_healthmonitor\.HealthMonitorAPITest\.test_RR_HTTP_",
-    ), expected_failures={}, conf="lab.cloud.loadbalancer.tempest:conf",
+    ), expected_failures={
+        TESTS + "test_load_balancer.LoadBalancerAPITest.test_load_balancer_ipv4_create$":
+            "its RBAC check has other projects' members create a load balancer on the test project's subnet; Octavia "
+            "looks the subnet up with its service account and allows it, the lab refuses a subnet the caller cannot "
+            "see (400 'Subnet ... not found'), so that no student puts a port on another student's network",
+        TESTS + "test_load_balancer.LoadBalancerAPITest.test_load_balancer_failover$":
+            "it lists the amphorae (GET /v2/octavia/amphorae, an operator API); the lab boots no amphora and does "
+            "not serve that API (the failover itself is served, a PENDING_UPDATE round trip)",
+    }, conf="lab.cloud.loadbalancer.tempest:conf",
 )
