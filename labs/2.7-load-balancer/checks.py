@@ -50,8 +50,7 @@ def check_loadbalancer(env):
 
 
 def check_pool(env):
-    """lab-lb's HTTP listener on port 80 sends to a ROUND_ROBIN pool whose members are lab-web1 and lab-web2 on
-    port 80."""
+    """lab-lb's HTTP listener on port 80 sends to a ROUND_ROBIN pool holding lab-web1 and lab-web2 (port 80)."""
     pool = _pool(env)
     assert pool.lb_algorithm == "ROUND_ROBIN", f"the pool balances by {pool.lb_algorithm}, not ROUND_ROBIN"
     members = {(m.address, m.protocol_port) for m in _members(env, pool)}
