@@ -10,6 +10,7 @@ code names a service to find its hooks. A plugin says, as data:
     quotas      its quota resources (`lab.cloud.quotas.Resource`: default limit and how usage is counted)
     meters      what billing meters of it (`Meter`: an event resource type, how it is measured, its price)
     jobs        its worker job handlers (`lab.cloud.worker.Handler` by job kind)
+    periodic    what the worker runs every so many seconds of lab time (`Periodic`: telemetry's collector)
     screens     its console screens (`Screen`: a "module:Class" of `lab.tui`, shown when its catalog type is)
     tempest     the tempest suite that tests it (`Tempest`), if any
 
@@ -80,6 +81,17 @@ class Meter:
     category: str
     price: str = "0"
     unit: str = "hour"
+
+
+@dataclass(frozen=True)
+class Periodic:
+    """A task the worker thread runs every `every` seconds of lab time (and once at start, and once after a
+    clock jump, however long): `run` is "module:function" taking the `Cloud`. It keeps its own progress in the
+    database, so it needs no job row (a job that re-queues itself forever would never let the queue drain)."""
+
+    name: str
+    every: float
+    run: str
 
 
 @dataclass(frozen=True)
@@ -184,6 +196,7 @@ class Plugin:
     quotas: tuple[Resource, ...] = ()
     meters: tuple[Meter, ...] = ()
     jobs: Mapping[str, Handler] = field(default_factory=dict)
+    periodic: tuple[Periodic, ...] = ()
     screens: tuple[Screen, ...] = ()
     tempest: Tempest | None = None
 
