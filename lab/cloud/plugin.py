@@ -112,7 +112,8 @@ AdminGet = Callable[[str], dict[str, Any]]  # GET a path of a live lab as its ad
 
 @dataclass(frozen=True)
 class Tempest:
-    """The tempest tests of a service: the `tempest.api.<package>` tests matched by `regexes` must pass;
+    """The tempest tests of a service: the `tempest.api.<package>` tests (or, for a tempest plugin's, the tests
+    under `package` when it is a dotted module path) matched by `regexes` must pass;
     `expected_failures` maps a test id (or id prefix) to why it fails (reported, not asserted); `conf` names a
     function ("module:function") that, given an `AdminGet`, returns the tempest.conf options the service needs
     from a live lab (an image id, the public network)."""
