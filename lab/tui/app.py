@@ -66,7 +66,8 @@ class StackLabApp(App[None]):
         # Naming command_palette here replaces Textual's own ctrl+p binding, so both keys are listed.
         Binding("ctrl+p", "command_palette", "Command palette", show=False, priority=True),
         Binding("colon", "command_palette", "Command palette", show=False, key_display=":"),
-        *[Binding(str(i), f"go_index({i})", f"Screen {i}", show=False) for i in range(1, 10)],
+        # 1-9 then 0 for the tenth, as on the keyboard's number row; later screens are in the command palette.
+        *[Binding(str(i % 10), f"go_index({i})", f"Screen {i}", show=False) for i in range(1, 11)],
     ]
 
     # Why the cloud does not answer, or None while it does (the banner on every screen watches this).
@@ -120,7 +121,7 @@ class StackLabApp(App[None]):
             self.screen.refresh_data()
 
     def nav_entries(self) -> list[tuple[str, str, str]]:
-        return [(nav.mode, str(i), nav.title) for i, nav in enumerate(self.navs, start=1)]
+        return [(nav.mode, str(i % 10) if i <= 10 else "", nav.title) for i, nav in enumerate(self.navs, start=1)]
 
     def on_connection_changed(self, message: ConnectionChanged) -> None:
         if message.problem is None and self.offline is not None:
@@ -163,7 +164,7 @@ class StackLabApp(App[None]):
             if binding.description in TEXTUAL_KEYS:  # Textual's own keys on every screen: listed last
                 where = "widget"
             sections[where].append((display, binding.description))
-        sections["app"] += [("1-9", "go to the screen with that number in the bar at the top")]
+        sections["app"] += [("1-9, 0", "go to the screen with that number in the bar at the top (0: the tenth)")]
         keys = [*sections["screen"], *sorted(sections["app"]), *sorted(sections["widget"])]
         nav = next((n.title for n in self.navs if n.mode == self.current_mode), "the console")
         self.push_screen(HelpScreen(nav, keys))

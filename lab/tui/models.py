@@ -326,3 +326,35 @@ class LbMember:
     weight: int
     operating_status: str
     raw: Raw = _raw()
+
+
+@dataclass(frozen=True)
+class Stack:
+    id: str
+    name: str
+    status: str
+    reason: str
+    created: str
+    raw: Raw = _raw()
+
+
+@dataclass(frozen=True)
+class StackResource:
+    id: str  # the resource's physical id ("" while none)
+    stack: str
+    name: str
+    type: str
+    status: str
+    reason: str
+    raw: Raw = _raw()
+
+
+@dataclass(frozen=True)
+class StackEvent:
+    id: str
+    stack: str
+    time: str
+    resource: str
+    status: str
+    reason: str
+    raw: Raw = _raw()

@@ -158,7 +158,9 @@ def test_screens_follow_the_catalog(demo_client: CloudClient) -> None:
             assert modes[:6] == ["overview", "servers", "images", "keypairs", "networks", "volumes"]
             assert ("billing" in modes) == ("billing" in app.services)
             assert ("labs" in modes) == ("stacklab" in app.services)
-            await pilot.press(str(len(modes)))
+            key = app.nav_entries()[-1][1]  # "0" for the tenth
+            assert key == str(len(modes) % 10)
+            await pilot.press(key)
             await until(pilot, lambda: app.current_mode == modes[-1], "the last screen")
 
     asyncio.run(drive())

@@ -11,7 +11,7 @@ def nav_markup(entries: Sequence[tuple[str, str, str]], current: str) -> str:
     """Content markup for (mode, key, title) entries, the current one highlighted, each a click target."""
     parts = []
     for mode, key, title in entries:
-        label = f" [b]{key}[/b]:{title} "
+        label = f" [b]{key}[/b]:{title} " if key else f" {title} "
         if mode == current:
             label = f"[reverse bold]{label}[/]"
         parts.append(f"[@click=app.go('{mode}')]{label}[/]")
