@@ -366,6 +366,10 @@ def _rebuild(compute: ComputeService, ctx: RequestContext, server_id: str, args:
     compute.lifecycle.rebuild_server(ctx, server_id, req)
     view = compute.servers.get_server(ctx, server_id)
     body = _server_body(compute, ctx, view, v, full=False)
+    if v >= mv.REBUILD_KEY_NAME:  # the rebuild answer names the key (2.54) and the user data (2.57)
+        body["key_name"] = view.server.key_name
+    if v >= mv.NO_PERSONALITY:
+        body["user_data"] = view.server.user_data
     body["adminPass"] = req.admin_pass or schemas.new_password()
     return respond({"server": body}, 202)
 

@@ -77,6 +77,13 @@ def invalid(field: str, value: Any, reason: str) -> BadRequest:
     return BadRequest(f"Invalid input for field/attribute {field}. Value: {value}. {reason}")
 
 
+def _unexpected(extra: set[str]) -> str:
+    """jsonschema's wording for extra keys, as Nova's 400 carries it."""
+    names = sorted(extra)
+    listed = ", ".join(repr(n) for n in names)
+    return f"Additional properties are not allowed ({listed} {'was' if len(names) == 1 else 'were'} unexpected)"
+
+
 def _string(body: dict[str, Any], key: str, *, required: bool = False, min_len: int = 0, max_len: int = 255,
             field: str | None = None) -> str | None:
     field = field or key
@@ -361,8 +368,7 @@ def parse_server_update(body: dict[str, Any], version: Version = mv.MIN) -> dict
     allowed |= {"hostname"} if version >= mv.HOSTNAME else set()
     extra = set(server) - allowed
     if extra:
-        raise invalid("server", server, f"Additional properties are not allowed ({', '.join(sorted(extra))} "
-                      "were unexpected)")
+        raise invalid("server", server, _unexpected(extra))
     changes: dict[str, Any] = {}
     if "name" in server:
         changes["name"] = _name(server)
@@ -393,8 +399,7 @@ def parse_keypair_create(body: dict[str, Any], version: Version = mv.MIN) -> Key
     allowed |= {"user_id"} if version >= mv.KEYPAIR_USER_ID else set()
     extra = set(keypair) - allowed
     if extra:
-        raise invalid("keypair", keypair, f"Additional properties are not allowed ({', '.join(sorted(extra))} "
-                      "were unexpected)")
+        raise invalid("keypair", keypair, _unexpected(extra))
     name = _string(keypair, "name", required=True, min_len=1)
     assert name is not None
     pattern = KEYPAIR_NAME_292 if version >= mv.NO_KEYPAIR_GENERATION else KEYPAIR_NAME
