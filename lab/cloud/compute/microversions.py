@@ -4,7 +4,7 @@ The lab advertises 2.1-2.93, as a Zed cloud does (nova/api/openstack/api_version
 below names a version where a body changes, as Nova's code names the feature; renderers and validators
 (schemas.py) compare the request's version against them (`version >= EMBEDDED_FLAVOR`). `CHANGES` lists every
 version of the range with what it changes here, or ("-" first) why it changes nothing the lab serves;
-course/reference/api-compute.md shows the same table, and a test keeps the two equal.
+course/reference/api-subset.md shows the same table, and a test keeps the two equal.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ CHANGES: dict[str, str] = {
     "2.4": "- `reserved` in os-fixed-ips (a nova-network API, not served).",
     "2.5": "- The ip6 server list filter for non-admins (not served).",
     "2.6": "- POST /servers/{id}/remote-consoles (graphical consoles are not served; the console log is).",
-    "2.7": "addTenantAccess to a public flavor is 409.",
+    "2.7": "- addTenantAccess to a public flavor is 409 (the lab answers so at every version).",
     "2.8": "- The mks remote console (not served).",
     "2.9": "Servers carry `locked`.",
     "2.10": "Admins create, show, list and delete another user's key pairs with `user_id`.",
@@ -77,8 +77,8 @@ CHANGES: dict[str, str] = {
     "2.23": "- `migration_type` and GET /servers/{id}/migrations (no migrations).",
     "2.24": "- Abort of live migrations (no migrations).",
     "2.25": "- os-migrateLive's automatic block_migration (no migrations).",
-    "2.26": "Servers carry `tags`; /servers/{id}/tags lists, sets and deletes them; `tags`, `tags-any`, "
-            "`not-tags` and `not-tags-any` filter server lists.",
+    "2.26": "Servers carry `tags` (set at create from 2.52); the /servers/{id}/tags API and the tag filters of "
+            "server lists are not served (see the differences page).",
     "2.27": "The OpenStack-API-Version header (the legacy X-OpenStack-Nova-API-Version header is read too).",
     "2.28": "- cpu_info as an object in hypervisor details (the lab shows the string, as before 2.28: see the "
             "differences page).",
@@ -112,7 +112,7 @@ CHANGES: dict[str, str] = {
     "2.53": "Compute services and hypervisors are named by UUID; PUT /os-services/{id} sets `status`, "
             "`disabled_reason` and `forced_down`.",
     "2.54": "Rebuild takes `key_name`.",
-    "2.55": "Flavors carry `description` (create takes it; PUT /flavors/{id} updates it).",
+    "2.55": "Flavors carry `description` (create takes it; PUT /flavors/{id}, which updates it, is not served).",
     "2.56": "- migrate with a `host` (no migrations).",
     "2.57": "`personality` is refused by create and rebuild; rebuild takes `user_data`; the injected-file "
             "quotas and limits are gone.",
@@ -124,14 +124,14 @@ CHANGES: dict[str, str] = {
     "2.63": "Servers carry `trusted_image_certificates` (null: certificate validation is not served).",
     "2.64": "Server groups take and show `policy` and `rules` instead of `policies`, and no `metadata`.",
     "2.65": "- Abort of queued live migrations (no migrations).",
-    "2.66": "`changes-before` filters server lists.",
+    "2.66": "- The `changes-before` filter (not served; `changes-since` is).",
     "2.67": "- `volume_type` in block_device_mapping_v2 (booting from volume is not served).",
     "2.68": "- evacuate and live-migrate without `force` (neither served).",
     "2.69": "- Minimal answers for servers in down cells (one cell, never down).",
     "2.70": "Interfaces and volume attachments carry `tag`.",
     "2.71": "A server shown, updated or rebuilt carries `server_groups`.",
     "2.72": "- Neutron ports with resource requests at create (no QoS minimum bandwidth).",
-    "2.73": "Servers carry `locked_reason`; lock takes `locked_reason`; `locked` filters server lists.",
+    "2.73": "Servers carry `locked_reason`; lock takes `locked_reason` (the `locked` list filter is not served).",
     "2.74": "- `host` and `hypervisor_hostname` at create (one host: the lab refuses them).",
     "2.75": "Update and rebuild answer the whole server as show does; a flavor's swap is 0 rather than \"\".",
     "2.76": "- The power-update external event (not served).",
@@ -146,7 +146,8 @@ CHANGES: dict[str, str] = {
     "2.85": "- PUT of a volume attachment's delete_on_termination (not served).",
     "2.86": "- Validation of flavor extra specs (the lab keeps any extra spec).",
     "2.87": "- Stable rescue of volume-backed servers (no volume-backed servers).",
-    "2.88": "Hypervisors lose cpu_info, current_workload, disk and memory counters; /statistics is 404.",
+    "2.88": "Hypervisors lose cpu_info, current_workload and the disk, memory and vcpu counters and show "
+            "`uptime`; /statistics and /{id}/uptime are 404.",
     "2.89": "Volume attachments carry `attachment_id` and `bdm_uuid`, and no `id`.",
     "2.90": "Create, update and rebuild take `hostname`; OS-EXT-SRV-ATTR:hostname is shown to everyone.",
     "2.91": "- unshelve to a host (one host).",

@@ -230,7 +230,7 @@ def _server_query(request: Request) -> ServerQuery:
         ip=query_value(request, "ip"), host=query_value(request, "host"), limit=query_int(request, "limit"),
         marker=query_value(request, "marker"),
         all_tenants=all_tenants is not None and all_tenants.lower() not in ("0", "false", "no", "off"),
-        detail=request.url.path.endswith("/detail"))
+        detail=request.url.path.endswith("/detail"), strict_status=_v(request) >= mv.STRICT_STATUS)
 
 
 async def list_servers(request: Request) -> Response:

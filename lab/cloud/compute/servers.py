@@ -70,6 +70,7 @@ class ServerQuery:
     host: str | None = None  # admins only (Nova ignores it for others)
     limit: int | None = None
     marker: str | None = None
+    strict_status: bool = False  # 2.38: an unknown status is 400
 
 
 def check_flavor_fits_image(ram_mb: int, root_gb: int, image: dict[str, Any]) -> None:
@@ -225,6 +226,8 @@ class Servers(ComputePart):
         if q.status is not None:
             wanted = STATUS_FILTERS.get(q.status.upper())
             if wanted is None:
+                if q.strict_status:  # 2.38
+                    raise BadRequest("Invalid status value")
                 return []  # Nova (before 2.38) answers an unknown status with an empty list
             vm_states, task_states = wanted
             query = query.where(Server.vm_state.in_(vm_states))
