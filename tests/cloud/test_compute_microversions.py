@@ -207,6 +207,21 @@ def test_create_image_and_attachments(client: TestClient, cloud: Cloud, as_demo:
                   client.get(f"{path}/os-volume_attachments/{volume['id']}", headers=at(as_demo, "2.89")))
 
 
+
+def test_instance_actions_per_microversion(client: TestClient, cloud: Cloud, as_demo: dict[str, str],
+                                           as_admin: dict[str, str]) -> None:
+    """updated_at (2.58), the events' hostId and host (2.62), their details (2.84), as tempest's schemas say."""
+    server = create_server(client, cloud, at(as_demo, "2.93"), networks="auto")
+    path = f"{API}/servers/{server['id']}/os-instance-actions"
+    for version, module in (("2.58", "v2_58"), ("2.62", "v2_62"), ("2.84", "v2_84")):
+        listed = client.get(path, headers=at(as_demo, version))
+        assert_schema(f"compute.{module}.servers", "list_instance_actions", listed)
+        request_id = listed.json()["instanceActions"][0]["request_id"]
+        for headers in (as_demo, as_admin):
+            assert_schema(f"compute.{module}.servers", "show_instance_action",
+                          client.get(f"{path}/{request_id}", headers=at(headers, version)))
+
+
 def test_version_negotiation(client: TestClient, as_demo: dict[str, str]) -> None:
     """The version document advertises 2.1-2.93; no header is 2.1, `latest` 2.93, echoed in both headers;
     outside the range is Nova's 406, an unparsable version 400."""

@@ -491,7 +491,7 @@ async def list_instance_actions(request: Request) -> Response:
     """GET /servers/{id}/os-instance-actions: the server's history (`openstack server event list`)."""
     compute, ctx, _ = _compute(request)
     actions = compute.instance_actions.list_instance_actions(ctx, request.path_params["server_id"])
-    return respond({"instanceActions": [schemas.instance_action(a) for a in actions]})
+    return respond({"instanceActions": [schemas.instance_action(a, version=_v(request)) for a in actions]})
 
 
 async def show_instance_action(request: Request) -> Response:
@@ -499,7 +499,9 @@ async def show_instance_action(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
     action = compute.instance_actions.get_instance_action(ctx, request.path_params["server_id"],
                                                           request.path_params["request_id"])
-    return respond({"instanceAction": schemas.instance_action(action, events=True)})
+    return respond({"instanceAction": schemas.instance_action(
+        action, events=True, version=_v(request), host=compute.servers.host,
+        admin=compute.servers.extended_attributes(ctx))})
 
 
 async def server_metadata(request: Request) -> Response:

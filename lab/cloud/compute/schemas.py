@@ -832,18 +832,29 @@ EVENT_NAMES = {"create": "compute__do_build_and_run_instance", "delete": "comput
 API_ONLY_ACTIONS = ("lock", "unlock")
 
 
-def instance_action(action: InstanceAction, events: bool = False) -> dict[str, Any]:
-    """An os-instance-actions entry; with `events`, the one compute event it had."""
+def instance_action(action: InstanceAction, events: bool = False, version: Version = mv.MIN, *,
+                    host: str | None = None, admin: bool = False) -> dict[str, Any]:
+    """An os-instance-actions entry; with `events`, the one compute event it had: `updated_at` from 2.58,
+    the event's `hostId` (and `host` for admins) from 2.62, its `details` (admins) from 2.84."""
     body: dict[str, Any] = {"action": action.action, "instance_uuid": action.instance_uuid,
                             "request_id": action.request_id, "user_id": action.user_id,
                             "project_id": action.project_id, "start_time": _usage_time(action.start_time),
                             "message": action.message}
+    if version >= mv.Version(2, 58):
+        body["updated_at"] = _usage_time(action.finish_time or action.start_time)
     if events:
         body["events"] = [] if action.action in API_ONLY_ACTIONS else [{
             "event": EVENT_NAMES.get(action.action, f"compute_{action.action}"),
             "start_time": _usage_time(action.start_time),
             "finish_time": _usage_time(action.finish_time or action.start_time), "result": action.result,
             "traceback": action.fault}]
+        for event in body["events"]:
+            if version >= mv.Version(2, 62):
+                event["hostId"] = host_id(action.project_id or "", host)
+                if admin:
+                    event["host"] = host
+            if version >= mv.Version(2, 84) and admin:
+                event["details"] = action.fault
     return body
 
 

@@ -4,6 +4,7 @@ options the service needs."""
 
 from __future__ import annotations
 
+from lab.cloud.compute import microversions
 from lab.cloud.plugin import AdminGet, Tempest
 
 # The scheduler filters this cloud honours (server_groups.py, hosts.py), as tempest.conf names Nova's.
@@ -11,10 +12,10 @@ FILTERS = "ComputeFilter,ServerGroupAffinityFilter,ServerGroupAntiAffinityFilter
 
 
 def conf(get: AdminGet) -> dict[str, dict[str, str]]:
-    """Nova at microversion 2.1 with the fake driver: the bootstrap cirros image and m1.tiny / m1.nano, quick
-    builds, the actions the fake driver does (pause, suspend, shelve, rescue, password changes), and not what a
-    one-host cloud or a simulated guest cannot (SSH, migrations, consoles, backups through the compute images
-    API...)."""
+    """Nova at microversions 2.1-2.93 (tempest runs each test at the lowest version it needs) with the fake
+    driver: the bootstrap cirros image and m1.tiny / m1.nano, quick builds, the actions the fake driver does
+    (pause, suspend, shelve, rescue, password changes), and not what a one-host cloud or a simulated guest
+    cannot (SSH, migrations, consoles, backups through the compute images API...)."""
     image = get("/image/v2/images?name=cirros")["images"][0]["id"]
     # `snapshot` gates tests of createBackup and of Nova's deprecated /images proxy, neither served here
     # (createImage itself works: tests/e2e/test_compute_actions_cli.py).
@@ -26,7 +27,9 @@ def conf(get: AdminGet) -> dict[str, dict[str, str]]:
                 "disk_config")
     return {
         "compute": {"image_ref": image, "image_ref_alt": image, "flavor_ref": "1", "flavor_ref_alt": "42",
-                    "build_interval": "1", "build_timeout": "60", "min_compute_nodes": "1"},
+                    "build_interval": "1", "build_timeout": "60", "min_compute_nodes": "1",
+                    "min_microversion": microversions.RANGE.min_version,
+                    "max_microversion": microversions.RANGE.max_version},
         "compute-feature-enabled": {**{name: "false" for name in disabled}, "resize": "true",
                                     "pause": "true", "suspend": "true", "shelve": "true", "rescue": "true",
                                     "change_password": "true", "interface_attach": "true",
