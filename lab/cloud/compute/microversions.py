@@ -57,9 +57,9 @@ CHANGES: dict[str, str] = {
            "root_device_name and user_data.",
     "2.4": "- `reserved` in os-fixed-ips (a nova-network API, not served).",
     "2.5": "- The ip6 server list filter for non-admins (not served).",
-    "2.6": "- POST /servers/{id}/remote-consoles (graphical consoles are not served; the console log is).",
+    "2.6": "POST /servers/{id}/remote-consoles (vnc/novnc and serial/serial, as the older actions offer).",
     "2.7": "- addTenantAccess to a public flavor is 409 (the lab answers so at every version).",
-    "2.8": "- The mks remote console (not served).",
+    "2.8": "remote-consoles takes protocol `mks` (its webmks type is Nova's 400 \"Unavailable console type\" here).",
     "2.9": "Servers carry `locked`.",
     "2.10": "Admins create, show, list and delete another user's key pairs with `user_id`.",
     "2.11": "Compute services carry `forced_down`.",
@@ -106,7 +106,8 @@ CHANGES: dict[str, str] = {
             "instead of an id with links.",
     "2.48": "- Standard VM diagnostics (diagnostics are not served).",
     "2.49": "- Tagged attach of interfaces and volumes (the tag is accepted and not kept).",
-    "2.50": "- server_groups in os-quota-class-sets (the lab's quota classes show what the quota engine holds).",
+    "2.50": "os-quota-class-sets leave out the network quotas (server_groups and server_group_members are shown "
+            "at every version).",
     "2.51": "- `volume-extended` external events (not served).",
     "2.52": "Server create takes `tags`.",
     "2.53": "Compute services and hypervisors are named by UUID; PUT /os-services/{id} sets `status`, "

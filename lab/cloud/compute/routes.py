@@ -368,7 +368,8 @@ def _rebuild(compute: ComputeService, ctx: RequestContext, server_id: str, args:
     body = _server_body(compute, ctx, view, v, full=False)
     if v >= mv.REBUILD_KEY_NAME:  # the rebuild answer names the key (2.54) and the user data (2.57)
         body["key_name"] = view.server.key_name
-    if v >= mv.NO_PERSONALITY:
+    if v >= mv.NO_PERSONALITY:  # shown as `user_data`, not OS-EXT-SRV-ATTR:user_data (Nova's rebuild view)
+        body.pop("OS-EXT-SRV-ATTR:user_data", None)
         body["user_data"] = view.server.user_data
     body["adminPass"] = req.admin_pass or schemas.new_password()
     return respond({"server": body}, 202)
@@ -405,6 +406,21 @@ def _remote_console(action: str) -> Action:
         url = compute.consoles.get_console_url(ctx, server_id, action, kind)
         return respond({"console": {"type": kind, "url": url}})
     return run
+
+
+# remote-consoles (2.6): (protocol, type) -> the older action that offers that console here.
+REMOTE_CONSOLES = {"vnc": "os-getVNCConsole", "serial": "os-getSerialConsole", "spice": "os-getSPICEConsole",
+                   "rdp": "os-getRDPConsole", "mks": "os-getMKSConsole"}
+
+
+async def remote_console(request: Request) -> Response:
+    """POST /servers/{id}/remote-consoles (2.6; what `openstack console url show` asks from 2.6 on)."""
+    _since(request, mv.Version(2, 6))
+    compute, ctx, _ = _compute(request)
+    protocol, kind = schemas.parse_remote_console(await read_json(request), _v(request))
+    server_id = request.path_params["server_id"]
+    url = compute.consoles.get_console_url(ctx, server_id, REMOTE_CONSOLES[protocol], kind)
+    return respond({"remote_console": {"protocol": protocol, "type": kind, "url": url}})
 
 
 async def console_page(request: Request) -> Response:
@@ -657,10 +673,11 @@ async def quota_class_set(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
     name = request.path_params["class_name"]
     if request.method == "GET":
-        return respond(schemas.quota_class_set(name, compute.hosts.show_quota_class(ctx, name)))
-    known = set(cloud_of(request).quotas.defaults("compute"))
+        return respond(schemas.quota_class_set(name, compute.hosts.show_quota_class(ctx, name), version=_v(request)))
+    known = set(cloud_of(request).quotas.defaults("compute")) - schemas.quota_class_gone(_v(request))
     values = schemas.parse_quota_class_update(await read_json(request), known)
-    return respond(schemas.quota_class_set(name, compute.hosts.update_quota_class(ctx, name, values), with_id=False))
+    return respond(schemas.quota_class_set(name, compute.hosts.update_quota_class(ctx, name, values), with_id=False,
+                                           version=_v(request)))
 
 
 # ---------------------------------------------------------------------------------------------- interfaces
@@ -770,6 +787,7 @@ routes = [
     Route(f"{V}/servers/{{server_id}}", delete_server, methods=["DELETE"]),
     Route(f"{V}/servers/{{server_id}}/action", server_action, methods=["POST"]),
     Route(f"{V}/servers/{{server_id}}/ips", server_ips, methods=["GET"]),
+    Route(f"{V}/servers/{{server_id}}/remote-consoles", remote_console, methods=["POST"]),
     Route(f"{V}/servers/{{server_id}}/os-security-groups", server_security_groups, methods=["GET"]),
     Route(f"{V}/servers/{{server_id}}/ips/{{network}}", server_ips, methods=["GET"]),
     Route(f"{V}/servers/{{server_id}}/os-instance-actions", list_instance_actions, methods=["GET"]),

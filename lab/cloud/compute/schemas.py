@@ -1112,8 +1112,17 @@ def parse_service_update(body: dict[str, Any], with_reason: bool) -> tuple[str, 
     return host, binary, reason
 
 
-def quota_class_set(class_name: str, values: dict[str, int], with_id: bool = True) -> dict[str, Any]:
-    return {"quota_class_set": {**({"id": class_name} if with_id else {}), **values}}
+def quota_class_gone(version: Version) -> set[str]:
+    """Quota class keys a version no longer shows or takes: the network ones from 2.50, injected files from 2.57."""
+    gone = set(NETWORK_QUOTAS) if version >= mv.Version(2, 50) else set()
+    return gone | (set(INJECTED_FILE_QUOTAS) if version >= mv.NO_PERSONALITY else set())
+
+
+def quota_class_set(class_name: str, values: dict[str, int], with_id: bool = True,
+                    version: Version = mv.MIN) -> dict[str, Any]:
+    gone = quota_class_gone(version)
+    return {"quota_class_set": {**({"id": class_name} if with_id else {}),
+                                **{k: v for k, v in values.items() if k not in gone}}}
 
 
 def parse_quota_class_update(body: dict[str, Any], known: set[str]) -> dict[str, int]:
@@ -1198,6 +1207,25 @@ def tenant_usage(usage: TenantUsage, *, servers: bool = True) -> dict[str, Any]:
 
 def console_output(output: str) -> dict[str, Any]:
     return {"output": output}
+
+
+REMOTE_CONSOLE_TYPES = {"vnc": ("novnc", "xvpvnc"), "spice": ("spice-html5",), "rdp": ("rdp-html5",),
+                        "serial": ("serial",), "mks": ("webmks",)}
+
+
+def parse_remote_console(body: dict[str, Any], version: Version) -> tuple[str, str]:
+    """(protocol, type) of a remote-consoles POST (2.6; mks from 2.8), Nova's schema."""
+    console = body.get("remote_console")
+    if not isinstance(console, dict):
+        raise invalid("remote_console", console, "'remote_console' is a required property")
+    protocols = [p for p in REMOTE_CONSOLE_TYPES if p != "mks" or version >= mv.Version(2, 8)]
+    protocol, kind = console.get("protocol"), console.get("type")
+    if protocol not in protocols:
+        raise invalid("remote_console/protocol", protocol, f"{protocol!r} is not one of {protocols}")
+    kinds = [k for p in protocols for k in REMOTE_CONSOLE_TYPES[p]]
+    if kind not in kinds:
+        raise invalid("remote_console/type", kind, f"{kind!r} is not one of {kinds}")
+    return str(protocol), str(kind)
 
 
 def parse_console_type(args: Any, action: str) -> str:
