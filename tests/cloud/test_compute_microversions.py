@@ -214,9 +214,15 @@ def test_create_image_and_attachments(client: TestClient, cloud: Cloud, as_demo:
 
 def test_instance_actions_per_microversion(client: TestClient, cloud: Cloud, as_demo: dict[str, str],
                                            as_admin: dict[str, str]) -> None:
-    """updated_at (2.58), the events' hostId and host (2.62), their details (2.84), as tempest's schemas say."""
-    server = create_server(client, cloud, at(as_demo, "2.93"), networks="auto")
-    path = f"{API}/servers/{server['id']}/os-instance-actions"
+    """updated_at (2.58), the events' hostId and host (2.62), their details (2.84), as tempest's schemas say;
+    the create action carries the request id of the create's answer (x-compute-request-id, as tempest reads)."""
+    r = client.post(f"{API}/servers", headers=at(as_demo, "2.93"), json={"server": {
+        "name": "acts", "flavorRef": "1", "imageRef": image_id(client, cloud, as_demo), "networks": "auto"}})
+    assert r.headers["x-compute-request-id"] == r.headers["x-openstack-request-id"]
+    cloud.worker.run_due()
+    path = f"{API}/servers/{r.json()['server']['id']}/os-instance-actions"
+    shown = client.get(f"{path}/{r.headers['x-compute-request-id']}", headers=as_demo)
+    assert shown.status_code == 200 and shown.json()["instanceAction"]["action"] == "create"
     for version, module in (("2.58", "v2_58"), ("2.62", "v2_62"), ("2.84", "v2_84")):
         listed = client.get(path, headers=at(as_demo, version))
         assert_schema(f"compute.{module}.servers", "list_instance_actions", listed)

@@ -191,7 +191,9 @@ class Servers(ComputePart):
                                                  groups)
                 events.record(db, now, project_id=ctx.project_id, user_id=ctx.user_id, resource_type="server",
                               resource_id=server.id, action="create", name=name, image_id=image_id,
-                              image_name=image_name, **flavor_attrs(snapshot))
+                              image_name=image_name, **flavor_attrs(snapshot),
+                              # the create action's request id (os-instance-actions), the 202's own
+                              **({"request_id": ctx.request_id} if ctx.request_id else {}))
                 enqueue(db, now, "compute.build", server.id, delay=self.cloud.settings.boot_seconds)
                 created.append(server)
             if req.group is not None and self.groups is not None:

@@ -83,8 +83,6 @@ TEMPEST = Tempest(
         **{f"tempest.api.compute.admin.test_servers.ServersAdminTestJSON.test_list_servers_by_admin_with_{t}":
            "the admin's server list with all_tenants / tenant_id filters differs from Nova's (not investigated)"
            for t in ("all_tenants", "specified_tenant")},
-        "tempest.api.compute.servers.test_instance_actions.InstanceActionsTestJSON$":
-            "the class's setup or clean-up fails (not investigated); its tests are listed as they run",
         **{f"tempest.api.compute.servers.test_server_rescue.ServerRescueTestJSONUnderV235.test_rescued_vm_{t}":
            "security groups and floating IPs of a rescued server (not investigated)"
            for t in ("add_remove_security_group", "associate_dissociate_floating_ip")},
