@@ -43,7 +43,8 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/pip install -q --upgrade pip
   .venv/bin/pip install -q -e ".[test,libvirt,vm,notebooks]"
   # tempest's response schemas (pure data) for the renderer tests (tests/api_schemas.py); its dependencies are
-  # not needed for those modules, and the tempest runs themselves use .venv-tempest.
+  # not needed for those modules, and the tempest runs themselves use .venv-tempest (tempest and
+  # heat-tempest-plugin, installed by scripts/tempest-venv.sh when the tempest test first needs them).
   .venv/bin/pip install -q --no-deps "tempest>=40"
   touch "$stamp"
 fi

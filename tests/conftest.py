@@ -3,6 +3,7 @@ driven by the real `openstack` CLI and openstacksdk (the e2e layer)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -44,12 +45,28 @@ def isolate_home(mp: pytest.MonkeyPatch, home: Path) -> None:
     mp.setenv("OS_CLIENT_CONFIG_FILE", str(home / ".config" / "openstack" / "clouds.yaml"))
 
 
+def user_env(home: Path, **extra: str) -> dict[str, str]:
+    """The environment of a user whose clouds.yaml lives under `home`, with no STACKLAB_* or OS_* leaking in.
+
+    OS_CLIENT_CONFIG_FILE is set, not just dropped: click's CliRunner only overrides the variables it is given,
+    so a dropped one would still be read from this process's environment (the session's home)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("STACKLAB_", "OS_"))}
+    env.update(XDG_CONFIG_HOME=str(home / "config"),
+               OS_CLIENT_CONFIG_FILE=str(home / "config" / "openstack" / "clouds.yaml"), **extra)
+    return env
+
+
 @pytest.fixture(scope="session", autouse=True)
 def hermetic_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """A home of the session's own, for session and module fixtures (live clouds start before any test)."""
+    home = tmp_path_factory.mktemp("home")
     with pytest.MonkeyPatch.context() as mp:
-        isolate_home(mp, tmp_path_factory.mktemp("home"))
+        isolate_home(mp, home)
         yield
+    # A fixture that wrote a clouds.yaml here leaks it into every later module fixture (the parity replay once
+    # talked to another module's stopped lab this way): such a fixture needs a home of its own (`user_env`).
+    clouds = home / ".config" / "openstack" / "clouds.yaml"
+    assert not clouds.exists(), f"a session or module fixture wrote {clouds}:\n{clouds.read_text()}"
 
 
 @pytest.fixture(autouse=True)
@@ -129,6 +146,13 @@ class LiveCloud:
     data_dir: Path
     process: subprocess.Popen[bytes]
     env: dict[str, str]
+    log: Path | None = None
+
+    def why_down(self) -> str:
+        """What to print when the lab stopped answering: its exit status and the end of its log."""
+        state = "running" if self.process.poll() is None else f"exited with {self.process.returncode}"
+        return f"the lab ({self.url}, pid {self.process.pid}) is {state}; its log ends:\n" + (
+            _tail(self.log) if self.log else "(no log)")
 
     def os_env(self, user: str = "admin", project: str | None = None, password: str | None = None) -> dict[str, str]:
         """Environment for the `openstack` CLI as `user` (admin, or demo in the demo project)."""
@@ -180,15 +204,39 @@ def start_live_cloud(data_dir: Path, port: int | None = None, extra_env: dict[st
     url = f"http://127.0.0.1:{port}"
     for _ in range(200):
         if process.poll() is not None:
-            raise RuntimeError(f"stacklab up exited with {process.returncode}; see {log.name}")
-        try:
-            if httpx.get(f"{url}/identity", timeout=1).status_code in (200, 300):
-                return LiveCloud(url, data_dir, process, env)
-        except httpx.TransportError:
-            pass
+            raise RuntimeError(f"stacklab up exited with {process.returncode}:\n{_tail(Path(log.name))}")
+        # Only our own process listening counts: another lab that happens to hold the port would answer too
+        # (and then go away under the test's feet).
+        if _listens(process.pid, port):
+            try:
+                if httpx.get(f"{url}/identity", timeout=1).status_code in (200, 300):
+                    return LiveCloud(url, data_dir, process, env, Path(log.name))
+            except httpx.TransportError:
+                pass
         time.sleep(0.1)
     process.kill()
-    raise RuntimeError(f"stacklab up did not answer within 20 s; see {log.name}")
+    raise RuntimeError(f"stacklab up did not answer within 20 s:\n{_tail(Path(log.name))}")
+
+
+def _tail(log: Path, lines: int = 40) -> str:
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:]) if log.exists() else "(no log)"
+
+
+def _listens(pid: int, port: int) -> bool:
+    """Whether process `pid` holds a listening TCP socket on 127.0.0.1:`port` (read from /proc, Linux only)."""
+    wanted = f"0100007F:{port:04X}"
+    inodes = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[1] == wanted and fields[3] == "0A":  # 0A: LISTEN
+            inodes.add(f"socket:[{fields[9]}]")
+    fds = Path(f"/proc/{pid}/fd")
+    with contextlib.suppress(OSError):
+        for fd in fds.iterdir():
+            with contextlib.suppress(OSError):
+                if os.readlink(fd) in inodes:
+                    return True
+    return False
 
 
 @pytest.fixture(scope="session")

@@ -325,6 +325,6 @@ def test_restore_failing_midway_leaves_previous_state(client: TestClient, as_adm
     build_mess(client, cloud, h1, "a")
     before = state(client, h1, cloud)
     with pytest.raises(RuntimeError, match="simulated failure"):
-        cloud.services["labapi"].snapshots.restore("empty", fail_after_swap=True)
+        cloud.services["labapi"].camp.snapshots.restore("empty", fail_after_swap=True)
     assert state(client, h1, cloud) == before
     assert not (cloud.settings.data_dir / ".lab-restore").exists()

@@ -22,7 +22,7 @@ from click.testing import CliRunner, Result
 
 from lab.cli import main
 from lab.cloud.labapi.snapshots import dir_files
-from tests.conftest import ADMIN_PASSWORD, LiveCloud, start_live_cloud
+from tests.conftest import ADMIN_PASSWORD, LiveCloud, start_live_cloud, user_env
 
 pytestmark = pytest.mark.e2e
 
@@ -38,9 +38,7 @@ def camp_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveCloud]:
 def admin_env(camp_lab: LiveCloud, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """An instructor's environment: clouds.yaml with the lab's `stacklab` and `stacklab-demo` entries."""
     home = tmp_path_factory.mktemp("instructor")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("STACKLAB_", "OS_"))}
-    env.update(XDG_CONFIG_HOME=str(home / "config"), STACKLAB_PORT=camp_lab.url.rsplit(":", 1)[1],
-               STACKLAB_DATA_DIR=str(camp_lab.data_dir))
+    env = user_env(home, STACKLAB_PORT=camp_lab.url.rsplit(":", 1)[1], STACKLAB_DATA_DIR=str(camp_lab.data_dir))
     result = CliRunner().invoke(main, ["clouds-yaml", "--write", "--admin-password", ADMIN_PASSWORD], env=env)
     assert result.exit_code == 0, result.output
     return env

@@ -223,7 +223,7 @@ def test_a_snapshot_from_before_hashing_brings_no_plain_password_back(cloud: Clo
     with cloud.db.write() as db:
         for row in db.scalars(select(LabStudent)):
             row.legacy_password = "plain-" + row.name
-    cloud.services["labapi"].snapshots.save("old")
-    cloud.services["labapi"].snapshots.restore("old")
+    cloud.services["labapi"].camp.snapshots.save("old")
+    cloud.services["labapi"].camp.snapshots.restore("old")
     with cloud.db.read() as db:
         assert [s.legacy_password for s in db.scalars(select(LabStudent))] == ["", "", ""]

@@ -195,8 +195,8 @@ def test_set_starting_balance_is_idempotent_and_keeps_other_credit(cloud: Cloud,
     """The camp's hook sets the one starting credit; top-ups stay; GET /balance shows the result."""
     lab = Lab.of(cloud, client)
     client.post(f"{B}/accounts/demo/topups", json={"topup": {"amount": "5"}}, headers=lab.admin)
-    cloud.billing.set_starting_balance(lab.demo_id, "20.00")
-    cloud.billing.set_starting_balance(lab.demo_id, "20.00")
+    cloud.billing.accounts.set_starting_balance(lab.demo_id, "20.00")
+    cloud.billing.accounts.set_starting_balance(lab.demo_id, "20.00")
     r = client.get(f"{B}/balance", headers=lab.demo)
     assert r.status_code == 200
     assert r.json()["balance"] == {"project_id": lab.demo_id, "project_name": "demo", "mode": "payg",

@@ -138,7 +138,7 @@ def test_rating_is_idempotent_across_reruns_and_restarts(cloud: Cloud, client: T
     lab.advance("26h")
     before = [(c.resource_id, c.meter, c.period_start, c.milliseconds) for c in lab.charges()]
     bill = lab.bill()
-    assert before and cloud.billing.rate()[0] == cloud.billing.rate()[1]
+    assert before and cloud.billing.rating.rate()[0] == cloud.billing.rating.rate()[1]
     again = Cloud(cloud.settings)
     again.bootstrap()
     again.billing.refresh()

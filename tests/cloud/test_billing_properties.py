@@ -107,7 +107,7 @@ def check_invariants(s: Session) -> None:
     with cloud.db.read() as db:
         charges = list(db.scalars(select(Charge)))
         events = list(db.scalars(select(Event).order_by(Event.time, Event.id)))
-        mark = cloud.billing.rated_until(db)
+        mark = cloud.billing.rating.rated_until(db)
     assert mark is not None
     # No interval charged twice: one row per key, and at most an hour of use per resource and hour.
     keys = [(c.resource_id, c.meter, c.variant, c.period_start) for c in charges]
@@ -118,7 +118,7 @@ def check_invariants(s: Session) -> None:
     assert max(per_hour.values(), default=0) <= 3_600_000
     # The ledger is what one pass over the whole log computes: splitting, re-running and restarting change nothing.
     start = floor_hour(events[0].time)
-    segments = metering.segments_from_events(events, cloud.billing.meters)
+    segments = metering.segments_from_events(events, cloud.billing.common.meters)
     once = aggregate(metering.hourly_usage(segments, start, mark), cloud.billing.prices, {})
     assert sorted((u.resource_id, u.meter, u.variant, u.period_start, u.milliseconds, u.price) for u in once) == \
         sorted((c.resource_id, c.meter, c.variant, c.period_start, c.milliseconds, c.price) for c in charges)

@@ -119,7 +119,8 @@ def test_shelve_offloads_and_unshelve_boots_from_the_shelved_image(client: TestC
     with cloud.db.read() as db:
         rows = list(db.scalars(select(Event).where(Event.resource_id == sid).order_by(Event.time, Event.id)))
     # Nothing is metered for the flavor in the five offloaded hours.
-    offloaded = [s for s in segments_from_events(rows, cloud.billing.meters) if s.end is None or s.end > offloaded_at]
+    offloaded = [s for s in segments_from_events(rows, cloud.billing.common.meters)
+                 if s.end is None or s.end > offloaded_at]
     assert [s.state.meter for s in offloaded] == ["server"]
     assert offloaded[0].start >= offloaded_at + timedelta(hours=5)
 
@@ -140,7 +141,7 @@ def test_shelve_without_offload_then_offload(client: TestClient, cloud: Cloud, a
     assert shown(client, as_demo, sid)["status"] == "SHELVED_OFFLOADED"
     with cloud.db.read() as db:
         rows = list(db.scalars(select(Event).where(Event.resource_id == sid).order_by(Event.time, Event.id)))
-    segments = segments_from_events(rows, cloud.billing.meters)
+    segments = segments_from_events(rows, cloud.billing.common.meters)
     assert segments[-1].state.meter == "server.stopped" and segments[-1].end is not None  # shelved: stopped rate
 
 

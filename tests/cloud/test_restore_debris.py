@@ -11,7 +11,7 @@ def test_start_removes_restore_staging_and_half_saved_snapshots(settings: Settin
     finished snapshots stay."""
     first = Cloud(settings)
     first.bootstrap()
-    first.services["labapi"].snapshots.save("kept")
+    first.services["labapi"].camp.snapshots.save("kept")
     first.close()
     staging = settings.data_dir / ".lab-restore" / "new" / "volumes"
     staging.mkdir(parents=True)
@@ -25,6 +25,6 @@ def test_start_removes_restore_staging_and_half_saved_snapshots(settings: Settin
         second.bootstrap()
         assert not (settings.data_dir / ".lab-restore").exists()
         assert not half_saved.exists()
-        assert [s.name for s in second.services["labapi"].snapshots.list()] == ["kept"]
+        assert [s.name for s in second.services["labapi"].camp.snapshots.list()] == ["kept"]
     finally:
         second.close()

@@ -13,8 +13,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from lab.cli import main
-from tests.conftest import ADMIN_PASSWORD, LiveCloud, start_live_cloud
-from tests.e2e.test_cli import user_env
+from tests.conftest import ADMIN_PASSWORD, LiveCloud, start_live_cloud, user_env
 
 pytestmark = pytest.mark.e2e
 

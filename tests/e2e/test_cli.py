@@ -18,7 +18,7 @@ import yaml
 from click.testing import CliRunner
 
 from lab.cli import main
-from tests.conftest import ADMIN_PASSWORD, LiveCloud, free_port, start_live_cloud
+from tests.conftest import ADMIN_PASSWORD, LiveCloud, free_port, start_live_cloud, user_env
 
 pytestmark = pytest.mark.e2e
 
@@ -32,13 +32,6 @@ def wait_until_up(url: str, process: subprocess.Popen[str]) -> None:
         except httpx.TransportError:
             time.sleep(0.1)
     raise AssertionError("stacklab up did not answer within 20 s")
-
-
-def user_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    """An environment whose clouds.yaml lives under tmp_path and with no STACKLAB_* or OS_* leaking in."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("STACKLAB_", "OS_"))}
-    env.update(XDG_CONFIG_HOME=str(tmp_path / "config"), **extra)
-    return env
 
 
 def test_up_prints_credentials_writes_clouds_yaml_and_stops_on_sigterm(tmp_path: Path) -> None:

@@ -73,7 +73,7 @@ class Run:
             self.paused = False
 
     def auth(self, who: str) -> dict[str, Any]:
-        config = OpenStackConfig(config_files=[str(self.config_file)])
+        config = OpenStackConfig(config_files=[str(self.config_file)], load_envvars=False)
         return dict(config.get_one(cloud=self.clouds.get(who, self.clouds["demo"])).config["auth"])
 
     def sdk(self, who: str = "demo") -> Any:
@@ -86,7 +86,7 @@ class Run:
                     user_domain_name="Default", project_domain_name="Default", region_name="RegionOne",
                     interface="public", identity_api_version="3")
             else:
-                config = OpenStackConfig(config_files=[str(self.config_file)])
+                config = OpenStackConfig(config_files=[str(self.config_file)], load_envvars=False)
                 self.connections[who] = Connection(config=config.get_one(cloud=self.clouds[who]))
         return self.connections[who]
 

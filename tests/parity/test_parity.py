@@ -43,6 +43,8 @@ def differences(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Diffe
     try:
         replayed = run_scenarios(lab_clouds_yaml(lab.url, root / "clouds.yaml"), "stacklab", "stacklab-demo",
                                  list(SCENARIOS))
+    except Exception as error:
+        raise RuntimeError(f"the replay failed: {error}\n{lab.why_down()}") from error
     finally:
         lab.stop()
     found: list[Difference] = []

@@ -27,10 +27,10 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from lab.cloud import events
-from lab.cloud.billing.common import MODES
+from lab.cloud.billing.common import MODES, Common
 from lab.cloud.billing.models import Account, Coupon, Redemption, Transaction
 from lab.cloud.billing.prices import money, parse_money
-from lab.cloud.billing.rating import RatingMixin
+from lab.cloud.billing.rating import Rating
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest, CloudError, Conflict, NotFound, PaymentRequired
 from lab.cloud.events import Event
@@ -49,32 +49,38 @@ class AccountView:
     as_of: datetime  # the lab moment the balance was read at (a chart's last point)
 
 
-class AccountsMixin(RatingMixin):
+class Accounts:
+    """Balances, top-ups, coupons, modes, and the check a create makes against a prepaid balance."""
+
+    def __init__(self, common: Common, rating: Rating):
+        self.common, self.rating = common, rating
+        self.cloud = common.cloud
+
     # ------------------------------------------------------------------ reading
     def _view(self, db: Session, project_id: str, now: datetime) -> AccountView:
-        account = self.find_account(db, project_id)
+        account = self.common.find_account(db, project_id)
         transactions = list(db.scalars(select(Transaction).where(Transaction.project_id == project_id)
                                        .order_by(Transaction.id)))
-        return AccountView(project_id, self.project_name(db, project_id),
-                           account.mode if account else self.default_mode(),
-                           self.balance(db, project_id, now), transactions,
+        return AccountView(project_id, self.common.project_name(db, project_id),
+                           account.mode if account else self.common.default_mode(),
+                           self.rating.balance(db, project_id, now), transactions,
                            account.created_at if account else None, now)
 
     def get_account(self, ctx: RequestContext, project: str | None = None) -> AccountView:
         """The caller's account (or, for an admin, any project's): mode, balance, credit history. The account
         is opened (with the starting balance) when first seen."""
-        self.refresh()
+        self.common.refresh()
         with self.cloud.db.write() as db:
-            project_id = self.target_project(db, ctx, project)
+            project_id = self.common.target_project(db, ctx, project)
             self.cloud.policy.enforce(ctx, "billing:get_account", project_id)
-            self.ensure_account(db, project_id)
-            return self._view(db, project_id, self.now())
+            self.common.ensure_account(db, project_id)
+            return self._view(db, project_id, self.common.now())
 
     def list_accounts(self, ctx: RequestContext) -> list[AccountView]:
         """Every account (admin)."""
         self.cloud.policy.enforce(ctx, "billing:list_accounts")
-        self.refresh()
-        now = self.now()
+        self.common.refresh()
+        now = self.common.now()
         with self.cloud.db.read() as db:
             ids = list(db.scalars(select(Account.project_id).order_by(Account.project_id)))
             return [self._view(db, project_id, now) for project_id in ids]
@@ -85,11 +91,11 @@ class AccountsMixin(RatingMixin):
         self.cloud.policy.enforce(ctx, "billing:update_account")
         if mode not in MODES:
             raise BadRequest(f"Invalid input for field 'mode': must be one of {', '.join(MODES)}.")
-        self.refresh()
+        self.common.refresh()
         with self.cloud.db.write() as db:
-            project_id = self.target_project(db, ctx, project)
-            account = self.ensure_account(db, project_id)
-            account.mode, account.updated_at = mode, self.now()
+            project_id = self.common.target_project(db, ctx, project)
+            account = self.common.ensure_account(db, project_id)
+            account.mode, account.updated_at = mode, self.common.now()
         return self.get_account(ctx, project_id)
 
     def top_up(self, ctx: RequestContext, project: str, amount: Any, description: Any = None) -> AccountView:
@@ -101,9 +107,9 @@ class AccountsMixin(RatingMixin):
         if description is not None and not isinstance(description, str):
             raise BadRequest("Invalid input for field 'description': a string is required.")
         with self.cloud.db.write() as db:
-            project_id = self.target_project(db, ctx, project)
-            self.ensure_account(db, project_id)
-            db.add(Transaction(project_id=project_id, time=self.now(), kind="topup", amount=value,
+            project_id = self.common.target_project(db, ctx, project)
+            self.common.ensure_account(db, project_id)
+            db.add(Transaction(project_id=project_id, time=self.common.now(), kind="topup", amount=value,
                                description=(description or "top-up")[:255], user_id=ctx.user_id))
         return self.get_account(ctx, project_id)
 
@@ -116,7 +122,7 @@ class AccountsMixin(RatingMixin):
     def set_starting_balance_in(self, db: Session, project_id: str, amount: Any) -> None:
         """`set_starting_balance` in the caller's transaction (a camp reset does all its changes in one)."""
         value = parse_money(amount, "balance")
-        self.ensure_account(db, project_id, starting_balance=value)
+        self.common.ensure_account(db, project_id, starting_balance=value)
         rows = list(db.scalars(select(Transaction).where(Transaction.project_id == project_id,
                                                          Transaction.kind == "starting")))
         if rows:
@@ -124,7 +130,7 @@ class AccountsMixin(RatingMixin):
             for extra in rows[1:]:
                 db.delete(extra)
         elif value:
-            db.add(Transaction(project_id=project_id, time=self.now(), kind="starting", amount=value,
+            db.add(Transaction(project_id=project_id, time=self.common.now(), kind="starting", amount=value,
                                description="starting balance"))
 
     # ------------------------------------------------------------------ coupons
@@ -153,7 +159,7 @@ class AccountsMixin(RatingMixin):
             if db.get(Coupon, code) is not None:
                 raise Conflict(f"Coupon {code} already exists.")
             coupon = Coupon(code=code, amount=amount, expires_at=expires_at, max_uses=max_uses,
-                            description=description[:255], created_at=self.now())
+                            description=description[:255], created_at=self.common.now())
             db.add(coupon)
         return coupon
 
@@ -177,9 +183,9 @@ class AccountsMixin(RatingMixin):
         (already redeemed by this project, or no uses left); nothing changes then."""
         if not isinstance(code, str) or not code:
             raise BadRequest("Invalid input for field 'code': a coupon code is required.")
-        now = self.now()
+        now = self.common.now()
         with self.cloud.db.write() as db:
-            project_id = self.target_project(db, ctx, project)
+            project_id = self.common.target_project(db, ctx, project)
             self.cloud.policy.enforce(ctx, "billing:redeem_coupon", project_id)
             coupon = db.get(Coupon, code)
             if coupon is None:
@@ -191,7 +197,7 @@ class AccountsMixin(RatingMixin):
             used = db.scalar(select(func.count()).select_from(Redemption).where(Redemption.code == code)) or 0
             if coupon.max_uses is not None and used >= coupon.max_uses:
                 raise Conflict(f"Coupon {code} has no uses left.")
-            self.ensure_account(db, project_id)
+            self.common.ensure_account(db, project_id)
             db.add(Redemption(code=code, project_id=project_id, time=now))
             db.add(Transaction(project_id=project_id, time=now, kind="coupon", amount=coupon.amount,
                                description=f"coupon {code}", user_id=ctx.user_id))
@@ -206,14 +212,14 @@ class AccountsMixin(RatingMixin):
         if ctx.project_id is None or ctx.user_id == "system":
             return  # the cloud itself (bootstrap of the demo project's router, the worker)
         with self.cloud.db.read() as db:
-            account = self.find_account(db, ctx.project_id)
-            if (account.mode if account else self.default_mode()) != "prepaid":
+            account = self.common.find_account(db, ctx.project_id)
+            if (account.mode if account else self.common.default_mode()) != "prepaid":
                 return
-            balance = self.balance(db, ctx.project_id, self.now())
+            balance = self.rating.balance(db, ctx.project_id, self.common.now())
         if balance <= 0:
             raise PaymentRequired(
                 f"Project {ctx.project_name or ctx.project_id} has no credit left (balance {money(balance)} "
-                f"{self.currency}): a prepaid project cannot {verb} a {kind}. Top up or redeem a coupon "
+                f"{self.common.currency}): a prepaid project cannot {verb} a {kind}. Top up or redeem a coupon "
                 f"(stacklab billing coupon redeem CODE).", neutron_type="PaymentRequired")
 
     def zero_moment(self, db: Session, project_id: str, now: datetime) -> datetime | None:
@@ -223,15 +229,15 @@ class AccountsMixin(RatingMixin):
         project changed up to `now` (a clock jump is one instant of real time), so the balance falls at one
         rate there and the crossing is found by proportion (as exact as the ledger, which counts whole
         milliseconds)."""
-        after = self.balance(db, project_id, now)
+        after = self.rating.balance(db, project_id, now)
         if after > 0:
             return None
-        mark = self.rated_until(db) or self._start_mark(db, now)
+        mark = self.rating.rated_until(db) or self.rating.start_mark(db, now)
         last_event = db.scalar(select(func.max(Event.time)).where(Event.project_id == project_id,
-                                                                  Event.resource_type.in_(self.meters.resource_types)))
+                                                                  Event.resource_type.in_(self.common.meters.resource_types)))
         last_credit = db.scalar(select(func.max(Transaction.time)).where(Transaction.project_id == project_id))
         since = min(now, max(t for t in (mark, last_event, last_credit) if t is not None))
-        before = self.balance(db, project_id, since)
+        before = self.rating.balance(db, project_id, since)
         if before <= 0 or before == after:
             return since  # already at zero when the quiet stretch began
         elapsed = Decimal((now - since) // timedelta(microseconds=1))
@@ -246,7 +252,7 @@ class AccountsMixin(RatingMixin):
             return []
         from lab.cloud.compute.models import Server
 
-        now = self.now()
+        now = self.common.now()
         due: list[tuple[str, str, datetime]] = []
         with self.cloud.db.read() as db:
             prepaid = [a.project_id for a in db.scalars(select(Account).where(Account.mode == "prepaid"))]

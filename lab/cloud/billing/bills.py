@@ -18,10 +18,11 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lab.cloud.billing.common import Common
 from lab.cloud.billing.metering import floor_hour, month_bounds, month_of, to_ms
 from lab.cloud.billing.models import Charge, Invoice
 from lab.cloud.billing.prices import HOUR_MS, amount_for, money, round_money
-from lab.cloud.billing.rating import LineItem, RatingMixin, line_items
+from lab.cloud.billing.rating import LineItem, Rating, line_items
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest
 
@@ -71,10 +72,16 @@ def parse_month(month: str | None, now: datetime) -> str:
     return month
 
 
-class BillsMixin(RatingMixin):
-    def _bill(self, db: Session, project_id: str, month: str, now: datetime) -> BillView:
+class Bills:
+    """Monthly bills (closed and running), their CSV, and usage by day."""
+
+    def __init__(self, common: Common, rating: Rating):
+        self.common, self.rating = common, rating
+        self.cloud = common.cloud
+
+    def bill(self, db: Session, project_id: str, month: str, now: datetime) -> BillView:
         start, end = month_bounds(month)
-        lines = line_items(self.usage_between(db, project_id, start, end, now), self.meters)
+        lines = line_items(self.rating.usage_between(db, project_id, start, end, now), self.common.meters)
         invoice = db.scalar(select(Invoice).where(Invoice.project_id == project_id, Invoice.month == month))
         status = "closed" if end <= floor_hour(now) else ("open" if start <= now else "future")
         forecast = None
@@ -83,16 +90,16 @@ class BillsMixin(RatingMixin):
             running = self._running(db, project_id, now)
             forecast = sum((li.total for li in lines), Decimal(0)) + round_money(sum(
                 (amount_for(remaining, li.size, li.price, li.unit) for li in running), Decimal(0)))
-        return BillView(project_id, self.project_name(db, project_id), month, self.currency, start, end, status,
-                        lines, invoice, forecast)
+        return BillView(project_id, self.common.project_name(db, project_id), month, self.common.currency, start,
+                        end, status, lines, invoice, forecast)
 
     def _running(self, db: Session, project_id: str, now: datetime) -> list[LineItem]:
         """One line per meter in use right now (an open segment), priced at today's prices."""
-        segments = [s for s in self.segments(db, now, project_id) if s.end is None]
+        segments = [s for s in self.rating.segments(db, now, project_id) if s.end is None]
         result = []
         for s in segments:
-            rate = self.prices.rate(s.state.meter, s.state.variant, s.state.vcpus, s.state.ram_mb)
-            result.append(LineItem(self.meters.category(s.state.meter), s.state.meter, s.resource_type,
+            rate = self.common.prices.rate(s.state.meter, s.state.variant, s.state.vcpus, s.state.ram_mb)
+            result.append(LineItem(self.common.meters.category(s.state.meter), s.state.meter, s.resource_type,
                                    s.resource_id, s.name, s.state.variant, rate.price, rate.unit, s.state.size,
                                    s.start, now))
         return sorted(result, key=lambda li: (li.category, li.name, li.resource_id))
@@ -100,43 +107,43 @@ class BillsMixin(RatingMixin):
     def get_bill(self, ctx: RequestContext, month: str | None = None, project: str | None = None) -> BillView:
         """The bill of `month` (default: the current one, an estimate) for the caller's project, or any project
         for an admin. Raises BadRequest for a malformed month, NotFound for another or unknown project."""
-        self.refresh()
-        now = self.now()
+        self.common.refresh()
+        now = self.common.now()
         month = parse_month(month, now)
         with self.cloud.db.read() as db:
-            project_id = self.target_project(db, ctx, project)
+            project_id = self.common.target_project(db, ctx, project)
             self.cloud.policy.enforce(ctx, "billing:get_bill", project_id)
-            return self._bill(db, project_id, month, now)
+            return self.bill(db, project_id, month, now)
 
     def list_bills(self, ctx: RequestContext, project: str | None = None) -> list[BillView]:
         """Every month the project has charges in, and the current month."""
-        self.refresh()
-        now = self.now()
+        self.common.refresh()
+        now = self.common.now()
         with self.cloud.db.read() as db:
-            project_id = self.target_project(db, ctx, project)
+            project_id = self.common.target_project(db, ctx, project)
             self.cloud.policy.enforce(ctx, "billing:list_bills", project_id)
             starts = db.scalars(select(Charge.period_start).where(Charge.project_id == project_id).distinct())
             months = sorted({month_of(t) for t in starts} | {month_of(now)})
-            return [self._bill(db, project_id, m, now) for m in months]
+            return [self.bill(db, project_id, m, now) for m in months]
 
     def get_usage(self, ctx: RequestContext, month: str | None = None, project: str | None = None) -> UsageView:
         """Cost per day and category for a month, and what accrues right now."""
-        self.refresh()
-        now = self.now()
+        self.common.refresh()
+        now = self.common.now()
         month = parse_month(month, now)
         start, end = month_bounds(month)
         with self.cloud.db.read() as db:
-            project_id = self.target_project(db, ctx, project)
+            project_id = self.common.target_project(db, ctx, project)
             self.cloud.policy.enforce(ctx, "billing:get_usage", project_id)
             per_day: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-            for u in self.usage_between(db, project_id, start, end, now, by_day=True):
-                per_day[u.period_start.strftime("%Y-%m-%d")][self.meters.category(u.meter)] += u.amount
+            for u in self.rating.usage_between(db, project_id, start, end, now, by_day=True):
+                per_day[u.period_start.strftime("%Y-%m-%d")][self.common.meters.category(u.meter)] += u.amount
             days = [(day, {c: round_money(a) for c, a in sorted(cats.items())})
                     for day, cats in sorted(per_day.items())]
             running = [(li, amount_for(HOUR_MS, li.size, li.price, li.unit))
                        for li in self._running(db, project_id, now)]
-            name = self.project_name(db, project_id)
-        return UsageView(project_id, name, month, self.currency, days, running)
+            name = self.common.project_name(db, project_id)
+        return UsageView(project_id, name, month, self.common.currency, days, running)
 
 
 def bill_csv(bill: BillView) -> str:

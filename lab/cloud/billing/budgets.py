@@ -13,7 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lab.cloud import events
-from lab.cloud.billing.bills import BillsMixin
+from lab.cloud.billing.bills import Bills
+from lab.cloud.billing.common import Common
 from lab.cloud.billing.metering import month_of
 from lab.cloud.billing.models import Budget, BudgetAlert
 from lab.cloud.billing.prices import money, parse_money
@@ -42,7 +43,13 @@ def parse_thresholds(value: Any) -> list[int]:
     return sorted(result)
 
 
-class BudgetsMixin(BillsMixin):
+class Budgets:
+    """Budgets per project and the alerts raised when a month's bill crosses their thresholds."""
+
+    def __init__(self, common: Common, bills: Bills):
+        self.common, self.bills = common, bills
+        self.cloud = common.cloud
+
     def set_budget(self, ctx: RequestContext, project: str, amount: Any, thresholds: Any = None) -> Budget:
         """Create or replace a project's monthly budget (admin)."""
         self.cloud.policy.enforce(ctx, "billing:update_budget")
@@ -50,9 +57,9 @@ class BudgetsMixin(BillsMixin):
         if value == 0:
             raise BadRequest("Invalid input for field 'amount': a budget must be more than zero.")
         levels = parse_thresholds(DEFAULT_THRESHOLDS if thresholds is None else thresholds)
-        now = self.now()
+        now = self.common.now()
         with self.cloud.db.write() as db:
-            project_id = self.target_project(db, ctx, project)
+            project_id = self.common.target_project(db, ctx, project)
             budget = db.get(Budget, project_id)
             if budget is None:
                 budget = Budget(project_id=project_id, amount=value, thresholds=levels, created_at=now,
@@ -60,12 +67,12 @@ class BudgetsMixin(BillsMixin):
                 db.add(budget)
             else:
                 budget.amount, budget.thresholds, budget.updated_at = value, levels, now
-        self.refresh()
+        self.common.refresh()
         return budget
 
     def get_budget(self, ctx: RequestContext, project: str | None = None) -> Budget:
         with self.cloud.db.read() as db:
-            project_id = self.target_project(db, ctx, project)
+            project_id = self.common.target_project(db, ctx, project)
             self.cloud.policy.enforce(ctx, "billing:get_budget", project_id)
             budget = db.get(Budget, project_id)
         if budget is None:
@@ -84,7 +91,7 @@ class BudgetsMixin(BillsMixin):
     def delete_budget(self, ctx: RequestContext, project: str) -> None:
         self.cloud.policy.enforce(ctx, "billing:delete_budget")
         with self.cloud.db.write() as db:
-            project_id = self.target_project(db, ctx, project)
+            project_id = self.common.target_project(db, ctx, project)
             budget = db.get(Budget, project_id)
             if budget is None:
                 raise NotFound(f"Project {project} has no budget.")
@@ -92,11 +99,11 @@ class BudgetsMixin(BillsMixin):
 
     def list_alerts(self, ctx: RequestContext, project: str | None = None) -> list[BudgetAlert]:
         """Alerts raised, newest first: the caller's project's, or (admin, no project given) everyone's."""
-        self.refresh()
+        self.common.refresh()
         with self.cloud.db.read() as db:
             query = select(BudgetAlert).order_by(BudgetAlert.time.desc(), BudgetAlert.id.desc())
             if project is not None or not self.cloud.policy.allows(ctx, "billing:all_projects"):
-                project_id = self.target_project(db, ctx, project)
+                project_id = self.common.target_project(db, ctx, project)
                 self.cloud.policy.enforce(ctx, "billing:list_alerts", project_id)
                 query = query.where(BudgetAlert.project_id == project_id)
             else:
@@ -106,7 +113,7 @@ class BudgetsMixin(BillsMixin):
     def check_budgets(self, months: list[str]) -> int:
         """Raise the alerts due for `months` (those a rating pass touched, and the current one). Returns how
         many were raised."""
-        now = self.now()
+        now = self.common.now()
         raised = 0
         with self.cloud.db.write() as db:
             for budget in list(db.scalars(select(Budget))):
@@ -120,7 +127,7 @@ class BudgetsMixin(BillsMixin):
         due = [t for t in budget.thresholds if t not in done]
         if not due:
             return 0
-        spent = self._bill(db, budget.project_id, month, now).total
+        spent = self.bills.bill(db, budget.project_id, month, now).total
         raised = 0
         for threshold in due:
             if spent >= budget.amount * Decimal(threshold) / 100:
@@ -128,7 +135,7 @@ class BudgetsMixin(BillsMixin):
                                    budget_amount=budget.amount, spent=spent, time=now))
                 events.record(db, now, project_id=budget.project_id, user_id=None, resource_type="budget",
                               resource_id=budget.project_id, action="alert", month=month, threshold=threshold,
-                              budget=money(budget.amount), spent=money(spent), currency=self.currency)
+                              budget=money(budget.amount), spent=money(spent), currency=self.common.currency)
                 raised += 1
         return raised
 

@@ -1,8 +1,10 @@
-"""What every billing mixin shares: the cloud, the target project of a request (with the "another project's
-bill is a 404" rule), and accounts created on first use with the configured mode and starting balance."""
+"""What every part of billing shares (`Common`): the cloud, what the plugins meter, the price list in force, the
+target project of a request (with the "another project's bill is a 404" rule), and accounts created on first
+use with the configured mode and starting balance."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -22,18 +24,23 @@ if TYPE_CHECKING:
 MODES = ("prepaid", "payg")
 
 
-class BillingBase:
-    cloud: Cloud
-    prices: PriceList
-    meters: MeterTable  # what the plugins meter (Cloud.meters)
+def _not_wired() -> None:
+    raise RuntimeError("Common.refresh is set by BillingService")
+
+
+class Common:
+    """Shared by the parts (rating, accounts, bills, budgets); `prices` is replaced when a new list is set, and
+    `refresh` (BillingService.refresh: bring rating up to date) is what every read calls first."""
+
+    def __init__(self, cloud: Cloud, meters: MeterTable, prices: PriceList):
+        self.cloud = cloud
+        self.meters = meters  # what the plugins meter (Cloud.meters)
+        self.prices = prices
+        self.refresh: Callable[[], None] = _not_wired
 
     @property
     def currency(self) -> str:
         return self.cloud.settings.billing_currency
-
-    def refresh(self) -> None:
-        """Bring rating up to date (BillingService defines it; every read calls it first)."""
-        raise NotImplementedError
 
     def now(self) -> datetime:
         return self.cloud.clock.now()

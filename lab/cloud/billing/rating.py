@@ -25,7 +25,7 @@ from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from lab.cloud.billing import metering
-from lab.cloud.billing.common import BillingBase
+from lab.cloud.billing.common import Common
 from lab.cloud.billing.metering import HourUsage, Segment, floor_hour, month_bounds, month_of
 from lab.cloud.billing.meters import MeterTable
 from lab.cloud.billing.models import Account, Charge, Invoice, Transaction
@@ -144,7 +144,13 @@ def _months_closed(since: datetime, until: datetime) -> list[str]:
     return months
 
 
-class RatingMixin(BillingBase):
+class Rating:
+    """The ledger: the rating mark, usage (rated and estimated), the hourly pass, invoices and balances."""
+
+    def __init__(self, common: Common):
+        self.common = common
+        self.cloud = common.cloud
+
     # ------------------------------------------------------------------ the mark
     def rated_until(self, db: Session) -> datetime | None:
         row = db.get(LabState, RATED_UNTIL)
@@ -157,7 +163,7 @@ class RatingMixin(BillingBase):
         else:
             row.value = until.isoformat()
 
-    def _start_mark(self, db: Session, now: datetime) -> datetime:
+    def start_mark(self, db: Session, now: datetime) -> datetime:
         """Where rating starts in a lab that has never rated: the hour of its first event."""
         first = db.scalar(select(func.min(Event.time)))
         return floor_hour(min(first, now) if first is not None else now)
@@ -166,25 +172,25 @@ class RatingMixin(BillingBase):
     def segments(self, db: Session, since: datetime, project_id: str | None = None) -> list[Segment]:
         """Segments of every resource not deleted before `since` (optionally of one project)."""
         dead = select(Event.resource_id).where(Event.action == "delete", Event.time < since)
-        query = (select(Event).where(Event.resource_type.in_(self.meters.resource_types),
+        query = (select(Event).where(Event.resource_type.in_(self.common.meters.resource_types),
                                      Event.resource_id.not_in(dead))
                  .order_by(Event.time, Event.id))
         if project_id is not None:
             query = query.where(Event.project_id == project_id)
-        return metering.segments_from_events(db.scalars(query), self.meters)
+        return metering.segments_from_events(db.scalars(query), self.common.meters)
 
     def prepaid_modes(self, db: Session) -> dict[str, bool]:
         return {a.project_id: a.mode == "prepaid" for a in db.scalars(select(Account))}
 
     def unrated(self, db: Session, project_id: str, now: datetime) -> list[Usage]:
         """The estimate: usage from the rating mark to `now`, priced at today's prices, not stored."""
-        mark = self.rated_until(db) or self._start_mark(db, now)
+        mark = self.rated_until(db) or self.start_mark(db, now)
         if now <= mark:
             return []
         account = db.get(Account, project_id)
-        prepaid = (account.mode if account else self.default_mode()) == "prepaid"
+        prepaid = (account.mode if account else self.common.default_mode()) == "prepaid"
         hours = metering.hourly_usage(self.segments(db, mark, project_id), mark, now)
-        return aggregate(hours, self.prices, {project_id: prepaid}, estimated=True)
+        return aggregate(hours, self.common.prices, {project_id: prepaid}, estimated=True)
 
     def stored(self, db: Session, project_id: str, start: datetime, end: datetime,
                by_day: bool = False) -> list[Usage]:
@@ -217,11 +223,11 @@ class RatingMixin(BillingBase):
     # ------------------------------------------------------------------ the pass
     def rate(self) -> tuple[datetime, datetime]:
         """Rate every whole hour not yet rated, in one transaction; return (old mark, new mark). Idempotent."""
-        now = self.now()
+        now = self.common.now()
         with self.cloud.db.write() as db:
             mark = self.rated_until(db)
             if mark is None:
-                mark = self._start_mark(db, now)
+                mark = self.start_mark(db, now)
                 self._set_rated_until(db, mark)
             self.ensure_rating_job(db)
             target = floor_hour(now)
@@ -229,10 +235,10 @@ class RatingMixin(BillingBase):
                 return mark, mark
             segments = self.segments(db, mark)
             # A deleted project's leftovers are not charged to anyone.
-            projects = {p for p in {s.project_id for s in segments} if self.project_exists(db, p)}
+            projects = {p for p in {s.project_id for s in segments} if self.common.project_exists(db, p)}
             for project_id in projects:
-                self.ensure_account(db, project_id)
-            rows = [r for r in aggregate(metering.hourly_usage(segments, mark, target), self.prices,
+                self.common.ensure_account(db, project_id)
+            rows = [r for r in aggregate(metering.hourly_usage(segments, mark, target), self.common.prices,
                                          self.prepaid_modes(db)) if r.project_id in projects]
             already = set(db.execute(select(Charge.resource_id, Charge.meter, Charge.variant, Charge.period_start)
                                      .where(Charge.period_start >= mark)).all())
@@ -258,7 +264,7 @@ class RatingMixin(BillingBase):
             if db.scalar(select(Invoice.id).where(Invoice.project_id == project_id, Invoice.month == month)):
                 continue
             usages = [u for u in self.stored(db, project_id, start, end) if not u.prepaid]
-            total = sum((li.total for li in line_items(usages, self.meters)), Decimal(0))
+            total = sum((li.total for li in line_items(usages, self.common.meters)), Decimal(0))
             credit = max(Decimal(0), min(self.balance(db, project_id, None), total))
             if credit:
                 db.add(Transaction(project_id=project_id, time=now, kind="invoice", amount=-credit,
@@ -273,7 +279,7 @@ class RatingMixin(BillingBase):
         credits = sum(db.scalars(select(Transaction.amount).where(Transaction.project_id == project_id)),
                       Decimal(0))
         if db.get(Account, project_id) is None:
-            credits += self.starting_balance()
+            credits += self.common.starting_balance()
         spent = Decimal(0)
         groups = db.execute(select(Charge.size, Charge.price, Charge.unit, func.sum(Charge.milliseconds))
                             .where(Charge.project_id == project_id, Charge.prepaid.is_(True))
@@ -289,7 +295,7 @@ class RatingMixin(BillingBase):
         """Keep one `billing.rate` job queued for the next lab hour (inside the caller's write transaction)."""
         pending = db.scalar(select(Job.id).where(Job.kind == JOB_KIND, Job.id != (skip_id or -1)).limit(1))
         if pending is None:
-            now = self.now()
+            now = self.common.now()
             due = floor_hour(now) + timedelta(hours=1, seconds=1)
             enqueue(db, now, JOB_KIND, "billing", delay=(due - now).total_seconds(), due=due.isoformat())
 
@@ -310,4 +316,4 @@ def _rate_job(cloud: Cloud, job: JobSpec) -> None:
     if due is not None and datetime.fromisoformat(due) > cloud.clock.now():
         return
     with cloud.db.write() as db:
-        billing.ensure_rating_job(db, skip_id=job.id)
+        billing.rating.ensure_rating_job(db, skip_id=job.id)

@@ -54,25 +54,27 @@ async def update_prices(request: Request) -> Response:
 async def show_own_account(request: Request) -> Response:
     """GET /account: the caller's project's account."""
     billing = _service(request)
-    return respond(schemas.account(billing.get_account(context_of(request), _project(request)), billing.currency))
+    view = billing.accounts.get_account(context_of(request), _project(request))
+    return respond(schemas.account(view, billing.currency))
 
 
 async def show_balance(request: Request) -> Response:
     """GET /balance: the caller's balance alone (what the console shows)."""
     billing = _service(request)
-    return respond(schemas.balance(billing.get_account(context_of(request), _project(request)), billing.currency))
+    view = billing.accounts.get_account(context_of(request), _project(request))
+    return respond(schemas.balance(view, billing.currency))
 
 
 async def list_accounts(request: Request) -> Response:
     """GET /accounts (admin)."""
     billing = _service(request)
-    return respond(schemas.accounts(billing.list_accounts(context_of(request)), billing.currency))
+    return respond(schemas.accounts(billing.accounts.list_accounts(context_of(request)), billing.currency))
 
 
 async def show_account(request: Request) -> Response:
     """GET /accounts/{project_id}."""
     billing = _service(request)
-    view = billing.get_account(context_of(request), request.path_params["project_id"])
+    view = billing.accounts.get_account(context_of(request), request.path_params["project_id"])
     return respond(schemas.account(view, billing.currency))
 
 
@@ -81,7 +83,7 @@ async def update_account(request: Request) -> Response:
     ctx = context_of(request)
     body = schemas.body_object(await read_json(request), "account")
     billing = _service(request)
-    view = billing.update_account(ctx, request.path_params["project_id"], body.get("mode"))
+    view = billing.accounts.update_account(ctx, request.path_params["project_id"], body.get("mode"))
     return respond(schemas.account(view, billing.currency))
 
 
@@ -90,7 +92,7 @@ async def create_topup(request: Request) -> Response:
     ctx = context_of(request)
     body = schemas.body_object(await read_json(request), "topup")
     billing = _service(request)
-    view = billing.top_up(ctx, request.path_params["project_id"], body.get("amount"), body.get("description"))
+    view = billing.accounts.top_up(ctx, request.path_params["project_id"], body.get("amount"), body.get("description"))
     return respond(schemas.account(view, billing.currency), 201)
 
 
@@ -98,7 +100,7 @@ async def list_coupons(request: Request) -> Response:
     """GET /coupons (admin)."""
     billing = _service(request)
     return respond({"coupons": [schemas.coupon(c, uses, billing.currency)
-                                for c, uses in billing.list_coupons(context_of(request))]})
+                                for c, uses in billing.accounts.list_coupons(context_of(request))]})
 
 
 async def create_coupon(request: Request) -> Response:
@@ -106,31 +108,31 @@ async def create_coupon(request: Request) -> Response:
     ctx = context_of(request)
     body = schemas.body_object(await read_json(request), "coupon")
     billing = _service(request)
-    return respond({"coupon": schemas.coupon(billing.create_coupon(ctx, body), 0, billing.currency)}, 201)
+    return respond({"coupon": schemas.coupon(billing.accounts.create_coupon(ctx, body), 0, billing.currency)}, 201)
 
 
 async def delete_coupon(request: Request) -> Response:
     """DELETE /coupons/{code} (admin)."""
-    _service(request).delete_coupon(context_of(request), request.path_params["code"])
+    _service(request).accounts.delete_coupon(context_of(request), request.path_params["code"])
     return no_content()
 
 
 async def redeem_coupon(request: Request) -> Response:
     """POST /coupons/{code}/redeem: credit the coupon to the caller's project."""
     billing = _service(request)
-    view = billing.redeem_coupon(context_of(request), request.path_params["code"], _project(request))
+    view = billing.accounts.redeem_coupon(context_of(request), request.path_params["code"], _project(request))
     return respond(schemas.account(view, billing.currency))
 
 
 async def list_bills(request: Request) -> Response:
     """GET /bills."""
     billing = _service(request)
-    return respond(schemas.bills(billing.list_bills(context_of(request), _project(request))))
+    return respond(schemas.bills(billing.bills.list_bills(context_of(request), _project(request))))
 
 
 async def show_bill(request: Request) -> Response:
     """GET /bills/{month} (?format=csv or Accept: text/csv for CSV)."""
-    bill = _service(request).get_bill(context_of(request), request.path_params["month"], _project(request))
+    bill = _service(request).bills.get_bill(context_of(request), request.path_params["month"], _project(request))
     if query_value(request, "format") == "csv" or "text/csv" in request.headers.get("accept", ""):
         return Response(bill_csv(bill), media_type="text/csv", headers={
             "content-disposition": f'attachment; filename="bill-{bill.month}-{bill.project_id}.csv"'})
@@ -139,7 +141,7 @@ async def show_bill(request: Request) -> Response:
 
 async def show_usage(request: Request) -> Response:
     """GET /usage (?month=YYYY-MM)."""
-    usage = _service(request).get_usage(context_of(request), query_value(request, "month"), _project(request))
+    usage = _service(request).bills.get_usage(context_of(request), query_value(request, "month"), _project(request))
     return respond(schemas.usage(usage))
 
 
@@ -147,13 +149,13 @@ async def list_budgets(request: Request) -> Response:
     """GET /budgets."""
     billing = _service(request)
     return respond({"budgets": [schemas.budget(b, billing.currency)
-                                for b in billing.list_budgets(context_of(request))]})
+                                for b in billing.budgets.list_budgets(context_of(request))]})
 
 
 async def show_budget(request: Request) -> Response:
     """GET /budgets/{project_id}."""
     billing = _service(request)
-    budget = billing.get_budget(context_of(request), request.path_params["project_id"])
+    budget = billing.budgets.get_budget(context_of(request), request.path_params["project_id"])
     return respond({"budget": schemas.budget(budget, billing.currency)})
 
 
@@ -162,13 +164,14 @@ async def update_budget(request: Request) -> Response:
     ctx = context_of(request)
     body = schemas.body_object(await read_json(request), "budget")
     billing = _service(request)
-    budget = billing.set_budget(ctx, request.path_params["project_id"], body.get("amount"), body.get("thresholds"))
+    budget = billing.budgets.set_budget(ctx, request.path_params["project_id"], body.get("amount"),
+                                        body.get("thresholds"))
     return respond({"budget": schemas.budget(budget, billing.currency)})
 
 
 async def delete_budget(request: Request) -> Response:
     """DELETE /budgets/{project_id} (admin)."""
-    _service(request).delete_budget(context_of(request), request.path_params["project_id"])
+    _service(request).budgets.delete_budget(context_of(request), request.path_params["project_id"])
     return no_content()
 
 
@@ -176,7 +179,7 @@ async def list_alerts(request: Request) -> Response:
     """GET /alerts."""
     billing = _service(request)
     return respond({"alerts": [schemas.alert(a, billing.currency)
-                               for a in billing.list_alerts(context_of(request), _project(request))]})
+                               for a in billing.budgets.list_alerts(context_of(request), _project(request))]})
 
 
 routes = [

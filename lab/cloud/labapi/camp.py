@@ -13,7 +13,7 @@ from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest, Forbidden, NotFound
 from lab.cloud.identity.models import User
 from lab.cloud.labapi.classes import ClassManager, StudentCredentials, parse_quota
-from lab.cloud.labapi.grading import GradingMixin
+from lab.cloud.labapi.grading import Grading
 from lab.cloud.labapi.models import LabClass, LabProgress, LabStudent
 from lab.cloud.labapi.reset import ResetReport, reset_student
 from lab.cloud.labapi.snapshots import SnapshotInfo, SnapshotStore
@@ -22,8 +22,11 @@ if TYPE_CHECKING:
     from lab.cloud.app import Cloud
 
 
-class CampMixin(GradingMixin):
-    cloud: Cloud
+class Camp:
+    """Progress, classes, resets and snapshots: the policy checks and input validation around them."""
+
+    def __init__(self, cloud: Cloud, grading: Grading):
+        self.cloud, self.grading = cloud, grading
 
     @property
     def classes(self) -> ClassManager:
@@ -96,7 +99,7 @@ class CampMixin(GradingMixin):
         started = time.perf_counter()
         cls = self.classes.get_class(student.class_name)
         removed = reset_student(self.cloud, student, cls)  # atomic: all of it or (on an error) none of it
-        self.mark_reset(student.project_id)
+        self.grading.mark_reset(student.project_id)
         return ResetReport(student.project_id, removed, time.perf_counter() - started)
 
     def reset_class(self, ctx: RequestContext, class_name: str | None) -> list[tuple[str, ResetReport]]:

@@ -63,8 +63,11 @@ def connect_as(cloud: Cloud, token: str, project_id: str) -> Any:
     return openstack.connection.Connection(session=session, region_name="RegionOne", interface="public")
 
 
-class GradingMixin:
-    cloud: Cloud
+class Grading:
+    """Running a lab's checks and solutions as the caller, and the progress they record."""
+
+    def __init__(self, cloud: Cloud):
+        self.cloud = cloud
 
     # ------------------------------------------------------------------ running checks and solutions
     def _lab(self, lab_id: Any) -> Lab:

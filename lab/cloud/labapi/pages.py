@@ -92,9 +92,9 @@ def progress_grid(cloud: Cloud, ctx: RequestContext, day: int | None, class_name
     labapi = cloud.services["labapi"]
     assert isinstance(labapi, LabService)
     cloud.policy.enforce(ctx, "lab:admin")
-    classes = [class_name] if class_name else [c.name for c, _n in labapi.list_classes(ctx)]
-    students = [s for name in classes for s in labapi.get_class(ctx, name)[1]]
-    found = {(r.project_id, r.lab_id): r for r in labapi.list_progress(ctx)}
+    classes = [class_name] if class_name else [c.name for c, _n in labapi.camp.list_classes(ctx)]
+    students = [s for name in classes for s in labapi.camp.get_class(ctx, name)[1]]
+    found = {(r.project_id, r.lab_id): r for r in labapi.camp.list_progress(ctx)}
     try:
         labs = [(lab.id, lab.day) for lab in load_labs()]
     except LabError:

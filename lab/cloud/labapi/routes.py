@@ -36,7 +36,7 @@ async def record_progress(request: Request) -> Response:
     records a result by hand; anyone else gets 403 (the cloud records results when it runs checks)."""
     ctx = context_of(request)
     body = require_key(await read_json(request), "progress")
-    row = _service(request).record_progress(ctx, body)
+    row = _service(request).grading.record_progress(ctx, body)
     return respond({"progress": schemas.progress(row)}, 201)
 
 
@@ -45,7 +45,7 @@ async def check_lab(request: Request) -> Response:
     ctx = context_of(request)
     labapi = _service(request)
     # The checks call this cloud's own API: they run in a worker thread while the event loop serves them.
-    report, row = await run_in_threadpool(labapi.check_lab, ctx, request.headers["x-auth-token"],
+    report, row = await run_in_threadpool(labapi.grading.check_lab, ctx, request.headers["x-auth-token"],
                                           request.path_params["lab_id"])
     return respond({"check": schemas.lab_report(report, row)})
 
@@ -54,7 +54,7 @@ async def solve_lab(request: Request) -> Response:
     """POST /lab/v1/labs/{lab_id}/solve: apply the lab's reference solution as the caller, then check it."""
     ctx = context_of(request)
     labapi = _service(request)
-    report, row = await run_in_threadpool(labapi.solve_lab, ctx, request.headers["x-auth-token"],
+    report, row = await run_in_threadpool(labapi.grading.solve_lab, ctx, request.headers["x-auth-token"],
                                           request.path_params["lab_id"])
     return respond({"check": schemas.lab_report(report, row)})
 
@@ -62,20 +62,20 @@ async def solve_lab(request: Request) -> Response:
 async def list_events(request: Request) -> Response:
     """GET /lab/v1/events[?resource_type=&project_id=]: the caller's project's event log."""
     params = request.query_params
-    rows = _service(request).list_events(context_of(request), params.get("resource_type"),
+    rows = _service(request).grading.list_events(context_of(request), params.get("resource_type"),
                                                 params.get("project_id"))
     return respond({"events": [schemas.event(e) for e in rows]})
 
 
 async def list_progress(request: Request) -> Response:
     """GET /lab/v1/progress[?project_id=] (admins: everyone's; others: their own project's)."""
-    rows = _service(request).list_progress(context_of(request), request.query_params.get("project_id"))
+    rows = _service(request).camp.list_progress(context_of(request), request.query_params.get("project_id"))
     return respond({"progress": [schemas.progress(r) for r in rows]})
 
 
 async def list_classes(request: Request) -> Response:
     """GET /lab/v1/classes."""
-    rows = _service(request).list_classes(context_of(request))
+    rows = _service(request).camp.list_classes(context_of(request))
     return respond({"classes": [schemas.lab_class(row, n) for row, n in rows]})
 
 
@@ -85,15 +85,15 @@ async def create_class(request: Request) -> Response:
     ctx = context_of(request)
     body = require_key(await read_json(request), "class")
     labapi = _service(request)
-    row = labapi.create_class(ctx, body)
-    names = labapi.classes.planned_students(row.name, body["students"])
+    row = labapi.camp.create_class(ctx, body)
+    names = labapi.camp.classes.planned_students(row.name, body["students"])
     return respond({"class": {**schemas.lab_class(row), "planned_students": names,
                               "auth_url": cloud_of(request).settings.endpoint + "/identity"}}, 201)
 
 
 async def show_class(request: Request) -> Response:
     """GET /lab/v1/classes/{name}: the class and its students (names and ids; passwords are not kept)."""
-    row, students = _service(request).get_class(context_of(request), request.path_params["name"])
+    row, students = _service(request).camp.get_class(context_of(request), request.path_params["name"])
     return respond({"class": {**schemas.lab_class(row, len(students)),
                               "student_list": [schemas.student(s) for s in students]}})
 
@@ -103,39 +103,39 @@ async def add_student(request: Request) -> Response:
     ctx = context_of(request)
     body = require_key(await read_json(request), "student")
     cloud = cloud_of(request)
-    creds = _service(request).add_student(ctx, request.path_params["name"], body)
+    creds = _service(request).camp.add_student(ctx, request.path_params["name"], body)
     return respond(schemas.credentials(creds, cloud.settings.endpoint + "/identity"), 201)
 
 
 async def reissue_password(request: Request) -> Response:
     """POST /lab/v1/students/{name}/password: a new password for the student (admin), returned this once."""
     cloud = cloud_of(request)
-    creds = _service(request).reissue_password(context_of(request), request.path_params["name"])
+    creds = _service(request).camp.reissue_password(context_of(request), request.path_params["name"])
     return respond(schemas.credentials(creds, cloud.settings.endpoint + "/identity"))
 
 
 async def reset_class(request: Request) -> Response:
     """POST /lab/v1/classes/{name}/reset: reset every student of the class."""
-    reports = _service(request).reset_class(context_of(request), request.path_params["name"])
+    reports = _service(request).camp.reset_class(context_of(request), request.path_params["name"])
     return respond({"resets": [schemas.reset(name, r) for name, r in reports]})
 
 
 async def reset_all(request: Request) -> Response:
     """POST /lab/v1/reset: reset every student of every class."""
-    reports = _service(request).reset_class(context_of(request), None)
+    reports = _service(request).camp.reset_class(context_of(request), None)
     return respond({"resets": [schemas.reset(name, r) for name, r in reports]})
 
 
 async def reset_student(request: Request) -> Response:
     """POST /lab/v1/students/{name}/reset: an admin, or the student themself (403 for anyone else)."""
     name = request.path_params["name"]
-    report = _service(request).reset_student(context_of(request), name)
+    report = _service(request).camp.reset_student(context_of(request), name)
     return respond({"reset": schemas.reset(name, report)})
 
 
 async def list_snapshots(request: Request) -> Response:
     """GET /lab/v1/snapshots."""
-    infos = _service(request).list_snapshots(context_of(request))
+    infos = _service(request).camp.list_snapshots(context_of(request))
     return respond({"snapshots": [schemas.snapshot(i) for i in infos]})
 
 
@@ -143,19 +143,19 @@ async def save_snapshot(request: Request) -> Response:
     """POST /lab/v1/snapshots {"snapshot": {"name"}}: save the whole lab state."""
     ctx = context_of(request)
     body = require_key(await read_json(request), "snapshot")
-    info = _service(request).save_snapshot(ctx, body.get("name"))
+    info = _service(request).camp.save_snapshot(ctx, body.get("name"))
     return respond({"snapshot": schemas.snapshot(info)}, 201)
 
 
 async def restore_snapshot(request: Request) -> Response:
     """POST /lab/v1/snapshots/{name}/restore: put the lab back to the snapshot, atomically."""
-    info = _service(request).restore_snapshot(context_of(request), request.path_params["name"])
+    info = _service(request).camp.restore_snapshot(context_of(request), request.path_params["name"])
     return respond({"snapshot": schemas.snapshot(info)})
 
 
 async def delete_snapshot(request: Request) -> Response:
     """DELETE /lab/v1/snapshots/{name}."""
-    _service(request).delete_snapshot(context_of(request), request.path_params["name"])
+    _service(request).camp.delete_snapshot(context_of(request), request.path_params["name"])
     return no_content()
 
 

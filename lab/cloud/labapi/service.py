@@ -1,5 +1,6 @@
-"""Lab admin behaviour: reading and advancing the lab clock; the training camp's progress, classes, resets
-and snapshots come from `CampMixin`.
+"""Lab admin behaviour: `LabService` reads and advances the lab clock, and is a facade over the training camp's
+parts: `grading` (grading.py: checks and solutions run as the caller, the progress they record) and `camp`
+(camp.py: progress, classes, resets and snapshots). Routes call the parts.
 
 No web framework here: routes hand in a RequestContext and plain values, and get plain values back.
 """
@@ -13,7 +14,8 @@ from typing import TYPE_CHECKING
 from lab.cloud.clock import parse_duration
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest
-from lab.cloud.labapi.camp import CampMixin
+from lab.cloud.labapi.camp import Camp
+from lab.cloud.labapi.grading import Grading
 
 if TYPE_CHECKING:
     from lab.cloud.app import Cloud
@@ -27,16 +29,18 @@ class ClockReading:
     offset: timedelta
 
 
-class LabService(CampMixin):
+class LabService:
     def __init__(self, cloud: Cloud):
         self.cloud = cloud
+        self.grading = Grading(cloud)
+        self.camp = Camp(cloud, self.grading)
 
     def bootstrap(self) -> None:
         """Put back lab folders a killed snapshot restore left half swapped, and remove its staging copies;
         empty the plain passwords an older database kept."""
-        self.snapshots.recover()
-        self.snapshots.clean_debris()
-        self.classes.forget_plain_passwords()
+        self.camp.snapshots.recover()
+        self.camp.snapshots.clean_debris()
+        self.camp.classes.forget_plain_passwords()
 
     def get_clock(self, ctx: RequestContext) -> ClockReading:
         """The lab's current time and offset. Raises Forbidden unless the caller is an admin."""

@@ -242,7 +242,7 @@ class SnapshotStore:
         """Caches that hold database state: the clock offset and the resolved tokens; and plain passwords a
         snapshot from before hashing brought back (see LabStudent) are emptied again."""
         self.cloud.clock.load()
-        self.cloud.services["labapi"].classes.forget_plain_passwords()
+        self.cloud.services["labapi"].camp.classes.forget_plain_passwords()
         self.cloud.identity.forget_tokens()
         self.cloud.worker.wake()
 
