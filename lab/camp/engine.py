@@ -188,13 +188,14 @@ class LabEnv:
                          lambda s: s.status in (status, "error"), f"snapshot {snapshot.name} to be {status}")
 
     def network_kwargs(self) -> dict[str, Any]:
-        """`networks=[...]` naming the project's first own network with a subnet ({} when it has none): once a
-        student has several networks (the Day 2 labs make some), Nova refuses to choose (409 "Multiple possible
-        networks found"), so solutions name one."""
+        """`networks=[...]` naming the project's first own network with a subnet (`"auto"` when it has none:
+        the SDK speaks compute 2.93, where `networks` is required): once a student has several networks (the
+        Day 2 labs make some), Nova refuses to choose (409 "Multiple possible networks found"), so solutions
+        name one."""
         for network in self.conn.network.networks(project_id=self.project_id):
             if network.subnet_ids and not network.is_router_external:
                 return {"networks": [{"uuid": network.id}]}
-        return {}
+        return {"networks": "auto"}
 
     def boot(self, name: str, **kwargs: Any) -> Any:
         """Boot `name` from the `cirros` image on the smallest flavor and the project's network (unless given)

@@ -217,6 +217,8 @@ class OpenStackHeaders:
         scope["request_id"] = request_id
         extra = [(b"x-openstack-request-id", request_id.encode())]
         path: str = scope["path"]
+        if path.startswith("/compute/"):  # Nova sends its older request id header too (tempest reads it)
+            extra.append((b"x-compute-request-id", request_id.encode()))
         for mount, style, versions in self.versions:
             if path.startswith(mount + "/") or path == mount:
                 # latin-1, as ASGI defines header bytes: any byte decodes, so a stray 0xff is a 400, not a crash.

@@ -204,8 +204,9 @@ class CloudClient:
     def create_server(self, name: str, flavor_id: str, image_id: str, network_id: str | None,
                       key_name: str | None, security_groups: list[str]) -> m.Server:
         attrs: dict[str, Any] = {"name": name, "flavor_id": flavor_id, "image_id": image_id}
-        if network_id:
-            attrs["networks"] = [{"uuid": network_id}]
+        # From compute microversion 2.37 (the SDK asks up to 2.93) `networks` is required: "auto" is the
+        # project's one network, as the console meant by "no network chosen".
+        attrs["networks"] = [{"uuid": network_id}] if network_id else "auto"
         if key_name:
             attrs["key_name"] = key_name
         if security_groups:

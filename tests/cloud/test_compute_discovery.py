@@ -6,13 +6,14 @@ from starlette.testclient import TestClient
 
 
 def test_root_lists_v21(client: TestClient) -> None:
-    """GET /compute answers Nova's versions list: the legacy v2.0 (SUPPORTED) first, then v2.1, served."""
+    """GET /compute answers Nova's versions list: the legacy v2.0 (SUPPORTED) first, then v2.1, served at
+    microversions 2.1-2.93 (Zed's)."""
     r = client.get("/compute")
     assert r.status_code == 200
     legacy, version = r.json()["versions"]
     assert (legacy["id"], legacy["status"], legacy["version"]) == ("v2.0", "SUPPORTED", "")
     assert version["id"] == "v2.1" and version["status"] == "CURRENT"
-    assert version["version"] == "2.1" and version["min_version"] == "2.1"
+    assert version["version"] == "2.93" and version["min_version"] == "2.1"
     assert version["links"][0] == {"rel": "self", "href": "http://127.0.0.1:8780/compute/v2.1/"}
     assert set(version) <= {"id", "links", "status", "updated", "version", "min_version", "media-types"}
 
@@ -24,17 +25,17 @@ def test_version_document_with_and_without_slash(client: TestClient) -> None:
         assert r.status_code == 200
         version = r.json()["version"]
         assert (version["id"], version["status"], version["version"], version["min_version"]) == (
-            "v2.1", "CURRENT", "2.1", "2.1")
-        assert r.headers["openstack-api-version"] == "compute 2.1"
+            "v2.1", "CURRENT", "2.93", "2.1")
+        assert r.headers["openstack-api-version"] == "compute 2.1"  # no version asked: the minimum
         assert r.headers["x-openstack-nova-api-version"] == "2.1"
 
 
 def test_unsupported_microversion_is_406(client: TestClient, as_demo: dict) -> None:
-    """Asking for compute 2.99 is refused with Nova's 406 body."""
+    """Asking for compute 2.99 (above Zed's 2.93) is refused with Nova's 406 body."""
     r = client.get("/compute/v2.1/flavors", headers={**as_demo, "OpenStack-API-Version": "compute 2.99"})
     assert r.status_code == 406
     assert r.json() == {"notAcceptable": {"code": 406, "message": "Version 2.99 is not supported by the API. "
-                                                                   "Minimum is 2.1 and maximum is 2.1."}}
+                                                                   "Minimum is 2.1 and maximum is 2.93."}}
 
 
 def test_requests_without_token_are_401(client: TestClient) -> None:

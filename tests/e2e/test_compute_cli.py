@@ -35,6 +35,7 @@ def demo_sdk(live_cloud: LiveCloud) -> Any:
 
 def sdk_server(conn: Any, name: str, **extra: Any) -> Any:
     flavor = conn.compute.find_flavor("m1.tiny", ignore_missing=False)
+    extra.setdefault("networks", "auto")  # required from microversion 2.37, as on any current Nova
     server = conn.compute.create_server(name=name, flavor_id=flavor.id, image_id=boot_image_id(conn), **extra)
     return conn.compute.wait_for_server(server, interval=0.2, wait=60)
 

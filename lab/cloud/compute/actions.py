@@ -34,12 +34,13 @@ from lab.cloud.compute.common import (
     SUSPENDED,
     ComputePart,
     flavor_attrs,
+    hostname_of,
 )
 from lab.cloud.compute.flavors import Flavors
 from lab.cloud.compute.models import Server
 from lab.cloud.compute.quotas import Quotas
 from lab.cloud.compute.schemas import flavor_snapshot
-from lab.cloud.compute.servers import Servers, hostname_for
+from lab.cloud.compute.servers import Servers
 from lab.cloud.context import RequestContext
 from lab.cloud.drivers.base import DiskSpec, DriverError, GuestNotFound, GuestSpec
 from lab.cloud.errors import BadRequest, CloudError, Conflict, NotFound
@@ -101,7 +102,7 @@ class ServerActions(ComputePart):
             except CloudError as exc:
                 raise DriverError(f"Image {image_id} is not usable: {exc.message}") from None
         flavor = server.flavor
-        return GuestSpec(server_id=server.id, name=server.name, hostname=hostname_for(server.name, server.id),
+        return GuestSpec(server_id=server.id, name=server.name, hostname=hostname_of(server),
                          vcpus=int(flavor["vcpus"]), ram_mb=int(flavor["ram"]), disk_gb=int(flavor["disk"]),
                          image=image, nics=nics, key_name=server.key_name, public_key=server.public_key,
                          user_data=server.user_data, metadata=dict(server.metadata_ or {}))

@@ -4,6 +4,7 @@ the other services' contracts, the one host, and the server lookup every part ma
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -89,6 +90,24 @@ def flavor_attrs(flavor: dict[str, Any]) -> dict[str, Any]:
     """What an event records about a server's flavor (what billing prices)."""
     return {"flavor_id": flavor.get("id"), "flavor_name": flavor.get("name"), "vcpus": flavor.get("vcpus", 0),
             "ram": flavor.get("ram", 0), "disk": flavor.get("disk", 0)}
+
+
+def hostname_for(name: str, server_id: str) -> str:
+    """Nova's hostname from a display name: lower case, letters, digits and dashes, at most 63 characters."""
+    host = re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-.")[:63].strip("-")
+    return host or f"server-{server_id[:8]}"
+
+
+def hostname_of(server: Any) -> str:
+    """The server's hostname: the one given at create or update (2.90), else Nova's from its name at create."""
+    given = (server.system_metadata or {}).get("hostname")
+    return str(given) if given else hostname_for(server.name, server.id)
+
+
+def server_extra(server: Any, key: str, default: Any = None) -> Any:
+    """A value of the newer microversions (description, tags, hostname) kept in system_metadata: the lab's
+    tables have no migrations, so new attributes live in that JSON column rather than new columns."""
+    return (server.system_metadata or {}).get(key, default)
 
 
 # A server as the views read it: the ORM object, or a row of the same columns (the server list's).

@@ -6,6 +6,7 @@ are rendered in schemas.py."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -43,6 +44,21 @@ class ServiceView:
     disabled: bool
     disabled_reason: str | None
     updated_at: datetime
+    forced_down: bool = False
+
+    @property
+    def uuid(self) -> str:
+        """The id Nova shows from 2.53 (services by UUID): stable for the host and binary."""
+        return service_uuid(self.host, self.binary)
+
+
+def service_uuid(host: str, binary: str) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"stacklab:service:{host}:{binary}"))
+
+
+def hypervisor_uuid(hostname: str) -> str:
+    """A hypervisor's id from 2.53: stable for the host."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"stacklab:hypervisor:{hostname}"))
 
 
 @dataclass(frozen=True)
@@ -98,7 +114,33 @@ class Hosts(ComputePart):
         zones = dict(SERVICE_BINARIES)
         now = self.cloud.clock.now()  # the services report in all the time: they are up, now
         return [ServiceView(r.id, r.binary, r.host, zones.get(r.binary, "internal"), r.disabled, r.disabled_reason,
-                            now) for r in db.scalars(select(ComputeServiceRecord).order_by(ComputeServiceRecord.id))]
+                            now, r.forced_down)
+                for r in db.scalars(select(ComputeServiceRecord).order_by(ComputeServiceRecord.id))]
+
+    @staticmethod
+    def _service_row(db: Session, service_id: str) -> ComputeServiceRecord | None:
+        """A service by its 2.1 integer id or its 2.53 UUID."""
+        if service_id.isdigit():
+            return db.get(ComputeServiceRecord, int(service_id))
+        return next((r for r in db.scalars(select(ComputeServiceRecord))
+                     if service_uuid(r.host, r.binary) == service_id), None)
+
+    def update_service(self, ctx: RequestContext, service_id: str, status: str | None, reason: str | None,
+                       forced_down: bool | None) -> ServiceView:
+        """PUT /os-services/{uuid} (2.53): `status` enabled or disabled (with a reason), `forced_down`."""
+        self.cloud.policy.enforce(ctx, "os_compute_api:os-services:update")
+        with self.cloud.db.write() as db:
+            row = self._service_row(db, service_id)
+            if row is None:
+                raise NotFound(f"Service {service_id} not found.")
+            if status is not None:
+                row.disabled = status == "disabled"
+                row.disabled_reason = reason if row.disabled else None
+            if forced_down is not None:
+                row.forced_down = forced_down
+            row.updated_at = self.cloud.clock.now()
+            db.flush()
+            return next(s for s in self._service_views(db) if s.id == row.id)
 
     def list_services(self, ctx: RequestContext, binary: str | None = None,
                       host: str | None = None) -> list[ServiceView]:
@@ -127,7 +169,7 @@ class Hosts(ComputePart):
 
         self.cloud.policy.enforce(ctx, "os_compute_api:os-services:delete")
         with self.cloud.db.read() as db:
-            row = db.get(ComputeServiceRecord, int(service_id)) if service_id.isdigit() else None
+            row = self._service_row(db, service_id)
             if row is None:
                 raise NotFound(f"Service {service_id} not found.")
         if row.binary == "nova-compute":
@@ -177,7 +219,7 @@ class Hosts(ComputePart):
 
     def _find(self, hypervisor_id: str) -> Hypervisor:
         for hypervisor in self._hypervisors():
-            if str(hypervisor.id) == hypervisor_id:
+            if hypervisor_id in (str(hypervisor.id), hypervisor_uuid(hypervisor.info.hypervisor_hostname)):
                 return hypervisor
         raise NotFound(f"Hypervisor with ID '{hypervisor_id}' could not be found.")
 

@@ -53,19 +53,22 @@ class Keypairs(ComputePart):
         super().__init__(cloud)
         self.quotas = quotas
 
-    def create_keypair(self, ctx: RequestContext, name: str, public_key: str | None) -> tuple[KeyPair, str | None]:
-        """Import or generate a key pair for the caller. Returns it and the private key (generated only)."""
-        self.cloud.policy.enforce(ctx, "os_compute_api:os-keypairs:create", user_id=ctx.user_id)
+    def create_keypair(self, ctx: RequestContext, name: str, public_key: str | None, key_type: str = "ssh",
+                       user_id: str | None = None) -> tuple[KeyPair, str | None]:
+        """Import or generate a key pair for the caller (or, for an admin at 2.10, for `user_id`). Returns it
+        and the private key (generated only)."""
+        owner = user_id or ctx.user_id
+        self.cloud.policy.enforce(ctx, "os_compute_api:os-keypairs:create", user_id=owner)
         private_key = None
         if public_key is None:
             public_key, private_key = generate_key_pair("Generated-by-Nova")
         print_ = fingerprint(public_key)
         with self.cloud.db.write() as db:
             self.quotas.check_keypairs(db, ctx)
-            if db.scalar(select(KeyPair.id).where(KeyPair.user_id == ctx.user_id, KeyPair.name == name)):
+            if db.scalar(select(KeyPair.id).where(KeyPair.user_id == owner, KeyPair.name == name)):
                 raise Conflict(f"Key pair '{name}' already exists.")
-            keypair = KeyPair(name=name, user_id=ctx.user_id, project_id=ctx.project_id, fingerprint=print_,
-                              public_key=public_key.strip(), created_at=self.cloud.clock.now())
+            keypair = KeyPair(name=name, user_id=owner, project_id=ctx.project_id, fingerprint=print_,
+                              public_key=public_key.strip(), type=key_type, created_at=self.cloud.clock.now())
             db.add(keypair)
             try:
                 db.flush()
@@ -73,23 +76,35 @@ class Keypairs(ComputePart):
                 raise Conflict(f"Key pair '{name}' already exists.") from None
         return keypair, private_key
 
-    def list_keypairs(self, ctx: RequestContext) -> list[KeyPair]:
-        self.cloud.policy.enforce(ctx, "os_compute_api:os-keypairs:index", user_id=ctx.user_id)
+    def list_keypairs(self, ctx: RequestContext, user_id: str | None = None, limit: int | None = None,
+                      marker: str | None = None) -> list[KeyPair]:
+        """The user's key pairs by name; `limit` and `marker` (a name) page them (2.35)."""
+        owner = user_id or ctx.user_id
+        self.cloud.policy.enforce(ctx, "os_compute_api:os-keypairs:index", user_id=owner)
         with self.cloud.db.read() as db:
-            return list(db.scalars(select(KeyPair).where(KeyPair.user_id == ctx.user_id).order_by(KeyPair.name)))
+            query = select(KeyPair).where(KeyPair.user_id == owner).order_by(KeyPair.name)
+            if marker is not None:
+                if db.scalar(select(KeyPair.id).where(KeyPair.user_id == owner, KeyPair.name == marker)) is None:
+                    raise NotFound(f"Marker {marker} could not be found.")
+                query = query.where(KeyPair.name > marker)
+            if limit is not None:
+                query = query.limit(limit)
+            return list(db.scalars(query))
 
-    def get_keypair(self, ctx: RequestContext, name: str) -> KeyPair:
-        self.cloud.policy.enforce(ctx, "os_compute_api:os-keypairs:show", user_id=ctx.user_id)
+    def get_keypair(self, ctx: RequestContext, name: str, user_id: str | None = None) -> KeyPair:
+        owner = user_id or ctx.user_id
+        self.cloud.policy.enforce(ctx, "os_compute_api:os-keypairs:show", user_id=owner)
         with self.cloud.db.read() as db:
-            keypair = db.scalar(select(KeyPair).where(KeyPair.user_id == ctx.user_id, KeyPair.name == name))
+            keypair = db.scalar(select(KeyPair).where(KeyPair.user_id == owner, KeyPair.name == name))
         if keypair is None:
-            raise NotFound(f"Keypair {name} not found for user {ctx.user_id}")
+            raise NotFound(f"Keypair {name} not found for user {owner}")
         return keypair
 
-    def delete_keypair(self, ctx: RequestContext, name: str) -> None:
-        self.cloud.policy.enforce(ctx, "os_compute_api:os-keypairs:delete", user_id=ctx.user_id)
+    def delete_keypair(self, ctx: RequestContext, name: str, user_id: str | None = None) -> None:
+        owner = user_id or ctx.user_id
+        self.cloud.policy.enforce(ctx, "os_compute_api:os-keypairs:delete", user_id=owner)
         with self.cloud.db.write() as db:
-            keypair = db.scalar(select(KeyPair).where(KeyPair.user_id == ctx.user_id, KeyPair.name == name))
+            keypair = db.scalar(select(KeyPair).where(KeyPair.user_id == owner, KeyPair.name == name))
             if keypair is None:
-                raise NotFound(f"Keypair {name} not found for user {ctx.user_id}")
+                raise NotFound(f"Keypair {name} not found for user {owner}")
             db.delete(keypair)

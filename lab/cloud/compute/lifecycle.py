@@ -38,7 +38,7 @@ from lab.cloud.compute.common import (
     ComputePart,
     flavor_attrs,
 )
-from lab.cloud.compute.models import Server
+from lab.cloud.compute.models import KeyPair, Server
 from lab.cloud.compute.servers import check_flavor_fits_image
 from lab.cloud.context import RequestContext
 from lab.cloud.drivers.base import GuestNotFound, ImageSpec
@@ -273,11 +273,26 @@ class Lifecycle(ComputePart):
             if req.access_ip_v6 is not None:
                 server.access_ip_v6 = req.access_ip_v6
             server.image_id = image.id
-            server.system_metadata = {**server.system_metadata, "rebuild_from": server.vm_state}
+            extra = {k: v for k, v in req.changes.items() if k in ("description", "hostname")}
+            if "key_name" in req.changes:  # 2.54: a new key pair, or null for none
+                server.key_name, server.public_key = self._rebuild_key(db, ctx, req.changes["key_name"])
+            if "user_data" in req.changes:  # 2.57
+                server.user_data = req.changes["user_data"]
+            server.system_metadata = {**server.system_metadata, **extra, "rebuild_from": server.vm_state}
         server = self.actions.begin(ctx, server_id, "rebuild", (ACTIVE, STOPPED, ERROR), "rebuilding",
                                     f"{RULE}:servers:rebuild", capability="rebuild", prepare=prepare)
         self._queue(server_id)
         return server
+
+    @staticmethod
+    def _rebuild_key(db: Session, ctx: RequestContext, name: str | None) -> tuple[str | None, str | None]:
+        """(key_name, public_key) of a rebuild's key_name: the caller's key pair, Nova's 400 when unknown."""
+        if name is None:
+            return None, None
+        keypair = db.scalar(select(KeyPair).where(KeyPair.user_id == ctx.user_id, KeyPair.name == name))
+        if keypair is None:
+            raise BadRequest("Invalid key_name provided.")
+        return keypair.name, keypair.public_key
 
     def _run_rebuild(self, server: Server) -> None:
         spec = self.actions.guest_spec(server.id)

@@ -1,5 +1,6 @@
-"""The compute service (Nova v2.1) as the cloud sees it: see lab/cloud/plugin.py."""
+"""The compute service (Nova v2.1, microversions 2.1-2.93) as the cloud sees it: see lab/cloud/plugin.py."""
 
+from lab.cloud.compute import microversions
 from lab.cloud.compute.policies import RULES
 from lab.cloud.compute.quotas import RESOURCES
 from lab.cloud.compute.service import JOBS
@@ -8,7 +9,7 @@ from lab.cloud.plugin import CatalogEntry, Meter, Plugin, Screen, ServiceSpec
 
 PLUGIN = Plugin(
     spec=ServiceSpec("compute", "/compute", "nova", (CatalogEntry("compute", "nova", "/compute/v2.1"),),
-                     ("compute", "2.1")),
+                     microversions.RANGE),
     service="lab.cloud.compute.service:ComputeService",
     routes="lab.cloud.compute.routes",
     policies=RULES,

@@ -72,7 +72,8 @@ RULES: tuple[Rule, ...] = (
           ("POST", f"{ACTION} (changePassword)")),
     # nova/policies/remote_consoles.py
     _rule("os-remote-consoles", MEMBER, "Get a server's remote console URL (`openstack console url show`).",
-          ("POST", f"{ACTION} (os-getVNCConsole)"), ("POST", f"{ACTION} (os-getSerialConsole)")),
+          ("POST", f"{ACTION} (os-getVNCConsole)"), ("POST", f"{ACTION} (os-getSerialConsole)"),
+          ("POST", f"{S}/remote-consoles")),
     # nova/policies/attach_interfaces.py
     _rule("os-attach-interfaces:list", READER, "List a server's interfaces.", ("GET", f"{S}/os-interface")),
     _rule("os-attach-interfaces:show", READER, "Show one interface of a server.",

@@ -11,7 +11,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from lab.cloud.compute import microversions as mv
 from lab.cloud.compute import schemas
+from lab.cloud.compute.common import ServerView
 from lab.cloud.compute.flavors import FlavorQuery
 from lab.cloud.compute.servers import ServerQuery
 from lab.cloud.compute.service import ComputeService
@@ -20,6 +22,7 @@ from lab.cloud.errors import BadRequest, NotFound, Unauthorized
 from lab.cloud.http import (
     cloud_of,
     context_of,
+    microversion,
     no_content,
     page_links,
     query_int,
@@ -28,11 +31,29 @@ from lab.cloud.http import (
     respond,
     service_of,
 )
+from lab.cloud.microversion import Version
 
 
 def _compute(request: Request) -> tuple[ComputeService, RequestContext, str]:
     cloud = cloud_of(request)
     return service_of(request, "compute", ComputeService), context_of(request), cloud.settings.endpoint
+
+
+def _v(request: Request) -> Version:
+    """The microversion the request is served at (negotiated by the middleware, 2.1 outside it)."""
+    return microversion(request, mv.MIN)
+
+
+def _since(request: Request, version: Version) -> None:
+    """Nova's 404 for a URL a lower microversion does not route (the tags API before 2.26, ...)."""
+    if _v(request) < version:
+        raise NotFound("The resource could not be found.")
+
+
+def _until(request: Request, version: Version) -> None:
+    """Nova's 404 for a URL a microversion removed (os-hypervisors/statistics from 2.88, ...)."""
+    if _v(request) >= version:
+        raise NotFound("The resource could not be found.")
 
 
 def _time(request: Request, name: str) -> datetime | None:
@@ -93,7 +114,8 @@ async def list_flavors(request: Request) -> Response:
     q = _flavor_query(request, ctx)
     flavors = compute.flavors.list_flavors(ctx, q)
     detail = request.url.path.endswith("/detail")
-    items = [schemas.flavor_detail(f, base) if detail else schemas.flavor_brief(f, base) for f in flavors]
+    v = _v(request)
+    items = [schemas.flavor_detail(f, base, v) if detail else schemas.flavor_brief(f, base, v) for f in flavors]
     body: dict[str, Any] = {"flavors": items}
     links = page_links(request, items, q.limit)
     if links:
@@ -104,13 +126,13 @@ async def list_flavors(request: Request) -> Response:
 async def show_flavor(request: Request) -> Response:
     compute, ctx, base = _compute(request)
     return respond({"flavor": schemas.flavor_detail(compute.flavors.get_flavor(ctx, request.path_params["flavor_id"]),
-                                                    base)})
+                                                    base, _v(request))})
 
 
 async def create_flavor(request: Request) -> Response:
     compute, ctx, base = _compute(request)
-    spec = schemas.parse_flavor_create(await read_json(request))
-    return respond({"flavor": schemas.flavor_detail(compute.flavors.create_flavor(ctx, spec), base)})
+    spec = schemas.parse_flavor_create(await read_json(request), _v(request))
+    return respond({"flavor": schemas.flavor_detail(compute.flavors.create_flavor(ctx, spec), base, _v(request))})
 
 
 async def delete_flavor(request: Request) -> Response:
@@ -155,27 +177,44 @@ async def extra_spec(request: Request) -> Response:
 
 
 # ---------------------------------------------------------------------------------------------- keypairs
+def _keypair_user(request: Request) -> str | None:
+    """The `user_id` query parameter of 2.10 (an admin's view of another user's key pairs)."""
+    return query_value(request, "user_id") if _v(request) >= mv.KEYPAIR_USER_ID else None
+
+
 async def list_keypairs(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
-    return respond({"keypairs": [schemas.keypair_list_item(k) for k in compute.keypairs.list_keypairs(ctx)]})
+    v = _v(request)
+    paged = v >= mv.Version(2, 35)
+    limit = query_int(request, "limit") if paged else None
+    found = compute.keypairs.list_keypairs(ctx, _keypair_user(request), limit,
+                                           query_value(request, "marker") if paged else None)
+    items = [schemas.keypair_list_item(k, v) for k in found]
+    body: dict[str, Any] = {"keypairs": items}
+    if paged and limit is not None and len(items) == limit and items:
+        body["keypairs_links"] = [{"rel": "next", "href": str(request.url.include_query_params(
+            marker=items[-1]["keypair"]["name"]))}]
+    return respond(body)
 
 
 async def create_keypair(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
-    name, public_key = schemas.parse_keypair_create(await read_json(request))
-    keypair, private_key = compute.keypairs.create_keypair(ctx, name, public_key)
-    return respond(schemas.keypair_created(keypair, private_key))  # 200 at 2.1 (201 from 2.2)
+    v = _v(request)
+    req = schemas.parse_keypair_create(await read_json(request), v)
+    keypair, private_key = compute.keypairs.create_keypair(ctx, req.name, req.public_key, req.type, req.user_id)
+    return respond(schemas.keypair_created(keypair, private_key, v), 201 if v >= mv.KEYPAIR_TYPE else 200)
 
 
 async def show_keypair(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
-    return respond(schemas.keypair_detail(compute.keypairs.get_keypair(ctx, request.path_params["name"])))
+    keypair = compute.keypairs.get_keypair(ctx, request.path_params["name"], _keypair_user(request))
+    return respond(schemas.keypair_detail(keypair, _v(request)))
 
 
 async def delete_keypair(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
-    compute.keypairs.delete_keypair(ctx, request.path_params["name"])
-    return no_content(202)  # 202 at 2.1 (204 from 2.2)
+    compute.keypairs.delete_keypair(ctx, request.path_params["name"], _keypair_user(request))
+    return no_content(204 if _v(request) >= mv.KEYPAIR_TYPE else 202)
 
 
 # ---------------------------------------------------------------------------------------------- servers
@@ -191,7 +230,7 @@ def _server_query(request: Request) -> ServerQuery:
         ip=query_value(request, "ip"), host=query_value(request, "host"), limit=query_int(request, "limit"),
         marker=query_value(request, "marker"),
         all_tenants=all_tenants is not None and all_tenants.lower() not in ("0", "false", "no", "off"),
-        detail=request.url.path.endswith("/detail"))
+        detail=request.url.path.endswith("/detail"), strict_status=_v(request) >= mv.STRICT_STATUS)
 
 
 async def list_servers(request: Request) -> Response:
@@ -200,7 +239,8 @@ async def list_servers(request: Request) -> Response:
     views = compute.servers.list_servers(ctx, q)
     if q.detail:
         extended = compute.servers.extended_attributes(ctx)
-        items = [schemas.server(v, base, extended=extended) for v in views]
+        version = _v(request)
+        items = [schemas.server(v, base, extended=extended, version=version) for v in views]
     else:
         items = [schemas.server_brief(v, base) for v in views]
     body: dict[str, Any] = {"servers": items}
@@ -213,7 +253,7 @@ async def list_servers(request: Request) -> Response:
 async def create_server(request: Request) -> Response:
     compute, ctx, base = _compute(request)
     body = await read_json(request)
-    req = schemas.parse_server_create(body)
+    req = schemas.parse_server_create(body, _v(request))
     view, admin_pass = compute.servers.create_server(ctx, req)
     given = body["server"].get("adminPass")
     if isinstance(given, str) and given:  # Nova answers with the password it was given
@@ -244,14 +284,23 @@ async def server_security_groups(request: Request) -> Response:
 async def show_server(request: Request) -> Response:
     compute, ctx, base = _compute(request)
     view = compute.servers.get_server(ctx, request.path_params["server_id"])
-    return respond({"server": schemas.server(view, base, extended=compute.servers.extended_attributes(ctx))})
+    return respond({"server": _server_body(compute, ctx, view, _v(request))})
+
+
+def _server_body(compute: ComputeService, ctx: RequestContext, view: ServerView, version: Version,
+                 full: bool = True) -> dict[str, Any]:
+    """A server as show (and, `full` or from 2.75, update and rebuild) answer: with its server groups (2.71)."""
+    groups = compute.server_groups.groups_of(view.server.id) if version >= mv.SERVER_GROUPS_SHOWN else None
+    full = full or version >= mv.API_CLEANUP
+    return schemas.server(view, compute.cloud.settings.endpoint, extended=full and compute.servers.extended_attributes(
+        ctx), detail=full, version=version, groups=groups)
 
 
 async def update_server(request: Request) -> Response:
-    compute, ctx, base = _compute(request)
-    changes = schemas.parse_server_update(await read_json(request))
+    compute, ctx, _ = _compute(request)
+    changes = schemas.parse_server_update(await read_json(request), _v(request))
     view = compute.servers.update_server(ctx, request.path_params["server_id"], changes)
-    return respond({"server": schemas.server(view, base, extended=False, detail=False)})
+    return respond({"server": _server_body(compute, ctx, view, _v(request), full=False)})
 
 
 async def delete_server(request: Request) -> Response:
@@ -261,94 +310,117 @@ async def delete_server(request: Request) -> Response:
 
 
 # Each action: arguments parsed by schemas.py, one call to the service, the answer.
-Action = Callable[[ComputeService, RequestContext, str, Any], Response]
+Action = Callable[[ComputeService, RequestContext, str, Any, Version], Response]
 
 
-def _reboot(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any) -> Response:
+def _reboot(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any, v: Version) -> Response:
     compute.actions.reboot_server(ctx, server_id, hard=schemas.parse_reboot(args))
     return no_content(202)
 
 
-def _console(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any) -> Response:
+def _console(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any, v: Version) -> Response:
     output = compute.actions.console_output(ctx, server_id, schemas.parse_console_length(args))
     return respond(schemas.console_output(output))
 
 
-def _resize(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any) -> Response:
+def _resize(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any, v: Version) -> Response:
     compute.actions.resize_server(ctx, server_id, schemas.parse_resize(args))
     return no_content(202)
 
 
 def _security_group(add: bool) -> Action:
-    def change(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any) -> Response:
+    def change(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any, v: Version) -> Response:
         compute.servers.change_security_group(ctx, server_id, schemas.parse_named(args), add)
         return no_content(202)
     return change
 
 
 def _simple(call: str, status: int = 202) -> Action:
-    def run(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any) -> Response:
+    def run(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any, v: Version) -> Response:
         getattr(compute.actions, call)(ctx, server_id)
         return no_content(status)
     return run
 
 
-def _force_delete(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any) -> Response:
+def _force_delete(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any, v: Version) -> Response:
     compute.servers.delete_server(ctx, server_id, "os_compute_api:os-deferred-delete:force")
     return no_content(202)
 
 
 def _life(call: str) -> Action:
     """An action of lifecycle.py taking no arguments (pause, suspend, shelve, ...): 202, no body."""
-    def run(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any) -> Response:
+    def run(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any, v: Version) -> Response:
         getattr(compute.lifecycle, call)(ctx, server_id)
         return no_content(202)
     return run
 
 
-def _lock(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any) -> Response:
-    compute.lifecycle.lock_server(ctx, server_id, schemas.parse_lock(args))
+def _lock(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any, v: Version) -> Response:
+    reason = schemas.parse_lock(args)
+    compute.lifecycle.lock_server(ctx, server_id, reason if v >= mv.LOCKED_REASON else None)
     return no_content(202)
 
 
-def _rebuild(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any) -> Response:
-    req = schemas.parse_rebuild(args)
+def _rebuild(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any, v: Version) -> Response:
+    req = schemas.parse_rebuild(args, v)
     compute.lifecycle.rebuild_server(ctx, server_id, req)
     view = compute.servers.get_server(ctx, server_id)
-    body = schemas.server(view, compute.cloud.settings.endpoint, extended=False, detail=False)
+    body = _server_body(compute, ctx, view, v, full=False)
+    if v >= mv.REBUILD_KEY_NAME:  # the rebuild answer names the key (2.54) and the user data (2.57)
+        body["key_name"] = view.server.key_name
+    if v >= mv.NO_PERSONALITY:  # shown as `user_data`, not OS-EXT-SRV-ATTR:user_data (Nova's rebuild view)
+        body.pop("OS-EXT-SRV-ATTR:user_data", None)
+        body["user_data"] = view.server.user_data
     body["adminPass"] = req.admin_pass or schemas.new_password()
     return respond({"server": body}, 202)
 
 
-def _rescue(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any) -> Response:
+def _rescue(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any, v: Version) -> Response:
     password, image_ref = schemas.parse_rescue(args)
     return respond({"adminPass": compute.lifecycle.rescue_server(ctx, server_id, password, image_ref)})
 
 
-def _create_image(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any) -> Response:
+def _create_image(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any, v: Version) -> Response:
     name, metadata = schemas.parse_create_image(args)
     image_id = compute.lifecycle.create_image(ctx, server_id, name, metadata)
-    # At 2.1 the new image is named by the Location header only (openstacksdk reads its last segment).
+    if v >= mv.IMAGE_ID_BODY:
+        return respond({"image_id": image_id}, 202)
+    # Before 2.45 the new image is named by the Location header only (openstacksdk reads its last segment).
     return no_content(202, {"Location": f"{compute.cloud.settings.endpoint}/image/v2/images/{image_id}"})
 
 
-def _change_password(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any) -> Response:
+def _change_password(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any, v: Version) -> Response:
     compute.lifecycle.change_password(ctx, server_id, schemas.parse_change_password(args))
     return no_content(202)
 
 
-def _reset_state(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any) -> Response:
+def _reset_state(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any, v: Version) -> Response:
     compute.lifecycle.reset_state(ctx, server_id, schemas.parse_reset_state(args))
     return no_content(202)
 
 
 def _remote_console(action: str) -> Action:
     """os-getVNCConsole / os-getSerialConsole (`openstack console url show`); SPICE and RDP are not offered."""
-    def run(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any) -> Response:
+    def run(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any, v: Version) -> Response:
         kind = schemas.parse_console_type(args, action)
         url = compute.consoles.get_console_url(ctx, server_id, action, kind)
         return respond({"console": {"type": kind, "url": url}})
     return run
+
+
+# remote-consoles (2.6): (protocol, type) -> the older action that offers that console here.
+REMOTE_CONSOLES = {"vnc": "os-getVNCConsole", "serial": "os-getSerialConsole", "spice": "os-getSPICEConsole",
+                   "rdp": "os-getRDPConsole", "mks": "os-getMKSConsole"}
+
+
+async def remote_console(request: Request) -> Response:
+    """POST /servers/{id}/remote-consoles (2.6; what `openstack console url show` asks from 2.6 on)."""
+    _since(request, mv.Version(2, 6))
+    compute, ctx, _ = _compute(request)
+    protocol, kind = schemas.parse_remote_console(await read_json(request), _v(request))
+    server_id = request.path_params["server_id"]
+    url = compute.consoles.get_console_url(ctx, server_id, REMOTE_CONSOLES[protocol], kind)
+    return respond({"remote_console": {"protocol": protocol, "type": kind, "url": url}})
 
 
 async def console_page(request: Request) -> Response:
@@ -362,12 +434,12 @@ async def console_page(request: Request) -> Response:
                         headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
 
 
-def _migrate(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any) -> Response:
+def _migrate(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any, v: Version) -> Response:
     compute.lifecycle.migrate_server(ctx, server_id)
     return no_content(202)
 
 
-def _migrate_live(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any) -> Response:
+def _migrate_live(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any, v: Version) -> Response:
     compute.lifecycle.migrate_server(ctx, server_id, schemas.parse_migrate_live(args), live=True)
     return no_content(202)
 
@@ -425,14 +497,17 @@ async def server_action(request: Request) -> Response:
         if action in NOT_IMPLEMENTED_ACTIONS:
             compute.servers.get_server(ctx, request.path_params["server_id"])  # Nova's 404 for an unknown server
         raise BadRequest(f"There is no such action: {action}")
-    return run(compute, ctx, request.path_params["server_id"], args)
+    v = _v(request)
+    if v >= mv.NO_IP_ACTIONS and action in ("addFixedIp", "removeFixedIp", "addFloatingIp", "removeFloatingIp"):
+        raise NotFound("The resource could not be found.")  # 2.44 removed them
+    return run(compute, ctx, request.path_params["server_id"], args, v)
 
 
 async def list_instance_actions(request: Request) -> Response:
     """GET /servers/{id}/os-instance-actions: the server's history (`openstack server event list`)."""
     compute, ctx, _ = _compute(request)
     actions = compute.instance_actions.list_instance_actions(ctx, request.path_params["server_id"])
-    return respond({"instanceActions": [schemas.instance_action(a) for a in actions]})
+    return respond({"instanceActions": [schemas.instance_action(a, version=_v(request)) for a in actions]})
 
 
 async def show_instance_action(request: Request) -> Response:
@@ -440,7 +515,9 @@ async def show_instance_action(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
     action = compute.instance_actions.get_instance_action(ctx, request.path_params["server_id"],
                                                           request.path_params["request_id"])
-    return respond({"instanceAction": schemas.instance_action(action, events=True)})
+    return respond({"instanceAction": schemas.instance_action(
+        action, events=True, version=_v(request), host=compute.servers.host,
+        admin=compute.servers.extended_attributes(ctx))})
 
 
 async def server_metadata(request: Request) -> Response:
@@ -469,31 +546,33 @@ async def server_metadata_item(request: Request) -> Response:
 # ---------------------------------------------------------------------------------------------- limits, quotas
 async def limits(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
-    return respond(schemas.absolute_limits(compute.quotas.absolute_limits(ctx, query_value(request, "tenant_id"))))
+    return respond(schemas.absolute_limits(compute.quotas.absolute_limits(ctx, query_value(request, "tenant_id")),
+                                           _v(request)))
 
 
 async def quota_set(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
     project_id = request.path_params["project_id"]
     if request.method == "GET":
-        return respond(schemas.quota_set(compute.quotas.show_quotas(ctx, project_id)))
+        return respond(schemas.quota_set(compute.quotas.show_quotas(ctx, project_id), _v(request)))
     if request.method == "DELETE":
         compute.quotas.delete_quotas(ctx, project_id)
         return no_content(202)
-    known = set(cloud_of(request).quotas.defaults("compute"))
+    known = set(cloud_of(request).quotas.defaults("compute")) - schemas.quota_keys_gone(_v(request))
     values, force = schemas.parse_quota_update(await read_json(request), known)
-    return respond(schemas.quota_set(compute.quotas.update_quotas(ctx, project_id, values, force)))
+    return respond(schemas.quota_set(compute.quotas.update_quotas(ctx, project_id, values, force), _v(request)))
 
 
 async def quota_defaults(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
-    return respond(schemas.quota_set(compute.quotas.default_quotas(ctx, request.path_params["project_id"])))
+    return respond(schemas.quota_set(compute.quotas.default_quotas(ctx, request.path_params["project_id"]),
+                                     _v(request)))
 
 
 async def quota_detail(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
     return respond(schemas.quota_set_detail(compute.quotas.show_quotas(ctx, request.path_params["project_id"],
-                                                                detail=True)))
+                                                                detail=True), _v(request)))
 
 
 # ---------------------------------------------------------------------------------------------- host views
@@ -505,31 +584,49 @@ async def availability_zones(request: Request) -> Response:
 
 async def hypervisors(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
+    v = _v(request)
     detail = request.url.path.endswith("/detail")
     found = compute.hosts.hypervisors(ctx, detail)
-    render = schemas.hypervisor if detail else schemas.hypervisor_brief
-    return respond({"hypervisors": [render(h) for h in found]})
+    with_servers = False
+    if v >= mv.SERVICE_UUIDS:  # 2.53: the search and servers URLs became query parameters
+        pattern = query_value(request, "hypervisor_hostname_pattern")
+        if pattern is not None:
+            found = compute.hosts.search_hypervisors(ctx, pattern)
+        with_servers = (query_value(request, "with_servers") or "").lower() in ("1", "true", "yes")
+    if detail:
+        items = [schemas.hypervisor(h, v, with_servers=with_servers) for h in found]
+    else:
+        items = [schemas.hypervisor_brief(h, v, with_servers=with_servers) for h in found]
+    return respond({"hypervisors": items})
 
 
 async def hypervisor(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
-    return respond({"hypervisor": schemas.hypervisor(compute.hosts.hypervisor(ctx,
-                                                                              request.path_params["hypervisor_id"]))})
+    v = _v(request)
+    found = compute.hosts.hypervisor(ctx, request.path_params["hypervisor_id"])
+    uptime = compute.hosts.hypervisor_uptime(ctx, request.path_params["hypervisor_id"])[1] \
+        if v >= mv.Version(2, 88) else None  # 2.88: the uptime is in show
+    with_servers = v >= mv.SERVICE_UUIDS and (query_value(request, "with_servers") or "").lower() in (
+        "1", "true", "yes")
+    return respond({"hypervisor": schemas.hypervisor(found, v, with_servers=with_servers, uptime=uptime)})
 
 
 async def hypervisor_statistics(request: Request) -> Response:
+    _until(request, mv.Version(2, 88))
     compute, ctx, _ = _compute(request)
     return respond(schemas.hypervisor_statistics(compute.hosts.hypervisor_statistics(ctx)))
 
 
 async def hypervisor_uptime(request: Request) -> Response:
+    _until(request, mv.Version(2, 88))
     compute, ctx, _ = _compute(request)
     found, uptime = compute.hosts.hypervisor_uptime(ctx, request.path_params["hypervisor_id"])
-    return respond(schemas.hypervisor_uptime(found, uptime))
+    return respond(schemas.hypervisor_uptime(found, uptime, _v(request)))
 
 
 async def hypervisor_search(request: Request) -> Response:
-    """os-hypervisors/{pattern}/search and /{pattern}/servers (2.1: by name)."""
+    """os-hypervisors/{pattern}/search and /{pattern}/servers (before 2.53: by name)."""
+    _until(request, mv.SERVICE_UUIDS)
     compute, ctx, _ = _compute(request)
     servers = request.url.path.endswith("/servers")
     found = compute.hosts.search_hypervisors(ctx, request.path_params["pattern"], servers=servers)
@@ -540,13 +637,24 @@ async def hypervisor_search(request: Request) -> Response:
 async def list_services(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
     found = compute.hosts.list_services(ctx, query_value(request, "binary"), query_value(request, "host"))
-    return respond({"services": [schemas.compute_service(s) for s in found]})
+    return respond({"services": [schemas.compute_service(s, _v(request)) for s in found]})
 
 
 async def update_service(request: Request) -> Response:
     """PUT /os-services/enable | disable | disable-log-reason (the 2.1 API, by host and binary)."""
     compute, ctx, _ = _compute(request)
     what = request.path_params["action"]
+    if _v(request) >= mv.SERVICE_UUIDS:  # 2.53: PUT /os-services/{uuid} answers the whole service
+        status, reason, forced = schemas.parse_service_put(await read_json(request))
+        changed = compute.hosts.update_service(ctx, what, status, reason, forced)
+        return respond({"service": schemas.compute_service(changed, _v(request))})
+    if what == "force-down" and _v(request) >= mv.FORCED_DOWN:
+        host, binary, forced = schemas.parse_force_down(await read_json(request))
+        service = next((s for s in compute.hosts.list_services(ctx, binary, host)), None)
+        if service is None:
+            raise NotFound(f"Compute host {host} could not be found.")
+        compute.hosts.update_service(ctx, str(service.id), None, None, forced)
+        return respond({"service": {"host": host, "binary": binary, "forced_down": forced}})
     if what not in ("enable", "disable", "disable-log-reason"):
         raise NotFound(f"Unknown action {what}")
     with_reason = what == "disable-log-reason"
@@ -565,10 +673,11 @@ async def quota_class_set(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
     name = request.path_params["class_name"]
     if request.method == "GET":
-        return respond(schemas.quota_class_set(name, compute.hosts.show_quota_class(ctx, name)))
-    known = set(cloud_of(request).quotas.defaults("compute"))
+        return respond(schemas.quota_class_set(name, compute.hosts.show_quota_class(ctx, name), version=_v(request)))
+    known = set(cloud_of(request).quotas.defaults("compute")) - schemas.quota_class_gone(_v(request))
     values = schemas.parse_quota_class_update(await read_json(request), known)
-    return respond(schemas.quota_class_set(name, compute.hosts.update_quota_class(ctx, name, values), with_id=False))
+    return respond(schemas.quota_class_set(name, compute.hosts.update_quota_class(ctx, name, values), with_id=False,
+                                           version=_v(request)))
 
 
 # ---------------------------------------------------------------------------------------------- interfaces
@@ -576,18 +685,21 @@ async def interfaces(request: Request) -> Response:
     """GET / POST /servers/{id}/os-interface (`server add port`, `server add network`)."""
     compute, ctx, _ = _compute(request)
     server_id = request.path_params["server_id"]
+    v = _v(request)
     if request.method == "GET":
-        return respond({"interfaceAttachments": compute.interfaces.list_interfaces(ctx, server_id)})
+        return respond({"interfaceAttachments": [schemas.interface(i, v) for i in
+                                                 compute.interfaces.list_interfaces(ctx, server_id)]})
     port_id, net_id, ip = schemas.parse_interface_attach(await read_json(request))
-    return respond({"interfaceAttachment": compute.interfaces.attach_interface(ctx, server_id, port_id, net_id,
-                                                                               ip)})
+    return respond({"interfaceAttachment": schemas.interface(
+        compute.interfaces.attach_interface(ctx, server_id, port_id, net_id, ip), v)})
 
 
 async def interface(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
     server_id, port_id = request.path_params["server_id"], request.path_params["port_id"]
     if request.method == "GET":
-        return respond({"interfaceAttachment": compute.interfaces.get_interface(ctx, server_id, port_id)})
+        return respond({"interfaceAttachment": schemas.interface(
+            compute.interfaces.get_interface(ctx, server_id, port_id), _v(request))})
     compute.interfaces.detach_interface(ctx, server_id, port_id)
     return no_content(202)
 
@@ -597,20 +709,21 @@ async def list_server_groups(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
     every = request.query_params.get("all_projects", "").lower() in ("1", "true", "yes")
     groups = compute.server_groups.list_server_groups(ctx, every)
-    return respond({"server_groups": [schemas.server_group(g) for g in groups]})
+    return respond({"server_groups": [schemas.server_group(g, _v(request)) for g in groups]})
 
 
 async def create_server_group(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
-    name, policy = schemas.parse_server_group(await read_json(request))
+    name, policy = schemas.parse_server_group(await read_json(request), _v(request))
     return respond({"server_group": schemas.server_group(compute.server_groups.create_server_group(ctx, name,
-                                                                                                   policy))})
+                                                                                                   policy),
+                                                         _v(request))})
 
 
 async def show_server_group(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
     group = compute.server_groups.get_server_group(ctx, request.path_params["group_id"])
-    return respond({"server_group": schemas.server_group(group)})
+    return respond({"server_group": schemas.server_group(group, _v(request))})
 
 
 async def delete_server_group(request: Request) -> Response:
@@ -674,6 +787,7 @@ routes = [
     Route(f"{V}/servers/{{server_id}}", delete_server, methods=["DELETE"]),
     Route(f"{V}/servers/{{server_id}}/action", server_action, methods=["POST"]),
     Route(f"{V}/servers/{{server_id}}/ips", server_ips, methods=["GET"]),
+    Route(f"{V}/servers/{{server_id}}/remote-consoles", remote_console, methods=["POST"]),
     Route(f"{V}/servers/{{server_id}}/os-security-groups", server_security_groups, methods=["GET"]),
     Route(f"{V}/servers/{{server_id}}/ips/{{network}}", server_ips, methods=["GET"]),
     Route(f"{V}/servers/{{server_id}}/os-instance-actions", list_instance_actions, methods=["GET"]),

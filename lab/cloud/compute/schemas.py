@@ -1,6 +1,8 @@
-"""Compute's wire shapes at microversion 2.1: request validation (with Nova's 400 wording) and one render
-function per resource, matching tempest's 2.1 response schemas key for key (a key too many fails them as surely
-as one too few; tests/cloud/test_compute_schemas.py checks each against tempest's schema).
+"""Compute's wire shapes at microversions 2.1-2.93: request validation (with Nova's 400 wording) and one render
+function per resource, matching tempest's response schemas of each version key for key (a key too many fails
+them as surely as one too few; tests/cloud/test_compute_schemas.py and test_compute_microversions.py check them
+against tempest's schemas). What each version changes is said once, in microversions.py: the functions here
+take the request's `version` and compare it with those constants.
 
 Validation is one style throughout: hand-written checks raising `invalid(...)`, Nova's JSON-schema wording
 (what students see from a real Nova), for bodies and action arguments alike; routes.py validates nothing."""
@@ -16,13 +18,15 @@ import json
 import re
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from lab.cloud.compute.common import PROGRESS_STATUSES, ServerView, status_of
+from lab.cloud.compute import microversions as mv
+from lab.cloud.compute.common import PROGRESS_STATUSES, ServerView, hostname_of, server_extra, status_of
 from lab.cloud.compute.models import Flavor, KeyPair
 from lab.cloud.errors import BadRequest, Forbidden
 from lab.cloud.http import timestamp
+from lab.cloud.microversion import Version
 from lab.cloud.quotas import Exceeded
 
 if TYPE_CHECKING:
@@ -34,12 +38,18 @@ if TYPE_CHECKING:
 VERSION_UPDATED = "2013-07-23T11:33:21Z"
 MEDIA_TYPES = [{"base": "application/json", "type": "application/vnd.openstack.compute+json;version=2.1"}]
 KEYPAIR_NAME = re.compile(r"^[a-zA-Z0-9 _-]+$")
+KEYPAIR_NAME_292 = re.compile(r"^[a-zA-Z0-9 _.@-]+$")  # 2.92 allows @ and .
+# Nova's server tag: 1-60 characters, no "/" or ","; at most 50 a server.
+TAG = re.compile(r"^[^,/]{1,60}$")
+MAX_TAGS = 50
+HOSTNAME = re.compile(r"^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$")
 
 
 # ---------------------------------------------------------------------------------------------- versions
 def version(base: str) -> dict[str, Any]:
-    """The v2.1 version entry (this cloud serves exactly microversion 2.1)."""
-    return {"id": "v2.1", "status": "CURRENT", "version": "2.1", "min_version": "2.1", "updated": VERSION_UPDATED,
+    """The v2.1 version entry, with the microversion range served (microversions.py)."""
+    return {"id": "v2.1", "status": "CURRENT", "version": mv.RANGE.max_version, "min_version": mv.RANGE.min_version,
+            "updated": VERSION_UPDATED,
             "links": [{"rel": "self", "href": f"{base}/compute/v2.1/"},
                       {"rel": "describedby", "type": "text/html", "href": "http://docs.openstack.org/"}],
             "media-types": MEDIA_TYPES}
@@ -65,6 +75,13 @@ def versions(base: str) -> dict[str, Any]:
 def invalid(field: str, value: Any, reason: str) -> BadRequest:
     """Nova's JSON-schema error wording."""
     return BadRequest(f"Invalid input for field/attribute {field}. Value: {value}. {reason}")
+
+
+def _unexpected(extra: set[str]) -> str:
+    """jsonschema's wording for extra keys, as Nova's 400 carries it."""
+    names = sorted(extra)
+    listed = ", ".join(repr(n) for n in names)
+    return f"Additional properties are not allowed ({listed} {'was' if len(names) == 1 else 'were'} unexpected)"
 
 
 def _string(body: dict[str, Any], key: str, *, required: bool = False, min_len: int = 0, max_len: int = 255,
@@ -135,6 +152,19 @@ def _access_ip(value: Any, field: str, version: int) -> str:
     return str(address)
 
 
+def _user_data(user_data: Any) -> str:
+    """`user_data`: base64 text of at most 65535 characters (create; rebuild from 2.57)."""
+    if not isinstance(user_data, str):
+        raise invalid("user_data", user_data, "is not of type 'string'")
+    try:
+        base64.b64decode(user_data, validate=True)
+    except (binascii.Error, ValueError):
+        raise BadRequest("User data needs to be valid base 64.") from None
+    if len(user_data) > 65535:
+        raise invalid("user_data", "...", "is too long")
+    return user_data
+
+
 def _ref(value: Any) -> str:
     """imageRef and flavorRef may be ids or hrefs (the id is the last path segment)."""
     text = str(value).strip()
@@ -158,14 +188,71 @@ class ServerCreate:
     max_count: int
     config_drive: bool
     group: str | None = None  # os:scheduler_hints' server group
+    no_network: bool = False  # `"networks": "none"` (2.37): no port at all
+    description: str | None = None  # 2.19
+    tags: list[str] | None = None  # 2.52
+    hostname: str | None = None  # 2.90
 
 
-def parse_server_create(body: dict[str, Any]) -> ServerCreate:
-    """Validate a POST /servers body (what OSC and the SDK send, §5 of OPENSTACK_API.md)."""
+def parse_tags(value: Any, field: str = "tags") -> list[str]:
+    """A server's tag list (2.26, at create from 2.52): strings of 1-60 characters without "/" or ","."""
+    if not isinstance(value, list):
+        raise invalid(field, value, f"{value!r} is not of type 'array'")
+    if len(value) > MAX_TAGS:
+        raise invalid(field, value, f"{value!r} is too long")
+    for tag in value:
+        parse_tag(tag, field)
+    return list(dict.fromkeys(value))
+
+
+def parse_tag(tag: Any, field: str = "tag") -> str:
+    if not isinstance(tag, str):
+        raise invalid(field, tag, f"{tag!r} is not of type 'string'")
+    if not TAG.match(tag):
+        raise invalid(field, tag, f"{tag!r} does not match '^[^,/]*$' or is not 1 to 60 characters long")
+    return tag
+
+
+def _description(body: dict[str, Any]) -> str | None:
+    """A server's `description` (2.19): a string of at most 255 printable characters, or null."""
+    value = _string(body, "description", max_len=255)
+    if value is not None and any(ord(c) < 32 for c in value):
+        raise invalid("description", value, "Invalid characters in description")
+    return value
+
+
+def _hostname(body: dict[str, Any]) -> str:
+    """`hostname` (2.90): one DNS label of at most 63 characters (Nova's RFC 1123 check)."""
+    value = _string(body, "hostname", required=True, min_len=1, max_len=63)
+    assert value is not None
+    if not HOSTNAME.match(value):
+        raise invalid("hostname", value, f"{value!r} does not match '^[a-zA-Z0-9]([a-zA-Z0-9-]{{0,61}}"
+                      "[a-zA-Z0-9])?$'")
+    return value
+
+
+def _network_tags_allowed(version: Version) -> bool:
+    """Device tags on networks: 2.32-2.36, then again from 2.42 (a bug dropped them in between)."""
+    return mv.Version(2, 32) <= version < mv.AUTO_NETWORKS or version >= mv.Version(2, 42)
+
+
+def parse_server_create(body: dict[str, Any], version: Version = mv.MIN) -> ServerCreate:
+    """Validate a POST /servers body (what OSC and the SDK send, §5 of OPENSTACK_API.md) at `version`."""
     server = body.get("server")
     if not isinstance(server, dict):
         raise invalid("server", server, "'server' is a required property")
     name = _name(server)
+    _refuse_newer(server, version, {"description": mv.DESCRIPTION, "tags": mv.CREATE_TAGS,
+                                    "trusted_image_certificates": mv.TRUSTED_CERTS,
+                                    "host": mv.Version(2, 74), "hypervisor_hostname": mv.Version(2, 74),
+                                    "hostname": mv.HOSTNAME})
+    if version >= mv.NO_PERSONALITY and "personality" in server:
+        raise invalid("server", server, "Additional properties are not allowed ('personality' was unexpected)")
+    if server.get("trusted_image_certificates"):
+        raise BadRequest("Image certificate validation is not enabled.")
+    if server.get("host") is not None or server.get("hypervisor_hostname") is not None:
+        raise BadRequest("Requesting a host or hypervisor_hostname at create is not supported by this "
+                         "one-host cloud.")
     if server.get("flavorRef") in (None, ""):
         raise invalid("flavorRef", server.get("flavorRef"), "'flavorRef' is a required property")
     if not isinstance(server["flavorRef"], str | int):
@@ -193,23 +280,26 @@ def parse_server_create(body: dict[str, Any]) -> ServerCreate:
     metadata = parse_metadata(server.get("metadata") or {})
     user_data = server.get("user_data")
     if user_data is not None:
-        if not isinstance(user_data, str):
-            raise invalid("user_data", user_data, "is not of type 'string'")
-        try:
-            base64.b64decode(user_data, validate=True)
-        except (binascii.Error, ValueError):
-            raise BadRequest("User data needs to be valid base 64.") from None
-        if len(user_data) > 65535:
-            raise invalid("user_data", "...", "is too long")
+        _user_data(user_data)
     networks = server.get("networks")
-    if networks is not None:
+    no_network = False
+    if version >= mv.AUTO_NETWORKS and "networks" not in server:
+        raise invalid("server", server, "'networks' is a required property")
+    if isinstance(networks, str) and version >= mv.AUTO_NETWORKS:
+        if networks not in ("auto", "none"):
+            raise invalid("networks", networks, f"{networks!r} is not one of ['none', 'auto']")
+        # "auto": the project's one network (the lab allocates no network of its own); "none": no port.
+        no_network = networks == "none"
+        networks = None
+    elif networks is not None:
         if isinstance(networks, str):
             raise invalid("networks", networks, f"{networks!r} is not of type 'array' (\"auto\" and \"none\" "
                           "need microversion 2.37)")
         if not isinstance(networks, list):
             raise invalid("networks", networks, "is not of type 'array'")
+        keys = {"uuid", "port", "fixed_ip"} | ({"tag"} if _network_tags_allowed(version) else set())
         for item in networks:
-            if not isinstance(item, dict) or not set(item) <= {"uuid", "port", "fixed_ip", "tag"}:
+            if not isinstance(item, dict) or not set(item) <= keys:
                 raise invalid("networks", networks, "Additional properties are not allowed")
             if item.get("uuid") is not None:
                 try:
@@ -244,6 +334,9 @@ def parse_server_create(body: dict[str, Any]) -> ServerCreate:
         except ValueError:
             raise invalid("group", group, f"{group!r} is not a 'uuid'") from None
     return ServerCreate(
+        no_network=no_network, description=_description(server) if "description" in server else None,
+        tags=parse_tags(server["tags"]) if "tags" in server else None,
+        hostname=_hostname(server) if "hostname" in server else None,
         group=str(group) if group is not None else None,
         name=name, flavor_ref=_ref(server["flavorRef"]), image_ref=image_ref, key_name=key_name,
         metadata=metadata, user_data=user_data,
@@ -257,15 +350,25 @@ def parse_server_create(body: dict[str, Any]) -> ServerCreate:
         config_drive=str(server.get("config_drive", "")).lower() in ("true", "1", "yes"))
 
 
-def parse_server_update(body: dict[str, Any]) -> dict[str, Any]:
+def _refuse_newer(body: dict[str, Any], version: Version, since: dict[str, Version]) -> None:
+    """Nova's 400 for a key its schema at this version does not know yet."""
+    early = sorted(k for k, v in since.items() if k in body and version < v)
+    if early:
+        raise invalid("server", body, f"Additional properties are not allowed ({early[0]!r} was unexpected)")
+
+
+def parse_server_update(body: dict[str, Any], version: Version = mv.MIN) -> dict[str, Any]:
+    """PUT /servers/{id}: name, accessIPv4/6; `description` from 2.19, `hostname` from 2.90. Returns model
+    attribute changes (`description` and `hostname` are kept in system_metadata by servers.py)."""
     server = body.get("server")
     if not isinstance(server, dict):
         raise invalid("server", server, "'server' is a required property")
     allowed = {"name", "accessIPv4", "accessIPv6", "OS-DCF:diskConfig"}
+    allowed |= {"description"} if version >= mv.DESCRIPTION else set()
+    allowed |= {"hostname"} if version >= mv.HOSTNAME else set()
     extra = set(server) - allowed
     if extra:
-        raise invalid("server", server, f"Additional properties are not allowed ({', '.join(sorted(extra))} "
-                      "were unexpected)")
+        raise invalid("server", server, _unexpected(extra))
     changes: dict[str, Any] = {}
     if "name" in server:
         changes["name"] = _name(server)
@@ -273,30 +376,53 @@ def parse_server_update(body: dict[str, Any]) -> dict[str, Any]:
         changes["access_ip_v4"] = _access_ip(server["accessIPv4"], "accessIPv4", 4)
     if "accessIPv6" in server:
         changes["access_ip_v6"] = _access_ip(server["accessIPv6"], "accessIPv6", 6)
+    if "description" in server:
+        changes["description"] = _description(server)
+    if "hostname" in server:
+        changes["hostname"] = _hostname(server)
     return changes
 
 
-def parse_keypair_create(body: dict[str, Any]) -> tuple[str, str | None]:
+@dataclass
+class KeypairCreate:
+    name: str
+    public_key: str | None
+    type: str = "ssh"  # 2.2
+    user_id: str | None = None  # 2.10: an admin's key pair for another user
+
+
+def parse_keypair_create(body: dict[str, Any], version: Version = mv.MIN) -> KeypairCreate:
     keypair = body.get("keypair")
     if not isinstance(keypair, dict):
         raise invalid("keypair", keypair, "'keypair' is a required property")
-    extra = set(keypair) - {"name", "public_key"}
+    allowed = {"name", "public_key"} | ({"type"} if version >= mv.KEYPAIR_TYPE else set())
+    allowed |= {"user_id"} if version >= mv.KEYPAIR_USER_ID else set()
+    extra = set(keypair) - allowed
     if extra:
-        raise invalid("keypair", keypair, f"Additional properties are not allowed ({', '.join(sorted(extra))} "
-                      "were unexpected)")
+        raise invalid("keypair", keypair, _unexpected(extra))
     name = _string(keypair, "name", required=True, min_len=1)
     assert name is not None
-    if not KEYPAIR_NAME.match(name) or name.strip() != name:
+    pattern = KEYPAIR_NAME_292 if version >= mv.NO_KEYPAIR_GENERATION else KEYPAIR_NAME
+    if not pattern.match(name) or name.strip() != name:
         raise BadRequest("Keypair data is invalid: Keypair name contains unsafe characters")
-    public_key = _string(keypair, "public_key", max_len=65535)
-    return name, public_key
+    public_key = _string(keypair, "public_key", max_len=65535, required=version >= mv.NO_KEYPAIR_GENERATION)
+    key_type = keypair.get("type", "ssh")
+    if key_type not in ("ssh", "x509"):
+        raise invalid("type", key_type, f"{key_type!r} is not one of ['ssh', 'x509']")
+    if key_type == "x509":
+        raise BadRequest("Keypair data is invalid: x509 key pairs are not supported by this cloud (ssh only)")
+    return KeypairCreate(name, public_key, key_type, _string(keypair, "user_id", min_len=1))
 
 
-def parse_flavor_create(body: dict[str, Any]) -> dict[str, Any]:
+def parse_flavor_create(body: dict[str, Any], version: Version = mv.MIN) -> dict[str, Any]:
     flavor = body.get("flavor")
     if not isinstance(flavor, dict):
         raise invalid("flavor", flavor, "'flavor' is a required property")
     spec: dict[str, Any] = {"name": _name(flavor)}
+    if "description" in flavor:
+        if version < mv.FLAVOR_DESCRIPTION:
+            raise invalid("flavor", flavor, "Additional properties are not allowed ('description' was unexpected)")
+        spec["description"] = _string(flavor, "description", max_len=65535)
     flavorid = flavor.get("id")
     if flavorid is not None:
         flavorid = str(flavorid)
@@ -392,24 +518,43 @@ class ServerRebuild:
     admin_pass: str | None = None
     access_ip_v4: str | None = None
     access_ip_v6: str | None = None
+    # What the newer versions change, present only when asked: description (2.19), key_name (2.54, null
+    # removes the key), user_data (2.57), hostname (2.90).
+    changes: dict[str, Any] = field(default_factory=dict)
 
 
 _REBUILD_KEYS = {"imageRef", "name", "metadata", "adminPass", "accessIPv4", "accessIPv6", "OS-DCF:diskConfig",
-                 "preserve_ephemeral", "personality"}
+                 "preserve_ephemeral"}
+_REBUILD_SINCE = {"description": mv.DESCRIPTION, "key_name": mv.REBUILD_KEY_NAME, "user_data": mv.NO_PERSONALITY,
+                  "trusted_image_certificates": mv.TRUSTED_CERTS, "hostname": mv.HOSTNAME}
 
 
-def parse_rebuild(args: Any) -> ServerRebuild:
-    """rebuild's arguments at 2.1 (Nova's rebuild schema)."""
+def parse_rebuild(args: Any, version: Version = mv.MIN) -> ServerRebuild:
+    """rebuild's arguments at `version` (Nova's rebuild schemas)."""
     if not isinstance(args, dict):
         raise invalid("rebuild", args, f"{args!r} is not of type 'object'")
-    extra = sorted(set(args) - _REBUILD_KEYS)
+    known = _REBUILD_KEYS | {k for k, since in _REBUILD_SINCE.items() if version >= since}
+    known |= {"personality"} if version < mv.NO_PERSONALITY else set()
+    extra = sorted(set(args) - known)
     if extra:
         raise invalid("rebuild", args, f"Additional properties are not allowed ({extra[0]!r} was unexpected)")
     image_ref = args.get("imageRef")
     if not isinstance(image_ref, str) or not image_ref:
         raise invalid("imageRef", image_ref, "'imageRef' is a required property")
     admin_pass = _string(args, "adminPass", max_len=65535)
+    if args.get("trusted_image_certificates"):
+        raise BadRequest("Image certificate validation is not enabled.")
+    changes: dict[str, Any] = {}
+    if "description" in args:
+        changes["description"] = _description(args)
+    if "key_name" in args:
+        changes["key_name"] = _string(args, "key_name", min_len=1)
+    if "user_data" in args:
+        changes["user_data"] = _user_data(args["user_data"]) if args["user_data"] is not None else None
+    if "hostname" in args:
+        changes["hostname"] = _hostname(args)
     return ServerRebuild(
+        changes=changes,
         image_ref=_ref(image_ref), name=_name(args) if "name" in args else None,
         metadata=parse_metadata(args["metadata"]) if args.get("metadata") is not None else None,
         admin_pass=admin_pass,
@@ -508,16 +653,28 @@ def _links(base: str, collection: str, item_id: str) -> list[dict[str, str]]:
             {"rel": "bookmark", "href": f"{base}/compute/{collection}/{item_id}"}]
 
 
-def flavor_brief(flavor: Flavor, base: str) -> dict[str, Any]:
-    return {"id": flavor.flavorid, "name": flavor.name, "links": _links(base, "flavors", flavor.flavorid)}
+def flavor_brief(flavor: Flavor, base: str, version: Version = mv.MIN) -> dict[str, Any]:
+    body: dict[str, Any] = {"id": flavor.flavorid, "name": flavor.name,
+                            "links": _links(base, "flavors", flavor.flavorid)}
+    if version >= mv.FLAVOR_DESCRIPTION:
+        body["description"] = flavor.description
+    return body
 
 
-def flavor_detail(flavor: Flavor, base: str) -> dict[str, Any]:
-    return {"id": flavor.flavorid, "name": flavor.name, "ram": flavor.memory_mb, "vcpus": flavor.vcpus,
+def flavor_detail(flavor: Flavor, base: str, version: Version = mv.MIN, *, extra_specs: bool = True) -> dict[str, Any]:
+    """A flavor; `extra_specs` (2.61) when the caller may read them (os-flavor-extra-specs:index)."""
+    body: dict[str, Any] = {"id": flavor.flavorid, "name": flavor.name, "ram": flavor.memory_mb, "vcpus": flavor.vcpus,
             "disk": flavor.root_gb, "OS-FLV-EXT-DATA:ephemeral": flavor.ephemeral_gb,
-            "swap": flavor.swap or "", "rxtx_factor": flavor.rxtx_factor,
+            # Before 2.75 a flavor without swap shows "" (the legacy v2 quirk); from 2.75 it is 0.
+            "swap": flavor.swap if version >= mv.API_CLEANUP else flavor.swap or "",
+            "rxtx_factor": flavor.rxtx_factor,
             "OS-FLV-DISABLED:disabled": flavor.disabled, "os-flavor-access:is_public": flavor.is_public,
             "links": _links(base, "flavors", flavor.flavorid)}
+    if version >= mv.FLAVOR_DESCRIPTION:
+        body["description"] = flavor.description
+    if version >= mv.FLAVOR_EXTRA_SPECS and extra_specs:
+        body["extra_specs"] = dict(flavor.extra_specs or {})
+    return body
 
 
 def flavor_snapshot(flavor: Flavor) -> dict[str, Any]:
@@ -527,23 +684,27 @@ def flavor_snapshot(flavor: Flavor) -> dict[str, Any]:
             "extra_specs": dict(flavor.extra_specs or {})}
 
 
-def keypair_created(keypair: KeyPair, private_key: str | None) -> dict[str, Any]:
+def _keypair_type(keypair: KeyPair, version: Version) -> dict[str, Any]:
+    return {"type": keypair.type or "ssh"} if version >= mv.KEYPAIR_TYPE else {}
+
+
+def keypair_created(keypair: KeyPair, private_key: str | None, version: Version = mv.MIN) -> dict[str, Any]:
     body = {"name": keypair.name, "public_key": keypair.public_key, "fingerprint": keypair.fingerprint,
-            "user_id": keypair.user_id}
+            "user_id": keypair.user_id, **_keypair_type(keypair, version)}
     if private_key is not None:
         body["private_key"] = private_key
     return {"keypair": body}
 
 
-def keypair_list_item(keypair: KeyPair) -> dict[str, Any]:
+def keypair_list_item(keypair: KeyPair, version: Version = mv.MIN) -> dict[str, Any]:
     return {"keypair": {"name": keypair.name, "public_key": keypair.public_key,
-                        "fingerprint": keypair.fingerprint}}
+                        "fingerprint": keypair.fingerprint, **_keypair_type(keypair, version)}}
 
 
-def keypair_detail(keypair: KeyPair) -> dict[str, Any]:
+def keypair_detail(keypair: KeyPair, version: Version = mv.MIN) -> dict[str, Any]:
     return {"keypair": {"name": keypair.name, "public_key": keypair.public_key, "fingerprint": keypair.fingerprint,
                         "user_id": keypair.user_id, "deleted": False, "created_at": timestamp(keypair.created_at),
-                        "updated_at": None, "deleted_at": None, "id": keypair.id}}
+                        "updated_at": None, "deleted_at": None, "id": keypair.id, **_keypair_type(keypair, version)}}
 
 
 def server_created(view: ServerView, base: str, admin_pass: str) -> dict[str, Any]:
@@ -571,20 +732,32 @@ def host_id(project_id: str, host: str | None) -> str:
     return hashlib.sha224((project_id + host).encode()).hexdigest() if host else ""
 
 
-def server(view: ServerView, base: str, *, extended: bool, detail: bool = True) -> dict[str, Any]:
-    """A server as GET /servers/{id} and /servers/detail show it (`detail=False`: the PUT response, which
-    carries no extension attributes; `extended`: with the host attributes, for those the
-    os-extended-server-attributes rule allows)."""
+def _server_flavor(s: Any, base: str, version: Version) -> dict[str, Any]:
+    """The server's flavor: an id with a link, or from 2.47 the flavor it was built with, embedded."""
+    flavor = s.flavor or {}
+    if version >= mv.EMBEDDED_FLAVOR:
+        return {"vcpus": flavor.get("vcpus", 0), "ram": flavor.get("ram", 0), "disk": flavor.get("disk", 0),
+                "ephemeral": flavor.get("ephemeral", 0), "swap": flavor.get("swap", 0),
+                "original_name": flavor.get("name"), "extra_specs": dict(flavor.get("extra_specs") or {})}
+    flavor_id = flavor.get("id")
+    return {"id": flavor_id, "links": [{"rel": "bookmark", "href": f"{base}/compute/flavors/{flavor_id}"}]} \
+        if flavor_id else {}
+
+
+def server(view: ServerView, base: str, *, extended: bool, detail: bool = True, version: Version = mv.MIN,
+           groups: list[str] | None = None) -> dict[str, Any]:
+    """A server as GET /servers/{id} and /servers/detail show it at `version` (`detail=False`: the PUT and
+    rebuild answer before 2.75, which carries no extension attributes; `extended`: with the host attributes,
+    for those the os-extended-server-attributes rule allows; `groups`: its server groups, shown from 2.71 by
+    show, update and rebuild, which pass them)."""
     s = view.server
     status = status_of(s.vm_state, s.task_state)
-    flavor_id = (s.flavor or {}).get("id")
     body: dict[str, Any] = {
         "id": s.id, "name": s.name, "status": status, "tenant_id": s.project_id, "user_id": s.user_id,
         "metadata": dict(s.metadata_ or {}), "hostId": host_id(s.project_id, s.host),
         "image": {"id": s.image_id, "links": [{"rel": "bookmark", "href": f"{base}/compute/images/{s.image_id}"}]}
         if s.image_id else "",
-        "flavor": {"id": flavor_id, "links": [{"rel": "bookmark", "href": f"{base}/compute/flavors/{flavor_id}"}]}
-        if flavor_id else {},
+        "flavor": _server_flavor(s, base, version),
         "created": timestamp(s.created_at), "updated": timestamp(s.updated_at),
         "addresses": {net: [{"version": a["version"], "addr": a["addr"]} | (
             {k: a[k] for k in ("OS-EXT-IPS:type", "OS-EXT-IPS-MAC:mac_addr") if k in a} if detail else {})
@@ -597,6 +770,19 @@ def server(view: ServerView, base: str, *, extended: bool, detail: bool = True) 
     if status in ("ERROR", "DELETED") and s.fault:
         body["fault"] = {"code": s.fault.get("code", 500), "created": s.fault.get("created"),
                          "message": s.fault.get("message", "")}
+    # Nova's view builder adds these at every call, the short update answer included.
+    if version >= mv.LOCKED:
+        body["locked"] = bool(s.locked)
+    if version >= mv.LOCKED_REASON:
+        body["locked_reason"] = s.locked_reason
+    if version >= mv.DESCRIPTION:
+        body["description"] = server_extra(s, "description")
+    if version >= mv.TAGS:
+        body["tags"] = list(server_extra(s, "tags", []))
+    if version >= mv.TRUSTED_CERTS:
+        body["trusted_image_certificates"] = None
+    if version >= mv.SERVER_GROUPS_SHOWN and groups is not None:
+        body["server_groups"] = groups
     if not detail:
         return body
     body.update({
@@ -613,6 +799,15 @@ def server(view: ServerView, base: str, *, extended: bool, detail: bool = True) 
     if extended:
         body.update({"OS-EXT-SRV-ATTR:host": s.host, "OS-EXT-SRV-ATTR:instance_name": f"instance-{s.seq:08x}",
                      "OS-EXT-SRV-ATTR:hypervisor_hostname": s.host})
+        if version >= mv.EXTENDED_ATTRIBUTES:
+            body.update({"OS-EXT-SRV-ATTR:reservation_id": f"r-{s.id[:8]}", "OS-EXT-SRV-ATTR:launch_index": 0,
+                         "OS-EXT-SRV-ATTR:kernel_id": "", "OS-EXT-SRV-ATTR:ramdisk_id": "",
+                         "OS-EXT-SRV-ATTR:root_device_name": "/dev/vda",
+                         "OS-EXT-SRV-ATTR:user_data": s.user_data})
+        if version >= mv.HOST_STATUS:
+            body["host_status"] = "UP"  # the one host runs in the lab's own process: up while it answers
+    if (extended and version >= mv.EXTENDED_ATTRIBUTES) or version >= mv.HOSTNAME:
+        body["OS-EXT-SRV-ATTR:hostname"] = hostname_of(s)
     return body
 
 
@@ -637,18 +832,29 @@ EVENT_NAMES = {"create": "compute__do_build_and_run_instance", "delete": "comput
 API_ONLY_ACTIONS = ("lock", "unlock")
 
 
-def instance_action(action: InstanceAction, events: bool = False) -> dict[str, Any]:
-    """An os-instance-actions entry; with `events`, the one compute event it had."""
+def instance_action(action: InstanceAction, events: bool = False, version: Version = mv.MIN, *,
+                    host: str | None = None, admin: bool = False) -> dict[str, Any]:
+    """An os-instance-actions entry; with `events`, the one compute event it had: `updated_at` from 2.58,
+    the event's `hostId` (and `host` for admins) from 2.62, its `details` (admins) from 2.84."""
     body: dict[str, Any] = {"action": action.action, "instance_uuid": action.instance_uuid,
                             "request_id": action.request_id, "user_id": action.user_id,
                             "project_id": action.project_id, "start_time": _usage_time(action.start_time),
                             "message": action.message}
+    if version >= mv.Version(2, 58):
+        body["updated_at"] = _usage_time(action.finish_time or action.start_time)
     if events:
         body["events"] = [] if action.action in API_ONLY_ACTIONS else [{
             "event": EVENT_NAMES.get(action.action, f"compute_{action.action}"),
             "start_time": _usage_time(action.start_time),
             "finish_time": _usage_time(action.finish_time or action.start_time), "result": action.result,
             "traceback": action.fault}]
+        for event in body["events"]:
+            if version >= mv.Version(2, 62):
+                event["hostId"] = host_id(action.project_id or "", host)
+                if admin:
+                    event["host"] = host
+            if version >= mv.Version(2, 84) and admin:
+                event["details"] = action.fault
     return body
 
 
@@ -668,6 +874,11 @@ def server_addresses(addresses: dict[str, list[dict[str, Any]]], network: str | 
 
 
 # ---------------------------------------------------------------------------------------------- interfaces
+def interface(found: dict[str, Any], version: Version = mv.MIN) -> dict[str, Any]:
+    """An os-interface entry (the network contract's): with its device `tag` from 2.70 (none kept here)."""
+    return {**found, "tag": None} if version >= mv.DEVICE_TAGS_SHOWN else found
+
+
 def parse_interface_attach(body: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
     """(port_id, net_id, fixed ip) of an os-interface POST: a port or a network (Nova's 400 for both)."""
     item = body.get("interfaceAttachment")
@@ -693,44 +904,94 @@ def parse_interface_attach(body: dict[str, Any]) -> tuple[str | None, str | None
 
 
 # ---------------------------------------------------------------------------------------------- server groups
-def parse_server_group(body: dict[str, Any]) -> tuple[str, str]:
-    """(name, policy) of a 2.1 server group create: `policies` is a list of exactly one policy (the soft
-    policies are accepted too, as 2.15 does)."""
+def parse_server_group(body: dict[str, Any], version: Version = mv.MIN) -> tuple[str, str]:
+    """(name, policy) of a server group create: `policies`, a list of exactly one policy, before 2.64;
+    `policy` (and `rules`, of which the lab keeps none) from 2.64. The soft policies need 2.15."""
     from lab.cloud.compute.server_groups import POLICIES
 
     group = body.get("server_group")
     if not isinstance(group, dict):
         raise invalid("server_group", group, "'server_group' is a required property")
     name = _name(group)
+    known = POLICIES if version >= mv.SOFT_AFFINITY else tuple(p for p in POLICIES if not p.startswith("soft"))
+    if version >= mv.GROUP_POLICY:
+        extra = sorted(set(group) - {"name", "policy", "rules"})
+        if extra:
+            raise invalid("server_group", group, f"Additional properties are not allowed ({extra[0]!r} was "
+                          "unexpected)")
+        policy = group.get("policy")
+        if policy not in known:
+            raise invalid("server_group/policy", policy, f"{policy!r} is not one of {list(known)}")
+        rules = group.get("rules") or {}
+        if not isinstance(rules, dict) or (rules and policy != "anti-affinity"):
+            raise BadRequest("Only anti-affinity policy supports rules.")
+        if rules:
+            raise BadRequest("Server group rules (max_server_per_host) are not supported by this cloud.")
+        return name, str(policy)
     policies = group.get("policies")
     if not isinstance(policies, list) or len(policies) != 1:
         raise invalid("server_group/policies", policies, "'policies' must be a list of exactly one policy")
-    if policies[0] not in POLICIES:
-        raise invalid("server_group/policies", policies, f"{policies[0]!r} is not one of {list(POLICIES)}")
+    if policies[0] not in known:
+        raise invalid("server_group/policies", policies, f"{policies[0]!r} is not one of {list(known)}")
     return name, str(policies[0])
 
 
-def server_group(view: GroupView) -> dict[str, Any]:
+def server_group(view: GroupView, version: Version = mv.MIN) -> dict[str, Any]:
     g = view.group
-    return {"id": g.id, "name": g.name, "policies": [g.policy], "members": view.members, "metadata": {}}
+    body: dict[str, Any] = {"id": g.id, "name": g.name, "members": view.members}
+    if version >= mv.GROUP_POLICY:
+        body.update({"policy": g.policy, "rules": {}})
+    else:
+        body.update({"policies": [g.policy], "metadata": {}})
+    if version >= mv.SERVER_GROUP_OWNER:
+        body.update({"user_id": g.user_id, "project_id": g.project_id})
+    return body
 
 
 # ---------------------------------------------------------------------------------------------- quotas, limits
 # Every Nova quota body is rendered here: os-quota-sets (show, detail, defaults, update), /limits and the 403 of
 # a create over quota.
-def quota_set(quotas: QuotaUsage) -> dict[str, Any]:
+NETWORK_QUOTAS = ("fixed_ips", "floating_ips", "security_groups", "security_group_rules", "networks")
+INJECTED_FILE_QUOTAS = ("injected_files", "injected_file_content_bytes", "injected_file_path_bytes")
+
+
+def quota_keys_gone(version: Version) -> set[str]:
+    """The quotas a version no longer shows or takes: the network ones from 2.36, the injected files from 2.57."""
+    gone = set(NETWORK_QUOTAS) if version >= mv.NETWORK_QUOTAS_GONE else set()
+    return gone | (set(INJECTED_FILE_QUOTAS) if version >= mv.NO_PERSONALITY else set())
+
+
+def quota_set(quotas: QuotaUsage, version: Version = mv.MIN) -> dict[str, Any]:
     """GET (and defaults): `{"quota_set": {"id": ..., <resource>: limit}}`; the PUT answer has no `id`."""
     body: dict[str, Any] = {} if quotas.project_id is None else {"id": quotas.project_id}
-    return {"quota_set": {**body, **quotas.limits}}
+    gone = quota_keys_gone(version)
+    return {"quota_set": {**body, **{k: v for k, v in quotas.limits.items() if k not in gone}}}
 
 
-def quota_set_detail(quotas: QuotaUsage) -> dict[str, Any]:
-    used = quotas.used or {}
+def quota_set_detail(quotas: QuotaUsage, version: Version = mv.MIN) -> dict[str, Any]:
+    used, gone = quotas.used or {}, quota_keys_gone(version)
     return {"quota_set": {"id": quotas.project_id, **{
-        r: {"limit": n, "in_use": used.get(r, 0), "reserved": 0} for r, n in quotas.limits.items()}}}
+        r: {"limit": n, "in_use": used.get(r, 0), "reserved": 0} for r, n in quotas.limits.items()
+        if r not in gone}}}
 
 
-def absolute_limits(quotas: QuotaUsage) -> dict[str, Any]:
+_NETWORK_LIMITS = ("maxSecurityGroupRules", "maxSecurityGroups", "maxTotalFloatingIps", "totalFloatingIpsUsed",
+                   "totalSecurityGroupsUsed")
+
+
+def absolute_limits(quotas: QuotaUsage, version: Version = mv.MIN) -> dict[str, Any]:
+    """GET /limits: without the network limits from 2.36, maxImageMeta from 2.39, the personality limits
+    from 2.57."""
+    body = _absolute_limits(quotas)
+    absolute = body["limits"]["absolute"]
+    gone = set(_NETWORK_LIMITS) if version >= mv.NETWORK_QUOTAS_GONE else set()
+    gone |= {"maxImageMeta"} if version >= mv.IMAGE_META_LIMIT_GONE else set()
+    gone |= {"maxPersonality", "maxPersonalitySize"} if version >= mv.NO_PERSONALITY else set()
+    body["limits"]["absolute"] = {k: v for k, v in absolute.items() if k not in gone}
+    return body
+
+
+def _absolute_limits(quotas: QuotaUsage) -> dict[str, Any]:
     q, used = quotas.limits, quotas.used or {}
     return {"limits": {"rate": [], "absolute": {
         "maxImageMeta": q["metadata_items"], "maxPersonality": q["injected_files"],
@@ -769,28 +1030,69 @@ def _hypervisor_status(h: Hypervisor) -> str:
     return "disabled" if h.disabled else "enabled"
 
 
-def hypervisor_brief(h: Hypervisor) -> dict[str, Any]:
-    return {"id": h.id, "hypervisor_hostname": h.info.hypervisor_hostname, "state": "up",
-            "status": _hypervisor_status(h)}
+def _hypervisor_id(h: Hypervisor, version: Version) -> int | str:
+    from lab.cloud.compute.hosts import hypervisor_uuid
+
+    return hypervisor_uuid(h.info.hypervisor_hostname) if version >= mv.SERVICE_UUIDS else h.id
 
 
-def hypervisor_uptime(h: Hypervisor, uptime: str) -> dict[str, Any]:
-    return {"hypervisor": {**hypervisor_brief(h), "uptime": uptime}}
-
-
-def hypervisor_servers(h: Hypervisor) -> dict[str, Any]:
-    """os-hypervisors/{name}/servers: Nova leaves `servers` out when there are none."""
-    body = hypervisor_brief(h)
-    if h.servers:
+def hypervisor_brief(h: Hypervisor, version: Version = mv.MIN, *, with_servers: bool = False) -> dict[str, Any]:
+    body: dict[str, Any] = {"id": _hypervisor_id(h, version), "hypervisor_hostname": h.info.hypervisor_hostname,
+                            "state": "up", "status": _hypervisor_status(h)}
+    if with_servers and h.servers:  # Nova leaves `servers` out when there are none
         body["servers"] = [{"uuid": sid, "name": name} for sid, name in h.servers]
     return body
 
 
-def compute_service(s: ServiceView) -> dict[str, Any]:
-    """An os-services entry at 2.1 (integer id; `forced_down` needs 2.11)."""
-    return {"id": s.id, "binary": s.binary, "host": s.host, "zone": s.zone,
-            "status": "disabled" if s.disabled else "enabled", "state": "up",
-            "updated_at": _usage_time(s.updated_at), "disabled_reason": s.disabled_reason}
+def hypervisor_uptime(h: Hypervisor, uptime: str, version: Version = mv.MIN) -> dict[str, Any]:
+    return {"hypervisor": {**hypervisor_brief(h, version), "uptime": uptime}}
+
+
+def hypervisor_servers(h: Hypervisor) -> dict[str, Any]:
+    """os-hypervisors/{name}/servers (before 2.53)."""
+    return hypervisor_brief(h, with_servers=True)
+
+
+def compute_service(s: ServiceView, version: Version = mv.MIN) -> dict[str, Any]:
+    """An os-services entry: an integer id, a UUID from 2.53; `forced_down` from 2.11 (a forced-down
+    service is shown down)."""
+    body: dict[str, Any] = {"id": s.uuid if version >= mv.SERVICE_UUIDS else s.id, "binary": s.binary,
+                            "host": s.host, "zone": s.zone, "status": "disabled" if s.disabled else "enabled",
+                            "state": "down" if s.forced_down else "up",
+                            "updated_at": _usage_time(s.updated_at), "disabled_reason": s.disabled_reason}
+    if version >= mv.FORCED_DOWN:
+        body["forced_down"] = s.forced_down
+    return body
+
+
+def parse_force_down(body: dict[str, Any]) -> tuple[str, str, bool]:
+    """PUT /os-services/force-down (2.11-2.52): host, binary, forced_down."""
+    host = _string(body, "host", required=True, min_len=1)
+    binary = _string(body, "binary", required=True, min_len=1)
+    forced = body.get("forced_down")
+    if not isinstance(forced, bool):
+        raise invalid("forced_down", forced, f"{forced!r} is not of type 'boolean'")
+    assert host is not None and binary is not None
+    return host, binary, forced
+
+
+def parse_service_put(body: dict[str, Any]) -> tuple[str | None, str | None, bool | None]:
+    """PUT /os-services/{uuid} (2.53): (status, disabled_reason, forced_down), Nova's schema."""
+    extra = sorted(set(body) - {"status", "disabled_reason", "forced_down"})
+    if extra:
+        raise invalid("service", body, f"Additional properties are not allowed ({extra[0]!r} was unexpected)")
+    status = body.get("status")
+    if status is not None and status not in ("enabled", "disabled"):
+        raise invalid("status", status, f"{status!r} is not one of ['enabled', 'disabled']")
+    reason = _string(body, "disabled_reason", min_len=1)
+    if reason is not None and status != "disabled":
+        raise BadRequest("Specifying 'disabled_reason' with status 'enabled' is invalid.")
+    forced = body.get("forced_down")
+    if forced is not None and not isinstance(forced, bool):
+        raise invalid("forced_down", forced, f"{forced!r} is not of type 'boolean'")
+    if status is None and forced is None:
+        raise BadRequest("'status' and/or 'forced_down' must be specified.")
+    return status, reason, forced
 
 
 def service_changed(s: ServiceView, with_reason: bool) -> dict[str, Any]:
@@ -810,8 +1112,17 @@ def parse_service_update(body: dict[str, Any], with_reason: bool) -> tuple[str, 
     return host, binary, reason
 
 
-def quota_class_set(class_name: str, values: dict[str, int], with_id: bool = True) -> dict[str, Any]:
-    return {"quota_class_set": {**({"id": class_name} if with_id else {}), **values}}
+def quota_class_gone(version: Version) -> set[str]:
+    """Quota class keys a version no longer shows or takes: the network ones from 2.50, injected files from 2.57."""
+    gone = set(NETWORK_QUOTAS) if version >= mv.Version(2, 50) else set()
+    return gone | (set(INJECTED_FILE_QUOTAS) if version >= mv.NO_PERSONALITY else set())
+
+
+def quota_class_set(class_name: str, values: dict[str, int], with_id: bool = True,
+                    version: Version = mv.MIN) -> dict[str, Any]:
+    gone = quota_class_gone(version)
+    return {"quota_class_set": {**({"id": class_name} if with_id else {}),
+                                **{k: v for k, v in values.items() if k not in gone}}}
 
 
 def parse_quota_class_update(body: dict[str, Any], known: set[str]) -> dict[str, int]:
@@ -827,21 +1138,36 @@ def parse_quota_class_update(body: dict[str, Any], known: set[str]) -> dict[str,
     return values
 
 
-def hypervisor(h: Hypervisor) -> dict[str, Any]:
-    """A hypervisor as os-hypervisors/detail and /{id} show it."""
+def hypervisor(h: Hypervisor, version: Version = mv.MIN, *, with_servers: bool = False,
+               uptime: str | None = None) -> dict[str, Any]:
+    """A hypervisor as os-hypervisors/detail and /{id} show it: cpu_info a JSON string before 2.28 and an
+    object from it; UUID ids from 2.53; from 2.88 without the usage counters (placement has them) and with
+    `uptime` in show."""
+    from lab.cloud.compute.hosts import service_uuid
+
     info = h.info
-    return {
-        "id": h.id, "hypervisor_hostname": info.hypervisor_hostname, "hypervisor_type": info.hypervisor_type,
-        "hypervisor_version": info.hypervisor_version, "state": "up",
-        "host_ip": info.host_ip, "cpu_info": json.dumps(info.cpu_info), "status": _hypervisor_status(h),
+    service_id: int | str = service_uuid(info.hypervisor_hostname, "nova-compute") \
+        if version >= mv.SERVICE_UUIDS else h.service_id
+    body: dict[str, Any] = {
+        **hypervisor_brief(h, version, with_servers=with_servers),
+        "hypervisor_type": info.hypervisor_type, "hypervisor_version": info.hypervisor_version,
+        "host_ip": info.host_ip,
+        "service": {"host": info.hypervisor_hostname, "id": service_id, "disabled_reason": h.disabled_reason},
+    }
+    if version >= mv.Version(2, 88):
+        if uptime is not None:
+            body["uptime"] = uptime
+        return body
+    body.update({
+        "cpu_info": dict(info.cpu_info) if version >= mv.Version(2, 28) else json.dumps(info.cpu_info),
         "vcpus": info.vcpus, "vcpus_used": h.vcpus_used,
         "memory_mb": info.memory_mb, "memory_mb_used": h.memory_mb_used,
         "free_ram_mb": info.memory_mb - h.memory_mb_used,
         "local_gb": info.local_gb, "local_gb_used": h.local_gb_used,
         "free_disk_gb": info.local_gb - h.local_gb_used, "disk_available_least": info.local_gb - h.local_gb_used,
         "current_workload": h.current_workload, "running_vms": h.running_vms,
-        "service": {"host": info.hypervisor_hostname, "id": h.service_id, "disabled_reason": h.disabled_reason},
-    }
+    })
+    return body
 
 
 _STATISTICS = ("vcpus", "vcpus_used", "memory_mb", "memory_mb_used", "free_ram_mb", "local_gb", "local_gb_used",
@@ -881,6 +1207,25 @@ def tenant_usage(usage: TenantUsage, *, servers: bool = True) -> dict[str, Any]:
 
 def console_output(output: str) -> dict[str, Any]:
     return {"output": output}
+
+
+REMOTE_CONSOLE_TYPES = {"vnc": ("novnc", "xvpvnc"), "spice": ("spice-html5",), "rdp": ("rdp-html5",),
+                        "serial": ("serial",), "mks": ("webmks",)}
+
+
+def parse_remote_console(body: dict[str, Any], version: Version) -> tuple[str, str]:
+    """(protocol, type) of a remote-consoles POST (2.6; mks from 2.8), Nova's schema."""
+    console = body.get("remote_console")
+    if not isinstance(console, dict):
+        raise invalid("remote_console", console, "'remote_console' is a required property")
+    protocols = [p for p in REMOTE_CONSOLE_TYPES if p != "mks" or version >= mv.Version(2, 8)]
+    protocol, kind = console.get("protocol"), console.get("type")
+    if protocol not in protocols:
+        raise invalid("remote_console/protocol", protocol, f"{protocol!r} is not one of {protocols}")
+    kinds = [k for p in protocols for k in REMOTE_CONSOLE_TYPES[p]]
+    if kind not in kinds:
+        raise invalid("remote_console/type", kind, f"{kind!r} is not one of {kinds}")
+    return str(protocol), str(kind)
 
 
 def parse_console_type(args: Any, action: str) -> str:

@@ -103,6 +103,11 @@ class ServerGroups(ComputePart):
         for server_id in server_ids:
             db.add(ServerGroupMember(group_id=group.id, server_id=server_id))
 
+    def groups_of(self, server_id: str) -> list[str]:
+        """The ids of the groups a server is in (a server show's `server_groups`, 2.71: at most one)."""
+        with self.cloud.db.read() as db:
+            return list(db.scalars(select(ServerGroupMember.group_id).where(ServerGroupMember.server_id == server_id)))
+
     def scheduling_refusal(self, server_id: str) -> str | None:
         """Anti-affinity on one host: a member cannot go where an earlier live member already is."""
         with self.cloud.db.read() as db:

@@ -51,7 +51,8 @@ log = logging.getLogger(__name__)
 _LIST_COLUMNS = tuple(getattr(Server, name) for name in (
     "seq", "id", "name", "project_id", "user_id", "vm_state", "task_state", "power_state", "deleted", "flavor",
     "image_id", "key_name", "metadata_", "security_groups", "access_ip_v4", "access_ip_v6", "availability_zone",
-    "host", "config_drive", "progress", "fault", "created_at", "updated_at", "launched_at", "terminated_at"))
+    "host", "config_drive", "progress", "fault", "created_at", "updated_at", "launched_at", "terminated_at",
+    "locked", "locked_reason", "system_metadata", "user_data"))
 
 
 @dataclass(frozen=True)
@@ -69,12 +70,7 @@ class ServerQuery:
     host: str | None = None  # admins only (Nova ignores it for others)
     limit: int | None = None
     marker: str | None = None
-
-
-def hostname_for(name: str, server_id: str) -> str:
-    """Nova's hostname from a display name: lower case, letters, digits and dashes, at most 63 characters."""
-    host = re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-.")[:63].strip("-")
-    return host or f"server-{server_id[:8]}"
+    strict_status: bool = False  # 2.38: an unknown status is 400
 
 
 def check_flavor_fits_image(ram_mb: int, root_gb: int, image: dict[str, Any]) -> None:
@@ -92,6 +88,19 @@ def check_flavor_fits_image(ram_mb: int, root_gb: int, image: dict[str, Any]) ->
     if min_bytes > flavor_bytes:
         raise BadRequest(f"Flavor's disk is too small for requested image. Flavor disk is {flavor_bytes} bytes, "
                          f"minimum required by image is {min_bytes} bytes.")
+
+
+def _newer_attributes(req: schemas.ServerCreate, name: str, count: int) -> dict[str, Any]:
+    """What a create of the newer microversions sets beyond the 2.1 columns (common.server_extra)."""
+    extra: dict[str, Any] = {}
+    if req.description is not None:
+        extra["description"] = req.description
+    if req.tags:
+        extra["tags"] = req.tags
+    if req.hostname is not None:
+        # Several servers of one request get numbered hostnames, as Nova numbers their names.
+        extra["hostname"] = req.hostname if count == 1 else f"{req.hostname}-{name.rsplit('-', 1)[-1]}"
+    return extra
 
 
 class Servers(ComputePart):
@@ -173,13 +182,18 @@ class Servers(ComputePart):
                     public_key=public_key, user_data=req.user_data, metadata_=req.metadata,
                     security_groups=groups, access_ip_v4=req.access_ip_v4, access_ip_v6=req.access_ip_v6,
                     availability_zone=AVAILABILITY_ZONE, host=self.host,
-                    config_drive="True" if req.config_drive else "", created_at=now, updated_at=now)
+                    config_drive="True" if req.config_drive else "", created_at=now, updated_at=now,
+                    system_metadata=_newer_attributes(req, name, count))
                 db.add(server)
                 db.flush()
-                self.network.allocate_for_server(db, ctx, server.id, req.networks, groups)
+                # "networks": "none" (2.37) is an empty request: no port at all; None is the project's network.
+                self.network.allocate_for_server(db, ctx, server.id, [] if req.no_network else req.networks,
+                                                 groups)
                 events.record(db, now, project_id=ctx.project_id, user_id=ctx.user_id, resource_type="server",
                               resource_id=server.id, action="create", name=name, image_id=image_id,
-                              image_name=image_name, **flavor_attrs(snapshot))
+                              image_name=image_name, **flavor_attrs(snapshot),
+                              # the create action's request id (os-instance-actions), the 202's own
+                              **({"request_id": ctx.request_id} if ctx.request_id else {}))
                 enqueue(db, now, "compute.build", server.id, delay=self.cloud.settings.boot_seconds)
                 created.append(server)
             if req.group is not None and self.groups is not None:
@@ -214,6 +228,8 @@ class Servers(ComputePart):
         if q.status is not None:
             wanted = STATUS_FILTERS.get(q.status.upper())
             if wanted is None:
+                if q.strict_status:  # 2.38
+                    raise BadRequest("Invalid status value")
                 return []  # Nova (before 2.38) answers an unknown status with an empty list
             vm_states, task_states = wanted
             query = query.where(Server.vm_state.in_(vm_states))
@@ -260,6 +276,9 @@ class Servers(ComputePart):
         with self.cloud.db.write() as db:
             server = self.get_server_row(db, ctx, server_id)
             self.cloud.policy.enforce(ctx, "os_compute_api:servers:update", server.project_id)
+            extra: dict[str, Any] = {k: changes.pop(k) for k in ("description", "hostname") if k in changes}
+            if extra:  # kept in system_metadata (common.server_extra)
+                server.system_metadata = {**(server.system_metadata or {}), **extra}
             for key, value in changes.items():
                 setattr(server, key, value)
             server.updated_at = self.cloud.clock.now()

@@ -11,6 +11,7 @@ from starlette.responses import Response
 from starlette.routing import Route, Router
 from starlette.types import Receive, Scope, Send
 
+from lab.cloud.compute import microversions as cmv
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest, Forbidden, NotFound
 from lab.cloud.http import (
@@ -736,22 +737,27 @@ routes = [
 
 
 # ------------------------------------------------------------------------------------------------ Nova's side
+def _nova_version(request: Request) -> Version:
+    """The compute microversion of a request to Nova's os-volume_attachments (mounted under /compute)."""
+    return microversion(request, cmv.MIN)
+
+
 async def list_attachments(request: Request) -> Response:
     atts = _service(request).attachments.list_for_server(context_of(request), request.path_params["server_id"])
-    return respond({"volumeAttachments": [schemas.nova_attachment(a) for a in atts]})
+    return respond({"volumeAttachments": [schemas.nova_attachment(a, _nova_version(request)) for a in atts]})
 
 
 async def attach_volume(request: Request) -> Response:
     ctx = context_of(request)
-    volume_id, device = schemas.parse_volume_attachment(await read_json(request))
+    volume_id, device = schemas.parse_volume_attachment(await read_json(request), _nova_version(request))
     att = _service(request).attachments.attach(ctx, request.path_params["server_id"], volume_id, device)
-    return respond({"volumeAttachment": schemas.nova_attachment(att)})
+    return respond({"volumeAttachment": schemas.nova_attachment(att, _nova_version(request), created=True)})
 
 
 async def show_attachment(request: Request) -> Response:
     att = _service(request).attachments.get_for_server(context_of(request), request.path_params["server_id"],
                                                        request.path_params["volume_id"])
-    return respond({"volumeAttachment": schemas.nova_attachment(att)})
+    return respond({"volumeAttachment": schemas.nova_attachment(att, _nova_version(request))})
 
 
 async def detach_volume(request: Request) -> Response:

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import ast
 import json
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from lab.cloud.compute import microversions as cmv  # Nova's os-volume_attachments is served here
 from lab.cloud.errors import BadRequest, NotFound
 from lab.cloud.http import timestamp_naive
 from lab.cloud.microversion import Version
@@ -301,8 +303,10 @@ def parse_volume_action(body: dict[str, Any]) -> VolumeAction:
     return VolumeAction(action)
 
 
-def parse_volume_attachment(body: dict[str, Any]) -> tuple[str, str | None]:
-    """Nova's POST /servers/{id}/os-volume_attachments: (volumeId, device)."""
+def parse_volume_attachment(body: dict[str, Any], version: Version = cmv.MIN) -> tuple[str, str | None]:
+    """Nova's POST /servers/{id}/os-volume_attachments at compute `version`: (volumeId, device); a `tag`
+    (2.49) is accepted and not kept, `delete_on_termination` (2.79) must be false (a volume outlives the
+    server here)."""
     attachment = body.get("volumeAttachment")
     if not isinstance(attachment, dict):
         raise BadRequest("Invalid input for field/attribute volumeAttachment. Value: None. "
@@ -315,6 +319,15 @@ def parse_volume_attachment(body: dict[str, Any]) -> tuple[str, str | None]:
     if device is not None and not isinstance(device, str):
         raise BadRequest(f"Invalid input for field/attribute device. Value: {device}. "
                          f"{device!r} is not of type 'string', 'null'")
+    allowed = {"volumeId", "device"} | ({"tag"} if version >= cmv.Version(2, 49) else set())
+    allowed |= {"delete_on_termination"} if version >= cmv.DELETE_ON_TERMINATION else set()
+    extra = sorted(set(attachment) - allowed)
+    if extra:
+        raise BadRequest(f"Invalid input for field/attribute volumeAttachment. Value: {attachment}. "
+                         f"Additional properties are not allowed ({extra[0]!r} was unexpected)")
+    if attachment.get("delete_on_termination") not in (None, False):
+        raise BadRequest("delete_on_termination=true is not supported by this cloud: a volume attached here "
+                         "outlives its server.")
     return volume_id, device
 
 
@@ -440,9 +453,20 @@ def volume_type(t: VolumeType, *, created: bool = False, qos_specs_id: str | Non
     return body if created else {**body, "qos_specs_id": qos_specs_id}
 
 
-def nova_attachment(att: VolumeAttachment) -> dict[str, Any]:
-    """Nova's volumeAttachment at 2.1: its `id` is the volume's id."""
-    return {"id": att.volume_id, "volumeId": att.volume_id, "serverId": att.server_id, "device": att.device}
+def nova_attachment(att: VolumeAttachment, version: Version = cmv.MIN, *, created: bool = False) -> dict[str, Any]:
+    """Nova's volumeAttachment at compute `version`: its `id` is the volume's id; `tag` from 2.70 (none kept),
+    `delete_on_termination` from 2.79 (always false here); list and show (not the attach answer) carry
+    `attachment_id` (Cinder's) and `bdm_uuid` and lose `id` from 2.89."""
+    body: dict[str, Any] = {"id": att.volume_id, "volumeId": att.volume_id, "serverId": att.server_id,
+                            "device": att.device}
+    if version >= cmv.DEVICE_TAGS_SHOWN:
+        body["tag"] = None
+    if version >= cmv.DELETE_ON_TERMINATION:
+        body["delete_on_termination"] = False
+    if version >= cmv.ATTACHMENT_IDS and not created:
+        del body["id"]
+        body.update({"attachment_id": att.id, "bdm_uuid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"bdm:{att.id}"))})
+    return body
 
 
 def version_entry(base: str) -> dict[str, Any]:
