@@ -122,3 +122,28 @@ class DrillRun(Base):
         if self.undone_at is not None:
             return "undone"
         return "repaired" if self.repaired_at is not None else "active"
+
+
+class ExamSession(Base):
+    """One student's mock exam: the paper drawn for them (tasks with their parameters), the time window, and,
+    once graded by the cloud (the checks run as the student), the per-task results and the scores. Written only
+    by the cloud."""
+
+    __tablename__ = "lab_exam_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    exam_id: Mapped[str] = mapped_column(String(32))
+    project_id: Mapped[str] = mapped_column(String(64), index=True)
+    project_name: Mapped[str] = mapped_column(String(64))
+    seed: Mapped[int] = mapped_column(Integer)
+    paper: Mapped[list[Any]] = mapped_column(default=list)
+    started_by: Mapped[str] = mapped_column(String(255))
+    started_at: Mapped[datetime]
+    deadline: Mapped[datetime]
+    submitted_at: Mapped[datetime | None] = mapped_column(default=None)
+    results: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {task id: "" (passed) or what is wrong}
+    score: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    @property
+    def status(self) -> str:
+        return "graded" if self.submitted_at is not None else "running"

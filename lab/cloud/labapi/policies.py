@@ -22,4 +22,7 @@ RULES: tuple[Rule, ...] = (
     Rule("lab:drill_check", "rule:project_member_or_admin", "Ask for a drill's next hint, or have the cloud check "
          "one's own project's repair (recorded on the run).", (("POST", "/lab/v1/drills/{drill_id}/check"),
                                                              ("POST", "/lab/v1/drills/{drill_id}/hint"))),
+    Rule("lab:exam", "rule:project_member_or_admin", "Start, read and submit one's own project's mock exam (the "
+         "cloud grades it; admins start it for students and read everyone's).",
+         (("POST", "/lab/v1/exams"), ("GET", "/lab/v1/exams"), ("POST", "/lab/v1/exams/submit"))),
 )

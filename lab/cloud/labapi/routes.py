@@ -210,6 +210,27 @@ async def check_drill(request: Request) -> Response:
                               "drill_run": schemas.drill_run(row, ctx.is_admin)}})
 
 
+# ---------------------------------------------------------------------------------------------- the mock exam
+async def start_exam(request: Request) -> Response:
+    """POST /lab/v1/exams {"exam": {"minutes", "seed", "students" | "all"}}: start the caller's exam, or (admin)
+    the named students' or everyone's, in one time window."""
+    body = require_key(await read_json(request), "exam")
+    rows = _service(request).exams.start(context_of(request), body)
+    return respond({"exams": [schemas.exam(r) for r in rows]}, 201)
+
+
+async def list_exams(request: Request) -> Response:
+    """GET /lab/v1/exams: the caller's project's exams (admin: everyone's)."""
+    return respond({"exams": [schemas.exam(r) for r in _service(request).exams.list(context_of(request))]})
+
+
+async def submit_exam(request: Request) -> Response:
+    """POST /lab/v1/exams/submit: the cloud grades the caller's running exam as the caller."""
+    row = await run_in_threadpool(_service(request).exams.submit, context_of(request),
+                                  request.headers["x-auth-token"])
+    return respond({"exam": schemas.exam(row)})
+
+
 routes = [
     Route("/clock", show_clock, methods=["GET"]),
     Route("/clock/advance", advance_clock, methods=["POST"]),
@@ -230,6 +251,9 @@ routes = [
     Route("/snapshots", save_snapshot, methods=["POST"]),
     Route("/snapshots/{name}", delete_snapshot, methods=["DELETE"]),
     Route("/snapshots/{name}/restore", restore_snapshot, methods=["POST"]),
+    Route("/exams", list_exams, methods=["GET"]),
+    Route("/exams", start_exam, methods=["POST"]),
+    Route("/exams/submit", submit_exam, methods=["POST"]),
     Route("/drills", list_drills, methods=["GET"]),
     Route("/drill-runs", list_drill_runs, methods=["GET"]),
     Route("/drills/{drill_id}/start", start_drill, methods=["POST"]),

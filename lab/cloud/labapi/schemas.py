@@ -12,7 +12,7 @@ from lab.cloud.events import Event
 from lab.cloud.http import timestamp_micro
 from lab.cloud.labapi.camp import iso
 from lab.cloud.labapi.classes import StudentCredentials
-from lab.cloud.labapi.models import DrillRun, LabClass, LabProgress, LabStudent
+from lab.cloud.labapi.models import DrillRun, ExamSession, LabClass, LabProgress, LabStudent
 from lab.cloud.labapi.reset import ResetReport
 from lab.cloud.labapi.service import ClockReading
 from lab.cloud.labapi.snapshots import SnapshotInfo
@@ -107,3 +107,16 @@ def drill_run(row: DrillRun, admin: bool = False) -> dict[str, Any]:
     if admin:
         body["state"] = dict(row.state or {})
     return body
+
+
+def exam(row: ExamSession) -> dict[str, Any]:
+    """A student's exam: the paper (statements; the parameters are in them), the window, and once graded the
+    per-task results and scores."""
+    return {"id": row.id, "exam_id": row.exam_id, "project_id": row.project_id, "project_name": row.project_name,
+            "seed": row.seed, "status": row.status, "started_at": iso(row.started_at), "started_by": row.started_by,
+            "deadline": iso(row.deadline), "submitted_at": iso(row.submitted_at),
+            "tasks": [{"id": t["id"], "domain": t["domain"], "statement": t["statement"],
+                       **({"passed": not row.results.get(t["id"], "not graded"),
+                           "message": row.results.get(t["id"], "")} if row.submitted_at else {})}
+                      for t in row.paper],
+            "score": dict(row.score or {}) or None}
