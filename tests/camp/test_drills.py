@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from lab.camp.drills import load_drills
-from tests.conftest import LiveCloud
+from tests.conftest import LiveCloud, user_env
 
 pytestmark = pytest.mark.e2e
 
@@ -141,3 +142,40 @@ def test_what_a_student_may_not_do(live_cloud: LiveCloud, drill_class: dict[str,
     assert call(admin, live_cloud, "POST", "/drills/net-no-dns/start",
                 {"start": {"students": [unique("ghost")]}}).status_code == 404
     assert leftovers(admin, drill_class["dr01"]["project_id"]) == []
+
+
+def test_the_commands_as_instructor_and_student(live_cloud: LiveCloud, drill_class: dict[str, dict[str, Any]],
+                                               tmp_path: Path) -> None:
+    """`stacklab drill start/status/hint/check/undo` as they are typed: the instructor names the lab by its data
+    directory, the student by their clouds.yaml entry."""
+    from click.testing import CliRunner
+
+    from lab.cli import main
+    from lab.clouds_yaml import student_entry
+
+    student = drill_class["dr01"]
+    env = user_env(tmp_path, STACKLAB_PORT=live_cloud.url.rsplit(":", 1)[1], STACKLAB_DATA_DIR=str(live_cloud.data_dir))
+    clouds = Path(env["OS_CLIENT_CONFIG_FILE"])
+    clouds.parent.mkdir(parents=True)
+    clouds.write_text(yaml.safe_dump({"clouds": {"dr01": student_entry(f"{live_cloud.url}/identity", "dr01",
+                                                                       student["password"])}}))
+
+    def run(*args: str) -> Any:
+        return CliRunner().invoke(main, list(args), env=env)
+
+    started = run("drill", "start", "sg-missing-http", "--student", "dr01")
+    assert started.exit_code == 0 and "started sg-missing-http for dr01" in started.output, started.output
+    try:
+        hint = run("drill", "hint", "sg-missing-http", "--cloud", "dr01")
+        assert hint.exit_code == 0 and hint.output.startswith("1. ") and "2 more" in hint.output, hint.output
+        failed = run("drill", "check", "sg-missing-http", "--cloud", "dr01")
+        assert failed.exit_code == 1 and "Not repaired yet: drill-web still lets no HTTP" in failed.output
+        mine = run("drill", "status", "--mine", "--cloud", "dr01")
+        assert "sg-missing-http" in mine.output and "active" in mine.output and "hints 1" in mine.output
+        assert run("drill", "start", "sg-missing-http", "--cloud", "dr01", "--student", "dr01").exit_code != 0
+    finally:
+        undone = run("drill", "undo", "sg-missing-http", "--student", "dr01")
+    assert undone.exit_code == 0 and "undid sg-missing-http for dr01" in undone.output, undone.output
+    status = run("drill", "status")
+    assert status.exit_code == 0 and "undone" in status.output
+    assert run("drill", "start", "sg-missing-http").exit_code == 2  # names no one: a usage error
