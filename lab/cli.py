@@ -10,6 +10,7 @@ import click
 from lab.commands.billing import billing
 from lab.commands.camp import class_, snapshot
 from lab.commands.clock import clock
+from lab.commands.dashboard import dashboard
 from lab.commands.drill import drill
 from lab.commands.exam import exam
 from lab.commands.image import image
@@ -36,8 +37,8 @@ def main(ctx: click.Context, config_file: Path | None) -> None:
 
 
 # Every command, registered in one place: the lab itself, the student's, then the instructor's.
-for command in (up, info, clouds_yaml_command, clock, image, tui, labs, check, solve, notebooks, docs, billing,
-                class_, snapshot, drill, exam, policy, deploy_command, vm_group):
+for command in (up, dashboard, info, clouds_yaml_command, clock, image, tui, labs, check, solve, notebooks, docs,
+                billing, class_, snapshot, drill, exam, policy, deploy_command, vm_group):
     main.add_command(command)
 
 

@@ -105,12 +105,24 @@ class Tempest:
     function ("module:function") that, given an `AdminGet`, returns the tempest.conf options the service needs
     from a live lab (an image id, the public network)."""
 
-    package: str
+    package: str  # "compute" for tempest.api.compute; a dotted name is a plugin's package (heat_tempest_plugin...)
     catalog_type: str
     service_available: str = ""
     regexes: tuple[str, ...] = ()
     expected_failures: Mapping[str, str] = field(default_factory=dict)
     conf: str = ""
+    credentials: bool = False  # `conf` also takes the admin's AdminCredentials (a plugin with static accounts)
+
+
+@dataclass(frozen=True)
+class AdminCredentials:
+    """How the admin signs in to a live lab: for a tempest plugin whose tests use static credentials."""
+
+    auth_url: str  # the Keystone v3 URL
+    username: str
+    password: str
+    project_name: str
+    domain_name: str
 
 
 @dataclass

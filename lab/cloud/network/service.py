@@ -117,6 +117,7 @@ EXTENSIONS: tuple[tuple[str, str, str], ...] = (
     ("sorting", "Sorting support", "Extension that indicates that sorting is enabled."),
     ("binding", "Port Binding", "Expose port bindings of a virtual port to external application"),
     ("agent", "agent", "The agent management extension."),
+    ("availability_zone", "Availability Zone", "The availability zone extension."),
     ("dhcp_agent_scheduler", "DHCP Agent Scheduler", "Schedule networks among dhcp agents"),
     ("l3_agent_scheduler", "L3 Agent Scheduler", "Schedule routers among l3 agents"),
     ("rbac-policies", "RBAC Policies", "Allows creation and modification of policies that control tenant access "
@@ -457,6 +458,13 @@ class NetworkService:
         with self.db.read() as db:
             rows = (agents.hosting_network if kind == "network" else agents.hosting_router)(self, db, ctx, object_id)
             return agents.render(self, db, rows)
+
+    def availability_zones(self, ctx: RequestContext, filters: dict[str, str]) -> list[dict[str, str]]:
+        """`GET /availability_zones` (`availability zone list --network`, openstacksdk's
+        `network.availability_zones()`), filtered by name, resource or state."""
+        authorize(self, ctx, "get_availability_zone", {"project_id": ctx.project_id})
+        with self.db.read() as db:
+            return agents.availability_zones(db, filters)
 
     def hosted_by_agent(self, ctx: RequestContext, agent_id: str, kind: str) -> list[dict[str, Any]]:
         """`GET /agents/{id}/dhcp-networks` (kind "networks") or `/agents/{id}/l3-routers` (kind "routers")."""
