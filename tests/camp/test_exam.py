@@ -4,15 +4,20 @@ student. Students get different papers, see only their own, and cannot start or 
 
 from __future__ import annotations
 
+import csv
+import io
+from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from click.testing import CliRunner
 
 from lab.camp.engine import LabEnv
 from lab.camp.exam import exams_dir, load_exam
+from lab.cli import main
 from tests.camp.test_drills import call, connect
-from tests.conftest import LiveCloud
+from tests.conftest import LiveCloud, user_env
 
 pytestmark = pytest.mark.e2e
 
@@ -83,6 +88,20 @@ def test_exam_graded_by_the_cloud(live_cloud: LiveCloud, exam_class: dict[str, d
     assert call(conns["ex02"], live_cloud, "POST", "/progress",
                 {"progress": {"project_id": exam_class["ex02"]["project_id"], "lab_id": "1.1", "passed": 1,
                               "total": 1}}).status_code == 403
+
+
+def test_results_in_the_progress_grid(live_cloud: LiveCloud, exam_class: dict[str, dict[str, Any]],
+                                      tmp_path: Path) -> None:
+    """`stacklab class progress --csv` carries each student's graded exam total (after the test above)."""
+    env = user_env(tmp_path, STACKLAB_PORT=live_cloud.url.rsplit(":", 1)[1], STACKLAB_DATA_DIR=str(live_cloud.data_dir))
+    result = CliRunner().invoke(main, ["class", "progress", "--name", "exam", "--csv"], env=env)
+    assert result.exit_code == 0, result.output
+    rows = {r["student"]: r for r in csv.DictReader(io.StringIO(result.output))}
+    assert (rows["ex01"]["exam"], rows["ex02"]["exam"]) == ("100%", "0%") and rows["ex01"]["exam at"]
+    assert rows["ex03"]["drills repaired"] == "0"
+    exams = CliRunner().invoke(main, ["exam", "results", "--csv"], env=env)
+    assert exams.exit_code == 0 and {r["student"]: r["total"] for r in csv.DictReader(io.StringIO(exams.output))
+                                     if r["student"] in rows}["ex01"] == "100.0", exams.output
 
 
 def test_bad_exam_input(live_cloud: LiveCloud, exam_class: dict[str, dict[str, Any]]) -> None:
