@@ -85,6 +85,9 @@ def test_exam_graded_by_the_cloud(live_cloud: LiveCloud, exam_class: dict[str, d
     rows = call(admin, live_cloud, "GET", "/exams").json()["exams"]
     assert {r["project_name"]: r["score"]["total"] for r in rows if r["project_name"] in everyone} == \
         {n: graded[n]["score"]["total"] for n in everyone}
+    page = conns["ex03"].session.get(f"{live_cloud.url}/lab/exam", raise_exc=False)
+    assert page.status_code == 200 and "ex03" in page.text and "ex01" not in page.text
+    assert page.text.count("PASS ") == len(HALF) and "not passed" in page.text
     assert call(conns["ex02"], live_cloud, "POST", "/progress",
                 {"progress": {"project_id": exam_class["ex02"]["project_id"], "lab_id": "1.1", "passed": 1,
                               "total": 1}}).status_code == 403
