@@ -7,11 +7,12 @@ cd "$(dirname "$0")/.."
 # jq, curl: the lab READMEs pick fields out of `openstack ... -f json` and talk HTTP (tests/camp/test_rehearsal.py).
 # libvirt-dev + pkg-config build libvirt-python, libvirt0 runs it (the libvirt driver and its test driver);
 # libvirt-daemon* + qemu-* let the real-boot test start a private libvirtd and boot the tiny guest (TCG).
+# dnsmasq-base, nftables, busybox-static (udhcpc in the stand-in guests), iputils-ping: the linux network driver.
 # libpcre3-dev: pyScss (Horizon's SCSS compiler) builds its C scanner with it; without it its pure-Python
 # fallback fails on Python 3.11. chromium + chromium-driver: the dashboard's browser test (headless, selenium).
 APT_PACKAGES="${APT_PACKAGES:-python3 python3-venv python3-dev gcc jq curl \
   libvirt-dev pkg-config libvirt0 libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils \
-  libpcre3-dev}"
+  dnsmasq-base nftables busybox-static iputils-ping libpcre3-dev}"
 # install_missing [apt-get options] -- PACKAGE...: install the packages dpkg does not have yet.
 install_missing() {
   local opts=() missing=() pkg
@@ -46,8 +47,8 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/pip install -q --upgrade pip
   .venv/bin/pip install -q -e ".[test,libvirt,vm,notebooks]"
   # tempest's response schemas (pure data) for the renderer tests (tests/api_schemas.py); its dependencies are
-  # not needed for those modules, and the tempest runs themselves use .venv-tempest (tempest and
-  # heat-tempest-plugin, installed by scripts/tempest-venv.sh when the tempest test first needs them).
+  # not needed for those modules, and the tempest runs themselves use .venv-tempest (tempest, heat-tempest-plugin and
+  # octavia-tempest-plugin, installed by scripts/tempest-venv.sh when the tempest test first needs them).
   .venv/bin/pip install -q --no-deps "tempest>=40"
   touch "$stamp"
 fi

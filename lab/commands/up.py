@@ -47,6 +47,7 @@ def up(ctx: click.Context, no_clouds_yaml: bool, with_dashboard: bool, dashboard
     import uvicorn
 
     from lab.cloud.app import Cloud, create_app
+    from lab.cloud.drivers.base import DriverError
 
     settings = settings_from(ctx, values)
     try:
@@ -68,7 +69,7 @@ def up(ctx: click.Context, no_clouds_yaml: bool, with_dashboard: bool, dashboard
     try:
         cloud = Cloud(settings)
         app = create_app(settings, cloud=cloud)
-    except ValueError as exc:  # an unknown driver name, a bad policy file: say so, no traceback
+    except (ValueError, DriverError) as exc:  # an unknown driver, a bad policy file, no root: no traceback
         raise click.ClickException(str(exc)) from None
     dashboard = _Dashboard(settings, dashboard_port) if with_dashboard else None
     describe = getattr(cloud.compute_driver, "describe", None)

@@ -314,3 +314,29 @@ class LabSnapshot:
     lab_time: str
     size: str
     raw: Raw = _raw()
+
+
+@dataclass(frozen=True)
+class LoadBalancer:
+    id: str
+    name: str
+    vip_address: str
+    provisioning_status: str
+    operating_status: str
+    provider: str
+    project_id: str = ""
+    raw: Raw = _raw()
+
+
+@dataclass(frozen=True)
+class LbMember:
+    """A pool member with the load balancer and pool it belongs to, and its health (operating status)."""
+
+    id: str
+    name: str
+    loadbalancer: str
+    pool: str
+    address: str
+    weight: int
+    operating_status: str
+    raw: Raw = _raw()

@@ -89,8 +89,14 @@ def run(suite: str, config: Path, tests: list[str] | None = None, timeout: int =
     root = SUITES[project] / folder
     with tempfile.TemporaryDirectory() as scratch:
         report = Path(scratch) / "report.xml"
+        # OSC's tests run `openstack` with every OS_* variable removed: it finds clouds.yaml in the home folder.
+        home_config = Path(scratch) / ".config" / "openstack" / "clouds.yaml"
+        home_config.parent.mkdir(parents=True)
+        home_config.write_bytes(config.read_bytes())
+        home_config.chmod(0o600)
         env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
         env.update(OS_CLIENT_CONFIG_FILE=str(config), OS_CLOUD="devstack", HOME=scratch,
+                   XDG_CONFIG_HOME=str(Path(scratch) / ".config"),
                    OPENSTACKSDK_FUNC_TEST_TIMEOUT="120",
                    PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}")
         targets = [str(root / t) for t in tests] if tests else [str(root)]

@@ -219,10 +219,16 @@ class NetworkService:
 
     def recover(self) -> None:
         """At every start the driver is brought in step with what the database says: one sync job per network,
-        router and port (idempotent), run by the worker once it starts."""
+        router and port (idempotent), and per object the driver made that has no row any more, run by the
+        worker once it starts."""
+        driver = self.driver
+        made = {"network": driver.list_networks(), "router": driver.list_routers(), "port": driver.list_ports()}
         with self.db.write() as db:
             for kind, model in (("network", Network), ("router", Router), ("port", Port)):
-                for object_id in db.scalars(select(model.id)):
+                rows = set(db.scalars(select(model.id)))
+                # What the driver still holds for a row deleted while it was down goes too (the job finds no
+                # row and deletes): a real driver's bridges and namespaces must not outlive their resources.
+                for object_id in sorted(rows | set(made[kind])):
                     self.sync(db, kind, object_id)
 
     @property
