@@ -51,12 +51,14 @@ def _print_exam(body: dict[str, Any]) -> None:
 @click.option("--minutes", type=click.IntRange(1, 600), default=None, help="The time allowed (default: 90).")
 @click.option("--seed", type=click.IntRange(0), default=None,
               help="Draw this paper (default: a random one); with --all each student gets seed+n.")
+@click.option("--fresh", is_flag=True, default=False,
+              help="First reset the project to the class's starting state (to redo the exam from its start).")
 @click.option("--student", "students", multiple=True, help="As the admin: start it for this student; repeatable.")
 @click.option("--all", "everyone", is_flag=True, default=False, help="As the admin: every student at once.")
 @cloud_option
 @lab_target_options
 @click.pass_context
-def exam_start(ctx: click.Context, minutes: int | None, seed: int | None, students: tuple[str, ...],
+def exam_start(ctx: click.Context, minutes: int | None, seed: int | None, fresh: bool, students: tuple[str, ...],
                everyone: bool, cloud_name: str | None) -> None:
     """Start the exam and print its tasks (yours; or, as the admin, the class's, in one time window)."""
     body: dict[str, Any] = {}
@@ -64,6 +66,8 @@ def exam_start(ctx: click.Context, minutes: int | None, seed: int | None, studen
         body["minutes"] = minutes
     if seed is not None:
         body["seed"] = seed
+    if fresh:
+        body["fresh"] = True
     if everyone or students:
         body.update({"all": True} if everyone else {"students": list(students)})
         exams = _call(_client(ctx, cloud_name), "POST", "/exams", {"exam": body})["exams"]

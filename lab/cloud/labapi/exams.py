@@ -19,6 +19,7 @@ from lab.camp.engine import LabEnv
 from lab.camp.exam import Exam, ExamError, load_exam
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest, Conflict, Forbidden, NotFound
+from lab.cloud.labapi.camp import Camp
 from lab.cloud.labapi.grading import connect_as
 from lab.cloud.labapi.models import ExamSession, LabStudent
 
@@ -29,8 +30,8 @@ MAX_MINUTES = 600
 
 
 class Exams:
-    def __init__(self, cloud: Cloud):
-        self.cloud = cloud
+    def __init__(self, cloud: Cloud, camp: Camp):
+        self.cloud, self.camp = cloud, camp
 
     def _exam(self) -> Exam:
         try:
@@ -46,7 +47,8 @@ class Exams:
                                                    ExamSession.submitted_at.is_(None)))
 
     def start(self, ctx: RequestContext, body: dict[str, Any]) -> list[ExamSession]:
-        """Start the exam for the caller's project, or (admin) for the named students or all of them."""
+        """Start the exam for the caller's project, or (admin) for the named students or all of them; with
+        `fresh`, each class student's project is first reset to the class's starting state (a redo)."""
         self.cloud.policy.enforce(ctx, "lab:exam")
         exam = self._exam()
         minutes = body.get("minutes", exam.minutes)
@@ -55,7 +57,18 @@ class Exams:
         seed = body.get("seed")
         if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool) or seed < 0):
             raise BadRequest("Invalid input for field 'seed': a non-negative integer.")
+        fresh = body.get("fresh", False)
+        if not isinstance(fresh, bool):
+            raise BadRequest("Invalid input for field 'fresh': true or false.")
         targets = self._targets(ctx, body)
+        with self.cloud.db.read() as db:
+            for project_id, name in targets:
+                if self._open(db, project_id) is not None:
+                    raise Conflict(f"{name} has an exam running: submit it first (`stacklab exam submit`).")
+        if fresh:  # the project back to the class's starting state, so the paper is done from the same start
+            self.cloud.policy.enforce(ctx, "lab:reset_own")
+            for project_id, _name in targets:
+                self.camp.reset_project(project_id)
         now = self.cloud.clock.now()
         made = []
         with self.cloud.db.write() as db:

@@ -39,7 +39,7 @@ class LabService:
         self.grading = Grading(cloud)
         self.camp = Camp(cloud, self.grading)
         self.drills = Drills(cloud)
-        self.exams = Exams(cloud)
+        self.exams = Exams(cloud, self.camp)
 
     def bootstrap(self) -> None:
         """Put back lab folders a killed snapshot restore left half swapped, and remove its staging copies;
