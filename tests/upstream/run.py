@@ -94,10 +94,13 @@ def run(suite: str, config: Path, tests: list[str] | None = None, timeout: int =
         home_config.parent.mkdir(parents=True)
         home_config.write_bytes(config.read_bytes())
         home_config.chmod(0o600)
+        # openstacksdk's image tests upload a file of the repository they run from (DevStack runs them there).
+        (Path(scratch) / "CONTRIBUTING.rst").write_text("Uploaded as image data by openstacksdk's image tests.\n" * 64)
         env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
         env.update(OS_CLIENT_CONFIG_FILE=str(config), OS_CLOUD="devstack", HOME=scratch,
                    XDG_CONFIG_HOME=str(Path(scratch) / ".config"),
-                   OPENSTACKSDK_FUNC_TEST_TIMEOUT="120",
+                   # as the projects' tox.ini sets it for their functional runs (the unit tests' default is 5 s)
+                   OS_TEST_TIMEOUT="600", OPENSTACKSDK_FUNC_TEST_TIMEOUT="120",
                    PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}")
         targets = [str(root / t) for t in tests] if tests else [str(root)]
         subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
