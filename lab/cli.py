@@ -11,6 +11,8 @@ from lab.commands.billing import billing
 from lab.commands.camp import class_, snapshot
 from lab.commands.clock import clock
 from lab.commands.dashboard import dashboard
+from lab.commands.drill import drill
+from lab.commands.exam import exam
 from lab.commands.image import image
 from lab.commands.info import clouds_yaml_command, info
 from lab.commands.labs import check, docs, labs, notebooks, solve
@@ -38,7 +40,7 @@ def main(ctx: click.Context, config_file: Path | None) -> None:
 
 # Every command, registered in one place: the lab itself, the student's, then the instructor's.
 for command in (up, dashboard, info, clouds_yaml_command, clock, image, tui, labs, check, solve, notebooks, docs,
-                net, billing, loadbalancer, class_, snapshot, policy, deploy_command, vm_group):
+                net, billing, loadbalancer, class_, snapshot, drill, exam, policy, deploy_command, vm_group):
     main.add_command(command)
 
 

@@ -195,8 +195,10 @@ def class_progress(ctx: click.Context, class_name: str | None, day: int | None, 
 
     Each cell is a grade: ✓ earned (the cloud's checks passed on the student's own work), S solved (with
     `stacklab solve`), R reset (the project was reset before the lab was passed), n/m checks passed, or `.`
-    not tried. `earned` and `solved` count each kind. With `--day N` (for a projector) only that day's labs,
-    a passed lab shown with the lab time it was passed (`10:42✓`); the page <lab URL>/lab/progress refreshes itself.
+    not tried. `earned` and `solved` count each kind; `exam` is the latest graded mock exam's total and
+    `drills` the troubleshooting drills the cloud saw repaired. With `--day N` (for a projector) only that
+    day's labs, a passed lab shown with the lab time it was passed (`10:42✓`); the page <lab URL>/lab/progress
+    refreshes itself.
     """
     from lab.camp.labs import LabError, load_labs
 
@@ -214,6 +216,16 @@ def class_progress(ctx: click.Context, class_name: str | None, day: int | None, 
         if not lab_ids:
             raise click.ClickException(f"no labs on day {day}; the days are {', '.join(days)}")
     by_cell = {(r["project_id"], r["lab_id"]): r for r in rows}
+    # The mock exam's latest graded total and the drills repaired, per project (recorded by the cloud too).
+    exams = {e["project_id"]: e for e in _call(client, "GET", "/exams")["exams"] if e["score"]}
+    repaired: dict[str, int] = {}
+    for run in _call(client, "GET", "/drill-runs")["drill_runs"]:
+        if run["repaired_at"]:
+            repaired[run["project_id"]] = repaired.get(run["project_id"], 0) + 1
+
+    def exam_of(student: dict[str, Any]) -> tuple[str, str]:
+        graded = exams.get(student["project_id"])
+        return ("", "") if graded is None else (f"{graded['score']['total']:.0f}%", graded["submitted_at"])
 
     def grades(student: dict[str, Any]) -> list[dict[str, Any] | None]:
         return [by_cell.get((student["project_id"], lab)) for lab in lab_ids]
@@ -224,11 +236,13 @@ def class_progress(ctx: click.Context, class_name: str | None, day: int | None, 
     if as_csv:
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow(["student", *[col for lab in lab_ids for col in (lab, f"{lab} at")], "earned", "solved"])
+        writer.writerow(["student", *[col for lab in lab_ids for col in (lab, f"{lab} at")], "earned", "solved",
+                         "exam", "exam at", "drills repaired"])
         for s in students:
             cells = grades(s)
             writer.writerow([s["name"], *[v for c in cells for v in ((c["grade"], c["graded_at"]) if c else ("", ""))],
-                             count(cells, "earned"), count(cells, "solved")])
+                             count(cells, "earned"), count(cells, "solved"), *exam_of(s),
+                             repaired.get(s["project_id"], 0)])
         click.echo(out.getvalue(), nl=False)
         return
     if not students:
@@ -248,12 +262,13 @@ def class_progress(ctx: click.Context, class_name: str | None, day: int | None, 
     if day is not None:
         click.echo(f"Day {day}: {len(lab_ids)} labs, {len(students)} students (passed at HH:MM lab time)")
     click.echo(f"{'student':<{width}}" + "".join(f"{lab:>{column}}" for lab in lab_ids)
-               + f"{'earned':>7}{'solved':>7}")
+               + f"{'earned':>7}{'solved':>7}{'exam':>6}{'drills':>7}")
     for s in students:
         cells = grades(s)
         marks = [mark(c) for c in cells]
         click.echo(f"{s['name']:<{width}}" + "".join(f"{m:>{column}}" for m in marks)
-                   + f"{count(cells, 'earned'):>7}{count(cells, 'solved'):>7}")
+                   + f"{count(cells, 'earned'):>7}{count(cells, 'solved'):>7}{exam_of(s)[0] or '.':>6}"
+                   + f"{repaired.get(s['project_id'], 0):>7}")
     click.echo("✓ earned  S solved  R reset  n/m checks passed  . not tried")
 
 

@@ -643,6 +643,21 @@ class CloudClient:
         return m.ClassGrid(tuple(lab_ids), tuple(grid))
 
     @translated
+    def list_drill_runs(self) -> list[m.DrillRunRow]:
+        """Every student's drill runs (admin): who has repaired what."""
+        return [m.DrillRunRow(str(r["id"]), r["drill_id"], r["project_name"], r["status"], r["hints_given"],
+                              r["checks"], (r["repaired_at"] or "").replace("T", " ")[:16], r)
+                for r in self._lab_api("GET", "/drill-runs")["drill_runs"]]
+
+    @translated
+    def start_drill(self, drill_id: str, student: str) -> None:
+        self._lab_api("POST", f"/drills/{drill_id}/start", {"start": {"students": [student]}})
+
+    @translated
+    def undo_drill(self, drill_id: str, student: str) -> None:
+        self._lab_api("POST", f"/drills/{drill_id}/undo", {"undo": {"students": [student]}})
+
+    @translated
     def reset_student(self, name: str) -> dict[str, int]:
         """Put a student's project back to the class's starting state; what was removed, by kind."""
         return dict(self._lab_api("POST", f"/students/{name}/reset")["reset"]["removed"])

@@ -293,6 +293,20 @@ class ClassGrid:
 
 
 @dataclass(frozen=True)
+class DrillRunRow:
+    """A troubleshooting drill started for a student: active, repaired (the cloud saw the fix) or undone."""
+
+    id: str  # the run's id
+    name: str  # the drill's id
+    student: str
+    status: str
+    hints: int
+    checks: int
+    repaired_at: str
+    raw: Raw = _raw()
+
+
+@dataclass(frozen=True)
 class LabSnapshot:
     id: str  # the snapshot's name
     name: str

@@ -258,7 +258,7 @@ def test_progress_for_one_day_shows_when_labs_were_passed(admin_env: dict[str, s
     lines = result.output.splitlines()
     assert lines[0].startswith("Day 1: 8 labs, 3 students")
     assert lines[1].split() == ["student", "1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7", "1.8", "earned",
-                                "solved"]
+                                "solved", "exam", "drills"]
     row = next(line.split() for line in lines if line.startswith("student02"))
     grid = list(csv.DictReader(io.StringIO(run(admin_env, "class", "progress", "--day", "1", "--csv").output)))
     passed_at = next(r for r in grid if r["student"] == "student02")["1.1 at"]

@@ -214,3 +214,44 @@ def test_billing_screen_totals_equal_the_billing_api(demo_client: CloudClient, l
             assert app.screen.query_one("#days", BarChart).items  # this month has at least today
 
     asyncio.run(drive())
+
+
+def test_instructor_starts_and_undoes_a_drill(live_cloud: LiveCloud, unique: Callable[[str], str]) -> None:
+    """On the class grid `b` starts a drill for the selected student (the cloud breaks their project); the
+    Drills tab lists the run as active; `u` (confirmed) undoes it, and the drill's security group is gone."""
+    name = unique("tui")
+    student = make_class(live_cloud, name, "t" + name.replace("-", "")[-8:] + "d", students=1)[0]
+    admin = live_cloud.sdk("admin")
+    admin_client = CloudClient(admin, "stacklab")
+
+    def groups() -> list[str]:
+        return [g.name for g in admin.network.security_groups(project_id=student["project_id"], name="drill-web")]
+
+    async def drive() -> None:
+        app = create_app(admin_client, refresh=60, start="instructor")
+        async with app.run_test(size=(140, 44)) as pilot:
+            await until(pilot, lambda: isinstance(app.screen, InstructorScreen)
+                        and student["name"] in table_column(app, "class-grid", "name"), "the class grid")
+            select(app, "class-grid", "name", student["name"])
+            await pilot.press("b")
+            await until(pilot, lambda: app.screen.query_one("#field-drill", Input), "the drill form")
+            app.screen.query_one("#field-drill", Input).value = "sg-missing-http"
+            await pilot.click("#submit")
+            await until(pilot, lambda: any("started for" in m for _s, m in notifications(app)), "the start")
+            assert groups() == ["drill-web"]
+            app.screen.query_one("#tabs", TabbedContent).active = "tab-drill-runs"
+            await until(pilot, lambda: student["name"] in table_column(app, "drill-runs", "student"), "the run")
+            assert dict(zip(table_column(app, "drill-runs", "student"), table_column(app, "drill-runs", "status"),
+                            strict=True))[student["name"]] == "active"
+            select(app, "drill-runs", "student", student["name"])
+            await pilot.press("u")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirmation")
+            await pilot.press("y")
+            await until(pilot, lambda: any("undone for" in m for _s, m in notifications(app)), "the undo")
+            assert not [m for s, m in notifications(app) if s == "error"]
+
+    try:
+        asyncio.run(drive())
+    finally:
+        admin_client.close()
+    assert groups() == []

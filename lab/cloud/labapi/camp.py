@@ -95,6 +95,13 @@ class Camp:
         student = self._student_for(ctx, name)
         return self._reset(student)
 
+    def reset_project(self, project_id: str) -> ResetReport | None:
+        """Reset the class student whose project this is (None when it is no student's: nothing to go back to).
+        The caller has checked who may do it."""
+        with self.cloud.db.read() as db:
+            student = db.scalar(select(LabStudent).where(LabStudent.project_id == project_id))
+        return None if student is None else self._reset(student)
+
     def _reset(self, student: LabStudent) -> ResetReport:
         started = time.perf_counter()
         cls = self.classes.get_class(student.class_name)

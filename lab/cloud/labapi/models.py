@@ -94,3 +94,56 @@ class LabProgress(Base):
     @property
     def solved_since_reset(self) -> bool:
         return self.solved_at is not None and (self.reset_at is None or self.solved_at >= self.reset_at)
+
+
+class DrillRun(Base):
+    """One drill injected into one student's project: what inject made or broke (`state`, the names its check
+    and undo need), who started it and when, the hints given, and when the cloud saw it repaired. Written only
+    by the cloud (the instructor starts and undoes, the cloud's check records the repair)."""
+
+    __tablename__ = "lab_drill_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    drill_id: Mapped[str] = mapped_column(String(48), index=True)
+    project_id: Mapped[str] = mapped_column(String(64), index=True)
+    project_name: Mapped[str] = mapped_column(String(64))
+    state: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    started_by: Mapped[str] = mapped_column(String(255))
+    started_at: Mapped[datetime]
+    hints_given: Mapped[int] = mapped_column(Integer, default=0)
+    checks: Mapped[int] = mapped_column(Integer, default=0)
+    repaired_at: Mapped[datetime | None] = mapped_column(default=None)
+    repaired_by: Mapped[str] = mapped_column(String(255), default="")
+    undone_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    @property
+    def status(self) -> str:
+        """active (broken, not yet repaired), repaired (the cloud saw the fix) or undone (by the instructor)."""
+        if self.undone_at is not None:
+            return "undone"
+        return "repaired" if self.repaired_at is not None else "active"
+
+
+class ExamSession(Base):
+    """One student's mock exam: the paper drawn for them (tasks with their parameters), the time window, and,
+    once graded by the cloud (the checks run as the student), the per-task results and the scores. Written only
+    by the cloud."""
+
+    __tablename__ = "lab_exam_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    exam_id: Mapped[str] = mapped_column(String(32))
+    project_id: Mapped[str] = mapped_column(String(64), index=True)
+    project_name: Mapped[str] = mapped_column(String(64))
+    seed: Mapped[int] = mapped_column(Integer)
+    paper: Mapped[list[Any]] = mapped_column(default=list)
+    started_by: Mapped[str] = mapped_column(String(255))
+    started_at: Mapped[datetime]
+    deadline: Mapped[datetime]
+    submitted_at: Mapped[datetime | None] = mapped_column(default=None)
+    results: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {task id: "" (passed) or what is wrong}
+    score: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    @property
+    def status(self) -> str:
+        return "graded" if self.submitted_at is not None else "running"

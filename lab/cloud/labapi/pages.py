@@ -3,6 +3,7 @@
     /lab/            a student logs in with their class credentials (checked by Keystone) and downloads their
                      own clouds.yaml or openrc
     /lab/progress    the class's progress for a projector (instructor only), refreshing itself
+    /lab/exam        a student's own mock exam: the tasks, the deadline and, once graded, the results
 
 The downloads carry the password the student just typed (the lab keeps only hashes), for the user Keystone
 authenticated, in the project its token is scoped to: the request names no student, so no form, path or query
@@ -250,8 +251,68 @@ async def progress_sign_in(request: Request) -> Response:
     return response
 
 
+def exam_page(cloud: Cloud, ctx: RequestContext) -> HTMLResponse:
+    """The caller's latest exam (their own project's only: the request names no student)."""
+    from lab.cloud.labapi.service import LabService
+
+    labapi = cloud.services["labapi"]
+    assert isinstance(labapi, LabService)
+    rows = [r for r in labapi.exams.list(ctx) if r.project_id == ctx.project_id]
+    if not rows:
+        return _page("Mock exam", "<h1>Mock exam</h1><p>You have no exam: <code>stacklab exam start</code>.</p>")
+    row = rows[-1]
+    items = []
+    for task in row.paper:
+        mark = ""
+        if row.submitted_at is not None:
+            mark = "PASS " if not row.results.get(task["id"], "not graded") else "FAIL "
+        items.append(f"<li>{mark}[{html.escape(task['domain'])}] {html.escape(task['statement'])}</li>")
+    score = row.score or {}
+    result = (f"<p>Total {score['total']:.1f} % (pass mark {score['pass_mark']:.0f} %): "
+              f"{'passed' if score['passed'] else 'not passed'}.</p>" if score else
+              "<p>Hand in with <code>stacklab exam submit</code>: the cloud grades your project as it is then."
+              "</p>")
+    body = (f"<h1>Mock exam</h1><p>{html.escape(row.project_name)}, started {row.started_at:%Y-%m-%d %H:%M}, "
+            f"ends {row.deadline:%Y-%m-%d %H:%M} (lab time).</p><ol>{''.join(items)}</ol>{result}")
+    return _page("Mock exam", body, refresh=60 if row.submitted_at is None else None)
+
+
+async def exam(request: Request) -> Response:
+    """GET /lab/exam: the caller's own exam (token from X-Auth-Token or the cookie), else the login form."""
+    cloud = cloud_of(request)
+    token = request.headers.get("x-auth-token") or request.cookies.get(COOKIE)
+    form = ("<h1>Mock exam</h1><p>Log in with your credentials sheet.</p>"
+            + _login_form("/lab/exam", "<button>Log in</button>", None))
+    if not token:
+        return _page("Mock exam", form, 401)
+    try:
+        ctx = cloud.identity.context_for_token(token)
+        return exam_page(cloud, ctx)
+    except Unauthorized:
+        return _page("Mock exam", form, 401)
+    except CloudError as exc:
+        return _page("Mock exam", f"<p class='error'>{html.escape(exc.message)}</p>", exc.code)
+
+
+async def exam_sign_in(request: Request) -> Response:
+    """POST /lab/exam (form: username, password): a session cookie, then the page."""
+    cloud = cloud_of(request)
+    form = await _form(request)
+    try:
+        token, _ctx = login(cloud, form.get("username", ""), form.get("password", ""))
+    except CloudError:
+        return _page("Mock exam", "<h1>Mock exam</h1>" + _login_form("/lab/exam", "<button>Log in</button>",
+                                                                     WRONG_LOGIN), 401)
+    response = RedirectResponse("/lab/exam", 303)
+    response.set_cookie(COOKIE, token, max_age=cloud.settings.token_ttl_seconds, path="/lab/", httponly=True,
+                        samesite="strict", secure=cloud.settings.endpoint.startswith("https://"))
+    return response
+
+
 routes = [
     Route("/", classroom, methods=["GET"]),
+    Route("/exam", exam, methods=["GET"]),
+    Route("/exam", exam_sign_in, methods=["POST"]),
     Route("/clouds.yaml", download, methods=["POST"]),
     Route("/openrc", download, methods=["POST"]),
     Route("/progress", progress, methods=["GET"]),

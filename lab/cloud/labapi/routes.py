@@ -159,6 +159,78 @@ async def delete_snapshot(request: Request) -> Response:
     return no_content()
 
 
+# ---------------------------------------------------------------------------------------------- drills
+async def list_drills(request: Request) -> Response:
+    """GET /lab/v1/drills: the drills this lab has."""
+    return respond({"drills": [schemas.drill(d) for d in _service(request).drills.list_drills(context_of(request))]})
+
+
+async def list_drill_runs(request: Request) -> Response:
+    """GET /lab/v1/drill-runs: every drill run (admin), else the caller's project's."""
+    ctx = context_of(request)
+    rows = _service(request).drills.list_runs(ctx)
+    return respond({"drill_runs": [schemas.drill_run(r, ctx.is_admin) for r in rows]})
+
+
+async def start_drill(request: Request) -> Response:
+    """POST /lab/v1/drills/{drill_id}/start {"start": {"students": [...]} | {"all": true}} (admin)."""
+    ctx = context_of(request)
+    body = require_key(await read_json(request), "start")
+    rows = await run_in_threadpool(_service(request).drills.start, ctx, request.headers["x-auth-token"],
+                                   request.path_params["drill_id"], body)
+    return respond({"drill_runs": [schemas.drill_run(r, True) for r in rows]}, 201)
+
+
+async def undo_drill(request: Request) -> Response:
+    """POST /lab/v1/drills/{drill_id}/undo {"undo": {"students": [...]} | {"all": true}} (admin)."""
+    ctx = context_of(request)
+    body = require_key(await read_json(request), "undo")
+    rows = await run_in_threadpool(_service(request).drills.undo, ctx, request.headers["x-auth-token"],
+                                   request.path_params["drill_id"], body)
+    return respond({"drill_runs": [schemas.drill_run(r, True) for r in rows]})
+
+
+async def drill_hint(request: Request) -> Response:
+    """POST /lab/v1/drills/{drill_id}/hint: one more hint for the caller's running drill."""
+    ctx = context_of(request)
+    row, hints, total = _service(request).drills.hint(ctx, request.path_params["drill_id"])
+    return respond({"hint": {"drill_run": schemas.drill_run(row, ctx.is_admin), "hints": hints,
+                             "remaining": total - len(hints)}})
+
+
+async def check_drill(request: Request) -> Response:
+    """POST /lab/v1/drills/{drill_id}/check [{"check": {"student": NAME}}]: the cloud checks the repair as the
+    caller (an admin names the student, for the drills only an admin can repair)."""
+    ctx = context_of(request)
+    body = await read_json(request) if await request.body() else {}
+    student = (body.get("check") or {}).get("student") if isinstance(body.get("check"), dict) else None
+    row, problem = await run_in_threadpool(_service(request).drills.check, ctx, request.headers["x-auth-token"],
+                                           request.path_params["drill_id"], student)
+    return respond({"check": {"repaired": not problem, "message": problem,
+                              "drill_run": schemas.drill_run(row, ctx.is_admin)}})
+
+
+# ---------------------------------------------------------------------------------------------- the mock exam
+async def start_exam(request: Request) -> Response:
+    """POST /lab/v1/exams {"exam": {"minutes", "seed", "students" | "all"}}: start the caller's exam, or (admin)
+    the named students' or everyone's, in one time window."""
+    body = require_key(await read_json(request), "exam")
+    rows = _service(request).exams.start(context_of(request), body)
+    return respond({"exams": [schemas.exam(r) for r in rows]}, 201)
+
+
+async def list_exams(request: Request) -> Response:
+    """GET /lab/v1/exams: the caller's project's exams (admin: everyone's)."""
+    return respond({"exams": [schemas.exam(r) for r in _service(request).exams.list(context_of(request))]})
+
+
+async def submit_exam(request: Request) -> Response:
+    """POST /lab/v1/exams/submit: the cloud grades the caller's running exam as the caller."""
+    row = await run_in_threadpool(_service(request).exams.submit, context_of(request),
+                                  request.headers["x-auth-token"])
+    return respond({"exam": schemas.exam(row)})
+
+
 routes = [
     Route("/clock", show_clock, methods=["GET"]),
     Route("/clock/advance", advance_clock, methods=["POST"]),
@@ -179,6 +251,15 @@ routes = [
     Route("/snapshots", save_snapshot, methods=["POST"]),
     Route("/snapshots/{name}", delete_snapshot, methods=["DELETE"]),
     Route("/snapshots/{name}/restore", restore_snapshot, methods=["POST"]),
+    Route("/exams", list_exams, methods=["GET"]),
+    Route("/exams", start_exam, methods=["POST"]),
+    Route("/exams/submit", submit_exam, methods=["POST"]),
+    Route("/drills", list_drills, methods=["GET"]),
+    Route("/drill-runs", list_drill_runs, methods=["GET"]),
+    Route("/drills/{drill_id}/start", start_drill, methods=["POST"]),
+    Route("/drills/{drill_id}/undo", undo_drill, methods=["POST"]),
+    Route("/drills/{drill_id}/hint", drill_hint, methods=["POST"]),
+    Route("/drills/{drill_id}/check", check_drill, methods=["POST"]),
 ]
 
 # The classroom's HTML pages (downloads, the progress view) live beside the API, under /lab/.

@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from lab.camp.drills import Drill
 from lab.camp.engine import LabReport
 from lab.cloud.events import Event
 from lab.cloud.http import timestamp_micro
 from lab.cloud.labapi.camp import iso
 from lab.cloud.labapi.classes import StudentCredentials
-from lab.cloud.labapi.models import LabClass, LabProgress, LabStudent
+from lab.cloud.labapi.models import DrillRun, ExamSession, LabClass, LabProgress, LabStudent
 from lab.cloud.labapi.reset import ResetReport
 from lab.cloud.labapi.service import ClockReading
 from lab.cloud.labapi.snapshots import SnapshotInfo
@@ -88,3 +89,34 @@ def reset(name: str | None, report: ResetReport) -> dict[str, Any]:
 def snapshot(info: SnapshotInfo) -> dict[str, Any]:
     return {"name": info.name, "created_at": info.created_at, "lab_time": info.lab_time,
             "size_bytes": info.size_bytes, "folders": list(info.folders)}
+
+
+# ---------------------------------------------------------------------------------------------- drills
+def drill(d: Drill) -> dict[str, Any]:
+    """A drill as the catalogue shows it: what a student sees (never the repair: that is the hints' end)."""
+    return {"id": d.id, "title": d.title, "service": d.service, "summary": d.summary, "symptoms": d.symptoms,
+            "hints": len(d.hints), "repair_as": d.repair_as}
+
+
+def drill_run(row: DrillRun, admin: bool = False) -> dict[str, Any]:
+    """A drill run; the state (what was injected, by name) only for the instructor."""
+    body = {"id": row.id, "drill_id": row.drill_id, "project_id": row.project_id,
+            "project_name": row.project_name, "status": row.status, "started_at": iso(row.started_at),
+            "started_by": row.started_by, "hints_given": row.hints_given, "checks": row.checks,
+            "repaired_at": iso(row.repaired_at), "repaired_by": row.repaired_by, "undone_at": iso(row.undone_at)}
+    if admin:
+        body["state"] = dict(row.state or {})
+    return body
+
+
+def exam(row: ExamSession) -> dict[str, Any]:
+    """A student's exam: the paper (statements; the parameters are in them), the window, and once graded the
+    per-task results and scores."""
+    return {"id": row.id, "exam_id": row.exam_id, "project_id": row.project_id, "project_name": row.project_name,
+            "seed": row.seed, "status": row.status, "started_at": iso(row.started_at), "started_by": row.started_by,
+            "deadline": iso(row.deadline), "submitted_at": iso(row.submitted_at),
+            "tasks": [{"id": t["id"], "domain": t["domain"], "statement": t["statement"],
+                       **({"passed": not row.results.get(t["id"], "not graded"),
+                           "message": row.results.get(t["id"], "")} if row.submitted_at else {})}
+                      for t in row.paper],
+            "score": dict(row.score or {}) or None}

@@ -1,6 +1,8 @@
 """Lab admin behaviour: `LabService` reads and advances the lab clock, and is a facade over the training camp's
 parts: `grading` (grading.py: checks and solutions run as the caller, the progress they record) and `camp`
-(camp.py: progress, classes, resets and snapshots). Routes call the parts.
+(camp.py: progress, classes, resets and snapshots) and `drills` (drills.py: troubleshooting drills),
+`exams` (exams.py: the mock exam).
+Routes call the parts.
 
 No web framework here: routes hand in a RequestContext and plain values, and get plain values back.
 """
@@ -15,6 +17,8 @@ from lab.cloud.clock import parse_duration
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest
 from lab.cloud.labapi.camp import Camp
+from lab.cloud.labapi.drills import Drills
+from lab.cloud.labapi.exams import Exams
 from lab.cloud.labapi.grading import Grading
 
 if TYPE_CHECKING:
@@ -34,6 +38,8 @@ class LabService:
         self.cloud = cloud
         self.grading = Grading(cloud)
         self.camp = Camp(cloud, self.grading)
+        self.drills = Drills(cloud)
+        self.exams = Exams(cloud, self.camp)
 
     def bootstrap(self) -> None:
         """Put back lab folders a killed snapshot restore left half swapped, and remove its staging copies;

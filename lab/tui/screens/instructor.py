@@ -1,7 +1,8 @@
 """Instructor mode (admin users only): the class grid (students × labs, pass/fail, from /lab/v1/classes and
-/lab/v1/progress), resetting a student (after a confirmation), saving and restoring named snapshots of the whole
-lab, the lab clock and advancing it, and every project's servers and volumes. The camp's tabs are there only
-when the catalog has the `stacklab` lab API; on any other OpenStack cloud the screen keeps the rest."""
+/lab/v1/progress), the troubleshooting drills (start one for a student, who has repaired what, undo),
+resetting a student (after a confirmation), saving and restoring named snapshots of the whole lab, the lab clock
+and advancing it, and every project's servers and volumes. The camp's tabs are there only when the catalog has
+the `stacklab` lab API; on any other OpenStack cloud the screen keeps the rest."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from lab.tui.screens.base import ListScreen, TableSpec
 from lab.tui.screens.dialogs import Field, FormScreen
 from lab.tui.widgets.resource_table import ResourceTable
 
-CAMP_TABLES = frozenset({"class-grid", "lab-snapshots"})
+CAMP_TABLES = frozenset({"class-grid", "lab-snapshots", "drill-runs"})
 
 
 def _servers(c: CloudClient) -> list[tuple[Server, str]]:
@@ -81,6 +82,10 @@ class InstructorScreen(ListScreen):
         TableSpec("class-grid", "Class", [("name", "Student"), ("class", "Class"), ("done", "Earned"),
                                           ("labs", LEGEND)],
                   _grid, lambda g: (g.name, g.student.class_name, f"{g.student.done}/{g.total}", g.marks)),
+        TableSpec("drill-runs", "Drills", [("student", "Student"), ("name", "Drill"), ("status", "Status"),
+                                           ("hints", "Hints"), ("checks", "Checks"), ("repaired", "Repaired at")],
+                  lambda c: c.list_drill_runs(),
+                  lambda r: (r.student, r.name, r.status, str(r.hints), str(r.checks), r.repaired_at)),
         TableSpec("lab-snapshots", "Snapshots", [("name", "Name"), ("created", "Saved at"),
                                                  ("lab_time", "Lab time"), ("size", "Size")],
                   lambda c: c.list_lab_snapshots(),
@@ -94,12 +99,15 @@ class InstructorScreen(ListScreen):
                   lambda c: [Owned(p) for p in _volumes(c)],
                   lambda o: (o.project, o.name, o.item.status, str(o.item.size), o.item.attached_to, o.id)),
     )
-    MUTATING = frozenset({"advance_clock", "reset_student", "save_snapshot", "restore_snapshot"})
+    MUTATING = frozenset({"advance_clock", "reset_student", "save_snapshot", "restore_snapshot", "start_drill",
+                          "undo_drill"})
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c", "advance_clock", "Advance clock"),
         Binding("x", "reset_student", "Reset student"),
         Binding("p", "save_snapshot", "Snapshot"),
         Binding("o", "restore_snapshot", "Restore"),
+        Binding("b", "start_drill", "Break (drill)"),
+        Binding("u", "undo_drill", "Undo drill"),
     ]
     DEFAULT_CSS = """
     InstructorScreen #clock { padding: 0 2; height: auto; }
@@ -197,3 +205,36 @@ class InstructorScreen(ListScreen):
 
         self.confirm_then(f"Restore the whole lab to snapshot {name}? Everything since it was saved is lost.",
                           restore)
+
+    def action_start_drill(self) -> None:
+        """On the Class tab: start a drill (`stacklab drill list` names them) for the selected student."""
+        if not self.camp or not self._on_tab("class-grid", "Class"):
+            return
+        row = self.require_selected("student")
+        if row is None:
+            return
+        name = row.name
+        form = FormScreen(f"Start a drill for {name}", [Field("drill", "Drill (e.g. net-router-gateway):")],
+                          submit="Start")
+
+        def start(v: dict[str, Any] | None) -> None:
+            if v and v["drill"]:
+                self.call(self.client.start_drill, v["drill"], name, then=lambda _r: self.refresh_data(),
+                          done=f"Drill {v['drill']} started for {name}")
+
+        self.app.push_screen(form, start)
+
+    def action_undo_drill(self) -> None:
+        """On the Drills tab: undo the selected run (what the drill made in the project is removed)."""
+        if not self.camp or not self._on_tab("drill-runs", "Drills"):
+            return
+        run = self.require_selected("drill")
+        if run is None:
+            return
+        drill_id, student = run.name, run.student
+
+        def undo() -> None:
+            self.call(self.client.undo_drill, drill_id, student, then=lambda _r: self.refresh_data(),
+                      done=f"Drill {drill_id} undone for {student}")
+
+        self.confirm_then(f"Undo {drill_id} for {student}? What it made in their project is removed.", undo)

@@ -1,0 +1,171 @@
+"""`stacklab drill`: troubleshooting drills. The instructor starts a drill for a student (or everyone) and the
+cloud breaks something real in their project; the student reads the symptoms, asks for hints, repairs it with
+the `openstack` CLI and has the cloud check it; the instructor watches `drill status` and undoes.
+
+Instructor commands (start, undo, status of everyone) talk to the lab as its admin, like `stacklab class`;
+the student's (hint, check, status) as the clouds.yaml entry `--cloud` names, like `stacklab check`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from lab.commands.camp import _call, _client, admin_cloud_option
+from lab.commands.labs import cloud_option, connect
+from lab.commands.options import lab_target_options
+
+STACKLAB = {"service_type": "stacklab", "interface": "public"}
+
+
+def _drills() -> list[Any]:
+    from lab.camp.drills import DrillError, load_drills
+
+    try:
+        return load_drills()
+    except DrillError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _drill(drill_id: str) -> Any:
+    from lab.camp.drills import DrillError, find_drill
+
+    try:
+        return find_drill(drill_id)
+    except DrillError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _as_student(cloud_name: str | None, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    """`method` /lab/v1`path` as the student the clouds.yaml entry names; the JSON answer."""
+    conn = connect(cloud_name)
+    response = conn.session.request(path, method, json=body, raise_exc=False, endpoint_filter=STACKLAB,
+                                    timeout=300)
+    if response.status_code >= 300:
+        try:
+            message = response.json()["error"]["message"]
+        except (ValueError, KeyError, TypeError):
+            message = response.text[:300]
+        raise click.ClickException(f"{message} (HTTP {response.status_code})")
+    return response.json()
+
+
+def _targets(students: tuple[str, ...], everyone: bool) -> dict[str, Any]:
+    if everyone == bool(students):
+        raise click.UsageError("name the students (--student student07, repeatable) or give --all")
+    return {"all": True} if everyone else {"students": list(students)}
+
+
+@click.group()
+def drill() -> None:
+    """Troubleshooting drills: a real fault in a student's project, repaired with the openstack CLI.
+
+    \b
+    Instructor:  stacklab drill start net-dhcp-off --student student07   (or --all)
+                 stacklab drill status                                    (who has repaired what)
+                 stacklab drill undo net-dhcp-off --student student07
+    Student:     stacklab drill status --mine    stacklab drill hint net-dhcp-off
+                 stacklab drill check net-dhcp-off
+    """
+
+
+@drill.command("list")
+def drill_list() -> None:
+    """The drills: id, the service it breaks, who repairs it, and its title."""
+    for d in _drills():
+        who = "  [admin repairs]" if d.repair_as == "admin" else ""
+        click.echo(f"{d.id:<24} {d.service:<9} {d.title}{who}")
+
+
+@drill.command("show")
+@click.argument("drill_id")
+@click.option("--solution", is_flag=True, default=False, help="Also print the documented repair (instructors).")
+def drill_show(drill_id: str, solution: bool) -> None:
+    """What the drill breaks and the symptoms a student sees (hints come one by one from `drill hint`)."""
+    d = _drill(drill_id)
+    click.echo(f"{d.id}: {d.title} ({d.service})\n\n{d.summary}\n\nSymptoms:\n{d.symptoms}")
+    if solution:
+        click.echo("\nRepair (as the " + d.repair_as + "):")
+        for command in d.repair:
+            click.echo(f"  openstack {command}")
+
+
+@drill.command("start")
+@click.argument("drill_id")
+@click.option("--student", "students", multiple=True, help="A student (e.g. student07); repeatable.")
+@click.option("--all", "everyone", is_flag=True, default=False, help="Every student of every class.")
+@admin_cloud_option
+@lab_target_options
+@click.pass_context
+def drill_start(ctx: click.Context, drill_id: str, students: tuple[str, ...], everyone: bool,
+                cloud_name: str | None) -> None:
+    """Inject a drill's fault into the students' projects (as the lab's admin)."""
+    client = _client(ctx, cloud_name)
+    runs = _call(client, "POST", f"/drills/{drill_id}/start", {"start": _targets(students, everyone)})["drill_runs"]
+    for run in runs:
+        click.echo(f"started {run['drill_id']} for {run['project_name']} (run {run['id']})")
+
+
+@drill.command("undo")
+@click.argument("drill_id")
+@click.option("--student", "students", multiple=True, help="A student (e.g. student07); repeatable.")
+@click.option("--all", "everyone", is_flag=True, default=False, help="Every student it runs for.")
+@admin_cloud_option
+@lab_target_options
+@click.pass_context
+def drill_undo(ctx: click.Context, drill_id: str, students: tuple[str, ...], everyone: bool,
+               cloud_name: str | None) -> None:
+    """Remove what the drill made in the students' projects, and stop checking it."""
+    client = _client(ctx, cloud_name)
+    runs = _call(client, "POST", f"/drills/{drill_id}/undo", {"undo": _targets(students, everyone)})["drill_runs"]
+    for run in runs:
+        click.echo(f"undid {run['drill_id']} for {run['project_name']}")
+
+
+@drill.command("status")
+@click.option("--mine", is_flag=True, default=False, help="As the student (--cloud): your own drills only.")
+@cloud_option
+@lab_target_options
+@click.pass_context
+def drill_status(ctx: click.Context, mine: bool, cloud_name: str | None) -> None:
+    """The drill runs: student, drill, active/repaired/undone, hints taken, checks, when repaired.
+
+    Without --mine, as the lab's admin: every student's (the instructor's view)."""
+    if mine:
+        runs = _as_student(cloud_name, "GET", "/drill-runs")["drill_runs"]
+    else:
+        runs = _call(_client(ctx, cloud_name), "GET", "/drill-runs")["drill_runs"]
+    if not runs:
+        click.echo("no drills started")
+    for run in runs:
+        when = f"  repaired {run['repaired_at']} by {run['repaired_by']}" if run["repaired_at"] else ""
+        click.echo(f"{run['project_name']:<14} {run['drill_id']:<24} {run['status']:<9} "
+                   f"hints {run['hints_given']}  checks {run['checks']}{when}")
+
+
+@drill.command("hint")
+@click.argument("drill_id")
+@cloud_option
+def drill_hint(drill_id: str, cloud_name: str | None) -> None:
+    """The next hint for a drill running in your project (each call shows one more; the count is recorded)."""
+    body = _as_student(cloud_name, "POST", f"/drills/{drill_id}/hint")["hint"]
+    for number, hint in enumerate(body["hints"], 1):
+        click.echo(f"{number}. {hint}")
+    if body["remaining"]:
+        click.echo(f"({body['remaining']} more: `stacklab drill hint {drill_id}` again)")
+
+
+@drill.command("check")
+@click.argument("drill_id")
+@click.option("--student", default=None, help="As the admin: check this student's project (admin drills).")
+@cloud_option
+def drill_check(drill_id: str, student: str | None, cloud_name: str | None) -> None:
+    """Have the cloud check your repair (recorded the first time it passes). Exit status 0 when repaired."""
+    body = {"check": {"student": student}} if student else None
+    result = _as_student(cloud_name, "POST", f"/drills/{drill_id}/check", body)["check"]
+    if result["repaired"]:
+        click.echo(f"Repaired: {drill_id} (recorded at {result['drill_run']['repaired_at']}).")
+        return
+    click.echo(f"Not repaired yet: {result['message']}")
+    raise SystemExit(1)

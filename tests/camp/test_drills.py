@@ -1,0 +1,181 @@
+"""Troubleshooting drills as a class runs them, against the shared live cloud: the instructor starts a drill
+for a fresh student, the cloud's check fails; the drill's documented repair, run with the real `openstack` CLI
+as the student (or as the admin, for the drills only an admin can repair), makes it pass and is recorded; the
+instructor's undo leaves nothing of the drill in the project. Plus what a student may not do."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from lab.camp.drills import load_drills
+from tests.conftest import LiveCloud, user_env
+
+pytestmark = pytest.mark.e2e
+
+DRILLS = load_drills()
+
+
+@pytest.fixture(scope="module")
+def drill_class(live_cloud: LiveCloud) -> dict[str, dict[str, Any]]:
+    """Two fresh students: one for the drills a student repairs, one for those an admin repairs (one of them
+    disables the student's own user)."""
+    admin = live_cloud.sdk()
+    lab = f"{live_cloud.url}/lab/v1"
+    r = admin.session.post(f"{lab}/classes", json={"class": {"name": "drills", "students": 2, "prefix": "dr"}})
+    assert r.status_code == 201, r.text
+    made = {}
+    for name in r.json()["class"]["planned_students"]:
+        s = admin.session.post(f"{lab}/classes/drills/students", json={"student": {"name": name}})
+        assert s.status_code == 201, s.text
+        made[name] = s.json()["student"]
+    return made
+
+
+def connect(cloud: LiveCloud, student: dict[str, Any]) -> Any:
+    import openstack
+
+    return openstack.connect(auth_url=f"{cloud.url}/identity", username=student["name"],
+                             password=student["password"], project_name=student["name"],
+                             user_domain_name="Default", project_domain_name="Default", region_name="RegionOne",
+                             interface="public", identity_api_version="3")
+
+
+def call(conn: Any, cloud: LiveCloud, method: str, path: str, body: Any = None) -> Any:
+    return conn.session.request(f"{cloud.url}/lab/v1{path}", method, json=body, raise_exc=False)
+
+
+def openstack_cli(cloud: LiveCloud, commands: list[str], student: dict[str, Any] | None) -> None:
+    """The `openstack` CLI, as the student or (None) as the admin, given `commands` on its standard input (its
+    interactive shell): one process, one login, for every repair."""
+    env = cloud.os_env("admin") if student is None else cloud.os_env(student["name"], student["name"],
+                                                                     student["password"])
+    cli = str(Path(sys.executable).with_name("openstack"))
+    result = subprocess.run([cli], input="\n".join(commands) + "\n", env=env, capture_output=True, text=True,
+                            timeout=300)
+    # The shell prints a failed command's error on stderr and carries on (its own exit status is 1 at EOF).
+    assert not result.stderr.strip(), \
+        f"openstack {commands}: {result.stdout}\n{result.stderr}"
+
+
+def leftovers(admin: Any, project_id: str) -> list[str]:
+    """The names of every drill-made resource in the project."""
+    found = [n.name for n in admin.network.networks(project_id=project_id)]
+    found += [r.name for r in admin.network.routers(project_id=project_id)]
+    found += [g.name for g in admin.network.security_groups(project_id=project_id)]
+    found += [i.name for i in admin.image.images(owner=project_id)]
+    return sorted(n for n in found if n and n.startswith("drill-"))
+
+
+@pytest.mark.parametrize("repair_as", ["student", "admin"])
+def test_drills_break_are_repaired_and_undone(live_cloud: LiveCloud, drill_class: dict[str, dict[str, Any]],
+                                             repair_as: str) -> None:
+    """Every drill of one kind at once in a fresh student's project (their resources are named apart)."""
+    drills = [d for d in DRILLS if d.repair_as == repair_as]
+    admin = live_cloud.sdk()
+    student = drill_class["dr02" if repair_as == "admin" else "dr01"]
+    checker = admin if repair_as == "admin" else connect(live_cloud, student)
+    check_body = {"check": {"student": student["name"]}} if repair_as == "admin" else None
+    target = {"students": [student["name"]]}
+
+    repairs = []
+    for drill in drills:
+        started = call(admin, live_cloud, "POST", f"/drills/{drill.id}/start", {"start": target})
+        assert started.status_code == 201, started.text
+        repairs += drill.repair_commands(started.json()["drill_runs"][0]["state"])
+        broken = call(checker, live_cloud, "POST", f"/drills/{drill.id}/check", check_body).json()["check"]
+        assert broken["repaired"] is False and broken["message"], (drill.id, broken)
+        assert broken["drill_run"]["status"] == "active"
+
+    openstack_cli(live_cloud, repairs, None if repair_as == "admin" else student)
+    for drill in drills:
+        fixed = call(checker, live_cloud, "POST", f"/drills/{drill.id}/check", check_body).json()["check"]
+        assert fixed["repaired"] is True, (drill.id, fixed)
+        assert fixed["drill_run"]["status"] == "repaired" and fixed["drill_run"]["checks"] == 2
+
+    runs = call(admin, live_cloud, "GET", "/drill-runs").json()["drill_runs"]
+    assert {r["drill_id"] for r in runs if r["project_name"] == student["name"] and r["status"] == "repaired"} \
+        >= {d.id for d in drills}
+    for drill in drills:
+        undone = call(admin, live_cloud, "POST", f"/drills/{drill.id}/undo", {"undo": target})
+        assert undone.status_code == 200, undone.text
+        assert undone.json()["drill_runs"][0]["status"] == "undone"
+        # An undone drill is no longer checked: nothing to repair.
+        assert call(checker, live_cloud, "POST", f"/drills/{drill.id}/check", check_body).status_code == 404
+    assert leftovers(admin, student["project_id"]) == []
+
+
+def test_what_a_student_may_not_do(live_cloud: LiveCloud, drill_class: dict[str, dict[str, Any]],
+                                   unique: Callable[[str], str]) -> None:
+    """A student cannot start or undo a drill, nor check or read another student's; hints come one at a time
+    and are counted; bad input is a 400/404/409 that changes nothing."""
+    admin = live_cloud.sdk()
+    me, other = (connect(live_cloud, drill_class[n]) for n in ("dr01", "dr02"))
+    target = {"start": {"students": ["dr01"]}}
+    assert call(me, live_cloud, "POST", "/drills/net-no-dns/start", target).status_code == 403
+    assert call(admin, live_cloud, "POST", "/drills/net-no-dns/start", target).status_code == 201
+    try:
+        assert call(admin, live_cloud, "POST", "/drills/net-no-dns/start", target).status_code == 409
+        assert call(me, live_cloud, "POST", "/drills/net-no-dns/undo", {"undo": {"students": ["dr01"]}}
+                    ).status_code == 403
+        assert call(other, live_cloud, "POST", "/drills/net-no-dns/check").status_code == 404
+        assert call(other, live_cloud, "POST", "/drills/net-no-dns/check", {"check": {"student": "dr01"}}
+                    ).status_code == 403
+        assert call(other, live_cloud, "GET", "/drill-runs").json()["drill_runs"] == [] or all(
+            r["project_name"] == "dr02" for r in call(other, live_cloud, "GET", "/drill-runs").json()["drill_runs"])
+        mine = call(me, live_cloud, "GET", "/drill-runs").json()["drill_runs"]
+        assert {r["project_name"] for r in mine} == {"dr01"} and all("state" not in r for r in mine)
+        first = call(me, live_cloud, "POST", "/drills/net-no-dns/hint").json()["hint"]
+        second = call(me, live_cloud, "POST", "/drills/net-no-dns/hint").json()["hint"]
+        assert len(first["hints"]) == 1 and len(second["hints"]) == 2 and second["drill_run"]["hints_given"] == 2
+    finally:
+        call(admin, live_cloud, "POST", "/drills/net-no-dns/undo", {"undo": {"students": ["dr01"]}})
+    assert call(admin, live_cloud, "POST", "/drills/no-such-drill/start", target).status_code == 404
+    assert call(admin, live_cloud, "POST", "/drills/BAD!/start", target).status_code in (400, 404)
+    assert call(admin, live_cloud, "POST", "/drills/net-no-dns/start", {"start": {}}).status_code == 400
+    assert call(admin, live_cloud, "POST", "/drills/net-no-dns/start",
+                {"start": {"students": [unique("ghost")]}}).status_code == 404
+    assert leftovers(admin, drill_class["dr01"]["project_id"]) == []
+
+
+def test_the_commands_as_instructor_and_student(live_cloud: LiveCloud, drill_class: dict[str, dict[str, Any]],
+                                               tmp_path: Path) -> None:
+    """`stacklab drill start/status/hint/check/undo` as they are typed: the instructor names the lab by its data
+    directory, the student by their clouds.yaml entry."""
+    from click.testing import CliRunner
+
+    from lab.cli import main
+    from lab.clouds_yaml import student_entry
+
+    student = drill_class["dr01"]
+    env = user_env(tmp_path, STACKLAB_PORT=live_cloud.url.rsplit(":", 1)[1], STACKLAB_DATA_DIR=str(live_cloud.data_dir))
+    clouds = Path(env["OS_CLIENT_CONFIG_FILE"])
+    clouds.parent.mkdir(parents=True)
+    clouds.write_text(yaml.safe_dump({"clouds": {"dr01": student_entry(f"{live_cloud.url}/identity", "dr01",
+                                                                       student["password"])}}))
+
+    def run(*args: str) -> Any:
+        return CliRunner().invoke(main, list(args), env=env)
+
+    started = run("drill", "start", "sg-missing-http", "--student", "dr01")
+    assert started.exit_code == 0 and "started sg-missing-http for dr01" in started.output, started.output
+    try:
+        hint = run("drill", "hint", "sg-missing-http", "--cloud", "dr01")
+        assert hint.exit_code == 0 and hint.output.startswith("1. ") and "2 more" in hint.output, hint.output
+        failed = run("drill", "check", "sg-missing-http", "--cloud", "dr01")
+        assert failed.exit_code == 1 and "Not repaired yet: drill-web still lets no HTTP" in failed.output
+        mine = run("drill", "status", "--mine", "--cloud", "dr01")
+        assert "sg-missing-http" in mine.output and "active" in mine.output and "hints 1" in mine.output
+        assert run("drill", "start", "sg-missing-http", "--cloud", "dr01", "--student", "dr01").exit_code != 0
+    finally:
+        undone = run("drill", "undo", "sg-missing-http", "--student", "dr01")
+    assert undone.exit_code == 0 and "undid sg-missing-http for dr01" in undone.output, undone.output
+    status = run("drill", "status")
+    assert status.exit_code == 0 and "undone" in status.output
+    assert run("drill", "start", "sg-missing-http").exit_code == 2  # names no one: a usage error
