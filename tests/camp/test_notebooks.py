@@ -22,7 +22,7 @@ from lab.camp.engine import LabEnv, Skip, apply_solution, run_lab
 from lab.camp.exercises import find_exercise, load_exercises
 from lab.camp.labs import load_labs
 from lab.cli import main
-from tests.conftest import ADMIN_PASSWORD, LiveCloud, start_live_cloud
+from tests.conftest import ADMIN_PASSWORD, LiveCloud, start_live_cloud, user_env
 
 pytestmark = pytest.mark.e2e
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*.ipynb"))
@@ -42,9 +42,7 @@ def nb_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveCloud]:
 def sheets(nb_cloud: LiveCloud, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """`stacklab class create` as the instructor: two students, their clouds.yaml files under clouds/."""
     home = tmp_path_factory.mktemp("instructor")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("STACKLAB_", "OS_"))}
-    env.update(XDG_CONFIG_HOME=str(home / "config"), STACKLAB_PORT=nb_cloud.url.rsplit(":", 1)[1],
-               STACKLAB_DATA_DIR=str(nb_cloud.data_dir))
+    env = user_env(home, STACKLAB_PORT=nb_cloud.url.rsplit(":", 1)[1], STACKLAB_DATA_DIR=str(nb_cloud.data_dir))
     runner = CliRunner()
     result = runner.invoke(main, ["clouds-yaml", "--write", "--admin-password", ADMIN_PASSWORD], env=env)
     assert result.exit_code == 0, result.output
