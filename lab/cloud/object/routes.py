@@ -23,7 +23,7 @@ from starlette.routing import Route
 
 from lab.cloud.errors import CloudError
 from lab.cloud.http import cloud_of, service_of
-from lab.cloud.object import schemas
+from lab.cloud.object import schemas, slo, tempurl
 from lab.cloud.object.access import Caller
 from lab.cloud.object.containers import AccountView, ContainerSettings, ContainerView
 from lab.cloud.object.objects import KEPT_HEADERS, ObjectView, Upload, check_conditions, pieces
@@ -43,7 +43,18 @@ def _caller(request: Request) -> Caller:
     ctx = None
     if token:
         ctx = cloud_of(request).identity.context_for_token(token, request_id=request.scope.get("request_id", ""))
+    elif "temp_url_sig" in request.query_params:
+        return _service(request).temp_url_caller(request.method, request.scope.get("root_path", ""),
+                                                 _mount_path(request), request.query_params,
+                                                 request.headers.get("referer"))
     return Caller(ctx, request.headers.get("referer"))
+
+
+def _mount_path(request: Request) -> str:
+    """The request's path under the service's mount (`/v1/AUTH_x/c/o`)."""
+    root = request.scope.get("root_path", "")
+    path: str = request.scope["path"]
+    return path[len(root):] if root and path.startswith(root) else path
 
 
 def swift(endpoint: Endpoint) -> Endpoint:
@@ -126,7 +137,10 @@ async def _bulk_delete(request: Request, account: str) -> Response:
     if len(body) > schemas.MAX_DELETES * (schemas.MAX_CONTAINER_NAME_LENGTH + schemas.MAX_OBJECT_NAME_LENGTH) * 3:
         raise SwiftError(413)
     paths = [line for line in body.decode("utf-8", "replace").splitlines() if line.strip()]
-    result = _service(request).bulk_delete(_caller(request), account, paths).body()
+    return _bulk_response(request, _service(request).bulk_delete(_caller(request), account, paths).body())
+
+
+def _bulk_response(request: Request, result: dict[str, Any]) -> Response:
     accept = request.headers.get("accept", "")
     if "application/json" in accept:
         return Response(orjson.dumps(result), media_type="application/json")
@@ -226,6 +240,15 @@ def _upload(request: Request, *, post: bool = False) -> Upload:
                   detect_content_type=_truthy(headers.get("x-detect-content-type")), if_none_match=if_none_match)
 
 
+async def _bounded_body(request: Request, cap: int) -> bytes:
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > cap:
+            raise SwiftError(413, f"Manifest File > {cap} bytes")
+    return bytes(body)
+
+
 def _stored_headers(obj: Any) -> dict[str, str]:
     return {"Etag": obj.etag, "Last-Modified": schemas.http_date(obj.last_modified),
             "Content-Type": "text/html; charset=UTF-8"}
@@ -236,9 +259,11 @@ async def put_object(request: Request) -> Response:
     account, container, name = _object_path(request)
     if not name:
         return await put_container(request)
-    if request.query_params.get("multipart-manifest") == "put":
-        raise SwiftError(400, "Static large objects are not supported here; use X-Object-Manifest (DLO)")
     upload = _upload(request)
+    if request.query_params.get("multipart-manifest") == "put":
+        body = await _bounded_body(request, slo.MAX_MANIFEST_SIZE)
+        obj = await _service(request).put_manifest(_caller(request), account, container, name, upload, body)
+        return Response(status_code=201, headers=_stored_headers(obj) | {"Etag": f'"{obj.etag}"'})
     obj = await _service(request).put_object(_caller(request), account, container, name, upload,
                                              None if upload.copy_from else request.stream())
     headers = _stored_headers(obj)
@@ -302,9 +327,15 @@ async def get_object(request: Request) -> Response:
     if not name:
         return await get_container(request)
     service = _service(request)
-    view = service.get_object(_caller(request), account, container, name,
+    caller = _caller(request)
+    view = service.get_object(caller, account, container, name,
                               request.query_params.get("multipart-manifest") == "get")
     headers = _object_headers(view)
+    if caller.temp_url is not None:
+        headers = tempurl.outgoing_headers(headers, name, request.query_params, request.method)
+    if slo.is_slo(view.obj) and not view.manifest:  # ?multipart-manifest=get: the manifest itself
+        headers["Content-Type"] = "application/json; charset=utf-8"
+        headers["Etag"] = view.etag
     condition = check_conditions(view, _headers(request))
     if condition == 304:
         return Response(status_code=304, headers={k: v for k, v in headers.items() if k != "Content-Type"})
@@ -348,13 +379,16 @@ async def delete_object(request: Request) -> Response:
     account, container, name = _object_path(request)
     if not name:
         return await delete_container(request)
+    if request.query_params.get("multipart-manifest") == "delete":
+        result = _service(request).delete_manifest(_caller(request), account, container, name)
+        return _bulk_response(request, result.body())
     _service(request).delete_object(_caller(request), account, container, name)
     return Response(status_code=204, media_type="text/html; charset=UTF-8")
 
 
 @swift
 async def info(request: Request) -> Response:
-    return Response(orjson.dumps(schemas.info(tempurl=False)), media_type="application/json; charset=utf-8")
+    return Response(orjson.dumps(schemas.info(tempurl=True)), media_type="application/json; charset=utf-8")
 
 
 @swift

@@ -363,6 +363,8 @@ def info(tempurl: bool) -> dict[str, Any]:
         "account_quotas": {}, "container_quotas": {},
         "bulk_delete": {"max_deletes_per_request": MAX_DELETES, "max_failed_deletes": 1000},
         "dlo": {"max_get_time": 86400},
+        "slo": {"max_manifest_segments": 1000, "max_manifest_size": 8 * 1024 * 1024, "min_segment_size": 1,
+                "yield_frequency": 10},
         "versioned_writes": {"allowed_flags": ["x-versions-location", "x-history-location"]},
     }
     if tempurl:
