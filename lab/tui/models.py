@@ -300,3 +300,25 @@ class LabSnapshot:
     lab_time: str
     size: str
     raw: Raw = _raw()
+
+
+@dataclass(frozen=True)
+class Container:
+    """An object-storage container: `public` when its read ACL lets anyone read it (`.r:*`)."""
+
+    id: str  # the name: unique in the account
+    name: str
+    objects: int
+    size: str
+    public: bool
+    raw: Raw = _raw()
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    id: str  # the name: unique in the container
+    name: str
+    size: str
+    content_type: str
+    last_modified: str
+    raw: Raw = _raw()
