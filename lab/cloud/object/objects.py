@@ -278,7 +278,7 @@ def _commit(svc: ObjectService, caller: Caller, project_id: str, cname: str, nam
             db.delete(stale)
             db.flush()
         meta = dict(source.meta) if source is not None and not upload.fresh_metadata else {}
-        meta = upload.meta.apply(meta)
+        meta = upload.meta.apply(meta, keep_empty=True)
         headers = {k: v for k, v in (source.headers if source is not None else {}).items()
                    if k != "x-object-manifest"}
         headers.update(upload.headers)
@@ -349,7 +349,7 @@ def update_object(svc: ObjectService, caller: Caller, account: str, cname: str, 
         obj = _find_object(db, c, name, now) if c is not None else None
         if c is None or obj is None:
             raise SwiftError(404)
-        obj.meta = upload.meta.apply({})
+        obj.meta = upload.meta.apply({}, keep_empty=True)
         schemas.check_meta_total(obj.meta)
         if upload.content_type:
             obj.content_type = upload.content_type

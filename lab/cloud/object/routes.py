@@ -1,6 +1,7 @@
 """Object storage's HTTP routes (Swift v1, mounted at /object): parse, one service call, render.
 
     GET  /object/info                                   capabilities (what openstacksdk and `swift` read)
+    GET  /object/healthcheck                            OK (Swift's healthcheck middleware)
     GET|HEAD|POST            /object/v1/AUTH_<project>  the account (POST ?bulk-delete: bulk delete)
     PUT|GET|HEAD|POST|DELETE /object/v1/AUTH_<project>/<container>
     PUT|GET|HEAD|POST|DELETE|COPY /object/v1/AUTH_<project>/<container>/<object, may hold '/'>
@@ -39,14 +40,14 @@ def _service(request: Request) -> ObjectService:
 
 
 def _caller(request: Request) -> Caller:
+    if "temp_url_sig" in request.query_params:  # as Swift's tempurl: the signature decides, token or not
+        return _service(request).temp_url_caller(request.method, request.scope.get("root_path", ""),
+                                                 _mount_path(request), request.query_params,
+                                                 request.headers.get("referer"))
     token = request.headers.get("x-auth-token") or request.headers.get("x-storage-token")
     ctx = None
     if token:
         ctx = cloud_of(request).identity.context_for_token(token, request_id=request.scope.get("request_id", ""))
-    elif "temp_url_sig" in request.query_params:
-        return _service(request).temp_url_caller(request.method, request.scope.get("root_path", ""),
-                                                 _mount_path(request), request.query_params,
-                                                 request.headers.get("referer"))
     return Caller(ctx, request.headers.get("referer"))
 
 
@@ -260,6 +261,7 @@ async def put_object(request: Request) -> Response:
     if not name:
         return await put_container(request)
     upload = _upload(request)
+    source = _copy_source(request, account, upload.copy_from)
     if request.query_params.get("multipart-manifest") == "put":
         body = await _bounded_body(request, slo.MAX_MANIFEST_SIZE)
         obj = await _service(request).put_manifest(_caller(request), account, container, name, upload, body)
@@ -267,9 +269,21 @@ async def put_object(request: Request) -> Response:
     obj = await _service(request).put_object(_caller(request), account, container, name, upload,
                                              None if upload.copy_from else request.stream())
     headers = _stored_headers(obj)
-    if upload.copy_from:
+    if upload.copy_from and source is not None:
         headers["X-Copied-From"] = upload.copy_from.lstrip("/")
+        headers["X-Copied-From-Last-Modified"] = schemas.http_date(source.obj.last_modified)
+        headers.update(schemas.meta_headers("object", obj.meta))  # a copy answers with what the copy holds
     return Response(status_code=201, headers=headers)
+
+
+def _copy_source(request: Request, account: str, copy_from: str | None) -> ObjectView | None:
+    """The object a copy reads (for its X-Copied-From-Last-Modified); None for a plain upload."""
+    if not copy_from:
+        return None
+    src_container, _, src_name = copy_from.lstrip("/").partition("/")
+    if not src_container or not src_name:
+        raise SwiftError(412, "X-Copy-From header must be of the form <container name>/<object name>")
+    return _service(request).get_object(_caller(request), account, src_container, src_name, True)
 
 
 @swift
@@ -283,8 +297,13 @@ async def copy_object(request: Request) -> Response:
                     meta=schemas.meta_change(request.headers.items(), "object"), headers={},
                     copy_from=f"{container}/{name}",
                     fresh_metadata=_truthy(request.headers.get("x-fresh-metadata")))
+    source = _copy_source(request, account, upload.copy_from)
+    assert source is not None
     obj = await _service(request).put_object(_caller(request), account, dest_container, dest_name, upload, None)
-    return Response(status_code=201, headers={**_stored_headers(obj), "X-Copied-From": f"{container}/{name}"})
+    return Response(status_code=201, headers={**_stored_headers(obj), **schemas.meta_headers("object", obj.meta),
+                                              "X-Copied-From": f"{container}/{name}",
+                                              "X-Copied-From-Last-Modified": schemas.http_date(
+                                                  source.obj.last_modified)})
 
 
 def _object_headers(view: ObjectView) -> dict[str, str]:
@@ -387,6 +406,12 @@ async def delete_object(request: Request) -> Response:
 
 
 @swift
+async def healthcheck(request: Request) -> Response:
+    """Swift's healthcheck middleware: the proxy answers."""
+    return Response(b"OK", media_type="text/plain")
+
+
+@swift
 async def info(request: Request) -> Response:
     return Response(orjson.dumps(schemas.info(tempurl=True)), media_type="application/json; charset=utf-8")
 
@@ -406,6 +431,7 @@ OTHER_METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE", "COPY", "PATCH", "OPTIO
 
 routes = [
     Route("/info", info, methods=["GET", "HEAD"]),
+    Route("/healthcheck", healthcheck, methods=["GET", "HEAD"]),
     Route(ACCOUNT, get_account, methods=["GET", "HEAD"]),
     Route(ACCOUNT, post_account, methods=["POST"]),
     # openstacksdk asks for the account with a trailing slash (Swift's path splitting ignores it).

@@ -124,10 +124,11 @@ class MetaChange:
     set: dict[str, str]
     remove: frozenset[str]
 
-    def apply(self, meta: Mapping[str, Any]) -> dict[str, Any]:
+    def apply(self, meta: Mapping[str, Any], *, keep_empty: bool = False) -> dict[str, Any]:
+        """The metadata after this change; `keep_empty` (objects): an empty value is kept, not a removal."""
         merged = {k: v for k, v in meta.items() if k not in self.remove}
         for key, value in self.set.items():
-            if value == "":
+            if value == "" and not keep_empty:
                 merged.pop(key, None)  # an empty value removes, as Swift does for accounts and containers
             else:
                 merged[key] = value
@@ -246,6 +247,8 @@ def listing_query(params: Mapping[str, str], accept: str) -> ListingQuery:
 
 def select_names(names: list[str], q: ListingQuery) -> list[tuple[str, bool]]:
     """One page of a sorted name list: (name, is_subdir) after prefix, markers, delimiter, reverse, limit."""
+    if q.limit == 0:
+        return []  # Swift takes limit=0 at its word
     if q.reverse:
         names = names[::-1]
     out: list[tuple[str, bool]] = []

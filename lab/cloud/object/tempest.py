@@ -24,6 +24,9 @@ _MISSING = "the lab does not implement this Swift middleware"
 
 TEMPEST = Tempest(
     "object_storage", "object-store", "swift", (r"tempest\.api\.object_storage\.",), expected_failures={
+        "tempest.api.object_storage.test_account_bulk.BulkTest.test_bulk_delete":
+            f"{_MISSING} (bulk extract-archive: the test uploads a tar with ?extract-archive=tar first; bulk "
+            "delete itself is implemented and tested in tests/cloud/test_object_api.py)",
         "tempest.api.object_storage.test_container_sync": f"{_MISSING} (container sync: one cluster only)",
         "tempest.api.object_storage.test_container_sync_middleware": f"{_MISSING} (container sync)",
         "tempest.api.object_storage.test_object_formpost": f"{_MISSING} (form POST)",
