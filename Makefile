@@ -1,5 +1,5 @@
 # One command surface, the same here and in CI. `make up` starts the lab; `make test` runs every check.
-.PHONY: setup up test lint docs bench parity-record
+.PHONY: setup up dashboard test lint docs bench parity-record
 
 # Install apt packages and the .venv (idempotent).
 setup:
@@ -8,6 +8,10 @@ setup:
 # Start the cloud in the foreground on 127.0.0.1:8780 (see `stacklab up --help`).
 up: setup
 	.venv/bin/stacklab up
+
+# The cloud and the OpenStack dashboard (Horizon) beside it, on http://127.0.0.1:8781 (see `stacklab dashboard`).
+dashboard: setup
+	.venv/bin/stacklab up --dashboard
 
 # Lint, type-check and run the whole test suite.
 test: setup lint

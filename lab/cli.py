@@ -10,9 +10,12 @@ import click
 from lab.commands.billing import billing
 from lab.commands.camp import class_, snapshot
 from lab.commands.clock import clock
+from lab.commands.dashboard import dashboard
 from lab.commands.image import image
 from lab.commands.info import clouds_yaml_command, info
 from lab.commands.labs import check, docs, labs, notebooks, solve
+from lab.commands.loadbalancer import loadbalancer
+from lab.commands.net import net
 from lab.commands.policy import policy
 from lab.commands.tui import tui
 from lab.commands.up import up
@@ -34,8 +37,8 @@ def main(ctx: click.Context, config_file: Path | None) -> None:
 
 
 # Every command, registered in one place: the lab itself, the student's, then the instructor's.
-for command in (up, info, clouds_yaml_command, clock, image, tui, labs, check, solve, notebooks, docs, billing,
-                class_, snapshot, policy, deploy_command, vm_group):
+for command in (up, dashboard, info, clouds_yaml_command, clock, image, tui, labs, check, solve, notebooks, docs,
+                net, billing, loadbalancer, class_, snapshot, policy, deploy_command, vm_group):
     main.add_command(command)
 
 

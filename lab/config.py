@@ -49,6 +49,9 @@ class Settings:
     demo_password: str = "demo"
     compute_driver: str = "fake"
     network_driver: str = "logical"
+    # The linux network driver's "host": empty for the machine itself (the classroom VM), else a network
+    # namespace it makes and treats as the host, prefixing every namespace it makes with that name (tests).
+    linux_host_netns: str = ""
     # The segment type tenant networks get (Neutron's ml2 tenant_network_types): vxlan or vlan.
     network_tenant_type: str = "vxlan"
     # Segment id ranges, as Neutron's ml2_type_vlan network_vlan_ranges ("physnet:first:last") and

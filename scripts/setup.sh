@@ -7,8 +7,12 @@ cd "$(dirname "$0")/.."
 # jq, curl: the lab READMEs pick fields out of `openstack ... -f json` and talk HTTP (tests/camp/test_rehearsal.py).
 # libvirt-dev + pkg-config build libvirt-python, libvirt0 runs it (the libvirt driver and its test driver);
 # libvirt-daemon* + qemu-* let the real-boot test start a private libvirtd and boot the tiny guest (TCG).
+# dnsmasq-base, nftables, busybox-static (udhcpc in the stand-in guests), iputils-ping: the linux network driver.
+# libpcre3-dev: pyScss (Horizon's SCSS compiler) builds its C scanner with it; without it its pure-Python
+# fallback fails on Python 3.11. chromium + chromium-driver: the dashboard's browser test (headless, selenium).
 APT_PACKAGES="${APT_PACKAGES:-python3 python3-venv python3-dev gcc jq curl \
-  libvirt-dev pkg-config libvirt0 libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils}"
+  libvirt-dev pkg-config libvirt0 libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils \
+  dnsmasq-base nftables busybox-static iputils-ping libpcre3-dev}"
 # install_missing [apt-get options] -- PACKAGE...: install the packages dpkg does not have yet.
 install_missing() {
   local opts=() missing=() pkg
@@ -28,7 +32,7 @@ install_missing -- $APT_PACKAGES
 # The classroom VM's tests (tests/deploy): vagrant + vagrant-libvirt for `vagrant validate`, openssh-server and
 # sudo for the throw-away sshd. Without recommends (PLATFORM.md: ~20 s); with them apt pulled 872 packages here
 # (systemd, libguestfs, a kernel) in 1 min 51 s.
-APT_PACKAGES_NO_RECOMMENDS="${APT_PACKAGES_NO_RECOMMENDS:-vagrant vagrant-libvirt openssh-server sudo}"
+APT_PACKAGES_NO_RECOMMENDS="${APT_PACKAGES_NO_RECOMMENDS:-vagrant vagrant-libvirt openssh-server sudo chromium chromium-driver}"
 # shellcheck disable=SC2086
 install_missing --no-install-recommends -- $APT_PACKAGES_NO_RECOMMENDS
 
@@ -43,7 +47,28 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/pip install -q --upgrade pip
   .venv/bin/pip install -q -e ".[test,libvirt,vm,notebooks]"
   # tempest's response schemas (pure data) for the renderer tests (tests/api_schemas.py); its dependencies are
-  # not needed for those modules, and the tempest runs themselves use .venv-tempest.
+  # not needed for those modules, and the tempest runs themselves use .venv-tempest (tempest, heat-tempest-plugin and
+  # octavia-tempest-plugin, installed by scripts/tempest-venv.sh when the tempest test first needs them).
   .venv/bin/pip install -q --no-deps "tempest>=40"
   touch "$stamp"
+fi
+
+# The dashboard (`stacklab dashboard`): OpenStack's Horizon, Zed release, in a virtual environment of its own, as
+# its Django 3.2 and client pins are not the lab's. The constraints file holds the versions Zed was tested with.
+# Its static files are then collected and compressed once (stacklab-static/ inside that environment).
+dash_stamp=.venv-dashboard/.stacklab-installed
+if [ ! -f "$dash_stamp" ] || [ scripts/dashboard-constraints.txt -nt "$dash_stamp" ]; then
+  echo "setup: installing Horizon (the dashboard) into .venv-dashboard"
+  [ -x .venv-dashboard/bin/python ] || "$PYTHON" -m venv .venv-dashboard
+  export PIP_CONSTRAINT="$PWD/scripts/dashboard-constraints.txt"
+  # pyScss from its source, never a cached wheel: one built before libpcre3-dev was there lacks the C scanner.
+  .venv-dashboard/bin/python -c "import scss.grammar._scanner" 2>/dev/null || \
+    .venv-dashboard/bin/pip install -q --force-reinstall --no-cache-dir --no-binary pyScss pyScss
+  .venv-dashboard/bin/python -c "import scss.grammar._scanner"  # fails the setup loudly if it did not build
+  .venv-dashboard/bin/pip install -q "horizon==23.0.0" gunicorn whitenoise
+  unset PIP_CONSTRAINT
+  tmp_lab="$(mktemp -d)"
+  .venv/bin/stacklab dashboard --prepare-only --data-dir "$tmp_lab/lab" >/dev/null
+  rm -rf "$tmp_lab"
+  touch "$dash_stamp"
 fi

@@ -6,8 +6,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 TEMPEST_VERSION="${TEMPEST_VERSION:-47.0.0}"
+# The orchestration service's API tests (heat_tempest_plugin.tests.api, gabbi-based) and load balancing's
+# (octavia_tempest_plugin.tests.api.v2) come as tempest plugins.
+HEAT_PLUGIN_VERSION="${HEAT_PLUGIN_VERSION:-3.0.0}"
+OCTAVIA_PLUGIN_VERSION="${OCTAVIA_PLUGIN_VERSION:-3.5.0}"
 VENV=.venv-tempest
-stamp="$VENV/.tempest-$TEMPEST_VERSION"
+stamp="$VENV/.tempest-$TEMPEST_VERSION-heat-$HEAT_PLUGIN_VERSION-octavia-$OCTAVIA_PLUGIN_VERSION"
 if [ -f "$stamp" ] && [ -x "$VENV/bin/tempest" ]; then
   exit 0
 fi
@@ -16,8 +20,9 @@ if [ ! -x "$VENV/bin/python" ]; then
   echo "tempest-venv: creating $VENV"
   "$PYTHON" -m venv "$VENV"
 fi
-echo "tempest-venv: installing tempest $TEMPEST_VERSION into $VENV (a few minutes the first time)"
+echo "tempest-venv: installing tempest $TEMPEST_VERSION and its plugins into $VENV (a few minutes the first time)"
 "$VENV/bin/pip" install -q --upgrade pip
-"$VENV/bin/pip" install -q "tempest==$TEMPEST_VERSION"
+"$VENV/bin/pip" install -q "tempest==$TEMPEST_VERSION" "heat-tempest-plugin==$HEAT_PLUGIN_VERSION" \
+  "octavia-tempest-plugin==$OCTAVIA_PLUGIN_VERSION"
 rm -f "$VENV"/.tempest-*
 touch "$stamp"

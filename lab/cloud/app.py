@@ -30,7 +30,7 @@ from lab.cloud.http import respond
 from lab.cloud.limits import BodyLimit
 from lab.cloud.microversion import SCOPE_KEY as MICROVERSION_KEY
 from lab.cloud.microversion import negotiate
-from lab.cloud.plugin import HOOKS, Meter, Plugin, load_plugins
+from lab.cloud.plugin import HOOKS, Meter, Periodic, Plugin, load_plugins
 from lab.cloud.policy import Policy
 from lab.cloud.quotas import Quotas
 from lab.cloud.worker import Handler, Worker
@@ -50,6 +50,8 @@ PLUGINS: tuple[str, ...] = (
     "lab.cloud.volume",
     "lab.cloud.object",
     "lab.cloud.orchestration",
+    "lab.cloud.metric",
+    "lab.cloud.alarming",  # after the metric service its threshold alarms read
     "lab.cloud.labapi",
     "lab.cloud.billing",
 )
@@ -86,6 +88,7 @@ class Cloud:
                 if kind in self.jobs:
                     raise ValueError(f"job kind {kind} is registered by two plugins")
                 self.jobs[kind] = job
+        self.periodic: tuple[Periodic, ...] = tuple(task for p in self.plugins for task in p.periodic)
         # The cloud owns every driver: started and closed here, reconciled by the services' `recover`.
         self.compute_driver: ComputeDriver = load_driver("compute", s.compute_driver, s)
         self.network_driver: NetworkDriver = load_driver("network", s.network_driver, s)

@@ -61,6 +61,9 @@ class Compute(Protocol):
     def server_statuses(self, db: Session, server_ids: list[str]) -> dict[str, str]:
         """The API status (ACTIVE, SHUTOFF, ...) of each existing server (the load balancer's member health)."""
 
+    def server_names(self, db: Session, server_ids: list[str]) -> dict[str, str]:
+        """The name of each existing server (who answered the load balancer's simulated traffic)."""
+
 
 @dataclass(frozen=True)
 class ServicePort:

@@ -100,9 +100,14 @@ _HEAT_EXPLANATIONS = {
 def error_body(style: str, error: CloudError) -> dict[str, Any]:
     """The JSON error body for `error` in the given service's style.
 
-    `style` is "keystone" (also used by billing), "nova" (also Cinder's), "neutron", "glance", "octavia" or
-    "heat".
+    `style` is "keystone" (also used by billing), "nova" (also Cinder's), "neutron", "glance", "octavia",
+    "heat", "gnocchi" or "aodh".
     """
+    if style == "gnocchi":  # webob's JSON error, which gnocchiclient reads `description` of
+        return {"code": error.code, "description": error.message, "title": error.title}
+    if style == "aodh":  # WSME's fault, wrapped by Aodh's ParsableErrorMiddleware; aodhclient reads faultstring
+        return {"error_message": {"faultcode": "Client" if error.code < 500 else "Server",
+                                  "faultstring": error.message, "debuginfo": None}}
     if style == "heat":  # heat/api/middleware/fault.py; `heat_type` names Heat's exception where one is set
         return {"code": error.code, "title": error.title, "explanation": _HEAT_EXPLANATIONS.get(error.code, ""),
                 "error": {"message": error.message, "traceback": None,

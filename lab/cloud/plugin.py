@@ -10,6 +10,7 @@ code names a service to find its hooks. A plugin says, as data:
     quotas      its quota resources (`lab.cloud.quotas.Resource`: default limit and how usage is counted)
     meters      what billing meters of it (`Meter`: an event resource type, how it is measured, its price)
     jobs        its worker job handlers (`lab.cloud.worker.Handler` by job kind)
+    periodic    what the worker runs every so many seconds of lab time (`Periodic`: telemetry's collector)
     screens     its console screens (`Screen`: a "module:Class" of `lab.tui`, shown when its catalog type is)
     tempest     the tempest suite that tests it (`Tempest`), if any
 
@@ -83,6 +84,17 @@ class Meter:
 
 
 @dataclass(frozen=True)
+class Periodic:
+    """A task the worker thread runs every `every` seconds of lab time (and once at start, and once after a
+    clock jump, however long): `run` is "module:function" taking the `Cloud`. It keeps its own progress in the
+    database, so it needs no job row (a job that re-queues itself forever would never let the queue drain)."""
+
+    name: str
+    every: float
+    run: str
+
+
+@dataclass(frozen=True)
 class Screen:
     """A console screen: `screen` is "module:Class" (imported by the console only), shown when the catalog has
     one of `catalog_types`."""
@@ -100,17 +112,30 @@ AdminGet = Callable[[str], dict[str, Any]]  # GET a path of a live lab as its ad
 
 @dataclass(frozen=True)
 class Tempest:
-    """The tempest tests of a service: the `tempest.api.<package>` tests matched by `regexes` must pass;
+    """The tempest tests of a service: the `tempest.api.<package>` tests (or, for a tempest plugin's, the tests
+    under `package` when it is a dotted module path) matched by `regexes` must pass;
     `expected_failures` maps a test id (or id prefix) to why it fails (reported, not asserted); `conf` names a
     function ("module:function") that, given an `AdminGet`, returns the tempest.conf options the service needs
     from a live lab (an image id, the public network)."""
 
-    package: str
+    package: str  # "compute" for tempest.api.compute; a dotted name is a plugin's package (heat_tempest_plugin...)
     catalog_type: str
     service_available: str = ""
     regexes: tuple[str, ...] = ()
     expected_failures: Mapping[str, str] = field(default_factory=dict)
     conf: str = ""
+    credentials: bool = False  # `conf` also takes the admin's AdminCredentials (a plugin with static accounts)
+
+
+@dataclass(frozen=True)
+class AdminCredentials:
+    """How the admin signs in to a live lab: for a tempest plugin whose tests use static credentials."""
+
+    auth_url: str  # the Keystone v3 URL
+    username: str
+    password: str
+    project_name: str
+    domain_name: str
 
 
 @dataclass
@@ -171,6 +196,7 @@ class Plugin:
     quotas: tuple[Resource, ...] = ()
     meters: tuple[Meter, ...] = ()
     jobs: Mapping[str, Handler] = field(default_factory=dict)
+    periodic: tuple[Periodic, ...] = ()
     screens: tuple[Screen, ...] = ()
     tempest: Tempest | None = None
 

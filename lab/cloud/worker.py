@@ -23,6 +23,7 @@ from sqlalchemy import Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from lab.cloud.db import Base
+from lab.cloud.plugin import load
 
 if TYPE_CHECKING:
     from lab.cloud.app import Cloud
@@ -91,6 +92,7 @@ class Worker:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._run_lock = threading.Lock()
+        self._periodic_done: dict[str, datetime] = {}  # lab time each periodic task last ran
 
     def start(self) -> None:
         if self._thread is None:
@@ -118,6 +120,7 @@ class Worker:
         while not self._stop.is_set():
             try:
                 self.run_due()
+                self.run_periodic()
             except Exception:  # the worker must outlive any one bad job
                 log.exception("worker loop failed")
             self._wake.wait(self._next_wait())
@@ -140,6 +143,24 @@ class Worker:
                 if spec is None:
                     return ran
                 self._run(spec)
+                ran += 1
+        return ran
+
+    def run_periodic(self, *, force: bool = False) -> int:
+        """Run the plugins' periodic tasks that are due (each once, however far the clock jumped; `force`:
+        all). A failing task is logged and tried again at its next turn. Returns how many ran."""
+        ran = 0
+        with self._run_lock:
+            for task in self.cloud.periodic:
+                now = self.cloud.clock.now()
+                last = self._periodic_done.get(task.name)
+                if not force and last is not None and (now - last).total_seconds() < task.every:
+                    continue
+                self._periodic_done[task.name] = now
+                try:
+                    load(task.run)(self.cloud)
+                except Exception:
+                    log.exception("periodic task %s failed", task.name)
                 ran += 1
         return ran
 

@@ -28,7 +28,8 @@ _OPTIONS = [
                  help="Compute driver: fake (simulated guests, the default) or libvirt "
                       "(env STACKLAB_COMPUTE_DRIVER)."),
     click.option("--network-driver", "network_driver", default=None,
-                 help="Network driver: logical (networks as data, the default) (env STACKLAB_NETWORK_DRIVER)."),
+                 help="Network driver: logical (networks as data, the default) or linux (bridges, namespaces, "
+                      "dnsmasq, nftables; root only) (env STACKLAB_NETWORK_DRIVER)."),
     click.option("--database-url", default=None,
                  help="SQLAlchemy database URL, e.g. postgresql://user:pw@host/stacklab "
                       "(env STACKLAB_DATABASE_URL; default SQLite in the data directory)."),

@@ -11,6 +11,7 @@ import logging
 import os
 import socket
 import sys
+import threading
 from types import FrameType
 from typing import Any
 
@@ -29,8 +30,13 @@ KEEP_ALIVE_SECONDS = 75  # idle keep-alive connections: longer than any client's
 @lab_options
 @click.option("--no-clouds-yaml", is_flag=True, default=False,
               help=f"Do not write the clouds.yaml entries (also env {NO_CLOUDS_YAML_ENV}=1).")
+@click.option("--dashboard", "with_dashboard", is_flag=True, default=False,
+              help="Also serve the OpenStack dashboard (Horizon), as `stacklab dashboard` does.")
+@click.option("--dashboard-port", type=int, default=None, envvar="STACKLAB_DASHBOARD_PORT",
+              help="Port of the dashboard with --dashboard (env STACKLAB_DASHBOARD_PORT; default 8781).")
 @click.pass_context
-def up(ctx: click.Context, no_clouds_yaml: bool, **values: Any) -> None:
+def up(ctx: click.Context, no_clouds_yaml: bool, with_dashboard: bool, dashboard_port: int | None,
+       **values: Any) -> None:
     """Start the cloud in the foreground (Ctrl-C stops it).
 
     On first start the lab is created in the data directory: the Default domain, the admin and demo projects
@@ -41,6 +47,7 @@ def up(ctx: click.Context, no_clouds_yaml: bool, **values: Any) -> None:
     import uvicorn
 
     from lab.cloud.app import Cloud, create_app
+    from lab.cloud.drivers.base import DriverError
 
     settings = settings_from(ctx, values)
     try:
@@ -62,8 +69,9 @@ def up(ctx: click.Context, no_clouds_yaml: bool, **values: Any) -> None:
     try:
         cloud = Cloud(settings)
         app = create_app(settings, cloud=cloud)
-    except ValueError as exc:  # an unknown driver name, a bad policy file: say so, no traceback
+    except (ValueError, DriverError) as exc:  # an unknown driver, a bad policy file, no root: no traceback
         raise click.ClickException(str(exc)) from None
+    dashboard = _Dashboard(settings, dashboard_port) if with_dashboard else None
     describe = getattr(cloud.compute_driver, "describe", None)
     if describe is not None:  # e.g. "libvirt at qemu:///system: QEMU software emulation (TCG)"
         click.echo(f"Compute: {describe()}")
@@ -81,6 +89,8 @@ def up(ctx: click.Context, no_clouds_yaml: bool, **values: Any) -> None:
                 if not self.should_exit:
                     click.echo(welcome(settings, written, skipped=skip, public=public.reason), nl=True)
                     sys.stdout.flush()
+                    if dashboard is not None:
+                        dashboard.start_in_background()
 
             def handle_exit(self, sig: int, frame: FrameType | None) -> None:
                 super().handle_exit(sig, frame)
@@ -95,8 +105,45 @@ def up(ctx: click.Context, no_clouds_yaml: bool, **values: Any) -> None:
                                 timeout_keep_alive=KEEP_ALIVE_SECONDS)
         Server(config).run()
     finally:
+        if dashboard is not None:
+            dashboard.stop()
         cloud.close()
     click.echo("StackLab stopped.")
+
+
+class _Dashboard:
+    """Horizon beside the API for `up --dashboard`: started once the API answers (Horizon is a client of it),
+    in a thread, so the API serves while Horizon imports its panels; stopped with the lab."""
+
+    def __init__(self, settings: Settings, port: int | None) -> None:
+        self.settings, self.port = settings, port
+        self.process: Any = None
+        self.stopping = threading.Event()
+
+    def start_in_background(self) -> None:
+        threading.Thread(target=self._start, name="dashboard", daemon=True).start()
+
+    def _start(self) -> None:
+        from lab.dashboard.server import DEFAULT_PORT, Dashboard, DashboardUnavailable, horizon_python, stop
+
+        try:
+            board = Dashboard(self.settings, self.settings.host, self.port or DEFAULT_PORT, horizon_python())
+            self.process = board.start()
+        except DashboardUnavailable as exc:
+            click.echo(f"dashboard: not started: {exc}", err=True)
+            return
+        if self.stopping.is_set():  # the lab stopped while Horizon was starting
+            stop(self.process)
+            return
+        click.echo(f"  dashboard:   {board.url} (Horizon; log in with any lab user)")
+        sys.stdout.flush()
+
+    def stop(self) -> None:
+        from lab.dashboard.server import stop
+
+        self.stopping.set()
+        if self.process is not None:
+            stop(self.process)
 
 
 def _write_clouds_yaml(settings: Settings) -> str:

@@ -31,10 +31,12 @@ from lab.deploy.artifacts import Wheelhouse, build_wheelhouse
 from lab.deploy.remote import DeployError, put_text, read_root_file, run, sudo
 from lab.deploy.services import ServiceSpec, ensure_running, install_unit
 
-# What StackLab needs from Debian on the target; the libvirt driver adds LIBVIRT_PACKAGES.
+# What StackLab needs from Debian on the target; the libvirt driver adds LIBVIRT_PACKAGES (with what the linux
+# network driver it is paired with runs: dnsmasq, nftables, iptables).
 # jq, curl: the lab READMEs students follow on the classroom VM parse JSON and talk HTTP with them.
 SYSTEM_PACKAGES = ("python3", "python3-venv", "tar", "jq", "curl")
-LIBVIRT_PACKAGES = ("libvirt-daemon-system", "libvirt-clients", "qemu-system-x86", "qemu-utils")
+LIBVIRT_PACKAGES = ("libvirt-daemon-system", "libvirt-clients", "qemu-system-x86", "qemu-utils", "dnsmasq-base",
+                    "nftables", "iptables")
 API_WAIT_SECONDS = 60
 
 
@@ -346,8 +348,9 @@ class Deployment:
             values["public_url"] = self.o.public_url
         if self.o.admin_password:
             values["admin_password"] = self.o.admin_password
-        if self.libvirt_driver:
+        if self.libvirt_driver:  # real guests on real networks: students ping and ssh them via floating IPs
             values["compute_driver"] = "libvirt"
+            values["network_driver"] = "linux"
         values.update(self.o.extra_settings)
         return values
 

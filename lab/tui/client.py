@@ -394,6 +394,53 @@ class CloudClient:
         return sorted(groups, key=lambda g: (g.name, g.id))
 
     @translated
+    # ------------------------------------------------------------------------------------ load balancers
+    @translated
+    def list_load_balancers(self) -> list[m.LoadBalancer]:
+        out = [m.LoadBalancer(lb.id, lb.name or "", lb.vip_address or "", lb.provisioning_status or "",
+                              lb.operating_status or "", lb.provider or "", lb.project_id or "", _raw(lb))
+               for lb in self.conn.load_balancer.load_balancers()]
+        return sorted(out, key=lambda lb: (lb.name, lb.id))
+
+    def _lb_trees(self) -> list[tuple[Any, dict[str, Any]]]:
+        """Each load balancer with its status tree (GET .../status: openstacksdk has no call for it)."""
+        lbs = sorted(self.conn.load_balancer.load_balancers(), key=lambda lb: (lb.name or "", lb.id))
+        adapter = self._adapter("load-balancer")
+        return [(lb, adapter.get(f"/v2/lbaas/loadbalancers/{lb.id}/status").json()["statuses"]["loadbalancer"])
+                for lb in lbs]
+
+    @translated
+    def list_lb_members(self) -> list[m.LbMember]:
+        """Every member of every load balancer, with the health the status tree reports."""
+        out = []
+        for lb, tree in self._lb_trees():
+            pools = {p["id"]: p for li in tree.get("listeners", []) for p in li.get("pools", [])}
+            for pool in self.conn.load_balancer.pools(loadbalancer_id=lb.id):
+                health = {x["id"]: x["operating_status"] for x in pools.get(pool.id, {}).get("members", [])}
+                for mem in self.conn.load_balancer.members(pool.id):
+                    out.append(m.LbMember(mem.id, mem.name or "", lb.name or lb.id, pool.name or pool.id,
+                                          f"{mem.address}:{mem.protocol_port}", mem.weight or 0,
+                                          health.get(mem.id, mem.operating_status or ""), _raw(mem)))
+        return out
+
+    @translated
+    def lb_status_trees(self) -> list[m.TopologyNode]:
+        """`openstack loadbalancer status show` for every load balancer, as tree nodes."""
+        def node(kind: str, obj: dict[str, Any], children: tuple[m.TopologyNode, ...] = ()) -> m.TopologyNode:
+            label = f"{kind} {obj.get('name') or obj.get('id', '')}"
+            if obj.get("address"):
+                label += f" {obj['address']}:{obj.get('protocol_port', '')}"
+            status = " / ".join(x for x in (obj.get("provisioning_status"), obj.get("operating_status")) if x)
+            return m.TopologyNode(f"{label}  [{status}]", kind, children)
+
+        def pool(p: dict[str, Any]) -> m.TopologyNode:
+            monitor = (node("monitor", p["health_monitor"]),) if p.get("health_monitor") else ()
+            return node("pool", p, (*monitor, *(node("member", x) for x in p.get("members", []))))
+
+        return [node("loadbalancer", tree, tuple(node("listener", li, tuple(pool(p) for p in li.get("pools", [])))
+                                                 for li in tree.get("listeners", [])))
+                for _lb, tree in self._lb_trees()]
+
     def topology(self) -> list[m.TopologyNode]:
         """How networks, routers and servers connect: external networks hold their routers, routers the networks
         they join, networks the servers with a port on them; networks no router joins come last."""

@@ -303,6 +303,18 @@ class LabSnapshot:
 
 
 @dataclass(frozen=True)
+class LoadBalancer:
+    id: str
+    name: str
+    vip_address: str
+    provisioning_status: str
+    operating_status: str
+    provider: str
+    project_id: str = ""
+    raw: Raw = _raw()
+
+
+@dataclass(frozen=True)
 class Container:
     """An object-storage container: `public` when its read ACL lets anyone read it (`.r:*`)."""
 
@@ -311,6 +323,20 @@ class Container:
     objects: int
     size: str
     public: bool
+    raw: Raw = _raw()
+
+
+@dataclass(frozen=True)
+class LbMember:
+    """A pool member with the load balancer and pool it belongs to, and its health (operating status)."""
+
+    id: str
+    name: str
+    loadbalancer: str
+    pool: str
+    address: str
+    weight: int
+    operating_status: str
     raw: Raw = _raw()
 
 

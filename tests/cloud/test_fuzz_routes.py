@@ -312,10 +312,15 @@ def _openstack_api(path: str) -> bool:
 
 
 def _style_ok(body: Any, status: int) -> bool:
-    """One of OpenStack's error bodies: Keystone's, Nova/Cinder's, Neutron's, Glance's, Octavia's or Heat's, with
-    this status."""
+    """One of OpenStack's error bodies: Keystone's, Nova/Cinder's, Neutron's, Glance's, Octavia's, Heat's,
+    Gnocchi's or Aodh's, with this status."""
     if not isinstance(body, dict):
         return False
+    if set(body) == {"code", "description", "title"}:  # Gnocchi's (webob's JSON error)
+        return body["code"] == status and isinstance(body["description"], str)
+    if set(body) == {"error_message"}:  # Aodh's (WSME's fault in ParsableErrorMiddleware's wrapper)
+        inner = body["error_message"]
+        return isinstance(inner, dict) and inner.get("faultcode") == ("Client" if status < 500 else "Server")
     if set(body) == {"code", "title", "explanation", "error"}:  # Heat's (heat/api/middleware/fault.py)
         return body["code"] == status and {"message", "type"} <= set(body["error"])
     if set(body) == {"faultcode", "faultstring", "debuginfo"}:  # Octavia's (WSME's)

@@ -22,15 +22,15 @@ def test_bootstrap_catalog_is_listed(client: TestClient, as_admin: dict) -> None
 
 
 def test_service_and_endpoint_lifecycle_shows_in_new_tokens(client: TestClient, as_admin: dict) -> None:
-    # A service the lab does not serve itself (Gnocchi's metrics), registered by an operator.
-    service = create(client, as_admin, "service", type="metric", name="gnocchi", description="metrics")
+    # A service the lab does not serve itself (Barbican's secrets), registered by an operator.
+    service = create(client, as_admin, "service", type="key-manager", name="barbican", description="secrets")
     endpoint = create(client, as_admin, "endpoint", service_id=service["id"], interface="public",
                       url="http://127.0.0.1:9999/v1/$(project_id)s", region_id="RegionOne")
     assert endpoint["links"]["self"].endswith(f"/endpoints/{endpoint['id']}")
     token = client.post(f"{V3}/auth/tokens", json={"auth": {"identity": {"methods": ["password"], "password": {
         "user": {"name": "demo", "password": "demo", "domain": {"id": "default"}}}}}}).json()["token"]
-    metric = next(s for s in token["catalog"] if s["type"] == "metric")
-    assert metric["endpoints"][0]["url"] == f"http://127.0.0.1:9999/v1/{token['project']['id']}"
+    secrets = next(s for s in token["catalog"] if s["type"] == "key-manager")
+    assert secrets["endpoints"][0]["url"] == f"http://127.0.0.1:9999/v1/{token['project']['id']}"
     r = client.patch(f"{V3}/endpoints/{endpoint['id']}", json={"endpoint": {"enabled": False}}, headers=as_admin)
     assert r.status_code == 200 and r.json()["endpoint"]["enabled"] is False
     assert client.delete(f"{V3}/services/{service['id']}", headers=as_admin).status_code == 204

@@ -163,16 +163,19 @@ def test_delete_needs_cascade_and_takes_the_vip_port(client: TestClient, cloud: 
 
 
 def test_another_project_sees_nothing(client: TestClient, cloud: Cloud, as_demo: dict[str, str]) -> None:
-    """Another project's member gets 404 for the load balancer, an empty list, and cannot hang a listener on it."""
+    """Another project's member gets Octavia's 403 for the load balancer and its pool's members (Octavia looks an
+    object up, then checks its project), an empty list, and cannot hang a listener on it or delete it."""
     _subnet, lb, _listener, pool = web_tier(client, cloud, as_demo)
     other = other_headers(client, cloud)
-    assert client.get(f"{LB}/loadbalancers/{lb['id']}", headers=other).status_code == 404
+    assert client.get(f"{LB}/loadbalancers/{lb['id']}", headers=other).status_code == 403
+    assert client.get(f"{LB}/loadbalancers/{lb['id']}/status", headers=other).status_code == 403
     assert client.get(f"{LB}/loadbalancers", headers=other).json()["loadbalancers"] == []
-    assert client.get(f"{LB}/pools/{pool['id']}/members", headers=other).status_code == 404
+    assert client.get(f"{LB}/pools/{pool['id']}/members", headers=other).status_code == 403
     r = client.post(f"{LB}/listeners", headers=other,
                     json={"listener": {"loadbalancer_id": lb["id"], "protocol": "TCP", "protocol_port": 22}})
-    assert r.status_code == 400 and r.json()["faultstring"] == f"Load Balancer {lb['id']} not found."
-    assert client.delete(f"{LB}/loadbalancers/{lb['id']}?cascade=true", headers=other).status_code == 404
+    assert r.status_code == 403 and r.json()["faultcode"] == "Client"
+    assert client.delete(f"{LB}/loadbalancers/{lb['id']}?cascade=true", headers=other).status_code == 403
+    assert client.get(f"{LB}/loadbalancers/{lb['id']}", headers=as_demo).json()["loadbalancer"]["name"] == "web"
 
 
 def test_quota_refuses_the_next_load_balancer(client: TestClient, cloud: Cloud, as_admin: dict[str, str],
@@ -284,7 +287,10 @@ def test_catalog_providers_and_versions(client: TestClient, as_demo: dict[str, s
     """The token's catalog has load-balancer; GET /load-balancer lists v2; the amphora provider is listed."""
     r = client.get("/identity/v3/auth/catalog", headers=as_demo)
     assert "load-balancer" in [entry["type"] for entry in r.json()["catalog"]]
-    assert [v["id"] for v in client.get("/load-balancer").json()["versions"]] == ["v2.0", "v2"]
+    versions = client.get("/load-balancer").json()["versions"]
+    assert [v["id"] for v in versions][:2] == ["v2.0", "v2.1"]
+    assert [v["id"] for v in versions if v["status"] == "CURRENT"] == ["v2.22"]
+    assert versions[0]["updated"] == "2016-12-11T00:00:00Z" and versions[0]["links"][0]["href"].endswith("/v2")
     names = [p["name"] for p in client.get(f"{LB}/providers", headers=as_demo).json()["providers"]]
     assert "amphora" in names
     assert client.get("/load-balancer/v2.0/lbaas/loadbalancers", headers=as_demo).status_code == 200

@@ -66,6 +66,21 @@ def test_agents_list_show_and_disable(client: TestClient, as_admin: dict, as_dem
     assert_neutron_error(client.get(f"{N}/agents/nope", headers=as_admin), 404, "AgentNotFound")
 
 
+def test_availability_zones_of_the_agents(client: TestClient, as_admin: dict, as_demo: dict) -> None:
+    """`GET /availability_zones` (openstacksdk's `network.availability_zones()`, any member): the DHCP and L3
+    agents' zone, per resource; a zone whose only agent of a kind is disabled is `unavailable`."""
+    r = client.get(f"{N}/availability_zones", headers=as_demo)
+    assert r.status_code == 200
+    assert r.json() == {"availability_zones": [{"name": "nova", "resource": "network", "state": "available"},
+                                               {"name": "nova", "resource": "router", "state": "available"}]}
+    l3 = client.get(f"{N}/agents", params={"agent_type": "L3 agent"}, headers=as_admin).json()["agents"][0]
+    client.put(f"{N}/agents/{l3['id']}", headers=as_admin, json={"agent": {"admin_state_up": False}})
+    routers = client.get(f"{N}/availability_zones", params={"resource": "router"}, headers=as_demo).json()
+    assert routers == {"availability_zones": [{"name": "nova", "resource": "router", "state": "unavailable"}]}
+    extensions = [e["alias"] for e in client.get(f"{N}/extensions", headers=as_demo).json()["extensions"]]
+    assert "availability_zone" in extensions
+
+
 def test_rbac_share_a_network_with_one_project(client: TestClient, cloud: Cloud, as_admin: dict) -> None:
     """access_as_shared to one project: it sees and uses the network (a port, a server on it); a third project
     does not; the share cannot be removed while used, and only the owner sees the policy."""

@@ -1,8 +1,9 @@
-"""The network driver contract, run over every registered network driver (only `logical` so far; the later
-`linux` driver joins the parameter list), and the sync jobs that feed it from the database."""
+"""The network driver contract, run over every registered network driver (`logical`, and `linux` as root in
+a host namespace of its own that the fixture removes), and the sync jobs that feed it from the database."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,11 +17,19 @@ from lab.cloud.drivers.logical import LogicalNetworkDriver
 from lab.cloud.network.models import Network, Port, Router
 from lab.config import Settings
 from tests.cloud.network_helpers import N, create, network_with_subnet
+from tests.drivers.linux_host import linux_host
 
 
 @pytest.fixture(params=sorted(REGISTRY["network"]))
-def driver(request: pytest.FixtureRequest, tmp_path: Path) -> NetworkDriver:
-    drv: NetworkDriver = load_driver("network", request.param, Settings(data_dir=tmp_path))
+def driver(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[NetworkDriver]:
+    if request.param == "linux":
+        with linux_host() as host_ns:
+            drv: NetworkDriver = load_driver("network", "linux", Settings(data_dir=tmp_path, linux_host_netns=host_ns))
+            drv.start()
+            yield drv
+            drv.close()
+        return
+    drv = load_driver("network", request.param, Settings(data_dir=tmp_path))
     drv.start()
     yield drv
     drv.close()

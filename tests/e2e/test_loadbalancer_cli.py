@@ -82,6 +82,16 @@ def test_load_balancer_user_story(live_cloud: LiveCloud, unique: Callable[[str],
         shown = conn.load_balancer.get_load_balancer(lb["id"])
         assert shown.operating_status == "DEGRADED"
 
+        # The traffic tool, as a student runs it: the monitor took the stopped server out, the other answers all.
+        stacklab = str(Path(sys.executable).with_name("stacklab"))
+        sent = subprocess.run([stacklab, "loadbalancer", "traffic", name, "-n", "4", "--cloud", "envvars", "--json"],
+                              env=lab.os_env("demo"), capture_output=True, text=True, timeout=300)
+        assert sent.returncode == 0, sent.stdout + sent.stderr
+        answers = json.loads(sent.stdout)["requests"]
+        assert [(a["status"], a["server"]) for a in answers] == [(200, servers[1].name)] * 4
+        stats = cli_json(lab, "loadbalancer", "stats", "show", name)
+        assert stats["total_connections"] == 4 and stats["request_errors"] == 0
+
         refused = cli(lab, "loadbalancer", "delete", name, check=False)
         assert refused.returncode != 0 and "it has children" in refused.stderr
         cli(lab, "loadbalancer", "delete", "--cascade", "--wait", name)

@@ -1,13 +1,15 @@
 """Orchestration with the real clients against a live cloud, as two students of a class: `openstack stack
 create -t tmpl.yaml --wait`, list, show, resource list (nested), event list, output show, an update that scales
 a ResourceGroup, delete leaving nothing behind, a failed stack and its reason, a bad template's 400, isolation
-between students, the stacks quota, a reset, and openstacksdk's orchestration proxy."""
+between students, the stacks quota, a reset, openstacksdk's orchestration proxy, and the stack actions: a wait
+condition signalled, suspend / resume / check reaching the server, abandon and adopt, an update cancelled."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -124,6 +126,39 @@ resources:
     properties: {name: {list_join: ["-", [{get_param: "OS::stack_name"}, net]]}}
 """
 
+ACTIONS = """\
+heat_template_version: 2018-08-31
+resources:
+  net:
+    type: OS::Neutron::Net
+  subnet:
+    type: OS::Neutron::Subnet
+    properties: {network: {get_resource: net}, cidr: 10.41.0.0/24}
+  app:
+    type: OS::Nova::Server
+    properties:
+      flavor: m1.nano
+      image: cirros
+      networks: [{network: {get_resource: net}}]
+  handle:
+    type: OS::Heat::WaitConditionHandle
+  ready:
+    type: OS::Heat::WaitCondition
+    depends_on: app
+    properties: {handle: {get_resource: handle}, timeout: 600}
+outputs:
+  server:
+    value: {get_resource: app}
+  said:
+    value: {get_attr: [ready, data]}
+"""
+
+SLOW = ACTIONS.replace("outputs:", """\
+  slow:
+    type: OS::Heat::TestResource
+    properties: {wait_secs: 600}
+outputs:""")
+
 BROKEN = """\
 heat_template_version: 2016-10-14
 resources:
@@ -167,7 +202,8 @@ def sheets(admin_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) 
 @pytest.fixture(scope="module")
 def templates(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("templates")
-    for name, text in (("two-tier.yaml", TWO_TIER), ("small.yaml", SMALL), ("broken.yaml", BROKEN), ("net.yaml", NET)):
+    for name, text in (("two-tier.yaml", TWO_TIER), ("small.yaml", SMALL), ("broken.yaml", BROKEN), ("net.yaml", NET),
+                       ("actions.yaml", ACTIONS), ("slow.yaml", SLOW)):
         (folder / name).write_text(text)
     return folder
 
@@ -332,3 +368,49 @@ def test_openstacksdk_creates_and_deletes_a_stack(admin_env: dict[str, str], she
     assert len(secret["output_value"]) == 12
     assert conn.delete_stack("sdk-stack", wait=True)
     assert conn.orchestration.find_stack("sdk-stack") is None
+
+
+def settled(conn: Any, name: str, wanted: str) -> dict[str, Any]:
+    """The stack once it is `wanted` (its IN_PROGRESS passed), polled quickly through openstacksdk's session
+    (the CLI's own --wait polls every 5 seconds; sdk's find_stack hides ADOPT_COMPLETE stacks)."""
+    for _ in range(600):
+        stack: dict[str, Any] = conn.orchestration.get(f"/stacks/{name}").json()["stack"]
+        if not stack["stack_status"].endswith("IN_PROGRESS"):
+            assert stack["stack_status"] == wanted, stack["stack_status_reason"]
+            return stack
+        time.sleep(0.2)
+    raise AssertionError(f"{name} is still {stack['stack_status']}")
+
+
+def test_signal_suspend_resume_check_abandon_and_adopt(admin_env: dict[str, str], sheets: Path, templates: Path,
+                                                       tmp_path: Path) -> None:
+    from openstack.config import OpenStackConfig
+    from openstack.connection import Connection
+
+    env = student(admin_env, sheets, "hs01")
+    config = OpenStackConfig(config_files=[str(sheets / "clouds" / "hs01.yaml")])
+    conn = Connection(config=config.get_one(cloud="hs01"))
+    openstack(env, "stack", "create", "-t", str(templates / "actions.yaml"), "act")
+    openstack(env, "stack", "resource", "signal", "act", "handle", "--data", '{"data": "app is up", "id": "app"}')
+    outputs = {o["output_key"]: o["output_value"] for o in settled(conn, "act", "CREATE_COMPLETE")["outputs"]}
+    assert json.loads(outputs["said"]) == {"app": "app is up"}
+    for verb, server_status in (("suspend", "SUSPENDED"), ("resume", "ACTIVE"), ("check", "ACTIVE")):
+        openstack(env, "stack", verb, "act")
+        settled(conn, "act", f"{verb.upper()}_COMPLETE")
+        assert conn.compute.get_server(outputs["server"]).status == server_status
+    saved = tmp_path / "act.json"
+    openstack(env, "stack", "abandon", "act", "--output-file", str(saved))
+    assert conn.orchestration.find_stack("act") is None
+    assert conn.compute.get_server(outputs["server"]).status == "ACTIVE"  # abandoned, not deleted
+    openstack(env, "stack", "adopt", "--adopt-file", str(saved), "act2")
+    adopted = settled(conn, "act2", "ADOPT_COMPLETE")
+    assert {o["output_key"]: o["output_value"] for o in adopted["outputs"]}["server"] == outputs["server"]
+    openstack(env, "stack", "update", "-t", str(templates / "slow.yaml"), "act2")  # `slow` waits 10 minutes
+    openstack(env, "stack", "cancel", "act2")
+    rolled = settled(conn, "act2", "ROLLBACK_COMPLETE")
+    assert rolled["stack_status_reason"] == "Stack ROLLBACK completed successfully"
+    assert "slow" not in {r["resource_name"] for r in conn.orchestration.get(
+        f"/stacks/act2/{adopted['id']}/resources").json()["resources"]}
+    openstack(env, "stack", "delete", "--yes", "act2")
+    settled(conn, f"act2/{adopted['id']}", "DELETE_COMPLETE")
+    assert conn.compute.find_server(outputs["server"]) is None

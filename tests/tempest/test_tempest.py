@@ -29,7 +29,7 @@ import httpx
 import pytest
 
 from lab.cloud.app import PLUGINS
-from lab.cloud.plugin import load, load_plugins
+from lab.cloud.plugin import AdminCredentials, load, load_plugins
 from tests.conftest import ADMIN_PASSWORD, LiveCloud, start_live_cloud
 
 pytestmark = pytest.mark.tempest
@@ -51,7 +51,7 @@ class Suite:
     conf: tempest.conf options the service needs, made from the live cloud (e.g. an image id for compute);
     expected_failures: test id (or id prefix) -> why it fails; reported in the summary, not asserted."""
 
-    service: str  # the tempest.api.<service> package and the catalog type looked for
+    service: str  # the tempest.api.<service> package (or a plugin's dotted package) whose tests are counted
     catalog_type: str
     service_available: str  # the [service_available] option (nova, glance, neutron, cinder), "" if none
     regexes: tuple[str, ...]
@@ -71,6 +71,10 @@ def _admin_get(lab: LiveCloud, path: str) -> dict[str, Any]:
     return got.json()  # type: ignore[no-any-return]
 
 
+def _admin_credentials(lab: LiveCloud) -> AdminCredentials:
+    return AdminCredentials(f"{lab.url}/identity/v3", "admin", ADMIN_PASSWORD, "admin", "Default")
+
+
 def _suites() -> tuple[Suite, ...]:
     """Every plugin's tempest suite (lab/cloud/<service>/tempest.py), in plugin order."""
     suites = []
@@ -79,7 +83,8 @@ def _suites() -> tuple[Suite, ...]:
         if t is None:
             continue
         make = load(t.conf) if t.conf else None
-        conf = (lambda lab, _available, make=make: make(lambda path: _admin_get(lab, path))) if make else None
+        conf = (lambda lab, _available, make=make, creds=t.credentials: make(
+            lambda path: _admin_get(lab, path), *([_admin_credentials(lab)] if creds else []))) if make else None
         suites.append(Suite(t.package, t.catalog_type, t.service_available, t.regexes, conf,
                             dict(t.expected_failures)))
     return tuple(suites)
@@ -97,7 +102,7 @@ class Outcome:
     output: str
 
     def for_service(self, service: str) -> dict[str, str]:
-        prefix = f"tempest.api.{service}."
+        prefix = f"{service}." if "." in service else f"tempest.api.{service}."  # a plugin's package, or tempest's
         return {test: status for test, status in self.status.items() if test.startswith(prefix)}
 
 

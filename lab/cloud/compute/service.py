@@ -107,6 +107,11 @@ class ComputeService:
             Server.id.in_(server_ids), Server.deleted.is_(False)))
         return {server_id: status_of(vm, task) for server_id, vm, task in rows}
 
+    def server_names(self, db: Session, server_ids: list[str]) -> dict[str, str]:
+        rows = db.execute(select(Server.id, Server.name).where(
+            Server.id.in_(server_ids), Server.deleted.is_(False)))
+        return {server_id: name for server_id, name in rows}
+
     def stop_server(self, ctx: RequestContext, server_id: str, at: datetime | None = None) -> None:
         self.actions.stop_server(ctx, server_id, at)
 

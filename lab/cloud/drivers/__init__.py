@@ -14,6 +14,7 @@ REGISTRY: dict[str, dict[str, str]] = {
         "libvirt": "lab.cloud.drivers.libvirt:LibvirtComputeDriver",
     },
     "network": {
+        "linux": "lab.cloud.drivers.linux:LinuxNetworkDriver",
         "logical": "lab.cloud.drivers.logical:LogicalNetworkDriver",
     },
     "volume": {

@@ -312,6 +312,8 @@ class NetworkSpec:
     admin_state_up: bool = True
     subnets: tuple[SubnetSpec, ...] = ()
     dhcp_hosts: tuple[DhcpHost, ...] = ()
+    # The network's DHCP port (Neutron's network:dhcp), one entry per address: where the DHCP server listens.
+    dhcp_ports: tuple[DhcpHost, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -321,6 +323,8 @@ class RouterPortSpec:
     mac_address: str
     ip_address: str
     cidr: str  # the subnet the address is on, so the interface gets the right prefix
+    gateway_ip: str | None = None  # the subnet's gateway: a router's default route goes there via its gateway
+    mtu: int = 1500  # the network's: a router interface must not send frames its guests cannot take
 
 
 @dataclass(frozen=True)
@@ -435,6 +439,10 @@ class NetworkDriver(abc.ABC):
         return []
 
     def list_routers(self) -> list[str]:
+        return []
+
+    def list_ports(self) -> list[str]:
+        """The ids of the ports whose security the driver holds."""
         return []
 
 

@@ -100,7 +100,10 @@ class LibvirtComputeDriver(ComputeDriver):
                 uri = self.uri
                 if uri == "qemu:///system" and (self.private_libvirtd or (
                         self.private_libvirtd is None and not system_libvirtd_running() and os.geteuid() == 0)):
-                    self.daemon = PrivateLibvirtd(self.data_dir / "libvirtd")
+                    # QEMU makes a guest's tap in libvirtd's network namespace: the linux network driver's host.
+                    netns = (getattr(self.settings, "linux_host_netns", "") or ""
+                             if getattr(self.settings, "network_driver", "") == "linux" else "")
+                    self.daemon = PrivateLibvirtd(self.data_dir / "libvirtd", netns=netns)
                     uri = self.daemon.start()
                 try:
                     self._conn = libvirt.open(uri)

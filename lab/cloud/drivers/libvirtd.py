@@ -47,8 +47,9 @@ def system_libvirtd_running() -> bool:
 class PrivateLibvirtd:
     """Start, reuse and stop a libvirtd whose state lives under `base`."""
 
-    def __init__(self, base: Path, start_timeout: float = 20.0):
+    def __init__(self, base: Path, start_timeout: float = 20.0, netns: str = ""):
         self.base = base
+        self.netns = netns  # a network namespace to run in (the linux network driver's host), else the host's
         self.start_timeout = start_timeout
         self.socket = base / "run" / "libvirt-sock"
         self.pid_file = base / "libvirtd.pid"
@@ -90,7 +91,9 @@ class PrivateLibvirtd:
         script.append(f"exec {libvirtd} --pid-file {self.pid_file}")
         with open(self.base / "daemon.out", "ab") as out:
             # unshare and sh exec into libvirtd, so the child's pid is the daemon's.
-            proc = subprocess.Popen([unshare, "--mount", "--propagation", "private", "sh", "-c", "\n".join(script)],
+            where = ["ip", "netns", "exec", self.netns] if self.netns else []
+            proc = subprocess.Popen([*where, unshare, "--mount", "--propagation", "private", "sh", "-c",
+                                     "\n".join(script)],
                                     stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True)
         deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline:

@@ -64,3 +64,6 @@ class LogicalNetworkDriver(NetworkDriver):
 
     def list_routers(self) -> list[str]:
         return sorted(self.routers)
+
+    def list_ports(self) -> list[str]:
+        return sorted(self.ports)

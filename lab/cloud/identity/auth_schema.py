@@ -29,6 +29,10 @@ _SCHEMA: dict[str, Any] = {
 
 def check_auth(auth: dict[str, Any]) -> None:
     """Raise BadRequest naming the first field of `auth` whose type is not the one Keystone's schema says."""
+    if isinstance(auth, dict) and isinstance(auth.get("scope"), str):
+        # Keystone's schema types scope as object, string or null: keystoneauth's `unscoped=True` (Horizon's
+        # first login step) sends "scope": "unscoped"; the service decides what a string means.
+        auth = {k: v for k, v in auth.items() if k != "scope"}
     _check(auth, _SCHEMA, "")
 
 

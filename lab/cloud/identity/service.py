@@ -326,6 +326,12 @@ class IdentityService:
 
     def _resolve_scope(self, db: Session, scope: Any, user: User) -> tuple[Project | None, Domain | None, bool]:
         """(project, domain, system) the token is scoped to; all empty for an unscoped token."""
+        if scope == "unscoped" or (isinstance(scope, dict) and "unscoped" in scope):
+            return None, None, False  # asked for explicitly: no default project either (Keystone)
+        if isinstance(scope, str):
+            raise BadRequest("Expecting to find system, project, domain, OS-TRUST:trust or unscoped in scope - "
+                             "the server could not comply with the request since it is either malformed or "
+                             "otherwise incorrect.")
         if not scope:
             project = db.get(Project, user.default_project_id) if user.default_project_id else None
             if project is not None and project.enabled and _domain_enabled(db, project.domain_id) \

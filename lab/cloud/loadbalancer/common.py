@@ -65,15 +65,14 @@ def quota_met(label: str) -> Forbidden:
     return Forbidden(f"Quota has been met for resources: {label}")
 
 
-def visible(ctx: RequestContext, project_id: str) -> bool:
-    """Octavia scopes lookups by project unless the caller may read globally (an operator)."""
-    return ctx.is_admin or project_id == ctx.project_id
 
 
 def find(db: Session, ctx: RequestContext, model: type[Any], object_id: str) -> Any:
-    """The object if the caller's project holds it (an operator: any). Octavia's 404 otherwise."""
+    """The object, or Octavia's 404 when there is none. As Octavia's controllers do, the lookup is not scoped
+    to the caller's project: the policy check that follows every lookup (with the object's project as its
+    target) refuses another project's object with 403, so nothing of it is shown or changed."""
     row = db.get(model, object_id)
-    if row is None or not visible(ctx, row.project_id):
+    if row is None:
         raise not_found(model, object_id)
     return row
 

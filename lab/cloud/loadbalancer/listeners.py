@@ -25,7 +25,6 @@ from lab.cloud.loadbalancer.common import (
     settle_later,
     validation,
 )
-from lab.cloud.loadbalancer.loadbalancers import owner_project
 from lab.cloud.loadbalancer.models import L7Policy, L7Rule, Listener, LoadBalancer, Pool
 
 if TYPE_CHECKING:
@@ -50,6 +49,15 @@ def _default_pool(db: Session, lb: LoadBalancer, pool_id: str | None, protocol: 
     return pool.id
 
 
+def _same_family(lb: LoadBalancer, attrs: dict[str, Any]) -> None:
+    """Octavia refuses an allowed CIDR of another IP version than the VIP's (haproxy could never match it)."""
+    vip = ipaddress.ip_address(lb.vip_address) if lb.vip_address else None
+    for cidr in attrs.get("allowed_cidrs") or []:
+        network = ipaddress.ip_network(str(cidr), strict=False)
+        if vip is not None and network.version != vip.version:
+            raise validation(f"CIDR {cidr} IP version incompatible with VIP {lb.vip_address} IP version.")
+
+
 def _options(attrs: dict[str, Any], protocol: str) -> dict[str, Any]:
     if protocol == "TERMINATED_HTTPS" or attrs.get("default_tls_container_ref") or attrs.get("sni_container_refs"):
         raise validation("Certificate container references are not supported by this cloud (it has no key "
@@ -71,12 +79,13 @@ def create(svc: LoadBalancerService, ctx: RequestContext, attrs: dict[str, Any])
 
     def make(db: Session) -> dict[str, Any]:
         lb = db.get(LoadBalancer, attrs["loadbalancer_id"])
-        if lb is None or not (ctx.is_admin or lb.project_id == ctx.project_id):
+        if lb is None:  # another project's: the policy check below answers 403, as Octavia's
             raise invalid_subresource("Load Balancer", attrs["loadbalancer_id"])
-        project_id = lb.project_id if ctx.is_admin else owner_project(ctx, attrs)
+        project_id = lb.project_id  # Octavia gives a listener its load balancer's project
         svc.cloud.policy.enforce(ctx, "os_load-balancer_api:listener:post", project_id)
         protocol, port = attrs["protocol"], attrs["protocol_port"]
         options = _options(attrs, protocol)
+        _same_family(lb, attrs)
         quotas.check(svc.cloud, db, project_id, "listener")
         for other in db.scalars(select(Listener).where(Listener.loadbalancer_id == lb.id)):
             if other.protocol_port == port and L4.get(other.protocol, "TCP") == L4.get(protocol, "TCP"):
@@ -102,6 +111,7 @@ def update(svc: LoadBalancerService, ctx: RequestContext, listener_id: str, attr
         lb = db.get(LoadBalancer, listener.loadbalancer_id)
         assert lb is not None
         options = _options(attrs, listener.protocol)
+        _same_family(lb, attrs)
         if "default_pool_id" in attrs:
             listener.default_pool_id = _default_pool(db, lb, attrs["default_pool_id"], listener.protocol)
         lock(db, lb)

@@ -217,8 +217,7 @@ def _settle(db: Session, row: Any, now: datetime) -> None:
     if row.provisioning_status == PENDING_DELETE:
         db.delete(row)
     elif row.provisioning_status in (PENDING_CREATE, PENDING_UPDATE):
-        if row.provisioning_status == PENDING_UPDATE or not isinstance(row, LoadBalancer):
-            row.updated_at = now
+        row.updated_at = now  # Octavia's database layer stamps every status change, the first ACTIVE too
         row.provisioning_status = ACTIVE
 
 

@@ -34,6 +34,9 @@ HTTP_TYPES = ("HTTP", "HTTPS")
 # Which monitor types a pool of each protocol can have (UDP pools: UDP-CONNECT, and since Ussuri HTTP and TCP).
 POOL_MONITORS = {"UDP": ("UDP-CONNECT", "HTTP", "TCP", "PING")}
 MAX_RULES = 50
+# Octavia bounds the timeout by the delay only for UDP pools (_validate_healthmonitor_request_for_udp).
+_UDP_DELAY = ("The request delay value {delay} should be larger than the request timeout value {timeout} for UDP "
+              "health monitor type.")
 
 
 def _http_fields(kind: str, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -55,15 +58,15 @@ def create_monitor(svc: LoadBalancerService, ctx: RequestContext, attrs: dict[st
 
     def make(db: Session) -> dict[str, Any]:
         pool = db.get(Pool, attrs["pool_id"])
-        if pool is None or not (ctx.is_admin or pool.project_id == ctx.project_id):
+        if pool is None:  # another project's: the policy check below answers 403, as Octavia's
             raise invalid_subresource("Pool", attrs["pool_id"])
         svc.cloud.policy.enforce(ctx, "os_load-balancer_api:healthmonitor:post", pool.project_id)
         kind = attrs["type"]
         if kind not in POOL_MONITORS.get(pool.protocol, (*HTTP_TYPES, "PING", "TCP", "TLS-HELLO")):
             raise validation(f"The associated pool protocol is {pool.protocol}, so only a "
                              f"{', '.join(POOL_MONITORS.get(pool.protocol, ()))} health monitor is supported.")
-        if attrs["timeout"] > attrs["delay"]:
-            raise validation("The timeout value must be less than or equal to the delay value.")
+        if pool.protocol == "UDP" and attrs["timeout"] >= attrs["delay"]:
+            raise validation(_UDP_DELAY.format(delay=attrs["delay"], timeout=attrs["timeout"]))
         http = _http_fields(kind, attrs)
         if kind in HTTP_TYPES:
             http = {"http_method": "GET", "url_path": "/", "expected_codes": "200", **http}
@@ -103,8 +106,9 @@ def update_monitor(svc: LoadBalancerService, ctx: RequestContext, monitor_id: st
         monitor, lb = _monitor_lb(svc, db, ctx, monitor_id, "put")
         http = _http_fields(monitor.type, attrs)
         delay, timeout = attrs.get("delay") or monitor.delay, attrs.get("timeout") or monitor.timeout
-        if timeout > delay:
-            raise validation("The timeout value must be less than or equal to the delay value.")
+        pool = db.get(Pool, monitor.pool_id)
+        if pool is not None and pool.protocol == "UDP" and timeout >= delay:
+            raise validation(_UDP_DELAY.format(delay=delay, timeout=timeout))
         lock(db, lb)
         for key in ("name", "admin_state_up", "delay", "timeout", "max_retries", "max_retries_down", "tags"):
             if attrs.get(key) is not None:
@@ -168,7 +172,7 @@ def create_policy(svc: LoadBalancerService, ctx: RequestContext, attrs: dict[str
 
     def make(db: Session) -> dict[str, Any]:
         listener = db.get(Listener, attrs["listener_id"])
-        if listener is None or not (ctx.is_admin or listener.project_id == ctx.project_id):
+        if listener is None:  # another project's: the policy check below answers 403, as Octavia's
             raise invalid_subresource("Listener", attrs["listener_id"])
         svc.cloud.policy.enforce(ctx, "os_load-balancer_api:l7policy:post", listener.project_id)
         fields = _policy_fields(db, listener, attrs, attrs["action"])
@@ -208,9 +212,15 @@ def update_policy(svc: LoadBalancerService, ctx: RequestContext, policy_id: str,
         fields = _policy_fields(db, listener, {**current, **attrs}, action)
         lb = _listener_lb(db, listener)
         lock(db, lb)
-        for key in ("name", "description", "admin_state_up", "tags", "position"):
+        for key in ("name", "description", "admin_state_up", "tags"):
             if attrs.get(key) is not None:
                 setattr(policy, key, attrs[key])
+        if attrs.get("position") is not None:  # Octavia's ordered list: positions stay 1..n
+            order = [p for p in db.scalars(select(L7Policy).where(L7Policy.listener_id == listener.id)
+                                           .order_by(L7Policy.position, L7Policy.created_at)) if p.id != policy.id]
+            order.insert(min(attrs["position"], len(order) + 1) - 1, policy)
+            for n, row in enumerate(order, 1):
+                row.position = n
         policy.action = action
         for key, value in fields.items():
             setattr(policy, key, value)

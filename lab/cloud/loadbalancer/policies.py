@@ -82,4 +82,7 @@ RULES: tuple[Rule, ...] = (
          (("GET", f"{API}/flavorprofiles"),)),
     Rule("os_load-balancer_api:availability-zone:get_all", READ, "List Availability Zones",
          (("GET", f"{API}/availabilityzones"),)),
+    # The lab's own tool, not Octavia's: simulated requests to a load balancer's VIP (traffic.py).
+    Rule("lab:loadbalancer_traffic", WRITE, "Send simulated requests to one's own load balancer (the traffic "
+         "tool; they count in its stats).", (("POST", "/lab/v1/loadbalancers/{lb_id}/traffic"),)),
 )

@@ -27,7 +27,6 @@ from lab.cloud.loadbalancer.common import (
     validation,
 )
 from lab.cloud.loadbalancer.listeners import check_pool_protocol
-from lab.cloud.loadbalancer.loadbalancers import owner_project
 from lab.cloud.loadbalancer.models import HealthMonitor, L7Policy, Listener, LoadBalancer, Member, Pool
 
 if TYPE_CHECKING:
@@ -61,7 +60,7 @@ def create_pool(svc: LoadBalancerService, ctx: RequestContext, attrs: dict[str, 
         listener = None
         if attrs.get("listener_id"):
             listener = db.get(Listener, attrs["listener_id"])
-            if listener is None or not (ctx.is_admin or listener.project_id == ctx.project_id):
+            if listener is None:  # another project's: the policy check below answers 403, as Octavia's
                 raise invalid_subresource("Listener", attrs["listener_id"])
             lb_id = listener.loadbalancer_id
         elif attrs.get("loadbalancer_id"):
@@ -69,11 +68,11 @@ def create_pool(svc: LoadBalancerService, ctx: RequestContext, attrs: dict[str, 
         else:
             raise validation("Must provide at least one of: loadbalancer_id, listener_id")
         lb = db.get(LoadBalancer, lb_id)
-        if lb is None or not (ctx.is_admin or lb.project_id == ctx.project_id):
+        if lb is None:  # another project's: the policy check below answers 403, as Octavia's
             raise invalid_subresource("Load Balancer", lb_id)
         if listener is not None and listener.loadbalancer_id != lb.id:
             raise validation("Listener and Load Balancer do not belong to the same load balancer.")
-        project_id = lb.project_id if ctx.is_admin else owner_project(ctx, attrs)
+        project_id = lb.project_id  # Octavia gives a pool its load balancer's project
         svc.cloud.policy.enforce(ctx, "os_load-balancer_api:pool:post", project_id)
         if listener is not None:
             check_pool_protocol(listener.protocol, attrs["protocol"])

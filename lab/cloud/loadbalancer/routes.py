@@ -12,13 +12,20 @@ from starlette.routing import Route
 
 from lab.cloud.errors import BadRequest, NotFound
 from lab.cloud.http import context_of, no_content, query_bool, read_json, respond, service_of
-from lab.cloud.loadbalancer import listeners, loadbalancers, monitors, pools
+from lab.cloud.loadbalancer import listeners, loadbalancers, monitors, pools, traffic
 from lab.cloud.loadbalancer import schemas as S
 from lab.cloud.loadbalancer.quotas import LoadBalancerQuotas
 from lab.cloud.loadbalancer.service import KINDS, LoadBalancerService
 
 Endpoint = Callable[[Request], Awaitable[Response]]
-VERSIONS = (("v2.0", "2016-12-11T00:00:00Z", "SUPPORTED"), ("v2", "2023-06-01T00:00:00Z", "CURRENT"))
+# Octavia's minor versions as its root controller lists them, up to the last whose features the lab serves
+# (v2.23 adds SCTP, v2.25 PROMETHEUS listeners, v2.26 additional VIPs: not here). Clients compare these ids
+# (octavia-tempest-plugin gates tests on them); every version's link is /v2.
+VERSIONS = tuple((f"v2.{minor}", updated, "CURRENT" if minor == 22 else "SUPPORTED") for minor, updated in enumerate((
+    "2016-12-11", "2018-04-20", "2018-07-31", "2018-12-18", "2018-12-19", "2019-01-21", "2019-01-25",
+    "2018-01-25T12:00:00", "2019-02-12", "2019-03-04", "2019-03-05", "2019-06-24", "2019-09-11", "2019-09-13",
+    "2019-11-10", "2020-03-10", "2020-03-15", "2020-04-29", "2020-04-29T01:00:00", "2020-05-12", "2020-08-02",
+    "2020-09-03", "2020-09-04")))
 
 
 def _svc(request: Request) -> LoadBalancerService:
@@ -28,7 +35,8 @@ def _svc(request: Request) -> LoadBalancerService:
 async def root(request: Request) -> Response:
     """GET /load-balancer: the versions document (Octavia's root controller)."""
     base = str(request.url).split("?")[0].rstrip("/") + "/"
-    return respond({"versions": [{"id": v, "status": status, "updated": updated,
+    return respond({"versions": [{"id": v, "status": status,
+                                  "updated": updated + ("" if "T" in updated else "T00:00:00") + "Z",
                                   "links": [{"href": base + "v2", "rel": "self"}]}
                                  for v, updated, status in VERSIONS]})
 
@@ -123,6 +131,12 @@ async def batch_members(request: Request) -> Response:
     return no_content(202)
 
 
+async def send_traffic(request: Request) -> Response:
+    """POST /lab/v1/loadbalancers/{lb_id}/traffic: the lab's traffic tool (traffic.py), not an Octavia call."""
+    n, port, client = traffic.parse(await read_json(request))
+    return respond(traffic.send(_svc(request), context_of(request), request.path_params["lb_id"], n, port, client))
+
+
 # ---------------------------------------------------------------------------------------------- quotas
 def _quotas(request: Request) -> LoadBalancerQuotas:
     return LoadBalancerQuotas(_svc(request).cloud)
@@ -156,7 +170,9 @@ async def delete_quota(request: Request) -> Response:
 
 # ---------------------------------------------------------------------------------------------- providers, flavors
 async def list_providers(request: Request) -> Response:
-    return respond({"providers": _svc(request).providers(context_of(request))})
+    fields = [f for v in request.query_params.getlist("fields") for f in v.split(",") if f]
+    found = _svc(request).providers(context_of(request))
+    return respond({"providers": [{k: v for k, v in p.items() if k in fields} if fields else p for p in found]})
 
 
 def capabilities(what: str) -> Endpoint:
@@ -250,3 +266,5 @@ def _lbaas() -> list[Route]:
 routes = [Route("/", root, methods=["GET"]),
           *(Route(f"{version}/lbaas{r.path}", r.endpoint, methods=list(r.methods or ()))
             for version in ("/v2", "/v2.0") for r in _lbaas())]
+# The traffic tool is the lab's, so it lives beside the lab API's routes (and answers in their error style).
+extra_mounts = [("/lab/v1", [Route("/loadbalancers/{lb_id}/traffic", send_traffic, methods=["POST"])])]

@@ -6,6 +6,7 @@ enums, ranges and mandatory fields are 400s with WSME's wording), and the respon
 from __future__ import annotations
 
 import ipaddress
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -77,6 +78,8 @@ def _check(name: str, spec: F, value: Any) -> Any:
     if kind == "enum" and value not in spec.choices:
         raise _bad(name, value, "Value should be one of: " + ", ".join(str(c) for c in spec.choices))
     if kind == "int":
+        if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
+            value = int(value)  # WSME reads an integer attribute from a numeric string too ("80")
         if isinstance(value, bool) or not isinstance(value, int):
             raise _bad(name, value, f"Wrong type. Expected '{int}', got '{type(value)}'")
         if spec.minimum is not None and value < spec.minimum:
@@ -111,9 +114,12 @@ def attributes(obj: Any, key: str, spec: Mapping[str, F]) -> dict[str, Any]:
     unknown = sorted(set(obj) - set(spec))
     if unknown:
         raise BadRequest(f"Unknown attribute for argument {key}: {', '.join(unknown)}")
+    checked = dict(obj)
     for name, field in spec.items():
-        _check(name, field, obj.get(name))
-    return dict(obj)
+        value = _check(name, field, obj.get(name))
+        if name in obj:
+            checked[name] = value
+    return checked
 
 
 def _port(mandatory: bool = False) -> F:

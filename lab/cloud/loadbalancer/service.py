@@ -114,8 +114,9 @@ class LoadBalancerService:
         self.cloud.policy.enforce(ctx, f"os_load-balancer_api:{k.rule}:get_all")
         everyone = self.cloud.policy.allows(ctx, f"os_load-balancer_api:{k.rule}:get_all-global")
         with self.cloud.db.read() as db:
-            if parent_id is not None:
-                self._parent(db, ctx, kind, parent_id)
+            if parent_id is not None:  # another project's pool or policy: 403, as Octavia checks its project
+                parent = self._parent(db, ctx, kind, parent_id)
+                self.cloud.policy.enforce(ctx, f"os_load-balancer_api:{k.rule}:get_all", parent.project_id)
             query = select(k.model).order_by(k.model.created_at, k.model.id)
             if not everyone:
                 query = query.where(k.model.project_id == ctx.project_id)
@@ -193,9 +194,13 @@ def _page(items: list[dict[str, Any]], params: dict[str, list[str]]) -> tuple[li
     reserved = {"fields", "sort", "sort_key", "sort_dir", "limit", "marker", "page_reverse", "project_id",
                 "all_tenants", "all_projects"}
     for name, values in params.items():
+        wanted = values[-1]
+        parents = name[:-3] + "s"  # ?loadbalancer_id= on listeners and pools, ?pool_id= on health monitors
+        if items and name not in items[0] and name.endswith("_id") and isinstance(items[0].get(parents), list):
+            items = [i for i in items if {"id": wanted} in i[parents]]
+            continue
         if name in reserved or not items or name not in items[0]:
             continue
-        wanted = values[-1]
         items = [i for i in items if _text(i.get(name)).lower() == wanted.lower()
                  or (name == "tags" and wanted in (i["tags"] or []))]
     if params.get("project_id"):

@@ -54,6 +54,20 @@ def ensure_agents(svc: NetworkService, db: Session, host: str) -> None:
         agent.started_at = now
 
 
+def availability_zones(db: Session, filters: dict[str, str]) -> list[dict[str, str]]:
+    """Neutron's availability_zone extension: a zone per resource kind its agents serve (DHCP agents:
+    `network`, L3 agents: `router`), `available` while one of them is enabled."""
+    zones: dict[tuple[str, str], bool] = {}
+    for agent in db.scalars(select(Agent).where(Agent.availability_zone.is_not(None))):
+        resource = {DHCP: "network", L3: "router"}.get(agent.agent_type)
+        if resource is not None:
+            key = (str(agent.availability_zone), resource)
+            zones[key] = zones.get(key, False) or bool(agent.admin_state_up)
+    found = [{"name": name, "resource": resource, "state": "available" if up else "unavailable"}
+             for (name, resource), up in sorted(zones.items())]
+    return [z for z in found if all(z.get(k) == v for k, v in filters.items() if k in z)]
+
+
 def enabled(db: Session, agent_type: str) -> bool:
     """Whether the lab's agent of this type works: not every registered one is disabled by an admin."""
     states = list(db.scalars(select(Agent.admin_state_up).where(Agent.agent_type == agent_type)))

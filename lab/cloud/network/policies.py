@@ -182,6 +182,8 @@ RULES: tuple[Rule, ...] = (
     Rule("get_dhcp-networks", ADMIN, "List the networks a DHCP agent hosts.",
          (("GET", f"{AGENT}/dhcp-networks"),)),
     Rule("get_l3-routers", ADMIN, "List the routers an L3 agent hosts.", (("GET", f"{AGENT}/l3-routers"),)),
+    Rule("get_availability_zone", READER, "List the availability zones of the network agents.",
+         (("GET", "/v2.0/availability_zones"),)),
 
     # Network IP availability (neutron/conf/policies/network_ip_availability.py).
     Rule("get_network_ip_availability", ADMIN, "Get the IP availability of networks.",

@@ -118,7 +118,19 @@ def add_port(svc: NetworkService, db: Session, network: Network, project_id: str
     db.flush()
     svc.sync(db, "network", network.id)
     svc.sync(db, "port", port.id)
+    _sync_groups(svc, db, port.id)
     return port
+
+
+def _group_ids(db: Session, port_id: str) -> list[str]:
+    return list(db.scalars(select(PortSecurityGroup.security_group_id).where(PortSecurityGroup.port_id == port_id)))
+
+
+def _sync_groups(svc: NetworkService, db: Session, port_id: str, also: list[str] | None = None) -> None:
+    """A port joining or leaving groups changes what remote-group rules allow: re-send the affected ports."""
+    groups = _group_ids(db, port_id) + (also or [])
+    if groups:
+        sgs.sync_members(svc, db, groups)
 
 
 def _pair(pair: dict[str, Any]) -> dict[str, Any]:
@@ -194,6 +206,7 @@ def update_port(svc: NetworkService, db: Session, ctx: RequestContext, port_id: 
     restricted = [*(["mac_address"] if new_mac else []),
                   *(key for key in ("binding:host_id", "binding:profile") if key in attrs)]
     authorize(svc, ctx, "update_port", target_of(db, port, ctx), restricted)
+    before = _group_ids(db, port.id)  # the groups it leaves change what their remote-group rules allow
     set_binding(db, port.id, attrs)
     for key in ("name", "description", "admin_state_up", "device_id", "device_owner"):
         if key in attrs:
@@ -232,6 +245,7 @@ def update_port(svc: NetworkService, db: Session, ctx: RequestContext, port_id: 
     db.flush()
     svc.sync(db, "network", port.network_id)
     svc.sync(db, "port", port.id)
+    _sync_groups(svc, db, port.id, before)
     return port
 
 
@@ -253,12 +267,15 @@ def remove_port(svc: NetworkService, db: Session, port: Port) -> None:
             svc.sync(db, "router", fip.router_id)
         fip.port_id = fip.fixed_ip_address = fip.router_id = None
         touch(fip, svc.now())
+    groups = _group_ids(db, port.id)
     db.execute(delete(IPAllocation).where(IPAllocation.port_id == port.id))
     db.execute(delete(PortSecurityGroup).where(PortSecurityGroup.port_id == port.id))
     db.delete(port)
     db.flush()
     svc.sync(db, "network", port.network_id)
     svc.sync(db, "port", port.id)
+    if groups:
+        _sync_groups(svc, db, port.id, groups)
 
 
 def fixed_ips(db: Session, port_ids: list[str]) -> dict[str, list[dict[str, str]]]:

@@ -202,6 +202,12 @@ async def router_l3_agents(request: Request) -> Response:
     return respond({"agents": _service(request).agents_hosting(ctx, "router", request.path_params["id"])})
 
 
+async def availability_zones(request: Request) -> Response:
+    """GET /availability_zones (?name, resource, state): the zones of the DHCP and L3 agents."""
+    filters = {k: v for k, v in request.query_params.items() if k in ("name", "resource", "state")}
+    return respond({"availability_zones": _service(request).availability_zones(context_of(request), filters)})
+
+
 async def agent_networks(request: Request) -> Response:
     """GET /agents/{id}/dhcp-networks: the networks a DHCP agent serves (`network list --agent`)."""
     ctx = context_of(request)
@@ -261,6 +267,7 @@ routes = [
     Route("/v2.0/networks/{id:str}/dhcp-agents", network_dhcp_agents, methods=["GET"]),
     Route("/v2.0/routers/{id:str}/l3-agents", router_l3_agents, methods=["GET"]),
     Route("/v2.0/agents/{id:str}/dhcp-networks", agent_networks, methods=["GET"]),
+    Route("/v2.0/availability_zones", availability_zones, methods=["GET"]),
     Route("/v2.0/agents/{id:str}/l3-routers", agent_routers, methods=["GET"]),
     Route("/v2.0/routers/{id:str}/{action:str}", router_action, methods=["PUT"]),
     Route("/v2.0/{collection:str}", list_collection, methods=["GET"]),

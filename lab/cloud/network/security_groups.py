@@ -206,7 +206,20 @@ def create_rule(svc: NetworkService, db: Session, ctx: RequestContext, attrs: di
     db.add(rule)
     touch(group, svc.now())
     db.flush()
+    sync_members(svc, db, [group.id])
     return rule
+
+
+def sync_members(svc: NetworkService, db: Session, group_ids: list[str]) -> None:
+    """Re-send the firewall of every port a change to these groups touches: their members (their rules
+    changed) and the members of groups with a rule naming one of them as remote group (the set of addresses
+    that rule allows changed), as Neutron's agents are told on a rule or membership change."""
+    referring = db.scalars(select(SecurityGroupRule.security_group_id)
+                           .where(SecurityGroupRule.remote_group_id.in_(group_ids)))
+    affected = set(group_ids) | set(referring)
+    for port_id in sorted(set(db.scalars(select(PortSecurityGroup.port_id)
+                                         .where(PortSecurityGroup.security_group_id.in_(affected))))):
+        svc.sync(db, "port", port_id)
 
 
 def get_security_group_or_none(db: Session, ctx: RequestContext, sg_id: str) -> SecurityGroup | None:
@@ -234,6 +247,8 @@ def delete_rule(svc: NetworkService, db: Session, ctx: RequestContext, rule_id: 
     db.delete(rule)
     if group is not None:
         touch(group, svc.now())
+        db.flush()
+        sync_members(svc, db, [group.id])
 
 
 def resolve(db: Session, project_id: str, name_or_id: str) -> SecurityGroup | None:

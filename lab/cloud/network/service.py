@@ -117,6 +117,7 @@ EXTENSIONS: tuple[tuple[str, str, str], ...] = (
     ("sorting", "Sorting support", "Extension that indicates that sorting is enabled."),
     ("binding", "Port Binding", "Expose port bindings of a virtual port to external application"),
     ("agent", "agent", "The agent management extension."),
+    ("availability_zone", "Availability Zone", "The availability zone extension."),
     ("dhcp_agent_scheduler", "DHCP Agent Scheduler", "Schedule networks among dhcp agents"),
     ("l3_agent_scheduler", "L3 Agent Scheduler", "Schedule routers among l3 agents"),
     ("rbac-policies", "RBAC Policies", "Allows creation and modification of policies that control tenant access "
@@ -218,10 +219,16 @@ class NetworkService:
 
     def recover(self) -> None:
         """At every start the driver is brought in step with what the database says: one sync job per network,
-        router and port (idempotent), run by the worker once it starts."""
+        router and port (idempotent), and per object the driver made that has no row any more, run by the
+        worker once it starts."""
+        driver = self.driver
+        made = {"network": driver.list_networks(), "router": driver.list_routers(), "port": driver.list_ports()}
         with self.db.write() as db:
             for kind, model in (("network", Network), ("router", Router), ("port", Port)):
-                for object_id in db.scalars(select(model.id)):
+                rows = set(db.scalars(select(model.id)))
+                # What the driver still holds for a row deleted while it was down goes too (the job finds no
+                # row and deletes): a real driver's bridges and namespaces must not outlive their resources.
+                for object_id in sorted(rows | set(made[kind])):
                     self.sync(db, kind, object_id)
 
     @property
@@ -457,6 +464,13 @@ class NetworkService:
         with self.db.read() as db:
             rows = (agents.hosting_network if kind == "network" else agents.hosting_router)(self, db, ctx, object_id)
             return agents.render(self, db, rows)
+
+    def availability_zones(self, ctx: RequestContext, filters: dict[str, str]) -> list[dict[str, str]]:
+        """`GET /availability_zones` (`availability zone list --network`, openstacksdk's
+        `network.availability_zones()`), filtered by name, resource or state."""
+        authorize(self, ctx, "get_availability_zone", {"project_id": ctx.project_id})
+        with self.db.read() as db:
+            return agents.availability_zones(db, filters)
 
     def hosted_by_agent(self, ctx: RequestContext, agent_id: str, kind: str) -> list[dict[str, Any]]:
         """`GET /agents/{id}/dhcp-networks` (kind "networks") or `/agents/{id}/l3-routers` (kind "routers")."""

@@ -48,11 +48,14 @@ def network_spec(db: Session, network_id: str) -> NetworkSpec | None:
     segment = db.scalar(select(NetworkSegment).where(NetworkSegment.network_id == network_id))
     subnets = list(db.scalars(select(Subnet).where(Subnet.network_id == network_id).order_by(Subnet.created_at)))
     dhcp_subnets = {s.id for s in subnets if s.enable_dhcp}
-    hosts = [DhcpHost(mac, ip, port_id) for mac, ip, port_id, subnet_id in db.execute(
-        select(Port.mac_address, IPAllocation.ip_address, Port.id, IPAllocation.subnet_id)
-        .join(IPAllocation, IPAllocation.port_id == Port.id)
-        .where(Port.network_id == network_id, Port.device_owner != DEVICE_OWNER_DHCP)
-        .order_by(IPAllocation.id)) if subnet_id in dhcp_subnets]
+    hosts: list[DhcpHost] = []
+    dhcp_ports: list[DhcpHost] = []
+    for mac, ip, port_id, subnet_id, owner in db.execute(
+            select(Port.mac_address, IPAllocation.ip_address, Port.id, IPAllocation.subnet_id, Port.device_owner)
+            .join(IPAllocation, IPAllocation.port_id == Port.id)
+            .where(Port.network_id == network_id).order_by(IPAllocation.id)):
+        if subnet_id in dhcp_subnets:
+            (dhcp_ports if owner == DEVICE_OWNER_DHCP else hosts).append(DhcpHost(mac, ip, port_id))
     return NetworkSpec(
         id=network.id, mtu=network.mtu, network_type=segment.network_type if segment else "local",
         physical_network=(segment.physical_network or None) if segment else None,
@@ -61,7 +64,7 @@ def network_spec(db: Session, network_id: str) -> NetworkSpec | None:
         subnets=tuple(SubnetSpec(s.id, s.cidr, s.gateway_ip, s.enable_dhcp, tuple(s.dns_nameservers or []),
                                  tuple((r["destination"], r["nexthop"]) for r in s.host_routes or []))
                       for s in subnets),
-        dhcp_hosts=tuple(hosts))
+        dhcp_hosts=tuple(hosts), dhcp_ports=tuple(dhcp_ports))
 
 
 def _router_ports(db: Session, port_ids: list[str]) -> list[RouterPortSpec]:
@@ -70,7 +73,9 @@ def _router_ports(db: Session, port_ids: list[str]) -> list[RouterPortSpec]:
             select(Port, IPAllocation, Subnet).join(IPAllocation, IPAllocation.port_id == Port.id)
             .join(Subnet, Subnet.id == IPAllocation.subnet_id).where(Port.id.in_(port_ids))
             .order_by(Port.created_at, IPAllocation.id)):
-        out.append(RouterPortSpec(port.id, port.network_id, port.mac_address, alloc.ip_address, subnet.cidr))
+        network = db.get(Network, port.network_id)
+        out.append(RouterPortSpec(port.id, port.network_id, port.mac_address, alloc.ip_address, subnet.cidr,
+                                  subnet.gateway_ip, network.mtu if network is not None else 1500))
     return out
 
 

@@ -32,6 +32,7 @@ import logging
 import secrets
 import string
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
@@ -41,8 +42,8 @@ from lab.cloud import worker
 from lab.cloud.context import RequestContext
 from lab.cloud.orchestration import template as hot
 from lab.cloud.orchestration.internal import ApiError, InternalAPI
-from lab.cloud.orchestration.models import Stack, StackEvent, StackResource
-from lab.cloud.orchestration.resources import TYPES, Res, ResourceFailed
+from lab.cloud.orchestration.models import Stack, StackBackup, StackEvent, StackResource
+from lab.cloud.orchestration.resources import TYPES, Res, ResourceFailed, WaitCondition
 from lab.cloud.worker import Jobs, JobSpec
 
 if TYPE_CHECKING:
@@ -51,6 +52,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 STEP = "orchestration.stack"
 GROUP = "OS::Heat::ResourceGroup"
+WAIT = "OS::Heat::WaitCondition"
+HANDLE = "OS::Heat::WaitConditionHandle"
+WALKS = ("SUSPEND", "RESUME", "CHECK")  # actions that visit each resource once, changing no definition
+WALK_MARK = "_walk"  # in a resource's data while a walk has still to visit it (set when the action starts)
+ADOPT_MARK = "_adopt"  # in a resource's data while an adopt has still to take it over
 STEP_DELAY = 0.2  # lab seconds between two steps of a stack still in progress
 MAX_ROUNDS = 50  # passes within one step while resources complete at once (networks, keys, values)
 JOBS: Jobs = {}
@@ -95,10 +101,48 @@ def owner(stack: Stack) -> RequestContext:
                           project_name=stack.project_name, roles=tuple(stack.roles or ("member",)))
 
 
-def as_res(row: StackResource, stack: Stack) -> Res:
+def as_res(row: StackResource, stack: Stack, now: datetime | None = None) -> Res:
     return Res(name=row.name, physical_id=row.physical_id, data=dict(row.data or {}),
                physical_name=str((row.data or {}).get("physical_name") or physical_name(stack.name, row.name)),
-               project_id=stack.project_id)
+               project_id=stack.project_id, now=now)
+
+
+def adopt_rows(db: Session, cloud: Cloud, stack: Stack, resources: dict[str, Any]) -> None:
+    """The resources of an abandoned stack's data, recorded for an ADOPT to take over (their physical ids and
+    data kept; a ResourceGroup's members go to its nested stack when it is made)."""
+    now = cloud.clock.now()
+    for name, entry in resources.items():
+        if not isinstance(entry, dict) or not entry.get("resource_id"):
+            continue
+        data = dict(entry.get("resource_data") or {})
+        data[ADOPT_MARK] = True
+        if entry.get("resources"):
+            data["_adopt_nested"] = entry["resources"]
+        db.add(StackResource(stack_id=stack.id, name=str(name), type=str(entry.get("type") or ""),
+                             physical_id=str(entry["resource_id"]), action="INIT", status="COMPLETE",
+                             data=data, created_at=now, requires=[], generation=0))
+
+
+def backup(db: Session, stack: Stack) -> None:
+    """Keep what the stack is now, before an update changes it (what a cancel or a rollback goes back to)."""
+    kept = db.get(StackBackup, stack.id)
+    if kept is None:
+        kept = StackBackup(stack_id=stack.id)
+        db.add(kept)
+    kept.template, kept.environment, kept.files = stack.template, stack.environment, stack.files
+    kept.parameters, kept.rolling_back = stack.parameters, False
+
+
+def start_rollback(db: Session, cloud: Cloud, stack: Stack, reason: str) -> bool:
+    """An update goes back to what the stack was (ROLLBACK_IN_PROGRESS); False when nothing was kept."""
+    kept = db.get(StackBackup, stack.id)
+    if kept is None:
+        return False
+    stack.template, stack.environment, stack.files = kept.template, kept.environment, kept.files
+    stack.parameters, kept.rolling_back = kept.parameters, True
+    stack.generation += 1
+    set_stack(db, cloud, stack, "ROLLBACK", "IN_PROGRESS", reason)
+    return True
 
 
 # ------------------------------------------------------------------------------------------ the template
@@ -197,11 +241,25 @@ class Engine:
         if stack is None or stack.status != "IN_PROGRESS" or stack.deleted_at is not None:
             return
         self.api = InternalAPI(self.cloud, owner(stack))
-        finished = self.converge(stack) if stack.action in ("CREATE", "UPDATE") else self.teardown(stack)
+        if stack.action in ("CREATE", "UPDATE", "ADOPT") or (stack.action == "ROLLBACK" and self.rolling_back()):
+            finished = self.converge(stack)
+        elif stack.action in WALKS:
+            finished = self.walk(stack)
+        else:
+            finished = self.teardown(stack)
         if not finished:
             with self.cloud.db.write() as db:
                 if db.get(Stack, self.stack_id) is not None:
                     schedule(db, self.cloud, self.stack_id, STEP_DELAY, self.job_id)
+
+    def rolling_back(self) -> bool:
+        """Whether this ROLLBACK converges back to the kept template (an update's) rather than tearing down."""
+        with self.cloud.db.read() as db:
+            kept = db.get(StackBackup, self.stack_id)
+            return kept is not None and kept.rolling_back
+
+    def now(self) -> datetime:
+        return self.cloud.clock.now()
 
     # -- writing
     def save(self, row: StackResource, action: str, status: str, reason: str = "state changed",
@@ -287,6 +345,8 @@ class Engine:
         if kind is None:
             raise hot.ValidationFailed(f"The Resource Type ({definition['type']}) could not be found.")
         props = kind.validate(name, hot.evaluate(definition.get("properties") or {}, plan.scope))
+        if (row.data or {}).get(ADOPT_MARK):
+            return self.adopt(stack, row, kind.name, props, requires, gen)
         replace = row.physical_id is not None and (
             row.type != kind.name or row.status == "FAILED"
             or any(props.get(k) != (row.properties or {}).get(k) and not p.update for k, p in kind.props.items()))
@@ -295,8 +355,11 @@ class Engine:
                    "data": {k: v for k, v in (row.data or {}).items() if k != "_replaced"}} if replace else None
             self.save(row, "CREATE", "IN_PROGRESS", type=kind.name, properties=props, requires=requires,
                       generation=gen)
-            res = as_res(row, stack)
+            res = as_res(row, stack, self.now())
             physical = self.create(stack, row, kind.name, res, props)
+            if kind.name == HANDLE:
+                res.data["endpoint"] = f"{self.cloud.settings.endpoint}/heat-api/v1/{stack.project_id}/stacks/" \
+                                       f"{stack.name}/{stack.id}/resources/{row.name}/signal"
             data = {**res.data, **({"_replaced": old} if old else {})}
             self.save(row, "CREATE", "IN_PROGRESS", event=False, physical_id=physical, data=data)
             self.poll(stack, row)
@@ -306,7 +369,7 @@ class Engine:
                       generation=gen)
             return row
         self.save(row, "UPDATE", "IN_PROGRESS", generation=gen, requires=requires)
-        res = as_res(row, stack)
+        res = as_res(row, stack, self.now())
         if kind.name == GROUP:
             self.group_update(stack, row, props)
         else:
@@ -315,6 +378,38 @@ class Engine:
         self.poll(stack, row)
         return row
 
+    def adopt(self, stack: Stack, row: StackResource, type_name: str, props: dict[str, Any], requires: list[str],
+              gen: int) -> StackResource:
+        """Take over the abandoned physical resource as it is (Heat's ADOPT): nothing is called."""
+        data = {k: v for k, v in (row.data or {}).items() if k != ADOPT_MARK}
+        if type_name == GROUP:
+            nested = data.pop("_adopt_nested", None) or {}
+            with self.cloud.db.write() as db:
+                child = db.get(Stack, row.physical_id)
+                if child is None or child.deleted_at is not None:  # made again, adopting its members
+                    row.physical_id = self.group_create(stack, row, props, as_res(row, stack), nested)
+        self.save(row, "ADOPT", "IN_PROGRESS", type=type_name, properties=props, requires=requires, generation=gen,
+                  data=data, physical_id=row.physical_id)
+        if type_name == GROUP:
+            return row
+        self.save(row, "ADOPT", "COMPLETE")
+        return row
+
+    def wait_ready(self, stack: Stack, row: StackResource) -> bool:
+        """An OS::Heat::WaitCondition: its handle's signals against its count and deadline."""
+        handle_ref = (row.properties or {}).get("handle")
+        with self.cloud.db.read() as db:
+            handles = list(db.scalars(select(StackResource).where(StackResource.stack_id == stack.id,
+                                                                  StackResource.type == HANDLE)))
+        handle = next((h for h in handles if h.physical_id == handle_ref or h.name == handle_ref), None)
+        if handle is None:
+            raise ResourceFailed("EntityNotFound", f"The Resource ({handle_ref}) could not be found.")
+        signals = (handle.data or {}).get("signals") or {}
+        if not WaitCondition.verdict(row.data or {}, signals, self.now()):
+            return False
+        row.data = {**(row.data or {}), "signals": signals}
+        return True
+
     def create(self, stack: Stack, row: StackResource, type_name: str, res: Res, props: dict[str, Any]) -> str:
         if type_name == GROUP:
             return self.group_create(stack, row, props, res)
@@ -322,8 +417,13 @@ class Engine:
 
     def poll(self, stack: Stack, row: StackResource) -> bool:
         """Check a resource in progress; True when it completed now."""
-        res = as_res(row, stack)
-        done = self.group_ready(row) if row.type == GROUP else TYPES[row.type].ready(self.api, res)
+        res = as_res(row, stack, self.now())
+        if row.type == GROUP:
+            done = self.group_ready(row)
+        elif row.type == WAIT:
+            done = self.wait_ready(stack, row)
+        else:
+            done = TYPES[row.type].ready(self.api, res)
         if not done:
             return False
         old = (row.data or {}).get("_replaced")
@@ -362,7 +462,95 @@ class Engine:
                 entry["output_value"], entry["output_error"] = None, str(exc)
             outputs.append(entry)
         self.finish(action, "COMPLETE", f"Stack {action} completed successfully", outputs=outputs)
+        self.end_rollback()
         return True
+
+    # -- walks: SUSPEND (dependents first), RESUME and CHECK (dependencies first)
+    def walk(self, stack: Stack) -> bool:
+        action = stack.action
+        _, rows = self.load()
+        try:
+            names = [n for n in order(plan_of(stack).requires) if n in rows]
+        except hot.ValidationFailed:
+            names = []
+        names += sorted(n for n in rows if n not in names)
+        if action == "SUSPEND":
+            names.reverse()
+        for _round in range(MAX_ROUNDS):
+            progressed = False
+            for name in names:
+                row = rows[name]
+                if WALK_MARK not in (row.data or {}):
+                    continue
+                if action == "SUSPEND":
+                    first = [r for r in rows.values() if name in (r.requires or [])]
+                else:
+                    first = [rows[d] for d in row.requires or [] if d in rows]
+                if any(WALK_MARK in (r.data or {}) for r in first):
+                    continue
+                try:
+                    done = self.visit(stack, row, action)
+                except (ApiError, ResourceFailed) as exc:
+                    reason = _reason(exc, name)
+                    self.save(row, action, "FAILED", reason, data=_unmarked(row))
+                    if action != "CHECK":  # a check goes on with the others; a suspend or resume stops
+                        self.unmark(rows)
+                        self.finish(action, "FAILED", f"Resource {action} failed: {reason}")
+                        return True
+                    progressed = True
+                    continue
+                if done:
+                    self.save(row, action, "COMPLETE", data=_unmarked(row))
+                    progressed = True
+            if not any(WALK_MARK in (r.data or {}) for r in rows.values()):
+                failed = [r for r in rows.values() if r.action == action and r.status == "FAILED"]
+                if failed:
+                    self.finish(action, "FAILED", f"Resource {action} failed: {failed[0].status_reason}")
+                else:
+                    self.finish(action, "COMPLETE", f"Stack {action} completed successfully")
+                return True
+            if not progressed:
+                return False
+        return False
+
+    def visit(self, stack: Stack, row: StackResource, action: str) -> bool:
+        """Start (or poll) the action on one resource; True when it is done."""
+        res = as_res(row, stack, self.now())
+        started = row.action == action and row.status == "IN_PROGRESS"
+        if row.type == GROUP:
+            if not started:
+                self.save(row, action, "IN_PROGRESS")
+                with self.cloud.db.write() as db:
+                    child = db.get(Stack, row.physical_id) if row.physical_id else None
+                    if child is not None:
+                        mark_walk(db, self.cloud, child, action)
+                return False
+            with self.cloud.db.read() as db:
+                child = db.get(Stack, row.physical_id) if row.physical_id else None
+            if child is None or child.status == "COMPLETE":
+                return True
+            if child.status == "FAILED":
+                raise ResourceFailed("ResourceFailure", child.status_reason)
+            return False
+        kind = TYPES[row.type]
+        if started:
+            return kind.action_done(self.api, res, action)
+        self.save(row, action, "IN_PROGRESS")
+        if row.physical_id is None:
+            return True
+        if action == "CHECK":
+            kind.check(self.api, res)
+            return True
+        (kind.suspend if action == "SUSPEND" else kind.resume)(self.api, res)
+        return kind.action_done(self.api, res, action)
+
+    def unmark(self, rows: dict[str, StackResource]) -> None:
+        for row in rows.values():
+            if WALK_MARK in (row.data or {}):
+                with self.cloud.db.write() as db:
+                    stored = db.get(StackResource, row.id)
+                    if stored is not None:
+                        stored.data = _unmarked(stored)
 
     def fail(self, stack: Stack, reason: str, rows: dict[str, StackResource]) -> None:
         for row in rows.values():
@@ -374,7 +562,21 @@ class Engine:
             with self.cloud.db.write() as db:
                 schedule(db, self.cloud, stack.id, STEP_DELAY, self.job_id)
             return
+        if stack.action == "UPDATE" and not stack.disable_rollback:
+            self.finish(stack.action, "FAILED", reason)
+            with self.cloud.db.write() as db:
+                stored = db.get(Stack, stack.id)
+                if stored is not None and start_rollback(db, self.cloud, stored, reason):
+                    schedule(db, self.cloud, stack.id, STEP_DELAY, self.job_id)
+            return
         self.finish(stack.action, "FAILED", reason)
+        self.end_rollback()
+
+    def end_rollback(self) -> None:
+        with self.cloud.db.write() as db:
+            kept = db.get(StackBackup, self.stack_id)
+            if kept is not None and kept.rolling_back:
+                kept.rolling_back = False
 
     # -- functions' view of the resources
     def bind(self, stack: Stack, plan: Plan, rows: dict[str, StackResource]) -> None:
@@ -479,7 +681,8 @@ class Engine:
         members = {str(i): hot._substitute(definition, {index_var: str(i)}) for i in range(max(0, props["count"]))}
         return {"heat_template_version": "2015-04-30", "resources": members}
 
-    def group_create(self, stack: Stack, row: StackResource, props: dict[str, Any], res: Res) -> str:
+    def group_create(self, stack: Stack, row: StackResource, props: dict[str, Any], res: Res,
+                     adopted: dict[str, Any] | None = None) -> str:
         if not isinstance(props["resource_def"].get("type"), str):
             raise ResourceFailed("StackValidationFailed", "resource_def: type is required")
         with self.cloud.db.write() as db:
@@ -488,11 +691,13 @@ class Engine:
                           user_id=stack.user_id, user_name=stack.user_name, project_name=stack.project_name,
                           roles=list(stack.roles or []), parent_id=stack.id, parent_resource=row.name,
                           template=self.group_template(props), environment={}, files={}, parameters={},
-                          disable_rollback=True, generation=1, created_at=now, action="CREATE",
+                          disable_rollback=True, generation=1, created_at=now, action="ADOPT" if adopted else "CREATE",
                           status="IN_PROGRESS", status_reason="Stack CREATE started")
             db.add(child)
             db.flush()
-            add_event(db, self.cloud, child, "CREATE", "IN_PROGRESS", "Stack CREATE started")
+            if adopted:
+                adopt_rows(db, self.cloud, child, adopted)
+            add_event(db, self.cloud, child, child.action, "IN_PROGRESS", f"Stack {child.action} started")
             schedule(db, self.cloud, child.id)
         res.data["nested_name"] = child.name
         return child.id
@@ -570,6 +775,18 @@ class Engine:
                 return None
             return {n: member_attr(n, str(path[0])) for n in names}
         return hot._path([member_attr(n, attribute) for n in names], path)
+
+
+def _unmarked(row: StackResource) -> dict[str, Any]:
+    return {k: v for k, v in (row.data or {}).items() if k != WALK_MARK}
+
+
+def mark_walk(db: Session, cloud: Cloud, stack: Stack, action: str) -> None:
+    """Start a SUSPEND, RESUME or CHECK of the stack: every resource is marked to be visited, a step queued."""
+    for row in db.scalars(select(StackResource).where(StackResource.stack_id == stack.id)):
+        row.data = {**(row.data or {}), WALK_MARK: action}
+    set_stack(db, cloud, stack, action, "IN_PROGRESS", f"Stack {action} started")
+    schedule(db, cloud, stack.id)
 
 
 def _reason(exc: Exception, resource: str) -> str:

@@ -76,3 +76,16 @@ class StackEvent(Base):
     status: Mapped[str] = mapped_column(String(32))
     reason: Mapped[str] = mapped_column(Text, default="")
     time: Mapped[datetime]
+
+
+class StackBackup(Base):
+    """What a stack was before its update in progress (Heat's previous raw template): a cancelled update, or a
+    failed one with rollback enabled, converges back to it. `rolling_back` marks the rollback under way."""
+
+    __tablename__ = "heat_stack_backups"
+    stack_id: Mapped[str] = mapped_column(ForeignKey("heat_stacks.id", ondelete="CASCADE"), primary_key=True)
+    template: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    environment: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    files: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    parameters: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    rolling_back: Mapped[bool] = mapped_column(default=False)

@@ -3,6 +3,7 @@
 from lab.cloud.orchestration.engine import JOBS
 from lab.cloud.orchestration.policies import RULES
 from lab.cloud.orchestration.quotas import RESOURCES
+from lab.cloud.orchestration.tempest import TEMPEST
 from lab.cloud.plugin import CatalogEntry, Plugin, ServiceSpec
 
 PLUGIN = Plugin(
@@ -13,4 +14,5 @@ PLUGIN = Plugin(
     policies=RULES,
     quotas=RESOURCES,
     jobs=JOBS,
+    tempest=TEMPEST,
 )

@@ -10,10 +10,12 @@ whether a delete finished. OS::Heat::ResourceGroup is a nested stack, run by the
 from __future__ import annotations
 
 import base64
+import json
 import re
 import secrets
 import string
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from lab.cloud.orchestration.internal import ApiError, InternalAPI
@@ -50,6 +52,7 @@ class Res:
     data: dict[str, Any]
     physical_name: str  # Heat's <stack>-<resource>-<random> name for things with a name
     project_id: str
+    now: datetime | None = None  # the lab's clock, for the types that wait (TestResource, WaitCondition)
 
 
 class Kind:
@@ -75,6 +78,22 @@ class Kind:
 
     def show(self, api: InternalAPI, res: Res) -> Any:
         return {}
+
+    # -- stack actions (suspend, resume, check): most types have nothing to suspend and are checked by a show
+    def suspend(self, api: InternalAPI, res: Res) -> None:
+        """Start suspending what the resource made."""
+
+    def resume(self, api: InternalAPI, res: Res) -> None:
+        """Start resuming what the resource made."""
+
+    def action_done(self, api: InternalAPI, res: Res, action: str) -> bool:
+        """Whether a SUSPEND or RESUME started on it finished."""
+        return True
+
+    def check(self, api: InternalAPI, res: Res) -> None:
+        """Heat's CHECK: the physical resource is still there as made (an ApiError or ResourceFailed if not)."""
+        if res.physical_id is not None:
+            self.show(api, res)
 
     def attribute(self, api: InternalAPI, res: Res, name: str) -> Any:
         body = self.show(api, res)
@@ -350,6 +369,25 @@ class Server(Kind):
 
     def show(self, api: InternalAPI, res: Res) -> Any:
         return api.get(f"{NOVA}/servers/{res.physical_id}")["server"]
+
+    def suspend(self, api: InternalAPI, res: Res) -> None:
+        if self.show(api, res)["status"] != "SUSPENDED":
+            api.post(f"{NOVA}/servers/{res.physical_id}/action", {"suspend": None})
+
+    def resume(self, api: InternalAPI, res: Res) -> None:
+        if self.show(api, res)["status"] == "SUSPENDED":
+            api.post(f"{NOVA}/servers/{res.physical_id}/action", {"resume": None})
+
+    def action_done(self, api: InternalAPI, res: Res, action: str) -> bool:
+        status = self.show(api, res)["status"]
+        if status == "ERROR":
+            raise ResourceFailed("ResourceInError", f"Went to status ERROR during {action}")
+        return bool(status == ("SUSPENDED" if action == "SUSPEND" else "ACTIVE"))
+
+    def check(self, api: InternalAPI, res: Res) -> None:
+        status = self.show(api, res)["status"]
+        if status != "ACTIVE":
+            raise ResourceFailed("Error", f"'Status' not in expected value ACTIVE: the server is {status}")
 
     def attribute(self, api: InternalAPI, res: Res, name: str) -> Any:
         server = self.show(api, res)
@@ -791,8 +829,151 @@ class ResourceGroup(Kind):
                   "show": "Detailed information about resource."}
 
 
+# ------------------------------------------------------------------------- signals, waits and tests
+class WaitConditionHandle(Kind):
+    """Receives the signals a WaitCondition waits for (`openstack stack resource signal`, or a POST to its
+    `endpoint`): each is kept in the handle's data, by id, as Heat keeps them in its metadata."""
+
+    name = "OS::Heat::WaitConditionHandle"
+    description = "Resource for managing instance signals."
+    props = {"signal_transport": Prop("string", default="TOKEN_SIGNAL")}
+    attributes = {"token": "Token for stack-user which can be used for signalling handle (not issued here).",
+                  "endpoint": "Endpoint/url which can be used for signalling handle.",
+                  "curl_cli": "Convenience attribute, provides curl CLI command prefix (needs the token).",
+                  "signal": "JSON serialized map that includes the endpoint and/or other attributes."}
+    TRANSPORTS = ("CFN_SIGNAL", "TEMP_URL_SIGNAL", "HEAT_SIGNAL", "NO_SIGNAL", "ZAQAR_SIGNAL", "TOKEN_SIGNAL")
+
+    def create(self, api: InternalAPI, res: Res, props: dict[str, Any]) -> str:
+        if props["signal_transport"] not in self.TRANSPORTS:
+            raise ResourceFailed("StackValidationFailed", f'"{props["signal_transport"]}" is not an allowed value '
+                                 f"{list(self.TRANSPORTS)}")
+        res.data.setdefault("signals", {})
+        return res.physical_name
+
+    def delete(self, api: InternalAPI, res: Res) -> None:
+        pass
+
+    def attribute(self, api: InternalAPI, res: Res, name: str) -> Any:
+        endpoint = res.data.get("endpoint")
+        if name == "endpoint":
+            return endpoint
+        if name == "signal":
+            return json.dumps({"alarm_url": endpoint}) if endpoint else None
+        return None  # token, curl_cli: no stack-user token is issued (signal as the owner instead)
+
+    @staticmethod
+    def signal(data: dict[str, Any], details: Any) -> dict[str, Any]:
+        """Heat's HeatWaitConditionHandle.handle_signal: the signal normalised, or ValueError."""
+        signals: dict[str, Any] = dict(data.get("signals") or {})
+        if details is None or details == {}:
+            details = {}
+        if not isinstance(details, dict):
+            raise ValueError("Metadata format invalid")
+        status = details.get("status", "SUCCESS")
+        if status not in ("SUCCESS", "FAILURE"):
+            raise ValueError("Metadata format invalid")
+        unique = str(details.get("id") or len(signals) + 1)
+        signals[unique] = {"status": status, "reason": details.get("reason") or f"Signal {unique} received",
+                           "data": details.get("data")}
+        return signals
+
+
+class WaitCondition(Kind):
+    """Completes when its handle got `count` SUCCESS signals; fails at a FAILURE signal or after `timeout`
+    seconds of the lab's clock (the engine reads the handle's signals, engine.py)."""
+
+    name = "OS::Heat::WaitCondition"
+    description = "Resource for handling signals received by WaitConditionHandle."
+    props = {"handle": Prop("string", required=True), "timeout": Prop("number", required=True),
+             "count": Prop("integer", default=1, update=True)}
+    attributes = {"data": "JSON string containing data associated with wait condition signals sent to the handle."}
+
+    def validate(self, resource: str, props: dict[str, Any]) -> dict[str, Any]:
+        out = super().validate(resource, props)
+        timeout = out.get("timeout")
+        if isinstance(timeout, float) and not 1 <= timeout <= 43200:
+            raise ValidationFailed(f"Property error: resources.{resource}.properties.timeout: {timeout:g} is out "
+                                   f"of range (min: 1, max: 43200)")
+        return out
+
+    def create(self, api: InternalAPI, res: Res, props: dict[str, Any]) -> str:
+        assert res.now is not None
+        res.data["deadline"] = (res.now + timedelta(seconds=float(props["timeout"]))).isoformat()
+        res.data["count"] = int(props["count"])
+        return res.physical_name
+
+    def delete(self, api: InternalAPI, res: Res) -> None:
+        pass
+
+    @staticmethod
+    def verdict(data: dict[str, Any], signals: dict[str, Any], now: datetime) -> bool:
+        """True when enough SUCCESS signals came; ResourceFailed at a FAILURE or past the deadline."""
+        failures = [s.get("reason") or "" for s in signals.values() if s.get("status") == "FAILURE"]
+        if failures:
+            raise ResourceFailed("WaitConditionFailure", ";".join(failures))
+        successes = sum(1 for s in signals.values() if s.get("status") == "SUCCESS")
+        if successes >= int(data.get("count", 1)):
+            return True
+        if now >= datetime.fromisoformat(str(data["deadline"])):
+            raise ResourceFailed("WaitConditionTimeout", f"{successes} of {data.get('count', 1)} received")
+        return False
+
+    def attribute(self, api: InternalAPI, res: Res, name: str) -> Any:
+        if name != "data":
+            return None
+        return json.dumps({k: v.get("data") for k, v in (res.data.get("signals") or {}).items()})
+
+
+class TestResource(Kind):
+    """Heat's OS::Heat::TestResource (what heat-tempest-plugin's templates use): its `value` is its `output`
+    attribute; it can wait (lab seconds) and fail on purpose."""
+
+    name = "OS::Heat::TestResource"
+    description = "A resource which stores the string value that was provided."
+    props = {"value": Prop("string", default="test_string", update=True),
+             "update_replace": Prop("boolean", default=False, update=True),
+             "update_replace_value": Prop("string"),
+             "fail": Prop("boolean", default=False, update=True),
+             "client_name": Prop("string", default=""), "entity_name": Prop("string", default=""),
+             "wait_secs": Prop("number", default=0, update=True),
+             "action_wait_secs": Prop("map", update=True),
+             "attr_wait_secs": Prop("number", default=0, update=True),
+             "constraint_prop_secs": Prop("number", default=0)}
+    attributes = {"output": "The string that was stored. This value is also available by referencing the "
+                            "resource."}
+
+    def _wait(self, res: Res, props: dict[str, Any], action: str) -> None:
+        if props.get("fail"):
+            raise ResourceFailed("ResourceInError", "Test Resource failed oops")
+        seconds = float((props.get("action_wait_secs") or {}).get(action.lower(), props.get("wait_secs") or 0))
+        assert res.now is not None
+        res.data["until"] = (res.now + timedelta(seconds=seconds)).isoformat()
+
+    def create(self, api: InternalAPI, res: Res, props: dict[str, Any]) -> str:
+        res.data["value"] = props["value"]
+        self._wait(res, props, "create")
+        return res.physical_name
+
+    def update(self, api: InternalAPI, res: Res, old: dict[str, Any], new: dict[str, Any]) -> None:
+        res.data["value"] = new["value"]
+        self._wait(res, new, "update")
+
+    def ready(self, api: InternalAPI, res: Res) -> bool:
+        until = res.data.get("until")
+        return until is None or res.now is None or res.now >= datetime.fromisoformat(str(until))
+
+    def delete(self, api: InternalAPI, res: Res) -> None:
+        pass
+
+    def attribute(self, api: InternalAPI, res: Res, name: str) -> Any:
+        return res.data.get("value") if name in ("output", "show") else None
+
+
+SIGNALLED = {WaitConditionHandle.name}  # the types that take signals (the others answer Heat's 400)
+
 TYPES: dict[str, Kind] = {kind.name: kind for kind in (
-    RandomString(), Value(), ResourceGroup(), KeyPair(), Server(), Net(), Subnet(), Port(), Router(),
+    RandomString(), Value(), ResourceGroup(), WaitConditionHandle(), WaitCondition(), TestResource(),
+    KeyPair(), Server(), Net(), Subnet(), Port(), Router(),
     RouterInterface(), FloatingIP(), FloatingIPAssociation(), SecurityGroup(), SecurityGroupRule(), Volume(),
     VolumeAttachment())}
 

@@ -18,7 +18,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from lab.cloud.context import RequestContext
-from lab.cloud.errors import Forbidden, NotFound
+from lab.cloud.errors import BadRequest, Forbidden, MethodNotAllowed, NotFound
 from lab.cloud.http import (
     cloud_of,
     context_of,
@@ -38,7 +38,7 @@ from lab.cloud.orchestration.resources import TYPES
 from lab.cloud.orchestration.service import OrchestrationService
 
 # The words after /stacks/{name}/ that are a lookup with a path, not a stack id.
-LOOKUP_PATHS = {"resources", "events", "template", "outputs", "environment", "files", "actions"}
+LOOKUP_PATHS = {"resources", "events", "template", "outputs", "environment", "files", "actions", "abandon"}
 
 
 def _service(request: Request) -> OrchestrationService:
@@ -126,8 +126,10 @@ async def create_stack(request: Request) -> Response:
     ctx = _ctx(request)
     body = await _body(request)
     stack = await run_in_threadpool(_service(request).create_stack, ctx, body)
-    return respond({"stack": {"id": stack.id, "links": [{"href": schemas.stack_url(_base(request), stack),
-                                                         "rel": "self"}]}}, 201)
+    url = schemas.stack_url(_base(request), stack)
+    response = respond({"stack": {"id": stack.id, "links": [{"href": url, "rel": "self"}]}}, 201)
+    response.headers["Location"] = url  # Heat's StackSerializer sets it (heat-tempest-plugin follows it)
+    return response
 
 
 async def preview_stack(request: Request) -> Response:
@@ -154,11 +156,15 @@ async def lookup(request: Request) -> Response:
 
 
 async def stack_or_lookup(request: Request) -> Response:
-    """/stacks/{name}/{id} (show, update, delete), or /stacks/{name}/resources & co (a lookup)."""
+    """/stacks/{name}/{id} (show, update, delete), or /stacks/{name}/resources & co (a lookup, any method:
+    heatclient sends POST /stacks/{name}/actions and DELETE /stacks/{name}/abandon and follows the 302)."""
     keyword = request.path_params["stack_id"]
     if keyword in LOOKUP_PATHS:
         request.path_params["path"] = keyword
         return await lookup(request)
+    if request.method == "POST":  # only /stacks/{name}/actions (a lookup, followed with its method by heatclient)
+        raise MethodNotAllowed("The server could not comply with the request since it is either malformed or "
+                               "otherwise incorrect.")
     if request.method == "GET":
         ctx, stack = _stack(request)
         resolve = query_bool(request, "resolve_outputs", True)
@@ -254,8 +260,41 @@ async def show_resource(request: Request) -> Response:
 
 async def resource_metadata(request: Request) -> Response:
     ctx, stack = _stack(request, "resource:show")
-    _service(request).resource(ctx, stack, request.path_params["resource_name"], "resource:metadata")
-    return respond({"metadata": {}})
+    return respond({"metadata": _service(request).resource_metadata(ctx, stack, request.path_params[
+        "resource_name"])})
+
+
+async def mark_unhealthy(request: Request) -> Response:
+    """PATCH /resources/{name}: {"mark_unhealthy": true, "resource_status_reason": "..."}; 200, no body."""
+    ctx, stack = _stack(request, "resource:show")
+    body = await _body(request)
+    _service(request).mark_unhealthy(ctx, stack, request.path_params["resource_name"], body)
+    return Response(status_code=200)
+
+
+async def signal_resource(request: Request) -> Response:
+    """POST /resources/{name}/signal: the body (any JSON, or none) is the signal's details; 200, no body."""
+    ctx, stack = _stack(request, "resource:show")
+    raw = await request.body()
+    details = await _body(request) if raw.strip() else None
+    _service(request).signal(ctx, stack, request.path_params["resource_name"], details)
+    return Response(status_code=200)
+
+
+# ------------------------------------------------------------------------------------ actions and abandon
+async def stack_action(request: Request) -> Response:
+    """POST /actions: one of suspend, resume, check, cancel_update, cancel_without_rollback; 200, no body."""
+    ctx = _ctx(request)
+    raw = await request.body()
+    body = await _body(request) if raw.strip() else {}
+    _service(request).action(ctx, request.path_params["stack_name"], request.path_params["stack_id"], body)
+    return Response(status_code=200)
+
+
+async def abandon_stack(request: Request) -> Response:
+    ctx = _ctx(request)
+    data = _service(request).abandon(ctx, request.path_params["stack_name"], request.path_params["stack_id"])
+    return respond(data)
 
 
 # --------------------------------------------------------------------------------------------------- events
@@ -324,6 +363,20 @@ async def show_resource_type(request: Request) -> Response:
     return respond(schemas.resource_schema(name))
 
 
+async def resource_type_template(request: Request) -> Response:
+    """GET /resource_types/{type}/template: a template that makes one of the type (Heat's generate_template)."""
+    ctx = _ctx(request)
+    cloud_of(request).policy.enforce(ctx, "stacks:generate_template")
+    name = request.path_params["type_name"]
+    if name not in TYPES:
+        raise NotFound(f"The Resource Type ({name}) could not be found.")
+    kind = query_value(request, "template_type") or "cfn"
+    if kind not in ("hot", "cfn"):
+        raise BadRequest(f"Template type is not supported: Invalid template type \"{kind}\", valid types are: "
+                         f"cfn, hot.")
+    return respond(schemas.resource_type_template(name, kind))
+
+
 async def list_template_versions(request: Request) -> Response:
     ctx = _ctx(request)
     cloud_of(request).policy.enforce(ctx, "stacks:list_template_versions")
@@ -350,13 +403,14 @@ routes = [
     Route(f"{P}/validate", validate_template, methods=["POST"]),
     Route(f"{P}/resource_types", list_resource_types, methods=["GET"]),
     Route(P + "/resource_types/{type_name}", show_resource_type, methods=["GET"]),
+    Route(P + "/resource_types/{type_name}/template", resource_type_template, methods=["GET"]),
     Route(f"{P}/template_versions", list_template_versions, methods=["GET"]),
     Route(P + "/template_versions/{template_version}/functions", list_template_functions, methods=["GET"]),
     Route(f"{P}/stacks", list_stacks, methods=["GET"]),
     Route(f"{P}/stacks", create_stack, methods=["POST"]),
     Route(f"{P}/stacks/preview", preview_stack, methods=["POST"]),
     Route(P + "/stacks/{stack_name}", lookup, methods=["GET", "PUT", "PATCH", "DELETE"]),
-    Route(S, stack_or_lookup, methods=["GET", "PUT", "PATCH", "DELETE"]),
+    Route(S, stack_or_lookup, methods=["GET", "PUT", "PATCH", "DELETE", "POST"]),
     Route(f"{S}/template", stack_template, methods=["GET"]),
     Route(f"{S}/environment", stack_environment, methods=["GET"]),
     Route(f"{S}/files", stack_files, methods=["GET"]),
@@ -364,6 +418,10 @@ routes = [
     Route(S + "/outputs/{output_key}", show_output, methods=["GET"]),
     Route(f"{S}/resources", list_resources, methods=["GET"]),
     Route(S + "/resources/{resource_name}", show_resource, methods=["GET"]),
+    Route(S + "/resources/{resource_name}", mark_unhealthy, methods=["PATCH"]),
+    Route(S + "/resources/{resource_name}/signal", signal_resource, methods=["POST"]),
+    Route(f"{S}/actions", stack_action, methods=["POST"]),
+    Route(f"{S}/abandon", abandon_stack, methods=["DELETE"]),
     Route(S + "/resources/{resource_name}/metadata", resource_metadata, methods=["GET"]),
     Route(S + "/resources/{resource_name}/events", list_events, methods=["GET"]),
     Route(S + "/resources/{resource_name}/events/{event_id}", show_event, methods=["GET"]),

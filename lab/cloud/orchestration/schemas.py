@@ -118,3 +118,25 @@ def resource_schema(type_name: str) -> dict[str, Any]:
             "attributes": {name: {"description": text, "type": "map" if name == "show" else "string"}
                            for name, text in {**kind.attributes, "show": "Detailed information about resource."}
                            .items()}}
+
+
+def resource_type_template(type_name: str, template_type: str) -> dict[str, Any]:
+    """Heat's generate_template: one resource of the type, each property a parameter, each attribute an output."""
+    kind = TYPES[type_name]
+    types = {"string": "string", "integer": "number", "number": "number", "boolean": "boolean",
+             "list": "comma_delimited_list", "map": "json", "any": "json"}
+    parameters = {name: {"type": types[p.type], "description": p.description, **(
+        {"default": p.default} if p.default is not None else {})} for name, p in kind.props.items()}
+    attributes = {**kind.attributes, "show": "Detailed information about resource."}
+    short = type_name.split("::")[-1]
+    if template_type == "cfn":
+        return {"HeatTemplateFormatVersion": "2012-12-12", "Description": f"Initial template of {short}",
+                "Parameters": {n: {"Type": "String" if p["type"] == "string" else "Json", **(
+                    {"Default": p["default"]} if "default" in p else {})} for n, p in parameters.items()},
+                "Resources": {short: {"Type": type_name, "Properties": {n: {"Ref": n} for n in parameters}}},
+                "Outputs": {a: {"Description": text, "Value": {"Fn::GetAtt": [short, a]}}
+                            for a, text in attributes.items()}}
+    return {"heat_template_version": "2016-10-14", "description": f"Initial template of {short}",
+            "parameters": parameters,
+            "resources": {short: {"type": type_name, "properties": {n: {"get_param": n} for n in parameters}}},
+            "outputs": {a: {"description": text, "value": {"get_attr": [short, a]}} for a, text in attributes.items()}}

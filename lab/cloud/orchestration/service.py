@@ -8,10 +8,12 @@ project's stack answers 404, as if it did not exist.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -21,9 +23,9 @@ from lab.cloud.errors import BadRequest, Conflict, NotFound
 from lab.cloud.orchestration import engine
 from lab.cloud.orchestration import template as hot
 from lab.cloud.orchestration.internal import ApiError, InternalAPI
-from lab.cloud.orchestration.models import Stack, StackEvent, StackResource
+from lab.cloud.orchestration.models import Stack, StackBackup, StackEvent, StackResource
 from lab.cloud.orchestration.quotas import stacks_in_use
-from lab.cloud.orchestration.resources import TYPES, Res
+from lab.cloud.orchestration.resources import SIGNALLED, TYPES, Res, WaitConditionHandle
 from lab.cloud.plugin import Purge
 from lab.cloud.quotas import Exceeded
 
@@ -47,6 +49,17 @@ class LimitExceeded(BadRequest):
 
 class ActionInProgress(Conflict):
     heat_type = "ActionInProgress"
+
+
+class NotSupported(BadRequest):
+    heat_type = "NotSupported"
+
+
+class ResourceActionNotSupported(BadRequest):
+    heat_type = "ResourceActionNotSupported"
+
+
+ACTIONS = ("suspend", "resume", "check", "cancel_update", "cancel_without_rollback")
 
 
 @dataclass(frozen=True)
@@ -78,6 +91,9 @@ def parse_request(body: dict[str, Any], existing: Stack | None = None, patch: bo
     if not isinstance(name, str) or not NAME.match(name):
         raise BadRequest(f'Invalid stack name {name} must contain only alphanumeric or "_-." characters, must start '
                          f"with alpha and must be 255 characters or less.")
+    adopt = adopt_data(body) if existing is None else None
+    if adopt is not None and body.get("template") is None:
+        body = {**body, "template": adopt.get("template")}
     if body.get("template") is None and body.get("template_url"):
         raise BadRequest("template_url is not served by this cloud: send the template itself (the CLI's -t does).")
     if body.get("template") is None:
@@ -109,6 +125,26 @@ def parse_request(body: dict[str, Any], existing: Stack | None = None, patch: bo
         tags = [t for t in tags.split(",") if t]
     return StackRequest(name, raw, environment, files, parameters, bool(rollback) if not isinstance(rollback, str)
                         else rollback.lower() == "true", timeout, [str(t) for t in tags or []])
+
+
+def adopt_data(body: dict[str, Any]) -> dict[str, Any] | None:
+    """The `adopt_stack_data` of a create (heatclient sends the abandon file's text), parsed; None if absent."""
+    raw = body.get("adopt_stack_data")
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            try:
+                raw = yaml.safe_load(raw)
+            except yaml.YAMLError:
+                raw = None
+    if not isinstance(raw, dict):
+        raise BadRequest("Invalid adopt data: it must be a map (the output of `openstack stack abandon`).")
+    if not isinstance(raw.get("resources", {}), dict):
+        raise BadRequest("Invalid adopt data: its resources must be a map.")
+    return raw
 
 
 class OrchestrationService:
@@ -174,14 +210,18 @@ class OrchestrationService:
                 limit = exc.overs[0][3]
                 raise LimitExceeded(f"Request limit exceeded: You have reached the maximum stacks per tenant, "
                                     f"{limit}. Please delete some stacks.") from None
+            adopt = adopt_data(body)
+            action = "ADOPT" if adopt is not None else "CREATE"
             stack = Stack(name=req.name, project_id=ctx.project_id, user_id=ctx.user_id, user_name=ctx.user_name,
                           project_name=ctx.project_name or "", roles=list(ctx.roles), template=req.template,
                           environment=req.environment, files=req.files, parameters=values, tags=req.tags,
                           disable_rollback=req.disable_rollback, timeout_mins=req.timeout_mins, generation=1,
-                          created_at=now, action="CREATE", status="IN_PROGRESS", status_reason="Stack CREATE started")
+                          created_at=now, action=action, status="IN_PROGRESS", status_reason=f"Stack {action} started")
             db.add(stack)
             db.flush()
-            engine.add_event(db, self.cloud, stack, "CREATE", "IN_PROGRESS", "Stack CREATE started")
+            if adopt is not None:
+                engine.adopt_rows(db, self.cloud, stack, adopt.get("resources") or {})
+            engine.add_event(db, self.cloud, stack, action, "IN_PROGRESS", f"Stack {action} started")
             engine.schedule(db, self.cloud, stack.id)
         self.cloud.worker.wake()
         return stack
@@ -283,6 +323,8 @@ class OrchestrationService:
             raise StackNotFound(f"The Stack ({name}) could not be found.")
         if stack.status == "IN_PROGRESS":
             raise ActionInProgress(f"Stack {name} already has an action ({stack.action}) in progress.")
+        if stack.action == "SUSPEND":
+            raise NotSupported("Updating a stack when it is suspended is not supported.")
         req = parse_request(body, stack, patch)
         values, _plan = self._check(ctx, req, stack.id)
         with self.cloud.db.write() as db:
@@ -290,6 +332,7 @@ class OrchestrationService:
             assert stored is not None
             if stored.status == "IN_PROGRESS":
                 raise ActionInProgress(f"Stack {name} already has an action ({stored.action}) in progress.")
+            engine.backup(db, stored)
             stored.template, stored.environment, stored.files = req.template, req.environment, req.files
             stored.parameters, stored.tags = values, req.tags
             stored.disable_rollback, stored.timeout_mins = req.disable_rollback, req.timeout_mins
@@ -311,6 +354,141 @@ class OrchestrationService:
             engine.set_stack(db, self.cloud, stored, "DELETE", "IN_PROGRESS", "Stack DELETE started")
             engine.schedule(db, self.cloud, stored.id)
         self.cloud.worker.wake()
+
+    # -- actions (POST /actions): Heat's checks, then a walk or a rollback run by the engine
+    def action(self, ctx: RequestContext, name: str, stack_id: str, body: Any) -> None:
+        if not isinstance(body, dict) or not body:
+            raise BadRequest("No action specified")
+        if len(body) > 1:
+            raise BadRequest("Multiple actions specified")
+        verb = next(iter(body))
+        if verb not in ACTIONS:
+            raise BadRequest(f"Invalid action {verb} specified")
+        stack = self.get_stack(ctx, name, stack_id, f"actions:{verb}")
+        if stack.deleted_at is not None:
+            raise StackNotFound(f"The Stack ({name}) could not be found.")
+        with self.cloud.db.write() as db:
+            stored = db.get(Stack, stack.id)
+            assert stored is not None
+            state = f"{stored.action}_{stored.status}"
+            if verb.startswith("cancel"):
+                allowed = ("UPDATE",) if verb == "cancel_update" else ("UPDATE", "CREATE")
+                if not (stored.status == "IN_PROGRESS" and stored.action in allowed):
+                    raise NotSupported(f"Cancelling update when stack is {state} is not supported.")
+                if verb == "cancel_update":
+                    if not engine.start_rollback(db, self.cloud, stored, "Stack UPDATE cancelled"):
+                        raise NotSupported(f"Cancelling update when stack is {state} is not supported.")
+                else:
+                    engine.set_stack(db, self.cloud, stored, stored.action, "FAILED", "Stack UPDATE cancelled")
+                    for job in db.scalars(select(worker.Job).where(worker.Job.kind == engine.STEP,
+                                                                   worker.Job.resource_id == stored.id)):
+                        db.delete(job)
+                    return
+                engine.schedule(db, self.cloud, stored.id)
+            else:
+                action = verb.upper()
+                if stored.status == "IN_PROGRESS":
+                    raise ActionInProgress(f"Stack {name} already has an action ({stored.action}) in progress.")
+                if (action == "SUSPEND" and state == "SUSPEND_COMPLETE") or (
+                        action == "RESUME" and stored.action not in ("SUSPEND", "RESUME")) or (
+                        action == "RESUME" and state == "RESUME_COMPLETE"):
+                    return  # Heat: already suspended, or not suspended: nothing to do
+                engine.mark_walk(db, self.cloud, stored, action)
+        self.cloud.worker.wake()
+
+    def abandon(self, ctx: RequestContext, name: str, stack_id: str) -> dict[str, Any]:
+        """DELETE /abandon: the stack's data (for `stack adopt`); the stack goes, what it made stays."""
+        stack = self.get_stack(ctx, name, stack_id, "stacks:abandon")
+        if stack.deleted_at is not None:
+            raise StackNotFound(f"The Stack ({name}) could not be found.")
+        if stack.status == "IN_PROGRESS":
+            raise ActionInProgress(f"Stack {name} already has an action ({stack.action}) in progress.")
+        with self.cloud.db.write() as db:
+            stored = db.get(Stack, stack.id)
+            assert stored is not None
+            data = {"name": stored.name, "id": stored.id, "action": stored.action, "status": stored.status,
+                    "template": stored.template, "environment": stored.environment, "files": stored.files,
+                    "resources": self._abandon_resources(db, stored), "project_id": stored.project_id,
+                    "stack_user_project_id": stored.project_id, "tags": stored.tags or []}
+            engine.set_stack(db, self.cloud, stored, "DELETE", "COMPLETE", "Stack ABANDON completed successfully")
+        return data
+
+    def _abandon_resources(self, db: Session, stack: Stack) -> dict[str, Any]:
+        """Each resource as Heat's prepare_abandon renders it (a group's members under its "resources"); the
+        rows go, with the group's nested stack, and nothing physical is touched."""
+        out: dict[str, Any] = {}
+        for row in list(db.scalars(select(StackResource).where(StackResource.stack_id == stack.id))):
+            entry: dict[str, Any] = {"name": row.name, "resource_id": row.physical_id, "type": row.type,
+                                     "action": row.action, "status": row.status, "metadata": {},
+                                     "resource_data": {k: v for k, v in (row.data or {}).items()
+                                                       if not k.startswith("_")}}
+            if row.type == engine.GROUP and row.physical_id:
+                child = db.get(Stack, row.physical_id)
+                if child is not None and child.deleted_at is None:
+                    entry["resources"] = self._abandon_resources(db, child)
+                    engine.set_stack(db, self.cloud, child, "DELETE", "COMPLETE",
+                                     "Stack ABANDON completed successfully")
+            out[row.name] = entry
+            db.delete(row)
+        for kept in db.scalars(select(StackBackup).where(StackBackup.stack_id == stack.id)):
+            db.delete(kept)
+        return out
+
+    def signal(self, ctx: RequestContext, stack: Stack, resource_name: str, details: Any) -> None:
+        """POST /resources/{name}/signal: only a WaitConditionHandle takes signals here (Heat's 400 otherwise)."""
+        row = self.resource(ctx, stack, resource_name, "resource:signal")
+        if row.physical_id is None:
+            raise StackNotFound(f"The Resource ({resource_name}) is not available.")
+        if row.type not in SIGNALLED:
+            raise ResourceActionNotSupported("signal is not supported for resource.")
+        if row.action in ("SUSPEND", "DELETE"):
+            raise NotSupported(f"Signal resource during {row.action} is not supported.")
+        with self.cloud.db.write() as db:
+            stored = db.get(StackResource, row.id)
+            owner = db.get(Stack, stack.id)
+            assert stored is not None and owner is not None
+            try:
+                signals = WaitConditionHandle.signal(stored.data or {}, details)
+            except ValueError as exc:
+                raise BadRequest(str(exc)) from None
+            stored.data = {**(stored.data or {}), "signals": signals}
+            last = list(signals.values())[-1]
+            engine.add_event(db, self.cloud, owner, "SIGNAL", "COMPLETE",
+                             f"Signal: status:{last['status']} reason:{last['reason']}", stored)
+            if owner.status == "IN_PROGRESS":
+                engine.schedule(db, self.cloud, owner.id)  # the WaitCondition looks at once
+        self.cloud.worker.wake()
+
+    def mark_unhealthy(self, ctx: RequestContext, stack: Stack, resource_name: str, body: Any) -> None:
+        """PATCH /resources/{name}: mark_unhealthy sets CHECK_FAILED (the next update replaces it)."""
+        row = self.resource(ctx, stack, resource_name, "resource:mark_unhealthy")
+        if not isinstance(body, dict) or "mark_unhealthy" not in body:
+            raise BadRequest("Missing mandatory (mark_unhealthy) key from mark unhealthy request")
+        mark = body["mark_unhealthy"]
+        if isinstance(mark, str) and mark.lower() in ("true", "false"):
+            mark = mark.lower() == "true"
+        if not isinstance(mark, bool):
+            raise BadRequest(f'Invalid value "{mark}" for mark_unhealthy')
+        reason = str(body.get("resource_status_reason") or "")
+        if stack.status == "IN_PROGRESS":
+            raise ActionInProgress(f"Stack {stack.name} already has an action ({stack.action}) in progress.")
+        with self.cloud.db.write() as db:
+            stored = db.get(StackResource, row.id)
+            owner = db.get(Stack, stack.id)
+            assert stored is not None and owner is not None
+            if mark:
+                stored.action, stored.status, stored.status_reason = "CHECK", "FAILED", reason
+            elif (stored.action, stored.status) == ("CHECK", "FAILED"):
+                stored.action, stored.status, stored.status_reason = "CHECK", "COMPLETE", reason
+            else:
+                return
+            stored.updated_at = self.cloud.clock.now()
+            engine.add_event(db, self.cloud, owner, stored.action, stored.status, reason, stored)
+
+    def resource_metadata(self, ctx: RequestContext, stack: Stack, resource_name: str) -> dict[str, Any]:
+        """A WaitConditionHandle's metadata is its signals, by id (as Heat keeps them)."""
+        row = self.resource(ctx, stack, resource_name, "resource:metadata")
+        return dict((row.data or {}).get("signals") or {}) if row.type in SIGNALLED else {}
 
     # -- a stack's parts
     def resources(self, ctx: RequestContext, stack: Stack, nested_depth: int = 0) -> list[tuple[Stack,
@@ -401,7 +579,7 @@ class OrchestrationService:
         ids = [s.id for s in stacks]
         if not ids:
             return
-        for model in (StackEvent, StackResource):
+        for model in (StackEvent, StackResource, StackBackup):
             for row in db.scalars(select(model).where(model.stack_id.in_(ids))):
                 db.delete(row)
         for job in db.scalars(select(worker.Job).where(worker.Job.kind == engine.STEP,

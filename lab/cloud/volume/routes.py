@@ -27,6 +27,7 @@ from lab.cloud.http import (
     service_of,
 )
 from lab.cloud.microversion import Version
+from lab.cloud.volume import extensions as ext
 from lab.cloud.volume import microversions as mv
 from lab.cloud.volume import operator_schemas as ops
 from lab.cloud.volume import schemas
@@ -374,6 +375,23 @@ async def availability_zones(request: Request) -> Response:
     return respond(schemas.availability_zones())
 
 
+async def list_extensions(request: Request) -> Response:
+    """GET /v3/{project_id}/extensions: the contrib extensions the lab serves (Horizon reads it)."""
+    _ctx(request)
+    return respond(ext.extensions())
+
+
+def _empty_listing(key: str, since: Version) -> Any:
+    """A listing of generic volume groups (none exist in the lab), 404 below the microversion that added it."""
+    async def handler(request: Request) -> Response:
+        _ctx(request)
+        if _v(request) < since:
+            raise NotFound("The resource could not be found.")
+        return respond({key: []})
+    handler.__name__ = handler.__qualname__ = f"list_{key}"
+    return handler
+
+
 async def get_pools(request: Request) -> Response:
     ctx = _ctx(request)
     detail = bool(query_bool(request, "detail", False))
@@ -645,6 +663,12 @@ scoped_routes = [
     Route(f"{P}/os-quota-sets/{{target}}/defaults", default_quota_set, methods=["GET"]),
     Route(f"{P}/os-availability-zone", availability_zones, methods=["GET"]),
     Route(f"{P}/scheduler-stats/get_pools", get_pools, methods=["GET"]),
+    Route(f"{P}/extensions", list_extensions, methods=["GET"]),
+    *[Route(f"{P}/{path}", _empty_listing(key, since), methods=["GET"])
+      for path, key, since in (("groups", "groups", ext.GROUPS), ("groups/detail", "groups", ext.GROUPS),
+                               ("group_snapshots", "group_snapshots", ext.GROUP_SNAPSHOTS),
+                               ("group_snapshots/detail", "group_snapshots", ext.GROUP_SNAPSHOTS),
+                               ("group_types", "group_types", ext.GROUP_TYPES))],
     Route(f"{P}/backups", backups_index, methods=["GET"]),
     Route(f"{P}/backups", create_backup, methods=["POST"]),
     Route(f"{P}/backups/detail", backups_detail, methods=["GET"]),

@@ -1,0 +1,15 @@
+"""The alarm service (Aodh v2) as the cloud sees it: see lab/cloud/plugin.py."""
+
+from lab.cloud.alarming.policies import RULES
+from lab.cloud.alarming.quotas import RESOURCES
+from lab.cloud.plugin import CatalogEntry, Periodic, Plugin, ServiceSpec
+
+PLUGIN = Plugin(
+    spec=ServiceSpec("alarming", "/alarming", "aodh", (CatalogEntry("alarming", "aodh", "/alarming"),)),
+    service="lab.cloud.alarming.service:AlarmingService",
+    routes="lab.cloud.alarming.routes",
+    policies=RULES,
+    quotas=RESOURCES,
+    periodic=(Periodic("alarming.evaluate", 60.0, "lab.cloud.alarming.evaluator:evaluate"),
+              Periodic("alarming.listen", 3.0, "lab.cloud.alarming.evaluator:listen_events")),
+)

@@ -1,0 +1,52 @@
+"""What Horizon asks of the lab's APIs that other clients do not (found by running the real Horizon against the
+lab: see course/dashboard.md's gap log). In-process, with the requests Horizon's libraries send."""
+
+from __future__ import annotations
+
+from starlette.testclient import TestClient
+
+from tests.conftest import ADMIN_PASSWORD
+
+PASSWORD_IDENTITY = {"methods": ["password"], "password": {"user": {
+    "name": "admin", "password": ADMIN_PASSWORD, "domain": {"name": "Default"}}}}
+
+
+def test_explicitly_unscoped_login_is_unscoped(client: TestClient) -> None:
+    """keystoneauth's `unscoped=True` (openstack_auth's first step) sends "scope": "unscoped": Keystone then
+    issues an unscoped token even for a user with a default project."""
+    r = client.post("/identity/v3/auth/tokens", json={"auth": {"identity": PASSWORD_IDENTITY, "scope": "unscoped"}})
+    assert r.status_code == 201, r.text
+    token = r.json()["token"]
+    assert "project" not in token and "catalog" not in token
+    assert token["user"]["name"] == "admin"
+    # Any other string is not a scope.
+    r = client.post("/identity/v3/auth/tokens", json={"auth": {"identity": PASSWORD_IDENTITY, "scope": "project"}})
+    assert r.status_code == 400
+    assert "unscoped" in r.json()["error"]["message"]
+
+
+def _project_of(client: TestClient, headers: dict[str, str]) -> str:
+    r = client.get("/identity/v3/auth/tokens", headers={**headers, "X-Subject-Token": headers["X-Auth-Token"]})
+    return str(r.json()["token"]["project"]["id"])
+
+
+def test_volume_extensions_and_groups_as_horizon_reads_them(client: TestClient, as_demo: dict[str, str]) -> None:
+    """Horizon's Volumes page asks whether "AvailabilityZones" is among Cinder's extensions."""
+    project = _project_of(client, as_demo)
+    r = client.get(f"/volume/v3/{project}/extensions", headers=as_demo)
+    assert r.status_code == 200
+    names = {e["name"]: e for e in r.json()["extensions"]}
+    assert names["AvailabilityZones"]["alias"] == "os-availability-zone"
+    assert set(names["Backups"]) == {"alias", "description", "links", "name", "updated"}
+
+    # Generic volume groups: none in the lab, listed empty from the microversion that brought each.
+    at = {**as_demo, "OpenStack-API-Version": "volume 3.60"}
+    for path, key in (("groups/detail", "groups"), ("groups", "groups"), ("group_snapshots/detail", "group_snapshots"),
+                      ("group_types", "group_types")):
+        r = client.get(f"/volume/v3/{project}/{path}", headers=at)
+        assert r.status_code == 200, (path, r.text)
+        assert r.json() == {key: []}
+    old = client.get(f"/volume/v3/{project}/groups/detail", headers={**as_demo, "OpenStack-API-Version": "volume 3.12"})
+    assert old.status_code == 404
+    other = client.get("/volume/v3/someone-else/groups", headers=at)
+    assert other.status_code == 403
