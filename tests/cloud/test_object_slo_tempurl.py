@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 
 from lab.cloud.app import Cloud
 from lab.cloud.object.schemas import epoch
+from tests.cloud.identity_helpers import user_in_project
 from tests.cloud.object_support import Swift, account_path
 
 PARTS = [b"a" * 1000, b"b" * 1000, b"c" * 10]
@@ -136,3 +137,18 @@ def test_tempest_found_details(client: TestClient, demo: Swift) -> None:
     assert demo("GET", "?limit=0").status_code == 204 and demo("GET", "/c?limit=0&format=json").json() == []
     r = client.get("/object/healthcheck")
     assert r.status_code == 200 and r.text == "OK"
+
+
+def test_keys_and_acls_only_for_the_accounts_operators(client: TestClient, as_admin: dict[str, str],
+                                                        demo: Swift) -> None:
+    """A reader sees the container but not its temp URL key or ACLs (Swift's swift_owner_headers)."""
+    demo("POST", headers={"X-Account-Meta-Temp-URL-Key": "k1"})
+    demo("PUT", "/c", headers={"X-Container-Meta-Temp-URL-Key": "k2", "X-Container-Read": ".r:*"})
+    assert demo("HEAD").headers["x-account-meta-temp-url-key"] == "k1"
+    assert demo("HEAD", "/c").headers["x-container-read"] == ".r:*"
+    demo_project = client.get("/identity/v3/projects?name=demo", headers=as_admin).json()["projects"][0]
+    reader = Swift(client, demo.account, user_in_project(client, as_admin, "rita", "reader", demo_project)[2])
+    account, container = reader("HEAD"), reader("HEAD", "/c")
+    assert account.status_code == 204 and "x-account-meta-temp-url-key" not in account.headers
+    assert container.status_code == 204 and "x-container-meta-temp-url-key" not in container.headers
+    assert "x-container-read" not in container.headers

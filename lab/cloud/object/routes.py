@@ -93,6 +93,18 @@ def _account_headers(view: AccountView) -> dict[str, str]:
     return headers
 
 
+# What Swift shows only to an account's swift_owner (its proxy's swift_owner_headers): the ACLs and the temp URL
+# keys, so a reader, or someone the ACL lets read, cannot learn a key and sign their own (write) URLs.
+OWNER_HEADERS = ("x-container-read", "x-container-write", "x-account-meta-temp-url-key",
+                 "x-account-meta-temp-url-key-2", "x-container-meta-temp-url-key", "x-container-meta-temp-url-key-2")
+
+
+def _owner_only(request: Request, account: str, headers: dict[str, str]) -> dict[str, str]:
+    if _service(request).is_swift_owner(_caller(request), account):
+        return headers
+    return {k: v for k, v in headers.items() if k.lower() not in OWNER_HEADERS}
+
+
 def _listing(request: Request, status_headers: dict[str, str], body: bytes, q: schemas.ListingQuery,
              empty: bool) -> Response:
     media = schemas.LISTING_TYPES[q.format]
@@ -112,10 +124,12 @@ async def get_account(request: Request) -> Response:
     account = request.path_params["account"]
     if request.method == "HEAD":
         view = _service(request).account_info(_caller(request), account)
-        return Response(status_code=204, headers=_account_headers(view), media_type="text/plain; charset=utf-8")
+        return Response(status_code=204, headers=_owner_only(request, account, _account_headers(view)),
+                        media_type="text/plain; charset=utf-8")
     q = _query(request)
     view, rows = _service(request).list_containers(_caller(request), account, q)
-    return _listing(request, _account_headers(view), schemas.account_listing(account, rows, q), q, not rows)
+    headers = _owner_only(request, account, _account_headers(view))
+    return _listing(request, headers, schemas.account_listing(account, rows, q), q, not rows)
 
 
 @swift
@@ -182,11 +196,12 @@ async def get_container(request: Request) -> Response:
     p = request.path_params
     if request.method == "HEAD":
         view = _service(request).container_info(_caller(request), p["account"], p["container"])
-        return Response(status_code=204, headers=_container_headers(view),
+        return Response(status_code=204, headers=_owner_only(request, p["account"], _container_headers(view)),
                         media_type="text/plain; charset=utf-8")
     q = _query(request)
     view, rows = _service(request).list_objects(_caller(request), p["account"], p["container"], q)
-    return _listing(request, _container_headers(view), schemas.container_listing(p["container"], rows, q), q,
+    headers = _owner_only(request, p["account"], _container_headers(view))
+    return _listing(request, headers, schemas.container_listing(p["container"], rows, q), q,
                     not rows)
 
 

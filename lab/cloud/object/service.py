@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from lab.cloud.db import count
 from lab.cloud.events import record
 from lab.cloud.object import containers, objects, tempurl
-from lab.cloud.object.access import Caller
+from lab.cloud.object.access import Caller, is_owner, project_of
 from lab.cloud.object.containers import AccountView, ContainerSettings, ContainerView
 from lab.cloud.object.models import SwiftAccount, SwiftContainer, SwiftObject
 from lab.cloud.object.objects import BulkResult, ObjectView, Upload
@@ -87,6 +87,10 @@ class ObjectService:
 
     def bulk_delete(self, caller: Caller, account: str, paths: list[str]) -> BulkResult:
         return objects.bulk_delete(self, caller, account, paths)
+
+    def is_swift_owner(self, caller: Caller, account: str) -> bool:
+        """May the caller change the account (Swift's swift_owner: sees ACLs and temp URL keys)?"""
+        return is_owner(self.cloud.policy, caller, "object_store:update_account", project_of(account))
 
     def temp_url_caller(self, method: str, mount: str, path: str, query: Mapping[str, str],
                         referrer: str | None) -> Caller:
