@@ -14,6 +14,7 @@ other service and are simply absent elsewhere.
 from __future__ import annotations
 
 import functools
+import os
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any, ParamSpec, TypeVar
@@ -241,6 +242,61 @@ class CloudClient:
         images = [m.Image(i.id, i.name or "", i.status or "", _size(i.size), i.disk_format or "",
                           i.visibility or "", _raw(i)) for i in self.conn.image.images()]
         return sorted(images, key=lambda i: (i.name, i.id))
+
+    # ------------------------------------------------------------------------------------ object storage
+    @translated
+    def list_containers(self) -> list[m.Container]:
+        out = []
+        for c in self.conn.object_store.containers():
+            full = self.conn.object_store.get_container_metadata(c.name)  # the ACL is only in a HEAD
+            out.append(m.Container(c.name, c.name, c.count or 0, _size(c.bytes) if c.bytes else "0 B",
+                                   ".r:*" in (full.read_ACL or ""),
+                                   {"name": c.name, "count": c.count, "bytes": c.bytes,
+                                    "read_acl": full.read_ACL or "", "write_acl": full.write_ACL or ""}))
+        return out
+
+    @translated
+    def create_container(self, name: str) -> None:
+        self.conn.object_store.create_container(name=name)
+
+    @translated
+    def delete_container(self, name: str) -> None:
+        self.conn.object_store.delete_container(name, ignore_missing=False)
+
+    @translated
+    def set_container_public(self, name: str, public: bool) -> None:
+        """Public: anyone may read its objects and list it (`.r:*,.rlistings`); private: the project only."""
+        self.conn.object_store.set_container_metadata(name, read_ACL=".r:*,.rlistings" if public else "")
+
+    @translated
+    def list_objects(self, container: str) -> list[m.StoredObject]:
+        return [m.StoredObject(o.name, o.name, _size(o.content_length) if o.content_length else "0 B",
+                               o.content_type or "", (o.last_modified_at or "")[:19].replace("T", " "),
+                               {"name": o.name, "bytes": o.content_length, "hash": o.etag,
+                                "content_type": o.content_type, "last_modified": o.last_modified_at})
+                for o in self.conn.object_store.objects(container)]
+
+    @translated
+    def upload_object(self, container: str, path: str, name: str | None = None) -> str:
+        """Upload a local file (streamed, never read whole); the object's name (the file's, by default)."""
+        name = name or os.path.basename(path)
+        with open(path, "rb") as f:
+            self.conn.object_store.upload_object(container, name, data=f)
+        return name
+
+    @translated
+    def download_object(self, container: str, name: str, path: str) -> int:
+        """Save an object to a local file; the bytes written."""
+        written = 0
+        with open(path, "wb") as f:
+            for chunk in self.conn.object_store.stream_object(name, container=container):
+                f.write(chunk)
+                written += len(chunk)
+        return written
+
+    @translated
+    def delete_object(self, container: str, name: str) -> None:
+        self.conn.object_store.delete_object(name, container=container, ignore_missing=False)
 
     @translated
     def list_keypairs(self) -> list[m.Keypair]:

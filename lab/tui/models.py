@@ -329,6 +329,18 @@ class LoadBalancer:
 
 
 @dataclass(frozen=True)
+class Container:
+    """An object-storage container: `public` when its read ACL lets anyone read it (`.r:*`)."""
+
+    id: str  # the name: unique in the account
+    name: str
+    objects: int
+    size: str
+    public: bool
+    raw: Raw = _raw()
+
+
+@dataclass(frozen=True)
 class LbMember:
     """A pool member with the load balancer and pool it belongs to, and its health (operating status)."""
 
@@ -371,4 +383,14 @@ class StackEvent:
     resource: str
     status: str
     reason: str
+    raw: Raw = _raw()
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    id: str  # the name: unique in the container
+    name: str
+    size: str
+    content_type: str
+    last_modified: str
     raw: Raw = _raw()

@@ -102,6 +102,13 @@ def test_swift_cli_upload_download_acl_and_segments(live_cloud: LiveCloud, uniqu
     swift_cli(live_cloud, "download", container, "big.bin", "a.txt", cwd=down)
     assert (down / "big.bin").read_bytes() == data and (down / "a.txt").read_text() == "alpha\n"
 
+    # A temp URL from `swift tempurl` reads the large object (a static one: /info offers slo) with no token.
+    swift_cli(live_cloud, "post", "-m", "Temp-URL-Key:s3cret")
+    path = swift_cli(live_cloud, "tempurl", "GET", "3600", f"{url.removeprefix(live_cloud.url)}/big.bin",
+                     "s3cret").stdout.strip()
+    shared = httpx.get(f"{live_cloud.url}{path}")
+    assert shared.content == data and shared.headers["x-static-large-object"] == "True"
+
     swift_cli(live_cloud, "delete", container)
     swift_cli(live_cloud, "delete", f"{container}_segments")
     assert container not in swift_cli(live_cloud, "list").stdout.split()

@@ -26,6 +26,8 @@ class Caller:
 
     ctx: RequestContext | None
     referrer: str | None = None
+    # A valid temp URL (tempurl.py): the (project, container) whose objects this one request may touch.
+    temp_url: tuple[str, str] | None = None
 
     @property
     def user_id(self) -> str | None:
@@ -48,6 +50,9 @@ def authorize(policy: Policy, caller: Caller, rule: str, project_id: str,
     """Pass, or raise 401/403: the rule as the account's own, else the container's ACL for `grant`."""
     if is_owner(policy, caller, rule, project_id):
         return
+    if container is not None and caller.temp_url is not None and caller.temp_url[0] == project_id and (
+            (grant == "write" and caller.temp_url[1] == container.name) or grant == "read"):
+        return  # the signed object's own container; reads of the account's large-object segments too
     if container is not None and grant is not None:
         granted = (acl.allows(container.write_acl, caller.ctx, None) if grant == "write"
                    else acl.allows(container.read_acl, caller.ctx, caller.referrer, listing=grant == "listing"))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from lab.cloud import worker
 from lab.cloud.events import record
-from lab.cloud.object import schemas
+from lab.cloud.object import schemas, slo
 from lab.cloud.object.access import Caller, authorize, project_of
 from lab.cloud.object.containers import container_stats, delete_container, find
 from lab.cloud.object.models import SwiftContainer, SwiftObject
@@ -95,6 +95,12 @@ def get_object(svc: ObjectService, caller: Caller, account: str, cname: str, nam
         obj = _find_object(db, c, name, now)
         if obj is None:
             raise SwiftError(404)
+        if slo.is_slo(obj):
+            if manifest_itself:
+                size = svc.store.path(obj.blob).stat().st_size
+                return ObjectView(obj, size, hashlib.md5(svc.store.path(obj.blob).read_bytes(),
+                                                         usedforsecurity=False).hexdigest())
+            return ObjectView(obj, obj.size, f'"{obj.etag}"', slo.segments(svc, db, caller, project_id, obj), True)
         manifest = obj.headers.get("x-object-manifest")
         if not manifest or manifest_itself:
             return ObjectView(obj, obj.size, obj.etag)
@@ -272,7 +278,7 @@ def _commit(svc: ObjectService, caller: Caller, project_id: str, cname: str, nam
             db.delete(stale)
             db.flush()
         meta = dict(source.meta) if source is not None and not upload.fresh_metadata else {}
-        meta = upload.meta.apply(meta)
+        meta = upload.meta.apply(meta, keep_empty=True)
         headers = {k: v for k, v in (source.headers if source is not None else {}).items()
                    if k != "x-object-manifest"}
         headers.update(upload.headers)
@@ -287,6 +293,50 @@ def _commit(svc: ObjectService, caller: Caller, project_id: str, cname: str, nam
     return obj, removed
 
 
+async def put_manifest(svc: ObjectService, caller: Caller, account: str, cname: str, name: str, upload: Upload,
+                       body: bytes) -> SwiftObject:
+    """PUT ?multipart-manifest=put: a static large object over the segments `body` lists (slo.py)."""
+    project_id = project_of(account)
+    schemas.check_object_name(name)
+    parsed = slo.parse_put(body)
+    now = svc.cloud.clock.now()
+    with svc.cloud.db.read() as db:
+        c = find(db, project_id, cname)
+        authorize(svc.cloud.policy, caller, "object_store:create_object", project_id, c, "write")
+        if c is None:
+            raise SwiftError(404)
+        manifest, total, etag = slo.build(svc, db, caller, project_id, parsed)
+    if upload.etag and upload.etag.strip('"').lower() != etag:
+        raise SwiftError(422)
+    delete_at = _delete_at(upload, now)
+    written = svc.store.write(manifest)
+    stored = Stored(written.blob, total, etag)
+    upload = replace(upload, headers={**{k: v for k, v in upload.headers.items() if k != "x-object-manifest"},
+                                      slo.HEADER: "True"})
+    try:
+        obj, removed = _commit(svc, caller, project_id, cname, name, stored, upload, None, delete_at)
+    except BaseException:
+        svc.store.remove([stored.blob])
+        raise
+    svc.store.remove(removed)
+    if delete_at is not None:
+        svc.cloud.worker.wake()
+    return obj
+
+
+def delete_manifest(svc: ObjectService, caller: Caller, account: str, cname: str, name: str) -> BulkResult:
+    """DELETE ?multipart-manifest=delete: the segments, then the manifest (a plain object is just deleted)."""
+    project_id = project_of(account)
+    with svc.cloud.db.read() as db:
+        c = find(db, project_id, cname)
+        authorize(svc.cloud.policy, caller, "object_store:delete_object", project_id, c, "write")
+        obj = _find_object(db, c, name, svc.cloud.clock.now()) if c is not None else None
+        if c is None or obj is None:
+            raise SwiftError(404)
+        paths = [e["name"] for e in slo.read_manifest(svc, obj)] if slo.is_slo(obj) else []
+    return bulk_delete(svc, caller, account, [quote(p) for p in paths] + [quote(f"/{cname}/{name}")])
+
+
 def update_object(svc: ObjectService, caller: Caller, account: str, cname: str, name: str, upload: Upload) -> None:
     """POST: the object's metadata is replaced by the request's (Swift's fast-POST), as are Content-Type,
     the kept headers and the expiry when given."""
@@ -299,11 +349,12 @@ def update_object(svc: ObjectService, caller: Caller, account: str, cname: str, 
         obj = _find_object(db, c, name, now) if c is not None else None
         if c is None or obj is None:
             raise SwiftError(404)
-        obj.meta = upload.meta.apply({})
+        obj.meta = upload.meta.apply({}, keep_empty=True)
         schemas.check_meta_total(obj.meta)
         if upload.content_type:
             obj.content_type = upload.content_type
-        obj.headers = {**{k: v for k, v in obj.headers.items() if k == "x-object-manifest"}, **upload.headers}
+        obj.headers = {**{k: v for k, v in obj.headers.items() if k in ("x-object-manifest", slo.HEADER)},
+                       **upload.headers}
         if delete_at is not None or "x-remove-delete-at" in upload.headers:
             obj.delete_at = delete_at
             if delete_at is not None:

@@ -3,7 +3,8 @@
 from lab.cloud.object.objects import JOBS
 from lab.cloud.object.policies import RULES
 from lab.cloud.object.quotas import RESOURCES
-from lab.cloud.plugin import CatalogEntry, Meter, Plugin, ServiceSpec
+from lab.cloud.object.tempest import TEMPEST
+from lab.cloud.plugin import CatalogEntry, Meter, Plugin, Screen, ServiceSpec
 
 PLUGIN = Plugin(
     spec=ServiceSpec("object", "/object", "swift",
@@ -15,4 +16,7 @@ PLUGIN = Plugin(
     # Stored bytes per container, from the containers' events (as an image's size): billed per GB-month.
     meters=(Meter("container", "bytes", "object_storage", "0.03", "GB-month"),),
     jobs=JOBS,
+    screens=(Screen("containers", "Containers", "lab.tui.screens.containers:ContainersScreen",
+                    frozenset({"object-store"}), order=45),),
+    tempest=TEMPEST,
 )

@@ -1,6 +1,7 @@
 """Object storage's HTTP routes (Swift v1, mounted at /object): parse, one service call, render.
 
     GET  /object/info                                   capabilities (what openstacksdk and `swift` read)
+    GET  /object/healthcheck                            OK (Swift's healthcheck middleware)
     GET|HEAD|POST            /object/v1/AUTH_<project>  the account (POST ?bulk-delete: bulk delete)
     PUT|GET|HEAD|POST|DELETE /object/v1/AUTH_<project>/<container>
     PUT|GET|HEAD|POST|DELETE|COPY /object/v1/AUTH_<project>/<container>/<object, may hold '/'>
@@ -23,7 +24,7 @@ from starlette.routing import Route
 
 from lab.cloud.errors import CloudError
 from lab.cloud.http import cloud_of, service_of
-from lab.cloud.object import schemas
+from lab.cloud.object import schemas, slo, tempurl
 from lab.cloud.object.access import Caller
 from lab.cloud.object.containers import AccountView, ContainerSettings, ContainerView
 from lab.cloud.object.objects import KEPT_HEADERS, ObjectView, Upload, check_conditions, pieces
@@ -39,11 +40,22 @@ def _service(request: Request) -> ObjectService:
 
 
 def _caller(request: Request) -> Caller:
+    if "temp_url_sig" in request.query_params:  # as Swift's tempurl: the signature decides, token or not
+        return _service(request).temp_url_caller(request.method, request.scope.get("root_path", ""),
+                                                 _mount_path(request), request.query_params,
+                                                 request.headers.get("referer"))
     token = request.headers.get("x-auth-token") or request.headers.get("x-storage-token")
     ctx = None
     if token:
         ctx = cloud_of(request).identity.context_for_token(token, request_id=request.scope.get("request_id", ""))
     return Caller(ctx, request.headers.get("referer"))
+
+
+def _mount_path(request: Request) -> str:
+    """The request's path under the service's mount (`/v1/AUTH_x/c/o`)."""
+    root = request.scope.get("root_path", "")
+    path: str = request.scope["path"]
+    return path[len(root):] if root and path.startswith(root) else path
 
 
 def swift(endpoint: Endpoint) -> Endpoint:
@@ -81,6 +93,18 @@ def _account_headers(view: AccountView) -> dict[str, str]:
     return headers
 
 
+# What Swift shows only to an account's swift_owner (its proxy's swift_owner_headers): the ACLs and the temp URL
+# keys, so a reader, or someone the ACL lets read, cannot learn a key and sign their own (write) URLs.
+OWNER_HEADERS = ("x-container-read", "x-container-write", "x-account-meta-temp-url-key",
+                 "x-account-meta-temp-url-key-2", "x-container-meta-temp-url-key", "x-container-meta-temp-url-key-2")
+
+
+def _owner_only(request: Request, account: str, headers: dict[str, str]) -> dict[str, str]:
+    if _service(request).is_swift_owner(_caller(request), account):
+        return headers
+    return {k: v for k, v in headers.items() if k.lower() not in OWNER_HEADERS}
+
+
 def _listing(request: Request, status_headers: dict[str, str], body: bytes, q: schemas.ListingQuery,
              empty: bool) -> Response:
     media = schemas.LISTING_TYPES[q.format]
@@ -100,10 +124,12 @@ async def get_account(request: Request) -> Response:
     account = request.path_params["account"]
     if request.method == "HEAD":
         view = _service(request).account_info(_caller(request), account)
-        return Response(status_code=204, headers=_account_headers(view), media_type="text/plain; charset=utf-8")
+        return Response(status_code=204, headers=_owner_only(request, account, _account_headers(view)),
+                        media_type="text/plain; charset=utf-8")
     q = _query(request)
     view, rows = _service(request).list_containers(_caller(request), account, q)
-    return _listing(request, _account_headers(view), schemas.account_listing(account, rows, q), q, not rows)
+    headers = _owner_only(request, account, _account_headers(view))
+    return _listing(request, headers, schemas.account_listing(account, rows, q), q, not rows)
 
 
 @swift
@@ -126,7 +152,10 @@ async def _bulk_delete(request: Request, account: str) -> Response:
     if len(body) > schemas.MAX_DELETES * (schemas.MAX_CONTAINER_NAME_LENGTH + schemas.MAX_OBJECT_NAME_LENGTH) * 3:
         raise SwiftError(413)
     paths = [line for line in body.decode("utf-8", "replace").splitlines() if line.strip()]
-    result = _service(request).bulk_delete(_caller(request), account, paths).body()
+    return _bulk_response(request, _service(request).bulk_delete(_caller(request), account, paths).body())
+
+
+def _bulk_response(request: Request, result: dict[str, Any]) -> Response:
     accept = request.headers.get("accept", "")
     if "application/json" in accept:
         return Response(orjson.dumps(result), media_type="application/json")
@@ -167,11 +196,12 @@ async def get_container(request: Request) -> Response:
     p = request.path_params
     if request.method == "HEAD":
         view = _service(request).container_info(_caller(request), p["account"], p["container"])
-        return Response(status_code=204, headers=_container_headers(view),
+        return Response(status_code=204, headers=_owner_only(request, p["account"], _container_headers(view)),
                         media_type="text/plain; charset=utf-8")
     q = _query(request)
     view, rows = _service(request).list_objects(_caller(request), p["account"], p["container"], q)
-    return _listing(request, _container_headers(view), schemas.container_listing(p["container"], rows, q), q,
+    headers = _owner_only(request, p["account"], _container_headers(view))
+    return _listing(request, headers, schemas.container_listing(p["container"], rows, q), q,
                     not rows)
 
 
@@ -226,6 +256,15 @@ def _upload(request: Request, *, post: bool = False) -> Upload:
                   detect_content_type=_truthy(headers.get("x-detect-content-type")), if_none_match=if_none_match)
 
 
+async def _bounded_body(request: Request, cap: int) -> bytes:
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > cap:
+            raise SwiftError(413, f"Manifest File > {cap} bytes")
+    return bytes(body)
+
+
 def _stored_headers(obj: Any) -> dict[str, str]:
     return {"Etag": obj.etag, "Last-Modified": schemas.http_date(obj.last_modified),
             "Content-Type": "text/html; charset=UTF-8"}
@@ -236,15 +275,30 @@ async def put_object(request: Request) -> Response:
     account, container, name = _object_path(request)
     if not name:
         return await put_container(request)
-    if request.query_params.get("multipart-manifest") == "put":
-        raise SwiftError(400, "Static large objects are not supported here; use X-Object-Manifest (DLO)")
     upload = _upload(request)
+    source = _copy_source(request, account, upload.copy_from)
+    if request.query_params.get("multipart-manifest") == "put":
+        body = await _bounded_body(request, slo.MAX_MANIFEST_SIZE)
+        obj = await _service(request).put_manifest(_caller(request), account, container, name, upload, body)
+        return Response(status_code=201, headers=_stored_headers(obj) | {"Etag": f'"{obj.etag}"'})
     obj = await _service(request).put_object(_caller(request), account, container, name, upload,
                                              None if upload.copy_from else request.stream())
     headers = _stored_headers(obj)
-    if upload.copy_from:
+    if upload.copy_from and source is not None:
         headers["X-Copied-From"] = upload.copy_from.lstrip("/")
+        headers["X-Copied-From-Last-Modified"] = schemas.http_date(source.obj.last_modified)
+        headers.update(schemas.meta_headers("object", obj.meta))  # a copy answers with what the copy holds
     return Response(status_code=201, headers=headers)
+
+
+def _copy_source(request: Request, account: str, copy_from: str | None) -> ObjectView | None:
+    """The object a copy reads (for its X-Copied-From-Last-Modified); None for a plain upload."""
+    if not copy_from:
+        return None
+    src_container, _, src_name = copy_from.lstrip("/").partition("/")
+    if not src_container or not src_name:
+        raise SwiftError(412, "X-Copy-From header must be of the form <container name>/<object name>")
+    return _service(request).get_object(_caller(request), account, src_container, src_name, True)
 
 
 @swift
@@ -258,8 +312,13 @@ async def copy_object(request: Request) -> Response:
                     meta=schemas.meta_change(request.headers.items(), "object"), headers={},
                     copy_from=f"{container}/{name}",
                     fresh_metadata=_truthy(request.headers.get("x-fresh-metadata")))
+    source = _copy_source(request, account, upload.copy_from)
+    assert source is not None
     obj = await _service(request).put_object(_caller(request), account, dest_container, dest_name, upload, None)
-    return Response(status_code=201, headers={**_stored_headers(obj), "X-Copied-From": f"{container}/{name}"})
+    return Response(status_code=201, headers={**_stored_headers(obj), **schemas.meta_headers("object", obj.meta),
+                                              "X-Copied-From": f"{container}/{name}",
+                                              "X-Copied-From-Last-Modified": schemas.http_date(
+                                                  source.obj.last_modified)})
 
 
 def _object_headers(view: ObjectView) -> dict[str, str]:
@@ -302,9 +361,15 @@ async def get_object(request: Request) -> Response:
     if not name:
         return await get_container(request)
     service = _service(request)
-    view = service.get_object(_caller(request), account, container, name,
+    caller = _caller(request)
+    view = service.get_object(caller, account, container, name,
                               request.query_params.get("multipart-manifest") == "get")
     headers = _object_headers(view)
+    if caller.temp_url is not None:
+        headers = tempurl.outgoing_headers(headers, name, request.query_params, request.method)
+    if slo.is_slo(view.obj) and not view.manifest:  # ?multipart-manifest=get: the manifest itself
+        headers["Content-Type"] = "application/json; charset=utf-8"
+        headers["Etag"] = view.etag
     condition = check_conditions(view, _headers(request))
     if condition == 304:
         return Response(status_code=304, headers={k: v for k, v in headers.items() if k != "Content-Type"})
@@ -348,13 +413,22 @@ async def delete_object(request: Request) -> Response:
     account, container, name = _object_path(request)
     if not name:
         return await delete_container(request)
+    if request.query_params.get("multipart-manifest") == "delete":
+        result = _service(request).delete_manifest(_caller(request), account, container, name)
+        return _bulk_response(request, result.body())
     _service(request).delete_object(_caller(request), account, container, name)
     return Response(status_code=204, media_type="text/html; charset=UTF-8")
 
 
 @swift
+async def healthcheck(request: Request) -> Response:
+    """Swift's healthcheck middleware: the proxy answers."""
+    return Response(b"OK", media_type="text/plain")
+
+
+@swift
 async def info(request: Request) -> Response:
-    return Response(orjson.dumps(schemas.info(tempurl=False)), media_type="application/json; charset=utf-8")
+    return Response(orjson.dumps(schemas.info(tempurl=True)), media_type="application/json; charset=utf-8")
 
 
 @swift
@@ -372,6 +446,7 @@ OTHER_METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE", "COPY", "PATCH", "OPTIO
 
 routes = [
     Route("/info", info, methods=["GET", "HEAD"]),
+    Route("/healthcheck", healthcheck, methods=["GET", "HEAD"]),
     Route(ACCOUNT, get_account, methods=["GET", "HEAD"]),
     Route(ACCOUNT, post_account, methods=["POST"]),
     # openstacksdk asks for the account with a trailing slash (Swift's path splitting ignores it).

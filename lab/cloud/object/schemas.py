@@ -124,10 +124,11 @@ class MetaChange:
     set: dict[str, str]
     remove: frozenset[str]
 
-    def apply(self, meta: Mapping[str, Any]) -> dict[str, Any]:
+    def apply(self, meta: Mapping[str, Any], *, keep_empty: bool = False) -> dict[str, Any]:
+        """The metadata after this change; `keep_empty` (objects): an empty value is kept, not a removal."""
         merged = {k: v for k, v in meta.items() if k not in self.remove}
         for key, value in self.set.items():
-            if value == "":
+            if value == "" and not keep_empty:
                 merged.pop(key, None)  # an empty value removes, as Swift does for accounts and containers
             else:
                 merged[key] = value
@@ -246,6 +247,8 @@ def listing_query(params: Mapping[str, str], accept: str) -> ListingQuery:
 
 def select_names(names: list[str], q: ListingQuery) -> list[tuple[str, bool]]:
     """One page of a sorted name list: (name, is_subdir) after prefix, markers, delimiter, reverse, limit."""
+    if q.limit == 0:
+        return []  # Swift takes limit=0 at its word
     if q.reverse:
         names = names[::-1]
     out: list[tuple[str, bool]] = []
@@ -363,6 +366,8 @@ def info(tempurl: bool) -> dict[str, Any]:
         "account_quotas": {}, "container_quotas": {},
         "bulk_delete": {"max_deletes_per_request": MAX_DELETES, "max_failed_deletes": 1000},
         "dlo": {"max_get_time": 86400},
+        "slo": {"max_manifest_segments": 1000, "max_manifest_size": 8 * 1024 * 1024, "min_segment_size": 1,
+                "yield_frequency": 10},
         "versioned_writes": {"allowed_flags": ["x-versions-location", "x-history-location"]},
     }
     if tempurl:

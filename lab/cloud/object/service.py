@@ -8,7 +8,7 @@ anonymous requests get only what the container's ACLs grant (access.py)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select
@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from lab.cloud.db import count
 from lab.cloud.events import record
-from lab.cloud.object import containers, objects
-from lab.cloud.object.access import Caller
+from lab.cloud.object import containers, objects, tempurl
+from lab.cloud.object.access import Caller, is_owner, project_of
 from lab.cloud.object.containers import AccountView, ContainerSettings, ContainerView
 from lab.cloud.object.models import SwiftAccount, SwiftContainer, SwiftObject
 from lab.cloud.object.objects import BulkResult, ObjectView, Upload
@@ -68,6 +68,13 @@ class ObjectService:
                          chunks: AsyncIterator[bytes] | None) -> SwiftObject:
         return await objects.put_object(self, caller, account, container, name, upload, chunks)
 
+    async def put_manifest(self, caller: Caller, account: str, container: str, name: str, upload: Upload,
+                           body: bytes) -> SwiftObject:
+        return await objects.put_manifest(self, caller, account, container, name, upload, body)
+
+    def delete_manifest(self, caller: Caller, account: str, container: str, name: str) -> BulkResult:
+        return objects.delete_manifest(self, caller, account, container, name)
+
     def get_object(self, caller: Caller, account: str, container: str, name: str,
                    manifest_itself: bool = False) -> ObjectView:
         return objects.get_object(self, caller, account, container, name, manifest_itself)
@@ -80,6 +87,14 @@ class ObjectService:
 
     def bulk_delete(self, caller: Caller, account: str, paths: list[str]) -> BulkResult:
         return objects.bulk_delete(self, caller, account, paths)
+
+    def is_swift_owner(self, caller: Caller, account: str) -> bool:
+        """May the caller change the account (Swift's swift_owner: sees ACLs and temp URL keys)?"""
+        return is_owner(self.cloud.policy, caller, "object_store:update_account", project_of(account))
+
+    def temp_url_caller(self, method: str, mount: str, path: str, query: Mapping[str, str],
+                        referrer: str | None) -> Caller:
+        return tempurl.caller_for(self, method, mount, path, query, referrer)
 
     # ------------------------------------------------------------------------- hooks (lab/cloud/plugin.py)
     def recover(self) -> None:
