@@ -17,6 +17,6 @@ PLUGIN = Plugin(
     meters=(Meter("container", "bytes", "object_storage", "0.03", "GB-month"),),
     jobs=JOBS,
     screens=(Screen("containers", "Containers", "lab.tui.screens.containers:ContainersScreen",
-                    frozenset({"object-store"}), order=45),),
+                    frozenset({"object-store"}), order=55),),
     tempest=TEMPEST,
 )
