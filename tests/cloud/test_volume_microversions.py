@@ -108,6 +108,21 @@ def test_count_from_3_45(client: TestClient, cloud: Cloud, as_demo: dict) -> Non
     assert "count" not in r.json()
 
 
+def test_volume_summary_from_3_12(client: TestClient, cloud: Cloud, as_demo: dict, as_admin: dict) -> None:
+    """GET /volumes/summary (openstacksdk's `get_volume_summary`): the project's count and size from 3.12, each
+    metadata key's values from 3.36, 404 below 3.12; another project's volumes are not counted."""
+    create_volume(client, cloud, as_demo, size=2, metadata={"tier": "db"})
+    create_volume(client, cloud, as_demo, size=3, metadata={"tier": "web"})
+    create_volume(client, cloud, as_admin, size=5)
+    path = url(cloud, as_demo, "volumes/summary")
+    assert client.get(path, headers=at(as_demo, "3.11")).status_code == 404
+    r = client.get(path, headers=at(as_demo, "3.12"))
+    assert r.status_code == 200 and r.json() == {"volume-summary": {"total_size": 5, "total_count": 2}}
+    assert_schema("volume.volumes", "show_volume_summary", r)
+    late = client.get(path, headers=at(as_demo, "3.36")).json()["volume-summary"]
+    assert late == {"total_size": 5, "total_count": 2, "metadata": {"tier": ["db", "web"]}}
+
+
 def test_snapshot_bodies_per_microversion(client: TestClient, cloud: Cloud, as_demo: dict) -> None:
     """3.41 `user_id` and 3.65 `consumes_quota` on snapshots; none of them at 3.0 (tempest's schema)."""
     volume = create_volume(client, cloud, as_demo)

@@ -17,11 +17,13 @@ MIN, MAX = RANGE.min, RANGE.max
 UPLOAD_IMAGE_PARAMS = Version(3, 1)
 VOLUME_LIST_BOOTABLE = Version(3, 2)
 BACKUP_UPDATE = Version(3, 9)
+VOLUME_SUMMARY = Version(3, 12)
 GROUP_VOLUME = Version(3, 13)
 GROUP_SNAPSHOTS = Version(3, 14)
 BACKUP_PROJECT = Version(3, 18)
 VOLUME_DETAIL_PROVIDER_ID = Version(3, 21)
 SNAPSHOT_LIST_USER_ID = Version(3, 41)
+VOLUME_SUMMARY_METADATA = Version(3, 36)
 BACKUP_METADATA = Version(3, 43)
 SUPPORT_COUNT_INFO = Version(3, 45)
 VOLUME_CREATE_FROM_BACKUP = Version(3, 47)
@@ -54,7 +56,7 @@ CHANGES: dict[str, str] = {
     "3.9": "Backups: PUT /backups/{id} updates the name and description; `name` in the answer.",
     "3.10": "- The `group_id` snapshot list filter (no groups).",
     "3.11": "- Group types (not served).",
-    "3.12": "- GET /volumes/summary (not served).",
+    "3.12": "- GET /volumes/summary: the project's volume count and total size.",
     "3.13": "Volumes carry `group_id` (always null: no groups).",
     "3.14": "Snapshots carry `group_snapshot_id` (always null).",
     "3.15": "- ETags on volume metadata (not served).",
@@ -79,7 +81,7 @@ CHANGES: dict[str, str] = {
     "3.33": "- GET /resource_filters (not served).",
     "3.34": "- `like` filters (not served).",
     "3.35": "- The `group_id` volume list filter (no groups).",
-    "3.36": "- Metadata in the volume summary (not served).",
+    "3.36": "- The volume summary's `metadata`: each key with its values.",
     "3.37": "- Backup sort by name (backups sort as at 3.0).",
     "3.38": "- Group replication (no groups).",
     "3.39": "- `project_id` in GET /limits (not served).",

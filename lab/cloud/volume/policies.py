@@ -29,6 +29,8 @@ RULES: tuple[Rule, ...] = (
          (("POST", f"{V}/volumes (imageRef)"),)),
     Rule("volume:get", READER, "Show a volume.", (("GET", f"{V}/volumes/{{volume_id}}"),)),
     Rule("volume:get_all", READER, "List volumes.", (("GET", f"{V}/volumes"), ("GET", f"{V}/volumes/detail"))),
+    Rule("volume:get_volume_summary", READER, "The project's volume count and total size (3.12).",
+         (("GET", f"{V}/volumes/summary"),)),
     Rule("volume:update", MEMBER, "Update a volume, or its bootable flag.",
          (("PUT", f"{V}/volumes/{{volume_id}}"), ("POST", f"{ACTION} (os-set_bootable)"))),
     Rule("volume:delete", MEMBER, "Delete a volume.", (("DELETE", f"{V}/volumes/{{volume_id}}"),)),

@@ -79,8 +79,6 @@ TEMPEST = Tempest(
                          "update_nonexistent_extra_spec_id", "update_nonexistent_type_id")))},
         "tempest.api.volume.test_volumes_backup.VolumesBackupsTest.test_volume_backup_create_get_detailed_list_"
         "restore_delete": "fails on the backup's detailed list or restore (not investigated)",
-        "tempest.api.volume.test_volumes_get.VolumesSummaryTest.test_show_volume_summary":
-            "GET /volumes/summary (3.12) is not implemented",
         "tempest.api.volume.admin.test_volumes_backup.VolumesBackupsAdminTest.test_volume_backup_export_import":
             "backup export_record / import_record is not implemented",
     }, conf="lab.cloud.volume.tempest:conf",

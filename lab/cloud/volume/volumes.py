@@ -206,6 +206,21 @@ class Volumes:
                 rows = rows[offset:]
             return VolumePage(self._views(db, ctx, rows[:page]), page, count)
 
+    def summary(self, ctx: RequestContext) -> tuple[int, int, dict[str, tuple[str, ...]]]:
+        """GET /volumes/summary (3.12): how many volumes the caller's project has (every project's for an admin
+        with all_tenants), their total size in GiB, and each metadata key's values (shown from 3.36)."""
+        self.cloud.policy.enforce(ctx, "volume:get_volume_summary", ctx.project_id)
+        with self.cloud.db.read() as db:
+            query = select(Volume)
+            if not (ctx.all_projects and sees_every_project(self.cloud.policy, ctx)):
+                query = query.where(Volume.project_id == ctx.project_id)
+            rows = list(db.scalars(query))
+        metadata: dict[str, set[str]] = {}
+        for volume in rows:
+            for key, value in (volume.metadata_ or {}).items():
+                metadata.setdefault(key, set()).add(str(value))
+        return len(rows), sum(v.size for v in rows), {k: tuple(sorted(v)) for k, v in sorted(metadata.items())}
+
     # ------------------------------------------------------------------ creating
     def create(self, ctx: RequestContext, req: VolumeCreate) -> VolumeView:
         """POST /volumes: validate, reserve quota and capacity, record, and let the worker make the file."""
