@@ -5,13 +5,14 @@ The tree is built when its tab opens and on `r`, like the network topology."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.widgets import TabbedContent, TabPane, Tree
 
 from lab.tui import models as m
 from lab.tui.screens.base import ListScreen, TableSpec
+from lab.tui.widgets.tree import fill_tree
 
 TREE = "lb-tree"
 ICONS = {"loadbalancer": "⇶ ", "listener": "◉ ", "pool": "▤ ", "monitor": "♥ ", "member": "▣ "}
@@ -57,17 +58,4 @@ class LoadBalancersScreen(ListScreen):
         self.poll(self.client.lb_status_trees, then=self.show_tree)
 
     def show_tree(self, roots: list[m.TopologyNode]) -> None:
-        tree: Tree[None] = self.query_one(f"#{TREE}", Tree)
-        tree.clear()
-
-        def add(parent: Any, node: m.TopologyNode) -> None:
-            label = ICONS.get(node.kind, "") + node.label
-            if node.children:
-                branch = parent.add(label, expand=True)
-                for child in node.children:
-                    add(branch, child)
-            else:
-                parent.add_leaf(label)
-
-        for root in roots:
-            add(tree.root, root)
+        fill_tree(self.query_one(f"#{TREE}", Tree), roots, ICONS)

@@ -14,6 +14,7 @@ from textual.widgets import Footer, Static, TabbedContent, TabPane, Tree
 
 from lab.tui import models as m
 from lab.tui.screens.base import CloudScreen, ListScreen, TableSpec
+from lab.tui.widgets.tree import fill_tree
 
 TOPOLOGY = "topology"
 ICONS = {"external": "◎ ", "router": "⇄ ", "network": "▤ ", "server": "▣ "}
@@ -81,20 +82,7 @@ class NetworksScreen(ListScreen):
         self.poll(self.client.topology, then=self.show_topology)
 
     def show_topology(self, roots: list[m.TopologyNode]) -> None:
-        tree: Tree[None] = self.query_one(f"#{TOPOLOGY}", Tree)
-        tree.clear()
-
-        def add(parent: Any, node: m.TopologyNode) -> None:
-            label = ICONS.get(node.kind, "") + node.label
-            if node.children:
-                branch = parent.add(label, expand=True)
-                for child in node.children:
-                    add(branch, child)
-            else:
-                parent.add_leaf(label)
-
-        for root in roots:
-            add(tree.root, root)
+        fill_tree(self.query_one(f"#{TOPOLOGY}", Tree), roots, ICONS)
 
     def open_item(self, item: Any) -> None:
         if isinstance(item, m.SecurityGroup):
