@@ -49,7 +49,7 @@ network = _object({
     "router:external": BOOLEAN, "mtu": {"type": "integer", "minimum": 68}, "port_security_enabled": BOOLEAN,
     "subnets": {"type": "array", "items": UUID}, "availability_zone_hints": STRINGS, "availability_zones": STRINGS,
     "ipv4_address_scope": NULLABLE_UUID, "ipv6_address_scope": NULLABLE_UUID, "l2_adjacency": BOOLEAN,
-    "is_default": BOOLEAN, **STANDARD,
+    "is_default": BOOLEAN, "qos_policy_id": NULLABLE_UUID, **STANDARD,
     # provider (admins only: get_network:provider:*)
     "provider:network_type": {"type": ["string", "null"], "enum": ["flat", "vlan", "vxlan", "local", None]},
     "provider:physical_network": NULLABLE_STRING,
@@ -81,6 +81,7 @@ port = _object({
     "binding:host_id": STRING,
     "binding:vif_type": {"enum": ["unbound", "binding_failed", "bridge", "ovs", "other"]},
     "binding:vif_details": {"type": "object"}, "binding:profile": {"type": "object"},
+    "qos_policy_id": NULLABLE_UUID, "qos_network_policy_id": NULLABLE_UUID,  # qos, qos-port-network-policy
     **STANDARD,
 }, optional=("binding:host_id", "binding:vif_type", "binding:vif_details", "binding:profile"))
 
@@ -127,7 +128,7 @@ agent = _object({
     "resources_synced": {"type": ["boolean", "null"]},
 })
 rbac_policy = _object({
-    "id": UUID, "object_type": {"enum": ["network", "security_group"]}, "object_id": UUID,
+    "id": UUID, "object_type": {"enum": ["network", "security_group", "qos_policy"]}, "object_id": UUID,
     "action": {"enum": ["access_as_shared", "access_as_external"]}, "target_tenant": STRING,
     "project_id": STRING, "tenant_id": STRING,
 })
@@ -157,6 +158,23 @@ quota_of_project = _object({**{name: LIMIT for name in QUOTA_NAMES}, "project_id
 extension = _object({"alias": STRING, "name": STRING, "description": STRING, "updated": STRING,
                      "links": {"type": "array"}})
 LINKS = {"type": "array", "items": _object({"rel": STRING, "href": STRING})}
+# QoS (neutron-lib's api/definitions/qos.py, qos_bw_limit_direction.py, qos_rule_type_details.py): a rule
+# as its own resource has its attributes only; inside a policy's `rules` it also names its type and policy.
+KBPS = {"type": "integer", "minimum": 0}
+DIRECTION = {"enum": ["egress", "ingress"]}
+bandwidth_limit_rule = _object({"id": UUID, "max_kbps": KBPS, "max_burst_kbps": KBPS, "direction": DIRECTION})
+dscp_marking_rule = _object({"id": UUID, "dscp_mark": {"type": "integer", "minimum": 0, "maximum": 56}})
+qos_policy_rule = {"oneOf": [
+    _object({**bandwidth_limit_rule["properties"], "qos_policy_id": UUID, "type": {"const": "bandwidth_limit"}}),
+    _object({**dscp_marking_rule["properties"], "qos_policy_id": UUID, "type": {"const": "dscp_marking"}})]}
+qos_policy = _object({"id": UUID, "name": STRING, "shared": BOOLEAN,
+                      "rules": {"type": "array", "items": qos_policy_rule}, **STANDARD})
+rule_type = _object({"type": {"enum": ["bandwidth_limit", "dscp_marking"]}})
+rule_type_details = _object({"type": STRING, "drivers": {"type": "array", "items": _object({
+    "name": STRING, "supported_parameters": {"type": "array", "items": _object({
+        "parameter_name": STRING, "parameter_type": {"enum": ["range", "choices"]},
+        "parameter_values": {"type": ["object", "array"]}})}})}})
+
 version = _object({"id": STRING, "status": {"enum": ["CURRENT", "SUPPORTED", "DEPRECATED"]}, "links": LINKS})
 
 
@@ -207,6 +225,17 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "list_quotas": {"status_code": [200], "response_body": _object(
         {"quotas": {"type": "array", "items": quota_of_project}})},
     "reset_quotas": NO_BODY,
+    # tempest.lib's qos_client and qos_limit_bandwidth_rules_client (and the DSCP rule alike)
+    **{f"{verb}_qos_policy": one("policy", qos_policy, (201,) if verb == "create" else (200,))
+       for verb in ("create", "show", "update")},
+    "list_qos_policies": many("policies", qos_policy),
+    **{f"{verb}_{name}": one(name, body, (201,) if verb == "create" else (200,))
+       for name, body in (("bandwidth_limit_rule", bandwidth_limit_rule), ("dscp_marking_rule", dscp_marking_rule))
+       for verb in ("create", "show", "update")},
+    "list_bandwidth_limit_rules": many("bandwidth_limit_rules", bandwidth_limit_rule),
+    "list_rule_types": {"status_code": [200], "response_body": _object(
+        {"rule_types": {"type": "array", "items": rule_type}})},
+    "show_rule_type": one("rule_type", rule_type_details),
 }
 
 

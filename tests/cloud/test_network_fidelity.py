@@ -87,9 +87,9 @@ def test_service_providers_answer(client: TestClient, as_demo: dict) -> None:
     assert r.status_code == 200 and r.json() == {"service_providers": []}
 
 
-def test_qos_policy_create_is_404_without_qos(client: TestClient, as_demo: dict) -> None:
-    """Clients decide from the status whether QoS exists: Neutron without the extension answers 404, not 405."""
-    r = client.post(f"{N}/qos/policies", headers=as_demo, json={"policy": {"name": "bw"}})
+def test_an_absent_extension_is_404(client: TestClient, as_demo: dict) -> None:
+    """Clients decide from the status whether an extension exists: Neutron without it answers 404, not 405."""
+    r = client.post(f"{N}/fw/firewall_groups", headers=as_demo, json={"firewall_group": {"name": "fw"}})
     assert_neutron_error(r, 404, "HTTPNotFound")
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import Forbidden
 from lab.cloud.network.common import external_for, is_granted, shared_with
-from lab.cloud.network.models import AddressScope, Network, Port, SecurityGroup, Subnet, SubnetPool
+from lab.cloud.network.models import AddressScope, Network, Port, QosPolicy, SecurityGroup, Subnet, SubnetPool
 
 if TYPE_CHECKING:
     from lab.cloud.network.service import NetworkService
@@ -78,6 +78,9 @@ def target_of(db: Session, row: Any, ctx: RequestContext | None = None) -> Targe
                 {"shared": shared_with(db, network, project_id)} if ctx is not None else {})}
     if isinstance(row, SubnetPool | AddressScope):
         return {"project_id": row.project_id, "shared": row.shared}
+    if isinstance(row, QosPolicy):
+        return {"project_id": row.project_id,
+                "shared": row.shared or is_granted(db, "qos_policy", row.id, "access_as_shared", project_id)}
     if isinstance(row, SecurityGroup):
         return {"project_id": row.project_id,
                 "shared": is_granted(db, "security_group", row.id, "access_as_shared", project_id)}

@@ -273,3 +273,43 @@ class Agent(Base):
     configurations: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime]
     started_at: Mapped[datetime]
+
+
+# ------------------------------------------------------------------------------------------ QoS (the qos extension)
+class QosPolicy(Base):
+    """A QoS policy (Neutron's qos_policies): rules that ports and networks bound to it get. `shared` is the
+    wildcard grant; a share with one project is an RBAC policy of object type `qos_policy`."""
+
+    __tablename__ = "qos_policies"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    project_id: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    description: Mapped[str] = mapped_column(String(255), default="")
+    shared: Mapped[bool] = mapped_column(default=False)
+    tags: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    revision_number: Mapped[int] = mapped_column(default=1)
+
+
+class QosRule(Base):
+    """One rule of a policy (Neutron keeps a table per type; one table here, `type` telling them apart):
+    bandwidth_limit (max_kbps, max_burst_kbps, direction) or dscp_marking (dscp_mark)."""
+
+    __tablename__ = "qos_rules"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    qos_policy_id: Mapped[str] = mapped_column(ForeignKey("qos_policies.id", ondelete="CASCADE"), index=True)
+    type: Mapped[str] = mapped_column(String(32))
+    max_kbps: Mapped[int | None]
+    max_burst_kbps: Mapped[int | None]
+    direction: Mapped[str | None] = mapped_column(String(8))
+    dscp_mark: Mapped[int | None]
+
+
+class QosBinding(Base):
+    """A port's or a network's QoS policy (Neutron's qos_port_policy_bindings, qos_network_policy_bindings)."""
+
+    __tablename__ = "qos_policy_bindings"
+    object_type: Mapped[str] = mapped_column(String(16), primary_key=True)  # port | network
+    object_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    policy_id: Mapped[str] = mapped_column(ForeignKey("qos_policies.id"), index=True)

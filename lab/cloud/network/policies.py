@@ -32,6 +32,7 @@ POOLS, POOL = "/v2.0/subnetpools", "/v2.0/subnetpools/{id}"
 SCOPES, SCOPE = "/v2.0/address-scopes", "/v2.0/address-scopes/{id}"
 AGENTS, AGENT = "/v2.0/agents", "/v2.0/agents/{id}"
 AVAILABILITY = "/v2.0/network-ip-availabilities"
+QOS_POLICIES, QOS_POLICY = "/v2.0/qos/policies", "/v2.0/qos/policies/{id}"
 
 ADMIN = "rule:admin_only"
 MEMBER = "rule:project_member_or_admin"  # Neutron's ADMIN_OR_PROJECT_MEMBER
@@ -171,6 +172,25 @@ RULES: tuple[Rule, ...] = (
     _attribute("create_address_scope", "shared", ADMIN, "Create a shared address scope.", "POST", SCOPES),
     _attribute("update_address_scope", "shared", ADMIN, "Update the `shared` attribute of an address scope.",
                "PUT", SCOPE),
+
+    # QoS (neutron/conf/policies/qos.py): policies and rules are the operator's; projects read and bind them.
+    Rule("shared_qos_policy", "True:%(shared)s", "The QoS policy is shared with the caller's project."),
+    Rule("create_policy", ADMIN, "Create a QoS policy.", (("POST", QOS_POLICIES),)),
+    Rule("get_policy", f"{READER} or rule:shared_qos_policy", "Get QoS policies.", _get(QOS_POLICIES, QOS_POLICY)),
+    Rule("update_policy", ADMIN, "Update a QoS policy.", (("PUT", QOS_POLICY),)),
+    Rule("delete_policy", ADMIN, "Delete a QoS policy.", (("DELETE", QOS_POLICY),)),
+    Rule("get_rule_type", ADMIN, "Get available QoS rule types.",
+         (("GET", "/v2.0/qos/rule-types"), ("GET", "/v2.0/qos/rule-types/{rule_type}"))),
+    *(rule for kind, text in (("bandwidth_limit", "bandwidth limit"), ("dscp_marking", "DSCP marking"))
+      for rule in (
+          Rule(f"get_policy_{kind}_rule", f"{READER} or rule:shared_qos_policy", f"Get a QoS {text} rule.",
+               _get(f"{QOS_POLICY}/{kind}_rules", f"{QOS_POLICY}/{kind}_rules/{{rule_id}}")),
+          Rule(f"create_policy_{kind}_rule", ADMIN, f"Create a QoS {text} rule.",
+               (("POST", f"{QOS_POLICY}/{kind}_rules"),)),
+          Rule(f"update_policy_{kind}_rule", ADMIN, f"Update a QoS {text} rule.",
+               (("PUT", f"{QOS_POLICY}/{kind}_rules/{{rule_id}}"),)),
+          Rule(f"delete_policy_{kind}_rule", ADMIN, f"Delete a QoS {text} rule.",
+               (("DELETE", f"{QOS_POLICY}/{kind}_rules/{{rule_id}}"),)))),
 
     # Agents and their scheduling (neutron/conf/policies/agent.py): an operator's view.
     Rule("get_agent", ADMIN, "Get an agent.", _get(AGENTS, AGENT)),

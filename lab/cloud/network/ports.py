@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest, Conflict
-from lab.cloud.network import agents, ipam, quotas
+from lab.cloud.network import agents, ipam, qos, quotas
 from lab.cloud.network import schemas as S
 from lab.cloud.network import security_groups as sgs
 from lab.cloud.network.access import allows, authorize, is_admin, on_network, target_of
@@ -167,6 +167,7 @@ def create_port(svc: NetworkService, db: Session, ctx: RequestContext, attrs: di
                     allowed_address_pairs=attrs.get("allowed_address_pairs"), tags=attrs.get("tags"))
     _fill_pair_macs(port)
     set_binding(db, port.id, attrs)
+    qos.bind(db, ctx, "port", port.id, attrs)
     return port
 
 
@@ -208,6 +209,7 @@ def update_port(svc: NetworkService, db: Session, ctx: RequestContext, port_id: 
     authorize(svc, ctx, "update_port", target_of(db, port, ctx), restricted)
     before = _group_ids(db, port.id)  # the groups it leaves change what their remote-group rules allow
     set_binding(db, port.id, attrs)
+    qos.bind(db, ctx, "port", port.id, attrs)
     for key in ("name", "description", "admin_state_up", "device_id", "device_owner"):
         if key in attrs:
             setattr(port, key, attrs[key])
@@ -270,6 +272,7 @@ def remove_port(svc: NetworkService, db: Session, port: Port) -> None:
     groups = _group_ids(db, port.id)
     db.execute(delete(IPAllocation).where(IPAllocation.port_id == port.id))
     db.execute(delete(PortSecurityGroup).where(PortSecurityGroup.port_id == port.id))
+    qos.unbind(db, "port", port.id)
     db.delete(port)
     db.flush()
     svc.sync(db, "network", port.network_id)
@@ -301,8 +304,11 @@ def render(svc: NetworkService, db: Session, ctx: RequestContext, rows: list[Por
     bindings = {b.port_id: b for b in db.scalars(select(PortBinding).where(PortBinding.port_id.in_(ids)))}
     readable = tuple(key for key in READABLE_BINDING if allows(svc, ctx, f"get_port:{key}"))
     wired = agents.enabled(db, agents.LINUXBRIDGE)
+    own, of_network = qos.bound(db, "port", ids), qos.bound(db, "network", list({r.network_id for r in rows}))
     return [S.port(r, ips[r.id], groups[r.id], wired=wired,
-                   binding=binding_of(r, bindings.get(r.id), svc.host, readable)) for r in rows]
+                   binding=binding_of(r, bindings.get(r.id), svc.host, readable),
+                   extra={"qos_policy_id": own.get(r.id), "qos_network_policy_id": of_network.get(r.network_id)})
+            for r in rows]
 
 
 def is_floatingip_port(port: Port) -> bool:

@@ -1,13 +1,14 @@
-"""RBAC policies (Neutron's rbac-policies): an object's owner grants `access_as_shared` on a network or a
-security group, or `access_as_external` on a network, to one project (or to every project with the wildcard
-`*`, which only an admin may give). What they change is decided here and read by the visibility clauses
-(network/common.py) and the create paths:
+"""RBAC policies (Neutron's rbac-policies): an object's owner grants `access_as_shared` on a network, a
+security group or a QoS policy, or `access_as_external` on a network, to one project (or to every project
+with the wildcard `*`, which only an admin may give). What they change is decided here and read by the
+visibility clauses (network/common.py) and the create paths:
 
 - a network shared with a project is listed and shown there, its subnets too, and that project may put ports
   (and servers) on it; `shared` reads True for that project;
 - a network external to a project is listed there with `router:external` True, and that project may put its
   router gateways and floating IPs on it;
-- a security group shared with a project is listed there and may be given to that project's ports.
+- a security group shared with a project is listed there and may be given to that project's ports;
+- a QoS policy shared with a project is listed there and may be bound to its ports and networks (network/qos.py).
 
 A policy is seen by its owner only (and admins), as in Neutron. Deleting a share that a target project still
 uses (its ports on the network, or on the group) is Neutron's 409 RbacPolicyInUse.
@@ -25,14 +26,14 @@ from lab.cloud.errors import BadRequest, Conflict, NotFound
 from lab.cloud.network import schemas as S
 from lab.cloud.network.access import authorize, is_admin
 from lab.cloud.network.common import new_project, owned_by, required, touch
-from lab.cloud.network.models import Network, Port, PortSecurityGroup, RBACPolicy, SecurityGroup
+from lab.cloud.network.models import Network, Port, PortSecurityGroup, QosPolicy, RBACPolicy, SecurityGroup
 
 if TYPE_CHECKING:
     from lab.cloud.network.service import NetworkService
 
 SHARED, EXTERNAL = "access_as_shared", "access_as_external"
-VALID_ACTIONS = {"network": (SHARED, EXTERNAL), "security_group": (SHARED,)}
-MODELS: dict[str, Any] = {"network": Network, "security_group": SecurityGroup}
+VALID_ACTIONS = {"network": (SHARED, EXTERNAL), "security_group": (SHARED,), "qos_policy": (SHARED,)}
+MODELS: dict[str, Any] = {"network": Network, "security_group": SecurityGroup, "qos_policy": QosPolicy}
 
 
 def _object(svc: NetworkService, db: Session, ctx: RequestContext, object_type: str, object_id: str) -> Any:
@@ -113,6 +114,11 @@ def _users(db: Session, policy: RBACPolicy) -> list[str]:
     elif policy.object_type == "security_group":
         query = select(Port.project_id).join(PortSecurityGroup, PortSecurityGroup.port_id == Port.id).where(
             PortSecurityGroup.security_group_id == policy.object_id)
+    elif policy.object_type == "qos_policy":
+        from lab.cloud.network.qos import users as qos_users
+
+        return sorted(p for p in qos_users(db, policy.object_id) - {policy.project_id, ""}
+                      if policy.target_project in ("*", p))
     else:
         return []
     users = set(db.scalars(query)) - {policy.project_id, ""}
@@ -128,7 +134,7 @@ def _check_in_use(db: Session, policy: RBACPolicy) -> None:
         RBACPolicy.action == policy.action, RBACPolicy.id != policy.id))
     covered = set(others)
     obj = db.get(MODELS[policy.object_type], policy.object_id)
-    if "*" in covered or (isinstance(obj, Network) and policy.action == SHARED and obj.shared):
+    if "*" in covered or (isinstance(obj, Network | QosPolicy) and policy.action == SHARED and obj.shared):
         return
     if [p for p in _users(db, policy) if p not in covered]:
         raise Conflict(f"RBAC policy on object {policy.object_id} cannot be removed because other objects depend "

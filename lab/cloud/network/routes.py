@@ -1,11 +1,13 @@
 """Networking's HTTP routes (Neutron v2.0): parse, call the service, render. No logic here.
 
 Every collection answers the same five verbs (list, create, show, update, delete) under /v2.0/<collection>,
-plus the router interface and extraroute actions, tags, quotas and extensions.
+plus the router interface and extraroute actions, tags, quotas and extensions; QoS policies are such a
+collection too, at `/v2.0/qos/policies`, with their rules beneath them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from urllib.parse import urlencode
 
 from starlette.requests import Request
@@ -15,6 +17,7 @@ from starlette.routing import Route
 from lab.cloud.errors import NotFound
 from lab.cloud.http import cloud_of, context_of, no_content, read_json, respond, service_of
 from lab.cloud.network import schemas
+from lab.cloud.network.qos import rule_kind as qos_kind
 from lab.cloud.network.query import ListQuery
 from lab.cloud.network.service import COLLECTIONS, NetworkService
 
@@ -43,13 +46,18 @@ def _collection(request: Request) -> str:
     return collection
 
 
+def _plural(collection: str) -> str:
+    """The key of a collection's list body: `security_groups`, `policies` (of `qos/policies`)."""
+    return collection.rsplit("/", 1)[-1].replace("-", "_")
+
+
 def _next_links(request: Request, collection: str, items: list[dict], more: bool) -> dict[str, list[dict[str, str]]]:
     if not more or not items or "id" not in items[-1]:
         return {}
     params = [(k, v) for k, v in request.query_params.multi_items() if k != "marker"]
     params.append(("marker", items[-1]["id"]))
     href = f"{cloud_of(request).settings.endpoint}{request.url.path}?{urlencode(params)}"
-    return schemas.next_links(collection, href)
+    return schemas.next_links(_plural(collection), href)
 
 
 async def list_collection(request: Request) -> Response:
@@ -58,15 +66,14 @@ async def list_collection(request: Request) -> Response:
     collection = _collection(request)
     query = ListQuery.from_params(list(request.query_params.multi_items()), cloud.settings.max_page_size)
     items, more = _service(request).list_resources(ctx, collection, query)
-    key = collection.replace("-", "_")
-    return respond({key: items, **_next_links(request, collection, items, more)})
+    return respond({_plural(collection): items, **_next_links(request, collection, items, more)})
 
 
 async def create(request: Request) -> Response:
     ctx = context_of(request)
     collection = _collection(request)
     body = await read_json(request)
-    plural = collection.replace("-", "_")
+    plural = _plural(collection)
     if isinstance(body, dict) and isinstance(body.get(plural), list) and len(body) == 1:  # bulk create
         key = COLLECTIONS[collection][0]
         items = _service(request).create_bulk(ctx, collection, [{key: item} for item in body[plural]])
@@ -244,9 +251,56 @@ async def list_service_providers(request: Request) -> Response:
     return respond({"service_providers": _service(request).service_providers(_query(request))})
 
 
+def _qos_policies(handler: Callable[[Request], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
+    """The generic collection handlers serving `/v2.0/qos/policies` (a path of two segments)."""
+    async def serve(request: Request) -> Response:
+        request.path_params["collection"] = "qos/policies"
+        return await handler(request)
+    return serve
+
+
+async def qos_rules(request: Request) -> Response:
+    """GET/POST /qos/policies/{id}/bandwidth_limit_rules (or dscp_marking_rules)."""
+    ctx = context_of(request)
+    service = _service(request)
+    policy_id, collection = request.path_params["id"], request.path_params["rules"]
+    key = qos_kind(collection)[1]
+    if request.method == "GET":
+        return respond({collection: service.list_qos_rules(ctx, policy_id, collection, _query(request))})
+    body = await read_json(request)
+    return respond({key: service.create_qos_rule(ctx, policy_id, collection, body)}, 201)
+
+
+async def qos_rule(request: Request) -> Response:
+    """GET/PUT/DELETE /qos/policies/{id}/<type>_rules/{rule_id}."""
+    ctx = context_of(request)
+    service = _service(request)
+    policy_id, collection, rule_id = (request.path_params[k] for k in ("id", "rules", "rule_id"))
+    key = qos_kind(collection)[1]
+    if request.method == "GET":
+        fields = [f for v in request.query_params.getlist("fields") for f in v.split(",") if f]
+        return respond({key: service.show_qos_rule(ctx, policy_id, collection, rule_id, fields)})
+    if request.method == "PUT":
+        body = await read_json(request)
+        return respond({key: service.update_qos_rule(ctx, policy_id, collection, rule_id, body)})
+    service.delete_qos_rule(ctx, policy_id, collection, rule_id)
+    return no_content()
+
+
+async def qos_rule_types(request: Request) -> Response:
+    """GET /qos/rule-types: the rule types the loaded driver supports (`network qos rule type list`)."""
+    return respond({"rule_types": _service(request).qos_rule_types(context_of(request))})
+
+
+async def qos_rule_type(request: Request) -> Response:
+    """GET /qos/rule-types/{type}: its drivers and their parameters (`network qos rule type show`)."""
+    ctx = context_of(request)
+    return respond({"rule_type": _service(request).qos_rule_type(ctx, request.path_params["type"])})
+
+
 async def unknown(request: Request) -> Response:
     """POST to any other path is to a resource this Neutron does not have: 404, as Neutron answers for an
-    extension it does not load (`POST /v2.0/qos/policies` tells a client QoS is absent; the generic routes
+    extension it does not load (`POST /v2.0/fw/firewall_groups` tells a client FWaaS is absent; the generic routes
     alone would answer 405)."""
     raise NotFound("The resource could not be found.", neutron_type="HTTPNotFound")
 
@@ -270,6 +324,15 @@ routes = [
     Route("/v2.0/availability_zones", availability_zones, methods=["GET"]),
     Route("/v2.0/agents/{id:str}/l3-routers", agent_routers, methods=["GET"]),
     Route("/v2.0/routers/{id:str}/{action:str}", router_action, methods=["PUT"]),
+    Route("/v2.0/qos/rule-types", qos_rule_types, methods=["GET"]),
+    Route("/v2.0/qos/rule-types/{type:str}", qos_rule_type, methods=["GET"]),
+    Route("/v2.0/qos/policies", _qos_policies(list_collection), methods=["GET"]),
+    Route("/v2.0/qos/policies", _qos_policies(create), methods=["POST"]),
+    Route("/v2.0/qos/policies/{id:str}", _qos_policies(show), methods=["GET"]),
+    Route("/v2.0/qos/policies/{id:str}", _qos_policies(update), methods=["PUT"]),
+    Route("/v2.0/qos/policies/{id:str}", _qos_policies(delete), methods=["DELETE"]),
+    Route("/v2.0/qos/policies/{id:str}/{rules:str}", qos_rules, methods=["GET", "POST"]),
+    Route("/v2.0/qos/policies/{id:str}/{rules:str}/{rule_id:str}", qos_rule, methods=["GET", "PUT", "DELETE"]),
     Route("/v2.0/{collection:str}", list_collection, methods=["GET"]),
     Route("/v2.0/{collection:str}", create, methods=["POST"]),
     Route("/v2.0/{collection:str}/{id:str}", show, methods=["GET"]),

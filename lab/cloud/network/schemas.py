@@ -8,6 +8,7 @@ Validation errors use Neutron's API-layer wording: `Invalid input for cidr. Reas
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,7 @@ from lab.cloud.network.models import (
     Network,
     NetworkSegment,
     Port,
+    QosPolicy,
     RBACPolicy,
     Router,
     SecurityGroup,
@@ -31,6 +33,8 @@ from lab.cloud.network.models import (
 )
 
 Validator = Callable[[str, Any], Any]
+UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
+DSCP_MARKS = (0, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30, 32, 34, 36, 38, 40, 46, 48, 56)
 
 
 # ------------------------------------------------------------------------------------------------ validators
@@ -158,6 +162,21 @@ def dict_with(required: dict[str, Validator], optional: dict[str, Validator] | N
     return check
 
 
+def uuid_value(attr: str, value: Any) -> str:
+    """neutron-lib's type:uuid."""
+    if not isinstance(value, str) or not UUID_RE.match(value):
+        raise bad_attribute(attr, f"'{value}' is not a valid UUID")
+    return value
+
+
+def dscp_mark(attr: str, value: Any) -> int:
+    """A DSCP mark: converted to an integer, then one of the marks Neutron accepts (VALID_DSCP_MARKS)."""
+    number = integer(0, 63)(attr, value)
+    if number not in DSCP_MARKS:
+        raise bad_attribute(attr, f"{number} is not in {list(DSCP_MARKS)}")
+    return int(number)
+
+
 def anything(_attr: str, value: Any) -> Any:
     return value
 
@@ -182,6 +201,7 @@ DESCRIPTION = Attr(string())
 PROJECT = Attr(string(255), put=False)
 ROUTE = dict_with({"destination": cidr, "nexthop": ip_address})
 FIXED_IP = dict_with({}, {"subnet_id": string(36), "ip_address": ip_address})
+QOS_POLICY = Attr(nullable(uuid_value))
 ADDRESS_PAIR = dict_with({"ip_address": address_or_cidr}, {"mac_address": string(32)})
 
 SPECS: dict[str, dict[str, Attr]] = {
@@ -193,7 +213,7 @@ SPECS: dict[str, dict[str, Attr]] = {
         "provider:physical_network": Attr(nullable(string(64)), put=False),
         "provider:segmentation_id": Attr(nullable(integer(0, 2**24 - 1)), put=False),
         "availability_zone_hints": Attr(list_of(string()), put=False), "is_default": Attr(boolean),
-        "tags": Attr(list_of(string(255)), put=False),
+        "tags": Attr(list_of(string(255)), put=False), "qos_policy_id": QOS_POLICY,
     },
     "subnet": {
         "name": NAME, "description": DESCRIPTION, "network_id": Attr(string(36), put=False),
@@ -217,9 +237,10 @@ SPECS: dict[str, dict[str, Attr]] = {
         "tenant_id": PROJECT, "binding:host_id": Attr(string()), "binding:vnic_type": Attr(one_of(*VNIC_TYPES)),
         "binding:profile": Attr(nullable_dict), "extra_dhcp_opts": Attr(anything), "tags": Attr(list_of(string(255)),
                                                                                           put=False),
+        "qos_policy_id": QOS_POLICY,
     },
     "rbac_policy": {
-        "object_type": Attr(one_of("network", "security_group"), put=False),
+        "object_type": Attr(one_of("network", "security_group", "qos_policy"), put=False),
         "object_id": Attr(string(36), put=False),
         "action": Attr(one_of("access_as_shared", "access_as_external"), put=False),
         "target_tenant": Attr(string(255)), "project_id": PROJECT, "tenant_id": PROJECT,
@@ -235,6 +256,15 @@ SPECS: dict[str, dict[str, Attr]] = {
         "name": NAME, "ip_version": Attr(one_of(4, 6), put=False), "shared": Attr(boolean),
         "project_id": PROJECT, "tenant_id": PROJECT,
     },
+    "policy": {  # a QoS policy (the qos extension)
+        "name": NAME, "description": DESCRIPTION, "shared": Attr(boolean), "project_id": PROJECT,
+        "tenant_id": PROJECT, "tags": Attr(list_of(string(255)), put=False),
+    },
+    "bandwidth_limit_rule": {
+        "max_kbps": Attr(integer(0, 2**31 - 1)), "max_burst_kbps": Attr(integer(0, 2**31 - 1)),
+        "direction": Attr(one_of("egress", "ingress")),
+    },
+    "dscp_marking_rule": {"dscp_mark": Attr(dscp_mark)},
     "agent": {"admin_state_up": Attr(boolean), "description": Attr(nullable(string()))},
     "router": {
         "name": NAME, "description": DESCRIPTION, "admin_state_up": Attr(boolean),
@@ -344,15 +374,18 @@ def _standard(row: Any) -> dict[str, Any]:
 
 def network(row: Network, segment: NetworkSegment | None, subnet_ids: list[str], *,
             provider: tuple[str, ...] = (), shared: bool | None = None, external: bool | None = None,
-            scopes: tuple[str | None, str | None] = (None, None)) -> dict[str, Any]:
+            scopes: tuple[str | None, str | None] = (None, None),
+            extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """A network; `provider` names the `provider:*` attributes the caller may read (`get_network:provider:*`);
-    `shared` and `external` as they read for the caller (RBAC); `scopes` its IPv4 and IPv6 address scopes."""
+    `shared` and `external` as they read for the caller (RBAC); `scopes` its IPv4 and IPv6 address scopes;
+    `extra` the attributes of the extensions kept beside it (qos_policy_id, dns_domain)."""
     body = {"id": row.id, "name": row.name, "status": row.status, "admin_state_up": row.admin_state_up,
             "shared": row.shared if shared is None else shared,
             "router:external": row.external if external is None else external, "mtu": row.mtu,
             "port_security_enabled": row.port_security_enabled, "subnets": subnet_ids,
             "availability_zone_hints": [], "availability_zones": [], "ipv4_address_scope": scopes[0],
-            "ipv6_address_scope": scopes[1], "l2_adjacency": True, "is_default": False, **_standard(row)}
+            "ipv6_address_scope": scopes[1], "l2_adjacency": True, "is_default": False, **(extra or {}),
+            **_standard(row)}
     values = {"provider:network_type": segment.network_type if segment else None,
               "provider:physical_network": (segment.physical_network or None) if segment else None,
               "provider:segmentation_id": (segment.segmentation_id
@@ -378,9 +411,11 @@ def port_status(row: Port) -> str:
 
 
 def port(row: Port, fixed_ips: list[dict[str, str]], security_groups: list[str], *,
-         binding: dict[str, Any] | None = None, wired: bool = True) -> dict[str, Any]:
+         binding: dict[str, Any] | None = None, wired: bool = True,
+         extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """A port; `binding`: the `binding:*` attributes the caller may read (ports.binding_of); `wired`: whether
-    the L2 agent that would wire it is up (a port it does not wire stays DOWN)."""
+    the L2 agent that would wire it is up (a port it does not wire stays DOWN); `extra`: the attributes of the
+    extensions kept beside it (QoS, DNS)."""
     status = port_status(row)
     if not wired and status == "ACTIVE":
         status = "DOWN"
@@ -389,7 +424,7 @@ def port(row: Port, fixed_ips: list[dict[str, str]], security_groups: list[str],
             "device_owner": row.device_owner, "fixed_ips": fixed_ips, "security_groups": security_groups,
             "allowed_address_pairs": list(row.allowed_address_pairs or []), "extra_dhcp_opts": [],
             "port_security_enabled": row.port_security_enabled, "binding:vnic_type": "normal",
-            **(binding or {}), **_standard(row)}
+            **(binding or {}), **(extra or {}), **_standard(row)}
 
 
 def router(row: Router, gateway: dict[str, Any] | None) -> dict[str, Any]:
@@ -450,6 +485,11 @@ def address_scope(row: AddressScope) -> dict[str, Any]:
             "project_id": row.project_id, "tenant_id": row.project_id}
 
 
+def qos_policy(row: QosPolicy, rules: list[dict[str, Any]], *, shared: bool) -> dict[str, Any]:
+    """A QoS policy; `shared` as it reads for the caller (RBAC)."""
+    return {"id": row.id, "name": row.name, "shared": shared, "rules": rules, **_standard(row)}
+
+
 def _agent_time(value: Any) -> str:
     return str(value.strftime("%Y-%m-%d %H:%M:%S"))
 
@@ -481,8 +521,8 @@ def router_interface(router: Router, port: Port, subnet_ids: list[str]) -> dict[
 
 def resources(base: str, collections: Mapping[str, str]) -> list[dict[str, Any]]:
     """`GET /v2.0`: one entry per collection (URL name -> resource key)."""
-    return [{"name": key, "collection": name, "links": [{"rel": "self", "href": f"{base}/network/v2.0/{name}"}]}
-            for name, key in collections.items()]
+    return [{"name": key, "collection": name.rsplit("/", 1)[-1],
+             "links": [{"rel": "self", "href": f"{base}/network/v2.0/{name}"}]} for name, key in collections.items()]
 
 
 def next_links(collection: str, href: str) -> dict[str, list[dict[str, str]]]:

@@ -27,6 +27,7 @@ from lab.cloud.network import (
     floatingips,
     networks,
     ports,
+    qos,
     quotas,
     rbac,
     routers,
@@ -61,6 +62,7 @@ from lab.cloud.network.models import (
     Network,
     Port,
     PortSecurityGroup,
+    QosPolicy,
     RBACPolicy,
     Router,
     SecurityGroup,
@@ -83,6 +85,7 @@ COLLECTIONS: dict[str, tuple[str, Any]] = {
     "security-group-rules": ("security_group_rule", SecurityGroupRule),
     "rbac-policies": ("rbac_policy", RBACPolicy), "subnetpools": ("subnetpool", SubnetPool),
     "address-scopes": ("address_scope", AddressScope), "agents": ("agent", Agent),
+    "qos/policies": ("policy", QosPolicy),
 }
 # The resources with Neutron's standard attributes (standard-attr-tag); RBAC policies, address scopes and
 # agents have none.
@@ -130,6 +133,12 @@ EXTENSIONS: tuple[tuple[str, str, str], ...] = (
                                                            "subnet."),
     ("fip-port-details", "Floating IP Port Details Extension", "Add port_details attribute to Floating IP "
                                                                "resource"),
+    ("qos", "Quality of Service", "The Quality of Service extension."),
+    ("qos-bw-limit-direction", "Direction for QoS bandwidth limit rule",
+     "Allow to configure QoS bandwidth limit rule with specific direction: ingress or egress"),
+    ("qos-rule-type-details", "Details of QoS rule types", "Expose details about QoS rule types supported by "
+                                                           "loaded backend drivers"),
+    ("qos-port-network-policy", "QoS port network policy ID", "Adds a the QoS network ID to the port definition"),
     ("service-type", "Neutron Service Type Management", "API for retrieving service providers for Neutron "
                                                         "advanced services"),
 )
@@ -209,13 +218,16 @@ class NetworkService:
         for scope_id in ids(AddressScope, AddressScope.project_id == project_id):
             subnetpools.delete_scope(self, db, system, scope_id)
             removed["address_scopes"] += 1
+        for qos_id in ids(QosPolicy, QosPolicy.project_id == project_id):
+            qos.purge(db, qos_id)
+            removed["qos_policies"] += 1
         db.flush()
 
     def holdings(self, db: Session, project_id: str, user_ids: list[str]) -> dict[str, int]:
         return {name: count(db, model, model.project_id == project_id) for name, model in (
             ("floating_ips", FloatingIP), ("routers", Router), ("ports", Port), ("networks", Network),
             ("security_groups", SecurityGroup), ("rbac_policies", RBACPolicy), ("subnet_pools", SubnetPool),
-            ("address_scopes", AddressScope))}
+            ("address_scopes", AddressScope), ("qos_policies", QosPolicy))}
 
     def recover(self) -> None:
         """At every start the driver is brought in step with what the database says: one sync job per network,
@@ -253,7 +265,7 @@ class NetworkService:
         _key, model = COLLECTIONS[collection]
         clause = {"networks": network_visible, "subnets": subnet_visible, "ports": port_visible,
                   "security-groups": security_group_visible, "subnetpools": subnetpools.pool_visible,
-                  "address-scopes": subnetpools.scope_visible,
+                  "address-scopes": subnetpools.scope_visible, "qos/policies": qos.policy_visible,
                   "agents": lambda _ctx: true()}.get(collection)  # get_agent (admin only) decides on agents
         where = clause(ctx) if clause else owned_by(model, ctx)
         order = (model.name, model.id) if collection == "address-scopes" else (
@@ -281,6 +293,8 @@ class NetworkService:
             return subnetpools.render_scopes(rows)
         if collection == "agents":
             return agents.render(self, db, rows)
+        if collection == "qos/policies":
+            return qos.render(db, ctx, rows)
         return sgs.render_rules(db, rows)
 
     def list_resources(self, ctx: RequestContext, collection: str,
@@ -303,7 +317,7 @@ class NetworkService:
             "floatingips": get_floatingip, "security-groups": get_security_group,
             "security-group-rules": get_security_group_rule, "rbac-policies": rbac.get_policy,
             "subnetpools": subnetpools.get_pool, "address-scopes": subnetpools.get_scope,
-            "agents": agents.get_agent}[collection]
+            "agents": agents.get_agent, "qos/policies": qos.get_policy}[collection]
         return getter(db, ctx, object_id)
 
     def _readable_row(self, db: Session, ctx: RequestContext, collection: str, object_id: str) -> Any:
@@ -336,7 +350,8 @@ class NetworkService:
             "routers": routers.create_router, "floatingips": floatingips.create_floatingip,
             "security-groups": sgs.create_group, "security-group-rules": sgs.create_rule,
             "rbac-policies": rbac.create_policy, "subnetpools": subnetpools.create_pool,
-            "address-scopes": subnetpools.create_scope, "agents": agents.create_agent}[collection]
+            "address-scopes": subnetpools.create_scope, "agents": agents.create_agent,
+            "qos/policies": qos.create_policy}[collection]
         rows = self._write(lambda db: [creator(self, db, ctx, attrs) for attrs in parsed])
         return [self._rendered(ctx, collection, row.id) for row in rows]
 
@@ -348,7 +363,8 @@ class NetworkService:
             "routers": routers.update_router, "floatingips": floatingips.update_floatingip,
             "security-groups": sgs.update_group, "security-group-rules": sgs.update_rule,
             "rbac-policies": rbac.update_policy, "subnetpools": subnetpools.update_pool,
-            "address-scopes": subnetpools.update_scope, "agents": agents.update_agent}[collection]
+            "address-scopes": subnetpools.update_scope, "agents": agents.update_agent,
+            "qos/policies": qos.update_policy}[collection]
         self._write(lambda db: updater(self, db, ctx, object_id, attrs))
         return self._rendered(ctx, collection, object_id)
 
@@ -358,7 +374,8 @@ class NetworkService:
             "routers": routers.delete_router, "floatingips": floatingips.delete_floatingip,
             "security-groups": sgs.delete_group, "security-group-rules": sgs.delete_rule,
             "rbac-policies": rbac.delete_policy, "subnetpools": subnetpools.delete_pool,
-            "address-scopes": subnetpools.delete_scope, "agents": agents.delete_agent}[collection]
+            "address-scopes": subnetpools.delete_scope, "agents": agents.delete_agent,
+            "qos/policies": qos.delete_policy}[collection]
         self._write(lambda db: deleter(self, db, ctx, object_id))
 
     # ---------------------------------------------------------------------------------------------- routers
@@ -372,6 +389,43 @@ class NetworkService:
                            add: bool) -> dict[str, Any]:
         self._write(lambda db: routers.change_routes(self, db, ctx, router_id, body, add))
         return self._rendered(ctx, "routers", router_id)
+
+    # ---------------------------------------------------------------------------------------------- QoS rules
+    def list_qos_rules(self, ctx: RequestContext, policy_id: str, collection: str,
+                       query: ListQuery) -> list[dict[str, Any]]:
+        """`GET /qos/policies/{id}/<type>_rules` (filtered, sorted, paged like any list)."""
+        with self.db.read() as db:
+            items = qos.list_rules(self, db, ctx, policy_id, collection)
+        return [select_fields(i, query.fields) for i in apply(items, query)[0]]
+
+    def show_qos_rule(self, ctx: RequestContext, policy_id: str, collection: str, rule_id: str,
+                      fields: list[str]) -> dict[str, Any]:
+        with self.db.read() as db:
+            rule = qos.get_rule(db, ctx, policy_id, collection, rule_id)
+            policy = qos.get_policy(db, ctx, policy_id)
+            key = qos.rule_kind(collection)[1]
+            if not allows(self, ctx, f"get_policy_{key}", qos.target(db, policy, ctx)):
+                raise qos.policy_not_found(policy_id)
+            return select_fields(qos.render_rule(rule), fields)
+
+    def create_qos_rule(self, ctx: RequestContext, policy_id: str, collection: str,
+                        body: dict[str, Any]) -> dict[str, Any]:
+        rule = self._write(lambda db: qos.create_rule(self, db, ctx, policy_id, collection, body))
+        return self.show_qos_rule(ctx, policy_id, collection, rule.id, [])
+
+    def update_qos_rule(self, ctx: RequestContext, policy_id: str, collection: str, rule_id: str,
+                        body: dict[str, Any]) -> dict[str, Any]:
+        self._write(lambda db: qos.update_rule(self, db, ctx, policy_id, collection, rule_id, body))
+        return self.show_qos_rule(ctx, policy_id, collection, rule_id, [])
+
+    def delete_qos_rule(self, ctx: RequestContext, policy_id: str, collection: str, rule_id: str) -> None:
+        self._write(lambda db: qos.delete_rule(self, db, ctx, policy_id, collection, rule_id))
+
+    def qos_rule_types(self, ctx: RequestContext) -> list[dict[str, str]]:
+        return qos.rule_types(self, ctx)
+
+    def qos_rule_type(self, ctx: RequestContext, name: str) -> dict[str, Any]:
+        return qos.rule_type(self, ctx, name)
 
     # ---------------------------------------------------------------------------------------------- tags
     def _taggable(self, db: Session, ctx: RequestContext, collection: str, object_id: str, write: bool) -> Any:
