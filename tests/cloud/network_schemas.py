@@ -49,7 +49,7 @@ network = _object({
     "router:external": BOOLEAN, "mtu": {"type": "integer", "minimum": 68}, "port_security_enabled": BOOLEAN,
     "subnets": {"type": "array", "items": UUID}, "availability_zone_hints": STRINGS, "availability_zones": STRINGS,
     "ipv4_address_scope": NULLABLE_UUID, "ipv6_address_scope": NULLABLE_UUID, "l2_adjacency": BOOLEAN,
-    "is_default": BOOLEAN, "qos_policy_id": NULLABLE_UUID, **STANDARD,
+    "is_default": BOOLEAN, "qos_policy_id": NULLABLE_UUID, "dns_domain": STRING, **STANDARD,
     # provider (admins only: get_network:provider:*)
     "provider:network_type": {"type": ["string", "null"], "enum": ["flat", "vlan", "vxlan", "local", None]},
     "provider:physical_network": NULLABLE_STRING,
@@ -82,6 +82,8 @@ port = _object({
     "binding:vif_type": {"enum": ["unbound", "binding_failed", "bridge", "ovs", "other"]},
     "binding:vif_details": {"type": "object"}, "binding:profile": {"type": "object"},
     "qos_policy_id": NULLABLE_UUID, "qos_network_policy_id": NULLABLE_UUID,  # qos, qos-port-network-policy
+    "dns_name": STRING, "dns_domain": STRING,  # dns-integration, dns-domain-ports
+    "dns_assignment": {"type": "array", "items": _object({"ip_address": IP, "hostname": STRING, "fqdn": STRING})},
     **STANDARD,
 }, optional=("binding:host_id", "binding:vif_type", "binding:vif_details", "binding:profile"))
 
@@ -102,7 +104,7 @@ floatingip = _object({
     "id": UUID, "floating_ip_address": IP, "floating_network_id": UUID, "router_id": NULLABLE_UUID,
     "port_id": NULLABLE_UUID, "fixed_ip_address": NULLABLE_IP, "status": STATUS,
     "port_details": {"type": ["object", "null"]}, "port_forwardings": {"type": "array"},
-    "qos_policy_id": NULLABLE_UUID, **STANDARD,
+    "qos_policy_id": NULLABLE_UUID, "dns_name": STRING, "dns_domain": STRING, **STANDARD,
 })
 
 security_group_rule = _object({

@@ -313,3 +313,14 @@ class QosBinding(Base):
     object_type: Mapped[str] = mapped_column(String(16), primary_key=True)  # port | network
     object_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     policy_id: Mapped[str] = mapped_column(ForeignKey("qos_policies.id"), index=True)
+
+
+class DnsAttributes(Base):
+    """The dns-integration attributes of a port (dns_name, dns_domain) or a network (dns_domain): Neutron's
+    portdnses and networkdnsdomains tables in one."""
+
+    __tablename__ = "dns_attributes"
+    object_type: Mapped[str] = mapped_column(String(16), primary_key=True)  # port | network
+    object_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    dns_name: Mapped[str] = mapped_column(String(255), default="")
+    dns_domain: Mapped[str] = mapped_column(String(255), default="")

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import Conflict
-from lab.cloud.network import floatingips, qos, quotas, subnetpools
+from lab.cloud.network import dns, floatingips, qos, quotas, subnetpools
 from lab.cloud.network import schemas as S
 from lab.cloud.network.access import allows, authorize, network_target
 from lab.cloud.network.common import (
@@ -140,6 +140,7 @@ def create_network(svc: NetworkService, db: Session, ctx: RequestContext, attrs:
         raise invalid_input(f"Requested MTU is too big, maximum is {largest}")
     row.mtu = mtu
     qos.bind(db, ctx, "network", row.id, attrs)
+    dns.store(db, "network", row.id, attrs)
     svc.sync(db, "network", row.id)
     return row
 
@@ -162,6 +163,7 @@ def update_network(svc: NetworkService, db: Session, ctx: RequestContext, net_id
     if "router:external" in attrs:
         row.external = attrs["router:external"]
     qos.bind(db, ctx, "network", row.id, attrs)
+    dns.store(db, "network", row.id, attrs)
     touch(row, svc.now())
     svc.sync(db, "network", row.id)
     return row
@@ -187,6 +189,7 @@ def delete_network(svc: NetworkService, db: Session, ctx: RequestContext, net_id
     db.execute(delete(NetworkSegment).where(NetworkSegment.network_id == net_id))
     forget_object(db, "network", net_id)
     qos.unbind(db, "network", net_id)
+    dns.forget(db, "network", net_id)
     db.delete(row)
     svc.sync(db, "network", net_id)
 
@@ -199,9 +202,10 @@ def render(svc: NetworkService, db: Session, ctx: RequestContext, rows: list[Net
                                .order_by(Subnet.created_at, Subnet.id)):
         subnets[nid].append(sid)
     provider = tuple(key for key in PROVIDER_KEYS if allows(svc, ctx, f"get_network:{key}"))
-    policies = qos.bound(db, "network", ids)
+    policies, domains = qos.bound(db, "network", ids), dns.of(db, "network", ids)
     return [S.network(r, segments.get(r.id), subnets[r.id], provider=provider,
                       shared=shared_with(db, r, ctx.project_id), external=external_for(db, r, ctx.project_id),
                       scopes=subnetpools.network_scopes(db, subnets[r.id]),
-                      extra={"qos_policy_id": policies.get(r.id)})
+                      extra={"qos_policy_id": policies.get(r.id),
+                             "dns_domain": domains[r.id].dns_domain if r.id in domains else ""})
             for r in rows]

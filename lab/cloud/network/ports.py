@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest, Conflict
-from lab.cloud.network import agents, ipam, qos, quotas
+from lab.cloud.network import agents, dns, ipam, qos, quotas
 from lab.cloud.network import schemas as S
 from lab.cloud.network import security_groups as sgs
 from lab.cloud.network.access import allows, authorize, is_admin, on_network, target_of
@@ -168,6 +168,7 @@ def create_port(svc: NetworkService, db: Session, ctx: RequestContext, attrs: di
     _fill_pair_macs(port)
     set_binding(db, port.id, attrs)
     qos.bind(db, ctx, "port", port.id, attrs)
+    dns.store(db, "port", port.id, attrs)
     return port
 
 
@@ -210,6 +211,7 @@ def update_port(svc: NetworkService, db: Session, ctx: RequestContext, port_id: 
     before = _group_ids(db, port.id)  # the groups it leaves change what their remote-group rules allow
     set_binding(db, port.id, attrs)
     qos.bind(db, ctx, "port", port.id, attrs)
+    dns.store(db, "port", port.id, attrs)
     for key in ("name", "description", "admin_state_up", "device_id", "device_owner"):
         if key in attrs:
             setattr(port, key, attrs[key])
@@ -273,6 +275,7 @@ def remove_port(svc: NetworkService, db: Session, port: Port) -> None:
     db.execute(delete(IPAllocation).where(IPAllocation.port_id == port.id))
     db.execute(delete(PortSecurityGroup).where(PortSecurityGroup.port_id == port.id))
     qos.unbind(db, "port", port.id)
+    dns.forget(db, "port", port.id)
     db.delete(port)
     db.flush()
     svc.sync(db, "network", port.network_id)
@@ -305,9 +308,11 @@ def render(svc: NetworkService, db: Session, ctx: RequestContext, rows: list[Por
     readable = tuple(key for key in READABLE_BINDING if allows(svc, ctx, f"get_port:{key}"))
     wired = agents.enabled(db, agents.LINUXBRIDGE)
     own, of_network = qos.bound(db, "port", ids), qos.bound(db, "network", list({r.network_id for r in rows}))
+    names = dns.of(db, "port", ids)
     return [S.port(r, ips[r.id], groups[r.id], wired=wired,
                    binding=binding_of(r, bindings.get(r.id), svc.host, readable),
-                   extra={"qos_policy_id": own.get(r.id), "qos_network_policy_id": of_network.get(r.network_id)})
+                   extra={"qos_policy_id": own.get(r.id), "qos_network_policy_id": of_network.get(r.network_id),
+                          **dns.port_attributes(names.get(r.id), ips[r.id])})
             for r in rows]
 
 

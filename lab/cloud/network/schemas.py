@@ -15,6 +15,7 @@ from typing import Any
 
 from lab.cloud.errors import BadRequest
 from lab.cloud.http import timestamp
+from lab.cloud.network import dns
 from lab.cloud.network.common import bad_attribute
 from lab.cloud.network.models import (
     AddressScope,
@@ -214,6 +215,7 @@ SPECS: dict[str, dict[str, Attr]] = {
         "provider:segmentation_id": Attr(nullable(integer(0, 2**24 - 1)), put=False),
         "availability_zone_hints": Attr(list_of(string()), put=False), "is_default": Attr(boolean),
         "tags": Attr(list_of(string(255)), put=False), "qos_policy_id": QOS_POLICY,
+        "dns_domain": Attr(dns.dns_domain),
     },
     "subnet": {
         "name": NAME, "description": DESCRIPTION, "network_id": Attr(string(36), put=False),
@@ -237,7 +239,7 @@ SPECS: dict[str, dict[str, Attr]] = {
         "tenant_id": PROJECT, "binding:host_id": Attr(string()), "binding:vnic_type": Attr(one_of(*VNIC_TYPES)),
         "binding:profile": Attr(nullable_dict), "extra_dhcp_opts": Attr(anything), "tags": Attr(list_of(string(255)),
                                                                                           put=False),
-        "qos_policy_id": QOS_POLICY,
+        "qos_policy_id": QOS_POLICY, "dns_name": Attr(dns.dns_name), "dns_domain": Attr(dns.dns_domain),
     },
     "rbac_policy": {
         "object_type": Attr(one_of("network", "security_group", "qos_policy"), put=False),
@@ -279,7 +281,8 @@ SPECS: dict[str, dict[str, Attr]] = {
         "subnet_id": Attr(nullable(string(36)), put=False),
         "port_id": Attr(nullable(string(36))), "fixed_ip_address": Attr(nullable(ip_address)),
         "description": DESCRIPTION, "project_id": PROJECT, "tenant_id": PROJECT,
-        "dns_name": Attr(string()), "dns_domain": Attr(string()), "tags": Attr(list_of(string(255)), put=False),
+        "dns_name": Attr(dns.fip_dns_name, put=False), "dns_domain": Attr(dns.dns_domain, put=False),
+        "tags": Attr(list_of(string(255)), put=False),
     },
     "security_group": {
         "name": NAME, "description": DESCRIPTION, "project_id": PROJECT, "tenant_id": PROJECT,
@@ -447,7 +450,8 @@ def floatingip(row: FloatingIP, port_row: Port | None = None) -> dict[str, Any]:
     return {"id": row.id, "floating_ip_address": row.floating_ip_address,
             "floating_network_id": row.floating_network_id, "router_id": row.router_id, "port_id": row.port_id,
             "fixed_ip_address": row.fixed_ip_address, "status": "ACTIVE" if row.port_id else "DOWN",
-            "port_details": details, "port_forwardings": [], "qos_policy_id": None, **_standard(row)}
+            "port_details": details, "port_forwardings": [], "qos_policy_id": None,
+            "dns_name": "", "dns_domain": "", **_standard(row)}  # no external DNS service keeps them (dns.py)
 
 
 def security_group_rule(row: SecurityGroupRule, *, is_default: bool | None = None) -> dict[str, Any]:

@@ -139,6 +139,8 @@ EXTENSIONS: tuple[tuple[str, str, str], ...] = (
     ("qos-rule-type-details", "Details of QoS rule types", "Expose details about QoS rule types supported by "
                                                            "loaded backend drivers"),
     ("qos-port-network-policy", "QoS port network policy ID", "Adds a the QoS network ID to the port definition"),
+    ("dns-integration", "DNS Integration", "Provides integration with DNS."),
+    ("dns-domain-ports", "dns_domain for ports", "Allows the DNS domain to be specified for a network port."),
     ("service-type", "Neutron Service Type Management", "API for retrieving service providers for Neutron "
                                                         "advanced services"),
 )
