@@ -100,10 +100,19 @@ router_interface = _object({
     "port_id": UUID, "network_id": UUID, "tenant_id": STRING,
 })
 
+# floating-ip-port-forwarding (+ -description); a floating IP shows a summary of each (expose-...-in-fip)
+PORT_NUMBER = {"type": "integer", "minimum": 1, "maximum": 65535}
+PROTOCOL = {"enum": ["tcp", "udp", "udplite", "dccp"]}
+port_forwarding = _object({"id": UUID, "internal_port_id": UUID, "internal_ip_address": IP,
+                           "internal_port": PORT_NUMBER, "external_port": PORT_NUMBER, "protocol": PROTOCOL,
+                           "description": STRING})
 floatingip = _object({
     "id": UUID, "floating_ip_address": IP, "floating_network_id": UUID, "router_id": NULLABLE_UUID,
     "port_id": NULLABLE_UUID, "fixed_ip_address": NULLABLE_IP, "status": STATUS,
-    "port_details": {"type": ["object", "null"]}, "port_forwardings": {"type": "array"},
+    "port_details": {"type": ["object", "null"]},
+    "port_forwardings": {"type": "array", "items": _object({
+        "protocol": PROTOCOL, "internal_ip_address": IP, "internal_port": PORT_NUMBER,
+        "external_port": PORT_NUMBER})},
     "qos_policy_id": NULLABLE_UUID, "dns_name": STRING, "dns_domain": STRING, **STANDARD,
 })
 
@@ -238,6 +247,10 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "list_rule_types": {"status_code": [200], "response_body": _object(
         {"rule_types": {"type": "array", "items": rule_type}})},
     "show_rule_type": one("rule_type", rule_type_details),
+    # tempest.lib's floating_ips_port_forwarding_client
+    **{f"{verb}_port_forwarding": one("port_forwarding", port_forwarding, (201,) if verb == "create" else (200,))
+       for verb in ("create", "show", "update")},
+    "list_port_forwardings": many("port_forwardings", port_forwarding),
 }
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from lab.cloud import events
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest, Conflict, NotFound
-from lab.cloud.network import quotas
+from lab.cloud.network import portforwardings, quotas
 from lab.cloud.network import schemas as S
 from lab.cloud.network.access import authorize, is_admin
 from lab.cloud.network.common import (
@@ -81,6 +81,7 @@ def create_floatingip(svc: NetworkService, db: Session, ctx: RequestContext, att
 
 def _associate(svc: NetworkService, db: Session, ctx: RequestContext, fip: FloatingIP, port_id: str,
                fixed_ip: str | None) -> None:
+    portforwardings.check_unused(db, fip)
     port = get_port(db, ctx, port_id)
     if port.project_id != fip.project_id and not is_admin(svc, ctx):
         raise NotFound(f"Port {port_id} could not be found.", neutron_type="PortNotFound")
@@ -156,6 +157,7 @@ def delete_floatingip(svc: NetworkService, db: Session, ctx: RequestContext, fip
 
 def release(svc: NetworkService, db: Session, ctx: RequestContext | None, fip: FloatingIP) -> None:
     _disassociate(svc, db, ctx, fip)
+    portforwardings.forget_floatingip(db, fip.id)
     port = db.get(Port, fip.floating_port_id)
     if port is not None:
         remove_port(svc, db, port)
@@ -169,4 +171,5 @@ def render(db: Session, rows: list[FloatingIP]) -> list[dict[str, Any]]:
     """Floating IPs with the `port_details` of their associated ports (fip-port-details)."""
     port_ids = [r.port_id for r in rows if r.port_id]
     ports = {p.id: p for p in db.scalars(select(Port).where(Port.id.in_(port_ids)))} if port_ids else {}
-    return [S.floatingip(r, ports.get(r.port_id or "")) for r in rows]
+    forwardings = portforwardings.summaries(db, [r.id for r in rows])
+    return [S.floatingip(r, ports.get(r.port_id or ""), forwardings[r.id]) for r in rows]

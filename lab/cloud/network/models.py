@@ -324,3 +324,21 @@ class DnsAttributes(Base):
     object_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     dns_name: Mapped[str] = mapped_column(String(255), default="")
     dns_domain: Mapped[str] = mapped_column(String(255), default="")
+
+
+class PortForwarding(Base):
+    """One port forwarding of a floating IP (Neutron's portforwardings): `external_port` of the floating IP's
+    address goes to `internal_port` of a fixed IP of a port behind the router. One per floating IP, external
+    port and protocol; one per internal socket and protocol."""
+
+    __tablename__ = "portforwardings"
+    __table_args__ = (UniqueConstraint("floatingip_id", "external_port", "protocol"),
+                      UniqueConstraint("internal_port_id", "internal_ip_address", "internal_port", "protocol"))
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    floatingip_id: Mapped[str] = mapped_column(ForeignKey("floatingips.id", ondelete="CASCADE"), index=True)
+    internal_port_id: Mapped[str] = mapped_column(String(36), index=True)
+    internal_ip_address: Mapped[str] = mapped_column(String(64))
+    internal_port: Mapped[int]
+    external_port: Mapped[int]
+    protocol: Mapped[str] = mapped_column(String(40))
+    description: Mapped[str] = mapped_column(String(255), default="")

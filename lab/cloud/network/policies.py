@@ -140,6 +140,15 @@ RULES: tuple[Rule, ...] = (
     # Floating IPs (neutron/conf/policies/floatingip.py).
     *_crud("floatingip", FLOATINGIPS, FLOATINGIP, READER, "floating IP"),
 
+    # Port forwarding (neutron/conf/policies/port_forwarding.py): checked against the floating IP's owner.
+    *(Rule(f"{verb}_floatingip_port_forwarding", check, f"{text} a floating IP port forwarding.", ops)
+      for verb, check, text, ops in (
+          ("create", MEMBER, "Create", (("POST", f"{FLOATINGIP}/port_forwardings"),)),
+          ("get", READER, "Get", _get(f"{FLOATINGIP}/port_forwardings",
+                                      f"{FLOATINGIP}/port_forwardings/{{port_forwarding_id}}")),
+          ("update", MEMBER, "Update", (("PUT", f"{FLOATINGIP}/port_forwardings/{{port_forwarding_id}}"),)),
+          ("delete", MEMBER, "Delete", (("DELETE", f"{FLOATINGIP}/port_forwardings/{{port_forwarding_id}}"),)))),
+
     # Security groups and their rules (neutron/conf/policies/security_group.py).
     *_crud("security_group", GROUPS, GROUP, f"{READER} or rule:shared_security_group", "security group"),
     Rule("create_security_group_rule", MEMBER, "Create a security group rule.", (("POST", SG_RULES),)),

@@ -265,7 +265,11 @@ def delete_port(svc: NetworkService, db: Session, ctx: RequestContext, port_id: 
 
 
 def remove_port(svc: NetworkService, db: Session, port: Port) -> None:
-    """Delete a port row with its addresses, security group bindings and floating IP associations."""
+    """Delete a port row with its addresses, security group bindings, floating IP associations and the port
+    forwardings to it."""
+    from lab.cloud.network.portforwardings import forget_port  # it reads ports' addresses
+
+    forget_port(svc, db, port.id)
     for fip in db.scalars(select(FloatingIP).where(FloatingIP.port_id == port.id)):
         if fip.router_id:
             svc.sync(db, "router", fip.router_id)

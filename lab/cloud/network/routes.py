@@ -287,6 +287,30 @@ async def qos_rule(request: Request) -> Response:
     return no_content()
 
 
+async def port_forwardings(request: Request) -> Response:
+    """GET/POST /floatingips/{id}/port_forwardings (`floating ip port forwarding list/create`)."""
+    ctx = context_of(request)
+    service, fip_id = _service(request), request.path_params["id"]
+    if request.method == "GET":
+        return respond({"port_forwardings": service.list_port_forwardings(ctx, fip_id, _query(request))})
+    body = await read_json(request)
+    return respond({"port_forwarding": service.create_port_forwarding(ctx, fip_id, body)}, 201)
+
+
+async def port_forwarding(request: Request) -> Response:
+    """GET/PUT/DELETE /floatingips/{id}/port_forwardings/{pf_id}."""
+    ctx = context_of(request)
+    service, fip_id, pf_id = _service(request), request.path_params["id"], request.path_params["pf_id"]
+    if request.method == "GET":
+        fields = [f for v in request.query_params.getlist("fields") for f in v.split(",") if f]
+        return respond({"port_forwarding": service.show_port_forwarding(ctx, fip_id, pf_id, fields)})
+    if request.method == "PUT":
+        body = await read_json(request)
+        return respond({"port_forwarding": service.update_port_forwarding(ctx, fip_id, pf_id, body)})
+    service.delete_port_forwarding(ctx, fip_id, pf_id)
+    return no_content()
+
+
 async def qos_rule_types(request: Request) -> Response:
     """GET /qos/rule-types: the rule types the loaded driver supports (`network qos rule type list`)."""
     return respond({"rule_types": _service(request).qos_rule_types(context_of(request))})
@@ -324,6 +348,9 @@ routes = [
     Route("/v2.0/availability_zones", availability_zones, methods=["GET"]),
     Route("/v2.0/agents/{id:str}/l3-routers", agent_routers, methods=["GET"]),
     Route("/v2.0/routers/{id:str}/{action:str}", router_action, methods=["PUT"]),
+    Route("/v2.0/floatingips/{id:str}/port_forwardings", port_forwardings, methods=["GET", "POST"]),
+    Route("/v2.0/floatingips/{id:str}/port_forwardings/{pf_id:str}", port_forwarding,
+          methods=["GET", "PUT", "DELETE"]),
     Route("/v2.0/qos/rule-types", qos_rule_types, methods=["GET"]),
     Route("/v2.0/qos/rule-types/{type:str}", qos_rule_type, methods=["GET"]),
     Route("/v2.0/qos/policies", _qos_policies(list_collection), methods=["GET"]),

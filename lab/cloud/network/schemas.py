@@ -24,6 +24,7 @@ from lab.cloud.network.models import (
     Network,
     NetworkSegment,
     Port,
+    PortForwarding,
     QosPolicy,
     RBACPolicy,
     Router,
@@ -267,6 +268,11 @@ SPECS: dict[str, dict[str, Attr]] = {
         "direction": Attr(one_of("egress", "ingress")),
     },
     "dscp_marking_rule": {"dscp_mark": Attr(dscp_mark)},
+    "port_forwarding": {  # floating-ip-port-forwarding (and its -description)
+        "internal_port_id": Attr(uuid_value), "internal_ip_address": Attr(ip_address),
+        "internal_port": Attr(integer(1, 65535)), "external_port": Attr(integer(1, 65535)),
+        "protocol": Attr(one_of("tcp", "udp", "udplite", "dccp")), "description": DESCRIPTION,
+    },
     "agent": {"admin_state_up": Attr(boolean), "description": Attr(nullable(string()))},
     "router": {
         "name": NAME, "description": DESCRIPTION, "admin_state_up": Attr(boolean),
@@ -441,8 +447,10 @@ def gateway_info(network_id: str, enable_snat: bool, fixed_ips: list[dict[str, s
     return {"network_id": network_id, "enable_snat": enable_snat, "external_fixed_ips": fixed_ips}
 
 
-def floatingip(row: FloatingIP, port_row: Port | None = None) -> dict[str, Any]:
-    """A floating IP; `port_row`: its associated port, summarised in `port_details` (fip-port-details)."""
+def floatingip(row: FloatingIP, port_row: Port | None = None,
+               forwardings: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """A floating IP; `port_row`: its associated port, summarised in `port_details` (fip-port-details);
+    `forwardings`: its port forwardings (expose-port-forwarding-in-fip)."""
     details = None if port_row is None else {
         "name": port_row.name, "network_id": port_row.network_id, "mac_address": port_row.mac_address,
         "admin_state_up": port_row.admin_state_up, "status": port_status(port_row),
@@ -450,8 +458,14 @@ def floatingip(row: FloatingIP, port_row: Port | None = None) -> dict[str, Any]:
     return {"id": row.id, "floating_ip_address": row.floating_ip_address,
             "floating_network_id": row.floating_network_id, "router_id": row.router_id, "port_id": row.port_id,
             "fixed_ip_address": row.fixed_ip_address, "status": "ACTIVE" if row.port_id else "DOWN",
-            "port_details": details, "port_forwardings": [], "qos_policy_id": None,
+            "port_details": details, "port_forwardings": forwardings or [], "qos_policy_id": None,
             "dns_name": "", "dns_domain": "", **_standard(row)}  # no external DNS service keeps them (dns.py)
+
+
+def port_forwarding(row: PortForwarding) -> dict[str, Any]:
+    return {"id": row.id, "internal_port_id": row.internal_port_id, "internal_ip_address": row.internal_ip_address,
+            "internal_port": row.internal_port, "external_port": row.external_port, "protocol": row.protocol,
+            "description": row.description}
 
 
 def security_group_rule(row: SecurityGroupRule, *, is_default: bool | None = None) -> dict[str, Any]:

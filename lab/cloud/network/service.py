@@ -26,6 +26,7 @@ from lab.cloud.network import (
     availability,
     floatingips,
     networks,
+    portforwardings,
     ports,
     qos,
     quotas,
@@ -141,6 +142,12 @@ EXTENSIONS: tuple[tuple[str, str, str], ...] = (
     ("qos-port-network-policy", "QoS port network policy ID", "Adds a the QoS network ID to the port definition"),
     ("dns-integration", "DNS Integration", "Provides integration with DNS."),
     ("dns-domain-ports", "dns_domain for ports", "Allows the DNS domain to be specified for a network port."),
+    ("floating-ip-port-forwarding", "Floating IP Port Forwarding",
+     "Allow to forward a floating IP port to an internal port"),
+    ("floating-ip-port-forwarding-description", "Floating IP Port Forwarding resource description field",
+     "Add a description field to Port Forwarding rules"),
+    ("expose-port-forwarding-in-fip", "Expose port forwardings in a floating IP",
+     "Expose the port forwardings of a floating IP in the floating IP's details"),
     ("service-type", "Neutron Service Type Management", "API for retrieving service providers for Neutron "
                                                         "advanced services"),
 )
@@ -391,6 +398,30 @@ class NetworkService:
                            add: bool) -> dict[str, Any]:
         self._write(lambda db: routers.change_routes(self, db, ctx, router_id, body, add))
         return self._rendered(ctx, "routers", router_id)
+
+    # ---------------------------------------------------------------------------------------------- port forwarding
+    def list_port_forwardings(self, ctx: RequestContext, fip_id: str, query: ListQuery) -> list[dict[str, Any]]:
+        with self.db.read() as db:
+            items = [S.port_forwarding(r) for r in portforwardings.list_forwardings(self, db, ctx, fip_id)]
+        return [select_fields(i, query.fields) for i in apply(items, query)[0]]
+
+    def show_port_forwarding(self, ctx: RequestContext, fip_id: str, pf_id: str,
+                             fields: list[str]) -> dict[str, Any]:
+        with self.db.read() as db:
+            return select_fields(S.port_forwarding(portforwardings.show_forwarding(self, db, ctx, fip_id, pf_id)),
+                                 fields)
+
+    def create_port_forwarding(self, ctx: RequestContext, fip_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        row = self._write(lambda db: portforwardings.create_forwarding(self, db, ctx, fip_id, body))
+        return self.show_port_forwarding(ctx, fip_id, row.id, [])
+
+    def update_port_forwarding(self, ctx: RequestContext, fip_id: str, pf_id: str,
+                               body: dict[str, Any]) -> dict[str, Any]:
+        self._write(lambda db: portforwardings.update_forwarding(self, db, ctx, fip_id, pf_id, body))
+        return self.show_port_forwarding(ctx, fip_id, pf_id, [])
+
+    def delete_port_forwarding(self, ctx: RequestContext, fip_id: str, pf_id: str) -> None:
+        self._write(lambda db: portforwardings.delete_forwarding(self, db, ctx, fip_id, pf_id))
 
     # ---------------------------------------------------------------------------------------------- QoS rules
     def list_qos_rules(self, ctx: RequestContext, policy_id: str, collection: str,
