@@ -226,9 +226,11 @@ class Backups:
                                 bootable=False, metadata_={}, image_metadata={}, created_at=now, updated_at=None)
                 db.add(volume)
                 db.flush()
+                # The backup it comes from is kept with the event: what a lab check reads to tell a restored
+                # volume from a blank one of the same name (Cinder's restore leaves no mark on the volume).
                 events.record(db, now, project_id=volume.project_id, user_id=ctx.user_id, resource_type="volume",
                               resource_id=volume.id, action="create", size=volume.size, name=volume.name,
-                              volume_type=vtype.name)
+                              volume_type=vtype.name, backup_id=backup.id)
                 new = True
             else:
                 volume = find_volume(db, self.cloud.policy, ctx, volume_id)
