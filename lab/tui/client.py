@@ -587,6 +587,85 @@ class CloudClient:
     def delete_snapshot(self, snapshot_id: str) -> None:
         self.conn.block_storage.delete_snapshot(snapshot_id)
 
+    @translated
+    def list_backups(self) -> list[m.Backup]:
+        names = {v.id: v.name for v in self.conn.block_storage.volumes(details=False)}
+        backups = [m.Backup(b.id, b.name or "", names.get(b.volume_id) or b.volume_id or "", b.status or "",
+                            b.size or 0, bool(b.is_incremental), _raw(b))
+                   for b in self.conn.block_storage.backups(details=True)]
+        return sorted(backups, key=lambda b: (b.name, b.id))
+
+    @translated
+    def create_backup(self, volume_id: str, name: str, incremental: bool = False) -> m.Backup:
+        """`volume backup create` (--force: an in-use volume is backed up too, as Cinder allows)."""
+        b = self.conn.block_storage.create_backup(volume_id=volume_id, name=name, is_incremental=incremental,
+                                                  force=True)
+        return m.Backup(b.id, b.name or "", volume_id, b.status or "", b.size or 0, incremental, _raw(b))
+
+    @translated
+    def restore_backup(self, backup_id: str, name: str) -> None:
+        """Restore into a new volume called `name` (`volume backup restore BACKUP NAME`)."""
+        self.conn.block_storage.restore_backup(backup_id, name=name)
+
+    @translated
+    def delete_backup(self, backup_id: str) -> None:
+        self.conn.block_storage.delete_backup(backup_id)
+
+    # ------------------------------------------------------------------------------------------ identity
+    def _domains(self) -> dict[str, str]:
+        return {d.id: d.name for d in self.conn.identity.domains()}
+
+    @translated
+    def list_users(self) -> list[m.User]:
+        domains = self._domains()
+        users = [m.User(u.id, u.name or "", domains.get(u.domain_id, u.domain_id or ""), bool(u.is_enabled),
+                        u.email or "", _raw(u)) for u in self.conn.identity.users()]
+        return sorted(users, key=lambda u: (u.domain, u.name))
+
+    @translated
+    def list_groups(self) -> list[m.Group]:
+        domains = self._domains()
+        identity = self.conn.identity
+        groups = []
+        for g in identity.groups():
+            members = identity.get(f"/groups/{g.id}/users").json().get("users", [])
+            groups.append(m.Group(g.id, g.name or "", domains.get(g.domain_id, g.domain_id or ""),
+                                  g.description or "", ", ".join(sorted(u["name"] for u in members)), _raw(g)))
+        return sorted(groups, key=lambda g: (g.domain, g.name))
+
+    @translated
+    def list_projects(self) -> list[m.Project]:
+        domains = self._domains()
+        found = list(self.conn.identity.projects())
+        names = {p.id: p.name for p in found}
+        projects = [m.Project(p.id, p.name or "", domains.get(p.domain_id, p.domain_id or ""), bool(p.is_enabled),
+                              names.get(p.parent_id or "", "") if p.parent_id != p.domain_id else "",
+                              p.description or "", _raw(p)) for p in found if not p.is_domain]
+        return sorted(projects, key=lambda p: (p.domain, p.name))
+
+    @translated
+    def add_user_to_group(self, user_id: str, group_id: str) -> None:
+        """`openstack group add user`."""
+        self.conn.identity.add_user_to_group(user_id, group_id)
+
+    @translated
+    def list_role_assignments(self) -> list[m.RoleAssignment]:
+        """Every role assignment, with names (`role assignment list --names`)."""
+        found = self.conn.identity.get("/role_assignments?include_names=true").json()["role_assignments"]
+        out = []
+        for a in found:
+            kind = "user" if "user" in a else "group"
+            where = "project" if "project" in a.get("scope", {}) else (
+                "domain" if "domain" in a.get("scope", {}) else "system")
+            target = a["scope"].get(where, {}) if where != "system" else {"name": "all"}
+            actor, role = a[kind], a["role"]
+            key = f"{role['id']}:{kind}:{actor['id']}:{where}:{target.get('id', 'all')}"
+            out.append(m.RoleAssignment(key, role.get("name", role["id"]),
+                                        f"{kind} {actor.get('name', actor['id'])}",
+                                        f"{where} {target.get('name', target.get('id', ''))}",
+                                        "OS-INHERIT:inherited_to" in a["scope"], a))
+        return sorted(out, key=lambda r: (r.scope, r.actor, r.role))
+
     # ------------------------------------------------------------------------------------------ overview
     @translated
     def overview(self, services: frozenset[str], is_admin: bool) -> m.Overview:

@@ -174,6 +174,62 @@ class Snapshot:
 
 
 @dataclass(frozen=True)
+class Backup:
+    """A volume backup; `volume` is its volume's name (or id, once the volume is gone)."""
+
+    id: str
+    name: str
+    volume: str
+    status: str
+    size: int
+    incremental: bool
+    raw: Raw = _raw()
+
+
+@dataclass(frozen=True)
+class User:
+    id: str
+    name: str
+    domain: str
+    enabled: bool
+    email: str
+    raw: Raw = _raw()
+
+
+@dataclass(frozen=True)
+class Group:
+    id: str
+    name: str
+    domain: str
+    description: str
+    members: str  # the members' names, comma-separated
+    raw: Raw = _raw()
+
+
+@dataclass(frozen=True)
+class Project:
+    id: str
+    name: str
+    domain: str
+    enabled: bool
+    parent: str
+    description: str
+    raw: Raw = _raw()
+
+
+@dataclass(frozen=True)
+class RoleAssignment:
+    """One role assignment: `actor` is "user NAME" or "group NAME", `scope` "project NAME" or "domain NAME"."""
+
+    id: str
+    role: str
+    actor: str
+    scope: str
+    inherited: bool
+    raw: Raw = _raw()
+
+
+@dataclass(frozen=True)
 class Quota:
     """One quota: how much of `resource` the project uses out of `limit` (-1: unlimited)."""
 

@@ -1,4 +1,5 @@
-"""Volumes: create, attach to a server, detach, snapshot and delete; a second tab lists the snapshots."""
+"""Volumes: create, attach to a server, detach, snapshot, back up and delete; a second tab lists the snapshots,
+a third the backups (restore one into a new volume, delete it)."""
 
 from __future__ import annotations
 
@@ -20,19 +21,27 @@ class VolumesScreen(ListScreen):
         TableSpec("snapshots", "Snapshots", [("name", "Name"), ("volume", "Volume"), ("status", "Status"),
                                              ("size", "Size (GB)"), ("id", "ID")],
                   lambda c: c.list_snapshots(), lambda s: (s.name, s.volume, s.status, str(s.size), s.id)),
+        TableSpec("backups", "Backups", [("name", "Name"), ("volume", "Volume"), ("status", "Status"),
+                                         ("size", "Size (GB)"), ("incremental", "Incremental"), ("id", "ID")],
+                  lambda c: c.list_backups(),
+                  lambda b: (b.name, b.volume, b.status, str(b.size), "yes" if b.incremental else "no", b.id)),
     )
-    MUTATING = frozenset({"new", "attach", "detach", "snapshot", "delete"})
+    MUTATING = frozenset({"new", "attach", "detach", "snapshot", "backup", "restore", "delete"})
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "new", "New volume"),
         Binding("a", "attach", "Attach"),
         Binding("u", "detach", "Detach"),
         Binding("p", "snapshot", "Snapshot"),
+        Binding("b", "backup", "Back up"),
+        Binding("e", "restore", "Restore"),
         Binding("d", "delete", "Delete"),
     ]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        on_volumes = self.current_spec is not None and self.current_spec.id == "volumes"
-        if action in ("new", "attach", "detach", "snapshot") and not on_volumes:
+        tab = self.current_spec.id if self.current_spec is not None else None
+        if action in ("new", "attach", "detach", "snapshot", "backup") and tab != "volumes":
+            return False
+        if action == "restore" and tab != "backups":
             return False
         return super().check_action(action, parameters)
 
@@ -100,10 +109,45 @@ class VolumesScreen(ListScreen):
 
         self.app.push_screen(form, snapshot)
 
+    def action_backup(self) -> None:
+        volume = self.require_selected("volume")
+        if volume is None:
+            return
+        fields = [Field("name", "Name:", value=f"{volume.name}-backup"),
+                  Field("incremental", "Kind:", "select", [("full", "full"), ("incremental", "incremental")],
+                        value="full")]
+
+        def backup(v: dict[str, Any] | None) -> None:
+            if v:
+                self.call(self.client.create_backup, volume.id, v["name"], v["incremental"] == "incremental",
+                          then=self._changed, done=f"Backup {v['name']} is being created")
+
+        self.app.push_screen(FormScreen(f"Back up volume {volume.name}", fields), backup)
+
+    def action_restore(self) -> None:
+        backup = self.require_selected("backup")
+        if backup is None:
+            return
+        form = FormScreen(f"Restore backup {backup.name} into a new volume",
+                          [Field("name", "Volume name:", value=f"{backup.name}-restored")], submit="Restore")
+
+        def restore(v: dict[str, Any] | None) -> None:
+            if v:
+                self.call(self.client.restore_backup, backup.id, v["name"], then=self._changed,
+                          done=f"Backup {backup.name} is being restored into {v['name']}")
+
+        self.app.push_screen(form, restore)
+
     def action_delete(self) -> None:
         spec = self.current_spec
-        item = self.require_selected("volume" if spec and spec.id == "volumes" else "snapshot")
+        what = {"volumes": "volume", "snapshots": "snapshot", "backups": "backup"}
+        item = self.require_selected(what[spec.id] if spec else "volume")
         if item is None or spec is None:
+            return
+        if spec.id == "backups":
+            self.confirm_then(f"Delete backup {item.name}? A volume can no longer be restored from it.",
+                              lambda: self.call(self.client.delete_backup, item.id, then=self._changed,
+                                                done=f"Backup {item.name} is being deleted"))
             return
         if spec.id == "volumes":
             self.confirm_then(f"Delete volume {item.name}? Its data is lost.",
