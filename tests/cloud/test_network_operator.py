@@ -265,3 +265,32 @@ def test_reset_purges_rbac_policies_and_pools(client: TestClient, cloud: Cloud, 
         assert not any(cloud.network.holdings(db, pa["id"], []).values())
     assert client.get(f"{N}/ports", headers=bob).json()["ports"] == []
     assert public_network(client, bob)["name"] == "public"
+
+
+def test_schedule_a_network_onto_the_dhcp_agent(client: TestClient, as_admin: dict, as_demo: dict) -> None:
+    """tempest's test_add_remove_network_from_dhcp_agent: a network without DHCP is added to the DHCP agent by
+    hand (201, null body) and removed again (204); twice is Neutron's 409; a member may not."""
+    dhcp = client.get(f"{N}/agents", params={"agent_type": "DHCP agent"}, headers=as_admin).json()["agents"][0]
+    net = create(client, as_demo, "networks", name="scheduled")
+    url = f"{N}/agents/{dhcp['id']}/dhcp-networks"
+
+    def hosted() -> bool:
+        return net["id"] in [n["id"] for n in client.get(url, headers=as_admin).json()["networks"]]
+
+    assert not hosted()
+    r = client.post(url, headers=as_admin, json={"network_id": net["id"]})
+    assert r.status_code == 201 and r.json() is None
+    assert hosted()
+    hosting = client.get(f"{N}/networks/{net['id']}/dhcp-agents", headers=as_admin).json()["agents"]
+    assert [a["id"] for a in hosting] == [dhcp["id"]]
+    assert_neutron_error(client.post(url, headers=as_admin, json={"network_id": net["id"]}), 409,
+                         "NetworkHostedByDHCPAgent")
+    assert_neutron_error(client.post(url, headers=as_demo, json={"network_id": net["id"]}), 403,
+                         "PolicyNotAuthorized")
+    assert client.delete(f"{url}/{net['id']}", headers=as_admin).status_code == 204
+    assert not hosted()
+    assert_neutron_error(client.delete(f"{url}/{net['id']}", headers=as_admin), 409, "NetworkNotHostedByDhcpAgent")
+    l3 = client.get(f"{N}/agents", params={"agent_type": "L3 agent"}, headers=as_admin).json()["agents"][0]
+    wrong = client.post(f"{N}/agents/{l3['id']}/dhcp-networks", headers=as_admin, json={"network_id": net["id"]})
+    assert_neutron_error(wrong, 400, "InvalidDHCPAgent")
+    assert_neutron_error(client.post(url, headers=as_admin, json={"network_id": "nope"}), 404, "NetworkNotFound")

@@ -8,17 +8,21 @@ what Neutron's then does for new work, shown at once for all of it (the lab has 
 DHCP agent hosts no network and the L3 agent no router (`network agent list --network/--router` are empty),
 and while the Linux bridge agent is disabled the ports it would wire stay DOWN. A deleted agent comes back
 at the next start, as an agent re-registers with its next report.
+
+An admin may also schedule a network onto the DHCP agent by hand or take it off (`network agent add/remove
+network --dhcp`, `POST/DELETE /agents/{id}/dhcp-networks`): the choice is kept per network and decides what
+the hosting lists show; the logical driver's DHCP is not changed by it.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from lab.cloud.context import RequestContext
-from lab.cloud.errors import NotFound
+from lab.cloud.errors import BadRequest, Conflict, NotFound
 from lab.cloud.network import schemas as S
 from lab.cloud.network.access import authorize
 from lab.cloud.network.common import (
@@ -27,7 +31,7 @@ from lab.cloud.network.common import (
     DEVICE_OWNER_ROUTER_GW,
     DEVICE_OWNER_ROUTER_INTF,
 )
-from lab.cloud.network.models import Agent, FloatingIP, Network, Port, Router, Subnet
+from lab.cloud.network.models import Agent, DhcpScheduling, FloatingIP, Network, Port, Router, Subnet
 
 if TYPE_CHECKING:
     from lab.cloud.network.service import NetworkService
@@ -144,10 +148,43 @@ def hosting_network(svc: NetworkService, db: Session, ctx: RequestContext, netwo
     authorize(svc, ctx, "get_dhcp-agents", {"project_id": None})
     if db.get(Network, network_id) is None:
         raise NotFound(f"Network {network_id} could not be found.", neutron_type="NetworkNotFound")
-    has_dhcp = db.scalar(select(Port.id).where(Port.network_id == network_id, Port.device_owner == DEVICE_OWNER_DHCP))
-    if has_dhcp is None:
+    if not _hosts(db, network_id):
         return []
     return list(db.scalars(select(Agent).where(Agent.agent_type == DHCP, Agent.admin_state_up.is_(True))))
+
+
+def _hosts(db: Session, network_id: str) -> bool:
+    """Whether the DHCP agent hosts the network: as an admin scheduled it, else while it has a DHCP port."""
+    chosen = db.get(DhcpScheduling, network_id)
+    if chosen is not None:
+        return chosen.hosted
+    return db.scalar(select(Port.id).where(Port.network_id == network_id,
+                                           Port.device_owner == DEVICE_OWNER_DHCP)) is not None
+
+
+def schedule_network(svc: NetworkService, db: Session, ctx: RequestContext, agent_id: str, network_id: Any,
+                     hosted: bool) -> None:
+    """Add a network to a DHCP agent (`hosted`) or remove it. Raises AgentNotFound, NetworkNotFound (404),
+    InvalidDHCPAgent (400) for another kind of agent or a disabled one, NetworkHostedByDHCPAgent or
+    NetworkNotHostedByDhcpAgent (409)."""
+    agent = get_agent(db, ctx, agent_id)
+    authorize(svc, ctx, "create_dhcp-network" if hosted else "delete_dhcp-network", {"project_id": None})
+    if not isinstance(network_id, str) or not network_id:
+        raise BadRequest("Failed to parse request. Required attribute 'network_id' not specified",
+                         neutron_type="HTTPBadRequest")
+    if agent.agent_type != DHCP or (hosted and not agent.admin_state_up):
+        raise BadRequest(f"Agent {agent.id} is not a valid DHCP Agent or has been disabled",
+                         neutron_type="InvalidDHCPAgent")
+    if db.get(Network, network_id) is None:
+        raise NotFound(f"Network {network_id} could not be found.", neutron_type="NetworkNotFound")
+    if _hosts(db, network_id) == hosted:
+        raise Conflict(f"The network {network_id} has been already hosted by the DHCP Agent {agent.id}."
+                       if hosted else f"The network {network_id} is not hosted by the DHCP agent {agent.id}.",
+                       neutron_type="NetworkHostedByDHCPAgent" if hosted else "NetworkNotHostedByDhcpAgent")
+    row = db.get(DhcpScheduling, network_id) or DhcpScheduling(network_id=network_id)
+    row.hosted = hosted
+    db.add(row)
+    db.flush()
 
 
 def hosting_router(svc: NetworkService, db: Session, ctx: RequestContext, router_id: str) -> list[Agent]:
@@ -165,8 +202,11 @@ def hosted(svc: NetworkService, db: Session, ctx: RequestContext, agent_id: str,
     if not agent.admin_state_up:
         return []
     if kind == "networks" and agent.agent_type == DHCP:
-        ids = select(Port.network_id).where(Port.device_owner == DEVICE_OWNER_DHCP)
-        return list(db.scalars(select(Network).where(Network.id.in_(ids)).order_by(Network.created_at)))
+        with_port = select(Port.network_id).where(Port.device_owner == DEVICE_OWNER_DHCP)
+        added = select(DhcpScheduling.network_id).where(DhcpScheduling.hosted.is_(True))
+        removed = select(DhcpScheduling.network_id).where(DhcpScheduling.hosted.is_(False))
+        return list(db.scalars(select(Network).where(or_(Network.id.in_(with_port), Network.id.in_(added)),
+                                                     Network.id.not_in(removed)).order_by(Network.created_at)))
     if kind == "routers" and agent.agent_type == L3:
         return list(db.scalars(select(Router).order_by(Router.created_at)))
     return []

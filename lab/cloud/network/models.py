@@ -342,3 +342,13 @@ class PortForwarding(Base):
     external_port: Mapped[int]
     protocol: Mapped[str] = mapped_column(String(40))
     description: Mapped[str] = mapped_column(String(255), default="")
+
+
+class DhcpScheduling(Base):
+    """An operator's choice for one network (Neutron's networkdhcpagentbindings, for the lab's one DHCP agent):
+    `hosted` True after `network agent add network --dhcp`, False after `network agent remove network --dhcp`.
+    Without a row, the agent hosts the network while it has a DHCP port."""
+
+    __tablename__ = "dhcp_scheduling"
+    network_id: Mapped[str] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"), primary_key=True)
+    hosted: Mapped[bool] = mapped_column(default=True)

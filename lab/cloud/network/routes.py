@@ -221,6 +221,23 @@ async def agent_networks(request: Request) -> Response:
     return respond({"networks": _service(request).hosted_by_agent(ctx, request.path_params["id"], "networks")})
 
 
+async def agent_add_network(request: Request) -> Response:
+    """POST /agents/{id}/dhcp-networks {"network_id"}: schedule a network onto a DHCP agent (`network agent add
+    network --dhcp`). Neutron answers 201 with a null body."""
+    ctx = context_of(request)
+    body = await read_json(request)
+    network_id = body.get("network_id") if isinstance(body, dict) else None
+    _service(request).schedule_network(ctx, request.path_params["id"], network_id, True)
+    return respond(None, 201)
+
+
+async def agent_remove_network(request: Request) -> Response:
+    """DELETE /agents/{id}/dhcp-networks/{network_id} (`network agent remove network --dhcp`)."""
+    ctx = context_of(request)
+    _service(request).schedule_network(ctx, request.path_params["id"], request.path_params["network_id"], False)
+    return no_content()
+
+
 async def agent_routers(request: Request) -> Response:
     """GET /agents/{id}/l3-routers: the routers an L3 agent hosts (`router list --agent`)."""
     ctx = context_of(request)
@@ -345,6 +362,8 @@ routes = [
     Route("/v2.0/networks/{id:str}/dhcp-agents", network_dhcp_agents, methods=["GET"]),
     Route("/v2.0/routers/{id:str}/l3-agents", router_l3_agents, methods=["GET"]),
     Route("/v2.0/agents/{id:str}/dhcp-networks", agent_networks, methods=["GET"]),
+    Route("/v2.0/agents/{id:str}/dhcp-networks", agent_add_network, methods=["POST"]),
+    Route("/v2.0/agents/{id:str}/dhcp-networks/{network_id:str}", agent_remove_network, methods=["DELETE"]),
     Route("/v2.0/availability_zones", availability_zones, methods=["GET"]),
     Route("/v2.0/agents/{id:str}/l3-routers", agent_routers, methods=["GET"]),
     Route("/v2.0/routers/{id:str}/{action:str}", router_action, methods=["PUT"]),

@@ -552,6 +552,10 @@ class NetworkService:
             rows = (agents.hosting_network if kind == "network" else agents.hosting_router)(self, db, ctx, object_id)
             return agents.render(self, db, rows)
 
+    def schedule_network(self, ctx: RequestContext, agent_id: str, network_id: Any, hosted: bool) -> None:
+        """`POST /agents/{id}/dhcp-networks` (hosted) or `DELETE /agents/{id}/dhcp-networks/{network_id}`."""
+        self._write(lambda db: agents.schedule_network(self, db, ctx, agent_id, network_id, hosted))
+
     def availability_zones(self, ctx: RequestContext, filters: dict[str, str]) -> list[dict[str, str]]:
         """`GET /availability_zones` (`availability zone list --network`, openstacksdk's
         `network.availability_zones()`), filtered by name, resource or state."""

@@ -27,10 +27,6 @@ def conf(get: AdminGet) -> dict[str, dict[str, str]]:
 
 
 TEMPEST = Tempest(
-    "network", "network", "neutron", (r"tempest\.api\.network\.",), expected_failures={
-        "tempest.api.network.admin.test_dhcp_agent_scheduler.DHCPAgentSchedulersTestJSON."
-        "test_add_remove_network_from_dhcp_agent":
-            "scheduling a network onto a DHCP agent by hand (POST /agents/{id}/dhcp-networks) is not implemented: "
-            "the lab's one DHCP agent serves every network with a DHCP port",
-    }, conf="lab.cloud.network.tempest:conf",
+    "network", "network", "neutron", (r"tempest\.api\.network\.",), expected_failures={},
+    conf="lab.cloud.network.tempest:conf",
 )
