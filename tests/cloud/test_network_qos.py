@@ -111,3 +111,18 @@ def test_rbac_shares_a_policy_with_one_project(client: TestClient, as_admin: dic
     assert net["qos_policy_id"] == policy["id"]
     busy = client.delete(f"{N}/rbac-policies/{r.json()['rbac_policy']['id']}", headers=as_admin)
     assert_neutron_error(busy, 409, "RbacPolicyInUse")
+
+
+def test_policy_tags(client: TestClient, as_admin: dict, as_demo: dict) -> None:
+    """standard-attr-tag on QoS policies (openstacksdk's /qos/policies/{id}/tags): the admin tags, members read."""
+    policy = _policy(client, as_admin, name="tagged", shared=True)
+    tags = f"{Q}/{policy['id']}/tags"
+    assert client.put(f"{tags}/gold", headers=as_admin).status_code == 201
+    r = client.put(tags, headers=as_admin, json={"tags": ["gold", "fast"]})
+    assert r.status_code == 200 and sorted(r.json()["tags"]) == ["fast", "gold"]
+    assert client.get(f"{tags}/fast", headers=as_demo).status_code == 204
+    assert_neutron_error(client.put(f"{tags}/mine", headers=as_demo), 403, "PolicyNotAuthorized")
+    assert [p["name"] for p in client.get(Q, params={"tags": "fast"}, headers=as_demo).json()["policies"]] == \
+        ["tagged"]
+    assert client.delete(tags, headers=as_admin).status_code == 204
+    assert client.get(tags, headers=as_admin).json() == {"tags": []}

@@ -185,8 +185,11 @@ RULES: tuple[Rule, ...] = (
     # QoS (neutron/conf/policies/qos.py): policies and rules are the operator's; projects read and bind them.
     Rule("shared_qos_policy", "True:%(shared)s", "The QoS policy is shared with the caller's project."),
     Rule("create_policy", ADMIN, "Create a QoS policy.", (("POST", QOS_POLICIES),)),
-    Rule("get_policy", f"{READER} or rule:shared_qos_policy", "Get QoS policies.", _get(QOS_POLICIES, QOS_POLICY)),
-    Rule("update_policy", ADMIN, "Update a QoS policy.", (("PUT", QOS_POLICY),)),
+    Rule("get_policy", f"{READER} or rule:shared_qos_policy", "Get QoS policies (also reading their tags).",
+         (*_get(QOS_POLICIES, QOS_POLICY), ("GET", f"{QOS_POLICY}/tags"), ("GET", f"{QOS_POLICY}/tags/{{tag}}"))),
+    Rule("update_policy", ADMIN, "Update a QoS policy (also changing its tags).",
+         (("PUT", QOS_POLICY), ("PUT", f"{QOS_POLICY}/tags"), ("DELETE", f"{QOS_POLICY}/tags"),
+          ("PUT", f"{QOS_POLICY}/tags/{{tag}}"), ("DELETE", f"{QOS_POLICY}/tags/{{tag}}"))),
     Rule("delete_policy", ADMIN, "Delete a QoS policy.", (("DELETE", QOS_POLICY),)),
     Rule("get_rule_type", ADMIN, "Get available QoS rule types.",
          (("GET", "/v2.0/qos/rule-types"), ("GET", "/v2.0/qos/rule-types/{rule_type}"))),

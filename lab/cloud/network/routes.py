@@ -278,6 +278,11 @@ def _qos_policies(handler: Callable[[Request], Awaitable[Response]]) -> Callable
 
 async def qos_rules(request: Request) -> Response:
     """GET/POST /qos/policies/{id}/bandwidth_limit_rules (or dscp_marking_rules)."""
+    if request.path_params["rules"] == "tags":  # standard-attr-tag on the policy itself
+        request.path_params["collection"] = "qos/policies"
+        return await tags(request)
+    if request.method not in ("GET", "POST"):
+        raise NotFound("The resource could not be found.", neutron_type="HTTPNotFound")
     ctx = context_of(request)
     service = _service(request)
     policy_id, collection = request.path_params["id"], request.path_params["rules"]
@@ -290,6 +295,9 @@ async def qos_rules(request: Request) -> Response:
 
 async def qos_rule(request: Request) -> Response:
     """GET/PUT/DELETE /qos/policies/{id}/<type>_rules/{rule_id}."""
+    if request.path_params["rules"] == "tags":
+        request.path_params.update(collection="qos/policies", tag=request.path_params["rule_id"])
+        return await tag(request)
     ctx = context_of(request)
     service = _service(request)
     policy_id, collection, rule_id = (request.path_params[k] for k in ("id", "rules", "rule_id"))
@@ -377,7 +385,7 @@ routes = [
     Route("/v2.0/qos/policies/{id:str}", _qos_policies(show), methods=["GET"]),
     Route("/v2.0/qos/policies/{id:str}", _qos_policies(update), methods=["PUT"]),
     Route("/v2.0/qos/policies/{id:str}", _qos_policies(delete), methods=["DELETE"]),
-    Route("/v2.0/qos/policies/{id:str}/{rules:str}", qos_rules, methods=["GET", "POST"]),
+    Route("/v2.0/qos/policies/{id:str}/{rules:str}", qos_rules, methods=["GET", "POST", "PUT", "DELETE"]),
     Route("/v2.0/qos/policies/{id:str}/{rules:str}/{rule_id:str}", qos_rule, methods=["GET", "PUT", "DELETE"]),
     Route("/v2.0/{collection:str}", list_collection, methods=["GET"]),
     Route("/v2.0/{collection:str}", create, methods=["POST"]),

@@ -90,7 +90,8 @@ COLLECTIONS: dict[str, tuple[str, Any]] = {
 }
 # The resources with Neutron's standard attributes (standard-attr-tag); RBAC policies, address scopes and
 # agents have none.
-TAGGABLE = ("networks", "subnets", "ports", "routers", "floatingips", "security-groups", "subnetpools")
+TAGGABLE = ("networks", "subnets", "ports", "routers", "floatingips", "security-groups", "subnetpools",
+            "qos/policies")
 
 EXTENSIONS: tuple[tuple[str, str, str], ...] = (
     ("external-net", "Neutron external network", "Adds external network attribute to network resource."),
