@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from starlette.testclient import TestClient
 
+from lab.cloud.app import Cloud
 from tests.cloud.identity_helpers import user_in_project
 from tests.cloud.network_helpers import N, assert_neutron_error, create, network_with_subnet
 from tests.cloud.network_schemas import assert_network_schema
@@ -126,3 +127,30 @@ def test_policy_tags(client: TestClient, as_admin: dict, as_demo: dict) -> None:
         ["tagged"]
     assert client.delete(tags, headers=as_admin).status_code == 204
     assert client.get(tags, headers=as_admin).json() == {"tags": []}
+
+
+def test_reset_purges_the_projects_policies(client: TestClient, cloud: Cloud, as_admin: dict) -> None:
+    """A student reset removes the QoS policies made for the project (with their rules and shares), even one
+    another project's network is bound to (that network loses it)."""
+    from lab.cloud.plugin import Purge
+
+    project, _user, _token = user_in_project(client, as_admin, "qosreset", "member")
+    other_project, _other, other_token = user_in_project(client, as_admin, "qosother", "member")
+    policy = _policy(client, as_admin, name="theirs", project_id=project["id"])
+    client.post(f"{Q}/{policy['id']}/bandwidth_limit_rules", headers=as_admin,
+                json={"bandwidth_limit_rule": {"max_kbps": 100}})
+    client.post(f"{N}/rbac-policies", headers=as_admin, json={"rbac_policy": {
+        "object_type": "qos_policy", "object_id": policy["id"], "action": "access_as_shared",
+        "target_tenant": other_project["id"]}})
+    net = create(client, {"X-Auth-Token": other_token}, "networks", name="bound", qos_policy_id=policy["id"])
+    with cloud.db.write() as db:
+        purge = Purge(db=db, now=cloud.clock.now(), project_id=project["id"], user_ids=[])
+        cloud.network.purge_project(purge)
+    assert purge.removed["qos_policies"] == 1
+    with cloud.db.read() as db:
+        assert not any(cloud.network.holdings(db, project["id"], []).values())
+    after = client.get(f"{N}/networks/{net['id']}", headers={"X-Auth-Token": other_token}).json()["network"]
+    assert after["qos_policy_id"] is None
+    assert_neutron_error(client.get(f"{Q}/{policy['id']}", headers=as_admin), 404, "QosPolicyNotFound")
+    assert client.get(f"{N}/rbac-policies", params={"object_id": policy["id"]}, headers=as_admin).json() == {
+        "rbac_policies": []}
