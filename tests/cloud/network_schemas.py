@@ -175,10 +175,13 @@ KBPS = {"type": "integer", "minimum": 0}
 DIRECTION = {"enum": ["egress", "ingress"]}
 bandwidth_limit_rule = _object({"id": UUID, "max_kbps": KBPS, "max_burst_kbps": KBPS, "direction": DIRECTION})
 dscp_marking_rule = _object({"id": UUID, "dscp_mark": {"type": "integer", "minimum": 0, "maximum": 56}})
+minimum_bandwidth_rule = _object({"id": UUID, "min_kbps": KBPS, "direction": {"enum": ["egress"]}})
 qos_policy_rule = {"oneOf": [
     _object({**bandwidth_limit_rule["properties"], "qos_policy_id": UUID, "type": {"const": "bandwidth_limit"}}),
-    _object({**dscp_marking_rule["properties"], "qos_policy_id": UUID, "type": {"const": "dscp_marking"}})]}
-qos_policy = _object({"id": UUID, "name": STRING, "shared": BOOLEAN,
+    _object({**dscp_marking_rule["properties"], "qos_policy_id": UUID, "type": {"const": "dscp_marking"}}),
+    _object({**minimum_bandwidth_rule["properties"], "qos_policy_id": UUID,
+             "type": {"const": "minimum_bandwidth"}})]}
+qos_policy = _object({"id": UUID, "name": STRING, "shared": BOOLEAN, "is_default": BOOLEAN,
                       "rules": {"type": "array", "items": qos_policy_rule}, **STANDARD})
 rule_type = _object({"type": {"enum": ["bandwidth_limit", "dscp_marking"]}})
 rule_type_details = _object({"type": STRING, "drivers": {"type": "array", "items": _object({
@@ -241,7 +244,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
        for verb in ("create", "show", "update")},
     "list_qos_policies": many("policies", qos_policy),
     **{f"{verb}_{name}": one(name, body, (201,) if verb == "create" else (200,))
-       for name, body in (("bandwidth_limit_rule", bandwidth_limit_rule), ("dscp_marking_rule", dscp_marking_rule))
+       for name, body in (("bandwidth_limit_rule", bandwidth_limit_rule), ("dscp_marking_rule", dscp_marking_rule),
+                          ("minimum_bandwidth_rule", minimum_bandwidth_rule))
        for verb in ("create", "show", "update")},
     "list_bandwidth_limit_rules": many("bandwidth_limit_rules", bandwidth_limit_rule),
     "list_rule_types": {"status_code": [200], "response_body": _object(

@@ -38,7 +38,7 @@ def test_extensions_list_names_what_is_implemented(client: TestClient, as_demo: 
             "standard-attr-description", "standard-attr-tag"} <= aliases
     assert {"binding", "agent", "dhcp_agent_scheduler", "rbac-policies", "subnet_allocation",
             "network-ip-availability"} <= aliases
-    assert not {"trunk", "qos-default", "qos-fip", "bgp"} & aliases  # not implemented
+    assert not {"trunk", "qos-fip", "qos-pps", "bgp"} & aliases  # not implemented
     assert client.get(f"{N}/extensions/router", headers=as_demo).json()["extension"]["alias"] == "router"
     assert_neutron_error(client.get(f"{N}/extensions/external-gateway-multihoming", headers=as_demo), 404,
                          "HTTPNotFound")

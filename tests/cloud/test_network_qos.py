@@ -55,7 +55,13 @@ def test_policy_with_rules(client: TestClient, as_admin: dict) -> None:
     assert_network_schema("list_bandwidth_limit_rules", client.get(rules, headers=as_admin))
     assert client.delete(f"{rules}/{limit['id']}", headers=as_admin).status_code == 204
     assert_neutron_error(client.get(f"{rules}/{limit['id']}", headers=as_admin), 404, "QosRuleNotFound")
-    assert_neutron_error(client.get(f"{Q}/{policy['id']}/minimum_bandwidth_rules", headers=as_admin), 404,
+    minimum = client.post(f"{Q}/{policy['id']}/minimum_bandwidth_rules", headers=as_admin,
+                          json={"minimum_bandwidth_rule": {"min_kbps": 1000}})
+    assert_network_schema("create_minimum_bandwidth_rule", minimum)
+    ingress_minimum = client.post(f"{Q}/{policy['id']}/minimum_bandwidth_rules", headers=as_admin,
+                                  json={"minimum_bandwidth_rule": {"min_kbps": 1000, "direction": "ingress"}})
+    assert_neutron_error(ingress_minimum, 400, "HTTPBadRequest")  # qos-bw-minimum-ingress is not listed
+    assert_neutron_error(client.get(f"{Q}/{policy['id']}/packet_rate_limit_rules", headers=as_admin), 404,
                          "HTTPNotFound")
     types = client.get(f"{N}/qos/rule-types", headers=as_admin)
     assert_network_schema("list_rule_types", types)
@@ -154,3 +160,16 @@ def test_reset_purges_the_projects_policies(client: TestClient, cloud: Cloud, as
     assert_neutron_error(client.get(f"{Q}/{policy['id']}", headers=as_admin), 404, "QosPolicyNotFound")
     assert client.get(f"{N}/rbac-policies", params={"object_id": policy["id"]}, headers=as_admin).json() == {
         "rbac_policies": []}
+
+
+def test_default_policy_of_a_project(client: TestClient, as_admin: dict, as_demo: dict) -> None:
+    """qos-default: one default policy per project, which the project's new networks get unless they name one."""
+    demo_project = client.get(f"{N}/networks", params={"name": "private"}, headers=as_demo).json()[
+        "networks"][0]["project_id"]
+    default = _policy(client, as_admin, name="demo-default", is_default=True, project_id=demo_project)
+    assert default["is_default"] is True
+    second = client.post(Q, headers=as_admin, json={"policy": {"name": "another", "is_default": True,
+                                                               "project_id": demo_project}})
+    assert_neutron_error(second, 409, "QoSPolicyDefaultAlreadyExists")
+    assert create(client, as_demo, "networks", name="gets-default")["qos_policy_id"] == default["id"]
+    assert create(client, as_demo, "networks", name="opts-out", qos_policy_id=None)["qos_policy_id"] is None

@@ -286,6 +286,7 @@ class QosPolicy(Base):
     name: Mapped[str] = mapped_column(String(255), default="")
     description: Mapped[str] = mapped_column(String(255), default="")
     shared: Mapped[bool] = mapped_column(default=False)
+    is_default: Mapped[bool] = mapped_column(default=False)  # qos-default: what the project's new networks get
     tags: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -294,7 +295,8 @@ class QosPolicy(Base):
 
 class QosRule(Base):
     """One rule of a policy (Neutron keeps a table per type; one table here, `type` telling them apart):
-    bandwidth_limit (max_kbps, max_burst_kbps, direction) or dscp_marking (dscp_mark)."""
+    bandwidth_limit (max_kbps, max_burst_kbps, direction), dscp_marking (dscp_mark) or minimum_bandwidth
+    (min_kbps, direction)."""
 
     __tablename__ = "qos_rules"
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -304,6 +306,7 @@ class QosRule(Base):
     max_burst_kbps: Mapped[int | None]
     direction: Mapped[str | None] = mapped_column(String(8))
     dscp_mark: Mapped[int | None]
+    min_kbps: Mapped[int | None]
 
 
 class QosBinding(Base):

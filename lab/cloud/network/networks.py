@@ -139,6 +139,8 @@ def create_network(svc: NetworkService, db: Session, ctx: RequestContext, attrs:
     if mtu > largest:
         raise invalid_input(f"Requested MTU is too big, maximum is {largest}")
     row.mtu = mtu
+    if "qos_policy_id" not in attrs and (default := qos.default_for(db, project_id)) is not None:
+        attrs["qos_policy_id"] = default  # qos-default: the project's default policy
     qos.bind(db, ctx, "network", row.id, attrs)
     dns.store(db, "network", row.id, attrs)
     svc.sync(db, "network", row.id)

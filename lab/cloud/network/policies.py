@@ -193,7 +193,8 @@ RULES: tuple[Rule, ...] = (
     Rule("delete_policy", ADMIN, "Delete a QoS policy.", (("DELETE", QOS_POLICY),)),
     Rule("get_rule_type", ADMIN, "Get available QoS rule types.",
          (("GET", "/v2.0/qos/rule-types"), ("GET", "/v2.0/qos/rule-types/{rule_type}"))),
-    *(rule for kind, text in (("bandwidth_limit", "bandwidth limit"), ("dscp_marking", "DSCP marking"))
+    *(rule for kind, text in (("bandwidth_limit", "bandwidth limit"), ("dscp_marking", "DSCP marking"),
+                              ("minimum_bandwidth", "minimum bandwidth"))
       for rule in (
           Rule(f"get_policy_{kind}_rule", f"{READER} or rule:shared_qos_policy", f"Get a QoS {text} rule.",
                _get(f"{QOS_POLICY}/{kind}_rules", f"{QOS_POLICY}/{kind}_rules/{{rule_id}}")),

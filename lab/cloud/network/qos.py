@@ -1,6 +1,7 @@
 """Quality of Service (Neutron's qos extension): policies holding bandwidth-limit and DSCP-marking rules, and
 the `qos_policy_id` a port or a network is bound to (a port without its own policy gets its network's, shown as
-`qos_network_policy_id`). The rule types are those Neutron's Linux bridge driver supports.
+`qos_network_policy_id`). Minimum-bandwidth rules (egress) are kept too, as Neutron's API keeps them whatever
+the driver; the rule types listed are those Neutron's Linux bridge driver supports.
 
 As in Neutron, policies and their rules are the operator's to make (`create_policy` and the rule rules are
 admin only); a project sees its own policies, shared ones, and those an RBAC policy of object type `qos_policy`
@@ -30,8 +31,11 @@ RULE_KINDS: dict[str, tuple[str, str, dict[str, Any]]] = {
     "bandwidth_limit_rules": ("bandwidth_limit", "bandwidth_limit_rule",
                               {"max_kbps": None, "max_burst_kbps": 0, "direction": "egress"}),
     "dscp_marking_rules": ("dscp_marking", "dscp_marking_rule", {"dscp_mark": None}),
+    "minimum_bandwidth_rules": ("minimum_bandwidth", "minimum_bandwidth_rule", {"min_kbps": None,
+                                                                               "direction": "egress"}),
 }
-# What the Linux bridge driver reports for `GET /qos/rule-types/{type}` (qos-rule-type-details).
+# What the Linux bridge driver reports for `GET /qos/rule-types/{type}` (qos-rule-type-details). A minimum
+# bandwidth rule is accepted by the API, as Neutron's is, but no loaded driver supports it, so it is not listed.
 DRIVER_PARAMETERS: dict[str, list[dict[str, Any]]] = {
     "bandwidth_limit": [
         {"parameter_name": "max_kbps", "parameter_type": "range", "parameter_values": {"start": 0,
@@ -72,13 +76,30 @@ def target(db: Session, row: QosPolicy, ctx: RequestContext | None = None) -> di
             "shared": shared_for(db, row, ctx.project_id if ctx is not None else None)}
 
 
+def _check_default(db: Session, project_id: str, other_than: str = "") -> None:
+    """One default policy per project (qos-default): QoSPolicyDefaultAlreadyExists (409)."""
+    if db.scalar(select(QosPolicy.id).where(QosPolicy.project_id == project_id, QosPolicy.is_default.is_(True),
+                                            QosPolicy.id != other_than)) is not None:
+        raise Conflict(f"A default QoS policy exists for project {project_id}.",
+                       neutron_type="QoSPolicyDefaultAlreadyExists")
+
+
+def default_for(db: Session, project_id: str) -> str | None:
+    """The project's default policy: a network made without `qos_policy_id` gets it."""
+    return db.scalar(select(QosPolicy.id).where(QosPolicy.project_id == project_id, QosPolicy.is_default.is_(True)))
+
+
 def create_policy(svc: NetworkService, db: Session, ctx: RequestContext, attrs: dict[str, Any]) -> QosPolicy:
     wanted_project = new_project(ctx, attrs)
     authorize(svc, ctx, "create_policy", {"project_id": wanted_project})
+    project_id = required(wanted_project)
+    if attrs.get("is_default"):
+        _check_default(db, project_id)
     now = svc.now()
-    row = QosPolicy(project_id=required(wanted_project), name=attrs.get("name", ""),
+    row = QosPolicy(project_id=project_id, name=attrs.get("name", ""),
                     description=attrs.get("description", ""), shared=attrs.get("shared", False),
-                    tags=attrs.get("tags", []), created_at=now, updated_at=now)
+                    is_default=attrs.get("is_default", False), tags=attrs.get("tags", []), created_at=now,
+                    updated_at=now)
     db.add(row)
     db.flush()
     return row
@@ -88,7 +109,9 @@ def update_policy(svc: NetworkService, db: Session, ctx: RequestContext, policy_
                   attrs: dict[str, Any]) -> QosPolicy:
     row = get_policy(db, ctx, policy_id)
     authorize(svc, ctx, "update_policy", target(db, row))
-    for key in ("name", "description", "shared"):
+    if attrs.get("is_default") and not row.is_default:
+        _check_default(db, row.project_id, row.id)
+    for key in ("name", "description", "shared", "is_default"):
         if key in attrs:
             setattr(row, key, attrs[key])
     touch(row, svc.now())
@@ -170,10 +193,10 @@ def list_rules(svc: NetworkService, db: Session, ctx: RequestContext, policy_id:
 
 
 def _check_conflict(db: Session, rule: QosRule) -> None:
-    """One bandwidth limit per direction, one DSCP mark per policy (Neutron's QoSRulesConflict)."""
+    """One bandwidth limit (and one minimum) per direction, one DSCP mark per policy (QoSRulesConflict)."""
     query = select(QosRule.id).where(QosRule.qos_policy_id == rule.qos_policy_id, QosRule.type == rule.type,
                                      QosRule.id != (rule.id or ""))
-    if rule.type == "bandwidth_limit":
+    if rule.type in ("bandwidth_limit", "minimum_bandwidth"):
         query = query.where(QosRule.direction == rule.direction)
     other = db.scalar(query)
     if other is not None:

@@ -260,14 +260,15 @@ SPECS: dict[str, dict[str, Attr]] = {
         "project_id": PROJECT, "tenant_id": PROJECT,
     },
     "policy": {  # a QoS policy (the qos extension)
-        "name": NAME, "description": DESCRIPTION, "shared": Attr(boolean), "project_id": PROJECT,
-        "tenant_id": PROJECT, "tags": Attr(list_of(string(255)), put=False),
+        "name": NAME, "description": DESCRIPTION, "shared": Attr(boolean), "is_default": Attr(boolean),
+        "project_id": PROJECT, "tenant_id": PROJECT, "tags": Attr(list_of(string(255)), put=False),
     },
     "bandwidth_limit_rule": {
         "max_kbps": Attr(integer(0, 2**31 - 1)), "max_burst_kbps": Attr(integer(0, 2**31 - 1)),
         "direction": Attr(one_of("egress", "ingress")),
     },
     "dscp_marking_rule": {"dscp_mark": Attr(dscp_mark)},
+    "minimum_bandwidth_rule": {"min_kbps": Attr(integer(0, 2**31 - 1)), "direction": Attr(one_of("egress"))},
     "port_forwarding": {  # floating-ip-port-forwarding (and its -description)
         "internal_port_id": Attr(uuid_value), "internal_ip_address": Attr(ip_address),
         "internal_port": Attr(integer(1, 65535)), "external_port": Attr(integer(1, 65535)),
@@ -505,7 +506,8 @@ def address_scope(row: AddressScope) -> dict[str, Any]:
 
 def qos_policy(row: QosPolicy, rules: list[dict[str, Any]], *, shared: bool) -> dict[str, Any]:
     """A QoS policy; `shared` as it reads for the caller (RBAC)."""
-    return {"id": row.id, "name": row.name, "shared": shared, "rules": rules, **_standard(row)}
+    return {"id": row.id, "name": row.name, "shared": shared, "is_default": row.is_default, "rules": rules,
+            **_standard(row)}
 
 
 def _agent_time(value: Any) -> str:

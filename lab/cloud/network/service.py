@@ -138,6 +138,7 @@ EXTENSIONS: tuple[tuple[str, str, str], ...] = (
     ("qos", "Quality of Service", "The Quality of Service extension."),
     ("qos-bw-limit-direction", "Direction for QoS bandwidth limit rule",
      "Allow to configure QoS bandwidth limit rule with specific direction: ingress or egress"),
+    ("qos-default", "QoS default policy", "Expose the QoS default policy per project"),
     ("qos-rule-type-details", "Details of QoS rule types", "Expose details about QoS rule types supported by "
                                                            "loaded backend drivers"),
     ("qos-port-network-policy", "QoS port network policy ID", "Adds a the QoS network ID to the port definition"),
