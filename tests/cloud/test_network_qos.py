@@ -121,9 +121,10 @@ def test_rbac_shares_a_policy_with_one_project(client: TestClient, as_admin: dic
 
 
 def test_policy_tags(client: TestClient, as_admin: dict, as_demo: dict) -> None:
-    """standard-attr-tag on QoS policies (openstacksdk's /qos/policies/{id}/tags): the admin tags, members read."""
+    """standard-attr-tag on QoS policies, at Neutron's /v2.0/policies/{id}/tags (where openstacksdk sends them):
+    the admin tags, members read."""
     policy = _policy(client, as_admin, name="tagged", shared=True)
-    tags = f"{Q}/{policy['id']}/tags"
+    tags = f"{N}/policies/{policy['id']}/tags"
     assert client.put(f"{tags}/gold", headers=as_admin).status_code == 201
     r = client.put(tags, headers=as_admin, json={"tags": ["gold", "fast"]})
     assert r.status_code == 200 and sorted(r.json()["tags"]) == ["fast", "gold"]
@@ -133,6 +134,7 @@ def test_policy_tags(client: TestClient, as_admin: dict, as_demo: dict) -> None:
         ["tagged"]
     assert client.delete(tags, headers=as_admin).status_code == 204
     assert client.get(tags, headers=as_admin).json() == {"tags": []}
+    assert_neutron_error(client.get(f"{N}/policies", headers=as_admin), 404, "HTTPNotFound")  # tags only
 
 
 def test_reset_purges_the_projects_policies(client: TestClient, cloud: Cloud, as_admin: dict) -> None:

@@ -33,6 +33,7 @@ SCOPES, SCOPE = "/v2.0/address-scopes", "/v2.0/address-scopes/{id}"
 AGENTS, AGENT = "/v2.0/agents", "/v2.0/agents/{id}"
 AVAILABILITY = "/v2.0/network-ip-availabilities"
 QOS_POLICIES, QOS_POLICY = "/v2.0/qos/policies", "/v2.0/qos/policies/{id}"
+POLICY_TAGS = "/v2.0/policies/{id}/tags"  # Neutron tags QoS policies here, outside /qos
 
 ADMIN = "rule:admin_only"
 MEMBER = "rule:project_member_or_admin"  # Neutron's ADMIN_OR_PROJECT_MEMBER
@@ -186,10 +187,10 @@ RULES: tuple[Rule, ...] = (
     Rule("shared_qos_policy", "True:%(shared)s", "The QoS policy is shared with the caller's project."),
     Rule("create_policy", ADMIN, "Create a QoS policy.", (("POST", QOS_POLICIES),)),
     Rule("get_policy", f"{READER} or rule:shared_qos_policy", "Get QoS policies (also reading their tags).",
-         (*_get(QOS_POLICIES, QOS_POLICY), ("GET", f"{QOS_POLICY}/tags"), ("GET", f"{QOS_POLICY}/tags/{{tag}}"))),
+         (*_get(QOS_POLICIES, QOS_POLICY), ("GET", f"{POLICY_TAGS}"), ("GET", f"{POLICY_TAGS}/{{tag}}"))),
     Rule("update_policy", ADMIN, "Update a QoS policy (also changing its tags).",
-         (("PUT", QOS_POLICY), ("PUT", f"{QOS_POLICY}/tags"), ("DELETE", f"{QOS_POLICY}/tags"),
-          ("PUT", f"{QOS_POLICY}/tags/{{tag}}"), ("DELETE", f"{QOS_POLICY}/tags/{{tag}}"))),
+         (("PUT", QOS_POLICY), ("PUT", POLICY_TAGS), ("DELETE", POLICY_TAGS), ("PUT", f"{POLICY_TAGS}/{{tag}}"),
+          ("DELETE", f"{POLICY_TAGS}/{{tag}}"))),
     Rule("delete_policy", ADMIN, "Delete a QoS policy.", (("DELETE", QOS_POLICY),)),
     Rule("get_rule_type", ADMIN, "Get available QoS rule types.",
          (("GET", "/v2.0/qos/rule-types"), ("GET", "/v2.0/qos/rule-types/{rule_type}"))),

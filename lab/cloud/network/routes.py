@@ -38,9 +38,15 @@ async def v2(request: Request) -> Response:
     return respond({"resources": schemas.resources(base, {name: key for name, (key, _model) in COLLECTIONS.items()})})
 
 
-def _collection(request: Request) -> str:
+# Neutron's tag API addresses QoS policies as /v2.0/policies/{id}/tags (openstacksdk's QoSPolicy.set_tags too).
+TAG_ALIASES = {"policies": "qos/policies"}
+
+
+def _collection(request: Request, tagging: bool = False) -> str:
     """The collection named in the path; an unknown one is Neutron's 404 for an unknown route."""
     collection = str(request.path_params["collection"])
+    if tagging:
+        collection = TAG_ALIASES.get(collection, collection)
     if collection not in COLLECTIONS:
         raise NotFound("The resource could not be found.", neutron_type="HTTPNotFound")
     return collection
@@ -134,7 +140,7 @@ async def extraroutes(request: Request) -> Response:
 async def tags(request: Request) -> Response:
     ctx = context_of(request)
     service = _service(request)
-    collection, object_id = _collection(request), request.path_params["id"]
+    collection, object_id = _collection(request, tagging=True), request.path_params["id"]
     if request.method == "GET":
         return respond({"tags": service.get_tags(ctx, collection, object_id)})
     if request.method == "PUT":
@@ -147,7 +153,8 @@ async def tags(request: Request) -> Response:
 async def tag(request: Request) -> Response:
     ctx = context_of(request)
     service = _service(request)
-    collection, object_id, name = _collection(request), request.path_params["id"], request.path_params["tag"]
+    collection, object_id, name = (_collection(request, tagging=True), request.path_params["id"],
+                                   request.path_params["tag"])
     if request.method == "GET":
         service.has_tag(ctx, collection, object_id, name)
         return no_content()
@@ -278,11 +285,6 @@ def _qos_policies(handler: Callable[[Request], Awaitable[Response]]) -> Callable
 
 async def qos_rules(request: Request) -> Response:
     """GET/POST /qos/policies/{id}/bandwidth_limit_rules (or dscp_marking_rules)."""
-    if request.path_params["rules"] == "tags":  # standard-attr-tag on the policy itself
-        request.path_params["collection"] = "qos/policies"
-        return await tags(request)
-    if request.method not in ("GET", "POST"):
-        raise NotFound("The resource could not be found.", neutron_type="HTTPNotFound")
     ctx = context_of(request)
     service = _service(request)
     policy_id, collection = request.path_params["id"], request.path_params["rules"]
@@ -295,9 +297,6 @@ async def qos_rules(request: Request) -> Response:
 
 async def qos_rule(request: Request) -> Response:
     """GET/PUT/DELETE /qos/policies/{id}/<type>_rules/{rule_id}."""
-    if request.path_params["rules"] == "tags":
-        request.path_params.update(collection="qos/policies", tag=request.path_params["rule_id"])
-        return await tag(request)
     ctx = context_of(request)
     service = _service(request)
     policy_id, collection, rule_id = (request.path_params[k] for k in ("id", "rules", "rule_id"))
@@ -385,7 +384,7 @@ routes = [
     Route("/v2.0/qos/policies/{id:str}", _qos_policies(show), methods=["GET"]),
     Route("/v2.0/qos/policies/{id:str}", _qos_policies(update), methods=["PUT"]),
     Route("/v2.0/qos/policies/{id:str}", _qos_policies(delete), methods=["DELETE"]),
-    Route("/v2.0/qos/policies/{id:str}/{rules:str}", qos_rules, methods=["GET", "POST", "PUT", "DELETE"]),
+    Route("/v2.0/qos/policies/{id:str}/{rules:str}", qos_rules, methods=["GET", "POST"]),
     Route("/v2.0/qos/policies/{id:str}/{rules:str}/{rule_id:str}", qos_rule, methods=["GET", "PUT", "DELETE"]),
     Route("/v2.0/{collection:str}", list_collection, methods=["GET"]),
     Route("/v2.0/{collection:str}", create, methods=["POST"]),
