@@ -4,10 +4,10 @@ options the service needs."""
 
 from __future__ import annotations
 
-from lab.cloud.network.service import EXTENSIONS as SERVICE_EXTENSIONS
+from lab.cloud.network.extensions import EXTENSIONS as SERVICE_EXTENSIONS
 from lab.cloud.plugin import AdminGet, Tempest
 
-# The extensions tempest may test: every one the lab's Neutron lists (network/service.py: EXTENSIONS).
+# The extensions tempest may test: every one the lab's Neutron lists (network/extensions.py).
 EXTENSIONS = tuple(alias for alias, _name, _description in SERVICE_EXTENSIONS)
 
 
