@@ -18,6 +18,7 @@ from these and raising through the same `Wording`.
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import re
 from collections.abc import Callable, Mapping
@@ -28,12 +29,13 @@ from typing import Any, Literal, TypeVar
 from lab.cloud.errors import BadRequest
 
 T = TypeVar("T")
-U = TypeVar("U")
+R = TypeVar("R", bound="Record")
 Check = Callable[["Wording", str, Any], T]
 Extra = Literal["forbid", "allow"]  # what a table does with attributes it does not name
 
 # What a check can find wrong, by kind; a Wording gives each kind its phrase. Phrases are `str.format`
-# templates over: value (as given), r (repr of the value), types, limit, choices, key, keys, pattern.
+# templates over: value (as given), r (repr of the value), short (r cut to 64 characters), types, limit,
+# choices, key, keys, verb, pattern, shown.
 JSON_SCHEMA_REASONS: dict[str, str] = {
     "type": "{r} is not of type {types}",
     "too_short": "{r} is too short",
@@ -93,7 +95,9 @@ class Wording:
 
     def reason(self, kind: str, value: Any = None, **params: Any) -> str:
         """The phrase this service uses for a fault of `kind` (see JSON_SCHEMA_REASONS)."""
-        return self.reasons[kind].format(value=value, r=repr(value), **params)
+        shown = repr(value)
+        return self.reasons[kind].format(value=value, r=shown, short=shown if len(shown) <= 64 else shown[:61] + "...",
+                                         **params)
 
     def refuse(self, field_: str, value: Any, kind: str, **params: Any) -> BadRequest:
         """The service's 400 for a fault of `kind` in `field_`."""
@@ -306,7 +310,8 @@ def parse_object(w: Wording, table: Mapping[str, Attr], data: Any, where: str, *
     """Check `data` (the object at `where`) against `table`; return the converted values of the attributes
     given, in the order given (and, with `extra="allow"`, the unknown ones as given). An unknown attribute (with
     `extra="forbid"`), one an update may not change, or (on a create) a required one missing is the service's
-    400; a nested object's attributes are named `where/attr`, as jsonschema's paths name them."""
+    400, which names the attribute (a missing one with the value None); a nested object's attributes are named
+    `where/attr`, as jsonschema's paths name them."""
     obj(w, where, data)
     if extra == "forbid":
         unknown = sorted(set(data) - set(table))
@@ -325,7 +330,7 @@ def parse_object(w: Wording, table: Mapping[str, Attr], data: Any, where: str, *
     if not update:
         for key, attr in table.items():
             if attr.required and key not in data:
-                raise w.refuse(where, data, "required", key=key)
+                raise w.refuse(f"{where}/{key}" if nested else key, None, "required", key=key)
     return out
 
 
@@ -334,3 +339,51 @@ def body_object(w: Wording, body: Any, key: str) -> dict[str, Any]:
     if not isinstance(body, dict) or key not in body:
         raise w.refuse(key, None, "required", key=key)
     return obj(w, key, body[key])
+
+
+# ---------------------------------------------------------------------------------------------- records
+class Record:
+    """A parsed request body with typed attributes: subclass as a `@dataclass(kw_only=True)` whose fields are
+    declared with `attr(check, ...)`, and read it with `parse_record`. `given` names the attributes the body
+    had (an update changes only those); `extras()` holds the ones the table does not name, for the services
+    (Keystone's) that keep additional properties."""
+
+    given: frozenset[str] = frozenset()
+    _extra: dict[str, Any] | None = None
+
+    def extras(self) -> dict[str, Any]:
+        return dict(self._extra or {})
+
+
+def attr(check: Check[Any], *, required: bool = False, default: Any = None,
+         default_factory: Callable[[], Any] | None = None, put: bool = True) -> Any:
+    """A Record field checked by `check`; absent, it is `default` (or `default_factory()`)."""
+    meta = {"attr": Attr(check, required=required, put=put)}
+    if default_factory is not None:
+        return field(default_factory=default_factory, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+def table_of(cls: type[Record]) -> dict[str, Attr]:
+    """A Record's attribute table."""
+    return {f.name: f.metadata["attr"] for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+            if "attr" in f.metadata}
+
+
+def parse_record(w: Wording, cls: type[R], data: Any, where: str, *, extra: Extra = "allow",
+                 nested: bool = False) -> R:
+    """`data` (the object at `where`) checked against `cls`'s table and built as a `cls`."""
+    table = table_of(cls)
+    values = parse_object(w, table, data, where, extra=extra, nested=nested)
+    record_ = cls(**{k: v for k, v in values.items() if k in table})
+    record_.given = frozenset(k for k in values if k in table)
+    record_._extra = {k: v for k, v in values.items() if k not in table}
+    return record_
+
+
+def record_of(cls: type[R], *, extra: Extra = "forbid") -> Check[R]:
+    """A nested object read as a Record."""
+
+    def check(w: Wording, f: str, value: Any) -> R:
+        return parse_record(w, cls, value, f, extra=extra, nested=True)
+    return check

@@ -59,7 +59,7 @@ class Domains:
             if req.name is not None and req.name != domain.name:
                 self._check_domain_name(db, req.name)
                 domain.name = req.name
-            if "description" in req.model_fields_set:
+            if "description" in req.given:
                 domain.description = req.description or ""
             if req.enabled is not None:
                 if not req.enabled and domain.id == DEFAULT_DOMAIN:
@@ -213,7 +213,7 @@ class Projects:
             if req.name is not None and req.name != project.name:
                 self._check_project_name(db, req.name, project.domain_id)
                 project.name = req.name
-            if "description" in req.model_fields_set:
+            if "description" in req.given:
                 project.description = req.description or ""
             if req.enabled is not None:
                 project.enabled = req.enabled
