@@ -35,7 +35,7 @@ Extra = Literal["forbid", "allow"]  # what a table does with attributes it does 
 
 # What a check can find wrong, by kind; a Wording gives each kind its phrase. Phrases are `str.format`
 # templates over: value (as given), r (repr of the value), short (r cut to 64 characters), types, limit,
-# choices, key, keys, verb, pattern, shown.
+# low and high (both bounds), choices, key, keys, verb, pattern, shown.
 JSON_SCHEMA_REASONS: dict[str, str] = {
     "type": "{r} is not of type {types}",
     "too_short": "{r} is too short",
@@ -56,8 +56,8 @@ NEUTRON_REASONS: dict[str, str] = {
     "type": "'{value}' {types}",
     "too_short": "'{value}' is too short",
     "too_long": "'{value}' exceeds maximum length of {limit}",
-    "minimum": "'{value}' is not in range {limit}",
-    "maximum": "'{value}' is not in range {limit}",
+    "minimum": "'{value}' is not in range {low} through {high}",
+    "maximum": "'{value}' is not in range {low} through {high}",
     "enum": "'{value}' is not in {choices}",
     "pattern": "'{value}' is not valid",
     "required": "Failed to parse request. Required attribute '{key}' not specified",
@@ -66,6 +66,23 @@ NEUTRON_REASONS: dict[str, str] = {
     "duplicate": "Duplicate items in the list: '{shown}'",
     "format": "'{value}' is not a valid {types}",
     "readonly": "Cannot update read-only attribute {key}",
+}
+
+# WSME's sentences (Octavia's and Aodh's APIs): Python's type names, "Mandatory field missing."
+WSME_REASONS: dict[str, str] = {
+    "type": "Wrong type. Expected '{types}', got '{got}'",
+    "too_short": "Value should have a minimum character requirement of {limit}",
+    "too_long": "Value should have a maximum character requirement of {limit}",
+    "minimum": "Value should be greater or equal to {limit}",
+    "maximum": "Value should be lower or equal to {limit}",
+    "enum": "Value should be one of: {listed}",
+    "pattern": "Value should match the pattern {pattern}",
+    "required": "Mandatory field missing.",
+    "unexpected": "Unknown attribute for argument {where}: {keys}",
+    "too_many": "Value should be a list of at most {limit} items",
+    "duplicate": "Duplicate items in the list",
+    "format": "Value should be {types} format",
+    "readonly": "Unknown attribute for argument {key}",
 }
 
 # JSON schema's names of Python types, as jsonschema writes them in "is not of type ..."
@@ -97,7 +114,7 @@ class Wording:
         """The phrase this service uses for a fault of `kind` (see JSON_SCHEMA_REASONS)."""
         shown = repr(value)
         return self.reasons[kind].format(value=value, r=shown, short=shown if len(shown) <= 64 else shown[:61] + "...",
-                                         **params)
+                                         got=type(value), **params)
 
     def refuse(self, field_: str, value: Any, kind: str, **params: Any) -> BadRequest:
         """The service's 400 for a fault of `kind` in `field_`."""
@@ -107,18 +124,26 @@ class Wording:
         return self.bad(field_, value, reason)
 
     def types(self, *names: type | str) -> str:
-        """`'integer', 'string'` as jsonschema lists expected types (or this service's own name for one)."""
+        """`'integer', 'string'` as jsonschema lists the expected types; a service with `type_names` (WSME,
+        Neutron) names only the first, its own way."""
         words = [n if isinstance(n, str) else _JSON_TYPES.get(n, n.__name__) for n in names]
-        if len(words) == 1 and words[0] in self.type_names:
+        if self.type_names and words[0] in self.type_names:
             return self.type_names[words[0]]
         return ", ".join(repr(w) for w in words)
 
-    def unexpected(self, where: str, data: Any, extra: set[str] | list[str]) -> BadRequest:
-        """The 400 for keys a body may not have (jsonschema's `'a', 'b' were unexpected`)."""
+    def unexpected_reason(self, extra: set[str] | list[str], where: str = "") -> str:
+        """The phrase for keys a body may not have (jsonschema's `('a', 'b' were unexpected)`)."""
         names = sorted(extra)
         listed = ", ".join(repr(n) for n in names) if "{keys} {verb}" in self.reasons["unexpected"] \
             else ", ".join(names)
-        return self.refuse(where, data, "unexpected", keys=listed, verb="was" if len(names) == 1 else "were")
+        return self.reason("unexpected", keys=listed, verb="was" if len(names) == 1 else "were", where=where)
+
+    def unexpected(self, where: str, data: Any, extra: set[str] | list[str]) -> BadRequest:
+        """The 400 for keys a body may not have."""
+        reason = self.unexpected_reason(extra, where)
+        if "unexpected" in self.whole:
+            return BadRequest(reason, neutron_type=self.neutron_type)
+        return self.bad(where, data, reason)
 
 
 # The wordings shared by more than one service; a service with its own defines it in its schemas.py.
@@ -128,6 +153,10 @@ NEUTRON = Wording("Invalid input for {field}. Reason: {reason}.", NEUTRON_REASON
                   {"string": "is not a valid string", "boolean": "cannot be converted to boolean",
                    "integer": "is not an integer", "array": "is not a list", "object": "is not a dictionary"},
                   frozenset({"unexpected", "required", "readonly"}))
+WSME = Wording("Invalid input for field/attribute {field}. Value: '{value}'. {reason}", WSME_REASONS,  # Octavia, Aodh
+               type_names={"string": "<class 'str'>", "integer": "<class 'int'>", "boolean": "<class 'bool'>",
+                           "array": "<class 'list'>", "object": "<class 'dict'>"},
+               whole=frozenset({"unexpected"}))
 
 
 # ---------------------------------------------------------------------------------------------- checks
@@ -165,11 +194,10 @@ def integer(minimum: int | None = None, maximum: int | None = None, *, strings: 
             number = int(value)
         elif isinstance(number, bool) or not isinstance(number, int):
             raise w.refuse(f, value, "type", types=w.types(int, str) if strings else w.types(int))
-        span = f"{minimum} through {maximum}"
         if (minimum is not None and number < minimum) or (convert and isinstance(value, bool)):
-            raise w.refuse(f, value, "minimum", limit=minimum if maximum is None else span)
+            raise w.refuse(f, value, "minimum", limit=minimum, low=minimum, high=maximum)
         if maximum is not None and number > maximum:
-            raise w.refuse(f, value, "maximum", limit=maximum if minimum is None else span)
+            raise w.refuse(f, value, "maximum", limit=maximum, low=minimum, high=maximum)
         return int(number)
     return check
 
@@ -181,7 +209,7 @@ def number(minimum: float | None = None) -> Check[float]:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise w.refuse(f, value, "type", types=w.types(float))
         if minimum is not None and value < minimum:
-            raise w.refuse(f, value, "minimum", limit=minimum)
+            raise w.refuse(f, value, "minimum", limit=minimum, low=minimum, high=None)
         return float(value)
     return check
 
@@ -210,7 +238,7 @@ def one_of(*values: Any) -> Check[Any]:
 
     def check(w: Wording, f: str, value: Any) -> Any:
         if value not in values:
-            raise w.refuse(f, value, "enum", choices=list(values))
+            raise w.refuse(f, value, "enum", choices=list(values), listed=", ".join(str(v) for v in values))
         return value
     return check
 
@@ -306,17 +334,27 @@ class Attr:
 
 
 def parse_object(w: Wording, table: Mapping[str, Attr], data: Any, where: str, *, update: bool = False,
-                 extra: Extra = "forbid", nested: bool = False) -> dict[str, Any]:
+                 extra: Extra = "forbid", nested: bool = False, table_order: bool = False) -> dict[str, Any]:
     """Check `data` (the object at `where`) against `table`; return the converted values of the attributes
     given, in the order given (and, with `extra="allow"`, the unknown ones as given). An unknown attribute (with
     `extra="forbid"`), one an update may not change, or (on a create) a required one missing is the service's
     400, which names the attribute (a missing one with the value None); a nested object's attributes are named
-    `where/attr`, as jsonschema's paths name them."""
+    `where/attr`, as jsonschema's paths name them. With `table_order` the first fault in the table's order is
+    the one reported (WSME's), else the first in the body's, then the missing ones."""
     obj(w, where, data)
     if extra == "forbid":
         unknown = sorted(set(data) - set(table))
         if unknown:
             raise w.unexpected(where, data, unknown)
+    def missing(key: str) -> BadRequest:
+        return w.refuse(f"{where}/{key}" if nested else key, None, "required", key=key)
+
+    if table_order:
+        for key, spec in table.items():
+            if key in data:
+                spec.check(w, f"{where}/{key}" if nested else key, data[key])
+            elif spec.required and not update:
+                raise missing(key)
     out: dict[str, Any] = {}
     for key, value in data.items():
         attr = table.get(key)
@@ -328,9 +366,9 @@ def parse_object(w: Wording, table: Mapping[str, Attr], data: Any, where: str, *
             raise w.refuse(name, value, "readonly", key=key)
         out[key] = attr.check(w, name, value)
     if not update:
-        for key, attr in table.items():
-            if attr.required and key not in data:
-                raise w.refuse(f"{where}/{key}" if nested else key, None, "required", key=key)
+        for key, spec in table.items():
+            if spec.required and key not in data:
+                raise missing(key)
     return out
 
 

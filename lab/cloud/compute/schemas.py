@@ -4,8 +4,9 @@ them as surely as one too few; tests/cloud/test_compute_schemas.py and test_comp
 against tempest's schemas). What each version changes is said once, in microversions.py: the functions here
 take the request's `version` and compare it with those constants.
 
-Validation is one style throughout: hand-written checks raising `invalid(...)`, Nova's JSON-schema wording
-(what students see from a real Nova), for bodies and action arguments alike; routes.py validates nothing."""
+Validation is lab/cloud/validation.py's style throughout: its checks and Nova's JSON-schema wording
+(`validation.NOVA`, what students see from a real Nova; `invalid(...)` where Nova says something of its own),
+for bodies and action arguments alike; routes.py validates nothing."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from lab.cloud import validation as V
 from lab.cloud.compute import microversions as mv
 from lab.cloud.compute.common import PROGRESS_STATUSES, ServerView, hostname_of, server_extra, status_of
 from lab.cloud.compute.models import Flavor, KeyPair
@@ -42,6 +44,7 @@ KEYPAIR_NAME_292 = re.compile(r"^[a-zA-Z0-9 _.@-]+$")  # 2.92 allows @ and .
 # Nova's server tag: 1-60 characters, no "/" or ","; at most 50 a server.
 TAG = re.compile(r"^[^,/]{1,60}$")
 MAX_TAGS = 50
+W = V.NOVA
 HOSTNAME = re.compile(r"^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$")
 
 
@@ -73,15 +76,13 @@ def versions(base: str) -> dict[str, Any]:
 
 # ---------------------------------------------------------------------------------------------- validation
 def invalid(field: str, value: Any, reason: str) -> BadRequest:
-    """Nova's JSON-schema error wording."""
-    return BadRequest(f"Invalid input for field/attribute {field}. Value: {value}. {reason}")
+    """Nova's JSON-schema error wording (validation.NOVA)."""
+    return W.bad(field, value, reason)
 
 
 def _unexpected(extra: set[str]) -> str:
     """jsonschema's wording for extra keys, as Nova's 400 carries it."""
-    names = sorted(extra)
-    listed = ", ".join(repr(n) for n in names)
-    return f"Additional properties are not allowed ({listed} {'was' if len(names) == 1 else 'were'} unexpected)"
+    return W.unexpected_reason(extra)
 
 
 def _string(body: dict[str, Any], key: str, *, required: bool = False, min_len: int = 0, max_len: int = 255,
@@ -89,16 +90,9 @@ def _string(body: dict[str, Any], key: str, *, required: bool = False, min_len: 
     field = field or key
     if key not in body or body[key] is None:
         if required:
-            raise invalid(field, None, f"'{key}' is a required property")
+            raise W.refuse(field, None, "required", key=key)
         return None
-    value = body[key]
-    if not isinstance(value, str):
-        raise invalid(field, value, f"{value!r} is not of type 'string'")
-    if len(value) < min_len:
-        raise invalid(field, value, f"{value!r} is too short")
-    if len(value) > max_len:
-        raise invalid(field, value, f"{value!r} is too long")
-    return value
+    return V.string(min_len, max_len)(W, field, body[key])
 
 
 def _name(body: dict[str, Any], key: str = "name") -> str:
@@ -114,17 +108,7 @@ def _name(body: dict[str, Any], key: str = "name") -> str:
 
 def _int(value: Any, field: str, minimum: int | None = None, maximum: int | None = None) -> int:
     """Nova accepts integers and integer strings for many fields."""
-    if isinstance(value, bool):
-        raise invalid(field, value, f"{value!r} is not of type 'integer', 'string'")
-    if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
-        value = int(value)
-    if not isinstance(value, int):
-        raise invalid(field, value, f"{value!r} is not of type 'integer', 'string'")
-    if minimum is not None and value < minimum:
-        raise invalid(field, value, f"{value} is less than the minimum of {minimum}")
-    if maximum is not None and value > maximum:
-        raise invalid(field, value, f"{value} is greater than the maximum of {maximum}")
-    return value
+    return V.integer(minimum, maximum, strings=True)(W, field, value)
 
 
 def parse_metadata(value: Any, field: str = "metadata") -> dict[str, str]:
@@ -148,7 +132,7 @@ def _access_ip(value: Any, field: str, version: int) -> str:
     except (ValueError, TypeError):
         address = None
     if address is None or address.version != version:
-        raise invalid(field, value, f"{value!r} is not a 'ipv{version}'")
+        raise W.refuse(field, value, "format", types=f"ipv{version}")
     return str(address)
 
 
