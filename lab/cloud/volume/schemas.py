@@ -3,7 +3,8 @@ request validation with Cinder's messages, and one render function per resource,
 microversion (what each version changes is listed in microversions.py).
 
 Cinder validates bodies with JSON schemas and answers "Invalid input for field/attribute size. Value: 0. 0 is
-less than the minimum of 1"; the helpers below produce the same sentences. Renderers follow Cinder's view
+less than the minimum of 1"; the helpers below produce the same sentences, with lab/cloud/validation.py's
+checks and wording. Renderers follow Cinder's view
 builders: the create and update responses carry only the base keys, show/detail add the `os-vol-*` extension
 keys (tempest's schemas reject them in a create response).
 """
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from lab.cloud import validation as V
 from lab.cloud.compute import microversions as cmv  # Nova's os-volume_attachments is served here
 from lab.cloud.errors import BadRequest, NotFound
 from lab.cloud.http import timestamp_naive
@@ -42,45 +44,33 @@ def time(dt: datetime | None) -> str | None:
 
 
 # ------------------------------------------------------------------------------------------------ validation
+W = V.NOVA  # Cinder's JSON-schema sentences are Nova's
+
+
 def invalid(path: str, value: Any, message: str) -> BadRequest:
     """Cinder's jsonschema error sentence."""
-    return BadRequest(f"Invalid input for field/attribute {path}. Value: {value}. {message}")
+    return W.bad(path, value, message)
 
 
 def body_object(body: dict[str, Any], key: str) -> dict[str, Any]:
-    value = body.get(key)
-    if not isinstance(value, dict):
-        if key not in body:
-            raise invalid(key, None, f"'{key}' is a required property")
-        raise invalid(key, value, f"{value!r} is not of type 'object'")
-    return value
+    return V.body_object(W, body, key)
 
 
 def no_extra_keys(obj: dict[str, Any], allowed: set[str], path: str) -> None:
-    extra = sorted(set(obj) - allowed)
+    extra = set(obj) - allowed
     if extra:
-        listed = ", ".join(repr(k) for k in extra)
-        raise invalid(path, obj, f"Additional properties are not allowed ({listed} "
-                                 f"{'was' if len(extra) == 1 else 'were'} unexpected)")
+        raise W.unexpected(path, obj, extra)
 
 
 def size_value(value: Any, path: str = "size", *, allow_null: bool = False) -> int | None:
     """An integer (or a string of digits) between 1 and 2^31-1, as Cinder's volume_size parameter type."""
-    if value is None:
-        if allow_null:
-            return None
-        raise invalid(path, value, "None is not of type 'integer', 'string'")
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise invalid(path, value, f"{value!r} is not of type 'integer', 'string'")
+    if value is None and allow_null:
+        return None
     if isinstance(value, str):
         if not value.isdigit():
-            raise invalid(path, value, f"{value!r} does not match '^[0-9]+$'")
+            raise W.refuse(path, value, "pattern", pattern="^[0-9]+$")
         value = int(value)
-    if value < 1:
-        raise invalid(path, value, f"{value} is less than the minimum of 1")
-    if value > MAX_INT:
-        raise invalid(path, value, f"{value} is greater than the maximum of {MAX_INT}")
-    return int(value)
+    return V.integer(1, MAX_INT, strings=True)(W, path, value)
 
 
 def optional_string(obj: dict[str, Any], key: str, path: str, max_length: int = 255) -> str | None:
@@ -88,27 +78,20 @@ def optional_string(obj: dict[str, Any], key: str, path: str, max_length: int = 
     if value is None:
         return None
     if not isinstance(value, str):
-        raise invalid(f"{path}/{key}", value, f"{value!r} is not of type 'string', 'null'")
-    if len(value) > max_length:
-        raise invalid(f"{path}/{key}", value, f"{value!r} is too long")
-    return value
+        raise W.refuse(f"{path}/{key}", value, "type", types=W.types(str, "null"))
+    return V.string(0, max_length)(W, f"{path}/{key}", value)
 
 
 def metadata_value(value: Any, path: str = "metadata", *, allow_null: bool = True) -> dict[str, str] | None:
     """Cinder metadata: an object of string keys (1-255 chars) to string values (up to 255 chars)."""
-    if value is None:
-        if allow_null:
-            return None
-        raise invalid(path, value, "None is not of type 'object'")
-    if not isinstance(value, dict):
-        raise invalid(path, value, f"{value!r} is not of type 'object'")
+    if value is None and allow_null:
+        return None
+    V.obj(W, path, value)
+    text = V.string(0, 255)
     for key, item in value.items():
         if not 1 <= len(key) <= 255:
             raise invalid(path, value, f"{key!r} does not match any of the regexes: '^[a-zA-Z0-9-_:. /]{{1,255}}$'")
-        if not isinstance(item, str):
-            raise invalid(f"{path}/{key}", item, f"{item!r} is not of type 'string'")
-        if len(item) > 255:
-            raise invalid(f"{path}/{key}", item, f"{item!r} is too long")
+        text(W, f"{path}/{key}", item)
     return {str(k): str(v) for k, v in value.items()}
 
 
