@@ -73,7 +73,7 @@ def shower(kind: str, param: str, parent: str | None = None) -> Endpoint:
     return endpoint
 
 
-def creator(kind: str, spec: dict[str, S.F], make: Callable[..., dict[str, Any]], parent: str | None = None
+def creator(kind: str, spec: S.Spec, make: Callable[..., dict[str, Any]], parent: str | None = None
             ) -> Endpoint:
     async def endpoint(request: Request) -> Response:
         key = KINDS[kind].key
@@ -83,7 +83,7 @@ def creator(kind: str, spec: dict[str, S.F], make: Callable[..., dict[str, Any]]
     return endpoint
 
 
-def updater(kind: str, spec: dict[str, S.F], change: Callable[..., dict[str, Any]], *params: str) -> Endpoint:
+def updater(kind: str, spec: S.Spec, change: Callable[..., dict[str, Any]], *params: str) -> Endpoint:
     async def endpoint(request: Request) -> Response:
         key = KINDS[kind].key
         attrs = S.parse(await read_json(request), key, spec)
