@@ -29,7 +29,7 @@ from lab.cloud.compute.models import Flavor, KeyPair
 from lab.cloud.errors import BadRequest, Forbidden
 from lab.cloud.http import timestamp
 from lab.cloud.microversion import Version
-from lab.cloud.quotas import Exceeded
+from lab.cloud.quotas import Exceeded, render_set
 
 if TYPE_CHECKING:
     from lab.cloud.compute.hosts import Hypervisor, ServiceView, TenantUsage, Zone
@@ -933,8 +933,8 @@ def server_group(view: GroupView, version: Version = mv.MIN) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------------------- quotas, limits
-# Every Nova quota body is rendered here: os-quota-sets (show, detail, defaults, update), /limits and the 403 of
-# a create over quota.
+# Every Nova quota body is rendered here (the quota sets by lab/cloud/quotas.py's render_set, which renders every
+# service's): os-quota-sets (show, detail, defaults, update), /limits and the 403 of a create over quota.
 NETWORK_QUOTAS = ("fixed_ips", "floating_ips", "security_groups", "security_group_rules", "networks")
 INJECTED_FILE_QUOTAS = ("injected_files", "injected_file_content_bytes", "injected_file_path_bytes")
 
@@ -947,16 +947,13 @@ def quota_keys_gone(version: Version) -> set[str]:
 
 def quota_set(quotas: QuotaUsage, version: Version = mv.MIN) -> dict[str, Any]:
     """GET (and defaults): `{"quota_set": {"id": ..., <resource>: limit}}`; the PUT answer has no `id`."""
-    body: dict[str, Any] = {} if quotas.project_id is None else {"id": quotas.project_id}
-    gone = quota_keys_gone(version)
-    return {"quota_set": {**body, **{k: v for k, v in quotas.limits.items() if k not in gone}}}
+    head = {} if quotas.project_id is None else {"id": quotas.project_id}
+    return {"quota_set": render_set(quotas.limits, head=head, hide=quota_keys_gone(version))}
 
 
 def quota_set_detail(quotas: QuotaUsage, version: Version = mv.MIN) -> dict[str, Any]:
-    used, gone = quotas.used or {}, quota_keys_gone(version)
-    return {"quota_set": {"id": quotas.project_id, **{
-        r: {"limit": n, "in_use": used.get(r, 0), "reserved": 0} for r, n in quotas.limits.items()
-        if r not in gone}}}
+    return {"quota_set": render_set(quotas.limits, used=quotas.used or {}, head={"id": quotas.project_id},
+                                    hide=quota_keys_gone(version))}
 
 
 _NETWORK_LIMITS = ("maxSecurityGroupRules", "maxSecurityGroups", "maxTotalFloatingIps", "totalFloatingIpsUsed",
@@ -1104,9 +1101,8 @@ def quota_class_gone(version: Version) -> set[str]:
 
 def quota_class_set(class_name: str, values: dict[str, int], with_id: bool = True,
                     version: Version = mv.MIN) -> dict[str, Any]:
-    gone = quota_class_gone(version)
-    return {"quota_class_set": {**({"id": class_name} if with_id else {}),
-                                **{k: v for k, v in values.items() if k not in gone}}}
+    return {"quota_class_set": render_set(values, head={"id": class_name} if with_id else {},
+                                          hide=quota_class_gone(version))}
 
 
 def parse_quota_class_update(body: dict[str, Any], known: set[str]) -> dict[str, int]:

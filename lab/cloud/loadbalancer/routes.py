@@ -144,23 +144,23 @@ def _quotas(request: Request) -> LoadBalancerQuotas:
 
 async def list_quotas(request: Request) -> Response:
     found = _quotas(request).list(context_of(request), request.query_params.get("project_id"))
-    return respond({"quotas": found, "quotas_links": []})
+    return respond({"quotas": [S.quota(limits, p) for p, limits in found.items()], "quotas_links": []})
 
 
 async def show_quota(request: Request) -> Response:
-    return respond({"quota": _quotas(request).get(context_of(request), request.path_params["project_id"])})
+    return respond({"quota": S.quota(_quotas(request).get(context_of(request), request.path_params["project_id"]))})
 
 
 async def default_quota(request: Request) -> Response:
     ctx = context_of(request)
     project_id = request.path_params.get("project_id") or ctx.project_id or ""
-    return respond({"quota": _quotas(request).defaults(ctx, project_id)})
+    return respond({"quota": S.quota(_quotas(request).defaults(ctx, project_id))})
 
 
 async def update_quota(request: Request) -> Response:
     values = S.parse(await read_json(request), "quota", S.QUOTA_UPDATE)
-    return respond({"quota": _quotas(request).update(context_of(request), request.path_params["project_id"],
-                                                     values)}, 202)
+    limits = _quotas(request).update(context_of(request), request.path_params["project_id"], values)
+    return respond({"quota": S.quota(limits)}, 202)
 
 
 async def delete_quota(request: Request) -> Response:

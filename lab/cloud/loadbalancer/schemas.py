@@ -15,6 +15,7 @@ from typing import Any
 from lab.cloud import validation as V
 from lab.cloud.loadbalancer.common import Graph
 from lab.cloud.loadbalancer.models import HealthMonitor, L7Policy, L7Rule, Listener, LoadBalancer, Member, Pool
+from lab.cloud.quotas import render_set
 
 LISTENER_PROTOCOLS = ("HTTP", "HTTPS", "TCP", "UDP", "TERMINATED_HTTPS")
 POOL_PROTOCOLS = ("HTTP", "HTTPS", "TCP", "UDP", "PROXY", "PROXYV2")
@@ -289,13 +290,11 @@ def stats(row: LoadBalancer | Listener, active: int = 0) -> dict[str, Any]:
                       "total_connections": row.total_connections, "request_errors": row.request_errors}}
 
 
+QUOTA_ORDER = ("load_balancer", "listener", "member", "pool", "health_monitor", "l7policy", "l7rule")
+QUOTA_ALIASES = {"loadbalancer": "load_balancer", "healthmonitor": "health_monitor"}  # older spellings
+
+
 def quota(limits: Mapping[str, int], project_id: str | None = None) -> dict[str, Any]:
     """Octavia answers both spellings of two names (`load_balancer` and the older `loadbalancer`)."""
-    out: dict[str, Any] = {
-        "load_balancer": limits["load_balancer"], "loadbalancer": limits["load_balancer"],
-        "listener": limits["listener"], "member": limits["member"], "pool": limits["pool"],
-        "health_monitor": limits["health_monitor"], "healthmonitor": limits["health_monitor"],
-        "l7policy": limits["l7policy"], "l7rule": limits["l7rule"]}
-    if project_id is not None:
-        out["project_id"] = project_id
-    return out
+    return render_set({name: limits[name] for name in QUOTA_ORDER}, aliases=QUOTA_ALIASES,
+                      tail={} if project_id is None else {"project_id": project_id})

@@ -28,6 +28,7 @@ from lab.cloud.network.models import (
     Subnet,
     SubnetPool,
 )
+from lab.cloud.quotas import render_set
 
 W = V.NEUTRON
 
@@ -420,17 +421,17 @@ def next_links(collection: str, href: str) -> dict[str, list[dict[str, str]]]:
     return {f"{collection.replace('-', '_')}_links": [{"rel": "next", "href": href}]}
 
 
-def quota(limits: Mapping[str, int]) -> dict[str, int]:
+def quota(limits: Mapping[str, int]) -> dict[str, Any]:
     """A project's quota set: resource -> limit (-1 unlimited), in Neutron's order."""
-    return dict(limits)
+    return render_set(limits)
 
 
-def quota_details(limits: Mapping[str, int], used: Mapping[str, int]) -> dict[str, dict[str, int]]:
+def quota_details(limits: Mapping[str, int], used: Mapping[str, int]) -> dict[str, Any]:
     """`/quotas/{id}/details`: limit, used and reserved (always 0: the lab reserves nothing) per resource."""
-    return {name: {"limit": limit, "used": used.get(name, 0), "reserved": 0} for name, limit in limits.items()}
+    return render_set(limits, used=used, used_key="used")
 
 
 def quota_list(limits_by_project: Mapping[str, Mapping[str, int]]) -> list[dict[str, Any]]:
     """`GET /v2.0/quotas`: the quota sets of the projects whose limits differ from the defaults."""
-    return [{**limits, "project_id": project_id, "tenant_id": project_id}
+    return [render_set(limits, tail={"project_id": project_id, "tenant_id": project_id})
             for project_id, limits in limits_by_project.items()]

@@ -23,6 +23,7 @@ from lab.cloud.compute import microversions as cmv  # Nova's os-volume_attachmen
 from lab.cloud.errors import BadRequest, NotFound
 from lab.cloud.http import timestamp_naive
 from lab.cloud.microversion import Version
+from lab.cloud.quotas import render_set
 from lab.cloud.volume import microversions as mv
 from lab.cloud.volume.models import Snapshot, Volume, VolumeAttachment, VolumeType
 
@@ -467,10 +468,7 @@ def availability_zones() -> dict[str, Any]:
 def quota_set(q: QuotaSet) -> dict[str, Any]:
     """Cinder's quota_set: the limits (with `id`, except in a PUT answer), or with ?usage=True each resource's
     {limit, in_use, reserved}."""
-    head = {} if q.project_id is None else {"id": q.project_id}
-    if q.in_use is None:
-        return {**head, **q.limits}
-    return {**head, **{k: {"limit": v, "in_use": q.in_use.get(k, 0), "reserved": 0} for k, v in q.limits.items()}}
+    return render_set(q.limits, used=q.in_use, head={} if q.project_id is None else {"id": q.project_id})
 
 
 def absolute_limits(a: AbsoluteLimits) -> dict[str, Any]:
