@@ -160,13 +160,15 @@ WSME = Wording("Invalid input for field/attribute {field}. Value: '{value}'. {re
 
 
 # ---------------------------------------------------------------------------------------------- checks
-def string(min_len: int = 0, max_len: int | None = 255, pattern: str | None = None) -> Check[str]:
-    """A string of `min_len` to `max_len` characters, matching `pattern` (re.search) if given."""
+def string(min_len: int = 0, max_len: int | None = 255, pattern: str | None = None,
+           types: tuple[str, ...] = ("string",)) -> Check[str]:
+    """A string of `min_len` to `max_len` characters, matching `pattern` (re.search) if given; `types` are the
+    JSON types a wrong type is told to be (`'null', 'string'` where the schema allows null)."""
     compiled = re.compile(pattern) if pattern else None
 
     def check(w: Wording, f: str, value: Any) -> str:
         if not isinstance(value, str):
-            raise w.refuse(f, value, "type", types=w.types(str))
+            raise w.refuse(f, value, "type", types=w.types(*types))
         if len(value) < min_len:
             raise w.refuse(f, value, "too_short", limit=min_len)
         if max_len is not None and len(value) > max_len:
