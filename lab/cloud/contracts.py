@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol, TypedDict
 
 from sqlalchemy.orm import Session
 
@@ -25,8 +26,12 @@ if TYPE_CHECKING:
     from lab.cloud.identity.service import IssuedToken
 
 
+# A request body as JSON decoded it (what the lab's login pages hand to identity's authenticate).
+JSONObject = dict[str, object]
+
+
 class Identity(Protocol):
-    def authenticate(self, auth: dict[str, Any], subject_token: str | None = None) -> IssuedToken:
+    def authenticate(self, auth: JSONObject, subject_token: str | None = None) -> IssuedToken:
         """Keystone's POST /v3/auth/tokens (the lab's own login pages use it)."""
 
     def revoke(self, subject_token: str) -> None: ...
@@ -75,25 +80,69 @@ class ServicePort:
     ip_address: str
 
 
+class RequestedNetwork(TypedDict, total=False):
+    """One item of Nova's `networks` in a server create: a network, a port, or a fixed address on a network."""
+
+    uuid: str
+    port: str
+    fixed_ip: str
+    tag: str
+
+
+class Interface(TypedDict):
+    """A server's port as Nova's os-interface shows it."""
+
+    port_id: str
+    net_id: str
+    mac_addr: str
+    port_state: str
+    fixed_ips: list[dict[str, str]]  # {"subnet_id", "ip_address"}
+
+
+# One of a server's addresses as Nova's `addresses` shows it.
+Address = TypedDict("Address", {"version": int, "addr": str, "OS-EXT-IPS:type": str,
+                                "OS-EXT-IPS-MAC:mac_addr": str})
+
+
+class NovaRule(TypedDict):
+    """A security group's ingress rule as Nova's os-security-groups converts Neutron's."""
+
+    id: str
+    parent_group_id: str
+    ip_protocol: str | None
+    from_port: int
+    to_port: int
+    group: dict[str, str]
+    ip_range: dict[str, str]
+
+
+class ServerSecurityGroup(TypedDict):
+    id: str
+    name: str
+    description: str
+    tenant_id: str
+    rules: list[NovaRule]
+
+
 class Network(Protocol):
     def allocate_for_server(self, db: Session, ctx: RequestContext, server_id: str,
-                            requested: list[dict[str, Any]] | None, security_groups: list[str] | None) -> None:
+                            requested: list[RequestedNetwork] | None, security_groups: list[str] | None) -> None:
         """Inside compute's server-create transaction: the server's ports (Nova's allocate_for_instance)."""
 
     def release_for_server(self, db: Session, server_id: str, port_id: str | None = None) -> None:
         """A server's ports go (made for it: deleted; handed to it: unbound); with `port_id`, that one only."""
 
-    def server_interfaces(self, db: Session, server_id: str) -> list[dict[str, Any]]:
+    def server_interfaces(self, db: Session, server_id: str) -> list[Interface]:
         """os-interface's view of a server's ports: port_id, net_id, mac_addr, port_state, fixed_ips."""
 
-    def server_addresses(self, db: Session, server_ids: list[str]) -> dict[str, dict[str, list[dict[str, Any]]]]:
-        ...
+    def server_addresses(self, db: Session, server_ids: list[str]) -> dict[str, dict[str, list[Address]]]:
+        """Each server's addresses by network name: its fixed IPs, then the floating IPs on each port."""
 
     def server_nics(self, db: Session, server_id: str) -> list[NicSpec]: ...
 
     def server_security_groups(self, db: Session, server_ids: list[str]) -> dict[str, list[str]]: ...
 
-    def server_security_group_details(self, server_id: str) -> list[dict[str, Any]]:
+    def server_security_group_details(self, server_id: str) -> list[ServerSecurityGroup]:
         """The groups of a server's ports with their ingress rules, in Nova's os-security-groups shape."""
 
     def add_server_security_group(self, db: Session, ctx: RequestContext, server_id: str, name_or_id: str) -> None:
@@ -162,4 +211,5 @@ class Billing(Protocol):
         """Refuse (402-style Forbidden with the billing message) a create of `kind` (or a start, `verb="start"`)
         by a project out of credit."""
 
-    def set_starting_balance_in(self, db: Session, project_id: str, amount: Any) -> None: ...
+    def set_starting_balance_in(self, db: Session, project_id: str, amount: Decimal | int | str) -> None:
+        """A class's starting balance for a project, in the caller's transaction (a student reset)."""

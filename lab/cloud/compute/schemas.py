@@ -20,7 +20,7 @@ import re
 import secrets
 import uuid
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from lab.cloud import validation as V
 from lab.cloud.compute import microversions as mv
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from lab.cloud.compute.instance_actions import InstanceAction
     from lab.cloud.compute.quotas import QuotaUsage
     from lab.cloud.compute.server_groups import GroupView
+    from lab.cloud.contracts import Address, Interface, RequestedNetwork
 
 VERSION_UPDATED = "2013-07-23T11:33:21Z"
 MEDIA_TYPES = [{"base": "application/json", "type": "application/vnd.openstack.compute+json;version=2.1"}]
@@ -165,7 +166,7 @@ class ServerCreate:
     user_data: str | None
     access_ip_v4: str
     access_ip_v6: str
-    networks: list[dict[str, Any]] | None
+    networks: list[RequestedNetwork] | None
     security_groups: list[str] | None
     availability_zone: str | None
     min_count: int
@@ -328,7 +329,8 @@ def parse_server_create(body: dict[str, Any], version: Version = mv.MIN) -> Serv
         access_ip_v6=_access_ip(server.get("accessIPv6"), "accessIPv6", 6),
         # Nova treats an empty list like an absent key (validate_networks: `None or len(...) == 0`): the
         # project's one network is used. `openstack server create` without --network sends `[]`.
-        networks=networks or None, security_groups=security_groups,
+        # checked above: each item an object of RequestedNetwork's keys
+        networks=cast("list[RequestedNetwork] | None", networks or None), security_groups=security_groups,
         availability_zone=az if isinstance(az, str) and az else None,
         min_count=min_count, max_count=max_count,
         config_drive=str(server.get("config_drive", "")).lower() in ("true", "1", "yes"))
@@ -846,11 +848,11 @@ def flavor_access(flavor_id: str, projects: list[str]) -> dict[str, Any]:
     return {"flavor_access": [{"flavor_id": flavor_id, "tenant_id": p} for p in projects]}
 
 
-def _address(a: dict[str, Any]) -> dict[str, Any]:
+def _address(a: Address) -> dict[str, Any]:
     return {"version": a["version"], "addr": a["addr"]}
 
 
-def server_addresses(addresses: dict[str, list[dict[str, Any]]], network: str | None = None) -> dict[str, Any]:
+def server_addresses(addresses: dict[str, list[Address]], network: str | None = None) -> dict[str, Any]:
     """GET /servers/{id}/ips (every network) or /ips/{network} (that one: the caller checked it is there)."""
     if network is not None:
         return {network: [_address(a) for a in addresses[network]]}
@@ -858,9 +860,9 @@ def server_addresses(addresses: dict[str, list[dict[str, Any]]], network: str | 
 
 
 # ---------------------------------------------------------------------------------------------- interfaces
-def interface(found: dict[str, Any], version: Version = mv.MIN) -> dict[str, Any]:
+def interface(found: Interface, version: Version = mv.MIN) -> dict[str, Any]:
     """An os-interface entry (the network contract's): with its device `tag` from 2.70 (none kept here)."""
-    return {**found, "tag": None} if version >= mv.DEVICE_TAGS_SHOWN else found
+    return {**found, "tag": None} if version >= mv.DEVICE_TAGS_SHOWN else dict(found)
 
 
 def parse_interface_attach(body: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
