@@ -28,6 +28,13 @@ from typing import Any, Literal, TypeVar
 
 from lab.cloud.errors import BadRequest
 
+__all__ = [
+    "JSON_SCHEMA_REASONS", "KEYSTONE", "NEUTRON", "NEUTRON_REASONS", "NOVA", "WSME", "WSME_REASONS", "Attr",
+    "Check", "Record", "Wording", "anything", "attr", "body_object", "boolean", "integer", "ip_address",
+    "list_of", "nullable", "number", "obj", "one_of", "parse_object", "parse_record", "record_of", "string",
+    "table_of", "timestamp",
+]
+
 T = TypeVar("T")
 R = TypeVar("R", bound="Record")
 Check = Callable[["Wording", str, Any], T]
@@ -281,15 +288,6 @@ def list_of(inner: Check[T], *, unique: bool = False, max_items: int | None = No
     return check
 
 
-def string_map(key_len: int = 255, value_len: int = 255) -> Check[dict[str, str]]:
-    """An object of strings to strings (metadata, extra specs), keys 1 to `key_len`, values to `value_len`."""
-    keys, values = string(1, key_len), string(0, value_len)
-
-    def check(w: Wording, f: str, value: Any) -> dict[str, str]:
-        return {keys(w, f, k): values(w, f, v) for k, v in obj(w, f, value).items()}
-    return check
-
-
 def ip_address(version: int | None = None, *, format_name: str | None = None) -> Check[str]:
     """An IP address (of `version` if given), in its normal form; `format_name` is the JSON-schema format a
     wording names (`'ipv4'`, `'ip address'`)."""
@@ -313,14 +311,6 @@ def timestamp(w: Wording, f: str, value: Any) -> datetime:
         except ValueError:
             pass
     raise w.refuse(f, value, "format", types="date-time")
-
-
-def record(table: Mapping[str, Attr], *, extra: Extra = "forbid") -> Check[dict[str, Any]]:
-    """A nested object checked against its own attribute table."""
-
-    def check(w: Wording, f: str, value: Any) -> dict[str, Any]:
-        return parse_object(w, table, value, f, extra=extra, nested=True)
-    return check
 
 
 # ---------------------------------------------------------------------------------------------- tables
