@@ -29,10 +29,10 @@ from typing import Any, Literal, TypeVar
 from lab.cloud.errors import BadRequest
 
 __all__ = [
-    "JSON_SCHEMA_REASONS", "KEYSTONE", "NEUTRON", "NEUTRON_REASONS", "NOVA", "WSME", "WSME_REASONS", "Attr",
-    "Check", "Record", "Wording", "anything", "attr", "body_object", "boolean", "integer", "ip_address",
-    "list_of", "nullable", "number", "obj", "one_of", "parse_object", "parse_record", "record_of", "string",
-    "table_of", "timestamp",
+    "GNOCCHI", "JSON_SCHEMA_REASONS", "KEYSTONE", "NEUTRON", "NEUTRON_REASONS", "NOVA", "VOLUPTUOUS_REASONS",
+    "WSME", "WSME_REASONS", "Attr", "Check", "Record", "Wording", "anything", "attr", "body_object", "boolean",
+    "integer", "ip_address", "list_of", "nullable", "number", "obj", "one_of", "parse_object", "parse_record",
+    "record_of", "string", "table_of", "timestamp",
 ]
 
 T = TypeVar("T")
@@ -92,6 +92,15 @@ WSME_REASONS: dict[str, str] = {
     "readonly": "Unknown attribute for argument {key}",
 }
 
+# voluptuous's sentences (Gnocchi's API): the field as `data['name']` inside the reason.
+VOLUPTUOUS_REASONS: dict[str, str] = {
+    **JSON_SCHEMA_REASONS,
+    "type": "expected {types} for dictionary value @ data['{field}']",
+    "too_long": "length of value must be at most {limit} for dictionary value @ data['{field}']",
+    "required": "required key not provided @ data['{key}']",
+    "unexpected": "extra keys not allowed @ data['{keys}']",
+}
+
 # JSON schema's names of Python types, as jsonschema writes them in "is not of type ..."
 _JSON_TYPES = {str: "string", int: "integer", bool: "boolean", list: "array", dict: "object", float: "number"}
 
@@ -125,7 +134,7 @@ class Wording:
 
     def refuse(self, field_: str, value: Any, kind: str, **params: Any) -> BadRequest:
         """The service's 400 for a fault of `kind` in `field_`."""
-        reason = self.reason(kind, value, **params)
+        reason = self.reason(kind, value, field=field_, **params)
         if kind in self.whole:
             return BadRequest(reason, neutron_type=self.neutron_type)
         return self.bad(field_, value, reason)
@@ -153,6 +162,9 @@ class Wording:
         return self.bad(where, data, reason)
 
 
+GNOCCHI = Wording("Invalid input: {reason}", VOLUPTUOUS_REASONS,
+                  type_names={"string": "str", "integer": "int", "number": "float", "boolean": "bool",
+                              "array": "list", "object": "dict"})
 # The wordings shared by more than one service; a service with its own defines it in its schemas.py.
 NOVA = Wording("Invalid input for field/attribute {field}. Value: {value}. {reason}")  # Nova, Cinder
 KEYSTONE = Wording("Invalid input for field '{field}': {reason}")
