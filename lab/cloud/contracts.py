@@ -8,7 +8,7 @@ seam, and everything else in a service is its own business.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -119,12 +119,48 @@ class Network(Protocol):
         """The device id (a server id) of the compute port holding `address` (on `subnet_id` if given)."""
 
 
+@dataclass(frozen=True)
+class BootVolume:
+    """What compute asks of a volume a server is created with (it waits for `available`)."""
+
+    id: str
+    status: str
+    size: int
+    image_id: str | None  # the image the volume was made from (Cinder's volume_image_metadata)
+    fault: str | None = None
+
+
 class Volume(Protocol):
     def server_volumes(self, db: Session, server_ids: list[str]) -> dict[str, list[str]]:
         """Volume ids attached to each server, by device order (`os-extended-volumes:volumes_attached`)."""
 
-    def detach_all_for_server(self, server_id: str) -> None:
-        """A server is deleted: its volumes become available again (Nova's BDM cleanup)."""
+    def detach_all_for_server(self, server_id: str, delete_volume_ids: Sequence[str] = ()) -> None:
+        """A server is deleted: its volumes become available again (Nova's BDM cleanup); those in
+        `delete_volume_ids` (delete_on_termination) are then deleted."""
+
+    def reserve_volume(self, ctx: RequestContext, volume_id: str, server_id: str, device: str) -> None:
+        """At create, before the server is recorded: Cinder's checks of a volume the server is created with
+        (Nova's 400 for an unseen, used or unavailable one), and its `attaching` reservation."""
+
+    def unreserve_volumes(self, server_id: str) -> None:
+        """The create failed after reserving: the server's reservations are undone."""
+
+    def create_volume_for_server(self, ctx: RequestContext, name: str, size_gb: int | None, *,
+                                 image_id: str | None = None, snapshot_id: str | None = None,
+                                 volume_type: str | None = None) -> str:
+        """In the build, with the owner's credentials: a volume from an image, a snapshot or nothing (Cinder's
+        create and its checks, raised as CloudError). Returns its id; it is `creating` until the worker made it."""
+
+    def boot_volumes(self, db: Session, volume_ids: Sequence[str]) -> dict[str, BootVolume]: ...
+
+    def connect_server_volumes(self, server_id: str, user_id: str | None) -> list[DiskSpec]:
+        """Before the spawn: reserved volumes become in-use; every attached volume's disk, in device order."""
+
+    def server_disks(self, server_id: str) -> list[DiskSpec]:
+        """The disks of the server's attached volumes, for a guest made again (unshelve, rebuild)."""
+
+    def reimage_volume(self, volume_id: str, image_id: str) -> None:
+        """Cinder's os-reimage for a rebuild of a volume-backed server (2.93)."""
 
 
 class Image(Protocol):

@@ -363,7 +363,7 @@ def _lock(compute: ComputeService, ctx: RequestContext, server_id: str, args: An
 
 def _rebuild(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any, v: Version) -> Response:
     req = schemas.parse_rebuild(args, v)
-    compute.lifecycle.rebuild_server(ctx, server_id, req)
+    compute.lifecycle.rebuild_server(ctx, server_id, req, reimage_volume=v >= mv.REBUILD_VOLUME_BACKED)
     view = compute.servers.get_server(ctx, server_id)
     body = _server_body(compute, ctx, view, v, full=False)
     if v >= mv.REBUILD_KEY_NAME:  # the rebuild answer names the key (2.54) and the user data (2.57)

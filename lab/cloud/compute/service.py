@@ -3,7 +3,8 @@ own module: `flavors` (flavors.py), `keypairs` (keypairs.py), `quotas` (quotas.p
 `actions` (actions.py: power, resize and the guest's build and tasks), `lifecycle` (lifecycle.py: lock, pause,
 suspend, shelve, rebuild, rescue, createImage, migrations), `instance_actions` (instance_actions.py), `hosts`
 (hosts.py: availability zones, services, hypervisors, quota classes, simple tenant usage), `server_groups`
-(server_groups.py), `interfaces` (interfaces.py: os-interface) and `consoles` (consoles.py: remote consoles).
+(server_groups.py), `block_devices` (block_devices.py: boot from volume), `interfaces` (interfaces.py:
+os-interface) and `consoles` (consoles.py: remote consoles).
 Routes call the parts; other services call the facade's contract (lab/cloud/contracts.py `Compute`); the cloud
 calls its hooks (lab/cloud/plugin.py).
 
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from lab.cloud import contracts
 from lab.cloud.compute.actions import ServerActions
+from lab.cloud.compute.block_devices import BlockDevices
 from lab.cloud.compute.common import ServerView, status_of
 from lab.cloud.compute.consoles import Consoles
 from lab.cloud.compute.flavors import Flavors
@@ -51,6 +53,8 @@ class ComputeService:
         self.keypairs = Keypairs(cloud, self.quotas)
         self.servers = Servers(cloud, self.flavors, self.quotas)
         self.actions = ServerActions(cloud, self.servers, self.flavors, self.quotas)
+        self.block_devices = BlockDevices(cloud)
+        self.servers.block_devices = self.actions.block_devices = self.block_devices
         self.lifecycle = Lifecycle(cloud, self.actions)
         self.instance_actions = InstanceActions(cloud)
         self.hosts = Hosts(cloud)
