@@ -62,6 +62,17 @@ def test_boot_from_new_volume_of_an_image_then_delete_on_termination(client: Tes
     listed = client.get(f"{API}/servers/{server_id}/os-volume_attachments", headers=as_demo).json()
     assert [a["device"] for a in listed["volumeAttachments"]] == ["/dev/vda"]
 
+    # shelve keeps the disk in the volume (no `-shelved` image); unshelve makes the guest again with it
+    action = f"{API}/servers/{server_id}/action"
+    assert client.post(action, headers=as_demo, json={"shelve": None}).status_code == 202
+    run(cloud, 2)
+    assert show(client, as_demo, server_id)["status"] == "SHELVED_OFFLOADED"
+    assert client.get("/image/v2/images?name=bfv-shelved", headers=as_demo).json()["images"] == []
+    assert client.post(action, headers=as_demo, json={"unshelve": None}).status_code == 202
+    run(cloud, 2)
+    assert show(client, as_demo, server_id)["status"] == "ACTIVE"
+    assert cloud.compute_driver.disks(server_id)[attached["id"]]["device"] == "vda"  # type: ignore[attr-defined]
+
     assert client.delete(f"{API}/servers/{server_id}", headers=as_demo).status_code == 204
     run(cloud, 2)
     assert client.get(url(cloud, as_demo, f"volumes/{attached['id']}"), headers=as_demo).status_code == 404

@@ -349,6 +349,9 @@ class Lifecycle(ComputePart):
             if server.vm_state == PAUSED:
                 self.driver.unpause(server.id)
             self.driver.power_off(server.id)
+        with self.cloud.db.read() as db:  # a volume-backed server keeps its disk in its volume: no image (Nova)
+            if self.block_devices is not None and self.block_devices.is_volume_backed(db, server.id):
+                return
         image_id = self._snapshot_image(_owner_ctx(server), server, f"{server.name}-shelved", {})
         with self.cloud.db.write() as db:
             row = db.scalar(select(Server).where(Server.id == server.id))
