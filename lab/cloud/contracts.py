@@ -115,6 +115,9 @@ class Network(Protocol):
     def subnet_cidr(self, db: Session, ctx: RequestContext, subnet_id: str) -> tuple[str, str] | None:
         """(network id, CIDR) of a subnet `ctx` may see; None when it may not (or it does not exist)."""
 
+    def floating_ip_pools(self, db: Session) -> list[str]:
+        """The names of the external networks, which Nova's os-floating-ip-pools proxy lists as pools."""
+
     def device_at(self, db: Session, address: str, subnet_id: str | None) -> str | None:
         """The device id (a server id) of the compute port holding `address` (on `subnet_id` if given)."""
 

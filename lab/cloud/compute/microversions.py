@@ -79,8 +79,8 @@ CHANGES: dict[str, str] = {
     "2.23": "- `migration_type` and GET /servers/{id}/migrations (no migrations).",
     "2.24": "- Abort of live migrations (no migrations).",
     "2.25": "- os-migrateLive's automatic block_migration (no migrations).",
-    "2.26": "Servers carry `tags` (set at create from 2.52); the /servers/{id}/tags API and the tag filters of "
-            "server lists are not served (see the differences page).",
+    "2.26": "Servers carry `tags` (set at create from 2.52); the /servers/{id}/tags API and the `tags`, "
+            "`tags-any`, `not-tags`, `not-tags-any` list filters.",
     "2.27": "The OpenStack-API-Version header (the legacy X-OpenStack-Nova-API-Version header is read too).",
     "2.28": "- cpu_info as an object in hypervisor details (the lab shows the string, as before 2.28: see the "
             "differences page).",
@@ -97,7 +97,7 @@ CHANGES: dict[str, str] = {
     "2.38": "An unknown `status` filter of server lists is 400.",
     "2.39": "`maxImageMeta` leaves /limits.",
     "2.40": "- os-simple-tenant-usage paging (a lab's usage fits one page).",
-    "2.41": "- Aggregate `uuid` (a one-host lab lists no aggregates).",
+    "2.41": "Aggregates carry `uuid`.",
     "2.42": "Device tags at create are accepted again after 2.33 and 2.37 dropped them.",
     "2.43": "- os-hosts is 404 (not served at any version).",
     "2.44": "- addFixedIp, removeFixedIp, addFloatingIp, removeFloatingIp and os-virtual-interfaces are 404 "
@@ -115,7 +115,7 @@ CHANGES: dict[str, str] = {
     "2.53": "Compute services and hypervisors are named by UUID; PUT /os-services/{id} sets `status`, "
             "`disabled_reason` and `forced_down`.",
     "2.54": "Rebuild takes `key_name`.",
-    "2.55": "Flavors carry `description` (create takes it; PUT /flavors/{id}, which updates it, is not served).",
+    "2.55": "Flavors carry `description` (create takes it, PUT /flavors/{id} changes it).",
     "2.56": "- migrate with a `host` (no migrations).",
     "2.57": "`personality` is refused by create and rebuild; rebuild takes `user_data`; the injected-file "
             "quotas and limits are gone.",
@@ -142,7 +142,7 @@ CHANGES: dict[str, str] = {
     "2.78": "- GET /servers/{id}/topology (no NUMA).",
     "2.79": "Volume attachments carry `delete_on_termination` (attach takes it).",
     "2.80": "- user_id and project_id in os-migrations (no migrations).",
-    "2.81": "- Image caching on aggregates (no aggregates).",
+    "2.81": "- Image caching on aggregates (POST /os-aggregates/{id}/images: not served, one host).",
     "2.82": "- The accelerator-request-bound event (no accelerators).",
     "2.83": "- More server list filters for non-admins (the lab's filters are the same at every version).",
     "2.84": "Instance action events carry `details` for admins (the fault of a failed action).",

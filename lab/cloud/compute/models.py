@@ -135,6 +135,22 @@ class BlockDeviceMapping(Base):
     tag: Mapped[str | None] = mapped_column(String(60))
 
 
+class Aggregate(Base):
+    """A host aggregate (os-aggregates): a named group of compute hosts with metadata, which an operator uses
+    to steer scheduling (and to make an availability zone). The one host may be in several."""
+
+    __tablename__ = "compute_aggregates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    availability_zone: Mapped[str | None] = mapped_column(String(255))
+    hosts: Mapped[list[Any]] = mapped_column(default=list)
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", default=dict)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime | None]
+
+
 class ComputeServiceRecord(Base):
     """One of Nova's services on the one host (os-services): nova-compute, nova-scheduler, nova-conductor. An
     operator can disable one (`openstack compute service set --disable`): a disabled nova-compute takes no new

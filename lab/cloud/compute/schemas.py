@@ -744,6 +744,24 @@ def flavor_brief(flavor: Flavor, base: str, version: Version = mv.MIN) -> dict[s
     return body
 
 
+def parse_flavor_update(body: dict[str, Any]) -> str | None:
+    """PUT /flavors/{id}: {"flavor": {"description": string or null}} and nothing else (Nova's schema)."""
+    flavor = body.get("flavor")
+    if not isinstance(flavor, dict):
+        raise invalid("flavor", flavor, "'flavor' is a required property")
+    if set(flavor) != {"description"}:
+        extra = sorted(set(flavor) - {"description"})
+        raise invalid("flavor", flavor, f"Additional properties are not allowed ({extra[0]!r} was unexpected)"
+                      if extra else "'description' is a required property")
+    value = flavor["description"]
+    if value is not None and (not isinstance(value, str) or len(value) > 65535):
+        raise invalid("description", value, f"{value!r} is not of type 'string', 'null'"
+                      if not isinstance(value, str) else "is too long")
+    if isinstance(value, str) and any(ord(c) < 32 and c not in "\n\t\r" for c in value):
+        raise invalid("description", value, "Invalid characters in description")
+    return value
+
+
 def flavor_detail(flavor: Flavor, base: str, version: Version = mv.MIN, *, extra_specs: bool = True) -> dict[str, Any]:
     """A flavor; `extra_specs` (2.61) when the caller may read them (os-flavor-extra-specs:index)."""
     body: dict[str, Any] = {"id": flavor.flavorid, "name": flavor.name, "ram": flavor.memory_mb, "vcpus": flavor.vcpus,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -73,6 +73,7 @@ class ServerQuery:
     limit: int | None = None
     marker: str | None = None
     strict_status: bool = False  # 2.38: an unknown status is 400
+    tags: Callable[[list[str]], bool] | None = None  # 2.26's tag filters (server_tags.tag_filter)
 
 
 def check_flavor_fits_image(ram_mb: int, root_gb: int, image: dict[str, Any]) -> None:
@@ -291,9 +292,14 @@ class Servers(ComputePart):
                                         and_(Server.created_at == marker.created_at, Server.id < marker.id)))
             query = query.order_by(Server.created_at.desc(), Server.id.desc())
             page = min(q.limit, self.cloud.settings.max_page_size) if q.limit is not None else None
-            if q.ip is None and page is not None:
+            if q.ip is None and q.tags is None and page is not None:
                 query = query.limit(page)
             views = self.views(db, list(db.execute(query)))
+        if q.tags is not None:  # tags live in system_metadata's JSON: matched here, then the page is cut
+            keep = q.tags
+            views = [v for v in views if keep(list((v.server.system_metadata or {}).get("tags") or []))]
+            if q.ip is None:
+                views = views[:page] if page is not None else views
         if q.ip is not None:
             try:
                 pattern = re.compile(q.ip)

@@ -4,7 +4,8 @@ own module: `flavors` (flavors.py), `keypairs` (keypairs.py), `quotas` (quotas.p
 suspend, shelve, rebuild, rescue, createImage, migrations), `instance_actions` (instance_actions.py), `hosts`
 (hosts.py: availability zones, services, hypervisors, quota classes, simple tenant usage), `server_groups`
 (server_groups.py), `block_devices` (block_devices.py: boot from volume), `interfaces` (interfaces.py:
-os-interface) and `consoles` (consoles.py: remote consoles).
+os-interface), `consoles` (consoles.py: remote consoles), `aggregates` (aggregates.py: host aggregates) and
+`server_tags` (server_tags.py).
 Routes call the parts; other services call the facade's contract (lab/cloud/contracts.py `Compute`); the cloud
 calls its hooks (lab/cloud/plugin.py).
 
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from lab.cloud import contracts
 from lab.cloud.compute.actions import ServerActions
+from lab.cloud.compute.aggregates import Aggregates
 from lab.cloud.compute.block_devices import BlockDevices
 from lab.cloud.compute.common import ServerView, status_of
 from lab.cloud.compute.consoles import Consoles
@@ -34,6 +36,7 @@ from lab.cloud.compute.lifecycle import Lifecycle
 from lab.cloud.compute.models import KeyPair, Server
 from lab.cloud.compute.quotas import Quotas
 from lab.cloud.compute.server_groups import ServerGroups
+from lab.cloud.compute.server_tags import ServerTags
 from lab.cloud.compute.servers import Servers
 from lab.cloud.context import RequestContext
 from lab.cloud.db import count
@@ -61,6 +64,8 @@ class ComputeService:
         self.server_groups = ServerGroups(cloud, self.quotas)
         self.interfaces = Interfaces(cloud)
         self.consoles = Consoles(cloud)
+        self.aggregates = Aggregates(cloud)
+        self.server_tags = ServerTags(cloud)
         self.servers.groups = self.server_groups
         self.actions.filters.append(lambda server_id: self.hosts.scheduling_refusal())
         self.actions.filters.append(self.server_groups.scheduling_refusal)
