@@ -88,13 +88,15 @@ def aggregate(a: Aggregate, version: Version = mv.MIN, *, created: bool = False)
 
 # ---------------------------------------------------------------------------------------------- extensions
 # Nova's v2.1 extension list is fixed (the extension mechanism is gone; the list stays for old clients such as
-# `openstack extension list --compute`). The ones the lab serves, with Nova's aliases and names.
+# `openstack extension list --compute`): Nova names extensions whose APIs it no longer serves (os-hosts,
+# os-consoles), and so does the lab; the others here are what the lab serves, with Nova's aliases and names.
 EXTENSIONS: tuple[tuple[str, str, str], ...] = (
     ("os-admin-actions", "AdminActions", "Enable admin-only server actions (resetState, injectNetworkInfo)."),
     ("os-aggregates", "Aggregates", "Admin-only aggregate administration."),
     ("os-availability-zone", "AvailabilityZone", "1. Add availability_zone to the Create Server API."),
     ("os-block-device-mapping", "BlockDeviceMapping", "Block device mapping boot support."),
     ("os-console-output", "ConsoleOutput", "Console log output support."),
+    ("os-consoles", "Consoles", "Interactive Console support."),
     ("os-extended-availability-zone", "ExtendedAvailabilityZone", "Extended Availability Zone support."),
     ("os-extended-server-attributes", "ExtendedServerAttributes", "Extended Server Attributes support."),
     ("os-extended-status", "ExtendedStatus", "Extended Status support."),
@@ -103,6 +105,7 @@ EXTENSIONS: tuple[tuple[str, str, str], ...] = (
     ("os-flavor-access", "FlavorAccess", "Flavor access support."),
     ("os-flavor-extra-specs", "FlavorExtraSpecs", "Flavors extra specs support."),
     ("os-flavor-manage", "FlavorManage", "Flavor create/delete API support."),
+    ("os-hosts", "Hosts", "Admin-only host administration."),
     ("os-hypervisors", "Hypervisors", "Admin-only hypervisor administration."),
     ("os-instance-actions", "InstanceActions", "View a log of actions and events taken on an instance."),
     ("os-keypairs", "Keypairs", "Keypair Support."),
@@ -111,8 +114,10 @@ EXTENSIONS: tuple[tuple[str, str, str], ...] = (
     ("os-pause-server", "PauseServer", "Enable pause/unpause server actions."),
     ("os-quota-class-sets", "QuotaClasses", "Quota classes management support."),
     ("os-quota-sets", "Quotas", "Quotas management support."),
+    ("os-remote-consoles", "Consoles", "Interactive Console support."),
     ("os-rescue", "Rescue", "Instance rescue mode."),
     ("os-server-groups", "ServerGroups", "Server group support."),
+    ("os-server-tags", "ServerTags", "Server tags support."),
     ("os-services", "Services", "Services support."),
     ("os-shelve", "Shelve", "Instance shelve mode."),
     ("os-simple-tenant-usage", "SimpleTenantUsage", "Simple tenant usage extension."),
