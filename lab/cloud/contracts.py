@@ -47,8 +47,21 @@ class Identity(Protocol):
         """Drop cached token resolutions (all, or those whose token id `match`es) after a credential change."""
 
 
+@dataclass(frozen=True)
+class VolumeMapping:
+    """How a server was created with a volume (Nova's block device mapping): its root disk or not, and whether
+    it goes with the server."""
+
+    root: bool
+    delete_on_termination: bool
+
+
 class Compute(Protocol):
     def get_server(self, ctx: RequestContext, server_id: str) -> ServerView: ...
+
+    def volume_mappings(self, server_id: str) -> dict[str, VolumeMapping]:
+        """The volumes the server was created with, by volume id (os-volume_attachments shows
+        delete_on_termination from 2.79 and refuses to detach the root volume)."""
 
     def stop_server(self, ctx: RequestContext, server_id: str, at: datetime | None = None) -> None:
         """os-stop; `at` (billing's prepaid cut-off only) records the power-off at that earlier lab moment."""

@@ -59,8 +59,11 @@ def test_boot_from_new_volume_of_an_image_then_delete_on_termination(client: Tes
     assert [(a["server_id"], a["device"]) for a in volume["attachments"]] == [(server_id, "/dev/vda")]
     disks = cloud.compute_driver.disks(server_id)  # type: ignore[attr-defined]
     assert disks[attached["id"]]["device"] == "vda"
-    listed = client.get(f"{API}/servers/{server_id}/os-volume_attachments", headers=as_demo).json()
-    assert [a["device"] for a in listed["volumeAttachments"]] == ["/dev/vda"]
+    listed = client.get(f"{API}/servers/{server_id}/os-volume_attachments",
+                        headers={**as_demo, "OpenStack-API-Version": "compute 2.79"}).json()
+    assert [(a["device"], a["delete_on_termination"]) for a in listed["volumeAttachments"]] == [("/dev/vda", True)]
+    root = client.delete(f"{API}/servers/{server_id}/os-volume_attachments/{attached['id']}", headers=as_demo)
+    assert root.status_code == 400 and "Can't detach root device volume" in root.text
 
     # shelve keeps the disk in the volume (no `-shelved` image); unshelve makes the guest again with it
     action = f"{API}/servers/{server_id}/action"

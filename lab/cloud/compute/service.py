@@ -111,6 +111,11 @@ class ComputeService:
     def get_server(self, ctx: RequestContext, server_id: str) -> ServerView:
         return self.servers.get_server(ctx, server_id)
 
+    def volume_mappings(self, server_id: str) -> dict[str, contracts.VolumeMapping]:
+        with self.cloud.db.read() as db:
+            return {m.volume_id: contracts.VolumeMapping(m.boot_index == 0, m.delete_on_termination)
+                    for m in self.block_devices.mappings(db, server_id) if m.volume_id}
+
     def server_statuses(self, db: Session, server_ids: list[str]) -> dict[str, str]:
         rows = db.execute(select(Server.id, Server.vm_state, Server.task_state).where(
             Server.id.in_(server_ids), Server.deleted.is_(False)))
