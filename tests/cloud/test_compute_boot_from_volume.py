@@ -65,6 +65,9 @@ def test_boot_from_new_volume_of_an_image_then_delete_on_termination(client: Tes
     root = client.delete(f"{API}/servers/{server_id}/os-volume_attachments/{attached['id']}", headers=as_demo)
     assert root.status_code == 400 and "Can't detach root device volume" in root.text
 
+    image = client.post(f"{API}/servers/{server_id}/action", headers=as_demo, json={"createImage": {"name": "x"}})
+    assert image.status_code == 409 and "volume snapshot create" in image.text
+
     # shelve keeps the disk in the volume (no `-shelved` image); unshelve makes the guest again with it
     action = f"{API}/servers/{server_id}/action"
     assert client.post(action, headers=as_demo, json={"shelve": None}).status_code == 202

@@ -202,6 +202,12 @@ class Lifecycle(ComputePart):
             states = (ACTIVE, STOPPED, PAUSED, SUSPENDED)
             if server.vm_state not in states or server.task_state is not None:
                 raise self.invalid_state("createImage", server)
+            if self.block_devices is not None and self.block_devices.is_volume_backed(db, server_id):
+                # Nova snapshots the root volume in Cinder and makes an image that names the snapshot; the lab
+                # does not make such images yet, and a copy of a guest disk that is not there would be wrong.
+                raise Conflict(f"Cannot 'createImage' instance {server_id}: snapshots of volume-backed servers are "
+                               "not offered by this cloud; snapshot the root volume (openstack volume snapshot "
+                               "create --force --volume <volume>) and boot from it with --snapshot.")
         image_id = self._snapshot_image(ctx, server, name, metadata)
 
         def remember(db: Session, row: Server) -> None:
