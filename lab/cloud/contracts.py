@@ -8,7 +8,7 @@ seam, and everything else in a service is its own business.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -52,8 +52,21 @@ class Identity(Protocol):
         """Drop cached token resolutions (all, or those whose token id `match`es) after a credential change."""
 
 
+@dataclass(frozen=True)
+class VolumeMapping:
+    """How a server was created with a volume (Nova's block device mapping): its root disk or not, and whether
+    it goes with the server."""
+
+    root: bool
+    delete_on_termination: bool
+
+
 class Compute(Protocol):
     def get_server(self, ctx: RequestContext, server_id: str) -> ServerView: ...
+
+    def volume_mappings(self, server_id: str) -> dict[str, VolumeMapping]:
+        """The volumes the server was created with, by volume id (os-volume_attachments shows
+        delete_on_termination from 2.79 and refuses to detach the root volume)."""
 
     def stop_server(self, ctx: RequestContext, server_id: str, at: datetime | None = None) -> None:
         """os-stop; `at` (billing's prepaid cut-off only) records the power-off at that earlier lab moment."""
@@ -164,16 +177,55 @@ class Network(Protocol):
     def subnet_cidr(self, db: Session, ctx: RequestContext, subnet_id: str) -> tuple[str, str] | None:
         """(network id, CIDR) of a subnet `ctx` may see; None when it may not (or it does not exist)."""
 
+    def floating_ip_pools(self, db: Session) -> list[str]:
+        """The names of the external networks, which Nova's os-floating-ip-pools proxy lists as pools."""
+
     def device_at(self, db: Session, address: str, subnet_id: str | None) -> str | None:
         """The device id (a server id) of the compute port holding `address` (on `subnet_id` if given)."""
+
+
+@dataclass(frozen=True)
+class BootVolume:
+    """What compute asks of a volume a server is created with (it waits for `available`)."""
+
+    id: str
+    status: str
+    size: int
+    image_id: str | None  # the image the volume was made from (Cinder's volume_image_metadata)
+    fault: str | None = None
 
 
 class Volume(Protocol):
     def server_volumes(self, db: Session, server_ids: list[str]) -> dict[str, list[str]]:
         """Volume ids attached to each server, by device order (`os-extended-volumes:volumes_attached`)."""
 
-    def detach_all_for_server(self, server_id: str) -> None:
-        """A server is deleted: its volumes become available again (Nova's BDM cleanup)."""
+    def detach_all_for_server(self, server_id: str, delete_volume_ids: Sequence[str] = ()) -> None:
+        """A server is deleted: its volumes become available again (Nova's BDM cleanup); those in
+        `delete_volume_ids` (delete_on_termination) are then deleted."""
+
+    def reserve_volume(self, ctx: RequestContext, volume_id: str, server_id: str, device: str) -> None:
+        """At create, before the server is recorded: Cinder's checks of a volume the server is created with
+        (Nova's 400 for an unseen, used or unavailable one), and its `attaching` reservation."""
+
+    def unreserve_volumes(self, server_id: str) -> None:
+        """The create failed after reserving: the server's reservations are undone."""
+
+    def create_volume_for_server(self, ctx: RequestContext, name: str, size_gb: int | None, *,
+                                 image_id: str | None = None, snapshot_id: str | None = None,
+                                 volume_type: str | None = None) -> str:
+        """In the build, with the owner's credentials: a volume from an image, a snapshot or nothing (Cinder's
+        create and its checks, raised as CloudError). Returns its id; it is `creating` until the worker made it."""
+
+    def boot_volumes(self, db: Session, volume_ids: Sequence[str]) -> dict[str, BootVolume]: ...
+
+    def connect_server_volumes(self, server_id: str, user_id: str | None) -> list[DiskSpec]:
+        """Before the spawn: reserved volumes become in-use; every attached volume's disk, in device order."""
+
+    def server_disks(self, server_id: str) -> list[DiskSpec]:
+        """The disks of the server's attached volumes, for a guest made again (unshelve, rebuild)."""
+
+    def reimage_volume(self, volume_id: str, image_id: str) -> None:
+        """Cinder's os-reimage for a rebuild of a volume-backed server (2.93)."""
 
 
 class Image(Protocol):

@@ -122,6 +122,7 @@ class ServerView:
     addresses: dict[str, list[contracts.Address]] = field(default_factory=dict)
     volumes: list[str] = field(default_factory=list)
     security_groups: list[str] = field(default_factory=list)
+    deleted_with: list[str] = field(default_factory=list)  # attached volumes with delete_on_termination
 
 
 class ComputePart:

@@ -177,6 +177,95 @@ class ServerCreate:
     description: str | None = None  # 2.19
     tags: list[str] | None = None  # 2.52
     hostname: str | None = None  # 2.90
+    block_devices: list[BlockDevice] = field(default_factory=list)  # block_device_mapping_v2 to volumes
+
+
+@dataclass(frozen=True)
+class BlockDevice:
+    """One block_device_mapping_v2 entry with destination `volume` (Nova's BlockDeviceDict)."""
+
+    source_type: str  # image | volume | snapshot | blank
+    uuid: str | None
+    volume_size: int | None
+    boot_index: int | None
+    delete_on_termination: bool
+    device_name: str | None = None
+    volume_type: str | None = None  # 2.67
+    tag: str | None = None
+
+
+_BDM_KEYS = {"source_type", "destination_type", "uuid", "volume_size", "boot_index", "delete_on_termination",
+             "device_name", "disk_bus", "device_type", "guest_format", "no_device", "connection_info",
+             "snapshot_id", "volume_id", "image_id"}
+_BDM_UUID = re.compile(r"^[a-zA-Z0-9._-]{1,255}$")
+
+
+def parse_block_devices(value: Any, version: Version = mv.MIN) -> tuple[list[BlockDevice], str | None]:
+    """block_device_mapping_v2 as Nova validates it: (the volume-backed disks, the image a local image entry
+    names). OSC repeats `--image` as a local boot disk (image -> local, boot_index 0): that is a plain image
+    boot. Swap and ephemeral disks (blank -> local) need flavor disks this cloud does not make: 400."""
+    if value is None:
+        return [], None
+    if not isinstance(value, list):
+        raise invalid("block_device_mapping_v2", value, f"{value!r} is not of type 'array'")
+    allowed = _BDM_KEYS | ({"tag"} if version >= mv.Version(2, 32) else set()) \
+        | ({"volume_type"} if version >= mv.BDM_VOLUME_TYPE else set())
+    devices: list[BlockDevice] = []
+    image: str | None = None
+    for bdm in value:
+        if not isinstance(bdm, dict):
+            raise invalid("block_device_mapping_v2", bdm, f"{bdm!r} is not of type 'object'")
+        extra = set(bdm) - allowed
+        if extra:
+            raise invalid("block_device_mapping_v2", bdm, _unexpected(extra))
+        source, dest = bdm.get("source_type"), bdm.get("destination_type") or "local"
+        if source not in ("volume", "image", "snapshot", "blank"):
+            raise invalid("source_type", source, f"{source!r} is not one of ['volume', 'image', 'snapshot', "
+                          "'blank']")
+        if dest not in ("local", "volume"):
+            raise invalid("destination_type", dest, f"{dest!r} is not one of ['local', 'volume']")
+        raw_index = bdm.get("boot_index")
+        boot_index = None if raw_index in (None, "", "none", "None") else _int(raw_index, "boot_index")
+        if boot_index is not None and boot_index < 0:
+            boot_index = None  # Nova: a negative boot index is "not bootable"
+        uid = bdm.get("uuid")
+        if uid is not None and (not isinstance(uid, str) or not _BDM_UUID.match(uid)):
+            raise invalid("uuid", uid, f"{uid!r} does not match '^[a-zA-Z0-9._-]*$'")
+        dot = bdm.get("delete_on_termination", False)
+        if not isinstance(dot, bool):
+            spelled = str(dot).strip().lower()
+            if spelled not in ("true", "false", "1", "0", "yes", "no"):
+                raise invalid("delete_on_termination", dot, f"{dot!r} is not of type 'boolean', 'string'")
+            dot = spelled in ("true", "1", "yes")
+        size = bdm.get("volume_size")
+        volume_size = None if size in (None, "") else _int(size, "volume_size", 0, 2147483647)
+        if dest == "local":
+            if source == "image" and boot_index == 0:
+                image = uid
+                continue
+            raise BadRequest("Block Device Mapping is Invalid: swap and ephemeral disks (and images or volumes "
+                             "as local disks) are not offered by this cloud's flavors; use a volume "
+                             "(destination_type volume).")
+        if source in ("image", "volume", "snapshot") and not uid:
+            raise BadRequest("Block Device Mapping is Invalid: Missing device UUID.")
+        if source == "image" and not volume_size:
+            raise BadRequest("Images with destination_type 'volume' need to have a non-zero size specified")
+        if source == "blank" and not volume_size:
+            raise BadRequest("Blank volumes (source: 'blank', dest: 'volume') need to have non-zero size")
+        if source == "blank" and boot_index == 0:
+            raise BadRequest("Block Device Mapping is Invalid: Boot sequence for the instance and image/block "
+                             "device mapping combination is not valid.")
+        device = bdm.get("device_name")
+        if device is not None and (not isinstance(device, str) or not re.fullmatch(r"(/dev/)?[a-z]+d[a-z]+",
+                                                                                   device)):
+            raise BadRequest(f"The supplied device path ({device}) is invalid.")
+        devices.append(BlockDevice(source_type=source, uuid=uid, volume_size=volume_size, boot_index=boot_index,
+                                   delete_on_termination=dot, device_name=device,
+                                   volume_type=bdm.get("volume_type"), tag=bdm.get("tag")))
+    if sum(1 for d in devices if d.boot_index == 0) > 1:
+        raise BadRequest("Block Device Mapping is Invalid: Boot sequence for the instance and image/block device "
+                         "mapping combination is not valid.")
+    return devices, image
 
 
 def parse_tags(value: Any, field: str = "tags") -> list[str]:
@@ -246,21 +335,14 @@ def parse_server_create(body: dict[str, Any], version: Version = mv.MIN) -> Serv
     if image_ref is not None and not isinstance(image_ref, str):
         raise invalid("imageRef", image_ref, f"{image_ref!r} is not of type 'string'")
     image_ref = _ref(image_ref) if image_ref else None
-    for bdm in server.get("block_device_mapping_v2") or []:
-        if not isinstance(bdm, dict):
-            raise invalid("block_device_mapping_v2", bdm, "is not of type 'object'")
-        source, dest = bdm.get("source_type"), bdm.get("destination_type", "local")
-        if source == "image" and dest in ("local", None) and str(bdm.get("boot_index", 0)) == "0":
-            # OSC repeats the image as a local boot disk: that is a plain image boot.
-            if image_ref is None and bdm.get("uuid"):
-                image_ref = str(bdm["uuid"])
-            continue
-        if source in ("volume", "snapshot") or dest == "volume":
-            raise BadRequest("Block Device Mapping is Invalid: booting from or attaching volumes at create is "
-                             "not supported by this cloud; attach volumes after the server is ACTIVE.")
-        raise BadRequest(f"Block Device Mapping is Invalid: unsupported mapping {bdm!r}.")
-    if image_ref is None:
-        raise BadRequest("Missing imageRef attribute")
+    block_devices, bdm_image = parse_block_devices(server.get("block_device_mapping_v2"), version)
+    image_ref = image_ref or bdm_image
+    if image_ref is None and not any(b.boot_index == 0 for b in block_devices):
+        raise BadRequest("Missing imageRef attribute" if not block_devices else
+                         "Block Device Mapping is Invalid: Boot sequence for the instance and image/block device "
+                         "mapping combination is not valid.")
+    if image_ref is not None and any(b.boot_index == 0 for b in block_devices):
+        image_ref = None  # Nova boots from the volume; the image is only the new volume's source
     key_name = _string(server, "key_name", min_len=1)
     metadata = parse_metadata(server.get("metadata") or {})
     user_data = server.get("user_data")
@@ -324,6 +406,7 @@ def parse_server_create(body: dict[str, Any], version: Version = mv.MIN) -> Serv
         hostname=_hostname(server) if "hostname" in server else None,
         group=str(group) if group is not None else None,
         name=name, flavor_ref=_ref(server["flavorRef"]), image_ref=image_ref, key_name=key_name,
+        block_devices=block_devices,
         metadata=metadata, user_data=user_data,
         access_ip_v4=_access_ip(server.get("accessIPv4"), "accessIPv4", 4),
         access_ip_v6=_access_ip(server.get("accessIPv6"), "accessIPv6", 6),
@@ -647,6 +730,24 @@ def flavor_brief(flavor: Flavor, base: str, version: Version = mv.MIN) -> dict[s
     return body
 
 
+def parse_flavor_update(body: dict[str, Any]) -> str | None:
+    """PUT /flavors/{id}: {"flavor": {"description": string or null}} and nothing else (Nova's schema)."""
+    flavor = body.get("flavor")
+    if not isinstance(flavor, dict):
+        raise invalid("flavor", flavor, "'flavor' is a required property")
+    if set(flavor) != {"description"}:
+        extra = sorted(set(flavor) - {"description"})
+        raise invalid("flavor", flavor, f"Additional properties are not allowed ({extra[0]!r} was unexpected)"
+                      if extra else "'description' is a required property")
+    value = flavor["description"]
+    if value is not None and (not isinstance(value, str) or len(value) > 65535):
+        raise invalid("description", value, f"{value!r} is not of type 'string', 'null'"
+                      if not isinstance(value, str) else "is too long")
+    if isinstance(value, str) and any(ord(c) < 32 and c not in "\n\t\r" for c in value):
+        raise invalid("description", value, "Invalid characters in description")
+    return value
+
+
 def flavor_detail(flavor: Flavor, base: str, version: Version = mv.MIN, *, extra_specs: bool = True) -> dict[str, Any]:
     """A flavor; `extra_specs` (2.61) when the caller may read them (os-flavor-extra-specs:index)."""
     body: dict[str, Any] = {"id": flavor.flavorid, "name": flavor.name, "ram": flavor.memory_mb, "vcpus": flavor.vcpus,
@@ -778,7 +879,9 @@ def server(view: ServerView, base: str, *, extended: bool, detail: bool = True, 
         "OS-EXT-STS:vm_state": s.vm_state, "OS-EXT-STS:task_state": s.task_state,
         "OS-EXT-STS:power_state": s.power_state,
         "OS-SRV-USG:launched_at": _usage_time(s.launched_at), "OS-SRV-USG:terminated_at": _usage_time(s.terminated_at),
-        "os-extended-volumes:volumes_attached": [{"id": v} for v in view.volumes],
+        "os-extended-volumes:volumes_attached": [
+            {"id": v} | ({"delete_on_termination": v in view.deleted_with}
+                         if version >= mv.EXTENDED_ATTRIBUTES else {}) for v in view.volumes],
     })
     if not view.security_groups:
         del body["security_groups"]  # Nova leaves the key out for a server with no ports

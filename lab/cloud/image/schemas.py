@@ -19,7 +19,7 @@ import orjson
 from lab.cloud import validation as V
 from lab.cloud.errors import BadRequest, Forbidden
 from lab.cloud.http import timestamp
-from lab.cloud.image.models import Image, ImageMember
+from lab.cloud.image.models import Image, ImageMember, ImageTask
 
 DISK_FORMATS = ("ami", "ari", "aki", "vhd", "vhdx", "vmdk", "raw", "qcow2", "vdi", "iso", "ploop")
 CONTAINER_FORMATS = ("ami", "ari", "aki", "bare", "ovf", "ova", "docker", "compressed")
@@ -461,3 +461,44 @@ def images_page(images: list[Image], query: ImageQuery, next_marker: str | None)
     if next_marker is not None:
         body["next"] = f"/v2/images?{urlencode([*params, ('marker', next_marker)])}"
     return body
+
+
+# ---------------------------------------------------------------------------------------------- import
+def image_import(body: object) -> tuple[str, str | None, list[str] | None]:
+    """POST /v2/images/{id}/import: (method name, its uri, stores) as Glance's import schema reads them."""
+    if not isinstance(body, dict) or not isinstance(body.get("method"), dict):
+        raise BadRequest("Import requires a 'method' object, e.g. {\"method\": {\"name\": \"glance-direct\"}}")
+    extra = sorted(set(body) - {"method", "stores", "all_stores", "all_stores_must_succeed"})
+    if extra:
+        raise BadRequest(f"Additional properties are not allowed ({extra[0]!r} was unexpected)")
+    method = body["method"]
+    name, uri = method.get("name"), method.get("uri")
+    if not isinstance(name, str):
+        raise BadRequest("Import method name is required and must be a string")
+    if uri is not None and not isinstance(uri, str):
+        raise BadRequest(f"Invalid uri: {uri!r}")
+    if uri is not None and name != "web-download":
+        raise BadRequest("URI is only supported with method: \"web-download\"")
+    stores = body.get("stores")
+    if stores is not None and (not isinstance(stores, list) or not all(isinstance(x, str) for x in stores)):
+        raise BadRequest("'stores' must be a list of store identifiers")
+    return name, uri, stores
+
+
+def import_info(methods: tuple[str, ...]) -> dict[str, Any]:
+    return {"import-methods": {"description": "Import methods available.", "type": "array",
+                               "value": list(methods)}}
+
+
+def stores_info(store: str) -> dict[str, Any]:
+    return {"stores": [{"id": store, "default": True,
+                        "description": "The lab's image files under its data directory (Glance's file store)."}]}
+
+
+def task(t: ImageTask) -> dict[str, Any]:
+    """An import task as GET /v2/images/{id}/tasks shows it."""
+    return {"id": t.id, "type": "api_image_import", "status": t.status, "owner": t.owner, "input": t.input,
+            "result": None, "message": t.message, "expires_at": None, "created_at": timestamp(t.created_at),
+            "updated_at": timestamp(t.updated_at), "image_id": t.image_id, "request_id": t.request_id,
+            "user_id": t.user_id}
+

@@ -536,6 +536,9 @@ class NetworkService:
         servers.remove_server_security_group(self, db, ctx, server_id, name_or_id)
         self.cloud.worker.wake()
 
+    def floating_ip_pools(self, db: Session) -> list[str]:
+        return list(db.scalars(select(Network.name).where(Network.external.is_(True)).order_by(Network.name)))
+
     # ---------------------------------------------------------------------------------------------- services' ports
     def create_service_port(self, db: Session, ctx: RequestContext, project_id: str, *, device_owner: str,
                             device_id: str, name: str, network_id: str | None, subnet_id: str | None,

@@ -437,16 +437,18 @@ def volume_type(t: VolumeType, *, created: bool = False, qos_specs_id: str | Non
     return body if created else {**body, "qos_specs_id": qos_specs_id}
 
 
-def nova_attachment(att: VolumeAttachment, version: Version = cmv.MIN, *, created: bool = False) -> dict[str, Any]:
+def nova_attachment(att: VolumeAttachment, version: Version = cmv.MIN, *, created: bool = False,
+                    delete_on_termination: bool = False) -> dict[str, Any]:
     """Nova's volumeAttachment at compute `version`: its `id` is the volume's id; `tag` from 2.70 (none kept),
-    `delete_on_termination` from 2.79 (always false here); list and show (not the attach answer) carry
+    `delete_on_termination` from 2.79 (true only for a volume of the server's create that asked it: an
+    attach takes false only); list and show (not the attach answer) carry
     `attachment_id` (Cinder's) and `bdm_uuid` and lose `id` from 2.89."""
     body: dict[str, Any] = {"id": att.volume_id, "volumeId": att.volume_id, "serverId": att.server_id,
                             "device": att.device}
     if version >= cmv.DEVICE_TAGS_SHOWN:
         body["tag"] = None
     if version >= cmv.DELETE_ON_TERMINATION:
-        body["delete_on_termination"] = False
+        body["delete_on_termination"] = delete_on_termination
     if version >= cmv.ATTACHMENT_IDS and not created:
         del body["id"]
         body.update({"attachment_id": att.id, "bdm_uuid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"bdm:{att.id}"))})
