@@ -213,6 +213,8 @@ async def put_object(svc: ObjectService, caller: Caller, account: str, cname: st
     source: SwiftObject | None = None
     with svc.cloud.db.read() as db:
         c = find(db, project_id, cname)
+        if c is None and caller.temp_url == (project_id, cname):
+            raise SwiftError(404)  # a signed (temp URL, form) upload is authorized before its container is read
         authorize(svc.cloud.policy, caller, "object_store:create_object", project_id, c, "write")
         if c is None:
             raise SwiftError(404)

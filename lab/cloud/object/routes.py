@@ -3,6 +3,7 @@
     GET  /object/info                                   capabilities (what openstacksdk and `swift` read)
     GET  /object/healthcheck                            OK (Swift's healthcheck middleware)
     GET|HEAD|POST            /object/v1/AUTH_<project>  the account (POST ?bulk-delete: bulk delete)
+    (a POST of multipart/form-data to a container or object path is a browser form's upload: formpost.py)
     PUT|GET|HEAD|POST|DELETE /object/v1/AUTH_<project>/<container>
     PUT|GET|HEAD|POST|DELETE|COPY /object/v1/AUTH_<project>/<container>/<object, may hold '/'>
 
@@ -24,7 +25,7 @@ from starlette.routing import Route
 
 from lab.cloud.errors import CloudError
 from lab.cloud.http import cloud_of, service_of
-from lab.cloud.object import schemas, slo, tempurl
+from lab.cloud.object import formpost, schemas, slo, tempurl
 from lab.cloud.object.access import Caller
 from lab.cloud.object.containers import AccountView, ContainerSettings, ContainerView
 from lab.cloud.object.objects import KEPT_HEADERS, ObjectView, Upload, check_conditions, pieces
@@ -137,6 +138,8 @@ async def post_account(request: Request) -> Response:
     account = request.path_params["account"]
     if "bulk-delete" in request.query_params:
         return await _bulk_delete(request, account)
+    if (form := await _form_post(request)) is not None:
+        return form  # no container in the path: Swift's 401 Invalid Signature
     headers = _headers(request)
     quota = headers.get("x-account-meta-quota-bytes")
     if "x-remove-account-meta-quota-bytes" in headers:
@@ -205,8 +208,20 @@ async def get_container(request: Request) -> Response:
                     not rows)
 
 
+async def _form_post(request: Request) -> Response | None:
+    """A browser form's upload (formpost.py), when the POST is multipart/form-data; else None."""
+    boundary = formpost.is_form(request.headers.get("content-type", ""))
+    if boundary is None:
+        return None
+    answer = await formpost.handle(_service(request), request.scope.get("root_path", ""), _mount_path(request),
+                                   boundary, request.stream())
+    return Response(answer.body, status_code=answer.status, headers=answer.headers)
+
+
 @swift
 async def post_container(request: Request) -> Response:
+    if (form := await _form_post(request)) is not None:
+        return form
     p = request.path_params
     _service(request).update_container(_caller(request), p["account"], p["container"],
                                        schemas.meta_change(request.headers.items(), "container"),
@@ -404,6 +419,8 @@ async def post_object(request: Request) -> Response:
     account, container, name = _object_path(request)
     if not name:
         return await post_container(request)
+    if (form := await _form_post(request)) is not None:
+        return form
     _service(request).update_object(_caller(request), account, container, name, _upload(request, post=True))
     return schemas.accepted()
 
