@@ -2,7 +2,8 @@
 
     GET  /object/info                                   capabilities (what openstacksdk and `swift` read)
     GET  /object/healthcheck                            OK (Swift's healthcheck middleware)
-    GET|HEAD|POST            /object/v1/AUTH_<project>  the account (POST ?bulk-delete: bulk delete)
+    GET|HEAD|POST            /object/v1/AUTH_<project>  the account (POST or DELETE ?bulk-delete: bulk delete;
+                                                        PUT ?extract-archive=tar: bulk upload, bulk.py)
     (a POST of multipart/form-data to a container or object path is a browser form's upload: formpost.py)
     PUT|GET|HEAD|POST|DELETE /object/v1/AUTH_<project>/<container>
     PUT|GET|HEAD|POST|DELETE|COPY /object/v1/AUTH_<project>/<container>/<object, may hold '/'>
@@ -150,6 +151,32 @@ async def post_account(request: Request) -> Response:
     return Response(status_code=204, media_type="text/html; charset=UTF-8")
 
 
+@swift
+async def put_account(request: Request) -> Response:
+    """Only a bulk extract-archive: Swift's proxy refuses account PUTs (allow_account_management is off)."""
+    if "extract-archive" in request.query_params:
+        return await _extract_archive(request, request.path_params["account"], "")
+    raise SwiftError(405)
+
+
+@swift
+async def delete_account(request: Request) -> Response:
+    """Only a bulk delete (as POST ?bulk-delete): account DELETEs are refused as account PUTs are."""
+    if "bulk-delete" in request.query_params:
+        return await _bulk_delete(request, request.path_params["account"])
+    raise SwiftError(405)
+
+
+async def _extract_archive(request: Request, account: str, base: str) -> Response:
+    headers = _headers(request)
+    result = await _service(request).extract_archive(
+        _caller(request), account, base.strip("/"), request.query_params["extract-archive"],
+        request.stream(), schemas.meta_change(request.headers.items(), "object"),
+        schemas.int_header(headers.get("x-delete-at"), "X-Delete-At"),
+        schemas.int_header(headers.get("x-delete-after"), "X-Delete-After"))
+    return _bulk_response(request, result.as_dict())
+
+
 async def _bulk_delete(request: Request, account: str) -> Response:
     body = await request.body()
     if len(body) > schemas.MAX_DELETES * (schemas.MAX_CONTAINER_NAME_LENGTH + schemas.MAX_OBJECT_NAME_LENGTH) * 3:
@@ -187,6 +214,8 @@ def _container_headers(view: ContainerView) -> dict[str, str]:
 @swift
 async def put_container(request: Request) -> Response:
     p = request.path_params
+    if "extract-archive" in request.query_params:
+        return await _extract_archive(request, p["account"], p["container"])
     headers = _headers(request)
     created = _service(request).create_container(_caller(request), p["account"], p["container"],
                                                  schemas.meta_change(request.headers.items(), "container"),
@@ -290,6 +319,8 @@ async def put_object(request: Request) -> Response:
     account, container, name = _object_path(request)
     if not name:
         return await put_container(request)
+    if "extract-archive" in request.query_params:
+        return await _extract_archive(request, account, f"{container}/{name}")
     upload = _upload(request)
     source = _copy_source(request, account, upload.copy_from)
     if request.query_params.get("multipart-manifest") == "put":
@@ -466,9 +497,13 @@ routes = [
     Route("/healthcheck", healthcheck, methods=["GET", "HEAD"]),
     Route(ACCOUNT, get_account, methods=["GET", "HEAD"]),
     Route(ACCOUNT, post_account, methods=["POST"]),
+    Route(ACCOUNT, put_account, methods=["PUT"]),
+    Route(ACCOUNT, delete_account, methods=["DELETE"]),
     # openstacksdk asks for the account with a trailing slash (Swift's path splitting ignores it).
     Route(ACCOUNT + "/", get_account, methods=["GET", "HEAD"]),
     Route(ACCOUNT + "/", post_account, methods=["POST"]),
+    Route(ACCOUNT + "/", put_account, methods=["PUT"]),
+    Route(ACCOUNT + "/", delete_account, methods=["DELETE"]),
     Route(CONTAINER, put_container, methods=["PUT"]),
     Route(CONTAINER, get_container, methods=["GET", "HEAD"]),
     Route(CONTAINER, post_container, methods=["POST"]),

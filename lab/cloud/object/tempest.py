@@ -16,7 +16,8 @@ def conf(get: AdminGet) -> dict[str, dict[str, str]]:
         "object-storage-feature-enabled": {"container_sync": "false", "object_versioning": "true",
                                            "discoverability": "true", "tempurl_digest_hashlib": "sha256",
                                            "discoverable_apis": "account_quotas,container_quotas,bulk_delete,"
-                                                                "dlo,slo,tempurl,versioned_writes,formpost"},
+                                                                "bulk_upload,dlo,slo,tempurl,versioned_writes,"
+                                                                "formpost"},
     }
 
 
@@ -24,9 +25,6 @@ _MISSING = "the lab does not implement this Swift middleware"
 
 TEMPEST = Tempest(
     "object_storage", "object-store", "swift", (r"tempest\.api\.object_storage\.",), expected_failures={
-        "tempest.api.object_storage.test_account_bulk.BulkTest.test_bulk_delete":
-            f"{_MISSING} (bulk extract-archive: the test uploads a tar with ?extract-archive=tar first; bulk "
-            "delete itself is implemented and tested in tests/cloud/test_object_api.py)",
         # The ones below are skipped (discoverable_apis does not list them); listed so the reason is written down.
         "tempest.api.object_storage.test_container_sync": f"{_MISSING} (container sync: one cluster only)",
         "tempest.api.object_storage.test_container_sync_middleware": f"{_MISSING} (container sync)",
