@@ -26,7 +26,7 @@ from starlette.routing import Route
 
 from lab.cloud.errors import CloudError
 from lab.cloud.http import cloud_of, service_of
-from lab.cloud.object import formpost, schemas, slo, tempurl
+from lab.cloud.object import formpost, schemas, slo, staticweb, tempurl
 from lab.cloud.object.access import Caller
 from lab.cloud.object.containers import AccountView, ContainerSettings, ContainerView
 from lab.cloud.object.objects import KEPT_HEADERS, ObjectView, Upload, check_conditions, pieces
@@ -226,6 +226,11 @@ async def put_container(request: Request) -> Response:
 @swift
 async def get_container(request: Request) -> Response:
     p = request.path_params
+    if _web_mode(request):
+        plan = staticweb.plan_container(_service(request), _caller(request), p["account"], p["container"],
+                                        request.url.path)
+        if plan is not None:
+            return await _web_answer(request, plan, p["account"], p["container"])
     if request.method == "HEAD":
         view = _service(request).container_info(_caller(request), p["account"], p["container"])
         return Response(status_code=204, headers=_owner_only(request, p["account"], _container_headers(view)),
@@ -401,11 +406,44 @@ def _part_head(start: int, end: int, size: int, content_type: str) -> bytes:
             "\r\n\r\n").encode()
 
 
+def _web_mode(request: Request) -> bool:
+    """Does staticweb answer? A browser's GET or HEAD (no token), or one asking with X-Web-Mode: true."""
+    if request.method not in ("GET", "HEAD") or "temp_url_sig" in request.query_params:
+        return False
+    web_mode = request.headers.get("x-web-mode")
+    if request.headers.get("x-auth-token") or request.headers.get("x-storage-token"):
+        return _truthy(web_mode)
+    return web_mode is None or _truthy(web_mode)
+
+
+async def _web_answer(request: Request, plan: staticweb.Plan, account: str, container: str) -> Response:
+    if plan.kind == "object":
+        return await _serve_object(request, account, container, plan.name, plan.status)
+    if plan.kind == "listing":
+        return Response(plan.html.encode() if request.method == "GET" else b"", status_code=200,
+                        media_type="text/html; charset=UTF-8")
+    if plan.kind == "redirect":  # a folder's URL without its slash
+        location = str(request.url.replace(path=request.url.path + "/", query=""))
+        return Response(status_code=301, headers={"Location": location}, media_type="text/html; charset=UTF-8")
+    raise SwiftError(plan.status)
+
+
 @swift
 async def get_object(request: Request) -> Response:
     account, container, name = _object_path(request)
     if not name:
         return await get_container(request)
+    if _web_mode(request):
+        plan = staticweb.plan_object(_service(request), _caller(request), account, container, name,
+                                     request.url.path)
+        if plan is not None:
+            return await _web_answer(request, plan, account, container)
+    return await _serve_object(request, account, container, name)
+
+
+async def _serve_object(request: Request, account: str, container: str, name: str,
+                        status: int = 200) -> Response:
+    """The object's GET or HEAD; `status` in place of 200 for a static site's error page."""
     service = _service(request)
     caller = _caller(request)
     view = service.get_object(caller, account, container, name,
@@ -421,8 +459,8 @@ async def get_object(request: Request) -> Response:
         return Response(status_code=304, headers={k: v for k, v in headers.items() if k != "Content-Type"})
     if condition == 412:
         raise SwiftError(412, headers={"Etag": view.etag})
-    ranges = schemas.parse_range(request.headers.get("range"), view.size)
-    status, body_size = 200, view.size
+    ranges = schemas.parse_range(request.headers.get("range"), view.size) if status == 200 else None
+    body_size = view.size
     if ranges == []:
         raise SwiftError(416, headers={"Content-Range": f"bytes */{view.size}"})
     if ranges and len(ranges) > 1:
@@ -441,7 +479,7 @@ async def get_object(request: Request) -> Response:
         headers["Content-Range"] = f"bytes {start}-{end - 1}/{view.size}"
     headers["Content-Length"] = str(end - start)
     if request.method == "HEAD":
-        return Response(status_code=200, headers=headers)
+        return Response(status_code=status, headers=headers)
     return StreamingResponse(_stream(service, pieces(view, start, end)), status_code=status, headers=headers)
 
 

@@ -17,7 +17,7 @@ def conf(get: AdminGet) -> dict[str, dict[str, str]]:
                                            "discoverability": "true", "tempurl_digest_hashlib": "sha256",
                                            "discoverable_apis": "account_quotas,container_quotas,bulk_delete,"
                                                                 "bulk_upload,dlo,slo,tempurl,versioned_writes,"
-                                                                "formpost"},
+                                                                "formpost,staticweb"},
     }
 
 
@@ -29,6 +29,5 @@ TEMPEST = Tempest(
         "tempest.api.object_storage.test_container_sync": f"{_MISSING} (container sync: one cluster only)",
         "tempest.api.object_storage.test_container_sync_middleware": f"{_MISSING} (container sync)",
         "tempest.api.object_storage.test_crossdomain": f"{_MISSING} (crossdomain.xml)",
-        "tempest.api.object_storage.test_container_staticweb": f"{_MISSING} (staticweb: index and listings pages)",
     }, conf="lab.cloud.object.tempest:conf",
 )
