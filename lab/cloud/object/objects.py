@@ -181,11 +181,11 @@ def _quota_checks(svc: ObjectService, db: Session, c: SwiftContainer, add_bytes:
         raise SwiftError(413, "Upload exceeds quota.")
 
 
-def record_size(db: Session, c: SwiftContainer, now: datetime, user_id: str | None) -> None:
+def record_size(db: Session, c: SwiftContainer, now: datetime, user_id: str | None, **attributes: Any) -> None:
     """The container's stored bytes changed: an event billing meters (as an image's upload)."""
     db.flush()
     record(db, now, project_id=c.project_id, user_id=user_id, resource_type="container", resource_id=c.id,
-           action="upload", size=container_stats(db, c.id)[1], name=c.name)
+           action="upload", size=container_stats(db, c.id)[1], name=c.name, **attributes)
 
 
 def _archive_name(obj: SwiftObject) -> str:
@@ -460,5 +460,5 @@ def _expire(cloud: Cloud, job: worker.JobSpec) -> None:
         if c is not None and obj is not None and obj.delete_at == delete_at and expired(obj, cloud.clock.now()):
             removed.append(obj.blob)
             db.delete(obj)
-            record_size(db, c, cloud.clock.now(), None)
+            record_size(db, c, cloud.clock.now(), None, expired=name)  # what the expirer removed, for the log
     svc.store.remove(removed)
