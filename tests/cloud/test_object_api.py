@@ -38,6 +38,9 @@ def test_catalog_and_info(client: TestClient, demo: Swift) -> None:
     assert {"bulk_delete", "dlo", "versioned_writes", "container_quotas", "account_quotas"} <= set(body)
     assert {"slo", "tempurl", "formpost", "staticweb", "bulk_upload"} <= set(body)
     assert "container_sync" not in body  # only what is implemented
+    policy = client.get("/object/crossdomain.xml")
+    assert policy.status_code == 200 and policy.text.endswith("</cross-domain-policy>")
+    assert '<allow-access-from domain="*" secure="false" />' in policy.text
 
 
 def test_container_and_object_lifecycle(demo: Swift, cloud: Cloud) -> None:

@@ -2,6 +2,7 @@
 
     GET  /object/info                                   capabilities (what openstacksdk and `swift` read)
     GET  /object/healthcheck                            OK (Swift's healthcheck middleware)
+    GET  /object/crossdomain.xml                        the cross-domain policy (Swift's crossdomain middleware)
     GET|HEAD|POST            /object/v1/AUTH_<project>  the account (POST or DELETE ?bulk-delete: bulk delete;
                                                         PUT ?extract-archive=tar: bulk upload, bulk.py)
     (a POST of multipart/form-data to a container or object path is a browser form's upload: formpost.py)
@@ -512,6 +513,18 @@ async def healthcheck(request: Request) -> Response:
     return Response(b"OK", media_type="text/plain")
 
 
+CROSSDOMAIN = ('<?xml version="1.0"?>\n<!DOCTYPE cross-domain-policy SYSTEM '
+               '"http://www.adobe.com/xml/dtds/cross-domain-policy.dtd" >\n<cross-domain-policy>\n'
+               '<allow-access-from domain="*" secure="false" />\n</cross-domain-policy>')
+
+
+@swift
+async def crossdomain(request: Request) -> Response:
+    """Swift's crossdomain middleware: the policy a Flash or Silverlight client reads before calling the API
+    from a web page (Swift's default: any domain)."""
+    return Response(CROSSDOMAIN.encode(), media_type="application/xml; charset=utf-8")
+
+
 @swift
 async def info(request: Request) -> Response:
     return Response(orjson.dumps(schemas.info(tempurl=True)), media_type="application/json; charset=utf-8")
@@ -533,6 +546,7 @@ OTHER_METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE", "COPY", "PATCH", "OPTIO
 routes = [
     Route("/info", info, methods=["GET", "HEAD"]),
     Route("/healthcheck", healthcheck, methods=["GET", "HEAD"]),
+    Route("/crossdomain.xml", crossdomain, methods=["GET", "HEAD"]),
     Route(ACCOUNT, get_account, methods=["GET", "HEAD"]),
     Route(ACCOUNT, post_account, methods=["POST"]),
     Route(ACCOUNT, put_account, methods=["PUT"]),
