@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 
 from lab.cloud.app import Cloud
 from lab.cloud.object.schemas import epoch
+from tests.cloud.identity_helpers import user_in_project
 from tests.cloud.object_support import Swift, account_path
 
 BOUNDARY = "----stacklab-form"
@@ -64,6 +65,21 @@ def test_form_uploads_files_without_a_token(client: TestClient, demo: Swift, clo
                                 files=(("c.txt", b"c"),), extra={"x_delete_after": "60"}))
     assert r.status_code == 303 and r.headers["location"] == "https://example.com/done?status=201&message="
     assert demo("HEAD", "/inbox/c.txt").headers["x-delete-at"] == str(expires - 600 + 60)
+
+
+def test_another_accounts_key_signs_nothing_here(client: TestClient, demo: Swift, cloud: Cloud,
+                                                 as_admin: dict[str, str]) -> None:
+    """A form signed with another project's own key (or posted to the account) stores nothing in demo's."""
+    token = user_in_project(client, as_admin, "formother", "member")[2]
+    other = Swift(client, account_path(client, token), token)
+    other("POST", headers={"X-Account-Meta-Temp-URL-Key": "theirs"})
+    expires = int(epoch(cloud.clock.now())) + 600
+    path = demo.account.removeprefix("/object") + "/inbox"
+    r = post(client, f"{demo.account}/inbox", form(path, expires, key="theirs"))
+    assert (r.status_code, r.text) == (401, "FormPost: Invalid Signature")
+    r = post(client, demo.account, form(demo.account.removeprefix("/object"), expires))
+    assert (r.status_code, r.text) == (401, "FormPost: Invalid Signature")  # no container: no key applies
+    assert demo("GET", "/inbox").status_code == 204  # still empty
 
 
 def test_form_refusals(client: TestClient, demo: Swift, cloud: Cloud) -> None:
