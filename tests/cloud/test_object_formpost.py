@@ -108,3 +108,26 @@ def test_form_refusals(client: TestClient, demo: Swift, cloud: Cloud) -> None:
     # A container that does not exist: the PUT's 404.
     r = post(client, f"{demo.account}/nowhere", form(path.replace("inbox", "nowhere"), now + 600))
     assert (r.status_code, r.text) == (404, "404 Not Found")
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 64, 100_000])
+def test_multipart_reader_across_chunk_boundaries(chunk: int) -> None:
+    """However the body arrives (a boundary split across reads, CRLFs in the data), each part is whole."""
+    import asyncio
+
+    from lab.cloud.object import mime
+
+    data = b"line\r\n--almost-the-boundary\r\n" + bytes(range(256)) * 4
+    body = form("/v1/AUTH_x/c", 1, files=(("one", data), ("two", b"")), extra={"note": "caf\u00e9"})
+
+    async def stream():  # type: ignore[no-untyped-def]
+        for i in range(0, len(body), chunk):
+            yield body[i:i + chunk]
+
+    async def read() -> list[tuple[dict[str, str], bytes]]:
+        return [(p.headers, b"".join([c async for c in p.chunks()])) async for p in mime.parts(stream(), BOUNDARY)]
+
+    parts = asyncio.run(read())
+    fields = {mime.parse_disposition(h["content-disposition"])[1]["name"]: v for h, v in parts}
+    assert fields["file0"] == data and fields["file1"] == b"" and fields["note"] == "café".encode()
+    assert fields["max_file_count"] == b"2" and len(parts) == 8
