@@ -181,11 +181,11 @@ def _quota_checks(svc: ObjectService, db: Session, c: SwiftContainer, add_bytes:
         raise SwiftError(413, "Upload exceeds quota.")
 
 
-def record_size(db: Session, c: SwiftContainer, now: datetime, user_id: str | None) -> None:
+def record_size(db: Session, c: SwiftContainer, now: datetime, user_id: str | None, **attributes: Any) -> None:
     """The container's stored bytes changed: an event billing meters (as an image's upload)."""
     db.flush()
     record(db, now, project_id=c.project_id, user_id=user_id, resource_type="container", resource_id=c.id,
-           action="upload", size=container_stats(db, c.id)[1], name=c.name)
+           action="upload", size=container_stats(db, c.id)[1], name=c.name, **attributes)
 
 
 def _archive_name(obj: SwiftObject) -> str:
@@ -213,6 +213,8 @@ async def put_object(svc: ObjectService, caller: Caller, account: str, cname: st
     source: SwiftObject | None = None
     with svc.cloud.db.read() as db:
         c = find(db, project_id, cname)
+        if c is None and caller.temp_url == (project_id, cname):
+            raise SwiftError(404)  # a signed (temp URL, form) upload is authorized before its container is read
         authorize(svc.cloud.policy, caller, "object_store:create_object", project_id, c, "write")
         if c is None:
             raise SwiftError(404)
@@ -458,5 +460,5 @@ def _expire(cloud: Cloud, job: worker.JobSpec) -> None:
         if c is not None and obj is not None and obj.delete_at == delete_at and expired(obj, cloud.clock.now()):
             removed.append(obj.blob)
             db.delete(obj)
-            record_size(db, c, cloud.clock.now(), None)
+            record_size(db, c, cloud.clock.now(), None, expired=name)  # what the expirer removed, for the log
     svc.store.remove(removed)

@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 
 from lab.cloud.db import count
 from lab.cloud.events import record
-from lab.cloud.object import containers, objects, tempurl
+from lab.cloud.object import bulk, containers, objects, tempurl
 from lab.cloud.object.access import Caller, is_owner, project_of
+from lab.cloud.object.bulk import ExtractResult
 from lab.cloud.object.containers import AccountView, ContainerSettings, ContainerView
 from lab.cloud.object.models import SwiftAccount, SwiftContainer, SwiftObject
 from lab.cloud.object.objects import BulkResult, ObjectView, Upload
@@ -87,6 +88,11 @@ class ObjectService:
 
     def bulk_delete(self, caller: Caller, account: str, paths: list[str]) -> BulkResult:
         return objects.bulk_delete(self, caller, account, paths)
+
+    async def extract_archive(self, caller: Caller, account: str, base: str, fmt: str,
+                              body: AsyncIterator[bytes], meta: MetaChange, delete_at: int | None,
+                              delete_after: int | None) -> ExtractResult:
+        return await bulk.extract(self, caller, account, base, fmt, body, meta, delete_at, delete_after)
 
     def is_swift_owner(self, caller: Caller, account: str) -> bool:
         """May the caller change the account (Swift's swift_owner: sees ACLs and temp URL keys)?"""
