@@ -353,6 +353,8 @@ class Engine:
         if row.physical_id is None or replace:
             old = {"physical_id": row.physical_id, "type": row.type,
                    "data": {k: v for k, v in (row.data or {}).items() if k != "_replaced"}} if replace else None
+            if replace and row.type in TYPES:
+                TYPES[row.type].prepare_for_replace(self.api, as_res(row, stack), row.properties or {})
             self.save(row, "CREATE", "IN_PROGRESS", type=kind.name, properties=props, requires=requires,
                       generation=gen)
             res = as_res(row, stack, self.now())

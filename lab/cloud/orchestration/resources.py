@@ -10,6 +10,7 @@ whether a delete finished. OS::Heat::ResourceGroup is a nested stack, run by the
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import re
 import secrets
@@ -75,6 +76,10 @@ class Kind:
 
     def gone(self, api: InternalAPI, res: Res) -> bool:
         return True
+
+    def prepare_for_replace(self, api: InternalAPI, res: Res, props: dict[str, Any]) -> None:
+        """Before a replacement is made: free what the old one holds that the new one needs (`props` are the
+        old one's properties)."""
 
     def show(self, api: InternalAPI, res: Res) -> Any:
         return {}
@@ -357,6 +362,15 @@ class Server(Kind):
 
     def delete(self, api: InternalAPI, res: Res) -> None:
         api.delete(f"{NOVA}/servers/{res.physical_id}")
+
+    def prepare_for_replace(self, api: InternalAPI, res: Res, props: dict[str, Any]) -> None:
+        """Heat's Server.prepare_for_replace: the ports the template gave (`networks: [{port: ...}]`) are
+        detached from the old server, so its replacement can take them (a port is bound to one server)."""
+        for net in props.get("networks") or []:
+            if isinstance(net, dict) and net.get("port"):
+                # Not attached any more, or the server cannot detach now: then the create says why.
+                with contextlib.suppress(ApiError):
+                    api.delete(f"{NOVA}/servers/{res.physical_id}/os-interface/{net['port']}")
 
     def gone(self, api: InternalAPI, res: Res) -> bool:
         try:
