@@ -104,7 +104,7 @@ def owner(stack: Stack) -> RequestContext:
 def as_res(row: StackResource, stack: Stack, now: datetime | None = None) -> Res:
     return Res(name=row.name, physical_id=row.physical_id, data=dict(row.data or {}),
                physical_name=str((row.data or {}).get("physical_name") or physical_name(stack.name, row.name)),
-               project_id=stack.project_id, now=now)
+               project_id=stack.project_id, now=now, stack_path=f"{stack.name}/{stack.id}")
 
 
 def adopt_rows(db: Session, cloud: Cloud, stack: Stack, resources: dict[str, Any]) -> None:

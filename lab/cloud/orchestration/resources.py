@@ -54,6 +54,7 @@ class Res:
     physical_name: str  # Heat's <stack>-<resource>-<random> name for things with a name
     project_id: str
     now: datetime | None = None  # the lab's clock, for the types that wait (TestResource, WaitCondition)
+    stack_path: str = ""  # <stack name>/<stack id>, Heat's deploy_stack_id
 
 
 class Kind:
@@ -983,9 +984,14 @@ class TestResource(Kind):
         return res.data.get("value") if name in ("output", "show") else None
 
 
-SIGNALLED = {WaitConditionHandle.name}  # the types that take signals (the others answer Heat's 400)
+# The software config types call Heat's own API (as Heat's call its engine); their module needs Kind first.
+from lab.cloud.orchestration.software_types import SOFTWARE_TYPES, SoftwareDeploymentKind  # noqa: E402
+
+# The types that take signals (the others answer Heat's 400).
+SIGNALLED = {WaitConditionHandle.name, SoftwareDeploymentKind.name}
 
 TYPES: dict[str, Kind] = {kind.name: kind for kind in (
+    *SOFTWARE_TYPES,
     RandomString(), Value(), ResourceGroup(), WaitConditionHandle(), WaitCondition(), TestResource(),
     KeyPair(), Server(), Net(), Subnet(), Port(), Router(),
     RouterInterface(), FloatingIP(), FloatingIPAssociation(), SecurityGroup(), SecurityGroupRule(), Volume(),
