@@ -8,7 +8,7 @@ student's CLI reaches (parsing, policy, quotas, billing, the project in the URL)
 its owner could do by hand and nothing more. This plays the part of Heat's trusts: the creator's roles on the
 project, delegated to the engine for the stack's lifetime.
 
-No microversion header is sent, so Nova answers at its base 2.1, Cinder at 3.0 and so on: what Heat's own
+No microversion header is sent, so Nova answers at its base microversion 2.1: what Heat's own
 clients do (heat/engine/clients/os/nova.py creates its novaclient at NOVA_API_VERSION "2.1" and asks for a
 higher microversion only for a property that needs one, such as a server's `tags` at 2.26).
 """
