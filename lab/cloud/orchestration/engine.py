@@ -426,6 +426,10 @@ class Engine:
             done = self.wait_ready(stack, row)
         else:
             done = TYPES[row.type].ready(self.api, res)
+            if res.physical_id != row.physical_id or res.data != (row.data or {}):
+                # What a type learnt while waiting (an Octavia child's create taken at last: its id).
+                self.save(row, row.action, row.status, row.status_reason, event=False, physical_id=res.physical_id,
+                          data=res.data)
         if not done:
             return False
         old = (row.data or {}).get("_replaced")

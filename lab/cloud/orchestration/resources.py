@@ -291,6 +291,37 @@ class KeyPair(Kind):
         return api.get(f"{NOVA}/os-keypairs/{res.physical_id}")["keypair"] if name == "show" else None
 
 
+class ServerGroup(Kind):
+    name = "OS::Nova::ServerGroup"
+    description = "A resource for managing a Nova server group."
+    props = {"name": Prop("string"), "policies": Prop("list", default=["anti-affinity"])}
+    attributes = {"show": "Detailed information about resource."}
+    POLICIES = ("anti-affinity", "affinity", "soft-anti-affinity", "soft-affinity")
+
+    def validate(self, resource: str, props: dict[str, Any]) -> dict[str, Any]:
+        out = super().validate(resource, props)
+        policies = out.get("policies")
+        for policy in policies if isinstance(policies, list) else []:
+            if isinstance(policy, str) and policy not in self.POLICIES:
+                raise ValidationFailed(f'Property error: resources.{resource}.properties.policies: "{policy}" is '
+                                       f"not an allowed value {list(self.POLICIES)}")
+        return out
+
+    def create(self, api: InternalAPI, res: Res, props: dict[str, Any]) -> str:
+        policies = [str(p) for p in props["policies"]]
+        # The soft policies came with compute 2.15; Heat asks for that microversion only for them.
+        headers = {"X-OpenStack-Nova-API-Version": "2.15"} if any(p.startswith("soft-") for p in policies) else {}
+        made = api.call("POST", f"{NOVA}/os-server-groups", {"server_group": {
+            "name": props.get("name") or res.physical_name, "policies": policies}}, headers=headers)
+        return str(made["server_group"]["id"])
+
+    def delete(self, api: InternalAPI, res: Res) -> None:
+        api.delete(f"{NOVA}/os-server-groups/{res.physical_id}")
+
+    def show(self, api: InternalAPI, res: Res) -> Any:
+        return api.get(f"{NOVA}/os-server-groups/{res.physical_id}")["server_group"]
+
+
 class Server(Kind):
     name = "OS::Nova::Server"
     description = "A resource for managing Nova instances."
@@ -299,6 +330,7 @@ class Server(Kind):
              "security_groups": Prop("list", default=[]), "user_data": Prop("string", default=""),
              "user_data_format": Prop("string", default="HEAT_CFNTOOLS"), "metadata": Prop("map", update=True),
              "block_device_mapping_v2": Prop("list"), "availability_zone": Prop("string"),
+             "scheduler_hints": Prop("map"),
              "config_drive": Prop("boolean"), "admin_pass": Prop("string"),
              "software_config_transport": Prop("string"), "user_data_update_policy": Prop("string")}
     attributes = {"name": "Name of the server.", "first_address": "The first IP address of the server.",
@@ -344,7 +376,11 @@ class Server(Kind):
         bdm = props.get("block_device_mapping_v2")
         if bdm:
             server["block_device_mapping_v2"] = [_bdm(api, item) for item in bdm]
-        return str(api.post(f"{NOVA}/servers", {"server": server})["server"]["id"])
+        body: dict[str, Any] = {"server": server}
+        if props.get("scheduler_hints"):  # e.g. {group: <an OS::Nova::ServerGroup>}
+            body["os:scheduler_hints"] = {k: v if isinstance(v, list) else str(v)
+                                          for k, v in props["scheduler_hints"].items()}
+        return str(api.post(f"{NOVA}/servers", body)["server"]["id"])
 
     def ready(self, api: InternalAPI, res: Res) -> bool:
         server = api.get(f"{NOVA}/servers/{res.physical_id}")["server"]
@@ -984,16 +1020,18 @@ class TestResource(Kind):
         return res.data.get("value") if name in ("output", "show") else None
 
 
-# The software config types call Heat's own API (as Heat's call its engine); their module needs Kind first.
+# The software config types call Heat's own API (as Heat's call its engine), the Octavia ones Octavia's; their
+# modules need Kind first.
+from lab.cloud.orchestration.octavia_types import OCTAVIA_TYPES  # noqa: E402
 from lab.cloud.orchestration.software_types import SOFTWARE_TYPES, SoftwareDeploymentKind  # noqa: E402
 
 # The types that take signals (the others answer Heat's 400).
 SIGNALLED = {WaitConditionHandle.name, SoftwareDeploymentKind.name}
 
 TYPES: dict[str, Kind] = {kind.name: kind for kind in (
-    *SOFTWARE_TYPES,
+    *SOFTWARE_TYPES, *OCTAVIA_TYPES,
     RandomString(), Value(), ResourceGroup(), WaitConditionHandle(), WaitCondition(), TestResource(),
-    KeyPair(), Server(), Net(), Subnet(), Port(), Router(),
+    KeyPair(), ServerGroup(), Server(), Net(), Subnet(), Port(), Router(),
     RouterInterface(), FloatingIP(), FloatingIPAssociation(), SecurityGroup(), SecurityGroupRule(), Volume(),
     VolumeAttachment())}
 

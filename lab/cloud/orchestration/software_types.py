@@ -182,4 +182,4 @@ class SoftwareDeploymentKind(Kind):
         return (deployment.get("output_values") or {}).get(name)
 
 
-SOFTWARE_TYPES = (SoftwareConfigKind(), CloudConfigKind(), SoftwareDeploymentKind())
+SOFTWARE_TYPES: tuple[Kind, ...] = (SoftwareConfigKind(), CloudConfigKind(), SoftwareDeploymentKind())
