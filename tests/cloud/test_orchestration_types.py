@@ -9,6 +9,7 @@ from typing import Any
 from starlette.testclient import TestClient
 
 from lab.cloud.app import Cloud
+from lab.cloud.orchestration.resources import served_types
 from tests.cloud.test_orchestration_actions import make, settle, status
 from tests.cloud.test_orchestration_api import base
 
@@ -88,3 +89,45 @@ def test_a_load_balancer_from_octavia_resources(client: TestClient, cloud: Cloud
     settle(cloud, 12)
     assert status(client, url, as_demo).startswith("DELETE_COMPLETE"), status(client, url, as_demo)
     assert client.get(f"{lbaas}/loadbalancers", headers=as_demo).json()["loadbalancers"] == []
+
+
+CONTAINER: dict[str, Any] = {
+    "heat_template_version": "2018-08-31",
+    "parameters": {"purge": {"type": "boolean", "default": True}},
+    "resources": {"files": {"type": "OS::Swift::Container", "properties": {
+        "name": "stack-files", "X-Container-Meta": {"Owner": "heat"}, "PurgeOnDelete": {"get_param": "purge"}}}},
+    "outputs": {"url": {"value": {"get_attr": ["files", "WebsiteURL"]}},
+                "count": {"value": {"get_attr": ["files", "ObjectCount"]}}},
+}
+
+
+def test_a_swift_container_emptied_only_with_purge_on_delete(client: TestClient, cloud: Cloud,
+                                                             as_demo: dict[str, str]) -> None:
+    project = base(client, as_demo).rsplit("/", 1)[1]
+    container = f"/object/v1/AUTH_{project}/stack-files"
+    for purge in (False, True):
+        url = make(client, cloud, as_demo, f"files{int(purge)}", CONTAINER, parameters={"purge": purge})
+        assert status(client, url, as_demo).startswith("CREATE_COMPLETE"), status(client, url, as_demo)
+        head = client.head(container, headers=as_demo)
+        assert head.status_code == 204 and head.headers["x-container-meta-owner"] == "heat"
+        assert client.put(f"{container}/index.html", headers=as_demo, content=b"<h1>hi</h1>").status_code == 201
+        assert outputs(client, url, as_demo)["url"].endswith(container)
+        client.delete(url, headers=as_demo)
+        settle(cloud, 2)
+        if not purge:  # Heat's refusal: the object stays, and so does the container
+            assert "Deleting non-empty container (stack-files)" in status(client, url, as_demo)
+            assert client.delete(f"{container}/index.html", headers=as_demo).status_code == 204
+            client.delete(url, headers=as_demo)
+            settle(cloud, 2)
+        assert status(client, url, as_demo).startswith("DELETE_COMPLETE"), status(client, url, as_demo)
+        assert client.head(container, headers=as_demo).status_code == 404
+
+
+def test_the_types_follow_the_services_present(client: TestClient, cloud: Cloud, as_demo: dict[str, str]) -> None:
+    """Swift's and Octavia's types are listed when their services are in the cloud, and only then."""
+    listed = client.get(f"{base(client, as_demo)}/resource_types", headers=as_demo).json()["resource_types"]
+    assert {"OS::Swift::Container", "OS::Octavia::LoadBalancer", "OS::Heat::SoftwareDeployment"} <= set(listed)
+    without = {name: service for name, service in cloud.services.items() if name not in ("object", "loadbalancer")}
+    served = served_types(without)
+    assert "OS::Swift::Container" not in served and "OS::Octavia::Pool" not in served
+    assert "OS::Nova::Server" in served

@@ -28,7 +28,7 @@ class OctaviaKind(Kind):
 
     collection = ""
     key = ""
-    parent = ""  # the URL part before the collection (a member's pool), from the properties
+    needs = "loadbalancer"
 
     def body(self, api: InternalAPI, res: Res, props: dict[str, Any]) -> dict[str, Any]:
         raise NotImplementedError

@@ -60,6 +60,7 @@ class Res:
 class Kind:
     name = ""
     description = ""
+    needs = ""  # the service (plugin name) the type is served with, e.g. "object"; "" for always
     props: dict[str, Prop] = {}
     attributes: dict[str, str] = {}
 
@@ -866,6 +867,70 @@ class VolumeAttachment(Kind):
             a.get("server_id") == res.data.get("server") for a in volume.get("attachments") or [])
 
 
+class SwiftContainer(Kind):
+    """A container of the stack owner's account (Heat's OS::Swift::Container): its ACLs and metadata as
+    headers; a non-empty one is emptied first only with PurgeOnDelete."""
+
+    name = "OS::Swift::Container"
+    description = "A resource for managing Swift containers."
+    needs = "object"
+    props = {"name": Prop("string"), "X-Container-Read": Prop("string"), "X-Container-Write": Prop("string"),
+             "X-Container-Meta": Prop("map", default={}), "X-Account-Meta": Prop("map", default={}),
+             "PurgeOnDelete": Prop("boolean", default=False)}
+    attributes = {"DomainName": "The host from the container URL.", "WebsiteURL": "The URL of the container.",
+                  "RootURL": "The parent URL of the container.", "ObjectCount": "The number of objects stored.",
+                  "BytesUsed": "The number of bytes stored.", "HeadContainer": "A map of the container's objects."}
+
+    def _url(self, res: Res, name: str | None = None) -> str:
+        return f"/object/v1/AUTH_{res.project_id}/{name or res.physical_id}"
+
+    def create(self, api: InternalAPI, res: Res, props: dict[str, Any]) -> str:
+        name = props.get("name") or res.physical_name
+        headers = {key: str(props[key]) for key in ("X-Container-Read", "X-Container-Write") if props.get(key)}
+        headers.update({f"X-Container-Meta-{k}": str(v) for k, v in (props.get("X-Container-Meta") or {}).items()})
+        api.call("PUT", self._url(res, name), headers=headers)
+        if props.get("X-Account-Meta"):
+            api.call("POST", f"/object/v1/AUTH_{res.project_id}", headers={
+                f"X-Account-Meta-{k}": str(v) for k, v in props["X-Account-Meta"].items()})
+        res.data["purge"] = bool(props.get("PurgeOnDelete"))
+        return str(name)
+
+    def _objects(self, api: InternalAPI, res: Res) -> list[dict[str, Any]]:
+        return list(api.get(self._url(res), format="json") or [])
+
+    def delete(self, api: InternalAPI, res: Res) -> None:
+        try:
+            if res.data.get("purge"):
+                for found in self._objects(api, res):
+                    api.delete(f"{self._url(res)}/{found['name']}")
+            api.delete(self._url(res))
+        except ApiError as exc:
+            if exc.status == 409:
+                raise ResourceFailed("ResourceActionNotSupported", f"Deleting non-empty container "
+                                     f"({res.physical_id}) when PurgeOnDelete is not set") from None
+            raise
+
+    def show(self, api: InternalAPI, res: Res) -> Any:
+        return {"objects": self._objects(api, res)}
+
+    def attribute(self, api: InternalAPI, res: Res, name: str) -> Any:
+        url = f"{api.cloud.settings.endpoint}{self._url(res)}"
+        if name == "WebsiteURL":
+            return url
+        if name == "RootURL":
+            return url.rsplit("/", 1)[0] + "/"
+        if name == "DomainName":
+            return url.split("/")[2].split(":")[0]
+        objects = self._objects(api, res)
+        if name == "ObjectCount":
+            return len(objects)
+        if name == "BytesUsed":
+            return sum(int(o.get("bytes") or 0) for o in objects)
+        if name in ("HeadContainer", "show"):
+            return {"objects": objects}
+        return None
+
+
 class ResourceGroup(Kind):
     """Made by the engine as a nested stack (see engine.py); here only its schema."""
 
@@ -1031,7 +1096,13 @@ SIGNALLED = {WaitConditionHandle.name, SoftwareDeploymentKind.name}
 TYPES: dict[str, Kind] = {kind.name: kind for kind in (
     *SOFTWARE_TYPES, *OCTAVIA_TYPES,
     RandomString(), Value(), ResourceGroup(), WaitConditionHandle(), WaitCondition(), TestResource(),
-    KeyPair(), ServerGroup(), Server(), Net(), Subnet(), Port(), Router(),
+    SwiftContainer(), KeyPair(), ServerGroup(), Server(), Net(), Subnet(), Port(), Router(),
     RouterInterface(), FloatingIP(), FloatingIPAssociation(), SecurityGroup(), SecurityGroupRule(), Volume(),
     VolumeAttachment())}
 
+
+
+def served_types(services: dict[str, Any]) -> dict[str, Kind]:
+    """The types of this cloud: those whose service is present (Swift's, Octavia's), as Heat lists only the
+    types whose client is available."""
+    return {name: kind for name, kind in TYPES.items() if not kind.needs or kind.needs in services}

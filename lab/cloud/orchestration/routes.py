@@ -34,7 +34,7 @@ from lab.cloud.http import (
 from lab.cloud.orchestration import schemas
 from lab.cloud.orchestration import template as hot
 from lab.cloud.orchestration.models import Stack
-from lab.cloud.orchestration.resources import TYPES
+from lab.cloud.orchestration.resources import served_types
 from lab.cloud.orchestration.service import OrchestrationService
 from lab.cloud.orchestration.software import SoftwareService, config_body, deployment_body
 
@@ -349,12 +349,13 @@ async def validate_template(request: Request) -> Response:
 async def list_resource_types(request: Request) -> Response:
     ctx = _ctx(request)
     cloud_of(request).policy.enforce(ctx, "stacks:list_resource_types")
-    names = sorted(TYPES)
+    types = served_types(cloud_of(request).services)
+    names = sorted(types)
     wanted = query_value(request, "name")
     if wanted:
         names = [n for n in names if wanted in n]
     if query_bool(request, "with_description", False):
-        return respond({"resource_types": [{"resource_type": n, "description": TYPES[n].description}
+        return respond({"resource_types": [{"resource_type": n, "description": types[n].description}
                                            for n in names]})
     return respond({"resource_types": names})
 
@@ -363,7 +364,7 @@ async def show_resource_type(request: Request) -> Response:
     ctx = _ctx(request)
     cloud_of(request).policy.enforce(ctx, "stacks:resource_schema")
     name = request.path_params["type_name"]
-    if name not in TYPES:
+    if name not in served_types(cloud_of(request).services):
         raise NotFound(f"The Resource Type ({name}) could not be found.")
     return respond(schemas.resource_schema(name))
 
@@ -373,7 +374,7 @@ async def resource_type_template(request: Request) -> Response:
     ctx = _ctx(request)
     cloud_of(request).policy.enforce(ctx, "stacks:generate_template")
     name = request.path_params["type_name"]
-    if name not in TYPES:
+    if name not in served_types(cloud_of(request).services):
         raise NotFound(f"The Resource Type ({name}) could not be found.")
     kind = query_value(request, "template_type") or "cfn"
     if kind not in ("hot", "cfn"):

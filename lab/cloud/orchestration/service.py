@@ -32,7 +32,7 @@ from lab.cloud.orchestration.models import (
     StackResource,
 )
 from lab.cloud.orchestration.quotas import stacks_in_use
-from lab.cloud.orchestration.resources import SIGNALLED, TYPES, Res, WaitConditionHandle
+from lab.cloud.orchestration.resources import SIGNALLED, TYPES, Res, WaitConditionHandle, served_types
 from lab.cloud.orchestration.software import SoftwareService
 from lab.cloud.orchestration.software_types import SoftwareDeploymentKind
 from lab.cloud.plugin import Purge
@@ -171,7 +171,7 @@ class OrchestrationService:
                       environment=req.environment, files=req.files, parameters=values)
         plan = engine.plan_of(probe)
         for name, definition in plan.definitions.items():
-            if definition["type"] not in TYPES:
+            if definition["type"] not in served_types(self.cloud.services):
                 raise hot.ValidationFailed(f"The Resource Type ({definition['type']}) could not be found.")
             TYPES[definition["type"]].validate(name, definition.get("properties") or {})
             for snippet in (definition.get("properties") or {}, plan.outputs):
