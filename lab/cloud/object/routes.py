@@ -48,8 +48,10 @@ def _caller(request: Request) -> Caller:
                                                  _mount_path(request), request.query_params,
                                                  request.headers.get("referer"))
     token = request.headers.get("x-auth-token") or request.headers.get("x-storage-token")
-    ctx = None
-    if token:
+    # A caller resolved already: the orchestration engine's in-process call as a stack's owner (see
+    # lab/cloud/orchestration/internal.py; only the server sets this scope key, never a header).
+    ctx = request.scope.get("stacklab.context")
+    if ctx is None and token:
         ctx = cloud_of(request).identity.context_for_token(token, request_id=request.scope.get("request_id", ""))
     return Caller(ctx, request.headers.get("referer"))
 
