@@ -19,16 +19,16 @@ this module imports nothing from the cloud.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import yaml
+
+from lab.camp.modules import load_module
 
 DRILL_ID = re.compile(r"^[a-z][a-z0-9-]{2,47}$")
 REPAIR_AS = ("student", "admin")
@@ -118,7 +118,8 @@ class Drill:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def _module(self) -> ModuleType:
-        return _load_module(self.path / "drill.py", f"stacklab_drills.{self.id.replace('-', '_')}")
+        return load_module(self.path / "drill.py", f"stacklab_drills.{self.id.replace('-', '_')}", DrillError,
+                           ("inject", "check", "undo"))
 
     def inject(self, env: DrillEnv) -> dict[str, Any]:
         return dict(self._module().inject(env) or {})
@@ -133,25 +134,6 @@ class Drill:
     def repair_commands(self, state: dict[str, Any]) -> list[str]:
         """The documented repair with the state's names filled in (what the tests run, as the student)."""
         return [command.format(**state) for command in self.repair]
-
-
-@cache
-def _load_module_cached(path: Path, mtime: float, name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise DrillError(f"cannot load {path}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    for fn in ("inject", "check", "undo"):
-        if not callable(getattr(module, fn, None)):
-            raise DrillError(f"{path} defines no {fn}()")
-    return module
-
-
-def _load_module(path: Path, name: str) -> ModuleType:
-    if not path.exists():
-        raise DrillError(f"{path} is missing")
-    return _load_module_cached(path, path.stat().st_mtime, name)
 
 
 def load_drill(path: Path) -> Drill:

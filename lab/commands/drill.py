@@ -91,35 +91,42 @@ def drill_show(drill_id: str, solution: bool) -> None:
             click.echo(f"  openstack {command}")
 
 
+def _student_targets(everyone_help: str) -> Any:
+    """The options naming whom an instructor's command is for: --student (repeatable) or --all, as the admin."""
+    def decorate(fn: Any) -> Any:
+        fn = lab_target_options(admin_cloud_option(fn))
+        fn = click.option("--all", "everyone", is_flag=True, default=False, help=everyone_help)(fn)
+        return click.option("--student", "students", multiple=True,
+                            help="A student (e.g. student07); repeatable.")(fn)
+    return decorate
+
+
+def _instructor(ctx: click.Context, action: str, drill_id: str, students: tuple[str, ...], everyone: bool,
+                cloud_name: str | None, **extra: Any) -> list[dict[str, Any]]:
+    """POST /drills/ID/<action> for the students, as the lab's admin: the drill runs it answers."""
+    body = {action: {**_targets(students, everyone), **extra}}
+    return list(_call(_client(ctx, cloud_name), "POST", f"/drills/{drill_id}/{action}", body)["drill_runs"])
+
+
 @drill.command("start")
 @click.argument("drill_id")
-@click.option("--student", "students", multiple=True, help="A student (e.g. student07); repeatable.")
-@click.option("--all", "everyone", is_flag=True, default=False, help="Every student of every class.")
-@admin_cloud_option
-@lab_target_options
+@_student_targets("Every student of every class.")
 @click.pass_context
 def drill_start(ctx: click.Context, drill_id: str, students: tuple[str, ...], everyone: bool,
                 cloud_name: str | None) -> None:
     """Inject a drill's fault into the students' projects (as the lab's admin)."""
-    client = _client(ctx, cloud_name)
-    runs = _call(client, "POST", f"/drills/{drill_id}/start", {"start": _targets(students, everyone)})["drill_runs"]
-    for run in runs:
+    for run in _instructor(ctx, "start", drill_id, students, everyone, cloud_name):
         click.echo(f"started {run['drill_id']} for {run['project_name']} (run {run['id']})")
 
 
 @drill.command("undo")
 @click.argument("drill_id")
-@click.option("--student", "students", multiple=True, help="A student (e.g. student07); repeatable.")
-@click.option("--all", "everyone", is_flag=True, default=False, help="Every student it runs for.")
-@admin_cloud_option
-@lab_target_options
+@_student_targets("Every student it runs for.")
 @click.pass_context
 def drill_undo(ctx: click.Context, drill_id: str, students: tuple[str, ...], everyone: bool,
                cloud_name: str | None) -> None:
     """Remove what the drill made in the students' projects, and stop checking it."""
-    client = _client(ctx, cloud_name)
-    runs = _call(client, "POST", f"/drills/{drill_id}/undo", {"undo": _targets(students, everyone)})["drill_runs"]
-    for run in runs:
+    for run in _instructor(ctx, "undo", drill_id, students, everyone, cloud_name):
         click.echo(f"undid {run['drill_id']} for {run['project_name']}")
 
 

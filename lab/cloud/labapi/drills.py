@@ -18,6 +18,7 @@ from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest, Conflict, Forbidden, NotFound
 from lab.cloud.labapi.grading import connect_as
 from lab.cloud.labapi.models import DrillRun, LabStudent
+from lab.cloud.labapi.targets import chosen_students, visible_rows
 
 if TYPE_CHECKING:
     from lab.cloud.app import Cloud
@@ -44,25 +45,6 @@ class Drills:
         except DrillError as exc:
             raise NotFound(str(exc)) from None
 
-    def _students(self, body: dict[str, Any]) -> list[LabStudent]:
-        """The students a start/undo names: {"students": [names]} or {"all": true}."""
-        with self.cloud.db.read() as db:
-            if body.get("all") is True:
-                found = list(db.scalars(select(LabStudent).order_by(LabStudent.name)))
-                if not found:
-                    raise NotFound("There are no students: make a class first (`stacklab class create`).")
-                return found
-            names = body.get("students")
-            if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
-                raise BadRequest("Invalid input: give 'students' (a list of student names) or 'all': true.")
-            found = []
-            for name in dict.fromkeys(names):
-                student = db.get(LabStudent, name)
-                if student is None:
-                    raise NotFound(f"Could not find student: {name}.")
-                found.append(student)
-            return found
-
     def _admin_env(self, ctx: RequestContext, token: str, student: LabStudent) -> DrillEnv:
         assert ctx.project_id is not None
         return DrillEnv(connect_as(self.cloud, token, ctx.project_id), student.project_id, student.name)
@@ -79,7 +61,7 @@ class Drills:
         if ctx.project_id is None:
             raise Forbidden("Start a drill with a project-scoped token.")
         drill = self._drill(drill_id)
-        students = self._students(body)
+        students = chosen_students(self.cloud, body)
         runs = []
         for student in students:
             with self.cloud.db.read() as db:
@@ -110,7 +92,7 @@ class Drills:
             raise Forbidden("Undo a drill with a project-scoped token.")
         drill = self._drill(drill_id)
         done = []
-        for student in self._students(body):
+        for student in chosen_students(self.cloud, body):
             with self.cloud.db.read() as db:
                 run = self._active(db, drill.id, student.project_id)
             if run is None:
@@ -134,11 +116,7 @@ class Drills:
     def list_runs(self, ctx: RequestContext) -> list[DrillRun]:
         """Every run (admin), else the caller's own project's."""
         self.cloud.policy.enforce(ctx, "lab:list_drills")
-        with self.cloud.db.read() as db:
-            query = select(DrillRun).order_by(DrillRun.project_name, DrillRun.id)
-            if not ctx.is_admin:
-                query = query.where(DrillRun.project_id == ctx.project_id)
-            return list(db.scalars(query))
+        return visible_rows(self.cloud, ctx, DrillRun)
 
     # ------------------------------------------------------------------ the student's
     def _run_for(self, ctx: RequestContext, drill: Drill, student_name: Any) -> tuple[DrillRun, str]:

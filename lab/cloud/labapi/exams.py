@@ -21,7 +21,8 @@ from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest, Conflict, Forbidden, NotFound
 from lab.cloud.labapi.camp import Camp
 from lab.cloud.labapi.grading import connect_as
-from lab.cloud.labapi.models import ExamSession, LabStudent
+from lab.cloud.labapi.models import ExamSession
+from lab.cloud.labapi.targets import chosen_students, visible_rows
 
 if TYPE_CHECKING:
     from lab.cloud.app import Cloud
@@ -87,22 +88,7 @@ class Exams:
     def _targets(self, ctx: RequestContext, body: dict[str, Any]) -> list[tuple[str, str]]:
         if body.get("all") is True or body.get("students"):
             self.cloud.policy.enforce(ctx, "lab:admin")
-            with self.cloud.db.read() as db:
-                if body.get("all") is True:
-                    students = list(db.scalars(select(LabStudent).order_by(LabStudent.name)))
-                else:
-                    names = body["students"]
-                    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-                        raise BadRequest("Invalid input: 'students' is a list of student names.")
-                    students = []
-                    for name in dict.fromkeys(names):
-                        student = db.get(LabStudent, name)
-                        if student is None:
-                            raise NotFound(f"Could not find student: {name}.")
-                        students.append(student)
-            if not students:
-                raise NotFound("There are no students: make a class first (`stacklab class create`).")
-            return [(s.project_id, s.name) for s in students]
+            return [(s.project_id, s.name) for s in chosen_students(self.cloud, body)]
         if ctx.project_id is None:
             raise Forbidden("An exam is taken in a project: use a project-scoped token.")
         return [(ctx.project_id, ctx.project_name or ctx.project_id)]
@@ -110,11 +96,7 @@ class Exams:
     def list(self, ctx: RequestContext) -> list[ExamSession]:
         """Every exam (admin), else the caller's project's."""
         self.cloud.policy.enforce(ctx, "lab:exam")
-        with self.cloud.db.read() as db:
-            query = select(ExamSession).order_by(ExamSession.project_name, ExamSession.id)
-            if not ctx.is_admin:
-                query = query.where(ExamSession.project_id == ctx.project_id)
-            return list(db.scalars(query))
+        return visible_rows(self.cloud, ctx, ExamSession)
 
     def submit(self, ctx: RequestContext, token: str) -> ExamSession:
         """Grade the caller's running exam: every task's check, as the caller. Blocking (a worker thread)."""
