@@ -47,7 +47,16 @@ class Drills:
 
     def _admin_env(self, ctx: RequestContext, token: str, student: LabStudent) -> DrillEnv:
         assert ctx.project_id is not None
-        return DrillEnv(connect_as(self.cloud, token, ctx.project_id), student.project_id, student.name)
+        return self._env(connect_as(self.cloud, token, ctx.project_id), student)
+
+    def _env(self, conn: Any, student: LabStudent) -> DrillEnv:
+        """The drill's view: `conn` (the admin's for inject and undo, the caller's for a check), and the student
+        themselves, through a token the cloud issues in their name when a drill sets something up as them."""
+        def as_student() -> Any:
+            token = self.cloud.identity.issue_token_for(student.user_id, student.project_id)
+            return connect_as(self.cloud, token, student.project_id)
+
+        return DrillEnv(conn, student.project_id, student.name, as_student)
 
     def _active(self, db: Any, drill_id: str, project_id: str) -> DrillRun | None:
         return db.scalar(select(DrillRun).where(DrillRun.drill_id == drill_id, DrillRun.project_id == project_id,
@@ -75,7 +84,7 @@ class Drills:
                 raise Conflict(f"Drill {drill.id} could not be injected for {student.name}: "
                                f"{type(exc).__name__}: {exc}") from None
             finally:
-                env.conn.close()
+                env.close()
             now = self.cloud.clock.now()
             with self.cloud.db.write() as db:
                 run = DrillRun(drill_id=drill.id, project_id=student.project_id, project_name=student.name,
@@ -106,7 +115,7 @@ class Drills:
                 raise Conflict(f"Drill {drill.id} could not be undone for {student.name}: "
                                f"{type(exc).__name__}: {exc}") from None
             finally:
-                env.conn.close()
+                env.close()
             with self.cloud.db.write() as db:
                 row = _get(db, run.id)
                 row.undone_at = self.cloud.clock.now()
@@ -165,7 +174,7 @@ class Drills:
         except Exception as exc:  # what the cloud answered the check, as the caller would see it
             problem = f"{type(exc).__name__}: {exc}"
         finally:
-            env.conn.close()
+            env.close()
         with self.cloud.db.write() as db:
             row = _get(db, run.id)
             row.checks += 1
