@@ -178,3 +178,15 @@ class ExamSession(Base):
     @property
     def status(self) -> str:
         return "graded" if self.submitted_at is not None else "running"
+
+
+class ExamTaker(Base):
+    """Whose exam a session is (the student's user), so the cloud can grade it as them at time-up, when nobody
+    is signed in. A table of its own, so older labs gain it; a session without one is graded as the class
+    student of its project."""
+
+    __tablename__ = "lab_exam_takers"
+
+    session_id: Mapped[int] = mapped_column(ForeignKey("lab_exam_sessions.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64))

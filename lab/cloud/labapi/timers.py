@@ -56,4 +56,5 @@ def due(cloud: Cloud) -> None:
     """The lab API's periodic task: the scheduled drills that are due, and the exams whose time is up."""
     labapi: LabService = cloud.services["labapi"]
     labapi.drills.start_due()
+    labapi.exams.grade_expired()
 
