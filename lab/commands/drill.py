@@ -76,7 +76,7 @@ def drill_list() -> None:
     """The drills: id, the service it breaks, who repairs it, and its title."""
     for d in _drills():
         who = "  [admin repairs]" if d.repair_as == "admin" else ""
-        click.echo(f"{d.id:<24} {d.service:<9} {d.title}{who}")
+        click.echo(f"{d.id:<24} {d.service:<13} {d.title}{who}")
 
 
 @drill.command("show")
