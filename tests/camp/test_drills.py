@@ -73,6 +73,7 @@ def leftovers(admin: Any, project_id: str) -> list[str]:
     found += [s.name for s in admin.compute.servers(all_projects=True, project_id=project_id)]
     found += [v.name for v in admin.block_storage.volumes(all_projects=True, project_id=project_id)]
     found += [f"drill-ip {ip.floating_ip_address}" for ip in admin.network.ips(project_id=project_id)]
+    found += [lb.name for lb in admin.load_balancer.load_balancers(project_id=project_id)]
     return sorted(n for n in found if n and n.startswith("drill-"))
 
 
