@@ -3,10 +3,12 @@
 
 def inject(env):
     network, _subnet = env.network_with_subnet("app-net", "10.64.0.0/24")
+    env.made["network_id"] = network.id
     server = env.student().boot(env.name("app"), networks=[{"uuid": network.id}])
+    env.made.update(server=server.name, server_id=server.id)
     assert server.status == "ACTIVE", f"drill-app did not boot: {server.status}"
     env.conn.compute.reset_server_state(server, "error")
-    return {"server": server.name, "server_id": server.id, "network_id": network.id}
+    return env.made
 
 
 def check(env, state):

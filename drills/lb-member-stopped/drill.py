@@ -12,9 +12,14 @@ def inject(env):
     network, subnet = env.network_with_subnet("lb-net", "10.67.0.0/24")
     student = env.student()
     lbs = student.conn.load_balancer
-    servers = [student.boot(env.name(f"lb-web{n}"), networks=[{"uuid": network.id}]) for n in (1, 2)]
+    state = env.made
+    state.update(network_id=network.id, server_ids=[])
+    servers = []
+    for n in (1, 2):
+        servers.append(student.boot(env.name(f"lb-web{n}"), networks=[{"uuid": network.id}]))
+        state["server_ids"].append(servers[-1].id)
     assert all(s.status == "ACTIVE" for s in servers), "the web servers did not boot"
-    state = {"network_id": network.id, "server_ids": [s.id for s in servers], "stopped": servers[1].name}
+    state["stopped"] = servers[1].name
     lb = lbs.create_load_balancer(name=env.name("lb"), vip_subnet_id=subnet.id)
     state["lb_id"] = lb.id
     _settled(env, lbs, lb.id)

@@ -59,6 +59,9 @@ class DrillEnv:
     # the student had made it the day before (their server, their volume), owned by their own user.
     as_student: Callable[[], Any] | None = None
     _student: LabEnv | None = None
+    # What inject has made so far (ids by the names its undo reads): when inject fails half-way, the cloud
+    # undoes with this, so a refused injection leaves nothing behind.
+    made: dict[str, Any] = field(default_factory=dict)
 
     def student(self) -> LabEnv:
         """The student's own view of their project (made once per drill step)."""

@@ -138,8 +138,9 @@ class Drills:
         try:
             state = drill.inject(env)
         except Exception as exc:
+            cleaned = self._undo_partial(drill, env)
             raise Conflict(f"Drill {drill.id} could not be injected for {student.name}: "
-                           f"{type(exc).__name__}: {exc}") from None
+                           f"{type(exc).__name__}: {exc}{cleaned}") from None
         finally:
             env.close()
         with self.cloud.db.write() as db:
@@ -148,6 +149,17 @@ class Drills:
                            checks=0, repaired_by="")
             db.add(run)
         return run
+
+    @staticmethod
+    def _undo_partial(drill: Drill, env: DrillEnv) -> str:
+        """After a failed inject: undo what it recorded in `env.made`; a note for the error message."""
+        if not env.made:
+            return ""
+        try:
+            drill.undo(env, dict(env.made))
+        except Exception as exc:  # said, not raised: the injection's own failure is the answer
+            return f" (and undoing what it had made failed: {type(exc).__name__}: {exc})"
+        return " (what it had made is removed again)"
 
     def _schedule(self, ctx: RequestContext, drill: Drill, students: list[LabStudent],
                   due: datetime) -> list[DrillSchedule]:
