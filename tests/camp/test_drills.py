@@ -107,6 +107,16 @@ def test_drills_break_are_repaired_and_undone(live_cloud: LiveCloud, drill_class
         assert broken["drill_run"]["status"] == "active"
         return list(drill.repair_commands(started.json()["drill_runs"][0]["state"]))
 
+    try:
+        repair_and_undo(live_cloud, drills, start, checker, check_body, student, repair_as)
+    finally:  # whatever failed, the shared lab is left whole (one drill disables the lab's compute service)
+        for drill in drills:
+            call(admin, live_cloud, "POST", f"/drills/{drill.id}/undo", {"undo": target})
+
+
+def repair_and_undo(live_cloud: LiveCloud, drills: list[Any], start: Callable[[Any], list[str]], checker: Any,
+                    check_body: Any, student: dict[str, Any], repair_as: str) -> None:
+    admin, target = live_cloud.sdk(), {"students": [student["name"]]}
     repairs = [command for commands in in_parallel(start, drills) for command in commands]
 
     openstack_cli(live_cloud, repairs, None if repair_as == "admin" else student)
