@@ -736,13 +736,17 @@ class CloudClient:
     @translated
     def list_drill_runs(self) -> list[m.DrillRunRow]:
         """Every student's drill runs (admin): who has repaired what."""
-        return [m.DrillRunRow(str(r["id"]), r["drill_id"], r["project_name"], r["status"], r["hints_given"],
-                              r["checks"], (r["repaired_at"] or "").replace("T", " ")[:16], r)
+        return [m.DrillRunRow(str(r["id"]) if r["id"] is not None else f"scheduled-{r['schedule_id']}",
+                              r["drill_id"], r["project_name"], r["status"], r["hints_given"], r["checks"],
+                              (r["repaired_at"] or (f"due {r['due_at']}" if r.get("due_at") else ""))
+                              .replace("T", " ")[:20], r)
                 for r in self._lab_api("GET", "/drill-runs")["drill_runs"]]
 
     @translated
-    def start_drill(self, drill_id: str, student: str) -> None:
-        self._lab_api("POST", f"/drills/{drill_id}/start", {"start": {"students": [student]}})
+    def start_drill(self, drill_id: str, student: str, later: str | None = None) -> None:
+        """Start it now, or `later` (a duration: "8h") by the lab clock."""
+        when = {"in": later} if later else {}
+        self._lab_api("POST", f"/drills/{drill_id}/start", {"start": {"students": [student], **when}})
 
     @translated
     def undo_drill(self, drill_id: str, student: str) -> None:
