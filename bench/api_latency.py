@@ -149,6 +149,7 @@ def stacklab_command(port: int, data_dir: Path) -> list[str]:
 def stacklab_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("STACKLAB_")}
     env["STACKLAB_BOOT_SECONDS"] = "0"  # measure the machinery, not a simulated boot delay
+    env["STACKLAB_VOLUME_CAPACITY_GB"] = "100000"  # room for every volume the figures create
     return env
 
 
