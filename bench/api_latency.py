@@ -41,7 +41,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_for(url: str, process: subprocess.Popen[bytes], timeout: float = 30.0) -> float:
+def wait_for(url: str, process: subprocess.Popen[bytes], timeout: float = 120.0) -> float:
     """Seconds until `url` answers (any HTTP status); raises if the process dies or the time runs out."""
     start = time.perf_counter()
     while time.perf_counter() - start < timeout:
