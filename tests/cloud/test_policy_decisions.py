@@ -41,14 +41,3 @@ def test_an_unhashable_target_is_still_decided() -> None:
     assert policy.allows(member("p1"), "toy:list", "p1", tags=["a", "b"])
     assert not policy.allows(member("p1"), "toy:list", "p2", tags=["a", "b"])
 
-
-def test_json_columns_read_back_what_the_standard_library_wrote() -> None:
-    """JSON columns are read with orjson, except what orjson reads otherwise (lab/cloud/db.py)."""
-    import json
-
-    from lab.cloud.db import _json_loads
-
-    for value in ({"a": 1.0, "b": [1, None, "é"]}, {"big": 12345678901234567890123}, [float("inf")],
-                  {"min": -9223372036854775808}, "\ud800"):
-        text = json.dumps(value)
-        assert repr(_json_loads(text)) == repr(json.loads(text))
