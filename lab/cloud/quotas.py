@@ -62,8 +62,9 @@ class QuotaLimit(Base):
 
 def stored_limits(db: Session, service: str, project_id: str) -> dict[str, int]:
     """The limits set for one project of one service (those at their default are absent)."""
-    return {row.resource: row.hard_limit for row in db.scalars(select(QuotaLimit).where(
-        QuotaLimit.service == service, QuotaLimit.project_id == project_id))}
+    return {resource: limit for resource, limit in db.execute(select(QuotaLimit.resource, QuotaLimit.hard_limit)
+                                                              .where(QuotaLimit.service == service,
+                                                                     QuotaLimit.project_id == project_id))}
 
 
 def store_limits(db: Session, service: str, project_id: str, values: Mapping[str, int]) -> None:
@@ -123,9 +124,19 @@ class Quotas:
         return values
 
     def limits(self, db: Session, service: str, project_id: str | None) -> dict[str, int]:
-        values = self.class_defaults(db, service)
-        if project_id:
-            values.update((k, v) for k, v in stored_limits(db, service, project_id).items() if k in values)
+        """The registered defaults, over them the `default` class's, over those the project's own: read in one
+        statement (every create checks its quota)."""
+        if not project_id:
+            return self.class_defaults(db, service)
+        values = self.defaults(service)
+        default_class = CLASS_PREFIX + "default"
+        rows = db.execute(select(QuotaLimit.project_id, QuotaLimit.resource, QuotaLimit.hard_limit).where(
+            QuotaLimit.service == service, QuotaLimit.project_id.in_((default_class, project_id))))
+        by_owner: dict[str, dict[str, int]] = {default_class: {}, project_id: {}}
+        for owner, resource, limit in rows:
+            by_owner[owner][resource] = limit
+        for owner in (default_class, project_id):  # the project's own win
+            values.update((k, v) for k, v in by_owner[owner].items() if k in values)
         return values
 
     def usage(self, db: Session, service: str, project_id: str,
