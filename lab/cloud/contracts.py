@@ -86,6 +86,37 @@ class Compute(Protocol):
     def server_names(self, db: Session, server_ids: list[str]) -> dict[str, str]:
         """The name of each existing server (who answered the load balancer's simulated traffic)."""
 
+    def existing_server_ids(self, db: Session) -> set[str]:
+        """The id of every server not deleted (the metric collector's cheap check for servers come and gone)."""
+
+    def metered_servers(self, db: Session, *, active_only: bool = False,
+                        skip: set[str] | None = None) -> list[MeteredServer]:
+        """What Ceilometer's compute agent reads of each server not deleted (only ACTIVE ones with
+        `active_only`), leaving out the ids in `skip` (the metric collector)."""
+
+    def deleted_at(self, db: Session, server_ids: list[str]) -> dict[str, datetime | None]:
+        """When each of `server_ids` that is deleted was deleted (None when not recorded); one that still
+        exists is absent, one never known is absent too (the metric collector ends their resources)."""
+
+
+@dataclass(frozen=True)
+class MeteredServer:
+    """A server as the metric collector sees it: the attributes of its Gnocchi `instance` resource and what
+    the fake load and `cpu_util` need (the flavor's RAM and vCPUs, the metadata's `load`)."""
+
+    id: str
+    name: str
+    project_id: str
+    user_id: str
+    image_id: str | None
+    host: str | None
+    created_at: datetime
+    flavor_id: str
+    flavor_name: str
+    ram_mb: int
+    vcpus: int
+    metadata: dict[str, Any]
+
 
 @dataclass(frozen=True)
 class ServicePort:
@@ -260,6 +291,19 @@ class Image(Protocol):
 
     def delete_snapshot_image(self, image_id: str) -> None:
         """Remove a snapshot image compute made; succeeds if it is gone."""
+
+
+class Metric(Protocol):
+    def resource_projects(self, db: Session, resource_id: str) -> tuple[str | None, str] | None:
+        """(project_id, created_by_project_id) of a Gnocchi resource (its id or original id); None when there is
+        none (Aodh asks Gnocchi whether an alarm's resource exists and may be read)."""
+
+    def alarm_points(self, db: Session, project_id: str, rule: dict[str, Any], start: datetime,
+                     stop: datetime) -> dict[datetime, list[float]]:
+        """What Aodh's Gnocchi rules read: the rule's metric aggregated by its `aggregation_method` at its
+        `granularity` between `start` and `stop`, for its `resource_id` or for every resource of its
+        `resource_type` matching its `query` that `project_id` may read: each timestamp's values, one per
+        resource. A metric whose archive policy lacks the granularity or method gives no points."""
 
 
 class Billing(Protocol):

@@ -126,6 +126,25 @@ class ComputeService:
             Server.id.in_(server_ids), Server.deleted.is_(False)))
         return {server_id: name for server_id, name in rows}
 
+    def existing_server_ids(self, db: Session) -> set[str]:
+        return set(db.scalars(select(Server.id).where(Server.deleted.is_(False))))
+
+    def metered_servers(self, db: Session, *, active_only: bool = False,
+                        skip: set[str] | None = None) -> list[contracts.MeteredServer]:
+        query = select(Server).where(Server.deleted.is_(False))
+        if active_only:
+            query = query.where(Server.vm_state == "active")
+        return [contracts.MeteredServer(
+            id=s.id, name=s.name, project_id=s.project_id, user_id=s.user_id, image_id=s.image_id, host=s.host,
+            created_at=s.created_at, flavor_id=str(s.flavor.get("id", "")), flavor_name=str(s.flavor.get("name", "")),
+            ram_mb=int(s.flavor.get("ram", 0) or 0), vcpus=int(s.flavor.get("vcpus", 1) or 1),
+            metadata=dict(s.metadata_)) for s in db.scalars(query) if not skip or s.id not in skip]
+
+    def deleted_at(self, db: Session, server_ids: list[str]) -> dict[str, datetime | None]:
+        rows = db.execute(select(Server.id, Server.deleted_at).where(Server.id.in_(server_ids),
+                                                                      Server.deleted.is_(True)))
+        return {server_id: at for server_id, at in rows}
+
     def stop_server(self, ctx: RequestContext, server_id: str, at: datetime | None = None) -> None:
         self.actions.stop_server(ctx, server_id, at)
 
