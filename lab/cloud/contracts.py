@@ -115,7 +115,7 @@ class MeteredServer:
     flavor_name: str
     ram_mb: int
     vcpus: int
-    metadata: dict[str, Any]
+    metadata: JSONObject
 
 
 @dataclass(frozen=True)
@@ -298,7 +298,7 @@ class Metric(Protocol):
         """(project_id, created_by_project_id) of a Gnocchi resource (its id or original id); None when there is
         none (Aodh asks Gnocchi whether an alarm's resource exists and may be read)."""
 
-    def alarm_points(self, db: Session, project_id: str, rule: dict[str, Any], start: datetime,
+    def alarm_points(self, db: Session, project_id: str, rule: JSONObject, start: datetime,
                      stop: datetime) -> dict[datetime, list[float]]:
         """What Aodh's Gnocchi rules read: the rule's metric aggregated by its `aggregation_method` at its
         `granularity` between `start` and `stop`, for its `resource_id` or for every resource of its
