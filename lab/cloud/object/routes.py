@@ -27,7 +27,7 @@ from starlette.routing import Route
 
 from lab.cloud.errors import CloudError
 from lab.cloud.http import cloud_of, service_of
-from lab.cloud.object import formpost, schemas, slo, staticweb, tempurl
+from lab.cloud.object import formpost, schemas, slo, staticweb, tempurl, versions
 from lab.cloud.object.access import Caller
 from lab.cloud.object.containers import AccountView, ContainerSettings, ContainerView
 from lab.cloud.object.objects import KEPT_HEADERS, ObjectView, Upload, check_conditions, pieces
@@ -68,6 +68,8 @@ def swift(endpoint: Endpoint) -> Endpoint:
 
     async def wrapped(request: Request) -> Response:
         try:
+            if any("\x00" in str(v) for v in request.path_params.values()):
+                raise SwiftError(412, "Invalid UTF8 or contains NULL")  # as Swift: no client names a hidden one
             response = await endpoint(request)
         except CloudError as exc:
             response = schemas.error_response(exc, head=request.method == "HEAD")
@@ -211,6 +213,8 @@ def _container_headers(view: ContainerView) -> dict[str, str]:
     if c.versions_location:
         headers["X-Versions-Location" if c.versions_mode == "stack" else "X-History-Location"] = \
             c.versions_location
+    if versions.is_versioned(c):
+        headers["X-Versions-Enabled"] = "True" if c.versions_mode == "enabled" else "False"
     return headers
 
 
@@ -239,7 +243,10 @@ async def get_container(request: Request) -> Response:
         return Response(status_code=204, headers=_owner_only(request, p["account"], _container_headers(view)),
                         media_type="text/plain; charset=utf-8")
     q = _query(request)
-    view, rows = _service(request).list_objects(_caller(request), p["account"], p["container"], q)
+    if "versions" in request.query_params:
+        view, rows = _service(request).list_versions(_caller(request), p["account"], p["container"], q)
+    else:
+        view, rows = _service(request).list_objects(_caller(request), p["account"], p["container"], q)
     headers = _owner_only(request, p["account"], _container_headers(view))
     return _listing(request, headers, schemas.container_listing(p["container"], rows, q), q,
                     not rows)
@@ -318,8 +325,11 @@ async def _bounded_body(request: Request, cap: int) -> bytes:
 
 
 def _stored_headers(obj: Any) -> dict[str, str]:
-    return {"Etag": obj.etag, "Last-Modified": schemas.http_date(obj.last_modified),
-            "Content-Type": "text/html; charset=UTF-8"}
+    headers = {"Etag": obj.etag, "Last-Modified": schemas.http_date(obj.last_modified),
+               "Content-Type": "text/html; charset=UTF-8"}
+    if obj.headers.get(versions.HEADER):
+        headers["X-Object-Version-Id"] = obj.headers[versions.HEADER]
+    return headers
 
 
 @swift
@@ -450,7 +460,8 @@ async def _serve_object(request: Request, account: str, container: str, name: st
     service = _service(request)
     caller = _caller(request)
     view = service.get_object(caller, account, container, name,
-                              request.query_params.get("multipart-manifest") == "get")
+                              request.query_params.get("multipart-manifest") == "get",
+                              request.query_params.get("version-id"))
     headers = _object_headers(view)
     if caller.temp_url is not None:
         headers = tempurl.outgoing_headers(headers, name, request.query_params, request.method)
@@ -505,8 +516,10 @@ async def delete_object(request: Request) -> Response:
     if request.query_params.get("multipart-manifest") == "delete":
         result = _service(request).delete_manifest(_caller(request), account, container, name)
         return _bulk_response(request, result.body())
-    _service(request).delete_object(_caller(request), account, container, name)
-    return Response(status_code=204, media_type="text/html; charset=UTF-8")
+    vid = _service(request).delete_object(_caller(request), account, container, name,
+                                          request.query_params.get("version-id"))
+    return Response(status_code=204, media_type="text/html; charset=UTF-8",
+                    headers={"X-Object-Version-Id": vid} if vid else {})
 
 
 @swift

@@ -370,7 +370,7 @@ def info(tempurl: bool) -> dict[str, Any]:
                 "yield_frequency": 10},
         "versioned_writes": {"allowed_flags": ["x-versions-location", "x-history-location"]},
         "bulk_upload": {"max_containers_per_extraction": 10000, "max_failed_extractions": 1000},
-        "staticweb": {}, "crossdomain": {},
+        "staticweb": {}, "crossdomain": {}, "object_versioning": {},
         "formpost": {"allowed_digests": ["sha1", "sha256", "sha512"], "deprecated_digests": ["sha1"]},
     }
     if tempurl:

@@ -57,6 +57,10 @@ class ObjectService:
                      q: ListingQuery) -> tuple[ContainerView, list[dict[str, Any]]]:
         return containers.list_objects(self, caller, account, name, q)
 
+    def list_versions(self, caller: Caller, account: str, name: str,
+                      q: ListingQuery) -> tuple[ContainerView, list[dict[str, Any]]]:
+        return containers.list_versions(self, caller, account, name, q)
+
     def update_container(self, caller: Caller, account: str, name: str, change: MetaChange,
                          settings: ContainerSettings) -> None:
         containers.update_container(self, caller, account, name, change, settings)
@@ -77,14 +81,15 @@ class ObjectService:
         return objects.delete_manifest(self, caller, account, container, name)
 
     def get_object(self, caller: Caller, account: str, container: str, name: str,
-                   manifest_itself: bool = False) -> ObjectView:
-        return objects.get_object(self, caller, account, container, name, manifest_itself)
+                   manifest_itself: bool = False, version_id: str | None = None) -> ObjectView:
+        return objects.get_object(self, caller, account, container, name, manifest_itself, version_id)
 
     def update_object(self, caller: Caller, account: str, container: str, name: str, upload: Upload) -> None:
         objects.update_object(self, caller, account, container, name, upload)
 
-    def delete_object(self, caller: Caller, account: str, container: str, name: str) -> None:
-        objects.delete_object(self, caller, account, container, name)
+    def delete_object(self, caller: Caller, account: str, container: str, name: str,
+                      version_id: str | None = None) -> str | None:
+        return objects.delete_object(self, caller, account, container, name, version_id)
 
     def bulk_delete(self, caller: Caller, account: str, paths: list[str]) -> BulkResult:
         return objects.bulk_delete(self, caller, account, paths)

@@ -17,7 +17,7 @@ def conf(get: AdminGet) -> dict[str, dict[str, str]]:
                                            "discoverability": "true", "tempurl_digest_hashlib": "sha256",
                                            "discoverable_apis": "account_quotas,container_quotas,bulk_delete,"
                                                                 "bulk_upload,dlo,slo,tempurl,versioned_writes,"
-                                                                "formpost,staticweb,crossdomain"},
+                                                                "formpost,staticweb,crossdomain,object_versioning"},
     }
 
 
