@@ -154,6 +154,8 @@ def test_the_paper_closes_at_time_up(live_cloud: LiveCloud, exam_class: dict[str
         passed = {t["id"] for t in row["tasks"] if t["passed"]}
         assert passed == ({"keypair"} if name == "ex03" else set()), (name, row["tasks"])
         assert call(conns[name], live_cloud, "POST", "/exams/submit").status_code == 404
+    page = conns["ex03"].session.get(f"{live_cloud.url}/lab/exam", raise_exc=False)
+    assert page.status_code == 200 and "Graded at time-up." in page.text
     results = CliRunner().invoke(main, ["exam", "results", "--csv"], env=env)
     rows = [r for r in csv.DictReader(io.StringIO(results.output)) if r["student"] == "ex03"]
     assert rows[-1]["graded_by"] == "time-up" and float(rows[-1]["total"]) > 0
