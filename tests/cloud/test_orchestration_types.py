@@ -131,3 +131,22 @@ def test_the_types_follow_the_services_present(client: TestClient, cloud: Cloud,
     served = served_types(without)
     assert "OS::Swift::Container" not in served and "OS::Octavia::Pool" not in served
     assert "OS::Nova::Server" in served
+
+
+def test_a_cloud_config_is_the_servers_user_data(client: TestClient, cloud: Cloud, as_demo: dict[str, str],
+                                                 as_admin: dict[str, str]) -> None:
+    import base64
+
+    template = {"heat_template_version": "2018-08-31", "resources": {
+        **NETWORK,
+        "boot": {"type": "OS::Heat::CloudConfig", "properties": {"cloud_config": {"packages": ["nginx"]}}},
+        "web": {"type": "OS::Nova::Server", "properties": {
+            "flavor": "m1.nano", "image": "cirros", "networks": [{"network": {"get_resource": "net"}}],
+            "user_data_format": "RAW", "user_data": {"get_resource": "boot"}}}},
+        "outputs": {"web": {"value": {"get_resource": "web"}}}}
+    url = make(client, cloud, as_demo, "booted", template)
+    settle(cloud, 5)
+    assert status(client, url, as_demo).startswith("CREATE_COMPLETE"), status(client, url, as_demo)
+    server = client.get(f"/compute/v2.1/servers/{outputs(client, url, as_demo)['web']}", headers={
+        **as_admin, "X-OpenStack-Nova-API-Version": "2.3"}).json()["server"]
+    assert base64.b64decode(server["OS-EXT-SRV-ATTR:user_data"]).decode() == "#cloud-config\npackages:\n- nginx\n"

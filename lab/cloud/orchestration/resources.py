@@ -348,7 +348,7 @@ class Server(Kind):
         if props.get("key_name"):
             server["key_name"] = props["key_name"]
         if props.get("user_data"):
-            server["user_data"] = base64.b64encode(str(props["user_data"]).encode()).decode()
+            server["user_data"] = base64.b64encode(self._user_data(api, res, props).encode()).decode()
         if props.get("metadata"):
             server["metadata"] = {k: str(v) for k, v in props["metadata"].items()}
         if props.get("availability_zone"):
@@ -382,6 +382,21 @@ class Server(Kind):
             body["os:scheduler_hints"] = {k: v if isinstance(v, list) else str(v)
                                           for k, v in props["scheduler_hints"].items()}
         return str(api.post(f"{NOVA}/servers", body)["server"]["id"])
+
+    @staticmethod
+    def _user_data(api: InternalAPI, res: Res, props: dict[str, Any]) -> str:
+        """Heat's: with user_data_format RAW or SOFTWARE_CONFIG, a user_data that is a software config's id
+        (`{get_resource: <an OS::Heat::CloudConfig>}`) is that config's content."""
+        text = str(props["user_data"])
+        if props.get("user_data_format") in ("RAW", "SOFTWARE_CONFIG") and UUID.match(text):
+            try:
+                config = api.get(f"/heat-api/v1/{res.project_id}/software_configs/{text}")["software_config"]
+            except ApiError as exc:
+                if exc.status != 404:
+                    raise
+            else:
+                return str(config.get("config") or "")
+        return text
 
     def ready(self, api: InternalAPI, res: Res) -> bool:
         server = api.get(f"{NOVA}/servers/{res.physical_id}")["server"]
