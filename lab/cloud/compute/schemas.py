@@ -208,7 +208,7 @@ def parse_block_devices(value: Any, version: Version = mv.MIN) -> tuple[list[Blo
         return [], None
     if not isinstance(value, list):
         raise invalid("block_device_mapping_v2", value, f"{value!r} is not of type 'array'")
-    allowed = _BDM_KEYS | ({"tag"} if version >= mv.Version(2, 32) else set()) \
+    allowed = _BDM_KEYS | ({"tag"} if _network_tags_allowed(version) else set()) \
         | ({"volume_type"} if version >= mv.BDM_VOLUME_TYPE else set())
     devices: list[BlockDevice] = []
     image: str | None = None
@@ -306,7 +306,8 @@ def _hostname(body: dict[str, Any]) -> str:
 
 
 def _network_tags_allowed(version: Version) -> bool:
-    """Device tags on networks: 2.32-2.36, then again from 2.42 (a bug dropped them in between)."""
+    """Device tags on networks and block devices: 2.32-2.36, then again from 2.42 (a bug dropped them in
+    between)."""
     return mv.Version(2, 32) <= version < mv.AUTO_NETWORKS or version >= mv.Version(2, 42)
 
 
