@@ -31,7 +31,7 @@ from lab.cloud.errors import BadRequest
 __all__ = [
     "GNOCCHI", "JSON_SCHEMA_REASONS", "KEYSTONE", "NEUTRON", "NEUTRON_REASONS", "NOVA", "VOLUPTUOUS_REASONS",
     "WSME", "WSME_REASONS", "Attr", "Check", "Record", "Wording", "anything", "attr", "body_object", "boolean",
-    "integer", "ip_address", "list_of", "nullable", "number", "obj", "one_of", "parse_object", "parse_record",
+    "integer", "ip_address", "list_of", "nullable", "obj", "one_of", "parse_object", "parse_record",
     "record_of", "string", "table_of", "timestamp",
 ]
 
@@ -223,18 +223,6 @@ def integer(minimum: int | None = None, maximum: int | None = None, *, strings: 
     return check
 
 
-def number(minimum: float | None = None) -> Check[float]:
-    """A JSON number (an integer or a float, never a boolean), at least `minimum`."""
-
-    def check(w: Wording, f: str, value: Any) -> float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise w.refuse(f, value, "type", types=w.types(float))
-        if minimum is not None and value < minimum:
-            raise w.refuse(f, value, "minimum", limit=minimum, low=minimum, high=None)
-        return float(value)
-    return check
-
-
 _TRUE = ("true", "1", "yes", "on", "y", "t")
 _FALSE = ("false", "0", "no", "off", "n", "f")
 
@@ -300,9 +288,8 @@ def list_of(inner: Check[T], *, unique: bool = False, max_items: int | None = No
     return check
 
 
-def ip_address(version: int | None = None, *, format_name: str | None = None) -> Check[str]:
-    """An IP address (of `version` if given), in its normal form; `format_name` is the JSON-schema format a
-    wording names (`'ipv4'`, `'ip address'`)."""
+def ip_address(version: int | None = None) -> Check[str]:
+    """An IP address (of `version` if given), in its normal form."""
 
     def check(w: Wording, f: str, value: Any) -> str:
         try:
@@ -310,7 +297,7 @@ def ip_address(version: int | None = None, *, format_name: str | None = None) ->
         except (TypeError, ValueError):
             address = None
         if address is None or (version is not None and address.version != version):
-            raise w.refuse(f, value, "format", types=format_name or "IP address")
+            raise w.refuse(f, value, "format", types="IP address")
         return str(address)
     return check
 

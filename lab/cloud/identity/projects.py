@@ -16,6 +16,7 @@ from lab.cloud.identity import schemas
 from lab.cloud.identity.base import DEFAULT_DOMAIN, IdentityCore
 from lab.cloud.identity.models import Domain, Group, Project, Role, RoleAssignment, Token, User
 from lab.cloud.identity.roles import projects_of
+from lab.cloud.validation import KEYSTONE
 
 
 class Domains:
@@ -356,7 +357,7 @@ def _unique(tags: list[str]) -> list[str]:
 def _check_tags(tags: Any) -> None:
     if not (isinstance(tags, list) and len(tags) <= 80
             and all(isinstance(t, str) and 0 < len(t) <= 255 and "," not in t and "/" not in t for t in tags)):
-        raise BadRequest("Invalid input for field 'tags': each tag is a string of at most 255 characters "
+        raise KEYSTONE.bad("tags", None, "each tag is a string of at most 255 characters "
                          "without ',' or '/', and there are at most 80 tags.")
 
 

@@ -55,6 +55,7 @@ from lab.cloud.identity.projects import Domains, Projects, is_domain
 from lab.cloud.identity.roles import Roles
 from lab.cloud.identity.users import Users
 from lab.cloud.plugin import Purge
+from lab.cloud.validation import KEYSTONE
 from lab.config import write_private
 
 if TYPE_CHECKING:
@@ -322,7 +323,7 @@ class IdentityService:
     def _check_password_method(self, db: Session, password: Any) -> User:
         info = (password or {}).get("user") if isinstance(password, dict) else None
         if not isinstance(info, dict) or "password" not in info:
-            raise BadRequest("Invalid input for field 'identity/password/user': a user and a password are required.")
+            raise KEYSTONE.bad("identity/password/user", None, "a user and a password are required.")
         if info.get("id"):
             user = db.get(User, info["id"])
         else:

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from lab.cloud.errors import BadRequest, NotFound
+from lab.cloud.errors import NotFound
 from lab.cloud.http import context_of, no_content, query_bool, read_json, respond, service_of
 from lab.cloud.loadbalancer import listeners, loadbalancers, monitors, pools, traffic
 from lab.cloud.loadbalancer import schemas as S
@@ -124,7 +124,7 @@ async def batch_members(request: Request) -> Response:
     body = await read_json(request)
     members = body.get("members")
     if not isinstance(members, list):
-        raise BadRequest("Invalid input for field/attribute members. Value: 'None'. Mandatory field missing.")
+        raise S.W.refuse("members", None, "required")
     parsed = [S.attributes(m, "members", S.MEMBER_CREATE) for m in members]
     pools.batch_update_members(_svc(request), context_of(request), request.path_params["pool_id"], parsed,
                                bool(query_bool(request, "additive_only", False)))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -42,22 +42,20 @@ W = V.WSME
 Spec = Mapping[str, V.Attr]
 
 
-def _uuid(w: V.Wording, name: str, value: Any) -> str:
-    V.string(max_len=None)(w, name, value)
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        raise w.bad(name, value, "Invalid UUID value") from None
-    return str(value)
+def _parsed(parse: Callable[[str], object], reason: str) -> V.Check[str]:
+    """A string that `parse` accepts (a UUID, an IP address), kept as given; WSME's `reason` when not."""
+    def check(w: V.Wording, name: str, value: Any) -> str:
+        V.string(max_len=None)(w, name, value)
+        try:
+            parse(value)
+        except ValueError:
+            raise w.bad(name, value, reason) from None
+        return str(value)
+    return check
 
 
-def _ip(w: V.Wording, name: str, value: Any) -> str:
-    V.string(max_len=None)(w, name, value)
-    try:
-        ipaddress.ip_address(value)
-    except ValueError:
-        raise w.bad(name, value, "Value should be IPv4 or IPv6 format") from None
-    return str(value)
+_uuid = _parsed(uuid.UUID, "Invalid UUID value")
+_ip = _parsed(ipaddress.ip_address, "Value should be IPv4 or IPv6 format")
 
 
 def _tags(w: V.Wording, name: str, value: Any) -> list[str]:

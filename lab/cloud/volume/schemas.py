@@ -221,12 +221,11 @@ def parse_type_create(body: dict[str, Any]) -> TypeCreate:
     obj = body_object(body, "volume_type")
     name = optional_string(obj, "name", "volume_type")
     if not name or not name.strip():
-        raise BadRequest("Invalid input for field/attribute name. Value: None. None is not of type 'string'")
+        raise W.refuse("name", None, "type", types=W.types(str))
     public = obj.get(TYPE_PUBLIC_KEY, obj.get("is_public"))
     specs = obj.get("extra_specs") or {}
     if not isinstance(specs, dict):
-        raise BadRequest("Invalid input for field/attribute extra_specs. Value: "
-                         f"{specs}. {specs!r} is not of type 'object'")
+        raise W.refuse("extra_specs", specs, "type", types=W.types(dict))
     return TypeCreate(name=name, description=optional_string(obj, "description", "volume_type"),
                       is_public=True if public is None else boolean_value(public, "is_public"),
                       extra_specs={str(k): str(v) for k, v in specs.items()})
@@ -256,7 +255,7 @@ class VolumeAction:
 def _required_flag(body: dict[str, Any], action: str, key: str) -> bool:
     arguments = body_object(body, action)
     if key not in arguments:
-        raise BadRequest(f"Invalid input for field/attribute {action}. Value: {{}}. '{key}' is a required property")
+        raise W.refuse(action, {}, "required", key=key)
     return boolean_value(arguments[key], key)
 
 
@@ -293,22 +292,18 @@ def parse_volume_attachment(body: dict[str, Any], version: Version = cmv.MIN) ->
     server here)."""
     attachment = body.get("volumeAttachment")
     if not isinstance(attachment, dict):
-        raise BadRequest("Invalid input for field/attribute volumeAttachment. Value: None. "
-                         "'volumeAttachment' is a required property")
+        raise W.refuse("volumeAttachment", None, "required", key="volumeAttachment")
     volume_id = attachment.get("volumeId")
     if not isinstance(volume_id, str) or not volume_id:
-        raise BadRequest(f"Invalid input for field/attribute volumeAttachment. Value: {attachment}. "
-                         f"'volumeId' is a required property")
+        raise W.refuse("volumeAttachment", attachment, "required", key="volumeId")
     device = attachment.get("device")
     if device is not None and not isinstance(device, str):
-        raise BadRequest(f"Invalid input for field/attribute device. Value: {device}. "
-                         f"{device!r} is not of type 'string', 'null'")
+        raise W.refuse("device", device, "type", types=W.types(str, "null"))
     allowed = {"volumeId", "device"} | ({"tag"} if version >= cmv.Version(2, 49) else set())
     allowed |= {"delete_on_termination"} if version >= cmv.DELETE_ON_TERMINATION else set()
     extra = sorted(set(attachment) - allowed)
     if extra:
-        raise BadRequest(f"Invalid input for field/attribute volumeAttachment. Value: {attachment}. "
-                         f"Additional properties are not allowed ({extra[0]!r} was unexpected)")
+        raise W.unexpected("volumeAttachment", attachment, [extra[0]])
     if attachment.get("delete_on_termination") not in (None, False):
         raise BadRequest("delete_on_termination=true is not supported by this cloud: a volume attached here "
                          "outlives its server.")
