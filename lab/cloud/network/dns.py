@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from lab.cloud.network.common import bad_attribute
+from lab.cloud import validation as V
 from lab.cloud.network.models import DnsAttributes
 
 DNS_DOMAIN = "openstacklocal."  # neutron.conf [DEFAULT] dns_domain
@@ -45,50 +45,50 @@ def _format_error(value: str) -> str | None:
     return f"'{value}' not a valid PQDN or FQDN. Reason: {reason}" if reason else None
 
 
-def _string(attr: str, value: Any) -> str:
+def _string(w: V.Wording, attr: str, value: Any) -> str:
     if not isinstance(value, str):
-        raise bad_attribute(attr, f"'{value}' is not a valid string")
+        raise w.bad(attr, value, f"'{value}' is not a valid string")
     return value
 
 
-def dns_name(attr: str, value: Any) -> str:
+def dns_name(w: V.Wording, attr: str, value: Any) -> str:
     """A port's dns_name (validate_dns_name): a PQDN or FQDN, or "" to clear it."""
-    value = _string(attr, value)
+    value = _string(w, attr, value)
     error = _format_error(value) if value else None
     if error:
-        raise bad_attribute(attr, error)
+        raise w.bad(attr, value, error)
     return value
 
 
-def dns_domain(attr: str, value: Any) -> str:
+def dns_domain(w: V.Wording, attr: str, value: Any) -> str:
     """A dns_domain (validate_dns_domain): an FQDN (ending in a dot), or ""."""
-    value = _string(attr, value)
+    value = _string(w, attr, value)
     if not value:
         return value
     if not value.endswith("."):
-        raise bad_attribute(attr, f"'{value}' is not a FQDN")
+        raise w.bad(attr, value, f"'{value}' is not a FQDN")
     error = _format_error(value)
     if error:
-        raise bad_attribute(attr, error)
+        raise w.bad(attr, value, error)
     if len(value) > FQDN_MAX - 2:
-        raise bad_attribute(attr, f"'{value}' contains {len(value)} characters. Adding a sub-domain will cause it "
-                                  f"to exceed the maximum length of a FQDN of '{FQDN_MAX}'")
+        raise w.bad(attr, value, f"'{value}' contains {len(value)} characters. Adding a sub-domain will cause "
+                                        f"it to exceed the maximum length of a FQDN of '{FQDN_MAX}'")
     return value
 
 
-def fip_dns_name(attr: str, value: Any) -> str:
+def fip_dns_name(w: V.Wording, attr: str, value: Any) -> str:
     """A floating IP's dns_name (validate_fip_dns_name): a relative name."""
-    value = _string(attr, value)
+    value = _string(w, attr, value)
     if not value:
         return value
     if value.endswith("."):
-        raise bad_attribute(attr, f"'{value}' is a FQDN. It should be a relative domain name")
+        raise w.bad(attr, value, f"'{value}' is a FQDN. It should be a relative domain name")
     error = _format_error(value)
     if error:
-        raise bad_attribute(attr, error)
+        raise w.bad(attr, value, error)
     if len(value) > FQDN_MAX - 3:
-        raise bad_attribute(attr, f"'{value}' contains {len(value)} characters. Adding a domain name will cause it "
-                                  f"to exceed the maximum length of a FQDN of '{FQDN_MAX}'")
+        raise w.bad(attr, value, f"'{value}' contains {len(value)} characters. Adding a domain name will "
+                                        f"cause it to exceed the maximum length of a FQDN of '{FQDN_MAX}'")
     return value
 
 

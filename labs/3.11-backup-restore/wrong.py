@@ -1,4 +1,4 @@
-"""A wrong but plausible solution of lab 3.7: after the delete, a blank volume of the same size is made and
+"""A wrong but plausible solution of lab 3.11: after the delete, a blank volume of the same size is made and
 named lab-restored (it is available, and empty). Its checks must fail."""
 
 FAILS = ("restored",)

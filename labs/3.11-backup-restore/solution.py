@@ -1,4 +1,4 @@
-"""Reference solution for lab 3.7."""
+"""Reference solution for lab 3.11."""
 
 
 def solve(env):

@@ -1,4 +1,4 @@
-"""Checks for lab 3.7: lab-backup is an available backup of a volume that has been deleted since, and
+"""Checks for lab 3.11: lab-backup is an available backup of a volume that has been deleted since, and
 lab-restored was made by restoring it."""
 
 
