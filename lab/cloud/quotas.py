@@ -4,14 +4,17 @@ service spells it, a default, how usage is counted); limits live in one table, p
 A create checks `check(db, service, project_id, {resource: delta})` inside its own write transaction, so two
 racing creates cannot both squeeze under a limit (the write transaction serialises them, and usage is counted
 from the resources themselves, as Nova has done since Pike). What the check raises, and how a quota set is
-rendered, is the service's own wire format: the engine reports the facts (`Exceeded`) and the service turns
-them into Nova's 403, Neutron's 409 or Cinder's 413 (`over_quota` in each service).
+rendered, follows each service's wire format: the engine reports the facts (`Exceeded`) and the service turns
+them into Nova's 403, Neutron's 409 or Cinder's 413 (`over_quota` in each service), and every service's quota
+set body (Nova's `quota_set` and `quota_class_set`, Cinder's `quota_set`, Neutron's and Octavia's `quota`) is
+rendered by `render_set` here, with what differs between them as its parameters.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Integer, String, UniqueConstraint, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -174,3 +177,26 @@ class Quotas:
             by_service.setdefault(service, {})[name] = limit
         for service, limits in by_service.items():
             self.set_limits(db, service, project_id, limits)
+
+
+def render_set(limits: Mapping[str, int], *, used: Mapping[str, int] | None = None, used_key: str = "in_use",
+               head: Mapping[str, Any] | None = None, tail: Mapping[str, Any] | None = None,
+               hide: Iterable[str] = (), aliases: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """A quota set body as the OpenStack services write one: `head` first (Nova's and Cinder's `id`), then each
+    resource's limit (-1: unlimited), or with `used` its `{"limit", <used_key>, "reserved"}` (Nova and Cinder
+    say `in_use`, Neutron `used`; the lab reserves nothing, so `reserved` is 0), each followed by the older
+    names that `aliases` maps to it (Octavia's `loadbalancer` for `load_balancer`), then `tail` (Neutron's and
+    Octavia's `project_id`). `hide`: resources the request's microversion no longer shows."""
+    gone = set(hide)
+    older: dict[str, list[str]] = {}
+    for old, name in (aliases or {}).items():
+        older.setdefault(name, []).append(old)
+    body: dict[str, Any] = dict(head or {})
+    for name, limit in limits.items():
+        if name in gone:
+            continue
+        value: Any = limit if used is None else {"limit": limit, used_key: used.get(name, 0), "reserved": 0}
+        body[name] = value
+        body.update((old, value) for old in older.get(name, ()))
+    body.update(tail or {})
+    return body

@@ -96,9 +96,9 @@ class Catalog:
         self.cloud.policy.enforce(ctx, "identity:update_region")
         with self.cloud.db.write() as db:
             region = self.core.find(db, Region, region_id)
-            if "description" in req.model_fields_set:
+            if "description" in req.given:
                 region.description = req.description or ""
-            if "parent_region_id" in req.model_fields_set:
+            if "parent_region_id" in req.given:
                 if req.parent_region_id:
                     self._check_parent(db, region_id, req.parent_region_id)
                 region.parent_region_id = req.parent_region_id
@@ -167,7 +167,7 @@ class Catalog:
         with self.cloud.db.write() as db:
             service = self.core.find(db, CatalogService, service_id)
             for key in ("type", "name", "description", "enabled"):
-                if key in req.model_fields_set and (getattr(req, key) is not None or key == "description"):
+                if key in req.given and (getattr(req, key) is not None or key == "description"):
                     setattr(service, key, getattr(req, key))
         return service
 
