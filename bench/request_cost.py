@@ -128,7 +128,7 @@ def main() -> None:
         try:
             print(f"{'operation':16} {'CPU ms':>7} {'statements':>10} {'Python calls':>12}   statements by kind")
             for name, request, times in operations(lab):
-                n = args.requests * times
+                n = args.requests * times + (12 if times > 1 else 0)  # servers enough for attach and delete
                 request()  # warm: caches, compiled statements
                 lab.statements.clear()
                 profile = cProfile.Profile() if name == args.profile else None
