@@ -14,6 +14,7 @@ image) are reported as skipped, not failed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import socket
@@ -70,15 +71,49 @@ def running(command: list[str], url: str, env: dict[str, str] | None = None) -> 
             process.kill()
 
 
+class Pace:
+    """Two checkouts measured side by side (`--baseline`): each runs the figures in its own thread, both start
+    every figure together and take turns request by request, so a busy shared machine loads both alike."""
+
+    def __init__(self) -> None:
+        self.barrier = threading.Barrier(2, timeout=900)
+        self.turn = threading.Lock()
+
+    def together(self) -> None:
+        # A broken barrier: the other side stopped (an error, or a skipped part), so this one goes on alone.
+        with contextlib.suppress(threading.BrokenBarrierError):
+            self.barrier.wait()
+
+    def done(self) -> None:
+        self.barrier.abort()
+
+
+PACE: Pace | None = None
+
+
+@contextmanager
+def turn() -> Iterator[None]:
+    if PACE is None:
+        yield
+    else:
+        with PACE.turn:
+            yield
+
+
 def timings(fn: Callable[[], object], samples: int, warmup: int = 5) -> list[float]:
     """`samples` wall-clock durations of `fn()` in milliseconds, after `warmup` untimed calls."""
+    if PACE is not None:
+        PACE.together()
     for _ in range(warmup):
-        fn()
+        with turn():
+            fn()
     out = []
     for _ in range(samples):
-        start = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - start) * 1000)
+        with turn():
+            start = time.perf_counter()
+            fn()
+            out.append((time.perf_counter() - start) * 1000)
+        time.sleep(0)  # let the other side have its turn
     return out
 
 
@@ -288,7 +323,7 @@ def throughput(make: Callable[[], Callable[[], object]], clients: int, seconds: 
     """Requests per second that `clients` threads get through in `seconds`, each calling the request function
     `make()` built for it (its own keep-alive connection)."""
     done = [0] * clients
-    stop = time.perf_counter() + seconds
+    stop = 0.0  # set when the measurement starts
 
     def loop(n: int) -> None:
         fn = make()
@@ -296,13 +331,17 @@ def throughput(make: Callable[[], Callable[[], object]], clients: int, seconds: 
             fn()
             done[n] += 1
 
-    threads = [threading.Thread(target=loop, args=(n,)) for n in range(clients)]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return sum(done) / (time.perf_counter() - started)
+    if PACE is not None:
+        PACE.together()
+    with turn():  # the whole measurement is one turn: the other side waits meanwhile
+        stop = time.perf_counter() + seconds
+        threads = [threading.Thread(target=loop, args=(n,)) for n in range(clients)]
+        started = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return sum(done) / (time.perf_counter() - started)
 
 
 def bench_openstack(report: Report, label: str, cloud: Cloud, samples: int, big: int,
@@ -392,6 +431,32 @@ def bench_stacklab(report: Report, samples: int, big: int, label: str = "StackLa
             bench_openstack(report, label, cloud, samples, big, process)
     finally:
         shutil.rmtree(data, ignore_errors=True)
+
+
+def side_by_side(report: Report, samples: int, big: int, baseline: Path) -> None:
+    """This checkout and `baseline`, both up at once, taking turns request by request (see `Pace`)."""
+    global PACE
+    PACE = Pace()
+    failures: list[BaseException] = []
+
+    def side(label: str, tree: Path | None) -> None:
+        try:
+            bench_stacklab(report, samples, big, label, tree)
+        except BaseException as exc:  # reported after both sides stopped
+            failures.append(exc)
+        finally:
+            assert PACE is not None
+            PACE.done()
+
+    threads = [threading.Thread(target=side, args=("baseline", baseline)),
+               threading.Thread(target=side, args=("StackLab", None))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    PACE = None
+    if failures:
+        raise failures[0]
 
 
 def bench_stub(report: Report, samples: int, big: int) -> None:
@@ -623,8 +688,8 @@ def main() -> None:
     parser.add_argument("--only", default="hello,startup,stacklab,moto,stub",
                         help="comma-separated parts to run (default: all of hello,startup,stacklab,moto,stub)")
     parser.add_argument("--baseline", type=Path, metavar="TREE",
-                        help="also measure the StackLab of another checkout (e.g. a worktree of main), "
-                             "back to back with this one in the same run")
+                        help="also measure the StackLab of another checkout (e.g. a worktree of main), up at "
+                             "the same time as this one, the two taking turns request by request")
     parser.add_argument("--serve-hello", type=int, metavar="PORT", help=argparse.SUPPRESS)
     parser.add_argument("--serve-stub", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -647,8 +712,8 @@ def main() -> None:
         if "startup" in parts:
             bench_startup(report)
         if args.baseline:
-            bench_stacklab(report, args.samples, args.servers, "baseline", args.baseline.resolve())
-        if "stacklab" in parts:
+            side_by_side(report, args.samples, args.servers, args.baseline.resolve())
+        elif "stacklab" in parts:
             bench_stacklab(report, args.samples, args.servers)
         if "moto" in parts:
             bench_moto(report, args.samples, args.servers)
