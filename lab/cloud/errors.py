@@ -19,6 +19,7 @@ Services raise these with an OpenStack-style message; `neutron_type` names the N
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 
@@ -103,8 +104,10 @@ def error_body(style: str, error: CloudError) -> dict[str, Any]:
     `style` is "keystone" (also used by billing), "nova" (also Cinder's), "neutron", "glance", "octavia",
     "heat", "gnocchi" or "aodh".
     """
-    if style == "gnocchi":  # webob's JSON error, which gnocchiclient reads `description` of
-        return {"code": error.code, "description": error.message, "title": error.title}
+    if style == "gnocchi":  # webob's JSON error, which gnocchiclient reads `description` of: webob escapes it as
+        # HTML (quotes, and characters beyond ASCII as references: Gnocchi's own tests look for "&#8800;")
+        described = html.escape(error.message).encode("ascii", "xmlcharrefreplace").decode()
+        return {"code": error.code, "description": described, "title": error.title}
     if style == "aodh":  # WSME's fault, wrapped by Aodh's ParsableErrorMiddleware; aodhclient reads faultstring
         return {"error_message": {"faultcode": "Client" if error.code < 500 else "Server",
                                   "faultstring": error.message, "debuginfo": None}}

@@ -2,6 +2,7 @@
 
 from lab.cloud.alarming.policies import RULES
 from lab.cloud.alarming.quotas import RESOURCES
+from lab.cloud.alarming.tempest import TEMPEST
 from lab.cloud.plugin import CatalogEntry, Periodic, Plugin, ServiceSpec
 
 PLUGIN = Plugin(
@@ -10,6 +11,7 @@ PLUGIN = Plugin(
     routes="lab.cloud.alarming.routes",
     policies=RULES,
     quotas=RESOURCES,
+    tempest=TEMPEST,
     periodic=(Periodic("alarming.evaluate", 60.0, "lab.cloud.alarming.evaluator:evaluate"),
               Periodic("alarming.listen", 3.0, "lab.cloud.alarming.evaluator:listen_events")),
 )

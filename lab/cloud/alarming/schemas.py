@@ -130,7 +130,7 @@ def composite_rule(raw: Any, depth: int = 0) -> dict[str, Any]:
     return {op: out}
 
 
-def actions(body: dict[str, Any], allowed_hosts: set[str]) -> dict[str, list[str]]:
+def actions(body: dict[str, Any]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for key in ACTION_KEYS:
         if key not in body:
@@ -142,12 +142,16 @@ def actions(body: dict[str, Any], allowed_hosts: set[str]) -> dict[str, list[str
             parts = urlsplit(url)
             if parts.scheme not in SCHEMES or (parts.scheme == "stacklab" and url not in LAB_ACTIONS):
                 raise _invalid(f"Unsupported action {url}")
-            if parts.scheme in ("http", "https") and not _allowed(parts.hostname or "", allowed_hosts):
-                raise _invalid(f"Unsupported action {url}: the lab posts only to loopback or the classroom's host")
         if len(set(urls)) != len(urls):
             raise _invalid(f"{key} for alarm {body.get('name')} contains duplicate actions")
         out[key] = list(urls)
     return out
+
+
+def postable(url: str, allowed_hosts: set[str]) -> bool:
+    """Whether the lab may POST an alarm's notification to `url`: loopback or the classroom's host only (any
+    URL is saved, as in Aodh; the notifier leaves the others unposted, so a lab never sends traffic out)."""
+    return _allowed(urlsplit(url).hostname or "", allowed_hosts)
 
 
 def _allowed(host: str, allowed_hosts: set[str]) -> bool:

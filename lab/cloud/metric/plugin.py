@@ -1,6 +1,7 @@
 """The metric service (Gnocchi v1) as the cloud sees it: see lab/cloud/plugin.py."""
 
 from lab.cloud.metric.policies import RULES
+from lab.cloud.metric.tempest import TEMPEST
 from lab.cloud.plugin import CatalogEntry, Periodic, Plugin, ServiceSpec
 
 PLUGIN = Plugin(
@@ -8,5 +9,6 @@ PLUGIN = Plugin(
     service="lab.cloud.metric.service:MetricService",
     routes="lab.cloud.metric.routes",
     policies=RULES,
+    tempest=TEMPEST,
     periodic=(Periodic("metric.collect", 5.0, "lab.cloud.metric.collector:collect"),),
 )

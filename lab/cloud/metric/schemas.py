@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from lab.cloud.errors import BadRequest
+from lab.cloud.metric import resource_types
 from lab.cloud.metric.archive import render_span
 from lab.cloud.metric.models import ArchivePolicy, ArchivePolicyRule, Metric, MetricResource
 
@@ -80,15 +81,17 @@ def archive_policy_rule(r: ArchivePolicyRule) -> dict[str, Any]:
     return {"name": r.name, "metric_pattern": r.metric_pattern, "archive_policy_name": r.archive_policy_name}
 
 
-def resource_type(name: str) -> dict[str, Any]:
-    return {"name": name, "state": "active", "attributes": RESOURCE_TYPES[name]}
+def resource_type(name: str, attributes: dict[str, dict[str, Any]], state: str = "active") -> dict[str, Any]:
+    return {"name": name, "state": state, "attributes": attributes}
 
 
 def creator(user_id: str, project_id: str) -> str:
     return f"{user_id}:{project_id}"
 
 
-def resource(r: MetricResource, metrics: list[Metric], with_attributes: bool = True) -> dict[str, Any]:
+def resource(r: MetricResource, metrics: list[Metric], with_attributes: bool = True,
+             schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A resource's body; `schema` is its type's attributes (a built-in type's when not given)."""
     body: dict[str, Any] = {
         "id": r.id, "original_resource_id": r.original_resource_id, "type": r.type, "project_id": r.project_id,
         "user_id": r.user_id, "creator": creator(r.created_by_user_id, r.created_by_project_id),
@@ -96,7 +99,7 @@ def resource(r: MetricResource, metrics: list[Metric], with_attributes: bool = T
         "started_at": ts(r.started_at), "ended_at": ts(r.ended_at), "revision_start": ts(r.revision_start),
         "revision_end": None, "metrics": {m.name: m.id for m in metrics if m.name is not None}}
     if with_attributes:
-        for key in RESOURCE_TYPES.get(r.type, {}):
+        for key in RESOURCE_TYPES.get(r.type, {}) if schema is None else schema:
             body[key] = r.attributes.get(key)
     return body
 
@@ -137,9 +140,8 @@ def parse_measures(body: Any) -> list[tuple[datetime, float]]:
     return out
 
 
-def parse_attributes(type_name: str, body: dict[str, Any], create: bool) -> dict[str, Any]:
+def parse_attributes(schema: dict[str, dict[str, Any]], body: dict[str, Any], create: bool) -> dict[str, Any]:
     """The type's own attributes in a resource create or PATCH body (unknown keys are Gnocchi's 400)."""
-    schema = RESOURCE_TYPES[type_name]
     allowed = set(schema) | {"id", "project_id", "user_id", "started_at", "ended_at", "metrics"}
     for key in body:
         if key not in allowed:
@@ -150,17 +152,5 @@ def parse_attributes(type_name: str, body: dict[str, Any], create: bool) -> dict
             if create and spec["required"]:
                 raise BadRequest(f"Invalid input: required key not provided @ data['{key}']")
             continue
-        value = body[key]
-        if value is not None and not isinstance(value, str):
-            raise BadRequest(f"Invalid input: expected str for dictionary value @ data['{key}']")
-        if spec["type"] == "string" and value is not None and len(value) > spec["max_length"]:
-            raise BadRequest(f"Invalid input: length of value must be at most {spec['max_length']} for "
-                             f"dictionary value @ data['{key}']")
-        if spec["type"] == "uuid" and value is not None:
-            try:
-                value = str(uuid.UUID(value))
-            except ValueError:
-                raise BadRequest(f"Invalid input: not a valid value for dictionary value @ data['{key}']")\
-                    from None
-        values[key] = value
+        values[key] = resource_types.check_value(key, spec, body[key])
     return values
