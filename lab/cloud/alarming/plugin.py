@@ -12,6 +12,7 @@ PLUGIN = Plugin(
     policies=RULES,
     quotas=RESOURCES,
     tempest=TEMPEST,
-    periodic=(Periodic("alarming.evaluate", 60.0, "lab.cloud.alarming.evaluator:evaluate"),
+    periodic=(Periodic("alarming.evaluate", 60.0, "lab.cloud.alarming.evaluator:evaluate",
+                       "alarm_evaluation_interval"),
               Periodic("alarming.listen", 3.0, "lab.cloud.alarming.evaluator:listen_events")),
 )
