@@ -2,7 +2,7 @@
 
 from lab.cloud.metric.policies import RULES
 from lab.cloud.metric.tempest import TEMPEST
-from lab.cloud.plugin import CatalogEntry, Periodic, Plugin, ServiceSpec
+from lab.cloud.plugin import CatalogEntry, Periodic, Plugin, Screen, ServiceSpec
 
 PLUGIN = Plugin(
     spec=ServiceSpec("metric", "/metric", "gnocchi", (CatalogEntry("metric", "gnocchi", "/metric"),)),
@@ -10,5 +10,7 @@ PLUGIN = Plugin(
     routes="lab.cloud.metric.routes",
     policies=RULES,
     tempest=TEMPEST,
+    screens=(Screen("metrics", "Metrics", "lab.tui.screens.metrics:MetricsScreen", frozenset({"metric"}),
+                    order=62),),
     periodic=(Periodic("metric.collect", 5.0, "lab.cloud.metric.collector:collect"),),
 )
