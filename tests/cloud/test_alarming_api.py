@@ -239,3 +239,28 @@ def test_a_restart_and_a_clock_jump_fire_an_alarm_once(client: TestClient, cloud
     history = client.get(f"{A}/alarms/{alarm['alarm_id']}/history", headers=as_demo).json()
     assert [h["type"] for h in history] == ["state transition", "creation"]
     assert client.get(f"{A}/alarms/{alarm['alarm_id']}/state", headers=as_demo).json() == "alarm"
+
+
+def test_an_alarm_on_metric_ids(client: TestClient, cloud: Cloud, as_demo: dict[str, str]) -> None:
+    """gnocchi_aggregation_by_metrics_threshold: the metrics named by id (the caller's own), their measures
+    re-aggregated; a repeated action is kept once, as Aodh keeps it."""
+    metric = client.post("/metric/v1/metric", headers=as_demo, json={"name": "queue", "archive_policy_name": "low"})
+    assert metric.status_code == 201, metric.text
+    now = cloud.clock.now().replace(second=0, microsecond=0)
+    r = client.post(f"/metric/v1/metric/{metric.json()['id']}/measures", headers=as_demo,
+                    json=[{"timestamp": now.isoformat(), "value": 40}])
+    assert r.status_code == 202, r.text
+    body = {"name": "queue-long", "type": "gnocchi_aggregation_by_metrics_threshold",
+            "alarm_actions": ["log://", "log://"],
+            "gnocchi_aggregation_by_metrics_threshold_rule": {
+                "metrics": [metric.json()["id"]], "threshold": 10, "comparison_operator": "gt",
+                "aggregation_method": "mean", "granularity": 300}}
+    made = client.post(f"{A}/alarms", headers=as_demo, json=body)
+    assert made.status_code == 201, made.text
+    assert made.json()["alarm_actions"] == ["log://"]
+    assert made.json()["gnocchi_aggregation_by_metrics_threshold_rule"]["metrics"] == [metric.json()["id"]]
+    tick(cloud, 1)
+    assert client.get(f"{A}/alarms/{made.json()['alarm_id']}/state", headers=as_demo).json() == "alarm"
+    bad = client.post(f"{A}/alarms", headers=as_demo, json={**body, "gnocchi_aggregation_by_metrics_threshold_rule": {
+        **body["gnocchi_aggregation_by_metrics_threshold_rule"], "metrics": []}})
+    assert bad.status_code == 400 and "metrics" in bad.json()["error_message"]["faultstring"]

@@ -135,6 +135,7 @@ class AlarmingService:
 
     def create(self, ctx: RequestContext, body: dict[str, Any]) -> Alarm:
         self.cloud.policy.enforce(ctx, "telemetry:create_alarm")
+        schemas.check_fields(body)
         name = body.get("name")
         if not isinstance(name, str) or not name:
             raise BadRequest("Invalid input for field/attribute name. Value: 'None'. Mandatory field missing.")
@@ -163,6 +164,7 @@ class AlarmingService:
 
     def update(self, ctx: RequestContext, alarm_id: str, body: dict[str, Any]) -> Alarm:
         """PUT: the whole alarm as the client sends it back (aodhclient GETs, merges, PUTs)."""
+        schemas.check_fields(body)
         now = self.cloud.clock.now()
         with self.cloud.db.write() as db:
             a = self._get(db, ctx, alarm_id, "telemetry:change_alarm")

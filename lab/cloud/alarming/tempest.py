@@ -9,20 +9,10 @@ from __future__ import annotations
 from lab.cloud.plugin import Tempest
 
 API = "telemetry_tempest_plugin.aodh.api"
-BY_METRICS = ("alarm type gnocchi_aggregation_by_metrics_threshold (a rule on a list of metric ids, not on "
-              "resources) is not served")
 
 TEMPEST = Tempest(
     "telemetry_tempest_plugin.aodh", "alarming", "", (r"telemetry_tempest_plugin\.aodh\.api\.",),
     expected_failures={
-        f"{API}.gnocchi.test_alarming_api.TelemetryAlarmingAPIGnocchiTest.test_create_n_delete_alarm_duplicate_"
-        "actions$": BY_METRICS,
-        f"{API}.gnocchi.test_alarming_api.TelemetryAlarmingAPIGnocchiTest.test_create_update_get_delete_alarm$":
-            BY_METRICS,
-        f"{API}.gnocchi.test_alarming_api_negative.TelemetryAlarmingNegativeGnocchiTest.test_create_update_with_"
-        "faults_delete_alarm$": BY_METRICS,
-        f"{API}.gnocchi.test_alarming_api_negative.TelemetryAlarmingNegativeGnocchiTest.test_get_update_show_"
-        "history_delete_deleted_alarm$": BY_METRICS,
         f"{API}.test_alarming_api.TelemetryAlarmingAPITest.test_create_n_delete_alarm_rule_loadbalancer$":
             "alarm type loadbalancer_member_health (Aodh's evaluator of Octavia pool members for Heat "
             "autoscaling groups) is not served",

@@ -465,6 +465,10 @@ class MetricService:
     def alarm_points(self, db: Session, project_id: str, rule: dict[str, Any], start: datetime,
                      stop: datetime) -> dict[datetime, list[float]]:
         q = MeasureQuery(rule["aggregation_method"], rule["granularity"], start, stop)
+        if "metrics" in rule:  # by metric ids: those the project may read
+            ids = [key for key in map(_uuid_or_none, rule["metrics"]) if key is not None]
+            return self._points_of([m for m in (db.get(Metric, key) for key in ids)
+                                    if m is not None and self._readable_by(db, m, project_id)], q, db)
         if "resource_id" in rule:
             resources = [r for r in [db.get(MetricResource, schemas.resource_uuid(rule["resource_id"]))]
                          if r is not None]
@@ -474,11 +478,17 @@ class MetricService:
                                     if rule["resource_type"] != "generic" else select(MetricResource))
             resources = [r for r in candidates if project_id in (r.project_id, r.created_by_project_id)
                          and _matches(query, self.render_resource(db, r))]
+        metrics = [db.scalar(select(Metric).where(Metric.resource_id == r.id, Metric.name == rule["metric"]))
+                   for r in resources]
+        return self._points_of([m for m in metrics if m is not None], q, db)
+
+    def _readable_by(self, db: Session, m: Metric, project_id: str) -> bool:
+        owner = db.get(MetricResource, m.resource_id) if m.resource_id else None
+        return project_id == m.created_by_project_id or (owner is not None and owner.project_id == project_id)
+
+    def _points_of(self, metrics: list[Metric], q: MeasureQuery, db: Session) -> dict[datetime, list[float]]:
         by_time: dict[datetime, list[float]] = {}
-        for r in resources:
-            m = db.scalar(select(Metric).where(Metric.resource_id == r.id, Metric.name == rule["metric"]))
-            if m is None:
-                continue
+        for m in metrics:
             try:
                 points = series(db, m, q)
             except CloudError:  # the metric's policy lacks that granularity or method: no datapoints
@@ -486,6 +496,13 @@ class MetricService:
             for t, _g, v in points:
                 by_time.setdefault(t, []).append(v)
         return by_time
+
+
+def _uuid_or_none(value: str) -> str | None:
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        return None
 
 
 def _matches(query: Any, rendered: dict[str, Any]) -> bool:
