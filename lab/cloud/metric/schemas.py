@@ -8,6 +8,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from lab.cloud import validation as V
 from lab.cloud.errors import BadRequest
 from lab.cloud.metric import resource_types
 from lab.cloud.metric.archive import render_span
@@ -35,6 +36,7 @@ RESOURCE_TYPES: dict[str, dict[str, dict[str, Any]]] = {
 GENERIC_FIELDS = ("id", "original_resource_id", "type", "project_id", "user_id", "creator", "created_by_user_id",
                   "created_by_project_id", "started_at", "ended_at", "revision_start", "revision_end", "metrics")
 # Gnocchi's namespace for ids that are not UUIDs (gnocchi/utils.py RESOURCE_ID_NAMESPACE).
+W = V.GNOCCHI
 RESOURCE_ID_NAMESPACE = uuid.UUID("0a7a15ff-aa13-4ac2-897c-9bdf30ce175b")
 
 
@@ -60,7 +62,7 @@ def parse_time(value: Any, what: str) -> datetime:
             if parsed.tzinfo is not None:
                 parsed = (parsed - parsed.utcoffset()).replace(tzinfo=None)  # type: ignore[operator]
             return parsed
-    raise BadRequest(f"Invalid input: Unable to parse timestamp: {value!r} for {what}")
+    raise W.bad("", None, f"Unable to parse timestamp: {value!r} for {what}")
 
 
 def resource_uuid(value: str) -> str:
@@ -123,18 +125,18 @@ def measures(series: list[tuple[datetime, int, float]]) -> list[list[Any]]:
 def parse_measures(body: Any) -> list[tuple[datetime, float]]:
     """A measures POST: [{"timestamp": ..., "value": ...}, ...]."""
     if not isinstance(body, list):
-        raise BadRequest("Invalid input: expected a list")
+        raise W.bad("", None, "expected a list")
     out = []
     for item in body:
         if not isinstance(item, dict) or "timestamp" not in item or "value" not in item:
-            raise BadRequest("Invalid input: required key not provided @ data['timestamp'] or data['value']")
+            raise W.bad("", None, "required key not provided @ data['timestamp'] or data['value']")
         value = item["value"]
         if isinstance(value, bool) or not isinstance(value, int | float | str):
-            raise BadRequest(f"Invalid input: expected float for dictionary value @ data['value'] ({value!r})")
+            raise W.bad("", None, f"expected float for dictionary value @ data['value'] ({value!r})")
         try:
             number = float(value)
         except ValueError:
-            raise BadRequest(f"Invalid input: expected float for dictionary value @ data['value'] ({value!r})")\
+            raise W.bad("", None, f"expected float for dictionary value @ data['value'] ({value!r})")\
                 from None
         out.append((parse_time(item["timestamp"], "timestamp"), number))
     return out
@@ -145,12 +147,13 @@ def parse_attributes(schema: dict[str, dict[str, Any]], body: dict[str, Any], cr
     allowed = set(schema) | {"id", "project_id", "user_id", "started_at", "ended_at", "metrics"}
     for key in body:
         if key not in allowed:
-            raise BadRequest(f"Invalid input: extra keys not allowed @ data['{key}']")
+            raise W.unexpected("", body, [key])
     values = {}
     for key, spec in schema.items():
         if key not in body:
             if create and spec["required"]:
                 raise BadRequest(f"Invalid input: required key not provided @ data['{key}']")
             continue
-        values[key] = resource_types.check_value(key, spec, body[key])
+        # null is allowed, as Gnocchi's attributes are nullable; any other value must be the attribute's type
+        values[key] = None if body[key] is None else resource_types.check_value(key, spec, body[key])
     return values
