@@ -75,6 +75,8 @@ class Settings:
     # is no longer charged); -1 keeps it SHELVED until `openstack server shelve --offload` / shelveOffload.
     shelved_offload_time: int = 0
     token_ttl_seconds: int = 24 * 3600
+    # Aodh's evaluation_interval: lab seconds between two rounds of the alarm evaluator.
+    alarm_evaluation_interval: float = 60.0
     # Largest page a list returns when the client asks for none or for more.
     max_page_size: int = 1000
     # Largest image upload accepted, in bytes (Glance's image_size_cap); a bigger one is refused with 413.

@@ -195,8 +195,9 @@ class LiveCloud:
 def start_live_cloud(data_dir: Path, port: int | None = None, extra_env: dict[str, str] | None = None) -> LiveCloud:
     """Start `stacklab up` as a child process and wait (bounded) until it answers."""
     port = port or free_port()
+    # Alarms are evaluated every 5 s, not Aodh's 60: a lab whose alarm must fire does not wait a minute.
     env = dict(os.environ, STACKLAB_ADMIN_PASSWORD=ADMIN_PASSWORD, STACKLAB_BOOT_SECONDS="0.2",
-               STACKLAB_NO_CLOUDS_YAML="1")
+               STACKLAB_NO_CLOUDS_YAML="1", STACKLAB_ALARM_EVALUATION_INTERVAL="5")
     env.update(extra_env or {})  # may override the defaults above (e.g. a slower boot)
     log = open(data_dir.parent / f"stacklab-{port}.log", "ab")  # noqa: SIM115 - lives as long as the process
     process = subprocess.Popen([sys.executable, "-m", "lab.cli", "up", "--host", "127.0.0.1", "--port", str(port),

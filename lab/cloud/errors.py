@@ -20,6 +20,7 @@ Services raise these with an OpenStack-style message; `neutron_type` names the N
 from __future__ import annotations
 
 import functools
+import html
 import importlib
 from collections.abc import Callable
 from typing import Any
@@ -109,8 +110,10 @@ def error_body(style: str, error: CloudError) -> dict[str, Any]:
     """
     if ":" in style:
         return _own_style(style)(error)
-    if style == "gnocchi":  # webob's JSON error, which gnocchiclient reads `description` of
-        return {"code": error.code, "description": error.message, "title": error.title}
+    if style == "gnocchi":  # webob's JSON error, which gnocchiclient reads `description` of: webob escapes it as
+        # HTML (quotes, and characters beyond ASCII as references: Gnocchi's own tests look for "&#8800;")
+        described = html.escape(error.message).encode("ascii", "xmlcharrefreplace").decode()
+        return {"code": error.code, "description": described, "title": error.title}
     if style == "aodh":  # WSME's fault, wrapped by Aodh's ParsableErrorMiddleware; aodhclient reads faultstring
         return {"error_message": {"faultcode": "Client" if error.code < 500 else "Server",
                                   "faultstring": error.message, "debuginfo": None}}

@@ -92,6 +92,7 @@ class Periodic:
     name: str
     every: float
     run: str
+    setting: str = ""  # a Settings field that replaces `every` when set (an operator's interval, as Aodh's)
 
 
 @dataclass(frozen=True)

@@ -154,7 +154,8 @@ class Worker:
             for task in self.cloud.periodic:
                 now = self.cloud.clock.now()
                 last = self._periodic_done.get(task.name)
-                if not force and last is not None and (now - last).total_seconds() < task.every:
+                every = float(getattr(self.cloud.settings, task.setting)) if task.setting else task.every
+                if not force and last is not None and (now - last).total_seconds() < every:
                     continue
                 self._periodic_done[task.name] = now
                 try:

@@ -468,6 +468,42 @@ class CloudClient:
         self.conn.orchestration.delete_stack(stack_id)
 
     # ------------------------------------------------------------------------------------ load balancers
+    # ------------------------------------------------------------------------------------------ telemetry
+    @translated
+    def list_metric_resources(self, samples: int = 48) -> list[m.MetricResource]:
+        """The project's Gnocchi `instance` resources, each with its last `samples` cpu_util measures (5 min)."""
+        adapter = self._adapter("metric")
+        out = []
+        for r in adapter.get("/v1/resource/instance").json():
+            cpu: tuple[float, ...] = ()
+            if "cpu_util" in (r.get("metrics") or {}):
+                got = adapter.get(f"/v1/metric/{r['metrics']['cpu_util']}/measures",
+                                  params={"granularity": 300}, raise_exc=False)
+                if got.status_code == 200:
+                    cpu = tuple(float(v) for _t, _g, v in got.json()[-samples:] if v is not None)
+            out.append(m.MetricResource(r["id"], r["type"], r.get("display_name") or r["original_resource_id"],
+                                        r.get("started_at") or "", r.get("ended_at") or "", cpu, r))
+        return sorted(out, key=lambda r: (bool(r.ended), r.name, r.id))
+
+    @translated
+    def list_alarms(self) -> list[m.Alarm]:
+        alarms = self._adapter("alarming").get("/v2/alarms").json()
+        out = [m.Alarm(a["alarm_id"], a["name"], a["type"], a["state"], a["severity"], bool(a["enabled"]),
+                       a.get("state_reason") or "", a) for a in alarms]
+        return sorted(out, key=lambda a: (a.name, a.id))
+
+    @translated
+    def alarm_history(self, alarm_id: str) -> list[dict[str, Any]]:
+        return list(self._adapter("alarming").get(f"/v2/alarms/{alarm_id}/history").json())
+
+    @translated
+    def set_alarm_state(self, alarm_id: str, state: str) -> None:
+        self._adapter("alarming").put(f"/v2/alarms/{alarm_id}/state", json=state)
+
+    @translated
+    def delete_alarm(self, alarm_id: str) -> None:
+        self._adapter("alarming").delete(f"/v2/alarms/{alarm_id}")
+
     @translated
     def list_load_balancers(self) -> list[m.LoadBalancer]:
         out = [m.LoadBalancer(lb.id, lb.name or "", lb.vip_address or "", lb.provisioning_status or "",

@@ -452,3 +452,29 @@ class StoredObject:
     content_type: str
     last_modified: str
     raw: Raw = _raw()
+
+
+@dataclass(frozen=True)
+class MetricResource:
+    """A Gnocchi resource with the CPU measures of its `cpu_util` metric (oldest first; none for a resource
+    without that metric)."""
+
+    id: str
+    type: str
+    name: str
+    started: str
+    ended: str
+    cpu: tuple[float, ...] = ()
+    raw: Raw = _raw()
+
+
+@dataclass(frozen=True)
+class Alarm:
+    id: str
+    name: str
+    type: str
+    state: str
+    severity: str
+    enabled: bool
+    reason: str
+    raw: Raw = _raw()

@@ -151,7 +151,7 @@ def _composite(cloud: Cloud, db: Session, a: Alarm, rule: dict[str, Any], now: d
             values = statistics(cloud, db, item, a.project_id, now)
             v = threshold_verdict("ok", item, values)
             outcome = None if not values else v.state == "alarm"
-            form = f"{item['metric']} {item['comparison_operator']} {item['threshold']}"
+            form = f"{item.get('metric', 'metrics')} {item['comparison_operator']} {item['threshold']}"
         else:
             outcome, form = _composite(cloud, db, a, item, now)
         outcomes.append(outcome)

@@ -1,6 +1,7 @@
 """Alarm actions, run after the evaluator's transaction committed: `log://` writes the notification to the lab's
-log, `http(s)://` POSTs Aodh's notification body (loopback or the classroom's host only, checked when the alarm
-is saved), and the lab's own `stacklab://stop` stops the alarm's server as its owner (auto-remediation).
+log, `http(s)://` POSTs Aodh's notification body (to loopback or the classroom's host only: any URL is saved, as
+in Aodh, but the lab logs the others instead of sending traffic out), and the lab's own `stacklab://stop` stops
+the alarm's server as its owner (auto-remediation).
 A failing action is logged and does not stop the others."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from lab.cloud.alarming import schemas
 from lab.cloud.alarming.models import Alarm
 from lab.cloud.context import RequestContext
 
@@ -59,6 +61,9 @@ def notify(cloud: Cloud, notice: Notice) -> None:
                 log.warning("Notifying alarm %s %s with severity %s from %s to %s with action %s because %s",
                          notice.name, notice.alarm_id, notice.severity, notice.previous, notice.current, action,
                          notice.reason)
+            elif action.startswith(("http://", "https://")) and not schemas.postable(action, {cloud.settings.host}):
+                log.warning("alarm %s: not posting to %s: the lab posts only to loopback or the classroom's host",
+                            notice.alarm_id, action)
             elif action.startswith(("http://", "https://")):
                 httpx.post(action, json=notice.body(), timeout=5.0,
                            headers={"x-openstack-request-id": f"req-alarm-{notice.alarm_id}"})

@@ -2,7 +2,8 @@
 
 from lab.cloud.alarming.policies import RULES
 from lab.cloud.alarming.quotas import RESOURCES
-from lab.cloud.plugin import CatalogEntry, Periodic, Plugin, ServiceSpec
+from lab.cloud.alarming.tempest import TEMPEST
+from lab.cloud.plugin import CatalogEntry, Periodic, Plugin, Screen, ServiceSpec
 
 PLUGIN = Plugin(
     spec=ServiceSpec("alarming", "/alarming", "aodh", (CatalogEntry("alarming", "aodh", "/alarming"),)),
@@ -10,6 +11,10 @@ PLUGIN = Plugin(
     routes="lab.cloud.alarming.routes",
     policies=RULES,
     quotas=RESOURCES,
-    periodic=(Periodic("alarming.evaluate", 60.0, "lab.cloud.alarming.evaluator:evaluate"),
+    tempest=TEMPEST,
+    screens=(Screen("alarms", "Alarms", "lab.tui.screens.alarms:AlarmsScreen", frozenset({"alarming"}),
+                    order=64),),
+    periodic=(Periodic("alarming.evaluate", 60.0, "lab.cloud.alarming.evaluator:evaluate",
+                       "alarm_evaluation_interval"),
               Periodic("alarming.listen", 3.0, "lab.cloud.alarming.evaluator:listen_events")),
 )

@@ -11,6 +11,8 @@ RULES: tuple[Rule, ...] = (
     Rule("telemetry:get_alarm", READER, "Get an alarm.", (("GET", f"{V2}/alarms/{{alarm_id}}"),)),
     Rule("telemetry:get_alarms", READER, "Get all alarms, based on the query provided.",
          (("GET", f"{V2}/alarms"),)),
+    Rule("telemetry:get_alarms:all_projects", "rule:context_is_admin", "Get alarms of all projects.",
+         (("GET", f"{V2}/alarms"),)),
     Rule("telemetry:query_alarm", READER, "Get all alarms, based on the query provided.",
          (("POST", f"{V2}/query/alarms"),)),
     Rule("telemetry:create_alarm", MEMBER, "Create a new alarm.", (("POST", f"{V2}/alarms"),)),

@@ -55,7 +55,8 @@ async def versions(request: Request) -> Response:
     base = cloud_of(request).settings.endpoint
     v2 = {"id": "v2", "status": "stable", "updated": "2013-02-13T00:00:00Z",
           "links": [{"rel": "self", "href": f"{base}/alarming/v2"}]}
-    media = [{"base": "application/json", "type": "application/vnd.openstack.telemetry-v2+json"}]
+    media = [{"base": "application/json", "type": "application/vnd.openstack.telemetry-v2+json"},
+             {"base": "application/xml", "type": "application/vnd.openstack.telemetry-v2+xml"}]
     return respond({"versions": {"values": [{**v2, "media-types": media}]}, "default_version": v2})
 
 
@@ -76,7 +77,27 @@ def _q(request: Request) -> list[tuple[str, str, str]]:
     return list(zip(fields, ops, values, strict=True))
 
 
+SORT_KEYS = ("alarm_id", "enabled", "name", "type", "severity", "timestamp", "user_id", "project_id", "state",
+             "repeat_actions", "state_timestamp")
+
+
+def _sorted(request: Request, alarms: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`sort=key[:asc|desc]`, repeated (Aodh's default: newest first, then alarm_id)."""
+    keys = request.query_params.getlist("sort")
+    for spec in reversed(keys):  # stable sorts, last key first
+        key, _, direction = spec.partition(":")
+        if key not in SORT_KEYS or direction not in ("", "asc", "desc"):
+            raise BadRequest(f"Invalid input for field/attribute sort. Value: '{spec}'. the sort parameter should "
+                             f"be a pair of sort key and sort dir combined with colon: key:dir, key one of "
+                             f"{list(SORT_KEYS)}")
+        def by(a: dict[str, Any], k: str = key) -> tuple[bool, str]:
+            return a.get(k) is None, str(a.get(k))
+        alarms = sorted(alarms, key=by, reverse=direction == "desc")
+    return alarms
+
+
 def _page(request: Request, alarms: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    alarms = _sorted(request, alarms)
     marker = request.query_params.get("marker")
     if marker:
         ids = [a["alarm_id"] for a in alarms]

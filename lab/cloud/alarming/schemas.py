@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import zoneinfo
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,7 +20,8 @@ from lab.cloud.metric.archive import VALID_METHODS
 STATES = ("ok", "alarm", "insufficient data")
 SEVERITIES = ("low", "moderate", "critical")
 OPERATORS = ("lt", "le", "eq", "ne", "ge", "gt")
-THRESHOLD_TYPES = ("gnocchi_resources_threshold", "gnocchi_aggregation_by_resources_threshold")
+THRESHOLD_TYPES = ("gnocchi_resources_threshold", "gnocchi_aggregation_by_resources_threshold",
+                   "gnocchi_aggregation_by_metrics_threshold")
 TYPES = (*THRESHOLD_TYPES, "event", "composite")
 # The schemes Aodh's notifiers serve here; `stacklab://stop` is the lab's own: it stops the alarm's server.
 SCHEMES = ("log", "http", "https", "stacklab")
@@ -78,9 +80,16 @@ def threshold_rule(kind: str, raw: Any) -> dict[str, Any]:
     rule: dict[str, Any] = {
         "comparison_operator": operator, "threshold": _number(raw["threshold"], "threshold"),
         "aggregation_method": method, "granularity": _positive_int(raw.get("granularity", 60), "granularity"),
-        "evaluation_periods": _positive_int(raw.get("evaluation_periods", 1), "evaluation_periods"),
-        "metric": _text(raw.get("metric"), "metric"),
-        "resource_type": _text(raw.get("resource_type"), "resource_type")}
+        "evaluation_periods": _positive_int(raw.get("evaluation_periods", 1), "evaluation_periods")}
+    if kind == "gnocchi_aggregation_by_metrics_threshold":  # a list of metric ids, no resource
+        metrics = raw.get("metrics")
+        if not isinstance(metrics, list) or not metrics or not all(isinstance(m, str) and m for m in metrics):
+            raise _invalid("Invalid input for field/attribute metrics. Value: "
+                           f"'{metrics}'. Mandatory field missing.")
+        rule["metrics"] = list(metrics)
+        return rule
+    rule["metric"] = _text(raw.get("metric"), "metric")
+    rule["resource_type"] = _text(raw.get("resource_type"), "resource_type")
     if kind == "gnocchi_resources_threshold":
         rule["resource_id"] = _text(raw.get("resource_id"), "resource_id")
     else:
@@ -131,7 +140,7 @@ def composite_rule(raw: Any, depth: int = 0) -> dict[str, Any]:
     return {op: out}
 
 
-def actions(body: dict[str, Any], allowed_hosts: set[str]) -> dict[str, list[str]]:
+def actions(body: dict[str, Any]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for key in ACTION_KEYS:
         if key not in body:
@@ -143,12 +152,14 @@ def actions(body: dict[str, Any], allowed_hosts: set[str]) -> dict[str, list[str
             parts = urlsplit(url)
             if parts.scheme not in SCHEMES or (parts.scheme == "stacklab" and url not in LAB_ACTIONS):
                 raise _invalid(f"Unsupported action {url}")
-            if parts.scheme in ("http", "https") and not _allowed(parts.hostname or "", allowed_hosts):
-                raise _invalid(f"Unsupported action {url}: the lab posts only to loopback or the classroom's host")
-        if len(set(urls)) != len(urls):
-            raise _invalid(f"{key} for alarm {body.get('name')} contains duplicate actions")
-        out[key] = list(urls)
+        out[key] = list(dict.fromkeys(urls))  # a repeated action runs once, as Aodh keeps it once
     return out
+
+
+def postable(url: str, allowed_hosts: set[str]) -> bool:
+    """Whether the lab may POST an alarm's notification to `url`: loopback or the classroom's host only (any
+    URL is saved, as in Aodh; the notifier leaves the others unposted, so a lab never sends traffic out)."""
+    return _allowed(urlsplit(url).hostname or "", allowed_hosts)
 
 
 def _allowed(host: str, allowed_hosts: set[str]) -> bool:
@@ -176,11 +187,35 @@ def time_constraints(raw: Any) -> list[dict[str, Any]]:
                     "duration": _positive_int(c.get("duration"), "duration"),
                     "description": c.get("description") or f"Time constraint at {start} lasting for "
                                                            f"{c.get('duration')} seconds",
-                    "timezone": c.get("timezone") or ""})
+                    "timezone": _timezone(c.get("timezone"))})
     names = [c["name"] for c in out]
     if len(set(names)) != len(names):
         raise _invalid("Time constraint names must be unique for a given alarm.")
     return out
+
+
+def _timezone(value: Any) -> str:
+    """A constraint's timezone, checked as Aodh checks it (an IANA name, or none)."""
+    if not value:
+        return ""
+    try:
+        zoneinfo.ZoneInfo(str(value))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise _invalid(f"Timezone {value} is not valid") from None
+    return str(value)
+
+
+# What an alarm body may hold (WSME refuses any other attribute): the rendered alarm's keys and a type's rule.
+FIELDS = frozenset({"alarm_id", "name", "description", "type", "enabled", "state", "state_reason", "severity",
+                    "repeat_actions", "ok_actions", "alarm_actions", "insufficient_data_actions",
+                    "time_constraints", "user_id", "project_id", "timestamp", "state_timestamp",
+                    "evaluate_timestamp"})
+
+
+def check_fields(body: dict[str, Any]) -> None:
+    unknown = sorted(k for k in body if k not in FIELDS and k.removesuffix("_rule") not in TYPES)
+    if unknown:
+        raise _invalid(f"Unknown attribute for argument data: {unknown[0]}")
 
 
 def parse_rule(kind: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -6,17 +6,17 @@ transaction (creation, rule change, state transition, deletion), as Aodh's `reco
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-import orjson
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from lab.cloud.alarming import schemas
 from lab.cloud.alarming.models import Alarm, AlarmChange
 from lab.cloud.context import RequestContext
-from lab.cloud.errors import BadRequest, Conflict, Forbidden, NotFound
+from lab.cloud.errors import BadRequest, Forbidden, NotFound, Unauthorized
 from lab.cloud.metric.query import matches
 from lab.cloud.plugin import Purge
 from lab.cloud.quotas import Exceeded
@@ -32,7 +32,7 @@ UPDATABLE = ("name", "description", "enabled", "severity", "repeat_actions", "st
 
 def record(db: Session, a: Alarm, kind: str, detail: dict[str, Any], now: datetime,
            ctx: RequestContext | None = None) -> None:
-    db.add(AlarmChange(alarm_id=a.alarm_id, type=kind, detail=orjson.dumps(detail).decode(),
+    db.add(AlarmChange(alarm_id=a.alarm_id, type=kind, detail=json.dumps(detail),  # Aodh's json.dumps
                        user_id=ctx.user_id if ctx else a.user_id, project_id=ctx.project_id if ctx else a.project_id,
                        on_behalf_of=a.project_id, severity=a.severity, timestamp=now))
 
@@ -71,8 +71,23 @@ class AlarmingService:
     def list_alarms(self, ctx: RequestContext, q: list[tuple[str, str, str]], query: Any = None,
              rule: str = "telemetry:get_alarms") -> list[Alarm]:
         self.cloud.policy.enforce(ctx, rule)
-        everything = ctx.is_admin and (ctx.all_projects or any(f == "all_projects" and v.lower() == "true"
-                                                                for f, _o, v in q))
+        for field, op, _value in q:  # Aodh checks the query before whom it reaches (a 400 before a 401)
+            if field == "all_projects":
+                continue
+            if field not in LIST_FIELDS:
+                raise BadRequest(f"Unknown argument: \"{field}\": unrecognized field in query: {[field]}, valid "
+                                 f"keys: {sorted(LIST_FIELDS)}")
+            if op not in ("eq", "ne") or (field == "project_id" and op != "eq"):
+                raise BadRequest(f"Invalid input for field/attribute op. Value: '{op}'. unimplemented operator for "
+                                 f"{field}")
+        if any(f == "all_projects" and v.lower() == "true" for f, _o, v in q):
+            self.cloud.policy.enforce(ctx, "telemetry:get_alarms:all_projects")
+        # As Aodh: an admin's query on project_id reaches that project; another user's is refused (a 401).
+        asked = [v for f, _o, v in q if f == "project_id"]
+        if asked and not ctx.is_admin and any(v != ctx.project_id for v in asked):
+            raise Unauthorized(f"Not Authorized to access project {asked[0]}")
+        everything = ctx.is_admin and (ctx.all_projects or bool(asked) or any(
+            f == "all_projects" and v.lower() == "true" for f, _o, v in q))
         with self.cloud.db.read() as db:
             stmt = select(Alarm).order_by(Alarm.timestamp.desc(), Alarm.alarm_id)
             if not everything:
@@ -81,12 +96,6 @@ class AlarmingService:
         for field, op, value in q:
             if field == "all_projects":
                 continue
-            if field not in LIST_FIELDS:
-                raise BadRequest(f"Unknown argument: \"{field}\": unrecognized field in query: {[field]}, valid "
-                                 f"keys: {sorted(LIST_FIELDS)}")
-            if op not in ("eq", "ne"):
-                raise BadRequest(f"Invalid input for field/attribute op. Value: '{op}'. unimplemented operator for "
-                                 f"{field}")
             def text(a: Alarm, f: str = field) -> str:
                 got = getattr(a, f)
                 return str(got).lower() if isinstance(got, bool) else str(got)
@@ -126,6 +135,7 @@ class AlarmingService:
 
     def create(self, ctx: RequestContext, body: dict[str, Any]) -> Alarm:
         self.cloud.policy.enforce(ctx, "telemetry:create_alarm")
+        schemas.check_fields(body)
         name = body.get("name")
         if not isinstance(name, str) or not name:
             raise BadRequest("Invalid input for field/attribute name. Value: 'None'. Mandatory field missing.")
@@ -140,11 +150,9 @@ class AlarmingService:
                   enabled=schemas.flag(body.get("enabled", True), "enabled"),
                   repeat_actions=schemas.flag(body.get("repeat_actions", False), "repeat_actions"),
                   time_constraints=schemas.time_constraints(body.get("time_constraints")),
-                  **schemas.actions(body, {self.cloud.settings.host}))
+                  **schemas.actions(body))
         with self.cloud.db.write() as db:
             self._check_rule(db, ctx, kind, rule, project)
-            if db.scalar(select(Alarm.alarm_id).where(Alarm.project_id == project, Alarm.name == name)):
-                raise Conflict(f"Alarm with name='{name}' exists")
             try:
                 self.cloud.quotas.check(db, "alarming", project, {"alarms": 1})
             except Exceeded:
@@ -156,6 +164,7 @@ class AlarmingService:
 
     def update(self, ctx: RequestContext, alarm_id: str, body: dict[str, Any]) -> Alarm:
         """PUT: the whole alarm as the client sends it back (aodhclient GETs, merges, PUTs)."""
+        schemas.check_fields(body)
         now = self.cloud.clock.now()
         with self.cloud.db.write() as db:
             a = self._get(db, ctx, alarm_id, "telemetry:change_alarm")
@@ -167,9 +176,6 @@ class AlarmingService:
             name = body.get("name", a.name)
             if not isinstance(name, str) or not name:
                 raise BadRequest(f"Invalid input for field/attribute name. Value: '{name}'. Mandatory field missing.")
-            if name != a.name and db.scalar(select(Alarm.alarm_id).where(Alarm.project_id == a.project_id,
-                                                                         Alarm.name == name)):
-                raise Conflict(f"Alarm with name='{name}' exists")
             a.name = name
             a.description = str(body.get("description", a.description))
             a.severity = schemas.choice(body.get("severity", a.severity), schemas.SEVERITIES, "severity")
@@ -177,7 +183,7 @@ class AlarmingService:
             a.repeat_actions = schemas.flag(body.get("repeat_actions", a.repeat_actions), "repeat_actions")
             if "time_constraints" in body:
                 a.time_constraints = schemas.time_constraints(body["time_constraints"])
-            for key, urls in schemas.actions(body, {self.cloud.settings.host}).items():
+            for key, urls in schemas.actions(body).items():
                 setattr(a, key, urls)
             self._check_rule(db, ctx, a.type, a.rule, a.project_id)
             state = schemas.choice(body.get("state", a.state), schemas.STATES, "state")

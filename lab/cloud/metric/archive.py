@@ -78,13 +78,18 @@ def render_span(seconds: float) -> str:
 
 def parse_definition(items: Any) -> list[dict[str, int]]:
     """A create body's `definition`: each item gives two of granularity, points, timespan."""
-    if not isinstance(items, list) or not items:
+    if not isinstance(items, list):
+        raise BadRequest("Invalid input: expected a list for dictionary value @ data['definition']")
+    if not items:
         raise BadRequest("Invalid input: length of value must be at least 1 for dictionary value @ "
                          "data['definition']")
     out = []
     for item in items:
         if not isinstance(item, dict):
             raise BadRequest("Invalid input: expected a dictionary for dictionary value @ data['definition']")
+        extra = set(item) - {"granularity", "points", "timespan"}
+        if extra:
+            raise BadRequest(f"Invalid input: extra keys not allowed @ data['definition'][0]['{sorted(extra)[0]}']")
         given = {k for k in ("granularity", "points", "timespan") if item.get(k) is not None}
         if len(given) < 2:
             raise BadRequest("Invalid input: At least two of granularity/points/timespan must be provided")
@@ -111,7 +116,7 @@ def parse_definition(items: Any) -> list[dict[str, int]]:
     grans = [d["granularity"] for d in out]
     if len(set(grans)) != len(grans):
         raise BadRequest("Invalid input: More than one archive policy uses granularity "
-                         f"`{render_span(next(g for g in grans if grans.count(g) > 1))}'")
+                         f"`{float(next(g for g in grans if grans.count(g) > 1))}'")
     return sorted(out, key=lambda d: d["granularity"])
 
 

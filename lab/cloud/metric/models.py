@@ -28,6 +28,14 @@ class ArchivePolicyRule(Base):
     archive_policy_name: Mapped[str] = mapped_column(ForeignKey("gnocchi_archive_policies.name"))
 
 
+class ResourceType(Base):
+    """A resource type an operator created (the built-in ones are schemas.RESOURCE_TYPES, never stored)."""
+
+    __tablename__ = "gnocchi_resource_types"
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)  # name -> Gnocchi's attribute definition
+
+
 class MetricResource(Base):
     __tablename__ = "gnocchi_resources"
     __table_args__ = (Index("ix_gnocchi_resources_project", "project_id"),)

@@ -4,7 +4,8 @@
     GET  /metric/v1/status                            measure-processing status (admin)
     GET|POST /metric/v1/archive_policy[/]             GET|DELETE /metric/v1/archive_policy/{name}
     GET|POST /metric/v1/archive_policy_rule[/]        GET|DELETE /metric/v1/archive_policy_rule/{name}
-    GET  /metric/v1/resource_type[/]                  GET /metric/v1/resource_type/{name}
+    GET|POST /metric/v1/resource_type[/]              GET|PATCH|DELETE /metric/v1/resource_type/{name}
+    GET  /metric/v1/resource[/]                       each type's collection URL
     GET|POST /metric/v1/resource/{type}[/]            GET|PATCH|DELETE /metric/v1/resource/{type}/{id}
     POST /metric/v1/search/resource/{type}            (JSON body, or ?filter= as the CLI sends)
     GET|POST /metric/v1/resource/{type}/{id}/metric   GET|DELETE .../metric/{name}, GET|POST .../measures
@@ -14,7 +15,9 @@ gnocchiclient adds a trailing slash to collection URLs, which Gnocchi accepts: b
 
 from __future__ import annotations
 
+import json
 from typing import Any
+from urllib.parse import quote
 
 import orjson
 from starlette.requests import Request
@@ -22,22 +25,50 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from lab.cloud.context import RequestContext
-from lab.cloud.errors import BadRequest
-from lab.cloud.http import cloud_of, context_of, no_content, query_bool, query_int, query_value, respond, service_of
+from lab.cloud.errors import BadRequest, NotAcceptable, UnsupportedMediaType
+from lab.cloud.http import cloud_of, context_of, no_content, query_bool, query_int, query_value, service_of
 from lab.cloud.metric import archive, schemas
 from lab.cloud.metric.query import parse_filter
 from lab.cloud.metric.service import MeasureQuery, MetricService
 
 
+def respond(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """Gnocchi's JSON is Python's json.dumps (", " and ": " between items), which clients matching text see."""
+    return Response(json.dumps(data), status, headers, media_type="application/json")
+
+
 def _service(request: Request) -> MetricService:
+    _accepts_json(request)
     return service_of(request, "metric", MetricService)
+
+
+def _accepts_json(request: Request) -> None:
+    """Gnocchi answers JSON only: an Accept header that allows no JSON is its 406."""
+    accept = request.headers.get("accept", "")
+    if not accept:
+        return
+    for item in accept.split(","):
+        media, _, params = item.strip().partition(";")
+        q = params.strip().removeprefix("q=") if params.strip().startswith("q=") else "1"
+        try:
+            weight = float(q)
+        except ValueError:
+            weight = 1.0
+        if weight > 0 and media.strip().lower() in ("*/*", "application/*", "application/json"):
+            return
+    # webob's plain-text answer, which names the status
+    raise NotAcceptable("406 Not Acceptable: The resource could not be generated that was acceptable to your "
+                        "user agent (Gnocchi answers application/json).")
 
 
 def _ctx(request: Request) -> RequestContext:
     return context_of(request)
 
 
-async def _json(request: Request) -> Any:
+async def _json(request: Request, media: str = "application/json") -> Any:
+    """The body, which Gnocchi reads only as JSON (415 for another content type)."""
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() != media:
+        raise UnsupportedMediaType()
     raw = await request.body()
     if not raw:
         raise BadRequest("Unable to decode body: empty")
@@ -76,9 +107,13 @@ async def list_policies(request: Request) -> Response:
     return respond([schemas.archive_policy(p) for p in _service(request).list_policies(_ctx(request))])
 
 
+def _location(request: Request, path: str) -> dict[str, str]:
+    return {"Location": f"{cloud_of(request).settings.endpoint}/metric/v1/{path}"}
+
+
 async def create_policy(request: Request) -> Response:
     policy = _service(request).create_policy(_ctx(request), await _object(request))
-    return respond(schemas.archive_policy(policy), 201)
+    return respond(schemas.archive_policy(policy), 201, _location(request, f"archive_policy/{quote(policy.name)}"))
 
 
 async def show_policy(request: Request) -> Response:
@@ -110,14 +145,37 @@ async def delete_rule(request: Request) -> Response:
 
 # ------------------------------------------------------------------------------------------ resource types
 async def list_types(request: Request) -> Response:
-    return respond([schemas.resource_type(n) for n in _service(request).list_types(_ctx(request))])
+    return respond([schemas.resource_type(n, a) for n, a in _service(request).list_types(_ctx(request)).items()])
 
 
 async def show_type(request: Request) -> Response:
-    return respond(schemas.resource_type(_service(request).get_type(_ctx(request), _p(request, "name"))))
+    name = _p(request, "name")
+    return respond(schemas.resource_type(name, _service(request).get_type(_ctx(request), name)))
+
+
+async def create_type(request: Request) -> Response:
+    name, attributes = _service(request).create_type(_ctx(request), await _object(request))
+    return respond(schemas.resource_type(name, attributes), 201, _location(request, f"resource_type/{name}"))
+
+
+async def update_type(request: Request) -> Response:
+    name = _p(request, "name")
+    patch = await _json(request, "application/json-patch+json")
+    return respond(schemas.resource_type(name, _service(request).update_type(_ctx(request), name, patch)))
+
+
+async def delete_type(request: Request) -> Response:
+    _service(request).delete_type(_ctx(request), _p(request, "name"))
+    return no_content()
 
 
 # ----------------------------------------------------------------------------------------------- resources
+async def resource_root(request: Request) -> Response:
+    """GET /v1/resource: each resource type's collection URL."""
+    base = f"{cloud_of(request).settings.endpoint}/metric/v1/resource"
+    return respond({name: f"{base}/{name}" for name in _service(request).list_types(_ctx(request))})
+
+
 def _limited(request: Request, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     marker = query_value(request, "marker")
     if marker:
@@ -188,13 +246,18 @@ async def delete_resource_metric(request: Request) -> Response:
 
 
 # ------------------------------------------------------------------------------------------------- metrics
+METRIC_FILTERS = ("id", "name", "unit", "archive_policy_name", "resource_id", "creator", "status")
+
+
 async def list_metrics(request: Request) -> Response:
-    rows = _service(request).list_metrics(_ctx(request))
+    filters = {k: v for k, v in request.query_params.items() if k in METRIC_FILTERS}
+    rows = _service(request).list_metrics(_ctx(request), filters=filters)
     return respond(_limited(request, rows))
 
 
 async def create_metric(request: Request) -> Response:
-    return respond(_service(request).create_metric(_ctx(request), await _object(request)), 201)
+    body = _service(request).create_metric(_ctx(request), await _object(request))
+    return respond(body, 201, _location(request, f"metric/{body['id']}"))
 
 
 async def show_metric(request: Request) -> Response:
@@ -255,7 +318,11 @@ routes = [
     Route("/v1/archive_policy_rule/{name}", show_rule, methods=["GET"]),
     Route("/v1/archive_policy_rule/{name}", delete_rule, methods=["DELETE"]),
     *_both("/v1/resource_type", list_types, ["GET"]),
+    *_both("/v1/resource_type", create_type, ["POST"]),
     Route("/v1/resource_type/{name}", show_type, methods=["GET"]),
+    Route("/v1/resource_type/{name}", update_type, methods=["PATCH"]),
+    Route("/v1/resource_type/{name}", delete_type, methods=["DELETE"]),
+    *_both("/v1/resource", resource_root, ["GET"]),
     *_both("/v1/search/resource/{type}", search_resources, ["POST"]),
     *_both("/v1/resource/{type}", list_resources, ["GET"]),
     *_both("/v1/resource/{type}", create_resource, ["POST"]),

@@ -9,6 +9,8 @@ from datetime import datetime
 from typing import Any
 
 from lab.cloud import validation as V
+from lab.cloud.errors import BadRequest
+from lab.cloud.metric import resource_types
 from lab.cloud.metric.archive import render_span
 from lab.cloud.metric.models import ArchivePolicy, ArchivePolicyRule, Metric, MetricResource
 
@@ -81,15 +83,17 @@ def archive_policy_rule(r: ArchivePolicyRule) -> dict[str, Any]:
     return {"name": r.name, "metric_pattern": r.metric_pattern, "archive_policy_name": r.archive_policy_name}
 
 
-def resource_type(name: str) -> dict[str, Any]:
-    return {"name": name, "state": "active", "attributes": RESOURCE_TYPES[name]}
+def resource_type(name: str, attributes: dict[str, dict[str, Any]], state: str = "active") -> dict[str, Any]:
+    return {"name": name, "state": state, "attributes": attributes}
 
 
 def creator(user_id: str, project_id: str) -> str:
     return f"{user_id}:{project_id}"
 
 
-def resource(r: MetricResource, metrics: list[Metric], with_attributes: bool = True) -> dict[str, Any]:
+def resource(r: MetricResource, metrics: list[Metric], with_attributes: bool = True,
+             schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A resource's body; `schema` is its type's attributes (a built-in type's when not given)."""
     body: dict[str, Any] = {
         "id": r.id, "original_resource_id": r.original_resource_id, "type": r.type, "project_id": r.project_id,
         "user_id": r.user_id, "creator": creator(r.created_by_user_id, r.created_by_project_id),
@@ -97,7 +101,7 @@ def resource(r: MetricResource, metrics: list[Metric], with_attributes: bool = T
         "started_at": ts(r.started_at), "ended_at": ts(r.ended_at), "revision_start": ts(r.revision_start),
         "revision_end": None, "metrics": {m.name: m.id for m in metrics if m.name is not None}}
     if with_attributes:
-        for key in RESOURCE_TYPES.get(r.type, {}):
+        for key in RESOURCE_TYPES.get(r.type, {}) if schema is None else schema:
             body[key] = r.attributes.get(key)
     return body
 
@@ -138,26 +142,18 @@ def parse_measures(body: Any) -> list[tuple[datetime, float]]:
     return out
 
 
-def _uuid_value(w: V.Wording, key: str, value: Any) -> str:
-    V.string(max_len=None)(w, key, value)
-    try:
-        return str(uuid.UUID(value))
-    except ValueError:
-        raise w.bad(key, value, f"not a valid value for dictionary value @ data['{key}']") from None
-
-
-def _attribute_check(spec: dict[str, Any]) -> V.Check[Any]:
-    """A resource type attribute's check (null allowed, as Gnocchi's attributes are nullable)."""
-    return V.nullable(_uuid_value if spec["type"] == "uuid" else V.string(0, spec["max_length"]))
-
-
-def parse_attributes(type_name: str, body: dict[str, Any], create: bool) -> dict[str, Any]:
+def parse_attributes(schema: dict[str, dict[str, Any]], body: dict[str, Any], create: bool) -> dict[str, Any]:
     """The type's own attributes in a resource create or PATCH body (unknown keys are Gnocchi's 400)."""
-    schema = RESOURCE_TYPES[type_name]
     allowed = set(schema) | {"id", "project_id", "user_id", "started_at", "ended_at", "metrics"}
     for key in body:
         if key not in allowed:
             raise W.unexpected("", body, [key])
-    table = {key: V.Attr(_attribute_check(spec), required=spec["required"]) for key, spec in schema.items()}
-    return V.parse_object(W, table, {k: body[k] for k in schema if k in body}, type_name, update=not create,
-                          table_order=True)
+    values = {}
+    for key, spec in schema.items():
+        if key not in body:
+            if create and spec["required"]:
+                raise BadRequest(f"Invalid input: required key not provided @ data['{key}']")
+            continue
+        # null is allowed, as Gnocchi's attributes are nullable; any other value must be the attribute's type
+        values[key] = None if body[key] is None else resource_types.check_value(key, spec, body[key])
+    return values

@@ -19,8 +19,16 @@ from sqlalchemy.orm import Session
 from lab.cloud import contracts
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest, CloudError, Conflict, NotFound
-from lab.cloud.metric import archive, blocks, schemas
-from lab.cloud.metric.models import ArchivePolicy, ArchivePolicyRule, CollectorState, Measure, Metric, MetricResource
+from lab.cloud.metric import archive, blocks, resource_types, schemas
+from lab.cloud.metric.models import (
+    ArchivePolicy,
+    ArchivePolicyRule,
+    CollectorState,
+    Measure,
+    Metric,
+    MetricResource,
+    ResourceType,
+)
 from lab.cloud.metric.query import matches
 from lab.cloud.plugin import Purge
 
@@ -83,15 +91,19 @@ class MetricService:
 
     def create_policy(self, ctx: RequestContext, body: dict[str, Any]) -> ArchivePolicy:
         self.cloud.policy.enforce(ctx, "create archive policy")
-        name = body.get("name")
-        if not isinstance(name, str) or not name or "/" in name:
-            raise BadRequest("Invalid input: required key not provided @ data['name']")
-        back_window = body.get("back_window", 0)
-        if not isinstance(back_window, int) or isinstance(back_window, bool) or back_window < 0:
-            raise BadRequest("Invalid input: value must be at least 0 for dictionary value @ data['back_window']")
+        # In Gnocchi's (voluptuous) order: unknown keys, then each required key, then each value.
         unknown = set(body) - {"name", "back_window", "definition", "aggregation_methods"}
         if unknown:
             raise BadRequest(f"Invalid input: extra keys not allowed @ data['{sorted(unknown)[0]}']")
+        for key in ("name", "definition"):
+            if key not in body:
+                raise BadRequest(f"Invalid input: required key not provided @ data['{key}']")
+        name = body.get("name")
+        if not isinstance(name, str) or not name or "/" in name:
+            raise BadRequest("Invalid input: not a valid value for dictionary value @ data['name']")
+        back_window = body.get("back_window", 0)
+        if not isinstance(back_window, int) or isinstance(back_window, bool) or back_window < 0:
+            raise BadRequest("Invalid input: value must be at least 0 for dictionary value @ data['back_window']")
         policy = ArchivePolicy(name=name, back_window=back_window, definition=archive.parse_definition(
             body.get("definition")), aggregation_methods=archive.parse_methods(body.get("aggregation_methods")))
         with self.cloud.db.write() as db:
@@ -126,6 +138,9 @@ class MetricService:
 
     def create_rule(self, ctx: RequestContext, body: dict[str, Any]) -> ArchivePolicyRule:
         self.cloud.policy.enforce(ctx, "create archive policy rule")
+        unknown = set(body) - {"name", "metric_pattern", "archive_policy_name"}
+        if unknown:
+            raise BadRequest(f"Invalid input: extra keys not allowed @ data['{sorted(unknown)[0]}']")
         values = {k: body.get(k) for k in ("name", "metric_pattern", "archive_policy_name")}
         for key, value in values.items():
             if not isinstance(value, str) or not value:
@@ -147,13 +162,47 @@ class MetricService:
             db.delete(rule)
 
     # -- resource types
-    def list_types(self, ctx: RequestContext) -> list[str]:
+    def list_types(self, ctx: RequestContext) -> dict[str, dict[str, Any]]:
         self.cloud.policy.enforce(ctx, "list resource type")
-        return list(schemas.RESOURCE_TYPES)
+        with self.cloud.db.read() as db:
+            return _types(db)
 
-    def get_type(self, ctx: RequestContext, name: str) -> str:
+    def get_type(self, ctx: RequestContext, name: str) -> dict[str, Any]:
         self.cloud.policy.enforce(ctx, "get resource type")
-        return _type(name)
+        with self.cloud.db.read() as db:
+            return _type(db, name)
+
+    def create_type(self, ctx: RequestContext, body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        self.cloud.policy.enforce(ctx, "create resource type")
+        name, attributes = resource_types.parse_create(body)
+        with self.cloud.db.write() as db:
+            if name in schemas.RESOURCE_TYPES or db.get(ResourceType, name) is not None:
+                raise Conflict(f"Resource type {name} already exists")
+            db.add(ResourceType(name=name, attributes=attributes))
+        return name, attributes
+
+    def update_type(self, ctx: RequestContext, name: str, patch: Any) -> dict[str, Any]:
+        self.cloud.policy.enforce(ctx, "update resource type")
+        with self.cloud.db.write() as db:
+            row = db.get(ResourceType, name)
+            if row is None:
+                _type(db, name)  # 404 for an unknown type
+                raise BadRequest(f"Resource type {name} is built in and cannot be changed")
+            row.attributes, fills = resource_types.apply_patch(dict(row.attributes), patch)
+            for r in db.scalars(select(MetricResource).where(MetricResource.type == name)):
+                r.attributes = {**{k: v for k, v in r.attributes.items() if k in row.attributes}, **fills}
+            return dict(row.attributes)
+
+    def delete_type(self, ctx: RequestContext, name: str) -> None:
+        self.cloud.policy.enforce(ctx, "delete resource type")
+        with self.cloud.db.write() as db:
+            row = db.get(ResourceType, name)
+            if row is None:
+                _type(db, name)
+                raise BadRequest(f"Resource type {name} is built in and cannot be deleted")
+            if db.scalar(select(MetricResource.id).where(MetricResource.type == name).limit(1)) is not None:
+                raise BadRequest(f"Resource type {name} is still in use")
+            db.delete(row)
 
     # -- resources
     def _visible(self, ctx: RequestContext, r: MetricResource) -> bool:
@@ -161,7 +210,7 @@ class MetricService:
 
     def _resource(self, db: Session, ctx: RequestContext, type_name: str, resource_id: str, rule: str
                   ) -> MetricResource:
-        _type(type_name)
+        _type(db, type_name)
         r = db.get(MetricResource, schemas.resource_uuid(resource_id))
         if r is None or (type_name != "generic" and r.type != type_name) or not self._visible(ctx, r):
             raise NotFound(f"Resource {resource_id} does not exist")
@@ -170,15 +219,16 @@ class MetricService:
 
     def render_resource(self, db: Session, r: MetricResource, details: bool = True) -> dict[str, Any]:
         metrics = list(db.scalars(select(Metric).where(Metric.resource_id == r.id)))
-        return schemas.resource(r, metrics, details)
+        return schemas.resource(r, metrics, details, None if r.type in schemas.RESOURCE_TYPES else _type(db, r.type))
 
     def create_resource(self, ctx: RequestContext, type_name: str, body: dict[str, Any]) -> dict[str, Any]:
         self.cloud.policy.enforce(ctx, "create resource")
-        _type(type_name)
+        with self.cloud.db.read() as db:
+            schema = _type(db, type_name)
         raw_id = body.get("id")
         if not isinstance(raw_id, str) or not raw_id:
             raise BadRequest("Invalid input: required key not provided @ data['id']")
-        attributes = schemas.parse_attributes(type_name, body, create=True)
+        attributes = schemas.parse_attributes(schema, body, create=True)
         now = self.cloud.clock.now()
         started = schemas.parse_time(body["started_at"], "started_at") if body.get("started_at") else now
         ended = schemas.parse_time(body["ended_at"], "ended_at") if body.get("ended_at") else None
@@ -223,7 +273,8 @@ class MetricService:
         if given is not None:
             if not isinstance(given, str):
                 raise BadRequest("Invalid input: expected str for dictionary value @ data['archive_policy_name']")
-            _policy(db, given)
+            if db.get(ArchivePolicy, given) is None:  # a body naming a missing policy is a bad request
+                raise BadRequest(f"Archive policy {given} does not exist")
             return given
         rules = sorted(db.scalars(select(ArchivePolicyRule)), key=lambda r: -len(r.metric_pattern))
         for rule in rules:
@@ -242,7 +293,7 @@ class MetricService:
             r = self._resource(db, ctx, type_name, resource_id, "update resource")
             if "id" in body:
                 raise BadRequest("Invalid input: extra keys not allowed @ data['id']")
-            attributes = schemas.parse_attributes(r.type, body, create=False)
+            attributes = schemas.parse_attributes(_type(db, r.type), body, create=False)
             r.attributes = {**r.attributes, **attributes}
             for key in ("project_id", "user_id"):
                 if key in body:
@@ -269,7 +320,8 @@ class MetricService:
     def list_resources(self, ctx: RequestContext, type_name: str, details: bool, query: Any = None,
                        rule: str = "list resource") -> list[dict[str, Any]]:
         self.cloud.policy.enforce(ctx, rule)
-        _type(type_name)
+        with self.cloud.db.read() as db:
+            _type(db, type_name)
         everything = self.cloud.policy.allows(ctx, "list all resource")
         with self.cloud.db.read() as db:
             stmt = select(MetricResource).order_by(MetricResource.revision_start, MetricResource.id)
@@ -333,7 +385,9 @@ class MetricService:
                            archive_policy_name=self._policy_for(db, name, body.get("archive_policy_name")))
                 db.add(m)
             db.flush()
-            return self.render_metric(db, m)
+            # As Gnocchi answers a create: the policy's name and the resource's id, not their bodies.
+            body = {k: v for k, v in self.render_metric(db, m).items() if k != "archive_policy"}
+            return {**body, "archive_policy_name": m.archive_policy_name}
 
     def create_resource_metrics(self, ctx: RequestContext, type_name: str, resource_id: str,
                                 body: dict[str, Any]) -> list[dict[str, Any]]:
@@ -353,8 +407,14 @@ class MetricService:
             m = self._named_metric(db, ctx, type_name, resource_id, name, "get metric")
             return self.render_metric(db, m, with_resource=True)
 
-    def list_metrics(self, ctx: RequestContext, limit: int | None = None) -> list[dict[str, Any]]:
+    def list_metrics(self, ctx: RequestContext, limit: int | None = None,
+                     filters: dict[str, str] | None = None) -> list[dict[str, Any]]:
+        """GET /v1/metric, filtered by attribute (`id`, `name`, `unit`, `archive_policy_name`, `resource_id`,
+        `creator`) and `status`: deleted metrics are expunged at once here, so `status=delete` lists none."""
         self.cloud.policy.enforce(ctx, "list metric")
+        filters = dict(filters or {})
+        if filters.pop("status", "active") != "active":
+            return []
         everything = self.cloud.policy.allows(ctx, "list all metric")
         with self.cloud.db.read() as db:
             stmt = select(Metric).outerjoin(MetricResource, Metric.resource_id == MetricResource.id) \
@@ -362,6 +422,14 @@ class MetricService:
             if not everything:
                 stmt = stmt.where(or_(Metric.created_by_project_id == ctx.project_id,
                                       MetricResource.project_id == ctx.project_id))
+            for key, column in (("id", Metric.id), ("name", Metric.name), ("unit", Metric.unit),
+                                ("archive_policy_name", Metric.archive_policy_name),
+                                ("resource_id", Metric.resource_id)):
+                if key in filters:
+                    stmt = stmt.where(column == filters[key])
+            if "creator" in filters:
+                user, _, project = filters["creator"].partition(":")
+                stmt = stmt.where(Metric.created_by_user_id == user, Metric.created_by_project_id == project)
             if limit is not None:
                 stmt = stmt.limit(limit)
             return [self.render_metric(db, m) for m in db.scalars(stmt)]
@@ -397,6 +465,10 @@ class MetricService:
     def alarm_points(self, db: Session, project_id: str, rule: dict[str, Any], start: datetime,
                      stop: datetime) -> dict[datetime, list[float]]:
         q = MeasureQuery(rule["aggregation_method"], rule["granularity"], start, stop)
+        if "metrics" in rule:  # by metric ids: those the project may read
+            ids = [key for key in map(_uuid_or_none, rule["metrics"]) if key is not None]
+            return self._points_of([m for m in (db.get(Metric, key) for key in ids)
+                                    if m is not None and self._readable_by(db, m, project_id)], q, db)
         if "resource_id" in rule:
             resources = [r for r in [db.get(MetricResource, schemas.resource_uuid(rule["resource_id"]))]
                          if r is not None]
@@ -405,12 +477,18 @@ class MetricService:
             candidates = db.scalars(select(MetricResource).where(MetricResource.type == rule["resource_type"])
                                     if rule["resource_type"] != "generic" else select(MetricResource))
             resources = [r for r in candidates if project_id in (r.project_id, r.created_by_project_id)
-                         and _matches(query, schemas.resource(r, [], True))]
+                         and _matches(query, self.render_resource(db, r))]
+        metrics = [db.scalar(select(Metric).where(Metric.resource_id == r.id, Metric.name == rule["metric"]))
+                   for r in resources]
+        return self._points_of([m for m in metrics if m is not None], q, db)
+
+    def _readable_by(self, db: Session, m: Metric, project_id: str) -> bool:
+        owner = db.get(MetricResource, m.resource_id) if m.resource_id else None
+        return project_id == m.created_by_project_id or (owner is not None and owner.project_id == project_id)
+
+    def _points_of(self, metrics: list[Metric], q: MeasureQuery, db: Session) -> dict[datetime, list[float]]:
         by_time: dict[datetime, list[float]] = {}
-        for r in resources:
-            m = db.scalar(select(Metric).where(Metric.resource_id == r.id, Metric.name == rule["metric"]))
-            if m is None:
-                continue
+        for m in metrics:
             try:
                 points = series(db, m, q)
             except CloudError:  # the metric's policy lacks that granularity or method: no datapoints
@@ -418,6 +496,13 @@ class MetricService:
             for t, _g, v in points:
                 by_time.setdefault(t, []).append(v)
         return by_time
+
+
+def _uuid_or_none(value: str) -> str | None:
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        return None
 
 
 def _matches(query: Any, rendered: dict[str, Any]) -> bool:
@@ -457,10 +542,19 @@ def _policy(db: Session, name: str) -> ArchivePolicy:
     return policy
 
 
-def _type(name: str) -> str:
-    if name not in schemas.RESOURCE_TYPES:
+def _types(db: Session) -> dict[str, dict[str, Any]]:
+    """Every resource type's attributes: the built-in ones, then those an operator created."""
+    return {**schemas.RESOURCE_TYPES, **{t.name: dict(t.attributes) for t in db.scalars(select(ResourceType))}}
+
+
+def _type(db: Session, name: str) -> dict[str, Any]:
+    """A resource type's attributes (Gnocchi's 404 for an unknown type)."""
+    if name in schemas.RESOURCE_TYPES:
+        return schemas.RESOURCE_TYPES[name]
+    row = db.get(ResourceType, name)
+    if row is None:
         raise NotFound(f"Resource type {name} does not exist")
-    return name
+    return dict(row.attributes)
 
 
 def _opt_str(body: dict[str, Any], key: str, default: str | None) -> str | None:
