@@ -3,8 +3,9 @@ live `stacklab up` this script starts on a free port with a throw-away data dire
 
 Each student logs in, then loops: list images and flavors, create a network with a subnet, boot a server and
 poll it to ACTIVE (every 0.5 s, as `--wait` does, on one keep-alive connection), create a volume, a port and a
-floating IP, list everything, then delete it all. Prints requests/s, p50/p95 latency, the server's peak RSS
-and every error (a 5xx, a failed connection, or a 4xx on a step that must succeed): there must be none.
+floating IP, list everything, then delete it all. Prints requests/s, p50/p95 latency, the server's peak RSS,
+the server's CPU time per request (the cost, whatever share of a busy machine the server got) and every error
+(a 5xx, a failed connection, or a 4xx on a step that must succeed): there must be none.
 
     .venv/bin/python bench/class_load.py [--students 40] [--seconds 60]
 """
@@ -174,6 +175,7 @@ def main() -> None:
             students = make_class(url, args.students)
             server = psutil.Process(process.pid)
             peak = server.memory_info().rss
+            cpu_before = sum(server.cpu_times()[:2])
             tally = Tally()
             until = time.monotonic() + args.seconds
             threads = [threading.Thread(target=student_loop, args=(url, s, until, tally, n))
@@ -185,6 +187,7 @@ def main() -> None:
                 peak = max(peak, server.memory_info().rss)
                 time.sleep(0.5)
             elapsed = time.monotonic() - started
+            cpu = sum(server.cpu_times()[:2]) - cpu_before
         finally:
             process.terminate()
             process.wait(timeout=60)
@@ -194,6 +197,8 @@ def main() -> None:
     print(f"requests {len(latencies)}, {len(latencies) / elapsed:.1f} requests/s")
     print(f"latency p50 {statistics.median(latencies) * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms")
     print(f"peak RSS of the server {peak / 2**20:.0f} MiB")
+    # What a request costs the server, whatever share of a shared machine it was given.
+    print(f"server CPU {cpu:.1f} s, {cpu * 1000 / max(1, len(latencies)):.1f} ms per request")
     print(f"errors {len(tally.errors)}")
     for error in tally.errors[:20]:
         print(f"  {error}")

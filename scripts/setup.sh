@@ -53,6 +53,17 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   touch "$stamp"
 fi
 
+# Keystone's own response schemas (keystone/*/schema.py, pure data; tempest has none for identity) for the
+# identity renderer tests (tests/keystone_schemas.py). Keystone's modules import its configuration and server
+# libraries, so Keystone goes, with its dependencies, into a folder of its own that only those tests' subprocess
+# puts on its path.
+ks_stamp=.venv-keystone-schemas/.stacklab-installed
+if [ ! -f "$ks_stamp" ]; then
+  echo "setup: installing Keystone's response schemas into .venv-keystone-schemas"
+  .venv/bin/pip install -q --target .venv-keystone-schemas "keystone>=27"
+  touch "$ks_stamp"
+fi
+
 # The dashboard (`stacklab dashboard`): OpenStack's Horizon, Zed release, in a virtual environment of its own, as
 # its Django 3.2 and client pins are not the lab's. The constraints file holds the versions Zed was tested with.
 # Its static files are then collected and compressed once (stacklab-static/ inside that environment).

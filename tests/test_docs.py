@@ -124,3 +124,21 @@ def test_every_plugin_field_and_hook_is_in_the_architecture_page() -> None:
     page = (COURSE / "reference" / "architecture.md").read_text()
     missing = [name for name in (*(f.name for f in dataclasses.fields(Plugin)), *HOOKS) if f"`{name}`" not in page]
     assert not missing, f"reference/architecture.md does not document {', '.join(missing)}"
+
+
+def test_every_shared_wording_and_check_is_in_the_architecture_page() -> None:
+    """reference/architecture.md names each wording and each check lab/cloud/validation.py offers every service,
+    and validation's `__all__` lists exactly its public names."""
+    from lab.cloud import validation
+
+    public = sorted(name for name, value in vars(validation).items() if not name.startswith("_")
+                    and getattr(value, "__module__", "lab.cloud.validation") == "lab.cloud.validation"
+                    and not isinstance(value, type(validation)) and name not in ("annotations", "T", "R", "Extra"))
+    unlisted = sorted(set(public) - set(validation.__all__))
+    assert not unlisted and set(validation.__all__) <= set(vars(validation)), unlisted
+    page = (COURSE / "reference" / "architecture.md").read_text()
+    wordings = [n for n in validation.__all__ if isinstance(getattr(validation, n), validation.Wording)]
+    checks = ["string", "integer", "boolean", "one_of", "nullable", "list_of", "obj", "ip_address", "timestamp",
+              "record_of", "Attr", "parse_object", "Record", "attr", "parse_record", "Wording"]
+    missing = [n for n in (*wordings, *checks) if f"`{n}`" not in page]
+    assert not missing, f"reference/architecture.md does not name {', '.join(missing)}"

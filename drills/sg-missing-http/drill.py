@@ -10,21 +10,11 @@ def inject(env):
     return {"group": group.name, "group_id": group.id}
 
 
-def _opens(rule, port):
-    if rule.direction != "ingress" or rule.ether_type != "IPv4" or rule.protocol not in ("tcp", "6", None):
-        return False
-    if rule.remote_group_id or rule.remote_ip_prefix not in (None, "0.0.0.0/0"):
-        return False
-    low, high = rule.port_range_min, rule.port_range_max
-    return low is None or (low <= port <= (high or low))
-
-
 def check(env, state):
     group = env.conn.network.find_security_group(state["group_id"])
     assert group is not None, "drill-web is gone: the servers use that group"
-    rules = list(env.conn.network.security_group_rules(security_group_id=group.id))
-    assert any(_opens(r, 80) for r in rules), "drill-web still lets no HTTP (tcp 80) in from anywhere"
-    assert any(_opens(r, 22) for r in rules), "drill-web no longer lets SSH in"
+    assert env.lets_in([group.id], 80), "drill-web still lets no HTTP (tcp 80) in from anywhere"
+    assert env.lets_in([group.id], 22), "drill-web no longer lets SSH in"
 
 
 def undo(env, state):

@@ -19,16 +19,18 @@ this module imports nothing from the cloud.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import yaml
+
+from lab.camp.engine import LabEnv
+from lab.camp.modules import load_module
 
 DRILL_ID = re.compile(r"^[a-z][a-z0-9-]{2,47}$")
 REPAIR_AS = ("student", "admin")
@@ -53,6 +55,26 @@ class DrillEnv:
     conn: Any
     project_id: str
     project_name: str = ""
+    # How the cloud connects as the student (a token it issues in their name): for what inject sets up as if
+    # the student had made it the day before (their server, their volume), owned by their own user.
+    as_student: Callable[[], Any] | None = None
+    _student: LabEnv | None = None
+    # What inject has made so far (ids by the names its undo reads): when inject fails half-way, the cloud
+    # undoes with this, so a refused injection leaves nothing behind.
+    made: dict[str, Any] = field(default_factory=dict)
+
+    def student(self) -> LabEnv:
+        """The student's own view of their project (made once per drill step)."""
+        if self._student is None:
+            if self.as_student is None:
+                raise DrillError("this drill sets up resources as the student, and no student connection is given")
+            self._student = LabEnv(self.as_student())
+        return self._student
+
+    def close(self) -> None:
+        self.conn.close()
+        if self._student is not None:
+            self._student.conn.close()
 
     def name(self, stem: str) -> str:
         """A resource name for this drill ('drill-web'): the same in every student's project."""
@@ -78,6 +100,11 @@ class DrillEnv:
         response = self.conn.image.get(f"/images/{image_id}", raise_exc=False)
         return dict(response.json()) if response.status_code == 200 else None
 
+    def lets_in(self, group_ids: list[str], port: int) -> bool:
+        """Whether one of the security groups lets tcp `port` in from anywhere (IPv4)."""
+        rules = [r for g in group_ids for r in self.conn.network.security_group_rules(security_group_id=g)]
+        return any(_opens(rule, port) for rule in rules)
+
     def network_with_subnet(self, stem: str, cidr: str, **subnet: Any) -> tuple[Any, Any]:
         """A network and subnet in the student's project (made as the admin, owned by the student)."""
         network = self.conn.network.create_network(name=self.name(stem), project_id=self.project_id)
@@ -96,12 +123,34 @@ class DrillEnv:
                 self.conn.network.delete_port(port, ignore_missing=True)
         self.conn.network.delete_network(network_id, ignore_missing=True)
 
+    def delete_server(self, server_id: str | None) -> None:
+        """The server, waiting until it is gone (its ports go with it, so its network can go next)."""
+        server = self.conn.compute.find_server(server_id, all_projects=True) if server_id else None
+        if server is not None:
+            self.conn.compute.delete_server(server, ignore_missing=True)
+            self.conn.compute.wait_for_delete(server, interval=0.2, wait=120)
+
+    def delete_floating_ips(self, port_ids: list[str], addresses: tuple[str, ...] = ()) -> None:
+        """The project's floating IPs on those ports or with those addresses."""
+        for ip in list(self.conn.network.ips(project_id=self.project_id)):
+            if ip.port_id in port_ids or ip.floating_ip_address in addresses:
+                self.conn.network.delete_ip(ip, ignore_missing=True)
+
     def delete_router(self, router_id: str | None) -> None:
         if not router_id or self.conn.network.find_router(router_id) is None:
             return
         for port in list(self.conn.network.ports(device_id=router_id, device_owner="network:router_interface")):
             self.conn.network.remove_interface_from_router(router_id, port_id=port.id)
         self.conn.network.delete_router(router_id, ignore_missing=True)
+
+
+def _opens(rule: Any, port: int) -> bool:
+    if rule.direction != "ingress" or rule.ether_type != "IPv4" or rule.protocol not in ("tcp", "6", None):
+        return False
+    if rule.remote_group_id or rule.remote_ip_prefix not in (None, "0.0.0.0/0"):
+        return False
+    low, high = rule.port_range_min, rule.port_range_max
+    return low is None or bool(low <= port <= (high or low))
 
 
 @dataclass(frozen=True)
@@ -118,7 +167,8 @@ class Drill:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def _module(self) -> ModuleType:
-        return _load_module(self.path / "drill.py", f"stacklab_drills.{self.id.replace('-', '_')}")
+        return load_module(self.path / "drill.py", f"stacklab_drills.{self.id.replace('-', '_')}", DrillError,
+                           ("inject", "check", "undo"))
 
     def inject(self, env: DrillEnv) -> dict[str, Any]:
         return dict(self._module().inject(env) or {})
@@ -133,25 +183,6 @@ class Drill:
     def repair_commands(self, state: dict[str, Any]) -> list[str]:
         """The documented repair with the state's names filled in (what the tests run, as the student)."""
         return [command.format(**state) for command in self.repair]
-
-
-@cache
-def _load_module_cached(path: Path, mtime: float, name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise DrillError(f"cannot load {path}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    for fn in ("inject", "check", "undo"):
-        if not callable(getattr(module, fn, None)):
-            raise DrillError(f"{path} defines no {fn}()")
-    return module
-
-
-def _load_module(path: Path, name: str) -> ModuleType:
-    if not path.exists():
-        raise DrillError(f"{path} is missing")
-    return _load_module_cached(path, path.stat().st_mtime, name)
 
 
 def load_drill(path: Path) -> Drill:

@@ -10,16 +10,16 @@ result; this module, like the labs, only talks to the public APIs.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import random
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import yaml
+
+from lab.camp.modules import load_module
 
 
 class ExamError(Exception):
@@ -42,7 +42,10 @@ class Exam:
     path: Path
 
     def module(self) -> ModuleType:
-        return _load(self.path / "tasks.py", f"stacklab_exams.{self.id}")
+        module = load_module(self.path / "tasks.py", f"stacklab_exams.{self.id}", ExamError)
+        if not isinstance(getattr(module, "TASKS", None), list):
+            raise ExamError(f"{self.path / 'tasks.py'} defines no TASKS list")
+        return module
 
     def task_fn(self, task_id: str, kind: str) -> Any:
         fn = getattr(self.module(), f"{task_id}_{kind}", None)
@@ -82,24 +85,6 @@ class Exam:
             total += earned
         return {"domains": domains, "total": round(total, 2), "pass_mark": self.pass_mark,
                 "passed": total >= self.pass_mark - 1e-9, "left_out": left_out}
-
-
-@cache
-def _load_cached(path: Path, mtime: float, name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise ExamError(f"cannot load {path}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    if not isinstance(getattr(module, "TASKS", None), list):
-        raise ExamError(f"{path} defines no TASKS list")
-    return module
-
-
-def _load(path: Path, name: str) -> ModuleType:
-    if not path.exists():
-        raise ExamError(f"{path} is missing")
-    return _load_cached(path, path.stat().st_mtime, name)
 
 
 def load_exam(exam_id: str = "coa", directory: Path | None = None) -> Exam:

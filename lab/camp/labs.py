@@ -17,17 +17,17 @@ the server's instance actions, the data itself, and the project's event log for 
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import yaml
+
+from lab.camp.modules import load_module
 
 LAB_ID = re.compile(r"^\d+\.\d+$")
 REQUIRED_KEYS = ("id", "title", "day", "summary")
@@ -105,20 +105,8 @@ class Lab:
         return solve
 
 
-@cache
-def _load_module_cached(path: Path, mtime: float, name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise LabError(f"cannot load {path}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _load_module(path: Path, name: str) -> ModuleType:
-    if not path.exists():
-        raise LabError(f"{path} is missing")
-    return _load_module_cached(path, path.stat().st_mtime, name)
+    return load_module(path, name, LabError)
 
 
 def load_lab(path: Path) -> Lab:

@@ -68,6 +68,7 @@ class Cloud:
     network: contracts.Network
     volume: contracts.Volume
     billing: contracts.Billing
+    metric: contracts.Metric
 
     def __init__(self, settings: Settings, plugins: tuple[str, ...] = PLUGINS):
         self.settings = s = settings
@@ -96,7 +97,7 @@ class Cloud:
         self.worker = Worker(self)
         self.asgi: Any = None  # the served app, set by create_app (the orchestration engine calls its routes)
         self.services: dict[str, Any] = {name: cls(self) for name, cls in classes}
-        for name in ("identity", "compute", "image", "network", "volume", "billing"):
+        for name in ("identity", "compute", "image", "network", "volume", "billing", "metric"):
             setattr(self, name, self.services[name])  # checked statically by each service's `_fulfils`
 
     def hooks(self, name: str) -> list[Callable[..., Any]]:

@@ -8,11 +8,12 @@ seam, and everything else in a service is its own business.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol, TypedDict
 
 from sqlalchemy.orm import Session
 
@@ -25,11 +26,19 @@ if TYPE_CHECKING:
     from lab.cloud.identity.service import IssuedToken
 
 
+# A request body as JSON decoded it (what the lab's login pages hand to identity's authenticate).
+JSONObject = dict[str, object]
+
+
 class Identity(Protocol):
-    def authenticate(self, auth: dict[str, Any], subject_token: str | None = None) -> IssuedToken:
+    def authenticate(self, auth: JSONObject, subject_token: str | None = None) -> IssuedToken:
         """Keystone's POST /v3/auth/tokens (the lab's own login pages use it)."""
 
     def revoke(self, subject_token: str) -> None: ...
+
+    def issue_token_for(self, user_id: str, project_id: str, ttl_seconds: int = 900) -> str:
+        """A project-scoped token for a lab user, issued without their password (the lab acting in their name
+        while nobody is at the keyboard: a scheduled drill, an exam graded at time-up)."""
 
     def create_project(self, ctx: RequestContext, req: ProjectCreate) -> Project: ...
 
@@ -47,8 +56,21 @@ class Identity(Protocol):
         """Drop cached token resolutions (all, or those whose token id `match`es) after a credential change."""
 
 
+@dataclass(frozen=True)
+class VolumeMapping:
+    """How a server was created with a volume (Nova's block device mapping): its root disk or not, and whether
+    it goes with the server."""
+
+    root: bool
+    delete_on_termination: bool
+
+
 class Compute(Protocol):
     def get_server(self, ctx: RequestContext, server_id: str) -> ServerView: ...
+
+    def volume_mappings(self, server_id: str) -> dict[str, VolumeMapping]:
+        """The volumes the server was created with, by volume id (os-volume_attachments shows
+        delete_on_termination from 2.79 and refuses to detach the root volume)."""
 
     def stop_server(self, ctx: RequestContext, server_id: str, at: datetime | None = None) -> None:
         """os-stop; `at` (billing's prepaid cut-off only) records the power-off at that earlier lab moment."""
@@ -64,6 +86,37 @@ class Compute(Protocol):
     def server_names(self, db: Session, server_ids: list[str]) -> dict[str, str]:
         """The name of each existing server (who answered the load balancer's simulated traffic)."""
 
+    def existing_server_ids(self, db: Session) -> set[str]:
+        """The id of every server not deleted (the metric collector's cheap check for servers come and gone)."""
+
+    def metered_servers(self, db: Session, *, active_only: bool = False,
+                        skip: set[str] | None = None) -> list[MeteredServer]:
+        """What Ceilometer's compute agent reads of each server not deleted (only ACTIVE ones with
+        `active_only`), leaving out the ids in `skip` (the metric collector)."""
+
+    def deleted_at(self, db: Session, server_ids: list[str]) -> dict[str, datetime | None]:
+        """When each of `server_ids` that is deleted was deleted (None when not recorded); one that still
+        exists is absent, one never known is absent too (the metric collector ends their resources)."""
+
+
+@dataclass(frozen=True)
+class MeteredServer:
+    """A server as the metric collector sees it: the attributes of its Gnocchi `instance` resource and what
+    the fake load and `cpu_util` need (the flavor's RAM and vCPUs, the metadata's `load`)."""
+
+    id: str
+    name: str
+    project_id: str
+    user_id: str
+    image_id: str | None
+    host: str | None
+    created_at: datetime
+    flavor_id: str
+    flavor_name: str
+    ram_mb: int
+    vcpus: int
+    metadata: JSONObject
+
 
 @dataclass(frozen=True)
 class ServicePort:
@@ -75,25 +128,69 @@ class ServicePort:
     ip_address: str
 
 
+class RequestedNetwork(TypedDict, total=False):
+    """One item of Nova's `networks` in a server create: a network, a port, or a fixed address on a network."""
+
+    uuid: str
+    port: str
+    fixed_ip: str
+    tag: str
+
+
+class Interface(TypedDict):
+    """A server's port as Nova's os-interface shows it."""
+
+    port_id: str
+    net_id: str
+    mac_addr: str
+    port_state: str
+    fixed_ips: list[dict[str, str]]  # {"subnet_id", "ip_address"}
+
+
+# One of a server's addresses as Nova's `addresses` shows it.
+Address = TypedDict("Address", {"version": int, "addr": str, "OS-EXT-IPS:type": str,
+                                "OS-EXT-IPS-MAC:mac_addr": str})
+
+
+class NovaRule(TypedDict):
+    """A security group's ingress rule as Nova's os-security-groups converts Neutron's."""
+
+    id: str
+    parent_group_id: str
+    ip_protocol: str | None
+    from_port: int
+    to_port: int
+    group: dict[str, str]
+    ip_range: dict[str, str]
+
+
+class ServerSecurityGroup(TypedDict):
+    id: str
+    name: str
+    description: str
+    tenant_id: str
+    rules: list[NovaRule]
+
+
 class Network(Protocol):
     def allocate_for_server(self, db: Session, ctx: RequestContext, server_id: str,
-                            requested: list[dict[str, Any]] | None, security_groups: list[str] | None) -> None:
+                            requested: list[RequestedNetwork] | None, security_groups: list[str] | None) -> None:
         """Inside compute's server-create transaction: the server's ports (Nova's allocate_for_instance)."""
 
     def release_for_server(self, db: Session, server_id: str, port_id: str | None = None) -> None:
         """A server's ports go (made for it: deleted; handed to it: unbound); with `port_id`, that one only."""
 
-    def server_interfaces(self, db: Session, server_id: str) -> list[dict[str, Any]]:
+    def server_interfaces(self, db: Session, server_id: str) -> list[Interface]:
         """os-interface's view of a server's ports: port_id, net_id, mac_addr, port_state, fixed_ips."""
 
-    def server_addresses(self, db: Session, server_ids: list[str]) -> dict[str, dict[str, list[dict[str, Any]]]]:
-        ...
+    def server_addresses(self, db: Session, server_ids: list[str]) -> dict[str, dict[str, list[Address]]]:
+        """Each server's addresses by network name: its fixed IPs, then the floating IPs on each port."""
 
     def server_nics(self, db: Session, server_id: str) -> list[NicSpec]: ...
 
     def server_security_groups(self, db: Session, server_ids: list[str]) -> dict[str, list[str]]: ...
 
-    def server_security_group_details(self, server_id: str) -> list[dict[str, Any]]:
+    def server_security_group_details(self, server_id: str) -> list[ServerSecurityGroup]:
         """The groups of a server's ports with their ingress rules, in Nova's os-security-groups shape."""
 
     def add_server_security_group(self, db: Session, ctx: RequestContext, server_id: str, name_or_id: str) -> None:
@@ -115,16 +212,55 @@ class Network(Protocol):
     def subnet_cidr(self, db: Session, ctx: RequestContext, subnet_id: str) -> tuple[str, str] | None:
         """(network id, CIDR) of a subnet `ctx` may see; None when it may not (or it does not exist)."""
 
+    def floating_ip_pools(self, db: Session) -> list[str]:
+        """The names of the external networks, which Nova's os-floating-ip-pools proxy lists as pools."""
+
     def device_at(self, db: Session, address: str, subnet_id: str | None) -> str | None:
         """The device id (a server id) of the compute port holding `address` (on `subnet_id` if given)."""
+
+
+@dataclass(frozen=True)
+class BootVolume:
+    """What compute asks of a volume a server is created with (it waits for `available`)."""
+
+    id: str
+    status: str
+    size: int
+    image_id: str | None  # the image the volume was made from (Cinder's volume_image_metadata)
+    fault: str | None = None
 
 
 class Volume(Protocol):
     def server_volumes(self, db: Session, server_ids: list[str]) -> dict[str, list[str]]:
         """Volume ids attached to each server, by device order (`os-extended-volumes:volumes_attached`)."""
 
-    def detach_all_for_server(self, server_id: str) -> None:
-        """A server is deleted: its volumes become available again (Nova's BDM cleanup)."""
+    def detach_all_for_server(self, server_id: str, delete_volume_ids: Sequence[str] = ()) -> None:
+        """A server is deleted: its volumes become available again (Nova's BDM cleanup); those in
+        `delete_volume_ids` (delete_on_termination) are then deleted."""
+
+    def reserve_volume(self, ctx: RequestContext, volume_id: str, server_id: str, device: str) -> None:
+        """At create, before the server is recorded: Cinder's checks of a volume the server is created with
+        (Nova's 400 for an unseen, used or unavailable one), and its `attaching` reservation."""
+
+    def unreserve_volumes(self, server_id: str) -> None:
+        """The create failed after reserving: the server's reservations are undone."""
+
+    def create_volume_for_server(self, ctx: RequestContext, name: str, size_gb: int | None, *,
+                                 image_id: str | None = None, snapshot_id: str | None = None,
+                                 volume_type: str | None = None) -> str:
+        """In the build, with the owner's credentials: a volume from an image, a snapshot or nothing (Cinder's
+        create and its checks, raised as CloudError). Returns its id; it is `creating` until the worker made it."""
+
+    def boot_volumes(self, db: Session, volume_ids: Sequence[str]) -> dict[str, BootVolume]: ...
+
+    def connect_server_volumes(self, server_id: str, user_id: str | None) -> list[DiskSpec]:
+        """Before the spawn: reserved volumes become in-use; every attached volume's disk, in device order."""
+
+    def server_disks(self, server_id: str) -> list[DiskSpec]:
+        """The disks of the server's attached volumes, for a guest made again (unshelve, rebuild)."""
+
+    def reimage_volume(self, volume_id: str, image_id: str) -> None:
+        """Cinder's os-reimage for a rebuild of a volume-backed server (2.93)."""
 
 
 class Image(Protocol):
@@ -157,9 +293,23 @@ class Image(Protocol):
         """Remove a snapshot image compute made; succeeds if it is gone."""
 
 
+class Metric(Protocol):
+    def resource_projects(self, db: Session, resource_id: str) -> tuple[str | None, str] | None:
+        """(project_id, created_by_project_id) of a Gnocchi resource (its id or original id); None when there is
+        none (Aodh asks Gnocchi whether an alarm's resource exists and may be read)."""
+
+    def alarm_points(self, db: Session, project_id: str, rule: JSONObject, start: datetime,
+                     stop: datetime) -> dict[datetime, list[float]]:
+        """What Aodh's Gnocchi rules read: the rule's metric aggregated by its `aggregation_method` at its
+        `granularity` between `start` and `stop`, for its `resource_id` or for every resource of its
+        `resource_type` matching its `query` that `project_id` may read: each timestamp's values, one per
+        resource. A metric whose archive policy lacks the granularity or method gives no points."""
+
+
 class Billing(Protocol):
     def check_can_create(self, ctx: RequestContext, kind: str, verb: str = "create") -> None:
         """Refuse (402-style Forbidden with the billing message) a create of `kind` (or a start, `verb="start"`)
         by a project out of credit."""
 
-    def set_starting_balance_in(self, db: Session, project_id: str, amount: Any) -> None: ...
+    def set_starting_balance_in(self, db: Session, project_id: str, amount: Decimal | int | str) -> None:
+        """A class's starting balance for a project, in the caller's transaction (a student reset)."""

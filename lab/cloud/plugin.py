@@ -53,7 +53,7 @@ class CatalogEntry:
 class ServiceSpec:
     name: str  # the key in `Cloud.services`
     mount: str
-    style: str  # error body style, see errors.error_body
+    style: str  # error body style: a built-in one or the service's own "module:function" (errors.error_body)
     catalog: tuple[CatalogEntry, ...] = ()
     # The microversions served (lab/cloud/microversion.py): a range, or (header service name, version) for a
     # service that serves exactly one.

@@ -65,6 +65,8 @@ BASE_RULES: tuple[Rule, ...] = (
          "Any authenticated caller on a target of its own project (no role needed), or an operator."),
 )
 
+DECISIONS_KEPT = 20_000  # remembered policy decisions; all are forgotten when there are this many
+
 # How the four levels of older policy files read as check strings.
 LEVELS = {"anyone": "rule:any_project", "reader": "rule:project_reader_or_admin",
           "member": "rule:project_member_or_admin", "admin": "rule:context_is_admin"}
@@ -109,11 +111,15 @@ class Policy:
         conf([], project="stacklab", default_config_files=[], default_config_dirs=[])
         # The lab reads policy.yaml itself (above), so oslo.policy is given no file of its own to watch.
         self._enforcer = oslo.Enforcer(conf, policy_file="stacklab-no-policy-file.yaml", use_conf=False)
+        # A check string is a pure function of the credentials and the target, so a decision is remembered
+        # (oslo.policy's evaluation is a third of a simple write otherwise); changing a rule forgets them all.
+        self._decisions: dict[tuple[Any, ...], bool] = {}
         self._load()
 
     def _load(self) -> None:
         checks = {name: rule.check for name, rule in self.defaults.items()} | self.overrides
         self._enforcer.set_rules(oslo.Rules.from_dict(checks), overwrite=True, use_conf=False)
+        self._decisions = {}
 
     @property
     def rules(self) -> Mapping[str, str]:
@@ -133,7 +139,19 @@ class Policy:
             raise KeyError(f"undeclared policy rule {action!r}")  # a typo must not fall back to a default
         values = {"project_id": project_id if project_id is not None else ctx.project_id,
                   "user_id": ctx.user_id, **target}
-        return bool(self._enforcer.enforce(action, values, credentials(ctx)))
+        # Everything `credentials(ctx)` reads, and the target: the whole input of the decision.
+        key = (action, ctx.roles, ctx.token_id is None, ctx.project_id, ctx.user_id, ctx.domain_scope_id,
+               ctx.domain_id, ctx.project_domain_id, *sorted(values.items()))
+        try:
+            known = self._decisions.get(key)
+        except TypeError:  # a target value that cannot be a key (a list): decided afresh
+            return bool(self._enforcer.enforce(action, values, credentials(ctx)))
+        if known is None:
+            known = bool(self._enforcer.enforce(action, values, credentials(ctx)))
+            if len(self._decisions) >= DECISIONS_KEPT:
+                self._decisions = {}
+            self._decisions[key] = known
+        return known
 
     def enforce(self, ctx: RequestContext, action: str, project_id: str | None = None, **target: Any) -> None:
         """Raise Forbidden (OpenStack's wording) unless `allows`."""

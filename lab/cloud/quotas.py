@@ -4,14 +4,17 @@ service spells it, a default, how usage is counted); limits live in one table, p
 A create checks `check(db, service, project_id, {resource: delta})` inside its own write transaction, so two
 racing creates cannot both squeeze under a limit (the write transaction serialises them, and usage is counted
 from the resources themselves, as Nova has done since Pike). What the check raises, and how a quota set is
-rendered, is the service's own wire format: the engine reports the facts (`Exceeded`) and the service turns
-them into Nova's 403, Neutron's 409 or Cinder's 413 (`over_quota` in each service).
+rendered, follows each service's wire format: the engine reports the facts (`Exceeded`) and the service turns
+them into Nova's 403, Neutron's 409 or Cinder's 413 (`over_quota` in each service), and every service's quota
+set body (Nova's `quota_set` and `quota_class_set`, Cinder's `quota_set`, Neutron's and Octavia's `quota`) is
+rendered by `render_set` here, with what differs between them as its parameters.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Integer, String, UniqueConstraint, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -59,8 +62,9 @@ class QuotaLimit(Base):
 
 def stored_limits(db: Session, service: str, project_id: str) -> dict[str, int]:
     """The limits set for one project of one service (those at their default are absent)."""
-    return {row.resource: row.hard_limit for row in db.scalars(select(QuotaLimit).where(
-        QuotaLimit.service == service, QuotaLimit.project_id == project_id))}
+    return {resource: limit for resource, limit in db.execute(select(QuotaLimit.resource, QuotaLimit.hard_limit)
+                                                              .where(QuotaLimit.service == service,
+                                                                     QuotaLimit.project_id == project_id))}
 
 
 def store_limits(db: Session, service: str, project_id: str, values: Mapping[str, int]) -> None:
@@ -120,9 +124,19 @@ class Quotas:
         return values
 
     def limits(self, db: Session, service: str, project_id: str | None) -> dict[str, int]:
-        values = self.class_defaults(db, service)
-        if project_id:
-            values.update((k, v) for k, v in stored_limits(db, service, project_id).items() if k in values)
+        """The registered defaults, over them the `default` class's, over those the project's own: read in one
+        statement (every create checks its quota)."""
+        if not project_id:
+            return self.class_defaults(db, service)
+        values = self.defaults(service)
+        default_class = CLASS_PREFIX + "default"
+        rows = db.execute(select(QuotaLimit.project_id, QuotaLimit.resource, QuotaLimit.hard_limit).where(
+            QuotaLimit.service == service, QuotaLimit.project_id.in_((default_class, project_id))))
+        by_owner: dict[str, dict[str, int]] = {default_class: {}, project_id: {}}
+        for owner, resource, limit in rows:
+            by_owner[owner][resource] = limit
+        for owner in (default_class, project_id):  # the project's own win
+            values.update((k, v) for k, v in by_owner[owner].items() if k in values)
         return values
 
     def usage(self, db: Session, service: str, project_id: str,
@@ -163,3 +177,26 @@ class Quotas:
             by_service.setdefault(service, {})[name] = limit
         for service, limits in by_service.items():
             self.set_limits(db, service, project_id, limits)
+
+
+def render_set(limits: Mapping[str, int], *, used: Mapping[str, int] | None = None, used_key: str = "in_use",
+               head: Mapping[str, Any] | None = None, tail: Mapping[str, Any] | None = None,
+               hide: Iterable[str] = (), aliases: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """A quota set body as the OpenStack services write one: `head` first (Nova's and Cinder's `id`), then each
+    resource's limit (-1: unlimited), or with `used` its `{"limit", <used_key>, "reserved"}` (Nova and Cinder
+    say `in_use`, Neutron `used`; the lab reserves nothing, so `reserved` is 0), each followed by the older
+    names that `aliases` maps to it (Octavia's `loadbalancer` for `load_balancer`), then `tail` (Neutron's and
+    Octavia's `project_id`). `hide`: resources the request's microversion no longer shows."""
+    gone = set(hide)
+    older: dict[str, list[str]] = {}
+    for old, name in (aliases or {}).items():
+        older.setdefault(name, []).append(old)
+    body: dict[str, Any] = dict(head or {})
+    for name, limit in limits.items():
+        if name in gone:
+            continue
+        value: Any = limit if used is None else {"limit": limit, used_key: used.get(name, 0), "reserved": 0}
+        body[name] = value
+        body.update((old, value) for old in older.get(name, ()))
+    body.update(tail or {})
+    return body

@@ -63,6 +63,7 @@ def drill() -> None:
 
     \b
     Instructor:  stacklab drill start net-dhcp-off --student student07   (or --all)
+                 stacklab drill start net-dhcp-off --all --in 8h          (during the night, by the lab clock)
                  stacklab drill status                                    (who has repaired what)
                  stacklab drill undo net-dhcp-off --student student07
     Student:     stacklab drill status --mine    stacklab drill hint net-dhcp-off
@@ -75,7 +76,7 @@ def drill_list() -> None:
     """The drills: id, the service it breaks, who repairs it, and its title."""
     for d in _drills():
         who = "  [admin repairs]" if d.repair_as == "admin" else ""
-        click.echo(f"{d.id:<24} {d.service:<9} {d.title}{who}")
+        click.echo(f"{d.id:<24} {d.service:<13} {d.title}{who}")
 
 
 @drill.command("show")
@@ -91,36 +92,52 @@ def drill_show(drill_id: str, solution: bool) -> None:
             click.echo(f"  openstack {command}")
 
 
+def _student_targets(everyone_help: str) -> Any:
+    """The options naming whom an instructor's command is for: --student (repeatable) or --all, as the admin."""
+    def decorate(fn: Any) -> Any:
+        fn = lab_target_options(admin_cloud_option(fn))
+        fn = click.option("--all", "everyone", is_flag=True, default=False, help=everyone_help)(fn)
+        return click.option("--student", "students", multiple=True,
+                            help="A student (e.g. student07); repeatable.")(fn)
+    return decorate
+
+
+def _instructor(ctx: click.Context, action: str, drill_id: str, students: tuple[str, ...], everyone: bool,
+                cloud_name: str | None, **extra: Any) -> list[dict[str, Any]]:
+    """POST /drills/ID/<action> for the students, as the lab's admin: the drill runs it answers."""
+    body = {action: {**_targets(students, everyone), **extra}}
+    return list(_call(_client(ctx, cloud_name), "POST", f"/drills/{drill_id}/{action}", body)["drill_runs"])
+
+
 @drill.command("start")
 @click.argument("drill_id")
-@click.option("--student", "students", multiple=True, help="A student (e.g. student07); repeatable.")
-@click.option("--all", "everyone", is_flag=True, default=False, help="Every student of every class.")
-@admin_cloud_option
-@lab_target_options
+@_student_targets("Every student of every class.")
+@click.option("--in", "delay", default=None, metavar="DURATION",
+              help="Not now: this much later by the lab clock (e.g. 8h: 'during the night').")
+@click.option("--at", "at", default=None, metavar="TIME",
+              help="Not now: at this lab time (ISO 8601 UTC, e.g. 2026-12-03T06:00:00Z; see `stacklab clock show`).")
 @click.pass_context
 def drill_start(ctx: click.Context, drill_id: str, students: tuple[str, ...], everyone: bool,
-                cloud_name: str | None) -> None:
-    """Inject a drill's fault into the students' projects (as the lab's admin)."""
-    client = _client(ctx, cloud_name)
-    runs = _call(client, "POST", f"/drills/{drill_id}/start", {"start": _targets(students, everyone)})["drill_runs"]
-    for run in runs:
-        click.echo(f"started {run['drill_id']} for {run['project_name']} (run {run['id']})")
+                cloud_name: str | None, delay: str | None, at: str | None) -> None:
+    """Inject a drill's fault into the students' projects (as the lab's admin), now or later by the lab clock."""
+    when = {k: v for k, v in (("in", delay), ("at", at)) if v is not None}
+    for run in _instructor(ctx, "start", drill_id, students, everyone, cloud_name, **when):
+        if run["status"] == "scheduled":
+            click.echo(f"scheduled {run['drill_id']} for {run['project_name']} at {run['due_at']} (lab time)")
+        else:
+            click.echo(f"started {run['drill_id']} for {run['project_name']} (run {run['id']})")
 
 
 @drill.command("undo")
 @click.argument("drill_id")
-@click.option("--student", "students", multiple=True, help="A student (e.g. student07); repeatable.")
-@click.option("--all", "everyone", is_flag=True, default=False, help="Every student it runs for.")
-@admin_cloud_option
-@lab_target_options
+@_student_targets("Every student it runs for.")
 @click.pass_context
 def drill_undo(ctx: click.Context, drill_id: str, students: tuple[str, ...], everyone: bool,
                cloud_name: str | None) -> None:
     """Remove what the drill made in the students' projects, and stop checking it."""
-    client = _client(ctx, cloud_name)
-    runs = _call(client, "POST", f"/drills/{drill_id}/undo", {"undo": _targets(students, everyone)})["drill_runs"]
-    for run in runs:
-        click.echo(f"undid {run['drill_id']} for {run['project_name']}")
+    for run in _instructor(ctx, "undo", drill_id, students, everyone, cloud_name):
+        done = "called off" if run["status"] == "cancelled" else "undid"
+        click.echo(f"{done} {run['drill_id']} for {run['project_name']}")
 
 
 @drill.command("status")
@@ -140,6 +157,8 @@ def drill_status(ctx: click.Context, mine: bool, cloud_name: str | None) -> None
         click.echo("no drills started")
     for run in runs:
         when = f"  repaired {run['repaired_at']} by {run['repaired_by']}" if run["repaired_at"] else ""
+        if run.get("due_at"):  # scheduled for later (the instructor's view only)
+            when = f"  due {run['due_at']}" + (f": {run['error']}" if run.get("error") else "")
         click.echo(f"{run['project_name']:<14} {run['drill_id']:<24} {run['status']:<9} "
                    f"hints {run['hints_given']}  checks {run['checks']}{when}")
 

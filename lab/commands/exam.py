@@ -40,8 +40,9 @@ def _print_exam(body: dict[str, Any]) -> None:
             click.echo(f"      {domain:<15} {part['passed']}/{part['tasks']} tasks  {part['score']:.1f} of "
                        f"{part['weight']:.1f}")
         verdict = "PASSED" if score["passed"] else "not passed"
+        how = " (late)" if score.get("late") else " (graded at time-up)" if score.get("graded_by") == "time-up" else ""
         click.echo(f"Total {score['total']:.1f} % (pass mark {score['pass_mark']:.0f} %): {verdict}; "
-                   f"{score['minutes_taken']} minutes{' (late)' if score.get('late') else ''}.")
+                   f"{score['minutes_taken']} minutes{how}.")
         if score["left_out"]:
             click.echo(f"Left out (this lab has no such service; the other weights are rescaled): "
                        f"{', '.join(score['left_out'])}.")
@@ -112,7 +113,8 @@ def exam_results(ctx: click.Context, as_csv: bool, cloud_name: str | None) -> No
         rows.append({"student": row["project_name"], "status": row["status"], "seed": row["seed"],
                      "started_at": row["started_at"], "submitted_at": row["submitted_at"] or "",
                      "total": score.get("total", ""), "passed": score.get("passed", ""),
-                     "late": score.get("late", ""), "minutes": score.get("minutes_taken", ""),
+                     "late": score.get("late", ""), "graded_by": score.get("graded_by", ""),
+                     "minutes": score.get("minutes_taken", ""),
                      **{d: (score.get("domains") or {}).get(d, {}).get("score", "") for d in domains}})
     if as_csv:
         out = io.StringIO()

@@ -119,6 +119,7 @@ class CloudClient:
         self._lock = threading.Lock()
         self._flavors: dict[str, str] = {}
         self._images: dict[str, str] = {}
+        self._groups: dict[str, str] = {}
         self._projects: dict[str, str] = {}
 
     @classmethod
@@ -178,6 +179,8 @@ class CloudClient:
             created=s.created_at or "",
             volumes=tuple(v["id"] for v in (s.attached_volumes or [])),
             security_groups=tuple(sorted({g["name"] for g in (s.security_groups or [])})),
+            locked=bool(s.is_locked),
+            server_groups=tuple(self._groups.get(g, g) for g in (s.server_groups or [])),
             raw=_raw(s))
 
     def _with_names(self, servers: list[Any]) -> list[m.Server]:
@@ -185,6 +188,8 @@ class CloudClient:
                                     if not (s.flavor or {}).get("original_name")],
                     lambda: self.conn.compute.flavors(details=False))
         self._names(self._images, [(s.image or {}).get("id", "") for s in servers], self.conn.image.images)
+        self._names(self._groups, [g for s in servers for g in (s.server_groups or [])],
+                    self.conn.compute.server_groups)
         return [self._server(s) for s in servers]
 
     @translated
@@ -216,15 +221,45 @@ class CloudClient:
 
     @translated
     def server_action(self, server_id: str, action: str) -> None:
-        """`start`, `stop` or `reboot` (soft)."""
-        if action == "start":
-            self.conn.compute.start_server(server_id)
-        elif action == "stop":
-            self.conn.compute.stop_server(server_id)
+        """`start`, `stop`, `reboot` (soft), `lock`, `unlock`, `pause`, `unpause`, `suspend`, `resume`, `shelve`,
+        `unshelve`, or `rebuild` (with the image it has)."""
+        compute = self.conn.compute
+        simple = {"start": compute.start_server, "stop": compute.stop_server, "lock": compute.lock_server,
+                  "unlock": compute.unlock_server, "pause": compute.pause_server,
+                  "unpause": compute.unpause_server, "suspend": compute.suspend_server,
+                  "resume": compute.resume_server, "shelve": compute.shelve_server,
+                  "unshelve": compute.unshelve_server}
+        if action in simple:
+            simple[action](server_id)
         elif action == "reboot":
-            self.conn.compute.reboot_server(server_id, "SOFT")
+            compute.reboot_server(server_id, "SOFT")
+        elif action == "rebuild":
+            server = compute.get_server(server_id)
+            image = (server.image or {}).get("id")
+            if not image:
+                raise CloudError("This server boots from a volume: rebuild it with `openstack server rebuild "
+                                 "--image IMAGE --reimage-boot-volume`.")
+            compute.rebuild_server(server_id, image=image)
         else:
             raise CloudError(f"unknown server action {action!r}")
+
+    @translated
+    def create_server_image(self, server_id: str, name: str) -> str:
+        """createImage (`openstack server image create`): the new snapshot image's id."""
+        image = self.conn.compute.create_server_image(server_id, name, wait=False)
+        return str(image.id)
+
+    @translated
+    def console_url(self, server_id: str) -> str:
+        """A browser console's URL (`openstack console url show`): noVNC-style on the lab's own port."""
+        return str(self.conn.compute.create_console(server_id, console_type="novnc")["url"])
+
+    @translated
+    def server_events(self, server_id: str) -> list[dict[str, Any]]:
+        """The server's history (`openstack server event list`), newest first."""
+        return [{"action": a.action, "request_id": a.request_id, "user_id": a.user_id,
+                 "start_time": a.start_time, "message": a.message}
+                for a in self.conn.compute.server_actions(server_id)]
 
     @translated
     def delete_server(self, server_id: str) -> None:
@@ -701,13 +736,17 @@ class CloudClient:
     @translated
     def list_drill_runs(self) -> list[m.DrillRunRow]:
         """Every student's drill runs (admin): who has repaired what."""
-        return [m.DrillRunRow(str(r["id"]), r["drill_id"], r["project_name"], r["status"], r["hints_given"],
-                              r["checks"], (r["repaired_at"] or "").replace("T", " ")[:16], r)
+        return [m.DrillRunRow(str(r["id"]) if r["id"] is not None else f"scheduled-{r['schedule_id']}",
+                              r["drill_id"], r["project_name"], r["status"], r["hints_given"], r["checks"],
+                              (r["repaired_at"] or (f"due {r['due_at']}" if r.get("due_at") else ""))
+                              .replace("T", " ")[:20], r)
                 for r in self._lab_api("GET", "/drill-runs")["drill_runs"]]
 
     @translated
-    def start_drill(self, drill_id: str, student: str) -> None:
-        self._lab_api("POST", f"/drills/{drill_id}/start", {"start": {"students": [student]}})
+    def start_drill(self, drill_id: str, student: str, later: str | None = None) -> None:
+        """Start it now, or `later` (a duration: "8h") by the lab clock."""
+        when = {"in": later} if later else {}
+        self._lab_api("POST", f"/drills/{drill_id}/start", {"start": {"students": [student], **when}})
 
     @translated
     def undo_drill(self, drill_id: str, student: str) -> None:

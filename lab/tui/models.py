@@ -46,6 +46,8 @@ class Server:
     created: str
     volumes: tuple[str, ...] = ()
     security_groups: tuple[str, ...] = ()
+    locked: bool = False
+    server_groups: tuple[str, ...] = ()  # names (2.71)
     raw: Raw = _raw()
 
 

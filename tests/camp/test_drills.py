@@ -70,7 +70,22 @@ def leftovers(admin: Any, project_id: str) -> list[str]:
     found += [r.name for r in admin.network.routers(project_id=project_id)]
     found += [g.name for g in admin.network.security_groups(project_id=project_id)]
     found += [i.name for i in admin.image.images(owner=project_id)]
+    found += [s.name for s in admin.compute.servers(all_projects=True, project_id=project_id)]
+    found += [v.name for v in admin.block_storage.volumes(all_projects=True, project_id=project_id)]
+    found += [f"drill-ip {ip.floating_ip_address}" for ip in admin.network.ips(project_id=project_id)]
+    found += [lb.name for lb in admin.load_balancer.load_balancers(project_id=project_id)]
     return sorted(n for n in found if n and n.startswith("drill-"))
+
+
+def in_parallel(fn: Callable[[Any], Any], drills: list[Any]) -> list[Any]:
+    """`fn(drill)` for every drill, a few at once as a class's would be (each drill's resources are named
+    apart); identity-user-disabled alone and last, since the others set things up in the student's name."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    first = [d for d in drills if d.id != "identity-user-disabled"]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(fn, first))
+    return results + [fn(d) for d in drills if d not in first]
 
 
 @pytest.mark.parametrize("repair_as", ["student", "admin"])
@@ -84,14 +99,25 @@ def test_drills_break_are_repaired_and_undone(live_cloud: LiveCloud, drill_class
     check_body = {"check": {"student": student["name"]}} if repair_as == "admin" else None
     target = {"students": [student["name"]]}
 
-    repairs = []
-    for drill in drills:
+    def start(drill: Any) -> list[str]:
         started = call(admin, live_cloud, "POST", f"/drills/{drill.id}/start", {"start": target})
         assert started.status_code == 201, started.text
-        repairs += drill.repair_commands(started.json()["drill_runs"][0]["state"])
         broken = call(checker, live_cloud, "POST", f"/drills/{drill.id}/check", check_body).json()["check"]
         assert broken["repaired"] is False and broken["message"], (drill.id, broken)
         assert broken["drill_run"]["status"] == "active"
+        return list(drill.repair_commands(started.json()["drill_runs"][0]["state"]))
+
+    try:
+        repair_and_undo(live_cloud, drills, start, checker, check_body, student, repair_as)
+    finally:  # whatever failed, the shared lab is left whole (one drill disables the lab's compute service)
+        for drill in drills:
+            call(admin, live_cloud, "POST", f"/drills/{drill.id}/undo", {"undo": target})
+
+
+def repair_and_undo(live_cloud: LiveCloud, drills: list[Any], start: Callable[[Any], list[str]], checker: Any,
+                    check_body: Any, student: dict[str, Any], repair_as: str) -> None:
+    admin, target = live_cloud.sdk(), {"students": [student["name"]]}
+    repairs = [command for commands in in_parallel(start, drills) for command in commands]
 
     openstack_cli(live_cloud, repairs, None if repair_as == "admin" else student)
     for drill in drills:
@@ -102,12 +128,15 @@ def test_drills_break_are_repaired_and_undone(live_cloud: LiveCloud, drill_class
     runs = call(admin, live_cloud, "GET", "/drill-runs").json()["drill_runs"]
     assert {r["drill_id"] for r in runs if r["project_name"] == student["name"] and r["status"] == "repaired"} \
         >= {d.id for d in drills}
-    for drill in drills:
+
+    def undo(drill: Any) -> None:
         undone = call(admin, live_cloud, "POST", f"/drills/{drill.id}/undo", {"undo": target})
         assert undone.status_code == 200, undone.text
         assert undone.json()["drill_runs"][0]["status"] == "undone"
         # An undone drill is no longer checked: nothing to repair.
         assert call(checker, live_cloud, "POST", f"/drills/{drill.id}/check", check_body).status_code == 404
+
+    in_parallel(undo, drills)
     assert leftovers(admin, student["project_id"]) == []
 
 
@@ -179,3 +208,61 @@ def test_the_commands_as_instructor_and_student(live_cloud: LiveCloud, drill_cla
     status = run("drill", "status")
     assert status.exit_code == 0 and "undone" in status.output
     assert run("drill", "start", "sg-missing-http").exit_code == 2  # names no one: a usage error
+    night = run("drill", "start", "sg-missing-http", "--student", "dr01", "--in", "8h")
+    assert night.exit_code == 0 and "scheduled sg-missing-http for dr01 at " in night.output, night.output
+    assert "scheduled" in run("drill", "status").output and "due " in run("drill", "status").output
+    off = run("drill", "undo", "sg-missing-http", "--student", "dr01")
+    assert off.exit_code == 0 and "called off sg-missing-http for dr01" in off.output, off.output
+
+
+def wait_for(fetch: Callable[[], Any], what: str, seconds: float = 120) -> Any:
+    """Poll until `fetch()` gives something (the lab's periodic task works in the background)."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while (found := fetch()) is None:
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.3)
+    return found
+
+
+def test_a_drill_scheduled_for_the_night(live_cloud: LiveCloud, drill_class: dict[str, dict[str, Any]]) -> None:
+    """`start` with `in` schedules the fault by the lab clock: nothing happens and the student sees nothing
+    until the clock passes it, then the cloud injects it by itself; a scheduled start can be called off."""
+    admin, me = live_cloud.sdk(), connect(live_cloud, drill_class["dr01"])
+    for bad in ({"in": "0m"}, {"in": "soon"}, {"at": "2000-01-01T00:00:00Z"}, {"at": "tomorrow"},
+                {"in": "2m", "at": "2100-01-01T00:00:00Z"}):
+        r = call(admin, live_cloud, "POST", "/drills/net-no-dns/start", {"start": {"students": ["dr01"], **bad}})
+        assert r.status_code == 400, (bad, r.text)
+    r = call(admin, live_cloud, "POST", "/drills/net-no-dns/start", {"start": {"students": ["dr01"], "in": "2m"}})
+    assert r.status_code == 202, r.text
+    [scheduled] = r.json()["drill_runs"]
+    assert scheduled["status"] == "scheduled" and scheduled["due_at"] and scheduled["id"] is None
+    assert call(admin, live_cloud, "POST", "/drills/net-no-dns/start", {"start": {"students": ["dr01"]}}
+                ).status_code == 409  # already scheduled
+    called_off = call(admin, live_cloud, "POST", "/drills/net-admin-down/start",
+                      {"start": {"students": ["dr01"], "in": "1m"}})
+    assert called_off.status_code == 202
+    undone = call(admin, live_cloud, "POST", "/drills/net-admin-down/undo", {"undo": {"students": ["dr01"]}})
+    assert undone.json()["drill_runs"][0]["status"] == "cancelled"
+
+    def mine(drill_id: str) -> list[dict[str, Any]]:
+        return [r for r in call(me, live_cloud, "GET", "/drill-runs").json()["drill_runs"]
+                if r["drill_id"] == drill_id and r["status"] == "active"]
+
+    assert mine("net-no-dns") == []  # a surprise: the student sees nothing scheduled
+    assert call(me, live_cloud, "POST", "/drills/net-no-dns/check").status_code == 404
+    everyone = call(admin, live_cloud, "GET", "/drill-runs").json()["drill_runs"]
+    assert any(r["drill_id"] == "net-no-dns" and r["status"] == "scheduled" for r in everyone)
+
+    assert call(admin, live_cloud, "POST", "/clock/advance", {"by": "3m"}).status_code == 200
+    [run] = wait_for(lambda: mine("net-no-dns") or None, "the scheduled drill to be injected")
+    assert run["started_by"] == "admin"
+    try:
+        broken = call(me, live_cloud, "POST", "/drills/net-no-dns/check").json()["check"]
+        assert broken["repaired"] is False and broken["message"]
+        assert mine("net-admin-down") == []  # the one called off never started
+    finally:
+        assert call(admin, live_cloud, "POST", "/drills/net-no-dns/undo", {"undo": {"students": ["dr01"]}}
+                    ).status_code == 200
+    assert leftovers(admin, drill_class["dr01"]["project_id"]) == []

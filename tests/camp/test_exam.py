@@ -122,3 +122,40 @@ def test_bad_exam_input(live_cloud: LiveCloud, exam_class: dict[str, dict[str, A
         assert call(conn, live_cloud, "POST", "/exams", {"exam": body}).status_code == 400
     assert call(live_cloud.sdk(), live_cloud, "POST", "/exams", {"exam": {"students": ["nobody-here"]}}
                 ).status_code == 404
+
+
+def test_the_paper_closes_at_time_up(live_cloud: LiveCloud, exam_class: dict[str, dict[str, Any]],
+                                     tmp_path: Path) -> None:
+    """The instructor starts a one-minute exam for two students (`stacklab exam start --student ... --fresh`:
+    from the class's starting state); one does a task, neither submits; when the lab clock passes the deadline
+    the lab grades both by itself, as each student, on what is there; a submit afterwards finds nothing."""
+    from tests.camp.test_drills import wait_for
+
+    env = user_env(tmp_path, STACKLAB_PORT=live_cloud.url.rsplit(":", 1)[1], STACKLAB_DATA_DIR=str(live_cloud.data_dir))
+    started = CliRunner().invoke(main, ["exam", "start", "--student", "ex02", "--student", "ex03", "--minutes", "1",
+                                        "--seed", "11", "--fresh"], env=env)  # fresh: from the class start
+    assert started.exit_code == 0 and "started the exam for ex03" in started.output, started.output
+    conns = {name: connect(live_cloud, exam_class[name]) for name in ("ex02", "ex03")}
+    [paper] = [r for r in call(conns["ex03"], live_cloud, "GET", "/exams").json()["exams"] if r["status"] == "running"]
+    exam = load_exam()
+    task = next(t for t in exam.draw(paper["seed"], EVERY_SERVICE) if t["id"] == "keypair")
+    exam.task_fn("keypair", "solve")(LabEnv(conns["ex03"]), task["params"])
+
+    assert call(live_cloud.sdk(), live_cloud, "POST", "/clock/advance", {"by": "2m"}).status_code == 200
+
+    def graded(name: str) -> dict[str, Any] | None:
+        latest = call(conns[name], live_cloud, "GET", "/exams").json()["exams"][-1]
+        return latest if latest["status"] == "graded" else None
+
+    for name in ("ex02", "ex03"):
+        row = wait_for(lambda name=name: graded(name), f"{name}'s exam to be graded at time-up")
+        assert row["score"]["graded_by"] == "time-up" and row["score"]["late"] is False
+        assert row["score"]["minutes_taken"] == 1.0 and row["submitted_at"] == row["deadline"]
+        passed = {t["id"] for t in row["tasks"] if t["passed"]}
+        assert passed == ({"keypair"} if name == "ex03" else set()), (name, row["tasks"])
+        assert call(conns[name], live_cloud, "POST", "/exams/submit").status_code == 404
+    page = conns["ex03"].session.get(f"{live_cloud.url}/lab/exam", raise_exc=False)
+    assert page.status_code == 200 and "Graded at time-up." in page.text
+    results = CliRunner().invoke(main, ["exam", "results", "--csv"], env=env)
+    rows = [r for r in csv.DictReader(io.StringIO(results.output)) if r["student"] == "ex03"]
+    assert rows[-1]["graded_by"] == "time-up" and float(rows[-1]["total"]) > 0

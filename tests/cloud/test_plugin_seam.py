@@ -39,7 +39,8 @@ def toy_client(toy_cloud: Cloud) -> Iterator[TestClient]:
 
 def test_a_toy_service_is_in_the_catalog_answers_and_is_quota_limited(toy_client: TestClient,
                                                                        toy_cloud: Cloud) -> None:
-    """Its catalog entry is in every token; a member makes toys up to the quota; Keystone-style 403 after."""
+    """Its catalog entry is in every token; a member makes toys up to the quota, then gets a 403 in the toy's
+    own error body; a bad body is a 400 in the shared validation's Keystone wording."""
     token = get_token(toy_client, "demo", "demo", "demo")
     r = toy_client.get("/identity/v3/auth/catalog", headers={"X-Auth-Token": token})
     toy = [s for s in r.json()["catalog"] if s["type"] == "toy"]
@@ -49,6 +50,11 @@ def test_a_toy_service_is_in_the_catalog_answers_and_is_quota_limited(toy_client
         assert toy_client.post("/toy/v1/toys", headers=headers, json={"toy": {"name": name}}).status_code == 201
     over = toy_client.post("/toy/v1/toys", headers=headers, json={"toy": {"name": "c"}})
     assert over.status_code == 403 and "toys: requested 1, used 2 of 2" in over.json()["error"]["message"]
+    assert over.json()["service"] == "toy"
+    bad = toy_client.post("/toy/v1/toys", headers=headers, json={"toy": {"name": 5}})
+    assert bad.status_code == 400 and bad.json() == {"error": {
+        "code": 400, "title": "Bad Request", "message": "Invalid input for field 'name': 5 is not of type 'string'"},
+        "service": "toy"}
     assert [t["name"] for t in toy_client.get("/toy/v1/toys", headers=headers).json()["toys"]] == ["a", "b"]
 
 

@@ -89,6 +89,10 @@ class ComputeStandIn:
             raise NotFound(f"Instance {server_id} could not be found.")
         self.calls.append(("detach", server_id, volume_id))
 
+    def volume_mappings(self, server_id: str) -> dict[str, Any]:
+        """The stand-in's servers were created with no volume."""
+        return {}
+
 
 class ImageStandIn:
     """Stands in for `cloud.image.image_for_boot` (the image branch brings the real Glance service)."""

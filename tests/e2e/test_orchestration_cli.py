@@ -159,6 +159,27 @@ SLOW = ACTIONS.replace("outputs:", """\
     properties: {wait_secs: 600}
 outputs:""")
 
+SOFTWARE = """\
+heat_template_version: 2018-08-31
+resources:
+  config:
+    type: OS::Heat::SoftwareConfig
+    properties:
+      group: script
+      config: {get_file: hello.sh}
+      inputs: [{name: who}]
+  deployment:
+    type: OS::Heat::SoftwareDeployment
+    properties:
+      config: {get_resource: config}
+      server: a-server-of-the-class
+      input_values: {who: world}
+      signal_transport: HEAT_SIGNAL
+outputs:
+  said:
+    value: {get_attr: [deployment, deploy_stdout]}
+"""
+
 BROKEN = """\
 heat_template_version: 2016-10-14
 resources:
@@ -203,7 +224,8 @@ def sheets(admin_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) 
 def templates(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("templates")
     for name, text in (("two-tier.yaml", TWO_TIER), ("small.yaml", SMALL), ("broken.yaml", BROKEN), ("net.yaml", NET),
-                       ("actions.yaml", ACTIONS), ("slow.yaml", SLOW)):
+                       ("actions.yaml", ACTIONS), ("slow.yaml", SLOW), ("software.yaml", SOFTWARE),
+                       ("hello.sh", "#!/bin/sh\necho hello $who\n")):
         (folder / name).write_text(text)
     return folder
 
@@ -414,3 +436,39 @@ def test_signal_suspend_resume_check_abandon_and_adopt(admin_env: dict[str, str]
     openstack(env, "stack", "delete", "--yes", "act2")
     settled(conn, f"act2/{adopted['id']}", "DELETE_COMPLETE")
     assert conn.compute.find_server(outputs["server"]) is None
+
+
+def test_software_configs_and_a_deployment_signalled(admin_env: dict[str, str], sheets: Path, templates: Path) -> None:
+    """`openstack software config create/show/delete`, and a stack's SoftwareDeployment that waits for the
+    agent's signal (`stack resource signal`, as the server's agent would) and reports its outputs."""
+    from openstack.config import OpenStackConfig
+    from openstack.connection import Connection
+
+    env = student(admin_env, sheets, "hs02")
+    conn = Connection(config=OpenStackConfig(config_files=[str(sheets / "clouds" / "hs02.yaml")]).get_one(
+        cloud="hs02"))
+    made = as_json(env, "software", "config", "create", "--config-file", str(templates / "hello.sh"), "--group",
+                   "script", "hello")
+    assert (made["name"], made["group"], made["config"]) == ("hello", "script", "#!/bin/sh\necho hello $who\n")
+    openstack(env, "stack", "create", "-t", str(templates / "software.yaml"), "sw")
+    deployment = settled_resource(conn, "sw", "deployment", "CREATE_IN_PROGRESS")
+    openstack(env, "stack", "resource", "signal", "sw", "deployment", "--data",
+              '{"deploy_stdout": "hello world", "deploy_status_code": 0}')
+    done = settled(conn, "sw", "CREATE_COMPLETE")
+    assert {o["output_key"]: o["output_value"] for o in done["outputs"]} == {"said": "hello world"}
+    said = openstack(env, "software", "deployment", "output", "show", deployment, "deploy_stdout").stdout
+    assert "hello world" in said
+    openstack(env, "software", "config", "delete", made["id"])
+    assert made["id"] not in {c["id"] for c in conn.orchestration.software_configs()}
+
+
+def settled_resource(conn: Any, stack: str, name: str, wanted: str) -> str:
+    """The physical id of a stack's resource once it is `wanted` (bounded wait)."""
+    for _ in range(300):
+        found = conn.orchestration.find_stack(stack)
+        if found is not None:
+            for resource in conn.orchestration.resources(found):
+                if resource.name == name and resource.status == wanted and resource.physical_resource_id:
+                    return str(resource.physical_resource_id)
+        time.sleep(0.2)
+    raise AssertionError(f"{stack}.{name} never became {wanted}")

@@ -24,7 +24,7 @@ from tests.tui.support import notifications, table_column, until, wait_for
 
 pytestmark = pytest.mark.e2e
 
-MUTATING_KEYS = {"n", "d", "x", "s", "b"}
+MUTATING_KEYS = {"n", "d", "x", "s", "b", "k", "p", "u", "h", "e", "i"}
 
 
 def test_read_only_offers_no_delete(demo_client: CloudClient, live_cloud: LiveCloud,

@@ -93,3 +93,41 @@ def test_wizard_requires_a_name(demo_client: CloudClient, live_cloud: LiveCloud)
 
     asyncio.run(drive())
     assert {s.id for s in sdk.compute.servers()} == before
+
+
+def test_nova_action_keys_console_url_and_events(demo_client: CloudClient, live_cloud: LiveCloud,
+                                                 unique: Callable[[str], str]) -> None:
+    """p pauses and p again unpauses, k locks and unlocks (the status shows it), c tells the console URL, v opens
+    the event list; each as the API sees it."""
+    from lab.tui.screens.dialogs import JsonScreen
+
+    sdk = live_cloud.sdk("demo", "demo")
+    server = sdk.compute.create_server(name=unique("tui-act"), flavor_id=sdk.compute.find_flavor("m1.tiny").id,
+                                       image_id=sdk.image.find_image("cirros").id, networks="none")
+    sdk.compute.wait_for_server(server, interval=0.3, wait=60)
+
+    async def drive() -> None:
+        app = create_app(demo_client, refresh=0.5, start="servers")
+        async with app.run_test(size=(160, 40)) as pilot:
+            await until(pilot, lambda: server.name in table_column(app, "servers", "name"), "the server")
+            table = app.screen.query_one("#servers")
+
+            def status() -> str:
+                return str(table.get_cell(server.id, "status"))
+            table.move_cursor(row=table.get_row_index(server.id))
+            for key, shown in (("p", "PAUSED"), ("p", "ACTIVE"), ("k", "ACTIVE (locked)"), ("k", "ACTIVE")):
+                await pilot.press(key)
+                await pilot.press("y")  # confirm
+                await until(pilot, lambda shown=shown: status() == shown, f"the status {shown}")  # type: ignore[misc]
+            assert sdk.compute.get_server(server.id).is_locked is False
+            await pilot.press("c")
+            await until(pilot, lambda: any("/compute/console?" in m for _, m in notifications(app)),
+                        "the console URL")
+            await pilot.press("v")
+            await until(pilot, lambda: isinstance(app.screen, JsonScreen), "the event list")
+            assert '"action": "unlock"' in app.screen.text
+            assert not [m for s, m in notifications(app) if s == "error"]
+
+    asyncio.run(drive())
+    assert [a.action for a in sdk.compute.server_actions(server.id)][:4] == ["unlock", "lock", "unpause", "pause"]
+    sdk.compute.delete_server(server.id)

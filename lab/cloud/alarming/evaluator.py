@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-import orjson
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -29,13 +28,8 @@ from lab.cloud.alarming.models import Alarm
 from lab.cloud.alarming.schemas import THRESHOLD_TYPES
 from lab.cloud.alarming.service import record
 from lab.cloud.clock import LabState
-from lab.cloud.errors import CloudError
 from lab.cloud.events import Event
 from lab.cloud.metric.archive import REDUCERS
-from lab.cloud.metric.models import Metric, MetricResource
-from lab.cloud.metric.query import matches
-from lab.cloud.metric.schemas import resource, resource_uuid
-from lab.cloud.metric.service import MeasureQuery, series
 
 if TYPE_CHECKING:
     from lab.cloud.app import Cloud
@@ -76,7 +70,7 @@ def evaluate(cloud: Cloud) -> None:
         for a in db.scalars(select(Alarm).where(Alarm.enabled.is_(True), Alarm.type != "event")):
             if not within_constraints(a.time_constraints, now):
                 continue
-            verdict = judge(db, a, now)
+            verdict = judge(cloud, db, a, now)
             a.evaluated_at = now
             pending += transition(db, a, verdict, now)
     for notice in pending:
@@ -106,16 +100,16 @@ def transition(db: Session, a: Alarm, v: Verdict, now: datetime) -> list[notifie
     return [notifier.Notice.of(a, previous, v.reason, v.data)]
 
 
-def judge(db: Session, a: Alarm, now: datetime) -> Verdict:
+def judge(cloud: Cloud, db: Session, a: Alarm, now: datetime) -> Verdict:
     if a.type == "composite":
-        outcome, reason = _composite(db, a, a.rule, now)
+        outcome, reason = _composite(cloud, db, a, a.rule, now)
         state = {True: "alarm", False: "ok", None: "insufficient data"}[outcome]
         if outcome is None:
             return Verdict(state, f"Composite rule alarm with composition form: {reason} remained unknown",
                            {"type": "composite", "composition_form": reason})
         return Verdict(state, f"Composite rule alarm with composition form: {reason} transition to {state}",
                        {"type": "composite", "composition_form": reason})
-    values = statistics(db, a.type, a.rule, a.project_id, now)
+    values = statistics(cloud, db, a.rule, a.project_id, now)
     return threshold_verdict(a.state, a.rule, values)
 
 
@@ -139,54 +133,27 @@ def threshold_verdict(current: str, rule: dict[str, Any], values: list[float]) -
                    {"type": "threshold", "disposition": "mixed", "count": len(values), "most_recent": latest})
 
 
-def statistics(db: Session, kind: str, rule: dict[str, Any], project: str, now: datetime) -> list[float]:
+def statistics(cloud: Cloud, db: Session, rule: dict[str, Any], project: str, now: datetime) -> list[float]:
     """The last `evaluation_periods` aggregated points of the rule's metric (across resources: their
-    re-aggregation by the same method) in Aodh's window."""
+    re-aggregation by the same method) in Aodh's window, read from the metric service as Aodh asks Gnocchi."""
     granularity, periods = rule["granularity"], rule["evaluation_periods"]
-    q = MeasureQuery(rule["aggregation_method"], granularity, now - timedelta(seconds=granularity * (periods + 1)),
-                     now)
-    if kind == "gnocchi_resources_threshold":
-        resources = [r for r in [db.get(MetricResource, resource_uuid(rule["resource_id"]))] if r is not None]
-    else:
-        query = orjson.loads(rule["query"])
-        candidates = db.scalars(select(MetricResource).where(MetricResource.type == rule["resource_type"])
-                                if rule["resource_type"] != "generic" else select(MetricResource))
-        resources = [r for r in candidates if project in (r.project_id, r.created_by_project_id)
-                     and _matches(query, resource(r, [], True))]
-    by_time: dict[datetime, list[float]] = {}
-    for r in resources:
-        m = db.scalar(select(Metric).where(Metric.resource_id == r.id, Metric.name == rule["metric"]))
-        if m is None:
-            continue
-        try:
-            points = series(db, m, q)
-        except CloudError:  # the metric's policy lacks that granularity or method: no datapoints
-            continue
-        for t, _g, v in points:
-            by_time.setdefault(t, []).append(v)
+    by_time = cloud.metric.alarm_points(db, project, rule, now - timedelta(seconds=granularity * (periods + 1)), now)
     method = rule["aggregation_method"]
     reduce = REDUCERS.get(method.removeprefix("rate:"), REDUCERS["mean"])
     return [reduce(by_time[t]) for t in sorted(by_time)][-periods:]
 
 
-def _matches(query: Any, rendered: dict[str, Any]) -> bool:
-    try:
-        return matches(query, rendered)
-    except CloudError:
-        return False
-
-
-def _composite(db: Session, a: Alarm, rule: dict[str, Any], now: datetime) -> tuple[bool | None, str]:
+def _composite(cloud: Cloud, db: Session, a: Alarm, rule: dict[str, Any], now: datetime) -> tuple[bool | None, str]:
     ((op, items),) = rule.items()
     outcomes, forms = [], []
     for item in items:
         if "type" in item and item["type"] in THRESHOLD_TYPES:
-            values = statistics(db, item["type"], item, a.project_id, now)
+            values = statistics(cloud, db, item, a.project_id, now)
             v = threshold_verdict("ok", item, values)
             outcome = None if not values else v.state == "alarm"
             form = f"{item['metric']} {item['comparison_operator']} {item['threshold']}"
         else:
-            outcome, form = _composite(db, a, item, now)
+            outcome, form = _composite(cloud, db, a, item, now)
         outcomes.append(outcome)
         forms.append(f"({form})" if " " in form else form)
     form = f" {op} ".join(forms)

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import orjson
 
+from lab.cloud import validation as V
 from lab.cloud.alarming.models import Alarm, AlarmChange
 from lab.cloud.errors import BadRequest
 from lab.cloud.metric.archive import VALID_METHODS
@@ -32,24 +33,27 @@ def ts(dt: datetime | None) -> str | None:
     return None if dt is None else dt.strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 
+W = V.WSME  # Aodh's API is WSME's, as Octavia's
+
+
 def _invalid(message: str) -> BadRequest:
+    """A 400 in a sentence of Aodh's own (not about one attribute's value)."""
     return BadRequest(message)
 
 
 def _number(value: Any, what: str) -> float:
     if isinstance(value, bool):
-        raise _invalid(f"Invalid input for field/attribute {what}. Value: '{value}'. Wrong type.")
+        raise W.bad(what, value, "Wrong type.")
     try:
         return float(value)
     except (TypeError, ValueError):
-        raise _invalid(f"Invalid input for field/attribute {what}. Value: '{value}'. Wrong type.") from None
+        raise W.bad(what, value, "Wrong type.") from None
 
 
 def _positive_int(value: Any, what: str) -> int:
     number = _number(value, what)
     if number != int(number) or number < 1:
-        raise _invalid(f"Invalid input for field/attribute {what}. Value: '{value}'. Value should be greater or "
-                       "equal to 1")
+        raise W.refuse(what, value, "minimum", limit=1)
     return int(number)
 
 
@@ -57,7 +61,7 @@ def _text(value: Any, what: str, required: bool = True) -> str:
     if value is None and not required:
         return ""
     if not isinstance(value, str) or (required and not value):
-        raise _invalid(f"Invalid input for field/attribute {what}. Value: '{value}'. Mandatory field missing.")
+        raise W.refuse(what, value, "required")
     return value
 
 
@@ -65,15 +69,12 @@ def threshold_rule(kind: str, raw: Any) -> dict[str, Any]:
     """A gnocchi threshold rule with Aodh's defaults (granularity 60, evaluation_periods 1, operator eq)."""
     if not isinstance(raw, dict):
         raise _invalid(f"{kind}_rule must be set for {kind} type alarm")
-    operator = raw.get("comparison_operator", "eq")
-    if operator not in OPERATORS:
-        raise _invalid(f"Invalid input for field/attribute comparison_operator. Value: '{operator}'. Value should be "
-                       f"one of: {', '.join(OPERATORS)}")
+    operator = V.one_of(*OPERATORS)(W, "comparison_operator", raw.get("comparison_operator", "eq"))
     method = _text(raw.get("aggregation_method"), "aggregation_method")
     if method not in VALID_METHODS:
         raise _invalid(f"aggregation_method should be in {', '.join(VALID_METHODS)} not {method}")
     if raw.get("threshold") is None:
-        raise _invalid("Invalid input for field/attribute threshold. Value: 'None'. Mandatory field missing.")
+        raise W.refuse("threshold", None, "required")
     rule: dict[str, Any] = {
         "comparison_operator": operator, "threshold": _number(raw["threshold"], "threshold"),
         "aggregation_method": method, "granularity": _positive_int(raw.get("granularity", 60), "granularity"),
@@ -90,7 +91,7 @@ def threshold_rule(kind: str, raw: Any) -> dict[str, Any]:
         try:
             orjson.loads(query)
         except orjson.JSONDecodeError:
-            raise _invalid(f"Invalid input for field/attribute query. Value: '{query}'. not a JSON query") from None
+            raise W.bad("query", query, "not a JSON query") from None
         rule["query"] = query
     return rule
 
@@ -137,7 +138,7 @@ def actions(body: dict[str, Any], allowed_hosts: set[str]) -> dict[str, list[str
             continue
         urls = body[key] or []
         if not isinstance(urls, list) or not all(isinstance(u, str) for u in urls):
-            raise _invalid(f"Invalid input for field/attribute {key}. Value: '{urls}'. Wrong type.")
+            raise W.bad(key, urls, "Wrong type.")
         for url in urls:
             parts = urlsplit(url)
             if parts.scheme not in SCHEMES or (parts.scheme == "stacklab" and url not in LAB_ACTIONS):
@@ -170,7 +171,7 @@ def time_constraints(raw: Any) -> list[dict[str, Any]]:
             raise _invalid("Invalid input for field/attribute time_constraints. Wrong type.")
         start = _text(c.get("start"), "start")
         if len(start.split()) != 5 or not all(CRON_FIELD.match(f) for f in start.split()):
-            raise _invalid(f"Invalid input for field/attribute start. Value: '{start}'. Invalid cron expression")
+            raise W.bad("start", start, "Invalid cron expression")
         out.append({"name": _text(c.get("name"), "name"), "start": start,
                     "duration": _positive_int(c.get("duration"), "duration"),
                     "description": c.get("description") or f"Time constraint at {start} lasting for "
@@ -191,10 +192,7 @@ def parse_rule(kind: str, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def choice(value: Any, allowed: tuple[str, ...], what: str) -> str:
-    if value not in allowed:
-        raise _invalid(f"Invalid input for field/attribute {what}. Value: '{value}'. Value should be one of: "
-                       f"{', '.join(allowed)}")
-    return str(value)
+    return str(V.one_of(*allowed)(W, what, value))
 
 
 def flag(value: Any, what: str) -> bool:
@@ -202,7 +200,7 @@ def flag(value: Any, what: str) -> bool:
         return value
     if isinstance(value, str) and value.lower() in ("true", "false"):
         return value.lower() == "true"
-    raise _invalid(f"Invalid input for field/attribute {what}. Value: '{value}'. Wrong type.")
+    raise W.bad(what, value, "Wrong type.")
 
 
 # ----------------------------------------------------------------------------------------------- renderers

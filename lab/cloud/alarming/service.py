@@ -120,10 +120,8 @@ class AlarmingService:
         """A threshold alarm's metric must be one the alarm's project can read (Aodh asks Gnocchi the same)."""
         if kind != "gnocchi_resources_threshold":
             return
-        from lab.cloud.metric.models import MetricResource
-        from lab.cloud.metric.schemas import resource_uuid
-        r = db.get(MetricResource, resource_uuid(rule["resource_id"]))
-        if r is None or not (ctx.is_admin or project in (r.project_id, r.created_by_project_id)):
+        owners = self.cloud.metric.resource_projects(db, rule["resource_id"])
+        if owners is None or not (ctx.is_admin or project in owners):
             raise BadRequest(f"Resource {rule['resource_id']} does not exist")
 
     def create(self, ctx: RequestContext, body: dict[str, Any]) -> Alarm:

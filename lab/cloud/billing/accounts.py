@@ -34,6 +34,7 @@ from lab.cloud.billing.rating import Rating
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest, CloudError, Conflict, NotFound, PaymentRequired
 from lab.cloud.events import Event
+from lab.cloud.validation import KEYSTONE
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,7 @@ class Accounts:
         """Switch a project between prepaid and payg (admin). The switch applies from the hour in progress."""
         self.cloud.policy.enforce(ctx, "billing:update_account")
         if mode not in MODES:
-            raise BadRequest(f"Invalid input for field 'mode': must be one of {', '.join(MODES)}.")
+            raise KEYSTONE.bad("mode", None, f"must be one of {', '.join(MODES)}.")
         self.common.refresh()
         with self.cloud.db.write() as db:
             project_id = self.common.target_project(db, ctx, project)
@@ -103,9 +104,9 @@ class Accounts:
         self.cloud.policy.enforce(ctx, "billing:create_topup")
         value = parse_money(amount, "amount")
         if value == 0:
-            raise BadRequest("Invalid input for field 'amount': a top-up must be more than zero.")
+            raise KEYSTONE.bad("amount", None, "a top-up must be more than zero.")
         if description is not None and not isinstance(description, str):
-            raise BadRequest("Invalid input for field 'description': a string is required.")
+            raise KEYSTONE.bad("description", None, "a string is required.")
         with self.cloud.db.write() as db:
             project_id = self.common.target_project(db, ctx, project)
             self.common.ensure_account(db, project_id)
@@ -139,22 +140,22 @@ class Accounts:
         self.cloud.policy.enforce(ctx, "billing:create_coupon")
         code = body.get("code")
         if not isinstance(code, str) or not code.strip() or len(code) > 64 or any(c.isspace() for c in code):
-            raise BadRequest("Invalid input for field 'code': 1 to 64 characters, no spaces.")
+            raise KEYSTONE.bad("code", None, "1 to 64 characters, no spaces.")
         amount = parse_money(body.get("amount"), "amount")
         if amount == 0:
-            raise BadRequest("Invalid input for field 'amount': a coupon must be worth more than zero.")
+            raise KEYSTONE.bad("amount", None, "a coupon must be worth more than zero.")
         expires_at = None
         if body.get("expires_at") is not None:
             try:
                 expires_at = _parse_time(str(body["expires_at"]))
             except ValueError:
-                raise BadRequest("Invalid input for field 'expires_at': an ISO 8601 time is required.") from None
+                raise KEYSTONE.bad("expires_at", None, "an ISO 8601 time is required.") from None
         max_uses = body.get("max_uses")
         if max_uses is not None and (isinstance(max_uses, bool) or not isinstance(max_uses, int) or max_uses < 1):
-            raise BadRequest("Invalid input for field 'max_uses': a positive integer is required.")
+            raise KEYSTONE.bad("max_uses", None, "a positive integer is required.")
         description = body.get("description") or ""
         if not isinstance(description, str):
-            raise BadRequest("Invalid input for field 'description': a string is required.")
+            raise KEYSTONE.bad("description", None, "a string is required.")
         with self.cloud.db.write() as db:
             if db.get(Coupon, code) is not None:
                 raise Conflict(f"Coupon {code} already exists.")
@@ -182,7 +183,7 @@ class Accounts:
         """Credit a coupon to the caller's project. Raises NotFound (unknown), BadRequest (expired), Conflict
         (already redeemed by this project, or no uses left); nothing changes then."""
         if not isinstance(code, str) or not code:
-            raise BadRequest("Invalid input for field 'code': a coupon code is required.")
+            raise KEYSTONE.bad("code", None, "a coupon code is required.")
         now = self.common.now()
         with self.cloud.db.write() as db:
             project_id = self.common.target_project(db, ctx, project)

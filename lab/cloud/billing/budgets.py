@@ -19,7 +19,8 @@ from lab.cloud.billing.metering import month_of
 from lab.cloud.billing.models import Budget, BudgetAlert
 from lab.cloud.billing.prices import money, parse_money
 from lab.cloud.context import RequestContext
-from lab.cloud.errors import BadRequest, NotFound
+from lab.cloud.errors import NotFound
+from lab.cloud.validation import KEYSTONE
 
 DEFAULT_THRESHOLDS = [50, 80, 100]
 
@@ -28,18 +29,18 @@ def parse_thresholds(value: Any) -> list[int]:
     """[50, 80, 100] (or "50,80,100"): whole percentages, 1 to 1000, no repeats; sorted."""
     items = value.split(",") if isinstance(value, str) else value
     if not isinstance(items, list) or not items or len(items) > 10:
-        raise BadRequest("Invalid input for field 'thresholds': a list of 1 to 10 percentages is required.")
+        raise KEYSTONE.bad("thresholds", None, "a list of 1 to 10 percentages is required.")
     result = []
     for item in items:
         try:
             number = int(str(item).strip())
         except ValueError:
-            raise BadRequest(f"Invalid input for field 'thresholds': {item!r} is not a whole percentage.") from None
+            raise KEYSTONE.bad("thresholds", None, f"{item!r} is not a whole percentage.") from None
         if isinstance(item, bool) or not 1 <= number <= 1000:
-            raise BadRequest("Invalid input for field 'thresholds': each percentage must be 1 to 1000.")
+            raise KEYSTONE.bad("thresholds", None, "each percentage must be 1 to 1000.")
         result.append(number)
     if len(set(result)) != len(result):
-        raise BadRequest("Invalid input for field 'thresholds': a percentage is given twice.")
+        raise KEYSTONE.bad("thresholds", None, "a percentage is given twice.")
     return sorted(result)
 
 
@@ -55,7 +56,7 @@ class Budgets:
         self.cloud.policy.enforce(ctx, "billing:update_budget")
         value = parse_money(amount, "amount")
         if value == 0:
-            raise BadRequest("Invalid input for field 'amount': a budget must be more than zero.")
+            raise KEYSTONE.bad("amount", None, "a budget must be more than zero.")
         levels = parse_thresholds(DEFAULT_THRESHOLDS if thresholds is None else thresholds)
         now = self.common.now()
         with self.cloud.db.write() as db:

@@ -24,6 +24,7 @@ import yaml
 from lab.cloud.billing.meters import STOPPED, MeterTable
 from lab.cloud.errors import BadRequest
 from lab.cloud.plugin import Meter
+from lab.cloud.validation import KEYSTONE
 
 DEFAULT_PRICE_FILE = Path(__file__).with_name("default_prices.yaml")
 CENT = Decimal("0.01")
@@ -46,22 +47,22 @@ def parse_money(value: Any, field: str, *, allow_negative: bool = False) -> Deci
     Raises BadRequest naming `field` for anything else, for NaN/infinity, for a negative amount, for more than
     MAX_AMOUNT (either sign) and for more than MAX_PLACES decimal places."""
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise BadRequest(f"Invalid input for field '{field}': an amount such as \"10.00\" is required.")
+        raise KEYSTONE.bad(field, None, "an amount such as \"10.00\" is required.")
     text = str(value).strip()
     if len(text) > 64:  # before Decimal() parses it: a megabyte of digits is refused without the arithmetic
-        raise BadRequest(f"Invalid input for field '{field}': at most {MAX_AMOUNT:,} is allowed.")
+        raise KEYSTONE.bad(field, None, f"at most {MAX_AMOUNT:,} is allowed.")
     try:
         amount = Decimal(text)
     except InvalidOperation:
-        raise BadRequest(f"Invalid input for field '{field}': {value!r} is not an amount.") from None
+        raise KEYSTONE.bad(field, None, f"{value!r} is not an amount.") from None
     if not amount.is_finite():
-        raise BadRequest(f"Invalid input for field '{field}': {value!r} is not an amount.")
+        raise KEYSTONE.bad(field, None, f"{value!r} is not an amount.")
     if amount < 0 and not allow_negative:
-        raise BadRequest(f"Invalid input for field '{field}': the amount must not be negative.")
+        raise KEYSTONE.bad(field, None, "the amount must not be negative.")
     if abs(amount) > MAX_AMOUNT:
-        raise BadRequest(f"Invalid input for field '{field}': at most {MAX_AMOUNT:,} is allowed.")
+        raise KEYSTONE.bad(field, None, f"at most {MAX_AMOUNT:,} is allowed.")
     if amount.as_tuple().exponent < -MAX_PLACES:  # type: ignore[operator]
-        raise BadRequest(f"Invalid input for field '{field}': at most {MAX_PLACES} decimal places.")
+        raise KEYSTONE.bad(field, None, f"at most {MAX_PLACES} decimal places.")
     return amount
 
 

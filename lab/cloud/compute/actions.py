@@ -48,6 +48,7 @@ from lab.cloud.worker import Job, enqueue
 
 if TYPE_CHECKING:
     from lab.cloud.app import Cloud
+    from lab.cloud.compute.block_devices import BlockDevices
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +81,7 @@ class ServerActions(ComputePart):
         self.servers = servers
         self.flavors = flavors
         self.quotas = quotas
+        self.block_devices: BlockDevices | None = None  # set by ComputeService (volumes made at the build)
         self.tasks: dict[str, Task] = {}  # task_state -> how to finish it (registered by lifecycle.py)
         # The scheduler's filters, asked before a build: each returns why the host cannot take the server (the
         # fault: Nova's "No valid host was found. ...") or None. Registered by hosts.py, server_groups.py.
@@ -101,11 +103,16 @@ class ServerActions(ComputePart):
                 image = self.image.image_for_boot(RequestContext.system(), image_id)
             except CloudError as exc:
                 raise DriverError(f"Image {image_id} is not usable: {exc.message}") from None
+        elif self.block_devices is not None:  # volume-backed: the root volume's image, for its properties only
+            image = self.block_devices.root_image(server_id)
         flavor = server.flavor
+        # The attached volumes go with the guest when it is made (a build's volumes, an unshelve's).
+        disks = tuple(self.volume.server_disks(server_id))
         return GuestSpec(server_id=server.id, name=server.name, hostname=hostname_of(server),
                          vcpus=int(flavor["vcpus"]), ram_mb=int(flavor["ram"]), disk_gb=int(flavor["disk"]),
-                         image=image, nics=nics, key_name=server.key_name, public_key=server.public_key,
-                         user_data=server.user_data, metadata=dict(server.metadata_ or {}))
+                         image=image, nics=nics, disks=disks, key_name=server.key_name,
+                         public_key=server.public_key, user_data=server.user_data,
+                         metadata=dict(server.metadata_ or {}))
 
     def build(self, server_id: str, polls: int = 0) -> None:
         """The `compute.build` job: spawn the guest and make the server ACTIVE (or ERROR with a fault)."""
@@ -123,6 +130,23 @@ class ServerActions(ComputePart):
                     if reason is not None:
                         self.set_error(server_id, reason, unplaced=True)
                         return
+            if self.block_devices is not None:  # idempotent: a later poll finds the volumes attached
+                waiting = self.block_devices.prepare(server_id)
+                if waiting == "wait":  # a volume is still being made: ask again, as for the guest's boot
+                    timeout = self.cloud.settings.boot_timeout
+                    if polls * BUILD_POLL_SECONDS >= timeout:
+                        raise DriverError(f"Build of instance {server_id} aborted: its volumes did not finish "
+                                          f"being created within {timeout:g} s.")
+                    with self.cloud.db.write() as db:
+                        enqueue(db, self.cloud.clock.now(), "compute.build", server_id,
+                                delay=BUILD_POLL_SECONDS, polls=polls + 1)
+                    return
+                if waiting is not None:
+                    self.set_error(server_id, waiting)
+                    return
+                spec = self.guest_spec(server_id)
+                if spec is None:
+                    return
             self.driver.spawn(spec)
             if not self.driver.is_ready(server_id):
                 timeout = self.cloud.settings.boot_timeout
@@ -167,6 +191,9 @@ class ServerActions(ComputePart):
         """The `compute.delete` job: give the volumes back and destroy the guest (both idempotent)."""
         self.servers.detach_volumes(server_id)
         self.driver.destroy(server_id)
+        if self.block_devices is not None:
+            with self.cloud.db.write() as db:
+                self.block_devices.forget(db, [server_id])
 
     # ------------------------------------------------------------------ actions
     def begin(self, ctx: RequestContext, server_id: str, action: str, states: tuple[str, ...],

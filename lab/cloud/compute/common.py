@@ -119,9 +119,10 @@ class ServerView:
     """A server and what other services say about it, ready to render."""
 
     server: ServerRow
-    addresses: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    addresses: dict[str, list[contracts.Address]] = field(default_factory=dict)
     volumes: list[str] = field(default_factory=list)
     security_groups: list[str] = field(default_factory=list)
+    deleted_with: list[str] = field(default_factory=list)  # attached volumes with delete_on_termination
 
 
 class ComputePart:

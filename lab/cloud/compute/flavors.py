@@ -117,6 +117,16 @@ class Flavors(ComputePart):
             db.add(flavor)
         return flavor
 
+    def update_flavor(self, ctx: RequestContext, flavorid: str, description: str | None) -> Flavor:
+        """Admin (2.55): a flavor's new description; nothing else of a flavor changes once made."""
+        self.cloud.policy.enforce(ctx, "os_compute_api:os-flavor-manage:update")
+        with self.cloud.db.write() as db:
+            flavor = db.scalar(select(Flavor).where(Flavor.flavorid == flavorid))
+            if flavor is None:
+                raise NotFound(f"Flavor {flavorid} could not be found.")
+            flavor.description = description
+            return flavor
+
     def delete_flavor(self, ctx: RequestContext, flavorid: str) -> None:
         """Admin: delete a flavor. Servers keep their copy of it, as in Nova."""
         self.cloud.policy.enforce(ctx, "os_compute_api:os-flavor-manage:delete")

@@ -243,10 +243,15 @@ class Hosts(ComputePart):
             store_limits(db, "compute", CLASS_PREFIX + class_name, values)
             return self.quota_class(db, class_name)
 
-    def list_aggregates(self, ctx: RequestContext) -> list[dict[str, str]]:
-        """os-aggregates: the one host belongs to no aggregate (creating them is not part of this lab)."""
-        self.cloud.policy.enforce(ctx, "os_compute_api:os-aggregates:index")
-        return []
+    def check_extensions(self, ctx: RequestContext) -> None:
+        """GET /extensions: Nova's extension list is for any user of the cloud."""
+        self.cloud.policy.enforce(ctx, "os_compute_api:extensions")
+
+    def floating_ip_pools(self, ctx: RequestContext) -> list[str]:
+        """os-floating-ip-pools (Nova's proxy to Neutron): the external networks' names."""
+        self.cloud.policy.enforce(ctx, "os_compute_api:os-floating-ip-pools")
+        with self.cloud.db.read() as db:
+            return self.network.floating_ip_pools(db)
 
     def list_migrations(self, ctx: RequestContext) -> list[dict[str, str]]:
         """os-migrations: none ever happen on a one-host cloud (a migrate is refused: no valid host)."""

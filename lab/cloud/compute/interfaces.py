@@ -5,10 +5,9 @@ a driver that fails has the port given back."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from lab.cloud.compute.common import ACTIVE, PAUSED, STOPPED, ComputePart
 from lab.cloud.context import RequestContext
+from lab.cloud.contracts import Interface, RequestedNetwork
 from lab.cloud.drivers.base import DriverError, GuestNotFound
 from lab.cloud.errors import BadRequest, Conflict, NotFound
 
@@ -17,27 +16,27 @@ STATES = (ACTIVE, PAUSED, STOPPED)
 
 
 class Interfaces(ComputePart):
-    def list_interfaces(self, ctx: RequestContext, server_id: str) -> list[dict[str, Any]]:
+    def list_interfaces(self, ctx: RequestContext, server_id: str) -> list[Interface]:
         with self.cloud.db.read() as db:
             server = self.get_server_row(db, ctx, server_id)
             self.cloud.policy.enforce(ctx, "os_compute_api:os-attach-interfaces:list", server.project_id)
             return self.network.server_interfaces(db, server_id)
 
-    def get_interface(self, ctx: RequestContext, server_id: str, port_id: str) -> dict[str, Any]:
+    def get_interface(self, ctx: RequestContext, server_id: str, port_id: str) -> Interface:
         with self.cloud.db.read() as db:
             server = self.get_server_row(db, ctx, server_id)
             self.cloud.policy.enforce(ctx, "os_compute_api:os-attach-interfaces:show", server.project_id)
             return self._find(self.network.server_interfaces(db, server_id), server_id, port_id)
 
     @staticmethod
-    def _find(interfaces: list[dict[str, Any]], server_id: str, port_id: str) -> dict[str, Any]:
+    def _find(interfaces: list[Interface], server_id: str, port_id: str) -> Interface:
         for interface in interfaces:
             if interface["port_id"] == port_id:
                 return interface
         raise NotFound(f"Port {port_id} is not attached")
 
     def attach_interface(self, ctx: RequestContext, server_id: str, port_id: str | None, net_id: str | None,
-                         fixed_ip: str | None) -> dict[str, Any]:
+                         fixed_ip: str | None) -> Interface:
         """A port (given, or made on `net_id` with the project's default security group) joins the server and
         is hot-plugged. Returns the new interface."""
         if not self.driver.supports("interface_attach"):
@@ -52,7 +51,7 @@ class Interfaces(ComputePart):
             if server.vm_state not in STATES or server.task_state is not None:
                 raise self.invalid_state("attach_interface", server)
             before = {i["port_id"] for i in self.network.server_interfaces(db, server_id)}
-            item: dict[str, Any] = {"port": port_id} if port_id else {"uuid": net_id}
+            item: RequestedNetwork = {"port": port_id} if port_id else {"uuid": net_id or ""}
             if fixed_ip:
                 item["fixed_ip"] = fixed_ip
             owner = RequestContext(user_id=ctx.user_id, user_name=ctx.user_name, project_id=server.project_id,

@@ -61,6 +61,7 @@ class Lifecycle(ComputePart):
     def __init__(self, cloud: Cloud, actions: ServerActions):
         super().__init__(cloud)
         self.actions = actions
+        self.block_devices = actions.block_devices
         on = actions.tasks
         on["pausing"] = Task("pause", lambda s: self.driver.pause(s.id), self._to(PAUSED, PAUSED_POWER, "pause"))
         on["unpausing"] = Task("unpause", lambda s: self.driver.unpause(s.id), self._to(ACTIVE, RUNNING, "unpause"))
@@ -201,6 +202,12 @@ class Lifecycle(ComputePart):
             states = (ACTIVE, STOPPED, PAUSED, SUSPENDED)
             if server.vm_state not in states or server.task_state is not None:
                 raise self.invalid_state("createImage", server)
+            if self.block_devices is not None and self.block_devices.is_volume_backed(db, server_id):
+                # Nova snapshots the root volume in Cinder and makes an image that names the snapshot; the lab
+                # does not make such images yet, and a copy of a guest disk that is not there would be wrong.
+                raise Conflict(f"Cannot 'createImage' instance {server_id}: snapshots of volume-backed servers are "
+                               "not offered by this cloud; snapshot the root volume (openstack volume snapshot "
+                               "create --force --volume <volume>) and boot from it with --snapshot.")
         image_id = self._snapshot_image(ctx, server, name, metadata)
 
         def remember(db: Session, row: Server) -> None:
@@ -255,14 +262,23 @@ class Lifecycle(ComputePart):
         self.cloud.worker.wake()
 
     # ------------------------------------------------------------------ rebuild
-    def rebuild_server(self, ctx: RequestContext, server_id: str, req: schemas.ServerRebuild) -> Server:
+    def rebuild_server(self, ctx: RequestContext, server_id: str, req: schemas.ServerRebuild,
+                       reimage_volume: bool = False) -> Server:
         """rebuild: a new root disk from `imageRef` (same id, ports, volumes and flavor), with an optional new
-        name and metadata; a stopped server stays stopped. Returns the server as the 202 shows it (REBUILD)."""
+        name and metadata; a stopped server stays stopped. Returns the server as the 202 shows it (REBUILD).
+        A volume-backed server keeps its root volume: before 2.93 only with the image it was made from (Nova's
+        400 otherwise), from 2.93 (`reimage_volume`) the volume is re-imaged (Cinder's os-reimage)."""
         image = self.image.image_for_boot(ctx, req.image_ref)  # Nova's 400 for an unusable image
 
         def prepare(db: Session, server: Server) -> None:
-            check_flavor_fits_image(int(server.flavor.get("ram") or 0), int(server.flavor.get("disk") or 0),
-                                    image.properties)
+            root_volume = self.block_devices.root_volume(db, server.id) if self.block_devices else None
+            check_flavor_fits_image(int(server.flavor.get("ram") or 0),
+                                    0 if root_volume else int(server.flavor.get("disk") or 0), image.properties)
+            if root_volume is not None:
+                found = self.volume.boot_volumes(db, [root_volume]).get(root_volume)
+                if not reimage_volume and (found is None or found.image_id != image.id):
+                    raise BadRequest(f"Image {image.id} is unacceptable: Unable to rebuild with a different image "
+                                     f"for a volume-backed server.")
             if req.metadata is not None:
                 self.actions.quotas.check_metadata(db, server.project_id, req.metadata)
                 server.metadata_ = req.metadata
@@ -272,7 +288,11 @@ class Lifecycle(ComputePart):
                 server.access_ip_v4 = req.access_ip_v4
             if req.access_ip_v6 is not None:
                 server.access_ip_v6 = req.access_ip_v6
-            server.image_id = image.id
+            if root_volume is None:  # a volume-backed server's image stays "" (Nova's image_ref)
+                server.image_id = image.id
+            elif reimage_volume:
+                extra_reimage = {"reimage_volume": root_volume, "reimage_image": image.id}
+                server.system_metadata = {**server.system_metadata, **extra_reimage}
             extra = {k: v for k, v in req.changes.items() if k in ("description", "hostname")}
             if "key_name" in req.changes:  # 2.54: a new key pair, or null for none
                 server.key_name, server.public_key = self._rebuild_key(db, ctx, req.changes["key_name"])
@@ -295,6 +315,11 @@ class Lifecycle(ComputePart):
         return keypair.name, keypair.public_key
 
     def _run_rebuild(self, server: Server) -> None:
+        meta = server.system_metadata or {}
+        if meta.get("reimage_volume"):  # 2.93: the guest is off while its root volume is written
+            with contextlib.suppress(GuestNotFound):
+                self.driver.power_off(server.id)
+            self.volume.reimage_volume(str(meta["reimage_volume"]), str(meta["reimage_image"]))
         spec = self.actions.guest_spec(server.id)
         if spec is None:
             return
@@ -308,11 +333,13 @@ class Lifecycle(ComputePart):
     def _rebuild_done(self, server: Server, was_running: bool) -> tuple[str, dict[str, Any]]:
         meta = dict(server.system_metadata)
         stopped = meta.pop("rebuild_from", None) == STOPPED
+        image_id = meta.pop("reimage_image", None) or server.image_id
+        meta.pop("reimage_volume", None)
         server.system_metadata = meta
         server.vm_state, server.power_state = (STOPPED, SHUTDOWN) if stopped else (ACTIVE, RUNNING)
         server.fault = None
         server.launched_at = self.cloud.clock.now()
-        return "rebuild", {"image_id": server.image_id, "name": server.name, "stopped": stopped,
+        return "rebuild", {"image_id": image_id, "name": server.name, "stopped": stopped,
                            **flavor_attrs(server.flavor)}
 
     # ------------------------------------------------------------------ shelve
@@ -328,6 +355,9 @@ class Lifecycle(ComputePart):
             if server.vm_state == PAUSED:
                 self.driver.unpause(server.id)
             self.driver.power_off(server.id)
+        with self.cloud.db.read() as db:  # a volume-backed server keeps its disk in its volume: no image (Nova)
+            if self.block_devices is not None and self.block_devices.is_volume_backed(db, server.id):
+                return
         image_id = self._snapshot_image(_owner_ctx(server), server, f"{server.name}-shelved", {})
         with self.cloud.db.write() as db:
             row = db.scalar(select(Server).where(Server.id == server.id))

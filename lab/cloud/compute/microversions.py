@@ -44,17 +44,19 @@ DEVICE_TAGS_SHOWN = Version(2, 70)  # `tag` in os-interface and os-volume_attach
 SERVER_GROUPS_SHOWN = Version(2, 71)
 LOCKED_REASON = Version(2, 73)
 API_CLEANUP = Version(2, 75)  # update and rebuild answer the full server; flavor swap 0 not ""
+BDM_VOLUME_TYPE = Version(2, 67)  # block_device_mapping_v2 takes volume_type
 DELETE_ON_TERMINATION = Version(2, 79)
 ATTACHMENT_IDS = Version(2, 89)  # volume attachments: attachment_id, bdm_uuid; no `id`
 HOSTNAME = Version(2, 90)  # hostname in create, update, rebuild; OS-EXT-SRV-ATTR:hostname to everyone
 NO_KEYPAIR_GENERATION = Version(2, 92)
+REBUILD_VOLUME_BACKED = Version(2, 93)  # rebuild re-images a volume-backed server's root volume
 
 # Every version of the range: what it changes in this lab ("-" first: nothing the lab serves, and why).
 CHANGES: dict[str, str] = {
     "2.1": "The v2.1 API with strict input validation; the default when no version is asked for.",
     "2.2": "Key pairs carry `type` (ssh or x509; create takes it); create answers 201 and delete 204.",
     "2.3": "Admins see OS-EXT-SRV-ATTR:reservation_id, launch_index, hostname, kernel_id, ramdisk_id, "
-           "root_device_name and user_data.",
+           "root_device_name and user_data; attached volumes show `delete_on_termination`.",
     "2.4": "- `reserved` in os-fixed-ips (a nova-network API, not served).",
     "2.5": "- The ip6 server list filter for non-admins (not served).",
     "2.6": "POST /servers/{id}/remote-consoles (vnc/novnc and serial/serial, as the older actions offer).",
@@ -77,8 +79,8 @@ CHANGES: dict[str, str] = {
     "2.23": "- `migration_type` and GET /servers/{id}/migrations (no migrations).",
     "2.24": "- Abort of live migrations (no migrations).",
     "2.25": "- os-migrateLive's automatic block_migration (no migrations).",
-    "2.26": "Servers carry `tags` (set at create from 2.52); the /servers/{id}/tags API and the tag filters of "
-            "server lists are not served (see the differences page).",
+    "2.26": "Servers carry `tags` (set at create from 2.52); the /servers/{id}/tags API and the `tags`, "
+            "`tags-any`, `not-tags`, `not-tags-any` list filters.",
     "2.27": "The OpenStack-API-Version header (the legacy X-OpenStack-Nova-API-Version header is read too).",
     "2.28": "- cpu_info as an object in hypervisor details (the lab shows the string, as before 2.28: see the "
             "differences page).",
@@ -95,7 +97,7 @@ CHANGES: dict[str, str] = {
     "2.38": "An unknown `status` filter of server lists is 400.",
     "2.39": "`maxImageMeta` leaves /limits.",
     "2.40": "- os-simple-tenant-usage paging (a lab's usage fits one page).",
-    "2.41": "- Aggregate `uuid` (a one-host lab lists no aggregates).",
+    "2.41": "Aggregates carry `uuid`.",
     "2.42": "Device tags at create are accepted again after 2.33 and 2.37 dropped them.",
     "2.43": "- os-hosts is 404 (not served at any version).",
     "2.44": "- addFixedIp, removeFixedIp, addFloatingIp, removeFloatingIp and os-virtual-interfaces are 404 "
@@ -113,7 +115,7 @@ CHANGES: dict[str, str] = {
     "2.53": "Compute services and hypervisors are named by UUID; PUT /os-services/{id} sets `status`, "
             "`disabled_reason` and `forced_down`.",
     "2.54": "Rebuild takes `key_name`.",
-    "2.55": "Flavors carry `description` (create takes it; PUT /flavors/{id}, which updates it, is not served).",
+    "2.55": "Flavors carry `description` (create takes it, PUT /flavors/{id} changes it).",
     "2.56": "- migrate with a `host` (no migrations).",
     "2.57": "`personality` is refused by create and rebuild; rebuild takes `user_data`; the injected-file "
             "quotas and limits are gone.",
@@ -126,7 +128,7 @@ CHANGES: dict[str, str] = {
     "2.64": "Server groups take and show `policy` and `rules` instead of `policies`, and no `metadata`.",
     "2.65": "- Abort of queued live migrations (no migrations).",
     "2.66": "- The `changes-before` filter (not served; `changes-since` is).",
-    "2.67": "- `volume_type` in block_device_mapping_v2 (booting from volume is not served).",
+    "2.67": "block_device_mapping_v2 takes `volume_type` (the type of a volume made for the server).",
     "2.68": "- evacuate and live-migrate without `force` (neither served).",
     "2.69": "- Minimal answers for servers in down cells (one cell, never down).",
     "2.70": "Interfaces and volume attachments carry `tag`.",
@@ -140,18 +142,18 @@ CHANGES: dict[str, str] = {
     "2.78": "- GET /servers/{id}/topology (no NUMA).",
     "2.79": "Volume attachments carry `delete_on_termination` (attach takes it).",
     "2.80": "- user_id and project_id in os-migrations (no migrations).",
-    "2.81": "- Image caching on aggregates (no aggregates).",
+    "2.81": "- Image caching on aggregates (POST /os-aggregates/{id}/images: not served, one host).",
     "2.82": "- The accelerator-request-bound event (no accelerators).",
     "2.83": "- More server list filters for non-admins (the lab's filters are the same at every version).",
     "2.84": "Instance action events carry `details` for admins (the fault of a failed action).",
     "2.85": "- PUT of a volume attachment's delete_on_termination (not served).",
     "2.86": "- Validation of flavor extra specs (the lab keeps any extra spec).",
-    "2.87": "- Stable rescue of volume-backed servers (no volume-backed servers).",
+    "2.87": "- Stable rescue of volume-backed servers (rescue boots the rescue image, as before 2.87).",
     "2.88": "Hypervisors lose cpu_info, current_workload and the disk, memory and vcpu counters and show "
             "`uptime`; /statistics and /{id}/uptime are 404.",
     "2.89": "Volume attachments carry `attachment_id` and `bdm_uuid`, and no `id`.",
     "2.90": "Create, update and rebuild take `hostname`; OS-EXT-SRV-ATTR:hostname is shown to everyone.",
     "2.91": "- unshelve to a host (one host).",
     "2.92": "Key pair create needs `public_key` (no generated keys); names may hold `@` and `.`.",
-    "2.93": "- Rebuild of volume-backed servers (no volume-backed servers).",
+    "2.93": "Rebuild re-images a volume-backed server's root volume (before: its own image only, 400 else).",
 }

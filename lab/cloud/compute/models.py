@@ -114,6 +114,43 @@ class Server(Base):
 
 
 
+class BlockDeviceMapping(Base):
+    """Nova's block_device_mapping: a server's volume-backed disk asked at create (block_device_mapping_v2 with
+    destination `volume`). Compute keeps what it was asked (source, size, boot index, delete_on_termination);
+    the volume itself, its status and its attachment belong to the volume service, asked through its contract.
+    `volume_id` is empty until the build has made the volume (source image, snapshot or blank)."""
+
+    __tablename__ = "block_device_mappings"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    server_id: Mapped[str] = mapped_column(String(36), index=True)
+    source_type: Mapped[str] = mapped_column(String(16))  # image | volume | snapshot | blank
+    uuid: Mapped[str | None] = mapped_column(String(36))  # the source's id (none for blank)
+    volume_id: Mapped[str | None] = mapped_column(String(36))
+    volume_size: Mapped[int | None] = mapped_column(Integer)
+    volume_type: Mapped[str | None] = mapped_column(String(255))  # 2.67
+    boot_index: Mapped[int | None] = mapped_column(Integer)
+    device_name: Mapped[str] = mapped_column(String(64))  # /dev/vda for the root volume
+    delete_on_termination: Mapped[bool] = mapped_column(default=False)
+    tag: Mapped[str | None] = mapped_column(String(60))
+
+
+class Aggregate(Base):
+    """A host aggregate (os-aggregates): a named group of compute hosts with metadata, which an operator uses
+    to steer scheduling (and to make an availability zone). The one host may be in several."""
+
+    __tablename__ = "compute_aggregates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    availability_zone: Mapped[str | None] = mapped_column(String(255))
+    hosts: Mapped[list[Any]] = mapped_column(default=list)
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", default=dict)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime | None]
+
+
 class ComputeServiceRecord(Base):
     """One of Nova's services on the one host (os-services): nova-compute, nova-scheduler, nova-conductor. An
     operator can disable one (`openstack compute service set --disable`): a disabled nova-compute takes no new

@@ -12,9 +12,10 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from lab.cloud.compute import microversions as mv
-from lab.cloud.compute import schemas
+from lab.cloud.compute import operator_schemas, schemas
 from lab.cloud.compute.common import ServerView
 from lab.cloud.compute.flavors import FlavorQuery
+from lab.cloud.compute.server_tags import tag_filter
 from lab.cloud.compute.servers import ServerQuery
 from lab.cloud.compute.service import ComputeService
 from lab.cloud.context import RequestContext
@@ -135,6 +136,15 @@ async def create_flavor(request: Request) -> Response:
     return respond({"flavor": schemas.flavor_detail(compute.flavors.create_flavor(ctx, spec), base, _v(request))})
 
 
+async def update_flavor(request: Request) -> Response:
+    """PUT /flavors/{id} (2.55): a flavor's description, the only thing Nova lets change."""
+    _since(request, mv.FLAVOR_DESCRIPTION)
+    compute, ctx, base = _compute(request)
+    description = schemas.parse_flavor_update(await read_json(request))
+    flavor = compute.flavors.update_flavor(ctx, request.path_params["flavor_id"], description)
+    return respond({"flavor": schemas.flavor_detail(flavor, base, _v(request))})
+
+
 async def delete_flavor(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
     compute.flavors.delete_flavor(ctx, request.path_params["flavor_id"])
@@ -230,7 +240,14 @@ def _server_query(request: Request) -> ServerQuery:
         ip=query_value(request, "ip"), host=query_value(request, "host"), limit=query_int(request, "limit"),
         marker=query_value(request, "marker"),
         all_tenants=all_tenants is not None and all_tenants.lower() not in ("0", "false", "no", "off"),
-        detail=request.url.path.endswith("/detail"), strict_status=_v(request) >= mv.STRICT_STATUS)
+        detail=request.url.path.endswith("/detail"), strict_status=_v(request) >= mv.STRICT_STATUS,
+        tags=tag_filter(*(_tag_list(request, name) for name in ("tags", "tags-any", "not-tags", "not-tags-any")))
+        if _v(request) >= mv.TAGS else None)
+
+
+def _tag_list(request: Request, name: str) -> list[str] | None:
+    value = query_value(request, name)
+    return [t for t in value.split(",") if t] if value else None
 
 
 async def list_servers(request: Request) -> Response:
@@ -363,7 +380,7 @@ def _lock(compute: ComputeService, ctx: RequestContext, server_id: str, args: An
 
 def _rebuild(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any, v: Version) -> Response:
     req = schemas.parse_rebuild(args, v)
-    compute.lifecycle.rebuild_server(ctx, server_id, req)
+    compute.lifecycle.rebuild_server(ctx, server_id, req, reimage_volume=v >= mv.REBUILD_VOLUME_BACKED)
     view = compute.servers.get_server(ctx, server_id)
     body = _server_body(compute, ctx, view, v, full=False)
     if v >= mv.REBUILD_KEY_NAME:  # the rebuild answer names the key (2.54) and the user data (2.57)
@@ -732,10 +749,99 @@ async def delete_server_group(request: Request) -> Response:
     return no_content(204)
 
 
-async def list_aggregates(request: Request) -> Response:
-    """GET /os-aggregates: a one-host lab has no host aggregates (`openstack hypervisor show` asks)."""
+# ---------------------------------------------------------------------------------------------- aggregates
+async def aggregates(request: Request) -> Response:
+    """GET (list) and POST (create) /os-aggregates."""
     compute, ctx, _ = _compute(request)
-    return respond({"aggregates": compute.hosts.list_aggregates(ctx)})
+    if request.method == "GET":
+        return respond({"aggregates": [operator_schemas.aggregate(a, _v(request))
+                                       for a in compute.aggregates.list_aggregates(ctx)]})
+    name, zone, _given = operator_schemas.parse_aggregate(await read_json(request), create=True)
+    assert name is not None
+    created = compute.aggregates.create_aggregate(ctx, name, zone)
+    return respond({"aggregate": operator_schemas.aggregate(created, _v(request), created=True)})
+
+
+async def aggregate(request: Request) -> Response:
+    """GET, PUT and DELETE /os-aggregates/{aggregate_id}."""
+    compute, ctx, _ = _compute(request)
+    aggregate_id = request.path_params["aggregate_id"]
+    if request.method == "DELETE":
+        compute.aggregates.delete_aggregate(ctx, aggregate_id)
+        return no_content(200)
+    if request.method == "GET":
+        found = compute.aggregates.get_aggregate(ctx, aggregate_id)
+    else:
+        name, zone, given = operator_schemas.parse_aggregate(await read_json(request), create=False)
+        found = compute.aggregates.update_aggregate(ctx, aggregate_id, name, zone, given)
+    return respond({"aggregate": operator_schemas.aggregate(found, _v(request))})
+
+
+async def aggregate_action(request: Request) -> Response:
+    """POST /os-aggregates/{aggregate_id}/action: add_host, remove_host, set_metadata."""
+    compute, ctx, _ = _compute(request)
+    aggregate_id = request.path_params["aggregate_id"]
+    action, args = operator_schemas.parse_aggregate_action(await read_json(request))
+    part = compute.aggregates
+    found = (part.add_host(ctx, aggregate_id, args) if action == "add_host"
+             else part.remove_host(ctx, aggregate_id, args) if action == "remove_host"
+             else part.set_metadata(ctx, aggregate_id, args))
+    return respond({"aggregate": operator_schemas.aggregate(found, _v(request))})
+
+
+# ---------------------------------------------------------------------------------------------- legacy views
+async def extensions(request: Request) -> Response:
+    """GET /extensions[/{alias}]: Nova's fixed extension list (`openstack extension list --compute`)."""
+    _compute(request)[0].hosts.check_extensions(context_of(request))
+    alias = request.path_params.get("alias")
+    if alias is None:
+        return respond({"extensions": operator_schemas.extensions()})
+    for item in operator_schemas.extensions():
+        if item["alias"] == alias:
+            return respond({"extension": item})
+    raise NotFound("Extension could not be found.")
+
+
+async def floating_ip_pools(request: Request) -> Response:
+    """GET /os-floating-ip-pools: the external networks by name (a proxy to Neutron, 404 from 2.36)."""
+    _until(request, mv.NETWORK_QUOTAS_GONE)
+    compute, ctx, _ = _compute(request)
+    return respond({"floating_ip_pools": [{"name": n} for n in compute.hosts.floating_ip_pools(ctx)]})
+
+
+# ---------------------------------------------------------------------------------------------- server tags
+async def server_tags(request: Request) -> Response:
+    """GET, PUT (replace) and DELETE (all) /servers/{id}/tags (2.26)."""
+    _since(request, mv.TAGS)
+    compute, ctx, _ = _compute(request)
+    server_id = request.path_params["server_id"]
+    if request.method == "DELETE":
+        compute.server_tags.delete_tags(ctx, server_id)
+        return no_content(204)
+    if request.method == "PUT":
+        body = await read_json(request)
+        if set(body) != {"tags"}:
+            raise BadRequest("Invalid input for field/attribute tags. Value: None. 'tags' is a required property")
+        tags = compute.server_tags.replace_tags(ctx, server_id, schemas.parse_tags(body["tags"]))
+    else:
+        tags = compute.server_tags.list_tags(ctx, server_id)
+    return respond({"tags": tags})
+
+
+async def server_tag(request: Request) -> Response:
+    """GET (204 / 404), PUT (201 new, 204 present) and DELETE /servers/{id}/tags/{tag} (2.26)."""
+    _since(request, mv.TAGS)
+    compute, ctx, base = _compute(request)
+    server_id, tag = request.path_params["server_id"], request.path_params["tag"]
+    if request.method == "GET":
+        compute.server_tags.has_tag(ctx, server_id, tag)
+        return no_content(204)
+    if request.method == "DELETE":
+        compute.server_tags.delete_tag(ctx, server_id, tag)
+        return no_content(204)
+    if compute.server_tags.add_tag(ctx, server_id, schemas.parse_tag(tag)):
+        return no_content(201, headers={"Location": f"{base}/compute{V}/servers/{server_id}/tags/{tag}"})
+    return no_content(204, headers={"Location": f"{base}/compute{V}/servers/{server_id}/tags/{tag}"})
 
 
 async def list_migrations(request: Request) -> Response:
@@ -771,6 +877,7 @@ routes = [
     Route(f"{V}/flavors/detail", list_flavors, methods=["GET"]),
     Route(f"{V}/flavors/{{flavor_id}}", show_flavor, methods=["GET"]),
     Route(f"{V}/flavors/{{flavor_id}}", delete_flavor, methods=["DELETE"]),
+    Route(f"{V}/flavors/{{flavor_id}}", update_flavor, methods=["PUT"]),
     Route(f"{V}/flavors/{{flavor_id}}/action", flavor_action, methods=["POST"]),
     Route(f"{V}/flavors/{{flavor_id}}/os-flavor-access", list_flavor_access, methods=["GET"]),
     Route(f"{V}/flavors/{{flavor_id}}/os-extra_specs", extra_specs, methods=["GET", "POST"]),
@@ -814,7 +921,14 @@ routes = [
     Route(f"{V}/os-services/{{action}}", delete_service, methods=["DELETE"]),
     Route(f"{V}/os-quota-class-sets/{{class_name}}", quota_class_set, methods=["GET", "PUT"]),
     Route(f"{V}/os-migrations", list_migrations, methods=["GET"]),
-    Route(f"{V}/os-aggregates", list_aggregates, methods=["GET"]),
+    Route(f"{V}/os-aggregates", aggregates, methods=["GET", "POST"]),
+    Route(f"{V}/os-aggregates/{{aggregate_id}}", aggregate, methods=["GET", "PUT", "DELETE"]),
+    Route(f"{V}/os-aggregates/{{aggregate_id}}/action", aggregate_action, methods=["POST"]),
+    Route(f"{V}/extensions", extensions, methods=["GET"]),
+    Route(f"{V}/extensions/{{alias}}", extensions, methods=["GET"]),
+    Route(f"{V}/os-floating-ip-pools", floating_ip_pools, methods=["GET"]),
+    Route(f"{V}/servers/{{server_id}}/tags", server_tags, methods=["GET", "PUT", "DELETE"]),
+    Route(f"{V}/servers/{{server_id}}/tags/{{tag}}", server_tag, methods=["GET", "PUT", "DELETE"]),
     Route(f"{V}/os-server-groups", list_server_groups, methods=["GET"]),
     Route(f"{V}/os-server-groups", create_server_group, methods=["POST"]),
     Route(f"{V}/os-server-groups/{{group_id}}", show_server_group, methods=["GET"]),

@@ -4,8 +4,9 @@ them as surely as one too few; tests/cloud/test_compute_schemas.py and test_comp
 against tempest's schemas). What each version changes is said once, in microversions.py: the functions here
 take the request's `version` and compare it with those constants.
 
-Validation is one style throughout: hand-written checks raising `invalid(...)`, Nova's JSON-schema wording
-(what students see from a real Nova), for bodies and action arguments alike; routes.py validates nothing."""
+Validation is lab/cloud/validation.py's style throughout: its checks and Nova's JSON-schema wording
+(`validation.NOVA`, what students see from a real Nova; `invalid(...)` where Nova says something of its own),
+for bodies and action arguments alike; routes.py validates nothing."""
 
 from __future__ import annotations
 
@@ -19,21 +20,23 @@ import re
 import secrets
 import uuid
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
+from lab.cloud import validation as V
 from lab.cloud.compute import microversions as mv
 from lab.cloud.compute.common import PROGRESS_STATUSES, ServerView, hostname_of, server_extra, status_of
 from lab.cloud.compute.models import Flavor, KeyPair
 from lab.cloud.errors import BadRequest, Forbidden
 from lab.cloud.http import timestamp
 from lab.cloud.microversion import Version
-from lab.cloud.quotas import Exceeded
+from lab.cloud.quotas import Exceeded, render_set
 
 if TYPE_CHECKING:
     from lab.cloud.compute.hosts import Hypervisor, ServiceView, TenantUsage, Zone
     from lab.cloud.compute.instance_actions import InstanceAction
     from lab.cloud.compute.quotas import QuotaUsage
     from lab.cloud.compute.server_groups import GroupView
+    from lab.cloud.contracts import Address, Interface, RequestedNetwork
 
 VERSION_UPDATED = "2013-07-23T11:33:21Z"
 MEDIA_TYPES = [{"base": "application/json", "type": "application/vnd.openstack.compute+json;version=2.1"}]
@@ -42,6 +45,7 @@ KEYPAIR_NAME_292 = re.compile(r"^[a-zA-Z0-9 _.@-]+$")  # 2.92 allows @ and .
 # Nova's server tag: 1-60 characters, no "/" or ","; at most 50 a server.
 TAG = re.compile(r"^[^,/]{1,60}$")
 MAX_TAGS = 50
+W = V.NOVA
 HOSTNAME = re.compile(r"^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$")
 
 
@@ -73,15 +77,13 @@ def versions(base: str) -> dict[str, Any]:
 
 # ---------------------------------------------------------------------------------------------- validation
 def invalid(field: str, value: Any, reason: str) -> BadRequest:
-    """Nova's JSON-schema error wording."""
-    return BadRequest(f"Invalid input for field/attribute {field}. Value: {value}. {reason}")
+    """Nova's JSON-schema error wording (validation.NOVA)."""
+    return W.bad(field, value, reason)
 
 
 def _unexpected(extra: set[str]) -> str:
     """jsonschema's wording for extra keys, as Nova's 400 carries it."""
-    names = sorted(extra)
-    listed = ", ".join(repr(n) for n in names)
-    return f"Additional properties are not allowed ({listed} {'was' if len(names) == 1 else 'were'} unexpected)"
+    return W.unexpected_reason(extra)
 
 
 def _string(body: dict[str, Any], key: str, *, required: bool = False, min_len: int = 0, max_len: int = 255,
@@ -89,16 +91,9 @@ def _string(body: dict[str, Any], key: str, *, required: bool = False, min_len: 
     field = field or key
     if key not in body or body[key] is None:
         if required:
-            raise invalid(field, None, f"'{key}' is a required property")
+            raise W.refuse(field, None, "required", key=key)
         return None
-    value = body[key]
-    if not isinstance(value, str):
-        raise invalid(field, value, f"{value!r} is not of type 'string'")
-    if len(value) < min_len:
-        raise invalid(field, value, f"{value!r} is too short")
-    if len(value) > max_len:
-        raise invalid(field, value, f"{value!r} is too long")
-    return value
+    return V.string(min_len, max_len)(W, field, body[key])
 
 
 def _name(body: dict[str, Any], key: str = "name") -> str:
@@ -114,17 +109,7 @@ def _name(body: dict[str, Any], key: str = "name") -> str:
 
 def _int(value: Any, field: str, minimum: int | None = None, maximum: int | None = None) -> int:
     """Nova accepts integers and integer strings for many fields."""
-    if isinstance(value, bool):
-        raise invalid(field, value, f"{value!r} is not of type 'integer', 'string'")
-    if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
-        value = int(value)
-    if not isinstance(value, int):
-        raise invalid(field, value, f"{value!r} is not of type 'integer', 'string'")
-    if minimum is not None and value < minimum:
-        raise invalid(field, value, f"{value} is less than the minimum of {minimum}")
-    if maximum is not None and value > maximum:
-        raise invalid(field, value, f"{value} is greater than the maximum of {maximum}")
-    return value
+    return V.integer(minimum, maximum, strings=True)(W, field, value)
 
 
 def parse_metadata(value: Any, field: str = "metadata") -> dict[str, str]:
@@ -148,7 +133,7 @@ def _access_ip(value: Any, field: str, version: int) -> str:
     except (ValueError, TypeError):
         address = None
     if address is None or address.version != version:
-        raise invalid(field, value, f"{value!r} is not a 'ipv{version}'")
+        raise W.refuse(field, value, "format", types=f"ipv{version}")
     return str(address)
 
 
@@ -181,7 +166,7 @@ class ServerCreate:
     user_data: str | None
     access_ip_v4: str
     access_ip_v6: str
-    networks: list[dict[str, Any]] | None
+    networks: list[RequestedNetwork] | None
     security_groups: list[str] | None
     availability_zone: str | None
     min_count: int
@@ -192,6 +177,95 @@ class ServerCreate:
     description: str | None = None  # 2.19
     tags: list[str] | None = None  # 2.52
     hostname: str | None = None  # 2.90
+    block_devices: list[BlockDevice] = field(default_factory=list)  # block_device_mapping_v2 to volumes
+
+
+@dataclass(frozen=True)
+class BlockDevice:
+    """One block_device_mapping_v2 entry with destination `volume` (Nova's BlockDeviceDict)."""
+
+    source_type: str  # image | volume | snapshot | blank
+    uuid: str | None
+    volume_size: int | None
+    boot_index: int | None
+    delete_on_termination: bool
+    device_name: str | None = None
+    volume_type: str | None = None  # 2.67
+    tag: str | None = None
+
+
+_BDM_KEYS = {"source_type", "destination_type", "uuid", "volume_size", "boot_index", "delete_on_termination",
+             "device_name", "disk_bus", "device_type", "guest_format", "no_device", "connection_info",
+             "snapshot_id", "volume_id", "image_id"}
+_BDM_UUID = re.compile(r"^[a-zA-Z0-9._-]{1,255}$")
+
+
+def parse_block_devices(value: Any, version: Version = mv.MIN) -> tuple[list[BlockDevice], str | None]:
+    """block_device_mapping_v2 as Nova validates it: (the volume-backed disks, the image a local image entry
+    names). OSC repeats `--image` as a local boot disk (image -> local, boot_index 0): that is a plain image
+    boot. Swap and ephemeral disks (blank -> local) need flavor disks this cloud does not make: 400."""
+    if value is None:
+        return [], None
+    if not isinstance(value, list):
+        raise invalid("block_device_mapping_v2", value, f"{value!r} is not of type 'array'")
+    allowed = _BDM_KEYS | ({"tag"} if _network_tags_allowed(version) else set()) \
+        | ({"volume_type"} if version >= mv.BDM_VOLUME_TYPE else set())
+    devices: list[BlockDevice] = []
+    image: str | None = None
+    for bdm in value:
+        if not isinstance(bdm, dict):
+            raise invalid("block_device_mapping_v2", bdm, f"{bdm!r} is not of type 'object'")
+        extra = set(bdm) - allowed
+        if extra:
+            raise invalid("block_device_mapping_v2", bdm, _unexpected(extra))
+        source, dest = bdm.get("source_type"), bdm.get("destination_type") or "local"
+        if source not in ("volume", "image", "snapshot", "blank"):
+            raise invalid("source_type", source, f"{source!r} is not one of ['volume', 'image', 'snapshot', "
+                          "'blank']")
+        if dest not in ("local", "volume"):
+            raise invalid("destination_type", dest, f"{dest!r} is not one of ['local', 'volume']")
+        raw_index = bdm.get("boot_index")
+        boot_index = None if raw_index in (None, "", "none", "None") else _int(raw_index, "boot_index")
+        if boot_index is not None and boot_index < 0:
+            boot_index = None  # Nova: a negative boot index is "not bootable"
+        uid = bdm.get("uuid")
+        if uid is not None and (not isinstance(uid, str) or not _BDM_UUID.match(uid)):
+            raise invalid("uuid", uid, f"{uid!r} does not match '^[a-zA-Z0-9._-]*$'")
+        dot = bdm.get("delete_on_termination", False)
+        if not isinstance(dot, bool):
+            spelled = str(dot).strip().lower()
+            if spelled not in ("true", "false", "1", "0", "yes", "no"):
+                raise invalid("delete_on_termination", dot, f"{dot!r} is not of type 'boolean', 'string'")
+            dot = spelled in ("true", "1", "yes")
+        size = bdm.get("volume_size")
+        volume_size = None if size in (None, "") else _int(size, "volume_size", 0, 2147483647)
+        if dest == "local":
+            if source == "image" and boot_index == 0:
+                image = uid
+                continue
+            raise BadRequest("Block Device Mapping is Invalid: swap and ephemeral disks (and images or volumes "
+                             "as local disks) are not offered by this cloud's flavors; use a volume "
+                             "(destination_type volume).")
+        if source in ("image", "volume", "snapshot") and not uid:
+            raise BadRequest("Block Device Mapping is Invalid: Missing device UUID.")
+        if source == "image" and not volume_size:
+            raise BadRequest("Images with destination_type 'volume' need to have a non-zero size specified")
+        if source == "blank" and not volume_size:
+            raise BadRequest("Blank volumes (source: 'blank', dest: 'volume') need to have non-zero size")
+        if source == "blank" and boot_index == 0:
+            raise BadRequest("Block Device Mapping is Invalid: Boot sequence for the instance and image/block "
+                             "device mapping combination is not valid.")
+        device = bdm.get("device_name")
+        if device is not None and (not isinstance(device, str) or not re.fullmatch(r"(/dev/)?[a-z]+d[a-z]+",
+                                                                                   device)):
+            raise BadRequest(f"The supplied device path ({device}) is invalid.")
+        devices.append(BlockDevice(source_type=source, uuid=uid, volume_size=volume_size, boot_index=boot_index,
+                                   delete_on_termination=dot, device_name=device,
+                                   volume_type=bdm.get("volume_type"), tag=bdm.get("tag")))
+    if sum(1 for d in devices if d.boot_index == 0) > 1:
+        raise BadRequest("Block Device Mapping is Invalid: Boot sequence for the instance and image/block device "
+                         "mapping combination is not valid.")
+    return devices, image
 
 
 def parse_tags(value: Any, field: str = "tags") -> list[str]:
@@ -232,7 +306,8 @@ def _hostname(body: dict[str, Any]) -> str:
 
 
 def _network_tags_allowed(version: Version) -> bool:
-    """Device tags on networks: 2.32-2.36, then again from 2.42 (a bug dropped them in between)."""
+    """Device tags on networks and block devices: 2.32-2.36, then again from 2.42 (a bug dropped them in
+    between)."""
     return mv.Version(2, 32) <= version < mv.AUTO_NETWORKS or version >= mv.Version(2, 42)
 
 
@@ -261,21 +336,14 @@ def parse_server_create(body: dict[str, Any], version: Version = mv.MIN) -> Serv
     if image_ref is not None and not isinstance(image_ref, str):
         raise invalid("imageRef", image_ref, f"{image_ref!r} is not of type 'string'")
     image_ref = _ref(image_ref) if image_ref else None
-    for bdm in server.get("block_device_mapping_v2") or []:
-        if not isinstance(bdm, dict):
-            raise invalid("block_device_mapping_v2", bdm, "is not of type 'object'")
-        source, dest = bdm.get("source_type"), bdm.get("destination_type", "local")
-        if source == "image" and dest in ("local", None) and str(bdm.get("boot_index", 0)) == "0":
-            # OSC repeats the image as a local boot disk: that is a plain image boot.
-            if image_ref is None and bdm.get("uuid"):
-                image_ref = str(bdm["uuid"])
-            continue
-        if source in ("volume", "snapshot") or dest == "volume":
-            raise BadRequest("Block Device Mapping is Invalid: booting from or attaching volumes at create is "
-                             "not supported by this cloud; attach volumes after the server is ACTIVE.")
-        raise BadRequest(f"Block Device Mapping is Invalid: unsupported mapping {bdm!r}.")
-    if image_ref is None:
-        raise BadRequest("Missing imageRef attribute")
+    block_devices, bdm_image = parse_block_devices(server.get("block_device_mapping_v2"), version)
+    image_ref = image_ref or bdm_image
+    if image_ref is None and not any(b.boot_index == 0 for b in block_devices):
+        raise BadRequest("Missing imageRef attribute" if not block_devices else
+                         "Block Device Mapping is Invalid: Boot sequence for the instance and image/block device "
+                         "mapping combination is not valid.")
+    if image_ref is not None and any(b.boot_index == 0 for b in block_devices):
+        image_ref = None  # Nova boots from the volume; the image is only the new volume's source
     key_name = _string(server, "key_name", min_len=1)
     metadata = parse_metadata(server.get("metadata") or {})
     user_data = server.get("user_data")
@@ -339,12 +407,14 @@ def parse_server_create(body: dict[str, Any], version: Version = mv.MIN) -> Serv
         hostname=_hostname(server) if "hostname" in server else None,
         group=str(group) if group is not None else None,
         name=name, flavor_ref=_ref(server["flavorRef"]), image_ref=image_ref, key_name=key_name,
+        block_devices=block_devices,
         metadata=metadata, user_data=user_data,
         access_ip_v4=_access_ip(server.get("accessIPv4"), "accessIPv4", 4),
         access_ip_v6=_access_ip(server.get("accessIPv6"), "accessIPv6", 6),
         # Nova treats an empty list like an absent key (validate_networks: `None or len(...) == 0`): the
         # project's one network is used. `openstack server create` without --network sends `[]`.
-        networks=networks or None, security_groups=security_groups,
+        # checked above: each item an object of RequestedNetwork's keys
+        networks=cast("list[RequestedNetwork] | None", networks or None), security_groups=security_groups,
         availability_zone=az if isinstance(az, str) and az else None,
         min_count=min_count, max_count=max_count,
         config_drive=str(server.get("config_drive", "")).lower() in ("true", "1", "yes"))
@@ -661,6 +731,24 @@ def flavor_brief(flavor: Flavor, base: str, version: Version = mv.MIN) -> dict[s
     return body
 
 
+def parse_flavor_update(body: dict[str, Any]) -> str | None:
+    """PUT /flavors/{id}: {"flavor": {"description": string or null}} and nothing else (Nova's schema)."""
+    flavor = body.get("flavor")
+    if not isinstance(flavor, dict):
+        raise invalid("flavor", flavor, "'flavor' is a required property")
+    if set(flavor) != {"description"}:
+        extra = sorted(set(flavor) - {"description"})
+        raise invalid("flavor", flavor, f"Additional properties are not allowed ({extra[0]!r} was unexpected)"
+                      if extra else "'description' is a required property")
+    value = flavor["description"]
+    if value is not None and (not isinstance(value, str) or len(value) > 65535):
+        raise invalid("description", value, f"{value!r} is not of type 'string', 'null'"
+                      if not isinstance(value, str) else "is too long")
+    if isinstance(value, str) and any(ord(c) < 32 and c not in "\n\t\r" for c in value):
+        raise invalid("description", value, "Invalid characters in description")
+    return value
+
+
 def flavor_detail(flavor: Flavor, base: str, version: Version = mv.MIN, *, extra_specs: bool = True) -> dict[str, Any]:
     """A flavor; `extra_specs` (2.61) when the caller may read them (os-flavor-extra-specs:index)."""
     body: dict[str, Any] = {"id": flavor.flavorid, "name": flavor.name, "ram": flavor.memory_mb, "vcpus": flavor.vcpus,
@@ -792,7 +880,9 @@ def server(view: ServerView, base: str, *, extended: bool, detail: bool = True, 
         "OS-EXT-STS:vm_state": s.vm_state, "OS-EXT-STS:task_state": s.task_state,
         "OS-EXT-STS:power_state": s.power_state,
         "OS-SRV-USG:launched_at": _usage_time(s.launched_at), "OS-SRV-USG:terminated_at": _usage_time(s.terminated_at),
-        "os-extended-volumes:volumes_attached": [{"id": v} for v in view.volumes],
+        "os-extended-volumes:volumes_attached": [
+            {"id": v} | ({"delete_on_termination": v in view.deleted_with}
+                         if version >= mv.EXTENDED_ATTRIBUTES else {}) for v in view.volumes],
     })
     if not view.security_groups:
         del body["security_groups"]  # Nova leaves the key out for a server with no ports
@@ -862,11 +952,11 @@ def flavor_access(flavor_id: str, projects: list[str]) -> dict[str, Any]:
     return {"flavor_access": [{"flavor_id": flavor_id, "tenant_id": p} for p in projects]}
 
 
-def _address(a: dict[str, Any]) -> dict[str, Any]:
+def _address(a: Address) -> dict[str, Any]:
     return {"version": a["version"], "addr": a["addr"]}
 
 
-def server_addresses(addresses: dict[str, list[dict[str, Any]]], network: str | None = None) -> dict[str, Any]:
+def server_addresses(addresses: dict[str, list[Address]], network: str | None = None) -> dict[str, Any]:
     """GET /servers/{id}/ips (every network) or /ips/{network} (that one: the caller checked it is there)."""
     if network is not None:
         return {network: [_address(a) for a in addresses[network]]}
@@ -874,9 +964,9 @@ def server_addresses(addresses: dict[str, list[dict[str, Any]]], network: str | 
 
 
 # ---------------------------------------------------------------------------------------------- interfaces
-def interface(found: dict[str, Any], version: Version = mv.MIN) -> dict[str, Any]:
+def interface(found: Interface, version: Version = mv.MIN) -> dict[str, Any]:
     """An os-interface entry (the network contract's): with its device `tag` from 2.70 (none kept here)."""
-    return {**found, "tag": None} if version >= mv.DEVICE_TAGS_SHOWN else found
+    return {**found, "tag": None} if version >= mv.DEVICE_TAGS_SHOWN else dict(found)
 
 
 def parse_interface_attach(body: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
@@ -949,8 +1039,8 @@ def server_group(view: GroupView, version: Version = mv.MIN) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------------------- quotas, limits
-# Every Nova quota body is rendered here: os-quota-sets (show, detail, defaults, update), /limits and the 403 of
-# a create over quota.
+# Every Nova quota body is rendered here (the quota sets by lab/cloud/quotas.py's render_set, which renders every
+# service's): os-quota-sets (show, detail, defaults, update), /limits and the 403 of a create over quota.
 NETWORK_QUOTAS = ("fixed_ips", "floating_ips", "security_groups", "security_group_rules", "networks")
 INJECTED_FILE_QUOTAS = ("injected_files", "injected_file_content_bytes", "injected_file_path_bytes")
 
@@ -963,16 +1053,13 @@ def quota_keys_gone(version: Version) -> set[str]:
 
 def quota_set(quotas: QuotaUsage, version: Version = mv.MIN) -> dict[str, Any]:
     """GET (and defaults): `{"quota_set": {"id": ..., <resource>: limit}}`; the PUT answer has no `id`."""
-    body: dict[str, Any] = {} if quotas.project_id is None else {"id": quotas.project_id}
-    gone = quota_keys_gone(version)
-    return {"quota_set": {**body, **{k: v for k, v in quotas.limits.items() if k not in gone}}}
+    head = {} if quotas.project_id is None else {"id": quotas.project_id}
+    return {"quota_set": render_set(quotas.limits, head=head, hide=quota_keys_gone(version))}
 
 
 def quota_set_detail(quotas: QuotaUsage, version: Version = mv.MIN) -> dict[str, Any]:
-    used, gone = quotas.used or {}, quota_keys_gone(version)
-    return {"quota_set": {"id": quotas.project_id, **{
-        r: {"limit": n, "in_use": used.get(r, 0), "reserved": 0} for r, n in quotas.limits.items()
-        if r not in gone}}}
+    return {"quota_set": render_set(quotas.limits, used=quotas.used or {}, head={"id": quotas.project_id},
+                                    hide=quota_keys_gone(version))}
 
 
 _NETWORK_LIMITS = ("maxSecurityGroupRules", "maxSecurityGroups", "maxTotalFloatingIps", "totalFloatingIpsUsed",
@@ -1120,9 +1207,8 @@ def quota_class_gone(version: Version) -> set[str]:
 
 def quota_class_set(class_name: str, values: dict[str, int], with_id: bool = True,
                     version: Version = mv.MIN) -> dict[str, Any]:
-    gone = quota_class_gone(version)
-    return {"quota_class_set": {**({"id": class_name} if with_id else {}),
-                                **{k: v for k, v in values.items() if k not in gone}}}
+    return {"quota_class_set": render_set(values, head={"id": class_name} if with_id else {},
+                                          hide=quota_class_gone(version))}
 
 
 def parse_quota_class_update(body: dict[str, Any], known: set[str]) -> dict[str, int]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -36,11 +36,13 @@ from lab.cloud.compute.flavors import Flavors
 from lab.cloud.compute.models import KeyPair, Server
 from lab.cloud.compute.quotas import Quotas
 from lab.cloud.context import RequestContext
+from lab.cloud.db import new_id
 from lab.cloud.errors import BadRequest, Forbidden, NotFound
 from lab.cloud.worker import enqueue
 
 if TYPE_CHECKING:
     from lab.cloud.app import Cloud
+    from lab.cloud.compute.block_devices import BlockDevices
     from lab.cloud.compute.server_groups import ServerGroups
 
 log = logging.getLogger(__name__)
@@ -71,6 +73,7 @@ class ServerQuery:
     limit: int | None = None
     marker: str | None = None
     strict_status: bool = False  # 2.38: an unknown status is 400
+    tags: Callable[[list[str]], bool] | None = None  # 2.26's tag filters (server_tags.tag_filter)
 
 
 def check_flavor_fits_image(ram_mb: int, root_gb: int, image: dict[str, Any]) -> None:
@@ -109,6 +112,7 @@ class Servers(ComputePart):
         self.flavors = flavors
         self.quotas = quotas
         self.groups: ServerGroups | None = None  # set by ComputeService (servers join groups at create)
+        self.block_devices: BlockDevices | None = None  # set by ComputeService (volumes at create)
 
     # ------------------------------------------------------------------ views
     def views(self, db: Session, servers: Sequence[ServerRow]) -> list[ServerView]:
@@ -118,11 +122,14 @@ class Servers(ComputePart):
         addresses = self.network.server_addresses(db, live) if live else {}
         groups = self.network.server_security_groups(db, live) if live else {}
         volumes = self.volume.server_volumes(db, live) if live else {}
+        # Nova's delete_on_termination of each attached volume (2.3): only volumes of a create's mappings.
+        doomed = self.block_devices.delete_on_termination(db, live) if live and self.block_devices else set()
         result = []
         for server, server_id in zip(servers, ids, strict=True):
             sg = groups.get(server_id)
-            result.append(ServerView(server, addresses.get(server_id, {}), list(volumes.get(server_id, [])),
-                                     list(sg or [])))
+            attached = list(volumes.get(server_id, []))
+            result.append(ServerView(server, addresses.get(server_id, {}), attached, list(sg or []),
+                                     deleted_with=[v for v in attached if v in doomed]))
         return result
 
     def get_server(self, ctx: RequestContext, server_id: str,
@@ -152,15 +159,40 @@ class Servers(ComputePart):
         if image_id is not None:
             image = self.image.image_for_boot(ctx, image_id)  # Nova-style 400/404 when unusable
             image_id, image_name, image_props = image.id, image.name, image.properties
+        devices = req.block_devices
+        volume_backed = any(d.boot_index == 0 for d in devices)
+        assert self.block_devices is not None
+        if devices:
+            root_image = self.block_devices.check(ctx, devices, req.max_count)
+            if root_image is not None:  # the root volume's image: its min_ram applies, its size the volume's
+                image_name, image_props = root_image.name, {"min_ram": root_image.properties.get("min_ram")}
         now = self.cloud.clock.now()
         created: list[Server] = []
+        # The ids are chosen first: the volumes a server is created with are reserved for it (through the
+        # volume contract, in the volume service's own transaction) before the server is recorded.
+        server_ids = [new_id() for _ in range(req.max_count)]
+        if devices:
+            self.block_devices.reserve(ctx, server_ids[0], devices)
+        try:
+            return self._record_servers(ctx, req, server_ids, image_id, image_name, image_props, volume_backed,
+                                        now, created)
+        except BaseException:
+            if devices:
+                self.volume.unreserve_volumes(server_ids[0])
+            raise
+
+    def _record_servers(self, ctx: RequestContext, req: schemas.ServerCreate, server_ids: list[str],
+                        image_id: str | None, image_name: str | None, image_props: dict[str, Any],
+                        volume_backed: bool, now: datetime, created: list[Server]) -> tuple[ServerView, str]:
+        assert ctx.project_id is not None and self.block_devices is not None
         with self.cloud.db.write() as db:
             flavor = self.flavors.find_flavor(db, ctx, req.flavor_ref)
             if flavor is None:
                 raise BadRequest(f"Flavor {req.flavor_ref} could not be found.")
             if flavor.disabled:
                 raise BadRequest("Flavor is disabled.")
-            check_flavor_fits_image(flavor.memory_mb, flavor.root_gb, image_props)
+            # A volume-backed server's root disk is its volume: only the flavor's memory is checked (Nova).
+            check_flavor_fits_image(flavor.memory_mb, 0 if volume_backed else flavor.root_gb, image_props)
             public_key = None
             if req.key_name is not None:
                 keypair = db.scalar(select(KeyPair).where(KeyPair.user_id == ctx.user_id,
@@ -177,7 +209,7 @@ class Servers(ComputePart):
             for index in range(count):
                 name = req.name if count == 1 else f"{req.name}-{index + 1}"
                 server = Server(
-                    name=name, project_id=ctx.project_id, user_id=ctx.user_id, vm_state=BUILDING,
+                    id=server_ids[index], name=name, project_id=ctx.project_id, user_id=ctx.user_id, vm_state=BUILDING,
                     task_state="scheduling", flavor=snapshot, image_id=image_id, key_name=req.key_name,
                     public_key=public_key, user_data=req.user_data, metadata_=req.metadata,
                     security_groups=groups, access_ip_v4=req.access_ip_v4, access_ip_v6=req.access_ip_v6,
@@ -186,6 +218,8 @@ class Servers(ComputePart):
                     system_metadata=_newer_attributes(req, name, count))
                 db.add(server)
                 db.flush()
+                if req.block_devices:
+                    self.block_devices.record(db, server.id, req.block_devices)
                 # "networks": "none" (2.37) is an empty request: no port at all; None is the project's network.
                 self.network.allocate_for_server(db, ctx, server.id, [] if req.no_network else req.networks,
                                                  groups)
@@ -258,9 +292,14 @@ class Servers(ComputePart):
                                         and_(Server.created_at == marker.created_at, Server.id < marker.id)))
             query = query.order_by(Server.created_at.desc(), Server.id.desc())
             page = min(q.limit, self.cloud.settings.max_page_size) if q.limit is not None else None
-            if q.ip is None and page is not None:
+            if q.ip is None and q.tags is None and page is not None:
                 query = query.limit(page)
             views = self.views(db, list(db.execute(query)))
+        if q.tags is not None:  # tags live in system_metadata's JSON: matched here, then the page is cut
+            keep = q.tags
+            views = [v for v in views if keep(list((v.server.system_metadata or {}).get("tags") or []))]
+            if q.ip is None:
+                views = views[:page] if page is not None else views
         if q.ip is not None:
             try:
                 pattern = re.compile(q.ip)
@@ -313,7 +352,8 @@ class Servers(ComputePart):
     def detach_volumes(self, server_id: str) -> None:
         """Give a deleted server's volumes back (idempotent; the delete job repeats it after a crash)."""
         try:
-            self.volume.detach_all_for_server(server_id)
+            assert self.block_devices is not None
+            self.block_devices.release(server_id)
         except Exception:  # the delete job tries again; a delete must never fail on this
             log.exception("detaching the volumes of deleted server %s failed", server_id)
 

@@ -3,7 +3,9 @@ own module: `flavors` (flavors.py), `keypairs` (keypairs.py), `quotas` (quotas.p
 `actions` (actions.py: power, resize and the guest's build and tasks), `lifecycle` (lifecycle.py: lock, pause,
 suspend, shelve, rebuild, rescue, createImage, migrations), `instance_actions` (instance_actions.py), `hosts`
 (hosts.py: availability zones, services, hypervisors, quota classes, simple tenant usage), `server_groups`
-(server_groups.py), `interfaces` (interfaces.py: os-interface) and `consoles` (consoles.py: remote consoles).
+(server_groups.py), `block_devices` (block_devices.py: boot from volume), `interfaces` (interfaces.py:
+os-interface), `consoles` (consoles.py: remote consoles), `aggregates` (aggregates.py: host aggregates) and
+`server_tags` (server_tags.py).
 Routes call the parts; other services call the facade's contract (lab/cloud/contracts.py `Compute`); the cloud
 calls its hooks (lab/cloud/plugin.py).
 
@@ -21,6 +23,8 @@ from sqlalchemy.orm import Session
 
 from lab.cloud import contracts
 from lab.cloud.compute.actions import ServerActions
+from lab.cloud.compute.aggregates import Aggregates
+from lab.cloud.compute.block_devices import BlockDevices
 from lab.cloud.compute.common import ServerView, status_of
 from lab.cloud.compute.consoles import Consoles
 from lab.cloud.compute.flavors import Flavors
@@ -32,6 +36,7 @@ from lab.cloud.compute.lifecycle import Lifecycle
 from lab.cloud.compute.models import KeyPair, Server
 from lab.cloud.compute.quotas import Quotas
 from lab.cloud.compute.server_groups import ServerGroups
+from lab.cloud.compute.server_tags import ServerTags
 from lab.cloud.compute.servers import Servers
 from lab.cloud.context import RequestContext
 from lab.cloud.db import count
@@ -51,12 +56,16 @@ class ComputeService:
         self.keypairs = Keypairs(cloud, self.quotas)
         self.servers = Servers(cloud, self.flavors, self.quotas)
         self.actions = ServerActions(cloud, self.servers, self.flavors, self.quotas)
+        self.block_devices = BlockDevices(cloud)
+        self.servers.block_devices = self.actions.block_devices = self.block_devices
         self.lifecycle = Lifecycle(cloud, self.actions)
         self.instance_actions = InstanceActions(cloud)
         self.hosts = Hosts(cloud)
         self.server_groups = ServerGroups(cloud, self.quotas)
         self.interfaces = Interfaces(cloud)
         self.consoles = Consoles(cloud)
+        self.aggregates = Aggregates(cloud)
+        self.server_tags = ServerTags(cloud)
         self.servers.groups = self.server_groups
         self.actions.filters.append(lambda server_id: self.hosts.scheduling_refusal())
         self.actions.filters.append(self.server_groups.scheduling_refusal)
@@ -102,6 +111,11 @@ class ComputeService:
     def get_server(self, ctx: RequestContext, server_id: str) -> ServerView:
         return self.servers.get_server(ctx, server_id)
 
+    def volume_mappings(self, server_id: str) -> dict[str, contracts.VolumeMapping]:
+        with self.cloud.db.read() as db:
+            return {m.volume_id: contracts.VolumeMapping(m.boot_index == 0, m.delete_on_termination)
+                    for m in self.block_devices.mappings(db, server_id) if m.volume_id}
+
     def server_statuses(self, db: Session, server_ids: list[str]) -> dict[str, str]:
         rows = db.execute(select(Server.id, Server.vm_state, Server.task_state).where(
             Server.id.in_(server_ids), Server.deleted.is_(False)))
@@ -111,6 +125,25 @@ class ComputeService:
         rows = db.execute(select(Server.id, Server.name).where(
             Server.id.in_(server_ids), Server.deleted.is_(False)))
         return {server_id: name for server_id, name in rows}
+
+    def existing_server_ids(self, db: Session) -> set[str]:
+        return set(db.scalars(select(Server.id).where(Server.deleted.is_(False))))
+
+    def metered_servers(self, db: Session, *, active_only: bool = False,
+                        skip: set[str] | None = None) -> list[contracts.MeteredServer]:
+        query = select(Server).where(Server.deleted.is_(False))
+        if active_only:
+            query = query.where(Server.vm_state == "active")
+        return [contracts.MeteredServer(
+            id=s.id, name=s.name, project_id=s.project_id, user_id=s.user_id, image_id=s.image_id, host=s.host,
+            created_at=s.created_at, flavor_id=str(s.flavor.get("id", "")), flavor_name=str(s.flavor.get("name", "")),
+            ram_mb=int(s.flavor.get("ram", 0) or 0), vcpus=int(s.flavor.get("vcpus", 1) or 1),
+            metadata=dict(s.metadata_)) for s in db.scalars(query) if not skip or s.id not in skip]
+
+    def deleted_at(self, db: Session, server_ids: list[str]) -> dict[str, datetime | None]:
+        rows = db.execute(select(Server.id, Server.deleted_at).where(Server.id.in_(server_ids),
+                                                                      Server.deleted.is_(True)))
+        return {server_id: at for server_id, at in rows}
 
     def stop_server(self, ctx: RequestContext, server_id: str, at: datetime | None = None) -> None:
         self.actions.stop_server(ctx, server_id, at)

@@ -18,7 +18,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from lab.cloud.context import RequestContext
-from lab.cloud.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
+from lab.cloud.errors import Conflict, Forbidden, NotFound, Unauthorized
 from lab.cloud.identity import schemas
 from lab.cloud.identity.base import IdentityCore
 from lab.cloud.identity.models import (
@@ -31,6 +31,7 @@ from lab.cloud.identity.models import (
     User,
 )
 from lab.cloud.identity.passwords import check_password, hash_password
+from lab.cloud.validation import KEYSTONE
 
 AUTH_FAILED = "The request you have made requires authentication."
 
@@ -117,7 +118,7 @@ class ApplicationCredentials:
         """The `application_credential` method: `{id, secret}` or `{name, secret, user: {id | name, domain}}`.
         Raises Unauthorized (401) for anything wrong: unknown, wrong secret, expired, disabled user."""
         if not isinstance(method, dict) or not isinstance(method.get("secret"), str):
-            raise BadRequest("Invalid input for field 'identity/application_credential': a secret and an id, or "
+            raise KEYSTONE.bad("identity/application_credential", None, "a secret and an id, or "
                              "a name and a user, are required.")
         if isinstance(method.get("id"), str):
             cred = db.get(ApplicationCredential, method["id"])
@@ -126,7 +127,7 @@ class ApplicationCredentials:
             cred = None if user is None else db.scalar(select(ApplicationCredential).where(
                 ApplicationCredential.user_id == user.id, ApplicationCredential.name == method["name"]))
         else:
-            raise BadRequest("Invalid input for field 'identity/application_credential': an id, or a name and a "
+            raise KEYSTONE.bad("identity/application_credential", None, "an id, or a name and a "
                              "user, are required.")
         if cred is None or not check_password(method["secret"], cred.secret_hash) \
                 or (cred.expires_at is not None and cred.expires_at <= now):

@@ -7,22 +7,34 @@ from __future__ import annotations
 
 from typing import Any
 
-from lab.cloud.errors import BadRequest
+from lab.cloud import validation as V
 
-# field -> its schema: "string", "boolean", or a nested mapping. Unknown fields are allowed, as in Keystone.
-_DOMAIN = {"id": "string", "name": "string"}
+# Keystone's wording for the token body: jsonschema's phrase, the value cut short, a full stop.
+W = V.Wording("Invalid input for field '{field}': {reason}.",
+              {**V.JSON_SCHEMA_REASONS, "type": "{short} is not of type {types}"})
+
+
+def _strings(w: V.Wording, f: str, value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise w.refuse(f, value, "type", types=w.types("array of strings"))
+    return value
+
+
+# field -> its check, or a nested mapping (an object). Unknown fields are allowed, as in Keystone.
+_STRING, _BOOLEAN = V.string(max_len=None), V.boolean()
+_DOMAIN = {"id": _STRING, "name": _STRING}
 _SCHEMA: dict[str, Any] = {
     "identity": {
-        "methods": "strings",
-        "password": {"user": {"id": "string", "name": "string", "password": "string", "domain": _DOMAIN}},
-        "token": {"id": "string"},
-        "application_credential": {"id": "string", "name": "string", "secret": "string",
-                                   "user": {"id": "string", "name": "string", "domain": _DOMAIN}},
+        "methods": _strings,
+        "password": {"user": {"id": _STRING, "name": _STRING, "password": _STRING, "domain": _DOMAIN}},
+        "token": {"id": _STRING},
+        "application_credential": {"id": _STRING, "name": _STRING, "secret": _STRING,
+                                   "user": {"id": _STRING, "name": _STRING, "domain": _DOMAIN}},
     },
     "scope": {
-        "project": {"id": "string", "name": "string", "domain": _DOMAIN},
+        "project": {"id": _STRING, "name": _STRING, "domain": _DOMAIN},
         "domain": _DOMAIN,
-        "system": {"all": "boolean"},
+        "system": {"all": _BOOLEAN},
     },
 }
 
@@ -40,21 +52,9 @@ def _check(value: Any, schema: Any, where: str) -> None:
     if value is None:
         return  # absent or null: the service's own checks say what is missing
     if isinstance(schema, dict):
-        if not isinstance(value, dict):
-            _refuse(where, value, "object")
+        V.obj(W, where, value)
         for key, sub in schema.items():
             if key in value:
                 _check(value[key], sub, f"{where}/{key}" if where else key)
-    elif schema == "strings":
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            _refuse(where, value, "array of strings")
-    elif schema == "string" and not isinstance(value, str):
-        _refuse(where, value, "string")
-    elif schema == "boolean" and not isinstance(value, bool):
-        _refuse(where, value, "boolean")
-
-
-def _refuse(where: str, value: Any, kind: str) -> None:
-    shown = repr(value)
-    shown = shown if len(shown) <= 64 else shown[:61] + "..."
-    raise BadRequest(f"Invalid input for field '{where}': {shown} is not of type '{kind}'.")
+    else:
+        schema(W, where, value)

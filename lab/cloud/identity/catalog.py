@@ -34,18 +34,22 @@ class Catalog:
             return self.token_catalog(db, ctx.project_id)
 
     def token_catalog(self, db: Session, project_id: str | None) -> list[dict[str, Any]]:
-        """The catalog as it appears in a token and in GET /v3/auth/catalog."""
+        """The catalog as it appears in a token and in GET /v3/auth/catalog.
+
+        Two statements, not one per service (every token issue builds it): the endpoints come from one scan of
+        their table, so each service's keep the order a scan of that service's alone gave them."""
         base = self.cloud.settings.endpoint
-        entries = []
-        for service in db.scalars(select(CatalogService).where(CatalogService.enabled.is_(True))
-                                  .order_by(CatalogService.type)):
-            endpoints = []
-            for ep in db.scalars(select(Endpoint).where(Endpoint.service_id == service.id,
-                                                        Endpoint.enabled.is_(True))):
-                endpoints.append({"id": ep.id, "interface": ep.interface, "region": ep.region_id,
-                                  "region_id": ep.region_id, "url": self.endpoint_url(ep.url, project_id, base)})
-            entries.append({"id": service.id, "type": service.type, "name": service.name, "endpoints": endpoints})
-        return entries
+        by_service: dict[str, list[dict[str, Any]]] = {}
+        for ep_id, service_id, interface, region_id, url in db.execute(
+                select(Endpoint.id, Endpoint.service_id, Endpoint.interface, Endpoint.region_id, Endpoint.url)
+                .where(Endpoint.enabled.is_(True))):
+            by_service.setdefault(service_id, []).append({
+                "id": ep_id, "interface": interface, "region": region_id, "region_id": region_id,
+                "url": self.endpoint_url(url, project_id, base)})
+        return [{"id": service_id, "type": type_, "name": name, "endpoints": by_service.get(service_id, [])}
+                for service_id, type_, name in db.execute(
+                    select(CatalogService.id, CatalogService.type, CatalogService.name)
+                    .where(CatalogService.enabled.is_(True)).order_by(CatalogService.type))]
 
     @staticmethod
     def endpoint_url(url: str, project_id: str | None, base: str) -> str:
@@ -92,9 +96,9 @@ class Catalog:
         self.cloud.policy.enforce(ctx, "identity:update_region")
         with self.cloud.db.write() as db:
             region = self.core.find(db, Region, region_id)
-            if "description" in req.model_fields_set:
+            if "description" in req.given:
                 region.description = req.description or ""
-            if "parent_region_id" in req.model_fields_set:
+            if "parent_region_id" in req.given:
                 if req.parent_region_id:
                     self._check_parent(db, region_id, req.parent_region_id)
                 region.parent_region_id = req.parent_region_id
@@ -163,7 +167,7 @@ class Catalog:
         with self.cloud.db.write() as db:
             service = self.core.find(db, CatalogService, service_id)
             for key in ("type", "name", "description", "enabled"):
-                if key in req.model_fields_set and (getattr(req, key) is not None or key == "description"):
+                if key in req.given and (getattr(req, key) is not None or key == "description"):
                     setattr(service, key, getattr(req, key))
         return service
 

@@ -63,7 +63,7 @@ class Groups:
             if req.name is not None and req.name != group.name:
                 self._check_group_name(db, req.name, group.domain_id)
                 group.name = req.name
-            if "description" in req.model_fields_set:
+            if "description" in req.given:
                 group.description = req.description or ""
             if req.extras():
                 group.extra = {**(group.extra or {}), **req.extras()}

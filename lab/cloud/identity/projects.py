@@ -16,6 +16,7 @@ from lab.cloud.identity import schemas
 from lab.cloud.identity.base import DEFAULT_DOMAIN, IdentityCore
 from lab.cloud.identity.models import Domain, Group, Project, Role, RoleAssignment, Token, User
 from lab.cloud.identity.roles import projects_of
+from lab.cloud.validation import KEYSTONE
 
 
 class Domains:
@@ -59,7 +60,7 @@ class Domains:
             if req.name is not None and req.name != domain.name:
                 self._check_domain_name(db, req.name)
                 domain.name = req.name
-            if "description" in req.model_fields_set:
+            if "description" in req.given:
                 domain.description = req.description or ""
             if req.enabled is not None:
                 if not req.enabled and domain.id == DEFAULT_DOMAIN:
@@ -213,7 +214,7 @@ class Projects:
             if req.name is not None and req.name != project.name:
                 self._check_project_name(db, req.name, project.domain_id)
                 project.name = req.name
-            if "description" in req.model_fields_set:
+            if "description" in req.given:
                 project.description = req.description or ""
             if req.enabled is not None:
                 project.enabled = req.enabled
@@ -356,7 +357,7 @@ def _unique(tags: list[str]) -> list[str]:
 def _check_tags(tags: Any) -> None:
     if not (isinstance(tags, list) and len(tags) <= 80
             and all(isinstance(t, str) and 0 < len(t) <= 255 and "," not in t and "/" not in t for t in tags)):
-        raise BadRequest("Invalid input for field 'tags': each tag is a string of at most 255 characters "
+        raise KEYSTONE.bad("tags", None, "each tag is a string of at most 255 characters "
                          "without ',' or '/', and there are at most 80 tags.")
 
 

@@ -79,7 +79,7 @@ class Roles:
             if req.name is not None and req.name != role.name:
                 self._check_role_name(db, req.name, role.domain_id)
                 role.name = req.name
-            if "description" in req.model_fields_set:
+            if "description" in req.given:
                 role.description = req.description
         self.core.forget_tokens()  # cached contexts carry role names
         return role

@@ -1,14 +1,14 @@
-"""Identity's wire shapes: version documents, request validation (Keystone's limits, its 400 wording) and one
+"""Identity's wire shapes: version documents, request validation (Keystone's limits as lab/cloud/validation.py
+records, its 400 wording) and one
 render function per resource, with Keystone's `links.self` on each resource and on each collection."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, ValidationError
-
-from lab.cloud.errors import BadRequest
+from lab.cloud import validation as V
 from lab.cloud.http import require_key, timestamp_micro
 from lab.cloud.identity.models import (
     ApplicationCredential,
@@ -38,177 +38,186 @@ def version(base: str) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------------------- requests
-# Keystone's parameter types (keystone/common/validation/parameter_types.py): names need a non-blank character.
-ProjectName = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"\S")]
-UserName = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=r"\S")]
-RoleName = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=r"\S")]
-Tag = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^,/]*$")]
-Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
-Text = Annotated[str, StringConstraints(max_length=255)]
-Url = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+# Keystone's parameter types (keystone/common/validation/parameter_types.py), as lab/cloud/validation.py's
+# checks: names need a non-blank character. Keystone's schemas allow additional properties; projects, users,
+# domains and groups keep them as extra attributes (Record.extras()).
+W = V.KEYSTONE
+PROJECT_NAME = V.string(1, 64, r"\S")
+NAME = V.string(1, 255, r"\S")
+TAGS = V.list_of(V.string(1, 255, r"^[^,/]*$"), max_items=80, index=True)
+ID = V.string(1, 64)
+TEXT = V.string(0, 255)
+LONG_ID = V.string(1, 255)
+REF = V.string(0, 255)
+URL = V.string(1, 1024)
+BOOL = V.boolean()
+INTERFACE = V.string(pattern=r"^(public|internal|admin)$", max_len=None)
+PASSWORD = V.string(max_len=None)
+opt = V.nullable
 
 
-class _Request(BaseModel):
-    # Keystone's schemas allow additional properties; projects and users keep them as extra attributes.
-    model_config = ConfigDict(extra="allow")
-
-    def extras(self) -> dict[str, Any]:
-        return dict(self.model_extra or {})
-
-
-class DomainCreate(_Request):
-    name: ProjectName
-    description: Text | None = None
-    enabled: StrictBool = True
-    tags: list[Tag] = Field(default_factory=list, max_length=80)
+@dataclass(kw_only=True)
+class DomainCreate(V.Record):
+    name: str = V.attr(PROJECT_NAME, required=True)
+    description: str | None = V.attr(opt(TEXT))
+    enabled: bool = V.attr(BOOL, default=True)
+    tags: list[str] = V.attr(TAGS, default_factory=list)
 
 
-class DomainUpdate(_Request):
-    name: ProjectName | None = None
-    description: Text | None = None
-    enabled: StrictBool | None = None
-    tags: list[Tag] | None = Field(default=None, max_length=80)
+@dataclass(kw_only=True)
+class DomainUpdate(V.Record):
+    name: str | None = V.attr(opt(PROJECT_NAME))
+    description: str | None = V.attr(opt(TEXT))
+    enabled: bool | None = V.attr(opt(BOOL))
+    tags: list[str] | None = V.attr(opt(TAGS))
 
 
-class ProjectCreate(_Request):
-    name: ProjectName
-    domain_id: Id | None = None
-    parent_id: Id | None = None
-    description: Text | None = None
-    enabled: StrictBool = True
-    is_domain: StrictBool = False
-    tags: list[Tag] = Field(default_factory=list, max_length=80)
+@dataclass(kw_only=True)
+class ProjectCreate(V.Record):
+    name: str = V.attr(PROJECT_NAME, required=True)
+    domain_id: str | None = V.attr(opt(ID))
+    parent_id: str | None = V.attr(opt(ID))
+    description: str | None = V.attr(opt(TEXT))
+    enabled: bool = V.attr(BOOL, default=True)
+    is_domain: bool = V.attr(BOOL, default=False)
+    tags: list[str] = V.attr(TAGS, default_factory=list)
 
 
-class ProjectUpdate(_Request):
-    name: ProjectName | None = None
-    description: Text | None = None
-    enabled: StrictBool | None = None
-    tags: list[Tag] | None = Field(default=None, max_length=80)
+@dataclass(kw_only=True)
+class ProjectUpdate(V.Record):
+    name: str | None = V.attr(opt(PROJECT_NAME))
+    description: str | None = V.attr(opt(TEXT))
+    enabled: bool | None = V.attr(opt(BOOL))
+    tags: list[str] | None = V.attr(opt(TAGS))
 
 
-class UserCreate(_Request):
-    name: UserName
-    domain_id: Id | None = None
-    password: str | None = None
-    enabled: StrictBool = True
-    default_project_id: Id | None = None
-    description: Text | None = None
-    email: Text | None = None
+@dataclass(kw_only=True)
+class UserCreate(V.Record):
+    name: str = V.attr(NAME, required=True)
+    domain_id: str | None = V.attr(opt(ID))
+    password: str | None = V.attr(opt(PASSWORD))
+    enabled: bool = V.attr(BOOL, default=True)
+    default_project_id: str | None = V.attr(opt(ID))
+    description: str | None = V.attr(opt(TEXT))
+    email: str | None = V.attr(opt(TEXT))
 
 
-class UserUpdate(_Request):
-    name: UserName | None = None
-    password: str | None = None
-    enabled: StrictBool | None = None
-    default_project_id: Id | None = None
-    description: Text | None = None
-    email: Text | None = None
+@dataclass(kw_only=True)
+class UserUpdate(V.Record):
+    name: str | None = V.attr(opt(NAME))
+    password: str | None = V.attr(opt(PASSWORD))
+    enabled: bool | None = V.attr(opt(BOOL))
+    default_project_id: str | None = V.attr(opt(ID))
+    description: str | None = V.attr(opt(TEXT))
+    email: str | None = V.attr(opt(TEXT))
 
 
-class PasswordChange(_Request):
-    password: str
-    original_password: str
+@dataclass(kw_only=True)
+class PasswordChange(V.Record):
+    password: str = V.attr(PASSWORD, required=True)
+    original_password: str = V.attr(PASSWORD, required=True)
 
 
-class RoleCreate(_Request):
-    name: RoleName
-    description: Text | None = None
-    domain_id: Id | None = None
+@dataclass(kw_only=True)
+class RoleCreate(V.Record):
+    name: str = V.attr(NAME, required=True)
+    description: str | None = V.attr(opt(TEXT))
+    domain_id: str | None = V.attr(opt(ID))
 
 
-class RoleUpdate(_Request):
-    name: RoleName | None = None
-    description: Text | None = None
+@dataclass(kw_only=True)
+class RoleUpdate(V.Record):
+    name: str | None = V.attr(opt(NAME))
+    description: str | None = V.attr(opt(TEXT))
 
 
-class GroupCreate(_Request):
-    name: ProjectName
-    domain_id: Id | None = None
-    description: Text | None = None
+@dataclass(kw_only=True)
+class GroupCreate(V.Record):
+    name: str = V.attr(PROJECT_NAME, required=True)
+    domain_id: str | None = V.attr(opt(ID))
+    description: str | None = V.attr(opt(TEXT))
 
 
-class GroupUpdate(_Request):
-    name: ProjectName | None = None
-    description: Text | None = None
+@dataclass(kw_only=True)
+class GroupUpdate(V.Record):
+    name: str | None = V.attr(opt(PROJECT_NAME))
+    description: str | None = V.attr(opt(TEXT))
 
 
-class RoleRef(BaseModel):
+@dataclass(kw_only=True)
+class RoleRef(V.Record):
     """A role named in an application credential request: by id or by name (global roles)."""
 
-    model_config = ConfigDict(extra="forbid")
-    id: Id | None = None
-    name: RoleName | None = None
+    id: str | None = V.attr(opt(ID))
+    name: str | None = V.attr(opt(NAME))
 
 
-class ApplicationCredentialCreate(_Request):
-    name: Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=r"\S")]
-    description: Text | None = None
-    secret: Annotated[str, StringConstraints(min_length=1, max_length=255)] | None = None
-    expires_at: datetime | None = None
-    roles: list[RoleRef] | None = None
-    unrestricted: StrictBool = False
-    access_rules: list[dict[str, Any]] | None = None
+@dataclass(kw_only=True)
+class ApplicationCredentialCreate(V.Record):
+    name: str = V.attr(NAME, required=True)
+    description: str | None = V.attr(opt(TEXT))
+    secret: str | None = V.attr(opt(LONG_ID))
+    expires_at: datetime | None = V.attr(opt(V.timestamp))
+    roles: list[RoleRef] | None = V.attr(opt(V.list_of(V.record_of(RoleRef), index=True)))
+    unrestricted: bool = V.attr(BOOL, default=False)
+    access_rules: list[dict[str, Any]] | None = V.attr(opt(V.list_of(V.obj, index=True)))
 
 
-class RegionCreate(_Request):
-    id: Annotated[str, StringConstraints(min_length=1, max_length=255)] | None = None
-    description: Text | None = None
-    parent_region_id: Annotated[str, StringConstraints(max_length=255)] | None = None
+@dataclass(kw_only=True)
+class RegionCreate(V.Record):
+    id: str | None = V.attr(opt(LONG_ID))
+    description: str | None = V.attr(opt(TEXT))
+    parent_region_id: str | None = V.attr(opt(REF))
 
 
-class RegionUpdate(_Request):
-    description: Text | None = None
-    parent_region_id: Annotated[str, StringConstraints(max_length=255)] | None = None
+@dataclass(kw_only=True)
+class RegionUpdate(V.Record):
+    description: str | None = V.attr(opt(TEXT))
+    parent_region_id: str | None = V.attr(opt(REF))
 
 
-class ServiceCreate(_Request):
-    type: Annotated[str, StringConstraints(min_length=1, max_length=255)]
-    name: Text | None = None
-    description: Text | None = None
-    enabled: StrictBool = True
+@dataclass(kw_only=True)
+class ServiceCreate(V.Record):
+    type: str = V.attr(LONG_ID, required=True)
+    name: str | None = V.attr(opt(TEXT))
+    description: str | None = V.attr(opt(TEXT))
+    enabled: bool = V.attr(BOOL, default=True)
 
 
-class ServiceUpdate(_Request):
-    type: Annotated[str, StringConstraints(min_length=1, max_length=255)] | None = None
-    name: Text | None = None
-    description: Text | None = None
-    enabled: StrictBool | None = None
+@dataclass(kw_only=True)
+class ServiceUpdate(V.Record):
+    type: str | None = V.attr(opt(LONG_ID))
+    name: str | None = V.attr(opt(TEXT))
+    description: str | None = V.attr(opt(TEXT))
+    enabled: bool | None = V.attr(opt(BOOL))
 
 
-Interface = Annotated[str, StringConstraints(pattern=r"^(public|internal|admin)$")]
+@dataclass(kw_only=True)
+class EndpointCreate(V.Record):
+    service_id: str = V.attr(ID, required=True)
+    interface: str = V.attr(INTERFACE, required=True)
+    url: str = V.attr(URL, required=True)
+    region_id: str | None = V.attr(opt(REF))
+    region: str | None = V.attr(opt(REF))  # the pre-Kilo spelling
+    enabled: bool = V.attr(BOOL, default=True)
 
 
-class EndpointCreate(_Request):
-    service_id: Id
-    interface: Interface
-    url: Url
-    region_id: Annotated[str, StringConstraints(max_length=255)] | None = None
-    region: Annotated[str, StringConstraints(max_length=255)] | None = None  # the pre-Kilo spelling
-    enabled: StrictBool = True
+@dataclass(kw_only=True)
+class EndpointUpdate(V.Record):
+    service_id: str | None = V.attr(opt(ID))
+    interface: str | None = V.attr(opt(INTERFACE))
+    url: str | None = V.attr(opt(URL))
+    region_id: str | None = V.attr(opt(REF))
+    region: str | None = V.attr(opt(REF))
+    enabled: bool | None = V.attr(opt(BOOL))
 
 
-class EndpointUpdate(_Request):
-    service_id: Id | None = None
-    interface: Interface | None = None
-    url: Url | None = None
-    region_id: Annotated[str, StringConstraints(max_length=255)] | None = None
-    region: Annotated[str, StringConstraints(max_length=255)] | None = None
-    enabled: StrictBool | None = None
-
-
-Model = TypeVar("Model", bound=_Request)
+Model = TypeVar("Model", bound=V.Record)
 
 
 def parse(model: type[Model], body: dict[str, Any], key: str) -> Model:
     """`body[key]` validated as `model`, or Keystone's 400 ("Invalid input for field 'name': ...")."""
-    data = require_key(body, key)
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        field = "/".join(str(part) for part in error["loc"]) or key
-        raise BadRequest(f"Invalid input for field '{field}': {error['msg']}") from None
+    return V.parse_record(W, model, require_key(body, key), key)
 
 
 # ---------------------------------------------------------------------------------------------- responses

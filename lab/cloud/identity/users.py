@@ -80,7 +80,7 @@ class Users:
                 user.password_hash = hash_password(req.password)
                 revoke = True
             for key in ("default_project_id", "description", "email"):
-                if key in req.model_fields_set:
+                if key in req.given:
                     setattr(user, key, getattr(req, key))
             if req.extras():
                 user.extra = {**(user.extra or {}), **req.extras()}

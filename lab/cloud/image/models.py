@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lab.cloud.db import Base, new_id
@@ -49,5 +49,23 @@ class ImageMember(Base):
     image_id: Mapped[str] = mapped_column(ForeignKey("images.id", ondelete="CASCADE"), index=True)
     member_id: Mapped[str] = mapped_column(String(255), index=True)
     status: Mapped[str] = mapped_column(String(20), default="pending")  # pending | accepted | rejected
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class ImageTask(Base):
+    """A Glance task of type `api_image_import`: one import of an image's data (glance-direct or web-download),
+    shown by GET /v2/images/{id}/tasks (2.12), with the failure's message when it failed."""
+
+    __tablename__ = "image_tasks"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    image_id: Mapped[str] = mapped_column(String(36), index=True)
+    owner: Mapped[str | None] = mapped_column(String(255))
+    user_id: Mapped[str | None] = mapped_column(String(64))
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(30), default="pending")  # pending | processing | success | failure
+    input: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    message: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

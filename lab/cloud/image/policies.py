@@ -17,8 +17,9 @@ RULES: tuple[Rule, ...] = (
     Rule("get_image", _READER, "Show an image the caller can see.", (("GET", _IMAGE),)),
     Rule("add_image", _MEMBER, "Create an image (queued, owned by the caller's project).",
          (("POST", "/image/v2/images"),)),
-    Rule("modify_image", _MEMBER, "Update an image (JSON patch) or its tags: a member of its owner.",
-         (("PATCH", _IMAGE), ("PUT", _IMAGE + "/tags/{tag}"), ("DELETE", _IMAGE + "/tags/{tag}"))),
+    Rule("modify_image", _MEMBER, "Update an image (JSON patch) or its tags, stage and import its data: a member "
+         "of its owner.", (("PATCH", _IMAGE), ("PUT", _IMAGE + "/tags/{tag}"), ("DELETE", _IMAGE + "/tags/{tag}"),
+                           ("PUT", _IMAGE + "/stage"), ("POST", _IMAGE + "/import"))),
     Rule("publicize_image", "rule:context_is_admin", "Make an image public (visibility `public`).",
          (("POST", "/image/v2/images"), ("PATCH", _IMAGE))),
     Rule("communitize_image", _MEMBER, "Make an image a community image (visibility `community`).",

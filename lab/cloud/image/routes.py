@@ -16,6 +16,7 @@ from starlette.routing import Route
 from lab.cloud.errors import BadRequest, UnsupportedMediaType
 from lab.cloud.http import cloud_of, context_of, no_content, respond, service_of
 from lab.cloud.image import schemas
+from lab.cloud.image.imports import METHODS, STORE
 from lab.cloud.image.service import ImageService
 
 
@@ -49,7 +50,10 @@ async def create_image(request: Request) -> Response:
     req = schemas.image_create(await _json_body(request))
     cloud = cloud_of(request)
     img = _service(request).create_image(ctx, req)
-    return respond(schemas.image(img), 201, {"Location": f"{cloud.settings.endpoint}/image/v2/images/{img.id}"})
+    # Glance names the import methods it offers on every create (openstacksdk's `--import` reads them here).
+    return respond(schemas.image(img), 201, {"Location": f"{cloud.settings.endpoint}/image/v2/images/{img.id}",
+                                             "OpenStack-image-import-methods": ",".join(METHODS),
+                                             "OpenStack-image-store-ids": STORE})
 
 
 async def list_images(request: Request) -> Response:
@@ -172,10 +176,43 @@ def _static(body: dict[str, Any]) -> Callable[[Request], Awaitable[Response]]:
 
 
 async def import_info(request: Request) -> Response:
-    """No interoperable import methods: images are uploaded with PUT .../file."""
+    """GET /v2/info/import: the interoperable import's methods (imports.py)."""
     context_of(request)
-    return respond({"import-methods": {"description": "Import methods available.", "type": "array",
-                                       "value": []}})
+    return respond(schemas.import_info(METHODS))
+
+
+async def stores_info(request: Request) -> Response:
+    """GET /v2/info/stores: the one store (`openstack image stores list`)."""
+    context_of(request)
+    return respond(schemas.stores_info(STORE))
+
+
+async def stage_image_data(request: Request) -> Response:
+    """PUT /v2/images/{id}/stage: glance-direct's first step (`openstack image stage`)."""
+    ctx = context_of(request)
+    media_type = _media_type(request)
+    if media_type != "application/octet-stream":
+        raise UnsupportedMediaType(f"The request media type {media_type or 'None'} is not supported by this "
+                                   "server.")
+    length = request.headers.get("content-length")
+    await _service(request).imports.stage(ctx, request.path_params["image_id"], request.stream(),
+                                          int(length) if length and length.isdigit() else None)
+    return no_content()
+
+
+async def import_image(request: Request) -> Response:
+    """POST /v2/images/{id}/import: 202, the worker imports (`openstack image import`)."""
+    ctx = context_of(request)
+    method, uri, stores = schemas.image_import(await _json_body(request))
+    _service(request).imports.import_image(ctx, request.path_params["image_id"], method, uri, stores)
+    return no_content(202)
+
+
+async def image_tasks(request: Request) -> Response:
+    """GET /v2/images/{id}/tasks (2.12): the image's import tasks (`openstack image task list` shows tasks)."""
+    ctx = context_of(request)
+    tasks = _service(request).imports.tasks(ctx, request.path_params["image_id"])
+    return respond({"tasks": [schemas.task(t) for t in tasks]})
 
 
 routes = [
@@ -202,4 +239,8 @@ routes = [
     Route("/v2/schemas/member", _static(schemas.member_schema()), methods=["GET"]),
     Route("/v2/schemas/members", _static(schemas.members_schema()), methods=["GET"]),
     Route("/v2/info/import", import_info, methods=["GET"]),
+    Route("/v2/info/stores", stores_info, methods=["GET"]),
+    Route("/v2/images/{image_id}/stage", stage_image_data, methods=["PUT"]),
+    Route("/v2/images/{image_id}/import", import_image, methods=["POST"]),
+    Route("/v2/images/{image_id}/tasks", image_tasks, methods=["GET"]),
 ]

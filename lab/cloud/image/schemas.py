@@ -3,7 +3,7 @@ per resource (image, member, the version list, the JSON schemas Glance publishes
 
 Glance bodies are not wrapped (`{"id": ...}`, not `{"image": {...}}`), custom properties are top-level keys
 next to the core ones, and a value that breaks the image schema is a 400 "Provided object does not match
-schema 'image': ..." as in Glance.
+schema 'image': ..." as in Glance (lab/cloud/validation.py's checks, in Glance's wording).
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from urllib.parse import urlencode
 
 import orjson
 
+from lab.cloud import validation as V
 from lab.cloud.errors import BadRequest, Forbidden
 from lab.cloud.http import timestamp
-from lab.cloud.image.models import Image, ImageMember
+from lab.cloud.image.models import Image, ImageMember, ImageTask
 
 DISK_FORMATS = ("ami", "ari", "aki", "vhd", "vhdx", "vmdk", "raw", "qcow2", "vdi", "iso", "ploop")
 CONTAINER_FORMATS = ("ami", "ari", "aki", "bare", "ovf", "ova", "docker", "compressed")
@@ -41,63 +42,49 @@ PATCH_MEDIA_TYPES = ("application/openstack-images-v2.1-json-patch",
                      "application/openstack-images-v2.0-json-patch")
 
 
+# Glance validates with its JSON schemas and names the schema, not the field.
+W = V.Wording("Provided object does not match schema 'image': {reason}")
+W_MEMBER = V.Wording("Provided object does not match schema 'member': {reason}")
+
+
 def _schema_error(detail: str, schema: str = "image") -> BadRequest:
-    return BadRequest(f"Provided object does not match schema '{schema}': {detail}")
+    return (W if schema == "image" else W_MEMBER).bad("", None, detail)
+
+
+def _tags(w: V.Wording, f: str, value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
+        raise w.bad(f, value, f"{value!r} is not of type 'array' of 'string'")
+    return check_tags(value)
+
+
+_TEXT = V.nullable(V.string(max_len=255, types=("null", "string")))
+_COUNT = V.integer(0)
+# The writable core attributes: Glance's image schema (image_schema() below), as checks.
+CORE_CHECKS: dict[str, V.Check[Any]] = {
+    "name": _TEXT, "owner": _TEXT, "visibility": V.one_of(*VISIBILITIES), "protected": V.boolean(),
+    "os_hidden": V.boolean(), "min_disk": _COUNT, "min_ram": _COUNT,
+    "disk_format": V.nullable(V.one_of(*DISK_FORMATS)), "container_format": V.nullable(V.one_of(*CONTAINER_FORMATS)),
+    "tags": _tags,
+}
 
 
 def check_core_value(key: str, value: Any) -> Any:
     """`value` for the writable core attribute `key`, normalised; raises Glance's schema 400 otherwise."""
-    if key in ("name", "owner"):
-        if value is not None and not isinstance(value, str):
-            raise _schema_error(f"{value!r} is not of type 'null', 'string'")
-        if isinstance(value, str) and len(value) > 255:
-            raise _schema_error(f"'{value}' is too long")
-        return value
-    if key == "visibility":
-        if value not in VISIBILITIES:
-            raise _schema_error(f"{value!r} is not one of {list(VISIBILITIES)}")
-        return value
-    if key in ("protected", "os_hidden"):
-        if not isinstance(value, bool):
-            raise _schema_error(f"{value!r} is not of type 'boolean'")
-        return value
-    if key in ("min_disk", "min_ram"):
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise _schema_error(f"{value!r} is not of type 'integer'")
-        if value < 0:
-            raise _schema_error(f"{value} is less than the minimum of 0")
-        return value
-    if key == "disk_format":
-        if value is not None and value not in DISK_FORMATS:
-            raise _schema_error(f"{value!r} is not one of {list(DISK_FORMATS)}")
-        return value
-    if key == "container_format":
-        if value is not None and value not in CONTAINER_FORMATS:
-            raise _schema_error(f"{value!r} is not one of {list(CONTAINER_FORMATS)}")
-        return value
-    if key == "tags":
-        if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
-            raise _schema_error(f"{value!r} is not of type 'array' of 'string'")
-        return check_tags(value)
-    raise AssertionError(key)
+    return CORE_CHECKS[key](W, key, value)
 
 
 def check_tags(tags: list[str]) -> list[str]:
     """Tags de-duplicated in order; each at most 255 characters."""
-    for tag in tags:
-        if len(tag) > 255:
-            raise _schema_error(f"'{tag}' is too long")
-    return list(dict.fromkeys(tags))
+    tag = V.string(max_len=255)
+    return list(dict.fromkeys(tag(W, "tags", t) for t in tags))
 
 
 def check_property(key: str, value: Any) -> str:
     """A custom property: a string key and value (Glance's schema allows only strings there)."""
     if key.startswith(RESERVED_PREFIX):
         raise Forbidden(f"Attribute '{key}' is reserved.")
-    if len(key) > 255:
-        raise _schema_error(f"'{key}' is too long")
-    if not isinstance(value, str):
-        raise _schema_error(f"{value!r} is not of type 'string'")
+    V.string(max_len=255)(W, key, key)
+    V.string(max_len=None)(W, key, value)
     if len(value) > MAX_PROPERTY_VALUE:
         raise _schema_error(f"the value of '{key}' is too long")
     return value
@@ -185,10 +172,7 @@ def json_patch(raw: bytes) -> list[PatchOp]:
 def member_status(body: Any) -> str:
     if not isinstance(body, dict) or "status" not in body:
         raise BadRequest("Status not specified")
-    status = body["status"]
-    if status not in MEMBER_STATUSES:
-        raise _schema_error(f"{status!r} is not one of {list(MEMBER_STATUSES)}", "member")
-    return str(status)
+    return str(V.one_of(*MEMBER_STATUSES)(W_MEMBER, "status", body["status"]))
 
 
 def member_id(body: Any) -> str:
@@ -477,3 +461,44 @@ def images_page(images: list[Image], query: ImageQuery, next_marker: str | None)
     if next_marker is not None:
         body["next"] = f"/v2/images?{urlencode([*params, ('marker', next_marker)])}"
     return body
+
+
+# ---------------------------------------------------------------------------------------------- import
+def image_import(body: object) -> tuple[str, str | None, list[str] | None]:
+    """POST /v2/images/{id}/import: (method name, its uri, stores) as Glance's import schema reads them."""
+    if not isinstance(body, dict) or not isinstance(body.get("method"), dict):
+        raise BadRequest("Import requires a 'method' object, e.g. {\"method\": {\"name\": \"glance-direct\"}}")
+    extra = sorted(set(body) - {"method", "stores", "all_stores", "all_stores_must_succeed"})
+    if extra:
+        raise BadRequest(f"Additional properties are not allowed ({extra[0]!r} was unexpected)")
+    method = body["method"]
+    name, uri = method.get("name"), method.get("uri")
+    if not isinstance(name, str):
+        raise BadRequest("Import method name is required and must be a string")
+    if uri is not None and not isinstance(uri, str):
+        raise BadRequest(f"Invalid uri: {uri!r}")
+    if uri is not None and name != "web-download":
+        raise BadRequest("URI is only supported with method: \"web-download\"")
+    stores = body.get("stores")
+    if stores is not None and (not isinstance(stores, list) or not all(isinstance(x, str) for x in stores)):
+        raise BadRequest("'stores' must be a list of store identifiers")
+    return name, uri, stores
+
+
+def import_info(methods: tuple[str, ...]) -> dict[str, Any]:
+    return {"import-methods": {"description": "Import methods available.", "type": "array",
+                               "value": list(methods)}}
+
+
+def stores_info(store: str) -> dict[str, Any]:
+    return {"stores": [{"id": store, "default": True,
+                        "description": "The lab's image files under its data directory (Glance's file store)."}]}
+
+
+def task(t: ImageTask) -> dict[str, Any]:
+    """An import task as GET /v2/images/{id}/tasks shows it."""
+    return {"id": t.id, "type": "api_image_import", "status": t.status, "owner": t.owner, "input": t.input,
+            "result": None, "message": t.message, "expires_at": None, "created_at": timestamp(t.created_at),
+            "updated_at": timestamp(t.updated_at), "image_id": t.image_id, "request_id": t.request_id,
+            "user_id": t.user_id}
+

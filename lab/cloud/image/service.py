@@ -31,6 +31,7 @@ from lab.cloud.errors import BadRequest, CloudError, Conflict, Forbidden, NotFou
 from lab.cloud.events import record
 from lab.cloud.image import schemas
 from lab.cloud.image.access import ImageAccess
+from lab.cloud.image.imports import ImageImports
 from lab.cloud.image.members import Members
 from lab.cloud.image.models import Image, ImageMember
 from lab.cloud.image.store import HASH_ALGO, ImageStore, StoredData, tiny_qcow2
@@ -52,6 +53,7 @@ class ImageService:
         self.access = ImageAccess(cloud)
         self.members = Members(cloud, self.access)
         self.store = ImageStore(cloud.settings.data_dir / "images")
+        self.imports = ImageImports(cloud, self)  # the interoperable import (imports.py)
         self.boot_note: str | None = None  # what `stacklab up` says about the default image, if anything
 
     # ------------------------------------------------------------------------------------------- bootstrap
@@ -98,7 +100,7 @@ class ImageService:
                 db.flush()
                 record(db, now, project_id=owner, user_id=None, resource_type="image", resource_id=img.id,
                        action="create", size=0)
-                self._activate(db, img, self.store.write(img.id, data, "qcow2"), now, None)
+                self.activate(db, img, self.store.write(img.id, data, "qcow2"), now, None)
             elif found.status == "active" and not self.store.has_data(found.id):
                 stored = self.store.write(found.id, data, "qcow2")
                 if stored.checksum != found.checksum:  # not our placeholder: do not pretend it is that image
@@ -277,6 +279,7 @@ class ImageService:
             db.execute(delete(ImageMember).where(ImageMember.image_id == img.id))
             db.delete(img)
         self.store.remove(image_id)  # after the commit: a crash in between leaves a file, never a dangling row
+        self.imports.forget(image_id)
 
     # ----------------------------------------------------------------------------------------------- data
     async def upload_image_data(self, ctx: RequestContext, image_id: str, chunks: AsyncIterator[bytes],
@@ -309,10 +312,10 @@ class ImageService:
                 if done is None:
                     self.store.remove(image_id)
                 raise _deleted_during_upload(image_id)
-            self._activate(db, done, stored, self.cloud.clock.now(), ctx.user_id)
+            self.activate(db, done, stored, self.cloud.clock.now(), ctx.user_id)
 
     @staticmethod
-    def _activate(db: Session, img: Image, stored: StoredData, now: datetime, user_id: str | None) -> None:
+    def activate(db: Session, img: Image, stored: StoredData, now: datetime, user_id: str | None) -> None:
         img.status, img.updated_at = "active", now
         img.size, img.virtual_size = stored.size, stored.virtual_size
         img.checksum, img.os_hash_algo, img.os_hash_value = stored.checksum, HASH_ALGO, stored.os_hash_value
@@ -420,7 +423,7 @@ class ImageService:
                 gone = True
             else:
                 gone = False
-                self._activate(db, img, stored, self.cloud.clock.now(), user_id)
+                self.activate(db, img, stored, self.cloud.clock.now(), user_id)
         if gone:
             self.store.remove(image_id)
 
@@ -463,7 +466,7 @@ class ImageService:
                 return False
             img.disk_format = disk_format
             stored = self.store.adopt(image_id, part, disk_format)
-            self._activate(db, img, stored, self.cloud.clock.now(), None)
+            self.activate(db, img, stored, self.cloud.clock.now(), None)
         return True
 
     def delete_snapshot_image(self, image_id: str) -> None:

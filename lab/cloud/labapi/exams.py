@@ -3,13 +3,17 @@ one time window) starts an exam; the cloud draws the paper from the student's se
 deadline; `submit` has the cloud run every task's check as the student (their own token, their own project)
 and keep per-task results and scores. Nobody writes a result: not the student, not the instructor.
 
-A paper submitted after its deadline is still graded, on the state at that moment, and marked `late` (the
-cloud cannot look at a project as it was at the deadline); the instructor sees who has not submitted yet.
+At the deadline the paper closes by itself: the lab's periodic task (timers.py) grades every running exam
+whose time is up, as its student (with a token the cloud issues in their name), on what is there, and marks
+it `graded_by: time-up`. A student who submits in the few seconds before that is still graded, marked `late`
+(the cloud cannot look at a project as it was at the deadline).
 """
 
 from __future__ import annotations
 
 import secrets
+import threading
+from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -18,10 +22,12 @@ from sqlalchemy import select
 from lab.camp.engine import LabEnv
 from lab.camp.exam import Exam, ExamError, load_exam
 from lab.cloud.context import RequestContext
-from lab.cloud.errors import BadRequest, Conflict, Forbidden, NotFound
+from lab.cloud.errors import BadRequest, CloudError, Conflict, Forbidden, NotFound
 from lab.cloud.labapi.camp import Camp
 from lab.cloud.labapi.grading import connect_as
-from lab.cloud.labapi.models import ExamSession, LabStudent
+from lab.cloud.labapi.models import ExamSession, ExamTaker, LabStudent
+from lab.cloud.labapi.targets import chosen_students, visible_rows
+from lab.cloud.labapi.timers import Background
 
 if TYPE_CHECKING:
     from lab.cloud.app import Cloud
@@ -32,6 +38,7 @@ MAX_MINUTES = 600
 class Exams:
     def __init__(self, cloud: Cloud, camp: Camp):
         self.cloud, self.camp = cloud, camp
+        self.background = Background("exam-time-up")
 
     def _exam(self) -> Exam:
         try:
@@ -62,90 +69,110 @@ class Exams:
             raise BadRequest("Invalid input for field 'fresh': true or false.")
         targets = self._targets(ctx, body)
         with self.cloud.db.read() as db:
-            for project_id, name in targets:
+            for project_id, name, _user in targets:
                 if self._open(db, project_id) is not None:
                     raise Conflict(f"{name} has an exam running: submit it first (`stacklab exam submit`).")
         if fresh:  # the project back to the class's starting state, so the paper is done from the same start
             self.cloud.policy.enforce(ctx, "lab:reset_own")
-            for project_id, _name in targets:
+            for project_id, _name, _user in targets:
                 self.camp.reset_project(project_id)
         now = self.cloud.clock.now()
         made = []
         with self.cloud.db.write() as db:
-            for project_id, name in targets:
+            for project_id, name, _user in targets:
                 if self._open(db, project_id) is not None:
                     raise Conflict(f"{name} has an exam running: submit it first (`stacklab exam submit`).")
-            for number, (project_id, name) in enumerate(targets):
+            for number, (project_id, name, user_id) in enumerate(targets):
                 own_seed = secrets.randbelow(2**31) if seed is None else seed + number
                 row = ExamSession(exam_id=exam.id, project_id=project_id, project_name=name, seed=own_seed,
                                   paper=exam.draw(own_seed, self.services()), started_by=ctx.user_name,
                                   started_at=now, deadline=now + timedelta(minutes=minutes), results={}, score={})
                 db.add(row)
+                db.flush()
+                db.add(ExamTaker(session_id=row.id, user_id=user_id))
                 made.append(row)
         return made
 
-    def _targets(self, ctx: RequestContext, body: dict[str, Any]) -> list[tuple[str, str]]:
+    def _targets(self, ctx: RequestContext, body: dict[str, Any]) -> list[tuple[str, str, str]]:
+        """(project id, name, the user who takes it) of each exam to start."""
         if body.get("all") is True or body.get("students"):
             self.cloud.policy.enforce(ctx, "lab:admin")
-            with self.cloud.db.read() as db:
-                if body.get("all") is True:
-                    students = list(db.scalars(select(LabStudent).order_by(LabStudent.name)))
-                else:
-                    names = body["students"]
-                    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-                        raise BadRequest("Invalid input: 'students' is a list of student names.")
-                    students = []
-                    for name in dict.fromkeys(names):
-                        student = db.get(LabStudent, name)
-                        if student is None:
-                            raise NotFound(f"Could not find student: {name}.")
-                        students.append(student)
-            if not students:
-                raise NotFound("There are no students: make a class first (`stacklab class create`).")
-            return [(s.project_id, s.name) for s in students]
+            return [(s.project_id, s.name, s.user_id) for s in chosen_students(self.cloud, body)]
         if ctx.project_id is None:
             raise Forbidden("An exam is taken in a project: use a project-scoped token.")
-        return [(ctx.project_id, ctx.project_name or ctx.project_id)]
+        return [(ctx.project_id, ctx.project_name or ctx.project_id, ctx.user_id)]
 
     def list(self, ctx: RequestContext) -> list[ExamSession]:
         """Every exam (admin), else the caller's project's."""
         self.cloud.policy.enforce(ctx, "lab:exam")
-        with self.cloud.db.read() as db:
-            query = select(ExamSession).order_by(ExamSession.project_name, ExamSession.id)
-            if not ctx.is_admin:
-                query = query.where(ExamSession.project_id == ctx.project_id)
-            return list(db.scalars(query))
+        return visible_rows(self.cloud, ctx, ExamSession)
 
     def submit(self, ctx: RequestContext, token: str) -> ExamSession:
         """Grade the caller's running exam: every task's check, as the caller. Blocking (a worker thread)."""
         self.cloud.policy.enforce(ctx, "lab:exam")
         if ctx.project_id is None:
             raise Forbidden("An exam is taken in a project: use a project-scoped token.")
-        exam = self._exam()
         with self.cloud.db.read() as db:
             row = self._open(db, ctx.project_id)
         if row is None:
             raise NotFound("You have no exam running: `stacklab exam start`.")
-        conn = connect_as(self.cloud, token, ctx.project_id)
+        return self._grade(row, lambda: connect_as(self.cloud, token, row.project_id), "submitted")
+
+    def _grade(self, row: ExamSession, connect: Callable[[], Any], graded_by: str) -> ExamSession:
+        """Run every task's check with the connection `connect()` makes (the student's) and keep the result.
+        `graded_by`: "submitted" (by the student; late after the deadline) or "time-up" (by the lab itself at
+        the deadline). The first grade stands: a submit racing the time-up gets the grade already kept."""
+        exam = self._exam()
         results: dict[str, str] = {}
         try:
-            env = LabEnv(conn)
-            for task in row.paper:
-                try:
-                    exam.task_fn(task["id"], "check")(env, task["params"])
-                    results[task["id"]] = ""
-                except AssertionError as exc:
-                    results[task["id"]] = str(exc) or "not done"
-                except Exception as exc:  # what the cloud answered the check
-                    results[task["id"]] = f"{type(exc).__name__}: {exc}"
-        finally:
-            conn.close()
+            conn = connect()
+        except CloudError as exc:  # the student cannot be acted for (their user disabled): nothing is seen done
+            results = {task["id"]: f"the cloud could not check as the student: {exc.message}" for task in row.paper}
+        else:
+            try:
+                env = LabEnv(conn)
+                for task in row.paper:
+                    try:
+                        exam.task_fn(task["id"], "check")(env, task["params"])
+                        results[task["id"]] = ""
+                    except AssertionError as exc:
+                        results[task["id"]] = str(exc) or "not done"
+                    except Exception as exc:  # what the cloud answered the check
+                        results[task["id"]] = f"{type(exc).__name__}: {exc}"
+            finally:
+                conn.close()
         now = self.cloud.clock.now()
+        at = min(now, row.deadline) if graded_by == "time-up" else now
         score = exam.score(list(row.paper), {t for t, problem in results.items() if not problem})
-        score.update(late=now > row.deadline, minutes_taken=round((now - row.started_at).total_seconds() / 60, 1))
+        score.update(late=at > row.deadline, minutes_taken=round((at - row.started_at).total_seconds() / 60, 1),
+                     graded_by=graded_by)
         with self.cloud.db.write() as db:
             graded = db.get(ExamSession, row.id)
             assert graded is not None
-            graded.results, graded.score, graded.submitted_at = results, score, now
+            if graded.submitted_at is None:
+                graded.results, graded.score, graded.submitted_at = results, score, at
         return graded
+
+    def grade_expired(self) -> threading.Thread | None:
+        """The running exams whose time is up, graded in a background thread (lab/cloud/labapi/timers.py) as
+        their students, with a token the cloud issues in each one's name: the paper closes by itself."""
+        now = self.cloud.clock.now()
+        with self.cloud.db.read() as db:
+            due = list(db.scalars(select(ExamSession).where(ExamSession.submitted_at.is_(None),
+                                                            ExamSession.deadline <= now)))
+        return self.background.run(((row.id, row) for row in due), self._grade_at_time_up)
+
+    def _grade_at_time_up(self, row: ExamSession) -> None:
+        with self.cloud.db.read() as db:
+            taker = db.get(ExamTaker, row.id)
+            student = db.scalar(select(LabStudent).where(LabStudent.project_id == row.project_id))
+        user_id = taker.user_id if taker is not None else student.user_id if student is not None else None
+
+        def connect() -> Any:
+            if user_id is None:
+                raise NotFound(f"no user is known to take {row.project_name}'s exam")
+            token = self.cloud.identity.issue_token_for(user_id, row.project_id)
+            return connect_as(self.cloud, token, row.project_id)
+
+        self._grade(row, connect, "time-up")
 

@@ -23,6 +23,7 @@ from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest, Conflict, Forbidden, NotFound
 from lab.cloud.events import Event
 from lab.cloud.labapi.models import LabProgress
+from lab.cloud.validation import KEYSTONE
 
 if TYPE_CHECKING:
     from lab.cloud.app import Cloud
@@ -72,7 +73,7 @@ class Grading:
     # ------------------------------------------------------------------ running checks and solutions
     def _lab(self, lab_id: Any) -> Lab:
         if not isinstance(lab_id, str) or not LAB_ID.match(lab_id):
-            raise BadRequest(f"Invalid input for field 'lab_id': {lab_id!r} is not a lab id such as '2.3'.")
+            raise KEYSTONE.bad("lab_id", None, f"{lab_id!r} is not a lab id such as '2.3'.")
         try:
             return find_lab(lab_id)
         except LabError as exc:
@@ -148,7 +149,7 @@ class Grading:
                             "Results are recorded by the cloud when it runs your checks: `stacklab check LAB`.")
         lab_id = body.get("lab_id")
         if not isinstance(lab_id, str) or not LAB_ID.match(lab_id):
-            raise BadRequest(f"Invalid input for field 'lab_id': {lab_id!r} is not a lab id such as '2.3'.")
+            raise KEYSTONE.bad("lab_id", None, f"{lab_id!r} is not a lab id such as '2.3'.")
         if labs_dir().is_dir():
             self._lab(lab_id)
         project_id = body.get("project_id")
@@ -160,7 +161,7 @@ class Grading:
             raise BadRequest("Invalid input: 'passed' and 'total' must be integers with 0 <= passed <= total.")
         method = body.get("method", "earned")
         if method not in METHODS:
-            raise BadRequest(f"Invalid input for field 'method': {method!r} is not one of {', '.join(METHODS)}.")
+            raise KEYSTONE.bad("method", None, f"{method!r} is not one of {', '.join(METHODS)}.")
         assert isinstance(passed, int) and isinstance(total, int)
         project_name = self._project_name(project_id)
         now = self.cloud.clock.now()

@@ -124,6 +124,37 @@ class DrillRun(Base):
         return "repaired" if self.repaired_at is not None else "active"
 
 
+class DrillSchedule(Base):
+    """A drill to start later by the lab clock ("during the night"): who asked (their user and project, so the
+    cloud can act as them when it is due), for whom, and what became of it: the run it started, or why it
+    could not be injected, or that the instructor called it off. A table of its own, so older labs gain it."""
+
+    __tablename__ = "lab_drill_schedules"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    drill_id: Mapped[str] = mapped_column(String(48), index=True)
+    project_id: Mapped[str] = mapped_column(String(64), index=True)
+    project_name: Mapped[str] = mapped_column(String(64))
+    due_at: Mapped[datetime] = mapped_column(index=True)
+    scheduled_at: Mapped[datetime]
+    scheduled_by: Mapped[str] = mapped_column(String(255))
+    by_user_id: Mapped[str] = mapped_column(String(64))
+    by_project_id: Mapped[str] = mapped_column(String(64))
+    run_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    error: Mapped[str] = mapped_column(String(1024), default="")
+    cancelled_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    @property
+    def status(self) -> str:
+        """scheduled (not due yet, or being injected), started, failed (the injection was refused) or
+        cancelled (undone before it was due)."""
+        if self.cancelled_at is not None:
+            return "cancelled"
+        if self.error:
+            return "failed"
+        return "started" if self.run_id is not None else "scheduled"
+
+
 class ExamSession(Base):
     """One student's mock exam: the paper drawn for them (tasks with their parameters), the time window, and,
     once graded by the cloud (the checks run as the student), the per-task results and the scores. Written only
@@ -147,3 +178,15 @@ class ExamSession(Base):
     @property
     def status(self) -> str:
         return "graded" if self.submitted_at is not None else "running"
+
+
+class ExamTaker(Base):
+    """Whose exam a session is (the student's user), so the cloud can grade it as them at time-up, when nobody
+    is signed in. A table of its own, so older labs gain it; a session without one is graded as the class
+    student of its project."""
+
+    __tablename__ = "lab_exam_takers"
+
+    session_id: Mapped[int] = mapped_column(ForeignKey("lab_exam_sessions.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64))

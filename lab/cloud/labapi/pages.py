@@ -268,10 +268,11 @@ def exam_page(cloud: Cloud, ctx: RequestContext) -> HTMLResponse:
             mark = "PASS " if not row.results.get(task["id"], "not graded") else "FAIL "
         items.append(f"<li>{mark}[{html.escape(task['domain'])}] {html.escape(task['statement'])}</li>")
     score = row.score or {}
+    closed = " Graded at time-up." if score.get("graded_by") == "time-up" else " Late." if score.get("late") else ""
     result = (f"<p>Total {score['total']:.1f} % (pass mark {score['pass_mark']:.0f} %): "
-              f"{'passed' if score['passed'] else 'not passed'}.</p>" if score else
-              "<p>Hand in with <code>stacklab exam submit</code>: the cloud grades your project as it is then."
-              "</p>")
+              f"{'passed' if score['passed'] else 'not passed'}.{closed}</p>" if score else
+              "<p>Hand in with <code>stacklab exam submit</code>: the cloud grades your project as it is then "
+              "(at the deadline it grades it by itself).</p>")
     body = (f"<h1>Mock exam</h1><p>{html.escape(row.project_name)}, started {row.started_at:%Y-%m-%d %H:%M}, "
             f"ends {row.deadline:%Y-%m-%d %H:%M} (lab time).</p><ol>{''.join(items)}</ol>{result}")
     return _page("Mock exam", body, refresh=60 if row.submitted_at is None else None)

@@ -9,6 +9,7 @@ from starlette.routing import Route
 
 from lab.cloud.http import cloud_of, context_of, no_content, read_json, require_key, respond, service_of
 from lab.cloud.labapi import pages, schemas
+from lab.cloud.labapi.models import DrillRun, DrillSchedule
 from lab.cloud.labapi.service import LabService
 
 
@@ -168,17 +169,20 @@ async def list_drills(request: Request) -> Response:
 async def list_drill_runs(request: Request) -> Response:
     """GET /lab/v1/drill-runs: every drill run (admin), else the caller's project's."""
     ctx = context_of(request)
-    rows = _service(request).drills.list_runs(ctx)
-    return respond({"drill_runs": [schemas.drill_run(r, ctx.is_admin) for r in rows]})
+    drills = _service(request).drills
+    rows: list[DrillRun | DrillSchedule] = [*drills.list_runs(ctx), *drills.list_schedules(ctx)]
+    return respond({"drill_runs": [schemas.drill_entry(r, ctx.is_admin) for r in rows]})
 
 
 async def start_drill(request: Request) -> Response:
-    """POST /lab/v1/drills/{drill_id}/start {"start": {"students": [...]} | {"all": true}} (admin)."""
+    """POST /lab/v1/drills/{drill_id}/start {"start": {"students": [...]} | {"all": true}, ["in": "8h" |
+    "at": ISO time]} (admin): 201 with the runs, or 202 with the schedules when it is for later."""
     ctx = context_of(request)
     body = require_key(await read_json(request), "start")
     rows = await run_in_threadpool(_service(request).drills.start, ctx, request.headers["x-auth-token"],
                                    request.path_params["drill_id"], body)
-    return respond({"drill_runs": [schemas.drill_run(r, True) for r in rows]}, 201)
+    scheduled = any(isinstance(r, DrillSchedule) for r in rows)  # accepted, to be done later: 202
+    return respond({"drill_runs": [schemas.drill_entry(r, True) for r in rows]}, 202 if scheduled else 201)
 
 
 async def undo_drill(request: Request) -> Response:
@@ -187,7 +191,7 @@ async def undo_drill(request: Request) -> Response:
     body = require_key(await read_json(request), "undo")
     rows = await run_in_threadpool(_service(request).drills.undo, ctx, request.headers["x-auth-token"],
                                    request.path_params["drill_id"], body)
-    return respond({"drill_runs": [schemas.drill_run(r, True) for r in rows]})
+    return respond({"drill_runs": [schemas.drill_entry(r, True) for r in rows]})
 
 
 async def drill_hint(request: Request) -> Response:

@@ -12,7 +12,7 @@ from lab.cloud.events import Event
 from lab.cloud.http import timestamp_micro
 from lab.cloud.labapi.camp import iso
 from lab.cloud.labapi.classes import StudentCredentials
-from lab.cloud.labapi.models import DrillRun, ExamSession, LabClass, LabProgress, LabStudent
+from lab.cloud.labapi.models import DrillRun, DrillSchedule, ExamSession, LabClass, LabProgress, LabStudent
 from lab.cloud.labapi.reset import ResetReport
 from lab.cloud.labapi.service import ClockReading
 from lab.cloud.labapi.snapshots import SnapshotInfo
@@ -107,6 +107,19 @@ def drill_run(row: DrillRun, admin: bool = False) -> dict[str, Any]:
     if admin:
         body["state"] = dict(row.state or {})
     return body
+
+
+def drill_schedule(row: DrillSchedule) -> dict[str, Any]:
+    """A drill scheduled for a later lab time, shaped like a run (the instructor's lists show both), with
+    when it is due and, once it was tried, why it could not be injected."""
+    return {"id": row.run_id, "schedule_id": row.id, "drill_id": row.drill_id, "project_id": row.project_id,
+            "project_name": row.project_name, "status": row.status, "due_at": iso(row.due_at),
+            "started_at": None, "started_by": row.scheduled_by, "hints_given": 0, "checks": 0,
+            "repaired_at": None, "repaired_by": "", "undone_at": iso(row.cancelled_at), "error": row.error}
+
+
+def drill_entry(row: DrillRun | DrillSchedule, admin: bool = False) -> dict[str, Any]:
+    return drill_schedule(row) if isinstance(row, DrillSchedule) else drill_run(row, admin)
 
 
 def exam(row: ExamSession) -> dict[str, Any]:

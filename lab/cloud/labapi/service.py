@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 
 from lab.cloud.clock import parse_duration
 from lab.cloud.context import RequestContext
-from lab.cloud.errors import BadRequest
 from lab.cloud.labapi.camp import Camp
 from lab.cloud.labapi.drills import Drills
 from lab.cloud.labapi.exams import Exams
 from lab.cloud.labapi.grading import Grading
+from lab.cloud.validation import KEYSTONE
 
 if TYPE_CHECKING:
     from lab.cloud.app import Cloud
@@ -60,13 +60,13 @@ class LabService:
         goes backwards, so no interval is counted twice)."""
         self.cloud.policy.enforce(ctx, "lab:clock_advance")
         if not isinstance(by, str) or not by.strip():
-            raise BadRequest("Invalid input for field 'by': a duration such as '30d' is required.")
+            raise KEYSTONE.bad("by", None, "a duration such as '30d' is required.")
         try:
             delta = parse_duration(by)
         except ValueError as exc:
-            raise BadRequest(f"Invalid input for field 'by': {exc}") from None
+            raise KEYSTONE.bad("by", None, str(exc)) from None
         if delta <= timedelta():
-            raise BadRequest("Invalid input for field 'by': the lab clock only moves forward; give a positive "
+            raise KEYSTONE.bad("by", None, "the lab clock only moves forward; give a positive "
                              "duration.")
         self.cloud.clock.advance(delta)
         # Work scheduled for a later lab time (a slow boot, a retry) may be due now.

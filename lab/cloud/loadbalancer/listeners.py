@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lab.cloud.context import RequestContext
-from lab.cloud.errors import BadRequest, Conflict
+from lab.cloud.errors import Conflict
 from lab.cloud.loadbalancer import quotas
 from lab.cloud.loadbalancer import schemas as S
 from lab.cloud.loadbalancer.common import (
@@ -68,8 +68,7 @@ def _options(attrs: dict[str, Any], protocol: str) -> dict[str, Any]:
         try:
             ipaddress.ip_network(str(cidr), strict=False)
         except ValueError:
-            raise BadRequest(f"Invalid input for field/attribute allowed_cidrs. Value: '{cidr}'. "
-                               f"Value should be IPv4 or IPv6 CIDR format") from None
+            raise S.W.refuse("allowed_cidrs", cidr, "format", types="IPv4 or IPv6 CIDR") from None
     return {key: attrs[key] for key in ("name", "description", "admin_state_up", "connection_limit",
                                         "insert_headers", "allowed_cidrs", "tags") if attrs.get(key) is not None}
 

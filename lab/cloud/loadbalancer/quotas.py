@@ -27,8 +27,6 @@ COUNTED: dict[str, tuple[Any, str]] = {
     "member": (Member, "Member"), "health_monitor": (HealthMonitor, "Health Monitor"),
     "l7policy": (L7Policy, "L7 Policy"), "l7rule": (L7Rule, "L7 Rule"),
 }
-# The older spellings Octavia still accepts in a PUT.
-ALIASES = {"loadbalancer": "load_balancer", "healthmonitor": "health_monitor"}
 
 
 def _usage(model: Any) -> Any:
@@ -51,16 +49,16 @@ class LoadBalancerQuotas:
     def __init__(self, cloud: Cloud):
         self.cloud = cloud
 
-    def get(self, ctx: RequestContext, project_id: str) -> dict[str, Any]:
+    def get(self, ctx: RequestContext, project_id: str) -> dict[str, int]:
         self.cloud.policy.enforce(ctx, "os_load-balancer_api:quota:get_one", project_id)
         with self.cloud.db.read() as db:
-            return S.quota(self.cloud.quotas.limits(db, SERVICE, project_id))
+            return self.cloud.quotas.limits(db, SERVICE, project_id)
 
-    def defaults(self, ctx: RequestContext, project_id: str) -> dict[str, Any]:
+    def defaults(self, ctx: RequestContext, project_id: str) -> dict[str, int]:
         self.cloud.policy.enforce(ctx, "os_load-balancer_api:quota:get_defaults", project_id)
-        return S.quota(self.cloud.quotas.defaults(SERVICE))
+        return self.cloud.quotas.defaults(SERVICE)
 
-    def list(self, ctx: RequestContext, project_id: str | None) -> list[dict[str, Any]]:
+    def list(self, ctx: RequestContext, project_id: str | None) -> dict[str, dict[str, int]]:
         """GET /quotas: the caller's project's, or (globally, an operator) every project with limits set."""
         self.cloud.policy.enforce(ctx, "os_load-balancer_api:quota:get_all", ctx.project_id)
         everyone = self.cloud.policy.allows(ctx, "os_load-balancer_api:quota:get_all-global")
@@ -68,14 +66,15 @@ class LoadBalancerQuotas:
             projects = projects_with_limits(db, SERVICE) if everyone else [ctx.project_id or ""]
             if project_id:
                 projects = [p for p in projects if p == project_id]
-            return [S.quota(self.cloud.quotas.limits(db, SERVICE, p), p) for p in projects]
+            return {p: self.cloud.quotas.limits(db, SERVICE, p) for p in projects}
 
-    def update(self, ctx: RequestContext, project_id: str, values: dict[str, Any]) -> dict[str, Any]:
+    def update(self, ctx: RequestContext, project_id: str, values: dict[str, Any]) -> dict[str, int]:
         self.cloud.policy.enforce(ctx, "os_load-balancer_api:quota:put", project_id)
-        limits = {ALIASES.get(name, name): int(value) for name, value in values.items() if value is not None}
+        limits = {S.QUOTA_ALIASES.get(name, name): int(value) for name, value in values.items()
+                  if value is not None}
         with self.cloud.db.write() as db:
             self.cloud.quotas.set_limits(db, SERVICE, project_id, limits)
-            return S.quota(self.cloud.quotas.limits(db, SERVICE, project_id))
+            return self.cloud.quotas.limits(db, SERVICE, project_id)
 
     def delete(self, ctx: RequestContext, project_id: str) -> None:
         self.cloud.policy.enforce(ctx, "os_load-balancer_api:quota:delete", project_id)

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from lab.cloud.errors import BadRequest, NotFound
+from lab.cloud.errors import NotFound
 from lab.cloud.http import context_of, no_content, query_bool, read_json, respond, service_of
 from lab.cloud.loadbalancer import listeners, loadbalancers, monitors, pools, traffic
 from lab.cloud.loadbalancer import schemas as S
@@ -73,7 +73,7 @@ def shower(kind: str, param: str, parent: str | None = None) -> Endpoint:
     return endpoint
 
 
-def creator(kind: str, spec: dict[str, S.F], make: Callable[..., dict[str, Any]], parent: str | None = None
+def creator(kind: str, spec: S.Spec, make: Callable[..., dict[str, Any]], parent: str | None = None
             ) -> Endpoint:
     async def endpoint(request: Request) -> Response:
         key = KINDS[kind].key
@@ -83,7 +83,7 @@ def creator(kind: str, spec: dict[str, S.F], make: Callable[..., dict[str, Any]]
     return endpoint
 
 
-def updater(kind: str, spec: dict[str, S.F], change: Callable[..., dict[str, Any]], *params: str) -> Endpoint:
+def updater(kind: str, spec: S.Spec, change: Callable[..., dict[str, Any]], *params: str) -> Endpoint:
     async def endpoint(request: Request) -> Response:
         key = KINDS[kind].key
         attrs = S.parse(await read_json(request), key, spec)
@@ -124,7 +124,7 @@ async def batch_members(request: Request) -> Response:
     body = await read_json(request)
     members = body.get("members")
     if not isinstance(members, list):
-        raise BadRequest("Invalid input for field/attribute members. Value: 'None'. Mandatory field missing.")
+        raise S.W.refuse("members", None, "required")
     parsed = [S.attributes(m, "members", S.MEMBER_CREATE) for m in members]
     pools.batch_update_members(_svc(request), context_of(request), request.path_params["pool_id"], parsed,
                                bool(query_bool(request, "additive_only", False)))
@@ -144,23 +144,23 @@ def _quotas(request: Request) -> LoadBalancerQuotas:
 
 async def list_quotas(request: Request) -> Response:
     found = _quotas(request).list(context_of(request), request.query_params.get("project_id"))
-    return respond({"quotas": found, "quotas_links": []})
+    return respond({"quotas": [S.quota(limits, p) for p, limits in found.items()], "quotas_links": []})
 
 
 async def show_quota(request: Request) -> Response:
-    return respond({"quota": _quotas(request).get(context_of(request), request.path_params["project_id"])})
+    return respond({"quota": S.quota(_quotas(request).get(context_of(request), request.path_params["project_id"]))})
 
 
 async def default_quota(request: Request) -> Response:
     ctx = context_of(request)
     project_id = request.path_params.get("project_id") or ctx.project_id or ""
-    return respond({"quota": _quotas(request).defaults(ctx, project_id)})
+    return respond({"quota": S.quota(_quotas(request).defaults(ctx, project_id))})
 
 
 async def update_quota(request: Request) -> Response:
     values = S.parse(await read_json(request), "quota", S.QUOTA_UPDATE)
-    return respond({"quota": _quotas(request).update(context_of(request), request.path_params["project_id"],
-                                                     values)}, 202)
+    limits = _quotas(request).update(context_of(request), request.path_params["project_id"], values)
+    return respond({"quota": S.quota(limits)}, 202)
 
 
 async def delete_quota(request: Request) -> Response:

@@ -1,21 +1,21 @@
 """Load balancing's wire shapes: request validation as Octavia's WSME types do it (unknown attributes, types,
-enums, ranges and mandatory fields are 400s with WSME's wording), and the response renderers (Octavia's
+enums, ranges and mandatory fields are 400s with WSME's wording: lab/cloud/validation.py's checks and its
+`WSME` wording), and the response renderers (Octavia's
 `*Response` types: every attribute present, null when unset).
 """
 
 from __future__ import annotations
 
 import ipaddress
-import re
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from lab.cloud.errors import BadRequest
+from lab.cloud import validation as V
 from lab.cloud.loadbalancer.common import Graph
 from lab.cloud.loadbalancer.models import HealthMonitor, L7Policy, L7Rule, Listener, LoadBalancer, Member, Pool
+from lab.cloud.quotas import render_set
 
 LISTENER_PROTOCOLS = ("HTTP", "HTTPS", "TCP", "UDP", "TERMINATED_HTTPS")
 POOL_PROTOCOLS = ("HTTP", "HTTPS", "TCP", "UDP", "PROXY", "PROXYV2")
@@ -38,91 +38,79 @@ TIMEOUTS = {"timeout_client_data": 50000, "timeout_member_connect": 5000, "timeo
             "timeout_tcp_inspect": 0}
 
 
-@dataclass(frozen=True)
-class F:
-    """One attribute of a request type: its kind ("str", "int", "bool", "uuid", "ip", "enum", "tags", "dict",
-    "float", "list", "object", "any"), whether it is mandatory, and its bounds."""
-
-    kind: str
-    mandatory: bool = False
-    choices: tuple[Any, ...] = ()
-    minimum: int | None = None
-    maximum: int | None = None
-    max_length: int = 255
+W = V.WSME
+Spec = Mapping[str, V.Attr]
 
 
-def _bad(name: str, value: Any, reason: str) -> BadRequest:
-    return BadRequest(f"Invalid input for field/attribute {name}. Value: '{value}'. {reason}")
-
-
-def _check(name: str, spec: F, value: Any) -> Any:
-    if value is None:
-        if spec.mandatory:
-            raise _bad(name, value, "Mandatory field missing.")
-        return None
-    kind = spec.kind
-    if kind in ("str", "uuid", "ip") and not isinstance(value, str):
-        raise _bad(name, value, f"Wrong type. Expected '{str}', got '{type(value)}'")
-    if kind == "str" and len(value) > spec.max_length:
-        raise _bad(name, value, f"Value should have a maximum character requirement of {spec.max_length}")
-    if kind == "uuid":
+def _parsed(parse: Callable[[str], object], reason: str) -> V.Check[str]:
+    """A string that `parse` accepts (a UUID, an IP address), kept as given; WSME's `reason` when not."""
+    def check(w: V.Wording, name: str, value: Any) -> str:
+        V.string(max_len=None)(w, name, value)
         try:
-            uuid.UUID(value)
+            parse(value)
         except ValueError:
-            raise _bad(name, value, "Invalid UUID value") from None
-    if kind == "ip":
-        try:
-            ipaddress.ip_address(value)
-        except ValueError:
-            raise _bad(name, value, "Value should be IPv4 or IPv6 format") from None
-    if kind == "enum" and value not in spec.choices:
-        raise _bad(name, value, "Value should be one of: " + ", ".join(str(c) for c in spec.choices))
-    if kind == "int":
-        if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
-            value = int(value)  # WSME reads an integer attribute from a numeric string too ("80")
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise _bad(name, value, f"Wrong type. Expected '{int}', got '{type(value)}'")
-        if spec.minimum is not None and value < spec.minimum:
-            raise _bad(name, value, f"Value should be greater or equal to {spec.minimum}")
-        if spec.maximum is not None and value > spec.maximum:
-            raise _bad(name, value, f"Value should be lower or equal to {spec.maximum}")
-    if kind == "bool" and not isinstance(value, bool):
-        raise _bad(name, value, f"Wrong type. Expected '{bool}', got '{type(value)}'")
-    if kind == "float" and (isinstance(value, bool) or not isinstance(value, (int, float))
-                            or (spec.choices and float(value) not in spec.choices)):
-        raise _bad(name, value, "Value should be one of: " + ", ".join(str(c) for c in spec.choices))
-    if kind == "tags" and not (isinstance(value, list) and all(isinstance(t, str) and len(t) <= 255 for t in value)):
-        raise _bad(name, value, "Value should be a list of strings")
-    if kind == "list" and not isinstance(value, list):
-        raise _bad(name, value, f"Wrong type. Expected '{list}', got '{type(value)}'")
-    if kind in ("dict", "object") and not isinstance(value, dict):
-        raise _bad(name, value, f"Wrong type. Expected '{dict}', got '{type(value)}'")
+            raise w.bad(name, value, reason) from None
+        return str(value)
+    return check
+
+
+_uuid = _parsed(uuid.UUID, "Invalid UUID value")
+_ip = _parsed(ipaddress.ip_address, "Value should be IPv4 or IPv6 format")
+
+
+def _tags(w: V.Wording, name: str, value: Any) -> list[str]:
+    if not (isinstance(value, list) and all(isinstance(t, str) and len(t) <= 255 for t in value)):
+        raise w.bad(name, value, "Value should be a list of strings")
     return value
 
 
-def parse(body: Any, key: str, spec: Mapping[str, F]) -> dict[str, Any]:
+def _float(choices: tuple[Any, ...]) -> V.Check[Any]:
+    def check(w: V.Wording, name: str, value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int | float) or (choices and float(value) not in choices):
+            raise w.bad(name, value, "Value should be one of: " + ", ".join(str(c) for c in choices))
+        return value
+    return check
+
+
+def _list(w: V.Wording, name: str, value: Any) -> list[Any]:
+    if not isinstance(value, list):
+        raise w.refuse(name, value, "type", types=w.types(list))
+    return value
+
+
+def _present(inner: V.Check[Any]) -> V.Check[Any]:
+    """A mandatory attribute: null is as missing (WSME's "Mandatory field missing.")."""
+    def check(w: V.Wording, name: str, value: Any) -> Any:
+        if value is None:
+            raise w.refuse(name, None, "required")
+        return inner(w, name, value)
+    return check
+
+
+def F(kind: str, mandatory: bool = False, choices: tuple[Any, ...] = (), minimum: int | None = None,
+      maximum: int | None = None, max_length: int = 255) -> V.Attr:
+    """One attribute of a request type, as Octavia's WSME types declare it: its kind ("str", "int", "bool",
+    "uuid", "ip", "enum", "tags", "dict", "float", "list", "object", "any"), whether it is mandatory, and its
+    bounds; any attribute may be null unless mandatory."""
+    check: V.Check[Any] = {
+        "str": V.string(max_len=max_length), "int": V.integer(minimum, maximum, strings=True),
+        "bool": V.boolean(), "uuid": _uuid, "ip": _ip, "enum": V.one_of(*choices), "tags": _tags,
+        "float": _float(choices), "list": _list, "dict": V.obj, "object": V.obj, "any": V.anything}[kind]
+    return V.Attr(_present(check) if mandatory else V.nullable(check), required=mandatory)
+
+
+def parse(body: Any, key: str, spec: Spec) -> dict[str, Any]:
     """`body[key]` checked against `spec`: the attributes given (explicit nulls included)."""
     if not isinstance(body, dict) or key not in body:
-        raise BadRequest(f"Invalid input for field/attribute {key}. Value: 'None'. Mandatory field missing.")
+        raise W.refuse(key, None, "required")
     return attributes(body[key], key, spec)
 
 
-def attributes(obj: Any, key: str, spec: Mapping[str, F]) -> dict[str, Any]:
-    if not isinstance(obj, dict):
-        raise BadRequest(f"Invalid input for field/attribute {key}. Value: '{obj}'. Wrong type. "
-                         f"Expected '{dict}', got '{type(obj)}'")
-    unknown = sorted(set(obj) - set(spec))
-    if unknown:
-        raise BadRequest(f"Unknown attribute for argument {key}: {', '.join(unknown)}")
-    checked = dict(obj)
-    for name, field in spec.items():
-        value = _check(name, field, obj.get(name))
-        if name in obj:
-            checked[name] = value
-    return checked
+def attributes(obj: Any, key: str, spec: Spec) -> dict[str, Any]:
+    return V.parse_object(W, spec, obj, key, table_order=True)
 
 
-def _port(mandatory: bool = False) -> F:
+def _port(mandatory: bool = False) -> V.Attr:
     return F("int", mandatory, minimum=1, maximum=65535)
 
 
@@ -300,13 +288,11 @@ def stats(row: LoadBalancer | Listener, active: int = 0) -> dict[str, Any]:
                       "total_connections": row.total_connections, "request_errors": row.request_errors}}
 
 
+QUOTA_ORDER = ("load_balancer", "listener", "member", "pool", "health_monitor", "l7policy", "l7rule")
+QUOTA_ALIASES = {"loadbalancer": "load_balancer", "healthmonitor": "health_monitor"}  # older spellings
+
+
 def quota(limits: Mapping[str, int], project_id: str | None = None) -> dict[str, Any]:
     """Octavia answers both spellings of two names (`load_balancer` and the older `loadbalancer`)."""
-    out: dict[str, Any] = {
-        "load_balancer": limits["load_balancer"], "loadbalancer": limits["load_balancer"],
-        "listener": limits["listener"], "member": limits["member"], "pool": limits["pool"],
-        "health_monitor": limits["health_monitor"], "healthmonitor": limits["health_monitor"],
-        "l7policy": limits["l7policy"], "l7rule": limits["l7rule"]}
-    if project_id is not None:
-        out["project_id"] = project_id
-    return out
+    return render_set({name: limits[name] for name in QUOTA_ORDER}, aliases=QUOTA_ALIASES,
+                      tail={} if project_id is None else {"project_id": project_id})

@@ -1,8 +1,10 @@
 """The collector: Ceilometer's compute agent and notification agent in one periodic worker task, on the lab
 clock.
 
-Every `POLL_SECONDS` of lab time it (1) keeps one `instance` resource per server, created with its metrics
-when the server appears and `ended_at` set when it is deleted, as Ceilometer does from Nova's notifications;
+It reads the servers through the compute contract (lab/cloud/contracts.py `Compute.metered_servers`), as
+Ceilometer asks Nova. Every `POLL_SECONDS` of lab time it (1) keeps one `instance` resource per server,
+created with its metrics when the server appears and `ended_at` set when it is deleted, as Ceilometer does
+from Nova's notifications;
 (2) samples each ACTIVE server once per `STEP` (the `low` policy's granularity): the libvirt driver's counters
 (`cpu_time`, interface bytes) become `cpu_util` and cumulative byte meters; the fake driver has no real load,
 so it is given a deterministic one: idle by default, busy with the server metadata `load=busy`, or a number
@@ -22,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from lab.cloud.compute.models import Server  # read-only: the servers the collector polls
+from lab.cloud import contracts
 from lab.cloud.drivers.base import DriverError
 from lab.cloud.metric import blocks
 from lab.cloud.metric.archive import epoch
@@ -46,18 +48,18 @@ METERS = (("cpu_util", "%"), ("memory.usage", "MB"), ("network.incoming.bytes", 
 def collect(cloud: Cloud) -> None:
     """One round (the plugin's periodic task; tests call it directly)."""
     now = cloud.clock.now()
+    compute = cloud.compute  # the servers, read through the compute contract (lab/cloud/contracts.py)
     with cloud.db.read() as db:
-        stale = resources_stale(db)
+        stale = resources_stale(db, compute)
     if stale:  # a write transaction only when a server came or went (SQLite has one writer at a time)
         with cloud.db.write() as db:
-            sync_resources(db, now)
+            sync_resources(db, compute, now)
     with cloud.db.read() as db:
         # Only servers whose last sample is a STEP old: most rounds (every POLL_SECONDS) sample none.
         recent = set(db.scalars(select(CollectorState.server_id).where(
             CollectorState.sampled_at > now - timedelta(seconds=STEP))))
-        active = [(s.id, int(s.flavor.get("ram", 0) or 0), int(s.flavor.get("vcpus", 1) or 1), dict(s.metadata_))
-                  for s in db.scalars(select(Server).where(Server.deleted.is_(False), Server.vm_state == "active"))
-                  if s.id not in recent]
+        active = [(s.id, s.ram_mb, s.vcpus, s.metadata)
+                  for s in compute.metered_servers(db, active_only=True, skip=recent)]
     for server_id, ram, vcpus, metadata in active:
         try:
             sample(cloud, now, server_id, ram, vcpus, metadata)
@@ -68,9 +70,9 @@ def collect(cloud: Cloud) -> None:
             prune(db, [server_id for server_id, *_ in active])
 
 
-def resources_stale(db: Session) -> bool:
+def resources_stale(db: Session, compute: contracts.Compute) -> bool:
     """Whether a server has no resource yet, or a deleted server's resource has not ended."""
-    live = set(db.scalars(select(Server.id).where(Server.deleted.is_(False))))
+    live = compute.existing_server_ids(db)
     open_ = set(db.scalars(select(MetricResource.id).where(MetricResource.type == "instance",
                                                           MetricResource.ended_at.is_(None))))
     if live - open_ and live - set(db.scalars(select(MetricResource.id).where(MetricResource.id.in_(live - open_)))):
@@ -78,30 +80,29 @@ def resources_stale(db: Session) -> bool:
     return bool(open_ - live)
 
 
-def sync_resources(db: Session, now: datetime) -> None:
+def sync_resources(db: Session, compute: contracts.Compute, now: datetime) -> None:
     """One `instance` resource per server (with its metrics); `ended_at` once the server is deleted."""
     known = {r.id: r for r in db.scalars(select(MetricResource).where(MetricResource.type == "instance",
                                                                         MetricResource.ended_at.is_(None)))}
     have = set(db.scalars(select(MetricResource.id).where(MetricResource.type == "instance")))
-    for s in db.scalars(select(Server).where(Server.deleted.is_(False))):
-        if s.id in have:
-            continue
+    servers = compute.metered_servers(db, skip=have)
+    for s in servers:
         db.add(MetricResource(
             id=s.id, original_resource_id=s.id, type="instance", project_id=s.project_id, user_id=s.user_id,
             created_by_user_id=SERVICE_USER, created_by_project_id=SERVICE_PROJECT, started_at=s.created_at,
             revision_start=now, attributes={
-                "display_name": s.name, "flavor_id": str(s.flavor.get("id", "")),
-                "flavor_name": str(s.flavor.get("name", "")), "image_ref": s.image_id, "host": s.host or "stacklab",
-                "server_group": None}))
+                "display_name": s.name, "flavor_id": s.flavor_id, "flavor_name": s.flavor_name,
+                "image_ref": s.image_id, "host": s.host or "stacklab", "server_group": None}))
         db.flush()
         for name, unit in METERS:
             db.add(Metric(name=name, unit=unit, resource_id=s.id, archive_policy_name="low",
                           created_by_user_id=SERVICE_USER, created_by_project_id=SERVICE_PROJECT))
-    for rid, resource in known.items():
-        row = db.scalar(select(Server).where(Server.id == rid))
-        if row is None or row.deleted:
-            resource.ended_at = (row.deleted_at if row is not None else None) or now
-            resource.revision_start = now
+    live = compute.existing_server_ids(db) if known else set()
+    gone = [rid for rid in known if rid not in live]
+    ended = compute.deleted_at(db, gone) if gone else {}
+    for rid in gone:
+        known[rid].ended_at = ended.get(rid) or now
+        known[rid].revision_start = now
 
 
 def _noise(server_id: str, moment: float) -> float:

@@ -8,7 +8,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from lab.cloud.errors import BadRequest
+from lab.cloud import validation as V
 from lab.cloud.metric.archive import render_span
 from lab.cloud.metric.models import ArchivePolicy, ArchivePolicyRule, Metric, MetricResource
 
@@ -34,6 +34,7 @@ RESOURCE_TYPES: dict[str, dict[str, dict[str, Any]]] = {
 GENERIC_FIELDS = ("id", "original_resource_id", "type", "project_id", "user_id", "creator", "created_by_user_id",
                   "created_by_project_id", "started_at", "ended_at", "revision_start", "revision_end", "metrics")
 # Gnocchi's namespace for ids that are not UUIDs (gnocchi/utils.py RESOURCE_ID_NAMESPACE).
+W = V.GNOCCHI
 RESOURCE_ID_NAMESPACE = uuid.UUID("0a7a15ff-aa13-4ac2-897c-9bdf30ce175b")
 
 
@@ -59,7 +60,7 @@ def parse_time(value: Any, what: str) -> datetime:
             if parsed.tzinfo is not None:
                 parsed = (parsed - parsed.utcoffset()).replace(tzinfo=None)  # type: ignore[operator]
             return parsed
-    raise BadRequest(f"Invalid input: Unable to parse timestamp: {value!r} for {what}")
+    raise W.bad("", None, f"Unable to parse timestamp: {value!r} for {what}")
 
 
 def resource_uuid(value: str) -> str:
@@ -120,21 +121,34 @@ def measures(series: list[tuple[datetime, int, float]]) -> list[list[Any]]:
 def parse_measures(body: Any) -> list[tuple[datetime, float]]:
     """A measures POST: [{"timestamp": ..., "value": ...}, ...]."""
     if not isinstance(body, list):
-        raise BadRequest("Invalid input: expected a list")
+        raise W.bad("", None, "expected a list")
     out = []
     for item in body:
         if not isinstance(item, dict) or "timestamp" not in item or "value" not in item:
-            raise BadRequest("Invalid input: required key not provided @ data['timestamp'] or data['value']")
+            raise W.bad("", None, "required key not provided @ data['timestamp'] or data['value']")
         value = item["value"]
         if isinstance(value, bool) or not isinstance(value, int | float | str):
-            raise BadRequest(f"Invalid input: expected float for dictionary value @ data['value'] ({value!r})")
+            raise W.bad("", None, f"expected float for dictionary value @ data['value'] ({value!r})")
         try:
             number = float(value)
         except ValueError:
-            raise BadRequest(f"Invalid input: expected float for dictionary value @ data['value'] ({value!r})")\
+            raise W.bad("", None, f"expected float for dictionary value @ data['value'] ({value!r})")\
                 from None
         out.append((parse_time(item["timestamp"], "timestamp"), number))
     return out
+
+
+def _uuid_value(w: V.Wording, key: str, value: Any) -> str:
+    V.string(max_len=None)(w, key, value)
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise w.bad(key, value, f"not a valid value for dictionary value @ data['{key}']") from None
+
+
+def _attribute_check(spec: dict[str, Any]) -> V.Check[Any]:
+    """A resource type attribute's check (null allowed, as Gnocchi's attributes are nullable)."""
+    return V.nullable(_uuid_value if spec["type"] == "uuid" else V.string(0, spec["max_length"]))
 
 
 def parse_attributes(type_name: str, body: dict[str, Any], create: bool) -> dict[str, Any]:
@@ -143,24 +157,7 @@ def parse_attributes(type_name: str, body: dict[str, Any], create: bool) -> dict
     allowed = set(schema) | {"id", "project_id", "user_id", "started_at", "ended_at", "metrics"}
     for key in body:
         if key not in allowed:
-            raise BadRequest(f"Invalid input: extra keys not allowed @ data['{key}']")
-    values = {}
-    for key, spec in schema.items():
-        if key not in body:
-            if create and spec["required"]:
-                raise BadRequest(f"Invalid input: required key not provided @ data['{key}']")
-            continue
-        value = body[key]
-        if value is not None and not isinstance(value, str):
-            raise BadRequest(f"Invalid input: expected str for dictionary value @ data['{key}']")
-        if spec["type"] == "string" and value is not None and len(value) > spec["max_length"]:
-            raise BadRequest(f"Invalid input: length of value must be at most {spec['max_length']} for "
-                             f"dictionary value @ data['{key}']")
-        if spec["type"] == "uuid" and value is not None:
-            try:
-                value = str(uuid.UUID(value))
-            except ValueError:
-                raise BadRequest(f"Invalid input: not a valid value for dictionary value @ data['{key}']")\
-                    from None
-        values[key] = value
-    return values
+            raise W.unexpected("", body, [key])
+    table = {key: V.Attr(_attribute_check(spec), required=spec["required"]) for key, spec in schema.items()}
+    return V.parse_object(W, table, {k: body[k] for k in schema if k in body}, type_name, update=not create,
+                          table_order=True)

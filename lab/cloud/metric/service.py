@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
+from lab.cloud import contracts
 from lab.cloud.context import RequestContext
-from lab.cloud.errors import BadRequest, Conflict, NotFound
+from lab.cloud.errors import BadRequest, CloudError, Conflict, NotFound
 from lab.cloud.metric import archive, blocks, schemas
 from lab.cloud.metric.models import ArchivePolicy, ArchivePolicyRule, CollectorState, Measure, Metric, MetricResource
 from lab.cloud.metric.query import matches
@@ -387,6 +389,43 @@ class MetricService:
                  else self._metric(db, ctx, metric_id, "get measures"))
             return series(db, m, q)
 
+    # -- the contract (lab/cloud/contracts.py Metric): what the alarm evaluator asks
+    def resource_projects(self, db: Session, resource_id: str) -> tuple[str | None, str] | None:
+        r = db.get(MetricResource, schemas.resource_uuid(resource_id))
+        return None if r is None else (r.project_id, r.created_by_project_id)
+
+    def alarm_points(self, db: Session, project_id: str, rule: dict[str, Any], start: datetime,
+                     stop: datetime) -> dict[datetime, list[float]]:
+        q = MeasureQuery(rule["aggregation_method"], rule["granularity"], start, stop)
+        if "resource_id" in rule:
+            resources = [r for r in [db.get(MetricResource, schemas.resource_uuid(rule["resource_id"]))]
+                         if r is not None]
+        else:
+            query = orjson.loads(rule["query"])
+            candidates = db.scalars(select(MetricResource).where(MetricResource.type == rule["resource_type"])
+                                    if rule["resource_type"] != "generic" else select(MetricResource))
+            resources = [r for r in candidates if project_id in (r.project_id, r.created_by_project_id)
+                         and _matches(query, schemas.resource(r, [], True))]
+        by_time: dict[datetime, list[float]] = {}
+        for r in resources:
+            m = db.scalar(select(Metric).where(Metric.resource_id == r.id, Metric.name == rule["metric"]))
+            if m is None:
+                continue
+            try:
+                points = series(db, m, q)
+            except CloudError:  # the metric's policy lacks that granularity or method: no datapoints
+                continue
+            for t, _g, v in points:
+                by_time.setdefault(t, []).append(v)
+        return by_time
+
+
+def _matches(query: Any, rendered: dict[str, Any]) -> bool:
+    try:
+        return matches(query, rendered)
+    except CloudError:  # a query naming an attribute the resource lacks matches nothing
+        return False
+
 
 def series(db: Session, m: Metric, q: MeasureQuery) -> list[tuple[datetime, int, float]]:
     """A metric's aggregated measures: (timestamp, granularity, value), coarsest granularity first."""
@@ -429,3 +468,8 @@ def _opt_str(body: dict[str, Any], key: str, default: str | None) -> str | None:
     if value is not None and not isinstance(value, str):
         raise BadRequest(f"Invalid input: expected str for dictionary value @ data['{key}']")
     return value
+
+
+def _fulfils(service: MetricService) -> contracts.Metric:
+    """Checked by mypy: the service is what the other services are promised (lab/cloud/contracts.py)."""
+    return service

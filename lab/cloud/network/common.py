@@ -28,6 +28,7 @@ from lab.cloud.network.models import (
     SecurityGroupRule,
     Subnet,
 )
+from lab.cloud.validation import NEUTRON
 
 DEVICE_OWNER_DHCP = "network:dhcp"
 DEVICE_OWNER_ROUTER_INTF = "network:router_interface"
@@ -50,7 +51,7 @@ def invalid_input(message: str) -> BadRequest:
 
 def bad_attribute(attr: str, reason: str) -> BadRequest:
     """The API layer's attribute validation error (webob's HTTPBadRequest in Neutron)."""
-    return BadRequest(f"Invalid input for {attr}. Reason: {reason}.", neutron_type="HTTPBadRequest")
+    return NEUTRON.bad(attr, None, reason)
 
 
 def bad_request(resource: str, message: str) -> BadRequest:

@@ -98,9 +98,9 @@ def set_gateway(svc: NetworkService, db: Session, ctx: RequestContext, router: R
     wanted_ips = info.get("external_fixed_ips")
     if wanted_ips is not None:
         authorize(svc, ctx, operation, {"project_id": router.project_id}, ["external_gateway_info:external_fixed_ips"])
-        wanted_ips = S.list_of(S.FIXED_IP)("external_fixed_ips", wanted_ips)
+        wanted_ips = S.list_of(S.FIXED_IP)(S.W, "external_fixed_ips", wanted_ips)
     if "enable_snat" in info:
-        router.enable_snat = S.boolean("enable_snat", info["enable_snat"])
+        router.enable_snat = S.boolean(S.W, "enable_snat", info["enable_snat"])
     if current is not None:
         same_ips = wanted_ips is None or sorted(a.get("ip_address", "") for a in wanted_ips) == sorted(
             f["ip_address"] for f in fixed_ips(db, [current.id])[current.id])

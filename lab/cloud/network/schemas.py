@@ -1,20 +1,19 @@
 """Neutron's wire shapes: request validation (one attribute table per resource, as Neutron's API definitions
-are written) and one render function per resource.
+are written, of lab/cloud/validation.py's checks) and one render function per resource.
 
-Validation errors use Neutron's API-layer wording: `Invalid input for cidr. Reason: ...`,
+Validation errors use Neutron's API-layer wording (validation.NEUTRON): `Invalid input for cidr. Reason: ...`,
 `Unrecognized attribute(s) 'x'`, `Cannot update read-only attribute network_id`.
 """
 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from typing import Any
 
+from lab.cloud import validation as V
 from lab.cloud.errors import BadRequest
 from lab.cloud.http import timestamp
-from lab.cloud.network.common import bad_attribute
 from lab.cloud.network.models import (
     AddressScope,
     Agent,
@@ -29,92 +28,58 @@ from lab.cloud.network.models import (
     Subnet,
     SubnetPool,
 )
+from lab.cloud.quotas import render_set
 
-Validator = Callable[[str, Any], Any]
+W = V.NEUTRON
 
 
 # ------------------------------------------------------------------------------------------------ validators
-def string(max_len: int = 255) -> Validator:
-    def check(attr: str, value: Any) -> Any:
-        if not isinstance(value, str):
-            raise bad_attribute(attr, f"'{value}' is not a valid string")
-        if len(value) > max_len:
-            raise bad_attribute(attr, f"'{value}' exceeds maximum length of {max_len}")
-        return value
-    return check
+# The shared checks (lab/cloud/validation.py) as Neutron's API definitions use them, and the few only Neutron has.
+def string(max_len: int = 255) -> V.Check[str]:
+    return V.string(0, max_len)
 
 
-def boolean(attr: str, value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    if isinstance(value, str) and value.lower() in ("true", "false", "1", "0"):
-        return value.lower() in ("true", "1")
-    raise bad_attribute(attr, f"'{value}' cannot be converted to boolean")
+def integer(low: int, high: int) -> V.Check[int]:
+    return V.integer(low, high, convert=True)
 
 
-def integer(low: int, high: int) -> Validator:
-    def check(attr: str, value: Any) -> Any:
-        try:
-            number = int(value)
-        except (TypeError, ValueError):
-            raise bad_attribute(attr, f"'{value}' is not an integer") from None
-        if isinstance(value, bool) or not low <= number <= high:
-            raise bad_attribute(attr, f"'{value}' is not in range {low} through {high}")
-        return number
-    return check
+def list_of(inner: V.Check[Any], unique: bool = True) -> V.Check[list[Any]]:
+    return V.list_of(inner, unique=unique)
 
 
-def nullable(inner: Validator) -> Validator:
-    def check(attr: str, value: Any) -> Any:
-        return None if value is None else inner(attr, value)
-    return check
+boolean = V.boolean(strings=("true", "false", "1", "0"), ints=True)
+ip_address = V.ip_address()
+nullable, one_of, anything = V.nullable, V.one_of, V.anything
 
 
-def one_of(*values: Any) -> Validator:
-    def check(attr: str, value: Any) -> Any:
-        if value not in values:
-            raise bad_attribute(attr, f"'{value}' is not in {list(values)}")
-        return value
-    return check
-
-
-def ip_address(attr: str, value: Any) -> str:
-    try:
-        return str(ipaddress.ip_address(value))
-    except (TypeError, ValueError):
-        raise bad_attribute(attr, f"'{value}' is not a valid IP address") from None
-
-
-def cidr(attr: str, value: Any) -> str:
+def cidr(w: V.Wording, attr: str, value: Any) -> str:
     """A subnet CIDR, stored as its network address (neutron-lib's validate_subnet: an IPv4 CIDR with host bits
     set, `10.99.99.0/16`, is accepted; a bare address, or an IPv6 CIDR not written in its normal form, is not)."""
     try:
         net = ipaddress.ip_network(value, strict=False)
         written = ipaddress.ip_interface(value)
     except (TypeError, ValueError):
-        raise bad_attribute(attr, f"'{value}' is not a valid IP subnet") from None
+        raise w.bad(attr, value, f"'{value}' is not a valid IP subnet") from None
     if "/" not in str(value) or (net.version == 6 and str(written) != str(value)):
-        raise bad_attribute(attr, f"'{value}' isn't a recognized IP subnet cidr, '{net}' is recommended")
+        raise w.bad(attr, value, f"'{value}' isn't a recognized IP subnet cidr, '{net}' is recommended")
     return str(net)
 
 
-def prefix(attr: str, value: Any) -> str:
+def prefix(w: V.Wording, attr: str, value: Any) -> str:
     """An address or a CIDR, normalised to its network (security group remote prefixes, address pairs)."""
     try:
         return str(ipaddress.ip_network(value, strict=False))
     except (TypeError, ValueError):
-        raise bad_attribute(attr, f"'{value}' is not a valid IP subnet") from None
+        raise w.bad(attr, value, f"'{value}' is not a valid IP subnet") from None
 
 
-def address_or_cidr(attr: str, value: Any) -> str:
+def address_or_cidr(w: V.Wording, attr: str, value: Any) -> str:
     """An allowed address pair's ip_address: an address or a CIDR, kept as given (Neutron does not add /32)."""
-    prefix(attr, value)
+    prefix(w, attr, value)
     return str(value)
 
 
-def port_value(attr: str, value: Any) -> int | None:
+def port_value(_w: V.Wording, _attr: str, value: Any) -> int | None:
     """A security group rule port (Neutron's convert_validate_port_value): null or 0..65535."""
     if value is None:
         return None
@@ -127,52 +92,29 @@ def port_value(attr: str, value: Any) -> int | None:
     return number
 
 
-def list_of(inner: Validator, unique: bool = True) -> Validator:
-    def check(attr: str, value: Any) -> Any:
-        if not isinstance(value, list):
-            raise bad_attribute(attr, f"'{value}' is not a list")
-        items = [inner(attr, v) for v in value]
-        if unique and len({repr(i) for i in items}) != len(items):
-            raise bad_attribute(attr, f"Duplicate items in the list: '{', '.join(map(str, value))}'")
-        return items
-    return check
-
-
-def dict_with(required: dict[str, Validator], optional: dict[str, Validator] | None = None) -> Validator:
+def dict_with(required: dict[str, V.Check[Any]], optional: dict[str, V.Check[Any]] | None = None) \
+        -> V.Check[dict[str, Any]]:
+    """neutron-lib's validate_dict: exactly the `required` keys and any of the `optional` ones."""
     optional = optional or {}
 
-    def check(attr: str, value: Any) -> Any:
-        if not isinstance(value, dict):
-            raise bad_attribute(attr, f"'{value}' is not a dictionary")
-        missing = [k for k in required if k not in value]
-        if missing:
-            raise bad_attribute(attr, f"Validation of dictionary's keys failed. Expected keys: "
-                                      f"{set(required)} Provided keys: {set(value)}")
-        unknown = set(value) - set(required) - set(optional)
-        if unknown:
-            raise bad_attribute(attr, f"Validation of dictionary's keys failed. Expected keys: "
-                                      f"{set(required)} Provided keys: {set(value)}")
-        out = {k: v(attr, value[k]) for k, v in required.items()}
-        out.update({k: v(attr, value[k]) for k, v in optional.items() if k in value})
+    def check(w: V.Wording, attr: str, value: Any) -> dict[str, Any]:
+        V.obj(w, attr, value)
+        if any(k not in value for k in required) or set(value) - set(required) - set(optional):
+            raise w.bad(attr, value, f"Validation of dictionary's keys failed. Expected keys: "
+                                     f"{set(required)} Provided keys: {set(value)}")
+        out = {k: v(w, attr, value[k]) for k, v in required.items()}
+        out.update({k: v(w, attr, value[k]) for k, v in optional.items() if k in value})
         return out
     return check
 
 
-def anything(_attr: str, value: Any) -> Any:
-    return value
-
-
-def nullable_dict(attr: str, value: Any) -> Any:
-    if value is not None and not isinstance(value, dict):
-        raise bad_attribute(attr, f"'{value}' is not a dictionary")
+def nullable_dict(w: V.Wording, attr: str, value: Any) -> Any:
+    if value is not None:
+        V.obj(w, attr, value)
     return value or None
 
 
-@dataclass(frozen=True)
-class Attr:
-    check: Validator
-    post: bool = True
-    put: bool = True
+Attr = V.Attr
 
 
 VNIC_TYPES = ("normal", "direct", "macvtap", "baremetal", "direct-physical", "virtio-forwarder", "smart-nic",
@@ -277,24 +219,14 @@ def parse(resource: str, body: dict[str, Any], *, update: bool = False) -> dict[
     if not isinstance(data, dict):
         raise BadRequest("Resource body required" if resource not in body else
                          "Body contains invalid data", neutron_type="HTTPBadRequest")
-    spec = SPECS[resource]
-    unknown = sorted(set(data) - set(spec))
-    if unknown:
-        raise BadRequest(f"Unrecognized attribute(s) '{', '.join(unknown)}'", neutron_type="HTTPBadRequest")
-    out: dict[str, Any] = {}
-    for key, value in data.items():
-        attr = spec[key]
-        if update and not attr.put:
-            raise BadRequest(f"Cannot update read-only attribute {key}", neutron_type="HTTPBadRequest")
-        out[key] = attr.check(key, value)
-    return out
+    return V.parse_object(W, SPECS[resource], data, resource, update=update)
 
 
 def require(attrs: dict[str, Any], *names: str) -> None:
+    """Neutron's 400 for the first of `names` that `attrs` lacks (or holds as null)."""
     for name in names:
         if attrs.get(name) is None:
-            raise BadRequest(f"Failed to parse request. Required attribute '{name}' not specified",
-                             neutron_type="HTTPBadRequest")
+            raise W.refuse(name, None, "required", key=name)
 
 
 def parse_quota(body: dict[str, Any], known: Iterable[str]) -> dict[str, int]:
@@ -306,10 +238,10 @@ def parse_quota(body: dict[str, Any], known: Iterable[str]) -> dict[str, int]:
     names = set(known)
     for name, value in wanted.items():
         if name not in names:
-            raise bad_attribute("quota", f"Unrecognized attribute(s) '{name}'")
+            raise W.bad("quota", wanted, f"Unrecognized attribute(s) '{name}'")
         if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).lstrip("-").isdigit() \
                 or int(value) < -1:
-            raise bad_attribute(name, f"'{value}' is not a valid quota value (an integer >= -1)")
+            raise W.bad(name, value, f"'{value}' is not a valid quota value (an integer >= -1)")
     return {name: int(value) for name, value in wanted.items()}
 
 
@@ -320,7 +252,7 @@ def parse_interface(body: dict[str, Any]) -> tuple[str | None, str | None]:
     for key in ("subnet_id", "port_id"):
         value = body.get(key)
         if isinstance(value, bool) or not isinstance(value, str | int | None):
-            raise bad_attribute(key, f"'{value}' is not a valid string")
+            raise W.refuse(key, value, "type", types=W.types(str))
         ids.append(str(value) if value else None)
     return ids[0], ids[1]
 
@@ -329,8 +261,7 @@ def parse_tags(body: dict[str, Any]) -> list[str]:
     """The tags of `PUT .../tags` (`{"tags": [...]}`): strings of 1 to 255 characters, duplicates dropped."""
     tags = body.get("tags")
     if not isinstance(tags, list) or not all(isinstance(t, str) and 0 < len(t) <= 255 for t in tags):
-        raise BadRequest(f"Invalid input for tags. Reason: '{tags}' is not a valid list of tags.",
-                         neutron_type="HTTPBadRequest")
+        raise W.bad("tags", tags, f"'{tags}' is not a valid list of tags")
     return list(dict.fromkeys(tags))
 
 
@@ -490,17 +421,17 @@ def next_links(collection: str, href: str) -> dict[str, list[dict[str, str]]]:
     return {f"{collection.replace('-', '_')}_links": [{"rel": "next", "href": href}]}
 
 
-def quota(limits: Mapping[str, int]) -> dict[str, int]:
+def quota(limits: Mapping[str, int]) -> dict[str, Any]:
     """A project's quota set: resource -> limit (-1 unlimited), in Neutron's order."""
-    return dict(limits)
+    return render_set(limits)
 
 
-def quota_details(limits: Mapping[str, int], used: Mapping[str, int]) -> dict[str, dict[str, int]]:
+def quota_details(limits: Mapping[str, int], used: Mapping[str, int]) -> dict[str, Any]:
     """`/quotas/{id}/details`: limit, used and reserved (always 0: the lab reserves nothing) per resource."""
-    return {name: {"limit": limit, "used": used.get(name, 0), "reserved": 0} for name, limit in limits.items()}
+    return render_set(limits, used=used, used_key="used")
 
 
 def quota_list(limits_by_project: Mapping[str, Mapping[str, int]]) -> list[dict[str, Any]]:
     """`GET /v2.0/quotas`: the quota sets of the projects whose limits differ from the defaults."""
-    return [{**limits, "project_id": project_id, "tenant_id": project_id}
+    return [render_set(limits, tail={"project_id": project_id, "tenant_id": project_id})
             for project_id, limits in limits_by_project.items()]

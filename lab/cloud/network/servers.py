@@ -9,12 +9,13 @@ inside its own write transactions. Errors here are worded as Nova words them (th
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from lab.cloud.context import RequestContext
+from lab.cloud.contracts import Address, Interface, NovaRule, RequestedNetwork, ServerSecurityGroup
 from lab.cloud.drivers.base import NicSpec
 from lab.cloud.errors import BadRequest, CloudError, Conflict, Forbidden, NotFound
 from lab.cloud.network import quotas
@@ -69,7 +70,7 @@ def _visible_network(svc: NetworkService, db: Session, ctx: RequestContext, net_
 
 
 def allocate_for_server(svc: NetworkService, db: Session, ctx: RequestContext, server_id: str,
-                        requested: list[dict[str, Any]] | None, security_groups: list[str] | None) -> None:
+                        requested: list[RequestedNetwork] | None, security_groups: list[str] | None) -> None:
     """Give a new server its ports, in compute's write transaction. `requested` is Nova's `networks` list
     (items with `uuid`, `port`, `fixed_ip`) or None: then the project's only network is used (409 if several,
     nothing if none)."""
@@ -158,12 +159,12 @@ _GROUPS_OF_SERVERS = (select(Port.device_id, SecurityGroup.name)
                       .where(*_OF_SERVERS).order_by(Port.created_at, SecurityGroup.name))
 
 
-def server_addresses(db: Session, server_ids: list[str]) -> dict[str, dict[str, list[dict[str, Any]]]]:
+def server_addresses(db: Session, server_ids: list[str]) -> dict[str, dict[str, list[Address]]]:
     """Nova's `addresses` per server: {network name: [fixed..., floating...]} built from the ports.
 
     Two column queries for any number of servers (a page of the server list asks for up to 1,000): the ports
     with their network names and fixed IPs in one join, the floating IPs on those ports in another."""
-    out: dict[str, dict[str, list[dict[str, Any]]]] = {sid: {} for sid in server_ids}
+    out: dict[str, dict[str, list[Address]]] = {sid: {} for sid in server_ids}
     if not server_ids:
         return out
     params = {"server_ids": server_ids}
@@ -172,7 +173,7 @@ def server_addresses(db: Session, server_ids: list[str]) -> dict[str, dict[str, 
         floating.setdefault(port_id or "", []).append(address)
     rows = db.execute(_PORTS_OF_SERVERS, params)
     previous: str | None = None
-    entries: list[dict[str, Any]] = []
+    entries: list[Address] = []
     mac = ""
     for port_id, device_id, network_id, mac_address, network_name, ip_address in rows:
         if port_id != previous:  # a new port: first its fixed IPs (these rows), then its floating IPs
@@ -187,13 +188,13 @@ def server_addresses(db: Session, server_ids: list[str]) -> dict[str, dict[str, 
     return out
 
 
-def _address(addr: str, kind: str, mac: str) -> dict[str, Any]:
+def _address(addr: str, kind: str, mac: str) -> Address:
     # The version from the spelling: the stored addresses are valid ones, and ipaddress costs ~10 us each.
     return {"version": 6 if ":" in addr else 4, "addr": addr, "OS-EXT-IPS:type": kind,
             "OS-EXT-IPS-MAC:mac_addr": mac}
 
 
-def server_interfaces(db: Session, server_id: str) -> list[dict[str, Any]]:
+def server_interfaces(db: Session, server_id: str) -> list[Interface]:
     """Nova's os-interface view of a server's ports (port_id, net_id, mac_addr, port_state, fixed_ips)."""
     ports = _server_ports(db, [server_id])
     ips = fixed_ips(db, [p.id for p in ports])
@@ -221,7 +222,7 @@ def server_security_groups(db: Session, server_ids: list[str]) -> dict[str, list
     return out
 
 
-def server_security_group_details(db: Session, server_id: str) -> list[dict[str, Any]]:
+def server_security_group_details(db: Session, server_id: str) -> list[ServerSecurityGroup]:
     """Nova's GET /servers/{id}/os-security-groups: the groups of the server's ports, each with its ingress
     rules as Nova converts Neutron's (nova/network/security_group_api.py: a missing port is -1, a rule with
     neither a remote group nor a prefix is open to 0.0.0.0/0)."""
@@ -229,7 +230,7 @@ def server_security_group_details(db: Session, server_id: str) -> list[dict[str,
     group_ids = select(PortSecurityGroup.security_group_id).where(PortSecurityGroup.port_id.in_(port_ids))
     groups = list(db.scalars(select(SecurityGroup).where(SecurityGroup.id.in_(group_ids))
                              .order_by(SecurityGroup.created_at, SecurityGroup.id)))
-    out = []
+    out: list[ServerSecurityGroup] = []
     for group in groups:
         rules = db.scalars(select(SecurityGroupRule).where(SecurityGroupRule.security_group_id == group.id,
                                                            SecurityGroupRule.direction == "ingress")
@@ -239,7 +240,7 @@ def server_security_group_details(db: Session, server_id: str) -> list[dict[str,
     return out
 
 
-def _nova_rule(db: Session, rule: SecurityGroupRule) -> dict[str, Any]:
+def _nova_rule(db: Session, rule: SecurityGroupRule) -> NovaRule:
     remote = db.get(SecurityGroup, rule.remote_group_id) if rule.remote_group_id else None
     return {"id": rule.id, "parent_group_id": rule.security_group_id, "ip_protocol": rule.protocol,
             "from_port": -1 if rule.port_range_min is None else rule.port_range_min,

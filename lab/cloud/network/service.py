@@ -501,7 +501,8 @@ class NetworkService:
 
     # ---------------------------------------------------------------------------------------------- compute
     def allocate_for_server(self, db: Session, ctx: RequestContext, server_id: str,
-                            requested: list[dict[str, Any]] | None, security_groups: list[str] | None) -> None:
+                            requested: list[contracts.RequestedNetwork] | None,
+                            security_groups: list[str] | None) -> None:
         """Called by compute inside its server-create write transaction; see servers.py."""
         servers.allocate_for_server(self, db, ctx, server_id, requested, security_groups)
         self.cloud.worker.wake()
@@ -510,10 +511,10 @@ class NetworkService:
         servers.release_for_server(self, db, server_id, port_id)
         self.cloud.worker.wake()
 
-    def server_interfaces(self, db: Session, server_id: str) -> list[dict[str, Any]]:
+    def server_interfaces(self, db: Session, server_id: str) -> list[contracts.Interface]:
         return servers.server_interfaces(db, server_id)
 
-    def server_addresses(self, db: Session, server_ids: list[str]) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    def server_addresses(self, db: Session, server_ids: list[str]) -> dict[str, dict[str, list[contracts.Address]]]:
         return servers.server_addresses(db, list(server_ids))
 
     def server_nics(self, db: Session, server_id: str) -> list[NicSpec]:
@@ -522,7 +523,7 @@ class NetworkService:
     def server_security_groups(self, db: Session, server_ids: list[str]) -> dict[str, list[str]]:
         return servers.server_security_groups(db, list(server_ids))
 
-    def server_security_group_details(self, server_id: str) -> list[dict[str, Any]]:
+    def server_security_group_details(self, server_id: str) -> list[contracts.ServerSecurityGroup]:
         with self.db.read() as db:
             return servers.server_security_group_details(db, server_id)
 
@@ -534,6 +535,9 @@ class NetworkService:
                                      name_or_id: str) -> None:
         servers.remove_server_security_group(self, db, ctx, server_id, name_or_id)
         self.cloud.worker.wake()
+
+    def floating_ip_pools(self, db: Session) -> list[str]:
+        return list(db.scalars(select(Network.name).where(Network.external.is_(True)).order_by(Network.name)))
 
     # ---------------------------------------------------------------------------------------------- services' ports
     def create_service_port(self, db: Session, ctx: RequestContext, project_id: str, *, device_owner: str,

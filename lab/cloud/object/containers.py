@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from lab.cloud.events import record
 from lab.cloud.object import acl, schemas
+from lab.cloud.object import versions as object_versions
 from lab.cloud.object.access import Caller, Grant, authorize, project_of
 from lab.cloud.object.models import SwiftAccount, SwiftContainer, SwiftObject
 from lab.cloud.object.quotas import SERVICE, usage
@@ -55,7 +56,8 @@ def find(db: Session, project_id: str, name: str) -> SwiftContainer | None:
 def _account_view(svc: ObjectService, db: Session, account: str, project_id: str) -> AccountView:
     row = db.get(SwiftAccount, project_id)
     containers = int(db.scalar(select(func.count()).select_from(SwiftContainer)
-                               .where(SwiftContainer.project_id == project_id)) or 0)
+                               .where(SwiftContainer.project_id == project_id,
+                                      ~SwiftContainer.name.startswith(object_versions.HIDDEN))) or 0)
     objects, used = usage(db, project_id)
     quota = stored_limits(db, SERVICE, project_id).get("bytes")
     return AccountView(account, project_id, row.created_at if row else svc.cloud.clock.now(),
@@ -80,7 +82,8 @@ def list_containers(svc: ObjectService, caller: Caller, account: str,
             .join(SwiftContainer, SwiftObject.container_id == SwiftContainer.id)
             .where(SwiftContainer.project_id == project_id).group_by(SwiftObject.container_id))}
         by_name = {c.name: c for c in db.scalars(select(SwiftContainer)
-                                                 .where(SwiftContainer.project_id == project_id))}
+                                                 .where(SwiftContainer.project_id == project_id))
+                   if not c.name.startswith(object_versions.HIDDEN)}
     rows: list[dict[str, Any]] = []
     for name, subdir in schemas.select_names(sorted(by_name, key=str.encode), q):
         if subdir:
@@ -129,6 +132,7 @@ class ContainerSettings:
     read_acl: str | None = None
     write_acl: str | None = None
     versions: tuple[str, str] | None = None  # (mode, archive container); ("", "") removes versioning
+    versions_enabled: bool | None = None  # X-Versions-Enabled (the newer API, versions.py)
 
     @classmethod
     def from_headers(cls, headers: dict[str, str]) -> ContainerSettings:
@@ -138,7 +142,7 @@ class ContainerSettings:
             read = ""
         if "x-remove-container-write" in headers:
             write = ""
-        versions: tuple[str, str] | None = None
+        versions = None
         stack, history = headers.get("x-versions-location"), headers.get("x-history-location")
         if stack and history:
             raise SwiftError(400, "Only one of X-Versions-Location or X-History-Location may be specified")
@@ -150,17 +154,36 @@ class ContainerSettings:
         elif "x-remove-versions-location" in headers or "x-remove-history-location" in headers or \
                 stack == "" or history == "":
             versions = ("", "")
+        enabled_header = headers.get("x-versions-enabled")
+        enabled = None if enabled_header is None else enabled_header.strip().lower() in object_versions.TRUE
+        if enabled and versions_given(stack, history):
+            raise SwiftError(400, "Cannot set both X-Versions-Location and X-Versions-Enabled")
         return cls(None if read is None else acl.clean(read, write=False),
-                   None if write is None else acl.clean(write, write=True), versions)
+                   None if write is None else acl.clean(write, write=True), versions, enabled)
 
     def apply(self, c: SwiftContainer) -> None:
+        if self.versions and self.versions[0] and object_versions.is_versioned(c):
+            raise SwiftError(400, "Cannot use X-Versions-Location on a container with X-Versions-Enabled")
+        if self.versions_enabled and c.versions_mode in ("stack", "history") and not (
+                self.versions is not None and not self.versions[0]):
+            raise SwiftError(400, "Cannot enable object versioning on a container that is already using the "
+                                  "legacy versioned writes feature.")
         if self.read_acl is not None:
             c.read_acl = self.read_acl
         if self.write_acl is not None:
             c.write_acl = self.write_acl
         if self.versions is not None:
             mode, location = self.versions
-            c.versions_mode, c.versions_location = (mode, location) if mode else (None, None)
+            if not object_versions.is_versioned(c):
+                c.versions_mode, c.versions_location = (mode, location) if mode else (None, None)
+        if self.versions_enabled:
+            c.versions_mode, c.versions_location = "enabled", None
+        elif self.versions_enabled is False and object_versions.is_versioned(c):
+            c.versions_mode = "suspended"
+
+
+def versions_given(stack: str | None, history: str | None) -> bool:
+    return bool(stack or history)
 
 
 def _check_quota_meta(meta: dict[str, Any]) -> None:
@@ -199,6 +222,8 @@ def create_container(svc: ObjectService, caller: Caller, account: str, name: str
         _check_quota_meta(c.meta)
         schemas.check_meta_total(c.meta)
         settings.apply(c)
+        if object_versions.is_versioned(c):
+            object_versions.ensure_archive(db, c, now)
         c.updated_at = now
     return created
 
@@ -240,6 +265,17 @@ def list_objects(svc: ObjectService, caller: Caller, account: str, name: str,
     return view, rows
 
 
+def list_versions(svc: ObjectService, caller: Caller, account: str, name: str,
+                  q: ListingQuery) -> tuple[ContainerView, list[dict[str, Any]]]:
+    """GET ?versions: every version of the container's objects (versions.py)."""
+    project_id = project_of(account)
+    with svc.cloud.db.read() as db:
+        c = _container(svc, db, caller, project_id, name, "object_store:get_container", "listing")
+        if not object_versions.is_versioned(c) and object_versions.archive(db, c) is None:
+            raise SwiftError(400, "versions is not supported on a container that never had versioning")
+        return ContainerView(c, *container_stats(db, c.id)), object_versions.listing(db, c, q)
+
+
 def update_container(svc: ObjectService, caller: Caller, account: str, name: str, change: MetaChange,
                      settings: ContainerSettings) -> None:
     project_id = project_of(account)
@@ -251,6 +287,8 @@ def update_container(svc: ObjectService, caller: Caller, account: str, name: str
         c.meta = meta
         settings.apply(c)
         c.updated_at = svc.cloud.clock.now()
+        if object_versions.is_versioned(c):
+            object_versions.ensure_archive(db, c, c.updated_at)
 
 
 def delete_container(svc: ObjectService, caller: Caller, account: str, name: str) -> None:
@@ -261,6 +299,11 @@ def delete_container(svc: ObjectService, caller: Caller, account: str, name: str
         c = _container(svc, db, caller, project_id, name, "object_store:delete_container", None)
         if container_stats(db, c.id)[0]:
             raise SwiftError(409)
+        hidden = object_versions.archive(db, c)
+        if hidden is not None:  # its versions go with it only when there are none (Swift's 409 otherwise)
+            if container_stats(db, hidden.id)[0]:
+                raise SwiftError(409)
+            db.delete(hidden)
         record(db, now, project_id=project_id, user_id=caller.user_id, resource_type="container",
                resource_id=c.id, action="delete", size=0, name=c.name)
         db.delete(c)

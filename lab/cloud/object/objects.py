@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from lab.cloud import worker
 from lab.cloud.events import record
-from lab.cloud.object import schemas, slo
+from lab.cloud.object import schemas, slo, versions
 from lab.cloud.object.access import Caller, authorize, project_of
 from lab.cloud.object.containers import container_stats, delete_container, find
 from lab.cloud.object.models import SwiftContainer, SwiftObject
@@ -87,12 +87,14 @@ def _readable(svc: ObjectService, db: Session, caller: Caller, project_id: str, 
 
 
 def get_object(svc: ObjectService, caller: Caller, account: str, cname: str, name: str,
-               manifest_itself: bool = False) -> ObjectView:
+               manifest_itself: bool = False, version_id: str | None = None) -> ObjectView:
     project_id = project_of(account)
     now = svc.cloud.clock.now()
     with svc.cloud.db.read() as db:
         c = _readable(svc, db, caller, project_id, cname)
         obj = _find_object(db, c, name, now)
+        if version_id is not None:
+            obj = versions.find_version(db, c, obj, name, version_id)
         if obj is None:
             raise SwiftError(404)
         if slo.is_slo(obj):
@@ -181,11 +183,11 @@ def _quota_checks(svc: ObjectService, db: Session, c: SwiftContainer, add_bytes:
         raise SwiftError(413, "Upload exceeds quota.")
 
 
-def record_size(db: Session, c: SwiftContainer, now: datetime, user_id: str | None) -> None:
+def record_size(db: Session, c: SwiftContainer, now: datetime, user_id: str | None, **attributes: Any) -> None:
     """The container's stored bytes changed: an event billing meters (as an image's upload)."""
     db.flush()
     record(db, now, project_id=c.project_id, user_id=user_id, resource_type="container", resource_id=c.id,
-           action="upload", size=container_stats(db, c.id)[1], name=c.name)
+           action="upload", size=container_stats(db, c.id)[1], name=c.name, **attributes)
 
 
 def _archive_name(obj: SwiftObject) -> str:
@@ -213,6 +215,8 @@ async def put_object(svc: ObjectService, caller: Caller, account: str, cname: st
     source: SwiftObject | None = None
     with svc.cloud.db.read() as db:
         c = find(db, project_id, cname)
+        if c is None and caller.temp_url == (project_id, cname):
+            raise SwiftError(404)  # a signed (temp URL, form) upload is authorized before its container is read
         authorize(svc.cloud.policy, caller, "object_store:create_object", project_id, c, "write")
         if c is None:
             raise SwiftError(404)
@@ -266,10 +270,13 @@ def _commit(svc: ObjectService, caller: Caller, project_id: str, cname: str, nam
             raise SwiftError(404)  # deleted while the data arrived
         old = _find_object(db, c, name, now)
         stale = db.scalar(select(SwiftObject).where(SwiftObject.container_id == c.id, SwiftObject.name == name))
-        archived = old is not None and c.versions_location and find(db, project_id, c.versions_location)
+        archived = old is not None and (versions.keeps(c, old) if versions.is_versioned(c) else
+                                        c.versions_location and find(db, project_id, c.versions_location))
         replaced = 0 if old is None or archived else old.size
         _quota_checks(svc, db, c, stored.size - replaced, 0 if old is not None and not archived else 1)
-        if old is not None and archived:
+        if old is not None and archived and versions.is_versioned(c):
+            record_size(db, versions.move_to_archive(db, c, old, now), now, caller.user_id)
+        elif old is not None and archived:
             archive = _archive(db, c, old)
             if archive is not None:
                 record_size(db, archive, now, caller.user_id)
@@ -280,8 +287,10 @@ def _commit(svc: ObjectService, caller: Caller, project_id: str, cname: str, nam
         meta = dict(source.meta) if source is not None and not upload.fresh_metadata else {}
         meta = upload.meta.apply(meta, keep_empty=True)
         headers = {k: v for k, v in (source.headers if source is not None else {}).items()
-                   if k != "x-object-manifest"}
+                   if k not in ("x-object-manifest", versions.HEADER)}
         headers.update(upload.headers)
+        if (vid := versions.new_version(c, now)) is not None:
+            headers[versions.HEADER] = vid
         obj = SwiftObject(container_id=c.id, name=name, blob=stored.blob, size=stored.size, etag=stored.etag,
                           content_type=_content_type(upload, name, source), last_modified=now, meta=meta,
                           headers=headers, delete_at=delete_at)
@@ -353,7 +362,8 @@ def update_object(svc: ObjectService, caller: Caller, account: str, cname: str, 
         schemas.check_meta_total(obj.meta)
         if upload.content_type:
             obj.content_type = upload.content_type
-        obj.headers = {**{k: v for k, v in obj.headers.items() if k in ("x-object-manifest", slo.HEADER)},
+        obj.headers = {**{k: v for k, v in obj.headers.items()
+                          if k in ("x-object-manifest", slo.HEADER, versions.HEADER)},
                        **upload.headers}
         if delete_at is not None or "x-remove-delete-at" in upload.headers:
             obj.delete_at = delete_at
@@ -365,15 +375,46 @@ def update_object(svc: ObjectService, caller: Caller, account: str, cname: str, 
         svc.cloud.worker.wake()
 
 
-def delete_object(svc: ObjectService, caller: Caller, account: str, cname: str, name: str) -> None:
+def delete_object(svc: ObjectService, caller: Caller, account: str, cname: str, name: str,
+                  version_id: str | None = None) -> str | None:
+    """DELETE (of one version with `version_id`); the version id the answer names, if versioned."""
     project_id = project_of(account)
+    now = svc.cloud.clock.now()
+    marker = None
     with svc.cloud.db.write() as db:
         c = find(db, project_id, cname)
         authorize(svc.cloud.policy, caller, "object_store:delete_object", project_id, c, "write")
         if c is None:
             raise SwiftError(404)
-        removed = delete_in(svc, db, caller, c, name)
+        if version_id is not None:
+            removed = versions.delete_version(db, c, _find_object(db, c, name, now), name, version_id)
+            record_size(db, c, now, caller.user_id)
+            marker = version_id
+        elif versions.is_versioned(c):
+            removed, marker = _delete_versioned(svc, db, caller, c, name, now)
+        else:
+            removed = delete_in(svc, db, caller, c, name)
     svc.store.remove(removed)
+    return marker
+
+
+def _delete_versioned(svc: ObjectService, db: Session, caller: Caller, c: SwiftContainer, name: str,
+                      now: datetime) -> tuple[list[str], str | None]:
+    """DELETE in a container with X-Versions-Enabled: the current version is kept and a delete marker
+    becomes the newest (while suspended: the `null` version goes, a kept one is archived)."""
+    obj = _find_object(db, c, name, now)
+    if obj is None:
+        raise SwiftError(404)
+    removed: list[str] = []
+    if versions.keeps(c, obj):
+        versions.move_to_archive(db, c, obj, now)
+    else:
+        removed.append(obj.blob)
+        db.delete(obj)
+        db.flush()
+    marker = versions.add_marker(svc, db, c, name, now) if c.versions_mode == "enabled" else None
+    record_size(db, c, now, caller.user_id)
+    return removed, marker
 
 
 def delete_in(svc: ObjectService, db: Session, caller: Caller, c: SwiftContainer, name: str) -> list[str]:
@@ -458,5 +499,5 @@ def _expire(cloud: Cloud, job: worker.JobSpec) -> None:
         if c is not None and obj is not None and obj.delete_at == delete_at and expired(obj, cloud.clock.now()):
             removed.append(obj.blob)
             db.delete(obj)
-            record_size(db, c, cloud.clock.now(), None)
+            record_size(db, c, cloud.clock.now(), None, expired=name)  # what the expirer removed, for the log
     svc.store.remove(removed)

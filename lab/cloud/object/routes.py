@@ -2,7 +2,10 @@
 
     GET  /object/info                                   capabilities (what openstacksdk and `swift` read)
     GET  /object/healthcheck                            OK (Swift's healthcheck middleware)
-    GET|HEAD|POST            /object/v1/AUTH_<project>  the account (POST ?bulk-delete: bulk delete)
+    GET  /object/crossdomain.xml                        the cross-domain policy (Swift's crossdomain middleware)
+    GET|HEAD|POST            /object/v1/AUTH_<project>  the account (POST or DELETE ?bulk-delete: bulk delete;
+                                                        PUT ?extract-archive=tar: bulk upload, bulk.py)
+    (a POST of multipart/form-data to a container or object path is a browser form's upload: formpost.py)
     PUT|GET|HEAD|POST|DELETE /object/v1/AUTH_<project>/<container>
     PUT|GET|HEAD|POST|DELETE|COPY /object/v1/AUTH_<project>/<container>/<object, may hold '/'>
 
@@ -24,7 +27,7 @@ from starlette.routing import Route
 
 from lab.cloud.errors import CloudError
 from lab.cloud.http import cloud_of, service_of
-from lab.cloud.object import schemas, slo, tempurl
+from lab.cloud.object import formpost, schemas, slo, staticweb, tempurl, versions
 from lab.cloud.object.access import Caller
 from lab.cloud.object.containers import AccountView, ContainerSettings, ContainerView
 from lab.cloud.object.objects import KEPT_HEADERS, ObjectView, Upload, check_conditions, pieces
@@ -45,8 +48,10 @@ def _caller(request: Request) -> Caller:
                                                  _mount_path(request), request.query_params,
                                                  request.headers.get("referer"))
     token = request.headers.get("x-auth-token") or request.headers.get("x-storage-token")
-    ctx = None
-    if token:
+    # A caller resolved already: the orchestration engine's in-process call as a stack's owner (see
+    # lab/cloud/orchestration/internal.py; only the server sets this scope key, never a header).
+    ctx = request.scope.get("stacklab.context")
+    if ctx is None and token:
         ctx = cloud_of(request).identity.context_for_token(token, request_id=request.scope.get("request_id", ""))
     return Caller(ctx, request.headers.get("referer"))
 
@@ -63,6 +68,8 @@ def swift(endpoint: Endpoint) -> Endpoint:
 
     async def wrapped(request: Request) -> Response:
         try:
+            if any("\x00" in str(v) for v in request.path_params.values()):
+                raise SwiftError(412, "Invalid UTF8 or contains NULL")  # as Swift: no client names a hidden one
             response = await endpoint(request)
         except CloudError as exc:
             response = schemas.error_response(exc, head=request.method == "HEAD")
@@ -137,6 +144,8 @@ async def post_account(request: Request) -> Response:
     account = request.path_params["account"]
     if "bulk-delete" in request.query_params:
         return await _bulk_delete(request, account)
+    if (form := await _form_post(request)) is not None:
+        return form  # no container in the path: Swift's 401 Invalid Signature
     headers = _headers(request)
     quota = headers.get("x-account-meta-quota-bytes")
     if "x-remove-account-meta-quota-bytes" in headers:
@@ -145,6 +154,32 @@ async def post_account(request: Request) -> Response:
                                   if "quota-bytes" not in k.lower()), "account")
     _service(request).update_account(_caller(request), account, change, quota)
     return Response(status_code=204, media_type="text/html; charset=UTF-8")
+
+
+@swift
+async def put_account(request: Request) -> Response:
+    """Only a bulk extract-archive: Swift's proxy refuses account PUTs (allow_account_management is off)."""
+    if "extract-archive" in request.query_params:
+        return await _extract_archive(request, request.path_params["account"], "")
+    raise SwiftError(405)
+
+
+@swift
+async def delete_account(request: Request) -> Response:
+    """Only a bulk delete (as POST ?bulk-delete): account DELETEs are refused as account PUTs are."""
+    if "bulk-delete" in request.query_params:
+        return await _bulk_delete(request, request.path_params["account"])
+    raise SwiftError(405)
+
+
+async def _extract_archive(request: Request, account: str, base: str) -> Response:
+    headers = _headers(request)
+    result = await _service(request).extract_archive(
+        _caller(request), account, base.strip("/"), request.query_params["extract-archive"],
+        request.stream(), schemas.meta_change(request.headers.items(), "object"),
+        schemas.int_header(headers.get("x-delete-at"), "X-Delete-At"),
+        schemas.int_header(headers.get("x-delete-after"), "X-Delete-After"))
+    return _bulk_response(request, result.as_dict())
 
 
 async def _bulk_delete(request: Request, account: str) -> Response:
@@ -178,12 +213,16 @@ def _container_headers(view: ContainerView) -> dict[str, str]:
     if c.versions_location:
         headers["X-Versions-Location" if c.versions_mode == "stack" else "X-History-Location"] = \
             c.versions_location
+    if versions.is_versioned(c):
+        headers["X-Versions-Enabled"] = "True" if c.versions_mode == "enabled" else "False"
     return headers
 
 
 @swift
 async def put_container(request: Request) -> Response:
     p = request.path_params
+    if "extract-archive" in request.query_params:
+        return await _extract_archive(request, p["account"], p["container"])
     headers = _headers(request)
     created = _service(request).create_container(_caller(request), p["account"], p["container"],
                                                  schemas.meta_change(request.headers.items(), "container"),
@@ -194,19 +233,39 @@ async def put_container(request: Request) -> Response:
 @swift
 async def get_container(request: Request) -> Response:
     p = request.path_params
+    if _web_mode(request):
+        plan = staticweb.plan_container(_service(request), _caller(request), p["account"], p["container"],
+                                        request.url.path)
+        if plan is not None:
+            return await _web_answer(request, plan, p["account"], p["container"])
     if request.method == "HEAD":
         view = _service(request).container_info(_caller(request), p["account"], p["container"])
         return Response(status_code=204, headers=_owner_only(request, p["account"], _container_headers(view)),
                         media_type="text/plain; charset=utf-8")
     q = _query(request)
-    view, rows = _service(request).list_objects(_caller(request), p["account"], p["container"], q)
+    if "versions" in request.query_params:
+        view, rows = _service(request).list_versions(_caller(request), p["account"], p["container"], q)
+    else:
+        view, rows = _service(request).list_objects(_caller(request), p["account"], p["container"], q)
     headers = _owner_only(request, p["account"], _container_headers(view))
     return _listing(request, headers, schemas.container_listing(p["container"], rows, q), q,
                     not rows)
 
 
+async def _form_post(request: Request) -> Response | None:
+    """A browser form's upload (formpost.py), when the POST is multipart/form-data; else None."""
+    boundary = formpost.is_form(request.headers.get("content-type", ""))
+    if boundary is None:
+        return None
+    answer = await formpost.handle(_service(request), request.scope.get("root_path", ""), _mount_path(request),
+                                   boundary, request.stream())
+    return Response(answer.body, status_code=answer.status, headers=answer.headers)
+
+
 @swift
 async def post_container(request: Request) -> Response:
+    if (form := await _form_post(request)) is not None:
+        return form
     p = request.path_params
     _service(request).update_container(_caller(request), p["account"], p["container"],
                                        schemas.meta_change(request.headers.items(), "container"),
@@ -266,8 +325,11 @@ async def _bounded_body(request: Request, cap: int) -> bytes:
 
 
 def _stored_headers(obj: Any) -> dict[str, str]:
-    return {"Etag": obj.etag, "Last-Modified": schemas.http_date(obj.last_modified),
-            "Content-Type": "text/html; charset=UTF-8"}
+    headers = {"Etag": obj.etag, "Last-Modified": schemas.http_date(obj.last_modified),
+               "Content-Type": "text/html; charset=UTF-8"}
+    if obj.headers.get(versions.HEADER):
+        headers["X-Object-Version-Id"] = obj.headers[versions.HEADER]
+    return headers
 
 
 @swift
@@ -275,6 +337,8 @@ async def put_object(request: Request) -> Response:
     account, container, name = _object_path(request)
     if not name:
         return await put_container(request)
+    if "extract-archive" in request.query_params:
+        return await _extract_archive(request, account, f"{container}/{name}")
     upload = _upload(request)
     source = _copy_source(request, account, upload.copy_from)
     if request.query_params.get("multipart-manifest") == "put":
@@ -355,15 +419,49 @@ def _part_head(start: int, end: int, size: int, content_type: str) -> bytes:
             "\r\n\r\n").encode()
 
 
+def _web_mode(request: Request) -> bool:
+    """Does staticweb answer? A browser's GET or HEAD (no token), or one asking with X-Web-Mode: true."""
+    if request.method not in ("GET", "HEAD") or "temp_url_sig" in request.query_params:
+        return False
+    web_mode = request.headers.get("x-web-mode")
+    if request.headers.get("x-auth-token") or request.headers.get("x-storage-token"):
+        return _truthy(web_mode)
+    return web_mode is None or _truthy(web_mode)
+
+
+async def _web_answer(request: Request, plan: staticweb.Plan, account: str, container: str) -> Response:
+    if plan.kind == "object":
+        return await _serve_object(request, account, container, plan.name, plan.status)
+    if plan.kind == "listing":
+        return Response(plan.html.encode() if request.method == "GET" else b"", status_code=200,
+                        media_type="text/html; charset=UTF-8")
+    if plan.kind == "redirect":  # a folder's URL without its slash
+        location = str(request.url.replace(path=request.url.path + "/", query=""))
+        return Response(status_code=301, headers={"Location": location}, media_type="text/html; charset=UTF-8")
+    raise SwiftError(plan.status)
+
+
 @swift
 async def get_object(request: Request) -> Response:
     account, container, name = _object_path(request)
     if not name:
         return await get_container(request)
+    if _web_mode(request):
+        plan = staticweb.plan_object(_service(request), _caller(request), account, container, name,
+                                     request.url.path)
+        if plan is not None:
+            return await _web_answer(request, plan, account, container)
+    return await _serve_object(request, account, container, name)
+
+
+async def _serve_object(request: Request, account: str, container: str, name: str,
+                        status: int = 200) -> Response:
+    """The object's GET or HEAD; `status` in place of 200 for a static site's error page."""
     service = _service(request)
     caller = _caller(request)
     view = service.get_object(caller, account, container, name,
-                              request.query_params.get("multipart-manifest") == "get")
+                              request.query_params.get("multipart-manifest") == "get",
+                              request.query_params.get("version-id"))
     headers = _object_headers(view)
     if caller.temp_url is not None:
         headers = tempurl.outgoing_headers(headers, name, request.query_params, request.method)
@@ -375,8 +473,8 @@ async def get_object(request: Request) -> Response:
         return Response(status_code=304, headers={k: v for k, v in headers.items() if k != "Content-Type"})
     if condition == 412:
         raise SwiftError(412, headers={"Etag": view.etag})
-    ranges = schemas.parse_range(request.headers.get("range"), view.size)
-    status, body_size = 200, view.size
+    ranges = schemas.parse_range(request.headers.get("range"), view.size) if status == 200 else None
+    body_size = view.size
     if ranges == []:
         raise SwiftError(416, headers={"Content-Range": f"bytes */{view.size}"})
     if ranges and len(ranges) > 1:
@@ -395,7 +493,7 @@ async def get_object(request: Request) -> Response:
         headers["Content-Range"] = f"bytes {start}-{end - 1}/{view.size}"
     headers["Content-Length"] = str(end - start)
     if request.method == "HEAD":
-        return Response(status_code=200, headers=headers)
+        return Response(status_code=status, headers=headers)
     return StreamingResponse(_stream(service, pieces(view, start, end)), status_code=status, headers=headers)
 
 
@@ -404,6 +502,8 @@ async def post_object(request: Request) -> Response:
     account, container, name = _object_path(request)
     if not name:
         return await post_container(request)
+    if (form := await _form_post(request)) is not None:
+        return form
     _service(request).update_object(_caller(request), account, container, name, _upload(request, post=True))
     return schemas.accepted()
 
@@ -416,14 +516,28 @@ async def delete_object(request: Request) -> Response:
     if request.query_params.get("multipart-manifest") == "delete":
         result = _service(request).delete_manifest(_caller(request), account, container, name)
         return _bulk_response(request, result.body())
-    _service(request).delete_object(_caller(request), account, container, name)
-    return Response(status_code=204, media_type="text/html; charset=UTF-8")
+    vid = _service(request).delete_object(_caller(request), account, container, name,
+                                          request.query_params.get("version-id"))
+    return Response(status_code=204, media_type="text/html; charset=UTF-8",
+                    headers={"X-Object-Version-Id": vid} if vid else {})
 
 
 @swift
 async def healthcheck(request: Request) -> Response:
     """Swift's healthcheck middleware: the proxy answers."""
     return Response(b"OK", media_type="text/plain")
+
+
+CROSSDOMAIN = ('<?xml version="1.0"?>\n<!DOCTYPE cross-domain-policy SYSTEM '
+               '"http://www.adobe.com/xml/dtds/cross-domain-policy.dtd" >\n<cross-domain-policy>\n'
+               '<allow-access-from domain="*" secure="false" />\n</cross-domain-policy>')
+
+
+@swift
+async def crossdomain(request: Request) -> Response:
+    """Swift's crossdomain middleware: the policy a Flash or Silverlight client reads before calling the API
+    from a web page (Swift's default: any domain)."""
+    return Response(CROSSDOMAIN.encode(), media_type="application/xml; charset=utf-8")
 
 
 @swift
@@ -447,11 +561,16 @@ OTHER_METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE", "COPY", "PATCH", "OPTIO
 routes = [
     Route("/info", info, methods=["GET", "HEAD"]),
     Route("/healthcheck", healthcheck, methods=["GET", "HEAD"]),
+    Route("/crossdomain.xml", crossdomain, methods=["GET", "HEAD"]),
     Route(ACCOUNT, get_account, methods=["GET", "HEAD"]),
     Route(ACCOUNT, post_account, methods=["POST"]),
+    Route(ACCOUNT, put_account, methods=["PUT"]),
+    Route(ACCOUNT, delete_account, methods=["DELETE"]),
     # openstacksdk asks for the account with a trailing slash (Swift's path splitting ignores it).
     Route(ACCOUNT + "/", get_account, methods=["GET", "HEAD"]),
     Route(ACCOUNT + "/", post_account, methods=["POST"]),
+    Route(ACCOUNT + "/", put_account, methods=["PUT"]),
+    Route(ACCOUNT + "/", delete_account, methods=["DELETE"]),
     Route(CONTAINER, put_container, methods=["PUT"]),
     Route(CONTAINER, get_container, methods=["GET", "HEAD"]),
     Route(CONTAINER, post_container, methods=["POST"]),

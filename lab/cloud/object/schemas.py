@@ -369,6 +369,9 @@ def info(tempurl: bool) -> dict[str, Any]:
         "slo": {"max_manifest_segments": 1000, "max_manifest_size": 8 * 1024 * 1024, "min_segment_size": 1,
                 "yield_frequency": 10},
         "versioned_writes": {"allowed_flags": ["x-versions-location", "x-history-location"]},
+        "bulk_upload": {"max_containers_per_extraction": 10000, "max_failed_extractions": 1000},
+        "staticweb": {}, "crossdomain": {}, "object_versioning": {},
+        "formpost": {"allowed_digests": ["sha1", "sha256", "sha512"], "deprecated_digests": ["sha1"]},
     }
     if tempurl:
         body["tempurl"] = {"methods": ["GET", "HEAD", "PUT", "POST", "DELETE"],

@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 
 from lab.cloud.db import count
 from lab.cloud.events import record
-from lab.cloud.object import containers, objects, tempurl
+from lab.cloud.object import bulk, containers, objects, tempurl
 from lab.cloud.object.access import Caller, is_owner, project_of
+from lab.cloud.object.bulk import ExtractResult
 from lab.cloud.object.containers import AccountView, ContainerSettings, ContainerView
 from lab.cloud.object.models import SwiftAccount, SwiftContainer, SwiftObject
 from lab.cloud.object.objects import BulkResult, ObjectView, Upload
@@ -56,6 +57,10 @@ class ObjectService:
                      q: ListingQuery) -> tuple[ContainerView, list[dict[str, Any]]]:
         return containers.list_objects(self, caller, account, name, q)
 
+    def list_versions(self, caller: Caller, account: str, name: str,
+                      q: ListingQuery) -> tuple[ContainerView, list[dict[str, Any]]]:
+        return containers.list_versions(self, caller, account, name, q)
+
     def update_container(self, caller: Caller, account: str, name: str, change: MetaChange,
                          settings: ContainerSettings) -> None:
         containers.update_container(self, caller, account, name, change, settings)
@@ -76,17 +81,23 @@ class ObjectService:
         return objects.delete_manifest(self, caller, account, container, name)
 
     def get_object(self, caller: Caller, account: str, container: str, name: str,
-                   manifest_itself: bool = False) -> ObjectView:
-        return objects.get_object(self, caller, account, container, name, manifest_itself)
+                   manifest_itself: bool = False, version_id: str | None = None) -> ObjectView:
+        return objects.get_object(self, caller, account, container, name, manifest_itself, version_id)
 
     def update_object(self, caller: Caller, account: str, container: str, name: str, upload: Upload) -> None:
         objects.update_object(self, caller, account, container, name, upload)
 
-    def delete_object(self, caller: Caller, account: str, container: str, name: str) -> None:
-        objects.delete_object(self, caller, account, container, name)
+    def delete_object(self, caller: Caller, account: str, container: str, name: str,
+                      version_id: str | None = None) -> str | None:
+        return objects.delete_object(self, caller, account, container, name, version_id)
 
     def bulk_delete(self, caller: Caller, account: str, paths: list[str]) -> BulkResult:
         return objects.bulk_delete(self, caller, account, paths)
+
+    async def extract_archive(self, caller: Caller, account: str, base: str, fmt: str,
+                              body: AsyncIterator[bytes], meta: MetaChange, delete_at: int | None,
+                              delete_after: int | None) -> ExtractResult:
+        return await bulk.extract(self, caller, account, base, fmt, body, meta, delete_at, delete_after)
 
     def is_swift_owner(self, caller: Caller, account: str) -> bool:
         """May the caller change the account (Swift's swift_owner: sees ACLs and temp URL keys)?"""

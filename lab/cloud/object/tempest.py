@@ -9,14 +9,15 @@ from lab.cloud.plugin import AdminGet, Tempest
 
 def conf(get: AdminGet) -> dict[str, dict[str, str]]:
     """Swift with the middleware /info lists: the lab's member role operates an account (Swift's
-    operator_roles), its admin is the reseller admin; no container sync, no form POST."""
+    operator_roles), its admin is the reseller admin; no container sync."""
     return {
         "object-storage": {"operator_role": "member", "reseller_admin_role": "admin",
                            "region": "RegionOne", "endpoint_type": "public"},
         "object-storage-feature-enabled": {"container_sync": "false", "object_versioning": "true",
                                            "discoverability": "true", "tempurl_digest_hashlib": "sha256",
                                            "discoverable_apis": "account_quotas,container_quotas,bulk_delete,"
-                                                                "dlo,slo,tempurl,versioned_writes"},
+                                                                "bulk_upload,dlo,slo,tempurl,versioned_writes,"
+                                                                "formpost,staticweb,crossdomain,object_versioning"},
     }
 
 
@@ -24,14 +25,9 @@ _MISSING = "the lab does not implement this Swift middleware"
 
 TEMPEST = Tempest(
     "object_storage", "object-store", "swift", (r"tempest\.api\.object_storage\.",), expected_failures={
-        "tempest.api.object_storage.test_account_bulk.BulkTest.test_bulk_delete":
-            f"{_MISSING} (bulk extract-archive: the test uploads a tar with ?extract-archive=tar first; bulk "
-            "delete itself is implemented and tested in tests/cloud/test_object_api.py)",
         # The ones below are skipped (discoverable_apis does not list them); listed so the reason is written down.
         "tempest.api.object_storage.test_container_sync": f"{_MISSING} (container sync: one cluster only)",
         "tempest.api.object_storage.test_container_sync_middleware": f"{_MISSING} (container sync)",
-        "tempest.api.object_storage.test_object_formpost": f"{_MISSING} (form POST)",
-        "tempest.api.object_storage.test_crossdomain": f"{_MISSING} (crossdomain.xml)",
-        "tempest.api.object_storage.test_container_staticweb": f"{_MISSING} (staticweb: index and listings pages)",
+        "tempest.api.object_storage.test_object_symlink": f"{_MISSING} (symlinks)",
     }, conf="lab.cloud.object.tempest:conf",
 )

@@ -19,7 +19,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -52,8 +52,8 @@ def _expires(value: str) -> int:
         raise invalid() from None
 
 
-def _digest(sig: str) -> tuple[str, bytes]:
-    """(hash name, raw signature bytes) of a signature in any of the forms Swift accepts."""
+def digest_of(sig: str, invalid: Callable[[], SwiftError] = invalid) -> tuple[str, bytes]:
+    """(hash name, raw signature bytes) of a signature in any of the forms Swift accepts (formpost.py's too)."""
     name, colon, value = sig.partition(":")
     try:
         if colon:
@@ -84,14 +84,10 @@ def caller_for(svc: ObjectService, method: str, mount: str, path: str, query: Ma
     prefix = query.get("temp_url_prefix")
     if prefix is not None and not name.startswith(prefix):
         raise invalid()
-    with svc.cloud.db.read() as db:
-        row = db.get(SwiftAccount, project_id)
-        c = find(db, project_id, container)
-        keys = [row.meta[k] for k in KEYS if row is not None and row.meta.get(k)]
-        keys += [c.meta[k] for k in KEYS if c is not None and c.meta.get(k)]
+    keys = keys_of(svc, project_id, container)
     if not keys:
         raise invalid()
-    digest, given = _digest(sig)
+    digest, given = digest_of(sig)
     signed = f"/{parts[1]}/{account}/{container}/" + (prefix if prefix is not None else name)
     methods = (method, "GET", "PUT") if method == "HEAD" else (method,)
     for key in keys:
@@ -103,6 +99,16 @@ def caller_for(svc: ObjectService, method: str, mount: str, path: str, query: Ma
                 if hmac.compare_digest(mac, given):
                     return Caller(None, referrer, temp_url=(project_id, container))
     raise invalid()
+
+
+def keys_of(svc: ObjectService, project_id: str, container: str) -> list[str]:
+    """The signing keys of the account and of the container (each may have two, for rotating them)."""
+    with svc.cloud.db.read() as db:
+        row = db.get(SwiftAccount, project_id)
+        c = find(db, project_id, container)
+        keys = [row.meta[k] for k in KEYS if row is not None and row.meta.get(k)]
+        keys += [c.meta[k] for k in KEYS if c is not None and c.meta.get(k)]
+    return keys
 
 
 def outgoing_headers(headers: dict[str, str], name: str, query: Mapping[str, str], method: str) -> dict[str, str]:

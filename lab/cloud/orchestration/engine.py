@@ -104,7 +104,7 @@ def owner(stack: Stack) -> RequestContext:
 def as_res(row: StackResource, stack: Stack, now: datetime | None = None) -> Res:
     return Res(name=row.name, physical_id=row.physical_id, data=dict(row.data or {}),
                physical_name=str((row.data or {}).get("physical_name") or physical_name(stack.name, row.name)),
-               project_id=stack.project_id, now=now)
+               project_id=stack.project_id, now=now, stack_path=f"{stack.name}/{stack.id}")
 
 
 def adopt_rows(db: Session, cloud: Cloud, stack: Stack, resources: dict[str, Any]) -> None:
@@ -353,6 +353,8 @@ class Engine:
         if row.physical_id is None or replace:
             old = {"physical_id": row.physical_id, "type": row.type,
                    "data": {k: v for k, v in (row.data or {}).items() if k != "_replaced"}} if replace else None
+            if replace and row.type in TYPES:
+                TYPES[row.type].prepare_for_replace(self.api, as_res(row, stack), row.properties or {})
             self.save(row, "CREATE", "IN_PROGRESS", type=kind.name, properties=props, requires=requires,
                       generation=gen)
             res = as_res(row, stack, self.now())
@@ -424,6 +426,10 @@ class Engine:
             done = self.wait_ready(stack, row)
         else:
             done = TYPES[row.type].ready(self.api, res)
+            if res.physical_id != row.physical_id or res.data != (row.data or {}):
+                # What a type learnt while waiting (an Octavia child's create taken at last: its id).
+                self.save(row, row.action, row.status, row.status_reason, event=False, physical_id=res.physical_id,
+                          data=res.data)
         if not done:
             return False
         old = (row.data or {}).get("_replaced")

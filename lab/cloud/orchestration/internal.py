@@ -7,6 +7,10 @@ so no token or password of the student is made or kept; and because the call goe
 student's CLI reaches (parsing, policy, quotas, billing, the project in the URL), a stack can do exactly what
 its owner could do by hand and nothing more. This plays the part of Heat's trusts: the creator's roles on the
 project, delegated to the engine for the stack's lifetime.
+
+No microversion header is sent, so Nova answers at its base microversion 2.1: what Heat's own
+clients do (heat/engine/clients/os/nova.py creates its novaclient at NOVA_API_VERSION "2.1" and asks for a
+higher microversion only for a property that needs one, such as a server's `tags` at 2.26).
 """
 
 from __future__ import annotations
@@ -81,14 +85,17 @@ class InternalAPI:
                 return None
             raise
 
-    def call(self, method: str, path: str, body: Any = None, query: dict[str, Any] | None = None) -> Any:
-        """One request; the JSON answer (None for an empty one), or ApiError for a 4xx/5xx."""
-        status, data = asyncio.run(self._call(method, path, body, query or {}))
+    def call(self, method: str, path: str, body: Any = None, query: dict[str, Any] | None = None,
+             headers: dict[str, str] | None = None) -> Any:
+        """One request; the JSON answer (None for an empty one), or ApiError for a 4xx/5xx. `headers` are
+        extra request headers (a microversion a resource type needs)."""
+        status, data = asyncio.run(self._call(method, path, body, query or {}, headers or {}))
         if status >= 400:
             raise ApiError(status, _message(data))
         return data
 
-    async def _call(self, method: str, path: str, body: Any, query: dict[str, Any]) -> tuple[int, Any]:
+    async def _call(self, method: str, path: str, body: Any, query: dict[str, Any],
+                    extra: dict[str, str]) -> tuple[int, Any]:
         app = getattr(self.cloud, "asgi", None)
         if app is None:
             raise RuntimeError("the orchestration engine needs the lab's app (it runs inside `stacklab up`)")
@@ -96,6 +103,7 @@ class InternalAPI:
         headers = [(b"host", b"127.0.0.1"), (b"accept", b"application/json")]
         if body is not None:
             headers += [(b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode())]
+        headers += [(k.lower().encode(), v.encode()) for k, v in extra.items()]
         scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
                  "scheme": "http", "path": path, "raw_path": path.encode(), "root_path": "",
                  "query_string": urlencode({k: v for k, v in query.items() if v is not None}, True).encode(),

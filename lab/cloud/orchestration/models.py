@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lab.cloud.db import Base, new_id
@@ -89,3 +89,38 @@ class StackBackup(Base):
     files: Mapped[dict[str, Any]] = mapped_column(default=dict)
     parameters: Mapped[dict[str, Any]] = mapped_column(default=dict)
     rolling_back: Mapped[bool] = mapped_column(default=False)
+
+
+class SoftwareConfig(Base):
+    """A software config (POST /software_configs, or an OS::Heat::SoftwareConfig): immutable once made, as in
+    Heat; `config` is the script or document a server's agent runs, `inputs`/`outputs` what it takes and gives."""
+
+    __tablename__ = "heat_software_configs"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    project_id: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    group: Mapped[str] = mapped_column(String(255), default="Heat::Ungrouped")
+    config: Mapped[Any] = mapped_column(JSON, nullable=True)  # a string, or a map (structured and component configs)
+    inputs: Mapped[list[Any]] = mapped_column(default=list)
+    outputs: Mapped[list[Any]] = mapped_column(default=list)
+    options: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
+
+
+class SoftwareDeployment(Base):
+    """A config applied to a server: IN_PROGRESS until the server's agent signals its outputs (or a PUT sets
+    the status), then COMPLETE or FAILED."""
+
+    __tablename__ = "heat_software_deployments"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    project_id: Mapped[str] = mapped_column(String(64), index=True)
+    server_id: Mapped[str] = mapped_column(String(255), index=True)
+    config_id: Mapped[str] = mapped_column(ForeignKey("heat_software_configs.id"), index=True)
+    input_values: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    output_values: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    action: Mapped[str] = mapped_column(String(32), default="INIT")
+    status: Mapped[str] = mapped_column(String(32), default="COMPLETE")
+    status_reason: Mapped[str] = mapped_column(Text, default="")
+    stack_user_project_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime | None]

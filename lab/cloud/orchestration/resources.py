@@ -10,6 +10,7 @@ whether a delete finished. OS::Heat::ResourceGroup is a nested stack, run by the
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import re
 import secrets
@@ -53,11 +54,13 @@ class Res:
     physical_name: str  # Heat's <stack>-<resource>-<random> name for things with a name
     project_id: str
     now: datetime | None = None  # the lab's clock, for the types that wait (TestResource, WaitCondition)
+    stack_path: str = ""  # <stack name>/<stack id>, Heat's deploy_stack_id
 
 
 class Kind:
     name = ""
     description = ""
+    needs = ""  # the service (plugin name) the type is served with, e.g. "object"; "" for always
     props: dict[str, Prop] = {}
     attributes: dict[str, str] = {}
 
@@ -75,6 +78,10 @@ class Kind:
 
     def gone(self, api: InternalAPI, res: Res) -> bool:
         return True
+
+    def prepare_for_replace(self, api: InternalAPI, res: Res, props: dict[str, Any]) -> None:
+        """Before a replacement is made: free what the old one holds that the new one needs (`props` are the
+        old one's properties)."""
 
     def show(self, api: InternalAPI, res: Res) -> Any:
         return {}
@@ -285,6 +292,37 @@ class KeyPair(Kind):
         return api.get(f"{NOVA}/os-keypairs/{res.physical_id}")["keypair"] if name == "show" else None
 
 
+class ServerGroup(Kind):
+    name = "OS::Nova::ServerGroup"
+    description = "A resource for managing a Nova server group."
+    props = {"name": Prop("string"), "policies": Prop("list", default=["anti-affinity"])}
+    attributes = {"show": "Detailed information about resource."}
+    POLICIES = ("anti-affinity", "affinity", "soft-anti-affinity", "soft-affinity")
+
+    def validate(self, resource: str, props: dict[str, Any]) -> dict[str, Any]:
+        out = super().validate(resource, props)
+        policies = out.get("policies")
+        for policy in policies if isinstance(policies, list) else []:
+            if isinstance(policy, str) and policy not in self.POLICIES:
+                raise ValidationFailed(f'Property error: resources.{resource}.properties.policies: "{policy}" is '
+                                       f"not an allowed value {list(self.POLICIES)}")
+        return out
+
+    def create(self, api: InternalAPI, res: Res, props: dict[str, Any]) -> str:
+        policies = [str(p) for p in props["policies"]]
+        # The soft policies came with compute 2.15; Heat asks for that microversion only for them.
+        headers = {"X-OpenStack-Nova-API-Version": "2.15"} if any(p.startswith("soft-") for p in policies) else {}
+        made = api.call("POST", f"{NOVA}/os-server-groups", {"server_group": {
+            "name": props.get("name") or res.physical_name, "policies": policies}}, headers=headers)
+        return str(made["server_group"]["id"])
+
+    def delete(self, api: InternalAPI, res: Res) -> None:
+        api.delete(f"{NOVA}/os-server-groups/{res.physical_id}")
+
+    def show(self, api: InternalAPI, res: Res) -> Any:
+        return api.get(f"{NOVA}/os-server-groups/{res.physical_id}")["server_group"]
+
+
 class Server(Kind):
     name = "OS::Nova::Server"
     description = "A resource for managing Nova instances."
@@ -293,6 +331,7 @@ class Server(Kind):
              "security_groups": Prop("list", default=[]), "user_data": Prop("string", default=""),
              "user_data_format": Prop("string", default="HEAT_CFNTOOLS"), "metadata": Prop("map", update=True),
              "block_device_mapping_v2": Prop("list"), "availability_zone": Prop("string"),
+             "scheduler_hints": Prop("map"),
              "config_drive": Prop("boolean"), "admin_pass": Prop("string"),
              "software_config_transport": Prop("string"), "user_data_update_policy": Prop("string")}
     attributes = {"name": "Name of the server.", "first_address": "The first IP address of the server.",
@@ -309,7 +348,7 @@ class Server(Kind):
         if props.get("key_name"):
             server["key_name"] = props["key_name"]
         if props.get("user_data"):
-            server["user_data"] = base64.b64encode(str(props["user_data"]).encode()).decode()
+            server["user_data"] = base64.b64encode(self._user_data(api, res, props).encode()).decode()
         if props.get("metadata"):
             server["metadata"] = {k: str(v) for k, v in props["metadata"].items()}
         if props.get("availability_zone"):
@@ -338,7 +377,26 @@ class Server(Kind):
         bdm = props.get("block_device_mapping_v2")
         if bdm:
             server["block_device_mapping_v2"] = [_bdm(api, item) for item in bdm]
-        return str(api.post(f"{NOVA}/servers", {"server": server})["server"]["id"])
+        body: dict[str, Any] = {"server": server}
+        if props.get("scheduler_hints"):  # e.g. {group: <an OS::Nova::ServerGroup>}
+            body["os:scheduler_hints"] = {k: v if isinstance(v, list) else str(v)
+                                          for k, v in props["scheduler_hints"].items()}
+        return str(api.post(f"{NOVA}/servers", body)["server"]["id"])
+
+    @staticmethod
+    def _user_data(api: InternalAPI, res: Res, props: dict[str, Any]) -> str:
+        """Heat's: with user_data_format RAW or SOFTWARE_CONFIG, a user_data that is a software config's id
+        (`{get_resource: <an OS::Heat::CloudConfig>}`) is that config's content."""
+        text = str(props["user_data"])
+        if props.get("user_data_format") in ("RAW", "SOFTWARE_CONFIG") and UUID.match(text):
+            try:
+                config = api.get(f"/heat-api/v1/{res.project_id}/software_configs/{text}")["software_config"]
+            except ApiError as exc:
+                if exc.status != 404:
+                    raise
+            else:
+                return str(config.get("config") or "")
+        return text
 
     def ready(self, api: InternalAPI, res: Res) -> bool:
         server = api.get(f"{NOVA}/servers/{res.physical_id}")["server"]
@@ -357,6 +415,15 @@ class Server(Kind):
 
     def delete(self, api: InternalAPI, res: Res) -> None:
         api.delete(f"{NOVA}/servers/{res.physical_id}")
+
+    def prepare_for_replace(self, api: InternalAPI, res: Res, props: dict[str, Any]) -> None:
+        """Heat's Server.prepare_for_replace: the ports the template gave (`networks: [{port: ...}]`) are
+        detached from the old server, so its replacement can take them (a port is bound to one server)."""
+        for net in props.get("networks") or []:
+            if isinstance(net, dict) and net.get("port"):
+                # Not attached any more, or the server cannot detach now: then the create says why.
+                with contextlib.suppress(ApiError):
+                    api.delete(f"{NOVA}/servers/{res.physical_id}/os-interface/{net['port']}")
 
     def gone(self, api: InternalAPI, res: Res) -> bool:
         try:
@@ -815,6 +882,70 @@ class VolumeAttachment(Kind):
             a.get("server_id") == res.data.get("server") for a in volume.get("attachments") or [])
 
 
+class SwiftContainer(Kind):
+    """A container of the stack owner's account (Heat's OS::Swift::Container): its ACLs and metadata as
+    headers; a non-empty one is emptied first only with PurgeOnDelete."""
+
+    name = "OS::Swift::Container"
+    description = "A resource for managing Swift containers."
+    needs = "object"
+    props = {"name": Prop("string"), "X-Container-Read": Prop("string"), "X-Container-Write": Prop("string"),
+             "X-Container-Meta": Prop("map", default={}), "X-Account-Meta": Prop("map", default={}),
+             "PurgeOnDelete": Prop("boolean", default=False)}
+    attributes = {"DomainName": "The host from the container URL.", "WebsiteURL": "The URL of the container.",
+                  "RootURL": "The parent URL of the container.", "ObjectCount": "The number of objects stored.",
+                  "BytesUsed": "The number of bytes stored.", "HeadContainer": "A map of the container's objects."}
+
+    def _url(self, res: Res, name: str | None = None) -> str:
+        return f"/object/v1/AUTH_{res.project_id}/{name or res.physical_id}"
+
+    def create(self, api: InternalAPI, res: Res, props: dict[str, Any]) -> str:
+        name = props.get("name") or res.physical_name
+        headers = {key: str(props[key]) for key in ("X-Container-Read", "X-Container-Write") if props.get(key)}
+        headers.update({f"X-Container-Meta-{k}": str(v) for k, v in (props.get("X-Container-Meta") or {}).items()})
+        api.call("PUT", self._url(res, name), headers=headers)
+        if props.get("X-Account-Meta"):
+            api.call("POST", f"/object/v1/AUTH_{res.project_id}", headers={
+                f"X-Account-Meta-{k}": str(v) for k, v in props["X-Account-Meta"].items()})
+        res.data["purge"] = bool(props.get("PurgeOnDelete"))
+        return str(name)
+
+    def _objects(self, api: InternalAPI, res: Res) -> list[dict[str, Any]]:
+        return list(api.get(self._url(res), format="json") or [])
+
+    def delete(self, api: InternalAPI, res: Res) -> None:
+        try:
+            if res.data.get("purge"):
+                for found in self._objects(api, res):
+                    api.delete(f"{self._url(res)}/{found['name']}")
+            api.delete(self._url(res))
+        except ApiError as exc:
+            if exc.status == 409:
+                raise ResourceFailed("ResourceActionNotSupported", f"Deleting non-empty container "
+                                     f"({res.physical_id}) when PurgeOnDelete is not set") from None
+            raise
+
+    def show(self, api: InternalAPI, res: Res) -> Any:
+        return {"objects": self._objects(api, res)}
+
+    def attribute(self, api: InternalAPI, res: Res, name: str) -> Any:
+        url = f"{api.cloud.settings.endpoint}{self._url(res)}"
+        if name == "WebsiteURL":
+            return url
+        if name == "RootURL":
+            return url.rsplit("/", 1)[0] + "/"
+        if name == "DomainName":
+            return url.split("/")[2].split(":")[0]
+        objects = self._objects(api, res)
+        if name == "ObjectCount":
+            return len(objects)
+        if name == "BytesUsed":
+            return sum(int(o.get("bytes") or 0) for o in objects)
+        if name in ("HeadContainer", "show"):
+            return {"objects": objects}
+        return None
+
+
 class ResourceGroup(Kind):
     """Made by the engine as a nested stack (see engine.py); here only its schema."""
 
@@ -969,11 +1100,24 @@ class TestResource(Kind):
         return res.data.get("value") if name in ("output", "show") else None
 
 
-SIGNALLED = {WaitConditionHandle.name}  # the types that take signals (the others answer Heat's 400)
+# The software config types call Heat's own API (as Heat's call its engine), the Octavia ones Octavia's; their
+# modules need Kind first.
+from lab.cloud.orchestration.octavia_types import OCTAVIA_TYPES  # noqa: E402
+from lab.cloud.orchestration.software_types import SOFTWARE_TYPES, SoftwareDeploymentKind  # noqa: E402
+
+# The types that take signals (the others answer Heat's 400).
+SIGNALLED = {WaitConditionHandle.name, SoftwareDeploymentKind.name}
 
 TYPES: dict[str, Kind] = {kind.name: kind for kind in (
+    *SOFTWARE_TYPES, *OCTAVIA_TYPES,
     RandomString(), Value(), ResourceGroup(), WaitConditionHandle(), WaitCondition(), TestResource(),
-    KeyPair(), Server(), Net(), Subnet(), Port(), Router(),
+    SwiftContainer(), KeyPair(), ServerGroup(), Server(), Net(), Subnet(), Port(), Router(),
     RouterInterface(), FloatingIP(), FloatingIPAssociation(), SecurityGroup(), SecurityGroupRule(), Volume(),
     VolumeAttachment())}
 
+
+
+def served_types(services: dict[str, Any]) -> dict[str, Kind]:
+    """The types of this cloud: those whose service is present (Swift's, Octavia's), as Heat lists only the
+    types whose client is available."""
+    return {name: kind for name, kind in TYPES.items() if not kind.needs or kind.needs in services}

@@ -34,8 +34,9 @@ from lab.cloud.http import (
 from lab.cloud.orchestration import schemas
 from lab.cloud.orchestration import template as hot
 from lab.cloud.orchestration.models import Stack
-from lab.cloud.orchestration.resources import TYPES
+from lab.cloud.orchestration.resources import served_types
 from lab.cloud.orchestration.service import OrchestrationService
+from lab.cloud.orchestration.software import SoftwareService, config_body, deployment_body
 
 # The words after /stacks/{name}/ that are a lookup with a path, not a stack id.
 LOOKUP_PATHS = {"resources", "events", "template", "outputs", "environment", "files", "actions", "abandon"}
@@ -43,6 +44,10 @@ LOOKUP_PATHS = {"resources", "events", "template", "outputs", "environment", "fi
 
 def _service(request: Request) -> OrchestrationService:
     return service_of(request, "orchestration", OrchestrationService)
+
+
+def _software(request: Request) -> SoftwareService:
+    return SoftwareService(cloud_of(request))
 
 
 def _base(request: Request) -> str:
@@ -344,12 +349,13 @@ async def validate_template(request: Request) -> Response:
 async def list_resource_types(request: Request) -> Response:
     ctx = _ctx(request)
     cloud_of(request).policy.enforce(ctx, "stacks:list_resource_types")
-    names = sorted(TYPES)
+    types = served_types(cloud_of(request).services)
+    names = sorted(types)
     wanted = query_value(request, "name")
     if wanted:
         names = [n for n in names if wanted in n]
     if query_bool(request, "with_description", False):
-        return respond({"resource_types": [{"resource_type": n, "description": TYPES[n].description}
+        return respond({"resource_types": [{"resource_type": n, "description": types[n].description}
                                            for n in names]})
     return respond({"resource_types": names})
 
@@ -358,7 +364,7 @@ async def show_resource_type(request: Request) -> Response:
     ctx = _ctx(request)
     cloud_of(request).policy.enforce(ctx, "stacks:resource_schema")
     name = request.path_params["type_name"]
-    if name not in TYPES:
+    if name not in served_types(cloud_of(request).services):
         raise NotFound(f"The Resource Type ({name}) could not be found.")
     return respond(schemas.resource_schema(name))
 
@@ -368,7 +374,7 @@ async def resource_type_template(request: Request) -> Response:
     ctx = _ctx(request)
     cloud_of(request).policy.enforce(ctx, "stacks:generate_template")
     name = request.path_params["type_name"]
-    if name not in TYPES:
+    if name not in served_types(cloud_of(request).services):
         raise NotFound(f"The Resource Type ({name}) could not be found.")
     kind = query_value(request, "template_type") or "cfn"
     if kind not in ("hot", "cfn"):
@@ -392,6 +398,77 @@ async def list_template_functions(request: Request) -> Response:
     if kind != "heat_template_version" or version not in hot.VERSIONS:
         raise NotFound(f"Template with version {raw} not found")
     return respond({"template_functions": schemas.template_functions(version)})
+
+
+# -------------------------------------------------------------------------- software configs and deployments
+async def list_software_configs(request: Request) -> Response:
+    """GET /software_configs (limit, marker; tenant_safe=false: every project's, for the admin)."""
+    ctx = _ctx(request)
+    every = query_bool(request, "tenant_safe", True) is False
+    configs = _software(request).list_configs(ctx, every)
+    marker = query_value(request, "marker")
+    if marker:
+        ids = [c.id for c in configs]
+        if marker not in ids:
+            raise NotFound(f"Software config with id {marker} not found")
+        configs = configs[ids.index(marker) + 1:]
+    limit = query_int(request, "limit")
+    if limit is not None:
+        configs = configs[:limit]
+    return respond({"software_configs": [config_body(c, detail=False, include_project=every) for c in configs]})
+
+
+async def create_software_config(request: Request) -> Response:
+    ctx = _ctx(request)
+    return respond({"software_config": config_body(_software(request).create_config(ctx, await _body(request)))})
+
+
+async def show_software_config(request: Request) -> Response:
+    ctx = _ctx(request)
+    return respond({"software_config": config_body(_software(request).show_config(
+        ctx, request.path_params["config_id"]))})
+
+
+async def delete_software_config(request: Request) -> Response:
+    ctx = _ctx(request)
+    _software(request).delete_config(ctx, request.path_params["config_id"])
+    return no_content()
+
+
+async def list_software_deployments(request: Request) -> Response:
+    ctx = _ctx(request)
+    found = _software(request).list_deployments(ctx, query_value(request, "server_id"))
+    return respond({"software_deployments": [deployment_body(d) for d in found]})
+
+
+async def software_deployment_metadata(request: Request) -> Response:
+    ctx = _ctx(request)
+    return respond({"metadata": _software(request).metadata(ctx, request.path_params["server_id"])})
+
+
+async def create_software_deployment(request: Request) -> Response:
+    ctx = _ctx(request)
+    made = _software(request).create_deployment(ctx, await _body(request))
+    return respond({"software_deployment": deployment_body(made)})
+
+
+async def show_software_deployment(request: Request) -> Response:
+    ctx = _ctx(request)
+    return respond({"software_deployment": deployment_body(_software(request).show_deployment(
+        ctx, request.path_params["deployment_id"]))})
+
+
+async def update_software_deployment(request: Request) -> Response:
+    ctx = _ctx(request)
+    changed = _software(request).update_deployment(ctx, request.path_params["deployment_id"],
+                                                   await _body(request))
+    return respond({"software_deployment": deployment_body(changed)})
+
+
+async def delete_software_deployment(request: Request) -> Response:
+    ctx = _ctx(request)
+    _software(request).delete_deployment(ctx, request.path_params["deployment_id"])
+    return no_content()
 
 
 P = "/v1/{tenant_id}"
@@ -427,4 +504,14 @@ routes = [
     Route(S + "/resources/{resource_name}/events/{event_id}", show_event, methods=["GET"]),
     Route(f"{S}/events", list_events, methods=["GET"]),
     Route(P + "/stacks/{stack_name}/{keyword}/{rest:path}", lookup_deep, methods=["GET"]),
+    Route(f"{P}/software_configs", list_software_configs, methods=["GET"]),
+    Route(f"{P}/software_configs", create_software_config, methods=["POST"]),
+    Route(P + "/software_configs/{config_id}", show_software_config, methods=["GET"]),
+    Route(P + "/software_configs/{config_id}", delete_software_config, methods=["DELETE"]),
+    Route(f"{P}/software_deployments", list_software_deployments, methods=["GET"]),
+    Route(f"{P}/software_deployments", create_software_deployment, methods=["POST"]),
+    Route(P + "/software_deployments/metadata/{server_id}", software_deployment_metadata, methods=["GET"]),
+    Route(P + "/software_deployments/{deployment_id}", show_software_deployment, methods=["GET"]),
+    Route(P + "/software_deployments/{deployment_id}", update_software_deployment, methods=["PUT"]),
+    Route(P + "/software_deployments/{deployment_id}", delete_software_deployment, methods=["DELETE"]),
 ]

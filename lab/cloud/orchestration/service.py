@@ -23,9 +23,18 @@ from lab.cloud.errors import BadRequest, Conflict, NotFound
 from lab.cloud.orchestration import engine
 from lab.cloud.orchestration import template as hot
 from lab.cloud.orchestration.internal import ApiError, InternalAPI
-from lab.cloud.orchestration.models import Stack, StackBackup, StackEvent, StackResource
+from lab.cloud.orchestration.models import (
+    SoftwareConfig,
+    SoftwareDeployment,
+    Stack,
+    StackBackup,
+    StackEvent,
+    StackResource,
+)
 from lab.cloud.orchestration.quotas import stacks_in_use
-from lab.cloud.orchestration.resources import SIGNALLED, TYPES, Res, WaitConditionHandle
+from lab.cloud.orchestration.resources import SIGNALLED, TYPES, Res, WaitConditionHandle, served_types
+from lab.cloud.orchestration.software import SoftwareService
+from lab.cloud.orchestration.software_types import SoftwareDeploymentKind
 from lab.cloud.plugin import Purge
 from lab.cloud.quotas import Exceeded
 
@@ -162,12 +171,24 @@ class OrchestrationService:
                       environment=req.environment, files=req.files, parameters=values)
         plan = engine.plan_of(probe)
         for name, definition in plan.definitions.items():
-            if definition["type"] not in TYPES:
+            if definition["type"] not in served_types(self.cloud.services):
                 raise hot.ValidationFailed(f"The Resource Type ({definition['type']}) could not be found.")
             TYPES[definition["type"]].validate(name, definition.get("properties") or {})
             for snippet in (definition.get("properties") or {}, plan.outputs):
                 hot.evaluate(snippet, plan.scope)  # unknown parameters, files, functions (no resources yet)
+            if definition["type"] == SoftwareDeploymentKind.name:
+                self._check_deployed_server(plan, (definition.get("properties") or {}).get("server"))
         return values, plan
+
+    @staticmethod
+    def _check_deployed_server(plan: Any, server: Any) -> None:
+        """Heat's SoftwareDeployment.validate: a server of the stack that takes deployments must say so."""
+        target = server.get("get_resource") if isinstance(server, dict) and len(server) == 1 else None
+        definition = plan.definitions.get(target) if isinstance(target, str) else None
+        if definition is not None and definition["type"] == "OS::Nova::Server" and \
+                (definition.get("properties") or {}).get("user_data_format") != "SOFTWARE_CONFIG":
+            raise hot.ValidationFailed(f"Resource {target}'s property user_data_format should be set to "
+                                       f"SOFTWARE_CONFIG since there are software deployments on it.")
 
     def _custom(self, ctx: RequestContext) -> Any:
         """custom_constraint: nova.flavor, glance.image, neutron.network, nova.keypair, checked as the caller."""
@@ -435,7 +456,8 @@ class OrchestrationService:
         return out
 
     def signal(self, ctx: RequestContext, stack: Stack, resource_name: str, details: Any) -> None:
-        """POST /resources/{name}/signal: only a WaitConditionHandle takes signals here (Heat's 400 otherwise)."""
+        """POST /resources/{name}/signal: a WaitConditionHandle or a SoftwareDeployment takes signals here
+        (Heat's 400 otherwise)."""
         row = self.resource(ctx, stack, resource_name, "resource:signal")
         if row.physical_id is None:
             raise StackNotFound(f"The Resource ({resource_name}) is not available.")
@@ -443,6 +465,18 @@ class OrchestrationService:
             raise ResourceActionNotSupported("signal is not supported for resource.")
         if row.action in ("SUSPEND", "DELETE"):
             raise NotSupported(f"Signal resource during {row.action} is not supported.")
+        if row.type == SoftwareDeploymentKind.name:  # the agent's outputs, to the deployment (software.py)
+            outcome = SoftwareService(self.cloud).signal(ctx, row.physical_id, details) \
+                if (row.data or {}).get("deployed") else None
+            with self.cloud.db.write() as db:
+                stored, owner = db.get(StackResource, row.id), db.get(Stack, stack.id)
+                assert stored is not None and owner is not None
+                engine.add_event(db, self.cloud, owner, "SIGNAL", "COMPLETE",
+                                 f"Signal: {outcome or 'deployment not in progress: signal ignored'}", stored)
+                if owner.status == "IN_PROGRESS":
+                    engine.schedule(db, self.cloud, owner.id)
+            self.cloud.worker.wake()
+            return
         with self.cloud.db.write() as db:
             stored = db.get(StackResource, row.id)
             owner = db.get(Stack, stack.id)
@@ -575,6 +609,10 @@ class OrchestrationService:
     def purge_project(self, purge: Purge) -> None:
         """The project's stacks go (the servers, networks and volumes they made are purged by their services)."""
         db = purge.db
+        for software in (SoftwareDeployment, SoftwareConfig):  # deployments first: they refer to their configs
+            for made in db.scalars(select(software).where(software.project_id == purge.project_id)):
+                db.delete(made)
+        db.flush()
         stacks = list(db.scalars(select(Stack).where(Stack.project_id == purge.project_id)))
         ids = [s.id for s in stacks]
         if not ids:

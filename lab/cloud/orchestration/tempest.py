@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from lab.cloud.plugin import AdminCredentials, AdminGet, Tempest
 
-NOT_SERVED = "software configs and deployments (/software_configs, /software_deployments) are not served"
-
 
 def conf(get: AdminGet, admin: AdminCredentials) -> dict[str, dict[str, str]]:
     account = {"auth_url": admin.auth_url, "auth_version": "3", "username": admin.username,
@@ -22,7 +20,5 @@ def conf(get: AdminGet, admin: AdminCredentials) -> dict[str, dict[str, str]]:
 
 TEMPEST = Tempest(
     "heat_tempest_plugin.tests.api", "orchestration", "heat", (r"heat_tempest_plugin\.tests\.api\.",),
-    expected_failures={
-        "heat_tempest_plugin.tests.api.test_heat_api.softwareconfig_": NOT_SERVED,
-    }, conf="lab.cloud.orchestration.tempest:conf", credentials=True,
+    expected_failures={}, conf="lab.cloud.orchestration.tempest:conf", credentials=True,
 )

@@ -154,9 +154,17 @@ class Attachments:
                 volume.status = status
                 volume.attach_status = "detached"
 
+    def deleted_with_server(self, server_id: str) -> set[str]:
+        """The server's volumes marked delete_on_termination at its create (asked of compute)."""
+        return {v for v, m in self.cloud.compute.volume_mappings(server_id).items() if m.delete_on_termination}
+
     def detach(self, ctx: RequestContext, server_id: str, volume_id: str) -> None:
-        """DELETE /servers/{id}/os-volume_attachments/{volume_id}: unplug, then the volume is available."""
+        """DELETE /servers/{id}/os-volume_attachments/{volume_id}: unplug, then the volume is available. A
+        volume-backed server's root volume stays (Nova's 400)."""
         self._require_server(ctx, server_id, "delete")
+        mapping = self.cloud.compute.volume_mappings(server_id).get(volume_id)
+        if mapping is not None and mapping.root:
+            raise BadRequest("Can't detach root device volume")
         with self.cloud.db.write() as db:
             att = db.scalar(select(VolumeAttachment).where(VolumeAttachment.server_id == server_id,
                                                            VolumeAttachment.volume_id == volume_id))

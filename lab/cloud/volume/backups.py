@@ -27,6 +27,7 @@ from lab.cloud.context import RequestContext
 from lab.cloud.drivers.base import DriverError
 from lab.cloud.errors import BadRequest, NotFound, OverLimit
 from lab.cloud.quotas import Exceeded
+from lab.cloud.validation import NOVA
 from lab.cloud.volume import quotas
 from lab.cloud.volume.models import Backup, Snapshot, Volume
 from lab.cloud.volume.schemas import DEFAULT_AZ
@@ -267,8 +268,7 @@ class Backups:
     def reset_status(self, ctx: RequestContext, backup_id: str, status: str | None) -> None:
         """os-reset_status (admin): `available` or `error`, for a backup stuck in a transition."""
         if status not in RESET_STATUSES:
-            raise BadRequest(f"Invalid input for field/attribute status. Value: {status}. {status!r} is not one of "
-                             f"{list(RESET_STATUSES)}")
+            raise NOVA.refuse("status", status, "enum", choices=list(RESET_STATUSES))
         with self.cloud.db.write() as db:
             backup = find_backup(db, self.cloud.policy, ctx, backup_id)
             self.cloud.policy.enforce(ctx, "volume_extension:backup_admin_actions:reset_status", backup.project_id)

@@ -16,6 +16,7 @@ from lab.cloud.volume.backups import BackupCreate
 from lab.cloud.volume.models import Backup, QosSpecs, Transfer
 from lab.cloud.volume.qos import CONSUMERS
 from lab.cloud.volume.schemas import (
+    W,
     body_object,
     boolean_value,
     invalid,
@@ -248,12 +249,10 @@ class Retype:
 
 def parse_retype(args: Any) -> Retype:
     if not isinstance(args, dict) or not isinstance(args.get("new_type"), str):
-        raise BadRequest("Invalid input for field/attribute os-retype. Value: "
-                         f"{args}. 'new_type' is a required property")
+        raise W.refuse("os-retype", args, "required", key="new_type")
     policy = args.get("migration_policy") or "never"
     if policy not in ("never", "on-demand"):
-        raise BadRequest(f"Invalid input for field/attribute migration_policy. Value: {policy}. "
-                         f"{policy!r} is not one of ['on-demand', 'never']")
+        raise W.refuse("migration_policy", policy, "enum", choices=["on-demand", "never"])
     return Retype(args["new_type"], policy)
 
 

@@ -758,8 +758,12 @@ def _nova_version(request: Request) -> Version:
 
 
 async def list_attachments(request: Request) -> Response:
-    atts = _service(request).attachments.list_for_server(context_of(request), request.path_params["server_id"])
-    return respond({"volumeAttachments": [schemas.nova_attachment(a, _nova_version(request)) for a in atts]})
+    part, server_id = _service(request).attachments, request.path_params["server_id"]
+    atts = part.list_for_server(context_of(request), server_id)
+    doomed = part.deleted_with_server(server_id) if atts else set()
+    return respond({"volumeAttachments": [schemas.nova_attachment(a, _nova_version(request),
+                                                                  delete_on_termination=a.volume_id in doomed)
+                                          for a in atts]})
 
 
 async def attach_volume(request: Request) -> Response:
@@ -770,9 +774,10 @@ async def attach_volume(request: Request) -> Response:
 
 
 async def show_attachment(request: Request) -> Response:
-    att = _service(request).attachments.get_for_server(context_of(request), request.path_params["server_id"],
-                                                       request.path_params["volume_id"])
-    return respond({"volumeAttachment": schemas.nova_attachment(att, _nova_version(request))})
+    part, server_id = _service(request).attachments, request.path_params["server_id"]
+    att = part.get_for_server(context_of(request), server_id, request.path_params["volume_id"])
+    return respond({"volumeAttachment": schemas.nova_attachment(
+        att, _nova_version(request), delete_on_termination=att.volume_id in part.deleted_with_server(server_id))})
 
 
 async def detach_volume(request: Request) -> Response:

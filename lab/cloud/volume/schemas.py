@@ -3,7 +3,8 @@ request validation with Cinder's messages, and one render function per resource,
 microversion (what each version changes is listed in microversions.py).
 
 Cinder validates bodies with JSON schemas and answers "Invalid input for field/attribute size. Value: 0. 0 is
-less than the minimum of 1"; the helpers below produce the same sentences. Renderers follow Cinder's view
+less than the minimum of 1"; the helpers below produce the same sentences, with lab/cloud/validation.py's
+checks and wording. Renderers follow Cinder's view
 builders: the create and update responses carry only the base keys, show/detail add the `os-vol-*` extension
 keys (tempest's schemas reject them in a create response).
 """
@@ -17,10 +18,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from lab.cloud import validation as V
 from lab.cloud.compute import microversions as cmv  # Nova's os-volume_attachments is served here
 from lab.cloud.errors import BadRequest, NotFound
 from lab.cloud.http import timestamp_naive
 from lab.cloud.microversion import Version
+from lab.cloud.quotas import render_set
 from lab.cloud.volume import microversions as mv
 from lab.cloud.volume.models import Snapshot, Volume, VolumeAttachment, VolumeType
 
@@ -42,45 +45,33 @@ def time(dt: datetime | None) -> str | None:
 
 
 # ------------------------------------------------------------------------------------------------ validation
+W = V.NOVA  # Cinder's JSON-schema sentences are Nova's
+
+
 def invalid(path: str, value: Any, message: str) -> BadRequest:
     """Cinder's jsonschema error sentence."""
-    return BadRequest(f"Invalid input for field/attribute {path}. Value: {value}. {message}")
+    return W.bad(path, value, message)
 
 
 def body_object(body: dict[str, Any], key: str) -> dict[str, Any]:
-    value = body.get(key)
-    if not isinstance(value, dict):
-        if key not in body:
-            raise invalid(key, None, f"'{key}' is a required property")
-        raise invalid(key, value, f"{value!r} is not of type 'object'")
-    return value
+    return V.body_object(W, body, key)
 
 
 def no_extra_keys(obj: dict[str, Any], allowed: set[str], path: str) -> None:
-    extra = sorted(set(obj) - allowed)
+    extra = set(obj) - allowed
     if extra:
-        listed = ", ".join(repr(k) for k in extra)
-        raise invalid(path, obj, f"Additional properties are not allowed ({listed} "
-                                 f"{'was' if len(extra) == 1 else 'were'} unexpected)")
+        raise W.unexpected(path, obj, extra)
 
 
 def size_value(value: Any, path: str = "size", *, allow_null: bool = False) -> int | None:
     """An integer (or a string of digits) between 1 and 2^31-1, as Cinder's volume_size parameter type."""
-    if value is None:
-        if allow_null:
-            return None
-        raise invalid(path, value, "None is not of type 'integer', 'string'")
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise invalid(path, value, f"{value!r} is not of type 'integer', 'string'")
+    if value is None and allow_null:
+        return None
     if isinstance(value, str):
         if not value.isdigit():
-            raise invalid(path, value, f"{value!r} does not match '^[0-9]+$'")
+            raise W.refuse(path, value, "pattern", pattern="^[0-9]+$")
         value = int(value)
-    if value < 1:
-        raise invalid(path, value, f"{value} is less than the minimum of 1")
-    if value > MAX_INT:
-        raise invalid(path, value, f"{value} is greater than the maximum of {MAX_INT}")
-    return int(value)
+    return V.integer(1, MAX_INT, strings=True)(W, path, value)
 
 
 def optional_string(obj: dict[str, Any], key: str, path: str, max_length: int = 255) -> str | None:
@@ -88,27 +79,20 @@ def optional_string(obj: dict[str, Any], key: str, path: str, max_length: int = 
     if value is None:
         return None
     if not isinstance(value, str):
-        raise invalid(f"{path}/{key}", value, f"{value!r} is not of type 'string', 'null'")
-    if len(value) > max_length:
-        raise invalid(f"{path}/{key}", value, f"{value!r} is too long")
-    return value
+        raise W.refuse(f"{path}/{key}", value, "type", types=W.types(str, "null"))
+    return V.string(0, max_length)(W, f"{path}/{key}", value)
 
 
 def metadata_value(value: Any, path: str = "metadata", *, allow_null: bool = True) -> dict[str, str] | None:
     """Cinder metadata: an object of string keys (1-255 chars) to string values (up to 255 chars)."""
-    if value is None:
-        if allow_null:
-            return None
-        raise invalid(path, value, "None is not of type 'object'")
-    if not isinstance(value, dict):
-        raise invalid(path, value, f"{value!r} is not of type 'object'")
+    if value is None and allow_null:
+        return None
+    V.obj(W, path, value)
+    text = V.string(0, 255)
     for key, item in value.items():
         if not 1 <= len(key) <= 255:
             raise invalid(path, value, f"{key!r} does not match any of the regexes: '^[a-zA-Z0-9-_:. /]{{1,255}}$'")
-        if not isinstance(item, str):
-            raise invalid(f"{path}/{key}", item, f"{item!r} is not of type 'string'")
-        if len(item) > 255:
-            raise invalid(f"{path}/{key}", item, f"{item!r} is too long")
+        text(W, f"{path}/{key}", item)
     return {str(k): str(v) for k, v in value.items()}
 
 
@@ -237,12 +221,11 @@ def parse_type_create(body: dict[str, Any]) -> TypeCreate:
     obj = body_object(body, "volume_type")
     name = optional_string(obj, "name", "volume_type")
     if not name or not name.strip():
-        raise BadRequest("Invalid input for field/attribute name. Value: None. None is not of type 'string'")
+        raise W.refuse("name", None, "type", types=W.types(str))
     public = obj.get(TYPE_PUBLIC_KEY, obj.get("is_public"))
     specs = obj.get("extra_specs") or {}
     if not isinstance(specs, dict):
-        raise BadRequest("Invalid input for field/attribute extra_specs. Value: "
-                         f"{specs}. {specs!r} is not of type 'object'")
+        raise W.refuse("extra_specs", specs, "type", types=W.types(dict))
     return TypeCreate(name=name, description=optional_string(obj, "description", "volume_type"),
                       is_public=True if public is None else boolean_value(public, "is_public"),
                       extra_specs={str(k): str(v) for k, v in specs.items()})
@@ -272,7 +255,7 @@ class VolumeAction:
 def _required_flag(body: dict[str, Any], action: str, key: str) -> bool:
     arguments = body_object(body, action)
     if key not in arguments:
-        raise BadRequest(f"Invalid input for field/attribute {action}. Value: {{}}. '{key}' is a required property")
+        raise W.refuse(action, {}, "required", key=key)
     return boolean_value(arguments[key], key)
 
 
@@ -309,22 +292,18 @@ def parse_volume_attachment(body: dict[str, Any], version: Version = cmv.MIN) ->
     server here)."""
     attachment = body.get("volumeAttachment")
     if not isinstance(attachment, dict):
-        raise BadRequest("Invalid input for field/attribute volumeAttachment. Value: None. "
-                         "'volumeAttachment' is a required property")
+        raise W.refuse("volumeAttachment", None, "required", key="volumeAttachment")
     volume_id = attachment.get("volumeId")
     if not isinstance(volume_id, str) or not volume_id:
-        raise BadRequest(f"Invalid input for field/attribute volumeAttachment. Value: {attachment}. "
-                         f"'volumeId' is a required property")
+        raise W.refuse("volumeAttachment", attachment, "required", key="volumeId")
     device = attachment.get("device")
     if device is not None and not isinstance(device, str):
-        raise BadRequest(f"Invalid input for field/attribute device. Value: {device}. "
-                         f"{device!r} is not of type 'string', 'null'")
+        raise W.refuse("device", device, "type", types=W.types(str, "null"))
     allowed = {"volumeId", "device"} | ({"tag"} if version >= cmv.Version(2, 49) else set())
     allowed |= {"delete_on_termination"} if version >= cmv.DELETE_ON_TERMINATION else set()
     extra = sorted(set(attachment) - allowed)
     if extra:
-        raise BadRequest(f"Invalid input for field/attribute volumeAttachment. Value: {attachment}. "
-                         f"Additional properties are not allowed ({extra[0]!r} was unexpected)")
+        raise W.unexpected("volumeAttachment", attachment, [extra[0]])
     if attachment.get("delete_on_termination") not in (None, False):
         raise BadRequest("delete_on_termination=true is not supported by this cloud: a volume attached here "
                          "outlives its server.")
@@ -453,16 +432,18 @@ def volume_type(t: VolumeType, *, created: bool = False, qos_specs_id: str | Non
     return body if created else {**body, "qos_specs_id": qos_specs_id}
 
 
-def nova_attachment(att: VolumeAttachment, version: Version = cmv.MIN, *, created: bool = False) -> dict[str, Any]:
+def nova_attachment(att: VolumeAttachment, version: Version = cmv.MIN, *, created: bool = False,
+                    delete_on_termination: bool = False) -> dict[str, Any]:
     """Nova's volumeAttachment at compute `version`: its `id` is the volume's id; `tag` from 2.70 (none kept),
-    `delete_on_termination` from 2.79 (always false here); list and show (not the attach answer) carry
+    `delete_on_termination` from 2.79 (true only for a volume of the server's create that asked it: an
+    attach takes false only); list and show (not the attach answer) carry
     `attachment_id` (Cinder's) and `bdm_uuid` and lose `id` from 2.89."""
     body: dict[str, Any] = {"id": att.volume_id, "volumeId": att.volume_id, "serverId": att.server_id,
                             "device": att.device}
     if version >= cmv.DEVICE_TAGS_SHOWN:
         body["tag"] = None
     if version >= cmv.DELETE_ON_TERMINATION:
-        body["delete_on_termination"] = False
+        body["delete_on_termination"] = delete_on_termination
     if version >= cmv.ATTACHMENT_IDS and not created:
         del body["id"]
         body.update({"attachment_id": att.id, "bdm_uuid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"bdm:{att.id}"))})
@@ -484,10 +465,7 @@ def availability_zones() -> dict[str, Any]:
 def quota_set(q: QuotaSet) -> dict[str, Any]:
     """Cinder's quota_set: the limits (with `id`, except in a PUT answer), or with ?usage=True each resource's
     {limit, in_use, reserved}."""
-    head = {} if q.project_id is None else {"id": q.project_id}
-    if q.in_use is None:
-        return {**head, **q.limits}
-    return {**head, **{k: {"limit": v, "in_use": q.in_use.get(k, 0), "reserved": 0} for k, v in q.limits.items()}}
+    return render_set(q.limits, used=q.in_use, head={} if q.project_id is None else {"id": q.project_id})
 
 
 def absolute_limits(a: AbsoluteLimits) -> dict[str, Any]:

@@ -5,15 +5,17 @@ A facade over one object per resource, each with its own module: `volumes` (volu
 (snapshots.py), `types` (types.py, with access lists), `actions` (volume_actions.py: Cinder's attach
 bookkeeping), `attachments` (attachments.py: Nova's os-volume_attachments and the contract compute calls),
 `quotas` (quotas.py), `backups` (backups.py), `transfers` (transfers.py), `services` (services.py), `qos`
-(qos.py) and `changes` (volume_changes.py: retype and upload to image). The
-facade itself holds what the other services are promised (lab/cloud/contracts.py), the plugin hooks
-(lab/cloud/plugin.py) and the questions that span the resources (backend pools). The routes call one resource
-object per request; nothing here builds a response body (schemas.py renders).
+(qos.py), `server_volumes_` (server_volumes.py: the volumes a server is created with) and `changes`
+(volume_changes.py: retype and upload to image). The facade itself holds what the other services are
+promised (lab/cloud/contracts.py), the plugin hooks (lab/cloud/plugin.py) and the questions that span the
+resources (backend pools). The routes call one resource object per request; nothing here builds a response
+body (schemas.py renders).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +32,7 @@ from lab.cloud.volume.backups import Backups
 from lab.cloud.volume.models import Backup, Snapshot, Transfer, Volume, VolumeAttachment
 from lab.cloud.volume.qos import Qos
 from lab.cloud.volume.quotas import VolumeQuotas
+from lab.cloud.volume.server_volumes import ServerVolumes
 from lab.cloud.volume.services import VolumeServices
 from lab.cloud.volume.snapshots import Snapshots
 from lab.cloud.volume.transfers import Transfers
@@ -42,7 +45,7 @@ log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from lab.cloud.app import Cloud
-    from lab.cloud.drivers.base import BackendStats, VolumeDriver
+    from lab.cloud.drivers.base import BackendStats, DiskSpec, VolumeDriver
 
 __all__ = ["VolumeService"]
 
@@ -74,13 +77,41 @@ class VolumeService:
         self.services = VolumeServices(cloud)
         self.qos = Qos(cloud)
         self.changes = VolumeChanges(cloud)
+        # `server_volumes_`: the name `server_volumes` is the contract's call (a server's attached volume ids).
+        self.server_volumes_ = ServerVolumes(cloud, self.volumes, self.attachments)
 
     # ------------------------------------------------------------------ the contract (lab/cloud/contracts.py)
     def server_volumes(self, db: Session, server_ids: list[str]) -> dict[str, list[str]]:
         return self.attachments.server_volumes(db, server_ids)
 
-    def detach_all_for_server(self, server_id: str) -> None:
+    def detach_all_for_server(self, server_id: str, delete_volume_ids: Sequence[str] = ()) -> None:
         self.attachments.detach_all_for_server(server_id)
+        if delete_volume_ids:
+            self.server_volumes_.delete_volumes_for_server(delete_volume_ids)
+
+    def reserve_volume(self, ctx: RequestContext, volume_id: str, server_id: str, device: str) -> None:
+        self.server_volumes_.reserve_volume(ctx, volume_id, server_id, device)
+
+    def unreserve_volumes(self, server_id: str) -> None:
+        self.server_volumes_.unreserve_volumes(server_id)
+
+    def create_volume_for_server(self, ctx: RequestContext, name: str, size_gb: int | None, *,
+                                 image_id: str | None = None, snapshot_id: str | None = None,
+                                 volume_type: str | None = None) -> str:
+        return self.server_volumes_.create_volume_for_server(ctx, name, size_gb, image_id=image_id,
+                                                             snapshot_id=snapshot_id, volume_type=volume_type)
+
+    def boot_volumes(self, db: Session, volume_ids: Sequence[str]) -> dict[str, contracts.BootVolume]:
+        return self.server_volumes_.boot_volumes(db, volume_ids)
+
+    def connect_server_volumes(self, server_id: str, user_id: str | None) -> list[DiskSpec]:
+        return self.server_volumes_.connect_server_volumes(server_id, user_id)
+
+    def server_disks(self, server_id: str) -> list[DiskSpec]:
+        return self.server_volumes_.server_disks(server_id)
+
+    def reimage_volume(self, volume_id: str, image_id: str) -> None:
+        self.server_volumes_.reimage_volume(volume_id, image_id)
 
     # ------------------------------------------------------------------ student reset (lab/cloud/plugin.py)
     def purge_project(self, purge: Purge) -> None:

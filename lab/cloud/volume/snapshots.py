@@ -17,6 +17,7 @@ from lab.cloud import events, worker
 from lab.cloud.context import RequestContext
 from lab.cloud.drivers.base import DriverError
 from lab.cloud.errors import BadRequest, NotFound
+from lab.cloud.validation import NOVA
 from lab.cloud.volume import quotas
 from lab.cloud.volume.models import Snapshot, Volume, VolumeType
 from lab.cloud.volume.schemas import SnapshotCreate
@@ -167,8 +168,7 @@ class Snapshots:
     def reset_status(self, ctx: RequestContext, snapshot_id: str, status: str | None) -> None:
         """os-reset_status (admin): put a snapshot stuck in a transition back to a status."""
         if status not in RESET_STATUSES:
-            raise BadRequest(f"Invalid input for field/attribute status. Value: {status}. {status!r} is not one of "
-                             f"{list(RESET_STATUSES)}")
+            raise NOVA.refuse("status", status, "enum", choices=list(RESET_STATUSES))
         with self.cloud.db.write() as db:
             snap = find_snapshot(db, self.cloud.policy, ctx, snapshot_id)
             self.cloud.policy.enforce(ctx, "volume_extension:snapshot_admin_actions:reset_status", snap.project_id)

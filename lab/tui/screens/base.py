@@ -52,6 +52,9 @@ class CloudScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self._polling = False
+        # The refresh asked for while one was running (a tab switched meanwhile): run once that one ends, or
+        # the new tab would stay empty until the next interval.
+        self._poll_next: tuple[Callable[..., Any], tuple[Any, ...], Callable[[Any], None]] | None = None
         self._last_poll_error: str | None = None
         self.quiet = False  # set when what the screen shows is going away: its refreshes then fail unsaid
 
@@ -78,8 +81,10 @@ class CloudScreen(Screen[None]):
         self.run_worker(self._run(fn, args, then, done, background=False), group="call", exit_on_error=False)
 
     def poll(self, fn: Callable[..., Any], *args: Any, then: Callable[[Any], None]) -> None:
-        """Like call(), for refreshes: skipped while the previous refresh of this screen is still running."""
+        """Like call(), for refreshes: while the previous refresh of this screen is still running, only the
+        latest one asked for is kept, and run when it ends."""
         if self._polling:
+            self._poll_next = (fn, args, then)
             return
         self._polling = True
 
@@ -88,6 +93,9 @@ class CloudScreen(Screen[None]):
                 await self._run(fn, args, then, None, background=True)
             finally:
                 self._polling = False
+                queued, self._poll_next = self._poll_next, None
+                if queued is not None:
+                    self.poll(queued[0], *queued[1], then=queued[2])
 
         self.run_worker(job(), group="poll", exit_on_error=False)
 

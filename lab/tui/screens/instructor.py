@@ -214,13 +214,16 @@ class InstructorScreen(ListScreen):
         if row is None:
             return
         name = row.name
-        form = FormScreen(f"Start a drill for {name}", [Field("drill", "Drill (e.g. net-router-gateway):")],
+        form = FormScreen(f"Start a drill for {name}", [
+            Field("drill", "Drill (e.g. net-router-gateway):"),
+            Field("later", "Later by the lab clock (e.g. 8h: during the night; empty: now):", required=False)],
                           submit="Start")
 
         def start(v: dict[str, Any] | None) -> None:
             if v and v["drill"]:
-                self.call(self.client.start_drill, v["drill"], name, then=lambda _r: self.refresh_data(),
-                          done=f"Drill {v['drill']} started for {name}")
+                later = (v.get("later") or "").strip() or None
+                self.call(self.client.start_drill, v["drill"], name, later, then=lambda _r: self.refresh_data(),
+                          done=f"Drill {v['drill']} {'scheduled in ' + later if later else 'started'} for {name}")
 
         self.app.push_screen(form, start)
 

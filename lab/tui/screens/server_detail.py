@@ -24,6 +24,8 @@ def detail_table(s: Server) -> Table:
                         ("image", s.image), ("addresses", s.addresses.replace("; ", "\n") or "-"),
                         ("key pair", s.key_name or "-"),
                         ("security groups", ", ".join(s.security_groups) or "-"),
+                        ("locked", "yes" if s.locked else "no"),
+                        ("server groups", ", ".join(s.server_groups) or "-"),
                         ("volumes", "\n".join(s.volumes) or "-"), ("project", s.project_id),
                         ("created", s.created)):
         table.add_row(name, value)

@@ -6,7 +6,7 @@ from lab.cloud.quotas import Resource
 from tests.cloud.toy.service import toys_in_use
 
 PLUGIN = Plugin(
-    spec=ServiceSpec("toy", "/toy", "keystone", (CatalogEntry("toy", "toybox", "/toy/v1"),)),
+    spec=ServiceSpec("toy", "/toy", "tests.cloud.toy.schemas:error_body", (CatalogEntry("toy", "toybox", "/toy/v1"),)),
     service="tests.cloud.toy.service:ToyService",
     routes="tests.cloud.toy.routes",
     policies=(

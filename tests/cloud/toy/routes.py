@@ -6,7 +6,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from lab.cloud.http import context_of, no_content, read_json, require_key, respond, service_of
+from lab.cloud.http import context_of, no_content, read_json, respond, service_of
+from tests.cloud.toy.schemas import parse_toy
 from tests.cloud.toy.service import ToyService
 
 
@@ -20,8 +21,7 @@ async def list_toys(request: Request) -> Response:
 
 
 async def create_toy(request: Request) -> Response:
-    body = require_key(await read_json(request), "toy")
-    toy = _service(request).create_toy(context_of(request), str(body.get("name", "")))
+    toy = _service(request).create_toy(context_of(request), parse_toy(await read_json(request)))
     return respond({"toy": {"id": toy.id, "name": toy.name}}, 201)
 
 

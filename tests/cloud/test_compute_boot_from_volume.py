@@ -1,0 +1,177 @@
+"""Boot from volume through the API as OSC sends it (`server create --volume`, `--boot-from-volume SIZE`,
+`--snapshot`, `--block-device`): Nova's checks at the API, the volume made in the build with the owner's
+credentials, the guest given the root volume as vda, delete_on_termination at the delete, and 2.93's
+volume-backed rebuild. Compute reaches the volumes only through the volume contract."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from starlette.testclient import TestClient
+
+from lab.cloud.app import Cloud
+from tests.cloud.compute_support import API, image_id
+from tests.cloud.volume_support import create_volume, show_volume, url
+
+MV = {"OpenStack-API-Version": "compute 2.93"}
+
+
+def boot(client: TestClient, headers: dict[str, str], bdm: list[dict[str, Any]], *, name: str = "bfv",
+         image: str | None = None, version: dict[str, str] | None = None) -> Any:
+    server: dict[str, Any] = {"name": name, "flavorRef": "1", "networks": "none", "block_device_mapping_v2": bdm}
+    if image is not None:
+        server["imageRef"] = image
+    return client.post(f"{API}/servers", json={"server": server}, headers={**headers, **(version or MV)})
+
+
+def run(cloud: Cloud, times: int = 6) -> None:
+    """The worker's jobs, again and again: the build waits (polls) for the volume job."""
+    for _ in range(times):
+        cloud.clock.advance(timedelta(seconds=2))
+        cloud.worker.run_due()
+
+
+def show(client: TestClient, headers: dict[str, str], server_id: str) -> dict[str, Any]:
+    r = client.get(f"{API}/servers/{server_id}", headers={**headers, **MV})
+    assert r.status_code == 200, r.text
+    return r.json()["server"]  # type: ignore[no-any-return]
+
+
+def test_boot_from_new_volume_of_an_image_then_delete_on_termination(client: TestClient, cloud: Cloud,
+                                                                    as_demo: dict[str, str]) -> None:
+    """--boot-from-volume 1 --delete-on-termination: a 1 GiB volume of the image, in-use at /dev/vda, the
+    server's image "", the guest's disk the volume's file; deleting the server deletes the volume."""
+    image = image_id(client, cloud, as_demo)
+    r = boot(client, as_demo, [{"uuid": image, "boot_index": 0, "source_type": "image",
+                                "destination_type": "volume", "volume_size": 1, "delete_on_termination": True}])
+    assert r.status_code == 202, r.text
+    server_id = r.json()["server"]["id"]
+    run(cloud)
+    server = show(client, as_demo, server_id)
+    assert server["status"] == "ACTIVE", server
+    assert server["image"] == ""
+    (attached,) = server["os-extended-volumes:volumes_attached"]
+    assert attached["delete_on_termination"] is True
+    volume = show_volume(client, cloud, as_demo, attached["id"])
+    assert (volume["status"], volume["size"], volume["bootable"]) == ("in-use", 1, "true")
+    assert volume["volume_image_metadata"]["image_id"] == image
+    assert [(a["server_id"], a["device"]) for a in volume["attachments"]] == [(server_id, "/dev/vda")]
+    disks = cloud.compute_driver.disks(server_id)  # type: ignore[attr-defined]
+    assert disks[attached["id"]]["device"] == "vda"
+    listed = client.get(f"{API}/servers/{server_id}/os-volume_attachments",
+                        headers={**as_demo, "OpenStack-API-Version": "compute 2.79"}).json()
+    assert [(a["device"], a["delete_on_termination"]) for a in listed["volumeAttachments"]] == [("/dev/vda", True)]
+    root = client.delete(f"{API}/servers/{server_id}/os-volume_attachments/{attached['id']}", headers=as_demo)
+    assert root.status_code == 400 and "Can't detach root device volume" in root.text
+
+    image = client.post(f"{API}/servers/{server_id}/action", headers=as_demo, json={"createImage": {"name": "x"}})
+    assert image.status_code == 409 and "volume snapshot create" in image.text
+
+    # shelve keeps the disk in the volume (no `-shelved` image); unshelve makes the guest again with it
+    action = f"{API}/servers/{server_id}/action"
+    assert client.post(action, headers=as_demo, json={"shelve": None}).status_code == 202
+    run(cloud, 2)
+    assert show(client, as_demo, server_id)["status"] == "SHELVED_OFFLOADED"
+    assert client.get("/image/v2/images?name=bfv-shelved", headers=as_demo).json()["images"] == []
+    assert client.post(action, headers=as_demo, json={"unshelve": None}).status_code == 202
+    run(cloud, 2)
+    assert show(client, as_demo, server_id)["status"] == "ACTIVE"
+    assert cloud.compute_driver.disks(server_id)[attached["id"]]["device"] == "vda"  # type: ignore[attr-defined]
+
+    assert client.delete(f"{API}/servers/{server_id}", headers=as_demo).status_code == 204
+    run(cloud, 2)
+    assert client.get(url(cloud, as_demo, f"volumes/{attached['id']}"), headers=as_demo).status_code == 404
+
+
+def test_boot_from_existing_volume_keeps_it_and_it_is_reserved_at_once(client: TestClient, cloud: Cloud,
+                                                                       as_demo: dict[str, str]) -> None:
+    """--volume V: V is reserved by the create (a second server asking for it is Nova's 400), in-use once the
+    server is ACTIVE, and available again (not deleted) after the server goes."""
+    image = image_id(client, cloud, as_demo)
+    volume = create_volume(client, cloud, as_demo, size=1, imageRef=image)
+    bdm = [{"uuid": volume["id"], "boot_index": 0, "source_type": "volume", "destination_type": "volume"}]
+    r = boot(client, as_demo, bdm)
+    assert r.status_code == 202, r.text
+    server_id = r.json()["server"]["id"]
+    assert show_volume(client, cloud, as_demo, volume["id"])["status"] == "attaching"
+    again = boot(client, as_demo, bdm, name="second")
+    assert again.status_code == 400
+    assert "Invalid volume" in again.json()["badRequest"]["message"]
+    run(cloud)
+    server = show(client, as_demo, server_id)
+    assert server["status"] == "ACTIVE", server
+    assert server["os-extended-volumes:volumes_attached"] == [{"id": volume["id"], "delete_on_termination": False}]
+    assert client.delete(f"{API}/servers/{server_id}", headers=as_demo).status_code == 204
+    run(cloud, 2)
+    assert show_volume(client, cloud, as_demo, volume["id"])["status"] == "available"
+
+
+def test_bad_mappings_are_novas_400s_and_change_nothing(client: TestClient, cloud: Cloud,
+                                                        as_demo: dict[str, str]) -> None:
+    image = image_id(client, cloud, as_demo)
+    cases = [
+        ([{"uuid": image, "boot_index": 0, "source_type": "image", "destination_type": "volume"}],
+         "Images with destination_type 'volume' need to have a non-zero size specified"),
+        ([{"boot_index": 0, "source_type": "volume", "destination_type": "volume"}], "Missing device UUID"),
+        ([{"uuid": "d3b07384-d9a0-4c9b-8a3e-6c1f0e4b8a21", "boot_index": 0, "source_type": "volume",
+           "destination_type": "volume"}], "failed to get volume"),
+        ([{"boot_index": -1, "source_type": "blank", "destination_type": "local", "volume_size": 1,
+           "guest_format": "swap"}], "swap and ephemeral disks"),
+        ([{"source_type": "cd", "destination_type": "volume", "uuid": image}], "is not one of"),
+    ]
+    before = client.get(url(cloud, as_demo, "volumes"), headers=as_demo).json()["volumes"]
+    for bdm, message in cases:
+        r = boot(client, as_demo, bdm)
+        assert r.status_code == 400, (bdm, r.text)
+        assert message in r.json()["badRequest"]["message"], (bdm, r.text)
+    assert client.get(f"{API}/servers", headers=as_demo).json()["servers"] == []
+    assert client.get(url(cloud, as_demo, "volumes"), headers=as_demo).json()["volumes"] == before
+
+
+def test_a_volume_the_build_cannot_make_puts_the_server_in_error(client: TestClient, cloud: Cloud,
+                                                                as_demo: dict[str, str], as_admin: dict[str, str]
+                                                                ) -> None:
+    """Over the project's gigabytes quota: Cinder refuses in the build, so the server is ERROR with the
+    reason as its fault (Nova's API does not check Cinder's quota)."""
+    project = client.get("/identity/v3/auth/projects", headers=as_demo).json()["projects"][0]["id"]
+    r = client.put(url(cloud, as_admin, f"os-quota-sets/{project}"), headers=as_admin,
+                   json={"quota_set": {"gigabytes": 1}})
+    assert r.status_code == 200, r.text
+    r = boot(client, as_demo, [{"uuid": image_id(client, cloud, as_demo), "boot_index": 0, "source_type": "image",
+                                "destination_type": "volume", "volume_size": 2}])
+    assert r.status_code == 202, r.text
+    run(cloud, 2)
+    server = show(client, as_demo, r.json()["server"]["id"])
+    assert server["status"] == "ERROR"
+    assert "aborted" in server["fault"]["message"] and "gigabytes" in server["fault"]["message"]
+
+
+def test_volume_backed_rebuild_needs_2_93_to_change_the_image(client: TestClient, cloud: Cloud,
+                                                             as_demo: dict[str, str], as_admin: dict[str, str]
+                                                             ) -> None:
+    """Before 2.93 a volume-backed server rebuilds only with its own image (Nova's 400); at 2.93 the root
+    volume is re-imaged (its volume_image_metadata names the new image) and the server is ACTIVE again."""
+    image = image_id(client, cloud, as_demo)
+    r = client.post("/image/v2/images", headers=as_admin, json={"name": "other", "disk_format": "raw",
+                                                                "container_format": "bare", "visibility": "public"})
+    other = r.json()["id"]
+    assert client.put(f"/image/v2/images/{other}/file", headers={**as_admin, "Content-Type":
+                                                                 "application/octet-stream"},
+                      content=b"\0" * 4096).status_code == 204
+    r = boot(client, as_demo, [{"uuid": image, "boot_index": 0, "source_type": "image",
+                                "destination_type": "volume", "volume_size": 1}])
+    server_id = r.json()["server"]["id"]
+    run(cloud)
+    action = f"{API}/servers/{server_id}/action"
+    old = client.post(action, headers={**as_demo, "OpenStack-API-Version": "compute 2.92"},
+                      json={"rebuild": {"imageRef": other}})
+    assert old.status_code == 400, old.text
+    assert "Unable to rebuild with a different image for a volume-backed server" in old.text
+    new = client.post(action, headers={**as_demo, **MV}, json={"rebuild": {"imageRef": other}})
+    assert new.status_code == 202, new.text
+    run(cloud, 2)
+    server = show(client, as_demo, server_id)
+    assert server["status"] == "ACTIVE" and server["image"] == ""
+    volume = show_volume(client, cloud, as_demo, server["os-extended-volumes:volumes_attached"][0]["id"])
+    assert volume["volume_image_metadata"]["image_id"] == other
