@@ -124,6 +124,46 @@ def build_wheelhouse(root: Path | None = None, cache: Path | None = None,
     return Wheelhouse(deps_dir, wheels[0], src, h.hexdigest()[:16], tuple(sorted(extras)))
 
 
+# The dashboard's own virtualenv gets these (scripts/setup.sh installs the same), with the versions pinned in
+# scripts/dashboard-constraints.txt: Horizon's Django 3.2 and client pins are not the lab's.
+DASHBOARD_PACKAGES = ("horizon==23.0.0", "gunicorn", "whitenoise")
+
+
+def build_dashboard_wheels(root: Path | None = None, cache: Path | None = None) -> Tree:
+    """Horizon and its dependencies as wheels (the dashboard's part of the wheelhouse), cached by the
+    constraints file and this Python's version. pyScss is built from its source here, its C scanner against
+    Debian's libpcre3-dev (the pure-Python fallback fails on 3.11); the target needs only libpcre3."""
+    root = root or project_root()
+    cache = cache or cache_dir()
+    constraints = root / "scripts" / "dashboard-constraints.txt"
+    h = hashlib.sha256(constraints.read_bytes() + " ".join(DASHBOARD_PACKAGES).encode())
+    h.update(f"{sys.version_info.major}.{sys.version_info.minor}".encode())
+    wheels = cache / f"dashboard-{h.hexdigest()[:16]}"
+    if not (wheels / ".complete").exists():
+        tmp = wheels.with_name(wheels.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        # The constraints (setuptools<81: old XStatic sdists import pkg_resources) hold in the build environments
+        # too: PIP_CONSTRAINT for older pips, PIP_BUILD_CONSTRAINT where pip 25+ separates the two.
+        # No cache: pip's wheel cache may hold a pyScss built without its C scanner (no libpcre3-dev then).
+        command = [sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check", "--no-cache-dir",
+                   "--no-binary", "pyScss", "--wheel-dir", str(tmp), *DASHBOARD_PACKAGES]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=1800,
+                                env={**os.environ, "PIP_CONSTRAINT": str(constraints),
+                                     "PIP_BUILD_CONSTRAINT": str(constraints)})
+        if result.returncode != 0:
+            raise ArtifactError(f"building the dashboard's wheels failed ({result.returncode}; deploy with "
+                                f"--no-dashboard to leave it out):\n{result.stderr[-3000:]}")
+        if not list(tmp.glob("pyscss-*-cp*.whl")) and not list(tmp.glob("pyScss-*-cp*.whl")):
+            raise ArtifactError("pyScss was built without its C scanner: install Debian's libpcre3-dev "
+                                "(scripts/setup.sh does) and deploy again")
+        (tmp / ".complete").touch()
+        shutil.rmtree(wheels, ignore_errors=True)
+        tmp.rename(wheels)
+    digest = hashlib.sha256(" ".join(sorted(w.name for w in wheels.glob("*.whl"))).encode()).hexdigest()[:16]
+    return Tree(wheels, digest)
+
+
 def tree_digest(*roots: Path) -> str:
     """A digest of every file under `roots` (names and contents)."""
     h = hashlib.sha256()

@@ -22,8 +22,10 @@ from pathlib import Path
 BOX_NAME = "stacklab-debian12"
 SUITE = "bookworm"
 DISK_GB = 20
+# What the deployment installs from Debian, so an offline VM has it: libpcre3 for the dashboard's SCSS compiler.
 PACKAGES = ("linux-image-amd64", "systemd-sysv", "openssh-server", "sudo", "python3", "python3-venv", "netbase",
-            "iproute2", "ca-certificates", "ifupdown", "isc-dhcp-client", "tar", "less", "jq", "curl")
+            "iproute2", "ca-certificates", "ifupdown", "isc-dhcp-client", "tar", "less", "jq", "curl",
+            "libpcre3")
 TOOLS = {"debootstrap": "debootstrap", "extlinux": "extlinux", "qemu-img": "qemu-utils", "mkfs.ext4": "e2fsprogs",
          "vagrant": "vagrant"}
 VAGRANT_PUBLIC_KEY = Path("/usr/share/rubygems-integration/all/gems/vagrant-2.3.4/keys/vagrant.pub")

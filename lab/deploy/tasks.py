@@ -27,7 +27,7 @@ import yaml
 from fabric import Connection, task
 
 from lab.deploy import classroom
-from lab.deploy.artifacts import Wheelhouse, build_wheelhouse
+from lab.deploy.artifacts import Tree, Wheelhouse, build_dashboard_wheels, build_wheelhouse
 from lab.deploy.remote import DeployError, put_text, read_root_file, run, sudo
 from lab.deploy.services import ServiceSpec, ensure_running, install_unit
 
@@ -37,6 +37,8 @@ from lab.deploy.services import ServiceSpec, ensure_running, install_unit
 SYSTEM_PACKAGES = ("python3", "python3-venv", "tar", "jq", "curl")
 LIBVIRT_PACKAGES = ("libvirt-daemon-system", "libvirt-clients", "qemu-system-x86", "qemu-utils", "dnsmasq-base",
                     "nftables", "iptables")
+# libpcre3: the dashboard's SCSS compiler (pyScss, built on the control machine) links its C scanner with it.
+DASHBOARD_PACKAGES = ("libpcre3",)
 API_WAIT_SECONDS = 60
 
 
@@ -59,6 +61,8 @@ class DeployOptions:
     course_port: int = 8000
     jupyter: bool = True  # JupyterLab (the `notebooks` extra) on the notebooks, on jupyter_port
     jupyter_port: int = 8888
+    dashboard: bool = True  # Horizon (a venv of its own, wheels in the wheelhouse) on dashboard_port
+    dashboard_port: int = 8781
     extra_settings: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -90,6 +94,10 @@ class DeployOptions:
         return f"{self.prefix}/jupyter"
 
     @property
+    def dashboard_venv(self) -> str:
+        return f"{self.prefix}/venv-dashboard"
+
+    @property
     def extras(self) -> tuple[str, ...]:
         """The pyproject extras the wheelhouse must carry."""
         return ("notebooks",) if self.jupyter else ()
@@ -119,6 +127,7 @@ class DeployResult:
     course_port: int | None = None  # None: no course site deployed
     jupyter_port: int | None = None  # None: no JupyterLab deployed
     jupyter_token: str = ""
+    dashboard_port: int | None = None  # None: no dashboard deployed
 
     @property
     def changed(self) -> int:
@@ -129,7 +138,7 @@ class DeployResult:
         return sum(1 for s in self.steps if not s.changed)
 
     def urls(self, public_url: str | None = None) -> dict[str, str]:
-        """The API, course site and JupyterLab URLs, on the host of `public_url` (what students reach)."""
+        """The API, course site, JupyterLab and dashboard URLs, on the host of `public_url` (what students reach)."""
         url = public_url or self.url
         host = urllib.parse.urlsplit(url).hostname or "127.0.0.1"
         urls = {"api": f"{url}/identity/v3"}
@@ -137,6 +146,8 @@ class DeployResult:
             urls["course"] = f"http://{host}:{self.course_port}/"
         if self.jupyter_port:
             urls["jupyter"] = f"http://{host}:{self.jupyter_port}/lab?token={self.jupyter_token}"
+        if self.dashboard_port:
+            urls["dashboard"] = f"http://{host}:{self.dashboard_port}/"
         return urls
 
     def credentials_text(self, public_url: str | None = None) -> str:
@@ -148,6 +159,8 @@ class DeployResult:
             lines.append(f"  course:     {urls['course']}")
         if "jupyter" in urls:
             lines.append(f"  JupyterLab: {urls['jupyter']}   (works as demo: OS_CLOUD=stacklab-demo)")
+        if "dashboard" in urls:
+            lines.append(f"  dashboard:  {urls['dashboard']}   (Horizon: log in as admin, demo or a student)")
         lines += [f"  admin:      admin / {self.admin_password}   (project admin, domain Default)",
                   "  student:    demo / demo                      (project demo)",
                   f"  export OS_AUTH_URL={url}/identity OS_USERNAME=admin OS_PASSWORD={self.admin_password} \\",
@@ -161,10 +174,11 @@ class Deployment:
     """One run of every step against one host, in order, with `ok`/`changed` reporting."""
 
     def __init__(self, c: Connection, options: DeployOptions, wheelhouse: Wheelhouse,
-                 echo: Callable[[str], None] = print) -> None:
+                 echo: Callable[[str], None] = print, dashboard_wheels: Tree | None = None) -> None:
         self.c = c
         self.o = options
         self.wheelhouse = wheelhouse
+        self.dashboard_wheels = dashboard_wheels
         self.echo = echo
         self.steps: list[StepResult] = []
         self.restart_needed = False
@@ -176,6 +190,8 @@ class Deployment:
         if missing:
             raise DeployError(f"the wheelhouse lacks the extra(s) {', '.join(sorted(missing))}: build it with "
                               f"build_wheelhouse(extras={options.extras!r})")
+        if options.dashboard and dashboard_wheels is None:
+            raise DeployError("the dashboard needs its wheels: build them with build_dashboard_wheels()")
 
     @property
     def label(self) -> str:
@@ -205,13 +221,16 @@ class Deployment:
             classroom.course_site(self)
         if self.o.jupyter:
             classroom.jupyter(self)
+        if self.o.dashboard:
+            classroom.dashboard(self)
         password = (read_root_file(self.c, f"{self.o.data_dir}/admin-password") or "").strip()
         self.echo(f"  recap: [{self.label}] ok={sum(not s.changed for s in self.steps)} "
                   f"changed={sum(s.changed for s in self.steps)}")
         return DeployResult(self.label, self.steps, self.supervisor,
                             f"http://{self.c.host}:{self.o.port}", password or self.o.admin_password,
                             self.o.course_port if self.o.course else None,
-                            self.o.jupyter_port if self.o.jupyter else None, self.jupyter_token)
+                            self.o.jupyter_port if self.o.jupyter else None, self.jupyter_token,
+                            self.o.dashboard_port if self.o.dashboard else None)
 
     def preflight(self) -> None:
         """Sudo must work without a password, and the target's Python must match the wheels built here."""
@@ -226,7 +245,8 @@ class Deployment:
         self.report("preflight", False, f"sudo, python {local}")
 
     def system_packages(self) -> None:
-        wanted = list(SYSTEM_PACKAGES) + (list(LIBVIRT_PACKAGES) if self.o.libvirt else [])
+        wanted = (list(SYSTEM_PACKAGES) + (list(DASHBOARD_PACKAGES) if self.o.dashboard else [])
+                  + (list(LIBVIRT_PACKAGES) if self.o.libvirt else []))
         missing = [p for p in wanted if "install ok installed" not in run(
             self.c, f"dpkg-query -W -f='${{Status}}' {p}", check=False).stdout]
         if not missing:
@@ -284,10 +304,10 @@ class Deployment:
         sudo(self.c, f"python3 -m venv --without-pip {shlex.quote(self.o.venv)}")
         self.report("virtualenv", True, self.o.venv)
 
-    def pip(self) -> str:
-        """A pip command for the venv: Debian's bundled pip wheel run by the venv's Python (pip runs from its
-        wheel), else a pip inside the venv, installed by ensurepip if need be."""
-        venv = shlex.quote(self.o.venv)
+    def pip(self, venv_dir: str = "") -> str:
+        """A pip command for the venv (StackLab's, or `venv_dir`): Debian's bundled pip wheel run by the venv's
+        Python (pip runs from its wheel), else a pip inside the venv, installed by ensurepip if need be."""
+        venv = shlex.quote(venv_dir or self.o.venv)
         wheel = run(self.c, "ls /usr/share/python-wheels/pip-*.whl 2>/dev/null | tail -n 1", check=False)
         if wheel.stdout.strip():
             return f"{venv}/bin/python {shlex.quote(wheel.stdout.strip())}/pip"
@@ -410,19 +430,22 @@ class Deployment:
 
 
 def deploy(c: Connection, options: DeployOptions | None = None, wheelhouse: Wheelhouse | None = None,
-           echo: Callable[[str], None] = print) -> DeployResult:
+           echo: Callable[[str], None] = print, dashboard_wheels: Tree | None = None) -> DeployResult:
     """Install, configure, start and check StackLab on the host behind `c`; idempotent."""
     options = options or DeployOptions()
-    return Deployment(c, options, wheelhouse or build_wheelhouse(extras=options.extras), echo).run()
+    if options.dashboard and dashboard_wheels is None:
+        dashboard_wheels = build_dashboard_wheels()
+    return Deployment(c, options, wheelhouse or build_wheelhouse(extras=options.extras), echo,
+                      dashboard_wheels).run()
 
 
 def stop_service(c: Connection, options: DeployOptions, everything: bool = False) -> None:
     """Stop StackLab on the target, whichever supervisor runs it (used by `vm reset` and test clean-up);
-    `everything` also stops the course site and JupyterLab."""
+    `everything` also stops the course site, JupyterLab and the dashboard."""
     q = shlex.quote
     names = [options.service_name]
     if everything:
-        names += [f"{options.service_name}-course", f"{options.service_name}-jupyter"]
+        names += [f"{options.service_name}-{extra}" for extra in ("course", "jupyter", "dashboard")]
     systemd = run(c, "test -d /run/systemd/system", check=False).ok
     for name in names:
         if systemd:
@@ -434,16 +457,16 @@ def stop_service(c: Connection, options: DeployOptions, everything: bool = False
 # ------------------------------------------------------------------------------ Fabric tasks (for `fab`)
 @task(name="deploy")
 def deploy_task(c: Connection, port: int = 8780, bind: str = "0.0.0.0", libvirt: bool = False,
-                course: bool = True, jupyter: bool = True) -> None:
-    """Install, configure, start and check StackLab, the course site and JupyterLab (idempotent)."""
+                course: bool = True, jupyter: bool = True, dashboard: bool = True) -> None:
+    """Install, configure, start and check StackLab, the course site, JupyterLab and the dashboard (idempotent)."""
     result = deploy(c, DeployOptions(port=int(port), bind_host=bind, libvirt=bool(libvirt), course=bool(course),
-                                     jupyter=bool(jupyter)))
+                                     jupyter=bool(jupyter), dashboard=bool(dashboard)))
     print(result.credentials_text())
 
 
 def _single_step(c: Connection, *names: str) -> None:
     options = DeployOptions()
-    d = Deployment(c, options, build_wheelhouse(extras=options.extras))
+    d = Deployment(c, options, build_wheelhouse(extras=options.extras), dashboard_wheels=build_dashboard_wheels())
     if "service" in names:
         d.choose_supervisor()
     for name in names:

@@ -302,6 +302,25 @@ def test_snapshot_save_restore_list_delete(client: TestClient, as_admin: dict[st
     assert client.get(f"{L}/snapshots", headers=as_admin).json()["snapshots"] == []
 
 
+def test_restore_leaves_the_dashboards_folder_where_it_is(client: TestClient, as_admin: dict[str, str],
+                                                          cloud: Cloud) -> None:
+    """Horizon's settings, secret key and sessions are not lab state: a running dashboard works in that folder,
+    so a snapshot neither saves it nor swaps it (a swap pulled gunicorn's working directory away)."""
+    folder = cloud.settings.data_dir / "dashboard"
+    (folder / "sessions").mkdir(parents=True, exist_ok=True)
+    (folder / "secret-key").write_text("before\n")
+    inode = folder.stat().st_ino
+    r = client.post(f"{L}/snapshots", headers=as_admin, json={"snapshot": {"name": "with-dashboard"}})
+    assert r.status_code == 201, r.text
+    (folder / "sessions" / "a-session").write_text("logged in after the snapshot")
+    r = client.post(f"{L}/snapshots/with-dashboard/restore", headers=as_admin)
+    assert r.status_code == 200, r.text
+    assert folder.stat().st_ino == inode
+    assert (folder / "sessions" / "a-session").read_text() == "logged in after the snapshot"
+    assert (folder / "secret-key").read_text() == "before\n"
+    assert client.delete(f"{L}/snapshots/with-dashboard", headers=as_admin).status_code == 204
+
+
 def test_restore_unknown_snapshot_changes_nothing(client: TestClient, as_admin: dict[str, str],
                                                   cloud: Cloud) -> None:
     (s1,) = make_class(client, as_admin, students=1)

@@ -1,10 +1,12 @@
 """The Fabric deployment, run for real over SSH against a throw-away sshd on 127.0.0.1: StackLab is installed
 into a dedicated account (passwordless sudo, like Vagrant's `vagrant` user), started by the fallback supervisor
-(no systemd as PID 1 here), answers over HTTP, and a second run reports nothing changed. The course site and
-JupyterLab run next to it (same supervisor) and answer on their ports; `vm reset` restores a saved snapshot."""
+(no systemd as PID 1 here), answers over HTTP, and a second run reports nothing changed. The course site,
+JupyterLab and the dashboard (Horizon, from its own wheels into its own venv) run next to it (same supervisor)
+and answer on their ports; `vm reset` restores a saved snapshot."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,7 +35,8 @@ def options(ssh_target: SshTarget) -> DeployOptions:
     base = f"{ssh_target.home}/stacklab"
     return DeployOptions(prefix=base, config_path=f"{base}/etc/stacklab.yaml", data_dir=f"{base}/data",
                          service_user=ssh_target.user, bind_host="127.0.0.1", port=free_port(),
-                         admin_password="deploy-test-admin", course_port=free_port(), jupyter_port=free_port())
+                         admin_password="deploy-test-admin", course_port=free_port(), jupyter_port=free_port(),
+                         dashboard_port=free_port())
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +56,9 @@ def test_first_run_installs_and_starts_stacklab(first_run: tuple[DeployResult, l
     result, lines = first_run
     changed = {s.name for s in result.steps if s.changed}
     assert {"directories", "wheelhouse", "virtualenv", "stacklab", "config", "service", "course site",
-            "course service", "notebooks", "jupyter config", "jupyter service"} <= changed, lines
+            "course service", "notebooks", "jupyter config", "jupyter service", "dashboard wheelhouse",
+            "dashboard virtualenv", "dashboard", "dashboard static files", "dashboard config",
+            "dashboard service"} <= changed, lines
     assert result.supervisor == "pidfile"  # no systemd as PID 1 on this machine
     assert any(line.startswith("changed: [") and "service" in line for line in lines)
 
@@ -69,10 +74,11 @@ def test_first_run_installs_and_starts_stacklab(first_run: tuple[DeployResult, l
     assert result.admin_password == "deploy-test-admin"
     text = result.credentials_text()
     assert "admin / deploy-test-admin" in text
-    # The three URLs students need, JupyterLab's with its token.
+    # The four URLs students need, JupyterLab's with its token.
     assert f"http://127.0.0.1:{options.port}/identity/v3" in text
     assert f"http://127.0.0.1:{options.course_port}/" in text
     assert f"http://127.0.0.1:{options.jupyter_port}/lab?token={result.jupyter_token}" in text
+    assert f"http://127.0.0.1:{options.dashboard_port}/" in text
     assert len(result.jupyter_token) >= 32
 
     # The config file is what StackLab reads, and the service runs as the service user from the venv.
@@ -87,14 +93,14 @@ def test_first_run_installs_and_starts_stacklab(first_run: tuple[DeployResult, l
 
 def test_second_run_changes_nothing(first_run: tuple[DeployResult, list[str]], options: DeployOptions,
                                    ssh_target: SshTarget, wheelhouse: Wheelhouse) -> None:
-    pids_before = [pid_of(options, service) for service in ("", "-course", "-jupyter")]
+    pids_before = [pid_of(options, service) for service in ("", "-course", "-jupyter", "-dashboard")]
     lines: list[str] = []
     with connect(ssh_target.host, ssh_target.user, ssh_target.port, str(ssh_target.key_file),
                  load_ssh_configs=False) as c:
         result = deploy(c, options, wheelhouse, echo=lines.append)
     assert [s.name for s in result.steps if s.changed] == [], lines
     assert all(line.lstrip().startswith(("ok:", "recap:")) for line in lines), lines
-    assert [pid_of(options, service) for service in ("", "-course", "-jupyter")] == pids_before  # not restarted
+    assert [pid_of(options, service) for service in ("", "-course", "-jupyter", "-dashboard")] == pids_before
     assert result.jupyter_token == first_run[0].jupyter_token  # the token is kept
     assert httpx.get(f"http://127.0.0.1:{options.port}/identity", timeout=5).status_code == 300
 
@@ -103,6 +109,7 @@ def test_changed_config_restarts_the_service(first_run: tuple[DeployResult, list
                                             ssh_target: SshTarget, wheelhouse: Wheelhouse) -> None:
     pid_before = Path(options.pid_file).read_text()
     jupyter_before = pid_of(options, "-jupyter")
+    dashboard_before = pid_of(options, "-dashboard")
     options.extra_settings = {"log_level": "info"}
     lines: list[str] = []
     try:
@@ -115,6 +122,7 @@ def test_changed_config_restarts_the_service(first_run: tuple[DeployResult, list
     assert Path(options.pid_file).read_text() != pid_before
     assert "log_level: info" in Path(options.config_path).read_text()
     assert pid_of(options, "-jupyter") == jupyter_before  # only StackLab restarts
+    assert pid_of(options, "-dashboard") == dashboard_before  # its local_settings did not change
     assert httpx.get(f"http://127.0.0.1:{options.port}/identity", timeout=5).status_code == 300
 
 
@@ -248,3 +256,55 @@ def test_vm_reset_restores_a_saved_snapshot(first_run: tuple[DeployResult, list[
     assert "Could not find snapshot: no-such-snapshot" in str(excinfo.value)
     assert {"admin", "demo"} <= project_names(options)
     assert "made-after-snapshot" not in project_names(options)
+
+
+def test_dashboard_serves_horizon_for_the_lab(first_run: tuple[DeployResult, list[str]], options: DeployOptions,
+                                             ssh_target: SshTarget) -> None:
+    base = f"http://127.0.0.1:{options.dashboard_port}"
+    # The settings name the lab's Keystone (its public URL: here the bound address), the session files and the
+    # secret key live in the lab's data directory, readable by the service user only.
+    home = Path(options.data_dir, "dashboard")
+    local_settings = (home / "local" / "local_settings.py").read_text()
+    assert f"OPENSTACK_KEYSTONE_URL = 'http://127.0.0.1:{options.port}/identity/v3'" in local_settings
+    assert (home / "secret-key").stat().st_mode & 0o777 == 0o600
+    assert (home / "secret-key").owner() == ssh_target.user
+    # Horizon itself runs from its own venv, as the service user, with the static files collected once there.
+    assert Path(options.dashboard_venv, "stacklab-static", ".stacklab-prepared").exists()
+    pid = pid_of(options, "-dashboard").strip()
+    owner = subprocess.run(["ps", "-o", "user=", "-p", pid], capture_output=True, text=True, timeout=10)
+    assert owner.stdout.strip() == ssh_target.user
+    children = subprocess.run(["ps", "-o", "args=", "--ppid", pid], capture_output=True, text=True, timeout=10)
+    assert f"{options.dashboard_venv}/bin/python -m gunicorn" in children.stdout, children.stdout
+
+    # A student logs in through the login form (Django's CSRF check included): Horizon asks the lab's
+    # Keystone and sends the browser on to the project's dashboard; a wrong password stays on the form.
+    log = Path(options.prefix, "stacklab-dashboard.log")
+    with httpx.Client(base_url=base, timeout=60) as browser:
+        try:
+            form = browser.get("/auth/login/")
+        except httpx.HTTPError as exc:
+            raise AssertionError(f"{exc!r}; the dashboard's log:\n{log.read_text()[-5000:]}") from exc
+        assert form.status_code == 200 and "Log in" in form.text
+        fields = {**hidden_fields(form.text), "username": "demo"}
+        assert {"csrfmiddlewaretoken", "region"} <= set(fields), fields
+        wrong = browser.post("/auth/login/", data={**fields, "password": "not-demo"},
+                             headers={"Referer": f"{base}/auth/login/"})
+        assert wrong.status_code == 200 and "Invalid credentials" in wrong.text
+        fields.update(hidden_fields(wrong.text))
+        r = browser.post("/auth/login/", data={**fields, "password": "demo"},
+                         headers={"Referer": f"{base}/auth/login/"})
+        assert r.status_code == 302, r.text[-2000:]
+        page = browser.get(r.headers["location"], follow_redirects=True)
+        assert page.status_code == 200
+        assert "demo" in page.text and "Overview" in page.text
+    assert httpx.get(f"{base}/static/no-such-file.css", timeout=10).status_code == 404
+
+
+def hidden_fields(page: str) -> dict[str, str]:
+    """The hidden inputs of Horizon's login form (CSRF token, region), by name."""
+    fields = {}
+    for tag in re.findall(r"<input[^>]*>", page):
+        name, value = re.search(r'name="([^"]+)"', tag), re.search(r'value="([^"]*)"', tag)
+        if 'type="hidden"' in tag and name and value:
+            fields[name.group(1)] = value.group(1)
+    return fields

@@ -34,6 +34,7 @@ def test_vagrant_up_deploys_stacklab_and_survives_reload() -> None:
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-6000:]
     assert "API through the forwarded port: 300" in output
+    assert "dashboard through the forwarded port: 200" in output
     assert "API after reload: 300" in output
     assert "changed: [" in output and "recap:" in output  # the Fabric deployment ran from the trigger
     print("\n".join(line for line in output.splitlines() if line.startswith("TIMING")))

@@ -53,8 +53,9 @@ def test_validate_rejects_a_broken_libvirt_block(tmp_path: Path) -> None:
 def test_forwarded_ports_and_provider_settings_are_there() -> None:
     # What validate cannot see: the values the issue asks for.
     text = VAGRANTFILE.read_text()
-    assert '"api" => 8780, "course site" => 8000, "jupyterlab" => 8888' in text
+    assert '"api" => 8780, "course site" => 8000, "jupyterlab" => 8888, "dashboard" => 8781' in text
     for setting in ('lv.driver = KVM ? "kvm" : "qemu"', 'lv.cpu_model = "qemu64"', "config.vm.boot_timeout = 900",
                     'MEMORY = (ENV["STACKLAB_VM_MEMORY"] || "4096").to_i', "config.vm.provider :virtualbox",
-                    'LOCAL_BOX = "stacklab-debian12"', '"debian/bookworm64"', "config.trigger.after"):
+                    'LOCAL_BOX = "stacklab-debian12"', '"debian/bookworm64"', "config.trigger.after",
+                    'command << "--no-dashboard" if ENV["STACKLAB_VM_NO_DASHBOARD"] == "1"'):
         assert setting in text

@@ -2,7 +2,8 @@
 # The real `vagrant up` end-to-end run (tests/deploy/test_vagrant_up_e2e.py), meant to run as root inside
 # `unshare --net --mount --fork`: a private libvirtd (PLATFORM.md: started by hand, private /run/libvirt,
 # /var/lib/libvirt, /var/log/libvirt, /etc/libvirt), a `default` storage pool, then `vagrant up` of a copy of
-# vagrant/Vagrantfile, the API checked through the forwarded port, `vagrant reload` (state must survive), destroy.
+# vagrant/Vagrantfile, the API and the dashboard's login page checked through the forwarded ports,
+# `vagrant reload` (state must survive), destroy.
 # Prints `TIMING <name> <seconds>` lines. Argument: a work directory.
 set -euo pipefail
 work="$1"; src="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -51,6 +52,10 @@ code=$(python3 -c 'import urllib.request, urllib.error
 try: urllib.request.urlopen("http://127.0.0.1:8780/identity", timeout=10); print(200)
 except urllib.error.HTTPError as e: print(e.code)')
 echo "API through the forwarded port: $code"; [ "$code" = 300 ]
+code=$(python3 -c 'import urllib.request, urllib.error
+try: print(urllib.request.urlopen("http://127.0.0.1:8781/auth/login/", timeout=30).status)
+except urllib.error.HTTPError as e: print(e.code)')
+echo "dashboard through the forwarded port: $code"; [ "$code" = 200 ]
 t0=$(date +%s.%N)
 vagrant provision | tee "$work/provision-again.txt"
 grep -q "changed=0" "$work/provision-again.txt"

@@ -45,8 +45,10 @@ STAGING = ".lab-restore"
 JOURNAL = ".lab-restore.journal"
 DB_NAME = "stacklab.db"
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-# Not lab state: the snapshots themselves, restore scratch space, a private libvirtd's runtime files.
-SKIP_DIRS = {SNAPSHOTS, STAGING, "libvirtd"}
+# Not lab state: the snapshots themselves, restore scratch space, a private libvirtd's runtime files, the
+# dashboard's settings, secret key and sessions (lab/dashboard/server.py: a running Horizon works in that folder,
+# and swapping it under it would pull its working directory away).
+SKIP_DIRS = {SNAPSHOTS, STAGING, "libvirtd", "dashboard"}
 KEEP_TABLES = {"tokens"}  # handled apart: current sessions survive a restore
 
 
