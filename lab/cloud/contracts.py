@@ -238,7 +238,8 @@ class Volume(Protocol):
         """A server is deleted: its volumes become available again (Nova's BDM cleanup); those in
         `delete_volume_ids` (delete_on_termination) are then deleted."""
 
-    def reserve_volume(self, ctx: RequestContext, volume_id: str, server_id: str, device: str) -> None:
+    def reserve_volume(self, ctx: RequestContext, volume_id: str, server_id: str, device: str, *,
+                       boot: bool = False) -> None:
         """At create, before the server is recorded: Cinder's checks of a volume the server is created with
         (Nova's 400 for an unseen, used or unavailable one), and its `attaching` reservation."""
 

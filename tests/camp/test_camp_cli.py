@@ -20,6 +20,7 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
+from lab.camp.labs import load_labs
 from lab.cli import main
 from lab.cloud.labapi.snapshots import dir_files
 from tests.conftest import ADMIN_PASSWORD, LiveCloud, start_live_cloud, user_env
@@ -256,9 +257,10 @@ def test_progress_for_one_day_shows_when_labs_were_passed(admin_env: dict[str, s
     result = run(admin_env, "class", "progress", "--day", "1")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[0].startswith("Day 1: 8 labs, 3 students")
-    assert lines[1].split() == ["student", "1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7", "1.8", "earned",
-                                "solved", "exam", "drills"]
+    day1 = [lab.id for lab in load_labs() if lab.id.startswith("1.")]  # the labs folder, in id order
+    assert day1[:3] == ["1.1", "1.2", "1.3"]
+    assert lines[0].startswith(f"Day 1: {len(day1)} labs, 3 students")
+    assert lines[1].split() == ["student", *day1, "earned", "solved", "exam", "drills"]
     row = next(line.split() for line in lines if line.startswith("student02"))
     grid = list(csv.DictReader(io.StringIO(run(admin_env, "class", "progress", "--day", "1", "--csv").output)))
     passed_at = next(r for r in grid if r["student"] == "student02")["1.1 at"]

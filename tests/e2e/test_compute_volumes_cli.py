@@ -24,8 +24,9 @@ def test_boot_from_volume_rebuild_and_delete_on_termination(live_cloud: LiveClou
                                                              unique: Callable[[str], str]) -> None:
     live, sdk = live_cloud, live_cloud.sdk("demo")
     name, volume_name, kept = unique("bfv"), unique("root"), unique("fromvol")
+    # On `private` by name: the session's shared lab may give demo a second network (then no default is Nova's 409).
     created = cli_json(live, "server", "create", "--flavor", "m1.tiny", "--image", "cirros", "--boot-from-volume",
-                       "1", "--delete-on-termination", name)
+                       "1", "--delete-on-termination", "--network", "private", name)
     sdk.compute.wait_for_server(sdk.compute.get_server(created["id"]), interval=0.3, wait=60)
     shown = cli_json(live, "server", "show", name)
     assert shown["image"] == "N/A (booted from volume)"
@@ -41,7 +42,8 @@ def test_boot_from_volume_rebuild_and_delete_on_termination(live_cloud: LiveClou
     live.openstack("volume", "create", "--image", "cirros", "--size", "1", volume_name, user="demo")
     sdk.block_storage.wait_for_status(sdk.block_storage.find_volume(volume_name), "available", interval=0.3,
                                       wait=60)
-    server = cli_json(live, "server", "create", "--flavor", "m1.tiny", "--volume", volume_name, kept)
+    server = cli_json(live, "server", "create", "--flavor", "m1.tiny", "--volume", volume_name, "--network",
+                      "private", kept)
     sdk.compute.wait_for_server(sdk.compute.get_server(server["id"]), interval=0.3, wait=60)
     assert sdk.block_storage.find_volume(volume_name).status == "in-use"
     live.openstack("server", "delete", kept, user="demo")

@@ -88,7 +88,7 @@ class BlockDevices(ComputePart):
         try:
             for d, device in zip(devices, device_names(devices), strict=True):
                 if d.source_type == "volume" and d.uuid is not None:
-                    self.volume.reserve_volume(ctx, d.uuid, server_id, device)
+                    self.volume.reserve_volume(ctx, d.uuid, server_id, device, boot=d.boot_index == 0)
         except CloudError:
             self.volume.unreserve_volumes(server_id)
             raise

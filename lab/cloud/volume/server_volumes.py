@@ -38,9 +38,11 @@ class ServerVolumes:
         self.volumes = volumes
         self.attachments = attachments
 
-    def reserve_volume(self, ctx: RequestContext, volume_id: str, server_id: str, device: str) -> None:
+    def reserve_volume(self, ctx: RequestContext, volume_id: str, server_id: str, device: str, *,
+                       boot: bool = False) -> None:
         """Reserve a volume for a server being created. An unseen volume is Nova's 400 (it checks the volume
-        before anything is made), a volume in use or not available its 400 `Invalid volume`."""
+        before anything is made), a volume in use or not available its 400 `Invalid volume`, and a `boot`
+        (boot_index 0) volume that is not bootable its 400 InvalidBDMVolumeNotBootable."""
         try:
             with self.cloud.db.write() as db:
                 try:
@@ -48,6 +50,8 @@ class ServerVolumes:
                 except NotFound:
                     raise BadRequest(f"Block Device Mapping is Invalid: failed to get volume {volume_id}.") from None
                 self.cloud.policy.enforce(ctx, "volume:attachment_create", volume.project_id)
+                if boot and not volume.bootable:
+                    raise BadRequest(f"Block Device {volume.id} is not bootable.")
                 if volume.status == "in-use" or volume.attach_status == "attached":
                     raise BadRequest(f"Invalid volume: volume {volume.id} already attached")
                 if volume.status != "available":
