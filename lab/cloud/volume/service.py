@@ -89,8 +89,9 @@ class VolumeService:
         if delete_volume_ids:
             self.server_volumes_.delete_volumes_for_server(delete_volume_ids)
 
-    def reserve_volume(self, ctx: RequestContext, volume_id: str, server_id: str, device: str) -> None:
-        self.server_volumes_.reserve_volume(ctx, volume_id, server_id, device)
+    def reserve_volume(self, ctx: RequestContext, volume_id: str, server_id: str, device: str, *,
+                       boot: bool = False) -> None:
+        self.server_volumes_.reserve_volume(ctx, volume_id, server_id, device, boot=boot)
 
     def unreserve_volumes(self, server_id: str) -> None:
         self.server_volumes_.unreserve_volumes(server_id)
