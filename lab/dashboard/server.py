@@ -9,6 +9,10 @@ What goes where:
 - `<data-dir>/dashboard/secret-key` (0600): Django's SECRET_KEY, generated once and kept, so sessions outlive
   a restart.
 - `<data-dir>/dashboard/sessions/`: Django's file-based sessions (each holds a user's Keystone token).
+- `<data-dir>/dashboard/policy/glance_policy.yaml`: Horizon's copy of the image service's policy, written from
+  the lab's own rules in force (its `policy.yaml` overrides included), as Horizon's docs ask of a deployment:
+  Horizon hides what its copy forbids, and the copy it ships (Zed Glance's `add_image`, which checks an
+  `owner` Horizon's check never passes) would hide **Create Image** from every member.
 - `<horizon venv>/stacklab-static/`: the collected and offline-compressed static files, shared by every lab
   (they depend on Horizon's version and the settings below that do not name a lab, never on a lab).
 """
@@ -97,6 +101,7 @@ class Dashboard:
         if not key_file.exists():
             write_private(key_file, secrets.token_urlsafe(48) + "\n")
         private_dir(self.home / "sessions")
+        write_image_policy(self.home, self.settings)
         write_local_settings(self.home, lab_settings(self, key_file))
         return self.home
 
@@ -204,9 +209,34 @@ def lab_settings(dashboard: Dashboard, key_file: Path) -> dict[str, object]:
                                      "disable_volume": False, "disable_volume_snapshot": False,
                                      "enable_scheduler_hints": True, "enable_metadata": True,
                                      "enable_net_ports": True, "default_availability_zone": "Any"},
+        # Horizon's own copies of the services' policies, but the image service's: the lab's (see above).
+        "POLICY_FILES": {"identity": "keystone_policy.yaml", "compute": "nova_policy.yaml",
+                         "volume": "cinder_policy.yaml", "image": str(image_policy_file(home)),
+                         "network": "neutron_policy.yaml"},
         "OPENSTACK_HYPERVISOR_FEATURES": {"can_set_mount_point": False, "can_set_password": False,
                                           "requires_keypair": False, "enable_quotas": True},
     }
+
+
+def image_policy_file(home: Path) -> Path:
+    return home / "policy" / "glance_policy.yaml"
+
+
+def write_image_policy(home: Path, settings: Settings) -> Path:
+    """Horizon's copy of the image policy: the lab's image rules in force and the base rules they are written
+    with (Horizon falls back to Zed's defaults for any rule not named here)."""
+    import yaml
+
+    from lab.cloud.image.policies import RULES
+    from lab.cloud.policy import Policy
+
+    table = Policy(RULES, settings.data_dir / "policy.yaml")
+    rules = {name: check for name, check in table.rules.items() if name in table.defaults}
+    path = image_policy_file(home)
+    private_dir(path.parent)
+    write_private(path, "# Written by `stacklab dashboard` from the lab's policy in force: edits here are lost.\n"
+                  + yaml.safe_dump(rules, sort_keys=False, width=200))
+    return path
 
 
 def write_local_settings(home: Path, values: dict[str, object]) -> Path:

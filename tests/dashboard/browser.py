@@ -56,12 +56,16 @@ class Browser:
 
         return [e for e in self.driver.find_elements(By.CSS_SELECTOR, css) if e.is_displayed()]
 
-    def click_xpath(self, xpath: str) -> None:
-        """Click the first visible element `xpath` names (for a row or a button found by its text)."""
+    def find_xpath(self, xpath: str) -> Any:
+        """The first visible element `xpath` names (waits for it)."""
         from selenium.webdriver.common.by import By
 
-        element = self.until(lambda: next((e for e in self.driver.find_elements(By.XPATH, xpath)
-                                           if e.is_displayed()), None), f"a visible {xpath!r}")
+        return self.until(lambda: next((e for e in self.driver.find_elements(By.XPATH, xpath)
+                                        if e.is_displayed()), None), f"a visible {xpath!r}")
+
+    def click_xpath(self, xpath: str) -> None:
+        """Click the first visible element `xpath` names (for a row or a button found by its text)."""
+        element = self.find_xpath(xpath)
         self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
         element.click()
 

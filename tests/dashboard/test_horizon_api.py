@@ -50,3 +50,26 @@ def test_volume_extensions_and_groups_as_horizon_reads_them(client: TestClient, 
     assert old.status_code == 404
     other = client.get("/volume/v3/someone-else/groups", headers=at)
     assert other.status_code == 403
+
+
+def test_metadata_definitions_catalog_is_empty(client: TestClient, as_demo: dict[str, str]) -> None:
+    """Horizon's metadata steps (Create Image, the launch wizard) list Glance's metadefs namespaces through
+    glanceclient, which first builds its model from the namespace schema: the lab loads no definitions, so the
+    list is empty, and both answer only a caller with a token."""
+    import jsonschema
+
+    schema = client.get("/image/v2/schemas/metadefs/namespace", headers=as_demo)
+    assert schema.status_code == 200
+    body = schema.json()
+    assert body["name"] == "namespace" and body["required"] == ["namespace"]
+    jsonschema.Draft4Validator.check_schema(body)
+    jsonschema.validate({"namespace": "OS::Compute::Libvirt", "visibility": "public"}, body)
+    plural = client.get("/image/v2/schemas/metadefs/namespaces", headers=as_demo).json()
+    assert plural["properties"]["namespaces"]["items"] == body
+    listed = client.get("/image/v2/metadefs/namespaces?limit=1000&sort_key=namespace&sort_dir=asc"
+                        "&resource_types=OS::Glance::Image", headers=as_demo)
+    assert listed.status_code == 200
+    assert listed.json() == {"namespaces": [], "first": "/v2/metadefs/namespaces",
+                             "schema": "/v2/schemas/metadefs/namespaces"}
+    assert client.get("/image/v2/metadefs/namespaces").status_code == 401
+    assert client.get("/image/v2/schemas/metadefs/namespace").status_code == 401

@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
+import yaml
 
 from lab.config import Settings
 from lab.dashboard.server import Dashboard, horizon_python, stop
@@ -46,10 +47,10 @@ def _admin_headers(lab: LiveCloud) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def horizon(live_cloud: LiveCloud, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Horizon]:
-    """Horizon for the session's live lab, on a port of its own, and a class of two students."""
+    """Horizon for the session's live lab, on a port of its own, and a class of three students."""
     headers = _admin_headers(live_cloud)
     r = httpx.post(f"{live_cloud.url}/lab/v1/classes", headers=headers,
-                   json={"class": {"name": "dashboard", "students": 2, "prefix": "dash"}})
+                   json={"class": {"name": "dashboard", "students": 3, "prefix": "dash"}})
     assert r.status_code == 201, r.text
     students = []
     for name in r.json()["class"]["planned_students"]:
@@ -70,8 +71,30 @@ def horizon(live_cloud: LiveCloud, tmp_path_factory: pytest.TempPathFactory) -> 
         print(f"Horizon answered {time.monotonic() - started:.1f} s after its start")
     try:
         yield Horizon(f"http://127.0.0.1:{board.port}", live_cloud, students, shots, home)
+        print("Horizon's memory after the tests: " + ", ".join(
+            f"{role} {kib / 1024:.0f} MB" for role, kib in gunicorn_rss(process.pid)))
     finally:
         stop(process)
+
+
+def gunicorn_rss(master: int) -> list[tuple[str, int]]:
+    """The resident memory (KiB) of gunicorn's master and of each of its workers, from /proc."""
+    def rss(pid: int) -> int:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+        return 0
+
+    workers = [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()
+               and _parent(p) == master]
+    return [("master", rss(master))] + [("worker", rss(pid)) for pid in workers]
+
+
+def _parent(proc: Path) -> int | None:
+    try:
+        return int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def test_settings_live_in_the_data_directory(horizon: Horizon) -> None:
@@ -83,6 +106,14 @@ def test_settings_live_in_the_data_directory(horizon: Horizon) -> None:
     key = folder / "secret-key"
     assert key.stat().st_mode & 0o777 == 0o600 and len(key.read_text().strip()) >= 40
     assert key.read_text().strip() not in text
+    # Horizon's copy of the image policy is the lab's in force (Zed Glance's add_image would hide Create Image).
+    policy = yaml.safe_load((folder / "policy" / "glance_policy.yaml").read_text())
+    assert policy["add_image"] == "rule:project_member_or_admin"
+    assert policy["project_member_api"] == "role:member and project_id:%(project_id)s"
+    assert f"'image': '{folder / 'policy' / 'glance_policy.yaml'}'" in text
+    # A static file asked for with a doubled slash (Horizon's images panel does) is served, as behind Apache.
+    r = httpx.get(f"{horizon.url}/static/app/core/images//actions/delete-image-selected-button.template.html")
+    assert r.status_code == 200 and "<" in r.text
 
 
 def _no_errors(b: Browser, step: str) -> None:
@@ -94,7 +125,7 @@ def test_a_student_builds_a_network_launches_attaches_and_floats(horizon: Horizo
     """The first day in the dashboard: network + subnet + router, an instance from the launch wizard with a key
     pair and a security group, a volume attached to it, a floating IP associated; then another student sees
     none of it and the admin sees the instance under Admin."""
-    student, other = horizon.students
+    student, other = horizon.students[:2]
     import openstack
 
     # The key pair the wizard offers (Horizon's key pair form downloads a private key: made with the SDK).
@@ -212,3 +243,56 @@ def test_a_student_builds_a_network_launches_attaches_and_floats(horizon: Horizo
 def wizard_step(b: Browser, name: str) -> None:
     """Open a step of the launch wizard by its name in the left column."""
     b.click_xpath(f"//div[contains(@class,'modal')]//a[contains(., '{name}')]")
+
+
+def test_lab_1_1_in_the_dashboard(horizon: Horizon, tmp_path: Path) -> None:
+    """Lab 1.1 done the way its README's "In the dashboard" section says, by a student who never opens a
+    terminal: the project ID from View Credentials, the compute URL from API Access, the whoami image made
+    with Create Image (a file uploaded, the two custom properties on its Metadata step); then the lab's own
+    check, as the cloud runs it for `stacklab check 1.1`, passes on that work."""
+    student = horizon.students[2]
+    b = Browser(horizon.url, horizon.shots)
+    try:
+        b.login(student["name"], student["password"], then="/project/api_access/")
+        b.wait_text("Service Endpoint")  # step 2: the catalog, one row per service
+        _no_errors(b, "12-lab-1.1-api-access")
+        compute_url = b.find_xpath("//tr[td[normalize-space()='Compute']]/td[2]").text.strip()
+        b.open("/project/api_access/view_credentials/")  # step 1: the token's scope
+        project_id = b.find("#openrc-project-id").get_attribute("value")
+        assert project_id == student["project_id"]
+        _no_errors(b, "13-lab-1.1-credentials")
+
+        upload = tmp_path / "whoami.txt"  # step 4: Horizon's form uploads a file; any small one will do
+        upload.write_text("whoami\n")
+        b.open("/project/images/")
+        b.click_xpath("//button[contains(normalize-space(.), 'Create Image')]")
+        b.fill("#imageForm-name", "whoami")
+        b.driver.find_element("css selector", "input[type=file][name=image_file]").send_keys(str(upload))
+        b.choose("#imageForm-format", "Raw")
+        b.click_xpath("//div[contains(@class,'modal')]//a[contains(., 'Metadata')]")
+        for key, value in (("project_id", project_id), ("compute_url", compute_url)):
+            b.fill("input[name=customItem]", key)
+            b.click_xpath("//button[contains(@ng-click, 'addCustom')]")
+            field = b.find_xpath(f"//div[contains(@class,'input-group') and .//span[normalize-space()='{key}']]"
+                                 "//input[@name='property']")
+            field.clear()
+            field.send_keys(value)
+        _no_errors(b, "14-lab-1.1-image-metadata")
+        b.click("button.finish")
+        b.wait_text("whoami", "/project/images/")
+        b.wait_text("Active")
+        _no_errors(b, "15-lab-1.1-whoami")
+        b.logout()
+    finally:
+        b.close()
+
+    # Step 5: the lab's check, run by the cloud with the student's own token (what `stacklab check 1.1` asks).
+    token = httpx.post(f"{horizon.lab.url}/identity/v3/auth/tokens", json={"auth": {
+        "identity": {"methods": ["password"], "password": {"user": {
+            "name": student["name"], "password": student["password"], "domain": {"name": "Default"}}}},
+        "scope": {"project": {"id": student["project_id"]}}}}).headers["x-subject-token"]
+    r = httpx.post(f"{horizon.lab.url}/lab/v1/labs/1.1/check", headers={"X-Auth-Token": token}, timeout=120)
+    assert r.status_code == 200, r.text
+    report = r.json()["check"]
+    assert report["completed"], [c for c in report["checks"] if c["status"] != "pass"]
+    assert report["progress"]["method"] == "earned"

@@ -238,6 +238,10 @@ routes = [
     Route("/v2/schemas/images", _static(schemas.images_schema()), methods=["GET"]),
     Route("/v2/schemas/member", _static(schemas.member_schema()), methods=["GET"]),
     Route("/v2/schemas/members", _static(schemas.members_schema()), methods=["GET"]),
+    Route("/v2/schemas/metadefs/namespace", _static(schemas.metadef_namespace_schema()), methods=["GET"]),
+    Route("/v2/schemas/metadefs/namespaces", _static(schemas.metadef_namespaces_schema()), methods=["GET"]),
+    # No definitions are loaded: every listing (whatever its resource_types filter or page) is empty.
+    Route("/v2/metadefs/namespaces", _static(schemas.metadef_namespaces()), methods=["GET"]),
     Route("/v2/info/import", import_info, methods=["GET"]),
     Route("/v2/info/stores", stores_info, methods=["GET"]),
     Route("/v2/images/{image_id}/stage", stage_image_data, methods=["PUT"]),

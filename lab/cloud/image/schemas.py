@@ -502,3 +502,51 @@ def task(t: ImageTask) -> dict[str, Any]:
             "updated_at": timestamp(t.updated_at), "image_id": t.image_id, "request_id": t.request_id,
             "user_id": t.user_id}
 
+
+
+# ------------------------------------------------------------------------------------------- metadefs catalog
+# Glance's metadata definitions catalog (glance/api/v2/metadef_namespaces.py). The lab loads no definitions
+# (`glance-manage db_load_metadefs` was never run), so it lists none; the schema is the one clients build their
+# models from (glanceclient's, which Horizon's metadata steps use, fetches it before any listing).
+_NAMESPACE_PROPERTIES: dict[str, Any] = {
+    "namespace": {"type": "string", "maxLength": 80,
+                  "description": "The unique namespace text."},
+    "display_name": {"type": "string", "maxLength": 80,
+                     "description": "The user friendly name for the namespace. Used by UI if available."},
+    "description": {"type": "string", "maxLength": 500, "description": "Provides a user friendly description "
+                    "of the namespace."},
+    "visibility": {"type": "string", "enum": ["public", "private"],
+                   "description": "Scope of namespace accessibility."},
+    "protected": {"type": "boolean", "description": "If true, namespace will not be deletable."},
+    "owner": {"type": "string", "maxLength": 255, "description": "Owner of the namespace."},
+    "created_at": {"type": "string", "readOnly": True, "format": "date-time",
+                   "description": "Date and time of namespace creation"},
+    "updated_at": {"type": "string", "readOnly": True, "format": "date-time",
+                   "description": "Date and time of the last namespace modification"},
+    "schema": {"type": "string", "readOnly": True},
+    "self": {"type": "string", "readOnly": True},
+    "resource_type_associations": {"type": "array", "items": {"type": "object", "properties": {
+        "name": {"type": "string"}, "prefix": {"type": "string"}, "properties_target": {"type": "string"}}}},
+    "properties": {"type": "object", "additionalProperties": {"type": "object"}},
+    "objects": {"type": "array", "items": {"type": "object"}},
+    "tags": {"type": "array", "items": {"type": "object", "properties": {"name": {"type": "string"}}}},
+}
+
+
+def metadef_namespace_schema() -> dict[str, Any]:
+    return {"name": "namespace", "properties": _NAMESPACE_PROPERTIES, "additionalProperties": False,
+            "required": ["namespace"], "links": [{"rel": "self", "href": "{self}"},
+                                                 {"rel": "describedby", "href": "{schema}"}]}
+
+
+def metadef_namespaces_schema() -> dict[str, Any]:
+    return {"name": "namespaces", "properties": {
+        "namespaces": {"type": "array", "items": metadef_namespace_schema()},
+        "schema": {"type": "string"}, "first": {"type": "string"}, "next": {"type": "string"}},
+        "links": [{"rel": "first", "href": "{first}"}, {"rel": "next", "href": "{next}"},
+                  {"rel": "describedby", "href": "{schema}"}]}
+
+
+def metadef_namespaces() -> dict[str, Any]:
+    """The (empty) list of namespaces, as Glance pages it."""
+    return {"namespaces": [], "first": "/v2/metadefs/namespaces", "schema": "/v2/schemas/metadefs/namespaces"}

@@ -5,6 +5,7 @@ local_settings.py) first on sys.path: Horizon's settings module imports `local.l
 """
 
 import os
+import re
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "openstack_dashboard.settings")
 
@@ -13,5 +14,15 @@ from django.core.wsgi import get_wsgi_application  # noqa: E402
 from whitenoise import WhiteNoise  # noqa: E402
 
 # Django serves no static files with DEBUG off, and the lab has no web server in front of gunicorn.
-application = WhiteNoise(get_wsgi_application(), root=settings.STATIC_ROOT,
-                         prefix=settings.STATIC_URL, max_age=3600)
+_static = WhiteNoise(get_wsgi_application(), root=settings.STATIC_ROOT, prefix=settings.STATIC_URL, max_age=3600)
+
+
+def application(environ, start_response):
+    """Merge repeated slashes in a static file's path, as the web servers Horizon is deployed behind do
+    (Apache's MergeSlashes, nginx's merge_slashes): Horizon's images panel asks for
+    `/static/app/core/images//actions/...` (its base path ends with a slash), which WhiteNoise alone answers 404,
+    leaving the panel without its batch actions (Create Image among them)."""
+    path = environ.get("PATH_INFO", "")
+    if path.startswith(settings.STATIC_URL) and "//" in path:
+        environ["PATH_INFO"] = re.sub("/{2,}", "/", path)
+    return _static(environ, start_response)
