@@ -56,14 +56,13 @@ def test_metadata_definitions_catalog_is_empty(client: TestClient, as_demo: dict
     """Horizon's metadata steps (Create Image, the launch wizard) list Glance's metadefs namespaces through
     glanceclient, which first builds its model from the namespace schema: the lab loads no definitions, so the
     list is empty, and both answer only a caller with a token."""
-    import jsonschema
-
     schema = client.get("/image/v2/schemas/metadefs/namespace", headers=as_demo)
     assert schema.status_code == 200
     body = schema.json()
     assert body["name"] == "namespace" and body["required"] == ["namespace"]
-    jsonschema.Draft4Validator.check_schema(body)
-    jsonschema.validate({"namespace": "OS::Compute::Libvirt", "visibility": "public"}, body)
+    props = body["properties"]
+    assert props["visibility"]["enum"] == ["public", "private"] and props["protected"]["type"] == "boolean"
+    assert all("type" in prop for prop in props.values())  # warlock builds its model from these
     plural = client.get("/image/v2/schemas/metadefs/namespaces", headers=as_demo).json()
     assert plural["properties"]["namespaces"]["items"] == body
     listed = client.get("/image/v2/metadefs/namespaces?limit=1000&sort_key=namespace&sort_dir=asc"
