@@ -64,7 +64,7 @@ SSH_LAYOUT = {"dropbear": "usr/sbin/dropbear", "dropbearkey": "usr/bin/dropbeark
               "ld-linux-x86-64.so.2": "lib64/ld-linux-x86-64.so.2"}
 LIB_DIR = "lib/x86_64-linux-gnu"
 # Bump when the initramfs changes: an older build in a cache is rebuilt, not reused.
-BUILD_ID = "2"
+BUILD_ID = "3"
 
 Progress = Callable[[str], None]
 BUILD_STEPS = 16  # how many times build_tiny_guest reports progress on a full build
@@ -110,7 +110,8 @@ addresses=$(ip -o -4 addr show scope global | awk '{print $4}' | tr '\n' ',')
 addresses="${addresses%,}"
 echo "@MARKER@ hostname=$(hostname) addresses=${addresses:-none}"
 # The SSH server (its host key made at boot: ed25519 takes milliseconds even under TCG), then the metadata
-# service for the hostname and cirros's key, as CirrOS reads it (EC2 paths); bounded, in the background.
+# service for the hostname and cirros's key, as CirrOS reads it (EC2 paths); bounded, in the background
+# (`timeout`, not wget -T, which crashes this busybox).
 if [ -x /usr/sbin/dropbear ]; then
   mkdir -p /etc/dropbear
   dropbearkey -t ed25519 -f /etc/dropbear/dropbear_ed25519_host_key >/dev/null 2>&1
@@ -119,11 +120,11 @@ fi
 (
   md=http://@METADATA_ADDRESS@/latest/meta-data
   for i in $(seq 1 30); do
-    if wget -q -T 2 -O /run/md-hostname "$md/hostname" 2>/dev/null; then
+    if timeout 5 wget -q -O /run/md-hostname "$md/hostname" 2>/dev/null; then
       h=$(cat /run/md-hostname)
       [ -n "$h" ] && hostname "${h%%.*}"
       mkdir -p /home/cirros/.ssh
-      wget -q -T 2 -O /home/cirros/.ssh/authorized_keys "$md/public-keys/0/openssh-key" 2>/dev/null
+      timeout 5 wget -q -O /home/cirros/.ssh/authorized_keys "$md/public-keys/0/openssh-key" 2>/dev/null
       chown -R 1000:1000 /home/cirros && chmod 700 /home/cirros/.ssh
       chmod 600 /home/cirros/.ssh/authorized_keys 2>/dev/null
       echo "@METADATA@ hostname=$(hostname) keys=$(grep -c ssh- /home/cirros/.ssh/authorized_keys 2>/dev/null)"

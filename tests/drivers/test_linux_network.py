@@ -9,6 +9,8 @@ interfaces; every namespace, and with them every bridge, veth, rule and dnsmasq,
 
 from __future__ import annotations
 
+import base64
+import json
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +24,7 @@ from lab.cli import main
 from lab.cloud.app import Cloud, create_app
 from lab.cloud.drivers.linux import LinuxNetworkDriver, alive, bridge_name, tap_name
 from lab.config import Settings
+from tests.cloud.compute_support import create_server
 from tests.cloud.network_helpers import N, create, network_with_subnet, public_network
 from tests.conftest import ADMIN_PASSWORD
 from tests.drivers.linux_host import linux_host, namespaces
@@ -136,6 +139,26 @@ def test_guests_ping_filter_float_and_survive_a_restart(cloud: Cloud, client: Te
     qr = sh("ip", "-o", "link", "show", "qr-" + r.json()["port_id"][:11],
             ns=f"{host_ns}-qrouter-{router['id']}").stdout
     assert f"mtu {net['mtu']} " in qr  # the router's leg takes the network's MTU (1450 on vxlan), as Neutron's
+
+    # Metadata: guest a is a server's port; from inside it, 169.254.169.254 answers that server's documents
+    # (through the router's proxy and the lab's agent), in both formats, whatever address a guest claims.
+    keypair = client.post("/compute/v2.1/os-keypairs", json={"keypair": {"name": "k1"}}, headers=as_demo).json()
+    server = create_server(client, cloud, as_demo, name="meta-vm", key_name="k1", networks=[{"port": a["id"]}],
+                           user_data=base64.b64encode(b"#!/bin/sh\necho hi\n").decode())
+    md = "http://169.254.169.254"
+    doc = json.loads(sh("busybox", "wget", "-q", "-O", "-", "--header", f"X-Forwarded-For: {ip_b}",
+                        f"{md}/openstack/latest/meta_data.json", ns=ns_a).stdout)
+    assert (doc["uuid"], doc["name"], doc["hostname"]) == (server["id"], "meta-vm", "meta-vm.novalocal")
+    assert doc["public_keys"] == {"k1": keypair["keypair"]["public_key"]}
+    ec2 = f"{md}/latest/meta-data"
+    assert sh("busybox", "wget", "-q", "-O", "-", f"{ec2}/public-keys/0/openssh-key", ns=ns_a).stdout.strip() \
+        == keypair["keypair"]["public_key"].strip()
+    assert sh("busybox", "wget", "-q", "-O", "-", f"{ec2}/local-ipv4", ns=ns_a).stdout == ip_a
+    assert sh("busybox", "wget", "-q", "-O", "-", f"{md}/latest/user-data", ns=ns_a).stdout == "#!/bin/sh\necho hi\n"
+    missing = sh("busybox", "wget", "-q", "-O", "-", f"{md}/openstack/latest/nothing", ns=ns_a, check=False)
+    assert missing.returncode != 0  # Nova's 404
+    # b is no server's port: nothing to read
+    assert sh("busybox", "wget", "-q", "-O", "-", f"{ec2}/hostname", ns=ns_b, check=False).returncode
 
     # A group without ICMP blocks the ping; adding the rule lets it through, live.
     assert not ping(ns_a, ip_b)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import abc
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -372,6 +373,11 @@ class PortSecuritySpec:
     allowed_address_pairs: tuple[tuple[str, str], ...] = ()  # (ip or cidr, mac)
 
 
+# Nova's metadata API as a network driver's metadata agent reaches it (lab/cloud/compute/metadata.py): (the
+# guest's address, the subnet it is on, the path asked) -> (status, content type, body).
+MetadataHandler = Callable[[str, str | None, str], tuple[int, str, bytes]]
+
+
 class NetworkDriver(abc.ABC):
     """Makes the logical network model real (or, for `logical`, only records it).
 
@@ -388,7 +394,10 @@ class NetworkDriver(abc.ABC):
         "dhcp": False,  # guests get their fixed IPs by DHCP
         "nat": False,  # SNAT and floating IPs are real
         "security_groups": False,  # rules are enforced
+        "metadata": False,  # guests reach the metadata API at 169.254.169.254
     }
+    # Set by the cloud before start(): where a driver with a metadata agent sends the guests' requests.
+    metadata: MetadataHandler | None = None
 
     def __init__(self, data_dir: Path, **options: Any):
         self.data_dir = data_dir

@@ -12,7 +12,12 @@ What it builds (names as Neutron's agents make them, so a student meets the same
   `qg-<port[:11]>` gateway on the external bridge, forwarding on, and one nftables table `stacklab` for SNAT
   and the floating IPs' DNAT/SNAT (replaced atomically at every ensure);
 - security groups: iptables chains per port in the host namespace, matched by the guest's tap
-  (`tap<port[:11]>`, as Nova names it) with `-m physdev` through br_netfilter; stateful by conntrack.
+  (`tap<port[:11]>`, as Nova names it) with `-m physdev` through br_netfilter; stateful by conntrack;
+- metadata: each router with interfaces runs Neutron's namespace metadata proxy (lab/cloud/drivers/
+  metadata_proxy.py) on port 9697 of its namespace, where its table redirects 169.254.169.254:80; the proxy
+  adds the guest's address and the router id and reaches, over the Unix socket `<data_dir>/metadata_proxy`,
+  the metadata agent: a thread of the lab's process that finds the guest's subnet from the router's
+  interfaces and asks Nova's metadata API (`self.metadata`, set by the cloud) for the answer.
 
 With `linux_host_netns` set, the driver treats that namespace as "the host" (it makes it when missing) and
 prefixes every namespace it makes with its name: a test, or a second lab on one machine, then owns everything it
@@ -21,13 +26,20 @@ so a restarted lab finds it again (bridges, namespaces and dnsmasq keep running 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import http.server
 import ipaddress
 import json
+import logging
 import os
 import shutil
 import signal
+import socket
+import socketserver
 import subprocess
+import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -43,6 +55,11 @@ from lab.cloud.drivers.base import (
 
 TOOLS = ("ip", "dnsmasq", "nft", "iptables-restore", "sysctl")
 SG_CHAIN = "stacklab-FORWARD"
+METADATA_ADDRESS = "169.254.169.254"
+METADATA_PROXY_PORT = 9697  # Neutron's
+PROXY_SCRIPT = Path(__file__).with_name("metadata_proxy.py")
+
+log = logging.getLogger(__name__)
 
 
 def short(object_id: str) -> str:
@@ -67,13 +84,34 @@ def alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
+def _pid_of(pidfile: Path) -> int | None:
+    """The live process whose pid `pidfile` holds and whose command line names that file (not a reused pid)."""
+    try:
+        pid = int(pidfile.read_text().strip())
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError):
+        return None
+    return pid if str(pidfile).encode() in cmdline and alive(pid) else None
+
+
+def _terminate(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    for _ in range(50):  # bounded: dnsmasq and the proxy exit within milliseconds
+        if not alive(pid):
+            return
+        time.sleep(0.02)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+
+
 def missing_tools() -> list[str]:
     return [t for t in TOOLS if shutil.which(t) is None]
 
 
 class LinuxNetworkDriver(NetworkDriver):
     name = "linux"
-    capabilities = {"real_dataplane": True, "dhcp": True, "nat": True, "security_groups": True}
+    capabilities = {"real_dataplane": True, "dhcp": True, "nat": True, "security_groups": True, "metadata": True}
 
     def __init__(self, data_dir: Path, settings: Any = None, **options: Any):
         super().__init__(data_dir, **options)
@@ -85,8 +123,9 @@ class LinuxNetworkDriver(NetworkDriver):
         if missing := missing_tools():
             raise DriverError(f"the linux network driver needs {', '.join(missing)} (scripts/setup.sh installs "
                               "them)")
-        for sub in ("networks", "routers", "ports", "dhcp"):
+        for sub in ("networks", "routers", "ports", "dhcp", "metadata"):
             (data_dir / sub).mkdir(parents=True, exist_ok=True)
+        self._agent: _MetadataAgent | None = None
 
     # ------------------------------------------------------------------------------------------ plumbing
     def _run(self, *argv: str, ns: str | None = None, check: bool = True, stdin: str | None = None) -> str:
@@ -173,6 +212,17 @@ class LinuxNetworkDriver(NetworkDriver):
             self._ensure_ns(self.host_ns)
         # br_netfilter: bridged IPv4 passes iptables, so security groups filter guest-to-guest traffic too.
         self._run("sysctl", "-q", "-w", "net.bridge.bridge-nf-call-iptables=1", check=False)
+        if self._agent is None:
+            self._agent = _MetadataAgent(self)
+
+    def close(self) -> None:
+        if self._agent is not None:
+            self._agent.stop()
+            self._agent = None
+
+    @property
+    def metadata_socket(self) -> Path:
+        return self.data_dir / "metadata_proxy"
 
     # --------------------------------------------------------------------------------------------- networks
     def bridge_for(self, network_id: str) -> str | None:
@@ -193,7 +243,8 @@ class LinuxNetworkDriver(NetworkDriver):
                                      for s in spec.subnets if s.gateway_ip and ":" not in s.cidr])
         self._ensure_dhcp(spec, br)
         self._save("networks", spec.id, {"bridge": br, "segmentation_id": spec.segmentation_id,
-                                         "network_type": spec.network_type})
+                                         "network_type": spec.network_type,
+                                         "subnets": {s.id: s.cidr for s in spec.subnets}})
 
     def delete_network(self, network_id: str) -> None:
         state = self._load("networks", network_id) or {}
@@ -256,25 +307,12 @@ class LinuxNetworkDriver(NetworkDriver):
         (conf / "argv").write_text(digest)
 
     def _dnsmasq_pid(self, network_id: str) -> int | None:
-        pidfile = self.data_dir / "dhcp" / network_id / "pid"
-        try:
-            pid = int(pidfile.read_text().strip())
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-        except (OSError, ValueError):
-            return None
-        return pid if str(pidfile).encode() in cmdline and alive(pid) else None  # not a reused pid
+        return _pid_of(self.data_dir / "dhcp" / network_id / "pid")
 
     def _stop_dnsmasq(self, network_id: str) -> None:
         pid = self._dnsmasq_pid(network_id)
-        if pid is None:
-            return
-        os.kill(pid, signal.SIGTERM)
-        for _ in range(50):  # bounded: dnsmasq exits within milliseconds
-            if not alive(pid):
-                break
-            time.sleep(0.02)
-        else:
-            os.kill(pid, signal.SIGKILL)
+        if pid is not None:
+            _terminate(pid)
 
     # ---------------------------------------------------------------------------------------------- routers
     def ensure_router(self, spec: RouterSpec) -> None:
@@ -299,7 +337,12 @@ class LinuxNetworkDriver(NetworkDriver):
                 self._ip("link", "set", name, "down", ns=ns)
         self._ensure_routes(ns, spec)
         self._ensure_nat(ns, spec)
-        self._save("routers", spec.id, {"namespace": ns})
+        if spec.interfaces:
+            self._ensure_proxy(spec.id, ns)
+        else:
+            self._stop_proxy(spec.id)
+        self._save("routers", spec.id, {"namespace": ns, "interfaces": [
+            {"network_id": p.network_id, "cidr": p.cidr} for p in spec.interfaces]})
 
     @staticmethod
     def _cidr(p: RouterPortSpec) -> str:
@@ -330,6 +373,9 @@ class LinuxNetworkDriver(NetworkDriver):
                 if inside:
                     post.append(f'oifname "{qg}" ip saddr {{ {", ".join(inside)} }} '
                                 f"snat to {spec.gateway.ip_address}")
+        if spec.interfaces:  # Neutron's metadata redirect: what guests send to 169.254.169.254 goes to the proxy
+            pre.insert(0, f'iifname "qr-*" ip daddr {METADATA_ADDRESS} tcp dport 80 '
+                          f"redirect to :{METADATA_PROXY_PORT}")
         lines = ["table ip stacklab", "delete table ip stacklab", "table ip stacklab {",
                  "  chain prerouting {", "    type nat hook prerouting priority dstnat; policy accept;",
                  *(f"    {r}" for r in pre), "  }",
@@ -341,11 +387,59 @@ class LinuxNetworkDriver(NetworkDriver):
         self._run("nft", "-f", "-", ns=ns, stdin=self.nat_ruleset(spec))  # one transaction: never half a table
 
     def delete_router(self, router_id: str) -> None:
+        self._stop_proxy(router_id)
         self._delete_ns(self.ns_name("qrouter", router_id))  # its veths, addresses, routes and nft go with it
         self._state("routers", router_id).unlink(missing_ok=True)
 
     def list_routers(self) -> list[str]:
         return self._ids("routers")
+
+    # ------------------------------------------------------------------------------------------- metadata
+    def _proxy_pidfile(self, router_id: str) -> Path:
+        return self.data_dir / "metadata" / f"{router_id}.pid"
+
+    def proxy_pid(self, router_id: str) -> int | None:
+        return _pid_of(self._proxy_pidfile(router_id))
+
+    def _ensure_proxy(self, router_id: str, ns: str) -> None:
+        """The router's metadata proxy runs (started once; it outlives a lab restart, like dnsmasq)."""
+        if self.proxy_pid(router_id) is not None:
+            return
+        pidfile = self._proxy_pidfile(router_id)
+        pidfile.unlink(missing_ok=True)
+        logfile = self.data_dir / "metadata" / f"{router_id}.log"
+        with logfile.open("ab") as out:
+            subprocess.Popen(["ip", "netns", "exec", ns, sys.executable, "-I", "-S", str(PROXY_SCRIPT),
+                              "--router-id", router_id, "--socket", str(self.metadata_socket),
+                              "--port", str(METADATA_PROXY_PORT), "--pid-file", str(pidfile)],
+                             stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True)
+        for _ in range(100):  # bounded: the proxy writes its pid file within a fraction of a second
+            if self.proxy_pid(router_id) is not None:
+                return
+            time.sleep(0.02)
+        raise DriverError(f"the metadata proxy of router {router_id} did not start (see {logfile})")
+
+    def _stop_proxy(self, router_id: str) -> None:
+        pid = self.proxy_pid(router_id)
+        if pid is not None:
+            _terminate(pid)
+        self._proxy_pidfile(router_id).unlink(missing_ok=True)
+
+    def subnet_of(self, router_id: str, address: str) -> str | None:
+        """The subnet behind one of the router's interfaces that holds `address` (how Neutron's metadata
+        agent tells apart two projects' guests with the same address)."""
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return None
+        for iface in (self._load("routers", router_id) or {}).get("interfaces", []):
+            if ip not in ipaddress.ip_network(iface["cidr"]):
+                continue
+            subnets = (self._load("networks", iface["network_id"]) or {}).get("subnets", {})
+            for subnet_id, cidr in subnets.items():
+                if cidr == iface["cidr"]:
+                    return str(subnet_id)
+        return None
 
     # ------------------------------------------------------------------------------------- security groups
     @staticmethod
@@ -478,3 +572,77 @@ class LinuxNetworkDriver(NetworkDriver):
             self.delete_port_security(port_id)
         if self.host_ns:
             self._delete_ns(self.host_ns)
+
+
+# --------------------------------------------------------------------------------------------- metadata agent
+class _MetadataAgent:
+    """Neutron's metadata agent: an HTTP server on the Unix socket the routers' proxies reach, in the lab's own
+    process so that it can ask Nova's metadata API directly. The socket is root's alone (0600): only the
+    proxies, which set the guest's address themselves, can reach it."""
+
+    def __init__(self, driver: LinuxNetworkDriver):
+        path = driver.metadata_socket
+        path.unlink(missing_ok=True)  # left by a lab that was killed
+        self.path = path
+        self.server = _UnixHTTPServer(path, _MetadataRequest)
+        self.server.driver = driver
+        path.chmod(0o600)
+        self.thread = threading.Thread(target=self.server.serve_forever, name="metadata-agent", daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+        self.path.unlink(missing_ok=True)
+
+
+class _UnixHTTPServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+    daemon_threads = True
+    driver: LinuxNetworkDriver
+
+    def __init__(self, path: Path, handler: type[http.server.BaseHTTPRequestHandler]):
+        # A Unix socket's path has at most 107 bytes: bind through the directory's descriptor when deeper.
+        self._dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+        super().__init__(f"/proc/self/fd/{self._dir_fd}/{path.name}", handler, bind_and_activate=False)
+        try:
+            self.server_bind()
+            self.server_activate()
+        except OSError:
+            self.server_close()
+            raise
+
+    def server_close(self) -> None:
+        super().server_close()
+        with contextlib.suppress(OSError):
+            os.close(self._dir_fd)
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        request, _ = self.socket.accept()
+        return request, ("metadata-proxy", 0)  # http.server logs the client address as a pair
+
+
+class _MetadataRequest(http.server.BaseHTTPRequestHandler):
+    server: _UnixHTTPServer
+    protocol_version = "HTTP/1.0"
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        driver = self.server.driver
+        address = self.headers.get("X-Forwarded-For", "")
+        router_id = self.headers.get("X-Neutron-Router-ID", "")
+        subnet_id = driver.subnet_of(router_id, address)
+        status, ctype, body = 404, "text/plain; charset=UTF-8", b"404 Not Found\n"
+        if subnet_id is not None and driver.metadata is not None:
+            try:
+                status, ctype, body = driver.metadata(address, subnet_id, self.path)
+            except Exception:  # the guest gets Nova's 500; the lab's log says why
+                log.exception("metadata request %s from %s failed", self.path, address)
+                status, ctype, body = 500, "text/plain; charset=UTF-8", b"500 Internal Server Error\n"
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's signature
+        log.debug("metadata: " + format, *args)
