@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -117,8 +118,18 @@ def ssh(host_ns: str, key: Path, address: str, command: str) -> str:
     return done.stdout.strip()
 
 
+def wait_until(predicate: Any, timeout: float = 5) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
 def test_guests_ping_filter_float_and_survive_a_restart(cloud: Cloud, client: TestClient, as_demo: dict,
-                                                        settings: Settings, host_ns: str, tmp_path: Path) -> None:
+                                                        as_admin: dict, settings: Settings, host_ns: str,
+                                                        tmp_path: Path) -> None:
     run = cloud.worker.run_due
     net, sub = network_with_subnet(client, as_demo, "10.81.0.0/24", name="real")
     closed = create(client, as_demo, "security-groups", name="closed")  # egress only, as a new group has
@@ -159,6 +170,28 @@ def test_guests_ping_filter_float_and_survive_a_restart(cloud: Cloud, client: Te
     assert missing.returncode != 0  # Nova's 404
     # b is no server's port: nothing to read
     assert sh("busybox", "wget", "-q", "-O", "-", f"{ec2}/hostname", ns=ns_b, check=False).returncode
+
+    # The agents are the driver's processes: all alive; a killed dnsmasq makes the DHCP agent dead (its
+    # heartbeat stays when it was last seen) until the network's next sync starts it again.
+    def agents() -> dict[str, dict[str, Any]]:
+        listed = client.get(f"{N}/agents", headers=as_admin).json()["agents"]
+        return {a["agent_type"]: a for a in listed}
+
+    assert {t: a["alive"] for t, a in agents().items()} == {
+        "DHCP agent": True, "L3 agent": True, "Metadata agent": True, "Linux bridge agent": True}
+    driver = cloud.network_driver
+    assert isinstance(driver, LinuxNetworkDriver)
+    killed = driver._dnsmasq_pid(net["id"])
+    assert killed is not None
+    sh("kill", "-9", str(killed))
+    assert wait_until(lambda: not alive(killed))
+    dead = agents()
+    assert not dead["DHCP agent"]["alive"] and dead["L3 agent"]["alive"] and dead["Metadata agent"]["alive"]
+    assert dead["DHCP agent"]["heartbeat_timestamp"] < dead["L3 agent"]["heartbeat_timestamp"]
+    r = client.put(f"{N}/networks/{net['id']}", json={"network": {"description": "resync"}}, headers=as_demo)
+    assert r.status_code == 200, r.text
+    run()
+    assert agents()["DHCP agent"]["alive"] and driver._dnsmasq_pid(net["id"]) not in (None, killed)
 
     # A group without ICMP blocks the ping; adding the rule lets it through, live.
     assert not ping(ns_a, ip_b)

@@ -373,6 +373,16 @@ class PortSecuritySpec:
     allowed_address_pairs: tuple[tuple[str, str], ...] = ()  # (ip or cidr, mac)
 
 
+@dataclass(frozen=True)
+class AgentState:
+    """One of a driver's agents as its processes are found now: whether it works, and when it last did (seconds
+    since the epoch, so a lab restarted meanwhile still knows), with what is wrong when it does not."""
+
+    alive: bool
+    last_seen: float
+    detail: str = ""
+
+
 # Nova's metadata API as a network driver's metadata agent reaches it (lab/cloud/compute/metadata.py): (the
 # guest's address, the subnet it is on, the path asked) -> (status, content type, body).
 MetadataHandler = Callable[[str, str | None, str], tuple[int, str, bytes]]
@@ -453,6 +463,12 @@ class NetworkDriver(abc.ABC):
     def list_ports(self) -> list[str]:
         """The ids of the ports whose security the driver holds."""
         return []
+
+    def agent_states(self) -> dict[str, AgentState] | None:
+        """Neutron's agents the driver runs, by agent type ("DHCP agent", "L3 agent", "Metadata agent", "Linux
+        bridge agent"), as its processes are now; None when the driver runs none (the networking service then
+        reports them alive on the lab's host)."""
+        return None
 
 
 # ------------------------------------------------------------------------------------------------- volumes

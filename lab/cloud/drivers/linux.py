@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from lab.cloud.drivers.base import (
+    AgentState,
     DriverError,
     NetworkDriver,
     NetworkSpec,
@@ -523,6 +524,46 @@ class LinuxNetworkDriver(NetworkDriver):
         self._run("iptables-restore", "--noflush", stdin="\n".join(lines) + "\n")
         if "-A FORWARD -j " + SG_CHAIN not in existing:
             self._run("iptables", "-I", "FORWARD", "1", "-j", SG_CHAIN)
+
+    # --------------------------------------------------------------------------------------------- agents
+    def agent_states(self) -> dict[str, AgentState]:
+        """Neutron's four agents as what they stand for on this host: the DHCP agent is alive while every
+        network's dnsmasq runs, the L3 agent while every router's namespace exists, the metadata agent while
+        its socket's thread and every router's proxy run, the Linux bridge agent while every network's bridge
+        exists. The last time each was seen alive (its heartbeat) is kept under the data directory."""
+        now = time.time()
+        links = self._links()
+        namespaces = self._namespaces()
+        problems: dict[str, list[str]] = {"DHCP agent": [], "L3 agent": [], "Metadata agent": [],
+                                          "Linux bridge agent": []}
+        for network_id in self.list_networks():
+            if bridge_name(network_id) not in links:
+                problems["Linux bridge agent"].append(f"bridge {bridge_name(network_id)} is missing")
+            if (self.data_dir / "dhcp" / network_id / "argv").exists() and self._dnsmasq_pid(network_id) is None:
+                problems["DHCP agent"].append(f"dnsmasq of network {network_id} is not running")
+        agent = self._agent
+        if agent is None or not agent.thread.is_alive():
+            problems["Metadata agent"].append("the metadata agent is not serving its socket")
+        for router_id in self.list_routers():
+            if self.ns_name("qrouter", router_id) not in namespaces:
+                problems["L3 agent"].append(f"namespace {self.ns_name('qrouter', router_id)} is missing")
+            if (self._load("routers", router_id) or {}).get("interfaces") and self.proxy_pid(router_id) is None:
+                problems["Metadata agent"].append(f"the metadata proxy of router {router_id} is not running")
+        seen_file = self.data_dir / "agents.json"
+        try:
+            seen: dict[str, float] = json.loads(seen_file.read_text())
+        except (OSError, ValueError):
+            seen = {}
+        states = {}
+        for agent_type, wrong in problems.items():
+            if not wrong:
+                seen[agent_type] = now
+            states[agent_type] = AgentState(alive=not wrong, last_seen=seen.get(agent_type, now),
+                                            detail="; ".join(wrong))
+        tmp = seen_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(seen, sort_keys=True))
+        tmp.replace(seen_file)
+        return states
 
     # ------------------------------------------------------------------------------------------ describing
     def describe(self, object_id: str) -> str:

@@ -16,6 +16,8 @@ the hosting lists show; the logical driver's DHCP is not changed by it.
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, or_, select
@@ -137,10 +139,20 @@ def _configurations(db: Session, agent: Agent) -> dict[str, Any]:
 
 
 def render(svc: NetworkService, db: Session, rows: list[Agent]) -> list[dict[str, Any]]:
-    """Agents as Neutron reports them; an agent of the lab's own host has just reported (alive)."""
+    """Agents as Neutron reports them. With a driver that runs real processes (linux) an agent of the lab's
+    host is alive while they work, and its heartbeat is when the driver last saw them so; otherwise an agent of
+    the lab's own host has just reported (alive)."""
     host, now = svc.host, svc.now()
-    return [S.agent(r, _configurations(db, r), heartbeat=now if r.host == host else r.started_at,
-                    alive=r.host == host) for r in rows]
+    states = svc.driver.agent_states()
+    out = []
+    for r in rows:
+        alive, heartbeat = r.host == host, now if r.host == host else r.started_at
+        state = states.get(r.agent_type) if states is not None and r.host == host else None
+        if state is not None:
+            alive = state.alive
+            heartbeat = now - timedelta(seconds=max(0.0, time.time() - state.last_seen))
+        out.append(S.agent(r, _configurations(db, r), heartbeat=heartbeat, alive=alive))
+    return out
 
 
 def hosting_network(svc: NetworkService, db: Session, ctx: RequestContext, network_id: str) -> list[Agent]:
