@@ -221,6 +221,7 @@ def test_guests_ping_filter_float_and_survive_a_restart(cloud: Cloud, client: Te
                                       "--network-driver", "linux"], env=env)
     assert shown.exit_code == 0, shown.output
     assert f"dnat to {ip_a}" in shown.output and f"qrouter-{router['id']}" in shown.output
+    assert "redirect to :9697" in shown.output and "metadata proxy pid " in shown.output
     shown = CliRunner().invoke(main, ["net", "show", a["id"][:8], "--data-dir", str(settings.data_dir),
                                       "--network-driver", "linux"], env=env)
     assert shown.exit_code == 0 and "--dport 22 -j RETURN" in shown.output, shown.output

@@ -589,7 +589,9 @@ class LinuxNetworkDriver(NetworkDriver):
             ns = self.ns_name("qrouter", oid)
             shown += [(f"router {oid}: namespace {ns}", ["ip", "addr"], ns), ("routes", ["ip", "route"], ns),
                       ("NAT", ["nft", "list", "table", "ip", "stacklab"], ns)]
-            extra = ""
+            pid = self.proxy_pid(oid)
+            extra = (f"metadata proxy pid {pid or 'not running'} on port {METADATA_PROXY_PORT} (169.254.169.254:80 "
+                     f"is redirected there), to the metadata agent at {self.metadata_socket}\n")
         else:
             tap = tap_name(oid)
             shown += [(f"port {oid}: tap {tap}", ["ip", "link", "show", tap], None)]

@@ -1,7 +1,9 @@
 """Agents (Neutron's agent, dhcp_agent_scheduler and l3_agent_scheduler extensions): what the network driver
 runs, reported as Neutron's agents would report themselves on one host. The logical driver stands in for
 four of them, all alive on the lab's host: the DHCP agent (serving every network with a DHCP port), the L3
-agent (every router), the metadata agent and the Linux bridge agent (every bound port).
+agent (every router), the metadata agent and the Linux bridge agent (every bound port). Under a driver with
+processes of its own (linux) an agent is alive while they run (`NetworkDriver.agent_states`) and its heartbeat
+is when the driver last found them so.
 
 An admin may disable an agent (`network agent set --disable`) or delete its record. A disabled agent does
 what Neutron's then does for new work, shown at once for all of it (the lab has no scheduler history): the
