@@ -138,7 +138,7 @@ def run_scenario(clouds: list[Cloud], settings: Settings, host_ns: str, data_dir
     meta = json.loads(out.splitlines()[0])
     assert (meta["uuid"], meta["hostname"]) == (servers[0], "vm1.novalocal")
     assert out.splitlines()[-1] == "PING-BLOCKED"
-    assert g.host("wget", "-q", "-O", "-", f"http://{fip}/").stdout.strip() == "vm1"  # the tiny HTTP responder
+    assert g.host("curl", "-s", "-m", "5", f"http://{fip}/").stdout.strip() == "vm1"  # the tiny HTTP responder
 
     # Adding the rule lets the ping through, live.
     create(client, demo, "security-group-rules", security_group_id=web["id"], direction="ingress",
