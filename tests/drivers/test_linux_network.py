@@ -23,6 +23,7 @@ from starlette.testclient import TestClient
 
 from lab.cli import main
 from lab.cloud.app import Cloud, create_app
+from lab.cloud.drivers.base import DriverError
 from lab.cloud.drivers.linux import LinuxNetworkDriver, alive, bridge_name, tap_name
 from lab.config import Settings
 from tests.cloud.compute_support import create_server
@@ -231,6 +232,7 @@ def test_guests_ping_filter_float_and_survive_a_restart(cloud: Cloud, client: Te
     driver = cloud.network_driver
     assert isinstance(driver, LinuxNetworkDriver)
     dnsmasq = driver._dnsmasq_pid(net["id"])
+    driver.close()  # the old lab stops (its metadata agent with it): a second lab may not take its socket
     restarted = Cloud(settings)
     try:
         restarted.network_driver.start()
@@ -238,6 +240,10 @@ def test_guests_ping_filter_float_and_survive_a_restart(cloud: Cloud, client: Te
         restarted.worker.run_due()
         assert ping(host_ns, address) and ping(ns_a, ip_b)
         assert restarted.network_driver._dnsmasq_pid(net["id"]) == dnsmasq  # type: ignore[attr-defined]
+        # the new lab's metadata agent answers the proxy that kept running; a third lab may not take over
+        assert sh("busybox", "wget", "-q", "-O", "-", f"{ec2}/hostname", ns=ns_a).stdout == "meta-vm.novalocal"
+        with pytest.raises(DriverError, match="another lab"):
+            LinuxNetworkDriver(settings.data_dir / "network-linux", settings).start()
     finally:
         restarted.close()
 

@@ -625,11 +625,14 @@ class _MetadataAgent:
 
     def __init__(self, driver: LinuxNetworkDriver):
         path = driver.metadata_socket
+        if _answers(path):
+            raise DriverError(f"another lab on this data directory serves its metadata socket {path}")
         path.unlink(missing_ok=True)  # left by a lab that was killed
         self.path = path
         self.server = _UnixHTTPServer(path, _MetadataRequest)
         self.server.driver = driver
         path.chmod(0o600)
+        self.inode = path.stat().st_ino
         self.thread = threading.Thread(target=self.server.serve_forever, name="metadata-agent", daemon=True)
         self.thread.start()
 
@@ -637,7 +640,26 @@ class _MetadataAgent:
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(timeout=5)
-        self.path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            if self.path.stat().st_ino == self.inode:  # not a socket a later lab made in its place
+                self.path.unlink()
+
+
+def _answers(path: Path) -> bool:
+    """Whether a process listens on the Unix socket `path` (a live lab's agent, not a stale file)."""
+    if not path.exists():
+        return False
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        probe.settimeout(1)
+        probe.connect(f"/proc/self/fd/{dir_fd}/{path.name}")
+        return True
+    except OSError:
+        return False
+    finally:
+        probe.close()
+        os.close(dir_fd)
 
 
 class _UnixHTTPServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
