@@ -16,8 +16,9 @@ What it builds (names as Neutron's agents make them, so a student meets the same
 - metadata: each router with interfaces runs Neutron's namespace metadata proxy (lab/cloud/drivers/
   metadata_proxy.py) on port 9697 of its namespace, where its table redirects 169.254.169.254:80; the proxy
   adds the guest's address and the router id and reaches, over the Unix socket `<data_dir>/metadata_proxy`,
-  the metadata agent: a thread of the lab's process that finds the guest's subnet from the router's
-  interfaces and asks Nova's metadata API (`self.metadata`, set by the cloud) for the answer.
+  the metadata agent (lab/cloud/drivers/linux_metadata.py): a thread of the lab's process that finds the
+  guest's subnet from the router's interfaces and asks Nova's metadata API (`self.metadata`, set by the
+  cloud) for the answer.
 
 With `linux_host_netns` set, the driver treats that namespace as "the host" (it makes it when missing) and
 prefixes every namespace it makes with its name: a test, or a second lab on one machine, then owns everything it
@@ -28,18 +29,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import http.server
 import ipaddress
 import json
-import logging
 import os
 import shutil
 import signal
-import socket
-import socketserver
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -53,6 +49,7 @@ from lab.cloud.drivers.base import (
     RouterPortSpec,
     RouterSpec,
 )
+from lab.cloud.drivers.linux_metadata import MetadataAgent
 
 TOOLS = ("ip", "dnsmasq", "nft", "iptables-restore", "sysctl")
 SG_CHAIN = "stacklab-FORWARD"
@@ -60,7 +57,6 @@ METADATA_ADDRESS = "169.254.169.254"
 METADATA_PROXY_PORT = 9697  # Neutron's
 PROXY_SCRIPT = Path(__file__).with_name("metadata_proxy.py")
 
-log = logging.getLogger(__name__)
 
 
 def short(object_id: str) -> str:
@@ -126,7 +122,7 @@ class LinuxNetworkDriver(NetworkDriver):
                               "them)")
         for sub in ("networks", "routers", "ports", "dhcp", "metadata"):
             (data_dir / sub).mkdir(parents=True, exist_ok=True)
-        self._agent: _MetadataAgent | None = None
+        self._agent: MetadataAgent | None = None
 
     # ------------------------------------------------------------------------------------------ plumbing
     def _run(self, *argv: str, ns: str | None = None, check: bool = True, stdin: str | None = None) -> str:
@@ -214,7 +210,7 @@ class LinuxNetworkDriver(NetworkDriver):
         # br_netfilter: bridged IPv4 passes iptables, so security groups filter guest-to-guest traffic too.
         self._run("sysctl", "-q", "-w", "net.bridge.bridge-nf-call-iptables=1", check=False)
         if self._agent is None:
-            self._agent = _MetadataAgent(self)
+            self._agent = MetadataAgent(self)
 
     def close(self) -> None:
         if self._agent is not None:
@@ -615,99 +611,3 @@ class LinuxNetworkDriver(NetworkDriver):
             self.delete_port_security(port_id)
         if self.host_ns:
             self._delete_ns(self.host_ns)
-
-
-# --------------------------------------------------------------------------------------------- metadata agent
-class _MetadataAgent:
-    """Neutron's metadata agent: an HTTP server on the Unix socket the routers' proxies reach, in the lab's own
-    process so that it can ask Nova's metadata API directly. The socket is root's alone (0600): only the
-    proxies, which set the guest's address themselves, can reach it."""
-
-    def __init__(self, driver: LinuxNetworkDriver):
-        path = driver.metadata_socket
-        if _answers(path):
-            raise DriverError(f"another lab on this data directory serves its metadata socket {path}")
-        path.unlink(missing_ok=True)  # left by a lab that was killed
-        self.path = path
-        self.server = _UnixHTTPServer(path, _MetadataRequest)
-        self.server.driver = driver
-        path.chmod(0o600)
-        self.inode = path.stat().st_ino
-        self.thread = threading.Thread(target=self.server.serve_forever, name="metadata-agent", daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
-        with contextlib.suppress(OSError):
-            if self.path.stat().st_ino == self.inode:  # not a socket a later lab made in its place
-                self.path.unlink()
-
-
-def _answers(path: Path) -> bool:
-    """Whether a process listens on the Unix socket `path` (a live lab's agent, not a stale file)."""
-    if not path.exists():
-        return False
-    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        probe.settimeout(1)
-        probe.connect(f"/proc/self/fd/{dir_fd}/{path.name}")
-        return True
-    except OSError:
-        return False
-    finally:
-        probe.close()
-        os.close(dir_fd)
-
-
-class _UnixHTTPServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
-    daemon_threads = True
-    driver: LinuxNetworkDriver
-
-    def __init__(self, path: Path, handler: type[http.server.BaseHTTPRequestHandler]):
-        # A Unix socket's path has at most 107 bytes: bind through the directory's descriptor when deeper.
-        self._dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
-        super().__init__(f"/proc/self/fd/{self._dir_fd}/{path.name}", handler, bind_and_activate=False)
-        try:
-            self.server_bind()
-            self.server_activate()
-        except OSError:
-            self.server_close()
-            raise
-
-    def server_close(self) -> None:
-        super().server_close()
-        with contextlib.suppress(OSError):
-            os.close(self._dir_fd)
-
-    def get_request(self) -> tuple[socket.socket, Any]:
-        request, _ = self.socket.accept()
-        return request, ("metadata-proxy", 0)  # http.server logs the client address as a pair
-
-
-class _MetadataRequest(http.server.BaseHTTPRequestHandler):
-    server: _UnixHTTPServer
-    protocol_version = "HTTP/1.0"
-
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
-        driver = self.server.driver
-        address = self.headers.get("X-Forwarded-For", "")
-        router_id = self.headers.get("X-Neutron-Router-ID", "")
-        subnet_id = driver.subnet_of(router_id, address)
-        status, ctype, body = 404, "text/plain; charset=UTF-8", b"404 Not Found\n"
-        if subnet_id is not None and driver.metadata is not None:
-            try:
-                status, ctype, body = driver.metadata(address, subnet_id, self.path)
-            except Exception:  # the guest gets Nova's 500; the lab's log says why
-                log.exception("metadata request %s from %s failed", self.path, address)
-                status, ctype, body = 500, "text/plain; charset=UTF-8", b"500 Internal Server Error\n"
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's signature
-        log.debug("metadata: " + format, *args)
