@@ -173,7 +173,8 @@ def test_guests_ping_filter_float_and_survive_a_restart(cloud: Cloud, client: Te
     assert sh("busybox", "wget", "-q", "-O", "-", f"{ec2}/hostname", ns=ns_b, check=False).returncode
 
     # The agents are the driver's processes: all alive; a killed dnsmasq makes the DHCP agent dead (its
-    # heartbeat stays when it was last seen) until the network's next sync starts it again.
+    # heartbeat stays when it was last seen) and a killed proxy the metadata agent, until the driver's process
+    # monitor (run here at once instead of after its 30 s) starts them again.
     def agents() -> dict[str, dict[str, Any]]:
         listed = client.get(f"{N}/agents", headers=as_admin).json()["agents"]
         return {a["agent_type"]: a for a in listed}
@@ -190,10 +191,14 @@ def test_guests_ping_filter_float_and_survive_a_restart(cloud: Cloud, client: Te
     dead = agents()
     assert not dead["DHCP agent"]["alive"] and dead["L3 agent"]["alive"] and dead["Metadata agent"]["alive"]
     assert driver.agent_states()["DHCP agent"].last_seen == seen  # the heartbeat stands still
-    r = client.put(f"{N}/networks/{net['id']}", json={"network": {"description": "resync"}}, headers=as_demo)
-    assert r.status_code == 200, r.text
-    run()
-    assert agents()["DHCP agent"]["alive"] and driver._dnsmasq_pid(net["id"]) not in (None, killed)
+    proxy = driver.proxy_pid(router["id"])
+    assert proxy is not None
+    sh("kill", "-9", str(proxy))
+    assert wait_until(lambda: not alive(proxy)) and not agents()["Metadata agent"]["alive"]
+    assert sorted(driver.respawn()) == [f"dnsmasq of network {net['id']}", f"metadata proxy of router {router['id']}"]
+    assert all(a["alive"] for a in agents().values())
+    assert driver._dnsmasq_pid(net["id"]) not in (None, killed) and driver.proxy_pid(router["id"]) not in (None, proxy)
+    assert driver.respawn() == []  # nothing else died
 
     # A group without ICMP blocks the ping; adding the rule lets it through, live.
     assert not ping(ns_a, ip_b)

@@ -20,6 +20,8 @@ What it builds (names as Neutron's agents make them, so a student meets the same
   guest's subnet from the router's interfaces and asks Nova's metadata API (`self.metadata`, set by the
   cloud) for the answer.
 
+A process monitor thread (Neutron's ProcessMonitor) starts again, every 30 s, a dnsmasq or proxy that died.
+
 With `linux_host_netns` set, the driver treats that namespace as "the host" (it makes it when missing) and
 prefixes every namespace it makes with its name: a test, or a second lab on one machine, then owns everything it
 makes and deleting the namespaces removes all of it. What the driver made is recorded under its data directory,
@@ -28,17 +30,21 @@ so a restarted lab finds it again (bridges, namespaces and dnsmasq keep running 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import ipaddress
 import json
+import logging
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from lab.cloud.drivers.base import (
     AgentState,
@@ -51,12 +57,28 @@ from lab.cloud.drivers.base import (
 )
 from lab.cloud.drivers.linux_metadata import MetadataAgent
 
+log = logging.getLogger(__name__)
+
 TOOLS = ("ip", "dnsmasq", "nft", "iptables-restore", "sysctl")
 SG_CHAIN = "stacklab-FORWARD"
 METADATA_ADDRESS = "169.254.169.254"
 METADATA_PROXY_PORT = 9697  # Neutron's
 PROXY_SCRIPT = Path(__file__).with_name("metadata_proxy.py")
+# Neutron's process monitor checks its dnsmasq and proxies every 60 s (check_child_processes_interval) and
+# respawns the dead; the lab checks twice as often.
+RESPAWN_SECONDS = 30.0
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _serialized(method: F) -> F:
+    """One change at a time: the worker's ensure/delete calls and the process monitor's respawns."""
+    @functools.wraps(method)
+    def run(self: LinuxNetworkDriver, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return run  # type: ignore[return-value]
 
 
 def short(object_id: str) -> str:
@@ -123,6 +145,9 @@ class LinuxNetworkDriver(NetworkDriver):
         for sub in ("networks", "routers", "ports", "dhcp", "metadata"):
             (data_dir / sub).mkdir(parents=True, exist_ok=True)
         self._agent: MetadataAgent | None = None
+        self._lock = threading.RLock()
+        self._stopping = threading.Event()
+        self._monitor: threading.Thread | None = None
 
     # ------------------------------------------------------------------------------------------ plumbing
     def _run(self, *argv: str, ns: str | None = None, check: bool = True, stdin: str | None = None) -> str:
@@ -211,11 +236,48 @@ class LinuxNetworkDriver(NetworkDriver):
         self._run("sysctl", "-q", "-w", "net.bridge.bridge-nf-call-iptables=1", check=False)
         if self._agent is None:
             self._agent = MetadataAgent(self)
+        if self._monitor is None:
+            self._stopping.clear()
+            self._monitor = threading.Thread(target=self._watch, name="linux-network-monitor", daemon=True)
+            self._monitor.start()
 
     def close(self) -> None:
+        if self._monitor is not None:
+            self._stopping.set()
+            self._monitor.join(timeout=10)
+            self._monitor = None
         if self._agent is not None:
             self._agent.stop()
             self._agent = None
+
+    def _watch(self) -> None:
+        while not self._stopping.wait(RESPAWN_SECONDS):
+            try:
+                self.respawn()
+            except Exception:  # noqa: BLE001 - the monitor must outlive one bad pass; the log says why
+                log.exception("the linux network driver's process monitor failed")
+
+    @_serialized
+    def respawn(self) -> list[str]:
+        """Neutron's process monitor: start again each dnsmasq and metadata proxy that should run but died (not
+        a resource deleted meanwhile: it is looked up again under the lock). Returns what it restarted."""
+        restarted = []
+        namespaces = self._namespaces()
+        for network_id in self.list_networks():
+            conf = self.data_dir / "dhcp" / network_id
+            ns = self.ns_name("qdhcp", network_id)
+            if (conf / "argv.json").exists() and ns in namespaces and self._dnsmasq_pid(network_id) is None:
+                self._run(*json.loads((conf / "argv.json").read_text()), ns=ns)
+                restarted.append(f"dnsmasq of network {network_id}")
+        for router_id in self.list_routers():
+            ns = self.ns_name("qrouter", router_id)
+            if (self._load("routers", router_id) or {}).get("interfaces") and ns in namespaces \
+                    and self.proxy_pid(router_id) is None:
+                self._ensure_proxy(router_id, ns)
+                restarted.append(f"metadata proxy of router {router_id}")
+        for what in restarted:
+            log.warning("respawned the %s", what)
+        return restarted
 
     @property
     def metadata_socket(self) -> Path:
@@ -225,6 +287,7 @@ class LinuxNetworkDriver(NetworkDriver):
     def bridge_for(self, network_id: str) -> str | None:
         return bridge_name(network_id)
 
+    @_serialized
     def ensure_network(self, spec: NetworkSpec) -> None:
         br = self._ensure_bridge(spec.id, spec.mtu)
         if not spec.admin_state_up:
@@ -243,6 +306,7 @@ class LinuxNetworkDriver(NetworkDriver):
                                          "network_type": spec.network_type,
                                          "subnets": {s.id: s.cidr for s in spec.subnets}})
 
+    @_serialized
     def delete_network(self, network_id: str) -> None:
         state = self._load("networks", network_id) or {}
         self._stop_dnsmasq(network_id)
@@ -302,6 +366,7 @@ class LinuxNetworkDriver(NetworkDriver):
         self._stop_dnsmasq(spec.id)
         self._run(*argv, ns=ns)  # dnsmasq forks into the background and writes its pid file
         (conf / "argv").write_text(digest)
+        (conf / "argv.json").write_text(json.dumps(argv))  # for the process monitor
 
     def _dnsmasq_pid(self, network_id: str) -> int | None:
         return _pid_of(self.data_dir / "dhcp" / network_id / "pid")
@@ -312,6 +377,7 @@ class LinuxNetworkDriver(NetworkDriver):
             _terminate(pid)
 
     # ---------------------------------------------------------------------------------------------- routers
+    @_serialized
     def ensure_router(self, spec: RouterSpec) -> None:
         ns = self.ns_name("qrouter", spec.id)
         self._ensure_ns(ns)
@@ -383,6 +449,7 @@ class LinuxNetworkDriver(NetworkDriver):
     def _ensure_nat(self, ns: str, spec: RouterSpec) -> None:
         self._run("nft", "-f", "-", ns=ns, stdin=self.nat_ruleset(spec))  # one transaction: never half a table
 
+    @_serialized
     def delete_router(self, router_id: str) -> None:
         self._stop_proxy(router_id)
         self._delete_ns(self.ns_name("qrouter", router_id))  # its veths, addresses, routes and nft go with it
@@ -483,10 +550,12 @@ class LinuxNetworkDriver(NetworkDriver):
                 out.append(f"{side} {cidr}" + (f" -p {proto}{ports}" if proto and proto != "any" else ""))
         return out
 
+    @_serialized
     def ensure_port_security(self, spec: PortSecuritySpec) -> None:
         self._save("ports", spec.port_id, {"enabled": spec.enabled})
         self._apply_filter(spec if spec.enabled else None, spec.port_id)
 
+    @_serialized
     def delete_port_security(self, port_id: str) -> None:
         if self._load("ports", port_id) is None:
             return
@@ -601,6 +670,7 @@ class LinuxNetworkDriver(NetworkDriver):
         return "\n".join(out) + (f"\n{extra}" if extra else "")
 
     # -------------------------------------------------------------------------------------------- cleanup
+    @_serialized
     def teardown(self) -> None:
         """Remove everything the driver made, whatever the database says (for a lab being thrown away)."""
         for network_id in self.list_networks():
