@@ -99,6 +99,14 @@ class Cloud:
         self.services: dict[str, Any] = {name: cls(self) for name, cls in classes}
         for name in ("identity", "compute", "image", "network", "volume", "billing", "metric"):
             setattr(self, name, self.services[name])  # checked statically by each service's `_fulfils`
+        # Nova's metadata API, which the network driver's metadata agent asks for what guests read from
+        # 169.254.169.254 (the linux driver; the logical one has no guests to answer).
+        self.network_driver.metadata = self._metadata
+
+    def _metadata(self, address: str, subnet_id: str | None, path: str) -> tuple[int, str, bytes]:
+        from lab.cloud.compute import metadata  # imported when a guest first asks: a cloud may lack compute
+
+        return metadata.answer(self, address, subnet_id, path)
 
     def hooks(self, name: str) -> list[Callable[..., Any]]:
         """The services' `name` hooks (one of plugin.HOOKS), in plugin order."""

@@ -8,6 +8,12 @@ newc, gzip) holding a static busybox, the virtio modules and an `/init` script. 
 dependency order, sets the hostname from the kernel command line, configures each NIC with DHCP, prints one
 marker line the compute driver waits for, reports disks as they come and go, then gives a shell on the console.
 
+Like CirrOS, the guest has a user `cirros` and reads the cloud's metadata service (169.254.169.254, EC2 paths, as
+CirrOS does): its hostname and the SSH key of the server's key pair, for dropbear (Debian's `dropbear-bin` with
+the six shared libraries it links, taken from their packages the same way) and a busybox `httpd` on port 80 that
+answers the hostname (for load-balancer labs). Busybox is setuid root so that `cirros` may `ping` (busybox drops
+root for every other applet; CirrOS gives `cirros` sudo instead).
+
 The result is a direct-kernel-boot image: `TinyGuest.properties` are the image properties the libvirt driver
 reads (kernel and initrd paths, command line, readiness marker).
 """
@@ -40,9 +46,28 @@ BUSYBOX_PACKAGE = "busybox-static"
 # 64 MiB does not boot this kernel with an initramfs; 128 does (PLATFORM.md).
 MIN_RAM_MB = 128
 COMMAND_LINE = "console=ttyS0 quiet panic=-1"
+# The line the guest prints once it has read the metadata service (hostname and how many keys it took).
+METADATA_MARKER = "STACKLAB-METADATA"
+METADATA_ADDRESS = "169.254.169.254"
+# The SSH server and what it links, by package: the files wanted from each (by file name; symlinks followed).
+SSH_PACKAGES: dict[str, tuple[str, ...]] = {
+    "dropbear-bin": ("dropbear", "dropbearkey"),
+    "libc6": ("libc.so.6", "ld-linux-x86-64.so.2"),
+    "libcrypt1": ("libcrypt.so.1",),
+    "libtomcrypt1": ("libtomcrypt.so.1",),
+    "libtommath1": ("libtommath.so.1",),
+    "libgmp10": ("libgmp.so.10",),
+    "zlib1g": ("libz.so.1",),
+}
+# Where each wanted file goes in the initramfs (the loader where the ELF header asks for it).
+SSH_LAYOUT = {"dropbear": "usr/sbin/dropbear", "dropbearkey": "usr/bin/dropbearkey",
+              "ld-linux-x86-64.so.2": "lib64/ld-linux-x86-64.so.2"}
+LIB_DIR = "lib/x86_64-linux-gnu"
+# Bump when the initramfs changes: an older build in a cache is rebuilt, not reused.
+BUILD_ID = "3"
 
 Progress = Callable[[str], None]
-BUILD_STEPS = 8  # how many times build_tiny_guest reports progress on a full build
+BUILD_STEPS = 16  # how many times build_tiny_guest reports progress on a full build
 
 
 class GuestBuildError(Exception):
@@ -84,6 +109,31 @@ done
 addresses=$(ip -o -4 addr show scope global | awk '{print $4}' | tr '\n' ',')
 addresses="${addresses%,}"
 echo "@MARKER@ hostname=$(hostname) addresses=${addresses:-none}"
+# The SSH server (its host key made at boot: ed25519 takes milliseconds even under TCG), then the metadata
+# service for the hostname and cirros's key, as CirrOS reads it (EC2 paths); bounded, in the background
+# (`timeout`, not wget -T, which crashes this busybox).
+if [ -x /usr/sbin/dropbear ]; then
+  mkdir -p /etc/dropbear
+  dropbearkey -t ed25519 -f /etc/dropbear/dropbear_ed25519_host_key >/dev/null 2>&1
+  dropbear -r /etc/dropbear/dropbear_ed25519_host_key -s -p 22 -P /run/dropbear.pid
+fi
+(
+  md=http://@METADATA_ADDRESS@/latest/meta-data
+  for i in $(seq 1 30); do
+    if timeout 5 wget -q -O /run/md-hostname "$md/hostname" 2>/dev/null; then
+      h=$(cat /run/md-hostname)
+      [ -n "$h" ] && hostname "${h%%.*}"
+      mkdir -p /home/cirros/.ssh
+      timeout 5 wget -q -O /home/cirros/.ssh/authorized_keys "$md/public-keys/0/openssh-key" 2>/dev/null
+      chown -R 1000:1000 /home/cirros && chmod 700 /home/cirros/.ssh
+      chmod 600 /home/cirros/.ssh/authorized_keys 2>/dev/null
+      echo "@METADATA@ hostname=$(hostname) keys=$(grep -c ssh- /home/cirros/.ssh/authorized_keys 2>/dev/null)"
+      break
+    fi
+    sleep 1
+  done
+  mkdir -p /var/www && hostname > /var/www/index.html && httpd -p 80 -h /var/www
+) &
 # Report disks as they are attached and detached; the driver puts the volume id in the disk's serial.
 (
   known=" "
@@ -135,12 +185,15 @@ def build_tiny_guest(cache_dir: Path, *, progress: Progress | None = None, kerne
     version = kernel_pkg.removeprefix("linux-image-")
     out = cache_dir / version
     kernel_out, initrd_out = out / "vmlinux", out / "initrd.img"
-    if not force and initrd_out.exists() and (kernel_out.exists() or (out / "vmlinuz").exists()):
+    stamp = out / "build-id"
+    if not force and initrd_out.exists() and (kernel_out.exists() or (out / "vmlinuz").exists()) \
+            and stamp.exists() and stamp.read_text() == BUILD_ID:
         say("already built")
         return _result(kernel_out if kernel_out.exists() else out / "vmlinuz", initrd_out, version)
 
     kernel_deb = _download(debs, kernel_pkg, say)
     busybox_deb = _download(debs, BUSYBOX_PACKAGE, say)
+    ssh_debs = {package: _download(debs, package, say) for package in SSH_PACKAGES}
 
     say(f"unpacking {kernel_deb.name}")
     wanted = {f"boot/vmlinuz-{version}": "vmlinuz"}
@@ -152,12 +205,19 @@ def build_tiny_guest(cache_dir: Path, *, progress: Progress | None = None, kerne
     busybox = _extract(busybox_deb, {"bin/busybox": "busybox"}).get("busybox")
     if busybox is None:
         raise GuestBuildError(f"{busybox_deb.name} has no bin/busybox")
+    say("unpacking dropbear and its libraries")
+    ssh_files: dict[str, bytes] = {}
+    for package, names in SSH_PACKAGES.items():
+        found = _extract_named(ssh_debs[package], names)
+        if missing := [n for n in names if n not in found]:
+            raise GuestBuildError(f"{ssh_debs[package].name} has no {', '.join(missing)}")
+        ssh_files.update({SSH_LAYOUT.get(n, f"{LIB_DIR}/{n}"): data for n, data in found.items()})
 
     say("writing the initramfs")
     out.mkdir(parents=True, exist_ok=True)
     modules = {name: data for name, data in kernel_files.items() if name.endswith(".ko")}
     tmp = initrd_out.with_suffix(".tmp")
-    tmp.write_bytes(make_initramfs(busybox, modules))
+    tmp.write_bytes(make_initramfs(busybox, modules, ssh_files))
     tmp.replace(initrd_out)
 
     say("extracting vmlinux from the bzImage")
@@ -168,6 +228,7 @@ def build_tiny_guest(cache_dir: Path, *, progress: Progress | None = None, kerne
     else:  # an unknown compression: boot the bzImage, only slower
         kernel = out / "vmlinuz"
         kernel.write_bytes(kernel_files["vmlinuz"])
+    stamp.write_text(BUILD_ID)
     say("done")
     return _result(kernel, initrd_out, version)
 
@@ -257,24 +318,70 @@ def _extract(deb: Path, wanted: dict[str, str], by_basename_suffix: bool = False
     return found
 
 
-def make_initramfs(busybox: bytes, modules: dict[str, bytes]) -> bytes:
-    """A gzip-compressed cpio (newc) archive: busybox, the modules under /lib/modules, /init and its helpers."""
+def _extract_named(deb: Path, names: tuple[str, ...]) -> dict[str, bytes]:
+    """The files of `deb` whose file name is one of `names`, wherever they live, following a symlink (a shared
+    library's soname usually points at its versioned file) within the package."""
+    proc = subprocess.Popen(["dpkg-deb", "--fsys-tarfile", str(deb)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    assert proc.stdout is not None
+    data: dict[str, bytes] = {}
+    links: dict[str, str] = {}
+    try:
+        with tarfile.open(fileobj=proc.stdout, mode="r|") as tar:
+            for member in tar:
+                name = member.name.removeprefix("./")
+                if member.issym():
+                    links[name] = str(Path(name).parent / member.linkname) if not member.linkname.startswith(
+                        "/") else member.linkname.lstrip("/")
+                elif member.isfile() and (handle := tar.extractfile(member)) is not None:
+                    data[name] = handle.read()
+    except tarfile.TarError as exc:
+        raise GuestBuildError(f"{deb.name} is not a readable Debian package: {exc}") from exc
+    finally:
+        proc.stdout.close()
+        proc.wait(timeout=60)
+    found: dict[str, bytes] = {}
+    for path in sorted({*data, *links}):
+        base = path.rsplit("/", 1)[-1]
+        if base not in names or base in found:
+            continue
+        target = path
+        for _ in range(8):  # a bounded chain of symlinks
+            if target not in links:
+                break
+            target = links[target]
+        if target in data:
+            found[base] = data[target]
+    return found
+
+
+def make_initramfs(busybox: bytes, modules: dict[str, bytes], files: dict[str, bytes] | None = None) -> bytes:
+    """A gzip-compressed cpio (newc) archive: busybox, the modules under /lib/modules, /init and its helpers,
+    and `files` (path in the guest -> content: dropbear and its libraries), executable."""
     order = [m for m in VIRTIO_MODULES if f"{m}.ko" in modules]
     init = (INIT_SCRIPT.replace("@MODULES@", " ".join(order)).replace("@MARKER@", READY_MARKER)
-            .replace("@ADDED@", DISK_ADDED_MARKER).replace("@REMOVED@", DISK_REMOVED_MARKER))
+            .replace("@ADDED@", DISK_ADDED_MARKER).replace("@REMOVED@", DISK_REMOVED_MARKER)
+            .replace("@METADATA@", METADATA_MARKER).replace("@METADATA_ADDRESS@", METADATA_ADDRESS))
     cpio = _Cpio()
     for d in ("bin", "sbin", "usr", "usr/bin", "usr/sbin", "dev", "proc", "sys", "etc", "lib", "lib/modules",
-              "tmp", "run", "root", "mnt", "var"):
+              "lib64", LIB_DIR, "tmp", "run", "root", "mnt", "var", "home"):
         cpio.add(d, stat.S_IFDIR | 0o755)
+    cpio.add("home/cirros", stat.S_IFDIR | 0o755)
     # The kernel opens /dev/console before devtmpfs is mounted: without it /init's output goes nowhere.
     cpio.add("dev/console", stat.S_IFCHR | 0o600, rdev=(5, 1))
-    cpio.add("bin/busybox", stat.S_IFREG | 0o755, busybox)
+    # setuid: busybox keeps root only for the applets that need it (ping), so `cirros` can ping.
+    cpio.add("bin/busybox", stat.S_IFREG | stat.S_ISUID | 0o755, busybox)
     cpio.add("init", stat.S_IFREG | 0o755, init.encode())
     cpio.add("etc/udhcpc.script", stat.S_IFREG | 0o755, UDHCPC_SCRIPT.encode())
-    cpio.add("etc/passwd", stat.S_IFREG | 0o644, b"root:x:0:0:root:/root:/bin/sh\n")
-    cpio.add("etc/group", stat.S_IFREG | 0o644, b"root:x:0:\n")
+    # "*": no password login, but not locked ("!"), which dropbear would refuse even with a key.
+    cpio.add("etc/passwd", stat.S_IFREG | 0o644,
+             b"root:*:0:0:root:/root:/bin/sh\ncirros:*:1000:1000:cirros:/home/cirros:/bin/sh\n")
+    cpio.add("etc/group", stat.S_IFREG | 0o644, b"root:x:0:\ncirros:x:1000:\n")
+    cpio.add("etc/shells", stat.S_IFREG | 0o644, b"/bin/sh\n")
     for name, data in sorted(modules.items()):
         cpio.add(f"lib/modules/{name}", stat.S_IFREG | 0o644, data)
+    for path, data in sorted((files or {}).items()):
+        cpio.add(path, stat.S_IFREG | 0o755, data)
     return gzip.compress(cpio.finish(), compresslevel=9, mtime=0)
 
 

@@ -71,8 +71,8 @@ def test_extract_vmlinux(compress: object) -> None:
     assert gi.extract_vmlinux(b"not a kernel" * 100) is None
 
 
-def fake_deb(debs: Path, package: str, files: dict[str, bytes]) -> None:
-    """A real .deb (dpkg-deb --build) holding `files`."""
+def fake_deb(debs: Path, package: str, files: dict[str, bytes], links: dict[str, str] | None = None) -> None:
+    """A real .deb (dpkg-deb --build) holding `files` and symlinks (`links`: path -> target)."""
     root = debs.parent / f"src-{package}"
     (root / "DEBIAN").mkdir(parents=True)
     (root / "DEBIAN" / "control").write_text(
@@ -80,6 +80,8 @@ def fake_deb(debs: Path, package: str, files: dict[str, bytes]) -> None:
     for name, data in files.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_bytes(data)
+    for name, target in (links or {}).items():
+        (root / name).symlink_to(target)
     debs.mkdir(parents=True, exist_ok=True)
     subprocess.run(["dpkg-deb", "--root-owner-group", "-Zgzip", "--build", str(root),
                     str(debs / f"{package}_1.0_amd64.deb")], check=True, capture_output=True)
@@ -93,6 +95,10 @@ def stand_in_packages(cache: Path, kernel_pkg: str) -> None:
                                           f"{mods}/block/virtio_blk.ko": b"blk",
                                           f"{mods}/net/wireguard.ko": b"not wanted"})
     fake_deb(cache / "debs", "busybox-static", {"bin/busybox": b"BUSYBOX"})
+    lib = "usr/lib/x86_64-linux-gnu"
+    for package, names in gi.SSH_PACKAGES.items():  # a soname is a symlink to the versioned file, as in Debian
+        fake_deb(cache / "debs", package, {f"{lib}/{n}.0.0": n.encode() for n in names},
+                 links={f"{lib}/{n}": f"{n}.0.0" for n in names})
 
 
 def test_build_from_cached_packages(tmp_path: Path) -> None:
@@ -105,6 +111,12 @@ def test_build_from_cached_packages(tmp_path: Path) -> None:
     files = read_cpio(gzip.decompress(guest.initrd.read_bytes()))
     assert files["lib/modules/virtio_ring.ko"][1] == b"ring" and files["lib/modules/virtio_blk.ko"][1] == b"blk"
     assert not any("wireguard" in name for name in files)
+    # dropbear where init starts it, the loader where the ELF header asks for it, libraries by soname
+    assert files["usr/sbin/dropbear"][1] == b"dropbear" and files["usr/sbin/dropbear"][0] & 0o111
+    assert files["lib64/ld-linux-x86-64.so.2"][1] == b"ld-linux-x86-64.so.2"
+    assert files["lib/x86_64-linux-gnu/libtomcrypt.so.1"][1] == b"libtomcrypt.so.1"
+    assert files["bin/busybox"][0] & 0o4000  # setuid: cirros may ping
+    assert b"cirros:*:1000:1000" in files["etc/passwd"][1]
     assert guest.properties["stacklab_kernel"] == str(guest.kernel)
     assert guest.properties["stacklab_ready_marker"] == gi.READY_MARKER
     assert len(steps) == gi.BUILD_STEPS

@@ -9,7 +9,10 @@ interfaces; every namespace, and with them every bridge, veth, rule and dnsmasq,
 
 from __future__ import annotations
 
+import base64
+import json
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,8 +23,10 @@ from starlette.testclient import TestClient
 
 from lab.cli import main
 from lab.cloud.app import Cloud, create_app
+from lab.cloud.drivers.base import DriverError
 from lab.cloud.drivers.linux import LinuxNetworkDriver, alive, bridge_name, tap_name
 from lab.config import Settings
+from tests.cloud.compute_support import create_server
 from tests.cloud.network_helpers import N, create, network_with_subnet, public_network
 from tests.conftest import ADMIN_PASSWORD
 from tests.drivers.linux_host import linux_host, namespaces
@@ -114,8 +119,18 @@ def ssh(host_ns: str, key: Path, address: str, command: str) -> str:
     return done.stdout.strip()
 
 
+def wait_until(predicate: Any, timeout: float = 5) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
 def test_guests_ping_filter_float_and_survive_a_restart(cloud: Cloud, client: TestClient, as_demo: dict,
-                                                        settings: Settings, host_ns: str, tmp_path: Path) -> None:
+                                                        as_admin: dict, settings: Settings, host_ns: str,
+                                                        tmp_path: Path) -> None:
     run = cloud.worker.run_due
     net, sub = network_with_subnet(client, as_demo, "10.81.0.0/24", name="real")
     closed = create(client, as_demo, "security-groups", name="closed")  # egress only, as a new group has
@@ -136,6 +151,54 @@ def test_guests_ping_filter_float_and_survive_a_restart(cloud: Cloud, client: Te
     qr = sh("ip", "-o", "link", "show", "qr-" + r.json()["port_id"][:11],
             ns=f"{host_ns}-qrouter-{router['id']}").stdout
     assert f"mtu {net['mtu']} " in qr  # the router's leg takes the network's MTU (1450 on vxlan), as Neutron's
+
+    # Metadata: guest a is a server's port; from inside it, 169.254.169.254 answers that server's documents
+    # (through the router's proxy and the lab's agent), in both formats, whatever address a guest claims.
+    keypair = client.post("/compute/v2.1/os-keypairs", json={"keypair": {"name": "k1"}}, headers=as_demo).json()
+    server = create_server(client, cloud, as_demo, name="meta-vm", key_name="k1", networks=[{"port": a["id"]}],
+                           user_data=base64.b64encode(b"#!/bin/sh\necho hi\n").decode())
+    md = "http://169.254.169.254"
+    doc = json.loads(sh("busybox", "wget", "-q", "-O", "-", "--header", f"X-Forwarded-For: {ip_b}",
+                        f"{md}/openstack/latest/meta_data.json", ns=ns_a).stdout)
+    assert (doc["uuid"], doc["name"], doc["hostname"]) == (server["id"], "meta-vm", "meta-vm.novalocal")
+    assert doc["public_keys"] == {"k1": keypair["keypair"]["public_key"]}
+    ec2 = f"{md}/latest/meta-data"
+    assert sh("busybox", "wget", "-q", "-O", "-", f"{ec2}/public-keys/0/openssh-key", ns=ns_a).stdout.strip() \
+        == keypair["keypair"]["public_key"].strip()
+    assert sh("busybox", "wget", "-q", "-O", "-", f"{ec2}/local-ipv4", ns=ns_a).stdout == ip_a
+    assert sh("busybox", "wget", "-q", "-O", "-", f"{md}/latest/user-data", ns=ns_a).stdout == "#!/bin/sh\necho hi\n"
+    missing = sh("busybox", "wget", "-q", "-O", "-", f"{md}/openstack/latest/nothing", ns=ns_a, check=False)
+    assert missing.returncode != 0  # Nova's 404
+    # b is no server's port: nothing to read
+    assert sh("busybox", "wget", "-q", "-O", "-", f"{ec2}/hostname", ns=ns_b, check=False).returncode
+
+    # The agents are the driver's processes: all alive; a killed dnsmasq makes the DHCP agent dead (its
+    # heartbeat stays when it was last seen) and a killed proxy the metadata agent, until the driver's process
+    # monitor (run here at once instead of after its 30 s) starts them again.
+    def agents() -> dict[str, dict[str, Any]]:
+        listed = client.get(f"{N}/agents", headers=as_admin).json()["agents"]
+        return {a["agent_type"]: a for a in listed}
+
+    assert {t: a["alive"] for t, a in agents().items()} == {
+        "DHCP agent": True, "L3 agent": True, "Metadata agent": True, "Linux bridge agent": True}
+    driver = cloud.network_driver
+    assert isinstance(driver, LinuxNetworkDriver)
+    killed = driver._dnsmasq_pid(net["id"])
+    assert killed is not None
+    seen = driver.agent_states()["DHCP agent"].last_seen
+    sh("kill", "-9", str(killed))
+    assert wait_until(lambda: not alive(killed))
+    dead = agents()
+    assert not dead["DHCP agent"]["alive"] and dead["L3 agent"]["alive"] and dead["Metadata agent"]["alive"]
+    assert driver.agent_states()["DHCP agent"].last_seen == seen  # the heartbeat stands still
+    proxy = driver.proxy_pid(router["id"])
+    assert proxy is not None
+    sh("kill", "-9", str(proxy))
+    assert wait_until(lambda: not alive(proxy)) and not agents()["Metadata agent"]["alive"]
+    assert sorted(driver.respawn()) == [f"dnsmasq of network {net['id']}", f"metadata proxy of router {router['id']}"]
+    assert all(a["alive"] for a in agents().values())
+    assert driver._dnsmasq_pid(net["id"]) not in (None, killed) and driver.proxy_pid(router["id"]) not in (None, proxy)
+    assert driver.respawn() == []  # nothing else died
 
     # A group without ICMP blocks the ping; adding the rule lets it through, live.
     assert not ping(ns_a, ip_b)
@@ -165,6 +228,7 @@ def test_guests_ping_filter_float_and_survive_a_restart(cloud: Cloud, client: Te
                                       "--network-driver", "linux"], env=env)
     assert shown.exit_code == 0, shown.output
     assert f"dnat to {ip_a}" in shown.output and f"qrouter-{router['id']}" in shown.output
+    assert "redirect to :9697" in shown.output and "metadata proxy pid " in shown.output
     shown = CliRunner().invoke(main, ["net", "show", a["id"][:8], "--data-dir", str(settings.data_dir),
                                       "--network-driver", "linux"], env=env)
     assert shown.exit_code == 0 and "--dport 22 -j RETURN" in shown.output, shown.output
@@ -173,6 +237,7 @@ def test_guests_ping_filter_float_and_survive_a_restart(cloud: Cloud, client: Te
     driver = cloud.network_driver
     assert isinstance(driver, LinuxNetworkDriver)
     dnsmasq = driver._dnsmasq_pid(net["id"])
+    driver.close()  # the old lab stops (its metadata agent with it): a second lab may not take its socket
     restarted = Cloud(settings)
     try:
         restarted.network_driver.start()
@@ -180,6 +245,10 @@ def test_guests_ping_filter_float_and_survive_a_restart(cloud: Cloud, client: Te
         restarted.worker.run_due()
         assert ping(host_ns, address) and ping(ns_a, ip_b)
         assert restarted.network_driver._dnsmasq_pid(net["id"]) == dnsmasq  # type: ignore[attr-defined]
+        # the new lab's metadata agent answers the proxy that kept running; a third lab may not take over
+        assert sh("busybox", "wget", "-q", "-O", "-", f"{ec2}/hostname", ns=ns_a).stdout == "meta-vm.novalocal"
+        with pytest.raises(DriverError, match="another lab"):
+            LinuxNetworkDriver(settings.data_dir / "network-linux", settings).start()
     finally:
         restarted.close()
 

@@ -12,7 +12,15 @@ from starlette.testclient import TestClient
 
 from lab.cloud.app import Cloud, create_app
 from lab.cloud.drivers import REGISTRY, load_driver
-from lab.cloud.drivers.base import NetworkDriver, NetworkSpec, PortSecuritySpec, RouterSpec, SubnetSpec
+from lab.cloud.drivers.base import (
+    DhcpHost,
+    NetworkDriver,
+    NetworkSpec,
+    PortSecuritySpec,
+    RouterPortSpec,
+    RouterSpec,
+    SubnetSpec,
+)
 from lab.cloud.drivers.logical import LogicalNetworkDriver
 from lab.cloud.network.models import Network, Port, Router
 from lab.config import Settings
@@ -51,6 +59,29 @@ def test_ensure_is_idempotent_and_delete_tolerates_absence(driver: NetworkDriver
     driver.ensure_port_security(PortSecuritySpec("p1", "n1", "fa:16:3e:00:00:01", ("10.0.0.5",)))
     driver.delete_port_security("p1")
     driver.delete_port_security("p1")
+
+
+def test_agents_are_alive_while_what_they_run_runs(driver: NetworkDriver) -> None:
+    """A driver with processes of its own reports Neutron's four agents alive once it has built a network with
+    DHCP and a router, and still after deleting them; a driver without (logical) reports none."""
+    states = driver.agent_states()
+    if states is None:
+        assert not driver.capabilities["real_dataplane"]
+        return
+    net = NetworkSpec(id="n2", mtu=1450, network_type="vxlan", physical_network=None, segmentation_id=9,
+                      external=False, subnets=(SubnetSpec("s2", "10.9.0.0/24", "10.9.0.1", True),),
+                      dhcp_ports=(DhcpHost("fa:16:3e:00:00:02", "10.9.0.2", "p2-dhcp"),))
+    driver.ensure_network(net)
+    driver.ensure_router(RouterSpec(id="r2", interfaces=(
+        RouterPortSpec("p2-router", "n2", "fa:16:3e:00:00:03", "10.9.0.1", "10.9.0.0/24", mtu=1450),)))
+    kinds = {"DHCP agent", "L3 agent", "Metadata agent", "Linux bridge agent"}
+    states = driver.agent_states()
+    assert states is not None and set(states) == kinds
+    assert all(s.alive for s in states.values()), states
+    driver.delete_router("r2")
+    driver.delete_network("n2")
+    states = driver.agent_states()
+    assert states is not None and all(s.alive for s in states.values()), states
 
 
 def test_worker_feeds_the_driver_the_current_state(cloud: Cloud, client: TestClient, as_demo: dict) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import abc
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -372,6 +373,21 @@ class PortSecuritySpec:
     allowed_address_pairs: tuple[tuple[str, str], ...] = ()  # (ip or cidr, mac)
 
 
+@dataclass(frozen=True)
+class AgentState:
+    """One of a driver's agents as its processes are found now: whether it works, and when it last did (seconds
+    since the epoch, so a lab restarted meanwhile still knows), with what is wrong when it does not."""
+
+    alive: bool
+    last_seen: float
+    detail: str = ""
+
+
+# Nova's metadata API as a network driver's metadata agent reaches it (lab/cloud/compute/metadata.py): (the
+# guest's address, the subnet it is on, the path asked) -> (status, content type, body).
+MetadataHandler = Callable[[str, str | None, str], tuple[int, str, bytes]]
+
+
 class NetworkDriver(abc.ABC):
     """Makes the logical network model real (or, for `logical`, only records it).
 
@@ -388,7 +404,10 @@ class NetworkDriver(abc.ABC):
         "dhcp": False,  # guests get their fixed IPs by DHCP
         "nat": False,  # SNAT and floating IPs are real
         "security_groups": False,  # rules are enforced
+        "metadata": False,  # guests reach the metadata API at 169.254.169.254
     }
+    # Set by the cloud before start(): where a driver with a metadata agent sends the guests' requests.
+    metadata: MetadataHandler | None = None
 
     def __init__(self, data_dir: Path, **options: Any):
         self.data_dir = data_dir
@@ -444,6 +463,12 @@ class NetworkDriver(abc.ABC):
     def list_ports(self) -> list[str]:
         """The ids of the ports whose security the driver holds."""
         return []
+
+    def agent_states(self) -> dict[str, AgentState] | None:
+        """Neutron's agents the driver runs, by agent type ("DHCP agent", "L3 agent", "Metadata agent", "Linux
+        bridge agent"), as its processes are now; None when the driver runs none (the networking service then
+        reports them alive on the lab's host)."""
+        return None
 
 
 # ------------------------------------------------------------------------------------------------- volumes

@@ -12,7 +12,15 @@ What it builds (names as Neutron's agents make them, so a student meets the same
   `qg-<port[:11]>` gateway on the external bridge, forwarding on, and one nftables table `stacklab` for SNAT
   and the floating IPs' DNAT/SNAT (replaced atomically at every ensure);
 - security groups: iptables chains per port in the host namespace, matched by the guest's tap
-  (`tap<port[:11]>`, as Nova names it) with `-m physdev` through br_netfilter; stateful by conntrack.
+  (`tap<port[:11]>`, as Nova names it) with `-m physdev` through br_netfilter; stateful by conntrack;
+- metadata: each router with interfaces runs Neutron's namespace metadata proxy (lab/cloud/drivers/
+  metadata_proxy.py) on port 9697 of its namespace, where its table redirects 169.254.169.254:80; the proxy
+  adds the guest's address and the router id and reaches, over the Unix socket `<data_dir>/metadata_proxy`,
+  the metadata agent (lab/cloud/drivers/linux_metadata.py): a thread of the lab's process that finds the
+  guest's subnet from the router's interfaces and asks Nova's metadata API (`self.metadata`, set by the
+  cloud) for the answer.
+
+A process monitor thread (Neutron's ProcessMonitor) starts again, every 30 s, a dnsmasq or proxy that died.
 
 With `linux_host_netns` set, the driver treats that namespace as "the host" (it makes it when missing) and
 prefixes every namespace it makes with its name: a test, or a second lab on one machine, then owns everything it
@@ -21,18 +29,25 @@ so a restarted lab finds it again (bridges, namespaces and dnsmasq keep running 
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import ipaddress
 import json
+import logging
 import os
 import shutil
 import signal
 import subprocess
+import sys
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from lab.cloud.drivers.base import (
+    AgentState,
     DriverError,
     NetworkDriver,
     NetworkSpec,
@@ -40,9 +55,30 @@ from lab.cloud.drivers.base import (
     RouterPortSpec,
     RouterSpec,
 )
+from lab.cloud.drivers.linux_metadata import MetadataAgent
+
+log = logging.getLogger(__name__)
 
 TOOLS = ("ip", "dnsmasq", "nft", "iptables-restore", "sysctl")
 SG_CHAIN = "stacklab-FORWARD"
+METADATA_ADDRESS = "169.254.169.254"
+METADATA_PROXY_PORT = 9697  # Neutron's
+PROXY_SCRIPT = Path(__file__).with_name("metadata_proxy.py")
+# Neutron's process monitor checks its dnsmasq and proxies every 60 s (check_child_processes_interval) and
+# respawns the dead; the lab checks twice as often.
+RESPAWN_SECONDS = 30.0
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _serialized(method: F) -> F:
+    """One change at a time: the worker's ensure/delete calls and the process monitor's respawns."""
+    @functools.wraps(method)
+    def run(self: LinuxNetworkDriver, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return run  # type: ignore[return-value]
 
 
 def short(object_id: str) -> str:
@@ -67,13 +103,34 @@ def alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
+def _pid_of(pidfile: Path) -> int | None:
+    """The live process whose pid `pidfile` holds and whose command line names that file (not a reused pid)."""
+    try:
+        pid = int(pidfile.read_text().strip())
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError):
+        return None
+    return pid if str(pidfile).encode() in cmdline and alive(pid) else None
+
+
+def _terminate(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    for _ in range(50):  # bounded: dnsmasq and the proxy exit within milliseconds
+        if not alive(pid):
+            return
+        time.sleep(0.02)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+
+
 def missing_tools() -> list[str]:
     return [t for t in TOOLS if shutil.which(t) is None]
 
 
 class LinuxNetworkDriver(NetworkDriver):
     name = "linux"
-    capabilities = {"real_dataplane": True, "dhcp": True, "nat": True, "security_groups": True}
+    capabilities = {"real_dataplane": True, "dhcp": True, "nat": True, "security_groups": True, "metadata": True}
 
     def __init__(self, data_dir: Path, settings: Any = None, **options: Any):
         super().__init__(data_dir, **options)
@@ -85,8 +142,12 @@ class LinuxNetworkDriver(NetworkDriver):
         if missing := missing_tools():
             raise DriverError(f"the linux network driver needs {', '.join(missing)} (scripts/setup.sh installs "
                               "them)")
-        for sub in ("networks", "routers", "ports", "dhcp"):
+        for sub in ("networks", "routers", "ports", "dhcp", "metadata"):
             (data_dir / sub).mkdir(parents=True, exist_ok=True)
+        self._agent: MetadataAgent | None = None
+        self._lock = threading.RLock()
+        self._stopping = threading.Event()
+        self._monitor: threading.Thread | None = None
 
     # ------------------------------------------------------------------------------------------ plumbing
     def _run(self, *argv: str, ns: str | None = None, check: bool = True, stdin: str | None = None) -> str:
@@ -173,11 +234,60 @@ class LinuxNetworkDriver(NetworkDriver):
             self._ensure_ns(self.host_ns)
         # br_netfilter: bridged IPv4 passes iptables, so security groups filter guest-to-guest traffic too.
         self._run("sysctl", "-q", "-w", "net.bridge.bridge-nf-call-iptables=1", check=False)
+        if self._agent is None:
+            self._agent = MetadataAgent(self)
+        if self._monitor is None:
+            self._stopping.clear()
+            self._monitor = threading.Thread(target=self._watch, name="linux-network-monitor", daemon=True)
+            self._monitor.start()
+
+    def close(self) -> None:
+        if self._monitor is not None:
+            self._stopping.set()
+            self._monitor.join(timeout=10)
+            self._monitor = None
+        if self._agent is not None:
+            self._agent.stop()
+            self._agent = None
+
+    def _watch(self) -> None:
+        while not self._stopping.wait(RESPAWN_SECONDS):
+            try:
+                self.respawn()
+            except Exception:  # noqa: BLE001 - the monitor must outlive one bad pass; the log says why
+                log.exception("the linux network driver's process monitor failed")
+
+    @_serialized
+    def respawn(self) -> list[str]:
+        """Neutron's process monitor: start again each dnsmasq and metadata proxy that should run but died (not
+        a resource deleted meanwhile: it is looked up again under the lock). Returns what it restarted."""
+        restarted = []
+        namespaces = self._namespaces()
+        for network_id in self.list_networks():
+            conf = self.data_dir / "dhcp" / network_id
+            ns = self.ns_name("qdhcp", network_id)
+            if (conf / "argv.json").exists() and ns in namespaces and self._dnsmasq_pid(network_id) is None:
+                self._run(*json.loads((conf / "argv.json").read_text()), ns=ns)
+                restarted.append(f"dnsmasq of network {network_id}")
+        for router_id in self.list_routers():
+            ns = self.ns_name("qrouter", router_id)
+            if (self._load("routers", router_id) or {}).get("interfaces") and ns in namespaces \
+                    and self.proxy_pid(router_id) is None:
+                self._ensure_proxy(router_id, ns)
+                restarted.append(f"metadata proxy of router {router_id}")
+        for what in restarted:
+            log.warning("respawned the %s", what)
+        return restarted
+
+    @property
+    def metadata_socket(self) -> Path:
+        return self.data_dir / "metadata_proxy"
 
     # --------------------------------------------------------------------------------------------- networks
     def bridge_for(self, network_id: str) -> str | None:
         return bridge_name(network_id)
 
+    @_serialized
     def ensure_network(self, spec: NetworkSpec) -> None:
         br = self._ensure_bridge(spec.id, spec.mtu)
         if not spec.admin_state_up:
@@ -193,8 +303,10 @@ class LinuxNetworkDriver(NetworkDriver):
                                      for s in spec.subnets if s.gateway_ip and ":" not in s.cidr])
         self._ensure_dhcp(spec, br)
         self._save("networks", spec.id, {"bridge": br, "segmentation_id": spec.segmentation_id,
-                                         "network_type": spec.network_type})
+                                         "network_type": spec.network_type,
+                                         "subnets": {s.id: s.cidr for s in spec.subnets}})
 
+    @_serialized
     def delete_network(self, network_id: str) -> None:
         state = self._load("networks", network_id) or {}
         self._stop_dnsmasq(network_id)
@@ -254,29 +366,18 @@ class LinuxNetworkDriver(NetworkDriver):
         self._stop_dnsmasq(spec.id)
         self._run(*argv, ns=ns)  # dnsmasq forks into the background and writes its pid file
         (conf / "argv").write_text(digest)
+        (conf / "argv.json").write_text(json.dumps(argv))  # for the process monitor
 
     def _dnsmasq_pid(self, network_id: str) -> int | None:
-        pidfile = self.data_dir / "dhcp" / network_id / "pid"
-        try:
-            pid = int(pidfile.read_text().strip())
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-        except (OSError, ValueError):
-            return None
-        return pid if str(pidfile).encode() in cmdline and alive(pid) else None  # not a reused pid
+        return _pid_of(self.data_dir / "dhcp" / network_id / "pid")
 
     def _stop_dnsmasq(self, network_id: str) -> None:
         pid = self._dnsmasq_pid(network_id)
-        if pid is None:
-            return
-        os.kill(pid, signal.SIGTERM)
-        for _ in range(50):  # bounded: dnsmasq exits within milliseconds
-            if not alive(pid):
-                break
-            time.sleep(0.02)
-        else:
-            os.kill(pid, signal.SIGKILL)
+        if pid is not None:
+            _terminate(pid)
 
     # ---------------------------------------------------------------------------------------------- routers
+    @_serialized
     def ensure_router(self, spec: RouterSpec) -> None:
         ns = self.ns_name("qrouter", spec.id)
         self._ensure_ns(ns)
@@ -299,7 +400,12 @@ class LinuxNetworkDriver(NetworkDriver):
                 self._ip("link", "set", name, "down", ns=ns)
         self._ensure_routes(ns, spec)
         self._ensure_nat(ns, spec)
-        self._save("routers", spec.id, {"namespace": ns})
+        if spec.interfaces:
+            self._ensure_proxy(spec.id, ns)
+        else:
+            self._stop_proxy(spec.id)
+        self._save("routers", spec.id, {"namespace": ns, "interfaces": [
+            {"network_id": p.network_id, "cidr": p.cidr} for p in spec.interfaces]})
 
     @staticmethod
     def _cidr(p: RouterPortSpec) -> str:
@@ -330,6 +436,9 @@ class LinuxNetworkDriver(NetworkDriver):
                 if inside:
                     post.append(f'oifname "{qg}" ip saddr {{ {", ".join(inside)} }} '
                                 f"snat to {spec.gateway.ip_address}")
+        if spec.interfaces:  # Neutron's metadata redirect: what guests send to 169.254.169.254 goes to the proxy
+            pre.insert(0, f'iifname "qr-*" ip daddr {METADATA_ADDRESS} tcp dport 80 '
+                          f"redirect to :{METADATA_PROXY_PORT}")
         lines = ["table ip stacklab", "delete table ip stacklab", "table ip stacklab {",
                  "  chain prerouting {", "    type nat hook prerouting priority dstnat; policy accept;",
                  *(f"    {r}" for r in pre), "  }",
@@ -340,12 +449,61 @@ class LinuxNetworkDriver(NetworkDriver):
     def _ensure_nat(self, ns: str, spec: RouterSpec) -> None:
         self._run("nft", "-f", "-", ns=ns, stdin=self.nat_ruleset(spec))  # one transaction: never half a table
 
+    @_serialized
     def delete_router(self, router_id: str) -> None:
+        self._stop_proxy(router_id)
         self._delete_ns(self.ns_name("qrouter", router_id))  # its veths, addresses, routes and nft go with it
         self._state("routers", router_id).unlink(missing_ok=True)
 
     def list_routers(self) -> list[str]:
         return self._ids("routers")
+
+    # ------------------------------------------------------------------------------------------- metadata
+    def _proxy_pidfile(self, router_id: str) -> Path:
+        return self.data_dir / "metadata" / f"{router_id}.pid"
+
+    def proxy_pid(self, router_id: str) -> int | None:
+        return _pid_of(self._proxy_pidfile(router_id))
+
+    def _ensure_proxy(self, router_id: str, ns: str) -> None:
+        """The router's metadata proxy runs (started once; it outlives a lab restart, like dnsmasq)."""
+        if self.proxy_pid(router_id) is not None:
+            return
+        pidfile = self._proxy_pidfile(router_id)
+        pidfile.unlink(missing_ok=True)
+        logfile = self.data_dir / "metadata" / f"{router_id}.log"
+        with logfile.open("ab") as out:
+            subprocess.Popen(["ip", "netns", "exec", ns, sys.executable, "-I", "-S", str(PROXY_SCRIPT),
+                              "--router-id", router_id, "--socket", str(self.metadata_socket),
+                              "--port", str(METADATA_PROXY_PORT), "--pid-file", str(pidfile)],
+                             stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True)
+        for _ in range(100):  # bounded: the proxy writes its pid file within a fraction of a second
+            if self.proxy_pid(router_id) is not None:
+                return
+            time.sleep(0.02)
+        raise DriverError(f"the metadata proxy of router {router_id} did not start (see {logfile})")
+
+    def _stop_proxy(self, router_id: str) -> None:
+        pid = self.proxy_pid(router_id)
+        if pid is not None:
+            _terminate(pid)
+        self._proxy_pidfile(router_id).unlink(missing_ok=True)
+
+    def subnet_of(self, router_id: str, address: str) -> str | None:
+        """The subnet behind one of the router's interfaces that holds `address` (how Neutron's metadata
+        agent tells apart two projects' guests with the same address)."""
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return None
+        for iface in (self._load("routers", router_id) or {}).get("interfaces", []):
+            if ip not in ipaddress.ip_network(iface["cidr"]):
+                continue
+            subnets = (self._load("networks", iface["network_id"]) or {}).get("subnets", {})
+            for subnet_id, cidr in subnets.items():
+                if cidr == iface["cidr"]:
+                    return str(subnet_id)
+        return None
 
     # ------------------------------------------------------------------------------------- security groups
     @staticmethod
@@ -392,10 +550,12 @@ class LinuxNetworkDriver(NetworkDriver):
                 out.append(f"{side} {cidr}" + (f" -p {proto}{ports}" if proto and proto != "any" else ""))
         return out
 
+    @_serialized
     def ensure_port_security(self, spec: PortSecuritySpec) -> None:
         self._save("ports", spec.port_id, {"enabled": spec.enabled})
         self._apply_filter(spec if spec.enabled else None, spec.port_id)
 
+    @_serialized
     def delete_port_security(self, port_id: str) -> None:
         if self._load("ports", port_id) is None:
             return
@@ -430,6 +590,46 @@ class LinuxNetworkDriver(NetworkDriver):
         if "-A FORWARD -j " + SG_CHAIN not in existing:
             self._run("iptables", "-I", "FORWARD", "1", "-j", SG_CHAIN)
 
+    # --------------------------------------------------------------------------------------------- agents
+    def agent_states(self) -> dict[str, AgentState]:
+        """Neutron's four agents as what they stand for on this host: the DHCP agent is alive while every
+        network's dnsmasq runs, the L3 agent while every router's namespace exists, the metadata agent while
+        its socket's thread and every router's proxy run, the Linux bridge agent while every network's bridge
+        exists. The last time each was seen alive (its heartbeat) is kept under the data directory."""
+        now = time.time()
+        links = self._links()
+        namespaces = self._namespaces()
+        problems: dict[str, list[str]] = {"DHCP agent": [], "L3 agent": [], "Metadata agent": [],
+                                          "Linux bridge agent": []}
+        for network_id in self.list_networks():
+            if bridge_name(network_id) not in links:
+                problems["Linux bridge agent"].append(f"bridge {bridge_name(network_id)} is missing")
+            if (self.data_dir / "dhcp" / network_id / "argv").exists() and self._dnsmasq_pid(network_id) is None:
+                problems["DHCP agent"].append(f"dnsmasq of network {network_id} is not running")
+        agent = self._agent
+        if agent is None or not agent.thread.is_alive():
+            problems["Metadata agent"].append("the metadata agent is not serving its socket")
+        for router_id in self.list_routers():
+            if self.ns_name("qrouter", router_id) not in namespaces:
+                problems["L3 agent"].append(f"namespace {self.ns_name('qrouter', router_id)} is missing")
+            if (self._load("routers", router_id) or {}).get("interfaces") and self.proxy_pid(router_id) is None:
+                problems["Metadata agent"].append(f"the metadata proxy of router {router_id} is not running")
+        seen_file = self.data_dir / "agents.json"
+        try:
+            seen: dict[str, float] = json.loads(seen_file.read_text())
+        except (OSError, ValueError):
+            seen = {}
+        states = {}
+        for agent_type, wrong in problems.items():
+            if not wrong:
+                seen[agent_type] = now
+            states[agent_type] = AgentState(alive=not wrong, last_seen=seen.get(agent_type, now),
+                                            detail="; ".join(wrong))
+        tmp = seen_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(seen, sort_keys=True))
+        tmp.replace(seen_file)
+        return states
+
     # ------------------------------------------------------------------------------------------ describing
     def describe(self, object_id: str) -> str:
         """What the driver built for a network, router or port id (a unique prefix will do): the commands a
@@ -454,7 +654,9 @@ class LinuxNetworkDriver(NetworkDriver):
             ns = self.ns_name("qrouter", oid)
             shown += [(f"router {oid}: namespace {ns}", ["ip", "addr"], ns), ("routes", ["ip", "route"], ns),
                       ("NAT", ["nft", "list", "table", "ip", "stacklab"], ns)]
-            extra = ""
+            pid = self.proxy_pid(oid)
+            extra = (f"metadata proxy pid {pid or 'not running'} on port {METADATA_PROXY_PORT} (169.254.169.254:80 "
+                     f"is redirected there), to the metadata agent at {self.metadata_socket}\n")
         else:
             tap = tap_name(oid)
             shown += [(f"port {oid}: tap {tap}", ["ip", "link", "show", tap], None)]
@@ -468,6 +670,7 @@ class LinuxNetworkDriver(NetworkDriver):
         return "\n".join(out) + (f"\n{extra}" if extra else "")
 
     # -------------------------------------------------------------------------------------------- cleanup
+    @_serialized
     def teardown(self) -> None:
         """Remove everything the driver made, whatever the database says (for a lab being thrown away)."""
         for network_id in self.list_networks():

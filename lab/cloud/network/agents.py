@@ -1,7 +1,9 @@
 """Agents (Neutron's agent, dhcp_agent_scheduler and l3_agent_scheduler extensions): what the network driver
 runs, reported as Neutron's agents would report themselves on one host. The logical driver stands in for
 four of them, all alive on the lab's host: the DHCP agent (serving every network with a DHCP port), the L3
-agent (every router), the metadata agent and the Linux bridge agent (every bound port).
+agent (every router), the metadata agent and the Linux bridge agent (every bound port). Under a driver with
+processes of its own (linux) an agent is alive while they run (`NetworkDriver.agent_states`) and its heartbeat
+is when the driver last found them so.
 
 An admin may disable an agent (`network agent set --disable`) or delete its record. A disabled agent does
 what Neutron's then does for new work, shown at once for all of it (the lab has no scheduler history): the
@@ -16,6 +18,8 @@ the hosting lists show; the logical driver's DHCP is not changed by it.
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, or_, select
@@ -137,10 +141,20 @@ def _configurations(db: Session, agent: Agent) -> dict[str, Any]:
 
 
 def render(svc: NetworkService, db: Session, rows: list[Agent]) -> list[dict[str, Any]]:
-    """Agents as Neutron reports them; an agent of the lab's own host has just reported (alive)."""
+    """Agents as Neutron reports them. With a driver that runs real processes (linux) an agent of the lab's
+    host is alive while they work, and its heartbeat is when the driver last saw them so; otherwise an agent of
+    the lab's own host has just reported (alive)."""
     host, now = svc.host, svc.now()
-    return [S.agent(r, _configurations(db, r), heartbeat=now if r.host == host else r.started_at,
-                    alive=r.host == host) for r in rows]
+    states = svc.driver.agent_states()
+    out = []
+    for r in rows:
+        alive, heartbeat = r.host == host, now if r.host == host else r.started_at
+        state = states.get(r.agent_type) if states is not None and r.host == host else None
+        if state is not None:
+            alive = state.alive
+            heartbeat = now - timedelta(seconds=max(0.0, time.time() - state.last_seen))
+        out.append(S.agent(r, _configurations(db, r), heartbeat=heartbeat, alive=alive))
+    return out
 
 
 def hosting_network(svc: NetworkService, db: Session, ctx: RequestContext, network_id: str) -> list[Agent]:
