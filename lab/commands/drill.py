@@ -76,7 +76,8 @@ def drill_list() -> None:
     """The drills: id, the service it breaks, who repairs it, and its title."""
     for d in _drills():
         who = "  [admin repairs]" if d.repair_as == "admin" else ""
-        click.echo(f"{d.id:<24} {d.service:<13} {d.title}{who}")
+        where = "  [the whole lab]" if d.scope == "lab" else ""
+        click.echo(f"{d.id:<24} {d.service:<13} {d.title}{who}{where}")
 
 
 @drill.command("show")
@@ -89,7 +90,7 @@ def drill_show(drill_id: str, solution: bool) -> None:
     if solution:
         click.echo("\nRepair (as the " + d.repair_as + "):")
         for command in d.repair:
-            click.echo(f"  openstack {command}")
+            click.echo(f"  {command}" if command.startswith("stacklab ") else f"  openstack {command}")
 
 
 def _student_targets(everyone_help: str) -> Any:

@@ -82,6 +82,9 @@ class Drills:
         drill = self._drill(drill_id)
         due = self._due_at(body)
         students = chosen_students(self.cloud, body)
+        if drill.scope == "lab" and len(students) > 1:
+            raise BadRequest(f"Drill {drill.id} breaks the whole lab, not one project: start it for one student "
+                             "(the one on the projector), with --student.")
         for student in students:
             self._refuse_twice(drill, student)
         if due is not None:
@@ -281,7 +284,7 @@ class Drills:
         with self.cloud.db.write() as db:
             row = _get(db, run.id)
             row.hints_given = min(row.hints_given + 1, len(drill.hints))
-        return row, list(drill.hints[:row.hints_given]), len(drill.hints)
+        return row, drill.hints_for(dict(row.state), row.hints_given), len(drill.hints)
 
     def check(self, ctx: RequestContext, token: str, drill_id: str,
               student: Any = None) -> tuple[DrillRun, str]:
