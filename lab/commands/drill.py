@@ -110,6 +110,39 @@ def _instructor(ctx: click.Context, action: str, drill_id: str, students: tuple[
     return list(_call(_client(ctx, cloud_name), "POST", f"/drills/{drill_id}/{action}", body)["drill_runs"])
 
 
+def _start_in_background(ctx: click.Context, drill_id: str, students: tuple[str, ...], everyone: bool,
+                         cloud_name: str | None) -> None:
+    """POST .../start with `background`, then follow the schedules until each is a run or has failed."""
+    import time
+
+    client = _client(ctx, cloud_name)
+    scheduled = _instructor(ctx, "start", drill_id, students, everyone, cloud_name, background=True)
+    ours = {row["schedule_id"]: row["project_name"] for row in scheduled}
+    click.echo(f"starting {drill_id} for {len(ours)} students (the lab injects them one after another)")
+    shown = -1
+    while True:
+        rows = _call(client, "GET", "/drill-runs")["drill_runs"]
+        pending = {r["schedule_id"]: r for r in rows if r.get("schedule_id") in ours}
+        waiting = [r for r in pending.values() if r["status"] == "scheduled"]
+        done = len(ours) - len(waiting)
+        if done != shown:
+            click.echo(f"  {done}/{len(ours)} done")
+            shown = done
+        if not waiting:
+            break
+        time.sleep(1)
+    failed = {ours[i]: r["error"] for i, r in pending.items() if r["status"] == "failed"}
+    started = {r["project_name"]: r for r in rows if r.get("id") is not None and r["drill_id"] == drill_id
+               and r["status"] in ("active", "repaired") and r["project_name"] in set(ours.values())}
+    for name in sorted(ours.values()):
+        if name in failed:
+            click.echo(f"failed {drill_id} for {name}: {failed[name]}")
+        elif name in started:
+            click.echo(f"started {drill_id} for {name} (run {started[name]['id']})")
+    if failed:
+        raise SystemExit(1)
+
+
 @drill.command("start")
 @click.argument("drill_id")
 @_student_targets("Every student of every class.")
@@ -120,8 +153,14 @@ def _instructor(ctx: click.Context, action: str, drill_id: str, students: tuple[
 @click.pass_context
 def drill_start(ctx: click.Context, drill_id: str, students: tuple[str, ...], everyone: bool,
                 cloud_name: str | None, delay: str | None, at: str | None) -> None:
-    """Inject a drill's fault into the students' projects (as the lab's admin), now or later by the lab clock."""
+    """Inject a drill's fault into the students' projects (as the lab's admin), now or later by the lab clock.
+
+    For several students (--all) the lab injects one after another in the background and this command shows
+    the progress until every one is started or has failed (Ctrl-C stops watching, not the start)."""
     when = {k: v for k, v in (("in", delay), ("at", at)) if v is not None}
+    if not when and (everyone or len(students) > 1):
+        _start_in_background(ctx, drill_id, students, everyone, cloud_name)
+        return
     for run in _instructor(ctx, "start", drill_id, students, everyone, cloud_name, **when):
         if run["status"] == "scheduled":
             click.echo(f"scheduled {run['drill_id']} for {run['project_name']} at {run['due_at']} (lab time)")

@@ -270,6 +270,15 @@ def test_the_commands_as_instructor_and_student(live_cloud: LiveCloud, drill_cla
     assert "scheduled" in run("drill", "status").output and "due " in run("drill", "status").output
     off = run("drill", "undo", "sg-missing-http", "--student", "dr01")
     assert off.exit_code == 0 and "called off sg-missing-http for dr01" in off.output, off.output
+    # Several students: the lab injects in the background (the request returns at once), the command follows.
+    many = run("drill", "start", "net-no-dns", "--student", "dr03", "--student", "dr04")
+    try:
+        assert many.exit_code == 0, many.output
+        assert "starting net-no-dns for 2 students" in many.output and "2/2 done" in many.output
+        assert "started net-no-dns for dr03 (run " in many.output and "started net-no-dns for dr04" in many.output
+    finally:
+        both = run("drill", "undo", "net-no-dns", "--student", "dr03", "--student", "dr04")
+    assert both.exit_code == 0 and "undid net-no-dns for dr04" in both.output, both.output
 
 
 def wait_for(fetch: Callable[[], Any], what: str, seconds: float = 120) -> Any:
@@ -288,7 +297,7 @@ def test_a_drill_scheduled_for_the_night(live_cloud: LiveCloud, drill_class: dic
     until the clock passes it, then the cloud injects it by itself; a scheduled start can be called off."""
     admin, me = live_cloud.sdk(), connect(live_cloud, drill_class["dr01"])
     for bad in ({"in": "0m"}, {"in": "soon"}, {"at": "2000-01-01T00:00:00Z"}, {"at": "tomorrow"},
-                {"in": "2m", "at": "2100-01-01T00:00:00Z"}):
+                {"in": "2m", "at": "2100-01-01T00:00:00Z"}, {"in": "2m", "background": True}, {"background": 1}):
         r = call(admin, live_cloud, "POST", "/drills/net-no-dns/start", {"start": {"students": ["dr01"], **bad}})
         assert r.status_code == 400, (bad, r.text)
     r = call(admin, live_cloud, "POST", "/drills/net-no-dns/start", {"start": {"students": ["dr01"], "in": "2m"}})
