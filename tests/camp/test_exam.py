@@ -156,6 +156,15 @@ def test_the_paper_closes_at_time_up(live_cloud: LiveCloud, exam_class: dict[str
     exam = load_exam()
     task = next(t for t in exam.draw(paper["seed"], EVERY_SERVICE) if t["id"] == "keypair")
     exam.task_fn("keypair", "solve")(LabEnv(conns["ex03"]), task["params"])
+    # ex02 starts over as a student types it (their clouds.yaml entry): the same paper, the same deadline.
+    from lab.clouds_yaml import student_entry
+
+    clouds = Path(env["OS_CLIENT_CONFIG_FILE"])
+    clouds.parent.mkdir(parents=True, exist_ok=True)
+    clouds.write_text(yaml.safe_dump({"clouds": {"ex02": student_entry(f"{live_cloud.url}/identity", "ex02",
+                                                                       exam_class["ex02"]["password"])}}))
+    over = CliRunner().invoke(main, ["exam", "reset", "--cloud", "ex02"], env=env)
+    assert over.exit_code == 0 and "back at the exam's start" in over.output and "seed 11" in over.output, over.output
 
     assert call(live_cloud.sdk(), live_cloud, "POST", "/clock/advance", {"by": "2m"}).status_code == 200
 
