@@ -118,7 +118,7 @@ def _start_in_background(ctx: click.Context, drill_id: str, students: tuple[str,
     client = _client(ctx, cloud_name)
     scheduled = _instructor(ctx, "start", drill_id, students, everyone, cloud_name, background=True)
     ours = {row["schedule_id"]: row["project_name"] for row in scheduled}
-    click.echo(f"starting {drill_id} for {len(ours)} students (the lab injects them one after another)")
+    click.echo(f"starting {drill_id} for {len(ours)} students (the lab injects four at a time)")
     shown = -1
     while True:
         rows = _call(client, "GET", "/drill-runs")["drill_runs"]
@@ -155,7 +155,7 @@ def drill_start(ctx: click.Context, drill_id: str, students: tuple[str, ...], ev
                 cloud_name: str | None, delay: str | None, at: str | None) -> None:
     """Inject a drill's fault into the students' projects (as the lab's admin), now or later by the lab clock.
 
-    For several students (--all) the lab injects one after another in the background and this command shows
+    For several students (--all) the lab injects four at a time in the background and this command shows
     the progress until every one is started or has failed (Ctrl-C stops watching, not the start)."""
     when = {k: v for k, v in (("in", delay), ("at", at)) if v is not None}
     if not when and (everyone or len(students) > 1):

@@ -93,7 +93,7 @@ class Drills:
                              "(the one on the projector), with --student.")
         for student in students:
             self._refuse_twice(drill, student)
-        if background:  # a class's start as a job: scheduled for now, injected one by one in a thread
+        if background:  # a class's start as a job: scheduled for now, injected in the background (timers.Background)
             rows = self._schedule(ctx, drill, students, self.cloud.clock.now())
             self.start_due()
             return list(rows)
