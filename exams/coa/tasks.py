@@ -1,6 +1,11 @@
 """The mock exam's tasks: each a statement with parameters drawn from the student's seed (so two students get
 different names and numbers), a check of the end state in the student's project, and a reference solve (for
-the tests). A check reads the project's own resources, never what the student says."""
+the tests). A check reads the project's own resources, never what the student says.
+
+A task may also have a `<id>_setup(env, params)`: what it starts from (the volume to extend, the router to
+connect), made in the student's project, as the student, when the exam starts, and made again when the project
+is put back to the exam's start (`stacklab exam reset`). A setup makes only what is missing (by name), and its
+result never passes the task's check."""
 
 DOMAIN_SERVICES = {"identity": "identity", "compute": "compute", "object-storage": "object-store",
                    "block-storage": "block-storage", "networking": "network", "images": "image"}
@@ -120,6 +125,33 @@ def secgroup_solve(env, p):
                                                 remote_ip_prefix="0.0.0.0/0", ethertype="IPv4")
 
 
+def connect_params(rng):
+    word = _word(rng)
+    return {"network": f"exam-{word}-lan", "subnet": f"exam-{word}-lan-sub", "router": f"exam-{word}-edge",
+            "cidr": f"10.{rng.randint(200, 250)}.{rng.randint(0, 255)}.0/24"}
+
+
+def connect_setup(env, p):
+    network = env.network(p["network"]) or env.conn.network.create_network(name=p["network"])
+    if env.subnet(p["subnet"]) is None:
+        env.conn.network.create_subnet(network_id=network.id, ip_version=4, cidr=p["cidr"], name=p["subnet"])
+    if env.router(p["router"]) is None:
+        env.conn.network.create_router(name=p["router"])
+
+
+def connect_check(env, p):
+    router, subnet = env.router(p["router"]), env.subnet(p["subnet"])
+    assert router is not None and subnet is not None, \
+        "the router or the subnet is gone: connect them, do not replace them"
+    ports = env.conn.network.ports(device_id=router.id, device_owner="network:router_interface")
+    assert any(ip["subnet_id"] == subnet.id for port in ports for ip in port.fixed_ips), \
+        "the router has no interface on that subnet"
+
+
+def connect_solve(env, p):
+    env.conn.network.add_interface_to_router(env.router(p["router"]), subnet_id=env.subnet(p["subnet"]).id)
+
+
 # ---------------------------------------------------------------------------------------------- block storage
 def volume_params(rng):
     return {"name": f"exam-{_word(rng)}-vol", "size": rng.randint(1, 3)}
@@ -133,6 +165,28 @@ def volume_check(env, p):
 
 def volume_solve(env, p):
     env.wait_volume(env.conn.block_storage.create_volume(name=p["name"], size=p["size"]))
+
+
+def extend_params(rng):
+    return {"name": f"exam-{_word(rng)}-data", "size": rng.randint(2, 4)}
+
+
+def extend_setup(env, p):
+    if env.volume(p["name"]) is None:
+        env.wait_volume(env.conn.block_storage.create_volume(name=p["name"], size=1))
+
+
+def extend_check(env, p):
+    volume = env.volume(p["name"])
+    assert volume is not None, "the volume is gone: extend it, do not replace it"
+    assert volume.size == p["size"], "the volume is not the size asked for"
+
+
+def extend_solve(env, p):
+    volume = env.volume(p["name"])
+    env.conn.block_storage.extend_volume(volume, p["size"])
+    env.wait(lambda: env.conn.block_storage.get_volume(volume.id), lambda v: v.size == p["size"],
+             "the volume to grow")
 
 
 # ---------------------------------------------------------------------------------------------- images
@@ -149,6 +203,25 @@ def image_check(env, p):
 def image_solve(env, p):
     env.conn.image.post("/images", json={"name": p["name"], "disk_format": "qcow2", "container_format": "bare",
                                          "min_ram": p["min_ram"]})
+
+
+def protect_params(rng):
+    return {"name": f"exam-{_word(rng)}-golden"}
+
+
+def protect_setup(env, p):
+    if env.image(p["name"]) is None:
+        env.conn.image.post("/images", json={"name": p["name"], "disk_format": "qcow2", "container_format": "bare"})
+
+
+def protect_check(env, p):
+    image = env.image(p["name"])
+    assert image is not None, "the image is gone: protect it, do not replace it"
+    assert image.is_protected, "the image can still be deleted"
+
+
+def protect_solve(env, p):
+    env.conn.image.update_image(env.image(p["name"]), is_protected=True)
 
 
 # ---------------------------------------------------------------------------------------------- object storage
@@ -178,9 +251,15 @@ TASKS = [
      "statement": "Create a router called {name} whose gateway is the external network."},
     {"id": "secgroup", "domain": "networking",
      "statement": "Create a security group called {name} letting tcp port {port} in from anywhere."},
+    {"id": "connect", "domain": "networking",
+     "statement": "The subnet {subnet} ({cidr}) and the router {router} are there: connect the subnet to the router."},
     {"id": "volume", "domain": "block-storage",
      "statement": "Create a volume called {name} of {size} GB; it must be available."},
+    {"id": "extend", "domain": "block-storage",
+     "statement": "The volume {name} (there already, 1 GB) is too small: make it {size} GB, keeping its data."},
     {"id": "image", "domain": "images",
      "statement": "Register an image called {name} (qcow2, no data needed) whose minimum RAM is {min_ram} MB."},
+    {"id": "protect", "domain": "images",
+     "statement": "The image {name} is there: protect it so that nobody can delete it by mistake."},
     {"id": "container", "domain": "object-storage", "statement": "Create an object storage container called {name}."},
 ]

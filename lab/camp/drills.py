@@ -5,8 +5,10 @@ A drill is data, like a lab: one folder under `drills/`:
 
     drills/net-router-gateway/
         drill.yaml    id, title, service (a catalog service type), summary, symptoms, hints (in order),
-                      repair (the documented fix: `openstack` commands with {placeholders} from the state),
-                      repair_as (student | admin: who can do the repair)
+                      repair (the documented fix: `openstack` commands without the word `openstack`, or
+                      whole `stacklab ...` commands, with {placeholders} from the state; hints may use them too),
+                      repair_as (student | admin: who can do the repair),
+                      scope (project | lab: a fault of the whole lab, started for one student at a time)
         drill.py      inject(env) -> state, check(env, state), undo(env, state)
 
 `inject` runs as the lab's admin against the student's project (`DrillEnv.project_id`) and returns a state
@@ -34,6 +36,7 @@ from lab.camp.modules import load_module
 
 DRILL_ID = re.compile(r"^[a-z][a-z0-9-]{2,47}$")
 REPAIR_AS = ("student", "admin")
+SCOPES = ("project", "lab")
 
 
 class DrillError(Exception):
@@ -153,6 +156,11 @@ def _opens(rule: Any, port: int) -> bool:
     return low is None or bool(low <= port <= (high or low))
 
 
+class _Keep(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
 @dataclass(frozen=True)
 class Drill:
     id: str
@@ -164,6 +172,7 @@ class Drill:
     hints: tuple[str, ...] = ()
     repair: tuple[str, ...] = ()
     repair_as: str = "student"
+    scope: str = "project"
     extra: dict[str, Any] = field(default_factory=dict)
 
     def _module(self) -> ModuleType:
@@ -179,6 +188,11 @@ class Drill:
 
     def undo(self, env: DrillEnv, state: dict[str, Any]) -> None:
         self._module().undo(env, state)
+
+    def hints_for(self, state: dict[str, Any], count: int | None = None) -> list[str]:
+        """The first `count` hints (all by default) with the run's {placeholders} filled in (a voucher's code
+        the drill made, say); a placeholder the state lacks is left as written."""
+        return [hint.format_map(_Keep(state)) for hint in self.hints[:count]]
 
     def repair_commands(self, state: dict[str, Any]) -> list[str]:
         """The documented repair with the state's names filled in (what the tests run, as the student)."""
@@ -197,12 +211,15 @@ def load_drill(path: Path) -> Drill:
     repair_as = str(meta.get("repair_as", "student"))
     if repair_as not in REPAIR_AS:
         raise DrillError(f"{meta_file}: repair_as must be one of {', '.join(REPAIR_AS)}")
+    scope = str(meta.get("scope", "project"))
+    if scope not in SCOPES:
+        raise DrillError(f"{meta_file}: scope must be one of {', '.join(SCOPES)}")
     if not (path / "drill.py").exists():
         raise DrillError(f"{path}: drill.py is missing")
     return Drill(id=drill_id, title=str(meta["title"]), service=str(meta["service"]),
                  summary=str(meta["summary"]).strip(), symptoms=str(meta["symptoms"]).strip(), path=path,
                  hints=tuple(str(h).strip() for h in meta["hints"]), repair=tuple(str(c) for c in meta["repair"]),
-                 repair_as=repair_as)
+                 repair_as=repair_as, scope=scope)
 
 
 def load_drills(directory: Path | None = None) -> list[Drill]:

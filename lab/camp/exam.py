@@ -1,5 +1,6 @@
 """The mock administrator exam: data under `exams/<id>/` (exam.yaml: domains and their weights, minutes, pass
-mark; tasks.py: TASKS, each with `<id>_params(rng)`, `<id>_check(env, params)`, `<id>_solve(env, params)`).
+mark; tasks.py: TASKS, each with `<id>_params(rng)`, `<id>_check(env, params)`, `<id>_solve(env, params)`, and
+optionally `<id>_setup(env, params)`: what the task starts from, made when the exam starts).
 
 `draw` gives a student their paper: every task whose service the cloud offers, with parameters from the
 student's seed, so two students get different names and numbers. `score` weighs the results: each domain's
@@ -52,6 +53,19 @@ class Exam:
         if not callable(fn):
             raise ExamError(f"{self.path / 'tasks.py'} defines no {task_id}_{kind}()")
         return fn
+
+    def setup_fn(self, task_id: str) -> Any:
+        """The task's `<id>_setup(env, params)`, what it starts from, or None when it starts from nothing."""
+        fn = getattr(self.module(), f"{task_id}_setup", None)
+        return fn if callable(fn) else None
+
+    def prepare(self, env: Any, paper: list[dict[str, Any]]) -> None:
+        """Make the paper's starting state in the student's project (`env`, as the student): every task's
+        setup, each making only what is missing, so preparing twice is preparing once."""
+        for task in paper:
+            setup = self.setup_fn(task["id"])
+            if setup is not None:
+                setup(env, task["params"])
 
     def draw(self, seed: int, services: set[str]) -> list[dict[str, Any]]:
         """The paper for `seed` on a cloud offering `services` (catalog types): [{id, domain, statement,

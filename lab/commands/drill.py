@@ -76,7 +76,8 @@ def drill_list() -> None:
     """The drills: id, the service it breaks, who repairs it, and its title."""
     for d in _drills():
         who = "  [admin repairs]" if d.repair_as == "admin" else ""
-        click.echo(f"{d.id:<24} {d.service:<13} {d.title}{who}")
+        where = "  [the whole lab]" if d.scope == "lab" else ""
+        click.echo(f"{d.id:<24} {d.service:<13} {d.title}{who}{where}")
 
 
 @drill.command("show")
@@ -89,7 +90,7 @@ def drill_show(drill_id: str, solution: bool) -> None:
     if solution:
         click.echo("\nRepair (as the " + d.repair_as + "):")
         for command in d.repair:
-            click.echo(f"  openstack {command}")
+            click.echo(f"  {command}" if command.startswith("stacklab ") else f"  openstack {command}")
 
 
 def _student_targets(everyone_help: str) -> Any:
@@ -109,6 +110,39 @@ def _instructor(ctx: click.Context, action: str, drill_id: str, students: tuple[
     return list(_call(_client(ctx, cloud_name), "POST", f"/drills/{drill_id}/{action}", body)["drill_runs"])
 
 
+def _start_in_background(ctx: click.Context, drill_id: str, students: tuple[str, ...], everyone: bool,
+                         cloud_name: str | None) -> None:
+    """POST .../start with `background`, then follow the schedules until each is a run or has failed."""
+    import time
+
+    client = _client(ctx, cloud_name)
+    scheduled = _instructor(ctx, "start", drill_id, students, everyone, cloud_name, background=True)
+    ours = {row["schedule_id"]: row["project_name"] for row in scheduled}
+    click.echo(f"starting {drill_id} for {len(ours)} students (the lab injects four at a time)")
+    shown = -1
+    while True:
+        rows = _call(client, "GET", "/drill-runs")["drill_runs"]
+        pending = {r["schedule_id"]: r for r in rows if r.get("schedule_id") in ours}
+        waiting = [r for r in pending.values() if r["status"] == "scheduled"]
+        done = len(ours) - len(waiting)
+        if done != shown:
+            click.echo(f"  {done}/{len(ours)} done")
+            shown = done
+        if not waiting:
+            break
+        time.sleep(1)
+    failed = {ours[i]: r["error"] for i, r in pending.items() if r["status"] == "failed"}
+    started = {r["project_name"]: r for r in rows if r.get("id") is not None and r["drill_id"] == drill_id
+               and r["status"] in ("active", "repaired") and r["project_name"] in set(ours.values())}
+    for name in sorted(ours.values()):
+        if name in failed:
+            click.echo(f"failed {drill_id} for {name}: {failed[name]}")
+        elif name in started:
+            click.echo(f"started {drill_id} for {name} (run {started[name]['id']})")
+    if failed:
+        raise SystemExit(1)
+
+
 @drill.command("start")
 @click.argument("drill_id")
 @_student_targets("Every student of every class.")
@@ -119,8 +153,14 @@ def _instructor(ctx: click.Context, action: str, drill_id: str, students: tuple[
 @click.pass_context
 def drill_start(ctx: click.Context, drill_id: str, students: tuple[str, ...], everyone: bool,
                 cloud_name: str | None, delay: str | None, at: str | None) -> None:
-    """Inject a drill's fault into the students' projects (as the lab's admin), now or later by the lab clock."""
+    """Inject a drill's fault into the students' projects (as the lab's admin), now or later by the lab clock.
+
+    For several students (--all) the lab injects four at a time in the background and this command shows
+    the progress until every one is started or has failed (Ctrl-C stops watching, not the start)."""
     when = {k: v for k, v in (("in", delay), ("at", at)) if v is not None}
+    if not when and (everyone or len(students) > 1):
+        _start_in_background(ctx, drill_id, students, everyone, cloud_name)
+        return
     for run in _instructor(ctx, "start", drill_id, students, everyone, cloud_name, **when):
         if run["status"] == "scheduled":
             click.echo(f"scheduled {run['drill_id']} for {run['project_name']} at {run['due_at']} (lab time)")

@@ -22,6 +22,7 @@ def exam() -> None:
 
     \b
     Student:     stacklab exam start [--minutes 90] [--seed N]    stacklab exam show    stacklab exam submit
+                 stacklab exam reset (start over)    stacklab exam start --fresh (redo the last paper)
     Instructor:  stacklab exam start --all --cloud stacklab       stacklab exam results [--csv]
     """
 
@@ -53,7 +54,8 @@ def _print_exam(body: dict[str, Any]) -> None:
 @click.option("--seed", type=click.IntRange(0), default=None,
               help="Draw this paper (default: a random one); with --all each student gets seed+n.")
 @click.option("--fresh", is_flag=True, default=False,
-              help="First reset the project to the class's starting state (to redo the exam from its start).")
+              help="Redo: first put the project back to the class's starting state, and (without --seed) draw "
+                   "the paper of the last exam again.")
 @click.option("--student", "students", multiple=True, help="As the admin: start it for this student; repeatable.")
 @click.option("--all", "everyone", is_flag=True, default=False, help="As the admin: every student at once.")
 @cloud_option
@@ -86,6 +88,17 @@ def exam_show(cloud_name: str | None) -> None:
     if not exams:
         raise click.ClickException("you have no exam: `stacklab exam start`")
     _print_exam(exams[-1])
+
+
+@exam.command("reset")
+@cloud_option
+def exam_reset(cloud_name: str | None) -> None:
+    """Start over: your project back to the start of your running exam, the same paper and deadline.
+
+    Everything in the project is deleted and the paper's starting resources are made again."""
+    body = _as_student(cloud_name, "POST", "/exams/reset")["exam"]
+    click.echo("Your project is back at the exam's start (the deadline has not moved).")
+    _print_exam(body)
 
 
 @exam.command("submit")

@@ -21,6 +21,18 @@ def test_every_drill_loads_and_is_documented() -> None:
         # The last hint is the repair, so a student who takes every hint can do it.
         assert "openstack" in drill.hints[-1], drill.id
     assert len({d.service for d in drills}) >= 4
+    for drill in drills:  # a fault of the whole lab says so on the page
+        row = next(line for line in page.splitlines() if line.startswith(f"| `{drill.id}` |"))
+        assert ("(the whole lab)" in row) == (drill.scope == "lab"), drill.id
+
+
+def test_hints_name_what_the_run_made() -> None:
+    """A hint's {placeholder} is filled from the run's state (a voucher's code); one the state lacks stays."""
+    drill = find_drill("billing-prepaid-zero")
+    [_, second, _] = drill.hints_for({"coupon": "DRILL-AB12"})
+    assert "DRILL-AB12" in second and "{" not in second
+    assert "{coupon}" in drill.hints_for({})[1]
+    assert len(drill.hints_for({}, 1)) == 1
 
 
 def test_bad_drills_are_refused(tmp_path: Path) -> None:

@@ -24,11 +24,10 @@ DRILLS = load_drills()
 
 @pytest.fixture(scope="module")
 def drill_class(live_cloud: LiveCloud) -> dict[str, dict[str, Any]]:
-    """Two fresh students: one for the drills a student repairs, one for those an admin repairs (one of them
-    disables the student's own user)."""
+    """Four fresh students, one per group of drills that can run side by side (GROUPS)."""
     admin = live_cloud.sdk()
     lab = f"{live_cloud.url}/lab/v1"
-    r = admin.session.post(f"{lab}/classes", json={"class": {"name": "drills", "students": 2, "prefix": "dr"}})
+    r = admin.session.post(f"{lab}/classes", json={"class": {"name": "drills", "students": 4, "prefix": "dr"}})
     assert r.status_code == 201, r.text
     made = {}
     for name in r.json()["class"]["planned_students"]:
@@ -51,14 +50,14 @@ def call(conn: Any, cloud: LiveCloud, method: str, path: str, body: Any = None) 
     return conn.session.request(f"{cloud.url}/lab/v1{path}", method, json=body, raise_exc=False)
 
 
-def openstack_cli(cloud: LiveCloud, commands: list[str], student: dict[str, Any] | None) -> None:
+def openstack_cli(cloud: LiveCloud, commands: list[str], student: dict[str, Any] | None, cwd: Path) -> None:
     """The `openstack` CLI, as the student or (None) as the admin, given `commands` on its standard input (its
-    interactive shell): one process, one login, for every repair."""
+    interactive shell): one process, one login, for every repair. Files it writes (an image saved) go in `cwd`."""
     env = cloud.os_env("admin") if student is None else cloud.os_env(student["name"], student["name"],
                                                                      student["password"])
     cli = str(Path(sys.executable).with_name("openstack"))
     result = subprocess.run([cli], input="\n".join(commands) + "\n", env=env, capture_output=True, text=True,
-                            timeout=300)
+                            timeout=300, cwd=cwd)
     # The shell prints a failed command's error on stderr and carries on (its own exit status is 1 at EOF).
     assert not result.stderr.strip(), \
         f"openstack {commands}: {result.stdout}\n{result.stderr}"
@@ -77,24 +76,65 @@ def leftovers(admin: Any, project_id: str) -> list[str]:
     return sorted(n for n in found if n and n.startswith("drill-"))
 
 
+def stacklab_cli(cloud: LiveCloud, commands: list[str], student: dict[str, Any] | None, home: Path) -> None:
+    """`stacklab ...` repairs (a voucher redeemed), as the student (their clouds.yaml entry) or the admin."""
+    from click.testing import CliRunner
+
+    from lab.cli import main
+    from lab.clouds_yaml import student_entry
+
+    env = user_env(home, STACKLAB_PORT=cloud.url.rsplit(":", 1)[1], STACKLAB_DATA_DIR=str(cloud.data_dir))
+    if student is not None:
+        clouds = Path(env["OS_CLIENT_CONFIG_FILE"])
+        clouds.parent.mkdir(parents=True, exist_ok=True)
+        clouds.write_text(yaml.safe_dump({"clouds": {student["name"]: student_entry(
+            f"{cloud.url}/identity", student["name"], student["password"])}}))
+        env["OS_CLOUD"] = student["name"]
+    for command in commands:
+        result = CliRunner().invoke(main, command.split()[1:], env=env)
+        assert result.exit_code == 0, f"{command}: {result.output}"
+
+
+# One at a time and last, in this order: the DHCP agent's drill boots a server before the compute service is
+# disabled; a disabled user creates nothing.
+LAST = ("net-dhcp-agent-down", "volume-backend-full", "compute-service-disabled", "identity-user-disabled")
+
+
 def in_parallel(fn: Callable[[Any], Any], drills: list[Any]) -> list[Any]:
     """`fn(drill)` for every drill, a few at once as a class's would be (each drill's resources are named
-    apart); identity-user-disabled alone and last, since the others set things up in the student's name."""
+    apart); the faults of the whole lab and those in LAST one by one, last, in LAST's order."""
     from concurrent.futures import ThreadPoolExecutor
 
-    first = [d for d in drills if d.id != "identity-user-disabled"]
+    assert all(d.id in LAST for d in drills if d.scope == "lab"), "a drill of the whole lab runs alone"
     with ThreadPoolExecutor(max_workers=4) as pool:
-        results = list(pool.map(fn, first))
-    return results + [fn(d) for d in drills if d not in first]
+        results = list(pool.map(fn, [d for d in drills if d.id not in LAST]))
+    by_id = {d.id: d for d in drills}
+    return results + [fn(by_id[i]) for i in LAST if i in by_id]
 
 
-@pytest.mark.parametrize("repair_as", ["student", "admin"])
+# A prepaid project at zero has every running server stopped by the billing: the other drills' servers too.
+OWN_PROJECT = ("billing-prepaid-zero",)
+
+
+def group_of(drill: Any) -> str:
+    if drill.id in OWN_PROJECT:
+        return "own-project"
+    return "lab" if drill.scope == "lab" else drill.repair_as
+
+
+# The drills a student repairs, those an admin repairs in the project, the faults of the whole lab (one at a
+# time), and those that stop everything else in a project: each group in a student of its own.
+GROUPS = {"student": "dr01", "admin": "dr02", "lab": "dr03", "own-project": "dr04"}
+
+
+@pytest.mark.parametrize("group", list(GROUPS))
 def test_drills_break_are_repaired_and_undone(live_cloud: LiveCloud, drill_class: dict[str, dict[str, Any]],
-                                             repair_as: str) -> None:
-    """Every drill of one kind at once in a fresh student's project (their resources are named apart)."""
-    drills = [d for d in DRILLS if d.repair_as == repair_as]
+                                             group: str, tmp_path: Path) -> None:
+    """Every drill of one group at once in a fresh student's project (their resources are named apart)."""
+    drills = [d for d in DRILLS if group_of(d) == group]
+    [repair_as] = {d.repair_as for d in drills}
     admin = live_cloud.sdk()
-    student = drill_class["dr02" if repair_as == "admin" else "dr01"]
+    student = drill_class[GROUPS[group]]
     checker = admin if repair_as == "admin" else connect(live_cloud, student)
     check_body = {"check": {"student": student["name"]}} if repair_as == "admin" else None
     target = {"students": [student["name"]]}
@@ -108,18 +148,22 @@ def test_drills_break_are_repaired_and_undone(live_cloud: LiveCloud, drill_class
         return list(drill.repair_commands(started.json()["drill_runs"][0]["state"]))
 
     try:
-        repair_and_undo(live_cloud, drills, start, checker, check_body, student, repair_as)
+        repair_and_undo(live_cloud, drills, start, checker, check_body, student, repair_as, tmp_path)
     finally:  # whatever failed, the shared lab is left whole (one drill disables the lab's compute service)
         for drill in drills:
             call(admin, live_cloud, "POST", f"/drills/{drill.id}/undo", {"undo": target})
 
 
 def repair_and_undo(live_cloud: LiveCloud, drills: list[Any], start: Callable[[Any], list[str]], checker: Any,
-                    check_body: Any, student: dict[str, Any], repair_as: str) -> None:
+                    check_body: Any, student: dict[str, Any], repair_as: str, tmp_path: Path) -> None:
     admin, target = live_cloud.sdk(), {"students": [student["name"]]}
+    free_before = lab_whole(admin)
     repairs = [command for commands in in_parallel(start, drills) for command in commands]
 
-    openstack_cli(live_cloud, repairs, None if repair_as == "admin" else student)
+    who = None if repair_as == "admin" else student
+    # `stacklab` repairs first (a voucher is redeemed before the server it pays for is started).
+    stacklab_cli(live_cloud, [c for c in repairs if c.startswith("stacklab ")], who, tmp_path / "home")
+    openstack_cli(live_cloud, [c for c in repairs if not c.startswith("stacklab ")], who, tmp_path)
     for drill in drills:
         fixed = call(checker, live_cloud, "POST", f"/drills/{drill.id}/check", check_body).json()["check"]
         assert fixed["repaired"] is True, (drill.id, fixed)
@@ -138,6 +182,16 @@ def repair_and_undo(live_cloud: LiveCloud, drills: list[Any], start: Callable[[A
 
     in_parallel(undo, drills)
     assert leftovers(admin, student["project_id"]) == []
+    # The lab's own services and capacity as they were (volumes deleted by the undos free their space soon).
+    wait_for(lambda: lab_whole(admin) == free_before or None, "the volume backend's space to come back")
+
+
+def lab_whole(admin: Any) -> int:
+    """What the faults of the whole lab break is whole (nova-compute and the DHCP agent enabled); the volume
+    backend's free capacity (GB), to compare before and after."""
+    assert all(s.status == "enabled" for s in admin.compute.services() if s.binary == "nova-compute")
+    assert all(a.is_admin_state_up for a in admin.network.agents(agent_type="DHCP agent"))
+    return int(next(iter(admin.block_storage.backend_pools())).capabilities["free_capacity_gb"])
 
 
 def test_what_a_student_may_not_do(live_cloud: LiveCloud, drill_class: dict[str, dict[str, Any]],
@@ -168,6 +222,9 @@ def test_what_a_student_may_not_do(live_cloud: LiveCloud, drill_class: dict[str,
     assert call(admin, live_cloud, "POST", "/drills/no-such-drill/start", target).status_code == 404
     assert call(admin, live_cloud, "POST", "/drills/BAD!/start", target).status_code in (400, 404)
     assert call(admin, live_cloud, "POST", "/drills/net-no-dns/start", {"start": {}}).status_code == 400
+    # A fault of the whole lab is started for one student at a time.
+    assert call(admin, live_cloud, "POST", "/drills/compute-service-disabled/start",
+                {"start": {"students": ["dr01", "dr02"]}}).status_code == 400
     assert call(admin, live_cloud, "POST", "/drills/net-no-dns/start",
                 {"start": {"students": [unique("ghost")]}}).status_code == 404
     assert leftovers(admin, drill_class["dr01"]["project_id"]) == []
@@ -213,6 +270,15 @@ def test_the_commands_as_instructor_and_student(live_cloud: LiveCloud, drill_cla
     assert "scheduled" in run("drill", "status").output and "due " in run("drill", "status").output
     off = run("drill", "undo", "sg-missing-http", "--student", "dr01")
     assert off.exit_code == 0 and "called off sg-missing-http for dr01" in off.output, off.output
+    # Several students: the lab injects in the background (the request returns at once), the command follows.
+    many = run("drill", "start", "net-no-dns", "--student", "dr03", "--student", "dr04")
+    try:
+        assert many.exit_code == 0, many.output
+        assert "starting net-no-dns for 2 students" in many.output and "2/2 done" in many.output
+        assert "started net-no-dns for dr03 (run " in many.output and "started net-no-dns for dr04" in many.output
+    finally:
+        both = run("drill", "undo", "net-no-dns", "--student", "dr03", "--student", "dr04")
+    assert both.exit_code == 0 and "undid net-no-dns for dr04" in both.output, both.output
 
 
 def wait_for(fetch: Callable[[], Any], what: str, seconds: float = 120) -> Any:
@@ -231,7 +297,7 @@ def test_a_drill_scheduled_for_the_night(live_cloud: LiveCloud, drill_class: dic
     until the clock passes it, then the cloud injects it by itself; a scheduled start can be called off."""
     admin, me = live_cloud.sdk(), connect(live_cloud, drill_class["dr01"])
     for bad in ({"in": "0m"}, {"in": "soon"}, {"at": "2000-01-01T00:00:00Z"}, {"at": "tomorrow"},
-                {"in": "2m", "at": "2100-01-01T00:00:00Z"}):
+                {"in": "2m", "at": "2100-01-01T00:00:00Z"}, {"in": "2m", "background": True}, {"background": 1}):
         r = call(admin, live_cloud, "POST", "/drills/net-no-dns/start", {"start": {"students": ["dr01"], **bad}})
         assert r.status_code == 400, (bad, r.text)
     r = call(admin, live_cloud, "POST", "/drills/net-no-dns/start", {"start": {"students": ["dr01"], "in": "2m"}})

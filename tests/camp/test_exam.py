@@ -73,6 +73,7 @@ def test_exam_graded_by_the_cloud(live_cloud: LiveCloud, exam_class: dict[str, d
         graded[name] = r.json()["exam"]
     assert graded["ex01"]["score"]["total"] == 100 and graded["ex01"]["score"]["passed"] is True
     assert all(t["passed"] for t in graded["ex01"]["tasks"])
+    # ex02 did nothing: the paper's starting state (made for them) passes no task.
     assert graded["ex02"]["score"]["total"] == 0 and not any(t["passed"] for t in graded["ex02"]["tasks"])
     assert all(t["message"] for t in graded["ex02"]["tasks"])
     half = graded["ex03"]
@@ -85,11 +86,26 @@ def test_exam_graded_by_the_cloud(live_cloud: LiveCloud, exam_class: dict[str, d
     rows = call(admin, live_cloud, "GET", "/exams").json()["exams"]
     assert {r["project_name"]: r["score"]["total"] for r in rows if r["project_name"] in everyone} == \
         {n: graded[n]["score"]["total"] for n in everyone}
-    # A redo from the start: the project is reset (ex01's work is gone) and the same seed draws the same paper.
-    redo = call(conns["ex01"], live_cloud, "POST", "/exams", {"exam": {"fresh": True, "seed": papers["ex01"]["seed"]}})
+    # A redo from the start: the project is reset (ex01's work is gone), the paper of the last exam is drawn
+    # again, and its starting state is there again (the volume to extend is back at 1 GB).
+    redo = call(conns["ex01"], live_cloud, "POST", "/exams", {"exam": {"fresh": True}})
     assert redo.status_code == 201, redo.text
     assert redo.json()["exams"][0]["tasks"] == papers["ex01"]["tasks"]
     assert list(conns["ex01"].compute.keypairs()) == []
+    extend = next(t for t in exam.draw(papers["ex01"]["seed"], EVERY_SERVICE) if t["id"] == "extend")
+    assert LabEnv(conns["ex01"]).volume(extend["params"]["name"]).size == 1
+    # Start over during the exam: back to the paper's start, the same deadline; a project that is no class
+    # student's has no start to go back to.
+    keypair = next(t for t in exam.draw(papers["ex01"]["seed"], EVERY_SERVICE) if t["id"] == "keypair")
+    exam.task_fn("keypair", "solve")(LabEnv(conns["ex01"]), keypair["params"])
+    exam.task_fn("extend", "solve")(LabEnv(conns["ex01"]), extend["params"])
+    again = call(conns["ex01"], live_cloud, "POST", "/exams/reset")
+    assert again.status_code == 200, again.text
+    assert again.json()["exam"]["deadline"] == redo.json()["exams"][0]["deadline"]
+    assert list(conns["ex01"].compute.keypairs()) == []
+    assert LabEnv(conns["ex01"]).volume(extend["params"]["name"]).size == 1
+    assert call(conns["ex02"], live_cloud, "POST", "/exams/reset").status_code == 404  # ex02 has handed in
+    assert call(admin, live_cloud, "POST", "/exams", {"exam": {"fresh": True}}).status_code == 409
     regraded = call(conns["ex01"], live_cloud, "POST", "/exams/submit").json()["exam"]
     assert regraded["score"]["total"] == 0
 
@@ -140,6 +156,15 @@ def test_the_paper_closes_at_time_up(live_cloud: LiveCloud, exam_class: dict[str
     exam = load_exam()
     task = next(t for t in exam.draw(paper["seed"], EVERY_SERVICE) if t["id"] == "keypair")
     exam.task_fn("keypair", "solve")(LabEnv(conns["ex03"]), task["params"])
+    # ex02 starts over as a student types it (their clouds.yaml entry): the same paper, the same deadline.
+    from lab.clouds_yaml import student_entry
+
+    clouds = Path(env["OS_CLIENT_CONFIG_FILE"])
+    clouds.parent.mkdir(parents=True, exist_ok=True)
+    clouds.write_text(yaml.safe_dump({"clouds": {"ex02": student_entry(f"{live_cloud.url}/identity", "ex02",
+                                                                       exam_class["ex02"]["password"])}}))
+    over = CliRunner().invoke(main, ["exam", "reset", "--cloud", "ex02"], env=env)
+    assert over.exit_code == 0 and "back at the exam's start" in over.output and "seed 11" in over.output, over.output
 
     assert call(live_cloud.sdk(), live_cloud, "POST", "/clock/advance", {"by": "2m"}).status_code == 200
 

@@ -202,3 +202,17 @@ def test_set_starting_balance_is_idempotent_and_keeps_other_credit(cloud: Cloud,
     assert r.json()["balance"] == {"project_id": lab.demo_id, "project_name": "demo", "mode": "payg",
                                    "amount": "25.00", "currency": "USD"}
     assert [t["kind"] for t in _account(lab)["transactions"]] == ["starting", "topup"]
+
+
+def test_admin_sets_the_starting_credit_over_the_api(cloud: Cloud, client: TestClient) -> None:
+    """`PUT /accounts/{id}` with `starting_balance` (the drill billing-prepaid-zero's injection): the one
+    starting credit changes, the mode stays unless given; neither field, or a bad amount, is a 400."""
+    lab = Lab.of(cloud, client)
+    r = client.put(f"{B}/accounts/demo", json={"account": {"starting_balance": "0"}}, headers=lab.admin)
+    assert r.status_code == 200, r.text
+    assert r.json()["account"]["balance"] == "0.00" and r.json()["account"]["mode"] == "payg"
+    for body in ({}, {"starting_balance": "-1"}, {"starting_balance": "lots"}, {"mode": "free"}):
+        assert client.put(f"{B}/accounts/demo", json={"account": body}, headers=lab.admin).status_code == 400, body
+    assert client.put(f"{B}/accounts/demo", json={"account": {"starting_balance": "9"}},
+                      headers=lab.demo).status_code == 403
+    assert _account(lab)["balance"] == "0.00"

@@ -66,6 +66,23 @@ def test_agents_list_show_and_disable(client: TestClient, as_admin: dict, as_dem
     assert_neutron_error(client.get(f"{N}/agents/nope", headers=as_admin), 404, "AgentNotFound")
 
 
+def test_a_disabled_dhcp_agent_leaves_servers_ports_down(client: TestClient, as_admin: dict, as_demo: dict) -> None:
+    """The lab stands a disabled DHCP agent in for a dead one: a server's port on a DHCP subnet stays DOWN (a
+    provisioning block that never clears), one on a subnet without DHCP does not; enabling it clears the block."""
+    dhcp = client.get(f"{N}/agents", params={"agent_type": "DHCP agent"}, headers=as_admin).json()["agents"][0]
+    net, _ = network_with_subnet(client, as_demo, "10.71.0.0/24")
+    port = create(client, as_demo, "ports", network_id=net["id"], device_id="vm", device_owner="compute:nova")
+    assert port["status"] == "ACTIVE"
+    client.put(f"{N}/agents/{dhcp['id']}", headers=as_admin, json={"agent": {"admin_state_up": False}})
+    try:
+        assert client.get(f"{N}/ports/{port['id']}", headers=as_demo).json()["port"]["status"] == "DOWN"
+        router_port = create(client, as_demo, "ports", network_id=net["id"], device_id="r", device_owner="network:x")
+        assert router_port["status"] == "ACTIVE"  # only a server's port waits for its address
+    finally:
+        client.put(f"{N}/agents/{dhcp['id']}", headers=as_admin, json={"agent": {"admin_state_up": True}})
+    assert client.get(f"{N}/ports/{port['id']}", headers=as_demo).json()["port"]["status"] == "ACTIVE"
+
+
 def test_availability_zones_of_the_agents(client: TestClient, as_admin: dict, as_demo: dict) -> None:
     """`GET /availability_zones` (openstacksdk's `network.availability_zones()`, any member): the DHCP and L3
     agents' zone, per resource; a zone whose only agent of a kind is disabled is `unavailable`."""

@@ -87,16 +87,25 @@ class Accounts:
             return [self._view(db, project_id, now) for project_id in ids]
 
     # ------------------------------------------------------------------ admin changes
-    def update_account(self, ctx: RequestContext, project: str, mode: Any) -> AccountView:
-        """Switch a project between prepaid and payg (admin). The switch applies from the hour in progress."""
+    def update_account(self, ctx: RequestContext, project: str, mode: Any,
+                       starting_balance: Any = None) -> AccountView:
+        """Switch a project between prepaid and payg (admin), and/or set its starting credit (what a class gives
+        each student; top-ups, coupons and charges are kept). The switch applies from the hour in progress."""
         self.cloud.policy.enforce(ctx, "billing:update_account")
-        if mode not in MODES:
+        if mode is None and starting_balance is None:
+            raise KEYSTONE.bad("mode", None, f"give a mode ({', '.join(MODES)}) or a starting_balance.")
+        if mode is not None and mode not in MODES:
             raise KEYSTONE.bad("mode", None, f"must be one of {', '.join(MODES)}.")
+        start = None if starting_balance is None else parse_money(starting_balance, "starting_balance")
         self.common.refresh()
         with self.cloud.db.write() as db:
             project_id = self.common.target_project(db, ctx, project)
             account = self.common.ensure_account(db, project_id)
-            account.mode, account.updated_at = mode, self.common.now()
+            if mode is not None:
+                account.mode = mode
+            account.updated_at = self.common.now()
+            if start is not None:
+                self.set_starting_balance_in(db, project_id, str(start))
         return self.get_account(ctx, project_id)
 
     def top_up(self, ctx: RequestContext, project: str, amount: Any, description: Any = None) -> AccountView:

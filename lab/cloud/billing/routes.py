@@ -79,11 +79,12 @@ async def show_account(request: Request) -> Response:
 
 
 async def update_account(request: Request) -> Response:
-    """PUT /accounts/{project_id} {"account": {"mode": "prepaid"|"payg"}} (admin)."""
+    """PUT /accounts/{project_id} {"account": {"mode": "prepaid"|"payg", "starting_balance": "10.00"}} (admin)."""
     ctx = context_of(request)
     body = schemas.body_object(await read_json(request), "account")
     billing = _service(request)
-    view = billing.accounts.update_account(ctx, request.path_params["project_id"], body.get("mode"))
+    view = billing.accounts.update_account(ctx, request.path_params["project_id"], body.get("mode"),
+                                           body.get("starting_balance"))
     return respond(schemas.account(view, billing.currency))
 
 

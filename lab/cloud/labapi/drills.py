@@ -74,16 +74,29 @@ class Drills:
     def start(self, ctx: RequestContext, token: str, drill_id: str,
               body: dict[str, Any]) -> list[DrillRun | DrillSchedule]:
         """Inject the drill into each student's project (admin), or with `in` (a duration) or `at` (a lab time)
-        schedule it for then. 409, changing nothing, when one already has it running or scheduled; a refused
-        injection is a 409 saying what failed (the students before it stay started)."""
+        schedule it for then; with `background`, schedule it for now and inject in a thread (a class's start
+        returns at once, and the schedules and runs show the progress). 409, changing nothing, when one already
+        has it running or scheduled; a refused injection is a 409 saying what failed (the students before it
+        stay started)."""
         self.cloud.policy.enforce(ctx, "lab:admin")
         if ctx.project_id is None:
             raise Forbidden("Start a drill with a project-scoped token.")
         drill = self._drill(drill_id)
         due = self._due_at(body)
+        background = body.get("background", False)
+        if not isinstance(background, bool) or (background and due is not None):
+            raise BadRequest("Invalid input for field 'background': true or false, for a start now (a start with "
+                             "'in' or 'at' is in the background anyway).")
         students = chosen_students(self.cloud, body)
+        if drill.scope == "lab" and len(students) > 1:
+            raise BadRequest(f"Drill {drill.id} breaks the whole lab, not one project: start it for one student "
+                             "(the one on the projector), with --student.")
         for student in students:
             self._refuse_twice(drill, student)
+        if background:  # a class's start as a job: scheduled for now, injected in the background (timers.Background)
+            rows = self._schedule(ctx, drill, students, self.cloud.clock.now())
+            self.start_due()
+            return list(rows)
         if due is not None:
             return list(self._schedule(ctx, drill, students, due))
         project_id = ctx.project_id
@@ -281,7 +294,7 @@ class Drills:
         with self.cloud.db.write() as db:
             row = _get(db, run.id)
             row.hints_given = min(row.hints_given + 1, len(drill.hints))
-        return row, list(drill.hints[:row.hints_given]), len(drill.hints)
+        return row, drill.hints_for(dict(row.state), row.hints_given), len(drill.hints)
 
     def check(self, ctx: RequestContext, token: str, drill_id: str,
               student: Any = None) -> tuple[DrillRun, str]:

@@ -3,6 +3,13 @@ one time window) starts an exam; the cloud draws the paper from the student's se
 deadline; `submit` has the cloud run every task's check as the student (their own token, their own project)
 and keep per-task results and scores. Nobody writes a result: not the student, not the instructor.
 
+Each paper has its own starting state: what its tasks start from (a volume to extend, a router to connect),
+made in the student's project as the student before the time window opens. That start is kept as the paper
+(the seed, the drawn parameters) over the class's starting state, both rebuilt exactly on demand, so a student
+can go back to it: `reset` during the exam (the class's start, then the paper's setups again; the deadline
+stays), or `start` with `fresh` for a new attempt from the same start (without a seed: the last paper again).
+A project that is no class student's has no starting state to go back to (409; a lab snapshot is the way).
+
 At the deadline the paper closes by itself: the lab's periodic task (timers.py) grades every running exam
 whose time is up, as its student (with a token the cloud issues in their name), on what is there, and marks
 it `graded_by: time-up`. A student who submits in the few seconds before that is still graded, marked `late`
@@ -54,8 +61,11 @@ class Exams:
                                                    ExamSession.submitted_at.is_(None)))
 
     def start(self, ctx: RequestContext, body: dict[str, Any]) -> list[ExamSession]:
-        """Start the exam for the caller's project, or (admin) for the named students or all of them; with
-        `fresh`, each class student's project is first reset to the class's starting state (a redo)."""
+        """Start the exam for the caller's project, or (admin) for the named students or all of them: draw each
+        paper, make its starting state in the project (the tasks' setups, as the student), then open one time
+        window for all. With `fresh`, each project is first put back to the class's starting state, and without
+        a `seed` each student redoes the paper of their last exam (a redo from the same start). Blocking: the
+        setups call this cloud's APIs (a worker thread)."""
         self.cloud.policy.enforce(ctx, "lab:exam")
         exam = self._exam()
         minutes = body.get("minutes", exam.minutes)
@@ -74,24 +84,87 @@ class Exams:
                     raise Conflict(f"{name} has an exam running: submit it first (`stacklab exam submit`).")
         if fresh:  # the project back to the class's starting state, so the paper is done from the same start
             self.cloud.policy.enforce(ctx, "lab:reset_own")
+            for project_id, name, _user in targets:
+                self._class_student(project_id, name)
             for project_id, _name, _user in targets:
                 self.camp.reset_project(project_id)
-        now = self.cloud.clock.now()
+        papers = []
+        for number, (project_id, name, user_id) in enumerate(targets):
+            own_seed = seed + number if seed is not None else self._last_seed(project_id) if fresh else None
+            own_seed = secrets.randbelow(2**31) if own_seed is None else own_seed
+            papers.append((project_id, name, user_id, own_seed, exam.draw(own_seed, self.services())))
+        self._prepare_all(exam, [(project_id, name, user_id, paper) for project_id, name, user_id, _, paper in papers])
+        now = self.cloud.clock.now()  # the window opens when every paper's starting state is there
         made = []
         with self.cloud.db.write() as db:
             for project_id, name, _user in targets:
                 if self._open(db, project_id) is not None:
                     raise Conflict(f"{name} has an exam running: submit it first (`stacklab exam submit`).")
-            for number, (project_id, name, user_id) in enumerate(targets):
-                own_seed = secrets.randbelow(2**31) if seed is None else seed + number
+            for project_id, name, user_id, own_seed, paper in papers:
                 row = ExamSession(exam_id=exam.id, project_id=project_id, project_name=name, seed=own_seed,
-                                  paper=exam.draw(own_seed, self.services()), started_by=ctx.user_name,
+                                  paper=paper, started_by=ctx.user_name,
                                   started_at=now, deadline=now + timedelta(minutes=minutes), results={}, score={})
                 db.add(row)
                 db.flush()
                 db.add(ExamTaker(session_id=row.id, user_id=user_id))
                 made.append(row)
         return made
+
+    def _last_seed(self, project_id: str) -> int | None:
+        with self.cloud.db.read() as db:
+            return db.scalar(select(ExamSession.seed).where(ExamSession.project_id == project_id)
+                             .order_by(ExamSession.id.desc()))
+
+    def _class_student(self, project_id: str, name: str) -> LabStudent:
+        """The class student of the project: only theirs has a starting state to go back to (409 otherwise)."""
+        with self.cloud.db.read() as db:
+            student = db.scalar(select(LabStudent).where(LabStudent.project_id == project_id))
+        if student is None:
+            raise Conflict(f"{name} is no class student's project: it has no starting state to go back to. On a "
+                           "lab of your own, `stacklab snapshot save before-exam` before the exam and `stacklab "
+                           "snapshot restore before-exam` go back.")
+        return student
+
+    def _prepare_all(self, exam: Exam, papers: list[tuple[str, str, str, list[dict[str, Any]]]]) -> None:
+        """Each paper's starting state in its project, as its student, a few at once (a class's 40 papers)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=4, thread_name_prefix="exam-prepare") as pool:
+            for done in [pool.submit(self._prepare, exam, *paper) for paper in papers]:
+                done.result()
+
+    def _prepare(self, exam: Exam, project_id: str, name: str, user_id: str, paper: list[dict[str, Any]]) -> None:
+        """The paper's starting state in the project, made as the student with a token the cloud issues for them
+        (what a student does in their project); 409 saying what failed."""
+        if not any(exam.setup_fn(task["id"]) for task in paper):
+            return
+        try:
+            token = self.cloud.identity.issue_token_for(user_id, project_id)
+            conn = connect_as(self.cloud, token, project_id)
+        except CloudError as exc:
+            raise Conflict(f"The exam could not be prepared for {name}: {exc.message}") from None
+        try:
+            exam.prepare(LabEnv(conn), paper)
+        except Exception as exc:  # what the cloud answered a setup
+            raise Conflict(f"The exam could not be prepared for {name}: {type(exc).__name__}: {exc}") from None
+        finally:
+            conn.close()
+
+    def reset(self, ctx: RequestContext) -> ExamSession:
+        """Put the caller's project back to the start of their running exam: the class's starting state, then
+        the paper's own (its setups again, from the same seed). The paper and the deadline stay. Blocking."""
+        self.cloud.policy.enforce(ctx, "lab:exam")
+        self.cloud.policy.enforce(ctx, "lab:reset_own")
+        if ctx.project_id is None:
+            raise Forbidden("An exam is taken in a project: use a project-scoped token.")
+        with self.cloud.db.read() as db:
+            row = self._open(db, ctx.project_id)
+        if row is None:
+            raise NotFound("You have no exam running: `stacklab exam start` (or `start --fresh` to redo one).")
+        student = self._class_student(row.project_id, row.project_name)
+        self.camp.reset_project(row.project_id)
+        self._prepare(self._exam(), row.project_id, row.project_name, student.user_id, list(row.paper))
+        return row
 
     def _targets(self, ctx: RequestContext, body: dict[str, Any]) -> list[tuple[str, str, str]]:
         """(project id, name, the user who takes it) of each exam to start."""

@@ -19,7 +19,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlencode
 
 from starlette.requests import Request
@@ -251,6 +251,22 @@ async def progress_sign_in(request: Request) -> Response:
     return response
 
 
+def score_html(score: dict[str, Any]) -> str:
+    """A graded exam's result: per-domain scores, the total against the pass mark, how it was graded, and the
+    domains left out (the lab lacks their service) with the others' weights rescaled."""
+    closed = " Graded at time-up." if score.get("graded_by") == "time-up" else " Late." if score.get("late") else ""
+    rows = "".join(f"<tr><td>{html.escape(domain)}</td><td>{part['passed']}/{part['tasks']}</td>"
+                   f"<td>{part['score']:.1f} of {part['weight']:.1f}</td></tr>"
+                   for domain, part in (score.get("domains") or {}).items())
+    left_out = score.get("left_out") or []
+    note = (f"<p>Left out (this lab has no such service; the other domains' weights are rescaled to 100 %): "
+            f"{html.escape(', '.join(left_out))}.</p>" if left_out else "")
+    return (f"<table><tr><th>domain</th><th>tasks passed</th><th>score (%)</th></tr>{rows}</table>"
+            f"<p>Total {score['total']:.1f} % (pass mark {score['pass_mark']:.0f} %): "
+            f"{'passed' if score['passed'] else 'not passed'}, {score.get('minutes_taken', 0)} minutes.{closed}</p>"
+            f"{note}")
+
+
 def exam_page(cloud: Cloud, ctx: RequestContext) -> HTMLResponse:
     """The caller's latest exam (their own project's only: the request names no student)."""
     from lab.cloud.labapi.service import LabService
@@ -268,11 +284,9 @@ def exam_page(cloud: Cloud, ctx: RequestContext) -> HTMLResponse:
             mark = "PASS " if not row.results.get(task["id"], "not graded") else "FAIL "
         items.append(f"<li>{mark}[{html.escape(task['domain'])}] {html.escape(task['statement'])}</li>")
     score = row.score or {}
-    closed = " Graded at time-up." if score.get("graded_by") == "time-up" else " Late." if score.get("late") else ""
-    result = (f"<p>Total {score['total']:.1f} % (pass mark {score['pass_mark']:.0f} %): "
-              f"{'passed' if score['passed'] else 'not passed'}.{closed}</p>" if score else
-              "<p>Hand in with <code>stacklab exam submit</code>: the cloud grades your project as it is then "
-              "(at the deadline it grades it by itself).</p>")
+    result = score_html(score) if score else (
+        "<p>Hand in with <code>stacklab exam submit</code>: the cloud grades your project as it is then "
+        "(at the deadline it grades it by itself).</p>")
     body = (f"<h1>Mock exam</h1><p>{html.escape(row.project_name)}, started {row.started_at:%Y-%m-%d %H:%M}, "
             f"ends {row.deadline:%Y-%m-%d %H:%M} (lab time).</p><ol>{''.join(items)}</ol>{result}")
     return _page("Mock exam", body, refresh=60 if row.submitted_at is None else None)

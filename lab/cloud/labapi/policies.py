@@ -16,7 +16,7 @@ RULES: tuple[Rule, ...] = (
     Rule("lab:list_events", "rule:project_reader_or_admin", "Read one's own project's event log.",
          (("GET", "/lab/v1/events"),)),
     Rule("lab:reset_own", "rule:project_member_or_admin", "Reset one's own student project to its start.",
-         (("POST", "/lab/v1/students/{name}/reset"),)),
+         (("POST", "/lab/v1/students/{name}/reset"), ("POST", "/lab/v1/exams/reset"))),
     Rule("lab:list_drills", "rule:project_reader_or_admin", "List the drills, and the drill runs of one's own "
          "project (admins: everyone's).", (("GET", "/lab/v1/drills"), ("GET", "/lab/v1/drill-runs"))),
     Rule("lab:drill_check", "rule:project_member_or_admin", "Ask for a drill's next hint, or have the cloud check "
@@ -24,5 +24,6 @@ RULES: tuple[Rule, ...] = (
                                                              ("POST", "/lab/v1/drills/{drill_id}/hint"))),
     Rule("lab:exam", "rule:project_member_or_admin", "Start, read and submit one's own project's mock exam (the "
          "cloud grades it; admins start it for students and read everyone's).",
-         (("POST", "/lab/v1/exams"), ("GET", "/lab/v1/exams"), ("POST", "/lab/v1/exams/submit"))),
+         (("POST", "/lab/v1/exams"), ("GET", "/lab/v1/exams"), ("POST", "/lab/v1/exams/submit"),
+          ("POST", "/lab/v1/exams/reset"))),
 )

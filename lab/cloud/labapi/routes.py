@@ -219,13 +219,19 @@ async def start_exam(request: Request) -> Response:
     """POST /lab/v1/exams {"exam": {"minutes", "seed", "students" | "all"}}: start the caller's exam, or (admin)
     the named students' or everyone's, in one time window."""
     body = require_key(await read_json(request), "exam")
-    rows = _service(request).exams.start(context_of(request), body)
+    rows = await run_in_threadpool(_service(request).exams.start, context_of(request), body)
     return respond({"exams": [schemas.exam(r) for r in rows]}, 201)
 
 
 async def list_exams(request: Request) -> Response:
     """GET /lab/v1/exams: the caller's project's exams (admin: everyone's)."""
     return respond({"exams": [schemas.exam(r) for r in _service(request).exams.list(context_of(request))]})
+
+
+async def reset_exam(request: Request) -> Response:
+    """POST /lab/v1/exams/reset: the caller's project back to the start of their running exam."""
+    row = await run_in_threadpool(_service(request).exams.reset, context_of(request))
+    return respond({"exam": schemas.exam(row)})
 
 
 async def submit_exam(request: Request) -> Response:
@@ -258,6 +264,7 @@ routes = [
     Route("/exams", list_exams, methods=["GET"]),
     Route("/exams", start_exam, methods=["POST"]),
     Route("/exams/submit", submit_exam, methods=["POST"]),
+    Route("/exams/reset", reset_exam, methods=["POST"]),
     Route("/drills", list_drills, methods=["GET"]),
     Route("/drill-runs", list_drill_runs, methods=["GET"]),
     Route("/drills/{drill_id}/start", start_drill, methods=["POST"]),

@@ -95,7 +95,7 @@ def snapshot(info: SnapshotInfo) -> dict[str, Any]:
 def drill(d: Drill) -> dict[str, Any]:
     """A drill as the catalogue shows it: what a student sees (never the repair: that is the hints' end)."""
     return {"id": d.id, "title": d.title, "service": d.service, "summary": d.summary, "symptoms": d.symptoms,
-            "hints": len(d.hints), "repair_as": d.repair_as}
+            "hints": len(d.hints), "repair_as": d.repair_as, "scope": d.scope}
 
 
 def drill_run(row: DrillRun, admin: bool = False) -> dict[str, Any]:

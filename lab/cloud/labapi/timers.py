@@ -22,10 +22,11 @@ log = logging.getLogger(__name__)
 
 
 class Background:
-    """Items taken from the database when due, each done in one background thread per batch."""
+    """Items taken from the database when due, done in one background thread per batch, `workers` items at a
+    time (a class's 40 drills or papers: each talks to this cloud, mostly waiting on it)."""
 
-    def __init__(self, name: str):
-        self.name = name
+    def __init__(self, name: str, workers: int = 4):
+        self.name, self.workers = name, workers
         self._lock = threading.Lock()
         self._taken: set[Hashable] = set()
 
@@ -37,15 +38,21 @@ class Background:
         if not fresh:
             return None
 
+        def one(entry: tuple[Hashable, Any]) -> None:
+            key, item = entry
+            try:
+                work(item)
+            except Exception:  # logged and tried again at the next turn: the row still says it is due
+                log.exception("%s: %r failed", self.name, key)
+            finally:
+                with self._lock:
+                    self._taken.discard(key)
+
         def batch() -> None:
-            for key, item in fresh:
-                try:
-                    work(item)
-                except Exception:  # logged and tried again at the next turn: the row still says it is due
-                    log.exception("%s: %r failed", self.name, key)
-                finally:
-                    with self._lock:
-                        self._taken.discard(key)
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix=f"stacklab-{self.name}") as pool:
+                list(pool.map(one, fresh))
 
         thread = threading.Thread(target=batch, name=f"stacklab-{self.name}", daemon=True)
         thread.start()

@@ -8,7 +8,9 @@ is when the driver last found them so.
 An admin may disable an agent (`network agent set --disable`) or delete its record. A disabled agent does
 what Neutron's then does for new work, shown at once for all of it (the lab has no scheduler history): the
 DHCP agent hosts no network and the L3 agent no router (`network agent list --network/--router` are empty),
-and while the Linux bridge agent is disabled the ports it would wire stay DOWN. A deleted agent comes back
+and while the Linux bridge agent is disabled the ports it would wire stay DOWN. While the DHCP agent is
+disabled the lab treats it as a dead one: servers' ports on DHCP subnets stay DOWN (dhcp_blocked) and the
+Linux network driver serves no DHCP. A deleted agent comes back
 at the next start, as an agent re-registers with its next report.
 
 An admin may also schedule a network onto the DHCP agent by hand or take it off (`network agent add/remove
@@ -80,6 +82,16 @@ def enabled(db: Session, agent_type: str) -> bool:
     """Whether the lab's agent of this type works: not every registered one is disabled by an admin."""
     states = list(db.scalars(select(Agent.admin_state_up).where(Agent.agent_type == agent_type)))
     return not states or any(states)
+
+
+def dhcp_blocked(db: Session, network_ids: set[str]) -> set[str]:
+    """The networks (of `network_ids`) whose servers' ports wait for the DHCP agent: while it is disabled, those
+    with a DHCP-enabled subnet. Neutron keeps a new port DOWN until the DHCP agent has its address (a
+    provisioning block); the lab stands a disabled agent in for a dead one, whose blocks never clear."""
+    if not network_ids or enabled(db, DHCP):
+        return set()
+    return set(db.scalars(select(Subnet.network_id).where(Subnet.network_id.in_(network_ids),
+                                                          Subnet.enable_dhcp.is_(True))))
 
 
 def get_agent(db: Session, ctx: RequestContext, agent_id: str) -> Agent:

@@ -311,9 +311,11 @@ def render(svc: NetworkService, db: Session, ctx: RequestContext, rows: list[Por
     bindings = {b.port_id: b for b in db.scalars(select(PortBinding).where(PortBinding.port_id.in_(ids)))}
     readable = tuple(key for key in READABLE_BINDING if allows(svc, ctx, f"get_port:{key}"))
     wired = agents.enabled(db, agents.LINUXBRIDGE)
+    blocked = agents.dhcp_blocked(db, {r.network_id for r in rows if (r.device_owner or "").startswith("compute:")})
     own, of_network = qos.bound(db, "port", ids), qos.bound(db, "network", list({r.network_id for r in rows}))
     names = dns.of(db, "port", ids)
-    return [S.port(r, ips[r.id], groups[r.id], wired=wired,
+    return [S.port(r, ips[r.id], groups[r.id],
+                   wired=wired and not (r.network_id in blocked and (r.device_owner or "").startswith("compute:")),
                    binding=binding_of(r, bindings.get(r.id), svc.host, readable),
                    extra={"qos_policy_id": own.get(r.id), "qos_network_policy_id": of_network.get(r.network_id),
                           **dns.port_attributes(names.get(r.id), ips[r.id])})

@@ -21,6 +21,7 @@ from lab.cloud.drivers.base import (
     SecurityRuleSpec,
     SubnetSpec,
 )
+from lab.cloud.network import agents
 from lab.cloud.network.common import DEVICE_OWNER_DHCP, DEVICE_OWNER_ROUTER_INTF
 from lab.cloud.network.models import (
     FloatingIP,
@@ -47,7 +48,9 @@ def network_spec(db: Session, network_id: str) -> NetworkSpec | None:
         return None
     segment = db.scalar(select(NetworkSegment).where(NetworkSegment.network_id == network_id))
     subnets = list(db.scalars(select(Subnet).where(Subnet.network_id == network_id).order_by(Subnet.created_at)))
-    dhcp_subnets = {s.id for s in subnets if s.enable_dhcp}
+    # A disabled DHCP agent (the lab's stand-in for a dead one) serves no address (agents.dhcp_blocked).
+    serving = agents.enabled(db, agents.DHCP)
+    dhcp_subnets = {s.id for s in subnets if s.enable_dhcp and serving}
     hosts: list[DhcpHost] = []
     dhcp_ports: list[DhcpHost] = []
     for mac, ip, port_id, subnet_id, owner in db.execute(
@@ -61,7 +64,7 @@ def network_spec(db: Session, network_id: str) -> NetworkSpec | None:
         physical_network=(segment.physical_network or None) if segment else None,
         segmentation_id=segment.segmentation_id if segment and segment.network_type != "flat" else None,
         external=network.external, admin_state_up=network.admin_state_up,
-        subnets=tuple(SubnetSpec(s.id, s.cidr, s.gateway_ip, s.enable_dhcp, tuple(s.dns_nameservers or []),
+        subnets=tuple(SubnetSpec(s.id, s.cidr, s.gateway_ip, s.enable_dhcp and serving, tuple(s.dns_nameservers or []),
                                  tuple((r["destination"], r["nexthop"]) for r in s.host_routes or []))
                       for s in subnets),
         dhcp_hosts=tuple(hosts), dhcp_ports=tuple(dhcp_ports))
