@@ -110,6 +110,17 @@ def _addresses(addresses: dict[str, Any] | None) -> str:
     return "; ".join(parts)
 
 
+def network_per_period(incoming: tuple[float, ...], outgoing: tuple[float, ...]) -> tuple[float, ...]:
+    """Bytes moved in each period, in + out, from the two cumulative counters (n values give n - 1 periods; a
+    counter that went back, a guest restarted, counts from zero as Ceilometer's rate does)."""
+    def deltas(series: tuple[float, ...]) -> list[float]:
+        return [b - a if b >= a else b for a, b in zip(series, series[1:], strict=False)]
+
+    ins, outs = deltas(incoming), deltas(outgoing)
+    size = min(len(ins), len(outs))
+    return tuple(i + o for i, o in zip(ins[len(ins) - size:], outs[len(outs) - size:], strict=True))
+
+
 class CloudClient:
     """An openstacksdk connection, seen through what the console needs. Thread-safe for concurrent calls."""
 
@@ -484,6 +495,30 @@ class CloudClient:
             out.append(m.MetricResource(r["id"], r["type"], r.get("display_name") or r["original_resource_id"],
                                         r.get("started_at") or "", r.get("ended_at") or "", cpu, r))
         return sorted(out, key=lambda r: (bool(r.ended), r.name, r.id))
+
+    @translated
+    def server_usage(self, server_id: str, samples: int = 24) -> m.ServerUsage:
+        """The server's last `samples` periods of CPU, memory and network (the Servers screen's sparklines): its
+        Gnocchi `instance` resource's metrics, read at the `low` policy's 5-minute granularity."""
+        adapter = self._adapter("metric")
+        found = adapter.get(f"/v1/resource/instance/{server_id}", raise_exc=False)
+        if found.status_code == 404:
+            return m.ServerUsage(server_id, metered=False)
+        found.raise_for_status()
+        metrics = found.json().get("metrics") or {}
+
+        def values(name: str, count: int) -> tuple[float, ...]:
+            if name not in metrics:
+                return ()
+            got = adapter.get(f"/v1/metric/{metrics[name]}/measures", params={"granularity": 300},
+                              raise_exc=False)
+            if got.status_code != 200:
+                return ()
+            return tuple(float(v) for _t, _g, v in got.json()[-count:] if v is not None)
+
+        return m.ServerUsage(server_id, values("cpu_util", samples), values("memory.usage", samples),
+                             network_per_period(values("network.incoming.bytes", samples + 1),
+                                                values("network.outgoing.bytes", samples + 1)))
 
     @translated
     def list_alarms(self) -> list[m.Alarm]:

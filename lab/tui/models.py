@@ -469,6 +469,19 @@ class MetricResource:
 
 
 @dataclass(frozen=True)
+class ServerUsage:
+    """A server's recent measures from the metric service, oldest first, one per 5-minute period: `cpu_util` (%),
+    `memory.usage` (MB) and the network's bytes per period (in + out, from the cumulative counters).
+    `metered` is False when the collector has no resource for the server (yet, or on a cloud without one)."""
+
+    server_id: str
+    cpu: tuple[float, ...] = ()
+    memory: tuple[float, ...] = ()
+    network: tuple[float, ...] = ()
+    metered: bool = True
+
+
+@dataclass(frozen=True)
 class Alarm:
     id: str
     name: str

@@ -1,4 +1,5 @@
-"""Checks for lab 5.5: the stack `tiers` made from two-tier.yaml with the environment env.yaml."""
+"""Checks for lab 5.5: the stack `tiers` made from two-tier.yaml with the environment env.yaml: two web servers
+behind a load balancer whose VIP has the floating IP, a database server with its volume and no floating IP."""
 
 
 def _stack(env):
@@ -38,14 +39,35 @@ def check_environment(env):
     assert volume.size == 2, f"tiers-db-data is {volume.size} GB, not the environment's 2"
 
 
+WEBS = ("tiers-web-1", "tiers-web-2")
+
+
 def check_web(env):
-    """The stack's web server tiers-web is ACTIVE, in the group tiers-web, with a floating IP."""
-    server, made = env.server("tiers-web"), _made(env)
-    assert server is not None and server.id == made.get("web"), "no server tiers-web made by the stack"
-    assert server.status == "ACTIVE", f"tiers-web is {server.status}"
-    assert any(g.get("name") == "tiers-web" for g in server.security_groups or []), \
-        "tiers-web is not in the group tiers-web"
-    assert _fips_of(env, server), "tiers-web has no floating IP"
+    """The stack's two web servers tiers-web-1 and tiers-web-2 are ACTIVE, in the group tiers-web."""
+    made = _made(env)
+    for name, resource in zip(WEBS, ("web1", "web2"), strict=True):
+        server = env.server(name)
+        assert server is not None and server.id == made.get(resource), f"no server {name} made by the stack"
+        assert server.status == "ACTIVE", f"{name} is {server.status}"
+        assert any(g.get("name") == "tiers-web" for g in server.security_groups or []), \
+            f"{name} is not in the group tiers-web"
+
+
+def check_lb(env):
+    """The stack's load balancer tiers-lb is ACTIVE, its pool holds both web servers on port 80, and the floating
+    IP is on its VIP."""
+    lb, made = env.conn.load_balancer.find_load_balancer("tiers-lb", ignore_missing=True), _made(env)
+    assert lb is not None and lb.id == made.get("lb"), "no load balancer tiers-lb made by the stack"
+    assert lb.provisioning_status == "ACTIVE", f"tiers-lb is {lb.provisioning_status}"
+    pool = made.get("pool") and env.conn.load_balancer.find_pool(made["pool"], ignore_missing=True)
+    assert pool, "the stack has no pool"
+    members = {(m.address, m.protocol_port) for m in env.conn.load_balancer.members(pool.id)}
+    for name in WEBS:
+        server = env.server(name)
+        addresses = {ip["ip_address"] for port in env.ports_of(server) for ip in port.fixed_ips} if server else set()
+        assert any((a, 80) in members for a in addresses), f"{name} (port 80) is not a member of the pool"
+    fips = [f for f in env.conn.network.ips(project_id=env.project_id) if f.port_id == lb.vip_port_id]
+    assert fips, "the load balancer's VIP has no floating IP"
 
 
 def check_db(env):

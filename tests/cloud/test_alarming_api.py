@@ -241,6 +241,46 @@ def test_a_restart_and_a_clock_jump_fire_an_alarm_once(client: TestClient, cloud
     assert client.get(f"{A}/alarms/{alarm['alarm_id']}/state", headers=as_demo).json() == "alarm"
 
 
+def test_actions_run_once_per_evaluation_across_a_restart_and_a_clock_jump(
+        client: TestClient, cloud: Cloud, as_demo: dict[str, str], caplog: pytest.LogCaptureFixture) -> None:
+    """With repeat_actions a threshold alarm runs its actions once per evaluation, not once per skipped period: a
+    restart then two day-long jumps are two evaluations, two notifications, one transition. An event alarm's
+    event is read once, by whichever process reads it: a restarted lab does not fire it again."""
+    hot = create_server(client, cloud, as_demo, "hot-restart", metadata={"load": "busy"})
+    doomed = create_server(client, cloud, as_demo, "doomed-restart")
+    collect(cloud)
+    body = cpu_alarm(hot["id"], name="repeat-restart", repeat_actions=True, alarm_actions=["log://"])
+    body["gnocchi_resources_threshold_rule"]["evaluation_periods"] = 1
+    repeat = client.post(f"{A}/alarms", headers=as_demo, json=body).json()
+    gone = client.post(f"{A}/alarms", headers=as_demo, json={
+        "name": "gone-restart", "type": "event", "alarm_actions": ["log://"], "event_rule": {
+            "event_type": "compute.instance.delete.end",
+            "query": [{"field": "traits.instance_id", "op": "eq", "value": doomed["id"], "type": "string"}]}}).json()
+
+    def notified(name: str) -> int:
+        return sum(1 for r in caplog.records if r.getMessage().startswith(f"Notifying alarm {name} "))
+
+    with caplog.at_level(logging.WARNING, "aodh.notifier"):
+        assert client.delete(f"{API}/servers/{doomed['id']}", headers=as_demo).status_code == 204
+        tick(cloud, 5)  # the transition to alarm (and its actions), the deletion's event read
+        assert (notified("repeat-restart"), notified("gone-restart")) == (1, 1)
+        restarted = Cloud(cloud.settings)
+        restarted.bootstrap()
+        try:
+            for _ in range(2):
+                restarted.clock.advance(timedelta(days=1))
+                collect(restarted)
+                evaluator.evaluate(restarted)
+                evaluator.listen_events(restarted)
+        finally:
+            restarted.close()
+        cloud.clock.load()
+        assert (notified("repeat-restart"), notified("gone-restart")) == (3, 1)
+    for alarm in (repeat, gone):
+        history = client.get(f"{A}/alarms/{alarm['alarm_id']}/history", headers=as_demo).json()
+        assert [h["type"] for h in history] == ["state transition", "creation"], alarm["name"]
+
+
 def test_an_alarm_on_metric_ids(client: TestClient, cloud: Cloud, as_demo: dict[str, str]) -> None:
     """gnocchi_aggregation_by_metrics_threshold: the metrics named by id (the caller's own), their measures
     re-aggregated; a repeated action is kept once, as Aodh keeps it."""

@@ -1,20 +1,25 @@
 """Metrics (Gnocchi v1) through the API: the collector's instance resources and measures on the lab clock
 (busy and idle servers, a clock jump filled and bounded, `ended_at` on delete, retention), archive policies
 and rules (admin only), metrics and measures pushed and read back aggregated, search, isolation between
-projects, and bad input answered with Gnocchi's 400/404 body changing nothing."""
+projects, and bad input answered with Gnocchi's 400/404 body changing nothing; under the libvirt driver (its
+test driver) the measures are the domain's own counters."""
 
 from __future__ import annotations
 
 import json
+import struct
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
 from lab.cloud.app import Cloud
 from lab.cloud.metric.collector import MAX_FILL, collect
-from lab.cloud.metric.models import MeasureBlock
+from lab.cloud.metric.models import CollectorState, MeasureBlock
+from lab.config import Settings
 from tests.cloud.compute_support import API, create_server
+from tests.cloud.test_tiny_guest_image import libvirt_settings, start
 from tests.conftest import get_token
 
 M = "/metric/v1"
@@ -191,3 +196,41 @@ def test_resource_types_an_operator_makes(client: TestClient, as_demo: dict[str,
     assert client.get(f"{M}/resource_type/sensor", headers=as_demo).status_code == 404
     r = client.delete(f"{M}/resource_type/instance", headers=as_admin)
     assert r.status_code == 400 and "built in" in r.json()["description"]
+
+
+def f32(value: float) -> float:
+    """A value as the measure blocks keep it (a float32 per slot; rounding is monotonic, so bounds hold)."""
+    return float(struct.unpack("f", struct.pack("f", value))[0])
+
+
+def test_the_libvirt_driver_reports_domain_stats_to_the_collector(settings: Settings, tmp_path: Path) -> None:
+    """Under libvirt (its test driver, whose counters grow with real time) the collector samples the domain:
+    `network.incoming.bytes` is the interface's rx counter read between two of our own reads, `cpu_util` the
+    share of the domain's cpu_time over the lab interval, and the memory the driver cannot read (no balloon
+    on the test driver) gives no `memory.usage` point rather than a false 0 MB."""
+    cloud, client = start(libvirt_settings(settings, tmp_path))
+    try:
+        headers = {"X-Auth-Token": get_token(client, "demo", "demo", "demo")}
+        server = create_server(client, cloud, headers, "domain")
+        assert server["status"] == "ACTIVE" and cloud.compute_driver.name == "libvirt"
+        collect(cloud)  # the instance resource and a first sample
+        before = cloud.compute_driver.guest_stats(server["id"])
+        cloud.clock.advance(timedelta(minutes=5))
+        collect(cloud)
+        after = cloud.compute_driver.guest_stats(server["id"])
+
+        def measures(name: str) -> list[float]:
+            r = client.get(f"{M}/resource/instance/{server['id']}/metric/{name}/measures", headers=headers)
+            assert r.status_code == 200, r.text
+            return [v for _t, _g, v in r.json()]
+
+        rx = measures("network.incoming.bytes")
+        assert before.net_rx_bytes > 0 and f32(before.net_rx_bytes) <= rx[-1] <= f32(after.net_rx_bytes)
+        with cloud.db.read() as db:
+            state = db.get(CollectorState, server["id"])
+            assert state is not None
+            assert before.cpu_time_ns <= state.counters["cpu_ns"] <= after.cpu_time_ns
+        assert all(0.0 <= v <= 100.0 for v in measures("cpu_util")) and len(measures("cpu_util")) == 2
+        assert after.memory_used_mb == 0 and measures("memory.usage") == []
+    finally:
+        cloud.close()

@@ -13,6 +13,7 @@ from typing import Any
 from textual.pilot import Pilot
 
 from lab.tui.client import CloudClient
+from lab.tui.models import ServerUsage
 
 PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAOhB7/zzhC+HXDdGOdLwJln5NYwm6UNXx3chmQSVTG4 student@laptop"
 
@@ -51,6 +52,11 @@ DATE = re.compile(r"\b20\d{2}-[01]\d-[0-3]\d\b")  # a day of the usage chart
 MONTH = re.compile(r"\b20\d{2}-[01]\d\b(?!-)")  # a bill's month
 
 
+MASKED_CPU = (2.0, 3.5, 2.5, 40.0, 88.0, 92.0, 90.0, 4.0)
+MASKED_MEMORY = (110.0, 112.0, 111.0, 260.0, 400.0, 405.0, 402.0, 115.0)
+MASKED_NETWORK = (61440.0, 64512.0, 62464.0, 860160.0, 1560576.0, 1634304.0, 1605632.0, 66560.0)
+
+
 class MaskingClient:
     """A real CloudClient whose answers have ids, MAC addresses and times replaced by stable placeholders (the
     n-th id seen becomes 00000000-0000-0000-0000-00000000000n), so snapshots are the same on every run. Ids in
@@ -81,6 +87,10 @@ class MaskingClient:
             value = TIME.sub("2026-01-01T00:00:00Z", value)
             value = DATE.sub("2026-01-01", value)
             return MONTH.sub("2026-01", value)
+        if isinstance(value, ServerUsage):
+            # Measures depend on when the collector ran and on the server's id (its simulated load's noise): a
+            # fixed curve, so a snapshot shows how the sparklines look, not the moment it was taken.
+            return ServerUsage(self.mask(value.server_id), MASKED_CPU, MASKED_MEMORY, MASKED_NETWORK)
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
             return dataclasses.replace(value, **{f.name: self.mask(getattr(value, f.name))
                                                  for f in dataclasses.fields(value) if f.init})

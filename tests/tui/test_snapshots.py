@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import TabbedContent
+from textual.widgets import Sparkline, TabbedContent
 
 from lab.tui.app import create_app
 from lab.tui.screens.console_log import ConsoleLogScreen
@@ -31,6 +31,17 @@ def rows(table: str, *names: str) -> Callable[[Pilot[Any]], Awaitable[None]]:
 
     async def wait(pilot: Pilot[Any]) -> None:
         await until(pilot, lambda: set(names) <= set(table_column(pilot.app, table, "name")), f"{names} in {table}")
+
+    return wait
+
+
+def servers(*names: str) -> Callable[[Pilot[Any]], Awaitable[None]]:
+    """run_before: the servers list has these names and the highlighted one's usage sparklines are drawn."""
+
+    async def wait(pilot: Pilot[Any]) -> None:
+        await rows("servers", *names)(pilot)
+        await until(pilot, lambda: bool(pilot.app.screen.query_one("#usage-cpu", Sparkline).data), "the usage")
+        await pilot.pause(0.1)
 
     return wait
 
@@ -71,15 +82,15 @@ def test_overview_light_theme(snap_compare: Snap, masked_demo: Any) -> None:
 
 
 def test_servers(snap_compare: Snap, masked_demo: Any) -> None:
-    """The servers list with its action keys."""
+    """The servers list with its action keys, and the highlighted server's usage sparklines under it."""
     app = create_app(masked_demo, refresh=3600, start="servers")
-    assert snap_compare(app, terminal_size=SIZE, run_before=rows("servers", "web-1", "db-1"))
+    assert snap_compare(app, terminal_size=SIZE, run_before=servers("web-1", "db-1"))
 
 
 def test_servers_read_only(snap_compare: Snap, masked_demo: Any) -> None:
     """Read-only: no launch, stop, start, reboot or delete in the footer."""
     app = create_app(masked_demo, read_only=True, refresh=3600, start="servers")
-    assert snap_compare(app, terminal_size=SIZE, run_before=rows("servers", "web-1", "db-1"))
+    assert snap_compare(app, terminal_size=SIZE, run_before=servers("web-1", "db-1"))
 
 
 def test_server_detail(snap_compare: Snap, masked_demo: Any) -> None:
@@ -114,7 +125,7 @@ def test_launch_wizard(snap_compare: Snap, masked_demo: Any) -> None:
     """`n`: the wizard with its choices loaded from the cloud."""
 
     async def wizard(pilot: Pilot[Any]) -> None:
-        await rows("servers", "web-1")(pilot)
+        await servers("web-1")(pilot)
         await pilot.press("n")
         await until(pilot, lambda: isinstance(pilot.app.screen, LaunchScreen)
                     and pilot.app.screen.query("#field-name"), "the wizard")
@@ -235,7 +246,7 @@ def test_help(snap_compare: Snap, masked_demo: Any) -> None:
     """`?` on the servers screen."""
 
     async def help_screen(pilot: Pilot[Any]) -> None:
-        await rows("servers", "web-1")(pilot)
+        await servers("web-1")(pilot)
         await pilot.press("question_mark")
         await until(pilot, lambda: isinstance(pilot.app.screen, HelpScreen), "the help")
 

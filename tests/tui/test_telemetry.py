@@ -1,20 +1,25 @@
 """The console's Metrics and Alarms screens against a live cloud: a busy server's Gnocchi resource with its CPU
 as a sparkline in the table and a Textual Sparkline chart of the selected one, then a CPU alarm made with the
-alarm API shown with its state, set to alarm with `a`, its history on Enter, and deleted with `d`."""
+alarm API shown with its state, set to alarm with `a`, its history on Enter, and deleted with `d`; and the
+Servers screen's sparklines (CPU, memory, network) of that server, highlighted."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from textual.widgets import Sparkline, Static
 
 from lab.tui.app import create_app
-from lab.tui.client import CloudClient
+from lab.tui.client import CloudClient, network_per_period
+from lab.tui.models import ServerUsage
 from lab.tui.screens.alarms import AlarmsScreen
 from lab.tui.screens.dialogs import ConfirmScreen, JsonScreen
 from lab.tui.screens.metrics import MetricsScreen, spark
+from lab.tui.screens.servers import ServersScreen
+from lab.tui.widgets.usage import usage_lines
 from tests.conftest import LiveCloud
 from tests.e2e.test_compute_cli import sdk_server
 from tests.e2e.test_telemetry_cli import wait_for_resource
@@ -25,6 +30,34 @@ pytestmark = pytest.mark.e2e
 
 def test_spark_draws_cpu_percentages_as_blocks() -> None:
     assert spark((0.0, 50.0, 99.0, 100.0)) == "▁▅██" and spark(()) == "-"
+
+
+def test_network_per_period_from_the_cumulative_counters() -> None:
+    """In + out bytes per period from n counter values (n - 1 periods); a counter that went back restarts."""
+    assert network_per_period((100.0, 300.0, 50.0), (10.0, 20.0, 40.0)) == (210.0, 70.0)
+    assert network_per_period((100.0,), (10.0,)) == ()
+    lines = usage_lines(ServerUsage("s", cpu=(3.0, 90.5), memory=(100.0, 128.0), network=(2048.0,)))
+    assert lines == {"cpu": "last 90.5 %, max 90.5 %", "memory": "last 128 MB, max 128 MB",
+                     "network": "last 2.0 KB, max 2.0 KB per 5 min"}
+    assert usage_lines(ServerUsage("s"))["network"].startswith("no rate yet")
+
+
+async def servers_screen_sparklines(app: Any, pilot: Any, name: str) -> None:
+    """The highlighted server's CPU, memory and network under the Servers list: a busy server's CPU bars are its
+    85-99 % measures, its memory a share of its flavor's RAM, read from the metric API."""
+    await until(pilot, lambda: isinstance(app.screen, ServersScreen), "the servers screen")
+    await until(pilot, lambda: name in table_column(app, "servers", "name"), "the server")
+    app.screen.query_one("#servers").move_cursor(row=table_column(app, "servers", "name").index(name))
+    cpu = app.screen.query_one("#usage-cpu", Sparkline)
+    await until(pilot, lambda: name in str(app.screen.query_one("#usage-title", Static).render())
+                and bool(cpu.data), "the highlighted server's sparklines")
+    assert min(cpu.data) >= 85  # busy
+    memory = app.screen.query_one("#usage-memory", Sparkline).data
+    assert memory and all(0 < v <= 512 for v in memory)  # MB of m1.tiny's 512 MB
+    assert str(app.screen.query_one("#usage-cpu-text", Static).render()).startswith("last ")
+    network = app.screen.query_one("#usage-network", Sparkline).data
+    text = str(app.screen.query_one("#usage-network-text", Static).render())
+    assert (text.endswith("per 5 min") and min(network) > 0) if network else text.startswith("no rate yet")
 
 
 def test_metrics_and_alarms_screens(demo_client: CloudClient, live_cloud: LiveCloud,
@@ -42,8 +75,10 @@ def test_metrics_and_alarms_screens(demo_client: CloudClient, live_cloud: LiveCl
                                              "resource_type": "instance", "resource_id": server.id}}).json()
 
     async def drive() -> None:
-        app = create_app(demo_client, refresh=0.5, start="metrics")
+        app = create_app(demo_client, refresh=0.5, start="servers")
         async with app.run_test(size=(180, 40)) as pilot:
+            await servers_screen_sparklines(app, pilot, name)
+            app.action_go("metrics")
             await until(pilot, lambda: isinstance(app.screen, MetricsScreen), "the metrics screen")
             await until(pilot, lambda: name in table_column(app, "metric-resources", "name"), "the resource")
             row = table_column(app, "metric-resources", "name").index(name)

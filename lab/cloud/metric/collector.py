@@ -159,6 +159,8 @@ def sample(cloud: Cloud, now: datetime, server_id: str, ram_mb: int, vcpus: int,
             rx, tx = float(stats.net_rx_bytes), float(stats.net_tx_bytes)
         for name, value in (("cpu_util", cpu), ("memory.usage", memory), ("network.incoming.bytes", rx),
                             ("network.outgoing.bytes", tx)):
+            if name == "memory.usage" and stats is not None and not memory:
+                continue  # the driver could not read it (GuestStats leaves it 0): no sample, as Ceilometer skips
             rows[metrics[name]].append((t, value))
         prev = t
     kept = {"rx": rx, "tx": tx, **({"cpu_ns": stats.cpu_time_ns} if stats is not None else {})}

@@ -1,15 +1,24 @@
 """Servers: the live list (refreshing itself, with each server's group), launch, stop/start/reboot/delete with
 confirmation, the everyday Nova actions (lock, pause, suspend, shelve: each key toggles; rebuild, snapshot), the
-console URL and the event list, and Enter for a server's detail."""
+console URL and the event list, and Enter for a server's detail. Under the list, when the cloud has a metric
+service, the highlighted server's CPU, memory and network as sparklines (Kanyun's per-instance figures)."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Any, ClassVar
 
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.widgets import DataTable
 
-from lab.tui.models import Server
+from lab.tui.client import CloudError
+from lab.tui.models import Server, ServerUsage
 from lab.tui.screens.base import ListScreen, TableSpec
+from lab.tui.widgets.usage import UsagePanel
+
+USAGE_EVERY = 15.0  # seconds between two reads of the same server's measures (they change every 5 lab minutes)
 
 SERVER_COLUMNS = [("name", "Name"), ("status", "Status"), ("flavor", "Flavor"), ("image", "Image"),
                   ("addresses", "Addresses"), ("key", "Key pair"), ("group", "Group"), ("id", "ID")]
@@ -148,12 +157,55 @@ class ServersScreen(ServerActions, ListScreen):
     TABLES = (TableSpec("servers", "Servers", SERVER_COLUMNS, lambda c: c.list_servers(), server_row),)
     BINDINGS: ClassVar[list[BindingType]] = [Binding("n", "launch", "Launch"), *ServerActions.ACTION_BINDINGS]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._usage_of: tuple[str, float] | None = None  # the server whose usage is shown, and when it was read
+
+    def compose_body(self) -> ComposeResult:
+        yield from super().compose_body()
+        if "metric" in self.stacklab.services:
+            yield UsagePanel(id="usage")
+
     def current_server(self) -> Server | None:
         server: Server | None = self.require_selected("server")
         return server
 
     def after_change(self) -> None:
         self.refresh_data()
+
+    # ------------------------------------------------------------------------------------------ usage
+    def show_items(self, spec: TableSpec, items: list[Any]) -> None:
+        super().show_items(spec, items)
+        self._show_usage()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_usage()
+
+    def _show_usage(self) -> None:
+        """Read the highlighted server's measures: at once for another server, else at most every USAGE_EVERY
+        (the list refreshes every few seconds; the measures change every 5 lab minutes)."""
+        panels = self.query(UsagePanel)
+        if not panels:
+            return
+        server = self.selected() or next(iter(self.items[self.TABLES[0].id].values()), None)
+        if server is None:
+            self._usage_of = None
+            panels.first().show("", None)
+            return
+        shown = self._usage_of
+        if shown is not None and shown[0] == server.id and time.monotonic() - shown[1] < USAGE_EVERY:
+            return
+        self._usage_of = (server.id, time.monotonic())
+        self.run_worker(self._read_usage(server), group="usage", exclusive=True, exit_on_error=False)
+
+    async def _read_usage(self, server: Server) -> None:
+        note = ""
+        try:
+            usage: ServerUsage | None = await asyncio.to_thread(self.client.server_usage, server.id)
+        except CloudError as exc:  # the list's own refresh says what is wrong with the cloud
+            usage, note, self._usage_of = None, str(exc), None
+        if self.is_attached and (self._usage_of is None or self._usage_of[0] == server.id):
+            self.query_one(UsagePanel).show(server.name, usage, note)
 
     def open_item(self, item: Any) -> None:
         from lab.tui.screens.server_detail import ServerDetailScreen
