@@ -225,13 +225,13 @@ class Backups:
                                 name=name or f"restore_backup_{backup.id}",
                                 description="auto-created_from_restore_from_backup", size=backup.size,
                                 status="creating", availability_zone=DEFAULT_AZ, volume_type_id=vtype.id,
-                                bootable=False, metadata_={"src_backup_id": backup.id}, image_metadata={},
+                                bootable=False, metadata_={}, image_metadata={},
                                 created_at=now, updated_at=None)
                 db.add(volume)
                 db.flush()
                 # The backup it comes from is kept with the event: what a lab check reads to tell a restored
-                # volume from a blank one of the same name (the volume's src_backup_id metadata, which Cinder
-                # sets too, is the owner's to change).
+                # volume from a blank one of the same name (the src_backup_id metadata the restore leaves, as
+                # Cinder's backup manager, is the owner's to change).
                 events.record(db, now, project_id=volume.project_id, user_id=ctx.user_id, resource_type="volume",
                               resource_id=volume.id, action="create", size=volume.size, name=volume.name,
                               volume_type=vtype.name, backup_id=backup.id)
@@ -371,8 +371,10 @@ def _restore_job(cloud: Cloud, job: worker.JobSpec) -> None:
     except DriverError as exc:
         _restore_failed(cloud, job, str(exc))
         return
+    # Cinder's backup manager marks the volume with the backup it came from once the data is back.
     _set(cloud, Volume, volume.id, "restoring-backup", status="available", bootable=backup.bootable,
-         image_metadata=dict(backup.image_metadata or {}))
+         image_metadata=dict(backup.image_metadata or {}),
+         metadata_={**(volume.metadata_ or {}), "src_backup_id": backup.id})
     _set(cloud, Backup, backup.id, "restoring", status="available", restore_volume_id=None)
 
 
