@@ -27,7 +27,7 @@ from sqlalchemy import select
 
 from lab.cloud import worker
 from lab.cloud.context import RequestContext
-from lab.cloud.errors import BadRequest, Conflict, OverLimit
+from lab.cloud.errors import BadRequest, Conflict
 from lab.cloud.image.models import Image, ImageTask
 from lab.cloud.image.store import ImageStore
 
@@ -69,23 +69,11 @@ class ImageImports:
     async def stage(self, ctx: RequestContext, image_id: str, chunks: AsyncIterator[bytes],
                     content_length: int | None) -> None:
         """PUT /v2/images/{id}/stage: the data waits in the staging area; queued -> uploading."""
-        cap = self.cloud.settings.image_size_cap
-        with self.cloud.db.write() as db:
-            img = self.service.access.get(db, ctx, image_id)
-            self.service.access.authorize(ctx, "modify_image", img.owner)
-            if content_length is not None and content_length > cap:
-                raise OverLimit(f"Denying attempt to upload image larger than {cap} bytes.")
-            if img.status != "queued":
-                raise Conflict(f"Image status transition from {img.status} to uploading is not allowed")
-            img.status, img.updated_at = "uploading", self.cloud.clock.now()
-            disk_format = img.disk_format
+        disk_format = self.service.begin_receiving(ctx, image_id, "modify_image", "uploading", content_length)
         try:
-            await self.staging.receive(image_id, chunks, disk_format, cap)
+            await self.staging.receive(image_id, chunks, disk_format, self.cloud.settings.image_size_cap)
         except BaseException:
-            with self.cloud.db.write() as db:
-                left = db.get(Image, image_id)
-                if left is not None and left.status == "uploading":
-                    left.status, left.updated_at = "queued", self.cloud.clock.now()
+            self.service.stop_receiving(image_id, "uploading")
             raise
 
     # ------------------------------------------------------------------ import

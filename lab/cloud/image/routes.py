@@ -45,6 +45,16 @@ def _media_type(request: Request) -> str:
     return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
+def _image_data_length(request: Request) -> int | None:
+    """The declared length of an image data body (upload or stage), after Glance's check that it is raw bytes."""
+    media_type = _media_type(request)
+    if media_type != "application/octet-stream":
+        raise UnsupportedMediaType(f"The request media type {media_type or 'None'} is not supported by this "
+                                   "server.")
+    length = request.headers.get("content-length")
+    return int(length) if length and length.isdigit() else None
+
+
 async def create_image(request: Request) -> Response:
     ctx = context_of(request)
     req = schemas.image_create(await _json_body(request))
@@ -88,13 +98,8 @@ async def delete_image(request: Request) -> Response:
 
 async def upload_image_data(request: Request) -> Response:
     ctx = context_of(request)
-    media_type = _media_type(request)
-    if media_type != "application/octet-stream":
-        raise UnsupportedMediaType(f"The request media type {media_type or 'None'} is not supported by this "
-                                   "server.")
-    length = request.headers.get("content-length")
-    await _service(request).upload_image_data(ctx, request.path_params["image_id"], request.stream(),
-                                                    int(length) if length and length.isdigit() else None)
+    length = _image_data_length(request)
+    await _service(request).upload_image_data(ctx, request.path_params["image_id"], request.stream(), length)
     return no_content()
 
 
@@ -190,13 +195,8 @@ async def stores_info(request: Request) -> Response:
 async def stage_image_data(request: Request) -> Response:
     """PUT /v2/images/{id}/stage: glance-direct's first step (`openstack image stage`)."""
     ctx = context_of(request)
-    media_type = _media_type(request)
-    if media_type != "application/octet-stream":
-        raise UnsupportedMediaType(f"The request media type {media_type or 'None'} is not supported by this "
-                                   "server.")
-    length = request.headers.get("content-length")
-    await _service(request).imports.stage(ctx, request.path_params["image_id"], request.stream(),
-                                          int(length) if length and length.isdigit() else None)
+    length = _image_data_length(request)
+    await _service(request).imports.stage(ctx, request.path_params["image_id"], request.stream(), length)
     return no_content()
 
 

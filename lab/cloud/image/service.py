@@ -286,24 +286,11 @@ class ImageService:
                                 content_length: int | None) -> None:
         """Store the image's data from `chunks`: queued -> saving -> active, with size, md5 `checksum` and
         sha512 `os_hash_value`. 409 unless queued; 413 past the configured size cap."""
-        cap = self.cloud.settings.image_size_cap
-        with self.cloud.db.write() as db:
-            img = self.access.get(db, ctx, image_id)
-            self.access.authorize(ctx, "upload_image", img.owner)
-            if content_length is not None and content_length > cap:
-                raise OverLimit(f"Denying attempt to upload image larger than {cap} bytes.")
-            if img.status != "queued":
-                raise Conflict(f"Image status transition from {img.status} to saving is not allowed")
-            img.status, img.updated_at = "saving", self.cloud.clock.now()
-            disk_format = img.disk_format
+        disk_format = self.begin_receiving(ctx, image_id, "upload_image", "saving", content_length)
         try:
-            stored = await self.store.receive(image_id, chunks, disk_format, cap)
+            stored = await self.store.receive(image_id, chunks, disk_format, self.cloud.settings.image_size_cap)
         except BaseException as exc:
-            with self.cloud.db.write() as db:
-                left = db.get(Image, image_id)
-                if left is not None and left.status == "saving":
-                    left.status, left.updated_at = "queued", self.cloud.clock.now()
-            if left is None:
+            if not self.stop_receiving(image_id, "saving"):
                 raise _deleted_during_upload(image_id) from exc
             raise
         with self.cloud.db.write() as db:
@@ -313,6 +300,30 @@ class ImageService:
                     self.store.remove(image_id)
                 raise _deleted_during_upload(image_id)
             self.activate(db, done, stored, self.cloud.clock.now(), ctx.user_id)
+
+    def begin_receiving(self, ctx: RequestContext, image_id: str, rule: str, status: str,
+                        content_length: int | None) -> str | None:
+        """The checks before image data is received (an upload, or glance-direct's stage): the caller may, the
+        declared size is under the cap (413), the image is queued (409); then it is `status` while the bytes
+        come. Returns the image's disk format."""
+        cap = self.cloud.settings.image_size_cap
+        with self.cloud.db.write() as db:
+            img = self.access.get(db, ctx, image_id)
+            self.access.authorize(ctx, rule, img.owner)
+            if content_length is not None and content_length > cap:
+                raise OverLimit(f"Denying attempt to upload image larger than {cap} bytes.")
+            if img.status != "queued":
+                raise Conflict(f"Image status transition from {img.status} to {status} is not allowed")
+            img.status, img.updated_at = status, self.cloud.clock.now()
+            return img.disk_format
+
+    def stop_receiving(self, image_id: str, status: str) -> bool:
+        """The data did not all arrive: an image still `status` is queued again. False if it was deleted."""
+        with self.cloud.db.write() as db:
+            left = db.get(Image, image_id)
+            if left is not None and left.status == status:
+                left.status, left.updated_at = "queued", self.cloud.clock.now()
+            return left is not None
 
     @staticmethod
     def activate(db: Session, img: Image, stored: StoredData, now: datetime, user_id: str | None) -> None:

@@ -10,7 +10,7 @@ running, so a slow cloud is never sent a queue of list calls.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
@@ -175,6 +175,8 @@ class ListScreen(CloudScreen):
     AUTO_FOCUS = "ResourceTable"  # a table takes focus, never the hidden filter box
 
     TABLES: ClassVar[Sequence[TableSpec]] = ()
+    # action -> the one tab it applies to: its key is offered (and shown in the footer) only on that tab
+    TAB_ACTIONS: ClassVar[Mapping[str, str]] = {}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "filter", "Filter", key_display="/"),
         Binding("y", "show_json", "JSON"),
@@ -241,6 +243,18 @@ class ListScreen(CloudScreen):
         spec = self.current_spec
         if spec is not None:
             self.table(spec.id).focus()
+        if self.TAB_ACTIONS:
+            self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        tab = self.TAB_ACTIONS.get(action)
+        if tab is not None and (self.current_spec is None or self.current_spec.id != tab):
+            return False
+        return super().check_action(action, parameters)
+
+    def changed(self, _result: object = None) -> None:
+        """After a change made from this screen: show the tables as they are now."""
+        self.refresh_data()
 
     def selected(self, spec_id: str | None = None) -> Any | None:
         """The record under the cursor of a table (the visible one by default)."""

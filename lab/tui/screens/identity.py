@@ -5,6 +5,7 @@ member may not list users or assignments."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from textual.binding import Binding, BindingType
@@ -33,18 +34,7 @@ class IdentityScreen(ListScreen):
     )
     MUTATING = frozenset({"add_member"})
     BINDINGS: ClassVar[list[BindingType]] = [Binding("a", "add_member", "Add a user to the group")]
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "add_member" and (self.current_spec is None or self.current_spec.id != "groups"):
-            return False
-        return super().check_action(action, parameters)
-
-    def on_tabbed_content_tab_activated(self, event: Any) -> None:
-        super().on_tabbed_content_tab_activated(event)
-        self.refresh_bindings()
-
-    def _changed(self, _result: object = None) -> None:
-        self.refresh_data()
+    TAB_ACTIONS: ClassVar[Mapping[str, str]] = {"add_member": "groups"}
 
     def action_add_member(self) -> None:
         group = self.require_selected("group")
@@ -58,7 +48,7 @@ class IdentityScreen(ListScreen):
 
             def add(v: dict[str, Any] | None) -> None:
                 if v:
-                    self.call(self.client.add_user_to_group, v["user"], group.id, then=self._changed,
+                    self.call(self.client.add_user_to_group, v["user"], group.id, then=self.changed,
                               done=f"Added to group {group.name}")
 
             self.app.push_screen(form, add)

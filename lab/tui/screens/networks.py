@@ -4,6 +4,7 @@ tab opens and on `r` (rebuilding a tree every two seconds would lose what the us
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from rich.table import Table
@@ -51,6 +52,7 @@ class NetworksScreen(ListScreen):
     MUTATING = frozenset({"new", "delete"})
     BINDINGS: ClassVar[list[BindingType]] = [Binding("n", "new", "New network"),
                                              Binding("d", "delete", "Delete network")]
+    TAB_ACTIONS: ClassVar[Mapping[str, str]] = dict.fromkeys(("new", "delete"), "networks")
 
     def compose_extra_tabs(self) -> ComposeResult:
         with TabPane("Topology", id=f"tab-{TOPOLOGY}"):
@@ -60,14 +62,8 @@ class NetworksScreen(ListScreen):
         super().on_mount()
         self.query_one(f"#{TOPOLOGY}", Tree).show_root = False
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("new", "delete") and (self.current_spec is None or self.current_spec.id != "networks"):
-            return False  # network actions only on the networks tab
-        return super().check_action(action, parameters)
-
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         super().on_tabbed_content_tab_activated(event)
-        self.refresh_bindings()
         if self.query_one("#tabs", TabbedContent).active == f"tab-{TOPOLOGY}":
             self.query_one(f"#{TOPOLOGY}", Tree).focus()
             self.load_topology()

@@ -3,6 +3,7 @@ a third the backups (restore one into a new volume, delete it)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from textual.binding import Binding, BindingType
@@ -36,21 +37,8 @@ class VolumesScreen(ListScreen):
         Binding("e", "restore", "Restore"),
         Binding("d", "delete", "Delete"),
     ]
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        tab = self.current_spec.id if self.current_spec is not None else None
-        if action in ("new", "attach", "detach", "snapshot", "backup") and tab != "volumes":
-            return False
-        if action == "restore" and tab != "backups":
-            return False
-        return super().check_action(action, parameters)
-
-    def on_tabbed_content_tab_activated(self, event: Any) -> None:
-        super().on_tabbed_content_tab_activated(event)
-        self.refresh_bindings()
-
-    def _changed(self, _result: object = None) -> None:
-        self.refresh_data()
+    TAB_ACTIONS: ClassVar[Mapping[str, str]] = {
+        **dict.fromkeys(("new", "attach", "detach", "snapshot", "backup"), "volumes"), "restore": "backups"}
 
     def action_new(self) -> None:
         fields = [Field("name", "Name:"), Field("size", "Size in GB:", value="1")]
@@ -64,7 +52,7 @@ class VolumesScreen(ListScreen):
         except ValueError:
             self.notify(f"Size must be a whole number of GB, not {values['size']!r}.", severity="error")
             return
-        self.call(self.client.create_volume, values["name"], size, then=self._changed,
+        self.call(self.client.create_volume, values["name"], size, then=self.changed,
                   done=f"Volume {values['name']} is being created")
 
     def action_attach(self) -> None:
@@ -82,7 +70,7 @@ class VolumesScreen(ListScreen):
 
             def attach(v: dict[str, Any] | None) -> None:
                 if v:
-                    self.call(self.client.attach_volume, volume.id, v["server"], then=self._changed,
+                    self.call(self.client.attach_volume, volume.id, v["server"], then=self.changed,
                               done=f"Volume {volume.name} is being attached")
 
             self.app.push_screen(form, attach)
@@ -93,7 +81,7 @@ class VolumesScreen(ListScreen):
         volume = self.require_selected("volume")
         if volume is not None:
             self.confirm_then(f"Detach volume {volume.name} from {volume.attached_to or 'its server'}?",
-                              lambda: self.call(self.client.detach_volume, volume.id, then=self._changed,
+                              lambda: self.call(self.client.detach_volume, volume.id, then=self.changed,
                                                 done=f"Volume {volume.name} is being detached"))
 
     def action_snapshot(self) -> None:
@@ -104,7 +92,7 @@ class VolumesScreen(ListScreen):
 
         def snapshot(v: dict[str, Any] | None) -> None:
             if v:
-                self.call(self.client.create_snapshot, volume.id, v["name"], then=self._changed,
+                self.call(self.client.create_snapshot, volume.id, v["name"], then=self.changed,
                           done=f"Snapshot {v['name']} is being created")
 
         self.app.push_screen(form, snapshot)
@@ -120,7 +108,7 @@ class VolumesScreen(ListScreen):
         def backup(v: dict[str, Any] | None) -> None:
             if v:
                 self.call(self.client.create_backup, volume.id, v["name"], v["incremental"] == "incremental",
-                          then=self._changed, done=f"Backup {v['name']} is being created")
+                          then=self.changed, done=f"Backup {v['name']} is being created")
 
         self.app.push_screen(FormScreen(f"Back up volume {volume.name}", fields), backup)
 
@@ -133,7 +121,7 @@ class VolumesScreen(ListScreen):
 
         def restore(v: dict[str, Any] | None) -> None:
             if v:
-                self.call(self.client.restore_backup, backup.id, v["name"], then=self._changed,
+                self.call(self.client.restore_backup, backup.id, v["name"], then=self.changed,
                           done=f"Backup {backup.name} is being restored into {v['name']}")
 
         self.app.push_screen(form, restore)
@@ -146,14 +134,14 @@ class VolumesScreen(ListScreen):
             return
         if spec.id == "backups":
             self.confirm_then(f"Delete backup {item.name}? A volume can no longer be restored from it.",
-                              lambda: self.call(self.client.delete_backup, item.id, then=self._changed,
+                              lambda: self.call(self.client.delete_backup, item.id, then=self.changed,
                                                 done=f"Backup {item.name} is being deleted"))
             return
         if spec.id == "volumes":
             self.confirm_then(f"Delete volume {item.name}? Its data is lost.",
-                              lambda: self.call(self.client.delete_volume, item.id, then=self._changed,
+                              lambda: self.call(self.client.delete_volume, item.id, then=self.changed,
                                                 done=f"Volume {item.name} is being deleted"))
         else:
             self.confirm_then(f"Delete snapshot {item.name}?",
-                              lambda: self.call(self.client.delete_snapshot, item.id, then=self._changed,
+                              lambda: self.call(self.client.delete_snapshot, item.id, then=self.changed,
                                                 done=f"Snapshot {item.name} is being deleted"))
