@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from starlette.testclient import TestClient
 
 from tests.cloud.identity_helpers import V3, create, grant, user_in_project
@@ -55,9 +57,11 @@ def test_duplicate_project_name_is_409_and_nothing_is_made(client: TestClient, a
     create(client, as_admin, "project", name="twin")
     r = client.post(f"{V3}/projects", json={"project": {"name": "twin"}}, headers=as_admin)
     assert r.status_code == 409
-    assert r.json() == {"error": {"code": 409, "title": "Conflict", "message":
-                                  "Conflict occurred attempting to store project - Duplicate entry found with name "
-                                  "twin at domain ID default."}}
+    error = r.json()["error"]
+    assert (error["code"], error["title"]) == (409, "Conflict")
+    assert re.fullmatch("Conflict occurred attempting to store project - it is not permitted to have two projects "
+                        "with either the same name or same id in the same domain: name is twin, project id "
+                        "[0-9a-f]{32}.", error["message"]), error["message"]
     listed = client.get(f"{V3}/projects", params={"name": "twin"}, headers=as_admin).json()["projects"]
     assert len(listed) == 1
 

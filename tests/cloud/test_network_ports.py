@@ -33,8 +33,8 @@ def test_requested_fixed_ip_and_in_use(client: TestClient, as_demo: dict) -> Non
     before = client.get(f"{N}/ports", params={"network_id": net["id"]}, headers=as_demo).json()["ports"]
     r = client.post(f"{N}/ports", json={"port": {"network_id": net["id"], "fixed_ips": [
         {"subnet_id": sub["id"], "ip_address": "10.21.0.50"}]}}, headers=as_demo)
-    assert_neutron_error(r, 409, "IpAddressInUse", f"Unable to complete operation for network {net['id']}. "
-                                                   f"The IP address 10.21.0.50 is in use.")
+    assert_neutron_error(r, 409, "IpAddressAlreadyAllocated",
+                         f"IP address 10.21.0.50 already allocated in subnet {sub['id']}")
     r = client.post(f"{N}/ports", json={"port": {"network_id": net["id"], "fixed_ips": [
         {"ip_address": "10.99.0.5"}]}}, headers=as_demo)
     assert_neutron_error(r, 400, "InvalidIpForNetwork", "IP address 10.99.0.5 is not a valid IP for any of the "

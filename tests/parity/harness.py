@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -53,8 +54,7 @@ class Run:
         """Tag the exchanges made inside with `name` (scenario/step). A step that fails (an answer the client
         rejects) is noted in `aborted` and the scenario goes on: the comparison shows what went missing."""
         previous, self.current = self.current, name
-        if self.verbose:
-            print(f"step {name}", file=sys.stderr, flush=True)
+        started = time.monotonic()
         try:
             yield
         except Exception as e:  # noqa: BLE001 - any failure of a client call ends the step, not the run
@@ -62,6 +62,8 @@ class Run:
             print(f"step {name} aborted: {type(e).__name__}: {str(e)[:300]}", file=sys.stderr)
         finally:
             self.current = previous
+            if self.verbose:
+                print(f"step {name}: {time.monotonic() - started:.1f} s", file=sys.stderr, flush=True)
 
     @contextlib.contextmanager
     def quiet(self) -> Iterator[None]:

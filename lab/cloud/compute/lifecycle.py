@@ -228,8 +228,12 @@ class Lifecycle(ComputePart):
                 base = self.image.image_for_boot(RequestContext.system(), server.image_id)
         inherited = {k: str(v) for k, v in (base.properties if base else {}).items()
                      if k not in ("min_disk", "min_ram", "size")}
+        # Nova also records who booted it (owner_*_name and boot_roles, kept from the create's context in
+        # its system metadata); the lab names the caller, the same person unless an admin snapshots.
         properties = {**inherited, **metadata, "image_type": "snapshot", "instance_uuid": server.id,
-                      "base_image_ref": server.image_id or "", "user_id": server.user_id}
+                      "base_image_ref": server.image_id or "", "user_id": server.user_id,
+                      "owner_project_name": ctx.project_name or "", "owner_user_name": ctx.user_name,
+                      "boot_roles": ",".join(ctx.roles)}
         min_disk = max(int(server.flavor.get("disk") or 0), int((base.properties if base else {}).get("min_disk") or 0))
         return self.image.create_snapshot_image(ctx, name, properties, min_disk=min_disk,
                                                 min_ram=int((base.properties if base else {}).get("min_ram") or 0))

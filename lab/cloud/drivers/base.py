@@ -51,6 +51,8 @@ class ImageSpec:
     path: Path | None  # the image file on disk (None when the image has no data)
     disk_format: str = "raw"
     properties: dict[str, Any] = field(default_factory=dict)
+    container_format: str = "bare"
+    checksum: str | None = None  # Glance's MD5 (Cinder copies it into volume_image_metadata)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ takes its projects and users)."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -212,7 +213,7 @@ class Projects:
             project = self.core.find(db, Project, project_id)
             self.cloud.policy.enforce(ctx, "identity:update_project", **_target(project, project_id))
             if req.name is not None and req.name != project.name:
-                self._check_project_name(db, req.name, project.domain_id)
+                self._check_project_name(db, req.name, project.domain_id, project.id)
                 project.name = req.name
             if "description" in req.given:
                 project.description = req.description or ""
@@ -330,11 +331,14 @@ class Projects:
         return list(project.tags)
 
     @staticmethod
-    def _check_project_name(db: Session, name: str, domain_id: str) -> None:
+    def _check_project_name(db: Session, name: str, domain_id: str, project_id: str | None = None) -> None:
+        """Keystone's 409 for a name taken in the domain; it names the id of the project it tried to store (a
+        new one's id was made for it and is never used)."""
         found = db.scalar(select(Project.id).where(Project.domain_id == domain_id, Project.name == name))
         if found is not None:
-            raise Conflict(f"Conflict occurred attempting to store project - Duplicate entry found with name "
-                           f"{name} at domain ID {domain_id}.")
+            raise Conflict(f"Conflict occurred attempting to store project - it is not permitted to have two "
+                           f"projects with either the same name or same id in the same domain: name is {name}, "
+                           f"project id {project_id or uuid.uuid4().hex}.")
 
 
 def is_domain(project: Project) -> bool:

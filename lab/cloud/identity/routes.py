@@ -233,7 +233,7 @@ async def change_password(request: Request) -> Response:
 
 async def list_user_groups(request: Request) -> Response:
     groups = _identity(request).groups.list_user_groups(context_of(request), request.path_params["user_id"])
-    return _list(request, "groups", [schemas.group(_base(request), g) for g in groups])
+    return _list(request, "groups", [schemas.user_group(_base(request), g) for g in groups])
 
 
 async def list_user_projects(request: Request) -> Response:

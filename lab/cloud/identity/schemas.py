@@ -271,6 +271,12 @@ def group(base: str, g: Group) -> dict[str, Any]:
     return body
 
 
+def user_group(base: str, g: Group) -> dict[str, Any]:
+    """A group in GET /users/{id}/groups: Keystone adds when the membership ends (null: never; only
+    federated memberships expire)."""
+    return {**group(base, g), "membership_expires_at": None}
+
+
 def application_credential(base: str, a: ApplicationCredential, roles: list[Role],
                            secret: str | None = None) -> dict[str, Any]:
     """An application credential; `secret` only in the answer to its creation (it is stored hashed)."""
@@ -279,9 +285,13 @@ def application_credential(base: str, a: ApplicationCredential, roles: list[Role
         "project_id": a.project_id,
         # As given (naive UTC, isoformat): tempest compares it with the `expires_at` it sent.
         "expires_at": a.expires_at.isoformat() if a.expires_at else None, "unrestricted": a.unrestricted,
-        "roles": [{"id": r.id, "name": r.name, "domain_id": r.domain_id} for r in roles],
-        "access_rules": list(a.access_rules or []),
-        "links": _link(base, f"users/{a.user_id}/application_credentials/{a.id}")}
+        "system": None,
+        "roles": [{"id": r.id, "name": r.name, "domain_id": r.domain_id, "description": r.description,
+                   "options": {}} for r in roles],
+        # Keystone's own (odd) self link, without the user.
+        "links": _link(base, f"application_credentials/{a.id}")}
+    if a.access_rules:  # only for a credential made with access rules, as Keystone
+        body["access_rules"] = list(a.access_rules)
     if secret is not None:
         body["secret"] = secret
     return body

@@ -415,7 +415,8 @@ class ImageService:
         properties: dict[str, Any] = {**(img.properties or {}), "min_disk": img.min_disk,
                                       "min_ram": img.min_ram, "size": img.size or 0}
         return ImageSpec(id=img.id, name=img.name or "", path=path, disk_format=img.disk_format or "raw",
-                         properties=properties)
+                         properties=properties, container_format=img.container_format or "bare",
+                         checksum=img.checksum)
 
     # ------------------------------------------------------------------------ contract for the volume service
     def create_image_for_upload(self, ctx: RequestContext, name: str, disk_format: str, container_format: str,

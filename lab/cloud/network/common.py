@@ -87,6 +87,12 @@ def ip_in_use(net_id: str, address: str) -> Conflict:
                     neutron_type="IpAddressInUse")
 
 
+def already_allocated(subnet_id: str, address: str) -> Conflict:
+    """Neutron's IPAM answer for a requested fixed IP that another port holds (Zed, recorded)."""
+    return Conflict(f"IP address {address} already allocated in subnet {subnet_id}",
+                    neutron_type="IpAddressAlreadyAllocated")
+
+
 def no_more_ips(net_id: str) -> Conflict:
     return Conflict(f"No more IP addresses available on network {net_id}.",
                     neutron_type="IpAddressGenerationFailure")

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lab.cloud.errors import BadRequest, Conflict
-from lab.cloud.network.common import DEVICE_OWNER_ROUTER_INTF, invalid_input, ip_in_use, no_more_ips
+from lab.cloud.network.common import DEVICE_OWNER_ROUTER_INTF, already_allocated, invalid_input, ip_in_use, no_more_ips
 from lab.cloud.network.models import IPAllocation, Subnet
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -141,8 +141,9 @@ def allocate(db: Session, network_id: str, port_id: str, subnets: list[Subnet],
     """Give `port_id` its fixed IPs, in the caller's write transaction.
 
     `requested` is the port's `fixed_ips` ([{subnet_id?, ip_address?}]); None means "one address from the first
-    IPv4 subnet with room, and one from the first IPv6 subnet with room". Raises IpAddressInUse,
-    IpAddressGenerationFailure, InvalidIpForSubnet, InvalidIpForNetwork or SubnetNotFound-style InvalidInput.
+    IPv4 subnet with room, and one from the first IPv6 subnet with room". Raises IpAddressAlreadyAllocated,
+    IpAddressInUse (the gateway), IpAddressGenerationFailure, InvalidIpForSubnet, InvalidIpForNetwork or
+    SubnetNotFound-style InvalidInput.
     """
     by_id = {s.id: s for s in subnets}
     wanted: list[tuple[Subnet, str | None]] = []
@@ -174,6 +175,9 @@ def allocate(db: Session, network_id: str, port_id: str, subnets: list[Subnet],
             else:
                 raise invalid_input("IP allocation requires subnet_id or ip_address")
             if address is not None:
+                if db.scalar(select(IPAllocation.id).where(IPAllocation.network_id == network_id,
+                                                           IPAllocation.ip_address == address)) is not None:
+                    raise already_allocated(found.id, address)  # before the gateway check, as Neutron
                 check_address_on_subnet(found, address, device_owner)
             wanted.append((found, address))
     allocations: list[IPAllocation] = []
@@ -183,9 +187,8 @@ def allocate(db: Session, network_id: str, port_id: str, subnets: list[Subnet],
             address = _next_free(db, subnet, taken)
             if address is None:
                 raise no_more_ips(network_id)
-        elif address in taken or db.scalar(select(IPAllocation.id).where(
-                IPAllocation.network_id == network_id, IPAllocation.ip_address == address)) is not None:
-            raise ip_in_use(network_id, address)
+        elif address in taken:
+            raise already_allocated(subnet.id, address)
         taken.add(address)
         row = IPAllocation(port_id=port_id, subnet_id=subnet.id, network_id=network_id, ip_address=address)
         db.add(row)

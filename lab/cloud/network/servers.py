@@ -107,7 +107,7 @@ def allocate_for_server(svc: NetworkService, db: Session, ctx: RequestContext, s
                      fixed_ips=wanted, security_groups=group_ids or None, made_for_server=True)
         except CloudError as exc:
             kind = exc.neutron_type
-            if kind == "IpAddressInUse":
+            if kind in ("IpAddressInUse", "IpAddressAlreadyAllocated"):
                 raise BadRequest(f"Fixed IP address {item.get('fixed_ip')} is already in use on instance "
                                  f"{server_id}.") from None
             if kind == "IpAddressGenerationFailure":

@@ -138,7 +138,7 @@ class Backups:
                             snapshot_id=req.snapshot_id, parent_id=parent.id if parent else None, name=req.name,
                             description=req.description, size=volume.size, status="creating",
                             is_incremental=parent is not None, container=req.container or "backups",
-                            availability_zone=req.availability_zone or DEFAULT_AZ, object_count=0,
+                            availability_zone=req.availability_zone, object_count=0,  # null unless asked, as Cinder
                             metadata_=dict(req.metadata), bootable=volume.bootable,
                             image_metadata=dict(volume.image_metadata or {}),
                             data_timestamp=snapshot.created_at if snapshot else now, created_at=now,
@@ -222,13 +222,16 @@ class Backups:
                              volume_size=backup.size)
                 check_capacity(db, total_gb, backup.size)
                 volume = Volume(project_id=ctx.project_id or "", user_id=ctx.user_id,
-                                name=name or f"restore_backup_{backup.id}", description=None, size=backup.size,
+                                name=name or f"restore_backup_{backup.id}",
+                                description="auto-created_from_restore_from_backup", size=backup.size,
                                 status="creating", availability_zone=DEFAULT_AZ, volume_type_id=vtype.id,
-                                bootable=False, metadata_={}, image_metadata={}, created_at=now, updated_at=None)
+                                bootable=False, metadata_={}, image_metadata={},
+                                created_at=now, updated_at=None)
                 db.add(volume)
                 db.flush()
                 # The backup it comes from is kept with the event: what a lab check reads to tell a restored
-                # volume from a blank one of the same name (Cinder's restore leaves no mark on the volume).
+                # volume from a blank one of the same name (the src_backup_id metadata the restore leaves, as
+                # Cinder's backup manager, is the owner's to change).
                 events.record(db, now, project_id=volume.project_id, user_id=ctx.user_id, resource_type="volume",
                               resource_id=volume.id, action="create", size=volume.size, name=volume.name,
                               volume_type=vtype.name, backup_id=backup.id)
@@ -368,8 +371,10 @@ def _restore_job(cloud: Cloud, job: worker.JobSpec) -> None:
     except DriverError as exc:
         _restore_failed(cloud, job, str(exc))
         return
+    # Cinder's backup manager marks the volume with the backup it came from once the data is back.
     _set(cloud, Volume, volume.id, "restoring-backup", status="available", bootable=backup.bootable,
-         image_metadata=dict(backup.image_metadata or {}))
+         image_metadata=dict(backup.image_metadata or {}),
+         metadata_={**(volume.metadata_ or {}), "src_backup_id": backup.id})
     _set(cloud, Backup, backup.id, "restoring", status="available", restore_volume_id=None)
 
 

@@ -109,7 +109,7 @@ CHANGES: dict[str, str] = {
     "3.61": "Volumes show `cluster_name` (null) to admins.",
     "3.62": "- Per-project default types (/default-types, not served: the default type is __DEFAULT__).",
     "3.63": "Volumes carry `volume_type_id`.",
-    "3.64": "Backups carry `encryption_key_id` (null: no encryption); volumes only when encrypted (never here).",
+    "3.64": "Backups and volumes carry `encryption_key_id` only when encrypted (never here).",
     "3.65": "Volumes and snapshots carry `consumes_quota` (true).",
     "3.66": "Snapshots of in-use volumes need no `force`; `force: false` is refused, `force: true` ignored.",
     "3.67": "URLs need no project id: /volume/v3/volumes is /volume/v3/{project_id}/volumes (served at every "

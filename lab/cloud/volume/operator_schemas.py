@@ -100,17 +100,14 @@ def backup(b: Backup, base: str, *, version: Version, admin: bool, has_dependent
         body["metadata"] = dict(b.metadata_ or {})
     if version >= mv.BACKUP_USER_ID and admin:
         body["user_id"] = b.user_id
-    if version >= mv.ENCRYPTION_KEY_ID_IN_DETAILS:
-        body["encryption_key_id"] = None
+    # 3.64: Cinder shows encryption_key_id only for a backup of an encrypted volume (never here).
     return body
 
 
 def backup_created(b: Backup, base: str, version: Version) -> dict[str, Any]:
-    """The 202 answer of POST /backups (and of PUT): id, name, links (and metadata from 3.43)."""
-    body = backup_summary(b, base)
-    if version >= mv.BACKUP_METADATA:
-        body["metadata"] = dict(b.metadata_ or {})
-    return body
+    """The 202 answer of POST /backups (and of PUT): Cinder's summary view, id, name and links only, at every
+    version (the metadata of 3.43 is in the detail view)."""
+    return backup_summary(b, base)
 
 
 # ------------------------------------------------------------------------------------------------ transfers
@@ -146,7 +143,9 @@ def transfer(t: Transfer, base: str, collection: str, *, version: Version, detai
              auth_key: str | None = None, destination: str | None = None) -> dict[str, Any]:
     """A transfer at `version` (`auth_key` only in the create answer, once)."""
     body: dict[str, Any] = {"id": t.id, "name": t.name, "volume_id": t.volume_id,
-                            "links": links(base, t.project_id, collection, t.id)}
+                            # Cinder's view names os-volume-transfer in the links at every version, also
+                            # when asked at /volume-transfers (3.55).
+                            "links": links(base, t.project_id, "os-volume-transfer", t.id)}
     if detail:
         body["created_at"] = time(t.created_at)
         if version >= mv.TRANSFER_WITH_SNAPSHOTS:

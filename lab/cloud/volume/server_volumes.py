@@ -23,7 +23,7 @@ from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest, Conflict, NotFound
 from lab.cloud.volume.models import Volume, VolumeAttachment
 from lab.cloud.volume.schemas import VolumeCreate
-from lab.cloud.volume.volumes import find_volume
+from lab.cloud.volume.volumes import find_volume, image_metadata
 
 if TYPE_CHECKING:
     from lab.cloud.app import Cloud
@@ -147,7 +147,6 @@ class ServerVolumes:
             row = db.get(Volume, volume_id)
             if row is not None:
                 row.image_id = image.id
-                row.image_metadata = {"image_id": image.id, "image_name": image.name,
-                                      "disk_format": image.disk_format}
+                row.image_metadata = image_metadata(image)
                 row.bootable = True
                 row.updated_at = self.cloud.clock.now()

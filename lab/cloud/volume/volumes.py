@@ -292,7 +292,6 @@ class Volumes:
                 if size < min_disk:
                     raise BadRequest(f"Invalid input received: Volume size {size}GB cannot be smaller than the "
                                      f"image minDisk size {min_disk}GB.")
-                bootable = True
             assert size is not None
             quotas.check(self.cloud.quotas, db, project_id, vtype, volumes=1, gigabytes=size, volume_size=size)
             check_capacity(db, total_gb, size)
@@ -300,9 +299,7 @@ class Volumes:
                             size=size, status="creating", availability_zone=DEFAULT_AZ, volume_type_id=vtype.id,
                             bootable=bootable, snapshot_id=req.snapshot_id, source_volid=req.source_volid,
                             image_id=image.id if image else None, metadata_=dict(req.metadata),
-                            image_metadata=({"image_id": image.id, "image_name": image.name,
-                                             "disk_format": image.disk_format} if image else {}),
-                            created_at=now, updated_at=None)
+                            image_metadata={}, created_at=now, updated_at=None)
             db.add(volume)
             db.flush()
             events.record(db, now, project_id=project_id, user_id=ctx.user_id, resource_type="volume",
@@ -449,6 +446,17 @@ def _set_status(cloud: Cloud, volume_id: str, expected: str, **changes: Any) -> 
 JOBS: worker.Jobs = {}  # the worker jobs of this module, listed in the plugin
 
 
+def image_metadata(image: ImageSpec) -> dict[str, str]:
+    """Cinder's volume_image_metadata of a volume made from `image`: Glance's core facts and custom properties,
+    every value a string, and signature_verified (no image signatures here)."""
+    props = image.properties
+    core = {"image_id": image.id, "image_name": image.name, "disk_format": image.disk_format,
+            "container_format": image.container_format, "checksum": image.checksum,
+            "min_disk": props.get("min_disk", 0), "min_ram": props.get("min_ram", 0), "size": props.get("size", 0)}
+    custom = {k: v for k, v in props.items() if k not in core}
+    return {k: "" if v is None else str(v) for k, v in {**custom, **core, "signature_verified": False}.items()}
+
+
 @worker.job(JOBS, "volume.create", on_failure=lambda cloud, job, detail: _set_status(
     cloud, job.resource_id, "creating", status="error", fault=detail[:1000]))
 def _create_job(cloud: Cloud, job: worker.JobSpec) -> None:
@@ -457,6 +465,7 @@ def _create_job(cloud: Cloud, job: worker.JobSpec) -> None:
     if volume is None or volume.status != "creating":
         return
     driver: VolumeDriver = cloud.volume_driver
+    copied: ImageSpec | None = None
     try:
         if job.payload.get("snapshot_id"):
             info = driver.create_volume_from_snapshot(volume.id, job.payload["snapshot_id"], volume.size)
@@ -468,6 +477,7 @@ def _create_job(cloud: Cloud, job: worker.JobSpec) -> None:
             except CloudError as exc:
                 raise DriverError(f"image {job.payload['image_id']}: {exc.message}") from None
             info = driver.copy_image_to_volume(volume.id, image, volume.size)
+            copied = image
         elif job.payload.get("backup_id"):
             info = driver.create_volume(volume.id, volume.size)
             info = driver.import_from_file(volume.id, cloud.services["volume"].backups.path(job.payload["backup_id"]))
@@ -484,6 +494,9 @@ def _create_job(cloud: Cloud, job: worker.JobSpec) -> None:
             gone = False
             current.status = "available"
             current.updated_at = cloud.clock.now()
+            if copied is not None:  # Cinder's manager marks a volume of an image bootable once it is copied
+                current.bootable = True
+                current.image_metadata = image_metadata(copied)
     if gone:
         driver.delete_volume(info.id)
 
