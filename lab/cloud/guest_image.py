@@ -20,6 +20,7 @@ reads (kernel and initrd paths, command line, readiness marker).
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import io
 import lzma
@@ -29,7 +30,7 @@ import struct
 import subprocess
 import tarfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -289,57 +290,54 @@ def _download(debs: Path, package: str, say: Progress) -> Path:
     return found[-1]
 
 
-def _extract(deb: Path, wanted: dict[str, str], by_basename_suffix: bool = False) -> dict[str, bytes]:
-    """The contents of the members of `deb` named in `wanted` (path without the leading ./ -> result key).
-
-    With `by_basename_suffix`, keys ending in `.ko` match a member by its file name, wherever it lives.
-    """
+@contextlib.contextmanager
+def _deb_members(deb: Path) -> Iterator[Iterator[tuple[str, tarfile.TarInfo, tarfile.TarFile]]]:
+    """The members of `deb`'s file system (path without the leading ./, the member, its archive), streamed
+    from dpkg-deb; a broken package is a GuestBuildError."""
     proc = subprocess.Popen(["dpkg-deb", "--fsys-tarfile", str(deb)], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
     assert proc.stdout is not None
-    found: dict[str, bytes] = {}
     try:
         with tarfile.open(fileobj=proc.stdout, mode="r|") as tar:
-            for member in tar:
-                name = member.name.removeprefix("./")
-                key = wanted.get(name)
-                if key is None and by_basename_suffix and name.endswith(".ko"):
-                    key = wanted.get(name.rsplit("/", 1)[-1])
-                if key is None or not member.isfile():
-                    continue
-                handle = tar.extractfile(member)
-                if handle is not None:
-                    found[key] = handle.read()
+            yield ((member.name.removeprefix("./"), member, tar) for member in tar)
     except tarfile.TarError as exc:
         raise GuestBuildError(f"{deb.name} is not a readable Debian package: {exc}") from exc
     finally:
         proc.stdout.close()
         proc.wait(timeout=60)
+
+
+def _extract(deb: Path, wanted: dict[str, str], by_basename_suffix: bool = False) -> dict[str, bytes]:
+    """The contents of the members of `deb` named in `wanted` (path without the leading ./ -> result key).
+
+    With `by_basename_suffix`, keys ending in `.ko` match a member by its file name, wherever it lives.
+    """
+    found: dict[str, bytes] = {}
+    with _deb_members(deb) as members:
+        for name, member, tar in members:
+            key = wanted.get(name)
+            if key is None and by_basename_suffix and name.endswith(".ko"):
+                key = wanted.get(name.rsplit("/", 1)[-1])
+            if key is None or not member.isfile():
+                continue
+            handle = tar.extractfile(member)
+            if handle is not None:
+                found[key] = handle.read()
     return found
 
 
 def _extract_named(deb: Path, names: tuple[str, ...]) -> dict[str, bytes]:
     """The files of `deb` whose file name is one of `names`, wherever they live, following a symlink (a shared
     library's soname usually points at its versioned file) within the package."""
-    proc = subprocess.Popen(["dpkg-deb", "--fsys-tarfile", str(deb)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
-    assert proc.stdout is not None
     data: dict[str, bytes] = {}
     links: dict[str, str] = {}
-    try:
-        with tarfile.open(fileobj=proc.stdout, mode="r|") as tar:
-            for member in tar:
-                name = member.name.removeprefix("./")
-                if member.issym():
-                    links[name] = str(Path(name).parent / member.linkname) if not member.linkname.startswith(
-                        "/") else member.linkname.lstrip("/")
-                elif member.isfile() and (handle := tar.extractfile(member)) is not None:
-                    data[name] = handle.read()
-    except tarfile.TarError as exc:
-        raise GuestBuildError(f"{deb.name} is not a readable Debian package: {exc}") from exc
-    finally:
-        proc.stdout.close()
-        proc.wait(timeout=60)
+    with _deb_members(deb) as members:
+        for name, member, tar in members:
+            if member.issym():
+                links[name] = str(Path(name).parent / member.linkname) if not member.linkname.startswith(
+                    "/") else member.linkname.lstrip("/")
+            elif member.isfile() and (handle := tar.extractfile(member)) is not None:
+                data[name] = handle.read()
     found: dict[str, bytes] = {}
     for path in sorted({*data, *links}):
         base = path.rsplit("/", 1)[-1]

@@ -277,12 +277,17 @@ def image_schema() -> dict[str, Any]:
             "links": _IMAGE_LINKS}
 
 
-def images_schema() -> dict[str, Any]:
-    return {"name": "images", "properties": {
-        "images": {"type": "array", "items": image_schema()},
+def _paged_schema(name: str, item: dict[str, Any]) -> dict[str, Any]:
+    """The schema of one of Glance's paged collections (`images`, `namespaces`): the items, first/next links."""
+    return {"name": name, "properties": {
+        name: {"type": "array", "items": item},
         "schema": {"type": "string"}, "first": {"type": "string"}, "next": {"type": "string"}},
         "links": [{"rel": "first", "href": "{first}"}, {"rel": "next", "href": "{next}"},
                   {"rel": "describedby", "href": "{schema}"}]}
+
+
+def images_schema() -> dict[str, Any]:
+    return _paged_schema("images", image_schema())
 
 
 def member_schema() -> dict[str, Any]:
@@ -540,11 +545,7 @@ def metadef_namespace_schema() -> dict[str, Any]:
 
 
 def metadef_namespaces_schema() -> dict[str, Any]:
-    return {"name": "namespaces", "properties": {
-        "namespaces": {"type": "array", "items": metadef_namespace_schema()},
-        "schema": {"type": "string"}, "first": {"type": "string"}, "next": {"type": "string"}},
-        "links": [{"rel": "first", "href": "{first}"}, {"rel": "next", "href": "{next}"},
-                  {"rel": "describedby", "href": "{schema}"}]}
+    return _paged_schema("namespaces", metadef_namespace_schema())
 
 
 def metadef_namespaces() -> dict[str, Any]:

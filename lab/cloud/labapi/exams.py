@@ -153,14 +153,8 @@ class Exams:
     def reset(self, ctx: RequestContext) -> ExamSession:
         """Put the caller's project back to the start of their running exam: the class's starting state, then
         the paper's own (its setups again, from the same seed). The paper and the deadline stay. Blocking."""
-        self.cloud.policy.enforce(ctx, "lab:exam")
         self.cloud.policy.enforce(ctx, "lab:reset_own")
-        if ctx.project_id is None:
-            raise Forbidden("An exam is taken in a project: use a project-scoped token.")
-        with self.cloud.db.read() as db:
-            row = self._open(db, ctx.project_id)
-        if row is None:
-            raise NotFound("You have no exam running: `stacklab exam start` (or `start --fresh` to redo one).")
+        row = self._running(ctx, "`stacklab exam start` (or `start --fresh` to redo one)")
         student = self._class_student(row.project_id, row.project_name)
         self.camp.reset_project(row.project_id)
         self._prepare(self._exam(), row.project_id, row.project_name, student.user_id, list(row.paper))
@@ -182,14 +176,19 @@ class Exams:
 
     def submit(self, ctx: RequestContext, token: str) -> ExamSession:
         """Grade the caller's running exam: every task's check, as the caller. Blocking (a worker thread)."""
+        row = self._running(ctx, "`stacklab exam start`")
+        return self._grade(row, lambda: connect_as(self.cloud, token, row.project_id), "submitted")
+
+    def _running(self, ctx: RequestContext, what_next: str) -> ExamSession:
+        """The caller's project's running exam (403 without a project, 404 with none running)."""
         self.cloud.policy.enforce(ctx, "lab:exam")
         if ctx.project_id is None:
             raise Forbidden("An exam is taken in a project: use a project-scoped token.")
         with self.cloud.db.read() as db:
             row = self._open(db, ctx.project_id)
         if row is None:
-            raise NotFound("You have no exam running: `stacklab exam start`.")
-        return self._grade(row, lambda: connect_as(self.cloud, token, row.project_id), "submitted")
+            raise NotFound(f"You have no exam running: {what_next}.")
+        return row
 
     def _grade(self, row: ExamSession, connect: Callable[[], Any], graded_by: str) -> ExamSession:
         """Run every task's check with the connection `connect()` makes (the student's) and keep the result.
