@@ -8,6 +8,7 @@ the student's (hint, check, status) as the clouds.yaml entry `--cloud` names, li
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import click
@@ -113,8 +114,6 @@ def _instructor(ctx: click.Context, action: str, drill_id: str, students: tuple[
 def _start_in_background(ctx: click.Context, drill_id: str, students: tuple[str, ...], everyone: bool,
                          cloud_name: str | None) -> None:
     """POST .../start with `background`, then follow the schedules until each is a run or has failed."""
-    import time
-
     client = _client(ctx, cloud_name)
     scheduled = _instructor(ctx, "start", drill_id, students, everyone, cloud_name, background=True)
     ours = {row["schedule_id"]: row["project_name"] for row in scheduled}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Hashable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -49,8 +50,6 @@ class Background:
                     self._taken.discard(key)
 
         def batch() -> None:
-            from concurrent.futures import ThreadPoolExecutor
-
             with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix=f"stacklab-{self.name}") as pool:
                 list(pool.map(one, fresh))
 
