@@ -263,6 +263,10 @@ class Volume(Protocol):
     def reimage_volume(self, volume_id: str, image_id: str) -> None:
         """Cinder's os-reimage for a rebuild of a volume-backed server (2.93)."""
 
+    def snapshot_for_server_image(self, ctx: RequestContext, volume_id: str, name: str) -> tuple[str, int]:
+        """createImage of a volume-backed server: Nova's forced snapshot of an attached volume, with the
+        caller's rights (Cinder's checks and quotas). Returns the snapshot's id and size (GB)."""
+
 
 class Image(Protocol):
     def image_for_boot(self, ctx: RequestContext, image_id: str) -> ImageSpec:

@@ -50,3 +50,41 @@ def test_boot_from_volume_rebuild_and_delete_on_termination(live_cloud: LiveClou
     sdk.block_storage.wait_for_status(sdk.block_storage.find_volume(volume_name), "available", interval=0.3,
                                       wait=60)
     sdk.block_storage.delete_volume(sdk.block_storage.find_volume(volume_name))
+
+
+def test_image_of_a_volume_backed_server_snapshots_its_volume_and_boots(live_cloud: LiveCloud,
+                                                                         unique: Callable[[str], str]) -> None:
+    """`server image create` of a volume-backed server (Nova's snapshot_volume_backed): an active image of size 0
+    whose block_device_mapping names a snapshot of the root volume; `server create --image` of it boots a new
+    server on a new volume made from that snapshot. openstacksdk's create_server_image does the same."""
+    live, sdk = live_cloud, live_cloud.sdk("demo")
+    name, snap, clone, sdk_snap = unique("bfvs"), unique("bfvsnap"), unique("bfvclone"), unique("sdksnap")
+    created = cli_json(live, "server", "create", "--flavor", "m1.tiny", "--image", "cirros", "--boot-from-volume",
+                       "1", "--delete-on-termination", "--network", "private", name)
+    sdk.compute.wait_for_server(sdk.compute.get_server(created["id"]), interval=0.3, wait=60)
+    root = cli_json(live, "server", "show", name)["volumes_attached"][0]["id"]
+    live.openstack("server", "image", "create", "--name", snap, name, user="demo")
+    image = cli_json(live, "image", "show", snap)
+    props = image["properties"]
+    assert (image["status"], image["size"], props["image_type"], props["instance_uuid"], props["bdm_v2"],
+            props["root_device_name"]) == ("active", 0, "snapshot", created["id"], "True", "/dev/vda")
+    mapping = props["block_device_mapping"]
+    (bdm,) = json.loads(mapping) if isinstance(mapping, str) else mapping
+    assert (bdm["source_type"], bdm["boot_index"]) == ("snapshot", 0)
+    snapshot = sdk.block_storage.get_snapshot(bdm["snapshot_id"])
+    assert snapshot.volume_id == root
+    sdk.block_storage.wait_for_status(snapshot, "available", interval=0.3, wait=60)
+
+    booted = cli_json(live, "server", "create", "--flavor", "m1.tiny", "--image", snap, "--network", "private",
+                      clone)
+    sdk.compute.wait_for_server(sdk.compute.get_server(booted["id"]), interval=0.3, wait=60)
+    (attached,) = cli_json(live, "server", "show", clone)["volumes_attached"]
+    volume = sdk.block_storage.get_volume(attached["id"])
+    assert (volume.id != root, volume.snapshot_id, volume.status) == (True, bdm["snapshot_id"], "in-use")
+
+    by_sdk = sdk.compute.create_server_image(created["id"], sdk_snap, wait=True, timeout=60)
+    assert (by_sdk.status, by_sdk.size) == ("active", 0)
+    for server in (name, clone):
+        live.openstack("server", "delete", "--wait", server, user="demo")
+    for image_name in (snap, sdk_snap):
+        live.openstack("image", "delete", image_name, user="demo")

@@ -14,6 +14,7 @@ guest gone from the host, `host` empty) is not charged for its flavor at all.
 from __future__ import annotations
 
 import contextlib
+import json
 import secrets
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +39,7 @@ from lab.cloud.compute.common import (
     ComputePart,
     flavor_attrs,
 )
-from lab.cloud.compute.models import KeyPair, Server
+from lab.cloud.compute.models import BlockDeviceMapping, KeyPair, Server
 from lab.cloud.compute.servers import check_flavor_fits_image
 from lab.cloud.context import RequestContext
 from lab.cloud.drivers.base import GuestNotFound, ImageSpec
@@ -196,6 +197,7 @@ class Lifecycle(ComputePart):
         """createImage: a queued Glance image of the caller's project (image_type=snapshot, instance_uuid,
         base_image_ref, and the base image's own properties, as Nova inherits them), filled by the worker from
         the driver's copy of the disk. Returns the image id (the 202's Location)."""
+        volume_backed: tuple[list[BlockDeviceMapping], list[str]] | None = None
         with self.cloud.db.read() as db:
             server = self.get_server_row(db, ctx, server_id)
             self.cloud.policy.enforce(ctx, f"{RULE}:servers:create_image", server.project_id)
@@ -203,11 +205,11 @@ class Lifecycle(ComputePart):
             if server.vm_state not in states or server.task_state is not None:
                 raise self.invalid_state("createImage", server)
             if self.block_devices is not None and self.block_devices.is_volume_backed(db, server_id):
-                # Nova snapshots the root volume in Cinder and makes an image that names the snapshot; the lab
-                # does not make such images yet, and a copy of a guest disk that is not there would be wrong.
-                raise Conflict(f"Cannot 'createImage' instance {server_id}: snapshots of volume-backed servers are "
-                               "not offered by this cloud; snapshot the root volume (openstack volume snapshot "
-                               "create --force --volume <volume>) and boot from it with --snapshot.")
+                mappings = self.block_devices.mappings(db, server_id)
+                attached = self.volume.server_volumes(db, [server_id]).get(server_id, [])
+                volume_backed = mappings, attached
+        if volume_backed is not None:
+            return self._snapshot_volume_backed(ctx, server, name, metadata, *volume_backed)
         image_id = self._snapshot_image(ctx, server, name, metadata)
 
         def remember(db: Session, row: Server) -> None:
@@ -219,6 +221,33 @@ class Lifecycle(ComputePart):
             self.image.delete_snapshot_image(image_id)
             raise
         self._queue(server_id)
+        return image_id
+
+    def _snapshot_volume_backed(self, ctx: RequestContext, server: Server, name: str, metadata: dict[str, str],
+                                mappings: list[BlockDeviceMapping], attached: list[str]) -> str:
+        """Nova's snapshot_volume_backed: a forced Cinder snapshot of each attached volume (through the volume
+        contract, with the caller's rights), and an active Glance image of size 0 whose `block_device_mapping`
+        (bdm_v2) names the snapshots: booting it makes new volumes from them (snapshot -> volume)."""
+        by_volume = {m.volume_id: m for m in mappings if m.volume_id}
+        bdms: list[dict[str, Any]] = []
+        for volume_id in [*[m.volume_id for m in mappings if m.volume_id in attached], *
+                          [v for v in attached if v not in by_volume]]:
+            assert volume_id is not None
+            snapshot_id, size = self.volume.snapshot_for_server_image(ctx, volume_id, f"snapshot for {name}")
+            m = by_volume.get(volume_id)
+            bdms.append({"source_type": "snapshot", "destination_type": "volume", "snapshot_id": snapshot_id,
+                         "volume_id": None, "image_id": None, "boot_index": m.boot_index if m else None,
+                         "device_name": m.device_name if m else None,
+                         "delete_on_termination": m.delete_on_termination if m else False,
+                         "volume_size": size, "volume_type": None, "disk_bus": "virtio", "device_type": "disk",
+                         "guest_format": None, "no_device": None, "connection_info": None, "tag": None})
+        root = next((m.device_name for m in mappings if m.boot_index == 0), "/dev/vda")
+        properties = {**metadata, "image_type": "snapshot", "instance_uuid": server.id, "user_id": server.user_id,
+                      "owner_project_name": ctx.project_name or "", "owner_user_name": ctx.user_name,
+                      "boot_roles": ",".join(ctx.roles), "root_device_name": root, "bdm_v2": "True",
+                      "block_device_mapping": json.dumps(bdms)}
+        image_id = self.image.create_snapshot_image(ctx, name, properties)
+        self.image.finish_snapshot_image(image_id, "raw")  # no data: active with size 0, as Nova leaves it
         return image_id
 
     def _snapshot_image(self, ctx: RequestContext, server: Server, name: str, metadata: dict[str, str]) -> str:

@@ -9,6 +9,8 @@ volumes.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import logging
 import re
 import secrets
@@ -74,6 +76,30 @@ class ServerQuery:
     marker: str | None = None
     strict_status: bool = False  # 2.38: an unknown status is 400
     tags: Callable[[list[str]], bool] | None = None  # 2.26's tag filters (server_tags.tag_filter)
+
+
+def image_devices(properties: dict[str, Any]) -> list[schemas.BlockDevice]:
+    """The volumes an image of a volume-backed server asks for (its `block_device_mapping`, bdm_v2): Nova boots
+    such an image by making each snapshot a new volume, the boot_index 0 one the root disk."""
+    if str(properties.get("bdm_v2", "")).lower() != "true" or not properties.get("block_device_mapping"):
+        return []
+    try:
+        bdms = json.loads(str(properties["block_device_mapping"]))
+    except ValueError:
+        return []
+    devices = []
+    for b in bdms if isinstance(bdms, list) else []:
+        if not isinstance(b, dict) or b.get("destination_type") != "volume":
+            continue
+        source = str(b.get("source_type") or "")
+        uuid = b.get("snapshot_id") if source == "snapshot" else b.get("volume_id") if source == "volume" \
+            else b.get("image_id")
+        index = b.get("boot_index")
+        devices.append(schemas.BlockDevice(source, uuid, b.get("volume_size"),
+                                           None if index is None or int(index) < 0 else int(index),
+                                           bool(b.get("delete_on_termination")), b.get("device_name"),
+                                           b.get("volume_type"), b.get("tag")))
+    return devices
 
 
 def check_flavor_fits_image(ram_mb: int, root_gb: int, image: dict[str, Any]) -> None:
@@ -159,6 +185,8 @@ class Servers(ComputePart):
         if image_id is not None:
             image = self.image.image_for_boot(ctx, image_id)  # Nova-style 400/404 when unusable
             image_id, image_name, image_props = image.id, image.name, image.properties
+        if not req.block_devices and image_devices(image_props):
+            req = dataclasses.replace(req, block_devices=image_devices(image_props))
         devices = req.block_devices
         volume_backed = any(d.boot_index == 0 for d in devices)
         assert self.block_devices is not None

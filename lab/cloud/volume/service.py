@@ -32,6 +32,7 @@ from lab.cloud.volume.backups import Backups
 from lab.cloud.volume.models import Backup, Snapshot, Transfer, Volume, VolumeAttachment
 from lab.cloud.volume.qos import Qos
 from lab.cloud.volume.quotas import VolumeQuotas
+from lab.cloud.volume.schemas import SnapshotCreate
 from lab.cloud.volume.server_volumes import ServerVolumes
 from lab.cloud.volume.services import VolumeServices
 from lab.cloud.volume.snapshots import Snapshots
@@ -113,6 +114,10 @@ class VolumeService:
 
     def reimage_volume(self, volume_id: str, image_id: str) -> None:
         self.server_volumes_.reimage_volume(volume_id, image_id)
+
+    def snapshot_for_server_image(self, ctx: RequestContext, volume_id: str, name: str) -> tuple[str, int]:
+        snap = self.snapshots.create(ctx, SnapshotCreate(volume_id=volume_id, force=True, name=name))
+        return snap.id, snap.size
 
     # ------------------------------------------------------------------ student reset (lab/cloud/plugin.py)
     def purge_project(self, purge: Purge) -> None:
