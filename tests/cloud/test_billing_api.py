@@ -241,3 +241,41 @@ def test_floating_ips_images_and_snapshots_have_their_lines(cloud: Cloud, client
     assert lines["images"]["resource_id"] == image and lines["images"]["unit"] == "GB-month"
     assert Decimal(lines["images"]["quantity"]) >= 0
     assert lines["snapshots"]["variant"] == "2GB"
+
+
+def test_a_shelved_offloaded_server_is_not_charged_and_its_snapshot_is_image_storage(cloud: Cloud,
+                                                                                      client: TestClient) -> None:
+    """Shelve (offloaded at once, Nova's shelved_offload_time 0): the flavor's charge stops while the server is
+    SHELVED_OFFLOADED and starts again at the unshelve; the `-shelved` snapshot and a `server image create`
+    snapshot are billed as image storage (GB-month, by their size), not as servers."""
+    lab = Lab.of(cloud, client)
+    server = lab.boot("saver")
+    lab.advance("2h")
+    lab.action(server, {"shelve": None})
+    for _ in range(3):
+        cloud.worker.run_due()
+    status = client.get(f"/compute/v2.1/servers/{server}", headers=lab.demo).json()["server"]["status"]
+    assert status == "SHELVED_OFFLOADED"
+    assert any(e.action == "shelve_offload" for e in lab.events(server))
+    before = sum(Decimal(li["total"]) for li in lab.lines(server))
+    assert before >= 2 * price("m1.tiny")
+    lab.advance("10h")
+    assert sum(Decimal(li["total"]) for li in lab.lines(server)) == before  # nothing charged while offloaded
+    shelved = client.get("/image/v2/images?name=saver-shelved", headers=lab.demo).json()["images"]
+    assert [i["image_type"] for i in shelved] == ["snapshot"]
+    (image_line,) = lab.lines(shelved[0]["id"])
+    assert (image_line["category"], image_line["unit"]) == ("images", "GB-month")
+    lab.action(server, {"unshelve": None})
+    for _ in range(3):
+        cloud.worker.run_due()
+    lab.advance("1h")
+    assert sum(Decimal(li["total"]) for li in lab.lines(server)) >= before + price("m1.tiny")
+
+    r = client.post(f"/compute/v2.1/servers/{server}/action", json={"createImage": {"name": "kept"}},
+                    headers={**lab.demo, "OpenStack-API-Version": "compute 2.45"})
+    assert r.status_code == 202, r.text
+    for _ in range(3):
+        cloud.worker.run_due()
+    lab.advance("1h")
+    (snap_line,) = lab.lines(r.json()["image_id"])
+    assert (snap_line["category"], snap_line["unit"], snap_line["type"]) == ("images", "GB-month", "image")
