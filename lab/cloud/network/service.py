@@ -540,9 +540,9 @@ class NetworkService:
     # ---------------------------------------------------------------------------------------------- compute
     def allocate_for_server(self, db: Session, ctx: RequestContext, server_id: str,
                             requested: list[contracts.RequestedNetwork] | None,
-                            security_groups: list[str] | None) -> None:
+                            security_groups: list[str] | None, *, hostname: str = "") -> None:
         """Called by compute inside its server-create write transaction; see servers.py."""
-        servers.allocate_for_server(self, db, ctx, server_id, requested, security_groups)
+        servers.allocate_for_server(self, db, ctx, server_id, requested, security_groups, hostname=hostname)
         self.cloud.worker.wake()
 
     def release_for_server(self, db: Session, server_id: str, port_id: str | None = None) -> None:
