@@ -174,8 +174,10 @@ class ServerSecurityGroup(TypedDict):
 
 class Network(Protocol):
     def allocate_for_server(self, db: Session, ctx: RequestContext, server_id: str,
-                            requested: list[RequestedNetwork] | None, security_groups: list[str] | None) -> None:
-        """Inside compute's server-create transaction: the server's ports (Nova's allocate_for_instance)."""
+                            requested: list[RequestedNetwork] | None, security_groups: list[str] | None, *,
+                            hostname: str = "") -> None:
+        """Inside compute's server-create transaction: the server's ports (Nova's allocate_for_instance); with
+        DNS integration each port's `dns_name` is the server's `hostname`."""
 
     def release_for_server(self, db: Session, server_id: str, port_id: str | None = None) -> None:
         """A server's ports go (made for it: deleted; handed to it: unbound); with `port_id`, that one only."""

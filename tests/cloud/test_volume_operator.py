@@ -91,6 +91,30 @@ def test_service_list_is_admin_only(client: TestClient, cloud: Cloud, as_demo: d
     assert client.get(url(cloud, as_demo, "os-services"), headers=as_demo).status_code == 403
 
 
+def test_service_update_refusals(client: TestClient, cloud: Cloud, as_demo: dict, as_admin: dict) -> None:
+    """PUT /os-services/{action}: Cinder's answer without a wrapping key; 400 for an unknown action, a missing
+    host or binary, an empty reason; 404 for a service the lab does not run; 403 for a member; thaw of a host
+    not frozen is 400."""
+    def put(action: str, body: object, headers: dict = as_admin) -> object:
+        return client.put(admin_url(cloud, as_admin, f"os-services/{action}"), headers=headers, json=body)
+
+    r = put("disable-log-reason", {"host": "stacklab", "binary": "cinder-backup", "disabled_reason": "tape"})
+    assert r.status_code == 200 and r.json() == {"disabled": True, "host": "stacklab", "binary": "cinder-backup",
+                                                 "service": "", "status": "disabled", "disabled_reason": "tape"}
+    listed = client.get(admin_url(cloud, as_admin, "os-services?binary=cinder-backup"), headers=as_admin)
+    assert_schema("volume.services", "list_services", listed)
+    assert [(s["status"], s["disabled_reason"]) for s in listed.json()["services"]] == [("disabled", "tape")]
+    assert put("enable", {"host": "stacklab", "binary": "cinder-backup"}).json()["status"] == "enabled"
+    assert put("reboot", {"host": "stacklab", "binary": "cinder-backup"}).status_code == 400
+    assert put("disable", {"binary": "cinder-backup"}).status_code == 400
+    assert put("disable", {"host": "stacklab"}).status_code == 400
+    assert put("disable-log-reason", {"host": "stacklab", "binary": "cinder-backup",
+                                      "disabled_reason": ""}).status_code == 400
+    assert put("disable", {"host": "elsewhere", "binary": "cinder-volume"}).status_code == 404
+    assert put("disable", {"host": "stacklab", "binary": "cinder-backup"}, headers=as_demo).status_code == 403
+    assert put("thaw", {"host": "stacklab@file"}).status_code == 400
+
+
 def test_snapshot_reset_status(client: TestClient, cloud: Cloud, as_demo: dict, as_admin: dict) -> None:
     volume = create_volume(client, cloud, as_demo)
     snap = create_snapshot(client, cloud, as_demo, volume["id"])

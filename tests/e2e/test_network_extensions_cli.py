@@ -46,3 +46,34 @@ def test_qos_dns_and_port_forwarding(live_cloud: LiveCloud, unique: Callable[[st
         (address, 22, 2222)]
     refused = live_cloud.openstack("network", "qos", "policy", "delete", policy, check=False)
     assert refused.returncode == 1 and "is used by port" in refused.stderr
+
+
+def test_nova_names_the_servers_ports(live_cloud: LiveCloud, unique: Callable[[str], str]) -> None:
+    """With DNS integration Nova gives the ports it makes or binds the server's hostname as `dns_name` (so
+    `dns_assignment` names the server), clears it when it lets a port go, and refuses a port whose
+    `dns_name` is another name (PortNotUsableDNS)."""
+    name = unique("Web_Server")
+    hostname = name.lower().replace("_", "-")
+    server = cli(live_cloud, "server", "create", "--flavor", "m1.tiny", "--image", "cirros", "--network", "private",
+                 "--wait", name, user="demo")
+    ports = cli(live_cloud, "port", "list", "--server", server["id"], "--long", user="demo")
+    assert len(ports) == 1
+    port = cli(live_cloud, "port", "show", ports[0]["ID"], user="demo")
+    assert port["dns_name"] == hostname
+    assert [a["hostname"] for a in port["dns_assignment"]] == [hostname]
+    assert port["dns_assignment"][0]["fqdn"] == f"{hostname}.openstacklocal."
+
+    other = cli(live_cloud, "port", "create", "--network", "private", "--dns-name", "not-the-host", unique("p"),
+                user="demo")
+    refused = live_cloud.openstack("server", "create", "--flavor", "m1.tiny", "--image", "cirros", "--port",
+                                   other["id"], unique("clash"), user="demo", check=False)
+    assert refused.returncode != 0 and "does not match instance's hostname" in refused.stderr
+    live_cloud.openstack("port", "set", "--dns-name", "", other["id"], user="demo")
+    handed = unique("handed")
+    cli(live_cloud, "server", "create", "--flavor", "m1.tiny", "--image", "cirros", "--port", other["id"],
+        "--wait", handed, user="demo")
+    assert cli(live_cloud, "port", "show", other["id"], user="demo")["dns_name"] == handed.lower()
+    live_cloud.openstack("server", "delete", "--wait", handed, server["id"], user="demo")
+    kept = cli(live_cloud, "port", "show", other["id"], user="demo")
+    assert kept["device_id"] == "" and kept["dns_name"] == ""
+    live_cloud.openstack("port", "delete", other["id"], user="demo")

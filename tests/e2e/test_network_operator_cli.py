@@ -45,6 +45,28 @@ def test_network_agent_list_show_set(live_cloud: LiveCloud) -> None:
     live_cloud.openstack("network", "agent", "set", "--enable", agent_id)
 
 
+def test_network_agent_add_remove_router(live_cloud: LiveCloud, unique: Callable[[str], str]) -> None:
+    """`network agent remove router --l3` takes a router off the L3 agent (no agent hosts it, the agent no
+    longer lists it), `add router --l3` puts it back; removing twice is Neutron's 409, a DHCP agent is no L3
+    agent (404)."""
+    agents = {a["Agent Type"]: a["ID"] for a in cli(live_cloud, "network", "agent", "list")}
+    l3, dhcp = agents["L3 agent"], agents["DHCP agent"]
+    router = cli(live_cloud, "router", "create", unique("sched-router"))["id"]
+    assert [a["ID"] for a in cli(live_cloud, "network", "agent", "list", "--router", router)] == [l3]
+    live_cloud.openstack("network", "agent", "remove", "router", "--l3", l3, router)
+    assert cli(live_cloud, "network", "agent", "list", "--router", router) == []
+    assert router not in {r["ID"] for r in cli(live_cloud, "router", "list", "--agent", l3)}
+    # the CLI does not report these errors (openstacksdk ignores the answer), so they are asked for directly
+    network = live_cloud.sdk().network
+    again = network.delete(f"/agents/{l3}/l3-routers/{router}", raise_exc=False)
+    assert again.status_code == 409 and again.json()["NeutronError"]["type"] == "RouterNotHostedByL3Agent"
+    wrong = network.post(f"/agents/{dhcp}/l3-routers", json={"router_id": router}, raise_exc=False)
+    assert wrong.status_code == 404 and wrong.json()["NeutronError"]["type"] == "InvalidL3Agent"
+    live_cloud.openstack("network", "agent", "add", "router", "--l3", l3, router)
+    assert [a["ID"] for a in cli(live_cloud, "network", "agent", "list", "--router", router)] == [l3]
+    assert router in {r["ID"] for r in cli(live_cloud, "router", "list", "--agent", l3)}
+
+
 def test_rbac_share_between_two_students(live_cloud: LiveCloud, unique: Callable[[str], str]) -> None:
     """access_as_shared to one student: the second sees and uses the network, a third does not."""
     first, second, third = unique("ana"), unique("bea"), unique("cid")

@@ -104,3 +104,49 @@ def test_cli_negotiates_a_recent_microversion(live_cloud: LiveCloud) -> None:
     result = live_cloud.openstack("--debug", "volume", "list", user="demo")
     asked = set(re.findall(r"OpenStack-API-Version: volume (\d+\.\d+)", result.stderr))
     assert asked == {"3.70"}, asked
+
+
+def test_disabled_volume_service_takes_no_volumes(live_cloud: LiveCloud, unique: Callable[[str], str]) -> None:
+    """`volume service set --disable --disable-reason` on cinder-volume: listed disabled with the reason, and a
+    new volume goes to error (the scheduler finds no backend); enabled again, volumes are made. A frozen host
+    (`volume host set --disable`) refuses deleting its volumes until it is thawed."""
+    lab = live_cloud
+    lab.openstack("volume", "service", "set", "--disable", "--disable-reason", "disk swap", "stacklab@file",
+                  "cinder-volume", user="admin")
+    rows = cli_json(lab, "volume", "service", "list", "--long", "--service", "cinder-volume", user="admin")
+    assert [(r["Status"], r["Disabled Reason"]) for r in rows] == [("disabled", "disk swap")]
+    refused = unique("refused")
+    cli_json(lab, "volume", "create", "--size", "1", refused)
+    wait_for(lambda: volume_status(lab, refused, "error"), f"{refused} in error")
+    lab.openstack("volume", "service", "set", "--enable", "stacklab@file", "cinder-volume", user="admin")
+    assert [r["Status"] for r in cli_json(lab, "volume", "service", "list", "--service", "cinder-volume",
+                                          user="admin")] == ["enabled"]
+    made = unique("made")
+    cli_json(lab, "volume", "create", "--size", "1", made)
+    wait_for(lambda: volume_status(lab, made, "available"), f"{made} available")
+
+    lab.openstack("volume", "host", "set", "--disable", "stacklab@file", user="admin")
+    frozen = lab.openstack("volume", "delete", made, user="demo", check=False)
+    assert frozen.returncode != 0 and "frozen storage backends" in frozen.stderr
+    again = lab.openstack("volume", "host", "set", "--disable", "stacklab@file", user="admin", check=False)
+    assert again.returncode != 0 and "already Frozen" in again.stderr
+    lab.openstack("volume", "host", "set", "--enable", "stacklab@file", user="admin")
+    lab.openstack("volume", "delete", made, refused, user="demo")
+
+
+def test_volume_type_extra_spec_by_key(live_cloud: LiveCloud, unique: Callable[[str], str]) -> None:
+    """GET/PUT/DELETE /types/{id}/extra_specs/{key} through openstacksdk's session (the CLI sets properties in
+    bulk): one key read, set, refused when the body names another key, deleted, then 404."""
+    lab = live_cloud
+    name = unique("silver")
+    type_id = cli_json(lab, "volume", "type", "create", "--property", "tier=2", name, user="admin")["id"]
+    bs = lab.sdk().block_storage
+    assert bs.get(f"/types/{type_id}/extra_specs/tier").json() == {"tier": "2"}
+    put = bs.put(f"/types/{type_id}/extra_specs/tier", json={"tier": "3"})
+    assert put.status_code == 200 and put.json() == {"tier": "3"}
+    assert cli_json(lab, "volume", "type", "show", name, user="admin")["properties"] == {"tier": "3"}
+    mismatch = bs.put(f"/types/{type_id}/extra_specs/tier", json={"other": "1"}, raise_exc=False)
+    assert mismatch.status_code == 400 and "Request body and URI mismatch" in mismatch.text
+    assert bs.delete(f"/types/{type_id}/extra_specs/tier").status_code == 202
+    assert bs.get(f"/types/{type_id}/extra_specs/tier", raise_exc=False).status_code == 404
+    lab.openstack("volume", "type", "delete", name, user="admin")

@@ -5,7 +5,7 @@ a driver that fails has the port given back."""
 
 from __future__ import annotations
 
-from lab.cloud.compute.common import ACTIVE, PAUSED, STOPPED, ComputePart
+from lab.cloud.compute.common import ACTIVE, PAUSED, STOPPED, ComputePart, hostname_of
 from lab.cloud.context import RequestContext
 from lab.cloud.contracts import Interface, RequestedNetwork
 from lab.cloud.drivers.base import DriverError, GuestNotFound
@@ -56,7 +56,8 @@ class Interfaces(ComputePart):
                 item["fixed_ip"] = fixed_ip
             owner = RequestContext(user_id=ctx.user_id, user_name=ctx.user_name, project_id=server.project_id,
                                    project_name=None, roles=ctx.roles, request_id=ctx.request_id)
-            self.network.allocate_for_server(db, owner, server_id, [item], None if port_id else ["default"])
+            self.network.allocate_for_server(db, owner, server_id, [item], None if port_id else ["default"],
+                                             hostname=hostname_of(server))
             db.flush()
             added = [i for i in self.network.server_interfaces(db, server_id) if i["port_id"] not in before]
             if not added:

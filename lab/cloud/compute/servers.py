@@ -33,6 +33,7 @@ from lab.cloud.compute.common import (
     ServerRow,
     ServerView,
     flavor_attrs,
+    hostname_of,
 )
 from lab.cloud.compute.flavors import Flavors
 from lab.cloud.compute.models import KeyPair, Server
@@ -250,7 +251,7 @@ class Servers(ComputePart):
                     self.block_devices.record(db, server.id, req.block_devices)
                 # "networks": "none" (2.37) is an empty request: no port at all; None is the project's network.
                 self.network.allocate_for_server(db, ctx, server.id, [] if req.no_network else req.networks,
-                                                 groups)
+                                                 groups, hostname=hostname_of(server))
                 events.record(db, now, project_id=ctx.project_id, user_id=ctx.user_id, resource_type="server",
                               resource_id=server.id, action="create", name=name, image_id=image_id,
                               image_name=image_name, **flavor_attrs(snapshot),

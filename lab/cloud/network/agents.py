@@ -15,7 +15,9 @@ at the next start, as an agent re-registers with its next report.
 
 An admin may also schedule a network onto the DHCP agent by hand or take it off (`network agent add/remove
 network --dhcp`, `POST/DELETE /agents/{id}/dhcp-networks`): the choice is kept per network and decides what
-the hosting lists show; the logical driver's DHCP is not changed by it.
+the hosting lists show; the logical driver's DHCP is not changed by it. Routers likewise (`network agent
+add/remove router --l3`, `POST/DELETE /agents/{id}/l3-routers`): a router taken off the L3 agent is hosted by
+none (`network agent list --router` is empty), as in Neutron; the logical driver's routing is not changed by it.
 """
 
 from __future__ import annotations
@@ -37,7 +39,16 @@ from lab.cloud.network.common import (
     DEVICE_OWNER_ROUTER_GW,
     DEVICE_OWNER_ROUTER_INTF,
 )
-from lab.cloud.network.models import Agent, DhcpScheduling, FloatingIP, Network, Port, Router, Subnet
+from lab.cloud.network.models import (
+    Agent,
+    DhcpScheduling,
+    FloatingIP,
+    L3Scheduling,
+    Network,
+    Port,
+    Router,
+    Subnet,
+)
 
 if TYPE_CHECKING:
     from lab.cloud.network.service import NetworkService
@@ -218,7 +229,36 @@ def hosting_router(svc: NetworkService, db: Session, ctx: RequestContext, router
     authorize(svc, ctx, "get_l3-agents", {"project_id": None})
     if db.get(Router, router_id) is None:
         raise NotFound(f"Router {router_id} could not be found", neutron_type="RouterNotFound")
+    chosen = db.get(L3Scheduling, router_id)
+    if chosen is not None and not chosen.hosted:
+        return []
     return list(db.scalars(select(Agent).where(Agent.agent_type == L3, Agent.admin_state_up.is_(True))))
+
+
+def schedule_router(svc: NetworkService, db: Session, ctx: RequestContext, agent_id: str, router_id: Any,
+                    hosted: bool) -> None:
+    """Add a router to an L3 agent (`hosted`) or remove it (Neutron's add_router_to_l3_agent and
+    remove_router_from_l3_agent). Raises AgentNotFound, RouterNotFound, InvalidL3Agent (404: another kind of
+    agent, or a disabled one for an add), RouterNotHostedByL3Agent (409). Adding a router the agent already
+    hosts is a no-op, as in Neutron."""
+    agent = get_agent(db, ctx, agent_id)
+    authorize(svc, ctx, "create_l3-router" if hosted else "delete_l3-router", {"project_id": None})
+    if not isinstance(router_id, str) or not router_id:
+        raise BadRequest("Failed to parse request. Required attribute 'router_id' not specified",
+                         neutron_type="HTTPBadRequest")
+    if db.get(Router, router_id) is None:
+        raise NotFound(f"Router {router_id} could not be found", neutron_type="RouterNotFound")
+    if agent.agent_type != L3 or (hosted and not agent.admin_state_up):
+        raise NotFound(f"Agent {agent.id} is not a L3 Agent or has been disabled", neutron_type="InvalidL3Agent")
+    row = db.get(L3Scheduling, router_id)
+    now_hosted = row is None or row.hosted
+    if not hosted and not now_hosted:
+        raise Conflict(f"The router {router_id} is not hosted by L3 agent {agent.id}.",
+                       neutron_type="RouterNotHostedByL3Agent")
+    row = row or L3Scheduling(router_id=router_id)
+    row.hosted = hosted
+    db.add(row)
+    db.flush()
 
 
 def hosted(svc: NetworkService, db: Session, ctx: RequestContext, agent_id: str, kind: str) -> list[Any]:
@@ -234,5 +274,6 @@ def hosted(svc: NetworkService, db: Session, ctx: RequestContext, agent_id: str,
         return list(db.scalars(select(Network).where(or_(Network.id.in_(with_port), Network.id.in_(added)),
                                                      Network.id.not_in(removed)).order_by(Network.created_at)))
     if kind == "routers" and agent.agent_type == L3:
-        return list(db.scalars(select(Router).order_by(Router.created_at)))
+        removed = select(L3Scheduling.router_id).where(L3Scheduling.hosted.is_(False))
+        return list(db.scalars(select(Router).where(Router.id.not_in(removed)).order_by(Router.created_at)))
     return []

@@ -355,3 +355,13 @@ class DhcpScheduling(Base):
     __tablename__ = "dhcp_scheduling"
     network_id: Mapped[str] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"), primary_key=True)
     hosted: Mapped[bool] = mapped_column(default=True)
+
+
+class L3Scheduling(Base):
+    """An operator's choice for one router (Neutron's routerl3agentbindings, for the lab's one L3 agent):
+    `hosted` True after `network agent add router --l3`, False after `network agent remove router --l3`.
+    Without a row, the L3 agent hosts the router."""
+
+    __tablename__ = "l3_scheduling"
+    router_id: Mapped[str] = mapped_column(ForeignKey("routers.id", ondelete="CASCADE"), primary_key=True)
+    hosted: Mapped[bool] = mapped_column(default=True)

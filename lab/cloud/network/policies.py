@@ -219,6 +219,9 @@ RULES: tuple[Rule, ...] = (
     Rule("delete_dhcp-network", ADMIN, "Remove a network from a DHCP agent.",
          (("DELETE", f"{AGENT}/dhcp-networks/{{network_id}}"),)),
     Rule("get_l3-routers", ADMIN, "List the routers an L3 agent hosts.", (("GET", f"{AGENT}/l3-routers"),)),
+    Rule("create_l3-router", ADMIN, "Add a router to an L3 agent.", (("POST", f"{AGENT}/l3-routers"),)),
+    Rule("delete_l3-router", ADMIN, "Remove a router from an L3 agent.",
+         (("DELETE", f"{AGENT}/l3-routers/{{router_id}}"),)),
     Rule("get_availability_zone", READER, "List the availability zones of the network agents.",
          (("GET", "/v2.0/availability_zones"),)),
 

@@ -251,6 +251,23 @@ async def agent_routers(request: Request) -> Response:
     return respond({"routers": _service(request).hosted_by_agent(ctx, request.path_params["id"], "routers")})
 
 
+async def agent_add_router(request: Request) -> Response:
+    """POST /agents/{id}/l3-routers {"router_id"}: schedule a router onto an L3 agent (`network agent add router
+    --l3`). Neutron answers 201 with a null body."""
+    ctx = context_of(request)
+    body = await read_json(request)
+    router_id = body.get("router_id") if isinstance(body, dict) else None
+    _service(request).schedule_router(ctx, request.path_params["id"], router_id, True)
+    return respond(None, 201)
+
+
+async def agent_remove_router(request: Request) -> Response:
+    """DELETE /agents/{id}/l3-routers/{router_id} (`network agent remove router --l3`)."""
+    ctx = context_of(request)
+    _service(request).schedule_router(ctx, request.path_params["id"], request.path_params["router_id"], False)
+    return no_content()
+
+
 def _query(request: Request) -> ListQuery:
     return ListQuery.from_params(list(request.query_params.multi_items()), cloud_of(request).settings.max_page_size)
 
@@ -373,6 +390,8 @@ routes = [
     Route("/v2.0/agents/{id:str}/dhcp-networks/{network_id:str}", agent_remove_network, methods=["DELETE"]),
     Route("/v2.0/availability_zones", availability_zones, methods=["GET"]),
     Route("/v2.0/agents/{id:str}/l3-routers", agent_routers, methods=["GET"]),
+    Route("/v2.0/agents/{id:str}/l3-routers", agent_add_router, methods=["POST"]),
+    Route("/v2.0/agents/{id:str}/l3-routers/{router_id:str}", agent_remove_router, methods=["DELETE"]),
     Route("/v2.0/routers/{id:str}/{action:str}", router_action, methods=["PUT"]),
     Route("/v2.0/floatingips/{id:str}/port_forwardings", port_forwardings, methods=["GET", "POST"]),
     Route("/v2.0/floatingips/{id:str}/port_forwardings/{pf_id:str}", port_forwarding,

@@ -18,7 +18,7 @@ from lab.cloud.context import RequestContext
 from lab.cloud.contracts import Address, Interface, NovaRule, RequestedNetwork, ServerSecurityGroup
 from lab.cloud.drivers.base import NicSpec
 from lab.cloud.errors import BadRequest, CloudError, Conflict, Forbidden, NotFound
-from lab.cloud.network import quotas
+from lab.cloud.network import dns, quotas
 from lab.cloud.network import security_groups as sgs
 from lab.cloud.network.access import is_admin
 from lab.cloud.network.common import DEVICE_OWNER_COMPUTE, external_for, granted, shared_with, touch
@@ -70,10 +70,15 @@ def _visible_network(svc: NetworkService, db: Session, ctx: RequestContext, net_
 
 
 def allocate_for_server(svc: NetworkService, db: Session, ctx: RequestContext, server_id: str,
-                        requested: list[RequestedNetwork] | None, security_groups: list[str] | None) -> None:
+                        requested: list[RequestedNetwork] | None, security_groups: list[str] | None, *,
+                        hostname: str = "") -> None:
     """Give a new server its ports, in compute's write transaction. `requested` is Nova's `networks` list
     (items with `uuid`, `port`, `fixed_ip`) or None: then the project's only network is used (409 if several,
-    nothing if none)."""
+    nothing if none).
+
+    DNS integration (the dns-integration extension is always on): as Nova, every port made or bound for the
+    server gets the server's `hostname` as its `dns_name` (so `dns_assignment` names the server); a port handed
+    in with another `dns_name` is Nova's PortNotUsableDNS (400)."""
     project_id = _project(ctx)
     group_ids = _resolve_groups(svc, db, project_id, security_groups or [])
     if requested is None:
@@ -91,7 +96,13 @@ def allocate_for_server(svc: NetworkService, db: Session, ctx: RequestContext, s
                 raise BadRequest(f"Port id {port_id} could not be found.")
             if port.device_id:
                 raise Conflict(f"Port {port_id} is still in use.")
+            named = dns.of(db, "port", [port.id]).get(port.id)
+            if hostname and named is not None and named.dns_name and named.dns_name != hostname:
+                raise BadRequest(f"Port {port_id} not usable for instance {server_id}. Value {named.dns_name} "
+                                 f"assigned to dns_name attribute does not match instance's hostname {hostname}")
             port.device_id, port.device_owner = server_id, DEVICE_OWNER_COMPUTE
+            if hostname:
+                dns.store(db, "port", port.id, {"dns_name": hostname})
             touch(port, svc.now())
             svc.sync(db, "network", port.network_id)
             svc.sync(db, "port", port.id)
@@ -103,8 +114,8 @@ def allocate_for_server(svc: NetworkService, db: Session, ctx: RequestContext, s
             raise Forbidden("Maximum number of ports exceeded") from None
         wanted = [{"ip_address": item["fixed_ip"]}] if item.get("fixed_ip") else None
         try:
-            add_port(svc, db, network, project_id, device_id=server_id, device_owner=DEVICE_OWNER_COMPUTE,
-                     fixed_ips=wanted, security_groups=group_ids or None, made_for_server=True)
+            made = add_port(svc, db, network, project_id, device_id=server_id, device_owner=DEVICE_OWNER_COMPUTE,
+                            fixed_ips=wanted, security_groups=group_ids or None, made_for_server=True)
         except CloudError as exc:
             kind = exc.neutron_type
             if kind in ("IpAddressInUse", "IpAddressAlreadyAllocated"):
@@ -116,6 +127,8 @@ def allocate_for_server(svc: NetworkService, db: Session, ctx: RequestContext, s
                 raise BadRequest(f"Fixed IP {item.get('fixed_ip')} is not a valid ip address for network "
                                  f"{network.id}.") from None
             raise
+        if hostname:
+            dns.store(db, "port", made.id, {"dns_name": hostname})
 
 
 def release_for_server(svc: NetworkService, db: Session, server_id: str, port_id: str | None = None) -> None:
@@ -132,6 +145,7 @@ def release_for_server(svc: NetworkService, db: Session, server_id: str, port_id
                 svc.sync(db, "router", fip.router_id)
             fip.port_id = fip.fixed_ip_address = fip.router_id = None
         port.device_id, port.device_owner = "", ""
+        dns.store(db, "port", port.id, {"dns_name": ""})  # Nova's _unbind_ports clears the dns_name it set
         touch(port, svc.now())
         svc.sync(db, "network", port.network_id)
 

@@ -499,6 +499,10 @@ class NetworkService:
         """`POST /agents/{id}/dhcp-networks` (hosted) or `DELETE /agents/{id}/dhcp-networks/{network_id}`."""
         self._write(lambda db: agents.schedule_network(self, db, ctx, agent_id, network_id, hosted))
 
+    def schedule_router(self, ctx: RequestContext, agent_id: str, router_id: Any, hosted: bool) -> None:
+        """`POST /agents/{id}/l3-routers` (hosted) or `DELETE /agents/{id}/l3-routers/{router_id}`."""
+        self._write(lambda db: agents.schedule_router(self, db, ctx, agent_id, router_id, hosted))
+
     def availability_zones(self, ctx: RequestContext, filters: dict[str, str]) -> list[dict[str, str]]:
         """`GET /availability_zones` (`availability zone list --network`, openstacksdk's
         `network.availability_zones()`), filtered by name, resource or state."""
@@ -536,9 +540,9 @@ class NetworkService:
     # ---------------------------------------------------------------------------------------------- compute
     def allocate_for_server(self, db: Session, ctx: RequestContext, server_id: str,
                             requested: list[contracts.RequestedNetwork] | None,
-                            security_groups: list[str] | None) -> None:
+                            security_groups: list[str] | None, *, hostname: str = "") -> None:
         """Called by compute inside its server-create write transaction; see servers.py."""
-        servers.allocate_for_server(self, db, ctx, server_id, requested, security_groups)
+        servers.allocate_for_server(self, db, ctx, server_id, requested, security_groups, hostname=hostname)
         self.cloud.worker.wake()
 
     def release_for_server(self, db: Session, server_id: str, port_id: str | None = None) -> None:

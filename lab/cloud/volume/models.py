@@ -1,5 +1,5 @@
 """Block storage's stored state: volume types (with their QoS specs and access lists), volumes, their
-attachments to servers, snapshots, backups and transfers.
+attachments to servers, snapshots, backups and transfers, and what an admin set on a service.
 
 Rows are deleted when the resource is gone (the event table keeps the history). Two unique constraints make
 attachment races impossible: a volume has at most one attachment (no multiattach), and a device name is used
@@ -157,3 +157,16 @@ class VolumeTypeAccess(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     volume_type_id: Mapped[str] = mapped_column(ForeignKey("volume_types.id"), index=True)
     project_id: Mapped[str] = mapped_column(String(64))
+
+
+class ServiceState(Base):
+    """What an admin set on one of Cinder's services (`volume service set --disable`, `volume host freeze`):
+    a row only once one was changed (the services themselves are the lab's own, always up)."""
+
+    __tablename__ = "volume_service_states"
+    binary: Mapped[str] = mapped_column(String(255), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255), primary_key=True)
+    disabled: Mapped[bool] = mapped_column(default=False)
+    disabled_reason: Mapped[str | None] = mapped_column(String(255))
+    frozen: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[datetime | None]

@@ -28,7 +28,7 @@ from lab.cloud.volume.schemas import (
 )
 
 if TYPE_CHECKING:
-    from lab.cloud.volume.services import ServiceRecord
+    from lab.cloud.volume.services import ServiceRecord, ServiceUpdate
 
 
 # ------------------------------------------------------------------------------------------------ backups
@@ -161,10 +161,19 @@ def transfer(t: Transfer, base: str, collection: str, *, version: Version, detai
 def service(s: ServiceRecord, version: Version) -> dict[str, Any]:
     """An entry of GET /os-services."""
     body: dict[str, Any] = {"binary": s.binary, "host": s.host, "zone": s.zone, "status": s.status,
-                            "state": s.state, "updated_at": time(s.updated_at), "disabled_reason": None,
-                            "frozen": False, "replication_status": "disabled", "active_backend_id": None}
+                            "state": s.state, "updated_at": time(s.updated_at), "disabled_reason": s.disabled_reason,
+                            "frozen": s.frozen, "replication_status": "disabled", "active_backend_id": None}
     if version >= Version(3, 7):
         body["cluster"] = None
+    return body
+
+
+def service_update(u: ServiceUpdate) -> dict[str, Any]:
+    """The answer of PUT /os-services/enable|disable|disable-log-reason (Cinder's, with no wrapping key)."""
+    body: dict[str, Any] = {"disabled": u.disabled, "host": u.host, "service": u.service, "binary": u.binary,
+                            "status": u.status}
+    if u.log_reason:
+        body["disabled_reason"] = u.disabled_reason
     return body
 
 

@@ -90,6 +90,10 @@ RULES: tuple[Rule, ...] = (
          (("GET", f"{V}/types/{{type_id}}/extra_specs"),)),
     Rule("volume_extension:types_extra_specs:create", ADMIN, "Add or replace extra specs of a volume type.",
          (("POST", f"{V}/types/{{type_id}}/extra_specs"),)),
+    Rule("volume_extension:types_extra_specs:show", READER, "Show one extra spec of a volume type.",
+         (("GET", f"{V}/types/{{type_id}}/extra_specs/{{key}}"),)),
+    Rule("volume_extension:types_extra_specs:update", ADMIN, "Set one extra spec of a volume type.",
+         (("PUT", f"{V}/types/{{type_id}}/extra_specs/{{key}}"),)),
     Rule("volume_extension:types_extra_specs:delete", ADMIN, "Delete an extra spec of a volume type.",
          (("DELETE", f"{V}/types/{{type_id}}/extra_specs/{{key}}"),)),
     # quotas and limits (cinder/policies/quotas.py, limits.py)
@@ -143,6 +147,11 @@ RULES: tuple[Rule, ...] = (
     # services (cinder/policies/services.py)
     Rule("volume_extension:services:index", ADMIN, "List the block storage services.",
          (("GET", f"{V}/os-services"),)),
+    Rule("volume_extension:services:update", ADMIN, "Enable or disable a block storage service.",
+         (("PUT", f"{V}/os-services/enable"), ("PUT", f"{V}/os-services/disable"),
+          ("PUT", f"{V}/os-services/disable-log-reason"))),
+    Rule("volume:freeze_host", ADMIN, "Freeze a backend host.", (("PUT", f"{V}/os-services/freeze"),)),
+    Rule("volume:thaw_host", ADMIN, "Thaw a backend host.", (("PUT", f"{V}/os-services/thaw"),)),
     # volume type update and access (cinder/policies/volume_type.py, volume_access.py)
     Rule("volume_extension:type_update", ADMIN, "Update a volume type.", (("PUT", f"{V}/types/{{type_id}}"),)),
     Rule("volume_extension:volume_type_access:get_all_for_type", ADMIN, "List the projects of a private type.",

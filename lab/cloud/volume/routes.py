@@ -351,6 +351,18 @@ async def set_extra_specs(request: Request) -> Response:
     return respond({"extra_specs": result})
 
 
+async def get_extra_spec(request: Request) -> Response:
+    """GET /types/{id}/extra_specs/{key}: `{key: value}`, no wrapping key (Cinder's)."""
+    return respond(_service(request).types.get_extra_spec(_ctx(request), request.path_params["type_id"],
+                                                          request.path_params["key"]))
+
+
+async def set_extra_spec(request: Request) -> Response:
+    """PUT /types/{id}/extra_specs/{key} {key: value}: the body back."""
+    return respond(_service(request).types.set_extra_spec(_ctx(request), request.path_params["type_id"],
+                                                          request.path_params["key"], await read_json(request)))
+
+
 async def delete_extra_spec(request: Request) -> Response:
     _service(request).types.delete_extra_spec(_ctx(request), request.path_params["type_id"],
                                               request.path_params["key"])
@@ -572,6 +584,14 @@ async def list_services(request: Request) -> Response:
     return respond({"services": [ops.service(r, _v(request)) for r in rows]})
 
 
+
+async def update_service(request: Request) -> Response:
+    """PUT /os-services/{enable,disable,disable-log-reason,freeze,thaw} (`volume service set`, `volume host
+    set --disable/--enable` for freeze and thaw)."""
+    done = _service(request).services.update(_ctx(request), request.path_params["action"], await read_json(request))
+    return respond(ops.service_update(done)) if done is not None else Response(status_code=200)
+
+
 # ------------------------------------------------------------------------------------------------ QoS specs
 async def list_qos(request: Request) -> Response:
     rows = _service(request).qos.list(_ctx(request))
@@ -671,6 +691,8 @@ scoped_routes = [
     Route(f"{P}/types/{{type_id}}/os-volume-type-access", type_access_list, methods=["GET"]),
     Route(f"{P}/types/{{type_id}}/extra_specs", get_extra_specs, methods=["GET"]),
     Route(f"{P}/types/{{type_id}}/extra_specs", set_extra_specs, methods=["POST"]),
+    Route(f"{P}/types/{{type_id}}/extra_specs/{{key}}", get_extra_spec, methods=["GET"]),
+    Route(f"{P}/types/{{type_id}}/extra_specs/{{key}}", set_extra_spec, methods=["PUT"]),
     Route(f"{P}/types/{{type_id}}/extra_specs/{{key}}", delete_extra_spec, methods=["DELETE"]),
     Route(f"{P}/limits", show_limits, methods=["GET"]),
     Route(f"{P}/os-quota-sets/{{target}}", show_quota_set, methods=["GET"]),
@@ -701,6 +723,7 @@ scoped_routes = [
         Route(f"{P}/{collection}/{{transfer_id}}", delete_transfer, methods=["DELETE"]),
         Route(f"{P}/{collection}/{{transfer_id}}/accept", accept_transfer, methods=["POST"]))],
     Route(f"{P}/os-services", list_services, methods=["GET"]),
+    Route(f"{P}/os-services/{{action}}", update_service, methods=["PUT"]),
     Route(f"{P}/qos-specs", list_qos, methods=["GET"]),
     Route(f"{P}/qos-specs", create_qos, methods=["POST"]),
     Route(f"{P}/qos-specs/{{qos_id}}", show_qos, methods=["GET"]),

@@ -21,6 +21,7 @@ from lab.cloud.validation import NOVA
 from lab.cloud.volume import quotas
 from lab.cloud.volume.models import Snapshot, Volume, VolumeType
 from lab.cloud.volume.schemas import SnapshotCreate
+from lab.cloud.volume.services import FROZEN, volume_service
 from lab.cloud.volume.volumes import (
     _sort_spec,
     _sort_value,
@@ -77,6 +78,8 @@ class Snapshots:
             if volume.status not in allowed:
                 raise BadRequest(f"Invalid volume: Volume {volume.id} status must be available, but current status "
                                  f"is: {volume.status}.")
+            if volume_service(db)[1]:  # Cinder's volume.assert_not_frozen()
+                raise BadRequest(FROZEN)
             vtype = db.get(VolumeType, volume.volume_type_id)
             assert vtype is not None
             quotas.check(self.cloud.quotas, db, volume.project_id, vtype, snapshots=1, gigabytes=volume.size)

@@ -133,6 +133,30 @@ class VolumeTypes:
             vtype.extra_specs = {**(vtype.extra_specs or {}), **{str(k): str(v) for k, v in specs.items()}}
             return dict(vtype.extra_specs)
 
+    def get_extra_spec(self, ctx: RequestContext, type_id: str, key: str) -> dict[str, str]:
+        """GET /types/{id}/extra_specs/{key}: {key: value}; 404 for a key the type does not have."""
+        specs = self.get(ctx, type_id, "volume_extension:types_extra_specs:show").extra_specs or {}
+        if key not in specs:
+            raise NotFound(f"Volume Type {type_id} has no extra specs with key {key}.")
+        return {key: str(specs[key])}
+
+    def set_extra_spec(self, ctx: RequestContext, type_id: str, key: str, body: Any) -> dict[str, str]:
+        """PUT /types/{id}/extra_specs/{key} {key: value} (admin): set one key; 400 when the body names another
+        key or more than one (Cinder's "Request body and URI mismatch")."""
+        self.cloud.policy.enforce(ctx, "volume_extension:types_extra_specs:update")
+        if not isinstance(body, dict) or not body:
+            raise BadRequest("Malformed request body")
+        if key not in body:
+            raise BadRequest("Request body and URI mismatch")
+        if len(body) > 1:
+            raise BadRequest("Request body contains too many items")
+        value = body[key]
+        if not isinstance(value, str) or len(value) > 255:
+            raise BadRequest(f"Invalid input for field/attribute {key}. Value: {value}. "
+                             f"{value!r} is not of type 'string' or is longer than 255 characters")
+        self.set_extra_specs(ctx, type_id, {key: value})
+        return {key: value}
+
     def delete_extra_spec(self, ctx: RequestContext, type_id: str, key: str) -> None:
         """DELETE /types/{id}/extra_specs/{key} (admin)."""
         self.cloud.policy.enforce(ctx, "volume_extension:types_extra_specs:delete")

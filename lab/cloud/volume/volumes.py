@@ -26,6 +26,7 @@ from lab.cloud.errors import BadRequest, CloudError, NotFound, OverLimit
 from lab.cloud.volume import quotas
 from lab.cloud.volume.models import Backup, Snapshot, Volume, VolumeAttachment, VolumeType
 from lab.cloud.volume.schemas import DEFAULT_AZ, VolumeCreate
+from lab.cloud.volume.services import FROZEN, NO_BACKEND, volume_service
 from lab.cloud.volume.types import find_type, type_names
 
 if TYPE_CHECKING:
@@ -416,6 +417,8 @@ class Volumes:
             snapshots = list(db.scalars(select(Snapshot).where(Snapshot.volume_id == volume.id)))
             if volume.status not in DELETABLE or attached is not None or (snapshots and not cascade):
                 raise BadRequest(CANNOT_DELETE)
+            if volume_service(db)[1]:  # Cinder's volume.assert_not_frozen()
+                raise BadRequest(FROZEN)
             if any(s.status not in ("available", "error") for s in snapshots):
                 raise BadRequest("Invalid volume: Snapshot status must be available or error to delete the volume "
                                  "with cascade.")
@@ -462,7 +465,11 @@ def image_metadata(image: ImageSpec) -> dict[str, str]:
 def _create_job(cloud: Cloud, job: worker.JobSpec) -> None:
     with cloud.db.read() as db:
         volume = db.get(Volume, job.resource_id)
+        disabled = volume_service(db)[0]
     if volume is None or volume.status != "creating":
+        return
+    if disabled:  # the scheduler finds no enabled cinder-volume: Cinder's NoValidBackend, the volume in error
+        _set_status(cloud, volume.id, "creating", status="error", fault=NO_BACKEND)
         return
     driver: VolumeDriver = cloud.volume_driver
     copied: ImageSpec | None = None
