@@ -394,3 +394,27 @@ def test_policy_overrides_reach_every_volume_decision(client: TestClient, cloud:
     cloud.policy.override("limits_extension:used_limits", "!")
     absolute = client.get(url(cloud, as_demo, "limits"), headers=as_demo).json()["limits"]["absolute"]
     assert absolute["maxTotalVolumes"] == 10 and "totalVolumesUsed" not in absolute
+
+
+def test_capabilities_of_the_volume_host(client: TestClient, cloud: Cloud, as_admin: dict, as_demo: dict) -> None:
+    (service,) = [s for s in client.get(url(cloud, as_admin, "os-services"), headers=as_admin).json()["services"]
+                  if s["binary"] == "cinder-volume"]
+    r = client.get(url(cloud, as_admin, f"capabilities/{service['host']}"), headers=as_admin)
+    assert r.status_code == 200
+    body = r.json()
+    assert body["namespace"] == f"OS::Storage::Capabilities::{service['host']}"
+    assert body["vendor_name"] == "StackLab" and body["properties"] == {}
+    assert client.get(url(cloud, as_admin, "capabilities/elsewhere"), headers=as_admin).status_code == 404
+    assert client.get(url(cloud, as_demo, f"capabilities/{service['host']}"), headers=as_demo).status_code == 403
+
+
+def test_resource_filters_from_3_33(client: TestClient, cloud: Cloud, as_demo: dict) -> None:
+    at = {**as_demo, "OpenStack-API-Version": "volume 3.33"}
+    r = client.get(url(cloud, as_demo, "resource_filters"), headers=at)
+    assert r.status_code == 200
+    filters = {f["resource"]: f["filters"] for f in r.json()["resource_filters"]}
+    assert "bootable" in filters["volume"] and filters["backup"] == ["name", "status", "volume_id"]
+    r = client.get(url(cloud, as_demo, "resource_filters?resource=snapshot"), headers=at)
+    assert [f["resource"] for f in r.json()["resource_filters"]] == ["snapshot"]
+    below = {**as_demo, "OpenStack-API-Version": "volume 3.32"}
+    assert client.get(url(cloud, as_demo, "resource_filters"), headers=below).status_code == 404

@@ -105,6 +105,8 @@ RULES: tuple[Rule, ...] = (
     # backend pools (cinder/policies/scheduler_stats.py)
     Rule("scheduler_extension:scheduler_stats:get_pools", ADMIN, "List the backend pools and their capacity.",
          (("GET", f"{V}/scheduler-stats/get_pools"),)),
+    Rule("volume_extension:capabilities", ADMIN, "Show a backend's capabilities.",
+         (("GET", f"{V}/capabilities/{{host}}"),)),
     # volume actions of issue 16 (cinder/policies/volume_actions.py, volumes.py)
     Rule("volume:retype", MEMBER, "Retype a volume.", (("POST", f"{ACTION} (os-retype)"),)),
     Rule("volume_extension:volume_actions:upload_image", MEMBER, "Upload a volume to an image.",

@@ -34,6 +34,7 @@ from lab.cloud.volume import operator_schemas as ops
 from lab.cloud.volume import schemas
 from lab.cloud.volume.models import Backup
 from lab.cloud.volume.service import VolumeService
+from lab.cloud.volume.services import HOST
 from lab.cloud.volume.snapshots import Snapshots
 from lab.cloud.volume.volumes import Volumes, VolumeView
 
@@ -407,6 +408,40 @@ def _empty_listing(key: str, since: Version) -> Any:
     return handler
 
 
+# The filters each listing applies (Cinder answers its resource_filters.json; these are the ones the lab's listings
+# actually use, so a client that checks before filtering gets the truth).
+RESOURCE_FILTERS = {"volume": ["name", "status", "metadata", "bootable", "availability_zone"],
+                    "snapshot": ["name", "status", "volume_id"], "backup": ["name", "status", "volume_id"]}
+
+
+async def resource_filters(request: Request) -> Response:
+    """GET /resource_filters[?resource=volume] (3.33): the filters the listings accept, per resource."""
+    _ctx(request)
+    if _v(request) < mv.RESOURCE_FILTERS:
+        raise NotFound("The resource could not be found.")
+    wanted = query_value(request, "resource")
+    return respond({"resource_filters": [{"resource": name, "filters": filters}
+                                         for name, filters in RESOURCE_FILTERS.items()
+                                         if wanted is None or wanted == name]})
+
+
+async def capabilities(request: Request) -> Response:
+    """GET /capabilities/{host} (admin): the backend's stats and properties, as Cinder's volume manager reports
+    them; 404 for a host that is not a volume service's."""
+    ctx = _ctx(request)
+    cloud_of(request).policy.enforce(ctx, "volume_extension:capabilities")
+    host = request.path_params["host"]
+    driver = _service(request).driver
+    stats = driver.get_volume_stats()
+    if host in (HOST, f"{HOST}@{driver.name or 'file'}", f"{HOST}@{stats.backend_name}"):
+        return respond({"namespace": f"OS::Storage::Capabilities::{host}", "vendor_name": "StackLab",
+                        "volume_backend_name": stats.backend_name, "pool_name": None,
+                        "driver_version": "1.0", "storage_protocol": stats.storage_protocol,
+                        "display_name": None, "description": None, "visibility": None,
+                        "replication_targets": [], "properties": {}})
+    raise NotFound(f"Host {host} could not be found.")
+
+
 async def get_pools(request: Request) -> Response:
     ctx = _ctx(request)
     detail = bool(query_bool(request, "detail", False))
@@ -679,6 +714,8 @@ scoped_routes = [
     Route(f"{P}/os-quota-sets/{{target}}/defaults", default_quota_set, methods=["GET"]),
     Route(f"{P}/os-availability-zone", availability_zones, methods=["GET"]),
     Route(f"{P}/scheduler-stats/get_pools", get_pools, methods=["GET"]),
+    Route(f"{P}/capabilities/{{host}}", capabilities, methods=["GET"]),
+    Route(f"{P}/resource_filters", resource_filters, methods=["GET"]),
     Route(f"{P}/extensions", list_extensions, methods=["GET"]),
     *[Route(f"{P}/{path}", _empty_listing(key, since), methods=["GET"])
       for path, key, since in (("groups", "groups", ext.GROUPS), ("groups/detail", "groups", ext.GROUPS),
