@@ -418,3 +418,23 @@ def test_resource_filters_from_3_33(client: TestClient, cloud: Cloud, as_demo: d
     assert [f["resource"] for f in r.json()["resource_filters"]] == ["snapshot"]
     below = {**as_demo, "OpenStack-API-Version": "volume 3.32"}
     assert client.get(url(cloud, as_demo, "resource_filters"), headers=below).status_code == 404
+
+
+def test_image_metadata_actions(client: TestClient, cloud: Cloud, as_demo: dict) -> None:
+    """os-set_image_metadata merges (the whole metadata back), os-show_image_metadata reads it,
+    os-unset_image_metadata removes a key (Cinder's empty 200; its 404 for a key the volume lacks)."""
+    vol = create_volume(client, cloud, as_demo, size=1)
+    action = url(cloud, as_demo, f"volumes/{vol['id']}/action")
+    r = client.post(action, json={"os-set_image_metadata": {"metadata": {"hw_disk_bus": "scsi", "a": "1"}}},
+                    headers=as_demo)
+    assert (r.status_code, r.json()) == (200, {"metadata": {"hw_disk_bus": "scsi", "a": "1"}})
+    r = client.post(action, json={"os-unset_image_metadata": {"key": "a"}}, headers=as_demo)
+    assert (r.status_code, r.content) == (200, b"")
+    r = client.post(action, json={"os-show_image_metadata": None}, headers=as_demo)
+    assert r.json() == {"metadata": {"hw_disk_bus": "scsi"}}
+    shown = client.get(url(cloud, as_demo, f"volumes/{vol['id']}"), headers=as_demo).json()["volume"]
+    assert shown["volume_image_metadata"] == {"hw_disk_bus": "scsi"}
+    assert client.post(action, json={"os-unset_image_metadata": {"key": "a"}}, headers=as_demo).status_code == 404
+    assert client.post(action, json={"os-set_image_metadata": {}}, headers=as_demo).status_code == 400
+    assert client.post(action, json={"os-set_image_metadata": {"metadata": {"k": 1}}},
+                       headers=as_demo).status_code == 400

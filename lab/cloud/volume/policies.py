@@ -102,6 +102,13 @@ RULES: tuple[Rule, ...] = (
          (("DELETE", f"{V}/os-quota-sets/{{target}}"),)),
     Rule("limits_extension:used_limits", READER, "Show the usage next to the absolute limits.",
          (("GET", f"{V}/limits"),)),
+    # cinder/policies/volume_metadata.py: the image metadata a volume carries from its image
+    Rule("volume_extension:volume_image_metadata:show", READER, "Show a volume's image metadata.",
+         (("POST", f"{ACTION} (os-show_image_metadata)"),)),
+    Rule("volume_extension:volume_image_metadata:set", MEMBER, "Set keys of a volume's image metadata.",
+         (("POST", f"{ACTION} (os-set_image_metadata)"),)),
+    Rule("volume_extension:volume_image_metadata:remove", MEMBER, "Remove a key of a volume's image metadata.",
+         (("POST", f"{ACTION} (os-unset_image_metadata)"),)),
     # backend pools (cinder/policies/scheduler_stats.py)
     Rule("scheduler_extension:scheduler_stats:get_pools", ADMIN, "List the backend pools and their capacity.",
          (("GET", f"{V}/scheduler-stats/get_pools"),)),

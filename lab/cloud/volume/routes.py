@@ -158,8 +158,9 @@ async def delete_volume(request: Request) -> Response:
 
 async def volume_action(request: Request) -> Response:
     """POST /volumes/{id}/action: os-extend, os-set_bootable, os-reset_status, os-retype,
-    os-volume_upload_image (volume_changes.py), and Cinder's attach bookkeeping (os-reserve, os-unreserve,
-    os-attach, os-detach, os-begin_detaching, os-roll_detaching, os-update_readonly_flag; volume_actions.py)."""
+    os-volume_upload_image (volume_changes.py), os-set/unset/show_image_metadata, and Cinder's attach
+    bookkeeping (os-reserve, os-unreserve, os-attach, os-detach, os-begin_detaching, os-roll_detaching,
+    os-update_readonly_flag; volume_actions.py)."""
     ctx = _ctx(request)
     action = schemas.parse_volume_action(await read_json(request))
     volume_id = request.path_params["volume_id"]
@@ -178,6 +179,9 @@ async def volume_action(request: Request) -> Response:
         service.actions.mark_detached(ctx, volume_id, action.attachment_id)
     elif action.name == "os-update_readonly_flag":
         service.actions.update_readonly_flag(ctx, volume_id, bool(action.flag))
+    elif action.name in schemas.IMAGE_METADATA_ACTIONS:
+        found = service.volumes.image_metadata(ctx, volume_id, action.name, action.arguments)
+        return respond({"metadata": found}) if found is not None else no_content(200)
     elif action.name == "os-retype":
         service.changes.retype(ctx, volume_id, ops.parse_retype(action.arguments))
     elif action.name == "os-volume_upload_image":
