@@ -438,3 +438,36 @@ def test_image_metadata_actions(client: TestClient, cloud: Cloud, as_demo: dict)
     assert client.post(action, json={"os-set_image_metadata": {}}, headers=as_demo).status_code == 400
     assert client.post(action, json={"os-set_image_metadata": {"metadata": {"k": 1}}},
                        headers=as_demo).status_code == 400
+
+
+def test_per_project_default_types(client: TestClient, cloud: Cloud, as_admin: dict, as_demo: dict) -> None:
+    """3.62: an admin gives demo's project its own default; demo's untyped volumes and GET /types/default take
+    it; the type cannot be deleted while it is a default; unset, `__DEFAULT__` again."""
+    v362 = {"OpenStack-API-Version": "volume 3.62"}
+    admin = {**as_admin, **v362}
+    vtype = client.post(url(cloud, as_admin, "types"), json={"volume_type": {"name": "lvmdriver-1"}},
+                        headers=as_admin).json()["volume_type"]
+    demo_project = project_of(cloud, as_demo)
+    target = url(cloud, as_admin, f"default-types/{demo_project}")
+    assert client.get(target, headers=admin).status_code == 404
+    assert client.put(target, json={"default_type": {"volume_type": "lvmdriver-1"}},
+                      headers={**as_admin, "OpenStack-API-Version": "volume 3.61"}).status_code == 404
+    r = client.put(target, json={"default_type": {"volume_type": "lvmdriver-1"}}, headers=admin)
+    assert (r.status_code, r.json()) == (200, {"default_type": {"project_id": demo_project,
+                                                                "volume_type_id": vtype["id"]}})
+    assert client.get(target, headers=admin).json()["default_type"]["volume_type_id"] == vtype["id"]
+    assert [d["project_id"] for d in client.get(url(cloud, as_admin, "default-types"), headers=admin)
+            .json()["default_types"]] == [demo_project]
+    assert client.put(target, json={"default_type": {"volume_type": "nope"}}, headers=admin).status_code == 404
+    assert client.put(target, json={"default_type": {}}, headers=admin).status_code == 400
+    assert client.get(url(cloud, as_demo, f"default-types/{demo_project}"),
+                      headers={**as_demo, **v362}).status_code == 403
+    assert client.get(url(cloud, as_demo, "types/default"), headers=as_demo).json()["volume_type"]["name"] == \
+        "lvmdriver-1"
+    assert create_volume(client, cloud, as_demo)["volume_type"] == "lvmdriver-1"
+    assert client.get(url(cloud, as_admin, "types/default"), headers=as_admin).json()["volume_type"]["name"] == \
+        "__DEFAULT__"
+    assert client.delete(url(cloud, as_admin, f"types/{vtype['id']}"), headers=as_admin).status_code == 400
+    assert client.delete(target, headers=admin).status_code == 204
+    assert client.get(url(cloud, as_demo, "types/default"), headers=as_demo).json()["volume_type"]["name"] == \
+        "__DEFAULT__"

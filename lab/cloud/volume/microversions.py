@@ -19,6 +19,7 @@ VOLUME_LIST_BOOTABLE = Version(3, 2)
 BACKUP_UPDATE = Version(3, 9)
 VOLUME_SUMMARY = Version(3, 12)
 RESOURCE_FILTERS = Version(3, 33)
+DEFAULT_TYPE_OVERRIDES = Version(3, 62)
 GROUP_VOLUME = Version(3, 13)
 GROUP_SNAPSHOTS = Version(3, 14)
 BACKUP_PROJECT = Version(3, 18)
@@ -108,7 +109,7 @@ CHANGES: dict[str, str] = {
     "3.59": "- Transfer pagination (transfer lists are not paged).",
     "3.60": "- Time comparison filters of volume lists (not served).",
     "3.61": "Volumes show `cluster_name` (null) to admins.",
-    "3.62": "- Per-project default types (/default-types, not served: the default type is __DEFAULT__).",
+    "3.62": "Per-project default types (/default-types, admin): a project's own default over `__DEFAULT__`.",
     "3.63": "Volumes carry `volume_type_id`.",
     "3.64": "Backups and volumes carry `encryption_key_id` only when encrypted (never here).",
     "3.65": "Volumes and snapshots carry `consumes_quota` (true).",

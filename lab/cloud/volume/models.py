@@ -157,3 +157,11 @@ class VolumeTypeAccess(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     volume_type_id: Mapped[str] = mapped_column(ForeignKey("volume_types.id"), index=True)
     project_id: Mapped[str] = mapped_column(String(64))
+
+
+class DefaultType(Base):
+    """A project's own default volume type (Cinder 3.62's /default-types), over the cloud's `__DEFAULT__`."""
+
+    __tablename__ = "volume_default_types"
+    project_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    volume_type_id: Mapped[str] = mapped_column(ForeignKey("volume_types.id"), index=True)

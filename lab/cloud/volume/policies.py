@@ -109,6 +109,15 @@ RULES: tuple[Rule, ...] = (
          (("POST", f"{ACTION} (os-set_image_metadata)"),)),
     Rule("volume_extension:volume_image_metadata:remove", MEMBER, "Remove a key of a volume's image metadata.",
          (("POST", f"{ACTION} (os-unset_image_metadata)"),)),
+    # cinder/policies/default_types.py (3.62)
+    Rule("volume_extension:default_set_or_update", ADMIN, "Set or change a project's default volume type.",
+         (("PUT", f"{V}/default-types/{{project_id}}"),)),
+    Rule("volume_extension:default_get", ADMIN, "Show a project's default volume type.",
+         (("GET", f"{V}/default-types/{{project_id}}"),)),
+    Rule("volume_extension:default_get_all", ADMIN, "List the projects' default volume types.",
+         (("GET", f"{V}/default-types"),)),
+    Rule("volume_extension:default_unset", ADMIN, "Unset a project's default volume type.",
+         (("DELETE", f"{V}/default-types/{{project_id}}"),)),
     # backend pools (cinder/policies/scheduler_stats.py)
     Rule("scheduler_extension:scheduler_stats:get_pools", ADMIN, "List the backend pools and their capacity.",
          (("GET", f"{V}/scheduler-stats/get_pools"),)),

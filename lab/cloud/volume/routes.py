@@ -604,6 +604,47 @@ async def accept_transfer(request: Request) -> Response:
     return respond({"transfer": body}, 202)
 
 
+# ------------------------------------------------------------------------------------------------ default types
+def _default_types_served(request: Request) -> RequestContext:
+    ctx = _ctx(request)
+    if _v(request) < mv.DEFAULT_TYPE_OVERRIDES:
+        raise NotFound("The resource could not be found.")
+    return ctx
+
+
+def _default_type_body(row: Any) -> dict[str, str]:
+    return {"project_id": row.project_id, "volume_type_id": row.volume_type_id}
+
+
+async def set_default_type(request: Request) -> Response:
+    """PUT /default-types/{project_id} {"default_type": {"volume_type": name or id}} (3.62, admin)."""
+    ctx = _default_types_served(request)
+    body = await read_json(request)
+    arguments = schemas.body_object(body, "default_type")
+    wanted = arguments.get("volume_type")
+    if not isinstance(wanted, str) or not wanted:
+        raise schemas.W.refuse("default_type", arguments, "required", key="volume_type")
+    row = _service(request).types.set_default(ctx, request.path_params["target"], wanted)
+    return respond({"default_type": _default_type_body(row)})
+
+
+async def show_default_type(request: Request) -> Response:
+    ctx = _default_types_served(request)
+    (row,) = _service(request).types.get_defaults(ctx, request.path_params["target"])
+    return respond({"default_type": _default_type_body(row)})
+
+
+async def list_default_types(request: Request) -> Response:
+    ctx = _default_types_served(request)
+    return respond({"default_types": [_default_type_body(r) for r in _service(request).types.get_defaults(ctx)]})
+
+
+async def unset_default_type(request: Request) -> Response:
+    ctx = _default_types_served(request)
+    _service(request).types.unset_default(ctx, request.path_params["target"])
+    return no_content(204)
+
+
 # ------------------------------------------------------------------------------------------------ services
 async def list_services(request: Request) -> Response:
     rows = _service(request).services.list(_ctx(request), query_value(request, "host"),
@@ -712,6 +753,10 @@ scoped_routes = [
     Route(f"{P}/types/{{type_id}}/extra_specs", set_extra_specs, methods=["POST"]),
     Route(f"{P}/types/{{type_id}}/extra_specs/{{key}}", delete_extra_spec, methods=["DELETE"]),
     Route(f"{P}/limits", show_limits, methods=["GET"]),
+    Route(f"{P}/default-types", list_default_types, methods=["GET"]),
+    Route(f"{P}/default-types/{{target}}", show_default_type, methods=["GET"]),
+    Route(f"{P}/default-types/{{target}}", set_default_type, methods=["PUT"]),
+    Route(f"{P}/default-types/{{target}}", unset_default_type, methods=["DELETE"]),
     Route(f"{P}/os-quota-sets/{{target}}", show_quota_set, methods=["GET"]),
     Route(f"{P}/os-quota-sets/{{target}}", update_quota_set, methods=["PUT"]),
     Route(f"{P}/os-quota-sets/{{target}}", delete_quota_set, methods=["DELETE"]),
