@@ -211,3 +211,16 @@ def test_volume_backed_rebuild_needs_2_93_to_change_the_image(client: TestClient
     assert server["status"] == "ACTIVE" and server["image"] == ""
     volume = show_volume(client, cloud, as_demo, server["os-extended-volumes:volumes_attached"][0]["id"])
     assert volume["volume_image_metadata"]["image_id"] == other
+
+
+def test_a_non_bootable_root_volume_is_refused_unless_an_image_is_given(client: TestClient, cloud: Cloud,
+                                                                         as_demo: dict) -> None:
+    """Nova reads the boot metadata from the volume (InvalidBDMVolumeNotBootable for a blank one) only when the
+    request has no imageRef; with one (OSC's `server create --image I --block-device ...boot_index=0`), the image's."""
+    blank = create_volume(client, cloud, as_demo, size=1)
+    bdm = [{"source_type": "volume", "destination_type": "volume", "uuid": blank["id"], "boot_index": 0}]
+    refused = boot(client, as_demo, bdm)
+    assert refused.status_code == 400 and f"Block Device {blank['id']} is not bootable" in refused.text
+    assert show_volume(client, cloud, as_demo, blank["id"])["status"] == "available"
+    accepted = boot(client, as_demo, bdm, image=image_id(client, cloud, as_demo))
+    assert accepted.status_code == 202, accepted.text

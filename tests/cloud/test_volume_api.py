@@ -394,3 +394,80 @@ def test_policy_overrides_reach_every_volume_decision(client: TestClient, cloud:
     cloud.policy.override("limits_extension:used_limits", "!")
     absolute = client.get(url(cloud, as_demo, "limits"), headers=as_demo).json()["limits"]["absolute"]
     assert absolute["maxTotalVolumes"] == 10 and "totalVolumesUsed" not in absolute
+
+
+def test_capabilities_of_the_volume_host(client: TestClient, cloud: Cloud, as_admin: dict, as_demo: dict) -> None:
+    (service,) = [s for s in client.get(url(cloud, as_admin, "os-services"), headers=as_admin).json()["services"]
+                  if s["binary"] == "cinder-volume"]
+    r = client.get(url(cloud, as_admin, f"capabilities/{service['host']}"), headers=as_admin)
+    assert r.status_code == 200
+    body = r.json()
+    assert body["namespace"] == f"OS::Storage::Capabilities::{service['host']}"
+    assert body["vendor_name"] == "StackLab" and body["properties"] == {}
+    assert client.get(url(cloud, as_admin, "capabilities/elsewhere"), headers=as_admin).status_code == 404
+    assert client.get(url(cloud, as_demo, f"capabilities/{service['host']}"), headers=as_demo).status_code == 403
+
+
+def test_resource_filters_from_3_33(client: TestClient, cloud: Cloud, as_demo: dict) -> None:
+    at = {**as_demo, "OpenStack-API-Version": "volume 3.33"}
+    r = client.get(url(cloud, as_demo, "resource_filters"), headers=at)
+    assert r.status_code == 200
+    filters = {f["resource"]: f["filters"] for f in r.json()["resource_filters"]}
+    assert "bootable" in filters["volume"] and filters["backup"] == ["name", "status", "volume_id"]
+    r = client.get(url(cloud, as_demo, "resource_filters?resource=snapshot"), headers=at)
+    assert [f["resource"] for f in r.json()["resource_filters"]] == ["snapshot"]
+    below = {**as_demo, "OpenStack-API-Version": "volume 3.32"}
+    assert client.get(url(cloud, as_demo, "resource_filters"), headers=below).status_code == 404
+
+
+def test_image_metadata_actions(client: TestClient, cloud: Cloud, as_demo: dict) -> None:
+    """os-set_image_metadata merges (the whole metadata back), os-show_image_metadata reads it,
+    os-unset_image_metadata removes a key (Cinder's empty 200; its 404 for a key the volume lacks)."""
+    vol = create_volume(client, cloud, as_demo, size=1)
+    action = url(cloud, as_demo, f"volumes/{vol['id']}/action")
+    r = client.post(action, json={"os-set_image_metadata": {"metadata": {"hw_disk_bus": "scsi", "a": "1"}}},
+                    headers=as_demo)
+    assert (r.status_code, r.json()) == (200, {"metadata": {"hw_disk_bus": "scsi", "a": "1"}})
+    r = client.post(action, json={"os-unset_image_metadata": {"key": "a"}}, headers=as_demo)
+    assert (r.status_code, r.content) == (200, b"")
+    r = client.post(action, json={"os-show_image_metadata": None}, headers=as_demo)
+    assert r.json() == {"metadata": {"hw_disk_bus": "scsi"}}
+    shown = client.get(url(cloud, as_demo, f"volumes/{vol['id']}"), headers=as_demo).json()["volume"]
+    assert shown["volume_image_metadata"] == {"hw_disk_bus": "scsi"}
+    assert client.post(action, json={"os-unset_image_metadata": {"key": "a"}}, headers=as_demo).status_code == 404
+    assert client.post(action, json={"os-set_image_metadata": {}}, headers=as_demo).status_code == 400
+    assert client.post(action, json={"os-set_image_metadata": {"metadata": {"k": 1}}},
+                       headers=as_demo).status_code == 400
+
+
+def test_per_project_default_types(client: TestClient, cloud: Cloud, as_admin: dict, as_demo: dict) -> None:
+    """3.62: an admin gives demo's project its own default; demo's untyped volumes and GET /types/default take
+    it; the type cannot be deleted while it is a default; unset, `__DEFAULT__` again."""
+    v362 = {"OpenStack-API-Version": "volume 3.62"}
+    admin = {**as_admin, **v362}
+    vtype = client.post(url(cloud, as_admin, "types"), json={"volume_type": {"name": "lvmdriver-1"}},
+                        headers=as_admin).json()["volume_type"]
+    demo_project = project_of(cloud, as_demo)
+    target = url(cloud, as_admin, f"default-types/{demo_project}")
+    assert client.get(target, headers=admin).status_code == 404
+    assert client.put(target, json={"default_type": {"volume_type": "lvmdriver-1"}},
+                      headers={**as_admin, "OpenStack-API-Version": "volume 3.61"}).status_code == 404
+    r = client.put(target, json={"default_type": {"volume_type": "lvmdriver-1"}}, headers=admin)
+    assert (r.status_code, r.json()) == (200, {"default_type": {"project_id": demo_project,
+                                                                "volume_type_id": vtype["id"]}})
+    assert client.get(target, headers=admin).json()["default_type"]["volume_type_id"] == vtype["id"]
+    assert [d["project_id"] for d in client.get(url(cloud, as_admin, "default-types"), headers=admin)
+            .json()["default_types"]] == [demo_project]
+    assert client.put(target, json={"default_type": {"volume_type": "nope"}}, headers=admin).status_code == 404
+    assert client.put(target, json={"default_type": {}}, headers=admin).status_code == 400
+    assert client.get(url(cloud, as_demo, f"default-types/{demo_project}"),
+                      headers={**as_demo, **v362}).status_code == 403
+    assert client.get(url(cloud, as_demo, "types/default"), headers=as_demo).json()["volume_type"]["name"] == \
+        "lvmdriver-1"
+    assert create_volume(client, cloud, as_demo)["volume_type"] == "lvmdriver-1"
+    assert client.get(url(cloud, as_admin, "types/default"), headers=as_admin).json()["volume_type"]["name"] == \
+        "__DEFAULT__"
+    assert client.delete(url(cloud, as_admin, f"types/{vtype['id']}"), headers=as_admin).status_code == 400
+    assert client.delete(target, headers=admin).status_code == 204
+    assert client.get(url(cloud, as_demo, "types/default"), headers=as_demo).json()["volume_type"]["name"] == \
+        "__DEFAULT__"

@@ -28,6 +28,8 @@ import yaml
 
 SITE = Path(__import__("openstack").__file__).resolve().parents[1]
 SUITES = {"sdk": SITE / "openstack" / "tests" / "functional", "osc": SITE / "openstackclient" / "tests" / "functional"}
+CIRROS = "cirros-0.6.2-x86_64-disk"  # DevStack's image (stackrc's CIRROS_VERSION)
+LVM_TYPE = "lvmdriver-1"  # DevStack's default volume type
 ALT = ("alt_demo", "alt-demo-pw")  # DevStack's second member, in a project of the same name
 
 
@@ -63,9 +65,37 @@ def prepare(url: str, admin_password: str, folder: Path) -> Path:
             name=ALT[0], password=ALT[1], default_project_id=project.id, domain_id="default")
         member = admin.identity.find_role("member")
         admin.identity.assign_project_role_to_user(project, user, member)
+        devstack_image(admin)
+        devstack_volume_type(admin, [admin.identity.find_project(name, ignore_missing=False).id
+                                     for name in ("demo", ALT[0], "admin")])
     finally:
         admin.close()
     return path
+
+
+def devstack_image(admin: Any) -> None:
+    """DevStack uploads `cirros-<version>-x86_64-disk`; OSC's compute tests boot the first image named
+    `cirros-*-disk` and fail without one. The lab's `cirros` (the same data, public) under that name too."""
+    if admin.image.find_image(CIRROS) is not None:
+        return
+    source = admin.image.find_image("cirros", ignore_missing=False)
+    data = admin.image.download_image(source).content
+    admin.image.create_image(name=CIRROS, data=data, disk_format=source.disk_format,
+                             container_format=source.container_format, visibility="public",
+                             min_ram=source.min_ram or 0, wait=True,
+                             **{k: v for k, v in (source.properties or {}).items()
+                                if k.startswith(("hw_", "os_", "kernel", "ramdisk"))})
+
+
+def devstack_volume_type(admin: Any, project_ids: list[str]) -> None:
+    """DevStack's Cinder has `lvmdriver-1` as its default type (cinder.conf's default_volume_type); OSC's
+    volume tests check `volume type list --default` names it. The lab's one default is `__DEFAULT__`, so the
+    runner makes `lvmdriver-1` the default of each project the suites use (3.62's per-project defaults)."""
+    vtype = admin.block_storage.find_type(LVM_TYPE) or admin.block_storage.create_type(name=LVM_TYPE)
+    for project_id in project_ids:
+        response = admin.block_storage.put(f"/default-types/{project_id}", microversion="3.62",
+                                           json={"default_type": {"volume_type": vtype.id}})
+        response.raise_for_status()
 
 
 @dataclass

@@ -83,12 +83,15 @@ class BlockDevices(ComputePart):
                 root_image = image
         return root_image
 
-    def reserve(self, ctx: RequestContext, server_id: str, devices: Sequence[BlockDevice]) -> None:
-        """Reserve the existing volumes a server is created with (before the server is recorded)."""
+    def reserve(self, ctx: RequestContext, server_id: str, devices: Sequence[BlockDevice], *,
+                check_bootable: bool = True) -> None:
+        """Reserve the existing volumes a server is created with (before the server is recorded); the root one
+        must be bootable unless `check_bootable` is False (an imageRef was given)."""
         try:
             for d, device in zip(devices, device_names(devices), strict=True):
                 if d.source_type == "volume" and d.uuid is not None:
-                    self.volume.reserve_volume(ctx, d.uuid, server_id, device, boot=d.boot_index == 0)
+                    self.volume.reserve_volume(ctx, d.uuid, server_id, device,
+                                               boot=check_bootable and d.boot_index == 0)
         except CloudError:
             self.volume.unreserve_volumes(server_id)
             raise

@@ -178,6 +178,7 @@ class ServerCreate:
     tags: list[str] | None = None  # 2.52
     hostname: str | None = None  # 2.90
     block_devices: list[BlockDevice] = field(default_factory=list)  # block_device_mapping_v2 to volumes
+    image_given: bool = False  # the request named an imageRef (kept even when the root is a volume)
 
 
 @dataclass(frozen=True)
@@ -336,6 +337,7 @@ def parse_server_create(body: dict[str, Any], version: Version = mv.MIN) -> Serv
     if image_ref is not None and not isinstance(image_ref, str):
         raise invalid("imageRef", image_ref, f"{image_ref!r} is not of type 'string'")
     image_ref = _ref(image_ref) if image_ref else None
+    image_given = image_ref is not None
     block_devices, bdm_image = parse_block_devices(server.get("block_device_mapping_v2"), version)
     image_ref = image_ref or bdm_image
     if image_ref is None and not any(b.boot_index == 0 for b in block_devices):
@@ -407,7 +409,7 @@ def parse_server_create(body: dict[str, Any], version: Version = mv.MIN) -> Serv
         hostname=_hostname(server) if "hostname" in server else None,
         group=str(group) if group is not None else None,
         name=name, flavor_ref=_ref(server["flavorRef"]), image_ref=image_ref, key_name=key_name,
-        block_devices=block_devices,
+        block_devices=block_devices, image_given=image_given,
         metadata=metadata, user_data=user_data,
         access_ip_v4=_access_ip(server.get("accessIPv4"), "accessIPv4", 4),
         access_ip_v6=_access_ip(server.get("accessIPv6"), "accessIPv6", 6),

@@ -201,7 +201,9 @@ class Servers(ComputePart):
         # volume contract, in the volume service's own transaction) before the server is recorded.
         server_ids = [new_id() for _ in range(req.max_count)]
         if devices:
-            self.block_devices.reserve(ctx, server_ids[0], devices)
+            # Nova checks the root volume is bootable only when no imageRef is given (compute/api.py reads the
+            # boot metadata from the image then, never from the volume).
+            self.block_devices.reserve(ctx, server_ids[0], devices, check_bootable=not req.image_given)
         try:
             return self._record_servers(ctx, req, server_ids, image_id, image_name, image_props, volume_backed,
                                         now, created)

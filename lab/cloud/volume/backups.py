@@ -217,7 +217,7 @@ class Backups:
             if backup.status != "available":
                 raise BadRequest("Invalid backup: Backup status must be available")
             if volume_id is None:
-                vtype = default_type(db)
+                vtype = default_type(db, ctx.project_id)
                 quotas.check(self.cloud.quotas, db, ctx.project_id or "", vtype, volumes=1, gigabytes=backup.size,
                              volume_size=backup.size)
                 check_capacity(db, total_gb, backup.size)

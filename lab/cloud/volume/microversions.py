@@ -18,6 +18,8 @@ UPLOAD_IMAGE_PARAMS = Version(3, 1)
 VOLUME_LIST_BOOTABLE = Version(3, 2)
 BACKUP_UPDATE = Version(3, 9)
 VOLUME_SUMMARY = Version(3, 12)
+RESOURCE_FILTERS = Version(3, 33)
+DEFAULT_TYPE_OVERRIDES = Version(3, 62)
 GROUP_VOLUME = Version(3, 13)
 GROUP_SNAPSHOTS = Version(3, 14)
 BACKUP_PROJECT = Version(3, 18)
@@ -78,7 +80,7 @@ CHANGES: dict[str, str] = {
     "3.30": "- Snapshot sort by name (snapshots sort as at 3.0).",
     "3.31": "- Resource filters of groups (no groups).",
     "3.32": "- Service log levels (not served).",
-    "3.33": "- GET /resource_filters (not served).",
+    "3.33": "GET /resource_filters: the filters each listing applies.",
     "3.34": "- `like` filters (not served).",
     "3.35": "- The `group_id` volume list filter (no groups).",
     "3.36": "- The volume summary's `metadata`: each key with its values.",
@@ -107,7 +109,7 @@ CHANGES: dict[str, str] = {
     "3.59": "- Transfer pagination (transfer lists are not paged).",
     "3.60": "- Time comparison filters of volume lists (not served).",
     "3.61": "Volumes show `cluster_name` (null) to admins.",
-    "3.62": "- Per-project default types (/default-types, not served: the default type is __DEFAULT__).",
+    "3.62": "Per-project default types (/default-types, admin): a project's own default over `__DEFAULT__`.",
     "3.63": "Volumes carry `volume_type_id`.",
     "3.64": "Backups and volumes carry `encryption_key_id` only when encrypted (never here).",
     "3.65": "Volumes and snapshots carry `consumes_quota` (true).",

@@ -170,3 +170,11 @@ class ServiceState(Base):
     disabled_reason: Mapped[str | None] = mapped_column(String(255))
     frozen: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[datetime | None]
+
+
+class DefaultType(Base):
+    """A project's own default volume type (Cinder 3.62's /default-types), over the cloud's `__DEFAULT__`."""
+
+    __tablename__ = "volume_default_types"
+    project_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    volume_type_id: Mapped[str] = mapped_column(ForeignKey("volume_types.id"), index=True)

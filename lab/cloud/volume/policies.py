@@ -106,9 +106,27 @@ RULES: tuple[Rule, ...] = (
          (("DELETE", f"{V}/os-quota-sets/{{target}}"),)),
     Rule("limits_extension:used_limits", READER, "Show the usage next to the absolute limits.",
          (("GET", f"{V}/limits"),)),
+    # cinder/policies/volume_metadata.py: the image metadata a volume carries from its image
+    Rule("volume_extension:volume_image_metadata:show", READER, "Show a volume's image metadata.",
+         (("POST", f"{ACTION} (os-show_image_metadata)"),)),
+    Rule("volume_extension:volume_image_metadata:set", MEMBER, "Set keys of a volume's image metadata.",
+         (("POST", f"{ACTION} (os-set_image_metadata)"),)),
+    Rule("volume_extension:volume_image_metadata:remove", MEMBER, "Remove a key of a volume's image metadata.",
+         (("POST", f"{ACTION} (os-unset_image_metadata)"),)),
+    # cinder/policies/default_types.py (3.62)
+    Rule("volume_extension:default_set_or_update", ADMIN, "Set or change a project's default volume type.",
+         (("PUT", f"{V}/default-types/{{project_id}}"),)),
+    Rule("volume_extension:default_get", ADMIN, "Show a project's default volume type.",
+         (("GET", f"{V}/default-types/{{project_id}}"),)),
+    Rule("volume_extension:default_get_all", ADMIN, "List the projects' default volume types.",
+         (("GET", f"{V}/default-types"),)),
+    Rule("volume_extension:default_unset", ADMIN, "Unset a project's default volume type.",
+         (("DELETE", f"{V}/default-types/{{project_id}}"),)),
     # backend pools (cinder/policies/scheduler_stats.py)
     Rule("scheduler_extension:scheduler_stats:get_pools", ADMIN, "List the backend pools and their capacity.",
          (("GET", f"{V}/scheduler-stats/get_pools"),)),
+    Rule("volume_extension:capabilities", ADMIN, "Show a backend's capabilities.",
+         (("GET", f"{V}/capabilities/{{host}}"),)),
     # volume actions of issue 16 (cinder/policies/volume_actions.py, volumes.py)
     Rule("volume:retype", MEMBER, "Retype a volume.", (("POST", f"{ACTION} (os-retype)"),)),
     Rule("volume_extension:volume_actions:upload_image", MEMBER, "Upload a volume to an image.",

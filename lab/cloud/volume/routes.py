@@ -34,6 +34,7 @@ from lab.cloud.volume import operator_schemas as ops
 from lab.cloud.volume import schemas
 from lab.cloud.volume.models import Backup
 from lab.cloud.volume.service import VolumeService
+from lab.cloud.volume.services import HOST
 from lab.cloud.volume.snapshots import Snapshots
 from lab.cloud.volume.volumes import Volumes, VolumeView
 
@@ -157,8 +158,9 @@ async def delete_volume(request: Request) -> Response:
 
 async def volume_action(request: Request) -> Response:
     """POST /volumes/{id}/action: os-extend, os-set_bootable, os-reset_status, os-retype,
-    os-volume_upload_image (volume_changes.py), and Cinder's attach bookkeeping (os-reserve, os-unreserve,
-    os-attach, os-detach, os-begin_detaching, os-roll_detaching, os-update_readonly_flag; volume_actions.py)."""
+    os-volume_upload_image (volume_changes.py), os-set/unset/show_image_metadata, and Cinder's attach
+    bookkeeping (os-reserve, os-unreserve, os-attach, os-detach, os-begin_detaching, os-roll_detaching,
+    os-update_readonly_flag; volume_actions.py)."""
     ctx = _ctx(request)
     action = schemas.parse_volume_action(await read_json(request))
     volume_id = request.path_params["volume_id"]
@@ -177,6 +179,9 @@ async def volume_action(request: Request) -> Response:
         service.actions.mark_detached(ctx, volume_id, action.attachment_id)
     elif action.name == "os-update_readonly_flag":
         service.actions.update_readonly_flag(ctx, volume_id, bool(action.flag))
+    elif action.name in schemas.IMAGE_METADATA_ACTIONS:
+        found = service.volumes.image_metadata(ctx, volume_id, action.name, action.arguments)
+        return respond({"metadata": found}) if found is not None else no_content(200)
     elif action.name == "os-retype":
         service.changes.retype(ctx, volume_id, ops.parse_retype(action.arguments))
     elif action.name == "os-volume_upload_image":
@@ -419,6 +424,40 @@ def _empty_listing(key: str, since: Version) -> Any:
     return handler
 
 
+# The filters each listing applies (Cinder answers its resource_filters.json; these are the ones the lab's listings
+# actually use, so a client that checks before filtering gets the truth).
+RESOURCE_FILTERS = {"volume": ["name", "status", "metadata", "bootable", "availability_zone"],
+                    "snapshot": ["name", "status", "volume_id"], "backup": ["name", "status", "volume_id"]}
+
+
+async def resource_filters(request: Request) -> Response:
+    """GET /resource_filters[?resource=volume] (3.33): the filters the listings accept, per resource."""
+    _ctx(request)
+    if _v(request) < mv.RESOURCE_FILTERS:
+        raise NotFound("The resource could not be found.")
+    wanted = query_value(request, "resource")
+    return respond({"resource_filters": [{"resource": name, "filters": filters}
+                                         for name, filters in RESOURCE_FILTERS.items()
+                                         if wanted is None or wanted == name]})
+
+
+async def capabilities(request: Request) -> Response:
+    """GET /capabilities/{host} (admin): the backend's stats and properties, as Cinder's volume manager reports
+    them; 404 for a host that is not a volume service's."""
+    ctx = _ctx(request)
+    cloud_of(request).policy.enforce(ctx, "volume_extension:capabilities")
+    host = request.path_params["host"]
+    driver = _service(request).driver
+    stats = driver.get_volume_stats()
+    if host in (HOST, f"{HOST}@{driver.name or 'file'}", f"{HOST}@{stats.backend_name}"):
+        return respond({"namespace": f"OS::Storage::Capabilities::{host}", "vendor_name": "StackLab",
+                        "volume_backend_name": stats.backend_name, "pool_name": None,
+                        "driver_version": "1.0", "storage_protocol": stats.storage_protocol,
+                        "display_name": None, "description": None, "visibility": None,
+                        "replication_targets": [], "properties": {}})
+    raise NotFound(f"Host {host} could not be found.")
+
+
 async def get_pools(request: Request) -> Response:
     ctx = _ctx(request)
     detail = bool(query_bool(request, "detail", False))
@@ -577,6 +616,47 @@ async def accept_transfer(request: Request) -> Response:
     return respond({"transfer": body}, 202)
 
 
+# ------------------------------------------------------------------------------------------------ default types
+def _default_types_served(request: Request) -> RequestContext:
+    ctx = _ctx(request)
+    if _v(request) < mv.DEFAULT_TYPE_OVERRIDES:
+        raise NotFound("The resource could not be found.")
+    return ctx
+
+
+def _default_type_body(row: Any) -> dict[str, str]:
+    return {"project_id": row.project_id, "volume_type_id": row.volume_type_id}
+
+
+async def set_default_type(request: Request) -> Response:
+    """PUT /default-types/{project_id} {"default_type": {"volume_type": name or id}} (3.62, admin)."""
+    ctx = _default_types_served(request)
+    body = await read_json(request)
+    arguments = schemas.body_object(body, "default_type")
+    wanted = arguments.get("volume_type")
+    if not isinstance(wanted, str) or not wanted:
+        raise schemas.W.refuse("default_type", arguments, "required", key="volume_type")
+    row = _service(request).types.set_default(ctx, request.path_params["target"], wanted)
+    return respond({"default_type": _default_type_body(row)})
+
+
+async def show_default_type(request: Request) -> Response:
+    ctx = _default_types_served(request)
+    (row,) = _service(request).types.get_defaults(ctx, request.path_params["target"])
+    return respond({"default_type": _default_type_body(row)})
+
+
+async def list_default_types(request: Request) -> Response:
+    ctx = _default_types_served(request)
+    return respond({"default_types": [_default_type_body(r) for r in _service(request).types.get_defaults(ctx)]})
+
+
+async def unset_default_type(request: Request) -> Response:
+    ctx = _default_types_served(request)
+    _service(request).types.unset_default(ctx, request.path_params["target"])
+    return no_content(204)
+
+
 # ------------------------------------------------------------------------------------------------ services
 async def list_services(request: Request) -> Response:
     rows = _service(request).services.list(_ctx(request), query_value(request, "host"),
@@ -695,12 +775,18 @@ scoped_routes = [
     Route(f"{P}/types/{{type_id}}/extra_specs/{{key}}", set_extra_spec, methods=["PUT"]),
     Route(f"{P}/types/{{type_id}}/extra_specs/{{key}}", delete_extra_spec, methods=["DELETE"]),
     Route(f"{P}/limits", show_limits, methods=["GET"]),
+    Route(f"{P}/default-types", list_default_types, methods=["GET"]),
+    Route(f"{P}/default-types/{{target}}", show_default_type, methods=["GET"]),
+    Route(f"{P}/default-types/{{target}}", set_default_type, methods=["PUT"]),
+    Route(f"{P}/default-types/{{target}}", unset_default_type, methods=["DELETE"]),
     Route(f"{P}/os-quota-sets/{{target}}", show_quota_set, methods=["GET"]),
     Route(f"{P}/os-quota-sets/{{target}}", update_quota_set, methods=["PUT"]),
     Route(f"{P}/os-quota-sets/{{target}}", delete_quota_set, methods=["DELETE"]),
     Route(f"{P}/os-quota-sets/{{target}}/defaults", default_quota_set, methods=["GET"]),
     Route(f"{P}/os-availability-zone", availability_zones, methods=["GET"]),
     Route(f"{P}/scheduler-stats/get_pools", get_pools, methods=["GET"]),
+    Route(f"{P}/capabilities/{{host}}", capabilities, methods=["GET"]),
+    Route(f"{P}/resource_filters", resource_filters, methods=["GET"]),
     Route(f"{P}/extensions", list_extensions, methods=["GET"]),
     *[Route(f"{P}/{path}", _empty_listing(key, since), methods=["GET"])
       for path, key, since in (("groups", "groups", ext.GROUPS), ("groups/detail", "groups", ext.GROUPS),

@@ -233,8 +233,10 @@ def parse_type_create(body: dict[str, Any]) -> TypeCreate:
 
 # POST /volumes/{id}/action: the actions this cloud serves, and those that take no arguments.
 STATUS_ACTIONS = ("os-reserve", "os-unreserve", "os-begin_detaching", "os-roll_detaching")
+# Cinder's volume_image_metadata extension (cinder/api/contrib/volume_image_metadata.py)
+IMAGE_METADATA_ACTIONS = ("os-set_image_metadata", "os-unset_image_metadata", "os-show_image_metadata")
 ACTIONS = ("os-extend", "os-set_bootable", "os-reset_status", "os-attach", "os-detach", "os-update_readonly_flag",
-           "os-retype", "os-volume_upload_image", *STATUS_ACTIONS)
+           "os-retype", "os-volume_upload_image", *IMAGE_METADATA_ACTIONS, *STATUS_ACTIONS)
 
 
 @dataclass(frozen=True)
@@ -283,6 +285,18 @@ def parse_volume_action(body: dict[str, Any]) -> VolumeAction:
         return VolumeAction(action, attachment_id=(args if isinstance(args, dict) else {}).get("attachment_id"))
     if action in ("os-retype", "os-volume_upload_image"):
         return VolumeAction(action, arguments=args)
+    if action == "os-set_image_metadata":
+        arguments = body_object(body, action)
+        if "metadata" not in arguments:
+            raise W.refuse(action, arguments, "required", key="metadata")
+        no_extra_keys(arguments, {"metadata"}, action)
+        return VolumeAction(action, arguments=metadata_value(arguments["metadata"], allow_null=False))
+    if action == "os-unset_image_metadata":
+        arguments = body_object(body, action)
+        key = arguments.get("key")
+        if not isinstance(key, str) or not 1 <= len(key) <= 255:
+            raise W.refuse(action, arguments, "required", key="key")
+        return VolumeAction(action, arguments=key)
     return VolumeAction(action)
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest, Conflict, NotFound
-from lab.cloud.volume.models import QosAssociation, Volume, VolumeType, VolumeTypeAccess
+from lab.cloud.volume.models import DefaultType, QosAssociation, Volume, VolumeType, VolumeTypeAccess
 from lab.cloud.volume.qos import qos_of
 from lab.cloud.volume.schemas import TypeCreate
 
@@ -26,7 +26,12 @@ if TYPE_CHECKING:
 DEFAULT_TYPE = "__DEFAULT__"
 
 
-def default_type(db: Session) -> VolumeType:
+def default_type(db: Session, project_id: str | None = None) -> VolumeType:
+    """The project's default type (3.62, set by an admin) if it has one, else the cloud's `__DEFAULT__`."""
+    if project_id is not None:
+        own = db.get(DefaultType, project_id)
+        if own is not None and (vtype := db.get(VolumeType, own.volume_type_id)) is not None:
+            return vtype
     found = db.scalar(select(VolumeType).where(VolumeType.name == DEFAULT_TYPE))
     if found is None:  # bootstrap makes it; a missing one is a broken lab
         raise NotFound(f"Volume type with name {DEFAULT_TYPE} could not be found.")
@@ -49,7 +54,7 @@ def visible(db: Session, policy: Policy, ctx: RequestContext, vtype: VolumeType)
 def find_type(db: Session, policy: Policy, ctx: RequestContext, name_or_id: str | None) -> VolumeType:
     """A type by id or name (None: the default). Raises Cinder's 404."""
     if name_or_id is None:
-        return default_type(db)
+        return default_type(db, ctx.project_id)
     found = db.get(VolumeType, name_or_id) or db.scalar(select(VolumeType).where(VolumeType.name == name_or_id))
     if found is None or not visible(db, policy, ctx, found):
         raise NotFound(f"Volume type with name {name_or_id} could not be found.")
@@ -87,11 +92,46 @@ class VolumeTypes:
         self.cloud.policy.enforce(ctx, rule)
         with self.cloud.db.read() as db:
             if type_id == "default":
-                return default_type(db)
+                return default_type(db, ctx.project_id)
             found = db.get(VolumeType, type_id)
             if found is None or not visible(db, self.cloud.policy, ctx, found):
                 raise NotFound(f"Volume type {type_id} could not be found.")
             return found
+
+    # ---------------------------------------------------------------- per-project defaults (3.62, admin)
+    def set_default(self, ctx: RequestContext, project_id: str, type_name_or_id: str) -> DefaultType:
+        """PUT /default-types/{project_id}: the project's default becomes that type (404 for an unknown one)."""
+        self.cloud.policy.enforce(ctx, "volume_extension:default_set_or_update")
+        with self.cloud.db.write() as db:
+            vtype = find_type(db, self.cloud.policy, ctx, type_name_or_id)
+            row = db.get(DefaultType, project_id)
+            if row is None:
+                row = DefaultType(project_id=project_id, volume_type_id=vtype.id)
+                db.add(row)
+            row.volume_type_id = vtype.id
+            db.flush()
+            return DefaultType(project_id=row.project_id, volume_type_id=row.volume_type_id)
+
+    def get_defaults(self, ctx: RequestContext, project_id: str | None = None) -> list[DefaultType]:
+        """GET /default-types[/{project_id}]: every project's default (or the one's; 404 when it has none)."""
+        self.cloud.policy.enforce(ctx, "volume_extension:default_get" if project_id else
+                                  "volume_extension:default_get_all")
+        with self.cloud.db.read() as db:
+            query = select(DefaultType).order_by(DefaultType.project_id)
+            if project_id is not None:
+                query = query.where(DefaultType.project_id == project_id)
+            rows = [DefaultType(project_id=r.project_id, volume_type_id=r.volume_type_id) for r in db.scalars(query)]
+        if project_id is not None and not rows:
+            raise NotFound(f"Default type for project {project_id} not found.")
+        return rows
+
+    def unset_default(self, ctx: RequestContext, project_id: str) -> None:
+        """DELETE /default-types/{project_id}: back to the cloud's default (a project without one: 204 too)."""
+        self.cloud.policy.enforce(ctx, "volume_extension:default_unset")
+        with self.cloud.db.write() as db:
+            row = db.get(DefaultType, project_id)
+            if row is not None:
+                db.delete(row)
 
     def get_extra_specs(self, ctx: RequestContext, type_id: str) -> dict[str, str]:
         """GET /types/{id}/extra_specs."""
@@ -119,6 +159,8 @@ class VolumeTypes:
                 raise BadRequest("Default volume type can not be deleted")
             if db.scalar(select(Volume.id).where(Volume.volume_type_id == type_id).limit(1)) is not None:
                 raise BadRequest("Target volume type is still in use.")
+            if db.scalar(select(DefaultType.project_id).where(DefaultType.volume_type_id == type_id)) is not None:
+                raise BadRequest(f"The volume type {type_id} is a default volume type and cannot be deleted.")
             db.execute(delete(VolumeTypeAccess).where(VolumeTypeAccess.volume_type_id == type_id))
             db.execute(delete(QosAssociation).where(QosAssociation.volume_type_id == type_id))
             db.delete(vtype)

@@ -390,6 +390,28 @@ class Volumes:
             volume.bootable = bootable
             volume.updated_at = self.cloud.clock.now()
 
+    def image_metadata(self, ctx: RequestContext, volume_id: str, action: str, argument: Any) -> dict[str, str] | None:
+        """os-show_image_metadata, os-set_image_metadata (merges `argument`, a dict; the whole metadata back) and
+        os-unset_image_metadata (`argument` a key; 404 for one the volume lacks, as Cinder's GlanceMetadataNotFound;
+        None back, Cinder's empty 200)."""
+        rule = {"os-show_image_metadata": "show", "os-set_image_metadata": "set",
+                "os-unset_image_metadata": "remove"}[action]
+        self.cloud.policy.enforce(ctx, f"volume_extension:volume_image_metadata:{rule}")
+        with self.cloud.db.write() as db:
+            volume = find_volume(db, self.cloud.policy, ctx, volume_id)
+            current = {k: str(v) for k, v in (volume.image_metadata or {}).items()}
+            if rule == "show":
+                return current
+            if rule == "set":
+                current.update(argument)
+            elif argument not in current:
+                raise NotFound(f"Glance metadata for volume/snapshot {volume_id} cannot be found.")
+            else:
+                del current[argument]
+            volume.image_metadata = current
+            volume.updated_at = self.cloud.clock.now()
+            return current if rule == "set" else None
+
     def reset_status(self, ctx: RequestContext, volume_id: str, status: str | None,
                      attach_status: str | None) -> None:
         """os-reset_status (admin): set the database status only, as Cinder does (the files are not touched)."""
