@@ -16,7 +16,7 @@ dashboard: setup
 # Lint, type-check and run the whole test suite, in two processes (pytest-xdist hands out whole test files, so a
 # file's module fixtures, such as its own live lab, stay in one process; the machine has two cores).
 test: setup lint
-	.venv/bin/pytest -n 2 --dist loadfile
+	.venv/bin/pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 # Style and types only.
 lint:

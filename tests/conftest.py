@@ -260,3 +260,28 @@ def unique() -> Callable[[str], str]:
     counter = iter(range(10**9))
     stamp = f"{os.getpid()}-{time.monotonic_ns() % 10**6}"
     return lambda prefix: f"{prefix}-{stamp}-{next(counter)}"
+
+
+# ---------------------------------------------------------------------------------------------- scheduling
+# `make test` hands whole files to two workers (--dist loadfile) in collection order (--no-loadscope-reorder):
+# the files measured longest go first, so a long file never starts last and leaves one worker idle at the end.
+# file_seconds.json holds measured seconds per file (of a full run's --junitxml, files over 10 s); a file not in
+# it keeps its place after them. This changes the order only, never which tests run.
+FILE_SECONDS = Path(__file__).with_name("file_seconds.json")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return  # a run without workers keeps pytest's own order
+    import json
+
+    seconds: dict[str, float] = json.loads(FILE_SECONDS.read_text())
+    first_seen: dict[str, int] = {}
+    for item in items:
+        first_seen.setdefault(item.nodeid.split("::", 1)[0], len(first_seen))
+
+    def key(item: pytest.Item) -> tuple[float, int]:
+        path = item.nodeid.split("::", 1)[0]
+        return -seconds.get(path, 0.0), first_seen[path]  # a file's tests stay together, in their order
+
+    items.sort(key=key)
