@@ -4,14 +4,26 @@ at that moment (not at the end of the jump), a server of a project without credi
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Iterator
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from starlette.testclient import TestClient
 
 from lab.cloud.app import Cloud
+from lab.cloud.clock import LabClock
 from tests.cloud.billing_support import API, B, Lab
+
+
+@pytest.fixture(autouse=True)
+def _real_time_stands_still(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Only the lab clock's jumps move time here: a balance read a few real seconds after a jump (a loaded
+    machine) would otherwise have paid for those seconds too and miss the cent these tests compare."""
+    frozen = LabClock.real_now()
+    monkeypatch.setattr(LabClock, "now", lambda self: frozen + self.offset)
+    yield
 
 
 def _prices(lab: Lab, **server: str) -> None:
