@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lab.cloud.db import Base, new_hex_id
@@ -189,3 +189,16 @@ class Endpoint(Base):
     region_id: Mapped[str | None] = mapped_column(String(255))
     url: Mapped[str] = mapped_column(String(1024))
     enabled: Mapped[bool] = mapped_column(default=True)
+
+
+class Credential(Base):
+    """A user's stored credential (Keystone's /v3/credentials; `ec2` ones are EC2-style access/secret pairs).
+    The blob is kept encrypted with the lab's credential key (Fernet, as Keystone's credential provider);
+    an ec2 credential's id is the SHA-256 of its access key, as Keystone's."""
+
+    __tablename__ = "credentials"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True, default=new_hex_id)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    project_id: Mapped[str | None] = mapped_column(String(64))
+    type: Mapped[str] = mapped_column(String(255))
+    encrypted_blob: Mapped[str] = mapped_column(Text)

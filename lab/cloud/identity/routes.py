@@ -287,6 +287,66 @@ async def group_member(request: Request) -> Response:
     return no_content()
 
 
+# ---------------------------------------------------------------------------------------------- credentials
+def _credential(request: Request, row: Any) -> dict[str, Any]:
+    base = _base(request)
+    return {"id": row.id, "user_id": row.user_id, "project_id": row.project_id, "type": row.type,
+            "blob": _identity(request).credentials.blob(row), "links": {"self": f"{base}/v3/credentials/{row.id}"}}
+
+
+def _ec2(request: Request, row: Any, blob: dict[str, Any]) -> dict[str, Any]:
+    base = _base(request)
+    return {"user_id": row.user_id, "tenant_id": row.project_id, "access": blob["access"],
+            "secret": blob.get("secret"), "trust_id": blob.get("trust_id"),
+            "links": {"self": f"{base}/v3/users/{row.user_id}/credentials/OS-EC2/{blob['access']}"}}
+
+
+async def credentials(request: Request) -> Response:
+    """GET /v3/credentials (?user_id, ?type), POST /v3/credentials."""
+    ctx, found = context_of(request), _identity(request).credentials
+    if request.method == "POST":
+        body = await read_json(request)
+        row = found.create(ctx, body.get("credential") if isinstance(body, dict) else None)
+        return respond({"credential": _credential(request, row)}, 201)
+    rows = found.list(ctx, request.query_params.get("user_id"), request.query_params.get("type"))
+    return _list(request, "credentials", [_credential(request, r) for r in rows])
+
+
+async def credential(request: Request) -> Response:
+    """GET/PATCH/DELETE /v3/credentials/{credential_id}."""
+    ctx, found, credential_id = context_of(request), _identity(request).credentials, \
+        request.path_params["credential_id"]
+    if request.method == "DELETE":
+        found.delete(ctx, credential_id)
+        return no_content()
+    if request.method == "PATCH":
+        body = await read_json(request)
+        row = found.update(ctx, credential_id, body.get("credential") if isinstance(body, dict) else None)
+    else:
+        row = found.get(ctx, credential_id)
+    return respond({"credential": _credential(request, row)})
+
+
+async def ec2_credentials(request: Request) -> Response:
+    """GET/POST /v3/users/{user_id}/credentials/OS-EC2 (`openstack ec2 credentials list/create`)."""
+    ctx, found, user_id = context_of(request), _identity(request).credentials, request.path_params["user_id"]
+    if request.method == "POST":
+        row, blob = found.ec2_create(ctx, user_id, await read_json(request))
+        return respond({"credential": _ec2(request, row, blob)}, 201)
+    return _list(request, "credentials", [_ec2(request, r, b) for r, b in found.ec2_list(ctx, user_id)])
+
+
+async def ec2_credential(request: Request) -> Response:
+    """GET/DELETE /v3/users/{user_id}/credentials/OS-EC2/{access}."""
+    ctx, found = context_of(request), _identity(request).credentials
+    user_id, access = request.path_params["user_id"], request.path_params["credential_id"]
+    if request.method == "DELETE":
+        found.ec2_delete(ctx, user_id, access)
+        return no_content()
+    row, blob = found.ec2_get(ctx, user_id, access)
+    return respond({"credential": _ec2(request, row, blob)})
+
+
 # ---------------------------------------------------------------------------------------------- application credentials
 async def list_application_credentials(request: Request) -> Response:
     found = _identity(request).application_credentials.list_application_credentials(
@@ -556,6 +616,11 @@ routes = [
     Route("/v3/users/{user_id}/password", change_password, methods=["POST"]),
     Route("/v3/users/{user_id}/projects", list_user_projects, methods=["GET", "HEAD"]),
     Route("/v3/users/{user_id}/groups", list_user_groups, methods=["GET", "HEAD"]),
+    Route("/v3/credentials", credentials, methods=["GET", "HEAD", "POST"]),
+    Route("/v3/credentials/{credential_id}", credential, methods=["GET", "HEAD", "PATCH", "DELETE"]),
+    Route("/v3/users/{user_id}/credentials/OS-EC2", ec2_credentials, methods=["GET", "HEAD", "POST"]),
+    Route("/v3/users/{user_id}/credentials/OS-EC2/{credential_id}", ec2_credential,
+          methods=["GET", "HEAD", "DELETE"]),
     Route("/v3/users/{user_id}/application_credentials", list_application_credentials, methods=["GET", "HEAD"]),
     Route("/v3/users/{user_id}/application_credentials", create_application_credential, methods=["POST"]),
     Route("/v3/users/{user_id}/application_credentials/{application_credential_id}", get_application_credential,

@@ -33,6 +33,7 @@ from lab.cloud.identity.appcreds import ApplicationCredentials
 from lab.cloud.identity.auth_schema import check_auth
 from lab.cloud.identity.base import DEFAULT_DOMAIN, DEFAULT_IMPLIES, IdentityCore, Target
 from lab.cloud.identity.catalog import Catalog
+from lab.cloud.identity.credentials import Credentials
 from lab.cloud.identity.groups import Groups
 from lab.cloud.identity.models import (
     ApplicationCredential,
@@ -92,6 +93,7 @@ class IdentityService:
         self.catalog = Catalog(self.core)
         self.groups = Groups(self.core)
         self.application_credentials = ApplicationCredentials(self.core)
+        self.credentials = Credentials(self.core)
 
     # ---------------------------------------------------------------- what other services call (contracts)
     def create_project(self, ctx: RequestContext, req: schemas.ProjectCreate) -> Project:

@@ -8,19 +8,17 @@ from lab.cloud.plugin import AdminGet, Tempest
 
 
 def conf(get: AdminGet) -> dict[str, dict[str, str]]:
-    """Keystone with application credentials (access rules are stored, not enforced: left off), no trusts,
-    no security compliance (password rules), project tags."""
+    """Keystone with application credentials (access rules are stored, not enforced: left off), EC2
+    credentials (OS-EC2), no trusts, no security compliance (password rules), project tags."""
     return {"identity-feature-enabled": {"application_credentials": "true", "access_rules": "false",
                                          "trust": "false", "security_compliance": "false",
-                                         "project_tags": "true"}}
+                                         "project_tags": "true", "api_extensions": "OS-EC2"}}
 
 
 _MISSING = "the lab does not implement this Keystone API"
 
 TEMPEST = Tempest(
     "identity", "identity", "", (r"tempest\.api\.identity\.",), expected_failures={
-        "tempest.api.identity.admin.v3.test_credentials": f"{_MISSING} (/v3/credentials, EC2-style credentials)",
-        "tempest.api.identity.v3.test_ec2_credentials": f"{_MISSING} (/v3/users/{{id}}/credentials/OS-EC2)",
         "tempest.api.identity.admin.v3.test_domain_configuration":
             f"{_MISSING} (/v3/domains/{{id}}/config: domain-specific identity drivers)",
         "tempest.api.identity.admin.v3.test_endpoint_groups": f"{_MISSING} (OS-EP-FILTER endpoint groups)",

@@ -128,7 +128,7 @@ class VolumeServices:
         lab's host name) frozen or thawed; 400 when it already is."""
         volume_host = next(h for b, h in self._hosts() if b == "cinder-volume")
         if host not in (volume_host, HOST):
-            raise NotFound(f"No service found with host={host}")
+            raise BadRequest(f"Invalid input received: No service found with host={host}")
         with self.cloud.db.write() as db:
             row = db.get(ServiceState, ("cinder-volume", volume_host)) or ServiceState(
                 binary="cinder-volume", host=volume_host)

@@ -61,22 +61,8 @@ TEMPEST = Tempest(
         **{f"tempest.api.volume.admin.test_volume_services.VolumesServicesTestJSON.test_get_service_by_{t}":
            "os-services filtered by host (?host=, the volume's os-vol-host-attr:host) does not match Cinder's "
            "host names yet (not investigated)" for t in ("host_name", "volume_host_name")},
-        **{f"tempest.api.volume.admin.test_volume_services_negative.VolumeServicesNegativeTest.{t}":
-           "os-services disable-log-reason, freeze and thaw actions are not implemented"
-           for t in ("test_disable_log_reason_with_no_reason", "test_freeze_host_with_invalid_host",
-                     "test_thaw_host_with_invalid_host")},
         "tempest.api.volume.admin.test_volume_types.VolumeTypesTest.test_volume_type_encryption_create_get_update_"
         "delete": "volume type encryption (a key manager) is not implemented",
-        **{f"tempest.api.volume.admin.test_volume_types_extra_specs{t}":
-           "the per-key extra_specs API (GET/PUT/DELETE types/{id}/extra_specs/{key}) differs from Cinder's "
-           "(not investigated)"
-           for t in (".VolumeTypesExtraSpecsTest.test_volume_type_extra_spec_create_get_delete",
-                     ".VolumeTypesExtraSpecsTest.test_volume_type_extra_specs_list",
-                     ".VolumeTypesExtraSpecsTest.test_volume_type_extra_specs_update",
-                     *(f"_negative.ExtraSpecsNegativeTest.test_{n}" for n in (
-                         "get_nonexistent_extra_spec_name", "get_nonexistent_volume_type_id",
-                         "update_multiple_extra_spec", "update_no_body", "update_none_extra_spec_id",
-                         "update_nonexistent_extra_spec_id", "update_nonexistent_type_id")))},
         "tempest.api.volume.test_volumes_backup.VolumesBackupsTest.test_volume_backup_create_get_detailed_list_"
         "restore_delete": "fails on the backup's detailed list or restore (not investigated)",
         "tempest.api.volume.admin.test_volumes_backup.VolumesBackupsAdminTest.test_volume_backup_export_import":

@@ -166,14 +166,16 @@ class VolumeTypes:
             db.delete(vtype)
 
     def set_extra_specs(self, ctx: RequestContext, type_id: str, specs: dict[str, Any]) -> dict[str, str]:
-        """POST /types/{id}/extra_specs (admin): add or replace keys."""
+        """POST /types/{id}/extra_specs (admin): add or replace keys; answers the keys given (Cinder returns
+        the request's body)."""
         self.cloud.policy.enforce(ctx, "volume_extension:types_extra_specs:create")
         with self.cloud.db.write() as db:
             vtype = db.get(VolumeType, type_id)
             if vtype is None:
                 raise NotFound(f"Volume type {type_id} could not be found.")
-            vtype.extra_specs = {**(vtype.extra_specs or {}), **{str(k): str(v) for k, v in specs.items()}}
-            return dict(vtype.extra_specs)
+            given = {str(k): str(v) for k, v in specs.items()}
+            vtype.extra_specs = {**(vtype.extra_specs or {}), **given}
+            return given
 
     def get_extra_spec(self, ctx: RequestContext, type_id: str, key: str) -> dict[str, str]:
         """GET /types/{id}/extra_specs/{key}: {key: value}; 404 for a key the type does not have."""
