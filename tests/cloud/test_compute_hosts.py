@@ -48,3 +48,12 @@ def test_simple_tenant_usage(client: TestClient, cloud: Cloud, as_demo: dict) ->
     (item,) = usage["server_usages"]
     assert item["instance_id"] == server["id"] and item["vcpus"] == 2
     assert 1.99 < item["hours"] < 2.1 and 3.9 < usage["total_vcpus_usage"] < 4.2
+
+
+def test_simple_tenant_usage_with_start_after_end_is_novas_400(client: TestClient, cloud: Cloud, as_demo: dict) -> None:
+    demo = project_id(client, as_demo)
+    query = "start=2026-12-03T00:00:00&end=2026-12-01T00:00:00"
+    for path in (f"os-simple-tenant-usage/{demo}", "os-simple-tenant-usage"):
+        r = client.get(f"{API}/{path}?{query}", headers=as_demo)
+        assert r.status_code == 400, r.text
+        assert "The start time cannot occur after the end time." in r.json()["badRequest"]["message"]

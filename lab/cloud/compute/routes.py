@@ -854,6 +854,8 @@ async def tenant_usage(request: Request) -> Response:
     now = cloud_of(request).clock.now()
     start = _time(request, "start") or now - timedelta(days=1)
     end = _time(request, "end") or now
+    if end < start:  # Nova's _get_datetime_range
+        raise BadRequest("Invalid start time. The start time cannot occur after the end time.")
     one = "project_id" in request.path_params
     project_id = request.path_params.get("project_id") or ctx.project_id or ""
     usage = compute.hosts.tenant_usage(ctx, project_id, start, end, listing=not one)
