@@ -5,7 +5,7 @@ at that moment (not at the end of the jump), a server of a project without credi
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
