@@ -112,7 +112,7 @@ class VolumeTypes:
             db.flush()
             return DefaultType(project_id=row.project_id, volume_type_id=row.volume_type_id)
 
-    def get_defaults(self, ctx: RequestContext, project_id: str | None = None) -> list[DefaultType]:
+    def get_defaults(self, ctx: RequestContext, project_id: str | None = None) -> builtins.list[DefaultType]:
         """GET /default-types[/{project_id}]: every project's default (or the one's; 404 when it has none)."""
         self.cloud.policy.enforce(ctx, "volume_extension:default_get" if project_id else
                                   "volume_extension:default_get_all")
