@@ -57,3 +57,24 @@ def test_simple_tenant_usage_with_start_after_end_is_novas_400(client: TestClien
         r = client.get(f"{API}/{path}?{query}", headers=as_demo)
         assert r.status_code == 400, r.text
         assert "The start time cannot occur after the end time." in r.json()["badRequest"]["message"]
+
+
+def test_os_hosts_up_to_2_42(client: TestClient, cloud: Cloud, as_admin: dict, as_demo: dict) -> None:
+    """Nova's os-hosts (removed at 2.43): each service's host, and a compute host's resource rows
+    ((total), (used_now), (used_max), then one per project with servers there)."""
+    create_server(client, cloud, as_demo, flavor="2")
+    at = {**as_admin, "OpenStack-API-Version": "compute 2.42"}
+    hosts = client.get(f"{API}/os-hosts", headers=at).json()["hosts"]
+    compute = [h for h in hosts if h["service"] == "compute"]
+    assert len(compute) == 1 and compute[0]["zone"] == "nova"
+    assert {h["service"] for h in hosts} >= {"compute", "scheduler", "conductor"}
+    rows = client.get(f"{API}/os-hosts/{compute[0]['host_name']}", headers=at).json()["host"]
+    projects = [r["resource"]["project"] for r in rows]
+    assert projects == ["(total)", "(used_now)", "(used_max)", project_id(client, as_demo)]
+    assert (rows[3]["resource"]["cpu"], rows[3]["resource"]["disk_gb"]) == (1, 20)
+    assert set(rows[0]["resource"]) == {"host", "project", "cpu", "memory_mb", "disk_gb"}
+    assert client.get(f"{API}/os-hosts/elsewhere", headers=at).status_code == 404
+    assert client.get(f"{API}/os-hosts", headers={**as_demo, "OpenStack-API-Version": "compute 2.42"}
+                      ).status_code == 403
+    assert client.get(f"{API}/os-hosts", headers={**as_admin, "OpenStack-API-Version": "compute 2.43"}
+                      ).status_code == 404

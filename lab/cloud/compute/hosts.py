@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -257,6 +258,41 @@ class Hosts(ComputePart):
         """os-migrations: none ever happen on a one-host cloud (a migrate is refused: no valid host)."""
         self.cloud.policy.enforce(ctx, "os_compute_api:os-migrations:index")
         return []
+
+    # ------------------------------------------------------------------ os-hosts (2.1-2.42)
+    def list_hosts(self, ctx: RequestContext, zone: str | None = None) -> list[dict[str, str]]:
+        """GET /os-hosts: each service's host, its binary without `nova-`, its zone."""
+        self.cloud.policy.enforce(ctx, "os_compute_api:os-hosts:list")
+        with self.cloud.db.read() as db:
+            return [{"host_name": s.host, "service": s.binary.removeprefix("nova-"), "zone": s.zone}
+                    for s in self._service_views(db) if zone in (None, s.zone)]
+
+    def show_host(self, ctx: RequestContext, host: str) -> list[dict[str, Any]]:
+        """GET /os-hosts/{host}: Nova's resource rows of a compute host: (total), (used_now), (used_max) and one
+        per project with servers on it (404 for a host that is not a compute host)."""
+        self.cloud.policy.enforce(ctx, "os_compute_api:os-hosts:show")
+        with self.cloud.db.read() as db:
+            if host not in {s.host for s in self._service_views(db) if s.binary == "nova-compute"}:
+                raise NotFound(f"Compute host {host} could not be found.")
+            flavors = list(db.execute(select(Server.project_id, Server.flavor).where(
+                Server.deleted.is_(False), Server.host.is_not(None))))
+        (hv,) = self._hypervisors()
+
+        def row(project: str, cpu: int, memory_mb: int, disk_gb: int) -> dict[str, Any]:
+            return {"resource": {"host": host, "project": project, "cpu": cpu, "memory_mb": memory_mb,
+                                 "disk_gb": disk_gb}}
+
+        rows = [row("(total)", hv.info.vcpus, hv.info.memory_mb, hv.info.local_gb),
+                row("(used_now)", hv.vcpus_used, hv.memory_mb_used, hv.local_gb_used),
+                row("(used_max)", hv.vcpus_used, hv.memory_mb_used - RESERVED_HOST_MEMORY_MB, hv.local_gb_used)]
+        per_project: dict[str, list[int]] = {}
+        for project, flavor in flavors:
+            used = per_project.setdefault(project, [0, 0, 0])
+            used[0] += int(flavor.get("vcpus", 0))
+            used[1] += int(flavor.get("ram", 0))
+            used[2] += int(flavor.get("disk", 0))
+        rows += [row(project, *used) for project, used in sorted(per_project.items())]
+        return rows
 
     def hypervisors(self, ctx: RequestContext, detail: bool = False) -> list[Hypervisor]:
         self.cloud.policy.enforce(ctx, "os_compute_api:os-hypervisors:list-detail" if detail

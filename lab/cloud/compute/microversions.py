@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from lab.cloud.microversion import Microversions, Version
 
+HOSTS_REMOVED = Version(2, 43)
 RANGE = Microversions("compute", "2.1", "2.93", legacy_header="X-OpenStack-Nova-API-Version")
 MIN, MAX = RANGE.min, RANGE.max
 
@@ -99,7 +100,7 @@ CHANGES: dict[str, str] = {
     "2.40": "- os-simple-tenant-usage paging (a lab's usage fits one page).",
     "2.41": "Aggregates carry `uuid`.",
     "2.42": "Device tags at create are accepted again after 2.33 and 2.37 dropped them.",
-    "2.43": "- os-hosts is 404 (not served at any version).",
+    "2.43": "os-hosts is 404 (GET /os-hosts and /os-hosts/{host} are served up to 2.42).",
     "2.44": "- addFixedIp, removeFixedIp, addFloatingIp, removeFloatingIp and os-virtual-interfaces are 404 "
             "(not served at any version: os-interface and Neutron's floating IPs are).",
     "2.45": "createImage answers `{\"image_id\": ...}` and no Location header.",

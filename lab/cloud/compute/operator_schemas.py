@@ -88,8 +88,8 @@ def aggregate(a: Aggregate, version: Version = mv.MIN, *, created: bool = False)
 
 # ---------------------------------------------------------------------------------------------- extensions
 # Nova's v2.1 extension list is fixed (the extension mechanism is gone; the list stays for old clients such as
-# `openstack extension list --compute`): Nova names extensions whose APIs it no longer serves (os-hosts,
-# os-consoles), and so does the lab; the others here are what the lab serves, with Nova's aliases and names.
+# `openstack extension list --compute`): Nova names extensions whose APIs it no longer serves (os-consoles),
+# and so does the lab; the others here are what the lab serves, with Nova's aliases and names.
 EXTENSIONS: tuple[tuple[str, str, str], ...] = (
     ("os-admin-actions", "AdminActions", "Enable admin-only server actions (resetState, injectNetworkInfo)."),
     ("os-aggregates", "Aggregates", "Admin-only aggregate administration."),

@@ -181,6 +181,8 @@ RULES: tuple[Rule, ...] = (
     _rule("os-availability-zone:detail", ADMIN, "List the availability zones with their hosts and services.",
           ("GET", "/os-availability-zone/detail")),
     _rule("os-hypervisors:list", ADMIN, "List the hypervisors.", ("GET", "/os-hypervisors")),
+    _rule("os-hosts:list", ADMIN, "List the hosts and their services (2.1-2.42).", ("GET", "/os-hosts")),
+    _rule("os-hosts:show", ADMIN, "Show a compute host's resources (2.1-2.42).", ("GET", "/os-hosts/{host_name}")),
     _rule("os-hypervisors:list-detail", ADMIN, "List the hypervisors with details.",
           ("GET", "/os-hypervisors/detail")),
     _rule("os-hypervisors:show", ADMIN, "Show a hypervisor.", ("GET", "/os-hypervisors/{hypervisor_id}")),

@@ -599,6 +599,24 @@ async def availability_zones(request: Request) -> Response:
     return respond(schemas.availability_zones(compute.hosts.availability_zones(ctx, detail)))
 
 
+def _hosts_served(request: Request) -> None:
+    if _v(request) >= mv.HOSTS_REMOVED:
+        raise NotFound("The resource could not be found.")
+
+
+async def list_hosts(request: Request) -> Response:
+    """GET /os-hosts (2.1-2.42, admin; `zone` filters)."""
+    compute, ctx, _ = _compute(request)
+    _hosts_served(request)
+    return respond({"hosts": compute.hosts.list_hosts(ctx, query_value(request, "zone"))})
+
+
+async def show_host(request: Request) -> Response:
+    compute, ctx, _ = _compute(request)
+    _hosts_served(request)
+    return respond({"host": compute.hosts.show_host(ctx, request.path_params["host_name"])})
+
+
 async def hypervisors(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
     v = _v(request)
@@ -912,6 +930,8 @@ routes = [
     Route(f"{V}/os-availability-zone", availability_zones, methods=["GET"]),
     Route(f"{V}/os-availability-zone/detail", availability_zones, methods=["GET"]),
     Route(f"{V}/os-hypervisors", hypervisors, methods=["GET"]),
+    Route(f"{V}/os-hosts", list_hosts, methods=["GET"]),
+    Route(f"{V}/os-hosts/{{host_name}}", show_host, methods=["GET"]),
     Route(f"{V}/os-hypervisors/detail", hypervisors, methods=["GET"]),
     Route(f"{V}/os-hypervisors/statistics", hypervisor_statistics, methods=["GET"]),
     Route(f"{V}/os-hypervisors/{{hypervisor_id}}", hypervisor, methods=["GET"]),
