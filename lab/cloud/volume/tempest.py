@@ -24,31 +24,7 @@ def conf(get: AdminGet) -> dict[str, dict[str, str]]:
 
 TEMPEST = Tempest(
     "volume", "block-storage", "cinder", (
-        r"tempest\.api\.volume\.test_versions",
-        r"tempest\.api\.volume\.test_availability_zone",
-        r"tempest\.api\.volume\.test_volumes_get",
-        r"tempest\.api\.volume\.test_volumes_list",
-        r"tempest\.api\.volume\.test_volumes_actions",
-        r"tempest\.api\.volume\.test_volumes_extend",
-        r"tempest\.api\.volume\.test_volumes_negative",
-        r"tempest\.api\.volume\.test_volumes_snapshots\.",
-        r"tempest\.api\.volume\.test_volumes_snapshots_list",
-        r"tempest\.api\.volume\.test_volumes_snapshots_negative",
-        r"tempest\.api\.volume\.test_volume_metadata",
-        r"tempest\.api\.volume\.test_snapshot_metadata",
-        r"tempest\.api\.volume\.test_volume_absolute_limits",
-        r"tempest\.api\.volume\.test_volumes_clone\.",
-        r"tempest\.api\.volume\.test_volume_delete_cascade",
-        r"tempest\.api\.volume\.test_volume_transfers",
-        r"tempest\.api\.volume\.test_volumes_backup",
-        r"tempest\.api\.volume\.admin\.test_volume_services",
-        r"tempest\.api\.volume\.admin\.test_qos",
-        r"tempest\.api\.volume\.admin\.test_volume_types",
-        r"tempest\.api\.volume\.admin\.test_volume_type_access",
-        r"tempest\.api\.volume\.admin\.test_volumes_backup",
-        r"tempest\.api\.volume\.admin\.test_backups_quotas",
-        r"tempest\.api\.volume\.admin\.test_snapshots_actions",
-        r"tempest\.api\.volume\.admin\.test_volume_retype",
+        r"tempest\.api\.volume\.",  # the whole package (issue 16); what fails is listed below
     ), expected_failures={
         # The suites added with issue 16 were first run by tempest at the end of the session that added them;
         # what failed there is listed here (the ones marked "not investigated" are for the next session).
@@ -67,5 +43,20 @@ TEMPEST = Tempest(
         "restore_delete": "fails on the backup's detailed list or restore (not investigated)",
         "tempest.api.volume.admin.test_volumes_backup.VolumesBackupsAdminTest.test_volume_backup_export_import":
             "backup export_record / import_record is not implemented",
+        # Found when the whole package was first run (session 6): APIs the lab does not serve yet.
+        **{f"tempest.api.volume.admin.{m}": "generic volume groups (group types, groups, group snapshots; "
+           "POST /group_types answers 405) are not implemented"
+           for m in ("test_group_snapshots.", "test_group_type_specs.", "test_group_types.", "test_groups.")},
+        "tempest.api.volume.admin.test_user_messages.": "user messages (/messages, Cinder's asynchronous error "
+            "reports) are not served",
+        "tempest.api.volume.admin.test_volume_hosts.": "os-hosts of the volume service (GET /os-hosts, "
+            "deprecated in Cinder) is not served",
+        "tempest.api.volume.admin.test_volume_quota_classes.": "os-quota-class-sets of the volume service "
+            "(default quotas by class) is not served",
+        "tempest.api.volume.admin.test_volumes_actions.VolumesActionsTest.test_force_detach_volume":
+            "os-force_detach of a volume is not implemented",
+        **{f"tempest.api.volume.admin.test_volumes_actions.VolumesActionsTest.test_volume_force_delete_when_"
+           f"volume_is_{state}": "os-force_delete of a volume (admin, any status) is not implemented"
+           for state in ("attaching", "creating", "error", "maintenance")},
     }, conf="lab.cloud.volume.tempest:conf",
 )
