@@ -28,7 +28,7 @@ pytestmark = pytest.mark.e2e
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*.ipynb"))
 EXERCISES = load_exercises()
 # A student who does every lab keeps a few servers and volumes of each: room for all of them and the notebooks.
-QUOTA = "instances=30,cores=60,ram=65536,volumes=30,gigabytes=300,snapshots=30,network=20,subnet=20,port=100"
+QUOTA = "instances=40,cores=80,ram=65536,volumes=30,gigabytes=300,snapshots=30,network=20,subnet=20,port=100"
 
 
 @pytest.fixture(scope="module")
