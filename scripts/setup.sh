@@ -91,7 +91,11 @@ xterm_js=vendor/node_modules/@xterm/xterm/lib/xterm.js
 if [ ! -f "$xterm_js" ] || [ vendor/package.json -nt "$xterm_js" ]; then
   if command -v npm >/dev/null 2>&1; then
     echo "setup: installing xterm.js (the browser console) into vendor/node_modules"
-    npm install --prefix vendor --no-audit --no-fund --silent && touch "$xterm_js"
+    if npm install --prefix vendor --no-audit --no-fund --silent; then
+      touch "$xterm_js"
+    else
+      echo "setup: npm could not install xterm.js; the browser console stays a plain-text page (rerun to retry)"
+    fi
   else
     echo "setup: npm not found; the browser console will be a plain-text page (apt-get install npm, then rerun)"
   fi
