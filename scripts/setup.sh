@@ -83,3 +83,20 @@ if [ ! -f "$dash_stamp" ] || [ scripts/dashboard-constraints.txt -nt "$dash_stam
   rm -rf "$tmp_lab"
   touch "$dash_stamp"
 fi
+
+# The browser console's terminal (xterm.js, served by the lab at /compute/console/static/), from the npm registry
+# into vendor/node_modules (gitignored; vendor/package.json pins the version). Never fetched at run time: without
+# it the console page falls back to plain text, so a machine without npm still runs every test.
+xterm_js=vendor/node_modules/@xterm/xterm/lib/xterm.js
+if [ ! -f "$xterm_js" ] || [ vendor/package.json -nt "$xterm_js" ]; then
+  if command -v npm >/dev/null 2>&1; then
+    echo "setup: installing xterm.js (the browser console) into vendor/node_modules"
+    if npm install --prefix vendor --no-audit --no-fund --silent; then
+      touch "$xterm_js"
+    else
+      echo "setup: npm could not install xterm.js; the browser console stays a plain-text page (rerun to retry)"
+    fi
+  else
+    echo "setup: npm not found; the browser console will be a plain-text page (apt-get install npm, then rerun)"
+  fi
+fi

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 
 from lab.cli import main
 from lab.cloud.app import PLUGINS
@@ -90,6 +90,8 @@ def served_routes() -> Iterator[str]:
                 path = re.sub(r"\{(\w+):\w+\}", r"{\1}", prefix + route.path)  # {id:str} -> {id}
                 for method in sorted(methods):
                     yield f"{method} {path}"
+            elif isinstance(route, WebSocketRoute):
+                yield f"WEBSOCKET {prefix + route.path}"
 
     for plugin in load_plugins(PLUGINS):
         spec, module = plugin.spec, plugin.routes_module()

@@ -304,9 +304,11 @@ def _path(lab: Lab, template: str, draw: Any) -> str:
 
 def _openstack_api(path: str) -> bool:
     """Everything but the web pages (the classroom's /lab/, /lab/progress, ...; the remote console page
-    /compute/console: HTML for a browser) and object storage (Swift answers its errors in plain text or small
-    HTML pages, as real Swift does) is an API whose errors carry an OpenStack JSON body."""
-    if path.startswith("/object/") or path.split("?")[0] == "/compute/console":
+    /compute/console and its terminal's files, /compute/console/static/: for a browser) and object storage
+    (Swift answers its errors in plain text or small HTML pages, as real Swift does) is an API whose errors
+    carry an OpenStack JSON body."""
+    if (path.startswith(("/object/", "/compute/console/static/"))
+            or path.split("?")[0] == "/compute/console"):
         return False
     return not path.startswith("/lab/") or path.startswith("/lab/v1/")
 

@@ -12,7 +12,16 @@ from typing import Any
 
 import pytest
 
-from lab.cloud.drivers.base import DiskSpec, GuestNotFound, GuestSpec, GuestStats, ImageSpec, NicSpec, PowerState
+from lab.cloud.drivers.base import (
+    DiskSpec,
+    GuestNotFound,
+    GuestSpec,
+    GuestStats,
+    ImageSpec,
+    NicSpec,
+    PowerState,
+    SerialSession,
+)
 
 
 def _drivers() -> list[str]:
@@ -146,6 +155,18 @@ def test_console_output_is_text_and_length_limits_lines(driver: Any) -> None:
     assert full.rstrip("\n").endswith(last.rstrip("\n"))
 
 
+def test_open_serial_is_a_session_or_none(driver: Any) -> None:
+    """open_serial gives an interactive session (its greeting is text, feeding it answers text) or None."""
+    driver.spawn(spec())
+    wait_ready(driver, spec().server_id)
+    session = driver.open_serial(spec().server_id)
+    if session is not None:
+        assert isinstance(session, SerialSession)
+        assert isinstance(session.greeting(), str) and isinstance(session.feed("x"), str)
+        session.close()
+        session.close()  # idempotent
+
+
 def test_list_guests_lists_every_guest_made(driver: Any) -> None:
     """list_guests returns exactly the server ids of the guests this driver made."""
     ids = ["6f1c1b32-0d7e-4c1e-9d54-1e0f8a0b0002", "6f1c1b32-0d7e-4c1e-9d54-1e0f8a0b0003"]
@@ -225,6 +246,7 @@ CALLS: dict[str, Callable[[Any], Any]] = {
     "reboot": lambda d: d.reboot(UNKNOWN),
     "reboot_hard": lambda d: d.reboot(UNKNOWN, hard=True),
     "console_output": lambda d: d.console_output(UNKNOWN),
+    "open_serial": lambda d: d.open_serial(UNKNOWN),
     "attach_disk": lambda d: d.attach_disk(UNKNOWN, volume()),
     "detach_disk": lambda d: d.detach_disk(UNKNOWN, volume().volume_id),
     "resize": lambda d: d.resize(UNKNOWN, 1, 128, 1),

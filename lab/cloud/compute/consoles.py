@@ -3,8 +3,13 @@ port, `/compute/console?token=...`, that opens a page showing the server's conso
 only as a digest, bound to the one server and valid for CONSOLE_TOKEN_TTL seconds of lab time (Nova's
 console_token_ttl default); the page answers 401 for an unknown or expired token, and for a server that is gone.
 
-The page shows what the driver's serial console holds (for the fake driver the simulated boot log, for libvirt
-the guest's real serial output), refreshing itself every few seconds; it is read-only (no noVNC or xterm.js).
+The page is a terminal (xterm.js, vendored by scripts/setup.sh and served by the lab from /compute/console/static)
+connected to the websocket `/compute/console/ws?token=...` on the same port, authenticated by the same token
+(checked when the socket opens; a refused socket is closed with code 1008 before it is accepted, so the
+handshake is answered 403). Through it the driver's `open_serial` speaks: the fake driver's simulated getty
+(boot log, login prompt, echo); a driver that offers no interactive session (libvirt today: its serial console
+is a log file, not a pty) shows the console text read-only. Without the vendored xterm.js the page falls back
+to the plain text, refreshed every few seconds.
 """
 
 from __future__ import annotations
@@ -12,14 +17,33 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import delete, select
 
 from lab.cloud.compute.common import ACTIVE, PAUSED, RESCUED, STOPPED, ComputePart
 from lab.cloud.compute.models import ConsoleToken, Server
 from lab.cloud.context import RequestContext
-from lab.cloud.drivers.base import GuestNotFound
+from lab.cloud.drivers.base import GuestNotFound, SerialSession
 from lab.cloud.errors import BadRequest, Conflict, Unauthorized
+
+# xterm.js as scripts/setup.sh vendors it (vendor/package.json at the repository's root); the files served.
+XTERM_DIR = Path(__file__).resolve().parents[3] / "vendor" / "node_modules" / "@xterm" / "xterm"
+XTERM_FILES = {"xterm.js": ("lib/xterm.js", "text/javascript"), "xterm.css": ("css/xterm.css", "text/css")}
+
+
+def xterm_file(name: str) -> tuple[Path, str] | None:
+    """A vendored xterm.js file and its media type, or None when it is not one of them or not installed."""
+    if name not in XTERM_FILES:
+        return None
+    relative, media_type = XTERM_FILES[name]
+    path = XTERM_DIR / relative
+    return (path, media_type) if path.is_file() else None
+
+
+def xterm_installed() -> bool:
+    return all(xterm_file(name) is not None for name in XTERM_FILES)
+
 
 CONSOLE_TOKEN_TTL = 600  # seconds (Nova's [consoleauth] token_ttl)
 # What each console action offers here: action -> the types it accepts.
@@ -48,8 +72,9 @@ class Consoles(ComputePart):
                                 expires_at=now + timedelta(seconds=CONSOLE_TOKEN_TTL)))
         return f"{self.cloud.settings.endpoint}/compute/console?token={token}"
 
-    def console_page(self, token: str) -> tuple[Server, str]:
-        """The server a valid token is bound to and its console text. Raises Unauthorized otherwise."""
+    def server_for_token(self, token: str) -> Server:
+        """The live server a valid token is bound to. Raises Unauthorized for an unknown or expired token
+        and for a server that is gone."""
         with self.cloud.db.read() as db:
             found = db.scalar(select(ConsoleToken).where(ConsoleToken.token_hash == _digest(token)))
             if found is None or found.expires_at < self.cloud.clock.now():
@@ -57,8 +82,24 @@ class Consoles(ComputePart):
             server = db.scalar(select(Server).where(Server.id == found.server_id, Server.deleted.is_(False)))
         if server is None:
             raise Unauthorized("The console token is invalid or has expired.")
+        return server
+
+    def console_page(self, token: str) -> tuple[Server, str]:
+        """The server a valid token is bound to and its console text. Raises Unauthorized otherwise."""
+        server = self.server_for_token(token)
         try:
             text = self.driver.console_output(server.id)
         except GuestNotFound:
             text = "(the guest has no console now)\n"
         return server, text
+
+    def open_serial(self, token: str) -> tuple[Server, SerialSession | None, str]:
+        """For the console websocket: the token's server, the driver's interactive serial session (None
+        when the driver offers none) and the console text to show instead. Raises Unauthorized."""
+        server = self.server_for_token(token)
+        try:
+            session = self.driver.open_serial(server.id)
+            text = "" if session is not None else self.driver.console_output(server.id)
+        except GuestNotFound:
+            return server, None, "(the guest has no console now)\n"
+        return server, session, text

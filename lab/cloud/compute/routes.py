@@ -8,11 +8,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
-from starlette.routing import Route
+from starlette.responses import FileResponse, HTMLResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
 
+from lab.cloud.compute import consoles, operator_schemas, schemas
 from lab.cloud.compute import microversions as mv
-from lab.cloud.compute import operator_schemas, schemas
 from lab.cloud.compute.common import ServerView
 from lab.cloud.compute.flavors import FlavorQuery
 from lab.cloud.compute.server_tags import tag_filter
@@ -447,8 +448,47 @@ async def console_page(request: Request) -> Response:
         server, text = compute.consoles.console_page(request.query_params.get("token", ""))
     except Unauthorized as exc:
         return HTMLResponse(schemas.console_page_html(None, exc.message), status_code=401)
-    return HTMLResponse(schemas.console_page_html(server, text),
+    return HTMLResponse(schemas.console_page_html(server, text, terminal=consoles.xterm_installed()),
                         headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
+
+
+async def console_static(request: Request) -> Response:
+    """GET /compute/console/static/{name}: the vendored xterm.js and its stylesheet (404 when not installed)."""
+    found = consoles.xterm_file(request.path_params["name"])
+    if found is None:
+        return Response("Not found", status_code=404, media_type="text/plain")
+    path, media_type = found
+    return FileResponse(path, media_type=media_type, headers={"Cache-Control": "max-age=3600"})
+
+
+async def console_socket(websocket: WebSocket) -> None:
+    """WebSocket /compute/console/ws?token=...: the serial console the page's terminal talks to. The token is
+    checked when the socket opens; a refused one is closed (1008, policy violation) before it is accepted."""
+    compute = websocket.app.state.cloud.services["compute"]
+    assert isinstance(compute, ComputeService)
+    try:
+        _server, session, text = compute.consoles.open_serial(websocket.query_params.get("token", ""))
+    except Unauthorized as exc:
+        await websocket.close(code=1008, reason=exc.message)
+        return
+    await websocket.accept()
+    try:
+        if session is None:
+            await websocket.send_text(text.replace("\n", "\r\n") + "\r\n[read-only: this compute driver "
+                                      "offers no interactive serial console]\r\n")
+        else:
+            await websocket.send_text(session.greeting())
+        while True:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+            typed = message.get("text") or (message.get("bytes") or b"").decode(errors="replace")
+            reply = session.feed(typed) if session is not None else ""
+            if reply:
+                await websocket.send_text(reply)
+    finally:
+        if session is not None:
+            session.close()
 
 
 def _migrate(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any, v: Version) -> Response:
@@ -892,6 +932,8 @@ routes = [
     Route(f"{V}/", v21, methods=["GET", "HEAD"]),
     Route("/v2/", v20, methods=["GET", "HEAD"]),
     Route("/console", console_page, methods=["GET"]),
+    Route("/console/static/{name}", console_static, methods=["GET"]),
+    WebSocketRoute("/console/ws", console_socket),
     Route(f"{V}/flavors", list_flavors, methods=["GET"]),
     Route(f"{V}/flavors", create_flavor, methods=["POST"]),
     Route(f"{V}/flavors/detail", list_flavors, methods=["GET"]),

@@ -1323,16 +1323,38 @@ def parse_console_type(args: Any, action: str) -> str:
     return kind
 
 
-def console_page_html(server: Any, text: str) -> str:
-    """The console page: the server's console text, refreshed every 3 s (an error page without a server)."""
+def console_page_html(server: Any, text: str, terminal: bool = False) -> str:
+    """The console page (an error page without a server). With `terminal` (xterm.js vendored) a terminal on
+    the console websocket, the text kept for browsers without scripts; else the text, refreshed every 3 s."""
     import html
 
     if server is None:
         return (f"<!doctype html><html><head><title>Console</title></head><body><h1>Console</h1>"
                 f"<p>{html.escape(text)}</p></body></html>")
     lines = "\n".join(text.splitlines()[-200:])
-    return ("<!doctype html><html><head><meta charset='utf-8'><meta http-equiv='refresh' content='3'>"
-            f"<title>Console of {html.escape(server.name)}</title><style>body{{background:#111;color:#ddd;"
-            "font-family:monospace}}pre{{white-space:pre-wrap}}</style></head><body>"
-            f"<h1>{html.escape(server.name)} <small>({html.escape(server.id)})</small></h1>"
-            f"<pre id='console'>{html.escape(lines)}</pre></body></html>")
+    title = f"<title>Console of {html.escape(server.name)}</title>"
+    heading = f"<h1>{html.escape(server.name)} <small>({html.escape(server.id)})</small></h1>"
+    style = "<style>body{background:#111;color:#ddd;font-family:monospace}pre{white-space:pre-wrap}</style>"
+    if not terminal:
+        return (f"<!doctype html><html><head><meta charset='utf-8'><meta http-equiv='refresh' content='3'>{title}"
+                f"{style}</head><body>{heading}<p>(a plain-text console: xterm.js is not installed here; "
+                "scripts/setup.sh installs it)</p>"
+                f"<pre id='console'>{html.escape(lines)}</pre></body></html>")
+    # Relative URLs: the page is /compute/console, so these are /compute/console/static/... and .../ws.
+    script = """
+const term = new Terminal({cursorBlink: true, scrollback: 5000});
+term.open(document.getElementById('terminal'));
+const url = new URL('console/ws' + location.search, location.href);
+url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+const socket = new WebSocket(url);
+socket.onmessage = (event) => term.write(event.data);
+socket.onclose = (event) => term.write('\\r\\n[console closed' + (event.reason ? ': ' + event.reason : '') + ']\\r\\n');
+term.onData((data) => { if (socket.readyState === WebSocket.OPEN) socket.send(data); });
+term.focus();
+"""
+    return ("<!doctype html><html><head><meta charset='utf-8'>"
+            f"{title}<link rel='stylesheet' href='console/static/xterm.css'>{style}"
+            "<script src='console/static/xterm.js'></script></head><body>"
+            f"{heading}<div id='terminal'></div>"
+            f"<noscript><pre id='console'>{html.escape(lines)}</pre></noscript>"
+            f"<script>{script}</script></body></html>")

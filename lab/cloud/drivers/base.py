@@ -113,6 +113,23 @@ class GuestStats:
     net_tx_bytes: int = 0
 
 
+class SerialSession(abc.ABC):
+    """An interactive serial console of one guest, as a console websocket speaks it: text the guest printed
+    (`greeting` once, when the session opens) and what it answers to the bytes typed (`feed`). A session
+    belongs to one websocket and is closed with it."""
+
+    @abc.abstractmethod
+    def greeting(self) -> str:
+        """What the console shows on connecting (terminal text, `\\r\\n` line ends)."""
+
+    @abc.abstractmethod
+    def feed(self, data: str) -> str:
+        """Hand the guest what was typed; return what it writes back (may be empty)."""
+
+    def close(self) -> None:  # noqa: B027 (a session without resources needs no close)
+        """Release what the session holds. Idempotent."""
+
+
 class ComputeDriver(abc.ABC):
     """Makes guests real. `capabilities` says what a driver can do, as data, so the service and the contract
     tests can adapt (e.g. a driver that cannot hot-plug disks)."""
@@ -183,6 +200,12 @@ class ComputeDriver(abc.ABC):
     @abc.abstractmethod
     def console_output(self, server_id: str, length: int | None = None) -> str:
         """The guest's serial console text; the last `length` lines when given. Raises GuestNotFound."""
+
+    def open_serial(self, server_id: str) -> SerialSession | None:
+        """An interactive serial console of the guest, or None when this driver offers none (the console
+        websocket then shows `console_output` read-only). Raises GuestNotFound."""
+        self.console_output(server_id, 0)
+        return None
 
     @abc.abstractmethod
     def list_guests(self) -> list[str]:

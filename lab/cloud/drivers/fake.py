@@ -43,6 +43,7 @@ from lab.cloud.drivers.base import (
     ImageSpec,
     NicSpec,
     PowerState,
+    SerialSession,
 )
 
 FAIL_KEY = "stacklab:fake_fail"
@@ -244,6 +245,12 @@ class FakeComputeDriver(ComputeDriver):
             lines = lines[-length:] if length > 0 else []
         return "\n".join(lines) + ("\n" if lines else "")
 
+    def open_serial(self, server_id: str) -> SerialSession:
+        """A simulated serial console: the boot log so far, then a login prompt that echoes what is typed
+        (a simulated guest has no accounts, so every login is refused as a real getty would)."""
+        guest = self._load(server_id)
+        return SimulatedSerial(guest["hostname"], self.console_output(server_id))
+
     def list_guests(self) -> list[str]:
         return sorted(p.stem for p in self.guests_dir.glob("*.json"))
 
@@ -386,3 +393,51 @@ class FakeComputeDriver(ComputeDriver):
         """The disks a guest has attached, by volume id (for tests and lab checks)."""
         disks: dict[str, dict[str, str]] = self._load(server_id)["disks"]
         return disks
+
+
+class SimulatedSerial(SerialSession):
+    """getty on ttyS0 of a simulated guest: echoes typed characters (not the password), handles backspace,
+    and answers `login:` / `Password:` / `Login incorrect` like agetty and login(1)."""
+
+    def __init__(self, hostname: str, log: str) -> None:
+        self.hostname = hostname
+        self.log = log
+        self.line = ""
+        self.asking_password = False
+
+    def _prompt(self) -> str:
+        return f"{self.hostname} login: "
+
+    def greeting(self) -> str:
+        lines = self.log.splitlines()
+        if lines and lines[-1].rstrip() == self._prompt().rstrip():  # the log's own last prompt: shown below
+            lines.pop()
+        return "".join(f"{line}\r\n" for line in lines) + "\r\n" + self._prompt()
+
+    def feed(self, data: str) -> str:
+        out: list[str] = []
+        for char in data:
+            if char in "\r\n":
+                out.append("\r\n")
+                if self.asking_password:
+                    self.asking_password = False
+                    out.append(f"Login incorrect\r\n\r\n{self._prompt()}")
+                elif self.line:
+                    self.asking_password = True
+                    out.append("Password: ")
+                else:
+                    out.append(self._prompt())
+                self.line = ""
+            elif char in "\x7f\b":
+                if self.line:
+                    self.line = self.line[:-1]
+                    if not self.asking_password:
+                        out.append("\b \b")
+            elif char == "\x03":  # ^C: a fresh prompt
+                self.line, self.asking_password = "", False
+                out.append(f"^C\r\n{self._prompt()}")
+            elif char.isprintable():
+                self.line += char
+                if not self.asking_password:
+                    out.append(char)
+        return "".join(out)
