@@ -262,7 +262,7 @@ class CloudClient:
 
     @translated
     def console_url(self, server_id: str) -> str:
-        """A browser console's URL (`openstack console url show`): noVNC-style on the lab's own port."""
+        """A browser console's URL (`openstack console url show`): an xterm.js terminal on the lab's own port."""
         return str(self.conn.compute.create_console(server_id, console_type="novnc")["url"])
 
     @translated
