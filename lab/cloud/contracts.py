@@ -58,27 +58,36 @@ class Identity(Protocol):
 
 @dataclass(frozen=True)
 class VolumeMapping:
-    """How a server was created with a volume (Nova's block device mapping): its root disk or not, and whether
-    it goes with the server."""
+    """How a volume is mapped to a server (Nova's block device mapping, made at the server's create or at an
+    attach): its root disk or not, whether it goes with the server, and its device tag."""
 
     root: bool
     delete_on_termination: bool
+    tag: str | None = None
 
 
 class Compute(Protocol):
     def get_server(self, ctx: RequestContext, server_id: str) -> ServerView: ...
 
     def volume_mappings(self, server_id: str) -> dict[str, VolumeMapping]:
-        """The volumes the server was created with, by volume id (os-volume_attachments shows
-        delete_on_termination from 2.79 and refuses to detach the root volume)."""
+        """The server's volume mappings, by volume id (os-volume_attachments shows delete_on_termination from
+        2.79 and the tag from 2.70, and refuses to detach the root volume)."""
+
+    def set_delete_on_termination(self, server_id: str, volume_id: str, value: bool) -> bool:
+        """Nova 2.85's PUT of an attachment: change whether the volume goes with the server. False when the
+        server has no mapping of that volume."""
 
     def stop_server(self, ctx: RequestContext, server_id: str, at: datetime | None = None) -> None:
         """os-stop; `at` (billing's prepaid cut-off only) records the power-off at that earlier lab moment."""
 
-    def attach_disk(self, server_id: str, disk: DiskSpec) -> None:
-        """Hot-plug a volume into a server's guest (the volume service's attach)."""
+    def attach_disk(self, server_id: str, disk: DiskSpec, *, delete_on_termination: bool = False,
+                    tag: str | None = None) -> None:
+        """Hot-plug a volume into a server's guest (the volume service's attach); compute then maps it (Nova's
+        block device mapping, with the attach's delete_on_termination and tag)."""
 
-    def detach_disk(self, server_id: str, volume_id: str) -> None: ...
+    def detach_disk(self, server_id: str, volume_id: str) -> None:
+        """Unplug a volume from a server's guest; compute forgets its mapping (a detached volume never goes
+        with the server)."""
 
     def server_statuses(self, db: Session, server_ids: list[str]) -> dict[str, str]:
         """The API status (ACTIVE, SHUTOFF, ...) of each existing server (the load balancer's member health)."""

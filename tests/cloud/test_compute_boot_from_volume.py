@@ -224,3 +224,67 @@ def test_a_non_bootable_root_volume_is_refused_unless_an_image_is_given(client: 
     assert show_volume(client, cloud, as_demo, blank["id"])["status"] == "available"
     accepted = boot(client, as_demo, bdm, image=image_id(client, cloud, as_demo))
     assert accepted.status_code == 202, accepted.text
+
+
+def test_attach_keeps_delete_on_termination_and_tag_and_2_85_changes_the_flag(client: TestClient, cloud: Cloud,
+                                                                               as_demo: dict[str, str],
+                                                                               as_admin: dict[str, str]) -> None:
+    """Nova's attach makes a block device mapping: delete_on_termination (2.79) and the tag (2.49, shown from 2.70)
+    are kept; 2.85's PUT changes the flag (`server volume update --delete-on-termination`) and refuses a change of
+    device or tag; before 2.85 PUT is the swap Cinder calls (admin only, 409: no volume migrates here). The
+    volume then goes with the server."""
+    image = image_id(client, cloud, as_demo)
+    server_id = boot(client, as_demo, [], image=image).json()["server"]["id"]
+    run(cloud)
+    volume = create_volume(client, cloud, as_demo, size=1)
+    attachments = f"{API}/servers/{server_id}/os-volume_attachments"
+    v285 = {**as_demo, "OpenStack-API-Version": "compute 2.85"}
+    r = client.post(attachments, headers=v285, json={"volumeAttachment": {"volumeId": volume["id"], "tag": "data"}})
+    assert r.status_code == 200, r.text
+    assert (r.json()["volumeAttachment"]["tag"], r.json()["volumeAttachment"]["delete_on_termination"]) == \
+        ("data", False)
+    one = f"{attachments}/{volume['id']}"
+    change = {"volumeAttachment": {"volumeId": volume["id"], "delete_on_termination": True}}
+    old = client.put(one, headers={**as_demo, "OpenStack-API-Version": "compute 2.84"}, json=change)
+    assert old.status_code == 400  # before 2.85 only volumeId is taken
+    assert client.put(one, headers={**as_demo, "OpenStack-API-Version": "compute 2.84"},
+                      json={"volumeAttachment": {"volumeId": volume["id"]}}).status_code == 403  # swap: admin
+    swap = client.put(one, headers={**as_admin, "OpenStack-API-Version": "compute 2.84"},
+                      json={"volumeAttachment": {"volumeId": volume["id"]}})
+    assert swap.status_code == 409 and "is not migrating" in swap.json()["conflictingRequest"]["message"]
+    r = client.put(one, headers=v285, json=change)
+    assert r.status_code == 202, r.text
+    shown = client.get(one, headers=v285).json()["volumeAttachment"]
+    assert (shown["delete_on_termination"], shown["tag"], shown["device"]) == (True, "data", "/dev/vdb")
+    for key, value in (("device", "/dev/vdc"), ("tag", "other")):
+        r = client.put(one, headers=v285, json={"volumeAttachment": {"volumeId": volume["id"], key: value}})
+        assert r.status_code == 400 and r.json()["badRequest"]["message"] == f"The {key} property is not mutable"
+    same = {"volumeAttachment": {"volumeId": volume["id"], "device": "/dev/vdb", "tag": "data", "serverId": server_id,
+                                 "id": volume["id"], "delete_on_termination": "yes"}}
+    assert client.put(one, headers=v285, json=same).status_code == 202  # unchanged keys are allowed
+    assert show(client, as_demo, server_id)["os-extended-volumes:volumes_attached"] == [
+        {"id": volume["id"], "delete_on_termination": True}]
+    assert client.delete(f"{API}/servers/{server_id}", headers=as_demo).status_code == 204
+    run(cloud, 2)
+    assert client.get(url(cloud, as_demo, f"volumes/{volume['id']}"), headers=as_demo).status_code == 404
+
+
+def test_a_detached_volume_no_longer_goes_with_its_server(client: TestClient, cloud: Cloud,
+                                                          as_demo: dict[str, str]) -> None:
+    """A volume the server was created with (delete_on_termination true), detached later, is the user's again:
+    Nova's detach deletes its mapping, so deleting the server leaves the volume available."""
+    image = image_id(client, cloud, as_demo)
+    r = boot(client, as_demo, [{"uuid": image, "boot_index": 0, "source_type": "image",
+                                "destination_type": "local"},
+                               {"source_type": "blank", "destination_type": "volume", "volume_size": 1,
+                                "delete_on_termination": True}], image=image)
+    assert r.status_code == 202, r.text
+    server_id = r.json()["server"]["id"]
+    run(cloud)
+    (attached,) = show(client, as_demo, server_id)["os-extended-volumes:volumes_attached"]
+    assert attached["delete_on_termination"] is True
+    detach = client.delete(f"{API}/servers/{server_id}/os-volume_attachments/{attached['id']}", headers=as_demo)
+    assert detach.status_code == 202, detach.text
+    assert client.delete(f"{API}/servers/{server_id}", headers=as_demo).status_code == 204
+    run(cloud, 2)
+    assert show_volume(client, cloud, as_demo, attached["id"])["status"] == "available"

@@ -203,6 +203,29 @@ def test_changes_since_shows_recent_and_deleted(client: TestClient, cloud: Cloud
     assert bad.status_code == 400
 
 
+def test_changes_before_at_2_66_with_changes_since_is_a_window(client: TestClient, cloud: Cloud,
+                                                               as_demo: dict) -> None:
+    """`server list --changes-before` (2.66): servers updated at or before the moment, deleted ones too; with
+    changes-since a window, and Nova's 400 when it is upside down. Before 2.66 the filter is ignored."""
+    create_server(client, cloud, as_demo, name="early")
+    cloud.clock.advance(timedelta(hours=1))
+    mark = cloud.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ")
+    cloud.clock.advance(timedelta(hours=1))
+    create_server(client, cloud, as_demo, name="late")
+    v266 = {**as_demo, "OpenStack-API-Version": "compute 2.66"}
+    names = {s["name"] for s in client.get(f"{API}/servers?changes-before={mark}", headers=v266).json()["servers"]}
+    assert names == {"early"}
+    ignored = client.get(f"{API}/servers?changes-before={mark}", headers=as_demo).json()["servers"]
+    assert {s["name"] for s in ignored} == {"early", "late"}
+    start = (cloud.clock.now() - timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    window = client.get(f"{API}/servers?changes-since={start}&changes-before={mark}", headers=v266).json()
+    assert {s["name"] for s in window["servers"]} == {"early"}
+    upside = client.get(f"{API}/servers?changes-since={mark}&changes-before={start}", headers=v266)
+    assert upside.status_code == 400
+    assert upside.json()["badRequest"]["message"] == \
+        "The value of changes-since must be less than or equal to changes-before."
+
+
 def test_all_tenants_for_admins_only(client: TestClient, cloud: Cloud, as_demo: dict, as_admin: dict) -> None:
     create_server(client, cloud, as_demo, name="demo-vm")
     create_server(client, cloud, as_admin, name="admin-vm")

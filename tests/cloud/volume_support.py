@@ -78,7 +78,7 @@ class ComputeStandIn:
             raise NotFound(f"Instance {server_id} could not be found.")
         return SimpleNamespace(server=SimpleNamespace(id=server_id, project_id=ctx.project_id))
 
-    def attach_disk(self, server_id: str, disk: DiskSpec) -> None:
+    def attach_disk(self, server_id: str, disk: DiskSpec, **mapping: Any) -> None:
         if server_id not in self.servers:
             raise NotFound(f"Instance {server_id} could not be found.")
         assert disk.path.exists()

@@ -5,8 +5,10 @@ against the image's min_disk; an existing volume is reserved through the volume 
 one is a 400 before anything is made). The mappings are kept in compute's own table (Nova's
 block_device_mapping). In the build (`prepare`): volumes from an image, a snapshot or nothing are created with
 the owner's credentials, the build waits (polling, as for the guest's boot) until they are available, then
-every volume is connected and the guest is spawned with them, the root volume as vda. Deleting the server
-detaches them and deletes those with `delete_on_termination`.
+every volume is connected and the guest is spawned with them, the root volume as vda. A volume attached later
+is mapped too (`map_attached`, with the attach's delete_on_termination and tag; Nova 2.85's PUT changes the
+flag) and a detach forgets its mapping. Deleting the server detaches its volumes and deletes those with
+`delete_on_termination`.
 
 Compute never touches the volume tables: everything goes through `cloud.volume` (lab/cloud/contracts.py).
 """
@@ -104,6 +106,35 @@ class BlockDevices(ComputePart):
                                       volume_size=d.volume_size, volume_type=d.volume_type,
                                       boot_index=d.boot_index, device_name=device,
                                       delete_on_termination=d.delete_on_termination, tag=d.tag))
+
+    # ------------------------------------------------------------------ attach and detach
+    def map_attached(self, server_id: str, volume_id: str, device: str, delete_on_termination: bool,
+                     tag: str | None) -> None:
+        """A volume hot-plugged into the server gets its mapping, as Nova's attach makes a block device mapping:
+        it then shows the attach's delete_on_termination and tag, and goes with the server if asked."""
+        with self.cloud.db.write() as db:
+            db.execute(delete(BlockDeviceMapping).where(BlockDeviceMapping.server_id == server_id,
+                                                        BlockDeviceMapping.volume_id == volume_id))
+            db.add(BlockDeviceMapping(server_id=server_id, source_type="volume", uuid=volume_id, volume_id=volume_id,
+                                      boot_index=None, device_name=device if device.startswith("/dev/")
+                                      else f"/dev/{device}", delete_on_termination=delete_on_termination, tag=tag))
+
+    def unmap_detached(self, server_id: str, volume_id: str) -> None:
+        """A detached volume's mapping goes (a volume made at the server's create and detached since no longer
+        goes with the server); a root volume is never detached."""
+        with self.cloud.db.write() as db:
+            db.execute(delete(BlockDeviceMapping).where(
+                BlockDeviceMapping.server_id == server_id, BlockDeviceMapping.volume_id == volume_id,
+                (BlockDeviceMapping.boot_index.is_(None)) | (BlockDeviceMapping.boot_index != 0)))
+
+    def set_delete_on_termination(self, server_id: str, volume_id: str, value: bool) -> bool:
+        with self.cloud.db.write() as db:
+            row = db.scalar(select(BlockDeviceMapping).where(BlockDeviceMapping.server_id == server_id,
+                                                             BlockDeviceMapping.volume_id == volume_id))
+            if row is None:
+                return False
+            row.delete_on_termination = value
+            return True
 
     # ------------------------------------------------------------------ questions
     def mappings(self, db: Session, server_id: str) -> list[BlockDeviceMapping]:

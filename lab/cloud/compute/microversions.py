@@ -47,6 +47,8 @@ LOCKED_REASON = Version(2, 73)
 API_CLEANUP = Version(2, 75)  # update and rebuild answer the full server; flavor swap 0 not ""
 BDM_VOLUME_TYPE = Version(2, 67)  # block_device_mapping_v2 takes volume_type
 DELETE_ON_TERMINATION = Version(2, 79)
+CHANGES_BEFORE = Version(2, 66)  # the servers list's changes-before filter
+ATTACHMENT_UPDATE = Version(2, 85)  # PUT of a volume attachment changes delete_on_termination
 ATTACHMENT_IDS = Version(2, 89)  # volume attachments: attachment_id, bdm_uuid; no `id`
 HOSTNAME = Version(2, 90)  # hostname in create, update, rebuild; OS-EXT-SRV-ATTR:hostname to everyone
 NO_KEYPAIR_GENERATION = Version(2, 92)
@@ -108,7 +110,8 @@ CHANGES: dict[str, str] = {
     "2.47": "A server's flavor is embedded (original_name, vcpus, ram, disk, ephemeral, swap, extra_specs) "
             "instead of an id with links.",
     "2.48": "- Standard VM diagnostics (diagnostics are not served).",
-    "2.49": "- Tagged attach of interfaces and volumes (the tag is accepted and not kept).",
+    "2.49": "Tagged attach of volumes (the tag is kept and shown from 2.70); an interface's tag is accepted and "
+            "not kept.",
     "2.50": "os-quota-class-sets leave out the network quotas (server_groups and server_group_members are shown "
             "at every version).",
     "2.51": "- `volume-extended` external events (not served).",
@@ -128,7 +131,8 @@ CHANGES: dict[str, str] = {
     "2.63": "Servers carry `trusted_image_certificates` (null: certificate validation is not served).",
     "2.64": "Server groups take and show `policy` and `rules` instead of `policies`, and no `metadata`.",
     "2.65": "- Abort of queued live migrations (no migrations).",
-    "2.66": "- The `changes-before` filter (not served; `changes-since` is).",
+    "2.66": "Servers are listed by `changes-before` (with `changes-since`, a window of updates; instance "
+            "actions' filter is not served).",
     "2.67": "block_device_mapping_v2 takes `volume_type` (the type of a volume made for the server).",
     "2.68": "- evacuate and live-migrate without `force` (neither served).",
     "2.69": "- Minimal answers for servers in down cells (one cell, never down).",
@@ -141,13 +145,15 @@ CHANGES: dict[str, str] = {
     "2.76": "- The power-update external event (not served).",
     "2.77": "- unshelve to an availability zone (one zone).",
     "2.78": "- GET /servers/{id}/topology (no NUMA).",
-    "2.79": "Volume attachments carry `delete_on_termination` (attach takes it).",
+    "2.79": "Volume attachments carry `delete_on_termination`; attach takes it (the volume then goes with the "
+            "server).",
     "2.80": "- user_id and project_id in os-migrations (no migrations).",
     "2.81": "- Image caching on aggregates (POST /os-aggregates/{id}/images: not served, one host).",
     "2.82": "- The accelerator-request-bound event (no accelerators).",
     "2.83": "- More server list filters for non-admins (the lab's filters are the same at every version).",
     "2.84": "Instance action events carry `details` for admins (the fault of a failed action).",
-    "2.85": "- PUT of a volume attachment's delete_on_termination (not served).",
+    "2.85": "PUT of a volume attachment changes its delete_on_termination (device, tag, serverId and id must "
+            "be unchanged); before, PUT is only the swap Cinder calls (409: no volume here migrates).",
     "2.86": "- Validation of flavor extra specs (the lab keeps any extra spec).",
     "2.87": "- Stable rescue of volume-backed servers (rescue boots the rescue image, as before 2.87).",
     "2.88": "Hypervisors lose cpu_info, current_workload and the disk, memory and vcpu counters and show "

@@ -236,6 +236,7 @@ def _server_query(request: Request) -> ServerQuery:
         name=query_value(request, "name"), status=query_value(request, "status"),
         flavor=query_value(request, "flavor"), image=query_value(request, "image"),
         changes_since=_time(request, "changes-since"),
+        changes_before=_time(request, "changes-before") if _v(request) >= mv.CHANGES_BEFORE else None,
         project_id=query_value(request, "project_id") or query_value(request, "tenant_id"),
         deleted=None if deleted in (None, "None") else deleted.lower() in ("true", "1", "yes"),
         ip=query_value(request, "ip"), host=query_value(request, "host"), limit=query_int(request, "limit"),

@@ -232,12 +232,7 @@ def parse_block_devices(value: Any, version: Version = mv.MIN) -> tuple[list[Blo
         uid = bdm.get("uuid")
         if uid is not None and (not isinstance(uid, str) or not _BDM_UUID.match(uid)):
             raise invalid("uuid", uid, f"{uid!r} does not match '^[a-zA-Z0-9._-]*$'")
-        dot = bdm.get("delete_on_termination", False)
-        if not isinstance(dot, bool):
-            spelled = str(dot).strip().lower()
-            if spelled not in ("true", "false", "1", "0", "yes", "no"):
-                raise invalid("delete_on_termination", dot, f"{dot!r} is not of type 'boolean', 'string'")
-            dot = spelled in ("true", "1", "yes")
+        dot = parse_boolean(bdm.get("delete_on_termination", False), "delete_on_termination")
         size = bdm.get("volume_size")
         volume_size = None if size in (None, "") else _int(size, "volume_size", 0, 2147483647)
         if dest == "local":
@@ -278,6 +273,16 @@ def parse_tags(value: Any, field: str = "tags") -> list[str]:
     for tag in value:
         parse_tag(tag, field)
     return list(dict.fromkeys(value))
+
+
+def parse_boolean(value: Any, field: str) -> bool:
+    """Nova's parameter_types.boolean: a JSON boolean or one of its spellings of true and false."""
+    if isinstance(value, bool):
+        return value
+    spelled = str(value).strip().lower()
+    if spelled not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
+        raise invalid(field, value, f"{value!r} is not of type 'boolean', 'string'")
+    return spelled in ("true", "1", "yes", "on")
 
 
 def parse_tag(tag: Any, field: str = "tag") -> str:

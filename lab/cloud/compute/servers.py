@@ -67,6 +67,7 @@ class ServerQuery:
     flavor: str | None = None
     image: str | None = None
     changes_since: datetime | None = None
+    changes_before: datetime | None = None  # 2.66
     project_id: str | None = None  # admins with all_tenants
     all_tenants: bool = False  # asked for every project's servers (the get_all_tenants rule decides)
     detail: bool = False  # /servers/detail (its own rules)
@@ -286,10 +287,14 @@ class Servers(ComputePart):
             query = query.where(Server.project_id == q.project_id)
         if q.deleted is True and admin:
             query = query.where(Server.deleted.is_(True))
-        elif q.changes_since is None or q.deleted is False:
-            query = query.where(Server.deleted.is_(False))
+        elif (q.changes_since is None and q.changes_before is None) or q.deleted is False:
+            query = query.where(Server.deleted.is_(False))  # a window of changes lists deleted servers too
+        if q.changes_since is not None and q.changes_before is not None and q.changes_before < q.changes_since:
+            raise BadRequest("The value of changes-since must be less than or equal to changes-before.")
         if q.changes_since is not None:
             query = query.where(Server.updated_at >= q.changes_since)
+        if q.changes_before is not None:
+            query = query.where(Server.updated_at <= q.changes_before)
         if q.status is not None:
             wanted = STATUS_FILTERS.get(q.status.upper())
             if wanted is None:

@@ -113,8 +113,11 @@ class ComputeService:
 
     def volume_mappings(self, server_id: str) -> dict[str, contracts.VolumeMapping]:
         with self.cloud.db.read() as db:
-            return {m.volume_id: contracts.VolumeMapping(m.boot_index == 0, m.delete_on_termination)
+            return {m.volume_id: contracts.VolumeMapping(m.boot_index == 0, m.delete_on_termination, m.tag)
                     for m in self.block_devices.mappings(db, server_id) if m.volume_id}
+
+    def set_delete_on_termination(self, server_id: str, volume_id: str, value: bool) -> bool:
+        return self.block_devices.set_delete_on_termination(server_id, volume_id, value)
 
     def server_statuses(self, db: Session, server_ids: list[str]) -> dict[str, str]:
         rows = db.execute(select(Server.id, Server.vm_state, Server.task_state).where(
@@ -148,11 +151,14 @@ class ComputeService:
     def stop_server(self, ctx: RequestContext, server_id: str, at: datetime | None = None) -> None:
         self.actions.stop_server(ctx, server_id, at)
 
-    def attach_disk(self, server_id: str, disk: DiskSpec) -> None:
+    def attach_disk(self, server_id: str, disk: DiskSpec, *, delete_on_termination: bool = False,
+                    tag: str | None = None) -> None:
         self.actions.attach_disk(server_id, disk)
+        self.block_devices.map_attached(server_id, disk.volume_id, disk.device, delete_on_termination, tag)
 
     def detach_disk(self, server_id: str, volume_id: str) -> None:
         self.actions.detach_disk(server_id, volume_id)
+        self.block_devices.unmap_detached(server_id, volume_id)
 
     def set_error(self, server_id: str, message: str, code: int = 500) -> None:
         """Put a server in ERROR with a fault (a failed job; tests break a server with it)."""

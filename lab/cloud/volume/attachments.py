@@ -24,10 +24,12 @@ from lab.cloud import events
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest, Conflict, NotFound
 from lab.cloud.volume.models import Volume, VolumeAttachment
+from lab.cloud.volume.schemas import AttachRequest
 from lab.cloud.volume.volumes import find_volume, sees_every_project
 
 if TYPE_CHECKING:
     from lab.cloud.app import Cloud
+    from lab.cloud.contracts import VolumeMapping
     from lab.cloud.drivers.base import VolumeDriver
 
 _DEVICE = re.compile(r"^/dev/[a-z]+d[a-z]+$")
@@ -93,9 +95,10 @@ class Attachments:
                 return att
         raise NotFound(f"Volume {volume_id} is not attached to server {server_id}.")
 
-    def attach(self, ctx: RequestContext, server_id: str, volume_id: str,
-               device: str | None = None) -> VolumeAttachment:
-        """POST /servers/{id}/os-volume_attachments: attach, allocating the device when none is asked."""
+    def attach(self, ctx: RequestContext, server_id: str, volume_id: str, device: str | None = None, *,
+               delete_on_termination: bool = False, tag: str | None = None) -> VolumeAttachment:
+        """POST /servers/{id}/os-volume_attachments: attach, allocating the device when none is asked; compute
+        maps the volume with the attach's delete_on_termination (2.79) and tag (2.49)."""
         self._require_server(ctx, server_id, "create")
         if device is not None and not _DEVICE.match(device):
             raise BadRequest(f"The supplied device path ({device}) is invalid.")
@@ -125,7 +128,7 @@ class Attachments:
                            f"try again.") from None
         try:
             disk = self.driver.initialize_connection(volume_id, att.device)
-            self.cloud.compute.attach_disk(server_id, disk)
+            self.cloud.compute.attach_disk(server_id, disk, delete_on_termination=delete_on_termination, tag=tag)
         except Exception:
             self._undo_attach(att.id, volume_id, "available")
             raise
@@ -154,9 +157,34 @@ class Attachments:
                 volume.status = status
                 volume.attach_status = "detached"
 
-    def deleted_with_server(self, server_id: str) -> set[str]:
-        """The server's volumes marked delete_on_termination at its create (asked of compute)."""
-        return {v for v, m in self.cloud.compute.volume_mappings(server_id).items() if m.delete_on_termination}
+    def mappings(self, server_id: str) -> dict[str, VolumeMapping]:
+        """Compute's mapping of each of the server's volumes (delete_on_termination, tag), asked of compute."""
+        return self.cloud.compute.volume_mappings(server_id)
+
+    def update(self, ctx: RequestContext, server_id: str, volume_id: str, change: AttachRequest,
+               swap_only: bool) -> None:
+        """PUT /servers/{id}/os-volume_attachments/{volume_id}. Before 2.85 (`swap_only`), and from 2.85 when
+        volumeId names another volume, it is the swap Cinder calls while migrating a volume: admin only, and
+        Nova's 409 since no volume here is migrating. From 2.85 it changes delete_on_termination; the other keys
+        must repeat what the attachment has (Nova's 400 "not mutable")."""
+        swap = swap_only or change.volume_id != volume_id
+        server = self.cloud.compute.get_server(ctx, server_id).server
+        self.cloud.policy.enforce(ctx, NOVA + "swap" if swap else NOVA + "update",
+                                  None if swap else server.project_id)
+        if not swap_only:
+            att = self.get_for_server(ctx, server_id, volume_id)
+            mapping = self.mappings(server_id).get(volume_id)
+            current = {"id": volume_id, "serverId": server_id, "device": att.device,
+                       "tag": mapping.tag if mapping else None}
+            for key, value in change.fixed.items():
+                if value != current[key]:
+                    raise BadRequest(f"The {key} property is not mutable")
+            if change.delete_on_termination is not None:
+                self.cloud.compute.set_delete_on_termination(server_id, volume_id, change.delete_on_termination)
+        if swap:
+            with self.cloud.db.read() as db:
+                find_volume(db, self.cloud.policy, ctx, volume_id)  # Nova's 404 for an unknown volume
+            raise Conflict(f"volume {volume_id} is not migrating; this API should only be called by Cinder")
 
     def detach(self, ctx: RequestContext, server_id: str, volume_id: str) -> None:
         """DELETE /servers/{id}/os-volume_attachments/{volume_id}: unplug, then the volume is available. A

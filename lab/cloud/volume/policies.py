@@ -204,4 +204,9 @@ RULES: tuple[Rule, ...] = (
          (("POST", NOVA),)),
     Rule("os_compute_api:os-volumes-attachments:delete", MEMBER, "Detach a volume from a server.",
          (("DELETE", f"{NOVA}/{{volume_id}}"),)),
+    Rule("os_compute_api:os-volumes-attachments:update", MEMBER,
+         "Change a volume attachment's delete_on_termination (2.85).", (("PUT", f"{NOVA}/{{volume_id}}"),)),
+    Rule("os_compute_api:os-volumes-attachments:swap", ADMIN,
+         "Swap the volume of an attachment (what Cinder calls while migrating a volume).",
+         (("PUT", f"{NOVA}/{{volume_id}}"),)),
 )

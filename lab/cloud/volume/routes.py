@@ -869,24 +869,37 @@ def _nova_version(request: Request) -> Version:
 async def list_attachments(request: Request) -> Response:
     part, server_id = _service(request).attachments, request.path_params["server_id"]
     atts = part.list_for_server(context_of(request), server_id)
-    doomed = part.deleted_with_server(server_id) if atts else set()
+    mappings = part.mappings(server_id) if atts else {}
     return respond({"volumeAttachments": [schemas.nova_attachment(a, _nova_version(request),
-                                                                  delete_on_termination=a.volume_id in doomed)
+                                                                  mapping=mappings.get(a.volume_id))
                                           for a in atts]})
 
 
 async def attach_volume(request: Request) -> Response:
     ctx = context_of(request)
-    volume_id, device = schemas.parse_volume_attachment(await read_json(request), _nova_version(request))
-    att = _service(request).attachments.attach(ctx, request.path_params["server_id"], volume_id, device)
-    return respond({"volumeAttachment": schemas.nova_attachment(att, _nova_version(request), created=True)})
+    asked = schemas.parse_volume_attachment(await read_json(request), _nova_version(request))
+    part, server_id = _service(request).attachments, request.path_params["server_id"]
+    att = part.attach(ctx, server_id, asked.volume_id, asked.device,
+                      delete_on_termination=bool(asked.delete_on_termination), tag=asked.tag)
+    return respond({"volumeAttachment": schemas.nova_attachment(att, _nova_version(request), created=True,
+                                                                mapping=part.mappings(server_id).get(att.volume_id))})
 
 
 async def show_attachment(request: Request) -> Response:
     part, server_id = _service(request).attachments, request.path_params["server_id"]
     att = part.get_for_server(context_of(request), server_id, request.path_params["volume_id"])
     return respond({"volumeAttachment": schemas.nova_attachment(
-        att, _nova_version(request), delete_on_termination=att.volume_id in part.deleted_with_server(server_id))})
+        att, _nova_version(request), mapping=part.mappings(server_id).get(att.volume_id))})
+
+
+async def update_attachment(request: Request) -> Response:
+    """PUT: from 2.85 a change of delete_on_termination; before, Cinder's swap (attachments.py)."""
+    version = _nova_version(request)
+    change = schemas.parse_attachment_update(await read_json(request), version)
+    _service(request).attachments.update(context_of(request), request.path_params["server_id"],
+                                         request.path_params["volume_id"], change,
+                                         swap_only=version < cmv.ATTACHMENT_UPDATE)
+    return no_content(202)
 
 
 async def detach_volume(request: Request) -> Response:
@@ -900,6 +913,7 @@ compute_routes = [
     Route(S, list_attachments, methods=["GET"]),
     Route(S, attach_volume, methods=["POST"]),
     Route(f"{S}/{{volume_id}}", show_attachment, methods=["GET"]),
+    Route(f"{S}/{{volume_id}}", update_attachment, methods=["PUT"]),
     Route(f"{S}/{{volume_id}}", detach_volume, methods=["DELETE"]),
 ]
 

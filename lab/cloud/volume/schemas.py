@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from lab.cloud import validation as V
 from lab.cloud.compute import microversions as cmv  # Nova's os-volume_attachments is served here
+from lab.cloud.compute import schemas as cschemas
 from lab.cloud.errors import BadRequest, NotFound
 from lab.cloud.http import timestamp_naive
 from lab.cloud.microversion import Version
@@ -28,6 +29,7 @@ from lab.cloud.volume import microversions as mv
 from lab.cloud.volume.models import Snapshot, Volume, VolumeAttachment, VolumeType
 
 if TYPE_CHECKING:  # the service's result types (their modules import this one for the request types)
+    from lab.cloud.contracts import VolumeMapping
     from lab.cloud.volume.quotas import AbsoluteLimits, QuotaSet
     from lab.cloud.volume.service import Pool
     from lab.cloud.volume.volumes import VolumeView
@@ -300,28 +302,54 @@ def parse_volume_action(body: dict[str, Any]) -> VolumeAction:
     return VolumeAction(action)
 
 
-def parse_volume_attachment(body: dict[str, Any], version: Version = cmv.MIN) -> tuple[str, str | None]:
-    """Nova's POST /servers/{id}/os-volume_attachments at compute `version`: (volumeId, device); a `tag`
-    (2.49) is accepted and not kept, `delete_on_termination` (2.79) must be false (a volume outlives the
-    server here)."""
+@dataclass(frozen=True)
+class AttachRequest:
+    """Nova's volumeAttachment of an attach (POST) or of an update (PUT; None where the update leaves it)."""
+
+    volume_id: str
+    device: str | None = None
+    tag: str | None = None
+    delete_on_termination: bool | None = None
+    fixed: dict[str, Any] = field(default_factory=dict)  # an update's device, tag, serverId, id: must not change
+
+
+def _attachment_body(body: dict[str, Any], allowed: set[str]) -> AttachRequest:
     attachment = body.get("volumeAttachment")
     if not isinstance(attachment, dict):
         raise W.refuse("volumeAttachment", None, "required", key="volumeAttachment")
     volume_id = attachment.get("volumeId")
     if not isinstance(volume_id, str) or not volume_id:
         raise W.refuse("volumeAttachment", attachment, "required", key="volumeId")
-    device = attachment.get("device")
-    if device is not None and not isinstance(device, str):
-        raise W.refuse("device", device, "type", types=W.types(str, "null"))
-    allowed = {"volumeId", "device"} | ({"tag"} if version >= cmv.Version(2, 49) else set())
-    allowed |= {"delete_on_termination"} if version >= cmv.DELETE_ON_TERMINATION else set()
     extra = sorted(set(attachment) - allowed)
     if extra:
         raise W.unexpected("volumeAttachment", attachment, [extra[0]])
-    if attachment.get("delete_on_termination") not in (None, False):
-        raise BadRequest("delete_on_termination=true is not supported by this cloud: a volume attached here "
-                         "outlives its server.")
-    return volume_id, device
+    device = attachment.get("device")
+    if device is not None and not isinstance(device, str):
+        raise W.refuse("device", device, "type", types=W.types(str, "null"))
+    tag = attachment.get("tag")
+    if tag is not None:
+        cschemas.parse_tag(tag)
+    dot = attachment.get("delete_on_termination")
+    return AttachRequest(volume_id, device, tag, None if dot is None else cschemas.parse_boolean(
+        dot, "delete_on_termination"), {k: attachment[k] for k in ("device", "tag", "serverId", "id")
+                                        if k in attachment})
+
+
+def parse_volume_attachment(body: dict[str, Any], version: Version = cmv.MIN) -> AttachRequest:
+    """Nova's POST /servers/{id}/os-volume_attachments at compute `version`: volumeId and device; `tag` from
+    2.49 and `delete_on_termination` from 2.79 (kept in compute's mapping of the volume)."""
+    allowed = {"volumeId", "device"} | ({"tag"} if version >= cmv.Version(2, 49) else set())
+    allowed |= {"delete_on_termination"} if version >= cmv.DELETE_ON_TERMINATION else set()
+    return _attachment_body(body, allowed)
+
+
+def parse_attachment_update(body: dict[str, Any], version: Version = cmv.MIN) -> AttachRequest:
+    """Nova's PUT /servers/{id}/os-volume_attachments/{volume_id}: volumeId only (a swap) before 2.85; from 2.85
+    also the attachment's other keys, of which only delete_on_termination may change."""
+    allowed = {"volumeId"}
+    if version >= cmv.ATTACHMENT_UPDATE:
+        allowed |= {"device", "tag", "delete_on_termination", "serverId", "id"}
+    return _attachment_body(body, allowed)
 
 
 def parse_metadata_body(body: dict[str, Any]) -> dict[str, str]:
@@ -447,17 +475,16 @@ def volume_type(t: VolumeType, *, created: bool = False, qos_specs_id: str | Non
 
 
 def nova_attachment(att: VolumeAttachment, version: Version = cmv.MIN, *, created: bool = False,
-                    delete_on_termination: bool = False) -> dict[str, Any]:
-    """Nova's volumeAttachment at compute `version`: its `id` is the volume's id; `tag` from 2.70 (none kept),
-    `delete_on_termination` from 2.79 (true only for a volume of the server's create that asked it: an
-    attach takes false only); list and show (not the attach answer) carry
-    `attachment_id` (Cinder's) and `bdm_uuid` and lose `id` from 2.89."""
+                    mapping: VolumeMapping | None = None) -> dict[str, Any]:
+    """Nova's volumeAttachment at compute `version`: its `id` is the volume's id; `tag` from 2.70 and
+    `delete_on_termination` from 2.79, as compute's `mapping` of the volume has them; list and show (not the
+    attach answer) carry `attachment_id` (Cinder's) and `bdm_uuid` and lose `id` from 2.89."""
     body: dict[str, Any] = {"id": att.volume_id, "volumeId": att.volume_id, "serverId": att.server_id,
                             "device": att.device}
     if version >= cmv.DEVICE_TAGS_SHOWN:
-        body["tag"] = None
+        body["tag"] = mapping.tag if mapping else None
     if version >= cmv.DELETE_ON_TERMINATION:
-        body["delete_on_termination"] = delete_on_termination
+        body["delete_on_termination"] = bool(mapping and mapping.delete_on_termination)
     if version >= cmv.ATTACHMENT_IDS and not created:
         del body["id"]
         body.update({"attachment_id": att.id, "bdm_uuid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"bdm:{att.id}"))})
