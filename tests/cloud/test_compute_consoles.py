@@ -143,3 +143,25 @@ def test_a_driver_without_an_interactive_serial_shows_the_log_read_only(
         ws.send_text("root\r")  # ignored: nothing echoes
         ws.send_text("more")
     assert "\r\n" in text and "\n" not in text.replace("\r\n", "")
+
+
+def test_an_open_console_closes_when_its_token_expires_or_its_server_goes(
+        client: TestClient, cloud: Cloud, as_demo: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    from starlette.websockets import WebSocketDisconnect
+
+    monkeypatch.setattr(consoles, "TOKEN_RECHECK_SECONDS", 0.05)
+    server = create_server(client, cloud, as_demo, name="con-ttl")
+    url = console_url(client, as_demo, server["id"], "os-getSerialConsole", "serial")
+    with client.websocket_connect(_ws_path(url)) as ws:
+        assert ws.receive_text().endswith("con-ttl login: ")
+        cloud.clock.advance(timedelta(minutes=11))  # past the TTL on the lab clock
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_text()
+        assert closed.value.code == 1008
+    fresh = console_url(client, as_demo, server["id"], "os-getSerialConsole", "serial")
+    with client.websocket_connect(_ws_path(fresh)) as ws:
+        assert ws.receive_text().endswith("login: ")
+        client.delete(f"{API}/servers/{server['id']}", headers=as_demo)
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_text()
+        assert closed.value.code == 1008

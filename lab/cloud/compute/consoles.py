@@ -46,6 +46,7 @@ def xterm_installed() -> bool:
 
 
 CONSOLE_TOKEN_TTL = 600  # seconds (Nova's [consoleauth] token_ttl)
+TOKEN_RECHECK_SECONDS = 2.0  # wall seconds between re-checks of an open console socket's token (lab clock)
 # What each console action offers here: action -> the types it accepts.
 CONSOLE_TYPES = {"os-getVNCConsole": ("novnc",), "os-getSerialConsole": ("serial",)}
 

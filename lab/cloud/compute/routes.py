@@ -3,6 +3,7 @@ query strings here), make one call to a part of the service, render with schemas
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -468,11 +469,13 @@ async def console_socket(websocket: WebSocket) -> None:
     compute = websocket.app.state.cloud.services["compute"]
     assert isinstance(compute, ComputeService)
     try:
-        _server, session, text = compute.consoles.open_serial(websocket.query_params.get("token", ""))
+        token = websocket.query_params.get("token", "")
+        _server, session, text = compute.consoles.open_serial(token)
     except Unauthorized as exc:
         await websocket.close(code=1008, reason=exc.message)
         return
     await websocket.accept()
+    watcher = asyncio.create_task(_close_when_token_lapses(websocket, compute, token))
     try:
         if session is None:
             await websocket.send_text(text.replace("\n", "\r\n") + "\r\n[read-only: this compute driver "
@@ -485,11 +488,24 @@ async def console_socket(websocket: WebSocket) -> None:
                 break
             typed = message.get("text") or (message.get("bytes") or b"").decode(errors="replace")
             reply = session.feed(typed) if session is not None else ""
-            if reply:
+            if reply and not watcher.done():
                 await websocket.send_text(reply)
     finally:
+        watcher.cancel()
         if session is not None:
             session.close()
+
+
+async def _close_when_token_lapses(websocket: WebSocket, compute: ComputeService, token: str) -> None:
+    """An open console lasts only as long as its token: re-checked on the lab clock every few seconds, the
+    socket is closed (1008, policy violation) once the token has expired or its server is deleted."""
+    while True:
+        await asyncio.sleep(consoles.TOKEN_RECHECK_SECONDS)
+        try:
+            compute.consoles.server_for_token(token)
+        except Unauthorized as exc:
+            await websocket.close(code=1008, reason=exc.message)
+            return
 
 
 def _migrate(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any, v: Version) -> Response:
