@@ -13,6 +13,7 @@ from starlette.types import Receive, Scope, Send
 
 from lab.cloud.compute import microversions as cmv
 from lab.cloud.context import RequestContext
+from lab.cloud.contracts import VolumeMapping
 from lab.cloud.errors import BadRequest, Forbidden, NotFound
 from lab.cloud.http import (
     cloud_of,
@@ -881,8 +882,9 @@ async def attach_volume(request: Request) -> Response:
     part, server_id = _service(request).attachments, request.path_params["server_id"]
     att = part.attach(ctx, server_id, asked.volume_id, asked.device,
                       delete_on_termination=bool(asked.delete_on_termination), tag=asked.tag)
+    made = VolumeMapping(root=False, delete_on_termination=bool(asked.delete_on_termination), tag=asked.tag)
     return respond({"volumeAttachment": schemas.nova_attachment(att, _nova_version(request), created=True,
-                                                                mapping=part.mappings(server_id).get(att.volume_id))})
+                                                                mapping=made)})
 
 
 async def show_attachment(request: Request) -> Response:
