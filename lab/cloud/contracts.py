@@ -73,9 +73,9 @@ class Compute(Protocol):
         """The server's volume mappings, by volume id (os-volume_attachments shows delete_on_termination from
         2.79 and the tag from 2.70, and refuses to detach the root volume)."""
 
-    def set_delete_on_termination(self, server_id: str, volume_id: str, value: bool) -> bool:
-        """Nova 2.85's PUT of an attachment: change whether the volume goes with the server. False when the
-        server has no mapping of that volume."""
+    def set_delete_on_termination(self, server_id: str, volume_id: str, value: bool, device: str) -> None:
+        """Nova 2.85's PUT of an attachment: change whether the volume goes with the server. A volume attached
+        (at `device`) before compute kept a mapping of every attached volume gets one now."""
 
     def stop_server(self, ctx: RequestContext, server_id: str, at: datetime | None = None) -> None:
         """os-stop; `at` (billing's prepaid cut-off only) records the power-off at that earlier lab moment."""

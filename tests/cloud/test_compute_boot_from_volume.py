@@ -9,9 +9,11 @@ import json
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import delete
 from starlette.testclient import TestClient
 
 from lab.cloud.app import Cloud
+from lab.cloud.compute.models import BlockDeviceMapping
 from tests.cloud.compute_support import API, image_id
 from tests.cloud.volume_support import create_volume, show_volume, url
 
@@ -288,3 +290,27 @@ def test_a_detached_volume_no_longer_goes_with_its_server(client: TestClient, cl
     assert client.delete(f"{API}/servers/{server_id}", headers=as_demo).status_code == 204
     run(cloud, 2)
     assert show_volume(client, cloud, as_demo, attached["id"])["status"] == "available"
+
+
+def test_2_85_update_maps_a_volume_attached_before_compute_kept_mappings(client: TestClient, cloud: Cloud,
+                                                                        as_demo: dict[str, str]) -> None:
+    """A data directory from before every attached volume had a block device mapping: 2.85's PUT makes the
+    mapping from the attachment's device, so the change is kept and the volume then goes with the server."""
+    server_id = boot(client, as_demo, [], image=image_id(client, cloud, as_demo)).json()["server"]["id"]
+    run(cloud)
+    volume = create_volume(client, cloud, as_demo, size=1)
+    attachments = f"{API}/servers/{server_id}/os-volume_attachments"
+    v285 = {**as_demo, "OpenStack-API-Version": "compute 2.85"}
+    assert client.post(attachments, headers=v285,
+                       json={"volumeAttachment": {"volumeId": volume["id"]}}).status_code == 200
+    with cloud.db.write() as db:  # what an older lab left: the attachment, no mapping
+        db.execute(delete(BlockDeviceMapping).where(BlockDeviceMapping.volume_id == volume["id"]))
+    one = f"{attachments}/{volume['id']}"
+    r = client.put(one, headers=v285,
+                   json={"volumeAttachment": {"volumeId": volume["id"], "delete_on_termination": True}})
+    assert r.status_code == 202, r.text
+    shown = client.get(one, headers=v285).json()["volumeAttachment"]
+    assert (shown["delete_on_termination"], shown["device"]) == (True, "/dev/vdb")
+    assert client.delete(f"{API}/servers/{server_id}", headers=as_demo).status_code == 204
+    run(cloud, 2)
+    assert client.get(url(cloud, as_demo, f"volumes/{volume['id']}"), headers=as_demo).status_code == 404

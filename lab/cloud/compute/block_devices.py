@@ -127,14 +127,15 @@ class BlockDevices(ComputePart):
                 BlockDeviceMapping.server_id == server_id, BlockDeviceMapping.volume_id == volume_id,
                 (BlockDeviceMapping.boot_index.is_(None)) | (BlockDeviceMapping.boot_index != 0)))
 
-    def set_delete_on_termination(self, server_id: str, volume_id: str, value: bool) -> bool:
+    def set_delete_on_termination(self, server_id: str, volume_id: str, value: bool, device: str) -> None:
         with self.cloud.db.write() as db:
             row = db.scalar(select(BlockDeviceMapping).where(BlockDeviceMapping.server_id == server_id,
                                                              BlockDeviceMapping.volume_id == volume_id))
-            if row is None:
-                return False
-            row.delete_on_termination = value
-            return True
+            if row is not None:
+                row.delete_on_termination = value
+                return
+        # A data directory from before compute mapped hot-plugged volumes: the attachment has no mapping yet.
+        self.map_attached(server_id, volume_id, device, value, None)
 
     # ------------------------------------------------------------------ questions
     def mappings(self, db: Session, server_id: str) -> list[BlockDeviceMapping]:

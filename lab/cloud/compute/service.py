@@ -116,8 +116,8 @@ class ComputeService:
             return {m.volume_id: contracts.VolumeMapping(m.boot_index == 0, m.delete_on_termination, m.tag)
                     for m in self.block_devices.mappings(db, server_id) if m.volume_id}
 
-    def set_delete_on_termination(self, server_id: str, volume_id: str, value: bool) -> bool:
-        return self.block_devices.set_delete_on_termination(server_id, volume_id, value)
+    def set_delete_on_termination(self, server_id: str, volume_id: str, value: bool, device: str) -> None:
+        self.block_devices.set_delete_on_termination(server_id, volume_id, value, device)
 
     def server_statuses(self, db: Session, server_ids: list[str]) -> dict[str, str]:
         rows = db.execute(select(Server.id, Server.vm_state, Server.task_state).where(

@@ -180,7 +180,8 @@ class Attachments:
                 if value != current[key]:
                     raise BadRequest(f"The {key} property is not mutable")
             if change.delete_on_termination is not None:
-                self.cloud.compute.set_delete_on_termination(server_id, volume_id, change.delete_on_termination)
+                self.cloud.compute.set_delete_on_termination(server_id, volume_id, change.delete_on_termination,
+                                                             att.device)
         if swap:
             with self.cloud.db.read() as db:
                 find_volume(db, self.cloud.policy, ctx, volume_id)  # Nova's 404 for an unknown volume
