@@ -165,3 +165,43 @@ def test_an_open_console_closes_when_its_token_expires_or_its_server_goes(
         with pytest.raises(WebSocketDisconnect) as closed:
             ws.receive_text()
         assert closed.value.code == 1008
+
+
+def test_a_real_serial_line_is_relayed_both_ways_as_it_comes(
+        client: TestClient, cloud: Cloud, as_demo: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A streaming session (the libvirt driver's, here over a stand-in for libvirt's stream, its only edge):
+    what the guest prints reaches the browser without being asked for, typed keys reach the guest, and the
+    socket closes normally when the guest's line goes."""
+    from starlette.websockets import WebSocketDisconnect
+
+    from lab.cloud.drivers.libvirt_console import StreamSerial
+    from tests.drivers.test_libvirt_console import FakeStream
+
+    server = create_server(client, cloud, as_demo, name="con-live")
+    stream, opened = FakeStream(), []
+
+    def open_serial(server_id: str) -> StreamSerial:
+        opened.append(server_id)
+        return StreamSerial(stream, greeting="Linux version 6.1\r\n/ # ")
+
+    monkeypatch.setattr(cloud.compute_driver, "open_serial", open_serial)
+    url = console_url(client, as_demo, server["id"], "os-getSerialConsole", "serial")
+    with client.websocket_connect(_ws_path(url)) as ws:
+        assert ws.receive_text() == "Linux version 6.1\r\n/ # "
+        stream.guest_writes(b"[  42.0] eth0: link up\r\n")  # the guest prints on its own
+        assert ws.receive_text() == "[  42.0] eth0: link up\r\n"
+        ws.send_text("echo hi\r")
+        for _ in range(100):  # the key is handed over in a thread: wait (bounded) until it has arrived
+            if stream.sent:
+                break
+            stream.aborted.wait(0.02)
+        assert stream.sent == [b"echo hi\r"]
+        stream.guest_writes(b"echo hi\r\nhi\r\n/ # ")  # the guest's echo and answer
+        assert ws.receive_text() == "echo hi\r\nhi\r\n/ # "
+        stream.guest_writes(b"")  # the guest's line ends (powered off, or a newer console took it)
+        assert ws.receive_text() == "\r\n[the guest's serial console was closed]\r\n"
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_text()
+        assert closed.value.code == 1000
+    assert opened == [server["id"]]
+    assert stream.aborted.is_set()  # the session was closed with its socket

@@ -16,6 +16,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import libvirt
 import pytest
@@ -130,3 +131,36 @@ def test_boot_console_volume_and_delete_through_the_cloud(vm_cloud: LiveCloud, u
         cli("volume", "delete", volume_id)
     finally:
         conn.close()
+
+
+def console_socket_url(lab: LiveCloud, server_id: str, kind: str, path: str) -> str:
+    """The websocket a browser console opens: `openstack console url show` answers the page's URL, whose
+    token the page's socket (`path`, relative to the page) carries."""
+    url = json.loads(lab.openstack("console", "url", "show", f"--{kind}", "-f", "json", server_id,
+                                   user="demo").stdout)["url"]
+    parts = urlsplit(url)
+    assert f"{parts.scheme}://{parts.netloc}" == lab.url and parts.path == "/compute/console", url
+    return f"ws://{parts.netloc}{parts.path}/{path}?{parts.query}"
+
+
+def test_the_browser_consoles_reach_the_real_guest(vm_cloud: LiveCloud, unique: Callable[[str], str]) -> None:
+    """Through the lab's own port: the serial websocket is the guest's shell (typed keys echo, commands
+    answer), and the VNC websocket relays QEMU's own RFB greeting."""
+    from websockets.sync.client import connect
+
+    lab = vm_cloud
+    server = json.loads(lab.openstack("server", "create", "--image", "cirros", "--flavor", "m1.nano", "--wait",
+                                      "-f", "json", unique("con"), user="demo").stdout)
+    assert server["status"] == "ACTIVE", server
+    try:
+        with connect(console_socket_url(lab, server["id"], "serial", "ws"), open_timeout=30) as ws:
+            greeting = ws.recv(timeout=30)
+            assert isinstance(greeting, str) and guest_image.READY_MARKER in greeting  # the recent log
+            ws.send("echo $((6*7))-through-the-lab\r")
+            got = ""
+            deadline = time.monotonic() + GUEST_TIMEOUT
+            while "42-through-the-lab\r\n" not in got and time.monotonic() < deadline:
+                got += str(ws.recv(timeout=GUEST_TIMEOUT))
+            assert "echo $((6*7))-through-the-lab\r\n42-through-the-lab\r\n" in got, got
+    finally:
+        lab.openstack("server", "delete", "--wait", server["id"], user="demo")

@@ -7,9 +7,10 @@ The page is a terminal (xterm.js, vendored by scripts/setup.sh and served by the
 connected to the websocket `/compute/console/ws?token=...` on the same port, authenticated by the same token
 (checked when the socket opens; a refused socket is closed with code 1008 before it is accepted, so the
 handshake is answered 403). Through it the driver's `open_serial` speaks: the fake driver's simulated getty
-(boot log, login prompt, echo); a driver that offers no interactive session (libvirt today: its serial console
-is a log file, not a pty) shows the console text read-only. Without the vendored xterm.js the page falls back
-to the plain text, refreshed every few seconds.
+(boot log, login prompt, echo); the libvirt driver's real serial line (libvirt's console stream on the guest's
+pty, relayed both ways as it comes); a driver or guest that offers no interactive session (libvirt's test
+driver) shows the console text read-only. Without the vendored xterm.js the page falls back to the plain text,
+refreshed every few seconds.
 """
 
 from __future__ import annotations
