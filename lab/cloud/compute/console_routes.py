@@ -1,5 +1,6 @@
 """The browser console's routes on the lab's own port (consoles.py says what a console URL is): the page, the
-vendored browser files, and the serial websocket the page's terminal talks to. The token in the query is the
+vendored browser files (xterm.js, noVNC), the serial websocket the page's terminal talks to and the VNC
+websocket its noVNC screen talks to. The token in the query is the
 only credential; a socket lives only as long as its token and its server."""
 
 from __future__ import annotations
@@ -25,10 +26,10 @@ async def console_page(request: Request) -> Response:
     """GET /compute/console?token=...: the page a console URL opens (the token is the credential)."""
     compute = service_of(request, "compute", ComputeService)
     try:
-        server, text = compute.consoles.console_page(request.query_params.get("token", ""))
+        server, text, vnc = compute.consoles.console_page(request.query_params.get("token", ""))
     except Unauthorized as exc:
         return HTMLResponse(schemas.console_page_html(None, exc.message), status_code=401)
-    return HTMLResponse(schemas.console_page_html(server, text, terminal=consoles.xterm_installed()),
+    return HTMLResponse(schemas.console_page_html(server, text, terminal=consoles.xterm_installed(), vnc=vnc),
                         headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
 
 
@@ -39,6 +40,14 @@ async def console_static(request: Request) -> Response:
         return Response("Not found", status_code=404, media_type="text/plain")
     path, media_type = found
     return FileResponse(path, media_type=media_type, headers={"Cache-Control": "max-age=3600"})
+
+
+async def novnc_static(request: Request) -> Response:
+    """GET /compute/console/static/novnc/{path}: noVNC's ES modules, as the page's import asks for them."""
+    path = consoles.novnc_file(request.path_params["path"])
+    if path is None:
+        return Response("Not found", status_code=404, media_type="text/plain")
+    return FileResponse(path, media_type="text/javascript", headers={"Cache-Control": "max-age=3600"})
 
 
 def _compute(websocket: WebSocket) -> ComputeService:
@@ -102,6 +111,60 @@ async def _relay_serial_output(websocket: WebSocket, session: SerialSession) -> 
                 await websocket.send_text(text)
 
 
+async def vnc_socket(websocket: WebSocket) -> None:
+    """WebSocket /compute/console/vnc?token=...: the guest's VNC display for the page's noVNC, binary frames
+    relayed both ways to the RFB server the driver names (QEMU's, on the host's loopback). A novnc token only,
+    checked as the serial socket checks it; refused (1008) for a guest without a display."""
+    compute = _compute(websocket)
+    token = websocket.query_params.get("token", "")
+    try:
+        address = compute.consoles.open_vnc(token)
+    except Unauthorized as exc:
+        await websocket.close(code=1008, reason=exc.message)
+        return
+    if address is None:
+        await websocket.close(code=1008, reason="This server has no VNC console here.")
+        return
+    try:
+        reader, writer = await asyncio.open_connection(*address)
+    except OSError:
+        await websocket.close(code=1011, reason="The guest's VNC display does not answer.")
+        return
+    # noVNC asks for no subprotocol today; older ones (and websockify's clients) ask for "binary".
+    offered = websocket.scope.get("subprotocols") or []
+    await websocket.accept(subprotocol="binary" if "binary" in offered else None)
+    tasks = [asyncio.create_task(_vnc_to_browser(websocket, reader)),
+             asyncio.create_task(_browser_to_vnc(websocket, writer)),
+             asyncio.create_task(_close_when_token_lapses(websocket, compute, token))]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+        writer.close()
+        with contextlib.suppress(Exception):
+            await writer.wait_closed()
+
+
+async def _vnc_to_browser(websocket: WebSocket, reader: asyncio.StreamReader) -> None:
+    with contextlib.suppress(Exception):  # the browser went first: nothing to tell it
+        while data := await reader.read(65536):
+            await websocket.send_bytes(data)
+        await websocket.close(code=1000, reason="The VNC display closed.")
+
+
+async def _browser_to_vnc(websocket: WebSocket, writer: asyncio.StreamWriter) -> None:
+    with contextlib.suppress(ConnectionError):  # the display went first: _vnc_to_browser says so
+        while True:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            data = message.get("bytes") or (message.get("text") or "").encode()
+            if data:
+                writer.write(data)
+                await writer.drain()
+
+
 async def _close_when_token_lapses(websocket: WebSocket, compute: ComputeService, token: str) -> None:
     """An open console lasts only as long as its token: re-checked on the lab clock every few seconds, the
     socket is closed (1008, policy violation) once the token has expired or its server is deleted."""
@@ -116,6 +179,8 @@ async def _close_when_token_lapses(websocket: WebSocket, compute: ComputeService
 
 routes = [
     Route("/console", console_page, methods=["GET"]),
+    Route("/console/static/novnc/{path:path}", novnc_static, methods=["GET"]),
     Route("/console/static/{name}", console_static, methods=["GET"]),
     WebSocketRoute("/console/ws", console_socket),
+    WebSocketRoute("/console/vnc", vnc_socket),
 ]
