@@ -84,19 +84,24 @@ if [ ! -f "$dash_stamp" ] || [ scripts/dashboard-constraints.txt -nt "$dash_stam
   touch "$dash_stamp"
 fi
 
-# The browser console's terminal (xterm.js, served by the lab at /compute/console/static/), from the npm registry
-# into vendor/node_modules (gitignored; vendor/package.json pins the version). Never fetched at run time: without
-# it the console page falls back to plain text, so a machine without npm still runs every test.
+# The browser consoles' files, served by the lab at /compute/console/static/: xterm.js (the serial terminal)
+# and noVNC (the VNC screen of libvirt guests), from the npm registry into vendor/node_modules (gitignored;
+# vendor/package.json pins the versions). Never fetched at run time: without them the console page falls back
+# (no noVNC: the serial terminal; no xterm.js: plain text), so a machine without npm still runs every test.
 xterm_js=vendor/node_modules/@xterm/xterm/lib/xterm.js
-if [ ! -f "$xterm_js" ] || [ vendor/package.json -nt "$xterm_js" ]; then
+novnc_js=vendor/node_modules/@novnc/novnc/core/rfb.js
+if [ ! -f "$xterm_js" ] || [ ! -f "$novnc_js" ] || [ vendor/package.json -nt "$xterm_js" ] \
+    || [ vendor/package.json -nt "$novnc_js" ]; then
   if command -v npm >/dev/null 2>&1; then
-    echo "setup: installing xterm.js (the browser console) into vendor/node_modules"
+    echo "setup: installing xterm.js and noVNC (the browser consoles) into vendor/node_modules"
     if npm install --prefix vendor --no-audit --no-fund --silent; then
-      touch "$xterm_js"
+      touch "$xterm_js" "$novnc_js"
     else
-      echo "setup: npm could not install xterm.js; the browser console stays a plain-text page (rerun to retry)"
+      echo "setup: warning: npm could not install xterm.js and noVNC; the browser console stays a plain-text" \
+        "page (rerun to retry)"
     fi
   else
-    echo "setup: npm not found; the browser console will be a plain-text page (apt-get install npm, then rerun)"
+    echo "setup: warning: npm not found; the browser console will be a plain-text page (apt-get install npm," \
+      "then rerun)"
   fi
 fi

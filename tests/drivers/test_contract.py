@@ -163,8 +163,20 @@ def test_open_serial_is_a_session_or_none(driver: Any) -> None:
     if session is not None:
         assert isinstance(session, SerialSession)
         assert isinstance(session.greeting(), str) and isinstance(session.feed("x"), str)
+        if session.streaming:
+            assert isinstance(session.read(0.1), str | None)
         session.close()
         session.close()  # idempotent
+
+
+def test_vnc_address_is_a_loopback_port_or_none(driver: Any) -> None:
+    """vnc_address is None (no display: the page stays the serial terminal) or a (host, port) to relay."""
+    driver.spawn(spec())
+    wait_ready(driver, spec().server_id)
+    address = driver.vnc_address(spec().server_id)
+    if address is not None:
+        host, port = address
+        assert isinstance(host, str) and 0 < port < 65536
 
 
 def test_list_guests_lists_every_guest_made(driver: Any) -> None:
@@ -247,6 +259,7 @@ CALLS: dict[str, Callable[[Any], Any]] = {
     "reboot_hard": lambda d: d.reboot(UNKNOWN, hard=True),
     "console_output": lambda d: d.console_output(UNKNOWN),
     "open_serial": lambda d: d.open_serial(UNKNOWN),
+    "vnc_address": lambda d: d.vnc_address(UNKNOWN),
     "attach_disk": lambda d: d.attach_disk(UNKNOWN, volume()),
     "detach_disk": lambda d: d.detach_disk(UNKNOWN, volume().volume_id),
     "resize": lambda d: d.resize(UNKNOWN, 1, 128, 1),

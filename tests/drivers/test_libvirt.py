@@ -12,7 +12,7 @@ import libvirt
 import pytest
 
 from lab.cloud.drivers import load_driver
-from lab.cloud.drivers.base import DiskSpec, DriverError, GuestSpec, ImageSpec, NicSpec, PowerState
+from lab.cloud.drivers.base import DiskSpec, DriverError, GuestNotFound, GuestSpec, ImageSpec, NicSpec, PowerState
 from lab.cloud.guest_image import tiny_guest_properties
 from lab.config import Settings
 
@@ -40,7 +40,8 @@ def domain(driver: Any, server_id: str = SID) -> ET.Element:
 
 
 def test_direct_kernel_boot_domain(driver: Any) -> None:
-    """A kernel image boots directly: kernel, initrd, command line with the hostname, TCG, ACPI, serial to a file."""
+    """A kernel image boots directly: kernel, initrd, command line with the hostname, TCG, ACPI, a pty serial
+    line logged to a file, a VNC display on the loopback only."""
     driver.spawn(tiny_spec())
     root = domain(driver)
     assert root.get("type") == "qemu"
@@ -50,9 +51,13 @@ def test_direct_kernel_boot_domain(driver: Any) -> None:
     assert root.find("features/acpi") is not None
     assert root.findtext("vcpu") == "2"
     assert int(root.findtext("memory") or 0) == 192 * 1024
-    console = root.find("devices/serial/source")
-    assert console is not None
-    assert console.get("path") == str(driver.data_dir / "instances" / SID / "console.log")
+    serial = root.find("devices/serial")
+    assert serial is not None and serial.get("type") == "pty"  # libvirt's console stream needs a pty
+    log = serial.find("log")
+    assert log is not None and log.get("file") == str(driver.data_dir / "instances" / SID / "console.log")
+    graphics = root.find("devices/graphics")
+    assert graphics is not None and graphics.get("type") == "vnc" and graphics.get("autoport") == "yes"
+    assert graphics.get("listen") == "127.0.0.1"
 
 
 def test_disk_boot_domain(driver: Any, tmp_path: Path) -> None:
@@ -187,3 +192,26 @@ def test_forced_virt_type_is_used(make_driver: Callable[..., Any]) -> None:
     drv.spawn(tiny_spec())
     assert domain(drv).get("type") == "kvm"
     assert drv.describe().endswith("KVM hardware virtualisation")
+
+
+def test_no_interactive_console_and_no_vnc_on_the_test_driver(driver: Any) -> None:
+    """libvirt's test driver cannot open console streams (virDomainOpenConsole is not supported there) and
+    starts no QEMU: open_serial is None (the websocket shows the log read-only), vnc_address None."""
+    driver.spawn(tiny_spec())
+    with pytest.raises(libvirt.libvirtError, match="not supported"):
+        dom = driver.conn.lookupByName(f"stacklab-{SID}")
+        dom.openConsole(None, driver.conn.newStream(0), 0)
+    assert driver.open_serial(SID) is None
+    assert driver.vnc_address(SID) is None
+    with pytest.raises(GuestNotFound):
+        driver.open_serial("no-such-server")
+
+
+def test_vnc_address_is_read_from_the_live_definition() -> None:
+    from lab.cloud.drivers import libvirt_xml
+
+    live = ("<domain><devices><graphics type='spice' port='5901'/>"
+            "<graphics type='vnc' port='5903' autoport='yes' listen='127.0.0.1'/></devices></domain>")
+    assert libvirt_xml.vnc_address(live) == ("127.0.0.1", 5903)
+    assert libvirt_xml.vnc_address(live.replace("5903", "-1")) is None  # not started: no port yet
+    assert libvirt_xml.vnc_address("<domain><devices/></domain>") is None

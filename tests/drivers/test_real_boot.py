@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import tempfile
 import time
@@ -135,3 +136,45 @@ def test_close_stops_the_private_libvirtd_and_its_guests(driver: Any, tiny: gues
     driver.close()
     assert daemon.pid() is None
     assert wait_for(lambda: not qemu_processes(SERVER_ID), 10)
+
+
+def test_the_serial_console_is_interactive_and_the_vnc_display_answers(
+        driver: Any, tiny: guest_image.TinyGuest) -> None:
+    """libvirt's console stream on the guest's pty: the guest's shell answers what is typed, the log file still
+    gets every line (readiness reads it), a newer console takes the line over; QEMU's VNC display on the
+    loopback greets as an RFB 3.8 server."""
+    image = ImageSpec(id="tiny", name="tiny", path=None, properties=tiny.properties)
+    driver.spawn(GuestSpec(server_id=SERVER_ID, name="vm1", hostname="vm1", vcpus=1, ram_mb=tiny.min_ram_mb,
+                           disk_gb=0, image=image))
+    assert wait_for(lambda: driver.is_ready(SERVER_ID), BOOT_TIMEOUT), driver.console_output(SERVER_ID)
+    session = driver.open_serial(SERVER_ID)
+    assert session is not None and session.streaming
+    try:
+        assert guest_image.READY_MARKER in session.greeting()  # the recent log, as the terminal's first lines
+        session.feed("echo $((6*7))-answer\r")
+        got = ""
+        deadline = time.monotonic() + 60
+        while "42-answer\r\n" not in got and time.monotonic() < deadline:
+            got += session.read(0.5) or ""
+        assert "echo $((6*7))-answer\r\n42-answer\r\n" in got, got  # the shell's echo, then its answer
+        assert "42-answer" in driver.console_output(SERVER_ID)  # the log file still records it
+
+        newer = driver.open_serial(SERVER_ID)  # a second browser tab takes the line over
+        assert newer is not None
+        try:
+            ended = None
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                ended = session.read(0.2)
+                if ended is None:
+                    break
+            assert ended is None  # the older console's line is gone
+        finally:
+            newer.close()
+    finally:
+        session.close()
+
+    address = driver.vnc_address(SERVER_ID)
+    assert address is not None and address[0] == "127.0.0.1" and address[1] >= 5900
+    with socket.create_connection(address, timeout=10) as vnc:
+        assert vnc.recv(12) == b"RFB 003.008\n"

@@ -16,11 +16,14 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import httpx
 import libvirt
 import pytest
 
 from lab.cloud import guest_image
+from lab.cloud.compute import consoles
 from lab.cloud.drivers import libvirt_xml
 from tests.conftest import LiveCloud, start_live_cloud
 
@@ -130,3 +133,48 @@ def test_boot_console_volume_and_delete_through_the_cloud(vm_cloud: LiveCloud, u
         cli("volume", "delete", volume_id)
     finally:
         conn.close()
+
+
+def console_page_url(lab: LiveCloud, server_id: str, kind: str) -> str:
+    """What `openstack console url show --<kind>` answers: the console page on the lab's own port."""
+    url = str(json.loads(lab.openstack("console", "url", "show", f"--{kind}", "-f", "json", server_id,
+                                       user="demo").stdout)["url"])
+    parts = urlsplit(url)
+    assert f"{parts.scheme}://{parts.netloc}" == lab.url and parts.path == "/compute/console", url
+    return url
+
+
+def socket_url(page_url: str, name: str) -> str:
+    """The websocket the page opens (`name`: ws for the serial terminal, vnc for noVNC), with its token."""
+    parts = urlsplit(page_url)
+    return f"ws://{parts.netloc}{parts.path}/{name}?{parts.query}"
+
+
+def test_the_browser_consoles_reach_the_real_guest(vm_cloud: LiveCloud, unique: Callable[[str], str]) -> None:
+    """Through the lab's own port: the serial websocket is the guest's shell (typed keys echo, commands
+    answer), and the VNC websocket relays QEMU's own RFB greeting; the novnc page is noVNC's screen."""
+    from websockets.sync.client import connect
+
+    lab = vm_cloud
+    server = json.loads(lab.openstack("server", "create", "--image", "cirros", "--flavor", "m1.nano", "--wait",
+                                      "-f", "json", unique("con"), user="demo").stdout)
+    assert server["status"] == "ACTIVE", server
+    try:
+        with connect(socket_url(console_page_url(lab, server["id"], "serial"), "ws"), open_timeout=30) as ws:
+            greeting = ws.recv(timeout=30)
+            assert isinstance(greeting, str) and guest_image.READY_MARKER in greeting  # the recent log
+            ws.send("echo $((6*7))-through-the-lab\r")
+            got = ""
+            deadline = time.monotonic() + GUEST_TIMEOUT
+            while "42-through-the-lab\r\n" not in got and time.monotonic() < deadline:
+                got += str(ws.recv(timeout=GUEST_TIMEOUT))
+            assert "echo $((6*7))-through-the-lab\r\n42-through-the-lab\r\n" in got, got
+        novnc = console_page_url(lab, server["id"], "novnc")
+        with connect(socket_url(novnc, "vnc"), open_timeout=30) as ws:
+            assert ws.recv(timeout=30) == b"RFB 003.008\n"  # QEMU's own VNC greeting, relayed as binary
+        page = httpx.get(novnc, timeout=30)
+        assert page.status_code == 200
+        if consoles.novnc_installed():  # vendored by scripts/setup.sh: the page is noVNC's screen
+            assert "console/static/novnc/core/rfb.js" in page.text and "console/vnc" in page.text
+    finally:
+        lab.openstack("server", "delete", "--wait", server["id"], user="demo")

@@ -3,17 +3,15 @@ query strings here), make one call to a part of the service, render with schemas
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, Response
-from starlette.routing import Route, WebSocketRoute
-from starlette.websockets import WebSocket
+from starlette.responses import Response
+from starlette.routing import Route
 
-from lab.cloud.compute import consoles, operator_schemas, schemas
+from lab.cloud.compute import console_routes, operator_schemas, schemas
 from lab.cloud.compute import microversions as mv
 from lab.cloud.compute.common import ServerView
 from lab.cloud.compute.flavors import FlavorQuery
@@ -21,7 +19,7 @@ from lab.cloud.compute.server_tags import tag_filter
 from lab.cloud.compute.servers import ServerQuery
 from lab.cloud.compute.service import ComputeService
 from lab.cloud.context import RequestContext
-from lab.cloud.errors import BadRequest, NotFound, Unauthorized
+from lab.cloud.errors import BadRequest, NotFound
 from lab.cloud.http import (
     cloud_of,
     context_of,
@@ -441,71 +439,6 @@ async def remote_console(request: Request) -> Response:
     server_id = request.path_params["server_id"]
     url = compute.consoles.get_console_url(ctx, server_id, REMOTE_CONSOLES[protocol], kind)
     return respond({"remote_console": {"protocol": protocol, "type": kind, "url": url}})
-
-
-async def console_page(request: Request) -> Response:
-    """GET /compute/console?token=...: the page a console URL opens (the token is the credential)."""
-    compute = service_of(request, "compute", ComputeService)
-    try:
-        server, text = compute.consoles.console_page(request.query_params.get("token", ""))
-    except Unauthorized as exc:
-        return HTMLResponse(schemas.console_page_html(None, exc.message), status_code=401)
-    return HTMLResponse(schemas.console_page_html(server, text, terminal=consoles.xterm_installed()),
-                        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
-
-
-async def console_static(request: Request) -> Response:
-    """GET /compute/console/static/{name}: the vendored xterm.js and its stylesheet (404 when not installed)."""
-    found = consoles.xterm_file(request.path_params["name"])
-    if found is None:
-        return Response("Not found", status_code=404, media_type="text/plain")
-    path, media_type = found
-    return FileResponse(path, media_type=media_type, headers={"Cache-Control": "max-age=3600"})
-
-
-async def console_socket(websocket: WebSocket) -> None:
-    """WebSocket /compute/console/ws?token=...: the serial console the page's terminal talks to. The token is
-    checked when the socket opens; a refused one is closed (1008, policy violation) before it is accepted."""
-    compute = websocket.app.state.cloud.services["compute"]
-    assert isinstance(compute, ComputeService)
-    try:
-        token = websocket.query_params.get("token", "")
-        _server, session, text = compute.consoles.open_serial(token)
-    except Unauthorized as exc:
-        await websocket.close(code=1008, reason=exc.message)
-        return
-    await websocket.accept()
-    watcher = asyncio.create_task(_close_when_token_lapses(websocket, compute, token))
-    try:
-        if session is None:
-            await websocket.send_text(text.replace("\n", "\r\n") + "\r\n[read-only: this compute driver "
-                                      "offers no interactive serial console]\r\n")
-        else:
-            await websocket.send_text(session.greeting())
-        while True:
-            message = await websocket.receive()
-            if message["type"] == "websocket.disconnect":
-                break
-            typed = message.get("text") or (message.get("bytes") or b"").decode(errors="replace")
-            reply = session.feed(typed) if session is not None else ""
-            if reply and not watcher.done():
-                await websocket.send_text(reply)
-    finally:
-        watcher.cancel()
-        if session is not None:
-            session.close()
-
-
-async def _close_when_token_lapses(websocket: WebSocket, compute: ComputeService, token: str) -> None:
-    """An open console lasts only as long as its token: re-checked on the lab clock every few seconds, the
-    socket is closed (1008, policy violation) once the token has expired or its server is deleted."""
-    while True:
-        await asyncio.sleep(consoles.TOKEN_RECHECK_SECONDS)
-        try:
-            compute.consoles.server_for_token(token)
-        except Unauthorized as exc:
-            await websocket.close(code=1008, reason=exc.message)
-            return
 
 
 def _migrate(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any, v: Version) -> Response:
@@ -948,9 +881,7 @@ routes = [
     Route(V, v21, methods=["GET", "HEAD"]),
     Route(f"{V}/", v21, methods=["GET", "HEAD"]),
     Route("/v2/", v20, methods=["GET", "HEAD"]),
-    Route("/console", console_page, methods=["GET"]),
-    Route("/console/static/{name}", console_static, methods=["GET"]),
-    WebSocketRoute("/console/ws", console_socket),
+    *console_routes.routes,
     Route(f"{V}/flavors", list_flavors, methods=["GET"]),
     Route(f"{V}/flavors", create_flavor, methods=["POST"]),
     Route(f"{V}/flavors/detail", list_flavors, methods=["GET"]),

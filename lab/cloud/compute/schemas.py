@@ -1328,9 +1328,11 @@ def parse_console_type(args: Any, action: str) -> str:
     return kind
 
 
-def console_page_html(server: Any, text: str, terminal: bool = False) -> str:
-    """The console page (an error page without a server). With `terminal` (xterm.js vendored) a terminal on
-    the console websocket, the text kept for browsers without scripts; else the text, refreshed every 3 s."""
+def console_page_html(server: Any, text: str, terminal: bool = False, vnc: bool = False) -> str:
+    """The console page (an error page without a server). With `vnc` (a novnc token of a guest with a VNC
+    display, noVNC vendored) noVNC's screen on the VNC websocket; with `terminal` (xterm.js vendored) a
+    terminal on the serial websocket, the text kept for browsers without scripts; else the text, refreshed
+    every 3 s."""
     import html
 
     if server is None:
@@ -1340,6 +1342,8 @@ def console_page_html(server: Any, text: str, terminal: bool = False) -> str:
     title = f"<title>Console of {html.escape(server.name)}</title>"
     heading = f"<h1>{html.escape(server.name)} <small>({html.escape(server.id)})</small></h1>"
     style = "<style>body{background:#111;color:#ddd;font-family:monospace}pre{white-space:pre-wrap}</style>"
+    if vnc:
+        return _novnc_page(title, heading, style, html.escape(lines))
     if not terminal:
         return (f"<!doctype html><html><head><meta charset='utf-8'><meta http-equiv='refresh' content='3'>{title}"
                 f"{style}</head><body>{heading}<p>(a plain-text console: xterm.js is not installed here; "
@@ -1363,3 +1367,26 @@ term.focus();
             f"{heading}<div id='terminal'></div>"
             f"<noscript><pre id='console'>{html.escape(lines)}</pre></noscript>"
             f"<script>{script}</script></body></html>")
+
+
+def _novnc_page(title: str, heading: str, style: str, escaped_lines: str) -> str:
+    """noVNC's RFB client, imported as an ES module from the vendored files, on the VNC websocket."""
+    # Relative URLs: the page is /compute/console, so these are /compute/console/static/novnc/... and .../vnc.
+    script = """
+import RFB from './console/static/novnc/core/rfb.js';
+const status = document.getElementById('status');
+const url = new URL('console/vnc' + location.search, location.href);
+url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+const rfb = new RFB(document.getElementById('screen'), url.href);
+rfb.scaleViewport = true;
+rfb.addEventListener('connect', () => { status.textContent = 'connected (VNC)'; rfb.focus(); });
+rfb.addEventListener('disconnect', (event) => {
+  status.textContent = event.detail.clean ? 'console closed' : 'console connection lost'; });
+document.getElementById('cad').onclick = () => rfb.sendCtrlAltDel();
+"""
+    return ("<!doctype html><html><head><meta charset='utf-8'>"
+            f"{title}{style}<style>#screen{{width:100%;height:80vh}}</style></head><body>"
+            f"{heading}<p><span id='status'>connecting...</span> <button id='cad'>Send Ctrl-Alt-Del</button></p>"
+            "<div id='screen'></div>"
+            f"<noscript><pre id='console'>{escaped_lines}</pre></noscript>"
+            f"<script type='module'>{script}</script></body></html>")

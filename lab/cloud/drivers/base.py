@@ -116,7 +116,13 @@ class GuestStats:
 class SerialSession(abc.ABC):
     """An interactive serial console of one guest, as a console websocket speaks it: text the guest printed
     (`greeting` once, when the session opens) and what it answers to the bytes typed (`feed`). A session
-    belongs to one websocket and is closed with it."""
+    belongs to one websocket and is closed with it.
+
+    A `streaming` session is a real serial line: the guest writes whenever it likes (boot messages, a shell's
+    echo), so the websocket relays `read` as it comes and `feed` answers nothing. A simulated one answers
+    each `feed` and never writes on its own."""
+
+    streaming: bool = False
 
     @abc.abstractmethod
     def greeting(self) -> str:
@@ -125,6 +131,12 @@ class SerialSession(abc.ABC):
     @abc.abstractmethod
     def feed(self, data: str) -> str:
         """Hand the guest what was typed; return what it writes back (may be empty)."""
+
+    def read(self, timeout: float) -> str | None:
+        """For a streaming session: what the guest wrote since the last call, waiting up to `timeout` seconds
+        ('' when nothing came); None once the line is gone (the guest stopped, another console took it).
+        Blocks: the websocket calls it in a thread."""
+        return None
 
     def close(self) -> None:  # noqa: B027 (a session without resources needs no close)
         """Release what the session holds. Idempotent."""
@@ -204,6 +216,13 @@ class ComputeDriver(abc.ABC):
     def open_serial(self, server_id: str) -> SerialSession | None:
         """An interactive serial console of the guest, or None when this driver offers none (the console
         websocket then shows `console_output` read-only). Raises GuestNotFound."""
+        self.console_output(server_id, 0)
+        return None
+
+    def vnc_address(self, server_id: str) -> tuple[str, int] | None:
+        """(host, port) of the guest's VNC display, a plain TCP RFB server the console websocket relays to the
+        browser's noVNC; None when the driver has none (the console page is then the serial terminal).
+        Raises GuestNotFound."""
         self.console_output(server_id, 0)
         return None
 

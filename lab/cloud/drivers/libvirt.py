@@ -39,7 +39,9 @@ from lab.cloud.drivers.base import (
     GuestStats,
     ImageSpec,
     PowerState,
+    SerialSession,
 )
+from lab.cloud.drivers.libvirt_console import StreamSerial
 from lab.cloud.drivers.libvirtd import PrivateLibvirtd, system_libvirtd_running
 
 log = logging.getLogger(__name__)
@@ -257,6 +259,41 @@ class LibvirtComputeDriver(ComputeDriver):
         if length is not None:
             text = "\n".join(text.splitlines()[-length:]) if length > 0 else ""
         return text
+
+    def open_serial(self, server_id: str) -> SerialSession | None:
+        """libvirt's console stream on the guest's pty serial line, on a connection of the session's own
+        (libvirt_console.py says why). FORCE: a newer console takes the line over from an older one, as a
+        second browser tab would expect; the older one's stream ends. None where libvirt has no console
+        streams (its test driver) or the guest is not running: the websocket then shows the log."""
+        dom = self._get(server_id)
+        if self.is_test or not dom.isActive():
+            return None
+        uri = self.daemon.uri if self.daemon is not None else self.uri
+        greeting = self.console_output(server_id, 40).replace("\n", "\r\n")
+        try:
+            conn = libvirt.open(uri)
+        except libvirt.libvirtError as exc:
+            raise DriverError(f"cannot connect to libvirt at {uri}: {exc}") from exc
+        try:
+            stream = conn.newStream(0)
+            conn.lookupByName(lx.domain_name(server_id)).openConsole(None, stream,
+                                                                     libvirt.VIR_DOMAIN_CONSOLE_FORCE)
+        except libvirt.libvirtError as exc:
+            with contextlib.suppress(libvirt.libvirtError):
+                conn.close()
+            if exc.get_error_code() == libvirt.VIR_ERR_NO_SUPPORT:
+                return None
+            if exc.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
+                raise GuestNotFound(str(exc)) from exc
+            raise DriverError(f"cannot open the guest's console: {exc}") from exc
+        return StreamSerial(stream, conn, greeting)
+
+    def vnc_address(self, server_id: str) -> tuple[str, int] | None:
+        """The VNC display QEMU listens on (127.0.0.1, autoport), from the live definition."""
+        dom = self._get(server_id)
+        if self.is_test or not dom.isActive():
+            return None
+        return lx.vnc_address(self._call(dom.XMLDesc))
 
     def list_guests(self) -> list[str]:
         found = []

@@ -88,14 +88,33 @@ def build_domain(spec: GuestSpec, domain_type: str, files: InstanceFiles, root_d
         devices.append(disk_element(disk.path, disk.device, disk.format, serial=disk.volume_id))
     for nic in spec.nics:
         devices.append(nic_element(nic))
+    # The serial line is a pty, so libvirt's console stream (the interactive browser console) can talk to it,
+    # and QEMU also logs everything it carries to the console file (console_output and readiness read that).
     for tag in ("serial", "console"):
-        chardev = ET.SubElement(devices, tag, type="file")
-        ET.SubElement(chardev, "source", path=str(files.console), append="on")
+        chardev = ET.SubElement(devices, tag, type="pty")
+        ET.SubElement(chardev, "log", file=str(files.console), append="on")
         target = ET.SubElement(chardev, "target", port="0")
         if tag == "console":
             target.set("type", "serial")
+    # A VNC display on the host's loopback only (the lab relays it to the browser through its own port, with
+    # the console token); autoport: QEMU takes a free port, read back from the live definition.
+    graphics = ET.SubElement(devices, "graphics", type="vnc", port="-1", autoport="yes", listen="127.0.0.1")
+    ET.SubElement(graphics, "listen", type="address", address="127.0.0.1")
     ET.SubElement(devices, "memballoon", model="none")
     return ET.tostring(dom, encoding="unicode")
+
+
+def vnc_address(xml: str) -> tuple[str, int] | None:
+    """(host, port) of the VNC display in a running domain's live XML; None without one or before QEMU has
+    taken its port (the inactive definition says -1)."""
+    graphics = ET.fromstring(xml).find("devices/graphics[@type='vnc']")
+    if graphics is None:
+        return None
+    try:
+        port = int(graphics.get("port", "-1"))
+    except ValueError:
+        return None
+    return (graphics.get("listen") or "127.0.0.1", port) if port > 0 else None
 
 
 def disk_element(path: Path, device: str, fmt: str, serial: str | None) -> ET.Element:
