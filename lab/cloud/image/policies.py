@@ -31,6 +31,8 @@ RULES: tuple[Rule, ...] = (
     Rule("deactivate", _MEMBER, "Deactivate an image (its data can no longer be downloaded or booted).",
          (("POST", _IMAGE + "/actions/deactivate"),)),
     Rule("reactivate", _MEMBER, "Reactivate a deactivated image.", (("POST", _IMAGE + "/actions/reactivate"),)),
+    Rule("tasks_api_access", "rule:context_is_admin", "The tasks API (the lab's tasks are its image imports): "
+         "operators only, as in Glance.", (("GET", "/image/v2/tasks"), ("GET", "/image/v2/tasks/{task_id}"))),
     Rule("get_members", _READER, "List a shared image's members (a member project sees only itself).",
          (("GET", _IMAGE + "/members"),)),
     Rule("get_member", _READER, "Show one member of a shared image.", (("GET", _IMAGE + "/members/{member_id}"),)),

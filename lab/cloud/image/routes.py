@@ -216,6 +216,20 @@ async def image_tasks(request: Request) -> Response:
     return respond({"tasks": [schemas.task(t) for t in tasks]})
 
 
+async def list_tasks(request: Request) -> Response:
+    """GET /v2/tasks: the import tasks, as Glance lists tasks (no input, result or message)."""
+    tasks = _service(request).imports.all_tasks(context_of(request))
+    hidden = ("input", "result", "message")
+    return respond({"tasks": [{**{k: v for k, v in schemas.task(t).items() if k not in hidden},
+                               "self": f"/v2/tasks/{t.id}", "schema": "/v2/schemas/task"} for t in tasks],
+                    "first": "/v2/tasks", "schema": "/v2/schemas/tasks"})
+
+
+async def show_task(request: Request) -> Response:
+    task = _service(request).imports.get_task(context_of(request), request.path_params["task_id"])
+    return respond({**schemas.task(task), "self": f"/v2/tasks/{task.id}", "schema": "/v2/schemas/task"})
+
+
 # ---------------------------------------------------------------------------------------------- metadefs
 def _metadefs(request: Request) -> Metadefs:
     return _service(request).metadefs
@@ -446,4 +460,6 @@ routes = [
     Route("/v2/images/{image_id}/stage", stage_image_data, methods=["PUT"]),
     Route("/v2/images/{image_id}/import", import_image, methods=["POST"]),
     Route("/v2/images/{image_id}/tasks", image_tasks, methods=["GET"]),
+    Route("/v2/tasks", list_tasks, methods=["GET"]),
+    Route("/v2/tasks/{task_id}", show_task, methods=["GET"]),
 ]
