@@ -196,3 +196,42 @@ def test_auth_system_lists_a_system_role(client: TestClient, as_admin: dict, as_
     admin_id = me.json()["token"]["user"]["id"]
     client.put(f"{V3}/system/users/{admin_id}/roles/{role_id(client, as_admin, 'admin')}", headers=as_admin)
     assert client.get(f"{V3}/auth/system", headers=as_admin).json()["system"] == [{"all": True}]
+
+
+def test_access_rules_have_ids_and_outlive_their_credentials(client: TestClient, as_demo: dict) -> None:
+    """openstacksdk's TestAccessRule: a credential's access rules come back with ids, are listed and shown under
+    /v3/users/{id}/access_rules, may not be deleted while a credential uses them (403), and may be once it is
+    gone; an equal rule, or one named by id, is shared, and an unknown id is 404."""
+    me = client.get(f"{V3}/auth/tokens", headers={**as_demo, "X-Subject-Token": as_demo["X-Auth-Token"]})
+    user_id = me.json()["token"]["user"]["id"]
+    url = f"{V3}/users/{user_id}/application_credentials"
+    rule = {"path": "/v2.0/metrics", "service": "monitoring", "method": "GET"}
+    r = client.post(url, json={"application_credential": {"name": "ar", "access_rules": [rule]}}, headers=as_demo)
+    assert r.status_code == 201, r.text
+    cred = r.json()["application_credential"]
+    (made,) = cred["access_rules"]
+    assert made == {"id": made["id"], **rule}
+    rules = f"{V3}/users/{user_id}/access_rules"
+    listed = client.get(rules, headers=as_demo).json()["access_rules"]
+    assert [(x["id"], x["service"], x["path"], x["method"]) for x in listed] == [
+        (made["id"], "monitoring", "/v2.0/metrics", "GET")]
+    assert listed[0]["links"]["self"].endswith(f"/identity/v3/users/{user_id}/access_rules/{made['id']}")
+    shown = client.get(f"{rules}/{made['id']}", headers=as_demo)
+    assert shown.status_code == 200 and shown.json()["access_rule"]["id"] == made["id"]
+    again = client.post(url, json={"application_credential": {"name": "ar2", "access_rules": [
+        rule, {"id": made["id"]}]}}, headers=as_demo).json()["application_credential"]
+    assert [x["id"] for x in again["access_rules"]] == [made["id"], made["id"]]
+    r = client.post(url, json={"application_credential": {"name": "ar3", "access_rules": [{"id": "nope"}]}},
+                    headers=as_demo)
+    assert r.status_code == 404
+    r = client.post(url, json={"application_credential": {"name": "ar4", "access_rules": [
+        {**rule, "method": "FETCH"}]}}, headers=as_demo)
+    assert r.status_code == 400
+    assert client.delete(f"{rules}/{made['id']}", headers=as_demo).status_code == 403
+    assert client.delete(f"{url}/{cred['id']}", headers=as_demo).status_code == 204
+    assert client.delete(f"{rules}/{made['id']}", headers=as_demo).status_code == 403  # ar2 still uses it
+    assert client.delete(f"{url}/{again['id']}", headers=as_demo).status_code == 204
+    assert len(client.get(rules, headers=as_demo).json()["access_rules"]) == 1  # orphaned, still listed
+    assert client.delete(f"{rules}/{made['id']}", headers=as_demo).status_code == 204
+    assert client.get(f"{rules}/{made['id']}", headers=as_demo).status_code == 404
+    assert client.get(rules, headers=as_demo).json()["access_rules"] == []

@@ -74,6 +74,26 @@ def test_glance_direct_stage_then_import(client: TestClient, cloud: Cloud, as_de
         "api_image_import", "success", "glance-direct")
 
 
+
+def test_tasks_api_for_operators(client: TestClient, cloud: Cloud, as_demo: dict[str, str],
+                                 as_admin: dict[str, str]) -> None:
+    """openstacksdk's TestTask lists GET /v2/tasks as an operator: every import task, without input and
+    message (shown whole by id); members are refused, as by Glance's tasks_api_access."""
+    assert client.get("/image/v2/tasks", headers=as_admin).json() == {
+        "tasks": [], "first": "/v2/tasks", "schema": "/v2/schemas/tasks"}
+    image_id = new_image(client, as_demo, "tasked")
+    url = f"/image/v2/images/{image_id}"
+    client.put(f"{url}/stage", headers={**as_demo, **OCTETS}, content=DATA)
+    assert client.post(f"{url}/import", headers=as_demo, json={"method": {"name": "glance-direct"}}).status_code == 202
+    (listed,) = client.get("/image/v2/tasks", headers=as_admin).json()["tasks"]
+    assert listed["image_id"] == image_id and listed["self"] == f"/v2/tasks/{listed['id']}"
+    assert "input" not in listed and "message" not in listed
+    shown = client.get(f"/image/v2/tasks/{listed['id']}", headers=as_admin).json()
+    assert shown["input"]["import_req"]["method"]["name"] == "glance-direct"
+    assert client.get("/image/v2/tasks/nope", headers=as_admin).status_code == 404
+    assert client.get("/image/v2/tasks", headers=as_demo).status_code == 403
+
+
 def test_web_download_from_the_lab_only(client: TestClient, cloud: Cloud, as_demo: dict[str, str],
                                         local_server: str) -> None:
     image_id = new_image(client, as_demo, "web")

@@ -9,6 +9,7 @@ from starlette.testclient import TestClient
 from lab.cloud.app import Cloud
 from tests.cloud.compute_support import API, create_server, image_id
 from tests.cloud.network_helpers import N, assert_neutron_error, create, network_with_subnet, public_network
+from tests.cloud.volume_support import project_of
 
 
 def test_cidr_with_host_bits_is_stored_as_the_network(client: TestClient, as_demo: dict) -> None:
@@ -85,6 +86,27 @@ def test_service_providers_answer(client: TestClient, as_demo: dict) -> None:
     """openstacksdk's project_cleanup asks `service-providers?service_type=VPN` first: an empty list, not 404."""
     r = client.get(f"{N}/service-providers", params={"service_type": "VPN"}, headers=as_demo)
     assert r.status_code == 200 and r.json() == {"service_providers": []}
+
+
+def test_every_collection_project_cleanup_lists_answers(client: TestClient, cloud: Cloud, as_demo: dict) -> None:
+    """openstacksdk's project_cleanup (issue 27 #11) lists these as a project member before deleting anything,
+    and aborts at the first error: each answers 200, an empty list where the project has none of that kind."""
+    project = project_of(cloud, as_demo)
+    probes = {
+        f"{API}/servers/detail": "servers", f"{API}/os-server-groups": "server_groups",
+        f"/volume/v3/{project}/backups": "backups", f"/volume/v3/{project}/backups/detail": "backups",
+        f"/volume/v3/{project}/snapshots": "snapshots", f"/volume/v3/{project}/volumes/detail": "volumes",
+        f"{N}/service-providers?service_type=VPN": "service_providers",
+        f"{N}/floatingips?project_id={project}": "floatingips",
+        f"{N}/security-groups?project_id={project}": "security_groups",
+        f"{N}/networks?project_id={project}": "networks", f"{N}/routers?project_id={project}": "routers",
+        f"/image/v2/images?owner={project}": "images",
+    }
+    for url, key in probes.items():
+        r = client.get(url, headers=as_demo)
+        assert r.status_code == 200, (url, r.text)
+        assert isinstance(r.json()[key], list), url
+    assert client.get(f"{API}/os-server-groups", headers=as_demo).json()["server_groups"] == []
 
 
 def test_an_absent_extension_is_404(client: TestClient, as_demo: dict) -> None:

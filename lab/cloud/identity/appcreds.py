@@ -22,6 +22,7 @@ from lab.cloud.errors import Conflict, Forbidden, NotFound, Unauthorized
 from lab.cloud.identity import schemas
 from lab.cloud.identity.base import IdentityCore
 from lab.cloud.identity.models import (
+    AccessRule,
     ApplicationCredential,
     Domain,
     Project,
@@ -64,10 +65,54 @@ class ApplicationCredentials:
             cred = ApplicationCredential(
                 name=req.name, user_id=user_id, project_id=ctx.project_id, secret_hash=hash_password(secret),
                 description=req.description, expires_at=_naive(req.expires_at), unrestricted=req.unrestricted,
-                role_ids=sorted({r.id for r in wanted}), access_rules=list(req.access_rules or []))
+                role_ids=sorted({r.id for r in wanted}),
+                access_rules=[_rule_ref(self._access_rule(db, user_id, ref)) for ref in req.access_rules or []])
             db.add(cred)
             db.flush()
         return cred, sorted({r.id: r for r in wanted}.values(), key=lambda r: r.name), secret
+
+    @staticmethod
+    def _access_rule(db: Session, user_id: str, ref: schemas.AccessRuleRef) -> AccessRule:
+        """The user's rule named by `id`, else its equal rule, else a new one (Keystone shares equal rules)."""
+        if ref.id is not None:
+            found = db.get(AccessRule, ref.id)
+            if found is not None and found.user_id == user_id:
+                return found
+            if None in (ref.service, ref.path, ref.method):
+                raise NotFound(f"Could not find Access Rule: {ref.id}.")
+        if ref.service is None or ref.path is None or ref.method is None:
+            raise KEYSTONE.bad("application_credential/access_rules", None,
+                               "an access rule needs an id, or a service, a path and a method.")
+        same = db.scalar(select(AccessRule).where(AccessRule.user_id == user_id, AccessRule.service == ref.service,
+                                                  AccessRule.path == ref.path, AccessRule.method == ref.method))
+        if same is None:
+            same = AccessRule(user_id=user_id, service=ref.service, path=ref.path, method=ref.method)
+            db.add(same)
+            db.flush()
+        return same
+
+    # ---------------------------------------------------------------- access rules
+    def list_access_rules(self, ctx: RequestContext, user_id: str) -> list[AccessRule]:
+        """GET /v3/users/{user_id}/access_rules: the user's rules, those of deleted credentials too."""
+        self.cloud.policy.enforce(ctx, "identity:list_access_rules", **{"target.user.id": user_id})
+        with self.cloud.db.read() as db:
+            self.core.find(db, User, user_id)
+            return list(db.scalars(select(AccessRule).where(AccessRule.user_id == user_id).order_by(AccessRule.id)))
+
+    def get_access_rule(self, ctx: RequestContext, user_id: str, rule_id: str) -> AccessRule:
+        self.cloud.policy.enforce(ctx, "identity:get_access_rule", **{"target.user.id": user_id})
+        with self.cloud.db.read() as db:
+            return _find_rule(db, user_id, rule_id)
+
+    def delete_access_rule(self, ctx: RequestContext, user_id: str, rule_id: str) -> None:
+        """DELETE: 403 while an application credential uses it (Keystone's "May not delete access rule in use")."""
+        self.cloud.policy.enforce(ctx, "identity:delete_access_rule", **{"target.user.id": user_id})
+        with self.cloud.db.write() as db:
+            rule = _find_rule(db, user_id, rule_id)
+            creds = db.scalars(select(ApplicationCredential).where(ApplicationCredential.user_id == user_id))
+            if any(r.get("id") == rule_id for c in creds for r in c.access_rules or [] if isinstance(r, dict)):
+                raise Forbidden("May not delete access rule in use")
+            db.delete(rule)
 
     @staticmethod
     def _role(db: Session, ref: schemas.RoleRef, held: dict[str, Role]) -> Role:
@@ -147,6 +192,18 @@ class ApplicationCredentials:
     @staticmethod
     def project_of(db: Session, cred: ApplicationCredential) -> Project | None:
         return db.get(Project, cred.project_id)
+
+
+def _rule_ref(rule: AccessRule) -> dict[str, str]:
+    """An access rule as its credential shows it (and stores it: the rule's id with its fields)."""
+    return {"id": rule.id, "service": rule.service, "path": rule.path, "method": rule.method}
+
+
+def _find_rule(db: Session, user_id: str, rule_id: str) -> AccessRule:
+    rule = db.get(AccessRule, rule_id)
+    if rule is None or rule.user_id != user_id:
+        raise NotFound(f"Could not find Access Rule: {rule_id}.")
+    return rule
 
 
 def _refuse_restricted(ctx: RequestContext) -> None:

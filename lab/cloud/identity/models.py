@@ -136,6 +136,20 @@ class ApplicationCredential(Base):
     access_rules: Mapped[list[Any]] = mapped_column(default=list)
 
 
+class AccessRule(Base):
+    """An application credential access rule (service, path, method) of one user; credentials refer to it by
+    id, an equal rule is shared, and it outlives its credentials until deleted (Keystone's access_rule table).
+
+    A table of its own, so labs made before access rules had ids gain it by `create_all`."""
+
+    __tablename__ = "access_rules"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True, default=new_hex_id)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    service: Mapped[str] = mapped_column(String(64))
+    path: Mapped[str] = mapped_column(String(255))
+    method: Mapped[str] = mapped_column(String(16))
+
+
 class TokenApplicationCredential(Base):
     """Which application credential a token was issued for (its roles are limited to the credential's).
 

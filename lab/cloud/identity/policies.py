@@ -151,6 +151,12 @@ RULES: tuple[Rule, ...] = (
     _rule("delete_application_credential", _SELF,
           "Delete an application credential (its tokens are revoked): its user, or operators.",
           ("DELETE", "/users/{user_id}/application_credentials/{application_credential_id}")),
+    _rule("list_access_rules", _SELF, "List a user's application credential access rules: the user, or "
+          "operators.", *_read("/users/{user_id}/access_rules")),
+    _rule("get_access_rule", _SELF, "Show an access rule: its user, or operators.",
+          *_read("/users/{user_id}/access_rules/{access_rule_id}")),
+    _rule("delete_access_rule", _SELF, "Delete an access rule no application credential uses: its user, or "
+          "operators.", ("DELETE", "/users/{user_id}/access_rules/{access_rule_id}")),
     # ------------------------------------------------------------------ credentials (and EC2-style ones)
     _rule("list_credentials", _SELF, "List credentials: one's own, or (operators) everyone's.",
           *_read("/credentials")),

@@ -375,6 +375,24 @@ async def delete_application_credential(request: Request) -> Response:
     return no_content()
 
 
+async def list_access_rules(request: Request) -> Response:
+    rules = _identity(request).application_credentials.list_access_rules(context_of(request),
+                                                                         request.path_params["user_id"])
+    return _list(request, "access_rules", [schemas.access_rule(_base(request), r) for r in rules])
+
+
+async def get_access_rule(request: Request) -> Response:
+    rule = _identity(request).application_credentials.get_access_rule(
+        context_of(request), request.path_params["user_id"], request.path_params["access_rule_id"])
+    return respond({"access_rule": schemas.access_rule(_base(request), rule)})
+
+
+async def delete_access_rule(request: Request) -> Response:
+    _identity(request).application_credentials.delete_access_rule(
+        context_of(request), request.path_params["user_id"], request.path_params["access_rule_id"])
+    return no_content()
+
+
 # ---------------------------------------------------------------------------------------------- roles
 async def list_roles(request: Request) -> Response:
     roles = _identity(request).roles.list_roles(context_of(request), request.query_params.get("name"),
@@ -621,6 +639,9 @@ routes = [
     Route("/v3/users/{user_id}/credentials/OS-EC2", ec2_credentials, methods=["GET", "HEAD", "POST"]),
     Route("/v3/users/{user_id}/credentials/OS-EC2/{credential_id}", ec2_credential,
           methods=["GET", "HEAD", "DELETE"]),
+    Route("/v3/users/{user_id}/access_rules", list_access_rules, methods=["GET", "HEAD"]),
+    Route("/v3/users/{user_id}/access_rules/{access_rule_id}", get_access_rule, methods=["GET", "HEAD"]),
+    Route("/v3/users/{user_id}/access_rules/{access_rule_id}", delete_access_rule, methods=["DELETE"]),
     Route("/v3/users/{user_id}/application_credentials", list_application_credentials, methods=["GET", "HEAD"]),
     Route("/v3/users/{user_id}/application_credentials", create_application_credential, methods=["POST"]),
     Route("/v3/users/{user_id}/application_credentials/{application_credential_id}", get_application_credential,

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from lab.cloud import validation as V
 from lab.cloud.http import require_key, timestamp_micro
 from lab.cloud.identity.models import (
+    AccessRule,
     ApplicationCredential,
     CatalogService,
     Domain,
@@ -153,6 +154,17 @@ class RoleRef(V.Record):
 
 
 @dataclass(kw_only=True)
+class AccessRuleRef(V.Record):
+    """An access rule in an application credential request: an existing one of the user's by `id`, or a new
+    (service, path, method), which is the user's equal rule when it has one (Keystone's access rule schema)."""
+
+    id: str | None = V.attr(opt(ID))
+    service: str | None = V.attr(opt(V.string(1, 64)))
+    path: str | None = V.attr(opt(V.string(0, 225, r"^/")))
+    method: str | None = V.attr(opt(V.string(pattern=r"^(POST|GET|HEAD|PATCH|PUT|DELETE)$", max_len=None)))
+
+
+@dataclass(kw_only=True)
 class ApplicationCredentialCreate(V.Record):
     name: str = V.attr(NAME, required=True)
     description: str | None = V.attr(opt(TEXT))
@@ -160,7 +172,7 @@ class ApplicationCredentialCreate(V.Record):
     expires_at: datetime | None = V.attr(opt(V.timestamp))
     roles: list[RoleRef] | None = V.attr(opt(V.list_of(V.record_of(RoleRef), index=True)))
     unrestricted: bool = V.attr(BOOL, default=False)
-    access_rules: list[dict[str, Any]] | None = V.attr(opt(V.list_of(V.obj, index=True)))
+    access_rules: list[AccessRuleRef] | None = V.attr(opt(V.list_of(V.record_of(AccessRuleRef), index=True)))
 
 
 @dataclass(kw_only=True)
@@ -295,6 +307,12 @@ def application_credential(base: str, a: ApplicationCredential, roles: list[Role
     if secret is not None:
         body["secret"] = secret
     return body
+
+
+def access_rule(base: str, r: AccessRule) -> dict[str, Any]:
+    """An access rule as GET /v3/users/{user_id}/access_rules shows it."""
+    return {"id": r.id, "service": r.service, "path": r.path, "method": r.method,
+            "links": _link(base, f"users/{r.user_id}/access_rules/{r.id}")}
 
 
 def role_ref(base: str, r: Role) -> dict[str, Any]:

@@ -36,6 +36,7 @@ from lab.cloud.identity.catalog import Catalog
 from lab.cloud.identity.credentials import Credentials
 from lab.cloud.identity.groups import Groups
 from lab.cloud.identity.models import (
+    AccessRule,
     ApplicationCredential,
     CatalogService,
     Domain,
@@ -208,6 +209,7 @@ class IdentityService:
             db.execute(delete(Token).where(Token.id_hash.in_(tokens)))
             db.delete(cred)
         purge.removed["application_credentials"] += len(creds)
+        db.execute(delete(AccessRule).where(AccessRule.user_id.in_(purge.user_ids)))
         memberships = list(db.scalars(select(GroupMembership).where(GroupMembership.user_id.in_(purge.user_ids))))
         for membership in memberships:
             db.delete(membership)

@@ -27,7 +27,7 @@ from sqlalchemy import select
 
 from lab.cloud import worker
 from lab.cloud.context import RequestContext
-from lab.cloud.errors import BadRequest, Conflict
+from lab.cloud.errors import BadRequest, Conflict, NotFound
 from lab.cloud.image.models import Image, ImageTask
 from lab.cloud.image.store import ImageStore
 
@@ -123,6 +123,20 @@ class ImageImports:
             self.service.access.authorize(ctx, "get_image", img.owner)
             return list(db.scalars(select(ImageTask).where(ImageTask.image_id == image_id)
                                    .order_by(ImageTask.created_at.desc())))
+
+    def all_tasks(self, ctx: RequestContext) -> list[ImageTask]:
+        """GET /v2/tasks: every task, newest first; operators only (Glance's `tasks_api_access`)."""
+        self.service.access.authorize(ctx, "tasks_api_access")
+        with self.cloud.db.read() as db:
+            return list(db.scalars(select(ImageTask).order_by(ImageTask.created_at.desc(), ImageTask.id)))
+
+    def get_task(self, ctx: RequestContext, task_id: str) -> ImageTask:
+        self.service.access.authorize(ctx, "tasks_api_access")
+        with self.cloud.db.read() as db:
+            task = db.get(ImageTask, task_id)
+            if task is None:
+                raise NotFound(f"Task with the given id {task_id} was not found")
+            return task
 
     # ------------------------------------------------------------------ the worker's part
     def run(self, task_id: str, image_id: str, method: str, uri: str | None, back_to: str) -> None:

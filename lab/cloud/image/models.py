@@ -69,3 +69,38 @@ class ImageTask(Base):
     message: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class MetadefNamespace(Base):
+    """A metadata definitions namespace (Glance's metadefs catalog): named property definitions, objects
+    (groups of properties) and tags that say which image, volume or flavor properties a cloud understands, and
+    the resource types they apply to. Its parts live in JSON columns, replaced (never mutated) on change."""
+
+    __tablename__ = "metadef_namespaces"
+
+    namespace: Mapped[str] = mapped_column(String(80), primary_key=True)
+    display_name: Mapped[str | None] = mapped_column(String(80))
+    description: Mapped[str | None] = mapped_column(String(500))
+    visibility: Mapped[str] = mapped_column(String(32), default="private")
+    protected: Mapped[bool] = mapped_column(default=False)
+    owner: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    # name -> {"description", "required", "properties", "created_at", "updated_at"}
+    objects: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    properties: Mapped[dict[str, Any]] = mapped_column(default=dict)  # name -> the property's definition
+    tags: Mapped[list[Any]] = mapped_column(default=list)  # [{"name", "created_at", "updated_at"}]
+    # [{"name", "prefix", "properties_target", "created_at", "updated_at"}]
+    resource_types: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class MetadefResourceType(Base):
+    """A resource type metadefs namespaces apply to (OS::Glance::Image, OS::Nova::Flavor, ...): Glance's
+    migrations add five, and associating a namespace with a new name adds it."""
+
+    __tablename__ = "metadef_resource_types"
+
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    protected: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

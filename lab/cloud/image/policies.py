@@ -31,6 +31,8 @@ RULES: tuple[Rule, ...] = (
     Rule("deactivate", _MEMBER, "Deactivate an image (its data can no longer be downloaded or booted).",
          (("POST", _IMAGE + "/actions/deactivate"),)),
     Rule("reactivate", _MEMBER, "Reactivate a deactivated image.", (("POST", _IMAGE + "/actions/reactivate"),)),
+    Rule("tasks_api_access", "rule:context_is_admin", "The tasks API (the lab's tasks are its image imports): "
+         "operators only, as in Glance.", (("GET", "/image/v2/tasks"), ("GET", "/image/v2/tasks/{task_id}"))),
     Rule("get_members", _READER, "List a shared image's members (a member project sees only itself).",
          (("GET", _IMAGE + "/members"),)),
     Rule("get_member", _READER, "Show one member of a shared image.", (("GET", _IMAGE + "/members/{member_id}"),)),
@@ -41,3 +43,50 @@ RULES: tuple[Rule, ...] = (
     Rule("delete_member", _MEMBER, "Withdraw a shared image from a project: a member of its owner.",
          (("DELETE", _IMAGE + "/members/{member_id}"),)),
 )
+
+# The metadata definitions catalog (metadefs.py): Glance's metadef rules, reading for anyone (`metadef_default`,
+# empty) and writing for operators (`metadef_admin`, which Glance defines as `role:admin`).
+_NS = "/image/v2/metadefs/namespaces/{namespace_name}"
+_ANYONE, _OPERATOR = "", "rule:context_is_admin"
+METADEF_RULES: tuple[Rule, ...] = tuple(Rule(name, check, description, operations) for name, check, description,
+                                        operations in (
+    ("get_metadef_namespaces", _ANYONE, "List metadata definition namespaces (a private one: its owner).",
+     (("GET", "/image/v2/metadefs/namespaces"),)),
+    ("get_metadef_namespace", _ANYONE, "Show a namespace with its properties, objects and tags.",
+     (("GET", _NS),)),
+    ("add_metadef_namespace", _OPERATOR, "Create a namespace.", (("POST", "/image/v2/metadefs/namespaces"),)),
+    ("modify_metadef_namespace", _OPERATOR, "Update (or rename) a namespace.", (("PUT", _NS),)),
+    ("delete_metadef_namespace", _OPERATOR, "Delete a namespace that is not protected, or all its objects or "
+     "properties.", (("DELETE", _NS), ("DELETE", _NS + "/objects"), ("DELETE", _NS + "/properties"))),
+    ("get_metadef_objects", _ANYONE, "List a namespace's objects.", (("GET", _NS + "/objects"),)),
+    ("get_metadef_object", _ANYONE, "Show an object.", (("GET", _NS + "/objects/{object_name}"),)),
+    ("add_metadef_object", _OPERATOR, "Create an object.", (("POST", _NS + "/objects"),)),
+    ("modify_metadef_object", _OPERATOR, "Update an object.", (("PUT", _NS + "/objects/{object_name}"),)),
+    ("delete_metadef_object", _OPERATOR, "Delete an object.", (("DELETE", _NS + "/objects/{object_name}"),)),
+    ("get_metadef_properties", _ANYONE, "List a namespace's property definitions.",
+     (("GET", _NS + "/properties"),)),
+    ("get_metadef_property", _ANYONE, "Show a property definition.",
+     (("GET", _NS + "/properties/{property_name}"),)),
+    ("add_metadef_property", _OPERATOR, "Create a property definition.", (("POST", _NS + "/properties"),)),
+    ("modify_metadef_property", _OPERATOR, "Update a property definition.",
+     (("PUT", _NS + "/properties/{property_name}"),)),
+    ("remove_metadef_property", _OPERATOR, "Delete a property definition.",
+     (("DELETE", _NS + "/properties/{property_name}"),)),
+    ("get_metadef_tags", _ANYONE, "List a namespace's tags.", (("GET", _NS + "/tags"),)),
+    ("get_metadef_tag", _ANYONE, "Show a tag.", (("GET", _NS + "/tags/{tag_name}"),)),
+    ("add_metadef_tags", _OPERATOR, "Set (or, with X-OpenStack-Append, add) a namespace's tags.",
+     (("POST", _NS + "/tags"),)),
+    ("add_metadef_tag", _OPERATOR, "Create a tag.", (("POST", _NS + "/tags/{tag_name}"),)),
+    ("modify_metadef_tag", _OPERATOR, "Rename a tag.", (("PUT", _NS + "/tags/{tag_name}"),)),
+    ("delete_metadef_tag", _OPERATOR, "Delete a tag.", (("DELETE", _NS + "/tags/{tag_name}"),)),
+    ("delete_metadef_tags", _OPERATOR, "Delete all of a namespace's tags.", (("DELETE", _NS + "/tags"),)),
+    ("list_metadef_resource_types", _ANYONE, "List the resource types namespaces apply to.",
+     (("GET", "/image/v2/metadefs/resource_types"),)),
+    ("get_metadef_resource_type", _ANYONE, "List a namespace's resource type associations.",
+     (("GET", _NS + "/resource_types"),)),
+    ("add_metadef_resource_type_association", _OPERATOR, "Associate a namespace with a resource type.",
+     (("POST", _NS + "/resource_types"),)),
+    ("remove_metadef_resource_type_association", _OPERATOR, "Remove a namespace's resource type association.",
+     (("DELETE", _NS + "/resource_types/{resource_type}"),)),
+))
+RULES = RULES + METADEF_RULES

@@ -15,8 +15,9 @@ from starlette.routing import Route
 
 from lab.cloud.errors import BadRequest, UnsupportedMediaType
 from lab.cloud.http import cloud_of, context_of, no_content, respond, service_of
-from lab.cloud.image import schemas
+from lab.cloud.image import metadefs, schemas
 from lab.cloud.image.imports import METHODS, STORE
+from lab.cloud.image.metadefs import Metadefs
 from lab.cloud.image.service import ImageService
 
 
@@ -215,6 +216,192 @@ async def image_tasks(request: Request) -> Response:
     return respond({"tasks": [schemas.task(t) for t in tasks]})
 
 
+async def list_tasks(request: Request) -> Response:
+    """GET /v2/tasks: the import tasks, as Glance lists tasks (no input, result or message)."""
+    tasks = _service(request).imports.all_tasks(context_of(request))
+    hidden = ("input", "result", "message")
+    return respond({"tasks": [{**{k: v for k, v in schemas.task(t).items() if k not in hidden},
+                               "self": f"/v2/tasks/{t.id}", "schema": "/v2/schemas/task"} for t in tasks],
+                    "first": "/v2/tasks", "schema": "/v2/schemas/tasks"})
+
+
+async def show_task(request: Request) -> Response:
+    task = _service(request).imports.get_task(context_of(request), request.path_params["task_id"])
+    return respond({**schemas.task(task), "self": f"/v2/tasks/{task.id}", "schema": "/v2/schemas/task"})
+
+
+# ---------------------------------------------------------------------------------------------- metadefs
+def _metadefs(request: Request) -> Metadefs:
+    return _service(request).metadefs
+
+
+def _ns(request: Request) -> str:
+    return str(request.path_params["namespace_name"])
+
+
+def _metadef_page(request: Request) -> tuple[int | None, str | None, str, str]:
+    q = request.query_params
+    limit = q.get("limit")
+    if limit is not None and (not limit.isdigit()):
+        raise BadRequest(f"limit param must be an integer, got {limit!r}")
+    return (int(limit) if limit is not None else None), q.get("marker"), q.get("sort_key", "created_at"), \
+        q.get("sort_dir", "desc")
+
+
+async def list_namespaces(request: Request) -> Response:
+    ctx = context_of(request)
+    q = request.query_params
+    limit, marker, sort_key, sort_dir = _metadef_page(request)
+    types = [t for t in q.get("resource_types", "").split(",") if t]
+    found, next_marker = _metadefs(request).list_namespaces(ctx, q.get("visibility"), types, limit, marker,
+                                                            sort_key, sort_dir)
+    body: dict[str, Any] = {"namespaces": [metadefs.namespace(ns, detail=False) for ns in found],
+                            "first": "/v2/metadefs/namespaces", "schema": "/v2/schemas/metadefs/namespaces"}
+    if next_marker is not None:
+        body["next"] = f"/v2/metadefs/namespaces?marker={next_marker}" + (f"&limit={limit}" if limit else "")
+    return respond(body)
+
+
+async def create_namespace(request: Request) -> Response:
+    ns = _metadefs(request).create_namespace(context_of(request), await _json_body(request))
+    return respond(metadefs.namespace(ns), 201)
+
+
+async def show_namespace(request: Request) -> Response:
+    return respond(metadefs.namespace(_metadefs(request).get_namespace(context_of(request), _ns(request))))
+
+
+async def update_namespace(request: Request) -> Response:
+    ns = _metadefs(request).update_namespace(context_of(request), _ns(request), await _json_body(request))
+    return respond(metadefs.namespace(ns))
+
+
+async def delete_namespace(request: Request) -> Response:
+    _metadefs(request).delete_namespace(context_of(request), _ns(request))
+    return no_content()
+
+
+def _delete_all(part: str) -> Callable[[Request], Awaitable[Response]]:
+    async def handler(request: Request) -> Response:
+        _metadefs(request).delete_contents(context_of(request), _ns(request), part)
+        return no_content()
+
+    return handler
+
+
+async def list_metadef_objects(request: Request) -> Response:
+    ns = _ns(request)
+    found = _metadefs(request).list_objects(context_of(request), ns)
+    return respond({"objects": [metadefs.metadef_object(ns, o) for o in found],
+                    "schema": "v2/schemas/metadefs/objects"})
+
+
+async def create_metadef_object(request: Request) -> Response:
+    ns = _ns(request)
+    obj = _metadefs(request).create_object(context_of(request), ns, await _json_body(request))
+    return respond(metadefs.metadef_object(ns, obj), 201)
+
+
+async def show_metadef_object(request: Request) -> Response:
+    ns = _ns(request)
+    obj = _metadefs(request).get_object(context_of(request), ns, request.path_params["object_name"])
+    return respond(metadefs.metadef_object(ns, obj))
+
+
+async def update_metadef_object(request: Request) -> Response:
+    ns = _ns(request)
+    obj = _metadefs(request).update_object(context_of(request), ns, request.path_params["object_name"],
+                                           await _json_body(request))
+    return respond(metadefs.metadef_object(ns, obj))
+
+
+async def delete_metadef_object(request: Request) -> Response:
+    _metadefs(request).delete_object(context_of(request), _ns(request), request.path_params["object_name"])
+    return no_content()
+
+
+async def list_metadef_properties(request: Request) -> Response:
+    return respond({"properties": _metadefs(request).list_properties(context_of(request), _ns(request))})
+
+
+async def create_metadef_property(request: Request) -> Response:
+    name, definition = _metadefs(request).create_property(context_of(request), _ns(request),
+                                                          await _json_body(request))
+    return respond(metadefs.metadef_property(name, definition), 201)
+
+
+async def show_metadef_property(request: Request) -> Response:
+    name = request.path_params["property_name"]
+    definition = _metadefs(request).get_property(context_of(request), _ns(request), name)
+    return respond(metadefs.metadef_property(name, definition))
+
+
+async def update_metadef_property(request: Request) -> Response:
+    name, definition = _metadefs(request).update_property(
+        context_of(request), _ns(request), request.path_params["property_name"], await _json_body(request))
+    return respond(metadefs.metadef_property(name, definition))
+
+
+async def delete_metadef_property(request: Request) -> Response:
+    _metadefs(request).delete_property(context_of(request), _ns(request), request.path_params["property_name"])
+    return no_content()
+
+
+async def list_metadef_tags(request: Request) -> Response:
+    return respond({"tags": [metadefs.tag(t) for t in
+                             _metadefs(request).list_tags(context_of(request), _ns(request))]})
+
+
+async def create_metadef_tags(request: Request) -> Response:
+    append = request.headers.get("x-openstack-append", "false").lower() == "true"
+    tags = _metadefs(request).create_tags(context_of(request), _ns(request), await _json_body(request), append)
+    return respond({"tags": [metadefs.tag(t) for t in tags]}, 201)
+
+
+async def create_metadef_tag(request: Request) -> Response:
+    tag = _metadefs(request).create_tag(context_of(request), _ns(request), request.path_params["tag_name"])
+    return respond(metadefs.tag(tag), 201)
+
+
+async def show_metadef_tag(request: Request) -> Response:
+    tag = _metadefs(request).get_tag(context_of(request), _ns(request), request.path_params["tag_name"])
+    return respond(metadefs.tag(tag))
+
+
+async def update_metadef_tag(request: Request) -> Response:
+    tag = _metadefs(request).update_tag(context_of(request), _ns(request), request.path_params["tag_name"],
+                                        await _json_body(request))
+    return respond(metadefs.tag(tag))
+
+
+async def delete_metadef_tag(request: Request) -> Response:
+    _metadefs(request).delete_tag(context_of(request), _ns(request), request.path_params["tag_name"])
+    return no_content()
+
+
+async def list_resource_types(request: Request) -> Response:
+    found = _metadefs(request).list_resource_types(context_of(request))
+    return respond({"resource_types": [metadefs.resource_type(rt) for rt in found]})
+
+
+async def list_resource_type_associations(request: Request) -> Response:
+    found = _metadefs(request).list_associations(context_of(request), _ns(request))
+    return respond({"resource_type_associations": found})
+
+
+async def create_resource_type_association(request: Request) -> Response:
+    association = _metadefs(request).create_association(context_of(request), _ns(request),
+                                                        await _json_body(request))
+    return respond(association, 201)
+
+
+async def delete_resource_type_association(request: Request) -> Response:
+    _metadefs(request).delete_association(context_of(request), _ns(request), request.path_params["resource_type"])
+    return no_content()
+
+
+_NS = "/v2/metadefs/namespaces/{namespace_name}"
+
 routes = [
     Route("/", root, methods=["GET", "HEAD"]),
     Route("/versions", versions, methods=["GET", "HEAD"]),
@@ -238,13 +425,41 @@ routes = [
     Route("/v2/schemas/images", _static(schemas.images_schema()), methods=["GET"]),
     Route("/v2/schemas/member", _static(schemas.member_schema()), methods=["GET"]),
     Route("/v2/schemas/members", _static(schemas.members_schema()), methods=["GET"]),
-    Route("/v2/schemas/metadefs/namespace", _static(schemas.metadef_namespace_schema()), methods=["GET"]),
-    Route("/v2/schemas/metadefs/namespaces", _static(schemas.metadef_namespaces_schema()), methods=["GET"]),
-    # No definitions are loaded: every listing (whatever its resource_types filter or page) is empty.
-    Route("/v2/metadefs/namespaces", _static(schemas.metadef_namespaces()), methods=["GET"]),
+    *(Route(f"/v2/schemas/metadefs/{name}", _static(make()), methods=["GET"])
+      for name, make in schemas.METADEF_SCHEMAS.items()),
+    Route("/v2/metadefs/namespaces", list_namespaces, methods=["GET"]),
+    Route("/v2/metadefs/namespaces", create_namespace, methods=["POST"]),
+    Route(_NS, show_namespace, methods=["GET"]),
+    Route(_NS, update_namespace, methods=["PUT"]),
+    Route(_NS, delete_namespace, methods=["DELETE"]),
+    Route(_NS + "/objects", list_metadef_objects, methods=["GET"]),
+    Route(_NS + "/objects", create_metadef_object, methods=["POST"]),
+    Route(_NS + "/objects", _delete_all("objects"), methods=["DELETE"]),
+    Route(_NS + "/objects/{object_name}", show_metadef_object, methods=["GET"]),
+    Route(_NS + "/objects/{object_name}", update_metadef_object, methods=["PUT"]),
+    Route(_NS + "/objects/{object_name}", delete_metadef_object, methods=["DELETE"]),
+    Route(_NS + "/properties", list_metadef_properties, methods=["GET"]),
+    Route(_NS + "/properties", create_metadef_property, methods=["POST"]),
+    Route(_NS + "/properties", _delete_all("properties"), methods=["DELETE"]),
+    Route(_NS + "/properties/{property_name}", show_metadef_property, methods=["GET"]),
+    Route(_NS + "/properties/{property_name}", update_metadef_property, methods=["PUT"]),
+    Route(_NS + "/properties/{property_name}", delete_metadef_property, methods=["DELETE"]),
+    Route(_NS + "/tags", list_metadef_tags, methods=["GET"]),
+    Route(_NS + "/tags", create_metadef_tags, methods=["POST"]),
+    Route(_NS + "/tags", _delete_all("tags"), methods=["DELETE"]),
+    Route(_NS + "/tags/{tag_name}", show_metadef_tag, methods=["GET"]),
+    Route(_NS + "/tags/{tag_name}", create_metadef_tag, methods=["POST"]),
+    Route(_NS + "/tags/{tag_name}", update_metadef_tag, methods=["PUT"]),
+    Route(_NS + "/tags/{tag_name}", delete_metadef_tag, methods=["DELETE"]),
+    Route("/v2/metadefs/resource_types", list_resource_types, methods=["GET"]),
+    Route(_NS + "/resource_types", list_resource_type_associations, methods=["GET"]),
+    Route(_NS + "/resource_types", create_resource_type_association, methods=["POST"]),
+    Route(_NS + "/resource_types/{resource_type}", delete_resource_type_association, methods=["DELETE"]),
     Route("/v2/info/import", import_info, methods=["GET"]),
     Route("/v2/info/stores", stores_info, methods=["GET"]),
     Route("/v2/images/{image_id}/stage", stage_image_data, methods=["PUT"]),
     Route("/v2/images/{image_id}/import", import_image, methods=["POST"]),
     Route("/v2/images/{image_id}/tasks", image_tasks, methods=["GET"]),
+    Route("/v2/tasks", list_tasks, methods=["GET"]),
+    Route("/v2/tasks/{task_id}", show_task, methods=["GET"]),
 ]

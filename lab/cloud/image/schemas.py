@@ -510,9 +510,8 @@ def task(t: ImageTask) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------------------- metadefs catalog
-# Glance's metadata definitions catalog (glance/api/v2/metadef_namespaces.py). The lab loads no definitions
-# (`glance-manage db_load_metadefs` was never run), so it lists none; the schema is the one clients build their
-# models from (glanceclient's, which Horizon's metadata steps use, fetches it before any listing).
+# The JSON schemas of Glance's metadata definitions catalog (metadefs.py serves the catalog): clients build their
+# models from them (glanceclient's, which Horizon's metadata steps use, fetches the namespace one first).
 _NAMESPACE_PROPERTIES: dict[str, Any] = {
     "namespace": {"type": "string", "maxLength": 80,
                   "description": "The unique namespace text."},
@@ -548,6 +547,80 @@ def metadef_namespaces_schema() -> dict[str, Any]:
     return _paged_schema("namespaces", metadef_namespace_schema())
 
 
-def metadef_namespaces() -> dict[str, Any]:
-    """The (empty) list of namespaces, as Glance pages it."""
-    return {"namespaces": [], "first": "/v2/metadefs/namespaces", "schema": "/v2/schemas/metadefs/namespaces"}
+_STRINGS = {"type": "array", "items": {"type": "string"}, "uniqueItems": True}
+_TIMES = {"created_at": {"type": "string", "readOnly": True, "format": "date-time"},
+          "updated_at": {"type": "string", "readOnly": True, "format": "date-time"}}
+_PROPERTY_DEFINITION: dict[str, Any] = {"type": "object", "required": ["title", "type"], "properties": {
+    "name": {"type": "string", "maxLength": 80}, "title": {"type": "string"}, "description": {"type": "string"},
+    "operators": _STRINGS, "type": {"type": "string", "enum": ["array", "boolean", "integer", "number", "object",
+                                                               "string", None]},
+    "required": _STRINGS, "minimum": {"type": "number"}, "maximum": {"type": "number"},
+    "maxLength": {"type": "integer", "minimum": 0}, "minLength": {"type": "integer", "minimum": 0},
+    "pattern": {"type": "string", "format": "regex"}, "enum": {"type": "array"}, "readonly": {"type": "boolean"},
+    "default": {}, "items": {"type": "object"}, "maxItems": {"type": "integer", "minimum": 0},
+    "minItems": {"type": "integer", "minimum": 0}, "uniqueItems": {"type": "boolean", "default": False},
+    "additionalItems": {"type": "boolean"}}}
+
+
+def _metadef_schema(name: str, properties: dict[str, Any], required: list[str],
+                    links: bool = True) -> dict[str, Any]:
+    body: dict[str, Any] = {"name": name, "properties": properties, "additionalProperties": False,
+                            "required": required}
+    if links:
+        body["links"] = [{"rel": "self", "href": "{self}"}, {"rel": "describedby", "href": "{schema}"}]
+    return body
+
+
+def metadef_object_schema() -> dict[str, Any]:
+    return _metadef_schema("object", {
+        "name": {"type": "string", "maxLength": 80}, "description": {"type": "string"}, "required": _STRINGS,
+        "properties": {"type": "object", "additionalProperties": _PROPERTY_DEFINITION},
+        "schema": {"type": "string", "readOnly": True}, "self": {"type": "string", "readOnly": True},
+        **_TIMES}, ["name"])
+
+
+def metadef_property_schema() -> dict[str, Any]:
+    return _metadef_schema("property", dict(_PROPERTY_DEFINITION["properties"]), ["name", "title", "type"],
+                           links=False)
+
+
+def metadef_tag_schema() -> dict[str, Any]:
+    return _metadef_schema("tag", {"name": {"type": "string", "maxLength": 255}, **_TIMES}, ["name"])
+
+
+def metadef_resource_type_schema() -> dict[str, Any]:
+    """A resource type association (Glance names this schema `resource_type_association`)."""
+    return _metadef_schema("resource_type_association", {
+        "name": {"type": "string", "maxLength": 80, "description": "Resource type names should be aligned with "
+                 "Heat resource types whenever possible: https://docs.openstack.org/heat/latest/template_guide/"
+                 "openstack.html"},
+        "prefix": {"type": "string", "maxLength": 80, "description": "Specifies the prefix to use for the given "
+                   "resource type."},
+        "properties_target": {"type": "string", "maxLength": 80, "description": "Some resource types allow "
+                              "more than one key / value pair per instance."}, **_TIMES}, ["name"], links=False)
+
+
+def _listed_schema(name: str, key: str, item: dict[str, Any]) -> dict[str, Any]:
+    """The schema of a metadefs collection that Glance does not page (objects, tags, resource types)."""
+    return {"name": name, "properties": {key: {"type": "array", "items": item}, "schema": {"type": "string"},
+                                         "first": {"type": "string"}, "next": {"type": "string"}},
+            "links": [{"rel": "first", "href": "{first}"}, {"rel": "next", "href": "{next}"},
+                      {"rel": "describedby", "href": "{schema}"}]}
+
+
+def metadef_properties_schema() -> dict[str, Any]:
+    return {"name": "properties", "properties": {
+        "properties": {"type": "object", "additionalProperties": _PROPERTY_DEFINITION},
+        "schema": {"type": "string"}}, "links": [{"rel": "describedby", "href": "{schema}"}]}
+
+
+METADEF_SCHEMAS: dict[str, Any] = {
+    "namespace": metadef_namespace_schema, "namespaces": metadef_namespaces_schema,
+    "object": metadef_object_schema,
+    "objects": lambda: _listed_schema("objects", "objects", metadef_object_schema()),
+    "property": metadef_property_schema, "properties": metadef_properties_schema,
+    "tag": metadef_tag_schema, "tags": lambda: _listed_schema("tags", "tags", metadef_tag_schema()),
+    "resource_type": metadef_resource_type_schema,
+    "resource_types": lambda: _listed_schema("resource_type_associations", "resource_type_associations",
+                                             metadef_resource_type_schema()),
+}

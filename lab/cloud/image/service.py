@@ -33,6 +33,7 @@ from lab.cloud.image import schemas
 from lab.cloud.image.access import ImageAccess
 from lab.cloud.image.imports import ImageImports
 from lab.cloud.image.members import Members
+from lab.cloud.image.metadefs import Metadefs
 from lab.cloud.image.models import Image, ImageMember
 from lab.cloud.image.store import HASH_ALGO, ImageStore, StoredData, tiny_qcow2
 from lab.cloud.plugin import Purge
@@ -54,6 +55,7 @@ class ImageService:
         self.members = Members(cloud, self.access)
         self.store = ImageStore(cloud.settings.data_dir / "images")
         self.imports = ImageImports(cloud, self)  # the interoperable import (imports.py)
+        self.metadefs = Metadefs(cloud)  # the metadata definitions catalog (metadefs.py)
         self.boot_note: str | None = None  # what `stacklab up` says about the default image, if anything
 
     # ------------------------------------------------------------------------------------------- bootstrap
@@ -84,6 +86,7 @@ class ImageService:
         """Repair uploads cut short by a killed process, and make sure the default `cirros` image exists
         (public, owned by the admin project, with its file). Idempotent."""
         self.store.remove_partials()
+        self.metadefs.bootstrap()
         now = self.cloud.clock.now()
         with self.cloud.db.write() as db:
             for img in db.scalars(select(Image).where(Image.status == "saving")):
