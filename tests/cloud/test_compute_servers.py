@@ -18,6 +18,7 @@ from tests.cloud.compute_support import (
     create_server,
     image_id,
     other_headers,
+    project_id,
     reader_headers,
 )
 
@@ -236,6 +237,27 @@ def test_all_tenants_for_admins_only(client: TestClient, cloud: Cloud, as_demo: 
     assert r.status_code == 403
     assert r.json()["forbidden"]["message"] == (
         "Policy doesn't allow os_compute_api:servers:index:get_all_tenants to be performed.")
+
+
+def test_all_tenants_blank_and_tenant_filter(client: TestClient, cloud: Cloud, as_demo: dict, as_admin: dict) -> None:
+    """Nova's is_all_tenants, as tempest's ServersAdminTestJSON sends it: `all_tenants=` (blank) lists every
+    project's servers; `tenant_id` narrows that to one project and is ignored without all_tenants."""
+    create_server(client, cloud, as_demo, name="demo-vm")
+    demo = project_id(client, as_demo)
+    admin = project_id(client, as_admin)
+
+    def names(query: str) -> set[str]:
+        r = client.get(f"{API}/servers/detail?{query}", headers=as_admin)
+        assert r.status_code == 200, r.text
+        return {s["name"] for s in r.json()["servers"]}
+
+    assert names("all_tenants=") == {"demo-vm"}
+    assert names("all_tenants") == {"demo-vm"}
+    assert names(f"tenant_id={demo}") == set()  # without all_tenants: the admin's own project
+    assert names(f"all_tenants=&tenant_id={demo}") == {"demo-vm"}
+    assert names(f"all_tenants=&tenant_id={admin}") == set()
+    assert names(f"all_tenants=&project_id={demo}") == {"demo-vm"}
+    assert names("all_tenants=false") == set()
 
 
 def test_update_name_and_access_ips(client: TestClient, cloud: Cloud, as_demo: dict) -> None:

@@ -281,7 +281,9 @@ class Servers(ComputePart):
         self.cloud.policy.enforce(ctx, rule)
         admin = self.is_admin(ctx)
         query = select(*_LIST_COLUMNS)
-        if not (admin and ctx.all_projects):
+        # Nova's is_all_tenants: `all_tenants` present with an empty value (tempest sends `all_tenants=`) asks
+        # for every project too; `tenant_id` / `project_id` narrow that to one project, and are ignored without it.
+        if not (admin and (q.all_tenants or ctx.all_projects)):
             query = query.where(Server.project_id == ctx.project_id)
         elif q.project_id:
             query = query.where(Server.project_id == q.project_id)

@@ -119,9 +119,6 @@ TEMPEST = Tempest(
         "tempest.api.compute.admin.test_simple_tenant_usage_negative.TenantUsagesNegativeTestJSON.test_list_usage_"
             "all_tenants_with_non_admin_user": "GET /os-simple-tenant-usage lists the caller's own project to any "
             "reader here (students' `openstack usage list`), where Nova's is admin-only over every project",
-        **{f"tempest.api.compute.admin.test_servers.ServersAdminTestJSON.test_list_servers_by_admin_with_{t}":
-           "the admin's server list with all_tenants / tenant_id filters misses the other project's server "
-           "(not investigated)" for t in ("all_tenants", "specified_tenant")},
         "tempest.api.compute.volumes.test_attach_volume.AttachVolumeShelveTestJSON": "attaching / detaching a "
             "volume of a SHELVED_OFFLOADED server is refused with 409 (Nova allows it from 2.20)",
         "tempest.api.compute.servers.test_server_actions.ServerActionsV293TestJSON":
