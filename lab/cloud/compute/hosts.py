@@ -261,11 +261,12 @@ class Hosts(ComputePart):
 
     # ------------------------------------------------------------------ os-hosts (2.1-2.42)
     def list_hosts(self, ctx: RequestContext, zone: str | None = None) -> list[dict[str, str]]:
-        """GET /os-hosts: each service's host, its binary without `nova-`, its zone."""
+        """GET /os-hosts: each service's host, its binary without `nova-`, its zone. As in Nova (`if zone:`), a
+        blank zone (`?zone=`) filters nothing."""
         self.cloud.policy.enforce(ctx, "os_compute_api:os-hosts:list")
         with self.cloud.db.read() as db:
             return [{"host_name": s.host, "service": s.binary.removeprefix("nova-"), "zone": s.zone}
-                    for s in self._service_views(db) if zone in (None, s.zone)]
+                    for s in self._service_views(db) if not zone or zone == s.zone]
 
     def show_host(self, ctx: RequestContext, host: str) -> list[dict[str, Any]]:
         """GET /os-hosts/{host}: Nova's resource rows of a compute host: (total), (used_now), (used_max) and one

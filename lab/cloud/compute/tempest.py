@@ -96,8 +96,6 @@ TEMPEST = Tempest(
                "test_startup_host_with_non_admin_user", "test_update_host_with_invalid_maintenance_mode",
                "test_update_host_with_invalid_status", "test_update_host_with_non_admin_user",
                "test_update_host_without_param", "test_update_nonexistent_host")},
-        "tempest.api.compute.admin.test_hosts.HostsAdminTestJSON.test_list_hosts_with_a_blank_zone$":
-            "os-hosts with a blank zone filter (?zone=) lists no host here; Nova lists every host",
         "tempest.api.compute.admin.test_instance_usage_audit_log": "os-instance_usage_audit_log (the notifications "
             "audit of nova-compute's periodic task) is not served",
         "tempest.api.compute.admin.test_server_diagnostics": "GET /servers/{id}/diagnostics (the hypervisor's "
