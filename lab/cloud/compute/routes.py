@@ -15,7 +15,7 @@ from starlette.websockets import WebSocket
 
 from lab.cloud.compute import consoles, operator_schemas, schemas
 from lab.cloud.compute import microversions as mv
-from lab.cloud.compute.common import ServerView
+from lab.cloud.compute.common import ServerView, reservation_of
 from lab.cloud.compute.flavors import FlavorQuery
 from lab.cloud.compute.server_tags import tag_filter
 from lab.cloud.compute.servers import ServerQuery
@@ -241,6 +241,7 @@ def _server_query(request: Request) -> ServerQuery:
         project_id=query_value(request, "project_id") or query_value(request, "tenant_id"),
         deleted=None if deleted in (None, "None") else deleted.lower() in ("true", "1", "yes"),
         ip=query_value(request, "ip"), host=query_value(request, "host"), limit=query_int(request, "limit"),
+        reservation_id=query_value(request, "reservation_id"),
         marker=query_value(request, "marker"),
         all_tenants=all_tenants is not None and all_tenants.lower() not in ("0", "false", "no", "off"),
         detail=request.url.path.endswith("/detail"), strict_status=_v(request) >= mv.STRICT_STATUS,
@@ -275,6 +276,8 @@ async def create_server(request: Request) -> Response:
     body = await read_json(request)
     req = schemas.parse_server_create(body, _v(request))
     view, admin_pass = compute.servers.create_server(ctx, req)
+    if req.return_reservation_id:  # Nova answers the request's reservation id alone (no Location)
+        return respond({"reservation_id": reservation_of(view.server)}, 202)
     given = body["server"].get("adminPass")
     if isinstance(given, str) and given:  # Nova answers with the password it was given
         admin_pass = given

@@ -104,8 +104,6 @@ TEMPEST = Tempest(
             "which this cloud does not run) is not served",
         "tempest.api.compute.keypairs.test_keypairs_v22.KeyPairsV22TestJSON.test_keypairsv22_create_list_show_with"
             "_type": "x509 key pairs (2.2's type=x509) are refused with a 400: ssh key pairs only",
-        "tempest.api.compute.servers.test_multiple_create.MultipleCreateTestJSON.test_multiple_create_with_"
-            "reservation_return": "return_reservation_id (the create answers {reservation_id}) is not implemented",
         # Roles tempest asks Keystone for that the lab's Keystone does not bootstrap
         "tempest.api.compute.admin.test_assisted_volume_snapshots.": "needs a user with the 'service' role (the "
             "lab's Keystone bootstraps admin/member/reader); os-assisted-volume-snapshots is not served either",
