@@ -297,6 +297,22 @@ async def server_ips(request: Request) -> Response:
     return respond(schemas.server_addresses(addresses, network))
 
 
+async def server_diagnostics(request: Request) -> Response:
+    """GET /servers/{id}/diagnostics (admin): 2.48's standard shape, the libvirt driver's dict before."""
+    compute, ctx, _ = _compute(request)
+    found = compute.diagnostics.diagnostics(ctx, request.path_params["server_id"])
+    return respond(operator_schemas.server_diagnostics(found, _v(request)))
+
+
+async def server_password(request: Request) -> Response:
+    """GET (the posted password, "" here) and DELETE (204) /servers/{id}/os-server-password."""
+    compute, ctx, _ = _compute(request)
+    if request.method == "DELETE":
+        compute.diagnostics.clear_password(ctx, request.path_params["server_id"])
+        return no_content(204)
+    return respond({"password": compute.diagnostics.password(ctx, request.path_params["server_id"])})
+
+
 async def server_security_groups(request: Request) -> Response:
     """GET /servers/{id}/os-security-groups: the groups of the server's ports, asked of the network contract."""
     compute, ctx, _ = _compute(request)
@@ -671,6 +687,15 @@ async def list_hosts(request: Request) -> Response:
     return respond({"hosts": compute.hosts.list_hosts(ctx, query_value(request, "zone"))})
 
 
+async def instance_usage_audit_log(request: Request) -> Response:
+    """GET /os-instance_usage_audit_log and /os-instance_usage_audit_log/{before} (admin; `YYYY-MM-DD HH:MM:SS`
+    with optional microseconds, as Nova parses it)."""
+    compute, ctx, _ = _compute(request)
+    before = request.path_params.get("before_timestamp")
+    audit = compute.hosts.instance_usage_audit_log(ctx, before)
+    return respond({"instance_usage_audit_logs" if before is None else "instance_usage_audit_log": audit})
+
+
 async def show_host(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
     _hosts_served(request)
@@ -976,6 +1001,8 @@ routes = [
     Route(f"{V}/servers/{{server_id}}", delete_server, methods=["DELETE"]),
     Route(f"{V}/servers/{{server_id}}/action", server_action, methods=["POST"]),
     Route(f"{V}/servers/{{server_id}}/ips", server_ips, methods=["GET"]),
+    Route(f"{V}/servers/{{server_id}}/diagnostics", server_diagnostics, methods=["GET"]),
+    Route(f"{V}/servers/{{server_id}}/os-server-password", server_password, methods=["GET", "DELETE"]),
     Route(f"{V}/servers/{{server_id}}/remote-consoles", remote_console, methods=["POST"]),
     Route(f"{V}/servers/{{server_id}}/os-security-groups", server_security_groups, methods=["GET"]),
     Route(f"{V}/servers/{{server_id}}/ips/{{network}}", server_ips, methods=["GET"]),
@@ -993,6 +1020,8 @@ routes = [
     Route(f"{V}/os-availability-zone/detail", availability_zones, methods=["GET"]),
     Route(f"{V}/os-hypervisors", hypervisors, methods=["GET"]),
     Route(f"{V}/os-hosts", list_hosts, methods=["GET"]),
+    Route(f"{V}/os-instance_usage_audit_log", instance_usage_audit_log, methods=["GET"]),
+    Route(f"{V}/os-instance_usage_audit_log/{{before_timestamp}}", instance_usage_audit_log, methods=["GET"]),
     Route(f"{V}/os-hosts/{{host_name}}", show_host, methods=["GET"]),
     Route(f"{V}/os-hypervisors/detail", hypervisors, methods=["GET"]),
     Route(f"{V}/os-hypervisors/statistics", hypervisor_statistics, methods=["GET"]),

@@ -96,12 +96,6 @@ TEMPEST = Tempest(
                "test_startup_host_with_non_admin_user", "test_update_host_with_invalid_maintenance_mode",
                "test_update_host_with_invalid_status", "test_update_host_with_non_admin_user",
                "test_update_host_without_param", "test_update_nonexistent_host")},
-        "tempest.api.compute.admin.test_instance_usage_audit_log": "os-instance_usage_audit_log (the notifications "
-            "audit of nova-compute's periodic task) is not served",
-        "tempest.api.compute.admin.test_server_diagnostics": "GET /servers/{id}/diagnostics (the hypervisor's "
-            "counters) is not served",
-        "tempest.api.compute.servers.test_server_password.": "os-server-password (set by the metadata service, "
-            "which this cloud does not run) is not served",
         "tempest.api.compute.keypairs.test_keypairs_v22.KeyPairsV22TestJSON.test_keypairsv22_create_list_show_with"
             "_type": "x509 key pairs (2.2's type=x509) are refused with a 400: ssh key pairs only",
         # Roles tempest asks Keystone for that the lab's Keystone does not bootstrap
