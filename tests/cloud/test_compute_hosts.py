@@ -68,6 +68,10 @@ def test_os_hosts_up_to_2_42(client: TestClient, cloud: Cloud, as_admin: dict, a
     compute = [h for h in hosts if h["service"] == "compute"]
     assert len(compute) == 1 and compute[0]["zone"] == "nova"
     assert {h["service"] for h in hosts} >= {"compute", "scheduler", "conductor"}
+    # A zone filters the list; a blank one (`?zone=`, tempest's test_list_hosts_with_a_blank_zone) filters nothing.
+    assert client.get(f"{API}/os-hosts?zone=", headers=at).json()["hosts"] == hosts
+    assert client.get(f"{API}/os-hosts?zone=nova", headers=at).json()["hosts"] == compute
+    assert client.get(f"{API}/os-hosts?zone=elsewhere", headers=at).json()["hosts"] == []
     rows = client.get(f"{API}/os-hosts/{compute[0]['host_name']}", headers=at).json()["host"]
     projects = [r["resource"]["project"] for r in rows]
     assert projects == ["(total)", "(used_now)", "(used_max)", project_id(client, as_demo)]

@@ -18,6 +18,7 @@ from tests.cloud.compute_support import (
     create_server,
     image_id,
     other_headers,
+    project_id,
     reader_headers,
 )
 
@@ -238,6 +239,27 @@ def test_all_tenants_for_admins_only(client: TestClient, cloud: Cloud, as_demo: 
         "Policy doesn't allow os_compute_api:servers:index:get_all_tenants to be performed.")
 
 
+def test_all_tenants_blank_and_tenant_filter(client: TestClient, cloud: Cloud, as_demo: dict, as_admin: dict) -> None:
+    """Nova's is_all_tenants, as tempest's ServersAdminTestJSON sends it: `all_tenants=` (blank) lists every
+    project's servers; `tenant_id` narrows that to one project and is ignored without all_tenants."""
+    create_server(client, cloud, as_demo, name="demo-vm")
+    demo = project_id(client, as_demo)
+    admin = project_id(client, as_admin)
+
+    def names(query: str) -> set[str]:
+        r = client.get(f"{API}/servers/detail?{query}", headers=as_admin)
+        assert r.status_code == 200, r.text
+        return {s["name"] for s in r.json()["servers"]}
+
+    assert names("all_tenants=") == {"demo-vm"}
+    assert names("all_tenants") == {"demo-vm"}
+    assert names(f"tenant_id={demo}") == set()  # without all_tenants: the admin's own project
+    assert names(f"all_tenants=&tenant_id={demo}") == {"demo-vm"}
+    assert names(f"all_tenants=&tenant_id={admin}") == set()
+    assert names(f"all_tenants=&project_id={demo}") == {"demo-vm"}
+    assert names("all_tenants=false") == set()
+
+
 def test_update_name_and_access_ips(client: TestClient, cloud: Cloud, as_demo: dict) -> None:
     """PUT renames and answers the 2.1 update shape (no extension attributes)."""
     server = create_server(client, cloud, as_demo)
@@ -316,3 +338,35 @@ def test_empty_networks_list_is_like_an_absent_key(client: TestClient, cloud: Cl
         assert r.json() == {"conflictingRequest": {"code": 409, "message": (
             "Multiple possible networks found, use a Network ID to be more specific.")}}
     assert server_count(client, as_demo) == before
+
+
+def test_multiple_create_returns_its_reservation_id(client: TestClient, cloud: Cloud, as_demo: dict,
+                                                    as_admin: dict) -> None:
+    """return_reservation_id (tempest's test_multiple_create_with_reservation_return): the 202 is Nova's
+    {"reservation_id": "r-..."} alone; the servers of that request share it (2.3's OS-EXT-SRV-ATTR, each with
+    its launch_index) and the list's reservation_id filter finds them."""
+    body = {"server": {"name": "many", "flavorRef": "1", "imageRef": image_id(client, cloud, as_demo),
+                       "min_count": 1, "max_count": 2, "return_reservation_id": True}}
+    r = client.post(f"{API}/servers", headers=as_demo, json=body)
+    assert r.status_code == 202, r.text
+    assert set(r.json()) == {"reservation_id"} and "location" not in r.headers
+    reservation = r.json()["reservation_id"]
+    assert len(reservation) == 10 and reservation.startswith("r-")
+    cloud.worker.run_due()
+    one = create_server(client, cloud, as_demo, name="single")
+    found = client.get(f"{API}/servers?reservation_id={reservation}", headers=as_demo).json()["servers"]
+    assert sorted(s["name"] for s in found) == ["many-1", "many-2"]
+    assert client.get(f"{API}/servers?reservation_id=r-00000000", headers=as_demo).json()["servers"] == []
+    v23 = {**as_admin, "OpenStack-API-Version": "compute 2.3"}
+    shown = {s["name"]: s for s in client.get(f"{API}/servers/detail?all_tenants=1", headers=v23).json()["servers"]}
+    assert [shown[n]["OS-EXT-SRV-ATTR:reservation_id"] for n in ("many-1", "many-2")] == [reservation] * 2
+    assert [shown[n]["OS-EXT-SRV-ATTR:launch_index"] for n in ("many-1", "many-2")] == [0, 1]
+    assert shown["single"]["OS-EXT-SRV-ATTR:reservation_id"] not in ("", reservation)
+    assert shown["single"]["id"] == one["id"]
+    # without it (or with false) the create answers the first server, as before
+    plain = client.post(f"{API}/servers", headers=as_demo, json={"server": {
+        **body["server"], "name": "plain", "max_count": 1, "return_reservation_id": "False"}})
+    assert plain.status_code == 202 and "server" in plain.json()
+    bad = client.post(f"{API}/servers", headers=as_demo, json={"server": {
+        **body["server"], "return_reservation_id": "maybe"}})
+    assert bad.status_code == 400, bad.text

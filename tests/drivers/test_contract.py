@@ -337,3 +337,22 @@ def test_snapshot_of_an_unknown_guest_raises(driver: Any, tmp_path: Path) -> Non
     with pytest.raises(GuestNotFound):
         driver.snapshot("6f1c1b32-0d7e-4c1e-9d54-1e0f8a0b9999", None, tmp_path / "x")
     assert not (tmp_path / "x").exists()
+
+
+def test_diagnostics(driver: Any) -> None:
+    """diagnostics: one CPU time per vCPU, the flavor's memory, counters never negative; a NIC is known by its
+    MAC when the driver reports NICs."""
+    from lab.cloud.drivers.base import GuestDiagnostics
+
+    driver.spawn(spec(vcpus=2, ram_mb=256))
+    assert wait_ready(driver, spec().server_id)
+    diags = driver.diagnostics(spec().server_id)
+    assert isinstance(diags, GuestDiagnostics)
+    assert diags.power_state == PowerState.RUNNING
+    assert len(diags.vcpu_times_ns) == 2 and min(diags.vcpu_times_ns) >= 0
+    assert diags.memory_max_mb == 256
+    counters = [v for d in (*diags.disks, *diags.nics) for v in vars(d).values() if isinstance(v, int)]
+    assert min(counters, default=0) >= 0
+    assert {n.mac_address for n in diags.nics} <= {"fa:16:3e:00:00:01"}
+    with pytest.raises(GuestNotFound):
+        driver.diagnostics(UNKNOWN)

@@ -110,6 +110,12 @@ def server_extra(server: Any, key: str, default: Any = None) -> Any:
     return (server.system_metadata or {}).get(key, default)
 
 
+def reservation_of(server: Any) -> str:
+    """The reservation id of the create request that made the server (Nova's `r-` and eight characters, shared
+    by the servers of one multiple create); a server recorded before ids were kept shows one from its id."""
+    return str(server_extra(server, "reservation_id") or f"r-{server.id[:8]}")
+
+
 # A server as the views read it: the ORM object, or a row of the same columns (the server list's).
 ServerRow = Server | Row[Any]
 

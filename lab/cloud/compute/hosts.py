@@ -261,11 +261,35 @@ class Hosts(ComputePart):
 
     # ------------------------------------------------------------------ os-hosts (2.1-2.42)
     def list_hosts(self, ctx: RequestContext, zone: str | None = None) -> list[dict[str, str]]:
-        """GET /os-hosts: each service's host, its binary without `nova-`, its zone."""
+        """GET /os-hosts: each service's host, its binary without `nova-`, its zone. As in Nova (`if zone:`), a
+        blank zone (`?zone=`) filters nothing."""
         self.cloud.policy.enforce(ctx, "os_compute_api:os-hosts:list")
         with self.cloud.db.read() as db:
             return [{"host_name": s.host, "service": s.binary.removeprefix("nova-"), "zone": s.zone}
-                    for s in self._service_views(db) if zone in (None, s.zone)]
+                    for s in self._service_views(db) if not zone or zone == s.zone]
+
+    # ------------------------------------------------------------------ os-instance_usage_audit_log
+    def instance_usage_audit_log(self, ctx: RequestContext, before: str | None = None) -> dict[str, Any]:
+        """GET /os-instance_usage_audit_log[/{before}]: the audit of nova-compute's periodic usage task for the
+        last completed month before `before` (`YYYY-MM-DD HH:MM:SS[.ffffff]`, default now). Nova runs that task
+        only with instance_usage_audit set, which is off by default and here: no host has run it, so the one
+        compute host is "not run"."""
+        self.cloud.policy.enforce(ctx, "os_compute_api:os-instance-usage-audit-log:"
+                                  + ("list" if before is None else "show"))
+        moment = self.cloud.clock.now()
+        if before is not None:
+            try:
+                moment = datetime.strptime(before, "%Y-%m-%d %H:%M:%S.%f" if "." in before else "%Y-%m-%d %H:%M:%S")
+            except ValueError:
+                raise BadRequest(f"Invalid timestamp for date {before}") from None
+        begin, end = last_completed_month(moment)
+        with self.cloud.db.read() as db:
+            hosts = sorted({s.host for s in self._service_views(db) if s.binary == "nova-compute"})
+        return {"period_beginning": str(begin), "period_ending": str(end), "num_hosts": len(hosts),
+                "num_hosts_done": 0, "num_hosts_running": 0, "num_hosts_not_run": len(hosts),
+                "hosts_not_run": hosts, "total_instances": 0, "total_errors": 0,
+                "overall_status": f"{'ALL' if not hosts else f'0 of {len(hosts)}'} hosts done. 0 errors.",
+                "log": {}}
 
     def show_host(self, ctx: RequestContext, host: str) -> list[dict[str, Any]]:
         """GET /os-hosts/{host}: Nova's resource rows of a compute host: (total), (used_now), (used_max) and one
@@ -344,3 +368,12 @@ def _uptime_line(now: datetime) -> str:
     hours, minutes = rest // 3600, rest % 3600 // 60
     up = f"{days} day{'s' if days != 1 else ''}, {hours:2d}:{minutes:02d}" if days else f"{hours:2d}:{minutes:02d}"
     return (f" {now:%H:%M:%S} up {up},  1 user,  load average: {load[0]:.2f}, {load[1]:.2f}, {load[2]:.2f}")
+
+
+def last_completed_month(now: datetime) -> tuple[datetime, datetime]:
+    """Nova's utils.last_completed_audit_period with its default unit, a month: the month that ended last."""
+    end = datetime(now.year, now.month, 1)
+    if end >= now:
+        end = datetime(now.year - 1, 12, 1) if now.month == 1 else datetime(now.year, now.month - 1, 1)
+    begin = datetime(end.year - 1, 12, 1) if end.month == 1 else datetime(end.year, end.month - 1, 1)
+    return begin, end

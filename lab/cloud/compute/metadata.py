@@ -22,7 +22,7 @@ import json
 import zlib
 from typing import TYPE_CHECKING, Any
 
-from lab.cloud.compute.common import hostname_of
+from lab.cloud.compute.common import hostname_of, reservation_of, server_extra
 from lab.cloud.compute.models import Server
 
 if TYPE_CHECKING:
@@ -71,6 +71,7 @@ class _Instance:
                  groups: list[str]):
         self.id, self.name, self.project_id = server.id, server.name, server.project_id
         self.hostname = hostname_of(server)
+        self.reservation, self.launch_index = reservation_of(server), int(server_extra(server, "launch_index", 0))
         self.zone = server.availability_zone or "nova"
         self.key_name, self.public_key = server.key_name, server.public_key
         self.user_data = base64.b64decode(server.user_data) if server.user_data else None
@@ -120,7 +121,7 @@ class _Instance:
         seed = base64.b64encode(hashlib.sha512(f"stacklab:{self.id}".encode()).digest() * 8).decode()
         return {"uuid": self.id, "meta": self.meta, "public_keys": keys,
                 "keys": [{"name": n, "type": "ssh", "data": k} for n, k in keys.items()],
-                "hostname": f"{self.hostname}.{DHCP_DOMAIN}", "name": self.name, "launch_index": 0,
+                "hostname": f"{self.hostname}.{DHCP_DOMAIN}", "name": self.name, "launch_index": self.launch_index,
                 "availability_zone": self.zone, "random_seed": seed, "project_id": self.project_id,
                 "devices": [], "dedicated_cpus": []}
 
@@ -157,18 +158,18 @@ class _Instance:
         return _text(str(node))
 
     def ec2_tree(self) -> dict[str, Any]:
-        """The EC2 meta-data keys Nova serves (ids in EC2's style: i-, ami-, r- with eight hex digits)."""
+        """The EC2 meta-data keys Nova serves (ids in EC2's style: i-, ami-, r- and eight characters)."""
         keys: dict[str, Any] = {}
         if self.key_name and self.public_key:
             keys = {"0": {"openssh-key": self.public_key}}
         tree: dict[str, Any] = {
-            "ami-id": f"ami-{zlib.crc32(self.image_id.encode()):08x}", "ami-launch-index": "0",
+            "ami-id": f"ami-{zlib.crc32(self.image_id.encode()):08x}", "ami-launch-index": str(self.launch_index),
             "ami-manifest-path": "FIXME",  # sic: Nova's value
             "block-device-mapping": {"ami": "vda", "root": "/dev/vda"},
             "hostname": f"{self.hostname}.{DHCP_DOMAIN}", "instance-action": "none",
             "instance-id": f"i-{self.seq:08x}", "instance-type": self.flavor,
             "local-hostname": f"{self.hostname}.{DHCP_DOMAIN}", "local-ipv4": self.address,
             "placement": {"availability-zone": self.zone}, "public-hostname": f"{self.hostname}.{DHCP_DOMAIN}",
-            "public-ipv4": self.floating, "public-keys": keys, "reservation-id": f"r-{self.id[:8]}",
+            "public-ipv4": self.floating, "public-keys": keys, "reservation-id": self.reservation,
             "security-groups": "\n".join(self.groups)}
         return tree

@@ -109,7 +109,8 @@ CHANGES: dict[str, str] = {
     "2.46": "- X-OpenStack-Request-ID on every answer (the lab sends it at every version).",
     "2.47": "A server's flavor is embedded (original_name, vcpus, ram, disk, ephemeral, swap, extra_specs) "
             "instead of an id with links.",
-    "2.48": "- Standard VM diagnostics (diagnostics are not served).",
+    "2.48": "Server diagnostics in Nova's standard shape (state, driver, memory_details, cpu/nic/disk_details); "
+            "before it, the libvirt driver's dict (cpu0_time, vda_read, memory...).",
     "2.49": "Tagged attach of volumes (the tag is kept and shown from 2.70); an interface's tag is accepted and "
             "not kept.",
     "2.50": "os-quota-class-sets leave out the network quotas (server_groups and server_group_members are shown "

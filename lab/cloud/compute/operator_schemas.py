@@ -1,13 +1,14 @@
 """Request parsing and response bodies of compute's smaller APIs: host aggregates (os-aggregates, checked
 against tempest's aggregates schemas, `uuid` from 2.41), the legacy extension list (/extensions) and the
-floating IP pools proxy (os-floating-ip-pools, gone from 2.36). Kept apart from schemas.py, which holds the
-servers' and flavors' bodies."""
+floating IP pools proxy (os-floating-ip-pools, gone from 2.36), server diagnostics and the instance usage
+audit log. Kept apart from schemas.py, which holds the servers' and flavors' bodies."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from lab.cloud.compute import microversions as mv
+from lab.cloud.compute.diagnostics import STATE_NAMES, Diagnosis
 from lab.cloud.compute.models import Aggregate
 from lab.cloud.compute.schemas import invalid
 from lab.cloud.errors import BadRequest
@@ -134,3 +135,47 @@ def extension(alias: str, name: str, description: str) -> dict[str, Any]:
 
 def extensions() -> list[dict[str, Any]]:
     return [extension(*e) for e in EXTENSIONS]
+
+
+# ---------------------------------------------------------------------------------------------- server diagnostics
+STANDARD_DIAGNOSTICS = mv.Version(2, 48)
+
+
+def server_diagnostics(d: Diagnosis, version: Version) -> dict[str, Any]:
+    """GET /servers/{id}/diagnostics. From 2.48 Nova's standard shape (tempest's v2_48 schema: the `driver` is
+    one of Nova's virt drivers, this lab's being libvirt-like); before it, the libvirt driver's own dict
+    (cpuN_time, <disk>_read..., <nic>_rx..., memory in KiB)."""
+    g = d.guest
+    if version < STANDARD_DIAGNOSTICS:
+        body: dict[str, Any] = {f"cpu{i}_time": t for i, t in enumerate(g.vcpu_times_ns)}
+        for disk in g.disks:
+            for suffix, value in (("read_req", disk.read_requests), ("read", disk.read_bytes),
+                                  ("write_req", disk.write_requests), ("write", disk.write_bytes),
+                                  ("errors", disk.errors)):
+                if value is not None:
+                    body[f"{disk.device}_{suffix}"] = value
+        for nic in g.nics:
+            for suffix, value in (("rx", nic.rx_bytes), ("rx_packets", nic.rx_packets),
+                                  ("rx_errors", nic.rx_errors), ("rx_drop", nic.rx_drop), ("tx", nic.tx_bytes),
+                                  ("tx_packets", nic.tx_packets), ("tx_errors", nic.tx_errors),
+                                  ("tx_drop", nic.tx_drop)):
+                if value is not None and nic.device:
+                    body[f"{nic.device}_{suffix}"] = value
+        body["memory"] = body["memory-actual"] = g.memory_max_mb * 1024
+        if g.memory_used_mb:
+            body["memory-rss"] = g.memory_used_mb * 1024
+        return body
+    return {
+        "state": STATE_NAMES.get(g.power_state, "pending"), "driver": "libvirt", "hypervisor": d.hypervisor,
+        "hypervisor_os": "linux", "uptime": d.uptime, "config_drive": d.config_drive,
+        "num_cpus": len(g.vcpu_times_ns), "num_nics": len(g.nics), "num_disks": len(g.disks),
+        "memory_details": {"maximum": g.memory_max_mb, "used": g.memory_used_mb},
+        "cpu_details": [{"id": i, "time": t, "utilisation": None} for i, t in enumerate(g.vcpu_times_ns)],
+        "nic_details": [{"mac_address": n.mac_address, "rx_octets": n.rx_bytes, "rx_errors": n.rx_errors,
+                         "rx_drop": n.rx_drop, "rx_packets": n.rx_packets, "rx_rate": None,
+                         "tx_octets": n.tx_bytes, "tx_errors": n.tx_errors, "tx_drop": n.tx_drop,
+                         "tx_packets": n.tx_packets, "tx_rate": None} for n in g.nics],
+        "disk_details": [{"read_bytes": k.read_bytes, "read_requests": k.read_requests,
+                          "write_bytes": k.write_bytes, "write_requests": k.write_requests,
+                          "errors_count": k.errors} for k in g.disks],
+    }

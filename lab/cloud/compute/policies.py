@@ -104,6 +104,12 @@ RULES: tuple[Rule, ...] = (
           "Show a server's host attributes (OS-EXT-SRV-ATTR:host, instance_name, hypervisor_hostname).",
           ("GET", S), ("GET", "/servers/detail")),
     # nova/policies/console_output.py, deferred_delete.py, security_groups.py
+    _rule("os-server-diagnostics", ADMIN, "Show a server's diagnostics (the hypervisor's counters).",
+          ("GET", f"{S}/diagnostics")),
+    _rule("os-server-password:show", READER, "Show the encrypted password a server's guest posted (empty here: "
+          "the metadata service takes no posts).", ("GET", f"{S}/os-server-password")),
+    _rule("os-server-password:clear", MEMBER, "Clear a server's posted password (not the guest's own).",
+          ("DELETE", f"{S}/os-server-password")),
     _rule("os-console-output", MEMBER, "Show a server's console output.",
           ("POST", f"{ACTION} (os-getConsoleOutput)")),
     _rule("os-deferred-delete:force", MEMBER, "Force-delete a server (a delete: deferred delete is off).",
@@ -181,6 +187,11 @@ RULES: tuple[Rule, ...] = (
     _rule("os-availability-zone:detail", ADMIN, "List the availability zones with their hosts and services.",
           ("GET", "/os-availability-zone/detail")),
     _rule("os-hypervisors:list", ADMIN, "List the hypervisors.", ("GET", "/os-hypervisors")),
+    _rule("os-instance-usage-audit-log:list", ADMIN, "List the usage audit of the compute hosts' periodic task "
+          "(`instance_usage_audit`, off here: the host is listed as not run).",
+          ("GET", "/os-instance_usage_audit_log")),
+    _rule("os-instance-usage-audit-log:show", ADMIN, "Show the usage audit of the month that ended before a time.",
+          ("GET", "/os-instance_usage_audit_log/{before_timestamp}")),
     _rule("os-hosts:list", ADMIN, "List the hosts and their services (2.1-2.42).", ("GET", "/os-hosts")),
     _rule("os-hosts:show", ADMIN, "Show a compute host's resources (2.1-2.42).", ("GET", "/os-hosts/{host_name}")),
     _rule("os-hypervisors:list-detail", ADMIN, "List the hypervisors with details.",

@@ -13,7 +13,7 @@ from starlette.routing import Route
 
 from lab.cloud.compute import console_routes, operator_schemas, schemas
 from lab.cloud.compute import microversions as mv
-from lab.cloud.compute.common import ServerView
+from lab.cloud.compute.common import ServerView, reservation_of
 from lab.cloud.compute.flavors import FlavorQuery
 from lab.cloud.compute.server_tags import tag_filter
 from lab.cloud.compute.servers import ServerQuery
@@ -239,6 +239,7 @@ def _server_query(request: Request) -> ServerQuery:
         project_id=query_value(request, "project_id") or query_value(request, "tenant_id"),
         deleted=None if deleted in (None, "None") else deleted.lower() in ("true", "1", "yes"),
         ip=query_value(request, "ip"), host=query_value(request, "host"), limit=query_int(request, "limit"),
+        reservation_id=query_value(request, "reservation_id"),
         marker=query_value(request, "marker"),
         all_tenants=all_tenants is not None and all_tenants.lower() not in ("0", "false", "no", "off"),
         detail=request.url.path.endswith("/detail"), strict_status=_v(request) >= mv.STRICT_STATUS,
@@ -273,6 +274,8 @@ async def create_server(request: Request) -> Response:
     body = await read_json(request)
     req = schemas.parse_server_create(body, _v(request))
     view, admin_pass = compute.servers.create_server(ctx, req)
+    if req.return_reservation_id:  # Nova answers the request's reservation id alone (no Location)
+        return respond({"reservation_id": reservation_of(view.server)}, 202)
     given = body["server"].get("adminPass")
     if isinstance(given, str) and given:  # Nova answers with the password it was given
         admin_pass = given
@@ -290,6 +293,22 @@ async def server_ips(request: Request) -> Response:
     if network is not None and network not in addresses:
         raise NotFound("Instance is not a member of specified network")
     return respond(schemas.server_addresses(addresses, network))
+
+
+async def server_diagnostics(request: Request) -> Response:
+    """GET /servers/{id}/diagnostics (admin): 2.48's standard shape, the libvirt driver's dict before."""
+    compute, ctx, _ = _compute(request)
+    found = compute.diagnostics.diagnostics(ctx, request.path_params["server_id"])
+    return respond(operator_schemas.server_diagnostics(found, _v(request)))
+
+
+async def server_password(request: Request) -> Response:
+    """GET (the posted password, "" here) and DELETE (204) /servers/{id}/os-server-password."""
+    compute, ctx, _ = _compute(request)
+    if request.method == "DELETE":
+        compute.diagnostics.clear_password(ctx, request.path_params["server_id"])
+        return no_content(204)
+    return respond({"password": compute.diagnostics.password(ctx, request.path_params["server_id"])})
 
 
 async def server_security_groups(request: Request) -> Response:
@@ -601,6 +620,15 @@ async def list_hosts(request: Request) -> Response:
     return respond({"hosts": compute.hosts.list_hosts(ctx, query_value(request, "zone"))})
 
 
+async def instance_usage_audit_log(request: Request) -> Response:
+    """GET /os-instance_usage_audit_log and /os-instance_usage_audit_log/{before} (admin; `YYYY-MM-DD HH:MM:SS`
+    with optional microseconds, as Nova parses it)."""
+    compute, ctx, _ = _compute(request)
+    before = request.path_params.get("before_timestamp")
+    audit = compute.hosts.instance_usage_audit_log(ctx, before)
+    return respond({"instance_usage_audit_logs" if before is None else "instance_usage_audit_log": audit})
+
+
 async def show_host(request: Request) -> Response:
     compute, ctx, _ = _compute(request)
     _hosts_served(request)
@@ -904,6 +932,8 @@ routes = [
     Route(f"{V}/servers/{{server_id}}", delete_server, methods=["DELETE"]),
     Route(f"{V}/servers/{{server_id}}/action", server_action, methods=["POST"]),
     Route(f"{V}/servers/{{server_id}}/ips", server_ips, methods=["GET"]),
+    Route(f"{V}/servers/{{server_id}}/diagnostics", server_diagnostics, methods=["GET"]),
+    Route(f"{V}/servers/{{server_id}}/os-server-password", server_password, methods=["GET", "DELETE"]),
     Route(f"{V}/servers/{{server_id}}/remote-consoles", remote_console, methods=["POST"]),
     Route(f"{V}/servers/{{server_id}}/os-security-groups", server_security_groups, methods=["GET"]),
     Route(f"{V}/servers/{{server_id}}/ips/{{network}}", server_ips, methods=["GET"]),
@@ -921,6 +951,8 @@ routes = [
     Route(f"{V}/os-availability-zone/detail", availability_zones, methods=["GET"]),
     Route(f"{V}/os-hypervisors", hypervisors, methods=["GET"]),
     Route(f"{V}/os-hosts", list_hosts, methods=["GET"]),
+    Route(f"{V}/os-instance_usage_audit_log", instance_usage_audit_log, methods=["GET"]),
+    Route(f"{V}/os-instance_usage_audit_log/{{before_timestamp}}", instance_usage_audit_log, methods=["GET"]),
     Route(f"{V}/os-hosts/{{host_name}}", show_host, methods=["GET"]),
     Route(f"{V}/os-hypervisors/detail", hypervisors, methods=["GET"]),
     Route(f"{V}/os-hypervisors/statistics", hypervisor_statistics, methods=["GET"]),

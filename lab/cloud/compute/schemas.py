@@ -24,7 +24,14 @@ from typing import TYPE_CHECKING, Any, cast
 
 from lab.cloud import validation as V
 from lab.cloud.compute import microversions as mv
-from lab.cloud.compute.common import PROGRESS_STATUSES, ServerView, hostname_of, server_extra, status_of
+from lab.cloud.compute.common import (
+    PROGRESS_STATUSES,
+    ServerView,
+    hostname_of,
+    reservation_of,
+    server_extra,
+    status_of,
+)
 from lab.cloud.compute.models import Flavor, KeyPair
 from lab.cloud.errors import BadRequest, Forbidden
 from lab.cloud.http import timestamp
@@ -179,6 +186,7 @@ class ServerCreate:
     hostname: str | None = None  # 2.90
     block_devices: list[BlockDevice] = field(default_factory=list)  # block_device_mapping_v2 to volumes
     image_given: bool = False  # the request named an imageRef (kept even when the root is a volume)
+    return_reservation_id: bool = False  # the 202 answers {"reservation_id": ...} instead of the server
 
 
 @dataclass(frozen=True)
@@ -424,6 +432,8 @@ def parse_server_create(body: dict[str, Any], version: Version = mv.MIN) -> Serv
         networks=cast("list[RequestedNetwork] | None", networks or None), security_groups=security_groups,
         availability_zone=az if isinstance(az, str) and az else None,
         min_count=min_count, max_count=max_count,
+        return_reservation_id=parse_boolean(server["return_reservation_id"], "return_reservation_id")
+        if "return_reservation_id" in server else False,
         config_drive=str(server.get("config_drive", "")).lower() in ("true", "1", "yes"))
 
 
@@ -897,7 +907,8 @@ def server(view: ServerView, base: str, *, extended: bool, detail: bool = True, 
         body.update({"OS-EXT-SRV-ATTR:host": s.host, "OS-EXT-SRV-ATTR:instance_name": f"instance-{s.seq:08x}",
                      "OS-EXT-SRV-ATTR:hypervisor_hostname": s.host})
         if version >= mv.EXTENDED_ATTRIBUTES:
-            body.update({"OS-EXT-SRV-ATTR:reservation_id": f"r-{s.id[:8]}", "OS-EXT-SRV-ATTR:launch_index": 0,
+            body.update({"OS-EXT-SRV-ATTR:reservation_id": reservation_of(s),
+                         "OS-EXT-SRV-ATTR:launch_index": int(server_extra(s, "launch_index", 0)),
                          "OS-EXT-SRV-ATTR:kernel_id": "", "OS-EXT-SRV-ATTR:ramdisk_id": "",
                          "OS-EXT-SRV-ATTR:root_device_name": "/dev/vda",
                          "OS-EXT-SRV-ATTR:user_data": s.user_data})

@@ -14,6 +14,7 @@ import json
 import logging
 import re
 import secrets
+import string
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -74,6 +75,7 @@ class ServerQuery:
     deleted: bool | None = None
     ip: str | None = None
     host: str | None = None  # admins only (Nova ignores it for others)
+    reservation_id: str | None = None  # the servers of one create request
     limit: int | None = None
     marker: str | None = None
     strict_status: bool = False  # 2.38: an unknown status is 400
@@ -121,9 +123,16 @@ def check_flavor_fits_image(ram_mb: int, root_gb: int, image: dict[str, Any]) ->
                          f"minimum required by image is {min_bytes} bytes.")
 
 
-def _newer_attributes(req: schemas.ServerCreate, name: str, count: int) -> dict[str, Any]:
-    """What a create of the newer microversions sets beyond the 2.1 columns (common.server_extra)."""
-    extra: dict[str, Any] = {}
+def reservation_id() -> str:
+    """A create request's reservation id, as Nova's utils.generate_uid('r') makes it."""
+    return "r-" + "".join(secrets.choice(string.ascii_lowercase + string.digits) for _ in range(8))
+
+
+def _newer_attributes(req: schemas.ServerCreate, name: str, count: int, reservation: str,
+                      index: int) -> dict[str, Any]:
+    """What a create sets beyond the 2.1 columns (common.server_extra): the request's reservation id and the
+    server's launch index in it (2.3's extended attributes), and the newer microversions' attributes."""
+    extra: dict[str, Any] = {"reservation_id": reservation, "launch_index": index}
     if req.description is not None:
         extra["description"] = req.description
     if req.tags:
@@ -238,6 +247,7 @@ class Servers(ComputePart):
                 "instances": count, "cores": count * flavor.vcpus, "ram": count * flavor.memory_mb})
             snapshot = schemas.flavor_snapshot(flavor)
             groups = req.security_groups if req.security_groups is not None else ["default"]
+            reservation = reservation_id()
             for index in range(count):
                 name = req.name if count == 1 else f"{req.name}-{index + 1}"
                 server = Server(
@@ -247,7 +257,7 @@ class Servers(ComputePart):
                     security_groups=groups, access_ip_v4=req.access_ip_v4, access_ip_v6=req.access_ip_v6,
                     availability_zone=AVAILABILITY_ZONE, host=self.host,
                     config_drive="True" if req.config_drive else "", created_at=now, updated_at=now,
-                    system_metadata=_newer_attributes(req, name, count))
+                    system_metadata=_newer_attributes(req, name, count, reservation, index))
                 db.add(server)
                 db.flush()
                 if req.block_devices:
@@ -281,7 +291,9 @@ class Servers(ComputePart):
         self.cloud.policy.enforce(ctx, rule)
         admin = self.is_admin(ctx)
         query = select(*_LIST_COLUMNS)
-        if not (admin and ctx.all_projects):
+        # Nova's is_all_tenants: `all_tenants` present with an empty value (tempest sends `all_tenants=`) asks
+        # for every project too; `tenant_id` / `project_id` narrow that to one project, and are ignored without it.
+        if not (admin and (q.all_tenants or ctx.all_projects)):
             query = query.where(Server.project_id == ctx.project_id)
         elif q.project_id:
             query = query.where(Server.project_id == q.project_id)
@@ -315,6 +327,11 @@ class Servers(ComputePart):
             query = query.where(Server.name.regexp_match(q.name))
         if q.host is not None and admin:
             query = query.where(Server.host == q.host)
+        if q.reservation_id is not None:
+            kept = Server.system_metadata["reservation_id"].as_string()
+            # (a server recorded before reservation ids were kept shows one made from its id: common.reservation_of)
+            derived = q.reservation_id[2:] if q.reservation_id.startswith("r-") and q.reservation_id[2:] else "-"
+            query = query.where(or_(kept == q.reservation_id, and_(kept.is_(None), Server.id.startswith(derived))))
         if q.image is not None:
             query = query.where(Server.image_id == schemas._ref(q.image))
         if q.flavor is not None:

@@ -4,8 +4,8 @@ own module: `flavors` (flavors.py), `keypairs` (keypairs.py), `quotas` (quotas.p
 suspend, shelve, rebuild, rescue, createImage, migrations), `instance_actions` (instance_actions.py), `hosts`
 (hosts.py: availability zones, services, hypervisors, quota classes, simple tenant usage), `server_groups`
 (server_groups.py), `block_devices` (block_devices.py: boot from volume), `interfaces` (interfaces.py:
-os-interface), `consoles` (consoles.py: remote consoles), `aggregates` (aggregates.py: host aggregates) and
-`server_tags` (server_tags.py).
+os-interface), `diagnostics` (diagnostics.py: server diagnostics, os-server-password), `consoles` (consoles.py:
+remote consoles), `aggregates` (aggregates.py: host aggregates) and `server_tags` (server_tags.py).
 Routes call the parts; other services call the facade's contract (lab/cloud/contracts.py `Compute`); the cloud
 calls its hooks (lab/cloud/plugin.py).
 
@@ -27,6 +27,7 @@ from lab.cloud.compute.aggregates import Aggregates
 from lab.cloud.compute.block_devices import BlockDevices
 from lab.cloud.compute.common import ServerView, status_of
 from lab.cloud.compute.consoles import Consoles
+from lab.cloud.compute.diagnostics import Diagnostics
 from lab.cloud.compute.flavors import Flavors
 from lab.cloud.compute.hosts import Hosts
 from lab.cloud.compute.instance_actions import InstanceActions
@@ -64,6 +65,7 @@ class ComputeService:
         self.server_groups = ServerGroups(cloud, self.quotas)
         self.interfaces = Interfaces(cloud)
         self.consoles = Consoles(cloud)
+        self.diagnostics = Diagnostics(cloud)
         self.aggregates = Aggregates(cloud)
         self.server_tags = ServerTags(cloud)
         self.servers.groups = self.server_groups

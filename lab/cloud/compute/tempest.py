@@ -96,18 +96,8 @@ TEMPEST = Tempest(
                "test_startup_host_with_non_admin_user", "test_update_host_with_invalid_maintenance_mode",
                "test_update_host_with_invalid_status", "test_update_host_with_non_admin_user",
                "test_update_host_without_param", "test_update_nonexistent_host")},
-        "tempest.api.compute.admin.test_hosts.HostsAdminTestJSON.test_list_hosts_with_a_blank_zone$":
-            "os-hosts with a blank zone filter (?zone=) lists no host here; Nova lists every host",
-        "tempest.api.compute.admin.test_instance_usage_audit_log": "os-instance_usage_audit_log (the notifications "
-            "audit of nova-compute's periodic task) is not served",
-        "tempest.api.compute.admin.test_server_diagnostics": "GET /servers/{id}/diagnostics (the hypervisor's "
-            "counters) is not served",
-        "tempest.api.compute.servers.test_server_password.": "os-server-password (set by the metadata service, "
-            "which this cloud does not run) is not served",
         "tempest.api.compute.keypairs.test_keypairs_v22.KeyPairsV22TestJSON.test_keypairsv22_create_list_show_with"
             "_type": "x509 key pairs (2.2's type=x509) are refused with a 400: ssh key pairs only",
-        "tempest.api.compute.servers.test_multiple_create.MultipleCreateTestJSON.test_multiple_create_with_"
-            "reservation_return": "return_reservation_id (the create answers {reservation_id}) is not implemented",
         # Roles tempest asks Keystone for that the lab's Keystone does not bootstrap
         "tempest.api.compute.admin.test_assisted_volume_snapshots.": "needs a user with the 'service' role (the "
             "lab's Keystone bootstraps admin/member/reader); os-assisted-volume-snapshots is not served either",
@@ -119,9 +109,6 @@ TEMPEST = Tempest(
         "tempest.api.compute.admin.test_simple_tenant_usage_negative.TenantUsagesNegativeTestJSON.test_list_usage_"
             "all_tenants_with_non_admin_user": "GET /os-simple-tenant-usage lists the caller's own project to any "
             "reader here (students' `openstack usage list`), where Nova's is admin-only over every project",
-        **{f"tempest.api.compute.admin.test_servers.ServersAdminTestJSON.test_list_servers_by_admin_with_{t}":
-           "the admin's server list with all_tenants / tenant_id filters misses the other project's server "
-           "(not investigated)" for t in ("all_tenants", "specified_tenant")},
         "tempest.api.compute.volumes.test_attach_volume.AttachVolumeShelveTestJSON": "attaching / detaching a "
             "volume of a SHELVED_OFFLOADED server is refused with 409 (Nova allows it from 2.20)",
         "tempest.api.compute.servers.test_server_actions.ServerActionsV293TestJSON":

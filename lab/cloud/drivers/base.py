@@ -113,6 +113,46 @@ class GuestStats:
     net_tx_bytes: int = 0
 
 
+@dataclass(frozen=True)
+class DiskCounters:
+    """One disk's I/O counters as the hypervisor reports them (libvirt's blockStats); None when unknown."""
+
+    device: str  # the guest's name for it (vda, vdb, ...)
+    read_bytes: int | None = None
+    read_requests: int | None = None
+    write_bytes: int | None = None
+    write_requests: int | None = None
+    errors: int | None = None
+
+
+@dataclass(frozen=True)
+class NicCounters:
+    """One NIC's counters (libvirt's interfaceStats); None when unknown (a NIC with no host device)."""
+
+    device: str  # the host's name for it (tap..., vnet0), or the port's when it has none
+    mac_address: str | None
+    rx_bytes: int | None = None
+    rx_packets: int | None = None
+    rx_errors: int | None = None
+    rx_drop: int | None = None
+    tx_bytes: int | None = None
+    tx_packets: int | None = None
+    tx_errors: int | None = None
+    tx_drop: int | None = None
+
+
+@dataclass(frozen=True)
+class GuestDiagnostics:
+    """What Nova's GET /servers/{id}/diagnostics shows of a guest (its virt driver's get_instance_diagnostics)."""
+
+    power_state: PowerState
+    vcpu_times_ns: tuple[int, ...]  # CPU time of each vCPU
+    memory_max_mb: int
+    memory_used_mb: int | None = None
+    disks: tuple[DiskCounters, ...] = ()
+    nics: tuple[NicCounters, ...] = ()
+
+
 class SerialSession(abc.ABC):
     """An interactive serial console of one guest, as a console websocket speaks it: text the guest printed
     (`greeting` once, when the session opens) and what it answers to the bytes typed (`feed`). A session
@@ -308,6 +348,13 @@ class ComputeDriver(abc.ABC):
         """Usage counters. Raises GuestNotFound."""
         info = self.get_info(server_id)
         return GuestStats(cpu_time_ns=info.cpu_time_ns)
+
+    def diagnostics(self, server_id: str) -> GuestDiagnostics:
+        """The guest's counters per vCPU, disk and NIC (server diagnostics). The default knows only get_info's
+        (the CPU time shared evenly by the vCPUs; no device counters). Raises GuestNotFound."""
+        info = self.get_info(server_id)
+        vcpus = max(1, info.vcpus)
+        return GuestDiagnostics(info.power_state, tuple(info.cpu_time_ns // vcpus for _ in range(vcpus)), info.ram_mb)
 
 
 @dataclass(frozen=True)

@@ -34,13 +34,16 @@ from typing import Any
 
 from lab.cloud.drivers.base import (
     ComputeDriver,
+    DiskCounters,
     DiskSpec,
     DriverError,
+    GuestDiagnostics,
     GuestInfo,
     GuestNotFound,
     GuestSpec,
     HostInfo,
     ImageSpec,
+    NicCounters,
     NicSpec,
     PowerState,
     SerialSession,
@@ -238,6 +241,40 @@ class FakeComputeDriver(ComputeDriver):
         guest = self._load(server_id)
         return GuestInfo(power_state=PowerState(guest["power_state"]), vcpus=guest["vcpus"],
                          ram_mb=guest["ram_mb"], cpu_time_ns=guest["boots"] * 1_500_000_000)
+
+    # What one simulated boot costs (a CirrOS-sized guest: the kernel and initramfs read, a little logging, DHCP and
+    # the metadata service on each NIC); an attached volume is read once when the guest probes its partitions.
+    BOOT_READ = (24_117_248, 1_142)  # bytes, requests
+    BOOT_WRITE = (1_261_568, 184)
+    PROBE_READ = (266_240, 65)
+    BOOT_RX = (14_832, 61)  # bytes, packets
+    BOOT_TX = (9_220, 52)
+
+    def diagnostics(self, server_id: str) -> GuestDiagnostics:
+        """Counters of the simulation: CPU time, root-disk I/O and NIC traffic grow with each boot (and the
+        console's activity), each attached volume was read once; the guest uses a fifth of its memory and
+        40 MB more. A guest that is not running has its CPU time and memory use at 0, as libvirt shows them."""
+        guest = self._load(server_id)
+        running = guest["power_state"] == PowerState.RUNNING.value
+        boots, ticks = int(guest["boots"]), int(guest.get("ticks", 0))
+        vcpus = max(1, int(guest["vcpus"]))
+        cpu = (boots * 1_500_000_000 + ticks * 2_000_000) // vcpus if running else 0
+        devices = {str(d["device"]) for d in guest["disks"].values()}
+        disks = [] if "vda" in devices else [DiskCounters(
+            "vda", boots * self.BOOT_READ[0] + ticks * 4096, boots * self.BOOT_READ[1] + ticks,
+            boots * self.BOOT_WRITE[0] + ticks * 512, boots * self.BOOT_WRITE[1] + ticks // 4, 0)]
+        for disk in sorted(guest["disks"].values(), key=lambda d: str(d["device"])):
+            root = disk["device"] == "vda"
+            reads, writes = (self.BOOT_READ, self.BOOT_WRITE) if root else (self.PROBE_READ, (0, 0))
+            times = boots if root else 1
+            disks.append(DiskCounters(str(disk["device"]), reads[0] * times, reads[1] * times, writes[0] * times,
+                                      writes[1] * times, 0))
+        nics = [NicCounters(f"tap{str(n['port_id'])[:11]}", str(n["mac_address"]), boots * self.BOOT_RX[0],
+                            boots * self.BOOT_RX[1], 0, 0, boots * self.BOOT_TX[0], boots * self.BOOT_TX[1], 0, 0)
+                for n in guest["nics"]]
+        ram = int(guest["ram_mb"])
+        return GuestDiagnostics(PowerState(guest["power_state"]), tuple(cpu for _ in range(vcpus)), ram,
+                                ram // 5 + 40 if running else 0, tuple(disks), tuple(nics))
 
     def console_output(self, server_id: str, length: int | None = None) -> str:
         lines: list[str] = self._load(server_id)["console"]
