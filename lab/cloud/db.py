@@ -136,6 +136,7 @@ def _tune_sqlite(engine: Engine) -> None:
 
 
 _MEMOS = "stacklab.memos"
+_LISTENING = "stacklab.memos forgotten"  # the session has the listeners that forget its memos
 
 
 class _Memo:
@@ -160,7 +161,13 @@ def remembered(db: Session, name: str, key: Any, compute: Callable[[], Any],
     an answer is never older than the session's own last write of what it reads."""
     if db.autoflush:
         db.flush()  # what the query would do first (a flush that writes forgets what it makes stale)
-    memos: dict[str, _Memo] = db.info.setdefault(_MEMOS, {})
+    memos: dict[str, _Memo] | None = db.info.get(_MEMOS)
+    if memos is None:
+        memos = db.info[_MEMOS] = {}
+        if not db.info.get(_LISTENING):  # on this session only: the others' statements pay nothing
+            db.info[_LISTENING] = True
+            event.listen(db, "after_flush", _forget_after_flush)
+            event.listen(db, "do_orm_execute", _forget_on_write)
     memo = memos.get(name)
     if memo is None:
         memo = memos[name] = _Memo(depends_on, deletes_of)
@@ -208,9 +215,7 @@ def _forget_at_end(session: Session, transaction: SessionTransaction) -> None:
         session.info.pop(_MEMOS, None)
 
 
-event.listen(Session, "after_flush", _forget_after_flush)
-event.listen(Session, "after_transaction_end", _forget_at_end)
-event.listen(Session, "do_orm_execute", _forget_on_write)
+event.listen(Session, "after_transaction_end", _forget_at_end)  # cheap: once per transaction (and flush)
 
 
 def count(db: Session, model: Any, *where: Any) -> int:
