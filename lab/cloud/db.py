@@ -12,7 +12,7 @@ import json
 import os
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 from sqlalchemy import JSON, DateTime, MetaData, create_engine, event, func, select
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, SessionTransaction, sessionmaker
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -133,6 +133,89 @@ def _tune_sqlite(engine: Engine) -> None:
         # Straight to the driver: SQLAlchemy's statement machinery costs more than the BEGIN itself, and every
         # request opens at least one transaction.
         connection.connection.dbapi_connection.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+_MEMOS = "stacklab.memos"
+_LISTENING = "stacklab.memos forgotten"  # the session has the listeners that forget its memos
+
+
+class _Memo:
+    __slots__ = ("depends_on", "deletes_of", "answers")
+
+    def __init__(self, depends_on: tuple[type, ...], deletes_of: tuple[type, ...]):
+        self.depends_on = depends_on
+        self.deletes_of = deletes_of
+        self.answers: dict[Any, Any] = {}
+
+
+def remembered(db: Session, name: str, key: Any, compute: Callable[[], Any],
+               depends_on: tuple[type, ...] = (), deletes_of: tuple[type, ...] = ()) -> Any:
+    """`compute()`'s answer for `key`, asked once per transaction while the transaction does not write what
+    it depends on: the same question (is this network shared with that project?) asked again by the policy
+    target and by the rendering costs no statement.
+
+    `depends_on`: the models the answer is read from; `deletes_of`: models whose deletes cascade to them in the
+    database. Pending changes are flushed first, as the query would autoflush them; a flush that writes a row
+    of one of them (or, with no `depends_on`, any flush) or deletes one of the others, an ORM write statement
+    on one of their tables (or on a table not known), and the end of the transaction forget the answers, so
+    an answer is never older than the session's own last write of what it reads."""
+    if db.autoflush:
+        db.flush()  # what the query would do first (a flush that writes forgets what it makes stale)
+    memos: dict[str, _Memo] | None = db.info.get(_MEMOS)
+    if memos is None:
+        memos = db.info[_MEMOS] = {}
+        if not db.info.get(_LISTENING):  # on this session only: the others' statements pay nothing
+            db.info[_LISTENING] = True
+            event.listen(db, "after_flush", _forget_after_flush)
+            event.listen(db, "do_orm_execute", _forget_on_write)
+    memo = memos.get(name)
+    if memo is None:
+        memo = memos[name] = _Memo(depends_on, deletes_of)
+    if key not in memo.answers:
+        memo.answers[key] = compute()
+    return memo.answers[key]
+
+
+def keep(db: Session, row: Any) -> Any:
+    """Hold `row` for the session's life: the identity map keeps only what something references, and a later
+    `db.get()` of it (a policy target's, a rendering's) then costs no statement."""
+    db.info.setdefault("stacklab.kept", []).append(row)
+    return row
+
+
+def _forget(session: Session, touched: Callable[[tuple[type, ...]], bool],
+            deleted: Callable[[tuple[type, ...]], bool]) -> None:
+    memos: dict[str, _Memo] | None = session.info.get(_MEMOS)
+    if memos:
+        for name in [n for n, memo in memos.items()
+                     if not memo.depends_on or touched(memo.depends_on) or deleted(memo.deletes_of)]:
+            del memos[name]
+
+
+def _forget_after_flush(session: Session, _context: Any) -> None:
+    if session.info.get(_MEMOS):
+        gone = list(session.deleted)  # what this flush wrote (the session still shows it as pending)
+        written = [*session.new, *session.dirty, *gone]
+        _forget(session, lambda models: any(isinstance(row, models) for row in written),
+                lambda models: bool(models) and any(isinstance(row, models) for row in gone))
+
+
+def _forget_on_write(state: ORMExecuteState) -> None:
+    if not state.is_select and state.session.info.get(_MEMOS):
+        mapper = state.bind_mapper
+        model = mapper.class_ if mapper is not None else None
+
+        def hits(models: tuple[type, ...]) -> bool:
+            return model is None or (bool(models) and issubclass(model, models))
+        _forget(state.session, hits, lambda models: (state.is_delete or model is None) and hits(models))
+
+
+def _forget_at_end(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None or transaction.nested:  # not a flush's inner transaction
+        session.info.pop(_MEMOS, None)
+
+
+event.listen(Session, "after_transaction_end", _forget_at_end)  # cheap: once per transaction (and flush)
 
 
 def count(db: Session, model: Any, *where: Any) -> int:

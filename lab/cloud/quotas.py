@@ -128,6 +128,14 @@ class Quotas:
         statement (every create checks its quota)."""
         if not project_id:
             return self.class_defaults(db, service)
+        return self.limits_and_stored(db, service, project_id)[0]
+
+    def limits_and_stored(self, db: Session, service: str,
+                          project_id: str | None) -> tuple[dict[str, int], dict[str, int]]:
+        """`limits()`, and every limit stored for the project itself (`stored_limits()`, with names no
+        resource registers, such as Cinder's per-type ones), from the same one statement."""
+        if not project_id:
+            return self.class_defaults(db, service), stored_limits(db, service, project_id or "")
         values = self.defaults(service)
         default_class = CLASS_PREFIX + "default"
         rows = db.execute(select(QuotaLimit.project_id, QuotaLimit.resource, QuotaLimit.hard_limit).where(
@@ -137,7 +145,7 @@ class Quotas:
             by_owner[owner][resource] = limit
         for owner in (default_class, project_id):  # the project's own win
             values.update((k, v) for k, v in by_owner[owner].items() if k in values)
-        return values
+        return values, by_owner[project_id]
 
     def usage(self, db: Session, service: str, project_id: str,
               only: Iterable[str] | None = None) -> dict[str, int]:
@@ -145,10 +153,13 @@ class Quotas:
         return {r.name: r.usage(db, project_id) for r in self.of(service)
                 if r.usage is not None and (wanted is None or r.name in wanted)}
 
-    def check(self, db: Session, service: str, project_id: str, deltas: Mapping[str, int]) -> None:
+    def check(self, db: Session, service: str, project_id: str, deltas: Mapping[str, int],
+              limits: Mapping[str, int] | None = None) -> None:
         """Raise `Exceeded` if adding `deltas` to the project's usage passes a limit (-1: no limit). Call it in
-        the write transaction that makes the change."""
-        limits = self.limits(db, service, project_id)
+        the write transaction that makes the change; `limits`: the project's, when the caller has just read
+        them in that transaction."""
+        if limits is None:
+            limits = self.limits(db, service, project_id)
         growing = [name for name, n in deltas.items() if n > 0 and limits.get(name, -1) >= 0]
         used = self.usage(db, service, project_id, growing)
         overs = tuple((name, deltas[name], used.get(name, 0), limits[name]) for name in sorted(growing)

@@ -179,3 +179,59 @@ def test_auth_with_wrong_types_is_400(client: TestClient, user: dict[str, Any]) 
         "name": "admin", "password": "x", "domain": {"name": "Default"}}}},
         "scope": {"project": {"name": ["admin"], "domain": {"name": "Default"}}}}}
     assert "scope/project/name" in _keystone_error(client.post(f"{V3}/auth/tokens", json=body), 400)
+
+
+def test_cached_token_of_a_deleted_project_is_401(client: TestClient, as_admin: dict[str, str]) -> None:
+    """A token resolved (and cached) before its project was deleted is refused right after the delete."""
+    project, _user, token = user_in_project(client, as_admin, "evicted", "member")
+    assert _can_write(client, token) == 201  # resolved once: now answered from the cache
+    assert _can_write(client, token) == 201
+    assert client.delete(f"{V3}/projects/{project['id']}", headers=as_admin).status_code == 204
+    assert _can_write(client, token) == 401
+    _keystone_error(client.get(f"{V3}/auth/projects", headers={"X-Auth-Token": token}), 401)
+
+
+def test_cached_token_is_refused_right_after_each_revocation(client: TestClient, as_admin: dict[str, str]) -> None:
+    """The cache of resolved tokens (keyed by the token's hash) forgets a token the moment it is revoked, its
+    user disabled or its project deleted: each token is used twice first, so the refusal is the cache's."""
+    revoked_project, _u1, revoked = user_in_project(client, as_admin, "revoked", "member")
+    _p2, disabled_user, disabled = user_in_project(client, as_admin, "disabled", "member")
+    deleted_project, _u3, deleted = user_in_project(client, as_admin, "deleted", "member")
+    for token in (revoked, disabled, deleted):
+        assert _can_write(client, token) == 201
+        assert _can_write(client, token) == 201
+    r = client.delete(f"{V3}/auth/tokens", headers={**as_admin, "X-Subject-Token": revoked})
+    assert r.status_code == 204, r.text
+    assert _can_write(client, revoked) == 401
+    assert _can_write(client, disabled) == 201 and _can_write(client, deleted) == 201  # the others live on
+    r = client.patch(f"{V3}/users/{disabled_user['id']}", json={"user": {"enabled": False}}, headers=as_admin)
+    assert r.status_code == 200, r.text
+    assert _can_write(client, disabled) == 401
+    assert client.delete(f"{V3}/projects/{deleted_project['id']}", headers=as_admin).status_code == 204
+    assert _can_write(client, deleted) == 401
+    assert revoked_project["id"] != deleted_project["id"]
+
+
+def test_a_revocation_racing_a_token_lookup_is_not_undone(client: TestClient, cloud: Cloud, as_admin: dict[str, str],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A request that read the token before another request revoked it must not put the old state back in
+    the cache once the revocation has forgotten it: the next request with the token is refused."""
+    _project, _user, token = user_in_project(client, as_admin, "raced", "member")
+    core = cloud.identity.core  # type: ignore[attr-defined]
+    roles_of = core.effective_roles
+    raced: list[int] = []
+
+    def revoke_meanwhile(*args: Any, **kwargs: Any) -> Any:
+        found = roles_of(*args, **kwargs)
+        if not raced:  # the lookup has read the token: revoke it now, from another request's transaction
+            raced.append(1)
+            r = client.delete(f"{V3}/auth/tokens", headers={"X-Auth-Token": token, "X-Subject-Token": token})
+            assert r.status_code == 204, r.text
+        return found
+
+    monkeypatch.setattr(core, "effective_roles", revoke_meanwhile)
+    ctx = cloud.identity.context_for_token(token)  # resolved from what it read before the revocation
+    assert ctx.user_name == "raced"
+    assert raced
+    monkeypatch.setattr(core, "effective_roles", roles_of)
+    assert _can_write(client, token) == 401

@@ -58,6 +58,9 @@ class IdentityCore:
         self.cloud = cloud
         self.contexts: dict[str, tuple[RequestContext, datetime]] = {}
         self.lock = threading.Lock()
+        # Counts the forgettings: a token resolved from a read that began before one is not cached, so a
+        # request racing a revocation cannot put the state it read back after the revocation forgot it.
+        self.generation = 0
 
     # ---------------------------------------------------------------- lookups
     @staticmethod
@@ -116,6 +119,7 @@ class IdentityCore:
     def forget_tokens(self, match: Callable[[str], bool] | None = None) -> None:
         """Drop cached contexts (all, or those whose token hash `match`es); call after revoking access."""
         with self.lock:
+            self.generation += 1
             if match is None:
                 self.contexts.clear()
             else:

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from lab.cloud import contracts
 from lab.cloud.context import RequestContext
-from lab.cloud.db import count
+from lab.cloud.db import count, remembered
 from lab.cloud.errors import BadRequest, NotFound, Unauthorized
 from lab.cloud.identity import schemas
 from lab.cloud.identity.appcreds import ApplicationCredentials
@@ -343,11 +343,18 @@ class IdentityService:
         if ref.get("id"):
             domain = db.get(Domain, ref["id"])
         elif ref.get("name"):
-            domain = db.scalar(select(Domain).where(Domain.name == ref["name"]))
+            # Asked once per transaction: a token request names the user's domain and the project's, most
+            # often both "Default".
+            name = ref["name"]
+            domain = remembered(db, "domain by name", name,
+                                lambda: db.scalar(select(Domain).where(Domain.name == name)))
         else:
             raise Unauthorized(AUTH_FAILED)
         if domain is None or not domain.enabled:
             raise Unauthorized(AUTH_FAILED)
+        # Held for the session's life, so the token body's `db.get(Domain, ...)` finds it in the identity map
+        # (which holds only what something references) instead of loading it a third time.
+        db.info.setdefault("identity.domains found", []).append(domain)
         return domain
 
     def _resolve_scope(self, db: Session, scope: Any, user: User) -> tuple[Project | None, Domain | None, bool]:
@@ -433,6 +440,7 @@ class IdentityService:
         cached = self.core.contexts.get(digest)
         if cached is not None and cached[1] > now:
             return _with_request_id(cached[0], request_id)
+        generation = self.core.generation  # before the read: see IdentityCore.generation
         with self.cloud.db.read() as db:
             token = db.get(Token, digest)
             if token is None or token.expires_at <= now:
@@ -461,7 +469,8 @@ class IdentityService:
                                  application_credential_id=app_cred.id if app_cred else None,
                                  unrestricted=app_cred.unrestricted if app_cred else True)
         with self.core.lock:
-            self.core.contexts[digest] = (ctx, token.expires_at)
+            if self.core.generation == generation:  # nothing was revoked since the read began
+                self.core.contexts[digest] = (ctx, token.expires_at)
         return _with_request_id(ctx, request_id)
 
     def _token_body(self, db: Session, token: Token, user: User, project: Project | None,

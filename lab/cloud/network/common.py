@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Select, or_, select, true
 from sqlalchemy.orm import Session
 
 from lab.cloud.context import RequestContext
+from lab.cloud.db import keep, remembered
 from lab.cloud.errors import BadRequest, CloudError, Conflict, NotFound
 from lab.cloud.network.models import (
     FloatingIP,
@@ -107,7 +108,11 @@ def granted(object_type: str, action: str, project_id: str | None) -> Select[Any
 
 
 def is_granted(db: Session, object_type: str, object_id: str, action: str, project_id: str | None) -> bool:
-    return db.scalar(granted(object_type, action, project_id).where(RBACPolicy.object_id == object_id)) is not None
+    """Whether an RBAC policy grants `action` on the object to `project_id` (asked once per transaction: a
+    create's policy target and its answer ask the same questions)."""
+    return bool(remembered(db, "rbac", (object_type, object_id, action, project_id), lambda: db.scalar(
+        granted(object_type, action, project_id).where(RBACPolicy.object_id == object_id)) is not None,
+        depends_on=(RBACPolicy,)))
 
 
 def shared_with(db: Session, network: Network, project_id: str | None) -> bool:
@@ -121,9 +126,10 @@ def external_for(db: Session, network: Network, project_id: str | None) -> bool:
     if network.external:
         return True
     if network.project_id == project_id:
-        found = db.scalar(select(RBACPolicy.id).where(RBACPolicy.object_type == "network", RBACPolicy.object_id ==
-                                                      network.id, RBACPolicy.action == "access_as_external"))
-        return found is not None
+        anyone = select(RBACPolicy.id).where(RBACPolicy.object_type == "network", RBACPolicy.object_id == network.id,
+                                             RBACPolicy.action == "access_as_external")
+        key = ("network", network.id, "access_as_external", "any project")
+        return bool(remembered(db, "rbac", key, lambda: db.scalar(anyone) is not None, depends_on=(RBACPolicy,)))
     return is_granted(db, "network", network.id, "access_as_external", project_id)
 
 
@@ -175,7 +181,7 @@ def get_network(db: Session, ctx: RequestContext, net_id: str) -> Network:
     row = db.scalar(select(Network).where(Network.id == net_id, network_visible(ctx)))
     if row is None:
         raise network_not_found(net_id)
-    return row
+    return keep(db, row)  # what lives on it asks for it again (policy targets, rendering)
 
 
 def get_subnet(db: Session, ctx: RequestContext, subnet_id: str) -> Subnet:

@@ -17,9 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from lab.cloud.db import remembered
 from lab.cloud.errors import BadRequest, Conflict
 from lab.cloud.network.common import DEVICE_OWNER_ROUTER_INTF, already_allocated, invalid_input, ip_in_use, no_more_ips
-from lab.cloud.network.models import IPAllocation, Subnet
+from lab.cloud.network.models import IPAllocation, Port, Subnet
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNet = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -94,7 +95,11 @@ def validate_gateway(cidr: str, gateway_ip: str) -> None:
 
 
 def used_addresses(db: Session, subnet_id: str) -> set[str]:
-    return set(db.scalars(select(IPAllocation.ip_address).where(IPAllocation.subnet_id == subnet_id)))
+    """The addresses ports hold on the subnet (read once per transaction until it writes an allocation or
+    deletes a port, which deletes its allocations: a DHCP address is first looked for, then taken)."""
+    return set(remembered(db, "used addresses", subnet_id, lambda: frozenset(db.scalars(
+        select(IPAllocation.ip_address).where(IPAllocation.subnet_id == subnet_id))),
+        depends_on=(IPAllocation,), deletes_of=(Port,)))
 
 
 def free_address(db: Session, subnet: Subnet) -> str | None:

@@ -95,8 +95,10 @@ def add_port(svc: NetworkService, db: Session, network: Network, project_id: str
              fixed_ips: list[dict[str, Any]] | None = None, device_id: str = "", device_owner: str = "",
              admin_state_up: bool = True, security_groups: list[str] | None = None,
              port_security_enabled: bool | None = None, allowed_address_pairs: list[dict[str, Any]] | None = None,
-             tags: list[str] | None = None, made_for_server: bool = False) -> Port:
-    """Make a port in the caller's write transaction (no policy or quota checks: callers do those)."""
+             tags: list[str] | None = None, made_for_server: bool = False,
+             subnets: list[Subnet] | None = None) -> Port:
+    """Make a port in the caller's write transaction (no policy or quota checks: callers do those).
+    `subnets`: those `fixed_ips` may name, when the caller has them (all of the network's otherwise)."""
     now = svc.now()
     enabled = network.port_security_enabled if port_security_enabled is None else port_security_enabled
     if device_owner.startswith("network:"):
@@ -112,7 +114,8 @@ def add_port(svc: NetworkService, db: Session, network: Network, project_id: str
                 created_at=now, updated_at=now)
     db.add(port)
     db.flush()
-    ipam.allocate(db, network.id, port.id, subnets_of(db, network.id), fixed_ips, device_owner)
+    ipam.allocate(db, network.id, port.id, subnets_of(db, network.id) if subnets is None else subnets, fixed_ips,
+                  device_owner)
     for sg_id in _security_groups(svc, db, ctx, project_id, security_groups, enabled, device_owner):
         db.add(PortSecurityGroup(port_id=port.id, security_group_id=sg_id))
     db.flush()

@@ -13,14 +13,14 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, literal, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, event, literal, or_, select, true
+from sqlalchemy.orm import Session, SessionTransaction
 
 from lab.cloud import contracts
 from lab.cloud.context import RequestContext
 from lab.cloud.db import Database, count
 from lab.cloud.drivers.base import NetworkDriver, NicSpec
-from lab.cloud.errors import NotFound
+from lab.cloud.errors import CloudError, NotFound
 from lab.cloud.network import (
     agents,
     availability,
@@ -94,6 +94,15 @@ COLLECTIONS: dict[str, tuple[str, Any]] = {
 TAGGABLE = ("networks", "subnets", "ports", "routers", "floatingips", "security-groups", "subnetpools",
             "qos/policies")
 
+SYNCS_QUEUED = "network.syncs_queued"  # Session.info: (kind, id) of the sync jobs this transaction queued
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_queued_syncs(session: Session, transaction: SessionTransaction) -> None:
+    """At the end of the transaction (not of a flush's inner one): a rolled-back job is gone, a committed one
+    may have run."""
+    if transaction.parent is None or transaction.nested:
+        session.info.pop(SYNCS_QUEUED, None)
 
 
 class NetworkService:
@@ -203,8 +212,14 @@ class NetworkService:
         return self.cloud.clock.now()
 
     def sync(self, db: Session, kind: str, object_id: str) -> None:
-        """Ask the worker to bring the driver in step with `object_id` once this transaction commits."""
-        enqueue(db, self.now(), sync.KINDS[kind], object_id)
+        """Ask the worker to bring the driver in step with `object_id` once this transaction commits: one job
+        per object per transaction (the job reads the object's state when it runs, so a second one queued in
+        the same transaction, a subnet create's for its network and its DHCP port's for the same network,
+        would only repeat it)."""
+        queued: set[tuple[str, str]] = db.info.setdefault(SYNCS_QUEUED, set())
+        if (kind, object_id) not in queued:
+            queued.add((kind, object_id))
+            enqueue(db, self.now(), sync.KINDS[kind], object_id)
 
     def _write(self, fn: Callable[[Session], Any]) -> Any:
         with self.db.write() as db:
@@ -282,8 +297,11 @@ class NetworkService:
 
     def show(self, ctx: RequestContext, collection: str, object_id: str, fields: list[str]) -> dict[str, Any]:
         with self.db.read() as db:
-            row = self._readable_row(db, ctx, collection, object_id)
-            return select_fields(self._render(db, ctx, collection, [row])[0], fields)
+            return select_fields(self._shown(db, ctx, collection, object_id), fields)
+
+    def _shown(self, db: Session, ctx: RequestContext, collection: str, object_id: str) -> dict[str, Any]:
+        row = self._readable_row(db, ctx, collection, object_id)
+        return self._render(db, ctx, collection, [row])[0]
 
     def _rendered(self, ctx: RequestContext, collection: str, object_id: str) -> dict[str, Any]:
         return self.show(ctx, collection, object_id, [])
@@ -304,8 +322,22 @@ class NetworkService:
             "rbac-policies": rbac.create_policy, "subnetpools": subnetpools.create_pool,
             "address-scopes": subnetpools.create_scope, "agents": agents.create_agent,
             "qos/policies": qos.create_policy}[collection]
-        rows = self._write(lambda db: [creator(self, db, ctx, attrs) for attrs in parsed])
-        return [self._rendered(ctx, collection, row.id) for row in rows]
+
+        def create_and_render(db: Session) -> tuple[list[dict[str, Any]] | None, CloudError | None]:
+            rows = [creator(self, db, ctx, attrs) for attrs in parsed]
+            # The answer is read in the create's own transaction (the rows, and what the policy target and the
+            # rendering ask, are at hand), as a show would read it right after the commit. A show that refuses
+            # (the caller may not read what it made) is the answer, and the create still commits, as before.
+            try:
+                return [self._shown(db, ctx, collection, row.id) for row in rows], None
+            except CloudError as refused:
+                return None, refused
+
+        items, refused = self._write(create_and_render)
+        if refused is not None:
+            raise refused
+        assert items is not None
+        return items
 
     def update(self, ctx: RequestContext, collection: str, object_id: str, body: dict[str, Any]) -> dict[str, Any]:
         key, _model = COLLECTIONS[collection]

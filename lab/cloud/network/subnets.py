@@ -115,7 +115,8 @@ def _add_dhcp_address(svc: NetworkService, db: Session, network: Network, subnet
     port = dhcp_port(db, network.id)
     if port is None:
         add_port(svc, db, network, network.project_id, device_owner=DEVICE_OWNER_DHCP,
-                 device_id=f"dhcp{DHCP_HOST}-{network.id}", fixed_ips=[{"subnet_id": subnet.id}])
+                 device_id=f"dhcp{DHCP_HOST}-{network.id}", fixed_ips=[{"subnet_id": subnet.id}],
+                 subnets=[subnet])  # the one subnet its address is on (not the network's read again)
         return
     ipam.allocate(db, network.id, port.id, [subnet], [{"subnet_id": subnet.id}], DEVICE_OWNER_DHCP)
 

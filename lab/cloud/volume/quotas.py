@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest, OverLimit
-from lab.cloud.quotas import Exceeded, Quotas, Resource, store_limits, stored_limits
+from lab.cloud.quotas import Exceeded, Quotas, Resource, store_limits
 from lab.cloud.volume.models import Backup, Snapshot, Volume, VolumeType
 
 if TYPE_CHECKING:
@@ -93,8 +93,9 @@ def _per_type_defaults(db: Session) -> dict[str, int]:
 
 def limits(engine: Quotas, db: Session, project_id: str) -> dict[str, int]:
     """Every quota of a project: the engine's (defaults and overrides), then the per-type ones."""
-    result = engine.limits(db, SERVICE, project_id) | _per_type_defaults(db)
-    result.update(stored_limits(db, SERVICE, project_id))
+    registered, stored = engine.limits_and_stored(db, SERVICE, project_id)
+    result = registered | _per_type_defaults(db)
+    result.update(stored)
     return result
 
 
@@ -114,14 +115,17 @@ def check(engine: Quotas, db: Session, project_id: str, volume_type: VolumeType,
           gigabytes: int = 0, snapshots: int = 0, volume_size: int | None = None) -> None:
     """Raise Cinder's 413 when adding the given amounts would pass a quota of the project: the size of one
     volume, then the project's totals (the engine's check), then the totals of the volume's type."""
-    quota = limits(engine, db, project_id)
+    # The limits in one statement, for the engine's check too; a per-type limit nobody set is -1, as
+    # `_per_type_defaults` would say for every existing type.
+    registered, stored = engine.limits_and_stored(db, SERVICE, project_id)
+    quota = registered | stored
     per_volume = quota["per_volume_gigabytes"]
     if volume_size is not None and per_volume >= 0 and volume_size > per_volume:
         raise OverLimit(f"VolumeSizeExceedsLimit: Requested volume size {volume_size}G is larger than maximum "
                         f"allowed limit {per_volume}G.")
     deltas = {"volumes": volumes, "snapshots": snapshots, "gigabytes": gigabytes}
     try:
-        engine.check(db, SERVICE, project_id, deltas)
+        engine.check(db, SERVICE, project_id, deltas, limits=registered)
     except Exceeded as exc:
         overs = {over[0]: over for over in exc.overs}
         raise over_quota(*next(overs[name] for name in deltas if name in overs)) from None
@@ -129,7 +133,7 @@ def check(engine: Quotas, db: Session, project_id: str, volume_type: VolumeType,
     for resource, delta in deltas.items():
         name = f"{resource}_{volume_type.name}"
         in_use = getattr(used, resource)
-        if delta and 0 <= quota[name] < in_use + delta:
+        if delta and 0 <= quota.get(name, -1) < in_use + delta:
             raise over_quota(name, delta, in_use, quota[name])
 
 
