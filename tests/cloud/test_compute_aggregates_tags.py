@@ -102,6 +102,8 @@ def test_flavor_description_update_extensions_and_pools(client: TestClient, as_a
     assert client.get(f"{API}/extensions/os-aggregates", headers=as_demo).json()["extension"]["name"] == \
         "Aggregates"
     assert client.get(f"{API}/extensions/nope", headers=as_demo).status_code == 404
+    # OSC's test_extension_list_compute looks for Nova's ImageSize.
+    assert client.get(f"{API}/extensions/image-size", headers=as_demo).json()["extension"]["name"] == "ImageSize"
 
     pools = client.get(f"{API}/os-floating-ip-pools", headers=as_demo)
     assert pools.status_code == 200

@@ -20,6 +20,21 @@ def test_availability_zone_nova(client: TestClient, as_demo: dict) -> None:
                                                   "hosts": None}]}
 
 
+def test_availability_zone_detail_lists_internal(client: TestClient, as_admin: dict) -> None:
+    """OSC's test_availability_zone_list (as an operator): the detail view lists Nova's `internal` zone of the
+    scheduler and conductor first, then `nova` with the compute service; a disabled service is not active."""
+    zones = client.get(f"{API}/os-availability-zone/detail", headers=as_admin).json()["availabilityZoneInfo"]
+    assert [(z["zoneName"], [sorted(services) for services in z["hosts"].values()]) for z in zones] == [
+        ("internal", [["nova-conductor", "nova-scheduler"]]), ("nova", [["nova-compute"]])]
+    services = client.get(f"{API}/os-services?binary=nova-compute", headers=as_admin).json()["services"]
+    r = client.put(f"{API}/os-services/disable", headers=as_admin,
+                   json={"host": services[0]["host"], "binary": "nova-compute"})
+    assert r.status_code == 200, r.text
+    zones = client.get(f"{API}/os-availability-zone/detail", headers=as_admin).json()["availabilityZoneInfo"]
+    (host,) = zones[1]["hosts"].values()
+    assert host["nova-compute"]["active"] is False
+
+
 def test_hypervisors_for_admins(client: TestClient, cloud: Cloud, as_admin: dict, as_demo: dict) -> None:
     create_server(client, cloud, as_demo, flavor="2")
     (hypervisor,) = client.get(f"{API}/os-hypervisors/detail", headers=as_admin).json()["hypervisors"]

@@ -150,7 +150,8 @@ def socket_url(page_url: str, name: str) -> str:
     return f"ws://{parts.netloc}{parts.path}/{name}?{parts.query}"
 
 
-def test_the_browser_consoles_reach_the_real_guest(vm_cloud: LiveCloud, unique: Callable[[str], str]) -> None:
+def test_the_browser_consoles_reach_the_real_guest(vm_cloud: LiveCloud, unique: Callable[[str], str],
+                                                    tmp_path: Path) -> None:
     """Through the lab's own port: the serial websocket is the guest's shell (typed keys echo, commands
     answer), and the VNC websocket relays QEMU's own RFB greeting; the novnc page is noVNC's screen."""
     from websockets.sync.client import connect
@@ -176,5 +177,31 @@ def test_the_browser_consoles_reach_the_real_guest(vm_cloud: LiveCloud, unique: 
         assert page.status_code == 200
         if consoles.novnc_installed():  # vendored by scripts/setup.sh: the page is noVNC's screen
             assert "console/static/novnc/core/rfb.js" in page.text and "console/vnc" in page.text
+            in_a_browser(lab, server["id"], tmp_path)
     finally:
         lab.openstack("server", "delete", "--wait", server["id"], user="demo")
+
+
+def in_a_browser(lab: LiveCloud, server_id: str, tmp_path: Path) -> None:
+    """Headless Chromium: noVNC's modules load, its RFB handshake with QEMU completes through the lab's relay
+    (noVNC says `connect` only after the server's init message) and it draws the guest's screen; xterm.js on
+    the serial page types into the guest's shell."""
+    from tests.dashboard.browser import Browser
+
+    browser = Browser(lab.url, tmp_path / "shots")
+    try:
+        browser.driver.get(console_page_url(lab, server_id, "novnc"))
+        status = "return document.getElementById('status').textContent;"
+        browser.until(lambda: browser.driver.execute_script(status) == "connected (VNC)", "noVNC's connect")
+        canvas = "const c = document.querySelector('#screen canvas'); return c ? [c.width, c.height] : null;"
+        width, height = browser.driver.execute_script(canvas)
+        assert width >= 640 and height >= 400, (width, height)  # the guest's display size (VGA text mode)
+
+        browser.driver.get(console_page_url(lab, server_id, "serial"))
+        rows = "const r = document.querySelector('.xterm-rows'); return r ? r.innerText : '';"
+        browser.until(lambda: guest_image.READY_MARKER in browser.driver.execute_script(rows), "the recent log")
+        browser.driver.find_element("css selector", ".xterm-helper-textarea").send_keys(
+            "echo $((6*7))-in-the-browser\n")
+        browser.until(lambda: "\n42-in-the-browser" in browser.driver.execute_script(rows), "the shell's answer")
+    finally:
+        browser.close()

@@ -29,11 +29,13 @@ SERVICE_BINARIES = (("nova-scheduler", "internal"), ("nova-conductor", "internal
 
 @dataclass(frozen=True)
 class Zone:
-    """The one availability zone; `host`/`updated_at` are shown only in the detail view."""
+    """An availability zone; `host`/`updated_at` and the services (binary, enabled) are shown only in the detail
+    view, which also lists Nova's `internal` zone of the control services."""
 
     name: str
     host: str | None = None
     updated_at: datetime | None = None
+    services: tuple[tuple[str, bool], ...] = (("nova-compute", True),)
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,12 @@ class Hosts(ComputePart):
                                   else "os_compute_api:os-availability-zone:list")
         if not detail:
             return [Zone(AVAILABILITY_ZONE)]
-        return [Zone(AVAILABILITY_ZONE, self.host, self.cloud.clock.now())]
+        with self.cloud.db.read() as db:
+            views = self._service_views(db)
+        now = self.cloud.clock.now()
+        # Nova's detail: the zones by name, `internal` (scheduler, conductor) before `nova` (compute).
+        return [Zone(zone, self.host, now, tuple((v.binary, not v.disabled) for v in views if v.zone == zone))
+                for zone in sorted({v.zone for v in views})]
 
     # ------------------------------------------------------------------ os-services
     def bootstrap(self, db: Session) -> None:

@@ -107,6 +107,9 @@ EXTENSIONS: tuple[tuple[str, str, str], ...] = (
     ("os-flavor-extra-specs", "FlavorExtraSpecs", "Flavors extra specs support."),
     ("os-flavor-manage", "FlavorManage", "Flavor create/delete API support."),
     ("os-hosts", "Hosts", "Admin-only host administration."),
+    # Nova lists it whatever the version (`openstack extension list --compute` checks it); its /images proxy
+    # is not served by the lab (removed from Nova at 2.36).
+    ("image-size", "ImageSize", "Adds image size to image listings."),
     ("os-hypervisors", "Hypervisors", "Admin-only hypervisor administration."),
     ("os-instance-actions", "InstanceActions", "View a log of actions and events taken on an instance."),
     ("os-keypairs", "Keypairs", "Keypair Support."),

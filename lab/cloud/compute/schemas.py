@@ -1125,8 +1125,8 @@ def availability_zones(zones: list[Zone]) -> dict[str, Any]:
     def hosts(zone: Zone) -> dict[str, Any] | None:
         if zone.host is None:
             return None
-        return {zone.host: {"nova-compute": {"available": True, "active": True,
-                                             "updated_at": _usage_time(zone.updated_at)}}}
+        return {zone.host: {binary: {"available": True, "active": enabled,
+                                     "updated_at": _usage_time(zone.updated_at)} for binary, enabled in zone.services}}
     return {"availabilityZoneInfo": [{"zoneName": z.name, "zoneState": {"available": True}, "hosts": hosts(z)}
                                      for z in zones]}
 

@@ -8,9 +8,10 @@ from lab.cloud.plugin import AdminGet, Tempest
 
 
 def conf(get: AdminGet) -> dict[str, dict[str, str]]:
-    """Keystone with application credentials (access rules are stored, not enforced: left off), EC2
-    credentials (OS-EC2), no trusts, no security compliance (password rules), project tags."""
-    return {"identity-feature-enabled": {"application_credentials": "true", "access_rules": "false",
+    """Keystone with application credentials and their access rules (stored and shown, not enforced: tempest's
+    tests check only the API), EC2 credentials (OS-EC2), no trusts, no security compliance (password rules),
+    project tags."""
+    return {"identity-feature-enabled": {"application_credentials": "true", "access_rules": "true",
                                          "trust": "false", "security_compliance": "false",
                                          "project_tags": "true", "api_extensions": "OS-EC2"}}
 
@@ -26,8 +27,6 @@ TEMPEST = Tempest(
         "tempest.api.identity.admin.v3.test_oauth_consumers": f"{_MISSING} (OS-OAUTH1 consumers)",
         "tempest.api.identity.admin.v3.test_policies": f"{_MISSING} (/v3/policies, the policy blob store)",
         "tempest.api.identity.admin.v3.test_trusts": f"{_MISSING} (OS-TRUST trusts; disabled in the conf)",
-        "tempest.api.identity.v3.test_access_rules":
-            "application credential access rules are stored but not enforced (disabled in the conf)",
     },
     conf="lab.cloud.identity.tempest:conf",
 )

@@ -25,5 +25,6 @@ TEMPEST = Tempest(
         r"tempest\.api\.image\.v2\.test_images_tags",
         r"tempest\.api\.image\.v2\.test_images_member\.",
         r"tempest\.api\.image\.v2\.test_images_member_negative",
+        r"tempest\.api\.image\.v2\.admin\.test_images_metadefs_",
     ), expected_failures={}, conf="lab.cloud.image.tempest:conf",
 )
