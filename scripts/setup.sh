@@ -7,12 +7,13 @@ cd "$(dirname "$0")/.."
 # jq, curl: the lab READMEs pick fields out of `openstack ... -f json` and talk HTTP (tests/camp/test_rehearsal.py).
 # libvirt-dev + pkg-config build libvirt-python, libvirt0 runs it (the libvirt driver and its test driver);
 # libvirt-daemon* + qemu-* let the real-boot test start a private libvirtd and boot the tiny guest (TCG).
-# dnsmasq-base, nftables, busybox-static (udhcpc in the stand-in guests), iputils-ping: the linux network driver.
+# dnsmasq-base, nftables, iptables (security groups: iptables-restore), iproute2, procps (sysctl), busybox-static
+# (udhcpc in the stand-in guests), iputils-ping: the linux network driver and its root tests.
 # libpcre3-dev: pyScss (Horizon's SCSS compiler) builds its C scanner with it; without it its pure-Python
 # fallback fails on Python 3.11. chromium + chromium-driver: the dashboard's browser test (headless, selenium).
 APT_PACKAGES="${APT_PACKAGES:-python3 python3-venv python3-dev gcc jq curl \
   libvirt-dev pkg-config libvirt0 libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils \
-  dnsmasq-base nftables busybox-static iputils-ping libpcre3-dev}"
+  dnsmasq-base nftables iptables iproute2 procps busybox-static iputils-ping libpcre3-dev}"
 # install_missing [apt-get options] -- PACKAGE...: install the packages dpkg does not have yet.
 install_missing() {
   local opts=() missing=() pkg
