@@ -11,7 +11,8 @@ them into each OpenStack service's own error body.
      ├── NotAcceptable (406)        an unsupported microversion
      ├── Conflict (409)             also Neutron's OverQuota and InUse errors
      ├── OverLimit (413)            Cinder's quota error
-     └── UnsupportedMediaType (415)
+     ├── UnsupportedMediaType (415)
+     └── Unimplemented (501)        Nova's "The requested functionality is not supported." (a driver cannot)
 
 Services raise these with an OpenStack-style message; `neutron_type` names the Neutron error type
 (`NetworkNotFound`, `IpAddressGenerationFailure`, ...) where Neutron has one.
@@ -77,11 +78,15 @@ class UnsupportedMediaType(CloudError):
     code, title = 415, "Unsupported Media Type"
 
 
+class Unimplemented(CloudError):
+    code, title = 501, "Not Implemented"
+
+
 # Nova and Cinder name the top-level key of an error body after the fault (nova/api/openstack/wsgi.py).
 _NOVA_KEYS = {
     400: "badRequest", 401: "unauthorized", 402: "paymentRequired", 403: "forbidden", 404: "itemNotFound",
     405: "badMethod", 406: "notAcceptable", 409: "conflictingRequest", 413: "overLimit",
-    415: "badMediaType", 500: "computeFault",
+    415: "badMediaType", 500: "computeFault", 501: "notImplemented",
 }
 
 _NEUTRON_DEFAULT_TYPES = {

@@ -18,7 +18,7 @@ from lab.cloud.compute.common import AVAILABILITY_ZONE, ComputePart
 from lab.cloud.compute.models import ComputeServiceRecord, Server
 from lab.cloud.context import RequestContext
 from lab.cloud.drivers.base import HostInfo
-from lab.cloud.errors import BadRequest, NotFound
+from lab.cloud.errors import BadRequest, NotFound, Unimplemented
 from lab.cloud.quotas import CLASS_PREFIX, store_limits, stored_limits
 
 # Memory the host keeps for itself (Nova's reserved_host_memory_mb default).
@@ -297,6 +297,31 @@ class Hosts(ComputePart):
                 "hosts_not_run": hosts, "total_instances": 0, "total_errors": 0,
                 "overall_status": f"{'ALL' if not hosts else f'0 of {len(hosts)}'} hosts done. 0 errors.",
                 "log": {}}
+
+    def update_host(self, ctx: RequestContext, host: str, status: bool | None,
+                    maintenance: bool | None) -> dict[str, str]:
+        """PUT /os-hosts/{host} (`status`, `maintenance_mode`: enable/disable), as Nova answers it with the libvirt
+        driver: a known compute host is Nova's 501 (libvirt implements neither set_host_enabled nor
+        host_maintenance_mode; os-services disables a host); an unknown one is 404; a body naming neither
+        changes nothing and answers the host alone, as Nova's does."""
+        self.cloud.policy.enforce(ctx, "os_compute_api:os-hosts:update")
+        if status is None and maintenance is None:
+            return {"host": host}
+        self._compute_host(host)
+        raise Unimplemented("The requested functionality is not supported.")
+
+    def host_power_action(self, ctx: RequestContext, host: str, action: str) -> dict[str, str]:
+        """GET /os-hosts/{host}/startup|shutdown|reboot: Nova's 501 with the libvirt driver (it cannot power the
+        machine it runs on; nor can this lab), 404 for an unknown host."""
+        self.cloud.policy.enforce(ctx, f"os_compute_api:os-hosts:{'start' if action == 'startup' else action}")
+        self._compute_host(host)
+        raise Unimplemented("The requested functionality is not supported.")
+
+    def _compute_host(self, host: str) -> None:
+        """Nova's HostAPI._assert_host_exists: a host with a nova-compute service, else its 404."""
+        with self.cloud.db.read() as db:
+            if host not in {s.host for s in self._service_views(db) if s.binary == "nova-compute"}:
+                raise NotFound(f"Compute host {host} could not be found.")
 
     def show_host(self, ctx: RequestContext, host: str) -> list[dict[str, Any]]:
         """GET /os-hosts/{host}: Nova's resource rows of a compute host: (total), (used_now), (used_max) and one

@@ -140,6 +140,31 @@ def extensions() -> list[dict[str, Any]]:
     return [extension(*e) for e in EXTENSIONS]
 
 
+# ---------------------------------------------------------------------------------------------- os-hosts
+HOST_SWITCH = ["enable", "disable", "Enable", "Disable", "ENABLE", "DISABLE"]
+
+
+def parse_host_update(body: dict[str, Any]) -> tuple[bool | None, bool | None]:
+    """PUT /os-hosts/{host}: Nova's hosts.update schema (`status`, `maintenance_mode`, each enable/disable in
+    three spellings; nothing else; tempest sends the one it leaves out as null, which is a 400). Returns
+    (enabled, in maintenance), None for a key not given."""
+    extra = sorted(set(body) - {"status", "maintenance_mode"})
+    if extra:
+        raise invalid("host", body, f"Additional properties are not allowed ({extra[0]!r} was unexpected)")
+    values: list[bool | None] = []
+    for key in ("status", "maintenance_mode"):
+        if key not in body:
+            values.append(None)
+            continue
+        value = body[key]
+        if not isinstance(value, str):
+            raise invalid(key, value, f"{value!r} is not of type 'string'")
+        if value not in HOST_SWITCH:
+            raise invalid(key, value, f"{value!r} is not one of {HOST_SWITCH}")
+        values.append(value.lower() == "enable")
+    return values[0], values[1]
+
+
 # ---------------------------------------------------------------------------------------------- server diagnostics
 STANDARD_DIAGNOSTICS = mv.Version(2, 48)
 

@@ -620,6 +620,23 @@ async def list_hosts(request: Request) -> Response:
     return respond({"hosts": compute.hosts.list_hosts(ctx, query_value(request, "zone"))})
 
 
+async def update_host(request: Request) -> Response:
+    """PUT /os-hosts/{host} (admin, 2.1-2.42): Nova's 400s for the body, then its answer with the libvirt
+    driver (hosts.update_host)."""
+    compute, ctx, _ = _compute(request)
+    _hosts_served(request)
+    status, maintenance = operator_schemas.parse_host_update(await read_json(request))
+    return respond(compute.hosts.update_host(ctx, request.path_params["host_name"], status, maintenance))
+
+
+async def host_power_action(request: Request) -> Response:
+    """GET /os-hosts/{host}/startup|shutdown|reboot (admin, 2.1-2.42)."""
+    compute, ctx, _ = _compute(request)
+    _hosts_served(request)
+    return respond(compute.hosts.host_power_action(ctx, request.path_params["host_name"],
+                                                   request.url.path.rsplit("/", 1)[1]))
+
+
 async def instance_usage_audit_log(request: Request) -> Response:
     """GET /os-instance_usage_audit_log and /os-instance_usage_audit_log/{before} (admin; `YYYY-MM-DD HH:MM:SS`
     with optional microseconds, as Nova parses it)."""
@@ -954,6 +971,9 @@ routes = [
     Route(f"{V}/os-instance_usage_audit_log", instance_usage_audit_log, methods=["GET"]),
     Route(f"{V}/os-instance_usage_audit_log/{{before_timestamp}}", instance_usage_audit_log, methods=["GET"]),
     Route(f"{V}/os-hosts/{{host_name}}", show_host, methods=["GET"]),
+    Route(f"{V}/os-hosts/{{host_name}}", update_host, methods=["PUT"]),
+    *(Route(f"{V}/os-hosts/{{host_name}}/{action}", host_power_action, methods=["GET"], name=f"host_{action}")
+      for action in ("startup", "shutdown", "reboot")),
     Route(f"{V}/os-hypervisors/detail", hypervisors, methods=["GET"]),
     Route(f"{V}/os-hypervisors/statistics", hypervisor_statistics, methods=["GET"]),
     Route(f"{V}/os-hypervisors/{{hypervisor_id}}", hypervisor, methods=["GET"]),

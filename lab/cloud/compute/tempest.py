@@ -88,14 +88,6 @@ TEMPEST = Tempest(
         "tempest.api.compute.images.test_list_image_filters.": "/images with filters (Nova's proxy to Glance, "
             "removed at 2.36) is not served",
         # APIs this one-host cloud does not serve
-        # os-hosts is served for list and show (to 2.42); its update and power actions are not.
-        **{f"tempest.api.compute.admin.test_hosts_negative.HostsAdminNegativeTestJSON.{t}$":
-           "os-hosts update and the host power actions (PUT /os-hosts/{host}, reboot, shutdown, startup) are "
-           "not served" for t in (
-               "test_reboot_host_with_non_admin_user", "test_shutdown_host_with_non_admin_user",
-               "test_startup_host_with_non_admin_user", "test_update_host_with_invalid_maintenance_mode",
-               "test_update_host_with_invalid_status", "test_update_host_with_non_admin_user",
-               "test_update_host_without_param", "test_update_nonexistent_host")},
         "tempest.api.compute.keypairs.test_keypairs_v22.KeyPairsV22TestJSON.test_keypairsv22_create_list_show_with"
             "_type": "x509 key pairs (2.2's type=x509) are refused with a 400: ssh key pairs only",
         # Roles tempest asks Keystone for that the lab's Keystone does not bootstrap
