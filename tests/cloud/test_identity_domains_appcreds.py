@@ -49,6 +49,21 @@ def test_a_domain_admin_manages_its_domain(client: TestClient, as_admin: dict) -
         domain["id"], project["id"]}
 
 
+def test_a_domain_admin_reads_roles_and_regions(client: TestClient, as_admin: dict) -> None:
+    """A domain-scoped token lists and shows the global roles and the regions: `openstack role add --user U
+    --project P member` as a domain admin finds the role by name (GET /v3/roles?name=member; it was 403, and
+    the CLI then granted nothing and still exited 0)."""
+    _domain, headers = _domain_admin(client, as_admin, "hooli")
+    r = client.get(f"{V3}/roles", params={"name": "member"}, headers=headers)
+    assert r.status_code == 200 and [x["name"] for x in r.json()["roles"]] == ["member"]
+    member = r.json()["roles"][0]["id"]
+    assert client.get(f"{V3}/roles/{member}", headers=headers).status_code == 200
+    r = client.get(f"{V3}/regions", headers=headers)
+    assert r.status_code == 200 and "RegionOne" in {x["id"] for x in r.json()["regions"]}
+    assert client.get(f"{V3}/regions/RegionOne", headers=headers).status_code == 200
+    assert client.get(f"{V3}/roles").status_code == 401  # still not without a token
+
+
 def test_a_domain_admin_touches_nothing_outside_its_domain(client: TestClient, as_admin: dict,
                                                            as_demo: dict) -> None:
     """403 for the Default domain's users and projects, for creating outside its domain, for granting the
@@ -119,8 +134,16 @@ def test_project_show_with_parents_and_subtree(client: TestClient, as_admin: dic
     assert [p["project"]["id"] for p in body["parents"]] == [root["id"]]
     assert [p["project"]["id"] for p in body["subtree"]] == [leaf["id"]]
     r = client.get(f"{V3}/projects/{leaf['id']}?parents_as_ids&subtree_as_ids", headers=as_admin)
-    assert r.json()["project"]["parents"] == {mid["id"]: {root["id"]: None}}
+    # The chain ends at the project acting as the domain (Keystone's test_get_project_with_parents_as_ids).
+    assert r.json()["project"]["parents"] == {mid["id"]: {root["id"]: {"default": None}}}
     assert r.json()["project"]["subtree"] is None
+    r = client.get(f"{V3}/projects/{root['id']}?parents_as_ids", headers=as_admin)
+    assert r.json()["project"]["parents"] == {"default": None}
+    acting = create(client, as_admin, "project", name="acting", is_domain=True)
+    r = client.get(f"{V3}/projects/{acting['id']}?parents_as_ids", headers=as_admin)
+    assert r.status_code == 200 and r.json()["project"]["parents"] is None
+    r = client.get(f"{V3}/projects/{leaf['id']}?parents_as_ids&parents_as_list", headers=as_admin)
+    assert r.status_code == 400 and "at the same time" in r.json()["error"]["message"]
     assert "parents" not in client.get(f"{V3}/projects/{leaf['id']}", headers=as_admin).json()["project"]
 
 

@@ -100,9 +100,10 @@ def test_project_hierarchy(live_cloud: LiveCloud, unique: Callable[[str], str]) 
     root_id = as_json(live_cloud.openstack("project", "create", root, "-f", "json"))["id"]
     child_id = as_json(live_cloud.openstack("project", "create", "--parent", root, child, "-f", "json"))["id"]
     shown = as_json(live_cloud.openstack("project", "show", "--parents", "--children", root, "-f", "json"))
-    assert shown["subtree"] == {child_id: None} and shown["parents"] is None
+    # Keystone's chain of parents ends at the project acting as the domain (`default`).
+    assert shown["subtree"] == {child_id: None} and shown["parents"] == {"default": None}
     shown = as_json(live_cloud.openstack("project", "show", "--parents", child, "-f", "json"))
-    assert shown["parent_id"] == root_id and shown["parents"] == {root_id: None}
+    assert shown["parent_id"] == root_id and shown["parents"] == {root_id: {"default": None}}
 
 
 def test_implied_and_domain_roles(live_cloud: LiveCloud, unique: Callable[[str], str]) -> None:

@@ -15,7 +15,9 @@ of the whole lab. Self, ownership and domain checks are data over Keystone's tar
 from lab.cloud.policy import Rule
 
 _ADMIN = "rule:context_is_admin"
-_ANYONE = "rule:any_project"  # any authenticated caller
+# Any authenticated caller, whatever its token is scoped to (a project, a domain, the system): the routes
+# refuse a request without a valid token before the rule is read; Keystone's own check for regions is "" too.
+_ANYONE = ""
 _SELF = "rule:context_is_admin or user_id:%(target.user.id)s"
 _OWN = "user_id:%(target.user.id)s"  # the user itself only (Keystone: nobody makes credentials for another)
 

@@ -148,10 +148,11 @@ class Projects:
             raise NotFound(f"Could not find project: {project_id}.")
         return project
 
-    def hierarchy(self, ctx: RequestContext, project: Project, parents: bool) -> list[Project]:
+    def hierarchy(self, ctx: RequestContext, project: Project, parents: bool, filtered: bool = True) -> list[Project]:
         """`parents_as_list` (nearest first) or `subtree_as_list` of GET /v3/projects/{id}: the projects above
         or below it (not the domain), those the caller may see: all for an operator or the domain's admin,
-        else those it has a role on (Keystone)."""
+        else those it has a role on (Keystone). `filtered=False`: all of them, as Keystone's `*_as_ids` maps
+        are (ids only; the caller may already see the project itself)."""
         with self.cloud.db.read() as db:
             found: list[Project] = []
             if parents:
@@ -169,7 +170,8 @@ class Projects:
                                                .order_by(Project.name)))
                     found.extend(children)
                     frontier = [c.id for c in children]
-            if self.cloud.policy.allows(ctx, "identity:list_projects", **{"target.domain_id": project.domain_id}):
+            if not filtered or self.cloud.policy.allows(ctx, "identity:list_projects",
+                                                        **{"target.domain_id": project.domain_id}):
                 return found
             mine = {p.id for p in projects_of(db, ctx.user_id)}
             return [p for p in found if p.id in mine]

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from lab.cloud.errors import Unauthorized
+from lab.cloud.errors import BadRequest, Unauthorized
 from lab.cloud.http import cloud_of, context_of, no_content, read_json, require_key, respond, service_of
 from lab.cloud.identity import schemas
 from lab.cloud.identity.base import SYSTEM_ALL
@@ -151,10 +151,12 @@ async def get_project(request: Request) -> Response:
     body = schemas.project(base, project)
     for key, parents in (("parents", True), ("subtree", False)):
         as_list, as_ids = _flag(request, f"{key}_as_list"), _flag(request, f"{key}_as_ids")
+        if as_list and as_ids:
+            raise BadRequest(f"Cannot use {key}_as_list and {key}_as_ids query params at the same time.")
         if as_list or as_ids:
-            found = identity.projects.hierarchy(ctx, project, parents)
+            found = identity.projects.hierarchy(ctx, project, parents, filtered=bool(as_list))
             body[key] = ([{"project": schemas.project(base, p)} for p in found] if as_list
-                         else schemas.hierarchy_ids(project.id, found, parents))
+                         else schemas.hierarchy_ids(project, found, parents))
     return respond({"project": body})
 
 

@@ -259,10 +259,15 @@ def project(base: str, p: Project) -> dict[str, Any]:
     return body
 
 
-def hierarchy_ids(project_id: str, found: list[Project], parents: bool) -> dict[str, Any] | None:
-    """Keystone's `parents_as_ids` ({parent: {grandparent: None}}) or `subtree_as_ids` ({child: {...}})."""
+def hierarchy_ids(project: Project, found: list[Project], parents: bool) -> dict[str, Any] | None:
+    """Keystone's `parents_as_ids` ({parent: {grandparent: {domain: None}}}) or `subtree_as_ids` ({child: {...}}).
+    A project's chain of parents ends at its domain, the project acting as a domain at the top of every
+    hierarchy (Keystone's test_get_project_with_parents_as_ids); a domain itself has no parents (None)."""
+    project_id = project.id
     if parents:
         tree: dict[str, Any] | None = None
+        if not (project.extra or {}).get("is_domain") and project.domain_id:
+            tree = {project.domain_id: None}
         for p in reversed(found):
             tree = {p.id: tree}
         return tree
