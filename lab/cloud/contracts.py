@@ -21,8 +21,8 @@ if TYPE_CHECKING:
     from lab.cloud.compute.common import ServerView
     from lab.cloud.context import RequestContext
     from lab.cloud.drivers.base import DiskSpec, ImageSpec, NicSpec
-    from lab.cloud.identity.models import Project, User
-    from lab.cloud.identity.schemas import ProjectCreate, UserCreate, UserUpdate
+    from lab.cloud.identity.models import Domain, Project, User
+    from lab.cloud.identity.schemas import DomainCreate, ProjectCreate, UserCreate, UserUpdate
     from lab.cloud.identity.service import IssuedToken
 
 
@@ -48,6 +48,12 @@ class Identity(Protocol):
 
     def grant_role(self, ctx: RequestContext, kind: Literal["project", "domain", "system"], target_id: str,
                    user_id: str, role_id: str) -> None: ...
+
+    def create_domain(self, ctx: RequestContext, req: DomainCreate) -> Domain: ...
+
+    def empty_domain(self, db: Session, domain_id: str, keep_user_id: str, keep_role_id: str) -> dict[str, int]:
+        """In `db` (a student reset's transaction): the domain's projects, users, groups, domain roles and
+        grants go, but `keep_user_id`'s `keep_role_id` on it (put back if missing); the domain is enabled."""
 
     def context_for_token(self, value: str, request_id: str = "") -> RequestContext:
         """The caller of a token (every request). Raises Unauthorized for a missing, unknown or expired one."""

@@ -109,6 +109,12 @@ class IdentityService:
     def grant_role(self, ctx: RequestContext, kind: Target, target_id: str, user_id: str, role_id: str) -> None:
         self.roles.grant_role(ctx, kind, target_id, user_id, role_id)
 
+    def create_domain(self, ctx: RequestContext, req: schemas.DomainCreate) -> Domain:
+        return self.domains.create_domain(ctx, req)
+
+    def empty_domain(self, db: Session, domain_id: str, keep_user_id: str, keep_role_id: str) -> dict[str, int]:
+        return self.domains.empty_domain(db, domain_id, keep_user_id, keep_role_id)
+
     def forget_tokens(self, match: Callable[[str], bool] | None = None) -> None:
         self.core.forget_tokens(match)
 
