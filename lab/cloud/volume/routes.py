@@ -161,7 +161,7 @@ async def volume_action(request: Request) -> Response:
     """POST /volumes/{id}/action: os-extend, os-set_bootable, os-reset_status, os-retype,
     os-volume_upload_image (volume_changes.py), os-set/unset/show_image_metadata, and Cinder's attach
     bookkeeping (os-reserve, os-unreserve, os-attach, os-detach, os-begin_detaching, os-roll_detaching,
-    os-update_readonly_flag; volume_actions.py)."""
+    os-update_readonly_flag; volume_actions.py), and the admin's os-force_delete and os-force_detach."""
     ctx = _ctx(request)
     action = schemas.parse_volume_action(await read_json(request))
     volume_id = request.path_params["volume_id"]
@@ -178,6 +178,10 @@ async def volume_action(request: Request) -> Response:
         service.actions.mark_attached(ctx, volume_id, action.instance_uuid, action.mountpoint)
     elif action.name == "os-detach":
         service.actions.mark_detached(ctx, volume_id, action.attachment_id)
+    elif action.name == "os-force_delete":
+        service.volumes.delete(ctx, volume_id, force=True)
+    elif action.name == "os-force_detach":
+        service.actions.force_detach(ctx, volume_id, action.attachment_id)
     elif action.name == "os-update_readonly_flag":
         service.actions.update_readonly_flag(ctx, volume_id, bool(action.flag))
     elif action.name in schemas.IMAGE_METADATA_ACTIONS:
@@ -467,13 +471,20 @@ async def get_pools(request: Request) -> Response:
 
 # ------------------------------------------------------------------------------------------------ snapshot actions
 async def snapshot_action(request: Request) -> Response:
-    """POST /snapshots/{id}/action: os-reset_status (admin)."""
+    """POST /snapshots/{id}/action: os-reset_status and os-force_delete (admin), os-update_snapshot_status
+    (Nova's assisted snapshots)."""
     ctx = _ctx(request)
     body = await read_json(request)
-    if list(body) != ["os-reset_status"]:
+    snapshots, snapshot_id = _service(request).snapshots, request.path_params["snapshot_id"]
+    if list(body) == ["os-reset_status"]:
+        args = schemas.body_object(body, "os-reset_status")
+        snapshots.reset_status(ctx, snapshot_id, args.get("status"))
+    elif list(body) == ["os-force_delete"]:
+        snapshots.delete(ctx, snapshot_id, force=True)
+    elif list(body) == ["os-update_snapshot_status"]:
+        snapshots.update_status(ctx, snapshot_id, body["os-update_snapshot_status"])
+    else:
         raise BadRequest(f"There is no such action: {', '.join(body) or None}")
-    args = schemas.body_object(body, "os-reset_status")
-    _service(request).snapshots.reset_status(ctx, request.path_params["snapshot_id"], args.get("status"))
     return no_content(202)
 
 
@@ -543,6 +554,21 @@ async def restore_backup(request: Request) -> Response:
     done = _service(request).backups.restore(ctx, request.path_params["backup_id"], volume_id, name)
     return respond({"restore": {"backup_id": done.backup_id, "volume_id": done.volume_id,
                                 "volume_name": done.volume_name}}, 202)
+
+
+async def export_backup(request: Request) -> Response:
+    """GET /backups/{id}/export_record (admin): the backup's record for an import (`volume backup record
+    export`)."""
+    record = _service(request).backups.export_record(_ctx(request), request.path_params["backup_id"])
+    return respond({"backup-record": record})
+
+
+async def import_backup(request: Request) -> Response:
+    """POST /backups/import_record {"backup-record": {backup_service, backup_url}} (admin): 201, the summary."""
+    ctx = _ctx(request)
+    backup_service, backup_url = ops.parse_backup_import(await read_json(request))
+    backup = _service(request).backups.import_record(ctx, backup_service, backup_url)
+    return respond({"backup": ops.backup_summary(backup, _base(request))}, 201)
 
 
 async def backup_action(request: Request) -> Response:
@@ -797,11 +823,13 @@ scoped_routes = [
     Route(f"{P}/backups", backups_index, methods=["GET"]),
     Route(f"{P}/backups", create_backup, methods=["POST"]),
     Route(f"{P}/backups/detail", backups_detail, methods=["GET"]),
+    Route(f"{P}/backups/import_record", import_backup, methods=["POST"]),
     Route(f"{P}/backups/{{backup_id}}", show_backup, methods=["GET"]),
     Route(f"{P}/backups/{{backup_id}}", update_backup, methods=["PUT"]),
     Route(f"{P}/backups/{{backup_id}}", delete_backup, methods=["DELETE"]),
     Route(f"{P}/backups/{{backup_id}}/restore", restore_backup, methods=["POST"]),
     Route(f"{P}/backups/{{backup_id}}/action", backup_action, methods=["POST"]),
+    Route(f"{P}/backups/{{backup_id}}/export_record", export_backup, methods=["GET"]),
     *[route for collection in ("os-volume-transfer", "volume-transfers") for route in (
         Route(f"{P}/{collection}", transfers_index, methods=["GET"]),
         Route(f"{P}/{collection}", create_transfer, methods=["POST"]),

@@ -238,7 +238,8 @@ STATUS_ACTIONS = ("os-reserve", "os-unreserve", "os-begin_detaching", "os-roll_d
 # Cinder's volume_image_metadata extension (cinder/api/contrib/volume_image_metadata.py)
 IMAGE_METADATA_ACTIONS = ("os-set_image_metadata", "os-unset_image_metadata", "os-show_image_metadata")
 ACTIONS = ("os-extend", "os-set_bootable", "os-reset_status", "os-attach", "os-detach", "os-update_readonly_flag",
-           "os-retype", "os-volume_upload_image", *IMAGE_METADATA_ACTIONS, *STATUS_ACTIONS)
+           "os-retype", "os-volume_upload_image", "os-force_delete", "os-force_detach", *IMAGE_METADATA_ACTIONS,
+           *STATUS_ACTIONS)
 
 
 @dataclass(frozen=True)
@@ -285,6 +286,13 @@ def parse_volume_action(body: dict[str, Any]) -> VolumeAction:
                             mountpoint=str(arguments.get("mountpoint") or ""))
     if action == "os-detach":
         return VolumeAction(action, attachment_id=(args if isinstance(args, dict) else {}).get("attachment_id"))
+    if action == "os-force_detach":  # Cinder's admin_actions.force_detach schema: connector, attachment_id
+        arguments = body_object(body, action)
+        no_extra_keys(arguments, {"connector", "attachment_id"}, action)
+        attachment_id = arguments.get("attachment_id")
+        if attachment_id is not None and not isinstance(attachment_id, str):
+            raise W.refuse(f"{action}/attachment_id", attachment_id, "type", types=W.types(str, "null"))
+        return VolumeAction(action, attachment_id=attachment_id)
     if action in ("os-retype", "os-volume_upload_image"):
         return VolumeAction(action, arguments=args)
     if action == "os-set_image_metadata":

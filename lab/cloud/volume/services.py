@@ -80,7 +80,8 @@ class VolumeServices:
             rows.append(ServiceRecord(b, h, DEFAULT_AZ, "disabled" if st is not None and st.disabled else "enabled",
                                       "up", now, st.disabled_reason if st is not None else None,
                                       bool(st is not None and st.frozen)))
-        return [r for r in rows if (host is None or r.host == host) and (binary is None or r.binary == binary)]
+        return [r for r in rows if (host is None or host_matches(r.host, host))
+                and (binary is None or r.binary == binary)]
 
     def update(self, ctx: RequestContext, action: str, body: Any) -> ServiceUpdate | None:
         """PUT /os-services/{enable,disable,disable-log-reason,freeze,thaw}, as Cinder's services controller:
@@ -138,6 +139,17 @@ class VolumeServices:
             row.frozen = frozen
             row.updated_at = now
             db.add(row)
+
+
+def host_matches(stored: str, wanted: str) -> bool:
+    """Cinder's host filter (db/sqlalchemy/api.py `_filter_host`): `wanted` matches itself, and without a pool
+    also its pools (`wanted#...`) and without a backend also its backends (`wanted@...`), so ?host=stacklab
+    finds `stacklab` and `stacklab@file`."""
+    if stored == wanted:
+        return True
+    if "#" in wanted:
+        return False
+    return stored.startswith(f"{wanted}#") or ("@" not in wanted and stored.startswith(f"{wanted}@"))
 
 
 def volume_service(db: Session, binary_host: str = "cinder-volume") -> tuple[bool, bool]:

@@ -39,6 +39,9 @@ DELETABLE = ("available", "error", "error_restoring", "error_extending", "error_
 CANNOT_DELETE = ("Invalid volume: Volume status must be available or error or error_restoring or error_extending "
                  "or error_managing and must not be migrating, attached, belong to a group, have snapshots, "
                  "awaiting a transfer, or be disassociated from snapshots after volume transfer.")
+# With force Cinder's expected statuses are empty, so its sentence names none ("Volume  must not ...").
+FORCE_CANNOT_DELETE = ("Invalid volume: Volume  must not be migrating, attached, belong to a group, have snapshots, "
+                       "awaiting a transfer, or be disassociated from snapshots after volume transfer.")
 RESET_STATUSES = ("available", "in-use", "error", "creating", "deleting", "attaching", "detaching",
                   "error_deleting", "error_extending", "maintenance", "reserved", "extending")
 SORT_KEYS = ("id", "name", "status", "size", "created_at", "updated_at", "availability_zone", "bootable")
@@ -430,18 +433,23 @@ class Volumes:
             volume.updated_at = self.cloud.clock.now()
 
     # ------------------------------------------------------------------ deleting
-    def delete(self, ctx: RequestContext, volume_id: str, *, cascade: bool = False) -> None:
-        """DELETE /volumes/{id}[?cascade=true]: refused (400) while attached or, without cascade, with snapshots."""
+    def delete(self, ctx: RequestContext, volume_id: str, *, cascade: bool = False, force: bool = False) -> None:
+        """DELETE /volumes/{id}[?cascade=true]: refused (400) while attached or, without cascade, with snapshots.
+        `force` is os-force_delete (admin): any status, as Cinder's delete(force=True), but still not while
+        attached or (without cascade) with snapshots."""
+        if force:
+            self.cloud.policy.enforce(ctx, "volume_extension:volume_admin_actions:force_delete")
         now = self.cloud.clock.now()
         with self.cloud.db.write() as db:
             volume = self._find(db, ctx, volume_id, "volume:delete")
             attached = db.scalar(select(VolumeAttachment.id).where(VolumeAttachment.volume_id == volume.id))
             snapshots = list(db.scalars(select(Snapshot).where(Snapshot.volume_id == volume.id)))
-            if volume.status not in DELETABLE or attached is not None or (snapshots and not cascade):
-                raise BadRequest(CANNOT_DELETE)
+            if ((not force and volume.status not in DELETABLE) or attached is not None
+                    or volume.attach_status == "attached" or (snapshots and not cascade)):
+                raise BadRequest(FORCE_CANNOT_DELETE if force else CANNOT_DELETE)
             if volume_service(db)[1]:  # Cinder's volume.assert_not_frozen()
                 raise BadRequest(FROZEN)
-            if any(s.status not in ("available", "error") for s in snapshots):
+            if not force and any(s.status not in ("available", "error") for s in snapshots):
                 raise BadRequest("Invalid volume: Snapshot status must be available or error to delete the volume "
                                  "with cascade.")
             for snap in snapshots:

@@ -1,0 +1,134 @@
+"""Block storage's admin actions and assisted snapshots, through the API: os-force_delete of volumes and
+snapshots in any status, os-force_detach, os-update_snapshot_status (what Nova sends while it takes an assisted
+snapshot) and the os-services host filter with Cinder's host names; bodies checked against tempest's schemas."""
+
+from __future__ import annotations
+
+from starlette.testclient import TestClient
+
+from lab.cloud.app import Cloud
+from tests.api_schemas import assert_schema
+from tests.cloud.volume_support import create_snapshot, create_volume, project_of, show_volume, url
+
+
+def admin_url(cloud: Cloud, as_admin: dict, path: str) -> str:
+    return f"/volume/v3/{project_of(cloud, as_admin)}/{path}"
+
+
+def test_force_delete_volume_in_any_status(client: TestClient, cloud: Cloud, as_demo: dict,
+                                           as_admin: dict) -> None:
+    """A volume stuck in creating, attaching, maintenance or error goes with os-force_delete (admin only); a
+    plain delete of it is 400; an attached volume or one with snapshots is refused even forced."""
+    for status in ("creating", "attaching", "maintenance", "error"):
+        volume = create_volume(client, cloud, as_demo)
+        action = admin_url(cloud, as_admin, f"volumes/{volume['id']}/action")
+        assert client.post(action, headers=as_admin,
+                           json={"os-reset_status": {"status": status}}).status_code == 202
+        if status != "error":
+            assert client.delete(url(cloud, as_demo, f"volumes/{volume['id']}"), headers=as_demo).status_code == 400
+        r = client.post(url(cloud, as_demo, f"volumes/{volume['id']}/action"), headers=as_demo,
+                        json={"os-force_delete": {}})
+        assert r.status_code == 403
+        r = client.post(action, headers=as_admin, json={"os-force_delete": {}})
+        assert_schema("volume.volumes", "force_delete_volume", r)
+        assert show_volume(client, cloud, as_demo, volume["id"])["status"] == "deleting"
+        cloud.worker.run_due()
+        assert client.get(url(cloud, as_demo, f"volumes/{volume['id']}"), headers=as_demo).status_code == 404
+    kept = create_volume(client, cloud, as_demo)
+    create_snapshot(client, cloud, as_demo, kept["id"])
+    r = client.post(admin_url(cloud, as_admin, f"volumes/{kept['id']}/action"), headers=as_admin,
+                    json={"os-force_delete": {}})
+    assert r.status_code == 400 and "have snapshots" in r.json()["badRequest"]["message"]
+    assert client.post(admin_url(cloud, as_admin, "volumes/nope/action"), headers=as_admin,
+                       json={"os-force_delete": {}}).status_code == 404
+
+
+def test_force_detach_forgets_the_attachment(client: TestClient, cloud: Cloud, as_demo: dict,
+                                             as_admin: dict) -> None:
+    """os-attach records an attachment; with the volume in error, os-force_detach (admin) forgets it and the
+    volume is available and detached; a wrong attachment id is 400; a member is refused."""
+    volume = create_volume(client, cloud, as_demo)
+    action = url(cloud, as_demo, f"volumes/{volume['id']}/action")
+    server_id = "0" * 8 + "-0000-0000-0000-" + "0" * 12
+    assert client.post(action, headers=as_demo, json={"os-attach": {"instance_uuid": server_id,
+                                                                    "mountpoint": "/dev/vdb"}}).status_code == 202
+    attachment = show_volume(client, cloud, as_demo, volume["id"])["attachments"][0]
+    admin_action = admin_url(cloud, as_admin, f"volumes/{volume['id']}/action")
+    client.post(admin_action, headers=as_admin, json={"os-reset_status": {"status": "error"}})
+    assert client.post(action, headers=as_demo, json={"os-force_detach": {}}).status_code == 403
+    r = client.post(admin_action, headers=as_admin, json={"os-force_detach": {"attachment_id": "other"}})
+    assert r.status_code == 400 and "VolumeAttachmentNotFound" in r.json()["badRequest"]["message"]
+    r = client.post(admin_action, headers=as_admin, json={"os-force_detach": {"connector": None, "bogus": 1}})
+    assert r.status_code == 400
+    r = client.post(admin_action, headers=as_admin,
+                    json={"os-force_detach": {"connector": None, "attachment_id": attachment["attachment_id"]}})
+    assert_schema("volume.volumes", "force_detach_volume", r)
+    shown = show_volume(client, cloud, as_demo, volume["id"])
+    assert (shown["status"], shown["attachments"]) == ("available", [])
+    # the caller's clean-up os-detach of a volume no longer attached: Cinder's manager makes it available
+    assert client.post(action, headers=as_demo, json={"os-detach": {}}).status_code == 202
+    assert show_volume(client, cloud, as_demo, volume["id"])["status"] == "available"
+    assert client.delete(url(cloud, as_demo, f"volumes/{volume['id']}"), headers=as_demo).status_code == 202
+
+
+def test_force_delete_snapshot_in_any_status(client: TestClient, cloud: Cloud, as_demo: dict,
+                                             as_admin: dict) -> None:
+    volume = create_volume(client, cloud, as_demo)
+    for status in ("creating", "deleting", "error_deleting", "error"):
+        snap = create_snapshot(client, cloud, as_demo, volume["id"])
+        action = admin_url(cloud, as_admin, f"snapshots/{snap['id']}/action")
+        client.post(action, headers=as_admin, json={"os-reset_status": {"status": status}})
+        if status != "error":
+            assert client.delete(url(cloud, as_demo, f"snapshots/{snap['id']}"), headers=as_demo).status_code == 400
+        assert client.post(url(cloud, as_demo, f"snapshots/{snap['id']}/action"), headers=as_demo,
+                           json={"os-force_delete": {}}).status_code == 403
+        r = client.post(action, headers=as_admin, json={"os-force_delete": {}})
+        assert_schema("volume.snapshots", "force_delete_snapshot", r)
+        cloud.worker.run_due()
+        assert client.get(url(cloud, as_demo, f"snapshots/{snap['id']}"), headers=as_demo).status_code == 404
+
+
+def test_update_snapshot_status(client: TestClient, cloud: Cloud, as_demo: dict, as_admin: dict) -> None:
+    """The owner moves a creating snapshot to error at 80% (Nova's assisted snapshot); Cinder's 400s for a
+    status it may not move from or to, a bad progress, a missing status."""
+    volume = create_volume(client, cloud, as_demo)
+    snap = create_snapshot(client, cloud, as_demo, volume["id"])
+    action = url(cloud, as_demo, f"snapshots/{snap['id']}/action")
+
+    def update(**arguments: object) -> object:
+        return client.post(action, headers=as_demo, json={"os-update_snapshot_status": arguments})
+
+    r = update(status="error")
+    assert r.status_code == 400 and "not allowed for update_snapshot_status" in r.json()["badRequest"]["message"]
+    client.post(admin_url(cloud, as_admin, f"snapshots/{snap['id']}/action"), headers=as_admin,
+                json={"os-reset_status": {"status": "creating"}})
+    assert update(status="error_deleting").status_code == 400
+    assert update(status="error", progress="80").status_code == 400
+    assert update(status="error", progress="101%").status_code == 400
+    assert update(progress="80%").status_code == 400
+    assert update(status="bogus").status_code == 400
+    assert update(status="error", progress="80%", other=1).status_code == 400
+    r = update(status="error", progress="80%")
+    assert_schema("volume.snapshots", "update_snapshot_status", r)
+    shown = client.get(admin_url(cloud, as_admin, f"snapshots/{snap['id']}"), headers=as_admin).json()["snapshot"]
+    assert (shown["status"], shown["os-extended-snapshot-attributes:progress"]) == ("error", "80%")
+
+
+def test_service_list_by_host_name(client: TestClient, cloud: Cloud, as_demo: dict, as_admin: dict) -> None:
+    """?host= matches as Cinder's: the host finds every service on it (the volume service is `host@backend`),
+    `host@backend` finds the volume service, a volume's `host@backend#pool` the backend's, nothing else."""
+    def hosts(query: str) -> list[tuple[str, str]]:
+        r = client.get(admin_url(cloud, as_admin, f"os-services?{query}"), headers=as_admin)
+        assert_schema("volume.services", "list_services", r)
+        return sorted((s["binary"], s["host"]) for s in r.json()["services"])
+
+    assert hosts("host=stacklab") == [("cinder-backup", "stacklab"), ("cinder-scheduler", "stacklab"),
+                                      ("cinder-volume", "stacklab@file")]
+    assert hosts("host=stacklab@file") == [("cinder-volume", "stacklab@file")]
+    assert hosts("host=stacklab&binary=cinder-volume") == [("cinder-volume", "stacklab@file")]
+    assert hosts("host=stacklab@file%23file") == []
+    assert hosts("host=stack") == []
+    volume = create_volume(client, cloud, as_demo)
+    host = client.get(admin_url(cloud, as_admin, f"volumes/{volume['id']}"), headers=as_admin).json()[
+        "volume"]["os-vol-host-attr:host"]
+    assert hosts(f"host={host.split('@')[0]}&binary=cinder-volume") == [("cinder-volume", "stacklab@file")]
