@@ -4,6 +4,9 @@ student reset; every body checked against tempest's backup schemas (3.0 and 3.64
 
 from __future__ import annotations
 
+import base64
+import json
+
 from starlette.testclient import TestClient
 
 from lab.cloud.app import Cloud
@@ -198,9 +201,6 @@ def test_backup_record_export_and_import(client: TestClient, cloud: Cloud, as_de
     """An admin exports a backup's record and imports it under another id: the import is available with its
     own copy of the data (deleting the original leaves it restorable); an existing id, a record that does not
     decode or has no id are 400; another backup driver's record is imported in error; members are refused."""
-    import base64
-    import json
-
     volume = create_volume(client, cloud, as_demo, metadata={"k": "v"})
     write_guest(file_of(cloud, volume["id"]), b"exported bytes")
     made = backup(client, cloud, as_demo, volume["id"], name="exp")

@@ -104,6 +104,9 @@ RULES: tuple[Rule, ...] = (
          (("PUT", f"{V}/os-quota-sets/{{target}}"),)),
     Rule("volume_extension:quotas:delete", ADMIN, "Reset a project's quotas to the defaults.",
          (("DELETE", f"{V}/os-quota-sets/{{target}}"),)),
+    Rule("volume_extension:quota_classes", ADMIN, "Show or update a quota class (`default`: every project's "
+         "defaults).", (("GET", f"{V}/os-quota-class-sets/{{class_name}}"),
+                        ("PUT", f"{V}/os-quota-class-sets/{{class_name}}"))),
     Rule("limits_extension:used_limits", READER, "Show the usage next to the absolute limits.",
          (("GET", f"{V}/limits"),)),
     # cinder/policies/volume_metadata.py: the image metadata a volume carries from its image

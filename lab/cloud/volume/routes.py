@@ -403,6 +403,20 @@ async def delete_quota_set(request: Request) -> Response:
     return no_content(200)
 
 
+async def show_quota_class(request: Request) -> Response:
+    """GET /os-quota-class-sets/{class} (admin): `{"quota_class_set": {"id": class, ...}}`."""
+    name = request.path_params["class_name"]
+    return respond({"quota_class_set": {"id": name, **_service(request).quotas.show_class(_ctx(request), name)}})
+
+
+async def update_quota_class(request: Request) -> Response:
+    """PUT /os-quota-class-sets/{class} (admin): the class's limits back, without `id` (Cinder's)."""
+    ctx = _ctx(request)
+    changes = schemas.body_object(await read_json(request), "quota_class_set")
+    values = _service(request).quotas.update_class(ctx, request.path_params["class_name"], changes)
+    return respond({"quota_class_set": values})
+
+
 async def show_limits(request: Request) -> Response:
     return respond({"limits": schemas.absolute_limits(_service(request).quotas.absolute_limits(_ctx(request)))})
 
@@ -810,6 +824,8 @@ scoped_routes = [
     Route(f"{P}/os-quota-sets/{{target}}", update_quota_set, methods=["PUT"]),
     Route(f"{P}/os-quota-sets/{{target}}", delete_quota_set, methods=["DELETE"]),
     Route(f"{P}/os-quota-sets/{{target}}/defaults", default_quota_set, methods=["GET"]),
+    Route(f"{P}/os-quota-class-sets/{{class_name}}", show_quota_class, methods=["GET"]),
+    Route(f"{P}/os-quota-class-sets/{{class_name}}", update_quota_class, methods=["PUT"]),
     Route(f"{P}/os-availability-zone", availability_zones, methods=["GET"]),
     Route(f"{P}/scheduler-stats/get_pools", get_pools, methods=["GET"]),
     Route(f"{P}/capabilities/{{host}}", capabilities, methods=["GET"]),
