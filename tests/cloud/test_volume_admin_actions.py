@@ -132,3 +132,64 @@ def test_service_list_by_host_name(client: TestClient, cloud: Cloud, as_demo: di
     host = client.get(admin_url(cloud, as_admin, f"volumes/{volume['id']}"), headers=as_admin).json()[
         "volume"]["os-vol-host-attr:host"]
     assert hosts(f"host={host.split('@')[0]}&binary=cinder-volume") == [("cinder-volume", "stacklab@file")]
+
+
+def at(headers: dict[str, str], version: str) -> dict[str, str]:
+    return {**headers, "OpenStack-API-Version": f"volume {version}"}
+
+
+def test_os_hosts(client: TestClient, cloud: Cloud, as_demo: dict, as_admin: dict) -> None:
+    """GET /os-hosts (admin): the enabled services by host; /os-hosts/{host@backend}: the volume usage on it, in
+    total and per project, as strings; 404 for a host without cinder-volume, or a disabled one."""
+    r = client.get(admin_url(cloud, as_admin, "os-hosts"), headers=as_admin)
+    assert_schema("volume.hosts", "list_hosts", r)
+    assert sorted((h["service"], h["host_name"]) for h in r.json()["hosts"]) == [
+        ("cinder-backup", "stacklab"), ("cinder-scheduler", "stacklab"), ("cinder-volume", "stacklab@file")]
+    assert client.get(url(cloud, as_demo, "os-hosts"), headers=as_demo).status_code == 403
+    volume = create_volume(client, cloud, as_demo, size=2)
+    create_snapshot(client, cloud, as_demo, volume["id"])
+    r = client.get(admin_url(cloud, as_admin, "os-hosts/stacklab@file"), headers=as_admin)
+    assert_schema("volume.hosts", "show_host", r)
+    rows = {row["resource"]["project"]: row["resource"] for row in r.json()["host"]}
+    demo = project_of(cloud, as_demo)
+    assert (rows["(total)"]["volume_count"], rows["(total)"]["total_volume_gb"]) == ("1", "2")
+    assert (rows[demo]["snapshot_count"], rows[demo]["total_snapshot_gb"]) == ("1", "2")
+    assert client.get(admin_url(cloud, as_admin, "os-hosts/elsewhere"), headers=as_admin).status_code == 404
+    client.put(admin_url(cloud, as_admin, "os-services/disable"), headers=as_admin,
+               json={"host": "stacklab@file", "binary": "cinder-volume"})
+    listed = client.get(admin_url(cloud, as_admin, "os-hosts"), headers=as_admin).json()["hosts"]
+    assert "cinder-volume" not in {h["service"] for h in listed}
+    assert client.get(admin_url(cloud, as_admin, "os-hosts/stacklab@file"), headers=as_admin).status_code == 404
+
+
+def test_user_message_of_a_volume_no_backend_takes(client: TestClient, cloud: Cloud, as_demo: dict,
+                                                   as_admin: dict) -> None:
+    """A type asking for capabilities the backend lacks: the volume is accepted, then in error, and the project
+    has Cinder's user message for it (3.3): listed, shown, deleted; 404 below 3.3 and for another project."""
+    r = client.post(admin_url(cloud, as_admin, "types"), headers=as_admin, json={"volume_type": {
+        "name": "bogus", "extra_specs": {"storage_protocol": "fibre", "vendor_name": "Nobody"}}})
+    assert r.status_code == 200
+    good = client.post(admin_url(cloud, as_admin, "types"), headers=as_admin, json={"volume_type": {
+        "name": "good", "extra_specs": {"storage_protocol": "file", "capabilities:vendor_name": "StackLab",
+                                        "qos:iops": "100", "tier": "gold"}}})
+    assert create_volume(client, cloud, as_demo, volume_type=good.json()["volume_type"]["id"])["status"] == "available"
+    volume = create_volume(client, cloud, as_demo, volume_type="bogus")
+    assert volume["status"] == "error"
+    messages = url(cloud, as_demo, "messages")
+    assert client.get(messages, headers=as_demo).status_code == 404  # 3.0
+    r = client.get(messages, headers=at(as_demo, "3.3"))
+    assert_schema("volume.messages", "list_messages", r)
+    (message,) = [m for m in r.json()["messages"] if m.get("resource_uuid") == volume["id"]]
+    assert (message["event_id"], message["resource_type"], message["user_message"]) == (
+        "VOLUME_VOLUME_001_003", "VOLUME",
+        "schedule allocate volume: Could not find any available weighted backend.")
+    assert message["request_id"].startswith("req-")
+    shown = client.get(f"{messages}/{message['id']}", headers=at(as_demo, "3.5"))
+    assert_schema("volume.messages", "show_message", shown)
+    filtered = client.get(f"{messages}?resource_uuid=other", headers=at(as_demo, "3.5")).json()["messages"]
+    assert filtered == []
+    other = admin_url(cloud, as_admin, f"messages/{message['id']}")
+    assert client.get(other, headers=at(as_admin, "3.3")).status_code == 200  # an admin sees every project's
+    r = client.delete(f"{messages}/{message['id']}", headers=at(as_demo, "3.3"))
+    assert_schema("volume.messages", "delete_message", r)
+    assert client.get(f"{messages}/{message['id']}", headers=at(as_demo, "3.3")).status_code == 404

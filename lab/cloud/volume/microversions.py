@@ -18,6 +18,7 @@ UPLOAD_IMAGE_PARAMS = Version(3, 1)
 VOLUME_LIST_BOOTABLE = Version(3, 2)
 BACKUP_UPDATE = Version(3, 9)
 VOLUME_SUMMARY = Version(3, 12)
+MESSAGES = Version(3, 3)
 RESOURCE_FILTERS = Version(3, 33)
 DEFAULT_TYPE_OVERRIDES = Version(3, 62)
 GROUP_VOLUME = Version(3, 13)
@@ -49,7 +50,7 @@ CHANGES: dict[str, str] = {
     "3.0": "The v2 API under /v3; the default when no version is asked for.",
     "3.1": "os-volume_upload_image takes `visibility` and `protected`.",
     "3.2": "The `bootable` filter of volume lists is strict: anything but true/false values is 400.",
-    "3.3": "- The /messages API (not served).",
+    "3.3": "The /messages API: user messages of asynchronous failures (a volume no backend takes).",
     "3.4": "- The `glance_metadata` list filter (not served).",
     "3.5": "- Pagination of /messages (not served).",
     "3.6": "- Consistency group update may empty the name (not served).",

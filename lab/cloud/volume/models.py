@@ -178,3 +178,20 @@ class DefaultType(Base):
     __tablename__ = "volume_default_types"
     project_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     volume_type_id: Mapped[str] = mapped_column(ForeignKey("volume_types.id"), index=True)
+
+
+class VolumeMessage(Base):
+    """A user message (Cinder's /messages, 3.3): why an asynchronous operation failed, for the project whose
+    request it was, kept until `expires_at` (Cinder's message_ttl, 30 days). A table of its own."""
+
+    __tablename__ = "volume_messages"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    project_id: Mapped[str] = mapped_column(String(64), index=True)
+    request_id: Mapped[str] = mapped_column(String(255), default="")
+    resource_type: Mapped[str] = mapped_column(String(255), default="VOLUME")
+    resource_uuid: Mapped[str | None] = mapped_column(String(36))
+    event_id: Mapped[str] = mapped_column(String(255))
+    message_level: Mapped[str] = mapped_column(String(255), default="ERROR")
+    user_message: Mapped[str] = mapped_column(String(1000))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]

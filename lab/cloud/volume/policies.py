@@ -184,6 +184,12 @@ RULES: tuple[Rule, ...] = (
     Rule("volume_extension:services:update", ADMIN, "Enable or disable a block storage service.",
          (("PUT", f"{V}/os-services/enable"), ("PUT", f"{V}/os-services/disable"),
           ("PUT", f"{V}/os-services/disable-log-reason"))),
+    Rule("volume_extension:hosts", ADMIN, "List the block storage hosts or show one's volume usage.",
+         (("GET", f"{V}/os-hosts"), ("GET", f"{V}/os-hosts/{{host}}"))),
+    # user messages (cinder/policies/messages.py)
+    Rule("message:get_all", READER, "List the project's user messages.", (("GET", f"{V}/messages"),)),
+    Rule("message:get", READER, "Show a user message.", (("GET", f"{V}/messages/{{message_id}}"),)),
+    Rule("message:delete", MEMBER, "Delete a user message.", (("DELETE", f"{V}/messages/{{message_id}}"),)),
     Rule("volume:freeze_host", ADMIN, "Freeze a backend host.", (("PUT", f"{V}/os-services/freeze"),)),
     Rule("volume:thaw_host", ADMIN, "Thaw a backend host.", (("PUT", f"{V}/os-services/thaw"),)),
     # volume type update and access (cinder/policies/volume_type.py, volume_access.py)

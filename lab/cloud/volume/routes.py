@@ -706,6 +706,63 @@ async def list_services(request: Request) -> Response:
 
 
 
+async def list_hosts(request: Request) -> Response:
+    """GET /os-hosts (admin; `?zone=`): Cinder's deprecated hosts extension, the enabled services."""
+    rows = _service(request).services.hosts(_ctx(request), query_value(request, "zone"))
+    return respond({"hosts": [{"host_name": r.host, "service": r.binary, "zone": r.zone,
+                               "service-status": "available" if r.state == "up" else "unavailable",
+                               "service-state": r.status, "last-update": schemas.time(r.updated_at)}
+                              for r in rows]})
+
+
+async def show_host(request: Request) -> Response:
+    """GET /os-hosts/{host} (admin): the volume usage of a cinder-volume host, in total and per project."""
+    rows = _service(request).services.host_usage(_ctx(request), request.path_params["host"])
+    return respond({"host": [{"resource": r} for r in rows]})
+
+
+# ------------------------------------------------------------------------------------------------ messages
+def _message_body(request: Request, m: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": m.id, "event_id": m.event_id, "user_message": m.user_message, "message_level": m.message_level,
+        "created_at": schemas.time(m.created_at), "guaranteed_until": schemas.time(m.expires_at),
+        "request_id": m.request_id, "links": schemas.links(_base(request), m.project_id, "messages", m.id)}
+    if m.resource_type:
+        body["resource_type"] = m.resource_type
+    if m.resource_uuid:
+        body["resource_uuid"] = m.resource_uuid
+    return body
+
+
+def _messages_served(request: Request) -> RequestContext:
+    ctx = _ctx(request)
+    if _v(request) < mv.MESSAGES:
+        raise NotFound("The resource could not be found.")
+    return ctx
+
+
+async def list_messages(request: Request) -> Response:
+    """GET /messages (3.3): the project's user messages, newest first; filters (3.5) `resource_uuid`,
+    `resource_type`, `event_id`, `request_id`, `message_level`."""
+    ctx = _messages_served(request)
+    filters = {k: query_value(request, k) for k in ("resource_uuid", "resource_type", "event_id", "request_id",
+                                                    "message_level")}
+    rows = _service(request).messages.list(ctx, filters)
+    return respond({"messages": [_message_body(request, m) for m in rows]})
+
+
+async def show_message(request: Request) -> Response:
+    ctx = _messages_served(request)
+    return respond({"message": _message_body(request, _service(request).messages.get(
+        ctx, request.path_params["message_id"]))})
+
+
+async def delete_message(request: Request) -> Response:
+    ctx = _messages_served(request)
+    _service(request).messages.delete(ctx, request.path_params["message_id"])
+    return no_content(204)
+
+
 async def update_service(request: Request) -> Response:
     """PUT /os-services/{enable,disable,disable-log-reason,freeze,thaw} (`volume service set`, `volume host
     set --disable/--enable` for freeze and thaw)."""
@@ -853,6 +910,11 @@ scoped_routes = [
         Route(f"{P}/{collection}/{{transfer_id}}", show_transfer, methods=["GET"]),
         Route(f"{P}/{collection}/{{transfer_id}}", delete_transfer, methods=["DELETE"]),
         Route(f"{P}/{collection}/{{transfer_id}}/accept", accept_transfer, methods=["POST"]))],
+    Route(f"{P}/os-hosts", list_hosts, methods=["GET"]),
+    Route(f"{P}/os-hosts/{{host}}", show_host, methods=["GET"]),
+    Route(f"{P}/messages", list_messages, methods=["GET"]),
+    Route(f"{P}/messages/{{message_id}}", show_message, methods=["GET"]),
+    Route(f"{P}/messages/{{message_id}}", delete_message, methods=["DELETE"]),
     Route(f"{P}/os-services", list_services, methods=["GET"]),
     Route(f"{P}/os-services/{{action}}", update_service, methods=["PUT"]),
     Route(f"{P}/qos-specs", list_qos, methods=["GET"]),

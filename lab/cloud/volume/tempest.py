@@ -34,11 +34,5 @@ TEMPEST = Tempest(
         **{f"tempest.api.volume.admin.{m}": "generic volume groups (group types, groups, group snapshots; "
            "POST /group_types answers 405) are not implemented"
            for m in ("test_group_snapshots.", "test_group_type_specs.", "test_group_types.", "test_groups.")},
-        "tempest.api.volume.admin.test_user_messages.": "user messages (/messages, Cinder's asynchronous error "
-            "reports) are not served",
-        "tempest.api.volume.admin.test_volume_hosts.": "os-hosts of the volume service (GET /os-hosts, "
-            "deprecated in Cinder) is not served",
-        "tempest.api.volume.admin.test_volume_quota_classes.": "os-quota-class-sets of the volume service "
-            "(default quotas by class) is not served",
     }, conf="lab.cloud.volume.tempest:conf",
 )

@@ -23,7 +23,7 @@ from lab.cloud import events, worker
 from lab.cloud.context import RequestContext
 from lab.cloud.drivers.base import DriverError, ImageSpec
 from lab.cloud.errors import BadRequest, CloudError, NotFound, OverLimit
-from lab.cloud.volume import quotas
+from lab.cloud.volume import messages, quotas
 from lab.cloud.volume.models import Backup, Snapshot, Volume, VolumeAttachment, VolumeType
 from lab.cloud.volume.schemas import DEFAULT_AZ, VolumeCreate
 from lab.cloud.volume.services import FROZEN, NO_BACKEND, volume_service
@@ -311,7 +311,7 @@ class Volumes:
                           name=req.name)
             worker.enqueue(db, now, "volume.create", volume.id, snapshot_id=req.snapshot_id,
                            source_volid=req.source_volid, image_id=image.id if image else None,
-                           backup_id=req.backup_id)
+                           backup_id=req.backup_id, request_id=ctx.request_id)
             view = VolumeView(volume, vtype.name, [])
         self.cloud.worker.wake()
         return view
@@ -479,6 +479,41 @@ def _set_status(cloud: Cloud, volume_id: str, expected: str, **changes: Any) -> 
 JOBS: worker.Jobs = {}  # the worker jobs of this module, listed in the plugin
 
 
+def capabilities(driver: VolumeDriver) -> dict[str, Any]:
+    """What the backend reports to Cinder's scheduler, the capabilities a volume type's extra specs are matched
+    against (GET /capabilities/{host} shows the same)."""
+    stats = driver.get_volume_stats()
+    return {"volume_backend_name": stats.backend_name, "vendor_name": "StackLab", "driver_version": "1.0",
+            "storage_protocol": stats.storage_protocol,
+            "thin_provisioning_support": stats.thin_provisioning_support, "multiattach": False}
+
+
+def unmet_capabilities(extra_specs: dict[str, Any], caps: dict[str, Any]) -> list[str]:
+    """The extra specs Cinder's CapabilitiesFilter would find unmet: an unscoped key (or `capabilities:<key>`)
+    naming a capability the backend reports, with a plain value that is not it (`<is> True`-style operators
+    compare booleans; other operators are taken as met). Keys of other scopes (`qos:`, vendors') are not the
+    filter's; a key the backend does not report is not checked (see differences.md)."""
+    unmet = []
+    for key, wanted in extra_specs.items():
+        scope = key.split(":")
+        if len(scope) > 1 and scope[0] != "capabilities":
+            continue
+        name = scope[-1] if scope[0] == "capabilities" and len(scope) == 2 else key
+        if name not in caps:
+            continue
+        have, text = caps[name], str(wanted).strip()
+        if text.startswith("<is>"):
+            met = str(have).lower() == text[4:].strip().lower()
+        elif text.startswith("<") or text.split(" ", 1)[0] in ("=", "==", "!=", ">=", "<=", "s==", "s!=", "s<",
+                                                               "s<=", "s>", "s>="):
+            met = True
+        else:
+            met = str(have) == text if not isinstance(have, bool) else str(have).lower() == text.lower()
+        if not met:
+            unmet.append(f"{key}={wanted}")
+    return unmet
+
+
 def image_metadata(image: ImageSpec) -> dict[str, str]:
     """Cinder's volume_image_metadata of a volume made from `image`: Glance's core facts and custom properties,
     every value a string, and signature_verified (no image signatures here)."""
@@ -493,15 +528,24 @@ def image_metadata(image: ImageSpec) -> dict[str, str]:
 @worker.job(JOBS, "volume.create", on_failure=lambda cloud, job, detail: _set_status(
     cloud, job.resource_id, "creating", status="error", fault=detail[:1000]))
 def _create_job(cloud: Cloud, job: worker.JobSpec) -> None:
+    driver: VolumeDriver = cloud.volume_driver
     with cloud.db.read() as db:
         volume = db.get(Volume, job.resource_id)
         disabled = volume_service(db)[0]
+        vtype = db.get(VolumeType, volume.volume_type_id) if volume is not None else None
     if volume is None or volume.status != "creating":
         return
-    if disabled:  # the scheduler finds no enabled cinder-volume: Cinder's NoValidBackend, the volume in error
-        _set_status(cloud, volume.id, "creating", status="error", fault=NO_BACKEND)
+    unmet = unmet_capabilities(dict(vtype.extra_specs or {}) if vtype is not None else {}, capabilities(driver))
+    if disabled or unmet:  # the scheduler finds no backend: Cinder's NoValidBackend, the volume in error
+        fault = NO_BACKEND if disabled else f"{NO_BACKEND} (the backend does not satisfy: {', '.join(unmet)})"
+        with cloud.db.write() as db:
+            current = db.get(Volume, volume.id)
+            if current is not None and current.status == "creating":
+                current.status, current.fault, current.updated_at = "error", fault[:1000], cloud.clock.now()
+                messages.record(db, cloud.clock.now(), project_id=current.project_id,
+                                request_id=str(job.payload.get("request_id") or ""), resource_uuid=current.id,
+                                action=messages.SCHEDULE_ALLOCATE_VOLUME, detail=messages.NO_BACKEND_AVAILABLE)
         return
-    driver: VolumeDriver = cloud.volume_driver
     copied: ImageSpec | None = None
     try:
         if job.payload.get("snapshot_id"):
