@@ -526,8 +526,9 @@ def _restore_job(cloud: Cloud, job: worker.JobSpec) -> None:
     # volume the restore named itself, its name and description; the manager marks the volume with the backup
     # it came from once the data is back.
     stored = _backups(cloud).stored_metadata(backup.id)
-    restored = stored.get("volume_meta") if isinstance(stored.get("volume_meta"), dict) else {}
-    base = stored.get("volume_base_meta") if isinstance(stored.get("volume_base_meta"), dict) else {}
+    meta, base_meta = stored.get("volume_meta"), stored.get("volume_base_meta")
+    restored: dict[str, Any] = meta if isinstance(meta, dict) else {}
+    base: dict[str, Any] = base_meta if isinstance(base_meta, dict) else {}
     named: dict[str, Any] = {}
     if base.get("display_name") and (not volume.name or volume.name.startswith("restore_backup_")):
         named = {"name": base["display_name"], "description": base.get("display_description")}

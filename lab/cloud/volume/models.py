@@ -195,3 +195,68 @@ class VolumeMessage(Base):
     user_message: Mapped[str] = mapped_column(String(1000))
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
+
+
+class GroupType(Base):
+    """A generic volume group type (Cinder 3.11): what kind of group (`consistent_group_snapshot_enabled` and
+    other group specs, data here: the file backend takes every group)."""
+
+    __tablename__ = "volume_group_types"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    description: Mapped[str | None] = mapped_column(String(255))
+    is_public: Mapped[bool] = mapped_column(default=True)
+    group_specs: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
+
+
+class VolumeGroup(Base):
+    """A generic volume group (Cinder 3.13): volumes of the group's volume types managed together (snapshotted
+    together as a group snapshot, deleted together)."""
+
+    __tablename__ = "volume_groups"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    project_id: Mapped[str] = mapped_column(String(64), index=True)
+    user_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str | None] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(32), default="creating")
+    availability_zone: Mapped[str] = mapped_column(String(255), default="nova")
+    group_type_id: Mapped[str] = mapped_column(ForeignKey("volume_group_types.id"))
+    volume_type_ids: Mapped[list[Any]] = mapped_column(default=list)
+    group_snapshot_id: Mapped[str | None] = mapped_column(String(36))
+    source_group_id: Mapped[str | None] = mapped_column(String(36))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime | None]
+
+
+class GroupMember(Base):
+    """A volume's group (Cinder's volumes.group_id; a table of its own, so older labs need no new column)."""
+
+    __tablename__ = "volume_group_members"
+    volume_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    group_id: Mapped[str] = mapped_column(String(36), index=True)
+
+
+class GroupSnapshot(Base):
+    """A snapshot of every volume of a group taken together (Cinder 3.14)."""
+
+    __tablename__ = "volume_group_snapshots"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    project_id: Mapped[str] = mapped_column(String(64), index=True)
+    user_id: Mapped[str] = mapped_column(String(64))
+    group_id: Mapped[str] = mapped_column(String(36), index=True)
+    group_type_id: Mapped[str] = mapped_column(String(36))
+    name: Mapped[str | None] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(32), default="creating")
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime | None]
+
+
+class GroupSnapshotMember(Base):
+    """A snapshot's group snapshot (Cinder's snapshots.group_snapshot_id)."""
+
+    __tablename__ = "volume_group_snapshot_members"
+    snapshot_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    group_snapshot_id: Mapped[str] = mapped_column(String(36), index=True)

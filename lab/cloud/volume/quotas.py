@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest, OverLimit
 from lab.cloud.quotas import CLASS_PREFIX, Exceeded, Quotas, Resource, store_limits, stored_limits
-from lab.cloud.volume.models import Backup, Snapshot, Volume, VolumeType
+from lab.cloud.volume.models import Backup, Snapshot, Volume, VolumeGroup, VolumeType
 
 if TYPE_CHECKING:
     from lab.cloud.app import Cloud
@@ -34,7 +34,13 @@ PER_TYPE = ("volumes", "gigabytes", "snapshots")
 RESOURCES = tuple(Resource(SERVICE, name, default, {
     "volumes": lambda db, p: usage(db, p).volumes, "gigabytes": lambda db, p: usage(db, p).gigabytes,
     "snapshots": lambda db, p: usage(db, p).snapshots, "backups": lambda db, p: backup_usage(db, p)[0],
-    "backup_gigabytes": lambda db, p: backup_usage(db, p)[1]}.get(name)) for name, default in DEFAULTS.items())
+    "backup_gigabytes": lambda db, p: backup_usage(db, p)[1], "groups": lambda db, p: group_usage(db, p)}.get(name))
+    for name, default in DEFAULTS.items())
+
+
+def group_usage(db: Session, project_id: str) -> int:
+    """The project's generic volume groups (groups.py)."""
+    return int(db.scalar(select(func.count(VolumeGroup.id)).where(VolumeGroup.project_id == project_id)) or 0)
 
 
 def backup_usage(db: Session, project_id: str) -> tuple[int, int]:

@@ -255,7 +255,9 @@ async def list_snapshots(request: Request, detail: bool) -> Response:
         ctx, filters=filters, limit=limit, marker=query_value(request, "marker"),
         offset=query_int(request, "offset", minimum=0), sort=query_value(request, "sort"),
         sort_key=query_value(request, "sort_key"), sort_dir=query_value(request, "sort_dir"))
-    items = [schemas.snapshot(s, show=detail, version=_v(request), summary=not detail) for s in rows]
+    in_groups = _service(request).groups.group_snapshot_of([s.id for s in rows]) if detail else {}
+    items = [schemas.snapshot(s, show=detail, version=_v(request), summary=not detail,
+                              group_snapshot_id=in_groups.get(s.id)) for s in rows]
     body: dict[str, Any] = {"snapshots": items}
     next_links = [] if not items else page_links(request, items, limit or (page if len(items) >= page else None))
     if next_links:
@@ -279,8 +281,11 @@ async def create_snapshot(request: Request) -> Response:
 
 
 async def show_snapshot(request: Request) -> Response:
-    snap = _service(request).snapshots.get(_ctx(request), request.path_params["snapshot_id"])
-    return respond({"snapshot": schemas.snapshot(snap, show=True, version=_v(request))})
+    service = _service(request)
+    snap = service.snapshots.get(_ctx(request), request.path_params["snapshot_id"])
+    return respond({"snapshot": schemas.snapshot(snap, show=True, version=_v(request),
+                                                 group_snapshot_id=service.groups.group_snapshot_of([snap.id])
+                                                 .get(snap.id))})
 
 
 async def update_snapshot(request: Request) -> Response:
@@ -432,15 +437,209 @@ async def list_extensions(request: Request) -> Response:
     return respond(ext.extensions())
 
 
-def _empty_listing(key: str, since: Version) -> Any:
-    """A listing of generic volume groups (none exist in the lab), 404 below the microversion that added it."""
-    async def handler(request: Request) -> Response:
-        _ctx(request)
-        if _v(request) < since:
-            raise NotFound("The resource could not be found.")
-        return respond({key: []})
-    handler.__name__ = handler.__qualname__ = f"list_{key}"
-    return handler
+# ------------------------------------------------------------------------------------------------ generic groups
+def _since(request: Request, version: Version) -> RequestContext:
+    """The caller, for an API of `version` on (Cinder's router has no such route below: 404)."""
+    ctx = _ctx(request)
+    if _v(request) < version:
+        raise NotFound("The resource could not be found.")
+    return ctx
+
+
+def _group_type_body(request: Request, t: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"id": t.id, "name": t.name, "description": t.description, "is_public": t.is_public}
+    if cloud_of(request).policy.allows(context_of(request), "group:access_group_types_specs"):
+        body["group_specs"] = dict(t.group_specs or {})
+    return body
+
+
+async def list_group_types(request: Request) -> Response:
+    ctx = _since(request, ext.GROUP_TYPES)
+    raw = request.query_params.get("is_public")
+    is_public = None if raw is None or raw.lower() == "none" else query_bool(request, "is_public")
+    if raw is None and not cloud_of(request).policy.allows(ctx, "context_is_admin"):
+        is_public = True
+    rows = _service(request).groups.list_types(ctx, is_public, query_value(request, "sort"))
+    return respond({"group_types": [_group_type_body(request, t) for t in rows]})
+
+
+async def show_group_type(request: Request) -> Response:
+    ctx = _since(request, ext.GROUP_TYPES)
+    row = _service(request).groups.get_type(ctx, request.path_params["group_type_id"])
+    return respond({"group_type": _group_type_body(request, row)})
+
+
+async def create_group_type(request: Request) -> Response:
+    ctx = _since(request, ext.GROUP_TYPES)
+    body = schemas.body_object(await read_json(request), "group_type")
+    row = _service(request).groups.create_type(ctx, body)
+    return respond({"group_type": _group_type_body(request, row)}, 202)
+
+
+async def update_group_type(request: Request) -> Response:
+    ctx = _since(request, ext.GROUP_TYPES)
+    body = schemas.body_object(await read_json(request), "group_type")
+    row = _service(request).groups.update_type(ctx, request.path_params["group_type_id"], body)
+    return respond({"group_type": _group_type_body(request, row)})
+
+
+async def delete_group_type(request: Request) -> Response:
+    ctx = _since(request, ext.GROUP_TYPES)
+    _service(request).groups.delete_type(ctx, request.path_params["group_type_id"])
+    return no_content(202)
+
+
+async def group_specs(request: Request) -> Response:
+    """GET/POST /group_types/{id}/group_specs (admin): the specs; POST merges and answers what it was sent."""
+    ctx = _since(request, ext.GROUP_TYPES)
+    groups, type_id = _service(request).groups, request.path_params["group_type_id"]
+    if request.method == "GET":
+        return respond({"group_specs": groups.type_specs(ctx, type_id)})
+    specs = schemas.body_object(await read_json(request), "group_specs")
+    return respond({"group_specs": groups.set_type_specs(ctx, type_id, specs)}, 202)
+
+
+async def group_spec(request: Request) -> Response:
+    """GET/PUT/DELETE /group_types/{id}/group_specs/{key} (admin): `{key: value}` with no wrapping key."""
+    ctx = _since(request, ext.GROUP_TYPES)
+    groups, type_id, key = _service(request).groups, request.path_params["group_type_id"], request.path_params["key"]
+    if request.method == "GET":
+        return respond(groups.type_specs(ctx, type_id, key))
+    if request.method == "PUT":
+        return respond(groups.set_type_specs(ctx, type_id, await read_json(request), key))
+    groups.delete_type_spec(ctx, type_id, key)
+    return no_content(202)
+
+
+def _group_body(request: Request, view: Any) -> dict[str, Any]:
+    g, version = view.group, _v(request)
+    body: dict[str, Any] = {
+        "id": g.id, "status": g.status, "availability_zone": g.availability_zone, "created_at": schemas.time(
+            g.created_at), "name": g.name, "description": g.description, "group_type": g.group_type_id,
+        "volume_types": list(g.volume_type_ids or [])}
+    if version >= ext.GROUP_SNAPSHOTS:
+        body["group_snapshot_id"] = g.group_snapshot_id
+        body["source_group_id"] = g.source_group_id
+    if version >= ext.GROUP_VOLUME_LIST and query_bool(request, "list_volume", False):
+        body["volumes"] = list(view.volume_ids)
+    if version >= mv.GROUP_REPLICATION:
+        body["replication_status"] = None
+    if version >= mv.GROUP_PROJECT_ID:
+        body["project_id"] = g.project_id
+    return body
+
+
+async def list_groups(request: Request, detail: bool) -> Response:
+    ctx = _since(request, ext.GROUPS)
+    rows = _service(request).groups.list(ctx)
+    return respond({"groups": [_group_body(request, v) if detail else {"id": v.group.id, "name": v.group.name}
+                               for v in rows]})
+
+
+async def groups_index(request: Request) -> Response:
+    return await list_groups(request, detail=False)
+
+
+async def groups_detail(request: Request) -> Response:
+    return await list_groups(request, detail=True)
+
+
+async def create_group(request: Request) -> Response:
+    ctx = _since(request, ext.GROUPS)
+    body = schemas.body_object(await read_json(request), "group")
+    group = _service(request).groups.create(ctx, body)
+    return respond({"group": {"id": group.id, "name": group.name}}, 202)
+
+
+async def show_group(request: Request) -> Response:
+    ctx = _since(request, ext.GROUPS)
+    return respond({"group": _group_body(request, _service(request).groups.get(ctx, request.path_params["group_id"]))})
+
+
+async def update_group(request: Request) -> Response:
+    ctx = _since(request, ext.GROUPS)
+    body = schemas.body_object(await read_json(request), "group")
+    _service(request).groups.update(ctx, request.path_params["group_id"], body)
+    return no_content(202)
+
+
+async def group_action(request: Request) -> Response:
+    """POST /groups/{id}/action: `delete` {delete-volumes}, `reset_status` (admin, 3.20)."""
+    ctx = _since(request, ext.GROUPS)
+    body = await read_json(request)
+    groups, group_id = _service(request).groups, request.path_params["group_id"]
+    if list(body) == ["delete"]:
+        groups.delete(ctx, group_id, body["delete"])
+    elif list(body) == ["reset_status"] and _v(request) >= ext.GROUP_RESET_STATUS:
+        groups.reset_status(ctx, group_id, schemas.body_object(body, "reset_status").get("status"))
+    else:
+        raise BadRequest(f"There is no such action: {', '.join(body) or None}")
+    return no_content(202)
+
+
+async def groups_action(request: Request) -> Response:
+    """POST /groups/action {"create-from-src": {...}} (3.14): a group from a group or a group snapshot."""
+    ctx = _since(request, ext.GROUP_SNAPSHOTS)
+    body = await read_json(request)
+    if list(body) != ["create-from-src"]:
+        raise BadRequest(f"There is no such action: {', '.join(body) or None}")
+    group = _service(request).groups.create_from_source(ctx, schemas.body_object(body, "create-from-src"))
+    return respond({"group": {"id": group.id, "name": group.name}}, 202)
+
+
+def _group_snapshot_body(request: Request, s: Any, *, detail: bool) -> dict[str, Any]:
+    if not detail:
+        return {"id": s.id, "name": s.name}
+    body: dict[str, Any] = {"id": s.id, "group_id": s.group_id, "group_type_id": s.group_type_id,
+                            "status": s.status, "created_at": schemas.time(s.created_at), "name": s.name,
+                            "description": s.description}
+    if _v(request) >= mv.GROUP_PROJECT_ID:
+        body["project_id"] = s.project_id
+    return body
+
+
+async def list_group_snapshots(request: Request, detail: bool) -> Response:
+    ctx = _since(request, ext.GROUP_SNAPSHOTS)
+    rows = _service(request).groups.list_snapshots(ctx)
+    return respond({"group_snapshots": [_group_snapshot_body(request, s, detail=detail) for s in rows]})
+
+
+async def group_snapshots_index(request: Request) -> Response:
+    return await list_group_snapshots(request, detail=False)
+
+
+async def group_snapshots_detail(request: Request) -> Response:
+    return await list_group_snapshots(request, detail=True)
+
+
+async def create_group_snapshot(request: Request) -> Response:
+    ctx = _since(request, ext.GROUP_SNAPSHOTS)
+    body = schemas.body_object(await read_json(request), "group_snapshot")
+    s = _service(request).groups.create_snapshot(ctx, body)
+    return respond({"group_snapshot": {"id": s.id, "name": s.name, "group_type_id": s.group_type_id}}, 202)
+
+
+async def show_group_snapshot(request: Request) -> Response:
+    ctx = _since(request, ext.GROUP_SNAPSHOTS)
+    s = _service(request).groups.get_snapshot(ctx, request.path_params["group_snapshot_id"])
+    return respond({"group_snapshot": _group_snapshot_body(request, s, detail=True)})
+
+
+async def delete_group_snapshot(request: Request) -> Response:
+    ctx = _since(request, ext.GROUP_SNAPSHOTS)
+    _service(request).groups.delete_snapshot(ctx, request.path_params["group_snapshot_id"])
+    return no_content(202)
+
+
+async def group_snapshot_action(request: Request) -> Response:
+    """POST /group_snapshots/{id}/action: `reset_status` (admin, 3.19)."""
+    ctx = _since(request, ext.GROUP_SNAPSHOT_RESET_STATUS)
+    body = await read_json(request)
+    if list(body) != ["reset_status"]:
+        raise BadRequest(f"There is no such action: {', '.join(body) or None}")
+    _service(request).groups.reset_snapshot_status(ctx, request.path_params["group_snapshot_id"],
+                                                   schemas.body_object(body, "reset_status").get("status"))
+    return no_content(202)
 
 
 # The filters each listing applies (Cinder answers its resource_filters.json; these are the ones the lab's listings
@@ -888,11 +1087,26 @@ scoped_routes = [
     Route(f"{P}/capabilities/{{host}}", capabilities, methods=["GET"]),
     Route(f"{P}/resource_filters", resource_filters, methods=["GET"]),
     Route(f"{P}/extensions", list_extensions, methods=["GET"]),
-    *[Route(f"{P}/{path}", _empty_listing(key, since), methods=["GET"])
-      for path, key, since in (("groups", "groups", ext.GROUPS), ("groups/detail", "groups", ext.GROUPS),
-                               ("group_snapshots", "group_snapshots", ext.GROUP_SNAPSHOTS),
-                               ("group_snapshots/detail", "group_snapshots", ext.GROUP_SNAPSHOTS),
-                               ("group_types", "group_types", ext.GROUP_TYPES))],
+    Route(f"{P}/group_types", list_group_types, methods=["GET"]),
+    Route(f"{P}/group_types", create_group_type, methods=["POST"]),
+    Route(f"{P}/group_types/{{group_type_id}}", show_group_type, methods=["GET"]),
+    Route(f"{P}/group_types/{{group_type_id}}", update_group_type, methods=["PUT"]),
+    Route(f"{P}/group_types/{{group_type_id}}", delete_group_type, methods=["DELETE"]),
+    Route(f"{P}/group_types/{{group_type_id}}/group_specs", group_specs, methods=["GET", "POST"]),
+    Route(f"{P}/group_types/{{group_type_id}}/group_specs/{{key}}", group_spec, methods=["GET", "PUT", "DELETE"]),
+    Route(f"{P}/groups", groups_index, methods=["GET"]),
+    Route(f"{P}/groups", create_group, methods=["POST"]),
+    Route(f"{P}/groups/detail", groups_detail, methods=["GET"]),
+    Route(f"{P}/groups/action", groups_action, methods=["POST"]),
+    Route(f"{P}/groups/{{group_id}}", show_group, methods=["GET"]),
+    Route(f"{P}/groups/{{group_id}}", update_group, methods=["PUT"]),
+    Route(f"{P}/groups/{{group_id}}/action", group_action, methods=["POST"]),
+    Route(f"{P}/group_snapshots", group_snapshots_index, methods=["GET"]),
+    Route(f"{P}/group_snapshots", create_group_snapshot, methods=["POST"]),
+    Route(f"{P}/group_snapshots/detail", group_snapshots_detail, methods=["GET"]),
+    Route(f"{P}/group_snapshots/{{group_snapshot_id}}", show_group_snapshot, methods=["GET"]),
+    Route(f"{P}/group_snapshots/{{group_snapshot_id}}", delete_group_snapshot, methods=["DELETE"]),
+    Route(f"{P}/group_snapshots/{{group_snapshot_id}}/action", group_snapshot_action, methods=["POST"]),
     Route(f"{P}/backups", backups_index, methods=["GET"]),
     Route(f"{P}/backups", create_backup, methods=["POST"]),
     Route(f"{P}/backups/detail", backups_detail, methods=["GET"]),

@@ -19,7 +19,7 @@ from lab.cloud.drivers.base import DriverError
 from lab.cloud.errors import BadRequest, NotFound
 from lab.cloud.validation import NOVA
 from lab.cloud.volume import quotas
-from lab.cloud.volume.models import Snapshot, Volume, VolumeType
+from lab.cloud.volume.models import GroupSnapshotMember, Snapshot, Volume, VolumeType
 from lab.cloud.volume.schemas import SnapshotCreate
 from lab.cloud.volume.services import FROZEN, volume_service
 from lab.cloud.volume.volumes import (
@@ -226,7 +226,8 @@ class Snapshots:
             snap = self._find(db, ctx, snapshot_id, "volume:delete_snapshot")
             if volume_service(db)[1]:  # Cinder's snapshot.assert_not_frozen()
                 raise BadRequest(FROZEN)
-            if not force and snap.status not in ("available", "error"):
+            if (not force and snap.status not in ("available", "error")) or db.get(
+                    GroupSnapshotMember, snap.id) is not None:
                 raise BadRequest("Invalid snapshot: Volume Snapshot status must be available or error and must not "
                                  "be part of a group.")
             snap.status = "deleting"

@@ -30,9 +30,5 @@ TEMPEST = Tempest(
         # what failed there is listed here (the ones marked "not investigated" are for the next session).
         "tempest.api.volume.admin.test_volume_types.VolumeTypesTest.test_volume_type_encryption_create_get_update_"
         "delete": "volume type encryption (a key manager) is not implemented",
-        # Found when the whole package was first run (session 6): APIs the lab does not serve yet.
-        **{f"tempest.api.volume.admin.{m}": "generic volume groups (group types, groups, group snapshots; "
-           "POST /group_types answers 405) are not implemented"
-           for m in ("test_group_snapshots.", "test_group_type_specs.", "test_group_types.", "test_groups.")},
     }, conf="lab.cloud.volume.tempest:conf",
 )

@@ -24,7 +24,15 @@ from lab.cloud.context import RequestContext
 from lab.cloud.drivers.base import DriverError, ImageSpec
 from lab.cloud.errors import BadRequest, CloudError, NotFound, OverLimit
 from lab.cloud.volume import messages, quotas
-from lab.cloud.volume.models import Backup, Snapshot, Volume, VolumeAttachment, VolumeType
+from lab.cloud.volume.models import (
+    Backup,
+    GroupMember,
+    Snapshot,
+    Volume,
+    VolumeAttachment,
+    VolumeGroup,
+    VolumeType,
+)
 from lab.cloud.volume.schemas import DEFAULT_AZ, VolumeCreate
 from lab.cloud.volume.services import FROZEN, NO_BACKEND, volume_service
 from lab.cloud.volume.types import find_type, type_names
@@ -106,6 +114,7 @@ class VolumeView:
     type_name: str | None
     attachments: list[VolumeAttachment]
     shows: Shows = Shows()
+    group_id: str | None = None  # its generic volume group (groups.py), shown from 3.13
 
 
 @dataclass(frozen=True)
@@ -165,7 +174,10 @@ class Volumes:
             for a in db.scalars(select(VolumeAttachment).where(VolumeAttachment.volume_id.in_(ids))):
                 atts.setdefault(a.volume_id, []).append(a)
         shows = self._shows(ctx)
-        return [VolumeView(v, names.get(v.volume_type_id), atts.get(v.id, []), shows) for v in rows]
+        groups = ({m.volume_id: m.group_id for m in db.scalars(select(GroupMember).where(
+            GroupMember.volume_id.in_(ids)))} if ids else {})
+        return [VolumeView(v, names.get(v.volume_type_id), atts.get(v.id, []), shows, groups.get(v.id))
+                for v in rows]
 
     def _find(self, db: Session, ctx: RequestContext, volume_id: str, rule: str) -> Volume:
         """The volume, if the caller may see it (404) and `rule` allows the caller on it (403)."""
@@ -306,13 +318,15 @@ class Volumes:
                             image_metadata={}, created_at=now, updated_at=None)
             db.add(volume)
             db.flush()
+            if req.group_id is not None:
+                _join_group(db, self.cloud.policy, ctx, req.group_id, volume)
             events.record(db, now, project_id=project_id, user_id=ctx.user_id, resource_type="volume",
                           resource_id=volume.id, action="create", size=size, volume_type=vtype.name,
                           name=req.name)
             worker.enqueue(db, now, "volume.create", volume.id, snapshot_id=req.snapshot_id,
                            source_volid=req.source_volid, image_id=image.id if image else None,
                            backup_id=req.backup_id, request_id=ctx.request_id)
-            view = VolumeView(volume, vtype.name, [])
+            view = VolumeView(volume, vtype.name, [], group_id=req.group_id)
         self.cloud.worker.wake()
         return view
 
@@ -445,7 +459,8 @@ class Volumes:
             attached = db.scalar(select(VolumeAttachment.id).where(VolumeAttachment.volume_id == volume.id))
             snapshots = list(db.scalars(select(Snapshot).where(Snapshot.volume_id == volume.id)))
             if ((not force and volume.status not in DELETABLE) or attached is not None
-                    or volume.attach_status == "attached" or (snapshots and not cascade)):
+                    or volume.attach_status == "attached" or (snapshots and not cascade)
+                    or db.get(GroupMember, volume.id) is not None):
                 raise BadRequest(FORCE_CANNOT_DELETE if force else CANNOT_DELETE)
             if volume_service(db)[1]:  # Cinder's volume.assert_not_frozen()
                 raise BadRequest(FROZEN)
@@ -463,6 +478,21 @@ class Volumes:
                           resource_id=volume.id, action="delete", size=volume.size)
             worker.enqueue(db, now, "volume.delete", volume.id, snapshot_ids=[s.id for s in snapshots])
         self.cloud.worker.wake()
+
+
+def _join_group(db: Session, policy: Policy, ctx: RequestContext, group_id: str, volume: Volume) -> None:
+    """A new volume created into a generic volume group (3.13 `group_id`, groups.py): the caller's group, available,
+    with the volume's type among its volume types (Cinder's 404 and 400s)."""
+    group = db.get(VolumeGroup, group_id)
+    if group is None or (group.project_id != ctx.project_id and not sees_every_project(policy, ctx)):
+        raise NotFound(f"Group {group_id} could not be found.")
+    if group.status != "available":
+        raise BadRequest(f"Invalid input received: Group {group.id} status must be available, but current status "
+                         f"is: {group.status}.")
+    if volume.volume_type_id not in (group.volume_type_ids or []):
+        raise BadRequest(f"Invalid input received: Invalid volume_type provided: {volume.volume_type_id} (requested "
+                         f"type is not compatible; recommend omitting the type argument).")
+    db.add(GroupMember(volume_id=volume.id, group_id=group.id))
 
 
 # ------------------------------------------------------------------------------------------------ worker jobs
