@@ -7,6 +7,7 @@ from __future__ import annotations
 from starlette.testclient import TestClient
 
 from lab.cloud.app import Cloud
+from lab.cloud.volume.models import Volume
 from tests.api_schemas import assert_schema
 from tests.cloud.volume_support import create_snapshot, create_volume, project_of, show_volume, url
 
@@ -193,3 +194,42 @@ def test_user_message_of_a_volume_no_backend_takes(client: TestClient, cloud: Cl
     r = client.delete(f"{messages}/{message['id']}", headers=at(as_demo, "3.3"))
     assert_schema("volume.messages", "delete_message", r)
     assert client.get(f"{messages}/{message['id']}", headers=at(as_demo, "3.3")).status_code == 404
+
+
+def test_volume_type_encryption_spec(client: TestClient, cloud: Cloud, as_demo: dict, as_admin: dict) -> None:
+    """Admin only: {} before; create (200, with encryption_id), show, one key, update, delete (202); refused
+    (400) while volumes use the type; Cinder's 400s for bad fields."""
+    vtype = client.post(admin_url(cloud, as_admin, "types"), headers=as_admin,
+                        json={"volume_type": {"name": "luks"}}).json()["volume_type"]
+    base = admin_url(cloud, as_admin, f"types/{vtype['id']}/encryption")
+    assert client.get(base, headers=as_admin).json() == {}
+    assert client.get(url(cloud, as_demo, f"types/{vtype['id']}/encryption"), headers=as_demo).status_code == 403
+    spec = {"provider": "LuksEncryptor", "key_size": 256, "cipher": "aes-xts-plain64",
+            "control_location": "front-end"}
+    for bad in ({"cipher": "x"}, {**spec, "control_location": "middle"}, {**spec, "key_size": "big"},
+                {**spec, "other": 1}):
+        assert client.post(base, headers=as_admin, json={"encryption": bad}).status_code == 400
+    r = client.post(base, headers=as_admin, json={"encryption": spec})
+    assert_schema("volume.encryption_types", "create_encryption_type", r)
+    created = r.json()["encryption"]
+    assert {k: created[k] for k in spec} == spec and created["volume_type_id"] == vtype["id"]
+    assert client.post(base, headers=as_admin, json={"encryption": spec}).status_code == 400
+    shown = client.get(base, headers=as_admin)
+    assert_schema("volume.encryption_types", "show_encryption_type", shown)
+    r = client.put(f"{base}/{created['encryption_id']}", headers=as_admin,
+                   json={"encryption": {"key_size": 128, "control_location": "back-end"}})
+    assert_schema("volume.encryption_types", "update_encryption_type", r)
+    item = client.get(f"{base}/cipher", headers=as_admin)
+    assert_schema("volume.encryption_types", "show_encryption_specs_item", item)
+    assert item.json() == {"cipher": "aes-xts-plain64"}
+    assert client.get(f"{base}/key_size", headers=as_admin).json() == {"key_size": 128}
+    create_volume(client, cloud, as_demo, volume_type="luks")
+    r = client.delete(f"{base}/{created['encryption_id']}", headers=as_admin)
+    assert r.status_code == 400 and "in use" in r.json()["badRequest"]["message"]
+    with cloud.db.write() as db:  # the volume goes behind the API's back, to free the type
+        for row in db.query(Volume).all():
+            db.delete(row)
+    assert_schema("volume.encryption_types", "delete_encryption_type",
+                  client.delete(f"{base}/{created['encryption_id']}", headers=as_admin))
+    assert client.get(base, headers=as_admin).json() == {}
+    assert client.get(f"{base}/cipher", headers=as_admin).status_code == 404

@@ -260,3 +260,18 @@ class GroupSnapshotMember(Base):
     __tablename__ = "volume_group_snapshot_members"
     snapshot_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     group_snapshot_id: Mapped[str] = mapped_column(String(36), index=True)
+
+
+class VolumeTypeEncryption(Base):
+    """A volume type's encryption spec (Cinder's os-volume-type-encryption): provider, cipher, key size and
+    where the encryption happens. Data only here: the lab has no key manager, so volumes are not encrypted."""
+
+    __tablename__ = "volume_type_encryption"
+    volume_type_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    encryption_id: Mapped[str] = mapped_column(String(36), default=new_id)
+    provider: Mapped[str] = mapped_column(String(255))
+    cipher: Mapped[str | None] = mapped_column(String(255))
+    key_size: Mapped[int | None] = mapped_column(Integer)
+    control_location: Mapped[str] = mapped_column(String(255), default="front-end")
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime | None]

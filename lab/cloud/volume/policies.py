@@ -201,6 +201,15 @@ RULES: tuple[Rule, ...] = (
     Rule("volume_extension:volume_type_access:removeProjectAccess", ADMIN,
          "Take a private type away from a project.",
          (("POST", f"{V}/types/{{type_id}}/action (removeProjectAccess)"),)),
+    # volume type encryption (cinder/policies/volume_type.py)
+    Rule("volume_extension:volume_type_encryption:get", ADMIN, "Show a volume type's encryption spec.",
+         (("GET", f"{V}/types/{{type_id}}/encryption"), ("GET", f"{V}/types/{{type_id}}/encryption/{{key}}"))),
+    Rule("volume_extension:volume_type_encryption:create", ADMIN, "Create a volume type's encryption spec.",
+         (("POST", f"{V}/types/{{type_id}}/encryption"),)),
+    Rule("volume_extension:volume_type_encryption:update", ADMIN, "Change a volume type's encryption spec.",
+         (("PUT", f"{V}/types/{{type_id}}/encryption/{{encryption_id}}"),)),
+    Rule("volume_extension:volume_type_encryption:delete", ADMIN, "Delete a volume type's encryption spec.",
+         (("DELETE", f"{V}/types/{{type_id}}/encryption/{{encryption_id}}"),)),
     # QoS specs (cinder/policies/qos_specs.py)
     Rule("volume_extension:qos_specs_manage:get_all", ADMIN, "List QoS specs or their associations.",
          (("GET", f"{V}/qos-specs"), ("GET", f"{V}/qos-specs/{{qos_id}}/associations"))),

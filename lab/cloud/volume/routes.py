@@ -29,6 +29,7 @@ from lab.cloud.http import (
     service_of,
 )
 from lab.cloud.microversion import Version
+from lab.cloud.volume import encryption as enc
 from lab.cloud.volume import extensions as ext
 from lab.cloud.volume import microversions as mv
 from lab.cloud.volume import operator_schemas as ops
@@ -381,6 +382,31 @@ async def set_extra_spec(request: Request) -> Response:
 async def delete_extra_spec(request: Request) -> Response:
     _service(request).types.delete_extra_spec(_ctx(request), request.path_params["type_id"],
                                               request.path_params["key"])
+    return no_content(202)
+
+
+async def type_encryption(request: Request) -> Response:
+    """GET/POST /types/{id}/encryption (admin): the spec with no wrapping key ({} for none); POST creates it."""
+    ctx = _ctx(request)
+    encryption, type_id = _service(request).encryption, request.path_params["type_id"]
+    if request.method == "GET":
+        row = encryption.get(ctx, type_id)
+        return respond({} if row is None else enc.as_dict(row, schemas.time))
+    row = encryption.create(ctx, type_id, await read_json(request))
+    body = {k: v for k, v in enc.as_dict(row, schemas.time).items() if k in (
+        "volume_type_id", "encryption_id", "provider", "cipher", "key_size", "control_location")}
+    return respond({"encryption": body})
+
+
+async def type_encryption_item(request: Request) -> Response:
+    """GET /types/{id}/encryption/{key}; PUT/DELETE /types/{id}/encryption/{encryption_id} (admin)."""
+    ctx = _ctx(request)
+    encryption, type_id, ref = _service(request).encryption, request.path_params["type_id"], request.path_params["ref"]
+    if request.method == "GET":
+        return respond(encryption.item(ctx, type_id, ref))
+    if request.method == "PUT":
+        return respond({"encryption": encryption.update(ctx, type_id, ref, await read_json(request))})
+    encryption.delete(ctx, type_id, ref)
     return no_content(202)
 
 
@@ -1066,6 +1092,8 @@ scoped_routes = [
     Route(f"{P}/types/{{type_id}}", delete_type, methods=["DELETE"]),
     Route(f"{P}/types/{{type_id}}/action", type_action, methods=["POST"]),
     Route(f"{P}/types/{{type_id}}/os-volume-type-access", type_access_list, methods=["GET"]),
+    Route(f"{P}/types/{{type_id}}/encryption", type_encryption, methods=["GET", "POST"]),
+    Route(f"{P}/types/{{type_id}}/encryption/{{ref}}", type_encryption_item, methods=["GET", "PUT", "DELETE"]),
     Route(f"{P}/types/{{type_id}}/extra_specs", get_extra_specs, methods=["GET"]),
     Route(f"{P}/types/{{type_id}}/extra_specs", set_extra_specs, methods=["POST"]),
     Route(f"{P}/types/{{type_id}}/extra_specs/{{key}}", get_extra_spec, methods=["GET"]),

@@ -4,10 +4,10 @@ is.
 A facade over one object per resource, each with its own module: `volumes` (volumes.py), `snapshots`
 (snapshots.py), `types` (types.py, with access lists), `actions` (volume_actions.py: Cinder's attach
 bookkeeping), `attachments` (attachments.py: Nova's os-volume_attachments and the contract compute calls),
-`quotas` (quotas.py), `backups` (backups.py),
-`messages` (messages.py), `groups` (groups.py), `transfers` (transfers.py), `services` (services.py), `qos`
-(qos.py), `server_volumes_` (server_volumes.py: the volumes a server is created with) and `changes`
-(volume_changes.py: retype and upload to image). The facade itself holds what the other services are
+`quotas` (quotas.py), `backups` (backups.py), `messages` (messages.py), `groups` (groups.py), `encryption`
+(encryption.py), `transfers` (transfers.py), `services` (services.py), `qos` (qos.py), `server_volumes_`
+(server_volumes.py: the volumes a server is created with) and `changes` (volume_changes.py: retype and upload
+to image). The facade itself holds what the other services are
 promised (lab/cloud/contracts.py), the plugin hooks (lab/cloud/plugin.py) and the questions that span the
 resources (backend pools). The routes call one resource object per request; nothing here builds a response
 body (schemas.py renders).
@@ -30,6 +30,7 @@ from lab.cloud.errors import CloudError
 from lab.cloud.plugin import Purge
 from lab.cloud.volume.attachments import Attachments
 from lab.cloud.volume.backups import Backups
+from lab.cloud.volume.encryption import Encryption
 from lab.cloud.volume.groups import Groups
 from lab.cloud.volume.messages import Messages
 from lab.cloud.volume.models import Backup, Snapshot, Transfer, Volume, VolumeAttachment
@@ -82,6 +83,7 @@ class VolumeService:
         self.qos = Qos(cloud)
         self.messages = Messages(cloud)
         self.groups = Groups(cloud)
+        self.encryption = Encryption(cloud)
         self.changes = VolumeChanges(cloud)
         # `server_volumes_`: the name `server_volumes` is the contract's call (a server's attached volume ids).
         self.server_volumes_ = ServerVolumes(cloud, self.volumes, self.attachments)

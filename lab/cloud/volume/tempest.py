@@ -28,7 +28,5 @@ TEMPEST = Tempest(
     ), expected_failures={
         # The suites added with issue 16 were first run by tempest at the end of the session that added them;
         # what failed there is listed here (the ones marked "not investigated" are for the next session).
-        "tempest.api.volume.admin.test_volume_types.VolumeTypesTest.test_volume_type_encryption_create_get_update_"
-        "delete": "volume type encryption (a key manager) is not implemented",
     }, conf="lab.cloud.volume.tempest:conf",
 )
