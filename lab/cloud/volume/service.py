@@ -4,9 +4,10 @@ is.
 A facade over one object per resource, each with its own module: `volumes` (volumes.py), `snapshots`
 (snapshots.py), `types` (types.py, with access lists), `actions` (volume_actions.py: Cinder's attach
 bookkeeping), `attachments` (attachments.py: Nova's os-volume_attachments and the contract compute calls),
-`quotas` (quotas.py), `backups` (backups.py), `transfers` (transfers.py), `services` (services.py), `qos`
-(qos.py), `server_volumes_` (server_volumes.py: the volumes a server is created with) and `changes`
-(volume_changes.py: retype and upload to image). The facade itself holds what the other services are
+`quotas` (quotas.py), `backups` (backups.py), `messages` (messages.py), `groups` (groups.py), `encryption`
+(encryption.py), `transfers` (transfers.py), `services` (services.py), `qos` (qos.py), `server_volumes_`
+(server_volumes.py: the volumes a server is created with) and `changes` (volume_changes.py: retype and upload
+to image). The facade itself holds what the other services are
 promised (lab/cloud/contracts.py), the plugin hooks (lab/cloud/plugin.py) and the questions that span the
 resources (backend pools). The routes call one resource object per request; nothing here builds a response
 body (schemas.py renders).
@@ -29,6 +30,9 @@ from lab.cloud.errors import CloudError
 from lab.cloud.plugin import Purge
 from lab.cloud.volume.attachments import Attachments
 from lab.cloud.volume.backups import Backups
+from lab.cloud.volume.encryption import Encryption
+from lab.cloud.volume.groups import Groups
+from lab.cloud.volume.messages import Messages
 from lab.cloud.volume.models import Backup, Snapshot, Transfer, Volume, VolumeAttachment
 from lab.cloud.volume.qos import Qos
 from lab.cloud.volume.quotas import VolumeQuotas
@@ -77,6 +81,9 @@ class VolumeService:
         self.transfers = Transfers(cloud)
         self.services = VolumeServices(cloud)
         self.qos = Qos(cloud)
+        self.messages = Messages(cloud)
+        self.groups = Groups(cloud)
+        self.encryption = Encryption(cloud)
         self.changes = VolumeChanges(cloud)
         # `server_volumes_`: the name `server_volumes` is the contract's call (a server's attached volume ids).
         self.server_volumes_ = ServerVolumes(cloud, self.volumes, self.attachments)
@@ -128,6 +135,12 @@ class VolumeService:
         volumes = list(db.scalars(select(Volume).where(Volume.project_id == project_id)))
         volume_ids = [v.id for v in volumes]
         purge.removed["volume_transfers"] += self.transfers.purge(db, project_id, volume_ids)
+        gone_groups = self.groups.purge(db, project_id)
+        if gone_groups:
+            purge.removed["volume_groups"] += gone_groups
+        gone_messages = self.messages.purge(db, project_id)
+        if gone_messages:
+            purge.removed["volume_messages"] += gone_messages
         backup_ids = self.backups.purge(db, project_id, purge.now)
         purge.removed["volume_backups"] += len(backup_ids)
         snapshots = list(db.scalars(select(Snapshot).where(or_(Snapshot.project_id == project_id,
