@@ -1,9 +1,10 @@
 """The lab's entries in the user's `clouds.yaml`, where the `openstack` CLI and openstacksdk look for clouds.
 
 `stacklab up` writes two entries, `stacklab` (the admin) and `stacklab-demo` (a member of the `demo` project),
-into the standard file, merged (each with `regions:`, every region of the lab's catalog, so openstacksdk accepts
-`--os-region-name` for any of them; the first, RegionOne, is the default): other clouds, keys and comments are kept as they were (ruamel.yaml round-trip),
+into the standard file, merged: other clouds, keys and comments are kept as they were (ruamel.yaml round-trip),
 and the previous file is kept beside it as `clouds.yaml.bak`. The file is written only when an entry changed.
+Each entry lists every region of the lab's catalog under `regions:` (RegionOne first, the default), so
+openstacksdk accepts `--os-region-name` for any of them.
 """
 
 from __future__ import annotations

@@ -271,3 +271,42 @@ def test_impersonating_trust_and_delete(client: TestClient, as_admin: dict) -> N
     assert client.delete(f"{V3}/OS-TRUST/trusts/{trust['id']}", headers=as_trustor).status_code == 204
     assert client.get(f"{V3}/OS-TRUST/trusts/{trust['id']}", headers=as_trustor).status_code == 404
     assert client.get(f"{V3}/auth/catalog", headers={"X-Auth-Token": token}).status_code == 401
+
+
+def test_trust_redelegation(client: TestClient, as_admin: dict) -> None:
+    """A trust allowing redelegation lets its trustee make a trust from a trust-scoped token: one level less,
+    at most its roles; the chain's tokens carry the first trustor's roles; deleting the first ends them all."""
+    project, trustor, trustor_token = user_in_project(client, as_admin, "chief", "member")
+    middle = create(client, as_admin, "user", name="middle", password="middle-pw")
+    last = create(client, as_admin, "user", name="last", password="last-pw")
+    trust_body = {"trustor_user_id": trustor["id"], "trustee_user_id": middle["id"], "project_id": project["id"],
+                  "impersonation": False, "roles": [{"name": "member"}], "allow_redelegation": True}
+    refused = client.post(f"{V3}/OS-TRUST/trusts", headers={"X-Auth-Token": trustor_token},
+                          json={"trust": {**trust_body, "remaining_uses": 1}})
+    assert refused.status_code == 400
+    r = client.post(f"{V3}/OS-TRUST/trusts", headers={"X-Auth-Token": trustor_token}, json={"trust": trust_body})
+    assert r.status_code == 201 and r.json()["trust"]["redelegation_count"] == 3
+    first = r.json()["trust"]
+    scoped = _token(client, {"identity": _password("middle", "middle-pw"),
+                             "scope": {"OS-TRUST:trust": {"id": first["id"]}}})
+    as_middle = {"X-Auth-Token": scoped.headers["X-Subject-Token"]}
+    second_body = {**trust_body, "trustor_user_id": middle["id"], "trustee_user_id": last["id"]}
+    del second_body["allow_redelegation"]
+    bad = client.post(f"{V3}/OS-TRUST/trusts", headers=as_middle,
+                      json={"trust": {**second_body, "roles": [{"name": "reader"}]}})
+    assert bad.status_code == 403
+    r = client.post(f"{V3}/OS-TRUST/trusts", headers=as_middle, json={"trust": second_body})
+    assert r.status_code == 201, r.text
+    second = r.json()["trust"]
+    assert second["redelegated_trust_id"] == first["id"] and second["redelegation_count"] == 0
+    r = _token(client, {"identity": _password("last", "last-pw"), "scope": {"OS-TRUST:trust": {"id": second["id"]}}})
+    assert r.status_code == 201 and [x["name"] for x in r.json()["token"]["roles"]] == ["member", "reader"]
+    last_token = {"X-Auth-Token": r.headers["X-Subject-Token"]}
+    # Not redelegatable any further.
+    third = client.post(f"{V3}/OS-TRUST/trusts", headers=last_token, json={"trust": {
+        **second_body, "trustor_user_id": last["id"], "trustee_user_id": middle["id"]}})
+    assert third.status_code == 403
+    assert client.delete(f"{V3}/OS-TRUST/trusts/{first['id']}", headers={"X-Auth-Token": trustor_token}) \
+        .status_code == 204
+    assert client.get(f"{V3}/OS-TRUST/trusts/{second['id']}", headers=as_admin).status_code == 404
+    assert client.get(f"{V3}/auth/catalog", headers=last_token).status_code == 401

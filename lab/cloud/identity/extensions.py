@@ -290,7 +290,7 @@ SENSITIVE: dict[str, tuple[str, ...]] = {"identity": (), "ldap": ("password",)}
 
 def _invalid(reason: str) -> Forbidden:
     """Keystone's InvalidDomainConfig is a 403."""
-    return Forbidden(f"Invalid domain specific configuration: {reason}")
+    return Forbidden(f"Invalid domain specific configuration: {reason}.")
 
 
 class DomainConfigs(_Api):
@@ -384,9 +384,12 @@ class DomainConfigs(_Api):
             config = {group: config}
         elif group is not None:
             self._check_group(group)
-            if not isinstance(config, dict) or list(config) != [group]:
+            if not isinstance(config, dict) or len(config) != 1:
                 raise _invalid(f"Trying to update group {group}, so that, and only that, group must be "
                                "specified in the config")
+            if group not in config:
+                raise _invalid(f"request to update group {group}, but config provided contains group "
+                               f"{next(iter(config))} instead")
         checked = self._check_config(config)
         with self.cloud.db.write() as db:
             row = self._stored(db, domain_id)
@@ -461,7 +464,7 @@ class OAuthConsumers(_Api):
         extra = req.extras()
         if "secret" in extra:
             del extra["secret"]  # Keystone makes the secret itself
-        secret = secrets.token_urlsafe(24)
+        secret = secrets.token_hex(16)  # 32 hex digits, as Keystone makes it (uuid4().hex)
         with self.cloud.db.write() as db:
             row = OAuthConsumer(description=req.description, secret_hash=hash_password(secret), extra=extra)
             db.add(row)

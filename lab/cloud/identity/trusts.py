@@ -32,6 +32,12 @@ def _forbidden(action: str) -> Forbidden:
     return Forbidden(f"You are not authorized to perform the requested action: {action}.")
 
 
+def undelegated(ctx: RequestContext) -> None:
+    """Keystone's check: a token of an application credential cannot manage trusts."""
+    if ctx.application_credential_id:
+        raise _forbidden("Delegated tokens cannot manage trusts.")
+
+
 def parse_expiry(value: str | None) -> datetime | None:
     """Keystone's trust `expires_at` (ISO 8601), as naive UTC; its 400 for anything else."""
     if value is None:
@@ -65,12 +71,25 @@ class Trusts:
         link = db.get(TokenTrust, digest)
         return db.get(Trust, link.trust_id) if link is not None else None
 
+    @staticmethod
+    def origin(db: Session, trust: Trust) -> Trust:
+        """The first trust of a redelegation chain (its trustor is the one whose roles every link delegates)."""
+        seen = {trust.id}
+        while trust.redelegated_trust_id and trust.redelegated_trust_id not in seen:
+            parent = db.get(Trust, trust.redelegated_trust_id)
+            if parent is None:
+                break
+            seen.add(parent.id)
+            trust = parent
+        return trust
+
     def roles_of(self, db: Session, trust: Trust) -> list[Role]:
-        """The roles a token of the trust carries: the delegated roles the trustor still holds on the project,
-        with the roles they imply; none when the trustor lost one (Keystone then refuses the trust)."""
+        """The roles a token of the trust carries: the delegated roles the (original) trustor still holds on the
+        project, with the roles they imply; none when the trustor lost one (Keystone then refuses the trust)."""
         if not trust.project_id:
             return []
-        held = {r.id for r in self.core.effective_roles(db, trust.trustor_user_id, trust.project_id, None)}
+        trustor = self.origin(db, trust).trustor_user_id
+        held = {r.id for r in self.core.effective_roles(db, trustor, trust.project_id, None)}
         delegated = set(trust.role_ids or [])
         if not delegated <= held:
             return []
@@ -84,9 +103,10 @@ class Trusts:
     # ---------------------------------------------------------------- the API
     def create(self, ctx: RequestContext, req: schemas.TrustCreate) -> tuple[Trust, list[Role]]:
         """POST /v3/OS-TRUST/trusts: only the trustor itself, with roles it holds on the project."""
+        self.cloud.policy.enforce(ctx, "identity:create_trust", **{"trust.trustor_user_id": req.trustor_user_id})
+        undelegated(ctx)
         if req.project_id and not req.roles:
             raise _forbidden("At least one role should be specified")
-        self.cloud.policy.enforce(ctx, "identity:create_trust", **{"trust.trustor_user_id": req.trustor_user_id})
         if ctx.user_id != req.trustor_user_id:
             raise _forbidden("The authenticated user should match the trustor")
         expires_at = parse_expiry(req.expires_at)
@@ -103,29 +123,15 @@ class Trusts:
                     role = found
                 if role.id not in role_ids:
                     role_ids.append(role.id)
+            parent = self.token_trust(db, ctx.token_id) if ctx.token_id else None
             if req.project_id:
                 self.core.find(db, Project, req.project_id)
-                held = {r.id for r in self.core.effective_roles(db, req.trustor_user_id, req.project_id, None)}
+                trustor = self.origin(db, parent).trustor_user_id if parent is not None else req.trustor_user_id
+                held = {r.id for r in self.core.effective_roles(db, trustor, req.project_id, None)}
                 for role_id in role_ids:
                     if role_id not in held:
                         raise NotFound(f"Could not find role: {role_id}.")
-            parent = self.token_trust(db, ctx.token_id) if ctx.token_id else None
-            count = MAX_REDELEGATION if req.allow_redelegation else 0
-            if req.redelegation_count is not None:
-                count = req.redelegation_count
-            if parent is not None:  # redelegation: from a trust-scoped token of a trust allowing it
-                if not parent.redelegation_count:
-                    raise _forbidden("Remaining redelegation depth of 0 out of allowed range of [0..0]")
-                if not set(role_ids) <= set(parent.role_ids or []):
-                    raise _forbidden("Some of requested roles are not in redelegated trust")
-                if parent.expires_at is not None and (expires_at is None or expires_at > parent.expires_at):
-                    raise _forbidden("Requested expiration time is more than redelegated trust can provide")
-                if req.project_id != parent.project_id:
-                    raise _forbidden("Redelegated trust must have the same project")
-                count = parent.redelegation_count - 1
-            elif count > MAX_REDELEGATION:
-                raise _forbidden(f"Requested redelegation depth of {count} is greater than allowed "
-                                 f"{MAX_REDELEGATION}")
+            count, expires_at = self._redelegation(req, parent, role_ids, expires_at)
             trust = Trust(trustor_user_id=req.trustor_user_id, trustee_user_id=req.trustee_user_id,
                           project_id=req.project_id, impersonation=req.impersonation, expires_at=expires_at,
                           remaining_uses=req.remaining_uses, role_ids=role_ids,
@@ -135,9 +141,51 @@ class Trusts:
             db.flush()
             return trust, self.delegated_roles(db, trust)
 
+    @staticmethod
+    def _redelegation(req: schemas.TrustCreate, parent: Trust | None, role_ids: list[str],
+                      expires_at: datetime | None) -> tuple[int, datetime | None]:
+        """The new trust's redelegation_count (and expiry), with Keystone's checks (keystone/trust/core.py): a
+        redelegatable trust has no remaining_uses and at most MAX_REDELEGATION levels; a trust made from a
+        trust-scoped token (redelegation) has one level less than its parent, at most its roles, its
+        impersonation and its expiry."""
+        requested = req.redelegation_count
+        redelegatable = bool(req.allow_redelegation) and requested != 0
+        count: int | None = 0
+        if redelegatable:
+            if requested and requested > MAX_REDELEGATION:
+                raise Forbidden(f"Requested redelegation depth of {requested} is greater than allowed "
+                                f"{MAX_REDELEGATION}")
+            if req.remaining_uses is not None:
+                raise BadRequest("remaining_uses must not be set if redelegation is allowed")
+            count = requested or None
+        if parent is not None:
+            remaining = (parent.redelegation_count or 0) - 1
+            if redelegatable and requested and requested != remaining:
+                raise Forbidden('Modifying "redelegation_count" upon redelegation is forbidden. Omitting this '
+                                "parameter is advised.")
+            if not 0 < (parent.redelegation_count or 0) <= MAX_REDELEGATION:
+                raise Forbidden(f"Remaining redelegation depth of {parent.redelegation_count or 0} out of allowed "
+                                f"range of [0..{MAX_REDELEGATION}]")
+            if req.remaining_uses is not None:
+                raise Forbidden(f'Field "remaining_uses" is set to {req.remaining_uses} while it must not be set '
+                                "in order to redelegate a trust")
+            if not set(role_ids) <= set(parent.role_ids or []):
+                raise Forbidden("Some of requested roles are not in redelegated trust")
+            if req.impersonation and not parent.impersonation:
+                raise Forbidden("Impersonation is not allowed because redelegated trust does not specify "
+                                f"impersonation. Redelegated trust id: {parent.id}")
+            if expires_at is None:
+                expires_at = parent.expires_at
+            elif parent.expires_at is not None and parent.expires_at < expires_at:
+                raise Forbidden("Requested expiration time is more than redelegated trust can provide")
+            if count is None:
+                count = remaining
+        return (MAX_REDELEGATION if count is None else count), expires_at
+
     def _readable(self, ctx: RequestContext, trust: Trust, action: str = "identity:get_trust") -> None:
         self.cloud.policy.enforce(ctx, action, **{"target.trust.trustor_user_id": trust.trustor_user_id,
                                                   "target.trust.trustee_user_id": trust.trustee_user_id})
+        undelegated(ctx)
 
     def get(self, ctx: RequestContext, trust_id: str) -> tuple[Trust, list[Role]]:
         with self.cloud.db.read() as db:
@@ -156,6 +204,7 @@ class Trusts:
                                       **{"target.trust.trustee_user_id": trustee})
         if not trustor and not trustee:
             self.cloud.policy.enforce(ctx, "identity:list_trusts")
+        undelegated(ctx)
         now = self.cloud.clock.real_now()
         query = select(Trust).where(Trust.deleted.is_(False)).order_by(Trust.id)
         if trustor:
@@ -185,6 +234,7 @@ class Trusts:
             trust = self.live(db, trust_id)
             self.cloud.policy.enforce(ctx, "identity:delete_trust",
                                       **{"target.trust.trustor_user_id": trust.trustor_user_id})
+            undelegated(ctx)
             doomed, frontier = [trust.id], [trust.id]
             while frontier:
                 children = list(db.scalars(select(Trust.id).where(Trust.redelegated_trust_id.in_(frontier),
