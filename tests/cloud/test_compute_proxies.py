@@ -1,0 +1,89 @@
+"""Nova's proxy APIs (removed at 2.36; image metadata at 2.39, the floating IP actions at 2.44): os-volumes,
+os-snapshots, /images, os-security-groups, os-security-group-rules, os-floating-ips, os-networks and
+os-tenant-networks. Each answers tempest's schema, is the other service's own resource (a volume made through
+Nova is Cinder's), refuses bad input with a 400, shows a student only their own project, and is Nova's 404 from
+the version that removed it."""
+
+from __future__ import annotations
+
+from starlette.testclient import TestClient
+
+from lab.cloud.app import Cloud
+from tests.api_schemas import assert_schema
+from tests.cloud.compute_support import API
+
+VOL = "compute.v2_1.volumes"
+SNAP = "compute.v2_1.snapshots"
+CINDER = "/volume/v3"
+
+
+def at(headers: dict[str, str], version: str) -> dict[str, str]:
+    return {**headers, "OpenStack-API-Version": f"compute {version}"}
+
+
+def test_os_volumes_are_cinder_volumes(client: TestClient, cloud: Cloud, as_demo: dict, as_admin: dict) -> None:
+    made = client.post(f"{API}/os-volumes", headers=as_demo, json={"volume": {
+        "size": 1, "display_name": "v1", "display_description": "d", "metadata": {"k": "v"}}})
+    assert_schema(VOL, "create_get_volume", made)
+    volume = made.json()["volume"]
+    assert volume["attachments"] == [{}] and volume["metadata"] == {"k": "v"}
+    cloud.worker.run_due()
+    shown = client.get(f"{API}/os-volumes/{volume['id']}", headers=as_demo)
+    assert_schema(VOL, "create_get_volume", shown)
+    assert shown.json()["volume"]["status"] == "available"
+    cinder = client.get(f"{CINDER}/{cloud_project(client, as_demo)}/volumes/{volume['id']}", headers=as_demo)
+    assert cinder.status_code == 200 and cinder.json()["volume"]["name"] == "v1"  # the same volume
+    for path in ("os-volumes", "os-volumes/detail"):
+        listed = client.get(f"{API}/{path}", headers=as_demo)
+        assert_schema(VOL, "list_volumes", listed)
+        assert [v["id"] for v in listed.json()["volumes"]] == [volume["id"]]
+    assert client.get(f"{API}/os-volumes?offset=1", headers=as_demo).json()["volumes"] == []
+    # another project's student sees none of it
+    assert client.get(f"{API}/os-volumes", headers=as_admin).json()["volumes"] == []
+
+    snap = client.post(f"{API}/os-snapshots", headers=as_demo, json={"snapshot": {
+        "volume_id": volume["id"], "display_name": "s1", "force": "true"}})
+    assert_schema(SNAP, "create_get_snapshot", snap)
+    snap_id = snap.json()["snapshot"]["id"]
+    cloud.worker.run_due()
+    assert_schema(SNAP, "create_get_snapshot", client.get(f"{API}/os-snapshots/{snap_id}", headers=as_demo))
+    listed = client.get(f"{API}/os-snapshots/detail", headers=as_demo)
+    assert_schema(SNAP, "list_snapshots", listed)
+    assert [s["volumeId"] for s in listed.json()["snapshots"]] == [volume["id"]]
+    assert_schema(SNAP, "delete_snapshot", client.delete(f"{API}/os-snapshots/{snap_id}", headers=as_demo))
+    cloud.worker.run_due()
+    assert client.get(f"{API}/os-snapshots/{snap_id}", headers=as_demo).status_code == 404
+    assert_schema(VOL, "delete_volume", client.delete(f"{API}/os-volumes/{volume['id']}", headers=as_demo))
+    cloud.worker.run_due()
+    assert client.get(f"{API}/os-volumes/{volume['id']}", headers=as_demo).status_code == 404
+
+
+def cloud_project(client: TestClient, headers: dict[str, str]) -> str:
+    token = client.get("/identity/v3/auth/tokens", headers={**headers, "X-Subject-Token": headers["X-Auth-Token"]})
+    return str(token.json()["token"]["project"]["id"])
+
+
+def test_os_volumes_refuse_bad_input(client: TestClient, as_demo: dict) -> None:
+    for body in ({"volume": {"size": 0}}, {"volume": {"size": "abc"}}, {"volume": {"display_name": "x"}},
+                 {"volume": {"size": 1, "bogus": 1}}, {"volume": "x"}, {"nothing": {}},
+                 {"volume": {"size": 1, "metadata": {"k": 1}}}, {"volume": {"size": True}}):
+        r = client.post(f"{API}/os-volumes", headers=as_demo, json=body)
+        assert r.status_code == 400, (body, r.text)
+        assert "badRequest" in r.json()
+    assert "0 is less than the minimum of 1" in client.post(
+        f"{API}/os-volumes", headers=as_demo, json={"volume": {"size": 0}}).json()["badRequest"]["message"]
+    r = client.post(f"{API}/os-volumes", headers=as_demo, json={"volume": {"size": 1, "snapshot_id": "nope"}})
+    assert r.status_code == 404
+    assert client.get(f"{API}/os-volumes/nope", headers=as_demo).status_code == 404
+    r = client.post(f"{API}/os-snapshots", headers=as_demo, json={"snapshot": {"display_name": "x"}})
+    assert r.status_code == 400
+    assert client.post(f"{API}/os-snapshots", headers=as_demo, json={"snapshot": {"volume_id": "nope"}}
+                       ).status_code == 404
+
+
+def test_volume_proxies_are_gone_at_2_36(client: TestClient, as_demo: dict) -> None:
+    for path in ("os-volumes", "os-volumes/detail", "os-snapshots"):
+        assert client.get(f"{API}/{path}", headers=at(as_demo, "2.35")).status_code == 200
+        assert client.get(f"{API}/{path}", headers=at(as_demo, "2.36")).status_code == 404
+    assert client.post(f"{API}/os-volumes", headers=at(as_demo, "2.36"), json={"volume": {"size": 1}}
+                       ).status_code == 404
