@@ -11,6 +11,7 @@ from starlette.testclient import TestClient
 from lab.cloud.app import Cloud
 from tests.api_schemas import assert_schema
 from tests.cloud.compute_support import API
+from tests.cloud.image_helpers import add_user
 
 VOL = "compute.v2_1.volumes"
 SNAP = "compute.v2_1.snapshots"
@@ -21,7 +22,7 @@ def at(headers: dict[str, str], version: str) -> dict[str, str]:
     return {**headers, "OpenStack-API-Version": f"compute {version}"}
 
 
-def test_os_volumes_are_cinder_volumes(client: TestClient, cloud: Cloud, as_demo: dict, as_admin: dict) -> None:
+def test_os_volumes_are_cinder_volumes(client: TestClient, cloud: Cloud, as_demo: dict) -> None:
     made = client.post(f"{API}/os-volumes", headers=as_demo, json={"volume": {
         "size": 1, "display_name": "v1", "display_description": "d", "metadata": {"k": "v"}}})
     assert_schema(VOL, "create_get_volume", made)
@@ -38,8 +39,10 @@ def test_os_volumes_are_cinder_volumes(client: TestClient, cloud: Cloud, as_demo
         assert_schema(VOL, "list_volumes", listed)
         assert [v["id"] for v in listed.json()["volumes"]] == [volume["id"]]
     assert client.get(f"{API}/os-volumes?offset=1", headers=as_demo).json()["volumes"] == []
-    # another project's student sees none of it
-    assert client.get(f"{API}/os-volumes", headers=as_admin).json()["volumes"] == []
+    alt = add_user(cloud, client, "alt", "alt")  # another student's project sees none of it
+    assert client.get(f"{API}/os-volumes", headers=alt).json()["volumes"] == []
+    assert client.get(f"{API}/os-volumes/{volume['id']}", headers=alt).status_code == 404
+    assert client.delete(f"{API}/os-volumes/{volume['id']}", headers=alt).status_code == 404
 
     snap = client.post(f"{API}/os-snapshots", headers=as_demo, json={"snapshot": {
         "volume_id": volume["id"], "display_name": "s1", "force": "true"}})
@@ -87,3 +90,61 @@ def test_volume_proxies_are_gone_at_2_36(client: TestClient, as_demo: dict) -> N
         assert client.get(f"{API}/{path}", headers=at(as_demo, "2.36")).status_code == 404
     assert client.post(f"{API}/os-volumes", headers=at(as_demo, "2.36"), json={"volume": {"size": 1}}
                        ).status_code == 404
+
+
+IMG = "compute.v2_1.images"
+
+
+def _glance_image(client: TestClient, headers: dict[str, str], name: str, **properties: str) -> str:
+    r = client.post("/image/v2/images", headers=headers, json={
+        "name": name, "disk_format": "raw", "container_format": "bare", "visibility": "private", **properties})
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
+def test_images_are_glance_images(client: TestClient, cloud: Cloud, as_demo: dict) -> None:
+    mine = _glance_image(client, as_demo, "mine", os_distro="cirros")
+    listed = client.get(f"{API}/images", headers=as_demo)
+    assert_schema(IMG, "list_images", listed)
+    names = {i["name"] for i in listed.json()["images"]}
+    assert {"mine", "cirros"} <= names
+    detail = client.get(f"{API}/images/detail?name=mine", headers=as_demo)
+    assert_schema(IMG, "list_images_details", detail)
+    (image,) = detail.json()["images"]
+    assert image["id"] == mine and image["status"] == "SAVING" and image["metadata"] == {"os_distro": "cirros"}
+    assert client.get(f"{API}/images/detail?status=ACTIVE&name=mine", headers=as_demo).json()["images"] == []
+    one = client.get(f"{API}/images?limit=1", headers=as_demo)
+    assert len(one.json()["images"]) == 1 and one.json()["images_links"][0]["rel"] == "next"
+    assert_schema(IMG, "get_image", client.get(f"{API}/images/{mine}", headers=as_demo))
+    alt = add_user(cloud, client, "alt", "alt")  # another student's project: the private image is not theirs
+    assert mine not in {i["id"] for i in client.get(f"{API}/images", headers=alt).json()["images"]}
+    assert client.get(f"{API}/images/{mine}", headers=alt).status_code == 404
+    assert client.delete(f"{API}/images/{mine}", headers=alt).status_code == 404
+    assert client.get(f"{API}/images/{mine}/metadata", headers=alt).status_code == 404
+    base = f"{API}/images/{mine}/metadata"
+    assert_schema(IMG, "image_metadata", client.post(base, headers=as_demo, json={"metadata": {"a": "1"}}))
+    assert client.get(base, headers=as_demo).json() == {"metadata": {"os_distro": "cirros", "a": "1"}}
+    assert_schema(IMG, "image_metadata", client.put(base, headers=as_demo, json={"metadata": {"b": "2"}}))
+    assert client.get(base, headers=as_demo).json() == {"metadata": {"b": "2"}}
+    assert_schema(IMG, "image_meta_item", client.put(f"{base}/c", headers=as_demo, json={"meta": {"c": "3"}}))
+    assert_schema(IMG, "image_meta_item", client.get(f"{base}/c", headers=as_demo))
+    assert client.delete(f"{base}/b", headers=as_demo).status_code == 204
+    assert client.get(base, headers=as_demo).json() == {"metadata": {"c": "3"}}
+    assert client.get(f"/image/v2/images/{mine}", headers=as_demo).json()["c"] == "3"  # Glance's own property
+    for bad in ({"metadata": {"k": 1}}, {"metadata": "x"}, {"meta": {"k": "v"}}, {"metadata": {"": "v"}}):
+        assert client.post(base, headers=as_demo, json=bad).status_code == 400, bad
+    assert client.put(f"{base}/c", headers=as_demo, json={"meta": {"d": "1"}}).status_code == 400
+    assert client.put(f"{base}/c", headers=as_demo, json={"meta": {"c": "1", "d": "2"}}).status_code == 400
+    assert client.get(f"{base}/zz", headers=as_demo).status_code == 404
+    assert client.get(f"{API}/images/nope", headers=as_demo).status_code == 404
+    assert client.delete(f"{API}/images/{mine}", headers=as_demo).status_code == 204
+    assert client.get(f"/image/v2/images/{mine}", headers=as_demo).status_code == 404
+
+
+def test_image_proxy_is_gone_at_2_36_and_its_metadata_at_2_39(client: TestClient, as_demo: dict) -> None:
+    image = client.get(f"{API}/images", headers=as_demo).json()["images"][0]["id"]
+    assert client.get(f"{API}/images", headers=at(as_demo, "2.35")).status_code == 200
+    assert client.get(f"{API}/images", headers=at(as_demo, "2.36")).status_code == 404
+    assert client.get(f"{API}/images/{image}", headers=at(as_demo, "2.36")).status_code == 404
+    assert client.get(f"{API}/images/{image}/metadata", headers=at(as_demo, "2.38")).status_code == 200
+    assert client.get(f"{API}/images/{image}/metadata", headers=at(as_demo, "2.39")).status_code == 404
