@@ -148,3 +148,128 @@ def test_image_proxy_is_gone_at_2_36_and_its_metadata_at_2_39(client: TestClient
     assert client.get(f"{API}/images/{image}", headers=at(as_demo, "2.36")).status_code == 404
     assert client.get(f"{API}/images/{image}/metadata", headers=at(as_demo, "2.38")).status_code == 200
     assert client.get(f"{API}/images/{image}/metadata", headers=at(as_demo, "2.39")).status_code == 404
+
+
+SG = "compute.v2_1.security_groups"
+FIP = "compute.v2_1.floating_ips"
+TN = "compute.v2_1.tenant_networks"
+N = "/network/v2.0"
+
+
+def test_security_groups_are_neutron_groups(client: TestClient, cloud: Cloud, as_demo: dict) -> None:
+    made = client.post(f"{API}/os-security-groups", headers=as_demo, json={"security_group": {
+        "name": "web", "description": "web servers"}})
+    assert_schema(SG, "create_security_group", made)
+    group = made.json()["security_group"]
+    assert client.get(f"{N}/security-groups/{group['id']}", headers=as_demo).json()["security_group"]["name"] == "web"
+    listed = client.get(f"{API}/os-security-groups", headers=as_demo)
+    assert_schema(SG, "list_security_groups", listed)
+    assert {"web", "default"} <= {g["name"] for g in listed.json()["security_groups"]}
+    rule = client.post(f"{API}/os-security-group-rules", headers=as_demo, json={"security_group_rule": {
+        "parent_group_id": group["id"], "ip_protocol": "tcp", "from_port": 22, "to_port": 22, "cidr": "10.0.0.0/8"}})
+    assert_schema(SG, "create_security_group_rule", rule)
+    assert rule.json()["security_group_rule"]["ip_range"] == {"cidr": "10.0.0.0/8"}
+    default = next(g for g in listed.json()["security_groups"] if g["name"] == "default")
+    by_group = client.post(f"{API}/os-security-group-rules", headers=as_demo, json={"security_group_rule": {
+        "parent_group_id": group["id"], "ip_protocol": "icmp", "group_id": default["id"]}})
+    assert_schema(SG, "create_security_group_rule", by_group)
+    assert by_group.json()["security_group_rule"]["group"] == {"name": "default", "tenant_id": default["tenant_id"]}
+    shown = client.get(f"{API}/os-security-groups/{group['id']}", headers=as_demo)
+    assert_schema(SG, "get_security_group", shown)
+    assert len(shown.json()["security_group"]["rules"]) == 2
+    duplicate = client.post(f"{API}/os-security-group-rules", headers=as_demo, json={"security_group_rule": {
+        "parent_group_id": group["id"], "ip_protocol": "tcp", "from_port": 22, "to_port": 22, "cidr": "10.0.0.0/8"}})
+    assert duplicate.status_code == 400
+    for bad in ({"ip_protocol": "tcp", "from_port": 22, "to_port": 21}, {"ip_protocol": "tcp", "from_port": "a",
+                "to_port": 22}, {"ip_protocol": "abc", "from_port": 1, "to_port": 2},
+                {"ip_protocol": "tcp", "from_port": 0, "to_port": 70000}, {"ip_protocol": "tcp", "cidr": "x",
+                "from_port": 1, "to_port": 2}, {"cidr": "10.0.0.0/8"}):
+        r = client.post(f"{API}/os-security-group-rules", headers=as_demo, json={"security_group_rule": {
+            "parent_group_id": group["id"], **bad}})
+        assert r.status_code == 400, (bad, r.text)
+    r = client.post(f"{API}/os-security-group-rules", headers=as_demo, json={"security_group_rule": {
+        "parent_group_id": "00000000-0000-0000-0000-000000000000", "ip_protocol": "tcp", "from_port": 1,
+        "to_port": 2}})
+    assert r.status_code == 404
+    updated = client.put(f"{API}/os-security-groups/{group['id']}", headers=as_demo, json={"security_group": {
+        "name": "web2", "description": "d2"}})
+    assert_schema(SG, "update_security_group", updated)
+    assert updated.json()["security_group"]["name"] == "web2"
+    rule_id = rule.json()["security_group_rule"]["id"]
+    assert_schema(SG, "delete_security_group_rule",
+                  client.delete(f"{API}/os-security-group-rules/{rule_id}", headers=as_demo))
+    assert client.delete(f"{API}/os-security-group-rules/{rule_id}", headers=as_demo).status_code == 404
+    for bad in ({"security_group": {"name": "", "description": "d"}}, {"security_group": {"name": "x"}},
+                {"security_group": {"name": "x" * 256, "description": "d"}}, {"security_group": {"name": 1,
+                "description": "d"}}, {"nothing": 1}):
+        assert client.post(f"{API}/os-security-groups", headers=as_demo, json=bad).status_code == 400, bad
+    assert client.get(f"{API}/os-security-groups/not-a-uuid", headers=as_demo).status_code == 400
+    assert client.delete(f"{API}/os-security-groups/{default['id']}", headers=as_demo).status_code == 400
+    alt = add_user(cloud, client, "alt", "alt")  # another student's project: none of demo's groups
+    assert group["id"] not in {g["id"] for g in client.get(f"{API}/os-security-groups", headers=alt
+                                                          ).json()["security_groups"]}
+    assert client.get(f"{API}/os-security-groups/{group['id']}", headers=alt).status_code == 404
+    assert_schema(SG, "delete_security_group", client.delete(f"{API}/os-security-groups/{group['id']}",
+                                                             headers=as_demo))
+    assert client.get(f"{N}/security-groups/{group['id']}", headers=as_demo).status_code == 404
+
+
+def test_floating_ips_and_their_server_actions(client: TestClient, cloud: Cloud, as_demo: dict) -> None:
+    from tests.cloud.compute_support import create_server
+
+    pools = client.get(f"{API}/os-floating-ip-pools", headers=as_demo).json()["floating_ip_pools"]
+    made = client.post(f"{API}/os-floating-ips", headers=as_demo, json={"pool": pools[0]["name"]})
+    assert_schema(FIP, "create_get_floating_ip", made)
+    fip = made.json()["floating_ip"]
+    assert fip["instance_id"] is None and fip["pool"] == pools[0]["name"]
+    assert client.get(f"{N}/floatingips/{fip['id']}", headers=as_demo).status_code == 200  # Neutron's
+    listed = client.get(f"{API}/os-floating-ips", headers=as_demo)
+    assert_schema(FIP, "list_floating_ips", listed)
+    assert [f["id"] for f in listed.json()["floating_ips"]] == [fip["id"]]
+    server = create_server(client, cloud, as_demo)
+    action = f"{API}/servers/{server['id']}/action"
+    added = client.post(action, headers=as_demo, json={"addFloatingIp": {"address": fip["ip"]}})
+    assert_schema(FIP, "add_remove_floating_ip", added)
+    shown = client.get(f"{API}/os-floating-ips/{fip['id']}", headers=as_demo)
+    assert_schema(FIP, "create_get_floating_ip", shown)
+    assert shown.json()["floating_ip"]["instance_id"] == server["id"] and shown.json()["floating_ip"]["fixed_ip"]
+    assert client.post(action, headers=at(as_demo, "2.44"), json={"removeFloatingIp": {"address": fip["ip"]}}
+                       ).status_code == 404
+    for bad in ({"addFloatingIp": {"address": "nope"}}, {"addFloatingIp": {}}, {"addFloatingIp": {
+            "address": fip["ip"], "fixed_address": "10.9.9.9"}}, {"addFloatingIp": "x"}):
+        assert client.post(action, headers=as_demo, json=bad).status_code == 400, bad
+    assert client.post(action, headers=as_demo, json={"addFloatingIp": {"address": "192.0.2.1"}}).status_code == 404
+    assert_schema(FIP, "add_remove_floating_ip", client.post(action, headers=as_demo, json={
+        "removeFloatingIp": {"address": fip["ip"]}}))
+    assert client.post(action, headers=as_demo, json={"removeFloatingIp": {"address": fip["ip"]}}
+                       ).status_code == 409
+    assert client.post(f"{API}/os-floating-ips", headers=as_demo, json={"pool": "nope"}).status_code == 404
+    assert client.get(f"{API}/os-floating-ips/not-a-uuid", headers=as_demo).status_code == 400
+    assert client.get(f"{API}/os-floating-ips/00000000-0000-0000-0000-000000000000", headers=as_demo
+                      ).status_code == 404
+    alt = add_user(cloud, client, "alt", "alt")
+    assert client.get(f"{API}/os-floating-ips", headers=alt).json()["floating_ips"] == []
+    assert client.get(f"{API}/os-floating-ips/{fip['id']}", headers=alt).status_code == 404
+    assert client.delete(f"{API}/os-floating-ips/{fip['id']}", headers=as_demo).status_code == 202
+    assert client.get(f"{N}/floatingips/{fip['id']}", headers=as_demo).status_code == 404
+
+
+def test_networks_and_tenant_networks(client: TestClient, as_demo: dict, as_admin: dict) -> None:
+    listed = client.get(f"{API}/os-tenant-networks", headers=as_demo)
+    assert_schema(TN, "list_tenant_networks", listed)
+    private = next(n for n in listed.json()["networks"] if n["label"] == "private")
+    assert_schema(TN, "get_tenant_network", client.get(f"{API}/os-tenant-networks/{private['id']}", headers=as_demo))
+    networks = client.get(f"{API}/os-networks", headers=as_admin).json()["networks"]
+    assert "public" in {n["label"] for n in networks}
+    shown = client.get(f"{API}/os-networks/{private['id']}", headers=as_demo).json()["network"]
+    assert shown["id"] == private["id"] and shown["label"] == "private" and shown["cidr"] is None
+    assert client.get(f"{API}/os-networks/nope", headers=as_demo).status_code == 404
+    assert client.get(f"{API}/os-tenant-networks/nope", headers=as_demo).status_code == 404
+    assert client.post(f"{API}/os-networks", headers=as_admin, json={"network": {"label": "x"}}).status_code == 410
+    assert client.delete(f"{API}/os-networks/{private['id']}", headers=as_admin).status_code == 410
+
+
+def test_network_proxies_are_gone_at_2_36(client: TestClient, as_demo: dict) -> None:
+    for path in ("os-security-groups", "os-floating-ips", "os-networks", "os-tenant-networks"):
+        assert client.get(f"{API}/{path}", headers=at(as_demo, "2.35")).status_code == 200, path
+        assert client.get(f"{API}/{path}", headers=at(as_demo, "2.36")).status_code == 404, path
