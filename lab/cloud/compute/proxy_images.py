@@ -188,7 +188,8 @@ def _properties(cloud: Cloud, ctx: RequestContext, image_id: str) -> dict[str, s
         return {k: str(v) for k, v in (cloud.image.get_image(ctx, image_id).properties or {}).items()}
 
 
-def _store(cloud: Cloud, ctx: RequestContext, image_id: str, old: dict[str, str], new: dict[str, str]) -> dict[str, str]:
+def _store(cloud: Cloud, ctx: RequestContext, image_id: str, old: dict[str, str],
+           new: dict[str, str]) -> dict[str, str]:
     """Glance's PATCH of the image's custom properties from `old` to `new`."""
     from lab.cloud.image.schemas import PatchOp
 

@@ -103,7 +103,7 @@ def _all_groups(cloud: Cloud, ctx: RequestContext) -> dict[str, dict[str, Any]]:
     return {g["id"]: g for g in found}
 
 
-def _group(cloud: Cloud, ctx: RequestContext, group_id: str) -> dict[str, Any]:
+def _group(cloud: Cloud, ctx: RequestContext, group_id: Any) -> dict[str, Any]:
     group_id = _uuid(group_id, "Security group")
     with _neutron(f"Security group {group_id} not found."):
         return cloud.network.show(ctx, "security-groups", group_id, [])
@@ -294,10 +294,7 @@ async def floating_ips(request: Request) -> Response:
     body = await read_json(request) if raw.strip() else {}
     pool = body.get("pool") if isinstance(body, dict) else None
     external, _ = cloud.network.list_resources(ctx, "networks", _query(**{"router:external": ["True"]}))
-    if pool is None:
-        chosen = external[:1]
-    else:
-        chosen = [n for n in external if pool in (n["name"], n["id"])]
+    chosen = external[:1] if pool is None else [n for n in external if pool in (n["name"], n["id"])]
     if not chosen:
         raise NotFound("Floating IP pool not found.")
     name = chosen[0]["name"]
