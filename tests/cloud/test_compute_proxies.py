@@ -269,6 +269,27 @@ def test_networks_and_tenant_networks(client: TestClient, as_demo: dict, as_admi
     assert client.delete(f"{API}/os-networks/{private['id']}", headers=as_admin).status_code == 410
 
 
+def test_group_names_kept_and_peer_rules_go_with_their_group(client: TestClient, as_demo: dict) -> None:
+    def group(name: str) -> dict:
+        r = client.post(f"{API}/os-security-groups", headers=as_demo, json={"security_group": {
+            "name": name, "description": "d"}})
+        return r.json()["security_group"]  # type: ignore[no-any-return]
+
+    one, two = group(" spaced name "), group("peer")
+    assert one["name"] == " spaced name "  # Nova strips it only to check it
+    assert client.get(f"{API}/os-security-groups/{one['id']}", headers=as_demo).json()["security_group"] == one
+    rule = client.post(f"{API}/os-security-group-rules", headers=as_demo, json={"security_group_rule": {
+        "parent_group_id": one["id"], "ip_protocol": "tcp", "from_port": 1, "to_port": 2, "cidr": "10.2.3.124/24"}})
+    assert rule.json()["security_group_rule"]["ip_range"] == {"cidr": "10.2.3.124/24"}
+    client.post(f"{API}/os-security-group-rules", headers=as_demo, json={"security_group_rule": {
+        "parent_group_id": one["id"], "ip_protocol": "tcp", "from_port": 5, "to_port": 6, "group_id": two["id"]}})
+    assert len(client.get(f"{API}/os-security-groups/{one['id']}", headers=as_demo).json()["security_group"]
+               ["rules"]) == 2
+    assert client.delete(f"{API}/os-security-groups/{two['id']}", headers=as_demo).status_code == 202
+    rules = client.get(f"{API}/os-security-groups/{one['id']}", headers=as_demo).json()["security_group"]["rules"]
+    assert [r["ip_range"] for r in rules] == [{"cidr": "10.2.3.0/24"}]  # the peer's rule went with the peer
+
+
 def test_network_proxies_are_gone_at_2_36(client: TestClient, as_demo: dict) -> None:
     for path in ("os-security-groups", "os-floating-ips", "os-networks", "os-tenant-networks"):
         assert client.get(f"{API}/{path}", headers=at(as_demo, "2.35")).status_code == 200, path

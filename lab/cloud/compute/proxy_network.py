@@ -110,13 +110,14 @@ def _group(cloud: Cloud, ctx: RequestContext, group_id: Any) -> dict[str, Any]:
 
 
 def _property(value: Any, name: str) -> str:
-    """Nova's validate_property: a string, not empty once stripped, at most 255 characters."""
+    """Nova's validate_property: a string, not empty once stripped, at most 255 characters (stripped for the
+    checks only: the name is kept as given)."""
     if not isinstance(value, str):
         raise BadRequest(f"Security group {name} is not a string or unicode")
-    value = value.strip()
-    if not value:
+    stripped = value.strip()
+    if not stripped:
         raise BadRequest(f"Security group {name} cannot be empty.")
-    if len(value) > 255:
+    if len(stripped) > 255:
         raise BadRequest(f"Security group {name} should not be greater than 255 characters.")
     return value
 
@@ -224,7 +225,7 @@ async def create_security_group_rule(request: Request) -> Response:
     if group_id is None:
         if cidr:
             try:
-                cidr = str(ipaddress.ip_network(str(cidr), strict=False))
+                ipaddress.ip_network(str(cidr), strict=False)  # kept as given, as Nova hands it to Neutron
             except ValueError:
                 raise BadRequest(f"Invalid cidr {cidr}.") from None
             if str(cidr).endswith("/0") and not str(cidr).startswith(("0.0.0.0", "::")):
@@ -247,7 +248,10 @@ async def create_security_group_rule(request: Request) -> Response:
         body["remote_ip_prefix"] = new.get("cidr")
     with _neutron(f"Security group {parent['id']} not found.", conflict=BadRequest):
         made = cloud.network.create(ctx, "security-group-rules", {"security_group_rule": body})
-    return respond({"security_group_rule": _nova_rule(made, _all_groups(cloud, ctx))})
+    answer = _nova_rule(made, _all_groups(cloud, ctx))
+    if not group_id:  # the CIDR as it was asked (Neutron keeps its network address: 10.2.3.124/24 is 10.2.3.0/24)
+        answer["ip_range"] = {"cidr": new["cidr"]}
+    return respond({"security_group_rule": answer})
 
 
 async def delete_security_group_rule(request: Request) -> Response:
