@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, Protocol, TypedDict
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict
 
 from sqlalchemy.orm import Session
 
@@ -24,6 +24,12 @@ if TYPE_CHECKING:
     from lab.cloud.identity.models import Domain, Project, User
     from lab.cloud.identity.schemas import DomainCreate, ProjectCreate, UserCreate, UserUpdate
     from lab.cloud.identity.service import IssuedToken
+    from lab.cloud.image.models import Image as ImageRow
+    from lab.cloud.image.schemas import ImageQuery, PatchOp
+    from lab.cloud.network.query import ListQuery
+    from lab.cloud.volume.models import Snapshot
+    from lab.cloud.volume.schemas import SnapshotCreate, VolumeCreate
+    from lab.cloud.volume.volumes import VolumeView
 
 
 # A request body as JSON decoded it (what the lab's login pages hand to identity's authenticate).
@@ -235,6 +241,20 @@ class Network(Protocol):
     def device_at(self, db: Session, address: str, subnet_id: str | None) -> str | None:
         """The device id (a server id) of the compute port holding `address` (on `subnet_id` if given)."""
 
+    # Neutron's own API calls, as Nova's proxies (os-security-groups, os-floating-ips, os-networks; before
+    # 2.36) make them with the caller's credentials: Neutron's policies, checks and errors apply.
+    def list_resources(self, ctx: RequestContext, collection: str,
+                       query: ListQuery) -> tuple[list[dict[str, Any]], bool]: ...
+
+    def show(self, ctx: RequestContext, collection: str, object_id: str, fields: list[str]) -> dict[str, Any]: ...
+
+    def create(self, ctx: RequestContext, collection: str, body: dict[str, Any]) -> dict[str, Any]: ...
+
+    def update(self, ctx: RequestContext, collection: str, object_id: str,
+               body: dict[str, Any]) -> dict[str, Any]: ...
+
+    def delete(self, ctx: RequestContext, collection: str, object_id: str) -> None: ...
+
 
 @dataclass(frozen=True)
 class BootVolume:
@@ -284,6 +304,24 @@ class Volume(Protocol):
         """createImage of a volume-backed server: Nova's forced snapshot of an attached volume, with the
         caller's rights (Cinder's checks and quotas). Returns the snapshot's id and size (GB)."""
 
+    # Cinder's own API calls, as Nova's os-volumes and os-snapshots proxies (before 2.36) make them with the
+    # caller's credentials: Cinder's policies, checks, quotas and errors apply.
+    def get_volume(self, ctx: RequestContext, volume_id: str) -> VolumeView: ...
+
+    def list_volumes(self, ctx: RequestContext) -> list[VolumeView]: ...
+
+    def create_volume(self, ctx: RequestContext, req: VolumeCreate) -> VolumeView: ...
+
+    def delete_volume(self, ctx: RequestContext, volume_id: str) -> None: ...
+
+    def get_snapshot(self, ctx: RequestContext, snapshot_id: str) -> Snapshot: ...
+
+    def list_snapshots(self, ctx: RequestContext) -> list[Snapshot]: ...
+
+    def create_snapshot(self, ctx: RequestContext, req: SnapshotCreate) -> Snapshot: ...
+
+    def delete_snapshot(self, ctx: RequestContext, snapshot_id: str) -> None: ...
+
 
 class Image(Protocol):
     def image_for_boot(self, ctx: RequestContext, image_id: str) -> ImageSpec:
@@ -313,6 +351,16 @@ class Image(Protocol):
 
     def delete_snapshot_image(self, image_id: str) -> None:
         """Remove a snapshot image compute made; succeeds if it is gone."""
+
+    # Glance's own API calls, as Nova's /images proxy (before 2.36; its metadata before 2.39) makes them with
+    # the caller's credentials: Glance's policies, checks and errors apply.
+    def get_image(self, ctx: RequestContext, image_id: str) -> ImageRow: ...
+
+    def list_images(self, ctx: RequestContext, q: ImageQuery) -> tuple[list[ImageRow], str | None]: ...
+
+    def update_image(self, ctx: RequestContext, image_id: str, ops: list[PatchOp]) -> ImageRow: ...
+
+    def delete_image(self, ctx: RequestContext, image_id: str) -> None: ...
 
 
 class Metric(Protocol):

@@ -36,7 +36,7 @@ from lab.cloud.volume.messages import Messages
 from lab.cloud.volume.models import Backup, Snapshot, Transfer, Volume, VolumeAttachment
 from lab.cloud.volume.qos import Qos
 from lab.cloud.volume.quotas import VolumeQuotas
-from lab.cloud.volume.schemas import SnapshotCreate
+from lab.cloud.volume.schemas import SnapshotCreate, VolumeCreate
 from lab.cloud.volume.server_volumes import ServerVolumes
 from lab.cloud.volume.services import VolumeServices
 from lab.cloud.volume.snapshots import Snapshots
@@ -44,7 +44,7 @@ from lab.cloud.volume.transfers import Transfers
 from lab.cloud.volume.types import VolumeTypes
 from lab.cloud.volume.volume_actions import VolumeActions
 from lab.cloud.volume.volume_changes import VolumeChanges
-from lab.cloud.volume.volumes import Volumes, provisioned_gb
+from lab.cloud.volume.volumes import Volumes, VolumeView, provisioned_gb
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +125,41 @@ class VolumeService:
     def snapshot_for_server_image(self, ctx: RequestContext, volume_id: str, name: str) -> tuple[str, int]:
         snap = self.snapshots.create(ctx, SnapshotCreate(volume_id=volume_id, force=True, name=name))
         return snap.id, snap.size
+
+    # Nova's os-volumes and os-snapshots proxies (lab/cloud/compute/proxy_volumes.py): Cinder's own calls.
+    def get_volume(self, ctx: RequestContext, volume_id: str) -> VolumeView:
+        return self.volumes.get(ctx, volume_id)
+
+    def list_volumes(self, ctx: RequestContext) -> list[VolumeView]:
+        views: list[VolumeView] = []
+        while True:  # every page (Nova's proxy pages the whole list itself with limit and offset)
+            page = self.volumes.list(ctx, filters={}, metadata={}, offset=len(views) or None)
+            views.extend(page.views)
+            if len(page.views) < page.limit:
+                return views
+
+    def create_volume(self, ctx: RequestContext, req: VolumeCreate) -> VolumeView:
+        return self.volumes.create(ctx, req)
+
+    def delete_volume(self, ctx: RequestContext, volume_id: str) -> None:
+        self.volumes.delete(ctx, volume_id)
+
+    def get_snapshot(self, ctx: RequestContext, snapshot_id: str) -> Snapshot:
+        return self.snapshots.get(ctx, snapshot_id)
+
+    def list_snapshots(self, ctx: RequestContext) -> list[Snapshot]:
+        found: list[Snapshot] = []
+        while True:
+            rows, limit, _count = self.snapshots.list(ctx, filters={}, offset=len(found) or None)
+            found.extend(rows)
+            if len(rows) < limit or not limit:
+                return found
+
+    def create_snapshot(self, ctx: RequestContext, req: SnapshotCreate) -> Snapshot:
+        return self.snapshots.create(ctx, req)
+
+    def delete_snapshot(self, ctx: RequestContext, snapshot_id: str) -> None:
+        self.snapshots.delete(ctx, snapshot_id)
 
     # ------------------------------------------------------------------ student reset (lab/cloud/plugin.py)
     def purge_project(self, purge: Purge) -> None:
