@@ -496,8 +496,6 @@ def parse_keypair_create(body: dict[str, Any], version: Version = mv.MIN) -> Key
     key_type = keypair.get("type", "ssh")
     if key_type not in ("ssh", "x509"):
         raise invalid("type", key_type, f"{key_type!r} is not one of ['ssh', 'x509']")
-    if key_type == "x509":
-        raise BadRequest("Keypair data is invalid: x509 key pairs are not supported by this cloud (ssh only)")
     return KeypairCreate(name, public_key, key_type, _string(keypair, "user_id", min_len=1))
 
 

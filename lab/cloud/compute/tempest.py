@@ -88,8 +88,6 @@ TEMPEST = Tempest(
         "tempest.api.compute.images.test_list_image_filters.": "/images with filters (Nova's proxy to Glance, "
             "removed at 2.36) is not served",
         # APIs this one-host cloud does not serve
-        "tempest.api.compute.keypairs.test_keypairs_v22.KeyPairsV22TestJSON.test_keypairsv22_create_list_show_with"
-            "_type": "x509 key pairs (2.2's type=x509) are refused with a 400: ssh key pairs only",
         # Roles tempest asks Keystone for that the lab's Keystone does not bootstrap
         "tempest.api.compute.admin.test_assisted_volume_snapshots.": "needs a user with the 'service' role (the "
             "lab's Keystone bootstraps admin/member/reader); os-assisted-volume-snapshots is not served either",
