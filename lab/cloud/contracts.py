@@ -278,6 +278,10 @@ class Volume(Protocol):
         """createImage of a volume-backed server: Nova's forced snapshot of an attached volume, with the
         caller's rights (Cinder's checks and quotas). Returns the snapshot's id and size (GB)."""
 
+    def update_snapshot_status(self, ctx: RequestContext, snapshot_id: str, status: str, progress: str) -> None:
+        """An assisted snapshot's progress, as Nova's compute reports it: Cinder's os-update_snapshot_status
+        with the caller's rights (its checks raised as CloudError)."""
+
 
 class Image(Protocol):
     def image_for_boot(self, ctx: RequestContext, image_id: str) -> ImageSpec:

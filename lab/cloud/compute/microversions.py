@@ -115,7 +115,7 @@ CHANGES: dict[str, str] = {
             "not kept.",
     "2.50": "os-quota-class-sets leave out the network quotas (server_groups and server_group_members are shown "
             "at every version).",
-    "2.51": "- `volume-extended` external events (not served).",
+    "2.51": "`volume-extended` external events.",
     "2.52": "Server create takes `tags`.",
     "2.53": "Compute services and hypervisors are named by UUID; PUT /os-services/{id} sets `status`, "
             "`disabled_reason` and `forced_down`.",
@@ -143,14 +143,14 @@ CHANGES: dict[str, str] = {
     "2.73": "Servers carry `locked_reason`; lock takes `locked_reason` (the `locked` list filter is not served).",
     "2.74": "- `host` and `hypervisor_hostname` at create (one host: the lab refuses them).",
     "2.75": "Update and rebuild answer the whole server as show does; a flavor's swap is 0 rather than \"\".",
-    "2.76": "- The power-update external event (not served).",
+    "2.76": "The `power-update` external event (accepted; only Ironic's guests act on it).",
     "2.77": "- unshelve to an availability zone (one zone).",
     "2.78": "- GET /servers/{id}/topology (no NUMA).",
     "2.79": "Volume attachments carry `delete_on_termination`; attach takes it (the volume then goes with the "
             "server).",
     "2.80": "- user_id and project_id in os-migrations (no migrations).",
     "2.81": "- Image caching on aggregates (POST /os-aggregates/{id}/images: not served, one host).",
-    "2.82": "- The accelerator-request-bound event (no accelerators).",
+    "2.82": "The `accelerator-request-bound` external event (accepted; no accelerators wait on it).",
     "2.83": "- More server list filters for non-admins (the lab's filters are the same at every version).",
     "2.84": "Instance action events carry `details` for admins (the fault of a failed action).",
     "2.85": "PUT of a volume attachment changes its delete_on_termination (device, tag, serverId and id must "
@@ -163,5 +163,6 @@ CHANGES: dict[str, str] = {
     "2.90": "Create, update and rebuild take `hostname`; OS-EXT-SRV-ATTR:hostname is shown to everyone.",
     "2.91": "- unshelve to a host (one host).",
     "2.92": "Key pair create needs `public_key` (no generated keys); names may hold `@` and `.`.",
-    "2.93": "Rebuild re-images a volume-backed server's root volume (before: its own image only, 400 else).",
+    "2.93": "Rebuild re-images a volume-backed server's root volume (before: its own image only, 400 else); the "
+            "`volume-reimaged` external event.",
 }

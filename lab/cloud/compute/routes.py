@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from lab.cloud.compute import console_routes, operator_schemas, schemas
+from lab.cloud.compute import console_routes, external_routes, operator_schemas, schemas
 from lab.cloud.compute import microversions as mv
 from lab.cloud.compute.common import ServerView, reservation_of
 from lab.cloud.compute.flavors import FlavorQuery
@@ -927,6 +927,7 @@ routes = [
     Route(f"{V}/", v21, methods=["GET", "HEAD"]),
     Route("/v2/", v20, methods=["GET", "HEAD"]),
     *console_routes.routes,
+    *external_routes.routes,
     Route(f"{V}/flavors", list_flavors, methods=["GET"]),
     Route(f"{V}/flavors", create_flavor, methods=["POST"]),
     Route(f"{V}/flavors/detail", list_flavors, methods=["GET"]),

@@ -5,7 +5,8 @@ suspend, shelve, rebuild, rescue, createImage, migrations), `instance_actions` (
 (hosts.py: availability zones, services, hypervisors, quota classes, simple tenant usage), `server_groups`
 (server_groups.py), `block_devices` (block_devices.py: boot from volume), `interfaces` (interfaces.py:
 os-interface), `diagnostics` (diagnostics.py: server diagnostics, os-server-password), `consoles` (consoles.py:
-remote consoles), `aggregates` (aggregates.py: host aggregates) and `server_tags` (server_tags.py).
+remote consoles), `aggregates` (aggregates.py: host aggregates), `server_tags` (server_tags.py) and
+`external_events` and `assisted_snapshots` (external.py: the APIs Neutron and Cinder call).
 Routes call the parts; other services call the facade's contract (lab/cloud/contracts.py `Compute`); the cloud
 calls its hooks (lab/cloud/plugin.py).
 
@@ -28,6 +29,7 @@ from lab.cloud.compute.block_devices import BlockDevices
 from lab.cloud.compute.common import ServerView, status_of
 from lab.cloud.compute.consoles import Consoles
 from lab.cloud.compute.diagnostics import Diagnostics
+from lab.cloud.compute.external import AssistedSnapshots, ExternalEvents
 from lab.cloud.compute.flavors import Flavors
 from lab.cloud.compute.hosts import Hosts
 from lab.cloud.compute.instance_actions import InstanceActions
@@ -68,6 +70,8 @@ class ComputeService:
         self.diagnostics = Diagnostics(cloud)
         self.aggregates = Aggregates(cloud)
         self.server_tags = ServerTags(cloud)
+        self.external_events = ExternalEvents(cloud)
+        self.assisted_snapshots = AssistedSnapshots(cloud)
         self.servers.groups = self.server_groups
         self.actions.filters.append(lambda server_id: self.hosts.scheduling_refusal())
         self.actions.filters.append(self.server_groups.scheduling_refusal)

@@ -88,11 +88,6 @@ TEMPEST = Tempest(
         "tempest.api.compute.images.test_list_image_filters.": "/images with filters (Nova's proxy to Glance, "
             "removed at 2.36) is not served",
         # APIs this one-host cloud does not serve
-        # Roles tempest asks Keystone for that the lab's Keystone does not bootstrap
-        "tempest.api.compute.admin.test_assisted_volume_snapshots.": "needs a user with the 'service' role (the "
-            "lab's Keystone bootstraps admin/member/reader); os-assisted-volume-snapshots is not served either",
-        "tempest.api.compute.admin.test_server_external_events.": "needs a user with the 'service' role (the lab's "
-            "Keystone bootstraps admin/member/reader); os-server-external-events is Neutron/Cinder-to-Nova only",
         "tempest.api.compute.admin.test_migrations.MigrationsAdminTest": "setUpClass asks Keystone for a 'manager' "
             "role the lab does not bootstrap (GET /os-migrations itself answers the empty list)",
         # Lab differences kept on purpose
