@@ -11,7 +11,7 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from lab.cloud.app import Cloud
-from lab.cloud.compute.models import Server
+from lab.cloud.compute.models import Flavor, Server
 from lab.cloud.context import RequestContext
 from tests.api_schemas import assert_schema
 from tests.cloud.compute_support import API, create_server
@@ -146,3 +146,49 @@ def test_assisted_volume_snapshots(client: TestClient, cloud: Cloud, as_demo: di
         "this state.")
     assert client.post(SNAPSHOTS, headers=as_demo, json=body).status_code == 403
     assert len(reports) == 3
+
+
+def test_resizes_are_migrations(client: TestClient, cloud: Cloud, as_demo: dict[str, str],
+                                as_admin: dict[str, str]) -> None:
+    """A resize records a migration (os-migrations, admin only): pre-migrating, finished at VERIFY_RESIZE, then
+    confirmed; a revert is reverted; the fields of 2.23, 2.59 and 2.80 (tempest's schemas), the filters, paging
+    by uuid, and a deleted server's migrations gone with it (issue 26 #1, test_migrations)."""
+    listing = f"{API}/os-migrations"
+    server = create_server(client, cloud, as_demo)
+    other = create_server(client, cloud, as_demo, name="vm2")
+    for target in (server, other):
+        r = client.post(f"{API}/servers/{target['id']}/action", headers=as_demo, json={"resize": {"flavorRef": "2"}})
+        assert r.status_code == 202, r.text
+    pending = [m["status"] for m in client.get(listing, headers=as_admin).json()["migrations"]]
+    assert pending == ["pre-migrating", "pre-migrating"]
+    cloud.worker.run_due()
+    client.post(f"{API}/servers/{server['id']}/action", headers=as_demo, json={"confirmResize": None})
+    client.post(f"{API}/servers/{other['id']}/action", headers=as_demo, json={"revertResize": None})
+    cloud.worker.run_due()
+    r = client.get(listing, headers=as_admin)
+    assert_schema("compute.v2_1.migrations", "list_migrations", r)
+    by_server = {m["instance_uuid"]: m for m in r.json()["migrations"]}
+    assert (by_server[server["id"]]["status"], by_server[other["id"]]["status"]) == ("confirmed", "reverted")
+    first = by_server[server["id"]]
+    with cloud.db.read() as db:
+        seqs = dict(db.execute(select(Flavor.flavorid, Flavor.seq)).all())
+    assert (first["old_instance_type_id"], first["new_instance_type_id"]) == (seqs["1"], seqs["2"])
+    assert first["source_compute"] == first["dest_compute"] == cloud.compute.hosts.host
+    assert "migration_type" not in first
+    for version, module in (("2.23", "v2_23"), ("2.59", "v2_59"), ("2.80", "v2_80")):
+        r = client.get(listing, headers=at(as_admin, version))
+        assert_schema(f"compute.{module}.migrations", "list_migrations", r)
+    newest_first = client.get(listing, headers=at(as_admin, "2.80")).json()["migrations"]
+    assert [m["instance_uuid"] for m in newest_first] == [other["id"], server["id"]]
+    assert newest_first[0]["migration_type"] == "resize" and newest_first[0]["project_id"] == server["tenant_id"]
+    r = client.get(listing, params={"limit": 1, "marker": newest_first[0]["uuid"]}, headers=at(as_admin, "2.59"))
+    assert [m["instance_uuid"] for m in r.json()["migrations"]] == [server["id"]]
+    r = client.get(listing, params={"status": "reverted"}, headers=as_admin)
+    assert [m["instance_uuid"] for m in r.json()["migrations"]] == [other["id"]]
+    r = client.get(listing, params={"instance_uuid": server["id"]}, headers=as_admin)
+    assert [m["status"] for m in r.json()["migrations"]] == ["confirmed"]
+    assert client.get(listing, params={"marker": MISSING}, headers=at(as_admin, "2.59")).status_code == 404
+    assert client.get(listing, headers=as_demo).status_code == 403
+    assert client.delete(f"{API}/servers/{other['id']}", headers=as_demo).status_code == 204
+    r = client.get(listing, headers=as_admin)
+    assert [m["instance_uuid"] for m in r.json()["migrations"]] == [server["id"]]

@@ -37,6 +37,7 @@ from lab.cloud.compute.common import (
     hostname_of,
 )
 from lab.cloud.compute.flavors import Flavors
+from lab.cloud.compute.migrations import Migrations
 from lab.cloud.compute.models import Server
 from lab.cloud.compute.quotas import Quotas
 from lab.cloud.compute.schemas import flavor_snapshot
@@ -82,6 +83,7 @@ class ServerActions(ComputePart):
         self.flavors = flavors
         self.quotas = quotas
         self.block_devices: BlockDevices | None = None  # set by ComputeService (volumes made at the build)
+        self.migrations = Migrations(cloud)  # what a resize records (os-migrations)
         self.tasks: dict[str, Task] = {}  # task_state -> how to finish it (registered by lifecycle.py)
         # The scheduler's filters, asked before a build: each returns why the host cannot take the server (the
         # fault: Nova's "No valid host was found. ...") or None. Registered by hosts.py, server_groups.py.
@@ -263,6 +265,7 @@ class ServerActions(ComputePart):
             server.new_flavor = new
             server.task_state = "resize_prep"
             server.updated_at = now
+            self.migrations.start_resize(db, server, new, now)
             enqueue(db, now, "compute.task", server_id)
         self.cloud.worker.wake()
 
@@ -277,6 +280,7 @@ class ServerActions(ComputePart):
             server.old_flavor = None
             server.vm_state = ACTIVE if server.power_state == RUNNING else STOPPED
             server.updated_at = now
+            self.migrations.advance(db, server_id, ("finished",), "confirmed", now)
 
     def revert_resize(self, ctx: RequestContext, server_id: str) -> None:
         now = self.cloud.clock.now()
@@ -288,6 +292,7 @@ class ServerActions(ComputePart):
                 raise self.invalid_state("revertResize", server)
             server.task_state = "resize_reverting"
             server.updated_at = now
+            self.migrations.advance(db, server_id, ("finished",), "reverting", now)
             enqueue(db, now, "compute.task", server_id)
         self.cloud.worker.wake()
 
@@ -391,9 +396,11 @@ class ServerActions(ComputePart):
             elif task == "resize_prep":
                 server.old_flavor, server.flavor, server.new_flavor = server.flavor, server.new_flavor or {}, None
                 server.vm_state, action = RESIZED, "resize"
+                self.migrations.advance(db, server_id, ("pre-migrating",), "finished", now)
             elif task == "resize_reverting":
                 server.flavor, server.old_flavor = server.old_flavor or server.flavor, None
                 server.vm_state, action = (ACTIVE if was_running else STOPPED), "resize"
+                self.migrations.advance(db, server_id, ("reverting",), "reverted", now)
             server.task_state = None
             server.updated_at = now
             if action is not None:
@@ -415,6 +422,9 @@ class ServerActions(ComputePart):
 
     def _task_failed(self, server_id: str, task: str, message: str) -> None:
         handler = self.tasks.get(task)
+        if task in QUEUED_TASKS:  # a resize or its revert: the migration failed
+            with self.cloud.db.write() as db:
+                self.migrations.advance(db, server_id, ("pre-migrating", "reverting"), "error", self.cloud.clock.now())
         if task in QUEUED_TASKS or (handler is not None and handler.on_failure == "error"):
             self.set_error(server_id, message)
             if handler is not None:

@@ -12,6 +12,9 @@ from __future__ import annotations
 from lab.cloud.microversion import Microversions, Version
 
 HOSTS_REMOVED = Version(2, 43)
+MIGRATION_TYPE = Version(2, 23)  # os-migrations: migration_type
+MIGRATION_UUID = Version(2, 59)  # os-migrations: uuid, limit and marker
+MIGRATION_OWNER = Version(2, 80)  # os-migrations: user_id and project_id (and their filters)
 RANGE = Microversions("compute", "2.1", "2.93", legacy_header="X-OpenStack-Nova-API-Version")
 MIN, MAX = RANGE.min, RANGE.max
 
@@ -79,7 +82,8 @@ CHANGES: dict[str, str] = {
     "2.20": "- Volume attach to shelved-offloaded servers (attach needs a running server here).",
     "2.21": "- os-instance-actions of deleted servers (a deleted server is gone here).",
     "2.22": "- Force-complete of live migrations (no migrations: one host).",
-    "2.23": "- `migration_type` and GET /servers/{id}/migrations (no migrations).",
+    "2.23": "os-migrations carry `migration_type` (GET /servers/{id}/migrations, of live migrations, is not "
+            "served: none happen on one host).",
     "2.24": "- Abort of live migrations (no migrations).",
     "2.25": "- os-migrateLive's automatic block_migration (no migrations).",
     "2.26": "Servers carry `tags` (set at create from 2.52); the /servers/{id}/tags API and the `tags`, "
@@ -125,7 +129,7 @@ CHANGES: dict[str, str] = {
     "2.57": "`personality` is refused by create and rebuild; rebuild takes `user_data`; the injected-file "
             "quotas and limits are gone.",
     "2.58": "Instance actions carry `updated_at` (their paging and changes-since filter are not served).",
-    "2.59": "- Migration paging and UUIDs (no migrations).",
+    "2.59": "os-migrations carry `uuid` and page with `limit` and `marker` (`changes-since` is not served).",
     "2.60": "- Multiattach volumes (single attach only).",
     "2.61": "Flavors carry `extra_specs`.",
     "2.62": "Instance action events carry `hostId`, and `host` for admins.",
@@ -148,7 +152,7 @@ CHANGES: dict[str, str] = {
     "2.78": "- GET /servers/{id}/topology (no NUMA).",
     "2.79": "Volume attachments carry `delete_on_termination`; attach takes it (the volume then goes with the "
             "server).",
-    "2.80": "- user_id and project_id in os-migrations (no migrations).",
+    "2.80": "os-migrations carry `user_id` and `project_id`, and filter by them.",
     "2.81": "- Image caching on aggregates (POST /os-aggregates/{id}/images: not served, one host).",
     "2.82": "The `accelerator-request-bound` external event (accepted; no accelerators wait on it).",
     "2.83": "- More server list filters for non-admins (the lab's filters are the same at every version).",

@@ -246,7 +246,7 @@ RULES: tuple[Rule, ...] = (
           ("GET", "/extensions/{alias}")),
     _rule("os-floating-ip-pools", "@", "List the floating IP pools (the external networks; before 2.36).",
           ("GET", "/os-floating-ip-pools")),
-    _rule("os-migrations:index", ADMIN, "List migrations (none on a one-host cloud).", ("GET", "/os-migrations")),
+    _rule("os-migrations:index", ADMIN, "List migrations (here the resizes: one host).", ("GET", "/os-migrations")),
     # nova/policies/server_external_events.py, assisted_volume_snapshots.py: what Neutron and Cinder call
     _rule("os-server-external-events:create", SERVICE, "Send events about servers (Neutron's "
           "network-vif-plugged, Cinder's volume-extended, ...).", ("POST", "/os-server-external-events")),

@@ -15,6 +15,7 @@ from lab.cloud.compute import console_routes, external_routes, operator_schemas,
 from lab.cloud.compute import microversions as mv
 from lab.cloud.compute.common import ServerView, reservation_of
 from lab.cloud.compute.flavors import FlavorQuery
+from lab.cloud.compute.migrations import MigrationQuery
 from lab.cloud.compute.server_tags import tag_filter
 from lab.cloud.compute.servers import ServerQuery
 from lab.cloud.compute.service import ComputeService
@@ -898,8 +899,19 @@ async def server_tag(request: Request) -> Response:
 
 
 async def list_migrations(request: Request) -> Response:
+    """GET /os-migrations: Nova's filters; limit and marker from 2.59, user_id and project_id from 2.80."""
     compute, ctx, _ = _compute(request)
-    return respond({"migrations": compute.hosts.list_migrations(ctx)})
+    version = _v(request)
+    paged, owned = version >= mv.MIGRATION_UUID, version >= mv.MIGRATION_OWNER
+    query = MigrationQuery(
+        host=query_value(request, "host"), status=query_value(request, "status"),
+        instance_uuid=query_value(request, "instance_uuid"), source_compute=query_value(request, "source_compute"),
+        migration_type=query_value(request, "migration_type"),
+        user_id=query_value(request, "user_id") if owned else None,
+        project_id=query_value(request, "project_id") if owned else None,
+        limit=query_int(request, "limit", minimum=0) if paged else None,
+        marker=query_value(request, "marker") if paged else None)
+    return respond({"migrations": compute.migrations.list_migrations(ctx, query, version)})
 
 
 async def tenant_usage(request: Request) -> Response:

@@ -62,6 +62,7 @@ class ComputeService:
         self.block_devices = BlockDevices(cloud)
         self.servers.block_devices = self.actions.block_devices = self.block_devices
         self.lifecycle = Lifecycle(cloud, self.actions)
+        self.migrations = self.actions.migrations
         self.instance_actions = InstanceActions(cloud)
         self.hosts = Hosts(cloud)
         self.server_groups = ServerGroups(cloud, self.quotas)

@@ -88,8 +88,6 @@ TEMPEST = Tempest(
         "tempest.api.compute.images.test_list_image_filters.": "/images with filters (Nova's proxy to Glance, "
             "removed at 2.36) is not served",
         # APIs this one-host cloud does not serve
-        "tempest.api.compute.admin.test_migrations.MigrationsAdminTest": "setUpClass asks Keystone for a 'manager' "
-            "role the lab does not bootstrap (GET /os-migrations itself answers the empty list)",
         # Lab differences kept on purpose
         "tempest.api.compute.admin.test_simple_tenant_usage_negative.TenantUsagesNegativeTestJSON.test_list_usage_"
             "all_tenants_with_non_admin_user": "GET /os-simple-tenant-usage lists the caller's own project to any "
