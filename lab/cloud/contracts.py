@@ -81,13 +81,15 @@ class Compute(Protocol):
         """os-stop; `at` (billing's prepaid cut-off only) records the power-off at that earlier lab moment."""
 
     def attach_disk(self, server_id: str, disk: DiskSpec, *, delete_on_termination: bool = False,
-                    tag: str | None = None) -> None:
+                    tag: str | None = None, offloaded: bool = False) -> None:
         """Hot-plug a volume into a server's guest (the volume service's attach); compute then maps it (Nova's
-        block device mapping, with the attach's delete_on_termination and tag)."""
+        block device mapping, with the attach's delete_on_termination and tag). `offloaded`: the request's
+        microversion (2.20) allows a shelved-offloaded server, which has no guest: the volume joins it at
+        unshelve."""
 
-    def detach_disk(self, server_id: str, volume_id: str) -> None:
+    def detach_disk(self, server_id: str, volume_id: str, *, offloaded: bool = False) -> None:
         """Unplug a volume from a server's guest; compute forgets its mapping (a detached volume never goes
-        with the server)."""
+        with the server). `offloaded` as for attach_disk."""
 
     def server_statuses(self, db: Session, server_ids: list[str]) -> dict[str, str]:
         """The API status (ACTIVE, SHUTOFF, ...) of each existing server (the load balancer's member health)."""

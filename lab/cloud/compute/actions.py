@@ -29,6 +29,7 @@ from lab.cloud.compute.common import (
     RESIZED,
     RUNNING,
     SHELVED,
+    SHELVED_OFFLOADED,
     SHUTDOWN,
     STOPPED,
     SUSPENDED,
@@ -448,13 +449,17 @@ class ServerActions(ComputePart):
                 self.record_event(db, server, event, self.cloud.clock.now(), error=message)
 
     # ------------------------------------------------------------------ disks (for the volume service)
-    def attach_disk(self, server_id: str, disk: DiskSpec) -> None:
+    def attach_disk(self, server_id: str, disk: DiskSpec, *, offloaded: bool = False) -> None:
         """Attach a volume's file to a server's guest. Raises NotFound (unknown server) or Conflict (a server
-        whose state cannot take a disk, or a driver that refused)."""
+        whose state cannot take a disk, or a driver that refused). A shelved-offloaded server has no guest: from
+        2.20 (`offloaded`) the volume is only recorded, and the unshelve boots the guest with it (Nova's
+        _attach_volume_shelved_offloaded)."""
         with self.cloud.db.read() as db:
             server = db.scalar(select(Server).where(Server.id == server_id, Server.deleted.is_(False)))
         if server is None:
             raise NotFound(f"Instance {server_id} could not be found.")
+        if offloaded and server.vm_state == SHELVED_OFFLOADED and server.task_state is None:
+            return
         if server.vm_state not in (ACTIVE, STOPPED) or server.task_state is not None:
             raise self.invalid_state("attach_volume", server)
         try:
@@ -462,15 +467,20 @@ class ServerActions(ComputePart):
         except DriverError as exc:
             raise Conflict(str(exc)) from None
 
-    def detach_disk(self, server_id: str, volume_id: str) -> None:
-        """Detach a volume from a guest. Succeeds for a deleted server (its guest may be gone already)."""
+    def detach_disk(self, server_id: str, volume_id: str, *, offloaded: bool = False) -> None:
+        """Detach a volume from a guest. Succeeds for a deleted server (its guest may be gone already), and
+        for a shelved-offloaded one (no guest) from 2.20 (`offloaded`)."""
         with self.cloud.db.read() as db:
             server = db.scalar(select(Server).where(Server.id == server_id))
         if server is None:
             raise NotFound(f"Instance {server_id} could not be found.")
-        # Nova's detach_volume states: not while building or rescued (the rescue image is what runs then).
-        if not server.deleted and (server.task_state is not None or server.vm_state in (BUILDING, RESCUED)):
+        # Nova's detach_volume states: not while building or rescued (the rescue image is what runs then), nor
+        # shelved-offloaded before 2.20.
+        if not server.deleted and (server.task_state is not None or server.vm_state in (BUILDING, RESCUED)
+                                   or (server.vm_state == SHELVED_OFFLOADED and not offloaded)):
             raise self.invalid_state("detach_volume", server)
+        if server.vm_state == SHELVED_OFFLOADED:
+            return
         try:
             self.driver.detach_disk(server_id, volume_id)
         except GuestNotFound:

@@ -24,6 +24,7 @@ PUBLIC_FLAVOR_ACCESS = Version(2, 7)  # addTenantAccess to a public flavor is 40
 LOCKED = Version(2, 9)
 KEYPAIR_USER_ID = Version(2, 10)
 FORCED_DOWN = Version(2, 11)
+SHELVED_VOLUMES = Version(2, 20)  # volume attach and detach of a shelved-offloaded server
 SERVER_GROUP_OWNER = Version(2, 13)  # server groups show user_id and project_id
 SOFT_AFFINITY = Version(2, 15)
 HOST_STATUS = Version(2, 16)
@@ -79,7 +80,8 @@ CHANGES: dict[str, str] = {
     "2.17": "- trigger_crash_dump (not served: the guests are simulated or plain QEMU).",
     "2.18": "- The project id in URLs is optional (the lab's URLs never have it).",
     "2.19": "Servers carry `description` (create, update and rebuild take it).",
-    "2.20": "- Volume attach to shelved-offloaded servers (attach needs a running server here).",
+    "2.20": "Volumes attach to and detach from shelved-offloaded servers (the unshelve boots the guest with "
+            "them); before, 409.",
     "2.21": "- os-instance-actions of deleted servers (a deleted server is gone here).",
     "2.22": "- Force-complete of live migrations (no migrations: one host).",
     "2.23": "os-migrations carry `migration_type` (GET /servers/{id}/migrations, of live migrations, is not "

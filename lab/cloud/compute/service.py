@@ -159,12 +159,12 @@ class ComputeService:
         self.actions.stop_server(ctx, server_id, at)
 
     def attach_disk(self, server_id: str, disk: DiskSpec, *, delete_on_termination: bool = False,
-                    tag: str | None = None) -> None:
-        self.actions.attach_disk(server_id, disk)
+                    tag: str | None = None, offloaded: bool = False) -> None:
+        self.actions.attach_disk(server_id, disk, offloaded=offloaded)
         self.block_devices.map_attached(server_id, disk.volume_id, disk.device, delete_on_termination, tag)
 
-    def detach_disk(self, server_id: str, volume_id: str) -> None:
-        self.actions.detach_disk(server_id, volume_id)
+    def detach_disk(self, server_id: str, volume_id: str, *, offloaded: bool = False) -> None:
+        self.actions.detach_disk(server_id, volume_id, offloaded=offloaded)
         self.block_devices.unmap_detached(server_id, volume_id)
 
     def set_error(self, server_id: str, message: str, code: int = 500) -> None:

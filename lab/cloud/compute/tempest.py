@@ -92,8 +92,6 @@ TEMPEST = Tempest(
         "tempest.api.compute.admin.test_simple_tenant_usage_negative.TenantUsagesNegativeTestJSON.test_list_usage_"
             "all_tenants_with_non_admin_user": "GET /os-simple-tenant-usage lists the caller's own project to any "
             "reader here (students' `openstack usage list`), where Nova's is admin-only over every project",
-        "tempest.api.compute.volumes.test_attach_volume.AttachVolumeShelveTestJSON": "attaching / detaching a "
-            "volume of a SHELVED_OFFLOADED server is refused with 409 (Nova allows it from 2.20)",
         "tempest.api.compute.servers.test_server_actions.ServerActionsV293TestJSON":
             "2.93's volume-backed rebuild is served (tests/cloud/test_compute_boot_from_volume.py), but the test "
             "logs into the guest over SSH before and after, which the fake driver's guests do not answer",

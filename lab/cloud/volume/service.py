@@ -165,7 +165,7 @@ class VolumeService:
     def after_purge(self, leftovers: dict[str, list[Any]]) -> None:
         for server_id, volume_id in leftovers.get("detach") or []:
             try:  # another project's guest: its disk goes away with the volume file either way
-                self.cloud.compute.detach_disk(server_id, volume_id)
+                self.cloud.compute.detach_disk(server_id, volume_id, offloaded=True)
             except CloudError:
                 log.exception("detaching volume %s from server %s after a reset failed", volume_id, server_id)
         for snapshot_id in leftovers.get("snapshots") or []:
