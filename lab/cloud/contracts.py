@@ -225,6 +225,13 @@ class Network(Protocol):
     def subnet_cidr(self, db: Session, ctx: RequestContext, subnet_id: str) -> tuple[str, str] | None:
         """(network id, CIDR) of a subnet `ctx` may see; None when it may not (or it does not exist)."""
 
+    def add_server_fixed_ip(self, db: Session, ctx: RequestContext, server_id: str, network_id: str) -> None:
+        """addFixedIp (before 2.44): one more address on the server's port on the network (Nova's 400
+        NetworkNotFoundForInstance when it has none or no subnet has room)."""
+
+    def remove_server_fixed_ip(self, db: Session, ctx: RequestContext, server_id: str, address: str) -> None:
+        """removeFixedIp: the address leaves the server's port holding it (Nova's 400 otherwise)."""
+
     def floating_ip_pools(self, db: Session) -> list[str]:
         """The names of the external networks, which Nova's os-floating-ip-pools proxy lists as pools."""
 

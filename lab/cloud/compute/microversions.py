@@ -109,8 +109,8 @@ CHANGES: dict[str, str] = {
     "2.41": "Aggregates carry `uuid`.",
     "2.42": "Device tags at create are accepted again after 2.33 and 2.37 dropped them.",
     "2.43": "os-hosts is 404 (GET /os-hosts and /os-hosts/{host} are served up to 2.42).",
-    "2.44": "- addFixedIp, removeFixedIp, addFloatingIp, removeFloatingIp and os-virtual-interfaces are 404 "
-            "(not served at any version: os-interface and Neutron's floating IPs are).",
+    "2.44": "addFixedIp and removeFixedIp are 404 (served before); so are addFloatingIp, removeFloatingIp and "
+            "os-virtual-interfaces (not served at any version: os-interface and Neutron's floating IPs are).",
     "2.45": "createImage answers `{\"image_id\": ...}` and no Location header.",
     "2.46": "- X-OpenStack-Request-ID on every answer (the lab sends it at every version).",
     "2.47": "A server's flavor is embedded (original_name, vcpus, ram, disk, ephemeral, swap, extra_specs) "

@@ -119,6 +119,11 @@ RULES: tuple[Rule, ...] = (
     _rule("os-deferred-delete:restore", MEMBER, "Restore a soft-deleted server.", ("POST", f"{ACTION} (restore)")),
     _rule("os-security-groups:list", READER, "List the security groups of a server.",
           ("GET", f"{S}/os-security-groups")),
+    # nova/policies/multinic.py (deprecated, before 2.44)
+    _rule("os-multinic:add", MEMBER, "Add a fixed IP on a network to a server (addFixedIp, before 2.44).",
+          ("POST", f"{ACTION} (addFixedIp)")),
+    _rule("os-multinic:remove", MEMBER, "Remove a fixed IP from a server (removeFixedIp, before 2.44).",
+          ("POST", f"{ACTION} (removeFixedIp)")),
     _rule("os-security-groups:add", MEMBER, "Add a security group to a server's ports.",
           ("POST", f"{ACTION} (addSecurityGroup)")),
     _rule("os-security-groups:remove", MEMBER, "Remove a security group from a server's ports.",

@@ -461,6 +461,17 @@ async def remote_console(request: Request) -> Response:
     return respond({"remote_console": {"protocol": protocol, "type": kind, "url": url}})
 
 
+def _fixed_ip(add: bool) -> Action:
+    """addFixedIp / removeFixedIp (multinic, deprecated: 404 from 2.44)."""
+    def run(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any, v: Version) -> Response:
+        if add:
+            compute.servers.change_fixed_ip(ctx, server_id, network_id=schemas.parse_add_fixed_ip(args))
+        else:
+            compute.servers.change_fixed_ip(ctx, server_id, address=schemas.parse_remove_fixed_ip(args))
+        return no_content(202)
+    return run
+
+
 def _migrate(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any, v: Version) -> Response:
     compute.lifecycle.migrate_server(ctx, server_id)
     return no_content(202)
@@ -481,6 +492,8 @@ ACTIONS: dict[str, Action] = {
     "revertResize": _simple("revert_resize"),
     "addSecurityGroup": _security_group(True),
     "removeSecurityGroup": _security_group(False),
+    "addFixedIp": _fixed_ip(True),
+    "removeFixedIp": _fixed_ip(False),
     # Deferred delete is off (as in a default Nova): forceDelete is a delete, restore finds nothing to restore.
     "forceDelete": _force_delete,
     "restore": _simple("restore_server"),
@@ -512,8 +525,7 @@ ACTIONS: dict[str, Action] = {
 
 # Nova's other server actions: this cloud does not do them, but as in Nova an unknown server is still 404 first.
 NOT_IMPLEMENTED_ACTIONS = frozenset({
-    "createBackup", "evacuate", "resetNetwork", "trigger_crash_dump", "addFixedIp",
-    "removeFixedIp", "addFloatingIp", "removeFloatingIp"})
+    "createBackup", "evacuate", "resetNetwork", "trigger_crash_dump", "addFloatingIp", "removeFloatingIp"})
 
 
 async def server_action(request: Request) -> Response:

@@ -95,7 +95,5 @@ TEMPEST = Tempest(
         "tempest.api.compute.servers.test_server_actions.ServerActionsV293TestJSON":
             "2.93's volume-backed rebuild is served (tests/cloud/test_compute_boot_from_volume.py), but the test "
             "logs into the guest over SSH before and after, which the fake driver's guests do not answer",
-        "tempest.api.compute.servers.test_attach_interfaces.AttachInterfacesUnderV243Test.test_add_remove_fixed_ip":
-            "the deprecated addFixedIp/removeFixedIp actions (before 2.44) are not implemented; os-interface is",
     }, conf="lab.cloud.compute.tempest:conf",
 )
