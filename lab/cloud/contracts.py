@@ -93,13 +93,15 @@ class Compute(Protocol):
         """os-stop; `at` (billing's prepaid cut-off only) records the power-off at that earlier lab moment."""
 
     def attach_disk(self, server_id: str, disk: DiskSpec, *, delete_on_termination: bool = False,
-                    tag: str | None = None) -> None:
+                    tag: str | None = None, offloaded: bool = False) -> None:
         """Hot-plug a volume into a server's guest (the volume service's attach); compute then maps it (Nova's
-        block device mapping, with the attach's delete_on_termination and tag)."""
+        block device mapping, with the attach's delete_on_termination and tag). `offloaded`: the request's
+        microversion (2.20) allows a shelved-offloaded server, which has no guest: the volume joins it at
+        unshelve."""
 
-    def detach_disk(self, server_id: str, volume_id: str) -> None:
+    def detach_disk(self, server_id: str, volume_id: str, *, offloaded: bool = False) -> None:
         """Unplug a volume from a server's guest; compute forgets its mapping (a detached volume never goes
-        with the server)."""
+        with the server). `offloaded` as for attach_disk."""
 
     def server_statuses(self, db: Session, server_ids: list[str]) -> dict[str, str]:
         """The API status (ACTIVE, SHUTOFF, ...) of each existing server (the load balancer's member health)."""
@@ -235,6 +237,13 @@ class Network(Protocol):
     def subnet_cidr(self, db: Session, ctx: RequestContext, subnet_id: str) -> tuple[str, str] | None:
         """(network id, CIDR) of a subnet `ctx` may see; None when it may not (or it does not exist)."""
 
+    def add_server_fixed_ip(self, db: Session, ctx: RequestContext, server_id: str, network_id: str) -> None:
+        """addFixedIp (before 2.44): one more address on the server's port on the network (Nova's 400
+        NetworkNotFoundForInstance when it has none or no subnet has room)."""
+
+    def remove_server_fixed_ip(self, db: Session, ctx: RequestContext, server_id: str, address: str) -> None:
+        """removeFixedIp: the address leaves the server's port holding it (Nova's 400 otherwise)."""
+
     def floating_ip_pools(self, db: Session) -> list[str]:
         """The names of the external networks, which Nova's os-floating-ip-pools proxy lists as pools."""
 
@@ -321,6 +330,10 @@ class Volume(Protocol):
     def create_snapshot(self, ctx: RequestContext, req: SnapshotCreate) -> Snapshot: ...
 
     def delete_snapshot(self, ctx: RequestContext, snapshot_id: str) -> None: ...
+
+    def update_snapshot_status(self, ctx: RequestContext, snapshot_id: str, status: str, progress: str) -> None:
+        """An assisted snapshot's progress, as Nova's compute reports it: Cinder's os-update_snapshot_status
+        with the caller's rights (its checks raised as CloudError)."""
 
 
 class Image(Protocol):

@@ -45,28 +45,12 @@ TEMPEST = Tempest(
         # what still fails is listed below with its reason.
         r"tempest\.api\.compute\.",
     ), expected_failures={
-        # APIs this one-host cloud does not serve
-        "tempest.api.compute.keypairs.test_keypairs_v22.KeyPairsV22TestJSON.test_keypairsv22_create_list_show_with"
-            "_type": "x509 key pairs (2.2's type=x509) are refused with a 400: ssh key pairs only",
-        # Roles tempest asks Keystone for that the lab's Keystone does not bootstrap
-        "tempest.api.compute.admin.test_volumes_negative.": "setUpClass needs a user with the 'service' role (the "
-            "lab's Keystone bootstraps admin/member/reader); the os-volumes proxy it uses is served",
-        "tempest.api.compute.admin.test_assisted_volume_snapshots.": "needs a user with the 'service' role (the "
-            "lab's Keystone bootstraps admin/member/reader); os-assisted-volume-snapshots is not served either",
-        "tempest.api.compute.admin.test_server_external_events.": "needs a user with the 'service' role (the lab's "
-            "Keystone bootstraps admin/member/reader); os-server-external-events is Neutron/Cinder-to-Nova only",
-        "tempest.api.compute.admin.test_migrations.MigrationsAdminTest": "setUpClass asks Keystone for a 'manager' "
-            "role the lab does not bootstrap (GET /os-migrations itself answers the empty list)",
         # Lab differences kept on purpose
         "tempest.api.compute.admin.test_simple_tenant_usage_negative.TenantUsagesNegativeTestJSON.test_list_usage_"
             "all_tenants_with_non_admin_user": "GET /os-simple-tenant-usage lists the caller's own project to any "
             "reader here (students' `openstack usage list`), where Nova's is admin-only over every project",
-        "tempest.api.compute.volumes.test_attach_volume.AttachVolumeShelveTestJSON": "attaching / detaching a "
-            "volume of a SHELVED_OFFLOADED server is refused with 409 (Nova allows it from 2.20)",
         "tempest.api.compute.servers.test_server_actions.ServerActionsV293TestJSON":
             "2.93's volume-backed rebuild is served (tests/cloud/test_compute_boot_from_volume.py), but the test "
             "logs into the guest over SSH before and after, which the fake driver's guests do not answer",
-        "tempest.api.compute.servers.test_attach_interfaces.AttachInterfacesUnderV243Test.test_add_remove_fixed_ip":
-            "the deprecated addFixedIp/removeFixedIp actions (before 2.44) are not implemented; os-interface is",
     }, conf="lab.cloud.compute.tempest:conf",
 )

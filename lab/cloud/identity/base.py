@@ -41,9 +41,10 @@ if TYPE_CHECKING:
 DEFAULT_DOMAIN = "default"
 Target = Literal["project", "domain", "system"]  # what a grant is on
 SYSTEM_ALL = "all"  # the one system target Keystone has ({"system": {"all": true}})
-# Keystone's default implied-role chain (admin -> member -> reader), as `keystone-manage bootstrap` makes it:
-# the inference rules bootstrap stores (an operator may add or remove rules through the API).
-DEFAULT_IMPLIES = (("admin", "member"), ("member", "reader"))
+# Keystone's default implied-role chain (admin -> manager -> member -> reader, 2023.2's; `service` implies
+# nothing), as `keystone-manage bootstrap` makes it: the inference rules bootstrap stores (an operator may add or
+# remove rules through the API).
+DEFAULT_IMPLIES = (("admin", "manager"), ("manager", "member"), ("member", "reader"))
 
 Row = TypeVar("Row", Domain, Project, User, Role, Region, CatalogService, Endpoint, Group)
 

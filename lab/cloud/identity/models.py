@@ -111,7 +111,7 @@ class GroupAssignment(Base):
 
 class ImpliedRole(Base):
     """A role inference rule: whoever holds `prior_role_id` also holds `implied_role_id` (Keystone's
-    implied roles; bootstrap makes admin -> member -> reader)."""
+    implied roles; bootstrap makes admin -> manager -> member -> reader)."""
 
     __tablename__ = "implied_roles"
     prior_role_id: Mapped[str] = mapped_column(ForeignKey("roles.id", ondelete="CASCADE"), primary_key=True)

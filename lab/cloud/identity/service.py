@@ -68,7 +68,8 @@ if TYPE_CHECKING:
     from lab.cloud.app import Cloud
 
 REGION = "RegionOne"
-ROLE_NAMES = ("admin", "member", "reader")
+# The roles `keystone-manage bootstrap` makes (2023.2 added `manager` and `service`).
+ROLE_NAMES = ("admin", "manager", "member", "reader", "service")
 AUTH_FAILED = "The request you have made requires authentication."
 
 
@@ -140,16 +141,20 @@ class IdentityService:
                 db.add(Domain(id=DEFAULT_DOMAIN, name="Default", description="The default domain"))
                 db.flush()
             roles: dict[str, Role] = {}
+            created: set[str] = set()
             for role_name in ROLE_NAMES:
                 found = db.scalar(select(Role).where(Role.name == role_name, Role.domain_id.is_(None)))
                 if found is None:
                     found = Role(name=role_name)
                     db.add(found)
                     db.flush()
+                    created.add(role_name)
                 roles[role_name] = found
             if db.scalar(select(ImpliedRole.prior_role_id).limit(1)) is None:  # a new lab, or one from before
                 for prior, implied in DEFAULT_IMPLIES:
                     db.add(ImpliedRole(prior_role_id=roles[prior].id, implied_role_id=roles[implied].id))
+            elif "manager" in created:  # a lab made before 2023.2's roles: Keystone's bootstrap upgrade
+                self._insert_manager(db, roles)
             for project_name, user_name, password, role in (("admin", "admin", admin_password, "admin"),
                                                             ("demo", "demo", s.demo_password, "member")):
                 project = self._ensure_project(db, project_name)
@@ -167,6 +172,18 @@ class IdentityService:
             for spec in self.cloud.specs:
                 for entry in spec.catalog:
                     self._ensure_endpoint(db, entry.type, entry.name, entry.path)
+
+    @staticmethod
+    def _insert_manager(db: Session, roles: dict[str, Role]) -> None:
+        """As `keystone-manage bootstrap` upgrades a cloud: admin -> manager -> member in place of admin ->
+        member (rules an operator changed otherwise are left as they are)."""
+        admin, manager, member = roles["admin"].id, roles["manager"].id, roles["member"].id
+        for prior, implied in ((admin, manager), (manager, member)):
+            if db.get(ImpliedRole, (prior, implied)) is None:
+                db.add(ImpliedRole(prior_role_id=prior, implied_role_id=implied))
+        old = db.get(ImpliedRole, (admin, member))
+        if old is not None:
+            db.delete(old)
 
     def admin_password(self) -> str:
         s = self.cloud.settings

@@ -1229,7 +1229,8 @@ async def attach_volume(request: Request) -> Response:
     asked = schemas.parse_volume_attachment(await read_json(request), _nova_version(request))
     part, server_id = _service(request).attachments, request.path_params["server_id"]
     att = part.attach(ctx, server_id, asked.volume_id, asked.device,
-                      delete_on_termination=bool(asked.delete_on_termination), tag=asked.tag)
+                      delete_on_termination=bool(asked.delete_on_termination), tag=asked.tag,
+                      offloaded=_nova_version(request) >= cmv.SHELVED_VOLUMES)
     made = VolumeMapping(root=False, delete_on_termination=bool(asked.delete_on_termination), tag=asked.tag)
     return respond({"volumeAttachment": schemas.nova_attachment(att, _nova_version(request), created=True,
                                                                 mapping=made)})
@@ -1254,7 +1255,8 @@ async def update_attachment(request: Request) -> Response:
 
 async def detach_volume(request: Request) -> Response:
     _service(request).attachments.detach(context_of(request), request.path_params["server_id"],
-                                         request.path_params["volume_id"])
+                                         request.path_params["volume_id"],
+                                         offloaded=_nova_version(request) >= cmv.SHELVED_VOLUMES)
     return no_content(202)
 
 

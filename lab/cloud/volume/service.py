@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from lab.cloud import contracts, events
 from lab.cloud.context import RequestContext
 from lab.cloud.db import count
-from lab.cloud.errors import CloudError
+from lab.cloud.errors import CloudError, Unimplemented
 from lab.cloud.plugin import Purge
 from lab.cloud.volume.attachments import Attachments
 from lab.cloud.volume.backups import Backups
@@ -161,6 +161,14 @@ class VolumeService:
     def delete_snapshot(self, ctx: RequestContext, snapshot_id: str) -> None:
         self.snapshots.delete(ctx, snapshot_id)
 
+    def update_snapshot_status(self, ctx: RequestContext, snapshot_id: str, status: str, progress: str) -> None:
+        """Nova's compute reporting an assisted snapshot: os-update_snapshot_status's own code (snapshots.py's
+        `update_status`, with its rule and transitions); a volume service without it refuses (501)."""
+        update = getattr(self.snapshots, "update_status", None)
+        if update is None:
+            raise Unimplemented("os-update_snapshot_status is not served")
+        update(ctx, snapshot_id, {"status": status, "progress": progress})
+
     # ------------------------------------------------------------------ student reset (lab/cloud/plugin.py)
     def purge_project(self, purge: Purge) -> None:
         """The project's volumes with their attachments and snapshots (and its snapshots of other projects'
@@ -205,7 +213,7 @@ class VolumeService:
     def after_purge(self, leftovers: dict[str, list[Any]]) -> None:
         for server_id, volume_id in leftovers.get("detach") or []:
             try:  # another project's guest: its disk goes away with the volume file either way
-                self.cloud.compute.detach_disk(server_id, volume_id)
+                self.cloud.compute.detach_disk(server_id, volume_id, offloaded=True)
             except CloudError:
                 log.exception("detaching volume %s from server %s after a reset failed", volume_id, server_id)
         for snapshot_id in leftovers.get("snapshots") or []:
