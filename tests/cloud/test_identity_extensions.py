@@ -310,3 +310,22 @@ def test_trust_redelegation(client: TestClient, as_admin: dict) -> None:
         .status_code == 204
     assert client.get(f"{V3}/OS-TRUST/trusts/{second['id']}", headers=as_admin).status_code == 404
     assert client.get(f"{V3}/auth/catalog", headers=last_token).status_code == 401
+
+
+def test_deleting_the_trustor_ends_the_trusts_tokens(client: TestClient, as_admin: dict) -> None:
+    """A trust-scoped token never outlives its trust as a plain token of the trustee (who has a role of its own
+    on the project here)."""
+    project, trustor, trustor_token = user_in_project(client, as_admin, "leaver", "member")
+    trustee = create(client, as_admin, "user", name="stayer", password="stayer-pw")
+    grant(client, as_admin, project["id"], trustee["id"], "reader")
+    r = client.post(f"{V3}/OS-TRUST/trusts", headers={"X-Auth-Token": trustor_token}, json={"trust": {
+        "trustor_user_id": trustor["id"], "trustee_user_id": trustee["id"], "project_id": project["id"],
+        "impersonation": False, "roles": [{"name": "member"}]}})
+    assert r.status_code == 201
+    scoped = _token(client, {"identity": _password("stayer", "stayer-pw"),
+                             "scope": {"OS-TRUST:trust": {"id": r.json()["trust"]["id"]}}})
+    assert scoped.status_code == 201
+    headers = {"X-Auth-Token": scoped.headers["X-Subject-Token"]}
+    assert client.get(f"{V3}/auth/catalog", headers=headers).status_code == 200
+    assert client.delete(f"{V3}/users/{trustor['id']}", headers=as_admin).status_code == 204
+    assert client.get(f"{V3}/auth/catalog", headers=headers).status_code == 401

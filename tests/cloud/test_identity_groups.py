@@ -187,8 +187,9 @@ def test_domain_specific_roles_may_share_a_name(client: TestClient, as_admin: di
 
 def test_reset_purges_memberships_application_credentials_and_group_grants(cloud: Cloud, client: TestClient,
                                                                          as_admin: dict) -> None:
-    """identity's purge_project hook: a student's memberships, application credentials and the groups'
-    grants on its project go in the reset's transaction, and holdings then reports none."""
+    """identity's purge_project hook: a student's memberships, application credentials, the groups' grants
+    (direct and inherited) on its project and its trusts go in the reset's transaction, and holdings then reports
+    none."""
     project = create(client, as_admin, "project", name="sproj")
     user = create(client, as_admin, "user", name="stu", password="stu-pw", default_project_id=project["id"])
     member = role_id(client, as_admin, "member")
@@ -200,12 +201,22 @@ def test_reset_purges_memberships_application_credentials_and_group_grants(cloud
     r = client.post(f"{V3}/users/{user['id']}/application_credentials",
                     json={"application_credential": {"name": "ci"}}, headers=headers)
     assert r.status_code == 201
+    admin_id = client.get(f"{V3}/users", params={"name": "admin"}, headers=as_admin).json()["users"][0]["id"]
+    r = client.post(f"{V3}/OS-TRUST/trusts", headers=headers, json={"trust": {
+        "trustor_user_id": user["id"], "trustee_user_id": admin_id, "project_id": project["id"],
+        "impersonation": False, "roles": [{"id": member}]}})
+    assert r.status_code == 201
+    r = client.put(f"{V3}/OS-INHERIT/projects/{project['id']}/groups/{group['id']}/roles/{member}/"
+                   "inherited_to_projects", headers=as_admin)
+    assert r.status_code == 204
     with cloud.db.write() as db:
         assert cloud.identity.holdings(db, project["id"], [user["id"]]) == {
-            "application_credentials": 1, "group_memberships": 1, "group_role_assignments": 1}
+            "application_credentials": 1, "group_memberships": 1, "group_role_assignments": 1,
+            "inherited_role_assignments": 1, "trusts": 1}
         purge = Purge(db, datetime(2030, 1, 1), project["id"], [user["id"]])
         cloud.identity.purge_project(purge)
-    assert purge.removed == {"application_credentials": 1, "group_memberships": 1, "group_role_assignments": 1}
+    assert purge.removed == {"application_credentials": 1, "group_memberships": 1, "group_role_assignments": 1,
+                             "inherited_role_assignments": 1, "trusts": 1}
     with cloud.db.read() as db:
         assert not set(cloud.identity.holdings(db, project["id"], [user["id"]]).values()) - {0}
         assert db.get(GroupMembership, (user["id"], group["id"])) is None

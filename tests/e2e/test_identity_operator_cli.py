@@ -1,6 +1,7 @@
 """The operator's identity commands with the real `openstack` CLI against a live StackLab: groups and roles
 through groups, application credentials in a clouds.yaml, disabled domains, project hierarchy, implied roles,
-domain-specific roles and a second region."""
+domain-specific roles, a second region (and the `regions:` of the lab's clouds.yaml), inherited roles, trusts,
+endpoint groups and the policy store."""
 
 from __future__ import annotations
 
@@ -184,3 +185,110 @@ def test_the_lab_clouds_yaml_lists_every_region(live_cloud: LiveCloud, unique: C
     finally:
         live_cloud.openstack("endpoint", "delete", endpoint["id"])
         live_cloud.openstack("region", "delete", region)
+
+
+def test_inherited_role_on_a_domain(live_cloud: LiveCloud, unique: Callable[[str], str]) -> None:
+    """`role add --inherited --domain`: the user gets tokens on the domain's projects (not on the domain),
+    `role assignment list --inherited` shows it, `role remove --inherited` takes it back."""
+    domain, project, user = unique("idom"), unique("iprj"), unique("iusr")
+    live_cloud.openstack("domain", "create", domain)
+    live_cloud.openstack("project", "create", "--domain", domain, project)
+    live_cloud.openstack("user", "create", "--domain", domain, "--password", "pw-i", user)
+    env = {**live_cloud.os_env(user, project, "pw-i"), "OS_USER_DOMAIN_NAME": domain,
+           "OS_PROJECT_DOMAIN_NAME": domain}
+    cli = str(Path(sys.executable).with_name("openstack"))
+
+    def token() -> subprocess.CompletedProcess[str]:
+        return subprocess.run([cli, "token", "issue", "-f", "json"], env=env, capture_output=True, text=True,
+                              timeout=300)
+
+    assert token().returncode != 0
+    live_cloud.openstack("role", "add", "--inherited", "--domain", domain, "--user", user, "--user-domain", domain,
+                         "member")
+    rows = as_json(live_cloud.openstack("role", "assignment", "list", "--inherited", "--names", "--user", user,
+                                        "--user-domain", domain, "-f", "json"))
+    assert [(r["Role"], r["Domain"], r["Inherited"]) for r in rows] == [("member", domain, True)]
+    issued = token()
+    assert issued.returncode == 0, issued.stderr
+    effective = as_json(live_cloud.openstack("role", "assignment", "list", "--effective", "--names", "--user", user,
+                                             "--user-domain", domain, "-f", "json"))
+    assert {(r["Role"], r["Project"]) for r in effective} == {("member", f"{project}@{domain}"),
+                                                              ("reader", f"{project}@{domain}")}
+    live_cloud.openstack("role", "remove", "--inherited", "--domain", domain, "--user", user, "--user-domain",
+                         domain, "member")
+    assert token().returncode != 0
+
+
+def test_trust_create_use_and_delete(live_cloud: LiveCloud, unique: Callable[[str], str]) -> None:
+    """`trust create` (the admin delegates member on its project), `trust list/show`, a trust-scoped token
+    (`--os-trust-id`) for the trustee, `trust delete`."""
+    trustee = unique("trustee")
+    live_cloud.openstack("user", "create", "--password", "pw-t", trustee)
+    trust = as_json(live_cloud.openstack("trust", "create", "--project", "admin", "--role", "member", "admin",
+                                         trustee, "-f", "json"))
+    assert [r["name"] for r in trust["roles"]] == ["member"] and trust["is_impersonation"] is False
+    assert trust["id"] in {t["ID"] for t in as_json(live_cloud.openstack("trust", "list", "-f", "json"))}
+    assert as_json(live_cloud.openstack("trust", "show", trust["id"], "-f", "json"))["id"] == trust["id"]
+    env = {k: v for k, v in live_cloud.os_env(trustee, None, "pw-t").items()
+           if k not in ("OS_PROJECT_NAME", "OS_PROJECT_DOMAIN_NAME")}
+    cli = str(Path(sys.executable).with_name("openstack"))
+    scoped = subprocess.run([cli, "--os-trust-id", trust["id"], "token", "issue", "-f", "json"], env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert scoped.returncode == 0, scoped.stderr
+    assert as_json(scoped)["project_id"] == trust["project_id"]
+    live_cloud.openstack("trust", "delete", trust["id"])
+    assert live_cloud.openstack("trust", "show", trust["id"], check=False).returncode != 0
+    gone = subprocess.run([cli, "--os-trust-id", trust["id"], "token", "issue"], env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert gone.returncode != 0
+
+
+def test_endpoint_group_filters_a_projects_catalog(live_cloud: LiveCloud, unique: Callable[[str], str],
+                                                   tmp_path: Path) -> None:
+    """`endpoint group create` from a filters file, `endpoint group add project`: the project's catalog holds
+    only the group's endpoints until `endpoint group remove project`; `endpoint add project` likewise."""
+    group, project, user = unique("egrp"), unique("eprj"), unique("eusr")
+    live_cloud.openstack("project", "create", project)
+    live_cloud.openstack("user", "create", "--password", "pw-e", "--project", project, user)
+    live_cloud.openstack("role", "add", "--user", user, "--project", project, "member")
+    compute = as_json(live_cloud.openstack("service", "show", "compute", "-f", "json"))["id"]
+    filters = tmp_path / "filters.json"
+    filters.write_text(f'{{"service_id": "{compute}"}}')
+    created = as_json(live_cloud.openstack("endpoint", "group", "create", "--description", "nova only", group,
+                                           str(filters), "-f", "json"))
+    assert created["filters"] == {"service_id": compute}
+
+    def types() -> set[str]:
+        return {c["Type"] for c in as_json(osc(live_cloud, "catalog", "list", "-f", "json", user=user,
+                                               project=project, password="pw-e"))}
+
+    try:
+        assert len(types()) > 1
+        live_cloud.openstack("endpoint", "group", "add", "project", group, project)
+        assert types() == {"compute"}
+        listed = as_json(live_cloud.openstack("endpoint", "group", "list", "--project", project, "-f", "json"))
+        assert [g["Name"] for g in listed] == [group]
+        live_cloud.openstack("endpoint", "group", "remove", "project", group, project)
+        identity = as_json(live_cloud.openstack("endpoint", "list", "--service", "identity", "--interface",
+                                                "public", "-f", "json"))[0]["ID"]
+        live_cloud.openstack("endpoint", "add", "project", identity, project)
+        assert types() == {"identity"}
+        live_cloud.openstack("endpoint", "remove", "project", identity, project)
+        assert len(types()) > 1
+    finally:
+        live_cloud.openstack("endpoint", "group", "delete", group)
+    assert live_cloud.openstack("endpoint", "group", "show", group, check=False).returncode != 0
+
+
+def test_policy_blob_store(live_cloud: LiveCloud, tmp_path: Path) -> None:
+    """`policy create/show/set/list/delete`: Keystone's store of policy documents."""
+    rules = tmp_path / "policy.json"
+    rules.write_text('{"compute:get": ""}')
+    policy = as_json(live_cloud.openstack("policy", "create", "--type", "application/json", str(rules), "-f",
+                                          "json"))
+    assert policy["type"] == "application/json" and "compute:get" in policy["rules"]
+    live_cloud.openstack("policy", "set", "--type", "text/plain", policy["id"])
+    assert as_json(live_cloud.openstack("policy", "show", policy["id"], "-f", "json"))["type"] == "text/plain"
+    assert policy["id"] in {p["ID"] for p in as_json(live_cloud.openstack("policy", "list", "-f", "json"))}
+    live_cloud.openstack("policy", "delete", policy["id"])
+    assert live_cloud.openstack("policy", "show", policy["id"], check=False).returncode != 0

@@ -261,7 +261,7 @@ class EndpointGroups(_Api):
                 group = db.get(EndpointGroup, row.endpoint_group_id)
                 if group is not None:
                     ids.update(e.id for e in cls.matching(db, group))
-        return ids
+        return ids or None  # associations that name no endpoint filter nothing (Keystone)
 
 
 # ---------------------------------------------------------------------------------------------- domain config

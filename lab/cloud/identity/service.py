@@ -45,6 +45,7 @@ from lab.cloud.identity.models import (
     GroupAssignment,
     GroupMembership,
     ImpliedRole,
+    InheritedAssignment,
     Project,
     Region,
     Role,
@@ -229,8 +230,10 @@ class IdentityService:
 
     # ---------------------------------------------------------------- student reset (lab/cloud/plugin.py)
     def purge_project(self, purge: Purge) -> None:
-        """The student's application credentials (and any made on its project), its group memberships and
-        the groups' grants on its project: a student starts with none of them. Their tokens go too."""
+        """The student's application credentials (and any made on its project), its group memberships, the
+        groups' grants on its project, the inherited grants on its project or of its users (OS-INHERIT) and the
+        trusts it made, received or that delegate on its project: a student starts with none of them. Their
+        tokens go too."""
         db = purge.db
         creds = list(db.scalars(select(ApplicationCredential).where(
             ApplicationCredential.user_id.in_(purge.user_ids)
@@ -250,7 +253,18 @@ class IdentityService:
         for grant in grants:
             db.delete(grant)
         purge.removed["group_role_assignments"] += len(grants)
-        if memberships or grants:
+        inherited = list(db.scalars(select(InheritedAssignment).where(self._inherited_of(purge.project_id,
+                                                                                         purge.user_ids))))
+        for row in inherited:
+            db.delete(row)
+        purge.removed["inherited_role_assignments"] += len(inherited)
+        trusts = list(db.scalars(select(Trust).where(self._trusts_of(purge.project_id, purge.user_ids))))
+        for trust in trusts:
+            db.execute(delete(Token).where(Token.id_hash.in_(
+                select(TokenTrust.token_id_hash).where(TokenTrust.trust_id == trust.id))))
+            db.delete(trust)
+        purge.removed["trusts"] += sum(1 for t in trusts if not t.deleted)
+        if memberships or grants or inherited:
             db.execute(delete(Token).where(Token.user_id.in_(purge.user_ids)))
         db.flush()
         self.core.forget_tokens()
@@ -261,7 +275,18 @@ class IdentityService:
                                              | (ApplicationCredential.project_id == project_id)),
             "group_memberships": count(db, GroupMembership, GroupMembership.user_id.in_(user_ids)),
             "group_role_assignments": count(db, GroupAssignment, GroupAssignment.project_id == project_id),
+            "inherited_role_assignments": count(db, InheritedAssignment, self._inherited_of(project_id, user_ids)),
+            "trusts": count(db, Trust, self._trusts_of(project_id, user_ids) & Trust.deleted.is_(False)),
         }
+
+    @staticmethod
+    def _inherited_of(project_id: str, user_ids: list[str]) -> Any:
+        return (InheritedAssignment.project_id == project_id) | InheritedAssignment.user_id.in_(user_ids)
+
+    @staticmethod
+    def _trusts_of(project_id: str, user_ids: list[str]) -> Any:
+        return (Trust.project_id == project_id) | Trust.trustor_user_id.in_(user_ids) \
+            | Trust.trustee_user_id.in_(user_ids)
 
     # ---------------------------------------------------------------- authentication
     def authenticate(self, auth: dict[str, Any], subject_token: str | None = None) -> IssuedToken:

@@ -13,7 +13,7 @@ from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest, Conflict, Unauthorized
 from lab.cloud.identity import schemas
 from lab.cloud.identity.base import DEFAULT_DOMAIN, IdentityCore
-from lab.cloud.identity.models import Domain, Project, RoleAssignment, User
+from lab.cloud.identity.models import Domain, Project, RoleAssignment, Token, TokenTrust, Trust, User
 from lab.cloud.identity.passwords import check_password, hash_password
 from lab.cloud.identity.roles import projects_of
 
@@ -102,11 +102,15 @@ class Users:
         self.core.forget_tokens()
 
     def delete_user(self, ctx: RequestContext, user_id: str) -> None:
-        """Delete a user with its role assignments and tokens."""
+        """Delete a user with its role assignments, its tokens, and its trusts (as trustor or trustee) with their
+        tokens."""
         with self.cloud.db.write() as db:
             user = self.core.find(db, User, user_id)
             self.cloud.policy.enforce(ctx, "identity:delete_user", **_target(user))
             self.core.revoke_user_tokens(db, user_id)
+            trusts = select(Trust.id).where((Trust.trustor_user_id == user_id) | (Trust.trustee_user_id == user_id))
+            db.execute(delete(Token).where(Token.id_hash.in_(
+                select(TokenTrust.token_id_hash).where(TokenTrust.trust_id.in_(trusts)))))
             db.execute(delete(RoleAssignment).where(RoleAssignment.user_id == user_id))
             db.delete(user)
         self.core.forget_tokens()
