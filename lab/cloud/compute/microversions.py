@@ -31,9 +31,11 @@ HOST_STATUS = Version(2, 16)
 DESCRIPTION = Version(2, 19)
 TAGS = Version(2, 26)
 NETWORK_QUOTAS_GONE = Version(2, 36)  # proxy quotas and limits removed
+PROXIES_GONE = Version(2, 36)  # the proxy APIs: os-volumes, os-snapshots, /images, os-security-groups, ...
 AUTO_NETWORKS = Version(2, 37)  # `networks` required: a list, "auto" or "none"
 STRICT_STATUS = Version(2, 38)  # an unknown status filter is 400
 IMAGE_META_LIMIT_GONE = Version(2, 39)
+IMAGE_METADATA_GONE = Version(2, 39)  # /images/{id}/metadata (the image proxy's last part)
 NO_IP_ACTIONS = Version(2, 44)  # addFixedIp, removeFixedIp, addFloatingIp, removeFloatingIp: 404
 IMAGE_ID_BODY = Version(2, 45)  # createImage answers {"image_id"} and no Location
 EMBEDDED_FLAVOR = Version(2, 47)
@@ -101,16 +103,18 @@ CHANGES: dict[str, str] = {
     "2.34": "- Asynchronous pre-live-migration checks (no migrations).",
     "2.35": "Key pair lists take `limit` and `marker` and sort by name.",
     "2.36": "The network quotas (fixed_ips, floating_ips, security_groups, security_group_rules, networks) leave "
-            "os-quota-sets and /limits; the proxy APIs (/os-networks, /images...) are not served at any version.",
+            "os-quota-sets and /limits; the proxy APIs (os-volumes, os-snapshots, /images, os-security-groups, "
+            "os-security-group-rules, os-floating-ips, os-floating-ip-pools, os-networks, os-tenant-networks) "
+            "are 404.",
     "2.37": "Server create needs `networks`: a list, \"auto\" (the project's one network) or \"none\" (no port).",
     "2.38": "An unknown `status` filter of server lists is 400.",
-    "2.39": "`maxImageMeta` leaves /limits.",
+    "2.39": "`maxImageMeta` leaves /limits; /images/{id}/metadata (the image proxy's last part) is 404.",
     "2.40": "- os-simple-tenant-usage paging (a lab's usage fits one page).",
     "2.41": "Aggregates carry `uuid`.",
     "2.42": "Device tags at create are accepted again after 2.33 and 2.37 dropped them.",
     "2.43": "os-hosts is 404 (GET /os-hosts and /os-hosts/{host} are served up to 2.42).",
-    "2.44": "addFixedIp and removeFixedIp are 404 (served before); so are addFloatingIp, removeFloatingIp and "
-            "os-virtual-interfaces (not served at any version: os-interface and Neutron's floating IPs are).",
+    "2.44": "addFixedIp, removeFixedIp, addFloatingIp and removeFloatingIp are 404 (served before, over "
+            "Neutron); os-virtual-interfaces is not served at any version (os-interface is).",
     "2.45": "createImage answers `{\"image_id\": ...}` and no Location header.",
     "2.46": "- X-OpenStack-Request-ID on every answer (the lab sends it at every version).",
     "2.47": "A server's flavor is embedded (original_name, vcpus, ram, disk, ephemeral, swap, extra_specs) "

@@ -10,6 +10,7 @@ as it always has, so a read-only account stays read-only). Key pairs are the use
 
 from __future__ import annotations
 
+from lab.cloud.compute.proxy_policies import RULES as PROXY_RULES
 from lab.cloud.policy import Rule
 
 READER = "rule:project_reader_or_admin"
@@ -264,3 +265,6 @@ RULES: tuple[Rule, ...] = (
     _rule("os-simple-tenant-usage:list", READER, "List usage: here the caller's own project's (Nova's list "
           "covers every project and is operators only).", ("GET", "/os-simple-tenant-usage")),
 )
+
+# Nova's proxy APIs (before 2.36): their own module, as their routes are.
+RULES += PROXY_RULES

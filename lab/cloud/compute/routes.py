@@ -11,7 +11,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from lab.cloud.compute import console_routes, external_routes, operator_schemas, schemas
+from lab.cloud.compute import (
+    console_routes,
+    external_routes,
+    operator_schemas,
+    proxy_images,
+    proxy_network,
+    proxy_volumes,
+    schemas,
+)
 from lab.cloud.compute import microversions as mv
 from lab.cloud.compute.common import ServerView, reservation_of
 from lab.cloud.compute.flavors import FlavorQuery
@@ -520,12 +528,15 @@ ACTIONS: dict[str, Action] = {
     "os-getSerialConsole": _remote_console("os-getSerialConsole"),
     "os-getSPICEConsole": _remote_console("os-getSPICEConsole"),
     "os-getRDPConsole": _remote_console("os-getRDPConsole"),
+    # Nova's floating IP proxy actions (before 2.44): proxy_network.py
+    "addFloatingIp": proxy_network.add_floating_ip,
+    "removeFloatingIp": proxy_network.remove_floating_ip,
 }
 
 
 # Nova's other server actions: this cloud does not do them, but as in Nova an unknown server is still 404 first.
 NOT_IMPLEMENTED_ACTIONS = frozenset({
-    "createBackup", "evacuate", "resetNetwork", "trigger_crash_dump", "addFloatingIp", "removeFloatingIp"})
+    "createBackup", "evacuate", "resetNetwork", "trigger_crash_dump"})
 
 
 async def server_action(request: Request) -> Response:
@@ -952,6 +963,9 @@ routes = [
     Route("/v2/", v20, methods=["GET", "HEAD"]),
     *console_routes.routes,
     *external_routes.routes,
+    *proxy_volumes.routes,
+    *proxy_images.routes,
+    *proxy_network.routes,
     Route(f"{V}/flavors", list_flavors, methods=["GET"]),
     Route(f"{V}/flavors", create_flavor, methods=["POST"]),
     Route(f"{V}/flavors/detail", list_flavors, methods=["GET"]),
