@@ -113,7 +113,7 @@ CHANGES: dict[str, str] = {
     "2.41": "Aggregates carry `uuid`.",
     "2.42": "Device tags at create are accepted again after 2.33 and 2.37 dropped them.",
     "2.43": "os-hosts is 404 (GET /os-hosts and /os-hosts/{host} are served up to 2.42).",
-    "2.44": "addFixedIp, removeFixedIp, addFloatingIp and removeFloatingIp are 404 (served before, over "
+    "2.44": "addFloatingIp, removeFloatingIp, addFixedIp and removeFixedIp are 404 (served before, over "
             "Neutron); os-virtual-interfaces is not served at any version (os-interface is).",
     "2.45": "createImage answers `{\"image_id\": ...}` and no Location header.",
     "2.46": "- X-OpenStack-Request-ID on every answer (the lab sends it at every version).",
