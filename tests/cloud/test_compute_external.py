@@ -13,10 +13,11 @@ from starlette.testclient import TestClient
 from lab.cloud.app import Cloud
 from lab.cloud.compute.models import Flavor, Server
 from lab.cloud.context import RequestContext
+from lab.cloud.volume.models import Snapshot as VolumeSnapshot
 from tests.api_schemas import assert_schema
 from tests.cloud.compute_support import API, create_server
 from tests.cloud.identity_helpers import create, grant
-from tests.cloud.volume_support import create_volume
+from tests.cloud.volume_support import create_snapshot, create_volume
 from tests.conftest import get_token
 
 EVENTS = f"{API}/os-server-external-events"
@@ -94,7 +95,7 @@ def test_external_events_validation_and_policy(client: TestClient, cloud: Cloud,
     assert client.post(EVENTS, headers=as_admin, json=body).status_code == 200
 
 
-def test_assisted_volume_snapshots(client: TestClient, cloud: Cloud, as_demo: dict[str, str],
+def test_assisted_volume_snapshots(client: TestClient, cloud: Cloud, as_demo: dict[str, str], as_admin: dict[str, str],
                                    as_service: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
     """Create answers create_info's id and the volume; the compute host reports `creating` (90%) and, on
     delete, `deleting` to the volume service through its contract; a volume attached to no server is 400, and a
@@ -112,8 +113,19 @@ def test_assisted_volume_snapshots(client: TestClient, cloud: Cloud, as_demo: di
     assert r.status_code == 200, r.text
     create_info: dict[str, Any] = {"snapshot_id": "snap-1", "type": "qcow2", "new_file": "new_file", "id": "given"}
     body = {"snapshot": {"volume_id": volume["id"], "create_info": create_info}}
-    r = client.post(SNAPSHOTS, headers=as_service, json=body)  # the lab's volume service: os-update_snapshot_status
+    r = client.post(SNAPSHOTS, headers=as_service, json=body)  # no such snapshot: the volume service's 404, logged
     assert r.status_code == 200, r.text
+    snap = create_snapshot(client, cloud, as_demo, volume["id"], force=True)
+    with cloud.db.write() as db:  # as Cinder leaves a snapshot it asked Nova to take
+        row = db.get(VolumeSnapshot, snap["id"])
+        assert row is not None
+        row.status = "creating"
+    r = client.post(SNAPSHOTS, headers=as_admin, json={"snapshot": {"volume_id": volume["id"], "create_info": {
+        "snapshot_id": snap["id"], "type": "qcow2", "new_file": "f"}}})
+    assert r.status_code == 200, r.text
+    shown = client.get(f"/volume/v3/{snap['os-extended-snapshot-attributes:project_id']}/snapshots/{snap['id']}",
+                       headers=as_admin).json()["snapshot"]
+    assert (shown["status"], shown["os-extended-snapshot-attributes:progress"]) == ("creating", "90%")
     monkeypatch.setattr(cloud.volume, "update_snapshot_status", report)
     r = client.post(SNAPSHOTS, headers=as_service, json=body)
     assert r.status_code == 200

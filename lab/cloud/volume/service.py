@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from lab.cloud import contracts, events
 from lab.cloud.context import RequestContext
 from lab.cloud.db import count
-from lab.cloud.errors import CloudError, Unimplemented
+from lab.cloud.errors import CloudError
 from lab.cloud.plugin import Purge
 from lab.cloud.volume.attachments import Attachments
 from lab.cloud.volume.backups import Backups
@@ -163,11 +163,8 @@ class VolumeService:
 
     def update_snapshot_status(self, ctx: RequestContext, snapshot_id: str, status: str, progress: str) -> None:
         """Nova's compute reporting an assisted snapshot: os-update_snapshot_status's own code (snapshots.py's
-        `update_status`, with its rule and transitions); a volume service without it refuses (501)."""
-        update = getattr(self.snapshots, "update_status", None)
-        if update is None:
-            raise Unimplemented("os-update_snapshot_status is not served")
-        update(ctx, snapshot_id, {"status": status, "progress": progress})
+        `update_status`, with its rule and transitions)."""
+        self.snapshots.update_status(ctx, snapshot_id, {"status": status, "progress": progress})
 
     # ------------------------------------------------------------------ student reset (lab/cloud/plugin.py)
     def purge_project(self, purge: Purge) -> None:
