@@ -114,3 +114,42 @@ def test_subnet_pool_ip_availability_and_binding(live_cloud: LiveCloud, unique: 
     shown = cli(live_cloud, "port", "show", port["id"])
     assert shown["binding_host_id"] == "lab-host" and shown["binding_vif_type"] == "bridge"
     assert shown["binding_vnic_type"] == "normal"
+
+
+def test_quota_set_networks_check_limit_and_force(live_cloud: LiveCloud, unique: Callable[[str], str]) -> None:
+    """`openstack quota set --networks N` sends Neutron's `check_limit` (`--force`: `force`): a limit at or above
+    the usage is set, one below it is refused with Neutron's message unless forced; `quota show` lists the RBAC
+    policy and subnet pool quotas."""
+    name = unique("quota")
+    project = student(live_cloud, name)
+    cli(live_cloud, "network", "create", unique("q-net"), user=name, project=f"{name}-project")
+    cli(live_cloud, "network", "create", unique("q-net"), user=name, project=f"{name}-project")
+    live_cloud.openstack("quota", "set", "--networks", "20", "--ports", "-1", project)
+    shown = {row["Resource"]: row["Limit"] for row in cli(live_cloud, "quota", "show", "--network", project)}
+    assert shown["networks"] == 20 and shown["ports"] == -1
+    assert shown["rbac_policies"] == 10 and shown["subnet_pools"] == -1
+    refused = live_cloud.openstack("quota", "set", "--networks", "1", project, check=False)
+    assert refused.returncode == 1
+    assert "Quota limit 1 for network must be greater than or equal to already used 2" in refused.stderr
+    shown = {row["Resource"]: row["Limit"] for row in cli(live_cloud, "quota", "show", "--network", project)}
+    assert shown["networks"] == 20
+    live_cloud.openstack("quota", "set", "--networks", "1", "--force", project)
+    shown = {row["Resource"]: row["Limit"] for row in cli(live_cloud, "quota", "show", "--network", project)}
+    assert shown["networks"] == 1
+
+
+def test_port_set_and_unset_host(live_cloud: LiveCloud, unique: Callable[[str], str]) -> None:
+    """`port create --host` binds a port (bridge, as the Linux bridge agent does); `port unset --host` sends
+    a null host, which unbinds it as ML2 does; a non-admin sees only the vNIC type."""
+    net = unique("bind-net")
+    cli(live_cloud, "network", "create", net, user="demo", project="demo")
+    cli(live_cloud, "subnet", "create", "--network", net, "--subnet-range", "10.151.0.0/24", f"{net}-sub",
+        user="demo", project="demo")
+    port = cli(live_cloud, "port", "create", "--network", net, "--host", "lab-host", "--project", "demo",
+               unique("bound"))
+    assert port["binding_host_id"] == "lab-host" and port["binding_vif_type"] == "bridge"
+    live_cloud.openstack("port", "unset", "--host", port["id"])
+    shown = cli(live_cloud, "port", "show", port["id"])
+    assert shown["binding_host_id"] == "" and shown["binding_vif_type"] == "unbound"
+    raw = live_cloud.sdk(user="demo", project="demo").network.get(f"/ports/{port['id']}").json()["port"]
+    assert raw["binding:vnic_type"] == "normal" and "binding:host_id" not in raw

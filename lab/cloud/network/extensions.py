@@ -18,6 +18,8 @@ EXTENSIONS: tuple[tuple[str, str, str], ...] = (
     ("quotas", "Quota management support", "Expose functions for quotas management per project"),
     ("quota_details", "Quota details management support", "Expose functions for quotas usage statistics per "
                                                            "project"),
+    ("quota-check-limit", "Quota engine limit check", "Support for checking the resource usage before applying a "
+                                                      "new quota limit"),
     ("allowed-address-pairs", "Allowed Address Pairs", "Provides allowed address pairs"),
     ("port-security", "Port Security", "Provides port security"),
     ("provider", "Provider Network", "Expose mapping of virtual networks to physical networks"),

@@ -179,13 +179,14 @@ BINDING_KEYS = {"binding:host_id": "host", "binding:vnic_type": "vnic_type", "bi
 
 
 def set_binding(db: Session, port_id: str, attrs: dict[str, Any]) -> None:
-    """Store the `binding:*` attributes a create or update gives (Neutron's ml2_port_bindings row)."""
+    """Store the `binding:*` attributes a create or update gives (Neutron's ml2_port_bindings row). A null host
+    unbinds, as "" does (ML2 reads `binding:host_id or ''`: `openstack port unset --host` sends null)."""
     given = {column: attrs[key] for key, column in BINDING_KEYS.items() if key in attrs}
     if not given:
         return
     row = db.get(PortBinding, port_id) or PortBinding(port_id=port_id, host="", vnic_type="normal", profile={})
     for column, value in given.items():
-        setattr(row, column, value if value is not None or column != "profile" else {})
+        setattr(row, column, value if value is not None else {"profile": {}, "host": ""}.get(column))
     db.add(row)
     db.flush()
 

@@ -179,7 +179,8 @@ SPECS: dict[str, dict[str, Attr]] = {
         "fixed_ips": Attr(list_of(FIXED_IP)), "device_id": Attr(string(255)), "device_owner": Attr(string(255)),
         "security_groups": Attr(nullable(list_of(string(36)))), "port_security_enabled": Attr(boolean),
         "allowed_address_pairs": Attr(nullable(list_of(ADDRESS_PAIR))), "project_id": PROJECT,
-        "tenant_id": PROJECT, "binding:host_id": Attr(string()), "binding:vnic_type": Attr(one_of(*VNIC_TYPES)),
+        "tenant_id": PROJECT, "binding:host_id": Attr(nullable(string())),
+        "binding:vnic_type": Attr(one_of(*VNIC_TYPES)),
         "binding:profile": Attr(nullable_dict), "extra_dhcp_opts": Attr(anything), "tags": Attr(list_of(string(255)),
                                                                                           put=False),
         "qos_policy_id": QOS_POLICY, "dns_name": Attr(dns.dns_name), "dns_domain": Attr(dns.dns_domain),
@@ -269,12 +270,16 @@ def require(attrs: dict[str, Any], *names: str) -> None:
             raise W.refuse(name, None, "required", key=name)
 
 
-def parse_quota(body: dict[str, Any], known: Iterable[str]) -> dict[str, int]:
-    """The limits of a quota update (`{"quota": {"network": 20, ...}}`); -1 is unlimited. Raises Neutron's 400
-    for a missing body, an unknown resource or a value that is not an integer >= -1."""
+def parse_quota(body: dict[str, Any], known: Iterable[str]) -> tuple[dict[str, int], bool]:
+    """The limits of a quota update (`{"quota": {"network": 20, ...}}`; -1 is unlimited) and whether to check
+    them against the usage: Neutron's quota-check-limit extension takes `check_limit` and `force` out of the body
+    first (any value, read as true or not), and checks when `check_limit` is true and `force` is not. Raises
+    Neutron's 400 for a missing body, an unknown resource or a value that is not an integer >= -1."""
     wanted = body.get("quota")
     if not isinstance(wanted, dict):
         raise BadRequest("Resource body required", neutron_type="HTTPBadRequest")
+    wanted = dict(wanted)
+    force, check_limit = wanted.pop("force", None), wanted.pop("check_limit", None)
     names = set(known)
     for name, value in wanted.items():
         if name not in names:
@@ -282,7 +287,7 @@ def parse_quota(body: dict[str, Any], known: Iterable[str]) -> dict[str, int]:
         if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).lstrip("-").isdigit() \
                 or int(value) < -1:
             raise W.bad(name, value, f"'{value}' is not a valid quota value (an integer >= -1)")
-    return {name: int(value) for name, value in wanted.items()}
+    return {name: int(value) for name, value in wanted.items()}, bool(check_limit) and not bool(force)
 
 
 def parse_interface(body: dict[str, Any]) -> tuple[str | None, str | None]:
