@@ -15,7 +15,7 @@ from typing import Any
 from lab.cloud import validation as V
 from lab.cloud.errors import BadRequest
 from lab.cloud.http import timestamp
-from lab.cloud.network import dns
+from lab.cloud.network import dhcpopts, dns
 from lab.cloud.network.models import (
     AddressScope,
     Agent,
@@ -181,8 +181,8 @@ SPECS: dict[str, dict[str, Attr]] = {
         "allowed_address_pairs": Attr(nullable(list_of(ADDRESS_PAIR))), "project_id": PROJECT,
         "tenant_id": PROJECT, "binding:host_id": Attr(nullable(string())),
         "binding:vnic_type": Attr(one_of(*VNIC_TYPES)),
-        "binding:profile": Attr(nullable_dict), "extra_dhcp_opts": Attr(anything), "tags": Attr(list_of(string(255)),
-                                                                                          put=False),
+        "binding:profile": Attr(nullable_dict), "extra_dhcp_opts": Attr(dhcpopts.check),
+        "tags": Attr(list_of(string(255)), put=False),
         "qos_policy_id": QOS_POLICY, "dns_name": Attr(dns.dns_name), "dns_domain": Attr(dns.dns_domain),
     },
     "rbac_policy": {
@@ -368,7 +368,7 @@ def port(row: Port, fixed_ips: list[dict[str, str]], security_groups: list[str],
     return {"id": row.id, "name": row.name, "network_id": row.network_id, "mac_address": row.mac_address,
             "admin_state_up": row.admin_state_up, "status": status, "device_id": row.device_id,
             "device_owner": row.device_owner, "fixed_ips": fixed_ips, "security_groups": security_groups,
-            "allowed_address_pairs": list(row.allowed_address_pairs or []), "extra_dhcp_opts": [],
+            "allowed_address_pairs": list(row.allowed_address_pairs or []),
             "port_security_enabled": row.port_security_enabled, "binding:vnic_type": "normal",
             **(binding or {}), **(extra or {}), **_standard(row)}
 
@@ -417,9 +417,11 @@ def security_group_rule(row: SecurityGroupRule, *, is_default: bool | None = Non
             "project_id": row.project_id, "tenant_id": row.project_id}
 
 
-def security_group(row: SecurityGroup, rules: list[SecurityGroupRule], *, is_default: bool) -> dict[str, Any]:
+def security_group(row: SecurityGroup, rules: list[SecurityGroupRule], *, is_default: bool,
+                   shared: bool = False) -> dict[str, Any]:
+    """A group; `shared`: whether it is shared with the caller's project (RBAC)."""
     rendered = [security_group_rule(r, is_default=is_default) for r in rules]
-    return {"id": row.id, "name": row.name, "stateful": row.stateful, "shared": False,
+    return {"id": row.id, "name": row.name, "stateful": row.stateful, "shared": shared,
             "security_group_rules": rendered, **_standard(row)}
 
 

@@ -251,7 +251,7 @@ class NetworkService:
         if collection == "floatingips":
             return floatingips.render(db, rows)
         if collection == "security-groups":
-            return sgs.render(db, rows)
+            return sgs.render(db, rows, ctx.project_id)
         if collection == "rbac-policies":
             return rbac.render(rows)
         if collection == "subnetpools":
