@@ -153,3 +153,38 @@ def test_port_set_and_unset_host(live_cloud: LiveCloud, unique: Callable[[str], 
     assert shown["binding_host_id"] == "" and shown["binding_vif_type"] == "unbound"
     raw = live_cloud.sdk(user="demo", project="demo").network.get(f"/ports/{port['id']}").json()["port"]
     assert raw["binding:vnic_type"] == "normal" and "binding:host_id" not in raw
+
+
+def test_rbac_shared_security_group_and_qos_policy(live_cloud: LiveCloud, unique: Callable[[str], str]) -> None:
+    """access_as_shared on a security group (by its owner) and on a QoS policy (by the admin): the second student
+    lists both (Shared True, `--share` filters), gives them to a port; a third sees neither."""
+    first, second, third = unique("sgown"), unique("sguse"), unique("sgnot")
+    student(live_cloud, first)
+    second_project = student(live_cloud, second)
+    student(live_cloud, third)
+    as_first, as_second = {"user": first, "project": f"{first}-project"}, {"user": second,
+                                                                          "project": f"{second}-project"}
+    group = cli(live_cloud, "security", "group", "create", unique("web"), **as_first)
+    cli(live_cloud, "network", "rbac", "create", "--target-project", second_project, "--action",
+        "access_as_shared", "--type", "security_group", group["id"], **as_first)
+    listed = {g["Name"]: g["Shared"] for g in cli(live_cloud, "security", "group", "list", **as_second)}
+    assert listed == {group["name"]: True, "default": False}
+    assert [g["ID"] for g in cli(live_cloud, "security", "group", "list", "--share", **as_second)] == [group["id"]]
+    third_sees = [g["ID"] for g in cli(live_cloud, "security", "group", "list", user=third,
+                                       project=f"{third}-project")]
+    assert group["id"] not in third_sees
+    policy = cli(live_cloud, "network", "qos", "policy", "create", unique("limit"))
+    cli(live_cloud, "network", "qos", "rule", "create", "--type", "bandwidth-limit", "--max-kbps", "2000",
+        "--max-burst-kbits", "200", "--egress", policy["id"])
+    cli(live_cloud, "network", "rbac", "create", "--target-project", second_project, "--action",
+        "access_as_shared", "--type", "qos_policy", policy["id"])
+    seen = {p["ID"]: p["Shared"] for p in cli(live_cloud, "network", "qos", "policy", "list", **as_second)}
+    assert seen == {policy["id"]: True}
+    net = unique("sg-net")
+    cli(live_cloud, "network", "create", net, **as_second)
+    cli(live_cloud, "subnet", "create", "--network", net, "--subnet-range", "10.152.0.0/24", f"{net}-sub",
+        **as_second)
+    port = cli(live_cloud, "port", "create", "--network", net, "--security-group", group["id"], "--qos-policy",
+               policy["id"], "--extra-dhcp-option", "name=tftp-server,value=10.152.0.9", unique("p"), **as_second)
+    assert port["security_group_ids"] == [group["id"]] and port["qos_policy_id"] == policy["id"]
+    assert port["extra_dhcp_opts"] == [{"opt_name": "tftp-server", "opt_value": "10.152.0.9", "ip_version": 4}]
