@@ -188,3 +188,48 @@ def test_rbac_shared_security_group_and_qos_policy(live_cloud: LiveCloud, unique
                policy["id"], "--extra-dhcp-option", "name=tftp-server,value=10.152.0.9", unique("p"), **as_second)
     assert port["security_group_ids"] == [group["id"]] and port["qos_policy_id"] == policy["id"]
     assert port["extra_dhcp_opts"] == [{"opt_name": "tftp-server", "opt_value": "10.152.0.9", "ip_version": 4}]
+
+
+def test_routes_tags_long_listing_and_extensions(live_cloud: LiveCloud, unique: Callable[[str], str]) -> None:
+    """`router set/unset --route`, `--tag` on create and `set --tag` with `list --tags`/`--not-tags`,
+    `network list --long`, `ip availability list`, `network rbac create --action access_as_external`, and
+    `extension list --network` showing exactly the extensions the lab implements."""
+    from lab.cloud.network.extensions import EXTENSIONS
+
+    demo = {"user": "demo", "project": "demo"}
+    net, router = unique("rt-net"), unique("rt-router")
+    cli(live_cloud, "network", "create", "--tag", "blue", "--tag", "lab", net, **demo)
+    cli(live_cloud, "subnet", "create", "--network", net, "--subnet-range", "10.153.0.0/24", "--tag", "blue",
+        f"{net}-sub", **demo)
+    cli(live_cloud, "router", "create", "--tag", "blue", router, **demo)
+    live_cloud.openstack("router", "add", "subnet", router, f"{net}-sub", **demo)
+    live_cloud.openstack("router", "set", "--route", "destination=192.168.77.0/24,gateway=10.153.0.77",
+                         "--route", "destination=192.168.78.0/24,gateway=10.153.0.78", router, **demo)
+    routes = cli(live_cloud, "router", "show", router, **demo)["routes"]
+    assert sorted(r["destination"] for r in routes) == ["192.168.77.0/24", "192.168.78.0/24"]
+    live_cloud.openstack("router", "unset", "--route", "destination=192.168.77.0/24,gateway=10.153.0.77", router,
+                         **demo)
+    assert cli(live_cloud, "router", "show", router, **demo)["routes"] == [
+        {"destination": "192.168.78.0/24", "nexthop": "10.153.0.78"}]
+    off_link = live_cloud.openstack("router", "set", "--route", "destination=10.9.0.0/16,gateway=10.99.0.1",
+                                    router, check=False, **demo)
+    assert off_link.returncode == 1 and "the nexthop is not connected with router" in off_link.stderr
+    live_cloud.openstack("network", "set", "--tag", "green", net, **demo)
+    assert [n["Name"] for n in cli(live_cloud, "network", "list", "--tags", "blue,green", **demo)] == [net]
+    assert net not in [n["Name"] for n in cli(live_cloud, "network", "list", "--not-tags", "lab", **demo)]
+    assert [s["Name"] for s in cli(live_cloud, "subnet", "list", "--tags", "blue", **demo)] == [f"{net}-sub"]
+    assert [r["Name"] for r in cli(live_cloud, "router", "list", "--tags", "blue", **demo)] == [router]
+    long = {n["Name"]: n for n in cli(live_cloud, "network", "list", "--long")}
+    assert sorted(long[net]["Tags"]) == ["blue", "green", "lab"] and long[net]["Network Type"] == "vxlan"
+    assert long["public"]["Router Type"] in (True, "External")
+    availability = {a["Network Name"]: a for a in cli(live_cloud, "ip", "availability", "list")}
+    assert availability[net]["Total IPs"] == 253 and availability[net]["Used IPs"] == 2  # DHCP, router port
+    project = cli(live_cloud, "project", "show", "demo")["id"]
+    ext = unique("ext")
+    cli(live_cloud, "network", "create", ext)
+    cli(live_cloud, "network", "rbac", "create", "--type", "network", "--action", "access_as_external",
+        "--target-project", project, ext)
+    assert cli(live_cloud, "network", "show", ext, **demo)["router:external"] in (True, "External")
+    aliases = {e["Alias"] for e in cli(live_cloud, "extension", "list", "--network")}
+    assert aliases == {alias for alias, _name, _description in EXTENSIONS}
+    assert {"quota-check-limit", "extra_dhcp_opt", "security-groups-shared-filtering"} <= aliases
