@@ -159,7 +159,8 @@ ip_availability = _object({
         "total_ips": COUNT, "used_ips": COUNT})},
 })
 
-QUOTA_NAMES = ("network", "subnet", "port", "router", "floatingip", "security_group", "security_group_rule")
+QUOTA_NAMES = ("network", "subnet", "port", "router", "floatingip", "security_group", "security_group_rule",
+               "rbac_policy", "subnetpool")
 LIMIT = {"type": "integer", "minimum": -1}
 quota = _object({name: LIMIT for name in QUOTA_NAMES})
 quota_details = _object({name: _object({"limit": LIMIT, "used": {"type": "integer", "minimum": 0},

@@ -160,6 +160,11 @@ def test_rbac_share_a_security_group_and_an_external_network(client: TestClient,
     create(client, alice, "rbac-policies", object_type="security_group", object_id=group["id"],
            action="access_as_shared", target_tenant=pb["id"])
     assert "amy-web" in names(client, bob, "security-groups")
+    # `shared` reads as it does for each project (security-groups-shared-filtering), and may be filtered on
+    seen = {g["name"]: g["shared"] for g in client.get(f"{N}/security-groups", headers=bob).json()["security_groups"]}
+    assert seen == {"amy-web": True, "default": False}
+    assert names(client, bob, "security-groups", shared="True") == ["amy-web"]
+    assert client.get(f"{N}/security-groups/{group['id']}", headers=alice).json()["security_group"]["shared"] is False
     net, _ = network_with_subnet(client, bob, "10.72.0.0/24", name="bert-net")
     port = create(client, bob, "ports", network_id=net["id"], security_groups=[group["id"]])
     assert port["security_groups"] == [group["id"]]
@@ -311,3 +316,40 @@ def test_schedule_a_network_onto_the_dhcp_agent(client: TestClient, as_admin: di
     wrong = client.post(f"{N}/agents/{l3['id']}/dhcp-networks", headers=as_admin, json={"network_id": net["id"]})
     assert_neutron_error(wrong, 400, "InvalidDHCPAgent")
     assert_neutron_error(client.post(url, headers=as_admin, json={"network_id": "nope"}), 404, "NetworkNotFound")
+
+
+def test_agent_type_filter_ignores_case(client: TestClient, as_admin: dict) -> None:
+    """`?agent_type=DHCP Agent` finds the DHCP agent, as Neutron on MySQL answers it (tempest asks so)."""
+    found = client.get(f"{N}/agents", params={"agent_type": "DHCP Agent"}, headers=as_admin).json()["agents"]
+    assert [a["agent_type"] for a in found] == ["DHCP agent"]
+
+
+def test_extra_dhcp_options(client: TestClient, as_demo: dict) -> None:
+    """extra_dhcp_opt: kept on create, an update changes, adds and (with a null value) removes options by name
+    and IP version; a bad option is Neutron's 400."""
+    net, _ = network_with_subnet(client, as_demo, "10.73.0.0/24", name="pxe-net")
+    opts = [{"opt_name": "bootfile-name", "opt_value": "pxelinux.0"},
+            {"opt_name": "tftp-server", "opt_value": "10.73.0.9", "ip_version": 4}]
+    port = create(client, as_demo, "ports", network_id=net["id"], extra_dhcp_opts=opts)
+    assert port["extra_dhcp_opts"] == [{"opt_name": "bootfile-name", "opt_value": "pxelinux.0", "ip_version": 4},
+                                       {"opt_name": "tftp-server", "opt_value": "10.73.0.9", "ip_version": 4}]
+    r = client.put(f"{N}/ports/{port['id']}", headers=as_demo, json={"port": {"extra_dhcp_opts": [
+        {"opt_name": "bootfile-name", "opt_value": None}, {"opt_name": "tftp-server", "opt_value": "10.73.0.10"},
+        {"opt_name": "router", "opt_value": ""}]}})
+    assert r.status_code == 200
+    shown = client.get(f"{N}/ports/{port['id']}", headers=as_demo).json()["port"]["extra_dhcp_opts"]
+    assert shown == [{"opt_name": "router", "opt_value": "", "ip_version": 4},
+                     {"opt_name": "tftp-server", "opt_value": "10.73.0.10", "ip_version": 4}]
+    for bad in ([{"opt_name": "tftp-server"}], [{"opt_name": "mtu", "opt_value": ""}],
+                [{"opt_name": "mtu", "opt_value": "1400", "ip_version": 5}], "bootfile-name"):
+        r = client.put(f"{N}/ports/{port['id']}", json={"port": {"extra_dhcp_opts": bad}}, headers=as_demo)
+        assert_neutron_error(r, 400, "HTTPBadRequest")
+
+
+def test_ports_filtered_by_ip_address_substring(client: TestClient, as_demo: dict) -> None:
+    """ip-substring-filtering: `fixed_ips=ip_address_substr=` matches part of an address."""
+    net, sub = network_with_subnet(client, as_demo, "10.74.0.0/24", name="substr-net")
+    a = create(client, as_demo, "ports", network_id=net["id"], fixed_ips=[{"ip_address": "10.74.0.123"}])
+    create(client, as_demo, "ports", network_id=net["id"], fixed_ips=[{"ip_address": "10.74.0.45"}])
+    found = client.get(f"{N}/ports", params={"fixed_ips": "ip_address_substr=0.12"}, headers=as_demo).json()
+    assert [p["id"] for p in found["ports"]] == [a["id"]]

@@ -114,3 +114,122 @@ def test_subnet_pool_ip_availability_and_binding(live_cloud: LiveCloud, unique: 
     shown = cli(live_cloud, "port", "show", port["id"])
     assert shown["binding_host_id"] == "lab-host" and shown["binding_vif_type"] == "bridge"
     assert shown["binding_vnic_type"] == "normal"
+
+
+def test_quota_set_networks_check_limit_and_force(live_cloud: LiveCloud, unique: Callable[[str], str]) -> None:
+    """`openstack quota set --networks N` sends Neutron's `check_limit` (`--force`: `force`): a limit at or above
+    the usage is set, one below it is refused with Neutron's message unless forced; `quota show` lists the RBAC
+    policy and subnet pool quotas."""
+    name = unique("quota")
+    project = student(live_cloud, name)
+    cli(live_cloud, "network", "create", unique("q-net"), user=name, project=f"{name}-project")
+    cli(live_cloud, "network", "create", unique("q-net"), user=name, project=f"{name}-project")
+    live_cloud.openstack("quota", "set", "--networks", "20", "--ports", "-1", project)
+    shown = {row["Resource"]: row["Limit"] for row in cli(live_cloud, "quota", "show", "--network", project)}
+    assert shown["networks"] == 20 and shown["ports"] == -1
+    assert shown["rbac_policies"] == 10 and shown["subnet_pools"] == -1
+    refused = live_cloud.openstack("quota", "set", "--networks", "1", project, check=False)
+    assert refused.returncode == 1
+    assert "Quota limit 1 for network must be greater than or equal to already used 2" in refused.stderr
+    shown = {row["Resource"]: row["Limit"] for row in cli(live_cloud, "quota", "show", "--network", project)}
+    assert shown["networks"] == 20
+    live_cloud.openstack("quota", "set", "--networks", "1", "--force", project)
+    shown = {row["Resource"]: row["Limit"] for row in cli(live_cloud, "quota", "show", "--network", project)}
+    assert shown["networks"] == 1
+
+
+def test_port_set_and_unset_host(live_cloud: LiveCloud, unique: Callable[[str], str]) -> None:
+    """`port create --host` binds a port (bridge, as the Linux bridge agent does); `port unset --host` sends
+    a null host, which unbinds it as ML2 does; a non-admin sees only the vNIC type."""
+    net = unique("bind-net")
+    cli(live_cloud, "network", "create", net, user="demo", project="demo")
+    cli(live_cloud, "subnet", "create", "--network", net, "--subnet-range", "10.151.0.0/24", f"{net}-sub",
+        user="demo", project="demo")
+    port = cli(live_cloud, "port", "create", "--network", net, "--host", "lab-host", "--project", "demo",
+               unique("bound"))
+    assert port["binding_host_id"] == "lab-host" and port["binding_vif_type"] == "bridge"
+    live_cloud.openstack("port", "unset", "--host", port["id"])
+    shown = cli(live_cloud, "port", "show", port["id"])
+    assert shown["binding_host_id"] == "" and shown["binding_vif_type"] == "unbound"
+    raw = live_cloud.sdk(user="demo", project="demo").network.get(f"/ports/{port['id']}").json()["port"]
+    assert raw["binding:vnic_type"] == "normal" and "binding:host_id" not in raw
+
+
+def test_rbac_shared_security_group_and_qos_policy(live_cloud: LiveCloud, unique: Callable[[str], str]) -> None:
+    """access_as_shared on a security group (by its owner) and on a QoS policy (by the admin): the second student
+    lists both (Shared True, `--share` filters), gives them to a port; a third sees neither."""
+    first, second, third = unique("sgown"), unique("sguse"), unique("sgnot")
+    student(live_cloud, first)
+    second_project = student(live_cloud, second)
+    student(live_cloud, third)
+    as_first, as_second = {"user": first, "project": f"{first}-project"}, {"user": second,
+                                                                          "project": f"{second}-project"}
+    group = cli(live_cloud, "security", "group", "create", unique("web"), **as_first)
+    cli(live_cloud, "network", "rbac", "create", "--target-project", second_project, "--action",
+        "access_as_shared", "--type", "security_group", group["id"], **as_first)
+    listed = {g["Name"]: g["Shared"] for g in cli(live_cloud, "security", "group", "list", **as_second)}
+    assert listed == {group["name"]: True, "default": False}
+    assert [g["ID"] for g in cli(live_cloud, "security", "group", "list", "--share", **as_second)] == [group["id"]]
+    third_sees = [g["ID"] for g in cli(live_cloud, "security", "group", "list", user=third,
+                                       project=f"{third}-project")]
+    assert group["id"] not in third_sees
+    policy = cli(live_cloud, "network", "qos", "policy", "create", unique("limit"))
+    cli(live_cloud, "network", "qos", "rule", "create", "--type", "bandwidth-limit", "--max-kbps", "2000",
+        "--max-burst-kbits", "200", "--egress", policy["id"])
+    cli(live_cloud, "network", "rbac", "create", "--target-project", second_project, "--action",
+        "access_as_shared", "--type", "qos_policy", policy["id"])
+    seen = {p["ID"]: p["Shared"] for p in cli(live_cloud, "network", "qos", "policy", "list", **as_second)}
+    assert seen == {policy["id"]: True}
+    net = unique("sg-net")
+    cli(live_cloud, "network", "create", net, **as_second)
+    cli(live_cloud, "subnet", "create", "--network", net, "--subnet-range", "10.152.0.0/24", f"{net}-sub",
+        **as_second)
+    port = cli(live_cloud, "port", "create", "--network", net, "--security-group", group["id"], "--qos-policy",
+               policy["id"], "--extra-dhcp-option", "name=tftp-server,value=10.152.0.9", unique("p"), **as_second)
+    assert port["security_group_ids"] == [group["id"]] and port["qos_policy_id"] == policy["id"]
+    assert port["extra_dhcp_opts"] == [{"opt_name": "tftp-server", "opt_value": "10.152.0.9", "ip_version": 4}]
+
+
+def test_routes_tags_long_listing_and_extensions(live_cloud: LiveCloud, unique: Callable[[str], str]) -> None:
+    """`router set/unset --route`, `--tag` on create and `set --tag` with `list --tags`/`--not-tags`,
+    `network list --long`, `ip availability list`, `network rbac create --action access_as_external`, and
+    `extension list --network` showing exactly the extensions the lab implements."""
+    from lab.cloud.network.extensions import EXTENSIONS
+
+    demo = {"user": "demo", "project": "demo"}
+    net, router = unique("rt-net"), unique("rt-router")
+    cli(live_cloud, "network", "create", "--tag", "blue", "--tag", "lab", net, **demo)
+    cli(live_cloud, "subnet", "create", "--network", net, "--subnet-range", "10.153.0.0/24", "--tag", "blue",
+        f"{net}-sub", **demo)
+    cli(live_cloud, "router", "create", "--tag", "blue", router, **demo)
+    live_cloud.openstack("router", "add", "subnet", router, f"{net}-sub", **demo)
+    live_cloud.openstack("router", "set", "--route", "destination=192.168.77.0/24,gateway=10.153.0.77",
+                         "--route", "destination=192.168.78.0/24,gateway=10.153.0.78", router, **demo)
+    routes = cli(live_cloud, "router", "show", router, **demo)["routes"]
+    assert sorted(r["destination"] for r in routes) == ["192.168.77.0/24", "192.168.78.0/24"]
+    live_cloud.openstack("router", "unset", "--route", "destination=192.168.77.0/24,gateway=10.153.0.77", router,
+                         **demo)
+    assert cli(live_cloud, "router", "show", router, **demo)["routes"] == [
+        {"destination": "192.168.78.0/24", "nexthop": "10.153.0.78"}]
+    off_link = live_cloud.openstack("router", "set", "--route", "destination=10.9.0.0/16,gateway=10.99.0.1",
+                                    router, check=False, **demo)
+    assert off_link.returncode == 1 and "the nexthop is not connected with router" in off_link.stderr
+    live_cloud.openstack("network", "set", "--tag", "green", net, **demo)
+    assert [n["Name"] for n in cli(live_cloud, "network", "list", "--tags", "blue,green", **demo)] == [net]
+    assert net not in [n["Name"] for n in cli(live_cloud, "network", "list", "--not-tags", "lab", **demo)]
+    assert [s["Name"] for s in cli(live_cloud, "subnet", "list", "--tags", "blue", **demo)] == [f"{net}-sub"]
+    assert [r["Name"] for r in cli(live_cloud, "router", "list", "--tags", "blue", **demo)] == [router]
+    long = {n["Name"]: n for n in cli(live_cloud, "network", "list", "--long")}
+    assert sorted(long[net]["Tags"]) == ["blue", "green", "lab"] and long[net]["Network Type"] == "vxlan"
+    assert long["public"]["Router Type"] in (True, "External")
+    availability = {a["Network Name"]: a for a in cli(live_cloud, "ip", "availability", "list")}
+    assert availability[net]["Total IPs"] == 253 and availability[net]["Used IPs"] == 2  # DHCP, router port
+    project = cli(live_cloud, "project", "show", "demo")["id"]
+    ext = unique("ext")
+    cli(live_cloud, "network", "create", ext)
+    cli(live_cloud, "network", "rbac", "create", "--type", "network", "--action", "access_as_external",
+        "--target-project", project, ext)
+    assert cli(live_cloud, "network", "show", ext, **demo)["router:external"] in (True, "External")
+    aliases = {e["Alias"] for e in cli(live_cloud, "extension", "list", "--network")}
+    assert aliases == {alias for alias, _name, _description in EXTENSIONS}
+    assert {"quota-check-limit", "extra_dhcp_opt", "security-groups-shared-filtering"} <= aliases

@@ -18,6 +18,8 @@ EXTENSIONS: tuple[tuple[str, str, str], ...] = (
     ("quotas", "Quota management support", "Expose functions for quotas management per project"),
     ("quota_details", "Quota details management support", "Expose functions for quotas usage statistics per "
                                                            "project"),
+    ("quota-check-limit", "Quota engine limit check", "Support for checking the resource usage before applying a "
+                                                      "new quota limit"),
     ("allowed-address-pairs", "Allowed Address Pairs", "Provides allowed address pairs"),
     ("port-security", "Port Security", "Provides port security"),
     ("provider", "Provider Network", "Expose mapping of virtual networks to physical networks"),
@@ -54,6 +56,13 @@ EXTENSIONS: tuple[tuple[str, str, str], ...] = (
     ("qos-rule-type-details", "Details of QoS rule types", "Expose details about QoS rule types supported by "
                                                            "loaded backend drivers"),
     ("qos-port-network-policy", "QoS port network policy ID", "Adds a the QoS network ID to the port definition"),
+    ("extra_dhcp_opt", "Neutron Extra DHCP options", "Extra options configuration for DHCP. For example PXE boot "
+                                                     "options to DHCP clients can be specified (e.g. tftp-server, "
+                                                     "server-ip-address, bootfile-name)"),
+    ("ip-substring-filtering", "IP address substring filtering", "Provides IP address substring filtering when "
+                                                                 "listing ports"),
+    ("security-groups-shared-filtering", "Security group filtering on the shared field",
+     "Support filtering security groups on the shared field"),
     ("dns-integration", "DNS Integration", "Provides integration with DNS."),
     ("dns-domain-ports", "dns_domain for ports", "Allows the DNS domain to be specified for a network port."),
     ("floating-ip-port-forwarding", "Floating IP Port Forwarding",

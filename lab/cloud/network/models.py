@@ -365,3 +365,13 @@ class L3Scheduling(Base):
     __tablename__ = "l3_scheduling"
     router_id: Mapped[str] = mapped_column(ForeignKey("routers.id", ondelete="CASCADE"), primary_key=True)
     hosted: Mapped[bool] = mapped_column(default=True)
+
+
+class ExtraDhcpOpt(Base):
+    """One extra DHCP option of a port (Neutron's extradhcpopts): a name, a value and the IP version it is for."""
+
+    __tablename__ = "extradhcpopts"
+    port_id: Mapped[str] = mapped_column(ForeignKey("ports.id", ondelete="CASCADE"), primary_key=True)
+    opt_name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ip_version: Mapped[int] = mapped_column(Integer, primary_key=True, default=4)
+    opt_value: Mapped[str] = mapped_column(String(255))

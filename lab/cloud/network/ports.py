@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest, Conflict
-from lab.cloud.network import agents, dns, ipam, qos, quotas
+from lab.cloud.network import agents, dhcpopts, dns, ipam, qos, quotas
 from lab.cloud.network import schemas as S
 from lab.cloud.network import security_groups as sgs
 from lab.cloud.network.access import allows, authorize, is_admin, on_network, target_of
@@ -172,6 +172,7 @@ def create_port(svc: NetworkService, db: Session, ctx: RequestContext, attrs: di
     set_binding(db, port.id, attrs)
     qos.bind(db, ctx, "port", port.id, attrs)
     dns.store(db, "port", port.id, attrs)
+    dhcpopts.store(db, port.id, attrs)
     return port
 
 
@@ -179,13 +180,14 @@ BINDING_KEYS = {"binding:host_id": "host", "binding:vnic_type": "vnic_type", "bi
 
 
 def set_binding(db: Session, port_id: str, attrs: dict[str, Any]) -> None:
-    """Store the `binding:*` attributes a create or update gives (Neutron's ml2_port_bindings row)."""
+    """Store the `binding:*` attributes a create or update gives (Neutron's ml2_port_bindings row). A null host
+    unbinds, as "" does (ML2 reads `binding:host_id or ''`: `openstack port unset --host` sends null)."""
     given = {column: attrs[key] for key, column in BINDING_KEYS.items() if key in attrs}
     if not given:
         return
     row = db.get(PortBinding, port_id) or PortBinding(port_id=port_id, host="", vnic_type="normal", profile={})
     for column, value in given.items():
-        setattr(row, column, value if value is not None or column != "profile" else {})
+        setattr(row, column, value if value is not None else {"profile": {}, "host": ""}.get(column))
     db.add(row)
     db.flush()
 
@@ -215,6 +217,7 @@ def update_port(svc: NetworkService, db: Session, ctx: RequestContext, port_id: 
     set_binding(db, port.id, attrs)
     qos.bind(db, ctx, "port", port.id, attrs)
     dns.store(db, "port", port.id, attrs)
+    dhcpopts.store(db, port.id, attrs)
     for key in ("name", "description", "admin_state_up", "device_id", "device_owner"):
         if key in attrs:
             setattr(port, key, attrs[key])
@@ -316,11 +319,12 @@ def render(svc: NetworkService, db: Session, ctx: RequestContext, rows: list[Por
     wired = agents.enabled(db, agents.LINUXBRIDGE)
     blocked = agents.dhcp_blocked(db, {r.network_id for r in rows if (r.device_owner or "").startswith("compute:")})
     own, of_network = qos.bound(db, "port", ids), qos.bound(db, "network", list({r.network_id for r in rows}))
-    names = dns.of(db, "port", ids)
+    names, options = dns.of(db, "port", ids), dhcpopts.of(db, ids)
     return [S.port(r, ips[r.id], groups[r.id],
                    wired=wired and not (r.network_id in blocked and (r.device_owner or "").startswith("compute:")),
                    binding=binding_of(r, bindings.get(r.id), svc.host, readable),
-                   extra={"qos_policy_id": own.get(r.id), "qos_network_policy_id": of_network.get(r.network_id),
+                   extra={"extra_dhcp_opts": options[r.id], "qos_policy_id": own.get(r.id),
+                          "qos_network_policy_id": of_network.get(r.network_id),
                           **dns.port_attributes(names.get(r.id), ips[r.id])})
             for r in rows]
 

@@ -78,12 +78,17 @@ def _matches(item: dict[str, Any], key: str, wanted: list[str]) -> bool:
             return True
         return True  # an attribute this resource does not have: ignored, as Neutron without filter-validation
     value = item[key]
-    if key == "fixed_ips":  # fixed_ips=ip_address=10.0.0.5 or fixed_ips=subnet_id=...
+    if key == "fixed_ips":  # fixed_ips=ip_address=10.0.0.5, fixed_ips=subnet_id=..., fixed_ips=ip_address_substr=
         for want in wanted:
             name, _, expected = want.partition("=")
-            if not any(_text(ip.get(name)) == expected for ip in value):
+            if name == "ip_address_substr":  # ip-substring-filtering
+                if not any(expected in _text(ip.get("ip_address")) for ip in value):
+                    return False
+            elif not any(_text(ip.get(name)) == expected for ip in value):
                 return False
         return True
+    if key == "agent_type":  # compared as Neutron's MySQL compares it (case-insensitive): `agent_type=DHCP Agent`
+        return _text(value).lower() in [w.lower() for w in wanted]
     if isinstance(value, list):
         return any(w in [_text(v) for v in value] for w in wanted)
     text = _text(value)

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest, Conflict, NotFound
+from lab.cloud.network import quotas
 from lab.cloud.network import schemas as S
 from lab.cloud.network.access import authorize, is_admin
 from lab.cloud.network.common import new_project, owned_by, required, touch
@@ -82,6 +83,7 @@ def create_policy(svc: NetworkService, db: Session, ctx: RequestContext, attrs: 
     project_id = required(wanted_project)
     obj = _object(svc, db, ctx, object_type, attrs["object_id"])
     _check_unique(db, object_type, obj.id, action, target)
+    quotas.check(svc, db, project_id, "rbac_policy")
     now = svc.now()
     row = RBACPolicy(project_id=project_id, object_type=object_type, object_id=obj.id, action=action,
                      target_project=target, created_at=now, updated_at=now)

@@ -15,7 +15,7 @@ from typing import Any
 from lab.cloud import validation as V
 from lab.cloud.errors import BadRequest
 from lab.cloud.http import timestamp
-from lab.cloud.network import dns
+from lab.cloud.network import dhcpopts, dns
 from lab.cloud.network.models import (
     AddressScope,
     Agent,
@@ -179,9 +179,10 @@ SPECS: dict[str, dict[str, Attr]] = {
         "fixed_ips": Attr(list_of(FIXED_IP)), "device_id": Attr(string(255)), "device_owner": Attr(string(255)),
         "security_groups": Attr(nullable(list_of(string(36)))), "port_security_enabled": Attr(boolean),
         "allowed_address_pairs": Attr(nullable(list_of(ADDRESS_PAIR))), "project_id": PROJECT,
-        "tenant_id": PROJECT, "binding:host_id": Attr(string()), "binding:vnic_type": Attr(one_of(*VNIC_TYPES)),
-        "binding:profile": Attr(nullable_dict), "extra_dhcp_opts": Attr(anything), "tags": Attr(list_of(string(255)),
-                                                                                          put=False),
+        "tenant_id": PROJECT, "binding:host_id": Attr(nullable(string())),
+        "binding:vnic_type": Attr(one_of(*VNIC_TYPES)),
+        "binding:profile": Attr(nullable_dict), "extra_dhcp_opts": Attr(dhcpopts.check),
+        "tags": Attr(list_of(string(255)), put=False),
         "qos_policy_id": QOS_POLICY, "dns_name": Attr(dns.dns_name), "dns_domain": Attr(dns.dns_domain),
     },
     "rbac_policy": {
@@ -269,12 +270,16 @@ def require(attrs: dict[str, Any], *names: str) -> None:
             raise W.refuse(name, None, "required", key=name)
 
 
-def parse_quota(body: dict[str, Any], known: Iterable[str]) -> dict[str, int]:
-    """The limits of a quota update (`{"quota": {"network": 20, ...}}`); -1 is unlimited. Raises Neutron's 400
-    for a missing body, an unknown resource or a value that is not an integer >= -1."""
+def parse_quota(body: dict[str, Any], known: Iterable[str]) -> tuple[dict[str, int], bool]:
+    """The limits of a quota update (`{"quota": {"network": 20, ...}}`; -1 is unlimited) and whether to check
+    them against the usage: Neutron's quota-check-limit extension takes `check_limit` and `force` out of the body
+    first (any value, read as true or not), and checks when `check_limit` is true and `force` is not. Raises
+    Neutron's 400 for a missing body, an unknown resource or a value that is not an integer >= -1."""
     wanted = body.get("quota")
     if not isinstance(wanted, dict):
         raise BadRequest("Resource body required", neutron_type="HTTPBadRequest")
+    wanted = dict(wanted)
+    force, check_limit = wanted.pop("force", None), wanted.pop("check_limit", None)
     names = set(known)
     for name, value in wanted.items():
         if name not in names:
@@ -282,7 +287,7 @@ def parse_quota(body: dict[str, Any], known: Iterable[str]) -> dict[str, int]:
         if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).lstrip("-").isdigit() \
                 or int(value) < -1:
             raise W.bad(name, value, f"'{value}' is not a valid quota value (an integer >= -1)")
-    return {name: int(value) for name, value in wanted.items()}
+    return {name: int(value) for name, value in wanted.items()}, bool(check_limit) and not bool(force)
 
 
 def parse_interface(body: dict[str, Any]) -> tuple[str | None, str | None]:
@@ -363,7 +368,7 @@ def port(row: Port, fixed_ips: list[dict[str, str]], security_groups: list[str],
     return {"id": row.id, "name": row.name, "network_id": row.network_id, "mac_address": row.mac_address,
             "admin_state_up": row.admin_state_up, "status": status, "device_id": row.device_id,
             "device_owner": row.device_owner, "fixed_ips": fixed_ips, "security_groups": security_groups,
-            "allowed_address_pairs": list(row.allowed_address_pairs or []), "extra_dhcp_opts": [],
+            "allowed_address_pairs": list(row.allowed_address_pairs or []),
             "port_security_enabled": row.port_security_enabled, "binding:vnic_type": "normal",
             **(binding or {}), **(extra or {}), **_standard(row)}
 
@@ -412,9 +417,11 @@ def security_group_rule(row: SecurityGroupRule, *, is_default: bool | None = Non
             "project_id": row.project_id, "tenant_id": row.project_id}
 
 
-def security_group(row: SecurityGroup, rules: list[SecurityGroupRule], *, is_default: bool) -> dict[str, Any]:
+def security_group(row: SecurityGroup, rules: list[SecurityGroupRule], *, is_default: bool,
+                   shared: bool = False) -> dict[str, Any]:
+    """A group; `shared`: whether it is shared with the caller's project (RBAC)."""
     rendered = [security_group_rule(r, is_default=is_default) for r in rules]
-    return {"id": row.id, "name": row.name, "stateful": row.stateful, "shared": False,
+    return {"id": row.id, "name": row.name, "stateful": row.stateful, "shared": shared,
             "security_group_rules": rendered, **_standard(row)}
 
 

@@ -19,6 +19,7 @@ from lab.cloud.network.access import authorize, is_admin
 from lab.cloud.network.common import (
     get_security_group,
     get_security_group_rule,
+    granted,
     new_project,
     required,
     security_group_not_found,
@@ -267,15 +268,19 @@ def resolve(db: Session, project_id: str, name_or_id: str) -> SecurityGroup | No
     return found[0] if found else None
 
 
-def render(db: Session, rows: list[SecurityGroup]) -> list[dict[str, Any]]:
+def render(db: Session, rows: list[SecurityGroup], project_id: str | None = None) -> list[dict[str, Any]]:
+    """Groups as Neutron shows them to `project_id`: `shared` when an RBAC policy shares the group with that
+    project or with every project (security-groups-shared-filtering)."""
     ids = [r.id for r in rows]
+    shared = set(db.scalars(granted("security_group", "access_as_shared", project_id).where(
+        RBACPolicy.object_id.in_(ids))))
     rules: dict[str, list[SecurityGroupRule]] = {i: [] for i in ids}
     for rule in db.scalars(select(SecurityGroupRule).where(SecurityGroupRule.security_group_id.in_(ids))
                            .order_by(SecurityGroupRule.created_at, SecurityGroupRule.id)):
         rules[rule.security_group_id].append(rule)
     defaults = set(db.scalars(select(DefaultSecurityGroup.security_group_id)
                               .where(DefaultSecurityGroup.security_group_id.in_(ids))))
-    return [S.security_group(r, rules[r.id], is_default=r.id in defaults) for r in rows]
+    return [S.security_group(r, rules[r.id], is_default=r.id in defaults, shared=r.id in shared) for r in rows]
 
 
 def render_rules(db: Session, rows: list[SecurityGroupRule]) -> list[dict[str, Any]]:

@@ -251,7 +251,7 @@ class NetworkService:
         if collection == "floatingips":
             return floatingips.render(db, rows)
         if collection == "security-groups":
-            return sgs.render(db, rows)
+            return sgs.render(db, rows, ctx.project_id)
         if collection == "rbac-policies":
             return rbac.render(rows)
         if collection == "subnetpools":
@@ -511,10 +511,11 @@ class NetworkService:
             return {p: quotas.limits(self, db, p) for p in quotas.projects_with_quotas(db)}
 
     def update_quota(self, ctx: RequestContext, project_id: str, body: dict[str, Any]) -> dict[str, int]:
-        """Set some limits (`{"quota": {...}}`); the project's limits after."""
+        """Set some limits (`{"quota": {...}}`, with Neutron's `check_limit` or `force` beside them); the project's
+        limits after."""
         authorize(self, ctx, "update_quota")
-        values = S.parse_quota(body, self.cloud.quotas.defaults(quotas.SERVICE))
-        return self._write(lambda db: quotas.update(self, db, project_id, values))
+        values, check_limit = S.parse_quota(body, self.cloud.quotas.defaults(quotas.SERVICE))
+        return self._write(lambda db: quotas.update(self, db, project_id, values, check_limit))
 
     def reset_quota(self, ctx: RequestContext, project_id: str) -> None:
         authorize(self, ctx, "delete_quota")

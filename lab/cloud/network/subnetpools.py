@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest, Conflict, NotFound
+from lab.cloud.network import quotas
 from lab.cloud.network import schemas as S
 from lab.cloud.network.access import authorize
 from lab.cloud.network.common import bad_request, invalid_input, new_project, required, touch
@@ -115,6 +116,7 @@ def create_pool(svc: NetworkService, db: Session, ctx: RequestContext, attrs: di
     if attrs.get("is_default"):
         _check_default(db, version)
     now = svc.now()
+    quotas.check(svc, db, project_id, "subnetpool")
     row = SubnetPool(project_id=project_id, name=attrs["name"], description=attrs.get("description", ""),
                      ip_version=version, prefixes=prefixes, default_prefixlen=default, min_prefixlen=low,
                      max_prefixlen=high, is_default=attrs.get("is_default", False), shared=attrs.get("shared", False),
