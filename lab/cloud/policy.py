@@ -29,6 +29,7 @@ from typing import Any
 
 import yaml
 from oslo_config import cfg
+from oslo_policy import _checks
 from oslo_policy import policy as oslo
 
 from lab.cloud.context import RequestContext
@@ -92,6 +93,36 @@ def credentials(ctx: RequestContext) -> dict[str, Any]:
     return {key: value for key, value in creds.items() if value is not None}
 
 
+class _ExtensionChecks(dict[str, Any]):
+    """oslo.policy's extension checks by name (`http:`, `https:`: its `oslo.policy.rule_checks` entry points), each
+    imported when a rule first names it. oslo.policy imports them all when it parses its first rule, and theirs
+    import `requests`: a tenth of a second of `stacklab up`, for checks no lab rule uses."""
+
+    def __init__(self, points: Mapping[str, Any]):
+        super().__init__()
+        self._points = dict(points)
+
+    def __contains__(self, kind: object) -> bool:
+        return kind in self._points
+
+    def __getitem__(self, kind: str) -> Any:
+        if not super().__contains__(kind):
+            self[kind] = self._points[kind].load()
+        return super().__getitem__(kind)
+
+
+def _lazy_extension_checks() -> None:
+    if _checks.extension_checks is not None:  # already loaded (by oslo.policy, or here)
+        return
+    try:
+        from stevedore import _cache  # the entry point cache oslo.policy's own loading reads (stevedore's)
+
+        points = {point.name: point for point in _cache.get_group_all("oslo.policy.rule_checks")}
+    except Exception:  # another stevedore: oslo.policy loads them itself
+        return
+    _checks.extension_checks = _ExtensionChecks(points)
+
+
 class Policy:
     """The rule table in force: the plugins' rules over the base rules, overridden by `policy.yaml`."""
 
@@ -107,6 +138,7 @@ class Policy:
                 if not isinstance(check, str):
                     raise ValueError(f"{overrides_file}: rule {name}: a check string is required")
                 self.overrides[str(name)] = LEVELS.get(check, check)
+        _lazy_extension_checks()
         conf = cfg.ConfigOpts()
         conf([], project="stacklab", default_config_files=[], default_config_dirs=[])
         # The lab reads policy.yaml itself (above), so oslo.policy is given no file of its own to watch.

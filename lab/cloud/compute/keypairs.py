@@ -8,8 +8,6 @@ import binascii
 import hashlib
 from typing import TYPE_CHECKING
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -26,6 +24,8 @@ if TYPE_CHECKING:
 def fingerprint(public_key: str) -> str:
     """Nova's fingerprint: the MD5 of the key blob, as colon-separated hex. Raises BadRequest for a key that is
     not an OpenSSH public key."""
+    from cryptography.hazmat.primitives import serialization  # here: `stacklab up` need not import it
+
     try:
         serialization.load_ssh_public_key(public_key.strip().encode())
         blob = base64.b64decode(public_key.split()[1], validate=True)
@@ -37,6 +37,9 @@ def fingerprint(public_key: str) -> str:
 
 def generate_key_pair(comment: str) -> tuple[str, str]:
     """A new RSA key pair as Nova makes them: (OpenSSH public key, PEM private key)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
                                 serialization.NoEncryption()).decode()
