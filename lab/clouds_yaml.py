@@ -3,6 +3,8 @@
 `stacklab up` writes two entries, `stacklab` (the admin) and `stacklab-demo` (a member of the `demo` project),
 into the standard file, merged: other clouds, keys and comments are kept as they were (ruamel.yaml round-trip),
 and the previous file is kept beside it as `clouds.yaml.bak`. The file is written only when an entry changed.
+Each entry lists every region of the lab's catalog under `regions:` (RegionOne first, the default), so
+openstacksdk accepts `--os-region-name` for any of them.
 """
 
 from __future__ import annotations
@@ -43,11 +45,36 @@ def admin_password(settings: Settings) -> str | None:
     return path.read_text().strip() if path.exists() else None
 
 
-def _entry(settings: Settings, user: str, password: str, project: str) -> dict[str, Any]:
+DEFAULT_REGION = "RegionOne"
+
+
+def catalog_regions(settings: Settings) -> list[str]:
+    """The regions of the lab's catalog (its database's), RegionOne first; just RegionOne when there is no
+    database yet. openstacksdk refuses a `--os-region-name` that the entry's `regions:` does not list."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    found: list[str] = []
+    url = settings.sqlalchemy_url
+    if not url.startswith("sqlite:///") or Path(url.removeprefix("sqlite:///")).exists():
+        engine = create_engine(url)
+        try:
+            with engine.connect() as conn:
+                found = [str(r) for r in conn.execute(text("SELECT id FROM regions ORDER BY id")).scalars()]
+        except SQLAlchemyError:  # no regions table yet (a lab never started): the default region only
+            found = []
+        finally:
+            engine.dispose()
+    return [DEFAULT_REGION, *(r for r in found if r != DEFAULT_REGION)]
+
+
+def _entry(settings: Settings, user: str, password: str, project: str,
+           regions: list[str] | None = None) -> dict[str, Any]:
     return {
         "auth": {"auth_url": f"{settings.endpoint}/identity", "username": user, "password": password,
                  "project_name": project, "user_domain_name": "Default", "project_domain_name": "Default"},
-        "region_name": "RegionOne",
+        "region_name": DEFAULT_REGION,
+        "regions": list(regions or [DEFAULT_REGION]),
         "interface": "public",
         "identity_api_version": 3,
     }
@@ -80,8 +107,9 @@ def lab_entries(settings: Settings) -> dict[str, dict[str, Any]]:
     if password is None:
         raise RuntimeError(f"no admin password yet: {settings.data_dir / ADMIN_PASSWORD_FILE} is written by the "
                            "first `stacklab up` (or set --admin-password / STACKLAB_ADMIN_PASSWORD)")
-    return {ADMIN_CLOUD: _entry(settings, "admin", password, "admin"),
-            DEMO_CLOUD: _entry(settings, "demo", settings.demo_password, "demo")}
+    regions = catalog_regions(settings)
+    return {ADMIN_CLOUD: _entry(settings, "admin", password, "admin", regions),
+            DEMO_CLOUD: _entry(settings, "demo", settings.demo_password, "demo", regions)}
 
 
 def _yaml() -> YAML:

@@ -24,7 +24,7 @@ import jsonschema
 
 TARGET = Path(__file__).resolve().parents[1] / ".venv-keystone-schemas"
 CACHE = TARGET / "response-schemas.json"
-AREAS = ("resource", "identity", "assignment", "catalog", "application_credential")
+AREAS = ("resource", "identity", "assignment", "catalog", "application_credential", "trust")
 _READ = """
 import importlib, json, sys
 found = {}
@@ -44,7 +44,8 @@ def keystone_schemas() -> dict[str, dict[str, Any]]:
     installed = (TARGET / ".stacklab-installed").stat().st_mtime
     if CACHE.exists() and CACHE.stat().st_mtime >= installed:
         cached: dict[str, dict[str, Any]] = json.loads(CACHE.read_text())
-        return cached
+        if all(any(name.startswith(f"{area}.") for name in cached) for area in AREAS):  # made with every area
+            return cached
     env = {**os.environ, "PYTHONPATH": str(TARGET), "PYTHONWARNINGS": "ignore"}
     done = subprocess.run([sys.executable, "-c", _READ, *AREAS], env=env, capture_output=True, text=True,
                           check=False, timeout=120)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, Protocol, TypedDict
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict
 
 from sqlalchemy.orm import Session
 
@@ -22,9 +22,15 @@ if TYPE_CHECKING:
     from lab.cloud.compute.models import Server
     from lab.cloud.context import RequestContext
     from lab.cloud.drivers.base import DiskSpec, ImageSpec, NicSpec
-    from lab.cloud.identity.models import Project, User
-    from lab.cloud.identity.schemas import ProjectCreate, UserCreate, UserUpdate
+    from lab.cloud.identity.models import Domain, Project, User
+    from lab.cloud.identity.schemas import DomainCreate, ProjectCreate, UserCreate, UserUpdate
     from lab.cloud.identity.service import IssuedToken
+    from lab.cloud.image.models import Image as ImageRow
+    from lab.cloud.image.schemas import ImageQuery, PatchOp
+    from lab.cloud.network.query import ListQuery
+    from lab.cloud.volume.models import Snapshot
+    from lab.cloud.volume.schemas import SnapshotCreate, VolumeCreate
+    from lab.cloud.volume.volumes import VolumeView
 
 
 # A request body as JSON decoded it (what the lab's login pages hand to identity's authenticate).
@@ -49,6 +55,12 @@ class Identity(Protocol):
 
     def grant_role(self, ctx: RequestContext, kind: Literal["project", "domain", "system"], target_id: str,
                    user_id: str, role_id: str) -> None: ...
+
+    def create_domain(self, ctx: RequestContext, req: DomainCreate) -> Domain: ...
+
+    def empty_domain(self, db: Session, domain_id: str, keep_user_id: str, keep_role_id: str) -> dict[str, int]:
+        """In `db` (a student reset's transaction): the domain's projects, users, groups, domain roles and
+        grants go, but `keep_user_id`'s `keep_role_id` on it (put back if missing); the domain is enabled."""
 
     def context_for_token(self, value: str, request_id: str = "") -> RequestContext:
         """The caller of a token (every request). Raises Unauthorized for a missing, unknown or expired one."""
@@ -86,13 +98,15 @@ class Compute(Protocol):
         """os-stop; `at` (billing's prepaid cut-off only) records the power-off at that earlier lab moment."""
 
     def attach_disk(self, server_id: str, disk: DiskSpec, *, delete_on_termination: bool = False,
-                    tag: str | None = None) -> None:
+                    tag: str | None = None, offloaded: bool = False) -> None:
         """Hot-plug a volume into a server's guest (the volume service's attach); compute then maps it (Nova's
-        block device mapping, with the attach's delete_on_termination and tag)."""
+        block device mapping, with the attach's delete_on_termination and tag). `offloaded`: the request's
+        microversion (2.20) allows a shelved-offloaded server, which has no guest: the volume joins it at
+        unshelve."""
 
-    def detach_disk(self, server_id: str, volume_id: str) -> None:
+    def detach_disk(self, server_id: str, volume_id: str, *, offloaded: bool = False) -> None:
         """Unplug a volume from a server's guest; compute forgets its mapping (a detached volume never goes
-        with the server)."""
+        with the server). `offloaded` as for attach_disk."""
 
     def server_statuses(self, db: Session, server_ids: list[str]) -> dict[str, str]:
         """The API status (ACTIVE, SHUTOFF, ...) of each existing server (the load balancer's member health)."""
@@ -228,11 +242,32 @@ class Network(Protocol):
     def subnet_cidr(self, db: Session, ctx: RequestContext, subnet_id: str) -> tuple[str, str] | None:
         """(network id, CIDR) of a subnet `ctx` may see; None when it may not (or it does not exist)."""
 
+    def add_server_fixed_ip(self, db: Session, ctx: RequestContext, server_id: str, network_id: str) -> None:
+        """addFixedIp (before 2.44): one more address on the server's port on the network (Nova's 400
+        NetworkNotFoundForInstance when it has none or no subnet has room)."""
+
+    def remove_server_fixed_ip(self, db: Session, ctx: RequestContext, server_id: str, address: str) -> None:
+        """removeFixedIp: the address leaves the server's port holding it (Nova's 400 otherwise)."""
+
     def floating_ip_pools(self, db: Session) -> list[str]:
         """The names of the external networks, which Nova's os-floating-ip-pools proxy lists as pools."""
 
     def device_at(self, db: Session, address: str, subnet_id: str | None) -> str | None:
         """The device id (a server id) of the compute port holding `address` (on `subnet_id` if given)."""
+
+    # Neutron's own API calls, as Nova's proxies (os-security-groups, os-floating-ips, os-networks; before
+    # 2.36) make them with the caller's credentials: Neutron's policies, checks and errors apply.
+    def list_resources(self, ctx: RequestContext, collection: str,
+                       query: ListQuery) -> tuple[list[dict[str, Any]], bool]: ...
+
+    def show(self, ctx: RequestContext, collection: str, object_id: str, fields: list[str]) -> dict[str, Any]: ...
+
+    def create(self, ctx: RequestContext, collection: str, body: dict[str, Any]) -> dict[str, Any]: ...
+
+    def update(self, ctx: RequestContext, collection: str, object_id: str,
+               body: dict[str, Any]) -> dict[str, Any]: ...
+
+    def delete(self, ctx: RequestContext, collection: str, object_id: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -283,6 +318,28 @@ class Volume(Protocol):
         """createImage of a volume-backed server: Nova's forced snapshot of an attached volume, with the
         caller's rights (Cinder's checks and quotas). Returns the snapshot's id and size (GB)."""
 
+    # Cinder's own API calls, as Nova's os-volumes and os-snapshots proxies (before 2.36) make them with the
+    # caller's credentials: Cinder's policies, checks, quotas and errors apply.
+    def get_volume(self, ctx: RequestContext, volume_id: str) -> VolumeView: ...
+
+    def list_volumes(self, ctx: RequestContext) -> list[VolumeView]: ...
+
+    def create_volume(self, ctx: RequestContext, req: VolumeCreate) -> VolumeView: ...
+
+    def delete_volume(self, ctx: RequestContext, volume_id: str) -> None: ...
+
+    def get_snapshot(self, ctx: RequestContext, snapshot_id: str) -> Snapshot: ...
+
+    def list_snapshots(self, ctx: RequestContext) -> list[Snapshot]: ...
+
+    def create_snapshot(self, ctx: RequestContext, req: SnapshotCreate) -> Snapshot: ...
+
+    def delete_snapshot(self, ctx: RequestContext, snapshot_id: str) -> None: ...
+
+    def update_snapshot_status(self, ctx: RequestContext, snapshot_id: str, status: str, progress: str) -> None:
+        """An assisted snapshot's progress, as Nova's compute reports it: Cinder's os-update_snapshot_status
+        with the caller's rights (its checks raised as CloudError)."""
+
 
 class Image(Protocol):
     def image_for_boot(self, ctx: RequestContext, image_id: str) -> ImageSpec:
@@ -312,6 +369,16 @@ class Image(Protocol):
 
     def delete_snapshot_image(self, image_id: str) -> None:
         """Remove a snapshot image compute made; succeeds if it is gone."""
+
+    # Glance's own API calls, as Nova's /images proxy (before 2.36; its metadata before 2.39) makes them with
+    # the caller's credentials: Glance's policies, checks and errors apply.
+    def get_image(self, ctx: RequestContext, image_id: str) -> ImageRow: ...
+
+    def list_images(self, ctx: RequestContext, q: ImageQuery) -> tuple[list[ImageRow], str | None]: ...
+
+    def update_image(self, ctx: RequestContext, image_id: str, ops: list[PatchOp]) -> ImageRow: ...
+
+    def delete_image(self, ctx: RequestContext, image_id: str) -> None: ...
 
 
 class Metric(Protocol):

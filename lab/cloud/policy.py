@@ -6,8 +6,8 @@ Each service declares its rules in its own `policies.py` (`Rule`: the name its O
 default check, a description and the operations it guards) and lists them in its plugin; `Policy` enforces the
 union. Checks are data: `role:member and project_id:%(project_id)s` (the caller's project is the target's),
 `user_id:%(user_id)s` (the caller owns it), `rule:admin_api`. A token's roles come from the identity service
-with the roles they imply by its stored inference rules (admin implies member implies reader by default), so
-`role:reader` holds for a member too; contexts the cloud makes itself get Keystone's default chain.
+with the roles they imply by its stored inference rules (admin implies manager implies member implies reader by
+default), so `role:reader` holds for a member too; contexts the cloud makes itself get Keystone's default chain.
 
 The credentials are Keystone's: `roles`, `user_id`, `project_id`, `domain_id` (the domain a domain-scoped token
 is scoped to, as in Keystone), `user_domain_id`, `project_domain_id`, and `token_scope` (`project`, `domain`,
@@ -72,7 +72,8 @@ LEVELS = {"anyone": "rule:any_project", "reader": "rule:project_reader_or_admin"
 
 # Keystone's default implied roles: for contexts the cloud makes itself (a token's roles arrive expanded by
 # the identity service's stored inference rules, which an operator may change).
-IMPLIES = {"admin": ("member", "reader"), "member": ("reader",)}
+IMPLIES = {"admin": ("manager", "member", "reader"), "manager": ("member", "reader"),
+           "member": ("reader",)}
 
 
 def credentials(ctx: RequestContext) -> dict[str, Any]:

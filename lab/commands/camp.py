@@ -65,6 +65,9 @@ def class_create(ctx: click.Context, students: int, class_name: str, prefix: str
                  balance: str | None, output: Path | None, cloud_name: str | None) -> None:
     """Create a class: a project, user, password and quota (and balance) per student, and their sheets.
 
+    Each student also gets a Keystone domain named as they are, where they hold the admin role (lab 1.12):
+    they manage its users, groups and projects, and nothing else; a reset empties it.
+
     Writes credentials.csv, a printable credentials.html and credentials.md, clouds/<student>.yaml with one
     clouds.yaml entry per student and openrc/<student>-openrc.sh, all readable by you only (0600). They carry
     the lab's public URL. The lab keeps only hashes of the passwords: to print a sheet again, `stacklab class
@@ -145,7 +148,7 @@ def write_sheets(folder: Path, class_name: str, students: list[dict[str, Any]]) 
     private_dir(folder / "clouds")
     private_dir(folder / "openrc")
     rows = [{"student": s["name"], "username": s["name"], "password": s["password"], "project": s["name"],
-             "auth_url": s["auth_url"], "os_cloud": s["name"]} for s in students]
+             "domain": s["name"], "auth_url": s["auth_url"], "os_cloud": s["name"]} for s in students]
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else ["student"])
     writer.writeheader()
@@ -153,15 +156,17 @@ def write_sheets(folder: Path, class_name: str, students: list[dict[str, Any]]) 
     write_private(folder / "credentials.csv", out.getvalue())
     urls = sorted({r["auth_url"] for r in rows})
     md = [f"# Class {class_name}: credentials", "", f"Auth URL: `{', '.join(urls)}`", "",
-          "| student | user name | password | project |", "|---|---|---|---|"]
-    md += [f"| {r['student']} | `{r['username']}` | `{r['password']}` | `{r['project']}` |" for r in rows]
+          "| student | user name | password | project | own domain (its admin) |", "|---|---|---|---|---|"]
+    md += [f"| {r['student']} | `{r['username']}` | `{r['password']}` | `{r['project']}` | `{r['domain']}` |"
+           for r in rows]
     write_private(folder / "credentials.md", "\n".join(md) + "\n")
     cards = "\n".join(
         f"<section class='card'><h2>{html.escape(r['student'])}</h2><dl>"
         f"<dt>Auth URL</dt><dd>{html.escape(r['auth_url'])}</dd>"
         f"<dt>User name</dt><dd><code>{html.escape(r['username'])}</code></dd>"
         f"<dt>Password</dt><dd><code>{html.escape(r['password'])}</code></dd>"
-        f"<dt>Project</dt><dd><code>{html.escape(r['project'])}</code></dd></dl>"
+        f"<dt>Project</dt><dd><code>{html.escape(r['project'])}</code></dd>"
+        f"<dt>Your own domain (you are its admin)</dt><dd><code>{html.escape(r['domain'])}</code></dd></dl>"
         f"<p>Download your files at <code>{html.escape(r['auth_url'].removesuffix('/identity'))}/lab/</code> "
         f"(or save <code>clouds/{html.escape(r['student'])}.yaml</code> as <code>~/.config/openstack/clouds.yaml"
         f"</code>), then <code>export OS_CLOUD={html.escape(r['student'])}</code> and "

@@ -55,7 +55,8 @@ def markdown(table: Any, owner: dict[str, str]) -> str:
              "", "Every API operation is guarded by a named rule, as on a real OpenStack cloud (oslo.policy's check "
              "strings). A `policy.yaml` in the data directory overrides any rule, e.g. "
              "`\"os_compute_api:servers:create\": \"rule:admin_api\"`; `stacklab policy list` shows the table in "
-             "force. Roles imply roles as Keystone's defaults do: admin implies member implies reader.", ""]
+             "force. Roles imply roles as Keystone's defaults do: admin implies manager implies member implies "
+             "reader.", ""]
     sections: dict[str, list[str]] = {}
     for name, rule in table.defaults.items():
         ops = ", ".join(f"`{m} {p}`" for m, p in rule.operations)

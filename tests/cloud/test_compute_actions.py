@@ -182,3 +182,37 @@ def test_attach_and_detach_disk_for_the_volume_service(client: TestClient, cloud
     cloud.compute.detach_disk(building["id"], "vol-1")  # deleted: still fine
     with pytest.raises(NotFound):
         cloud.compute.detach_disk("nope", "vol-1")
+
+
+def test_add_and_remove_fixed_ip_before_2_44(client: TestClient, cloud: Cloud, as_demo: dict) -> None:
+    """addFixedIp gives the server's port on the network one more address from its subnet and removeFixedIp
+    takes one away (202, the deprecated multinic actions, issue 26 #3); 404 from 2.44; Nova's 400s for a
+    network the server has no port on and an address it does not have."""
+    server = create_server(client, cloud, as_demo)
+    sid = server["id"]
+    (label, before), = server["addresses"].items()
+    ports = client.get(f"/network/v2.0/ports?device_id={sid}", headers=as_demo).json()["ports"]
+    network_id = ports[0]["network_id"]
+    action = f"{API}/servers/{sid}/action"
+    r = client.post(action, headers=as_demo, json={"addFixedIp": {"networkId": network_id}})
+    assert r.status_code == 202, r.text
+    after = client.get(f"{API}/servers/{sid}", headers=as_demo).json()["server"]["addresses"][label]
+    added = {a["addr"] for a in after} - {a["addr"] for a in before}
+    assert len(added) == 1 and len(after) == len(before) + 1
+    port = client.get(f"/network/v2.0/ports/{ports[0]['id']}", headers=as_demo).json()["port"]
+    assert added <= {ip["ip_address"] for ip in port["fixed_ips"]}
+    r = client.post(action, headers=as_demo, json={"removeFixedIp": {"address": added.pop()}})
+    assert r.status_code == 202, r.text
+    shown = client.get(f"{API}/servers/{sid}", headers=as_demo).json()["server"]["addresses"][label]
+    assert [a["addr"] for a in shown] == [a["addr"] for a in before]
+    r = client.post(action, headers=as_demo, json={"removeFixedIp": {"address": "10.99.99.99"}})
+    assert r.status_code == 400
+    assert r.json()["badRequest"]["message"] == f"Instance {sid} does not have fixed IP '10.99.99.99'."
+    r = client.post(action, headers=as_demo, json={"addFixedIp": {"networkId": "no-such-network"}})
+    assert r.status_code == 400
+    assert r.json()["badRequest"]["message"] == f"Network could not be found for instance {sid}."
+    r = client.post(action, headers=as_demo, json={"addFixedIp": {}})
+    assert r.status_code == 400 and "'networkId' is a required property" in r.json()["badRequest"]["message"]
+    r = client.post(action, headers={**as_demo, "OpenStack-API-Version": "compute 2.44"},
+                    json={"addFixedIp": {"networkId": network_id}})
+    assert r.status_code == 404

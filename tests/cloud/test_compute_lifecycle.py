@@ -277,3 +277,38 @@ def test_change_password_reset_state_and_migrations(client: TestClient, cloud: C
     assert shown(client, as_demo, sid)["status"] == "ACTIVE"
     actions = client.get(f"{API}/servers/{sid}/os-instance-actions", headers=as_demo).json()["instanceActions"]
     assert [(a["action"], a["message"]) for a in actions[:2]] == [("live-migration", "Error"), ("migrate", "Error")]
+
+
+def test_volumes_of_a_shelved_offloaded_server(client: TestClient, cloud: Cloud, as_demo: dict) -> None:
+    """From 2.20 a volume attaches to and detaches from a SHELVED_OFFLOADED server (no guest: the volume is
+    in-use and mapped, and the unshelve boots the guest with it); before 2.20 both are Nova's 409 (issue 26 #2,
+    AttachVolumeShelveTestJSON)."""
+    from tests.cloud.volume_support import create_volume
+
+    sid = create_server(client, cloud, as_demo, name="parked")["id"]
+    kept, dropped = create_volume(client, cloud, as_demo), create_volume(client, cloud, as_demo)
+    act(client, as_demo, sid, {"shelve": None})
+    cloud.worker.run_due()
+    assert states(shown(client, as_demo, sid))[0] == "SHELVED_OFFLOADED"
+    attachments = f"{API}/servers/{sid}/os-volume_attachments"
+    old = {**as_demo, "OpenStack-API-Version": "compute 2.19"}
+    new = {**as_demo, "OpenStack-API-Version": "compute 2.20"}
+    r = client.post(attachments, headers=old, json={"volumeAttachment": {"volumeId": kept["id"]}})
+    assert r.status_code == 409
+    assert r.json()["conflictingRequest"]["message"] == (
+        f"Cannot 'attach_volume' instance {sid} while it is in vm_state shelved_offloaded")
+    for volume in (kept, dropped):
+        r = client.post(attachments, headers=new, json={"volumeAttachment": {"volumeId": volume["id"]}})
+        assert r.status_code == 200, r.text
+    assert client.get(f"/volume/v3/{shown(client, as_demo, sid)['tenant_id']}/volumes/{kept['id']}",
+                      headers=as_demo).json()["volume"]["status"] == "in-use"
+    assert client.delete(f"{attachments}/{dropped['id']}", headers=old).status_code == 409
+    assert client.delete(f"{attachments}/{dropped['id']}", headers=new).status_code == 202
+    listed = client.get(attachments, headers=new).json()["volumeAttachments"]
+    assert [a["volumeId"] for a in listed] == [kept["id"]]
+    assert act(client, as_demo, sid, {"unshelve": None}).status_code == 202
+    cloud.worker.run_due()
+    assert states(shown(client, as_demo, sid))[0] == "ACTIVE"
+    guest = cloud.compute_driver._load(sid)  # type: ignore[attr-defined]
+    assert list(guest["disks"]) == [kept["id"]]
+    assert guest["disks"][kept["id"]]["device"] == listed[0]["device"].removeprefix("/dev/")

@@ -5,11 +5,15 @@ key pairs), with a version outside the range answered by Nova's 406."""
 
 from __future__ import annotations
 
+import base64
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.serialization import pkcs12
 from starlette.testclient import TestClient
 
 from lab.cloud.app import Cloud
@@ -127,6 +131,34 @@ def test_keypairs_per_microversion(client: TestClient, as_demo: dict[str, str]) 
     assert r.status_code == 400 and "'public_key' is a required property" in r.json()["badRequest"]["message"]
     r = client.post(f"{API}/os-keypairs", headers=at(as_demo, "2.1"), json={"keypair": {"name": "t", "type": "ssh"}})
     assert r.status_code == 400
+
+
+def test_x509_keypairs(client: TestClient, as_demo: dict[str, str]) -> None:
+    """2.2's type=x509 as Nova's: generated, a WinRM client certificate for the user (CN and UPN) with the key
+    as a base64 PKCS#12 and the certificate's SHA-1 fingerprint; imported, a PEM certificate's fingerprint; a
+    public_key that is no certificate is 400 (issue 26 #4)."""
+    r = client.post(f"{API}/os-keypairs", headers=at(as_demo, "2.2"), json={"keypair": {"name": "w", "type": "x509"}})
+    assert r.status_code == 201
+    assert_schema("compute.v2_2.keypairs", "create_keypair", r)
+    made = r.json()["keypair"]
+    cert = x509.load_pem_x509_certificate(made["public_key"].encode())
+    user = made["user_id"]
+    assert cert.subject.rfc4514_string() == f"CN={user}"
+    assert made["fingerprint"] == ":".join(f"{b:02x}" for b in cert.fingerprint(hashes.SHA1()))
+    key, bundled, _ = pkcs12.load_key_and_certificates(base64.b64decode(made["private_key"]), b"")
+    assert bundled == cert and key is not None
+    shown = client.get(f"{API}/os-keypairs/w", headers=at(as_demo, "2.2")).json()["keypair"]
+    assert shown["type"] == "x509" and shown["fingerprint"] == made["fingerprint"]
+    listed = client.get(f"{API}/os-keypairs", headers=at(as_demo, "2.2")).json()["keypairs"]
+    assert [k["keypair"]["type"] for k in listed if k["keypair"]["name"] == "w"] == ["x509"]
+    r = client.post(f"{API}/os-keypairs", headers=at(as_demo, "2.92"), json={"keypair": {
+        "name": "imported", "type": "x509", "public_key": made["public_key"]}})
+    assert r.status_code == 201 and r.json()["keypair"]["fingerprint"] == made["fingerprint"]
+    r = client.post(f"{API}/os-keypairs", headers=at(as_demo, "2.2"), json={"keypair": {
+        "name": "bad", "type": "x509", "public_key": PUBLIC_KEY}})
+    assert r.status_code == 400
+    assert r.json()["badRequest"]["message"].startswith(
+        "Keypair data is invalid: failed to generate X509 fingerprint. Error message: ")
 
 
 def test_flavors_per_microversion(client: TestClient, as_admin: dict[str, str]) -> None:

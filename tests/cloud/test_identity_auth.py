@@ -41,7 +41,7 @@ def test_password_token_carries_requested_user_project_and_catalog(client: TestC
 def test_admin_role_implies_member_and_reader(client: TestClient) -> None:
     r = client.post("/identity/v3/auth/tokens", json=password_auth(
         "admin", ADMIN_PASSWORD, {"project": {"name": "admin", "domain": {"id": "default"}}}))
-    assert {role["name"] for role in r.json()["token"]["roles"]} == {"admin", "member", "reader"}
+    assert {role["name"] for role in r.json()["token"]["roles"]} == {"admin", "manager", "member", "reader"}
 
 
 def test_wrong_password_is_401_with_keystone_body(client: TestClient) -> None:

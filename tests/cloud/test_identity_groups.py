@@ -128,11 +128,11 @@ def test_group_domain_grant_gives_a_domain_scoped_token(client: TestClient, as_a
 
 
 def test_implied_roles_are_stored_rules(client: TestClient, as_admin: dict) -> None:
-    """Bootstrap stores admin -> member -> reader; a new rule widens tokens at once; removing one narrows
-    them; a cycle is refused with 403."""
+    """Bootstrap stores admin -> manager -> member -> reader (2023.2's); a new rule widens tokens at once;
+    removing one narrows them; a cycle is refused with 403."""
     inferences = client.get(f"{V3}/role_inferences", headers=as_admin).json()["role_inferences"]
     assert {(i["prior_role"]["name"], tuple(x["name"] for x in i["implies"])) for i in inferences} == {
-        ("admin", ("member",)), ("member", ("reader",))}
+        ("admin", ("manager",)), ("manager", ("member",)), ("member", ("reader",))}
     auditor = create(client, as_admin, "role", name="auditor")
     project = create(client, as_admin, "project", name="iproj")
     user = create(client, as_admin, "user", name="eve", password="eve-pw")

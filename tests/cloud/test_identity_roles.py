@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from sqlalchemy import delete, select
 from starlette.testclient import TestClient
 
+from lab.cloud.app import Cloud
+from lab.cloud.identity.models import ImpliedRole, Role, RoleAssignment, User
 from tests.cloud.identity_helpers import V3, create, grant, role_id, user_in_project
 from tests.conftest import get_token
 
@@ -29,7 +32,7 @@ def test_duplicate_and_bad_roles(client: TestClient, as_admin: dict) -> None:
     r = client.post(f"{V3}/roles", json={"role": {"name": None}}, headers=as_admin)
     assert r.status_code == 400
     assert {x["name"] for x in client.get(f"{V3}/roles", headers=as_admin).json()["roles"]} == {
-        "admin", "member", "reader"}
+        "admin", "manager", "member", "reader", "service"}
 
 
 def test_grant_check_list_revoke(client: TestClient, as_admin: dict) -> None:
@@ -87,7 +90,8 @@ def test_role_assignment_report(client: TestClient, as_admin: dict) -> None:
                                 f"/roles/{admin_role}"}}]
     r = client.get(f"{V3}/role_assignments?effective&user.id={user['id']}", headers=as_admin)
     entries = r.json()["role_assignments"]
-    assert {e["role"]["id"] for e in entries} == {admin_role, member, role_id(client, as_admin, "reader")}
+    manager = role_id(client, as_admin, "manager")
+    assert {e["role"]["id"] for e in entries} == {admin_role, manager, member, role_id(client, as_admin, "reader")}
     implied = next(e for e in entries if e["role"]["id"] == member)
     assert implied["links"]["prior_role"].endswith(f"/roles/{admin_role}")
     r = client.get(f"{V3}/role_assignments", headers=as_admin, params={
@@ -157,3 +161,27 @@ def test_reader_and_member_cannot_grant(client: TestClient, as_admin: dict, as_d
         assert client.get(f"{V3}/role_assignments", headers=headers).status_code == 403
     r = client.get(f"{V3}/role_assignments", params={"user.id": user["id"]}, headers=as_admin)
     assert len(r.json()["role_assignments"]) == 1
+
+
+def test_a_lab_from_before_2023_2_gets_manager_and_service_at_start(cloud: Cloud) -> None:
+    """A data directory bootstrapped with admin/member/reader only (admin -> member -> reader) gains
+    `manager` and `service` at the next start, with admin -> manager -> member in place of admin -> member,
+    as `keystone-manage bootstrap` upgrades a cloud; the roles granted before are kept."""
+    with cloud.db.write() as db:
+        ids = {r.name: r.id for r in db.scalars(select(Role))}
+        db.execute(delete(ImpliedRole).where(ImpliedRole.prior_role_id.in_([ids["admin"], ids["manager"]])))
+        db.add(ImpliedRole(prior_role_id=ids["admin"], implied_role_id=ids["member"]))
+        db.execute(delete(Role).where(Role.name.in_(["manager", "service"])))
+    again = Cloud(cloud.settings)
+    again.bootstrap()
+    again.close()
+    with cloud.db.read() as db:
+        names = {r.id: r.name for r in db.scalars(select(Role))}
+        rules = {(names[i.prior_role_id], names[i.implied_role_id]) for i in db.scalars(select(ImpliedRole))}
+        admin = db.scalar(select(User).where(User.name == "admin"))
+        assert admin is not None
+        granted = {names[a.role_id] for a in db.scalars(select(RoleAssignment).where(
+            RoleAssignment.user_id == admin.id))}
+    assert set(names.values()) == {"admin", "manager", "member", "reader", "service"}
+    assert rules == {("admin", "manager"), ("manager", "member"), ("member", "reader")}
+    assert granted == {"admin"}

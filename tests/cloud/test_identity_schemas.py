@@ -94,6 +94,43 @@ def test_catalog(client: TestClient, as_admin: dict[str, str]) -> None:
     check("catalog.endpoint_response_body", client.get(f"{V3}/endpoints/{endpoint['id']}", headers=as_admin))
     check("catalog.endpoint_index_response_body", client.get(f"{V3}/endpoints", headers=as_admin))
 
+    r = client.post(f"{V3}/OS-EP-FILTER/endpoint_groups", headers=as_admin, json={"endpoint_group": {
+        "name": "toys", "filters": {"service_id": service["id"]}}})
+    check("catalog.endpoint_group_response_body", r, 201)
+    group = r.json()["endpoint_group"]
+    check("catalog.endpoint_group_response_body",
+          client.get(f"{V3}/OS-EP-FILTER/endpoint_groups/{group['id']}", headers=as_admin))
+    check("catalog.endpoint_group_index_response_body", client.get(f"{V3}/OS-EP-FILTER/endpoint_groups",
+                                                                   headers=as_admin))
+
+
+def test_trusts_and_inherited_assignments(client: TestClient, as_admin: dict[str, str]) -> None:
+    project = create(client, as_admin, "project", name="p-trust")
+    trustor = create(client, as_admin, "user", name="u-trustor", password="pw-t", default_project_id=project["id"])
+    trustee = create(client, as_admin, "user", name="u-trustee", password="pw-e")
+    member = client.get(f"{V3}/roles", params={"name": "member"}, headers=as_admin).json()["roles"][0]["id"]
+    assert client.put(f"{V3}/projects/{project['id']}/users/{trustor['id']}/roles/{member}",
+                      headers=as_admin).status_code == 204
+    mine = {"X-Auth-Token": get_token(client, "u-trustor", "pw-t", "p-trust")}
+    r = client.post(f"{V3}/OS-TRUST/trusts", headers=mine, json={"trust": {
+        "trustor_user_id": trustor["id"], "trustee_user_id": trustee["id"], "project_id": project["id"],
+        "impersonation": False, "roles": [{"name": "member"}], "allow_redelegation": True}})
+    check("trust.trust_response_body", r, 201)
+    trust = r.json()["trust"]
+    check("trust.trust_response_body", client.get(f"{V3}/OS-TRUST/trusts/{trust['id']}", headers=mine))
+    check("trust.trust_index_response_body", client.get(f"{V3}/OS-TRUST/trusts", headers=as_admin))
+    check("trust.trust_index_response_body", client.get(f"{V3}/OS-TRUST/trusts",
+                                                        params={"trustor_user_id": trustor["id"]}, headers=mine))
+
+    url = f"{V3}/OS-INHERIT/projects/{project['id']}/users/{trustee['id']}/roles/{member}/inherited_to_projects"
+    assert client.put(url, headers=as_admin).status_code == 204
+    create(client, as_admin, "project", name="p-trust-leaf", parent_id=project["id"])
+    check("assignment.role_assignments_index_response_body",
+          client.get(f"{V3}/role_assignments", params={"user.id": trustee["id"]}, headers=as_admin))
+    check("assignment.role_assignments_index_response_body",
+          client.get(f"{V3}/role_assignments", params={"user.id": trustee["id"], "effective": "1",
+                                                       "include_names": "1"}, headers=as_admin))
+
 
 def test_application_credentials(client: TestClient, as_admin: dict[str, str]) -> None:
     project = create(client, as_admin, "project", name="p3")

@@ -4,6 +4,9 @@ student reset; every body checked against tempest's backup schemas (3.0 and 3.64
 
 from __future__ import annotations
 
+import base64
+import json
+
 from starlette.testclient import TestClient
 
 from lab.cloud.app import Cloud
@@ -171,3 +174,74 @@ def test_student_reset_purges_backups(client: TestClient, cloud: Cloud, as_demo:
         assert cloud.volume.holdings(db, demo, [])["volume_backups"] == 0  # type: ignore[attr-defined]
         deletes = [e for e in db.query(Event).filter(Event.resource_id == b["id"], Event.action == "delete")]
     assert len(deletes) == 1
+
+
+def test_restore_gives_the_volume_metadata_back(client: TestClient, cloud: Cloud, as_demo: dict) -> None:
+    """The volume's metadata is kept with the backup (Cinder's metadata object); a restore merges it into the
+    target and, on a volume the restore named itself, gives back the source's name and description."""
+    volume = create_volume(client, cloud, as_demo, name="src", description="the source",
+                           metadata={"vol-meta1": "value1", "vol-meta2": "value2"})
+    made = backup(client, cloud, as_demo, volume["id"])
+    r = client.post(url(cloud, as_demo, f"backups/{made['id']}/restore"), headers=as_demo, json={"restore": {}})
+    assert_schema("volume.backups", "restore_backup", r)
+    cloud.worker.run_due()
+    restored = show_volume(client, cloud, as_demo, r.json()["restore"]["volume_id"])
+    assert restored["metadata"] == {"vol-meta1": "value1", "vol-meta2": "value2", "src_backup_id": made["id"]}
+    assert (restored["name"], restored["description"]) == ("src", "the source")
+    target = create_volume(client, cloud, as_demo, name="kept", metadata={"own": "x", "vol-meta1": "old"})
+    client.post(url(cloud, as_demo, f"backups/{made['id']}/restore"), headers=as_demo,
+                json={"restore": {"volume_id": target["id"]}})
+    cloud.worker.run_due()
+    shown = show_volume(client, cloud, as_demo, target["id"])
+    assert shown["name"] == "kept" and shown["metadata"] == {"own": "x", "vol-meta1": "value1",
+                                                             "vol-meta2": "value2", "src_backup_id": made["id"]}
+
+
+def test_backup_record_export_and_import(client: TestClient, cloud: Cloud, as_demo: dict, as_admin: dict) -> None:
+    """An admin exports a backup's record and imports it under another id: the import is available with its
+    own copy of the data (deleting the original leaves it restorable); an existing id, a record that does not
+    decode or has no id are 400; another backup driver's record is imported in error; members are refused."""
+    volume = create_volume(client, cloud, as_demo, metadata={"k": "v"})
+    write_guest(file_of(cloud, volume["id"]), b"exported bytes")
+    made = backup(client, cloud, as_demo, volume["id"], name="exp")
+    admin = f"/volume/v3/{project_of(cloud, as_admin)}"
+    assert client.get(url(cloud, as_demo, f"backups/{made['id']}/export_record"),
+                      headers=as_demo).status_code == 403
+    r = client.get(f"{admin}/backups/{made['id']}/export_record", headers=as_admin)
+    assert_schema("volume.backups", "export_backup", r)
+    exported = r.json()["backup-record"]
+    assert exported["backup_service"].startswith("cinder.backup.drivers")
+    record = json.loads(base64.b64decode(exported["backup_url"]))
+    assert (record["id"], record["display_name"], record["size"]) == (made["id"], "exp", 1)
+
+    def import_(url_: str, service: str = exported["backup_service"], headers: dict = as_admin) -> object:
+        return client.post(f"{admin}/backups/import_record", headers=headers,
+                           json={"backup-record": {"backup_service": service, "backup_url": url_}})
+
+    def encoded(**changes: object) -> str:
+        return base64.b64encode(json.dumps({**record, **changes}).encode()).decode()
+
+    assert import_(exported["backup_url"]).status_code == 400  # that id exists
+    assert import_("not base64!").status_code == 400
+    assert import_(base64.b64encode(json.dumps({"size": 1}).encode()).decode()).status_code == 400
+    assert import_(encoded(id="0f6e7c1a-0000-4000-8000-000000000001"), headers=as_demo).status_code == 403
+    assert client.post(f"{admin}/backups/import_record", headers=as_admin,
+                       json={"backup-record": {"backup_url": "x"}}).status_code == 400
+    new_id = "0f6e7c1a-0000-4000-8000-000000000002"
+    r = import_(encoded(id=new_id))
+    assert_schema("volume.backups", "import_backup", r)
+    assert r.json()["backup"]["id"] == new_id
+    shown = client.get(f"{admin}/backups/{new_id}", headers=as_admin).json()["backup"]
+    assert (shown["status"], shown["name"], shown["volume_id"]) == ("available", "exp", volume["id"])
+    assert client.delete(url(cloud, as_demo, f"backups/{made['id']}"), headers=as_demo).status_code == 202
+    cloud.worker.run_due()
+    r = client.post(f"{admin}/backups/{new_id}/restore", headers=as_admin, json={"restore": {}})
+    assert r.status_code == 202
+    cloud.worker.run_due()
+    restored = client.get(f"{admin}/volumes/{r.json()['restore']['volume_id']}", headers=as_admin).json()["volume"]
+    assert restored["status"] == "available" and restored["metadata"]["k"] == "v"
+    assert read_guest(file_of(cloud, restored["id"]), 14) == b"exported bytes"
+    other = "0f6e7c1a-0000-4000-8000-000000000003"
+    assert import_(encoded(id=other), service="cinder.backup.drivers.swift.SwiftBackupDriver").status_code == 201
+    failed = client.get(f"{admin}/backups/{other}", headers=as_admin).json()["backup"]
+    assert failed["status"] == "error" and "cannot find backup service" in failed["fail_reason"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.testclient import TestClient
 
 from lab.cloud.app import Cloud
+from tests.api_schemas import assert_schema
 from tests.cloud.volume_support import (
     create_snapshot,
     create_volume,
@@ -190,3 +191,36 @@ def test_limits_absolute(client: TestClient, cloud: Cloud, as_demo: dict) -> Non
     assert (absolute["maxTotalVolumes"], absolute["totalVolumesUsed"]) == (10, 1)
     assert (absolute["maxTotalVolumeGigabytes"], absolute["totalGigabytesUsed"]) == (1000, 6)
     assert (absolute["maxTotalSnapshots"], absolute["totalSnapshotsUsed"]) == (10, 1)
+
+
+def test_quota_class_default_sets_every_projects_defaults(client: TestClient, cloud: Cloud, as_admin: dict,
+                                                          as_demo: dict) -> None:
+    """os-quota-class-sets/default (admin): shown with its id; a PUT (what `openstack quota set --class` sends)
+    changes the defaults of every project, per-type quotas included, and a project's own limits still win;
+    unknown keys are ignored as Cinder's; bad values are 400; members are refused."""
+    classes = url(cloud, as_admin, "os-quota-class-sets/default")
+    r = client.get(classes, headers=as_admin)
+    assert_schema("volume.quota_classes", "show_quota_classes", r)
+    assert r.json()["quota_class_set"]["id"] == "default" and r.json()["quota_class_set"]["volumes"] == 10
+    assert client.get(url(cloud, as_demo, "os-quota-class-sets/default"), headers=as_demo).status_code == 403
+    r = client.put(classes, headers=as_admin,
+                   json={"quota_class_set": {"volumes": 1, "snapshots___DEFAULT__": 3, "bogus": 5}})
+    assert_schema("volume.quota_classes", "update_quota_classes", r)
+    updated = r.json()["quota_class_set"]
+    assert "id" not in updated and "bogus" not in updated
+    assert (updated["volumes"], updated["snapshots___DEFAULT__"]) == (1, 3)
+    project_id = project_of(cloud, as_demo)
+    defaults = client.get(url(cloud, as_demo, f"os-quota-sets/{project_id}/defaults"), headers=as_demo).json()
+    assert (defaults["quota_set"]["volumes"], defaults["quota_set"]["snapshots___DEFAULT__"]) == (1, 3)
+    create_volume(client, cloud, as_demo)
+    r = client.post(url(cloud, as_demo, "volumes"), headers=as_demo, json={"volume": {"size": 1}})
+    assert r.status_code == 413
+    client.put(url(cloud, as_admin, f"os-quota-sets/{project_id}"), headers=as_admin,
+               json={"quota_set": {"volumes": 5}})
+    assert client.post(url(cloud, as_demo, "volumes"), headers=as_demo, json={"volume": {"size": 1}}
+                       ).status_code == 202
+    for bad in ({"volumes": -2}, {"volumes": "x"}, {"volumes": True}):
+        assert client.put(classes, headers=as_admin, json={"quota_class_set": bad}).status_code == 400
+    assert client.put(classes, headers=as_admin, json={"quotas": {}}).status_code == 400
+    assert client.put(url(cloud, as_demo, "os-quota-class-sets/default"), headers=as_demo,
+                      json={"quota_class_set": {"volumes": 3}}).status_code == 403

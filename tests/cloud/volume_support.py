@@ -90,7 +90,7 @@ class ComputeStandIn:
         assert disk.path.exists()
         self.calls.append(("attach", server_id, disk))
 
-    def detach_disk(self, server_id: str, volume_id: str) -> None:
+    def detach_disk(self, server_id: str, volume_id: str, **_: Any) -> None:
         if server_id not in self.servers:
             raise NotFound(f"Instance {server_id} could not be found.")
         self.calls.append(("detach", server_id, volume_id))

@@ -147,3 +147,40 @@ def test_a_second_region_selected_by_os_region_name(live_cloud: LiveCloud, uniqu
     finally:
         live_cloud.openstack("endpoint", "delete", endpoint["id"])
         live_cloud.openstack("region", "delete", region)
+
+
+def test_the_lab_clouds_yaml_lists_every_region(live_cloud: LiveCloud, unique: Callable[[str], str],
+                                                 tmp_path: Path) -> None:
+    """`stacklab clouds-yaml --write` lists the catalog's regions under `regions:`, so openstacksdk takes
+    `--os-region-name` for a second region; an entry pinned to `region_name: RegionOne` alone refuses it."""
+    region = unique("RegionTwo")
+    live_cloud.openstack("region", "create", region)
+    endpoint = as_json(live_cloud.openstack("endpoint", "create", "--region", region, "compute", "public",
+                                            f"{live_cloud.url}/compute/v2.1", "-f", "json"))
+    config = tmp_path / "clouds.yaml"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
+    env.update(OS_CLIENT_CONFIG_FILE=str(config), STACKLAB_ADMIN_PASSWORD=live_cloud.env["STACKLAB_ADMIN_PASSWORD"])
+    port = live_cloud.url.rsplit(":", 1)[1]
+    cli = str(Path(sys.executable).with_name("openstack"))
+    try:
+        written = subprocess.run([sys.executable, "-m", "lab.cli", "clouds-yaml", "--write", "--data-dir",
+                                  str(live_cloud.data_dir), "--port", port], env=env, capture_output=True,
+                                 text=True, timeout=300)
+        assert written.returncode == 0, written.stderr
+        entry = yaml.safe_load(config.read_text())["clouds"]["stacklab"]
+        assert entry["regions"][0] == "RegionOne" and region in entry["regions"]
+        flavors = subprocess.run([cli, "--os-cloud", "stacklab", "--os-region-name", region, "flavor", "list",
+                                  "-f", "json"], env=env, capture_output=True, text=True, timeout=300)
+        assert flavors.returncode == 0, flavors.stderr
+        assert as_json(flavors)
+        default = subprocess.run([cli, "--os-cloud", "stacklab", "catalog", "list", "-f", "json"], env=env,
+                                 capture_output=True, text=True, timeout=300)
+        assert default.returncode == 0, default.stderr
+        del entry["regions"]  # as the lab wrote it before: RegionOne only
+        config.write_text(yaml.safe_dump({"clouds": {"stacklab": entry}}))
+        refused = subprocess.run([cli, "--os-cloud", "stacklab", "--os-region-name", region, "flavor", "list"],
+                                 env=env, capture_output=True, text=True, timeout=300)
+        assert refused.returncode != 0 and "region" in refused.stderr.lower()
+    finally:
+        live_cloud.openstack("endpoint", "delete", endpoint["id"])
+        live_cloud.openstack("region", "delete", region)

@@ -29,6 +29,7 @@ from lab.cloud.compute.common import (
     RESIZED,
     RUNNING,
     SHELVED,
+    SHELVED_OFFLOADED,
     SHUTDOWN,
     STOPPED,
     SUSPENDED,
@@ -37,6 +38,7 @@ from lab.cloud.compute.common import (
     hostname_of,
 )
 from lab.cloud.compute.flavors import Flavors
+from lab.cloud.compute.migrations import Migrations
 from lab.cloud.compute.models import Server
 from lab.cloud.compute.quotas import Quotas
 from lab.cloud.compute.schemas import flavor_snapshot
@@ -82,6 +84,7 @@ class ServerActions(ComputePart):
         self.flavors = flavors
         self.quotas = quotas
         self.block_devices: BlockDevices | None = None  # set by ComputeService (volumes made at the build)
+        self.migrations = Migrations(cloud)  # what a resize records (os-migrations)
         self.tasks: dict[str, Task] = {}  # task_state -> how to finish it (registered by lifecycle.py)
         # The scheduler's filters, asked before a build: each returns why the host cannot take the server (the
         # fault: Nova's "No valid host was found. ...") or None. Registered by hosts.py, server_groups.py.
@@ -263,6 +266,7 @@ class ServerActions(ComputePart):
             server.new_flavor = new
             server.task_state = "resize_prep"
             server.updated_at = now
+            self.migrations.start_resize(db, server, new, now)
             enqueue(db, now, "compute.task", server_id)
         self.cloud.worker.wake()
 
@@ -277,6 +281,7 @@ class ServerActions(ComputePart):
             server.old_flavor = None
             server.vm_state = ACTIVE if server.power_state == RUNNING else STOPPED
             server.updated_at = now
+            self.migrations.advance(db, server_id, ("finished",), "confirmed", now)
 
     def revert_resize(self, ctx: RequestContext, server_id: str) -> None:
         now = self.cloud.clock.now()
@@ -288,6 +293,7 @@ class ServerActions(ComputePart):
                 raise self.invalid_state("revertResize", server)
             server.task_state = "resize_reverting"
             server.updated_at = now
+            self.migrations.advance(db, server_id, ("finished",), "reverting", now)
             enqueue(db, now, "compute.task", server_id)
         self.cloud.worker.wake()
 
@@ -391,9 +397,11 @@ class ServerActions(ComputePart):
             elif task == "resize_prep":
                 server.old_flavor, server.flavor, server.new_flavor = server.flavor, server.new_flavor or {}, None
                 server.vm_state, action = RESIZED, "resize"
+                self.migrations.advance(db, server_id, ("pre-migrating",), "finished", now)
             elif task == "resize_reverting":
                 server.flavor, server.old_flavor = server.old_flavor or server.flavor, None
                 server.vm_state, action = (ACTIVE if was_running else STOPPED), "resize"
+                self.migrations.advance(db, server_id, ("reverting",), "reverted", now)
             server.task_state = None
             server.updated_at = now
             if action is not None:
@@ -415,6 +423,9 @@ class ServerActions(ComputePart):
 
     def _task_failed(self, server_id: str, task: str, message: str) -> None:
         handler = self.tasks.get(task)
+        if task in QUEUED_TASKS:  # a resize or its revert: the migration failed
+            with self.cloud.db.write() as db:
+                self.migrations.advance(db, server_id, ("pre-migrating", "reverting"), "error", self.cloud.clock.now())
         if task in QUEUED_TASKS or (handler is not None and handler.on_failure == "error"):
             self.set_error(server_id, message)
             if handler is not None:
@@ -438,13 +449,17 @@ class ServerActions(ComputePart):
                 self.record_event(db, server, event, self.cloud.clock.now(), error=message)
 
     # ------------------------------------------------------------------ disks (for the volume service)
-    def attach_disk(self, server_id: str, disk: DiskSpec) -> None:
+    def attach_disk(self, server_id: str, disk: DiskSpec, *, offloaded: bool = False) -> None:
         """Attach a volume's file to a server's guest. Raises NotFound (unknown server) or Conflict (a server
-        whose state cannot take a disk, or a driver that refused)."""
+        whose state cannot take a disk, or a driver that refused). A shelved-offloaded server has no guest: from
+        2.20 (`offloaded`) the volume is only recorded, and the unshelve boots the guest with it (Nova's
+        _attach_volume_shelved_offloaded)."""
         with self.cloud.db.read() as db:
             server = db.scalar(select(Server).where(Server.id == server_id, Server.deleted.is_(False)))
         if server is None:
             raise NotFound(f"Instance {server_id} could not be found.")
+        if offloaded and server.vm_state == SHELVED_OFFLOADED and server.task_state is None:
+            return
         if server.vm_state not in (ACTIVE, STOPPED) or server.task_state is not None:
             raise self.invalid_state("attach_volume", server)
         try:
@@ -452,15 +467,20 @@ class ServerActions(ComputePart):
         except DriverError as exc:
             raise Conflict(str(exc)) from None
 
-    def detach_disk(self, server_id: str, volume_id: str) -> None:
-        """Detach a volume from a guest. Succeeds for a deleted server (its guest may be gone already)."""
+    def detach_disk(self, server_id: str, volume_id: str, *, offloaded: bool = False) -> None:
+        """Detach a volume from a guest. Succeeds for a deleted server (its guest may be gone already), and
+        for a shelved-offloaded one (no guest) from 2.20 (`offloaded`)."""
         with self.cloud.db.read() as db:
             server = db.scalar(select(Server).where(Server.id == server_id))
         if server is None:
             raise NotFound(f"Instance {server_id} could not be found.")
-        # Nova's detach_volume states: not while building or rescued (the rescue image is what runs then).
-        if not server.deleted and (server.task_state is not None or server.vm_state in (BUILDING, RESCUED)):
+        # Nova's detach_volume states: not while building or rescued (the rescue image is what runs then), nor
+        # shelved-offloaded before 2.20.
+        if not server.deleted and (server.task_state is not None or server.vm_state in (BUILDING, RESCUED)
+                                   or (server.vm_state == SHELVED_OFFLOADED and not offloaded)):
             raise self.invalid_state("detach_volume", server)
+        if server.vm_state == SHELVED_OFFLOADED:
+            return
         try:
             self.driver.detach_disk(server_id, volume_id)
         except GuestNotFound:

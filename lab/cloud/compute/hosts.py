@@ -1,8 +1,7 @@
 """The host-level views of the one compute host: availability zones, Nova's services (os-services: enable,
 disable, which the scheduler honours), hypervisors (capacity from the driver, usage counted from the servers as
-Nova's resource tracker counts it; uptime, search, servers), quota classes, os-migrations (always empty: there
-is no other host) and os-simple-tenant-usage (hours of vCPU, RAM and disk of a project's servers). The bodies
-are rendered in schemas.py."""
+Nova's resource tracker counts it; uptime, search, servers), quota classes and os-simple-tenant-usage (hours of
+vCPU, RAM and disk of a project's servers). The bodies are rendered in schemas.py."""
 
 from __future__ import annotations
 
@@ -231,7 +230,7 @@ class Hosts(ComputePart):
                 return hypervisor
         raise NotFound(f"Hypervisor with ID '{hypervisor_id}' could not be found.")
 
-    # ------------------------------------------------------------------ quota classes, migrations
+    # ------------------------------------------------------------------ quota classes
     def show_quota_class(self, ctx: RequestContext, class_name: str) -> dict[str, int]:
         """os-quota-class-sets/{name}: the `default` class is the defaults every project starts from (Nova
         uses no other class; another name shows the defaults with its own changes)."""
@@ -260,11 +259,6 @@ class Hosts(ComputePart):
         self.cloud.policy.enforce(ctx, "os_compute_api:os-floating-ip-pools")
         with self.cloud.db.read() as db:
             return self.network.floating_ip_pools(db)
-
-    def list_migrations(self, ctx: RequestContext) -> list[dict[str, str]]:
-        """os-migrations: none ever happen on a one-host cloud (a migrate is refused: no valid host)."""
-        self.cloud.policy.enforce(ctx, "os_compute_api:os-migrations:index")
-        return []
 
     # ------------------------------------------------------------------ os-hosts (2.1-2.42)
     def list_hosts(self, ctx: RequestContext, zone: str | None = None) -> list[dict[str, str]]:

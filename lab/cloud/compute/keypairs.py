@@ -1,11 +1,14 @@
 """Key pairs with microversion 2.1 semantics: owned by a user, imported from an OpenSSH public key or generated
-here (then the private key is returned once and never stored), MD5 fingerprints, quota `key_pairs` per user."""
+here (then the private key is returned once and never stored), MD5 fingerprints, quota `key_pairs` per user.
+2.2's x509 key pairs are Nova's too: a PEM certificate imported (its SHA-1 fingerprint), or generated as Nova's
+WinRM client certificate (CN and UPN from the user, ten years, the private key a base64 PKCS#12)."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import hashlib
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -33,6 +36,50 @@ def fingerprint(public_key: str) -> str:
         raise BadRequest("Keypair data is invalid: failed to generate fingerprint") from None
     digest = hashlib.md5(blob, usedforsecurity=False).hexdigest()
     return ":".join(digest[i:i + 2] for i in range(0, len(digest), 2))
+
+
+def x509_fingerprint(certificate: str) -> str:
+    """Nova's x509 fingerprint: the SHA-1 of the PEM certificate, as colon-separated hex."""
+    from cryptography import x509  # here: `stacklab up` need not import cryptography
+    from cryptography.hazmat.primitives import hashes
+
+    try:
+        cert = x509.load_pem_x509_certificate(certificate.encode())
+    except (ValueError, TypeError) as error:
+        raise BadRequest("Keypair data is invalid: failed to generate X509 fingerprint. Error message: "
+                         f"{error}") from None
+    digest = cert.fingerprint(hashes.SHA1()).hex()  # noqa: S303 - Nova's fingerprint, not a signature
+    return ":".join(digest[i:i + 2] for i in range(0, len(digest), 2))
+
+
+# Microsoft's User Principal Name, the otherName Nova's WinRM certificate carries.
+UPN = "1.3.6.1.4.1.311.20.2.3"
+
+
+def generate_x509_cert(user_id: str, now: datetime) -> tuple[str, str]:
+    """Nova's generate_winrm_x509_cert without openssl's command: a self-signed client certificate for
+    CN=<user_id> with the UPN <user_id>@localhost, valid for 3650 days. Returns (PEM certificate, base64 of the
+    PKCS#12 holding the key and the certificate with an empty password)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.serialization import pkcs12
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, user_id)])
+    upn = f"{user_id}@localhost".encode()
+    if len(upn) > 127:
+        raise BadRequest("Keypair data is invalid: the user id is too long for a certificate")
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now)
+            .not_valid_after(now + timedelta(days=3650))
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+            .add_extension(x509.SubjectAlternativeName([
+                x509.OtherName(x509.ObjectIdentifier(UPN), b"\x0c" + bytes([len(upn)]) + upn)]), critical=False)
+            .sign(key, hashes.SHA256()))
+    bundle = pkcs12.serialize_key_and_certificates(None, key, cert, None, serialization.NoEncryption())
+    return cert.public_bytes(serialization.Encoding.PEM).decode(), base64.b64encode(bundle).decode()
 
 
 def generate_key_pair(comment: str) -> tuple[str, str]:
@@ -63,9 +110,11 @@ class Keypairs(ComputePart):
         owner = user_id or ctx.user_id
         self.cloud.policy.enforce(ctx, "os_compute_api:os-keypairs:create", user_id=owner)
         private_key = None
-        if public_key is None:
+        if public_key is None and key_type == "x509":
+            public_key, private_key = generate_x509_cert(owner, self.cloud.clock.now())
+        elif public_key is None:
             public_key, private_key = generate_key_pair("Generated-by-Nova")
-        print_ = fingerprint(public_key)
+        print_ = x509_fingerprint(public_key) if key_type == "x509" else fingerprint(public_key)
         with self.cloud.db.write() as db:
             self.quotas.check_keypairs(db, ctx)
             if db.scalar(select(KeyPair.id).where(KeyPair.user_id == owner, KeyPair.name == name)):

@@ -12,6 +12,9 @@ from __future__ import annotations
 from lab.cloud.microversion import Microversions, Version
 
 HOSTS_REMOVED = Version(2, 43)
+MIGRATION_TYPE = Version(2, 23)  # os-migrations: migration_type
+MIGRATION_UUID = Version(2, 59)  # os-migrations: uuid, limit and marker
+MIGRATION_OWNER = Version(2, 80)  # os-migrations: user_id and project_id (and their filters)
 RANGE = Microversions("compute", "2.1", "2.93", legacy_header="X-OpenStack-Nova-API-Version")
 MIN, MAX = RANGE.min, RANGE.max
 
@@ -21,15 +24,18 @@ PUBLIC_FLAVOR_ACCESS = Version(2, 7)  # addTenantAccess to a public flavor is 40
 LOCKED = Version(2, 9)
 KEYPAIR_USER_ID = Version(2, 10)
 FORCED_DOWN = Version(2, 11)
+SHELVED_VOLUMES = Version(2, 20)  # volume attach and detach of a shelved-offloaded server
 SERVER_GROUP_OWNER = Version(2, 13)  # server groups show user_id and project_id
 SOFT_AFFINITY = Version(2, 15)
 HOST_STATUS = Version(2, 16)
 DESCRIPTION = Version(2, 19)
 TAGS = Version(2, 26)
 NETWORK_QUOTAS_GONE = Version(2, 36)  # proxy quotas and limits removed
+PROXIES_GONE = Version(2, 36)  # the proxy APIs: os-volumes, os-snapshots, /images, os-security-groups, ...
 AUTO_NETWORKS = Version(2, 37)  # `networks` required: a list, "auto" or "none"
 STRICT_STATUS = Version(2, 38)  # an unknown status filter is 400
 IMAGE_META_LIMIT_GONE = Version(2, 39)
+IMAGE_METADATA_GONE = Version(2, 39)  # /images/{id}/metadata (the image proxy's last part)
 NO_IP_ACTIONS = Version(2, 44)  # addFixedIp, removeFixedIp, addFloatingIp, removeFloatingIp: 404
 IMAGE_ID_BODY = Version(2, 45)  # createImage answers {"image_id"} and no Location
 EMBEDDED_FLAVOR = Version(2, 47)
@@ -76,10 +82,12 @@ CHANGES: dict[str, str] = {
     "2.17": "- trigger_crash_dump (not served: the guests are simulated or plain QEMU).",
     "2.18": "- The project id in URLs is optional (the lab's URLs never have it).",
     "2.19": "Servers carry `description` (create, update and rebuild take it).",
-    "2.20": "- Volume attach to shelved-offloaded servers (attach needs a running server here).",
+    "2.20": "Volumes attach to and detach from shelved-offloaded servers (the unshelve boots the guest with "
+            "them); before, 409.",
     "2.21": "- os-instance-actions of deleted servers (a deleted server is gone here).",
     "2.22": "- Force-complete of live migrations (no migrations: one host).",
-    "2.23": "- `migration_type` and GET /servers/{id}/migrations (no migrations).",
+    "2.23": "os-migrations carry `migration_type` (GET /servers/{id}/migrations, of live migrations, is not "
+            "served: none happen on one host).",
     "2.24": "- Abort of live migrations (no migrations).",
     "2.25": "- os-migrateLive's automatic block_migration (no migrations).",
     "2.26": "Servers carry `tags` (set at create from 2.52); the /servers/{id}/tags API and the `tags`, "
@@ -95,16 +103,18 @@ CHANGES: dict[str, str] = {
     "2.34": "- Asynchronous pre-live-migration checks (no migrations).",
     "2.35": "Key pair lists take `limit` and `marker` and sort by name.",
     "2.36": "The network quotas (fixed_ips, floating_ips, security_groups, security_group_rules, networks) leave "
-            "os-quota-sets and /limits; the proxy APIs (/os-networks, /images...) are not served at any version.",
+            "os-quota-sets and /limits; the proxy APIs (os-volumes, os-snapshots, /images, os-security-groups, "
+            "os-security-group-rules, os-floating-ips, os-floating-ip-pools, os-networks, os-tenant-networks) "
+            "are 404.",
     "2.37": "Server create needs `networks`: a list, \"auto\" (the project's one network) or \"none\" (no port).",
     "2.38": "An unknown `status` filter of server lists is 400.",
-    "2.39": "`maxImageMeta` leaves /limits.",
+    "2.39": "`maxImageMeta` leaves /limits; /images/{id}/metadata (the image proxy's last part) is 404.",
     "2.40": "- os-simple-tenant-usage paging (a lab's usage fits one page).",
     "2.41": "Aggregates carry `uuid`.",
     "2.42": "Device tags at create are accepted again after 2.33 and 2.37 dropped them.",
     "2.43": "os-hosts is 404 (GET /os-hosts and /os-hosts/{host} are served up to 2.42).",
-    "2.44": "- addFixedIp, removeFixedIp, addFloatingIp, removeFloatingIp and os-virtual-interfaces are 404 "
-            "(not served at any version: os-interface and Neutron's floating IPs are).",
+    "2.44": "addFloatingIp, removeFloatingIp, addFixedIp and removeFixedIp are 404 (served before, over "
+            "Neutron); os-virtual-interfaces is not served at any version (os-interface is).",
     "2.45": "createImage answers `{\"image_id\": ...}` and no Location header.",
     "2.46": "- X-OpenStack-Request-ID on every answer (the lab sends it at every version).",
     "2.47": "A server's flavor is embedded (original_name, vcpus, ram, disk, ephemeral, swap, extra_specs) "
@@ -115,7 +125,7 @@ CHANGES: dict[str, str] = {
             "not kept.",
     "2.50": "os-quota-class-sets leave out the network quotas (server_groups and server_group_members are shown "
             "at every version).",
-    "2.51": "- `volume-extended` external events (not served).",
+    "2.51": "`volume-extended` external events.",
     "2.52": "Server create takes `tags`.",
     "2.53": "Compute services and hypervisors are named by UUID; PUT /os-services/{id} sets `status`, "
             "`disabled_reason` and `forced_down`.",
@@ -125,7 +135,7 @@ CHANGES: dict[str, str] = {
     "2.57": "`personality` is refused by create and rebuild; rebuild takes `user_data`; the injected-file "
             "quotas and limits are gone.",
     "2.58": "Instance actions carry `updated_at` (their paging and changes-since filter are not served).",
-    "2.59": "- Migration paging and UUIDs (no migrations).",
+    "2.59": "os-migrations carry `uuid` and page with `limit` and `marker` (`changes-since` is not served).",
     "2.60": "- Multiattach volumes (single attach only).",
     "2.61": "Flavors carry `extra_specs`.",
     "2.62": "Instance action events carry `hostId`, and `host` for admins.",
@@ -143,14 +153,14 @@ CHANGES: dict[str, str] = {
     "2.73": "Servers carry `locked_reason`; lock takes `locked_reason` (the `locked` list filter is not served).",
     "2.74": "- `host` and `hypervisor_hostname` at create (one host: the lab refuses them).",
     "2.75": "Update and rebuild answer the whole server as show does; a flavor's swap is 0 rather than \"\".",
-    "2.76": "- The power-update external event (not served).",
+    "2.76": "The `power-update` external event (accepted; only Ironic's guests act on it).",
     "2.77": "- unshelve to an availability zone (one zone).",
     "2.78": "- GET /servers/{id}/topology (no NUMA).",
     "2.79": "Volume attachments carry `delete_on_termination`; attach takes it (the volume then goes with the "
             "server).",
-    "2.80": "- user_id and project_id in os-migrations (no migrations).",
+    "2.80": "os-migrations carry `user_id` and `project_id`, and filter by them.",
     "2.81": "- Image caching on aggregates (POST /os-aggregates/{id}/images: not served, one host).",
-    "2.82": "- The accelerator-request-bound event (no accelerators).",
+    "2.82": "The `accelerator-request-bound` external event (accepted; no accelerators wait on it).",
     "2.83": "- More server list filters for non-admins (the lab's filters are the same at every version).",
     "2.84": "Instance action events carry `details` for admins (the fault of a failed action).",
     "2.85": "PUT of a volume attachment changes its delete_on_termination (device, tag, serverId and id must "
@@ -163,5 +173,6 @@ CHANGES: dict[str, str] = {
     "2.90": "Create, update and rebuild take `hostname`; OS-EXT-SRV-ATTR:hostname is shown to everyone.",
     "2.91": "- unshelve to a host (one host).",
     "2.92": "Key pair create needs `public_key` (no generated keys); names may hold `@` and `.`.",
-    "2.93": "Rebuild re-images a volume-backed server's root volume (before: its own image only, 400 else).",
+    "2.93": "Rebuild re-images a volume-backed server's root volume (before: its own image only, 400 else); the "
+            "`volume-reimaged` external event.",
 }

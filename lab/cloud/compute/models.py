@@ -202,3 +202,28 @@ class ConsoleToken(Base):
     server_id: Mapped[str] = mapped_column(String(36), index=True)
     console_type: Mapped[str] = mapped_column(String(16))
     expires_at: Mapped[datetime]
+
+
+class Migration(Base):
+    """A server's move as Nova records one (os-migrations): here only resizes, on the one host (Nova's
+    allow_resize_to_same_host), from `pre-migrating` to `finished` (VERIFY_RESIZE), then `confirmed` or
+    `reverted`, or `error`. A deleted server's migrations are gone with it, as Nova's instance_destroy does."""
+
+    __tablename__ = "compute_migrations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_id)
+    server_id: Mapped[str] = mapped_column(String(36), index=True)
+    migration_type: Mapped[str] = mapped_column(String(32), default="resize")
+    status: Mapped[str] = mapped_column(String(32))
+    source_compute: Mapped[str | None] = mapped_column(String(255))
+    dest_compute: Mapped[str | None] = mapped_column(String(255))
+    source_node: Mapped[str | None] = mapped_column(String(255))
+    dest_node: Mapped[str | None] = mapped_column(String(255))
+    dest_host: Mapped[str | None] = mapped_column(String(255))
+    old_flavor_seq: Mapped[int | None] = mapped_column(Integer)
+    new_flavor_seq: Mapped[int | None] = mapped_column(Integer)
+    user_id: Mapped[str] = mapped_column(String(64))
+    project_id: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime | None]

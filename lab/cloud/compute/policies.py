@@ -10,11 +10,14 @@ as it always has, so a read-only account stays read-only). Key pairs are the use
 
 from __future__ import annotations
 
+from lab.cloud.compute.proxy_policies import RULES as PROXY_RULES
 from lab.cloud.policy import Rule
 
 READER = "rule:project_reader_or_admin"
 MEMBER = "rule:project_member_or_admin"
 ADMIN = "rule:context_is_admin"
+# The APIs other services call (Nova 2023.2's `service` role; an admin, Nova's default before it, too).
+SERVICE = "role:service or rule:context_is_admin"
 # A key pair is its user's: a member (or reader) acting on a key pair of their own.
 KEYPAIR_READER = "(rule:project_reader_api and rule:owner) or rule:context_is_admin"
 KEYPAIR_MEMBER = "(rule:project_member_api and rule:owner) or rule:context_is_admin"
@@ -117,6 +120,11 @@ RULES: tuple[Rule, ...] = (
     _rule("os-deferred-delete:restore", MEMBER, "Restore a soft-deleted server.", ("POST", f"{ACTION} (restore)")),
     _rule("os-security-groups:list", READER, "List the security groups of a server.",
           ("GET", f"{S}/os-security-groups")),
+    # nova/policies/multinic.py (deprecated, before 2.44)
+    _rule("os-multinic:add", MEMBER, "Add a fixed IP on a network to a server (addFixedIp, before 2.44).",
+          ("POST", f"{ACTION} (addFixedIp)")),
+    _rule("os-multinic:remove", MEMBER, "Remove a fixed IP from a server (removeFixedIp, before 2.44).",
+          ("POST", f"{ACTION} (removeFixedIp)")),
     _rule("os-security-groups:add", MEMBER, "Add a security group to a server's ports.",
           ("POST", f"{ACTION} (addSecurityGroup)")),
     _rule("os-security-groups:remove", MEMBER, "Remove a security group from a server's ports.",
@@ -244,9 +252,19 @@ RULES: tuple[Rule, ...] = (
           ("GET", "/extensions/{alias}")),
     _rule("os-floating-ip-pools", "@", "List the floating IP pools (the external networks; before 2.36).",
           ("GET", "/os-floating-ip-pools")),
-    _rule("os-migrations:index", ADMIN, "List migrations (none on a one-host cloud).", ("GET", "/os-migrations")),
+    _rule("os-migrations:index", ADMIN, "List migrations (here the resizes: one host).", ("GET", "/os-migrations")),
+    # nova/policies/server_external_events.py, assisted_volume_snapshots.py: what Neutron and Cinder call
+    _rule("os-server-external-events:create", SERVICE, "Send events about servers (Neutron's "
+          "network-vif-plugged, Cinder's volume-extended, ...).", ("POST", "/os-server-external-events")),
+    _rule("os-assisted-volume-snapshots:create", SERVICE, "Snapshot an attached volume on its hypervisor "
+          "(what Cinder asks of Nova for some backends).", ("POST", "/os-assisted-volume-snapshots")),
+    _rule("os-assisted-volume-snapshots:delete", SERVICE, "Delete an assisted volume snapshot.",
+          ("DELETE", "/os-assisted-volume-snapshots/{snapshot_id}")),
     _rule("os-simple-tenant-usage:show", READER, "Show a project's usage (server hours).",
           ("GET", "/os-simple-tenant-usage/{tenant_id}")),
     _rule("os-simple-tenant-usage:list", READER, "List usage: here the caller's own project's (Nova's list "
           "covers every project and is operators only).", ("GET", "/os-simple-tenant-usage")),
 )
+
+# Nova's proxy APIs (before 2.36): their own module, as their routes are.
+RULES += PROXY_RULES

@@ -11,10 +11,19 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from lab.cloud.compute import console_routes, operator_schemas, schemas
+from lab.cloud.compute import (
+    console_routes,
+    external_routes,
+    operator_schemas,
+    proxy_images,
+    proxy_network,
+    proxy_volumes,
+    schemas,
+)
 from lab.cloud.compute import microversions as mv
 from lab.cloud.compute.common import ServerView, reservation_of
 from lab.cloud.compute.flavors import FlavorQuery
+from lab.cloud.compute.migrations import MigrationQuery
 from lab.cloud.compute.server_tags import tag_filter
 from lab.cloud.compute.servers import ServerQuery
 from lab.cloud.compute.service import ComputeService
@@ -460,6 +469,17 @@ async def remote_console(request: Request) -> Response:
     return respond({"remote_console": {"protocol": protocol, "type": kind, "url": url}})
 
 
+def _fixed_ip(add: bool) -> Action:
+    """addFixedIp / removeFixedIp (multinic, deprecated: 404 from 2.44)."""
+    def run(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any, v: Version) -> Response:
+        if add:
+            compute.servers.change_fixed_ip(ctx, server_id, network_id=schemas.parse_add_fixed_ip(args))
+        else:
+            compute.servers.change_fixed_ip(ctx, server_id, address=schemas.parse_remove_fixed_ip(args))
+        return no_content(202)
+    return run
+
+
 def _migrate(compute: ComputeService, ctx: RequestContext, server_id: str, args: Any, v: Version) -> Response:
     compute.lifecycle.migrate_server(ctx, server_id)
     return no_content(202)
@@ -480,6 +500,8 @@ ACTIONS: dict[str, Action] = {
     "revertResize": _simple("revert_resize"),
     "addSecurityGroup": _security_group(True),
     "removeSecurityGroup": _security_group(False),
+    "addFixedIp": _fixed_ip(True),
+    "removeFixedIp": _fixed_ip(False),
     # Deferred delete is off (as in a default Nova): forceDelete is a delete, restore finds nothing to restore.
     "forceDelete": _force_delete,
     "restore": _simple("restore_server"),
@@ -506,13 +528,15 @@ ACTIONS: dict[str, Action] = {
     "os-getSerialConsole": _remote_console("os-getSerialConsole"),
     "os-getSPICEConsole": _remote_console("os-getSPICEConsole"),
     "os-getRDPConsole": _remote_console("os-getRDPConsole"),
+    # Nova's floating IP proxy actions (before 2.44): proxy_network.py
+    "addFloatingIp": proxy_network.add_floating_ip,
+    "removeFloatingIp": proxy_network.remove_floating_ip,
 }
 
 
 # Nova's other server actions: this cloud does not do them, but as in Nova an unknown server is still 404 first.
 NOT_IMPLEMENTED_ACTIONS = frozenset({
-    "createBackup", "evacuate", "resetNetwork", "trigger_crash_dump", "addFixedIp",
-    "removeFixedIp", "addFloatingIp", "removeFloatingIp"})
+    "createBackup", "evacuate", "resetNetwork", "trigger_crash_dump"})
 
 
 async def server_action(request: Request) -> Response:
@@ -898,8 +922,19 @@ async def server_tag(request: Request) -> Response:
 
 
 async def list_migrations(request: Request) -> Response:
+    """GET /os-migrations: Nova's filters; limit and marker from 2.59, user_id and project_id from 2.80."""
     compute, ctx, _ = _compute(request)
-    return respond({"migrations": compute.hosts.list_migrations(ctx)})
+    version = _v(request)
+    paged, owned = version >= mv.MIGRATION_UUID, version >= mv.MIGRATION_OWNER
+    query = MigrationQuery(
+        host=query_value(request, "host"), status=query_value(request, "status"),
+        instance_uuid=query_value(request, "instance_uuid"), source_compute=query_value(request, "source_compute"),
+        migration_type=query_value(request, "migration_type"),
+        user_id=query_value(request, "user_id") if owned else None,
+        project_id=query_value(request, "project_id") if owned else None,
+        limit=query_int(request, "limit", minimum=0) if paged else None,
+        marker=query_value(request, "marker") if paged else None)
+    return respond({"migrations": compute.migrations.list_migrations(ctx, query, version)})
 
 
 async def tenant_usage(request: Request) -> Response:
@@ -927,6 +962,10 @@ routes = [
     Route(f"{V}/", v21, methods=["GET", "HEAD"]),
     Route("/v2/", v20, methods=["GET", "HEAD"]),
     *console_routes.routes,
+    *proxy_volumes.routes,
+    *proxy_images.routes,
+    *proxy_network.routes,
+    *external_routes.routes,
     Route(f"{V}/flavors", list_flavors, methods=["GET"]),
     Route(f"{V}/flavors", create_flavor, methods=["POST"]),
     Route(f"{V}/flavors/detail", list_flavors, methods=["GET"]),

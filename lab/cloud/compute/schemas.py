@@ -496,8 +496,6 @@ def parse_keypair_create(body: dict[str, Any], version: Version = mv.MIN) -> Key
     key_type = keypair.get("type", "ssh")
     if key_type not in ("ssh", "x509"):
         raise invalid("type", key_type, f"{key_type!r} is not one of ['ssh', 'x509']")
-    if key_type == "x509":
-        raise BadRequest("Keypair data is invalid: x509 key pairs are not supported by this cloud (ssh only)")
     return KeypairCreate(name, public_key, key_type, _string(keypair, "user_id", min_len=1))
 
 
@@ -595,6 +593,31 @@ def parse_named(args: Any) -> str:
     if not isinstance(args, dict) or not isinstance(args.get("name"), str) or not args["name"]:
         raise invalid("name", args, "'name' is a required property")
     return str(args["name"])
+
+
+def parse_add_fixed_ip(args: Any) -> str:
+    """addFixedIp (nova/api/openstack/compute/schemas/multinic.py): `networkId`, a string or number of 1-36."""
+    if not isinstance(args, dict):
+        raise W.refuse("addFixedIp", args, "type", types=W.types(dict))
+    if "networkId" not in args:
+        raise W.refuse("addFixedIp", args, "required", key="networkId")
+    if set(args) - {"networkId"}:
+        raise W.unexpected("addFixedIp", args, set(args) - {"networkId"})
+    value = args["networkId"]
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise W.refuse("networkId", value, "type", types=W.types(str, "number"))
+    return V.string(1, 36)(W, "networkId", value) if isinstance(value, str) else str(value)
+
+
+def parse_remove_fixed_ip(args: Any) -> str:
+    """removeFixedIp: `address`, an IPv4 or IPv6 address."""
+    if not isinstance(args, dict):
+        raise W.refuse("removeFixedIp", args, "type", types=W.types(dict))
+    if "address" not in args:
+        raise W.refuse("removeFixedIp", args, "required", key="address")
+    if set(args) - {"address"}:
+        raise W.unexpected("removeFixedIp", args, set(args) - {"address"})
+    return V.ip_address()(W, "address", args["address"])
 
 
 @dataclass

@@ -429,6 +429,22 @@ class Servers(ComputePart):
             else:
                 self.network.remove_server_security_group(db, ctx, server_id, name)
 
+    def change_fixed_ip(self, ctx: RequestContext, server_id: str, *, network_id: str | None = None,
+                        address: str | None = None) -> None:
+        """addFixedIp (`network_id`) / removeFixedIp (`address`), the deprecated multinic actions (before 2.44),
+        done by the network service on the server's ports. Nova casts them to the compute host, which only logs
+        a failure; here the network service answers at once, so its refusals are the 400s Nova's API declares."""
+        with self.cloud.db.write() as db:
+            server = self.get_server_row(db, ctx, server_id)
+            self.cloud.policy.enforce(ctx, "os_compute_api:os-multinic:add" if network_id is not None
+                                      else "os_compute_api:os-multinic:remove", server.project_id)
+            self.check_lock(ctx, server)
+            if network_id is not None:
+                self.network.add_server_fixed_ip(db, ctx, server_id, network_id)
+            else:
+                assert address is not None
+                self.network.remove_server_fixed_ip(db, ctx, server_id, address)
+
     # ------------------------------------------------------------------ metadata
     def get_metadata(self, ctx: RequestContext, server_id: str,
                      rule: str = "os_compute_api:server-metadata:index") -> dict[str, str]:

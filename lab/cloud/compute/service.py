@@ -5,7 +5,8 @@ suspend, shelve, rebuild, rescue, createImage, migrations), `instance_actions` (
 (hosts.py: availability zones, services, hypervisors, quota classes, simple tenant usage), `server_groups`
 (server_groups.py), `block_devices` (block_devices.py: boot from volume), `interfaces` (interfaces.py:
 os-interface), `diagnostics` (diagnostics.py: server diagnostics, os-server-password), `consoles` (consoles.py:
-remote consoles), `aggregates` (aggregates.py: host aggregates) and `server_tags` (server_tags.py).
+remote consoles), `aggregates` (aggregates.py: host aggregates), `server_tags` (server_tags.py) and
+`external_events` and `assisted_snapshots` (external.py: the APIs Neutron and Cinder call).
 Routes call the parts; other services call the facade's contract (lab/cloud/contracts.py `Compute`); the cloud
 calls its hooks (lab/cloud/plugin.py).
 
@@ -28,6 +29,7 @@ from lab.cloud.compute.block_devices import BlockDevices
 from lab.cloud.compute.common import ServerView, status_of
 from lab.cloud.compute.consoles import Consoles
 from lab.cloud.compute.diagnostics import Diagnostics
+from lab.cloud.compute.external import AssistedSnapshots, ExternalEvents
 from lab.cloud.compute.flavors import Flavors
 from lab.cloud.compute.hosts import Hosts
 from lab.cloud.compute.instance_actions import InstanceActions
@@ -60,6 +62,7 @@ class ComputeService:
         self.block_devices = BlockDevices(cloud)
         self.servers.block_devices = self.actions.block_devices = self.block_devices
         self.lifecycle = Lifecycle(cloud, self.actions)
+        self.migrations = self.actions.migrations
         self.instance_actions = InstanceActions(cloud)
         self.hosts = Hosts(cloud)
         self.server_groups = ServerGroups(cloud, self.quotas)
@@ -68,6 +71,8 @@ class ComputeService:
         self.diagnostics = Diagnostics(cloud)
         self.aggregates = Aggregates(cloud)
         self.server_tags = ServerTags(cloud)
+        self.external_events = ExternalEvents(cloud)
+        self.assisted_snapshots = AssistedSnapshots(cloud)
         self.servers.groups = self.server_groups
         self.actions.filters.append(lambda server_id: self.hosts.scheduling_refusal())
         self.actions.filters.append(self.server_groups.scheduling_refusal)
@@ -157,12 +162,12 @@ class ComputeService:
         self.actions.stop_server(ctx, server_id, at)
 
     def attach_disk(self, server_id: str, disk: DiskSpec, *, delete_on_termination: bool = False,
-                    tag: str | None = None) -> None:
-        self.actions.attach_disk(server_id, disk)
+                    tag: str | None = None, offloaded: bool = False) -> None:
+        self.actions.attach_disk(server_id, disk, offloaded=offloaded)
         self.block_devices.map_attached(server_id, disk.volume_id, disk.device, delete_on_termination, tag)
 
-    def detach_disk(self, server_id: str, volume_id: str) -> None:
-        self.actions.detach_disk(server_id, volume_id)
+    def detach_disk(self, server_id: str, volume_id: str, *, offloaded: bool = False) -> None:
+        self.actions.detach_disk(server_id, volume_id, offloaded=offloaded)
         self.block_devices.unmap_detached(server_id, volume_id)
 
     def set_error(self, server_id: str, message: str, code: int = 500) -> None:

@@ -35,6 +35,7 @@ _SCHEMA: dict[str, Any] = {
         "project": {"id": _STRING, "name": _STRING, "domain": _DOMAIN},
         "domain": _DOMAIN,
         "system": {"all": _BOOLEAN},
+        "OS-TRUST:trust": {"id": _STRING},
     },
 }
 

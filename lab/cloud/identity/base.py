@@ -26,6 +26,7 @@ from lab.cloud.identity.models import (
     GroupAssignment,
     GroupMembership,
     ImpliedRole,
+    InheritedAssignment,
     Project,
     Region,
     Role,
@@ -40,9 +41,10 @@ if TYPE_CHECKING:
 DEFAULT_DOMAIN = "default"
 Target = Literal["project", "domain", "system"]  # what a grant is on
 SYSTEM_ALL = "all"  # the one system target Keystone has ({"system": {"all": true}})
-# Keystone's default implied-role chain (admin -> member -> reader), as `keystone-manage bootstrap` makes it:
-# the inference rules bootstrap stores (an operator may add or remove rules through the API).
-DEFAULT_IMPLIES = (("admin", "member"), ("member", "reader"))
+# Keystone's default implied-role chain (admin -> manager -> member -> reader, 2023.2's; `service` implies
+# nothing), as `keystone-manage bootstrap` makes it: the inference rules bootstrap stores (an operator may add or
+# remove rules through the API).
+DEFAULT_IMPLIES = (("admin", "manager"), ("manager", "member"), ("member", "reader"))
 
 Row = TypeVar("Row", Domain, Project, User, Role, Region, CatalogService, Endpoint, Group)
 
@@ -102,7 +104,52 @@ class IdentityCore:
         else:
             query = query.where(RoleAssignment.domain_id == domain_id)
             by_group = by_group.where(GroupAssignment.domain_id == domain_id)
-        return set(db.scalars(query)) | set(db.scalars(by_group))
+        found = set(db.scalars(query)) | set(db.scalars(by_group))
+        if project_id and not system:
+            found |= IdentityCore.inherited_role_ids(db, user_id, project_id)
+        return found
+
+    @staticmethod
+    def project_sources(db: Session, project_id: str) -> tuple[str | None, list[str]]:
+        """(the project's domain, its ancestor projects): where an inherited grant reaches it from."""
+        project = db.get(Project, project_id)
+        if project is None:
+            return None, []
+        ancestors: list[str] = []
+        parent = project.parent_id
+        while parent and parent not in ancestors and parent != project.domain_id:
+            ancestors.append(parent)
+            row = db.get(Project, parent)
+            parent = row.parent_id if row is not None else None
+        return project.domain_id, ancestors
+
+    @staticmethod
+    def inherited_role_ids(db: Session, user_id: str, project_id: str) -> set[str]:
+        """The roles the user (or a group of it) holds on the project by OS-INHERIT: granted inherited on the
+        project's domain or on one of its ancestor projects (never on the project itself)."""
+        domain_id, ancestors = IdentityCore.project_sources(db, project_id)
+        groups = select(GroupMembership.group_id).where(GroupMembership.user_id == user_id)
+        where = InheritedAssignment.domain_id == domain_id
+        if ancestors:
+            where = where | InheritedAssignment.project_id.in_(ancestors)
+        return set(db.scalars(select(InheritedAssignment.role_id).where(
+            where, (InheritedAssignment.user_id == user_id) | InheritedAssignment.group_id.in_(groups))))
+
+    @staticmethod
+    def subtree(db: Session, project_id: str) -> list[str]:
+        """The ids of the projects below a project (children, their children, ...)."""
+        children: dict[str, list[str]] = {}
+        for pid, parent in db.execute(select(Project.id, Project.parent_id)):
+            if parent:
+                children.setdefault(parent, []).append(pid)
+        found: list[str] = []
+        frontier = list(children.get(project_id, []))
+        while frontier:
+            pid = frontier.pop(0)
+            if pid not in found:
+                found.append(pid)
+                frontier.extend(children.get(pid, []))
+        return found
 
     def effective_roles(self, db: Session, user_id: str, project_id: str | None, domain_id: str | None,
                         system: bool = False) -> list[Role]:

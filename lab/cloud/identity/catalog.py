@@ -16,6 +16,7 @@ from lab.cloud.db import new_hex_id
 from lab.cloud.errors import BadRequest, Conflict, Forbidden, NotFound
 from lab.cloud.identity import schemas
 from lab.cloud.identity.base import IdentityCore
+from lab.cloud.identity.extensions import EndpointGroups
 from lab.cloud.identity.models import CatalogService, Endpoint, Region
 
 
@@ -40,16 +41,20 @@ class Catalog:
         their table, so each service's keep the order a scan of that service's alone gave them."""
         base = self.cloud.settings.endpoint
         by_service: dict[str, list[dict[str, Any]]] = {}
+        allowed = EndpointGroups.filtered_ids(db, project_id)  # OS-EP-FILTER: None when unfiltered
         for ep_id, service_id, interface, region_id, url in db.execute(
                 select(Endpoint.id, Endpoint.service_id, Endpoint.interface, Endpoint.region_id, Endpoint.url)
                 .where(Endpoint.enabled.is_(True))):
+            if allowed is not None and ep_id not in allowed:
+                continue
             by_service.setdefault(service_id, []).append({
                 "id": ep_id, "interface": interface, "region": region_id, "region_id": region_id,
                 "url": self.endpoint_url(url, project_id, base)})
         return [{"id": service_id, "type": type_, "name": name, "endpoints": by_service.get(service_id, [])}
                 for service_id, type_, name in db.execute(
                     select(CatalogService.id, CatalogService.type, CatalogService.name)
-                    .where(CatalogService.enabled.is_(True)).order_by(CatalogService.type))]
+                    .where(CatalogService.enabled.is_(True)).order_by(CatalogService.type))
+                if allowed is None or service_id in by_service]
 
     @staticmethod
     def endpoint_url(url: str, project_id: str | None, base: str) -> str:

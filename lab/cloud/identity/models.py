@@ -111,7 +111,7 @@ class GroupAssignment(Base):
 
 class ImpliedRole(Base):
     """A role inference rule: whoever holds `prior_role_id` also holds `implied_role_id` (Keystone's
-    implied roles; bootstrap makes admin -> member -> reader)."""
+    implied roles; bootstrap makes admin -> manager -> member -> reader)."""
 
     __tablename__ = "implied_roles"
     prior_role_id: Mapped[str] = mapped_column(ForeignKey("roles.id", ondelete="CASCADE"), primary_key=True)
@@ -216,3 +216,98 @@ class Credential(Base):
     project_id: Mapped[str | None] = mapped_column(String(64))
     type: Mapped[str] = mapped_column(String(255))
     encrypted_blob: Mapped[str] = mapped_column(Text)
+
+
+class PolicyBlob(Base):
+    """Keystone's /v3/policies: an opaque policy document (`blob`) of a MIME `type`, stored and served back,
+    never enforced (Keystone's policy API is a blob store for other services to fetch)."""
+
+    __tablename__ = "policy_blobs"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True, default=new_hex_id)
+    type: Mapped[str] = mapped_column(String(255))
+    blob: Mapped[str] = mapped_column(Text)
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class EndpointGroup(Base):
+    """An OS-EP-FILTER endpoint group: the endpoints whose attributes match `filters` (service_id, region_id,
+    interface)."""
+
+    __tablename__ = "endpoint_groups"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True, default=new_hex_id)
+    name: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(Text)
+    filters: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class ProjectEndpoint(Base):
+    """OS-EP-FILTER: an endpoint (or, with `endpoint_group_id`, an endpoint group) associated with a project."""
+
+    __tablename__ = "project_endpoints"
+    __table_args__ = (UniqueConstraint("project_id", "endpoint_id", "endpoint_group_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    endpoint_id: Mapped[str | None] = mapped_column(ForeignKey("endpoints.id", ondelete="CASCADE"))
+    endpoint_group_id: Mapped[str | None] = mapped_column(ForeignKey("endpoint_groups.id", ondelete="CASCADE"))
+
+
+class InheritedAssignment(Base):
+    """OS-INHERIT: a role granted to a user or a group (one of the two) on a domain or a project (one of the
+    two), inherited by every project below it (not held on the domain or project itself).
+
+    A table of its own, so labs made before inheritance gain it by `create_all`."""
+
+    __tablename__ = "inherited_assignments"
+    __table_args__ = (UniqueConstraint("user_id", "group_id", "project_id", "domain_id", "role_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    group_id: Mapped[str | None] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+    project_id: Mapped[str | None] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    domain_id: Mapped[str | None] = mapped_column(ForeignKey("domains.id", ondelete="CASCADE"))
+    role_id: Mapped[str] = mapped_column(ForeignKey("roles.id", ondelete="CASCADE"))
+
+
+class DomainConfig(Base):
+    """A domain's configuration (/v3/domains/{id}/config): the whitelisted groups and options it overrides."""
+
+    __tablename__ = "domain_configs"
+    domain_id: Mapped[str] = mapped_column(ForeignKey("domains.id", ondelete="CASCADE"), primary_key=True)
+    config: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class OAuthConsumer(Base):
+    """An OS-OAUTH1 consumer: its secret is shown once at creation and stored hashed."""
+
+    __tablename__ = "oauth_consumers"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True, default=new_hex_id)
+    description: Mapped[str | None] = mapped_column(Text)
+    secret_hash: Mapped[str] = mapped_column(String(255))
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Trust(Base):
+    """An OS-TRUST trust: the trustor delegates `role_ids` on `project_id` to the trustee; a token scoped to it
+    carries only those roles (as the trustor with `impersonation`). Deleting it keeps the row (`deleted`),
+    as Keystone soft-deletes, so a trust id is never reused."""
+
+    __tablename__ = "trusts"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True, default=new_hex_id)
+    trustor_user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    trustee_user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    project_id: Mapped[str | None] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    impersonation: Mapped[bool] = mapped_column(default=False)
+    expires_at: Mapped[datetime | None]
+    remaining_uses: Mapped[int | None]
+    role_ids: Mapped[list[Any]] = mapped_column(default=list)
+    redelegated_trust_id: Mapped[str | None] = mapped_column(String(64))
+    redelegation_count: Mapped[int | None]
+    deleted: Mapped[bool] = mapped_column(default=False)
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class TokenTrust(Base):
+    """Which trust a token was issued for (its roles are the trust's). A table of its own (see above)."""
+
+    __tablename__ = "token_trusts"
+    token_id_hash: Mapped[str] = mapped_column(ForeignKey("tokens.id_hash", ondelete="CASCADE"), primary_key=True)
+    trust_id: Mapped[str] = mapped_column(ForeignKey("trusts.id", ondelete="CASCADE"), index=True)

@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from lab.cloud.context import RequestContext
+from lab.cloud.db import count
 from lab.cloud.errors import BadRequest, Conflict, Forbidden, NotFound
 from lab.cloud.identity import schemas
 from lab.cloud.identity.base import DEFAULT_DOMAIN, IdentityCore
@@ -104,6 +105,38 @@ class Domains:
             db.execute(delete(Role).where(Role.domain_id == domain_id))  # its domain-specific roles
             db.delete(domain)
         self.core.forget_tokens()
+
+    def empty_domain(self, db: Session, domain_id: str, keep_user_id: str, keep_role_id: str) -> dict[str, int]:
+        """In the caller's transaction: every project, user, group and domain-specific role of the domain and
+        every grant on it go, but one (`keep_user_id`'s `keep_role_id` on the domain, which is put back if it
+        was removed); the domain is enabled again. A student reset's identity half of their own domain: the
+        projects' other resources are purged before (lab/cloud/labapi/reset.py). Returns what went, by kind."""
+        project_ids = list(db.scalars(select(Project.id).where(Project.domain_id == domain_id,
+                                                               Project.id != domain_id)))
+        user_ids = list(db.scalars(select(User.id).where(User.domain_id == domain_id)))
+        db.execute(delete(Token).where(Token.user_id.in_(user_ids) | Token.project_id.in_(project_ids)
+                                       | (Token.domain_scope_id == domain_id)))
+        db.execute(delete(RoleAssignment).where(
+            (RoleAssignment.project_id.in_(project_ids) | RoleAssignment.user_id.in_(user_ids)
+             | (RoleAssignment.domain_id == domain_id))
+            & ~((RoleAssignment.user_id == keep_user_id) & (RoleAssignment.domain_id == domain_id)
+                & (RoleAssignment.role_id == keep_role_id))))
+        groups = count(db, Group, Group.domain_id == domain_id)
+        roles = count(db, Role, Role.domain_id == domain_id)
+        db.execute(delete(Group).where(Group.domain_id == domain_id))  # their memberships and grants cascade
+        db.execute(delete(Project).where(Project.id.in_(project_ids)))
+        db.execute(delete(User).where(User.id.in_(user_ids)))
+        db.execute(delete(Role).where(Role.domain_id == domain_id))
+        if db.scalar(select(RoleAssignment.id).where(RoleAssignment.user_id == keep_user_id,
+                                                     RoleAssignment.domain_id == domain_id,
+                                                     RoleAssignment.role_id == keep_role_id)) is None:
+            db.add(RoleAssignment(user_id=keep_user_id, domain_id=domain_id, role_id=keep_role_id))
+        domain = db.get(Domain, domain_id)
+        if domain is not None:
+            domain.enabled = True
+        db.flush()
+        return {"domain_projects": len(project_ids), "domain_users": len(user_ids), "domain_groups": groups,
+                "domain_roles": roles}
 
     @staticmethod
     def _check_domain_name(db: Session, name: str) -> None:

@@ -27,6 +27,7 @@ from lab.cloud.identity.models import (
     GroupAssignment,
     GroupMembership,
     ImpliedRole,
+    InheritedAssignment,
     Project,
     Role,
     RoleAssignment,
@@ -257,6 +258,72 @@ class Roles:
             role_ids = [a.role_id for a in db.scalars(self._grant_query(kind, target_id, actor, user_id))]
             return list(db.scalars(select(Role).where(Role.id.in_(role_ids)).order_by(Role.name)))
 
+    # ---------------------------------------------------------------- OS-INHERIT
+    def _inherited_target(self, db: Session, kind: Target, target_id: str, actor: Actor, actor_id: str,
+                          role_id: str | None) -> dict[str, Any]:
+        """As `_grant_target`, but the grant reaches projects: a domain admin's check is the one for a grant on
+        a project of its domain (never a role that is or implies admin)."""
+        target = self._grant_target(db, kind, target_id, actor, actor_id, role_id)
+        if kind == "domain":
+            target["target.project.domain_id"] = target.pop("target.domain.id")
+        return target
+
+    @staticmethod
+    def _inherited_query(kind: Target, target_id: str, actor: Actor, actor_id: str,
+                         role_id: str | None = None) -> Any:
+        who = InheritedAssignment.group_id if actor == "group" else InheritedAssignment.user_id
+        where = InheritedAssignment.project_id if kind == "project" else InheritedAssignment.domain_id
+        query = select(InheritedAssignment).where(who == actor_id, where == target_id)
+        return query if role_id is None else query.where(InheritedAssignment.role_id == role_id)
+
+    def grant_inherited(self, ctx: RequestContext, kind: Target, target_id: str, actor_id: str, role_id: str,
+                        actor: Actor = "user") -> None:
+        """PUT /v3/OS-INHERIT/{domains|projects}/{id}/{users|groups}/{actor}/roles/{role}/inherited_to_projects:
+        the role is held on every project below the target (Keystone's `identity:create_grant`)."""
+        with self.cloud.db.write() as db:
+            target = self._inherited_target(db, kind, target_id, actor, actor_id, role_id)
+            self.cloud.policy.enforce(ctx, _grant_rule("create", kind, actor), **target)
+            if db.scalar(self._inherited_query(kind, target_id, actor, actor_id, role_id)) is None:
+                db.add(InheritedAssignment(user_id=actor_id if actor == "user" else None,
+                                           group_id=actor_id if actor == "group" else None, role_id=role_id,
+                                           project_id=target_id if kind == "project" else None,
+                                           domain_id=target_id if kind == "domain" else None))
+        self.core.forget_tokens()
+
+    def check_inherited(self, ctx: RequestContext, kind: Target, target_id: str, actor_id: str, role_id: str,
+                        actor: Actor = "user") -> None:
+        with self.cloud.db.read() as db:
+            target = self._inherited_target(db, kind, target_id, actor, actor_id, role_id)
+            self.cloud.policy.enforce(ctx, _grant_rule("check", kind, actor), **target)
+            found = db.scalar(self._inherited_query(kind, target_id, actor, actor_id, role_id))
+        if found is None:
+            raise NotFound(_no_assignment(role_id, actor_id, target_id))
+
+    def revoke_inherited(self, ctx: RequestContext, kind: Target, target_id: str, actor_id: str, role_id: str,
+                         actor: Actor = "user") -> None:
+        """DELETE of an inherited grant: the tokens of the users it reached stop working."""
+        with self.cloud.db.write() as db:
+            target = self._inherited_target(db, kind, target_id, actor, actor_id, role_id)
+            self.cloud.policy.enforce(ctx, _grant_rule("revoke", kind, actor), **target)
+            found = db.scalar(self._inherited_query(kind, target_id, actor, actor_id, role_id))
+            if found is None:
+                raise NotFound(_no_assignment(role_id, actor_id, target_id))
+            db.delete(found)
+            users = [actor_id] if actor == "user" else list(db.scalars(
+                select(GroupMembership.user_id).where(GroupMembership.group_id == actor_id)))
+            for uid in users:
+                db.execute(delete(Token).where(Token.user_id == uid, Token.project_id.is_not(None)))
+        self.core.forget_tokens()
+
+    def list_inherited(self, ctx: RequestContext, kind: Target, target_id: str, actor_id: str,
+                       actor: Actor = "user") -> list[Role]:
+        """GET /v3/OS-INHERIT/domains/{id}/{users|groups}/{actor}/roles/inherited_to_projects."""
+        with self.cloud.db.read() as db:
+            target = self._inherited_target(db, kind, target_id, actor, actor_id, None)
+            self.cloud.policy.enforce(ctx, _grant_rule("list", kind, actor), **target)
+            ids = [a.role_id for a in db.scalars(self._inherited_query(kind, target_id, actor, actor_id))]
+            return list(db.scalars(select(Role).where(Role.id.in_(ids)).order_by(Role.name)))
+
     # ---------------------------------------------------------------- the assignment report
     def list_role_assignments(self, ctx: RequestContext, filters: dict[str, Any]) -> list[dict[str, Any]]:
         """GET /v3/role_assignments: filters `user.id`, `group.id`, `scope.project.id`, `scope.domain.id`,
@@ -272,8 +339,41 @@ class Roles:
             target = {"target.domain_id": domain_id} if domain_id else {}
             self.cloud.policy.enforce(ctx, "identity:list_role_assignments", **target)
             within = None if self.cloud.policy.allows(ctx, "context_is_admin") else domain_id
-            grants = self._grants(db, filters, within)
+            inherited_only = filters.get("scope.OS-INHERIT:inherited_to") == "projects"
+            grants = [] if inherited_only else self._grants(db, filters, within)
+            grants += self._inherited_grants(db, filters, within)
             return self._report(db, grants, filters)
+
+    def _inherited_grants(self, db: Session, filters: dict[str, Any], within: str | None) -> list[dict[str, Any]]:
+        """The OS-INHERIT grants, as `_grants` describes grants: as stored (marked `inherited`), or with
+        `effective` one per project each reaches (marked `inherited_from`, the OS-INHERIT path it came by);
+        then kept when they match the scope filters."""
+        if filters.get("scope.system"):
+            return []
+        effective = bool(filters.get("effective"))
+        found: list[dict[str, Any]] = []
+        for row in db.scalars(select(InheritedAssignment).order_by(InheritedAssignment.id)):
+            actor = {"group": row.group_id} if row.group_id else {"user": row.user_id}
+            source = f"domains/{row.domain_id}" if row.domain_id else f"projects/{row.project_id}"
+            if not effective:
+                found.append({"role_id": row.role_id, **actor, "project_id": row.project_id,
+                              "domain_id": row.domain_id, "system": None, "inherited": True})
+                continue
+            if row.domain_id:
+                reached = list(db.scalars(select(Project.id).where(Project.domain_id == row.domain_id)
+                                          .order_by(Project.name)))
+            else:
+                reached = self.core.subtree(db, row.project_id or "")
+            found.extend({"role_id": row.role_id, **actor, "project_id": pid, "domain_id": None, "system": None,
+                          "inherited_from": source} for pid in reached)
+        if filters.get("scope.project.id"):
+            found = [g for g in found if g["project_id"] == filters["scope.project.id"]]
+        if filters.get("scope.domain.id"):
+            found = [g for g in found if g["domain_id"] == filters["scope.domain.id"]]
+        if within is not None:
+            projects = set(db.scalars(select(Project.id).where(Project.domain_id == within)))
+            found = [g for g in found if g["domain_id"] == within or g["project_id"] in projects]
+        return found
 
     @staticmethod
     def _grants(db: Session, filters: dict[str, Any], within: str | None) -> list[dict[str, Any]]:
@@ -346,6 +446,10 @@ class Roles:
             entry["prior_role"] = row["prior_role"]
         if row.get("membership"):
             entry["membership"] = row["membership"]
+        if row.get("inherited"):
+            entry["inherited"] = True
+        if row.get("inherited_from"):
+            entry["inherited_from"] = row["inherited_from"]
         if names:
             entry["role"]["name"] = role.name
             if role.domain_id:
@@ -392,17 +496,28 @@ def _groups_of(user_id: str) -> Any:
 
 
 def projects_of(db: Session, user_id: str, enabled_only: bool = False) -> list[Project]:
-    """The projects a user has a role on, granted to it or to one of its groups."""
+    """The projects a user has a role on, granted to it or to one of its groups, or inherited (OS-INHERIT) from
+    their domain or a project above them."""
     direct = select(RoleAssignment.project_id).where(RoleAssignment.user_id == user_id)
     by_group = select(GroupAssignment.project_id).where(GroupAssignment.group_id.in_(_groups_of(user_id)))
-    query = select(Project).where(Project.id.in_(direct) | Project.id.in_(by_group)).order_by(Project.name)
+    ids: set[str] = set()
+    for domain_id, project_id in db.execute(select(InheritedAssignment.domain_id, InheritedAssignment.project_id)
+                                            .where((InheritedAssignment.user_id == user_id)
+                                                   | InheritedAssignment.group_id.in_(_groups_of(user_id)))):
+        if domain_id:
+            ids.update(db.scalars(select(Project.id).where(Project.domain_id == domain_id)))
+        elif project_id:
+            ids.update(IdentityCore.subtree(db, project_id))
+    query = select(Project).where(Project.id.in_(direct) | Project.id.in_(by_group) | Project.id.in_(ids)) \
+        .order_by(Project.name)
     if enabled_only:
         query = query.where(Project.enabled.is_(True))
     return list(db.scalars(query))
 
 
 def _key(row: dict[str, Any], role_id: str) -> tuple[Any, ...]:
-    return (row.get("user"), row.get("group"), row["project_id"], row["domain_id"], row["system"], role_id)
+    return (row.get("user"), row.get("group"), row["project_id"], row["domain_id"], row["system"], role_id,
+            row.get("inherited"))
 
 
 def _role_rule(verb: str, domain_id: str | None) -> str:

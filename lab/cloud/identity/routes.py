@@ -495,7 +495,7 @@ async def list_grants(request: Request) -> Response:
 
 async def list_role_assignments(request: Request) -> Response:
     filters = _filters(request, "user.id", "group.id", "role.id", "scope.project.id", "scope.domain.id",
-                       "scope.system")
+                       "scope.system", "scope.OS-INHERIT:inherited_to")
     filters["effective"] = _flag(request, "effective")
     filters["include_names"] = _flag(request, "include_names")
     entries = _identity(request).roles.list_role_assignments(context_of(request), filters)
@@ -591,6 +591,210 @@ async def delete_endpoint(request: Request) -> Response:
     return no_content()
 
 
+# ---------------------------------------------------------------------------------------------- OS-INHERIT
+async def inherited_grant(request: Request) -> Response:
+    """PUT, GET/HEAD (check), DELETE /v3/OS-INHERIT/{domains|projects}/{id}/{users|groups}/{actor}/roles/{role}
+    /inherited_to_projects."""
+    identity, ctx = _identity(request), context_of(request)
+    kind, target = _grant_target(request)
+    actor, actor_id = _actor(request)
+    role_id = request.path_params["role_id"]
+    if request.method == "PUT":
+        identity.roles.grant_inherited(ctx, kind, target, actor_id, role_id, actor)
+    elif request.method == "DELETE":
+        identity.roles.revoke_inherited(ctx, kind, target, actor_id, role_id, actor)
+    else:
+        identity.roles.check_inherited(ctx, kind, target, actor_id, role_id, actor)
+    return no_content()
+
+
+async def list_inherited_grants(request: Request) -> Response:
+    kind, target = _grant_target(request)
+    actor, actor_id = _actor(request)
+    roles = _identity(request).roles.list_inherited(context_of(request), kind, target, actor_id, actor)
+    return _list(request, "roles", [schemas.role(_base(request), r) for r in roles])
+
+
+# ---------------------------------------------------------------------------------------------- /v3/policies
+async def policies(request: Request) -> Response:
+    """GET (list, ?type) and POST /v3/policies."""
+    blobs, ctx, base = _identity(request).policy_blobs, context_of(request), _base(request)
+    if request.method == "POST":
+        row = blobs.create(ctx, schemas.parse(schemas.PolicyCreate, await read_json(request), "policy"))
+        return respond({"policy": schemas.policy_blob(base, row)}, 201)
+    rows = blobs.find_all(ctx, request.query_params.get("type"))
+    return _list(request, "policies", [schemas.policy_blob(base, r) for r in rows])
+
+
+async def policy(request: Request) -> Response:
+    """GET/HEAD, PATCH and DELETE /v3/policies/{policy_id}."""
+    blobs, ctx, base = _identity(request).policy_blobs, context_of(request), _base(request)
+    policy_id = request.path_params["policy_id"]
+    if request.method == "DELETE":
+        blobs.delete(ctx, policy_id)
+        return no_content()
+    if request.method == "PATCH":
+        row = blobs.update(ctx, policy_id, schemas.parse(schemas.PolicyUpdate, await read_json(request), "policy"))
+    else:
+        row = blobs.get(ctx, policy_id)
+    return respond({"policy": schemas.policy_blob(base, row)})
+
+
+# ---------------------------------------------------------------------------------------------- OS-EP-FILTER
+async def endpoint_groups(request: Request) -> Response:
+    groups, ctx, base = _identity(request).endpoint_groups, context_of(request), _base(request)
+    if request.method == "POST":
+        req = schemas.parse(schemas.EndpointGroupCreate, await read_json(request), "endpoint_group")
+        return respond({"endpoint_group": schemas.endpoint_group(base, groups.create(ctx, req))}, 201)
+    rows = groups.find_all(ctx, request.query_params.get("name"))
+    return _list(request, "endpoint_groups", [schemas.endpoint_group(base, g) for g in rows])
+
+
+async def endpoint_group(request: Request) -> Response:
+    """GET/HEAD, PATCH and DELETE /v3/OS-EP-FILTER/endpoint_groups/{id}."""
+    groups, ctx, base = _identity(request).endpoint_groups, context_of(request), _base(request)
+    group_id = request.path_params["endpoint_group_id"]
+    if request.method == "DELETE":
+        groups.delete(ctx, group_id)
+        return no_content()
+    if request.method == "PATCH":
+        req = schemas.parse(schemas.EndpointGroupUpdate, await read_json(request), "endpoint_group")
+        row = groups.update(ctx, group_id, req)
+    else:
+        row = groups.get(ctx, group_id)
+    return respond({"endpoint_group": schemas.endpoint_group(base, row)})
+
+
+async def endpoint_group_endpoints(request: Request) -> Response:
+    found = _identity(request).endpoint_groups.endpoints_in_group(context_of(request),
+                                                                  request.path_params["endpoint_group_id"])
+    return _list(request, "endpoints", [_endpoint(request, e) for e in found])
+
+
+async def endpoint_group_projects(request: Request) -> Response:
+    found = _identity(request).endpoint_groups.projects_of(context_of(request),
+                                                           group_id=request.path_params["endpoint_group_id"])
+    return _list(request, "projects", [schemas.project(_base(request), p) for p in found])
+
+
+async def endpoint_projects(request: Request) -> Response:
+    found = _identity(request).endpoint_groups.projects_of(context_of(request),
+                                                           endpoint_id=request.path_params["endpoint_id"])
+    return _list(request, "projects", [schemas.project(_base(request), p) for p in found])
+
+
+async def project_endpoint(request: Request) -> Response:
+    """PUT, GET/HEAD (check), DELETE /v3/OS-EP-FILTER/projects/{p}/endpoints/{e} and
+    /v3/OS-EP-FILTER/endpoint_groups/{g}/projects/{p}."""
+    groups, ctx = _identity(request).endpoint_groups, context_of(request)
+    project_id = request.path_params["project_id"]
+    endpoint_id = request.path_params.get("endpoint_id")
+    group_id = request.path_params.get("endpoint_group_id")
+    if request.method == "PUT":
+        groups.associate(ctx, project_id, endpoint_id, group_id)
+        return no_content()
+    if request.method == "DELETE":
+        groups.dissociate(ctx, project_id, endpoint_id, group_id)
+        return no_content()
+    groups.check(ctx, project_id, endpoint_id, group_id)
+    if group_id is not None and request.method == "GET":
+        project = _identity(request).projects.get_project(ctx, project_id)
+        return respond({"project": schemas.project(_base(request), project)})
+    return no_content()
+
+
+async def project_endpoints(request: Request) -> Response:
+    found = _identity(request).endpoint_groups.project_endpoints(context_of(request),
+                                                                 request.path_params["project_id"])
+    return _list(request, "endpoints", [_endpoint(request, e) for e in found])
+
+
+async def project_endpoint_groups(request: Request) -> Response:
+    found = _identity(request).endpoint_groups.project_groups(context_of(request), request.path_params["project_id"])
+    return _list(request, "endpoint_groups", [schemas.endpoint_group(_base(request), g) for g in found])
+
+
+# ---------------------------------------------------------------------------------------------- domain config
+async def domain_config(request: Request) -> Response:
+    """PUT (create, 201; 200 when replacing), GET/HEAD, PATCH, DELETE of /v3/domains/{id}/config and of its
+    groups (/config/{group}) and options (/config/{group}/{option})."""
+    configs, ctx = _identity(request).domain_configs, context_of(request)
+    domain_id = request.path_params["domain_id"]
+    group, option = request.path_params.get("group"), request.path_params.get("option")
+    if request.method == "PUT":
+        shown, created = configs.create(ctx, domain_id, require_key(await read_json(request), "config"))
+        return respond({"config": shown}, 201 if created else 200)
+    if request.method == "PATCH":
+        body = require_key(await read_json(request), "config")
+        return respond({"config": configs.update(ctx, domain_id, body, group, option)})
+    if request.method == "DELETE":
+        configs.delete(ctx, domain_id, group, option)
+        return no_content()
+    return respond({"config": configs.get(ctx, domain_id, group, option)})
+
+
+async def domain_config_default(request: Request) -> Response:
+    found = _identity(request).domain_configs.default(context_of(request), request.path_params.get("group"),
+                                                      request.path_params.get("option"))
+    return respond({"config": found})
+
+
+# ---------------------------------------------------------------------------------------------- OS-OAUTH1
+async def consumers(request: Request) -> Response:
+    found, ctx, base = _identity(request).oauth_consumers, context_of(request), _base(request)
+    if request.method == "POST":
+        row, secret = found.create(ctx, schemas.parse(schemas.ConsumerCreate, await read_json(request), "consumer"))
+        return respond({"consumer": schemas.consumer(base, row, secret)}, 201)
+    return _list(request, "consumers", [schemas.consumer(base, c) for c in found.find_all(ctx)])
+
+
+async def consumer(request: Request) -> Response:
+    found, ctx, base = _identity(request).oauth_consumers, context_of(request), _base(request)
+    consumer_id = request.path_params["consumer_id"]
+    if request.method == "DELETE":
+        found.delete(ctx, consumer_id)
+        return no_content()
+    if request.method == "PATCH":
+        req = schemas.parse(schemas.ConsumerCreate, await read_json(request), "consumer")
+        return respond({"consumer": schemas.consumer(base, found.update(ctx, consumer_id, req))})
+    return respond({"consumer": schemas.consumer(base, found.get(ctx, consumer_id))})
+
+
+# ---------------------------------------------------------------------------------------------- OS-TRUST
+async def trusts(request: Request) -> Response:
+    """POST and GET (?trustor_user_id, ?trustee_user_id) /v3/OS-TRUST/trusts."""
+    found, ctx, base = _identity(request).trusts, context_of(request), _base(request)
+    if request.method == "POST":
+        trust, roles = found.create(ctx, schemas.parse(schemas.TrustCreate, await read_json(request), "trust"))
+        return respond({"trust": schemas.trust(base, trust, roles)}, 201)
+    rows = found.find_all(ctx, request.query_params.get("trustor_user_id"),
+                          request.query_params.get("trustee_user_id"))
+    return _list(request, "trusts", [schemas.trust(base, t, None) for t in rows])
+
+
+async def trust(request: Request) -> Response:
+    found, ctx = _identity(request).trusts, context_of(request)
+    trust_id = request.path_params["trust_id"]
+    if request.method == "DELETE":
+        found.delete(ctx, trust_id)
+        return no_content()
+    row, roles = found.get(ctx, trust_id)
+    return respond({"trust": schemas.trust(_base(request), row, roles)})
+
+
+async def trust_roles(request: Request) -> Response:
+    roles = _identity(request).trusts.roles(context_of(request), request.path_params["trust_id"])
+    return _list(request, "roles", [schemas.role(_base(request), r) for r in roles])
+
+
+async def trust_role(request: Request) -> Response:
+    role = _identity(request).trusts.role(context_of(request), request.path_params["trust_id"],
+                                          request.path_params["role_id"])
+    if request.method == "HEAD":
+        return no_content(200)
+    return respond({"role": schemas.role(_base(request), role)})
+
+
 _GRANT_METHODS = ["PUT", "GET", "HEAD", "DELETE"]
 
 routes = [
@@ -682,4 +886,47 @@ routes = [
     Route("/v3/endpoints/{endpoint_id}", get_endpoint, methods=["GET", "HEAD"]),
     Route("/v3/endpoints/{endpoint_id}", update_endpoint, methods=["PATCH"]),
     Route("/v3/endpoints/{endpoint_id}", delete_endpoint, methods=["DELETE"]),
+    Route("/v3/OS-INHERIT/domains/{domain_id}/users/{user_id}/roles/inherited_to_projects", list_inherited_grants,
+          methods=["GET", "HEAD"]),
+    Route("/v3/OS-INHERIT/domains/{domain_id}/groups/{group_id}/roles/inherited_to_projects", list_inherited_grants,
+          methods=["GET", "HEAD"]),
+    Route("/v3/OS-INHERIT/domains/{domain_id}/users/{user_id}/roles/{role_id}/inherited_to_projects",
+          inherited_grant, methods=_GRANT_METHODS),
+    Route("/v3/OS-INHERIT/domains/{domain_id}/groups/{group_id}/roles/{role_id}/inherited_to_projects",
+          inherited_grant, methods=_GRANT_METHODS),
+    Route("/v3/OS-INHERIT/projects/{project_id}/users/{user_id}/roles/{role_id}/inherited_to_projects",
+          inherited_grant, methods=_GRANT_METHODS),
+    Route("/v3/OS-INHERIT/projects/{project_id}/groups/{group_id}/roles/{role_id}/inherited_to_projects",
+          inherited_grant, methods=_GRANT_METHODS),
+    Route("/v3/policies", policies, methods=["GET", "HEAD", "POST"]),
+    Route("/v3/policies/{policy_id}", policy, methods=["GET", "HEAD", "PATCH", "DELETE"]),
+    Route("/v3/OS-EP-FILTER/endpoint_groups", endpoint_groups, methods=["GET", "HEAD", "POST"]),
+    Route("/v3/OS-EP-FILTER/endpoint_groups/{endpoint_group_id}", endpoint_group,
+          methods=["GET", "HEAD", "PATCH", "DELETE"]),
+    Route("/v3/OS-EP-FILTER/endpoint_groups/{endpoint_group_id}/endpoints", endpoint_group_endpoints,
+          methods=["GET", "HEAD"]),
+    Route("/v3/OS-EP-FILTER/endpoint_groups/{endpoint_group_id}/projects", endpoint_group_projects,
+          methods=["GET", "HEAD"]),
+    Route("/v3/OS-EP-FILTER/endpoint_groups/{endpoint_group_id}/projects/{project_id}", project_endpoint,
+          methods=_GRANT_METHODS),
+    Route("/v3/OS-EP-FILTER/endpoints/{endpoint_id}/projects", endpoint_projects, methods=["GET", "HEAD"]),
+    Route("/v3/OS-EP-FILTER/projects/{project_id}/endpoints", project_endpoints, methods=["GET", "HEAD"]),
+    Route("/v3/OS-EP-FILTER/projects/{project_id}/endpoints/{endpoint_id}", project_endpoint,
+          methods=_GRANT_METHODS),
+    Route("/v3/OS-EP-FILTER/projects/{project_id}/endpoint_groups", project_endpoint_groups,
+          methods=["GET", "HEAD"]),
+    Route("/v3/domains/config/default", domain_config_default, methods=["GET", "HEAD"]),
+    Route("/v3/domains/config/{group}/default", domain_config_default, methods=["GET", "HEAD"]),
+    Route("/v3/domains/config/{group}/{option}/default", domain_config_default, methods=["GET", "HEAD"]),
+    Route("/v3/domains/{domain_id}/config", domain_config, methods=["GET", "HEAD", "PUT", "PATCH", "DELETE"]),
+    Route("/v3/domains/{domain_id}/config/{group}", domain_config, methods=["GET", "HEAD", "PATCH", "DELETE"]),
+    Route("/v3/domains/{domain_id}/config/{group}/{option}", domain_config,
+          methods=["GET", "HEAD", "PATCH", "DELETE"]),
+    Route("/v3/OS-OAUTH1/consumers", consumers, methods=["GET", "HEAD", "POST"]),
+    Route("/v3/OS-OAUTH1/consumers/{consumer_id}", consumer, methods=["GET", "HEAD", "PATCH", "DELETE"]),
+    Route("/v3/OS-TRUST/trusts", trusts, methods=["GET", "HEAD", "POST"]),
+    Route("/v3/OS-TRUST/trusts/", trusts, methods=["GET", "HEAD"]),  # tempest lists at the slash
+    Route("/v3/OS-TRUST/trusts/{trust_id}", trust, methods=["GET", "HEAD", "DELETE"]),
+    Route("/v3/OS-TRUST/trusts/{trust_id}/roles", trust_roles, methods=["GET", "HEAD"]),
+    Route("/v3/OS-TRUST/trusts/{trust_id}/roles/{role_id}", trust_role, methods=["GET", "HEAD"]),
 ]

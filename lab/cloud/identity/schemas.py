@@ -16,10 +16,14 @@ from lab.cloud.identity.models import (
     CatalogService,
     Domain,
     Endpoint,
+    EndpointGroup,
     Group,
+    OAuthConsumer,
+    PolicyBlob,
     Project,
     Region,
     Role,
+    Trust,
     User,
 )
 
@@ -224,6 +228,65 @@ class EndpointUpdate(V.Record):
     enabled: bool | None = V.attr(opt(BOOL))
 
 
+@dataclass(kw_only=True)
+class PolicyCreate(V.Record):
+    """A /v3/policies blob (keystone/policy/schema.py: blob and type required, more properties allowed)."""
+
+    blob: str = V.attr(V.string(max_len=None), required=True)
+    type: str = V.attr(V.string(max_len=255), required=True)
+
+
+@dataclass(kw_only=True)
+class PolicyUpdate(V.Record):
+    blob: str | None = V.attr(V.string(max_len=None))
+    type: str | None = V.attr(V.string(max_len=255))
+
+
+@dataclass(kw_only=True)
+class EndpointGroupCreate(V.Record):
+    """An OS-EP-FILTER endpoint group (keystone/catalog/schema.py)."""
+
+    name: str = V.attr(NAME, required=True)
+    description: str | None = V.attr(opt(V.string(max_len=None)))
+    filters: dict[str, Any] = V.attr(V.obj, required=True)
+
+
+@dataclass(kw_only=True)
+class EndpointGroupUpdate(V.Record):
+    name: str | None = V.attr(NAME)
+    description: str | None = V.attr(opt(V.string(max_len=None)))
+    filters: dict[str, Any] | None = V.attr(V.obj)
+
+
+@dataclass(kw_only=True)
+class ConsumerCreate(V.Record):
+    """An OS-OAUTH1 consumer (keystone/oauth1/schema.py: a description; more properties allowed)."""
+
+    description: str | None = V.attr(opt(V.string(max_len=None)))
+
+
+@dataclass(kw_only=True)
+class TrustRoleRef(V.Record):
+    id: str | None = V.attr(opt(ID))
+    name: str | None = V.attr(opt(NAME))
+
+
+@dataclass(kw_only=True)
+class TrustCreate(V.Record):
+    """An OS-TRUST trust (keystone/trust/schema.py)."""
+
+    trustor_user_id: str = V.attr(V.string(1, 64, r"\S"), required=True)
+    trustee_user_id: str = V.attr(V.string(1, 64, r"\S"), required=True)
+    impersonation: bool = V.attr(BOOL, required=True)
+    project_id: str | None = V.attr(opt(ID))
+    roles: list[TrustRoleRef] = V.attr(V.list_of(V.record_of(TrustRoleRef, extra="allow"), index=True),
+                                       default_factory=list)
+    expires_at: str | None = V.attr(opt(V.string(max_len=None)))
+    remaining_uses: int | None = V.attr(opt(V.integer(1)))
+    allow_redelegation: bool | None = V.attr(opt(BOOL))
+    redelegation_count: int | None = V.attr(opt(V.integer(0)))
+
+
 Model = TypeVar("Model", bound=V.Record)
 
 
@@ -378,11 +441,50 @@ def role_assignment(base: str, a: dict[str, Any]) -> dict[str, Any]:
     target = "system" if scope_kind == "system" else f"{scope_kind}s/{scope['id']}"
     actor = f"groups/{a['membership']}" if a.get("membership") else (
         f"groups/{a['group']['id']}" if a.get("group") else f"users/{a['user']['id']}")
-    links = {"assignment": f"{base}/identity/v3/{target}/{actor}/roles/{a.get('prior_role') or a['role']['id']}"}
+    role_path = f"{actor}/roles/{a.get('prior_role') or a['role']['id']}"
+    links = {"assignment": f"{base}/identity/v3/{target}/{role_path}"}
+    if a.get("inherited") or a.get("inherited_from"):  # OS-INHERIT: the grant's own path
+        links["assignment"] = (f"{base}/identity/v3/OS-INHERIT/{a.get('inherited_from') or target}/{role_path}"
+                               "/inherited_to_projects")
     if a.get("prior_role"):
         links["prior_role"] = f"{base}/identity/v3/roles/{a['prior_role']}"
     if a.get("membership"):
         links["membership"] = f"{base}/identity/v3/groups/{a['membership']}/users/{a['user']['id']}"
     body = {"role": a["role"], "scope": {scope_kind: scope}, "links": links}
+    if a.get("inherited"):
+        body["scope"]["OS-INHERIT:inherited_to"] = "projects"
     body["group" if a.get("group") else "user"] = a.get("group") or a["user"]
+    return body
+
+
+def policy_blob(base: str, p: PolicyBlob) -> dict[str, Any]:
+    return {**(p.extra or {}), "id": p.id, "type": p.type, "blob": p.blob, "links": _link(base, f"policies/{p.id}")}
+
+
+def endpoint_group(base: str, g: EndpointGroup) -> dict[str, Any]:
+    return {"id": g.id, "name": g.name, "description": g.description, "filters": dict(g.filters or {}),
+            "links": _link(base, f"OS-EP-FILTER/endpoint_groups/{g.id}")}
+
+
+def consumer(base: str, c: OAuthConsumer, secret: str | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {**(c.extra or {}), "id": c.id, "description": c.description,
+                            "links": _link(base, f"OS-OAUTH1/consumers/{c.id}")}
+    if secret is not None:
+        body["secret"] = secret
+    return body
+
+
+def trust(base: str, t: Trust, roles: list[Role] | None) -> dict[str, Any]:
+    """A trust; `roles` None for the summary a listing shows (Keystone lists trusts without their roles)."""
+    body: dict[str, Any] = {
+        "id": t.id, "trustor_user_id": t.trustor_user_id, "trustee_user_id": t.trustee_user_id,
+        "project_id": t.project_id, "impersonation": t.impersonation,
+        "expires_at": time(t.expires_at), "remaining_uses": t.remaining_uses,
+        "redelegated_trust_id": t.redelegated_trust_id, "redelegation_count": t.redelegation_count,
+        "links": _link(base, f"OS-TRUST/trusts/{t.id}")}
+    if roles is not None:
+        body["roles"] = [{"id": r.id, "name": r.name, "domain_id": r.domain_id, "links": _link(base, f"roles/{r.id}")}
+                         for r in roles]
+        body["roles_links"] = {"self": f"{base}/identity/v3/OS-TRUST/trusts/{t.id}/roles", "previous": None,
+                               "next": None}
     return body

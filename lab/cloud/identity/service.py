@@ -27,13 +27,14 @@ from sqlalchemy.orm import Session
 from lab.cloud import contracts
 from lab.cloud.context import RequestContext
 from lab.cloud.db import count, remembered
-from lab.cloud.errors import BadRequest, NotFound, Unauthorized
+from lab.cloud.errors import BadRequest, Forbidden, NotFound, Unauthorized
 from lab.cloud.identity import schemas
 from lab.cloud.identity.appcreds import ApplicationCredentials
 from lab.cloud.identity.auth_schema import check_auth
 from lab.cloud.identity.base import DEFAULT_DOMAIN, DEFAULT_IMPLIES, IdentityCore, Target
 from lab.cloud.identity.catalog import Catalog
 from lab.cloud.identity.credentials import Credentials
+from lab.cloud.identity.extensions import DomainConfigs, EndpointGroups, OAuthConsumers, PolicyBlobs
 from lab.cloud.identity.groups import Groups
 from lab.cloud.identity.models import (
     AccessRule,
@@ -50,11 +51,14 @@ from lab.cloud.identity.models import (
     RoleAssignment,
     Token,
     TokenApplicationCredential,
+    TokenTrust,
+    Trust,
     User,
 )
 from lab.cloud.identity.passwords import check_password, hash_password
 from lab.cloud.identity.projects import Domains, Projects, is_domain
 from lab.cloud.identity.roles import Roles
+from lab.cloud.identity.trusts import Trusts
 from lab.cloud.identity.users import Users
 from lab.cloud.plugin import Purge
 from lab.cloud.validation import KEYSTONE
@@ -64,7 +68,8 @@ if TYPE_CHECKING:
     from lab.cloud.app import Cloud
 
 REGION = "RegionOne"
-ROLE_NAMES = ("admin", "member", "reader")
+# The roles `keystone-manage bootstrap` makes (2023.2 added `manager` and `service`).
+ROLE_NAMES = ("admin", "manager", "member", "reader", "service")
 AUTH_FAILED = "The request you have made requires authentication."
 
 
@@ -95,6 +100,11 @@ class IdentityService:
         self.groups = Groups(self.core)
         self.application_credentials = ApplicationCredentials(self.core)
         self.credentials = Credentials(self.core)
+        self.policy_blobs = PolicyBlobs(self.core)
+        self.endpoint_groups = EndpointGroups(self.core)
+        self.domain_configs = DomainConfigs(self.core)
+        self.oauth_consumers = OAuthConsumers(self.core)
+        self.trusts = Trusts(self.core)
 
     # ---------------------------------------------------------------- what other services call (contracts)
     def create_project(self, ctx: RequestContext, req: schemas.ProjectCreate) -> Project:
@@ -108,6 +118,12 @@ class IdentityService:
 
     def grant_role(self, ctx: RequestContext, kind: Target, target_id: str, user_id: str, role_id: str) -> None:
         self.roles.grant_role(ctx, kind, target_id, user_id, role_id)
+
+    def create_domain(self, ctx: RequestContext, req: schemas.DomainCreate) -> Domain:
+        return self.domains.create_domain(ctx, req)
+
+    def empty_domain(self, db: Session, domain_id: str, keep_user_id: str, keep_role_id: str) -> dict[str, int]:
+        return self.domains.empty_domain(db, domain_id, keep_user_id, keep_role_id)
 
     def forget_tokens(self, match: Callable[[str], bool] | None = None) -> None:
         self.core.forget_tokens(match)
@@ -125,16 +141,20 @@ class IdentityService:
                 db.add(Domain(id=DEFAULT_DOMAIN, name="Default", description="The default domain"))
                 db.flush()
             roles: dict[str, Role] = {}
+            created: set[str] = set()
             for role_name in ROLE_NAMES:
                 found = db.scalar(select(Role).where(Role.name == role_name, Role.domain_id.is_(None)))
                 if found is None:
                     found = Role(name=role_name)
                     db.add(found)
                     db.flush()
+                    created.add(role_name)
                 roles[role_name] = found
             if db.scalar(select(ImpliedRole.prior_role_id).limit(1)) is None:  # a new lab, or one from before
                 for prior, implied in DEFAULT_IMPLIES:
                     db.add(ImpliedRole(prior_role_id=roles[prior].id, implied_role_id=roles[implied].id))
+            elif "manager" in created:  # a lab made before 2023.2's roles: Keystone's bootstrap upgrade
+                self._insert_manager(db, roles)
             for project_name, user_name, password, role in (("admin", "admin", admin_password, "admin"),
                                                             ("demo", "demo", s.demo_password, "member")):
                 project = self._ensure_project(db, project_name)
@@ -152,6 +172,18 @@ class IdentityService:
             for spec in self.cloud.specs:
                 for entry in spec.catalog:
                     self._ensure_endpoint(db, entry.type, entry.name, entry.path)
+
+    @staticmethod
+    def _insert_manager(db: Session, roles: dict[str, Role]) -> None:
+        """As `keystone-manage bootstrap` upgrades a cloud: admin -> manager -> member in place of admin ->
+        member (rules an operator changed otherwise are left as they are)."""
+        admin, manager, member = roles["admin"].id, roles["manager"].id, roles["member"].id
+        for prior, implied in ((admin, manager), (manager, member)):
+            if db.get(ImpliedRole, (prior, implied)) is None:
+                db.add(ImpliedRole(prior_role_id=prior, implied_role_id=implied))
+        old = db.get(ImpliedRole, (admin, member))
+        if old is not None:
+            db.delete(old)
 
     def admin_password(self) -> str:
         s = self.cloud.settings
@@ -245,6 +277,7 @@ class IdentityService:
         expires_at = now + timedelta(seconds=self.cloud.settings.token_ttl_seconds)
         methods = list(dict.fromkeys(str(m) for m in methods))
         app_cred: ApplicationCredential | None = None
+        trust: Trust | None = None
         with self.cloud.db.write() as db:
             if "application_credential" in methods:
                 app_cred, user = self.application_credentials.authenticate(
@@ -268,6 +301,9 @@ class IdentityService:
                 expires_at = old.expires_at
                 methods = list(dict.fromkeys([*old.methods, *methods]))
                 app_cred = self._token_app_cred(db, old.id_hash)  # a rescoped one keeps its limits
+                if self.trusts.token_trust(db, old.id_hash) is not None:
+                    raise Forbidden("You are not authorized to perform the requested action: Using trust-scoped "
+                                    "token to create another token. Create a new trust-scoped token instead.")
             else:
                 raise Unauthorized(f"Unsupported authentication method: {', '.join(map(str, methods))}")
 
@@ -276,6 +312,12 @@ class IdentityService:
                 if project is None or not project.enabled or not _domain_enabled(db, project.domain_id):
                     raise Unauthorized(AUTH_FAILED)
                 roles = self.application_credentials.token_roles(db, app_cred)
+            elif isinstance(auth.get("scope"), dict) and "OS-TRUST:trust" in auth["scope"]:
+                trust, user, project = self._trust_scope(db, auth["scope"]["OS-TRUST:trust"], user)
+                domain_scope, system = None, False
+                roles = self.trusts.roles_of(db, trust)
+                if trust.expires_at is not None:
+                    expires_at = min(expires_at, trust.expires_at)
             else:
                 project, domain_scope, system = self._resolve_scope(db, auth.get("scope"), user)
                 roles = self.core.effective_roles(db, user.id, project.id if project else None,
@@ -294,8 +336,11 @@ class IdentityService:
                 db.flush()
                 db.add(TokenApplicationCredential(token_id_hash=token.id_hash,
                                                   application_credential_id=app_cred.id))
+            if trust is not None:
+                db.flush()
+                db.add(TokenTrust(token_id_hash=token.id_hash, trust_id=trust.id))
             db.execute(delete(Token).where(Token.expires_at < now))  # keep the table small
-            body = self._token_body(db, token, user, project, domain_scope, roles, app_cred)
+            body = self._token_body(db, token, user, project, domain_scope, roles, app_cred, trust)
         return IssuedToken(value, body, token.expires_at)
 
     def issue_token_for(self, user_id: str, project_id: str, ttl_seconds: int = 900) -> str:
@@ -318,6 +363,45 @@ class IdentityService:
                          expires_at=now + timedelta(seconds=min(ttl_seconds, self.cloud.settings.token_ttl_seconds)),
                          audit_id=secrets.token_urlsafe(16)[:22]))
         return value
+
+    def _trust_scope(self, db: Session, ref: Any, trustee: User) -> tuple[Trust, User, Project | None]:
+        """A trust-scoped token's trust, the user it is issued as (the trustor when the trust impersonates) and
+        its project; uses up one of the trust's `remaining_uses`. Keystone's 404 for an unknown, deleted or
+        expired trust, its 403s for a caller not the trustee, a trust used up or a disabled trustor."""
+        trust_id = ref.get("id") if isinstance(ref, dict) else None
+        if not isinstance(trust_id, str) or not trust_id:
+            raise KEYSTONE.bad("scope/OS-TRUST:trust", ref, "an id is required.")
+        trust = self.trusts.live(db, trust_id)
+        if trust.trustee_user_id != trustee.id:
+            raise Forbidden("User is not a trustee.")
+        trustor = db.get(User, trust.trustor_user_id)
+        if trustor is None or not trustor.enabled or not _domain_enabled(db, trustor.domain_id):
+            raise Forbidden("Trustor is disabled.")
+        if trust.remaining_uses is not None:
+            if trust.remaining_uses <= 0:
+                raise Forbidden(f"No remaining uses for trust: {trust.id}.")
+            trust.remaining_uses -= 1
+        project = db.get(Project, trust.project_id) if trust.project_id else None
+        if project is not None and (not project.enabled or not _domain_enabled(db, project.domain_id)):
+            raise Unauthorized(f"Could not find project: {project.id}.")
+        if project is not None and not self.trusts.roles_of(db, trust):
+            raise Forbidden("Trustee has no delegated roles.")
+        return trust, trustor if trust.impersonation else trustee, project
+
+    def _token_roles(self, db: Session, token: Token) -> tuple[list[Role], ApplicationCredential | None,
+                                                               Trust | None, bool]:
+        """A stored token's roles (an application credential's or a trust's limits applied), what limits it,
+        and whether it still stands (a trust-scoped token falls with its trust)."""
+        app_cred = self._token_app_cred(db, token.id_hash)
+        if app_cred is not None:
+            return self.application_credentials.token_roles(db, app_cred), app_cred, None, True
+        trust = self.trusts.token_trust(db, token.id_hash)
+        if trust is not None:
+            now = self.cloud.clock.real_now()
+            alive = not trust.deleted and (trust.expires_at is None or trust.expires_at > now)
+            return (self.trusts.roles_of(db, trust) if alive else []), None, trust, alive
+        return self.core.effective_roles(db, token.user_id, token.project_id, token.domain_scope_id,
+                                         token.system_scope), None, None, True
 
     @staticmethod
     def _token_app_cred(db: Session, digest: str) -> ApplicationCredential | None:
@@ -412,12 +496,11 @@ class IdentityService:
             user = db.get(User, token.user_id)
             project = db.get(Project, token.project_id) if token.project_id else None
             domain = db.get(Domain, token.domain_scope_id) if token.domain_scope_id else None
-            app_cred = self._token_app_cred(db, token.id_hash)
-            roles = self.application_credentials.token_roles(db, app_cred) if app_cred is not None else \
-                self.core.effective_roles(db, token.user_id, token.project_id, token.domain_scope_id,
-                                          token.system_scope)
+            roles, app_cred, trust, alive = self._token_roles(db, token)
+            if not alive:
+                raise NotFound(f"Could not find token: {subject_token[:8]}...")
             assert user is not None
-            body = self._token_body(db, token, user, project, domain, roles, app_cred)
+            body = self._token_body(db, token, user, project, domain, roles, app_cred, trust)
         return IssuedToken(subject_token, body, token.expires_at)
 
     def revoke(self, subject_token: str, ctx: RequestContext | None = None) -> None:
@@ -454,10 +537,11 @@ class IdentityService:
             scopes = {user.domain_id, project.domain_id if project else None, token.domain_scope_id} - {None}
             if not all(_domain_enabled(db, domain_id) for domain_id in scopes):
                 raise Unauthorized(AUTH_FAILED)
-            app_cred = self._token_app_cred(db, digest)
-            roles = self.application_credentials.token_roles(db, app_cred) if app_cred is not None else \
-                self.core.effective_roles(db, token.user_id, token.project_id, token.domain_scope_id,
-                                          token.system_scope)
+            roles, app_cred, trust, alive = self._token_roles(db, token)
+            if not alive:
+                raise Unauthorized(AUTH_FAILED)
+            if trust is not None and not self._trust_users_enabled(db, trust):
+                raise Unauthorized(AUTH_FAILED)
             if (token.project_id or token.domain_scope_id or token.system_scope) and not roles:
                 raise Unauthorized(AUTH_FAILED)  # every role on the scope was revoked
             ctx = RequestContext(user_id=user.id, user_name=user.name,
@@ -473,9 +557,14 @@ class IdentityService:
                 self.core.contexts[digest] = (ctx, token.expires_at)
         return _with_request_id(ctx, request_id)
 
+    @staticmethod
+    def _trust_users_enabled(db: Session, trust: Trust) -> bool:
+        users = [db.get(User, trust.trustor_user_id), db.get(User, trust.trustee_user_id)]
+        return all(u is not None and u.enabled and _domain_enabled(db, u.domain_id) for u in users)
+
     def _token_body(self, db: Session, token: Token, user: User, project: Project | None,
                     domain: Domain | None, roles: list[Role],
-                    app_cred: ApplicationCredential | None = None) -> dict[str, Any]:
+                    app_cred: ApplicationCredential | None = None, trust: Trust | None = None) -> dict[str, Any]:
         user_domain = db.get(Domain, user.domain_id)
         body: dict[str, Any] = {
             "methods": token.methods,
@@ -499,6 +588,10 @@ class IdentityService:
         if app_cred is not None:
             body["application_credential"] = {"id": app_cred.id, "name": app_cred.name,
                                               "restricted": not app_cred.unrestricted}
+        if trust is not None:
+            body["OS-TRUST:trust"] = {"id": trust.id, "impersonation": trust.impersonation,
+                                      "trustor_user": {"id": trust.trustor_user_id},
+                                      "trustee_user": {"id": trust.trustee_user_id}}
         if project is not None or domain is not None or token.system_scope:
             body["roles"] = [{"id": r.id, "name": r.name} for r in roles]
             body["catalog"] = self.catalog.token_catalog(db, project.id if project else None)

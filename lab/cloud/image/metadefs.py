@@ -116,6 +116,13 @@ def _no_duplicate_tags(ns: str, tags: list[dict[str, Any]]) -> None:
 
 
 # ---------------------------------------------------------------------------------------------- rendering
+def _member(ns: MetadefNamespace, members: dict[str, Any], kind: str, name: str) -> dict[str, Any]:
+    """One object or property of a namespace (a copy), or Glance's 404."""
+    if name not in members:
+        raise NotFound(f"The metadata definition {kind} with name={name} was not found in namespace={ns.namespace}.")
+    return dict(members[name])
+
+
 def namespace(ns: MetadefNamespace, detail: bool = True) -> dict[str, Any]:
     """A namespace as Glance shows it: its parts only when it has some (and, in a listing, only its resource
     type associations)."""
@@ -308,23 +315,18 @@ class Metadefs:
             ns.objects = {**ns.objects, obj["name"]: obj}
         return obj
 
-    def _object_of(self, ns: MetadefNamespace, object_name: str) -> dict[str, Any]:
-        if object_name not in ns.objects:
-            raise NotFound(f"The metadata definition object with name={object_name} was not found in "
-                           f"namespace={ns.namespace}.")
-        return dict(ns.objects[object_name])
-
     def get_object(self, ctx: RequestContext, name: str, object_name: str) -> dict[str, Any]:
         self._authorize(ctx, "get_metadef_object")
         with self.cloud.db.read() as db:
-            return self._object_of(self._get(db, ctx, name), object_name)
+            ns = self._get(db, ctx, name)
+            return _member(ns, ns.objects, "object", object_name)
 
     def update_object(self, ctx: RequestContext, name: str, object_name: str, body: Any) -> dict[str, Any]:
         """PUT: the object as sent (a new `name` renames it)."""
         self._authorize(ctx, "modify_metadef_object")
         with self.cloud.db.write() as db:
             ns = self._get(db, ctx, name)
-            old = self._object_of(ns, object_name)
+            old = _member(ns, ns.objects, "object", object_name)
             obj = _object(body, self.cloud.clock.now(), old["created_at"])
             if obj["name"] != object_name and obj["name"] in ns.objects:
                 raise Conflict(f"A metadata definition object with name={obj['name']} already exists in "
@@ -337,7 +339,7 @@ class Metadefs:
         self._authorize(ctx, "delete_metadef_object")
         with self.cloud.db.write() as db:
             ns = self._get(db, ctx, name)
-            self._object_of(ns, object_name)
+            _member(ns, ns.objects, "object", object_name)
             ns.objects = {k: v for k, v in ns.objects.items() if k != object_name}
 
     # -- properties
@@ -360,16 +362,11 @@ class Metadefs:
             ns.properties = {**ns.properties, prop_name: definition}
         return prop_name, definition
 
-    def _property_of(self, ns: MetadefNamespace, prop_name: str) -> dict[str, Any]:
-        if prop_name not in ns.properties:
-            raise NotFound(f"The metadata definition property with name={prop_name} was not found in "
-                           f"namespace={ns.namespace}.")
-        return dict(ns.properties[prop_name])
-
     def get_property(self, ctx: RequestContext, name: str, prop_name: str) -> dict[str, Any]:
         self._authorize(ctx, "get_metadef_property")
         with self.cloud.db.read() as db:
-            return self._property_of(self._get(db, ctx, name), prop_name)
+            ns = self._get(db, ctx, name)
+            return _member(ns, ns.properties, "property", prop_name)
 
     def update_property(self, ctx: RequestContext, name: str, prop_name: str,
                         body: Any) -> tuple[str, dict[str, Any]]:
@@ -382,7 +379,7 @@ class Metadefs:
                                if isinstance(body, dict) else body)
         with self.cloud.db.write() as db:
             ns = self._get(db, ctx, name)
-            self._property_of(ns, prop_name)
+            _member(ns, ns.properties, "property", prop_name)
             if new_name != prop_name and new_name in ns.properties:
                 raise Conflict(f"A metadata definition property with name={new_name} already exists in "
                                f"namespace={name}.")
@@ -394,7 +391,7 @@ class Metadefs:
         self._authorize(ctx, "remove_metadef_property")
         with self.cloud.db.write() as db:
             ns = self._get(db, ctx, name)
-            self._property_of(ns, prop_name)
+            _member(ns, ns.properties, "property", prop_name)
             ns.properties = {k: v for k, v in ns.properties.items() if k != prop_name}
 
     # -- tags

@@ -105,7 +105,8 @@ class Camp:
     def _reset(self, student: LabStudent) -> ResetReport:
         started = time.perf_counter()
         cls = self.classes.get_class(student.class_name)
-        removed = reset_student(self.cloud, student, cls)  # atomic: all of it or (on an error) none of it
+        domain_id = self.classes.ensure_domain(student.name)  # a student of an older class gains theirs now
+        removed = reset_student(self.cloud, student, cls, domain_id)  # atomic: all or (on an error) none of it
         self.grading.mark_reset(student.project_id)
         return ResetReport(student.project_id, removed, time.perf_counter() - started)
 

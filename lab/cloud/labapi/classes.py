@@ -1,5 +1,7 @@
 """Classes of students, owned by the lab API: a project, a user (member role), a password, quotas and, when the
-billing service is present, a starting balance per student. The class record is the starting state a reset
+billing service is present, a starting balance per student, and a Keystone domain of the student's own
+(named as the student, with the admin role on it: a domain admin of their users, groups and projects, never an
+operator of the cloud) for the identity labs. The class record is the starting state a reset
 returns a student to. A student's password is returned once, when it is issued; the lab keeps only its hash.
 
 Quotas are given by resource name, whichever service owns it: `instances=4,cores=8,ram=4096` (compute),
@@ -19,8 +21,8 @@ from lab.cloud.billing.prices import parse_money
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest, Conflict, NotFound
 from lab.cloud.identity import schemas as identity_schemas
-from lab.cloud.identity.models import Project, Role, User
-from lab.cloud.labapi.models import LabClass, LabStudent
+from lab.cloud.identity.models import Domain, Project, Role, User
+from lab.cloud.labapi.models import LabClass, LabStudent, LabStudentDomain
 
 if TYPE_CHECKING:
     from lab.cloud.app import Cloud
@@ -95,6 +97,7 @@ class ClassManager:
                                f"`stacklab class reset --all`.")
             taken = sorted(set(db.scalars(select(Project.name).where(Project.name.in_(names))))
                            | set(db.scalars(select(User.name).where(User.name.in_(names))))
+                           | set(db.scalars(select(Domain.name).where(Domain.name.in_(names))))
                            | set(db.scalars(select(LabStudent.name).where(LabStudent.name.in_(names)))))
             if taken:
                 raise Conflict(f"Cannot create class {name}: {', '.join(taken[:5])}"
@@ -135,7 +138,37 @@ class ClassManager:
             db.add(LabStudent(name=name, class_name=class_name, number=int(name[len(cls.prefix):]),
                               project_id=project.id, user_id=user.id, password_hash=stored.password_hash or "",
                               created_at=self.cloud.clock.now()))
+        self.ensure_domain(name)
         return StudentCredentials(name, class_name, project.id, user.id, password)
+
+    def ensure_domain(self, name: str) -> str:
+        """The student's own domain (made, with their admin grant, when they have none: students of a class
+        made before domains were given gain theirs at their next reset). Returns its id."""
+        with self.cloud.db.read() as db:
+            row = db.get(LabStudentDomain, name)
+            if row is not None and db.get(Domain, row.domain_id) is not None:
+                return row.domain_id
+            student = db.get(LabStudent, name)
+            admin = db.scalar(select(Role.id).where(Role.name == "admin", Role.domain_id.is_(None)))
+            taken = db.scalar(select(Domain.id).where(func.lower(Domain.name) == name.lower()))
+        if student is None:
+            raise NotFound(f"Could not find student: {name}.")
+        if taken is not None:
+            raise Conflict(f"A domain named {name} exists that is not {name}'s own: rename or delete it "
+                           f"(`openstack domain set --name ... {name}`), then reset {name}.")
+        assert admin is not None
+        system = RequestContext.system()
+        domain = self.cloud.identity.create_domain(system, identity_schemas.DomainCreate(
+            name=name, description=f"StackLab class {student.class_name}: {name}'s own domain"))
+        self.cloud.identity.grant_role(system, "domain", domain.id, student.user_id, admin)
+        with self.cloud.db.write() as db:
+            db.merge(LabStudentDomain(student=name, domain_id=domain.id))
+        return domain.id
+
+    def domain_of(self, name: str) -> str | None:
+        with self.cloud.db.read() as db:
+            row = db.get(LabStudentDomain, name)
+            return row.domain_id if row is not None else None
 
     def reissue_password(self, name: str) -> StudentCredentials:
         """A new password for student `name` (their old one stops working, their tokens are revoked, as a

@@ -44,6 +44,17 @@ class LabStudent(Base):
     created_at: Mapped[datetime]
 
 
+class LabStudentDomain(Base):
+    """A student's own Keystone domain, where they hold the admin role (a domain admin: its users, groups and
+    projects, nothing else). A table of its own, so classes made before domains were given gain it by
+    `create_all`; their students gain a domain at their next reset."""
+
+    __tablename__ = "lab_student_domains"
+
+    student: Mapped[str] = mapped_column(ForeignKey("lab_students.name", ondelete="CASCADE"), primary_key=True)
+    domain_id: Mapped[str] = mapped_column(String(64))
+
+
 class LabProgress(Base):
     """One lab's result for one project, written only by the cloud: the latest result, and when and how the
     lab was passed.

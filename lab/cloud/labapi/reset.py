@@ -6,9 +6,11 @@ network driver sync jobs are what an API delete makes): the project's servers ar
 soft-deleted row, the ports go, floating IPs are disassociated), the user's key pairs, the project's volumes
 with their attachments and snapshots (and its snapshots of other projects' volumes), its images, floating
 IPs, routers (with their interfaces, and other projects' router interfaces on its networks), ports, networks
-and security groups are deleted; the class's quotas (and nothing else), the starting balance, and the
-student's original password and enabled user are put back; and one `camp.reset_cleanup` job is enqueued
-naming what is left outside the database (guests, volume and snapshot files, image files).
+and security groups are deleted; the projects the student made in their own domain are purged the same way,
+and the domain's projects, users, groups and grants go (but the student's admin role on it); the class's
+quotas (and nothing else), the starting balance, and the student's original password and enabled user are
+put back; and a `camp.reset_cleanup` job per project is enqueued naming what is left outside the database
+(guests, volume and snapshot files, image files).
 
 So a failure anywhere before the commit (a refused delete, a database error, a killed process) rolls back
 everything: the student's state is exactly what it was, through the API and on disk (nothing outside the
@@ -24,14 +26,17 @@ no longer exist are garbage: nothing in the API refers to them).
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lab.cloud import worker
 from lab.cloud.errors import CloudError
-from lab.cloud.identity.models import User
+from lab.cloud.identity.models import Project, Role, User
 from lab.cloud.plugin import Purge
 
 if TYPE_CHECKING:
@@ -58,8 +63,9 @@ def leftovers(cloud: Cloud, project_id: str, user_ids: list[str]) -> dict[str, i
     return {k: n for k, n in counts.items() if n}
 
 
-def reset_student(cloud: Cloud, student: LabStudent, cls: LabClass) -> dict[str, int]:
-    """Reset one student atomically (see the module docstring). Returns what was removed, by kind. Any
+def reset_student(cloud: Cloud, student: LabStudent, cls: LabClass, domain_id: str | None = None) -> dict[str, int]:
+    """Reset one student atomically (see the module docstring), with their own domain (`domain_id`) emptied
+    in the same transaction. Returns what was removed, by kind. Any
     CloudError from a step (e.g. another project's port on the student's network) leaves everything as it
     was and is raised with a message saying the reset changed nothing."""
     try:
@@ -67,6 +73,8 @@ def reset_student(cloud: Cloud, student: LabStudent, cls: LabClass) -> dict[str,
             purge = Purge(db, cloud.clock.now(), student.project_id, [student.user_id])
             for purge_project in cloud.hooks("purge_project"):
                 purge_project(purge)
+            if domain_id is not None:
+                purge.removed.update(_empty_own_domain(cloud, db, purge.now, domain_id, student.user_id))
             password_restored = restore_starting_state(cloud, db, student, cls)
             worker.enqueue(db, purge.now, CLEANUP, student.project_id, **purge.leftovers)
     except CloudError as exc:
@@ -76,6 +84,26 @@ def reset_student(cloud: Cloud, student: LabStudent, cls: LabClass) -> dict[str,
     cloud.worker.wake()
     cloud.worker.run_due()  # guests, volume, snapshot and image files go now (or at the next start)
     return {k: n for k, n in purge.removed.items() if n}
+
+
+def _empty_own_domain(cloud: Cloud, db: Session, now: datetime, domain_id: str, user_id: str) -> Counter[str]:
+    """In the reset's transaction: every project the student made in their own domain is purged as their own
+    project is (servers, volumes, networks, ... by each service's `purge_project`, with a cleanup job of its
+    own for its files and guests), then the domain's projects, users, groups and grants go, but the student's
+    admin role on it."""
+    removed: Counter[str] = Counter()
+    project_ids = list(db.scalars(select(Project.id).where(Project.domain_id == domain_id, Project.id != domain_id)))
+    user_ids = list(db.scalars(select(User.id).where(User.domain_id == domain_id)))
+    for project_id in project_ids:
+        purge = Purge(db, now, project_id, user_ids)
+        for purge_project in cloud.hooks("purge_project"):
+            purge_project(purge)
+        worker.enqueue(db, now, CLEANUP, project_id, **purge.leftovers)
+        removed.update(purge.removed)
+    admin = db.scalar(select(Role.id).where(Role.name == "admin", Role.domain_id.is_(None)))
+    assert admin is not None
+    removed.update(cloud.identity.empty_domain(db, domain_id, user_id, admin))
+    return removed
 
 
 def restore_starting_state(cloud: Cloud, db: Session, student: LabStudent, cls: LabClass) -> bool:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import ipaddress
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -125,7 +125,9 @@ def delete_group(svc: NetworkService, db: Session, ctx: RequestContext, sg_id: s
                        neutron_type="SecurityGroupCannotRemoveDefault")
     if db.scalar(select(PortSecurityGroup.port_id).where(PortSecurityGroup.security_group_id == sg_id)):
         raise Conflict(f"Security Group {sg_id} in use.", neutron_type="SecurityGroupInUse")
-    for rule in db.scalars(select(SecurityGroupRule).where(SecurityGroupRule.security_group_id == sg_id)):
+    # its rules, and other groups' rules naming it as their remote group (Neutron's ON DELETE CASCADE)
+    for rule in db.scalars(select(SecurityGroupRule).where(or_(SecurityGroupRule.security_group_id == sg_id,
+                                                                SecurityGroupRule.remote_group_id == sg_id))):
         db.delete(rule)
     db.execute(delete(RBACPolicy).where(RBACPolicy.object_type == "security_group", RBACPolicy.object_id == sg_id))
     if default:

@@ -4,7 +4,8 @@ inside its own write transactions. Errors here are worded as Nova words them (th
 - `allocate_for_server`: one port per requested network (or the given port), with the security groups;
 - `release_for_server`: on delete, ports Nova made are deleted, ports the user made are unbound;
 - `server_addresses` / `server_nics` / `server_security_groups`: views of a server's ports;
-- `add_server_security_group` / `remove_server_security_group`: the server actions.
+- `add_server_security_group` / `remove_server_security_group`: the server actions;
+- `add_server_fixed_ip` / `remove_server_fixed_ip`: the deprecated addFixedIp / removeFixedIp (before 2.44).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from lab.cloud.network import dns, quotas
 from lab.cloud.network import security_groups as sgs
 from lab.cloud.network.access import is_admin
 from lab.cloud.network.common import DEVICE_OWNER_COMPUTE, external_for, granted, shared_with, touch
+from lab.cloud.network.ipam import free_address
 from lab.cloud.network.models import (
     FloatingIP,
     IPAllocation,
@@ -31,7 +33,7 @@ from lab.cloud.network.models import (
     SecurityGroup,
     SecurityGroupRule,
 )
-from lab.cloud.network.ports import add_port, fixed_ips, remove_port
+from lab.cloud.network.ports import add_port, fixed_ips, remove_port, subnets_of, update_port
 
 if TYPE_CHECKING:
     from lab.cloud.network.service import NetworkService
@@ -299,6 +301,34 @@ def remove_server_security_group(svc: NetworkService, db: Session, ctx: RequestC
     for binding in bindings:
         db.delete(binding)
         svc.sync(db, "port", binding.port_id)
+
+
+def add_server_fixed_ip(svc: NetworkService, db: Session, ctx: RequestContext, server_id: str,
+                        network_id: str) -> None:
+    """addFixedIp as Nova's neutron API does it: the first of the server's ports on the network takes one more
+    address, from the first of the network's subnets that has one (a port update with the caller's rights)."""
+    subnets = subnets_of(db, network_id)
+    if subnets:
+        for port in _server_ports(db, [server_id]):
+            if port.network_id != network_id:
+                continue
+            current = fixed_ips(db, [port.id])[port.id]
+            for subnet in subnets:
+                if free_address(db, subnet) is not None:
+                    update_port(svc, db, ctx, port.id, {"fixed_ips": [*current, {"subnet_id": subnet.id}]})
+                    return
+    raise BadRequest(f"Network could not be found for instance {server_id}.")
+
+
+def remove_server_fixed_ip(svc: NetworkService, db: Session, ctx: RequestContext, server_id: str,
+                           address: str) -> None:
+    """removeFixedIp: the server's port holding `address` keeps its other addresses."""
+    for port in _server_ports(db, [server_id]):
+        current = fixed_ips(db, [port.id])[port.id]
+        if any(ip["ip_address"] == address for ip in current):
+            update_port(svc, db, ctx, port.id, {"fixed_ips": [ip for ip in current if ip["ip_address"] != address]})
+            return
+    raise BadRequest(f"Instance {server_id} does not have fixed IP '{address}'.")
 
 
 def has_allocations(db: Session, port_id: str) -> bool:

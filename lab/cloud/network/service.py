@@ -606,6 +606,14 @@ class NetworkService:
         servers.remove_server_security_group(self, db, ctx, server_id, name_or_id)
         self.cloud.worker.wake()
 
+    def add_server_fixed_ip(self, db: Session, ctx: RequestContext, server_id: str, network_id: str) -> None:
+        servers.add_server_fixed_ip(self, db, ctx, server_id, network_id)
+        self.cloud.worker.wake()
+
+    def remove_server_fixed_ip(self, db: Session, ctx: RequestContext, server_id: str, address: str) -> None:
+        servers.remove_server_fixed_ip(self, db, ctx, server_id, address)
+        self.cloud.worker.wake()
+
     def floating_ip_pools(self, db: Session) -> list[str]:
         return list(db.scalars(select(Network.name).where(Network.external.is_(True)).order_by(Network.name)))
 

@@ -96,9 +96,11 @@ class Attachments:
         raise NotFound(f"Volume {volume_id} is not attached to server {server_id}.")
 
     def attach(self, ctx: RequestContext, server_id: str, volume_id: str, device: str | None = None, *,
-               delete_on_termination: bool = False, tag: str | None = None) -> VolumeAttachment:
+               delete_on_termination: bool = False, tag: str | None = None,
+               offloaded: bool = False) -> VolumeAttachment:
         """POST /servers/{id}/os-volume_attachments: attach, allocating the device when none is asked; compute
-        maps the volume with the attach's delete_on_termination (2.79) and tag (2.49)."""
+        maps the volume with the attach's delete_on_termination (2.79) and tag (2.49). `offloaded`: the request's
+        microversion lets a shelved-offloaded server take it (2.20)."""
         self._require_server(ctx, server_id, "create")
         if device is not None and not _DEVICE.match(device):
             raise BadRequest(f"The supplied device path ({device}) is invalid.")
@@ -128,7 +130,8 @@ class Attachments:
                            f"try again.") from None
         try:
             disk = self.driver.initialize_connection(volume_id, att.device)
-            self.cloud.compute.attach_disk(server_id, disk, delete_on_termination=delete_on_termination, tag=tag)
+            self.cloud.compute.attach_disk(server_id, disk, delete_on_termination=delete_on_termination, tag=tag,
+                                           offloaded=offloaded)
         except Exception:
             self._undo_attach(att.id, volume_id, "available")
             raise
@@ -187,9 +190,9 @@ class Attachments:
                 find_volume(db, self.cloud.policy, ctx, volume_id)  # Nova's 404 for an unknown volume
             raise Conflict(f"volume {volume_id} is not migrating; this API should only be called by Cinder")
 
-    def detach(self, ctx: RequestContext, server_id: str, volume_id: str) -> None:
+    def detach(self, ctx: RequestContext, server_id: str, volume_id: str, *, offloaded: bool = False) -> None:
         """DELETE /servers/{id}/os-volume_attachments/{volume_id}: unplug, then the volume is available. A
-        volume-backed server's root volume stays (Nova's 400)."""
+        volume-backed server's root volume stays (Nova's 400). `offloaded` as for attach."""
         self._require_server(ctx, server_id, "delete")
         mapping = self.cloud.compute.volume_mappings(server_id).get(volume_id)
         if mapping is not None and mapping.root:
@@ -205,7 +208,7 @@ class Attachments:
             volume.status = "detaching"
             volume.updated_at = self.cloud.clock.now()
         try:
-            self.cloud.compute.detach_disk(server_id, volume_id)
+            self.cloud.compute.detach_disk(server_id, volume_id, offloaded=offloaded)
         except Exception:
             with self.cloud.db.write() as db:
                 back = db.get(Volume, volume_id)

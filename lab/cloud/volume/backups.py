@@ -13,9 +13,16 @@ whole, so each restores on its own. Backups count against the `backups` and `bac
 
 from __future__ import annotations
 
+import base64
+import binascii
 import builtins
 import functools
+import json
+import os
+import re
+import shutil
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +47,13 @@ if TYPE_CHECKING:
 
 BACKUP_SORT_KEYS = ("id", "name", "status", "size", "created_at", "updated_at")
 RESET_STATUSES = ("available", "error")  # Cinder's backup reset-status accepts these two
+# The backup driver a record names (export_record, import_record): files on a filesystem, as Cinder's posix one.
+BACKUP_SERVICE = "cinder.backup.drivers.posix.PosixBackupDriver"
+IMPORT_VOLUME_ID = "00000000-0000-0000-0000-000000000000"  # Cinder's volume id of an imported backup
+# What Cinder's backup manager needs in an imported record (manager.import_record).
+IMPORT_REQUIRED = ("display_name", "display_description", "container", "size", "service_metadata",
+                   "object_count", "id")
+_DATA_NAME = re.compile(r"backup-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 @dataclass(frozen=True)
@@ -92,10 +106,25 @@ class Backups:
     def path(self, backup_id: str) -> Path:
         return self.root / f"backup-{backup_id}"
 
+    def meta_path(self, backup_id: str) -> Path:
+        """The volume's metadata kept with the backup's data, as Cinder's backup drivers keep a metadata object
+        next to the data (`volume_meta`: the user metadata; `volume_base_meta`: name and description); what a
+        restore gives the volume back."""
+        return self.root / f"backup-{backup_id}.meta.json"
+
     def remove_file(self, backup_id: str) -> None:
-        """Delete a backup's file (and a partial one); succeeds if there is none."""
-        for path in (self.path(backup_id), self.path(backup_id).with_name(f"backup-{backup_id}.part")):
+        """Delete a backup's file (and a partial one, and its metadata); succeeds if there is none."""
+        for path in (self.path(backup_id), self.path(backup_id).with_name(f"backup-{backup_id}.part"),
+                     self.meta_path(backup_id)):
             path.unlink(missing_ok=True)
+
+    def stored_metadata(self, backup_id: str) -> dict[str, Any]:
+        """The volume metadata kept with a backup ({} for a backup made before it was kept)."""
+        try:
+            found = json.loads(self.meta_path(backup_id).read_text())
+        except (OSError, ValueError):
+            return {}
+        return found if isinstance(found, dict) else {}
 
     def _find(self, db: Session, ctx: RequestContext, backup_id: str, rule: str) -> Backup:
         backup = find_backup(db, self.cloud.policy, ctx, backup_id)
@@ -206,6 +235,94 @@ class Backups:
             backup.updated_at = self.cloud.clock.now()
             return backup
 
+    # ------------------------------------------------------------------ export, import (backup record)
+    def export_record(self, ctx: RequestContext, backup_id: str) -> dict[str, str]:
+        """GET /backups/{id}/export_record (admin): the backup's database record, base64 JSON as Cinder's
+        `encode_record`, for an import after a loss of the database; 400 unless the backup is available."""
+        with self.cloud.db.read() as db:
+            backup = self._find(db, ctx, backup_id, "backup:export-import")
+        if backup.status != "available":
+            raise BadRequest(f"Invalid backup: Backup status must be available and not {backup.status}.")
+        record = {
+            "id": backup.id, "user_id": backup.user_id, "project_id": backup.project_id,
+            "volume_id": backup.volume_id, "host": "stacklab", "availability_zone": backup.availability_zone,
+            "container": backup.container, "parent_id": backup.parent_id, "status": backup.status,
+            "fail_reason": backup.fail_reason, "size": backup.size, "display_name": backup.name,
+            "display_description": backup.description, "service_metadata": f"backup-{backup.id}",
+            "service": BACKUP_SERVICE, "object_count": backup.object_count, "temp_volume_id": None,
+            "temp_snapshot_id": None, "num_dependent_backups": 0, "snapshot_id": backup.snapshot_id,
+            "data_timestamp": _iso(backup.data_timestamp), "restore_volume_id": None, "encryption_key_id": None,
+            "metadata": dict(backup.metadata_ or {}), "created_at": _iso(backup.created_at),
+            "updated_at": _iso(backup.updated_at), "deleted_at": None, "deleted": False,
+            "is_incremental": backup.is_incremental, "bootable": backup.bootable,
+            "image_metadata": dict(backup.image_metadata or {}),
+        }
+        url = base64.b64encode(json.dumps(record).encode()).decode()
+        return {"backup_service": BACKUP_SERVICE, "backup_url": url}
+
+    def import_record(self, ctx: RequestContext, backup_service: str, backup_url: str) -> Backup:
+        """POST /backups/import_record (admin): a backup record back into the database, in the caller's project
+        with the record's id. 400 for a record that does not decode, has no id, or names a backup that exists;
+        a record this backup service cannot use (another driver, missing fields, data that is not there) is
+        imported in `error` with the reason, as Cinder's backup manager leaves it. The data is the record's
+        backup file, which the new backup gets its own link to."""
+        self.cloud.policy.enforce(ctx, "backup:backup-import", ctx.project_id)
+        try:
+            record = json.loads(base64.b64decode(backup_url, validate=True).decode())
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            raise BadRequest("Invalid input received: Can't parse backup record.") from None
+        if not isinstance(record, dict):
+            raise BadRequest("Invalid input received: Can't parse backup record.")
+        backup_id = record.get("id")
+        if backup_id is None:
+            raise BadRequest("Invalid input received: Provided backup record is missing an id")
+        if not isinstance(backup_id, str) or not _DATA_NAME.fullmatch(f"backup-{backup_id.lower()}"):
+            raise BadRequest(f"Invalid input received: Invalid backup id {backup_id}.")
+        now = self.cloud.clock.now()
+        fail = None
+        missing = [k for k in IMPORT_REQUIRED if k not in record]
+        data = record.get("service_metadata")
+        if backup_service != BACKUP_SERVICE:
+            fail = (f"Import record failed, cannot find backup service to perform the import. Request service "
+                    f"{backup_service}.")
+        elif missing:
+            fail = (f"Driver successfully decoded imported backup data, but there are missing fields "
+                    f"({', '.join(missing)}).")
+        elif not isinstance(data, str) or not _DATA_NAME.fullmatch(data) or not (self.root / data).is_file():
+            fail = f"Invalid backup: the backup data {data} could not be found."
+        size = record.get("size")
+        if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+            size, fail = 0, fail or f"Invalid backup: invalid size {size!r}."
+        with self.cloud.db.write() as db:
+            if db.get(Backup, backup_id) is not None:
+                raise BadRequest("Invalid backup: Backup already exists in database.")
+            if fail is None:  # the data first: a backup row never points at data that is not there
+                assert isinstance(data, str)
+                _link(self.root / data, self.path(backup_id))
+                source_meta = self.root / f"{data}.meta.json"
+                if source_meta.is_file():
+                    _link(source_meta, self.meta_path(backup_id))
+            metadata = record.get("metadata")
+            backup = Backup(
+                id=backup_id, project_id=ctx.project_id or "", user_id=ctx.user_id,
+                volume_id=_text(record.get("volume_id"), 36) or IMPORT_VOLUME_ID,
+                snapshot_id=_text(record.get("snapshot_id"), 36), parent_id=_text(record.get("parent_id"), 36),
+                name=_text(record.get("display_name"), 255), description=_text(record.get("display_description"), 255),
+                size=size, status="error" if fail else "available", fail_reason=fail,
+                is_incremental=bool(record.get("parent_id")), container=_text(record.get("container"), 255),
+                availability_zone=_text(record.get("availability_zone"), 255),
+                object_count=record.get("object_count") if isinstance(record.get("object_count"), int) else 0,
+                metadata_={str(k): str(v) for k, v in metadata.items()} if isinstance(metadata, dict) else {},
+                bootable=bool(record.get("bootable")),
+                image_metadata=record.get("image_metadata") if isinstance(record.get("image_metadata"), dict) else {},
+                data_timestamp=_when(record.get("data_timestamp")) or now, created_at=now, updated_at=now)
+            db.add(backup)
+            db.flush()
+            events.record(db, now, project_id=backup.project_id, user_id=ctx.user_id, resource_type="backup",
+                          resource_id=backup.id, action="create", size=backup.size, volume_id=backup.volume_id,
+                          name=backup.name)
+            return backup
+
     # ------------------------------------------------------------------ restoring
     def restore(self, ctx: RequestContext, backup_id: str, volume_id: str | None, name: str | None) -> Restore:
         """POST /backups/{id}/restore: into an existing available volume at least as large, or (no volume_id) a
@@ -291,6 +408,34 @@ class Backups:
         return ids
 
 
+def _iso(when: datetime | None) -> str | None:
+    return None if when is None else when.isoformat()
+
+
+def _when(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=None) if parsed.tzinfo is not None else parsed
+
+
+def _text(value: Any, limit: int) -> str | None:
+    return value[:limit] if isinstance(value, str) else None
+
+
+def _link(source: Path, target: Path) -> None:
+    """`target` is `source`'s data: a hard link (a copy where the filesystem has none), so each backup's delete
+    removes only its own name."""
+    target.unlink(missing_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
 # ------------------------------------------------------------------------------------------------ worker jobs
 def _set(cloud: Cloud, model: type[Any], resource_id: str | None, expected: str, **changes: Any) -> None:
     if resource_id is None:
@@ -337,6 +482,12 @@ def _create_job(cloud: Cloud, job: worker.JobSpec) -> None:
     except DriverError as exc:
         _create_failed(cloud, job, str(exc))
         return
+    with cloud.db.read() as db:
+        volume = db.get(Volume, backup.volume_id)
+    if volume is not None:  # the metadata object Cinder's backup driver writes next to the data
+        store.meta_path(backup.id).write_text(json.dumps({
+            "volume_meta": dict(volume.metadata_ or {}),
+            "volume_base_meta": {"display_name": volume.name, "display_description": volume.description}}))
     with cloud.db.write() as db:
         current = db.get(Backup, backup.id)
         gone = current is None or current.status != "creating"
@@ -371,10 +522,20 @@ def _restore_job(cloud: Cloud, job: worker.JobSpec) -> None:
     except DriverError as exc:
         _restore_failed(cloud, job, str(exc))
         return
-    # Cinder's backup manager marks the volume with the backup it came from once the data is back.
+    # Cinder's backup driver puts the volume's metadata back (merged into what the target has) and, on a
+    # volume the restore named itself, its name and description; the manager marks the volume with the backup
+    # it came from once the data is back.
+    stored = _backups(cloud).stored_metadata(backup.id)
+    meta, base_meta = stored.get("volume_meta"), stored.get("volume_base_meta")
+    restored: dict[str, Any] = meta if isinstance(meta, dict) else {}
+    base: dict[str, Any] = base_meta if isinstance(base_meta, dict) else {}
+    named: dict[str, Any] = {}
+    if base.get("display_name") and (not volume.name or volume.name.startswith("restore_backup_")):
+        named = {"name": base["display_name"], "description": base.get("display_description")}
     _set(cloud, Volume, volume.id, "restoring-backup", status="available", bootable=backup.bootable,
          image_metadata=dict(backup.image_metadata or {}),
-         metadata_={**(volume.metadata_ or {}), "src_backup_id": backup.id})
+         metadata_={**(volume.metadata_ or {}), **{str(k): str(v) for k, v in restored.items()},
+                    "src_backup_id": backup.id}, **named)
     _set(cloud, Backup, backup.id, "restoring", status="available", restore_volume_id=None)
 
 

@@ -1,10 +1,10 @@
-"""Cinder's `GET /v3/{project_id}/extensions` and the (empty) generic volume groups listings.
+"""Cinder's `GET /v3/{project_id}/extensions` and the microversions of the generic volume groups' APIs.
 
 Horizon asks both on every Volumes page: the extension list to learn whether availability zones may be chosen
 ("AvailabilityZones"), and the groups list for the Groups column and panels. The lab lists the extensions whose
-APIs it serves (names, aliases and descriptions as Cinder's contrib modules have them). It has no generic
-volume groups: the lists are empty, truthfully, from the microversion that brought each (3.11 group types,
-3.13 groups, 3.14 group snapshots; below, Cinder's 404), and creating one is the 404 of an unserved route.
+APIs it serves (names, aliases and descriptions as Cinder's contrib modules have them). Generic volume groups
+(groups.py) are served from the microversion that brought each (3.11 group types, 3.13 groups, 3.14 group
+snapshots and groups from a source, 3.19 and 3.20 their reset-status; below, Cinder's 404).
 """
 
 from __future__ import annotations
@@ -36,6 +36,9 @@ EXTENSIONS = (
 GROUP_TYPES = Version(3, 11)
 GROUPS = Version(3, 13)
 GROUP_SNAPSHOTS = Version(3, 14)
+GROUP_SNAPSHOT_RESET_STATUS = Version(3, 19)
+GROUP_RESET_STATUS = Version(3, 20)
+GROUP_VOLUME_LIST = Version(3, 25)
 
 
 def extensions() -> dict[str, Any]:

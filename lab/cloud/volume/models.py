@@ -178,3 +178,100 @@ class DefaultType(Base):
     __tablename__ = "volume_default_types"
     project_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     volume_type_id: Mapped[str] = mapped_column(ForeignKey("volume_types.id"), index=True)
+
+
+class VolumeMessage(Base):
+    """A user message (Cinder's /messages, 3.3): why an asynchronous operation failed, for the project whose
+    request it was, kept until `expires_at` (Cinder's message_ttl, 30 days). A table of its own."""
+
+    __tablename__ = "volume_messages"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    project_id: Mapped[str] = mapped_column(String(64), index=True)
+    request_id: Mapped[str] = mapped_column(String(255), default="")
+    resource_type: Mapped[str] = mapped_column(String(255), default="VOLUME")
+    resource_uuid: Mapped[str | None] = mapped_column(String(36))
+    event_id: Mapped[str] = mapped_column(String(255))
+    message_level: Mapped[str] = mapped_column(String(255), default="ERROR")
+    user_message: Mapped[str] = mapped_column(String(1000))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+
+class GroupType(Base):
+    """A generic volume group type (Cinder 3.11): what kind of group (`consistent_group_snapshot_enabled` and
+    other group specs, data here: the file backend takes every group)."""
+
+    __tablename__ = "volume_group_types"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    description: Mapped[str | None] = mapped_column(String(255))
+    is_public: Mapped[bool] = mapped_column(default=True)
+    group_specs: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
+
+
+class VolumeGroup(Base):
+    """A generic volume group (Cinder 3.13): volumes of the group's volume types managed together (snapshotted
+    together as a group snapshot, deleted together)."""
+
+    __tablename__ = "volume_groups"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    project_id: Mapped[str] = mapped_column(String(64), index=True)
+    user_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str | None] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(32), default="creating")
+    availability_zone: Mapped[str] = mapped_column(String(255), default="nova")
+    group_type_id: Mapped[str] = mapped_column(ForeignKey("volume_group_types.id"))
+    volume_type_ids: Mapped[list[Any]] = mapped_column(default=list)
+    group_snapshot_id: Mapped[str | None] = mapped_column(String(36))
+    source_group_id: Mapped[str | None] = mapped_column(String(36))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime | None]
+
+
+class GroupMember(Base):
+    """A volume's group (Cinder's volumes.group_id; a table of its own, so older labs need no new column)."""
+
+    __tablename__ = "volume_group_members"
+    volume_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    group_id: Mapped[str] = mapped_column(String(36), index=True)
+
+
+class GroupSnapshot(Base):
+    """A snapshot of every volume of a group taken together (Cinder 3.14)."""
+
+    __tablename__ = "volume_group_snapshots"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    project_id: Mapped[str] = mapped_column(String(64), index=True)
+    user_id: Mapped[str] = mapped_column(String(64))
+    group_id: Mapped[str] = mapped_column(String(36), index=True)
+    group_type_id: Mapped[str] = mapped_column(String(36))
+    name: Mapped[str | None] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(32), default="creating")
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime | None]
+
+
+class GroupSnapshotMember(Base):
+    """A snapshot's group snapshot (Cinder's snapshots.group_snapshot_id)."""
+
+    __tablename__ = "volume_group_snapshot_members"
+    snapshot_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    group_snapshot_id: Mapped[str] = mapped_column(String(36), index=True)
+
+
+class VolumeTypeEncryption(Base):
+    """A volume type's encryption spec (Cinder's os-volume-type-encryption): provider, cipher, key size and
+    where the encryption happens. Data only here: the lab has no key manager, so volumes are not encrypted."""
+
+    __tablename__ = "volume_type_encryption"
+    volume_type_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    encryption_id: Mapped[str] = mapped_column(String(36), default=new_id)
+    provider: Mapped[str] = mapped_column(String(255))
+    cipher: Mapped[str | None] = mapped_column(String(255))
+    key_size: Mapped[int | None] = mapped_column(Integer)
+    control_location: Mapped[str] = mapped_column(String(255), default="front-end")
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime | None]

@@ -80,6 +80,23 @@ def parse_restore(body: dict[str, Any]) -> tuple[str | None, str | None]:
     return optional_string(restore, "volume_id", "restore", 36), optional_string(restore, "name", "restore")
 
 
+def parse_backup_import(body: dict[str, Any]) -> tuple[str, str]:
+    """POST /backups/import_record: {"backup-record": {"backup_service", "backup_url"}}, both strings (Cinder's
+    backups.import_record schema)."""
+    record = body_object(body, "backup-record")
+    no_extra_keys(record, {"backup_service", "backup_url"}, "backup-record")
+    found = []
+    for key in ("backup_service", "backup_url"):
+        value = record.get(key)
+        if key not in record:
+            raise invalid("backup-record", record, f"'{key}' is a required property")
+        if not isinstance(value, str) or (key == "backup_service" and len(value) > 255):
+            raise invalid(f"backup-record/{key}", value, f"{value!r} is not of type 'string'"
+                          if not isinstance(value, str) else f"{value!r} is too long")
+        found.append(value)
+    return found[0], found[1]
+
+
 def backup_summary(b: Backup, base: str) -> dict[str, Any]:
     return {"id": b.id, "name": b.name, "links": links(base, b.project_id, "backups", b.id)}
 

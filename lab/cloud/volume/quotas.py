@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest, OverLimit
-from lab.cloud.quotas import Exceeded, Quotas, Resource, store_limits
-from lab.cloud.volume.models import Backup, Snapshot, Volume, VolumeType
+from lab.cloud.quotas import CLASS_PREFIX, Exceeded, Quotas, Resource, store_limits, stored_limits
+from lab.cloud.volume.models import Backup, Snapshot, Volume, VolumeGroup, VolumeType
 
 if TYPE_CHECKING:
     from lab.cloud.app import Cloud
@@ -34,7 +34,13 @@ PER_TYPE = ("volumes", "gigabytes", "snapshots")
 RESOURCES = tuple(Resource(SERVICE, name, default, {
     "volumes": lambda db, p: usage(db, p).volumes, "gigabytes": lambda db, p: usage(db, p).gigabytes,
     "snapshots": lambda db, p: usage(db, p).snapshots, "backups": lambda db, p: backup_usage(db, p)[0],
-    "backup_gigabytes": lambda db, p: backup_usage(db, p)[1]}.get(name)) for name, default in DEFAULTS.items())
+    "backup_gigabytes": lambda db, p: backup_usage(db, p)[1], "groups": lambda db, p: group_usage(db, p)}.get(name))
+    for name, default in DEFAULTS.items())
+
+
+def group_usage(db: Session, project_id: str) -> int:
+    """The project's generic volume groups (groups.py)."""
+    return int(db.scalar(select(func.count(VolumeGroup.id)).where(VolumeGroup.project_id == project_id)) or 0)
 
 
 def backup_usage(db: Session, project_id: str) -> tuple[int, int]:
@@ -86,17 +92,39 @@ def usage(db: Session, project_id: str, volume_type_id: str | None = None) -> Us
                  backups=backups, backup_gigabytes=backup_gb)
 
 
+DEFAULT_CLASS = CLASS_PREFIX + "default"
+
+
+def _class_per_type(db: Session) -> dict[str, int]:
+    """The per-type limits the `default` quota class sets (os-quota-class-sets/default `volumes_<type>`)."""
+    return {k: v for k, v in stored_limits(db, SERVICE, DEFAULT_CLASS).items() if k.split("_", 1)[0] in PER_TYPE
+            and "_" in k}
+
+
 def _per_type_defaults(db: Session) -> dict[str, int]:
-    return {f"{resource}_{name}": -1 for name in db.scalars(select(VolumeType.name).order_by(VolumeType.name))
-            for resource in PER_TYPE}
+    """Every type's `volumes_<type>`, `gigabytes_<type>`, `snapshots_<type>`: -1 unless the default class sets
+    one."""
+    defaults = {f"{resource}_{name}": -1 for name in db.scalars(select(VolumeType.name).order_by(VolumeType.name))
+                for resource in PER_TYPE}
+    defaults.update((k, v) for k, v in _class_per_type(db).items() if k in defaults)
+    return defaults
 
 
 def limits(engine: Quotas, db: Session, project_id: str) -> dict[str, int]:
-    """Every quota of a project: the engine's (defaults and overrides), then the per-type ones."""
+    """Every quota of a project: the engine's (defaults, the default class's, the project's), then the per-type
+    ones (the default class's, the project's)."""
     registered, stored = engine.limits_and_stored(db, SERVICE, project_id)
     result = registered | _per_type_defaults(db)
     result.update(stored)
     return result
+
+
+def class_limits(engine: Quotas, db: Session, class_name: str) -> dict[str, int]:
+    """A quota class (Cinder's get_class_quotas): the defaults as the `default` class sets them, per-type ones
+    included, and over them the class's own."""
+    values = engine.class_defaults(db, SERVICE) | _per_type_defaults(db)
+    values.update((k, v) for k, v in stored_limits(db, SERVICE, CLASS_PREFIX + class_name).items() if k in values)
+    return values
 
 
 def over_quota(name: str, requested: int, used: int, limit: int) -> OverLimit:
@@ -118,7 +146,7 @@ def check(engine: Quotas, db: Session, project_id: str, volume_type: VolumeType,
     # The limits in one statement, for the engine's check too; a per-type limit nobody set is -1, as
     # `_per_type_defaults` would say for every existing type.
     registered, stored = engine.limits_and_stored(db, SERVICE, project_id)
-    quota = registered | stored
+    quota = registered | _class_per_type(db) | stored
     per_volume = quota["per_volume_gigabytes"]
     if volume_size is not None and per_volume >= 0 and volume_size > per_volume:
         raise OverLimit(f"VolumeSizeExceedsLimit: Requested volume size {volume_size}G is larger than maximum "
@@ -163,7 +191,7 @@ class VolumeQuotas:
         """GET os-quota-sets/{project_id}/defaults."""
         self.cloud.policy.enforce(ctx, "volume_extension:quotas:show", project_id)
         with self.cloud.db.read() as db:
-            return QuotaSet(project_id, self.cloud.quotas.defaults(SERVICE) | _per_type_defaults(db))
+            return QuotaSet(project_id, class_limits(self.cloud.quotas, db, "default"))
 
     def update(self, ctx: RequestContext, project_id: str, changes: dict[str, Any]) -> QuotaSet:
         """PUT os-quota-sets/{project_id} (admin): set limits; -1 is unlimited."""
@@ -185,6 +213,35 @@ class VolumeQuotas:
             self.cloud.quotas.set_limits(db, SERVICE, project_id, {k: v for k, v in values.items() if k in registered})
             store_limits(db, SERVICE, project_id, {k: v for k, v in values.items() if k not in registered})
             return QuotaSet(None, limits(self.cloud.quotas, db, project_id))
+
+    def show_class(self, ctx: RequestContext, class_name: str) -> dict[str, int]:
+        """GET os-quota-class-sets/{class} (admin): the class's limits (`default` is what every project starts
+        from)."""
+        self.cloud.policy.enforce(ctx, "volume_extension:quota_classes")
+        with self.cloud.db.read() as db:
+            return class_limits(self.cloud.quotas, db, class_name)
+
+    def update_class(self, ctx: RequestContext, class_name: str, changes: dict[str, Any]) -> dict[str, int]:
+        """PUT os-quota-class-sets/{class} (admin; `openstack quota set --class`): set the class's limits, -1
+        unlimited. As Cinder's, a key that is not a quota (of the resources or the volume types) is ignored; a
+        value that is not an integer of at least -1 is 400."""
+        self.cloud.policy.enforce(ctx, "volume_extension:quota_classes")
+        if not 1 <= len(class_name) <= 255:
+            raise BadRequest("Invalid input received: quota_class_name has a minimum character requirement of 1 "
+                             "and a maximum of 255.")
+        values: dict[str, int] = {}
+        for resource, value in changes.items():
+            if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, str) and value.isdigit())):
+                raise BadRequest(f"Invalid input for field/attribute {resource}. Value: {value}. "
+                                 f"{value!r} is not of type 'integer', 'string'")
+            if int(value) < -1:
+                raise BadRequest(f"Invalid input for field/attribute {resource}. Value: {value}. "
+                                 f"{value} is less than the minimum of -1")
+            values[resource] = int(value)
+        with self.cloud.db.write() as db:
+            known = class_limits(self.cloud.quotas, db, class_name)
+            store_limits(db, SERVICE, CLASS_PREFIX + class_name, {k: v for k, v in values.items() if k in known})
+            return class_limits(self.cloud.quotas, db, class_name)
 
     def delete(self, ctx: RequestContext, project_id: str) -> None:
         """DELETE os-quota-sets/{project_id} (admin): back to the defaults."""

@@ -29,6 +29,7 @@ from lab.cloud.http import (
     service_of,
 )
 from lab.cloud.microversion import Version
+from lab.cloud.volume import encryption as enc
 from lab.cloud.volume import extensions as ext
 from lab.cloud.volume import microversions as mv
 from lab.cloud.volume import operator_schemas as ops
@@ -161,7 +162,7 @@ async def volume_action(request: Request) -> Response:
     """POST /volumes/{id}/action: os-extend, os-set_bootable, os-reset_status, os-retype,
     os-volume_upload_image (volume_changes.py), os-set/unset/show_image_metadata, and Cinder's attach
     bookkeeping (os-reserve, os-unreserve, os-attach, os-detach, os-begin_detaching, os-roll_detaching,
-    os-update_readonly_flag; volume_actions.py)."""
+    os-update_readonly_flag; volume_actions.py), and the admin's os-force_delete and os-force_detach."""
     ctx = _ctx(request)
     action = schemas.parse_volume_action(await read_json(request))
     volume_id = request.path_params["volume_id"]
@@ -178,6 +179,10 @@ async def volume_action(request: Request) -> Response:
         service.actions.mark_attached(ctx, volume_id, action.instance_uuid, action.mountpoint)
     elif action.name == "os-detach":
         service.actions.mark_detached(ctx, volume_id, action.attachment_id)
+    elif action.name == "os-force_delete":
+        service.volumes.delete(ctx, volume_id, force=True)
+    elif action.name == "os-force_detach":
+        service.actions.force_detach(ctx, volume_id, action.attachment_id)
     elif action.name == "os-update_readonly_flag":
         service.actions.update_readonly_flag(ctx, volume_id, bool(action.flag))
     elif action.name in schemas.IMAGE_METADATA_ACTIONS:
@@ -251,7 +256,9 @@ async def list_snapshots(request: Request, detail: bool) -> Response:
         ctx, filters=filters, limit=limit, marker=query_value(request, "marker"),
         offset=query_int(request, "offset", minimum=0), sort=query_value(request, "sort"),
         sort_key=query_value(request, "sort_key"), sort_dir=query_value(request, "sort_dir"))
-    items = [schemas.snapshot(s, show=detail, version=_v(request), summary=not detail) for s in rows]
+    in_groups = _service(request).groups.group_snapshot_of([s.id for s in rows]) if detail else {}
+    items = [schemas.snapshot(s, show=detail, version=_v(request), summary=not detail,
+                              group_snapshot_id=in_groups.get(s.id)) for s in rows]
     body: dict[str, Any] = {"snapshots": items}
     next_links = [] if not items else page_links(request, items, limit or (page if len(items) >= page else None))
     if next_links:
@@ -275,8 +282,11 @@ async def create_snapshot(request: Request) -> Response:
 
 
 async def show_snapshot(request: Request) -> Response:
-    snap = _service(request).snapshots.get(_ctx(request), request.path_params["snapshot_id"])
-    return respond({"snapshot": schemas.snapshot(snap, show=True, version=_v(request))})
+    service = _service(request)
+    snap = service.snapshots.get(_ctx(request), request.path_params["snapshot_id"])
+    return respond({"snapshot": schemas.snapshot(snap, show=True, version=_v(request),
+                                                 group_snapshot_id=service.groups.group_snapshot_of([snap.id])
+                                                 .get(snap.id))})
 
 
 async def update_snapshot(request: Request) -> Response:
@@ -375,6 +385,31 @@ async def delete_extra_spec(request: Request) -> Response:
     return no_content(202)
 
 
+async def type_encryption(request: Request) -> Response:
+    """GET/POST /types/{id}/encryption (admin): the spec with no wrapping key ({} for none); POST creates it."""
+    ctx = _ctx(request)
+    encryption, type_id = _service(request).encryption, request.path_params["type_id"]
+    if request.method == "GET":
+        row = encryption.get(ctx, type_id)
+        return respond({} if row is None else enc.as_dict(row, schemas.time))
+    row = encryption.create(ctx, type_id, await read_json(request))
+    body = {k: v for k, v in enc.as_dict(row, schemas.time).items() if k in (
+        "volume_type_id", "encryption_id", "provider", "cipher", "key_size", "control_location")}
+    return respond({"encryption": body})
+
+
+async def type_encryption_item(request: Request) -> Response:
+    """GET /types/{id}/encryption/{key}; PUT/DELETE /types/{id}/encryption/{encryption_id} (admin)."""
+    ctx = _ctx(request)
+    encryption, type_id, ref = _service(request).encryption, request.path_params["type_id"], request.path_params["ref"]
+    if request.method == "GET":
+        return respond(encryption.item(ctx, type_id, ref))
+    if request.method == "PUT":
+        return respond({"encryption": encryption.update(ctx, type_id, ref, await read_json(request))})
+    encryption.delete(ctx, type_id, ref)
+    return no_content(202)
+
+
 # ------------------------------------------------------------------------------------------------ quotas, limits
 async def show_quota_set(request: Request) -> Response:
     quota = _service(request).quotas.get(_ctx(request), request.path_params["target"],
@@ -399,6 +434,20 @@ async def delete_quota_set(request: Request) -> Response:
     return no_content(200)
 
 
+async def show_quota_class(request: Request) -> Response:
+    """GET /os-quota-class-sets/{class} (admin): `{"quota_class_set": {"id": class, ...}}`."""
+    name = request.path_params["class_name"]
+    return respond({"quota_class_set": {"id": name, **_service(request).quotas.show_class(_ctx(request), name)}})
+
+
+async def update_quota_class(request: Request) -> Response:
+    """PUT /os-quota-class-sets/{class} (admin): the class's limits back, without `id` (Cinder's)."""
+    ctx = _ctx(request)
+    changes = schemas.body_object(await read_json(request), "quota_class_set")
+    values = _service(request).quotas.update_class(ctx, request.path_params["class_name"], changes)
+    return respond({"quota_class_set": values})
+
+
 async def show_limits(request: Request) -> Response:
     return respond({"limits": schemas.absolute_limits(_service(request).quotas.absolute_limits(_ctx(request)))})
 
@@ -414,15 +463,209 @@ async def list_extensions(request: Request) -> Response:
     return respond(ext.extensions())
 
 
-def _empty_listing(key: str, since: Version) -> Any:
-    """A listing of generic volume groups (none exist in the lab), 404 below the microversion that added it."""
-    async def handler(request: Request) -> Response:
-        _ctx(request)
-        if _v(request) < since:
-            raise NotFound("The resource could not be found.")
-        return respond({key: []})
-    handler.__name__ = handler.__qualname__ = f"list_{key}"
-    return handler
+# ------------------------------------------------------------------------------------------------ generic groups
+def _since(request: Request, version: Version) -> RequestContext:
+    """The caller, for an API of `version` on (Cinder's router has no such route below: 404)."""
+    ctx = _ctx(request)
+    if _v(request) < version:
+        raise NotFound("The resource could not be found.")
+    return ctx
+
+
+def _group_type_body(request: Request, t: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"id": t.id, "name": t.name, "description": t.description, "is_public": t.is_public}
+    if cloud_of(request).policy.allows(context_of(request), "group:access_group_types_specs"):
+        body["group_specs"] = dict(t.group_specs or {})
+    return body
+
+
+async def list_group_types(request: Request) -> Response:
+    ctx = _since(request, ext.GROUP_TYPES)
+    raw = request.query_params.get("is_public")
+    is_public = None if raw is None or raw.lower() == "none" else query_bool(request, "is_public")
+    if raw is None and not cloud_of(request).policy.allows(ctx, "context_is_admin"):
+        is_public = True
+    rows = _service(request).groups.list_types(ctx, is_public, query_value(request, "sort"))
+    return respond({"group_types": [_group_type_body(request, t) for t in rows]})
+
+
+async def show_group_type(request: Request) -> Response:
+    ctx = _since(request, ext.GROUP_TYPES)
+    row = _service(request).groups.get_type(ctx, request.path_params["group_type_id"])
+    return respond({"group_type": _group_type_body(request, row)})
+
+
+async def create_group_type(request: Request) -> Response:
+    ctx = _since(request, ext.GROUP_TYPES)
+    body = schemas.body_object(await read_json(request), "group_type")
+    row = _service(request).groups.create_type(ctx, body)
+    return respond({"group_type": _group_type_body(request, row)}, 202)
+
+
+async def update_group_type(request: Request) -> Response:
+    ctx = _since(request, ext.GROUP_TYPES)
+    body = schemas.body_object(await read_json(request), "group_type")
+    row = _service(request).groups.update_type(ctx, request.path_params["group_type_id"], body)
+    return respond({"group_type": _group_type_body(request, row)})
+
+
+async def delete_group_type(request: Request) -> Response:
+    ctx = _since(request, ext.GROUP_TYPES)
+    _service(request).groups.delete_type(ctx, request.path_params["group_type_id"])
+    return no_content(202)
+
+
+async def group_specs(request: Request) -> Response:
+    """GET/POST /group_types/{id}/group_specs (admin): the specs; POST merges and answers what it was sent."""
+    ctx = _since(request, ext.GROUP_TYPES)
+    groups, type_id = _service(request).groups, request.path_params["group_type_id"]
+    if request.method == "GET":
+        return respond({"group_specs": groups.type_specs(ctx, type_id)})
+    specs = schemas.body_object(await read_json(request), "group_specs")
+    return respond({"group_specs": groups.set_type_specs(ctx, type_id, specs)}, 202)
+
+
+async def group_spec(request: Request) -> Response:
+    """GET/PUT/DELETE /group_types/{id}/group_specs/{key} (admin): `{key: value}` with no wrapping key."""
+    ctx = _since(request, ext.GROUP_TYPES)
+    groups, type_id, key = _service(request).groups, request.path_params["group_type_id"], request.path_params["key"]
+    if request.method == "GET":
+        return respond(groups.type_specs(ctx, type_id, key))
+    if request.method == "PUT":
+        return respond(groups.set_type_specs(ctx, type_id, await read_json(request), key))
+    groups.delete_type_spec(ctx, type_id, key)
+    return no_content(202)
+
+
+def _group_body(request: Request, view: Any) -> dict[str, Any]:
+    g, version = view.group, _v(request)
+    body: dict[str, Any] = {
+        "id": g.id, "status": g.status, "availability_zone": g.availability_zone, "created_at": schemas.time(
+            g.created_at), "name": g.name, "description": g.description, "group_type": g.group_type_id,
+        "volume_types": list(g.volume_type_ids or [])}
+    if version >= ext.GROUP_SNAPSHOTS:
+        body["group_snapshot_id"] = g.group_snapshot_id
+        body["source_group_id"] = g.source_group_id
+    if version >= ext.GROUP_VOLUME_LIST and query_bool(request, "list_volume", False):
+        body["volumes"] = list(view.volume_ids)
+    if version >= mv.GROUP_REPLICATION:
+        body["replication_status"] = None
+    if version >= mv.GROUP_PROJECT_ID:
+        body["project_id"] = g.project_id
+    return body
+
+
+async def list_groups(request: Request, detail: bool) -> Response:
+    ctx = _since(request, ext.GROUPS)
+    rows = _service(request).groups.list(ctx)
+    return respond({"groups": [_group_body(request, v) if detail else {"id": v.group.id, "name": v.group.name}
+                               for v in rows]})
+
+
+async def groups_index(request: Request) -> Response:
+    return await list_groups(request, detail=False)
+
+
+async def groups_detail(request: Request) -> Response:
+    return await list_groups(request, detail=True)
+
+
+async def create_group(request: Request) -> Response:
+    ctx = _since(request, ext.GROUPS)
+    body = schemas.body_object(await read_json(request), "group")
+    group = _service(request).groups.create(ctx, body)
+    return respond({"group": {"id": group.id, "name": group.name}}, 202)
+
+
+async def show_group(request: Request) -> Response:
+    ctx = _since(request, ext.GROUPS)
+    return respond({"group": _group_body(request, _service(request).groups.get(ctx, request.path_params["group_id"]))})
+
+
+async def update_group(request: Request) -> Response:
+    ctx = _since(request, ext.GROUPS)
+    body = schemas.body_object(await read_json(request), "group")
+    _service(request).groups.update(ctx, request.path_params["group_id"], body)
+    return no_content(202)
+
+
+async def group_action(request: Request) -> Response:
+    """POST /groups/{id}/action: `delete` {delete-volumes}, `reset_status` (admin, 3.20)."""
+    ctx = _since(request, ext.GROUPS)
+    body = await read_json(request)
+    groups, group_id = _service(request).groups, request.path_params["group_id"]
+    if list(body) == ["delete"]:
+        groups.delete(ctx, group_id, body["delete"])
+    elif list(body) == ["reset_status"] and _v(request) >= ext.GROUP_RESET_STATUS:
+        groups.reset_status(ctx, group_id, schemas.body_object(body, "reset_status").get("status"))
+    else:
+        raise BadRequest(f"There is no such action: {', '.join(body) or None}")
+    return no_content(202)
+
+
+async def groups_action(request: Request) -> Response:
+    """POST /groups/action {"create-from-src": {...}} (3.14): a group from a group or a group snapshot."""
+    ctx = _since(request, ext.GROUP_SNAPSHOTS)
+    body = await read_json(request)
+    if list(body) != ["create-from-src"]:
+        raise BadRequest(f"There is no such action: {', '.join(body) or None}")
+    group = _service(request).groups.create_from_source(ctx, schemas.body_object(body, "create-from-src"))
+    return respond({"group": {"id": group.id, "name": group.name}}, 202)
+
+
+def _group_snapshot_body(request: Request, s: Any, *, detail: bool) -> dict[str, Any]:
+    if not detail:
+        return {"id": s.id, "name": s.name}
+    body: dict[str, Any] = {"id": s.id, "group_id": s.group_id, "group_type_id": s.group_type_id,
+                            "status": s.status, "created_at": schemas.time(s.created_at), "name": s.name,
+                            "description": s.description}
+    if _v(request) >= mv.GROUP_PROJECT_ID:
+        body["project_id"] = s.project_id
+    return body
+
+
+async def list_group_snapshots(request: Request, detail: bool) -> Response:
+    ctx = _since(request, ext.GROUP_SNAPSHOTS)
+    rows = _service(request).groups.list_snapshots(ctx)
+    return respond({"group_snapshots": [_group_snapshot_body(request, s, detail=detail) for s in rows]})
+
+
+async def group_snapshots_index(request: Request) -> Response:
+    return await list_group_snapshots(request, detail=False)
+
+
+async def group_snapshots_detail(request: Request) -> Response:
+    return await list_group_snapshots(request, detail=True)
+
+
+async def create_group_snapshot(request: Request) -> Response:
+    ctx = _since(request, ext.GROUP_SNAPSHOTS)
+    body = schemas.body_object(await read_json(request), "group_snapshot")
+    s = _service(request).groups.create_snapshot(ctx, body)
+    return respond({"group_snapshot": {"id": s.id, "name": s.name, "group_type_id": s.group_type_id}}, 202)
+
+
+async def show_group_snapshot(request: Request) -> Response:
+    ctx = _since(request, ext.GROUP_SNAPSHOTS)
+    s = _service(request).groups.get_snapshot(ctx, request.path_params["group_snapshot_id"])
+    return respond({"group_snapshot": _group_snapshot_body(request, s, detail=True)})
+
+
+async def delete_group_snapshot(request: Request) -> Response:
+    ctx = _since(request, ext.GROUP_SNAPSHOTS)
+    _service(request).groups.delete_snapshot(ctx, request.path_params["group_snapshot_id"])
+    return no_content(202)
+
+
+async def group_snapshot_action(request: Request) -> Response:
+    """POST /group_snapshots/{id}/action: `reset_status` (admin, 3.19)."""
+    ctx = _since(request, ext.GROUP_SNAPSHOT_RESET_STATUS)
+    body = await read_json(request)
+    if list(body) != ["reset_status"]:
+        raise BadRequest(f"There is no such action: {', '.join(body) or None}")
+    _service(request).groups.reset_snapshot_status(ctx, request.path_params["group_snapshot_id"],
+                                                   schemas.body_object(body, "reset_status").get("status"))
+    return no_content(202)
 
 
 # The filters each listing applies (Cinder answers its resource_filters.json; these are the ones the lab's listings
@@ -467,13 +710,20 @@ async def get_pools(request: Request) -> Response:
 
 # ------------------------------------------------------------------------------------------------ snapshot actions
 async def snapshot_action(request: Request) -> Response:
-    """POST /snapshots/{id}/action: os-reset_status (admin)."""
+    """POST /snapshots/{id}/action: os-reset_status and os-force_delete (admin), os-update_snapshot_status
+    (Nova's assisted snapshots)."""
     ctx = _ctx(request)
     body = await read_json(request)
-    if list(body) != ["os-reset_status"]:
+    snapshots, snapshot_id = _service(request).snapshots, request.path_params["snapshot_id"]
+    if list(body) == ["os-reset_status"]:
+        args = schemas.body_object(body, "os-reset_status")
+        snapshots.reset_status(ctx, snapshot_id, args.get("status"))
+    elif list(body) == ["os-force_delete"]:
+        snapshots.delete(ctx, snapshot_id, force=True)
+    elif list(body) == ["os-update_snapshot_status"]:
+        snapshots.update_status(ctx, snapshot_id, body["os-update_snapshot_status"])
+    else:
         raise BadRequest(f"There is no such action: {', '.join(body) or None}")
-    args = schemas.body_object(body, "os-reset_status")
-    _service(request).snapshots.reset_status(ctx, request.path_params["snapshot_id"], args.get("status"))
     return no_content(202)
 
 
@@ -543,6 +793,21 @@ async def restore_backup(request: Request) -> Response:
     done = _service(request).backups.restore(ctx, request.path_params["backup_id"], volume_id, name)
     return respond({"restore": {"backup_id": done.backup_id, "volume_id": done.volume_id,
                                 "volume_name": done.volume_name}}, 202)
+
+
+async def export_backup(request: Request) -> Response:
+    """GET /backups/{id}/export_record (admin): the backup's record for an import (`volume backup record
+    export`)."""
+    record = _service(request).backups.export_record(_ctx(request), request.path_params["backup_id"])
+    return respond({"backup-record": record})
+
+
+async def import_backup(request: Request) -> Response:
+    """POST /backups/import_record {"backup-record": {backup_service, backup_url}} (admin): 201, the summary."""
+    ctx = _ctx(request)
+    backup_service, backup_url = ops.parse_backup_import(await read_json(request))
+    backup = _service(request).backups.import_record(ctx, backup_service, backup_url)
+    return respond({"backup": ops.backup_summary(backup, _base(request))}, 201)
 
 
 async def backup_action(request: Request) -> Response:
@@ -666,6 +931,63 @@ async def list_services(request: Request) -> Response:
 
 
 
+async def list_hosts(request: Request) -> Response:
+    """GET /os-hosts (admin; `?zone=`): Cinder's deprecated hosts extension, the enabled services."""
+    rows = _service(request).services.hosts(_ctx(request), query_value(request, "zone"))
+    return respond({"hosts": [{"host_name": r.host, "service": r.binary, "zone": r.zone,
+                               "service-status": "available" if r.state == "up" else "unavailable",
+                               "service-state": r.status, "last-update": schemas.time(r.updated_at)}
+                              for r in rows]})
+
+
+async def show_host(request: Request) -> Response:
+    """GET /os-hosts/{host} (admin): the volume usage of a cinder-volume host, in total and per project."""
+    rows = _service(request).services.host_usage(_ctx(request), request.path_params["host"])
+    return respond({"host": [{"resource": r} for r in rows]})
+
+
+# ------------------------------------------------------------------------------------------------ messages
+def _message_body(request: Request, m: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": m.id, "event_id": m.event_id, "user_message": m.user_message, "message_level": m.message_level,
+        "created_at": schemas.time(m.created_at), "guaranteed_until": schemas.time(m.expires_at),
+        "request_id": m.request_id, "links": schemas.links(_base(request), m.project_id, "messages", m.id)}
+    if m.resource_type:
+        body["resource_type"] = m.resource_type
+    if m.resource_uuid:
+        body["resource_uuid"] = m.resource_uuid
+    return body
+
+
+def _messages_served(request: Request) -> RequestContext:
+    ctx = _ctx(request)
+    if _v(request) < mv.MESSAGES:
+        raise NotFound("The resource could not be found.")
+    return ctx
+
+
+async def list_messages(request: Request) -> Response:
+    """GET /messages (3.3): the project's user messages, newest first; filters (3.5) `resource_uuid`,
+    `resource_type`, `event_id`, `request_id`, `message_level`."""
+    ctx = _messages_served(request)
+    filters = {k: query_value(request, k) for k in ("resource_uuid", "resource_type", "event_id", "request_id",
+                                                    "message_level")}
+    rows = _service(request).messages.list(ctx, filters)
+    return respond({"messages": [_message_body(request, m) for m in rows]})
+
+
+async def show_message(request: Request) -> Response:
+    ctx = _messages_served(request)
+    return respond({"message": _message_body(request, _service(request).messages.get(
+        ctx, request.path_params["message_id"]))})
+
+
+async def delete_message(request: Request) -> Response:
+    ctx = _messages_served(request)
+    _service(request).messages.delete(ctx, request.path_params["message_id"])
+    return no_content(204)
+
+
 async def update_service(request: Request) -> Response:
     """PUT /os-services/{enable,disable,disable-log-reason,freeze,thaw} (`volume service set`, `volume host
     set --disable/--enable` for freeze and thaw)."""
@@ -770,6 +1092,8 @@ scoped_routes = [
     Route(f"{P}/types/{{type_id}}", delete_type, methods=["DELETE"]),
     Route(f"{P}/types/{{type_id}}/action", type_action, methods=["POST"]),
     Route(f"{P}/types/{{type_id}}/os-volume-type-access", type_access_list, methods=["GET"]),
+    Route(f"{P}/types/{{type_id}}/encryption", type_encryption, methods=["GET", "POST"]),
+    Route(f"{P}/types/{{type_id}}/encryption/{{ref}}", type_encryption_item, methods=["GET", "PUT", "DELETE"]),
     Route(f"{P}/types/{{type_id}}/extra_specs", get_extra_specs, methods=["GET"]),
     Route(f"{P}/types/{{type_id}}/extra_specs", set_extra_specs, methods=["POST"]),
     Route(f"{P}/types/{{type_id}}/extra_specs/{{key}}", get_extra_spec, methods=["GET"]),
@@ -784,24 +1108,43 @@ scoped_routes = [
     Route(f"{P}/os-quota-sets/{{target}}", update_quota_set, methods=["PUT"]),
     Route(f"{P}/os-quota-sets/{{target}}", delete_quota_set, methods=["DELETE"]),
     Route(f"{P}/os-quota-sets/{{target}}/defaults", default_quota_set, methods=["GET"]),
+    Route(f"{P}/os-quota-class-sets/{{class_name}}", show_quota_class, methods=["GET"]),
+    Route(f"{P}/os-quota-class-sets/{{class_name}}", update_quota_class, methods=["PUT"]),
     Route(f"{P}/os-availability-zone", availability_zones, methods=["GET"]),
     Route(f"{P}/scheduler-stats/get_pools", get_pools, methods=["GET"]),
     Route(f"{P}/capabilities/{{host}}", capabilities, methods=["GET"]),
     Route(f"{P}/resource_filters", resource_filters, methods=["GET"]),
     Route(f"{P}/extensions", list_extensions, methods=["GET"]),
-    *[Route(f"{P}/{path}", _empty_listing(key, since), methods=["GET"])
-      for path, key, since in (("groups", "groups", ext.GROUPS), ("groups/detail", "groups", ext.GROUPS),
-                               ("group_snapshots", "group_snapshots", ext.GROUP_SNAPSHOTS),
-                               ("group_snapshots/detail", "group_snapshots", ext.GROUP_SNAPSHOTS),
-                               ("group_types", "group_types", ext.GROUP_TYPES))],
+    Route(f"{P}/group_types", list_group_types, methods=["GET"]),
+    Route(f"{P}/group_types", create_group_type, methods=["POST"]),
+    Route(f"{P}/group_types/{{group_type_id}}", show_group_type, methods=["GET"]),
+    Route(f"{P}/group_types/{{group_type_id}}", update_group_type, methods=["PUT"]),
+    Route(f"{P}/group_types/{{group_type_id}}", delete_group_type, methods=["DELETE"]),
+    Route(f"{P}/group_types/{{group_type_id}}/group_specs", group_specs, methods=["GET", "POST"]),
+    Route(f"{P}/group_types/{{group_type_id}}/group_specs/{{key}}", group_spec, methods=["GET", "PUT", "DELETE"]),
+    Route(f"{P}/groups", groups_index, methods=["GET"]),
+    Route(f"{P}/groups", create_group, methods=["POST"]),
+    Route(f"{P}/groups/detail", groups_detail, methods=["GET"]),
+    Route(f"{P}/groups/action", groups_action, methods=["POST"]),
+    Route(f"{P}/groups/{{group_id}}", show_group, methods=["GET"]),
+    Route(f"{P}/groups/{{group_id}}", update_group, methods=["PUT"]),
+    Route(f"{P}/groups/{{group_id}}/action", group_action, methods=["POST"]),
+    Route(f"{P}/group_snapshots", group_snapshots_index, methods=["GET"]),
+    Route(f"{P}/group_snapshots", create_group_snapshot, methods=["POST"]),
+    Route(f"{P}/group_snapshots/detail", group_snapshots_detail, methods=["GET"]),
+    Route(f"{P}/group_snapshots/{{group_snapshot_id}}", show_group_snapshot, methods=["GET"]),
+    Route(f"{P}/group_snapshots/{{group_snapshot_id}}", delete_group_snapshot, methods=["DELETE"]),
+    Route(f"{P}/group_snapshots/{{group_snapshot_id}}/action", group_snapshot_action, methods=["POST"]),
     Route(f"{P}/backups", backups_index, methods=["GET"]),
     Route(f"{P}/backups", create_backup, methods=["POST"]),
     Route(f"{P}/backups/detail", backups_detail, methods=["GET"]),
+    Route(f"{P}/backups/import_record", import_backup, methods=["POST"]),
     Route(f"{P}/backups/{{backup_id}}", show_backup, methods=["GET"]),
     Route(f"{P}/backups/{{backup_id}}", update_backup, methods=["PUT"]),
     Route(f"{P}/backups/{{backup_id}}", delete_backup, methods=["DELETE"]),
     Route(f"{P}/backups/{{backup_id}}/restore", restore_backup, methods=["POST"]),
     Route(f"{P}/backups/{{backup_id}}/action", backup_action, methods=["POST"]),
+    Route(f"{P}/backups/{{backup_id}}/export_record", export_backup, methods=["GET"]),
     *[route for collection in ("os-volume-transfer", "volume-transfers") for route in (
         Route(f"{P}/{collection}", transfers_index, methods=["GET"]),
         Route(f"{P}/{collection}", create_transfer, methods=["POST"]),
@@ -809,6 +1152,11 @@ scoped_routes = [
         Route(f"{P}/{collection}/{{transfer_id}}", show_transfer, methods=["GET"]),
         Route(f"{P}/{collection}/{{transfer_id}}", delete_transfer, methods=["DELETE"]),
         Route(f"{P}/{collection}/{{transfer_id}}/accept", accept_transfer, methods=["POST"]))],
+    Route(f"{P}/os-hosts", list_hosts, methods=["GET"]),
+    Route(f"{P}/os-hosts/{{host}}", show_host, methods=["GET"]),
+    Route(f"{P}/messages", list_messages, methods=["GET"]),
+    Route(f"{P}/messages/{{message_id}}", show_message, methods=["GET"]),
+    Route(f"{P}/messages/{{message_id}}", delete_message, methods=["DELETE"]),
     Route(f"{P}/os-services", list_services, methods=["GET"]),
     Route(f"{P}/os-services/{{action}}", update_service, methods=["PUT"]),
     Route(f"{P}/qos-specs", list_qos, methods=["GET"]),
@@ -881,7 +1229,8 @@ async def attach_volume(request: Request) -> Response:
     asked = schemas.parse_volume_attachment(await read_json(request), _nova_version(request))
     part, server_id = _service(request).attachments, request.path_params["server_id"]
     att = part.attach(ctx, server_id, asked.volume_id, asked.device,
-                      delete_on_termination=bool(asked.delete_on_termination), tag=asked.tag)
+                      delete_on_termination=bool(asked.delete_on_termination), tag=asked.tag,
+                      offloaded=_nova_version(request) >= cmv.SHELVED_VOLUMES)
     made = VolumeMapping(root=False, delete_on_termination=bool(asked.delete_on_termination), tag=asked.tag)
     return respond({"volumeAttachment": schemas.nova_attachment(att, _nova_version(request), created=True,
                                                                 mapping=made)})
@@ -906,7 +1255,8 @@ async def update_attachment(request: Request) -> Response:
 
 async def detach_volume(request: Request) -> Response:
     _service(request).attachments.detach(context_of(request), request.path_params["server_id"],
-                                         request.path_params["volume_id"])
+                                         request.path_params["volume_id"],
+                                         offloaded=_nova_version(request) >= cmv.SHELVED_VOLUMES)
     return no_content(202)
 
 

@@ -121,6 +121,7 @@ class VolumeCreate:
     source_volid: str | None = None
     image_ref: str | None = None
     backup_id: str | None = None  # 3.47
+    group_id: str | None = None  # 3.13
 
 
 _VOLUME_CREATE_KEYS = {"name", "description", "display_name", "display_description", "size", "availability_zone",
@@ -150,6 +151,7 @@ def parse_volume_create(body: dict[str, Any], version: Version = mv.MIN) -> Volu
         source_volid=optional_string(volume, "source_volid", "volume", 36),
         image_ref=optional_string(volume, "imageRef", "volume") or optional_string(volume, "image_id", "volume"),
         backup_id=backup_id,
+        group_id=optional_string(volume, "group_id", "volume", 36) if version >= mv.GROUP_VOLUME else None,
     )
 
 
@@ -238,7 +240,8 @@ STATUS_ACTIONS = ("os-reserve", "os-unreserve", "os-begin_detaching", "os-roll_d
 # Cinder's volume_image_metadata extension (cinder/api/contrib/volume_image_metadata.py)
 IMAGE_METADATA_ACTIONS = ("os-set_image_metadata", "os-unset_image_metadata", "os-show_image_metadata")
 ACTIONS = ("os-extend", "os-set_bootable", "os-reset_status", "os-attach", "os-detach", "os-update_readonly_flag",
-           "os-retype", "os-volume_upload_image", *IMAGE_METADATA_ACTIONS, *STATUS_ACTIONS)
+           "os-retype", "os-volume_upload_image", "os-force_delete", "os-force_detach", *IMAGE_METADATA_ACTIONS,
+           *STATUS_ACTIONS)
 
 
 @dataclass(frozen=True)
@@ -285,6 +288,13 @@ def parse_volume_action(body: dict[str, Any]) -> VolumeAction:
                             mountpoint=str(arguments.get("mountpoint") or ""))
     if action == "os-detach":
         return VolumeAction(action, attachment_id=(args if isinstance(args, dict) else {}).get("attachment_id"))
+    if action == "os-force_detach":  # Cinder's admin_actions.force_detach schema: connector, attachment_id
+        arguments = body_object(body, action)
+        no_extra_keys(arguments, {"connector", "attachment_id"}, action)
+        attachment_id = arguments.get("attachment_id")
+        if attachment_id is not None and not isinstance(attachment_id, str):
+            raise W.refuse(f"{action}/attachment_id", attachment_id, "type", types=W.types(str, "null"))
+        return VolumeAction(action, attachment_id=attachment_id)
     if action in ("os-retype", "os-volume_upload_image"):
         return VolumeAction(action, arguments=args)
     if action == "os-set_image_metadata":
@@ -412,7 +422,7 @@ def volume(view: VolumeView, base: str, *, show: bool = False, version: Version 
         "consistencygroup_id": None, "multiattach": False,
     }
     if version >= mv.GROUP_VOLUME:
-        body["group_id"] = None
+        body["group_id"] = view.group_id
     if version >= mv.VOLUME_DETAIL_PROVIDER_ID and shows.admin:
         body["provider_id"] = None
     if version >= mv.VOLUME_SHARED_TARGETS_AND_SERVICE_FIELDS:
@@ -445,7 +455,8 @@ def volume_summary(v: Volume, base: str) -> dict[str, Any]:
     return {"id": v.id, "name": v.name, "links": links(base, v.project_id, "volumes", v.id)}
 
 
-def snapshot(s: Snapshot, *, show: bool = False, version: Version = mv.MIN, summary: bool = False) -> dict[str, Any]:
+def snapshot(s: Snapshot, *, show: bool = False, version: Version = mv.MIN, summary: bool = False,
+             group_snapshot_id: str | None = None) -> dict[str, Any]:
     """A snapshot at `version`; `show` adds the extended attributes of GET /snapshots/{id} and detail; a
     `summary` (GET /snapshots) has no keys of later microversions."""
     body: dict[str, Any] = {
@@ -455,7 +466,7 @@ def snapshot(s: Snapshot, *, show: bool = False, version: Version = mv.MIN, summ
     }
     if not summary:
         if version >= mv.GROUP_SNAPSHOTS:
-            body["group_snapshot_id"] = None
+            body["group_snapshot_id"] = group_snapshot_id
         if version >= mv.SNAPSHOT_LIST_USER_ID:
             body["user_id"] = s.user_id
         if version >= mv.USE_QUOTA:

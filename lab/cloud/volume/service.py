@@ -4,9 +4,10 @@ is.
 A facade over one object per resource, each with its own module: `volumes` (volumes.py), `snapshots`
 (snapshots.py), `types` (types.py, with access lists), `actions` (volume_actions.py: Cinder's attach
 bookkeeping), `attachments` (attachments.py: Nova's os-volume_attachments and the contract compute calls),
-`quotas` (quotas.py), `backups` (backups.py), `transfers` (transfers.py), `services` (services.py), `qos`
-(qos.py), `server_volumes_` (server_volumes.py: the volumes a server is created with) and `changes`
-(volume_changes.py: retype and upload to image). The facade itself holds what the other services are
+`quotas` (quotas.py), `backups` (backups.py), `messages` (messages.py), `groups` (groups.py), `encryption`
+(encryption.py), `transfers` (transfers.py), `services` (services.py), `qos` (qos.py), `server_volumes_`
+(server_volumes.py: the volumes a server is created with) and `changes` (volume_changes.py: retype and upload
+to image). The facade itself holds what the other services are
 promised (lab/cloud/contracts.py), the plugin hooks (lab/cloud/plugin.py) and the questions that span the
 resources (backend pools). The routes call one resource object per request; nothing here builds a response
 body (schemas.py renders).
@@ -25,14 +26,17 @@ from sqlalchemy.orm import Session
 from lab.cloud import contracts, events
 from lab.cloud.context import RequestContext
 from lab.cloud.db import count
-from lab.cloud.errors import CloudError
+from lab.cloud.errors import CloudError, Unimplemented
 from lab.cloud.plugin import Purge
 from lab.cloud.volume.attachments import Attachments
 from lab.cloud.volume.backups import Backups
+from lab.cloud.volume.encryption import Encryption
+from lab.cloud.volume.groups import Groups
+from lab.cloud.volume.messages import Messages
 from lab.cloud.volume.models import Backup, Snapshot, Transfer, Volume, VolumeAttachment
 from lab.cloud.volume.qos import Qos
 from lab.cloud.volume.quotas import VolumeQuotas
-from lab.cloud.volume.schemas import SnapshotCreate
+from lab.cloud.volume.schemas import SnapshotCreate, VolumeCreate
 from lab.cloud.volume.server_volumes import ServerVolumes
 from lab.cloud.volume.services import VolumeServices
 from lab.cloud.volume.snapshots import Snapshots
@@ -40,7 +44,7 @@ from lab.cloud.volume.transfers import Transfers
 from lab.cloud.volume.types import VolumeTypes
 from lab.cloud.volume.volume_actions import VolumeActions
 from lab.cloud.volume.volume_changes import VolumeChanges
-from lab.cloud.volume.volumes import Volumes, provisioned_gb
+from lab.cloud.volume.volumes import Volumes, VolumeView, provisioned_gb
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +81,9 @@ class VolumeService:
         self.transfers = Transfers(cloud)
         self.services = VolumeServices(cloud)
         self.qos = Qos(cloud)
+        self.messages = Messages(cloud)
+        self.groups = Groups(cloud)
+        self.encryption = Encryption(cloud)
         self.changes = VolumeChanges(cloud)
         # `server_volumes_`: the name `server_volumes` is the contract's call (a server's attached volume ids).
         self.server_volumes_ = ServerVolumes(cloud, self.volumes, self.attachments)
@@ -119,6 +126,49 @@ class VolumeService:
         snap = self.snapshots.create(ctx, SnapshotCreate(volume_id=volume_id, force=True, name=name))
         return snap.id, snap.size
 
+    # Nova's os-volumes and os-snapshots proxies (lab/cloud/compute/proxy_volumes.py): Cinder's own calls.
+    def get_volume(self, ctx: RequestContext, volume_id: str) -> VolumeView:
+        return self.volumes.get(ctx, volume_id)
+
+    def list_volumes(self, ctx: RequestContext) -> list[VolumeView]:
+        views: list[VolumeView] = []
+        while True:  # every page (Nova's proxy pages the whole list itself with limit and offset)
+            page = self.volumes.list(ctx, filters={}, metadata={}, offset=len(views) or None)
+            views.extend(page.views)
+            if len(page.views) < page.limit:
+                return views
+
+    def create_volume(self, ctx: RequestContext, req: VolumeCreate) -> VolumeView:
+        return self.volumes.create(ctx, req)
+
+    def delete_volume(self, ctx: RequestContext, volume_id: str) -> None:
+        self.volumes.delete(ctx, volume_id)
+
+    def get_snapshot(self, ctx: RequestContext, snapshot_id: str) -> Snapshot:
+        return self.snapshots.get(ctx, snapshot_id)
+
+    def list_snapshots(self, ctx: RequestContext) -> list[Snapshot]:
+        found: list[Snapshot] = []
+        while True:
+            rows, limit, _count = self.snapshots.list(ctx, filters={}, offset=len(found) or None)
+            found.extend(rows)
+            if len(rows) < limit or not limit:
+                return found
+
+    def create_snapshot(self, ctx: RequestContext, req: SnapshotCreate) -> Snapshot:
+        return self.snapshots.create(ctx, req)
+
+    def delete_snapshot(self, ctx: RequestContext, snapshot_id: str) -> None:
+        self.snapshots.delete(ctx, snapshot_id)
+
+    def update_snapshot_status(self, ctx: RequestContext, snapshot_id: str, status: str, progress: str) -> None:
+        """Nova's compute reporting an assisted snapshot: os-update_snapshot_status's own code (snapshots.py's
+        `update_status`, with its rule and transitions); a volume service without it refuses (501)."""
+        update = getattr(self.snapshots, "update_status", None)
+        if update is None:
+            raise Unimplemented("os-update_snapshot_status is not served")
+        update(ctx, snapshot_id, {"status": status, "progress": progress})
+
     # ------------------------------------------------------------------ student reset (lab/cloud/plugin.py)
     def purge_project(self, purge: Purge) -> None:
         """The project's volumes with their attachments and snapshots (and its snapshots of other projects'
@@ -128,6 +178,12 @@ class VolumeService:
         volumes = list(db.scalars(select(Volume).where(Volume.project_id == project_id)))
         volume_ids = [v.id for v in volumes]
         purge.removed["volume_transfers"] += self.transfers.purge(db, project_id, volume_ids)
+        gone_groups = self.groups.purge(db, project_id)
+        if gone_groups:
+            purge.removed["volume_groups"] += gone_groups
+        gone_messages = self.messages.purge(db, project_id)
+        if gone_messages:
+            purge.removed["volume_messages"] += gone_messages
         backup_ids = self.backups.purge(db, project_id, purge.now)
         purge.removed["volume_backups"] += len(backup_ids)
         snapshots = list(db.scalars(select(Snapshot).where(or_(Snapshot.project_id == project_id,
@@ -157,7 +213,7 @@ class VolumeService:
     def after_purge(self, leftovers: dict[str, list[Any]]) -> None:
         for server_id, volume_id in leftovers.get("detach") or []:
             try:  # another project's guest: its disk goes away with the volume file either way
-                self.cloud.compute.detach_disk(server_id, volume_id)
+                self.cloud.compute.detach_disk(server_id, volume_id, offloaded=True)
             except CloudError:
                 log.exception("detaching volume %s from server %s after a reset failed", volume_id, server_id)
         for snapshot_id in leftovers.get("snapshots") or []:

@@ -12,6 +12,7 @@ is only recorded. The state is kept in `volume_service_states`."""
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest, NotFound
-from lab.cloud.volume.models import ServiceState
+from lab.cloud.volume.models import ServiceState, Snapshot, Volume
 from lab.cloud.volume.schemas import DEFAULT_AZ
 
 if TYPE_CHECKING:
@@ -80,7 +81,35 @@ class VolumeServices:
             rows.append(ServiceRecord(b, h, DEFAULT_AZ, "disabled" if st is not None and st.disabled else "enabled",
                                       "up", now, st.disabled_reason if st is not None else None,
                                       bool(st is not None and st.frozen)))
-        return [r for r in rows if (host is None or r.host == host) and (binary is None or r.binary == binary)]
+        return [r for r in rows if (host is None or host_matches(r.host, host))
+                and (binary is None or r.binary == binary)]
+
+    def hosts(self, ctx: RequestContext, zone: str | None = None) -> builtins.list[ServiceRecord]:
+        """GET /os-hosts (admin, Cinder's deprecated hosts extension): the enabled services, by host."""
+        self.cloud.policy.enforce(ctx, "volume_extension:hosts")
+        return [r for r in self.list(ctx) if r.status == "enabled" and (not zone or r.zone == zone)]
+
+    def host_usage(self, ctx: RequestContext, host: str) -> builtins.list[dict[str, str]]:
+        """GET /os-hosts/{host} (admin): the volumes and snapshots on an enabled cinder-volume host
+        (`host@backend`), in total and per project, every number a string (Cinder's); 404 for another host."""
+        self.cloud.policy.enforce(ctx, "volume_extension:hosts")
+        if not any(r.binary == "cinder-volume" and r.host == host for r in self.hosts(ctx)):
+            raise NotFound(f"Service None could not be found on host {host}.")
+        with self.cloud.db.read() as db:
+            volumes = [v for v in db.scalars(select(Volume)) if host_matches(v.host, host)]
+            on_host = {v.id for v in volumes}
+            snapshots = [s for s in db.scalars(select(Snapshot)) if s.volume_id in on_host]
+
+        def row(project: str, vols: builtins.list[Volume], snaps: builtins.list[Snapshot]) -> dict[str, str]:
+            return {"host": host, "project": project, "volume_count": str(len(vols)),
+                    "total_volume_gb": str(sum(v.size for v in vols)), "snapshot_count": str(len(snaps)),
+                    "total_snapshot_gb": str(sum(s.size for s in snaps))}
+
+        rows = [row("(total)", volumes, snapshots)]
+        for project in sorted({v.project_id for v in volumes}):
+            rows.append(row(project, [v for v in volumes if v.project_id == project],
+                            [s for s in snapshots if s.project_id == project]))
+        return rows
 
     def update(self, ctx: RequestContext, action: str, body: Any) -> ServiceUpdate | None:
         """PUT /os-services/{enable,disable,disable-log-reason,freeze,thaw}, as Cinder's services controller:
@@ -138,6 +167,17 @@ class VolumeServices:
             row.frozen = frozen
             row.updated_at = now
             db.add(row)
+
+
+def host_matches(stored: str, wanted: str) -> bool:
+    """Cinder's host filter (db/sqlalchemy/api.py `_filter_host`): `wanted` matches itself, and without a pool
+    also its pools (`wanted#...`) and without a backend also its backends (`wanted@...`), so ?host=stacklab
+    finds `stacklab` and `stacklab@file`."""
+    if stored == wanted:
+        return True
+    if "#" in wanted:
+        return False
+    return stored.startswith(f"{wanted}#") or ("@" not in wanted and stored.startswith(f"{wanted}@"))
 
 
 def volume_service(db: Session, binary_host: str = "cinder-volume") -> tuple[bool, bool]:

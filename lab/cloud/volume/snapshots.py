@@ -19,7 +19,7 @@ from lab.cloud.drivers.base import DriverError
 from lab.cloud.errors import BadRequest, NotFound
 from lab.cloud.validation import NOVA
 from lab.cloud.volume import quotas
-from lab.cloud.volume.models import Snapshot, Volume, VolumeType
+from lab.cloud.volume.models import GroupSnapshotMember, Snapshot, Volume, VolumeType
 from lab.cloud.volume.schemas import SnapshotCreate
 from lab.cloud.volume.services import FROZEN, volume_service
 from lab.cloud.volume.volumes import (
@@ -35,6 +35,9 @@ from lab.cloud.volume.volumes import (
 SNAPSHOT_SORT_KEYS = ("id", "name", "status", "size", "created_at", "updated_at")
 # Cinder's snapshot reset-status schema (cinder/api/schemas/snapshot_actions.py).
 RESET_STATUSES = ("available", "error", "creating", "deleting", "error_deleting", "backing-up", "restoring")
+# os-update_snapshot_status (cinder/api/contrib/snapshot_actions.py): the transitions it allows, from a status.
+STATUS_MAP = {"creating": ("creating", "available", "error"), "deleting": ("deleting", "error_deleting")}
+UPDATE_STATUSES = ("available", "creating", "deleting", "error", "error_deleting")
 
 if TYPE_CHECKING:
     from lab.cloud.app import Cloud
@@ -177,12 +180,54 @@ class Snapshots:
             self.cloud.policy.enforce(ctx, "volume_extension:snapshot_admin_actions:reset_status", snap.project_id)
             snap.status, snap.updated_at = status, self.cloud.clock.now()
 
-    def delete(self, ctx: RequestContext, snapshot_id: str) -> None:
-        """DELETE /snapshots/{id}: an available or errored snapshot; the file goes in the worker."""
+    def update_status(self, ctx: RequestContext, snapshot_id: str, arguments: Any) -> None:
+        """os-update_snapshot_status: what Nova sends while it takes an assisted snapshot (a snapshot of a volume
+        its hypervisor writes): the status moves creating -> creating/available/error or deleting ->
+        deleting/error_deleting, with an optional progress ("80%"). Cinder's 400s for the rest."""
+        if not isinstance(arguments, dict):
+            raise NOVA.refuse("os-update_snapshot_status", arguments, "type", types=NOVA.types(dict))
+        extra = sorted(set(arguments) - {"status", "progress"})
+        if extra:
+            raise NOVA.unexpected("os-update_snapshot_status", arguments, extra)
+        status, progress = arguments.get("status"), arguments.get("progress")
+        if "status" not in arguments:
+            raise NOVA.refuse("os-update_snapshot_status", arguments, "required", key="status")
+        if status not in UPDATE_STATUSES:
+            raise NOVA.refuse("status", status, "enum", choices=list(UPDATE_STATUSES))
+        if progress is not None and not isinstance(progress, str):
+            raise NOVA.refuse("progress", progress, "type", types=NOVA.types(str))
+        if progress:
+            try:
+                percent = int(progress[:-1])
+            except ValueError:
+                percent = -1
+            if not 0 <= percent <= 100 or not progress.endswith("%"):
+                raise BadRequest("progress must be an integer percentage")
+        with self.cloud.db.write() as db:
+            snap = self._find(db, ctx, snapshot_id, "snapshot_extension:snapshot_actions:update_snapshot_status")
+            allowed = STATUS_MAP.get(snap.status)
+            if allowed is None:
+                raise BadRequest(f"Snapshot status {snap.status} not allowed for update_snapshot_status")
+            if status not in allowed:
+                raise BadRequest(f"Provided snapshot status {status} not allowed for snapshot with status "
+                                 f"{snap.status}.")
+            snap.status = status
+            if progress:
+                snap.progress = progress
+            snap.updated_at = self.cloud.clock.now()
+
+    def delete(self, ctx: RequestContext, snapshot_id: str, *, force: bool = False) -> None:
+        """DELETE /snapshots/{id}: an available or errored snapshot; the file goes in the worker. `force` is
+        os-force_delete (admin): any status, as Cinder's delete_snapshot(force=True)."""
+        if force:
+            self.cloud.policy.enforce(ctx, "volume_extension:snapshot_admin_actions:force_delete")
         now = self.cloud.clock.now()
         with self.cloud.db.write() as db:
             snap = self._find(db, ctx, snapshot_id, "volume:delete_snapshot")
-            if snap.status not in ("available", "error"):
+            if volume_service(db)[1]:  # Cinder's snapshot.assert_not_frozen()
+                raise BadRequest(FROZEN)
+            if (not force and snap.status not in ("available", "error")) or db.get(
+                    GroupSnapshotMember, snap.id) is not None:
                 raise BadRequest("Invalid snapshot: Volume Snapshot status must be available or error and must not "
                                  "be part of a group.")
             snap.status = "deleting"

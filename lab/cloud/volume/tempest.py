@@ -28,35 +28,5 @@ TEMPEST = Tempest(
     ), expected_failures={
         # The suites added with issue 16 were first run by tempest at the end of the session that added them;
         # what failed there is listed here (the ones marked "not investigated" are for the next session).
-        **{f"tempest.api.volume.admin.test_snapshots_actions.SnapshotsActionsTest{t}":
-           "os-update_snapshot_status (Nova's assisted snapshots) and os-force_delete of snapshots are not "
-           "implemented (the class's clean-up fails with them)"
-           for t in ("$", ".test_update_snapshot_status", *(f".test_snapshot_force_delete_when_snapshot_is_{s}"
-                                                             for s in ("creating", "deleting", "error",
-                                                                       "error_deleting")))},
-        **{f"tempest.api.volume.admin.test_volume_services.VolumesServicesTestJSON.test_get_service_by_{t}":
-           "os-services filtered by host (?host=, the volume's os-vol-host-attr:host) does not match Cinder's "
-           "host names yet (not investigated)" for t in ("host_name", "volume_host_name")},
-        "tempest.api.volume.admin.test_volume_types.VolumeTypesTest.test_volume_type_encryption_create_get_update_"
-        "delete": "volume type encryption (a key manager) is not implemented",
-        "tempest.api.volume.test_volumes_backup.VolumesBackupsTest.test_volume_backup_create_get_detailed_list_"
-        "restore_delete": "fails on the backup's detailed list or restore (not investigated)",
-        "tempest.api.volume.admin.test_volumes_backup.VolumesBackupsAdminTest.test_volume_backup_export_import":
-            "backup export_record / import_record is not implemented",
-        # Found when the whole package was first run (session 6): APIs the lab does not serve yet.
-        **{f"tempest.api.volume.admin.{m}": "generic volume groups (group types, groups, group snapshots; "
-           "POST /group_types answers 405) are not implemented"
-           for m in ("test_group_snapshots.", "test_group_type_specs.", "test_group_types.", "test_groups.")},
-        "tempest.api.volume.admin.test_user_messages.": "user messages (/messages, Cinder's asynchronous error "
-            "reports) are not served",
-        "tempest.api.volume.admin.test_volume_hosts.": "os-hosts of the volume service (GET /os-hosts, "
-            "deprecated in Cinder) is not served",
-        "tempest.api.volume.admin.test_volume_quota_classes.": "os-quota-class-sets of the volume service "
-            "(default quotas by class) is not served",
-        "tempest.api.volume.admin.test_volumes_actions.VolumesActionsTest.test_force_detach_volume":
-            "os-force_detach of a volume is not implemented",
-        **{f"tempest.api.volume.admin.test_volumes_actions.VolumesActionsTest.test_volume_force_delete_when_"
-           f"volume_is_{state}": "os-force_delete of a volume (admin, any status) is not implemented"
-           for state in ("attaching", "creating", "error", "maintenance")},
     }, conf="lab.cloud.volume.tempest:conf",
 )

@@ -15,7 +15,14 @@ from sqlalchemy.orm import Session
 
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import BadRequest, Conflict, NotFound
-from lab.cloud.volume.models import DefaultType, QosAssociation, Volume, VolumeType, VolumeTypeAccess
+from lab.cloud.volume.models import (
+    DefaultType,
+    QosAssociation,
+    Volume,
+    VolumeType,
+    VolumeTypeAccess,
+    VolumeTypeEncryption,
+)
 from lab.cloud.volume.qos import qos_of
 from lab.cloud.volume.schemas import TypeCreate
 
@@ -163,6 +170,7 @@ class VolumeTypes:
                 raise BadRequest(f"The volume type {type_id} is a default volume type and cannot be deleted.")
             db.execute(delete(VolumeTypeAccess).where(VolumeTypeAccess.volume_type_id == type_id))
             db.execute(delete(QosAssociation).where(QosAssociation.volume_type_id == type_id))
+            db.execute(delete(VolumeTypeEncryption).where(VolumeTypeEncryption.volume_type_id == type_id))
             db.delete(vtype)
 
     def set_extra_specs(self, ctx: RequestContext, type_id: str, specs: dict[str, Any]) -> dict[str, str]:

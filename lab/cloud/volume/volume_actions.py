@@ -1,5 +1,5 @@
 """Cinder's attach bookkeeping actions (POST /volumes/{id}/action): os-reserve, os-unreserve, os-attach,
-os-detach, os-begin_detaching, os-roll_detaching and os-update_readonly_flag.
+os-detach, os-begin_detaching, os-roll_detaching, os-update_readonly_flag and os-force_detach (admin).
 
 In OpenStack these are what Nova calls on Cinder around a hot-plug; they change Cinder's records only, never a
 guest. So they do the same here: `server add volume` (Nova's os-volume_attachments, attachments.py) is what
@@ -87,18 +87,45 @@ class VolumeActions:
                           device=mountpoint)
 
     def mark_detached(self, ctx: RequestContext, volume_id: str, attachment_id: str | None) -> None:
-        """os-detach: forget the attachment (Cinder's records only); the volume is available again."""
+        """os-detach: forget the attachment (Cinder's records only); the volume is available again. A volume
+        with no attachment at all is just made available and detached, as Cinder's manager degrades (what a
+        clean-up after os-force_detach meets); not in maintenance (400)."""
         now = self.cloud.clock.now()
         with self.cloud.db.write() as db:
             volume = self._find(db, ctx, volume_id, ACTIONS + "detach")
+            if volume.status == "maintenance":
+                raise BadRequest("Invalid volume: The volume cannot be detached in maintenance mode.")
             att = db.scalar(select(VolumeAttachment).where(VolumeAttachment.volume_id == volume.id))
-            if att is None or (attachment_id is not None and attachment_id not in (att.id, volume.id)):
+            if att is None:
+                volume.status, volume.attach_status, volume.updated_at = "available", "detached", now
+                return
+            if attachment_id is not None and attachment_id not in (att.id, volume.id):
                 raise BadRequest(f"Invalid volume: Volume {volume.id} is not attached"
                                  + (f" (attachment {attachment_id})." if attachment_id else "."))
             db.delete(att)
             volume.status, volume.attach_status, volume.updated_at = "available", "detached", now
             events.record(db, now, project_id=volume.project_id, user_id=ctx.user_id, resource_type="volume",
                           resource_id=volume.id, action="detach", size=volume.size, server_id=att.server_id)
+
+    def force_detach(self, ctx: RequestContext, volume_id: str, attachment_id: str | None) -> None:
+        """os-force_detach (admin): Cinder's roll back of a bad detach. The attachment (`attachment_id`, or the
+        volume's only one) is forgotten in any volume status and the volume is available and detached again;
+        records only, as Cinder's (it never asks Nova: a guest that still has the disk keeps it). A volume with
+        no attachment is just made available, as Cinder's manager degrades; an attachment id that is not the
+        volume's is Cinder's 400."""
+        self.cloud.policy.enforce(ctx, "volume_extension:volume_admin_actions:force_detach")
+        now = self.cloud.clock.now()
+        with self.cloud.db.write() as db:
+            volume = find_volume(db, self.cloud.policy, ctx, volume_id)
+            att = db.scalar(select(VolumeAttachment).where(VolumeAttachment.volume_id == volume.id))
+            if attachment_id is not None and (att is None or attachment_id not in (att.id, volume.id)):
+                raise BadRequest(f"Error force detaching volume - VolumeAttachmentNotFound: Volume attachment "
+                                 f"could not be found with filter: attachment_id = {attachment_id}.")
+            if att is not None:
+                db.delete(att)
+                events.record(db, now, project_id=volume.project_id, user_id=ctx.user_id, resource_type="volume",
+                              resource_id=volume.id, action="detach", size=volume.size, server_id=att.server_id)
+            volume.status, volume.attach_status, volume.updated_at = "available", "detached", now
 
     def update_readonly_flag(self, ctx: RequestContext, volume_id: str, readonly: bool) -> None:
         """os-update_readonly_flag: kept in the volume's metadata as `readonly` ("True"/"False", as Cinder's

@@ -23,8 +23,16 @@ from lab.cloud import events, worker
 from lab.cloud.context import RequestContext
 from lab.cloud.drivers.base import DriverError, ImageSpec
 from lab.cloud.errors import BadRequest, CloudError, NotFound, OverLimit
-from lab.cloud.volume import quotas
-from lab.cloud.volume.models import Backup, Snapshot, Volume, VolumeAttachment, VolumeType
+from lab.cloud.volume import messages, quotas
+from lab.cloud.volume.models import (
+    Backup,
+    GroupMember,
+    Snapshot,
+    Volume,
+    VolumeAttachment,
+    VolumeGroup,
+    VolumeType,
+)
 from lab.cloud.volume.schemas import DEFAULT_AZ, VolumeCreate
 from lab.cloud.volume.services import FROZEN, NO_BACKEND, volume_service
 from lab.cloud.volume.types import find_type, type_names
@@ -39,6 +47,9 @@ DELETABLE = ("available", "error", "error_restoring", "error_extending", "error_
 CANNOT_DELETE = ("Invalid volume: Volume status must be available or error or error_restoring or error_extending "
                  "or error_managing and must not be migrating, attached, belong to a group, have snapshots, "
                  "awaiting a transfer, or be disassociated from snapshots after volume transfer.")
+# With force Cinder's expected statuses are empty, so its sentence names none ("Volume  must not ...").
+FORCE_CANNOT_DELETE = ("Invalid volume: Volume  must not be migrating, attached, belong to a group, have snapshots, "
+                       "awaiting a transfer, or be disassociated from snapshots after volume transfer.")
 RESET_STATUSES = ("available", "in-use", "error", "creating", "deleting", "attaching", "detaching",
                   "error_deleting", "error_extending", "maintenance", "reserved", "extending")
 SORT_KEYS = ("id", "name", "status", "size", "created_at", "updated_at", "availability_zone", "bootable")
@@ -103,6 +114,7 @@ class VolumeView:
     type_name: str | None
     attachments: list[VolumeAttachment]
     shows: Shows = Shows()
+    group_id: str | None = None  # its generic volume group (groups.py), shown from 3.13
 
 
 @dataclass(frozen=True)
@@ -162,7 +174,10 @@ class Volumes:
             for a in db.scalars(select(VolumeAttachment).where(VolumeAttachment.volume_id.in_(ids))):
                 atts.setdefault(a.volume_id, []).append(a)
         shows = self._shows(ctx)
-        return [VolumeView(v, names.get(v.volume_type_id), atts.get(v.id, []), shows) for v in rows]
+        groups = ({m.volume_id: m.group_id for m in db.scalars(select(GroupMember).where(
+            GroupMember.volume_id.in_(ids)))} if ids else {})
+        return [VolumeView(v, names.get(v.volume_type_id), atts.get(v.id, []), shows, groups.get(v.id))
+                for v in rows]
 
     def _find(self, db: Session, ctx: RequestContext, volume_id: str, rule: str) -> Volume:
         """The volume, if the caller may see it (404) and `rule` allows the caller on it (403)."""
@@ -303,13 +318,15 @@ class Volumes:
                             image_metadata={}, created_at=now, updated_at=None)
             db.add(volume)
             db.flush()
+            if req.group_id is not None:
+                _join_group(db, self.cloud.policy, ctx, req.group_id, volume)
             events.record(db, now, project_id=project_id, user_id=ctx.user_id, resource_type="volume",
                           resource_id=volume.id, action="create", size=size, volume_type=vtype.name,
                           name=req.name)
             worker.enqueue(db, now, "volume.create", volume.id, snapshot_id=req.snapshot_id,
                            source_volid=req.source_volid, image_id=image.id if image else None,
-                           backup_id=req.backup_id)
-            view = VolumeView(volume, vtype.name, [])
+                           backup_id=req.backup_id, request_id=ctx.request_id)
+            view = VolumeView(volume, vtype.name, [], group_id=req.group_id)
         self.cloud.worker.wake()
         return view
 
@@ -430,18 +447,24 @@ class Volumes:
             volume.updated_at = self.cloud.clock.now()
 
     # ------------------------------------------------------------------ deleting
-    def delete(self, ctx: RequestContext, volume_id: str, *, cascade: bool = False) -> None:
-        """DELETE /volumes/{id}[?cascade=true]: refused (400) while attached or, without cascade, with snapshots."""
+    def delete(self, ctx: RequestContext, volume_id: str, *, cascade: bool = False, force: bool = False) -> None:
+        """DELETE /volumes/{id}[?cascade=true]: refused (400) while attached or, without cascade, with snapshots.
+        `force` is os-force_delete (admin): any status, as Cinder's delete(force=True), but still not while
+        attached or (without cascade) with snapshots."""
+        if force:
+            self.cloud.policy.enforce(ctx, "volume_extension:volume_admin_actions:force_delete")
         now = self.cloud.clock.now()
         with self.cloud.db.write() as db:
             volume = self._find(db, ctx, volume_id, "volume:delete")
             attached = db.scalar(select(VolumeAttachment.id).where(VolumeAttachment.volume_id == volume.id))
             snapshots = list(db.scalars(select(Snapshot).where(Snapshot.volume_id == volume.id)))
-            if volume.status not in DELETABLE or attached is not None or (snapshots and not cascade):
-                raise BadRequest(CANNOT_DELETE)
+            if ((not force and volume.status not in DELETABLE) or attached is not None
+                    or volume.attach_status == "attached" or (snapshots and not cascade)
+                    or db.get(GroupMember, volume.id) is not None):
+                raise BadRequest(FORCE_CANNOT_DELETE if force else CANNOT_DELETE)
             if volume_service(db)[1]:  # Cinder's volume.assert_not_frozen()
                 raise BadRequest(FROZEN)
-            if any(s.status not in ("available", "error") for s in snapshots):
+            if not force and any(s.status not in ("available", "error") for s in snapshots):
                 raise BadRequest("Invalid volume: Snapshot status must be available or error to delete the volume "
                                  "with cascade.")
             for snap in snapshots:
@@ -455,6 +478,21 @@ class Volumes:
                           resource_id=volume.id, action="delete", size=volume.size)
             worker.enqueue(db, now, "volume.delete", volume.id, snapshot_ids=[s.id for s in snapshots])
         self.cloud.worker.wake()
+
+
+def _join_group(db: Session, policy: Policy, ctx: RequestContext, group_id: str, volume: Volume) -> None:
+    """A new volume created into a generic volume group (3.13 `group_id`, groups.py): the caller's group, available,
+    with the volume's type among its volume types (Cinder's 404 and 400s)."""
+    group = db.get(VolumeGroup, group_id)
+    if group is None or (group.project_id != ctx.project_id and not sees_every_project(policy, ctx)):
+        raise NotFound(f"Group {group_id} could not be found.")
+    if group.status != "available":
+        raise BadRequest(f"Invalid input received: Group {group.id} status must be available, but current status "
+                         f"is: {group.status}.")
+    if volume.volume_type_id not in (group.volume_type_ids or []):
+        raise BadRequest(f"Invalid input received: Invalid volume_type provided: {volume.volume_type_id} (requested "
+                         f"type is not compatible; recommend omitting the type argument).")
+    db.add(GroupMember(volume_id=volume.id, group_id=group.id))
 
 
 # ------------------------------------------------------------------------------------------------ worker jobs
@@ -471,6 +509,41 @@ def _set_status(cloud: Cloud, volume_id: str, expected: str, **changes: Any) -> 
 JOBS: worker.Jobs = {}  # the worker jobs of this module, listed in the plugin
 
 
+def capabilities(driver: VolumeDriver) -> dict[str, Any]:
+    """What the backend reports to Cinder's scheduler, the capabilities a volume type's extra specs are matched
+    against (GET /capabilities/{host} shows the same)."""
+    stats = driver.get_volume_stats()
+    return {"volume_backend_name": stats.backend_name, "vendor_name": "StackLab", "driver_version": "1.0",
+            "storage_protocol": stats.storage_protocol,
+            "thin_provisioning_support": stats.thin_provisioning_support, "multiattach": False}
+
+
+def unmet_capabilities(extra_specs: dict[str, Any], caps: dict[str, Any]) -> list[str]:
+    """The extra specs Cinder's CapabilitiesFilter would find unmet: an unscoped key (or `capabilities:<key>`)
+    naming a capability the backend reports, with a plain value that is not it (`<is> True`-style operators
+    compare booleans; other operators are taken as met). Keys of other scopes (`qos:`, vendors') are not the
+    filter's; a key the backend does not report is not checked (see differences.md)."""
+    unmet = []
+    for key, wanted in extra_specs.items():
+        scope = key.split(":")
+        if len(scope) > 1 and scope[0] != "capabilities":
+            continue
+        name = scope[-1] if scope[0] == "capabilities" and len(scope) == 2 else key
+        if name not in caps:
+            continue
+        have, text = caps[name], str(wanted).strip()
+        if text.startswith("<is>"):
+            met = str(have).lower() == text[4:].strip().lower()
+        elif text.startswith("<") or text.split(" ", 1)[0] in ("=", "==", "!=", ">=", "<=", "s==", "s!=", "s<",
+                                                               "s<=", "s>", "s>="):
+            met = True
+        else:
+            met = str(have) == text if not isinstance(have, bool) else str(have).lower() == text.lower()
+        if not met:
+            unmet.append(f"{key}={wanted}")
+    return unmet
+
+
 def image_metadata(image: ImageSpec) -> dict[str, str]:
     """Cinder's volume_image_metadata of a volume made from `image`: Glance's core facts and custom properties,
     every value a string, and signature_verified (no image signatures here)."""
@@ -485,15 +558,24 @@ def image_metadata(image: ImageSpec) -> dict[str, str]:
 @worker.job(JOBS, "volume.create", on_failure=lambda cloud, job, detail: _set_status(
     cloud, job.resource_id, "creating", status="error", fault=detail[:1000]))
 def _create_job(cloud: Cloud, job: worker.JobSpec) -> None:
+    driver: VolumeDriver = cloud.volume_driver
     with cloud.db.read() as db:
         volume = db.get(Volume, job.resource_id)
         disabled = volume_service(db)[0]
+        vtype = db.get(VolumeType, volume.volume_type_id) if volume is not None else None
     if volume is None or volume.status != "creating":
         return
-    if disabled:  # the scheduler finds no enabled cinder-volume: Cinder's NoValidBackend, the volume in error
-        _set_status(cloud, volume.id, "creating", status="error", fault=NO_BACKEND)
+    unmet = unmet_capabilities(dict(vtype.extra_specs or {}) if vtype is not None else {}, capabilities(driver))
+    if disabled or unmet:  # the scheduler finds no backend: Cinder's NoValidBackend, the volume in error
+        fault = NO_BACKEND if disabled else f"{NO_BACKEND} (the backend does not satisfy: {', '.join(unmet)})"
+        with cloud.db.write() as db:
+            current = db.get(Volume, volume.id)
+            if current is not None and current.status == "creating":
+                current.status, current.fault, current.updated_at = "error", fault[:1000], cloud.clock.now()
+                messages.record(db, cloud.clock.now(), project_id=current.project_id,
+                                request_id=str(job.payload.get("request_id") or ""), resource_uuid=current.id,
+                                action=messages.SCHEDULE_ALLOCATE_VOLUME, detail=messages.NO_BACKEND_AVAILABLE)
         return
-    driver: VolumeDriver = cloud.volume_driver
     copied: ImageSpec | None = None
     try:
         if job.payload.get("snapshot_id"):
