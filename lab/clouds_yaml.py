@@ -14,12 +14,12 @@ import shlex
 import shutil
 from io import StringIO
 from pathlib import Path
-from typing import Any
-
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap
+from typing import TYPE_CHECKING, Any
 
 from lab.config import Settings
+
+if TYPE_CHECKING:  # ruamel is imported where a file is written: `stacklab up --no-clouds-yaml` need not import it
+    from ruamel.yaml import YAML
 
 ADMIN_CLOUD = "stacklab"
 DEMO_CLOUD = "stacklab-demo"
@@ -113,6 +113,8 @@ def lab_entries(settings: Settings) -> dict[str, dict[str, Any]]:
 
 
 def _yaml() -> YAML:
+    from ruamel.yaml import YAML
+
     yaml = YAML()  # round-trip: keeps comments, key order and quoting of what it does not change
     yaml.indent(mapping=2, sequence=4, offset=2)
     yaml.preserve_quotes = True
@@ -130,6 +132,8 @@ def merge_into(path: Path, entries: dict[str, dict[str, Any]]) -> bool:
     """Put `entries` under `clouds:` in the file at `path`, keeping everything else. Returns True when the file
     changed (then the old one, if any, is saved as `<path>.bak`). Raises ValueError when the existing file is
     not a clouds.yaml mapping (it is then left alone)."""
+    from ruamel.yaml.comments import CommentedMap
+
     yaml = _yaml()
     original = path.read_text() if path.exists() else ""
     document = yaml.load(original) if original.strip() else None

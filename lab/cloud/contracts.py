@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 if TYPE_CHECKING:
     from lab.cloud.compute.common import ServerView
+    from lab.cloud.compute.models import Server
     from lab.cloud.context import RequestContext
     from lab.cloud.drivers.base import DiskSpec, ImageSpec, NicSpec
     from lab.cloud.identity.models import Domain, Project, User
@@ -80,6 +81,10 @@ class VolumeMapping:
 
 class Compute(Protocol):
     def get_server(self, ctx: RequestContext, server_id: str) -> ServerView: ...
+
+    def find_server(self, ctx: RequestContext, server_id: str) -> Server:
+        """The server `get_server` shows (the same 404 and show rule), not rendered: for a caller that needs only
+        its row (its project: an attach asks no port, address or volume of it)."""
 
     def volume_mappings(self, server_id: str) -> dict[str, VolumeMapping]:
         """The server's volume mappings, by volume id (os-volume_attachments shows delete_on_termination from

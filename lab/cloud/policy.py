@@ -22,14 +22,13 @@ the table in force.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
-from oslo_config import cfg
-from oslo_policy import policy as oslo
 
 from lab.cloud.context import RequestContext
 from lab.cloud.errors import Forbidden
@@ -93,6 +92,38 @@ def credentials(ctx: RequestContext) -> dict[str, Any]:
     return {key: value for key, value in creds.items() if value is not None}
 
 
+class _ExtensionChecks(dict[str, Any]):
+    """oslo.policy's extension checks by name (`http:`, `https:`: its `oslo.policy.rule_checks` entry points), each
+    imported when a rule first names it. oslo.policy imports them all when it parses its first rule, and theirs
+    import `requests`: a tenth of a second of `stacklab up`, for checks no lab rule uses."""
+
+    def __init__(self, points: Mapping[str, Any]):
+        super().__init__()
+        self._points = dict(points)
+
+    def __contains__(self, kind: object) -> bool:
+        return kind in self._points
+
+    def __getitem__(self, kind: str) -> Any:
+        if not super().__contains__(kind):
+            self[kind] = self._points[kind].load()
+        return super().__getitem__(kind)
+
+
+def _lazy_extension_checks() -> None:
+    from oslo_policy import _checks
+
+    if _checks.extension_checks is not None:  # already loaded (by oslo.policy, or here)
+        return
+    try:
+        from stevedore import _cache  # the entry point cache oslo.policy's own loading reads (stevedore's)
+
+        points = {point.name: point for point in _cache.get_group_all("oslo.policy.rule_checks")}
+    except Exception:  # another stevedore: oslo.policy loads them itself
+        return
+    _checks.extension_checks = _ExtensionChecks(points)
+
+
 class Policy:
     """The rule table in force: the plugins' rules over the base rules, overridden by `policy.yaml`."""
 
@@ -108,19 +139,44 @@ class Policy:
                 if not isinstance(check, str):
                     raise ValueError(f"{overrides_file}: rule {name}: a check string is required")
                 self.overrides[str(name)] = LEVELS.get(check, check)
-        conf = cfg.ConfigOpts()
-        conf([], project="stacklab", default_config_files=[], default_config_dirs=[])
-        # The lab reads policy.yaml itself (above), so oslo.policy is given no file of its own to watch.
-        self._enforcer = oslo.Enforcer(conf, policy_file="stacklab-no-policy-file.yaml", use_conf=False)
+        # oslo.policy's enforcer is made at the first decision: importing oslo.policy and parsing the rules is
+        # a fifth of `stacklab up`, and an existing lab answers its first request before it decides anything.
+        self._enforcer: Any = None
+        self._building = threading.Lock()
         # A check string is a pure function of the credentials and the target, so a decision is remembered
         # (oslo.policy's evaluation is a third of a simple write otherwise); changing a rule forgets them all.
         self._decisions: dict[tuple[Any, ...], bool] = {}
-        self._load()
+
+    def _oslo(self) -> Any:
+        """oslo.policy's enforcer with the rules in force, made on first use."""
+        enforcer = self._enforcer
+        if enforcer is None:
+            with self._building:
+                if self._enforcer is None:
+                    from oslo_config import cfg
+                    from oslo_policy import policy as oslo
+
+                    _lazy_extension_checks()
+                    conf = cfg.ConfigOpts()
+                    conf([], project="stacklab", default_config_files=[], default_config_dirs=[])
+                    # The lab reads policy.yaml itself (above), so oslo.policy is given no file of its own to watch.
+                    made = oslo.Enforcer(conf, policy_file="stacklab-no-policy-file.yaml", use_conf=False)
+                    self._set_rules(made)
+                    self._enforcer = made
+                enforcer = self._enforcer
+        return enforcer
+
+    def _set_rules(self, enforcer: Any) -> None:
+        from oslo_policy import policy as oslo
+
+        checks = {name: rule.check for name, rule in self.defaults.items()} | self.overrides
+        enforcer.set_rules(oslo.Rules.from_dict(checks), overwrite=True, use_conf=False)
 
     def _load(self) -> None:
-        checks = {name: rule.check for name, rule in self.defaults.items()} | self.overrides
-        self._enforcer.set_rules(oslo.Rules.from_dict(checks), overwrite=True, use_conf=False)
-        self._decisions = {}
+        with self._building:
+            if self._enforcer is not None:
+                self._set_rules(self._enforcer)
+            self._decisions = {}
 
     @property
     def rules(self) -> Mapping[str, str]:
@@ -146,9 +202,9 @@ class Policy:
         try:
             known = self._decisions.get(key)
         except TypeError:  # a target value that cannot be a key (a list): decided afresh
-            return bool(self._enforcer.enforce(action, values, credentials(ctx)))
+            return bool(self._oslo().enforce(action, values, credentials(ctx)))
         if known is None:
-            known = bool(self._enforcer.enforce(action, values, credentials(ctx)))
+            known = bool(self._oslo().enforce(action, values, credentials(ctx)))
             if len(self._decisions) >= DECISIONS_KEPT:
                 self._decisions = {}
             self._decisions[key] = known

@@ -76,7 +76,13 @@ class ComputeStandIn:
         """A known server is one of the caller's project (what the volume package reads of the view)."""
         if server_id not in self.servers:
             raise NotFound(f"Instance {server_id} could not be found.")
-        return SimpleNamespace(server=SimpleNamespace(id=server_id, project_id=ctx.project_id))
+        return SimpleNamespace(server=self.find_server(ctx, server_id))
+
+    def find_server(self, ctx: Any, server_id: str) -> Any:
+        """The server row of `get_server`'s view."""
+        if server_id not in self.servers:
+            raise NotFound(f"Instance {server_id} could not be found.")
+        return SimpleNamespace(id=server_id, project_id=ctx.project_id)
 
     def attach_disk(self, server_id: str, disk: DiskSpec, **mapping: Any) -> None:
         if server_id not in self.servers:

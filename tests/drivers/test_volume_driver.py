@@ -4,6 +4,7 @@ snapshots, clones and extends, and deletes free the space."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -195,3 +196,25 @@ def test_capacity_walk_races_no_delete(driver: FileVolumeDriver) -> None:
     assert errors == []
     assert driver.list_volumes() == []
     assert driver.get_volume_stats().provisioned_capacity_gb == 0
+
+
+def test_capacity_walk_sees_every_change_to_the_files(driver: FileVolumeDriver) -> None:
+    """The walk remembers each file's virtual size until the file changes: a grow in place (extend), a file
+    resized or added by hand and one removed by hand all count at the next walk, as a walk reading every file
+    would count them."""
+    driver.create_volume("v1", 2)
+    assert driver.get_volume_stats().provisioned_capacity_gb == 2
+    driver.extend_volume("v1", 3)
+    assert driver.get_volume_stats().provisioned_capacity_gb == 3
+    by_hand = driver.volumes_dir / "volume-by-hand.raw"
+    by_hand.write_bytes(b"")
+    os.truncate(by_hand, 4 * GIB)
+    assert driver.get_volume_stats().provisioned_capacity_gb == 7
+    os.truncate(by_hand, 5 * GIB)  # the same file grown: its size (part of what is remembered) changed
+    assert driver.get_volume_stats().provisioned_capacity_gb == 8
+    (driver.snapshots_dir / "snapshot-x.qcow2.part").write_bytes(b"")  # neither .raw nor .qcow2: not counted
+    by_hand.unlink()
+    stats = driver.get_volume_stats()
+    assert (stats.provisioned_capacity_gb, stats.free_capacity_gb, driver.total_capacity_gb()) == (3, 7, 10)
+    with pytest.raises(InsufficientCapacity, match="requested 8 GiB, free 7 GiB of 10 GiB"):
+        driver.create_volume("v2", 8)

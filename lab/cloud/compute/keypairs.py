@@ -11,11 +11,6 @@ import hashlib
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -32,6 +27,8 @@ if TYPE_CHECKING:
 def fingerprint(public_key: str) -> str:
     """Nova's fingerprint: the MD5 of the key blob, as colon-separated hex. Raises BadRequest for a key that is
     not an OpenSSH public key."""
+    from cryptography.hazmat.primitives import serialization  # here: `stacklab up` need not import it
+
     try:
         serialization.load_ssh_public_key(public_key.strip().encode())
         blob = base64.b64decode(public_key.split()[1], validate=True)
@@ -43,6 +40,9 @@ def fingerprint(public_key: str) -> str:
 
 def x509_fingerprint(certificate: str) -> str:
     """Nova's x509 fingerprint: the SHA-1 of the PEM certificate, as colon-separated hex."""
+    from cryptography import x509  # here: `stacklab up` need not import cryptography
+    from cryptography.hazmat.primitives import hashes
+
     try:
         cert = x509.load_pem_x509_certificate(certificate.encode())
     except (ValueError, TypeError) as error:
@@ -53,13 +53,19 @@ def x509_fingerprint(certificate: str) -> str:
 
 
 # Microsoft's User Principal Name, the otherName Nova's WinRM certificate carries.
-UPN = x509.ObjectIdentifier("1.3.6.1.4.1.311.20.2.3")
+UPN = "1.3.6.1.4.1.311.20.2.3"
 
 
 def generate_x509_cert(user_id: str, now: datetime) -> tuple[str, str]:
     """Nova's generate_winrm_x509_cert without openssl's command: a self-signed client certificate for
     CN=<user_id> with the UPN <user_id>@localhost, valid for 3650 days. Returns (PEM certificate, base64 of the
     PKCS#12 holding the key and the certificate with an empty password)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.serialization import pkcs12
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, user_id)])
     upn = f"{user_id}@localhost".encode()
@@ -69,8 +75,8 @@ def generate_x509_cert(user_id: str, now: datetime) -> tuple[str, str]:
             .serial_number(x509.random_serial_number()).not_valid_before(now)
             .not_valid_after(now + timedelta(days=3650))
             .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
-            .add_extension(x509.SubjectAlternativeName([x509.OtherName(UPN, b"\x0c" + bytes([len(upn)]) + upn)]),
-                           critical=False)
+            .add_extension(x509.SubjectAlternativeName([
+                x509.OtherName(x509.ObjectIdentifier(UPN), b"\x0c" + bytes([len(upn)]) + upn)]), critical=False)
             .sign(key, hashes.SHA256()))
     bundle = pkcs12.serialize_key_and_certificates(None, key, cert, None, serialization.NoEncryption())
     return cert.public_bytes(serialization.Encoding.PEM).decode(), base64.b64encode(bundle).decode()
@@ -78,6 +84,9 @@ def generate_x509_cert(user_id: str, now: datetime) -> tuple[str, str]:
 
 def generate_key_pair(comment: str) -> tuple[str, str]:
     """A new RSA key pair as Nova makes them: (OpenSSH public key, PEM private key)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
                                 serialization.NoEncryption()).decode()

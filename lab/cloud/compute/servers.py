@@ -176,6 +176,13 @@ class Servers(ComputePart):
             self.cloud.policy.enforce(ctx, rule, server.project_id)
             return self.views(db, [server])[0]
 
+    def find_server(self, ctx: RequestContext, server_id: str, rule: str = "os_compute_api:servers:show") -> Server:
+        """`get_server`'s row, checked as it checks it, without rendering the view."""
+        with self.cloud.db.read() as db:
+            server = self.get_server_row(db, ctx, server_id)
+            self.cloud.policy.enforce(ctx, rule, server.project_id)
+            return server
+
     def extended_attributes(self, ctx: RequestContext) -> bool:
         """Whether the caller sees the servers' host attributes (OS-EXT-SRV-ATTR:*); asked once a request."""
         return self.cloud.policy.allows(ctx, "os_compute_api:os-extended-server-attributes")

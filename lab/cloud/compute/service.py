@@ -118,6 +118,9 @@ class ComputeService:
     def get_server(self, ctx: RequestContext, server_id: str) -> ServerView:
         return self.servers.get_server(ctx, server_id)
 
+    def find_server(self, ctx: RequestContext, server_id: str) -> Server:
+        return self.servers.find_server(ctx, server_id)
+
     def volume_mappings(self, server_id: str) -> dict[str, contracts.VolumeMapping]:
         with self.cloud.db.read() as db:
             return {m.volume_id: contracts.VolumeMapping(m.boot_index == 0, m.delete_on_termination, m.tag)

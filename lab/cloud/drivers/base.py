@@ -683,6 +683,11 @@ class VolumeDriver(abc.ABC):
     def get_volume_stats(self) -> BackendStats:
         """Capacity and usage of the backend, from what it really holds."""
 
+    def total_capacity_gb(self) -> int:
+        """The backend's size (`get_volume_stats().total_capacity_gb`), for a driver that knows it without
+        walking what it holds."""
+        return self.get_volume_stats().total_capacity_gb
+
     @abc.abstractmethod
     def list_volumes(self) -> list[str]:
         """The ids of every volume the backend holds (used to reconcile after a restart)."""

@@ -74,13 +74,10 @@ def allocated_bytes(path: Path) -> int:
     return path.stat().st_blocks * 512
 
 
-def _or_zero(measure: Any, path: Path) -> int:
-    """`measure(path)`, or 0 for a file removed since it was listed (by another process sharing the directory,
-    or by hand): a capacity walk counts what is there."""
-    try:
-        return int(measure(path))
-    except FileNotFoundError:
-        return 0
+def _suffix(name: str) -> str:
+    """`PurePath(name).suffix`, without making a path."""
+    dot = name.rfind(".")
+    return name[dot:] if 0 < dot < len(name) - 1 else ""
 
 
 def sparse_copy(source: Path, target: Path) -> None:
@@ -133,6 +130,9 @@ class FileVolumeDriver(VolumeDriver):
         self.snapshots_dir.mkdir(parents=True, exist_ok=True)
         # Capacity is checked and the file made under one lock, so two creates cannot both take the last GiB.
         self._lock = threading.Lock()
+        # path -> ((inode, size, mtime), virtual size): a file's qcow2 header is read again only once it changed
+        # (under the lock; a walk of a class's hundreds of files read every one on each create).
+        self._virtual: dict[str, tuple[tuple[int, int, int], int]] = {}
 
     # ------------------------------------------------------------------ paths
     def _find(self, directory: Path, prefix: str, resource_id: str) -> Path | None:
@@ -162,12 +162,30 @@ class FileVolumeDriver(VolumeDriver):
         return VolumeInfo(id=resource_id, path=path, format=file_format(path),
                           size_gb=-(-virtual_size(path) // GIB), allocated_bytes=allocated_bytes(path))
 
-    def _files(self) -> list[Path]:
-        return [p for d in (self.volumes_dir, self.snapshots_dir) for p in d.iterdir()
-                if p.suffix in (".raw", ".qcow2")]
+    def _sizes(self) -> list[tuple[int, int]]:
+        """(virtual size, bytes on disk) of every volume and snapshot file, from one stat each (call under the
+        lock). A file removed since it was listed (by another process sharing the directory, or by hand) counts
+        0: a capacity walk counts what is there."""
+        sizes: list[tuple[int, int]] = []
+        known, self._virtual = self._virtual, {}
+        for directory in (self.volumes_dir, self.snapshots_dir):
+            with os.scandir(directory) as entries:
+                for entry in entries:
+                    if _suffix(entry.name) not in (".raw", ".qcow2"):
+                        continue
+                    try:
+                        st = entry.stat()
+                        key = (st.st_ino, st.st_size, st.st_mtime_ns)
+                        cached = known.get(entry.path)
+                        size = cached[1] if cached is not None and cached[0] == key else virtual_size(Path(entry.path))
+                    except FileNotFoundError:
+                        continue
+                    self._virtual[entry.path] = (key, size)
+                    sizes.append((size, st.st_blocks * 512))
+        return sizes
 
     def _provisioned_bytes(self) -> int:
-        return sum(_or_zero(virtual_size, p) for p in self._files())
+        return sum(size for size, _ in self._sizes())
 
     def _reserve(self, size_gb: int) -> None:
         free = self.capacity_gb * GIB - self._provisioned_bytes()
@@ -249,6 +267,7 @@ class FileVolumeDriver(VolumeDriver):
             if new_size_gb * GIB > current:
                 self._reserve(-(-(new_size_gb * GIB - current) // GIB))
                 self._grow(path, new_size_gb)
+                self._virtual.pop(str(path), None)  # grown in place: within one mtime tick its key may not change
             return self._info(volume_id, path)
 
     def delete_volume(self, volume_id: str) -> None:
@@ -322,13 +341,16 @@ class FileVolumeDriver(VolumeDriver):
         # Under the lock: the walk reads every file, and a delete in another thread must not pull one away
         # between the listing and the read (a FileNotFoundError under a class's load).
         with self._lock:
-            files = self._files()
-            provisioned = -(-sum(_or_zero(virtual_size, p) for p in files) // GIB)
-            allocated = sum(_or_zero(allocated_bytes, p) for p in files)
+            sizes = self._sizes()
+            provisioned = -(-sum(size for size, _ in sizes) // GIB)
+            allocated = sum(on_disk for _, on_disk in sizes)
         return BackendStats(backend_name=self.name, total_capacity_gb=self.capacity_gb,
                             provisioned_capacity_gb=provisioned,
                             free_capacity_gb=max(self.capacity_gb - provisioned, 0),
                             allocated_bytes=allocated)
+
+    def total_capacity_gb(self) -> int:
+        return self.capacity_gb
 
     def list_volumes(self) -> list[str]:
         return sorted(p.stem.removeprefix("volume-") for p in self.volumes_dir.iterdir()

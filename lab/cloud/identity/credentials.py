@@ -17,7 +17,6 @@ import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cryptography.fernet import Fernet
 from sqlalchemy import select
 
 from lab.cloud.context import RequestContext
@@ -25,6 +24,8 @@ from lab.cloud.errors import BadRequest, Conflict, NotFound
 from lab.cloud.identity.models import Credential, Project, User
 
 if TYPE_CHECKING:
+    from cryptography.fernet import Fernet
+
     from lab.cloud.identity.base import IdentityCore
 
 
@@ -35,6 +36,8 @@ def key_path(data_dir: Path) -> Path:
 def _fernet(data_dir: Path) -> Fernet:
     """The credential key (keystone-manage credential_setup's key 0), made at first use, readable by the lab
     only."""
+    from cryptography.fernet import Fernet  # here: `stacklab up` need not import cryptography
+
     path = key_path(data_dir)
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -70,7 +70,7 @@ class Attachments:
         """Nova's 404 unless the caller may see the server, then Nova's `rule` on the server's project:
         `attach_disk`/`detach_disk` get no caller context, so the checks are made here, with the caller's, before
         anything is reserved."""
-        server = self.cloud.compute.get_server(ctx, server_id).server
+        server = self.cloud.compute.find_server(ctx, server_id)
         self.cloud.policy.enforce(ctx, NOVA + rule, server.project_id)
 
     def _attached(self, ctx: RequestContext, server_id: str) -> list[VolumeAttachment]:
@@ -171,7 +171,7 @@ class Attachments:
         Nova's 409 since no volume here is migrating. From 2.85 it changes delete_on_termination; the other keys
         must repeat what the attachment has (Nova's 400 "not mutable")."""
         swap = swap_only or change.volume_id != volume_id
-        server = self.cloud.compute.get_server(ctx, server_id).server
+        server = self.cloud.compute.find_server(ctx, server_id)
         self.cloud.policy.enforce(ctx, NOVA + "swap" if swap else NOVA + "update",
                                   None if swap else server.project_id)
         if not swap_only:

@@ -327,7 +327,7 @@ class Backups:
     def restore(self, ctx: RequestContext, backup_id: str, volume_id: str | None, name: str | None) -> Restore:
         """POST /backups/{id}/restore: into an existing available volume at least as large, or (no volume_id) a
         new volume of the backup's size, counted against the volume quotas. The worker copies the bytes."""
-        total_gb = self.cloud.volume_driver.get_volume_stats().total_capacity_gb
+        total_gb = self.cloud.volume_driver.total_capacity_gb()
         now = self.cloud.clock.now()
         with self.cloud.db.write() as db:
             backup = self._find(db, ctx, backup_id, "backup:restore")

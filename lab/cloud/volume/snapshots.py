@@ -72,7 +72,7 @@ class Snapshots:
     def create(self, ctx: RequestContext, req: SnapshotCreate) -> Snapshot:
         """POST /snapshots. Before 3.66 an in-use volume needs force=true (Cinder's 400 otherwise); from 3.66 on
         it needs nothing (`req.allow_in_use`)."""
-        total_gb = self.driver.get_volume_stats().total_capacity_gb
+        total_gb = self.driver.total_capacity_gb()
         now = self.cloud.clock.now()
         with self.cloud.db.write() as db:
             volume = find_volume(db, self.cloud.policy, ctx, req.volume_id)

@@ -255,7 +255,7 @@ class Volumes:
                 raise BadRequest(f"Invalid image identifier or unable to access requested image. "
                                  f"Image {image.id} has no data.")
             image_bytes = image.path.stat().st_size
-        total_gb = self.driver.get_volume_stats().total_capacity_gb
+        total_gb = self.driver.total_capacity_gb()
         now = self.cloud.clock.now()
         with self.cloud.db.write() as db:
             vtype = find_type(db, self.cloud.policy, ctx, req.volume_type)
@@ -376,7 +376,7 @@ class Volumes:
     # ------------------------------------------------------------------ actions
     def extend(self, ctx: RequestContext, volume_id: str, new_size: int) -> None:
         """os-extend: grow an available volume (3.0 extends only detached volumes)."""
-        total_gb = self.driver.get_volume_stats().total_capacity_gb
+        total_gb = self.driver.total_capacity_gb()
         now = self.cloud.clock.now()
         with self.cloud.db.write() as db:
             volume = self._find(db, ctx, volume_id, "volume:extend")
