@@ -282,7 +282,7 @@ def test_change_password_reset_state_and_migrations(client: TestClient, cloud: C
 def test_volumes_of_a_shelved_offloaded_server(client: TestClient, cloud: Cloud, as_demo: dict) -> None:
     """From 2.20 a volume attaches to and detaches from a SHELVED_OFFLOADED server (no guest: the volume is
     in-use and mapped, and the unshelve boots the guest with it); before 2.20 both are Nova's 409 (issue 26 #2,
-    AttachVolumeShelveTestJSON)."""
+    AttachVolumeShelveTestJSON). Each is in the server's history as Nova's attach_volume / detach_volume."""
     from tests.cloud.volume_support import create_volume
 
     sid = create_server(client, cloud, as_demo, name="parked")["id"]
@@ -311,4 +311,7 @@ def test_volumes_of_a_shelved_offloaded_server(client: TestClient, cloud: Cloud,
     assert states(shown(client, as_demo, sid))[0] == "ACTIVE"
     guest = cloud.compute_driver._load(sid)  # type: ignore[attr-defined]
     assert list(guest["disks"]) == [kept["id"]]
+    # Nova's attach_volume / detach_volume actions (`openstack server event list`), the refused ones left out
+    assert history(client, as_demo, sid) == ["create", "shelve", "shelveOffload", "attach_volume", "attach_volume",
+                                             "detach_volume", "unshelve"]
     assert guest["disks"][kept["id"]]["device"] == listed[0]["device"].removeprefix("/dev/")

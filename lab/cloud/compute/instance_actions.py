@@ -35,6 +35,8 @@ ACTION_NAMES = {"create": "create", "delete": "delete", "power_off": "stop", "po
                 "unrescue": "unrescue", "createImage": "createImage", "changePassword": "changePassword",
                 "migrate": "migrate", "live-migration": "live-migration"}
 
+VOLUME_ACTIONS = {"attach": "attach_volume", "detach": "detach_volume"}  # a volume event naming the server
+
 
 @dataclass(frozen=True)
 class InstanceAction:
@@ -72,6 +74,13 @@ class InstanceActions(ComputePart):
             self.cloud.policy.enforce(ctx, rule, server.project_id)
             rows = list(db.scalars(select(Event).where(Event.resource_type == "server",
                                                        Event.resource_id == server_id).order_by(Event.id)))
+            # The volume service's attach and detach of this server's volumes: Nova's attach_volume and
+            # detach_volume actions (not the detach a server's delete makes, which has no caller).
+            rows += db.scalars(select(Event).where(
+                Event.resource_type == "volume", Event.action.in_(("attach", "detach")),
+                Event.user_id.is_not(None), Event.time >= server.created_at,
+                Event.attributes["server_id"].as_string() == server_id))
+            rows.sort(key=lambda e: e.id)
         actions: list[InstanceAction] = []
         for event in rows:
             if event.action == "status":
@@ -82,7 +91,8 @@ class InstanceActions(ComputePart):
                 elif actions and actions[-1].action == "create":
                     actions[-1] = replace(actions[-1], finish_time=event.time)
                 continue
-            name = ACTION_NAMES.get(event.action)
+            name = VOLUME_ACTIONS.get(event.action) if event.resource_type == "volume" else \
+                ACTION_NAMES.get(event.action)
             if name is None:
                 continue
             attrs = event.attributes or {}
