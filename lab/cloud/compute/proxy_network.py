@@ -152,7 +152,7 @@ async def security_groups(request: Request) -> Response:
 
 async def security_group(request: Request) -> Response:
     """GET, PUT (name and description) and DELETE /os-security-groups/{id}."""
-    rule = {"GET": "show", "PUT": "update", "DELETE": "delete"}[request.method]
+    rule = {"GET": "show", "HEAD": "show", "PUT": "update", "DELETE": "delete"}[request.method]
     cloud, ctx = _request(request, f"os-security-groups:{rule}")
     group = _group(cloud, ctx, request.path_params["group_id"])
     if request.method == "DELETE":
