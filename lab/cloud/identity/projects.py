@@ -92,17 +92,8 @@ class Domains:
             domain = self.core.find(db, Domain, domain_id)
             if domain.enabled:
                 raise Forbidden("Cannot delete a domain that is enabled, please disable it first.")
-            project_ids = list(db.scalars(select(Project.id).where(Project.domain_id == domain_id)))
-            user_ids = list(db.scalars(select(User.id).where(User.domain_id == domain_id)))
-            db.execute(delete(Token).where(Token.user_id.in_(user_ids) | Token.project_id.in_(project_ids)
-                                           | (Token.domain_scope_id == domain_id)))
-            db.execute(delete(RoleAssignment).where(RoleAssignment.domain_id == domain_id))
-            db.execute(delete(RoleAssignment).where(RoleAssignment.project_id.in_(project_ids)
-                                                    | RoleAssignment.user_id.in_(user_ids)))
-            db.execute(delete(Project).where(Project.id.in_(project_ids)))
-            db.execute(delete(User).where(User.id.in_(user_ids)))
-            db.execute(delete(Group).where(Group.domain_id == domain_id))  # memberships and grants cascade
-            db.execute(delete(Role).where(Role.domain_id == domain_id))  # its domain-specific roles
+            self._remove_contents(db, domain_id)
+            db.execute(delete(Project).where(Project.id == domain_id))  # the domain seen as a project, if any
             db.delete(domain)
         self.core.forget_tokens()
 
@@ -111,22 +102,7 @@ class Domains:
         every grant on it go, but one (`keep_user_id`'s `keep_role_id` on the domain, which is put back if it
         was removed); the domain is enabled again. A student reset's identity half of their own domain: the
         projects' other resources are purged before (lab/cloud/labapi/reset.py). Returns what went, by kind."""
-        project_ids = list(db.scalars(select(Project.id).where(Project.domain_id == domain_id,
-                                                               Project.id != domain_id)))
-        user_ids = list(db.scalars(select(User.id).where(User.domain_id == domain_id)))
-        db.execute(delete(Token).where(Token.user_id.in_(user_ids) | Token.project_id.in_(project_ids)
-                                       | (Token.domain_scope_id == domain_id)))
-        db.execute(delete(RoleAssignment).where(
-            (RoleAssignment.project_id.in_(project_ids) | RoleAssignment.user_id.in_(user_ids)
-             | (RoleAssignment.domain_id == domain_id))
-            & ~((RoleAssignment.user_id == keep_user_id) & (RoleAssignment.domain_id == domain_id)
-                & (RoleAssignment.role_id == keep_role_id))))
-        groups = count(db, Group, Group.domain_id == domain_id)
-        roles = count(db, Role, Role.domain_id == domain_id)
-        db.execute(delete(Group).where(Group.domain_id == domain_id))  # their memberships and grants cascade
-        db.execute(delete(Project).where(Project.id.in_(project_ids)))
-        db.execute(delete(User).where(User.id.in_(user_ids)))
-        db.execute(delete(Role).where(Role.domain_id == domain_id))
+        projects, users, groups, roles = self._remove_contents(db, domain_id, (keep_user_id, keep_role_id))
         if db.scalar(select(RoleAssignment.id).where(RoleAssignment.user_id == keep_user_id,
                                                      RoleAssignment.domain_id == domain_id,
                                                      RoleAssignment.role_id == keep_role_id)) is None:
@@ -135,8 +111,32 @@ class Domains:
         if domain is not None:
             domain.enabled = True
         db.flush()
-        return {"domain_projects": len(project_ids), "domain_users": len(user_ids), "domain_groups": groups,
-                "domain_roles": roles}
+        return {"domain_projects": projects, "domain_users": users, "domain_groups": groups, "domain_roles": roles}
+
+    @staticmethod
+    def _remove_contents(db: Session, domain_id: str,
+                         keep: tuple[str, str] | None = None) -> tuple[int, int, int, int]:
+        """The domain's projects, users, groups (with their memberships and grants), domain-specific roles,
+        every grant on it or to its users and their tokens, but the `keep` (user id, role id) grant on the
+        domain. Returns how many projects, users, groups and roles went."""
+        project_ids = list(db.scalars(select(Project.id).where(Project.domain_id == domain_id,
+                                                               Project.id != domain_id)))
+        user_ids = list(db.scalars(select(User.id).where(User.domain_id == domain_id)))
+        db.execute(delete(Token).where(Token.user_id.in_(user_ids) | Token.project_id.in_(project_ids)
+                                       | (Token.domain_scope_id == domain_id)))
+        grants = (RoleAssignment.project_id.in_(project_ids) | RoleAssignment.user_id.in_(user_ids)
+                  | (RoleAssignment.domain_id == domain_id))
+        if keep is not None:
+            grants = grants & ~((RoleAssignment.user_id == keep[0]) & (RoleAssignment.domain_id == domain_id)
+                                & (RoleAssignment.role_id == keep[1]))
+        db.execute(delete(RoleAssignment).where(grants))
+        groups = count(db, Group, Group.domain_id == domain_id)
+        roles = count(db, Role, Role.domain_id == domain_id)
+        db.execute(delete(Group).where(Group.domain_id == domain_id))  # their memberships and grants cascade
+        db.execute(delete(Project).where(Project.id.in_(project_ids)))
+        db.execute(delete(User).where(User.id.in_(user_ids)))
+        db.execute(delete(Role).where(Role.domain_id == domain_id))
+        return len(project_ids), len(user_ids), groups, roles
 
     @staticmethod
     def _check_domain_name(db: Session, name: str) -> None:
